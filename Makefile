@@ -1,0 +1,113 @@
+# KOS — one non-recursive GNU make.  Each folder contributes a module.mk
+# fragment that appends sources to the variables below; this file owns the
+# compile rules, so every object is built one way per flavour.
+#
+#   make            libkos.a, the UEFI image and the hosted kernel
+#   make check      unit tests, symbol check, self-test boots (see README)
+#   make run        boot the default image in QEMU/OVMF (PLATFORM=hosted too)
+#   make debug      boot waiting for gdb and print the gdb command line
+
+.DEFAULT_GOAL := all
+MAKEFLAGS += --no-builtin-rules
+SHELL := /bin/bash
+
+BUILD ?= build
+PLATFORM ?= x86_64
+DEBUG ?= 1
+V ?= 0
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
+CC := gcc
+LD := ld
+AR := ar
+OBJCOPY := objcopy
+
+# Missing tools are installed on demand (see scripts/install-deps).
+DEPS_STAMP := $(BUILD)/.deps-ok
+$(DEPS_STAMP): scripts/install-deps
+	$(Q)scripts/install-deps
+	$(Q)mkdir -p $(@D) && touch $@
+
+GCC_INC := $(shell $(CC) -print-file-name=include)
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+DEPFLAGS = -MMD -MP
+
+# libkos and the bare-metal kernel side: freestanding, no host headers, no
+# SSE (interrupts do not save it), frame pointers for backtraces, PIE code so
+# the one libkos.a links both into the upper-half kernel and the hosted PIE.
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
+	-isystem $(GCC_INC) -Ilibkos/include -fPIE -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-strict-aliasing -fno-common -DKOS_DEBUG=$(DEBUG)
+
+# Host-side code (hosted platform, unit tests): ordinary glibc programs.
+HCFLAGS := -std=gnu11 -O2 -g $(WARN) -fno-omit-frame-pointer \
+	-Ilibkos/include -DKOS_DEBUG=$(DEBUG) -D_GNU_SOURCE
+
+LIBKOS_SRCS :=
+X86_KERNEL_SRCS :=
+X86_STUB_SRCS :=
+HOSTED_SRCS :=
+CHECK_SRCS :=
+ALL_TARGETS :=
+CHECK_TARGETS :=
+
+include libkos/module.mk
+include platform/x86_64/module.mk
+include platform/hosted/module.mk
+include images/module.mk
+include check/module.mk
+include scripts/module.mk
+
+# --- compile rules, one per flavour -------------------------------------
+kobj = $(patsubst %,$(BUILD)/k/%.o,$(basename $(1)))
+hobj = $(patsubst %,$(BUILD)/h/%.o,$(basename $(1)))
+
+$(BUILD)/k/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) $(KCFLAGS_$(dir $<)) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KCFLAGS) $(KCFLAGS_$(dir $<)) -D__ASSEMBLY__ $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/h/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(CC) $(HCFLAGS) $(HCFLAGS_$(dir $<)) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/h/%.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  HOSTAS  $<"
+	$(Q)$(CC) $(HCFLAGS) $(HCFLAGS_$(dir $<)) -D__ASSEMBLY__ $(DEPFLAGS) -c $< -o $@
+
+LIBKOS_OBJS := $(call kobj,$(LIBKOS_SRCS))
+
+$(BUILD)/libkos.a: $(LIBKOS_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+all: $(BUILD)/libkos.a $(ALL_TARGETS)
+
+check: all $(CHECK_TARGETS)
+	$(Q)scripts/run-checks
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	$(Q)scripts/check-format
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all check run debug clean format format-check bench
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

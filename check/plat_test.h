@@ -1,0 +1,35 @@
+/*
+ * The fake platform unit tests link against: RAM is a malloc'd buffer,
+ * interrupts are a flag, the clock only moves when a test (or plat_idle)
+ * moves it, and console output is captured.
+ */
+#ifndef CHECK_PLAT_TEST_H
+#define CHECK_PLAT_TEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kos_bootinfo;
+
+#define TEST_RAM_SIZE (64UL << 20)
+
+/* Fill bi with one usable range [4 KiB, ram_size) of the fake RAM. */
+void test_bootinfo(struct kos_bootinfo *bi, uint64_t ram_size);
+
+/* Fake monotonic clock. */
+extern uint64_t test_clock_now;
+void test_clock_set(uint64_t ns);
+/* Deadline of the last plat_timer_arm(), UINT64_MAX if none. */
+extern uint64_t test_timer_deadline;
+/*
+ * Move the clock to the armed deadline and deliver the timer interrupt
+ * (kos_timer_interrupt + kos_irq_exit), as plat_idle does.
+ */
+void test_fire_timer(void);
+
+/* Everything written to the console, NUL terminated. */
+extern char test_console_buf[65536];
+extern size_t test_console_len;
+void test_console_reset(void);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * Platform interface: address spaces and running user code.
+ *
+ * Declared and documented here; implemented by the platforms together with
+ * the virtual-memory subsystem (see docs/architecture.md).
+ *
+ * Address spaces.  The core owns real x86-64 4-level page tables in
+ * physical memory on both platforms.  Bare metal loads their root into CR3;
+ * hosted mirrors every change into the guest's stub host process as batched
+ * mmap(memfd, pa) / munmap calls.  The core tells the platform about
+ * changes through plat_tlb_flush(); the platform may defer work until the
+ * next plat_user_run() on that address space.
+ */
+#ifndef KOS_PLAT_USER_H
+#define KOS_PLAT_USER_H
+
+#include <kos/types.h>
+
+struct plat_as;		/* platform's per-address-space state (opaque) */
+
+/*
+ * User register file as the core sees it: Linux's x86-64 user_regs_struct
+ * order, so ptrace and signal frames can copy it wholesale.
+ */
+struct uregs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10;
+	uint64_t r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax;
+	uint64_t rip, cs, eflags, rsp, ss;
+	uint64_t fs_base, gs_base, ds, es, fs, gs;
+};
+
+/* Why plat_user_run() returned. */
+enum plat_trap {
+	PLAT_TRAP_SYSCALL = 1,	/* regs->orig_rax holds the number; rip is past it */
+	PLAT_TRAP_PAGE_FAULT,	/* fault_addr and fault_access are valid */
+	PLAT_TRAP_EXCEPTION,	/* vector holds the x86 exception vector */
+	PLAT_TRAP_INTERRUPTED,	/* an interrupt wants the core (resched, signal) */
+};
+
+/* Access bits for page faults (x86 page-fault error-code layout). */
+#define PLAT_FAULT_PRESENT 0x1
+#define PLAT_FAULT_WRITE 0x2
+#define PLAT_FAULT_USER 0x4
+#define PLAT_FAULT_EXEC 0x10
+
+struct plat_trapinfo {
+	enum plat_trap reason;
+	uint64_t fault_addr;	/* PAGE_FAULT: the faulting address */
+	uint32_t fault_access;	/* PAGE_FAULT: PLAT_FAULT_* bits */
+	uint32_t vector;	/* EXCEPTION: vector; PAGE_FAULT: 14 */
+	uint64_t error_code;	/* EXCEPTION: the CPU's error code, if any */
+};
+
+/* Create platform state for an address space whose page-table root is pml4. */
+struct plat_as *plat_as_create(paddr_t pml4);
+void plat_as_destroy(struct plat_as *as);
+/* Make as current on this CPU (metal: load CR3). */
+void plat_as_activate(struct plat_as *as);
+/* Page-table entries for [va, va+len) changed: drop stale translations. */
+void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len);
+
+/*
+ * Run the calling kernel thread in user mode, in address space as, with
+ * registers regs (and the thread's FPU state, kept by the platform), until
+ * it traps.  Fills *ti, updates regs, and returns.  The caller is the
+ * thread's kernel loop: run -> handle trap -> deliver signals -> run again.
+ * Called and returns with interrupts enabled.
+ */
+void plat_user_run(struct plat_as *as, struct uregs *regs,
+		   struct plat_trapinfo *ti);
+
+#endif

@@ -49,6 +49,10 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
 HCFLAGS := -std=gnu11 -O2 -g $(WARN) -fno-omit-frame-pointer \
 	-Ilibkos/include -DKOS_DEBUG=$(DEBUG) -D_GNU_SOURCE
 
+# Object paths per flavour: k = freestanding kernel, h = host.
+kobj = $(patsubst %,$(BUILD)/k/%.o,$(basename $(1)))
+hobj = $(patsubst %,$(BUILD)/h/%.o,$(basename $(1)))
+
 LIBKOS_SRCS :=
 X86_KERNEL_SRCS :=
 X86_STUB_SRCS :=
@@ -65,8 +69,6 @@ include check/module.mk
 include scripts/module.mk
 
 # --- compile rules, one per flavour -------------------------------------
-kobj = $(patsubst %,$(BUILD)/k/%.o,$(basename $(1)))
-hobj = $(patsubst %,$(BUILD)/h/%.o,$(basename $(1)))
 
 $(BUILD)/k/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -10,7 +10,7 @@
 
 #define SUITES(X)                                                       \
 	X(string) X(printf) X(cmdline) X(log) X(ksym) X(pmm) X(slab)    \
-	X(sched) X(waitq) X(mutex) X(timer) X(clock)
+	X(sched) X(waitq) X(mutex) X(timer) X(clock) X(random)
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));
 SUITES(DECLARE)

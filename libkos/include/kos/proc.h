@@ -17,6 +17,9 @@
 #include <kos/list.h>
 #include <kos/plat/user.h>
 #include <kos/types.h>
+#include <kos/waitq.h>
+#include <uapi/resource.h>
+#include <uapi/signal.h>
 
 struct vm_space;
 struct fdtable;
@@ -31,8 +34,14 @@ struct proc {
 	struct fdtable *fdt;
 	struct vnode *cwd;
 	unsigned int uid, euid, gid, egid;
-	int exit_status;		/* wait(2) status word once exited */
-	bool exited;
+	struct rlimit64 rlim[RLIM_NLIMITS];
+	struct ksigaction sigactions[_NSIG];	/* recorded; delivery later */
+
+	bool exiting;			/* exit_group() or a fatal signal */
+	int exit_status;		/* wait(2) status word once exiting */
+	bool exited;			/* torn down; exit_status final */
+	struct waitq exit_wq;		/* waiters for exited */
+	struct list_head link;		/* all processes */
 };
 
 /* One user thread: the kernel thread's user-mode half. */
@@ -44,10 +53,32 @@ struct uthread {
 	unsigned long clear_child_tid;	/* set_tid_address() */
 	unsigned long robust_list;	/* set_robust_list() */
 	size_t robust_len;
+	ksigset_t sigmask;		/* blocked signals */
 };
 
 /* The process of the calling thread (NULL for pure kernel threads). */
 struct proc *proc_current(void);
 struct uthread *uthread_current(void);
+
+/*
+ * Start PID 1: a new process running the program at path with argv/envp
+ * (NULL-terminated kernel arrays), stdin/stdout/stderr on /dev/console.
+ * Returns its proc, or NULL with *err set (-ENOENT, -ENOEXEC, ...).
+ */
+struct proc *proc_start_init(const char *path, const char *const argv[],
+			     const char *const envp[], int *err);
+
+/* Wait until p has exited; returns its wait(2) status word. */
+int proc_wait(struct proc *p);
+
+/*
+ * End the calling process: every thread leaves at its next return to the
+ * kernel loop.  status is a wait(2) status word ((code & 0xff) << 8 for an
+ * exit, the signal number for a kill).
+ */
+void proc_exit_group(int status);
+
+/* Kill the calling process with a fatal signal (no handlers yet). */
+void proc_fatal_signal(int sig, const char *why, unsigned long addr);
 
 #endif

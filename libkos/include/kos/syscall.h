@@ -26,4 +26,10 @@ typedef long (*syscall_fn_t)(unsigned long, unsigned long, unsigned long,
 /* Dispatch the system call in regs (orig_rax, rdi.. r9); returns rax. */
 long syscall_dispatch(struct uregs *regs);
 
+/* Name of system call nr, or NULL if Linux has none by that number. */
+const char *syscall_name(unsigned long nr);
+
+/* How many numbers have a handler (for the boot log). */
+unsigned int syscall_count_implemented(void);
+
 #endif

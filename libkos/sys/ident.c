@@ -1,0 +1,156 @@
+/*
+ * Process identity and limits: getpid/getppid/gettid, the uid/gid
+ * getters, uname, getrlimit/setrlimit/prlimit64, set_tid_address,
+ * set_robust_list.
+ */
+#include <kos/proc.h>
+#include <kos/string.h>
+#include <kos/uaccess.h>
+#include <kos/version.h>
+#include <uapi/errno.h>
+#include <uapi/resource.h>
+#include <uapi/utsname.h>
+
+long sys_getpid(void)
+{
+	return proc_current()->pid;
+}
+
+long sys_getppid(void)
+{
+	return proc_current()->ppid;
+}
+
+long sys_gettid(void)
+{
+	return uthread_current()->tid;
+}
+
+long sys_getuid(void)
+{
+	return proc_current()->uid;
+}
+
+long sys_geteuid(void)
+{
+	return proc_current()->euid;
+}
+
+long sys_getgid(void)
+{
+	return proc_current()->gid;
+}
+
+long sys_getegid(void)
+{
+	return proc_current()->egid;
+}
+
+long sys_uname(struct new_utsname __user *buf)
+{
+	struct new_utsname u;
+
+	kos_memset(&u, 0, sizeof(u));
+	kos_strlcpy(u.sysname, "Linux", sizeof(u.sysname));
+	kos_strlcpy(u.nodename, "kos", sizeof(u.nodename));
+	kos_strlcpy(u.release, KOS_UNAME_RELEASE, sizeof(u.release));
+	kos_strlcpy(u.version, "#1 KOS " KOS_VERSION, sizeof(u.version));
+	kos_strlcpy(u.machine, "x86_64", sizeof(u.machine));
+	kos_strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	return copy_to_user(buf, &u, sizeof(u));
+}
+
+/* Linux's defaults for a new init process. */
+void proc_rlimits_init(struct proc *p)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		p->rlim[i].rlim_cur = RLIM64_INFINITY;
+		p->rlim[i].rlim_max = RLIM64_INFINITY;
+	}
+	p->rlim[RLIMIT_STACK].rlim_cur = 8ULL << 20;
+	p->rlim[RLIMIT_CORE].rlim_cur = 0;
+	p->rlim[RLIMIT_NOFILE].rlim_cur = 1024;
+	p->rlim[RLIMIT_NOFILE].rlim_max = 1048576;
+	p->rlim[RLIMIT_MEMLOCK].rlim_cur = 8ULL << 20;
+	p->rlim[RLIMIT_MEMLOCK].rlim_max = 8ULL << 20;
+	p->rlim[RLIMIT_NPROC].rlim_cur = 63671;
+	p->rlim[RLIMIT_NPROC].rlim_max = 63671;
+	p->rlim[RLIMIT_SIGPENDING].rlim_cur = 63671;
+	p->rlim[RLIMIT_SIGPENDING].rlim_max = 63671;
+	p->rlim[RLIMIT_MSGQUEUE].rlim_cur = 819200;
+	p->rlim[RLIMIT_MSGQUEUE].rlim_max = 819200;
+	p->rlim[RLIMIT_NICE].rlim_cur = 0;
+	p->rlim[RLIMIT_NICE].rlim_max = 0;
+	p->rlim[RLIMIT_RTPRIO].rlim_cur = 0;
+	p->rlim[RLIMIT_RTPRIO].rlim_max = 0;
+}
+
+/*
+ * prlimit64(pid, resource, new, old): pid 0 or our own pid only (no other
+ * processes exist to address yet: ESRCH).  Raising the hard limit needs
+ * privilege; we run as root, as Linux would allow.
+ */
+long sys_prlimit64(long pid, unsigned long resource,
+		   const struct rlimit64 __user *new_lim,
+		   struct rlimit64 __user *old_lim)
+{
+	struct proc *p = proc_current();
+	struct rlimit64 nl, ol;
+
+	if (resource >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (pid < 0)
+		return -EINVAL;
+	if (pid != 0 && pid != p->pid)
+		return -ESRCH;
+	if (new_lim) {
+		if (copy_from_user(&nl, new_lim, sizeof(nl)))
+			return -EFAULT;
+		if (nl.rlim_cur > nl.rlim_max)
+			return -EINVAL;
+		if (resource == RLIMIT_NOFILE && nl.rlim_max > 1048576)
+			return -EPERM;
+	}
+	ol = p->rlim[resource];
+	if (old_lim && copy_to_user(old_lim, &ol, sizeof(ol)))
+		return -EFAULT;
+	if (new_lim)
+		p->rlim[resource] = nl;
+	return 0;
+}
+
+long sys_getrlimit(unsigned long resource, struct rlimit64 __user *rl)
+{
+	if (resource >= RLIM_NLIMITS)
+		return -EINVAL;
+	return sys_prlimit64(0, resource, NULL, rl);
+}
+
+long sys_setrlimit(unsigned long resource, const struct rlimit64 __user *rl)
+{
+	if (resource >= RLIM_NLIMITS)
+		return -EINVAL;
+	return sys_prlimit64(0, resource, rl, NULL);
+}
+
+long sys_set_tid_address(unsigned long tidptr)
+{
+	struct uthread *ut = uthread_current();
+
+	ut->clear_child_tid = tidptr;
+	return ut->tid;
+}
+
+/* The robust list head is 24 bytes on x86-64 (struct robust_list_head). */
+#define ROBUST_LIST_HEAD_SIZE 24
+
+long sys_set_robust_list(unsigned long head, unsigned long len)
+{
+	struct uthread *ut = uthread_current();
+
+	if (len != ROBUST_LIST_HEAD_SIZE)
+		return -EINVAL;
+	ut->robust_list = head;
+	ut->robust_len = len;
+	return 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * Small process system calls: exit, exit_group, sched_yield, arch_prctl,
+ * getrandom.
+ */
+#include <kos/proc.h>
+#include <kos/random.h>
+#include <kos/sched.h>
+#include <kos/uaccess.h>
+#include <uapi/errno.h>
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+#define GRND_NONBLOCK 0x1
+#define GRND_RANDOM 0x2
+#define GRND_INSECURE 0x4
+
+/* The lowest address that is not user space (x86-64, 4-level paging). */
+#define USER_ADDR_LIMIT 0x00007ffffffff000UL
+
+long sys_exit(long code)
+{
+	/* One thread per process so far: leaving it ends the process. */
+	proc_exit_group(((int)code & 0xff) << 8);
+	return 0;
+}
+
+long sys_exit_group(long code)
+{
+	proc_exit_group(((int)code & 0xff) << 8);
+	return 0;
+}
+
+long sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
+/*
+ * FS/GS bases live in the user register file; the platform loads them on
+ * the way back to user mode.
+ */
+long sys_arch_prctl(long code, unsigned long addr)
+{
+	struct uthread *ut = uthread_current();
+
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_ADDR_LIMIT)
+			return -EPERM;
+		ut->regs.fs_base = addr;
+		return 0;
+	case ARCH_SET_GS:
+		if (addr >= USER_ADDR_LIMIT)
+			return -EPERM;
+		ut->regs.gs_base = addr;
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user((void *)addr, &ut->regs.fs_base,
+				    sizeof(uint64_t));
+	case ARCH_GET_GS:
+		return copy_to_user((void *)addr, &ut->regs.gs_base,
+				    sizeof(uint64_t));
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * getrandom: the generator is seeded at first use, so it never blocks and
+ * GRND_RANDOM draws from the same pool (as Linux 5.6+ does).
+ */
+long sys_getrandom(void __user *buf, unsigned long len, unsigned long flags)
+{
+	unsigned char tmp[256];
+	unsigned long done = 0;
+
+	if (flags & ~(unsigned long)(GRND_NONBLOCK | GRND_RANDOM |
+				     GRND_INSECURE))
+		return -EINVAL;
+	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
+		return -EINVAL;
+	if (len > 0x7fffffffUL)
+		len = 0x7fffffffUL;
+	while (done < len) {
+		unsigned long n = len - done < sizeof(tmp) ? len - done
+							   : sizeof(tmp);
+
+		kos_random_bytes(tmp, n);
+		if (copy_to_user((char *)buf + done, tmp, n)) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+		done += n;
+	}
+	return (long)done;
+}

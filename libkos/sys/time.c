@@ -1,0 +1,158 @@
+/*
+ * Time system calls: clock_gettime/clock_getres/clock_nanosleep,
+ * gettimeofday, time, nanosleep.
+ *
+ * CLOCK_MONOTONIC, _RAW, _COARSE and BOOTTIME read the platform's monotonic
+ * clock (KOS does not suspend, so BOOTTIME == MONOTONIC); REALTIME and TAI
+ * the wall clock; the CPU-time clocks report thread/process run time.
+ * Sleeps are interruptible only by signals, which arrive in a later issue.
+ */
+#include <kos/proc.h>
+#include <kos/sched.h>
+#include <kos/time.h>
+#include <kos/uaccess.h>
+#include <uapi/errno.h>
+#include <uapi/time.h>
+
+static int clock_read(long id, uint64_t *ns)
+{
+	switch (id) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+		*ns = clock_realtime_ns();
+		return 0;
+	case CLOCK_TAI:
+		*ns = clock_realtime_ns() + 37 * NSEC_PER_SEC;
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		*ns = clock_monotonic_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = sched_current()->runtime_ns;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static struct timespec ns_to_ts(uint64_t ns)
+{
+	struct timespec ts = { (int64_t)(ns / NSEC_PER_SEC),
+			       (int64_t)(ns % NSEC_PER_SEC) };
+	return ts;
+}
+
+long sys_clock_gettime(long id, struct timespec __user *tp)
+{
+	struct timespec ts;
+	uint64_t ns;
+	int err = clock_read(id, &ns);
+
+	if (err)
+		return err;
+	ts = ns_to_ts(ns);
+	return copy_to_user(tp, &ts, sizeof(ts));
+}
+
+long sys_clock_getres(long id, struct timespec __user *tp)
+{
+	struct timespec ts = { 0, 1 };
+	uint64_t ns;
+	int err = clock_read(id, &ns);
+
+	if (err)
+		return err;
+	if (id == CLOCK_REALTIME_COARSE || id == CLOCK_MONOTONIC_COARSE)
+		ts.tv_nsec = NSEC_PER_SEC / SCHED_HZ;
+	if (tp && copy_to_user(tp, &ts, sizeof(ts)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_gettimeofday(struct timeval __user *tv, struct timezone __user *tz)
+{
+	uint64_t ns = clock_realtime_ns();
+
+	if (tv) {
+		struct timeval v = { (int64_t)(ns / NSEC_PER_SEC),
+				     (int64_t)(ns % NSEC_PER_SEC / 1000) };
+		if (copy_to_user(tv, &v, sizeof(v)))
+			return -EFAULT;
+	}
+	if (tz) {
+		struct timezone z = { 0, 0 };
+		if (copy_to_user(tz, &z, sizeof(z)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_time(int64_t __user *tloc)
+{
+	int64_t t = (int64_t)(clock_realtime_ns() / NSEC_PER_SEC);
+
+	if (tloc && copy_to_user(tloc, &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+static int get_timespec(const struct timespec __user *u, uint64_t *ns)
+{
+	struct timespec ts;
+
+	if (copy_from_user(&ts, u, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NSEC_PER_SEC)
+		return -EINVAL;
+	if ((uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC - 1)
+		*ns = UINT64_MAX / 2;
+	else
+		*ns = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	return 0;
+}
+
+long sys_nanosleep(const struct timespec __user *req,
+		   struct timespec __user *rem)
+{
+	uint64_t ns;
+	int err = get_timespec(req, &ns);
+
+	if (err)
+		return err;
+	sched_sleep_ns(ns);
+	return 0;
+}
+
+long sys_clock_nanosleep(long id, long flags, const struct timespec __user *req,
+			 struct timespec __user *rem)
+{
+	uint64_t ns, now;
+	int err;
+
+	if (id == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	err = clock_read(id, &now);
+	if (err)
+		return err;
+	/* Sleeping on the process's own CPU clock: not supported (yet). */
+	if (id == CLOCK_PROCESS_CPUTIME_ID)
+		return -EOPNOTSUPP;
+	if (flags & ~(long)TIMER_ABSTIME)
+		return -EINVAL;
+	err = get_timespec(req, &ns);
+	if (err)
+		return err;
+	if (flags & TIMER_ABSTIME) {
+		if (ns <= now)
+			return 0;
+		ns -= now;
+	}
+	sched_sleep_ns(ns);
+	return 0;
+}

@@ -1,7 +1,7 @@
 # Unit tests (Check), hosted.  Each check/<subsys>/check_*.c exports
 # Suite *<name>_suite(void); check/runner.c lists the suites.  The tests link
 # libkos.a against check/plat_test.c, a fake platform with a settable clock.
-CHECK_SRCS += $(sort $(wildcard check/*.c check/*/*.c))
+CHECK_SRCS += $(sort $(filter-out check/guest/%,$(wildcard check/*.c check/*/*.c)))
 CHECK_OBJS := $(call hobj,$(CHECK_SRCS))
 HCFLAGS_check/ += $(shell pkg-config --cflags check 2>/dev/null)
 
@@ -12,3 +12,45 @@ $(BUILD)/check/unit: $(CHECK_OBJS) $(BUILD)/libkos.a
 		$$(pkg-config --libs check) -lpthread
 
 CHECK_TARGETS += $(BUILD)/check/unit
+
+# --- guest programs --------------------------------------------------------
+# Small C programs run as Linux binaries on both platforms (and natively on
+# the host as the oracle).  Each is built twice with musl: static
+# (build/guest/NAME) and static-PIE (build/guest/NAME-pie).  Debian's
+# musl-gcc cannot link a static PIE by itself, so that link is by hand.
+GUEST_PROGS := $(notdir $(basename $(wildcard check/guest/*.c)))
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+GUEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE
+GUEST_BINS := $(foreach p,$(GUEST_PROGS),$(BUILD)/guest/$(p) $(BUILD)/guest/$(p)-pie)
+
+$(BUILD)/guest/%: check/guest/%.c check/guest/guest.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	$(Q)musl-gcc -static $(GUEST_CFLAGS) -o $@ $<
+
+$(BUILD)/guest/%-pie.o: check/guest/%.c check/guest/guest.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)musl-gcc -fPIE $(GUEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guest/%-pie: $(BUILD)/guest/%-pie.o
+	@echo "  MUSLPIE $@"
+	$(Q)ld -static -pie --no-dynamic-linker -z text -o $@ \
+		$(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o \
+		$$($(CC) -print-file-name=crtbeginS.o) $< \
+		-L$(MUSL_LIB) -lc $$($(CC) -print-libgcc-file-name) \
+		$$($(CC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
+
+# The guest initramfs: the default tree + BusyBox + the programs in /t.
+$(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $(BUILD)/guest/root && mkdir -p $(BUILD)/guest/root/t \
+		$(BUILD)/guest/root/bin && \
+	cp -a images/initramfs/. $(BUILD)/guest/root/ && \
+	cp $(GUEST_BINS) $(BUILD)/guest/root/t/ && \
+	cp /bin/busybox $(BUILD)/guest/root/bin/busybox && \
+	printf 'alpha\nbravo\ncharlie\n' > $(BUILD)/guest/root/etc/words && \
+	cd $(BUILD)/guest/root && find . -mindepth 1 | LC_ALL=C sort | \
+		cpio --quiet -o -H newc --owner=0:0 --reproducible \
+		> $(CURDIR)/$@
+
+CHECK_TARGETS += $(BUILD)/guest/initramfs.cpio

@@ -9,6 +9,7 @@
 #define KOS_PANIC_H
 
 #include <kos/compiler.h>
+#include <kos/types.h>
 
 void kos_panic(const char *fmt, ...) __noreturn __printf(1, 2);
 #define panic(...) kos_panic(__VA_ARGS__)

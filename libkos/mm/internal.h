@@ -1,0 +1,51 @@
+/*
+ * Private declarations shared by the physical page allocator (pmm.c) and
+ * the slab allocator (slab.c).
+ */
+#ifndef KOS_MM_INTERNAL_H
+#define KOS_MM_INTERNAL_H
+
+#include <kos/list.h>
+#include <kos/pmm.h>
+#include <kos/types.h>
+
+#ifndef KOS_DEBUG
+#define KOS_DEBUG 1
+#endif
+
+/* Bytes in the largest block the page allocator hands out. */
+#define PMM_MAX_BLOCK_BYTES (PAGE_SIZE << PMM_MAX_ORDER)
+
+/* struct page.flags: what the allocator knows about a page. */
+#define PG_RESERVED 0x1 /* not owned: hole, reserved range or metadata */
+#define PG_FREE 0x2	/* first page of a free block (on a free list) */
+#define PG_ALLOC 0x4	/* first page of an allocated block */
+/* 0: any other owned page (inside a free or an allocated block). */
+
+/* struct page.use: what the holder of an allocated block uses it for. */
+#define PAGE_USE_NONE 0
+#define PAGE_USE_SLAB 1	   /* every page of a slab; owner = the slab */
+#define PAGE_USE_KMALLOC 2 /* first page of a large kmalloc block */
+
+/*
+ * Metadata for one physical page.  flags, order and link belong to the
+ * page allocator and are guarded by its lock.  use and owner belong to
+ * whoever holds the allocated block; pmm_alloc() clears them on the
+ * block's first page and the holder must clear them on any other page it
+ * set before freeing.
+ */
+struct page {
+	struct list_head link; /* free list of its order (PG_FREE only) */
+	void *owner;	       /* holder's back pointer (slab) */
+	uint16_t flags;	       /* PG_* */
+	uint8_t order;	       /* block order (PG_FREE / PG_ALLOC) */
+	uint8_t use;	       /* PAGE_USE_* */
+};
+
+/*
+ * Metadata of the page containing pa, or NULL if the page allocator does
+ * not own it.  Lock-free; the caller must hold the block or only read.
+ */
+struct page *pmm_page(paddr_t pa);
+
+#endif

@@ -1,0 +1,497 @@
+/*
+ * Physical page allocator: a binary buddy system.
+ *
+ * Layers, bottom up:
+ *  - spans: the usable ranges of the boot memory map, page aligned, with
+ *    reserved ranges and page 0 cut out, sorted and merged.  Used only
+ *    while pmm_init() runs.
+ *  - sections: one or more spans close together, each with an array of
+ *    struct page (one per page of the section, holes included) carved out
+ *    of usable memory at init.  pmm_page() maps a physical address to its
+ *    struct page through the (few) sections.
+ *  - free lists: one list per order of free blocks; a free block is named
+ *    by its first page (PG_FREE, with its order).  An allocated block's
+ *    first page carries PG_ALLOC and its order, so pmm_free() can check
+ *    what it is given; all other pages of a block have no flag.
+ *
+ * Allocation takes the smallest free block that fits and splits it,
+ * putting the upper halves back on the lower free lists.  Freeing merges
+ * the block with its buddy (the block at pa ^ size) while the buddy is a
+ * free block of the same order.  Since free blocks only ever contain
+ * usable pages, a block never spans a hole or two sections.
+ *
+ * Locking: pmm.lock (interrupts disabled) guards the free lists, the
+ * counters and the flags/order/link fields of every struct page.
+ */
+#include <kos/boot.h>
+#include <kos/log.h>
+#include <kos/panic.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
+#include <kos/spinlock.h>
+
+#include "internal.h"
+
+/* At most this many sections; more spans are folded into the last one. */
+#define PMM_MAX_SECTIONS 16
+/* Spans closer than this (or than the section's size) share a section. */
+#define PMM_SECTION_GAP (16ULL << 20)
+
+#define BLOCK_BYTES(order) (PAGE_SIZE << (order))
+
+struct pmm_span {
+	paddr_t base;
+	paddr_t end;
+};
+
+struct pmm_section {
+	paddr_t base;	    /* page aligned */
+	paddr_t end;	    /* exclusive */
+	struct page *pages; /* one per page of [base, end); NULL: unused */
+};
+
+static struct {
+	struct spinlock lock;
+	struct list_head free[PMM_MAX_ORDER + 1]; /* by pmm.lock */
+	uint64_t nfree;				  /* by pmm.lock */
+	uint64_t ntotal;			  /* set at init */
+	struct pmm_section sec[PMM_MAX_SECTIONS]; /* set at init */
+	unsigned int nsec;
+} pmm = {
+	.lock = SPINLOCK_INIT("pmm"),
+};
+
+/* Scratch for pmm_init() only. */
+static struct pmm_span spans[KOS_MEM_MAX_RANGES];
+static unsigned int nspans;
+
+/* ---- page metadata lookup ------------------------------------------ */
+
+static struct pmm_section *section_of(paddr_t pa)
+{
+	for (unsigned int i = 0; i < pmm.nsec; i++) {
+		struct pmm_section *s = &pmm.sec[i];
+
+		if (s->pages && pa >= s->base && pa < s->end)
+			return s;
+	}
+	return NULL;
+}
+
+/* struct page of pa, reserved pages included; NULL outside all sections. */
+static struct page *page_any(paddr_t pa)
+{
+	struct pmm_section *s = section_of(pa);
+
+	if (!s)
+		return NULL;
+	return &s->pages[(pa - s->base) >> PAGE_SHIFT];
+}
+
+struct page *pmm_page(paddr_t pa)
+{
+	struct page *pg = page_any(pa);
+
+	if (!pg || (pg->flags & PG_RESERVED))
+		return NULL;
+	return pg;
+}
+
+/* Physical address of the page pg describes. */
+static paddr_t page_pa(const struct page *pg)
+{
+	for (unsigned int i = 0; i < pmm.nsec; i++) {
+		struct pmm_section *s = &pmm.sec[i];
+		uint64_t n = (s->end - s->base) >> PAGE_SHIFT;
+
+		if (s->pages && pg >= s->pages && pg < s->pages + n)
+			return s->base +
+			       ((paddr_t)(pg - s->pages) << PAGE_SHIFT);
+	}
+	kos_panic("pmm: struct page %p belongs to no section", pg);
+}
+
+/* ---- init: memory map to spans ---------------------------------------- */
+
+/* Add [base, end) to the spans, if non-empty and there is room. */
+static void span_add(paddr_t base, paddr_t end)
+{
+	if (base >= end)
+		return;
+	if (nspans == ARRAY_SIZE(spans)) {
+		log_warn("pmm: too many memory ranges, ignoring %#llx-%#llx",
+			 (unsigned long long)base, (unsigned long long)end);
+		return;
+	}
+	spans[nspans].base = base;
+	spans[nspans].end = end;
+	nspans++;
+}
+
+/*
+ * The pages of range r: those wholly inside it (inward) or all it touches
+ * (outward), as [*b, *e).  Ranges running past the top are clamped.
+ */
+static void range_pages(const struct kos_memrange *r, bool inward, paddr_t *b,
+			paddr_t *e)
+{
+	const paddr_t top = ALIGN_DOWN(~(paddr_t)0, PAGE_SIZE);
+	paddr_t end = r->base + r->len;
+
+	if (end < r->base || end > top)
+		end = top;
+	if (inward) {
+		*b = r->base > top ? top : ALIGN_UP(r->base, PAGE_SIZE);
+		*e = ALIGN_DOWN(end, PAGE_SIZE);
+	} else {
+		*b = ALIGN_DOWN(r->base, PAGE_SIZE);
+		*e = ALIGN_UP(end, PAGE_SIZE);
+	}
+}
+
+/* Remove [rb, re) from every span, splitting spans it falls inside. */
+static void span_cut(paddr_t rb, paddr_t re)
+{
+	unsigned int n = nspans;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct pmm_span *s = &spans[i];
+
+		if (re <= s->base || rb >= s->end)
+			continue;
+		if (rb <= s->base && re >= s->end) {
+			s->end = s->base; /* emptied; dropped later */
+		} else if (rb <= s->base) {
+			s->base = re;
+		} else if (re >= s->end) {
+			s->end = rb;
+		} else {
+			paddr_t tail = s->end;
+
+			s->end = rb;
+			span_add(re, tail);
+		}
+	}
+}
+
+/* Sort spans by base, merge overlapping or touching ones, drop empties. */
+static void spans_normalize(void)
+{
+	unsigned int out = 0;
+
+	for (unsigned int i = 1; i < nspans; i++) {
+		struct pmm_span key = spans[i];
+		unsigned int j = i;
+
+		while (j > 0 && spans[j - 1].base > key.base) {
+			spans[j] = spans[j - 1];
+			j--;
+		}
+		spans[j] = key;
+	}
+	for (unsigned int i = 0; i < nspans; i++) {
+		if (spans[i].base >= spans[i].end)
+			continue;
+		if (out && spans[i].base <= spans[out - 1].end) {
+			if (spans[i].end > spans[out - 1].end)
+				spans[out - 1].end = spans[i].end;
+			continue;
+		}
+		spans[out++] = spans[i];
+	}
+	nspans = out;
+}
+
+/* Fill spans from the memory map: usable minus reserved minus page 0. */
+static void spans_from_bootinfo(const struct kos_bootinfo *bi)
+{
+	unsigned int nmem = MIN(bi->nmem, (unsigned int)KOS_MEM_MAX_RANGES);
+	paddr_t b, e;
+
+	nspans = 0;
+	for (unsigned int i = 0; i < nmem; i++) {
+		if (bi->mem[i].type != KOS_MEM_USABLE)
+			continue;
+		range_pages(&bi->mem[i], true, &b, &e);
+		span_add(b, e);
+	}
+	for (unsigned int i = 0; i < nmem; i++) {
+		if (bi->mem[i].type == KOS_MEM_USABLE || bi->mem[i].len == 0)
+			continue;
+		range_pages(&bi->mem[i], false, &b, &e);
+		span_cut(b, e);
+	}
+	span_cut(0, PAGE_SIZE); /* page 0 is never handed out */
+	spans_normalize();
+}
+
+/* ---- init: sections and their metadata -------------------------------- */
+
+/* Group spans into sections. */
+static void sections_build(void)
+{
+	pmm.nsec = 0;
+	for (unsigned int i = 0; i < nspans; i++) {
+		struct pmm_section *cur =
+			pmm.nsec ? &pmm.sec[pmm.nsec - 1] : NULL;
+
+		if (cur &&
+		    (pmm.nsec == PMM_MAX_SECTIONS ||
+		     spans[i].base - cur->end <=
+			     MAX(PMM_SECTION_GAP, cur->end - cur->base))) {
+			cur->end = spans[i].end;
+			continue;
+		}
+		cur = &pmm.sec[pmm.nsec++];
+		cur->base = spans[i].base;
+		cur->end = spans[i].end;
+		cur->pages = NULL;
+	}
+}
+
+/*
+ * Take bytes (page multiple) from the end of the largest span that has
+ * them; returns the physical address or PMM_NOPAGE.
+ */
+static paddr_t span_carve(uint64_t bytes)
+{
+	struct pmm_span *best = NULL;
+
+	for (unsigned int i = 0; i < nspans; i++) {
+		uint64_t len = spans[i].end - spans[i].base;
+
+		if (len >= bytes && (!best || len > best->end - best->base))
+			best = &spans[i];
+	}
+	if (!best)
+		return PMM_NOPAGE;
+	best->end -= bytes;
+	return best->end;
+}
+
+/* Give every section its struct page array, all pages reserved. */
+static uint64_t sections_alloc_metadata(void)
+{
+	uint64_t meta_total = 0;
+
+	for (unsigned int i = 0; i < pmm.nsec; i++) {
+		struct pmm_section *s = &pmm.sec[i];
+		uint64_t n = (s->end - s->base) >> PAGE_SHIFT;
+		uint64_t bytes = ALIGN_UP(n * sizeof(struct page), PAGE_SIZE);
+		paddr_t pa = span_carve(bytes);
+
+		if (pa == PMM_NOPAGE) {
+			log_warn("pmm: no room for metadata of %#llx-%#llx, "
+				 "range unused",
+				 (unsigned long long)s->base,
+				 (unsigned long long)s->end);
+			continue;
+		}
+		s->pages = plat_phys_to_virt(pa);
+		for (uint64_t j = 0; j < n; j++) {
+			list_init(&s->pages[j].link);
+			s->pages[j].owner = NULL;
+			s->pages[j].flags = PG_RESERVED;
+			s->pages[j].order = 0;
+			s->pages[j].use = PAGE_USE_NONE;
+		}
+		meta_total += bytes;
+	}
+	return meta_total;
+}
+
+/* Put a free block on its list.  Called with pmm.lock held (or at init). */
+static void block_put(struct page *pg, unsigned int order)
+{
+	pg->flags = PG_FREE;
+	pg->order = order;
+	list_add(&pg->link, &pmm.free[order]);
+}
+
+/* Hand the pages of every span to the free lists as maximal blocks. */
+static void spans_release(void)
+{
+	for (unsigned int i = 0; i < nspans; i++) {
+		struct pmm_span *sp = &spans[i];
+		struct pmm_section *s = section_of(sp->base);
+		paddr_t pa;
+
+		if (!s)
+			continue; /* its section got no metadata */
+		for (pa = sp->base; pa < sp->end; pa += PAGE_SIZE)
+			s->pages[(pa - s->base) >> PAGE_SHIFT].flags = 0;
+		for (pa = sp->base; pa < sp->end;) {
+			unsigned int o = PMM_MAX_ORDER;
+
+			while (o > 0 && ((pa & (BLOCK_BYTES(o) - 1)) ||
+					 sp->end - pa < BLOCK_BYTES(o)))
+				o--;
+			block_put(&s->pages[(pa - s->base) >> PAGE_SHIFT], o);
+			pa += BLOCK_BYTES(o);
+			pmm.ntotal += 1ULL << o;
+		}
+	}
+	pmm.nfree = pmm.ntotal;
+}
+
+void pmm_init(const struct kos_bootinfo *bi)
+{
+	uint64_t meta;
+
+	spin_init(&pmm.lock, "pmm");
+	for (unsigned int o = 0; o <= PMM_MAX_ORDER; o++)
+		list_init(&pmm.free[o]);
+	pmm.nfree = 0;
+	pmm.ntotal = 0;
+
+	spans_from_bootinfo(bi);
+	sections_build();
+	meta = sections_alloc_metadata();
+	spans_release();
+
+	log_debug("pmm: %llu KiB usable in %u ranges, %u sections, "
+		  "%llu KiB metadata",
+		  (unsigned long long)(pmm.ntotal << PAGE_SHIFT) >> 10, nspans,
+		  pmm.nsec, (unsigned long long)meta >> 10);
+}
+
+/* ---- allocation -------------------------------------------------------- */
+
+paddr_t pmm_alloc(unsigned int order)
+{
+	unsigned long fl;
+	unsigned int o;
+	struct page *pg;
+	paddr_t pa;
+
+	if (order > PMM_MAX_ORDER)
+		return PMM_NOPAGE;
+
+	fl = spin_lock_irqsave(&pmm.lock);
+	for (o = order; o <= PMM_MAX_ORDER; o++)
+		if (!list_empty(&pmm.free[o]))
+			break;
+	if (o > PMM_MAX_ORDER) {
+		spin_unlock_irqrestore(&pmm.lock, fl);
+		return PMM_NOPAGE;
+	}
+	pg = list_first_entry(&pmm.free[o], struct page, link);
+	list_del(&pg->link);
+	pa = page_pa(pg);
+	while (o > order) { /* give back the upper halves */
+		o--;
+		block_put(page_any(pa + BLOCK_BYTES(o)), o);
+	}
+	pg->flags = PG_ALLOC;
+	pg->order = order;
+	pg->owner = NULL;
+	pg->use = PAGE_USE_NONE;
+	pmm.nfree -= 1ULL << order;
+	spin_unlock_irqrestore(&pmm.lock, fl);
+	return pa;
+}
+
+/* Why pmm_free() refuses a block; see pmm_free_check(). */
+enum pmm_free_err {
+	PMM_FREE_OK,
+	PMM_FREE_NOT_OWNED,
+	PMM_FREE_DOUBLE,
+	PMM_FREE_NOT_BLOCK,
+	PMM_FREE_BAD_ORDER,
+};
+
+/* Check that pa is an allocated block of order.  pmm.lock held. */
+static enum pmm_free_err pmm_free_check(paddr_t pa, unsigned int order,
+					struct page **pgp)
+{
+	struct page *pg = pmm_page(pa);
+
+	*pgp = pg;
+	if (!pg)
+		return PMM_FREE_NOT_OWNED;
+	if (pg->flags == PG_FREE)
+		return PMM_FREE_DOUBLE;
+	if (pg->flags != PG_ALLOC)
+		return PMM_FREE_NOT_BLOCK;
+	if (pg->order != order)
+		return PMM_FREE_BAD_ORDER;
+	return PMM_FREE_OK;
+}
+
+void pmm_free(paddr_t pa, unsigned int order)
+{
+	enum pmm_free_err err;
+	unsigned long fl;
+	struct page *pg;
+
+	if (order > PMM_MAX_ORDER || (pa & (BLOCK_BYTES(order) - 1)))
+		kos_panic("pmm_free: bad block %#llx order %u",
+			  (unsigned long long)pa, order);
+
+	fl = spin_lock_irqsave(&pmm.lock);
+	err = pmm_free_check(pa, order, &pg);
+	if (err != PMM_FREE_OK)
+		goto out_bug;
+
+	pg->flags = 0;
+	pg->owner = NULL;
+	pg->use = PAGE_USE_NONE;
+	pmm.nfree += 1ULL << order;
+	while (order < PMM_MAX_ORDER) {
+		paddr_t bpa = pa ^ BLOCK_BYTES(order);
+		struct page *buddy = pmm_page(bpa);
+
+		if (!buddy || buddy->flags != PG_FREE || buddy->order != order)
+			break;
+		list_del(&buddy->link);
+		buddy->flags = 0;
+		pa = MIN(pa, bpa);
+		order++;
+	}
+	block_put(page_any(pa), order);
+	spin_unlock_irqrestore(&pmm.lock, fl);
+	return;
+
+out_bug:
+	spin_unlock_irqrestore(&pmm.lock, fl);
+	switch (err) {
+	case PMM_FREE_NOT_OWNED:
+		kos_panic("pmm_free: %#llx is not memory the page allocator "
+			  "owns",
+			  (unsigned long long)pa);
+	case PMM_FREE_DOUBLE:
+		kos_panic("pmm_free: double free of %#llx order %u",
+			  (unsigned long long)pa, order);
+	case PMM_FREE_NOT_BLOCK:
+		kos_panic("pmm_free: %#llx is not an allocated block "
+			  "(double free, or inside another block)",
+			  (unsigned long long)pa);
+	default:
+		kos_panic("pmm_free: %#llx was allocated with order %u, "
+			  "freed with order %u",
+			  (unsigned long long)pa, pg->order, order);
+	}
+}
+
+void *pmm_alloc_va(unsigned int order)
+{
+	paddr_t pa = pmm_alloc(order);
+
+	return pa == PMM_NOPAGE ? NULL : plat_phys_to_virt(pa);
+}
+
+void pmm_free_va(void *va, unsigned int order)
+{
+	if (va)
+		pmm_free(plat_virt_to_phys(va), order);
+}
+
+uint64_t pmm_free_pages(void)
+{
+	return READ_ONCE(pmm.nfree);
+}
+
+uint64_t pmm_total_pages(void)
+{
+	return pmm.ntotal;
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <valgrind/valgrind.h>
 
 #include <kos/boot.h>
 #include <kos/plat/console.h>
@@ -13,6 +14,8 @@
 #include <kos/plat/mem.h>
 #include <kos/plat/power.h>
 #include <kos/plat/time.h>
+#include <kos/plat/user.h>
+#include <kos/pgtable.h>
 
 static unsigned char *test_ram;
 static int irq_on = 1;
@@ -113,13 +116,15 @@ unsigned int plat_cpu_id(void)
 	return 0;
 }
 
+/* Thread stacks live in the fake RAM; tell valgrind (no-op natively). */
 unsigned long plat_stack_register(void *lo, size_t len)
 {
-	return 1;
+	return VALGRIND_STACK_REGISTER(lo, (char *)lo + len) + 1;
 }
 
 void plat_stack_unregister(unsigned long cookie)
 {
+	VALGRIND_STACK_DEREGISTER(cookie - 1);
 }
 
 uint64_t plat_clock_ns(void)
@@ -167,4 +172,117 @@ void plat_poweroff(int status)
 void plat_halt(void)
 {
 	abort();
+}
+
+/*
+ * Address spaces.  The fake platform mirrors the core's page tables the
+ * way the hosted platform does: on every plat_tlb_flush() it forgets what
+ * it knew about the range and re-reads the present leaf entries there.
+ * test_as_mirror_ok() then tells whether the core reported every change.
+ */
+struct plat_as {
+	paddr_t pml4;
+	size_t nflush;
+	struct test_as_ent {
+		vaddr_t va;
+		pte_t pte;
+	} *m;
+	size_t mn, mcap;
+};
+
+long test_as_live;
+
+struct plat_as *plat_as_create(paddr_t pml4)
+{
+	struct plat_as *as = calloc(1, sizeof(*as));
+
+	if (!as)
+		abort();
+	as->pml4 = pml4;
+	test_as_live++;
+	return as;
+}
+
+void plat_as_destroy(struct plat_as *as)
+{
+	if (!as)
+		return;
+	free(as->m);
+	free(as);
+	test_as_live--;
+}
+
+void plat_as_activate(struct plat_as *as)
+{
+}
+
+static void mirror_add(vaddr_t va, pte_t pte, void *arg)
+{
+	struct plat_as *as = arg;
+
+	if (!(pte & PTE_P))
+		return;
+	if (as->mn == as->mcap) {
+		as->mcap = as->mcap ? 2 * as->mcap : 64;
+		as->m = realloc(as->m, as->mcap * sizeof(*as->m));
+		if (!as->m)
+			abort();
+	}
+	as->m[as->mn].va = va;
+	as->m[as->mn].pte = pte;
+	as->mn++;
+}
+
+void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
+{
+	size_t j = 0;
+
+	as->nflush++;
+	for (size_t i = 0; i < as->mn; i++)
+		if (as->m[i].va < va || as->m[i].va - va >= len)
+			as->m[j++] = as->m[i];
+	as->mn = j;
+	pgt_for_each(as->pml4, va, va + len, mirror_add, as);
+}
+
+size_t test_as_flushes(struct plat_as *as)
+{
+	return as->nflush;
+}
+
+struct mirror_cmp {
+	struct plat_as *as;
+	size_t seen;
+	bool ok;
+};
+
+static void mirror_cmp_one(vaddr_t va, pte_t pte, void *arg)
+{
+	struct mirror_cmp *c = arg;
+	bool found = false;
+
+	if (!(pte & PTE_P))
+		return;
+	c->seen++;
+	for (size_t i = 0; i < c->as->mn; i++)
+		if (c->as->m[i].va == va)
+			found = c->as->m[i].pte == pte;
+	if (!found) {
+		fprintf(stderr, "mirror: %#lx pte %#lx stale or missing\n",
+			(unsigned long)va, (unsigned long)pte);
+		c->ok = false;
+	}
+}
+
+bool test_as_mirror_ok(struct plat_as *as)
+{
+	struct mirror_cmp c = { as, 0, true };
+
+	pgt_for_each(as->pml4, 0, PGT_USER_END, mirror_cmp_one, &c);
+	if (c.seen != as->mn) {
+		fprintf(stderr, "mirror: %zu entries, tables have %zu\n",
+			as->mn, c.seen);
+		c.ok = false;
+	}
+	return c.ok;
 }

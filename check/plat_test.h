@@ -7,6 +7,7 @@
 #define CHECK_PLAT_TEST_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct kos_bootinfo;
@@ -31,5 +32,15 @@ void test_fire_timer(void);
 extern char test_console_buf[65536];
 extern size_t test_console_len;
 void test_console_reset(void);
+
+/*
+ * Fake address spaces (plat_as_*): each mirrors the present leaf entries
+ * of its page tables as of the last plat_tlb_flush() of every range.
+ */
+struct plat_as;
+extern long test_as_live;		/* created minus destroyed */
+size_t test_as_flushes(struct plat_as *as);
+/* True if the mirror matches the page tables (every change was flushed). */
+bool test_as_mirror_ok(struct plat_as *as);
 
 #endif

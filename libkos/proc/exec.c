@@ -1,0 +1,399 @@
+/*
+ * The ELF loader.
+ *
+ * exec_load() turns a file into a fresh address space plus initial
+ * registers, in three steps:
+ *
+ *   1. check: open the file, require a regular executable file and an
+ *      x86-64 ELF64 little-endian ET_EXEC or ET_DYN image with sane
+ *      program headers;
+ *   2. map: each PT_LOAD segment as a private file mapping with its
+ *      protection, the part of memsz beyond filesz as zero memory (the
+ *      tail of the last file page is cleared), the break right after
+ *      the highest segment, and the stack below VM_USER_TOP;
+ *   3. stack: argument and environment strings, AT_RANDOM bytes and the
+ *      platform string at the top, then (16-byte aligned) the auxiliary
+ *      vector, envp, argv and argc, exactly in Linux's order.
+ *
+ * Placement matches Linux with address randomization off: ET_EXEC at its
+ * link address; a static PIE (ET_DYN without PT_INTERP) where mmap would
+ * put it (top-down below the mmap base).  Programs that need a dynamic
+ * loader (PT_INTERP) are refused with -ENOEXEC until the loader supports
+ * them.
+ *
+ * Nothing of the calling process changes: the caller installs the new
+ * address space, so a failed exec leaves the old program intact.
+ */
+#include <kos/exec.h>
+#include <kos/file.h>
+#include <kos/kmalloc.h>
+#include <kos/log.h>
+#include <kos/plat/user.h>
+#include <kos/proc.h>
+#include <kos/random.h>
+#include <kos/string.h>
+#include <kos/vfs.h>
+#include <kos/vm.h>
+#include <uapi/elf.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+#include <uapi/mman.h>
+#include <uapi/stat.h>
+
+#define EXEC_MAX_PHNUM 128
+#define EXEC_INITIAL_STACK (128UL << 10)	/* mapped up front */
+#define USER_CS 0x33
+#define USER_SS 0x2b
+#define RFLAGS_IF 0x200
+
+struct exec_image {
+	struct file *file;
+	struct elf64_ehdr eh;
+	struct elf64_phdr *ph;
+	unsigned long bias;		/* added to every p_vaddr */
+	unsigned long phdr_addr;	/* AT_PHDR */
+	unsigned long brk;		/* end of the highest segment */
+	bool exec_stack;		/* PT_GNU_STACK asks for PROT_EXEC */
+};
+
+static unsigned long cpu_hwcap(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+
+	__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return d;
+}
+
+static unsigned int elf_prot(uint32_t pflags)
+{
+	return (pflags & PF_R ? PROT_READ : 0) |
+	       (pflags & PF_W ? PROT_WRITE : 0) |
+	       (pflags & PF_X ? PROT_EXEC : 0);
+}
+
+/* Step 1: the file and its headers. */
+static int exec_check(struct exec_image *im, const char *path)
+{
+	struct kstat st;
+	size_t phsize;
+	int err;
+
+	err = vfs_open_kernel(path, O_RDONLY, &im->file);
+	if (err)
+		return err;
+	err = vfs_stat_file(im->file, &st);
+	if (err)
+		return err;
+	if (!S_ISREG(st.mode))
+		return -EACCES;
+	if (im->file->vnode && vfs_may_exec(im->file->vnode, NULL))
+		return -EACCES;
+	if (file_pread_kernel(im->file, &im->eh, sizeof(im->eh), 0) !=
+	    sizeof(im->eh))
+		return -ENOEXEC;
+	if (kos_memcmp(im->eh.e_ident, ELFMAG, 4) != 0 ||
+	    im->eh.e_ident[4] != ELFCLASS64 ||
+	    im->eh.e_ident[5] != ELFDATA2LSB ||
+	    im->eh.e_machine != EM_X86_64 ||
+	    (im->eh.e_type != ET_EXEC && im->eh.e_type != ET_DYN))
+		return -ENOEXEC;
+	if (im->eh.e_phentsize != sizeof(struct elf64_phdr) ||
+	    im->eh.e_phnum == 0 || im->eh.e_phnum > EXEC_MAX_PHNUM)
+		return -ENOEXEC;
+	phsize = im->eh.e_phnum * sizeof(struct elf64_phdr);
+	im->ph = kmalloc(phsize);
+	if (!im->ph)
+		return -ENOMEM;
+	if (file_pread_kernel(im->file, im->ph, phsize, im->eh.e_phoff) !=
+	    (ssize_t)phsize)
+		return -ENOEXEC;
+	return 0;
+}
+
+/* The span [lo, hi) of all PT_LOAD segments, page aligned; -ENOEXEC. */
+static int exec_span(struct exec_image *im, unsigned long *lo,
+		     unsigned long *hi)
+{
+	bool any = false;
+
+	*lo = ~0UL;
+	*hi = 0;
+	for (int i = 0; i < im->eh.e_phnum; i++) {
+		const struct elf64_phdr *p = &im->ph[i];
+
+		if (p->p_type == PT_INTERP) {
+			log_info("exec: dynamically linked programs are not "
+				 "supported yet");
+			return -ENOEXEC;
+		}
+		if (p->p_type == PT_GNU_STACK)
+			im->exec_stack = p->p_flags & PF_X;
+		if (p->p_type != PT_LOAD || p->p_memsz == 0)
+			continue;
+		if (p->p_filesz > p->p_memsz ||
+		    p->p_vaddr + p->p_memsz < p->p_vaddr ||
+		    p->p_vaddr + p->p_memsz > VM_USER_TOP ||
+		    (p->p_vaddr & (PAGE_SIZE - 1)) !=
+			    (p->p_offset & (PAGE_SIZE - 1)))
+			return -ENOEXEC;
+		*lo = MIN(*lo, ALIGN_DOWN(p->p_vaddr, PAGE_SIZE));
+		*hi = MAX(*hi, ALIGN_UP(p->p_vaddr + p->p_memsz, PAGE_SIZE));
+		any = true;
+	}
+	return any ? 0 : -ENOEXEC;
+}
+
+/* Map one PT_LOAD segment at bias. */
+static int exec_map_segment(struct vm_space *vm, struct exec_image *im,
+			    const struct elf64_phdr *p)
+{
+	unsigned long start = im->bias + p->p_vaddr;
+	unsigned long page = ALIGN_DOWN(start, PAGE_SIZE);
+	unsigned long file_end = start + p->p_filesz;
+	unsigned long mem_end = start + p->p_memsz;
+	unsigned long file_page_end = ALIGN_UP(file_end, PAGE_SIZE);
+	unsigned int prot = elf_prot(p->p_flags);
+	unsigned long got;
+	int err;
+
+	if (p->p_filesz) {
+		err = vm_map(vm, page, file_page_end - page, prot,
+			     MAP_PRIVATE | MAP_FIXED, im->file,
+			     ALIGN_DOWN(p->p_offset, PAGE_SIZE), &got);
+		if (err)
+			return err;
+		/* Bytes after filesz in the last file page are .bss: zero. */
+		if (mem_end > file_end && (file_end & (PAGE_SIZE - 1))) {
+			static const char zeros[256];
+			unsigned long a = file_end;
+			unsigned long stop = MIN(file_page_end, mem_end);
+
+			while (a < stop) {
+				size_t n = MIN(stop - a, sizeof(zeros));
+
+				err = vm_write_kernel(vm, a, zeros, n);
+				if (err)
+					return err;
+				a += n;
+			}
+		}
+	} else {
+		file_page_end = page;
+	}
+	if (ALIGN_UP(mem_end, PAGE_SIZE) > file_page_end) {
+		err = vm_map(vm, file_page_end,
+			     ALIGN_UP(mem_end, PAGE_SIZE) - file_page_end,
+			     prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			     NULL, 0, &got);
+		if (err)
+			return err;
+	}
+	if (mem_end > im->brk)
+		im->brk = mem_end;
+	return 0;
+}
+
+/* Step 2: segments, program-header address, break. */
+static int exec_map(struct vm_space *vm, struct exec_image *im)
+{
+	unsigned long lo, hi, got;
+	int err = exec_span(im, &lo, &hi);
+
+	if (err)
+		return err;
+	if (im->eh.e_type == ET_DYN) {
+		/* Reserve the whole span where mmap would put it. */
+		err = vm_map(vm, 0, hi - lo, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &got);
+		if (err)
+			return err;
+		im->bias = got - lo;
+	}
+	im->phdr_addr = 0;
+	for (int i = 0; i < im->eh.e_phnum; i++) {
+		const struct elf64_phdr *p = &im->ph[i];
+
+		if (p->p_type == PT_PHDR)
+			im->phdr_addr = im->bias + p->p_vaddr;
+		if (p->p_type != PT_LOAD || p->p_memsz == 0)
+			continue;
+		err = exec_map_segment(vm, im, p);
+		if (err)
+			return err;
+		if (!im->phdr_addr && im->eh.e_phoff >= p->p_offset &&
+		    im->eh.e_phoff < p->p_offset + p->p_filesz)
+			im->phdr_addr = im->bias + p->p_vaddr +
+					(im->eh.e_phoff - p->p_offset);
+	}
+	vm_set_brk_base(vm, ALIGN_UP(im->brk, PAGE_SIZE));
+	return 0;
+}
+
+/* Bytes of strings in a NULL-terminated array; -E2BIG if too much. */
+static long strings_size(const char *const v[], int *count)
+{
+	long total = 0;
+	int n = 0;
+
+	for (; v && v[n]; n++) {
+		size_t len = kos_strlen(v[n]) + 1;
+
+		if (len > EXEC_MAX_ARG_STRLEN)
+			return -E2BIG;
+		total += len;
+		if (total > (long)EXEC_MAX_ARGS_BYTES)
+			return -E2BIG;
+	}
+	*count = n;
+	return total;
+}
+
+/*
+ * Step 3: the initial stack, top down:
+ *	[execfn string][env strings][arg strings] ... top of stack
+ *	[platform "x86_64"][16 random bytes]
+ *	(align 16) auxv pairs, NULL, envp[], NULL, argv[], argc  <- rsp
+ */
+static int exec_stack(struct vm_space *vm, struct exec_image *im,
+		      struct proc *p, const char *path,
+		      const char *const argv[], const char *const envp[],
+		      unsigned long *sp_out)
+{
+	static const char platform[] = "x86_64";
+	int argc, envc, nauxv, err;
+	long argsz = strings_size(argv, &argc);
+	long envsz = strings_size(envp, &envc);
+	unsigned long sp = VM_USER_TOP, execfn, strings, plat, rnd;
+	uint64_t aux[2 * 24];
+	uint64_t *vec;
+	size_t nvec, i = 0;
+	uint8_t random[16];
+
+	if (argsz < 0 || envsz < 0)
+		return -E2BIG;
+	/* Linux leaves the top 8 bytes as an end marker (NULL pointer). */
+	sp -= sizeof(uint64_t);
+	sp -= kos_strlen(path) + 1;
+	execfn = sp;
+	err = vm_write_kernel(vm, execfn, path, kos_strlen(path) + 1);
+	if (err)
+		return err;
+	sp -= envsz + argsz;
+	strings = sp;
+	sp -= sizeof(platform);
+	plat = sp;
+	sp -= sizeof(random);
+	rnd = sp;
+	kos_random_bytes(random, sizeof(random));
+	if ((err = vm_write_kernel(vm, plat, platform, sizeof(platform))) ||
+	    (err = vm_write_kernel(vm, rnd, random, sizeof(random))))
+		return err;
+
+#define AUX(t, v) (aux[i++] = (t), aux[i++] = (uint64_t)(v))
+	AUX(AT_HWCAP, cpu_hwcap());
+	AUX(AT_PAGESZ, PAGE_SIZE);
+	AUX(AT_CLKTCK, 100);
+	AUX(AT_PHDR, im->phdr_addr);
+	AUX(AT_PHENT, sizeof(struct elf64_phdr));
+	AUX(AT_PHNUM, im->eh.e_phnum);
+	AUX(AT_BASE, 0);
+	AUX(AT_FLAGS, 0);
+	AUX(AT_ENTRY, im->bias + im->eh.e_entry);
+	AUX(AT_UID, p->uid);
+	AUX(AT_EUID, p->euid);
+	AUX(AT_GID, p->gid);
+	AUX(AT_EGID, p->egid);
+	AUX(AT_SECURE, 0);
+	AUX(AT_RANDOM, rnd);
+	AUX(AT_HWCAP2, 0);
+	AUX(AT_EXECFN, execfn);
+	AUX(AT_PLATFORM, plat);
+	AUX(AT_NULL, 0);
+#undef AUX
+	nauxv = i;
+
+	/* argc + argv + NULL + envp + NULL + auxv, 16-byte aligned rsp. */
+	nvec = 1 + argc + 1 + envc + 1 + nauxv;
+	sp = ALIGN_DOWN(sp - nvec * sizeof(uint64_t), 16);
+	vec = kmalloc(nvec * sizeof(uint64_t));
+	if (!vec)
+		return -ENOMEM;
+	i = 0;
+	vec[i++] = argc;
+	unsigned long s = strings;
+	for (int k = 0; k < argc; k++) {
+		size_t len = kos_strlen(argv[k]) + 1;
+
+		vec[i++] = s;
+		err = vm_write_kernel(vm, s, argv[k], len);
+		if (err)
+			goto out;
+		s += len;
+	}
+	vec[i++] = 0;
+	for (int k = 0; k < envc; k++) {
+		size_t len = kos_strlen(envp[k]) + 1;
+
+		vec[i++] = s;
+		err = vm_write_kernel(vm, s, envp[k], len);
+		if (err)
+			goto out;
+		s += len;
+	}
+	vec[i++] = 0;
+	kos_memcpy(&vec[i], aux, nauxv * sizeof(uint64_t));
+	err = vm_write_kernel(vm, sp, vec, nvec * sizeof(uint64_t));
+	*sp_out = sp;
+out:
+	kfree(vec);
+	return err;
+}
+
+int exec_load(struct proc *p, const char *path, const char *const argv[],
+	      const char *const envp[], struct vm_space **vm_out,
+	      struct uregs *regs)
+{
+	struct exec_image im;
+	struct vm_space *vm = NULL;
+	unsigned long sp = 0;
+	int err;
+
+	kos_memset(&im, 0, sizeof(im));
+	err = exec_check(&im, path);
+	if (err)
+		goto out;
+	vm = vm_create();
+	if (!vm) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = exec_map(vm, &im);
+	if (err)
+		goto out;
+	err = vm_map_stack(vm, VM_USER_TOP, EXEC_INITIAL_STACK);
+	if (err)
+		goto out;
+	if (im.exec_stack)
+		vm_protect(vm, VM_USER_TOP - EXEC_INITIAL_STACK,
+			   EXEC_INITIAL_STACK,
+			   PROT_READ | PROT_WRITE | PROT_EXEC);
+	err = exec_stack(vm, &im, p, path, argv, envp, &sp);
+	if (err)
+		goto out;
+
+	kos_memset(regs, 0, sizeof(*regs));
+	regs->rip = im.bias + im.eh.e_entry;
+	regs->rsp = sp;
+	regs->cs = USER_CS;
+	regs->ss = USER_SS;
+	regs->eflags = RFLAGS_IF;
+	*vm_out = vm;
+	vm = NULL;
+out:
+	if (vm)
+		vm_destroy(vm);
+	if (im.file)
+		file_put(im.file);
+	kfree(im.ph);
+	return err;
+}

@@ -180,13 +180,15 @@ void plat_halt(void)
  * it knew about the range and re-reads the present leaf entries there.
  * test_as_mirror_ok() then tells whether the core reported every change.
  */
+struct test_as_ent {
+	vaddr_t va;
+	pte_t pte;
+};
+
 struct plat_as {
 	paddr_t pml4;
 	size_t nflush;
-	struct test_as_ent {
-		vaddr_t va;
-		pte_t pte;
-	} *m;
+	struct test_as_ent *m; /* mirrored present entries */
 	size_t mn, mcap;
 };
 
@@ -242,7 +244,7 @@ void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
 		if (as->m[i].va < va || as->m[i].va - va >= len)
 			as->m[j++] = as->m[i];
 	as->mn = j;
-	pgt_for_each(as->pml4, va, va + len, mirror_add, as);
+	arch_pgt_for_each(as->pml4, va, va + len, mirror_add, as);
 }
 
 size_t test_as_flushes(struct plat_as *as)
@@ -278,11 +280,22 @@ bool test_as_mirror_ok(struct plat_as *as)
 {
 	struct mirror_cmp c = { as, 0, true };
 
-	pgt_for_each(as->pml4, 0, PGT_USER_END, mirror_cmp_one, &c);
+	arch_pgt_for_each(as->pml4, 0, PGT_USER_END, mirror_cmp_one, &c);
 	if (c.seen != as->mn) {
 		fprintf(stderr, "mirror: %zu entries, tables have %zu\n",
 			as->mn, c.seen);
 		c.ok = false;
 	}
 	return c.ok;
+}
+
+/*
+ * Unit tests never run user code.  Weak, so a test that scripts user traps
+ * can supply its own.
+ */
+__attribute__((weak)) void plat_user_run(struct plat_as *as, struct uregs *regs,
+					 struct plat_trapinfo *ti)
+{
+	fprintf(stderr, "plat_user_run: no user mode in unit tests\n");
+	abort();
 }

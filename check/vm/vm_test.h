@@ -1,0 +1,185 @@
+/*
+ * Shared set-up for the virtual-memory unit tests: fresh page allocator,
+ * heap and scheduler (mutexes need a current thread) on the fake
+ * platform, a fake file type for file-backed mappings, and helpers that
+ * look at the page tables directly.
+ */
+#ifndef CHECK_VM_TEST_H
+#define CHECK_VM_TEST_H
+
+#include <check.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <kos/boot.h>
+#include <kos/file.h>
+#include <kos/kmalloc.h>
+#include <kos/pgtable.h>
+#include <kos/plat/cpu.h>
+#include <kos/plat/mem.h>
+#include <kos/plat/user.h>
+#include <kos/pmm.h>
+#include <kos/sched.h>
+#include <kos/vm.h>
+#include <uapi/errno.h>
+#include <uapi/mman.h>
+
+#include "../plat_test.h"
+
+#define VM_TEST_RAM (32UL << 20)
+#define PG PAGE_SIZE
+
+/*
+ * Fake files: f->priv points at a struct fake_file holding the contents.
+ * refs counts references taken through the vm's file ops.
+ */
+struct fake_file {
+	struct file f;
+	const unsigned char *data;
+	size_t size;
+	int refs;
+	int reads;
+	bool fail; /* every read returns -EIO */
+};
+
+static inline void fake_get(struct file *f)
+{
+	((struct fake_file *)f->priv)->refs++;
+}
+
+static inline void fake_put(struct file *f)
+{
+	((struct fake_file *)f->priv)->refs--;
+}
+
+static inline ssize_t fake_pread(struct file *f, void *buf, size_t len,
+				 uint64_t off)
+{
+	struct fake_file *ff = f->priv;
+
+	ff->reads++;
+	if (ff->fail)
+		return -EIO;
+	if (off >= ff->size)
+		return 0;
+	if (len > ff->size - off)
+		len = ff->size - off;
+	/* Short reads on purpose: the fault path must loop. */
+	if (len > 1000)
+		len = 1000;
+	memcpy(buf, ff->data + off, len);
+	return (ssize_t)len;
+}
+
+static const struct vm_file_ops fake_file_ops = {
+	fake_get,
+	fake_put,
+	fake_pread,
+};
+
+static inline void fake_file_init(struct fake_file *ff,
+				  const unsigned char *data, size_t size,
+				  unsigned int accmode)
+{
+	memset(ff, 0, sizeof(*ff));
+	ff->f.priv = ff;
+	ff->f.flags = accmode;
+	ff->data = data;
+	ff->size = size;
+}
+
+static uint64_t vm_test_free0, vm_test_heap0;
+
+static inline void vm_test_setup(void)
+{
+	struct kos_bootinfo bi;
+
+	plat_irq_disable();
+	test_bootinfo(&bi, VM_TEST_RAM);
+	pmm_init(&bi);
+	kmalloc_init();
+	sched_init();
+	plat_irq_enable();
+	vm_set_file_ops(&fake_file_ops);
+	vm_set_current_for_test(NULL);
+	test_as_live = 0;
+	/*
+	 * Leave every kmalloc cache holding its one cached empty slab, so
+	 * pages the heap keeps after the test do not look like a leak.
+	 */
+	for (size_t sz = 16; sz <= KMALLOC_MAX_SLAB; sz *= 2)
+		kfree(kmalloc(sz));
+	vm_test_heap0 = kmalloc_bytes_in_use();
+	vm_test_free0 = pmm_free_pages();
+}
+
+/* Every test must give back every page and address space. */
+static inline void vm_test_teardown(void)
+{
+	vm_set_current_for_test(NULL);
+	vm_set_file_ops(NULL);
+	ck_assert_int_eq(test_as_live, 0);
+	ck_assert_uint_eq(kmalloc_bytes_in_use(), vm_test_heap0);
+	ck_assert_uint_eq(pmm_free_pages(), vm_test_free0);
+}
+
+static inline TCase *vm_test_tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, vm_test_setup, vm_test_teardown);
+	tcase_set_timeout(tc, 20);
+	return tc;
+}
+
+/* The leaf entry for va. */
+static inline pte_t vt_pte(struct vm_space *vm, unsigned long va)
+{
+	return arch_pgt_lookup(vm->pml4, va);
+}
+
+/* Direct-map pointer to the frame behind va (must be present). */
+static inline unsigned char *vt_frame(struct vm_space *vm, unsigned long va)
+{
+	pte_t e = vt_pte(vm, va);
+
+	ck_assert_msg(PTE_HOLDS_FRAME(e), "no frame at %#lx", va);
+	return (unsigned char *)plat_phys_to_virt(PTE_ADDR(e)) +
+	       (va & ~PAGE_MASK);
+}
+
+/* Fault like a user access would; returns vm_fault()'s result. */
+static inline int vt_touch(struct vm_space *vm, unsigned long va, bool write)
+{
+	return vm_fault(vm, va,
+			PLAT_FAULT_USER | (write ? PLAT_FAULT_WRITE : 0));
+}
+
+/* Check the VMA list is exactly the n [start, end) pairs in want. */
+static inline void vt_expect_vmas(struct vm_space *vm,
+				  const unsigned long (*want)[2], size_t n)
+{
+	ck_assert_uint_eq(vm->vmas.n, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(vm->vmas.v[i]->start == want[i][0] &&
+				      vm->vmas.v[i]->end == want[i][1],
+			      "vma %zu is %#lx-%#lx, want %#lx-%#lx", i,
+			      vm->vmas.v[i]->start, vm->vmas.v[i]->end,
+			      want[i][0], want[i][1]);
+	}
+}
+
+/* Map anonymous memory at a fixed address; asserts success. */
+static inline void vt_map_fixed(struct vm_space *vm, unsigned long addr,
+				size_t len, unsigned int prot)
+{
+	unsigned long r = 0;
+
+	ck_assert_int_eq(vm_map(vm, addr, len, prot,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL,
+				0, &r),
+			 0);
+	ck_assert_uint_eq(r, addr);
+}
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * Virtual memory: per-process address spaces.
+ *
+ * A struct vm_space is one user address space: a set of VMAs (virtual
+ * memory areas: page-aligned, non-overlapping [start, end) ranges with one
+ * protection and one backing each) and the x86-64 page tables that map
+ * them (kos/pgtable.h), created lazily by page faults.  Pages are private
+ * to the address space: anonymous memory is demand-zero, a private file
+ * mapping reads its page from the file at the first touch.  There is no
+ * page sharing yet (no fork/COW, no page cache), so every frame a PTE
+ * maps belongs to exactly that PTE.
+ *
+ * Layout follows Linux x86-64's default (legacy randomization off): user
+ * space is [0, VM_USER_TOP); mmap() places mappings top-down below
+ * mmap_base = VM_USER_TOP - 128 MiB; the stack sits below VM_USER_TOP and
+ * grows down on faults (VMA_GROWSDOWN) up to stack_max; brk grows up
+ * from the base the ELF loader sets.
+ *
+ * Locking: vm->lock (a mutex, may sleep) guards the VMA set, the page
+ * tables and the brk/mmap fields.  Every vm_* function takes it itself
+ * unless its name ends in _locked; vm_find_vma() requires it held.  File
+ * reads for page-ins happen with the lock held.  After every change to
+ * the page tables the platform is told with plat_tlb_flush() (also for
+ * newly installed entries, which a mirroring platform must see).
+ */
+#ifndef KOS_VM_H
+#define KOS_VM_H
+
+#include <kos/mutex.h>
+#include <kos/types.h>
+#include <uapi/errno.h>
+
+struct file;
+struct plat_as;
+
+#define VM_USER_TOP 0x00007ffffffff000UL /* end of user space (47-bit) */
+#define VM_MMAP_MIN 0x10000UL		 /* lowest address mmap picks */
+#define VM_MMAP_GAP (128UL << 20)	 /* stack room above mmap_base */
+#define VM_MMAP_BASE (VM_USER_TOP - VM_MMAP_GAP)
+#define VM_STACK_MAX (8UL << 20)	       /* RLIMIT_STACK default */
+#define VM_STACK_GUARD_GAP (256UL * PAGE_SIZE) /* kept below stacks */
+
+/* Page-fault results besides 0, -EFAULT (SIGSEGV) and -ENOMEM. */
+#define VM_FAULT_SIGBUS (-EBUSY) /* file page wholly past EOF / I/O */
+
+/* struct vma.flags */
+#define VMA_SHARED 0x01	   /* MAP_SHARED anonymous (private until fork) */
+#define VMA_GROWSDOWN 0x02 /* stack: faults just below extend it */
+#define VMA_DONTFORK 0x04  /* madvise hints, kept for fork */
+#define VMA_WIPEONFORK 0x08
+#define VMA_DONTDUMP 0x10
+
+/*
+ * One mapping.  All fields are guarded by the owning vm_space's lock.
+ * file (a reference, NULL for anonymous memory) is read at offset off
+ * for the page at start.
+ */
+struct vma {
+	unsigned long start, end; /* page aligned, start < end */
+	unsigned int prot;	  /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	unsigned int flags;	  /* VMA_* */
+	struct file *file;
+	uint64_t off;
+	const char *name; /* "[heap]", "[stack]" or NULL; static */
+};
+
+/*
+ * The VMA set: an array of VMA pointers sorted by address (binary search,
+ * O(log n) lookup; insert/remove move pointers, O(n), which for the few
+ * hundred mappings real programs have is cheaper than a tree's
+ * bookkeeping), plus a one-entry cache of the last VMA found.
+ */
+struct vma_set {
+	struct vma **v;
+	size_t n, cap;
+	struct vma *cache;
+};
+
+struct vm_space {
+	struct mutex lock;
+	paddr_t pml4;	    /* page-table root; constant */
+	struct plat_as *as; /* platform state; constant */
+	struct vma_set vmas;
+	unsigned long brk_start; /* initial break (brk can't go lower) */
+	unsigned long brk;	 /* current break, not page aligned */
+	unsigned long mmap_base; /* top-down mmap search starts here */
+	unsigned long stack_top; /* end of the stack VMA, 0 if none */
+	unsigned long stack_max; /* how far the stack may grow, bytes */
+};
+
+/*
+ * Backing-file operations the vm layer uses.  They default to the VFS's
+ * file_get/file_put/file_pread_kernel; unit tests substitute fakes.
+ */
+struct vm_file_ops {
+	void (*get)(struct file *f);
+	void (*put)(struct file *f);
+	/* Read into a kernel buffer; short at EOF; bytes or -errno. */
+	ssize_t (*pread)(struct file *f, void *buf, size_t len, uint64_t off);
+};
+
+/* Replace the file operations (NULL restores the VFS's).  Tests only. */
+void vm_set_file_ops(const struct vm_file_ops *ops);
+
+/* A new empty address space, or NULL if out of memory. */
+struct vm_space *vm_create(void);
+
+/* Unmap everything, free the page tables and vm.  NULL is ignored. */
+void vm_destroy(struct vm_space *vm);
+
+/*
+ * mmap() core.  len > 0 (rounded up to pages); prot PROT_*; flags MAP_*
+ * (type MAP_PRIVATE or MAP_SHARED, plus MAP_FIXED, MAP_FIXED_NOREPLACE,
+ * MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_32BIT; others ignored); file (NULL
+ * for anonymous memory; a reference is taken) read from page-aligned
+ * offset off.  Placement: MAP_FIXED replaces whatever is there;
+ * MAP_FIXED_NOREPLACE fails with -EEXIST if anything is; otherwise addr
+ * is a hint used if the range is free, else the highest free range below
+ * mmap_base.  *result gets the address.  0, -EINVAL (unaligned fixed
+ * address or offset), -ENOMEM (no room, or out of memory), -EEXIST,
+ * -EOVERFLOW (offset + len wraps).
+ */
+int vm_map(struct vm_space *vm, unsigned long addr, size_t len,
+	   unsigned int prot, unsigned int flags, struct file *file,
+	   uint64_t off, unsigned long *result);
+
+/*
+ * munmap() core: remove [addr, addr+len) (len rounded up), splitting
+ * VMAs at the edges.  Unmapped parts are fine.  0, -EINVAL (unaligned,
+ * len 0, outside user space), -ENOMEM (a split failed).
+ */
+int vm_unmap(struct vm_space *vm, unsigned long addr, size_t len);
+
+/*
+ * mprotect() core: set prot (PROT_READ|WRITE|EXEC, optionally
+ * PROT_GROWSDOWN) on [addr, addr+len).  Splits and merges VMAs; pages
+ * keep their contents.  0, -EINVAL, -ENOMEM (part of the range is not
+ * mapped; the part before the hole is changed, as in Linux).
+ */
+int vm_protect(struct vm_space *vm, unsigned long addr, size_t len,
+	       unsigned long prot);
+
+/*
+ * brk() core: move the break to newbrk if possible.  Returns the break
+ * afterwards (the old one if newbrk is below brk_start, collides with a
+ * mapping, or memory is short).  newbrk 0 just reads it.
+ */
+unsigned long vm_brk(struct vm_space *vm, unsigned long newbrk);
+
+/* Set the initial break (ELF loader, after mapping the image). */
+void vm_set_brk_base(struct vm_space *vm, unsigned long base);
+
+/*
+ * madvise() core.  MADV_DONTNEED (and _LOCKED, and MADV_FREE on
+ * anonymous memory) drop the pages: the next touch sees zeros (anonymous)
+ * or the file's contents (private file).  MADV_POPULATE_READ/WRITE fault
+ * pages in.  Pure hints are accepted and ignored.  0, -EINVAL (unknown
+ * advice, unaligned, unsuitable mapping), -ENOMEM (holes in the range).
+ */
+int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice);
+
+/*
+ * Map the stack: anonymous, read/write, grows down, [top - size, top).
+ * Records stack_top.  For the ELF loader.  0 or -errno.
+ */
+int vm_map_stack(struct vm_space *vm, unsigned long top, size_t size);
+
+/* The VMA containing addr, or NULL.  Caller holds vm->lock. */
+struct vma *vm_find_vma(struct vm_space *vm, unsigned long addr);
+
+/*
+ * Resolve a user page fault at addr with PLAT_FAULT_* access bits.
+ * Returns 0 if the access may be retried, -EFAULT (SIGSEGV: no mapping
+ * or a protection violation), VM_FAULT_SIGBUS (file-backed page wholly
+ * past EOF or a read error), -ENOMEM (out of memory).
+ */
+int vm_fault(struct vm_space *vm, unsigned long addr, unsigned int access);
+/* vm_fault() with vm->lock held. */
+int vm_fault_locked(struct vm_space *vm, unsigned long addr,
+		    unsigned int access);
+
+/*
+ * Copies between kernel memory and vm's user memory, with the user's
+ * rights: the range must be mapped and readable (writable for the
+ * destination); pages are faulted in as by a user access.  0 or -EFAULT.
+ * These back copy_from_user() and friends (kos/uaccess.h).
+ */
+int vm_copy_from(struct vm_space *vm, void *dst, unsigned long src, size_t n);
+int vm_copy_to(struct vm_space *vm, unsigned long dst, const void *src,
+	       size_t n);
+int vm_clear(struct vm_space *vm, unsigned long dst, size_t n);
+/* strncpy_from_user() semantics: length, -EFAULT or -ENAMETOOLONG. */
+long vm_strncpy_from(struct vm_space *vm, char *dst, unsigned long src,
+		     size_t max);
+
+/*
+ * Copies that ignore the VMAs' protection (like a debugger's access):
+ * the range must be mapped, pages are faulted in.  For the ELF loader
+ * (initial stack, .bss tail) and ptrace.  0 or -EFAULT/-ENOMEM.
+ */
+int vm_write_kernel(struct vm_space *vm, unsigned long uaddr, const void *src,
+		    size_t len);
+int vm_read_kernel(struct vm_space *vm, void *dst, unsigned long uaddr,
+		   size_t len);
+
+/*
+ * The calling process's address space (proc_current()->vm), or NULL for
+ * a kernel thread.  copy_from_user() and friends and the sys_* handlers
+ * act on it.
+ */
+struct vm_space *vm_current(void);
+
+/* Unit tests: make vm_current() return vm (NULL to stop). */
+void vm_set_current_for_test(struct vm_space *vm);
+
+/* Log the VMA list at LOG_DEBUG (debugging aid). */
+void vm_dump(struct vm_space *vm);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * User-memory access (kos/uaccess.h, and vm_copy_* in kos/vm.h).
+ *
+ * A copy walks the user range page by page: look the page up in the
+ * address space's page tables; if it is missing or lacks the right
+ * (write), resolve it exactly as a user fault would (vm_fault_locked),
+ * which also enforces the VMA's protection; then copy through the
+ * platform's direct map of the frame.  Nothing here dereferences a user
+ * address, so a bad pointer can only produce -EFAULT.  vm->lock is held
+ * across the whole copy.
+ */
+#include <kos/plat/mem.h>
+#include <kos/proc.h>
+#include <kos/string.h>
+#include <kos/uaccess.h>
+#include <uapi/mman.h>
+
+#include "vm_internal.h"
+
+enum uaccess_mode {
+	UA_READ,  /* user -> kernel */
+	UA_WRITE, /* kernel -> user */
+	UA_CLEAR, /* zero user memory */
+};
+
+static struct vm_space *test_vm;
+
+void vm_set_current_for_test(struct vm_space *vm)
+{
+	test_vm = vm;
+}
+
+struct vm_space *vm_current(void)
+{
+	struct proc *p;
+
+	if (test_vm)
+		return test_vm;
+	p = proc_current();
+	return p ? p->vm : NULL;
+}
+
+bool user_range_ok(unsigned long uaddr, size_t n)
+{
+	return uaddr <= VM_USER_TOP && n <= VM_USER_TOP - uaddr;
+}
+
+/*
+ * Direct-map address of user address va for an access (write or not),
+ * faulting the page in if needed.  force ignores the VMA's rights.
+ * NULL if the access is not allowed (or memory is short).
+ */
+static void *user_page(struct vm_space *vm, unsigned long va, bool write,
+		       bool force)
+{
+	unsigned long off = va & ~PAGE_MASK;
+	pte_t e = arch_pgt_lookup(vm->pml4, va);
+
+	if (!force && (e & PTE_P) && (e & PTE_US) && (!write || (e & PTE_RW)))
+		return (char *)plat_phys_to_virt(PTE_ADDR(e)) + off;
+	if (force && PTE_HOLDS_FRAME(e))
+		return (char *)plat_phys_to_virt(PTE_ADDR(e)) + off;
+	if (force) {
+		struct vma *v = vm_find_or_grow(vm, va);
+
+		if (!v || vm_fault_page(vm, v, va, false, true))
+			return NULL;
+	} else if (vm_fault_locked(vm, va,
+				   PLAT_FAULT_USER |
+					   (write ? PLAT_FAULT_WRITE : 0))) {
+		return NULL;
+	}
+	e = arch_pgt_lookup(vm->pml4, va);
+	if (!PTE_HOLDS_FRAME(e))
+		return NULL;
+	return (char *)plat_phys_to_virt(PTE_ADDR(e)) + off;
+}
+
+/* The common copy loop.  kbuf is the kernel side (unused for UA_CLEAR). */
+static int access_user(struct vm_space *vm, unsigned long uaddr, void *kbuf,
+		       size_t n, enum uaccess_mode mode, bool force)
+{
+	char *k = kbuf;
+	int rc = 0;
+
+	if (!n)
+		return 0;
+	if (!vm || !user_range_ok(uaddr, n))
+		return -EFAULT;
+	mutex_lock(&vm->lock);
+	while (n) {
+		size_t chunk = MIN(n, PAGE_SIZE - (uaddr & ~PAGE_MASK));
+		void *p = user_page(vm, uaddr, mode != UA_READ, force);
+
+		if (!p) {
+			rc = -EFAULT;
+			break;
+		}
+		if (mode == UA_READ)
+			kos_memcpy(k, p, chunk);
+		else if (mode == UA_WRITE)
+			kos_memcpy(p, k, chunk);
+		else
+			kos_memset(p, 0, chunk);
+		if (k)
+			k += chunk;
+		uaddr += chunk;
+		n -= chunk;
+	}
+	mutex_unlock(&vm->lock);
+	return rc;
+}
+
+int vm_copy_from(struct vm_space *vm, void *dst, unsigned long src, size_t n)
+{
+	return access_user(vm, src, dst, n, UA_READ, false);
+}
+
+int vm_copy_to(struct vm_space *vm, unsigned long dst, const void *src,
+	       size_t n)
+{
+	return access_user(vm, dst, (void *)src, n, UA_WRITE, false);
+}
+
+int vm_clear(struct vm_space *vm, unsigned long dst, size_t n)
+{
+	return access_user(vm, dst, NULL, n, UA_CLEAR, false);
+}
+
+int vm_write_kernel(struct vm_space *vm, unsigned long uaddr, const void *src,
+		    size_t len)
+{
+	return access_user(vm, uaddr, (void *)src, len, UA_WRITE, true);
+}
+
+int vm_read_kernel(struct vm_space *vm, void *dst, unsigned long uaddr,
+		   size_t len)
+{
+	return access_user(vm, uaddr, dst, len, UA_READ, true);
+}
+
+long vm_strncpy_from(struct vm_space *vm, char *dst, unsigned long src,
+		     size_t max)
+{
+	long len = 0, rc = -ENAMETOOLONG;
+
+	if (!vm || src >= VM_USER_TOP)
+		return -EFAULT;
+	if (!max)
+		return -ENAMETOOLONG;
+	mutex_lock(&vm->lock);
+	while (max) {
+		size_t chunk = MIN(max, PAGE_SIZE - (src & ~PAGE_MASK));
+		const char *p;
+		size_t k;
+
+		if (src >= VM_USER_TOP) {
+			rc = -EFAULT;
+			break;
+		}
+		p = user_page(vm, src, false, false);
+		if (!p) {
+			rc = -EFAULT;
+			break;
+		}
+		for (k = 0; k < chunk && p[k]; k++)
+			dst[k] = p[k];
+		len += k;
+		if (k < chunk) {
+			dst[k] = '\0';
+			rc = len;
+			break;
+		}
+		dst += chunk;
+		src += chunk;
+		max -= chunk;
+	}
+	mutex_unlock(&vm->lock);
+	return rc;
+}
+
+int copy_from_user(void *dst, const void __user *src, size_t n)
+{
+	return vm_copy_from(vm_current(), dst, (unsigned long)src, n);
+}
+
+int copy_to_user(void __user *dst, const void *src, size_t n)
+{
+	return vm_copy_to(vm_current(), (unsigned long)dst, src, n);
+}
+
+int clear_user(void __user *dst, size_t n)
+{
+	return vm_clear(vm_current(), (unsigned long)dst, n);
+}
+
+long strncpy_from_user(char *dst, const char __user *src, size_t max)
+{
+	return vm_strncpy_from(vm_current(), dst, (unsigned long)src, max);
+}

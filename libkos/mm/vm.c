@@ -1,0 +1,630 @@
+/*
+ * Address spaces: creation, the mmap family and brk (see kos/vm.h).
+ *
+ * Layers: the system-call handlers (sys/mm.c) validate Linux arguments
+ * and call vm_map/vm_unmap/vm_protect/vm_brk/vm_madvise here; these edit
+ * the VMA set (vma.c) and the page tables (arch/x86_64/pgtable.c) under
+ * vm->lock; pages appear later through faults (fault.c) or user copies
+ * (uaccess.c).  Every page-table change is reported to the platform by
+ * vm_flush() before the lock is dropped.
+ */
+#include <kos/file.h>
+#include <kos/kmalloc.h>
+#include <kos/log.h>
+#include <kos/panic.h>
+#include <kos/pmm.h>
+#include <kos/string.h>
+#include <uapi/mman.h>
+
+#include "vm_internal.h"
+
+static const struct vm_file_ops *file_ops;
+
+void vm_set_file_ops(const struct vm_file_ops *ops)
+{
+	file_ops = ops;
+}
+
+void vm_file_get(struct file *f)
+{
+	if (file_ops)
+		file_ops->get(f);
+	else
+		file_get(f);
+}
+
+void vm_file_put(struct file *f)
+{
+	if (file_ops)
+		file_ops->put(f);
+	else
+		file_put(f);
+}
+
+ssize_t vm_file_pread(struct file *f, void *buf, size_t len, uint64_t off)
+{
+	if (file_ops)
+		return file_ops->pread(f, buf, len, off);
+	return file_pread_kernel(f, buf, len, off);
+}
+
+void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end)
+{
+	if (start < end)
+		plat_tlb_flush(vm->as, start, end - start);
+}
+
+struct vm_space *vm_create(void)
+{
+	struct vm_space *vm = kzalloc(sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->pml4 = arch_pgt_create();
+	if (vm->pml4 == PMM_NOPAGE)
+		goto out_free;
+	vm->as = plat_as_create(vm->pml4);
+	if (!vm->as)
+		goto out_pgt;
+	mutex_init(&vm->lock, "vm");
+	vm_vma_set_init(&vm->vmas);
+	vm->mmap_base = VM_MMAP_BASE;
+	vm->stack_max = VM_STACK_MAX;
+	return vm;
+
+out_pgt:
+	arch_pgt_destroy(vm->pml4);
+out_free:
+	kfree(vm);
+	return NULL;
+}
+
+void vm_destroy(struct vm_space *vm)
+{
+	if (!vm)
+		return;
+	/* The platform lets go of the tables before they are freed. */
+	plat_as_destroy(vm->as);
+	for (size_t i = 0; i < vm->vmas.n; i++)
+		vm_vma_free(vm->vmas.v[i]);
+	vm_vma_set_release(&vm->vmas);
+	arch_pgt_destroy(vm->pml4);
+	kfree(vm);
+}
+
+struct vma *vm_find_vma(struct vm_space *vm, unsigned long addr)
+{
+	return vm_vma_lookup(&vm->vmas, addr);
+}
+
+/* Lowest address a new mapping may end at below v (stacks keep a gap). */
+static unsigned long vma_start_gap(const struct vma *v)
+{
+	if ((v->flags & VMA_GROWSDOWN) && v->start > VM_STACK_GUARD_GAP)
+		return v->start - VM_STACK_GUARD_GAP;
+	return (v->flags & VMA_GROWSDOWN) ? 0 : v->start;
+}
+
+/* Is [addr, addr+len) free, keeping stack guard gaps? */
+static bool range_free(struct vm_space *vm, unsigned long addr, size_t len)
+{
+	size_t i = vm_vma_lower_bound(&vm->vmas, addr);
+
+	if (i == vm->vmas.n)
+		return true;
+	return addr + len <= vma_start_gap(vm->vmas.v[i]);
+}
+
+/*
+ * Find len bytes free inside [low, high): the highest such range
+ * (top-down) or the lowest (bottom-up).  Returns its start or 0.
+ */
+static unsigned long find_gap(struct vm_space *vm, size_t len,
+			      unsigned long low, unsigned long high,
+			      bool topdown)
+{
+	struct vma_set *s = &vm->vmas;
+	size_t n = s->n;
+
+	if (high < low || high - low < len)
+		return 0;
+	for (size_t k = 0; k <= n; k++) {
+		size_t i = topdown ? n - k : k; /* gap below entry i */
+		unsigned long lo = i ? s->v[i - 1]->end : 0;
+		unsigned long hi = i < n ? vma_start_gap(s->v[i]) : VM_USER_TOP;
+
+		lo = MAX(lo, low);
+		hi = MIN(hi, high);
+		if (hi > lo && hi - lo >= len)
+			return topdown ? hi - len : lo;
+	}
+	return 0;
+}
+
+/* Choose where a non-fixed mapping of len bytes goes; 0 if nowhere. */
+static unsigned long place(struct vm_space *vm, unsigned long hint, size_t len,
+			   unsigned int flags)
+{
+	unsigned long a;
+
+	if (flags & MAP_32BIT)
+		return find_gap(vm, len, 0x40000000UL, 0x80000000UL, false);
+	hint &= PAGE_MASK;
+	if (hint && hint < VM_MMAP_MIN)
+		hint = VM_MMAP_MIN;
+	if (hint && hint <= VM_USER_TOP - len && range_free(vm, hint, len))
+		return hint;
+	a = find_gap(vm, len, VM_MMAP_MIN, vm->mmap_base, true);
+	if (!a)
+		a = find_gap(vm, len, VM_MMAP_MIN, VM_USER_TOP, true);
+	return a;
+}
+
+/*
+ * Remove [start, end) from the VMA set and the page tables.  Splits
+ * happen first, so a failure (-ENOMEM) leaves every mapping intact.
+ */
+static int unmap_locked(struct vm_space *vm, unsigned long start,
+			unsigned long end)
+{
+	struct vma_set *s = &vm->vmas;
+	size_t i = vm_vma_lower_bound(s, start);
+	int rc;
+
+	if (i < s->n && s->v[i]->start < start && s->v[i]->end > start) {
+		rc = vm_vma_split(s, i, start);
+		if (rc)
+			return rc;
+		i++;
+	}
+	{
+		size_t j = vm_vma_lower_bound(s, end);
+
+		if (j < s->n && s->v[j]->start < end) {
+			rc = vm_vma_split(s, j, end);
+			if (rc)
+				return rc;
+		}
+	}
+	while (i < s->n && s->v[i]->start < end) {
+		struct vma *v = s->v[i];
+
+		vm_vma_remove(s, i);
+		vm_vma_free(v);
+	}
+	if (arch_pgt_unmap_range(vm->pml4, start, end))
+		vm_flush(vm, start, end);
+	return 0;
+}
+
+static unsigned int vma_flags_of(unsigned int mflags)
+{
+	unsigned int f = 0;
+
+	if ((mflags & MAP_TYPE) != MAP_PRIVATE)
+		f |= VMA_SHARED;
+	if (mflags & MAP_GROWSDOWN)
+		f |= VMA_GROWSDOWN;
+	return f;
+}
+
+/* vm_map() with the lock held; name is the VMA's debugging name. */
+static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
+		      unsigned int prot, unsigned int flags, struct file *file,
+		      uint64_t off, const char *name, unsigned long *result)
+{
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	struct vma *v;
+	int rc;
+
+	if (!len)
+		return -EINVAL;
+	if (len > VM_USER_TOP)
+		return -ENOMEM;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (file && (off & ~PAGE_MASK))
+		return -EINVAL;
+	if (file && off + len < off)
+		return -EOVERFLOW;
+	if (fixed) {
+		if (addr & ~PAGE_MASK)
+			return -EINVAL;
+		if (addr > VM_USER_TOP - len)
+			return -ENOMEM;
+		if (!(flags & MAP_FIXED)) {
+			size_t i = vm_vma_lower_bound(&vm->vmas, addr);
+
+			if (i < vm->vmas.n && vm->vmas.v[i]->start < addr + len)
+				return -EEXIST;
+		}
+	} else {
+		addr = place(vm, addr, len, flags);
+		if (!addr)
+			return -ENOMEM;
+	}
+
+	v = vm_vma_alloc();
+	if (!v)
+		return -ENOMEM;
+	/* Reserve room for the new entry plus two splits before any change. */
+	if (vm_vma_reserve(&vm->vmas, 3)) {
+		kfree(v);
+		return -ENOMEM;
+	}
+	v->start = addr;
+	v->end = addr + len;
+	v->prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+	v->flags = vma_flags_of(flags);
+	v->file = file;
+	v->off = file ? off : 0;
+	v->name = name;
+	if (flags & MAP_FIXED) {
+		rc = unmap_locked(vm, addr, addr + len);
+		if (rc) {
+			kfree(v);
+			return rc;
+		}
+	}
+	rc = vm_vma_insert(&vm->vmas, v);
+	if (rc) {
+		kfree(v);
+		return rc;
+	}
+	if (file)
+		vm_file_get(file);
+	vm_vma_merge_range(&vm->vmas, addr, addr + len);
+	*result = addr;
+	return 0;
+}
+
+int vm_map(struct vm_space *vm, unsigned long addr, size_t len,
+	   unsigned int prot, unsigned int flags, struct file *file,
+	   uint64_t off, unsigned long *result)
+{
+	int rc;
+
+	mutex_lock(&vm->lock);
+	rc = map_locked(vm, addr, len, prot, flags, file, off, NULL, result);
+	mutex_unlock(&vm->lock);
+	return rc;
+}
+
+int vm_map_stack(struct vm_space *vm, unsigned long top, size_t size)
+{
+	unsigned long a;
+	int rc;
+
+	if ((top & ~PAGE_MASK) || !size || size > top || top > VM_USER_TOP)
+		return -EINVAL;
+	size = ALIGN_UP(size, PAGE_SIZE);
+	mutex_lock(&vm->lock);
+	rc = map_locked(vm, top - size, size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
+			NULL, 0, "[stack]", &a);
+	if (!rc)
+		vm->stack_top = top;
+	mutex_unlock(&vm->lock);
+	return rc;
+}
+
+int vm_unmap(struct vm_space *vm, unsigned long addr, size_t len)
+{
+	unsigned long end;
+	int rc;
+
+	if ((addr & ~PAGE_MASK) || !len || len > VM_USER_TOP)
+		return -EINVAL;
+	end = addr + ALIGN_UP(len, PAGE_SIZE);
+	if (end > VM_USER_TOP || end < addr)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	rc = unmap_locked(vm, addr, end);
+	mutex_unlock(&vm->lock);
+	return rc;
+}
+
+/* Set prot on [start, end), which lies inside entry *ip; advances *ip. */
+static int protect_one(struct vm_space *vm, size_t *ip, unsigned long start,
+		       unsigned long end, unsigned int prot)
+{
+	struct vma_set *s = &vm->vmas;
+	struct vma *v = s->v[*ip];
+	int rc;
+
+	if (v->start < start) {
+		rc = vm_vma_split(s, *ip, start);
+		if (rc)
+			return rc;
+		(*ip)++;
+		v = s->v[*ip];
+	}
+	if (v->end > end) {
+		rc = vm_vma_split(s, *ip, end);
+		if (rc)
+			return rc;
+	}
+	v->prot = prot;
+	if (arch_pgt_protect_range(vm->pml4, v->start, v->end,
+				   arch_pgt_prot_bits(prot)))
+		vm_flush(vm, v->start, v->end);
+	(*ip)++;
+	return 0;
+}
+
+int vm_protect(struct vm_space *vm, unsigned long addr, size_t len,
+	       unsigned long prot)
+{
+	unsigned long grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+	unsigned long start = addr, end, cur;
+	struct vma_set *s = &vm->vmas;
+	size_t i;
+	int rc = 0;
+
+	prot &= ~grows;
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	end = addr + ALIGN_UP(len, PAGE_SIZE);
+	if (end <= addr || ALIGN_UP(len, PAGE_SIZE) < len)
+		return -ENOMEM;
+	if (prot &
+	    ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
+		return -EINVAL;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+
+	mutex_lock(&vm->lock);
+	i = vm_vma_lower_bound(s, start);
+	if (i == s->n || s->v[i]->start >= end) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (grows & PROT_GROWSUP) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (grows & PROT_GROWSDOWN) {
+		if (!(s->v[i]->flags & VMA_GROWSDOWN)) {
+			rc = -EINVAL;
+			goto out;
+		}
+		start = s->v[i]->start;
+	} else if (s->v[i]->start > start) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	cur = start;
+	while (cur < end) {
+		if (i == s->n || s->v[i]->start > cur) {
+			rc = -ENOMEM; /* a hole: Linux keeps what it did */
+			break;
+		}
+		rc = protect_one(vm, &i, cur, MIN(end, s->v[i]->end), prot);
+		if (rc)
+			break;
+		cur = s->v[i - 1]->end;
+	}
+	vm_vma_merge_range(s, start, cur);
+out:
+	mutex_unlock(&vm->lock);
+	return rc;
+}
+
+void vm_set_brk_base(struct vm_space *vm, unsigned long base)
+{
+	mutex_lock(&vm->lock);
+	vm->brk_start = base;
+	vm->brk = base;
+	mutex_unlock(&vm->lock);
+}
+
+unsigned long vm_brk(struct vm_space *vm, unsigned long newbrk)
+{
+	unsigned long oldend, newend, ret, a;
+
+	mutex_lock(&vm->lock);
+	ret = vm->brk;
+	if (newbrk < vm->brk_start || newbrk > VM_USER_TOP)
+		goto out;
+	oldend = ALIGN_UP(vm->brk, PAGE_SIZE);
+	newend = ALIGN_UP(newbrk, PAGE_SIZE);
+	if (newend < oldend) {
+		if (unmap_locked(vm, newend, oldend))
+			goto out;
+	} else if (newend > oldend) {
+		if (!range_free(vm, oldend, newend - oldend))
+			goto out;
+		if (map_locked(
+			    vm, oldend, newend - oldend, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    NULL, 0, "[heap]", &a))
+			goto out;
+	}
+	vm->brk = newbrk;
+	ret = newbrk;
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/* Advice that is only a hint and may be ignored. */
+static bool advice_is_hint(int advice)
+{
+	switch (advice) {
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_MERGEABLE:
+	case MADV_UNMERGEABLE:
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+		return true;
+	}
+	return false;
+}
+
+/* Apply advice to [start, end) inside v. */
+static int madvise_one(struct vm_space *vm, struct vma *v, unsigned long start,
+		       unsigned long end, int advice)
+{
+	switch (advice) {
+	case MADV_FREE:
+		if (v->file)
+			return -EINVAL;
+		/* Dropping at once is a valid MADV_FREE. */
+		/* fallthrough */
+	case MADV_DONTNEED:
+	case MADV_DONTNEED_LOCKED:
+		if (arch_pgt_unmap_range(vm->pml4, start, end))
+			vm_flush(vm, start, end);
+		return 0;
+	case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE:
+		for (unsigned long a = start; a < end; a += PAGE_SIZE) {
+			bool w = advice == MADV_POPULATE_WRITE;
+			int rc;
+
+			if (!v->prot || (w && !(v->prot & PROT_WRITE)))
+				return -EINVAL;
+			rc = vm_fault_page(vm, v, a, w, false);
+			if (rc == VM_FAULT_SIGBUS)
+				return -EFAULT;
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* Flag-setting advice: which VMA flag, and whether it is set or cleared. */
+static bool advice_flag(int advice, unsigned int *flag, bool *set)
+{
+	static const struct {
+		int advice;
+		unsigned int flag;
+		bool set;
+	} tab[] = {
+		{ MADV_DONTFORK, VMA_DONTFORK, true },
+		{ MADV_DOFORK, VMA_DONTFORK, false },
+		{ MADV_WIPEONFORK, VMA_WIPEONFORK, true },
+		{ MADV_KEEPONFORK, VMA_WIPEONFORK, false },
+		{ MADV_DONTDUMP, VMA_DONTDUMP, true },
+		{ MADV_DODUMP, VMA_DONTDUMP, false },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(tab); i++) {
+		if (tab[i].advice == advice) {
+			*flag = tab[i].flag;
+			*set = tab[i].set;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool advice_known(int advice)
+{
+	unsigned int f;
+	bool set;
+
+	switch (advice) {
+	case MADV_DONTNEED:
+	case MADV_DONTNEED_LOCKED:
+	case MADV_FREE:
+	case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE:
+		return true;
+	}
+	return advice_is_hint(advice) || advice_flag(advice, &f, &set);
+}
+
+int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice)
+{
+	struct vma_set *s = &vm->vmas;
+	unsigned long end, cur;
+	unsigned int flag = 0;
+	bool set = false, flagged;
+	int rc = 0, hole = 0;
+	size_t i;
+
+	if (!advice_known(advice) || (addr & ~PAGE_MASK))
+		return -EINVAL;
+	end = addr + ALIGN_UP(len, PAGE_SIZE);
+	if (end < addr || ALIGN_UP(len, PAGE_SIZE) < len)
+		return -EINVAL;
+	if (end == addr)
+		return 0;
+	flagged = advice_flag(advice, &flag, &set);
+
+	mutex_lock(&vm->lock);
+	cur = addr;
+	i = vm_vma_lower_bound(s, addr);
+	while (cur < end) {
+		unsigned long a, b;
+
+		if (i == s->n || s->v[i]->start >= end) {
+			hole = -ENOMEM;
+			break;
+		}
+		if (s->v[i]->start > cur)
+			hole = -ENOMEM;
+		a = MAX(cur, s->v[i]->start);
+		b = MIN(end, s->v[i]->end);
+		if (flagged) {
+			struct vma *v;
+
+			if (advice == MADV_WIPEONFORK &&
+			    (s->v[i]->file || (s->v[i]->flags & VMA_SHARED))) {
+				rc = -EINVAL;
+				break;
+			}
+			/* Split so the flag covers exactly [a, b). */
+			if (s->v[i]->start < a) {
+				rc = vm_vma_split(s, i, a);
+				if (rc)
+					break;
+				i++;
+			}
+			if (s->v[i]->end > b) {
+				rc = vm_vma_split(s, i, b);
+				if (rc)
+					break;
+			}
+			v = s->v[i];
+			v->flags = set ? v->flags | flag : v->flags & ~flag;
+		} else if (!advice_is_hint(advice)) {
+			rc = madvise_one(vm, s->v[i], a, b, advice);
+			if (rc)
+				break;
+		}
+		cur = b;
+		i++;
+	}
+	if (flagged)
+		vm_vma_merge_range(s, addr, cur);
+	mutex_unlock(&vm->lock);
+	return rc ? rc : hole;
+}
+
+void vm_dump(struct vm_space *vm)
+{
+	mutex_lock(&vm->lock);
+	for (size_t i = 0; i < vm->vmas.n; i++) {
+		struct vma *v = vm->vmas.v[i];
+
+		log_debug("vma %012lx-%012lx %c%c%c%c %08llx %s\n", v->start,
+			  v->end, v->prot & PROT_READ ? 'r' : '-',
+			  v->prot & PROT_WRITE ? 'w' : '-',
+			  v->prot & PROT_EXEC ? 'x' : '-',
+			  v->flags & VMA_SHARED ? 's' : 'p',
+			  (unsigned long long)v->off,
+			  v->name ? v->name : (v->file ? "file" : ""));
+	}
+	mutex_unlock(&vm->lock);
+}

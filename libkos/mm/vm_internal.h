@@ -1,0 +1,61 @@
+/*
+ * Private declarations of the virtual-memory subsystem (vm.c, vma.c,
+ * fault.c, uaccess.c).  Everything here requires vm->lock unless noted.
+ */
+#ifndef KOS_MM_VM_INTERNAL_H
+#define KOS_MM_VM_INTERNAL_H
+
+#include <kos/pgtable.h>
+#include <kos/plat/user.h>
+#include <kos/vm.h>
+
+/* --- vma.c: the sorted VMA array ---------------------------------------- */
+
+void vm_vma_set_init(struct vma_set *s);
+/* Free the array (not the VMAs). */
+void vm_vma_set_release(struct vma_set *s);
+/* Index of the first VMA whose end is above addr (s->n if none). */
+size_t vm_vma_lower_bound(struct vma_set *s, unsigned long addr);
+/* The VMA containing addr, or NULL. */
+struct vma *vm_vma_lookup(struct vma_set *s, unsigned long addr);
+/* Make room for extra more entries.  0 or -ENOMEM. */
+int vm_vma_reserve(struct vma_set *s, size_t extra);
+/* Insert v (overlapping nothing).  0 or -ENOMEM. */
+int vm_vma_insert(struct vma_set *s, struct vma *v);
+/* Take entry i out of the array (the VMA itself stays allocated). */
+void vm_vma_remove(struct vma_set *s, size_t i);
+/* A zeroed VMA, or NULL. */
+struct vma *vm_vma_alloc(void);
+/* Free v, dropping its file reference. */
+void vm_vma_free(struct vma *v);
+/*
+ * Split entry i at page-aligned addr strictly inside it: entry i becomes
+ * [start, addr), a new entry i+1 [addr, end).  0 or -ENOMEM.
+ */
+int vm_vma_split(struct vma_set *s, size_t i, unsigned long addr);
+/* Merge adjacent compatible VMAs among those touching [lo, hi]. */
+void vm_vma_merge_range(struct vma_set *s, unsigned long lo, unsigned long hi);
+
+/* --- vm.c ---------------------------------------------------------------- */
+
+void vm_file_get(struct file *f);
+void vm_file_put(struct file *f);
+ssize_t vm_file_pread(struct file *f, void *buf, size_t len, uint64_t off);
+
+/* Tell the platform that entries in [start, end) changed. */
+void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end);
+
+/* --- fault.c ------------------------------------------------------------- */
+
+/*
+ * Make the page at va (inside v) present.  With force the VMA's rights
+ * are not checked (debugger-style access) and want_write is ignored.
+ * 0, -EFAULT, VM_FAULT_SIGBUS or -ENOMEM.
+ */
+int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
+		  bool want_write, bool force);
+
+/* The VMA for addr, growing a stack VMA down to it if allowed; or NULL. */
+struct vma *vm_find_or_grow(struct vm_space *vm, unsigned long addr);
+
+#endif

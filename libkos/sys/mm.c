@@ -1,0 +1,151 @@
+/*
+ * Memory-management system calls: mmap, munmap, mprotect, brk, madvise.
+ *
+ * These validate the arguments the way Linux does (same checks, same
+ * order, same errno; mmap(2), munmap(2), mprotect(2), brk(2),
+ * madvise(2)) and hand the work to the vm layer (kos/vm.h) on the
+ * calling process's address space.
+ *
+ * Not supported yet, honestly refused:
+ *  - MAP_SHARED file mappings need a page cache shared with read/write;
+ *    they fail with -ENODEV (as for a file that cannot be mapped).
+ *  - MAP_SHARED|MAP_ANONYMOUS works, but behaves like a private mapping
+ *    until fork exists (there is nobody to share with before that).
+ *  - MAP_HUGETLB fails with -EINVAL (no huge pages), MAP_POPULATE,
+ *    MAP_LOCKED, MAP_NORESERVE, MAP_STACK etc. are accepted as hints.
+ */
+#include <kos/file.h>
+#include <kos/fdtable.h>
+#include <kos/vm.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+#include <uapi/mman.h>
+
+/* Flags MAP_SHARED_VALIDATE accepts (others: -EOPNOTSUPP). */
+#define MAP_VALIDATE_KNOWN                                                  \
+	(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | \
+	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE |      \
+	 MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |            \
+	 MAP_FIXED_NOREPLACE | MAP_SYNC)
+
+/* Check a file mapping's type and the file's open mode.  0 or -errno. */
+static long check_file_map(struct file *f, unsigned long prot,
+			   unsigned long flags)
+{
+	unsigned int acc = f->flags & O_ACCMODE;
+
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED_VALIDATE:
+		if (flags & ~(unsigned long)MAP_VALIDATE_KNOWN)
+			return -EOPNOTSUPP;
+		/* fallthrough */
+	case MAP_SHARED:
+		if ((prot & PROT_WRITE) && acc != O_WRONLY && acc != O_RDWR)
+			return -EACCES;
+		if (acc == O_WRONLY)
+			return -EACCES;
+		return -ENODEV; /* no page cache yet */
+	case MAP_PRIVATE:
+		if (acc == O_WRONLY)
+			return -EACCES;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
+	      unsigned long flags, unsigned long fd, unsigned long off)
+{
+	struct vm_space *vm = vm_current();
+	struct file *f = NULL;
+	unsigned long result;
+	long rc;
+
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	if (!vm)
+		return -ENOMEM;
+	if (!(flags & MAP_ANONYMOUS)) {
+		f = fd_get_file((int)fd);
+		if (!f)
+			return -EBADF;
+	} else if (flags & MAP_HUGETLB) {
+		return -EINVAL;
+	}
+	if (!len) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (f) {
+		if (len > VM_USER_TOP) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (off > (uint64_t)INT64_MAX ||
+		    ALIGN_UP(len, PAGE_SIZE) > (uint64_t)INT64_MAX - off) {
+			rc = -EOVERFLOW;
+			goto out;
+		}
+		rc = check_file_map(f, prot, flags);
+		if (rc)
+			goto out;
+	} else {
+		switch (flags & MAP_TYPE) {
+		case MAP_SHARED:
+			if (flags & MAP_GROWSDOWN) {
+				rc = -EINVAL;
+				goto out;
+			}
+			break;
+		case MAP_PRIVATE:
+			break;
+		default:
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	rc = vm_map(vm, addr, len, (unsigned int)prot, (unsigned int)flags, f,
+		    f ? off : 0, &result);
+	if (!rc)
+		rc = (long)result;
+out:
+	if (f)
+		file_put(f); /* the VMA holds its own reference */
+	return rc;
+}
+
+long sys_munmap(unsigned long addr, unsigned long len)
+{
+	struct vm_space *vm = vm_current();
+
+	if (!vm)
+		return -EINVAL;
+	return vm_unmap(vm, addr, len);
+}
+
+long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot)
+{
+	struct vm_space *vm = vm_current();
+
+	if (!vm)
+		return -ENOMEM;
+	return vm_protect(vm, addr, len, prot);
+}
+
+long sys_brk(unsigned long newbrk)
+{
+	struct vm_space *vm = vm_current();
+
+	if (!vm)
+		return 0;
+	return (long)vm_brk(vm, newbrk);
+}
+
+long sys_madvise(unsigned long addr, unsigned long len, unsigned long advice)
+{
+	struct vm_space *vm = vm_current();
+
+	if (!vm)
+		return -ENOMEM;
+	return vm_madvise(vm, addr, len, (int)advice);
+}

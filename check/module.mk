@@ -48,9 +48,7 @@ $(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk
 	cp -a images/initramfs/. $(BUILD)/guest/root/ && \
 	cp $(GUEST_BINS) $(BUILD)/guest/root/t/ && \
 	cp /bin/busybox $(BUILD)/guest/root/bin/busybox && \
-	printf 'alpha\nbravo\ncharlie\n' > $(BUILD)/guest/root/etc/words && \
-	cd $(BUILD)/guest/root && find . -mindepth 1 | LC_ALL=C sort | \
-		cpio --quiet -o -H newc --owner=0:0 --reproducible \
-		> $(CURDIR)/$@
+	printf 'charlie\nalpha\nbravo\ndelta echo\n' > $(BUILD)/guest/root/etc/words && \
+	scripts/mkcpio $@ $(BUILD)/guest/root $(DEV_NODES)
 
 CHECK_TARGETS += $(BUILD)/guest/initramfs.cpio

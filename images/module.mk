@@ -4,10 +4,15 @@
 # files under images/initramfs/.  Later recipes add programs.
 INITRAMFS_FILES := $(shell find images/initramfs -type f 2>/dev/null)
 
-$(BUILD)/initramfs.cpio: $(INITRAMFS_FILES) images/module.mk | $(DEPS_STAMP)
+# Device nodes every initramfs carries (Linux's numbers), written into the
+# archive by scripts/mkcpio so building needs no mknod.
+DEV_NODES := --node dev/console:0600:c:5:1 --node dev/null:0666:c:1:3 \
+	--node dev/zero:0666:c:1:5 --node dev/random:0666:c:1:8 \
+	--node dev/urandom:0666:c:1:9
+
+$(BUILD)/initramfs.cpio: $(INITRAMFS_FILES) images/module.mk scripts/mkcpio | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CPIO    $@"
-	$(Q)cd images/initramfs && find . -mindepth 1 | LC_ALL=C sort | \
-		cpio --quiet -o -H newc --owner=0:0 --reproducible > $(CURDIR)/$@
+	$(Q)scripts/mkcpio $@ images/initramfs $(DEV_NODES)
 
 ALL_TARGETS += $(BUILD)/initramfs.cpio

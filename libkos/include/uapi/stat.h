@@ -59,7 +59,7 @@ struct stat {
 	__u64 st_mtime_nsec;
 	__u64 st_ctime;
 	__u64 st_ctime_nsec;
-	__s64 __unused[3];
+	__s64 __reserved[3];
 };
 
 struct statx_timestamp {

@@ -1,0 +1,289 @@
+/*
+ * Character devices: the table that maps device numbers to file ops, the
+ * memory devices (/dev/null 1:3, zero 1:5, random 1:8, urandom 1:9) and
+ * the console (5:1), and the creation of /dev at boot.
+ *
+ * A device node opens by its number, so an initramfs may carry its own
+ * /dev entries (with any names); dev_populate() only adds the standard
+ * names that are missing.
+ *
+ * The console has no line discipline yet: input is passed through as the
+ * platform delivers it (the hosted console's terminal or QEMU's serial
+ * line does the echo and line editing).  TCGETS still reports a cooked
+ * terminal (ICANON, ECHO, ISIG on; 38400 baud, 8 bits) so programs treat
+ * it as a tty; TCSETS* are accepted and remembered for later TCGETS but
+ * change nothing else.  TIOCGWINSZ reports 24 rows x 80 columns until
+ * TIOCSWINSZ sets another size.
+ */
+#include <kos/console.h>
+#include <kos/file.h>
+#include <kos/kmalloc.h>
+#include <kos/log.h>
+#include <kos/random.h>
+#include <kos/spinlock.h>
+#include <kos/string.h>
+#include <kos/uaccess.h>
+#include <kos/vfs.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+#include <uapi/ioctl.h>
+#include <uapi/stat.h>
+#include <uapi/termios.h>
+
+#include "internal.h"
+
+#define BOUNCE 4096	/* bytes moved per round for device I/O */
+
+/* ---- memory devices ------------------------------------------------- */
+
+static ssize_t null_read(struct file *f, struct uio *u, uint64_t *pos)
+{
+	return 0;
+}
+
+static ssize_t null_write(struct file *f, struct uio *u, uint64_t *pos)
+{
+	ssize_t n = (ssize_t)u->resid;
+
+	u->resid = 0;
+	return n;
+}
+
+static ssize_t zero_read(struct file *f, struct uio *u, uint64_t *pos)
+{
+	size_t n = u->resid;
+
+	if (uio_zero(u, n))
+		return n == u->resid ? -EFAULT : (ssize_t)(n - u->resid);
+	return (ssize_t)n;
+}
+
+static ssize_t random_read(struct file *f, struct uio *u, uint64_t *pos)
+{
+	char buf[256];
+	ssize_t done = 0;
+
+	while (u->resid > 0) {
+		size_t chunk = MIN(u->resid, sizeof(buf));
+
+		kos_random_bytes(buf, chunk);
+		if (uio_copyout(u, buf, chunk)) {
+			kos_memset(buf, 0, sizeof(buf));
+			return done ? done : -EFAULT;
+		}
+		done += (ssize_t)chunk;
+	}
+	kos_memset(buf, 0, sizeof(buf));
+	return done;
+}
+
+/* Writing to random devices mixes the data into the pool, as Linux. */
+static ssize_t random_write(struct file *f, struct uio *u, uint64_t *pos)
+{
+	char buf[256];
+	ssize_t done = 0;
+
+	while (u->resid > 0) {
+		size_t chunk = MIN(u->resid, sizeof(buf));
+
+		if (uio_copyin(u, buf, chunk))
+			return done ? done : -EFAULT;
+		kos_random_mix(buf, chunk);
+		done += (ssize_t)chunk;
+	}
+	return done;
+}
+
+static const struct file_ops null_fops = {
+	.read = null_read,
+	.write = null_write,
+	.llseek = file_llseek_noop,
+};
+
+static const struct file_ops zero_fops = {
+	.read = zero_read,
+	.write = null_write,
+	.llseek = file_llseek_noop,
+};
+
+static const struct file_ops random_fops = {
+	.read = random_read,
+	.write = random_write,
+	.llseek = file_llseek_noop,
+};
+
+/* ---- console -------------------------------------------------------- */
+
+static struct spinlock tty_lock = SPINLOCK_INIT("tty");
+static struct termios tty_termios;	/* tty_lock */
+static struct winsize tty_winsize = { 24, 80, 0, 0 };	/* tty_lock */
+static bool tty_termios_set;		/* tty_lock */
+
+/* The termios a freshly opened Linux terminal reports. */
+static void tty_default(struct termios *t)
+{
+	kos_memset(t, 0, sizeof(*t));
+	t->c_iflag = ICRNL | IXON | IUTF8;
+	t->c_oflag = OPOST | ONLCR;
+	t->c_cflag = B38400 | CS8 | CREAD | HUPCL;
+	t->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL |
+		     ECHOKE | IEXTEN;
+	t->c_cc[VINTR] = 3;
+	t->c_cc[VQUIT] = 28;
+	t->c_cc[VERASE] = 127;
+	t->c_cc[VKILL] = 21;
+	t->c_cc[VEOF] = 4;
+	t->c_cc[VTIME] = 0;
+	t->c_cc[VMIN] = 1;
+	t->c_cc[VSTART] = 17;
+	t->c_cc[VSTOP] = 19;
+	t->c_cc[VSUSP] = 26;
+	t->c_cc[VREPRINT] = 18;
+	t->c_cc[VDISCARD] = 15;
+	t->c_cc[VWERASE] = 23;
+	t->c_cc[VLNEXT] = 22;
+}
+
+static int console_open(struct file *f)
+{
+	/* A tty is a stream: no lseek, no pread (Linux: -ESPIPE). */
+	f->fmode &= ~(FMODE_LSEEK | FMODE_PREAD);
+	return 0;
+}
+
+static ssize_t console_fread(struct file *f, struct uio *u, uint64_t *pos)
+{
+	char *buf = kmalloc(BOUNCE);
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = console_read(buf, MIN(u->resid, (size_t)BOUNCE),
+			 (f->flags & O_NONBLOCK) != 0);
+	if (n > 0 && uio_copyout(u, buf, (size_t)n))
+		n = -EFAULT;
+	kfree(buf);
+	return n;
+}
+
+static ssize_t console_fwrite(struct file *f, struct uio *u, uint64_t *pos)
+{
+	char *buf = kmalloc(BOUNCE);
+	ssize_t done = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (u->resid > 0) {
+		size_t chunk = MIN(u->resid, (size_t)BOUNCE);
+
+		if (uio_copyin(u, buf, chunk)) {
+			if (!done)
+				done = -EFAULT;
+			break;
+		}
+		console_write(buf, chunk);
+		done += (ssize_t)chunk;
+	}
+	kfree(buf);
+	return done;
+}
+
+static long console_ioctl(struct file *f, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct termios t;
+	struct winsize ws;
+	unsigned long fl;
+	int n;
+
+	switch (cmd) {
+	case TCGETS:
+		fl = spin_lock_irqsave(&tty_lock);
+		if (!tty_termios_set)
+			tty_default(&tty_termios);
+		tty_termios_set = true;
+		t = tty_termios;
+		spin_unlock_irqrestore(&tty_lock, fl);
+		return copy_to_user((void *)arg, &t, sizeof(t)) ? -EFAULT : 0;
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		if (copy_from_user(&t, (const void *)arg, sizeof(t)))
+			return -EFAULT;
+		fl = spin_lock_irqsave(&tty_lock);
+		tty_termios = t;
+		tty_termios_set = true;
+		spin_unlock_irqrestore(&tty_lock, fl);
+		return 0;
+	case TIOCGWINSZ:
+		fl = spin_lock_irqsave(&tty_lock);
+		ws = tty_winsize;
+		spin_unlock_irqrestore(&tty_lock, fl);
+		return copy_to_user((void *)arg, &ws, sizeof(ws)) ? -EFAULT :
+								     0;
+	case TIOCSWINSZ:
+		if (copy_from_user(&ws, (const void *)arg, sizeof(ws)))
+			return -EFAULT;
+		fl = spin_lock_irqsave(&tty_lock);
+		tty_winsize = ws;
+		spin_unlock_irqrestore(&tty_lock, fl);
+		return 0;
+	case FIONREAD:
+		n = (int)console_input_pending();
+		return copy_to_user((void *)arg, &n, sizeof(n)) ? -EFAULT : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_ops console_fops = {
+	.open = console_open,
+	.read = console_fread,
+	.write = console_fwrite,
+	.ioctl = console_ioctl,
+};
+
+/* ---- the table ------------------------------------------------------ */
+
+struct chrdev {
+	uint32_t rdev;
+	const char *name;	/* under /dev */
+	uint32_t mode;		/* permissions of the node */
+	const struct file_ops *fops;
+};
+
+static const struct chrdev chrdevs[] = {
+	{ KDEV(1, 3), "null", 0666, &null_fops },
+	{ KDEV(1, 5), "zero", 0666, &zero_fops },
+	{ KDEV(1, 8), "random", 0666, &random_fops },
+	{ KDEV(1, 9), "urandom", 0666, &random_fops },
+	{ KDEV(5, 1), "console", 0600, &console_fops },
+};
+
+const struct file_ops *chrdev_fops(uint32_t rdev)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(chrdevs); i++)
+		if (chrdevs[i].rdev == rdev)
+			return chrdevs[i].fops;
+	return NULL;
+}
+
+int dev_populate(struct vnode *root)
+{
+	char path[32];
+	int err;
+
+	err = vfs_create_vnode(root, "dev", S_IFDIR | 0755, 0, NULL, NULL);
+	if (err && err != -EEXIST)
+		return err;
+	for (size_t i = 0; i < ARRAY_SIZE(chrdevs); i++) {
+		kos_snprintf(path, sizeof(path), "dev/%s", chrdevs[i].name);
+		err = vfs_create_vnode(root, path, S_IFCHR | chrdevs[i].mode,
+				       chrdevs[i].rdev, NULL, NULL);
+		if (err == -ENOMEM)
+			return err;
+		if (err && err != -EEXIST)
+			log_warn("vfs: cannot create /%s (%d)", path, err);
+	}
+	return 0;
+}

@@ -1,0 +1,449 @@
+/*
+ * Open file descriptions and data movement.
+ *
+ * uio_*: copying between kernel buffers and the (user or kernel) buffers
+ * of a read/write request.  file_*: reference counting and the generic
+ * read/write/lseek/ioctl/getdents paths every system call goes through;
+ * they check the description's mode and then call its file_ops.
+ * vfs_reg_fops / vfs_dir_fops: the file ops of regular files and
+ * directories of any file system, on top of its vnode ops.
+ */
+#include <kos/file.h>
+#include <kos/kmalloc.h>
+#include <kos/string.h>
+#include <kos/uaccess.h>
+#include <kos/vfs.h>
+#include <uapi/dirent.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+#include <uapi/stat.h>
+
+/* ---- uio ------------------------------------------------------------ */
+
+void uio_init_kernel(struct uio *u, void *buf, size_t len)
+{
+	u->one.iov_base = buf;
+	u->one.iov_len = len;
+	u->iov = &u->one;
+	u->nr = 1;
+	u->idx = 0;
+	u->off = 0;
+	u->resid = len;
+	u->user = false;
+}
+
+void uio_init_user(struct uio *u, unsigned long ubuf, size_t len)
+{
+	uio_init_kernel(u, (void *)ubuf, len);
+	u->user = true;
+}
+
+/*
+ * Walk n bytes of the uio, calling step on each contiguous piece.  dir:
+ * 0 = into the uio (from kbuf), 1 = out of it (to kbuf), 2 = zero fill.
+ */
+static int uio_move(struct uio *u, void *kbuf, size_t n, int dir)
+{
+	char *k = kbuf;
+
+	while (n > 0 && u->idx < u->nr) {
+		const struct iovec *v = &u->iov[u->idx];
+		size_t chunk = MIN(n, v->iov_len - u->off);
+		char *p = (char *)v->iov_base + u->off;
+		int err = 0;
+
+		if (chunk == 0) {
+			u->idx++;
+			u->off = 0;
+			continue;
+		}
+		if (dir == 0) {
+			if (u->user)
+				err = copy_to_user(p, k, chunk);
+			else
+				kos_memcpy(p, k, chunk);
+		} else if (dir == 1) {
+			if (u->user)
+				err = copy_from_user(k, p, chunk);
+			else
+				kos_memcpy(k, p, chunk);
+		} else {
+			if (u->user)
+				err = clear_user(p, chunk);
+			else
+				kos_memset(p, 0, chunk);
+		}
+		if (err)
+			return -EFAULT;
+		if (k)
+			k += chunk;
+		n -= chunk;
+		u->off += chunk;
+		u->resid -= chunk;
+	}
+	return 0;
+}
+
+int uio_copyout(struct uio *u, const void *src, size_t n)
+{
+	return uio_move(u, (void *)src, n, 0);
+}
+
+int uio_copyin(struct uio *u, void *dst, size_t n)
+{
+	return uio_move(u, dst, n, 1);
+}
+
+int uio_zero(struct uio *u, size_t n)
+{
+	return uio_move(u, NULL, n, 2);
+}
+
+/* ---- references ----------------------------------------------------- */
+
+struct file *file_alloc(struct vnode *v, const struct file_ops *ops,
+			unsigned int flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->refcnt = 1;
+	f->flags = flags;
+	f->ops = ops;
+	if (flags & O_PATH) {
+		f->fmode = FMODE_PATH;
+	} else {
+		switch (flags & O_ACCMODE) {
+		case O_RDONLY:
+			f->fmode = FMODE_READ;
+			break;
+		case O_WRONLY:
+			f->fmode = FMODE_WRITE;
+			break;
+		case O_RDWR:
+			f->fmode = FMODE_READ | FMODE_WRITE;
+			break;
+		default:	/* 3: ioctl only */
+			break;
+		}
+	}
+	mutex_init(&f->pos_lock, "file.pos");
+	if (v) {
+		vnode_get(v);
+		f->vnode = v;
+	}
+	return f;
+}
+
+void file_get(struct file *f)
+{
+	__atomic_add_fetch(&f->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+	if (!f)
+		return;
+	if (__atomic_sub_fetch(&f->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
+		f->ops->release(f);
+	vnode_put(f->vnode);
+	kfree(f);
+}
+
+/* ---- I/O ------------------------------------------------------------ */
+
+/* Linux caps one transfer at MAX_RW_COUNT; shorten the uio's view. */
+static void uio_cap(struct uio *u)
+{
+	if (u->resid > (size_t)MAX_RW_COUNT)
+		u->resid = MAX_RW_COUNT;
+}
+
+static ssize_t file_rw(struct file *f, struct uio *u, int64_t pos, bool wr)
+{
+	ssize_t (*op)(struct file *, struct uio *, uint64_t *);
+	uint64_t p;
+	ssize_t r;
+
+	if (!(f->fmode & (wr ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
+	op = wr ? f->ops->write : f->ops->read;
+	if (!op)
+		return -EINVAL;
+	uio_cap(u);
+	if (pos >= 0) {
+		if (!(f->fmode & FMODE_PREAD))
+			return -ESPIPE;
+		p = (uint64_t)pos;
+		return u->resid ? op(f, u, &p) : 0;
+	}
+	if (pos != -1)
+		return -EINVAL;
+	if (f->fmode & FMODE_ATOMIC_POS)
+		mutex_lock(&f->pos_lock);
+	p = f->pos;
+	r = op(f, u, &p);
+	if (r >= 0)
+		f->pos = p;
+	if (f->fmode & FMODE_ATOMIC_POS)
+		mutex_unlock(&f->pos_lock);
+	return r;
+}
+
+ssize_t file_read(struct file *f, struct uio *u, int64_t pos)
+{
+	return file_rw(f, u, pos, false);
+}
+
+ssize_t file_write(struct file *f, struct uio *u, int64_t pos)
+{
+	return file_rw(f, u, pos, true);
+}
+
+ssize_t file_pread_kernel(struct file *f, void *buf, size_t len,
+			  uint64_t off)
+{
+	struct uio u;
+
+	if ((int64_t)off < 0)
+		return -EINVAL;
+	uio_init_kernel(&u, buf, len);
+	return file_read(f, &u, (int64_t)off);
+}
+
+ssize_t file_pwrite_kernel(struct file *f, const void *buf, size_t len,
+			   uint64_t off)
+{
+	struct uio u;
+
+	if ((int64_t)off < 0)
+		return -EINVAL;
+	uio_init_kernel(&u, (void *)buf, len);
+	return file_write(f, &u, (int64_t)off);
+}
+
+int64_t file_lseek(struct file *f, int64_t off, int whence)
+{
+	int64_t r;
+
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (whence < SEEK_SET || whence > SEEK_HOLE)
+		return -EINVAL;
+	if (!f->ops->llseek)
+		return -ESPIPE;
+	if (f->fmode & FMODE_ATOMIC_POS)
+		mutex_lock(&f->pos_lock);
+	r = f->ops->llseek(f, off, whence);
+	if (r >= 0)
+		f->pos = (uint64_t)r;
+	if (f->fmode & FMODE_ATOMIC_POS)
+		mutex_unlock(&f->pos_lock);
+	return r;
+}
+
+int64_t file_llseek_noop(struct file *f, int64_t off, int whence)
+{
+	return 0;
+}
+
+/*
+ * lseek over a file of size sz: SEEK_DATA/SEEK_HOLE treat the whole file
+ * as data (holes read as zeros, which Linux also permits).
+ */
+int64_t file_llseek_generic(struct file *f, int64_t off, int whence)
+{
+	int64_t sz = (int64_t)f->vnode->size, base;
+
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t)f->pos;
+		break;
+	case SEEK_END:
+		base = sz;
+		break;
+	case SEEK_DATA:
+		if (off < 0 || off >= sz)
+			return -ENXIO;
+		return off;
+	case SEEK_HOLE:
+		if (off < 0 || off >= sz)
+			return -ENXIO;
+		return sz;
+	default:
+		return -EINVAL;
+	}
+	if ((off > 0 && base > INT64_MAX - off))
+		return -EOVERFLOW;
+	if (base + off < 0)
+		return -EINVAL;
+	return base + off;
+}
+
+long file_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (!f->ops->ioctl)
+		return -ENOTTY;
+	return f->ops->ioctl(f, cmd, arg);
+}
+
+/* ---- getdents64 ----------------------------------------------------- */
+
+struct dents_ctx {
+	unsigned long buf;	/* user or kernel address */
+	bool user;
+	size_t len, used;
+	int err;
+};
+
+static bool dents_fill(void *arg, const char *name, size_t nlen,
+		       uint64_t ino, unsigned int dtype, uint64_t next)
+{
+	struct dents_ctx *c = arg;
+	size_t reclen = ALIGN_UP(offsetof(struct linux_dirent64, d_name) +
+				 nlen + 1, 8);
+	/* Big enough for a header and a NAME_MAX name, padded. */
+	union {
+		struct linux_dirent64 d;
+		char raw[ALIGN_UP(sizeof(struct linux_dirent64) + NAME_MAX +
+				  1, 8)];
+	} rec;
+
+	if (c->used + reclen > c->len) {
+		if (c->used == 0)
+			c->err = -EINVAL;
+		return false;
+	}
+	kos_memset(&rec, 0, reclen);
+	rec.d.d_ino = ino;
+	rec.d.d_off = (int64_t)next;
+	rec.d.d_reclen = (uint16_t)reclen;
+	rec.d.d_type = (uint8_t)dtype;
+	kos_memcpy(rec.d.d_name, name, nlen);
+	if (c->user) {
+		if (copy_to_user((void *)(c->buf + c->used), &rec, reclen)) {
+			c->err = -EFAULT;
+			return false;
+		}
+	} else {
+		kos_memcpy((char *)c->buf + c->used, &rec, reclen);
+	}
+	c->used += reclen;
+	return true;
+}
+
+long file_getdents64(struct file *f, unsigned long buf, size_t len,
+		     bool user)
+{
+	struct dents_ctx c = { buf, user, len, 0, 0 };
+	int r;
+
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (!f->ops->iterate)
+		return -ENOTDIR;
+	if (len > INT32_MAX)
+		c.len = INT32_MAX;
+	mutex_lock(&f->pos_lock);
+	r = f->ops->iterate(f, dents_fill, &c);
+	mutex_unlock(&f->pos_lock);
+	if (c.used)
+		return (long)c.used;
+	if (c.err)
+		return c.err;
+	return r;
+}
+
+/* ---- regular files and directories ---------------------------------- */
+
+static ssize_t reg_read(struct file *f, struct uio *u, uint64_t *pos)
+{
+	struct vnode *v = f->vnode;
+	ssize_t r;
+
+	if (!v->ops->read)
+		return -EINVAL;
+	r = v->ops->read(v, u, *pos);
+	if (r > 0)
+		*pos += (uint64_t)r;
+	return r;
+}
+
+static ssize_t reg_write(struct file *f, struct uio *u, uint64_t *pos)
+{
+	struct vnode *v = f->vnode;
+	ssize_t r;
+
+	if (!v->ops->write)
+		return -EINVAL;
+	/*
+	 * O_APPEND: at end of file, read under vfs_lock by the fs write
+	 * op (a pos of UINT64_MAX asks for "append").
+	 */
+	if (f->flags & O_APPEND)
+		*pos = UINT64_MAX;
+	r = v->ops->write(v, u, *pos);
+	if (r > 0) {
+		if (f->flags & O_APPEND)
+			*pos = v->size;
+		else
+			*pos += (uint64_t)r;
+	}
+	return r;
+}
+
+static int dir_iterate(struct file *f, vfs_filldir_t fill, void *ctx)
+{
+	struct vnode *v = f->vnode;
+	int r;
+
+	if (!v->ops->readdir)
+		return -ENOTDIR;
+	mutex_lock(&vfs_lock);
+	r = v->ops->readdir(v, &f->pos, fill, ctx);
+	mutex_unlock(&vfs_lock);
+	return r;
+}
+
+static ssize_t dir_read(struct file *f, struct uio *u, uint64_t *pos)
+{
+	return -EISDIR;
+}
+
+/* Directories: SEEK_SET/SEEK_CUR to a cookie (tmpfs refuses SEEK_END). */
+static int64_t dir_llseek(struct file *f, int64_t off, int whence)
+{
+	int64_t base;
+
+	if (whence == SEEK_SET)
+		base = 0;
+	else if (whence == SEEK_CUR)
+		base = (int64_t)f->pos;
+	else
+		return -EINVAL;
+	if (off > 0 && base > INT64_MAX - off)
+		return -EOVERFLOW;
+	if (base + off < 0)
+		return -EINVAL;
+	return base + off;
+}
+
+const struct file_ops vfs_reg_fops = {
+	.read = reg_read,
+	.write = reg_write,
+	.llseek = file_llseek_generic,
+};
+
+const struct file_ops vfs_dir_fops = {
+	.read = dir_read,
+	.llseek = dir_llseek,
+	.iterate = dir_iterate,
+};

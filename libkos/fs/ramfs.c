@@ -1,0 +1,531 @@
+/*
+ * ramfs: a file system that lives entirely in kernel memory (the root
+ * file system the initramfs is unpacked into, later /tmp and friends).
+ *
+ * Directories are lists of entries in creation order, each with a cookie
+ * that never changes, so a getdents position (the next cookie) survives
+ * entries being added or removed.  Cookies 0 and 1 are "." and "..".
+ * Regular files are arrays of page-sized blocks allocated on write;
+ * missing blocks read as zeros (holes).  Symlinks hold their target.
+ *
+ * Every directory entry holds a reference to its vnode, so a vnode lives
+ * while it has a name or an open file; the last vnode_put() evicts it.
+ *
+ * Locking: directory and attribute changes run under vfs_lock (the VFS
+ * takes it around every vnode op except read/write/truncate).  File data
+ * is guarded by the superblock's data_lock, taken inside read/write/
+ * truncate (lock order: vfs_lock, then data_lock).  User buffers are
+ * never touched with data_lock held: data goes through a bounce page, so
+ * a page fault during the copy can itself read a ramfs file.
+ */
+#include <kos/file.h>
+#include <kos/kmalloc.h>
+#include <kos/mutex.h>
+#include <kos/string.h>
+#include <kos/vfs.h>
+#include <uapi/dirent.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#include "internal.h"
+
+#define RAMFS_MAX_SIZE (16ULL << 30)	/* larger writes: -EFBIG */
+#define RAMFS_DIRENT_SIZE 20		/* st_size per entry, as tmpfs */
+
+struct ramfs_sb {
+	struct superblock sb;
+	uint64_t next_ino;		/* vfs_lock */
+	struct mutex data_lock;
+};
+
+struct ramfs_dirent {
+	struct list_head link;
+	struct vnode *v;		/* referenced */
+	uint64_t cookie;
+	size_t len;
+	char name[];
+};
+
+struct ramfs_node {
+	struct vnode v;
+	/* directories */
+	struct list_head entries;	/* vfs_lock */
+	uint64_t next_cookie;
+	struct vnode *parent;		/* not referenced; self for root */
+	/* symlinks */
+	char *target;
+	/* regular files: data_lock */
+	char **pages;
+	size_t npages;			/* slots in pages[] */
+};
+
+static const struct vnode_ops ramfs_vops;
+
+static struct ramfs_node *RN(struct vnode *v)
+{
+	return container_of(v, struct ramfs_node, v);
+}
+
+static struct ramfs_sb *RSB(struct superblock *sb)
+{
+	return container_of(sb, struct ramfs_sb, sb);
+}
+
+static void touch(struct vnode *v, bool modify)
+{
+	struct vfs_time now = vfs_now();
+
+	v->ctime = now;
+	if (modify)
+		v->mtime = now;
+}
+
+static struct ramfs_dirent *dir_find(struct ramfs_node *d, const char *name,
+				     size_t len)
+{
+	struct ramfs_dirent *e;
+
+	list_for_each_entry(e, &d->entries, link)
+		if (e->len == len && kos_memcmp(e->name, name, len) == 0)
+			return e;
+	return NULL;
+}
+
+/* Add name -> v to d, taking a reference to v.  vfs_lock held. */
+static int dir_add(struct ramfs_node *d, const char *name, size_t len,
+		   struct vnode *v)
+{
+	struct ramfs_dirent *e = kmalloc(sizeof(*e) + len);
+
+	if (!e)
+		return -ENOMEM;
+	kos_memcpy(e->name, name, len);
+	e->len = len;
+	e->cookie = d->next_cookie++;
+	e->v = v;
+	vnode_get(v);
+	list_add_tail(&e->link, &d->entries);
+	d->v.size += RAMFS_DIRENT_SIZE;
+	touch(&d->v, true);
+	return 0;
+}
+
+static struct ramfs_node *node_new(struct superblock *sb, uint32_t mode,
+				   uint32_t uid, uint32_t gid)
+{
+	struct ramfs_node *n;
+
+	n = (struct ramfs_node *)vnode_alloc(sb, &ramfs_vops, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->v.mode = mode;
+	n->v.uid = uid;
+	n->v.gid = gid;
+	n->v.nlink = 1;
+	n->v.ino = RSB(sb)->next_ino++;
+	list_init(&n->entries);
+	n->next_cookie = 2;
+	if (S_ISDIR(mode)) {
+		n->v.nlink = 2;
+		n->v.size = 2 * RAMFS_DIRENT_SIZE;
+	}
+	return n;
+}
+
+/* ---- vnode ops (vfs_lock held) -------------------------------------- */
+
+static int ramfs_lookup(struct vnode *dir, const char *name, size_t len,
+			struct vnode **out)
+{
+	struct ramfs_node *d = RN(dir);
+	struct ramfs_dirent *e;
+
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		vnode_get(d->parent);
+		*out = d->parent;
+		return 0;
+	}
+	e = dir_find(d, name, len);
+	if (!e)
+		return -ENOENT;
+	vnode_get(e->v);
+	*out = e->v;
+	return 0;
+}
+
+/* Link a fresh node n under dir as name; hands n's reference to *out. */
+static int attach_new(struct vnode *dir, const char *name, size_t len,
+		      struct ramfs_node *n, struct vnode **out)
+{
+	int err = dir_add(RN(dir), name, len, &n->v);
+
+	if (err) {
+		n->v.nlink = 0;
+		vnode_put(&n->v);
+		return err;
+	}
+	if (S_ISDIR(n->v.mode)) {
+		n->parent = dir;
+		dir->nlink++;
+	}
+	*out = &n->v;
+	return 0;
+}
+
+static int ramfs_create_op(struct vnode *dir, const char *name, size_t len,
+			   uint32_t mode, uint32_t rdev, uint32_t uid,
+			   uint32_t gid, struct vnode **out)
+{
+	struct ramfs_node *n;
+
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (dir->nlink == 0)
+		return -ENOENT;	/* removed directory */
+	if (dir_find(RN(dir), name, len))
+		return -EEXIST;
+	n = node_new(dir->sb, mode, uid, gid);
+	if (!n)
+		return -ENOMEM;
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		n->v.rdev = rdev;
+	return attach_new(dir, name, len, n, out);
+}
+
+static int ramfs_symlink(struct vnode *dir, const char *name, size_t len,
+			 const char *target, uint32_t uid, uint32_t gid,
+			 struct vnode **out)
+{
+	size_t tlen = kos_strlen(target);
+	struct ramfs_node *n;
+
+	if (dir->nlink == 0)
+		return -ENOENT;
+	if (dir_find(RN(dir), name, len))
+		return -EEXIST;
+	n = node_new(dir->sb, S_IFLNK | 0777, uid, gid);
+	if (!n)
+		return -ENOMEM;
+	n->target = kmalloc(tlen + 1);
+	if (!n->target) {
+		n->v.nlink = 0;
+		vnode_put(&n->v);
+		return -ENOMEM;
+	}
+	kos_memcpy(n->target, target, tlen + 1);
+	n->v.size = tlen;
+	return attach_new(dir, name, len, n, out);
+}
+
+static int ramfs_link(struct vnode *dir, const char *name, size_t len,
+		      struct vnode *v)
+{
+	int err;
+
+	if (dir->nlink == 0 || v->nlink == 0)
+		return -ENOENT;
+	if (dir_find(RN(dir), name, len))
+		return -EEXIST;
+	err = dir_add(RN(dir), name, len, v);
+	if (!err) {
+		v->nlink++;
+		touch(v, false);
+	}
+	return err;
+}
+
+static int ramfs_unlink(struct vnode *dir, const char *name, size_t len,
+			bool dir_only)
+{
+	struct ramfs_node *d = RN(dir);
+	struct ramfs_dirent *e = dir_find(d, name, len);
+	struct vnode *v;
+
+	if (!e)
+		return -ENOENT;
+	v = e->v;
+	if (S_ISDIR(v->mode)) {
+		if (!list_empty(&RN(v)->entries))
+			return -ENOTEMPTY;
+		v->nlink = 0;
+		dir->nlink--;
+	} else {
+		v->nlink--;
+		touch(v, false);
+	}
+	list_del(&e->link);
+	kfree(e);
+	dir->size -= RAMFS_DIRENT_SIZE;
+	touch(dir, true);
+	vnode_put(v);
+	return 0;
+}
+
+static ssize_t ramfs_readlink(struct vnode *v, char *buf, size_t len)
+{
+	size_t n = MIN(len, (size_t)v->size);
+
+	kos_memcpy(buf, RN(v)->target, n);
+	return (ssize_t)n;
+}
+
+static unsigned int dtype(uint32_t mode)
+{
+	return (mode & S_IFMT) >> 12;
+}
+
+static int ramfs_readdir(struct vnode *dir, uint64_t *pos,
+			 vfs_filldir_t fill, void *ctx)
+{
+	struct ramfs_node *d = RN(dir);
+	struct ramfs_dirent *e;
+
+	if (*pos == 0) {
+		if (!fill(ctx, ".", 1, dir->ino, dtype(dir->mode), 1))
+			return 0;
+		*pos = 1;
+	}
+	if (*pos == 1) {
+		if (!fill(ctx, "..", 2, d->parent->ino, DT_DIR, 2))
+			return 0;
+		*pos = 2;
+	}
+	list_for_each_entry(e, &d->entries, link) {
+		if (e->cookie < *pos)
+			continue;
+		if (!fill(ctx, e->name, e->len, e->v->ino,
+			  dtype(e->v->mode), e->cookie + 1))
+			return 0;
+		*pos = e->cookie + 1;
+	}
+	return 0;
+}
+
+/* ---- file data (data_lock) ------------------------------------------ */
+
+/* Make pages[] cover npages slots.  data_lock held. */
+static int grow_slots(struct ramfs_node *n, size_t npages)
+{
+	size_t cap = n->npages ? n->npages : 8;
+	char **p;
+
+	if (npages <= n->npages)
+		return 0;
+	while (cap < npages)
+		cap *= 2;
+	p = kzalloc(cap * sizeof(*p));
+	if (!p)
+		return -ENOSPC;
+	if (n->pages)
+		kos_memcpy(p, n->pages, n->npages * sizeof(*p));
+	kfree(n->pages);
+	n->pages = p;
+	n->npages = cap;
+	return 0;
+}
+
+/* Drop the data past size (zeroing the tail of a partial last page). */
+static void trim(struct ramfs_node *n, uint64_t size)
+{
+	size_t first = (size_t)((size + PAGE_SIZE - 1) / PAGE_SIZE);
+
+	for (size_t i = first; i < n->npages; i++) {
+		if (n->pages[i]) {
+			kfree(n->pages[i]);
+			n->pages[i] = NULL;
+			n->v.blocks -= PAGE_SIZE / 512;
+		}
+	}
+	if (size % PAGE_SIZE && first - 1 < n->npages && n->pages[first - 1])
+		kos_memset(n->pages[first - 1] + size % PAGE_SIZE, 0,
+			   PAGE_SIZE - size % PAGE_SIZE);
+}
+
+static ssize_t ramfs_read(struct vnode *v, struct uio *u, uint64_t off)
+{
+	struct ramfs_node *n = RN(v);
+	struct ramfs_sb *rs = RSB(v->sb);
+	char *bounce = NULL;
+	ssize_t done = 0;
+
+	if (u->user) {
+		bounce = kmalloc(PAGE_SIZE);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	while (u->resid > 0) {
+		size_t in = (size_t)(off % PAGE_SIZE), chunk;
+		uint64_t idx = off / PAGE_SIZE;
+		const char *src;
+		int err;
+
+		mutex_lock(&rs->data_lock);
+		if (off >= v->size) {
+			mutex_unlock(&rs->data_lock);
+			break;
+		}
+		chunk = MIN(u->resid, PAGE_SIZE - in);
+		chunk = MIN(chunk, (size_t)(v->size - off));
+		src = idx < n->npages && n->pages[idx] ? n->pages[idx] + in :
+							 NULL;
+		if (bounce) {
+			if (src)
+				kos_memcpy(bounce, src, chunk);
+			else
+				kos_memset(bounce, 0, chunk);
+			mutex_unlock(&rs->data_lock);
+			err = uio_copyout(u, bounce, chunk);
+		} else {
+			err = src ? uio_copyout(u, src, chunk) :
+				    uio_zero(u, chunk);
+			mutex_unlock(&rs->data_lock);
+		}
+		if (err) {
+			if (!done)
+				done = err;
+			break;
+		}
+		done += (ssize_t)chunk;
+		off += chunk;
+	}
+	kfree(bounce);
+	return done;
+}
+
+static ssize_t ramfs_write(struct vnode *v, struct uio *u, uint64_t off)
+{
+	struct ramfs_node *n = RN(v);
+	struct ramfs_sb *rs = RSB(v->sb);
+	char *bounce = NULL;
+	ssize_t done = 0;
+	int err = 0;
+
+	if (u->user) {
+		bounce = kmalloc(PAGE_SIZE);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	if (off == UINT64_MAX) {
+		mutex_lock(&rs->data_lock);
+		off = v->size;
+		mutex_unlock(&rs->data_lock);
+	}
+	while (u->resid > 0) {
+		size_t in = (size_t)(off % PAGE_SIZE);
+		size_t chunk = MIN(u->resid, PAGE_SIZE - in);
+		uint64_t idx = off / PAGE_SIZE;
+
+		if (off >= RAMFS_MAX_SIZE) {
+			err = -EFBIG;
+			break;
+		}
+		if (bounce) {
+			err = uio_copyin(u, bounce, chunk);
+			if (err)
+				break;
+		}
+		mutex_lock(&rs->data_lock);
+		err = grow_slots(n, (size_t)idx + 1);
+		if (!err && !n->pages[idx]) {
+			n->pages[idx] = kzalloc(PAGE_SIZE);
+			if (n->pages[idx])
+				v->blocks += PAGE_SIZE / 512;
+			else
+				err = -ENOSPC;
+		}
+		if (!err) {
+			if (bounce)
+				kos_memcpy(n->pages[idx] + in, bounce, chunk);
+			else
+				err = uio_copyin(u, n->pages[idx] + in, chunk);
+		}
+		if (!err && off + chunk > v->size)
+			v->size = off + chunk;
+		mutex_unlock(&rs->data_lock);
+		if (err)
+			break;
+		done += (ssize_t)chunk;
+		off += chunk;
+	}
+	if (done > 0)
+		touch(v, true);
+	kfree(bounce);
+	return done ? done : err;
+}
+
+static int ramfs_truncate(struct vnode *v, uint64_t size)
+{
+	struct ramfs_sb *rs = RSB(v->sb);
+
+	if (!S_ISREG(v->mode))
+		return -EINVAL;
+	if (size > RAMFS_MAX_SIZE)
+		return -EFBIG;
+	mutex_lock(&rs->data_lock);
+	if (size < v->size)
+		trim(RN(v), size);
+	v->size = size;
+	mutex_unlock(&rs->data_lock);
+	touch(v, true);
+	return 0;
+}
+
+/* ---- super ---------------------------------------------------------- */
+
+static void ramfs_evict(struct vnode *v)
+{
+	struct ramfs_node *n = RN(v);
+	struct ramfs_dirent *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &n->entries, link) {
+		list_del(&e->link);
+		vnode_put(e->v);
+		kfree(e);
+	}
+	for (size_t i = 0; i < n->npages; i++)
+		kfree(n->pages[i]);
+	kfree(n->pages);
+	kfree(n->target);
+	kfree(n);
+}
+
+static const struct vnode_ops ramfs_vops = {
+	.lookup = ramfs_lookup,
+	.create = ramfs_create_op,
+	.symlink = ramfs_symlink,
+	.link = ramfs_link,
+	.unlink = ramfs_unlink,
+	.readlink = ramfs_readlink,
+	.readdir = ramfs_readdir,
+	.read = ramfs_read,
+	.write = ramfs_write,
+	.truncate = ramfs_truncate,
+};
+
+static const struct super_ops ramfs_sops = {
+	.evict = ramfs_evict,
+};
+
+struct superblock *ramfs_create(void)
+{
+	struct ramfs_sb *rs = kzalloc(sizeof(*rs));
+	struct ramfs_node *root;
+
+	if (!rs)
+		return NULL;
+	rs->sb.ops = &ramfs_sops;
+	rs->sb.fstype = "ramfs";
+	rs->sb.dev = vfs_anon_dev();
+	rs->next_ino = 1;
+	mutex_init(&rs->data_lock, "ramfs.data");
+	root = node_new(&rs->sb, S_IFDIR | 0755, 0, 0);
+	if (!root) {
+		kfree(rs);
+		return NULL;
+	}
+	root->parent = &root->v;
+	rs->sb.root = &root->v;
+	return &rs->sb;
+}

@@ -1,0 +1,142 @@
+/*
+ * Open file descriptions (what an fd points at) and the I/O vectors that
+ * carry data between them and user or kernel buffers.
+ *
+ * A struct file is created by vfs_openat() (or by pipes/sockets with
+ * file_alloc()) with one reference; file descriptors, mmaps and the ELF
+ * loader each hold references.  The position is guarded by f->pos_lock
+ * for files with FMODE_ATOMIC_POS (regular files and directories), so
+ * concurrent read()s on one description never see the same bytes.
+ */
+#ifndef KOS_FILE_H
+#define KOS_FILE_H
+
+#include <kos/mutex.h>
+#include <kos/types.h>
+#include <kos/vfs.h>
+#include <uapi/uio.h>
+
+struct vnode;
+struct file;
+struct kstat;
+
+/*
+ * An I/O vector walk.  iov[] are user addresses when user is set (each
+ * access then goes through copy_to_user/copy_from_user) and kernel
+ * addresses otherwise.  resid counts the bytes still wanted.
+ */
+struct uio {
+	const struct iovec *iov;
+	unsigned int nr;
+	unsigned int idx;	/* current vector */
+	size_t off;		/* offset within iov[idx] */
+	size_t resid;
+	bool user;
+	struct iovec one;	/* storage for uio_init_* single buffers */
+};
+
+/* A uio over one kernel buffer / one user buffer. */
+void uio_init_kernel(struct uio *u, void *buf, size_t len);
+void uio_init_user(struct uio *u, unsigned long ubuf, size_t len);
+
+/*
+ * Move n bytes from kernel src into the uio's buffers (a read), or from
+ * the buffers to kernel dst (a write); n <= resid.  0, or -EFAULT when a
+ * user buffer is bad (the uio then stands after the bytes that made it).
+ */
+int uio_copyout(struct uio *u, const void *src, size_t n);
+int uio_copyin(struct uio *u, void *dst, size_t n);
+/* Store n zero bytes into the uio's buffers.  0 or -EFAULT. */
+int uio_zero(struct uio *u, size_t n);
+
+/*
+ * A driver's or file system's file operations.  read/write move up to
+ * u->resid bytes at *pos and advance it (pos may be a private copy for
+ * pread/pwrite); they return the count or -EXXX (-EFAULT only when
+ * nothing was moved).  NULL: read/write -EINVAL, llseek -ESPIPE, ioctl
+ * -ENOTTY, iterate -ENOTDIR.
+ */
+struct file_ops {
+	ssize_t (*read)(struct file *f, struct uio *u, uint64_t *pos);
+	ssize_t (*write)(struct file *f, struct uio *u, uint64_t *pos);
+	/* New position for (off, whence), not yet stored; or -EXXX. */
+	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	/* arg is the raw user argument (often a user pointer). */
+	long (*ioctl)(struct file *f, unsigned int cmd, unsigned long arg);
+	/* Directory entries from f->pos on (pos_lock held). */
+	int (*iterate)(struct file *f, vfs_filldir_t fill, void *ctx);
+	/* Called at open (f->vnode set) to set up f->priv; may fail. */
+	int (*open)(struct file *f);
+	/* The last reference is gone. */
+	void (*release)(struct file *f);
+};
+
+/* f->fmode bits: what the description may do. */
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_LSEEK 0x4		/* lseek allowed */
+#define FMODE_PREAD 0x8		/* pread/pwrite allowed */
+#define FMODE_ATOMIC_POS 0x10	/* serialise users of pos */
+#define FMODE_PATH 0x20		/* O_PATH: no I/O at all */
+
+struct file {
+	unsigned int refcnt;		/* atomic */
+	unsigned int flags;		/* O_ACCMODE | status flags (F_GETFL) */
+	unsigned int fmode;		/* FMODE_* */
+	uint64_t pos;			/* pos_lock if FMODE_ATOMIC_POS */
+	struct mutex pos_lock;
+	struct vnode *vnode;		/* referenced; NULL for anon files */
+	const struct file_ops *ops;
+	void *priv;			/* the ops' own */
+};
+
+/*
+ * A new file with refcount 1 for vnode v (referenced here; may be NULL),
+ * ops and open flags.  fmode gets READ/WRITE from the access mode.  NULL
+ * if memory is short.
+ */
+struct file *file_alloc(struct vnode *v, const struct file_ops *ops,
+			unsigned int flags);
+void file_get(struct file *f);
+/* Drop a reference; the last calls ops->release and drops the vnode. */
+void file_put(struct file *f);
+
+/*
+ * Read len bytes at off into a KERNEL buffer, not moving f->pos (ELF
+ * loader, file-backed page faults).  Works on any file with
+ * FMODE_PREAD whose access mode allows reading.  Count (short at EOF) or
+ * -EXXX.
+ */
+ssize_t file_pread_kernel(struct file *f, void *buf, size_t len,
+			  uint64_t off);
+ssize_t file_pwrite_kernel(struct file *f, const void *buf, size_t len,
+			   uint64_t off);
+
+/*
+ * The I/O entry points behind read/write/pread/preadv/readv... on a uio.
+ * pos < 0 means "at and advancing f->pos"; otherwise positional (-ESPIPE
+ * when the file has no FMODE_PREAD).  -EBADF if the access mode forbids.
+ */
+ssize_t file_read(struct file *f, struct uio *u, int64_t pos);
+ssize_t file_write(struct file *f, struct uio *u, int64_t pos);
+int64_t file_lseek(struct file *f, int64_t off, int whence);
+long file_ioctl(struct file *f, unsigned int cmd, unsigned long arg);
+
+/*
+ * getdents64(2) into a buffer of len bytes (user address when user):
+ * bytes stored, 0 at end, -EINVAL if the first entry does not fit,
+ * -ENOTDIR, -EFAULT.
+ */
+long file_getdents64(struct file *f, unsigned long buf, size_t len,
+		     bool user);
+
+/* Generic lseek for files with a size (regular files, block devices). */
+int64_t file_llseek_generic(struct file *f, int64_t off, int whence);
+/* lseek that does nothing and says 0 (/dev/null, /dev/zero, random). */
+int64_t file_llseek_noop(struct file *f, int64_t off, int whence);
+
+/* The vfs's own file ops (regular files, directories). */
+extern const struct file_ops vfs_reg_fops;
+extern const struct file_ops vfs_dir_fops;
+
+#endif

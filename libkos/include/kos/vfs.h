@@ -1,0 +1,342 @@
+/*
+ * The virtual file system.
+ *
+ * Layers, bottom up:
+ *
+ *   struct superblock  one mounted file system instance; its ops table
+ *                      (struct super_ops) releases vnodes.
+ *   struct vnode       one file of any type (an inode): attributes plus a
+ *                      per-filesystem ops table (struct vnode_ops) for
+ *                      lookup, create, readdir, readlink, data I/O.
+ *   struct mount       a superblock attached on a directory vnode of
+ *                      another mount; lookup crosses mount points both
+ *                      ways ("/mnt" and "/mnt/..").
+ *   struct file        an open file description (kos/file.h), with its
+ *                      own ops table (struct file_ops): regular files and
+ *                      directories use the generic vfs ones, device nodes
+ *                      the driver's (kos/dev.h), pipes and sockets their
+ *                      own, without a vnode if need be.
+ *
+ * Path lookup (namei) runs on kernel strings: the system-call layer copies
+ * the path in first.  It follows at most SYMLOOP_MAX (40) symlinks per
+ * lookup (then -ELOOP), handles ".", "..", repeated and trailing slashes
+ * and crossing of mount points, and checks search permission on every
+ * directory for the caller's credentials.
+ *
+ * Locking: one VFS-wide mutex, vfs_lock, serialises namespace changes and
+ * lookups (directory contents, mounts) and ramfs data; it is taken inside
+ * the vfs_* functions, never held while a file's read/write blocks (device
+ * reads such as the console sleep without it).  Reference counts on vnodes
+ * and files are atomic.  A finer scheme (per-vnode locks) can replace the
+ * big lock without changing this interface.
+ */
+#ifndef KOS_VFS_H
+#define KOS_VFS_H
+
+#include <kos/list.h>
+#include <kos/mutex.h>
+#include <kos/types.h>
+#include <uapi/limits.h>
+
+struct file;
+struct vnode;
+struct superblock;
+struct mount;
+struct uio;
+
+/*
+ * Device numbers inside the kernel: 12-bit major, 20-bit minor (as Linux's
+ * internal dev_t).  kdev_encode() gives the value stat(2) reports in
+ * st_dev/st_rdev (Linux's new_encode_dev(), glibc's makedev() agrees).
+ */
+#define KDEV(ma, mi) (((uint32_t)(ma) << 20) | ((uint32_t)(mi) & 0xfffff))
+#define KDEV_MAJOR(d) ((uint32_t)(d) >> 20)
+#define KDEV_MINOR(d) ((uint32_t)(d) & 0xfffff)
+
+static inline uint64_t kdev_encode(uint32_t d)
+{
+	uint32_t ma = KDEV_MAJOR(d), mi = KDEV_MINOR(d);
+
+	return (mi & 0xff) | (ma << 8) | ((uint64_t)(mi & ~0xffu) << 12);
+}
+
+struct vfs_time {
+	int64_t sec;
+	uint32_t nsec;
+};
+
+/* Attributes as stat(2)/statx(2) need them; sys/fs.c converts. */
+struct kstat {
+	uint32_t dev;		/* KDEV() of the file system */
+	uint64_t ino;
+	uint32_t mode;		/* S_IFMT type | permission bits */
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint32_t rdev;		/* KDEV() for device nodes, else 0 */
+	int64_t size;
+	uint32_t blksize;
+	uint64_t blocks;	/* 512-byte units */
+	struct vfs_time atime, mtime, ctime;
+};
+
+/*
+ * Who asks: the credentials permission checks use.  NULL means the kernel
+ * itself (treated as root).  access(2) passes the real ids, everything
+ * else the effective ones.
+ */
+struct vfs_cred {
+	uint32_t uid, gid;
+};
+
+/* Permission-check masks (vfs_permission). */
+#define MAY_EXEC 1
+#define MAY_WRITE 2
+#define MAY_READ 4
+
+/*
+ * Directory-entry sink for readdir: called once per entry; returns false
+ * when it has no room for this entry (which is then not consumed).  next
+ * is the position that resumes after this entry.
+ */
+typedef bool (*vfs_filldir_t)(void *ctx, const char *name, size_t len,
+			      uint64_t ino, unsigned int dtype, uint64_t next);
+
+/*
+ * Per-vnode operations, supplied by the file system.  All are called with
+ * vfs_lock held (except read/write/truncate, which the fs locks itself)
+ * and return 0 / a count or -EXXX.  Names are (ptr, len), not NUL
+ * terminated, 1..NAME_MAX bytes, never "." (".." is asked of lookup).
+ * A NULL op means "not supported" and yields the errno noted.
+ */
+struct vnode_ops {
+	/* Find name in directory dir; *out gets a new reference. -ENOENT */
+	int (*lookup)(struct vnode *dir, const char *name, size_t len,
+		      struct vnode **out);
+	/*
+	 * Create a node of type and permissions mode (S_IFREG, S_IFDIR,
+	 * S_IFCHR/S_IFBLK with rdev, S_IFIFO, S_IFSOCK), owned by uid/gid;
+	 * -EEXIST if name exists.  *out: new reference.  -EPERM if NULL.
+	 */
+	int (*create)(struct vnode *dir, const char *name, size_t len,
+		      uint32_t mode, uint32_t rdev, uint32_t uid,
+		      uint32_t gid, struct vnode **out);
+	/* Create a symlink holding target (NUL terminated). -EPERM */
+	int (*symlink)(struct vnode *dir, const char *name, size_t len,
+		       const char *target, uint32_t uid, uint32_t gid,
+		       struct vnode **out);
+	/* Add another name for the non-directory v. -EPERM */
+	int (*link)(struct vnode *dir, const char *name, size_t len,
+		    struct vnode *v);
+	/* Remove name; dir_only for rmdir(2). -EPERM */
+	int (*unlink)(struct vnode *dir, const char *name, size_t len,
+		      bool dir_only);
+	/* Copy the symlink target (no NUL) into kernel buf; its length. */
+	ssize_t (*readlink)(struct vnode *v, char *buf, size_t len);
+	/* Entries from *pos on, "." and ".." included; advances *pos. */
+	int (*readdir)(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
+		       void *ctx);
+	/*
+	 * Regular-file data at off; short only at end of file or on a
+	 * fault.  write at off UINT64_MAX appends (O_APPEND) at the size
+	 * read under the fs's lock; -EFBIG past the fs's maximum size.
+	 */
+	ssize_t (*read)(struct vnode *v, struct uio *u, uint64_t off);
+	ssize_t (*write)(struct vnode *v, struct uio *u, uint64_t off);
+	int (*truncate)(struct vnode *v, uint64_t size);
+};
+
+/* Per-filesystem operations. */
+struct super_ops {
+	/* The last reference to v went away: free it (and fs data). */
+	void (*evict)(struct vnode *v);
+};
+
+struct superblock {
+	const struct super_ops *ops;
+	const char *fstype;		/* "ramfs", "ext4", ... */
+	uint32_t dev;			/* KDEV() reported as st_dev */
+	struct vnode *root;		/* referenced */
+	struct mount *mnt;		/* where it is mounted; vfs_lock */
+	void *priv;
+};
+
+struct mount {
+	struct superblock *sb;
+	struct vnode *mountpoint;	/* covered vnode (NULL: the root) */
+	struct mount *parent;
+	struct list_head link;		/* all mounts; vfs_lock */
+};
+
+/*
+ * A file.  The attribute fields are the file system's to maintain
+ * (under vfs_lock); the VFS reads them for stat and permission checks.
+ */
+struct vnode {
+	unsigned int refcnt;		/* atomic */
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint32_t rdev;
+	uint64_t ino;
+	uint64_t size;
+	uint64_t blocks;		/* 512-byte units */
+	struct vfs_time atime, mtime, ctime;
+	struct superblock *sb;
+	const struct vnode_ops *ops;
+	struct mount *mounted;		/* a mount covering this dir; vfs_lock */
+	void *priv;			/* file-system private */
+};
+
+/* Lookup flags */
+#define LOOKUP_FOLLOW 0x1	/* follow a symlink in the last component */
+#define LOOKUP_DIRECTORY 0x2	/* the result must be a directory */
+#define LOOKUP_EMPTY 0x4	/* "" names the start directory itself */
+
+/*
+ * Boot: create the root ramfs, unpack the cpio "newc" initramfs (may be
+ * NULL/0) into it and make sure /dev holds console, null, zero, random and
+ * urandom.  Malformed archives are logged and unpacking stops; what was
+ * unpacked so far stays.  0 or -ENOMEM.  Call once, from thread context,
+ * after kmalloc_init() and sched_init().
+ */
+int vfs_init(const void *initrd, size_t size);
+
+/* The root directory (not referenced: it lives forever). */
+struct vnode *vfs_root(void);
+
+/* The VFS-wide lock (see the top of this file). */
+extern struct mutex vfs_lock;
+
+void vnode_get(struct vnode *v);
+/* Drop a reference; the last one calls sb->ops->evict. NULL ignored. */
+void vnode_put(struct vnode *v);
+
+/*
+ * Resolve path relative to dir (NULL: the root) for cred.  flags:
+ * LOOKUP_*.  A trailing slash implies LOOKUP_DIRECTORY and following.
+ * *out gets a referenced vnode.  Errors: -ENOENT, -ENOTDIR, -ELOOP,
+ * -ENAMETOOLONG, -EACCES.
+ */
+int vfs_lookup(struct vnode *dir, const char *path, unsigned int flags,
+	       const struct vfs_cred *cred, struct vnode **out);
+
+/*
+ * open(2) on a kernel path: flags are Linux O_* (O_CREAT, O_EXCL, O_TRUNC,
+ * O_DIRECTORY, O_NOFOLLOW, O_PATH, O_APPEND, O_NONBLOCK honoured; the
+ * caller handles O_CLOEXEC), mode the creation mode with the umask
+ * already applied.  *out gets a new file (refcount 1).
+ */
+int vfs_openat(struct vnode *dir, const char *path, int flags,
+	       uint32_t mode, const struct vfs_cred *cred,
+	       struct file **out);
+
+/*
+ * Open an absolute (or root-relative) path for the kernel itself, as root:
+ * the ELF loader opens binaries and interpreters with this.
+ */
+int vfs_open_kernel(const char *path, int flags, struct file **out);
+
+/* Fill st from v / from an open file (O_PATH files too). */
+void vfs_getattr(struct vnode *v, struct kstat *st);
+int vfs_stat_file(struct file *f, struct kstat *st);
+
+/*
+ * May cred access v with mask (MAY_*)?  Root passes read/write always and
+ * exec when v is a directory or has any x bit.  0 or -EACCES.
+ */
+int vfs_permission(struct vnode *v, int mask, const struct vfs_cred *cred);
+
+/*
+ * The ELF loader's check before exec: v must be a regular file that cred
+ * may execute (Linux: directories and devices also give -EACCES).
+ * 0 or -EACCES.
+ */
+int vfs_may_exec(struct vnode *v, const struct vfs_cred *cred);
+
+/* readlink(2) on path relative to dir into kernel buf; length or -EXXX. */
+ssize_t vfs_readlinkat(struct vnode *dir, const char *path, char *buf,
+		       size_t len, const struct vfs_cred *cred);
+
+/* Create directory / node / symlink / hard link (kernel-side mkdir etc.) */
+int vfs_mkdirat(struct vnode *dir, const char *path, uint32_t mode,
+		const struct vfs_cred *cred);
+int vfs_mknodat(struct vnode *dir, const char *path, uint32_t mode,
+		uint32_t rdev, const struct vfs_cred *cred);
+int vfs_symlinkat(const char *target, struct vnode *dir, const char *path,
+		  const struct vfs_cred *cred);
+int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
+	       const char *npath, const struct vfs_cred *cred);
+int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
+		 const struct vfs_cred *cred);
+
+/*
+ * getcwd(2): the path of cwd as seen from root, NUL terminated, into
+ * kernel buf of len bytes.  Returns the length including the NUL, -ERANGE
+ * if it does not fit, -ENOENT if cwd was removed.
+ */
+long vfs_getcwd(struct vnode *cwd, char *buf, size_t len);
+
+/*
+ * Mount sb on the directory path (kernel-side mount(2)).  The mount
+ * holds a reference to sb->root and to the covered vnode.
+ */
+int vfs_mount(struct superblock *sb, const char *path);
+
+/* Allocate a zeroed vnode with refcount 1 for sb (fs helpers). */
+struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
+			  size_t size);
+
+/* "now" for timestamps. */
+struct vfs_time vfs_now(void);
+
+/* ramfs: a new instance (the root file system is one). */
+struct superblock *ramfs_create(void);
+
+/*
+ * Unpack a cpio "newc" (or "crc") archive into the tree under dir.
+ * Returns 0 when the whole archive (up to TRAILER!!!) was unpacked,
+ * -EINVAL for a malformed archive (logged; entries before the damage
+ * stay), -ENOMEM.  Entries that cannot be created are logged and skipped.
+ */
+int cpio_unpack(struct vnode *dir, const void *data, size_t size);
+
+/*
+ * System calls (libkos/sys/fs.c, libkos/sys/fd.c), Linux prototypes with
+ * long / unsigned long integers.  They act on proc_current(): its fd
+ * table, its cwd (NULL: the root) and its credentials.  New files are
+ * created with the mode minus a umask of 022 until processes carry one.
+ */
+long sys_open(const char *path, long flags, long mode);
+long sys_openat(long dfd, const char *path, long flags, long mode);
+long sys_close(unsigned long fd);
+long sys_read(unsigned long fd, char *buf, unsigned long count);
+long sys_write(unsigned long fd, const char *buf, unsigned long count);
+long sys_pread64(unsigned long fd, char *buf, unsigned long count,
+		 long pos);
+long sys_pwrite64(unsigned long fd, const char *buf, unsigned long count,
+		  long pos);
+long sys_readv(unsigned long fd, const void *iov, unsigned long iovcnt);
+long sys_writev(unsigned long fd, const void *iov, unsigned long iovcnt);
+long sys_lseek(unsigned long fd, long off, unsigned long whence);
+long sys_fstat(unsigned long fd, void *statbuf);
+long sys_stat(const char *path, void *statbuf);
+long sys_lstat(const char *path, void *statbuf);
+long sys_newfstatat(long dfd, const char *path, void *statbuf, long flags);
+long sys_statx(long dfd, const char *path, long flags, unsigned long mask,
+	       void *statxbuf);
+long sys_getdents64(unsigned long fd, void *dirent, unsigned long count);
+long sys_readlink(const char *path, char *buf, long bufsiz);
+long sys_readlinkat(long dfd, const char *path, char *buf, long bufsiz);
+long sys_access(const char *path, long mode);
+long sys_faccessat(long dfd, const char *path, long mode);
+long sys_faccessat2(long dfd, const char *path, long mode, long flags);
+long sys_getcwd(char *buf, unsigned long size);
+long sys_chdir(const char *path);
+long sys_fchdir(unsigned long fd);
+long sys_dup(unsigned long fd);
+long sys_dup2(unsigned long oldfd, unsigned long newfd);
+long sys_dup3(unsigned long oldfd, unsigned long newfd, long flags);
+long sys_fcntl(unsigned long fd, unsigned long cmd, unsigned long arg);
+long sys_ioctl(unsigned long fd, unsigned long cmd, unsigned long arg);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * File-descriptor system calls: close, dup, dup2, dup3, fcntl, and the
+ * helpers that give the rest of the kernel the calling process's files
+ * (fd_get_file, fd_install).  The table work is in libkos/fs/fdtable.c.
+ */
+#include <kos/fdtable.h>
+#include <kos/file.h>
+#include <kos/proc.h>
+#include <kos/vfs.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+#include <uapi/limits.h>
+#include <uapi/resource.h>
+
+#include "fs_internal.h"
+
+struct fdtable *sys_cur_fdt(void)
+{
+	struct proc *p = proc_current();
+	uint64_t lim;
+
+	if (!p || !p->fdt)
+		return NULL;
+	/* Follow setrlimit(RLIMIT_NOFILE) (0 is taken as "not set up"). */
+	lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
+	if (lim > NR_OPEN)
+		lim = NR_OPEN;
+	if (lim && lim != p->fdt->nofile)
+		fdtable_set_nofile(p->fdt, (unsigned long)lim);
+	return p->fdt;
+}
+
+struct file *fd_get_file(int fd)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+
+	return fdt ? fdt_get(fdt, fd) : NULL;
+}
+
+int fd_install(struct file *f, bool cloexec)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+
+	return fdt ? fdt_install(fdt, f, 0, cloexec) : -EMFILE;
+}
+
+/* The fd argument as Linux's unsigned int: huge values are bad fds. */
+static int fdarg(unsigned long fd)
+{
+	return fd > INT32_MAX ? -1 : (int)fd;
+}
+
+long sys_close(unsigned long fd)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+
+	return fdt ? fdt_close(fdt, fdarg(fd)) : -EBADF;
+}
+
+long sys_dup(unsigned long fd)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+
+	return fdt ? fdt_dup(fdt, fdarg(fd), 0, false) : -EBADF;
+}
+
+long sys_dup2(unsigned long oldfd, unsigned long newfd)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+
+	return fdt ? fdt_dup3(fdt, fdarg(oldfd), fdarg(newfd), -1) : -EBADF;
+}
+
+long sys_dup3(unsigned long oldfd, unsigned long newfd, long flags)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+
+	if ((int)flags == -1)
+		return -EINVAL;
+	return fdt ? fdt_dup3(fdt, fdarg(oldfd), fdarg(newfd), (int)flags) :
+		     -EBADF;
+}
+
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
+
+long sys_fcntl(unsigned long fd, unsigned long cmd, unsigned long arg)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+	struct file *f;
+	long r;
+
+	if (!fdt)
+		return -EBADF;
+	f = fdt_get(fdt, fdarg(fd));
+	if (!f)
+		return -EBADF;
+	switch ((unsigned int)cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		r = arg >= fdt->nofile ? -EINVAL :
+					 fdt_dup(fdt, fdarg(fd), (int)arg,
+						 cmd == F_DUPFD_CLOEXEC);
+		break;
+	case F_GETFD:
+		r = fdt_get_fdflags(fdt, fdarg(fd));
+		break;
+	case F_SETFD:
+		r = fdt_set_fdflags(fdt, fdarg(fd), (int)arg);
+		break;
+	case F_GETFL:
+		r = (long)__atomic_load_n(&f->flags, __ATOMIC_RELAXED);
+		break;
+	case F_SETFL:
+		if (f->fmode & FMODE_PATH) {
+			r = -EBADF;
+			break;
+		}
+		/* Only the status flags change; races lose one update. */
+		__atomic_store_n(&f->flags,
+				 (f->flags & ~(unsigned int)SETFL_MASK) |
+					 ((unsigned int)arg & SETFL_MASK),
+				 __ATOMIC_RELAXED);
+		r = 0;
+		break;
+	default:
+		r = (f->fmode & FMODE_PATH) ? -EBADF : -EINVAL;
+		break;
+	}
+	file_put(f);
+	return r;
+}

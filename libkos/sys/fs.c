@@ -1,0 +1,666 @@
+/*
+ * File-system system calls: the thin layer between the Linux ABI and the
+ * VFS.  Each handler copies its user arguments in (paths through
+ * strncpy_from_user, structures through copy_from_user), resolves the
+ * directory fd / cwd and the caller's credentials, calls the kernel-side
+ * vfs_* / file_* function and copies results out.  Data for read/write
+ * goes straight between the file's ops and user memory through a uio.
+ */
+#include <kos/fdtable.h>
+#include <kos/file.h>
+#include <kos/kmalloc.h>
+#include <kos/proc.h>
+#include <kos/string.h>
+#include <kos/uaccess.h>
+#include <kos/vfs.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+#include <uapi/ioctl.h>
+#include <uapi/limits.h>
+#include <uapi/stat.h>
+#include <uapi/uio.h>
+
+#include "fs_internal.h"
+
+#define DEFAULT_UMASK 022	/* until struct proc carries a umask */
+
+static int fdarg(unsigned long fd)
+{
+	return fd > INT32_MAX ? -1 : (int)fd;
+}
+
+/* The caller's credentials: effective ids, or real ones for access(2). */
+static void cur_cred(struct vfs_cred *c, bool real)
+{
+	struct proc *p = proc_current();
+
+	c->uid = p ? (real ? p->uid : p->euid) : 0;
+	c->gid = p ? (real ? p->gid : p->egid) : 0;
+}
+
+/* A new reference to the caller's cwd (the root if it has none). */
+static struct vnode *cur_cwd(void)
+{
+	struct proc *p = proc_current();
+	struct vnode *v;
+
+	mutex_lock(&vfs_lock);
+	v = p && p->cwd ? p->cwd : vfs_root();
+	vnode_get(v);
+	mutex_unlock(&vfs_lock);
+	return v;
+}
+
+/*
+ * Copy a user path into a new PATH_MAX kernel buffer (*out, kfree it).
+ * -EFAULT, -ENAMETOOLONG; an empty path is returned as "" (callers decide).
+ */
+static long get_path(const char *upath, char **out)
+{
+	char *k = kmalloc(PATH_MAX);
+	long n;
+
+	if (!k)
+		return -ENOMEM;
+	n = strncpy_from_user(k, upath, PATH_MAX);
+	if (n < 0) {
+		kfree(k);
+		return n;
+	}
+	*out = k;
+	return 0;
+}
+
+/*
+ * The directory a *at() call starts from: the cwd for AT_FDCWD, else the
+ * directory open on dfd (-EBADF, -ENOTDIR).  For an absolute path dfd is
+ * not looked at.  With empty_ok, dfd may be any file (AT_EMPTY_PATH).
+ * *out: new reference.
+ */
+static int at_dir(long dfd, const char *path, bool empty_ok,
+		  struct vnode **out)
+{
+	struct file *f;
+
+	if (path[0] == '/') {
+		*out = NULL;
+		return 0;
+	}
+	if ((int)dfd == AT_FDCWD) {
+		*out = cur_cwd();
+		return 0;
+	}
+	f = fd_get_file(fdarg((unsigned long)dfd));
+	if (!f)
+		return -EBADF;
+	if (!f->vnode || (!empty_ok && !S_ISDIR(f->vnode->mode))) {
+		file_put(f);
+		return -ENOTDIR;
+	}
+	vnode_get(f->vnode);
+	*out = f->vnode;
+	file_put(f);
+	return 0;
+}
+
+/*
+ * Resolve (dfd, upath) to a referenced vnode.  AT_EMPTY_PATH with "" gives
+ * dfd's own vnode; otherwise "" is -ENOENT.
+ */
+static int user_lookup_e(long dfd, const char *upath, unsigned int lflags,
+			 bool empty_path, const struct vfs_cred *cred,
+			 struct vnode **out, bool *was_empty)
+{
+	struct vnode *dir;
+	char *path;
+	long err;
+
+	err = get_path(upath, &path);
+	if (err)
+		return (int)err;
+	if (was_empty)
+		*was_empty = path[0] == 0;
+	if (path[0] == 0 && !empty_path) {
+		kfree(path);
+		return -ENOENT;
+	}
+	err = at_dir(dfd, path, path[0] == 0, &dir);
+	if (!err) {
+		if (path[0] == 0) {
+			*out = dir;
+			dir = NULL;
+		} else {
+			err = vfs_lookup(dir, path, lflags, cred, out);
+		}
+		vnode_put(dir);
+	}
+	kfree(path);
+	return (int)err;
+}
+
+static int user_lookup(long dfd, const char *upath, unsigned int lflags,
+		       bool empty_path, const struct vfs_cred *cred,
+		       struct vnode **out)
+{
+	return user_lookup_e(dfd, upath, lflags, empty_path, cred, out, NULL);
+}
+
+/* ---- open, close, I/O ----------------------------------------------- */
+
+long sys_openat(long dfd, const char *upath, long flags, long mode)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+	struct vfs_cred cred;
+	struct vnode *dir;
+	struct file *f;
+	char *path;
+	long err;
+	int fd;
+
+	if (!fdt)
+		return -EMFILE;
+	if (flags & __O_TMPFILE)
+		return -EOPNOTSUPP;
+	err = get_path(upath, &path);
+	if (err)
+		return err;
+	if (path[0] == 0) {
+		err = -ENOENT;
+		goto out;
+	}
+	err = at_dir(dfd, path, false, &dir);
+	if (err)
+		goto out;
+	cur_cred(&cred, false);
+	err = vfs_openat(dir, path, (int)flags,
+			 (uint32_t)mode & 07777 & ~DEFAULT_UMASK, &cred, &f);
+	vnode_put(dir);
+	if (err)
+		goto out;
+	fd = fdt_install(fdt, f, 0, (flags & O_CLOEXEC) != 0);
+	if (fd < 0)
+		file_put(f);
+	err = fd;
+out:
+	kfree(path);
+	return err;
+}
+
+long sys_open(const char *path, long flags, long mode)
+{
+	return sys_openat(AT_FDCWD, path, flags, mode);
+}
+
+/* Linux refuses counts that are negative as ssize_t, and bad ranges. */
+static long check_buf(unsigned long buf, unsigned long count)
+{
+	if ((long)count < 0)
+		return -EINVAL;
+	if (count && !user_range_ok(buf, count))
+		return -EFAULT;
+	return 0;
+}
+
+static long do_rw(unsigned long fd, unsigned long buf, unsigned long count,
+		  int64_t pos, bool wr)
+{
+	struct file *f = fd_get_file(fdarg(fd));
+	struct uio u;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = pos < -1 ? -EINVAL : check_buf(buf, count);
+	if (!r) {
+		uio_init_user(&u, buf, count);
+		r = wr ? file_write(f, &u, pos) : file_read(f, &u, pos);
+	}
+	file_put(f);
+	return r;
+}
+
+long sys_read(unsigned long fd, char *buf, unsigned long count)
+{
+	return do_rw(fd, (unsigned long)buf, count, -1, false);
+}
+
+long sys_write(unsigned long fd, const char *buf, unsigned long count)
+{
+	return do_rw(fd, (unsigned long)buf, count, -1, true);
+}
+
+long sys_pread64(unsigned long fd, char *buf, unsigned long count, long pos)
+{
+	return do_rw(fd, (unsigned long)buf, count, pos < 0 ? -2 : pos,
+		     false);
+}
+
+long sys_pwrite64(unsigned long fd, const char *buf, unsigned long count,
+		  long pos)
+{
+	return do_rw(fd, (unsigned long)buf, count, pos < 0 ? -2 : pos,
+		     true);
+}
+
+/*
+ * readv/writev: copy in and check the vector (-EINVAL for a bad count or
+ * a total that overflows ssize_t, -EFAULT for a bad vector or buffer);
+ * transfers are capped at MAX_RW_COUNT like every read/write.
+ */
+static long do_rwv(unsigned long fd, const void *uiov, unsigned long cnt,
+		   bool wr)
+{
+	struct file *f = fd_get_file(fdarg(fd));
+	struct iovec *iov = NULL;
+	struct uio u;
+	uint64_t total = 0;
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (cnt > UIO_MAXIOV) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (cnt == 0)
+		goto out;
+	iov = kmalloc(cnt * sizeof(*iov));
+	if (!iov) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(iov, uiov, cnt * sizeof(*iov))) {
+		r = -EFAULT;
+		goto out;
+	}
+	for (unsigned long i = 0; i < cnt; i++) {
+		if ((int64_t)iov[i].iov_len < 0 ||
+		    total + iov[i].iov_len > INT64_MAX) {
+			r = -EINVAL;
+			goto out;
+		}
+		if (iov[i].iov_len &&
+		    !user_range_ok((unsigned long)iov[i].iov_base,
+				   iov[i].iov_len)) {
+			r = -EFAULT;
+			goto out;
+		}
+		total += iov[i].iov_len;
+	}
+	u.iov = iov;
+	u.nr = (unsigned int)cnt;
+	u.idx = 0;
+	u.off = 0;
+	u.resid = (size_t)total;
+	u.user = true;
+	r = wr ? file_write(f, &u, -1) : file_read(f, &u, -1);
+out:
+	kfree(iov);
+	file_put(f);
+	return r;
+}
+
+long sys_readv(unsigned long fd, const void *iov, unsigned long iovcnt)
+{
+	return do_rwv(fd, iov, iovcnt, false);
+}
+
+long sys_writev(unsigned long fd, const void *iov, unsigned long iovcnt)
+{
+	return do_rwv(fd, iov, iovcnt, true);
+}
+
+long sys_lseek(unsigned long fd, long off, unsigned long whence)
+{
+	struct file *f = fd_get_file(fdarg(fd));
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = whence > SEEK_HOLE ? -EINVAL : file_lseek(f, off, (int)whence);
+	file_put(f);
+	return r;
+}
+
+long sys_getdents64(unsigned long fd, void *dirent, unsigned long count)
+{
+	struct file *f = fd_get_file(fdarg(fd));
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (count && !user_range_ok((unsigned long)dirent, count))
+		r = -EFAULT;
+	else
+		r = file_getdents64(f, (unsigned long)dirent, count, true);
+	file_put(f);
+	return r;
+}
+
+long sys_ioctl(unsigned long fd, unsigned long cmd, unsigned long arg)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+	struct file *f = fd_get_file(fdarg(fd));
+	unsigned int c = (unsigned int)cmd;
+	long r;
+	int on;
+
+	if (!f)
+		return -EBADF;
+	switch (c) {
+	case FIOCLEX:
+	case FIONCLEX:
+		r = fdt_set_fdflags(fdt, fdarg(fd),
+				    c == FIOCLEX ? FD_CLOEXEC : 0);
+		break;
+	case FIONBIO:
+		if (f->fmode & FMODE_PATH) {
+			r = -EBADF;
+			break;
+		}
+		if (copy_from_user(&on, (const void *)arg, sizeof(on))) {
+			r = -EFAULT;
+			break;
+		}
+		if (on)
+			__atomic_or_fetch(&f->flags, O_NONBLOCK,
+					  __ATOMIC_RELAXED);
+		else
+			__atomic_and_fetch(&f->flags, ~(unsigned int)O_NONBLOCK,
+					   __ATOMIC_RELAXED);
+		r = 0;
+		break;
+	default:
+		r = file_ioctl(f, c, arg);
+		break;
+	}
+	file_put(f);
+	return r;
+}
+
+/* ---- stat ----------------------------------------------------------- */
+
+static int put_stat(const struct kstat *k, void *ubuf)
+{
+	struct stat s;
+
+	kos_memset(&s, 0, sizeof(s));
+	s.st_dev = kdev_encode(k->dev);
+	s.st_ino = k->ino;
+	s.st_nlink = k->nlink;
+	s.st_mode = k->mode;
+	s.st_uid = k->uid;
+	s.st_gid = k->gid;
+	s.st_rdev = kdev_encode(k->rdev);
+	s.st_size = k->size;
+	s.st_blksize = k->blksize;
+	s.st_blocks = (int64_t)k->blocks;
+	s.st_atime = (uint64_t)k->atime.sec;
+	s.st_atime_nsec = k->atime.nsec;
+	s.st_mtime = (uint64_t)k->mtime.sec;
+	s.st_mtime_nsec = k->mtime.nsec;
+	s.st_ctime = (uint64_t)k->ctime.sec;
+	s.st_ctime_nsec = k->ctime.nsec;
+	return copy_to_user(ubuf, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static int stat_vnode(struct vnode *v, void *ubuf)
+{
+	struct kstat k;
+
+	mutex_lock(&vfs_lock);
+	vfs_getattr(v, &k);
+	mutex_unlock(&vfs_lock);
+	return put_stat(&k, ubuf);
+}
+
+long sys_fstat(unsigned long fd, void *statbuf)
+{
+	struct file *f = fd_get_file(fdarg(fd));
+	struct kstat k;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = vfs_stat_file(f, &k);
+	if (!r)
+		r = put_stat(&k, statbuf);
+	file_put(f);
+	return r;
+}
+
+#define STAT_FLAGS (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)
+
+long sys_newfstatat(long dfd, const char *path, void *statbuf, long flags)
+{
+	struct vfs_cred cred;
+	struct vnode *v;
+	long r;
+
+	if (flags & ~(long)STAT_FLAGS)
+		return -EINVAL;
+	cur_cred(&cred, false);
+	r = user_lookup(dfd, path,
+			(flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
+			(flags & AT_EMPTY_PATH) != 0, &cred, &v);
+	if (r)
+		return r;
+	r = stat_vnode(v, statbuf);
+	vnode_put(v);
+	return r;
+}
+
+long sys_stat(const char *path, void *statbuf)
+{
+	return sys_newfstatat(AT_FDCWD, path, statbuf, 0);
+}
+
+long sys_lstat(const char *path, void *statbuf)
+{
+	return sys_newfstatat(AT_FDCWD, path, statbuf, AT_SYMLINK_NOFOLLOW);
+}
+
+static void put_ts(struct statx_timestamp *t, struct vfs_time v)
+{
+	t->tv_sec = v.sec;
+	t->tv_nsec = v.nsec;
+}
+
+long sys_statx(long dfd, const char *path, long flags, unsigned long mask,
+	       void *statxbuf)
+{
+	struct vfs_cred cred;
+	struct statx sx;
+	struct kstat k;
+	struct vnode *v;
+	long r;
+
+	if (flags & ~(long)(STAT_FLAGS | AT_STATX_SYNC_TYPE))
+		return -EINVAL;
+	if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+		return -EINVAL;
+	if (mask & STATX__RESERVED)
+		return -EINVAL;
+	cur_cred(&cred, false);
+	r = user_lookup(dfd, path,
+			(flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
+			(flags & AT_EMPTY_PATH) != 0, &cred, &v);
+	if (r)
+		return r;
+	mutex_lock(&vfs_lock);
+	vfs_getattr(v, &k);
+	mutex_unlock(&vfs_lock);
+	vnode_put(v);
+	kos_memset(&sx, 0, sizeof(sx));
+	sx.stx_mask = STATX_BASIC_STATS;
+	sx.stx_blksize = k.blksize;
+	sx.stx_nlink = k.nlink;
+	sx.stx_uid = k.uid;
+	sx.stx_gid = k.gid;
+	sx.stx_mode = (uint16_t)k.mode;
+	sx.stx_ino = k.ino;
+	sx.stx_size = (uint64_t)k.size;
+	sx.stx_blocks = k.blocks;
+	put_ts(&sx.stx_atime, k.atime);
+	put_ts(&sx.stx_mtime, k.mtime);
+	put_ts(&sx.stx_ctime, k.ctime);
+	sx.stx_rdev_major = KDEV_MAJOR(k.rdev);
+	sx.stx_rdev_minor = KDEV_MINOR(k.rdev);
+	sx.stx_dev_major = KDEV_MAJOR(k.dev);
+	sx.stx_dev_minor = KDEV_MINOR(k.dev);
+	return copy_to_user(statxbuf, &sx, sizeof(sx)) ? -EFAULT : 0;
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+long sys_readlinkat(long dfd, const char *upath, char *buf, long bufsiz)
+{
+	struct vfs_cred cred;
+	struct vnode *v;
+	bool empty;
+	size_t len;
+	char *k;
+	long r;
+
+	if (bufsiz <= 0)
+		return -EINVAL;
+	cur_cred(&cred, false);
+	r = user_lookup_e(dfd, upath, 0, true, &cred, &v, &empty);
+	if (r)
+		return r;
+	if (empty && !S_ISLNK(v->mode)) {
+		/* "" names dfd itself, which must be an O_PATH symlink */
+		vnode_put(v);
+		return -ENOENT;
+	}
+	len = MIN((size_t)bufsiz, (size_t)PATH_MAX);
+	k = kmalloc(len);
+	if (!k) {
+		vnode_put(v);
+		return -ENOMEM;
+	}
+	mutex_lock(&vfs_lock);
+	if (!S_ISLNK(v->mode) || !v->ops->readlink)
+		r = -EINVAL;
+	else
+		r = v->ops->readlink(v, k, len);
+	mutex_unlock(&vfs_lock);
+	vnode_put(v);
+	if (r > 0 && copy_to_user(buf, k, (size_t)r))
+		r = -EFAULT;
+	kfree(k);
+	return r;
+}
+
+long sys_readlink(const char *path, char *buf, long bufsiz)
+{
+	return sys_readlinkat(AT_FDCWD, path, buf, bufsiz);
+}
+
+long sys_faccessat2(long dfd, const char *path, long mode, long flags)
+{
+	struct vfs_cred cred;
+	struct vnode *v;
+	long r;
+
+	if (mode & ~(long)(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	if (flags & ~(long)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	cur_cred(&cred, !(flags & AT_EACCESS));
+	r = user_lookup(dfd, path,
+			(flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
+			(flags & AT_EMPTY_PATH) != 0, &cred, &v);
+	if (r)
+		return r;
+	if (mode) {
+		mutex_lock(&vfs_lock);
+		r = vfs_permission(v, (int)mode, &cred);
+		mutex_unlock(&vfs_lock);
+	}
+	vnode_put(v);
+	return r;
+}
+
+long sys_faccessat(long dfd, const char *path, long mode)
+{
+	return sys_faccessat2(dfd, path, mode, 0);
+}
+
+long sys_access(const char *path, long mode)
+{
+	return sys_faccessat2(AT_FDCWD, path, mode, 0);
+}
+
+long sys_getcwd(char *buf, unsigned long size)
+{
+	struct vnode *cwd = cur_cwd();
+	size_t len = MIN(size, (unsigned long)PATH_MAX);
+	char *k = kmalloc(PATH_MAX);
+	long r;
+
+	if (!k) {
+		vnode_put(cwd);
+		return -ENOMEM;
+	}
+	r = vfs_getcwd(cwd, k, len);
+	vnode_put(cwd);
+	if (r > 0 && copy_to_user(buf, k, (size_t)r))
+		r = -EFAULT;
+	kfree(k);
+	return r;
+}
+
+/* Make v (referenced; consumed) the caller's cwd after the checks. */
+static long set_cwd(struct vnode *v, const struct vfs_cred *cred)
+{
+	struct proc *p = proc_current();
+	struct vnode *old;
+	long r = 0;
+
+	mutex_lock(&vfs_lock);
+	if (!S_ISDIR(v->mode))
+		r = -ENOTDIR;
+	else
+		r = vfs_permission(v, MAY_EXEC, cred);
+	if (!r && p) {
+		old = p->cwd;
+		p->cwd = v;
+		v = old;
+	}
+	mutex_unlock(&vfs_lock);
+	vnode_put(v);
+	return r;
+}
+
+long sys_chdir(const char *path)
+{
+	struct vfs_cred cred;
+	struct vnode *v;
+	long r;
+
+	cur_cred(&cred, false);
+	r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+			false, &cred, &v);
+	if (r)
+		return r;
+	return set_cwd(v, &cred);
+}
+
+long sys_fchdir(unsigned long fd)
+{
+	struct file *f = fd_get_file(fdarg(fd));
+	struct vfs_cred cred;
+	struct vnode *v;
+
+	if (!f)
+		return -EBADF;
+	v = f->vnode;
+	if (v)
+		vnode_get(v);
+	file_put(f);
+	if (!v)
+		return -ENOTDIR;
+	cur_cred(&cred, false);
+	return set_cwd(v, &cred);
+}

@@ -6,9 +6,8 @@
  *	d signed decimal	u unsigned decimal	x hex
  *	o octal (modes)		p user pointer		s user string
  *	f fd (AT_FDCWD shown by name)
- * Handlers are weak references: a subsystem's sys_<name> joins the table
- * by being linked in, and a listed-but-absent one reports -ENOSYS like any
- * other unimplemented call (logged once by name, with its number).
+ * Every number without a handler reports -ENOSYS (logged once by name,
+ * with its number).
  *
  * debug=syscall on the command line prints every call strace-style:
  *	[pid] name(args) = result
@@ -45,8 +44,7 @@
 
 #define DECLARE(name, fmt)                                               \
 	extern long sys_##name(unsigned long, unsigned long, unsigned long, \
-			       unsigned long, unsigned long, unsigned long) \
-		__attribute__((weak));
+			       unsigned long, unsigned long, unsigned long);
 IMPLEMENTED(DECLARE)
 
 struct syscall_entry {

@@ -38,7 +38,7 @@ void test_console_reset(void);
  * of its page tables as of the last plat_tlb_flush() of every range.
  */
 struct plat_as;
-extern long test_as_live;		/* created minus destroyed */
+extern long test_as_live; /* created minus destroyed */
 size_t test_as_flushes(struct plat_as *as);
 /* True if the mirror matches the page tables (every change was flushed). */
 bool test_as_mirror_ok(struct plat_as *as);

@@ -45,7 +45,7 @@ START_TEST(test_cpio_unpacks_tree)
 	v = t_lookup("/etc", 0);
 	ck_assert_uint_eq(v->mode, S_IFDIR | 0700);
 	vnode_put(v);
-	f = t_open("/etc/sh", O_RDONLY, NULL);	/* through the symlink */
+	f = t_open("/etc/sh", O_RDONLY, NULL); /* through the symlink */
 	ck_assert_int_eq(t_read(f, buf, sizeof(buf)), 7);
 	ck_assert_int_eq(memcmp(buf, "#!prog\n", 7), 0);
 	file_put(f);
@@ -78,7 +78,7 @@ START_TEST(test_cpio_concatenated_and_padding)
 	newc_end(&a);
 	newc_put(&a, "\0\0\0\0\0\0\0\0", 8);
 	newc_add(&a, "two", S_IFREG | 0644, "22");
-	newc_add(&a, "one", S_IFREG | 0600, "replaced");	/* overwrite */
+	newc_add(&a, "one", S_IFREG | 0600, "replaced"); /* overwrite */
 	newc_end(&a);
 	fs_test_setup_with(a.buf, a.len);
 	ck_assert_int_eq(t_lookup_err("/two", 0), 0);
@@ -112,16 +112,16 @@ START_TEST(test_cpio_malformed_archives)
 	bad[0] = 'X';
 	ck_assert_int_eq(cpio_unpack(root, bad, a.len), -EINVAL);
 	memcpy(bad, a.buf, a.len);
-	bad[10] = 'g';	/* not hex */
+	bad[10] = 'g'; /* not hex */
 	ck_assert_int_eq(cpio_unpack(root, bad, a.len), -EINVAL);
 	memcpy(bad, a.buf, a.len);
-	memcpy(bad + 94, "FFFFFFFF", 8);	/* namesize */
+	memcpy(bad + 94, "FFFFFFFF", 8); /* namesize */
 	ck_assert_int_eq(cpio_unpack(root, bad, a.len), -EINVAL);
 	memcpy(bad, a.buf, a.len);
-	memcpy(bad + 54, "7FFFFFFF", 8);	/* filesize */
+	memcpy(bad + 54, "7FFFFFFF", 8); /* filesize */
 	ck_assert_int_eq(cpio_unpack(root, bad, a.len), -EINVAL);
 	bad[0] = 0x1f;
-	bad[1] = 0x8b;	/* gzip */
+	bad[1] = 0x8b; /* gzip */
 	ck_assert_int_eq(cpio_unpack(root, bad, a.len), -EINVAL);
 	/* random corruption */
 	srand(1);
@@ -168,7 +168,7 @@ START_TEST(test_cpio_host_cpio_archive)
 	size_t len;
 
 	if (system("command -v cpio >/dev/null") != 0)
-		return;	/* no host cpio: covered by the builder tests */
+		return; /* no host cpio: covered by the builder tests */
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && mkdir -p root/sub && echo data > root/sub/file && "

@@ -18,7 +18,7 @@ START_TEST(test_fdtable_install_close_dup)
 	struct fdtable *t = fdtable_create();
 	struct file *f = nullfile(), *g;
 
-	file_get(f);	/* ours; the first install takes the other */
+	file_get(f); /* ours; the first install takes the other */
 	ck_assert_int_eq(fdt_install(t, f, 0, false), 0);
 	file_get(f);
 	ck_assert_int_eq(fdt_install(t, f, 0, true), 1);
@@ -26,7 +26,7 @@ START_TEST(test_fdtable_install_close_dup)
 	ck_assert_int_eq(fdt_close(t, 1), 0);
 	ck_assert_int_eq(fdt_close(t, 1), -EBADF);
 	ck_assert_int_eq(fdt_close(t, -1), -EBADF);
-	ck_assert_int_eq(fdt_dup(t, 0, 0, false), 1);	/* lowest free */
+	ck_assert_int_eq(fdt_dup(t, 0, 0, false), 1); /* lowest free */
 	ck_assert_int_eq(fdt_dup(t, 0, 10, false), 10);
 	ck_assert_int_eq(fdt_dup(t, 7, 0, false), -EBADF);
 	g = fdt_get(t, 10);
@@ -45,13 +45,13 @@ START_TEST(test_fdtable_install_close_dup)
 	ck_assert_int_eq(fdt_dup3(t, 0, -1, -1), -EBADF);
 	ck_assert_int_eq(fdt_dup3(t, 0, 300, O_CLOEXEC), 300);
 	ck_assert_int_eq(fdt_get_fdflags(t, 300), FD_CLOEXEC);
-	ck_assert_int_eq(fdt_dup3(t, 0, 300, -1), 300);	/* replaces */
+	ck_assert_int_eq(fdt_dup3(t, 0, 300, -1), 300); /* replaces */
 	ck_assert_int_eq(fdt_get_fdflags(t, 300), 0);
 	ck_assert_int_eq(fdt_get_fdflags(t, 301), -EBADF);
 	ck_assert_int_eq(fdt_set_fdflags(t, 300, 3), 0);
 	ck_assert_int_eq(fdt_get_fdflags(t, 300), FD_CLOEXEC);
 	ck_assert_int_eq(fdt_dup(t, 0, 1024, false), -EINVAL);
-	ck_assert_int_eq(f->refcnt, 6);	/* 0 1 2 10 300 + ours */
+	ck_assert_int_eq(f->refcnt, 6); /* 0 1 2 10 300 + ours */
 	fdtable_close_on_exec(t);
 	ck_assert_ptr_null(fdt_get(t, 300));
 	ck_assert_int_eq(f->refcnt, 5);

@@ -17,12 +17,12 @@ START_TEST(test_ramfs_rw_lseek)
 	ck_assert_int_eq(file_lseek(f, 6, SEEK_SET), 6);
 	ck_assert_int_eq(t_read(f, buf, sizeof(buf)), 5);
 	ck_assert_int_eq(memcmp(buf, "world", 5), 0);
-	ck_assert_int_eq(t_read(f, buf, sizeof(buf)), 0);	/* EOF */
+	ck_assert_int_eq(t_read(f, buf, sizeof(buf)), 0); /* EOF */
 	ck_assert_int_eq(file_lseek(f, -5, SEEK_END), 6);
 	ck_assert_int_eq(file_lseek(f, -1, SEEK_SET), -EINVAL);
 	ck_assert_int_eq(file_lseek(f, -100, SEEK_CUR), -EINVAL);
 	ck_assert_int_eq(file_lseek(f, 0, 7), -EINVAL);
-	ck_assert_int_eq(file_lseek(f, 0, SEEK_CUR), 6);	/* unchanged */
+	ck_assert_int_eq(file_lseek(f, 0, SEEK_CUR), 6); /* unchanged */
 	ck_assert_int_eq(file_lseek(f, 3, SEEK_DATA), 3);
 	ck_assert_int_eq(file_lseek(f, 3, SEEK_HOLE), 11);
 	ck_assert_int_eq(file_lseek(f, 11, SEEK_DATA), -ENXIO);
@@ -33,7 +33,7 @@ START_TEST(test_ramfs_rw_lseek)
 	ck_assert_int_eq(buf[0] | buf[1] | buf[2] | buf[3], 0);
 	ck_assert_int_eq(vfs_stat_file(f, &st), 0);
 	ck_assert_int_eq(st.size, 3 * 4096 + 11);
-	ck_assert_uint_eq(st.blocks, 16);	/* 2 pages, not 4 */
+	ck_assert_uint_eq(st.blocks, 16); /* 2 pages, not 4 */
 	ck_assert_uint_eq(st.blksize, 4096);
 	ck_assert_uint_eq(st.nlink, 1);
 	ck_assert(S_ISREG(st.mode));
@@ -79,7 +79,7 @@ START_TEST(test_ramfs_append_and_modes)
 	char buf[16];
 
 	ck_assert_int_eq(t_write(f, "abc", 3), 3);
-	ck_assert_int_eq(t_read(f, buf, 1), -EBADF);	/* write-only */
+	ck_assert_int_eq(t_read(f, buf, 1), -EBADF); /* write-only */
 	file_put(f);
 	g = t_open("/a", O_RDONLY, NULL);
 	ck_assert_int_eq(t_write(g, "x", 1), -EBADF);
@@ -100,9 +100,9 @@ START_TEST(test_ramfs_append_and_modes)
 	ck_assert_int_eq(file_lseek(f, 2, SEEK_SET), 2);
 	file_put(f);
 	f = t_open("/a", O_RDONLY, NULL);
-	ck_assert_int_eq(file_getdents64(f, (unsigned long)buf, sizeof(buf),
-					 false),
-			 -ENOTDIR);
+	ck_assert_int_eq(
+		file_getdents64(f, (unsigned long)buf, sizeof(buf), false),
+		-ENOTDIR);
 	ck_assert_int_eq(file_ioctl(f, 0x5401, 0), -ENOTTY);
 	file_put(f);
 }
@@ -161,9 +161,8 @@ START_TEST(test_ramfs_getdents64_layout)
 	ck_assert_str_eq(names, ".,..,a,a_long_file_name_here,sub,lnk");
 	/* "." is 24 bytes: 19-byte header + "." + NUL, padded to 8 */
 	ck_assert_int_eq(((struct linux_dirent64 *)buf)->d_reclen, 24);
-	ck_assert_int_eq(file_getdents64(f, (unsigned long)buf, sizeof(buf),
-					 false),
-			 0);
+	ck_assert_int_eq(
+		file_getdents64(f, (unsigned long)buf, sizeof(buf), false), 0);
 	/* too small for one entry: EINVAL; resume by lseek to a d_off */
 	ck_assert_int_eq(file_lseek(f, 0, SEEK_SET), 0);
 	ck_assert_int_eq(file_getdents64(f, (unsigned long)buf, 10, false),

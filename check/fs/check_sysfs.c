@@ -18,7 +18,7 @@
 
 #define U 0x40000000UL
 #define ULEN (64 * 4096UL)
-#define BAD 0x1000UL	/* unmapped */
+#define BAD 0x1000UL /* unmapped */
 
 static struct vm_space *vm;
 static struct proc tproc;
@@ -99,7 +99,7 @@ START_TEST(test_sysfs_open_rw_stat)
 	ck_assert_int_eq(sys_pwrite64(fd, (char *)buf, 2, 10), 2);
 	ck_assert_int_eq(sys_fstat(fd, (void *)st), 0);
 	uget(&s, st, sizeof(s));
-	ck_assert_uint_eq(s.st_mode, S_IFREG | 0644);	/* umask 022 */
+	ck_assert_uint_eq(s.st_mode, S_IFREG | 0644); /* umask 022 */
 	ck_assert_int_eq(s.st_size, 12);
 	ck_assert_int_eq(s.st_blksize, 4096);
 	ck_assert_uint_eq(s.st_nlink, 1);
@@ -141,10 +141,10 @@ START_TEST(test_sysfs_path_limits)
 
 	memset(p, 'a', PATH_MAX);
 	p[0] = '/';
-	p[PATH_MAX] = 0;	/* 4096 bytes + NUL: too long */
+	p[PATH_MAX] = 0; /* 4096 bytes + NUL: too long */
 	ck_assert_int_eq(copy_to_user((void *)up, p, PATH_MAX + 1), 0);
 	ck_assert_int_eq(sys_open((char *)up, O_RDONLY, 0), -ENAMETOOLONG);
-	p[300] = 0;	/* one component of 299 */
+	p[300] = 0; /* one component of 299 */
 	ck_assert_int_eq(copy_to_user((void *)up, p, 301), 0);
 	ck_assert_int_eq(sys_open((char *)up, O_RDONLY, 0), -ENAMETOOLONG);
 	free(p);
@@ -168,25 +168,22 @@ START_TEST(test_sysfs_statx_newfstatat)
 	ck_assert_uint_eq(x.stx_size, 5);
 	ck_assert_uint_eq(x.stx_mode, S_IFREG | 0644);
 	ck_assert_uint_eq(x.stx_blksize, 4096);
-	ck_assert_int_eq(sys_statx(AT_FDCWD, ustr("/g"), 0, STATX__RESERVED,
-				   (void *)sx),
+	ck_assert_int_eq(
+		sys_statx(AT_FDCWD, ustr("/g"), 0, STATX__RESERVED, (void *)sx),
+		-EINVAL);
+	ck_assert_int_eq(sys_statx(AT_FDCWD, ustr("/g"), 0x6000, 0, (void *)sx),
 			 -EINVAL);
-	ck_assert_int_eq(sys_statx(AT_FDCWD, ustr("/g"), 0x6000, 0,
-				   (void *)sx),
-			 -EINVAL);
-	ck_assert_int_eq(sys_statx(AT_FDCWD, ustr("/g"), 0x10000, 0,
-				   (void *)sx),
-			 -EINVAL);
-	ck_assert_int_eq(sys_statx(AT_FDCWD, ustr("/dev/console"), 0, 0,
-				   (void *)sx),
-			 0);
+	ck_assert_int_eq(
+		sys_statx(AT_FDCWD, ustr("/g"), 0x10000, 0, (void *)sx),
+		-EINVAL);
+	ck_assert_int_eq(
+		sys_statx(AT_FDCWD, ustr("/dev/console"), 0, 0, (void *)sx), 0);
 	uget(&x, sx, sizeof(x));
 	ck_assert_uint_eq(x.stx_rdev_major, 5);
 	ck_assert_uint_eq(x.stx_rdev_minor, 1);
 	fd = sys_open(ustr("/g"), O_RDONLY, 0);
-	ck_assert_int_eq(sys_newfstatat(fd, ustr(""), (void *)st,
-					AT_EMPTY_PATH),
-			 0);
+	ck_assert_int_eq(
+		sys_newfstatat(fd, ustr(""), (void *)st, AT_EMPTY_PATH), 0);
 	uget(&s, st, sizeof(s));
 	ck_assert_int_eq(s.st_size, 5);
 	ck_assert_int_eq(sys_newfstatat(fd, ustr(""), (void *)st, 0), -ENOENT);
@@ -221,8 +218,7 @@ START_TEST(test_sysfs_dirs_links_access_cwd)
 	ck_assert_int_eq(sys_read(fd, (char *)buf, 1), -EISDIR);
 	/* readlink */
 	ck_assert_int_eq(sys_readlink(ustr("/d/sym"), (char *)buf, 100), 4);
-	ck_assert_int_eq(sys_readlink(ustr("/d/sym"), (char *)buf, 0),
-			 -EINVAL);
+	ck_assert_int_eq(sys_readlink(ustr("/d/sym"), (char *)buf, 0), -EINVAL);
 	ck_assert_int_eq(sys_readlink(ustr("/d/file"), (char *)buf, 10),
 			 -EINVAL);
 	ck_assert_int_eq(sys_readlink(ustr(""), (char *)buf, 10), -ENOENT);
@@ -235,8 +231,7 @@ START_TEST(test_sysfs_dirs_links_access_cwd)
 	ck_assert_int_eq(sys_access(ustr("/d/file"), X_OK), -EACCES);
 	ck_assert_int_eq(sys_access(ustr("/d"), X_OK), 0);
 	ck_assert_int_eq(sys_access(ustr("/d/file/"), F_OK), -ENOTDIR);
-	ck_assert_int_eq(sys_faccessat(AT_FDCWD, ustr("/d/file"), 8),
-			 -EINVAL);
+	ck_assert_int_eq(sys_faccessat(AT_FDCWD, ustr("/d/file"), 8), -EINVAL);
 	ck_assert_int_eq(sys_faccessat2(fd, ustr("file"), R_OK, 0x8000),
 			 -EINVAL);
 	/* a non-root caller */
@@ -270,8 +265,8 @@ START_TEST(test_sysfs_fcntl_dup)
 	ck_assert_int_eq(fd, 0);
 	ck_assert_int_eq(sys_fcntl(fd, F_GETFD, 0), FD_CLOEXEC);
 	ck_assert_int_eq(sys_fcntl(fd, F_GETFL, 0), O_RDWR | O_LARGEFILE);
-	ck_assert_int_eq(sys_fcntl(fd, F_SETFL, O_WRONLY | O_APPEND |
-							O_NONBLOCK | O_TRUNC),
+	ck_assert_int_eq(sys_fcntl(fd, F_SETFL,
+				   O_WRONLY | O_APPEND | O_NONBLOCK | O_TRUNC),
 			 0);
 	ck_assert_int_eq(sys_fcntl(fd, F_GETFL, 0),
 			 O_RDWR | O_LARGEFILE | O_APPEND | O_NONBLOCK);
@@ -365,9 +360,7 @@ START_TEST(test_sysfs_readv_writev)
 {
 	unsigned long iov = ualloc(3 * sizeof(struct iovec));
 	unsigned long a = ualloc(8), b = ualloc(8);
-	struct iovec v[3] = {
-		{ (void *)a, 3 }, { NULL, 0 }, { (void *)b, 4 }
-	};
+	struct iovec v[3] = { { (void *)a, 3 }, { NULL, 0 }, { (void *)b, 4 } };
 	long fd = sys_open(ustr("/v"), O_RDWR | O_CREAT, 0600);
 	char k[8];
 

@@ -54,10 +54,10 @@ START_TEST(test_vfs_lookup_name_lengths)
 
 	memset(p, 'a', 256);
 	p[0] = '/';
-	p[256] = 0;	/* component of 255: fine, absent */
+	p[256] = 0; /* component of 255: fine, absent */
 	ck_assert_int_eq(t_lookup_err(p, 0), -ENOENT);
 	p[256] = 'a';
-	p[257] = 0;	/* 256 */
+	p[257] = 0; /* 256 */
 	ck_assert_int_eq(t_lookup_err(p, 0), -ENAMETOOLONG);
 	/* PATH_MAX - 1 bytes of "/" is fine; PATH_MAX is too long */
 	memset(p, '/', PATH_MAX + 1);
@@ -90,10 +90,10 @@ START_TEST(test_vfs_symlinks)
 	ck_assert(S_ISLNK(v->mode));
 	ck_assert_uint_eq(v->size, 1);
 	vnode_put(v);
-	v = t_lookup("/abs/up", LOOKUP_FOLLOW);	/* chain of two */
+	v = t_lookup("/abs/up", LOOKUP_FOLLOW); /* chain of two */
 	ck_assert_ptr_eq(v, f);
 	vnode_put(v);
-	v = t_lookup("/abs/../f", 0);	/* ".." of the target dir */
+	v = t_lookup("/abs/../f", 0); /* ".." of the target dir */
 	ck_assert_ptr_eq(v, f);
 	vnode_put(v);
 	vnode_put(f);
@@ -101,9 +101,8 @@ START_TEST(test_vfs_symlinks)
 	ck_assert_int_eq(t_lookup_err("/d/dang", 0), 0);
 	ck_assert_int_eq(t_lookup_err("/d/rel/", 0), -ENOTDIR);
 	ck_assert_int_eq(t_lookup_err("/abs/", 0), 0);
-	ck_assert_int_eq(vfs_readlinkat(NULL, "/d/e/up", buf, sizeof(buf),
-					NULL),
-			 6);
+	ck_assert_int_eq(
+		vfs_readlinkat(NULL, "/d/e/up", buf, sizeof(buf), NULL), 6);
 	ck_assert_int_eq(memcmp(buf, "../rel", 6), 0);
 	ck_assert_int_eq(vfs_readlinkat(NULL, "/d/e/up", buf, 3, NULL), 3);
 	ck_assert_int_eq(vfs_readlinkat(NULL, "/d/f", buf, 3, NULL), -EINVAL);
@@ -183,7 +182,7 @@ START_TEST(test_vfs_open_flags)
 	f = t_open("/d/f", O_RDWR | O_CLOEXEC | O_TRUNC | O_APPEND, &err);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(f->flags, O_RDWR | O_APPEND | O_LARGEFILE);
-	ck_assert_uint_eq(f->vnode->size, 0);	/* O_TRUNC */
+	ck_assert_uint_eq(f->vnode->size, 0); /* O_TRUNC */
 	file_put(f);
 	f = t_open("/d", O_RDONLY | O_DIRECTORY, &err);
 	ck_assert_ptr_nonnull(f);
@@ -218,7 +217,7 @@ START_TEST(test_vfs_permissions)
 	ck_assert_int_eq(vfs_may_exec(v, NULL), 0);
 	vnode_put(v);
 	v = t_lookup("/d", 0);
-	ck_assert_int_eq(vfs_may_exec(v, NULL), -EACCES);	/* a dir */
+	ck_assert_int_eq(vfs_may_exec(v, NULL), -EACCES); /* a dir */
 	ck_assert_int_eq(vfs_permission(v, MAY_EXEC, NULL), 0);
 	/* search permission on the way */
 	v->mode = S_IFDIR | 0700;
@@ -228,9 +227,9 @@ START_TEST(test_vfs_permissions)
 	ck_assert_int_eq(vfs_openat(NULL, "/d/f", O_RDONLY, 0, NULL, &f), 0);
 	file_put(f);
 	/* creating needs write on the directory */
-	ck_assert_int_eq(vfs_openat(NULL, "/d/g", O_CREAT | O_WRONLY, 0600,
-				    &other, &f),
-			 -EACCES);
+	ck_assert_int_eq(
+		vfs_openat(NULL, "/d/g", O_CREAT | O_WRONLY, 0600, &other, &f),
+		-EACCES);
 }
 END_TEST
 
@@ -286,7 +285,7 @@ START_TEST(test_vfs_mkdir_link_unlink)
 	ck_assert_int_eq(vfs_mkdirat(NULL, "/nx/y", 0755, NULL), -ENOENT);
 	ck_assert_int_eq(vfs_mkdirat(NULL, "/d/new/", 0755, NULL), 0);
 	d = t_lookup("/d", 0);
-	ck_assert_uint_eq(d->nlink, 4);	/* ., .., e, new */
+	ck_assert_uint_eq(d->nlink, 4); /* ., .., e, new */
 	ck_assert_int_eq(vfs_linkat(NULL, "/d/f", NULL, "/d/g", NULL), 0);
 	ck_assert_int_eq(vfs_linkat(NULL, "/d", NULL, "/d2", NULL), -EPERM);
 	v = t_lookup("/d/g", 0);

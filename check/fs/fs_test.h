@@ -54,10 +54,9 @@ static inline void newc_pad(struct newc *a)
 }
 
 /* One member; ino 0 picks a fresh inode number. */
-static inline void newc_add_ino(struct newc *a, const char *name,
-				uint32_t mode, uint32_t ino, uint32_t nlink,
-				const void *data, size_t size, uint32_t rmaj,
-				uint32_t rmin)
+static inline void newc_add_ino(struct newc *a, const char *name, uint32_t mode,
+				uint32_t ino, uint32_t nlink, const void *data,
+				size_t size, uint32_t rmaj, uint32_t rmin)
 {
 	char hdr[111];
 
@@ -66,8 +65,8 @@ static inline void newc_add_ino(struct newc *a, const char *name,
 	snprintf(hdr, sizeof(hdr),
 		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X"
 		 "%08X",
-		 ino, mode, 1000u, 100u, nlink, 1600000000u, (unsigned)size,
-		 0u, 0u, rmaj, rmin, (unsigned)strlen(name) + 1, 0u);
+		 ino, mode, 1000u, 100u, nlink, 1600000000u, (unsigned)size, 0u,
+		 0u, rmaj, rmin, (unsigned)strlen(name) + 1, 0u);
 	newc_put(a, hdr, 110);
 	newc_put(a, name, strlen(name) + 1);
 	newc_pad(a);

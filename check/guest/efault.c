@@ -48,7 +48,10 @@ int main(void)
 		CHECK_ERR(syscall(SYS_getdents64, dir, p, 100), EFAULT);
 	}
 	/* A good iovec pointing at a bad buffer. */
-	struct { void *base; size_t len; } iov = { BAD, 4 };
+	struct {
+		void *base;
+		size_t len;
+	} iov = { BAD, 4 };
 	CHECK_ERR(syscall(SYS_writev, 1, &iov, 1), EFAULT);
 	printf("still alive\n");
 	return guest_done("efault");

@@ -24,24 +24,22 @@ static int guest_checks, guest_failed;
 	} while (0)
 
 /* A system call that must fail with exactly err. */
-#define CHECK_ERR(call, err)                                            \
-	do {                                                            \
-		errno = 0;                                              \
-		long r_ = (long)(call);                                 \
-		guest_checks++;                                         \
-		if (r_ != -1 || errno != (err)) {                       \
-			guest_failed++;                                 \
-			printf("FAIL %s:%d: %s = %ld errno %d, want "   \
-			       "-1 errno %d\n",                         \
-			       __FILE__, __LINE__, #call, r_, errno,    \
-			       (err));                                  \
-		}                                                       \
+#define CHECK_ERR(call, err)                                                 \
+	do {                                                                 \
+		errno = 0;                                                   \
+		long r_ = (long)(call);                                      \
+		guest_checks++;                                              \
+		if (r_ != -1 || errno != (err)) {                            \
+			guest_failed++;                                      \
+			printf("FAIL %s:%d: %s = %ld errno %d, want "        \
+			       "-1 errno %d\n",                              \
+			       __FILE__, __LINE__, #call, r_, errno, (err)); \
+		}                                                            \
 	} while (0)
 
 static inline int guest_done(const char *name)
 {
-	printf("%s: %d checks, %d failed\n", name, guest_checks,
-	       guest_failed);
+	printf("%s: %d checks, %d failed\n", name, guest_checks, guest_failed);
 	fflush(stdout);
 	return guest_failed ? 1 : 0;
 }

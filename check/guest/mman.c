@@ -69,17 +69,17 @@ int main(void)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	CHECK(f == a);
 	CHECK(a[100] == 0);
-	char *nr = mmap(a, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
-			MAP_FIXED_NOREPLACE, -1, 0);
+	char *nr =
+		mmap(a, PG, PROT_READ,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	CHECK(nr == MAP_FAILED && errno == EEXIST);
-	nr = mmap(a + PG, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE |
-		  MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	nr = mmap(a + PG, PG, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	CHECK(nr == a + PG);
 
 	/* A free hint is honoured. */
 	char *hint = (char *)0x200000000000UL;
-	char *h = mmap(hint, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		       0);
+	char *h = mmap(hint, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(h == hint);
 	CHECK(munmap(h, PG) == 0);
 
@@ -91,7 +91,8 @@ int main(void)
 
 	/* Bad arguments. */
 	CHECK(mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
-	      MAP_FAILED && errno == EINVAL);
+		      MAP_FAILED &&
+	      errno == EINVAL);
 	CHECK(mmap(NULL, PG, PROT_READ, MAP_ANONYMOUS, -1, 0) == MAP_FAILED &&
 	      errno == EINVAL);
 	CHECK(mmap(NULL, PG, PROT_READ, MAP_PRIVATE, 999, 0) == MAP_FAILED &&
@@ -99,7 +100,7 @@ int main(void)
 	CHECK_ERR(munmap(a + 1, PG), EINVAL);
 	CHECK_ERR(munmap(a, 0), EINVAL);
 	CHECK(munmap(a, 4 * PG) == 0);
-	CHECK(munmap(a, 4 * PG) == 0);	/* unmapping a hole is fine */
+	CHECK(munmap(a, 4 * PG) == 0); /* unmapping a hole is fine */
 
 	/* A private file mapping sees the file's bytes. */
 	int fd = open("/etc/motd", O_RDONLY);
@@ -110,7 +111,7 @@ int main(void)
 		char buf[16];
 		CHECK(pread(fd, buf, sizeof(buf), 0) == sizeof(buf));
 		CHECK(memcmp(m, buf, sizeof(buf)) == 0);
-		CHECK(m[PG - 1] == 0);	/* past EOF in the last page */
+		CHECK(m[PG - 1] == 0); /* past EOF in the last page */
 		munmap(m, PG);
 	}
 	CHECK(mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 1) == MAP_FAILED &&

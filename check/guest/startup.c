@@ -18,7 +18,8 @@ int main(int argc, char **argv)
 {
 	printf("argc=%d\n", argc);
 	for (int i = 0; i < argc; i++)
-		printf("argv[%d]=%s\n", i > 0 ? i : 0, i > 0 ? argv[i] : "(name)");
+		printf("argv[%d]=%s\n", i > 0 ? i : 0,
+		       i > 0 ? argv[i] : "(name)");
 	CHECK(argv[argc] == NULL);
 	for (char **e = environ; *e; e++)
 		if (!strncmp(*e, "GUEST_", 6))

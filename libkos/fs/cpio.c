@@ -155,8 +155,7 @@ static int unpack_one(struct vnode *dir, const struct cpio_hdr *h,
 			if (!err)
 				err = vfs_lookup(dir, name, 0, NULL, &v);
 		} else {
-			err = vfs_create_vnode(dir, name, S_IFREG, 0, NULL,
-					       &v);
+			err = vfs_create_vnode(dir, name, S_IFREG, 0, NULL, &v);
 			if (!err && h->nlink > 1) {
 				size_t n = kos_strlen(name);
 
@@ -189,7 +188,7 @@ static int unpack_one(struct vnode *dir, const struct cpio_hdr *h,
 		kos_memcpy(target, data, h->filesize);
 		target[h->filesize] = 0;
 		if (kos_strlen(target) != h->filesize)
-			err = -EINVAL;	/* NUL inside the target */
+			err = -EINVAL; /* NUL inside the target */
 		else
 			err = vfs_create_vnode(dir, name, S_IFLNK | 0777, 0,
 					       target, &v);
@@ -267,8 +266,7 @@ int cpio_unpack(struct vnode *dir, const void *data, size_t size)
 			break;
 		}
 		hn = ALIGN_UP(CPIO_HDR + (size_t)h.namesize, 4);
-		if (h.namesize == 0 || h.namesize > PATH_MAX ||
-		    hn > left ||
+		if (h.namesize == 0 || h.namesize > PATH_MAX || hn > left ||
 		    ALIGN_UP((size_t)h.filesize, 4) > left - hn ||
 		    p[CPIO_HDR + h.namesize - 1] != 0) {
 			log_err("initramfs: truncated or bad member at offset "

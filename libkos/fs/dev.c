@@ -32,7 +32,7 @@
 
 #include "internal.h"
 
-#define BOUNCE 4096	/* bytes moved per round for device I/O */
+#define BOUNCE 4096 /* bytes moved per round for device I/O */
 
 /* ---- memory devices ------------------------------------------------- */
 
@@ -115,9 +115,9 @@ static const struct file_ops random_fops = {
 /* ---- console -------------------------------------------------------- */
 
 static struct spinlock tty_lock = SPINLOCK_INIT("tty");
-static struct termios tty_termios;	/* tty_lock */
-static struct winsize tty_winsize = { 24, 80, 0, 0 };	/* tty_lock */
-static bool tty_termios_set;		/* tty_lock */
+static struct termios tty_termios;		      /* tty_lock */
+static struct winsize tty_winsize = { 24, 80, 0, 0 }; /* tty_lock */
+static bool tty_termios_set;			      /* tty_lock */
 
 /* The termios a freshly opened Linux terminal reports. */
 static void tty_default(struct termios *t)
@@ -126,8 +126,8 @@ static void tty_default(struct termios *t)
 	t->c_iflag = ICRNL | IXON | IUTF8;
 	t->c_oflag = OPOST | ONLCR;
 	t->c_cflag = B38400 | CS8 | CREAD | HUPCL;
-	t->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL |
-		     ECHOKE | IEXTEN;
+	t->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE |
+		     IEXTEN;
 	t->c_cc[VINTR] = 3;
 	t->c_cc[VQUIT] = 28;
 	t->c_cc[VERASE] = 127;
@@ -188,8 +188,7 @@ static ssize_t console_fwrite(struct file *f, struct uio *u, uint64_t *pos)
 	return done;
 }
 
-static long console_ioctl(struct file *f, unsigned int cmd,
-			  unsigned long arg)
+static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct termios t;
 	struct winsize ws;
@@ -219,8 +218,7 @@ static long console_ioctl(struct file *f, unsigned int cmd,
 		fl = spin_lock_irqsave(&tty_lock);
 		ws = tty_winsize;
 		spin_unlock_irqrestore(&tty_lock, fl);
-		return copy_to_user((void *)arg, &ws, sizeof(ws)) ? -EFAULT :
-								     0;
+		return copy_to_user((void *)arg, &ws, sizeof(ws)) ? -EFAULT : 0;
 	case TIOCSWINSZ:
 		if (copy_from_user(&ws, (const void *)arg, sizeof(ws)))
 			return -EFAULT;
@@ -247,8 +245,8 @@ static const struct file_ops console_fops = {
 
 struct chrdev {
 	uint32_t rdev;
-	const char *name;	/* under /dev */
-	uint32_t mode;		/* permissions of the node */
+	const char *name; /* under /dev */
+	uint32_t mode;	  /* permissions of the node */
 	const struct file_ops *fops;
 };
 

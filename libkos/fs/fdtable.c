@@ -145,7 +145,7 @@ int fdt_dup3(struct fdtable *fdt, int oldfd, int newfd, int flags)
 		return -EINVAL;
 	if (oldfd == newfd) {
 		if (flags != -1)
-			return -EINVAL;	/* dup3 */
+			return -EINVAL; /* dup3 */
 		f = fdt_get(fdt, oldfd);
 		if (!f)
 			return -EBADF;

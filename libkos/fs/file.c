@@ -124,7 +124,7 @@ struct file *file_alloc(struct vnode *v, const struct file_ops *ops,
 		case O_RDWR:
 			f->fmode = FMODE_READ | FMODE_WRITE;
 			break;
-		default:	/* 3: ioctl only */
+		default: /* 3: ioctl only */
 			break;
 		}
 	}
@@ -203,8 +203,7 @@ ssize_t file_write(struct file *f, struct uio *u, int64_t pos)
 	return file_rw(f, u, pos, true);
 }
 
-ssize_t file_pread_kernel(struct file *f, void *buf, size_t len,
-			  uint64_t off)
+ssize_t file_pread_kernel(struct file *f, void *buf, size_t len, uint64_t off)
 {
 	struct uio u;
 
@@ -298,23 +297,23 @@ long file_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 /* ---- getdents64 ----------------------------------------------------- */
 
 struct dents_ctx {
-	unsigned long buf;	/* user or kernel address */
+	unsigned long buf; /* user or kernel address */
 	bool user;
 	size_t len, used;
 	int err;
 };
 
-static bool dents_fill(void *arg, const char *name, size_t nlen,
-		       uint64_t ino, unsigned int dtype, uint64_t next)
+static bool dents_fill(void *arg, const char *name, size_t nlen, uint64_t ino,
+		       unsigned int dtype, uint64_t next)
 {
 	struct dents_ctx *c = arg;
-	size_t reclen = ALIGN_UP(offsetof(struct linux_dirent64, d_name) +
-				 nlen + 1, 8);
+	size_t reclen =
+		ALIGN_UP(offsetof(struct linux_dirent64, d_name) + nlen + 1, 8);
 	/* Big enough for a header and a NAME_MAX name, padded. */
 	union {
 		struct linux_dirent64 d;
-		char raw[ALIGN_UP(sizeof(struct linux_dirent64) + NAME_MAX +
-				  1, 8)];
+		char raw[ALIGN_UP(sizeof(struct linux_dirent64) + NAME_MAX + 1,
+				  8)];
 	} rec;
 
 	if (c->used + reclen > c->len) {
@@ -340,8 +339,7 @@ static bool dents_fill(void *arg, const char *name, size_t nlen,
 	return true;
 }
 
-long file_getdents64(struct file *f, unsigned long buf, size_t len,
-		     bool user)
+long file_getdents64(struct file *f, unsigned long buf, size_t len, bool user)
 {
 	struct dents_ctx c = { buf, user, len, 0, 0 };
 	int r;

@@ -29,18 +29,18 @@
 
 #include "internal.h"
 
-#define RAMFS_MAX_SIZE (16ULL << 30)	/* larger writes: -EFBIG */
-#define RAMFS_DIRENT_SIZE 20		/* st_size per entry, as tmpfs */
+#define RAMFS_MAX_SIZE (16ULL << 30) /* larger writes: -EFBIG */
+#define RAMFS_DIRENT_SIZE 20	     /* st_size per entry, as tmpfs */
 
 struct ramfs_sb {
 	struct superblock sb;
-	uint64_t next_ino;		/* vfs_lock */
+	uint64_t next_ino; /* vfs_lock */
 	struct mutex data_lock;
 };
 
 struct ramfs_dirent {
 	struct list_head link;
-	struct vnode *v;		/* referenced */
+	struct vnode *v; /* referenced */
 	uint64_t cookie;
 	size_t len;
 	char name[];
@@ -49,14 +49,14 @@ struct ramfs_dirent {
 struct ramfs_node {
 	struct vnode v;
 	/* directories */
-	struct list_head entries;	/* vfs_lock */
+	struct list_head entries; /* vfs_lock */
 	uint64_t next_cookie;
-	struct vnode *parent;		/* not referenced; self for root */
+	struct vnode *parent; /* not referenced; self for root */
 	/* symlinks */
 	char *target;
 	/* regular files: data_lock */
 	char **pages;
-	size_t npages;			/* slots in pages[] */
+	size_t npages; /* slots in pages[] */
 };
 
 static const struct vnode_ops ramfs_vops;
@@ -85,7 +85,7 @@ static struct ramfs_dirent *dir_find(struct ramfs_node *d, const char *name,
 {
 	struct ramfs_dirent *e;
 
-	list_for_each_entry(e, &d->entries, link)
+	list_for_each_entry (e, &d->entries, link)
 		if (e->len == len && kos_memcmp(e->name, name, len) == 0)
 			return e;
 	return NULL;
@@ -183,7 +183,7 @@ static int ramfs_create_op(struct vnode *dir, const char *name, size_t len,
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
 	if (dir->nlink == 0)
-		return -ENOENT;	/* removed directory */
+		return -ENOENT; /* removed directory */
 	if (dir_find(RN(dir), name, len))
 		return -EEXIST;
 	n = node_new(dir->sb, mode, uid, gid);
@@ -276,8 +276,8 @@ static unsigned int dtype(uint32_t mode)
 	return (mode & S_IFMT) >> 12;
 }
 
-static int ramfs_readdir(struct vnode *dir, uint64_t *pos,
-			 vfs_filldir_t fill, void *ctx)
+static int ramfs_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
+			 void *ctx)
 {
 	struct ramfs_node *d = RN(dir);
 	struct ramfs_dirent *e;
@@ -292,11 +292,11 @@ static int ramfs_readdir(struct vnode *dir, uint64_t *pos,
 			return 0;
 		*pos = 2;
 	}
-	list_for_each_entry(e, &d->entries, link) {
+	list_for_each_entry (e, &d->entries, link) {
 		if (e->cookie < *pos)
 			continue;
-		if (!fill(ctx, e->name, e->len, e->v->ino,
-			  dtype(e->v->mode), e->cookie + 1))
+		if (!fill(ctx, e->name, e->len, e->v->ino, dtype(e->v->mode),
+			  e->cookie + 1))
 			return 0;
 		*pos = e->cookie + 1;
 	}
@@ -368,8 +368,8 @@ static ssize_t ramfs_read(struct vnode *v, struct uio *u, uint64_t off)
 		}
 		chunk = MIN(u->resid, PAGE_SIZE - in);
 		chunk = MIN(chunk, (size_t)(v->size - off));
-		src = idx < n->npages && n->pages[idx] ? n->pages[idx] + in :
-							 NULL;
+		src = idx < n->npages && n->pages[idx] ? n->pages[idx] + in
+						       : NULL;
 		if (bounce) {
 			if (src)
 				kos_memcpy(bounce, src, chunk);
@@ -378,8 +378,8 @@ static ssize_t ramfs_read(struct vnode *v, struct uio *u, uint64_t off)
 			mutex_unlock(&rs->data_lock);
 			err = uio_copyout(u, bounce, chunk);
 		} else {
-			err = src ? uio_copyout(u, src, chunk) :
-				    uio_zero(u, chunk);
+			err = src ? uio_copyout(u, src, chunk)
+				  : uio_zero(u, chunk);
 			mutex_unlock(&rs->data_lock);
 		}
 		if (err) {
@@ -479,7 +479,7 @@ static void ramfs_evict(struct vnode *v)
 	struct ramfs_node *n = RN(v);
 	struct ramfs_dirent *e, *tmp;
 
-	list_for_each_entry_safe(e, tmp, &n->entries, link) {
+	list_for_each_entry_safe (e, tmp, &n->entries, link) {
 		list_del(&e->link);
 		vnode_put(e->v);
 		kfree(e);

@@ -27,9 +27,9 @@
 
 struct mutex vfs_lock = MUTEX_INIT(vfs_lock, "vfs");
 
-static struct vnode *root_vnode;	/* set once by vfs_init */
-static LIST_HEAD(mounts);		/* vfs_lock */
-static uint32_t anon_next = 1;		/* vfs_lock */
+static struct vnode *root_vnode; /* set once by vfs_init */
+static LIST_HEAD(mounts);	 /* vfs_lock */
+static uint32_t anon_next = 1;	 /* vfs_lock */
 
 struct vnode *vfs_root(void)
 {
@@ -144,14 +144,14 @@ int vfs_may_exec(struct vnode *v, const struct vfs_cred *cred)
 
 struct nameidata {
 	const struct vfs_cred *cred;
-	unsigned int flags;		/* LOOKUP_* */
-	int nlinks;			/* symlinks followed so far */
-	char *path;			/* PATH_MAX: the rest of the walk */
-	char *tmp;			/* PATH_MAX: symlink targets */
+	unsigned int flags; /* LOOKUP_* */
+	int nlinks;	    /* symlinks followed so far */
+	char *path;	    /* PATH_MAX: the rest of the walk */
+	char *tmp;	    /* PATH_MAX: symlink targets */
 	/* Parent mode results: */
-	char last[NAME_MAX + 1];	/* "" when the path ended in "/" */
+	char last[NAME_MAX + 1]; /* "" when the path ended in "/" */
 	size_t last_len;
-	bool trailing;			/* last component followed by '/' */
+	bool trailing; /* last component followed by '/' */
 };
 
 static int nd_init(struct nameidata *nd, const struct vfs_cred *cred,
@@ -209,8 +209,7 @@ static int step_up(struct vnode *cur, struct vnode **out)
 		*out = cur;
 		return 0;
 	}
-	while (cur == cur->sb->root && cur->sb->mnt &&
-	       cur->sb->mnt->mountpoint)
+	while (cur == cur->sb->root && cur->sb->mnt && cur->sb->mnt->mountpoint)
 		cur = cur->sb->mnt->mountpoint;
 	if (cur == root_vnode) {
 		vnode_get(cur);
@@ -230,8 +229,7 @@ static int step_up(struct vnode *cur, struct vnode **out)
  * starts at a '/' or is empty).  0, -ELOOP, -ENOENT (empty target),
  * -ENAMETOOLONG.
  */
-static int splice_link(struct nameidata *nd, struct vnode *v,
-		       const char *rest)
+static int splice_link(struct nameidata *nd, struct vnode *v, const char *rest)
 {
 	size_t rlen = kos_strlen(rest);
 	ssize_t n;
@@ -404,7 +402,7 @@ int vfs_lookup(struct vnode *dir, const char *path, unsigned int flags,
 static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 		       uint32_t mode, struct vnode **out, bool *created)
 {
-	struct vnode *base = NULL;	/* holds dir alive across links */
+	struct vnode *base = NULL; /* holds dir alive across links */
 	struct vnode *parent, *v;
 	int err;
 
@@ -470,9 +468,8 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
  * Create the last component of nd->path under dir: mode gives the type
  * (S_IFLNK with target).  Shared by mkdir, mknod and symlink.
  */
-static int create_node(struct nameidata *nd, struct vnode *dir,
-		       uint32_t mode, uint32_t rdev, const char *target,
-		       struct vnode **out)
+static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
+		       uint32_t rdev, const char *target, struct vnode **out)
 {
 	struct vnode *parent, *v;
 	uint32_t uid = nd->cred ? nd->cred->uid : 0;
@@ -508,17 +505,17 @@ static int create_node(struct nameidata *nd, struct vnode *dir,
 	if (err)
 		goto out;
 	if (S_ISLNK(mode)) {
-		err = parent->ops->symlink ?
-			      parent->ops->symlink(parent, nd->last,
-						   nd->last_len, target, uid,
-						   gid, &v) :
-			      -EPERM;
+		err = parent->ops->symlink
+			      ? parent->ops->symlink(parent, nd->last,
+						     nd->last_len, target, uid,
+						     gid, &v)
+			      : -EPERM;
 	} else {
-		err = parent->ops->create ?
-			      parent->ops->create(parent, nd->last,
-						  nd->last_len, mode, rdev,
-						  uid, gid, &v) :
-			      -EPERM;
+		err = parent->ops->create
+			      ? parent->ops->create(parent, nd->last,
+						    nd->last_len, mode, rdev,
+						    uid, gid, &v)
+			      : -EPERM;
 	}
 	if (!err) {
 		if (out)
@@ -554,8 +551,8 @@ static int create_path(struct vnode *dir, const char *path, uint32_t mode,
 int vfs_mkdirat(struct vnode *dir, const char *path, uint32_t mode,
 		const struct vfs_cred *cred)
 {
-	return create_path(dir, path, S_IFDIR | (mode & 01777), 0, NULL,
-			   cred, NULL);
+	return create_path(dir, path, S_IFDIR | (mode & 01777), 0, NULL, cred,
+			   NULL);
 }
 
 /* Kernel-side mknod: mode carries the type (0 means regular). */
@@ -571,8 +568,8 @@ int vfs_mknodat(struct vnode *dir, const char *path, uint32_t mode,
 		return -EINVAL;
 	if (type != S_IFCHR && type != S_IFBLK)
 		rdev = 0;
-	return create_path(dir, path, type | (mode & 07777), rdev, NULL,
-			   cred, NULL);
+	return create_path(dir, path, type | (mode & 07777), rdev, NULL, cred,
+			   NULL);
 }
 
 int vfs_symlinkat(const char *target, struct vnode *dir, const char *path,
@@ -642,10 +639,9 @@ int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
 	}
 	err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, cred);
 	if (!err)
-		err = parent->ops->link ?
-			      parent->ops->link(parent, nd.last, nd.last_len,
-						v) :
-			      -EPERM;
+		err = parent->ops->link ? parent->ops->link(parent, nd.last,
+							    nd.last_len, v)
+					: -EPERM;
 out:
 	mutex_unlock(&vfs_lock);
 	vnode_put(parent);
@@ -691,10 +687,10 @@ int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 	if (!err)
 		err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, cred);
 	if (!err)
-		err = parent->ops->unlink ?
-			      parent->ops->unlink(parent, nd.last,
-						  nd.last_len, dir_only) :
-			      -EPERM;
+		err = parent->ops->unlink
+			      ? parent->ops->unlink(parent, nd.last,
+						    nd.last_len, dir_only)
+			      : -EPERM;
 out:
 	mutex_unlock(&vfs_lock);
 	vnode_put(v);
@@ -705,7 +701,7 @@ out:
 
 /* ---- open ----------------------------------------------------------- */
 
-static const struct file_ops path_fops;	/* O_PATH files: nothing */
+static const struct file_ops path_fops; /* O_PATH files: nothing */
 
 int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 {
@@ -739,7 +735,7 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 		break;
 	case S_IFLNK:
 		return -ELOOP;
-	default:	/* block devices, FIFOs, sockets: not yet */
+	default: /* block devices, FIFOs, sockets: not yet */
 		return -ENXIO;
 	}
 	flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
@@ -784,8 +780,7 @@ static int open_checks(struct vnode *v, int flags, bool created,
 		return 0;
 	if (acc == O_RDONLY || acc == O_RDWR || acc == 3)
 		mask |= MAY_READ;
-	if (acc == O_WRONLY || acc == O_RDWR || acc == 3 ||
-	    (flags & O_TRUNC))
+	if (acc == O_WRONLY || acc == O_RDWR || acc == 3 || (flags & O_TRUNC))
 		mask |= MAY_WRITE;
 	err = vfs_permission(v, mask, cred);
 	if (err)
@@ -795,9 +790,8 @@ static int open_checks(struct vnode *v, int flags, bool created,
 	return 0;
 }
 
-int vfs_openat(struct vnode *dir, const char *path, int flags,
-	       uint32_t mode, const struct vfs_cred *cred,
-	       struct file **out)
+int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
+	       const struct vfs_cred *cred, struct file **out)
 {
 	struct nameidata nd;
 	struct vnode *v = NULL;
@@ -866,7 +860,7 @@ ssize_t vfs_readlinkat(struct vnode *dir, const char *path, char *buf,
 
 struct find_name {
 	uint64_t ino;
-	char *name;		/* NAME_MAX + 1 */
+	char *name; /* NAME_MAX + 1 */
 	size_t len;
 	bool found;
 };
@@ -887,7 +881,7 @@ static bool find_name_fill(void *arg, const char *name, size_t len,
 long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
 {
 	char *tmp = kmalloc(PATH_MAX), name[NAME_MAX + 1];
-	size_t pos = PATH_MAX - 1;	/* tmp[pos..] holds the result */
+	size_t pos = PATH_MAX - 1; /* tmp[pos..] holds the result */
 	struct vnode *v, *parent;
 	long err = 0;
 
@@ -906,8 +900,7 @@ long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
 		struct vnode *w = v;
 		uint64_t rpos = 0;
 
-		while (w == w->sb->root && w->sb->mnt &&
-		       w->sb->mnt->mountpoint)
+		while (w == w->sb->root && w->sb->mnt && w->sb->mnt->mountpoint)
 			w = w->sb->mnt->mountpoint;
 		if (w == root_vnode)
 			break;
@@ -1005,7 +998,8 @@ int vfs_init(const void *initrd, size_t size)
 			return err;
 		if (err)
 			log_err("vfs: initramfs damaged (%d); keeping what "
-				"was unpacked", err);
+				"was unpacked",
+				err);
 	}
 	err = dev_populate(root_vnode);
 	if (err)

@@ -15,11 +15,11 @@
 #include <kos/waitq.h>
 #include <uapi/errno.h>
 
-#define CONSOLE_RING 4096	/* power of two */
+#define CONSOLE_RING 4096 /* power of two */
 
 static struct spinlock console_lock = SPINLOCK_INIT("console");
-static char ring[CONSOLE_RING];	/* guarded by console_lock */
-static size_t ring_head, ring_tail;	/* free-running; head - tail = used */
+static char ring[CONSOLE_RING];	    /* guarded by console_lock */
+static size_t ring_head, ring_tail; /* free-running; head - tail = used */
 static struct waitq console_wq;
 static uint64_t dropped;
 

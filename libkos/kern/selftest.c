@@ -56,10 +56,10 @@ static uint64_t st_rand(void)
 
 struct pingpong {
 	struct waitq wq[2];
-	volatile int turn;	/* whose move: 0 or 1 */
-	volatile int count;	/* moves made */
-	volatile bool broken;	/* a thread saw the wrong turn */
-	int who;		/* scratch for the condition callback */
+	volatile int turn;    /* whose move: 0 or 1 */
+	volatile int count;   /* moves made */
+	volatile bool broken; /* a thread saw the wrong turn */
+	int who;	      /* scratch for the condition callback */
 };
 
 struct pp_arg {
@@ -341,7 +341,7 @@ static bool test_mutex(void)
 
 struct stress_slot {
 	void *p;
-	size_t size;		/* kmalloc size, or 0 for a page block */
+	size_t size; /* kmalloc size, or 0 for a page block */
 	unsigned int order;
 	uint8_t fill;
 };
@@ -499,14 +499,10 @@ static const struct {
 	const char *name;
 	bool (*fn)(void);
 } tests[] = {
-	{ "clock", test_clock },
-	{ "pingpong", test_pingpong },
-	{ "timers", test_timers },
-	{ "sleep", test_sleep },
-	{ "preempt", test_preempt },
-	{ "mutex", test_mutex },
-	{ "threads", test_threads },
-	{ "alloc-stress", test_alloc_stress },
+	{ "clock", test_clock },     { "pingpong", test_pingpong },
+	{ "timers", test_timers },   { "sleep", test_sleep },
+	{ "preempt", test_preempt }, { "mutex", test_mutex },
+	{ "threads", test_threads }, { "alloc-stress", test_alloc_stress },
 };
 
 int selftest_run(void)

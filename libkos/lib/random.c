@@ -14,10 +14,10 @@
 #include <kos/spinlock.h>
 #include <kos/string.h>
 
-#define CHUNK 256	/* bytes handed out per locked step */
+#define CHUNK 256 /* bytes handed out per locked step */
 
 static struct spinlock rng_lock = SPINLOCK_INIT("rng");
-static uint32_t rng_key[8];	/* guarded by rng_lock */
+static uint32_t rng_key[8]; /* guarded by rng_lock */
 static bool rng_seeded;
 static uint64_t rng_nonce;
 
@@ -26,12 +26,12 @@ static inline uint32_t rotl32(uint32_t v, int n)
 	return (v << n) | (v >> (32 - n));
 }
 
-#define QR(a, b, c, d)                                   \
-	do {                                             \
-		a += b, d ^= a, d = rotl32(d, 16);       \
-		c += d, b ^= c, b = rotl32(b, 12);       \
-		a += b, d ^= a, d = rotl32(d, 8);        \
-		c += d, b ^= c, b = rotl32(b, 7);        \
+#define QR(a, b, c, d)                             \
+	do {                                       \
+		a += b, d ^= a, d = rotl32(d, 16); \
+		c += d, b ^= c, b = rotl32(b, 12); \
+		a += b, d ^= a, d = rotl32(d, 8);  \
+		c += d, b ^= c, b = rotl32(b, 7);  \
 	} while (0)
 
 /* The ChaCha20 block function: 20 rounds over in, plus in (RFC 8439). */
@@ -59,10 +59,14 @@ static void chacha20_block(const uint32_t key[8], uint32_t counter,
 			   uint64_t nonce, uint32_t out[16])
 {
 	uint32_t in[16] = {
-		0x61707865, 0x3320646e, 0x79622d32, 0x6b206574,
-		key[0], key[1], key[2], key[3],
-		key[4], key[5], key[6], key[7],
-		counter, 0, (uint32_t)nonce, (uint32_t)(nonce >> 32),
+		0x61707865,	 0x3320646e,
+		0x79622d32,	 0x6b206574,
+		key[0],		 key[1],
+		key[2],		 key[3],
+		key[4],		 key[5],
+		key[6],		 key[7],
+		counter,	 0,
+		(uint32_t)nonce, (uint32_t)(nonce >> 32),
 	};
 
 	kos_chacha20_block(in, out);

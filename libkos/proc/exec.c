@@ -41,7 +41,7 @@
 #include <uapi/stat.h>
 
 #define EXEC_MAX_PHNUM 128
-#define EXEC_INITIAL_STACK (128UL << 10)	/* mapped up front */
+#define EXEC_INITIAL_STACK (128UL << 10) /* mapped up front */
 #define USER_CS 0x33
 #define USER_SS 0x2b
 #define RFLAGS_IF 0x200
@@ -50,10 +50,10 @@ struct exec_image {
 	struct file *file;
 	struct elf64_ehdr eh;
 	struct elf64_phdr *ph;
-	unsigned long bias;		/* added to every p_vaddr */
-	unsigned long phdr_addr;	/* AT_PHDR */
-	unsigned long brk;		/* end of the highest segment */
-	bool exec_stack;		/* PT_GNU_STACK asks for PROT_EXEC */
+	unsigned long bias;	 /* added to every p_vaddr */
+	unsigned long phdr_addr; /* AT_PHDR */
+	unsigned long brk;	 /* end of the highest segment */
+	bool exec_stack;	 /* PT_GNU_STACK asks for PROT_EXEC */
 };
 
 static unsigned long cpu_hwcap(void)
@@ -93,8 +93,7 @@ static int exec_check(struct exec_image *im, const char *path)
 		return -ENOEXEC;
 	if (kos_memcmp(im->eh.e_ident, ELFMAG, 4) != 0 ||
 	    im->eh.e_ident[4] != ELFCLASS64 ||
-	    im->eh.e_ident[5] != ELFDATA2LSB ||
-	    im->eh.e_machine != EM_X86_64 ||
+	    im->eh.e_ident[5] != ELFDATA2LSB || im->eh.e_machine != EM_X86_64 ||
 	    (im->eh.e_type != ET_EXEC && im->eh.e_type != ET_DYN))
 		return -ENOEXEC;
 	if (im->eh.e_phentsize != sizeof(struct elf64_phdr) ||
@@ -182,9 +181,9 @@ static int exec_map_segment(struct vm_space *vm, struct exec_image *im,
 	}
 	if (ALIGN_UP(mem_end, PAGE_SIZE) > file_page_end) {
 		err = vm_map(vm, file_page_end,
-			     ALIGN_UP(mem_end, PAGE_SIZE) - file_page_end,
-			     prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-			     NULL, 0, &got);
+			     ALIGN_UP(mem_end, PAGE_SIZE) - file_page_end, prot,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0,
+			     &got);
 		if (err)
 			return err;
 	}

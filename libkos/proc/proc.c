@@ -36,14 +36,14 @@ void proc_rlimits_init(struct proc *p);
 
 static struct mutex proc_lock;
 static bool proc_lock_ready;
-static LIST_HEAD(proc_list);	/* proc_lock */
-static int next_pid = 1;	/* proc_lock */
+static LIST_HEAD(proc_list); /* proc_lock */
+static int next_pid = 1;     /* proc_lock */
 
 static const char *const signal_names[32] = {
-	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL",
-	[5] = "SIGTRAP", [6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE",
-	[9] = "SIGKILL", [11] = "SIGSEGV", [13] = "SIGPIPE",
-	[14] = "SIGALRM", [15] = "SIGTERM", [31] = "SIGSYS",
+	[1] = "SIGHUP",	  [2] = "SIGINT",   [3] = "SIGQUIT",  [4] = "SIGILL",
+	[5] = "SIGTRAP",  [6] = "SIGABRT",  [7] = "SIGBUS",   [8] = "SIGFPE",
+	[9] = "SIGKILL",  [11] = "SIGSEGV", [13] = "SIGPIPE", [14] = "SIGALRM",
+	[15] = "SIGTERM", [31] = "SIGSYS",
 };
 
 struct uthread *uthread_current(void)

@@ -77,8 +77,8 @@ long sys_dup3(unsigned long oldfd, unsigned long newfd, long flags)
 
 	if ((int)flags == -1)
 		return -EINVAL;
-	return fdt ? fdt_dup3(fdt, fdarg(oldfd), fdarg(newfd), (int)flags) :
-		     -EBADF;
+	return fdt ? fdt_dup3(fdt, fdarg(oldfd), fdarg(newfd), (int)flags)
+		   : -EBADF;
 }
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
@@ -97,8 +97,8 @@ long sys_fcntl(unsigned long fd, unsigned long cmd, unsigned long arg)
 	switch ((unsigned int)cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		r = arg >= fdt->nofile ? -EINVAL :
-					 fdt_dup(fdt, fdarg(fd), (int)arg,
+		r = arg >= fdt->nofile ? -EINVAL
+				       : fdt_dup(fdt, fdarg(fd), (int)arg,
 						 cmd == F_DUPFD_CLOEXEC);
 		break;
 	case F_GETFD:

@@ -22,7 +22,7 @@
 
 #include "fs_internal.h"
 
-#define DEFAULT_UMASK 022	/* until struct proc carries a umask */
+#define DEFAULT_UMASK 022 /* until struct proc carries a umask */
 
 static int fdarg(unsigned long fd)
 {
@@ -77,8 +77,7 @@ static long get_path(const char *upath, char **out)
  * not looked at.  With empty_ok, dfd may be any file (AT_EMPTY_PATH).
  * *out: new reference.
  */
-static int at_dir(long dfd, const char *path, bool empty_ok,
-		  struct vnode **out)
+static int at_dir(long dfd, const char *path, bool empty_ok, struct vnode **out)
 {
 	struct file *f;
 
@@ -231,15 +230,13 @@ long sys_write(unsigned long fd, const char *buf, unsigned long count)
 
 long sys_pread64(unsigned long fd, char *buf, unsigned long count, long pos)
 {
-	return do_rw(fd, (unsigned long)buf, count, pos < 0 ? -2 : pos,
-		     false);
+	return do_rw(fd, (unsigned long)buf, count, pos < 0 ? -2 : pos, false);
 }
 
 long sys_pwrite64(unsigned long fd, const char *buf, unsigned long count,
 		  long pos)
 {
-	return do_rw(fd, (unsigned long)buf, count, pos < 0 ? -2 : pos,
-		     true);
+	return do_rw(fd, (unsigned long)buf, count, pos < 0 ? -2 : pos, true);
 }
 
 /*
@@ -640,8 +637,8 @@ long sys_chdir(const char *path)
 	long r;
 
 	cur_cred(&cred, false);
-	r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
-			false, &cred, &v);
+	r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, false,
+			&cred, &v);
 	if (r)
 		return r;
 	return set_cwd(v, &cred);

@@ -78,16 +78,16 @@ long sys_getrandom(void __user *buf, unsigned long len, unsigned long flags)
 	unsigned char tmp[256];
 	unsigned long done = 0;
 
-	if (flags & ~(unsigned long)(GRND_NONBLOCK | GRND_RANDOM |
-				     GRND_INSECURE))
+	if (flags &
+	    ~(unsigned long)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
 		return -EINVAL;
 	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
 		return -EINVAL;
 	if (len > 0x7fffffffUL)
 		len = 0x7fffffffUL;
 	while (done < len) {
-		unsigned long n = len - done < sizeof(tmp) ? len - done
-							   : sizeof(tmp);
+		unsigned long n =
+			len - done < sizeof(tmp) ? len - done : sizeof(tmp);
 
 		kos_random_bytes(tmp, n);
 		if (copy_to_user((char *)buf + done, tmp, n)) {

@@ -22,27 +22,70 @@
 #include <uapi/errno.h>
 #include <uapi/unistd.h>
 
-#define IMPLEMENTED(X)                                                   \
-	X(read, "fpu") X(write, "fpu") X(open, "sxo") X(close, "f")        \
-	X(stat, "sp") X(fstat, "fp") X(lstat, "sp") X(lseek, "fdd")        \
-	X(mmap, "pxxxfx") X(mprotect, "pxx") X(munmap, "px") X(brk, "p")   \
-	X(rt_sigaction, "dppu") X(rt_sigprocmask, "dppu") X(ioctl, "fxp")  \
-	X(pread64, "fpud") X(pwrite64, "fpud") X(readv, "fpd")             \
-	X(writev, "fpd") X(access, "so") X(sched_yield, "")                \
-	X(madvise, "pxd") X(dup, "f") X(dup2, "ff") X(nanosleep, "pp")     \
-	X(getpid, "") X(exit, "d") X(uname, "p") X(fcntl, "fdx")           \
-	X(getcwd, "pu") X(chdir, "s") X(fchdir, "f") X(readlink, "spu")    \
-	X(gettimeofday, "pp") X(getrlimit, "dp") X(getuid, "")             \
-	X(getgid, "") X(geteuid, "") X(getegid, "") X(getppid, "")         \
-	X(arch_prctl, "xp") X(setrlimit, "dp") X(gettid, "")               \
-	X(time, "p") X(getdents64, "fpu") X(set_tid_address, "p")          \
-	X(clock_gettime, "dp") X(clock_getres, "dp")                       \
-	X(clock_nanosleep, "dxpp") X(exit_group, "d") X(openat, "fsxo")    \
-	X(newfstatat, "fspx") X(readlinkat, "fspu") X(faccessat, "fso")    \
-	X(set_robust_list, "pu") X(dup3, "ffx") X(prlimit64, "ddpp")       \
-	X(getrandom, "pux") X(statx, "fsxxp") X(faccessat2, "fsox")
+#define IMPLEMENTED(X)                                                                             \
+	X(read, "fpu")                                                                             \
+	X(write, "fpu")                                                                            \
+	X(open, "sxo") X(close, "f") X(stat, "sp") X(fstat, "fp") X(                               \
+		lstat,                                                                             \
+		"sp") X(lseek,                                                                     \
+			"fdd") X(mmap,                                                             \
+				 "pxxxfx") X(mprotect,                                             \
+					     "pxx") X(munmap,                                      \
+						      "px") X(brk,                                 \
+							      "p") X(rt_sigaction,                 \
+								     "dppu")                       \
+		X(rt_sigprocmask, "dppu") X(ioctl, "fxp") X(pread64, "fpud") X(                    \
+			pwrite64,                                                                  \
+			"fpud") X(readv,                                                           \
+				  "fpd") X(writev,                                                 \
+					   "fpd") X(access,                                        \
+						    "so") X(sched_yield,                           \
+							    "") X(madvise,                         \
+								  "pxd") X(dup,                    \
+									   "f")                    \
+			X(dup2, "ff") X(nanosleep, "pp") X(getpid, "") X(                          \
+				exit,                                                              \
+				"d") X(uname,                                                      \
+				       "p") X(fcntl,                                               \
+					      "fdx") X(getcwd,                                     \
+						       "pu") X(chdir,                              \
+							       "s") X(fchdir,                      \
+								      "f")                         \
+				X(readlink, "spu") X(gettimeofday, "pp") X(                        \
+					getrlimit,                                                 \
+					"dp") X(getuid,                                            \
+						"") X(getgid,                                      \
+						      "") X(geteuid,                               \
+							    "") X(getegid,                         \
+								  "") X(getppid,                   \
+									"")                        \
+					X(arch_prctl, "xp") X(setrlimit, "dp") X(                  \
+						gettid,                                            \
+						"") X(time,                                        \
+						      "p") X(getdents64,                           \
+							     "fpu") X(set_tid_address,             \
+								      "p") X(clock_gettime,        \
+									     "dp") X(clock_getres, \
+										     "dp")         \
+						X(clock_nanosleep, "dxpp") X(                      \
+							exit_group,                                \
+							"d") X(openat,                             \
+							       "fsxo") X(newfstatat,               \
+									 "fspx")                   \
+							X(readlinkat, "fspu") X(                   \
+								faccessat,                         \
+								"fso") X(set_robust_list,          \
+									 "pu") X(dup3,             \
+										 "ffx")            \
+								X(prlimit64,                       \
+								  "ddpp") X(getrandom,             \
+									    "pux")                 \
+									X(statx,                   \
+									  "fsxxp")                 \
+										X(faccessat2,      \
+										  "fsox")
 
-#define DECLARE(name, fmt)                                               \
+#define DECLARE(name, fmt)                                                  \
 	extern long sys_##name(unsigned long, unsigned long, unsigned long, \
 			       unsigned long, unsigned long, unsigned long);
 IMPLEMENTED(DECLARE)
@@ -53,9 +96,8 @@ struct syscall_entry {
 };
 
 #define ENTRY(name, f) [__NR_##name] = { sys_##name, f },
-static const struct syscall_entry syscall_table[SYSCALL_MAX] = {
-	IMPLEMENTED(ENTRY)
-};
+static const struct syscall_entry syscall_table[SYSCALL_MAX] = { IMPLEMENTED(
+	ENTRY) };
 
 #define NAME(nr, name) [nr] = #name,
 static const char *const syscall_names[SYSCALL_MAX] = { SYSCALL_LIST(NAME) };
@@ -63,7 +105,7 @@ static const char *const syscall_names[SYSCALL_MAX] = { SYSCALL_LIST(NAME) };
 /* One bit per number: already logged as unimplemented. */
 static uint64_t enosys_logged[(SYSCALL_MAX + 63) / 64];
 
-static int trace_state = -1;	/* -1: not yet read from the command line */
+static int trace_state = -1; /* -1: not yet read from the command line */
 
 const char *syscall_name(unsigned long nr)
 {
@@ -75,8 +117,8 @@ const char *syscall_name(unsigned long nr)
 static bool tracing(void)
 {
 	if (trace_state < 0)
-		trace_state = cmdline_list_has(&kos_cmdline, "debug",
-					       "syscall");
+		trace_state =
+			cmdline_list_has(&kos_cmdline, "debug", "syscall");
 	return trace_state;
 }
 
@@ -123,12 +165,12 @@ static void trace_call(const struct uregs *r, const char *fmt, long ret)
 
 		switch (fmt[i]) {
 		case 'd':
-			len += kos_snprintf(buf + len, room - len, "%s%ld",
-					    sep, (long)a[i]);
+			len += kos_snprintf(buf + len, room - len, "%s%ld", sep,
+					    (long)a[i]);
 			break;
 		case 'u':
-			len += kos_snprintf(buf + len, room - len, "%s%lu",
-					    sep, a[i]);
+			len += kos_snprintf(buf + len, room - len, "%s%lu", sep,
+					    a[i]);
 			break;
 		case 'o':
 			len += kos_snprintf(buf + len, room - len, "%s%#lo",

@@ -14,23 +14,23 @@
 #define KOS_MEM_MAX_RANGES 128
 
 /* Types of physical memory ranges. */
-#define KOS_MEM_USABLE 1	/* free RAM the page allocator may own */
-#define KOS_MEM_RESERVED 2	/* firmware, MMIO, kernel image, boot data */
+#define KOS_MEM_USABLE 1   /* free RAM the page allocator may own */
+#define KOS_MEM_RESERVED 2 /* firmware, MMIO, kernel image, boot data */
 
 struct kos_memrange {
-	paddr_t base;		/* page aligned */
-	uint64_t len;		/* bytes, page multiple */
-	uint32_t type;		/* KOS_MEM_* */
+	paddr_t base;  /* page aligned */
+	uint64_t len;  /* bytes, page multiple */
+	uint32_t type; /* KOS_MEM_* */
 };
 
 struct kos_bootinfo {
-	const char *platform;	/* "x86_64" or "hosted" */
-	const char *cmdline;	/* kernel command line, NUL terminated */
+	const char *platform; /* "x86_64" or "hosted" */
+	const char *cmdline;  /* kernel command line, NUL terminated */
 
 	struct kos_memrange mem[KOS_MEM_MAX_RANGES];
 	unsigned int nmem;
 
-	const void *initrd;	/* cpio newc archive, or NULL */
+	const void *initrd; /* cpio newc archive, or NULL */
 	size_t initrd_size;
 
 	/*

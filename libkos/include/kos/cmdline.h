@@ -17,14 +17,14 @@
 
 struct cmdline_param {
 	const char *key;
-	const char *value;	/* NULL for a bare "key" */
+	const char *value; /* NULL for a bare "key" */
 };
 
 struct cmdline {
-	char buf[CMDLINE_MAX];	/* parsed copy; params point into it */
+	char buf[CMDLINE_MAX]; /* parsed copy; params point into it */
 	struct cmdline_param params[CMDLINE_MAX_PARAMS];
 	unsigned int nparams;
-	const char *init_args[CMDLINE_MAX_INIT_ARGS];	/* after "--" */
+	const char *init_args[CMDLINE_MAX_INIT_ARGS]; /* after "--" */
 	unsigned int ninit_args;
 };
 

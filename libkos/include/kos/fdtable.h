@@ -22,11 +22,11 @@ struct file;
 
 struct fdtable {
 	struct mutex lock;
-	unsigned int refcnt;		/* atomic; threads sharing it */
-	unsigned int size;		/* slots allocated */
-	struct file **files;		/* lock */
-	uint8_t *cloexec;		/* lock; 1 = FD_CLOEXEC */
-	unsigned long nofile;		/* RLIMIT_NOFILE soft limit; lock */
+	unsigned int refcnt;  /* atomic; threads sharing it */
+	unsigned int size;    /* slots allocated */
+	struct file **files;  /* lock */
+	uint8_t *cloexec;     /* lock; 1 = FD_CLOEXEC */
+	unsigned long nofile; /* RLIMIT_NOFILE soft limit; lock */
 };
 
 /* An empty table (refcount 1), or NULL if memory is short. */

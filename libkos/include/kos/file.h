@@ -28,11 +28,11 @@ struct kstat;
 struct uio {
 	const struct iovec *iov;
 	unsigned int nr;
-	unsigned int idx;	/* current vector */
-	size_t off;		/* offset within iov[idx] */
+	unsigned int idx; /* current vector */
+	size_t off;	  /* offset within iov[idx] */
 	size_t resid;
 	bool user;
-	struct iovec one;	/* storage for uio_init_* single buffers */
+	struct iovec one; /* storage for uio_init_* single buffers */
 };
 
 /* A uio over one kernel buffer / one user buffer. */
@@ -74,20 +74,20 @@ struct file_ops {
 /* f->fmode bits: what the description may do. */
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
-#define FMODE_LSEEK 0x4		/* lseek allowed */
-#define FMODE_PREAD 0x8		/* pread/pwrite allowed */
-#define FMODE_ATOMIC_POS 0x10	/* serialise users of pos */
-#define FMODE_PATH 0x20		/* O_PATH: no I/O at all */
+#define FMODE_LSEEK 0x4	      /* lseek allowed */
+#define FMODE_PREAD 0x8	      /* pread/pwrite allowed */
+#define FMODE_ATOMIC_POS 0x10 /* serialise users of pos */
+#define FMODE_PATH 0x20	      /* O_PATH: no I/O at all */
 
 struct file {
-	unsigned int refcnt;		/* atomic */
-	unsigned int flags;		/* O_ACCMODE | status flags (F_GETFL) */
-	unsigned int fmode;		/* FMODE_* */
-	uint64_t pos;			/* pos_lock if FMODE_ATOMIC_POS */
+	unsigned int refcnt; /* atomic */
+	unsigned int flags;  /* O_ACCMODE | status flags (F_GETFL) */
+	unsigned int fmode;  /* FMODE_* */
+	uint64_t pos;	     /* pos_lock if FMODE_ATOMIC_POS */
 	struct mutex pos_lock;
-	struct vnode *vnode;		/* referenced; NULL for anon files */
+	struct vnode *vnode; /* referenced; NULL for anon files */
 	const struct file_ops *ops;
-	void *priv;			/* the ops' own */
+	void *priv; /* the ops' own */
 };
 
 /*
@@ -107,8 +107,7 @@ void file_put(struct file *f);
  * FMODE_PREAD whose access mode allows reading.  Count (short at EOF) or
  * -EXXX.
  */
-ssize_t file_pread_kernel(struct file *f, void *buf, size_t len,
-			  uint64_t off);
+ssize_t file_pread_kernel(struct file *f, void *buf, size_t len, uint64_t off);
 ssize_t file_pwrite_kernel(struct file *f, const void *buf, size_t len,
 			   uint64_t off);
 
@@ -127,8 +126,7 @@ long file_ioctl(struct file *f, unsigned int cmd, unsigned long arg);
  * bytes stored, 0 at end, -EINVAL if the first entry does not fit,
  * -ENOTDIR, -EFAULT.
  */
-long file_getdents64(struct file *f, unsigned long buf, size_t len,
-		     bool user);
+long file_getdents64(struct file *f, unsigned long buf, size_t len, bool user);
 
 /* Generic lseek for files with a size (regular files, block devices). */
 int64_t file_llseek_generic(struct file *f, int64_t off, int whence);

@@ -12,7 +12,10 @@ struct list_head {
 	struct list_head *next, *prev;
 };
 
-#define LIST_HEAD_INIT(name) { &(name), &(name) }
+#define LIST_HEAD_INIT(name)     \
+	{                        \
+		&(name), &(name) \
+	}
 #define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 
 static inline void list_init(struct list_head *h)
@@ -62,19 +65,19 @@ static inline bool list_empty(const struct list_head *h)
 #define list_for_each(pos, head) \
 	for (pos = (head)->next; pos != (head); pos = pos->next)
 
-#define list_for_each_safe(pos, tmp, head)                           \
+#define list_for_each_safe(pos, tmp, head)                       \
 	for (pos = (head)->next, tmp = pos->next; pos != (head); \
 	     pos = tmp, tmp = pos->next)
 
-#define list_for_each_entry(pos, head, member)                          \
+#define list_for_each_entry(pos, head, member)                         \
 	for (pos = list_entry((head)->next, __typeof__(*pos), member); \
-	     &pos->member != (head);                                    \
+	     &pos->member != (head);                                   \
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
 
-#define list_for_each_entry_safe(pos, tmp, head, member)                 \
-	for (pos = list_entry((head)->next, __typeof__(*pos), member),  \
+#define list_for_each_entry_safe(pos, tmp, head, member)                  \
+	for (pos = list_entry((head)->next, __typeof__(*pos), member),    \
 	    tmp = list_entry(pos->member.next, __typeof__(*pos), member); \
-	     &pos->member != (head); pos = tmp,                          \
+	     &pos->member != (head); pos = tmp,                           \
 	    tmp = list_entry(tmp->member.next, __typeof__(*tmp), member))
 
 #endif

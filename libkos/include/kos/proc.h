@@ -29,31 +29,31 @@ struct thread;
 struct proc {
 	int pid;
 	int ppid;
-	char comm[16];			/* basename of the program */
+	char comm[16]; /* basename of the program */
 	struct vm_space *vm;
 	struct fdtable *fdt;
 	struct vnode *cwd;
 	unsigned int uid, euid, gid, egid;
 	struct rlimit64 rlim[RLIM_NLIMITS];
-	struct ksigaction sigactions[_NSIG];	/* recorded; delivery later */
+	struct ksigaction sigactions[_NSIG]; /* recorded; delivery later */
 
-	bool exiting;			/* exit_group() or a fatal signal */
-	int exit_status;		/* wait(2) status word once exiting */
-	bool exited;			/* torn down; exit_status final */
-	struct waitq exit_wq;		/* waiters for exited */
-	struct list_head link;		/* all processes */
+	bool exiting;	       /* exit_group() or a fatal signal */
+	int exit_status;       /* wait(2) status word once exiting */
+	bool exited;	       /* torn down; exit_status final */
+	struct waitq exit_wq;  /* waiters for exited */
+	struct list_head link; /* all processes */
 };
 
 /* One user thread: the kernel thread's user-mode half. */
 struct uthread {
 	struct proc *proc;
 	struct thread *thread;
-	struct uregs regs;		/* user registers while in the kernel */
+	struct uregs regs; /* user registers while in the kernel */
 	int tid;
-	unsigned long clear_child_tid;	/* set_tid_address() */
-	unsigned long robust_list;	/* set_robust_list() */
+	unsigned long clear_child_tid; /* set_tid_address() */
+	unsigned long robust_list;     /* set_robust_list() */
 	size_t robust_len;
-	ksigset_t sigmask;		/* blocked signals */
+	ksigset_t sigmask; /* blocked signals */
 };
 
 /* The process of the calling thread (NULL for pure kernel threads). */

@@ -20,7 +20,10 @@ struct spinlock {
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) { 0, n }
+#define SPINLOCK_INIT(n) \
+	{                \
+		0, n     \
+	}
 
 static inline void spin_init(struct spinlock *l, const char *name)
 {
@@ -38,8 +41,7 @@ static inline unsigned long spin_lock_irqsave(struct spinlock *l)
 	return fl;
 }
 
-static inline void spin_unlock_irqrestore(struct spinlock *l,
-					  unsigned long fl)
+static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long fl)
 {
 	KOS_ASSERT(l->locked);
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);

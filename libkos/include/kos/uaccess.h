@@ -16,7 +16,7 @@
 
 #include <kos/types.h>
 
-#define __user	/* marks user pointers for readers (no checker yet) */
+#define __user /* marks user pointers for readers (no checker yet) */
 
 /* Copy n bytes from user src to kernel dst.  0, or -EFAULT. */
 int copy_from_user(void *dst, const void __user *src, size_t n);

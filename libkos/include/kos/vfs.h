@@ -49,9 +49,9 @@ struct uio;
  * internal dev_t).  kdev_encode() gives the value stat(2) reports in
  * st_dev/st_rdev (Linux's new_encode_dev(), glibc's makedev() agrees).
  */
-#define KDEV(ma, mi) (((uint32_t)(ma) << 20) | ((uint32_t)(mi) & 0xfffff))
+#define KDEV(ma, mi) (((uint32_t)(ma) << 20) | ((uint32_t)(mi)&0xfffff))
 #define KDEV_MAJOR(d) ((uint32_t)(d) >> 20)
-#define KDEV_MINOR(d) ((uint32_t)(d) & 0xfffff)
+#define KDEV_MINOR(d) ((uint32_t)(d)&0xfffff)
 
 static inline uint64_t kdev_encode(uint32_t d)
 {
@@ -67,15 +67,15 @@ struct vfs_time {
 
 /* Attributes as stat(2)/statx(2) need them; sys/fs.c converts. */
 struct kstat {
-	uint32_t dev;		/* KDEV() of the file system */
+	uint32_t dev; /* KDEV() of the file system */
 	uint64_t ino;
-	uint32_t mode;		/* S_IFMT type | permission bits */
+	uint32_t mode; /* S_IFMT type | permission bits */
 	uint32_t nlink;
 	uint32_t uid, gid;
-	uint32_t rdev;		/* KDEV() for device nodes, else 0 */
+	uint32_t rdev; /* KDEV() for device nodes, else 0 */
 	int64_t size;
 	uint32_t blksize;
-	uint64_t blocks;	/* 512-byte units */
+	uint64_t blocks; /* 512-byte units */
 	struct vfs_time atime, mtime, ctime;
 };
 
@@ -118,8 +118,8 @@ struct vnode_ops {
 	 * -EEXIST if name exists.  *out: new reference.  -EPERM if NULL.
 	 */
 	int (*create)(struct vnode *dir, const char *name, size_t len,
-		      uint32_t mode, uint32_t rdev, uint32_t uid,
-		      uint32_t gid, struct vnode **out);
+		      uint32_t mode, uint32_t rdev, uint32_t uid, uint32_t gid,
+		      struct vnode **out);
 	/* Create a symlink holding target (NUL terminated). -EPERM */
 	int (*symlink)(struct vnode *dir, const char *name, size_t len,
 		       const char *target, uint32_t uid, uint32_t gid,
@@ -153,18 +153,18 @@ struct super_ops {
 
 struct superblock {
 	const struct super_ops *ops;
-	const char *fstype;		/* "ramfs", "ext4", ... */
-	uint32_t dev;			/* KDEV() reported as st_dev */
-	struct vnode *root;		/* referenced */
-	struct mount *mnt;		/* where it is mounted; vfs_lock */
+	const char *fstype; /* "ramfs", "ext4", ... */
+	uint32_t dev;	    /* KDEV() reported as st_dev */
+	struct vnode *root; /* referenced */
+	struct mount *mnt;  /* where it is mounted; vfs_lock */
 	void *priv;
 };
 
 struct mount {
 	struct superblock *sb;
-	struct vnode *mountpoint;	/* covered vnode (NULL: the root) */
+	struct vnode *mountpoint; /* covered vnode (NULL: the root) */
 	struct mount *parent;
-	struct list_head link;		/* all mounts; vfs_lock */
+	struct list_head link; /* all mounts; vfs_lock */
 };
 
 /*
@@ -172,25 +172,25 @@ struct mount {
  * (under vfs_lock); the VFS reads them for stat and permission checks.
  */
 struct vnode {
-	unsigned int refcnt;		/* atomic */
+	unsigned int refcnt; /* atomic */
 	uint32_t mode;
 	uint32_t nlink;
 	uint32_t uid, gid;
 	uint32_t rdev;
 	uint64_t ino;
 	uint64_t size;
-	uint64_t blocks;		/* 512-byte units */
+	uint64_t blocks; /* 512-byte units */
 	struct vfs_time atime, mtime, ctime;
 	struct superblock *sb;
 	const struct vnode_ops *ops;
-	struct mount *mounted;		/* a mount covering this dir; vfs_lock */
-	void *priv;			/* file-system private */
+	struct mount *mounted; /* a mount covering this dir; vfs_lock */
+	void *priv;	       /* file-system private */
 };
 
 /* Lookup flags */
-#define LOOKUP_FOLLOW 0x1	/* follow a symlink in the last component */
-#define LOOKUP_DIRECTORY 0x2	/* the result must be a directory */
-#define LOOKUP_EMPTY 0x4	/* "" names the start directory itself */
+#define LOOKUP_FOLLOW 0x1    /* follow a symlink in the last component */
+#define LOOKUP_DIRECTORY 0x2 /* the result must be a directory */
+#define LOOKUP_EMPTY 0x4     /* "" names the start directory itself */
 
 /*
  * Boot: create the root ramfs, unpack the cpio "newc" initramfs (may be
@@ -226,9 +226,8 @@ int vfs_lookup(struct vnode *dir, const char *path, unsigned int flags,
  * caller handles O_CLOEXEC), mode the creation mode with the umask
  * already applied.  *out gets a new file (refcount 1).
  */
-int vfs_openat(struct vnode *dir, const char *path, int flags,
-	       uint32_t mode, const struct vfs_cred *cred,
-	       struct file **out);
+int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
+	       const struct vfs_cred *cred, struct file **out);
 
 /*
  * Open an absolute (or root-relative) path for the kernel itself, as root:
@@ -311,8 +310,7 @@ long sys_openat(long dfd, const char *path, long flags, long mode);
 long sys_close(unsigned long fd);
 long sys_read(unsigned long fd, char *buf, unsigned long count);
 long sys_write(unsigned long fd, const char *buf, unsigned long count);
-long sys_pread64(unsigned long fd, char *buf, unsigned long count,
-		 long pos);
+long sys_pread64(unsigned long fd, char *buf, unsigned long count, long pos);
 long sys_pwrite64(unsigned long fd, const char *buf, unsigned long count,
 		  long pos);
 long sys_readv(unsigned long fd, const void *iov, unsigned long iovcnt);

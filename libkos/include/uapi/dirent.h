@@ -10,7 +10,7 @@
  */
 struct linux_dirent64 {
 	__u64 d_ino;
-	__s64 d_off;		/* cookie of the next entry */
+	__s64 d_off; /* cookie of the next entry */
 	__u16 d_reclen;
 	__u8 d_type;
 	char d_name[];

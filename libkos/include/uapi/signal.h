@@ -54,7 +54,7 @@
 #define SA_NODEFER 0x40000000
 #define SA_RESETHAND 0x80000000
 
-typedef __u64 ksigset_t;	/* the kernel's sigset: 64 bits on x86-64 */
+typedef __u64 ksigset_t; /* the kernel's sigset: 64 bits on x86-64 */
 
 /* struct sigaction as rt_sigaction(2) passes it (not glibc's layout). */
 struct ksigaction {

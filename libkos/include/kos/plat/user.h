@@ -16,7 +16,7 @@
 
 #include <kos/types.h>
 
-struct plat_as;		/* platform's per-address-space state (opaque) */
+struct plat_as; /* platform's per-address-space state (opaque) */
 
 /*
  * User register file as the core sees it: Linux's x86-64 user_regs_struct
@@ -31,10 +31,11 @@ struct uregs {
 
 /* Why plat_user_run() returned. */
 enum plat_trap {
-	PLAT_TRAP_SYSCALL = 1,	/* regs->orig_rax holds the number; rip is past it */
-	PLAT_TRAP_PAGE_FAULT,	/* fault_addr and fault_access are valid */
-	PLAT_TRAP_EXCEPTION,	/* vector holds the x86 exception vector */
-	PLAT_TRAP_INTERRUPTED,	/* an interrupt wants the core (resched, signal) */
+	PLAT_TRAP_SYSCALL =
+		1, /* regs->orig_rax holds the number; rip is past it */
+	PLAT_TRAP_PAGE_FAULT, /* fault_addr and fault_access are valid */
+	PLAT_TRAP_EXCEPTION,  /* vector holds the x86 exception vector */
+	PLAT_TRAP_INTERRUPTED, /* an interrupt wants the core (resched, signal) */
 };
 
 /* Access bits for page faults (x86 page-fault error-code layout). */
@@ -45,10 +46,10 @@ enum plat_trap {
 
 struct plat_trapinfo {
 	enum plat_trap reason;
-	uint64_t fault_addr;	/* PAGE_FAULT: the faulting address */
-	uint32_t fault_access;	/* PAGE_FAULT: PLAT_FAULT_* bits */
-	uint32_t vector;	/* EXCEPTION: vector; PAGE_FAULT: 14 */
-	uint64_t error_code;	/* EXCEPTION: the CPU's error code, if any */
+	uint64_t fault_addr;   /* PAGE_FAULT: the faulting address */
+	uint32_t fault_access; /* PAGE_FAULT: PLAT_FAULT_* bits */
+	uint32_t vector;       /* EXCEPTION: vector; PAGE_FAULT: 14 */
+	uint64_t error_code;   /* EXCEPTION: the CPU's error code, if any */
 };
 
 /* Create platform state for an address space whose page-table root is pml4. */

@@ -1,0 +1,255 @@
+/*
+ * Private header of the bare-metal x86-64 kernel side (platform/x86_64/
+ * kernel/).  Nothing in libkos includes it.
+ *
+ * It holds the machine constants the files share (address-space layout,
+ * GDT selectors, interrupt vectors), tiny inline wrappers for privileged
+ * instructions, and the functions one file of this folder offers another.
+ * Everything here assumes one CPU; SMP will add per-CPU state.
+ */
+#ifndef KOS_X86_H
+#define KOS_X86_H
+
+/* --- address-space layout (shared with the EFI stub) ------------------- */
+
+/* All physical memory is mapped here (2 MiB pages, write-back). */
+#define KOS_DIRECT_MAP 0xffff800000000000UL
+/* Size of the window reserved for the direct map (64 TiB). */
+#define KOS_DIRECT_MAP_SIZE (1UL << 46)
+/* The kernel image is linked in the top 2 GiB (see kernel.ld). */
+#define KOS_KERNEL_VMA 0xffffffff80000000UL
+
+/* --- GDT selectors (the layout SYSCALL/SYSRET need, as on Linux) ------- */
+
+#define X86_SEL_KERNEL_CS 0x08
+#define X86_SEL_KERNEL_DS 0x10
+#define X86_SEL_USER32_CS 0x23 /* entry 4, RPL 3: SYSRET's STAR base */
+#define X86_SEL_USER_DS 0x2b   /* entry 5, RPL 3 */
+#define X86_SEL_USER_CS 0x33   /* entry 6, RPL 3 */
+#define X86_SEL_TSS 0x40       /* entries 8-9 (a 16-byte system descriptor) */
+
+/* --- interrupt vectors ------------------------------------------------- */
+
+#define X86_NR_EXCEPTIONS 32
+#define X86_VEC_DF 8  /* double fault, runs on IST1 */
+#define X86_VEC_NMI 2 /* runs on IST2 */
+#define X86_VEC_MC 18 /* machine check, runs on IST3 */
+#define X86_VEC_PF 14
+#define X86_VEC_PIC_BASE 0x20 /* 8259 remapped here, then masked */
+#define X86_VEC_GSI_BASE 0x30 /* IOAPIC input n arrives as 0x30 + n */
+#define X86_NR_GSI 24	      /* GSIs we route (one IOAPIC's worth) */
+#define X86_VEC_APIC_TIMER 0xf0
+#define X86_VEC_APIC_ERROR 0xfe
+#define X86_VEC_SPURIOUS 0xff
+
+/* IST slots in the TSS (1-based, as the IDT gate encodes them). */
+#define X86_IST_DF 1
+#define X86_IST_NMI 2
+#define X86_IST_MC 3
+
+#ifndef __ASSEMBLY__
+
+#include <kos/boot.h>
+#include <kos/compiler.h>
+#include <kos/types.h>
+
+/*
+ * The register frame every interrupt and exception stub builds on the
+ * stack (traps.S), lowest address first.  vector/error are pushed by the
+ * stub (error is 0 for vectors without a CPU error code); rip..ss are the
+ * CPU's own interrupt frame.
+ */
+struct x86_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* RFLAGS bits. */
+#define X86_RFLAGS_IF (1UL << 9)
+
+/* --- privileged-instruction wrappers ----------------------------------- */
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ __volatile__("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+
+	__asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ __volatile__("wrmsr"
+			     :
+			     : "c"(msr), "a"((uint32_t)v),
+			       "d"((uint32_t)(v >> 32))
+			     : "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b,
+			 uint32_t *c, uint32_t *d)
+{
+	__asm__ __volatile__("cpuid"
+			     : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			     : "a"(leaf), "c"(sub));
+}
+
+#define X86_READ_CR(n)                                                \
+	static inline uint64_t read_cr##n(void)                       \
+	{                                                             \
+		uint64_t v;                                           \
+		__asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v)); \
+		return v;                                             \
+	}
+X86_READ_CR(0)
+X86_READ_CR(2)
+X86_READ_CR(3)
+X86_READ_CR(4)
+#undef X86_READ_CR
+
+static inline void write_cr0(uint64_t v)
+{
+	__asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ __volatile__("pause" ::: "memory");
+}
+
+/* 32-bit MMIO through the direct map. */
+static inline uint32_t mmio_read32(uint64_t pa)
+{
+	return *(volatile uint32_t *)(KOS_DIRECT_MAP + pa);
+}
+
+static inline void mmio_write32(uint64_t pa, uint32_t v)
+{
+	*(volatile uint32_t *)(KOS_DIRECT_MAP + pa) = v;
+}
+
+/* MSRs we touch. */
+#define MSR_APIC_BASE 0x0000001b
+#define MSR_EFER 0xc0000080
+#define EFER_NXE (1UL << 11)
+
+/* --- what one file offers the others ----------------------------------- */
+
+/* start.c */
+void x86_start(const struct kos_bootinfo *bi) __noreturn;
+
+/* gdt.c: load the GDT and TSS (with IST stacks) on the boot CPU. */
+void x86_gdt_init(void);
+/* Kernel stack the CPU switches to on an interrupt from ring 3. */
+void x86_tss_set_rsp0(uint64_t rsp0);
+
+/* idt.c: load the IDT; every vector goes to x86_trap(). */
+void x86_idt_init(void);
+/*
+ * Handler for an external interrupt vector (0x20..0xfe).  It runs with
+ * interrupts disabled, must send the EOI itself, and is followed by
+ * kos_irq_exit().  Returns nothing; replaces any previous handler.
+ */
+typedef void (*x86_irq_handler_t)(struct x86_frame *f);
+void x86_irq_set_handler(unsigned int vector, x86_irq_handler_t fn);
+/* C entry from traps.S for every vector. */
+void x86_trap(struct x86_frame *f);
+
+/* acpi.c: what the firmware tables told us (zeros where unknown). */
+struct x86_acpi_info {
+	uint64_t lapic_base;  /* MADT local APIC address */
+	uint64_t ioapic_base; /* first IOAPIC's MMIO base, 0 if none */
+	uint32_t ioapic_gsi_base;
+	bool have_madt;
+	/* ISA IRQ -> GSI with polarity/trigger, from MADT overrides. */
+	uint32_t isa_gsi[16];
+	uint16_t isa_flags[16]; /* MPS INTI flags (0 = bus default) */
+	/* Power-off (S5). */
+	uint32_t pm1a_cnt, pm1b_cnt; /* I/O ports, 0 if unknown */
+	uint32_t smi_cmd;
+	uint8_t acpi_enable;
+	bool have_s5;
+	uint8_t slp_typa, slp_typb;
+};
+extern struct x86_acpi_info x86_acpi;
+void x86_acpi_init(paddr_t rsdp, const struct kos_bootinfo *bi);
+
+/* apic.c: local APIC, legacy PIC, IOAPIC. */
+void x86_pic_disable(void);
+void x86_lapic_init(void);
+void x86_lapic_eoi(void);
+uint32_t x86_lapic_id(void);
+/* Start the LAPIC timer counting down from max, masked (calibration). */
+void x86_lapic_timer_start_free(void);
+uint32_t x86_lapic_timer_count(void);
+/* Program the one-shot timer: fire after count ticks (0 = stop). */
+void x86_lapic_timer_oneshot(uint32_t count);
+/* Find the IOAPIC and mask all inputs; then route ISA IRQs (0 or -ENODEV). */
+void x86_ioapic_init(void);
+int x86_ioapic_route_isa(unsigned int irq, unsigned int *vector);
+
+/* clock.c */
+void x86_clock_init(const struct kos_bootinfo *bi);
+
+/* serial.c */
+void x86_serial_init(void);
+/* Route COM1 receive interrupts (falls back to polling on the timer). */
+void x86_serial_enable_rx(void);
+/* Drain received bytes into the core; called from interrupt context. */
+void x86_serial_poll(void);
+extern bool x86_serial_polled;
+/* mem.c: unmap the stub's identity map of low memory. */
+void x86_mem_drop_identity(void);
+
+/* Text output before (and independent of) the core's log. */
+void x86_puts(const char *s);
+
+#endif /* !__ASSEMBLY__ */
+
+#endif

@@ -8,12 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SUITES(X)                                                           \
-	X(string)                                                           \
-	X(printf)                                                           \
-	X(cmdline) X(log) X(ksym) X(pmm) X(slab) X(sched) X(waitq) X(mutex) \
-		X(timer) X(clock) X(random) X(vm) X(vma) X(uaccess) X(vfs)  \
-			X(ramfs) X(cpio) X(fdtable) X(dev) X(sysfs)
+/* clang-format off */
+#define SUITES(X) \
+	X(string) \
+	X(printf) \
+	X(cmdline) \
+	X(log) \
+	X(ksym) \
+	X(random) \
+	X(pmm) \
+	X(slab) \
+	X(sched) \
+	X(waitq) \
+	X(mutex) \
+	X(timer) \
+	X(clock) \
+	X(vm) \
+	X(vma) \
+	X(uaccess) \
+	X(vfs) \
+	X(ramfs) \
+	X(cpio) \
+	X(fdtable) \
+	X(dev) \
+	X(sysfs)
+/* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));
 SUITES(DECLARE)

@@ -1,0 +1,180 @@
+/*
+ * Validating and loading the kernel ELF.
+ *
+ * The kernel is a static, non-relocatable ELF64 x86-64 executable whose
+ * PT_LOAD segments all lie in the top 2 GiB of the address space.  The
+ * stub copies the whole span of the segments into one physically
+ * contiguous block (virtual offset == physical offset) and maps every page
+ * that belongs to a segment with that segment's permissions.
+ */
+#include "stub.h"
+
+#define EI_NIDENT 16
+#define ELFCLASS64 2
+#define ELFDATA2LSB 1
+#define EV_CURRENT 1
+#define ET_EXEC 2
+#define EM_X86_64 62
+#define PT_LOAD 1
+#define PF_X 1
+#define PF_W 2
+
+struct elf64_ehdr {
+	unsigned char e_ident[EI_NIDENT];
+	uint16_t e_type;
+	uint16_t e_machine;
+	uint32_t e_version;
+	uint64_t e_entry;
+	uint64_t e_phoff;
+	uint64_t e_shoff;
+	uint32_t e_flags;
+	uint16_t e_ehsize;
+	uint16_t e_phentsize;
+	uint16_t e_phnum;
+	uint16_t e_shentsize;
+	uint16_t e_shnum;
+	uint16_t e_shstrndx;
+};
+
+struct elf64_phdr {
+	uint32_t p_type;
+	uint32_t p_flags;
+	uint64_t p_offset;
+	uint64_t p_vaddr;
+	uint64_t p_paddr;
+	uint64_t p_filesz;
+	uint64_t p_memsz;
+	uint64_t p_align;
+};
+
+#define PAGE 4096ULL
+#define PG_DOWN(x) ((x) & ~(PAGE - 1))
+#define PG_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
+
+static const struct elf64_phdr *phdr(const struct kimage *ki, unsigned int i)
+{
+	const struct elf64_ehdr *eh = (const void *)ki->file;
+
+	return (const void *)(ki->file + eh->e_phoff +
+			      (uint64_t)i * sizeof(struct elf64_phdr));
+}
+
+static unsigned int phnum(const struct kimage *ki)
+{
+	return ((const struct elf64_ehdr *)(const void *)ki->file)->e_phnum;
+}
+
+/*
+ * Check that file[0..size) is a kernel the stub can load and fill ki.
+ * Returns NULL, or a short reason for the rejection.  Never reads outside
+ * the file, whatever its contents.
+ */
+const char *elf_check(struct kimage *ki, const void *file, uint64_t size)
+{
+	const struct elf64_ehdr *eh = file;
+	const unsigned char *id = eh->e_ident;
+	int entry_ok = 0, nload = 0;
+	unsigned int i;
+
+	if (size < sizeof(*eh))
+		return "file too small";
+	if (((uint64_t)file & 7) != 0)
+		return "misaligned image";
+	if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F')
+		return "not an ELF file";
+	if (id[4] != ELFCLASS64 || id[5] != ELFDATA2LSB || id[6] != EV_CURRENT)
+		return "not a little-endian ELF64 file";
+	if (eh->e_type != ET_EXEC || eh->e_machine != EM_X86_64)
+		return "not an x86-64 executable";
+	if (eh->e_phentsize != sizeof(struct elf64_phdr) || eh->e_phnum == 0)
+		return "bad program header size";
+	if (eh->e_phoff > size || (eh->e_phoff & 7) != 0 ||
+	    (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr) >
+		    size - eh->e_phoff)
+		return "program headers outside the file";
+
+	ki->file = file;
+	ki->file_size = size;
+	ki->vmin = ~0ULL;
+	ki->vmax = 0;
+	ki->entry = eh->e_entry;
+	for (i = 0; i < eh->e_phnum; i++) {
+		const struct elf64_phdr *ph = phdr(ki, i);
+
+		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+			continue;
+		if (ph->p_filesz > ph->p_memsz)
+			return "segment file size exceeds memory size";
+		if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
+			return "segment outside the file";
+		/* The last page stays unused, so PG_UP() cannot wrap. */
+		if (ph->p_vaddr < KOS_KERNEL_VMIN || ph->p_vaddr > -PAGE ||
+		    ph->p_memsz > -PAGE - ph->p_vaddr)
+			return "segment not in the top 2 GiB";
+		if (PG_DOWN(ph->p_vaddr) < ki->vmin)
+			ki->vmin = PG_DOWN(ph->p_vaddr);
+		if (PG_UP(ph->p_vaddr + ph->p_memsz) > ki->vmax)
+			ki->vmax = PG_UP(ph->p_vaddr + ph->p_memsz);
+		if ((ph->p_flags & PF_X) && eh->e_entry >= ph->p_vaddr &&
+		    eh->e_entry - ph->p_vaddr < ph->p_memsz)
+			entry_ok = 1;
+		nload++;
+	}
+	if (nload == 0)
+		return "no loadable segment";
+	if (ki->vmax - ki->vmin > KOS_KERNEL_MAX_SPAN)
+		return "kernel image too large";
+	if (!entry_ok)
+		return "entry point not in an executable segment";
+	return NULL;
+}
+
+/*
+ * Copy the segments of a checked kernel into dst, which holds
+ * ki->vmax - ki->vmin zeroed bytes (so .bss and gaps stay zero).
+ */
+void elf_load(const struct kimage *ki, unsigned char *dst)
+{
+	unsigned int i;
+
+	for (i = 0; i < phnum(ki); i++) {
+		const struct elf64_phdr *ph = phdr(ki, i);
+
+		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+			continue;
+		stub_memcpy(dst + (ph->p_vaddr - ki->vmin),
+			    ki->file + ph->p_offset, ph->p_filesz);
+	}
+}
+
+/*
+ * Map every page of every segment at its link address, backed by the
+ * block at physical address phys (loaded by elf_load()).  Pages are
+ * present and readable; writable only for PF_W segments, executable only
+ * for PF_X segments (when NX is available).  A page shared by two
+ * segments gets the union of their permissions.  Returns 0 or -1 if the
+ * page-table pool ran out.
+ */
+int elf_map(const struct kimage *ki, uint64_t phys)
+{
+	unsigned int i;
+	uint64_t va;
+
+	for (i = 0; i < phnum(ki); i++) {
+		const struct elf64_phdr *ph = phdr(ki, i);
+		uint64_t flags = PTE_P;
+
+		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+			continue;
+		if (ph->p_flags & PF_W)
+			flags |= PTE_W;
+		if (!(ph->p_flags & PF_X))
+			flags |= mmu_pte_nx();
+		for (va = PG_DOWN(ph->p_vaddr);
+		     va < PG_UP(ph->p_vaddr + ph->p_memsz); va += PAGE) {
+			if (mmu_map_page(va, phys + (va - ki->vmin), flags))
+				return -1;
+		}
+	}
+	return 0;
+}

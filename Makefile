@@ -67,6 +67,7 @@ include platform/hosted/module.mk
 include images/module.mk
 include check/module.mk
 include scripts/module.mk
+include check/contract/module.mk
 include check/bench/module.mk
 
 # --- compile rules, one per flavour -------------------------------------

@@ -17,11 +17,15 @@
 #include <kos/plat/cpu.h>
 #include <kos/plat/power.h>
 #include <kos/pmm.h>
+#include <kos/proc.h>
 #include <kos/sched.h>
+#include <kos/syscall.h>
 #include <kos/selftest.h>
 #include <kos/string.h>
 #include <kos/timer.h>
 #include <kos/version.h>
+#include <kos/vfs.h>
+#include <kos/file.h>
 #include <uapi/errno.h>
 
 /* The boot information with the command line's limits applied. */
@@ -81,6 +85,52 @@ void kos_poweroff(int status)
 	plat_poweroff(status);
 }
 
+/*
+ * Start PID 1 and wait for it: init= names the program (default /init),
+ * the words after "--" are its arguments.  Returns what the machine's
+ * power-off status should be: init's exit code, or 128 + the signal that
+ * killed it (the shell's convention).
+ */
+static int run_init(const struct kos_bootinfo *bi, const char *init)
+{
+	static const char *const envp[] = { "HOME=/", "TERM=linux", NULL };
+	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
+	struct proc *p;
+	int err, ws;
+	unsigned int n = 0;
+
+	if (vfs_init(bi->initrd, bi->initrd_size) < 0)
+		panic("cannot create the root file system");
+	log_info("syscalls: %u implemented", syscall_count_implemented());
+	if (!init) {
+		struct file *f;
+
+		if (vfs_open_kernel("/init", 0, &f) < 0) {
+			log_notice("no /init and no init=: running the "
+				   "self-test instead");
+			return selftest_run();
+		}
+		file_put(f);
+		init = "/init";
+	}
+	argv[n++] = init;
+	for (unsigned int i = 0; i < kos_cmdline.ninit_args; i++)
+		argv[n++] = kos_cmdline.init_args[i];
+	argv[n] = NULL;
+	p = proc_start_init(init, argv, envp, &err);
+	if (!p) {
+		log_err("kos: cannot run init %s: error %d", init, -err);
+		return 127;
+	}
+	ws = proc_wait(p);
+	if ((ws & 0x7f) == 0) {
+		log_notice("kos: init exited with status %d", (ws >> 8) & 0xff);
+		return (ws >> 8) & 0xff;
+	}
+	log_notice("kos: init killed by signal %d", ws & 0x7f);
+	return 128 + (ws & 0x7f);
+}
+
 void kos_main(const struct kos_bootinfo *bi)
 {
 	const char *init;
@@ -89,8 +139,8 @@ void kos_main(const struct kos_bootinfo *bi)
 	boot_info = *bi;
 	if (cmdline_parse(&kos_cmdline, bi->cmdline ? bi->cmdline : "") < 0)
 		log_warn("command line too long or too many words; truncated");
-	kos_log_set_level(
-		(int)cmdline_get_int(&kos_cmdline, "loglevel", LOG_INFO));
+	kos_log_set_level((int)cmdline_get_int(&kos_cmdline, "loglevel",
+						LOG_INFO));
 	log_notice("KOS %s (%s) booting", KOS_VERSION,
 		   bi->platform ? bi->platform : "?");
 	log_info("command line: %s", bi->cmdline ? bi->cmdline : "");
@@ -98,9 +148,9 @@ void kos_main(const struct kos_bootinfo *bi)
 
 	ksym_init(bi->kernel_elf, bi->kernel_elf_size, bi->kernel_load_bias);
 	if (cmdline_has(&kos_cmdline, "mem"))
-		apply_mem_limit(
-			&boot_info,
-			cmdline_get_size(&kos_cmdline, "mem", UINT64_MAX));
+		apply_mem_limit(&boot_info,
+				cmdline_get_size(&kos_cmdline, "mem",
+						 UINT64_MAX));
 	pmm_init(&boot_info);
 	kmalloc_init();
 	print_memory(&boot_info);
@@ -114,12 +164,9 @@ void kos_main(const struct kos_bootinfo *bi)
 		log_info("initrd: %zu bytes", bi->initrd_size);
 
 	init = cmdline_get(&kos_cmdline, "init");
-	if (cmdline_has(&kos_cmdline, "selftest") || !init) {
+	if (cmdline_has(&kos_cmdline, "selftest"))
 		status = selftest_run();
-	} else {
-		/* Running programs arrives with the ELF loader and the VFS. */
-		log_err("init=%s: cannot start programs yet (no exec)", init);
-		status = -ENOSYS & 0x7f;
-	}
+	else
+		status = run_init(bi, init);
 	kos_poweroff(status);
 }

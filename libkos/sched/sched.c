@@ -90,6 +90,11 @@ static struct thread *thread_alloc(const char *name, void (*fn)(void *),
 	return t;
 }
 
+/* Default for platforms that keep no per-thread state (kos/plat/cpu.h). */
+__attribute__((weak)) void plat_thread_free(struct thread *t)
+{
+}
+
 /*
  * Release a thread that is not running and never will again (DEAD, or
  * idle/new ones being discarded).  Interrupts disabled.
@@ -101,6 +106,7 @@ static void thread_free(struct thread *t)
 		list_del(&t->all_link);
 		nr_threads--;
 	}
+	plat_thread_free(t);
 	if (t->stack) {
 		plat_stack_unregister(t->stack_cookie);
 		pmm_free_va(t->stack, KTHREAD_STACK_ORDER);

@@ -52,7 +52,8 @@ long sys_uname(struct new_utsname __user *buf)
 
 	kos_memset(&u, 0, sizeof(u));
 	kos_strlcpy(u.sysname, "Linux", sizeof(u.sysname));
-	kos_strlcpy(u.nodename, "kos", sizeof(u.nodename));
+	/* Linux's hostname until someone sets one. */
+	kos_strlcpy(u.nodename, "(none)", sizeof(u.nodename));
 	kos_strlcpy(u.release, KOS_UNAME_RELEASE, sizeof(u.release));
 	kos_strlcpy(u.version, "#1 KOS " KOS_VERSION, sizeof(u.version));
 	kos_strlcpy(u.machine, "x86_64", sizeof(u.machine));
@@ -70,7 +71,7 @@ void proc_rlimits_init(struct proc *p)
 	p->rlim[RLIMIT_STACK].rlim_cur = 8ULL << 20;
 	p->rlim[RLIMIT_CORE].rlim_cur = 0;
 	p->rlim[RLIMIT_NOFILE].rlim_cur = 1024;
-	p->rlim[RLIMIT_NOFILE].rlim_max = 1048576;
+	p->rlim[RLIMIT_NOFILE].rlim_max = 4096;
 	p->rlim[RLIMIT_MEMLOCK].rlim_cur = 8ULL << 20;
 	p->rlim[RLIMIT_MEMLOCK].rlim_max = 8ULL << 20;
 	p->rlim[RLIMIT_NPROC].rlim_cur = 63671;
@@ -108,6 +109,7 @@ long sys_prlimit64(long pid, unsigned long resource,
 			return -EFAULT;
 		if (nl.rlim_cur > nl.rlim_max)
 			return -EINVAL;
+		/* fs.nr_open, Linux's default ceiling for NOFILE. */
 		if (resource == RLIMIT_NOFILE && nl.rlim_max > 1048576)
 			return -EPERM;
 	}

@@ -23,7 +23,8 @@ static int clock_read(long id, uint64_t *ns)
 		*ns = clock_realtime_ns();
 		return 0;
 	case CLOCK_TAI:
-		*ns = clock_realtime_ns() + 37 * NSEC_PER_SEC;
+		/* Linux boots with a TAI offset of 0 until NTP sets one. */
+		*ns = clock_realtime_ns();
 		return 0;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
@@ -135,19 +136,33 @@ long sys_clock_nanosleep(long id, long flags, const struct timespec __user *req,
 	uint64_t ns, now;
 	int err;
 
-	if (id == CLOCK_THREAD_CPUTIME_ID)
-		return -EINVAL;
-	err = clock_read(id, &now);
-	if (err)
-		return err;
-	/* Sleeping on the process's own CPU clock: not supported (yet). */
-	if (id == CLOCK_PROCESS_CPUTIME_ID)
+	/*
+	 * Linux sleeps on REALTIME, MONOTONIC, BOOTTIME, TAI (and the
+	 * _ALARM clocks, which need CAP_WAKE_ALARM); the RAW, COARSE and
+	 * CPU-time clocks have no sleep and say EOPNOTSUPP.  Unknown flag
+	 * bits are ignored, as Linux does.
+	 */
+	switch (id) {
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_BOOTTIME:
+	case CLOCK_TAI:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
+		break;
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
 		return -EOPNOTSUPP;
-	if (flags & ~(long)TIMER_ABSTIME)
+	default:
 		return -EINVAL;
+	}
 	err = get_timespec(req, &ns);
 	if (err)
 		return err;
+	clock_read(id, &now);
 	if (flags & TIMER_ABSTIME) {
 		if (ns <= now)
 			return 0;

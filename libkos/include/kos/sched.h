@@ -67,7 +67,8 @@ struct thread {
 	bool detached;	      /* freed on exit, nobody joins */
 	struct waitq exit_wq; /* joiners wait here for DEAD */
 
-	void *priv; /* owned by the process layer */
+	void *priv;	 /* owned by the process layer */
+	void *plat_priv; /* owned by the platform; see plat_thread_free() */
 };
 
 /*

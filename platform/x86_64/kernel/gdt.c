@@ -14,8 +14,9 @@
  *	0x38  unused (null)
  *	0x40  TSS (16-byte system descriptor, entries 8 and 9)
  *
- * The TSS provides RSP0 (the stack for interrupts from ring 3, set per
- * thread by x86_tss_set_rsp0()) and three interrupt stacks: IST1 for
+ * The TSS provides RSP0 (the stack for interrupts from ring 3; usermode.S
+ * points it just below plat_user_run()'s frame on every entry to user
+ * mode) and three interrupt stacks: IST1 for
  * double faults, IST2 for NMIs, IST3 for machine checks, so those run on a
  * known-good stack even when the kernel stack is gone.  No I/O bitmap: ring
  * 3 never gets port access.
@@ -59,17 +60,20 @@ static uint64_t gdt[10] __aligned(16) = {
 	/* TSS descriptor filled in by x86_gdt_init(). */
 };
 
-static struct x86_tss tss __aligned(16);
+/* Global so usermode.S can store RSP0 (offset X86_TSS_RSP0) directly. */
+struct x86_tss x86_tss __aligned(16);
+_Static_assert(__builtin_offsetof(struct x86_tss, rsp) == X86_TSS_RSP0,
+	       "X86_TSS_RSP0 out of date");
 
 static char ist_stacks[3][IST_STACK_SIZE] __aligned(16);
-/* Stack for interrupts from ring 3 until the core gives one per thread. */
+/* RSP0 until the first entry to user mode sets it. */
 static char rsp0_stack[IST_STACK_SIZE] __aligned(16);
 
 /* Build the 16-byte available-64-bit-TSS descriptor at gdt[8..9]. */
 static void set_tss_desc(void)
 {
-	uint64_t base = (uint64_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)&x86_tss;
+	uint64_t limit = sizeof(x86_tss) - 1;
 
 	gdt[X86_SEL_TSS >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 				(0x89ULL << 40) | /* present, type 9 */
@@ -89,9 +93,9 @@ void x86_gdt_init(void)
 	uint64_t tmp;
 
 	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss.rsp[0] = (uint64_t)&rsp0_stack[IST_STACK_SIZE];
-	tss.iomap_base = sizeof(tss); /* no I/O bitmap */
+		x86_tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
+	x86_tss.rsp[0] = (uint64_t)&rsp0_stack[IST_STACK_SIZE];
+	x86_tss.iomap_base = sizeof(x86_tss); /* no I/O bitmap */
 	set_tss_desc();
 
 	__asm__ __volatile__("lgdt %1\n\t"
@@ -112,14 +116,4 @@ void x86_gdt_init(void)
 			     : "m"(p), "i"(X86_SEL_KERNEL_CS),
 			       "i"(X86_SEL_KERNEL_DS), "r"(X86_SEL_TSS)
 			     : "memory");
-}
-
-/*
- * Set the stack the CPU loads on an interrupt or exception from ring 3.
- * The caller (the context switch, next issue) keeps it pointing at the top
- * of the running thread's kernel stack.
- */
-void x86_tss_set_rsp0(uint64_t rsp0)
-{
-	tss.rsp[0] = rsp0;
 }

@@ -15,7 +15,8 @@
  * Every gate is an interrupt gate (IF cleared on entry), DPL 0 except #BP
  * and #OF, which user code may raise with int3/into as on Linux.
  *
- * An exception in ring 0 is a kernel bug: x86_trap() prints a register
+ * Traps from ring 3 belong to the running plat_user_run() (user.c).  An
+ * exception in ring 0 is a kernel bug: x86_trap() prints a register
  * dump (rip symbolized, cr2 for page faults) and panics.  NMIs are logged
  * and ignored.  External interrupts go to the handler registered for the
  * vector, which sends the EOI itself; x86_trap() then calls
@@ -184,7 +185,7 @@ static void dump_frame(const struct x86_frame *f)
 }
 
 /*
- * A CPU exception.  Nothing runs in ring 3 yet, so every exception other
+ * A CPU exception in ring 0 (or #DF/#MC from anywhere).  Every one other
  * than an NMI is a kernel bug: dump and panic.  kos_panic()'s backtrace
  * runs through the frame record traps.S built, so it starts at the
  * faulting instruction.
@@ -205,20 +206,15 @@ static void exception(struct x86_frame *f)
 }
 
 /*
- * C entry for every vector, interrupts disabled, on the stack of whatever
- * was interrupted (or an IST stack).  For external interrupts the
- * registered handler sends the EOI, then kos_irq_exit() may switch
- * threads; this frame is resumed when the thread runs again.
+ * External interrupt: the registered handler sends the EOI, then
+ * kos_irq_exit() may switch threads; the interrupted context is resumed
+ * when this thread runs again.  Interrupts disabled.
  */
-void x86_trap(struct x86_frame *f)
+void x86_interrupt(struct x86_frame *f)
 {
 	unsigned int vec = (unsigned int)f->vector;
 	x86_irq_handler_t fn;
 
-	if (vec < X86_NR_EXCEPTIONS) {
-		exception(f);
-		return;
-	}
 	if (vec == X86_VEC_SPURIOUS)
 		return; /* no EOI for the spurious vector */
 	fn = irq_handlers[vec];
@@ -237,4 +233,28 @@ void x86_trap(struct x86_frame *f)
 	}
 	fn(f);
 	kos_irq_exit();
+}
+
+/* Vectors that run on an IST stack, not at TSS.RSP0. */
+static bool on_ist(unsigned int vec)
+{
+	return vec == X86_VEC_NMI || vec == X86_VEC_DF || vec == X86_VEC_MC;
+}
+
+/*
+ * C entry for every vector, interrupts disabled, on the stack of whatever
+ * was interrupted (or an IST stack).  Traps from ring 3 go to
+ * x86_user_trap(), which ends the running plat_user_run(); an NMI from
+ * ring 3 is only logged and returns straight to user mode.
+ */
+void x86_trap(struct x86_frame *f)
+{
+	unsigned int vec = (unsigned int)f->vector;
+
+	if ((f->cs & 3) && !on_ist(vec))
+		x86_user_trap(f);
+	if (vec < X86_NR_EXCEPTIONS)
+		exception(f);
+	else
+		x86_interrupt(f);
 }

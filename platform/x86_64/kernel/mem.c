@@ -56,7 +56,9 @@ static bool walk(uint64_t va, paddr_t *pa)
 /*
  * Clear PML4 entries 0-255 of the boot page tables and flush the TLB.  The
  * stub's identity map shares its lower tables with the direct map, so
- * only the root entries go.  Boot CPU, interrupts disabled, once.
+ * only the root entries go.  What is left -- the kernel half -- is the
+ * master copy plat_as_create() gives every address space; it is recorded
+ * in x86_kernel_pml4.  Boot CPU, interrupts disabled, once.
  */
 void x86_mem_drop_identity(void)
 {
@@ -65,7 +67,8 @@ void x86_mem_drop_identity(void)
 
 	for (int i = 0; i < 256; i++)
 		pml4[i] = 0;
-	__asm__ __volatile__("mov %0, %%cr3" : : "r"(cr3) : "memory");
+	write_cr3(cr3);
+	x86_kernel_pml4 = cr3 & PTE_ADDR;
 }
 
 paddr_t plat_virt_to_phys(const void *p)

@@ -30,10 +30,9 @@
 #define CPUID_EXT_NX (1U << 20) /* leaf 0x80000001, EDX */
 
 /*
- * Switch on what the kernel and (later) user space rely on: no-execute
- * pages, write protection in ring 0, SSE with native x87 errors.  XSAVE
- * (CR4.OSXSAVE, XCR0) is left off until user FPU state is switched
- * (next issue): with it off, programs see no AVX and use SSE only.
+ * Switch on what the kernel and user space rely on: no-execute pages,
+ * write protection in ring 0, SSE with native x87 errors, then XSAVE
+ * and the user FPU components (fpu.c) and SYSCALL (user.c).
  */
 static void cpu_features_init(void)
 {
@@ -48,6 +47,8 @@ static void cpu_features_init(void)
 	}
 	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE | CR0_WP);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	x86_fpu_init();
+	x86_user_init();
 
 	if (maxext >= 0x80000004) {
 		uint32_t *w = (uint32_t *)brand;

@@ -47,6 +47,40 @@
 #define X86_IST_NMI 2
 #define X86_IST_MC 3
 
+/* Offset of RSP0 in the TSS (x86_tss, gdt.c); usermode.S stores into it. */
+#define X86_TSS_RSP0 4
+
+/*
+ * Offsets in struct uregs (kos/plat/user.h) for usermode.S; user.c checks
+ * them against the C layout at compile time.
+ */
+#define UREGS_R15 0
+#define UREGS_R14 8
+#define UREGS_R13 16
+#define UREGS_R12 24
+#define UREGS_RBP 32
+#define UREGS_RBX 40
+#define UREGS_R11 48
+#define UREGS_R10 56
+#define UREGS_R9 64
+#define UREGS_R8 72
+#define UREGS_RAX 80
+#define UREGS_RCX 88
+#define UREGS_RDX 96
+#define UREGS_RSI 104
+#define UREGS_RDI 112
+#define UREGS_ORIG_RAX 120
+#define UREGS_RIP 128
+#define UREGS_CS 136
+#define UREGS_EFLAGS 144
+#define UREGS_RSP 152
+#define UREGS_SS 160
+
+/* How x86_user_enter() came back (usermode.S <-> user.c). */
+#define X86_USER_SYSCALL 1   /* 64-bit SYSCALL; regs saved by usermode.S */
+#define X86_USER_SYSCALL32 2 /* SYSCALL from compatibility mode (AMD) */
+#define X86_USER_TRAP 3	     /* interrupt/exception; x86_user_trap() */
+
 #ifndef __ASSEMBLY__
 
 #include <kos/boot.h>
@@ -67,7 +101,21 @@ struct x86_frame {
 };
 
 /* RFLAGS bits. */
+#define X86_RFLAGS_CF (1UL << 0)
+#define X86_RFLAGS_FIXED (1UL << 1) /* reads as 1 */
+#define X86_RFLAGS_PF (1UL << 2)
+#define X86_RFLAGS_AF (1UL << 4)
+#define X86_RFLAGS_ZF (1UL << 6)
+#define X86_RFLAGS_SF (1UL << 7)
+#define X86_RFLAGS_TF (1UL << 8)
 #define X86_RFLAGS_IF (1UL << 9)
+#define X86_RFLAGS_DF (1UL << 10)
+#define X86_RFLAGS_OF (1UL << 11)
+#define X86_RFLAGS_IOPL (3UL << 12)
+#define X86_RFLAGS_NT (1UL << 14)
+#define X86_RFLAGS_RF (1UL << 16)
+#define X86_RFLAGS_AC (1UL << 18)
+#define X86_RFLAGS_ID (1UL << 21)
 
 /* --- privileged-instruction wrappers ----------------------------------- */
 
@@ -174,10 +222,26 @@ static inline void mmio_write32(uint64_t pa, uint32_t v)
 	*(volatile uint32_t *)(KOS_DIRECT_MAP + pa) = v;
 }
 
+static inline void write_cr3(uint64_t v)
+{
+	__asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
 /* MSRs we touch. */
 #define MSR_APIC_BASE 0x0000001b
 #define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081	  /* SYSCALL/SYSRET selectors */
+#define MSR_LSTAR 0xc0000082	  /* 64-bit SYSCALL entry */
+#define MSR_CSTAR 0xc0000083	  /* compatibility-mode SYSCALL entry */
+#define MSR_SFMASK 0xc0000084	  /* RFLAGS bits SYSCALL clears */
+#define MSR_FS_BASE 0xc0000100	  /* user FS base (TLS) */
+#define MSR_GS_BASE 0xc0000101	  /* user GS base (the kernel uses none) */
+#define MSR_KERNEL_GS_BASE 0xc0000102 /* SWAPGS partner; unused, 0 */
+#define EFER_SCE (1UL << 0)
 #define EFER_NXE (1UL << 11)
+
+/* Control-register bits. */
+#define CR4_OSXSAVE (1UL << 18)
 
 /* --- what one file offers the others ----------------------------------- */
 
@@ -186,8 +250,6 @@ void x86_start(const struct kos_bootinfo *bi) __noreturn;
 
 /* gdt.c: load the GDT and TSS (with IST stacks) on the boot CPU. */
 void x86_gdt_init(void);
-/* Kernel stack the CPU switches to on an interrupt from ring 3. */
-void x86_tss_set_rsp0(uint64_t rsp0);
 
 /* idt.c: load the IDT; every vector goes to x86_trap(). */
 void x86_idt_init(void);
@@ -200,6 +262,11 @@ typedef void (*x86_irq_handler_t)(struct x86_frame *f);
 void x86_irq_set_handler(unsigned int vector, x86_irq_handler_t fn);
 /* C entry from traps.S for every vector. */
 void x86_trap(struct x86_frame *f);
+/*
+ * The external-interrupt half of x86_trap(): the vector's handler (which
+ * sends the EOI), then kos_irq_exit(), which may switch threads.
+ */
+void x86_interrupt(struct x86_frame *f);
 
 /* acpi.c: what the firmware tables told us (zeros where unknown). */
 struct x86_acpi_info {
@@ -246,6 +313,26 @@ void x86_serial_poll(void);
 extern bool x86_serial_polled;
 /* mem.c: unmap the stub's identity map of low memory. */
 void x86_mem_drop_identity(void);
+/* Physical address of the kernel's own PML4 (the boot tables). */
+extern paddr_t x86_kernel_pml4;
+
+/* user.c: SYSCALL MSRs; ring-3 traps from x86_trap(). */
+void x86_user_init(void);
+/*
+ * A trap (exception or interrupt, not on an IST stack) arrived from ring
+ * 3: save the user state into the running plat_user_run() call, handle
+ * the interrupt if it is one, and make plat_user_run() return.  Does not
+ * return to the caller.
+ */
+void x86_user_trap(struct x86_frame *f) __noreturn;
+
+/* fpu.c: user FPU/SSE/AVX state, one save area per thread. */
+void x86_fpu_init(void);
+struct thread;
+/* t's save area, allocated on first use (initial state); NULL if no memory. */
+void *x86_fpu_area(struct thread *t);
+void x86_fpu_save(void *area);
+void x86_fpu_restore(const void *area);
 
 /* Text output before (and independent of) the core's log. */
 void x86_puts(const char *s);

@@ -45,6 +45,17 @@ unsigned int plat_cpu_id(void);
 unsigned long plat_stack_register(void *lo, size_t len);
 void plat_stack_unregister(unsigned long cookie);
 
+/*
+ * Per-thread platform state.  A platform may hang its own data off struct
+ * thread's plat_priv (bare metal: the user FPU save area).  The scheduler
+ * calls plat_thread_free(t) when t's memory is released (it never runs
+ * again), with interrupts disabled; the platform frees what it attached.
+ * libkos has a weak empty default, so platforms that keep nothing per
+ * thread need not define it.
+ */
+struct thread;
+void plat_thread_free(struct thread *t);
+
 /* Handlers the core provides and the platform calls. */
 void kos_timer_interrupt(void);
 void kos_irq_exit(void);

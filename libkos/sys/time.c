@@ -133,7 +133,7 @@ long sys_nanosleep(const struct timespec __user *req,
 long sys_clock_nanosleep(long id, long flags, const struct timespec __user *req,
 			 struct timespec __user *rem)
 {
-	uint64_t ns, now;
+	uint64_t ns, now = 0;
 	int err;
 
 	/*

@@ -1,0 +1,88 @@
+/*
+ * Private interface between the files of the hosted platform.
+ *
+ * The hosted platform runs libkos as an ordinary Linux process:
+ *
+ *   main.c     command line, boot information, the call into kos_main()
+ *   mem.c      "physical memory": one memfd mapped MAP_SHARED
+ *   irq.c      interrupts: host signals behind a soft interrupt flag,
+ *              the idle wait, interrupt sources
+ *   timer.c    monotonic/wall clocks and the one-shot timer (SIGALRM)
+ *   console.c  stdout output, stdin input (SIGIO)
+ *   cpu.c      CPU id, kernel-stack registration with valgrind
+ *   power.c    poweroff (process exit) and halt (abort)
+ *   fault.c    report host faults in kernel code (SIGSEGV, ...)
+ *   random.c   plat_entropy from getrandom()
+ *   user.c     guest processes (placeholders until the next issue)
+ *
+ * This is host code: it may include glibc headers and kos/plat headers, but
+ * libkos never includes this file.
+ */
+#ifndef HOSTED_H
+#define HOSTED_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* --- mem.c ------------------------------------------------------------- */
+
+/* The memfd that backs physical memory (guest stubs map it too). */
+extern int hosted_ram_fd;
+/* Where the whole of physical memory is mapped in this process. */
+extern unsigned char *hosted_ram_base;
+extern uint64_t hosted_ram_size;
+
+/*
+ * Create and map size bytes of physical memory.  Returns 0, or -errno
+ * with a message already printed.
+ */
+int hosted_mem_init(uint64_t size);
+
+/* --- irq.c ------------------------------------------------------------- */
+
+/*
+ * Interrupt sources.  Each is one bit of the pending mask and one host
+ * signal; several sources may share a signal (their handlers then check
+ * whether they have work).
+ */
+#define HOSTED_IRQ_TIMER 0   /* SIGALRM from the POSIX timer */
+#define HOSTED_IRQ_CONSOLE 1 /* SIGIO from stdin */
+#define HOSTED_IRQ_MAX 8
+
+/*
+ * Route host signal sig to interrupt source irq, whose handler runs in
+ * interrupt context (soft flag off) on the interrupted thread's stack.
+ * Call before interrupts are first enabled.
+ */
+void hosted_irq_register(unsigned int irq, int sig, void (*handler)(void));
+
+/* Mark irq pending as if its signal had arrived (async-signal-safe). */
+void hosted_irq_raise(unsigned int irq);
+
+/* Block every interrupt signal for good (poweroff/halt paths). */
+void hosted_irq_shutdown(void);
+
+/* --- timer.c ----------------------------------------------------------- */
+
+/* Record the clock origin and create the host timer.  0 or -errno. */
+int hosted_timer_init(void);
+
+/* --- console.c --------------------------------------------------------- */
+
+/* Set up stdin input interrupts if stdin is a tty, pipe or socket. */
+void hosted_console_init(void);
+/* Undo what hosted_console_init changed on the shared stdin file. */
+void hosted_console_restore(void);
+
+/* --- fault.c ----------------------------------------------------------- */
+
+/* Report host faults (SIGSEGV, ...) in kernel code before dying of them. */
+void hosted_fault_init(void);
+
+/* --- power.c ----------------------------------------------------------- */
+
+/* Exit the process with status after flushing and restoring the tty. */
+void hosted_exit(int status) __attribute__((noreturn));
+
+#endif

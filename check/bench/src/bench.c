@@ -1,0 +1,421 @@
+/*
+ * bench: system-call micro-benchmarks, one static binary for every system
+ * under comparison (KOS on QEMU and hosted, Linux on QEMU, the host Linux
+ * natively, User-Mode Linux, gVisor).
+ *
+ * Output, one line per benchmark and a last line that says the run is
+ * complete (scripts/bench parses exactly these):
+ *
+ *	bench <name> <ns_per_op>
+ *	bench-end <number of benchmarks>
+ *
+ * Method.  Every benchmark is a loop body run `iters` times per sample.
+ * The iteration count is calibrated once per benchmark: doubled from 1
+ * until a sample takes at least --target milliseconds (default 20), then
+ * held fixed for --samples samples (default 5); the fastest sample
+ * divided by the iteration count is the result (the minimum, not the
+ * median: these machines are shared and emulated, and interference only
+ * ever adds time).  --iters N skips the calibration
+ * and uses N for every benchmark, so two systems can be made to run the
+ * same amount of work.  Time comes from clock_gettime(CLOCK_MONOTONIC)
+ * through a raw system call (KOS has no vDSO), read only once per sample,
+ * so its cost disappears in the iteration count.
+ *
+ * Every system call is made with the syscall instruction directly (no libc
+ * wrapper), except clock_gettime_libc, which goes through musl on purpose:
+ * on Linux that is the vDSO, on KOS (no vDSO) a real system call.
+ *
+ * Only calls KOS implements are used in the measured loops.  Two options
+ * exist for running as PID 1 of a Linux initramfs and are never used on
+ * KOS: --init mounts devtmpfs on /dev and opens /dev/console as fds 0-2
+ * (an initramfs without device nodes has neither), and --poweroff powers
+ * the machine off with reboot(2) at the end so QEMU exits.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE_SIZE 4096
+#define FAULT_PAGES 64 /* pages touched per page-fault iteration */
+#define MAX_SAMPLES 1000
+#define MAX_ITERS (1L << 30)
+
+/* Raw system calls: return the kernel's value (-errno on failure). */
+static inline long sc0(long nr)
+{
+	long ret;
+
+	asm volatile("syscall" : "=a"(ret) : "a"(nr) : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long sc1(long nr, long a)
+{
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long sc2(long nr, long a, long b)
+{
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a), "S"(b)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long sc3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a), "S"(b), "d"(c)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long sc6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 asm("r10") = d;
+	register long r8 asm("r8") = e;
+	register long r9 asm("r9") = f;
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+		       "r"(r9)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Monotonic time in ns through the system call itself. */
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	sc2(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ state */
+
+static const char *file_path; /* opened and stat'ed: argv[0] by default */
+static int zero_fd = -1, null_fd = -1;
+static int failed; /* a measured call returned an error */
+
+static void fail(const char *what, long err)
+{
+	if (!failed)
+		printf("bench-error %s: %ld\n", what, err);
+	failed = 1;
+}
+
+/* --------------------------------------------------------- the loops */
+
+/*
+ * Each benchmark runs its operation n times and returns the cost per
+ * operation as a divisor: usually 1 per iteration; page_fault reports per
+ * page.  A failing call sets `failed` and the run's result is not printed.
+ */
+static long do_getpid(long n)
+{
+	for (long i = 0; i < n; i++)
+		sc0(SYS_getpid);
+	return 1;
+}
+
+static long do_clock_raw(long n)
+{
+	struct timespec ts;
+
+	for (long i = 0; i < n; i++)
+		sc2(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts);
+	return 1;
+}
+
+static long do_clock_libc(long n)
+{
+	struct timespec ts;
+
+	for (long i = 0; i < n; i++)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	return 1;
+}
+
+static long do_read_zero(long n)
+{
+	char c;
+
+	for (long i = 0; i < n; i++) {
+		long r = sc3(SYS_read, zero_fd, (long)&c, 1);
+
+		if (r != 1)
+			fail("read /dev/zero", r);
+	}
+	return 1;
+}
+
+static long do_write_null(long n)
+{
+	char c = 'x';
+
+	for (long i = 0; i < n; i++) {
+		long r = sc3(SYS_write, null_fd, (long)&c, 1);
+
+		if (r != 1)
+			fail("write /dev/null", r);
+	}
+	return 1;
+}
+
+static long do_open_close(long n)
+{
+	for (long i = 0; i < n; i++) {
+		long fd = sc3(SYS_open, (long)file_path, O_RDONLY, 0);
+
+		if (fd < 0) {
+			fail("open", fd);
+			break;
+		}
+		sc1(SYS_close, fd);
+	}
+	return 1;
+}
+
+static long do_stat(long n)
+{
+	struct stat st;
+
+	for (long i = 0; i < n; i++) {
+		long r = sc2(SYS_stat, (long)file_path, (long)&st);
+
+		if (r)
+			fail("stat", r);
+	}
+	return 1;
+}
+
+static long do_mmap_munmap(long n)
+{
+	for (long i = 0; i < n; i++) {
+		long p = sc6(SYS_mmap, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p < 0 && p > -4096) {
+			fail("mmap", p);
+			break;
+		}
+		sc2(SYS_munmap, p, PAGE_SIZE);
+	}
+	return 1;
+}
+
+/* Map FAULT_PAGES fresh pages, write one byte in each, unmap: per page. */
+static long do_page_fault(long n)
+{
+	long len = FAULT_PAGES * PAGE_SIZE;
+
+	for (long i = 0; i < n; i++) {
+		long p = sc6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p < 0 && p > -4096) {
+			fail("mmap", p);
+			break;
+		}
+		for (long off = 0; off < len; off += PAGE_SIZE)
+			*(volatile char *)(p + off) = 1;
+		sc2(SYS_munmap, p, len);
+	}
+	return FAULT_PAGES;
+}
+
+/* Grow the break by one page and shrink it back: two brk calls per op. */
+static long do_brk(long n)
+{
+	long base = sc1(SYS_brk, 0);
+
+	for (long i = 0; i < n; i++) {
+		long r = sc1(SYS_brk, base + PAGE_SIZE);
+
+		if (r != base + PAGE_SIZE) {
+			fail("brk grow", r);
+			break;
+		}
+		sc1(SYS_brk, base);
+	}
+	return 1;
+}
+
+struct bench {
+	const char *name;
+	long (*run)(long n);
+};
+
+static const struct bench benches[] = {
+	{ "getpid", do_getpid },
+	{ "clock_gettime_raw", do_clock_raw },
+	{ "clock_gettime_libc", do_clock_libc },
+	{ "read_zero_1", do_read_zero },
+	{ "write_null_1", do_write_null },
+	{ "open_close", do_open_close },
+	{ "stat", do_stat },
+	{ "mmap_munmap_1page", do_mmap_munmap },
+	{ "page_fault", do_page_fault },
+	{ "brk_grow_shrink", do_brk },
+};
+
+/* ------------------------------------------------------------- driver */
+
+static long opt_iters, opt_target_ms = 20, opt_samples = 5;
+
+/* One sample: elapsed ns for n iterations; *div gets the per-op divisor. */
+static long sample(const struct bench *b, long n, long *div)
+{
+	long t0 = now_ns();
+
+	*div = b->run(n);
+	return now_ns() - t0;
+}
+
+/*
+ * Run one benchmark and print its line.  Returns 0, or -1 if a call in
+ * it failed (then an error line was printed instead).
+ */
+static int run_bench(const struct bench *b)
+{
+	long n = opt_iters, best = 0, div = 1;
+	long target = opt_target_ms * 1000000L;
+
+	failed = 0;
+	b->run(1); /* warm up: first touches, lookups */
+	if (!n) {
+		for (n = 1; n < MAX_ITERS; n *= 2)
+			if (failed || sample(b, n, &div) >= target)
+				break;
+	}
+	for (long s = 0; s < opt_samples && !failed; s++) {
+		long t = sample(b, n, &div);
+
+		if (!s || t < best)
+			best = t;
+	}
+	if (failed) {
+		printf("bench %s n/a\n", b->name);
+		return -1;
+	}
+	printf("bench %s %.1f\n", b->name, (double)best / ((double)n * div));
+	fflush(stdout);
+	return 0;
+}
+
+/* PID 1 of a Linux initramfs: get /dev and a console. */
+static void linux_init(void)
+{
+	int fd;
+
+	mkdir("/dev", 0755);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	fd = open("/dev/console", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench [--iters N] [--target MS] [--samples N] "
+		"[--file PATH]\n"
+		"             [--only NAME] [--list] [--init] [--poweroff]\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL;
+	int init = 0, poweroff = 0, list = 0, count = 0, rc = 0;
+
+	file_path = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--init")) {
+			init = 1;
+		} else if (!strcmp(a, "--poweroff")) {
+			poweroff = 1;
+		} else if (!strcmp(a, "--list")) {
+			list = 1;
+		} else if (v && !strcmp(a, "--iters")) {
+			opt_iters = atol(v), i++;
+		} else if (v && !strcmp(a, "--target")) {
+			opt_target_ms = atol(v), i++;
+		} else if (v && !strcmp(a, "--samples")) {
+			opt_samples = atol(v), i++;
+		} else if (v && !strcmp(a, "--file")) {
+			file_path = v, i++;
+		} else if (v && !strcmp(a, "--only")) {
+			only = v, i++;
+		} else if (a[0] != '-') {
+			/* a word a kernel added (UML: root=, console=) */
+			continue;
+		} else {
+			usage();
+			return 2;
+		}
+	}
+	if (opt_iters < 0 || opt_target_ms <= 0 || opt_samples <= 0 ||
+	    opt_samples > MAX_SAMPLES) {
+		usage();
+		return 2;
+	}
+	if (list) {
+		for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]);
+		     i++)
+			printf("%s\n", benches[i].name);
+		return 0;
+	}
+	if (init)
+		linux_init();
+
+	zero_fd = open("/dev/zero", O_RDONLY);
+	null_fd = open("/dev/null", O_WRONLY);
+	printf("bench-start file=%s iters=%ld target_ms=%ld samples=%ld\n",
+	       file_path, opt_iters, opt_target_ms, opt_samples);
+	fflush(stdout);
+	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
+		if (only && strcmp(only, benches[i].name))
+			continue;
+		if (run_bench(&benches[i]))
+			rc = 1;
+		count++;
+	}
+	printf("bench-end %d\n", count);
+	fflush(stdout);
+	if (poweroff) {
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+	return rc;
+}

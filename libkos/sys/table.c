@@ -30,18 +30,60 @@
 	X(close, "f") \
 	X(stat, "sp") \
 	X(fstat, "fp") \
+	X(lstat, "sp") \
+	X(lseek, "fdd") \
+	X(mmap, "pxxxfx") \
+	X(mprotect, "pxx") \
+	X(munmap, "px") \
+	X(brk, "p") \
+	X(rt_sigaction, "dppu") \
 	X(rt_sigprocmask, "dppu") \
 	X(ioctl, "fxp") \
 	X(pread64, "fpud") \
+	X(pwrite64, "fpud") \
+	X(readv, "fpd") \
+	X(writev, "fpd") \
+	X(access, "so") \
+	X(sched_yield, "") \
+	X(madvise, "pxd") \
+	X(dup, "f") \
 	X(dup2, "ff") \
 	X(nanosleep, "pp") \
 	X(getpid, "") \
+	X(exit, "d") \
+	X(uname, "p") \
+	X(fcntl, "fdx") \
+	X(getcwd, "pu") \
+	X(chdir, "s") \
+	X(fchdir, "f") \
 	X(readlink, "spu") \
 	X(gettimeofday, "pp") \
+	X(getrlimit, "dp") \
+	X(getuid, "") \
+	X(getgid, "") \
+	X(geteuid, "") \
+	X(getegid, "") \
+	X(getppid, "") \
 	X(arch_prctl, "xp") \
 	X(setrlimit, "dp") \
+	X(gettid, "") \
+	X(time, "p") \
+	X(getdents64, "fpu") \
+	X(set_tid_address, "p") \
+	X(clock_gettime, "dp") \
+	X(clock_getres, "dp") \
 	X(clock_nanosleep, "dxpp") \
-	X(readlinkat, "fspu")
+	X(exit_group, "d") \
+	X(openat, "fsxo") \
+	X(newfstatat, "fspx") \
+	X(readlinkat, "fspu") \
+	X(faccessat, "fso") \
+	X(set_robust_list, "pu") \
+	X(dup3, "ffx") \
+	X(prlimit64, "ddpp") \
+	X(getrandom, "pux") \
+	X(statx, "fsxxp") \
+	X(faccessat2, "fsox")
 /* clang-format on */
 
 #define DECLARE(name, fmt)                                                  \

@@ -26,17 +26,26 @@
 #define CR0_WP (1UL << 16)
 #define CR4_OSFXSR (1UL << 9)
 #define CR4_OSXMMEXCPT (1UL << 10)
+#define CR4_SMEP (1UL << 20)
+#define CR4_SMAP (1UL << 21)
 
-#define CPUID_EXT_NX (1U << 20) /* leaf 0x80000001, EDX */
+#define CPUID_EXT_NX (1U << 20)	  /* leaf 0x80000001, EDX */
+#define CPUID7_EBX_SMEP (1U << 7) /* leaf 7, EBX */
+#define CPUID7_EBX_SMAP (1U << 20)
 
 /*
  * Switch on what the kernel and user space rely on: no-execute pages,
  * write protection in ring 0, SSE with native x87 errors, then XSAVE
- * and the user FPU components (fpu.c) and SYSCALL (user.c).
+ * and the user FPU components (fpu.c) and SYSCALL (user.c).  SMEP and
+ * SMAP go on when the CPU has them: the kernel never executes user pages
+ * and never reads or writes user memory through user addresses (the
+ * core's uaccess walks the page tables and uses the direct map), so any
+ * such access is a kernel bug and faults.
  */
 static void cpu_features_init(void)
 {
-	uint32_t a, b, c, d, maxext;
+	uint32_t a, b, c, d, max, maxext;
+	uint64_t cr4_extra = 0;
 	char brand[49] = "";
 
 	cpuid(0x80000000, 0, &maxext, &b, &c, &d);
@@ -46,7 +55,15 @@ static void cpu_features_init(void)
 			wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	}
 	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE | CR0_WP);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		if (b & CPUID7_EBX_SMEP)
+			cr4_extra |= CR4_SMEP;
+		if (b & CPUID7_EBX_SMAP)
+			cr4_extra |= CR4_SMAP;
+	}
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT | cr4_extra);
 	x86_fpu_init();
 	x86_user_init();
 
@@ -59,8 +76,10 @@ static void cpu_features_init(void)
 			      &w[leaf * 4 + 3]);
 		brand[48] = '\0';
 	}
-	log_info("x86: CPU \"%s\", NX %s", brand,
-		 rdmsr(MSR_EFER) & EFER_NXE ? "on" : "absent");
+	log_info("x86: CPU \"%s\", NX %s, SMEP %s, SMAP %s", brand,
+		 rdmsr(MSR_EFER) & EFER_NXE ? "on" : "absent",
+		 cr4_extra & CR4_SMEP ? "on" : "absent",
+		 cr4_extra & CR4_SMAP ? "on" : "absent");
 }
 
 void x86_start(const struct kos_bootinfo *bi)

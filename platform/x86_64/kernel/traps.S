@@ -23,7 +23,10 @@
  * Nothing here keeps per-CPU state: the frame lives on the interrupted
  * thread's stack, so kos_irq_exit() may switch threads from inside
  * x86_trap() and the other thread's interrupts nest on its own stack.
- * Ring 3 (SWAPGS etc.) is the next issue's business.
+ * From ring 3 the CPU has switched to TSS.RSP0 (the running
+ * plat_user_run()'s continuation, see usermode.S) and x86_trap() hands
+ * the frame to x86_user_trap(), which never comes back here.  No SWAPGS:
+ * the kernel does not use GS.
  */
 #include "x86.h"
 

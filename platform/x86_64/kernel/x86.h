@@ -230,12 +230,12 @@ static inline void write_cr3(uint64_t v)
 /* MSRs we touch. */
 #define MSR_APIC_BASE 0x0000001b
 #define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081	  /* SYSCALL/SYSRET selectors */
-#define MSR_LSTAR 0xc0000082	  /* 64-bit SYSCALL entry */
-#define MSR_CSTAR 0xc0000083	  /* compatibility-mode SYSCALL entry */
-#define MSR_SFMASK 0xc0000084	  /* RFLAGS bits SYSCALL clears */
-#define MSR_FS_BASE 0xc0000100	  /* user FS base (TLS) */
-#define MSR_GS_BASE 0xc0000101	  /* user GS base (the kernel uses none) */
+#define MSR_STAR 0xc0000081	      /* SYSCALL/SYSRET selectors */
+#define MSR_LSTAR 0xc0000082	      /* 64-bit SYSCALL entry */
+#define MSR_CSTAR 0xc0000083	      /* compatibility-mode SYSCALL entry */
+#define MSR_SFMASK 0xc0000084	      /* RFLAGS bits SYSCALL clears */
+#define MSR_FS_BASE 0xc0000100	      /* user FS base (TLS) */
+#define MSR_GS_BASE 0xc0000101	      /* user GS base (the kernel uses none) */
 #define MSR_KERNEL_GS_BASE 0xc0000102 /* SWAPGS partner; unused, 0 */
 #define EFER_SCE (1UL << 0)
 #define EFER_NXE (1UL << 11)
@@ -331,8 +331,13 @@ void x86_fpu_init(void);
 struct thread;
 /* t's save area, allocated on first use (initial state); NULL if no memory. */
 void *x86_fpu_area(struct thread *t);
-void x86_fpu_save(void *area);
-void x86_fpu_restore(const void *area);
+/*
+ * Put t's user FPU state into the registers (saving the previous owner's)
+ * unless it is still there.  t has an area.  Interrupts disabled.
+ */
+void x86_fpu_load(struct thread *t);
+/* Make t's area hold its current state (for signal frames, ptrace). */
+void x86_fpu_sync(struct thread *t);
 
 /* Text output before (and independent of) the core's log. */
 void x86_puts(const char *s);

@@ -1,0 +1,185 @@
+/*
+ * User FPU/SSE/AVX state.
+ *
+ * The kernel is built -mgeneral-regs-only and never touches x87/SSE/AVX
+ * registers, so the registers hold the user state of the thread that last
+ * ran in user mode (fpu_owner) for as long as no other thread enters user
+ * mode -- across system calls, page faults, interrupts and any number of
+ * kernel-only threads.  plat_user_run() calls x86_fpu_load(t) just before
+ * entering ring 3: if t still owns the registers nothing happens,
+ * otherwise the owner's state is saved into its area and t's restored.
+ * This "deferred save" keeps the state exact without CR0.TS/#NM traps and
+ * takes the save/restore pair (about 1 us of the 1.6 us a getpid round
+ * trip would otherwise cost under TCG) off the system-call path.  Whoever
+ * needs a thread's state in memory (signal frames, ptrace, later) calls
+ * x86_fpu_sync(t) first.
+ *
+ * With XSAVE (CPUID.1:ECX.XSAVE) the boot CPU sets CR4.OSXSAVE and XCR0 =
+ * x87 | SSE | AVX, plus the three AVX-512 components when the CPU has all
+ * of them; MPX (deprecated), PKRU (needs CR4.PKE) and AMX (needs
+ * permission requests, as on Linux) stay off.  Programs then see
+ * OSXSAVE and AVX in CPUID as on Linux.  The save area is XSAVE's
+ * standard format, sized by CPUID.(0xd,0).EBX for that XCR0; XSAVEOPT is
+ * used when present (safe here: every area is XRSTORed before it is
+ * saved to again).  Without XSAVE: FXSAVE's 512-byte legacy area.
+ *
+ * Each thread's area is whole pages from the page allocator (XSAVE needs
+ * 64-byte alignment), allocated on the thread's first plat_user_run()
+ * and kept in struct thread's plat_priv; plat_thread_free() returns it.
+ * A new area holds the initial state: everything zero except FCW = 0x37f
+ * and MXCSR = 0x1f80 (all exceptions masked), and an XSAVE header with
+ * XSTATE_BV = 0, so XRSTOR puts every component in its init state.
+ *
+ * Locking: one CPU; fpu_owner and the registers change with interrupts
+ * disabled.
+ */
+#include <kos/log.h>
+#include <kos/plat/cpu.h>
+#include <kos/pmm.h>
+#include <kos/sched.h>
+#include <kos/string.h>
+
+#include "x86.h"
+
+#define CPUID1_ECX_XSAVE (1U << 26)
+
+#define XFEATURE_X87 (1ULL << 0)
+#define XFEATURE_SSE (1ULL << 1)
+#define XFEATURE_AVX (1ULL << 2)
+#define XFEATURE_AVX512 (7ULL << 5) /* opmask, ZMM_Hi256, Hi16_ZMM */
+
+#define FXSAVE_SIZE 512
+#define FX_FCW 0 /* offsets in the legacy (FXSAVE) region */
+#define FX_MXCSR 24
+#define FCW_INIT 0x037f
+#define MXCSR_INIT 0x1f80
+
+static bool use_xsave, use_xsaveopt;
+static struct thread *fpu_owner; /* whose user state is in the registers */
+static uint64_t xcr0;
+static size_t area_size = FXSAVE_SIZE;
+static unsigned int area_order;
+
+static inline void xsetbv(uint32_t reg, uint64_t v)
+{
+	__asm__ __volatile__("xsetbv"
+			     :
+			     : "c"(reg), "a"((uint32_t)v),
+			       "d"((uint32_t)(v >> 32)));
+}
+
+/*
+ * Pick the save mechanism and enable the components.  Boot CPU, once,
+ * interrupts disabled, after CR4.OSFXSR is on.
+ */
+void x86_fpu_init(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t supported;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & CPUID1_ECX_XSAVE) {
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+		cpuid(0xd, 0, &a, &b, &c, &d);
+		supported = a | ((uint64_t)d << 32);
+		xcr0 = XFEATURE_X87 | XFEATURE_SSE;
+		if (supported & XFEATURE_AVX)
+			xcr0 |= XFEATURE_AVX;
+		if ((supported & XFEATURE_AVX512) == XFEATURE_AVX512 &&
+		    (xcr0 & XFEATURE_AVX))
+			xcr0 |= XFEATURE_AVX512;
+		xsetbv(0, xcr0);
+		cpuid(0xd, 0, &a, &b, &c, &d); /* EBX: size for this XCR0 */
+		area_size = b;
+		cpuid(0xd, 1, &a, &b, &c, &d);
+		use_xsaveopt = a & 1;
+		use_xsave = true;
+	}
+	while ((PAGE_SIZE << area_order) < area_size)
+		area_order++;
+	if (use_xsave)
+		log_info("x86: XSAVE%s, XCR0 %#llx, %zu-byte FPU areas",
+			 use_xsaveopt ? "OPT" : "", (unsigned long long)xcr0,
+			 area_size);
+	else
+		log_info("x86: FXSAVE, %zu-byte FPU areas", area_size);
+}
+
+void *x86_fpu_area(struct thread *t)
+{
+	uint8_t *area = t->plat_priv;
+
+	if (area)
+		return area;
+	area = pmm_alloc_va(area_order);
+	if (!area)
+		return NULL;
+	kos_memset(area, 0, PAGE_SIZE << area_order);
+	*(uint16_t *)(area + FX_FCW) = FCW_INIT;
+	*(uint32_t *)(area + FX_MXCSR) = MXCSR_INIT;
+	t->plat_priv = area;
+	return area;
+}
+
+/* Called by the scheduler when t's memory is released (kos/plat/cpu.h). */
+void plat_thread_free(struct thread *t)
+{
+	if (fpu_owner == t)
+		fpu_owner = NULL;
+	if (t->plat_priv) {
+		pmm_free_va(t->plat_priv, area_order);
+		t->plat_priv = NULL;
+	}
+}
+
+/* Save the live user FPU state into area.  Interrupts disabled. */
+static void fpu_save(void *area)
+{
+	uint32_t lo = (uint32_t)xcr0, hi = (uint32_t)(xcr0 >> 32);
+
+	if (use_xsaveopt)
+		__asm__ __volatile__("xsaveopt64 (%0)"
+				     :
+				     : "r"(area), "a"(lo), "d"(hi)
+				     : "memory");
+	else if (use_xsave)
+		__asm__ __volatile__("xsave64 (%0)"
+				     :
+				     : "r"(area), "a"(lo), "d"(hi)
+				     : "memory");
+	else
+		__asm__ __volatile__("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+/* Load area into the FPU registers.  Interrupts disabled. */
+static void fpu_restore(const void *area)
+{
+	uint32_t lo = (uint32_t)xcr0, hi = (uint32_t)(xcr0 >> 32);
+
+	if (use_xsave)
+		__asm__ __volatile__("xrstor64 (%0)"
+				     :
+				     : "r"(area), "a"(lo), "d"(hi)
+				     : "memory");
+	else
+		__asm__ __volatile__("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+void x86_fpu_load(struct thread *t)
+{
+	if (fpu_owner == t)
+		return;
+	if (fpu_owner)
+		fpu_save(fpu_owner->plat_priv);
+	fpu_restore(t->plat_priv);
+	fpu_owner = t;
+}
+
+void x86_fpu_sync(struct thread *t)
+{
+	unsigned long fl = plat_irq_save();
+
+	if (fpu_owner == t)
+		fpu_save(t->plat_priv);
+	plat_irq_restore(fl);
+}

@@ -186,6 +186,11 @@ void kos_log_set_level(int level)
 	WRITE_ONCE(console_level, clamp_level(level));
 }
 
+int kos_log_get_level(void)
+{
+	return READ_ONCE(console_level);
+}
+
 /*
  * Replay the ring into buf as "<level>[stamp] text\n" lines, oldest first.
  * Only whole lines are copied; buf is NUL terminated when len > 0, and the

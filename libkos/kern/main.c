@@ -81,6 +81,13 @@ static void check_console_param(void)
 
 void kos_poweroff(int status)
 {
+	/*
+	 * Always shown, whatever loglevel=: runners read the full status
+	 * from this line (QEMU's debug-exit code carries only 7 bits).
+	 */
+	kos_log_set_level(LOG_NOTICE > kos_log_get_level()
+				  ? LOG_NOTICE
+				  : kos_log_get_level());
 	kos_log(LOG_NOTICE, "kos: power off, status %d", status);
 	plat_poweroff(status);
 }
@@ -139,8 +146,8 @@ void kos_main(const struct kos_bootinfo *bi)
 	boot_info = *bi;
 	if (cmdline_parse(&kos_cmdline, bi->cmdline ? bi->cmdline : "") < 0)
 		log_warn("command line too long or too many words; truncated");
-	kos_log_set_level((int)cmdline_get_int(&kos_cmdline, "loglevel",
-						LOG_INFO));
+	kos_log_set_level(
+		(int)cmdline_get_int(&kos_cmdline, "loglevel", LOG_INFO));
 	log_notice("KOS %s (%s) booting", KOS_VERSION,
 		   bi->platform ? bi->platform : "?");
 	log_info("command line: %s", bi->cmdline ? bi->cmdline : "");
@@ -148,9 +155,9 @@ void kos_main(const struct kos_bootinfo *bi)
 
 	ksym_init(bi->kernel_elf, bi->kernel_elf_size, bi->kernel_load_bias);
 	if (cmdline_has(&kos_cmdline, "mem"))
-		apply_mem_limit(&boot_info,
-				cmdline_get_size(&kos_cmdline, "mem",
-						 UINT64_MAX));
+		apply_mem_limit(
+			&boot_info,
+			cmdline_get_size(&kos_cmdline, "mem", UINT64_MAX));
 	pmm_init(&boot_info);
 	kmalloc_init();
 	print_memory(&boot_info);

@@ -33,6 +33,7 @@ void kos_vlog(int level, const char *fmt, va_list ap);
 
 /* Console verbosity: messages with level <= this reach the console. */
 void kos_log_set_level(int level);
+int kos_log_get_level(void);
 
 /*
  * Copy the ring buffer's text (oldest first, one "<level>[timestamp] text\n"

@@ -39,6 +39,48 @@ struct cpio_link {
 	char path[];
 };
 
+/*
+ * Directory times are set after the whole archive is unpacked (creating
+ * entries inside a directory would move its mtime), as Linux's initramfs
+ * unpacker does.
+ */
+struct cpio_dirtime {
+	struct cpio_dirtime *next;
+	struct vnode *v; /* referenced */
+	uint32_t mtime;
+};
+
+/* Remember v's archive mtime for later; failure to allocate is harmless. */
+static void defer_dirtime(struct cpio_dirtime **list, struct vnode *v,
+			  uint32_t mtime)
+{
+	struct cpio_dirtime *d = kmalloc(sizeof(*d));
+
+	if (!d)
+		return;
+	vnode_get(v);
+	d->v = v;
+	d->mtime = mtime;
+	d->next = *list;
+	*list = d;
+}
+
+static void apply_dirtimes(struct cpio_dirtime **list)
+{
+	struct cpio_dirtime *d;
+
+	while ((d = *list)) {
+		*list = d->next;
+		mutex_lock(&vfs_lock);
+		d->v->mtime.sec = d->mtime;
+		d->v->mtime.nsec = 0;
+		d->v->atime = d->v->mtime;
+		mutex_unlock(&vfs_lock);
+		vnode_put(d->v);
+		kfree(d);
+	}
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -126,7 +168,7 @@ static int fill_file(struct vnode *v, const void *data, size_t len)
 /* Create one member.  -ENOMEM is fatal; other errors skip the member. */
 static int unpack_one(struct vnode *dir, const struct cpio_hdr *h,
 		      const char *name, const char *data,
-		      struct cpio_link **links)
+		      struct cpio_link **links, struct cpio_dirtime **dirs)
 {
 	uint32_t type = h->mode & S_IFMT;
 	struct vnode *v = NULL;
@@ -136,8 +178,10 @@ static int unpack_one(struct vnode *dir, const struct cpio_hdr *h,
 
 	if (*name == 0) {
 		/* "." or "/": the directory we unpack into */
-		if (type == S_IFDIR)
+		if (type == S_IFDIR) {
 			set_attrs(dir, h);
+			defer_dirtime(dirs, dir, h->mtime);
+		}
 		return 0;
 	}
 	clear_path(dir, name, type);
@@ -208,6 +252,8 @@ static int unpack_one(struct vnode *dir, const struct cpio_hdr *h,
 	}
 	if (!err)
 		set_attrs(v, h);
+	if (!err && type == S_IFDIR)
+		defer_dirtime(dirs, v, h->mtime);
 	vnode_put(v);
 	if (err && err != -ENOMEM)
 		log_warn("initramfs: cannot create %s (mode %o): %d", name,
@@ -235,6 +281,7 @@ int cpio_unpack(struct vnode *dir, const void *data, size_t size)
 {
 	const char *base = data, *p = data, *end = base + size;
 	struct cpio_link *links = NULL, *l;
+	struct cpio_dirtime *dirs = NULL;
 	int err = 0;
 
 	while (p < end) {
@@ -290,7 +337,8 @@ int cpio_unpack(struct vnode *dir, const void *data, size_t size)
 			log_warn("initramfs: NUL inside a name, skipped");
 			continue;
 		}
-		err = unpack_one(dir, &h, clean_name(name), fdata, &links);
+		err = unpack_one(dir, &h, clean_name(name), fdata, &links,
+				 &dirs);
 		if (err)
 			break;
 	}
@@ -298,5 +346,6 @@ int cpio_unpack(struct vnode *dir, const void *data, size_t size)
 		links = l->next;
 		kfree(l);
 	}
+	apply_dirtimes(&dirs);
 	return err;
 }

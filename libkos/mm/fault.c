@@ -108,7 +108,7 @@ struct vma *vm_find_or_grow(struct vm_space *vm, unsigned long addr)
 		return NULL;
 	if (i > 0 && page < s->v[i - 1]->end + VM_STACK_GUARD_GAP)
 		return NULL;
-	if (v->file)
+	if (v->file || vm_range_reserved(page, v->start))
 		return NULL;
 	v->start = page;
 	return v;

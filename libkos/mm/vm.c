@@ -20,6 +20,26 @@
 
 static const struct vm_file_ops *file_ops;
 
+/*
+ * [resv_start, resv_end): user addresses no address space may map (see
+ * vm_reserve_range()); empty unless the platform asked.  Written once at
+ * boot, before any address space exists; read without a lock.
+ */
+static unsigned long resv_start, resv_end;
+
+void vm_reserve_range(unsigned long start, unsigned long end)
+{
+	KOS_ASSERT(!(start & ~PAGE_MASK) && !(end & ~PAGE_MASK));
+	KOS_ASSERT(start < end && end <= VM_USER_TOP);
+	resv_start = start;
+	resv_end = end;
+}
+
+bool vm_range_reserved(unsigned long start, unsigned long end)
+{
+	return start < resv_end && resv_start < end;
+}
+
 void vm_set_file_ops(const struct vm_file_ops *ops)
 {
 	file_ops = ops;
@@ -110,9 +130,35 @@ static bool range_free(struct vm_space *vm, unsigned long addr, size_t len)
 {
 	size_t i = vm_vma_lower_bound(&vm->vmas, addr);
 
+	if (vm_range_reserved(addr, addr + len))
+		return false;
 	if (i == vm->vmas.n)
 		return true;
 	return addr + len <= vma_start_gap(vm->vmas.v[i]);
+}
+
+/* Where len bytes fit in [lo, hi) (highest or lowest place), else 0. */
+static unsigned long fit(unsigned long lo, unsigned long hi, size_t len,
+			 bool topdown)
+{
+	if (hi <= lo || hi - lo < len)
+		return 0;
+	return topdown ? hi - len : lo;
+}
+
+/* fit() in [lo, hi) minus the reserved range. */
+static unsigned long fit_unreserved(unsigned long lo, unsigned long hi,
+				    size_t len, bool topdown)
+{
+	unsigned long below, above;
+
+	if (!vm_range_reserved(lo, hi))
+		return fit(lo, hi, len, topdown);
+	below = fit(lo, MIN(hi, resv_start), len, topdown);
+	above = fit(MAX(lo, resv_end), hi, len, topdown);
+	if (topdown)
+		return above ? above : below;
+	return below ? below : above;
 }
 
 /*
@@ -132,11 +178,13 @@ static unsigned long find_gap(struct vm_space *vm, size_t len,
 		size_t i = topdown ? n - k : k; /* gap below entry i */
 		unsigned long lo = i ? s->v[i - 1]->end : 0;
 		unsigned long hi = i < n ? vma_start_gap(s->v[i]) : VM_USER_TOP;
+		unsigned long a;
 
 		lo = MAX(lo, low);
 		hi = MIN(hi, high);
-		if (hi > lo && hi - lo >= len)
-			return topdown ? hi - len : lo;
+		a = fit_unreserved(lo, hi, len, topdown);
+		if (a)
+			return a;
 	}
 	return 0;
 }
@@ -230,6 +278,8 @@ static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 		if (addr & ~PAGE_MASK)
 			return -EINVAL;
 		if (addr > VM_USER_TOP - len)
+			return -ENOMEM;
+		if (vm_range_reserved(addr, addr + len))
 			return -ENOMEM;
 		if (!(flags & MAP_FIXED)) {
 			size_t i = vm_vma_lower_bound(&vm->vmas, addr);
@@ -434,7 +484,8 @@ unsigned long vm_brk(struct vm_space *vm, unsigned long newbrk)
 		if (unmap_locked(vm, newend, oldend))
 			goto out;
 	} else if (newend > oldend) {
-		if (!range_free(vm, oldend, newend - oldend))
+		/* Like Linux, keep a page free above the new break. */
+		if (!range_free(vm, oldend, newend - oldend + PAGE_SIZE))
 			goto out;
 		if (map_locked(
 			    vm, oldend, newend - oldend, PROT_READ | PROT_WRITE,

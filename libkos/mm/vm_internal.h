@@ -42,6 +42,9 @@ void vm_file_get(struct file *f);
 void vm_file_put(struct file *f);
 ssize_t vm_file_pread(struct file *f, void *buf, size_t len, uint64_t off);
 
+/* Does [start, end) overlap the range vm_reserve_range() set aside? */
+bool vm_range_reserved(unsigned long start, unsigned long end);
+
 /* Tell the platform that entries in [start, end) changed. */
 void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end);
 

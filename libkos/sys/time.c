@@ -7,6 +7,8 @@
  * the wall clock; the CPU-time clocks report thread/process run time.
  * Sleeps are interruptible only by signals, which arrive in a later issue.
  */
+#include <kos/plat/cpu.h>
+#include <kos/plat/time.h>
 #include <kos/proc.h>
 #include <kos/sched.h>
 #include <kos/time.h>
@@ -34,9 +36,15 @@ static int clock_read(long id, uint64_t *ns)
 		*ns = clock_monotonic_ns();
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
-		*ns = sched_current()->runtime_ns;
+	case CLOCK_THREAD_CPUTIME_ID: {
+		/* runtime_ns is settled at switches; add the current run. */
+		unsigned long fl = plat_irq_save();
+		struct thread *t = sched_current();
+
+		*ns = t->runtime_ns + (plat_clock_ns() - t->last_switch_ns);
+		plat_irq_restore(fl);
 		return 0;
+	}
 	default:
 		return -EINVAL;
 	}

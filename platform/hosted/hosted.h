@@ -13,7 +13,10 @@
  *   power.c    poweroff (process exit) and halt (abort)
  *   fault.c    report host faults in kernel code (SIGSEGV, ...)
  *   random.c   plat_entropy from getrandom()
- *   user.c     guest processes (placeholders until the next issue)
+ *   user.c     guest processes: plat_as_*, plat_user_run (guest.h)
+ *   mirror.c   mirroring the core's page tables into guest stubs
+ *   spawn.c    starting, driving and killing the stub processes
+ *   stub/      the stub itself, a separate static executable (kos-stub)
  *
  * This is host code: it may include glibc headers and kos/plat headers, but
  * libkos never includes this file.
@@ -79,6 +82,20 @@ void hosted_console_restore(void);
 
 /* Report host faults (SIGSEGV, ...) in kernel code before dying of them. */
 void hosted_fault_init(void);
+
+/* --- user.c, spawn.c --------------------------------------------------- */
+
+/*
+ * Find the stub next to our executable and reserve its addresses in the
+ * core's vm layer.  Before kos_main().
+ */
+void hosted_user_init(void);
+
+/*
+ * Interrupt context, before kos_irq_exit(): stop the guest whose kernel
+ * thread this interrupt arrived on, so that thread can be preempted.
+ */
+void hosted_user_kick(void);
 
 /* --- power.c ----------------------------------------------------------- */
 

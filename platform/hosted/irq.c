@@ -99,6 +99,8 @@ static void irq_dispatch(unsigned int bits)
 static void irq_run_pending(void)
 {
 	irq_dispatch(__atomic_exchange_n(&irq_pending, 0, __ATOMIC_RELAXED));
+	/* An interrupt ends user mode: stop a guest this thread waits for. */
+	hosted_user_kick();
 	kos_irq_exit();
 }
 

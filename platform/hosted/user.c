@@ -1,44 +1,402 @@
 /*
- * Hosted guest processes: placeholder.
+ * Hosted guest processes: address spaces and running user code.
  *
- * Guest address spaces become ptrace'd stub processes that map the RAM
- * memfd (hosted_ram_fd) at the guest's addresses, and plat_user_run() runs
- * a guest thread in its stub until it traps (docs/hosted.md, "Guest
- * processes").  That arrives with the next issue.  Until then no address
- * space can be created, so exec fails cleanly with -ENOMEM in vm_create()
- * and plat_user_run() is unreachable.
+ * Each guest address space is one stub host process (spawn.c), traced by
+ * the kernel process.  Its user-mode "CPU" is that process: the guest's
+ * general registers are set and read with PTRACE_SETREGS/GETREGS, its
+ * FPU/SSE/AVX state simply stays in the stub between runs, and its memory
+ * is the core's page tables mirrored as MAP_SHARED mappings of the RAM
+ * memfd (mirror.c), so guest writes land in the very frames the core
+ * reads through its direct map.
+ *
+ * plat_user_run():
+ *   1. mirror: while ranges are dirty, build a batch (interrupts off) and
+ *      let the stub execute it (PTRACE_CONT until its int3);
+ *   2. with interrupts still off: SETREGS, PTRACE_SYSEMU, and publish
+ *      "this address space's guest is running" (user_waiting);
+ *   3. interrupts on, waitpid() for the stub's next stop.  An interrupt
+ *      dispatched now (the tick, console input) first kicks the guest
+ *      (hosted_user_kick: STUB_KICK_SIG to the stub) and only then calls
+ *      kos_irq_exit(), which may switch to another kernel thread right
+ *      inside the handler; waitpid resumes (SA_RESTART) when this thread
+ *      is switched back and returns the kick's stop;
+ *   4. interrupts off, unpublish, on; GETREGS and decode the stop:
+ *        SIGTRAP|0x80      system call (PTRACE_O_TRACESYSGOOD)
+ *        SIGSEGV           page fault at si_addr (or #GP for SI_KERNEL)
+ *        SIGILL/FPE/BUS/TRAP  exception with the x86 vector
+ *        STUB_KICK_SIG or anything else   PLAT_TRAP_INTERRUPTED
+ *      The signal itself is never delivered: the next resume passes 0.
+ *
+ * Why the kick is race-free.  user_waiting is set and cleared with
+ * interrupts off and cleared by the first kick, so it is non-NULL only
+ * while its owner waits; every thread switch during the wait goes through
+ * an interrupt, which clears it first.  A kick that hits an already
+ * stopped stub (say at a system call) stays pending in it: the syscall
+ * stop is reported now, and the next resume stops at once with the kick,
+ * which we report as a spurious PLAT_TRAP_INTERRUPTED.  Nothing is lost
+ * and the guest never sees the signal.
+ *
+ * Page-fault access bits.  The x86 error code is not in the siginfo, so
+ * they are derived from the core's own entry for the faulting page, which
+ * the stub's mapping mirrors exactly:
+ *   not present (or PROT_NONE)       read (+user); the core maps the page
+ *                                    with the VMA's rights, and a retried
+ *                                    write or fetch that is not allowed
+ *                                    faults again on the present page
+ *   present, read-only               write   (reads and fetches would work)
+ *   present, writable, NX            fetch
+ *   present, read-only, NX           fetch if the address is rip or the
+ *                                    page rip's instruction runs into, else
+ *                                    write (both are violations anyway)
+ *   present with every right         the mirror was stale; read
+ * Every faulting page is also marked dirty, so a stale mirror heals on
+ * the next run instead of faulting forever.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/panic.h>
-#include <kos/plat/user.h>
+#include <kos/pgtable.h>
+#include <kos/plat/cpu.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
 
+#include "guest.h"
 #include "hosted.h"
+
+/* The core's struct uregs is Linux's user_regs_struct, field by field. */
+#define SAME_FIELD(f)                                                \
+	_Static_assert(offsetof(struct uregs, f) ==                  \
+			       offsetof(struct user_regs_struct, f), \
+		       "uregs." #f)
+SAME_FIELD(r15);
+SAME_FIELD(r8);
+SAME_FIELD(rax);
+SAME_FIELD(orig_rax);
+SAME_FIELD(rip);
+SAME_FIELD(eflags);
+SAME_FIELD(rsp);
+SAME_FIELD(ss);
+SAME_FIELD(fs_base);
+SAME_FIELD(gs_base);
+SAME_FIELD(gs);
+_Static_assert(sizeof(struct uregs) == sizeof(struct user_regs_struct),
+	       "uregs size");
+
+/* x86 exception vectors. */
+#define X86_DE 0
+#define X86_DB 1
+#define X86_BP 3
+#define X86_UD 6
+#define X86_GP 13
+#define X86_PF 14
+#define X86_AC 17
+#define X86_XM 19
+
+/*
+ * The address space whose guest is running while its kernel thread waits
+ * in plat_user_run(), or NULL.  Written with interrupts off, cleared by
+ * hosted_user_kick() from interrupt context.
+ */
+static struct plat_as *volatile user_waiting;
+
+void hosted_user_kick(void)
+{
+	struct plat_as *as = user_waiting;
+
+	if (as) {
+		user_waiting = NULL;
+		kill(as->pid, STUB_KICK_SIG);
+	}
+}
 
 struct plat_as *plat_as_create(paddr_t pml4)
 {
-	static bool warned;
+	struct plat_as *as = kzalloc(sizeof(*as));
 
-	if (!warned) {
-		warned = true;
-		log_warn("hosted: guest processes are not implemented yet");
-	}
+	if (!as)
+		return NULL;
+	as->pml4 = pml4;
+	as->cmd_pa = pmm_alloc(STUB_CMD_ORDER);
+	if (as->cmd_pa == PMM_NOPAGE)
+		goto out_free;
+	as->cmd = plat_phys_to_virt(as->cmd_pa);
+	memset(as->cmd, 0, STUB_CMD_SIZE);
+	if (stub_spawn(as))
+		goto out_cmd;
+	return as;
+
+out_cmd:
+	pmm_free(as->cmd_pa, STUB_CMD_ORDER);
+out_free:
+	kfree(as);
 	return NULL;
 }
 
 void plat_as_destroy(struct plat_as *as)
 {
+	unsigned long fl;
+
+	if (!as)
+		return;
+	fl = plat_irq_save();
+	if (user_waiting == as)
+		user_waiting = NULL;
+	plat_irq_restore(fl);
+	stub_kill(as);
+	pmm_free(as->cmd_pa, STUB_CMD_ORDER);
+	kfree(as);
 }
 
+/* Nothing to load: the stub process is the address space. */
 void plat_as_activate(struct plat_as *as)
 {
 }
 
 void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
 {
+	if (as && len)
+		mirror_dirty(as, va, va + len);
+}
+
+/* --- decoding stops ------------------------------------------------------ */
+
+/* Read one guest byte through the core's tables.  false if not mapped. */
+static bool guest_byte(struct plat_as *as, vaddr_t va, uint8_t *b)
+{
+	pte_t pte = arch_pgt_lookup(as->pml4, va & PAGE_MASK);
+
+	if (!(pte & PTE_P) || PTE_ADDR(pte) + PAGE_SIZE > hosted_ram_size)
+		return false;
+	*b = *((uint8_t *)plat_phys_to_virt(PTE_ADDR(pte)) + (va & ~PAGE_MASK));
+	return true;
+}
+
+/*
+ * A SYSEMU stop is any system-call entry, including the 32-bit ones
+ * (int $0x80, sysenter) that the host would run as compat calls.  KOS
+ * implements the 64-bit ABI only; on bare metal int $0x80 is a #GP.
+ * Returns true for a 64-bit "syscall" (0f 05 just before rip).
+ */
+static bool is_syscall64(struct plat_as *as, const struct uregs *regs,
+			 uint64_t *gp_error)
+{
+	uint8_t b0, b1;
+
+	if (!guest_byte(as, regs->rip - 2, &b0) ||
+	    !guest_byte(as, regs->rip - 1, &b1))
+		return true;
+	if (b0 == 0x0f && b1 == 0x05)
+		return true;
+	/* int n faults with error code (n << 3) | IDT; sysenter plainly. */
+	*gp_error = b0 == 0xcd ? ((uint64_t)b1 << 3) | 2 : 0;
+	return false;
+}
+
+static void set_exception(struct plat_trapinfo *ti, uint32_t vector,
+			  uint64_t error_code)
+{
+	ti->reason = PLAT_TRAP_EXCEPTION;
+	ti->vector = vector;
+	ti->error_code = error_code;
+}
+
+/* Page fault at addr: derive the access (see the top of the file). */
+static void set_page_fault(struct plat_as *as, const struct uregs *regs,
+			   uint64_t addr, struct plat_trapinfo *ti)
+{
+	pte_t pte = addr < PGT_USER_END
+			    ? arch_pgt_lookup(as->pml4, addr & PAGE_MASK)
+			    : 0;
+	uint32_t access = PLAT_FAULT_USER;
+	bool fetch = addr == regs->rip ||
+		     ((addr & ~PAGE_MASK) == 0 && addr > regs->rip &&
+		      addr - regs->rip < 15);
+
+	if (pte & PTE_P) {
+		access |= PLAT_FAULT_PRESENT;
+		if (!(pte & PTE_RW) && !(pte & PTE_NX))
+			access |= PLAT_FAULT_WRITE;
+		else if ((pte & PTE_RW) && (pte & PTE_NX))
+			access |= PLAT_FAULT_EXEC;
+		else if (!(pte & PTE_RW))
+			access |= fetch ? PLAT_FAULT_EXEC : PLAT_FAULT_WRITE;
+	}
+	ti->reason = PLAT_TRAP_PAGE_FAULT;
+	ti->fault_addr = addr;
+	ti->fault_access = access;
+	ti->vector = X86_PF;
+	ti->error_code = access;
+	if (addr < STUB_HOST_TOP)
+		mirror_dirty(as, addr & PAGE_MASK,
+			     (addr & PAGE_MASK) + PAGE_SIZE);
+}
+
+/* Decode a signal-delivery stop of the guest (signal sig). */
+static void decode_signal(struct plat_as *as, int sig, const struct uregs *regs,
+			  struct plat_trapinfo *ti)
+{
+	siginfo_t si;
+
+	if (sig == STUB_KICK_SIG) {
+		ti->reason = PLAT_TRAP_INTERRUPTED;
+		return;
+	}
+	memset(&si, 0, sizeof(si));
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP)
+		ptrace(PTRACE_GETSIGINFO, as->pid, NULL, &si);
+	switch (sig) {
+	case SIGSEGV:
+		if (si.si_code == SEGV_MAPERR || si.si_code == SEGV_ACCERR ||
+		    si.si_code == SEGV_PKUERR)
+			set_page_fault(as, regs, (uint64_t)si.si_addr, ti);
+		else
+			set_exception(ti, X86_GP, 0);
+		return;
+	case SIGBUS:
+		set_exception(ti, X86_AC, 0);
+		return;
+	case SIGILL:
+		set_exception(ti, X86_UD, 0);
+		return;
+	case SIGFPE:
+		if (si.si_code == FPE_INTDIV || si.si_code == FPE_INTOVF)
+			set_exception(ti, X86_DE, 0);
+		else
+			set_exception(ti, X86_XM, 0);
+		return;
+	case SIGTRAP:
+		set_exception(ti, si.si_code == SI_KERNEL ? X86_BP : X86_DB, 0);
+		return;
+	default:
+		/* A stray host signal (job control, ...): swallowed. */
+		ti->reason = PLAT_TRAP_INTERRUPTED;
+		return;
+	}
+}
+
+/* The stub is gone or unusable: the guest dies as of a #GP. */
+static void stub_failed(struct plat_as *as, const char *what, int err,
+			struct plat_trapinfo *ti)
+{
+	if (!as->dead)
+		log_err("hosted: guest stub %d: %s failed (error %d)", as->pid,
+			what, err);
+	as->dead = true;
+	set_exception(ti, X86_GP, 0);
+}
+
+/*
+ * Make the stub's mappings match the core's tables.  Interrupts off on
+ * entry and exit (*fl is the state to restore while the stub works).
+ * 0 or -errno.
+ */
+static int mirror_sync(struct plat_as *as, unsigned long *fl)
+{
+	int err = 0;
+
+	while (as->ndirty && !err) {
+		unsigned int n = mirror_build(as);
+
+		if (!n)
+			break;
+		plat_irq_restore(*fl);
+		err = stub_run_batch(as, n);
+		*fl = plat_irq_save();
+	}
+	return err;
 }
 
 void plat_user_run(struct plat_as *as, struct uregs *regs,
 		   struct plat_trapinfo *ti)
 {
-	kos_panic("plat_user_run: no address space can exist on hosted yet");
+	struct user_regs_struct hr;
+	unsigned long fl;
+	uint64_t gp_error = 0;
+	int status, err, sig;
+
+	memset(ti, 0, sizeof(*ti));
+	if (as->dead) {
+		set_exception(ti, X86_GP, 0);
+		return;
+	}
+	fl = plat_irq_save();
+	err = mirror_sync(as, &fl);
+	if (err) {
+		plat_irq_restore(fl);
+		stub_failed(as, "mirroring (host map count?)", err, ti);
+		return;
+	}
+
+	/* Interrupts are off: start the guest and publish it. */
+	memcpy(&hr, regs, sizeof(hr));
+	hr.cs = stub_regs_template.cs;
+	hr.ss = stub_regs_template.ss;
+	hr.orig_rax = -1UL; /* no host syscall-restart games */
+	if (ptrace(PTRACE_SETREGS, as->pid, NULL, &hr) < 0) {
+		err = -errno;
+		plat_irq_restore(fl);
+		/* Bad segment or base values (EIO): a #GP on the way out. */
+		if (err == -EIO)
+			set_exception(ti, X86_GP, 0);
+		else
+			stub_failed(as, "PTRACE_SETREGS", err, ti);
+		return;
+	}
+	if (ptrace(PTRACE_SYSEMU, as->pid, NULL, NULL) < 0) {
+		err = -errno;
+		plat_irq_restore(fl);
+		stub_failed(as, "PTRACE_SYSEMU", err, ti);
+		return;
+	}
+	user_waiting = as;
+	plat_irq_restore(fl);
+
+	err = stub_wait(as, &status);
+
+	fl = plat_irq_save();
+	if (user_waiting == as)
+		user_waiting = NULL;
+	plat_irq_restore(fl);
+
+	if (err) {
+		stub_failed(as, "waitpid", err, ti);
+		return;
+	}
+	if (!WIFSTOPPED(status)) {
+		log_err("hosted: guest stub %d died (status %#x)", as->pid,
+			status);
+		as->pid = 0;
+		stub_failed(as, "running", -ECHILD, ti);
+		return;
+	}
+	if (ptrace(PTRACE_GETREGS, as->pid, NULL, &hr) < 0) {
+		stub_failed(as, "PTRACE_GETREGS", -errno, ti);
+		return;
+	}
+	/* Everything but the selectors the core chose itself. */
+	hr.cs = regs->cs;
+	hr.ss = regs->ss;
+	memcpy(regs, &hr, sizeof(hr));
+
+	sig = WSTOPSIG(status);
+	if (sig == (SIGTRAP | 0x80)) {
+		if (is_syscall64(as, regs, &gp_error)) {
+			ti->reason = PLAT_TRAP_SYSCALL;
+			return;
+		}
+		/* A fault leaves rip and rax as they were. */
+		regs->rip -= 2;
+		regs->rax = regs->orig_rax;
+		set_exception(ti, X86_GP, gp_error);
+		return;
+	}
+	decode_signal(as, sig, regs, ti);
 }

@@ -102,6 +102,16 @@ struct vm_file_ops {
 /* Replace the file operations (NULL restores the VFS's).  Tests only. */
 void vm_set_file_ops(const struct vm_file_ops *ops);
 
+/*
+ * Keep [start, end) (page aligned, below VM_USER_TOP) out of every address
+ * space: placement skips it, and MAP_FIXED, brk and stack growth into it
+ * fail (-ENOMEM; brk keeps the old break).  For a platform that needs a
+ * few pages of its own at a fixed user address in every address space
+ * (the hosted stub, docs/hosted.md).  Call once at boot, before any
+ * address space exists.  Without a call nothing is reserved.
+ */
+void vm_reserve_range(unsigned long start, unsigned long end);
+
 /* A new empty address space, or NULL if out of memory. */
 struct vm_space *vm_create(void);
 

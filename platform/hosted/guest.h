@@ -1,0 +1,83 @@
+/*
+ * Hosted guest processes: the private interface between user.c (the
+ * platform's plat_as_* / plat_user_run entry points and trap decoding),
+ * mirror.c (page-table mirroring) and spawn.c (the stub processes).
+ * See docs/hosted.md, "Guest processes".
+ */
+#ifndef HOSTED_GUEST_H
+#define HOSTED_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include <kos/plat/user.h>
+#include <kos/types.h>
+
+#include "stub/stub.h"
+
+/* The signal that stops a running guest for an interrupt (never delivered). */
+#define STUB_KICK_SIG SIGVTALRM
+
+/* Dirty ranges remembered per address space before they are merged. */
+#define AS_DIRTY_MAX 16
+
+struct as_range {
+	vaddr_t start, end; /* page aligned, start < end */
+};
+
+/*
+ * One guest address space.  Fields are used by the kernel thread running
+ * the address space's guest; the dirty list is changed with interrupts
+ * off (plat_tlb_flush() may come from any kernel thread).
+ */
+struct plat_as {
+	paddr_t pml4;		   /* the core's page-table root */
+	pid_t pid;		   /* the stub process; 0 once reaped */
+	bool dead;		   /* stub gone or broken: runs fail */
+	unsigned long batch_entry; /* the stub's stub_batch_entry */
+	paddr_t cmd_pa;		   /* the command area, in RAM */
+	struct stub_cmd *cmd;	   /* ... through the direct map */
+	unsigned int ndirty;	   /* changed, not yet mirrored: */
+	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
+};
+
+/* --- spawn.c ------------------------------------------------------------ */
+
+/* Registers (cs, ss, ...) of a freshly exec'd stub; template for SETREGS. */
+extern struct user_regs_struct stub_regs_template;
+
+/*
+ * Start the stub for as (as->cmd_pa set) and wait until it has set itself
+ * up.  Fills pid and batch_entry.  0 or -errno (logged).
+ */
+int stub_spawn(struct plat_as *as);
+
+/* Kill and reap as's stub (if any).  Safe to call twice. */
+void stub_kill(struct plat_as *as);
+
+/* waitpid() for the stub, retrying EINTR.  0 or -errno. */
+int stub_wait(struct plat_as *as, int *status);
+
+/*
+ * Run the nops operations in as->cmd in the stub and wait for it
+ * (interrupts as the caller has them, stray kicks swallowed).  0, or
+ * -errno of the first failing operation / -ECHILD if the stub died.
+ */
+int stub_run_batch(struct plat_as *as, unsigned int nops);
+
+/* --- mirror.c ----------------------------------------------------------- */
+
+/* Remember that the entries for [start, end) changed.  Any context. */
+void mirror_dirty(struct plat_as *as, vaddr_t start, vaddr_t end);
+
+/*
+ * Turn (part of) the dirty ranges into operations in as->cmd: for each
+ * page, mmap of its frame with its rights if present, munmap if not,
+ * coalesced.  Call with interrupts off; what does not fit stays dirty.
+ * Returns the number of operations (0 when nothing was dirty).
+ */
+unsigned int mirror_build(struct plat_as *as);
+
+#endif

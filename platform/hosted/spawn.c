@@ -1,0 +1,331 @@
+/*
+ * Hosted guest stubs: starting, driving and killing the stub processes.
+ *
+ * A stub is build/hosted/kos-stub (platform/hosted/stub/), found next to
+ * the kernel's own executable.  Starting one:
+ *
+ *   1. vfork() on a private static stack (see spawn_on_private_stack());
+ *      the child puts the RAM memfd at STUB_RAM_FD without close-on-exec,
+ *      moves to its own process group (terminal signals are not for it),
+ *      turns address randomization off (a predictable host layout that
+ *      never collides with the stub image), asks to be traced
+ *      (PTRACE_TRACEME) and execs the stub;
+ *   2. the stub stops with SIGTRAP right after exec; we set
+ *      PTRACE_O_EXITKILL (the stub dies with us, however we die) and
+ *      PTRACE_O_TRACESYSGOOD, learn the host's segment registers, pass
+ *      the command area's physical address in rdi and let it run;
+ *   3. the stub unmaps everything the host mapped outside its
+ *      reservation, maps the command area, and stops at an int3 with
+ *      rax = STUB_READY and rsi = its batch entry point.
+ *
+ * Why the private stack: kernel threads run on stacks in the MAP_SHARED
+ * RAM memfd.  A forked child would share those stack pages with us and
+ * scribble on the very frames the parent is using; vfork is fine natively
+ * (the parent waits), but valgrind turns vfork into fork.  On a static
+ * .bss stack the child gets its own copy-on-write pages either way.
+ * Interrupts stay off while we are on it, so no thread switch can reuse it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <valgrind/valgrind.h>
+
+#include <kos/log.h>
+#include <kos/plat/cpu.h>
+#include <kos/vm.h>
+
+#include "guest.h"
+#include "hosted.h"
+
+struct user_regs_struct stub_regs_template;
+
+static char stub_path[PATH_MAX];
+
+/* The stack vfork() runs on; guarded by disabling interrupts. */
+#define SPAWN_STACK_SIZE 65536
+static char spawn_stack[SPAWN_STACK_SIZE] __attribute__((aligned(16)));
+
+/*
+ * Call fn(arg) on the stack whose top is top, and come back.  Interrupts
+ * must be off (the stack is shared by all callers).
+ */
+void hosted_call_on_stack(void *arg, void (*fn)(void *), void *top);
+__asm__(".text\n"
+	".globl hosted_call_on_stack\n"
+	".type hosted_call_on_stack, @function\n"
+	"hosted_call_on_stack:\n"
+	"	.cfi_startproc\n"
+	"	push %rbp\n"
+	"	.cfi_def_cfa_offset 16\n"
+	"	.cfi_offset %rbp, -16\n"
+	"	mov %rsp, %rbp\n"
+	"	.cfi_def_cfa_register %rbp\n"
+	"	mov %rdx, %rsp\n"
+	"	call *%rsi\n"
+	"	mov %rbp, %rsp\n"
+	"	pop %rbp\n"
+	"	.cfi_def_cfa %rsp, 8\n"
+	"	ret\n"
+	"	.cfi_endproc\n"
+	".size hosted_call_on_stack, .-hosted_call_on_stack\n");
+
+struct spawn_args {
+	int ram_fd;
+	pid_t pid; /* out */
+	int err;   /* out: 0 or -errno */
+};
+
+/* The vfork child: runs on spawn_stack, execs the stub or _exits. */
+static void __attribute__((noreturn)) stub_child(const struct spawn_args *a)
+{
+	char *const argv[] = { (char *)"kos-stub", NULL };
+	char *const envp[] = { NULL };
+	int pers;
+
+	if (a->ram_fd == STUB_RAM_FD) {
+		if (fcntl(STUB_RAM_FD, F_SETFD, 0) < 0)
+			_exit(126);
+	} else if (dup2(a->ram_fd, STUB_RAM_FD) < 0) {
+		_exit(126);
+	}
+	setpgid(0, 0);
+	pers = personality(0xffffffff);
+	if (pers != -1)
+		personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+		_exit(126);
+	execve(stub_path, argv, envp);
+	_exit(127);
+}
+
+static void spawn_on_private_stack(void *arg)
+{
+	struct spawn_args *a = arg;
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		stub_child(a);
+	a->pid = pid;
+	a->err = pid < 0 ? -errno : 0;
+}
+
+/*
+ * Pin the kernel process (and so every stub it starts later) to the CPU
+ * it is on: a PTRACE_SYSEMU round trip costs ~10 us on one CPU and ~50 us
+ * across two (cross-CPU wakeups).  Once, before the first stub.
+ */
+static void pin_to_one_cpu(void)
+{
+	static bool done;
+	cpu_set_t set;
+	int cpu;
+
+	if (done)
+		return;
+	done = true;
+	cpu = sched_getcpu();
+	if (cpu < 0)
+		cpu = 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		log_warn("hosted: cannot pin to CPU %d: error %d", cpu, errno);
+	else
+		log_info("hosted: kernel and guest stubs pinned to CPU %d",
+			 cpu);
+}
+
+void hosted_user_init(void)
+{
+	ssize_t n = readlink("/proc/self/exe", stub_path,
+			     sizeof(stub_path) - sizeof("/kos-stub"));
+	char *slash;
+
+	if (n <= 0) {
+		strcpy(stub_path, "kos-stub");
+	} else {
+		stub_path[n] = 0;
+		slash = strrchr(stub_path, '/');
+		strcpy(slash ? slash : stub_path,
+		       slash ? "/kos-stub" : "kos-stub");
+	}
+	/* The stub's code and command area: no guest may map there. */
+	vm_reserve_range(STUB_BASE, STUB_END);
+	/* Before kos_main() sets the console level, like metal's CPU lines. */
+	log_info("hosted: %llu MiB RAM (memfd), guest stub %s, reserved "
+		 "[%#lx, %#lx)",
+		 (unsigned long long)(hosted_ram_size >> 20), stub_path,
+		 STUB_BASE, STUB_END);
+	if (RUNNING_ON_VALGRIND)
+		VALGRIND_STACK_REGISTER(spawn_stack,
+					spawn_stack + SPAWN_STACK_SIZE);
+}
+
+int stub_wait(struct plat_as *as, int *status)
+{
+	for (;;) {
+		pid_t r = waitpid(as->pid, status, __WALL);
+
+		if (r == as->pid)
+			return 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 ? -errno : -ECHILD;
+	}
+}
+
+/* Forget a stub that exited (status says how). */
+static void stub_gone(struct plat_as *as, int status)
+{
+	if (WIFSIGNALED(status))
+		log_err("hosted: guest stub %d killed by signal %d", as->pid,
+			WTERMSIG(status));
+	else
+		log_err("hosted: guest stub %d exited with status %d", as->pid,
+			WEXITSTATUS(status));
+	as->pid = 0;
+	as->dead = true;
+}
+
+/*
+ * Resume the stopped stub with PTRACE_CONT and wait for its next int3
+ * (SIGTRAP), swallowing stray kick signals on the way.  On success the
+ * stub's registers are in *r.  0 or -errno.
+ */
+static int stub_cont_to_trap(struct plat_as *as, struct user_regs_struct *r)
+{
+	int status, err, sig = 0;
+
+	for (;;) {
+		if (ptrace(PTRACE_CONT, as->pid, NULL, (void *)(long)sig) < 0)
+			return -errno;
+		err = stub_wait(as, &status);
+		if (err)
+			return err;
+		if (!WIFSTOPPED(status)) {
+			stub_gone(as, status);
+			return -ECHILD;
+		}
+		sig = WSTOPSIG(status);
+		if (sig == SIGTRAP)
+			break;
+		if (sig == STUB_KICK_SIG || sig == SIGSTOP || sig == SIGTSTP ||
+		    sig == SIGTTIN || sig == SIGTTOU) {
+			sig = 0;
+			continue;
+		}
+		log_err("hosted: guest stub %d: unexpected signal %d", as->pid,
+			sig);
+		return -EFAULT;
+	}
+	if (ptrace(PTRACE_GETREGS, as->pid, NULL, r) < 0)
+		return -errno;
+	return 0;
+}
+
+int stub_spawn(struct plat_as *as)
+{
+	struct spawn_args a = { .ram_fd = hosted_ram_fd };
+	struct user_regs_struct r;
+	unsigned long fl;
+	int status, err;
+
+	pin_to_one_cpu();
+	fl = plat_irq_save();
+	hosted_call_on_stack(&a, spawn_on_private_stack,
+			     spawn_stack + SPAWN_STACK_SIZE);
+	plat_irq_restore(fl);
+	if (a.err) {
+		log_err("hosted: cannot start a guest stub: vfork error %d",
+			a.err);
+		return a.err;
+	}
+	as->pid = a.pid;
+
+	/* The stop after exec (or the child's _exit if exec failed). */
+	err = stub_wait(as, &status);
+	if (err)
+		goto fail;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
+		log_err("hosted: cannot start the guest stub %s (status %#x)",
+			stub_path, status);
+		if (WIFSTOPPED(status))
+			goto fail_kill;
+		as->pid = 0;
+		return -ENOEXEC;
+	}
+	if (ptrace(PTRACE_SETOPTIONS, as->pid, NULL,
+		   (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) <
+		    0 ||
+	    ptrace(PTRACE_GETREGS, as->pid, NULL, &r) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	stub_regs_template = r;
+	r.rdi = as->cmd_pa;
+	if (ptrace(PTRACE_SETREGS, as->pid, NULL, &r) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = stub_cont_to_trap(as, &r);
+	if (err)
+		goto fail;
+	if (r.rax != STUB_READY || r.rdx) {
+		log_err("hosted: guest stub failed to set up: error %ld",
+			(long)r.rdx);
+		err = r.rdx ? (int)r.rdx : -EPROTO;
+		goto fail_kill;
+	}
+	as->batch_entry = r.rsi;
+	return 0;
+
+fail:
+	log_err("hosted: guest stub setup failed: error %d", err);
+fail_kill:
+	stub_kill(as);
+	return err ? err : -EPROTO;
+}
+
+void stub_kill(struct plat_as *as)
+{
+	int status;
+
+	if (!as->pid)
+		return;
+	kill(as->pid, SIGKILL);
+	while (stub_wait(as, &status) == 0 && WIFSTOPPED(status))
+		;
+	as->pid = 0;
+	as->dead = true;
+}
+
+int stub_run_batch(struct plat_as *as, unsigned int nops)
+{
+	struct user_regs_struct r = stub_regs_template;
+	int err;
+
+	as->cmd->nops = nops;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	r.rip = as->batch_entry;
+	r.rsp = STUB_BASE; /* the entry loads its own stack */
+	r.eflags = 0x202;
+	r.orig_rax = -1UL;
+	r.fs_base = 0;
+	r.gs_base = 0;
+	if (ptrace(PTRACE_SETREGS, as->pid, NULL, &r) < 0)
+		return -errno;
+	err = stub_cont_to_trap(as, &r);
+	if (err)
+		return err;
+	if (r.rdx == 0 && r.rax == nops)
+		return 0;
+	return r.rdx ? (int)r.rdx : -EPROTO;
+}

@@ -15,9 +15,10 @@
  *      platform string at the top, then (16-byte aligned) the auxiliary
  *      vector, envp, argv and argc, exactly in Linux's order.
  *
- * Placement matches Linux with address randomization off: ET_EXEC at its
- * link address; a static PIE (ET_DYN without PT_INTERP) where mmap would
- * put it (top-down below the mmap base).  Programs that need a dynamic
+ * Placement matches Linux's default layout without the random offsets:
+ * ET_EXEC at its link address; a static PIE (ET_DYN without PT_INTERP)
+ * where mmap would put it (top-down below the mmap base), its break at
+ * ELF_ET_DYN_BASE.  Programs that need a dynamic
  * loader (PT_INTERP) are refused with -ENOEXEC until the loader supports
  * them.
  *
@@ -42,6 +43,11 @@
 
 #define EXEC_MAX_PHNUM 128
 #define EXEC_INITIAL_STACK (128UL << 10) /* mapped up front */
+/*
+ * Where Linux puts the break of a static PIE (ELF_ET_DYN_BASE, 2/3 of the
+ * 47-bit user space), apart from its randomization.
+ */
+#define EXEC_PIE_BRK 0x555555554000UL
 #define USER_CS 0x33
 #define USER_SS 0x2b
 #define RFLAGS_IF 0x200
@@ -224,7 +230,16 @@ static int exec_map(struct vm_space *vm, struct exec_image *im)
 			im->phdr_addr = im->bias + p->p_vaddr +
 					(im->eh.e_phoff - p->p_offset);
 	}
-	vm_set_brk_base(vm, ALIGN_UP(im->brk, PAGE_SIZE));
+	/*
+	 * Linux (with its default address randomization) starts the break of
+	 * a program that has no interpreter and is ET_DYN — a static PIE —
+	 * at ELF_ET_DYN_BASE instead of right after the image, which is
+	 * loaded high, below the mmap base.
+	 */
+	if (im->eh.e_type == ET_DYN)
+		vm_set_brk_base(vm, EXEC_PIE_BRK);
+	else
+		vm_set_brk_base(vm, ALIGN_UP(im->brk, PAGE_SIZE));
 	return 0;
 }
 

@@ -3,9 +3,11 @@
  */
 #include "plat_test.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <valgrind/valgrind.h>
 
 #include <kos/boot.h>
@@ -167,6 +169,28 @@ void test_console_reset(void)
 void plat_poweroff(int status)
 {
 	exit(status);
+}
+
+static const char *panic_expect;
+
+static void on_abort(int sig)
+{
+	static const char hdr[] = "wrong panic; console:\n";
+
+	if (!strstr(test_console_buf, panic_expect)) {
+		(void)!write(2, hdr, sizeof(hdr) - 1);
+		(void)!write(2, test_console_buf, test_console_len);
+		_exit(3);
+	}
+	signal(SIGABRT, SIG_DFL);
+	raise(sig);
+}
+
+void test_expect_panic(const char *msg)
+{
+	panic_expect = msg;
+	test_console_reset();
+	signal(SIGABRT, on_abort);
 }
 
 void plat_halt(void)

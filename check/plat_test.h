@@ -43,4 +43,12 @@ size_t test_as_flushes(struct plat_as *as);
 /* True if the mirror matches the page tables (every change was flushed). */
 bool test_as_mirror_ok(struct plat_as *as);
 
+/*
+ * Panic tests: kos_panic() prints to the (captured) console and ends in
+ * plat_halt(), which aborts.  After test_expect_panic(msg) the abort goes
+ * through (SIGABRT, for tcase_add_test_raise_signal) only if the console
+ * shows msg; otherwise the child exits with status 3 and the test fails.
+ */
+void test_expect_panic(const char *msg);
+
 #endif

@@ -415,39 +415,13 @@ END_TEST
 
 /* ---- kernel bugs that must panic (SIGABRT via plat_halt) ---------------- */
 
-/*
- * Panic tests: kos_panic() prints to the (captured) console and ends in
- * plat_halt(), which aborts.  expect_panic() arranges for the abort to
- * go through only if the console shows the expected message; otherwise
- * the child exits with status 3 and the test fails.
- */
-static const char *panic_expect;
-
-static void on_abort(int sig)
-{
-	static const char hdr[] = "wrong panic; console:\n";
-
-	if (!strstr(test_console_buf, panic_expect)) {
-		write(2, hdr, sizeof(hdr) - 1);
-		write(2, test_console_buf, test_console_len);
-		_exit(3);
-	}
-	signal(SIGABRT, SIG_DFL);
-	raise(sig);
-}
-
-static void expect_panic(const char *msg)
-{
-	panic_expect = msg;
-	test_console_reset();
-	signal(SIGABRT, on_abort);
-}
+/* Panic tests use test_expect_panic() from check/plat_test.h. */
 
 START_TEST(test_pmm_double_free_panics)
 {
 	paddr_t pa = pmm_alloc(0);
 
-	expect_panic("pmm_free: double free of");
+	test_expect_panic("pmm_free: double free of");
 	pmm_free(pa, 0);
 	pmm_free(pa, 0);
 }
@@ -462,7 +436,7 @@ START_TEST(test_pmm_double_free_merged_panics)
 	a = pmm_alloc(0);
 	b = pmm_alloc(0);
 	ck_assert_uint_eq(a ^ b, PAGE_SIZE);
-	expect_panic("is not an allocated block");
+	test_expect_panic("is not an allocated block");
 	pmm_free(a, 0);
 	pmm_free(b, 0);
 	pmm_free(b, 0);
@@ -473,7 +447,7 @@ START_TEST(test_pmm_free_wrong_order_panics)
 {
 	paddr_t pa = pmm_alloc(2);
 
-	expect_panic("allocated with order 2, freed with order 1");
+	test_expect_panic("allocated with order 2, freed with order 1");
 	pmm_free(pa, 1);
 }
 END_TEST
@@ -482,28 +456,28 @@ START_TEST(test_pmm_free_inside_block_panics)
 {
 	paddr_t pa = pmm_alloc(2);
 
-	expect_panic("is not an allocated block");
+	test_expect_panic("is not an allocated block");
 	pmm_free(pa + PAGE_SIZE, 0);
 }
 END_TEST
 
 START_TEST(test_pmm_free_page0_panics)
 {
-	expect_panic("0 is not memory the page allocator owns");
+	test_expect_panic("0 is not memory the page allocator owns");
 	pmm_free(0, 0);
 }
 END_TEST
 
 START_TEST(test_pmm_free_unowned_panics)
 {
-	expect_panic("is not memory the page allocator owns");
+	test_expect_panic("is not memory the page allocator owns");
 	pmm_free(TEST_RAM_SIZE + 16 * MiB, 0);
 }
 END_TEST
 
 START_TEST(test_pmm_free_misaligned_panics)
 {
-	expect_panic("pmm_free: bad block");
+	test_expect_panic("pmm_free: bad block");
 	pmm_free(pmm_alloc(0) + 16, 0);
 }
 END_TEST

@@ -294,39 +294,13 @@ END_TEST
 
 /* ---- kernel bugs that must panic (SIGABRT via plat_halt) ---------------- */
 
-/*
- * Panic tests: kos_panic() prints to the (captured) console and ends in
- * plat_halt(), which aborts.  expect_panic() arranges for the abort to
- * go through only if the console shows the expected message; otherwise
- * the child exits with status 3 and the test fails.
- */
-static const char *panic_expect;
-
-static void on_abort(int sig)
-{
-	static const char hdr[] = "wrong panic; console:\n";
-
-	if (!strstr(test_console_buf, panic_expect)) {
-		write(2, hdr, sizeof(hdr) - 1);
-		write(2, test_console_buf, test_console_len);
-		_exit(3);
-	}
-	signal(SIGABRT, SIG_DFL);
-	raise(sig);
-}
-
-static void expect_panic(const char *msg)
-{
-	panic_expect = msg;
-	test_console_reset();
-	signal(SIGABRT, on_abort);
-}
+/* Panic tests use test_expect_panic() from check/plat_test.h. */
 
 START_TEST(test_slab_destroy_live_panics)
 {
 	struct slab_cache *c = slab_cache_create("live", 32, 0);
 
-	expect_panic("cache live still has 1 live objects");
+	test_expect_panic("cache live still has 1 live objects");
 	slab_alloc(c);
 	slab_cache_destroy(c);
 }
@@ -336,7 +310,7 @@ START_TEST(test_kfree_interior_panics)
 {
 	char *p = kmalloc(64);
 
-	expect_panic("is not the start of a kmalloc-64 object");
+	test_expect_panic("is not the start of a kmalloc-64 object");
 	kfree(p + 16);
 }
 END_TEST
@@ -345,7 +319,7 @@ START_TEST(test_kfree_large_interior_panics)
 {
 	char *p = kmalloc(10000);
 
-	expect_panic("was not allocated by kmalloc");
+	test_expect_panic("was not allocated by kmalloc");
 	kfree(p + PAGE_SIZE);
 }
 END_TEST
@@ -354,7 +328,7 @@ START_TEST(test_kfree_large_double_panics)
 {
 	void *p = kmalloc(10000);
 
-	expect_panic("was not allocated by kmalloc");
+	test_expect_panic("was not allocated by kmalloc");
 	kfree(p);
 	kfree(p);
 }
@@ -364,7 +338,7 @@ START_TEST(test_kfree_foreign_panics)
 {
 	static char not_heap[64];
 
-	expect_panic("was not allocated by kmalloc");
+	test_expect_panic("was not allocated by kmalloc");
 	kfree(not_heap);
 }
 END_TEST
@@ -373,7 +347,7 @@ START_TEST(test_kfree_cache_object_panics)
 {
 	struct slab_cache *c = slab_cache_create("obj", 32, 0);
 
-	expect_panic("belongs to slab cache obj, not kmalloc");
+	test_expect_panic("belongs to slab cache obj, not kmalloc");
 	kfree(slab_alloc(c));
 }
 END_TEST
@@ -383,7 +357,7 @@ START_TEST(test_slab_free_wrong_cache_panics)
 	struct slab_cache *a = slab_cache_create("a", 32, 0);
 	struct slab_cache *b = slab_cache_create("b", 32, 0);
 
-	expect_panic("slab b: free of");
+	test_expect_panic("slab b: free of");
 	slab_free(b, slab_alloc(a));
 }
 END_TEST
@@ -393,7 +367,7 @@ START_TEST(test_slab_double_free_panics)
 	void *keep = kmalloc(100);
 	void *p = kmalloc(100);
 
-	expect_panic("slab kmalloc-128: double free");
+	test_expect_panic("slab kmalloc-128: double free");
 	kfree(p);
 	kfree(p);
 	kfree(keep);
@@ -404,7 +378,7 @@ START_TEST(test_slab_overflow_panics)
 {
 	char *p = kmalloc(32);
 
-	expect_panic("slab kmalloc-32: red zone after");
+	test_expect_panic("slab kmalloc-32: red zone after");
 	p[32] = 1; /* one past the usable size */
 	kfree(p);
 }
@@ -414,7 +388,7 @@ START_TEST(test_slab_underflow_panics)
 {
 	char *p = kmalloc(32);
 
-	expect_panic("slab kmalloc-32: red zone before");
+	test_expect_panic("slab kmalloc-32: red zone before");
 	p[-1] = 1;
 	kfree(p);
 }
@@ -425,7 +399,7 @@ START_TEST(test_slab_cache_overflow_panics)
 	struct slab_cache *c = slab_cache_create("ovf", 24, 64);
 	char *o = slab_alloc(c);
 
-	expect_panic("slab ovf: red zone after");
+	test_expect_panic("slab ovf: red zone after");
 	o[24] = 0; /* padding after the object counts too */
 	slab_free(c, o);
 }
@@ -435,7 +409,7 @@ START_TEST(test_slab_write_after_free_panics)
 {
 	char *p = kmalloc(64);
 
-	expect_panic("slab kmalloc-64: free object");
+	test_expect_panic("slab kmalloc-64: free object");
 	kfree(p);
 	p[40] = 0;
 	kmalloc(64); /* hands p out again and checks its poison */
@@ -446,7 +420,7 @@ START_TEST(test_slab_freelist_smash_panics)
 {
 	void **p = kmalloc(64);
 
-	expect_panic("slab kmalloc-64: free list link");
+	test_expect_panic("slab kmalloc-64: free list link");
 	kfree(p);
 	p[0] = (void *)0x1234; /* the free-list link */
 	kmalloc(64);

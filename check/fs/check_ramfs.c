@@ -3,6 +3,8 @@
  * file.c): read/write/lseek semantics, holes, O_APPEND, truncation,
  * multi-page data, stat fields, and getdents64 records.
  */
+#include <kos/plat/mem.h>
+
 #include "fs_test.h"
 
 START_TEST(test_ramfs_rw_lseek)
@@ -179,6 +181,113 @@ START_TEST(test_ramfs_getdents64_layout)
 }
 END_TEST
 
+/* Byte off of the physical page pa, through the direct map. */
+static char *pg_byte(paddr_t pa, size_t off)
+{
+	return (char *)plat_phys_to_virt(pa) + off;
+}
+
+START_TEST(test_ramfs_getpage_is_the_file_data)
+{
+	struct file *f = t_open("/p", O_CREAT | O_RDWR, NULL);
+	struct vnode *v = f->vnode;
+	char in[5000], buf[8];
+	paddr_t p0, p1, p;
+	uint64_t blocks;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (char)(i * 13 + 1);
+	ck_assert_int_eq(t_write(f, in, sizeof(in)), (ssize_t)sizeof(in));
+	ck_assert_ptr_nonnull(v->ops->getpage);
+	ck_assert_int_eq(file_getpage(f, 0, &p0), 0);
+	ck_assert_int_eq(file_getpage(f, 1, &p1), 0);
+	ck_assert_int_eq(file_getpage(f, 2, &p), -ENXIO);
+	ck_assert_int_eq(file_getpage(f, 1ULL << 60, &p), -ENXIO);
+	ck_assert_uint_eq(pmm_page_refs(p0), 2);
+	ck_assert_int_eq(memcmp(pg_byte(p0, 0), in, PAGE_SIZE), 0);
+	ck_assert_int_eq(memcmp(pg_byte(p1, 0), in + PAGE_SIZE, 904), 0);
+	/* Stores into the page are what read() returns, and vice versa. */
+	*pg_byte(p0, 3) = 'X';
+	ck_assert_int_eq(file_pread_kernel(f, buf, 4, 0), 4);
+	ck_assert_int_eq(buf[3], 'X');
+	ck_assert_int_eq(file_pwrite_kernel(f, "Y", 1, PAGE_SIZE + 5), 1);
+	ck_assert_int_eq(*pg_byte(p1, 5), 'Y');
+	/* Bytes a mapping stored past EOF never become file data. */
+	*pg_byte(p1, 1000) = 'J';
+	ck_assert_int_eq(v->ops->truncate(v, 6000), 0);
+	ck_assert_int_eq(file_pread_kernel(f, buf, 1, PAGE_SIZE + 1000), 1);
+	ck_assert_int_eq(buf[0], 0);
+	*pg_byte(p1, 2000) = 'J';
+	ck_assert_int_eq(file_pwrite_kernel(f, "Z", 1, 7000), 1);
+	ck_assert_int_eq(file_pread_kernel(f, buf, 1, PAGE_SIZE + 2000), 1);
+	ck_assert_int_eq(buf[0], 0);
+	/* Truncation drops the file's page; the holder keeps the frame. */
+	ck_assert_int_eq(v->ops->truncate(v, 100), 0);
+	ck_assert_uint_eq(pmm_page_refs(p1), 1);
+	ck_assert_int_eq(*pg_byte(p1, 5), 'Y');
+	ck_assert_int_eq(file_getpage(f, 1, &p), -ENXIO);
+	ck_assert_int_eq(*pg_byte(p0, 200), 0); /* the tail is zeroed */
+	pmm_page_put(p1);
+	pmm_page_put(p0);
+	/* A hole gets a zeroed page on demand (and counts as a block). */
+	ck_assert_int_eq(v->ops->truncate(v, 3 * PAGE_SIZE), 0);
+	blocks = v->blocks;
+	ck_assert_int_eq(file_getpage(f, 2, &p), 0);
+	ck_assert_uint_eq(v->blocks, blocks + PAGE_SIZE / 512);
+	ck_assert_int_eq(*pg_byte(p, 0) | *pg_byte(p, PAGE_SIZE - 1), 0);
+	*pg_byte(p, 9) = 'H';
+	ck_assert_int_eq(file_pread_kernel(f, buf, 1, 2 * PAGE_SIZE + 9), 1);
+	ck_assert_int_eq(buf[0], 'H');
+	pmm_page_put(p);
+	file_put(f);
+}
+END_TEST
+
+START_TEST(test_ramfs_mmap_support)
+{
+	struct file *f = t_open("/m", O_CREAT | O_RDWR, NULL);
+	struct file *d = t_open("/", O_RDONLY | O_DIRECTORY, NULL);
+	struct file *z = t_open("/dev/zero", O_RDWR, NULL);
+	struct file *n = t_open("/dev/null", O_RDWR, NULL);
+	paddr_t p;
+
+	ck_assert_int_eq(file_mmap_check(f, true), 0);
+	ck_assert_int_eq(file_mmap_check(f, false), 0);
+	ck_assert_int_eq(file_mmap_check(d, false), -ENODEV);
+	ck_assert_int_eq(file_mmap_check(n, false), -ENODEV);
+	ck_assert_int_eq(file_mmap_check(z, true), FILE_MMAP_ANON);
+	ck_assert_int_eq(file_getpage(d, 0, &p), -ENOSYS);
+	ck_assert_int_eq(file_getpage(z, 0, &p), -ENOSYS);
+	ck_assert_int_eq(file_getpage(f, 0, &p), -ENXIO); /* empty */
+	file_put(f);
+	file_put(d);
+	file_put(z);
+	file_put(n);
+}
+END_TEST
+
+START_TEST(test_ramfs_unlinked_file_frees_pages)
+{
+	struct file *f = t_open("/u", O_CREAT | O_RDWR, NULL);
+	static char data[3 * PAGE_SIZE];
+	uint64_t free0, free1;
+	paddr_t p;
+
+	ck_assert_int_eq(t_write(f, data, sizeof(data)), (ssize_t)sizeof(data));
+	ck_assert_int_eq(file_getpage(f, 1, &p), 0);
+	ck_assert_int_eq(vfs_unlinkat(NULL, "/u", false, NULL), 0);
+	free0 = pmm_free_pages();
+	file_put(f);
+	/* Two data pages go (the heap may give some back too)... */
+	free1 = pmm_free_pages();
+	ck_assert_uint_ge(free1, free0 + 2);
+	/* ...and the one still held stays until put. */
+	ck_assert_uint_eq(pmm_page_refs(p), 1);
+	pmm_page_put(p);
+	ck_assert_uint_eq(pmm_free_pages(), free1 + 1);
+}
+END_TEST
+
 Suite *ramfs_suite(void)
 {
 	Suite *s = suite_create("ramfs");
@@ -188,6 +297,9 @@ Suite *ramfs_suite(void)
 	tcase_add_test(tc, test_ramfs_big_file_and_truncate);
 	tcase_add_test(tc, test_ramfs_append_and_modes);
 	tcase_add_test(tc, test_ramfs_getdents64_layout);
+	tcase_add_test(tc, test_ramfs_getpage_is_the_file_data);
+	tcase_add_test(tc, test_ramfs_mmap_support);
+	tcase_add_test(tc, test_ramfs_unlinked_file_frees_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -387,6 +387,152 @@ START_TEST(test_sysfs_readv_writev)
 }
 END_TEST
 
+long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
+	      unsigned long flags, unsigned long fd, unsigned long off);
+long sys_munmap(unsigned long addr, unsigned long len);
+long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot);
+long sys_getrandom(void *buf, unsigned long len, unsigned long flags);
+
+#define PG 4096UL
+#define RW (PROT_READ | PROT_WRITE)
+#define UEND (U + ULEN) /* the first unmapped page after the buffer */
+
+START_TEST(test_sysfs_partial_transfers)
+{
+	unsigned long iov = ualloc(2 * sizeof(struct iovec));
+	unsigned long a = ualloc(8), edge = UEND - 100;
+	struct iovec v[2] = { { (void *)a, 4 }, { (void *)BAD, 8 } };
+	long fd = sys_open(ustr("/pt"), O_RDWR | O_CREAT, 0600);
+	long z = sys_open(ustr("/dev/zero"), O_RDONLY, 0);
+	char k[200];
+
+	for (int i = 0; i < 200; i++)
+		k[i] = (char)i;
+	ck_assert_int_eq(copy_to_user((void *)(UEND - 200), k, 200), 0);
+	/* A write from a buffer running into a hole: the good part. */
+	ck_assert_int_eq(sys_write(fd, (char *)(UEND - 200), 300), 200);
+	ck_assert_int_eq(sys_lseek(fd, 0, SEEK_CUR), 200);
+	ck_assert_int_eq(sys_write(fd, (char *)BAD, 4), -EFAULT);
+	/* Reads likewise, and the position moves by what was read. */
+	ck_assert_int_eq(sys_lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(sys_read(fd, (char *)edge, 200), 100);
+	ck_assert_int_eq(sys_lseek(fd, 0, SEEK_CUR), 100);
+	ck_assert_int_eq(sys_pread64(fd, (char *)edge, 200, 0), 100);
+	ck_assert_int_eq(sys_read(z, (char *)edge, 200), 100);
+	ck_assert_int_eq(sys_getrandom((void *)edge, 200, 0), 100);
+	ck_assert_int_eq(sys_getrandom((void *)BAD, 200, 0), -EFAULT);
+	/* readv/writev: a bad second vector keeps the first's bytes. */
+	ck_assert_int_eq(copy_to_user((void *)iov, v, sizeof(v)), 0);
+	ck_assert_int_eq(sys_lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(sys_readv(fd, (void *)iov, 2), 4);
+	ck_assert_int_eq(sys_lseek(fd, 0, SEEK_CUR), 4);
+	uget(k, a, 4);
+	ck_assert_int_eq(memcmp(k, "\0\1\2\3", 4), 0);
+	ck_assert_int_eq(sys_writev(fd, (void *)iov, 2), 4);
+	ck_assert_int_eq(sys_lseek(fd, 0, SEEK_CUR), 8);
+	v[0].iov_base = (void *)BAD;
+	ck_assert_int_eq(copy_to_user((void *)iov, v, sizeof(v)), 0);
+	ck_assert_int_eq(sys_readv(fd, (void *)iov, 2), -EFAULT);
+	ck_assert_int_eq(sys_writev(fd, (void *)iov, 2), -EFAULT);
+	ck_assert_int_eq(sys_lseek(fd, 0, SEEK_CUR), 8);
+}
+END_TEST
+
+START_TEST(test_sysfs_fionread)
+{
+	unsigned long iv = ualloc(sizeof(int));
+	long fd = sys_open(ustr("/fr"), O_RDWR | O_CREAT, 0600);
+	long d = sys_open(ustr("/"), O_RDONLY | O_DIRECTORY, 0);
+	long n = sys_open(ustr("/dev/null"), O_RDONLY, 0);
+	long p = sys_open(ustr("/fr"), O_PATH, 0);
+	int avail;
+
+	ck_assert_int_eq(sys_write(fd, ustr("0123456789abcdef"), 16), 16);
+	ck_assert_int_eq(sys_lseek(fd, 4, SEEK_SET), 4);
+	ck_assert_int_eq(sys_ioctl(fd, FIONREAD, iv), 0);
+	uget(&avail, iv, sizeof(avail));
+	ck_assert_int_eq(avail, 12);
+	ck_assert_int_eq(sys_ioctl(fd, FIONREAD, BAD), -EFAULT);
+	ck_assert_int_eq(sys_ioctl(d, FIONREAD, iv), -ENOTTY);
+	ck_assert_int_eq(sys_ioctl(n, FIONREAD, iv), -ENOTTY);
+	ck_assert_int_eq(sys_ioctl(p, FIONREAD, iv), -EBADF);
+}
+END_TEST
+
+START_TEST(test_sysfs_mmap_files)
+{
+	long fd = sys_open(ustr("/mm"), O_RDWR | O_CREAT, 0600);
+	long ro = sys_open(ustr("/mm"), O_RDONLY, 0);
+	long wo = sys_open(ustr("/mm"), O_WRONLY, 0);
+	long d = sys_open(ustr("/"), O_RDONLY | O_DIRECTORY, 0);
+	long nul = sys_open(ustr("/dev/null"), O_RDWR, 0);
+	long zero = sys_open(ustr("/dev/zero"), O_RDWR, 0);
+	long path = sys_open(ustr("/mm"), O_PATH, 0);
+	unsigned long buf = ualloc(16);
+	long s, q, z;
+	char k[8];
+
+	ck_assert_int_eq(sys_write(fd, ustr("0123456789abcdef"), 16), 16);
+	/* Linux's order: access mode, then "cannot map", then flags. */
+	ck_assert_int_eq(sys_mmap(0, PG, PROT_READ, MAP_PRIVATE, d, 0),
+			 -ENODEV);
+	ck_assert_int_eq(sys_mmap(0, PG, PROT_READ, MAP_SHARED, nul, 0),
+			 -ENODEV);
+	ck_assert_int_eq(sys_mmap(0, PG, PROT_READ, MAP_PRIVATE, wo, 0),
+			 -EACCES);
+	ck_assert_int_eq(sys_mmap(0, PG, RW, MAP_SHARED, ro, 0), -EACCES);
+	ck_assert_int_eq(sys_mmap(0, PG, PROT_READ, MAP_PRIVATE, path, 0),
+			 -EBADF);
+	ck_assert_int_eq(
+		sys_mmap(0, PG, PROT_READ, MAP_PRIVATE | MAP_GROWSDOWN, fd, 0),
+		-EINVAL);
+	/* Shared: stores are file data, writes show through. */
+	s = sys_mmap(0, PG, RW, MAP_SHARED, fd, 0);
+	ck_assert_int_gt(s, 0);
+	ck_assert_int_eq(copy_to_user((void *)(s + 3), "X", 1), 0);
+	ck_assert_int_eq(sys_pread64(fd, (char *)buf, 4, 0), 4);
+	uget(k, buf, 4);
+	ck_assert_int_eq(memcmp(k, "012X", 4), 0);
+	ck_assert_int_eq(sys_pwrite64(fd, ustr("Y"), 1, 5), 1);
+	uget(k, s + 5, 1);
+	ck_assert_int_eq(k[0], 'Y');
+	/* Private: sees the file until it writes a page. */
+	q = sys_mmap(0, PG, RW, MAP_PRIVATE, fd, 0);
+	ck_assert_int_gt(q, 0);
+	uget(k, q, 4);
+	ck_assert_int_eq(memcmp(k, "012X", 4), 0);
+	ck_assert_int_eq(sys_pwrite64(fd, ustr("P"), 1, 0), 1);
+	uget(k, q, 1);
+	ck_assert_int_eq(k[0], 'P');
+	ck_assert_int_eq(copy_to_user((void *)(q + 1), "W", 1), 0);
+	ck_assert_int_eq(sys_pwrite64(fd, ustr("R"), 1, 2), 1);
+	uget(k, q, 4);
+	ck_assert_int_eq(memcmp(k, "PW2X", 4), 0);
+	uget(k, s, 4);
+	ck_assert_int_eq(memcmp(k, "P1RX", 4), 0);
+	ck_assert_int_eq(sys_munmap(q, PG), 0);
+	/* The shared mapping's stores survive munmap. */
+	ck_assert_int_eq(sys_munmap(s, PG), 0);
+	ck_assert_int_eq(sys_pread64(fd, (char *)buf, 4, 0), 4);
+	uget(k, buf, 4);
+	ck_assert_int_eq(memcmp(k, "P1RX", 4), 0);
+	/* Read-only shared: mapped, but never writable. */
+	s = sys_mmap(0, PG, PROT_READ, MAP_SHARED, ro, 0);
+	ck_assert_int_gt(s, 0);
+	ck_assert_int_eq(sys_mprotect(s, PG, RW), -EACCES);
+	ck_assert_int_eq(copy_to_user((void *)s, "!", 1), -EFAULT);
+	ck_assert_int_eq(sys_munmap(s, PG), 0);
+	/* /dev/zero: anonymous memory, shared or private. */
+	z = sys_mmap(0, 2 * PG, RW, MAP_SHARED, zero, 0);
+	ck_assert_int_gt(z, 0);
+	ck_assert_int_eq(copy_to_user((void *)(z + PG), "a", 1), 0);
+	uget(k, z, 1);
+	ck_assert_int_eq(k[0], 0);
+	ck_assert_int_eq(sys_munmap(z, 2 * PG), 0);
+	ck_assert_int_gt(sys_mmap(0, PG, RW, MAP_PRIVATE, zero, 0), 0);
+}
+END_TEST
+
 Suite *sysfs_suite(void)
 {
 	Suite *s = suite_create("sysfs");
@@ -401,6 +547,9 @@ Suite *sysfs_suite(void)
 	tcase_add_test(tc, test_sysfs_fcntl_dup);
 	tcase_add_test(tc, test_sysfs_ioctl_tty);
 	tcase_add_test(tc, test_sysfs_readv_writev);
+	tcase_add_test(tc, test_sysfs_partial_transfers);
+	tcase_add_test(tc, test_sysfs_fionread);
+	tcase_add_test(tc, test_sysfs_mmap_files);
 	suite_add_tcase(s, tc);
 	return s;
 }

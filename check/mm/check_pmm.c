@@ -413,6 +413,30 @@ START_TEST(test_pmm_no_memory)
 }
 END_TEST
 
+START_TEST(test_pmm_page_refcount)
+{
+	uint64_t free0 = pmm_free_pages();
+	paddr_t pa = pmm_alloc(0);
+
+	ck_assert_uint_eq(pmm_page_refs(pa), 1);
+	pmm_page_get(pa);
+	pmm_page_get(pa);
+	ck_assert_uint_eq(pmm_page_refs(pa), 3);
+	pmm_page_put(pa);
+	pmm_page_put(pa);
+	ck_assert_uint_eq(pmm_free_pages(), free0 - 1);
+	ck_assert_uint_eq(pmm_page_refs(pa), 1);
+	/* The last reference frees the page. */
+	pmm_page_put(pa);
+	ck_assert_uint_eq(pmm_free_pages(), free0);
+	/* A fresh allocation starts at one again. */
+	pa = pmm_alloc(0);
+	ck_assert_uint_eq(pmm_page_refs(pa), 1);
+	pmm_free(pa, 0);
+	ck_assert_uint_eq(pmm_free_pages(), free0);
+}
+END_TEST
+
 /* ---- kernel bugs that must panic (SIGABRT via plat_halt) ---------------- */
 
 /* Panic tests use test_expect_panic() from check/plat_test.h. */
@@ -482,6 +506,33 @@ START_TEST(test_pmm_free_misaligned_panics)
 }
 END_TEST
 
+START_TEST(test_pmm_free_shared_page_panics)
+{
+	paddr_t pa = pmm_alloc(0);
+
+	pmm_page_get(pa);
+	test_expect_panic("still has 2 holders");
+	pmm_free(pa, 0);
+}
+END_TEST
+
+START_TEST(test_pmm_put_free_page_panics)
+{
+	paddr_t pa = pmm_alloc(0);
+
+	pmm_page_put(pa);
+	test_expect_panic("is not an allocated order-0 page");
+	pmm_page_put(pa);
+}
+END_TEST
+
+START_TEST(test_pmm_get_large_block_panics)
+{
+	test_expect_panic("is not an allocated order-0 page");
+	pmm_page_get(pmm_alloc(1));
+}
+END_TEST
+
 /* Tests that expect a crash need Check's fork mode. */
 static bool forking(void)
 {
@@ -508,6 +559,7 @@ Suite *pmm_suite(void)
 	tcase_add_test(tc, test_pmm_ranges_with_holes);
 	tcase_add_test(tc, test_pmm_sections);
 	tcase_add_test(tc, test_pmm_no_memory);
+	tcase_add_test(tc, test_pmm_page_refcount);
 	suite_add_tcase(s, tc);
 
 	if (forking()) {
@@ -526,6 +578,12 @@ Suite *pmm_suite(void)
 		tcase_add_test_raise_signal(tp, test_pmm_free_unowned_panics,
 					    SIGABRT);
 		tcase_add_test_raise_signal(tp, test_pmm_free_misaligned_panics,
+					    SIGABRT);
+		tcase_add_test_raise_signal(
+			tp, test_pmm_free_shared_page_panics, SIGABRT);
+		tcase_add_test_raise_signal(tp, test_pmm_put_free_page_panics,
+					    SIGABRT);
+		tcase_add_test_raise_signal(tp, test_pmm_get_large_block_panics,
 					    SIGABRT);
 		suite_add_tcase(s, tp);
 	}

@@ -5,6 +5,8 @@
  * fake platform's mirror of the tables saw every change (plat_tlb_flush).
  * The teardown checks that every page went back to the allocator.
  */
+#include <uapi/fcntl.h>
+
 #include "vm_test.h"
 
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
@@ -13,6 +15,7 @@ long sys_munmap(unsigned long addr, unsigned long len);
 long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot);
 long sys_brk(unsigned long newbrk);
 long sys_madvise(unsigned long addr, unsigned long len, unsigned long advice);
+long sys_msync(unsigned long addr, unsigned long len, unsigned long flags);
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -337,6 +340,164 @@ START_TEST(test_vm_file_private_fault)
 }
 END_TEST
 
+/* A fake file with a page cache, open for reading (and writing if rw). */
+static void paged_file(struct fake_file *ff, size_t size, bool rw)
+{
+	fill_file_data();
+	fake_file_init(ff, file_data, size, rw ? O_RDWR : O_RDONLY);
+	ff->f.fmode = FMODE_READ | (rw ? FMODE_WRITE : 0);
+	ff->paged = true;
+}
+
+START_TEST(test_vm_file_shared_maps_page_cache)
+{
+	struct vm_space *vm = vm_create();
+	struct fake_file ff;
+	unsigned long r;
+	char k[4];
+	pte_t e;
+
+	paged_file(&ff, 5000, true);
+	ck_assert_int_eq(
+		vm_map(vm, A, 3 * PG, RW, MAP_SHARED | MAP_FIXED, &ff.f, 0, &r),
+		0);
+	ck_assert(vm->vmas.v[0]->flags & VMA_SHARED);
+	/* A read fault maps the file's own page, writable, not COW. */
+	ck_assert_int_eq(vt_touch(vm, A, false), 0);
+	e = vt_pte(vm, A);
+	ck_assert_uint_eq(PTE_ADDR(e), ff.pages[0]);
+	ck_assert((e & PTE_RW) && (e & PTE_OWNED) && !(e & PTE_COW));
+	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 2);
+	/* Stores are the file's data; the file's changes show through. */
+	ck_assert_int_eq(vm_copy_to(vm, A + 3, "X", 1), 0);
+	ck_assert_int_eq(fake_page(&ff, 0)[3], 'X');
+	fake_page(&ff, 0)[5] = 'Y';
+	ck_assert_int_eq(vm_copy_from(vm, k, A + 3, 3), 0);
+	ck_assert_int_eq(k[0], 'X');
+	ck_assert_int_eq(k[2], 'Y');
+	/* The partial last page too; wholly past EOF is SIGBUS. */
+	ck_assert_int_eq(vt_touch(vm, A + PG + 10, true), 0);
+	ck_assert_uint_eq(PTE_ADDR(vt_pte(vm, A + PG)), ff.pages[1]);
+	ck_assert_int_eq(vt_touch(vm, A + 2 * PG, false), VM_FAULT_SIGBUS);
+	ck_assert_uint_eq(vt_pte(vm, A + 2 * PG), 0);
+	/* Unmapping drops the mapping's reference, not the file's. */
+	ck_assert_int_eq(vm_unmap(vm, A, PG), 0);
+	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 1);
+	ck_assert_int_eq(fake_page(&ff, 0)[3], 'X');
+	/* A mapping that outlives the file's copy keeps the frame alive. */
+	ck_assert_uint_eq(pmm_page_refs(ff.pages[1]), 2);
+	pmm_page_put(ff.pages[1]);
+	ff.pages[1] = 0;
+	ck_assert_int_eq(vm_copy_to(vm, A + PG, "Z", 1), 0);
+	ck_assert(test_as_mirror_ok(vm->as));
+	vm_destroy(vm);
+	ck_assert_int_eq(ff.refs, 0);
+	fake_file_release(&ff);
+}
+END_TEST
+
+START_TEST(test_vm_file_private_copy_on_write)
+{
+	struct vm_space *vm = vm_create();
+	struct fake_file ff;
+	unsigned long r;
+	unsigned char k;
+	pte_t e;
+
+	paged_file(&ff, 3 * PG, false);
+	ck_assert_int_eq(vm_map(vm, A, 3 * PG, RW, MAP_PRIVATE | MAP_FIXED,
+				&ff.f, 0, &r),
+			 0);
+	/* Read: the page-cache page itself, read-only, copy-on-write. */
+	ck_assert_int_eq(vt_touch(vm, A, false), 0);
+	e = vt_pte(vm, A);
+	ck_assert_uint_eq(PTE_ADDR(e), ff.pages[0]);
+	ck_assert(!(e & PTE_RW) && (e & PTE_COW) && (e & PTE_OWNED));
+	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 2);
+	/* Until it writes, the mapping sees the file change. */
+	fake_page(&ff, 0)[7] = 0xaa;
+	ck_assert_int_eq(vm_copy_from(vm, &k, A + 7, 1), 0);
+	ck_assert_int_eq(k, 0xaa);
+	/* A write copies: its own page, the file untouched. */
+	ck_assert_int_eq(vt_touch(vm, A + 8, true), 0);
+	e = vt_pte(vm, A);
+	ck_assert_uint_ne(PTE_ADDR(e), ff.pages[0]);
+	ck_assert((e & PTE_RW) && !(e & PTE_COW));
+	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 1);
+	ck_assert_mem_eq(vt_frame(vm, A), fake_page(&ff, 0), PG);
+	ck_assert_int_eq(vm_copy_to(vm, A + 7, "Q", 1), 0);
+	ck_assert_int_eq(fake_page(&ff, 0)[7], 0xaa);
+	fake_page(&ff, 0)[9] = 0x11;
+	ck_assert_int_ne(vt_frame(vm, A)[9], 0x11);
+	/* A first write copies at once, without mapping the cache page. */
+	ck_assert_int_eq(vm_copy_to(vm, A + PG, "W", 1), 0);
+	ck_assert_uint_ne(PTE_ADDR(vt_pte(vm, A + PG)), ff.pages[1]);
+	ck_assert_uint_eq(pmm_page_refs(ff.pages[1]), 1);
+	ck_assert_int_eq(fake_page(&ff, 1)[0], file_data[PG]);
+	/* mprotect never makes a COW entry writable. */
+	ck_assert_int_eq(vm_protect(vm, A + 2 * PG, PG, PROT_READ), 0);
+	ck_assert_int_eq(vt_touch(vm, A + 2 * PG, false), 0);
+	ck_assert_int_eq(vm_protect(vm, A + 2 * PG, PG, RW), 0);
+	e = vt_pte(vm, A + 2 * PG);
+	ck_assert(!(e & PTE_RW) && (e & PTE_COW));
+	ck_assert_int_eq(vt_touch(vm, A + 2 * PG, false), 0);
+	ck_assert(!(vt_pte(vm, A + 2 * PG) & PTE_RW));
+	/* PROT_NONE and back keeps it COW. */
+	ck_assert_int_eq(vm_protect(vm, A + 2 * PG, PG, PROT_NONE), 0);
+	ck_assert_int_eq(vm_protect(vm, A + 2 * PG, PG, RW), 0);
+	ck_assert_uint_eq(PTE_ADDR(vt_pte(vm, A + 2 * PG)), ff.pages[2]);
+	ck_assert_int_eq(vt_touch(vm, A + 2 * PG, true), 0);
+	ck_assert_uint_ne(PTE_ADDR(vt_pte(vm, A + 2 * PG)), ff.pages[2]);
+	ck_assert(test_as_mirror_ok(vm->as));
+	vm_destroy(vm);
+	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 1);
+	fake_file_release(&ff);
+}
+END_TEST
+
+START_TEST(test_vm_file_cow_forced_and_readonly_shared)
+{
+	struct vm_space *vm = vm_create();
+	struct fake_file ff, nc;
+	unsigned long r;
+	pte_t e;
+
+	paged_file(&ff, 2 * PG, false);
+	/* A debugger-style write into a read-only private page copies. */
+	ck_assert_int_eq(vm_map(vm, A, PG, PROT_READ, MAP_PRIVATE | MAP_FIXED,
+				&ff.f, 0, &r),
+			 0);
+	ck_assert_int_eq(vt_touch(vm, A, false), 0);
+	ck_assert_int_eq(vm_write_kernel(vm, A + 1, "K", 1), 0);
+	e = vt_pte(vm, A);
+	ck_assert_uint_ne(PTE_ADDR(e), ff.pages[0]);
+	ck_assert(!(e & PTE_RW) && !(e & PTE_COW));
+	ck_assert_int_eq(vt_frame(vm, A)[1], 'K');
+	ck_assert_int_eq(fake_page(&ff, 0)[1], file_data[1]);
+	/* MAP_SHARED of a read-only file: never writable, as Linux. */
+	ck_assert_int_eq(vm_map(vm, A + 4 * PG, PG, PROT_READ,
+				MAP_SHARED | MAP_FIXED, &ff.f, PG, &r),
+			 0);
+	ck_assert(vm->vmas.v[1]->flags & VMA_NOWRITE);
+	ck_assert(!(vm->vmas.v[1]->flags & VMA_SHARED));
+	ck_assert_int_eq(vm_protect(vm, A + 4 * PG, PG, RW), -EACCES);
+	ck_assert_int_eq(vm_protect(vm, A + 4 * PG, PG, PROT_EXEC), 0);
+	ck_assert_int_eq(vt_touch(vm, A + 4 * PG, false), 0);
+	ck_assert_uint_eq(PTE_ADDR(vt_pte(vm, A + 4 * PG)), ff.pages[1]);
+	ck_assert_int_eq(vt_touch(vm, A + 4 * PG, true), -EFAULT);
+	/* Shared without a page cache: nothing to share, SIGBUS. */
+	fake_file_init(&nc, file_data, PG, O_RDWR);
+	nc.f.fmode = FMODE_READ | FMODE_WRITE;
+	ck_assert_int_eq(vm_map(vm, A + 8 * PG, PG, RW, MAP_SHARED | MAP_FIXED,
+				&nc.f, 0, &r),
+			 0);
+	ck_assert_int_eq(vt_touch(vm, A + 8 * PG, false), VM_FAULT_SIGBUS);
+	ck_assert(test_as_mirror_ok(vm->as));
+	vm_destroy(vm);
+	fake_file_release(&ff);
+}
+END_TEST
+
 START_TEST(test_vm_madvise_dontneed)
 {
 	struct vm_space *vm = vm_create();
@@ -470,6 +631,29 @@ START_TEST(test_vm_stack_grows_down)
 }
 END_TEST
 
+START_TEST(test_vm_msync)
+{
+	struct vm_space *vm = vm_create();
+
+	vm_set_current_for_test(vm);
+	vt_map_fixed(vm, A, 2 * PG, RW);
+	vt_map_fixed(vm, A + 3 * PG, PG, RW);
+	ck_assert_int_eq(sys_msync(A, 2 * PG, MS_SYNC), 0);
+	ck_assert_int_eq(sys_msync(A, 1, MS_ASYNC | MS_INVALIDATE), 0);
+	ck_assert_int_eq(sys_msync(A, 0, 0), 0);
+	ck_assert_int_eq(sys_msync(A, -1UL, 0), 0); /* rounds to 0 */
+	ck_assert_int_eq(sys_msync(A + 1, PG, 0), -EINVAL);
+	ck_assert_int_eq(sys_msync(A, PG, 8), -EINVAL);
+	ck_assert_int_eq(sys_msync(A, PG, MS_ASYNC | MS_SYNC), -EINVAL);
+	ck_assert_int_eq(sys_msync(A, 4 * PG, MS_SYNC), -ENOMEM);
+	ck_assert_int_eq(sys_msync(A + 2 * PG, PG, MS_SYNC), -ENOMEM);
+	ck_assert_int_eq(sys_msync(A + 8 * PG, PG, MS_SYNC), -ENOMEM);
+	ck_assert_int_eq(sys_msync(-PG, 2 * PG, MS_SYNC), -ENOMEM);
+	vm_set_current_for_test(NULL);
+	vm_destroy(vm);
+}
+END_TEST
+
 START_TEST(test_vm_sys_errnos)
 {
 	struct vm_space *vm = vm_create();
@@ -581,11 +765,15 @@ Suite *vm_suite(void)
 	tcase_add_test(tc, test_vm_mprotect_errors);
 	tcase_add_test(tc, test_vm_fault_demand_zero);
 	tcase_add_test(tc, test_vm_file_private_fault);
+	tcase_add_test(tc, test_vm_file_shared_maps_page_cache);
+	tcase_add_test(tc, test_vm_file_private_copy_on_write);
+	tcase_add_test(tc, test_vm_file_cow_forced_and_readonly_shared);
 	tcase_add_test(tc, test_vm_madvise_dontneed);
 	tcase_add_test(tc, test_vm_madvise_errors_and_hints);
 	tcase_add_test(tc, test_vm_brk);
 	tcase_add_test(tc, test_vm_stack_grows_down);
 	tcase_add_test(tc, test_vm_sys_errnos);
+	tcase_add_test(tc, test_vm_msync);
 	tcase_add_test(tc, test_vm_destroy_frees_everything);
 	tcase_add_test(tc, test_vm_out_of_memory_is_enomem);
 	suite_add_tcase(s, tc);

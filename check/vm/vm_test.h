@@ -33,6 +33,8 @@
  * Fake files: f->priv points at a struct fake_file holding the contents.
  * refs counts references taken through the vm's file ops.
  */
+#define FAKE_PAGES 8
+
 struct fake_file {
 	struct file f;
 	const unsigned char *data;
@@ -40,6 +42,14 @@ struct fake_file {
 	int refs;
 	int reads;
 	bool fail; /* every read returns -EIO */
+	/*
+	 * With paged, the file has a page cache: getpage hands out
+	 * pages[] (filled from data at first use, one reference held
+	 * here; fake_file_release() drops them).
+	 */
+	bool paged;
+	paddr_t pages[FAKE_PAGES];
+	int getpages;
 };
 
 static inline void fake_get(struct file *f)
@@ -71,11 +81,55 @@ static inline ssize_t fake_pread(struct file *f, void *buf, size_t len,
 	return (ssize_t)len;
 }
 
+static inline int fake_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
+{
+	struct fake_file *ff = f->priv;
+
+	ff->getpages++;
+	if (!ff->paged)
+		return -ENOSYS;
+	if (pgoff >= (ff->size + PG - 1) / PG)
+		return -ENXIO;
+	ck_assert_uint_lt(pgoff, FAKE_PAGES);
+	if (!ff->pages[pgoff]) {
+		size_t off = (size_t)pgoff * PG;
+		size_t n = ff->size - off < PG ? ff->size - off : PG;
+		unsigned char *kva;
+
+		ff->pages[pgoff] = pmm_alloc(0);
+		ck_assert(ff->pages[pgoff] != PMM_NOPAGE);
+		kva = plat_phys_to_virt(ff->pages[pgoff]);
+		memset(kva, 0, PG);
+		memcpy(kva, ff->data + off, n);
+	}
+	pmm_page_get(ff->pages[pgoff]);
+	*pa = ff->pages[pgoff];
+	return 0;
+}
+
 static const struct vm_file_ops fake_file_ops = {
-	fake_get,
-	fake_put,
-	fake_pread,
+	.get = fake_get,
+	.put = fake_put,
+	.pread = fake_pread,
+	.getpage = fake_getpage,
 };
+
+/* The fake file's cached page pgoff (must exist), by direct map. */
+static inline unsigned char *fake_page(struct fake_file *ff, uint64_t pgoff)
+{
+	ck_assert(ff->pages[pgoff] != 0);
+	return plat_phys_to_virt(ff->pages[pgoff]);
+}
+
+/* Drop the fake page cache's own references. */
+static inline void fake_file_release(struct fake_file *ff)
+{
+	for (int i = 0; i < FAKE_PAGES; i++) {
+		if (ff->pages[i])
+			pmm_page_put(ff->pages[i]);
+		ff->pages[i] = 0;
+	}
+}
 
 static inline void fake_file_init(struct fake_file *ff,
 				  const unsigned char *data, size_t size,

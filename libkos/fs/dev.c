@@ -58,40 +58,55 @@ static ssize_t zero_read(struct file *f, struct uio *u, uint64_t *pos)
 	return (ssize_t)n;
 }
 
+/*
+ * The result of a transfer that started with want bytes to move and
+ * stopped when done or at a fault: the count moved, -EFAULT if a fault
+ * stopped it before anything moved.
+ */
+static ssize_t dev_moved(struct uio *u, size_t want)
+{
+	if (want && u->resid == want)
+		return -EFAULT;
+	return (ssize_t)(want - u->resid);
+}
+
 static ssize_t random_read(struct file *f, struct uio *u, uint64_t *pos)
 {
+	size_t want = u->resid;
 	char buf[256];
-	ssize_t done = 0;
+	int err = 0;
 
-	while (u->resid > 0) {
+	while (u->resid > 0 && !err) {
 		size_t chunk = MIN(u->resid, sizeof(buf));
 
 		kos_random_bytes(buf, chunk);
-		if (uio_copyout(u, buf, chunk)) {
-			kos_memset(buf, 0, sizeof(buf));
-			return done ? done : -EFAULT;
-		}
-		done += (ssize_t)chunk;
+		err = uio_copyout(u, buf, chunk);
 	}
 	kos_memset(buf, 0, sizeof(buf));
-	return done;
+	return dev_moved(u, want);
 }
 
 /* Writing to random devices mixes the data into the pool, as Linux. */
 static ssize_t random_write(struct file *f, struct uio *u, uint64_t *pos)
 {
+	size_t want = u->resid;
 	char buf[256];
-	ssize_t done = 0;
 
 	while (u->resid > 0) {
-		size_t chunk = MIN(u->resid, sizeof(buf));
+		size_t chunk = MIN(u->resid, sizeof(buf)), before = u->resid;
+		int err = uio_copyin(u, buf, chunk);
 
-		if (uio_copyin(u, buf, chunk))
-			return done ? done : -EFAULT;
-		kos_random_mix(buf, chunk);
-		done += (ssize_t)chunk;
+		kos_random_mix(buf, before - u->resid);
+		if (err)
+			break;
 	}
-	return done;
+	return dev_moved(u, want);
+}
+
+/* /dev/zero maps as anonymous memory (shared or private), as Linux. */
+static int zero_mmap(struct file *f, bool shared)
+{
+	return FILE_MMAP_ANON;
 }
 
 static const struct file_ops null_fops = {
@@ -104,6 +119,7 @@ static const struct file_ops zero_fops = {
 	.read = zero_read,
 	.write = null_write,
 	.llseek = file_llseek_noop,
+	.mmap = zero_mmap,
 };
 
 static const struct file_ops random_fops = {
@@ -154,14 +170,16 @@ static int console_open(struct file *f)
 static ssize_t console_fread(struct file *f, struct uio *u, uint64_t *pos)
 {
 	char *buf = kmalloc(BOUNCE);
+	size_t want = u->resid;
 	ssize_t n;
 
 	if (!buf)
 		return -ENOMEM;
 	n = console_read(buf, MIN(u->resid, (size_t)BOUNCE),
 			 (f->flags & O_NONBLOCK) != 0);
+	/* Input that met a bad buffer is lost (the count says so). */
 	if (n > 0 && uio_copyout(u, buf, (size_t)n))
-		n = -EFAULT;
+		n = dev_moved(u, want);
 	kfree(buf);
 	return n;
 }
@@ -169,23 +187,20 @@ static ssize_t console_fread(struct file *f, struct uio *u, uint64_t *pos)
 static ssize_t console_fwrite(struct file *f, struct uio *u, uint64_t *pos)
 {
 	char *buf = kmalloc(BOUNCE);
-	ssize_t done = 0;
+	size_t want = u->resid;
 
 	if (!buf)
 		return -ENOMEM;
 	while (u->resid > 0) {
-		size_t chunk = MIN(u->resid, (size_t)BOUNCE);
+		size_t chunk = MIN(u->resid, (size_t)BOUNCE), before = u->resid;
+		int err = uio_copyin(u, buf, chunk);
 
-		if (uio_copyin(u, buf, chunk)) {
-			if (!done)
-				done = -EFAULT;
+		console_write(buf, before - u->resid);
+		if (err)
 			break;
-		}
-		console_write(buf, chunk);
-		done += (ssize_t)chunk;
 	}
 	kfree(buf);
-	return done;
+	return dev_moved(u, want);
 }
 
 static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)

@@ -16,6 +16,7 @@
 #include <uapi/dirent.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
+#include <uapi/ioctl.h>
 #include <uapi/stat.h>
 
 /* ---- uio ------------------------------------------------------------ */
@@ -38,9 +39,53 @@ void uio_init_user(struct uio *u, unsigned long ubuf, size_t len)
 	u->user = true;
 }
 
+/* One user access of a piece (dir as for uio_move).  0 or -EFAULT. */
+static int uio_user_op(char *p, char *k, size_t len, int dir)
+{
+	if (dir == 0)
+		return copy_to_user(p, k, len);
+	if (dir == 1)
+		return copy_from_user(k, p, len);
+	return clear_user(p, len);
+}
+
 /*
- * Walk n bytes of the uio, calling step on each contiguous piece.  dir:
- * 0 = into the uio (from kbuf), 1 = out of it (to kbuf), 2 = zero fill.
+ * Move one contiguous piece of len bytes between p (a buffer of the uio)
+ * and kernel k.  Returns the bytes moved: all of them, or for a user
+ * buffer that faults, those before the first bad page (a copy that
+ * fails is redone page by page to find it, so the caller can report a
+ * partial transfer as Linux does).
+ */
+static size_t uio_piece(struct uio *u, char *p, char *k, size_t len, int dir)
+{
+	size_t done = 0;
+
+	if (!u->user) {
+		if (dir == 0)
+			kos_memcpy(p, k, len);
+		else if (dir == 1)
+			kos_memcpy(k, p, len);
+		else
+			kos_memset(p, 0, len);
+		return len;
+	}
+	if (!uio_user_op(p, k, len, dir))
+		return len;
+	while (done < len) {
+		unsigned long a = (unsigned long)p + done;
+		size_t n = MIN(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
+
+		if (uio_user_op(p + done, k ? k + done : NULL, n, dir))
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * Walk n bytes of the uio, moving each contiguous piece.  dir: 0 = into
+ * the uio (from kbuf), 1 = out of it (to kbuf), 2 = zero fill.  On a
+ * fault the uio stands right after the bytes that were moved.
  */
 static int uio_move(struct uio *u, void *kbuf, size_t n, int dir)
 {
@@ -50,36 +95,21 @@ static int uio_move(struct uio *u, void *kbuf, size_t n, int dir)
 		const struct iovec *v = &u->iov[u->idx];
 		size_t chunk = MIN(n, v->iov_len - u->off);
 		char *p = (char *)v->iov_base + u->off;
-		int err = 0;
+		size_t moved;
 
 		if (chunk == 0) {
 			u->idx++;
 			u->off = 0;
 			continue;
 		}
-		if (dir == 0) {
-			if (u->user)
-				err = copy_to_user(p, k, chunk);
-			else
-				kos_memcpy(p, k, chunk);
-		} else if (dir == 1) {
-			if (u->user)
-				err = copy_from_user(k, p, chunk);
-			else
-				kos_memcpy(k, p, chunk);
-		} else {
-			if (u->user)
-				err = clear_user(p, chunk);
-			else
-				kos_memset(p, 0, chunk);
-		}
-		if (err)
-			return -EFAULT;
+		moved = uio_piece(u, p, k, chunk, dir);
 		if (k)
-			k += chunk;
-		n -= chunk;
-		u->off += chunk;
-		u->resid -= chunk;
+			k += moved;
+		n -= moved;
+		u->off += moved;
+		u->resid -= moved;
+		if (moved < chunk)
+			return -EFAULT;
 	}
 	return 0;
 }
@@ -287,11 +317,38 @@ int64_t file_llseek_generic(struct file *f, int64_t off, int whence)
 
 long file_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
+	struct vnode *v = f->vnode;
+
 	if (f->fmode & FMODE_PATH)
 		return -EBADF;
+	/* Other files leave FIONREAD to their driver (or -ENOTTY). */
+	if (cmd == FIONREAD && v && S_ISREG(v->mode)) {
+		int n = (int)(__atomic_load_n(&v->size, __ATOMIC_RELAXED) -
+			      __atomic_load_n(&f->pos, __ATOMIC_RELAXED));
+
+		return copy_to_user((void *)arg, &n, sizeof(n)) ? -EFAULT : 0;
+	}
 	if (!f->ops->ioctl)
 		return -ENOTTY;
 	return f->ops->ioctl(f, cmd, arg);
+}
+
+/* ---- mmap support --------------------------------------------------- */
+
+int file_mmap_check(struct file *f, bool shared)
+{
+	if (!f->ops->mmap)
+		return -ENODEV;
+	return f->ops->mmap(f, shared);
+}
+
+int file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
+{
+	struct vnode *v = f->vnode;
+
+	if (!v || !S_ISREG(v->mode) || !v->ops->getpage)
+		return -ENOSYS;
+	return v->ops->getpage(v, pgoff, pa);
 }
 
 /* ---- getdents64 ----------------------------------------------------- */
@@ -398,6 +455,14 @@ static ssize_t reg_write(struct file *f, struct uio *u, uint64_t *pos)
 	return r;
 }
 
+/* Any regular file maps privately; shared needs the fs's page cache. */
+static int reg_mmap(struct file *f, bool shared)
+{
+	if (shared && !f->vnode->ops->getpage)
+		return -ENODEV;
+	return 0;
+}
+
 static int dir_iterate(struct file *f, vfs_filldir_t fill, void *ctx)
 {
 	struct vnode *v = f->vnode;
@@ -438,6 +503,7 @@ const struct file_ops vfs_reg_fops = {
 	.read = reg_read,
 	.write = reg_write,
 	.llseek = file_llseek_generic,
+	.mmap = reg_mmap,
 };
 
 const struct file_ops vfs_dir_fops = {

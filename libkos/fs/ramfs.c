@@ -5,8 +5,16 @@
  * Directories are lists of entries in creation order, each with a cookie
  * that never changes, so a getdents position (the next cookie) survives
  * entries being added or removed.  Cookies 0 and 1 are "." and "..".
- * Regular files are arrays of page-sized blocks allocated on write;
- * missing blocks read as zeros (holes).  Symlinks hold their target.
+ * Regular files are arrays of physical pages (order-0 pmm pages, one
+ * reference held by the file) allocated on write or when a mapping
+ * touches them; missing pages read as zeros (holes).  These pages are
+ * also the file's page cache: getpage hands them out (with a reference)
+ * for mmap, so stores through a shared mapping are the file's data and
+ * write()s show through every mapping.  A page leaves the file only when
+ * truncation drops it; mappings that still hold it keep the frame alive
+ * (but no longer see the file).  Bytes past the size in the last page
+ * (a mapping may store there) are zeroed before the size grows over
+ * them.  Symlinks hold their target.
  *
  * Every directory entry holds a reference to its vnode, so a vnode lives
  * while it has a name or an open file; the last vnode_put() evicts it.
@@ -14,13 +22,16 @@
  * Locking: directory and attribute changes run under vfs_lock (the VFS
  * takes it around every vnode op except read/write/truncate).  File data
  * is guarded by the superblock's data_lock, taken inside read/write/
- * truncate (lock order: vfs_lock, then data_lock).  User buffers are
- * never touched with data_lock held: data goes through a bounce page, so
- * a page fault during the copy can itself read a ramfs file.
+ * truncate/getpage (lock order: vfs_lock, then an address space's
+ * lock, then data_lock: getpage runs inside page faults).  User buffers
+ * are never touched with data_lock held: data goes through a bounce
+ * page, so a page fault during the copy can itself read a ramfs file.
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/mutex.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
 #include <kos/string.h>
 #include <kos/vfs.h>
 #include <uapi/dirent.h>
@@ -55,8 +66,8 @@ struct ramfs_node {
 	/* symlinks */
 	char *target;
 	/* regular files: data_lock */
-	char **pages;
-	size_t npages; /* slots in pages[] */
+	paddr_t *pages; /* 0: a hole */
+	size_t npages;	/* slots in pages[] */
 };
 
 static const struct vnode_ops ramfs_vops;
@@ -305,11 +316,16 @@ static int ramfs_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 
 /* ---- file data (data_lock) ------------------------------------------ */
 
+static char *page_va(paddr_t pa)
+{
+	return plat_phys_to_virt(pa);
+}
+
 /* Make pages[] cover npages slots.  data_lock held. */
 static int grow_slots(struct ramfs_node *n, size_t npages)
 {
 	size_t cap = n->npages ? n->npages : 8;
-	char **p;
+	paddr_t *p;
 
 	if (npages <= n->npages)
 		return 0;
@@ -317,13 +333,49 @@ static int grow_slots(struct ramfs_node *n, size_t npages)
 		cap *= 2;
 	p = kzalloc(cap * sizeof(*p));
 	if (!p)
-		return -ENOSPC;
+		return -ENOMEM;
 	if (n->pages)
 		kos_memcpy(p, n->pages, n->npages * sizeof(*p));
 	kfree(n->pages);
 	n->pages = p;
 	n->npages = cap;
 	return 0;
+}
+
+/*
+ * The page at slot idx, allocated (zeroed) if it is a hole.  0 or
+ * -ENOMEM.  data_lock held.
+ */
+static int page_at(struct ramfs_node *n, uint64_t idx, paddr_t *pa)
+{
+	int err = grow_slots(n, (size_t)idx + 1);
+	paddr_t p;
+
+	if (err)
+		return err;
+	if (!n->pages[idx]) {
+		p = pmm_alloc(0);
+		if (p == PMM_NOPAGE)
+			return -ENOMEM;
+		kos_memset(page_va(p), 0, PAGE_SIZE);
+		n->pages[idx] = p;
+		n->v.blocks += PAGE_SIZE / 512;
+	}
+	*pa = n->pages[idx];
+	return 0;
+}
+
+/*
+ * Zero the bytes past size in its last page (a mapping may have stored
+ * there), before the size grows over them.  data_lock held.
+ */
+static void zero_tail(struct ramfs_node *n, uint64_t size)
+{
+	uint64_t idx = size / PAGE_SIZE;
+	size_t in = (size_t)(size % PAGE_SIZE);
+
+	if (in && idx < n->npages && n->pages[idx])
+		kos_memset(page_va(n->pages[idx]) + in, 0, PAGE_SIZE - in);
 }
 
 /* Drop the data past size (zeroing the tail of a partial last page). */
@@ -333,14 +385,12 @@ static void trim(struct ramfs_node *n, uint64_t size)
 
 	for (size_t i = first; i < n->npages; i++) {
 		if (n->pages[i]) {
-			kfree(n->pages[i]);
-			n->pages[i] = NULL;
+			pmm_page_put(n->pages[i]);
+			n->pages[i] = 0;
 			n->v.blocks -= PAGE_SIZE / 512;
 		}
 	}
-	if (size % PAGE_SIZE && first - 1 < n->npages && n->pages[first - 1])
-		kos_memset(n->pages[first - 1] + size % PAGE_SIZE, 0,
-			   PAGE_SIZE - size % PAGE_SIZE);
+	zero_tail(n, size);
 }
 
 static ssize_t ramfs_read(struct vnode *v, struct uio *u, uint64_t off)
@@ -356,7 +406,7 @@ static ssize_t ramfs_read(struct vnode *v, struct uio *u, uint64_t off)
 			return -ENOMEM;
 	}
 	while (u->resid > 0) {
-		size_t in = (size_t)(off % PAGE_SIZE), chunk;
+		size_t in = (size_t)(off % PAGE_SIZE), chunk, before;
 		uint64_t idx = off / PAGE_SIZE;
 		const char *src;
 		int err;
@@ -368,8 +418,10 @@ static ssize_t ramfs_read(struct vnode *v, struct uio *u, uint64_t off)
 		}
 		chunk = MIN(u->resid, PAGE_SIZE - in);
 		chunk = MIN(chunk, (size_t)(v->size - off));
-		src = idx < n->npages && n->pages[idx] ? n->pages[idx] + in
-						       : NULL;
+		src = idx < n->npages && n->pages[idx]
+			      ? page_va(n->pages[idx]) + in
+			      : NULL;
+		before = u->resid;
 		if (bounce) {
 			if (src)
 				kos_memcpy(bounce, src, chunk);
@@ -382,13 +434,14 @@ static ssize_t ramfs_read(struct vnode *v, struct uio *u, uint64_t off)
 				  : uio_zero(u, chunk);
 			mutex_unlock(&rs->data_lock);
 		}
+		/* A fault part-way still counts the bytes before it. */
+		done += (ssize_t)(before - u->resid);
+		off += before - u->resid;
 		if (err) {
 			if (!done)
 				done = err;
 			break;
 		}
-		done += (ssize_t)chunk;
-		off += chunk;
 	}
 	kfree(bounce);
 	return done;
@@ -416,38 +469,47 @@ static ssize_t ramfs_write(struct vnode *v, struct uio *u, uint64_t off)
 		size_t in = (size_t)(off % PAGE_SIZE);
 		size_t chunk = MIN(u->resid, PAGE_SIZE - in);
 		uint64_t idx = off / PAGE_SIZE;
+		int cerr = 0;
+		paddr_t pa;
 
 		if (off >= RAMFS_MAX_SIZE) {
 			err = -EFBIG;
 			break;
 		}
 		if (bounce) {
-			err = uio_copyin(u, bounce, chunk);
-			if (err)
+			size_t before = u->resid;
+
+			/* A fault part-way: write what came in, then stop. */
+			cerr = uio_copyin(u, bounce, chunk);
+			chunk = before - u->resid;
+			if (!chunk) {
+				err = cerr;
 				break;
+			}
 		}
 		mutex_lock(&rs->data_lock);
-		err = grow_slots(n, (size_t)idx + 1);
-		if (!err && !n->pages[idx]) {
-			n->pages[idx] = kzalloc(PAGE_SIZE);
-			if (n->pages[idx])
-				v->blocks += PAGE_SIZE / 512;
-			else
-				err = -ENOSPC;
-		}
+		err = page_at(n, idx, &pa);
 		if (!err) {
+			if (off + chunk > v->size)
+				zero_tail(n, v->size);
 			if (bounce)
-				kos_memcpy(n->pages[idx] + in, bounce, chunk);
+				kos_memcpy(page_va(pa) + in, bounce, chunk);
 			else
-				err = uio_copyin(u, n->pages[idx] + in, chunk);
+				err = uio_copyin(u, page_va(pa) + in, chunk);
 		}
 		if (!err && off + chunk > v->size)
 			v->size = off + chunk;
 		mutex_unlock(&rs->data_lock);
+		if (err == -ENOMEM)
+			err = -ENOSPC;
 		if (err)
 			break;
 		done += (ssize_t)chunk;
 		off += chunk;
+		if (cerr) {
+			err = cerr;
+			break;
+		}
 	}
 	if (done > 0)
 		touch(v, true);
@@ -466,10 +528,31 @@ static int ramfs_truncate(struct vnode *v, uint64_t size)
 	mutex_lock(&rs->data_lock);
 	if (size < v->size)
 		trim(RN(v), size);
+	else if (size > v->size)
+		zero_tail(RN(v), v->size);
 	v->size = size;
 	mutex_unlock(&rs->data_lock);
 	touch(v, true);
 	return 0;
+}
+
+static int ramfs_getpage(struct vnode *v, uint64_t pgoff, paddr_t *pa)
+{
+	struct ramfs_sb *rs = RSB(v->sb);
+	int err;
+
+	if (!S_ISREG(v->mode))
+		return -ENXIO;
+	mutex_lock(&rs->data_lock);
+	if (pgoff >= (v->size + PAGE_SIZE - 1) / PAGE_SIZE) {
+		err = -ENXIO;
+	} else {
+		err = page_at(RN(v), pgoff, pa);
+		if (!err)
+			pmm_page_get(*pa);
+	}
+	mutex_unlock(&rs->data_lock);
+	return err;
 }
 
 /* ---- super ---------------------------------------------------------- */
@@ -485,7 +568,8 @@ static void ramfs_evict(struct vnode *v)
 		kfree(e);
 	}
 	for (size_t i = 0; i < n->npages; i++)
-		kfree(n->pages[i]);
+		if (n->pages[i])
+			pmm_page_put(n->pages[i]);
 	kfree(n->pages);
 	kfree(n->target);
 	kfree(n);
@@ -502,6 +586,7 @@ static const struct vnode_ops ramfs_vops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
 	.truncate = ramfs_truncate,
+	.getpage = ramfs_getpage,
 };
 
 static const struct super_ops ramfs_sops = {

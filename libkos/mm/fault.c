@@ -1,17 +1,29 @@
 /*
- * Page faults: demand-zero anonymous pages, private file pages read at
- * first touch, and stack growth (see kos/vm.h).
+ * Page faults: demand-zero anonymous pages, file pages (the page cache's
+ * own page for shared mappings, the same page copy-on-write for private
+ * ones, or a private copy read at first touch when the file system has
+ * no page cache), and stack growth (see kos/vm.h).
  *
  * The user loop calls vm_fault() when plat_user_run() reports a page
  * fault; uaccess.c calls the same code when a copy finds a page missing.
  * All of it runs under vm->lock; file reads sleep with the lock held.
+ * Every frame an entry maps carries PTE_OWNED: the entry holds one
+ * reference (a fresh private page's only one, or one of a page-cache
+ * page's several).
  */
 #include <kos/pmm.h>
 #include <kos/plat/mem.h>
 #include <kos/string.h>
+#include <uapi/errno.h>
 #include <uapi/mman.h>
 
 #include "vm_internal.h"
+
+/* The file offset of the page at va in v. */
+static uint64_t file_off(struct vma *v, unsigned long va)
+{
+	return v->off + (va - v->start);
+}
 
 /*
  * Fill the frame at kva with the file page of v at va: read up to a page,
@@ -20,7 +32,7 @@
  */
 static int fill_from_file(struct vma *v, unsigned long va, void *kva)
 {
-	uint64_t off = v->off + (va - v->start);
+	uint64_t off = file_off(v, va);
 	size_t got = 0;
 
 	while (got < PAGE_SIZE) {
@@ -39,12 +51,87 @@ static int fill_from_file(struct vma *v, unsigned long va, void *kva)
 	return 0;
 }
 
+/* A getpage error as a fault result. */
+static int getpage_fault(int err)
+{
+	return err == -ENOMEM ? -ENOMEM : VM_FAULT_SIGBUS;
+}
+
+/* The entry bits for a frame: the VMA's rights, never RW when COW. */
+static pte_t entry_bits(pte_t bits, bool cow)
+{
+	return cow ? (bits & ~PTE_RW) | PTE_COW : bits;
+}
+
+/*
+ * A private copy of frame src in a new page, or PMM_NOPAGE if memory is
+ * short.
+ */
+static paddr_t copy_frame(paddr_t src)
+{
+	paddr_t pa = pmm_alloc(0);
+
+	if (pa != PMM_NOPAGE)
+		kos_memcpy(plat_phys_to_virt(pa), plat_phys_to_virt(src),
+			   PAGE_SIZE);
+	return pa;
+}
+
+/*
+ * A new frame for the missing page at va of v, with one reference for
+ * the entry, in *pa; *cow says whether it must be mapped copy-on-write.
+ * 0, VM_FAULT_SIGBUS or -ENOMEM.
+ */
+static int new_frame(struct vma *v, unsigned long va, bool want_write,
+		     paddr_t *pa, bool *cow)
+{
+	paddr_t cache;
+	int rc;
+
+	*cow = false;
+	if (v->file) {
+		rc = vm_file_getpage(v->file, file_off(v, va) / PAGE_SIZE,
+				     &cache);
+		if (rc == 0) {
+			if ((v->flags & VMA_SHARED) || !want_write) {
+				/* The page itself; private ones COW. */
+				*cow = !(v->flags & VMA_SHARED);
+				*pa = cache;
+				return 0;
+			}
+			/* A private write: copy at once. */
+			*pa = copy_frame(cache);
+			pmm_page_put(cache);
+			return *pa == PMM_NOPAGE ? -ENOMEM : 0;
+		}
+		if (rc != -ENOSYS)
+			return getpage_fault(rc);
+		if (v->flags & VMA_SHARED)
+			return VM_FAULT_SIGBUS; /* no page cache to share */
+	}
+	*pa = pmm_alloc(0);
+	if (*pa == PMM_NOPAGE)
+		return -ENOMEM;
+	if (v->file) {
+		rc = fill_from_file(v, va, plat_phys_to_virt(*pa));
+		if (rc) {
+			pmm_free(*pa, 0);
+			return rc;
+		}
+		/* The read may have slept, but vm->lock kept the tables. */
+	} else {
+		kos_memset(plat_phys_to_virt(*pa), 0, PAGE_SIZE);
+	}
+	return 0;
+}
+
 int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 		  bool want_write, bool force)
 {
 	pte_t bits = arch_pgt_prot_bits(v->prot);
-	pte_t *e;
+	pte_t *e, want;
 	paddr_t pa;
+	bool cow;
 	int rc;
 
 	va &= PAGE_MASK;
@@ -57,35 +144,36 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	e = arch_pgt_walk(vm->pml4, va, true);
 	if (!e)
 		return -ENOMEM;
+	if (PTE_HOLDS_FRAME(*e) && want_write && (*e & PTE_COW)) {
+		/* Break copy-on-write: the mapping gets its own page. */
+		pa = copy_frame(PTE_ADDR(*e));
+		if (pa == PMM_NOPAGE)
+			return -ENOMEM;
+		pmm_page_put(PTE_ADDR(*e));
+		*e = pa | bits | PTE_OWNED;
+		vm_flush(vm, va, va + PAGE_SIZE);
+		return 0;
+	}
 	if (PTE_HOLDS_FRAME(*e)) {
 		/*
 		 * Already there (a racing fault, or a platform catching up).
-		 * Pages are private copies, so entries always carry the
-		 * VMA's rights; re-assert them if they drifted.
+		 * Entries always carry the VMA's rights (less RW when COW);
+		 * re-assert them if they drifted.
 		 */
+		want = entry_bits(bits, *e & PTE_COW);
 		if ((*e & ~PTE_ADDR_MASK & ~(PTE_A | PTE_D | PTE_OWNED)) !=
-		    bits) {
+		    want) {
 			*e = (*e &
 			      (PTE_ADDR_MASK | PTE_A | PTE_D | PTE_OWNED)) |
-			     bits;
+			     want;
 			vm_flush(vm, va, va + PAGE_SIZE);
 		}
 		return 0;
 	}
-	pa = pmm_alloc(0);
-	if (pa == PMM_NOPAGE)
-		return -ENOMEM;
-	if (v->file) {
-		rc = fill_from_file(v, va, plat_phys_to_virt(pa));
-		if (rc) {
-			pmm_free(pa, 0);
-			return rc;
-		}
-		/* The read may have slept, but vm->lock kept the tables. */
-	} else {
-		kos_memset(plat_phys_to_virt(pa), 0, PAGE_SIZE);
-	}
-	*e = pa | bits | PTE_OWNED;
+	rc = new_frame(v, va, want_write, &pa, &cow);
+	if (rc)
+		return rc;
+	*e = pa | entry_bits(bits, cow) | PTE_OWNED;
 	vm_flush(vm, va, va + PAGE_SIZE);
 	return 0;
 }

@@ -32,7 +32,9 @@
  * page allocator and are guarded by its lock.  use and owner belong to
  * whoever holds the allocated block; pmm_alloc() clears them on the
  * block's first page and the holder must clear them on any other page it
- * set before freeing.
+ * set before freeing.  refcnt (atomic, first page of an allocated block
+ * only) counts the holders of an order-0 page (pmm_page_get/put); it is
+ * 1 from pmm_alloc() and 0 while free.
  */
 struct page {
 	struct list_head link; /* free list of its order (PG_FREE only) */
@@ -40,6 +42,7 @@ struct page {
 	uint16_t flags;	       /* PG_* */
 	uint8_t order;	       /* block order (PG_FREE / PG_ALLOC) */
 	uint8_t use;	       /* PAGE_USE_* */
+	uint32_t refcnt;       /* atomic; holders of a PG_ALLOC block */
 };
 
 /*

@@ -294,6 +294,7 @@ static uint64_t sections_alloc_metadata(void)
 			s->pages[j].flags = PG_RESERVED;
 			s->pages[j].order = 0;
 			s->pages[j].use = PAGE_USE_NONE;
+			s->pages[j].refcnt = 0;
 		}
 		meta_total += bytes;
 	}
@@ -386,6 +387,7 @@ paddr_t pmm_alloc(unsigned int order)
 	pg->order = order;
 	pg->owner = NULL;
 	pg->use = PAGE_USE_NONE;
+	pg->refcnt = 1;
 	pmm.nfree -= 1ULL << order;
 	spin_unlock_irqrestore(&pmm.lock, fl);
 	return pa;
@@ -398,6 +400,7 @@ enum pmm_free_err {
 	PMM_FREE_DOUBLE,
 	PMM_FREE_NOT_BLOCK,
 	PMM_FREE_BAD_ORDER,
+	PMM_FREE_SHARED,
 };
 
 /* Check that pa is an allocated block of order.  pmm.lock held. */
@@ -415,6 +418,8 @@ static enum pmm_free_err pmm_free_check(paddr_t pa, unsigned int order,
 		return PMM_FREE_NOT_BLOCK;
 	if (pg->order != order)
 		return PMM_FREE_BAD_ORDER;
+	if (__atomic_load_n(&pg->refcnt, __ATOMIC_ACQUIRE) > 1)
+		return PMM_FREE_SHARED;
 	return PMM_FREE_OK;
 }
 
@@ -436,6 +441,7 @@ void pmm_free(paddr_t pa, unsigned int order)
 	pg->flags = 0;
 	pg->owner = NULL;
 	pg->use = PAGE_USE_NONE;
+	pg->refcnt = 0;
 	pmm.nfree += 1ULL << order;
 	while (order < PMM_MAX_ORDER) {
 		paddr_t bpa = pa ^ BLOCK_BYTES(order);
@@ -462,6 +468,9 @@ out_bug:
 	case PMM_FREE_DOUBLE:
 		kos_panic("pmm_free: double free of %#llx order %u",
 			  (unsigned long long)pa, order);
+	case PMM_FREE_SHARED:
+		kos_panic("pmm_free: %#llx still has %u holders",
+			  (unsigned long long)pa, pg->refcnt);
 	case PMM_FREE_NOT_BLOCK:
 		kos_panic("pmm_free: %#llx is not an allocated block "
 			  "(double free, or inside another block)",
@@ -471,6 +480,44 @@ out_bug:
 			  "freed with order %u",
 			  (unsigned long long)pa, pg->order, order);
 	}
+}
+
+/* ---- page reference counts ------------------------------------------ */
+
+/* The struct page of an allocated order-0 page; panics for anything else. */
+static struct page *page_counted(paddr_t pa, const char *who)
+{
+	struct page *pg = pmm_page(pa);
+
+	if (!pg || (pa & (PAGE_SIZE - 1)) || pg->flags != PG_ALLOC ||
+	    pg->order != 0 || pg->refcnt == 0)
+		kos_panic("%s: %#llx is not an allocated order-0 page", who,
+			  (unsigned long long)pa);
+	return pg;
+}
+
+void pmm_page_get(paddr_t pa)
+{
+	struct page *pg = page_counted(pa, "pmm_page_get");
+
+	__atomic_add_fetch(&pg->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void pmm_page_put(paddr_t pa)
+{
+	struct page *pg = page_counted(pa, "pmm_page_put");
+
+	if (__atomic_sub_fetch(&pg->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	/* The last holder: nobody else can see the page any more. */
+	pg->refcnt = 1;
+	pmm_free(pa, 0);
+}
+
+unsigned int pmm_page_refs(paddr_t pa)
+{
+	return __atomic_load_n(&page_counted(pa, "pmm_page_refs")->refcnt,
+			       __ATOMIC_RELAXED);
 }
 
 void *pmm_alloc_va(unsigned int order)

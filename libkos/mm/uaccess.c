@@ -58,12 +58,13 @@ static void *user_page(struct vm_space *vm, unsigned long va, bool write,
 
 	if (!force && (e & PTE_P) && (e & PTE_US) && (!write || (e & PTE_RW)))
 		return (char *)plat_phys_to_virt(PTE_ADDR(e)) + off;
-	if (force && PTE_HOLDS_FRAME(e))
+	/* A forced write to a copy-on-write page copies it first. */
+	if (force && PTE_HOLDS_FRAME(e) && !(write && (e & PTE_COW)))
 		return (char *)plat_phys_to_virt(PTE_ADDR(e)) + off;
 	if (force) {
 		struct vma *v = vm_find_or_grow(vm, va);
 
-		if (!v || vm_fault_page(vm, v, va, false, true))
+		if (!v || vm_fault_page(vm, v, va, write, true))
 			return NULL;
 	} else if (vm_fault_locked(vm, va,
 				   PLAT_FAULT_USER |

@@ -68,6 +68,14 @@ ssize_t vm_file_pread(struct file *f, void *buf, size_t len, uint64_t off)
 	return file_pread_kernel(f, buf, len, off);
 }
 
+int vm_file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
+{
+	if (file_ops)
+		return file_ops->getpage ? file_ops->getpage(f, pgoff, pa)
+					 : -ENOSYS;
+	return file_getpage(f, pgoff, pa);
+}
+
 void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end)
 {
 	if (start < end)
@@ -305,6 +313,8 @@ static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 	v->end = addr + len;
 	v->prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 	v->flags = vma_flags_of(flags);
+	if (file && (v->flags & VMA_SHARED) && !(file->fmode & FMODE_WRITE))
+		v->flags = (v->flags & ~VMA_SHARED) | VMA_NOWRITE;
 	v->file = file;
 	v->off = file ? off : 0;
 	v->name = name;
@@ -449,6 +459,10 @@ int vm_protect(struct vm_space *vm, unsigned long addr, size_t len,
 	while (cur < end) {
 		if (i == s->n || s->v[i]->start > cur) {
 			rc = -ENOMEM; /* a hole: Linux keeps what it did */
+			break;
+		}
+		if ((prot & PROT_WRITE) && (s->v[i]->flags & VMA_NOWRITE)) {
+			rc = -EACCES; /* likewise */
 			break;
 		}
 		rc = protect_one(vm, &i, cur, MIN(end, s->v[i]->end), prot);
@@ -661,6 +675,34 @@ int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice)
 		vm_vma_merge_range(s, addr, cur);
 	mutex_unlock(&vm->lock);
 	return rc ? rc : hole;
+}
+
+int vm_msync(struct vm_space *vm, unsigned long addr, size_t len)
+{
+	struct vma_set *s = &vm->vmas;
+	unsigned long end, cur = addr;
+	int rc = 0;
+	size_t i;
+
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	/* As Linux: a length that rounds up to 0 syncs nothing. */
+	end = addr + ALIGN_UP(len, PAGE_SIZE);
+	if (end < addr)
+		return -ENOMEM;
+	mutex_lock(&vm->lock);
+	i = vm_vma_lower_bound(s, addr);
+	while (cur < end) {
+		if (i == s->n || s->v[i]->start >= end) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (s->v[i]->start > cur)
+			rc = -ENOMEM; /* a hole; Linux goes on */
+		cur = s->v[i++]->end;
+	}
+	mutex_unlock(&vm->lock);
+	return rc;
 }
 
 void vm_dump(struct vm_space *vm)

@@ -41,6 +41,7 @@ void vm_vma_merge_range(struct vma_set *s, unsigned long lo, unsigned long hi);
 void vm_file_get(struct file *f);
 void vm_file_put(struct file *f);
 ssize_t vm_file_pread(struct file *f, void *buf, size_t len, uint64_t off);
+int vm_file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa);
 
 /* Does [start, end) overlap the range vm_reserve_range() set aside? */
 bool vm_range_reserved(unsigned long start, unsigned long end);
@@ -51,9 +52,10 @@ void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end);
 /* --- fault.c ------------------------------------------------------------- */
 
 /*
- * Make the page at va (inside v) present.  With force the VMA's rights
- * are not checked (debugger-style access) and want_write is ignored.
- * 0, -EFAULT, VM_FAULT_SIGBUS or -ENOMEM.
+ * Make the page at va (inside v) present, and writable by the kernel if
+ * want_write (a copy-on-write page is copied).  With force the VMA's
+ * rights are not checked (debugger-style access; the entry keeps the
+ * VMA's rights).  0, -EFAULT, VM_FAULT_SIGBUS or -ENOMEM.
  */
 int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 		  bool want_write, bool force);

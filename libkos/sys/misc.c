@@ -2,9 +2,11 @@
  * Small process system calls: exit, exit_group, sched_yield, arch_prctl,
  * getrandom.
  */
+#include <kos/file.h>
 #include <kos/proc.h>
 #include <kos/random.h>
 #include <kos/sched.h>
+#include <kos/string.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 
@@ -76,7 +78,7 @@ long sys_arch_prctl(long code, unsigned long addr)
 long sys_getrandom(void __user *buf, unsigned long len, unsigned long flags)
 {
 	unsigned char tmp[256];
-	unsigned long done = 0;
+	struct uio u;
 
 	if (flags &
 	    ~(unsigned long)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
@@ -85,17 +87,17 @@ long sys_getrandom(void __user *buf, unsigned long len, unsigned long flags)
 		return -EINVAL;
 	if (len > 0x7fffffffUL)
 		len = 0x7fffffffUL;
-	while (done < len) {
-		unsigned long n =
-			len - done < sizeof(tmp) ? len - done : sizeof(tmp);
+	/* A bad page part-way: the bytes before it count (as Linux). */
+	uio_init_user(&u, (unsigned long)buf, len);
+	while (u.resid > 0) {
+		size_t n = MIN(u.resid, sizeof(tmp));
 
 		kos_random_bytes(tmp, n);
-		if (copy_to_user((char *)buf + done, tmp, n)) {
-			if (!done)
-				return -EFAULT;
+		if (uio_copyout(&u, tmp, n))
 			break;
-		}
-		done += n;
 	}
-	return (long)done;
+	kos_memset(tmp, 0, sizeof(tmp));
+	if (len && u.resid == len)
+		return -EFAULT;
+	return (long)(len - u.resid);
 }

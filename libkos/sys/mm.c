@@ -1,14 +1,18 @@
 /*
- * Memory-management system calls: mmap, munmap, mprotect, brk, madvise.
+ * Memory-management system calls: mmap, munmap, mprotect, brk, madvise,
+ * msync.
  *
  * These validate the arguments the way Linux does (same checks, same
  * order, same errno; mmap(2), munmap(2), mprotect(2), brk(2),
  * madvise(2)) and hand the work to the vm layer (kos/vm.h) on the
  * calling process's address space.
  *
+ * Which files map is the file's business (file_mmap_check()): regular
+ * files of a file system with a page cache map shared and private,
+ * /dev/zero maps as anonymous memory, directories and most devices
+ * refuse with -ENODEV.
+ *
  * Not supported yet, honestly refused:
- *  - MAP_SHARED file mappings need a page cache shared with read/write;
- *    they fail with -ENODEV (as for a file that cannot be mapped).
  *  - MAP_SHARED|MAP_ANONYMOUS works, but behaves like a private mapping
  *    until fork exists (there is nobody to share with before that).
  *  - MAP_HUGETLB fails with -EINVAL (no huge pages), MAP_POPULATE,
@@ -28,11 +32,17 @@
 	 MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |            \
 	 MAP_FIXED_NOREPLACE | MAP_SYNC)
 
-/* Check a file mapping's type and the file's open mode.  0 or -errno. */
+/*
+ * Check a file mapping in Linux's order: the type and the open mode
+ * (-EOPNOTSUPP, -EACCES), whether the file maps at all (-ENODEV), then
+ * MAP_GROWSDOWN (-EINVAL).  Returns 0 or FILE_MMAP_ANON (map anonymous
+ * memory instead), or -errno.
+ */
 static long check_file_map(struct file *f, unsigned long prot,
 			   unsigned long flags)
 {
-	unsigned int acc = f->flags & O_ACCMODE;
+	bool shared = true;
+	long rc;
 
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED_VALIDATE:
@@ -40,17 +50,23 @@ static long check_file_map(struct file *f, unsigned long prot,
 			return -EOPNOTSUPP;
 		/* fallthrough */
 	case MAP_SHARED:
-		if ((prot & PROT_WRITE) && acc != O_WRONLY && acc != O_RDWR)
+		if ((prot & PROT_WRITE) && !(f->fmode & FMODE_WRITE))
 			return -EACCES;
-		if (acc == O_WRONLY)
-			return -EACCES;
-		return -ENODEV; /* no page cache yet */
+		break;
 	case MAP_PRIVATE:
-		if (acc == O_WRONLY)
-			return -EACCES;
-		return 0;
+		shared = false;
+		break;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
+	if (!(f->fmode & FMODE_READ))
+		return -EACCES;
+	rc = file_mmap_check(f, shared);
+	if (rc < 0)
+		return rc;
+	if (flags & MAP_GROWSDOWN)
+		return -EINVAL;
+	return rc;
 }
 
 long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
@@ -69,6 +85,10 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		f = fd_get_file((int)fd);
 		if (!f)
 			return -EBADF;
+		if (f->fmode & FMODE_PATH) {
+			file_put(f);
+			return -EBADF;
+		}
 	} else if (flags & MAP_HUGETLB) {
 		return -EINVAL;
 	}
@@ -87,8 +107,12 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 			goto out;
 		}
 		rc = check_file_map(f, prot, flags);
-		if (rc)
+		if (rc < 0)
 			goto out;
+		if (rc == FILE_MMAP_ANON) {
+			file_put(f);
+			f = NULL;
+		}
 	} else {
 		switch (flags & MAP_TYPE) {
 		case MAP_SHARED:
@@ -148,4 +172,19 @@ long sys_madvise(unsigned long addr, unsigned long len, unsigned long advice)
 	if (!vm)
 		return -ENOMEM;
 	return vm_madvise(vm, addr, len, (int)advice);
+}
+
+long sys_msync(unsigned long addr, unsigned long len, unsigned long flags)
+{
+	struct vm_space *vm = vm_current();
+
+	if (flags & ~(unsigned long)(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	if (!vm)
+		return -ENOMEM;
+	return vm_msync(vm, addr, len);
 }

@@ -46,6 +46,7 @@
 	X(access, "so") \
 	X(sched_yield, "") \
 	X(madvise, "pxd") \
+	X(msync, "pxx") \
 	X(dup, "f") \
 	X(dup2, "ff") \
 	X(nanosleep, "pp") \

@@ -130,7 +130,7 @@ static size_t unmap_level(pte_t *table, int level, vaddr_t base, vaddr_t start,
 			if (PTE_HOLDS_FRAME(e)) {
 				held++;
 				if (e & PTE_OWNED)
-					pmm_free(PTE_ADDR(e), 0);
+					pmm_page_put(PTE_ADDR(e));
 			}
 			table[i] = 0;
 			continue;
@@ -184,6 +184,8 @@ static size_t protect_level(pte_t *table, int level, vaddr_t base,
 		if (!PTE_HOLDS_FRAME(e))
 			continue;
 		ne = (e & ~PTE_RIGHTS) | bits;
+		if (ne & PTE_COW)
+			ne &= ~PTE_RW;
 		if (ne != e) {
 			table[i] = ne;
 			changed++;

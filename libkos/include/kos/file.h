@@ -69,7 +69,16 @@ struct file_ops {
 	int (*open)(struct file *f);
 	/* The last reference is gone. */
 	void (*release)(struct file *f);
+	/*
+	 * mmap(2), after the access-mode checks: may f be mapped (shared
+	 * or private)?  0: map the file's pages (faults use
+	 * file_getpage() or read); FILE_MMAP_ANON: map anonymous memory
+	 * instead (/dev/zero); or -EXXX.  NULL: -ENODEV.
+	 */
+	int (*mmap)(struct file *f, bool shared);
 };
+
+#define FILE_MMAP_ANON 1 /* file_ops.mmap: anonymous memory instead */
 
 /* f->fmode bits: what the description may do. */
 #define FMODE_READ 0x1
@@ -119,7 +128,26 @@ ssize_t file_pwrite_kernel(struct file *f, const void *buf, size_t len,
 ssize_t file_read(struct file *f, struct uio *u, int64_t pos);
 ssize_t file_write(struct file *f, struct uio *u, int64_t pos);
 int64_t file_lseek(struct file *f, int64_t off, int whence);
+/*
+ * ioctl(2) after the fd-level requests: the generic ones (FIONREAD on a
+ * regular file: bytes from the position to the end of file, as an int
+ * stored at the user address arg), then the file's own (-ENOTTY if it
+ * has none).  -EBADF for O_PATH files.
+ */
 long file_ioctl(struct file *f, unsigned int cmd, unsigned long arg);
+
+/*
+ * mmap(2) support of f for a shared or private mapping: 0 (map the
+ * file), FILE_MMAP_ANON (map anonymous memory), or -ENODEV and friends.
+ */
+int file_mmap_check(struct file *f, bool shared);
+
+/*
+ * The page-cache page of f's file page pgoff, referenced (see
+ * vnode_ops.getpage).  -ENOSYS if the file has no page cache, -ENXIO
+ * past the end of file, -ENOMEM.
+ */
+int file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa);
 
 /*
  * getdents64(2) into a buffer of len bytes (user address when user):

@@ -10,12 +10,17 @@
  * zeroed, and are always present, writable and user-accessible: the leaf
  * entry alone decides the access rights.  Only 4 KiB leaves are created.
  *
- * Leaf entries may carry two software bits:
- *   PTE_OWNED     the core allocated the frame (one order-0 pmm page) and
- *                 frees it when the entry is unmapped;
+ * Leaf entries may carry three software bits:
+ *   PTE_OWNED     the entry holds a reference to its frame (an order-0
+ *                 pmm page, pmm_page_get()) and drops it when unmapped,
+ *                 which frees a private frame and leaves a shared one
+ *                 (a file's page-cache page) to its other holders;
  *   PTE_PROTNONE  the entry holds a frame but is inaccessible (P clear,
  *                 the address kept), for PROT_NONE pages whose contents
- *                 must survive an mprotect() back.
+ *                 must survive an mprotect() back;
+ *   PTE_COW       the frame is shared copy-on-write (a page-cache page in
+ *                 a private mapping): the entry is never made writable,
+ *                 a write fault copies the frame.
  * An entry "holds a frame" if P or PTE_PROTNONE is set.
  *
  * None of these functions lock: the caller (the vm layer) holds the
@@ -40,6 +45,7 @@ typedef uint64_t pte_t;
 #define PTE_G (1ULL << 8)	  /* global */
 #define PTE_OWNED (1ULL << 9)	  /* software: core frees the frame */
 #define PTE_PROTNONE (1ULL << 10) /* software: frame held, no access */
+#define PTE_COW (1ULL << 11)	  /* software: shared, copy on write */
 #define PTE_NX (1ULL << 63)	  /* no execute */
 
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
@@ -61,8 +67,9 @@ typedef uint64_t pte_t;
 paddr_t arch_pgt_create(void);
 
 /*
- * Free everything below the user half of root: every frame an entry owns
- * (PTE_OWNED), every intermediate table, and finally root itself.
+ * Free everything below the user half of root: drop the reference of
+ * every entry with PTE_OWNED, free every intermediate table, and finally
+ * root itself.
  */
 void arch_pgt_destroy(paddr_t root);
 
@@ -83,17 +90,19 @@ pte_t arch_pgt_lookup(paddr_t root, vaddr_t va);
 int arch_pgt_map(paddr_t root, vaddr_t va, pte_t pte);
 
 /*
- * Clear every leaf entry in [start, end) (page aligned), freeing owned
- * frames, and free every table whose whole span lies inside the range.
- * Returns the number of entries that held a frame.
+ * Clear every leaf entry in [start, end) (page aligned), dropping the
+ * references of PTE_OWNED entries (pmm_page_put()), and free every table
+ * whose whole span lies inside the range.  Returns the number of entries
+ * that held a frame.
  */
 size_t arch_pgt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end);
 
 /*
  * Rewrite the access bits of every entry holding a frame in [start, end):
- * keep the frame and the software OWNED bit, replace P/RW/US/NX/PROTNONE
- * with those of prot_bits (as built by arch_pgt_prot_bits()).  Returns the
- * number of entries changed.
+ * keep the frame and the software OWNED and COW bits, replace
+ * P/RW/US/NX/PROTNONE with those of prot_bits (as built by
+ * arch_pgt_prot_bits()), except that PTE_COW entries never get RW.
+ * Returns the number of entries changed.
  */
 size_t arch_pgt_protect_range(paddr_t root, vaddr_t start, vaddr_t end,
 			      pte_t prot_bits);

@@ -35,8 +35,23 @@ void pmm_init(const struct kos_bootinfo *bi);
  */
 paddr_t pmm_alloc(unsigned int order);
 
-/* Free a block pmm_alloc(order) returned; order must match. */
+/*
+ * Free a block pmm_alloc(order) returned; order must match.  The block
+ * must have no holders besides the caller (see pmm_page_get()).
+ */
 void pmm_free(paddr_t pa, unsigned int order);
+
+/*
+ * Reference counting of single (order-0) pages shared by several holders,
+ * e.g. a file's page-cache page mapped into address spaces.  pmm_alloc()
+ * returns a page with one reference; pmm_page_get() adds one;
+ * pmm_page_put() drops one and frees the page with the last.  Using them
+ * on anything but an allocated order-0 page panics.  pmm_page_refs() is
+ * the current count (for tests and assertions).
+ */
+void pmm_page_get(paddr_t pa);
+void pmm_page_put(paddr_t pa);
+unsigned int pmm_page_refs(paddr_t pa);
 
 /* pmm_alloc() returning the block's direct-map address, or NULL. */
 void *pmm_alloc_va(unsigned int order);

@@ -143,6 +143,21 @@ struct vnode_ops {
 	ssize_t (*read)(struct vnode *v, struct uio *u, uint64_t off);
 	ssize_t (*write)(struct vnode *v, struct uio *u, uint64_t off);
 	int (*truncate)(struct vnode *v, uint64_t size);
+	/*
+	 * The page cache (regular files; called without vfs_lock, the fs
+	 * locks itself, and may be called with an address space's lock
+	 * held): the physical page that holds the file's bytes at
+	 * [pgoff * PAGE_SIZE, +PAGE_SIZE), created zero-filled for a
+	 * hole, in *pa with a new reference for the caller
+	 * (pmm_page_put() it).  The page stays the file's for as long as
+	 * that part lies below the size: read and write go through it, so
+	 * stores to a mapping of it are the file's data.  Bytes past the
+	 * size in the last page are not file data.  -ENXIO if the page
+	 * lies wholly at or past the end of file, -ENOMEM.  NULL: the
+	 * file system has no page cache (MAP_SHARED gives -ENODEV,
+	 * private mappings copy with read).
+	 */
+	int (*getpage)(struct vnode *v, uint64_t pgoff, paddr_t *pa);
 };
 
 /* Per-filesystem operations. */

@@ -4,11 +4,18 @@
  * A struct vm_space is one user address space: a set of VMAs (virtual
  * memory areas: page-aligned, non-overlapping [start, end) ranges with one
  * protection and one backing each) and the x86-64 page tables that map
- * them (kos/pgtable.h), created lazily by page faults.  Pages are private
- * to the address space: anonymous memory is demand-zero, a private file
- * mapping reads its page from the file at the first touch.  There is no
- * page sharing yet (no fork/COW, no page cache), so every frame a PTE
- * maps belongs to exactly that PTE.
+ * them (kos/pgtable.h), created lazily by page faults.  Anonymous
+ * memory is demand-zero and private to the address space.  File mappings
+ * use the file system's page cache (vnode_ops.getpage) when it has one:
+ * a shared mapping maps the file's own pages, so stores are file data
+ * and write()s show through; a private mapping maps them read-only and
+ * copy-on-write (PTE_COW), so it sees the file until it writes a page,
+ * then has its own copy.  Without a page cache a private mapping reads
+ * its page from the file at the first touch.  Every frame a PTE maps is
+ * reference counted (PTE_OWNED, pmm_page_get()), so a page-cache page
+ * outlives truncation while mapped.  Not done: truncation does not yet
+ * unmap pages past the new end of file from existing mappings (they
+ * keep the old frame; faults past EOF do give SIGBUS).
  *
  * Layout follows Linux x86-64's default (legacy randomization off): user
  * space is [0, VM_USER_TOP); mmap() places mappings top-down below
@@ -49,6 +56,12 @@ struct plat_as;
 #define VMA_DONTFORK 0x04  /* madvise hints, kept for fork */
 #define VMA_WIPEONFORK 0x08
 #define VMA_DONTDUMP 0x10
+/*
+ * MAP_SHARED of a file not open for writing: mapped like a private
+ * mapping (it can never write), and mprotect() may not add PROT_WRITE
+ * (-EACCES), as Linux.
+ */
+#define VMA_NOWRITE 0x20
 
 /*
  * One mapping.  All fields are guarded by the owning vm_space's lock.
@@ -97,6 +110,11 @@ struct vm_file_ops {
 	void (*put)(struct file *f);
 	/* Read into a kernel buffer; short at EOF; bytes or -errno. */
 	ssize_t (*pread)(struct file *f, void *buf, size_t len, uint64_t off);
+	/*
+	 * The file's page-cache page pgoff, referenced (file_getpage());
+	 * -ENOSYS without a page cache, -ENXIO past EOF.  NULL: -ENOSYS.
+	 */
+	int (*getpage)(struct file *f, uint64_t pgoff, paddr_t *pa);
 };
 
 /* Replace the file operations (NULL restores the VFS's).  Tests only. */
@@ -126,8 +144,9 @@ void vm_destroy(struct vm_space *vm);
  * offset off.  Placement: MAP_FIXED replaces whatever is there;
  * MAP_FIXED_NOREPLACE fails with -EEXIST if anything is; otherwise addr
  * is a hint used if the range is free, else the highest free range below
- * mmap_base.  *result gets the address.  0, -EINVAL (unaligned fixed
- * address or offset), -ENOMEM (no room, or out of memory), -EEXIST,
+ * mmap_base.  *result gets the address.  A shared file mapping whose
+ * file lacks FMODE_WRITE becomes VMA_NOWRITE.  0, -EINVAL (unaligned
+ * fixed address or offset), -ENOMEM (no room, or out of memory), -EEXIST,
  * -EOVERFLOW (offset + len wraps).
  */
 int vm_map(struct vm_space *vm, unsigned long addr, size_t len,
@@ -145,7 +164,8 @@ int vm_unmap(struct vm_space *vm, unsigned long addr, size_t len);
  * mprotect() core: set prot (PROT_READ|WRITE|EXEC, optionally
  * PROT_GROWSDOWN) on [addr, addr+len).  Splits and merges VMAs; pages
  * keep their contents.  0, -EINVAL, -ENOMEM (part of the range is not
- * mapped; the part before the hole is changed, as in Linux).
+ * mapped; the part before the hole is changed, as in Linux), -EACCES
+ * (PROT_WRITE on a VMA_NOWRITE mapping; likewise).
  */
 int vm_protect(struct vm_space *vm, unsigned long addr, size_t len,
 	       unsigned long prot);
@@ -168,6 +188,14 @@ void vm_set_brk_base(struct vm_space *vm, unsigned long base);
  * advice, unaligned, unsuitable mapping), -ENOMEM (holes in the range).
  */
 int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice);
+
+/*
+ * msync() core: [addr, addr+len) (len rounded up) must be mapped.  Page
+ * cache pages are the files' data already and there is no backing store
+ * to write to yet, so nothing else happens.  0, -EINVAL (unaligned),
+ * -ENOMEM (holes in the range, or it wraps).
+ */
+int vm_msync(struct vm_space *vm, unsigned long addr, size_t len);
 
 /*
  * Map the stack: anonymous, read/write, grows down, [top - size, top).

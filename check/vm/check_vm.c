@@ -567,6 +567,41 @@ START_TEST(test_vm_madvise_errors_and_hints)
 }
 END_TEST
 
+/* RLIMIT_DATA: private writable mappings and brk stop at the limit. */
+START_TEST(test_vm_data_limit)
+{
+	struct vm_space *vm = vm_create();
+	unsigned long a;
+
+	vm_set_brk_base(vm, 0x600000);
+	vt_map_fixed(vm, 0x400000, 2 * PG, RW);
+	vm_set_data_limit(vm, 3 * PG);
+	/* One more data page fits, a second does not. */
+	ck_assert_int_eq(vm_map(vm, 0, PG, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &a),
+			 0);
+	ck_assert_int_eq(vm_map(vm, 0, PG, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &a),
+			 -ENOMEM);
+	ck_assert_uint_eq(vm_brk(vm, 0x600000 + PG), 0x600000);
+	/* Read-only and shared memory are not data. */
+	ck_assert_int_eq(vm_map(vm, 0, PG, PROT_READ,
+				MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &a),
+			 0);
+	ck_assert_int_eq(vm_map(vm, 0, PG, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, NULL, 0, &a),
+			 0);
+	/* Replacing data pages in place does not count them twice. */
+	ck_assert_int_eq(vm_map(vm, 0x400000, PG, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL,
+				0, &a),
+			 0);
+	vm_set_data_limit(vm, UINT64_MAX);
+	ck_assert_uint_eq(vm_brk(vm, 0x600000 + PG), 0x600000 + PG);
+	vm_destroy(vm);
+}
+END_TEST
+
 START_TEST(test_vm_brk)
 {
 	struct vm_space *vm = vm_create();
@@ -771,6 +806,7 @@ Suite *vm_suite(void)
 	tcase_add_test(tc, test_vm_madvise_dontneed);
 	tcase_add_test(tc, test_vm_madvise_errors_and_hints);
 	tcase_add_test(tc, test_vm_brk);
+	tcase_add_test(tc, test_vm_data_limit);
 	tcase_add_test(tc, test_vm_stack_grows_down);
 	tcase_add_test(tc, test_vm_sys_errnos);
 	tcase_add_test(tc, test_vm_msync);

@@ -98,6 +98,7 @@ struct vm_space *vm_create(void)
 	vm_vma_set_init(&vm->vmas);
 	vm->mmap_base = VM_MMAP_BASE;
 	vm->stack_max = VM_STACK_MAX;
+	vm->data_limit = UINT64_MAX;
 	return vm;
 
 out_pgt:
@@ -264,6 +265,45 @@ static unsigned int vma_flags_of(unsigned int mflags)
 	return f;
 }
 
+/* Does a mapping count against RLIMIT_DATA (Linux's is_data_mapping)? */
+static bool is_data(unsigned int prot, unsigned int vflags)
+{
+	return (prot & PROT_WRITE) &&
+	       !(vflags & (VMA_SHARED | VMA_GROWSDOWN | VMA_NOWRITE));
+}
+
+/*
+ * Would mapping [addr, addr+len) as data exceed RLIMIT_DATA?  Data pages
+ * already in that range (about to be replaced) do not count twice.
+ */
+static bool data_over_limit(struct vm_space *vm, unsigned long addr, size_t len)
+{
+	uint64_t total = len;
+
+	if (vm->data_limit == UINT64_MAX)
+		return false;
+	for (size_t i = 0; i < vm->vmas.n; i++) {
+		const struct vma *v = vm->vmas.v[i];
+		unsigned long lo, hi;
+
+		if (!is_data(v->prot, v->flags))
+			continue;
+		total += v->end - v->start;
+		lo = MAX(v->start, addr);
+		hi = MIN(v->end, addr + len);
+		if (lo < hi)
+			total -= hi - lo;
+	}
+	return total > vm->data_limit;
+}
+
+void vm_set_data_limit(struct vm_space *vm, uint64_t limit)
+{
+	mutex_lock(&vm->lock);
+	vm->data_limit = limit;
+	mutex_unlock(&vm->lock);
+}
+
 /* vm_map() with the lock held; name is the VMA's debugging name. */
 static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 		      unsigned int prot, unsigned int flags, struct file *file,
@@ -300,6 +340,10 @@ static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 		if (!addr)
 			return -ENOMEM;
 	}
+
+	if (is_data(prot, vma_flags_of(flags)) &&
+	    data_over_limit(vm, addr, len))
+		return -ENOMEM;
 
 	v = vm_vma_alloc();
 	if (!v)

@@ -255,6 +255,7 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 	err = exec_load(p, path, argv, envp, &p->vm, &ut->regs);
 	if (err)
 		goto fail;
+	vm_set_data_limit(p->vm, p->rlim[RLIMIT_DATA].rlim_cur);
 	ut->proc = p;
 	ut->tid = p->pid;
 	t = kthread_create(p->comm, uthread_main, ut);

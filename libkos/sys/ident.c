@@ -7,6 +7,7 @@
 #include <kos/string.h>
 #include <kos/uaccess.h>
 #include <kos/version.h>
+#include <kos/vm.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
 #include <uapi/utsname.h>
@@ -116,8 +117,11 @@ long sys_prlimit64(long pid, unsigned long resource,
 	ol = p->rlim[resource];
 	if (old_lim && copy_to_user(old_lim, &ol, sizeof(ol)))
 		return -EFAULT;
-	if (new_lim)
+	if (new_lim) {
 		p->rlim[resource] = nl;
+		if (resource == RLIMIT_DATA && p->vm)
+			vm_set_data_limit(p->vm, nl.rlim_cur);
+	}
 	return 0;
 }
 

@@ -99,6 +99,7 @@ struct vm_space {
 	unsigned long mmap_base; /* top-down mmap search starts here */
 	unsigned long stack_top; /* end of the stack VMA, 0 if none */
 	unsigned long stack_max; /* how far the stack may grow, bytes */
+	uint64_t data_limit;	 /* RLIMIT_DATA soft limit, bytes */
 };
 
 /*
@@ -202,6 +203,13 @@ int vm_msync(struct vm_space *vm, unsigned long addr, size_t len);
  * Records stack_top.  For the ELF loader.  0 or -errno.
  */
 int vm_map_stack(struct vm_space *vm, unsigned long top, size_t size);
+
+/*
+ * RLIMIT_DATA: private writable mappings that are not stacks ("data", as
+ * Linux counts them, brk included) may not grow past limit bytes; such a
+ * mapping fails with -ENOMEM and brk stays where it is.  UINT64_MAX: none.
+ */
+void vm_set_data_limit(struct vm_space *vm, uint64_t limit);
 
 /* The VMA containing addr, or NULL.  Caller holds vm->lock. */
 struct vma *vm_find_vma(struct vm_space *vm, unsigned long addr);

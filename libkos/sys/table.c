@@ -208,7 +208,10 @@ static void trace_call(const struct uregs *r, const char *fmt, long ret)
 	if (len >= room)
 		len = room - 1;
 	buf[len] = 0;
-	if (ret < 0 && ret >= -4095)
+	if (p && p->exiting) /* exit, exit_group: no return, as strace says */
+		kos_log(LOG_NOTICE, "[%d] %s(%s) = ?", p->pid,
+			name ? name : "?", buf);
+	else if (ret < 0 && ret >= -4095)
 		kos_log(LOG_NOTICE, "[%d] %s(%s) = -1 (errno %ld)",
 			p ? p->pid : 0, name ? name : "?", buf, -ret);
 	else if (ret >= 0 && ret < 0x10000)

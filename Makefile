@@ -112,6 +112,10 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
+# Keep intermediate files (guest objects): no "rm" after make check's
+# summary line, and no rebuilds.
+.SECONDARY:
+
 .PHONY: all check run debug clean format format-check bench
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

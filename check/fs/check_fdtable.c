@@ -50,7 +50,9 @@ START_TEST(test_fdtable_install_close_dup)
 	ck_assert_int_eq(fdt_get_fdflags(t, 301), -EBADF);
 	ck_assert_int_eq(fdt_set_fdflags(t, 300, 3), 0);
 	ck_assert_int_eq(fdt_get_fdflags(t, 300), FD_CLOEXEC);
-	ck_assert_int_eq(fdt_dup(t, 0, 1024, false), -EINVAL);
+	/* No fd at or above the limit: EMFILE (fcntl says EINVAL itself). */
+	ck_assert_int_eq(fdt_dup(t, 0, 1024, false), -EMFILE);
+	ck_assert_int_eq(fdt_dup(t, 0, -1, false), -EINVAL);
 	ck_assert_int_eq(f->refcnt, 6); /* 0 1 2 10 300 + ours */
 	fdtable_close_on_exec(t);
 	ck_assert_ptr_null(fdt_get(t, 300));

@@ -72,8 +72,11 @@ int fdt_install(struct fdtable *fdt, struct file *f, int minfd, bool cloexec)
 {
 	int fd;
 
-	if (minfd < 0 || (unsigned long)minfd >= fdt->nofile)
+	if (minfd < 0)
 		return -EINVAL;
+	/* Nothing free in [minfd, limit): Linux's alloc_fd says EMFILE. */
+	if ((unsigned long)minfd >= fdt->nofile)
+		return -EMFILE;
 	mutex_lock(&fdt->lock);
 	fd = fdt_find_free(fdt, (unsigned int)minfd);
 	if (fd >= 0 && fdt_grow(fdt, (unsigned int)fd))
@@ -125,7 +128,8 @@ int fdt_dup(struct fdtable *fdt, int oldfd, int minfd, bool cloexec)
 	struct file *f;
 	int fd;
 
-	if (minfd < 0 || (unsigned long)minfd >= fdt->nofile)
+	/* F_DUPFD's "arg >= limit" EINVAL is the caller's (fcntl) check. */
+	if (minfd < 0)
 		return -EINVAL;
 	f = fdt_get(fdt, oldfd);
 	if (!f)

@@ -581,14 +581,23 @@ static bool advice_is_hint(int advice)
 static int madvise_one(struct vm_space *vm, struct vma *v, unsigned long start,
 		       unsigned long end, int advice)
 {
+	bool shared_anon = !v->file && (v->flags & VMA_SHARED);
+
 	switch (advice) {
 	case MADV_FREE:
-		if (v->file)
+		if (v->file || shared_anon)
 			return -EINVAL;
 		/* Dropping at once is a valid MADV_FREE. */
 		/* fallthrough */
 	case MADV_DONTNEED:
 	case MADV_DONTNEED_LOCKED:
+		/*
+		 * Shared anonymous memory keeps its contents on Linux (the
+		 * pages belong to a shmem object).  Until KOS has that object,
+		 * the PTEs are the only holders, so they stay.
+		 */
+		if (shared_anon)
+			return 0;
 		if (arch_pgt_unmap_range(vm->pml4, start, end))
 			vm_flush(vm, start, end);
 		return 0;

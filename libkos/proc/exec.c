@@ -258,6 +258,9 @@ static long strings_size(const char *const v[], int *count)
 		if (total > (long)EXEC_MAX_ARGS_BYTES)
 			return -E2BIG;
 	}
+	/* The argv/envp pointers count too, as on Linux. */
+	if (total + (long)(n + 1) * 8 > (long)EXEC_MAX_ARGS_BYTES)
+		return -E2BIG;
 	*count = n;
 	return total;
 }
@@ -388,9 +391,11 @@ int exec_load(struct proc *p, const char *path, const char *const argv[],
 	if (err)
 		goto out;
 	if (im.exec_stack)
-		vm_protect(vm, VM_USER_TOP - EXEC_INITIAL_STACK,
-			   EXEC_INITIAL_STACK,
-			   PROT_READ | PROT_WRITE | PROT_EXEC);
+		err = vm_protect(vm, VM_USER_TOP - EXEC_INITIAL_STACK,
+				 EXEC_INITIAL_STACK,
+				 PROT_READ | PROT_WRITE | PROT_EXEC);
+	if (err)
+		goto out;
 	err = exec_stack(vm, &im, p, path, argv, envp, &sp);
 	if (err)
 		goto out;

@@ -32,8 +32,6 @@
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 
-void proc_rlimits_init(struct proc *p);
-
 static struct mutex proc_lock;
 static bool proc_lock_ready;
 static LIST_HEAD(proc_list); /* proc_lock */
@@ -129,6 +127,10 @@ static int exception_signal(unsigned int vector, const char **why)
 	case 19:
 		*why = "floating-point exception";
 		return SIGFPE;
+	case 11:
+	case 12:
+		*why = "segment not present / stack fault";
+		return SIGBUS;
 	case 17:
 		*why = "alignment check";
 		return SIGBUS;

@@ -21,11 +21,11 @@ struct fdtable *sys_cur_fdt(void)
 
 	if (!p || !p->fdt)
 		return NULL;
-	/* Follow setrlimit(RLIMIT_NOFILE) (0 is taken as "not set up"). */
+	/* Follow setrlimit(RLIMIT_NOFILE); 0 is a real limit. */
 	lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	if (lim > NR_OPEN)
 		lim = NR_OPEN;
-	if (lim && lim != p->fdt->nofile)
+	if (lim != p->fdt->nofile)
 		fdtable_set_nofile(p->fdt, (unsigned long)lim);
 	return p->fdt;
 }
@@ -42,12 +42,6 @@ int fd_install(struct file *f, bool cloexec)
 	struct fdtable *fdt = sys_cur_fdt();
 
 	return fdt ? fdt_install(fdt, f, 0, cloexec) : -EMFILE;
-}
-
-/* The fd argument as Linux's unsigned int: huge values are bad fds. */
-static int fdarg(unsigned long fd)
-{
-	return fd > INT32_MAX ? -1 : (int)fd;
 }
 
 long sys_close(unsigned long fd)
@@ -83,8 +77,9 @@ long sys_dup3(unsigned long oldfd, unsigned long newfd, long flags)
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
-long sys_fcntl(unsigned long fd, unsigned long cmd, unsigned long arg)
+long sys_fcntl(unsigned long fd, unsigned long cmd_arg, unsigned long arg)
 {
+	unsigned int cmd = (unsigned int)cmd_arg; /* Linux's type */
 	struct fdtable *fdt = sys_cur_fdt();
 	struct file *f;
 	long r;
@@ -94,7 +89,7 @@ long sys_fcntl(unsigned long fd, unsigned long cmd, unsigned long arg)
 	f = fdt_get(fdt, fdarg(fd));
 	if (!f)
 		return -EBADF;
-	switch ((unsigned int)cmd) {
+	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		r = arg >= fdt->nofile ? -EINVAL

@@ -24,11 +24,6 @@
 
 #define DEFAULT_UMASK 022 /* until struct proc carries a umask */
 
-static int fdarg(unsigned long fd)
-{
-	return fd > INT32_MAX ? -1 : (int)fd;
-}
-
 /* The caller's credentials: effective ids, or real ones for access(2). */
 static void cur_cred(struct vfs_cred *c, bool real)
 {
@@ -89,7 +84,7 @@ static int at_dir(long dfd, const char *path, bool empty_ok, struct vnode **out)
 		*out = cur_cwd();
 		return 0;
 	}
-	f = fd_get_file(fdarg((unsigned long)dfd));
+	f = fd_get_file((int)dfd); /* Linux's type: int */
 	if (!f)
 		return -EBADF;
 	if (!f->vnode || (!empty_ok && !S_ISDIR(f->vnode->mode))) {
@@ -200,6 +195,16 @@ static long check_buf(unsigned long buf, unsigned long count)
 	return 0;
 }
 
+/*
+ * Linux checks the descriptor's access mode before it looks at the
+ * buffer: read(2) on a write-only fd is EBADF whatever the pointer.
+ */
+static bool mode_allows(const struct file *f, bool wr)
+{
+	return !(f->fmode & FMODE_PATH) &&
+	       (f->fmode & (wr ? FMODE_WRITE : FMODE_READ));
+}
+
 static long do_rw(unsigned long fd, unsigned long buf, unsigned long count,
 		  int64_t pos, bool wr)
 {
@@ -209,7 +214,10 @@ static long do_rw(unsigned long fd, unsigned long buf, unsigned long count,
 
 	if (!f)
 		return -EBADF;
-	r = pos < -1 ? -EINVAL : check_buf(buf, count);
+	if (!mode_allows(f, wr))
+		r = -EBADF;
+	else
+		r = pos < -1 ? -EINVAL : check_buf(buf, count);
 	if (!r) {
 		uio_init_user(&u, buf, count);
 		r = wr ? file_write(f, &u, pos) : file_read(f, &u, pos);
@@ -255,6 +263,10 @@ static long do_rwv(unsigned long fd, const void *uiov, unsigned long cnt,
 
 	if (!f)
 		return -EBADF;
+	if (!mode_allows(f, wr)) {
+		r = -EBADF;
+		goto out;
+	}
 	if (cnt > UIO_MAXIOV) {
 		r = -EINVAL;
 		goto out;

@@ -2,7 +2,20 @@
 #ifndef KOS_SYS_FS_INTERNAL_H
 #define KOS_SYS_FS_INTERNAL_H
 
+#include <stdint.h>
+
 struct fdtable;
+
+/*
+ * An fd argument as Linux reads it: the low 32 bits, unsigned; values
+ * above INT_MAX are never valid descriptors (-1, a bad fd).
+ */
+static inline int fdarg(unsigned long fd)
+{
+	uint32_t v = (uint32_t)fd;
+
+	return v > INT32_MAX ? -1 : (int)v;
+}
 
 /*
  * The calling process's fd table (NULL for kernel threads), with its

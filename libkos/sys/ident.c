@@ -115,13 +115,14 @@ long sys_prlimit64(long pid, unsigned long resource,
 			return -EPERM;
 	}
 	ol = p->rlim[resource];
-	if (old_lim && copy_to_user(old_lim, &ol, sizeof(ol)))
-		return -EFAULT;
+	/* Linux applies the new limit even if storing the old one faults. */
 	if (new_lim) {
 		p->rlim[resource] = nl;
 		if (resource == RLIMIT_DATA && p->vm)
 			vm_set_data_limit(p->vm, nl.rlim_cur);
 	}
+	if (old_lim && copy_to_user(old_lim, &ol, sizeof(ol)))
+		return -EFAULT;
 	return 0;
 }
 

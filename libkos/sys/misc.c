@@ -85,8 +85,8 @@ long sys_getrandom(void __user *buf, unsigned long len, unsigned long flags)
 		return -EINVAL;
 	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
 		return -EINVAL;
-	if (len > 0x7fffffffUL)
-		len = 0x7fffffffUL;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
 	/* A bad page part-way: the bytes before it count (as Linux). */
 	uio_init_user(&u, (unsigned long)buf, len);
 	while (u.resid > 0) {

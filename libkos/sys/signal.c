@@ -26,12 +26,13 @@ long sys_rt_sigaction(long sig, const struct ksigaction __user *act,
 	if (act && copy_from_user(&ka, act, sizeof(ka)))
 		return -EFAULT;
 	old = p->sigactions[sig - 1];
-	if (oact && copy_to_user(oact, &old, sizeof(old)))
-		return -EFAULT;
+	/* Linux installs the new action even if storing the old one faults. */
 	if (act) {
 		ka.mask &= ~SIG_UNBLOCKABLE;
 		p->sigactions[sig - 1] = ka;
 	}
+	if (oact && copy_to_user(oact, &old, sizeof(old)))
+		return -EFAULT;
 	return 0;
 }
 

@@ -237,7 +237,8 @@ static long enosys(unsigned long nr)
 
 long syscall_dispatch(struct uregs *r)
 {
-	unsigned long nr = r->orig_rax;
+	/* Linux looks at the low 32 bits of the number only. */
+	unsigned long nr = (unsigned int)r->orig_rax;
 	const struct syscall_entry *e = NULL;
 	long ret;
 

@@ -68,7 +68,13 @@ struct uthread *uthread_current(void);
 struct proc *proc_start_init(const char *path, const char *const argv[],
 			     const char *const envp[], int *err);
 
-/* Wait until p has exited; returns its wait(2) status word. */
+/* Give p the resource limits Linux gives init (sys/ident.c). */
+void proc_rlimits_init(struct proc *p);
+
+/*
+ * Wait until p has exited; returns its wait(2) status word.  p itself is
+ * not freed (there is no reaping before wait4 exists; PID 1 lives on).
+ */
 int proc_wait(struct proc *p);
 
 /*

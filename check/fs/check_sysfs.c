@@ -6,6 +6,7 @@
  * pointers, and the Linux errno of each argument check.
  */
 #include <kos/proc.h>
+#include <kos/syscall.h>
 #include <kos/uaccess.h>
 #include <kos/vm.h>
 #include <uapi/ioctl.h>
@@ -115,7 +116,7 @@ START_TEST(test_sysfs_open_rw_stat)
 	ck_assert_int_eq(sys_read(99, (char *)buf, 1), -EBADF);
 	ck_assert_int_eq(sys_read(-1UL, (char *)buf, 1), -EBADF);
 	ck_assert_int_eq(sys_lseek(99, 0, 0), -EBADF);
-	ck_assert_int_eq(sys_read(fd, (char *)buf, -1UL), -EINVAL);
+	ck_assert_int_eq(sys_read(fd, (char *)buf, -1UL), -EFAULT);
 	ck_assert_int_eq(sys_open(ustr(""), O_RDONLY, 0), -ENOENT);
 	ck_assert_int_eq(sys_close(fd), 0);
 	ck_assert_int_eq(sys_close(fd), -EBADF);
@@ -533,6 +534,89 @@ START_TEST(test_sysfs_mmap_files)
 }
 END_TEST
 
+/* Handlers without a header of their own (libkos/sys/ident.c, signal.c). */
+long sys_prlimit64(long pid, unsigned long resource, const void *new_lim,
+		   void *old_lim);
+long sys_setrlimit(unsigned long resource, const void *rl);
+long sys_rt_sigaction(long sig, const void *act, void *oact,
+		      unsigned long sigsetsize);
+
+/*
+ * Found by check/guest/fuzz.c against Linux: 32-bit arguments ignore their
+ * upper half, and each call reports the error Linux reports first.
+ */
+START_TEST(test_sysfs_linux_arg_widths_and_order)
+{
+	unsigned long a[6] = { 0xffffffff00000000UL | (uint32_t)-100,
+			       0x1234,
+			       0x100000002UL,
+			       0xffffffff000001a4UL,
+			       7,
+			       8 };
+	unsigned long kern = 0xffff800000000000UL, buf = ualloc(64);
+	unsigned long rl = ualloc(16), big = 0x7ffffffffffffff0UL;
+	long fd, dir;
+
+	syscall_narrow_args("fsXO", a);
+	ck_assert_uint_eq(a[0], (unsigned long)-100);
+	ck_assert_uint_eq(a[1], 0x1234);
+	ck_assert_uint_eq(a[2], 2);
+	ck_assert_uint_eq(a[3], 0x1a4);
+	ck_assert_uint_eq(a[4], 7);
+	a[0] = 0x180000000UL;
+	a[1] = 0xffffffff80086601UL;
+	syscall_narrow_args("DX", a);
+	ck_assert_uint_eq(a[0], 0xffffffff80000000UL);
+	ck_assert_uint_eq(a[1], 0x80086601UL);
+
+	/* prlimit64: EFAULT, then ESRCH, then EINVAL; setrlimit(NULL). */
+	ck_assert_int_eq(sys_prlimit64(-5, 99, (void *)BAD, NULL), -EFAULT);
+	ck_assert_int_eq(sys_prlimit64(-5, 99, (void *)rl, NULL), -ESRCH);
+	ck_assert_int_eq(sys_prlimit64(0, 99, (void *)rl, NULL), -EINVAL);
+	ck_assert_int_eq(sys_setrlimit(99, (void *)BAD), -EFAULT);
+	ck_assert_int_eq(sys_setrlimit(RLIMIT_NOFILE, NULL), -EFAULT);
+	/* rt_sigaction reads act before it judges the signal. */
+	ck_assert_int_eq(sys_rt_sigaction(0, (void *)BAD, NULL, 8), -EFAULT);
+	ck_assert_int_eq(sys_rt_sigaction(0, NULL, NULL, 8), -EINVAL);
+
+	fd = sys_openat(AT_FDCWD, ustr("/w"), O_CREAT | O_RDWR, 0666);
+	ck_assert_int_ge(fd, 0);
+	/* pread/pwrite: a negative offset first; no range past INT64_MAX. */
+	ck_assert_int_eq(sys_pread64(99, (char *)buf, 1, -1), -EINVAL);
+	ck_assert_int_eq(sys_pwrite64(fd, (char *)buf, 100, (long)big),
+			 -EINVAL);
+	ck_assert_int_eq(sys_lseek(fd, (long)big, SEEK_SET), (long)big);
+	ck_assert_int_eq(sys_write(fd, (char *)buf, 100), -EINVAL);
+	ck_assert_int_eq(sys_read(fd, (char *)kern, -1UL), -EFAULT);
+	/* getdents64 checks no range up front. */
+	ck_assert_int_eq(sys_getdents64(fd, (void *)kern, 100), -ENOTDIR);
+	dir = sys_openat(AT_FDCWD, ustr("/"), O_RDONLY | O_DIRECTORY, 0);
+	ck_assert_int_ge(dir, 0);
+	ck_assert_int_eq(sys_getdents64(dir, (void *)kern, 100), -EFAULT);
+	while (sys_getdents64(dir, (void *)buf, 64) > 0)
+		; /* to the end */
+	ck_assert_int_eq(sys_getdents64(dir, (void *)kern, 100), 0);
+	/* O_TMPFILE needs O_DIRECTORY and write access; O_PATH drops it. */
+	ck_assert_int_eq(
+		sys_openat(AT_FDCWD, ustr("/"), O_RDWR | __O_TMPFILE, 0600),
+		-EINVAL);
+	ck_assert_int_eq(
+		sys_openat(AT_FDCWD, ustr("/"), O_RDONLY | O_TMPFILE, 0600),
+		-EINVAL);
+	ck_assert_int_eq(
+		sys_openat(AT_FDCWD, ustr("/"), O_RDWR | O_TMPFILE, 0600),
+		-EOPNOTSUPP);
+	ck_assert_int_ge(sys_openat(AT_FDCWD, ustr("/"), O_PATH | O_TMPFILE, 0),
+			 0);
+	/* O_DIRECT: regular files only. */
+	ck_assert_int_eq(
+		sys_openat(AT_FDCWD, ustr("/"), O_RDONLY | O_DIRECT, 0),
+		-EINVAL);
+	ck_assert_int_ge(
+		sys_openat(AT_FDCWD, ustr("/w"), O_RDONLY | O_DIRECT, 0), 0);
+}
+END_TEST
+
 Suite *sysfs_suite(void)
 {
 	Suite *s = suite_create("sysfs");
@@ -550,6 +634,7 @@ Suite *sysfs_suite(void)
 	tcase_add_test(tc, test_sysfs_partial_transfers);
 	tcase_add_test(tc, test_sysfs_fionread);
 	tcase_add_test(tc, test_sysfs_mmap_files);
+	tcase_add_test(tc, test_sysfs_linux_arg_widths_and_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

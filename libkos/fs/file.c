@@ -192,6 +192,16 @@ static void uio_cap(struct uio *u)
 		u->resid = MAX_RW_COUNT;
 }
 
+/*
+ * Linux's rw_verify_area(): a transfer of n bytes at pos must not reach
+ * past the largest file offset (INT64_MAX), whatever the count is capped
+ * to later.
+ */
+static bool pos_range_ok(uint64_t pos, size_t n)
+{
+	return pos <= (uint64_t)INT64_MAX && n <= (uint64_t)INT64_MAX - pos;
+}
+
 static ssize_t file_rw(struct file *f, struct uio *u, int64_t pos, bool wr)
 {
 	ssize_t (*op)(struct file *, struct uio *, uint64_t *);
@@ -203,11 +213,13 @@ static ssize_t file_rw(struct file *f, struct uio *u, int64_t pos, bool wr)
 	op = wr ? f->ops->write : f->ops->read;
 	if (!op)
 		return -EINVAL;
-	uio_cap(u);
 	if (pos >= 0) {
 		if (!(f->fmode & FMODE_PREAD))
 			return -ESPIPE;
 		p = (uint64_t)pos;
+		if (!pos_range_ok(p, u->resid))
+			return -EINVAL;
+		uio_cap(u);
 		return u->resid ? op(f, u, &p) : 0;
 	}
 	if (pos != -1)
@@ -215,7 +227,12 @@ static ssize_t file_rw(struct file *f, struct uio *u, int64_t pos, bool wr)
 	if (f->fmode & FMODE_ATOMIC_POS)
 		mutex_lock(&f->pos_lock);
 	p = f->pos;
-	r = op(f, u, &p);
+	if (pos_range_ok(p, u->resid)) {
+		uio_cap(u);
+		r = op(f, u, &p);
+	} else {
+		r = -EINVAL;
+	}
 	if (r >= 0)
 		f->pos = p;
 	if (f->fmode & FMODE_ATOMIC_POS)

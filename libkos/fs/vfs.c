@@ -738,6 +738,9 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 	default: /* block devices, FIFOs, sockets: not yet */
 		return -ENXIO;
 	}
+	/* Only regular files do direct I/O (tmpfs too); Linux: EINVAL. */
+	if ((flags & O_DIRECT) && !S_ISREG(v->mode))
+		return -EINVAL;
 	flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 	f = file_alloc(v, ops, (unsigned int)flags | O_LARGEFILE);
 	if (!f)

@@ -153,8 +153,16 @@ long sys_openat(long dfd, const char *upath, long flags, long mode)
 
 	if (!fdt)
 		return -EMFILE;
-	if (flags & __O_TMPFILE)
+	/*
+	 * O_PATH drops every other flag (vfs_openat()).  Otherwise O_TMPFILE
+	 * needs O_DIRECTORY and write access (EINVAL, as Linux), and is not
+	 * supported yet.
+	 */
+	if ((flags & __O_TMPFILE) && !(flags & O_PATH)) {
+		if (!(flags & O_DIRECTORY) || !(flags & O_ACCMODE))
+			return -EINVAL;
 		return -EOPNOTSUPP;
+	}
 	err = get_path(upath, &path);
 	if (err)
 		return err;
@@ -185,13 +193,16 @@ long sys_open(const char *path, long flags, long mode)
 	return sys_openat(AT_FDCWD, path, flags, mode);
 }
 
-/* Linux refuses counts that are negative as ssize_t, and bad ranges. */
+/*
+ * Linux refuses bad ranges (its access_ok(), EFAULT) and then counts that
+ * are negative as ssize_t (EINVAL).
+ */
 static long check_buf(unsigned long buf, unsigned long count)
 {
-	if ((long)count < 0)
-		return -EINVAL;
 	if (count && !user_range_ok(buf, count))
 		return -EFAULT;
+	if ((long)count < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -214,10 +225,15 @@ static long do_rw(unsigned long fd, unsigned long buf, unsigned long count,
 
 	if (!f)
 		return -EBADF;
-	if (!mode_allows(f, wr))
+	/* Linux's order: O_PATH, pread on a pipe/tty, the access mode. */
+	if (f->fmode & FMODE_PATH)
+		r = -EBADF;
+	else if (pos >= 0 && !(f->fmode & FMODE_PREAD))
+		r = -ESPIPE;
+	else if (!mode_allows(f, wr))
 		r = -EBADF;
 	else
-		r = pos < -1 ? -EINVAL : check_buf(buf, count);
+		r = check_buf(buf, count);
 	if (!r) {
 		uio_init_user(&u, buf, count);
 		r = wr ? file_write(f, &u, pos) : file_read(f, &u, pos);
@@ -236,15 +252,20 @@ long sys_write(unsigned long fd, const char *buf, unsigned long count)
 	return do_rw(fd, (unsigned long)buf, count, -1, true);
 }
 
+/* A negative offset is EINVAL before the fd is looked at (Linux). */
 long sys_pread64(unsigned long fd, char *buf, unsigned long count, long pos)
 {
-	return do_rw(fd, (unsigned long)buf, count, pos < 0 ? -2 : pos, false);
+	if (pos < 0)
+		return -EINVAL;
+	return do_rw(fd, (unsigned long)buf, count, pos, false);
 }
 
 long sys_pwrite64(unsigned long fd, const char *buf, unsigned long count,
 		  long pos)
 {
-	return do_rw(fd, (unsigned long)buf, count, pos < 0 ? -2 : pos, true);
+	if (pos < 0)
+		return -EINVAL;
+	return do_rw(fd, (unsigned long)buf, count, pos, true);
 }
 
 /*
@@ -338,10 +359,12 @@ long sys_getdents64(unsigned long fd, void *dirent, unsigned long count)
 
 	if (!f)
 		return -EBADF;
-	if (count && !user_range_ok((unsigned long)dirent, count))
-		r = -EFAULT;
-	else
-		r = file_getdents64(f, (unsigned long)dirent, count, true);
+	/*
+	 * No range check up front, as Linux: a non-directory is ENOTDIR and
+	 * a directory at its end returns 0 whatever the buffer; only a
+	 * record that cannot be stored is EFAULT.
+	 */
+	r = file_getdents64(f, (unsigned long)dirent, count, true);
 	file_put(f);
 	return r;
 }

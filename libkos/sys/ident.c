@@ -90,7 +90,9 @@ void proc_rlimits_init(struct proc *p)
 /*
  * prlimit64(pid, resource, new, old): pid 0 or our own pid only (no other
  * processes exist to address yet: ESRCH).  Raising the hard limit needs
- * privilege; we run as root, as Linux would allow.
+ * privilege; we run as root, as Linux would allow.  Checks in Linux's
+ * order: reading new (EFAULT), the pid (ESRCH), the resource and the new
+ * values (EINVAL, EPERM).
  */
 long sys_prlimit64(long pid, unsigned long resource,
 		   const struct rlimit64 __user *new_lim,
@@ -99,15 +101,13 @@ long sys_prlimit64(long pid, unsigned long resource,
 	struct proc *p = proc_current();
 	struct rlimit64 nl, ol;
 
-	if (resource >= RLIM_NLIMITS)
-		return -EINVAL;
-	if (pid < 0)
-		return -EINVAL;
+	if (new_lim && copy_from_user(&nl, new_lim, sizeof(nl)))
+		return -EFAULT;
 	if (pid != 0 && pid != p->pid)
 		return -ESRCH;
+	if (resource >= RLIM_NLIMITS)
+		return -EINVAL;
 	if (new_lim) {
-		if (copy_from_user(&nl, new_lim, sizeof(nl)))
-			return -EFAULT;
 		if (nl.rlim_cur > nl.rlim_max)
 			return -EINVAL;
 		/* fs.nr_open, Linux's default ceiling for NOFILE. */
@@ -133,10 +133,14 @@ long sys_getrlimit(unsigned long resource, struct rlimit64 __user *rl)
 	return sys_prlimit64(0, resource, NULL, rl);
 }
 
+/*
+ * Linux reads the new limit (NULL too: EFAULT) before it looks at the
+ * resource.
+ */
 long sys_setrlimit(unsigned long resource, const struct rlimit64 __user *rl)
 {
-	if (resource >= RLIM_NLIMITS)
-		return -EINVAL;
+	if (!rl)
+		return -EFAULT;
 	return sys_prlimit64(0, resource, rl, NULL);
 }
 

@@ -14,6 +14,8 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
+#define ARCH_GET_CPUID 0x1011
+#define ARCH_SET_CPUID 0x1012
 
 #define GRND_NONBLOCK 0x1
 #define GRND_RANDOM 0x2
@@ -66,6 +68,10 @@ long sys_arch_prctl(long code, unsigned long addr)
 	case ARCH_GET_GS:
 		return copy_to_user((void *)addr, &ut->regs.gs_base,
 				    sizeof(uint64_t));
+	case ARCH_GET_CPUID: /* cpuid always works: no CPUID faulting */
+		return 1;
+	case ARCH_SET_CPUID: /* as Linux on a CPU without CPUID faulting */
+		return -ENODEV;
 	default:
 		return -EINVAL;
 	}

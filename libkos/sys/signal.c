@@ -17,14 +17,15 @@ long sys_rt_sigaction(long sig, const struct ksigaction __user *act,
 	struct proc *p = proc_current();
 	struct ksigaction ka, old;
 
+	/* Linux's order: the size, then reading act, then the signal. */
 	if (sigsetsize != sizeof(ksigset_t))
 		return -EINVAL;
+	if (act && copy_from_user(&ka, act, sizeof(ka)))
+		return -EFAULT;
 	if (sig < 1 || sig > _NSIG)
 		return -EINVAL;
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if (act && copy_from_user(&ka, act, sizeof(ka)))
-		return -EFAULT;
 	old = p->sigactions[sig - 1];
 	/* Linux installs the new action even if storing the old one faults. */
 	if (act) {

@@ -1,11 +1,18 @@
 /*
  * The system-call table and dispatcher.
  *
- * IMPLEMENTED lists every handler with an argument format for tracing, one
- * letter per argument:
+ * IMPLEMENTED lists every handler with an argument format, one letter per
+ * argument, that says how to trace it and how wide its C type is:
  *	d signed decimal	u unsigned decimal	x hex
- *	o octal (modes)		p user pointer		s user string
- *	f fd (AT_FDCWD shown by name)
+ *	p user pointer		s user string
+ * are 64-bit (long, size_t, pointers); the 32-bit types are
+ *	D int			U unsigned int		X unsigned int, hex
+ *	O mode (octal)		f fd (int; AT_FDCWD shown by name)
+ * Like Linux (whose syscall wrappers cast every argument to its declared
+ * type), the dispatcher ignores the upper half of a 32-bit argument: D and
+ * f are sign-extended from bit 31, U, X and O zero-extended, before the
+ * handler sees them.  So openat(0xffffffff00000000 | AT_FDCWD, ...) is
+ * openat(AT_FDCWD, ...), and ioctl's command is never sign-extended.
  * Every number without a handler reports -ENOSYS (logged once by name,
  * with its number).
  *
@@ -26,65 +33,65 @@
 #define IMPLEMENTED(X) \
 	X(read, "fpu") \
 	X(write, "fpu") \
-	X(open, "sxo") \
+	X(open, "sXO") \
 	X(close, "f") \
 	X(stat, "sp") \
 	X(fstat, "fp") \
 	X(lstat, "sp") \
-	X(lseek, "fdd") \
+	X(lseek, "fdU") \
 	X(mmap, "pxxxfx") \
 	X(mprotect, "pxx") \
 	X(munmap, "px") \
 	X(brk, "p") \
-	X(rt_sigaction, "dppu") \
-	X(rt_sigprocmask, "dppu") \
-	X(ioctl, "fxp") \
+	X(rt_sigaction, "Dppu") \
+	X(rt_sigprocmask, "Dppu") \
+	X(ioctl, "fXp") \
 	X(pread64, "fpud") \
 	X(pwrite64, "fpud") \
 	X(readv, "fpd") \
 	X(writev, "fpd") \
-	X(access, "so") \
+	X(access, "sO") \
 	X(sched_yield, "") \
-	X(madvise, "pxd") \
-	X(msync, "pxx") \
+	X(madvise, "pxD") \
+	X(msync, "pxX") \
 	X(dup, "f") \
 	X(dup2, "ff") \
 	X(nanosleep, "pp") \
 	X(getpid, "") \
-	X(exit, "d") \
+	X(exit, "D") \
 	X(uname, "p") \
-	X(fcntl, "fdx") \
+	X(fcntl, "fUx") \
 	X(getcwd, "pu") \
 	X(chdir, "s") \
 	X(fchdir, "f") \
-	X(readlink, "spu") \
+	X(readlink, "spD") \
 	X(gettimeofday, "pp") \
-	X(getrlimit, "dp") \
+	X(getrlimit, "Up") \
 	X(getuid, "") \
 	X(getgid, "") \
 	X(geteuid, "") \
 	X(getegid, "") \
 	X(getppid, "") \
-	X(arch_prctl, "xp") \
-	X(setrlimit, "dp") \
+	X(arch_prctl, "Xp") \
+	X(setrlimit, "Up") \
 	X(gettid, "") \
 	X(time, "p") \
-	X(getdents64, "fpu") \
+	X(getdents64, "fpU") \
 	X(set_tid_address, "p") \
-	X(clock_gettime, "dp") \
-	X(clock_getres, "dp") \
-	X(clock_nanosleep, "dxpp") \
-	X(exit_group, "d") \
-	X(openat, "fsxo") \
-	X(newfstatat, "fspx") \
-	X(readlinkat, "fspu") \
-	X(faccessat, "fso") \
+	X(clock_gettime, "Dp") \
+	X(clock_getres, "Dp") \
+	X(clock_nanosleep, "DXpp") \
+	X(exit_group, "D") \
+	X(openat, "fsXO") \
+	X(newfstatat, "fspX") \
+	X(readlinkat, "fspD") \
+	X(faccessat, "fsO") \
 	X(set_robust_list, "pu") \
-	X(dup3, "ffx") \
-	X(prlimit64, "ddpp") \
-	X(getrandom, "pux") \
-	X(statx, "fsxxp") \
-	X(faccessat2, "fsox")
+	X(dup3, "ffX") \
+	X(prlimit64, "DUpp") \
+	X(getrandom, "puX") \
+	X(statx, "fsXXp") \
+	X(faccessat2, "fsOX")
 /* clang-format on */
 
 #define DECLARE(name, fmt)                                                  \
@@ -154,9 +161,9 @@ static size_t trace_string(char *out, size_t room, unsigned long uptr)
 	return len;
 }
 
-static void trace_call(const struct uregs *r, const char *fmt, long ret)
+static void trace_call(const struct uregs *r, const unsigned long a[6],
+		       const char *fmt, long ret)
 {
-	unsigned long a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
 	const char *name = syscall_name(r->orig_rax);
 	struct proc *p = proc_current();
 	char buf[400];
@@ -167,14 +174,16 @@ static void trace_call(const struct uregs *r, const char *fmt, long ret)
 
 		switch (fmt[i]) {
 		case 'd':
+		case 'D':
 			len += kos_snprintf(buf + len, room - len, "%s%ld", sep,
 					    (long)a[i]);
 			break;
 		case 'u':
+		case 'U':
 			len += kos_snprintf(buf + len, room - len, "%s%lu", sep,
 					    a[i]);
 			break;
-		case 'o':
+		case 'O':
 			len += kos_snprintf(buf + len, room - len, "%s%#lo",
 					    sep, a[i]);
 			break;
@@ -235,21 +244,46 @@ static long enosys(unsigned long nr)
 	return -ENOSYS;
 }
 
+/*
+ * Cut each argument to the width of its C type, as the format says: the
+ * 32-bit ones lose their upper half (D and f sign-extend, U, X and O
+ * zero-extend); the rest stay as they are.
+ */
+void syscall_narrow_args(const char *fmt, unsigned long a[6])
+{
+	for (int i = 0; fmt && fmt[i] && i < 6; i++) {
+		switch (fmt[i]) {
+		case 'D':
+		case 'f':
+			a[i] = (unsigned long)(long)(int)a[i];
+			break;
+		case 'U':
+		case 'X':
+		case 'O':
+			a[i] = (uint32_t)a[i];
+			break;
+		}
+	}
+}
+
 long syscall_dispatch(struct uregs *r)
 {
 	/* Linux looks at the low 32 bits of the number only. */
 	unsigned long nr = (unsigned int)r->orig_rax;
+	unsigned long a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
 	const struct syscall_entry *e = NULL;
 	long ret;
 
 	if (nr < SYSCALL_MAX && syscall_table[nr].fn)
 		e = &syscall_table[nr];
-	if (e)
-		ret = e->fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
-	else
+	if (e) {
+		syscall_narrow_args(e->fmt, a);
+		ret = e->fn(a[0], a[1], a[2], a[3], a[4], a[5]);
+	} else {
 		ret = enosys(nr);
+	}
 	if (tracing())
-		trace_call(r, e ? e->fmt : "xxxxxx", ret);
+		trace_call(r, a, e ? e->fmt : "xxxxxx", ret);
 	return ret;
 }
 

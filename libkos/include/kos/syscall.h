@@ -26,6 +26,13 @@ typedef long (*syscall_fn_t)(unsigned long, unsigned long, unsigned long,
 /* Dispatch the system call in regs (orig_rax, rdi.. r9); returns rax. */
 long syscall_dispatch(struct uregs *regs);
 
+/*
+ * Cut the six raw arguments to the widths a table format string gives
+ * (libkos/sys/table.c): 32-bit C types ignore the upper half of their
+ * register, as on Linux.
+ */
+void syscall_narrow_args(const char *fmt, unsigned long a[6]);
+
 /* Name of system call nr, or NULL if Linux has none by that number. */
 const char *syscall_name(unsigned long nr);
 

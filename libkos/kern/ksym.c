@@ -19,57 +19,9 @@
  */
 #include <kos/ksym.h>
 #include <kos/string.h>
+#include <uapi/elf.h>
 
-/* The few ELF64 definitions we need (System V gABI). */
-struct elf64_ehdr {
-	uint8_t e_ident[16];
-	uint16_t e_type;
-	uint16_t e_machine;
-	uint32_t e_version;
-	uint64_t e_entry;
-	uint64_t e_phoff;
-	uint64_t e_shoff;
-	uint32_t e_flags;
-	uint16_t e_ehsize;
-	uint16_t e_phentsize;
-	uint16_t e_phnum;
-	uint16_t e_shentsize;
-	uint16_t e_shnum;
-	uint16_t e_shstrndx;
-};
-
-struct elf64_shdr {
-	uint32_t sh_name;
-	uint32_t sh_type;
-	uint64_t sh_flags;
-	uint64_t sh_addr;
-	uint64_t sh_offset;
-	uint64_t sh_size;
-	uint32_t sh_link;
-	uint32_t sh_info;
-	uint64_t sh_addralign;
-	uint64_t sh_entsize;
-};
-
-struct elf64_sym {
-	uint32_t st_name;
-	uint8_t st_info;
-	uint8_t st_other;
-	uint16_t st_shndx;
-	uint64_t st_value;
-	uint64_t st_size;
-};
-
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
-#define SHT_SYMTAB 2
-#define SHT_STRTAB 3
-#define SHF_EXECINSTR 0x4
-#define SHN_UNDEF 0
-#define SHN_LORESERVE 0xff00
-#define STT_NOTYPE 0
-#define STT_FUNC 2
-#define ELF_ST_TYPE(info) ((info)&0xf)
+/* ELF64 layouts: uapi/elf.h. */
 
 /* Set in ksym.size when the size was guessed (clamped to the next symbol). */
 #define KSYM_SIZE_GUESSED 0x80000000u

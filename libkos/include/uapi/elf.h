@@ -50,6 +50,37 @@ struct elf64_phdr {
 #define PT_TLS 7
 #define PT_GNU_STACK 0x6474e551
 
+struct elf64_shdr {
+	__u32 sh_name;
+	__u32 sh_type;
+	__u64 sh_flags;
+	__u64 sh_addr;
+	__u64 sh_offset;
+	__u64 sh_size;
+	__u32 sh_link;
+	__u32 sh_info;
+	__u64 sh_addralign;
+	__u64 sh_entsize;
+};
+
+struct elf64_sym {
+	__u32 st_name;
+	__u8 st_info;
+	__u8 st_other;
+	__u16 st_shndx;
+	__u64 st_value;
+	__u64 st_size;
+};
+
+#define SHT_SYMTAB 2
+#define SHT_STRTAB 3
+#define SHF_EXECINSTR 0x4
+#define SHN_UNDEF 0
+#define SHN_LORESERVE 0xff00
+#define STT_NOTYPE 0
+#define STT_FUNC 2
+#define ELF_ST_TYPE(info) ((info)&0xf)
+
 #define PF_X 0x1
 #define PF_W 0x2
 #define PF_R 0x4

@@ -186,6 +186,13 @@ static void on_abort(int sig)
 	raise(sig);
 }
 
+bool test_forking(void)
+{
+	const char *f = getenv("CK_FORK");
+
+	return !f || strcmp(f, "no") != 0;
+}
+
 void test_expect_panic(const char *msg)
 {
 	panic_expect = msg;

@@ -51,4 +51,7 @@ bool test_as_mirror_ok(struct plat_as *as);
  */
 void test_expect_panic(const char *msg);
 
+/* Tests that expect a crash need Check's fork mode (CK_FORK is not "no"). */
+bool test_forking(void);
+
 #endif

@@ -533,14 +533,6 @@ START_TEST(test_pmm_get_large_block_panics)
 }
 END_TEST
 
-/* Tests that expect a crash need Check's fork mode. */
-static bool forking(void)
-{
-	const char *f = getenv("CK_FORK");
-
-	return !f || strcmp(f, "no") != 0;
-}
-
 Suite *pmm_suite(void)
 {
 	Suite *s = suite_create("pmm");
@@ -562,7 +554,7 @@ Suite *pmm_suite(void)
 	tcase_add_test(tc, test_pmm_page_refcount);
 	suite_add_tcase(s, tc);
 
-	if (forking()) {
+	if (test_forking()) {
 		tcase_add_checked_fixture(tp, setup, NULL);
 		tcase_set_timeout(tp, 60);
 		tcase_add_test_raise_signal(tp, test_pmm_double_free_panics,

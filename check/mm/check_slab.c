@@ -428,14 +428,6 @@ START_TEST(test_slab_freelist_smash_panics)
 }
 END_TEST
 
-/* Tests that expect a crash need Check's fork mode. */
-static bool forking(void)
-{
-	const char *f = getenv("CK_FORK");
-
-	return !f || strcmp(f, "no") != 0;
-}
-
 Suite *slab_suite(void)
 {
 	Suite *s = suite_create("slab");
@@ -453,7 +445,7 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, test_slab_cache_args);
 	suite_add_tcase(s, tc);
 
-	if (!forking())
+	if (!test_forking())
 		return s;
 	tcase_add_checked_fixture(tp, setup, NULL);
 	tcase_set_timeout(tp, 60);

@@ -230,7 +230,6 @@ Suite *mutex_suite(void)
 {
 	Suite *s = suite_create("mutex");
 	TCase *tc = sched_test_tcase("core");
-	const char *fork = getenv("CK_FORK");
 
 	tcase_add_test(tc, test_mutex_basic);
 	tcase_add_test(tc, test_mutex_static_init);
@@ -241,7 +240,7 @@ Suite *mutex_suite(void)
 	suite_add_tcase(s, tc);
 
 	/* Panics end the process: only when each test runs in a fork. */
-	if (!fork || strcmp(fork, "no") != 0) {
+	if (test_forking()) {
 		tc = tcase_create("panics");
 		tcase_add_checked_fixture(tc, sched_test_setup, NULL);
 		tcase_add_test_raise_signal(

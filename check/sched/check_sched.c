@@ -548,7 +548,6 @@ Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
 	TCase *tc = sched_test_tcase("core");
-	const char *fork = getenv("CK_FORK");
 
 	tcase_add_test(tc, test_sched_main_adopted);
 	tcase_add_test(tc, test_sched_join_returns_status);
@@ -569,7 +568,7 @@ Suite *sched_suite(void)
 	tcase_add_test(tc, test_sched_dump_lists_threads);
 	suite_add_tcase(s, tc);
 
-	if (!fork || strcmp(fork, "no") != 0) {
+	if (test_forking()) {
 		tc = tcase_create("panics");
 		tcase_add_checked_fixture(tc, sched_test_setup, NULL);
 		tcase_add_test_raise_signal(

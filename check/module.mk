@@ -41,7 +41,7 @@ $(BUILD)/guest/%-pie: $(BUILD)/guest/%-pie.o
 		$$($(CC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
 
 # The guest initramfs: the default tree + BusyBox + the programs in /t.
-$(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk
+$(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk scripts/mkcpio
 	@echo "  CPIO    $@"
 	$(Q)rm -rf $(BUILD)/guest/root && mkdir -p $(BUILD)/guest/root/t \
 		$(BUILD)/guest/root/bin && \

@@ -28,4 +28,4 @@ $(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench
 
 bench: $(BUILD)/bench/bench.cpio $(BUILD)/hosted/kos \
 		$(BUILD)/x86_64/BOOTX64.EFI
-	$(Q)KOS_BUILD=$(BUILD) scripts/bench $(BENCH_FLAGS)
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench --layouts 6 $(BENCH_FLAGS)

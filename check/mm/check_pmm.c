@@ -437,6 +437,117 @@ START_TEST(test_pmm_page_refcount)
 }
 END_TEST
 
+/* True if the page at pa holds only zero bytes. */
+static bool page_is_zero(paddr_t pa)
+{
+	const unsigned char *p = plat_phys_to_virt(pa);
+
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * Memory the firmware may have run code from is cleared before first
+ * use (a stale translation on a hot kernel page made a program ~100x
+ * slower under QEMU): whatever RAM held at init, every page comes out
+ * zeroed the first time.
+ */
+START_TEST(test_pmm_first_use_cleared)
+{
+	paddr_t pa;
+	unsigned int n = 0;
+
+	test_bootinfo(&bi, 8 * MiB);
+	memset(plat_phys_to_virt(0), 0xc3, 8 * MiB); /* "ret" everywhere */
+	pmm_init(&bi);
+	while ((pa = pmm_alloc(n % 3)) != PMM_NOPAGE) {
+		for (unsigned int i = 0; i < (1U << (n % 3)); i++)
+			ck_assert_msg(page_is_zero(pa + i * PAGE_SIZE),
+				      "page %#llx handed out uncleared",
+				      (unsigned long long)pa);
+		n++;
+	}
+	ck_assert_uint_gt(n, 100);
+}
+END_TEST
+
+/* A page user code could run from is cleared before it is reused. */
+START_TEST(test_pmm_exec_mapped_cleared_on_reuse)
+{
+	paddr_t pa = pmm_alloc_flags(0, PMM_USER), again;
+
+	memset(plat_phys_to_virt(pa), 0x90, PAGE_SIZE);
+	pmm_page_get(pa); /* the entry's reference */
+	pmm_page_map(pa, true);
+	ck_assert_uint_eq(pmm_page_mapcount(pa), 1);
+	pmm_page_unmap(pa);
+	pmm_page_put(pa);
+	pmm_page_put(pa);     /* freed */
+	again = pmm_alloc(0); /* the free list is last in, first out */
+	ck_assert_uint_eq(again, pa);
+	ck_assert(page_is_zero(again));
+	pmm_free(again, 0);
+
+	/* mprotect(PROT_EXEC) on a mapped page counts the same. */
+	pa = pmm_alloc_flags(0, PMM_USER);
+	memset(plat_phys_to_virt(pa), 0x90, PAGE_SIZE);
+	pmm_page_get(pa);
+	pmm_page_map(pa, false);
+	pmm_page_exec(pa);
+	pmm_page_unmap(pa);
+	pmm_page_put(pa);
+	pmm_page_put(pa);
+	ck_assert_uint_eq(pmm_alloc(0), pa);
+	ck_assert(page_is_zero(pa));
+}
+END_TEST
+
+/* Data pages are not cleared needlessly; PMM_ZERO always clears. */
+START_TEST(test_pmm_data_page_kept_zero_flag_clears)
+{
+	paddr_t pa = pmm_alloc_flags(0, PMM_USER);
+
+	memset(plat_phys_to_virt(pa), 0x5a, PAGE_SIZE);
+	pmm_page_get(pa);
+	pmm_page_map(pa, false);
+	pmm_page_unmap(pa);
+	pmm_page_put(pa);
+	pmm_page_put(pa);
+	ck_assert_uint_eq(pmm_alloc(0), pa);
+	ck_assert_uint_eq(*(unsigned char *)plat_phys_to_virt(pa + 99), 0x5a);
+	pmm_free(pa, 0);
+	ck_assert_uint_eq(pmm_alloc_flags(0, PMM_ZERO), pa);
+	ck_assert(page_is_zero(pa));
+	/* PMM_USER is for single pages only. */
+	ck_assert_uint_eq(pmm_alloc_flags(1, PMM_USER), PMM_NOPAGE);
+}
+END_TEST
+
+START_TEST(test_pmm_mapcount)
+{
+	paddr_t pa = pmm_alloc_flags(0, PMM_USER);
+	paddr_t k = pmm_alloc(0);
+
+	ck_assert_uint_eq(pmm_page_mapcount(pa), 0);
+	ck_assert_uint_eq(pmm_page_mapcount(k), 0);
+	pmm_page_get(pa);
+	pmm_page_get(pa);
+	pmm_page_map(pa, false);
+	pmm_page_map(pa, false);
+	ck_assert_uint_eq(pmm_page_mapcount(pa), 2);
+	ck_assert_uint_eq(pmm_page_refs(pa), 3);
+	pmm_page_unmap(pa);
+	pmm_page_put(pa);
+	pmm_page_unmap(pa);
+	pmm_page_put(pa);
+	ck_assert_uint_eq(pmm_page_mapcount(pa), 0);
+	pmm_page_put(pa);
+	pmm_free(k, 0);
+}
+END_TEST
+
 /* ---- kernel bugs that must panic (SIGABRT via plat_halt) ---------------- */
 
 /* Panic tests use test_expect_panic() from check/plat_test.h. */
@@ -533,6 +644,47 @@ START_TEST(test_pmm_get_large_block_panics)
 }
 END_TEST
 
+/* The guards: no page is in user page tables and kernel use at once. */
+START_TEST(test_pmm_map_kernel_page_panics)
+{
+	paddr_t pa = pmm_alloc(0);
+
+	pmm_page_get(pa);
+	test_expect_panic("is kernel memory (use 0), not a user page");
+	pmm_page_map(pa, false);
+}
+END_TEST
+
+START_TEST(test_pmm_free_mapped_page_panics)
+{
+	paddr_t pa = pmm_alloc_flags(0, PMM_USER);
+
+	pmm_page_map(pa, true);
+	/* A reference-counting mistake: the entry's reference is gone. */
+	test_expect_panic("is still mapped into user space (1 entries)");
+	pmm_page_put(pa);
+}
+END_TEST
+
+START_TEST(test_pmm_map_without_reference_panics)
+{
+	paddr_t pa = pmm_alloc_flags(0, PMM_USER);
+
+	pmm_page_map(pa, false);
+	test_expect_panic("has 2 entries but 1 references");
+	pmm_page_map(pa, false);
+}
+END_TEST
+
+START_TEST(test_pmm_unmap_unmapped_panics)
+{
+	paddr_t pa = pmm_alloc_flags(0, PMM_USER);
+
+	test_expect_panic("is not mapped");
+	pmm_page_unmap(pa);
+}
+END_TEST
+
 Suite *pmm_suite(void)
 {
 	Suite *s = suite_create("pmm");
@@ -552,6 +704,10 @@ Suite *pmm_suite(void)
 	tcase_add_test(tc, test_pmm_sections);
 	tcase_add_test(tc, test_pmm_no_memory);
 	tcase_add_test(tc, test_pmm_page_refcount);
+	tcase_add_test(tc, test_pmm_first_use_cleared);
+	tcase_add_test(tc, test_pmm_exec_mapped_cleared_on_reuse);
+	tcase_add_test(tc, test_pmm_data_page_kept_zero_flag_clears);
+	tcase_add_test(tc, test_pmm_mapcount);
 	suite_add_tcase(s, tc);
 
 	if (test_forking()) {
@@ -576,6 +732,14 @@ Suite *pmm_suite(void)
 		tcase_add_test_raise_signal(tp, test_pmm_put_free_page_panics,
 					    SIGABRT);
 		tcase_add_test_raise_signal(tp, test_pmm_get_large_block_panics,
+					    SIGABRT);
+		tcase_add_test_raise_signal(tp, test_pmm_map_kernel_page_panics,
+					    SIGABRT);
+		tcase_add_test_raise_signal(
+			tp, test_pmm_free_mapped_page_panics, SIGABRT);
+		tcase_add_test_raise_signal(
+			tp, test_pmm_map_without_reference_panics, SIGABRT);
+		tcase_add_test_raise_signal(tp, test_pmm_unmap_unmapped_panics,
 					    SIGABRT);
 		suite_add_tcase(s, tp);
 	}

@@ -368,6 +368,7 @@ START_TEST(test_vm_file_shared_maps_page_cache)
 	ck_assert_uint_eq(PTE_ADDR(e), ff.pages[0]);
 	ck_assert((e & PTE_RW) && (e & PTE_OWNED) && !(e & PTE_COW));
 	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 2);
+	ck_assert_uint_eq(pmm_page_mapcount(ff.pages[0]), 1);
 	/* Stores are the file's data; the file's changes show through. */
 	ck_assert_int_eq(vm_copy_to(vm, A + 3, "X", 1), 0);
 	ck_assert_int_eq(fake_page(&ff, 0)[3], 'X');
@@ -383,6 +384,7 @@ START_TEST(test_vm_file_shared_maps_page_cache)
 	/* Unmapping drops the mapping's reference, not the file's. */
 	ck_assert_int_eq(vm_unmap(vm, A, PG), 0);
 	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 1);
+	ck_assert_uint_eq(pmm_page_mapcount(ff.pages[0]), 0);
 	ck_assert_int_eq(fake_page(&ff, 0)[3], 'X');
 	/* A mapping that outlives the file's copy keeps the frame alive. */
 	ck_assert_uint_eq(pmm_page_refs(ff.pages[1]), 2);
@@ -414,6 +416,7 @@ START_TEST(test_vm_file_private_copy_on_write)
 	ck_assert_uint_eq(PTE_ADDR(e), ff.pages[0]);
 	ck_assert(!(e & PTE_RW) && (e & PTE_COW) && (e & PTE_OWNED));
 	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 2);
+	ck_assert_uint_eq(pmm_page_mapcount(ff.pages[0]), 1);
 	/* Until it writes, the mapping sees the file change. */
 	fake_page(&ff, 0)[7] = 0xaa;
 	ck_assert_int_eq(vm_copy_from(vm, &k, A + 7, 1), 0);
@@ -424,6 +427,8 @@ START_TEST(test_vm_file_private_copy_on_write)
 	ck_assert_uint_ne(PTE_ADDR(e), ff.pages[0]);
 	ck_assert((e & PTE_RW) && !(e & PTE_COW));
 	ck_assert_uint_eq(pmm_page_refs(ff.pages[0]), 1);
+	ck_assert_uint_eq(pmm_page_mapcount(ff.pages[0]), 0);
+	ck_assert_uint_eq(pmm_page_mapcount(PTE_ADDR(e)), 1);
 	ck_assert_mem_eq(vt_frame(vm, A), fake_page(&ff, 0), PG);
 	ck_assert_int_eq(vm_copy_to(vm, A + 7, "Q", 1), 0);
 	ck_assert_int_eq(fake_page(&ff, 0)[7], 0xaa);

@@ -96,10 +96,9 @@ static inline int fake_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
 		size_t n = ff->size - off < PG ? ff->size - off : PG;
 		unsigned char *kva;
 
-		ff->pages[pgoff] = pmm_alloc(0);
+		ff->pages[pgoff] = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
 		ck_assert(ff->pages[pgoff] != PMM_NOPAGE);
 		kva = plat_phys_to_virt(ff->pages[pgoff]);
-		memset(kva, 0, PG);
 		memcpy(kva, ff->data + off, n);
 	}
 	pmm_page_get(ff->pages[pgoff]);

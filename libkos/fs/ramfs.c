@@ -354,10 +354,9 @@ static int page_at(struct ramfs_node *n, uint64_t idx, paddr_t *pa)
 	if (err)
 		return err;
 	if (!n->pages[idx]) {
-		p = pmm_alloc(0);
+		p = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
 		if (p == PMM_NOPAGE)
 			return -ENOMEM;
-		kos_memset(page_va(p), 0, PAGE_SIZE);
 		n->pages[idx] = p;
 		n->v.blocks += PAGE_SIZE / 512;
 	}

@@ -9,7 +9,8 @@
  * All of it runs under vm->lock; file reads sleep with the lock held.
  * Every frame an entry maps carries PTE_OWNED: the entry holds one
  * reference (a fresh private page's only one, or one of a page-cache
- * page's several).
+ * page's several) and is counted as a user mapping of the page
+ * (pmm_page_map()); frames are PMM_USER pages.
  */
 #include <kos/pmm.h>
 #include <kos/plat/mem.h>
@@ -57,6 +58,22 @@ static int getpage_fault(int err)
 	return err == -ENOMEM ? -ENOMEM : VM_FAULT_SIGBUS;
 }
 
+/* Does an entry with these bits let user code run from its frame? */
+static bool bits_exec(pte_t bits)
+{
+	return (bits & PTE_P) && !(bits & PTE_NX);
+}
+
+/*
+ * Point the empty entry e at frame pa, whose reference the entry takes
+ * over, with bits (rights and COW); counts the user mapping.
+ */
+static void install(pte_t *e, paddr_t pa, pte_t bits)
+{
+	pmm_page_map(pa, bits_exec(bits));
+	*e = pa | bits | PTE_OWNED;
+}
+
 /* The entry bits for a frame: the VMA's rights, never RW when COW. */
 static pte_t entry_bits(pte_t bits, bool cow)
 {
@@ -69,7 +86,7 @@ static pte_t entry_bits(pte_t bits, bool cow)
  */
 static paddr_t copy_frame(paddr_t src)
 {
-	paddr_t pa = pmm_alloc(0);
+	paddr_t pa = pmm_alloc_flags(0, PMM_USER);
 
 	if (pa != PMM_NOPAGE)
 		kos_memcpy(plat_phys_to_virt(pa), plat_phys_to_virt(src),
@@ -109,7 +126,8 @@ static int new_frame(struct vma *v, unsigned long va, bool want_write,
 		if (v->flags & VMA_SHARED)
 			return VM_FAULT_SIGBUS; /* no page cache to share */
 	}
-	*pa = pmm_alloc(0);
+	/* fill_from_file() writes the whole page; anonymous ones start 0. */
+	*pa = pmm_alloc_flags(0, PMM_USER | (v->file ? 0 : PMM_ZERO));
 	if (*pa == PMM_NOPAGE)
 		return -ENOMEM;
 	if (v->file) {
@@ -119,8 +137,6 @@ static int new_frame(struct vma *v, unsigned long va, bool want_write,
 			return rc;
 		}
 		/* The read may have slept, but vm->lock kept the tables. */
-	} else {
-		kos_memset(plat_phys_to_virt(*pa), 0, PAGE_SIZE);
 	}
 	return 0;
 }
@@ -149,8 +165,10 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 		pa = copy_frame(PTE_ADDR(*e));
 		if (pa == PMM_NOPAGE)
 			return -ENOMEM;
+		pmm_page_unmap(PTE_ADDR(*e));
 		pmm_page_put(PTE_ADDR(*e));
-		*e = pa | bits | PTE_OWNED;
+		*e = 0;
+		install(e, pa, bits);
 		vm_flush(vm, va, va + PAGE_SIZE);
 		return 0;
 	}
@@ -166,6 +184,8 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 			*e = (*e &
 			      (PTE_ADDR_MASK | PTE_A | PTE_D | PTE_OWNED)) |
 			     want;
+			if ((*e & PTE_OWNED) && bits_exec(want))
+				pmm_page_exec(PTE_ADDR(*e));
 			vm_flush(vm, va, va + PAGE_SIZE);
 		}
 		return 0;
@@ -173,7 +193,7 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	rc = new_frame(v, va, want_write, &pa, &cow);
 	if (rc)
 		return rc;
-	*e = pa | entry_bits(bits, cow) | PTE_OWNED;
+	install(e, pa, entry_bits(bits, cow));
 	vm_flush(vm, va, va + PAGE_SIZE);
 	return 0;
 }

@@ -23,9 +23,13 @@
 /* 0: any other owned page (inside a free or an allocated block). */
 
 /* struct page.use: what the holder of an allocated block uses it for. */
-#define PAGE_USE_NONE 0
+#define PAGE_USE_NONE 0	   /* kernel memory (the default) */
 #define PAGE_USE_SLAB 1	   /* every page of a slab; owner = the slab */
 #define PAGE_USE_KMALLOC 2 /* first page of a large kmalloc block */
+#define PAGE_USE_USER 3	   /* PMM_USER page: may be mapped into user space */
+
+/* struct page.mflags: sticky history bits (atomic; see pmm.c). */
+#define PGM_STALE 0x1 /* may hold code some CPU ran: clear before reuse */
 
 /*
  * Metadata for one physical page.  flags, order and link belong to the
@@ -34,16 +38,29 @@
  * block's first page and the holder must clear them on any other page it
  * set before freeing.  refcnt (atomic, first page of an allocated block
  * only) counts the holders of an order-0 page (pmm_page_get/put); it is
- * 1 from pmm_alloc() and 0 while free.
+ * 1 from pmm_alloc() and 0 while free.  mapcount (atomic, PAGE_USE_USER
+ * pages only, sharing owner's storage) counts the user page-table entries
+ * that hold the page; it is never larger than refcnt.  mflags survive
+ * free and allocation: PGM_STALE is set for every page at init and by an
+ * executable user mapping, and cleared only by clearing the page.
+ *
+ * Every byte of the structure is written at init (no padding), so the
+ * metadata itself never keeps stale code (see pmm.c).
  */
 struct page {
 	struct list_head link; /* free list of its order (PG_FREE only) */
-	void *owner;	       /* holder's back pointer (slab) */
-	uint16_t flags;	       /* PG_* */
-	uint8_t order;	       /* block order (PG_FREE / PG_ALLOC) */
-	uint8_t use;	       /* PAGE_USE_* */
-	uint32_t refcnt;       /* atomic; holders of a PG_ALLOC block */
+	union {
+		void *owner;	   /* holder's back pointer (slab) */
+		uint64_t mapcount; /* atomic; user entries (USER pages) */
+	};
+	uint8_t flags;	 /* PG_* */
+	uint8_t order;	 /* block order (PG_FREE / PG_ALLOC) */
+	uint8_t use;	 /* PAGE_USE_* */
+	uint8_t mflags;	 /* PGM_*; atomic */
+	uint32_t refcnt; /* atomic; holders of a PG_ALLOC block */
 };
+
+_Static_assert(sizeof(struct page) == 32, "struct page has padding");
 
 /*
  * Metadata of the page containing pa, or NULL if the page allocator does

@@ -20,8 +20,28 @@
  * free block of the same order.  Since free blocks only ever contain
  * usable pages, a block never spans a hole or two sections.
  *
+ * Stale code.  A page some CPU ran code from is never handed out
+ * uncleared: every page starts marked PGM_STALE (the firmware and the
+ * boot loader ran code all over memory we now own), an executable user
+ * mapping marks it again, and allocation clears marked pages before the
+ * caller sees them.  On hardware that costs one page clear per reuse.
+ * Under an emulator with a translation cache (QEMU's TCG) it is what keeps
+ * the machine fast: TCG keeps translations of code it ran until the very
+ * bytes they came from are overwritten, and until then every write to the
+ * page takes its slow self-modifying-code path.  A kernel stack or a hot
+ * kernel structure on such a page (only partly written, so the old code
+ * is never overwritten) made every system call ~100x slower, depending
+ * only on where the allocator happened to put it.
+ *
+ * User mappings.  The vm layer reports every user page-table entry that
+ * starts or stops holding a page (pmm_page_map/unmap); only pages
+ * allocated with PMM_USER may be mapped, and a page still mapped cannot
+ * be freed.  Together with the reference counts this keeps any page out
+ * of user page tables and kernel use at the same time.
+ *
  * Locking: pmm.lock (interrupts disabled) guards the free lists, the
- * counters and the flags/order/link fields of every struct page.
+ * counters and the flags/order/link fields of every struct page.  mflags,
+ * refcnt and mapcount are atomics.
  */
 #include <kos/boot.h>
 #include <kos/log.h>
@@ -29,6 +49,7 @@
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
 #include <kos/spinlock.h>
+#include <kos/string.h>
 
 #include "internal.h"
 
@@ -294,6 +315,7 @@ static uint64_t sections_alloc_metadata(void)
 			s->pages[j].flags = PG_RESERVED;
 			s->pages[j].order = 0;
 			s->pages[j].use = PAGE_USE_NONE;
+			s->pages[j].mflags = PGM_STALE;
 			s->pages[j].refcnt = 0;
 		}
 		meta_total += bytes;
@@ -358,14 +380,36 @@ void pmm_init(const struct kos_bootinfo *bi)
 
 /* ---- allocation -------------------------------------------------------- */
 
-paddr_t pmm_alloc(unsigned int order)
+/*
+ * Make a block just taken off the free lists ready for its holder: clear
+ * every page that may hold stale code, or all of them for PMM_ZERO.  The
+ * block is the caller's alone, so no lock.
+ */
+static void block_prepare(paddr_t pa, unsigned int order, unsigned int flags)
+{
+	struct page *pg = page_any(pa);
+
+	for (unsigned long i = 0; i < (1UL << order); i++, pg++) {
+		bool stale = __atomic_load_n(&pg->mflags, __ATOMIC_RELAXED) &
+			     PGM_STALE;
+
+		if (stale || (flags & PMM_ZERO))
+			kos_memset(plat_phys_to_virt(pa + i * PAGE_SIZE), 0,
+				   PAGE_SIZE);
+		if (stale)
+			__atomic_and_fetch(&pg->mflags, (uint8_t)~PGM_STALE,
+					   __ATOMIC_RELAXED);
+	}
+}
+
+paddr_t pmm_alloc_flags(unsigned int order, unsigned int flags)
 {
 	unsigned long fl;
 	unsigned int o;
 	struct page *pg;
 	paddr_t pa;
 
-	if (order > PMM_MAX_ORDER)
+	if (order > PMM_MAX_ORDER || ((flags & PMM_USER) && order != 0))
 		return PMM_NOPAGE;
 
 	fl = spin_lock_irqsave(&pmm.lock);
@@ -386,11 +430,17 @@ paddr_t pmm_alloc(unsigned int order)
 	pg->flags = PG_ALLOC;
 	pg->order = order;
 	pg->owner = NULL;
-	pg->use = PAGE_USE_NONE;
+	pg->use = flags & PMM_USER ? PAGE_USE_USER : PAGE_USE_NONE;
 	pg->refcnt = 1;
 	pmm.nfree -= 1ULL << order;
 	spin_unlock_irqrestore(&pmm.lock, fl);
+	block_prepare(pa, order, flags);
 	return pa;
+}
+
+paddr_t pmm_alloc(unsigned int order)
+{
+	return pmm_alloc_flags(order, 0);
 }
 
 /* Why pmm_free() refuses a block; see pmm_free_check(). */
@@ -401,6 +451,7 @@ enum pmm_free_err {
 	PMM_FREE_NOT_BLOCK,
 	PMM_FREE_BAD_ORDER,
 	PMM_FREE_SHARED,
+	PMM_FREE_MAPPED,
 };
 
 /* Check that pa is an allocated block of order.  pmm.lock held. */
@@ -420,6 +471,9 @@ static enum pmm_free_err pmm_free_check(paddr_t pa, unsigned int order,
 		return PMM_FREE_BAD_ORDER;
 	if (__atomic_load_n(&pg->refcnt, __ATOMIC_ACQUIRE) > 1)
 		return PMM_FREE_SHARED;
+	if (pg->use == PAGE_USE_USER &&
+	    __atomic_load_n(&pg->mapcount, __ATOMIC_ACQUIRE))
+		return PMM_FREE_MAPPED;
 	return PMM_FREE_OK;
 }
 
@@ -471,6 +525,11 @@ out_bug:
 	case PMM_FREE_SHARED:
 		kos_panic("pmm_free: %#llx still has %u holders",
 			  (unsigned long long)pa, pg->refcnt);
+	case PMM_FREE_MAPPED:
+		kos_panic("pmm_free: %#llx is still mapped into user space "
+			  "(%llu entries)",
+			  (unsigned long long)pa,
+			  (unsigned long long)pg->mapcount);
 	case PMM_FREE_NOT_BLOCK:
 		kos_panic("pmm_free: %#llx is not an allocated block "
 			  "(double free, or inside another block)",
@@ -518,6 +577,62 @@ unsigned int pmm_page_refs(paddr_t pa)
 {
 	return __atomic_load_n(&page_counted(pa, "pmm_page_refs")->refcnt,
 			       __ATOMIC_RELAXED);
+}
+
+/* The struct page of a PMM_USER page; panics for anything else. */
+static struct page *page_user(paddr_t pa, const char *who)
+{
+	struct page *pg = page_counted(pa, who);
+
+	if (pg->use != PAGE_USE_USER)
+		kos_panic("%s: %#llx is kernel memory (use %u), not a user "
+			  "page",
+			  who, (unsigned long long)pa, pg->use);
+	return pg;
+}
+
+void pmm_page_map(paddr_t pa, bool exec)
+{
+	struct page *pg = page_user(pa, "pmm_page_map");
+	uint64_t n = __atomic_add_fetch(&pg->mapcount, 1, __ATOMIC_RELAXED);
+
+	if (n > __atomic_load_n(&pg->refcnt, __ATOMIC_RELAXED))
+		kos_panic("pmm_page_map: %#llx has %llu entries but %u "
+			  "references",
+			  (unsigned long long)pa, (unsigned long long)n,
+			  pg->refcnt);
+	if (exec)
+		__atomic_or_fetch(&pg->mflags, PGM_STALE, __ATOMIC_RELAXED);
+}
+
+void pmm_page_unmap(paddr_t pa)
+{
+	struct page *pg = page_user(pa, "pmm_page_unmap");
+	uint64_t n = __atomic_load_n(&pg->mapcount, __ATOMIC_RELAXED);
+
+	do {
+		if (n == 0)
+			kos_panic("pmm_page_unmap: %#llx is not mapped",
+				  (unsigned long long)pa);
+	} while (!__atomic_compare_exchange_n(&pg->mapcount, &n, n - 1, false,
+					      __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+}
+
+void pmm_page_exec(paddr_t pa)
+{
+	struct page *pg = page_user(pa, "pmm_page_exec");
+
+	__atomic_or_fetch(&pg->mflags, PGM_STALE, __ATOMIC_RELAXED);
+}
+
+unsigned int pmm_page_mapcount(paddr_t pa)
+{
+	struct page *pg = page_counted(pa, "pmm_page_mapcount");
+
+	if (pg->use != PAGE_USE_USER)
+		return 0;
+	return (unsigned int)__atomic_load_n(&pg->mapcount, __ATOMIC_RELAXED);
 }
 
 void *pmm_alloc_va(unsigned int order)

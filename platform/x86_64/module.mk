@@ -35,6 +35,8 @@ EFI_INC := /usr/include/efi
 EFI_CRT0 := /usr/lib/crt0-efi-x86_64.o
 EFI_LDS := /usr/lib/elf_x86_64_efi.lds
 EFI_LIBS := /usr/lib/libefi.a /usr/lib/libgnuefi.a
+# gnu-efi's files appear when scripts/install-deps has run (fresh machine).
+$(EFI_CRT0) $(EFI_LDS) $(EFI_LIBS): | $(DEPS_STAMP)
 
 # gnu-efi's headers with ms_abi function pointers (no call wrappers);
 # position-independent (the PE loader relocates), no red zone, no SSE.

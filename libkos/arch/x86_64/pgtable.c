@@ -12,7 +12,6 @@
 #include <kos/pgtable.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
-#include <kos/string.h>
 #include <uapi/errno.h>
 #include <uapi/mman.h>
 
@@ -27,11 +26,7 @@ static pte_t *table_va(paddr_t pa)
 /* A zeroed page-table page, or PMM_NOPAGE. */
 static paddr_t table_alloc(void)
 {
-	paddr_t pa = pmm_alloc(0);
-
-	if (pa != PMM_NOPAGE)
-		kos_memset(table_va(pa), 0, PAGE_SIZE);
-	return pa;
+	return pmm_alloc_flags(0, PMM_ZERO);
 }
 
 paddr_t arch_pgt_create(void)
@@ -69,17 +64,6 @@ pte_t arch_pgt_lookup(paddr_t root, vaddr_t va)
 	pte_t *e = arch_pgt_walk(root, va, false);
 
 	return e ? *e : 0;
-}
-
-int arch_pgt_map(paddr_t root, vaddr_t va, pte_t pte)
-{
-	pte_t *e = arch_pgt_walk(root, va, true);
-
-	if (!e)
-		return -ENOMEM;
-	KOS_ASSERT(!PTE_HOLDS_FRAME(*e));
-	*e = pte;
-	return 0;
 }
 
 pte_t arch_pgt_prot_bits(unsigned int prot)
@@ -129,8 +113,10 @@ static size_t unmap_level(pte_t *table, int level, vaddr_t base, vaddr_t start,
 		if (level == 1) {
 			if (PTE_HOLDS_FRAME(e)) {
 				held++;
-				if (e & PTE_OWNED)
+				if (e & PTE_OWNED) {
+					pmm_page_unmap(PTE_ADDR(e));
 					pmm_page_put(PTE_ADDR(e));
+				}
 			}
 			table[i] = 0;
 			continue;
@@ -189,6 +175,8 @@ static size_t protect_level(pte_t *table, int level, vaddr_t base,
 		if (ne != e) {
 			table[i] = ne;
 			changed++;
+			if ((ne & PTE_OWNED) && (ne & PTE_P) && !(ne & PTE_NX))
+				pmm_page_exec(PTE_ADDR(ne));
 		}
 	}
 	return changed;

@@ -12,7 +12,9 @@
  *
  * Leaf entries may carry three software bits:
  *   PTE_OWNED     the entry holds a reference to its frame (an order-0
- *                 pmm page, pmm_page_get()) and drops it when unmapped,
+ *                 PMM_USER page, pmm_page_get(), counted as a user
+ *                 mapping with pmm_page_map()) and drops both when
+ *                 unmapped,
  *                 which frees a private frame and leaves a shared one
  *                 (a file's page-cache page) to its other holders;
  *   PTE_PROTNONE  the entry holds a frame but is inaccessible (P clear,
@@ -82,12 +84,6 @@ pte_t *arch_pgt_walk(paddr_t root, vaddr_t va, bool alloc);
 
 /* The leaf entry for va, or 0 if there is none. */
 pte_t arch_pgt_lookup(paddr_t root, vaddr_t va);
-
-/*
- * Install leaf entry pte for va (allocating tables).  An entry holding a
- * frame must not be there already.  0 or -ENOMEM.
- */
-int arch_pgt_map(paddr_t root, vaddr_t va, pte_t pte);
 
 /*
  * Clear every leaf entry in [start, end) (page aligned), dropping the

@@ -31,9 +31,24 @@ void pmm_init(const struct kos_bootinfo *bi);
 /*
  * Allocate 2^order contiguous, naturally aligned pages.  Returns their
  * physical address, or PMM_NOPAGE if no block is free or order is larger
- * than PMM_MAX_ORDER.  The contents are undefined.
+ * than PMM_MAX_ORDER.  The contents are undefined, except that a page is
+ * never handed out with code on it that a CPU may have run (see pmm.c:
+ * such pages are cleared first).
  */
 paddr_t pmm_alloc(unsigned int order);
+
+/* Flags for pmm_alloc_flags(). */
+#define PMM_ZERO 0x1 /* clear the block */
+#define PMM_USER 0x2 /* order 0 only: a page user space may map */
+
+/*
+ * pmm_alloc() with flags: PMM_ZERO clears the block (cheaper than a
+ * memset afterwards: pages cleared for reuse are not cleared twice);
+ * PMM_USER marks an order-0 page as one that may appear in user page
+ * tables (anonymous memory, page-cache pages).  Only PMM_USER pages may
+ * be mapped into user space; see pmm_page_map().
+ */
+paddr_t pmm_alloc_flags(unsigned int order, unsigned int flags);
 
 /*
  * Free a block pmm_alloc(order) returned; order must match.  The block
@@ -52,6 +67,24 @@ void pmm_free(paddr_t pa, unsigned int order);
 void pmm_page_get(paddr_t pa);
 void pmm_page_put(paddr_t pa);
 unsigned int pmm_page_refs(paddr_t pa);
+
+/*
+ * User mappings.  The vm layer calls pmm_page_map() for every user
+ * page-table entry that starts holding a page (with exec true if the
+ * entry lets user code run from it) and pmm_page_unmap() for every entry
+ * that stops; pmm_page_exec() when an entry holding the page becomes
+ * executable.  The page must be a PMM_USER page holding a reference per
+ * entry (pmm_page_get()).  These are the guards of one rule: a page is
+ * never both in user page tables and in the kernel's own use.  Mapping a
+ * page that is not PMM_USER, unmapping one more time than it was mapped,
+ * and freeing a page that is still mapped all panic.  A page that was
+ * mapped executable is cleared before it is handed out again.
+ * pmm_page_mapcount() is the current number of entries (for tests).
+ */
+void pmm_page_map(paddr_t pa, bool exec);
+void pmm_page_unmap(paddr_t pa);
+void pmm_page_exec(paddr_t pa);
+unsigned int pmm_page_mapcount(paddr_t pa);
 
 /* pmm_alloc() returning the block's direct-map address, or NULL. */
 void *pmm_alloc_va(unsigned int order);

@@ -588,8 +588,14 @@ static const struct vnode_ops ramfs_vops = {
 	.getpage = ramfs_getpage,
 };
 
+static void ramfs_put_super(struct superblock *sb)
+{
+	kfree(RSB(sb));
+}
+
 static const struct super_ops ramfs_sops = {
 	.evict = ramfs_evict,
+	.put_super = ramfs_put_super,
 };
 
 struct superblock *ramfs_create(void)

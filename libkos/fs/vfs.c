@@ -27,7 +27,7 @@
 
 struct mutex vfs_lock = MUTEX_INIT(vfs_lock, "vfs");
 
-static struct vnode *root_vnode; /* set once by vfs_init */
+static struct vnode *root_vnode; /* set by vfs_init (and vfs_reset_root) */
 static LIST_HEAD(mounts);	 /* vfs_lock */
 static uint32_t anon_next = 1;	 /* vfs_lock */
 
@@ -1008,4 +1008,30 @@ int vfs_init(const void *initrd, size_t size)
 	if (err)
 		log_err("vfs: cannot populate /dev (%d)", err);
 	return err == -ENOMEM ? err : 0;
+}
+
+int vfs_reset_root(const void *initrd, size_t size)
+{
+	struct superblock *old;
+	struct mount *m;
+
+	mutex_lock(&vfs_lock);
+	old = root_vnode->sb;
+	m = old->mnt;
+	if (mounts.next != &m->link || mounts.prev != &m->link ||
+	    __atomic_load_n(&root_vnode->refcnt, __ATOMIC_ACQUIRE) != 1) {
+		mutex_unlock(&vfs_lock);
+		return -EBUSY;
+	}
+	list_del(&m->link);
+	old->mnt = NULL;
+	root_vnode = NULL;
+	mutex_unlock(&vfs_lock);
+	kfree(m);
+	/* Nobody else holds the root: this frees the whole tree. */
+	vnode_put(old->root);
+	old->root = NULL;
+	if (old->ops->put_super)
+		old->ops->put_super(old);
+	return vfs_init(initrd, size);
 }

@@ -22,6 +22,7 @@ static char ring[CONSOLE_RING];	    /* guarded by console_lock */
 static size_t ring_head, ring_tail; /* free-running; head - tail = used */
 static struct waitq console_wq;
 static uint64_t dropped;
+static bool out_line_start = true; /* last byte written was a newline */
 
 void console_init(void)
 {
@@ -31,6 +32,13 @@ void console_init(void)
 void console_write(const char *buf, size_t len)
 {
 	plat_console_write(buf, len);
+	if (len)
+		out_line_start = buf[len - 1] == '\n';
+}
+
+bool console_at_line_start(void)
+{
+	return out_line_start;
 }
 
 /* Called by the platform in interrupt context. */

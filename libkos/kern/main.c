@@ -5,11 +5,13 @@
  * disabled, a working console and a stack of at least 16 KiB.  From here:
  * command line → log level → symbols → page allocator → kmalloc →
  * scheduler (the boot context becomes thread "main") → timers → interrupts
- * on → the work the command line asks for → power off with its status.
+ * on → the work the command line asks for (selftest, init=, batch=) →
+ * power off with its status.
  */
 #include <kos/boot.h>
 #include <kos/cmdline.h>
 #include <kos/console.h>
+#include <kos/init.h>
 #include <kos/kmalloc.h>
 #include <kos/ksym.h>
 #include <kos/log.h>
@@ -92,23 +94,44 @@ void kos_poweroff(int status)
 	plat_poweroff(status);
 }
 
-/*
- * Start PID 1 and wait for it: init= names the program (default /init),
- * the words after "--" are its arguments.  Returns what the machine's
- * power-off status should be: init's exit code, or 128 + the signal that
- * killed it (the shell's convention).
- */
-static int run_init(const struct kos_bootinfo *bi, const char *init)
+int init_run(const char *const argv[])
 {
 	static const char *const envp[] = { "HOME=/", "TERM=linux", NULL };
-	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
 	struct proc *p;
 	int err, ws;
+
+	p = proc_start_init(argv[0], argv, envp, &err);
+	if (!p) {
+		log_err("kos: cannot run init %s: error %d", argv[0], -err);
+		return 127;
+	}
+	ws = proc_wait(p);
+	proc_release(p);
+	if ((ws & 0x7f) == 0) {
+		log_notice("kos: init exited with status %d", (ws >> 8) & 0xff);
+		return (ws >> 8) & 0xff;
+	}
+	log_notice("kos: init killed by signal %d", ws & 0x7f);
+	return 128 + (ws & 0x7f);
+}
+
+/*
+ * User space: build the root file system from the initramfs, then run
+ * the test batch (batch=), or PID 1: init= names the program (default
+ * /init), the words after "--" are its arguments.  Returns the power-off
+ * status.
+ */
+static int run_user(const struct kos_bootinfo *bi, const char *init)
+{
+	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
+	const char *batch = cmdline_get(&kos_cmdline, "batch");
 	unsigned int n = 0;
 
 	if (vfs_init(bi->initrd, bi->initrd_size) < 0)
 		panic("cannot create the root file system");
 	log_info("syscalls: %u implemented", syscall_count_implemented());
+	if (batch)
+		return batch_run(bi, batch);
 	if (!init) {
 		struct file *f;
 
@@ -124,18 +147,7 @@ static int run_init(const struct kos_bootinfo *bi, const char *init)
 	for (unsigned int i = 0; i < kos_cmdline.ninit_args; i++)
 		argv[n++] = kos_cmdline.init_args[i];
 	argv[n] = NULL;
-	p = proc_start_init(init, argv, envp, &err);
-	if (!p) {
-		log_err("kos: cannot run init %s: error %d", init, -err);
-		return 127;
-	}
-	ws = proc_wait(p);
-	if ((ws & 0x7f) == 0) {
-		log_notice("kos: init exited with status %d", (ws >> 8) & 0xff);
-		return (ws >> 8) & 0xff;
-	}
-	log_notice("kos: init killed by signal %d", ws & 0x7f);
-	return 128 + (ws & 0x7f);
+	return init_run(argv);
 }
 
 void kos_main(const struct kos_bootinfo *bi)
@@ -174,6 +186,6 @@ void kos_main(const struct kos_bootinfo *bi)
 	if (cmdline_has(&kos_cmdline, "selftest"))
 		status = selftest_run();
 	else
-		status = run_init(bi, init);
+		status = run_user(bi, init);
 	kos_poweroff(status);
 }

@@ -22,6 +22,7 @@
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/mutex.h>
+#include <kos/panic.h>
 #include <kos/plat/user.h>
 #include <kos/proc.h>
 #include <kos/sched.h>
@@ -289,4 +290,28 @@ int proc_wait(struct proc *p)
 {
 	waitq_wait_timeout(&p->exit_wq, proc_has_exited, p, UINT64_MAX);
 	return p->exit_status;
+}
+
+void proc_release(struct proc *p)
+{
+	KOS_ASSERT(p->exited);
+	mutex_lock(&proc_lock);
+	list_del(&p->link);
+	mutex_unlock(&proc_lock);
+	kfree(p);
+}
+
+int proc_restart_pids(void)
+{
+	int err = 0;
+
+	if (!proc_lock_ready)
+		return 0;
+	mutex_lock(&proc_lock);
+	if (list_empty(&proc_list))
+		next_pid = 1;
+	else
+		err = -EBUSY;
+	mutex_unlock(&proc_lock);
+	return err;
 }

@@ -14,6 +14,12 @@ void console_init(void);
 void console_write(const char *buf, size_t len);
 
 /*
+ * True unless the last console_write() ended in the middle of a line
+ * (kernel log lines are not counted).
+ */
+bool console_at_line_start(void);
+
+/*
  * Read up to len bytes of input; blocks until at least one byte is there
  * unless nonblock, in which case it returns -EAGAIN when empty.
  */

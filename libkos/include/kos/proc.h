@@ -77,6 +77,15 @@ void proc_rlimits_init(struct proc *p);
  */
 int proc_wait(struct proc *p);
 
+/* Forget p, which proc_wait() saw exit: its pid is free again. */
+void proc_release(struct proc *p);
+
+/*
+ * Start pid numbering again at 1, as after a boot (the test batch runner,
+ * kern/batch.c).  -EBUSY if any process is still known.
+ */
+int proc_restart_pids(void);
+
 /*
  * End the calling process: every thread leaves at its next return to the
  * kernel loop.  status is a wait(2) status word ((code & 0xff) << 8 for an

@@ -164,6 +164,11 @@ struct vnode_ops {
 struct super_ops {
 	/* The last reference to v went away: free it (and fs data). */
 	void (*evict)(struct vnode *v);
+	/*
+	 * The file system is unmounted and its root evicted: free sb.
+	 * Optional (NULL: sb is never freed).
+	 */
+	void (*put_super)(struct superblock *sb);
 };
 
 struct superblock {
@@ -215,6 +220,15 @@ struct vnode {
  * after kmalloc_init() and sched_init().
  */
 int vfs_init(const void *initrd, size_t size);
+
+/*
+ * Throw the root file system away and build a fresh one from the
+ * initramfs, as after a boot (the test batch runner, kern/batch.c).  The
+ * old tree is freed.  -EBUSY (nothing changed) if anything but the root
+ * mount exists or anyone still holds the root; else what vfs_init()
+ * returns.
+ */
+int vfs_reset_root(const void *initrd, size_t size);
 
 /* The root directory (not referenced: it lives forever). */
 struct vnode *vfs_root(void);

@@ -534,7 +534,7 @@ START_TEST(test_sysfs_mmap_files)
 }
 END_TEST
 
-/* Handlers without a header of their own (libkos/sys/ident.c, signal.c). */
+/* Handlers without a header of their own (libkos/sys/rlimit.c, signal.c). */
 long sys_prlimit64(long pid, unsigned long resource, const void *new_lim,
 		   void *old_lim);
 long sys_setrlimit(unsigned long resource, const void *rl);

@@ -1,12 +1,11 @@
 /*
- * Small process system calls: exit, exit_group, sched_yield, arch_prctl,
- * getrandom.
+ * The calling process and thread: leaving (exit, exit_group), who we are
+ * (getpid, getppid, gettid), giving up the CPU (sched_yield), and what a
+ * thread library registers with the kernel (set_tid_address,
+ * set_robust_list, the FS/GS bases of arch_prctl).
  */
-#include <kos/file.h>
 #include <kos/proc.h>
-#include <kos/random.h>
 #include <kos/sched.h>
-#include <kos/string.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 
@@ -16,10 +15,6 @@
 #define ARCH_GET_GS 0x1004
 #define ARCH_GET_CPUID 0x1011
 #define ARCH_SET_CPUID 0x1012
-
-#define GRND_NONBLOCK 0x1
-#define GRND_RANDOM 0x2
-#define GRND_INSECURE 0x4
 
 /* The lowest address that is not user space (x86-64, 4-level paging). */
 #define USER_ADDR_LIMIT 0x00007ffffffff000UL
@@ -37,9 +32,46 @@ long sys_exit_group(long code)
 	return 0;
 }
 
+long sys_getpid(void)
+{
+	return proc_current()->pid;
+}
+
+long sys_getppid(void)
+{
+	return proc_current()->ppid;
+}
+
+long sys_gettid(void)
+{
+	return uthread_current()->tid;
+}
+
 long sys_sched_yield(void)
 {
 	sched_yield();
+	return 0;
+}
+
+long sys_set_tid_address(unsigned long tidptr)
+{
+	struct uthread *ut = uthread_current();
+
+	ut->clear_child_tid = tidptr;
+	return ut->tid;
+}
+
+/* The robust list head is 24 bytes on x86-64 (struct robust_list_head). */
+#define ROBUST_LIST_HEAD_SIZE 24
+
+long sys_set_robust_list(unsigned long head, unsigned long len)
+{
+	struct uthread *ut = uthread_current();
+
+	if (len != ROBUST_LIST_HEAD_SIZE)
+		return -EINVAL;
+	ut->robust_list = head;
+	ut->robust_len = len;
 	return 0;
 }
 
@@ -75,35 +107,4 @@ long sys_arch_prctl(long code, unsigned long addr)
 	default:
 		return -EINVAL;
 	}
-}
-
-/*
- * getrandom: the generator is seeded at first use, so it never blocks and
- * GRND_RANDOM draws from the same pool (as Linux 5.6+ does).
- */
-long sys_getrandom(void __user *buf, unsigned long len, unsigned long flags)
-{
-	unsigned char tmp[256];
-	struct uio u;
-
-	if (flags &
-	    ~(unsigned long)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
-		return -EINVAL;
-	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
-		return -EINVAL;
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
-	/* A bad page part-way: the bytes before it count (as Linux). */
-	uio_init_user(&u, (unsigned long)buf, len);
-	while (u.resid > 0) {
-		size_t n = MIN(u.resid, sizeof(tmp));
-
-		kos_random_bytes(tmp, n);
-		if (uio_copyout(&u, tmp, n))
-			break;
-	}
-	kos_memset(tmp, 0, sizeof(tmp));
-	if (len && u.resid == len)
-		return -EFAULT;
-	return (long)(len - u.resid);
 }

@@ -4,23 +4,24 @@
  * root so far; nothing changes them yet.
  */
 #include <kos/proc.h>
+#include <kos/syscalls.h>
 
-long sys_getuid(void)
+SYSCALL_DEFINE0(getuid)
 {
 	return proc_current()->uid;
 }
 
-long sys_geteuid(void)
+SYSCALL_DEFINE0(geteuid)
 {
 	return proc_current()->euid;
 }
 
-long sys_getgid(void)
+SYSCALL_DEFINE0(getgid)
 {
 	return proc_current()->gid;
 }
 
-long sys_getegid(void)
+SYSCALL_DEFINE0(getegid)
 {
 	return proc_current()->egid;
 }

@@ -6,6 +6,7 @@
  */
 #include <kos/proc.h>
 #include <kos/sched.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 
@@ -19,58 +20,59 @@
 /* The lowest address that is not user space (x86-64, 4-level paging). */
 #define USER_ADDR_LIMIT 0x00007ffffffff000UL
 
-long sys_exit(long code)
+SYSCALL_DEFINE1(exit, int, code)
 {
 	/* One thread per process so far: leaving it ends the process. */
-	proc_exit_group(((int)code & 0xff) << 8);
+	proc_exit_group((code & 0xff) << 8);
 	return 0;
 }
 
-long sys_exit_group(long code)
+SYSCALL_DEFINE1(exit_group, int, code)
 {
-	proc_exit_group(((int)code & 0xff) << 8);
+	proc_exit_group((code & 0xff) << 8);
 	return 0;
 }
 
-long sys_getpid(void)
+SYSCALL_DEFINE0(getpid)
 {
 	return proc_current()->pid;
 }
 
-long sys_getppid(void)
+SYSCALL_DEFINE0(getppid)
 {
 	return proc_current()->ppid;
 }
 
-long sys_gettid(void)
+SYSCALL_DEFINE0(gettid)
 {
 	return uthread_current()->tid;
 }
 
-long sys_sched_yield(void)
+SYSCALL_DEFINE0(sched_yield)
 {
 	sched_yield();
 	return 0;
 }
 
-long sys_set_tid_address(unsigned long tidptr)
+SYSCALL_DEFINE1(set_tid_address, int __user *, tidptr)
 {
 	struct uthread *ut = uthread_current();
 
-	ut->clear_child_tid = tidptr;
+	ut->clear_child_tid = (unsigned long)tidptr;
 	return ut->tid;
 }
 
 /* The robust list head is 24 bytes on x86-64 (struct robust_list_head). */
 #define ROBUST_LIST_HEAD_SIZE 24
 
-long sys_set_robust_list(unsigned long head, unsigned long len)
+SYSCALL_DEFINE2(set_robust_list, struct robust_list_head __user *, head, size_t,
+		len)
 {
 	struct uthread *ut = uthread_current();
 
 	if (len != ROBUST_LIST_HEAD_SIZE)
 		return -EINVAL;
-	ut->robust_list = head;
+	ut->robust_list = (unsigned long)head;
 	ut->robust_len = len;
 	return 0;
 }
@@ -79,7 +81,7 @@ long sys_set_robust_list(unsigned long head, unsigned long len)
  * FS/GS bases live in the user register file; the platform loads them on
  * the way back to user mode.
  */
-long sys_arch_prctl(long code, unsigned long addr)
+SYSCALL_DEFINE2(arch_prctl, __as_hex int, code, __as_ptr unsigned long, addr)
 {
 	struct uthread *ut = uthread_current();
 

@@ -6,6 +6,7 @@
 #include <kos/file.h>
 #include <kos/random.h>
 #include <kos/string.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 
@@ -17,7 +18,8 @@
  * getrandom: the generator is seeded at first use, so it never blocks and
  * GRND_RANDOM draws from the same pool (as Linux 5.6+ does).
  */
-long sys_getrandom(void __user *buf, unsigned long len, unsigned long flags)
+SYSCALL_DEFINE3(getrandom, void __user *, buf, size_t, len,
+		__as_hex unsigned int, flags)
 {
 	unsigned char tmp[256];
 	struct uio u;

@@ -6,6 +6,7 @@
  * RLIMIT_NOFILE, the address space for RLIMIT_DATA).
  */
 #include <kos/proc.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <kos/vm.h>
 #include <uapi/errno.h>
@@ -43,9 +44,9 @@ void proc_rlimits_init(struct proc *p)
  * order: reading new (EFAULT), the pid (ESRCH), the resource and the new
  * values (EINVAL, EPERM).
  */
-long sys_prlimit64(long pid, unsigned long resource,
-		   const struct rlimit64 __user *new_lim,
-		   struct rlimit64 __user *old_lim)
+SYSCALL_DEFINE4(prlimit64, int, pid, unsigned int, resource,
+		const struct rlimit64 __user *, new_lim,
+		struct rlimit64 __user *, old_lim)
 {
 	struct proc *p = proc_current();
 	struct rlimit64 nl, ol;
@@ -75,7 +76,7 @@ long sys_prlimit64(long pid, unsigned long resource,
 	return 0;
 }
 
-long sys_getrlimit(unsigned long resource, struct rlimit64 __user *rl)
+SYSCALL_DEFINE2(getrlimit, unsigned int, resource, struct rlimit64 __user *, rl)
 {
 	if (resource >= RLIM_NLIMITS)
 		return -EINVAL;
@@ -86,7 +87,8 @@ long sys_getrlimit(unsigned long resource, struct rlimit64 __user *rl)
  * Linux reads the new limit (NULL too: EFAULT) before it looks at the
  * resource.
  */
-long sys_setrlimit(unsigned long resource, const struct rlimit64 __user *rl)
+SYSCALL_DEFINE2(setrlimit, unsigned int, resource,
+		const struct rlimit64 __user *, rl)
 {
 	if (!rl)
 		return -EFAULT;

@@ -3,11 +3,12 @@
  * release it implements (KOS_UNAME_RELEASE), with its own version string.
  */
 #include <kos/string.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <kos/version.h>
 #include <uapi/utsname.h>
 
-long sys_uname(struct new_utsname __user *buf)
+SYSCALL_DEFINE1(uname, struct new_utsname __user *, buf)
 {
 	struct new_utsname u;
 

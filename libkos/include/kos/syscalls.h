@@ -49,7 +49,9 @@
  * definition has exactly the types of the prototype listed here (a
  * handler that is not listed is an error too), and the table refers to
  * syscall_desc_<name> of every listed handler, so a listed handler that is
- * never defined does not link.
+ * never defined does not link.  scripts/check-lto (make check) links the
+ * system-call code with -flto, which catches any other declaration that
+ * disagrees with a definition.
  *
  * Handlers return the result or -EXXX, which goes to user space in rax
  * as it is.  They run on the calling thread's kernel stack with

@@ -34,3 +34,10 @@ run: $(KOS_RUN_DEPS_$(PLATFORM))
 
 debug: $(KOS_RUN_DEPS_$(PLATFORM))
 	$(KOS_RUN) --gdb
+
+# make kcflags: the compiler and flags libkos is built with, for scripts
+# that compile it their own way (scripts/check-lto).
+kcflags:
+	@echo $(CC) $(KCFLAGS)
+
+.PHONY: kcflags

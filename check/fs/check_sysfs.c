@@ -5,8 +5,12 @@
  * (struct stat 144 bytes, statx, dirents, termios), -EFAULT for bad
  * pointers, and the Linux errno of each argument check.
  */
+#include <kos/cmdline.h>
+#include <kos/log.h>
+#include <kos/plat/user.h>
 #include <kos/proc.h>
 #include <kos/syscall.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <kos/vm.h>
 #include <uapi/ioctl.h>
@@ -14,6 +18,7 @@
 #include <uapi/resource.h>
 #include <uapi/termios.h>
 #include <uapi/uio.h>
+#include <uapi/unistd.h>
 
 #include "fs_test.h"
 
@@ -114,7 +119,7 @@ START_TEST(test_sysfs_open_rw_stat)
 	ck_assert_int_eq(sys_stat((char *)BAD, (void *)st), -EFAULT);
 	ck_assert_int_eq(sys_stat(ustr("/f"), (void *)BAD), -EFAULT);
 	ck_assert_int_eq(sys_read(99, (char *)buf, 1), -EBADF);
-	ck_assert_int_eq(sys_read(-1UL, (char *)buf, 1), -EBADF);
+	ck_assert_int_eq(sys_read(-1U, (char *)buf, 1), -EBADF);
 	ck_assert_int_eq(sys_lseek(99, 0, 0), -EBADF);
 	ck_assert_int_eq(sys_read(fd, (char *)buf, -1UL), -EFAULT);
 	ck_assert_int_eq(sys_open(ustr(""), O_RDONLY, 0), -ENOENT);
@@ -388,12 +393,6 @@ START_TEST(test_sysfs_readv_writev)
 }
 END_TEST
 
-long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
-	      unsigned long flags, unsigned long fd, unsigned long off);
-long sys_munmap(unsigned long addr, unsigned long len);
-long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot);
-long sys_getrandom(void *buf, unsigned long len, unsigned long flags);
-
 #define PG 4096UL
 #define RW (PROT_READ | PROT_WRITE)
 #define UEND (U + ULEN) /* the first unmapped page after the buffer */
@@ -534,40 +533,125 @@ START_TEST(test_sysfs_mmap_files)
 }
 END_TEST
 
-/* Handlers without a header of their own (libkos/sys/ident.c, signal.c). */
-long sys_prlimit64(long pid, unsigned long resource, const void *new_lim,
-		   void *old_lim);
-long sys_setrlimit(unsigned long resource, const void *rl);
-long sys_rt_sigaction(long sig, const void *act, void *oact,
-		      unsigned long sigsetsize);
+/* A system call as user space makes it: the number and six registers. */
+static long dispatch(unsigned long nr, unsigned long a0, unsigned long a1,
+		     unsigned long a2, unsigned long a3, unsigned long a4,
+		     unsigned long a5)
+{
+	struct uregs r;
+
+	memset(&r, 0, sizeof(r));
+	r.orig_rax = nr;
+	r.rdi = a0;
+	r.rsi = a1;
+	r.rdx = a2;
+	r.r10 = a3;
+	r.r8 = a4;
+	r.r9 = a5;
+	return syscall_dispatch(&r);
+}
+
+/* The text of the kernel log's last record ("<5>[time] " cut off). */
+static const char *last_log(void)
+{
+	static char ring[256 * 1024];
+	size_t len = kos_log_read(ring, sizeof(ring));
+	char *p;
+
+	ck_assert_uint_gt(len, 0);
+	ring[len - 1] = 0; /* the last newline */
+	p = strrchr(ring, '\n');
+	p = strstr(p ? p : ring, "] ");
+	ck_assert_ptr_nonnull(p);
+	return p + 2;
+}
 
 /*
- * Found by check/guest/fuzz.c against Linux: 32-bit arguments ignore their
- * upper half, and each call reports the error Linux reports first.
+ * Through the dispatcher: each register is converted to the type of its
+ * argument (32-bit ones ignore their upper half, as on Linux; 64-bit ones
+ * stay whole), and debug=syscall traces the call as the handler saw it.
  */
-START_TEST(test_sysfs_linux_arg_widths_and_order)
+START_TEST(test_sysfs_dispatch_widths_and_trace)
 {
-	unsigned long a[6] = { 0xffffffff00000000UL | (uint32_t)-100,
-			       0x1234,
-			       0x100000002UL,
-			       0xffffffff000001a4UL,
-			       7,
-			       8 };
+	unsigned long hi = 0xffffffff00000000UL,
+		      st = ualloc(sizeof(struct stat));
+	unsigned long odd = (unsigned long)ustr("a\"b\n");
+	struct stat s;
+	char want[128];
+	long fd;
+
+	ck_assert_int_eq(cmdline_parse(&kos_cmdline, "debug=syscall"), 0);
+	fd = dispatch(__NR_openat, hi | (uint32_t)AT_FDCWD,
+		      (unsigned long)ustr("/n"), hi | O_CREAT | O_RDWR,
+		      hi | 0644, 7, 8);
+	ck_assert_int_ge(fd, 0);
+	snprintf(want, sizeof(want),
+		 "[1] openat(AT_FDCWD, \"/n\", 0x42, 0644) = %ld", fd);
+	ck_assert_str_eq(last_log(), want);
+	ck_assert_int_eq(sys_fstat(fd, (void *)st), 0);
+	uget(&s, st, sizeof(s));
+	ck_assert_uint_eq(s.st_mode & 07777, 0644);
+
+	/* unsigned int: ioctl's command is not sign-extended */
+	ck_assert_int_eq(
+		dispatch(__NR_ioctl, hi | fd, hi | FIOCLEX, 0, 0, 0, 0), 0);
+	ck_assert_int_eq(sys_fcntl(fd, F_GETFD, 0), FD_CLOEXEC);
+	snprintf(want, sizeof(want), "[1] ioctl(%ld, 0x5451, NULL) = 0", fd);
+	ck_assert_str_eq(last_log(), want);
+	ck_assert_int_eq(
+		dispatch(__NR_getrlimit, hi | RLIMIT_NOFILE, st, 0, 0, 0, 0),
+		0);
+	/* int: bit 31 is the sign */
+	ck_assert_int_eq(
+		dispatch(__NR_rt_sigaction, hi | SIGINT, 0, 0, 8, 0, 0), 0);
+	ck_assert_str_eq(last_log(), "[1] rt_sigaction(2, NULL, NULL, 8) = 0");
+	ck_assert_int_eq(
+		dispatch(__NR_rt_sigaction, 0x180000000UL, 0, 0, 8, 0, 0),
+		-EINVAL);
+	ck_assert_str_eq(last_log(), "[1] rt_sigaction(-2147483648, NULL, "
+				     "NULL, 8) = -1 (errno 22)");
+	ck_assert_int_eq(dispatch(__NR_close, hi | 0xffffffffUL, 0, 0, 0, 0, 0),
+			 -EBADF);
+	ck_assert_str_eq(last_log(), "[1] close(-1) = -1 (errno 9)");
+
+	/* 64-bit arguments keep their upper half */
+	ck_assert_int_eq(
+		dispatch(__NR_lseek, fd, 1UL << 32, hi | SEEK_SET, 0, 0, 0),
+		1L << 32);
+	snprintf(want, sizeof(want),
+		 "[1] lseek(%ld, 4294967296, 0) = 0x100000000", fd);
+	ck_assert_str_eq(last_log(), want);
+	ck_assert_int_eq(dispatch(__NR_pread64, fd, 0, 0, -1UL, 0, 0), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "[1] pread64(%ld, NULL, 0, -1) = -1 (errno 22)", fd);
+	ck_assert_str_eq(last_log(), want);
+
+	/* strings: escaped like strace; a bad pointer in hex */
+	ck_assert_int_eq(dispatch(__NR_access, odd, 4, 0, 0, 0, 0), -ENOENT);
+	ck_assert_str_eq(last_log(),
+			 "[1] access(\"a\\\"b\\n\", 04) = -1 (errno 2)");
+	ck_assert_int_eq(dispatch(__NR_chdir, BAD, 0, 0, 0, 0, 0), -EFAULT);
+	ck_assert_str_eq(last_log(), "[1] chdir(0x1000) = -1 (errno 14)");
+
+	/* the number is 32 bits too; numbers without a handler: ENOSYS */
+	ck_assert_int_eq(dispatch(hi | __NR_getpid, 0, 0, 0, 0, 0, 0), 1);
+	ck_assert_str_eq(last_log(), "[1] getpid() = 1");
+	ck_assert_int_eq(dispatch(__NR_fork, 1, 2, 3, 4, 5, 6), -ENOSYS);
+	ck_assert_str_eq(last_log(), "[1] fork(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) "
+				     "= -1 (errno 38)");
+	ck_assert_int_eq(cmdline_parse(&kos_cmdline, ""), 0);
+}
+END_TEST
+
+/*
+ * Found by check/guest/fuzz.c against Linux: each call reports the error
+ * Linux reports first.
+ */
+START_TEST(test_sysfs_linux_arg_order)
+{
 	unsigned long kern = 0xffff800000000000UL, buf = ualloc(64);
 	unsigned long rl = ualloc(16), big = 0x7ffffffffffffff0UL;
 	long fd, dir;
-
-	syscall_narrow_args("fsXO", a);
-	ck_assert_uint_eq(a[0], (unsigned long)-100);
-	ck_assert_uint_eq(a[1], 0x1234);
-	ck_assert_uint_eq(a[2], 2);
-	ck_assert_uint_eq(a[3], 0x1a4);
-	ck_assert_uint_eq(a[4], 7);
-	a[0] = 0x180000000UL;
-	a[1] = 0xffffffff80086601UL;
-	syscall_narrow_args("DX", a);
-	ck_assert_uint_eq(a[0], 0xffffffff80000000UL);
-	ck_assert_uint_eq(a[1], 0x80086601UL);
 
 	/* prlimit64: EFAULT, then ESRCH, then EINVAL; setrlimit(NULL). */
 	ck_assert_int_eq(sys_prlimit64(-5, 99, (void *)BAD, NULL), -EFAULT);
@@ -634,7 +718,8 @@ Suite *sysfs_suite(void)
 	tcase_add_test(tc, test_sysfs_partial_transfers);
 	tcase_add_test(tc, test_sysfs_fionread);
 	tcase_add_test(tc, test_sysfs_mmap_files);
-	tcase_add_test(tc, test_sysfs_linux_arg_widths_and_order);
+	tcase_add_test(tc, test_sysfs_dispatch_widths_and_trace);
+	tcase_add_test(tc, test_sysfs_linux_arg_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,17 +5,10 @@
  * fake platform's mirror of the tables saw every change (plat_tlb_flush).
  * The teardown checks that every page went back to the allocator.
  */
+#include <kos/syscalls.h>
 #include <uapi/fcntl.h>
 
 #include "vm_test.h"
-
-long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
-	      unsigned long flags, unsigned long fd, unsigned long off);
-long sys_munmap(unsigned long addr, unsigned long len);
-long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot);
-long sys_brk(unsigned long newbrk);
-long sys_madvise(unsigned long addr, unsigned long len, unsigned long advice);
-long sys_msync(unsigned long addr, unsigned long len, unsigned long flags);
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)

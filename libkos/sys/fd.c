@@ -6,6 +6,7 @@
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/proc.h>
+#include <kos/syscalls.h>
 #include <kos/vfs.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
@@ -44,42 +45,42 @@ int fd_install(struct file *f, bool cloexec)
 	return fdt ? fdt_install(fdt, f, 0, cloexec) : -EMFILE;
 }
 
-long sys_close(unsigned long fd)
+SYSCALL_DEFINE1(close, __as_fd unsigned int, fd)
 {
 	struct fdtable *fdt = sys_cur_fdt();
 
 	return fdt ? fdt_close(fdt, fdarg(fd)) : -EBADF;
 }
 
-long sys_dup(unsigned long fd)
+SYSCALL_DEFINE1(dup, __as_fd unsigned int, fd)
 {
 	struct fdtable *fdt = sys_cur_fdt();
 
 	return fdt ? fdt_dup(fdt, fdarg(fd), 0, false) : -EBADF;
 }
 
-long sys_dup2(unsigned long oldfd, unsigned long newfd)
+SYSCALL_DEFINE2(dup2, __as_fd unsigned int, oldfd, __as_fd unsigned int, newfd)
 {
 	struct fdtable *fdt = sys_cur_fdt();
 
 	return fdt ? fdt_dup3(fdt, fdarg(oldfd), fdarg(newfd), -1) : -EBADF;
 }
 
-long sys_dup3(unsigned long oldfd, unsigned long newfd, long flags)
+SYSCALL_DEFINE3(dup3, __as_fd unsigned int, oldfd, __as_fd unsigned int, newfd,
+		__as_hex int, flags)
 {
 	struct fdtable *fdt = sys_cur_fdt();
 
-	if ((int)flags == -1)
+	if (flags == -1)
 		return -EINVAL;
-	return fdt ? fdt_dup3(fdt, fdarg(oldfd), fdarg(newfd), (int)flags)
-		   : -EBADF;
+	return fdt ? fdt_dup3(fdt, fdarg(oldfd), fdarg(newfd), flags) : -EBADF;
 }
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
-long sys_fcntl(unsigned long fd, unsigned long cmd_arg, unsigned long arg)
+SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
+		__as_hex unsigned long, arg)
 {
-	unsigned int cmd = (unsigned int)cmd_arg; /* Linux's type */
 	struct fdtable *fdt = sys_cur_fdt();
 	struct file *f;
 	long r;

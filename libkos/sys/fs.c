@@ -11,6 +11,7 @@
 #include <kos/kmalloc.h>
 #include <kos/proc.h>
 #include <kos/string.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <kos/vfs.h>
 #include <uapi/errno.h>
@@ -72,7 +73,7 @@ static long get_path(const char *upath, char **out)
  * not looked at.  With empty_ok, dfd may be any file (AT_EMPTY_PATH).
  * *out: new reference.
  */
-static int at_dir(long dfd, const char *path, bool empty_ok, struct vnode **out)
+static int at_dir(int dfd, const char *path, bool empty_ok, struct vnode **out)
 {
 	struct file *f;
 
@@ -80,11 +81,11 @@ static int at_dir(long dfd, const char *path, bool empty_ok, struct vnode **out)
 		*out = NULL;
 		return 0;
 	}
-	if ((int)dfd == AT_FDCWD) {
+	if (dfd == AT_FDCWD) {
 		*out = cur_cwd();
 		return 0;
 	}
-	f = fd_get_file((int)dfd); /* Linux's type: int */
+	f = fd_get_file(dfd);
 	if (!f)
 		return -EBADF;
 	if (!f->vnode || (!empty_ok && !S_ISDIR(f->vnode->mode))) {
@@ -101,7 +102,7 @@ static int at_dir(long dfd, const char *path, bool empty_ok, struct vnode **out)
  * Resolve (dfd, upath) to a referenced vnode.  AT_EMPTY_PATH with "" gives
  * dfd's own vnode; otherwise "" is -ENOENT.
  */
-static int user_lookup_e(long dfd, const char *upath, unsigned int lflags,
+static int user_lookup_e(int dfd, const char *upath, unsigned int lflags,
 			 bool empty_path, const struct vfs_cred *cred,
 			 struct vnode **out, bool *was_empty)
 {
@@ -132,7 +133,7 @@ static int user_lookup_e(long dfd, const char *upath, unsigned int lflags,
 	return (int)err;
 }
 
-static int user_lookup(long dfd, const char *upath, unsigned int lflags,
+static int user_lookup(int dfd, const char *upath, unsigned int lflags,
 		       bool empty_path, const struct vfs_cred *cred,
 		       struct vnode **out)
 {
@@ -141,7 +142,8 @@ static int user_lookup(long dfd, const char *upath, unsigned int lflags,
 
 /* ---- open, close, I/O ----------------------------------------------- */
 
-long sys_openat(long dfd, const char *upath, long flags, long mode)
+SYSCALL_DEFINE4(openat, __as_fd int, dfd, const char __user *, upath,
+		__as_hex int, flags, __as_oct umode_t, mode)
 {
 	struct fdtable *fdt = sys_cur_fdt();
 	struct vfs_cred cred;
@@ -174,8 +176,8 @@ long sys_openat(long dfd, const char *upath, long flags, long mode)
 	if (err)
 		goto out;
 	cur_cred(&cred, false);
-	err = vfs_openat(dir, path, (int)flags,
-			 (uint32_t)mode & 07777 & ~DEFAULT_UMASK, &cred, &f);
+	err = vfs_openat(dir, path, flags, mode & 07777 & ~DEFAULT_UMASK, &cred,
+			 &f);
 	vnode_put(dir);
 	if (err)
 		goto out;
@@ -188,7 +190,8 @@ out:
 	return err;
 }
 
-long sys_open(const char *path, long flags, long mode)
+SYSCALL_DEFINE3(open, const char __user *, path, __as_hex int, flags,
+		__as_oct umode_t, mode)
 {
 	return sys_openat(AT_FDCWD, path, flags, mode);
 }
@@ -216,7 +219,7 @@ static bool mode_allows(const struct file *f, bool wr)
 	       (f->fmode & (wr ? FMODE_WRITE : FMODE_READ));
 }
 
-static long do_rw(unsigned long fd, unsigned long buf, unsigned long count,
+static long do_rw(unsigned int fd, unsigned long buf, unsigned long count,
 		  int64_t pos, bool wr)
 {
 	struct file *f = fd_get_file(fdarg(fd));
@@ -242,26 +245,29 @@ static long do_rw(unsigned long fd, unsigned long buf, unsigned long count,
 	return r;
 }
 
-long sys_read(unsigned long fd, char *buf, unsigned long count)
+SYSCALL_DEFINE3(read, __as_fd unsigned int, fd, void __user *, buf, size_t,
+		count)
 {
 	return do_rw(fd, (unsigned long)buf, count, -1, false);
 }
 
-long sys_write(unsigned long fd, const char *buf, unsigned long count)
+SYSCALL_DEFINE3(write, __as_fd unsigned int, fd, const void __user *, buf,
+		size_t, count)
 {
 	return do_rw(fd, (unsigned long)buf, count, -1, true);
 }
 
 /* A negative offset is EINVAL before the fd is looked at (Linux). */
-long sys_pread64(unsigned long fd, char *buf, unsigned long count, long pos)
+SYSCALL_DEFINE4(pread64, __as_fd unsigned int, fd, void __user *, buf, size_t,
+		count, long, pos)
 {
 	if (pos < 0)
 		return -EINVAL;
 	return do_rw(fd, (unsigned long)buf, count, pos, false);
 }
 
-long sys_pwrite64(unsigned long fd, const char *buf, unsigned long count,
-		  long pos)
+SYSCALL_DEFINE4(pwrite64, __as_fd unsigned int, fd, const void __user *, buf,
+		size_t, count, long, pos)
 {
 	if (pos < 0)
 		return -EINVAL;
@@ -273,8 +279,8 @@ long sys_pwrite64(unsigned long fd, const char *buf, unsigned long count,
  * a total that overflows ssize_t, -EFAULT for a bad vector or buffer);
  * transfers are capped at MAX_RW_COUNT like every read/write.
  */
-static long do_rwv(unsigned long fd, const void *uiov, unsigned long cnt,
-		   bool wr)
+static long do_rwv(unsigned int fd, const struct iovec __user *uiov,
+		   unsigned long cnt, bool wr)
 {
 	struct file *f = fd_get_file(fdarg(fd));
 	struct iovec *iov = NULL;
@@ -330,17 +336,20 @@ out:
 	return r;
 }
 
-long sys_readv(unsigned long fd, const void *iov, unsigned long iovcnt)
+SYSCALL_DEFINE3(readv, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt)
 {
 	return do_rwv(fd, iov, iovcnt, false);
 }
 
-long sys_writev(unsigned long fd, const void *iov, unsigned long iovcnt)
+SYSCALL_DEFINE3(writev, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt)
 {
 	return do_rwv(fd, iov, iovcnt, true);
 }
 
-long sys_lseek(unsigned long fd, long off, unsigned long whence)
+SYSCALL_DEFINE3(lseek, __as_fd unsigned int, fd, long, off, unsigned int,
+		whence)
 {
 	struct file *f = fd_get_file(fdarg(fd));
 	long r;
@@ -352,7 +361,8 @@ long sys_lseek(unsigned long fd, long off, unsigned long whence)
 	return r;
 }
 
-long sys_getdents64(unsigned long fd, void *dirent, unsigned long count)
+SYSCALL_DEFINE3(getdents64, __as_fd unsigned int, fd, void __user *, dirent,
+		unsigned int, count)
 {
 	struct file *f = fd_get_file(fdarg(fd));
 	long r;
@@ -369,21 +379,21 @@ long sys_getdents64(unsigned long fd, void *dirent, unsigned long count)
 	return r;
 }
 
-long sys_ioctl(unsigned long fd, unsigned long cmd, unsigned long arg)
+SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
+		__as_ptr unsigned long, arg)
 {
 	struct fdtable *fdt = sys_cur_fdt();
 	struct file *f = fd_get_file(fdarg(fd));
-	unsigned int c = (unsigned int)cmd;
 	long r;
 	int on;
 
 	if (!f)
 		return -EBADF;
-	switch (c) {
+	switch (cmd) {
 	case FIOCLEX:
 	case FIONCLEX:
 		r = fdt_set_fdflags(fdt, fdarg(fd),
-				    c == FIOCLEX ? FD_CLOEXEC : 0);
+				    cmd == FIOCLEX ? FD_CLOEXEC : 0);
 		break;
 	case FIONBIO:
 		if (f->fmode & FMODE_PATH) {
@@ -403,7 +413,7 @@ long sys_ioctl(unsigned long fd, unsigned long cmd, unsigned long arg)
 		r = 0;
 		break;
 	default:
-		r = file_ioctl(f, c, arg);
+		r = file_ioctl(f, cmd, arg);
 		break;
 	}
 	file_put(f);
@@ -446,7 +456,7 @@ static int stat_vnode(struct vnode *v, void *ubuf)
 	return put_stat(&k, ubuf);
 }
 
-long sys_fstat(unsigned long fd, void *statbuf)
+SYSCALL_DEFINE2(fstat, __as_fd unsigned int, fd, struct stat __user *, statbuf)
 {
 	struct file *f = fd_get_file(fdarg(fd));
 	struct kstat k;
@@ -463,7 +473,8 @@ long sys_fstat(unsigned long fd, void *statbuf)
 
 #define STAT_FLAGS (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)
 
-long sys_newfstatat(long dfd, const char *path, void *statbuf, long flags)
+SYSCALL_DEFINE4(newfstatat, __as_fd int, dfd, const char __user *, path,
+		struct stat __user *, statbuf, __as_hex int, flags)
 {
 	struct vfs_cred cred;
 	struct vnode *v;
@@ -482,12 +493,12 @@ long sys_newfstatat(long dfd, const char *path, void *statbuf, long flags)
 	return r;
 }
 
-long sys_stat(const char *path, void *statbuf)
+SYSCALL_DEFINE2(stat, const char __user *, path, struct stat __user *, statbuf)
 {
 	return sys_newfstatat(AT_FDCWD, path, statbuf, 0);
 }
 
-long sys_lstat(const char *path, void *statbuf)
+SYSCALL_DEFINE2(lstat, const char __user *, path, struct stat __user *, statbuf)
 {
 	return sys_newfstatat(AT_FDCWD, path, statbuf, AT_SYMLINK_NOFOLLOW);
 }
@@ -498,8 +509,9 @@ static void put_ts(struct statx_timestamp *t, struct vfs_time v)
 	t->tv_nsec = v.nsec;
 }
 
-long sys_statx(long dfd, const char *path, long flags, unsigned long mask,
-	       void *statxbuf)
+SYSCALL_DEFINE5(statx, __as_fd int, dfd, const char __user *, path,
+		__as_hex unsigned int, flags, __as_hex unsigned int, mask,
+		struct statx __user *, statxbuf)
 {
 	struct vfs_cred cred;
 	struct statx sx;
@@ -545,7 +557,8 @@ long sys_statx(long dfd, const char *path, long flags, unsigned long mask,
 
 /* ---- names ---------------------------------------------------------- */
 
-long sys_readlinkat(long dfd, const char *upath, char *buf, long bufsiz)
+SYSCALL_DEFINE4(readlinkat, __as_fd int, dfd, const char __user *, upath,
+		char __user *, buf, int, bufsiz)
 {
 	struct vfs_cred cred;
 	struct vnode *v;
@@ -584,12 +597,14 @@ long sys_readlinkat(long dfd, const char *upath, char *buf, long bufsiz)
 	return r;
 }
 
-long sys_readlink(const char *path, char *buf, long bufsiz)
+SYSCALL_DEFINE3(readlink, const char __user *, path, char __user *, buf, int,
+		bufsiz)
 {
 	return sys_readlinkat(AT_FDCWD, path, buf, bufsiz);
 }
 
-long sys_faccessat2(long dfd, const char *path, long mode, long flags)
+SYSCALL_DEFINE4(faccessat2, __as_fd int, dfd, const char __user *, path,
+		__as_oct int, mode, __as_hex int, flags)
 {
 	struct vfs_cred cred;
 	struct vnode *v;
@@ -607,24 +622,25 @@ long sys_faccessat2(long dfd, const char *path, long mode, long flags)
 		return r;
 	if (mode) {
 		mutex_lock(&vfs_lock);
-		r = vfs_permission(v, (int)mode, &cred);
+		r = vfs_permission(v, mode, &cred);
 		mutex_unlock(&vfs_lock);
 	}
 	vnode_put(v);
 	return r;
 }
 
-long sys_faccessat(long dfd, const char *path, long mode)
+SYSCALL_DEFINE3(faccessat, __as_fd int, dfd, const char __user *, path,
+		__as_oct int, mode)
 {
 	return sys_faccessat2(dfd, path, mode, 0);
 }
 
-long sys_access(const char *path, long mode)
+SYSCALL_DEFINE2(access, const char __user *, path, __as_oct int, mode)
 {
 	return sys_faccessat2(AT_FDCWD, path, mode, 0);
 }
 
-long sys_getcwd(char *buf, unsigned long size)
+SYSCALL_DEFINE2(getcwd, char __user *, buf, unsigned long, size)
 {
 	struct vnode *cwd = cur_cwd();
 	size_t len = MIN(size, (unsigned long)PATH_MAX);
@@ -665,7 +681,7 @@ static long set_cwd(struct vnode *v, const struct vfs_cred *cred)
 	return r;
 }
 
-long sys_chdir(const char *path)
+SYSCALL_DEFINE1(chdir, const char __user *, path)
 {
 	struct vfs_cred cred;
 	struct vnode *v;
@@ -679,7 +695,7 @@ long sys_chdir(const char *path)
 	return set_cwd(v, &cred);
 }
 
-long sys_fchdir(unsigned long fd)
+SYSCALL_DEFINE1(fchdir, __as_fd unsigned int, fd)
 {
 	struct file *f = fd_get_file(fdarg(fd));
 	struct vfs_cred cred;

@@ -7,14 +7,12 @@
 struct fdtable;
 
 /*
- * An fd argument as Linux reads it: the low 32 bits, unsigned; values
- * above INT_MAX are never valid descriptors (-1, a bad fd).
+ * An fd argument as Linux reads it (unsigned int): values above INT_MAX
+ * are never valid descriptors (-1, a bad fd).
  */
-static inline int fdarg(unsigned long fd)
+static inline int fdarg(unsigned int fd)
 {
-	uint32_t v = (uint32_t)fd;
-
-	return v > INT32_MAX ? -1 : (int)v;
+	return fd > INT32_MAX ? -1 : (int)fd;
 }
 
 /*

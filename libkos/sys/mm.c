@@ -20,6 +20,7 @@
  */
 #include <kos/file.h>
 #include <kos/fdtable.h>
+#include <kos/syscalls.h>
 #include <kos/vm.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
@@ -69,8 +70,9 @@ static long check_file_map(struct file *f, unsigned long prot,
 	return rc;
 }
 
-long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
-	      unsigned long flags, unsigned long fd, unsigned long off)
+SYSCALL_DEFINE6(mmap, __as_ptr unsigned long, addr, __as_hex unsigned long, len,
+		__as_hex unsigned long, prot, __as_hex unsigned long, flags,
+		__as_fd int, fd, __as_hex unsigned long, off)
 {
 	struct vm_space *vm = vm_current();
 	struct file *f = NULL;
@@ -82,7 +84,7 @@ long sys_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 	if (!vm)
 		return -ENOMEM;
 	if (!(flags & MAP_ANONYMOUS)) {
-		f = fd_get_file((int)fd);
+		f = fd_get_file(fd);
 		if (!f)
 			return -EBADF;
 		if (f->fmode & FMODE_PATH) {
@@ -138,7 +140,7 @@ out:
 	return rc;
 }
 
-long sys_munmap(unsigned long addr, unsigned long len)
+SYSCALL_DEFINE2(munmap, __as_ptr unsigned long, addr, __as_hex size_t, len)
 {
 	struct vm_space *vm = vm_current();
 
@@ -147,7 +149,8 @@ long sys_munmap(unsigned long addr, unsigned long len)
 	return vm_unmap(vm, addr, len);
 }
 
-long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot)
+SYSCALL_DEFINE3(mprotect, __as_ptr unsigned long, addr, __as_hex size_t, len,
+		__as_hex unsigned long, prot)
 {
 	struct vm_space *vm = vm_current();
 
@@ -156,7 +159,7 @@ long sys_mprotect(unsigned long addr, unsigned long len, unsigned long prot)
 	return vm_protect(vm, addr, len, prot);
 }
 
-long sys_brk(unsigned long newbrk)
+SYSCALL_DEFINE1(brk, __as_ptr unsigned long, newbrk)
 {
 	struct vm_space *vm = vm_current();
 
@@ -165,16 +168,18 @@ long sys_brk(unsigned long newbrk)
 	return (long)vm_brk(vm, newbrk);
 }
 
-long sys_madvise(unsigned long addr, unsigned long len, unsigned long advice)
+SYSCALL_DEFINE3(madvise, __as_ptr unsigned long, addr, __as_hex size_t, len,
+		int, advice)
 {
 	struct vm_space *vm = vm_current();
 
 	if (!vm)
 		return -ENOMEM;
-	return vm_madvise(vm, addr, len, (int)advice);
+	return vm_madvise(vm, addr, len, advice);
 }
 
-long sys_msync(unsigned long addr, unsigned long len, unsigned long flags)
+SYSCALL_DEFINE3(msync, __as_ptr unsigned long, addr, __as_hex size_t, len,
+		__as_hex int, flags)
 {
 	struct vm_space *vm = vm_current();
 

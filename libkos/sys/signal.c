@@ -5,14 +5,15 @@
  * already terminate the process, see proc.c).
  */
 #include <kos/proc.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 #include <uapi/signal.h>
 
 #define SIG_UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 
-long sys_rt_sigaction(long sig, const struct ksigaction __user *act,
-		      struct ksigaction __user *oact, unsigned long sigsetsize)
+SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct ksigaction __user *, act,
+		struct ksigaction __user *, oact, size_t, sigsetsize)
 {
 	struct proc *p = proc_current();
 	struct ksigaction ka, old;
@@ -37,8 +38,8 @@ long sys_rt_sigaction(long sig, const struct ksigaction __user *act,
 	return 0;
 }
 
-long sys_rt_sigprocmask(long how, const ksigset_t __user *set,
-			ksigset_t __user *oset, unsigned long sigsetsize)
+SYSCALL_DEFINE4(rt_sigprocmask, int, how, const ksigset_t __user *, set,
+		ksigset_t __user *, oset, size_t, sigsetsize)
 {
 	struct uthread *ut = uthread_current();
 	ksigset_t new, old = ut->sigmask;

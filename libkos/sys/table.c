@@ -1,23 +1,18 @@
 /*
  * The system-call table and dispatcher.
  *
- * IMPLEMENTED lists every handler with an argument format, one letter per
- * argument, that says how to trace it and how wide its C type is:
- *	d signed decimal	u unsigned decimal	x hex
- *	p user pointer		s user string
- * are 64-bit (long, size_t, pointers); the 32-bit types are
- *	D int			U unsigned int		X unsigned int, hex
- *	O mode (octal)		f fd (int; AT_FDCWD shown by name)
- * Like Linux (whose syscall wrappers cast every argument to its declared
- * type), the dispatcher ignores the upper half of a 32-bit argument: D and
- * f are sign-extended from bit 31, U, X and O zero-extended, before the
- * handler sees them.  So openat(0xffffffff00000000 | AT_FDCWD, ...) is
- * openat(AT_FDCWD, ...), and ioctl's command is never sign-extended.
- * Every number without a handler reports -ENOSYS (logged once by name,
- * with its number).
+ * The table maps x86-64 numbers to the argument descriptions that
+ * SYSCALL_DEFINEn() generates for every handler listed in
+ * kos/syscalls.h: the entry point that converts the six raw registers to
+ * the handler's C types (which cuts 32-bit arguments to their width, as
+ * Linux does), and how to trace each argument.  Every number without a
+ * handler reports -ENOSYS (logged once by name, with its number).
  *
  * debug=syscall on the command line prints every call strace-style:
  *	[pid] name(args) = result
+ * with each argument read at the width of its C type; calls that do not
+ * return (exit, exit_group) end in "= ?", unknown ones show six
+ * arguments in hex.
  */
 #include <kos/cmdline.h>
 #include <kos/log.h>
@@ -25,88 +20,27 @@
 #include <kos/proc.h>
 #include <kos/string.h>
 #include <kos/syscall.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
+#include <uapi/fcntl.h>
 #include <uapi/unistd.h>
 
-/* clang-format off */
-#define IMPLEMENTED(X) \
-	X(read, "fpu") \
-	X(write, "fpu") \
-	X(open, "sXO") \
-	X(close, "f") \
-	X(stat, "sp") \
-	X(fstat, "fp") \
-	X(lstat, "sp") \
-	X(lseek, "fdU") \
-	X(mmap, "pxxxfx") \
-	X(mprotect, "pxx") \
-	X(munmap, "px") \
-	X(brk, "p") \
-	X(rt_sigaction, "Dppu") \
-	X(rt_sigprocmask, "Dppu") \
-	X(ioctl, "fXp") \
-	X(pread64, "fpud") \
-	X(pwrite64, "fpud") \
-	X(readv, "fpd") \
-	X(writev, "fpd") \
-	X(access, "sO") \
-	X(sched_yield, "") \
-	X(madvise, "pxD") \
-	X(msync, "pxX") \
-	X(dup, "f") \
-	X(dup2, "ff") \
-	X(nanosleep, "pp") \
-	X(getpid, "") \
-	X(exit, "D") \
-	X(uname, "p") \
-	X(fcntl, "fUx") \
-	X(getcwd, "pu") \
-	X(chdir, "s") \
-	X(fchdir, "f") \
-	X(readlink, "spD") \
-	X(gettimeofday, "pp") \
-	X(getrlimit, "Up") \
-	X(getuid, "") \
-	X(getgid, "") \
-	X(geteuid, "") \
-	X(getegid, "") \
-	X(getppid, "") \
-	X(arch_prctl, "Xp") \
-	X(setrlimit, "Up") \
-	X(gettid, "") \
-	X(time, "p") \
-	X(getdents64, "fpU") \
-	X(set_tid_address, "p") \
-	X(clock_gettime, "Dp") \
-	X(clock_getres, "Dp") \
-	X(clock_nanosleep, "DXpp") \
-	X(exit_group, "D") \
-	X(openat, "fsXO") \
-	X(newfstatat, "fspX") \
-	X(readlinkat, "fspD") \
-	X(faccessat, "fsO") \
-	X(set_robust_list, "pu") \
-	X(dup3, "ffX") \
-	X(prlimit64, "DUpp") \
-	X(getrandom, "puX") \
-	X(statx, "fsXXp") \
-	X(faccessat2, "fsOX")
-/* clang-format on */
-
-#define DECLARE(name, fmt)                                                  \
-	extern long sys_##name(unsigned long, unsigned long, unsigned long, \
-			       unsigned long, unsigned long, unsigned long);
-IMPLEMENTED(DECLARE)
-
-struct syscall_entry {
-	syscall_fn_t fn;
-	const char *fmt;
+#define ENTRY(name, ...) [__NR_##name] = &syscall_desc_##name,
+static const struct syscall_desc *const syscall_table[SYSCALL_MAX] = {
+	SYSCALLS_IMPLEMENTED(ENTRY)
 };
 
-#define ENTRY(name, f) [__NR_##name] = { sys_##name, f },
-static const struct syscall_entry syscall_table[SYSCALL_MAX] = { IMPLEMENTED(
-	ENTRY) };
+/* What the trace shows of a number without a handler. */
+static const struct syscall_desc unknown_desc = {
+	.nargs = 6,
+	.args = { { SYSCALL_ARG_HEX, 8 },
+		  { SYSCALL_ARG_HEX, 8 },
+		  { SYSCALL_ARG_HEX, 8 },
+		  { SYSCALL_ARG_HEX, 8 },
+		  { SYSCALL_ARG_HEX, 8 },
+		  { SYSCALL_ARG_HEX, 8 } },
+};
 
 #define NAME(nr, name) [nr] = #name,
 static const char *const syscall_names[SYSCALL_MAX] = { SYSCALL_LIST(NAME) };
@@ -161,58 +95,67 @@ static size_t trace_string(char *out, size_t room, unsigned long uptr)
 	return len;
 }
 
-static void trace_call(const struct uregs *r, const unsigned long a[6],
-		       const char *fmt, long ret)
+/*
+ * The value of an argument as its handler saw it: the register cut to the
+ * size of the C type, sign-extended for the signed kinds.
+ */
+static unsigned long arg_value(const struct syscall_arg *arg, unsigned long raw)
 {
-	const char *name = syscall_name(r->orig_rax);
+	unsigned int bits = arg->size * 8;
+	unsigned long sign;
+
+	if (bits >= 64)
+		return raw;
+	raw &= (1UL << bits) - 1;
+	sign = 1UL << (bits - 1);
+	if ((arg->kind == SYSCALL_ARG_DEC || arg->kind == SYSCALL_ARG_FD) &&
+	    (raw & sign))
+		raw |= ~((1UL << bits) - 1);
+	return raw;
+}
+
+/* Append one argument as the trace shows it; returns the length. */
+static size_t trace_arg(char *out, size_t room, const struct syscall_arg *arg,
+			unsigned long raw)
+{
+	unsigned long v = arg_value(arg, raw);
+
+	switch (arg->kind) {
+	case SYSCALL_ARG_DEC:
+		return kos_snprintf(out, room, "%ld", (long)v);
+	case SYSCALL_ARG_UDEC:
+		return kos_snprintf(out, room, "%lu", v);
+	case SYSCALL_ARG_OCT:
+		return kos_snprintf(out, room, "%#lo", v);
+	case SYSCALL_ARG_FD:
+		if ((long)v == AT_FDCWD)
+			return kos_snprintf(out, room, "AT_FDCWD");
+		return kos_snprintf(out, room, "%ld", (long)v);
+	case SYSCALL_ARG_STR:
+		return trace_string(out, room, v);
+	case SYSCALL_ARG_PTR:
+		if (!v)
+			return kos_snprintf(out, room, "NULL");
+		/* fall through */
+	default:
+		return kos_snprintf(out, room, "%#lx", v);
+	}
+}
+
+static void trace_call(unsigned long nr, const unsigned long a[6],
+		       const struct syscall_desc *d, long ret)
+{
+	const char *name = syscall_name(nr);
 	struct proc *p = proc_current();
 	char buf[400];
 	size_t len = 0, room = sizeof(buf);
 
-	for (int i = 0; fmt && fmt[i] && i < 6 && len < room; i++) {
-		const char *sep = i ? ", " : "";
-
-		switch (fmt[i]) {
-		case 'd':
-		case 'D':
-			len += kos_snprintf(buf + len, room - len, "%s%ld", sep,
-					    (long)a[i]);
-			break;
-		case 'u':
-		case 'U':
-			len += kos_snprintf(buf + len, room - len, "%s%lu", sep,
-					    a[i]);
-			break;
-		case 'O':
-			len += kos_snprintf(buf + len, room - len, "%s%#lo",
-					    sep, a[i]);
-			break;
-		case 'f':
-			if ((int)a[i] == -100)
-				len += kos_snprintf(buf + len, room - len,
-						    "%sAT_FDCWD", sep);
-			else
-				len += kos_snprintf(buf + len, room - len,
-						    "%s%d", sep, (int)a[i]);
-			break;
-		case 's':
-			len += kos_snprintf(buf + len, room - len, "%s", sep);
-			if (len < room)
-				len += trace_string(buf + len, room - len,
-						    a[i]);
-			break;
-		case 'p':
-			if (!a[i]) {
-				len += kos_snprintf(buf + len, room - len,
-						    "%sNULL", sep);
-				break;
-			}
-			/* fall through */
-		default:
-			len += kos_snprintf(buf + len, room - len, "%s%#lx",
-					    sep, a[i]);
-			break;
-		}
+	for (int i = 0; i < d->nargs && len < room; i++) {
+		if (i)
+			len += kos_snprintf(buf + len, room - len, ", ");
+		if (len < room)
+			len += trace_arg(buf + len, room - len, &d->args[i],
+					 a[i]);
 	}
 	if (len >= room)
 		len = room - 1;
@@ -244,46 +187,22 @@ static long enosys(unsigned long nr)
 	return -ENOSYS;
 }
 
-/*
- * Cut each argument to the width of its C type, as the format says: the
- * 32-bit ones lose their upper half (D and f sign-extend, U, X and O
- * zero-extend); the rest stay as they are.
- */
-void syscall_narrow_args(const char *fmt, unsigned long a[6])
-{
-	for (int i = 0; fmt && fmt[i] && i < 6; i++) {
-		switch (fmt[i]) {
-		case 'D':
-		case 'f':
-			a[i] = (unsigned long)(long)(int)a[i];
-			break;
-		case 'U':
-		case 'X':
-		case 'O':
-			a[i] = (uint32_t)a[i];
-			break;
-		}
-	}
-}
-
 long syscall_dispatch(struct uregs *r)
 {
 	/* Linux looks at the low 32 bits of the number only. */
 	unsigned long nr = (unsigned int)r->orig_rax;
 	unsigned long a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
-	const struct syscall_entry *e = NULL;
+	const struct syscall_desc *d = NULL;
 	long ret;
 
-	if (nr < SYSCALL_MAX && syscall_table[nr].fn)
-		e = &syscall_table[nr];
-	if (e) {
-		syscall_narrow_args(e->fmt, a);
-		ret = e->fn(a[0], a[1], a[2], a[3], a[4], a[5]);
-	} else {
+	if (nr < SYSCALL_MAX)
+		d = syscall_table[nr];
+	if (d)
+		ret = d->call(a);
+	else
 		ret = enosys(nr);
-	}
 	if (tracing())
-		trace_call(r, a, e ? e->fmt : "xxxxxx", ret);
+		trace_call(nr, a, d ? d : &unknown_desc, ret);
 	return ret;
 }
 
@@ -292,6 +211,6 @@ unsigned int syscall_count_implemented(void)
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < SYSCALL_MAX; i++)
-		n += syscall_table[i].fn != NULL;
+		n += syscall_table[i] != NULL;
 	return n;
 }

@@ -11,12 +11,13 @@
 #include <kos/plat/time.h>
 #include <kos/proc.h>
 #include <kos/sched.h>
+#include <kos/syscalls.h>
 #include <kos/time.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 #include <uapi/time.h>
 
-static int clock_read(long id, uint64_t *ns)
+static int clock_read(int id, uint64_t *ns)
 {
 	switch (id) {
 	case CLOCK_REALTIME:
@@ -57,7 +58,7 @@ static struct timespec ns_to_ts(uint64_t ns)
 	return ts;
 }
 
-long sys_clock_gettime(long id, struct timespec __user *tp)
+SYSCALL_DEFINE2(clock_gettime, int, id, struct timespec __user *, tp)
 {
 	struct timespec ts;
 	uint64_t ns;
@@ -69,7 +70,7 @@ long sys_clock_gettime(long id, struct timespec __user *tp)
 	return copy_to_user(tp, &ts, sizeof(ts));
 }
 
-long sys_clock_getres(long id, struct timespec __user *tp)
+SYSCALL_DEFINE2(clock_getres, int, id, struct timespec __user *, tp)
 {
 	struct timespec ts = { 0, 1 };
 	uint64_t ns;
@@ -84,7 +85,8 @@ long sys_clock_getres(long id, struct timespec __user *tp)
 	return 0;
 }
 
-long sys_gettimeofday(struct timeval __user *tv, struct timezone __user *tz)
+SYSCALL_DEFINE2(gettimeofday, struct timeval __user *, tv,
+		struct timezone __user *, tz)
 {
 	uint64_t ns = clock_realtime_ns();
 
@@ -102,7 +104,7 @@ long sys_gettimeofday(struct timeval __user *tv, struct timezone __user *tz)
 	return 0;
 }
 
-long sys_time(int64_t __user *tloc)
+SYSCALL_DEFINE1(time, int64_t __user *, tloc)
 {
 	int64_t t = (int64_t)(clock_realtime_ns() / NSEC_PER_SEC);
 
@@ -126,8 +128,8 @@ static int get_timespec(const struct timespec __user *u, uint64_t *ns)
 	return 0;
 }
 
-long sys_nanosleep(const struct timespec __user *req,
-		   struct timespec __user *rem)
+SYSCALL_DEFINE2(nanosleep, const struct timespec __user *, req,
+		struct timespec __user *, rem)
 {
 	uint64_t ns;
 	int err = get_timespec(req, &ns);
@@ -138,8 +140,9 @@ long sys_nanosleep(const struct timespec __user *req,
 	return 0;
 }
 
-long sys_clock_nanosleep(long id, long flags, const struct timespec __user *req,
-			 struct timespec __user *rem)
+SYSCALL_DEFINE4(clock_nanosleep, int, id, __as_hex int, flags,
+		const struct timespec __user *, req, struct timespec __user *,
+		rem)
 {
 	uint64_t ns, now = 0;
 	int err;

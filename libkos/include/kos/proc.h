@@ -68,7 +68,7 @@ struct uthread *uthread_current(void);
 struct proc *proc_start_init(const char *path, const char *const argv[],
 			     const char *const envp[], int *err);
 
-/* Give p the resource limits Linux gives init (sys/ident.c). */
+/* Give p the resource limits Linux gives init (sys/rlimit.c). */
 void proc_rlimits_init(struct proc *p);
 
 /*

@@ -14,6 +14,7 @@
 typedef uint64_t paddr_t; /* physical address */
 typedef uint64_t vaddr_t; /* virtual address */
 typedef int64_t ssize_t;
+typedef unsigned short umode_t; /* permission and type bits, as Linux's */
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)

@@ -328,42 +328,4 @@ struct superblock *ramfs_create(void);
  */
 int cpio_unpack(struct vnode *dir, const void *data, size_t size);
 
-/*
- * System calls (libkos/sys/fs.c, libkos/sys/fd.c), Linux prototypes with
- * long / unsigned long integers.  They act on proc_current(): its fd
- * table, its cwd (NULL: the root) and its credentials.  New files are
- * created with the mode minus a umask of 022 until processes carry one.
- */
-long sys_open(const char *path, long flags, long mode);
-long sys_openat(long dfd, const char *path, long flags, long mode);
-long sys_close(unsigned long fd);
-long sys_read(unsigned long fd, char *buf, unsigned long count);
-long sys_write(unsigned long fd, const char *buf, unsigned long count);
-long sys_pread64(unsigned long fd, char *buf, unsigned long count, long pos);
-long sys_pwrite64(unsigned long fd, const char *buf, unsigned long count,
-		  long pos);
-long sys_readv(unsigned long fd, const void *iov, unsigned long iovcnt);
-long sys_writev(unsigned long fd, const void *iov, unsigned long iovcnt);
-long sys_lseek(unsigned long fd, long off, unsigned long whence);
-long sys_fstat(unsigned long fd, void *statbuf);
-long sys_stat(const char *path, void *statbuf);
-long sys_lstat(const char *path, void *statbuf);
-long sys_newfstatat(long dfd, const char *path, void *statbuf, long flags);
-long sys_statx(long dfd, const char *path, long flags, unsigned long mask,
-	       void *statxbuf);
-long sys_getdents64(unsigned long fd, void *dirent, unsigned long count);
-long sys_readlink(const char *path, char *buf, long bufsiz);
-long sys_readlinkat(long dfd, const char *path, char *buf, long bufsiz);
-long sys_access(const char *path, long mode);
-long sys_faccessat(long dfd, const char *path, long mode);
-long sys_faccessat2(long dfd, const char *path, long mode, long flags);
-long sys_getcwd(char *buf, unsigned long size);
-long sys_chdir(const char *path);
-long sys_fchdir(unsigned long fd);
-long sys_dup(unsigned long fd);
-long sys_dup2(unsigned long oldfd, unsigned long newfd);
-long sys_dup3(unsigned long oldfd, unsigned long newfd, long flags);
-long sys_fcntl(unsigned long fd, unsigned long cmd, unsigned long arg);
-long sys_ioctl(unsigned long fd, unsigned long cmd, unsigned long arg);
-
 #endif

@@ -1,66 +1,16 @@
 /*
- * Process identity and limits: getpid/getppid/gettid, the uid/gid
- * getters, uname, getrlimit/setrlimit/prlimit64, set_tid_address,
- * set_robust_list.
+ * Resource limits: Linux's defaults for a new process
+ * (proc_rlimits_init) and the calls that read and set them (prlimit64,
+ * and getrlimit/setrlimit on top of it).  Limits are per process; the
+ * subsystems that enforce one read p->rlim (the fd table for
+ * RLIMIT_NOFILE, the address space for RLIMIT_DATA).
  */
 #include <kos/proc.h>
-#include <kos/string.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
-#include <kos/version.h>
 #include <kos/vm.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
-#include <uapi/utsname.h>
-
-long sys_getpid(void)
-{
-	return proc_current()->pid;
-}
-
-long sys_getppid(void)
-{
-	return proc_current()->ppid;
-}
-
-long sys_gettid(void)
-{
-	return uthread_current()->tid;
-}
-
-long sys_getuid(void)
-{
-	return proc_current()->uid;
-}
-
-long sys_geteuid(void)
-{
-	return proc_current()->euid;
-}
-
-long sys_getgid(void)
-{
-	return proc_current()->gid;
-}
-
-long sys_getegid(void)
-{
-	return proc_current()->egid;
-}
-
-long sys_uname(struct new_utsname __user *buf)
-{
-	struct new_utsname u;
-
-	kos_memset(&u, 0, sizeof(u));
-	kos_strlcpy(u.sysname, "Linux", sizeof(u.sysname));
-	/* Linux's hostname until someone sets one. */
-	kos_strlcpy(u.nodename, "(none)", sizeof(u.nodename));
-	kos_strlcpy(u.release, KOS_UNAME_RELEASE, sizeof(u.release));
-	kos_strlcpy(u.version, "#1 KOS " KOS_VERSION, sizeof(u.version));
-	kos_strlcpy(u.machine, "x86_64", sizeof(u.machine));
-	kos_strlcpy(u.domainname, "(none)", sizeof(u.domainname));
-	return copy_to_user(buf, &u, sizeof(u));
-}
 
 /* Linux's defaults for a new init process. */
 void proc_rlimits_init(struct proc *p)
@@ -94,9 +44,9 @@ void proc_rlimits_init(struct proc *p)
  * order: reading new (EFAULT), the pid (ESRCH), the resource and the new
  * values (EINVAL, EPERM).
  */
-long sys_prlimit64(long pid, unsigned long resource,
-		   const struct rlimit64 __user *new_lim,
-		   struct rlimit64 __user *old_lim)
+SYSCALL_DEFINE4(prlimit64, int, pid, unsigned int, resource,
+		const struct rlimit64 __user *, new_lim,
+		struct rlimit64 __user *, old_lim)
 {
 	struct proc *p = proc_current();
 	struct rlimit64 nl, ol;
@@ -126,7 +76,7 @@ long sys_prlimit64(long pid, unsigned long resource,
 	return 0;
 }
 
-long sys_getrlimit(unsigned long resource, struct rlimit64 __user *rl)
+SYSCALL_DEFINE2(getrlimit, unsigned int, resource, struct rlimit64 __user *, rl)
 {
 	if (resource >= RLIM_NLIMITS)
 		return -EINVAL;
@@ -137,31 +87,10 @@ long sys_getrlimit(unsigned long resource, struct rlimit64 __user *rl)
  * Linux reads the new limit (NULL too: EFAULT) before it looks at the
  * resource.
  */
-long sys_setrlimit(unsigned long resource, const struct rlimit64 __user *rl)
+SYSCALL_DEFINE2(setrlimit, unsigned int, resource,
+		const struct rlimit64 __user *, rl)
 {
 	if (!rl)
 		return -EFAULT;
 	return sys_prlimit64(0, resource, rl, NULL);
-}
-
-long sys_set_tid_address(unsigned long tidptr)
-{
-	struct uthread *ut = uthread_current();
-
-	ut->clear_child_tid = tidptr;
-	return ut->tid;
-}
-
-/* The robust list head is 24 bytes on x86-64 (struct robust_list_head). */
-#define ROBUST_LIST_HEAD_SIZE 24
-
-long sys_set_robust_list(unsigned long head, unsigned long len)
-{
-	struct uthread *ut = uthread_current();
-
-	if (len != ROBUST_LIST_HEAD_SIZE)
-		return -EINVAL;
-	ut->robust_list = head;
-	ut->robust_len = len;
-	return 0;
 }

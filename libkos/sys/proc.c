@@ -1,12 +1,12 @@
 /*
- * Small process system calls: exit, exit_group, sched_yield, arch_prctl,
- * getrandom.
+ * The calling process and thread: leaving (exit, exit_group), who we are
+ * (getpid, getppid, gettid), giving up the CPU (sched_yield), and what a
+ * thread library registers with the kernel (set_tid_address,
+ * set_robust_list, the FS/GS bases of arch_prctl).
  */
-#include <kos/file.h>
 #include <kos/proc.h>
-#include <kos/random.h>
 #include <kos/sched.h>
-#include <kos/string.h>
+#include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 
@@ -17,29 +17,63 @@
 #define ARCH_GET_CPUID 0x1011
 #define ARCH_SET_CPUID 0x1012
 
-#define GRND_NONBLOCK 0x1
-#define GRND_RANDOM 0x2
-#define GRND_INSECURE 0x4
-
 /* The lowest address that is not user space (x86-64, 4-level paging). */
 #define USER_ADDR_LIMIT 0x00007ffffffff000UL
 
-long sys_exit(long code)
+SYSCALL_DEFINE1(exit, int, code)
 {
 	/* One thread per process so far: leaving it ends the process. */
-	proc_exit_group(((int)code & 0xff) << 8);
+	proc_exit_group((code & 0xff) << 8);
 	return 0;
 }
 
-long sys_exit_group(long code)
+SYSCALL_DEFINE1(exit_group, int, code)
 {
-	proc_exit_group(((int)code & 0xff) << 8);
+	proc_exit_group((code & 0xff) << 8);
 	return 0;
 }
 
-long sys_sched_yield(void)
+SYSCALL_DEFINE0(getpid)
+{
+	return proc_current()->pid;
+}
+
+SYSCALL_DEFINE0(getppid)
+{
+	return proc_current()->ppid;
+}
+
+SYSCALL_DEFINE0(gettid)
+{
+	return uthread_current()->tid;
+}
+
+SYSCALL_DEFINE0(sched_yield)
 {
 	sched_yield();
+	return 0;
+}
+
+SYSCALL_DEFINE1(set_tid_address, int __user *, tidptr)
+{
+	struct uthread *ut = uthread_current();
+
+	ut->clear_child_tid = (unsigned long)tidptr;
+	return ut->tid;
+}
+
+/* The robust list head is 24 bytes on x86-64 (struct robust_list_head). */
+#define ROBUST_LIST_HEAD_SIZE 24
+
+SYSCALL_DEFINE2(set_robust_list, struct robust_list_head __user *, head, size_t,
+		len)
+{
+	struct uthread *ut = uthread_current();
+
+	if (len != ROBUST_LIST_HEAD_SIZE)
+		return -EINVAL;
+	ut->robust_list = (unsigned long)head;
+	ut->robust_len = len;
 	return 0;
 }
 
@@ -47,7 +81,7 @@ long sys_sched_yield(void)
  * FS/GS bases live in the user register file; the platform loads them on
  * the way back to user mode.
  */
-long sys_arch_prctl(long code, unsigned long addr)
+SYSCALL_DEFINE2(arch_prctl, __as_hex int, code, __as_ptr unsigned long, addr)
 {
 	struct uthread *ut = uthread_current();
 
@@ -75,35 +109,4 @@ long sys_arch_prctl(long code, unsigned long addr)
 	default:
 		return -EINVAL;
 	}
-}
-
-/*
- * getrandom: the generator is seeded at first use, so it never blocks and
- * GRND_RANDOM draws from the same pool (as Linux 5.6+ does).
- */
-long sys_getrandom(void __user *buf, unsigned long len, unsigned long flags)
-{
-	unsigned char tmp[256];
-	struct uio u;
-
-	if (flags &
-	    ~(unsigned long)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
-		return -EINVAL;
-	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
-		return -EINVAL;
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
-	/* A bad page part-way: the bytes before it count (as Linux). */
-	uio_init_user(&u, (unsigned long)buf, len);
-	while (u.resid > 0) {
-		size_t n = MIN(u.resid, sizeof(tmp));
-
-		kos_random_bytes(tmp, n);
-		if (uio_copyout(&u, tmp, n))
-			break;
-	}
-	kos_memset(tmp, 0, sizeof(tmp));
-	if (len && u.resid == len)
-		return -EFAULT;
-	return (long)(len - u.resid);
 }

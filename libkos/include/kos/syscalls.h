@@ -1,0 +1,304 @@
+/*
+ * System-call handlers: each one declared once, here, and defined once,
+ * with SYSCALL_DEFINEn() in libkos/sys/.
+ *
+ * SYSCALLS_IMPLEMENTED lists every handler in x86-64 number order with
+ * its C prototype.  It declares sys_<name>() for every caller (the
+ * dispatcher, other handlers, unit tests) and tells libkos/sys/table.c
+ * which numbers have a handler.  A handler is defined like this:
+ *
+ *	SYSCALL_DEFINE4(openat, __as_fd int, dfd, const char __user *, path,
+ *			__as_hex int, flags, __as_oct umode_t, mode)
+ *	{
+ *		...
+ *	}
+ *
+ * The name is Linux's (it must have an __NR_ number in uapi/unistd.h);
+ * then come (type, name) pairs with the C type Linux gives the argument.
+ * The macro defines the typed function sys_openat() with the body that
+ * follows, and the argument description the table stores for it
+ * (syscall_desc_openat): its entry point, which takes the six raw
+ * registers and converts each to its declared type before it calls
+ * sys_openat(), and how the trace shows each argument.
+ *
+ * The conversion is the one Linux's own wrappers do: an argument declared
+ * int or unsigned int is the low 32 bits of its register, whatever the
+ * upper half holds, so openat(0xffffffff00000000 | AT_FDCWD, ...) is
+ * openat(AT_FDCWD, ...).  Declare the type Linux declares, and the width
+ * follows.
+ *
+ * How debug=syscall shows an argument follows from its type:
+ *	signed integer		decimal
+ *	unsigned integer	unsigned decimal
+ *	const char *		a user string, quoted and escaped as strace
+ *				does (so user buffers are void *, not char *)
+ *	any other pointer	NULL or hex
+ * and one of these marks in front of an integer type chooses otherwise:
+ *	__as_fd		a descriptor (int or unsigned int): decimal, -100
+ *			as AT_FDCWD
+ *	__as_hex	hex: flags, commands, lengths of mappings
+ *	__as_oct	octal: permission bits
+ *	__as_ptr	an address held in an unsigned long: NULL or hex
+ * The trace reads each register at the width of its type, so it shows
+ * the value the handler saw.  C cannot tell a typedef from the type it
+ * names, hence marks rather than types such as fd_t; a mark that does not
+ * fit its type (__as_fd on a long, __as_hex on a pointer) does not
+ * compile.
+ *
+ * Mistakes do not compile either: SYSCALL_DEFINEn() checks that the
+ * definition has exactly the types of the prototype listed here (a
+ * handler that is not listed is an error too), and the table refers to
+ * syscall_desc_<name> of every listed handler, so a listed handler that is
+ * never defined does not link.  scripts/check-lto (make check) links the
+ * system-call code with -flto, which catches any other declaration that
+ * disagrees with a definition.
+ *
+ * Handlers return the result or -EXXX, which goes to user space in rax
+ * as it is.  They run on the calling thread's kernel stack with
+ * interrupts enabled and may sleep; they touch user memory only through
+ * kos/uaccess.h.  File handlers act on proc_current(): its fd table, its
+ * cwd (NULL: the root) and its credentials; new files get the mode minus
+ * a umask of 022 until processes carry one.
+ */
+#ifndef KOS_SYSCALLS_H
+#define KOS_SYSCALLS_H
+
+#include <kos/types.h>
+#include <kos/uaccess.h>
+#include <uapi/signal.h>
+
+struct iovec;
+struct new_utsname;
+struct rlimit64;
+struct robust_list_head;
+struct stat;
+struct statx;
+struct timespec;
+struct timeval;
+struct timezone;
+
+/* How the trace shows an argument (see above). */
+enum syscall_arg_kind {
+	SYSCALL_ARG_DEC,  /* signed decimal */
+	SYSCALL_ARG_UDEC, /* unsigned decimal */
+	SYSCALL_ARG_HEX,
+	SYSCALL_ARG_OCT,
+	SYSCALL_ARG_FD,	 /* decimal, AT_FDCWD by name */
+	SYSCALL_ARG_PTR, /* NULL or hex */
+	SYSCALL_ARG_STR, /* user string */
+};
+
+struct syscall_arg {
+	uint8_t kind; /* enum syscall_arg_kind */
+	uint8_t size; /* bytes of the C type: how much of the register counts */
+};
+
+/* What SYSCALL_DEFINEn() gives the table for one handler. */
+struct syscall_desc {
+	/* Converts regs[0..5] (rdi, rsi, rdx, r10, r8, r9), calls sys_<name>. */
+	long (*call)(const unsigned long regs[6]);
+	uint8_t nargs;
+	struct syscall_arg args[6];
+};
+
+/* clang-format off */
+#define SYSCALLS_IMPLEMENTED(X) \
+	X(read, unsigned int fd, void __user *buf, size_t count) \
+	X(write, unsigned int fd, const void __user *buf, size_t count) \
+	X(open, const char __user *path, int flags, umode_t mode) \
+	X(close, unsigned int fd) \
+	X(stat, const char __user *path, struct stat __user *statbuf) \
+	X(fstat, unsigned int fd, struct stat __user *statbuf) \
+	X(lstat, const char __user *path, struct stat __user *statbuf) \
+	X(lseek, unsigned int fd, long off, unsigned int whence) \
+	X(mmap, unsigned long addr, unsigned long len, unsigned long prot, \
+	  unsigned long flags, int fd, unsigned long off) \
+	X(mprotect, unsigned long addr, size_t len, unsigned long prot) \
+	X(munmap, unsigned long addr, size_t len) \
+	X(brk, unsigned long newbrk) \
+	X(rt_sigaction, int sig, const struct ksigaction __user *act, \
+	  struct ksigaction __user *oact, size_t sigsetsize) \
+	X(rt_sigprocmask, int how, const ksigset_t __user *set, \
+	  ksigset_t __user *oset, size_t sigsetsize) \
+	X(ioctl, unsigned int fd, unsigned int cmd, unsigned long arg) \
+	X(pread64, unsigned int fd, void __user *buf, size_t count, long pos) \
+	X(pwrite64, unsigned int fd, const void __user *buf, size_t count, \
+	  long pos) \
+	X(readv, unsigned int fd, const struct iovec __user *iov, \
+	  unsigned long iovcnt) \
+	X(writev, unsigned int fd, const struct iovec __user *iov, \
+	  unsigned long iovcnt) \
+	X(access, const char __user *path, int mode) \
+	X(sched_yield, void) \
+	X(madvise, unsigned long addr, size_t len, int advice) \
+	X(msync, unsigned long addr, size_t len, int flags) \
+	X(dup, unsigned int fd) \
+	X(dup2, unsigned int oldfd, unsigned int newfd) \
+	X(nanosleep, const struct timespec __user *req, \
+	  struct timespec __user *rem) \
+	X(getpid, void) \
+	X(exit, int code) \
+	X(uname, struct new_utsname __user *buf) \
+	X(fcntl, unsigned int fd, unsigned int cmd, unsigned long arg) \
+	X(getcwd, char __user *buf, unsigned long size) \
+	X(chdir, const char __user *path) \
+	X(fchdir, unsigned int fd) \
+	X(readlink, const char __user *path, char __user *buf, int bufsiz) \
+	X(gettimeofday, struct timeval __user *tv, struct timezone __user *tz) \
+	X(getrlimit, unsigned int resource, struct rlimit64 __user *rl) \
+	X(getuid, void) \
+	X(getgid, void) \
+	X(geteuid, void) \
+	X(getegid, void) \
+	X(getppid, void) \
+	X(arch_prctl, int code, unsigned long addr) \
+	X(setrlimit, unsigned int resource, const struct rlimit64 __user *rl) \
+	X(gettid, void) \
+	X(time, int64_t __user *tloc) \
+	X(getdents64, unsigned int fd, void __user *dirent, unsigned int count) \
+	X(set_tid_address, int __user *tidptr) \
+	X(clock_gettime, int id, struct timespec __user *tp) \
+	X(clock_getres, int id, struct timespec __user *tp) \
+	X(clock_nanosleep, int id, int flags, \
+	  const struct timespec __user *req, struct timespec __user *rem) \
+	X(exit_group, int code) \
+	X(openat, int dfd, const char __user *path, int flags, umode_t mode) \
+	X(newfstatat, int dfd, const char __user *path, \
+	  struct stat __user *statbuf, int flags) \
+	X(readlinkat, int dfd, const char __user *path, char __user *buf, \
+	  int bufsiz) \
+	X(faccessat, int dfd, const char __user *path, int mode) \
+	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
+	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
+	X(prlimit64, int pid, unsigned int resource, \
+	  const struct rlimit64 __user *new_lim, \
+	  struct rlimit64 __user *old_lim) \
+	X(getrandom, void __user *buf, size_t len, unsigned int flags) \
+	X(statx, int dfd, const char __user *path, unsigned int flags, \
+	  unsigned int mask, struct statx __user *statxbuf) \
+	X(faccessat2, int dfd, const char __user *path, int mode, int flags)
+/* clang-format on */
+
+#define __SC_DECLARE(name, ...)       \
+	long sys_##name(__VA_ARGS__); \
+	extern const struct syscall_desc syscall_desc_##name;
+SYSCALLS_IMPLEMENTED(__SC_DECLARE)
+#undef __SC_DECLARE
+
+/* Trace marks: each expands to its kind in parentheses (see above). */
+#define __as_fd (SYSCALL_ARG_FD)
+#define __as_hex (SYSCALL_ARG_HEX)
+#define __as_oct (SYSCALL_ARG_OCT)
+#define __as_ptr (SYSCALL_ARG_PTR)
+
+#define SYSCALL_DEFINE0(name)                                     \
+	__SC_CHECK_DECL(name, void)                               \
+	static long __sc_call_##name(const unsigned long regs[6]) \
+	{                                                         \
+		return sys_##name();                              \
+	}                                                         \
+	const struct syscall_desc syscall_desc_##name = {         \
+		.call = __sc_call_##name,                         \
+	};                                                        \
+	long sys_##name(void)
+
+#define SYSCALL_DEFINE1(name, ...) __SYSCALL_DEFINEx(1, name, __VA_ARGS__)
+#define SYSCALL_DEFINE2(name, ...) __SYSCALL_DEFINEx(2, name, __VA_ARGS__)
+#define SYSCALL_DEFINE3(name, ...) __SYSCALL_DEFINEx(3, name, __VA_ARGS__)
+#define SYSCALL_DEFINE4(name, ...) __SYSCALL_DEFINEx(4, name, __VA_ARGS__)
+#define SYSCALL_DEFINE5(name, ...) __SYSCALL_DEFINEx(5, name, __VA_ARGS__)
+#define SYSCALL_DEFINE6(name, ...) __SYSCALL_DEFINEx(6, name, __VA_ARGS__)
+
+/*
+ * The machinery.  __SC_MAP(n, m, sep, t1, a1, ..., tn, an) gives
+ * m(0, t1, a1) sep() m(1, t2, a2) ... : the index, the (possibly marked)
+ * type and the name of every argument.
+ */
+#define __SYSCALL_DEFINEx(n, name, ...)                                        \
+	__SC_CHECK_DECL(name, __SC_MAP(n, __SC_TYPE, __SC_COMMA, __VA_ARGS__)) \
+	__SC_MAP(n, __SC_CHECK_MARK, __SC_NOTHING, __VA_ARGS__)                \
+	static long __sc_call_##name(const unsigned long regs[6])              \
+	{                                                                      \
+		return sys_##name(                                             \
+			__SC_MAP(n, __SC_CONVERT, __SC_COMMA, __VA_ARGS__));   \
+	}                                                                      \
+	const struct syscall_desc syscall_desc_##name = {                      \
+		.call = __sc_call_##name,                                      \
+		.nargs = n,                                                    \
+		.args = { __SC_MAP(n, __SC_ARG, __SC_COMMA, __VA_ARGS__) },    \
+	};                                                                     \
+	long sys_##name(__SC_MAP(n, __SC_PARAM, __SC_COMMA, __VA_ARGS__))
+
+/* The definition's types are the declaration's (which must exist). */
+#define __SC_CHECK_DECL(name, ...)                                          \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(sys_##name), \
+						    long(__VA_ARGS__)),     \
+		       "sys_" #name " differs from kos/syscalls.h");
+
+#define __SC_COMMA() ,
+#define __SC_NOTHING()
+#define __SC_MAP(n, m, sep, ...) __SC_MAP##n(n, m, sep, __VA_ARGS__)
+#define __SC_MAP1(n, m, sep, t, a) m(n - 1, t, a)
+#define __SC_MAP2(n, m, sep, t, a, ...) \
+	m(n - 2, t, a) sep() __SC_MAP1(n, m, sep, __VA_ARGS__)
+#define __SC_MAP3(n, m, sep, t, a, ...) \
+	m(n - 3, t, a) sep() __SC_MAP2(n, m, sep, __VA_ARGS__)
+#define __SC_MAP4(n, m, sep, t, a, ...) \
+	m(n - 4, t, a) sep() __SC_MAP3(n, m, sep, __VA_ARGS__)
+#define __SC_MAP5(n, m, sep, t, a, ...) \
+	m(n - 5, t, a) sep() __SC_MAP4(n, m, sep, __VA_ARGS__)
+#define __SC_MAP6(n, m, sep, t, a, ...) \
+	m(n - 6, t, a) sep() __SC_MAP5(n, m, sep, __VA_ARGS__)
+
+/*
+ * A marked type arrives as "(SYSCALL_ARG_HEX) int".  The mark is found
+ * by applying a function-like macro to the type: only a type that starts
+ * with a parenthesis invokes it, and its expansion shifts the second
+ * argument of __SC_SECOND() from the fallback to the answer.
+ */
+#define __SC_SECOND(x, y, ...) y
+#define __SC_SECOND_(...) __SC_SECOND(__VA_ARGS__)
+#define __SC_UNMARK(kind) ~,
+#define __SC_GETMARK(kind) ~, kind, ~
+/* The C type without its mark. */
+#define __SC_CTYPE(t) __SC_SECOND_(__SC_UNMARK t, t, ~)
+/* The trace kind: the mark, or what the type implies. */
+#define __SC_KIND(t) \
+	__SC_SECOND_(__SC_GETMARK t, __SC_KIND_OF(__SC_CTYPE(t)), ~)
+
+/* clang-format off */
+#define __SC_KIND_OF(type) _Generic((type)0, \
+	const char *: SYSCALL_ARG_STR, \
+	char: SYSCALL_ARG_DEC, \
+	signed char: SYSCALL_ARG_DEC, \
+	short: SYSCALL_ARG_DEC, \
+	int: SYSCALL_ARG_DEC, \
+	long: SYSCALL_ARG_DEC, \
+	long long: SYSCALL_ARG_DEC, \
+	_Bool: SYSCALL_ARG_UDEC, \
+	unsigned char: SYSCALL_ARG_UDEC, \
+	unsigned short: SYSCALL_ARG_UDEC, \
+	unsigned int: SYSCALL_ARG_UDEC, \
+	unsigned long: SYSCALL_ARG_UDEC, \
+	unsigned long long: SYSCALL_ARG_UDEC, \
+	default: SYSCALL_ARG_PTR)
+
+/* Marks go on integers; an fd is 32 bits, an address 64. */
+#define __SC_MARK_FITS(kind, type) \
+	(__SC_KIND_OF(type) != SYSCALL_ARG_DEC && \
+	 __SC_KIND_OF(type) != SYSCALL_ARG_UDEC ? \
+		(kind) == __SC_KIND_OF(type) : \
+	 (kind) == SYSCALL_ARG_FD ? sizeof(type) == 4 : \
+	 (kind) == SYSCALL_ARG_PTR ? sizeof(type) == 8 : \
+	 (kind) != SYSCALL_ARG_STR)
+
+#define __SC_CHECK_MARK(i, t, a) \
+	_Static_assert(__SC_MARK_FITS(__SC_KIND(t), __SC_CTYPE(t)), \
+		       "argument " #a ": trace mark does not fit its type");
+#define __SC_TYPE(i, t, a) __SC_CTYPE(t)
+#define __SC_PARAM(i, t, a) __SC_CTYPE(t) a
+#define __SC_CONVERT(i, t, a) (__SC_CTYPE(t))regs[i]
+#define __SC_ARG(i, t, a) { __SC_KIND(t), sizeof(__SC_CTYPE(t)) }
+/* clang-format on */
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * What the system says about itself: uname.  KOS answers as the Linux
+ * release it implements (KOS_UNAME_RELEASE), with its own version string.
+ */
+#include <kos/string.h>
+#include <kos/syscalls.h>
+#include <kos/uaccess.h>
+#include <kos/version.h>
+#include <uapi/utsname.h>
+
+SYSCALL_DEFINE1(uname, struct new_utsname __user *, buf)
+{
+	struct new_utsname u;
+
+	kos_memset(&u, 0, sizeof(u));
+	kos_strlcpy(u.sysname, "Linux", sizeof(u.sysname));
+	/* Linux's hostname until someone sets one. */
+	kos_strlcpy(u.nodename, "(none)", sizeof(u.nodename));
+	kos_strlcpy(u.release, KOS_UNAME_RELEASE, sizeof(u.release));
+	kos_strlcpy(u.version, "#1 KOS " KOS_VERSION, sizeof(u.version));
+	kos_strlcpy(u.machine, "x86_64", sizeof(u.machine));
+	kos_strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	return copy_to_user(buf, &u, sizeof(u));
+}

@@ -100,8 +100,17 @@ $(BUILD)/libkos.a: $(LIBKOS_OBJS)
 
 all: $(BUILD)/libkos.a $(ALL_TARGETS)
 
-check: all $(CHECK_TARGETS)
-	$(Q)scripts/run-checks
+# make check: the suites of scripts/run-checks, each its own target so
+# that make -j2 check runs them side by side (longest first), then the
+# summary with every failure in full and the "N passed, N failed" line.
+CHECK_SUITES := x86_64 valgrind hosted static
+CHECK_SUITE_TARGETS := $(addprefix check-suite-,$(CHECK_SUITES))
+
+$(CHECK_SUITE_TARGETS): check-suite-%: all $(CHECK_TARGETS)
+	$(Q)scripts/run-checks --suite $*
+
+check: $(CHECK_SUITE_TARGETS)
+	$(Q)scripts/run-checks --summary $(CHECK_SUITES)
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
@@ -116,6 +125,7 @@ clean:
 # summary line, and no rebuilds.
 .SECONDARY:
 
-.PHONY: all check run debug clean format format-check bench
+.PHONY: all check run debug clean format format-check bench \
+	$(CHECK_SUITE_TARGETS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -40,13 +40,18 @@ $(BUILD)/guest/%-pie: $(BUILD)/guest/%-pie.o
 		-L$(MUSL_LIB) -lc $$($(CC) -print-libgcc-file-name) \
 		$$($(CC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
 
-# The guest initramfs: the default tree + BusyBox + the programs in /t.
-$(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk scripts/mkcpio
+# The guest initramfs: the default tree + BusyBox + the programs in /t,
+# and /t/cases, the list the kernel's batch= runner reads (one boot runs
+# every case; scripts/run-guest-tests).
+$(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk \
+		scripts/mkcpio check/guest/cases.txt scripts/kostest.py
 	@echo "  CPIO    $@"
 	$(Q)rm -rf $(BUILD)/guest/root && mkdir -p $(BUILD)/guest/root/t \
 		$(BUILD)/guest/root/bin && \
 	cp -a images/initramfs/. $(BUILD)/guest/root/ && \
 	cp $(GUEST_BINS) $(BUILD)/guest/root/t/ && \
+	python3 scripts/kostest.py batch-list check/guest/cases.txt \
+		$(BUILD)/guest/root/t/cases && \
 	cp /bin/busybox $(BUILD)/guest/root/bin/busybox && \
 	printf 'charlie\nalpha\nbravo\ndelta echo\n' > $(BUILD)/guest/root/etc/words && \
 	scripts/mkcpio $@ $(BUILD)/guest/root $(DEV_NODES)

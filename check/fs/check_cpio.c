@@ -201,6 +201,53 @@ START_TEST(test_cpio_host_cpio_archive)
 }
 END_TEST
 
+/*
+ * vfs_reset_root() (the batch runner's fresh root): what was written is
+ * gone, the archive is back, and nothing of the old tree stays allocated.
+ */
+START_TEST(test_vfs_reset_root_fresh_tree)
+{
+	struct newc a = { 0 };
+	struct vnode *v;
+	uint64_t free_after_reset = 0;
+	char big[3 * 4096];
+	struct superblock *sb;
+	struct file *f;
+
+	build_sample(&a);
+	fs_test_setup_with(a.buf, a.len);
+	memset(big, 'x', sizeof(big));
+	for (int round = 0; round < 3; round++) {
+		t_mkfile("/new", "scratch");
+		f = t_open("/etc/motd", O_WRONLY | O_TRUNC, NULL);
+		ck_assert_int_eq(t_write(f, big, sizeof(big)), sizeof(big));
+		file_put(f);
+		/* Someone still holds the root: nothing changes. */
+		v = t_lookup("/", 0);
+		ck_assert_int_eq(vfs_reset_root(a.buf, a.len), -EBUSY);
+		vnode_put(v);
+		ck_assert_int_eq(vfs_reset_root(a.buf, a.len), 0);
+		ck_assert_int_eq(t_lookup_err("/new", 0), -ENOENT);
+		v = t_lookup("/etc/motd", 0);
+		ck_assert_int_eq(v->size, 3);
+		vnode_put(v);
+		v = t_lookup("/dev/null", 0); /* /dev is populated again */
+		vnode_put(v);
+		/* The same work leaves the same memory behind every time. */
+		if (round == 1)
+			free_after_reset = pmm_free_pages();
+		if (round == 2)
+			ck_assert_uint_eq(pmm_free_pages(), free_after_reset);
+	}
+	/* Anything mounted besides the root: -EBUSY. */
+	sb = ramfs_create();
+	ck_assert_ptr_nonnull(sb);
+	ck_assert_int_eq(vfs_mount(sb, "/etc"), 0);
+	ck_assert_int_eq(vfs_reset_root(a.buf, a.len), -EBUSY);
+	free(a.buf);
+}
+END_TEST
+
 Suite *cpio_suite(void)
 {
 	Suite *s = suite_create("cpio");
@@ -211,6 +258,7 @@ Suite *cpio_suite(void)
 	tcase_add_test(tc, test_cpio_unpacks_tree);
 	tcase_add_test(tc, test_cpio_concatenated_and_padding);
 	tcase_add_test(tc, test_cpio_host_cpio_archive);
+	tcase_add_test(tc, test_vfs_reset_root_fresh_tree);
 	suite_add_tcase(s, tc);
 	tc = fs_test_tcase("malformed");
 	tcase_set_timeout(tc, 60);

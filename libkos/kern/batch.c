@@ -7,7 +7,8 @@
  * arguments may hold spaces and need no quoting); empty lines and lines
  * starting with '#' are skipped.  batch.from=N starts at the case with
  * index N (counting from 0), so that a runner can resume after a case
- * that brought the kernel down.
+ * that brought the kernel down; batch.only=A,B runs only the cases of
+ * those names.
  *
  * Every case runs on a system reset to its state after boot: the root file
  * system is thrown away and unpacked anew from the initramfs, and pid
@@ -170,7 +171,9 @@ int batch_run(const struct kos_bootinfo *bi, const char *list)
 			status = 1;
 			break;
 		}
-		if (index++ < from)
+		if (index++ < from ||
+		    (cmdline_has(&kos_cmdline, "batch.only") &&
+		     !cmdline_list_has(&kos_cmdline, "batch.only", words[0])))
 			continue;
 		if (ran && !batch_reset(bi)) {
 			status = 1;

@@ -4,7 +4,7 @@
  * Everything after a lone "--" is handed to init as its arguments.
  *
  * Known keys: console= init= loglevel= mem= debug= (comma separated list)
- * panic=poweroff, selftest.
+ * panic=poweroff, selftest, batch= batch.from= batch.only= (kern/batch.c).
  */
 #ifndef KOS_CMDLINE_H
 #define KOS_CMDLINE_H

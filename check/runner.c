@@ -16,6 +16,7 @@
 	X(log) \
 	X(ksym) \
 	X(random) \
+	X(fpu) \
 	X(pmm) \
 	X(slab) \
 	X(sched) \

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include <kos/list.h>
 #include <kos/plat/user.h>
 #include <kos/types.h>
 
@@ -34,6 +35,7 @@ struct as_range {
  */
 struct plat_as {
 	paddr_t pml4;		   /* the core's page-table root */
+	struct list_head threads;  /* struct hosted_uthread.as_link */
 	pid_t pid;		   /* the stub process; 0 once reaped */
 	bool dead;		   /* stub gone or broken: runs fail */
 	unsigned long batch_entry; /* the stub's stub_batch_entry */
@@ -42,6 +44,29 @@ struct plat_as {
 	unsigned int ndirty;	   /* changed, not yet mirrored: */
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
 };
+
+/*
+ * Per kernel thread that runs guest code (struct thread.plat_priv): the
+ * address space whose stub it last ran in, and an FPU image waiting to be
+ * loaded into the next stub it runs in (fpu.c).
+ */
+struct hosted_uthread {
+	struct plat_as *as;	  /* bound address space, or NULL */
+	struct list_head as_link; /* on as->threads */
+	void *pending;		  /* plat_fpu_size() bytes, or NULL */
+};
+
+/* --- fpu.c -------------------------------------------------------------- */
+
+/* t's state, created on first use; NULL if memory is short. */
+struct hosted_uthread *hosted_uthread(struct thread *t);
+/*
+ * t is about to run guest code in as: bind it there and load a pending
+ * image into the stub.  0 or -errno.
+ */
+int hosted_fpu_bind(struct thread *t, struct plat_as *as);
+/* as goes away: forget every binding to it. */
+void hosted_fpu_unbind_all(struct plat_as *as);
 
 /* --- spawn.c ------------------------------------------------------------ */
 

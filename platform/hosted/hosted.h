@@ -90,6 +90,8 @@ void hosted_fault_init(void);
  * core's vm layer.  Before kos_main().
  */
 void hosted_user_init(void);
+/* Size guest FPU images after the host's XSAVE configuration (fpu.c). */
+void hosted_fpu_init(void);
 
 /*
  * Interrupt context, before kos_irq_exit(): stop the guest whose kernel

@@ -290,6 +290,7 @@ int main(int argc, char **argv)
 	hosted_console_init();
 	hosted_fault_init();
 	hosted_user_init();
+	hosted_fpu_init();
 	fflush(NULL);
 	boot(bi);
 }

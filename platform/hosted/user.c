@@ -67,6 +67,7 @@
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
+#include <kos/sched.h>
 
 #include "guest.h"
 #include "hosted.h"
@@ -124,6 +125,7 @@ struct plat_as *plat_as_create(paddr_t pml4)
 	if (!as)
 		return NULL;
 	as->pml4 = pml4;
+	list_init(&as->threads);
 	as->cmd_pa = pmm_alloc(STUB_CMD_ORDER);
 	if (as->cmd_pa == PMM_NOPAGE)
 		goto out_free;
@@ -150,6 +152,7 @@ void plat_as_destroy(struct plat_as *as)
 	if (user_waiting == as)
 		user_waiting = NULL;
 	plat_irq_restore(fl);
+	hosted_fpu_unbind_all(as);
 	stub_kill(as);
 	pmm_free(as->cmd_pa, STUB_CMD_ORDER);
 	kfree(as);
@@ -325,6 +328,11 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 	memset(ti, 0, sizeof(*ti));
 	if (as->dead) {
 		set_exception(ti, X86_GP, 0);
+		return;
+	}
+	err = hosted_fpu_bind(sched_current(), as);
+	if (err) {
+		stub_failed(as, "loading the FPU state", err, ti);
 		return;
 	}
 	fl = plat_irq_save();

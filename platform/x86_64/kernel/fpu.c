@@ -30,35 +30,37 @@
  * and MXCSR = 0x1f80 (all exceptions masked), and an XSAVE header with
  * XSTATE_BV = 0, so XRSTOR puts every component in its init state.
  *
+ * The core sees the state as images (plat_fpu_*, kos/plat/user.h): the
+ * area is already in that format, so saving syncs and copies it, and
+ * restoring checks the image (kos/fpu.h) and copies it in; the registers
+ * are reloaded when the thread next enters user mode.
+ *
  * Locking: one CPU; fpu_owner and the registers change with interrupts
  * disabled.
  */
+#include <kos/fpu.h>
 #include <kos/log.h>
 #include <kos/plat/cpu.h>
 #include <kos/pmm.h>
 #include <kos/sched.h>
 #include <kos/string.h>
+#include <uapi/errno.h>
 
 #include "x86.h"
 
 #define CPUID1_ECX_XSAVE (1U << 26)
 
-#define XFEATURE_X87 (1ULL << 0)
-#define XFEATURE_SSE (1ULL << 1)
 #define XFEATURE_AVX (1ULL << 2)
 #define XFEATURE_AVX512 (7ULL << 5) /* opmask, ZMM_Hi256, Hi16_ZMM */
 
-#define FXSAVE_SIZE 512
-#define FX_FCW 0 /* offsets in the legacy (FXSAVE) region */
-#define FX_MXCSR 24
-#define FCW_INIT 0x037f
-#define MXCSR_INIT 0x1f80
+#define FXSAVE_SIZE FPU_FX_SIZE
 
 static bool use_xsave, use_xsaveopt;
 static struct thread *fpu_owner; /* whose user state is in the registers */
 static uint64_t xcr0;
 static size_t area_size = FXSAVE_SIZE;
 static unsigned int area_order;
+static uint32_t mxcsr_mask = FPU_MXCSR_MASK_DEFAULT;
 
 static inline void xsetbv(uint32_t reg, uint64_t v)
 {
@@ -97,6 +99,16 @@ void x86_fpu_init(void)
 	}
 	while ((PAGE_SIZE << area_order) < area_size)
 		area_order++;
+	{
+		/* FXSAVE tells which MXCSR bits FXRSTOR accepts. */
+		static uint8_t fx[FPU_FX_SIZE] __attribute__((aligned(16)));
+		uint32_t m;
+
+		__asm__ __volatile__("fxsave64 (%0)" : : "r"(fx) : "memory");
+		m = *(uint32_t *)(fx + FPU_MXCSR_MASK_OFF);
+		if (m)
+			mxcsr_mask = m;
+	}
 	if (use_xsave)
 		log_info("x86: XSAVE%s, XCR0 %#llx, %zu-byte FPU areas",
 			 use_xsaveopt ? "OPT" : "", (unsigned long long)xcr0,
@@ -114,9 +126,7 @@ void *x86_fpu_area(struct thread *t)
 	area = pmm_alloc_va(area_order);
 	if (!area)
 		return NULL;
-	kos_memset(area, 0, PAGE_SIZE << area_order);
-	*(uint16_t *)(area + FX_FCW) = FCW_INIT;
-	*(uint32_t *)(area + FX_MXCSR) = MXCSR_INIT;
+	fpu_image_init(area, PAGE_SIZE << area_order);
 	t->plat_priv = area;
 	return area;
 }
@@ -181,5 +191,58 @@ void x86_fpu_sync(struct thread *t)
 
 	if (fpu_owner == t)
 		fpu_save(t->plat_priv);
+	plat_irq_restore(fl);
+}
+
+/* --- images for the core (kos/plat/user.h) ------------------------------ */
+
+size_t plat_fpu_size(void)
+{
+	return area_size;
+}
+
+uint64_t plat_fpu_xfeatures(void)
+{
+	return use_xsave ? xcr0 : 0;
+}
+
+void plat_fpu_save(struct thread *t, void *image)
+{
+	if (!t->plat_priv) {
+		fpu_image_init(image, area_size);
+		return;
+	}
+	x86_fpu_sync(t);
+	kos_memcpy(image, t->plat_priv, area_size);
+}
+
+int plat_fpu_restore(struct thread *t, const void *image)
+{
+	unsigned long fl;
+	void *area;
+
+	if (fpu_image_check(image, plat_fpu_xfeatures(), mxcsr_mask))
+		return -EINVAL;
+	area = x86_fpu_area(t);
+	if (!area)
+		return -ENOMEM;
+	fl = plat_irq_save();
+	kos_memcpy(area, image, area_size);
+	if (fpu_owner == t)
+		fpu_owner = NULL; /* reload from the area on the way out */
+	plat_irq_restore(fl);
+	return 0;
+}
+
+void plat_fpu_reset(struct thread *t)
+{
+	unsigned long fl;
+
+	if (!t->plat_priv)
+		return; /* the initial state until it first runs */
+	fl = plat_irq_save();
+	fpu_image_init(t->plat_priv, PAGE_SIZE << area_order);
+	if (fpu_owner == t)
+		fpu_owner = NULL;
 	plat_irq_restore(fl);
 }

@@ -17,6 +17,7 @@
 #include <kos/types.h>
 
 struct plat_as; /* platform's per-address-space state (opaque) */
+struct thread;
 
 /*
  * User register file as the core sees it: Linux's x86-64 user_regs_struct
@@ -69,5 +70,33 @@ void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len);
  */
 void plat_user_run(struct plat_as *as, struct uregs *regs,
 		   struct plat_trapinfo *ti);
+
+/*
+ * The FPU/SSE/AVX state of a user thread (kernel thread t), as an image
+ * in the XSAVE standard format: the 512-byte legacy FXSAVE region, the
+ * 64-byte XSAVE header, then every component plat_fpu_xfeatures() names
+ * at its standard offset -- what Linux puts at the end of a signal frame
+ * (without its trailing magic).  Without XSAVE the image is the legacy
+ * region alone and plat_fpu_xfeatures() is 0.  Images are
+ * plat_fpu_size() bytes; buffers need 64-byte alignment only where the
+ * platform says so (neither platform does).
+ *
+ * t must be the calling thread or a thread that is not running user code
+ * (a thread being created, or one stopped in the kernel).  A thread that
+ * has not run user code yet holds the initial state (FCW 0x37f, MXCSR
+ * 0x1f80, everything else 0) until plat_fpu_restore() gives it another;
+ * it is applied when the thread first runs.  fork and clone copy the
+ * parent's image into the child, execve and signal delivery reset it.
+ *
+ * plat_fpu_restore() checks the image as XRSTOR/FXRSTOR would (MXCSR
+ * reserved bits, XSTATE_BV within the enabled features, a standard-format
+ * header) and returns -EINVAL, changing nothing, if the CPU would fault
+ * on it; -ENOMEM if the platform cannot allocate the state.  0 otherwise.
+ */
+size_t plat_fpu_size(void);
+uint64_t plat_fpu_xfeatures(void);
+void plat_fpu_save(struct thread *t, void *image);
+int plat_fpu_restore(struct thread *t, const void *image);
+void plat_fpu_reset(struct thread *t);
 
 #endif

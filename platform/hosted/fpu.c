@@ -1,0 +1,199 @@
+/*
+ * Guest FPU/SSE/AVX state as images (plat_fpu_*, kos/plat/user.h).
+ *
+ * A guest thread's FPU state lives in the stub that runs it, between runs
+ * and across system calls (the stub's own code never touches it).  The
+ * image format is the host's XSAVE layout for the host's XCR0, which is
+ * exactly what PTRACE_GETREGSET/SETREGSET with NT_X86_XSTATE exchange
+ * (without XSAVE, the 512-byte FXSAVE region through PTRACE_GETFPREGS).
+ *
+ * A kernel thread that has not run guest code yet has no stub; an image
+ * given to it is kept in its struct hosted_uthread (t->plat_priv) and
+ * loaded into the stub right before it first runs there
+ * (hosted_fpu_bind()).  Moving to another address space (execve) starts
+ * from the new stub's initial state, as execve wants anyway.
+ *
+ * Locking: a thread's state is used by that thread, or by the thread
+ * creating it before it runs; the stubs are stopped whenever the core
+ * runs (docs/hosted.md).
+ */
+#include <cpuid.h>
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+
+#include <kos/fpu.h>
+#include <kos/kmalloc.h>
+#include <kos/log.h>
+#include <kos/sched.h>
+
+/* After the kos headers: sys/user.h's PAGE_MASK is spelt differently. */
+#include "guest.h"
+#include "hosted.h"
+
+static size_t image_size = FPU_FX_SIZE;
+static uint64_t xfeatures;
+static uint32_t mxcsr_mask = FPU_MXCSR_MASK_DEFAULT;
+
+/* Size the images after the host's XSAVE configuration.  Boot, once. */
+void hosted_fpu_init(void)
+{
+	unsigned int a, b, c, d;
+	uint8_t fx[FPU_FX_SIZE] __attribute__((aligned(16)));
+	uint32_t m;
+
+	__asm__ __volatile__("fxsave64 %0" : "=m"(fx));
+	m = *(uint32_t *)(fx + FPU_MXCSR_MASK_OFF);
+	if (m)
+		mxcsr_mask = m;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) &&
+	    __get_cpuid_count(0xd, 0, &a, &b, &c, &d)) {
+		uint32_t lo, hi;
+
+		__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		xfeatures = lo | ((uint64_t)hi << 32);
+		image_size = b; /* bytes for the enabled features */
+	}
+}
+
+size_t plat_fpu_size(void)
+{
+	return image_size;
+}
+
+uint64_t plat_fpu_xfeatures(void)
+{
+	return xfeatures;
+}
+
+/* t's hosted state, created if need be; NULL if memory is short. */
+struct hosted_uthread *hosted_uthread(struct thread *t)
+{
+	struct hosted_uthread *hu = t->plat_priv;
+
+	if (!hu) {
+		hu = kzalloc(sizeof(*hu));
+		if (!hu)
+			return NULL;
+		list_init(&hu->as_link);
+		t->plat_priv = hu;
+	}
+	return hu;
+}
+
+void plat_thread_free(struct thread *t)
+{
+	struct hosted_uthread *hu = t->plat_priv;
+
+	if (hu) {
+		list_del(&hu->as_link);
+		kfree(hu->pending);
+		kfree(hu);
+		t->plat_priv = NULL;
+	}
+}
+
+/* PTRACE_{GET,SET}REGSET NT_X86_XSTATE (or the FXSAVE region). */
+static int stub_fpu(pid_t pid, bool set, void *image)
+{
+	struct iovec iov = { image, image_size };
+	long r;
+
+	if (xfeatures)
+		r = ptrace(set ? PTRACE_SETREGSET : PTRACE_GETREGSET, pid,
+			   (void *)NT_X86_XSTATE, &iov);
+	else
+		r = ptrace(set ? PTRACE_SETFPREGS : PTRACE_GETFPREGS, pid, NULL,
+			   image);
+	return r < 0 ? -errno : 0;
+}
+
+/* The stub running t's guest code now, or 0. */
+static pid_t bound_pid(struct thread *t)
+{
+	struct hosted_uthread *hu = t->plat_priv;
+
+	return hu && hu->as && !hu->as->dead ? hu->as->pid : 0;
+}
+
+void plat_fpu_save(struct thread *t, void *image)
+{
+	struct hosted_uthread *hu = t->plat_priv;
+	pid_t pid = bound_pid(t);
+
+	if (pid && !stub_fpu(pid, false, image))
+		return;
+	if (hu && hu->pending)
+		memcpy(image, hu->pending, image_size);
+	else
+		fpu_image_init(image, image_size);
+}
+
+int plat_fpu_restore(struct thread *t, const void *image)
+{
+	struct hosted_uthread *hu;
+	pid_t pid = bound_pid(t);
+
+	if (fpu_image_check(image, xfeatures, mxcsr_mask))
+		return -EINVAL;
+	if (pid && !stub_fpu(pid, true, (void *)image))
+		return 0;
+	hu = hosted_uthread(t);
+	if (!hu)
+		return -ENOMEM;
+	if (!hu->pending) {
+		hu->pending = kmalloc(image_size);
+		if (!hu->pending)
+			return -ENOMEM;
+	}
+	memcpy(hu->pending, image, image_size);
+	return 0;
+}
+
+void plat_fpu_reset(struct thread *t)
+{
+	void *init = kmalloc(image_size);
+
+	if (!init) {
+		log_warn("hosted: no memory to reset an FPU state");
+		return;
+	}
+	fpu_image_init(init, image_size);
+	plat_fpu_restore(t, init);
+	kfree(init);
+}
+
+int hosted_fpu_bind(struct thread *t, struct plat_as *as)
+{
+	struct hosted_uthread *hu = hosted_uthread(t);
+	int err = 0;
+
+	if (!hu)
+		return -ENOMEM;
+	if (hu->as == as)
+		return 0;
+	list_del(&hu->as_link);
+	list_add(&hu->as_link, &as->threads);
+	hu->as = as;
+	if (hu->pending) {
+		err = stub_fpu(as->pid, true, hu->pending);
+		kfree(hu->pending);
+		hu->pending = NULL;
+	}
+	return err;
+}
+
+void hosted_fpu_unbind_all(struct plat_as *as)
+{
+	while (!list_empty(&as->threads)) {
+		struct hosted_uthread *hu = list_first_entry(
+			&as->threads, struct hosted_uthread, as_link);
+
+		list_del(&hu->as_link);
+		list_init(&hu->as_link);
+		hu->as = NULL;
+	}
+}

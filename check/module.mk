@@ -52,6 +52,8 @@ $(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk 
 	cp $(GUEST_BINS) $(BUILD)/guest/root/t/ && \
 	python3 scripts/kostest.py batch-list check/guest/cases.txt \
 		$(BUILD)/guest/root/t/cases && \
+	printf '#!/bin/busybox sh\nexit 3\n' > $(BUILD)/guest/root/t/procs.sh && \
+	chmod 755 $(BUILD)/guest/root/t/procs.sh && \
 	cp /bin/busybox $(BUILD)/guest/root/bin/busybox && \
 	printf 'charlie\nalpha\nbravo\ndelta echo\n' > $(BUILD)/guest/root/etc/words && \
 	scripts/mkcpio $@ $(BUILD)/guest/root $(DEV_NODES)

@@ -11,6 +11,9 @@
 #include <valgrind/valgrind.h>
 
 #include <kos/boot.h>
+#include <kos/fpu.h>
+#include <kos/sched.h>
+#include <uapi/errno.h>
 #include <kos/plat/console.h>
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
@@ -329,4 +332,50 @@ __attribute__((weak)) void plat_user_run(struct plat_as *as, struct uregs *regs,
 {
 	fprintf(stderr, "plat_user_run: no user mode in unit tests\n");
 	abort();
+}
+
+/*
+ * FPU images: the legacy 512-byte format (no XSAVE), one per thread in
+ * plat_priv, so the process code that copies them can be tested.
+ */
+size_t plat_fpu_size(void)
+{
+	return FPU_FX_SIZE;
+}
+
+uint64_t plat_fpu_xfeatures(void)
+{
+	return 0;
+}
+
+void plat_fpu_save(struct thread *t, void *image)
+{
+	if (t->plat_priv)
+		memcpy(image, t->plat_priv, FPU_FX_SIZE);
+	else
+		fpu_image_init(image, FPU_FX_SIZE);
+}
+
+int plat_fpu_restore(struct thread *t, const void *image)
+{
+	if (fpu_image_check(image, 0, FPU_MXCSR_MASK_DEFAULT))
+		return -EINVAL;
+	if (!t->plat_priv)
+		t->plat_priv = malloc(FPU_FX_SIZE);
+	if (!t->plat_priv)
+		return -ENOMEM;
+	memcpy(t->plat_priv, image, FPU_FX_SIZE);
+	return 0;
+}
+
+void plat_fpu_reset(struct thread *t)
+{
+	free(t->plat_priv);
+	t->plat_priv = NULL;
+}
+
+void plat_thread_free(struct thread *t)
+{
+	free(t->plat_priv);
+	t->plat_priv = NULL;
 }

@@ -724,13 +724,17 @@ START_TEST(test_vm_sys_errnos)
 	a = sys_mmap(VM_USER_TOP - PG, PG, PROT_READ,
 		     ANON | MAP_FIXED_NOREPLACE, -1, 0);
 	ck_assert_int_eq(a, (long)(VM_USER_TOP - PG));
+	/* Shared anonymous memory is an unnamed VFS file (fs/shmem.c). */
+	vm_set_file_ops(NULL);
 	a = sys_mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		     -1, 0);
 	ck_assert_int_gt(a, 0);
 	ck_assert(vm_find_vma(vm, a)->flags & VMA_SHARED);
+	ck_assert_ptr_nonnull(vm_find_vma(vm, a)->file);
 	ck_assert_int_eq(sys_munmap(a + 1, PG), -EINVAL);
 	ck_assert_int_eq(sys_munmap(a, 0), -EINVAL);
 	ck_assert_int_eq(sys_munmap(a, PG), 0);
+	vm_set_file_ops(&fake_file_ops);
 	ck_assert_int_eq(sys_mprotect(A, PG, 0x80), -EINVAL);
 	ck_assert_int_eq(sys_mprotect(A, PG, PROT_READ), -ENOMEM);
 	ck_assert_int_eq(sys_madvise(A, PG, 999), -EINVAL);

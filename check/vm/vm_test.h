@@ -20,6 +20,7 @@
 #include <kos/plat/user.h>
 #include <kos/pmm.h>
 #include <kos/sched.h>
+#include <kos/vfs.h>
 #include <kos/vm.h>
 #include <uapi/errno.h>
 #include <uapi/mman.h>
@@ -171,6 +172,7 @@ static inline void vm_test_teardown(void)
 {
 	vm_set_current_for_test(NULL);
 	vm_set_file_ops(NULL);
+	shmem_shutdown();
 	ck_assert_int_eq(test_as_live, 0);
 	ck_assert_uint_eq(kmalloc_bytes_in_use(), vm_test_heap0);
 	ck_assert_uint_eq(pmm_free_pages(), vm_test_free0);

@@ -5,12 +5,6 @@
 #include <kos/file.h>
 #include <kos/vfs.h>
 
-/*
- * Open the file behind vnode v (its type decides the ops: regular,
- * directory, character device).  Takes its own vnode reference.
- */
-int vfs_open_vnode(struct vnode *v, int flags, struct file **out);
-
 /* File ops of character device rdev, or NULL (dev.c). */
 const struct file_ops *chrdev_fops(uint32_t rdev);
 

@@ -105,8 +105,7 @@ int init_run(const char *const argv[])
 		log_err("kos: cannot run init %s: error %d", argv[0], -err);
 		return 127;
 	}
-	ws = proc_wait(p);
-	proc_release(p);
+	ws = proc_wait_init(p);
 	if ((ws & 0x7f) == 0) {
 		log_notice("kos: init exited with status %d", (ws >> 8) & 0xff);
 		return (ws >> 8) & 0xff;

@@ -77,6 +77,16 @@ char *kos_strchr(const char *s, int c)
 }
 
 /* Last occurrence of (char)c in s; c == 0 finds the terminator. */
+void *kos_memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (; n; n--, p++)
+		if (*p == (unsigned char)c)
+			return (void *)p;
+	return NULL;
+}
+
 char *kos_strrchr(const char *s, int c)
 {
 	char ch = (char)c;

@@ -160,6 +160,17 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	e = arch_pgt_walk(vm->pml4, va, true);
 	if (!e)
 		return -ENOMEM;
+	if (PTE_HOLDS_FRAME(*e) && want_write && (*e & PTE_COW) &&
+	    pmm_page_refs(PTE_ADDR(*e)) == 1) {
+		/* Nobody else holds the frame (the other side of a fork
+		 * copied or left): keep it, writable. */
+		pa = PTE_ADDR(*e);
+		pmm_page_unmap(pa);
+		*e = 0;
+		install(e, pa, bits);
+		vm_flush(vm, va, va + PAGE_SIZE);
+		return 0;
+	}
 	if (PTE_HOLDS_FRAME(*e) && want_write && (*e & PTE_COW)) {
 		/* Break copy-on-write: the mapping gets its own page. */
 		pa = copy_frame(PTE_ADDR(*e));

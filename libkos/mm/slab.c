@@ -498,6 +498,16 @@ void *kmalloc(size_t size)
 	return plat_phys_to_virt(pa);
 }
 
+char *kstrdup(const char *s)
+{
+	size_t n = kos_strlen(s) + 1;
+	char *d = kmalloc(n);
+
+	if (d)
+		kos_memcpy(d, s, n);
+	return d;
+}
+
 void *kzalloc(size_t size)
 {
 	void *p = kmalloc(size);

@@ -9,6 +9,7 @@
  * address, so a bad pointer can only produce -EFAULT.  vm->lock is held
  * across the whole copy.
  */
+#include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
 #include <kos/proc.h>
 #include <kos/string.h>
@@ -32,12 +33,12 @@ void vm_set_current_for_test(struct vm_space *vm)
 
 struct vm_space *vm_current(void)
 {
-	struct proc *p;
+	struct uthread *ut;
 
 	if (test_vm)
 		return test_vm;
-	p = proc_current();
-	return p ? p->vm : NULL;
+	ut = uthread_current();
+	return ut ? ut->vm : NULL;
 }
 
 bool user_range_ok(unsigned long uaddr, size_t n)
@@ -178,6 +179,53 @@ long vm_strncpy_from(struct vm_space *vm, char *dst, unsigned long src,
 	}
 	mutex_unlock(&vm->lock);
 	return rc;
+}
+
+int user_u32_op(unsigned long uaddr, uint32_t (*op)(uint32_t, void *),
+		void *arg, uint32_t *old)
+{
+	struct vm_space *vm = vm_current();
+	unsigned long fl;
+	uint32_t *p;
+
+	if (!vm || (uaddr & 3) || !user_range_ok(uaddr, 4))
+		return -EFAULT;
+	mutex_lock(&vm->lock);
+	p = user_page(vm, uaddr, op != NULL, false);
+	if (!p) {
+		mutex_unlock(&vm->lock);
+		return -EFAULT;
+	}
+	/* No user code runs while interrupts are off: atomic for it. */
+	fl = plat_irq_save();
+	*old = *p;
+	if (op)
+		*p = op(*old, arg);
+	plat_irq_restore(fl);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+int user_futex_key(unsigned long uaddr, bool *shared, paddr_t *pa)
+{
+	struct vm_space *vm = vm_current();
+	struct vma *v;
+	void *k;
+
+	if (!vm || !user_range_ok(uaddr, 4))
+		return -EFAULT;
+	mutex_lock(&vm->lock);
+	v = vm_find_vma(vm, uaddr);
+	*shared = v && (v->flags & VMA_SHARED);
+	k = *shared ? user_page(vm, uaddr, false, false) : NULL;
+	if (*shared && !k) {
+		mutex_unlock(&vm->lock);
+		return -EFAULT;
+	}
+	if (k)
+		*pa = plat_virt_to_phys(k);
+	mutex_unlock(&vm->lock);
+	return 0;
 }
 
 int copy_from_user(void *dst, const void __user *src, size_t n)

@@ -94,6 +94,7 @@ struct vm_space *vm_create(void)
 	vm->as = plat_as_create(vm->pml4);
 	if (!vm->as)
 		goto out_pgt;
+	vm->users = 1;
 	mutex_init(&vm->lock, "vm");
 	vm_vma_set_init(&vm->vmas);
 	vm->mmap_base = VM_MMAP_BASE;
@@ -119,6 +120,17 @@ void vm_destroy(struct vm_space *vm)
 	vm_vma_set_release(&vm->vmas);
 	arch_pgt_destroy(vm->pml4);
 	kfree(vm);
+}
+
+void vm_get(struct vm_space *vm)
+{
+	__atomic_add_fetch(&vm->users, 1, __ATOMIC_RELAXED);
+}
+
+void vm_put(struct vm_space *vm)
+{
+	if (vm && !__atomic_sub_fetch(&vm->users, 1, __ATOMIC_ACQ_REL))
+		vm_destroy(vm);
 }
 
 struct vma *vm_find_vma(struct vm_space *vm, unsigned long addr)

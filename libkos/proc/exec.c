@@ -77,23 +77,13 @@ static unsigned int elf_prot(uint32_t pflags)
 	       (pflags & PF_X ? PROT_EXEC : 0);
 }
 
-/* Step 1: the file and its headers. */
-static int exec_check(struct exec_image *im, const char *path)
+/* Step 1: the headers of the (opened, checked) file. */
+static int exec_check(struct exec_image *im, struct file *f)
 {
-	struct kstat st;
 	size_t phsize;
-	int err;
 
-	err = vfs_open_kernel(path, O_RDONLY, &im->file);
-	if (err)
-		return err;
-	err = vfs_stat_file(im->file, &st);
-	if (err)
-		return err;
-	if (!S_ISREG(st.mode))
-		return -EACCES;
-	if (im->file->vnode && vfs_may_exec(im->file->vnode, NULL))
-		return -EACCES;
+	file_get(f);
+	im->file = f;
 	if (file_pread_kernel(im->file, &im->eh, sizeof(im->eh), 0) !=
 	    sizeof(im->eh))
 		return -ENOEXEC;
@@ -272,7 +262,7 @@ static long strings_size(const char *const v[], int *count)
  *	(align 16) auxv pairs, NULL, envp[], NULL, argv[], argc  <- rsp
  */
 static int exec_stack(struct vm_space *vm, struct exec_image *im,
-		      struct proc *p, const char *path,
+		      const struct creds *cr, const char *path,
 		      const char *const argv[], const char *const envp[],
 		      unsigned long *sp_out)
 {
@@ -316,11 +306,11 @@ static int exec_stack(struct vm_space *vm, struct exec_image *im,
 	AUX(AT_BASE, 0);
 	AUX(AT_FLAGS, 0);
 	AUX(AT_ENTRY, im->bias + im->eh.e_entry);
-	AUX(AT_UID, p->uid);
-	AUX(AT_EUID, p->euid);
-	AUX(AT_GID, p->gid);
-	AUX(AT_EGID, p->egid);
-	AUX(AT_SECURE, 0);
+	AUX(AT_UID, cr->uid);
+	AUX(AT_EUID, cr->euid);
+	AUX(AT_GID, cr->gid);
+	AUX(AT_EGID, cr->egid);
+	AUX(AT_SECURE, cr->uid != cr->euid || cr->gid != cr->egid);
 	AUX(AT_RANDOM, rnd);
 	AUX(AT_HWCAP2, 0);
 	AUX(AT_EXECFN, execfn);
@@ -366,9 +356,9 @@ out:
 	return err;
 }
 
-int exec_load(struct proc *p, const char *path, const char *const argv[],
-	      const char *const envp[], struct vm_space **vm_out,
-	      struct uregs *regs)
+int exec_load(struct file *f, const struct creds *cr, const char *path,
+	      const char *const argv[], const char *const envp[],
+	      struct vm_space **vm_out, struct uregs *regs)
 {
 	struct exec_image im;
 	struct vm_space *vm = NULL;
@@ -376,7 +366,7 @@ int exec_load(struct proc *p, const char *path, const char *const argv[],
 	int err;
 
 	kos_memset(&im, 0, sizeof(im));
-	err = exec_check(&im, path);
+	err = exec_check(&im, f);
 	if (err)
 		goto out;
 	vm = vm_create();
@@ -396,7 +386,7 @@ int exec_load(struct proc *p, const char *path, const char *const argv[],
 				 PROT_READ | PROT_WRITE | PROT_EXEC);
 	if (err)
 		goto out;
-	err = exec_stack(vm, &im, p, path, argv, envp, &sp);
+	err = exec_stack(vm, &im, cr, path, argv, envp, &sp);
 	if (err)
 		goto out;
 
@@ -406,6 +396,7 @@ int exec_load(struct proc *p, const char *path, const char *const argv[],
 	regs->cs = USER_CS;
 	regs->ss = USER_SS;
 	regs->eflags = RFLAGS_IF;
+	regs->orig_rax = (uint64_t)-1;
 	*vm_out = vm;
 	vm = NULL;
 out:

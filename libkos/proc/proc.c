@@ -4,46 +4,41 @@
  * Every user thread is a kernel thread whose priv points at its struct
  * uthread.  Its life is one loop (uthread_loop):
  *
+ *	deliver signals		sig_handle(): handlers, stops, kills
  *	plat_user_run()		user code runs until it traps
  *	handle the trap		system call / page fault / exception
- *	check for exit		exit_group() or a fatal signal ends the loop
  *
- * A process ends when its (only, for now) thread leaves the loop: the
- * thread drops the address space and the files, marks the process exited
- * and wakes whoever waits in proc_wait().
+ * until the thread exits (exit, exit_group, a fatal signal, another
+ * thread's execve), which proc_thread_exit() carries out (exit.c).
  *
- * Locking: proc_lock guards the process list and pid allocation; a
- * process's own fields are touched only by its threads, except exited /
- * exit_status, which are written once before exit_wq is woken.
+ * This file also holds the objects a thread shares or copies at clone
+ * (fs_info, sighand; vm and fdtable have their own), reference counting
+ * of processes and threads, and starting PID 1.  The locking rules are
+ * in kos/proc.h.
  */
 #include <kos/exec.h>
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
-#include <kos/mutex.h>
 #include <kos/panic.h>
 #include <kos/plat/user.h>
-#include <kos/proc.h>
 #include <kos/sched.h>
 #include <kos/string.h>
 #include <kos/syscall.h>
+#include <kos/time.h>
+#include <kos/uaccess.h>
 #include <kos/vfs.h>
 #include <kos/vm.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
+#include <uapi/wait.h>
 
-static struct mutex proc_lock;
-static bool proc_lock_ready;
-static LIST_HEAD(proc_list); /* proc_lock */
-static int next_pid = 1;     /* proc_lock */
+#include "internal.h"
 
-static const char *const signal_names[32] = {
-	[1] = "SIGHUP",	  [2] = "SIGINT",   [3] = "SIGQUIT",  [4] = "SIGILL",
-	[5] = "SIGTRAP",  [6] = "SIGABRT",  [7] = "SIGBUS",   [8] = "SIGFPE",
-	[9] = "SIGKILL",  [11] = "SIGSEGV", [13] = "SIGPIPE", [14] = "SIGALRM",
-	[15] = "SIGTERM", [31] = "SIGSYS",
-};
+struct mutex proc_lock = MUTEX_INIT(proc_lock, "proc");
+LIST_HEAD(proc_list);
+struct proc *init_proc;
 
 struct uthread *uthread_current(void)
 {
@@ -59,148 +54,267 @@ struct proc *proc_current(void)
 	return ut ? ut->proc : NULL;
 }
 
-static struct proc *proc_alloc(void)
+/* ---- references ------------------------------------------------------- */
+
+void proc_get(struct proc *p)
+{
+	__atomic_add_fetch(&p->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void proc_put(struct proc *p)
+{
+	if (p && __atomic_sub_fetch(&p->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		proc_free(p);
+}
+
+void uthread_get(struct uthread *ut)
+{
+	__atomic_add_fetch(&ut->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void uthread_put(struct uthread *ut)
+{
+	if (!ut || __atomic_sub_fetch(&ut->refcnt, 1, __ATOMIC_ACQ_REL))
+		return;
+	KOS_ASSERT(!ut->vm && !ut->fdt && !ut->fs && !ut->sighand);
+	sigpending_flush(&ut->pending);
+	proc_put(ut->proc);
+	kfree(ut);
+}
+
+/* ---- fs_info and sighand ------------------------------------------------ */
+
+struct fs_info *fs_info_create(struct vnode *root, struct vnode *cwd,
+			       unsigned int umask)
+{
+	struct fs_info *fs = kzalloc(sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->refcnt = 1;
+	mutex_init(&fs->lock, "fs_info");
+	fs->root = root;
+	fs->cwd = cwd;
+	vnode_get(root);
+	vnode_get(cwd);
+	fs->umask = umask;
+	return fs;
+}
+
+struct fs_info *fs_info_copy(struct fs_info *fs)
+{
+	struct fs_info *n;
+
+	mutex_lock(&fs->lock);
+	n = fs_info_create(fs->root, fs->cwd, fs->umask);
+	mutex_unlock(&fs->lock);
+	return n;
+}
+
+void fs_info_put(struct fs_info *fs)
+{
+	if (!fs || __atomic_sub_fetch(&fs->refcnt, 1, __ATOMIC_ACQ_REL))
+		return;
+	vnode_put(fs->cwd);
+	vnode_put(fs->root);
+	kfree(fs);
+}
+
+struct sighand *sighand_create(void)
+{
+	struct sighand *sh = kzalloc(sizeof(*sh));
+
+	if (!sh)
+		return NULL;
+	sh->refcnt = 1;
+	spin_init(&sh->lock, "sighand");
+	return sh;
+}
+
+struct sighand *sighand_copy(struct sighand *sh)
+{
+	struct sighand *n = sighand_create();
+	unsigned long fl;
+
+	if (!n)
+		return NULL;
+	fl = spin_lock_irqsave(&sh->lock);
+	kos_memcpy(n->action, sh->action, sizeof(n->action));
+	spin_unlock_irqrestore(&sh->lock, fl);
+	return n;
+}
+
+void sighand_put(struct sighand *sh)
+{
+	if (sh && !__atomic_sub_fetch(&sh->refcnt, 1, __ATOMIC_ACQ_REL))
+		kfree(sh);
+}
+
+/* ---- processes and threads ------------------------------------------ */
+
+struct proc *proc_alloc(void)
 {
 	struct proc *p = kzalloc(sizeof(*p));
 
 	if (!p)
 		return NULL;
-	if (!proc_lock_ready) {
-		mutex_init(&proc_lock, "proc");
-		proc_lock_ready = true;
-	}
-	waitq_init(&p->exit_wq);
-	proc_rlimits_init(p);
-	mutex_lock(&proc_lock);
-	p->pid = next_pid++;
-	list_add_tail(&p->link, &proc_list);
-	mutex_unlock(&proc_lock);
+	p->refcnt = 1;
+	p->state = PROC_LIVE;
+	list_init(&p->children);
+	list_init(&p->sibling);
+	list_init(&p->threads);
+	list_init(&p->link);
+	list_init(&p->ptimers);
+	waitq_init(&p->child_wq);
+	waitq_init(&p->stop_wq);
+	waitq_init(&p->thread_wq);
+	sigpending_init(&p->shared);
+	p->exit_signal = SIGCHLD;
+	p->dumpable = true;
+	p->next_timer_id = 0;
+	p->start_ns = clock_monotonic_ns();
 	return p;
 }
 
-static void proc_set_comm(struct proc *p, const char *path)
+void proc_free(struct proc *p)
+{
+	KOS_ASSERT(list_empty(&p->threads) && list_empty(&p->children));
+	sigpending_flush(&p->shared);
+	kfree(p->cred.groups);
+	kfree(p);
+}
+
+struct uthread *uthread_alloc(struct proc *p)
+{
+	struct uthread *ut = kzalloc(sizeof(*ut));
+
+	if (!ut)
+		return NULL;
+	ut->refcnt = 1;
+	ut->proc = p;
+	proc_get(p);
+	list_init(&ut->group_link);
+	sigpending_init(&ut->pending);
+	ut->altstack.ss_flags = SS_DISABLE;
+	return ut;
+}
+
+void proc_set_comm(struct uthread *ut, const char *path)
 {
 	const char *base = kos_strrchr(path, '/');
 
-	kos_strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+	kos_strlcpy(ut->comm, base ? base + 1 : path, sizeof(ut->comm));
+	if (ut->proc->leader == ut || ut->proc->pid == ut->tid)
+		kos_strlcpy(ut->proc->comm, ut->comm, sizeof(ut->proc->comm));
 }
 
-void proc_exit_group(int status)
-{
-	struct proc *p = proc_current();
+/* ---- the user-thread loop --------------------------------------------- */
 
-	if (!p->exiting) {
-		p->exiting = true;
-		p->exit_status = status;
-	}
+/* Was addr inside (or just below a growable stack of) a mapping? */
+static bool fault_addr_mapped(struct vm_space *vm, unsigned long addr)
+{
+	bool mapped;
+
+	mutex_lock(&vm->lock);
+	mapped = vm_find_vma(vm, addr) != NULL;
+	mutex_unlock(&vm->lock);
+	return mapped;
 }
 
-void proc_fatal_signal(int sig, const char *why, unsigned long addr)
+static void handle_page_fault(struct uthread *ut,
+			      const struct plat_trapinfo *ti)
 {
-	struct proc *p = proc_current();
-	struct uthread *ut = uthread_current();
-	const char *name = sig > 0 && sig < 32 ? signal_names[sig] : NULL;
+	int err = vm_fault(ut->vm, ti->fault_addr, ti->fault_access);
 
-	log_notice("kos: pid %d (%s) killed by %s: %s at ip %#lx addr %#lx",
-		   p->pid, p->comm, name ? name : "signal", why,
-		   (unsigned long)ut->regs.rip, addr);
-	if (!p->exiting) {
-		p->exiting = true;
-		p->exit_status = sig & 0x7f;
-	}
-}
-
-/* x86 exception vector -> the signal Linux sends for it. */
-static int exception_signal(unsigned int vector, const char **why)
-{
-	switch (vector) {
-	case 0:
-		*why = "divide error";
-		return SIGFPE;
-	case 1:
-	case 3:
-		*why = "breakpoint";
-		return SIGTRAP;
-	case 6:
-		*why = "invalid opcode";
-		return SIGILL;
-	case 16:
-	case 19:
-		*why = "floating-point exception";
-		return SIGFPE;
-	case 11:
-	case 12:
-		*why = "segment not present / stack fault";
-		return SIGBUS;
-	case 17:
-		*why = "alignment check";
-		return SIGBUS;
-	default:
-		*why = "general protection";
-		return SIGSEGV;
-	}
-}
-
-static void handle_page_fault(const struct plat_trapinfo *ti)
-{
-	struct proc *p = proc_current();
-	int err = vm_fault(p->vm, ti->fault_addr, ti->fault_access);
-
-	if (err == 0)
+	ut->trap_nr = 14;
+	ut->trap_err = ti->fault_access;
+	ut->trap_addr = ti->fault_addr;
+	if (err == 0) {
+		ut->minflt++;
 		return;
+	}
 	if (err == VM_FAULT_SIGBUS)
-		proc_fatal_signal(SIGBUS, "bus error", ti->fault_addr);
+		sig_force_fault(SIGBUS, BUS_ADRERR, ti->fault_addr);
 	else if (err == -ENOMEM)
 		proc_fatal_signal(SIGKILL, "out of memory", ti->fault_addr);
 	else
-		proc_fatal_signal(SIGSEGV, "segmentation fault",
-				  ti->fault_addr);
+		sig_force_fault(SIGSEGV,
+				fault_addr_mapped(ut->vm, ti->fault_addr)
+					? SEGV_ACCERR
+					: SEGV_MAPERR,
+				ti->fault_addr);
 }
 
-/* The kernel side of a user thread: run, handle the trap, repeat. */
+/* An exception from user mode: the signal Linux sends for it. */
+static void handle_exception(struct uthread *ut, const struct plat_trapinfo *ti)
+{
+	unsigned long ip = ut->regs.rip;
+
+	ut->trap_nr = ti->vector;
+	ut->trap_err = ti->error_code;
+	ut->trap_addr = 0;
+	switch (ti->vector) {
+	case 0:
+		sig_force_fault(SIGFPE, FPE_INTDIV, ip);
+		break;
+	case 1:
+		sig_force_fault(SIGTRAP, TRAP_TRACE, ip);
+		break;
+	case 3:
+		sig_force_fault(SIGTRAP, SI_KERNEL, 0);
+		break;
+	case 6:
+		sig_force_fault(SIGILL, ILL_ILLOPN, ip);
+		break;
+	case 16:
+	case 19:
+		sig_force_fault(SIGFPE, FPE_FLTDIV, ip);
+		break;
+	case 11:
+	case 12:
+		sig_force_fault(SIGBUS, SI_KERNEL, 0);
+		break;
+	case 17:
+		sig_force_fault(SIGBUS, BUS_ADRALN, 0);
+		break;
+	default:
+		sig_force_fault(SIGSEGV, SI_KERNEL, 0);
+		break;
+	}
+}
+
+/* The kernel side of a user thread: signals, run, trap, repeat. */
 static void uthread_loop(struct uthread *ut)
 {
-	struct proc *p = ut->proc;
 	struct plat_trapinfo ti;
-	const char *why;
-	int sig;
+	uint64_t t0, t1;
 
-	while (!p->exiting) {
-		plat_user_run(p->vm->as, &ut->regs, &ti);
+	for (;;) {
+		sig_handle(ut);
+		if (uthread_must_exit(ut))
+			return;
+		t0 = sched_runtime_ns(ut->thread);
+		plat_user_run(ut->vm->as, &ut->regs, &ti);
+		t1 = sched_runtime_ns(ut->thread);
+		ut->utime_ns += t1 - t0;
 		switch (ti.reason) {
 		case PLAT_TRAP_SYSCALL:
 			ut->regs.rax = syscall_dispatch(&ut->regs);
 			break;
 		case PLAT_TRAP_PAGE_FAULT:
-			handle_page_fault(&ti);
+			ut->regs.orig_rax = (uint64_t)-1;
+			handle_page_fault(ut, &ti);
 			break;
 		case PLAT_TRAP_EXCEPTION:
-			sig = exception_signal(ti.vector, &why);
-			proc_fatal_signal(sig, why, 0);
+			ut->regs.orig_rax = (uint64_t)-1;
+			handle_exception(ut, &ti);
 			break;
 		case PLAT_TRAP_INTERRUPTED:
+			ut->regs.orig_rax = (uint64_t)-1;
 			break;
 		}
+		ut->stime_ns += sched_runtime_ns(ut->thread) - t1;
 	}
-}
-
-/* Drop everything the process owns and tell its waiters. */
-static void proc_teardown(struct proc *p)
-{
-	if (p->fdt) {
-		fdtable_destroy(p->fdt);
-		p->fdt = NULL;
-	}
-	if (p->vm) {
-		vm_destroy(p->vm);
-		p->vm = NULL;
-	}
-	if (p->cwd) {
-		vnode_put(p->cwd);
-		p->cwd = NULL;
-	}
-	p->exited = true;
-	waitq_wake_all(&p->exit_wq);
 }
 
 static void uthread_main(void *arg)
@@ -209,14 +323,41 @@ static void uthread_main(void *arg)
 
 	ut->thread = sched_current();
 	ut->thread->priv = ut;
+	if (ut->fpu_image) {
+		plat_fpu_restore(ut->thread, ut->fpu_image);
+		kfree(ut->fpu_image);
+		ut->fpu_image = NULL;
+	}
+	if (ut->set_child_tid) {
+		int tid = ut->tid;
+
+		copy_to_user((void *)ut->set_child_tid, &tid, sizeof(tid));
+	}
 	uthread_loop(ut);
+	proc_thread_exit(ut, ut->exit_code);
 	ut->thread->priv = NULL;
-	proc_teardown(ut->proc);
-	kfree(ut);
+	ut->thread = NULL;
+	uthread_put(ut); /* the kernel thread's reference */
 }
 
-/* Open /dev/console as fds 0, 1 and 2 of p. */
-static int open_console(struct proc *p)
+int uthread_start(struct uthread *ut)
+{
+	struct thread *t;
+
+	uthread_get(ut); /* for the kernel thread */
+	t = kthread_create(ut->comm[0] ? ut->comm : "user", uthread_main, ut);
+	if (!t) {
+		__atomic_sub_fetch(&ut->refcnt, 1, __ATOMIC_RELAXED);
+		return -ENOMEM;
+	}
+	kthread_detach(t);
+	return 0;
+}
+
+/* ---- PID 1 ----------------------------------------------------------- */
+
+/* Open /dev/console as fds 0, 1 and 2. */
+static int open_console(struct fdtable *fdt)
 {
 	for (int fd = 0; fd < 3; fd++) {
 		struct file *f;
@@ -224,7 +365,7 @@ static int open_console(struct proc *p)
 
 		if (err)
 			return err;
-		err = fdt_install(p->fdt, f, fd, false);
+		err = fdt_install(fdt, f, fd, false);
 		if (err != fd) {
 			file_put(f);
 			return err < 0 ? err : -EBADF;
@@ -233,85 +374,140 @@ static int open_console(struct proc *p)
 	return 0;
 }
 
+/* Undo a half-built init (nothing runs it yet).  proc_lock free. */
+static void init_abort(struct proc *p, struct uthread *ut)
+{
+	mutex_lock(&proc_lock);
+	if (ut->tid)
+		pid_free(ut->tid);
+	list_del(&ut->group_link);
+	list_del(&p->link);
+	if (init_proc == p)
+		init_proc = NULL;
+	mutex_unlock(&proc_lock);
+	uthread_release_resources(ut);
+	sighand_put(ut->sighand);
+	ut->sighand = NULL;
+	p->state = PROC_DEAD;
+	uthread_put(ut);
+	proc_put(p);
+}
+
 struct proc *proc_start_init(const char *path, const char *const argv[],
 			     const char *const envp[], int *errp)
 {
 	struct proc *p = proc_alloc();
-	struct uthread *ut = NULL;
-	struct thread *t;
+	struct uthread *ut;
 	int err = -ENOMEM;
 
-	if (!p)
+	if (!p) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	ut = uthread_alloc(p);
+	if (!ut) {
+		proc_put(p);
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	proc_rlimits_init(p);
+	p->cred.cap_effective = p->cred.cap_permitted = 0x1ffffffffffULL;
+	p->sigflags = PROC_UNKILLABLE;
+	mutex_lock(&proc_lock);
+	if (pid_table_init() == 0)
+		err = pid_alloc(ut);
+	if (err > 0) {
+		ut->tid = p->pid = err;
+		p->pgid = p->sid = p->pid;
+		p->leader = ut;
+		p->nr_threads = 1;
+		list_add_tail(&ut->group_link, &p->threads);
+		list_add_tail(&p->link, &proc_list);
+		init_proc = p;
+		err = 0;
+	}
+	mutex_unlock(&proc_lock);
+	if (err)
 		goto fail;
-	proc_set_comm(p, path);
-	p->fdt = fdtable_create();
-	ut = kzalloc(sizeof(*ut));
-	if (!p->fdt || !ut)
+	proc_set_comm(ut, path);
+	err = -ENOMEM;
+	ut->fdt = fdtable_create();
+	ut->fs = fs_info_create(vfs_root(), vfs_root(), 022);
+	ut->sighand = sighand_create();
+	if (!ut->fdt || !ut->fs || !ut->sighand)
 		goto fail;
-	p->cwd = vfs_root();
-	vnode_get(p->cwd);
-	err = open_console(p);
+	err = open_console(ut->fdt);
 	if (err) {
 		log_err("init: cannot open /dev/console: error %d", err);
 		goto fail;
 	}
-	err = exec_load(p, path, argv, envp, &p->vm, &ut->regs);
-	if (err)
-		goto fail;
-	vm_set_data_limit(p->vm, p->rlim[RLIMIT_DATA].rlim_cur);
-	ut->proc = p;
-	ut->tid = p->pid;
-	t = kthread_create(p->comm, uthread_main, ut);
-	if (!t) {
-		err = -ENOMEM;
+	{
+		struct file *f;
+
+		err = exec_open(NULL, path, false, &f);
+		if (err)
+			goto fail;
+		err = exec_load(f, &p->cred, path, argv, envp, &ut->vm,
+				&ut->regs);
+		file_put(f);
+		if (err)
+			goto fail;
+	}
+	vm_set_data_limit(ut->vm, p->rlim[RLIMIT_DATA].rlim_cur);
+	proc_get(p); /* the caller's, before init can run and be reaped */
+	err = uthread_start(ut);
+	if (err) {
+		proc_put(p);
 		goto fail;
 	}
-	kthread_detach(t);
+	/* uthread_alloc()'s reference stays: it is the group's. */
 	return p;
 fail:
-	kfree(ut);
-	if (p) {
-		proc_teardown(p);
-		mutex_lock(&proc_lock);
-		list_del(&p->link);
-		mutex_unlock(&proc_lock);
-		kfree(p);
-	}
+	init_abort(p, ut);
 	*errp = err;
 	return NULL;
 }
 
-static bool proc_has_exited(void *arg)
+static bool init_gone(void *arg)
 {
-	return ((struct proc *)arg)->exited;
+	struct proc *p = arg;
+
+	return p->state != PROC_LIVE && list_empty(&proc_list);
 }
 
-int proc_wait(struct proc *p)
-{
-	waitq_wait_timeout(&p->exit_wq, proc_has_exited, p, UINT64_MAX);
-	return p->exit_status;
-}
+/* Wakes proc_wait_init() when the last process is reaped. */
+struct waitq proc_gone_wq = WAITQ_INIT(proc_gone_wq);
 
-void proc_release(struct proc *p)
+int proc_wait_init(struct proc *p)
 {
-	KOS_ASSERT(p->exited);
-	mutex_lock(&proc_lock);
-	list_del(&p->link);
-	mutex_unlock(&proc_lock);
-	kfree(p);
+	int status;
+
+	waitq_wait_timeout(&proc_gone_wq, init_gone, p, UINT64_MAX);
+	status = p->exit_status;
+	proc_put(p);
+	return status;
 }
 
 int proc_restart_pids(void)
 {
 	int err = 0;
 
-	if (!proc_lock_ready)
-		return 0;
 	mutex_lock(&proc_lock);
 	if (list_empty(&proc_list))
-		next_pid = 1;
+		pid_table_reset();
 	else
 		err = -EBUSY;
 	mutex_unlock(&proc_lock);
 	return err;
+}
+
+int proc_count_uid(unsigned int uid)
+{
+	struct proc *p;
+	int n = 0;
+
+	list_for_each_entry (p, &proc_list, link)
+		if (p->state == PROC_LIVE && p->cred.uid == uid)
+			n += p->nr_threads;
+	return n;
 }

@@ -203,6 +203,7 @@ void sched_schedule(void)
 {
 	struct thread *prev = sched_cur, *next;
 	uint64_t now = plat_clock_ns();
+	bool involuntary = prev->state == THREAD_RUNNING;
 
 	KOS_ASSERT(sched_ready && !plat_irq_enabled());
 	if (prev->stack && *(uint64_t *)prev->stack != STACK_CANARY)
@@ -227,6 +228,10 @@ void sched_schedule(void)
 	}
 	if (prev == idle_thread)
 		prev->state = THREAD_READY;
+	if (involuntary)
+		prev->nivcsw++;
+	else
+		prev->nvcsw++;
 	prev->runtime_ns += now - prev->last_switch_ns;
 	next->last_switch_ns = now;
 	next->switches_in++;
@@ -236,6 +241,17 @@ void sched_schedule(void)
 	timer_reprogram();
 	arch_context_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
+}
+
+uint64_t sched_runtime_ns(struct thread *t)
+{
+	unsigned long fl = plat_irq_save();
+	uint64_t ns = t->runtime_ns;
+
+	if (t == sched_cur)
+		ns += plat_clock_ns() - t->last_switch_ns;
+	plat_irq_restore(fl);
+	return ns;
 }
 
 bool sched_wake(struct thread *t)

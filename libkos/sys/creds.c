@@ -8,20 +8,20 @@
 
 SYSCALL_DEFINE0(getuid)
 {
-	return proc_current()->uid;
+	return proc_current()->cred.uid;
 }
 
 SYSCALL_DEFINE0(geteuid)
 {
-	return proc_current()->euid;
+	return proc_current()->cred.euid;
 }
 
 SYSCALL_DEFINE0(getgid)
 {
-	return proc_current()->gid;
+	return proc_current()->cred.gid;
 }
 
 SYSCALL_DEFINE0(getegid)
 {
-	return proc_current()->egid;
+	return proc_current()->cred.egid;
 }

@@ -17,18 +17,18 @@
 
 struct fdtable *sys_cur_fdt(void)
 {
-	struct proc *p = proc_current();
+	struct uthread *ut = uthread_current();
 	uint64_t lim;
 
-	if (!p || !p->fdt)
+	if (!ut || !ut->fdt)
 		return NULL;
 	/* Follow setrlimit(RLIMIT_NOFILE); 0 is a real limit. */
-	lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
+	lim = ut->proc->rlim[RLIMIT_NOFILE].rlim_cur;
 	if (lim > NR_OPEN)
 		lim = NR_OPEN;
-	if (lim != p->fdt->nofile)
-		fdtable_set_nofile(p->fdt, (unsigned long)lim);
-	return p->fdt;
+	if (lim != ut->fdt->nofile)
+		fdtable_set_nofile(ut->fdt, (unsigned long)lim);
+	return ut->fdt;
 }
 
 struct file *fd_get_file(int fd)

@@ -23,35 +23,48 @@
 
 #include "fs_internal.h"
 
-#define DEFAULT_UMASK 022 /* until struct proc carries a umask */
-
-/* The caller's credentials: effective ids, or real ones for access(2). */
-static void cur_cred(struct vfs_cred *c, bool real)
+/* The caller's umask (022 for kernel threads). */
+static unsigned int cur_umask(void)
 {
-	struct proc *p = proc_current();
+	struct uthread *ut = uthread_current();
 
-	c->uid = p ? (real ? p->uid : p->euid) : 0;
-	c->gid = p ? (real ? p->gid : p->egid) : 0;
+	return ut && ut->fs ? ut->fs->umask : 022;
 }
 
-/* A new reference to the caller's cwd (the root if it has none). */
-static struct vnode *cur_cwd(void)
+void sys_cur_cred(struct vfs_cred *c, bool real)
 {
 	struct proc *p = proc_current();
+
+	c->uid = p ? (real ? p->cred.uid : p->cred.fsuid) : 0;
+	c->gid = p ? (real ? p->cred.gid : p->cred.fsgid) : 0;
+}
+#define cur_cred sys_cur_cred
+
+struct vnode *sys_cur_cwd(void)
+{
+	struct uthread *ut = uthread_current();
 	struct vnode *v;
 
+	if (ut && ut->fs) {
+		mutex_lock(&ut->fs->lock);
+		v = ut->fs->cwd;
+		vnode_get(v);
+		mutex_unlock(&ut->fs->lock);
+		return v;
+	}
 	mutex_lock(&vfs_lock);
-	v = p && p->cwd ? p->cwd : vfs_root();
+	v = vfs_root();
 	vnode_get(v);
 	mutex_unlock(&vfs_lock);
 	return v;
 }
+#define cur_cwd sys_cur_cwd
 
 /*
  * Copy a user path into a new PATH_MAX kernel buffer (*out, kfree it).
  * -EFAULT, -ENAMETOOLONG; an empty path is returned as "" (callers decide).
  */
-static long get_path(const char *upath, char **out)
+long sys_get_path(const char *upath, char **out)
 {
 	char *k = kmalloc(PATH_MAX);
 	long n;
@@ -73,7 +86,7 @@ static long get_path(const char *upath, char **out)
  * not looked at.  With empty_ok, dfd may be any file (AT_EMPTY_PATH).
  * *out: new reference.
  */
-static int at_dir(int dfd, const char *path, bool empty_ok, struct vnode **out)
+int sys_at_dir(int dfd, const char *path, bool empty_ok, struct vnode **out)
 {
 	struct file *f;
 
@@ -110,7 +123,7 @@ static int user_lookup_e(int dfd, const char *upath, unsigned int lflags,
 	char *path;
 	long err;
 
-	err = get_path(upath, &path);
+	err = sys_get_path(upath, &path);
 	if (err)
 		return (int)err;
 	if (was_empty)
@@ -119,7 +132,7 @@ static int user_lookup_e(int dfd, const char *upath, unsigned int lflags,
 		kfree(path);
 		return -ENOENT;
 	}
-	err = at_dir(dfd, path, path[0] == 0, &dir);
+	err = sys_at_dir(dfd, path, path[0] == 0, &dir);
 	if (!err) {
 		if (path[0] == 0) {
 			*out = dir;
@@ -165,18 +178,18 @@ SYSCALL_DEFINE4(openat, __as_fd int, dfd, const char __user *, upath,
 			return -EINVAL;
 		return -EOPNOTSUPP;
 	}
-	err = get_path(upath, &path);
+	err = sys_get_path(upath, &path);
 	if (err)
 		return err;
 	if (path[0] == 0) {
 		err = -ENOENT;
 		goto out;
 	}
-	err = at_dir(dfd, path, false, &dir);
+	err = sys_at_dir(dfd, path, false, &dir);
 	if (err)
 		goto out;
 	cur_cred(&cred, false);
-	err = vfs_openat(dir, path, flags, mode & 07777 & ~DEFAULT_UMASK, &cred,
+	err = vfs_openat(dir, path, flags, mode & 07777 & ~cur_umask(), &cred,
 			 &f);
 	vnode_put(dir);
 	if (err)
@@ -662,7 +675,7 @@ SYSCALL_DEFINE2(getcwd, char __user *, buf, unsigned long, size)
 /* Make v (referenced; consumed) the caller's cwd after the checks. */
 static long set_cwd(struct vnode *v, const struct vfs_cred *cred)
 {
-	struct proc *p = proc_current();
+	struct uthread *ut = uthread_current();
 	struct vnode *old;
 	long r = 0;
 
@@ -671,14 +684,28 @@ static long set_cwd(struct vnode *v, const struct vfs_cred *cred)
 		r = -ENOTDIR;
 	else
 		r = vfs_permission(v, MAY_EXEC, cred);
-	if (!r && p) {
-		old = p->cwd;
-		p->cwd = v;
-		v = old;
-	}
 	mutex_unlock(&vfs_lock);
+	if (!r && ut && ut->fs) {
+		mutex_lock(&ut->fs->lock);
+		old = ut->fs->cwd;
+		ut->fs->cwd = v;
+		v = old;
+		mutex_unlock(&ut->fs->lock);
+	}
 	vnode_put(v);
 	return r;
+}
+
+SYSCALL_DEFINE1(umask, __as_oct unsigned int, mask)
+{
+	struct uthread *ut = uthread_current();
+	unsigned int old;
+
+	mutex_lock(&ut->fs->lock);
+	old = ut->fs->umask;
+	ut->fs->umask = mask & 0777;
+	mutex_unlock(&ut->fs->lock);
+	return old;
 }
 
 SYSCALL_DEFINE1(chdir, const char __user *, path)

@@ -2,6 +2,7 @@
 #ifndef KOS_SYS_FS_INTERNAL_H
 #define KOS_SYS_FS_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct fdtable;
@@ -20,5 +21,25 @@ static inline int fdarg(unsigned int fd)
  * limit synced to the process's RLIMIT_NOFILE.
  */
 struct fdtable *sys_cur_fdt(void);
+
+struct vnode;
+struct vfs_cred;
+
+/* The caller's credentials: fs ids, or the real ones for access(2). */
+void sys_cur_cred(struct vfs_cred *c, bool real);
+/* A new reference to the caller's cwd (the root for kernel threads). */
+struct vnode *sys_cur_cwd(void);
+/*
+ * Copy a user path into a new PATH_MAX kernel buffer (*out, kfree it).
+ * -EFAULT, -ENAMETOOLONG; an empty path is returned as "".
+ */
+long sys_get_path(const char *upath, char **out);
+/*
+ * The directory a *at() call starts from: the cwd for AT_FDCWD, else the
+ * directory open on dfd (-EBADF, -ENOTDIR).  For an absolute path dfd is
+ * not looked at.  With empty_ok, dfd may be any file (AT_EMPTY_PATH).
+ * *out: new reference.
+ */
+int sys_at_dir(int dfd, const char *path, bool empty_ok, struct vnode **out);
 
 #endif

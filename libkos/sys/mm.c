@@ -13,13 +13,14 @@
  * refuse with -ENODEV.
  *
  * Not supported yet, honestly refused:
- *  - MAP_SHARED|MAP_ANONYMOUS works, but behaves like a private mapping
- *    until fork exists (there is nobody to share with before that).
+ *  - MAP_SHARED|MAP_ANONYMOUS is backed by an unnamed ramfs file
+ *    (fs/shmem.c), so forked children share it.
  *  - MAP_HUGETLB fails with -EINVAL (no huge pages), MAP_POPULATE,
  *    MAP_LOCKED, MAP_NORESERVE, MAP_STACK etc. are accepted as hints.
  */
 #include <kos/file.h>
 #include <kos/fdtable.h>
+#include <kos/vfs.h>
 #include <kos/syscalls.h>
 #include <kos/vm.h>
 #include <uapi/errno.h>
@@ -122,6 +123,15 @@ SYSCALL_DEFINE6(mmap, __as_ptr unsigned long, addr, __as_hex unsigned long, len,
 				rc = -EINVAL;
 				goto out;
 			}
+			/* Shared with children: an unnamed file backs it. */
+			if (len > VM_USER_TOP) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			rc = shmem_file_create(ALIGN_UP(len, PAGE_SIZE), &f);
+			if (rc)
+				goto out;
+			off = 0;
 			break;
 		case MAP_PRIVATE:
 			break;

@@ -5,6 +5,7 @@
  * set_robust_list, the FS/GS bases of arch_prctl).
  */
 #include <kos/proc.h>
+#include <kos/signal.h>
 #include <kos/sched.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
@@ -22,14 +23,17 @@
 
 SYSCALL_DEFINE1(exit, int, code)
 {
-	/* One thread per process so far: leaving it ends the process. */
-	proc_exit_group((code & 0xff) << 8);
+	struct uthread *ut = uthread_current();
+
+	/* This thread leaves; the last one to leave ends the process. */
+	ut->exit_thread = true;
+	ut->exit_code = (code & 0xff) << 8;
 	return 0;
 }
 
 SYSCALL_DEFINE1(exit_group, int, code)
 {
-	proc_exit_group((code & 0xff) << 8);
+	proc_group_exit(proc_current(), (code & 0xff) << 8);
 	return 0;
 }
 
@@ -40,7 +44,13 @@ SYSCALL_DEFINE0(getpid)
 
 SYSCALL_DEFINE0(getppid)
 {
-	return proc_current()->ppid;
+	struct proc *p = proc_current();
+	int ppid;
+
+	mutex_lock(&proc_lock);
+	ppid = p->parent ? p->parent->pid : 0;
+	mutex_unlock(&proc_lock);
+	return ppid;
 }
 
 SYSCALL_DEFINE0(gettid)
@@ -75,6 +85,132 @@ SYSCALL_DEFINE2(set_robust_list, struct robust_list_head __user *, head, size_t,
 	ut->robust_list = (unsigned long)head;
 	ut->robust_len = len;
 	return 0;
+}
+
+SYSCALL_DEFINE3(get_robust_list, int, pid,
+		struct robust_list_head __user *__user *, head_ptr,
+		size_t __user *, len_ptr)
+{
+	struct uthread *ut = uthread_current(), *t = ut;
+	unsigned long head;
+	size_t len;
+
+	if (pid) {
+		mutex_lock(&proc_lock);
+		t = pid_task(pid);
+		if (!t || t->exited) {
+			mutex_unlock(&proc_lock);
+			return -ESRCH;
+		}
+		head = t->robust_list;
+		mutex_unlock(&proc_lock);
+	} else {
+		head = t->robust_list;
+	}
+	len = ROBUST_LIST_HEAD_SIZE;
+	if (copy_to_user(len_ptr, &len, sizeof(len)))
+		return -EFAULT;
+	return copy_to_user(head_ptr, &head, sizeof(head)) ? -EFAULT : 0;
+}
+
+/* ---- process groups and sessions ------------------------------------- */
+
+/* The process pid names (0: the caller).  proc_lock held. */
+static struct proc *find_proc(int pid)
+{
+	if (!pid)
+		return proc_current();
+	return pid > 0 ? pid_proc(pid) : NULL;
+}
+
+SYSCALL_DEFINE1(getpgid, int, pid)
+{
+	struct proc *p;
+	long r = -ESRCH;
+
+	mutex_lock(&proc_lock);
+	p = find_proc(pid);
+	if (p)
+		r = p->pgid;
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+SYSCALL_DEFINE0(getpgrp)
+{
+	return sys_getpgid(0);
+}
+
+SYSCALL_DEFINE1(getsid, int, pid)
+{
+	struct proc *p;
+	long r = -ESRCH;
+
+	mutex_lock(&proc_lock);
+	p = find_proc(pid);
+	if (p)
+		r = p->sid;
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+/* Does some process of session sid have process group pgid? */
+static bool pgrp_in_session(int pgid, int sid)
+{
+	struct proc *p;
+
+	list_for_each_entry (p, &proc_list, link)
+		if (p->state == PROC_LIVE && p->pgid == pgid && p->sid == sid)
+			return true;
+	return false;
+}
+
+SYSCALL_DEFINE2(setpgid, int, pid, int, pgid)
+{
+	struct proc *me = proc_current(), *p;
+	long r = 0;
+
+	if (pgid < 0)
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	p = pid ? pid_proc(pid) : me;
+	if (!pid)
+		pid = me->pid;
+	if (!pgid)
+		pgid = pid;
+	if (!p || (p != me && p->parent != me))
+		r = -ESRCH;
+	else if (p != me && p->sid != me->sid)
+		r = -EPERM;
+	else if (p != me && p->exec_done)
+		r = -EACCES;
+	else if (p->sid == p->pid)
+		r = -EPERM; /* a session leader */
+	else if (pgid != pid && !pgrp_in_session(pgid, me->sid))
+		r = -EPERM;
+	else
+		p->pgid = pgid;
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+SYSCALL_DEFINE0(setsid)
+{
+	struct proc *me = proc_current(), *p;
+	long r;
+
+	mutex_lock(&proc_lock);
+	r = me->pid;
+	/* Not if the caller leads a group, or its pid names one. */
+	list_for_each_entry (p, &proc_list, link)
+		if (p->state != PROC_DEAD && p->pgid == me->pid)
+			r = -EPERM;
+	if (r > 0) {
+		me->sid = me->pid;
+		me->pgid = me->pid;
+	}
+	mutex_unlock(&proc_lock);
+	return r;
 }
 
 /*

@@ -68,8 +68,8 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned int, resource,
 	/* Linux applies the new limit even if storing the old one faults. */
 	if (new_lim) {
 		p->rlim[resource] = nl;
-		if (resource == RLIMIT_DATA && p->vm)
-			vm_set_data_limit(p->vm, nl.rlim_cur);
+		if (resource == RLIMIT_DATA && uthread_current()->vm)
+			vm_set_data_limit(uthread_current()->vm, nl.rlim_cur);
 	}
 	if (old_lim && copy_to_user(old_lim, &ol, sizeof(ol)))
 		return -EFAULT;

@@ -160,7 +160,8 @@ static void trace_call(unsigned long nr, const unsigned long a[6],
 	if (len >= room)
 		len = room - 1;
 	buf[len] = 0;
-	if (p && p->exiting) /* exit, exit_group: no return, as strace says */
+	if (p && (uthread_current()->exit_thread ||
+		  (p->sigflags & PROC_GROUP_EXIT))) /* no return, as strace */
 		kos_log(LOG_NOTICE, "[%d] %s(%s) = ?", p->pid,
 			name ? name : "?", buf);
 	else if (ret < 0 && ret >= -4095)

@@ -7,11 +7,14 @@
  * exactly what PTRACE_GETREGSET/SETREGSET with NT_X86_XSTATE exchange
  * (without XSAVE, the 512-byte FXSAVE region through PTRACE_GETFPREGS).
  *
- * A kernel thread that has not run guest code yet has no stub; an image
- * given to it is kept in its struct hosted_uthread (t->plat_priv) and
- * loaded into the stub right before it first runs there
- * (hosted_fpu_bind()).  Moving to another address space (execve) starts
- * from the new stub's initial state, as execve wants anyway.
+ * Several threads may share an address space, and so one stub (CLONE_VM:
+ * threads, vfork).  Only one of them runs guest code at a time (one
+ * CPU), so the stub holds the FPU state of one thread, the address
+ * space's fpu_owner; the others keep theirs in memory (struct
+ * hosted_uthread.image, NULL meaning the initial state).  Before a thread
+ * runs guest code, hosted_fpu_bind() parks the owner's state and loads
+ * the thread's, only when the owner changes -- the same deferred switch
+ * bare metal does with the registers.
  *
  * Locking: a thread's state is used by that thread, or by the thread
  * creating it before it runs; the stubs are stopped whenever the core
@@ -89,8 +92,10 @@ void plat_thread_free(struct thread *t)
 	struct hosted_uthread *hu = t->plat_priv;
 
 	if (hu) {
+		if (hu->as && hu->as->fpu_owner == hu)
+			hu->as->fpu_owner = NULL;
 		list_del(&hu->as_link);
-		kfree(hu->pending);
+		kfree(hu->image);
 		kfree(hu);
 		t->plat_priv = NULL;
 	}
@@ -111,23 +116,20 @@ static int stub_fpu(pid_t pid, bool set, void *image)
 	return r < 0 ? -errno : 0;
 }
 
-/* The stub running t's guest code now, or 0. */
-static pid_t bound_pid(struct thread *t)
+/* Is t's state the one in its stub right now? */
+static bool in_stub(struct hosted_uthread *hu)
 {
-	struct hosted_uthread *hu = t->plat_priv;
-
-	return hu && hu->as && !hu->as->dead ? hu->as->pid : 0;
+	return hu && hu->as && hu->as->fpu_owner == hu && !hu->as->dead;
 }
 
 void plat_fpu_save(struct thread *t, void *image)
 {
 	struct hosted_uthread *hu = t->plat_priv;
-	pid_t pid = bound_pid(t);
 
-	if (pid && !stub_fpu(pid, false, image))
+	if (in_stub(hu) && !stub_fpu(hu->as->pid, false, image))
 		return;
-	if (hu && hu->pending)
-		memcpy(image, hu->pending, image_size);
+	if (hu && hu->image)
+		memcpy(image, hu->image, image_size);
 	else
 		fpu_image_init(image, image_size);
 }
@@ -135,21 +137,20 @@ void plat_fpu_save(struct thread *t, void *image)
 int plat_fpu_restore(struct thread *t, const void *image)
 {
 	struct hosted_uthread *hu;
-	pid_t pid = bound_pid(t);
 
 	if (fpu_image_check(image, xfeatures, mxcsr_mask))
 		return -EINVAL;
-	if (pid && !stub_fpu(pid, true, (void *)image))
-		return 0;
 	hu = hosted_uthread(t);
 	if (!hu)
 		return -ENOMEM;
-	if (!hu->pending) {
-		hu->pending = kmalloc(image_size);
-		if (!hu->pending)
+	if (in_stub(hu) && !stub_fpu(hu->as->pid, true, (void *)image))
+		return 0;
+	if (!hu->image) {
+		hu->image = kmalloc(image_size);
+		if (!hu->image)
 			return -ENOMEM;
 	}
-	memcpy(hu->pending, image, image_size);
+	memcpy(hu->image, image, image_size);
 	return 0;
 }
 
@@ -168,26 +169,49 @@ void plat_fpu_reset(struct thread *t)
 
 int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 {
-	struct hosted_uthread *hu = hosted_uthread(t);
-	int err = 0;
+	struct hosted_uthread *hu = hosted_uthread(t), *old;
+	int err;
 
 	if (!hu)
 		return -ENOMEM;
-	if (hu->as == as)
-		return 0;
-	list_del(&hu->as_link);
-	list_add(&hu->as_link, &as->threads);
-	hu->as = as;
-	if (hu->pending) {
-		err = stub_fpu(as->pid, true, hu->pending);
-		kfree(hu->pending);
-		hu->pending = NULL;
+	if (hu->as != as) {
+		list_del(&hu->as_link);
+		list_add(&hu->as_link, &as->threads);
+		hu->as = as;
 	}
+	if (as->fpu_owner == hu)
+		return 0;
+	/* Another thread's state is in the stub: park it, load ours. */
+	old = as->fpu_owner;
+	if (old) {
+		if (!old->image)
+			old->image = kmalloc(image_size);
+		if (!old->image)
+			return -ENOMEM;
+		err = stub_fpu(as->pid, false, old->image);
+		if (err)
+			return err;
+	}
+	as->fpu_owner = NULL;
+	if (hu->image) {
+		err = stub_fpu(as->pid, true, hu->image);
+	} else {
+		void *init = kmalloc(image_size);
+
+		if (!init)
+			return -ENOMEM;
+		fpu_image_init(init, image_size);
+		err = stub_fpu(as->pid, true, init);
+		kfree(init);
+	}
+	if (!err)
+		as->fpu_owner = hu;
 	return err;
 }
 
 void hosted_fpu_unbind_all(struct plat_as *as)
 {
+	as->fpu_owner = NULL;
 	while (!list_empty(&as->threads)) {
 		struct hosted_uthread *hu = list_first_entry(
 			&as->threads, struct hosted_uthread, as_link);

@@ -34,26 +34,27 @@ struct as_range {
  * off (plat_tlb_flush() may come from any kernel thread).
  */
 struct plat_as {
-	paddr_t pml4;		   /* the core's page-table root */
-	struct list_head threads;  /* struct hosted_uthread.as_link */
-	pid_t pid;		   /* the stub process; 0 once reaped */
-	bool dead;		   /* stub gone or broken: runs fail */
-	unsigned long batch_entry; /* the stub's stub_batch_entry */
-	paddr_t cmd_pa;		   /* the command area, in RAM */
-	struct stub_cmd *cmd;	   /* ... through the direct map */
-	unsigned int ndirty;	   /* changed, not yet mirrored: */
+	paddr_t pml4;			  /* the core's page-table root */
+	struct list_head threads;	  /* struct hosted_uthread.as_link */
+	struct hosted_uthread *fpu_owner; /* whose FPU state the stub holds */
+	pid_t pid;			  /* the stub process; 0 once reaped */
+	bool dead;			  /* stub gone or broken: runs fail */
+	unsigned long batch_entry;	  /* the stub's stub_batch_entry */
+	paddr_t cmd_pa;			  /* the command area, in RAM */
+	struct stub_cmd *cmd;		  /* ... through the direct map */
+	unsigned int ndirty;		  /* changed, not yet mirrored: */
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
 };
 
 /*
  * Per kernel thread that runs guest code (struct thread.plat_priv): the
- * address space whose stub it last ran in, and an FPU image waiting to be
- * loaded into the next stub it runs in (fpu.c).
+ * address space whose stub it last ran in, and its FPU state while the
+ * stub holds another thread's (fpu.c).
  */
 struct hosted_uthread {
 	struct plat_as *as;	  /* bound address space, or NULL */
 	struct list_head as_link; /* on as->threads */
-	void *pending;		  /* plat_fpu_size() bytes, or NULL */
+	void *image;		  /* plat_fpu_size() bytes; NULL: initial */
 };
 
 /* --- fpu.c -------------------------------------------------------------- */
@@ -61,8 +62,8 @@ struct hosted_uthread {
 /* t's state, created on first use; NULL if memory is short. */
 struct hosted_uthread *hosted_uthread(struct thread *t);
 /*
- * t is about to run guest code in as: bind it there and load a pending
- * image into the stub.  0 or -errno.
+ * t is about to run guest code in as: bind it there and make the stub
+ * hold its FPU state.  0 or -errno.
  */
 int hosted_fpu_bind(struct thread *t, struct plat_as *as);
 /* as goes away: forget every binding to it. */

@@ -6,27 +6,47 @@
 
 #include <kos/types.h>
 
-struct proc;
+struct creds;
+struct file;
 struct uregs;
 struct vm_space;
+struct vnode;
 
 /* Limits on what exec accepts (Linux: MAX_ARG_STRLEN, ARG_MAX-ish). */
 #define EXEC_MAX_ARG_STRLEN (32 * PAGE_SIZE)
 #define EXEC_MAX_ARGS_BYTES (2UL << 20)
 
 /*
- * Load the program at path (a kernel string) for process p into a fresh
- * address space: map its PT_LOAD segments (static and static-PIE x86-64
- * ELF), set the break after them, map the stack and build the initial
- * stack (argc, argv, envp, auxv as Linux lays them out).  argv and envp
- * are NULL-terminated arrays of kernel strings.  On success *vm_out is
- * the new address space and *regs the initial user registers; p is not
- * changed (the caller switches p->vm and frees the old one).  Errors:
- * -ENOENT, -EACCES, -ENOEXEC (not an x86-64 ELF executable we can run),
- * -E2BIG, -ENOMEM, -EIO.
+ * Load the ELF program open on f into a fresh address space: map its
+ * PT_LOAD segments (static and static-PIE x86-64 ELF), set the break
+ * after them, map the stack and build the initial stack (argc, argv,
+ * envp, auxv as Linux lays them out; AT_*UID/GID from cr, AT_EXECFN
+ * path).  argv and envp are NULL-terminated arrays of kernel strings.
+ * On success *vm_out is the new address space and *regs the initial user
+ * registers; nothing else changes.  Errors: -ENOEXEC (not an x86-64 ELF
+ * executable we can run), -E2BIG, -ENOMEM, -EIO.
  */
-int exec_load(struct proc *p, const char *path, const char *const argv[],
-	      const char *const envp[], struct vm_space **vm_out,
-	      struct uregs *regs);
+int exec_load(struct file *f, const struct creds *cr, const char *path,
+	      const char *const argv[], const char *const envp[],
+	      struct vm_space **vm_out, struct uregs *regs);
+
+/*
+ * Open path (relative to dir, NULL: the root) for execution: a regular
+ * file the caller (cred NULL: root) may execute.  With nofollow a final
+ * symlink is -ELOOP.  *out referenced.  -ENOENT, -EACCES, -ELOOP, ...
+ */
+int exec_open(struct vnode *dir, const char *path, bool nofollow,
+	      struct file **out);
+
+/*
+ * execve(2) for the calling thread, with kernel copies of the arguments
+ * (argv may be empty).  dir/path name the program (path "" with the file
+ * open on dir_file for AT_EMPTY_PATH).  Returns 0 with the thread running
+ * the new program, or -errno with nothing changed, except when the
+ * process was killed meanwhile.
+ */
+int exec_program(struct vnode *dir, struct file *dir_file, const char *path,
+		 bool nofollow, const char *execfn, char **argv, int argc,
+		 char **envp, int envc);
 
 #endif

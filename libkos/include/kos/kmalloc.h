@@ -49,6 +49,9 @@ uint64_t kmalloc_bytes_in_use(void);
  * two up to PAGE_SIZE; at least 8 is used).  The name is copied (and
  * truncated) for messages.  Returns NULL on bad arguments or no memory.
  */
+/* A kmalloc'd copy of s, or NULL. */
+char *kstrdup(const char *s);
+
 struct slab_cache *slab_cache_create(const char *name, size_t size,
 				     size_t align);
 

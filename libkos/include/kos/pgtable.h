@@ -113,8 +113,9 @@ pte_t arch_pgt_prot_bits(unsigned int prot);
 
 /*
  * Call fn(va, pte, arg) for every non-zero leaf entry in [start, end), in
- * address order, skipping missing tables quickly.  fn must not change the
- * tables.  (For platforms mirroring the tables, and for tests.)
+ * address order, skipping missing tables quickly.  fn may rewrite the
+ * leaf entry it is given (through arch_pgt_walk) but must not add or
+ * free tables of root.  (Mirroring platforms, fork, tests.)
  */
 void arch_pgt_for_each(paddr_t root, vaddr_t start, vaddr_t end,
 		       void (*fn)(vaddr_t va, pte_t pte, void *arg), void *arg);

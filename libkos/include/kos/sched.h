@@ -62,6 +62,7 @@ struct thread {
 	uint64_t switches_in;	 /* times it was switched to */
 	uint64_t runtime_ns;	 /* CPU time, approximate */
 	uint64_t last_switch_ns; /* when it last went on the CPU */
+	uint64_t nvcsw, nivcsw;	 /* switches away: blocked / preempted */
 
 	int exit_status;      /* valid once DEAD */
 	bool detached;	      /* freed on exit, nobody joins */
@@ -128,6 +129,9 @@ void sched_sleep_until(uint64_t deadline_ns);
  */
 void sched_preempt_disable(void);
 void sched_preempt_enable(void);
+
+/* CPU time t has used so far (includes the running slice). */
+uint64_t sched_runtime_ns(struct thread *t);
 
 /* Statistics. */
 uint64_t sched_context_switches(void);

@@ -22,6 +22,8 @@ int kos_strcmp(const char *a, const char *b);
 int kos_strncmp(const char *a, const char *b, size_t n);
 char *kos_strchr(const char *s, int c);
 char *kos_strrchr(const char *s, int c);
+/* The first byte c in [s, s + n), or NULL. */
+void *kos_memchr(const void *s, int c, size_t n);
 /* Copy with truncation; always NUL-terminates when size > 0; returns strlen(src). */
 size_t kos_strlcpy(char *dst, const char *src, size_t size);
 /*

@@ -68,7 +68,9 @@
 #include <uapi/signal.h>
 
 struct iovec;
+struct kclone_args;
 struct new_utsname;
+struct rusage;
 struct rlimit64;
 struct robust_list_head;
 struct stat;
@@ -120,6 +122,7 @@ struct syscall_desc {
 	  struct ksigaction __user *oact, size_t sigsetsize) \
 	X(rt_sigprocmask, int how, const ksigset_t __user *set, \
 	  ksigset_t __user *oset, size_t sigsetsize) \
+	X(rt_sigreturn, void) \
 	X(ioctl, unsigned int fd, unsigned int cmd, unsigned long arg) \
 	X(pread64, unsigned int fd, void __user *buf, size_t count, long pos) \
 	X(pwrite64, unsigned int fd, const void __user *buf, size_t count, \
@@ -130,38 +133,61 @@ struct syscall_desc {
 	  unsigned long iovcnt) \
 	X(access, const char __user *path, int mode) \
 	X(sched_yield, void) \
-	X(madvise, unsigned long addr, size_t len, int advice) \
 	X(msync, unsigned long addr, size_t len, int flags) \
+	X(madvise, unsigned long addr, size_t len, int advice) \
 	X(dup, unsigned int fd) \
 	X(dup2, unsigned int oldfd, unsigned int newfd) \
+	X(pause, void) \
 	X(nanosleep, const struct timespec __user *req, \
 	  struct timespec __user *rem) \
 	X(getpid, void) \
+	X(clone, unsigned long flags, unsigned long newsp, int __user *parent_tid, int __user *child_tid, unsigned long tls) \
+	X(fork, void) \
+	X(vfork, void) \
+	X(execve, const char __user *path, const char __user *const __user *argv, const char __user *const __user *envp) \
 	X(exit, int code) \
+	X(wait4, int pid, int __user *wstatus, int options, struct rusage __user *ru) \
+	X(kill, int pid, int sig) \
 	X(uname, struct new_utsname __user *buf) \
 	X(fcntl, unsigned int fd, unsigned int cmd, unsigned long arg) \
 	X(getcwd, char __user *buf, unsigned long size) \
 	X(chdir, const char __user *path) \
 	X(fchdir, unsigned int fd) \
 	X(readlink, const char __user *path, char __user *buf, int bufsiz) \
+	X(umask, unsigned int mask) \
 	X(gettimeofday, struct timeval __user *tv, struct timezone __user *tz) \
 	X(getrlimit, unsigned int resource, struct rlimit64 __user *rl) \
 	X(getuid, void) \
 	X(getgid, void) \
 	X(geteuid, void) \
 	X(getegid, void) \
+	X(setpgid, int pid, int pgid) \
 	X(getppid, void) \
+	X(getpgrp, void) \
+	X(setsid, void) \
+	X(getpgid, int pid) \
+	X(getsid, int pid) \
+	X(rt_sigpending, ksigset_t __user *set, size_t sigsetsize) \
+	X(rt_sigtimedwait, const ksigset_t __user *set, struct ksiginfo __user *info, const struct timespec __user *ts, size_t sigsetsize) \
+	X(rt_sigqueueinfo, int pid, int sig, const struct ksiginfo __user *info) \
+	X(rt_sigsuspend, const ksigset_t __user *mask, size_t sigsetsize) \
+	X(sigaltstack, const struct kstack __user *ss, struct kstack __user *oss) \
 	X(arch_prctl, int code, unsigned long addr) \
 	X(setrlimit, unsigned int resource, const struct rlimit64 __user *rl) \
 	X(gettid, void) \
+	X(tkill, int tid, int sig) \
 	X(time, int64_t __user *tloc) \
+	X(futex, unsigned int __user *uaddr, int op, unsigned int val, const struct timespec __user *ts, unsigned int __user *uaddr2, unsigned int val3) \
 	X(getdents64, unsigned int fd, void __user *dirent, unsigned int count) \
 	X(set_tid_address, int __user *tidptr) \
+	X(restart_syscall, void) \
 	X(clock_gettime, int id, struct timespec __user *tp) \
 	X(clock_getres, int id, struct timespec __user *tp) \
 	X(clock_nanosleep, int id, int flags, \
 	  const struct timespec __user *req, struct timespec __user *rem) \
 	X(exit_group, int code) \
+	X(tgkill, int tgid, int tid, int sig) \
+	X(waitid, int which, int pid, struct ksiginfo __user *info, int options, struct rusage __user *ru) \
 	X(openat, int dfd, const char __user *path, int flags, umode_t mode) \
 	X(newfstatat, int dfd, const char __user *path, \
 	  struct stat __user *statbuf, int flags) \
@@ -169,13 +195,17 @@ struct syscall_desc {
 	  int bufsiz) \
 	X(faccessat, int dfd, const char __user *path, int mode) \
 	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
+	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
+	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \
 	  struct rlimit64 __user *old_lim) \
 	X(getrandom, void __user *buf, size_t len, unsigned int flags) \
+	X(execveat, int dfd, const char __user *path, const char __user *const __user *argv, const char __user *const __user *envp, int flags) \
 	X(statx, int dfd, const char __user *path, unsigned int flags, \
 	  unsigned int mask, struct statx __user *statxbuf) \
+	X(clone3, struct kclone_args __user *args, size_t size) \
 	X(faccessat2, int dfd, const char __user *path, int mode, int flags)
 /* clang-format on */
 

@@ -37,4 +37,18 @@ long strncpy_from_user(char *dst, const char __user *src, size_t max);
 /* True if [uaddr, uaddr+n) lies in the user half (no VMA check). */
 bool user_range_ok(unsigned long uaddr, size_t n);
 
+/*
+ * Atomically (for user code) read the aligned 32-bit word at uaddr into
+ * *old and, with op, replace it by op(*old, arg).  0 or -EFAULT.
+ */
+int user_u32_op(unsigned long uaddr, uint32_t (*op)(uint32_t, void *),
+		void *arg, uint32_t *old);
+
+/*
+ * What identifies the word at uaddr for futexes: in a shared mapping its
+ * physical address (*shared set, *pa filled), else the address itself.
+ * 0 or -EFAULT.
+ */
+int user_futex_key(unsigned long uaddr, bool *shared, paddr_t *pa);
+
 #endif

@@ -264,6 +264,13 @@ int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
  */
 int vfs_open_kernel(const char *path, int flags, struct file **out);
 
+/*
+ * Open the file behind vnode v (its type decides the ops: regular,
+ * directory, character device), without permission checks (execve
+ * checked exec permission itself).  Takes its own vnode reference.
+ */
+int vfs_open_vnode(struct vnode *v, int flags, struct file **out);
+
 /* Fill st from v / from an open file (O_PATH files too). */
 void vfs_getattr(struct vnode *v, struct kstat *st);
 int vfs_stat_file(struct file *f, struct kstat *st);
@@ -316,6 +323,14 @@ struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
 
 /* "now" for timestamps. */
 struct vfs_time vfs_now(void);
+
+/*
+ * The unnamed file behind a MAP_SHARED|MAP_ANONYMOUS mapping (shmem.c):
+ * size bytes of zeroes, open read-write.  0 or -errno.
+ */
+int shmem_file_create(uint64_t size, struct file **out);
+/* Free the private instance behind them (none may be open; tests). */
+void shmem_shutdown(void);
 
 /* ramfs: a new instance (the root file system is one). */
 struct superblock *ramfs_create(void);

@@ -90,6 +90,7 @@ struct vma_set {
 };
 
 struct vm_space {
+	unsigned int users; /* atomic: threads sharing it (CLONE_VM) */
 	struct mutex lock;
 	paddr_t pml4;	    /* page-table root; constant */
 	struct plat_as *as; /* platform state; constant */
@@ -131,11 +132,24 @@ void vm_set_file_ops(const struct vm_file_ops *ops);
  */
 void vm_reserve_range(unsigned long start, unsigned long end);
 
-/* A new empty address space, or NULL if out of memory. */
+/* A new empty address space (one user), or NULL if out of memory. */
 struct vm_space *vm_create(void);
 
 /* Unmap everything, free the page tables and vm.  NULL is ignored. */
 void vm_destroy(struct vm_space *vm);
+
+/* CLONE_VM sharing: another user / one fewer (the last destroys). */
+void vm_get(struct vm_space *vm);
+void vm_put(struct vm_space *vm);
+
+/*
+ * fork(): a copy of vm for a child.  Private pages become copy-on-write
+ * in both (read-only, PTE_COW, one frame with two references; the first
+ * write copies it, or takes it over if nobody else holds it), shared
+ * mappings share their frames, MADV_DONTFORK ranges are left out and
+ * MADV_WIPEONFORK ones start empty.  NULL if memory is short.
+ */
+struct vm_space *vm_fork(struct vm_space *vm);
 
 /*
  * mmap() core.  len > 0 (rounded up to pages); prot PROT_*; flags MAP_*

@@ -29,4 +29,24 @@ struct rlimit64 {
 #define RLIMIT_RTTIME 15
 #define RLIM_NLIMITS 16
 
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+
+struct rusage_timeval {
+	__s64 tv_sec;
+	__s64 tv_usec;
+};
+
+struct rusage {
+	struct rusage_timeval ru_utime, ru_stime;
+	__s64 ru_maxrss, ru_ixrss, ru_idrss, ru_isrss;
+	__s64 ru_minflt, ru_majflt, ru_nswap, ru_inblock, ru_oublock;
+	__s64 ru_msgsnd, ru_msgrcv, ru_nsignals, ru_nvcsw, ru_nivcsw;
+};
+
 #endif

@@ -1,0 +1,179 @@
+/*
+ * Processes and signals, end to end: fork and wait statuses, copy-on-write
+ * memory, execve of a program and of a "#!" script, signal handlers with
+ * their frame and sigreturn, masks, SIGCHLD, kill of a child, vfork.
+ * Prints one line per stage so a difference shows where.
+ *
+ * procs [child-exit N]   (the exec'd form: exit with status N)
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guest.h"
+
+static volatile int got_sig, got_code, nested;
+static volatile long handler_rsp_mod;
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	ucontext_t *u = uc;
+
+	got_sig = sig;
+	got_code = si->si_code;
+	/* The frame has the interrupted registers and the old mask. */
+	nested = sigismember(&u->uc_sigmask, SIGUSR1);
+	handler_rsp_mod = (long)__builtin_frame_address(0) & 15;
+}
+
+static void stage_fork_wait(void)
+{
+	int status, shared = 7;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		shared = 99; /* copy-on-write: the parent keeps 7 */
+		_exit(shared == 99 ? 42 : 1);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42);
+	CHECK(shared == 7);
+	CHECK_ERR(waitpid(-1, &status, WNOHANG), ECHILD);
+	printf("fork/wait: exit status %d\n", WEXITSTATUS(status));
+}
+
+static void stage_killed_child(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	CHECK(kill(pid, SIGTERM) == 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	printf("killed child: signal %d\n", WTERMSIG(status));
+}
+
+static void stage_handler(void)
+{
+	struct sigaction sa = { 0 };
+	sigset_t set;
+
+	sa.sa_sigaction = on_usr1;
+	sa.sa_flags = SA_SIGINFO;
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+	CHECK(raise(SIGUSR1) == 0);
+	CHECK(got_sig == SIGUSR1 && got_code == SI_TKILL);
+	CHECK(nested == 0);
+	/* blocked: pending until unblocked */
+	got_sig = 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	CHECK(sigprocmask(SIG_BLOCK, &set, NULL) == 0);
+	CHECK(kill(getpid(), SIGUSR1) == 0);
+	CHECK(got_sig == 0);
+	CHECK(sigpending(&set) == 0 && sigismember(&set, SIGUSR1));
+	CHECK(sigprocmask(SIG_UNBLOCK, &set, NULL) == 0);
+	CHECK(got_sig == SIGUSR1 && got_code == SI_USER);
+	signal(SIGUSR1, SIG_DFL);
+	printf("handler: signal %d, code %d\n", got_sig, got_code);
+}
+
+static volatile int chld;
+
+static void on_chld(int sig)
+{
+	chld++;
+}
+
+static void stage_sigchld_exec(void)
+{
+	int status;
+	pid_t pid;
+
+	signal(SIGCHLD, on_chld);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "/t/procs", "child-exit", "5", NULL };
+
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 5);
+	CHECK(chld == 1);
+	signal(SIGCHLD, SIG_DFL);
+	printf("exec: child exit %d, SIGCHLD %d\n", WEXITSTATUS(status), chld);
+}
+
+static void stage_script(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = { "/t/procs.sh", NULL };
+
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	printf("script: exit %d\n", WEXITSTATUS(status));
+}
+
+static void stage_vfork(void)
+{
+	int status;
+	volatile int touched = 0;
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		touched = 1; /* shared memory until exec/exit */
+		_exit(9);
+	}
+	CHECK(touched == 1);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 9);
+	printf("vfork: shared %d, exit %d\n", touched, WEXITSTATUS(status));
+}
+
+static void stage_shared_anon(void)
+{
+	int *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status;
+	pid_t pid;
+
+	CHECK(p != MAP_FAILED);
+	pid = fork();
+	if (pid == 0) {
+		*p = 1234;
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(*p == 1234);
+	printf("shared anonymous memory: %d\n", *p);
+	munmap(p, 4096);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "child-exit"))
+		return atoi(argv[2]);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	stage_fork_wait();
+	stage_killed_child();
+	stage_handler();
+	stage_sigchld_exec();
+	stage_script();
+	stage_vfork();
+	stage_shared_anon();
+	return guest_done("procs");
+}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -163,6 +164,66 @@ static void stage_shared_anon(void)
 	munmap(p, 4096);
 }
 
+static void on_any(int sig)
+{
+	got_sig = sig;
+}
+
+static void stage_pipe(void)
+{
+	int fds[2], status, n;
+	char buf[16];
+	pid_t pid;
+
+	CHECK(pipe(fds) == 0);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		write(fds[1], "ping", 4);
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf));
+	CHECK(n == 4 && !memcmp(buf, "ping", 4));
+	CHECK(read(fds[0], buf, sizeof(buf)) == 0); /* EOF */
+	CHECK(waitpid(pid, &status, 0) == pid);
+	close(fds[0]);
+	/* no reader: SIGPIPE (ignored here) and EPIPE */
+	signal(SIGPIPE, SIG_IGN);
+	CHECK(pipe(fds) == 0);
+	close(fds[0]);
+	CHECK_ERR(write(fds[1], "x", 1), EPIPE);
+	close(fds[1]);
+	signal(SIGPIPE, SIG_DFL);
+	printf("pipe: read %d bytes, then EOF\n", n);
+}
+
+static void stage_interrupted_sleep(void)
+{
+	struct timespec req = { 5, 0 }, rem = { 0, 0 };
+	struct sigaction sa = { 0 };
+	int status, r;
+	pid_t pid;
+
+	sa.sa_handler = on_any;
+	sigaction(SIGUSR2, &sa, NULL);
+	got_sig = 0;
+	pid = fork();
+	if (pid == 0) {
+		struct timespec t = { 0, 20000000 };
+
+		nanosleep(&t, NULL);
+		kill(getppid(), SIGUSR2);
+		_exit(0);
+	}
+	r = nanosleep(&req, &rem);
+	CHECK(r == -1 && errno == EINTR && got_sig == SIGUSR2);
+	CHECK(rem.tv_sec < 5 && (rem.tv_sec > 0 || rem.tv_nsec > 0));
+	CHECK(waitpid(pid, &status, 0) == pid);
+	signal(SIGUSR2, SIG_DFL);
+	printf("nanosleep: interrupted by signal %d, time left\n", got_sig);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "child-exit"))
@@ -175,5 +236,7 @@ int main(int argc, char **argv)
 	stage_script();
 	stage_vfork();
 	stage_shared_anon();
+	stage_pipe();
+	stage_interrupted_sleep();
 	return guest_done("procs");
 }

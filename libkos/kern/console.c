@@ -11,6 +11,7 @@
  */
 #include <kos/console.h>
 #include <kos/plat/console.h>
+#include <kos/signal.h>
 #include <kos/spinlock.h>
 #include <kos/waitq.h>
 #include <uapi/errno.h>
@@ -78,8 +79,10 @@ ssize_t console_read(char *buf, size_t len, bool nonblock)
 
 	if (len == 0)
 		return 0;
-	if (!nonblock)
-		waitq_wait_timeout(&console_wq, input_ready, NULL, UINT64_MAX);
+	/* A signal ends the wait: the caller restarts or sees EINTR. */
+	if (!nonblock &&
+	    sig_wait(&console_wq, input_ready, NULL, UINT64_MAX) == -EINTR)
+		return -ERESTARTSYS;
 	fl = spin_lock_irqsave(&console_lock);
 	while (n < len && ring_tail != ring_head)
 		buf[n++] = ring[ring_tail++ % CONSOLE_RING];

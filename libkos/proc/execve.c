@@ -33,8 +33,8 @@
 
 #include "internal.h"
 
-#define EXEC_MAX_DEPTH 5    /* the program and 4 levels of interpreters */
-#define EXEC_BUF_SIZE 256   /* the part of the file "#!" parsing sees */
+#define EXEC_MAX_DEPTH 5  /* the program and 4 levels of interpreters */
+#define EXEC_BUF_SIZE 256 /* the part of the file "#!" parsing sees */
 
 int exec_open(struct vnode *dir, const char *path, bool nofollow,
 	      struct file **out)

@@ -378,8 +378,8 @@ static int exit_code_of(int status)
  * One pass over the children: >0 (pid) if one reported, 0 if some match
  * but none is ready, -ECHILD if none matches.  proc_lock held.
  */
-static long wait_scan(struct proc *me, int which, int id,
-		      unsigned int options, struct kwait_result *r)
+static long wait_scan(struct proc *me, int which, int id, unsigned int options,
+		      struct kwait_result *r)
 {
 	struct proc *c, *tmp;
 	bool any = false;
@@ -425,8 +425,7 @@ static long wait_scan(struct proc *me, int which, int id,
 	return any ? 0 : -ECHILD;
 }
 
-long proc_wait(int which, int id, unsigned int options,
-	       struct kwait_result *r)
+long proc_wait(int which, int id, unsigned int options, struct kwait_result *r)
 {
 	struct proc *me = proc_current();
 	struct waitq_entry e;

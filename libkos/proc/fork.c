@@ -22,8 +22,8 @@
 
 #include "internal.h"
 
-#define CLONE_NAMESPACES                                                   \
-	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |     \
+#define CLONE_NAMESPACES                                               \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
 	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
 
 /* Linux's checks of the flag combination (copy_process), in its order. */

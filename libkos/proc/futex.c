@@ -350,7 +350,8 @@ static void robust_cleanup(struct uthread *ut)
 		bool pi = entry & 1;
 
 		entry &= ~1UL;
-		if (!entry || copy_from_user(&next, (void *)entry, sizeof(next)))
+		if (!entry ||
+		    copy_from_user(&next, (void *)entry, sizeof(next)))
 			break;
 		if (entry != pending)
 			robust_one(ut, entry + off, pi);
@@ -366,8 +367,8 @@ void futex_exit_cleanup(struct uthread *ut)
 		return;
 	robust_cleanup(ut);
 	ut->robust_list = 0;
-	if (ut->clear_child_tid && __atomic_load_n(&ut->vm->users,
-						   __ATOMIC_RELAXED) > 1) {
+	if (ut->clear_child_tid &&
+	    __atomic_load_n(&ut->vm->users, __ATOMIC_RELAXED) > 1) {
 		uint32_t zero = 0;
 		unsigned long a = ut->clear_child_tid;
 

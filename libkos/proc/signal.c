@@ -90,9 +90,8 @@ bool sig_default_kills(int sig)
 	return d == SD_TERM || d == SD_CORE;
 }
 
-#define STOP_SIGNALS                                                 \
-	(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | \
-	 SIGBIT(SIGTTOU))
+#define STOP_SIGNALS \
+	(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 
 /* ---- pending sets ------------------------------------------------------ */
 
@@ -320,10 +319,9 @@ static int send_signal(struct proc *p, struct uthread *target, int sig,
 		goto out;
 	ut = target ? target : pick_thread(p, sig);
 	/* Fatal at once: nobody catches it and the receiver does not block. */
-	if (sig == SIGKILL ||
-	    (!forced && ut && sig_default_kills(sig) &&
-	     handler_is(&sh->action[sig - 1], SIG_DFL) &&
-	     !(p->sigflags & PROC_UNKILLABLE))) {
+	if (sig == SIGKILL || (!forced && ut && sig_default_kills(sig) &&
+			       handler_is(&sh->action[sig - 1], SIG_DFL) &&
+			       !(p->sigflags & PROC_UNKILLABLE))) {
 		group_exit_locked(p, death_status(p, sig));
 		spin_unlock_irqrestore(&sh->lock, fl);
 		sig_wake_group(p);
@@ -427,8 +425,8 @@ void sig_notify_parent(struct proc *p, int why, int status)
 			info.si_code = CLD_EXITED;
 			info.chld.status = (status >> 8) & 0xff;
 		} else {
-			info.si_code = (status & WCOREFLAG) ? CLD_DUMPED
-							    : CLD_KILLED;
+			info.si_code =
+				(status & WCOREFLAG) ? CLD_DUMPED : CLD_KILLED;
 			info.chld.status = status & 0x7f;
 		}
 	} else {
@@ -441,8 +439,8 @@ void sig_notify_parent(struct proc *p, int why, int status)
 	waitq_wake_all(&pp->child_wq);
 	sh = proc_sighand(pp);
 	/* Stops and continues: not if the parent asked SA_NOCLDSTOP. */
-	if (sig && !(why && sh &&
-		     (sh->action[SIGCHLD - 1].flags & SA_NOCLDSTOP)))
+	if (sig &&
+	    !(why && sh && (sh->action[SIGCHLD - 1].flags & SA_NOCLDSTOP)))
 		send_signal(pp, NULL, sig, &info, false);
 	proc_put(pp);
 }

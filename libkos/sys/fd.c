@@ -4,6 +4,8 @@
  * (fd_get_file, fd_install).  The table work is in libkos/fs/fdtable.c.
  */
 #include <kos/fdtable.h>
+#include <kos/pipe.h>
+#include <kos/uaccess.h>
 #include <kos/file.h>
 #include <kos/proc.h>
 #include <kos/syscalls.h>
@@ -118,10 +120,53 @@ SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 				 __ATOMIC_RELAXED);
 		r = 0;
 		break;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		r = pipe_is(f) ? pipe_size(f, cmd == F_SETPIPE_SZ, arg)
+			       : -EBADF;
+		break;
 	default:
 		r = (f->fmode & FMODE_PATH) ? -EBADF : -EINVAL;
 		break;
 	}
 	file_put(f);
 	return r;
+}
+
+SYSCALL_DEFINE2(pipe2, int __user *, ufds, __as_hex int, flags)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+	struct file *rd, *wr;
+	int fds[2], err;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	if (!fdt)
+		return -EMFILE;
+	err = pipe_create(flags, &rd, &wr);
+	if (err)
+		return err;
+	fds[0] = fdt_install(fdt, rd, 0, flags & O_CLOEXEC);
+	if (fds[0] < 0) {
+		file_put(rd);
+		file_put(wr);
+		return fds[0];
+	}
+	fds[1] = fdt_install(fdt, wr, 0, flags & O_CLOEXEC);
+	if (fds[1] < 0) {
+		fdt_close(fdt, fds[0]);
+		file_put(wr);
+		return fds[1];
+	}
+	if (copy_to_user(ufds, fds, sizeof(fds))) {
+		fdt_close(fdt, fds[0]);
+		fdt_close(fdt, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+SYSCALL_DEFINE1(pipe, int __user *, ufds)
+{
+	return sys_pipe2(ufds, 0);
 }

@@ -91,7 +91,8 @@ SYSCALL_DEFINE2(clone3, struct kclone_args __user *, uargs, size_t, size)
 	    (a.cgroup > INT32_MAX || size < CLONE_ARGS_SIZE_VER2))
 		return -EINVAL;
 	/* clone3_args_valid(): flags, signals, stack. */
-	if (a.flags & ~(0xffffffffULL | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP))
+	if (a.flags &
+	    ~(0xffffffffULL | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP))
 		return -EINVAL;
 	if (a.flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME)))
 		return -EINVAL;
@@ -284,8 +285,8 @@ static void fill_rusage(struct rusage *ru, const struct proc_times *t)
 	ru->ru_nivcsw = (long)t->nivcsw;
 }
 
-SYSCALL_DEFINE4(wait4, int, pid, int __user *, wstatus, __as_hex int,
-		options, struct rusage __user *, uru)
+SYSCALL_DEFINE4(wait4, int, pid, int __user *, wstatus, __as_hex int, options,
+		struct rusage __user *, uru)
 {
 	struct kwait_result r;
 	struct rusage ru;

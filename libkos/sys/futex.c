@@ -25,7 +25,8 @@ static int futex_deadline(const struct timespec __user *uts, bool absolute,
 		return 0;
 	if (copy_from_user(&ts, uts, sizeof(ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+	    ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
 	ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 	if (!absolute) {

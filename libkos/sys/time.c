@@ -11,6 +11,7 @@
 #include <kos/plat/time.h>
 #include <kos/proc.h>
 #include <kos/sched.h>
+#include <kos/signal.h>
 #include <kos/syscalls.h>
 #include <kos/time.h>
 #include <kos/uaccess.h>
@@ -128,6 +129,50 @@ static int get_timespec(const struct timespec __user *u, uint64_t *ns)
 	return 0;
 }
 
+static bool never(void *arg)
+{
+	return false;
+}
+
+/*
+ * Sleep until the monotonic deadline or a signal.  Interrupted: the time
+ * left goes to rem (if given) and the call restarts through
+ * restart_syscall with the same deadline when no handler runs, else
+ * fails with -EINTR (ERESTART_RESTARTBLOCK does both).
+ */
+static long sleep_until(uint64_t deadline, unsigned long rem);
+
+static long sleep_restart(struct uthread *ut)
+{
+	return sleep_until(ut->restart.deadline_ns, ut->restart.rem);
+}
+
+static long sleep_until(uint64_t deadline, unsigned long rem)
+{
+	struct uthread *ut = uthread_current();
+	struct waitq wq;
+	uint64_t now, left;
+	struct timespec ts;
+
+	waitq_init(&wq);
+	if (sig_wait(&wq, never, NULL, deadline) != -EINTR)
+		return 0;
+	now = clock_monotonic_ns();
+	left = deadline > now ? deadline - now : 0;
+	if (rem) {
+		ts.tv_sec = (int64_t)(left / NSEC_PER_SEC);
+		ts.tv_nsec = (int64_t)(left % NSEC_PER_SEC);
+		if (copy_to_user((void *)rem, &ts, sizeof(ts)))
+			return -EFAULT;
+	}
+	if (ut) {
+		ut->restart.fn = sleep_restart;
+		ut->restart.deadline_ns = deadline;
+		ut->restart.rem = rem;
+	}
+	return -ERESTART_RESTARTBLOCK;
+}
+
 SYSCALL_DEFINE2(nanosleep, const struct timespec __user *, req,
 		struct timespec __user *, rem)
 {
@@ -136,8 +181,7 @@ SYSCALL_DEFINE2(nanosleep, const struct timespec __user *, req,
 
 	if (err)
 		return err;
-	sched_sleep_ns(ns);
-	return 0;
+	return sleep_until(clock_deadline_after(ns), (unsigned long)rem);
 }
 
 SYSCALL_DEFINE4(clock_nanosleep, int, id, __as_hex int, flags,
@@ -175,10 +219,16 @@ SYSCALL_DEFINE4(clock_nanosleep, int, id, __as_hex int, flags,
 		return err;
 	clock_read(id, &now);
 	if (flags & TIMER_ABSTIME) {
+		struct waitq wq;
+
 		if (ns <= now)
 			return 0;
-		ns -= now;
+		/* An absolute sleep is simply redone: ERESTARTNOHAND. */
+		waitq_init(&wq);
+		if (sig_wait(&wq, never, NULL,
+			     clock_deadline_after(ns - now)) == -EINTR)
+			return -ERESTARTNOHAND;
+		return 0;
 	}
-	sched_sleep_ns(ns);
-	return 0;
+	return sleep_until(clock_deadline_after(ns), (unsigned long)rem);
 }

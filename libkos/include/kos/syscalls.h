@@ -132,6 +132,7 @@ struct syscall_desc {
 	X(writev, unsigned int fd, const struct iovec __user *iov, \
 	  unsigned long iovcnt) \
 	X(access, const char __user *path, int mode) \
+	X(pipe, int __user *fds) \
 	X(sched_yield, void) \
 	X(msync, unsigned long addr, size_t len, int flags) \
 	X(madvise, unsigned long addr, size_t len, int advice) \
@@ -197,6 +198,7 @@ struct syscall_desc {
 	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
 	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
+	X(pipe2, int __user *fds, int flags) \
 	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \

@@ -1,0 +1,30 @@
+/*
+ * Pipes (libkos/fs/pipe.c).
+ */
+#ifndef KOS_PIPE_H
+#define KOS_PIPE_H
+
+#include <kos/types.h>
+
+#define PIPE_BUF 4096 /* writes up to this size are atomic */
+
+struct file;
+
+/*
+ * A new pipe: *rd and *wr are its read and write ends (one reference
+ * each), with the status flags O_NONBLOCK and O_DIRECT from flags.
+ * 0 or -ENOMEM.
+ */
+int pipe_create(int flags, struct file **rd, struct file **wr);
+
+/* Is f an end of a pipe? */
+bool pipe_is(struct file *f);
+
+/*
+ * F_GETPIPE_SZ (set false) / F_SETPIPE_SZ: the capacity in bytes, or
+ * -EINVAL, -EPERM (over pipe-max-size unprivileged), -EBUSY (more data
+ * than the new size), -ENOMEM.
+ */
+long pipe_size(struct file *f, bool set, unsigned long size);
+
+#endif

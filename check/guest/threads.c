@@ -72,8 +72,8 @@ int main(void)
 	CHECK(counter == (long)NTHREADS * ROUNDS);
 	CHECK(tls_value == -1);
 	CHECK(distinct);
-	printf("threads: counter %ld, tls kept %d, distinct tids %d\n",
-	       counter, tls_value, distinct);
+	printf("threads: counter %ld, tls kept %d, distinct tids %d\n", counter,
+	       tls_value, distinct);
 
 	/* exit() in a thread ends the whole process with its status */
 	pid = fork();

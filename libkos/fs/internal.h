@@ -18,7 +18,4 @@ int dev_populate(struct vnode *root);
 int vfs_create_vnode(struct vnode *dir, const char *path, uint32_t mode,
 		     uint32_t rdev, const char *target, struct vnode **out);
 
-/* A new anonymous device number for a superblock (0:n). */
-uint32_t vfs_anon_dev(void);
-
 #endif

@@ -47,11 +47,11 @@
 struct pipe {
 	struct mutex lock;
 	uint8_t *buf;
-	size_t size;	/* capacity, a power-of-two number of pages */
-	size_t head;	/* next byte to read */
-	size_t len;	/* bytes in the ring */
-	int readers;	/* open read ends */
-	int writers;	/* open write ends */
+	size_t size; /* capacity, a power-of-two number of pages */
+	size_t head; /* next byte to read */
+	size_t len;  /* bytes in the ring */
+	int readers; /* open read ends */
+	int writers; /* open write ends */
 	struct waitq rd_wq, wr_wq;
 	/* Packet mode: the lengths of the packets in the ring, oldest first. */
 	uint16_t packets[PIPE_MAX_PACKETS];
@@ -60,7 +60,8 @@ struct pipe {
 
 static const struct file_ops pipe_fops;
 static const struct vnode_ops pipe_vops; /* no operations: unnamed */
-static struct superblock pipe_sb = { .fstype = "pipefs" };static uint64_t pipe_ino; /* atomic */
+static struct superblock pipe_sb = { .fstype = "pipefs" };
+static uint64_t pipe_ino; /* atomic */
 
 bool pipe_is(struct file *f)
 {
@@ -153,8 +154,8 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 		if (!err) {
 			ring_drop(p, pk);
 			if (p->pk_count) {
-				p->pk_head = (p->pk_head + 1) %
-					     PIPE_MAX_PACKETS;
+				p->pk_head =
+					(p->pk_head + 1) % PIPE_MAX_PACKETS;
 				p->pk_count--;
 			}
 			done = (ssize_t)n;

@@ -257,6 +257,7 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 		}
 	}
 	sig_exec_reset(ut);
+	proc_timers_exec(ut->proc);
 	plat_fpu_reset(ut->thread);
 	apply_setid(ut->proc, f);
 	proc_set_comm(ut, path);

@@ -271,6 +271,7 @@ void proc_reparent_children(struct proc *p)
 /* The last thread left: p becomes a zombie.  proc_lock held. */
 static void proc_become_zombie(struct proc *p, int status)
 {
+	proc_timers_exit(p);
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
 	proc_reparent_children(p);

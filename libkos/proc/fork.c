@@ -12,7 +12,9 @@
  * (CLONE_NEW*), CLONE_INTO_CGROUP and clone3's set_tid.
  */
 #include <kos/fdtable.h>
+#include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/pidfd.h>
 #include <kos/sched.h>
 #include <kos/string.h>
 #include <kos/uaccess.h>
@@ -172,8 +174,6 @@ long proc_clone(const struct clone_req *req)
 	err = check_flags(f, curp);
 	if (err)
 		return err;
-	if (f & CLONE_PIDFD)
-		return -EINVAL; /* pidfds: not yet */
 	if (newp) {
 		p = new_proc(curp, req);
 		if (!p)
@@ -261,6 +261,26 @@ long proc_clone(const struct clone_req *req)
 	if ((f & CLONE_PARENT_SETTID) &&
 	    copy_to_user((void *)req->parent_tid, &tid, sizeof(tid))) {
 		/* Linux ignores this fault; so does KOS. */
+	}
+	if (f & CLONE_PIDFD) {
+		/* The parent's pidfd for the child, close-on-exec. */
+		struct file *pf;
+		int fd = pidfd_create(p, 0, &pf);
+
+		if (!fd) {
+			fd = fdt_install(cur->fdt, pf, 0, true);
+			if (fd < 0)
+				file_put(pf);
+		}
+		if (fd >= 0 &&
+		    copy_to_user((void *)req->pidfd, &fd, sizeof(fd))) {
+			fdt_close(cur->fdt, fd);
+			fd = -EFAULT;
+		}
+		if (fd < 0) {
+			err = fd;
+			goto fail_started; /* the child never ran */
+		}
 	}
 	err = uthread_start(ut);
 	if (err) {

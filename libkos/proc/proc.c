@@ -164,14 +164,13 @@ struct proc *proc_alloc(void)
 	list_init(&p->sibling);
 	list_init(&p->threads);
 	list_init(&p->link);
-	list_init(&p->ptimers);
+	proc_timers_init(p);
 	waitq_init(&p->child_wq);
 	waitq_init(&p->stop_wq);
 	waitq_init(&p->thread_wq);
 	sigpending_init(&p->shared);
 	p->exit_signal = SIGCHLD;
 	p->dumpable = true;
-	p->next_timer_id = 0;
 	p->start_ns = clock_monotonic_ns();
 	return p;
 }
@@ -297,6 +296,7 @@ static void uthread_loop(struct uthread *ut)
 		plat_user_run(ut->vm->as, &ut->regs, &ti);
 		t1 = sched_runtime_ns(ut->thread);
 		ut->utime_ns += t1 - t0;
+		proc_timers_account(ut, t1 - t0, 0);
 		switch (ti.reason) {
 		case PLAT_TRAP_SYSCALL:
 			ut->regs.rax = syscall_dispatch(&ut->regs);
@@ -313,7 +313,9 @@ static void uthread_loop(struct uthread *ut)
 			ut->regs.orig_rax = (uint64_t)-1;
 			break;
 		}
-		ut->stime_ns += sched_runtime_ns(ut->thread) - t1;
+		t0 = sched_runtime_ns(ut->thread);
+		ut->stime_ns += t0 - t1;
+		proc_timers_account(ut, 0, t0 - t1);
 	}
 }
 

@@ -34,6 +34,7 @@
 #include <kos/log.h>
 #include <kos/panic.h>
 #include <kos/plat/user.h>
+#include <kos/ptimer.h>
 #include <kos/sched.h>
 #include <kos/string.h>
 #include <kos/uaccess.h>
@@ -545,6 +546,8 @@ int sig_dequeue(struct uthread *ut, struct ksiginfo *info)
 			break;
 		}
 	}
+	if (info->si_code == SI_TIMER)
+		ptimer_delivered(ut->proc, info);
 	/* Another of the same real-time signal may still be queued. */
 	sp->set &= ~SIGBIT(sig);
 	list_for_each_entry (q, &sp->queue, link)

@@ -9,6 +9,7 @@
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/pidfd.h>
 #include <kos/proc.h>
 #include <kos/signal.h>
 #include <kos/string.h>
@@ -331,6 +332,7 @@ SYSCALL_DEFINE5(waitid, int, which, int, upid, struct ksiginfo __user *, uinfo,
 	struct kwait_result r;
 	struct ksiginfo info;
 	struct rusage ru;
+	bool nonblock_pidfd = false;
 	long ret;
 
 	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED |
@@ -349,8 +351,29 @@ SYSCALL_DEFINE5(waitid, int, which, int, upid, struct ksiginfo __user *, uinfo,
 		if (upid < 0)
 			return -EINVAL;
 		break;
-	case P_PIDFD:
-		return -EINVAL; /* pidfds: not yet */
+	case P_PIDFD: {
+		struct file *f;
+		struct proc *p;
+
+		if (upid < 0)
+			return -EINVAL;
+		f = fd_get_file(upid);
+		if (!f)
+			return -EBADF;
+		p = pidfd_proc(f);
+		if (!p) {
+			file_put(f);
+			return -EBADF;
+		}
+		which = P_PID;
+		upid = p->pid;
+		if ((f->flags & O_NONBLOCK) && !(options & WNOHANG)) {
+			options |= WNOHANG;
+			nonblock_pidfd = true;
+		}
+		file_put(f);
+		break;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -358,6 +381,8 @@ SYSCALL_DEFINE5(waitid, int, which, int, upid, struct ksiginfo __user *, uinfo,
 	ret = proc_wait(which, upid, (unsigned int)options, &r);
 	if (ret < 0)
 		return ret;
+	if (!ret && nonblock_pidfd)
+		return -EAGAIN;
 	if (uru) {
 		fill_rusage(&ru, &r.times);
 		if (copy_to_user(uru, &ru, sizeof(ru)))

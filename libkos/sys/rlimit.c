@@ -38,39 +38,68 @@ void proc_rlimits_init(struct proc *p)
 }
 
 /*
- * prlimit64(pid, resource, new, old): pid 0 or our own pid only (no other
- * processes exist to address yet: ESRCH).  Raising the hard limit needs
- * privilege; we run as root, as Linux would allow.  Checks in Linux's
- * order: reading new (EFAULT), the pid (ESRCH), the resource and the new
- * values (EINVAL, EPERM).
+ * prlimit64(pid, resource, new, old): pid 0 is the caller.  Another
+ * process needs the caller's real, effective and saved ids to match its
+ * own (or CAP_SYS_RESOURCE).  Raising a hard limit needs
+ * CAP_SYS_RESOURCE.  Checks in Linux's order: reading new (EFAULT), the
+ * pid (ESRCH, EPERM), the resource and the new values (EINVAL, EPERM).
  */
+#define CAP_SYS_RESOURCE 24
+
 SYSCALL_DEFINE4(prlimit64, int, pid, unsigned int, resource,
 		const struct rlimit64 __user *, new_lim,
 		struct rlimit64 __user *, old_lim)
 {
-	struct proc *p = proc_current();
+	struct proc *me = proc_current(), *p;
+	bool cap = me->cred.cap_effective & (1ULL << CAP_SYS_RESOURCE);
 	struct rlimit64 nl, ol;
+	long r = 0;
 
 	if (new_lim && copy_from_user(&nl, new_lim, sizeof(nl)))
 		return -EFAULT;
-	if (pid != 0 && pid != p->pid)
-		return -ESRCH;
-	if (resource >= RLIM_NLIMITS)
-		return -EINVAL;
+	mutex_lock(&proc_lock);
+	p = pid ? pid_proc(pid) : me;
+	if (!p || p->state != PROC_LIVE) {
+		r = -ESRCH;
+		goto out;
+	}
+	if (p != me && !cap &&
+	    (me->cred.uid != p->cred.uid || me->cred.uid != p->cred.euid ||
+	     me->cred.uid != p->cred.suid || me->cred.gid != p->cred.gid ||
+	     me->cred.gid != p->cred.egid || me->cred.gid != p->cred.sgid)) {
+		r = -EPERM;
+		goto out;
+	}
+	if (resource >= RLIM_NLIMITS) {
+		r = -EINVAL;
+		goto out;
+	}
 	if (new_lim) {
-		if (nl.rlim_cur > nl.rlim_max)
-			return -EINVAL;
+		if (nl.rlim_cur > nl.rlim_max) {
+			r = -EINVAL;
+			goto out;
+		}
+		if (nl.rlim_max > p->rlim[resource].rlim_max && !cap) {
+			r = -EPERM;
+			goto out;
+		}
 		/* fs.nr_open, Linux's default ceiling for NOFILE. */
-		if (resource == RLIMIT_NOFILE && nl.rlim_max > 1048576)
-			return -EPERM;
+		if (resource == RLIMIT_NOFILE && nl.rlim_max > 1048576) {
+			r = -EPERM;
+			goto out;
+		}
 	}
 	ol = p->rlim[resource];
 	/* Linux applies the new limit even if storing the old one faults. */
 	if (new_lim) {
 		p->rlim[resource] = nl;
-		if (resource == RLIMIT_DATA && uthread_current()->vm)
+		if (resource == RLIMIT_DATA && p == me && uthread_current()->vm)
 			vm_set_data_limit(uthread_current()->vm, nl.rlim_cur);
 	}
+out:
+	mutex_unlock(&proc_lock);
+	if (r)
+		return r;
 	if (old_lim && copy_to_user(old_lim, &ol, sizeof(ol)))
 		return -EFAULT;
 	return 0;

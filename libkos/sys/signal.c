@@ -7,7 +7,10 @@
  * argument checks follow Linux's, in Linux's order.
  */
 #include <kos/fpu.h>
+#include <kos/fdtable.h>
+#include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/pidfd.h>
 #include <kos/proc.h>
 #include <kos/signal.h>
 #include <kos/string.h>
@@ -15,6 +18,7 @@
 #include <kos/time.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
+#include <uapi/fcntl.h>
 #include <uapi/signal.h>
 #include <uapi/time.h>
 
@@ -106,6 +110,22 @@ SYSCALL_DEFINE2(rt_sigpending, ksigset_t __user *, set, size_t, sigsetsize)
 
 /* ---- sending ------------------------------------------------------------- */
 
+#define CAP_KILL 5
+
+/* May the caller signal p (Linux's check_kill_permission)? */
+static bool may_signal(struct proc *p, int sig)
+{
+	struct proc *me = proc_current();
+	const struct creds *a = &me->cred, *b = &p->cred;
+
+	if (p == me || (a->cap_effective & (1ULL << CAP_KILL)))
+		return true;
+	if (sig == SIGCONT && me->sid == p->sid)
+		return true;
+	return a->euid == b->suid || a->euid == b->uid || a->uid == b->suid ||
+	       a->uid == b->uid;
+}
+
 /*
  * kill(2)'s targets: pid > 0 a process (any of its thread ids works),
  * 0 the caller's group, -1 everyone but init and the caller, < -1 group
@@ -123,7 +143,9 @@ static long kill_targets(int pid, int sig, const struct ksiginfo *info)
 
 		p = t && !t->exited ? t->proc : (t ? pid_proc(pid) : NULL);
 		if (p && p->state != PROC_DEAD) {
-			if (p->state == PROC_ZOMBIE || !sig)
+			if (!may_signal(p, sig))
+				err = -EPERM;
+			else if (p->state == PROC_ZOMBIE || !sig)
 				err = 0;
 			else
 				err = sig_send_proc(p, sig, info);
@@ -138,12 +160,17 @@ static long kill_targets(int pid, int sig, const struct ksiginfo *info)
 			continue;
 		if (pid == -1 ? (p->pid == 1 || p == me) : p->pgid != pg)
 			continue;
+		if (!may_signal(p, sig)) {
+			if (!any)
+				err = -EPERM;
+			continue;
+		}
 		any = true;
 		if (sig && p->state == PROC_LIVE)
 			sig_send_proc(p, sig, info);
 	}
 	mutex_unlock(&proc_lock);
-	return any ? 0 : -ESRCH;
+	return any ? 0 : err;
 }
 
 SYSCALL_DEFINE2(kill, int, pid, int, sig)
@@ -168,8 +195,12 @@ static long thread_kill(int tgid, int tid, int sig, const struct ksiginfo *info)
 		return -EINVAL;
 	mutex_lock(&proc_lock);
 	t = pid_task(tid);
-	if (t && !t->exited && (tgid <= 0 || t->proc->pid == tgid))
-		err = sig ? sig_send_thread(t, sig, info) : 0;
+	if (t && !t->exited && (tgid <= 0 || t->proc->pid == tgid)) {
+		if (!may_signal(t->proc, sig))
+			err = -EPERM;
+		else
+			err = sig ? sig_send_thread(t, sig, info) : 0;
+	}
 	mutex_unlock(&proc_lock);
 	return err;
 }
@@ -241,6 +272,76 @@ SYSCALL_DEFINE4(rt_tgsigqueueinfo, int, tgid, int, tid, int, sig,
 	if (sig < 0 || sig > _NSIG)
 		return -EINVAL;
 	return thread_kill(tgid, tid, sig, &info);
+}
+
+/* ---- pidfds ------------------------------------------------------------------ */
+
+SYSCALL_DEFINE2(pidfd_open, int, pid, __as_hex unsigned int, flags)
+{
+	struct file *f;
+	struct proc *p;
+	int err;
+
+	if (flags & ~(unsigned int)O_NONBLOCK)
+		return -EINVAL;
+	if (pid <= 0)
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	p = pid_proc(pid);
+	if (!p) {
+		mutex_unlock(&proc_lock);
+		return pid_task(pid) ? -ENOENT : -ESRCH;
+	}
+	err = pidfd_create(p, (int)flags, &f);
+	mutex_unlock(&proc_lock);
+	if (err)
+		return err;
+	err = fd_install(f, true);
+	if (err < 0)
+		file_put(f);
+	return err;
+}
+
+SYSCALL_DEFINE4(pidfd_send_signal, __as_fd int, pidfd, int, sig,
+		struct ksiginfo __user *, uinfo, __as_hex unsigned int, flags)
+{
+	struct ksiginfo info;
+	struct file *f;
+	struct proc *p;
+	long err;
+
+	if (flags)
+		return -EINVAL;
+	if (sig < 0 || sig > _NSIG)
+		return -EINVAL;
+	f = fd_get_file(pidfd);
+	if (!f)
+		return -EBADF;
+	p = pidfd_proc(f);
+	if (!p) {
+		file_put(f);
+		return -EBADF;
+	}
+	if (uinfo) {
+		err = user_siginfo(&info, sig, uinfo);
+		/* Only a process's own signals may claim kernel codes. */
+		if (!err && p != proc_current() &&
+		    (info.si_code >= 0 || info.si_code == SI_TKILL))
+			err = -EPERM;
+	} else {
+		sig_info_user(&info, sig, SI_USER);
+		err = 0;
+	}
+	if (!err) {
+		mutex_lock(&proc_lock);
+		if (p->state != PROC_LIVE)
+			err = -ESRCH;
+		else if (sig)
+			err = sig_send_proc(p, sig, &info);
+		mutex_unlock(&proc_lock);
+	}
+	file_put(f);
+	return err;
 }
 
 /* ---- waiting -------------------------------------------------------------- */

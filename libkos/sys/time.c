@@ -18,8 +18,56 @@
 #include <uapi/errno.h>
 #include <uapi/time.h>
 
+/* Run time of a thread (its kernel thread's, or what it had at exit). */
+static uint64_t thread_cpu(struct uthread *t, int kind)
+{
+	if (kind == 1)
+		return t->utime_ns;
+	return t->thread ? sched_runtime_ns(t->thread)
+			 : t->utime_ns + t->stime_ns;
+}
+
+/*
+ * CPU-time clocks: of a thread or a whole process (pid 0: the caller's),
+ * kind 0 PROF (user + system), 1 VIRT (user), 2 SCHED (run time).
+ */
+static int cpu_clock(int pid, bool thread, int kind, uint64_t *ns)
+{
+	struct uthread *me = uthread_current(), *t;
+	struct proc *p;
+	int err = 0;
+
+	if (!me) {
+		*ns = sched_runtime_ns(sched_current());
+		return 0;
+	}
+	mutex_lock(&proc_lock);
+	t = pid ? pid_task(pid) : me;
+	p = t ? t->proc : NULL;
+	if (!t || (thread && t->exited) || (!thread && pid && !pid_proc(pid))) {
+		err = -EINVAL;
+	} else if (thread) {
+		*ns = thread_cpu(t, kind);
+	} else {
+		*ns = kind == 1 ? p->dead_threads.utime
+				: p->dead_threads.utime + p->dead_threads.stime;
+		list_for_each_entry (t, &p->threads, group_link)
+			if (!t->exited)
+				*ns += thread_cpu(t, kind);
+	}
+	mutex_unlock(&proc_lock);
+	return err;
+}
+
 static int clock_read(int id, uint64_t *ns)
 {
+	if (id < 0) {
+		int pid = ~(id >> 3), kind = id & 3;
+
+		if (kind == 3)
+			return -EINVAL;
+		return cpu_clock(pid, id & 4, kind, ns);
+	}
 	switch (id) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
@@ -38,15 +86,9 @@ static int clock_read(int id, uint64_t *ns)
 		*ns = clock_monotonic_ns();
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID: {
-		/* runtime_ns is settled at switches; add the current run. */
-		unsigned long fl = plat_irq_save();
-		struct thread *t = sched_current();
-
-		*ns = t->runtime_ns + (plat_clock_ns() - t->last_switch_ns);
-		plat_irq_restore(fl);
-		return 0;
-	}
+		return cpu_clock(0, false, 2, ns);
+	case CLOCK_THREAD_CPUTIME_ID:
+		return cpu_clock(0, true, 2, ns);
 	default:
 		return -EINVAL;
 	}

@@ -45,6 +45,7 @@
 #include <kos/mutex.h>
 #include <kos/plat/user.h>
 #include <kos/spinlock.h>
+#include <kos/timer.h>
 #include <kos/types.h>
 #include <kos/waitq.h>
 #include <uapi/resource.h>
@@ -125,12 +126,6 @@ struct proc_times {
 	uint64_t maxrss_kb;
 };
 
-/* The three interval timers of setitimer(2) (REAL, VIRTUAL, PROF). */
-struct itimer {
-	uint64_t value_ns;    /* REAL: absolute deadline; others: remaining */
-	uint64_t interval_ns; /* 0: one shot */
-};
-
 /* A thread group: the process. */
 struct proc {
 	int pid;		   /* the tgid: the first thread's tid */
@@ -161,15 +156,22 @@ struct proc {
 	struct rlimit64 rlim[RLIM_NLIMITS];	/* proc_lock to change */
 	bool subreaper, no_new_privs, dumpable; /* proc_lock */
 	bool exec_done;				/* has called execve */
+	int nice;				/* proc_lock: -20..19 */
 	char comm[TASK_COMM_LEN];		/* the leader's name */
 	uint64_t start_ns;			/* monotonic, at fork */
 
 	struct proc_times dead_threads;	 /* threads that exited */
 	struct proc_times children_time; /* reaped children (RUSAGE_CHILDREN) */
-	struct itimer itimer[3];	 /* sighand->lock */
-	struct list_head ptimers;	 /* sighand->lock: POSIX timers */
-	int next_timer_id;		 /* sighand->lock */
-	int nprocs_counted;		 /* counts toward the uid's NPROC */
+	/* Timers (proc/timers.c), guarded by timer_lock. */
+	struct spinlock timer_lock;
+	struct ktimer real_timer; /* ITIMER_REAL, alarm() */
+	uint64_t real_interval;	  /* ns; 0: one shot */
+	uint64_t cpu_left[2];	  /* ITIMER_VIRTUAL/PROF: ns left, 0 off */
+	uint64_t cpu_interval[2]; /* ns */
+	struct ktimer cpu_watch;  /* makes a spinning process check them */
+	struct list_head ptimers; /* struct ptimer, POSIX timers */
+	int next_timer_id;
+	int nprocs_counted; /* counts toward the uid's NPROC */
 };
 
 /* vfork(): the parent waits on this until the child execs or exits. */
@@ -325,6 +327,16 @@ void proc_times_sum(struct proc *p, struct proc_times *t);
 
 /* The process count toward RLIMIT_NPROC of uid. */
 int proc_count_uid(unsigned int uid);
+
+/* --- timers (proc/timers.c) ------------------------------------------------ */
+
+/* A new process's timers (none armed). */
+void proc_timers_init(struct proc *p);
+/* The thread ran user_ns in user mode and sys_ns in the kernel. */
+void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns);
+/* execve: POSIX timers go, interval timers stay.  exit: all go. */
+void proc_timers_exec(struct proc *p);
+void proc_timers_exit(struct proc *p);
 
 /* --- clone (proc/fork.c) ---------------------------------------------------- */
 

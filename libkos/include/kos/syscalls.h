@@ -67,7 +67,11 @@
 #include <kos/uaccess.h>
 #include <uapi/signal.h>
 
+struct cap_data;
+struct cap_header;
 struct iovec;
+struct itimerspec;
+struct itimerval;
 struct kclone_args;
 struct new_utsname;
 struct rusage;
@@ -78,6 +82,7 @@ struct statx;
 struct timespec;
 struct timeval;
 struct timezone;
+struct tms;
 
 /* How the trace shows an argument (see above). */
 enum syscall_arg_kind {
@@ -141,6 +146,9 @@ struct syscall_desc {
 	X(pause, void) \
 	X(nanosleep, const struct timespec __user *req, \
 	  struct timespec __user *rem) \
+	X(getitimer, int which, struct itimerval __user *value) \
+	X(alarm, unsigned int seconds) \
+	X(setitimer, int which, const struct itimerval __user *value, struct itimerval __user *ovalue) \
 	X(getpid, void) \
 	X(clone, unsigned long flags, unsigned long newsp, int __user *parent_tid, int __user *child_tid, unsigned long tls) \
 	X(fork, void) \
@@ -158,30 +166,60 @@ struct syscall_desc {
 	X(umask, unsigned int mask) \
 	X(gettimeofday, struct timeval __user *tv, struct timezone __user *tz) \
 	X(getrlimit, unsigned int resource, struct rlimit64 __user *rl) \
+	X(getrusage, int who, struct rusage __user *ru) \
+	X(times, struct tms __user *buf) \
 	X(getuid, void) \
 	X(getgid, void) \
+	X(setuid, unsigned int uid) \
+	X(setgid, unsigned int gid) \
 	X(geteuid, void) \
 	X(getegid, void) \
 	X(setpgid, int pid, int pgid) \
 	X(getppid, void) \
 	X(getpgrp, void) \
 	X(setsid, void) \
+	X(setreuid, unsigned int ruid, unsigned int euid) \
+	X(setregid, unsigned int rgid, unsigned int egid) \
+	X(getgroups, int size, unsigned int __user *list) \
+	X(setgroups, int size, const unsigned int __user *list) \
+	X(setresuid, unsigned int ruid, unsigned int euid, unsigned int suid) \
+	X(getresuid, unsigned int __user *ruid, unsigned int __user *euid, unsigned int __user *suid) \
+	X(setresgid, unsigned int rgid, unsigned int egid, unsigned int sgid) \
+	X(getresgid, unsigned int __user *rgid, unsigned int __user *egid, unsigned int __user *sgid) \
 	X(getpgid, int pid) \
+	X(setfsuid, unsigned int uid) \
+	X(setfsgid, unsigned int gid) \
 	X(getsid, int pid) \
+	X(capget, struct cap_header __user *hdr, struct cap_data __user *data) \
+	X(capset, struct cap_header __user *hdr, const struct cap_data __user *data) \
 	X(rt_sigpending, ksigset_t __user *set, size_t sigsetsize) \
 	X(rt_sigtimedwait, const ksigset_t __user *set, struct ksiginfo __user *info, const struct timespec __user *ts, size_t sigsetsize) \
 	X(rt_sigqueueinfo, int pid, int sig, const struct ksiginfo __user *info) \
 	X(rt_sigsuspend, const ksigset_t __user *mask, size_t sigsetsize) \
 	X(sigaltstack, const struct kstack __user *ss, struct kstack __user *oss) \
+	X(getpriority, int which, int who) \
+	X(setpriority, int which, int who, int niceval) \
+	X(sched_getparam, int pid, int __user *param) \
+	X(sched_getscheduler, int pid) \
+	X(sched_get_priority_max, int policy) \
+	X(sched_get_priority_min, int policy) \
+	X(prctl, int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5) \
 	X(arch_prctl, int code, unsigned long addr) \
 	X(setrlimit, unsigned int resource, const struct rlimit64 __user *rl) \
 	X(gettid, void) \
 	X(tkill, int tid, int sig) \
 	X(time, int64_t __user *tloc) \
 	X(futex, unsigned int __user *uaddr, int op, unsigned int val, const struct timespec __user *ts, unsigned int __user *uaddr2, unsigned int val3) \
+	X(sched_setaffinity, int pid, unsigned int len, const unsigned long __user *mask) \
+	X(sched_getaffinity, int pid, unsigned int len, unsigned long __user *mask) \
 	X(getdents64, unsigned int fd, void __user *dirent, unsigned int count) \
 	X(set_tid_address, int __user *tidptr) \
 	X(restart_syscall, void) \
+	X(timer_create, int clockid, struct ksigevent __user *sev, int __user *timerid) \
+	X(timer_settime, int timerid, int flags, const struct itimerspec __user *new_value, struct itimerspec __user *old_value) \
+	X(timer_gettime, int timerid, struct itimerspec __user *value) \
+	X(timer_getoverrun, int timerid) \
+	X(timer_delete, int timerid) \
 	X(clock_gettime, int id, struct timespec __user *tp) \
 	X(clock_getres, int id, struct timespec __user *tp) \
 	X(clock_nanosleep, int id, int flags, \
@@ -203,10 +241,13 @@ struct syscall_desc {
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \
 	  struct rlimit64 __user *old_lim) \
+	X(getcpu, unsigned int __user *cpu, unsigned int __user *node, void __user *cache) \
 	X(getrandom, void __user *buf, size_t len, unsigned int flags) \
 	X(execveat, int dfd, const char __user *path, const char __user *const __user *argv, const char __user *const __user *envp, int flags) \
 	X(statx, int dfd, const char __user *path, unsigned int flags, \
 	  unsigned int mask, struct statx __user *statxbuf) \
+	X(pidfd_send_signal, int pidfd, int sig, struct ksiginfo __user *info, unsigned int flags) \
+	X(pidfd_open, int pid, unsigned int flags) \
 	X(clone3, struct kclone_args __user *args, size_t size) \
 	X(faccessat2, int dfd, const char __user *path, int mode, int flags)
 /* clang-format on */

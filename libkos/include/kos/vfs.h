@@ -332,6 +332,9 @@ int shmem_file_create(uint64_t size, struct file **out);
 /* Free the private instance behind them (none may be open; tests). */
 void shmem_shutdown(void);
 
+/* A new anonymous device number for a superblock (0:n). */
+uint32_t vfs_anon_dev(void);
+
 /* ramfs: a new instance (the root file system is one). */
 struct superblock *ramfs_create(void);
 

@@ -33,4 +33,14 @@ struct timezone {
 
 #define TIMER_ABSTIME 1
 
+struct itimerval {
+	struct timeval it_interval;
+	struct timeval it_value;
+};
+
+struct itimerspec {
+	struct timespec it_interval;
+	struct timespec it_value;
+};
+
 #endif

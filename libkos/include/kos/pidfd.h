@@ -1,0 +1,16 @@
+/*
+ * Process file descriptors (libkos/proc/pidfd.c).
+ */
+#ifndef KOS_PIDFD_H
+#define KOS_PIDFD_H
+
+struct file;
+struct proc;
+
+/* A new pidfd file for p (O_NONBLOCK in flags is kept).  0 or -ENOMEM. */
+int pidfd_create(struct proc *p, int flags, struct file **out);
+
+/* The process f names if f is a pidfd, else NULL (not referenced). */
+struct proc *pidfd_proc(struct file *f);
+
+#endif

@@ -26,6 +26,7 @@
 	X(vm) \
 	X(vma) \
 	X(uaccess) \
+	X(special) \
 	X(vfs) \
 	X(ramfs) \
 	X(cpio) \

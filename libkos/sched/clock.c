@@ -25,6 +25,14 @@ void clock_set_realtime_ns(uint64_t ns)
 	WRITE_ONCE(realtime_offset, ns - plat_wallclock_ns());
 }
 
+/*
+ * The platform's TSC parameters changed.  Nothing in the core computes
+ * with them yet (the vDSO will).
+ */
+void kos_clock_changed(void)
+{
+}
+
 uint64_t clock_deadline_after(uint64_t delta_ns)
 {
 	uint64_t now = plat_clock_ns();

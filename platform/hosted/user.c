@@ -335,7 +335,10 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 		return;
 	}
 
-	/* Interrupts are off: start the guest and publish it. */
+	/* Interrupts are off and no guest runs: the clock may change. */
+	hosted_clock_refine();
+
+	/* Start the guest and publish it. */
 	memcpy(&hr, regs, sizeof(hr));
 	hr.cs = stub_regs_template.cs;
 	hr.ss = stub_regs_template.ss;

@@ -32,7 +32,8 @@
 	X(cpio) \
 	X(fdtable) \
 	X(dev) \
-	X(sysfs)
+	X(sysfs) \
+	X(vdso)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

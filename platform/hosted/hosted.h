@@ -69,6 +69,12 @@ void hosted_irq_shutdown(void);
 /* --- timer.c ----------------------------------------------------------- */
 
 /*
+ * Pin this process, and so every stub it starts, to the CPU it runs on
+ * (spawn.c).  Once, at startup, before hosted_timer_init().
+ */
+void hosted_pin_cpu(void);
+
+/*
  * Calibrate the clock (kernel time 0 is now) and create the host timer.
  * 0 or -errno.
  */

@@ -147,6 +147,16 @@ void test_clock_set(uint64_t ns)
 	test_clock_now = ns;
 }
 
+const void *test_clock_tsc;
+
+bool plat_clock_tsc(struct plat_tsc_clock *c)
+{
+	if (!test_clock_tsc)
+		return false;
+	*c = *(const struct plat_tsc_clock *)test_clock_tsc;
+	return true;
+}
+
 void plat_timer_arm(uint64_t deadline_ns)
 {
 	test_timer_deadline = deadline_ns;

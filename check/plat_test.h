@@ -20,6 +20,12 @@ void test_bootinfo(struct kos_bootinfo *bi, uint64_t ram_size);
 /* Fake monotonic clock. */
 extern uint64_t test_clock_now;
 void test_clock_set(uint64_t ns);
+/*
+ * What plat_clock_tsc() answers: *test_clock_tsc if it is not NULL (a
+ * struct plat_tsc_clock), else false.  The fake clock itself stays
+ * test_clock_now either way.
+ */
+extern const void *test_clock_tsc;
 /* Deadline of the last plat_timer_arm(), UINT64_MAX if none. */
 extern uint64_t test_timer_deadline;
 /*

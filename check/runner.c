@@ -27,12 +27,14 @@
 	X(vm) \
 	X(vma) \
 	X(uaccess) \
+	X(special) \
 	X(vfs) \
 	X(ramfs) \
 	X(cpio) \
 	X(fdtable) \
 	X(dev) \
-	X(sysfs)
+	X(sysfs) \
+	X(vdso)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

@@ -4,9 +4,9 @@
  * The platform calls kos_main() once, on the boot CPU, with interrupts
  * disabled, a working console and a stack of at least 16 KiB.  From here:
  * command line → log level → symbols → page allocator → kmalloc →
- * scheduler (the boot context becomes thread "main") → timers → interrupts
- * on → the work the command line asks for (selftest, init=, batch=) →
- * power off with its status.
+ * scheduler (the boot context becomes thread "main") → timers → the vDSO
+ * → interrupts on → the work the command line asks for (selftest, init=,
+ * batch=) → power off with its status.
  */
 #include <kos/boot.h>
 #include <kos/cmdline.h>
@@ -25,6 +25,7 @@
 #include <kos/selftest.h>
 #include <kos/string.h>
 #include <kos/timer.h>
+#include <kos/vdso.h>
 #include <kos/version.h>
 #include <kos/vfs.h>
 #include <kos/file.h>
@@ -176,6 +177,7 @@ void kos_main(const struct kos_bootinfo *bi)
 	sched_init();
 	timer_init();
 	console_init();
+	vdso_init();
 	plat_irq_enable();
 
 	if (bi->initrd)

@@ -2,7 +2,8 @@
  * Page faults: demand-zero anonymous pages, file pages (the page cache's
  * own page for shared mappings, the same page copy-on-write for private
  * ones, or a private copy read at first touch when the file system has
- * no page cache), and stack growth (see kos/vm.h).
+ * no page cache), the kernel's pages of special mappings (like private
+ * file pages), and stack growth (see kos/vm.h).
  *
  * The user loop calls vm_fault() when plat_user_run() reports a page
  * fault; uaccess.c calls the same code when a copy finds a page missing.
@@ -106,6 +107,25 @@ static int new_frame(struct vma *v, unsigned long va, bool want_write,
 	int rc;
 
 	*cow = false;
+	if (v->special) {
+		/* The kernel's page itself, private: like a file page. */
+		rc = vm_special_getpage(v, va, &cache);
+		if (rc)
+			return getpage_fault(rc);
+		if (!want_write) {
+			/*
+			 * COW even if never writable: a forced write must not
+			 * land in the kernel's page (vm_fault_page() refuses
+			 * VMA_IO, copies the others).
+			 */
+			*cow = true;
+			*pa = cache;
+			return 0;
+		}
+		*pa = copy_frame(cache);
+		pmm_page_put(cache);
+		return *pa == PMM_NOPAGE ? -ENOMEM : 0;
+	}
 	if (v->file) {
 		rc = vm_file_getpage(v->file, file_off(v, va) / PAGE_SIZE,
 				     &cache);
@@ -151,6 +171,8 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	int rc;
 
 	va &= PAGE_MASK;
+	if (want_write && (v->flags & VMA_IO))
+		return -EFAULT; /* not even forced: no private copies */
 	if (!force) {
 		if (want_write && !(v->prot & PROT_WRITE))
 			return -EFAULT;

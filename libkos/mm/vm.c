@@ -229,6 +229,11 @@ static unsigned long place(struct vm_space *vm, unsigned long hint, size_t len,
 	return a;
 }
 
+unsigned long vm_place_locked(struct vm_space *vm, size_t len)
+{
+	return place(vm, 0, len, 0);
+}
+
 /*
  * Remove [start, end) from the VMA set and the page tables.  Splits
  * happen first, so a failure (-ENOMEM) leaves every mapping intact.
@@ -517,7 +522,8 @@ int vm_protect(struct vm_space *vm, unsigned long addr, size_t len,
 			rc = -ENOMEM; /* a hole: Linux keeps what it did */
 			break;
 		}
-		if ((prot & PROT_WRITE) && (s->v[i]->flags & VMA_NOWRITE)) {
+		if (((prot & PROT_WRITE) && (s->v[i]->flags & VMA_NOWRITE)) ||
+		    ((prot & PROT_EXEC) && (s->v[i]->flags & VMA_NOEXEC))) {
 			rc = -EACCES; /* likewise */
 			break;
 		}
@@ -595,9 +601,12 @@ static int madvise_one(struct vm_space *vm, struct vma *v, unsigned long start,
 {
 	bool shared_anon = !v->file && (v->flags & VMA_SHARED);
 
+	/* Linux: no dropping or populating VM_IO/VM_PFNMAP pages. */
+	if (v->flags & VMA_IO)
+		return -EINVAL;
 	switch (advice) {
 	case MADV_FREE:
-		if (v->file || shared_anon)
+		if (v->file || shared_anon || (v->flags & VMA_SPECIAL))
 			return -EINVAL;
 		/* Dropping at once is a valid MADV_FREE. */
 		/* fallthrough */
@@ -711,6 +720,11 @@ int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice)
 
 			if (advice == MADV_WIPEONFORK &&
 			    (s->v[i]->file || (s->v[i]->flags & VMA_SHARED))) {
+				rc = -EINVAL;
+				break;
+			}
+			if (advice == MADV_DODUMP &&
+			    (s->v[i]->flags & VMA_SPECIAL)) {
 				rc = -EINVAL;
 				break;
 			}

@@ -30,7 +30,8 @@ struct vma *vm_vma_alloc(void);
 void vm_vma_free(struct vma *v);
 /*
  * Split entry i at page-aligned addr strictly inside it: entry i becomes
- * [start, addr), a new entry i+1 [addr, end).  0 or -ENOMEM.
+ * [start, addr), a new entry i+1 [addr, end).  0, -ENOMEM, or -EINVAL
+ * for a special mapping (VMA_SPECIAL), which is never split.
  */
 int vm_vma_split(struct vma_set *s, size_t i, unsigned long addr);
 /* Merge adjacent compatible VMAs among those touching [lo, hi]. */
@@ -48,6 +49,17 @@ bool vm_range_reserved(unsigned long start, unsigned long end);
 
 /* Tell the platform that entries in [start, end) changed. */
 void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end);
+
+/* Where mmap() would place a new mapping of len bytes (no hint); 0: none. */
+unsigned long vm_place_locked(struct vm_space *vm, size_t len);
+
+/* --- special.c ----------------------------------------------------------- */
+
+/*
+ * The page of special mapping v at va, with a reference for the caller,
+ * in *pa.  0, or -ENXIO past its backed pages (SIGBUS).
+ */
+int vm_special_getpage(struct vma *v, unsigned long va, paddr_t *pa);
 
 /* --- fault.c ------------------------------------------------------------- */
 

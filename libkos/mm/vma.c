@@ -119,6 +119,8 @@ int vm_vma_split(struct vma_set *s, size_t i, unsigned long addr)
 
 	KOS_ASSERT(v->start < addr && addr < v->end);
 	KOS_ASSERT(!(addr & ~PAGE_MASK));
+	if (v->flags & VMA_SPECIAL)
+		return -EINVAL; /* as Linux: special mappings stay whole */
 	if (vm_vma_reserve(s, 1))
 		return -ENOMEM;
 	r = vm_vma_alloc();
@@ -141,7 +143,8 @@ int vm_vma_split(struct vma_set *s, size_t i, unsigned long addr)
 static bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
-	    a->file != b->file || a->name != b->name)
+	    a->file != b->file || a->name != b->name ||
+	    (a->flags & VMA_SPECIAL))
 		return false;
 	return !a->file || a->off + (a->end - a->start) == b->off;
 }

@@ -10,7 +10,8 @@
  *   2. map: each PT_LOAD segment as a private file mapping with its
  *      protection, the part of memsz beyond filesz as zero memory (the
  *      tail of the last file page is cleared), the break right after
- *      the highest segment, and the stack below VM_USER_TOP;
+ *      the highest segment, the vDSO ([vvar] and [vdso], kos/vdso.h)
+ *      where mmap would put it, and the stack below VM_USER_TOP;
  *   3. stack: argument and environment strings, AT_RANDOM bytes and the
  *      platform string at the top, then (16-byte aligned) the auxiliary
  *      vector, envp, argv and argc, exactly in Linux's order.
@@ -33,6 +34,7 @@
 #include <kos/proc.h>
 #include <kos/random.h>
 #include <kos/string.h>
+#include <kos/vdso.h>
 #include <kos/vfs.h>
 #include <kos/vm.h>
 #include <uapi/elf.h>
@@ -60,6 +62,7 @@ struct exec_image {
 	unsigned long phdr_addr; /* AT_PHDR */
 	unsigned long brk;	 /* end of the highest segment */
 	bool exec_stack;	 /* PT_GNU_STACK asks for PROT_EXEC */
+	unsigned long vdso;	 /* AT_SYSINFO_EHDR, 0 if none */
 };
 
 static unsigned long cpu_hwcap(void)
@@ -297,6 +300,8 @@ static int exec_stack(struct vm_space *vm, struct exec_image *im,
 		return err;
 
 #define AUX(t, v) (aux[i++] = (t), aux[i++] = (uint64_t)(v))
+	if (im->vdso)
+		AUX(AT_SYSINFO_EHDR, im->vdso);
 	AUX(AT_HWCAP, cpu_hwcap());
 	AUX(AT_PAGESZ, PAGE_SIZE);
 	AUX(AT_CLKTCK, 100);
@@ -376,6 +381,10 @@ int exec_load(struct file *f, const struct creds *cr, const char *path,
 	}
 	err = exec_map(vm, &im);
 	if (err)
+		goto out;
+	/* Where Linux maps it: after the program, where mmap() would. */
+	err = vdso_map(vm, &im.vdso);
+	if (err && err != -ENOSYS)
 		goto out;
 	err = vm_map_stack(vm, VM_USER_TOP, EXEC_INITIAL_STACK);
 	if (err)

@@ -7,6 +7,7 @@
 #include <kos/compiler.h>
 #include <kos/plat/time.h>
 #include <kos/time.h>
+#include <kos/vdso.h>
 
 static uint64_t realtime_offset; /* written whole; read racily is ok */
 
@@ -23,6 +24,18 @@ uint64_t clock_realtime_ns(void)
 void clock_set_realtime_ns(uint64_t ns)
 {
 	WRITE_ONCE(realtime_offset, ns - plat_wallclock_ns());
+	vdso_update_clock(); /* the vDSO's real time moves with it */
+}
+
+uint64_t clock_realtime_adjust_ns(void)
+{
+	return READ_ONCE(realtime_offset);
+}
+
+/* The platform's TSC parameters changed: the vDSO computes with them. */
+void kos_clock_changed(void)
+{
+	vdso_update_clock();
 }
 
 uint64_t clock_deadline_after(uint64_t delta_ns)

@@ -1,6 +1,6 @@
 /*
  * Scheduling system calls: CPU affinity, nice values, scheduling policy
- * and priority queries, getcpu.
+ * and priority queries (getcpu is in system.c, beside the vDSO's).
  *
  * KOS runs on one CPU with one round-robin policy, so these report what
  * Linux reports for SCHED_OTHER threads on a one-CPU machine: affinity
@@ -114,18 +114,6 @@ SYSCALL_DEFINE1(sched_get_priority_min, int, policy)
 	long r = sys_sched_get_priority_max(policy);
 
 	return r > 0 ? 1 : r;
-}
-
-SYSCALL_DEFINE3(getcpu, unsigned int __user *, cpu, unsigned int __user *,
-		node, void __user *, cache)
-{
-	unsigned int zero = 0;
-
-	if (cpu && copy_to_user(cpu, &zero, sizeof(zero)))
-		return -EFAULT;
-	if (node && copy_to_user(node, &zero, sizeof(zero)))
-		return -EFAULT;
-	return 0;
 }
 
 /* ---- nice values ------------------------------------------------------- */

@@ -1,11 +1,13 @@
 /*
- * What the system says about itself: uname.  KOS answers as the Linux
- * release it implements (KOS_UNAME_RELEASE), with its own version string.
+ * What the system says about itself: uname, getcpu.  KOS answers as the
+ * Linux release it implements (KOS_UNAME_RELEASE), with its own version
+ * string.
  */
 #include <kos/string.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <kos/version.h>
+#include <uapi/errno.h>
 #include <uapi/utsname.h>
 
 SYSCALL_DEFINE1(uname, struct new_utsname __user *, buf)
@@ -21,4 +23,23 @@ SYSCALL_DEFINE1(uname, struct new_utsname __user *, buf)
 	kos_strlcpy(u.machine, "x86_64", sizeof(u.machine));
 	kos_strlcpy(u.domainname, "(none)", sizeof(u.domainname));
 	return copy_to_user(buf, &u, sizeof(u));
+}
+
+/*
+ * getcpu: the CPU and NUMA node the caller runs on, each stored if its
+ * pointer is not NULL; the cache argument is unused, as in Linux.  KOS
+ * runs on one CPU of one node (the vDSO's getcpu says the same).
+ * 0 or -EFAULT.
+ */
+SYSCALL_DEFINE3(getcpu, unsigned int __user *, cpu, unsigned int __user *, node,
+		void __user *, cache)
+{
+	unsigned int zero = 0;
+	int err = 0;
+
+	if (cpu && copy_to_user(cpu, &zero, sizeof(zero)))
+		err = -EFAULT;
+	if (node && copy_to_user(node, &zero, sizeof(zero)))
+		err = -EFAULT;
+	return err;
 }

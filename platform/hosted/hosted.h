@@ -68,8 +68,23 @@ void hosted_irq_shutdown(void);
 
 /* --- timer.c ----------------------------------------------------------- */
 
-/* Record the clock origin and create the host timer.  0 or -errno. */
+/*
+ * Pin this process, and so every stub it starts, to the CPU it runs on
+ * (spawn.c).  Once, at startup, before hosted_timer_init().
+ */
+void hosted_pin_cpu(void);
+
+/*
+ * Calibrate the clock (kernel time 0 is now) and create the host timer.
+ * 0 or -errno.
+ */
 int hosted_timer_init(void);
+/*
+ * Re-measure the TSC clock's rate if it is time to (at most once a
+ * second; a few host clock reads).  Interrupts off and no guest running:
+ * plat_user_run() calls it just before it resumes a guest.
+ */
+void hosted_clock_refine(void);
 
 /* --- console.c --------------------------------------------------------- */
 

@@ -279,6 +279,7 @@ int main(int argc, char **argv)
 	bi->boot_wallclock_ns =
 		(uint64_t)now.tv_sec * NSEC_PER_SEC + (uint64_t)now.tv_nsec;
 
+	hosted_pin_cpu(); /* before the clock: one CPU, one TSC */
 	if (hosted_mem_init(ram) < 0 || hosted_timer_init() < 0)
 		return 1;
 	/* Physical page 0 stays reserved so that pa 0 is never handed out. */

@@ -117,30 +117,26 @@ static void spawn_on_private_stack(void *arg)
 	a->err = pid < 0 ? -errno : 0;
 }
 
+/* What hosted_pin_cpu() did: the CPU, or -errno; logged at user init. */
+static int pinned_cpu = -ENOSYS;
+
 /*
  * Pin the kernel process (and so every stub it starts later) to the CPU
  * it is on: a PTRACE_SYSEMU round trip costs ~10 us on one CPU and ~50 us
- * across two (cross-CPU wakeups).  Once, before the first stub.
+ * across two (cross-CPU wakeups), and every TSC read of the clock (kernel
+ * and vDSO, timer.c) then happens on that one CPU.  At startup, before
+ * the clock is calibrated; no logging yet (no clock).
  */
-static void pin_to_one_cpu(void)
+void hosted_pin_cpu(void)
 {
-	static bool done;
 	cpu_set_t set;
-	int cpu;
+	int cpu = sched_getcpu();
 
-	if (done)
-		return;
-	done = true;
-	cpu = sched_getcpu();
 	if (cpu < 0)
 		cpu = 0;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		log_warn("hosted: cannot pin to CPU %d: error %d", cpu, errno);
-	else
-		log_info("hosted: kernel and guest stubs pinned to CPU %d",
-			 cpu);
+	pinned_cpu = sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : cpu;
 }
 
 void hosted_user_init(void)
@@ -164,6 +160,12 @@ void hosted_user_init(void)
 		 "[%#lx, %#lx)",
 		 (unsigned long long)(hosted_ram_size >> 20), stub_path,
 		 STUB_BASE, STUB_END);
+	if (pinned_cpu >= 0)
+		log_info("hosted: kernel and guest stubs pinned to CPU %d",
+			 pinned_cpu);
+	else
+		log_warn("hosted: cannot pin to one CPU: error %d",
+			 -pinned_cpu);
 	if (RUNNING_ON_VALGRIND)
 		VALGRIND_STACK_REGISTER(spawn_stack,
 					spawn_stack + SPAWN_STACK_SIZE);
@@ -238,7 +240,6 @@ int stub_spawn(struct plat_as *as)
 	unsigned long fl;
 	int status, err;
 
-	pin_to_one_cpu();
 	fl = plat_irq_save();
 	hosted_call_on_stack(&a, spawn_on_private_stack,
 			     spawn_stack + SPAWN_STACK_SIZE);

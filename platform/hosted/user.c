@@ -12,8 +12,10 @@
  * plat_user_run():
  *   1. mirror: while ranges are dirty, build a batch (interrupts off) and
  *      let the stub execute it (PTRACE_CONT until its int3);
- *   2. with interrupts still off: SETREGS, PTRACE_SYSEMU, and publish
- *      "this address space's guest is running" (user_waiting);
+ *   2. with interrupts still off: let the clock change slope if it is
+ *      due (hosted_clock_refine: no guest runs now), SETREGS,
+ *      PTRACE_SYSEMU, and publish "this address space's guest is
+ *      running" (user_waiting);
  *   3. interrupts on, waitpid() for the stub's next stop.  An interrupt
  *      dispatched now (the tick, console input) first kicks the guest
  *      (hosted_user_kick: STUB_KICK_SIG to the stub) and only then calls
@@ -343,7 +345,10 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 		return;
 	}
 
-	/* Interrupts are off: start the guest and publish it. */
+	/* Interrupts are off and no guest runs: the clock may change. */
+	hosted_clock_refine();
+
+	/* Start the guest and publish it. */
 	memcpy(&hr, regs, sizeof(hr));
 	hr.cs = stub_regs_template.cs;
 	hr.ss = stub_regs_template.ss;

@@ -18,12 +18,12 @@
  * ever adds time).  --iters N skips the calibration
  * and uses N for every benchmark, so two systems can be made to run the
  * same amount of work.  Time comes from clock_gettime(CLOCK_MONOTONIC)
- * through a raw system call (KOS has no vDSO), read only once per sample,
- * so its cost disappears in the iteration count.
+ * through a raw system call (the same path on every system), read only
+ * once per sample, so its cost disappears in the iteration count.
  *
  * Every system call is made with the syscall instruction directly (no libc
  * wrapper), except clock_gettime_libc, which goes through musl on purpose:
- * on Linux that is the vDSO, on KOS (no vDSO) a real system call.
+ * that is the vDSO, on Linux and on KOS alike.
  *
  * Only calls KOS implements are used in the measured loops.  Two options
  * exist for running as PID 1 of a Linux initramfs and are never used on

@@ -50,6 +50,25 @@ CONTRACT_TEST(uname)
 		      memchr(u.nodename, 0, 65) && memchr(u.domainname, 0, 65));
 }
 
+/* Which CPU and node: printed as relations (the host has several). */
+CONTRACT_TEST(getcpu)
+{
+	unsigned int cpu = ~0u, node = ~0u;
+
+	CHECK_RET("getcpu(&cpu, &node, NULL)",
+		  syscall(SYS_getcpu, &cpu, &node, NULL), 0);
+	CHECK("cpu below 4096", cpu < 4096);
+	CHECK("node below 1024", node < 1024);
+	CHECK_RET("getcpu(NULL, NULL, NULL)",
+		  syscall(SYS_getcpu, NULL, NULL, NULL), 0);
+	CHECK_RET("getcpu(&cpu, NULL, bad cache pointer)",
+		  syscall(SYS_getcpu, &cpu, NULL, BAD_LOW), 0);
+	CHECK_ERR("getcpu(bad, NULL, NULL)",
+		  syscall(SYS_getcpu, BAD_LOW, NULL, NULL), EFAULT);
+	CHECK_ERR("getcpu(&cpu, bad, NULL)",
+		  syscall(SYS_getcpu, &cpu, BAD_KERN, NULL), EFAULT);
+}
+
 static void show_limit(const char *name, int res, long cur, long max)
 {
 	struct rlimit rl;

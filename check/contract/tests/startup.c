@@ -56,15 +56,24 @@ CONTRACT_TEST(auxv_present)
 		unsigned long type;
 		const char *name;
 	} want[] = {
-		{ AT_HWCAP, "AT_HWCAP" },	{ AT_PAGESZ, "AT_PAGESZ" },
-		{ AT_CLKTCK, "AT_CLKTCK" },	{ AT_PHDR, "AT_PHDR" },
-		{ AT_PHENT, "AT_PHENT" },	{ AT_PHNUM, "AT_PHNUM" },
-		{ AT_BASE, "AT_BASE" },		{ AT_FLAGS, "AT_FLAGS" },
-		{ AT_ENTRY, "AT_ENTRY" },	{ AT_UID, "AT_UID" },
-		{ AT_EUID, "AT_EUID" },		{ AT_GID, "AT_GID" },
-		{ AT_EGID, "AT_EGID" },		{ AT_SECURE, "AT_SECURE" },
-		{ AT_RANDOM, "AT_RANDOM" },	{ AT_EXECFN, "AT_EXECFN" },
+		{ AT_HWCAP, "AT_HWCAP" },
+		{ AT_PAGESZ, "AT_PAGESZ" },
+		{ AT_CLKTCK, "AT_CLKTCK" },
+		{ AT_PHDR, "AT_PHDR" },
+		{ AT_PHENT, "AT_PHENT" },
+		{ AT_PHNUM, "AT_PHNUM" },
+		{ AT_BASE, "AT_BASE" },
+		{ AT_FLAGS, "AT_FLAGS" },
+		{ AT_ENTRY, "AT_ENTRY" },
+		{ AT_UID, "AT_UID" },
+		{ AT_EUID, "AT_EUID" },
+		{ AT_GID, "AT_GID" },
+		{ AT_EGID, "AT_EGID" },
+		{ AT_SECURE, "AT_SECURE" },
+		{ AT_RANDOM, "AT_RANDOM" },
+		{ AT_EXECFN, "AT_EXECFN" },
 		{ AT_PLATFORM, "AT_PLATFORM" },
+		{ AT_SYSINFO_EHDR, "AT_SYSINFO_EHDR" },
 	};
 	int n = 0, dup = 0;
 
@@ -99,6 +108,17 @@ CONTRACT_TEST(auxv_values)
 	CHECK_STR("AT_PLATFORM", (const char *)aux(AT_PLATFORM, NULL),
 		  "x86_64");
 	CHECK_STR("AT_EXECFN", (const char *)aux(AT_EXECFN, NULL), ct_argv[0]);
+	/* The vDSO: a page-aligned ELF shared object. */
+	{
+		const Elf64_Ehdr *vdso =
+			(const void *)aux(AT_SYSINFO_EHDR, NULL);
+
+		CHECK("AT_SYSINFO_EHDR page aligned",
+		      vdso && !((uintptr_t)vdso & (PG - 1)));
+		CHECK("AT_SYSINFO_EHDR is an ELF shared object",
+		      vdso && !memcmp(vdso->e_ident, ELFMAG, SELFMAG) &&
+			      vdso->e_type == ET_DYN);
+	}
 }
 
 /* AT_PHDR/AT_PHNUM describe this very program; AT_ENTRY is _start. */

@@ -1,8 +1,10 @@
 /*
  * Time: clock_gettime/clock_getres/clock_nanosleep, nanosleep,
- * gettimeofday, time.  Only properties are printed: ordering, ranges,
+ * gettimeofday, time, as system calls and through the C library (which
+ * uses the vDSO).  Only properties are printed: ordering, ranges,
  * resolutions, durations within generous bounds (QEMU runs under TCG).
  */
+#include <sched.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -242,4 +244,64 @@ CONTRACT_TEST(clock_nanosleep)
 	CHECK_RET("unknown flag bits are ignored",
 		  syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 2, &req, NULL),
 		  0);
+}
+
+/*
+ * The C library's calls (through the vDSO where it has the function)
+ * against the system calls: the same errors, the same resolutions, and
+ * times that never go back when the two are mixed.
+ */
+CONTRACT_TEST(libc_vs_syscall)
+{
+	static const int bad[] = { 10, 12, 100 };
+	struct timespec t, r;
+	struct timeval tv;
+	char l[64];
+	time_t tt;
+	long a, b;
+	int back = 0, same = 1;
+
+	for (size_t i = 0; i < NCLOCKS; i++) {
+		clockid_t id = clocks[i].id;
+
+		snprintf(l, sizeof(l), "clock_gettime(%s) between syscalls",
+			 clocks[i].name);
+		a = now(id);
+		CHECK_RET(l, clock_gettime(id, &t), 0);
+		b = now(id);
+		CHECK(l, a <= ts_ns(&t) && ts_ns(&t) <= b);
+		memset(&r, 0x55, sizeof(r));
+		memset(&t, 0x55, sizeof(t));
+		syscall(SYS_clock_getres, id, &r);
+		EXPECT(clock_getres(id, &t) == 0);
+		same &= !memcmp(&r, &t, sizeof(t));
+	}
+	CHECK("clock_getres as the system call", same);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(l, sizeof(l), "clock_gettime(%d)", bad[i]);
+		CHECK_ERR(l, clock_gettime(bad[i], &t), EINVAL);
+		snprintf(l, sizeof(l), "clock_getres(%d)", bad[i]);
+		CHECK_ERR(l, clock_getres(bad[i], &t), EINVAL);
+	}
+	a = now(CLOCK_MONOTONIC);
+	for (int i = 0; i < 1000; i++) {
+		if (i & 1) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			b = ts_ns(&t);
+		} else {
+			b = now(CLOCK_MONOTONIC);
+		}
+		back += b < a;
+		a = b;
+	}
+	CHECK("MONOTONIC, libc and syscall mixed, never goes back", !back);
+	a = now(CLOCK_REALTIME);
+	CHECK_RET("gettimeofday", gettimeofday(&tv, NULL), 0);
+	tt = time(NULL);
+	b = now(CLOCK_REALTIME);
+	CHECK("gettimeofday between REALTIME reads",
+	      tv.tv_sec * NS + tv.tv_usec * 1000 >= a / 1000 * 1000 &&
+		      tv.tv_sec * NS + tv.tv_usec * 1000 <= b);
+	CHECK("time() between REALTIME reads", tt >= a / NS && tt <= b / NS);
+	CHECK("sched_getcpu() is a CPU", sched_getcpu() >= 0);
 }

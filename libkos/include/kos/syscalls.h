@@ -241,7 +241,8 @@ struct syscall_desc {
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \
 	  struct rlimit64 __user *old_lim) \
-	X(getcpu, unsigned int __user *cpu, unsigned int __user *node, void __user *cache) \
+	X(getcpu, unsigned int __user *cpu, unsigned int __user *node, \
+	  void __user *cache) \
 	X(getrandom, void __user *buf, size_t len, unsigned int flags) \
 	X(execveat, int dfd, const char __user *path, const char __user *const __user *argv, const char __user *const __user *envp, int flags) \
 	X(statx, int dfd, const char __user *path, unsigned int flags, \

@@ -19,6 +19,12 @@ uint64_t clock_realtime_ns(void);
 void clock_set_realtime_ns(uint64_t ns);
 
 /*
+ * clock_realtime_ns() - plat_wallclock_ns(), as clock_set_realtime_ns()
+ * left it (mod 2^64; 0 until the clock is set).
+ */
+uint64_t clock_realtime_adjust_ns(void);
+
+/*
  * now + delta_ns on the monotonic clock, saturating at UINT64_MAX (so a
  * timeout of UINT64_MAX stays "forever").
  */

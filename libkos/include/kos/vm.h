@@ -39,6 +39,7 @@
 
 struct file;
 struct plat_as;
+struct vm_special;
 
 #define VM_USER_TOP 0x00007ffffffff000UL /* end of user space (47-bit) */
 #define VM_MMAP_MIN 0x10000UL		 /* lowest address mmap picks */
@@ -62,6 +63,21 @@ struct plat_as;
  * (-EACCES), as Linux.
  */
 #define VMA_NOWRITE 0x20
+/* mprotect() may not add PROT_EXEC (-EACCES). */
+#define VMA_NOEXEC 0x40
+/*
+ * A special mapping (vma.special, see vm_map_special()): never split
+ * (-EINVAL from a munmap, mprotect, MAP_FIXED or madvise that would cut
+ * it) and never merged, as Linux's [vdso] and [vvar]; MADV_FREE and
+ * MADV_DODUMP are -EINVAL.
+ */
+#define VMA_SPECIAL 0x80
+/*
+ * The pages are not ordinary memory (Linux's VM_IO | VM_PFNMAP, [vvar]):
+ * never copied on write, so a forced write (vm_write_kernel()) is
+ * -EFAULT; madvise() that drops or populates pages is -EINVAL.
+ */
+#define VMA_IO 0x100
 
 /*
  * One mapping.  All fields are guarded by the owning vm_space's lock.
@@ -75,6 +91,8 @@ struct vma {
 	struct file *file;
 	uint64_t off;
 	const char *name; /* "[heap]", "[stack]" or NULL; static */
+	/* The pages of a special mapping (VMA_SPECIAL), else NULL. */
+	const struct vm_special *special;
 };
 
 /*
@@ -224,6 +242,40 @@ int vm_map_stack(struct vm_space *vm, unsigned long top, size_t size);
  * mapping fails with -ENOMEM and brk stays where it is.  UINT64_MAX: none.
  */
 void vm_set_data_limit(struct vm_space *vm, uint64_t limit);
+
+/*
+ * Special mappings: a fixed set of pages the kernel provides, mapped into
+ * user space as a private mapping of them (Linux's
+ * _install_special_mapping; the vDSO's [vvar] and [vdso]).  A fault at
+ * page i of the mapping maps pages[i] itself, read-only and copy-on-write
+ * if the mapping is ever made writable (mprotect, unless VMA_NOWRITE), so
+ * no process can change what the others see; pages at i >= npages
+ * (mapping size beyond the backed pages) fault with SIGBUS.  The pages
+ * must be PMM_USER pages on which the provider holds a reference for as
+ * long as any address space may map them (in practice: forever); every
+ * entry that maps one takes a reference of its own.  The VMA is
+ * VMA_SPECIAL plus flags; munmap() removes it like any mapping.
+ */
+struct vm_special {
+	const char *name;     /* VMA name, "[vdso]"; static */
+	size_t size;	      /* bytes, page multiple: the mapping's size */
+	const paddr_t *pages; /* the backed pages, npages of them */
+	size_t npages;	      /* <= size / PAGE_SIZE */
+	unsigned int prot;    /* initial PROT_* */
+	unsigned int flags;   /* added VMA_* (VMA_NOWRITE, VMA_IO, ...) */
+};
+
+/*
+ * Map the n special mappings sp[0..n) back to back, sp[0] lowest: at
+ * addr if it is not 0 (page aligned; everything there must be free,
+ * else -EEXIST), else where mmap() would put a mapping of their total
+ * size (top-down below the mmap base).  *result gets the start of sp[0].
+ * 0, -EINVAL (bad address or sizes), -ENOMEM (no room, out of memory),
+ * -EEXIST.  Nothing is mapped on failure.
+ */
+int vm_map_special(struct vm_space *vm, unsigned long addr,
+		   const struct vm_special *const sp[], size_t n,
+		   unsigned long *result);
 
 /* The VMA containing addr, or NULL.  Caller holds vm->lock. */
 struct vma *vm_find_vma(struct vm_space *vm, unsigned long addr);

@@ -16,6 +16,8 @@
  *
  * plat_clock_ns(): (rdtsc - tsc at boot) scaled by a 32.32 fixed-point
  * factor with a 128-bit product: monotonic because the TSC is (one CPU).
+ * plat_clock_tsc() hands the same parameters to the vDSO, which computes
+ * the same function in user space (kos/plat/time.h).
  *
  * plat_timer_arm(): converts the time left into LAPIC ticks, clamped to
  * 32 bits (about 68 s at QEMU's 62.5 MHz); when the interrupt comes
@@ -41,12 +43,15 @@
 #define PIT_CH2 0x42
 #define PORT_61 0x61
 
-static uint64_t tsc_boot; /* TSC at calibration */
 static uint64_t tsc_hz, lapic_hz;
-static uint64_t ns_per_tsc_32;	 /* ns per TSC tick, 32.32 */
 static uint64_t lapic_per_ns_32; /* LAPIC ticks per ns, 32.32 */
-static uint64_t wall_boot_ns;	 /* wall clock at plat_clock_ns() 0 */
-static uint64_t timer_deadline;	 /* armed deadline, irqs off */
+/*
+ * The clocks as functions of the TSC (kos/plat/time.h), fixed at boot:
+ * tsc_base the TSC at calibration, ns_base 0, mult ns per tick in 32.32,
+ * wall_offset the wall clock at plat_clock_ns() 0.
+ */
+static struct plat_tsc_clock tsc_clock;
+static uint64_t timer_deadline; /* armed deadline, irqs off */
 static bool timer_armed;
 
 /* One calibration run; all times in TSC ticks. */
@@ -234,14 +239,22 @@ static uint64_t rtc_read_ns(void)
 
 uint64_t plat_clock_ns(void)
 {
-	uint64_t d = rdtsc() - tsc_boot;
-
-	return (uint64_t)(((unsigned __int128)d * ns_per_tsc_32) >> 32);
+	return plat_tsc_clock_ns(&tsc_clock, rdtsc());
 }
 
 uint64_t plat_wallclock_ns(void)
 {
-	return wall_boot_ns + plat_clock_ns();
+	return plat_clock_ns() + tsc_clock.wall_offset;
+}
+
+/*
+ * The kernel's clock is the TSC, so the vDSO's is the very same function;
+ * user space may read the TSC (CR4.TSD is clear).  One CPU, so one TSC.
+ */
+bool plat_clock_tsc(struct plat_tsc_clock *c)
+{
+	*c = tsc_clock;
+	return true;
 }
 
 /* Program the LAPIC for deadline; interrupts disabled. */
@@ -301,14 +314,15 @@ void x86_clock_init(const struct kos_bootinfo *bi)
 	}
 	if (!lapic_hz)
 		lapic_hz = 1000000000ULL / 16;
-	ns_per_tsc_32 = (NSEC_PER_SEC << 32) / tsc_hz;
+	tsc_clock.mult = (NSEC_PER_SEC << 32) / tsc_hz;
+	tsc_clock.shift = 32;
 	lapic_per_ns_32 = (lapic_hz << 32) / NSEC_PER_SEC;
 	x86_lapic_timer_oneshot(0);
-	tsc_boot = rdtsc();
+	tsc_clock.tsc_base = rdtsc();
 
-	wall_boot_ns = bi->boot_wallclock_ns;
-	if (!wall_boot_ns)
-		wall_boot_ns = rtc_read_ns();
+	tsc_clock.wall_offset = bi->boot_wallclock_ns;
+	if (!tsc_clock.wall_offset)
+		tsc_clock.wall_offset = rtc_read_ns();
 	x86_irq_set_handler(X86_VEC_APIC_TIMER, timer_irq);
 	log_info("x86: TSC %llu.%03llu MHz, APIC timer %llu.%03llu MHz (%s)",
 		 (unsigned long long)(tsc_hz / 1000000),

@@ -24,6 +24,7 @@
 #define CR0_TS (1UL << 3)
 #define CR0_NE (1UL << 5)
 #define CR0_WP (1UL << 16)
+#define CR4_TSD (1UL << 2)
 #define CR4_OSFXSR (1UL << 9)
 #define CR4_OSXMMEXCPT (1UL << 10)
 #define CR4_SMEP (1UL << 20)
@@ -63,7 +64,9 @@ static void cpu_features_init(void)
 		if (b & CPUID7_EBX_SMAP)
 			cr4_extra |= CR4_SMAP;
 	}
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT | cr4_extra);
+	/* RDTSC stays allowed in ring 3 (TSD clear): the vDSO reads it. */
+	write_cr4((read_cr4() & ~CR4_TSD) | CR4_OSFXSR | CR4_OSXMMEXCPT |
+		  cr4_extra);
 	x86_fpu_init();
 	x86_user_init();
 

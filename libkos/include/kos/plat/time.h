@@ -20,4 +20,58 @@ uint64_t plat_wallclock_ns(void);
  */
 void plat_timer_arm(uint64_t deadline_ns);
 
+/*
+ * How the clocks derive from the TSC, for code that computes them
+ * without entering the kernel (the vDSO, in user space):
+ *
+ *	plat_clock_ns()     == plat_tsc_clock_ns(c, rdtsc())
+ *	plat_wallclock_ns() == plat_clock_ns() + c->wall_offset  (mod 2^64)
+ *
+ * exactly, for any TSC value user space can read, so that a program that
+ * mixes system calls and the vDSO never sees time go back.  mult is in
+ * units of 2^-shift ns per TSC tick (shift < 64); the product is taken
+ * in 128 bits, so the TSC may run for centuries past tsc_base.
+ */
+struct plat_tsc_clock {
+	uint64_t tsc_base;    /* a TSC value */
+	uint64_t ns_base;     /* plat_clock_ns() at tsc_base */
+	uint64_t mult;	      /* ns per TSC tick << shift */
+	uint32_t shift;	      /* fraction bits of mult */
+	uint32_t reserved;    /* 0 */
+	uint64_t wall_offset; /* plat_wallclock_ns() - plat_clock_ns() */
+};
+
+/*
+ * The clock at TSC value tsc.  A TSC before tsc_base (read on a CPU whose
+ * TSC lags a little) counts as tsc_base, so the result never falls below
+ * ns_base.  Plain integer code: platforms and the vDSO share it.
+ */
+static inline uint64_t plat_tsc_clock_ns(const struct plat_tsc_clock *c,
+					 uint64_t tsc)
+{
+	uint64_t d = tsc - c->tsc_base;
+
+	if ((int64_t)d < 0)
+		d = 0;
+	return c->ns_base +
+	       (uint64_t)(((unsigned __int128)d * c->mult) >> c->shift);
+}
+
+/*
+ * If the platform's clocks are the TSC as above (an invariant TSC, the
+ * same on every CPU, readable by user space), fill *c and return true;
+ * otherwise return false (user space then makes system calls).  The
+ * answer may change over time only continuously: a platform that refines
+ * its calibration switches to parameters that give the same time at the
+ * moment of the switch (and never less later), then calls
+ * kos_clock_changed().  Called with interrupts disabled.
+ */
+bool plat_clock_tsc(struct plat_tsc_clock *c);
+
+/*
+ * Core entry point: what plat_clock_tsc() reports has changed.  The
+ * platform calls it with interrupts disabled, right after the change.
+ */
+void kos_clock_changed(void);
+
 #endif

@@ -42,8 +42,7 @@ int pidfd_create(struct proc *p, int flags, struct file **out)
 		pidfd_inode->nlink = 1;
 		pidfd_inode->ino = 1;
 	}
-	f = file_alloc(pidfd_inode, &pidfd_fops,
-		       O_RDWR | (flags & O_NONBLOCK));
+	f = file_alloc(pidfd_inode, &pidfd_fops, O_RDWR | (flags & O_NONBLOCK));
 	if (!f)
 		return -ENOMEM;
 	proc_get(p);

@@ -46,7 +46,7 @@ struct ptimer {
 	struct proc *p;
 	int id;
 	int clockid;
-	int notify;		/* SIGEV_* */
+	int notify; /* SIGEV_* */
 	int signo;
 	uint64_t value;		/* sigev_value */
 	struct uthread *target; /* SIGEV_THREAD_ID: referenced */
@@ -94,8 +94,7 @@ static void watch_rearm(struct proc *p)
 		ktimer_cancel(&p->cpu_watch);
 }
 
-void proc_timers_account(struct uthread *ut, uint64_t user_ns,
-			 uint64_t sys_ns)
+void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns)
 {
 	static const int sig[2] = { SIGVTALRM, SIGPROF };
 	struct proc *p = ut->proc;
@@ -328,8 +327,8 @@ int ptimer_create(struct proc *p, int clockid, const struct ksigevent *ev,
 	t->target = target;
 	if (ev) {
 		t->notify = ev->sigev_notify & SIGEV_THREAD_ID ? SIGEV_SIGNAL
-			    : (ev->sigev_notify == SIGEV_NONE)  ? SIGEV_NONE
-								 : SIGEV_SIGNAL;
+			    : (ev->sigev_notify == SIGEV_NONE) ? SIGEV_NONE
+							       : SIGEV_SIGNAL;
 		t->signo = ev->sigev_signo;
 		t->value = ev->sigev_value;
 	} else {

@@ -129,7 +129,8 @@ static bool prio_matches(struct proc *p, int which, int who)
 	case PRIO_PGRP:
 		return p->pgid == (who ? who : me->pgid);
 	default: /* PRIO_USER */
-		return p->cred.uid == (unsigned int)(who ? who : (int)me->cred.uid);
+		return p->cred.uid ==
+		       (unsigned int)(who ? who : (int)me->cred.uid);
 	}
 }
 

@@ -18,8 +18,7 @@ SYSCALL_DEFINE1(alarm, unsigned int, seconds)
 	itimer_set(proc_current(), 0, &nv, &old);
 	/* The seconds left, rounded; a timer that still runs is >= 1. */
 	left = old.it_value.tv_sec;
-	if (old.it_value.tv_usec >= 500000 ||
-	    (!left && old.it_value.tv_usec))
+	if (old.it_value.tv_usec >= 500000 || (!left && old.it_value.tv_usec))
 		left++;
 	return left;
 }

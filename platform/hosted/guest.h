@@ -13,6 +13,7 @@
 #include <sys/user.h>
 
 #include <kos/list.h>
+#include <kos/mutex.h>
 #include <kos/plat/user.h>
 #include <kos/types.h>
 
@@ -37,12 +38,13 @@ struct plat_as {
 	paddr_t pml4;			  /* the core's page-table root */
 	struct list_head threads;	  /* struct hosted_uthread.as_link */
 	struct hosted_uthread *fpu_owner; /* whose FPU state the stub holds */
-	pid_t pid;			  /* the stub process; 0 once reaped */
-	bool dead;			  /* stub gone or broken: runs fail */
-	unsigned long batch_entry;	  /* the stub's stub_batch_entry */
-	paddr_t cmd_pa;			  /* the command area, in RAM */
-	struct stub_cmd *cmd;		  /* ... through the direct map */
-	unsigned int ndirty;		  /* changed, not yet mirrored: */
+	struct mutex run_lock;	   /* one thread runs the stub at a time */
+	pid_t pid;		   /* the stub process; 0 once reaped */
+	bool dead;		   /* stub gone or broken: runs fail */
+	unsigned long batch_entry; /* the stub's stub_batch_entry */
+	paddr_t cmd_pa;		   /* the command area, in RAM */
+	struct stub_cmd *cmd;	   /* ... through the direct map */
+	unsigned int ndirty;	   /* changed, not yet mirrored: */
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
 };
 

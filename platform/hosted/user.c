@@ -64,6 +64,7 @@
 
 #include <kos/kmalloc.h>
 #include <kos/log.h>
+#include <kos/mutex.h>
 #include <kos/panic.h>
 #include <kos/pgtable.h>
 #include <kos/plat/cpu.h>
@@ -128,6 +129,7 @@ struct plat_as *plat_as_create(paddr_t pml4)
 		return NULL;
 	as->pml4 = pml4;
 	list_init(&as->threads);
+	mutex_init(&as->run_lock, "stub run");
 	as->cmd_pa = pmm_alloc(STUB_CMD_ORDER);
 	if (as->cmd_pa == PMM_NOPAGE)
 		goto out_free;
@@ -319,8 +321,24 @@ static int mirror_sync(struct plat_as *as, unsigned long *fl)
 	return err;
 }
 
+static void user_run_locked(struct plat_as *as, struct uregs *regs,
+			    struct plat_trapinfo *ti);
+
+/*
+ * Threads sharing an address space share its stub, and a thread that was
+ * kicked off the CPU still has a stop to collect from it: the stub is
+ * run by one thread at a time, from its SETREGS to its last waitpid.
+ */
 void plat_user_run(struct plat_as *as, struct uregs *regs,
 		   struct plat_trapinfo *ti)
+{
+	mutex_lock(&as->run_lock);
+	user_run_locked(as, regs, ti);
+	mutex_unlock(&as->run_lock);
+}
+
+static void user_run_locked(struct plat_as *as, struct uregs *regs,
+			    struct plat_trapinfo *ti)
 {
 	struct user_regs_struct hr;
 	unsigned long fl;

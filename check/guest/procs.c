@@ -224,6 +224,30 @@ static void stage_interrupted_sleep(void)
 	printf("nanosleep: interrupted by signal %d, time left\n", got_sig);
 }
 
+static void stage_spinner_stop_kill(void)
+{
+	struct timespec t = { 0, 10000000 };
+	int status, stopped, continued;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		for (;;)
+			; /* never enters the kernel */
+	nanosleep(&t, NULL);
+	CHECK(kill(pid, SIGSTOP) == 0);
+	CHECK(waitpid(pid, &status, WUNTRACED) == pid);
+	stopped = WIFSTOPPED(status) ? WSTOPSIG(status) : -1;
+	CHECK(kill(pid, SIGCONT) == 0);
+	CHECK(waitpid(pid, &status, WCONTINUED) == pid);
+	continued = WIFCONTINUED(status);
+	CHECK(stopped == SIGSTOP && continued);
+	CHECK(kill(pid, SIGKILL) == 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	printf("spinner: stopped by %d, continued %d, killed by %d\n", stopped,
+	       continued, WTERMSIG(status));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "child-exit"))
@@ -238,5 +262,6 @@ int main(int argc, char **argv)
 	stage_shared_anon();
 	stage_pipe();
 	stage_interrupted_sleep();
+	stage_spinner_stop_kill();
 	return guest_done("procs");
 }

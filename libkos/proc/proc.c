@@ -282,21 +282,27 @@ static void handle_exception(struct uthread *ut, const struct plat_trapinfo *ti)
 	}
 }
 
-/* The kernel side of a user thread: signals, run, trap, repeat. */
+/*
+ * The kernel side of a user thread: signals, run, trap, repeat.  CPU time
+ * is charged from the thread's run time: what passes inside
+ * plat_user_run() is user time, the rest system time.
+ */
 static void uthread_loop(struct uthread *ut)
 {
 	struct plat_trapinfo ti;
-	uint64_t t0, t1;
+	uint64_t mark = sched_runtime_ns(ut->thread), now;
 
 	for (;;) {
 		sig_handle(ut);
 		if (uthread_must_exit(ut))
 			return;
-		t0 = sched_runtime_ns(ut->thread);
+		now = sched_runtime_ns(ut->thread);
+		ut->stime_ns += now - mark;
+		proc_timers_account(ut, 0, now - mark);
 		plat_user_run(ut->vm->as, &ut->regs, &ti);
-		t1 = sched_runtime_ns(ut->thread);
-		ut->utime_ns += t1 - t0;
-		proc_timers_account(ut, t1 - t0, 0);
+		mark = sched_runtime_ns(ut->thread);
+		ut->utime_ns += mark - now;
+		proc_timers_account(ut, mark - now, 0);
 		switch (ti.reason) {
 		case PLAT_TRAP_SYSCALL:
 			ut->regs.rax = syscall_dispatch(&ut->regs);
@@ -313,9 +319,6 @@ static void uthread_loop(struct uthread *ut)
 			ut->regs.orig_rax = (uint64_t)-1;
 			break;
 		}
-		t0 = sched_runtime_ns(ut->thread);
-		ut->stime_ns += t0 - t1;
-		proc_timers_account(ut, 0, t0 - t1);
 	}
 }
 

@@ -153,8 +153,10 @@ void sig_flush_pending(struct uthread *ut, ksigset_t mask)
 
 static void wake_thread(struct uthread *ut)
 {
-	if (ut->thread)
+	if (ut->thread) {
+		ut->thread->user_work = 1;
 		sched_wake_thread(ut->thread);
+	}
 }
 
 void sig_wake_group(struct proc *p)
@@ -754,6 +756,25 @@ static void group_stop_locked(struct uthread *ut, int sig)
 	p->stop_signal = sig;
 }
 
+/* Is rax an interrupted system call's restart code? */
+static bool restart_code(const struct uregs *r)
+{
+	long ret = (long)r->rax;
+
+	return (long)r->orig_rax >= 0 &&
+	       (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+		ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK);
+}
+
+void sig_recalc(struct uthread *ut)
+{
+	unsigned long fl = spin_lock_irqsave(&ut->sighand->lock);
+
+	if (pending_locked(ut) && ut->thread)
+		ut->thread->user_work = 1;
+	spin_unlock_irqrestore(&ut->sighand->lock, fl);
+}
+
 void sig_handle(struct uthread *ut)
 {
 	struct sighand *sh = ut->sighand;
@@ -765,6 +786,11 @@ void sig_handle(struct uthread *ut)
 	ksigset_t oldmask;
 	int sig;
 
+	/* The common case: nothing arrived, no call to finish. */
+	if (!ut->thread->user_work && !restart_code(&ut->regs) &&
+	    !ut->restore_blocked)
+		return;
+	ut->thread->user_work = 0;
 	for (;;) {
 		fl = spin_lock_irqsave(&sh->lock);
 		if ((p->sigflags & PROC_GROUP_EXIT) ||

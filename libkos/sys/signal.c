@@ -90,6 +90,7 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, const ksigset_t __user *, set,
 		fl = spin_lock_irqsave(&ut->sighand->lock);
 		ut->blocked = new & ~SIG_KERNEL_ONLY;
 		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+		sig_recalc(ut);
 	}
 	return 0;
 }
@@ -590,6 +591,7 @@ SYSCALL_DEFINE0(rt_sigreturn)
 	fl = spin_lock_irqsave(&ut->sighand->lock);
 	ut->blocked = uc.uc_sigmask & ~SIG_KERNEL_ONLY;
 	spin_unlock_irqrestore(&ut->sighand->lock, fl);
+	sig_recalc(ut);
 	if (restore_fpu(ut, sc->fpstate))
 		goto bad;
 	/* The alternate stack as the frame recorded it (errors ignored). */

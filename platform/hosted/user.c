@@ -365,6 +365,11 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 
 	/* Interrupts are off and no guest runs: the clock may change. */
 	hosted_clock_refine();
+	if (sched_current()->user_work) {
+		plat_irq_restore(fl);
+		ti->reason = PLAT_TRAP_INTERRUPTED;
+		return;
+	}
 
 	/* Start the guest and publish it. */
 	memcpy(&hr, regs, sizeof(hr));

@@ -25,6 +25,9 @@
  * wrapper), except clock_gettime_libc, which goes through musl on purpose:
  * that is the vDSO, on Linux and on KOS alike.
  *
+ * fork_exec_wait runs the program itself again with --exit-now, which
+ * returns at once.
+ *
  * Only calls KOS implements are used in the measured loops.  Two options
  * exist for running as PID 1 of a Linux initramfs and are never used on
  * KOS: --init mounts devtmpfs on /dev and opens /dev/console as fds 0-2
@@ -33,6 +36,8 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +50,8 @@
 #include <unistd.h>
 
 #define PAGE_SIZE 4096
+#define FUTEX_WAIT_PRIVATE 128 /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+#define FUTEX_WAKE_PRIVATE 129
 #define FAULT_PAGES 64 /* pages touched per page-fault iteration */
 #define MAX_SAMPLES 1000
 #define MAX_ITERS (1L << 30)
@@ -265,6 +272,172 @@ static long do_brk(long n)
 	return 1;
 }
 
+/* ------------------------------------------------- processes, threads */
+
+static long do_fork_exit_wait(long n)
+{
+	for (long i = 0; i < n; i++) {
+		long pid = sc0(SYS_fork);
+		int status;
+
+		if (pid == 0)
+			sc1(SYS_exit_group, 0);
+		if (pid < 0) {
+			fail("fork", pid);
+			break;
+		}
+		sc6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+	}
+	return 1;
+}
+
+static long do_fork_exec_wait(long n)
+{
+	char *argv[] = { (char *)file_path, "--exit-now", NULL };
+	char *envp[] = { NULL };
+
+	for (long i = 0; i < n; i++) {
+		long pid = sc0(SYS_fork);
+		int status;
+
+		if (pid == 0) {
+			sc3(SYS_execve, (long)file_path, (long)argv,
+			    (long)envp);
+			sc1(SYS_exit_group, 127);
+		}
+		if (pid < 0) {
+			fail("fork", pid);
+			break;
+		}
+		sc6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+		if (status) {
+			fail("exec", status);
+			break;
+		}
+	}
+	return 1;
+}
+
+/* A child echoes every byte back: one round trip per operation. */
+static long do_pipe_pingpong(long n)
+{
+	int to[2], from[2], status;
+	char c = 'x';
+	long pid;
+
+	if (sc1(SYS_pipe, (long)to) || sc1(SYS_pipe, (long)from)) {
+		fail("pipe", -1);
+		return 1;
+	}
+	pid = sc0(SYS_fork);
+	if (pid == 0) {
+		for (long i = 0; i < n; i++) {
+			if (sc3(SYS_read, to[0], (long)&c, 1) != 1)
+				break;
+			sc3(SYS_write, from[1], (long)&c, 1);
+		}
+		sc1(SYS_exit_group, 0);
+	}
+	for (long i = 0; i < n; i++) {
+		sc3(SYS_write, to[1], (long)&c, 1);
+		if (sc3(SYS_read, from[0], (long)&c, 1) != 1) {
+			fail("pipe read", -1);
+			break;
+		}
+	}
+	sc6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+	for (int k = 0; k < 2; k++) {
+		sc1(SYS_close, to[k]);
+		sc1(SYS_close, from[k]);
+	}
+	return 1;
+}
+
+static volatile long signals_seen;
+
+static void on_usr1(int sig __attribute__((unused)))
+{
+	signals_seen++;
+}
+
+/* kill(self) + handler + rt_sigreturn. */
+static long do_signal(long n)
+{
+	struct sigaction sa, old;
+	long pid = sc0(SYS_getpid);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, &old);
+	for (long i = 0; i < n; i++)
+		sc2(SYS_kill, pid, SIGUSR1);
+	sigaction(SIGUSR1, &old, NULL);
+	return 1;
+}
+
+static void *thread_nop(void *arg)
+{
+	return arg;
+}
+
+static long do_thread_create_join(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, thread_nop, NULL)) {
+			fail("pthread_create", -1);
+			break;
+		}
+		pthread_join(t, NULL);
+	}
+	return 1;
+}
+
+/* Two threads hand a token back and forth with futex wait/wake. */
+static volatile int token;
+static long pp_rounds;
+
+static void futex_wait_for(int want)
+{
+	while (token != want)
+		sc6(SYS_futex, (long)&token, FUTEX_WAIT_PRIVATE, !want, 0, 0,
+		    0);
+}
+
+static void futex_give(int v)
+{
+	token = v;
+	sc6(SYS_futex, (long)&token, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
+static void *futex_partner(void *arg __attribute__((unused)))
+{
+	for (long i = 0; i < pp_rounds; i++) {
+		futex_wait_for(1);
+		futex_give(0);
+	}
+	return NULL;
+}
+
+static long do_futex_pingpong(long n)
+{
+	pthread_t t;
+
+	token = 0;
+	pp_rounds = n;
+	if (pthread_create(&t, NULL, futex_partner, NULL)) {
+		fail("pthread_create", -1);
+		return 1;
+	}
+	for (long i = 0; i < n; i++) {
+		futex_give(1);
+		futex_wait_for(0);
+	}
+	pthread_join(t, NULL);
+	return 1;
+}
+
 struct bench {
 	const char *name;
 	long (*run)(long n);
@@ -281,6 +454,12 @@ static const struct bench benches[] = {
 	{ "mmap_munmap_1page", do_mmap_munmap },
 	{ "page_fault", do_page_fault },
 	{ "brk_grow_shrink", do_brk },
+	{ "fork_exit_wait", do_fork_exit_wait },
+	{ "fork_exec_wait", do_fork_exec_wait },
+	{ "pipe_pingpong", do_pipe_pingpong },
+	{ "signal_handler", do_signal },
+	{ "thread_create_join", do_thread_create_join },
+	{ "futex_pingpong", do_futex_pingpong },
 };
 
 /* ------------------------------------------------------------- driver */
@@ -358,6 +537,8 @@ int main(int argc, char **argv)
 	int init = 0, poweroff = 0, list = 0, count = 0, rc = 0;
 
 	file_path = argv[0];
+	if (argc > 1 && !strcmp(argv[1], "--exit-now"))
+		return 0; /* the exec'd child of fork_exec_wait */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

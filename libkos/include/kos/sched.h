@@ -68,6 +68,13 @@ struct thread {
 	bool detached;	      /* freed on exit, nobody joins */
 	struct waitq exit_wq; /* joiners wait here for DEAD */
 
+	/*
+	 * Set (any context) when the thread's user-mode loop has work before
+	 * it runs user code again (a signal, an exit); plat_user_run()
+	 * checks it with interrupts off and returns at once if set.
+	 */
+	volatile int user_work;
+
 	void *priv;	 /* owned by the process layer */
 	void *plat_priv; /* owned by the platform; see plat_thread_free() */
 };

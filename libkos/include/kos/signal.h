@@ -82,6 +82,12 @@ void sig_flush_pending(struct uthread *ut, ksigset_t mask);
  */
 int sig_dequeue(struct uthread *ut, struct ksiginfo *info);
 
+/*
+ * ut's blocked mask changed (or a signal may have become deliverable):
+ * make its loop look at signals before it next runs user code.
+ */
+void sig_recalc(struct uthread *ut);
+
 /* The default action of sig kills the process (not ignore/stop/cont). */
 bool sig_default_kills(int sig);
 

@@ -237,6 +237,12 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 		 !(regs->eflags & (X86_RFLAGS_TF | X86_RFLAGS_RF));
 
 	plat_irq_disable();
+	if (t->user_work) {
+		plat_irq_enable();
+		kos_memset(ti, 0, sizeof(*ti));
+		ti->reason = PLAT_TRAP_INTERRUPTED;
+		return;
+	}
 	plat_as_activate(as);
 	load_user_bases(regs);
 	x86_fpu_load(t);

@@ -66,7 +66,10 @@ void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len);
  * registers regs (and the thread's FPU state, kept by the platform), until
  * it traps.  Fills *ti, updates regs, and returns.  The caller is the
  * thread's kernel loop: run -> handle trap -> deliver signals -> run again.
- * Called and returns with interrupts enabled.
+ * Called and returns with interrupts enabled.  If the thread's user_work
+ * is set when interrupts are off just before user mode would be entered,
+ * it returns PLAT_TRAP_INTERRUPTED at once without running anything, so
+ * work that arrived after the loop last looked is never left waiting.
  */
 void plat_user_run(struct plat_as *as, struct uregs *regs,
 		   struct plat_trapinfo *ti);

@@ -271,11 +271,14 @@ void proc_reparent_children(struct proc *p)
 /* The last thread left: p becomes a zombie.  proc_lock held. */
 static void proc_become_zombie(struct proc *p, int status)
 {
+	bool is_init = p == init_proc;
+
 	proc_timers_exit(p);
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
+	/* Reaping orphans may reap init itself if nobody else is left. */
 	proc_reparent_children(p);
-	if (p == init_proc) {
+	if (is_init) {
 		kill_all_but_init();
 		maybe_reap_init();
 		return;

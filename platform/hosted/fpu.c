@@ -175,6 +175,16 @@ int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 	if (!hu)
 		return -ENOMEM;
 	if (hu->as != as) {
+		/* Leaving a stub that holds our state: take it along. */
+		if (hu->as && hu->as->fpu_owner == hu) {
+			if (!hu->as->dead) {
+				if (!hu->image)
+					hu->image = kmalloc(image_size);
+				if (hu->image)
+					stub_fpu(hu->as->pid, false, hu->image);
+			}
+			hu->as->fpu_owner = NULL;
+		}
 		list_del(&hu->as_link);
 		list_add(&hu->as_link, &as->threads);
 		hu->as = as;

@@ -328,6 +328,8 @@ static void uthread_main(void *arg)
 
 	ut->thread = sched_current();
 	ut->thread->priv = ut;
+	/* Signals sent before it had a kernel thread: look first. */
+	ut->thread->user_work = 1;
 	if (ut->fpu_image) {
 		plat_fpu_restore(ut->thread, ut->fpu_image);
 		kfree(ut->fpu_image);

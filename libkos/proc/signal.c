@@ -237,8 +237,8 @@ static void group_exit_locked(struct proc *p, int status)
  * the file).  false if the signal is dropped; *cont set when a stopped
  * group was resumed (the parent hears of it).  Lock held.
  */
-static bool prepare_signal(struct proc *p, struct sighand *sh, int sig,
-			   bool forced, bool *cont)
+static bool prepare_signal(struct proc *p, struct uthread *target,
+			   struct sighand *sh, int sig, bool forced, bool *cont)
 {
 	struct uthread *ut;
 
@@ -265,6 +265,12 @@ static bool prepare_signal(struct proc *p, struct sighand *sh, int sig,
 	if ((p->sigflags & PROC_UNKILLABLE) &&
 	    (sig == SIGKILL || sig == SIGSTOP))
 		return false;
+	/* A blocked signal is never ignored: the action may change. */
+	if (!target)
+		target = p->leader && !p->leader->exited ? p->leader : NULL;
+	if (target &&
+	    ((target->blocked | target->real_blocked) & SIGBIT(sig)))
+		return true;
 	return !sig_ignored_now(p, sh, sig);
 }
 
@@ -318,7 +324,7 @@ static int send_signal(struct proc *p, struct uthread *target, int sig,
 	}
 	plat_irq_restore(fl);
 	fl = spin_lock_irqsave(&sh->lock);
-	if (!prepare_signal(p, sh, sig, forced, &cont))
+	if (!prepare_signal(p, target, sh, sig, forced, &cont))
 		goto out;
 	ut = target ? target : pick_thread(p, sig);
 	/* Fatal at once: nobody catches it and the receiver does not block. */
@@ -495,6 +501,8 @@ int sig_wait(struct waitq *wq, bool (*cond)(void *), void *arg,
 		if (cond(arg))
 			break;
 		if (sig_pending()) {
+			/* The loop must look at what interrupted us. */
+			sched_current()->user_work = 1;
 			err = -EINTR;
 			break;
 		}

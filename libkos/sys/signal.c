@@ -452,12 +452,14 @@ SYSCALL_DEFINE4(rt_sigtimedwait, const ksigset_t __user *, uset,
 		/* Wait with the set unblocked: a signal in it must wake us. */
 		fl = spin_lock_irqsave(&ut->sighand->lock);
 		saved = ut->blocked;
+		ut->real_blocked = saved; /* still blocked for the senders */
 		ut->blocked &= ~a.set;
 		spin_unlock_irqrestore(&ut->sighand->lock, fl);
 		waitq_init(&wq);
 		err = sig_wait(&wq, set_pending, &a, deadline);
 		fl = spin_lock_irqsave(&ut->sighand->lock);
 		ut->blocked = saved;
+		ut->real_blocked = 0;
 		spin_unlock_irqrestore(&ut->sighand->lock, fl);
 		sig = take_from(ut, a.set, &info);
 		if (!sig)

@@ -366,13 +366,12 @@ static void forward(const char *text)
 	}
 }
 
-static char child_out[32768];
-
-int ct_child(void (*fn)(void *), void *arg)
+int ct_capture(void (*body)(void *), void *arg, char *out, size_t len)
 {
-	int p[2], st;
+	int p[2];
 	pid_t pid;
 
+	out[0] = 0;
 	if (pipe2(p, O_CLOEXEC)) {
 		ct_fail(__FILE__, __LINE__, "pipe2: %s", ct_errname(errno));
 		return -1;
@@ -382,7 +381,7 @@ int ct_child(void (*fn)(void *), void *arg)
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
-		fn(arg);
+		body(arg);
 		_exit(0);
 	}
 	close(p[1]);
@@ -391,9 +390,17 @@ int ct_child(void (*fn)(void *), void *arg)
 		ct_fail(__FILE__, __LINE__, "fork: %s", ct_errname(errno));
 		return -1;
 	}
-	slurp(p[0], child_out, sizeof(child_out));
+	slurp(p[0], out, len);
 	close(p[0]);
-	st = ct_wait(pid);
+	return ct_wait(pid);
+}
+
+static char child_out[32768];
+
+int ct_child(void (*fn)(void *), void *arg)
+{
+	int st = ct_capture(fn, arg, child_out, sizeof(child_out));
+
 	forward(child_out);
 	for (const char *l = child_out; l && *l;) {
 		if (!strncmp(l, "FAIL ", 5))
@@ -414,43 +421,42 @@ void ct_child_ok(const char *what, void (*fn)(void *), void *arg)
 			ct_status(st));
 }
 
+struct helper_run {
+	const char *const *argv, *const *envp;
+	void (*setup)(void *);
+	void *arg;
+};
+
+static void helper_body(void *arg)
+{
+	struct helper_run *h = arg;
+
+	if (h->setup)
+		h->setup(h->arg);
+	syscall(SYS_execve, ct_self, h->argv, h->envp);
+	ct_say("exec: %s", ct_errname(errno));
+	_exit(127);
+}
+
 int ct_run_helper(const char *const *words, const char *const *envp,
 		  void (*setup)(void *), void *arg, char *out, size_t len)
 {
 	static const char *const defenv[] = { "HOME=/", NULL };
 	const char *argv[32];
-	int n = 0, p[2];
-	pid_t pid;
+	struct helper_run h = { argv, envp ? envp : defenv, setup, arg };
+	int n = 0;
 
 	argv[n++] = ct_self;
 	argv[n++] = "--helper";
 	for (int i = 0; words[i] && n < 31; i++)
 		argv[n++] = words[i];
 	argv[n] = NULL;
-	out[0] = 0;
-	if (pipe2(p, O_CLOEXEC)) {
-		ct_fail(__FILE__, __LINE__, "pipe2: %s", ct_errname(errno));
-		return -1;
-	}
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		close(p[0]);
-		close(p[1]);
-		if (setup)
-			setup(arg);
-		syscall(SYS_execve, ct_self, argv, envp ? envp : defenv);
-		_exit(127);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		ct_fail(__FILE__, __LINE__, "fork: %s", ct_errname(errno));
-		return -1;
-	}
-	slurp(p[0], out, len);
-	close(p[0]);
-	return ct_wait(pid);
+	return ct_capture(helper_body, &h, out, len);
+}
+
+void ct_print(const char *out)
+{
+	forward(out);
 }
 
 const char *ct_field(const char *out, const char *key)

@@ -162,6 +162,12 @@ void ct_msleep(long ms);
  * if fork failed); a child that failed a check fails the test.
  */
 int ct_child(void (*fn)(void *), void *arg);
+/* fork, stdout to a pipe, body(arg) in the child (it may exec), collect
+ * the child's output in out (NUL-terminated).  Returns the wait status.
+ * A body that returns makes the child exit 0. */
+int ct_capture(void (*body)(void *), void *arg, char *out, size_t len);
+/* Write captured output to stdout as it is. */
+void ct_print(const char *out);
 /* Same, and the child must exit 0. */
 void ct_child_ok(const char *what, void (*fn)(void *), void *arg);
 

@@ -275,7 +275,7 @@ static void capabilities(void *arg)
 	CHECK_ERR("capget(pid -5)", syscall(SYS_capget, &h, d), EINVAL);
 	h.pid = 12345;
 	CHECK_ERR("capget(pid 12345)", syscall(SYS_capget, &h, d), ESRCH);
-	other = fork();
+	other = ct_fork();
 	if (other == 0) {
 		ct_msleep(100);
 		_exit(0);

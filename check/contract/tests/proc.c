@@ -19,12 +19,12 @@
 
 CONTRACT_TEST(fork_ids)
 {
-	int p[2];
+	int p[2] = { -1, -1 };
 	long v[4] = { 0 };
 	pid_t pid;
 
 	CHECK_RET("pipe", pipe(p), 0);
-	pid = fork();
+	pid = ct_fork();
 	if (pid == 0) {
 		long w[4] = { syscall(SYS_getpid), syscall(SYS_getppid),
 			      syscall(SYS_gettid), 0 };
@@ -60,9 +60,9 @@ CONTRACT_TEST(fork_cow)
 	*priv = 1;
 	*shr = 1;
 	cow_global = 1;
-	pipe(go);
-	pipe(back);
-	pid = fork();
+	ct_pipe(go);
+	ct_pipe(back);
+	pid = ct_fork();
 	if (pid == 0) {
 		read(go[0], &c, 1);
 		/* the parent wrote 3 everywhere before letting us go */
@@ -75,6 +75,8 @@ CONTRACT_TEST(fork_cow)
 		write(back[1], seen, sizeof(seen));
 		_exit(0);
 	}
+	if (pid == CT_NOPID)
+		goto out;
 	*priv = 3;
 	cow_global = 3;
 	*shr = 3;
@@ -88,6 +90,7 @@ CONTRACT_TEST(fork_cow)
 	CHECK_EQ("parent's private page after the child wrote", *priv, 3);
 	CHECK_EQ("parent's .data after the child wrote", cow_global, 3);
 	CHECK_EQ("parent sees the child's MAP_SHARED write", *shr, 2);
+out:
 	munmap(priv, PG);
 	munmap(shr, PG);
 	close(go[0]);
@@ -308,14 +311,14 @@ CONTRACT_TEST(exit_codes)
 	char l[48];
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		pid_t pid = fork();
+		pid_t pid = ct_fork();
 
 		if (pid == 0)
 			syscall(SYS_exit, codes[i]);
 		snprintf(l, sizeof(l), "exit(%d)", codes[i]);
 		CHECK_STR(l, ct_status(ct_wait(pid)), want[i]);
 	}
-	pid_t pid = fork();
+	pid_t pid = ct_fork();
 
 	if (pid == 0)
 		syscall(SYS_exit_group, 300);
@@ -362,11 +365,11 @@ static void nproc_child(void *arg)
 	int n = 0, err = 0;
 	int gate[2];
 
-	pipe(gate);
+	ct_pipe(gate);
 	CHECK_RET("setrlimit(NPROC, 3)", setrlimit(RLIMIT_NPROC, &rl), 0);
 	CHECK_RET("setuid(12345)", setuid(12345), 0);
 	for (int i = 0; i < 8; i++) {
-		pid_t pid = fork();
+		pid_t pid = fork(); /* it is to fail */
 
 		if (pid == 0) {
 			char c;
@@ -386,7 +389,7 @@ static void nproc_child(void *arg)
 	close(gate[1]);
 	for (int i = 0; i < n; i++)
 		ct_wait(kids[i]);
-	pid_t pid = fork();
+	pid_t pid = ct_fork();
 
 	if (pid == 0)
 		_exit(0);
@@ -408,7 +411,7 @@ static void nproc_root(void *arg)
 	pid_t pid;
 
 	setrlimit(RLIMIT_NPROC, &rl);
-	pid = fork();
+	pid = ct_fork();
 	if (pid == 0)
 		_exit(0);
 	CHECK("root forks past RLIMIT_NPROC 1", pid > 0);

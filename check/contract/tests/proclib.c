@@ -312,17 +312,46 @@ void ct_reap_all(void)
 		;
 }
 
-pid_t ct_fork_exit(int code, long ms)
+pid_t ct_fork(void)
 {
 	pid_t pid = fork();
+
+	if (pid < 0) {
+		ct_fail(__FILE__, __LINE__, "fork: %s", ct_errname(errno));
+		return CT_NOPID;
+	}
+	return pid;
+}
+
+int ct_pipe(int p[2])
+{
+	p[0] = p[1] = -1;
+	if (pipe(p) == 0)
+		return 0;
+	ct_fail(__FILE__, __LINE__, "pipe: %s", ct_errname(errno));
+	p[0] = p[1] = -1;
+	return -1;
+}
+
+int ct_arm_ms(long ms)
+{
+	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
+
+	if (setitimer(ITIMER_REAL, &it, NULL) == 0)
+		return 0;
+	ct_fail(__FILE__, __LINE__, "setitimer: %s", ct_errname(errno));
+	return -1;
+}
+
+pid_t ct_fork_exit(int code, long ms)
+{
+	pid_t pid = ct_fork();
 
 	if (pid == 0) {
 		if (ms)
 			ct_msleep(ms);
 		_exit(code);
 	}
-	if (pid < 0)
-		ct_fail(__FILE__, __LINE__, "fork: %s", ct_errname(errno));
 	return pid;
 }
 
@@ -412,13 +441,14 @@ int ct_child(void (*fn)(void *), void *arg)
 	return st;
 }
 
-void ct_child_ok(const char *what, void (*fn)(void *), void *arg)
+int ct_child_ok(const char *what, void (*fn)(void *), void *arg)
 {
 	int st = ct_child(fn, arg);
 
 	if (st != 0)
 		ct_fail(__FILE__, __LINE__, "%s: child %s", what,
 			ct_status(st));
+	return st;
 }
 
 struct helper_run {

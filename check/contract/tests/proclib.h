@@ -168,8 +168,22 @@ int ct_child(void (*fn)(void *), void *arg);
 int ct_capture(void (*body)(void *), void *arg, char *out, size_t len);
 /* Write captured output to stdout as it is. */
 void ct_print(const char *out);
-/* Same, and the child must exit 0. */
-void ct_child_ok(const char *what, void (*fn)(void *), void *arg);
+/* Same, and the child must exit 0; returns the status. */
+int ct_child_ok(const char *what, void (*fn)(void *), void *arg);
+
+/*
+ * fork(), but a failure (reported) gives CT_NOPID, a pid no process has:
+ * kill(CT_NOPID) is ESRCH and wait4 ECHILD, where -1 would reach every
+ * process.  Tests whose parent then blocks on the child return early.
+ */
+#define CT_NOPID 0x3ffffff0
+pid_t ct_fork(void);
+/* pipe(2) with both fds -1 first (never 0: a failed pipe must not leave
+ * a test reading stdin); reports a failure. */
+int ct_pipe(int p[2]);
+/* ITIMER_REAL, one shot, in ms; reports a failure (then a test must not
+ * wait for SIGALRM). */
+int ct_arm_ms(long ms);
 
 /* fork + _exit(code) right away / after ms milliseconds. */
 pid_t ct_fork_exit(int code, long ms);

@@ -219,7 +219,7 @@ CONTRACT_TEST(times)
 
 	c0 = times(&t0);
 	CHECK("times returns a tick count", c0 != (clock_t)-1);
-	pid = fork();
+	pid = ct_fork();
 	if (pid == 0) {
 		volatile unsigned long x = 0;
 

@@ -18,10 +18,22 @@ CHECK_TARGETS += $(BUILD)/check/unit
 # the host as the oracle).  Each is built twice with musl: static
 # (build/guest/NAME) and static-PIE (build/guest/NAME-pie).  Debian's
 # musl-gcc cannot link a static PIE by itself, so that link is by hand.
+# The programs in GUEST_GLIBC_PROGS are also built with glibc, static
+# (build/guest/NAME-glibc): glibc's threads, posix_spawn and timers use
+# other system calls (clone3, rseq, its own helper threads) than musl's.
 GUEST_PROGS := $(notdir $(basename $(wildcard check/guest/*.c)))
+GUEST_GLIBC_PROGS := pthreads spawn timers
 MUSL_LIB := /usr/lib/x86_64-linux-musl
 GUEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE
-GUEST_BINS := $(foreach p,$(GUEST_PROGS),$(BUILD)/guest/$(p) $(BUILD)/guest/$(p)-pie)
+GUEST_BINS := $(foreach p,$(GUEST_PROGS),$(BUILD)/guest/$(p) $(BUILD)/guest/$(p)-pie) \
+	$(foreach p,$(GUEST_GLIBC_PROGS),$(BUILD)/guest/$(p)-glibc)
+# BusyBox shell scripts (check/guest/sh/*.sh, installed in /t/sh) run
+# with PATH=/t/bin, where these applets are links to /bin/busybox; /t/tmp
+# is theirs to write.
+GUEST_SCRIPTS := $(wildcard check/guest/sh/*.sh)
+GUEST_BB_APPLETS := sh echo cat tr sort uniq head tail wc seq yes tee \
+	xargs env sleep kill timeout true false printf test expr sed grep \
+	awk cut ls rm mkdir chmod pwd basename id
 
 $(BUILD)/guest/%: check/guest/%.c check/guest/guest.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -31,6 +43,11 @@ $(BUILD)/guest/%: check/guest/%.c check/guest/guest.h | $(DEPS_STAMP)
 $(BUILD)/guest/%-pie.o: check/guest/%.c check/guest/guest.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(Q)musl-gcc -fPIE $(GUEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guest/%-glibc: check/guest/%.c check/guest/guest.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  GLIBC   $@"
+	$(Q)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
 
 $(BUILD)/guest/%-pie: $(BUILD)/guest/%-pie.o
 	@echo "  MUSLPIE $@"
@@ -44,12 +61,19 @@ $(BUILD)/guest/%-pie: $(BUILD)/guest/%-pie.o
 # and /t/cases, the list the kernel's batch= runner reads (one boot runs
 # every case; scripts/run-guest-tests).
 $(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk \
-		scripts/mkcpio check/guest/cases.txt scripts/kostest.py
+		scripts/mkcpio check/guest/cases.txt scripts/kostest.py \
+		$(GUEST_SCRIPTS)
 	@echo "  CPIO    $@"
 	$(Q)rm -rf $(BUILD)/guest/root && mkdir -p $(BUILD)/guest/root/t \
-		$(BUILD)/guest/root/bin && \
+		$(BUILD)/guest/root/bin $(BUILD)/guest/root/t/sh \
+		$(BUILD)/guest/root/t/bin $(BUILD)/guest/root/t/tmp && \
+	chmod 1777 $(BUILD)/guest/root/t/tmp && \
 	cp -a images/initramfs/. $(BUILD)/guest/root/ && \
 	cp $(GUEST_BINS) $(BUILD)/guest/root/t/ && \
+	cp $(GUEST_SCRIPTS) $(BUILD)/guest/root/t/sh/ && \
+	for a in $(GUEST_BB_APPLETS); do \
+		ln -s /bin/busybox $(BUILD)/guest/root/t/bin/$$a || exit 1; \
+	done && \
 	python3 scripts/kostest.py batch-list check/guest/cases.txt \
 		$(BUILD)/guest/root/t/cases && \
 	printf '#!/bin/busybox sh\nexit 3\n' > $(BUILD)/guest/root/t/procs.sh && \

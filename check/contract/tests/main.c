@@ -1,20 +1,35 @@
 /*
  * The contract-test driver: runs every registered test (or those chosen on
  * the command line, see selected()) in one process, in a fixed order
- * (areas in area_order[], then source order), and checks after each test
+ * (areas in areas[], then source order), and checks after each test
  * that it left no fd open, the cwd at "/" and RLIMIT_NOFILE as it found
- * them (see check_leaks).  Output format: see contract.h.  Ends with
+ * them, no child behind and the signal mask empty (see check_leaks).
+ * Output format: see contract.h.  Ends with
  *
  *	=== end
  *	contract: N passed, N failed
  *
  * and exits 0 only if every test passed.  "-l" lists the test names.
+ *
+ * Staged areas (AREA_STAGED: processes, threads, signals -- issue 8) are
+ * written ahead of the kernel features they test.  They run only when
+ * named on the command line ("signal", "pipe.eof") or with "-a" (every
+ * area); a plain run skips them, so they cannot crash a kernel that lacks
+ * the features.  Unstage an area by dropping the flag.
+ *
+ * "--helper ..." as the first argument does not run tests: the program is
+ * the image the exec tests start (ct_helper in proclib.c).
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 
 #include "contract.h"
+#include "proclib.h"
 
 int ct_argc;
 char **ct_argv;
@@ -23,11 +38,53 @@ unsigned long *ct_auxv;
 
 extern const struct ct_test __start_ct_tests[], __stop_ct_tests[];
 
-static const char *const area_order[] = {
-	"startup", "ident", "time", "mem", "fd", "fs", "errors",
+/* AREA_PROC: after each test, also check dispositions, the alternate
+ * signal stack, itimers, the umask and the process name (check_proc). */
+#define AREA_STAGED 1
+#define AREA_PROC 2
+
+static const struct area {
+	const char *name;
+	int flags;
+} areas[] = {
+	{ "startup", 0 },
+	{ "ident", 0 },
+	{ "time", 0 },
+	{ "mem", 0 },
+	{ "fd", 0 },
+	{ "fs", 0 },
+	{ "errors", 0 },
+	{ "abi", 0 },
+	/* issue 8: processes, threads, signals */
+	{ "proc", AREA_STAGED | AREA_PROC },
+	{ "clone", AREA_STAGED | AREA_PROC },
+	{ "thread", AREA_STAGED | AREA_PROC },
+	{ "exec", AREA_STAGED | AREA_PROC },
+	{ "wait", AREA_STAGED | AREA_PROC },
+	{ "pgrp", AREA_STAGED | AREA_PROC },
+	{ "signal", AREA_STAGED | AREA_PROC },
+	{ "sigframe", AREA_STAGED | AREA_PROC },
+	{ "futex", AREA_STAGED | AREA_PROC },
+	{ "pipe", AREA_STAGED | AREA_PROC },
+	{ "timer", AREA_STAGED | AREA_PROC },
+	{ "cred", AREA_STAGED | AREA_PROC },
+	{ "prctl", AREA_STAGED | AREA_PROC },
+	{ "sched", AREA_STAGED | AREA_PROC },
 };
 
+#define NAREAS (sizeof(areas) / sizeof(areas[0]))
+
 static int cur_failed;
+
+int ct_failures(void)
+{
+	return cur_failed;
+}
+
+void ct_mark_failed(void)
+{
+	cur_failed++;
+}
 
 /* write(2) all of buf to stdout. */
 static void out(const char *buf, size_t len)
@@ -122,6 +179,8 @@ static const struct {
 	{ EOPNOTSUPP, "EOPNOTSUPP" },
 	{ ENOTSUP, "ENOTSUP" },
 	{ ETIMEDOUT, "ETIMEDOUT" },
+	{ EOWNERDEAD, "EOWNERDEAD" },
+	{ ECANCELED, "ECANCELED" },
 };
 
 const char *ct_errname(int err)
@@ -248,10 +307,18 @@ char *ct_map_with_hole(long pages)
 
 static int area_rank(const char *area)
 {
-	for (size_t i = 0; i < sizeof(area_order) / sizeof(area_order[0]); i++)
-		if (!strcmp(area, area_order[i]))
+	for (size_t i = 0; i < NAREAS; i++)
+		if (!strcmp(area, areas[i].name))
 			return i;
 	return 100;
+}
+
+static int area_flags(const char *area)
+{
+	for (size_t i = 0; i < NAREAS; i++)
+		if (!strcmp(area, areas[i].name))
+			return areas[i].flags;
+	return 0;
 }
 
 static int cmp_tests(const struct ct_test *x, const struct ct_test *y)
@@ -267,24 +334,27 @@ static int cmp_tests(const struct ct_test *x, const struct ct_test *y)
 }
 
 /*
- * Arguments: "area" or "area.name" select tests (default: all);
- * "+area.name" skips every test before that one (the harness resumes
- * after a crash this way); "-l" lists the tests.
+ * Arguments: "area" or "area.name" select tests (default: all but the
+ * staged areas); "-a" adds the staged areas to the default; "+area.name"
+ * skips every test before that one (the harness resumes after a crash
+ * this way); "-l" lists the tests.
  */
 static int selected(const struct ct_test *t, int argc, char **argv)
 {
 	char full[128];
-	int any = 0;
+	int any = 0, all = 0;
 
 	snprintf(full, sizeof(full), "%s.%s", t->area, t->name);
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-a"))
+			all = 1;
 		if (argv[i][0] == '-' || argv[i][0] == '+')
 			continue;
 		any = 1;
 		if (!strcmp(argv[i], full) || !strcmp(argv[i], t->area))
 			return 1;
 	}
-	return !any;
+	return !any && (all || !(area_flags(t->area) & AREA_STAGED));
 }
 
 static const char *start_from(int argc, char **argv)
@@ -296,6 +366,9 @@ static const char *start_from(int argc, char **argv)
 }
 
 static struct rlimit initial_nofile;
+
+static void check_children(void);
+static void check_mask(void);
 
 /*
  * Report and repair what a test left behind.  Kept to a few system calls
@@ -335,6 +408,121 @@ static void check_leaks(void)
 		ct_fail(__FILE__, __LINE__, "RLIMIT_NOFILE left changed");
 		setrlimit(RLIMIT_NOFILE, &initial_nofile);
 	}
+	check_children();
+	check_mask();
+}
+
+/*
+ * No child may outlive its test (a zombie, or one still running: the
+ * program is init, so orphans of a test's children land here too).  A
+ * kernel without wait4 (ENOSYS) has no children to leave.
+ */
+static void check_children(void)
+{
+	int st, n = 0;
+	long r;
+
+	while ((r = syscall(SYS_wait4, -1, &st, WNOHANG | __WALL, NULL)) > 0)
+		n++;
+	if (r == 0) {
+		ct_fail(__FILE__, __LINE__, "a child is still running");
+		/* init's kill(-1) reaches every other process */
+		syscall(SYS_kill, -1, SIGKILL);
+		while (syscall(SYS_wait4, -1, &st, __WALL, NULL) > 0)
+			;
+	} else if (n) {
+		ct_fail(__FILE__, __LINE__, "%d unreaped child(ren)", n);
+	}
+}
+
+/* The signal mask must be empty again, nothing left pending. */
+static void check_mask(void)
+{
+	uint64_t mask = 0, pend = 0, none = 0;
+
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, 8);
+	syscall(SYS_rt_sigpending, &pend, 8);
+	if (pend) {
+		ct_fail(__FILE__, __LINE__, "signals left pending: %#llx",
+			(unsigned long long)pend);
+		/* drop them: ignoring a signal discards it */
+		for (int s = 1; s <= 64; s++) {
+			struct ct_kact ign = { SIG_IGN, 0, 0, 0 }, old;
+
+			if (!(pend & CT_SIGBIT(s)) || s == SIGKILL ||
+			    s == SIGSTOP)
+				continue;
+			syscall(SYS_rt_sigaction, s, &ign, &old, 8);
+			syscall(SYS_rt_sigaction, s, &old, NULL, 8);
+		}
+	}
+	if (mask) {
+		ct_fail(__FILE__, __LINE__, "signal mask left %#llx",
+			(unsigned long long)mask);
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
+	}
+}
+
+/*
+ * The process-wide state the AREA_PROC tests touch, as main() found it
+ * (taken before the first such test runs).
+ */
+static struct {
+	int taken;
+	struct ct_kact act[65];
+	char comm[16];
+} proc0;
+
+static void take_proc_state(void)
+{
+	for (int s = 1; s <= 64; s++)
+		syscall(SYS_rt_sigaction, s, NULL, &proc0.act[s], 8);
+	prctl(PR_GET_NAME, proc0.comm, 0, 0, 0);
+	proc0.taken = 1;
+}
+
+/* After an AREA_PROC test: dispositions, sigaltstack, itimers, umask,
+ * name. */
+static void check_proc(void)
+{
+	struct ct_kact ka;
+	stack_t ss;
+	struct itimerval it;
+	char comm[16];
+	mode_t um;
+
+	for (int s = 1; s <= 64; s++) {
+		if (syscall(SYS_rt_sigaction, s, NULL, &ka, 8))
+			continue;
+		if (ka.handler != proc0.act[s].handler ||
+		    ka.flags != proc0.act[s].flags ||
+		    ka.mask != proc0.act[s].mask) {
+			ct_fail(__FILE__, __LINE__,
+				"signal %d's disposition left changed", s);
+			syscall(SYS_rt_sigaction, s, &proc0.act[s], NULL, 8);
+		}
+	}
+	if (sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE)) {
+		ct_fail(__FILE__, __LINE__, "sigaltstack left enabled");
+		ss.ss_flags = SS_DISABLE;
+		sigaltstack(&ss, NULL);
+	}
+	for (int w = ITIMER_REAL; w <= ITIMER_PROF; w++) {
+		if (getitimer(w, &it) == 0 &&
+		    (it.it_value.tv_sec || it.it_value.tv_usec)) {
+			ct_fail(__FILE__, __LINE__, "itimer %d left armed", w);
+			memset(&it, 0, sizeof(it));
+			setitimer(w, &it, NULL);
+		}
+	}
+	um = umask(022);
+	if (um != 022)
+		ct_fail(__FILE__, __LINE__, "umask left %#o", um);
+	if (prctl(PR_GET_NAME, comm, 0, 0, 0) == 0 &&
+	    strcmp(comm, proc0.comm)) {
+		ct_fail(__FILE__, __LINE__, "process name left changed");
+		prctl(PR_SET_NAME, proc0.comm, 0, 0, 0);
+	}
 }
 
 int main(int argc, char **argv, char **envp)
@@ -345,6 +533,10 @@ int main(int argc, char **argv, char **envp)
 	int passed = 0, failed = 0;
 	const char *from = start_from(argc, argv);
 
+	if ((argc > 1 && !strcmp(argv[1], "--helper")) || ct_helper_env(envp))
+		return ct_helper(argc, argv, envp);
+	if (argv[0][0] == '/')
+		ct_self = argv[0];
 	ct_argc = argc;
 	ct_argv = argv;
 	ct_envp = envp;
@@ -382,10 +574,16 @@ int main(int argc, char **argv, char **envp)
 		from = NULL;
 		if (!selected(t, argc, argv))
 			continue;
+		int proc = area_flags(t->area) & AREA_PROC;
+
+		if (proc && !proc0.taken)
+			take_proc_state();
 		ct_say("=== %s.%s", t->area, t->name);
 		cur_failed = 0;
 		t->fn();
 		check_leaks();
+		if (proc)
+			check_proc();
 		ct_say("--- %s", cur_failed ? "FAIL" : "ok");
 		if (cur_failed)
 			failed++;

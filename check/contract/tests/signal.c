@@ -1,0 +1,813 @@
+/*
+ * Signal delivery: kill/tkill/tgkill/rt_sigqueueinfo errors and siginfo,
+ * init's immunity to signals it does not catch, blocking and pending
+ * (standard signals coalesce, real-time ones queue in order with their
+ * values, lowest number first), handler masks, SA_NODEFER,
+ * SA_RESETHAND, nested handlers, sigaltstack and SA_ONSTACK, SA_RESTART
+ * and EINTR, restart after a stop, rt_sigsuspend, rt_sigtimedwait,
+ * pause, every default action, stop/continue interplay, RLIMIT_SIGPENDING.
+ * Handlers are installed with raw rt_sigaction (ct_sigaction) and put
+ * back to SIG_DFL.  Staged (issue 8).
+ */
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "proclib.h"
+
+#define CONTRACT_AREA "signal"
+
+/* raw: musl's wrapper checks the size and flags itself */
+#define SS(ss, old) syscall(SYS_sigaltstack, ss, old)
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
+
+/* Signals seen by rec(), in order. */
+static volatile int seen[64], nseen;
+static volatile int seen_val[64];
+static volatile int seen_code[64];
+
+static void rec(int sig, siginfo_t *si, void *uc)
+{
+	if (nseen < 64) {
+		seen_val[nseen] = si->si_value.sival_int;
+		seen_code[nseen] = si->si_code;
+		seen[nseen++] = sig;
+	}
+}
+
+static void reset_seen(void)
+{
+	nseen = 0;
+	memset((void *)seen, 0, sizeof(seen));
+}
+
+static const char *seen_list(void)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < nseen && n < sizeof(buf) - 16; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " " : "",
+			      ct_signame(seen[i]));
+	return nseen ? buf : "none";
+}
+
+static long sigqueue_self(int sig, int val)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = syscall(SYS_getpid);
+	si.si_value.sival_int = val;
+	return syscall(SYS_rt_sigqueueinfo, si.si_pid, sig, &si);
+}
+
+CONTRACT_TEST(kill_errors)
+{
+	siginfo_t si;
+	pid_t pid = ct_fork_exit(0, 50);
+
+	memset(&si, 0, sizeof(si));
+	si.si_code = SI_QUEUE;
+	CHECK_ERR("kill(self, 65)", kill(1, 65), EINVAL);
+	CHECK_ERR("kill(self, -1)", kill(1, -1), EINVAL);
+	CHECK_ERR("kill(12345, 0)", kill(12345, 0), ESRCH);
+	CHECK_ERR("kill(-1, 0) from init with no one else",
+		  (ct_wait(pid), kill(-1, 0)), ESRCH);
+	CHECK_RET("kill(self, 0)", kill(1, 0), 0);
+	CHECK_ERR("tkill(0, SIGUSR1)", syscall(SYS_tkill, 0, SIGUSR1), EINVAL);
+	CHECK_ERR("tkill(-1, SIGUSR1)", syscall(SYS_tkill, -1, SIGUSR1),
+		  EINVAL);
+	CHECK_ERR("tkill(self, 65)", syscall(SYS_tkill, 1, 65), EINVAL);
+	CHECK_ERR("tkill(12345, 0)", syscall(SYS_tkill, 12345, 0), ESRCH);
+	CHECK_ERR("tgkill(0, self, 0)", syscall(SYS_tgkill, 0, 1, 0), EINVAL);
+	CHECK_ERR("tgkill(self, 0, 0)", syscall(SYS_tgkill, 1, 0, 0), EINVAL);
+	CHECK_ERR("tgkill(self, 12345, 0)", syscall(SYS_tgkill, 1, 12345, 0),
+		  ESRCH);
+	CHECK_ERR("tgkill(12345, self, 0)", syscall(SYS_tgkill, 12345, 1, 0),
+		  ESRCH);
+	CHECK_RET("tgkill(self, self, 0)", syscall(SYS_tgkill, 1, 1, 0), 0);
+	CHECK_ERR("rt_sigqueueinfo(self, 65)",
+		  syscall(SYS_rt_sigqueueinfo, 1, 65, &si), EINVAL);
+	CHECK_ERR("rt_sigqueueinfo bad siginfo pointer",
+		  syscall(SYS_rt_sigqueueinfo, 1, SIGUSR1, BAD_LOW), EFAULT);
+	CHECK_ERR("rt_sigqueueinfo(12345)",
+		  syscall(SYS_rt_sigqueueinfo, 12345, SIGUSR1, &si), ESRCH);
+	CHECK_ERR("rt_tgsigqueueinfo(self, 12345)",
+		  syscall(SYS_rt_tgsigqueueinfo, 1, 12345, SIGUSR1, &si),
+		  ESRCH);
+	CHECK_ERR("rt_sigpending sigsetsize 16",
+		  syscall(SYS_rt_sigpending, &si, 16), EINVAL);
+	CHECK_RET("rt_sigpending sigsetsize 4",
+		  syscall(SYS_rt_sigpending, &si, 4), 0);
+}
+
+/* Init is not killed by signals it leaves at SIG_DFL, even its own. */
+CONTRACT_TEST(init_immune)
+{
+	CHECK_RET("kill(self, SIGTERM) at SIG_DFL", kill(1, SIGTERM), 0);
+	CHECK_RET("kill(self, SIGSEGV) at SIG_DFL", kill(1, SIGSEGV), 0);
+	CHECK_RET("tgkill(self, self, SIGUSR1)",
+		  syscall(SYS_tgkill, 1, 1, SIGUSR1), 0);
+	CHECK_EQX("not even left pending", ct_pending(), 0);
+	ct_block(CT_SIGBIT(SIGTERM));
+	kill(1, SIGTERM);
+	CHECK_EQX("blocked: pending", ct_pending(), CT_SIGBIT(SIGTERM));
+	ct_setmask(0);
+	CHECK_EQX("unblocked: dropped", ct_pending(), 0);
+	CHECK("still alive", 1);
+}
+
+CONTRACT_TEST(handler_sync)
+{
+	reset_seen();
+	ct_sigaction(SIGUSR1, rec, 0, 0);
+	CHECK_RET("kill(self)", kill(1, SIGUSR1), 0);
+	CHECK_EQ("handled before kill returned", nseen, 1);
+	CHECK_RET("tgkill(self)", syscall(SYS_tgkill, 1, 1, SIGUSR1), 0);
+	CHECK_RET("tkill(self)", syscall(SYS_tkill, 1, SIGUSR1), 0);
+	CHECK_RET("rt_sigqueueinfo(self)", sigqueue_self(SIGUSR1, 5), 0);
+	CHECK_EQ("four deliveries", nseen, 4);
+	CHECK_EQ("si_code of kill: SI_USER", seen_code[0], SI_USER);
+	CHECK_EQ("of tgkill: SI_TKILL", seen_code[1], SI_TKILL);
+	CHECK_EQ("of tkill: SI_TKILL", seen_code[2], SI_TKILL);
+	CHECK_EQ("of rt_sigqueueinfo: SI_QUEUE", seen_code[3], SI_QUEUE);
+	CHECK_EQ("its value", seen_val[3], 5);
+	ct_sigdfl(SIGUSR1);
+}
+
+CONTRACT_TEST(coalesce_and_queue)
+{
+	int rt = 40;
+
+	reset_seen();
+	ct_sigaction(SIGUSR1, rec, 0, 0);
+	ct_sigaction(rt, rec, 0, 0);
+	ct_block(CT_SIGBIT(SIGUSR1) | CT_SIGBIT(rt));
+	for (int i = 1; i <= 3; i++) {
+		kill(1, SIGUSR1);
+		sigqueue_self(rt, i * 10);
+	}
+	CHECK_EQX("pending", ct_pending(), CT_SIGBIT(SIGUSR1) | CT_SIGBIT(rt));
+	CHECK_EQ("nothing delivered while blocked", nseen, 0);
+	ct_setmask(0);
+	/* USR1 is dequeued first, its frame set up, then RT8 (10) on top:
+	 * that one runs first, blocking RT8 until it returns */
+	CHECK_STR("handlers ran on unblock", seen_list(),
+		  "SIGRT8 SIGRT8 SIGRT8 SIGUSR1");
+	CHECK("values in the order queued",
+	      seen_val[0] == 10 && seen_val[1] == 20 && seen_val[2] == 30);
+	ct_sigdfl(SIGUSR1);
+	ct_sigdfl(rt);
+}
+
+CONTRACT_TEST(delivery_order)
+{
+	static const int sigs[] = { 45, SIGUSR2, 35, SIGUSR1, 64, SIGHUP };
+	uint64_t all = 0;
+
+	reset_seen();
+	for (int i = 0; i < 6; i++)
+		all |= CT_SIGBIT(sigs[i]);
+	for (int i = 0; i < 6; i++)
+		ct_sigaction(sigs[i], rec, 0, 0);
+	ct_block(all);
+	for (int i = 0; i < 6; i++)
+		kill(1, sigs[i]);
+	ct_setmask(0);
+	/* dequeued lowest first, each frame on top of the previous one */
+	CHECK_STR("handlers run (nested)", seen_list(),
+		  "SIGRT32 SIGRT13 SIGRT3 SIGUSR2 SIGUSR1 SIGHUP");
+	reset_seen();
+	for (int i = 0; i < 6; i++)
+		ct_sigaction(sigs[i], rec, 0, all);
+	ct_block(all);
+	for (int i = 0; i < 6; i++)
+		kill(1, sigs[i]);
+	ct_setmask(0);
+	CHECK_STR("with sa_mask blocking the others: one at a time",
+		  seen_list(), "SIGHUP SIGUSR1 SIGUSR2 SIGRT3 SIGRT13 SIGRT32");
+	for (int i = 0; i < 6; i++)
+		ct_sigdfl(sigs[i]);
+}
+
+/* Who sent it: si_pid and si_uid of a signal from a child. */
+static volatile siginfo_t got_si;
+
+static void keep_si(int sig, siginfo_t *si, void *uc)
+{
+	got_si = *si;
+}
+
+CONTRACT_TEST(siginfo_from_child)
+{
+	uint64_t set = CT_SIGBIT(SIGUSR2);
+	struct timespec ts = { 2, 0 };
+	siginfo_t si;
+	pid_t pid;
+
+	ct_block(set);
+	pid = ct_fork();
+	if (pid == 0) {
+		kill(1, SIGUSR2);
+		_exit(0);
+	}
+	memset(&si, 0, sizeof(si));
+	CHECK_RET("rt_sigtimedwait",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &ts, 8), SIGUSR2);
+	CHECK_EQ("si_signo", si.si_signo, SIGUSR2);
+	CHECK_EQ("si_code SI_USER", si.si_code, SI_USER);
+	CHECK("si_pid is the child", si.si_pid == pid);
+	CHECK_EQ("si_uid", si.si_uid, 0);
+	ct_wait(pid);
+	ct_setmask(0);
+}
+
+/* Only the process itself may queue signals claiming a kernel or kill()
+ * origin (si_code >= 0, or SI_TKILL). */
+CONTRACT_TEST(sigqueueinfo_rules)
+{
+	siginfo_t si;
+	pid_t pid;
+	int st;
+
+	memset(&si, 0, sizeof(si));
+	ct_sigaction(SIGUSR1, keep_si, 0, 0);
+	si.si_code = SI_USER;
+	si.si_pid = 4242;
+	CHECK_RET("to self with si_code SI_USER",
+		  syscall(SYS_rt_sigqueueinfo, 1, SIGUSR1, &si), 0);
+	CHECK_EQ("si_code as given", got_si.si_code, SI_USER);
+	CHECK_EQ("si_pid as given", got_si.si_pid, 4242);
+	si.si_code = 1;
+	CHECK_RET("to self with si_code 1 (kernel)",
+		  syscall(SYS_rt_sigqueueinfo, 1, SIGUSR1, &si), 0);
+	ct_sigdfl(SIGUSR1);
+	pid = ct_fork();
+	if (pid == 0) {
+		for (int i = 0; i < 10; i++)
+			ct_msleep(10);
+		_exit(0);
+	}
+	si.si_code = SI_USER;
+	CHECK_ERR("to another process with SI_USER",
+		  syscall(SYS_rt_sigqueueinfo, pid, SIGUSR1, &si), EPERM);
+	si.si_code = SI_TKILL;
+	CHECK_ERR("with SI_TKILL",
+		  syscall(SYS_rt_sigqueueinfo, pid, SIGUSR1, &si), EPERM);
+	CHECK_ERR("rt_tgsigqueueinfo with SI_TKILL",
+		  syscall(SYS_rt_tgsigqueueinfo, pid, pid, SIGUSR1, &si),
+		  EPERM);
+	si.si_code = SI_QUEUE;
+	CHECK_RET("with SI_QUEUE, signal 0",
+		  syscall(SYS_rt_sigqueueinfo, pid, 0, &si), 0);
+	CHECK_RET("with SI_QUEUE, SIGTERM",
+		  syscall(SYS_rt_sigqueueinfo, pid, SIGTERM, &si), 0);
+	st = ct_wait(pid);
+	CHECK_STR("status", ct_status(st), "killed SIGTERM");
+}
+
+static volatile uint64_t mask_in_handler;
+
+static void grab_mask(int sig, siginfo_t *si, void *uc)
+{
+	mask_in_handler = ct_getmask();
+	rec(sig, si, uc);
+}
+
+CONTRACT_TEST(handler_mask)
+{
+	ct_sigaction(SIGUSR1, grab_mask, 0, CT_SIGBIT(SIGHUP));
+	kill(1, SIGUSR1);
+	CHECK_EQX("mask in the handler: the signal and sa_mask",
+		  mask_in_handler, CT_SIGBIT(SIGUSR1) | CT_SIGBIT(SIGHUP));
+	CHECK_EQX("mask after it returned", ct_getmask(), 0);
+	ct_sigaction(SIGUSR1, grab_mask, SA_NODEFER, CT_SIGBIT(SIGHUP));
+	kill(1, SIGUSR1);
+	CHECK_EQX("with SA_NODEFER", mask_in_handler, CT_SIGBIT(SIGHUP));
+	ct_block(CT_SIGBIT(SIGUSR2));
+	ct_sigaction(SIGUSR1, grab_mask, 0, CT_SIGBIT(SIGKILL));
+	kill(1, SIGUSR1);
+	CHECK_EQX("sa_mask with SIGKILL, USR2 blocked before", mask_in_handler,
+		  CT_SIGBIT(SIGUSR1) | CT_SIGBIT(SIGUSR2));
+	ct_setmask(0);
+	ct_sigdfl(SIGUSR1);
+}
+
+CONTRACT_TEST(resethand)
+{
+	struct ct_kact ka;
+
+	reset_seen();
+	ct_sigaction(SIGUSR1, grab_mask, SA_RESETHAND, 0);
+	syscall(SYS_rt_sigaction, SIGUSR1, NULL, &ka, 8);
+	CHECK_EQX("flags read back", ka.flags & ~K_SA_RESTORER,
+		  SA_SIGINFO | SA_RESETHAND);
+	kill(1, SIGUSR1);
+	CHECK_EQ("handled once", nseen, 1);
+	CHECK_EQX("mask in the handler", mask_in_handler, CT_SIGBIT(SIGUSR1));
+	syscall(SYS_rt_sigaction, SIGUSR1, NULL, &ka, 8);
+	CHECK("disposition back to SIG_DFL", ka.handler == SIG_DFL);
+	CHECK_EQX("flags then (SA_RESETHAND stays)", ka.flags & ~K_SA_RESTORER,
+		  SA_SIGINFO | SA_RESETHAND);
+	ct_sigdfl(SIGUSR1);
+}
+
+/* Nesting: a signal raised in a handler runs in a frame below. */
+static volatile uintptr_t frame1, frame2;
+static volatile int depth, maxdepth, ncalls;
+
+static void inner(int sig, siginfo_t *si, void *uc)
+{
+	volatile char here;
+
+	frame2 = (uintptr_t)&here;
+	rec(sig, si, uc);
+}
+
+static void outer(int sig, siginfo_t *si, void *uc)
+{
+	volatile char here;
+
+	frame1 = (uintptr_t)&here;
+	rec(sig, si, uc);
+	if (++depth > maxdepth)
+		maxdepth = depth;
+	if (++ncalls < 3)
+		kill(1, SIGUSR1);
+	kill(1, SIGUSR2);
+	rec(0, si, uc);
+	depth--;
+}
+
+CONTRACT_TEST(nested)
+{
+	reset_seen();
+	depth = maxdepth = ncalls = 0;
+	ct_sigaction(SIGUSR1, outer, 0, 0);
+	ct_sigaction(SIGUSR2, inner, 0, 0);
+	kill(1, SIGUSR1);
+	CHECK("the inner handler's frame is below the outer's",
+	      frame2 < frame1);
+	CHECK_STR("sequence (0: outer handler ends)", seen_list(),
+		  "SIGUSR1 SIGUSR2 0 SIGUSR1 SIGUSR2 0 SIGUSR1 SIGUSR2 0");
+	CHECK_EQ("SIGUSR1 raised in its handler waits: depth", maxdepth, 1);
+	reset_seen();
+	depth = maxdepth = ncalls = 0;
+	ct_sigaction(SIGUSR1, outer, SA_NODEFER, 0);
+	kill(1, SIGUSR1);
+	CHECK_EQ("with SA_NODEFER it nests: depth", maxdepth, 3);
+	ct_sigdfl(SIGUSR1);
+	ct_sigdfl(SIGUSR2);
+}
+
+/* --- sigaltstack ----------------------------------------------------- */
+
+static volatile uintptr_t handler_sp;
+static volatile int alt_flags, alt_change;
+
+static void on_alt(int sig, siginfo_t *si, void *uc)
+{
+	volatile char here;
+	stack_t cur, ss = { NULL, 0, 65536 };
+
+	handler_sp = (uintptr_t)&here;
+	SS(NULL, &cur);
+	alt_flags = cur.ss_flags;
+	ss.ss_sp = cur.ss_sp;
+	alt_change = SS(&ss, NULL) ? errno : 0;
+}
+
+CONTRACT_TEST(sigaltstack_errors)
+{
+	char *mem = ct_map(16 * PG, PROT_READ | PROT_WRITE);
+	stack_t ss = { mem, 0, 2047 }, old;
+
+	CHECK_RET("query", SS(NULL, &old), 0);
+	CHECK_EQ("initially SS_DISABLE", old.ss_flags, SS_DISABLE);
+	CHECK_EQ("initial size", old.ss_size, 0);
+	CHECK_ERR("size 2047 (< MINSIGSTKSZ)", SS(&ss, NULL), ENOMEM);
+	ss.ss_size = 2048;
+	CHECK_RET("size 2048", SS(&ss, NULL), 0);
+	ss.ss_flags = 0x10;
+	CHECK_ERR("flags 0x10", SS(&ss, NULL), EINVAL);
+	ss.ss_flags = SS_ONSTACK;
+	CHECK_RET("flags SS_ONSTACK (accepted, means 0)", SS(&ss, &old), 0);
+	CHECK("old stack returned", old.ss_sp == mem && old.ss_size == 2048);
+	ss.ss_flags = SS_DISABLE;
+	ss.ss_size = 1;
+	CHECK_RET("SS_DISABLE with size 1 (size ignored)", SS(&ss, NULL), 0);
+	SS(NULL, &old);
+	CHECK_EQ("disabled", old.ss_flags, SS_DISABLE);
+	CHECK_ERR("bad pointer", SS(BAD_LOW, NULL), EFAULT);
+	munmap(mem, 16 * PG);
+}
+
+CONTRACT_TEST(sigaltstack_delivery)
+{
+	char *mem = ct_map(16 * PG, PROT_READ | PROT_WRITE);
+	stack_t ss = { mem, 0, 16 * PG }, off = { NULL, SS_DISABLE, 0 };
+	volatile char here;
+
+	SS(&ss, NULL);
+	ct_sigaction(SIGUSR1, on_alt, SA_ONSTACK, 0);
+	kill(1, SIGUSR1);
+	CHECK("SA_ONSTACK handler runs on the alternate stack",
+	      handler_sp >= (uintptr_t)mem &&
+		      handler_sp < (uintptr_t)mem + 16 * PG);
+	CHECK_EQ("sigaltstack in the handler says SS_ONSTACK", alt_flags,
+		 SS_ONSTACK);
+	CHECK_STR("changing it there", ct_errname(alt_change), "EPERM");
+	ct_sigaction(SIGUSR1, on_alt, 0, 0);
+	kill(1, SIGUSR1);
+	CHECK("without SA_ONSTACK: the normal stack",
+	      handler_sp < (uintptr_t)&here &&
+		      handler_sp > (uintptr_t)&here - 65536);
+	CHECK_EQ("flags there", alt_flags, 0);
+	ss.ss_flags = SS_AUTODISARM;
+	CHECK_RET("SS_AUTODISARM", SS(&ss, NULL), 0);
+	ct_sigaction(SIGUSR1, on_alt, SA_ONSTACK, 0);
+	kill(1, SIGUSR1);
+	CHECK("on the alternate stack",
+	      handler_sp >= (uintptr_t)mem &&
+		      handler_sp < (uintptr_t)mem + 16 * PG);
+	CHECK_EQ("in the handler it reads disabled", alt_flags, SS_DISABLE);
+	SS(NULL, &ss);
+	CHECK_EQ("restored after the handler", ss.ss_flags, (int)SS_AUTODISARM);
+	SS(&off, NULL);
+	ct_sigdfl(SIGUSR1);
+	munmap(mem, 16 * PG);
+}
+
+/* --- interrupted system calls ---------------------------------------- */
+
+static volatile int alarms;
+
+static void on_alarm(int s)
+{
+	alarms++;
+}
+
+static int alarm_fd = -1;
+
+static void alarm_writes(int s)
+{
+	alarms++;
+	write(alarm_fd, "late", 4);
+}
+
+CONTRACT_TEST(sa_restart_read)
+{
+	int p[2];
+	char buf[8];
+
+	ct_pipe(p);
+	alarms = 0;
+	ct_sigsimple(SIGALRM, on_alarm, 0);
+	if (ct_arm_ms(10))
+		goto out;
+	CHECK_ERR("read of an empty pipe, handler without SA_RESTART",
+		  read(p[0], buf, sizeof(buf)), EINTR);
+	/* the handler writes to the pipe: the restarted read gets it */
+	alarm_fd = p[1];
+	ct_sigsimple(SIGALRM, alarm_writes, SA_RESTART);
+	if (ct_arm_ms(10))
+		goto out;
+	CHECK_RET("with SA_RESTART: the read goes on and gets the data",
+		  read(p[0], buf, sizeof(buf)), 4);
+	CHECK_EQ("handler runs", alarms, 2);
+out:
+	ct_sigdfl(SIGALRM);
+	close(p[0]);
+	close(p[1]);
+}
+
+CONTRACT_TEST(nanosleep_eintr)
+{
+	struct timespec ts = { 1, 0 }, rem = { -1, -1 };
+
+	alarms = 0;
+	ct_sigsimple(SIGALRM, on_alarm, SA_RESTART);
+	ct_arm_ms(10);
+	CHECK_ERR("nanosleep (SA_RESTART does not apply)",
+		  syscall(SYS_nanosleep, &ts, &rem), EINTR);
+	CHECK("remaining time written, below 1 s",
+	      rem.tv_sec == 0 && rem.tv_nsec > 0);
+	if (ct_arm_ms(10) == 0)
+		CHECK_ERR("pause", syscall(SYS_pause), EINTR);
+	ct_arm_ms(10);
+	ts.tv_sec = 1;
+	CHECK_RET("clock_nanosleep (returns the error)",
+		  clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &rem), EINTR);
+	CHECK_EQ("handler runs", alarms, 3);
+	ct_sigdfl(SIGALRM);
+}
+
+/* A stop and continue without a handler restarts the sleep
+ * (restart_syscall): the child sees nanosleep return 0. */
+CONTRACT_TEST(restart_after_stop)
+{
+	int p[2];
+	long r = -2;
+	pid_t pid;
+
+	ct_pipe(p);
+	pid = ct_fork();
+	if (pid == 0) {
+		struct timespec ts = { 0, 150000000 };
+		long v = syscall(SYS_nanosleep, &ts, NULL);
+
+		write(p[1], &v, sizeof(v));
+		_exit(0);
+	}
+	if (pid == CT_NOPID)
+		goto out;
+	ct_msleep(30);
+	kill(pid, SIGSTOP);
+	syscall(SYS_wait4, pid, NULL, WUNTRACED, NULL);
+	kill(pid, SIGCONT);
+	read(p[0], &r, sizeof(r));
+	CHECK_EQ("the child's nanosleep result", r, 0);
+	ct_wait(pid);
+out:
+	close(p[0]);
+	close(p[1]);
+}
+
+CONTRACT_TEST(sigsuspend)
+{
+	uint64_t empty = 0, usr1 = CT_SIGBIT(SIGUSR1);
+
+	reset_seen();
+	alarms = 0;
+	ct_sigaction(SIGUSR1, rec, 0, 0);
+	ct_sigsimple(SIGALRM, on_alarm, 0);
+	ct_block(CT_SIGBIT(SIGUSR1));
+	kill(1, SIGUSR1);
+	/* (only with it pending: nothing else would end the wait) */
+	CHECK_ERR("rt_sigsuspend(empty) with SIGUSR1 pending",
+		  ct_pending() ? syscall(SYS_rt_sigsuspend, &empty, 8) : 0,
+		  EINTR);
+	CHECK_STR("handled", seen_list(), "SIGUSR1");
+	CHECK_EQX("mask restored", ct_getmask(), CT_SIGBIT(SIGUSR1));
+	reset_seen();
+	kill(1, SIGUSR1);
+	CHECK_ERR("rt_sigsuspend(USR1) until SIGALRM",
+		  ct_arm_ms(10) ? 0 : syscall(SYS_rt_sigsuspend, &usr1, 8),
+		  EINTR);
+	CHECK_EQ("SIGALRM handled", alarms, 1);
+	CHECK_STR("SIGUSR1 not", seen_list(), "none");
+	CHECK_ERR("sigsetsize 4", syscall(SYS_rt_sigsuspend, &empty, 4),
+		  EINVAL);
+	ct_setmask(0);
+	CHECK_STR("SIGUSR1 once unblocked", seen_list(), "SIGUSR1");
+	ct_sigdfl(SIGUSR1);
+	ct_sigdfl(SIGALRM);
+}
+
+CONTRACT_TEST(sigtimedwait)
+{
+	uint64_t set = CT_SIGBIT(SIGUSR1) | CT_SIGBIT(40);
+	struct timespec zero = { 0, 0 }, ten = { 0, 10000000 },
+			bad = { 0, 1000000000 };
+	siginfo_t si;
+
+	ct_block(set);
+	kill(1, SIGUSR1);
+	sigqueue_self(40, 77);
+	memset(&si, 0, sizeof(si));
+	CHECK_RET("takes SIGUSR1",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &zero, 8), SIGUSR1);
+	CHECK_EQ("si_code", si.si_code, SI_USER);
+	CHECK_RET("then the real-time one",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &zero, 8), 40);
+	CHECK_EQ("si_value", si.si_value.sival_int, 77);
+	CHECK_ERR("none left, timeout 0",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &zero, 8), EAGAIN);
+	CHECK_ERR("timeout 10 ms",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &ten, 8), EAGAIN);
+	CHECK_ERR("tv_nsec 1e9",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &bad, 8), EINVAL);
+	CHECK_ERR("sigsetsize 4",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &zero, 4), EINVAL);
+	alarms = 0;
+	ct_sigsimple(SIGALRM, on_alarm, SA_RESTART);
+	CHECK_ERR("interrupted by a handled signal (SA_RESTART or not)",
+		  ct_arm_ms(10)
+			  ? 0
+			  : syscall(SYS_rt_sigtimedwait, &set, &si, NULL, 8),
+		  EINTR);
+	CHECK_EQ("handler ran", alarms, 1);
+	ct_setmask(0);
+	ct_sigdfl(SIGALRM);
+}
+
+/* --- default actions ------------------------------------------------- */
+
+/* In a new session (an orphaned group): raise sig at SIG_DFL. */
+static int default_action(int sig)
+{
+	pid_t pid = ct_fork();
+	int st = -1;
+
+	if (pid == 0) {
+		setsid();
+		ct_kill_self(sig);
+		_exit(0);
+	}
+	syscall(SYS_wait4, pid, &st, WUNTRACED, NULL);
+	if (WIFSTOPPED(st)) {
+		kill(pid, SIGKILL);
+		ct_wait(pid);
+	}
+	return st;
+}
+
+CONTRACT_TEST(default_actions)
+{
+	static const char *const want[] = {
+		[SIGHUP] = "killed SIGHUP",    [SIGINT] = "killed SIGINT",
+		[SIGQUIT] = "killed SIGQUIT",  [SIGILL] = "killed SIGILL",
+		[SIGTRAP] = "killed SIGTRAP",  [SIGABRT] = "killed SIGABRT",
+		[SIGBUS] = "killed SIGBUS",    [SIGFPE] = "killed SIGFPE",
+		[SIGKILL] = "killed SIGKILL",  [SIGUSR1] = "killed SIGUSR1",
+		[SIGSEGV] = "killed SIGSEGV",  [SIGUSR2] = "killed SIGUSR2",
+		[SIGPIPE] = "killed SIGPIPE",  [SIGALRM] = "killed SIGALRM",
+		[SIGTERM] = "killed SIGTERM",  [SIGSTKFLT] = "killed SIGSTKFLT",
+		[SIGCHLD] = "exited 0",	       [SIGCONT] = "exited 0",
+		[SIGSTOP] = "stopped SIGSTOP", [SIGTSTP] = "exited 0",
+		[SIGTTIN] = "exited 0",	       [SIGTTOU] = "exited 0",
+		[SIGURG] = "exited 0",	       [SIGXCPU] = "killed SIGXCPU",
+		[SIGXFSZ] = "killed SIGXFSZ",  [SIGVTALRM] = "killed SIGVTALRM",
+		[SIGPROF] = "killed SIGPROF",  [SIGWINCH] = "exited 0",
+		[SIGIO] = "killed SIGIO",      [SIGPWR] = "killed SIGPWR",
+		[SIGSYS] = "killed SIGSYS",
+	};
+
+	for (int s = 1; s < 32; s++)
+		CHECK_STR(ct_signame(s), ct_status(default_action(s)), want[s]);
+	CHECK_STR("SIGRT0", ct_status(default_action(32)), "killed SIGRT0");
+	CHECK_STR("SIGRT32", ct_status(default_action(64)), "killed SIGRT32");
+}
+
+/* SIGCONT discards pending stop signals and a stop signal a pending
+ * SIGCONT, even when blocked. */
+static void stopcont(void *arg)
+{
+	ct_block(CT_SIGBIT(SIGTSTP) | CT_SIGBIT(SIGCONT) | CT_SIGBIT(SIGTTIN));
+	ct_kill_self(SIGTSTP);
+	ct_kill_self(SIGTTIN);
+	CHECK_EQX("TSTP and TTIN pending", ct_pending(),
+		  CT_SIGBIT(SIGTSTP) | CT_SIGBIT(SIGTTIN));
+	ct_kill_self(SIGCONT);
+	CHECK_EQX("after SIGCONT: only CONT", ct_pending(), CT_SIGBIT(SIGCONT));
+	ct_kill_self(SIGTSTP);
+	CHECK_EQX("after SIGTSTP: only TSTP", ct_pending(), CT_SIGBIT(SIGTSTP));
+	ct_sigign(SIGTSTP);
+	CHECK_EQX("SIG_IGN discards it", ct_pending(), 0);
+	ct_kill_self(SIGWINCH);
+	CHECK_EQX("SIGWINCH at SIG_DFL (ignore) is not even queued unless "
+		  "blocked",
+		  ct_pending(), 0);
+	ct_block(CT_SIGBIT(SIGWINCH));
+	ct_kill_self(SIGWINCH);
+	CHECK_EQX("blocked: queued", ct_pending(), CT_SIGBIT(SIGWINCH));
+}
+
+CONTRACT_TEST(stop_cont_pending)
+{
+	ct_child_ok("child", stopcont, NULL);
+}
+
+static void cont_handler(void *arg)
+{
+	int *p = arg;
+
+	reset_seen();
+	ct_sigaction(SIGCONT, rec, 0, 0);
+	write(p[1], "r", 1);
+	for (int i = 0; i < 200 && !nseen; i++)
+		ct_msleep(5);
+	CHECK_STR("handled after the stop", seen_list(), "SIGCONT");
+}
+
+CONTRACT_TEST(cont_handler)
+{
+	int p[2], st;
+	char c;
+	pid_t pid;
+
+	ct_pipe(p);
+	pid = ct_fork();
+	if (pid == 0) {
+		cont_handler(p);
+		_exit(nseen == 1 ? 0 : 1);
+	}
+	if (pid != CT_NOPID)
+		read(p[0], &c, 1);
+	kill(pid, SIGSTOP);
+	syscall(SYS_wait4, pid, &st, WUNTRACED, NULL);
+	CHECK_STR("stopped", ct_status(st), "stopped SIGSTOP");
+	kill(pid, SIGCONT);
+	CHECK_STR("then", ct_status(ct_wait(pid)), "exited 0");
+	close(p[0]);
+	close(p[1]);
+}
+
+/* x86-64 needs SA_RESTORER: without it the frame cannot be set up and
+ * the process dies of SIGSEGV. */
+static void no_restorer(void *arg)
+{
+	struct ct_kact ka = { (void *)on_alarm, 0, NULL, 0 };
+
+	syscall(SYS_rt_sigaction, SIGUSR1, &ka, NULL, 8);
+	ct_kill_self(SIGUSR1);
+	_exit(0);
+}
+
+CONTRACT_TEST(no_restorer)
+{
+	char buf[16];
+
+	CHECK_STR("status",
+		  ct_status(ct_capture(no_restorer, NULL, buf, sizeof(buf))),
+		  "killed SIGSEGV");
+}
+
+/* RLIMIT_SIGPENDING counts queued signals per user; kill() of a
+ * real-time signal may exceed it, rt_sigqueueinfo may not. */
+static void sigpending_limit(void *arg)
+{
+	struct rlimit rl = { 2, 2 };
+	uint64_t set = CT_SIGBIT(40);
+
+	setrlimit(RLIMIT_SIGPENDING, &rl);
+	setuid(23456);
+	ct_block(set);
+	CHECK_RET("queue 1", sigqueue_self(40, 1), 0);
+	CHECK_RET("queue 2", sigqueue_self(40, 2), 0);
+	CHECK_ERR("queue 3", sigqueue_self(40, 3), EAGAIN);
+	CHECK_RET("kill() of the same signal (accepted, nothing queued)",
+		  kill(getpid(), 40), 0);
+	int n = 0;
+	struct timespec zero = { 0, 0 };
+
+	while (syscall(SYS_rt_sigtimedwait, &set, NULL, &zero, 8) == 40)
+		n++;
+	CHECK_EQ("queued", n, 2);
+}
+
+CONTRACT_TEST(sigpending_limit)
+{
+	ct_child_ok("child", sigpending_limit, NULL);
+}
+
+CONTRACT_TEST(zombie)
+{
+	pid_t pid = ct_fork_exit(0, 0);
+	siginfo_t si;
+
+	syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOWAIT, NULL);
+	CHECK_RET("kill(zombie, 0)", kill(pid, 0), 0);
+	CHECK_RET("kill(zombie, SIGKILL)", kill(pid, SIGKILL), 0);
+	CHECK_STR("status unchanged", ct_status(ct_wait(pid)), "exited 0");
+	CHECK_ERR("kill(reaped, 0)", kill(pid, 0), ESRCH);
+}
+
+/* Non-root: signals to processes of the same user only. */
+static void perms(void *arg)
+{
+	pid_t other = *(pid_t *)arg;
+
+	setresuid(1000, 1000, 1000);
+	CHECK_ERR("uid 1000 to a root process", kill(other, 0), EPERM);
+	CHECK_ERR("to init", kill(1, SIGTERM), EPERM);
+	CHECK_RET("to itself", kill(getpid(), 0), 0);
+	pid_t c = ct_fork();
+
+	if (c == 0) {
+		ct_msleep(50);
+		_exit(0);
+	}
+	CHECK_RET("to its own child", kill(c, 0), 0);
+	ct_wait(c);
+}
+
+CONTRACT_TEST(kill_permissions)
+{
+	pid_t other = ct_fork();
+
+	if (other == 0) {
+		ct_msleep(100);
+		_exit(0);
+	}
+	ct_child_ok("child", perms, &other);
+	ct_wait(other);
+}

@@ -1,0 +1,41 @@
+# xargs, env, exec and #! scripts with BusyBox.
+# Run as: /bin/busybox sh /t/sh/tools.sh
+PATH=/t/bin
+export PATH
+echo "xargs -n 3: $(seq 1 8 | xargs -n 3 echo | tr '\n' '|')"
+echo "xargs -I: $(printf 'a\nb\n' | xargs -I{} echo '<{}>' | tr '\n' ' ')"
+echo "xargs status of a failing command: $(echo x | xargs false; echo $?)"
+echo "xargs -P 3: $(seq 1 6 | xargs -P 3 -n 1 sh -c 'echo $(( $0 * $0 ))' | sort -n | tr '\n' ' ')"
+echo "env -i: $(env -i A=1 B=2 /t/bin/env | sort | tr '\n' ' ')"
+echo "env VAR=: $(env GREETING=hi sh -c 'echo $GREETING')"
+echo "env -u: $(HOME=/x env -u HOME sh -c 'echo ${HOME-unset}')"
+X=exported
+export X
+echo "exported to a child: $(sh -c 'echo $X')"
+Y=local
+echo "not exported: $(sh -c 'echo ${Y-unset}')"
+cat > /t/tmp/script.sh <<'EOT'
+#!/t/bin/sh
+echo "script argv: $0 $# $*"
+exit 5
+EOT
+chmod 755 /t/tmp/script.sh
+/t/tmp/script.sh one "two three"
+echo "script status: $?"
+cat > /t/tmp/args.sh <<'EOT'
+#!/t/bin/sh -e
+echo "with an interpreter argument: -e set: $(case $- in *e*) echo yes;; *) echo no;; esac)"
+false
+echo "not reached"
+EOT
+chmod 755 /t/tmp/args.sh
+/t/tmp/args.sh
+echo "set -e script status: $?"
+printf 'echo sourced, $1\n' > /t/tmp/lib.sh
+. /t/tmp/lib.sh arg
+(exec sh -c 'echo "exec replaced the subshell"; exit 6')
+echo "exec status: $?"
+echo "command -v sh: $(command -v sh)"
+echo "pipes of 5 processes: $(seq 1 100 | grep 7 | sort -r | head -n 3 | tr '\n' ' ')"
+rm -f /t/tmp/script.sh /t/tmp/args.sh /t/tmp/lib.sh
+echo "done"

@@ -268,8 +268,7 @@ static bool prepare_signal(struct proc *p, struct uthread *target,
 	/* A blocked signal is never ignored: the action may change. */
 	if (!target)
 		target = p->leader && !p->leader->exited ? p->leader : NULL;
-	if (target &&
-	    ((target->blocked | target->real_blocked) & SIGBIT(sig)))
+	if (target && ((target->blocked | target->real_blocked) & SIGBIT(sig)))
 		return true;
 	return !sig_ignored_now(p, sh, sig);
 }

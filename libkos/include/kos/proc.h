@@ -199,7 +199,7 @@ struct uthread {
 
 	ksigset_t blocked;	   /* sighand->lock to change */
 	ksigset_t saved_blocked;   /* sigsuspend: restore after the handler */
-	ksigset_t real_blocked;    /* rt_sigtimedwait: the mask it lifted */
+	ksigset_t real_blocked;	   /* rt_sigtimedwait: the mask it lifted */
 	bool restore_blocked;	   /* saved_blocked is valid */
 	struct sigpending pending; /* sighand->lock: thread-directed */
 	struct kstack altstack;	   /* sigaltstack */

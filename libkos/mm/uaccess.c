@@ -216,7 +216,11 @@ int user_futex_key(unsigned long uaddr, bool *shared, paddr_t *pa)
 		return -EFAULT;
 	mutex_lock(&vm->lock);
 	v = vm_find_vma(vm, uaddr);
-	*shared = v && (v->flags & VMA_SHARED);
+	if (!v) { /* Linux looks the page up: nothing mapped is a fault */
+		mutex_unlock(&vm->lock);
+		return -EFAULT;
+	}
+	*shared = v->flags & VMA_SHARED;
 	k = *shared ? user_page(vm, uaddr, false, false) : NULL;
 	if (*shared && !k) {
 		mutex_unlock(&vm->lock);

@@ -94,8 +94,14 @@ static int get_key(unsigned long uaddr, bool private, struct futex_key *k)
 		k->space = NULL;
 		k->addr = pa;
 	} else {
+		/*
+		 * A shared-style futex on private memory: keyed by the
+		 * address space too, but apart from FUTEX_PRIVATE_FLAG
+		 * waiters on the same word (bit 0, free in an aligned
+		 * address), as on Linux.
+		 */
 		k->space = vm_current();
-		k->addr = uaddr;
+		k->addr = uaddr | 1;
 	}
 	return 0;
 }
@@ -174,10 +180,9 @@ long futex_wake(unsigned long uaddr, bool private, int n, uint32_t bitset)
 	err = get_key(uaddr, private, &k);
 	if (err)
 		return err;
-	if (n <= 0)
-		return 0;
+	/* Linux counts after waking: 0 (or less) wakes one all the same. */
 	mutex_lock(&futex_lock);
-	woken = wake_locked(&k, n, bitset);
+	woken = wake_locked(&k, n > 0 ? n : 1, bitset);
 	mutex_unlock(&futex_lock);
 	return woken;
 }
@@ -273,7 +278,7 @@ long futex_wake_op(unsigned long uaddr, bool private, int nwake,
 		mutex_unlock(&futex_lock);
 		return err;
 	}
-	woken = wake_locked(&k1, nwake, FUTEX_BITSET_MATCH_ANY);
+	woken = wake_locked(&k1, nwake > 0 ? nwake : 1, FUTEX_BITSET_MATCH_ANY);
 	switch (o.cmp) {
 	case 0:
 		hit = old == o.cmparg;
@@ -295,7 +300,8 @@ long futex_wake_op(unsigned long uaddr, bool private, int nwake,
 		break;
 	}
 	if (hit)
-		woken += wake_locked(&k2, nwake2, FUTEX_BITSET_MATCH_ANY);
+		woken += wake_locked(&k2, nwake2 > 0 ? nwake2 : 1,
+				     FUTEX_BITSET_MATCH_ANY);
 	mutex_unlock(&futex_lock);
 	return woken;
 }

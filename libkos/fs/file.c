@@ -171,6 +171,42 @@ void file_get(struct file *f)
 	__atomic_add_fetch(&f->refcnt, 1, __ATOMIC_RELAXED);
 }
 
+int vnode_get_write(struct vnode *v)
+{
+	int n = __atomic_load_n(&v->writecount, __ATOMIC_RELAXED);
+
+	do {
+		if (n < 0)
+			return -ETXTBSY;
+	} while (!__atomic_compare_exchange_n(&v->writecount, &n, n + 1, true,
+					      __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	return 0;
+}
+
+void vnode_put_write(struct vnode *v)
+{
+	__atomic_sub_fetch(&v->writecount, 1, __ATOMIC_RELEASE);
+}
+
+int file_deny_write(struct file *f)
+{
+	struct vnode *v = f->vnode;
+	int n;
+
+	if (!v || (f->fmode & FMODE_DENY_WRITE))
+		return 0;
+	n = __atomic_load_n(&v->writecount, __ATOMIC_RELAXED);
+	do {
+		if (n > 0)
+			return -ETXTBSY;
+	} while (!__atomic_compare_exchange_n(&v->writecount, &n, n - 1, true,
+					      __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	f->fmode |= FMODE_DENY_WRITE;
+	return 0;
+}
+
 void file_put(struct file *f)
 {
 	if (!f)
@@ -179,6 +215,10 @@ void file_put(struct file *f)
 		return;
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
 		f->ops->release(f);
+	if (f->fmode & FMODE_WRITER)
+		vnode_put_write(f->vnode);
+	if (f->fmode & FMODE_DENY_WRITE)
+		__atomic_add_fetch(&f->vnode->writecount, 1, __ATOMIC_RELEASE);
 	vnode_put(f->vnode);
 	kfree(f);
 }

@@ -742,9 +742,19 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 	if ((flags & O_DIRECT) && !S_ISREG(v->mode))
 		return -EINVAL;
 	flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+	if (S_ISREG(v->mode) && ((flags & O_ACCMODE) == O_WRONLY ||
+				 (flags & O_ACCMODE) == O_RDWR)) {
+		err = vnode_get_write(v);
+		if (err)
+			return err;
+		fmode |= FMODE_WRITER;
+	}
 	f = file_alloc(v, ops, (unsigned int)flags | O_LARGEFILE);
-	if (!f)
+	if (!f) {
+		if (fmode & FMODE_WRITER)
+			vnode_put_write(v);
 		return -ENOMEM;
+	}
 	f->fmode |= fmode;
 	if (ops->open) {
 		err = ops->open(f);
@@ -788,6 +798,10 @@ static int open_checks(struct vnode *v, int flags, bool created,
 	err = vfs_permission(v, mask, cred);
 	if (err)
 		return err;
+	/* A running program is not truncated (nor opened for writing). */
+	if (S_ISREG(v->mode) && (mask & MAY_WRITE) &&
+	    __atomic_load_n(&v->writecount, __ATOMIC_RELAXED) < 0)
+		return -ETXTBSY;
 	if ((flags & O_TRUNC) && S_ISREG(v->mode) && v->ops->truncate)
 		return v->ops->truncate(v, 0);
 	return 0;

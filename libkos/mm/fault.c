@@ -69,10 +69,12 @@ static bool bits_exec(pte_t bits)
  * Point the empty entry e at frame pa, whose reference the entry takes
  * over, with bits (rights and COW); counts the user mapping.
  */
-static void install(pte_t *e, paddr_t pa, pte_t bits)
+static void install(struct vm_space *vm, pte_t *e, paddr_t pa, pte_t bits)
 {
 	pmm_page_map(pa, bits_exec(bits));
 	*e = pa | bits | PTE_OWNED;
+	if (++vm->rss > vm->hiwater_rss)
+		vm->hiwater_rss = vm->rss;
 }
 
 /* The entry bits for a frame: the VMA's rights, never RW when COW. */
@@ -189,7 +191,8 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 		pa = PTE_ADDR(*e);
 		pmm_page_unmap(pa);
 		*e = 0;
-		install(e, pa, bits);
+		vm->rss--;
+		install(vm, e, pa, bits);
 		vm_flush(vm, va, va + PAGE_SIZE);
 		return 0;
 	}
@@ -201,7 +204,8 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 		pmm_page_unmap(PTE_ADDR(*e));
 		pmm_page_put(PTE_ADDR(*e));
 		*e = 0;
-		install(e, pa, bits);
+		vm->rss--;
+		install(vm, e, pa, bits);
 		vm_flush(vm, va, va + PAGE_SIZE);
 		return 0;
 	}
@@ -226,7 +230,7 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	rc = new_frame(v, va, want_write, &pa, &cow);
 	if (rc)
 		return rc;
-	install(e, pa, entry_bits(bits, cow));
+	install(vm, e, pa, entry_bits(bits, cow));
 	vm_flush(vm, va, va + PAGE_SIZE);
 	return 0;
 }

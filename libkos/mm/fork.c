@@ -69,6 +69,11 @@ struct vm_space *vm_fork(struct vm_space *src)
 	dst->stack_top = src->stack_top;
 	dst->stack_max = src->stack_max;
 	dst->data_limit = src->data_limit;
+	dst->rss = src->rss;
+	dst->hiwater_rss = src->rss;
+	dst->exe = src->exe;
+	if (dst->exe)
+		vm_file_get(dst->exe);
 	if (vm_vma_reserve(&dst->vmas, src->vmas.n))
 		c.err = -ENOMEM;
 	for (size_t i = 0; i < src->vmas.n && !c.err; i++) {

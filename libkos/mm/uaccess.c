@@ -206,6 +206,18 @@ int user_u32_op(unsigned long uaddr, uint32_t (*op)(uint32_t, void *),
 	return 0;
 }
 
+int vm_peek_page(struct vm_space *vm, unsigned long va, void *buf)
+{
+	pte_t e;
+
+	mutex_lock(&vm->lock);
+	e = arch_pgt_lookup(vm->pml4, va & PAGE_MASK);
+	if (PTE_HOLDS_FRAME(e))
+		kos_memcpy(buf, plat_phys_to_virt(PTE_ADDR(e)), PAGE_SIZE);
+	mutex_unlock(&vm->lock);
+	return PTE_HOLDS_FRAME(e);
+}
+
 int user_futex_key(unsigned long uaddr, bool *shared, paddr_t *pa)
 {
 	struct vm_space *vm = vm_current();

@@ -119,7 +119,19 @@ void vm_destroy(struct vm_space *vm)
 		vm_vma_free(vm->vmas.v[i]);
 	vm_vma_set_release(&vm->vmas);
 	arch_pgt_destroy(vm->pml4);
+	if (vm->exe)
+		vm_file_put(vm->exe);
 	kfree(vm);
+}
+
+void vm_unmap_pages(struct vm_space *vm, unsigned long start, unsigned long end)
+{
+	size_t n = arch_pgt_unmap_range(vm->pml4, start, end);
+
+	if (!n)
+		return;
+	vm->rss = vm->rss > n ? vm->rss - n : 0;
+	vm_flush(vm, start, end);
 }
 
 void vm_get(struct vm_space *vm)
@@ -266,8 +278,7 @@ static int unmap_locked(struct vm_space *vm, unsigned long start,
 		vm_vma_remove(s, i);
 		vm_vma_free(v);
 	}
-	if (arch_pgt_unmap_range(vm->pml4, start, end))
-		vm_flush(vm, start, end);
+	vm_unmap_pages(vm, start, end);
 	return 0;
 }
 
@@ -619,8 +630,7 @@ static int madvise_one(struct vm_space *vm, struct vma *v, unsigned long start,
 		 */
 		if (shared_anon)
 			return 0;
-		if (arch_pgt_unmap_range(vm->pml4, start, end))
-			vm_flush(vm, start, end);
+		vm_unmap_pages(vm, start, end);
 		return 0;
 	case MADV_POPULATE_READ:
 	case MADV_POPULATE_WRITE:

@@ -75,4 +75,8 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 /* The VMA for addr, growing a stack VMA down to it if allowed; or NULL. */
 struct vma *vm_find_or_grow(struct vm_space *vm, unsigned long addr);
 
+/* Drop the entries of [start, end) (their frames), counting rss. lock. */
+void vm_unmap_pages(struct vm_space *vm, unsigned long start,
+		    unsigned long end);
+
 #endif

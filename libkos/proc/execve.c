@@ -33,7 +33,7 @@
 
 #include "internal.h"
 
-#define EXEC_MAX_DEPTH 5  /* the program and 4 levels of interpreters */
+#define EXEC_MAX_DEPTH 6  /* the program and 5 levels of interpreters */
 #define EXEC_BUF_SIZE 256 /* the part of the file "#!" parsing sees */
 
 int exec_open(struct vnode *dir, const char *path, bool nofollow,
@@ -59,6 +59,13 @@ int exec_open(struct vnode *dir, const char *path, bool nofollow,
 	if (!err)
 		err = vfs_open_vnode(v, O_RDONLY, out);
 	vnode_put(v);
+	if (!err) {
+		err = file_deny_write(*out); /* open for writing: ETXTBSY */
+		if (err) {
+			file_put(*out);
+			*out = NULL;
+		}
+	}
 	return err;
 }
 
@@ -191,6 +198,7 @@ static int de_thread(struct uthread *ut)
 	if (!err && old != ut) {
 		list_del(&old->group_link);
 		list_init(&old->group_link);
+		proc_thread_children(p, ut->tid, p->pid, false);
 		pid_free(ut->tid);
 		ut->tid = p->pid;
 		pid_set(p->pid, ut);
@@ -208,19 +216,21 @@ static int de_thread(struct uthread *ut)
 /* Set-user-ID / set-group-ID bits of the program. */
 static void apply_setid(struct proc *p, struct file *f)
 {
-	struct vnode *v = f->vnode;
+	struct vnode *v = f ? f->vnode : NULL;
 
-	if (!v || p->no_new_privs)
-		return;
 	mutex_lock(&proc_lock);
-	if (v->mode & S_ISUID)
+	if (v && !p->no_new_privs && (v->mode & S_ISUID))
 		p->cred.euid = v->uid;
-	if ((v->mode & S_ISGID) && (v->mode & S_IXGRP))
+	if (v && !p->no_new_privs && (v->mode & S_ISGID) && (v->mode & S_IXGRP))
 		p->cred.egid = v->gid;
 	p->cred.suid = p->cred.euid;
 	p->cred.fsuid = p->cred.euid;
 	p->cred.sgid = p->cred.egid;
 	p->cred.fsgid = p->cred.egid;
+	p->cred.keepcaps = false;
+	/* A new program may dump core, unless it changed identity. */
+	p->dumpable =
+		p->cred.euid == p->cred.uid && p->cred.egid == p->cred.gid;
 	mutex_unlock(&proc_lock);
 }
 
@@ -234,9 +244,12 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 
 	if (err)
 		return err;
+	file_get(f);
+	vm->exe = f; /* keeps writers out while the program runs */
 	futex_exit_cleanup(ut);
 	old = ut->vm;
 	ut->vm = vm;
+	proc_note_maxrss(ut->proc, old);
 	vm_put(old);
 	vm_set_data_limit(vm, ut->proc->rlim[RLIMIT_DATA].rlim_cur);
 	if (__atomic_load_n(&ut->fdt->refcnt, __ATOMIC_RELAXED) > 1) {
@@ -268,13 +281,12 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	return 0;
 }
 
-int exec_program(struct vnode *dir, struct file *dir_file, const char *path,
-		 bool nofollow, const char *execfn, char **argv, int argc,
+int exec_program(const struct exec_target *t, char **argv, int argc,
 		 char **envp, int envc)
 {
 	struct uthread *ut = uthread_current();
 	struct exec_args a = { NULL, 0, { false } };
-	const char *name = path;
+	const char *name = t->filename;
 	char *buf = NULL, *interp, *arg;
 	struct vm_space *vm = NULL;
 	struct file *f = NULL;
@@ -297,16 +309,18 @@ int exec_program(struct vnode *dir, struct file *dir_file, const char *path,
 		a.argv[0] = empty;
 	a.argv[a.argc] = NULL;
 
-	if (dir_file) {
-		file_get(dir_file);
-		f = dir_file;
-		if (!f->vnode || !S_ISREG(f->vnode->mode) ||
-		    vfs_may_exec(f->vnode, NULL))
+	if (t->file) {
+		/* A file of its own: the fd may be O_PATH or write-only. */
+		struct vnode *v = t->file->vnode;
+
+		if (!v || !S_ISREG(v->mode) || vfs_may_exec(v, NULL))
 			err = -EACCES;
 		else
-			err = 0;
+			err = vfs_open_vnode(v, O_RDONLY, &f);
+		if (!err)
+			err = file_deny_write(f);
 	} else {
-		err = exec_open(dir, path, nofollow, &f);
+		err = exec_open(t->dir, t->path, t->nofollow, &f);
 	}
 	for (depth = 0; !err; depth++) {
 		ssize_t n;
@@ -322,6 +336,10 @@ int exec_program(struct vnode *dir, struct file *dir_file, const char *path,
 		}
 		if (n < 2 || buf[0] != '#' || buf[1] != '!')
 			break; /* not a script: the ELF loader decides */
+		if (t->fd_inaccessible) {
+			err = -ENOENT;
+			break;
+		}
 		buf[n] = 0;
 		err = parse_shebang(buf, (size_t)n, &interp, &arg);
 		if (!err)
@@ -331,14 +349,14 @@ int exec_program(struct vnode *dir, struct file *dir_file, const char *path,
 		name = a.argv[0];
 		file_put(f);
 		f = NULL;
-		err = exec_open(dir, a.argv[0], false, &f);
+		err = exec_open(t->cwd, a.argv[0], false, &f);
 	}
 	if (!err)
-		err = exec_load(f, &ut->proc->cred, execfn,
+		err = exec_load(f, &ut->proc->cred, t->filename,
 				(const char *const *)a.argv,
 				(const char *const *)envp, &vm, &regs);
 	if (!err) {
-		err = exec_commit(ut, vm, &regs, f, path);
+		err = exec_commit(ut, vm, &regs, f, t->filename);
 		if (err)
 			vm_put(vm);
 	}

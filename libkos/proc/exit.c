@@ -85,12 +85,26 @@ void proc_fatal_signal(int sig, const char *why, unsigned long addr)
 	proc_group_exit(p, sig & 0x7f);
 }
 
+void proc_note_maxrss(struct proc *p, const struct vm_space *vm)
+{
+	uint64_t kb = (uint64_t)vm->hiwater_rss * (PAGE_SIZE / 1024);
+	uint64_t old =
+		__atomic_load_n(&p->dead_threads.maxrss_kb, __ATOMIC_RELAXED);
+
+	while (kb > old && !__atomic_compare_exchange_n(
+				   &p->dead_threads.maxrss_kb, &old, kb, true,
+				   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 void uthread_release_resources(struct uthread *ut)
 {
 	struct vm_space *vm = ut->vm;
 	struct fdtable *fdt = ut->fdt;
 	struct fs_info *fs = ut->fs;
 
+	if (vm && ut->proc)
+		proc_note_maxrss(ut->proc, vm);
 	ut->vm = NULL;
 	ut->fdt = NULL;
 	ut->fs = NULL;
@@ -142,7 +156,9 @@ static void thread_times(struct uthread *ut, struct proc_times *t)
 	t->majflt = ut->majflt;
 	t->nvcsw = ut->thread ? ut->thread->nvcsw : 0;
 	t->nivcsw = ut->thread ? ut->thread->nivcsw : 0;
-	t->maxrss_kb = 0;
+	/* the peak of the memory it runs in (Linux: the mm's hiwater) */
+	t->maxrss_kb =
+		ut->vm ? (uint64_t)ut->vm->hiwater_rss * (PAGE_SIZE / 1024) : 0;
 }
 
 void proc_times_sum(struct proc *p, struct proc_times *t)
@@ -241,23 +257,116 @@ static struct proc *find_new_parent(struct proc *p)
 	return NULL;
 }
 
+/* A child's parent thread is gone: PR_SET_PDEATHSIG.  proc_lock held. */
+static void send_pdeath(struct proc *c)
+{
+	struct uthread *ut;
+
+	list_for_each_entry (ut, &c->threads, group_link)
+		if (ut->pdeath_signal && !ut->exited)
+			sig_send_thread(ut, ut->pdeath_signal, NULL);
+}
+
+void proc_thread_children(struct proc *p, int old_tid, int new_tid,
+			  bool exiting)
+{
+	struct proc *c;
+
+	KOS_ASSERT(mutex_held(&proc_lock));
+	list_for_each_entry (c, &p->children, sibling) {
+		if (c->parent_tid != old_tid)
+			continue;
+		c->parent_tid = new_tid;
+		if (exiting)
+			send_pdeath(c);
+	}
+}
+
+/* A live thread of p other than ut, or NULL.  proc_lock held. */
+static struct uthread *other_thread(struct proc *p, struct uthread *ut)
+{
+	struct uthread *t;
+
+	list_for_each_entry (t, &p->threads, group_link)
+		if (t != ut && !t->exited)
+			return t;
+	return NULL;
+}
+
+/* ---- orphaned process groups ------------------------------------------ */
+
+/*
+ * POSIX: a process group is orphaned when no member has a parent in
+ * another group of the same session -- nobody in the session could
+ * continue it.  Zombies, ignore, and children of init do not count (as
+ * Linux).  proc_lock held.
+ */
+bool proc_pgrp_orphaned(int pgid, const struct proc *ignore)
+{
+	struct proc *p;
+
+	KOS_ASSERT(mutex_held(&proc_lock));
+	list_for_each_entry (p, &proc_list, link) {
+		struct proc *par = p->parent;
+
+		if (p->pgid != pgid || p == ignore || p->state != PROC_LIVE ||
+		    !par || par == init_proc)
+			continue;
+		if (par->pgid != pgid && par->sid == p->sid)
+			return false;
+	}
+	return true;
+}
+
+static bool pgrp_has_stopped(int pgid)
+{
+	struct proc *p;
+
+	list_for_each_entry (p, &proc_list, link)
+		if (p->pgid == pgid && p->state == PROC_LIVE &&
+		    (__atomic_load_n(&p->sigflags, __ATOMIC_RELAXED) &
+		     PROC_STOPPED))
+			return true;
+	return false;
+}
+
+/*
+ * p's group may have just become orphaned (p's parent par left, or p
+ * itself, ignore): stopped members get SIGHUP and SIGCONT, since nobody
+ * is left to continue them.  proc_lock held.
+ */
+static void hup_orphaned_pgrp(struct proc *p, struct proc *par,
+			      const struct proc *ignore)
+{
+	int pgid = p->pgid;
+	struct proc *m;
+
+	if (!par || par->pgid == pgid || par->sid != p->sid ||
+	    !proc_pgrp_orphaned(pgid, ignore) || !pgrp_has_stopped(pgid))
+		return;
+	list_for_each_entry (m, &proc_list, link) {
+		if (m->pgid != pgid || m->state != PROC_LIVE)
+			continue;
+		sig_send_proc(m, SIGHUP, NULL);
+		sig_send_proc(m, SIGCONT, NULL);
+	}
+}
+
 void proc_reparent_children(struct proc *p)
 {
 	struct proc *np = find_new_parent(p), *c, *tmp;
 
 	KOS_ASSERT(mutex_held(&proc_lock));
 	list_for_each_entry_safe (c, tmp, &p->children, sibling) {
-		struct uthread *ut;
-
 		list_del(&c->sibling);
 		c->parent = np;
+		c->parent_tid = np ? np->pid : 0;
 		if (np)
 			list_add_tail(&c->sibling, &np->children);
 		else
 			list_init(&c->sibling);
-		list_for_each_entry (ut, &c->threads, group_link)
-			if (ut->pdeath_signal && !ut->exited)
-				sig_send_thread(ut, ut->pdeath_signal, NULL);
+		send_pdeath(c);
+		hup_orphaned_pgrp(c, p, NULL);
 		if (c->state == PROC_ZOMBIE) {
 			if (parent_autoreaps(c)) {
 				proc_reap(c);
@@ -278,6 +387,7 @@ static void proc_become_zombie(struct proc *p, int status)
 	p->state = PROC_ZOMBIE;
 	/* Reaping orphans may reap init itself if nobody else is left. */
 	proc_reparent_children(p);
+	hup_orphaned_pgrp(p, p->parent, p);
 	if (is_init) {
 		kill_all_but_init();
 		maybe_reap_init();
@@ -296,6 +406,7 @@ void proc_thread_exit(struct uthread *ut, int status)
 	unsigned long fl;
 	bool last;
 
+	proc_coredump(ut);
 	futex_exit_cleanup(ut);
 	vfork_release(ut);
 	uthread_release_resources(ut);
@@ -310,6 +421,13 @@ void proc_thread_exit(struct uthread *ut, int status)
 	ut->exited = true;
 	p->nr_threads--;
 	last = p->nr_threads == 0;
+	if (!last) {
+		/* Children this thread forked pass to a sibling thread. */
+		struct uthread *heir = other_thread(p, ut);
+
+		if (heir)
+			proc_thread_children(p, ut->tid, heir->tid, true);
+	}
 	if (ut != p->leader) {
 		list_del(&ut->group_link);
 		list_init(&ut->group_link);

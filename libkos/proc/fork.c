@@ -246,6 +246,8 @@ long proc_clone(const struct clone_req *req)
 		p->pgid = curp->pgid;
 		p->sid = curp->sid;
 		p->parent = parent;
+		p->parent_tid =
+			(f & CLONE_PARENT) ? curp->parent_tid : cur->tid;
 		if (parent)
 			list_add_tail(&p->sibling, &parent->children);
 		list_add_tail(&p->link, &proc_list);

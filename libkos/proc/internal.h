@@ -36,6 +36,18 @@ bool sig_action_ignored(struct uthread *ut, int sig);
 /* exit.c */
 /* Release ut's shares (vm, files, fs, sighand) as a thread leaves. */
 void uthread_release_resources(struct uthread *ut);
+/*
+ * Children of p forked by thread old_tid now count new_tid as their
+ * parent thread; exiting: old_tid left (PR_SET_PDEATHSIG).  proc_lock.
+ */
+void proc_thread_children(struct proc *p, int old_tid, int new_tid,
+			  bool exiting);
+/* Is process group pgid orphaned (ignore left out)?  proc_lock held. */
+bool proc_pgrp_orphaned(int pgid, const struct proc *ignore);
+/* coredump.c: write the core file if a dump is due (first thread out). */
+void proc_coredump(struct uthread *ut);
+/* Keep vm's peak RSS in p's maxrss (the space is going away). */
+void proc_note_maxrss(struct proc *p, const struct vm_space *vm);
 /* Free a thread group's zombie (reaped).  proc_lock held. */
 void proc_reap(struct proc *p);
 /* The vfork parent of ut may go on (ut exits or has exec'd). */

@@ -425,7 +425,7 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 		err = pid_alloc(ut);
 	if (err > 0) {
 		ut->tid = p->pid = err;
-		p->pgid = p->sid = p->pid;
+		p->pgid = p->sid = 0; /* as Linux's init: 0 until setsid() */
 		p->leader = ut;
 		p->nr_threads = 1;
 		list_add_tail(&ut->group_link, &p->threads);
@@ -456,9 +456,11 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 			goto fail;
 		err = exec_load(f, &p->cred, path, argv, envp, &ut->vm,
 				&ut->regs);
-		file_put(f);
-		if (err)
+		if (err) {
+			file_put(f);
 			goto fail;
+		}
+		ut->vm->exe = f; /* the reference moves */
 	}
 	vm_set_data_limit(ut->vm, p->rlim[RLIMIT_DATA].rlim_cur);
 	proc_get(p); /* the caller's, before init can run and be reaped */

@@ -40,6 +40,7 @@
 #include <kos/uaccess.h>
 #include <kos/vm.h>
 #include <uapi/errno.h>
+#include <uapi/resource.h>
 #include <uapi/unistd.h>
 #include <uapi/wait.h>
 
@@ -102,13 +103,75 @@ void sigpending_init(struct sigpending *sp)
 	list_init(&sp->queue);
 }
 
+/*
+ * RLIMIT_SIGPENDING: queued signals are charged to the receiver's real
+ * user, as Linux does.  A small open table of users with entries queued;
+ * sigq_lock nests inside any sighand lock.
+ */
+#define SIGQ_USERS 128
+#define SIGQ_NOUSER 0xffffffffU /* not charged: the table was full */
+
+static struct {
+	unsigned int uid;
+	unsigned long count; /* 0: the slot is free */
+} sigq_users[SIGQ_USERS];
+static struct spinlock sigq_lock = SPINLOCK_INIT("sigqueue users");
+
+/* Charge uid for one entry unless over limit (force: charge anyway). */
+static bool sigq_charge(unsigned int uid, unsigned long limit, bool force,
+			unsigned int *charged)
+{
+	unsigned long fl = spin_lock_irqsave(&sigq_lock);
+	int free = -1, i;
+	bool ok = true;
+
+	for (i = 0; i < SIGQ_USERS; i++) {
+		if (sigq_users[i].count && sigq_users[i].uid == uid)
+			break;
+		if (!sigq_users[i].count && free < 0)
+			free = i;
+	}
+	if (i == SIGQ_USERS && free >= 0) {
+		i = free;
+		sigq_users[i].uid = uid;
+	}
+	if (i == SIGQ_USERS) {
+		*charged = SIGQ_NOUSER;
+	} else if (force || sigq_users[i].count < limit) {
+		sigq_users[i].count++;
+		*charged = uid;
+	} else {
+		ok = false;
+	}
+	spin_unlock_irqrestore(&sigq_lock, fl);
+	return ok;
+}
+
+static void sigq_free(struct sigqueue *q)
+{
+	unsigned long fl;
+
+	if (q->uid != SIGQ_NOUSER) {
+		fl = spin_lock_irqsave(&sigq_lock);
+		for (int i = 0; i < SIGQ_USERS; i++) {
+			if (sigq_users[i].count &&
+			    sigq_users[i].uid == q->uid) {
+				sigq_users[i].count--;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&sigq_lock, fl);
+	}
+	kfree(q);
+}
+
 void sigpending_flush(struct sigpending *sp)
 {
 	struct sigqueue *q, *tmp;
 
 	list_for_each_entry_safe (q, tmp, &sp->queue, link) {
 		list_del(&q->link);
-		kfree(q);
+		sigq_free(q);
 	}
 	sp->set = 0;
 }
@@ -124,7 +187,7 @@ static void pending_drop(struct sigpending *sp, ksigset_t mask)
 	list_for_each_entry_safe (q, tmp, &sp->queue, link) {
 		if (SIGBIT(q->info.si_signo) & mask) {
 			list_del(&q->link);
-			kfree(q);
+			sigq_free(q);
 		}
 	}
 }
@@ -217,7 +280,9 @@ static struct uthread *pick_thread(struct proc *p, int sig)
 /* Status word for a death by sig. */
 static int death_status(struct proc *p, int sig)
 {
-	if (sig_default(sig) == SD_CORE && p->rlim[RLIMIT_CORE].rlim_cur)
+	/* The flag stays only if the dump is written (coredump.c). */
+	if (sig_default(sig) == SD_CORE && p->dumpable &&
+	    p->rlim[RLIMIT_CORE].rlim_cur >= PAGE_SIZE)
 		return sig | WCOREFLAG;
 	return sig;
 }
@@ -229,6 +294,8 @@ static void group_exit_locked(struct proc *p, int status)
 		return;
 	p->sigflags |= PROC_GROUP_EXIT;
 	p->sigflags &= ~(PROC_STOPPED | PROC_STOP_PENDING);
+	if (status & WCOREFLAG)
+		p->sigflags |= PROC_COREDUMP;
 	p->group_exit_status = status;
 }
 
@@ -278,10 +345,21 @@ static int queue_signal(struct proc *p, struct sigpending *sp, int sig,
 			const struct ksiginfo *info)
 {
 	struct sigqueue *q;
+	bool force;
 
 	if (sig < SIGRTMIN && (sp->set & SIGBIT(sig)))
 		return 0; /* standard signals do not queue */
+	/*
+	 * Kernel and kill() origins of standard signals are queued past the
+	 * limit; real-time signals never are.
+	 */
+	force = sig < SIGRTMIN && (!info || info->si_code >= 0);
 	q = kmalloc(sizeof(*q));
+	if (q && !sigq_charge(p->cred.uid, p->rlim[RLIMIT_SIGPENDING].rlim_cur,
+			      force, &q->uid)) {
+		kfree(q);
+		q = NULL;
+	}
 	if (!q) {
 		if (sig >= SIGRTMIN && info && info->si_code != SI_KERNEL &&
 		    info->si_code != SI_USER)
@@ -298,7 +376,6 @@ static int queue_signal(struct proc *p, struct sigpending *sp, int sig,
 	q->info.si_signo = sig;
 	list_add_tail(&q->link, &sp->queue);
 	sp->set |= SIGBIT(sig);
-	(void)p;
 	return 0;
 }
 
@@ -546,12 +623,12 @@ int sig_dequeue(struct uthread *ut, struct ksiginfo *info)
 	sig = __builtin_ctzll(ready) + 1;
 	kos_memset(info, 0, sizeof(*info));
 	info->si_signo = sig;
-	info->si_code = SI_KERNEL;
+	info->si_code = SI_USER; /* no entry (out of queue space): Linux's */
 	list_for_each_entry (q, &sp->queue, link) {
 		if (q->info.si_signo == sig) {
 			*info = q->info;
 			list_del(&q->link);
-			kfree(q);
+			sigq_free(q);
 			break;
 		}
 	}
@@ -835,6 +912,26 @@ void sig_handle(struct uthread *ut)
 			     sig != SIGKILL)) {
 				spin_unlock_irqrestore(&sh->lock, fl);
 				continue;
+			}
+			if (d == SD_STOP && sig != SIGSTOP) {
+				/*
+				 * Terminal stops are discarded in an
+				 * orphaned group (nobody would continue
+				 * it).  proc_lock ranks above the lock.
+				 */
+				bool orphaned;
+
+				spin_unlock_irqrestore(&sh->lock, fl);
+				mutex_lock(&proc_lock);
+				orphaned = proc_pgrp_orphaned(p->pgid, NULL);
+				mutex_unlock(&proc_lock);
+				if (orphaned)
+					continue;
+				fl = spin_lock_irqsave(&sh->lock);
+				if (p->sigflags & PROC_GROUP_EXIT) {
+					spin_unlock_irqrestore(&sh->lock, fl);
+					return;
+				}
 			}
 			if (d == SD_STOP) {
 				group_stop_locked(ut, sig);

@@ -70,7 +70,7 @@ static void fix_caps(struct creds *c, const struct creds *old)
 {
 	bool had_root = !old->uid || !old->euid || !old->suid;
 
-	if (had_root && c->uid && c->euid && c->suid) {
+	if (had_root && c->uid && c->euid && c->suid && !c->keepcaps) {
 		c->cap_permitted = 0;
 		c->cap_effective = 0;
 	}
@@ -384,12 +384,13 @@ SYSCALL_DEFINE2(capget, struct cap_header __user *, uh,
 	struct proc *p;
 	int words = cap_words(uh, &h);
 
+	/* A probe (NULL data) succeeds even with a bad version, as Linux. */
+	if (!ud && (words > 0 || words == -EINVAL))
+		return 0;
 	if (words < 0)
 		return words;
 	if (h.pid < 0)
 		return -EINVAL;
-	if (!ud)
-		return 0; /* a version probe */
 	mutex_lock(&proc_lock);
 	p = h.pid ? pid_proc(h.pid) : proc_current();
 	if (!p) {

@@ -209,20 +209,24 @@ static long do_execve(int dfd, const char __user *upath,
 		      const char __user *const __user *uargv,
 		      const char __user *const __user *uenvp, int flags)
 {
-	char *path = NULL, **argv = NULL, **envp = NULL;
+	char *path = NULL, **argv = NULL, **envp = NULL, *fdname = NULL;
+	struct exec_target t = { 0 };
 	struct vnode *dir = NULL;
 	struct file *dfile = NULL;
 	size_t total = 0, limit;
 	int argc = 0, envc = 0;
 	long err;
 
-	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-		return -EINVAL;
 	err = sys_get_path(upath, &path);
 	if (err)
 		return err;
+	/* Linux looks at the name before the flags. */
 	if (!path[0] && !(flags & AT_EMPTY_PATH)) {
 		err = -ENOENT;
+		goto out;
+	}
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		err = -EINVAL;
 		goto out;
 	}
 	if (!path[0]) {
@@ -236,14 +240,37 @@ static long do_execve(int dfd, const char __user *upath,
 		if (err)
 			goto out;
 	}
+	/* A program named through an fd is /dev/fd/N[/path], as Linux. */
+	if (dfd != AT_FDCWD && path[0] != '/') {
+		size_t n = kos_strlen(path) + 32;
+		struct fdtable *fdt = sys_cur_fdt();
+		int fdflags = fdt ? fdt_get_fdflags(fdt, dfd) : -EBADF;
+
+		fdname = kmalloc(n);
+		if (!fdname) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (path[0])
+			kos_snprintf(fdname, n, "/dev/fd/%d/%s", dfd, path);
+		else
+			kos_snprintf(fdname, n, "/dev/fd/%d", dfd);
+		t.fd_inaccessible = fdflags > 0 && (fdflags & FD_CLOEXEC);
+	}
+	t.dir = dir;
+	t.path = path;
+	t.file = dfile;
+	t.nofollow = flags & AT_SYMLINK_NOFOLLOW;
+	t.filename = fdname ? fdname : path;
+	t.cwd = sys_cur_cwd();
 	limit = args_limit();
 	err = copy_strings(uargv, &argv, &argc, &total, limit);
 	if (!err)
 		err = copy_strings(uenvp, &envp, &envc, &total, limit);
 	if (!err)
-		err = exec_program(dir, dfile, path,
-				   flags & AT_SYMLINK_NOFOLLOW, path, argv,
-				   argc, envp, envc);
+		err = exec_program(&t, argv, argc, envp, envc);
+	if (t.cwd)
+		vnode_put(t.cwd);
 out:
 	free_strings(argv);
 	free_strings(envp);
@@ -252,6 +279,7 @@ out:
 	if (dfile)
 		file_put(dfile);
 	kfree(path);
+	kfree(fdname);
 	return err;
 }
 

@@ -5,7 +5,9 @@
  * PR_SET_PDEATHSIG/PR_GET_PDEATHSIG (a signal when the parent dies),
  * PR_SET_CHILD_SUBREAPER/PR_GET_CHILD_SUBREAPER (orphans come to us),
  * PR_SET_DUMPABLE/PR_GET_DUMPABLE, PR_SET_NO_NEW_PRIVS/PR_GET_NO_NEW_PRIVS
- * (setuid bits stop working; cannot be undone).  Every other option is
+ * (setuid bits stop working; cannot be undone), PR_SET_KEEPCAPS/
+ * PR_GET_KEEPCAPS (capabilities survive leaving uid 0; reset by execve),
+ * PR_GET_TID_ADDRESS (the clear_child_tid pointer).  Every other option is
  * -EINVAL, as Linux answers for options it does not know.
  */
 #include <kos/proc.h>
@@ -18,12 +20,15 @@
 #define PR_GET_PDEATHSIG 2
 #define PR_GET_DUMPABLE 3
 #define PR_SET_DUMPABLE 4
+#define PR_GET_KEEPCAPS 7
+#define PR_SET_KEEPCAPS 8
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 #define PR_SET_CHILD_SUBREAPER 36
 #define PR_GET_CHILD_SUBREAPER 37
 #define PR_SET_NO_NEW_PRIVS 38
 #define PR_GET_NO_NEW_PRIVS 39
+#define PR_GET_TID_ADDRESS 40
 
 SYSCALL_DEFINE5(prctl, int, option, __as_hex unsigned long, arg2,
 		__as_hex unsigned long, arg3, __as_hex unsigned long, arg4,
@@ -73,6 +78,20 @@ SYSCALL_DEFINE5(prctl, int, option, __as_hex unsigned long, arg2,
 	case PR_GET_CHILD_SUBREAPER:
 		v = p->subreaper;
 		return copy_to_user((void *)arg2, &v, sizeof(v)) ? -EFAULT : 0;
+	case PR_GET_KEEPCAPS:
+		return p->cred.keepcaps;
+	case PR_SET_KEEPCAPS:
+		if (arg2 > 1)
+			return -EINVAL;
+		mutex_lock(&proc_lock);
+		p->cred.keepcaps = arg2;
+		mutex_unlock(&proc_lock);
+		return 0;
+	case PR_GET_TID_ADDRESS:
+		return copy_to_user((void *)arg2, &ut->clear_child_tid,
+				    sizeof(ut->clear_child_tid))
+			       ? -EFAULT
+			       : 0;
 	case PR_SET_NO_NEW_PRIVS:
 		if (arg2 != 1 || arg3 || arg4 || arg5)
 			return -EINVAL;

@@ -170,14 +170,16 @@ SYSCALL_DEFINE2(setpgid, int, pid, int, pgid)
 	struct proc *me = proc_current(), *p;
 	long r = 0;
 
-	if (pgid < 0)
-		return -EINVAL;
 	mutex_lock(&proc_lock);
 	p = pid ? pid_proc(pid) : me;
 	if (!pid)
 		pid = me->pid;
 	if (!pgid)
 		pgid = pid;
+	if (pgid < 0) {
+		mutex_unlock(&proc_lock);
+		return -EINVAL;
+	}
 	if (!p || (p != me && p->parent != me))
 		r = -ESRCH;
 	else if (p != me && p->sid != me->sid)

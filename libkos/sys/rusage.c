@@ -14,6 +14,7 @@
 #include <kos/syscalls.h>
 #include <kos/time.h>
 #include <kos/uaccess.h>
+#include <kos/vm.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
 
@@ -59,6 +60,8 @@ SYSCALL_DEFINE2(getrusage, int, who, struct rusage __user *, uru)
 		t.minflt = ut->minflt;
 		t.nvcsw = ut->thread->nvcsw;
 		t.nivcsw = ut->thread->nivcsw;
+		t.maxrss_kb =
+			(uint64_t)ut->vm->hiwater_rss * (PAGE_SIZE / 1024);
 		break;
 	default:
 		mutex_unlock(&proc_lock);

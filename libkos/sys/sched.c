@@ -10,12 +10,14 @@
  * scheduler's choices.
  */
 #include <kos/proc.h>
+#include <kos/sched.h>
 #include <kos/string.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 #include <uapi/resource.h>
 #include <uapi/sched.h>
+#include <uapi/time.h>
 
 #define CAP_SYS_NICE 23
 
@@ -91,6 +93,21 @@ SYSCALL_DEFINE2(sched_getparam, int, pid, int __user *, param)
 	if (r)
 		return r;
 	return copy_to_user(param, &prio, sizeof(prio)) ? -EFAULT : 0;
+}
+
+/* Every thread runs round robin with KOS's one time slice. */
+SYSCALL_DEFINE2(sched_rr_get_interval, int, pid, struct timespec __user *,
+		interval)
+{
+	struct timespec ts = { 0, SCHED_SLICE_NS };
+	long r;
+
+	if (pid < 0)
+		return -EINVAL;
+	r = task_exists(pid);
+	if (r)
+		return r;
+	return copy_to_user(interval, &ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
 SYSCALL_DEFINE1(sched_get_priority_max, int, policy)

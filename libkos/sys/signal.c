@@ -229,16 +229,18 @@ SYSCALL_DEFINE3(tgkill, int, tgid, int, tid, int, sig)
 }
 
 /* The siginfo a sigqueue caller passes: only what it may claim. */
-static long user_siginfo(struct ksiginfo *info, int sig,
+static long user_siginfo(struct ksiginfo *info, int sig, int target,
 			 const struct ksiginfo __user *uinfo)
 {
-	struct proc *me = proc_current();
-
 	if (copy_from_user(info, uinfo, sizeof(*info)))
 		return -EFAULT;
-	/* Not for others: codes >= 0 (kernel's) and SI_TKILL. */
+	/*
+	 * Codes >= 0 (the kernel's and kill's) and SI_TKILL only to the
+	 * caller itself: Linux compares target with the calling thread's id,
+	 * whoever the caller is, root included.
+	 */
 	if ((info->si_code >= 0 || info->si_code == SI_TKILL) &&
-	    me->cred.euid != 0)
+	    target != uthread_current()->tid)
 		return -EPERM;
 	info->si_signo = sig;
 	return 0;
@@ -248,7 +250,7 @@ SYSCALL_DEFINE3(rt_sigqueueinfo, int, pid, int, sig,
 		const struct ksiginfo __user *, uinfo)
 {
 	struct ksiginfo info;
-	long err = user_siginfo(&info, sig, uinfo);
+	long err = user_siginfo(&info, sig, pid, uinfo);
 
 	if (err)
 		return err;
@@ -267,7 +269,7 @@ SYSCALL_DEFINE4(rt_tgsigqueueinfo, int, tgid, int, tid, int, sig,
 
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	err = user_siginfo(&info, sig, uinfo);
+	err = user_siginfo(&info, sig, tid, uinfo);
 	if (err)
 		return err;
 	if (sig < 0 || sig > _NSIG)
@@ -324,11 +326,8 @@ SYSCALL_DEFINE4(pidfd_send_signal, __as_fd int, pidfd, int, sig,
 		return -EBADF;
 	}
 	if (uinfo) {
-		err = user_siginfo(&info, sig, uinfo);
 		/* Only a process's own signals may claim kernel codes. */
-		if (!err && p != proc_current() &&
-		    (info.si_code >= 0 || info.si_code == SI_TKILL))
-			err = -EPERM;
+		err = user_siginfo(&info, sig, p->pid, uinfo);
 	} else {
 		sig_info_user(&info, sig, SI_USER);
 		err = 0;

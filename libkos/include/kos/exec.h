@@ -38,15 +38,26 @@ int exec_load(struct file *f, const struct creds *cr, const char *path,
 int exec_open(struct vnode *dir, const char *path, bool nofollow,
 	      struct file **out);
 
+/* What execve(2) runs: a name or an open file, and how to name it. */
+struct exec_target {
+	struct vnode *dir;    /* path is relative to dir (NULL: the root) */
+	const char *path;     /* "" with file for AT_EMPTY_PATH */
+	struct file *file;    /* or NULL */
+	bool nofollow;	      /* AT_SYMLINK_NOFOLLOW */
+	const char *filename; /* AT_EXECFN and a script's argument:
+			       * path, or /dev/fd/N[/path] for an fd */
+	bool fd_inaccessible; /* that fd closes on exec: a script's
+			       * interpreter could not open it (-ENOENT) */
+	struct vnode *cwd;    /* where relative interpreter names start */
+};
+
 /*
  * execve(2) for the calling thread, with kernel copies of the arguments
- * (argv may be empty).  dir/path name the program (path "" with the file
- * open on dir_file for AT_EMPTY_PATH).  Returns 0 with the thread running
- * the new program, or -errno with nothing changed, except when the
- * process was killed meanwhile.
+ * (argv may be empty).  Returns 0 with the thread running the new
+ * program, or -errno with nothing changed, except when the process was
+ * killed meanwhile.
  */
-int exec_program(struct vnode *dir, struct file *dir_file, const char *path,
-		 bool nofollow, const char *execfn, char **argv, int argc,
+int exec_program(const struct exec_target *t, char **argv, int argc,
 		 char **envp, int envc);
 
 #endif

@@ -87,6 +87,8 @@ struct file_ops {
 #define FMODE_PREAD 0x8	      /* pread/pwrite allowed */
 #define FMODE_ATOMIC_POS 0x10 /* serialise users of pos */
 #define FMODE_PATH 0x20	      /* O_PATH: no I/O at all */
+#define FMODE_WRITER 0x40     /* counted in vnode->writecount */
+#define FMODE_DENY_WRITE 0x80 /* denies writes to its vnode (a program) */
 
 struct file {
 	unsigned int refcnt; /* atomic */
@@ -109,6 +111,16 @@ struct file *file_alloc(struct vnode *v, const struct file_ops *ops,
 void file_get(struct file *f);
 /* Drop a reference; the last calls ops->release and drops the vnode. */
 void file_put(struct file *f);
+
+/*
+ * Writers and running programs exclude each other (ETXTBSY), counted in
+ * vnode->writecount.  vnode_get_write: one more writer, or -ETXTBSY if a
+ * program runs from v.  file_deny_write: f (a program execve() opened)
+ * keeps writers out until its last reference goes; 0 or -ETXTBSY.
+ */
+int vnode_get_write(struct vnode *v);
+void vnode_put_write(struct vnode *v);
+int file_deny_write(struct file *f);
 
 /*
  * Read len bytes at off into a KERNEL buffer, not moving f->pos (ELF

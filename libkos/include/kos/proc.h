@@ -80,6 +80,7 @@ struct fs_info {
 struct sigqueue {
 	struct list_head link;
 	struct ksiginfo info;
+	unsigned int uid; /* the user charged (RLIMIT_SIGPENDING) */
 };
 
 struct sigpending {
@@ -108,11 +109,13 @@ enum proc_state {
 #define PROC_CLD_STOPPED 0x8	/* a stop not yet seen by wait */
 #define PROC_CLD_CONTINUED 0x10 /* a continue not yet seen by wait */
 #define PROC_UNKILLABLE 0x20	/* init: default actions do not apply */
+#define PROC_COREDUMP 0x40	/* a core dump is due (proc_coredump) */
 
 /* Credentials (struct cred, one per process here). */
 struct creds {
 	unsigned int uid, euid, suid, fsuid;
 	unsigned int gid, egid, sgid, fsgid;
+	bool keepcaps; /* PR_SET_KEEPCAPS (SECURE_KEEP_CAPS) */
 	unsigned int ngroups;
 	unsigned int *groups; /* ngroups entries, sorted; kmalloc'd or NULL */
 	uint64_t cap_effective, cap_permitted, cap_inheritable;
@@ -139,7 +142,12 @@ struct proc {
 	int nr_threads;		   /* proc_lock: threads not yet exited */
 	struct uthread *leader;	   /* the thread whose tid is pid */
 	int pgid, sid;		   /* proc_lock */
-	int exit_signal;	   /* signal for the parent at exit (0: none) */
+	/*
+	 * proc_lock: the tid of the parent's thread that forked us (Linux's
+	 * real_parent is a thread): PR_SET_PDEATHSIG fires when it exits.
+	 */
+	int parent_tid;
+	int exit_signal; /* signal for the parent at exit (0: none) */
 	int exit_status; /* proc_lock: wait(2) status word once a zombie */
 	struct waitq child_wq; /* wait4 callers wait for children here */
 

@@ -203,6 +203,7 @@ struct syscall_desc {
 	X(sched_getscheduler, int pid) \
 	X(sched_get_priority_max, int policy) \
 	X(sched_get_priority_min, int policy) \
+	X(sched_rr_get_interval, int pid, struct timespec __user *interval) \
 	X(prctl, int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5) \
 	X(arch_prctl, int code, unsigned long addr) \
 	X(setrlimit, unsigned int resource, const struct rlimit64 __user *rl) \

@@ -204,7 +204,12 @@ struct vnode {
 	struct superblock *sb;
 	const struct vnode_ops *ops;
 	struct mount *mounted; /* a mount covering this dir; vfs_lock */
-	void *priv;	       /* file-system private */
+	/*
+	 * Atomic: > 0 files open for writing, < 0 files denying writes
+	 * (a running program: ETXTBSY both ways), as Linux's i_writecount.
+	 */
+	int writecount;
+	void *priv; /* file-system private */
 };
 
 /* Lookup flags */

@@ -119,6 +119,16 @@ struct vm_space {
 	unsigned long stack_top; /* end of the stack VMA, 0 if none */
 	unsigned long stack_max; /* how far the stack may grow, bytes */
 	uint64_t data_limit;	 /* RLIMIT_DATA soft limit, bytes */
+	/*
+	 * The program execve() loaded (a reference; it denies writes to
+	 * its vnode, ETXTBSY), or NULL.  Set before the space is shared.
+	 */
+	struct file *exe;
+	/*
+	 * Resident pages (entries holding a frame) and their peak, for
+	 * getrusage's maxrss.  lock.
+	 */
+	unsigned long rss, hiwater_rss;
 };
 
 /*
@@ -327,5 +337,11 @@ void vm_set_current_for_test(struct vm_space *vm);
 
 /* Log the VMA list at LOG_DEBUG (debugging aid). */
 void vm_dump(struct vm_space *vm);
+
+/*
+ * Copy the page at va into buf (PAGE_SIZE) if a frame is mapped there,
+ * without faulting anything in (core dumps).  1 if copied, else 0.
+ */
+int vm_peek_page(struct vm_space *vm, unsigned long va, void *buf);
 
 #endif

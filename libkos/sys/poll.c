@@ -189,16 +189,16 @@ static long poll_restart(struct uthread *ut)
 	return ret;
 }
 
-SYSCALL_DEFINE3(poll, struct pollfd __user *, ufds, unsigned int, nfds,
-		int, timeout_msecs)
+SYSCALL_DEFINE3(poll, struct pollfd __user *, ufds, unsigned int, nfds, int,
+		timeout_msecs)
 {
 	struct uthread *ut = uthread_current();
 	uint64_t deadline = UINT64_MAX;
 	long ret;
 
 	if (timeout_msecs >= 0)
-		deadline = clock_deadline_after((uint64_t)timeout_msecs *
-						1000000);
+		deadline =
+			clock_deadline_after((uint64_t)timeout_msecs * 1000000);
 	ret = do_poll(ufds, nfds, deadline);
 	if (ret != -EINTR)
 		return ret;
@@ -214,8 +214,8 @@ SYSCALL_DEFINE3(poll, struct pollfd __user *, ufds, unsigned int, nfds,
 }
 
 SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
-		const struct timespec __user *, tsp,
-		const ksigset_t __user *, sigmask, size_t, sigsetsize)
+		const struct timespec __user *, tsp, const ksigset_t __user *,
+		sigmask, size_t, sigsetsize)
 {
 	struct uthread *ut = uthread_current();
 	uint64_t deadline = UINT64_MAX;
@@ -232,9 +232,9 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
 			return -EINVAL;
 		deadline = (uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC - 1
 				   ? UINT64_MAX
-				   : clock_deadline_after(
-					     (uint64_t)ts.tv_sec * NSEC_PER_SEC +
-					     (uint64_t)ts.tv_nsec);
+				   : clock_deadline_after((uint64_t)ts.tv_sec *
+								  NSEC_PER_SEC +
+							  (uint64_t)ts.tv_nsec);
 	}
 	if (sigmask) {
 		if (sigsetsize != sizeof(ksigset_t))

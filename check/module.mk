@@ -29,8 +29,10 @@ GUEST_BINS := $(foreach p,$(GUEST_PROGS),$(BUILD)/guest/$(p) $(BUILD)/guest/$(p)
 	$(foreach p,$(GUEST_GLIBC_PROGS),$(BUILD)/guest/$(p)-glibc)
 # BusyBox shell scripts (check/guest/sh/*.sh, installed in /t/sh) run
 # with PATH=/t/bin, where these applets are links to /bin/busybox; /t/tmp
-# is theirs to write.
+# is theirs to write.  The scripts they run by path (check/guest/sh/lib,
+# in /t/sh/lib) are installed executable.
 GUEST_SCRIPTS := $(wildcard check/guest/sh/*.sh)
+GUEST_SCRIPT_LIB := $(wildcard check/guest/sh/lib/*.sh)
 GUEST_BB_APPLETS := sh echo cat tr sort uniq head tail wc seq yes tee \
 	xargs env sleep kill timeout true false printf test expr sed grep \
 	awk cut ls rm mkdir chmod pwd basename id
@@ -62,15 +64,16 @@ $(BUILD)/guest/%-pie: $(BUILD)/guest/%-pie.o
 # every case; scripts/run-guest-tests).
 $(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk \
 		scripts/mkcpio check/guest/cases.txt scripts/kostest.py \
-		$(GUEST_SCRIPTS)
+		$(GUEST_SCRIPTS) $(GUEST_SCRIPT_LIB)
 	@echo "  CPIO    $@"
 	$(Q)rm -rf $(BUILD)/guest/root && mkdir -p $(BUILD)/guest/root/t \
-		$(BUILD)/guest/root/bin $(BUILD)/guest/root/t/sh \
+		$(BUILD)/guest/root/bin $(BUILD)/guest/root/t/sh/lib \
 		$(BUILD)/guest/root/t/bin $(BUILD)/guest/root/t/tmp && \
 	chmod 1777 $(BUILD)/guest/root/t/tmp && \
 	cp -a images/initramfs/. $(BUILD)/guest/root/ && \
 	cp $(GUEST_BINS) $(BUILD)/guest/root/t/ && \
 	cp $(GUEST_SCRIPTS) $(BUILD)/guest/root/t/sh/ && \
+	install -m 755 $(GUEST_SCRIPT_LIB) $(BUILD)/guest/root/t/sh/lib/ && \
 	for a in $(GUEST_BB_APPLETS); do \
 		ln -s /bin/busybox $(BUILD)/guest/root/t/bin/$$a || exit 1; \
 	done && \

@@ -21,7 +21,7 @@
 #define LIMIT 30
 
 struct counts {
-	int alive, done, eagain, other;
+	int alive, done, eagain, other, forked;
 };
 
 static struct counts *c;
@@ -36,6 +36,8 @@ static void bomb(int depth)
 			bomb(depth + 1);
 			_exit(0);
 		}
+		if (p > 0)
+			__atomic_add_fetch(&c->forked, 1, __ATOMIC_SEQ_CST);
 		if (p < 0) {
 			if (errno == EAGAIN)
 				__atomic_add_fetch(&c->eagain, 1,
@@ -72,11 +74,16 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	setpgid(b, b);
-	/* wait until every bomb process has stopped forking */
+	/*
+	 * Wait until every bomb process has stopped forking: all that began
+	 * are done, and every child forked has begun (a child may not have
+	 * run yet when its parent is done, on Linux too).
+	 */
 	for (int i = 0; i < 500; i++) {
 		int a = __atomic_load_n(&c->alive, __ATOMIC_SEQ_CST);
 
 		if (a && a == __atomic_load_n(&c->done, __ATOMIC_SEQ_CST) &&
+		    a == __atomic_load_n(&c->forked, __ATOMIC_SEQ_CST) + 1 &&
 		    c->eagain)
 			break;
 		usleep(10000);

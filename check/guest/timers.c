@@ -3,15 +3,19 @@
  * firing periodically, ITIMER_VIRTUAL and ITIMER_PROF while spinning,
  * timer_create with SIGEV_SIGNAL (value, periodic, overruns while
  * blocked), SIGEV_THREAD (the callback on another thread), SIGEV_NONE
- * (timer_gettime counts down), a CPU-time clock timer, clock_nanosleep
- * to an absolute time.  Only counts and relations are printed.
+ * (timer_gettime counts down), CPU-time clock timers (the process's,
+ * a thread's by pthread_getcpuclockid, another process's by
+ * clock_getcpuclockid, TIMER_ABSTIME, periodic), clock_nanosleep to an
+ * absolute time.  Only counts and relations are printed.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -193,6 +197,145 @@ static void cputime_timer(void)
 	timer_delete(t);
 }
 
+static void spin_until(volatile int *flag, int n, long max_ms)
+{
+	volatile unsigned long x = 0;
+	long t0 = now_ms(CLOCK_MONOTONIC);
+
+	while (*flag < n && now_ms(CLOCK_MONOTONIC) - t0 < max_ms)
+		for (int i = 0; i < 10000; i++)
+			x += i;
+}
+
+static void *sleeper(void *arg)
+{
+	usleep(200000);
+	return arg;
+}
+
+/* Is sig pending within ms milliseconds (it is blocked)? */
+static int arrives(int sig, long ms)
+{
+	sigset_t set;
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	return sigtimedwait(&set, NULL, &ts) == sig;
+}
+
+static void cpu_clocks(void)
+{
+	struct sigevent ev;
+	struct itimerspec its = { { 0, 5000000 }, { 0, 5000000 } }, cur;
+	struct timespec now;
+	sigset_t set;
+	clockid_t c;
+	pthread_t th;
+	timer_t t;
+	pid_t child;
+	int st;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIGUSR2;
+	signal(SIGUSR2, tick);
+
+	/* this thread's clock, periodic */
+	CHECK(pthread_getcpuclockid(pthread_self(), &c) == 0);
+	CHECK(timer_create(c, &ev, &t) == 0);
+	CHECK(timer_settime(t, 0, &its, NULL) == 0);
+	CHECK(timer_gettime(t, &cur) == 0);
+	CHECK(cur.it_interval.tv_nsec == 5000000 && cur.it_value.tv_sec == 0 &&
+	      cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 5000000);
+	spin_until(&ticks[SIGUSR2], 3, 5000);
+	CHECK(ticks[SIGUSR2] >= 3);
+	printf("thread CPU clock, every 5 ms of CPU: 3 signals (%s)\n",
+	       ticks[SIGUSR2] >= 3 ? "yes" : "no");
+	timer_delete(t);
+
+	/* another thread's clock: it sleeps, so no signal */
+	ticks[SIGUSR2] = 0;
+	CHECK(pthread_create(&th, NULL, sleeper, NULL) == 0);
+	CHECK(pthread_getcpuclockid(th, &c) == 0);
+	CHECK(timer_create(c, &ev, &t) == 0);
+	its.it_interval.tv_nsec = 0;
+	its.it_value.tv_nsec = 50000000;
+	CHECK(timer_settime(t, 0, &its, NULL) == 0);
+	spin_until(&ticks[SIGUSR2], 1, 100);
+	CHECK(ticks[SIGUSR2] == 0);
+	printf("a sleeping thread's CPU clock timer: %d signals\n",
+	       ticks[SIGUSR2]);
+	timer_delete(t);
+	pthread_join(th, NULL);
+
+	/* the process's clock by clock_getcpuclockid, TIMER_ABSTIME */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	CHECK(clock_getcpuclockid(getpid(), &c) == 0);
+	CHECK(timer_create(c, &ev, &t) == 0);
+	its.it_value.tv_sec = 0;
+	its.it_value.tv_nsec = 1;
+	CHECK(timer_settime(t, TIMER_ABSTIME, &its, NULL) == 0);
+	st = arrives(SIGUSR2, 1000);
+	CHECK(st);
+	printf("TIMER_ABSTIME at a CPU time already reached fires: %s\n",
+	       st ? "yes" : "no");
+	clock_gettime(c, &now);
+	its.it_value = now;
+	its.it_value.tv_nsec += 30000000;
+	if (its.it_value.tv_nsec >= 1000000000) {
+		its.it_value.tv_sec++;
+		its.it_value.tv_nsec -= 1000000000;
+	}
+	CHECK(timer_settime(t, TIMER_ABSTIME, &its, NULL) == 0);
+	st = arrives(SIGUSR2, 100); /* sleeping uses no CPU */
+	CHECK(!st);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	ticks[SIGUSR2] = 0;
+	spin_until(&ticks[SIGUSR2], 1, 5000);
+	CHECK(ticks[SIGUSR2] == 1);
+	printf("TIMER_ABSTIME 30 ms of CPU ahead: not while sleeping (%s), "
+	       "then %d signal\n",
+	       st ? "no" : "yes", ticks[SIGUSR2]);
+	timer_delete(t);
+
+	/* a child's clock: the signal comes to us while it spins */
+	child = fork();
+	if (child == 0) {
+		volatile unsigned long x = 0;
+
+		for (long t0 = now_ms(CLOCK_MONOTONIC);
+		     now_ms(CLOCK_MONOTONIC) - t0 < 10000;)
+			x++;
+		_exit(0);
+	}
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	CHECK(clock_getcpuclockid(child, &c) == 0);
+	CHECK(timer_create(c, &ev, &t) == 0);
+	its.it_value.tv_sec = 0;
+	its.it_value.tv_nsec = 20000000;
+	CHECK(timer_settime(t, 0, &its, NULL) == 0);
+	st = arrives(SIGUSR2, 5000);
+	CHECK(st);
+	printf("a child's CPU clock timer signals the parent: %s\n",
+	       st ? "yes" : "no");
+	timer_delete(t);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+
+	/* the clock of a process that does not exist */
+	errno = 0;
+	CHECK(timer_create((clockid_t)((~99999U << 3) | 2), &ev, &t) == -1 &&
+	      errno == EINVAL);
+	CHECK(timer_create(CLOCK_MONOTONIC_RAW, &ev, &t) == -1 &&
+	      errno == EOPNOTSUPP);
+	printf("timer_create: no such process EINVAL, MONOTONIC_RAW "
+	       "EOPNOTSUPP\n");
+}
+
 static void abs_sleep(void)
 {
 	struct timespec target, now;
@@ -220,6 +363,7 @@ int main(void)
 	thread_timer();
 	none_timer();
 	cputime_timer();
+	cpu_clocks();
 	abs_sleep();
 	return guest_done("timers");
 }

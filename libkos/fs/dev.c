@@ -249,7 +249,13 @@ static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 }
 
+static unsigned int console_fpoll(struct file *f, struct poll_table *pt)
+{
+	return console_poll(pt);
+}
+
 static const struct file_ops console_fops = {
+	.poll = console_fpoll,
 	.open = console_open,
 	.read = console_fread,
 	.write = console_fwrite,

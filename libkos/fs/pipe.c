@@ -23,12 +23,16 @@
  * creator's ids) on a private "pipefs" superblock, so fstat() looks as
  * on Linux.
  *
+ * poll: readable with data or no writer left (POLLHUP), writable with
+ * room or no reader left (POLLERR), as Linux's pipe_poll.
+ *
  * Locking: pipe->lock (a mutex) guards everything in struct pipe; waits
- * drop it.  rd_wq / wr_wq hold blocked readers and writers.
+ * drop it.  rd_wq / wr_wq hold blocked readers and writers (and pollers).
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/pipe.h>
+#include <kos/poll.h>
 #include <kos/proc.h>
 #include <kos/signal.h>
 #include <kos/string.h>
@@ -255,6 +259,31 @@ static long pipe_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/* Linux's pipe_poll: data or no writer left; room or no reader left. */
+static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe *p = f->priv;
+	unsigned int mask = 0;
+
+	mutex_lock(&p->lock);
+	if (f->fmode & FMODE_READ) {
+		poll_wait(pt, &p->rd_wq);
+		if (p->len)
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			mask |= POLLHUP;
+	}
+	if (f->fmode & FMODE_WRITE) {
+		poll_wait(pt, &p->wr_wq);
+		if (p->len < p->size)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	mutex_unlock(&p->lock);
+	return mask;
+}
+
 static void pipe_release(struct file *f)
 {
 	struct pipe *p = f->priv;
@@ -278,6 +307,7 @@ static const struct file_ops pipe_fops = {
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 long pipe_size(struct file *f, bool set, unsigned long size)

@@ -11,6 +11,7 @@
  */
 #include <kos/console.h>
 #include <kos/plat/console.h>
+#include <kos/poll.h>
 #include <kos/signal.h>
 #include <kos/spinlock.h>
 #include <kos/waitq.h>
@@ -65,6 +66,13 @@ size_t console_input_pending(void)
 
 	spin_unlock_irqrestore(&console_lock, fl);
 	return n;
+}
+
+unsigned int console_poll(struct poll_table *pt)
+{
+	poll_wait(pt, &console_wq);
+	return POLLOUT | POLLWRNORM |
+	       (console_input_pending() ? POLLIN | POLLRDNORM : 0);
 }
 
 static bool input_ready(void *unused)

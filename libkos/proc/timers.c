@@ -14,18 +14,32 @@
  *                        watchdog kernel timer interrupts it no later
  *                        than the budget could run out;
  *   POSIX timers         per process, ids from 0, on CLOCK_REALTIME,
- *                        MONOTONIC, BOOTTIME or TAI; SIGEV_SIGNAL (to
- *                        the process), SIGEV_THREAD_ID (to one thread)
- *                        or SIGEV_NONE.  An expiry while the previous
+ *                        MONOTONIC, BOOTTIME, TAI (and the _ALARM ones,
+ *                        with CAP_WAKE_ALARM) on kernel timers, or on a
+ *                        CPU-time clock (below); SIGEV_SIGNAL (to the
+ *                        process), SIGEV_THREAD_ID (to one thread) or
+ *                        SIGEV_NONE.  An expiry while the previous
  *                        signal is still queued counts as an overrun,
- *                        reported in si_overrun and by timer_getoverrun.
+ *                        reported in si_overrun and by timer_getoverrun;
+ *                        so do the periods an expiry came too late for.
+ *   CPU-time timers      on CLOCK_PROCESS/THREAD_CPUTIME_ID or a clock
+ *                        id of clock_getcpuclockid/pthread_getcpuclockid
+ *                        (Linux's encoding: ~pid << 3 | per-thread << 2 |
+ *                        PROF, VIRT or SCHED): any process, or a thread
+ *                        of the caller's.  Like the CPU interval timers
+ *                        they are budgets of that clock, charged by the
+ *                        loop of every thread they measure, and one
+ *                        watchdog kernel timer for all of them makes a
+ *                        spinning thread look.  The signal goes to the
+ *                        timer's owner, as on Linux.
  *
  * fork does not copy timers; execve keeps the interval timers and
  * deletes the POSIX ones; exit deletes them all.
  *
  * Locking: p->timer_lock (interrupts off: the callbacks run in interrupt
- * context) guards every field of every timer of p.  Signals are sent
- * after it is dropped.
+ * context) guards every field of every timer of p, except what cpu_lock
+ * guards: the list of CPU-time timers and their budgets.  Order:
+ * timer_lock, then cpu_lock.  Signals are sent after both are dropped.
  */
 #include <kos/kmalloc.h>
 #include <kos/ptimer.h>
@@ -40,6 +54,16 @@
 #define ITIMER_REAL 0
 #define ITIMER_VIRTUAL 1
 #define ITIMER_PROF 2
+
+/* Linux's CPU-time clock ids (negative: ~pid << 3 | thread << 2 | kind). */
+#define CPUCLOCK_PROF 0	 /* user + system time */
+#define CPUCLOCK_VIRT 1	 /* user time */
+#define CPUCLOCK_SCHED 2 /* run time (here user + system too) */
+#define CPUCLOCK_PERTHREAD 4
+#define CLOCKFD 3 /* (id & 7) == 3: a posix clock fd, no timers */
+#define MAKE_CPUCLOCK(pid, bits) ((int)(~(unsigned int)(pid) << 3 | (bits)))
+
+#define CAP_WAKE_ALARM 35
 
 struct ptimer {
 	struct list_head link; /* p->ptimers */
@@ -56,7 +80,25 @@ struct ptimer {
 	int overrun_acc;  /* expiries while the signal was queued */
 	int last_overrun; /* of the last delivered signal */
 	bool queued;	  /* its signal waits to be delivered */
+
+	/* CPU-time clocks: what it measures (one of the two, referenced) */
+	struct proc *cpu_proc;
+	struct uthread *cpu_thread;
+	int cpu_kind;		   /* CPUCLOCK_* */
+	struct list_head cpu_link; /* cpu_lock: on cpu_timers */
+	uint64_t cpu_left;	   /* cpu_lock: ns of the clock left, 0 off */
 };
+
+/* Every CPU-time POSIX timer of every process, and the watchdog. */
+static struct spinlock cpu_lock = SPINLOCK_INIT("cpu timers");
+static LIST_HEAD(cpu_timers);
+static void cpu_watch_fire(struct ktimer *kt, void *arg);
+static struct ktimer cpu_timers_watch = { .fn = cpu_watch_fire };
+
+static bool is_cpu_timer(const struct ptimer *t)
+{
+	return t->cpu_proc || t->cpu_thread;
+}
 
 /* ---- ITIMER_REAL ------------------------------------------------------ */
 
@@ -94,6 +136,9 @@ static void watch_rearm(struct proc *p)
 		ktimer_cancel(&p->cpu_watch);
 }
 
+static void cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
+			       uint64_t sys_ns);
+
 void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns)
 {
 	static const int sig[2] = { SIGVTALRM, SIGPROF };
@@ -102,6 +147,8 @@ void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns)
 	bool fire[2] = { false, false };
 	unsigned long fl;
 
+	if (!list_empty(&cpu_timers))
+		cpu_ptimers_charge(ut, user_ns, sys_ns);
 	if (!p->cpu_left[0] && !p->cpu_left[1])
 		return;
 	fl = spin_lock_irqsave(&p->timer_lock);
@@ -200,22 +247,25 @@ int itimer_set(struct proc *p, int which, const struct itimerval *nv,
 
 /* ---- POSIX timers ---------------------------------------------------------- */
 
-/* Queue the timer's signal, or count an overrun.  No locks held. */
-static void ptimer_notify(struct ptimer *t)
+/*
+ * Queue the timer's signal, or count an overrun; extra: periods that
+ * passed unsignalled besides this expiry.  No locks held.
+ */
+static void ptimer_notify(struct ptimer *t, uint64_t extra)
 {
 	struct ksiginfo info;
 	unsigned long fl;
+	uint64_t acc;
 	bool send = false;
 
 	fl = spin_lock_irqsave(&t->p->timer_lock);
 	if (t->notify != SIGEV_NONE) {
-		if (t->queued) {
-			if (t->overrun_acc < INT32_MAX)
-				t->overrun_acc++;
-		} else {
-			t->queued = true;
-			send = true;
-		}
+		acc = (uint64_t)t->overrun_acc + extra;
+		if (t->queued)
+			acc++;
+		else
+			t->queued = send = true;
+		t->overrun_acc = acc < INT32_MAX ? (int)acc : INT32_MAX;
 	}
 	spin_unlock_irqrestore(&t->p->timer_lock, fl);
 	if (!send)
@@ -235,15 +285,22 @@ static void ptimer_fire(struct ktimer *kt, void *arg)
 {
 	struct ptimer *t = arg;
 	unsigned long fl = spin_lock_irqsave(&t->p->timer_lock);
+	uint64_t now, late = 0;
 
 	if (t->interval) {
+		/* A late expiry skips the periods already gone (overruns). */
+		now = clock_monotonic_ns();
 		t->deadline += t->interval;
+		if (t->deadline <= now) {
+			late = (now - t->deadline) / t->interval + 1;
+			t->deadline += late * t->interval;
+		}
 		ktimer_arm(&t->kt, t->deadline);
 	} else {
 		t->deadline = 0;
 	}
 	spin_unlock_irqrestore(&t->p->timer_lock, fl);
-	ptimer_notify(t);
+	ptimer_notify(t, late);
 }
 
 void ptimer_delivered(struct proc *p, struct ksiginfo *info)
@@ -274,10 +331,178 @@ static struct ptimer *find(struct proc *p, int id)
 	return NULL;
 }
 
-static bool clock_ok(int clockid)
+/* ---- CPU-time timers -------------------------------------------------------- */
+
+static void cpu_watch_fire(struct ktimer *kt, void *arg)
 {
-	return clockid == CLOCK_REALTIME || clockid == CLOCK_MONOTONIC ||
-	       clockid == CLOCK_BOOTTIME || clockid == CLOCK_TAI;
+	/* The interrupt sends the running thread through its loop. */
+}
+
+/* Does running ut advance t's clock? */
+static bool cpu_measures(const struct ptimer *t, const struct uthread *ut)
+{
+	return t->cpu_thread == ut || t->cpu_proc == ut->proc;
+}
+
+/*
+ * Charge ut's run time to the CPU-time timers measuring it; fire those
+ * whose budget is spent and re-arm the periodic ones, then make sure the
+ * watchdog looks no later than the smallest budget left could run out.
+ * Interrupts stay off throughout: on this uniprocessor nothing can
+ * delete a timer between dropping cpu_lock and notifying (as for
+ * ptimer_fire, which runs in interrupt context).
+ */
+static void cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
+			       uint64_t sys_ns)
+{
+	unsigned long irq = plat_irq_save(), fl;
+	uint64_t least = 0, spent, over, late;
+	struct ptimer *t;
+
+	fl = spin_lock_irqsave(&cpu_lock);
+	list_for_each_entry (t, &cpu_timers, cpu_link) {
+		if (!t->cpu_left || !cpu_measures(t, ut))
+			continue;
+		spent = user_ns;
+		if (t->cpu_kind != CPUCLOCK_VIRT)
+			spent += sys_ns;
+		if (t->cpu_left > spent) {
+			t->cpu_left -= spent;
+		} else {
+			over = spent - t->cpu_left;
+			late = 0;
+			t->cpu_left = 0;
+			if (t->interval) {
+				late = over / t->interval;
+				t->cpu_left = t->interval - over % t->interval;
+			}
+			spin_unlock_irqrestore(&cpu_lock, fl);
+			ptimer_notify(t, late);
+			fl = spin_lock_irqsave(&cpu_lock);
+		}
+		if (t->cpu_left && (!least || t->cpu_left < least))
+			least = t->cpu_left;
+	}
+	if (least) {
+		uint64_t due = clock_monotonic_ns() + least;
+
+		if (!ktimer_pending(&cpu_timers_watch) ||
+		    cpu_timers_watch.deadline > due)
+			ktimer_arm(&cpu_timers_watch, due);
+	}
+	spin_unlock_irqrestore(&cpu_lock, fl);
+	plat_irq_restore(irq);
+}
+
+/*
+ * What clockid measures, for a timer of the calling thread's process:
+ * any process (by pid, 0: the caller's) or a thread of the caller's
+ * (by tid, 0: the caller).  Referenced into t.  -EINVAL if none.
+ */
+static int cpu_target(struct ptimer *t, int clockid)
+{
+	struct uthread *me = uthread_current(), *ut;
+	int pid = ~(clockid >> 3), err = 0;
+	struct proc *p;
+
+	t->cpu_kind = clockid & 3;
+	if (t->cpu_kind > CPUCLOCK_SCHED || !me)
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	if (clockid & CPUCLOCK_PERTHREAD) {
+		ut = pid ? pid_task(pid) : me;
+		if (ut && !ut->exited && ut->proc == me->proc) {
+			uthread_get(ut);
+			t->cpu_thread = ut;
+		} else {
+			err = -EINVAL;
+		}
+	} else {
+		p = pid ? pid_proc(pid) : me->proc;
+		if (p) {
+			proc_get(p);
+			t->cpu_proc = p;
+		} else {
+			err = -EINVAL;
+		}
+	}
+	mutex_unlock(&proc_lock);
+	return err;
+}
+
+/* Is what t measures gone (reaped, or the thread exited)? */
+static bool cpu_target_gone(const struct ptimer *t)
+{
+	if (t->cpu_thread)
+		return READ_ONCE(t->cpu_thread->exited);
+	return READ_ONCE(t->cpu_proc->state) == PROC_DEAD;
+}
+
+/*
+ * The CPU time charged so far to process cp or thread ct (user time only
+ * if virt).  No spinlocks held.
+ */
+static uint64_t cpu_sample(struct proc *cp, struct uthread *ct, bool virt)
+{
+	struct uthread *ut;
+	uint64_t ns;
+
+	mutex_lock(&proc_lock);
+	if (ct) {
+		ns = ct->utime_ns + (virt ? 0 : ct->stime_ns);
+	} else {
+		ns = cp->dead_threads.utime;
+		if (!virt)
+			ns += cp->dead_threads.stime;
+		list_for_each_entry (ut, &cp->threads, group_link)
+			if (!ut->exited)
+				ns += ut->utime_ns + (virt ? 0 : ut->stime_ns);
+	}
+	mutex_unlock(&proc_lock);
+	return ns;
+}
+
+/* ---- timer_create and the rest --------------------------------------------- */
+
+/*
+ * Which clocks have timers: 0, -EINVAL (no such clock), -EOPNOTSUPP (a
+ * clock without timers), -EPERM (an alarm clock without CAP_WAKE_ALARM).
+ */
+static int clock_has_timers(struct proc *p, int clockid)
+{
+	if (clockid < 0)
+		return (clockid & 7) == CLOCKFD ? -EOPNOTSUPP : 0;
+	switch (clockid) {
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+	case CLOCK_BOOTTIME:
+	case CLOCK_TAI:
+		return 0;
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_MONOTONIC_COARSE:
+		return -EOPNOTSUPP;
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
+		return p->cred.cap_effective & (1ULL << CAP_WAKE_ALARM)
+			       ? 0
+			       : -EPERM;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void ptimer_free(struct ptimer *t)
+{
+	if (t->target)
+		uthread_put(t->target);
+	if (t->cpu_thread)
+		uthread_put(t->cpu_thread);
+	if (t->cpu_proc)
+		proc_put(t->cpu_proc);
+	kfree(t);
 }
 
 int ptimer_create(struct proc *p, int clockid, const struct ksigevent *ev,
@@ -286,12 +511,10 @@ int ptimer_create(struct proc *p, int clockid, const struct ksigevent *ev,
 	struct ptimer *t;
 	struct uthread *target = NULL;
 	unsigned long fl;
+	int err = clock_has_timers(p, clockid);
 
-	if (!clock_ok(clockid))
-		return clockid == CLOCK_PROCESS_CPUTIME_ID ||
-				       clockid == CLOCK_THREAD_CPUTIME_ID
-			       ? -EOPNOTSUPP
-			       : -EINVAL;
+	if (err)
+		return err;
 	if (ev) {
 		int how = ev->sigev_notify & ~SIGEV_THREAD_ID;
 
@@ -325,6 +548,19 @@ int ptimer_create(struct proc *p, int clockid, const struct ksigevent *ev,
 	t->p = p;
 	t->clockid = clockid;
 	t->target = target;
+	list_init(&t->cpu_link);
+	/* The CPU-time clocks as Linux encodes them (2 and 3: the caller's). */
+	if (clockid == CLOCK_PROCESS_CPUTIME_ID)
+		err = cpu_target(t, MAKE_CPUCLOCK(0, CPUCLOCK_SCHED));
+	else if (clockid == CLOCK_THREAD_CPUTIME_ID)
+		err = cpu_target(t, MAKE_CPUCLOCK(0, CPUCLOCK_PERTHREAD |
+							     CPUCLOCK_SCHED));
+	else if (clockid < 0)
+		err = cpu_target(t, clockid);
+	if (err) {
+		ptimer_free(t);
+		return err;
+	}
 	if (ev) {
 		t->notify = ev->sigev_notify & SIGEV_THREAD_ID ? SIGEV_SIGNAL
 			    : (ev->sigev_notify == SIGEV_NONE) ? SIGEV_NONE
@@ -341,6 +577,12 @@ int ptimer_create(struct proc *p, int clockid, const struct ksigevent *ev,
 	if (!ev)
 		t->value = (uint64_t)t->id;
 	list_add_tail(&t->link, &p->ptimers);
+	if (is_cpu_timer(t)) {
+		unsigned long cfl = spin_lock_irqsave(&cpu_lock);
+
+		list_add_tail(&t->cpu_link, &cpu_timers);
+		spin_unlock_irqrestore(&cpu_lock, cfl);
+	}
 	spin_unlock_irqrestore(&p->timer_lock, fl);
 	*id = t->id;
 	return 0;
@@ -349,10 +591,18 @@ int ptimer_create(struct proc *p, int clockid, const struct ksigevent *ev,
 /* Remaining time and interval of t.  timer_lock held. */
 static void get_locked(struct ptimer *t, struct itimerspec *cur)
 {
-	uint64_t now = clock_monotonic_ns(), left = 0;
+	uint64_t now, left = 0;
+	unsigned long fl;
 
-	if (t->deadline)
+	if (is_cpu_timer(t)) {
+		fl = spin_lock_irqsave(&cpu_lock);
+		if (!cpu_target_gone(t))
+			left = t->cpu_left;
+		spin_unlock_irqrestore(&cpu_lock, fl);
+	} else if (t->deadline) {
+		now = clock_monotonic_ns();
 		left = t->deadline > now ? t->deadline - now : 1;
+	}
 	cur->it_value.tv_sec = (int64_t)(left / NSEC_PER_SEC);
 	cur->it_value.tv_nsec = (int64_t)(left % NSEC_PER_SEC);
 	cur->it_interval.tv_sec = (int64_t)(t->interval / NSEC_PER_SEC);
@@ -379,10 +629,60 @@ static int ts_ns(const struct timespec *ts, uint64_t *ns)
 	return 0;
 }
 
+/*
+ * The current value of timer id's clock if it is a CPU-time clock and
+ * TIMER_ABSTIME asks for it (sampling takes proc_lock, so before
+ * timer_lock): 0, or -EINVAL (no such timer), -ESRCH (the clock's
+ * process or thread is gone).
+ */
+static int cpu_now(struct proc *p, int id, int flags, uint64_t *now)
+{
+	unsigned long fl = spin_lock_irqsave(&p->timer_lock);
+	struct ptimer *t = find(p, id);
+	struct proc *cp = NULL;
+	struct uthread *ct = NULL;
+	bool virt = false;
+	int err = 0;
+
+	*now = 0;
+	if (!t) {
+		err = -EINVAL;
+	} else if (is_cpu_timer(t) && cpu_target_gone(t)) {
+		err = -ESRCH;
+	} else if (is_cpu_timer(t) && (flags & TIMER_ABSTIME)) {
+		/* t may go while proc_lock is taken: hold what it measures */
+		cp = t->cpu_proc;
+		ct = t->cpu_thread;
+		virt = t->cpu_kind == CPUCLOCK_VIRT;
+		if (cp)
+			proc_get(cp);
+		if (ct)
+			uthread_get(ct);
+	}
+	spin_unlock_irqrestore(&p->timer_lock, fl);
+	if (cp || ct) {
+		*now = cpu_sample(cp, ct, virt);
+		if (cp)
+			proc_put(cp);
+		if (ct)
+			uthread_put(ct);
+	}
+	return err;
+}
+
+/* Arm a CPU-time timer: value ns from now on its clock (0: disarm). */
+static void cpu_arm(struct ptimer *t, uint64_t value)
+{
+	unsigned long fl = spin_lock_irqsave(&cpu_lock);
+
+	t->cpu_left = value;
+	spin_unlock_irqrestore(&cpu_lock, fl);
+}
+
 int ptimer_settime(struct proc *p, int id, int flags,
 		   const struct itimerspec *nv, struct itimerspec *old)
 {
-	uint64_t value, interval, now, deadline = 0;
+	uint64_t value, interval, now, cpu_clock, deadline = 0;
 	struct ptimer *t;
 	unsigned long fl;
 	bool fire = false;
@@ -391,6 +691,8 @@ int ptimer_settime(struct proc *p, int id, int flags,
 	err = ts_ns(&nv->it_value, &value);
 	if (!err)
 		err = ts_ns(&nv->it_interval, &interval);
+	if (!err)
+		err = cpu_now(p, id, flags, &cpu_clock);
 	if (err)
 		return err;
 	fl = spin_lock_irqsave(&p->timer_lock);
@@ -404,11 +706,20 @@ int ptimer_settime(struct proc *p, int id, int flags,
 	ktimer_cancel(&t->kt);
 	t->deadline = 0;
 	t->interval = value ? interval : 0;
-	if (value) {
+	if (is_cpu_timer(t) && value) {
+		/* A time already reached fires now (the period goes on). */
+		if (flags & TIMER_ABSTIME)
+			value = value > cpu_clock ? value - cpu_clock : 0;
+		fire = !value;
+		cpu_arm(t, fire ? t->interval : value);
+	} else if (is_cpu_timer(t)) {
+		cpu_arm(t, 0);
+	} else if (value) {
 		now = clock_monotonic_ns();
 		if (flags & TIMER_ABSTIME) {
 			uint64_t base = (t->clockid == CLOCK_MONOTONIC ||
-					 t->clockid == CLOCK_BOOTTIME)
+					 t->clockid == CLOCK_BOOTTIME ||
+					 t->clockid == CLOCK_BOOTTIME_ALARM)
 						? now
 						: clock_realtime_ns();
 
@@ -425,7 +736,7 @@ int ptimer_settime(struct proc *p, int id, int flags,
 	}
 	spin_unlock_irqrestore(&p->timer_lock, fl);
 	if (fire)
-		ptimer_notify(t);
+		ptimer_notify(t, 0);
 	return 0;
 }
 
@@ -439,11 +750,20 @@ int ptimer_getoverrun(struct proc *p, int id)
 	return r;
 }
 
-static void ptimer_free(struct ptimer *t)
+/* Take t off its lists and stop it.  timer_lock held. */
+static void ptimer_unlink(struct ptimer *t)
 {
-	if (t->target)
-		uthread_put(t->target);
-	kfree(t);
+	unsigned long fl;
+
+	ktimer_cancel(&t->kt);
+	list_del(&t->link);
+	if (is_cpu_timer(t)) {
+		fl = spin_lock_irqsave(&cpu_lock);
+		list_del(&t->cpu_link);
+		if (list_empty(&cpu_timers))
+			ktimer_cancel(&cpu_timers_watch);
+		spin_unlock_irqrestore(&cpu_lock, fl);
+	}
 }
 
 int ptimer_delete(struct proc *p, int id)
@@ -451,10 +771,8 @@ int ptimer_delete(struct proc *p, int id)
 	unsigned long fl = spin_lock_irqsave(&p->timer_lock);
 	struct ptimer *t = find(p, id);
 
-	if (t) {
-		ktimer_cancel(&t->kt);
-		list_del(&t->link);
-	}
+	if (t)
+		ptimer_unlink(t);
 	spin_unlock_irqrestore(&p->timer_lock, fl);
 	if (!t)
 		return -EINVAL;
@@ -484,8 +802,7 @@ void proc_timers_exec(struct proc *p)
 			break;
 		}
 		t = list_first_entry(&p->ptimers, struct ptimer, link);
-		ktimer_cancel(&t->kt);
-		list_del(&t->link);
+		ptimer_unlink(t);
 		spin_unlock_irqrestore(&p->timer_lock, fl);
 		ptimer_free(t);
 	}

@@ -44,5 +44,4 @@ exec 3>/t/tmp/pipes.fd3
 echo "via fd 3" >&3
 exec 3>&-
 echo "fd 3 wrote: $(cat /t/tmp/pipes.fd3)"
-rm -f /t/tmp/pipes.out /t/tmp/pipes.tee /t/tmp/pipes.fd3
 echo "done"

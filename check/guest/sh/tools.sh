@@ -14,22 +14,11 @@ export X
 echo "exported to a child: $(sh -c 'echo $X')"
 Y=local
 echo "not exported: $(sh -c 'echo ${Y-unset}')"
-cat > /t/tmp/script.sh <<'EOT'
-#!/t/bin/sh
-echo "script argv: $0 $# $*"
-exit 5
-EOT
-chmod 755 /t/tmp/script.sh
-/t/tmp/script.sh one "two three"
+# script files run by path, by their x bit (shipped in /t/sh/lib with
+# mode 755: the initramfs build, check/module.mk)
+/t/sh/lib/script.sh one "two three"
 echo "script status: $?"
-cat > /t/tmp/args.sh <<'EOT'
-#!/t/bin/sh -e
-echo "with an interpreter argument: -e set: $(case $- in *e*) echo yes;; *) echo no;; esac)"
-false
-echo "not reached"
-EOT
-chmod 755 /t/tmp/args.sh
-/t/tmp/args.sh
+/t/sh/lib/args.sh
 echo "set -e script status: $?"
 printf 'echo sourced, $1\n' > /t/tmp/lib.sh
 . /t/tmp/lib.sh arg
@@ -37,5 +26,4 @@ printf 'echo sourced, $1\n' > /t/tmp/lib.sh
 echo "exec status: $?"
 echo "command -v sh: $(command -v sh)"
 echo "pipes of 5 processes: $(seq 1 100 | grep 7 | sort -r | head -n 3 | tr '\n' ' ')"
-rm -f /t/tmp/script.sh /t/tmp/args.sh /t/tmp/lib.sh
 echo "done"

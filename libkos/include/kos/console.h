@@ -28,6 +28,10 @@ ssize_t console_read(char *buf, size_t len, bool nonblock);
 /* Bytes of input waiting. */
 size_t console_input_pending(void);
 
+struct poll_table;
+/* poll(2) on the console: readable with input waiting, always writable. */
+unsigned int console_poll(struct poll_table *pt);
+
 /* Log "kos: power off, status N" and power off. */
 void kos_poweroff(int status) __attribute__((noreturn));
 

@@ -19,6 +19,7 @@
 struct vnode;
 struct file;
 struct kstat;
+struct poll_table;
 
 /*
  * An I/O vector walk.  iov[] are user addresses when user is set (each
@@ -76,6 +77,8 @@ struct file_ops {
 	 * instead (/dev/zero); or -EXXX.  NULL: -ENODEV.
 	 */
 	int (*mmap)(struct file *f, bool shared);
+	/* poll(2): POLL* bits now; poll_wait() the queues (kos/poll.h). */
+	unsigned int (*poll)(struct file *f, struct poll_table *pt);
 };
 
 #define FILE_MMAP_ANON 1 /* file_ops.mmap: anonymous memory instead */

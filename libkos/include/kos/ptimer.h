@@ -15,9 +15,10 @@ int itimer_set(struct proc *p, int which, const struct itimerval *nv,
 	       struct itimerval *old);
 
 /*
- * timer_create: a new timer on clockid notifying as ev says (NULL:
- * SIGEV_SIGNAL with SIGALRM and the id as value).  0 with *id, -EINVAL,
- * -EOPNOTSUPP (CPU-time clocks), -EAGAIN.
+ * timer_create: a new timer on clockid (a CPU-time clock too) notifying
+ * as ev says (NULL: SIGEV_SIGNAL with SIGALRM and the id as value).  0
+ * with *id, -EINVAL, -EOPNOTSUPP (a clock without timers), -EPERM (an
+ * alarm clock without CAP_WAKE_ALARM), -EAGAIN.
  */
 int ptimer_create(struct proc *p, int clockid, const struct ksigevent *ev,
 		  int *id);

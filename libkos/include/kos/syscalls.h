@@ -74,6 +74,7 @@ struct itimerspec;
 struct itimerval;
 struct kclone_args;
 struct new_utsname;
+struct pollfd;
 struct rusage;
 struct rlimit64;
 struct robust_list_head;
@@ -117,6 +118,7 @@ struct syscall_desc {
 	X(stat, const char __user *path, struct stat __user *statbuf) \
 	X(fstat, unsigned int fd, struct stat __user *statbuf) \
 	X(lstat, const char __user *path, struct stat __user *statbuf) \
+	X(poll, struct pollfd __user *ufds, unsigned int nfds, int timeout_msecs) \
 	X(lseek, unsigned int fd, long off, unsigned int whence) \
 	X(mmap, unsigned long addr, unsigned long len, unsigned long prot, \
 	  unsigned long flags, int fd, unsigned long off) \
@@ -234,6 +236,9 @@ struct syscall_desc {
 	X(readlinkat, int dfd, const char __user *path, char __user *buf, \
 	  int bufsiz) \
 	X(faccessat, int dfd, const char __user *path, int mode) \
+	X(ppoll, struct pollfd __user *ufds, unsigned int nfds, \
+	  const struct timespec __user *tsp, \
+	  const ksigset_t __user *sigmask, size_t sigsetsize) \
 	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
 	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \

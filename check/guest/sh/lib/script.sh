@@ -1,0 +1,3 @@
+#!/t/bin/sh
+echo "script argv: $0 $# $*"
+exit 5

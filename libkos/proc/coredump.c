@@ -112,8 +112,7 @@ struct core_out {
 	int err;
 };
 
-static void emit(struct core_out *o, const void *buf, size_t len,
-		 uint64_t off)
+static void emit(struct core_out *o, const void *buf, size_t len, uint64_t off)
 {
 	ssize_t n;
 
@@ -222,7 +221,7 @@ static int write_core(struct uthread *ut, int sig, struct file *f,
 	fill_notes(ut, sig, notes);
 	off = sizeof(eh) + (n + 1) * sizeof(struct core_phdr);
 	{
-		struct core_phdr ph = { PT_NOTE, 0, off, 0, 0,
+		struct core_phdr ph = { PT_NOTE,	0, off, 0, 0,
 					sizeof(*notes), 0, 4 };
 
 		emit(&o, &ph, sizeof(ph), sizeof(eh));
@@ -296,7 +295,8 @@ static int dump_core(struct uthread *ut, int sig)
 	vnode_get(cwd);
 	mutex_unlock(&ut->fs->lock);
 	err = vfs_openat(cwd, "core",
-			 O_CREAT | O_WRONLY | O_TRUNC | O_NOFOLLOW | O_LARGEFILE,
+			 O_CREAT | O_WRONLY | O_TRUNC | O_NOFOLLOW |
+				 O_LARGEFILE,
 			 0600, &cred, &f);
 	vnode_put(cwd);
 	if (err)

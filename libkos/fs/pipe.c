@@ -1,8 +1,8 @@
 /*
  * Pipes (pipe(2), pipe2(2)).
  *
- * A pipe is a byte ring (64 KiB by default, F_SETPIPE_SZ changes it) with
- * two open file descriptions: a read end and a write end, each counted.
+ * A pipe is a ring of page-sized slots (16 by default, F_SETPIPE_SZ
+ * changes it; see struct pipe_slot) with two open file descriptions: a read end and a write end, each counted.
  * Linux's rules:
  *
  *   read   returns what is there (up to the count); an empty pipe blocks
@@ -16,8 +16,9 @@
  *   signal a blocked call returns what it moved, or -ERESTARTSYS.
  *
  * O_DIRECT ("packet mode"): every write of at most PIPE_BUF bytes is one
- * packet (larger ones are cut into PIPE_BUF packets) and a read returns
- * at most one packet, dropping what does not fit in its buffer.
+ * packet in a slot of its own (larger ones are cut into PIPE_BUF packets)
+ * and a read returns at most one packet, dropping what does not fit in
+ * its buffer.
  *
  * Both ends share an anonymous vnode of type S_IFIFO (mode 0600, the
  * creator's ids) on a private "pipefs" superblock, so fstat() looks as
@@ -45,21 +46,34 @@
 
 #include "internal.h"
 
-#define PIPE_DEFAULT_SIZE (16 * PAGE_SIZE)
-#define PIPE_MAX_PACKETS 256 /* packet-mode boundaries remembered */
+#define PIPE_DEFAULT_SLOTS 16 /* 64 KiB */
+
+/*
+ * The pipe's data lives in slots of one page each, as Linux's
+ * pipe_buffers: a write first tops up the last slot if what it has to
+ * add beyond whole pages fits there (never in packet mode), then fills
+ * fresh slots a page at a time.  A slot stays in use until every byte in
+ * it is read, so the pipe holds 16 pages, not 64 KiB: sixteen 1000-byte
+ * writes fill four slots... and a 1-byte write waits when the last slot
+ * is full and the first still has an unread byte.
+ */
+struct pipe_slot {
+	uint8_t *page;	   /* PAGE_SIZE bytes, kmalloc'd */
+	uint16_t off, len; /* the unread bytes: page[off, off + len) */
+	bool packet;	   /* O_DIRECT: one read takes it whole */
+};
 
 struct pipe {
 	struct mutex lock;
-	uint8_t *buf;
-	size_t size; /* capacity, a power-of-two number of pages */
-	size_t head; /* next byte to read */
-	size_t len;  /* bytes in the ring */
-	int readers; /* open read ends */
-	int writers; /* open write ends */
+	struct pipe_slot *slots; /* nslots, a ring from tail */
+	unsigned int nslots;	 /* a power of two */
+	unsigned int tail;	 /* the oldest slot in use */
+	unsigned int used;	 /* slots in use */
+	size_t len;		 /* bytes in all slots */
+	uint8_t *spare;		 /* a free page kept for the next write */
+	int readers;		 /* open read ends */
+	int writers;		 /* open write ends */
 	struct waitq rd_wq, wr_wq;
-	/* Packet mode: the lengths of the packets in the ring, oldest first. */
-	uint16_t packets[PIPE_MAX_PACKETS];
-	unsigned int pk_head, pk_count;
 };
 
 static const struct file_ops pipe_fops;
@@ -74,40 +88,42 @@ bool pipe_is(struct file *f)
 
 static void pipe_free(struct pipe *p)
 {
-	kfree(p->buf);
+	for (unsigned int i = 0; i < p->used; i++)
+		kfree(p->slots[(p->tail + i) & (p->nslots - 1)].page);
+	kfree(p->spare);
+	kfree(p->slots);
 	kfree(p);
 }
 
-/* Copy n bytes from the ring at head into the uio.  Lock held. */
-static int ring_out(struct pipe *p, struct uio *u, size_t n)
+static struct pipe_slot *slot_at(struct pipe *p, unsigned int i)
 {
-	size_t first = MIN(n, p->size - p->head);
-	int err = uio_copyout(u, p->buf + p->head, first);
-
-	if (!err && n > first)
-		err = uio_copyout(u, p->buf, n - first);
-	return err;
+	return &p->slots[(p->tail + i) & (p->nslots - 1)];
 }
 
-/* Copy n bytes from the uio to the ring's tail.  Lock held. */
-static int ring_in(struct pipe *p, struct uio *u, size_t n)
+/* A page for a new slot (the spare if there is one).  Lock held. */
+static uint8_t *page_get(struct pipe *p)
 {
-	size_t tail = (p->head + p->len) % p->size;
-	size_t first = MIN(n, p->size - tail);
-	int err = uio_copyin(u, p->buf + tail, first);
+	uint8_t *pg = p->spare;
 
-	if (!err && n > first)
-		err = uio_copyin(u, p->buf, n - first);
-	return err;
+	if (pg) {
+		p->spare = NULL;
+		return pg;
+	}
+	return kmalloc(PAGE_SIZE);
 }
 
-/* Drop n bytes from the front of the ring.  Lock held. */
-static void ring_drop(struct pipe *p, size_t n)
+/* The oldest slot is read: its page becomes the spare.  Lock held. */
+static void slot_retire(struct pipe *p)
 {
-	p->head = (p->head + n) % p->size;
-	p->len -= n;
-	if (!p->len)
-		p->head = 0;
+	struct pipe_slot *s = slot_at(p, 0);
+
+	if (p->spare)
+		kfree(s->page);
+	else
+		p->spare = s->page;
+	s->page = NULL;
+	p->tail = (p->tail + 1) & (p->nslots - 1);
+	p->used--;
 }
 
 /* Sleep on wq with p->lock dropped.  0, or -EINTR for a signal. */
@@ -132,13 +148,12 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 {
 	struct pipe *p = f->priv;
 	ssize_t done = 0;
-	size_t n;
 	int err = 0;
 
 	if (!u->resid)
 		return 0;
 	mutex_lock(&p->lock);
-	while (!p->len) {
+	while (!p->used) {
 		if (!p->writers)
 			goto out;
 		if (f->flags & O_NONBLOCK) {
@@ -150,29 +165,25 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 			goto out;
 		}
 	}
-	if (f->flags & O_DIRECT) {
-		size_t pk = p->pk_count ? p->packets[p->pk_head] : p->len;
+	/* Whatever is there, up to the count; a packet ends the read. */
+	while (p->used && u->resid) {
+		struct pipe_slot *s = slot_at(p, 0);
+		size_t n = MIN((size_t)s->len, u->resid);
+		bool packet = s->packet;
 
-		n = MIN(pk, u->resid);
-		err = ring_out(p, u, n);
-		if (!err) {
-			ring_drop(p, pk);
-			if (p->pk_count) {
-				p->pk_head =
-					(p->pk_head + 1) % PIPE_MAX_PACKETS;
-				p->pk_count--;
-			}
-			done = (ssize_t)n;
-		}
-	} else {
-		n = MIN(p->len, u->resid);
-		err = ring_out(p, u, n);
-		if (!err) {
-			ring_drop(p, n);
-			done = (ssize_t)n;
-		}
-		/* A packet-mode writer's boundaries no longer apply. */
-		p->pk_count = 0;
+		err = uio_copyout(u, s->page + s->off, n);
+		if (err)
+			break;
+		done += (ssize_t)n;
+		if (packet)
+			n = s->len; /* the rest of the packet is dropped */
+		s->off = (uint16_t)(s->off + n);
+		s->len = (uint16_t)(s->len - n);
+		p->len -= n;
+		if (!s->len)
+			slot_retire(p);
+		if (packet)
+			break;
 	}
 	waitq_wake_all(&p->wr_wq);
 out:
@@ -192,28 +203,71 @@ static void pipe_sigpipe(void)
 	sig_send_thread(ut, SIGPIPE, &info);
 }
 
+/* Copy n bytes of u into a new slot at the head.  Lock held. */
+static int slot_fill(struct pipe *p, struct uio *u, size_t n, bool packet)
+{
+	struct pipe_slot *s = slot_at(p, p->used);
+	uint8_t *pg = page_get(p);
+	int err;
+
+	if (!pg)
+		return -ENOMEM;
+	err = uio_copyin(u, pg, n);
+	if (err) {
+		if (p->spare)
+			kfree(pg);
+		else
+			p->spare = pg;
+		return err;
+	}
+	s->page = pg;
+	s->off = 0;
+	s->len = (uint16_t)n;
+	s->packet = packet;
+	p->used++;
+	p->len += n;
+	return 0;
+}
+
 static ssize_t pipe_write(struct file *f, struct uio *u, uint64_t *pos)
 {
 	struct pipe *p = f->priv;
 	bool packets = f->flags & O_DIRECT;
-	size_t want = u->resid, room, n;
+	size_t n;
 	ssize_t done = 0;
 	int err = 0;
 
-	if (!want)
+	if (!u->resid)
 		return 0;
 	mutex_lock(&p->lock);
+	if (!p->readers) {
+		pipe_sigpipe();
+		err = -EPIPE;
+		goto out;
+	}
+	/* The part beyond whole pages may top up the last slot. */
+	n = u->resid & (PAGE_SIZE - 1);
+	if (n && p->used && !packets) {
+		struct pipe_slot *s = slot_at(p, p->used - 1);
+
+		if (!s->packet && s->off + s->len + n <= PAGE_SIZE) {
+			err = uio_copyin(u, s->page + s->off + s->len, n);
+			if (err)
+				goto out;
+			s->len = (uint16_t)(s->len + n);
+			p->len += n;
+			done = (ssize_t)n;
+			waitq_wake_all(&p->rd_wq);
+		}
+	}
 	while (u->resid) {
 		if (!p->readers) {
 			pipe_sigpipe();
 			err = -EPIPE;
 			break;
 		}
-		room = p->size - p->len;
-		if (packets && p->pk_count == PIPE_MAX_PACKETS)
-			room = 0;
-		/* Up to PIPE_BUF goes in whole; more goes in pieces. */
-		if ((want <= PIPE_BUF && room < u->resid) || room == 0) {
+		if (p->used == p->nslots) {
+			/* Full: up to PIPE_BUF waits whole (nothing went in). */
 			if (f->flags & O_NONBLOCK) {
 				err = -EAGAIN;
 				break;
@@ -224,21 +278,14 @@ static ssize_t pipe_write(struct file *f, struct uio *u, uint64_t *pos)
 			}
 			continue;
 		}
-		n = MIN(room, u->resid);
-		if (packets)
-			n = MIN(n, PIPE_BUF);
-		err = ring_in(p, u, n);
+		n = MIN(u->resid, packets ? (size_t)PIPE_BUF : PAGE_SIZE);
+		err = slot_fill(p, u, n, packets);
 		if (err)
 			break;
-		p->len += n;
 		done += (ssize_t)n;
-		if (packets) {
-			p->packets[(p->pk_head + p->pk_count) %
-				   PIPE_MAX_PACKETS] = (uint16_t)n;
-			p->pk_count++;
-		}
 		waitq_wake_all(&p->rd_wq);
 	}
+out:
 	mutex_unlock(&p->lock);
 	return done ? done : err;
 }
@@ -268,14 +315,14 @@ static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
 	mutex_lock(&p->lock);
 	if (f->fmode & FMODE_READ) {
 		poll_wait(pt, &p->rd_wq);
-		if (p->len)
+		if (p->used)
 			mask |= POLLIN | POLLRDNORM;
 		if (!p->writers)
 			mask |= POLLHUP;
 	}
 	if (f->fmode & FMODE_WRITE) {
 		poll_wait(pt, &p->wr_wq);
-		if (p->len < p->size)
+		if (p->used < p->nslots)
 			mask |= POLLOUT | POLLWRNORM;
 		if (!p->readers)
 			mask |= POLLERR;
@@ -314,36 +361,36 @@ long pipe_size(struct file *f, bool set, unsigned long size)
 {
 	struct pipe *p = f->priv;
 	struct proc *cur = proc_current();
-	size_t pages = 1, bytes;
-	uint8_t *nb;
+	struct pipe_slot *ns;
+	unsigned int pages = 1;
 	long r;
 
 	if (!set)
-		return (long)p->size;
+		return (long)p->nslots * PAGE_SIZE;
 	if (size > (1UL << 31))
 		return -EINVAL;
-	while (pages * PAGE_SIZE < size)
+	while ((unsigned long)pages * PAGE_SIZE < size)
 		pages <<= 1;
-	bytes = pages * PAGE_SIZE;
 	/* /proc/sys/fs/pipe-max-size: 1 MiB, unless privileged. */
-	if (bytes > (1UL << 20) && cur && cur->cred.euid != 0)
+	if ((unsigned long)pages * PAGE_SIZE > (1UL << 20) && cur &&
+	    cur->cred.euid != 0)
 		return -EPERM;
-	nb = kmalloc(bytes);
-	if (!nb)
+	ns = kzalloc(pages * sizeof(*ns));
+	if (!ns)
 		return -ENOMEM;
 	mutex_lock(&p->lock);
-	if (p->len > bytes) {
+	if (p->used > pages) {
 		mutex_unlock(&p->lock);
-		kfree(nb);
+		kfree(ns);
 		return -EBUSY;
 	}
-	for (size_t i = 0; i < p->len; i++)
-		nb[i] = p->buf[(p->head + i) % p->size];
-	kfree(p->buf);
-	p->buf = nb;
-	p->size = bytes;
-	p->head = 0;
-	r = (long)bytes;
+	for (unsigned int i = 0; i < p->used; i++)
+		ns[i] = *slot_at(p, i);
+	kfree(p->slots);
+	p->slots = ns;
+	p->nslots = pages;
+	p->tail = 0;
+	r = (long)pages * PAGE_SIZE;
 	waitq_wake_all(&p->wr_wq);
 	mutex_unlock(&p->lock);
 	return r;
@@ -358,10 +405,10 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 
 	if (!p)
 		return -ENOMEM;
-	p->buf = kmalloc(PIPE_DEFAULT_SIZE);
-	if (!p->buf)
+	p->slots = kzalloc(PIPE_DEFAULT_SLOTS * sizeof(*p->slots));
+	if (!p->slots)
 		goto fail;
-	p->size = PIPE_DEFAULT_SIZE;
+	p->nslots = PIPE_DEFAULT_SLOTS;
 	mutex_init(&p->lock, "pipe");
 	waitq_init(&p->rd_wq);
 	waitq_init(&p->wr_wq);
@@ -393,7 +440,7 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 fail:
 	vnode_put(v);
 fail_noput:
-	kfree(p->buf);
+	kfree(p->slots);
 	kfree(p);
 	return -ENOMEM;
 }

@@ -332,6 +332,13 @@ void vm_set_data_limit(struct vm_space *vm, uint64_t limit)
 	mutex_unlock(&vm->lock);
 }
 
+void vm_set_stack_limit(struct vm_space *vm, uint64_t limit)
+{
+	mutex_lock(&vm->lock);
+	vm->stack_max = (unsigned long)limit; /* 64-bit: RLIM_INFINITY fits */
+	mutex_unlock(&vm->lock);
+}
+
 /* vm_map() with the lock held; name is the VMA's debugging name. */
 static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 		      unsigned int prot, unsigned int flags, struct file *file,

@@ -252,6 +252,7 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	proc_note_maxrss(ut->proc, old);
 	vm_put(old);
 	vm_set_data_limit(vm, ut->proc->rlim[RLIMIT_DATA].rlim_cur);
+	vm_set_stack_limit(vm, ut->proc->rlim[RLIMIT_STACK].rlim_cur);
 	if (__atomic_load_n(&ut->fdt->refcnt, __ATOMIC_RELAXED) > 1) {
 		struct fdtable *n = fdtable_clone(ut->fdt);
 

@@ -407,6 +407,9 @@ void proc_thread_exit(struct uthread *ut, int status)
 	bool last;
 
 	proc_coredump(ut);
+	mutex_lock(&proc_lock);
+	ut->exiting = true;
+	mutex_unlock(&proc_lock);
 	futex_exit_cleanup(ut);
 	vfork_release(ut);
 	uthread_release_resources(ut);

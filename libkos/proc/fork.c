@@ -187,6 +187,9 @@ long proc_clone(const struct clone_req *req)
 	if (!ut)
 		return -ENOMEM;
 	kos_memcpy(ut->comm, cur->comm, sizeof(ut->comm));
+	ut->sched_policy = (cur->sched_policy & SCHED_RESET_ON_FORK)
+				   ? SCHED_OTHER
+				   : cur->sched_policy;
 	err = copy_shares(ut, cur, f);
 	if (err)
 		goto fail;

@@ -463,6 +463,7 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 		ut->vm->exe = f; /* the reference moves */
 	}
 	vm_set_data_limit(ut->vm, p->rlim[RLIMIT_DATA].rlim_cur);
+	vm_set_stack_limit(ut->vm, p->rlim[RLIMIT_STACK].rlim_cur);
 	proc_get(p); /* the caller's, before init can run and be reaped */
 	err = uthread_start(ut);
 	if (err) {

@@ -404,9 +404,11 @@ static int send_signal(struct proc *p, struct uthread *target, int sig,
 		goto out;
 	ut = target ? target : pick_thread(p, sig);
 	/* Fatal at once: nobody catches it and the receiver does not block. */
-	if (sig == SIGKILL || (!forced && ut && sig_default_kills(sig) &&
-			       handler_is(&sh->action[sig - 1], SIG_DFL) &&
-			       !(p->sigflags & PROC_UNKILLABLE))) {
+	/* (A stopped group wants no signal but SIGKILL: it stays queued.) */
+	if (sig == SIGKILL ||
+	    (!forced && ut && sig_default_kills(sig) &&
+	     handler_is(&sh->action[sig - 1], SIG_DFL) &&
+	     !(p->sigflags & (PROC_UNKILLABLE | PROC_STOPPED)))) {
 		group_exit_locked(p, death_status(p, sig));
 		spin_unlock_irqrestore(&sh->lock, fl);
 		sig_wake_group(p);
@@ -642,6 +644,43 @@ int sig_dequeue(struct uthread *ut, struct ksiginfo *info)
 	return sig;
 }
 
+/* Drop the queued entries of timer id from sp.  Lock held. */
+static void drop_timer_in(struct sigpending *sp, int sig, int id)
+{
+	struct sigqueue *q, *tmp;
+	bool left = false;
+
+	list_for_each_entry_safe (q, tmp, &sp->queue, link) {
+		if (q->info.si_signo != sig)
+			continue;
+		if (q->info.si_code == SI_TIMER && q->info.timer.tid == id) {
+			list_del(&q->link);
+			sigq_free(q);
+		} else {
+			left = true;
+		}
+	}
+	if (!left)
+		sp->set &= ~SIGBIT(sig);
+}
+
+void sig_drop_timer(struct proc *p, struct uthread *target, int sig, int id)
+{
+	struct sighand *sh;
+	unsigned long fl;
+
+	fl = plat_irq_save();
+	sh = target ? target->sighand : proc_sighand(p);
+	if (!sh || p->state != PROC_LIVE) {
+		plat_irq_restore(fl);
+		return;
+	}
+	plat_irq_restore(fl);
+	fl = spin_lock_irqsave(&sh->lock);
+	drop_timer_in(target ? &target->pending : &p->shared, sig, id);
+	spin_unlock_irqrestore(&sh->lock, fl);
+}
+
 /* Is sp on ut's alternate stack? */
 static bool on_altstack(struct uthread *ut, unsigned long sp)
 {
@@ -704,8 +743,18 @@ static int setup_frame(struct uthread *ut, int sig, const struct ksigaction *ka,
 		};
 		uint32_t m2 = FP_XSTATE_MAGIC2;
 
+		uint64_t bv;
+
 		kos_memcpy(image + 464, &sw, sizeof(sw));
 		kos_memcpy(image + fpsize, &m2, sizeof(m2));
+		/*
+		 * x87 and SSE always count as saved in the frame (Linux does
+		 * the same), so a handler that edits the legacy area sees its
+		 * change restored by sigreturn.  xstate_bv is at 512.
+		 */
+		kos_memcpy(&bv, image + 512, sizeof(bv));
+		bv |= 3;
+		kos_memcpy(image + 512, &bv, sizeof(bv));
 	}
 	err = copy_to_user((void *)fpbuf, image, fpframe);
 	kfree(image);

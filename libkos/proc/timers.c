@@ -496,6 +496,9 @@ static int clock_has_timers(struct proc *p, int clockid)
 
 static void ptimer_free(struct ptimer *t)
 {
+	/* A signal of a deleted timer is not delivered (as Linux). */
+	if (__atomic_load_n(&t->queued, __ATOMIC_RELAXED))
+		sig_drop_timer(t->p, t->target, t->signo, t->id);
 	if (t->target)
 		uthread_put(t->target);
 	if (t->cpu_thread)

@@ -374,6 +374,64 @@ SYSCALL_DEFINE3(lseek, __as_fd unsigned int, fd, long, off, unsigned int,
 	return r;
 }
 
+/* Linux's order: a regular file, then writers' exclusion, then size. */
+static long do_truncate(struct vnode *v, long length)
+{
+	long err;
+
+	if (S_ISDIR(v->mode))
+		return -EISDIR;
+	if (!S_ISREG(v->mode))
+		return -EINVAL;
+	err = vnode_get_write(v); /* a running program: ETXTBSY */
+	if (err)
+		return err;
+	err = v->ops->truncate ? v->ops->truncate(v, (uint64_t)length)
+			       : -EINVAL;
+	vnode_put_write(v);
+	return err;
+}
+
+SYSCALL_DEFINE2(ftruncate, __as_fd unsigned int, fd, long, length)
+{
+	struct file *f;
+	long err;
+
+	if (length < 0)
+		return -EINVAL;
+	f = fd_get_file((int)fd);
+	if (!f)
+		return -EBADF;
+	if (!f->vnode || !S_ISREG(f->vnode->mode) || !(f->fmode & FMODE_WRITE))
+		err = -EINVAL;
+	else
+		err = do_truncate(f->vnode, length);
+	file_put(f);
+	return err;
+}
+
+SYSCALL_DEFINE2(truncate, const char __user *, path, long, length)
+{
+	struct vfs_cred cred;
+	struct vnode *v;
+	long err;
+
+	if (length < 0)
+		return -EINVAL;
+	cur_cred(&cred, false);
+	err = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, false, &cred, &v);
+	if (err)
+		return err;
+	if (S_ISDIR(v->mode))
+		err = -EISDIR;
+	else
+		err = vfs_permission(v, MAY_WRITE, &cred);
+	if (!err)
+		err = do_truncate(v, length);
+	vnode_put(v);
+	return err;
+}
+
 SYSCALL_DEFINE3(getdents64, __as_fd unsigned int, fd, void __user *, dirent,
 		unsigned int, count)
 {

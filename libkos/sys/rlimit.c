@@ -95,6 +95,9 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned int, resource,
 		p->rlim[resource] = nl;
 		if (resource == RLIMIT_DATA && p == me && uthread_current()->vm)
 			vm_set_data_limit(uthread_current()->vm, nl.rlim_cur);
+		if (resource == RLIMIT_STACK && p == me &&
+		    uthread_current()->vm)
+			vm_set_stack_limit(uthread_current()->vm, nl.rlim_cur);
 	}
 out:
 	mutex_unlock(&proc_lock);

@@ -77,9 +77,81 @@ SYSCALL_DEFINE3(sched_setaffinity, int, pid, unsigned int, len,
 
 SYSCALL_DEFINE1(sched_getscheduler, int, pid)
 {
-	long r = task_exists(pid);
+	struct uthread *t;
+	long r;
 
-	return r ? r : SCHED_OTHER;
+	if (pid < 0)
+		return -EINVAL;
+	mutex_lock(&proc_lock);
+	t = task_of(pid);
+	r = t ? t->sched_policy : -ESRCH;
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+/*
+ * Linux's checks, in its order.  The real-time policies (SCHED_FIFO,
+ * SCHED_RR) need a real-time scheduling class, which KOS does not have:
+ * -EPERM, what Linux says to a caller without CAP_SYS_NICE.  policy -1:
+ * keep the thread's (sched_setparam).
+ */
+static long set_policy(int pid, int policy, const int __user *param)
+{
+	struct uthread *t;
+	int prio, base;
+	long r = 0;
+
+	if (!param || pid < 0)
+		return -EINVAL;
+	if (copy_from_user(&prio, param, sizeof(prio)))
+		return -EFAULT;
+	mutex_lock(&proc_lock);
+	t = task_of(pid);
+	if (!t) {
+		r = -ESRCH;
+		goto out;
+	}
+	if (policy == -1)
+		policy = t->sched_policy;
+	base = policy & ~SCHED_RESET_ON_FORK;
+	switch (base) {
+	case SCHED_OTHER:
+	case SCHED_BATCH:
+	case SCHED_IDLE:
+		if (prio != 0)
+			r = -EINVAL;
+		break;
+	case SCHED_FIFO:
+	case SCHED_RR:
+		r = prio < 1 || prio > 99 ? -EINVAL : -EPERM;
+		break;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	if (!r && t->proc != proc_current() &&
+	    t->proc->cred.uid != proc_current()->cred.euid &&
+	    t->proc->cred.euid != proc_current()->cred.euid &&
+	    !(proc_current()->cred.cap_effective & (1ULL << CAP_SYS_NICE)))
+		r = -EPERM;
+	if (!r)
+		t->sched_policy = policy;
+out:
+	mutex_unlock(&proc_lock);
+	return r;
+}
+
+SYSCALL_DEFINE3(sched_setscheduler, int, pid, int, policy, const int __user *,
+		param)
+{
+	if (policy < 0)
+		return -EINVAL;
+	return set_policy(pid, policy, param);
+}
+
+SYSCALL_DEFINE2(sched_setparam, int, pid, const int __user *, param)
+{
+	return set_policy(pid, -1, param);
 }
 
 SYSCALL_DEFINE2(sched_getparam, int, pid, int __user *, param)

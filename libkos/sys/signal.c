@@ -196,7 +196,8 @@ static long thread_kill(int tgid, int tid, int sig, const struct ksiginfo *info)
 		return -EINVAL;
 	mutex_lock(&proc_lock);
 	t = pid_task(tid);
-	if (t && !t->exited && (tgid <= 0 || t->proc->pid == tgid)) {
+	if (t && !t->exited && !t->exiting &&
+	    (tgid <= 0 || t->proc->pid == tgid)) {
 		if (!may_signal(t->proc, sig))
 			err = -EPERM;
 		else

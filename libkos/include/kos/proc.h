@@ -194,7 +194,10 @@ struct uthread {
 	struct thread *thread; /* NULL once the kernel thread is gone */
 	unsigned int refcnt;   /* atomic */
 	int tid;
-	bool exited;		     /* proc_lock: left the thread group */
+	bool exited; /* proc_lock: left the thread group */
+	/* proc_lock: leaving; tkill/tgkill no longer find it (a joiner
+	 * woken by clear_child_tid must see it gone). */
+	bool exiting;
 	bool exit_thread;	     /* exit(2) called: leave the loop */
 	int exit_code;		     /* with exit_thread: the wait status */
 	struct list_head group_link; /* proc_lock: on proc->threads */
@@ -226,6 +229,12 @@ struct uthread {
 	size_t robust_len;
 	struct vfork_done *vfork_done; /* the vfork parent's, until exec/exit */
 	int pdeath_signal;	       /* PR_SET_PDEATHSIG */
+	/*
+	 * sched_setscheduler(2): SCHED_OTHER, _BATCH or _IDLE, possibly
+	 * with SCHED_RESET_ON_FORK.  KOS runs every thread in one round
+	 * robin, so the normal policies behave alike.  proc_lock.
+	 */
+	int sched_policy;
 	char comm[TASK_COMM_LEN];
 	void *fpu_image; /* clone: the parent's FPU state, applied at start */
 	uint64_t utime_ns, stime_ns; /* CPU time, split user/kernel */

@@ -43,6 +43,8 @@ struct waitq;
  */
 int sig_send_proc(struct proc *p, int sig, const struct ksiginfo *info);
 int sig_send_thread(struct uthread *ut, int sig, const struct ksiginfo *info);
+/* A POSIX timer is deleted: its queued signal (sig) goes.  No locks. */
+void sig_drop_timer(struct proc *p, struct uthread *target, int sig, int id);
 
 /*
  * A synchronous signal from a fault of the calling thread: delivered

@@ -161,6 +161,8 @@ struct syscall_desc {
 	X(kill, int pid, int sig) \
 	X(uname, struct new_utsname __user *buf) \
 	X(fcntl, unsigned int fd, unsigned int cmd, unsigned long arg) \
+	X(truncate, const char __user *path, long length) \
+	X(ftruncate, unsigned int fd, long length) \
 	X(getcwd, char __user *buf, unsigned long size) \
 	X(chdir, const char __user *path) \
 	X(fchdir, unsigned int fd) \
@@ -201,7 +203,9 @@ struct syscall_desc {
 	X(sigaltstack, const struct kstack __user *ss, struct kstack __user *oss) \
 	X(getpriority, int which, int who) \
 	X(setpriority, int which, int who, int niceval) \
+	X(sched_setparam, int pid, const int __user *param) \
 	X(sched_getparam, int pid, int __user *param) \
+	X(sched_setscheduler, int pid, int policy, const int __user *param) \
 	X(sched_getscheduler, int pid) \
 	X(sched_get_priority_max, int policy) \
 	X(sched_get_priority_min, int policy) \

@@ -252,6 +252,8 @@ int vm_map_stack(struct vm_space *vm, unsigned long top, size_t size);
  * mapping fails with -ENOMEM and brk stays where it is.  UINT64_MAX: none.
  */
 void vm_set_data_limit(struct vm_space *vm, uint64_t limit);
+/* RLIMIT_STACK: how far the stack may grow from now on. */
+void vm_set_stack_limit(struct vm_space *vm, uint64_t limit);
 
 /*
  * Special mappings: a fixed set of pages the kernel provides, mapped into

@@ -57,5 +57,6 @@ struct kclone_args {
 #define SCHED_BATCH 3
 #define SCHED_IDLE 5
 #define SCHED_DEADLINE 6
+#define SCHED_RESET_ON_FORK 0x40000000
 
 #endif

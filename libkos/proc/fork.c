@@ -107,6 +107,7 @@ static struct proc *new_proc(struct proc *cur, const struct clone_req *req)
 	}
 	kos_memcpy(p->rlim, cur->rlim, sizeof(p->rlim));
 	kos_memcpy(p->comm, cur->comm, sizeof(p->comm));
+	p->nice = cur->nice;
 	p->no_new_privs = cur->no_new_privs;
 	p->dumpable = cur->dumpable;
 	p->exit_signal = req->exit_signal;
@@ -187,9 +188,14 @@ long proc_clone(const struct clone_req *req)
 	if (!ut)
 		return -ENOMEM;
 	kos_memcpy(ut->comm, cur->comm, sizeof(ut->comm));
-	ut->sched_policy = (cur->sched_policy & SCHED_RESET_ON_FORK)
-				   ? SCHED_OTHER
-				   : cur->sched_policy;
+	/*
+	 * SCHED_RESET_ON_FORK: the child loses the flag and a negative nice
+	 * value; the normal policies stay (only real-time ones, which KOS
+	 * does not have, would become SCHED_OTHER).
+	 */
+	ut->sched_policy = cur->sched_policy & ~SCHED_RESET_ON_FORK;
+	if ((cur->sched_policy & SCHED_RESET_ON_FORK) && newp && p->nice < 0)
+		p->nice = 0;
 	err = copy_shares(ut, cur, f);
 	if (err)
 		goto fail;

@@ -392,17 +392,25 @@ static long do_truncate(struct vnode *v, long length)
 	return err;
 }
 
+/*
+ * Linux's order (6.x): no such fd (EBADF), a negative length (EINVAL),
+ * an O_PATH fd (EBADF), then a file that is not regular or not open for
+ * writing (EINVAL).
+ */
 SYSCALL_DEFINE2(ftruncate, __as_fd unsigned int, fd, long, length)
 {
 	struct file *f;
 	long err;
 
-	if (length < 0)
-		return -EINVAL;
 	f = fd_get_file((int)fd);
 	if (!f)
 		return -EBADF;
-	if (!f->vnode || !S_ISREG(f->vnode->mode) || !(f->fmode & FMODE_WRITE))
+	if (length < 0)
+		err = -EINVAL;
+	else if (f->fmode & FMODE_PATH)
+		err = -EBADF;
+	else if (!f->vnode || !S_ISREG(f->vnode->mode) ||
+		 !(f->fmode & FMODE_WRITE))
 		err = -EINVAL;
 	else
 		err = do_truncate(f->vnode, length);
@@ -422,8 +430,11 @@ SYSCALL_DEFINE2(truncate, const char __user *, path, long, length)
 	err = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, false, &cred, &v);
 	if (err)
 		return err;
+	/* The file's type before permission, as Linux's vfs_truncate. */
 	if (S_ISDIR(v->mode))
 		err = -EISDIR;
+	else if (!S_ISREG(v->mode))
+		err = -EINVAL;
 	else
 		err = vfs_permission(v, MAY_WRITE, &cred);
 	if (!err)

@@ -101,14 +101,15 @@ static int poll_scan(struct pollfd *pfd, unsigned int nfds,
 		if (pfd[i].fd < 0)
 			continue;
 		f = fd_get_file(pfd[i].fd);
-		if (!f) {
-			mask = POLLNVAL;
+		if (!f || (f->fmode & FMODE_PATH)) {
+			mask = POLLNVAL; /* an O_PATH fd too, as Linux's fdget */
 		} else {
 			mask = file_poll(f, pt);
 			mask &= (unsigned int)(uint16_t)pfd[i].events |
 				POLLERR | POLLHUP;
-			file_put(f);
 		}
+		if (f)
+			file_put(f);
 		pfd[i].revents = (int16_t)mask;
 		if (mask) {
 			count++;
@@ -213,14 +214,39 @@ SYSCALL_DEFINE3(poll, struct pollfd __user *, ufds, unsigned int, nfds, int,
 	return -ERESTART_RESTARTBLOCK;
 }
 
+/*
+ * ppoll writes the time left back to *tsp, as Linux does (a restart
+ * after a signal then waits only for the rest); a timeout it cannot
+ * write is left alone without an error.
+ */
+static void ppoll_remaining(struct timespec __user *tsp,
+			    const struct timespec *ts, uint64_t elapsed)
+{
+	struct timespec left = { 0, 0 };
+	uint64_t sec = elapsed / NSEC_PER_SEC;
+	int64_t nsec = (int64_t)(elapsed % NSEC_PER_SEC);
+
+	if ((uint64_t)ts->tv_sec > sec ||
+	    ((uint64_t)ts->tv_sec == sec && ts->tv_nsec > nsec)) {
+		left.tv_sec = ts->tv_sec - (int64_t)sec;
+		left.tv_nsec = ts->tv_nsec - nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += NSEC_PER_SEC;
+		}
+	}
+	(void)copy_to_user(tsp, &left, sizeof(left));
+}
+
 SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
-		const struct timespec __user *, tsp, const ksigset_t __user *,
+		struct timespec __user *, tsp, const ksigset_t __user *,
 		sigmask, size_t, sigsetsize)
 {
 	struct uthread *ut = uthread_current();
 	uint64_t deadline = UINT64_MAX;
 	ksigset_t mask, old = 0;
 	struct timespec ts;
+	uint64_t start = clock_monotonic_ns();
 	unsigned long fl;
 	long ret;
 
@@ -258,5 +284,7 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
 		}
 		spin_unlock_irqrestore(&ut->sighand->lock, fl);
 	}
+	if (tsp && (ts.tv_sec || ts.tv_nsec))
+		ppoll_remaining(tsp, &ts, clock_monotonic_ns() - start);
 	return ret == -EINTR ? -ERESTARTNOHAND : ret;
 }

@@ -21,7 +21,11 @@
 
 #define CAP_SYS_NICE 23
 
-/* The thread named by pid (0: the caller), or NULL.  proc_lock held. */
+/*
+ * The thread named by pid (0: the caller), or NULL.  A process's leader
+ * stays findable until the process is reaped (a zombie, or a leader that
+ * exited before its other threads), as on Linux.  proc_lock held.
+ */
 static struct uthread *task_of(int pid)
 {
 	struct uthread *t;
@@ -29,7 +33,9 @@ static struct uthread *task_of(int pid)
 	if (!pid)
 		return uthread_current();
 	t = pid_task(pid);
-	return t && !t->exited ? t : NULL;
+	if (!t || t->proc->state == PROC_DEAD)
+		return NULL;
+	return !t->exited || t->proc->pid == pid ? t : NULL;
 }
 
 static long task_exists(int pid)
@@ -90,10 +96,35 @@ SYSCALL_DEFINE1(sched_getscheduler, int, pid)
 }
 
 /*
+ * Without CAP_SYS_NICE (Linux's user_check_sched_setscheduler): only a
+ * process of one's own (euid against its uid or euid), no leaving
+ * SCHED_IDLE unless RLIMIT_NICE allows the nice value, and no clearing
+ * SCHED_RESET_ON_FORK.  proc_lock held.
+ */
+static long policy_allowed(struct uthread *t, int policy)
+{
+	struct proc *me = proc_current(), *p = t->proc;
+	int old = t->sched_policy;
+
+	if (me->cred.cap_effective & (1ULL << CAP_SYS_NICE))
+		return 0;
+	if ((old & ~SCHED_RESET_ON_FORK) == SCHED_IDLE &&
+	    (policy & ~SCHED_RESET_ON_FORK) != SCHED_IDLE &&
+	    20 - p->nice > (long)p->rlim[RLIMIT_NICE].rlim_cur)
+		return -EPERM;
+	if (p != me && p->cred.uid != me->cred.euid &&
+	    p->cred.euid != me->cred.euid)
+		return -EPERM;
+	if ((old & SCHED_RESET_ON_FORK) && !(policy & SCHED_RESET_ON_FORK))
+		return -EPERM;
+	return 0;
+}
+
+/*
  * Linux's checks, in its order.  The real-time policies (SCHED_FIFO,
  * SCHED_RR) need a real-time scheduling class, which KOS does not have:
  * -EPERM, what Linux says to a caller without CAP_SYS_NICE.  policy -1:
- * keep the thread's (sched_setparam).
+ * keep the thread's, flag included (sched_setparam).
  */
 static long set_policy(int pid, int policy, const int __user *param)
 {
@@ -129,11 +160,8 @@ static long set_policy(int pid, int policy, const int __user *param)
 		r = -EINVAL;
 		break;
 	}
-	if (!r && t->proc != proc_current() &&
-	    t->proc->cred.uid != proc_current()->cred.euid &&
-	    t->proc->cred.euid != proc_current()->cred.euid &&
-	    !(proc_current()->cred.cap_effective & (1ULL << CAP_SYS_NICE)))
-		r = -EPERM;
+	if (!r)
+		r = policy_allowed(t, policy);
 	if (!r)
 		t->sched_policy = policy;
 out:

@@ -70,6 +70,8 @@ static const struct area {
 	{ "cred", AREA_PROC },
 	{ "prctl", AREA_PROC },
 	{ "sched", AREA_PROC },
+	{ "truncate", AREA_PROC },
+	{ "poll", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

@@ -237,3 +237,257 @@ CONTRACT_TEST(times)
 	CHECK_ERR("times to a bad address", syscall(SYS_times, BAD_LOW),
 		  EFAULT);
 }
+
+/* ---- sched_setscheduler beyond the basics ---------------------------- */
+
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000
+#endif
+#define K_SCHED_DEADLINE 6
+
+static long setsched(int pid, int policy, int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	return syscall(SYS_sched_setscheduler, pid, policy, &sp);
+}
+
+/* A forked child's policy and raw nice value (20 - nice). */
+static void show_inherited(void *arg)
+{
+	ct_say("child: policy %#lx, raw priority %ld",
+	       (long)syscall(SYS_sched_getscheduler, 0),
+	       (long)syscall(SYS_getpriority, PRIO_PROCESS, 0));
+}
+
+static void reset_on_fork(void *arg)
+{
+	struct sched_param sp = { 0 };
+
+	CHECK_RET("SCHED_BATCH | SCHED_RESET_ON_FORK",
+		  setsched(0, SCHED_BATCH | SCHED_RESET_ON_FORK, 0), 0);
+	CHECK_EQX("sched_getscheduler shows the flag",
+		  syscall(SYS_sched_getscheduler, 0),
+		  SCHED_BATCH | SCHED_RESET_ON_FORK);
+	CHECK_RET("sched_setparam", syscall(SYS_sched_setparam, 0, &sp), 0);
+	CHECK_EQX("the flag stays", syscall(SYS_sched_getscheduler, 0),
+		  SCHED_BATCH | SCHED_RESET_ON_FORK);
+	CHECK_RET("nice -5", setpriority(PRIO_PROCESS, 0, -5), 0);
+	ct_child_ok("fork (BATCH stays, flag and negative nice reset)",
+		    show_inherited, NULL);
+	CHECK_RET("SCHED_IDLE | SCHED_RESET_ON_FORK",
+		  setsched(0, SCHED_IDLE | SCHED_RESET_ON_FORK, 0), 0);
+	ct_child_ok("fork (IDLE stays)", show_inherited, NULL);
+	CHECK_RET("SCHED_OTHER | SCHED_RESET_ON_FORK",
+		  setsched(0, SCHED_OTHER | SCHED_RESET_ON_FORK, 0), 0);
+	CHECK_RET("nice 5", setpriority(PRIO_PROCESS, 0, 5), 0);
+	ct_child_ok("fork (positive nice kept)", show_inherited, NULL);
+	CHECK_RET("SCHED_BATCH without the flag (root may clear it)",
+		  setsched(0, SCHED_BATCH, 0), 0);
+	CHECK_EQX("sched_getscheduler", syscall(SYS_sched_getscheduler, 0),
+		  SCHED_BATCH);
+	CHECK_RET("nice -3", setpriority(PRIO_PROCESS, 0, -3), 0);
+	ct_child_ok("fork (everything inherited)", show_inherited, NULL);
+}
+
+CONTRACT_TEST(reset_on_fork)
+{
+	ct_child_ok("child", reset_on_fork, NULL);
+}
+
+static void sched_args(void *arg)
+{
+	struct sched_param sp = { 0 };
+
+	CHECK_ERR("sched_setscheduler NULL param",
+		  syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, NULL),
+		  EINVAL);
+	CHECK_ERR("sched_setparam NULL param",
+		  syscall(SYS_sched_setparam, 0, NULL), EINVAL);
+	CHECK_ERR("sched_getparam NULL param",
+		  syscall(SYS_sched_getparam, 0, NULL), EINVAL);
+	CHECK_ERR("sched_setscheduler bad param",
+		  syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, BAD_LOW),
+		  EFAULT);
+	CHECK_ERR("sched_setscheduler kernel param",
+		  syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, BAD_KERN),
+		  EFAULT);
+	CHECK_ERR("sched_setparam bad param",
+		  syscall(SYS_sched_setparam, 0, BAD_LOW), EFAULT);
+	CHECK_ERR("pid 12345, bad param (EFAULT first)",
+		  syscall(SYS_sched_setscheduler, 12345, SCHED_OTHER, BAD_LOW),
+		  EFAULT);
+	CHECK_ERR("pid 12345", setsched(12345, SCHED_OTHER, 0), ESRCH);
+	CHECK_ERR("sched_setparam pid 12345",
+		  syscall(SYS_sched_setparam, 12345, &sp), ESRCH);
+	CHECK_ERR("sched_getparam pid 12345",
+		  syscall(SYS_sched_getparam, 12345, &sp), ESRCH);
+	CHECK_ERR("pid -1", setsched(-1, SCHED_OTHER, 0), EINVAL);
+	CHECK_ERR("sched_setparam pid -1", syscall(SYS_sched_setparam, -1, &sp),
+		  EINVAL);
+	CHECK_ERR("sched_getparam pid -1", syscall(SYS_sched_getparam, -1, &sp),
+		  EINVAL);
+	CHECK_ERR("policy -1", setsched(0, -1, 0), EINVAL);
+	CHECK_ERR("policy -1, NULL param",
+		  syscall(SYS_sched_setscheduler, 0, -1, NULL), EINVAL);
+	CHECK_ERR("SCHED_DEADLINE through sched_setscheduler",
+		  setsched(0, K_SCHED_DEADLINE, 0), EINVAL);
+	CHECK_ERR(
+		"an unknown flag with SCHED_RESET_ON_FORK",
+		setsched(0, SCHED_OTHER | SCHED_RESET_ON_FORK | 0x20000000, 0),
+		EINVAL);
+	CHECK_ERR("SCHED_OTHER priority -1", setsched(0, SCHED_OTHER, -1),
+		  EINVAL);
+	CHECK_ERR("SCHED_FIFO priority 100", setsched(0, SCHED_FIFO, 100),
+		  EINVAL);
+	CHECK_ERR("SCHED_RR priority -1", setsched(0, SCHED_RR, -1), EINVAL);
+	CHECK_EQX("policy unchanged", syscall(SYS_sched_getscheduler, 0),
+		  SCHED_OTHER);
+}
+
+CONTRACT_TEST(setscheduler_args)
+{
+	ct_child_ok("child", sched_args, NULL);
+}
+
+static int hold[2] = { -1, -1 };
+
+/* A child that waits for hold[1] to close, then exits with its policy. */
+static pid_t holder(void)
+{
+	pid_t pid;
+	char c;
+
+	if (ct_pipe(hold))
+		return CT_NOPID;
+	pid = ct_fork();
+	if (pid == 0) {
+		close(hold[1]);
+		read(hold[0], &c, 1);
+		_exit((int)syscall(SYS_sched_getscheduler, 0) & 0xff);
+	}
+	close(hold[0]);
+	return pid;
+}
+
+static void release(pid_t pid, const char *want)
+{
+	close(hold[1]);
+	hold[0] = hold[1] = -1;
+	CHECK_STR("the child's own policy at its exit", ct_status(ct_wait(pid)),
+		  want);
+}
+
+CONTRACT_TEST(other_process)
+{
+	struct sched_param sp = { .sched_priority = 7 };
+	siginfo_t si;
+	pid_t pid = holder();
+
+	CHECK_RET("sched_getscheduler(child)",
+		  syscall(SYS_sched_getscheduler, pid), SCHED_OTHER);
+	CHECK_RET("sched_getparam(child)",
+		  syscall(SYS_sched_getparam, pid, &sp), 0);
+	CHECK_EQ("priority", sp.sched_priority, 0);
+	CHECK_RET("root sets the child's policy",
+		  setsched(pid, SCHED_BATCH | SCHED_RESET_ON_FORK, 0), 0);
+	CHECK_EQX("sched_getscheduler(child)",
+		  syscall(SYS_sched_getscheduler, pid),
+		  SCHED_BATCH | SCHED_RESET_ON_FORK);
+	CHECK_RET("sched_setparam(child)",
+		  syscall(SYS_sched_setparam, pid, &sp), 0);
+	CHECK_EQX("ours unchanged", syscall(SYS_sched_getscheduler, 0),
+		  SCHED_OTHER);
+	release(pid, "exited 3");
+
+	pid = holder();
+	setsched(pid, SCHED_IDLE, 0);
+	close(hold[1]);
+	hold[0] = hold[1] = -1;
+	memset(&si, 0, sizeof(si));
+	waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+	CHECK_EQ("a zombie", si.si_pid == pid, 1);
+	CHECK_RET("sched_getscheduler(zombie)",
+		  syscall(SYS_sched_getscheduler, pid), SCHED_IDLE);
+	CHECK_RET("sched_getparam(zombie)",
+		  syscall(SYS_sched_getparam, pid, &sp), 0);
+	CHECK_STR("reaped", ct_status(ct_wait(pid)), "exited 5");
+	CHECK_ERR("sched_getscheduler(reaped)",
+		  syscall(SYS_sched_getscheduler, pid), ESRCH);
+}
+
+static void nonroot_sched(void *arg)
+{
+	struct sched_param sp = { 0 };
+	pid_t pid;
+
+	CHECK_RET("setuid(1000)", setuid(1000), 0);
+	CHECK_RET("sched_getscheduler(1) (root's)",
+		  syscall(SYS_sched_getscheduler, 1), SCHED_OTHER);
+	CHECK_RET("sched_getparam(1)", syscall(SYS_sched_getparam, 1, &sp), 0);
+	CHECK_ERR("sched_setscheduler(1, SCHED_OTHER)",
+		  setsched(1, SCHED_OTHER, 0), EPERM);
+	CHECK_ERR("sched_setscheduler(1, SCHED_BATCH)",
+		  setsched(1, SCHED_BATCH, 0), EPERM);
+	CHECK_ERR("sched_setparam(1)", syscall(SYS_sched_setparam, 1, &sp),
+		  EPERM);
+	CHECK_ERR("sched_setscheduler(1), priority 5 (EINVAL first)",
+		  setsched(1, SCHED_OTHER, 5), EINVAL);
+	CHECK_ERR("SCHED_FIFO 1 (RLIMIT_RTPRIO 0)", setsched(0, SCHED_FIFO, 1),
+		  EPERM);
+	CHECK_ERR("SCHED_RR 50", setsched(0, SCHED_RR, 50), EPERM);
+	CHECK_RET("own SCHED_BATCH", setsched(0, SCHED_BATCH, 0), 0);
+	CHECK_RET("own SCHED_OTHER", setsched(0, SCHED_OTHER, 0), 0);
+
+	pid = holder();
+	CHECK_RET("same user's child: SCHED_BATCH",
+		  setsched(pid, SCHED_BATCH, 0), 0);
+	CHECK_RET("sched_getscheduler(child)",
+		  syscall(SYS_sched_getscheduler, pid), SCHED_BATCH);
+	release(pid, "exited 3");
+
+	CHECK_RET("own SCHED_IDLE", setsched(0, SCHED_IDLE, 0), 0);
+	CHECK_ERR("SCHED_IDLE to SCHED_OTHER (RLIMIT_NICE 0)",
+		  setsched(0, SCHED_OTHER, 0), EPERM);
+	CHECK_ERR("SCHED_IDLE to SCHED_BATCH", setsched(0, SCHED_BATCH, 0),
+		  EPERM);
+	CHECK_RET("SCHED_IDLE again", setsched(0, SCHED_IDLE, 0), 0);
+	CHECK_RET("sched_setparam under SCHED_IDLE",
+		  syscall(SYS_sched_setparam, 0, &sp), 0);
+	CHECK_RET("SCHED_IDLE | SCHED_RESET_ON_FORK",
+		  setsched(0, SCHED_IDLE | SCHED_RESET_ON_FORK, 0), 0);
+	CHECK_ERR("clearing SCHED_RESET_ON_FORK", setsched(0, SCHED_IDLE, 0),
+		  EPERM);
+	CHECK_RET("sched_setparam keeps it",
+		  syscall(SYS_sched_setparam, 0, &sp), 0);
+	CHECK_EQX("sched_getscheduler", syscall(SYS_sched_getscheduler, 0),
+		  SCHED_IDLE | SCHED_RESET_ON_FORK);
+}
+
+CONTRACT_TEST(nonroot)
+{
+	ct_child_ok("child", nonroot_sched, NULL);
+}
+
+static void realtime(void *arg)
+{
+	struct sched_param sp = { 0 };
+
+	CHECK_RET("SCHED_FIFO 1 as root", setsched(0, SCHED_FIFO, 1), 0);
+	CHECK_RET("sched_getscheduler", syscall(SYS_sched_getscheduler, 0),
+		  SCHED_FIFO);
+	syscall(SYS_sched_getparam, 0, &sp);
+	CHECK_EQ("priority", sp.sched_priority, 1);
+	sp.sched_priority = 50;
+	CHECK_RET("sched_setparam 50", syscall(SYS_sched_setparam, 0, &sp), 0);
+	sp.sched_priority = 0;
+	CHECK_ERR("sched_setparam 0 under SCHED_FIFO",
+		  syscall(SYS_sched_setparam, 0, &sp), EINVAL);
+	CHECK_RET("SCHED_RR 99", setsched(0, SCHED_RR, 99), 0);
+	CHECK_RET("back to SCHED_OTHER", setsched(0, SCHED_OTHER, 0), 0);
+}
+
+CONTRACT_TEST(realtime)
+{
+	ct_child_ok("child", realtime, NULL);
+}

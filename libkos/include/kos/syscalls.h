@@ -241,7 +241,7 @@ struct syscall_desc {
 	  int bufsiz) \
 	X(faccessat, int dfd, const char __user *path, int mode) \
 	X(ppoll, struct pollfd __user *ufds, unsigned int nfds, \
-	  const struct timespec __user *tsp, \
+	  struct timespec __user *tsp, \
 	  const ksigset_t __user *sigmask, size_t sigsetsize) \
 	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
 	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \

@@ -74,22 +74,40 @@ def oracle(cpio, words, refresh=False, logfile=None, timeout=600):
         [file_hash(cpio), file_hash(ORACLE)] + list(words)).encode()
     ).hexdigest()
     path = os.path.join(CACHE, key[:2], key + '.json')
-    if not refresh and os.path.exists(path):
+
+    def cached():
+        if refresh or not os.path.exists(path):
+            return None
         with open(path) as f:
             got = json.load(f)
         if logfile:
             with open(os.path.join(TOP, logfile), 'w') as f:
                 f.write(got['output'])
         return got['output'], got['status']
-    text, rc = run([ORACLE, os.path.realpath(cpio)] + list(words), logfile,
-                   timeout)
-    if rc == 'timeout':
-        return text, rc
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = '%s.%d.tmp' % (path, os.getpid())
-    with open(tmp, 'w') as f:
-        json.dump({'words': list(words), 'output': text, 'status': rc}, f)
-    os.replace(tmp, path)
+
+    got = cached()
+    if got:
+        return got
+    # One oracle run at a time on this machine: the suites of make check
+    # run in parallel and may ask the same question at once, and two runs
+    # as one user (a fork bomb under RLIMIT_NPROC) would share its limit.
+    import fcntl
+    os.makedirs(CACHE, exist_ok=True)
+    with open(os.path.join(CACHE, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        got = cached()
+        if got:
+            return got
+        text, rc = run([ORACLE, os.path.realpath(cpio)] + list(words),
+                       logfile, timeout)
+        if rc == 'timeout':
+            return text, rc
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = '%s.%d.tmp' % (path, os.getpid())
+        with open(tmp, 'w') as f:
+            json.dump({'words': list(words), 'output': text, 'status': rc},
+                      f)
+        os.replace(tmp, path)
     return text, rc
 
 

@@ -245,11 +245,28 @@ void sched_schedule(void)
 
 uint64_t sched_runtime_ns(struct thread *t)
 {
-	unsigned long fl = plat_irq_save();
-	uint64_t ns = t->runtime_ns;
+	unsigned long fl;
+	uint64_t ns, sw;
 
-	if (t == sched_cur)
-		ns += plat_clock_ns() - t->last_switch_ns;
+	if (t == sched_cur) {
+		/*
+		 * The caller's own figures change only when it is switched
+		 * out and back in (switches_in counts that): read them
+		 * again if it happened meanwhile.  No interrupt masking:
+		 * this runs twice per system call, and under emulation
+		 * every STI ends a translation block.
+		 */
+		do {
+			sw = READ_ONCE(t->switches_in);
+			barrier();
+			ns = t->runtime_ns +
+			     (plat_clock_ns() - t->last_switch_ns);
+			barrier();
+		} while (sw != READ_ONCE(t->switches_in));
+		return ns;
+	}
+	fl = plat_irq_save();
+	ns = t->runtime_ns;
 	plat_irq_restore(fl);
 	return ns;
 }

@@ -195,6 +195,7 @@ struct uthread *uthread_alloc(struct proc *p)
 	list_init(&ut->group_link);
 	sigpending_init(&ut->pending);
 	ut->altstack.ss_flags = SS_DISABLE;
+	proc_timers_thread_init(ut);
 	return ut;
 }
 
@@ -341,6 +342,7 @@ static void uthread_main(void *arg)
 		copy_to_user((void *)ut->set_child_tid, &tid, sizeof(tid));
 	}
 	uthread_loop(ut);
+	proc_timers_thread_exit(ut); /* only the loop arms it */
 	proc_thread_exit(ut, ut->exit_code);
 	ut->thread->priv = NULL;
 	ut->thread = NULL;

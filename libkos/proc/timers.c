@@ -10,9 +10,7 @@
  *                        loop after every stretch of running
  *                        (proc_timers_account); SIGVTALRM / SIGPROF when
  *                        spent.  A process can spend them without ever
- *                        entering the kernel, so while one is armed a
- *                        watchdog kernel timer interrupts it no later
- *                        than the budget could run out;
+ *                        entering the kernel: see the watchdog below;
  *   POSIX timers         per process, ids from 0, on CLOCK_REALTIME,
  *                        MONOTONIC, BOOTTIME, TAI (and the _ALARM ones,
  *                        with CAP_WAKE_ALARM) on kernel timers, or on a
@@ -28,10 +26,22 @@
  *                        PROF, VIRT or SCHED): any process, or a thread
  *                        of the caller's.  Like the CPU interval timers
  *                        they are budgets of that clock, charged by the
- *                        loop of every thread they measure, and one
- *                        watchdog kernel timer for all of them makes a
- *                        spinning thread look.  The signal goes to the
+ *                        loop of every thread they measure (and
+ *                        watched like them).  The signal goes to the
  *                        timer's owner, as on Linux.
+ *
+ * The watchdog.  Every user thread has a kernel timer, ut->cpu_watch,
+ * which its loop arms, after each charge and so right before it returns
+ * to user mode, for the earliest moment a budget measuring it could run
+ * out (now + the smallest budget left: one CPU, so the thread cannot
+ * run more user code than that in less wall time).  Its expiry sets the
+ * thread's user_work.  If the thread is in user mode then, the interrupt
+ * itself brings it back to its loop, which charges the time; if it is
+ * still in the kernel on its way there (the deadline can be mere
+ * microseconds away, and the thread may even be preempted on the way),
+ * user_work makes plat_user_run() come straight back instead of running
+ * user code that nothing would interrupt.  The time charged then covers
+ * the deadline, so the budget runs out and the loop never spins.
  *
  * fork does not copy timers; execve keeps the interval timers and
  * deletes the POSIX ones; exit deletes them all.
@@ -43,6 +53,7 @@
  */
 #include <kos/kmalloc.h>
 #include <kos/ptimer.h>
+#include <kos/sched.h>
 #include <kos/signal.h>
 #include <kos/string.h>
 #include <kos/time.h>
@@ -89,11 +100,9 @@ struct ptimer {
 	uint64_t cpu_left;	   /* cpu_lock: ns of the clock left, 0 off */
 };
 
-/* Every CPU-time POSIX timer of every process, and the watchdog. */
+/* Every CPU-time POSIX timer of every process. */
 static struct spinlock cpu_lock = SPINLOCK_INIT("cpu timers");
 static LIST_HEAD(cpu_timers);
-static void cpu_watch_fire(struct ktimer *kt, void *arg);
-static struct ktimer cpu_timers_watch = { .fn = cpu_watch_fire };
 
 static bool is_cpu_timer(const struct ptimer *t)
 {
@@ -114,55 +123,74 @@ static void real_fire(struct ktimer *kt, void *arg)
 	sig_send_proc(p, SIGALRM, NULL);
 }
 
-/* ---- CPU-time interval timers --------------------------------------------- */
+/* ---- the watchdog (see the top of the file) ------------------------------- */
 
+/* Interrupt context: send the thread round its loop before user code. */
 static void watch_fire(struct ktimer *kt, void *arg)
 {
-	/* Nothing to do: the interrupt itself sends the process back
-	 * through its loop, which charges the time. */
+	struct uthread *ut = arg;
+
+	if (ut->thread)
+		ut->thread->user_work = 1;
 }
 
-/* Arm the watchdog for the smallest budget left.  timer_lock held. */
-static void watch_rearm(struct proc *p)
+void proc_timers_thread_init(struct uthread *ut)
 {
-	uint64_t left = 0;
-
-	for (int i = 0; i < 2; i++)
-		if (p->cpu_left[i] && (!left || p->cpu_left[i] < left))
-			left = p->cpu_left[i];
-	if (left)
-		ktimer_arm(&p->cpu_watch, clock_monotonic_ns() + left);
-	else
-		ktimer_cancel(&p->cpu_watch);
+	ktimer_init(&ut->cpu_watch, watch_fire, ut);
 }
 
-static void cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
-			       uint64_t sys_ns);
+void proc_timers_thread_exit(struct uthread *ut)
+{
+	ktimer_cancel(&ut->cpu_watch);
+}
+
+/* Watch ut for least ns of CPU time from now (0: nothing to watch). */
+static void watch_arm(struct uthread *ut, uint64_t least)
+{
+	if (least)
+		ktimer_arm(&ut->cpu_watch, clock_monotonic_ns() + least);
+	else if (ktimer_pending(&ut->cpu_watch))
+		ktimer_cancel(&ut->cpu_watch);
+}
+
+/* The smaller nonzero budget of a and b (0: neither). */
+static uint64_t least_left(uint64_t a, uint64_t b)
+{
+	return !a || (b && b < a) ? b : a;
+}
+
+/* ---- CPU-time interval timers --------------------------------------------- */
+
+static uint64_t cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
+				   uint64_t sys_ns);
 
 void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns)
 {
 	static const int sig[2] = { SIGVTALRM, SIGPROF };
 	struct proc *p = ut->proc;
-	uint64_t spent[2] = { user_ns, user_ns + sys_ns };
+	uint64_t spent[2] = { user_ns, user_ns + sys_ns }, least = 0;
 	bool fire[2] = { false, false };
 	unsigned long fl;
 
 	if (!list_empty(&cpu_timers))
-		cpu_ptimers_charge(ut, user_ns, sys_ns);
-	if (!p->cpu_left[0] && !p->cpu_left[1])
+		least = cpu_ptimers_charge(ut, user_ns, sys_ns);
+	if (!p->cpu_left[0] && !p->cpu_left[1]) {
+		watch_arm(ut, least);
 		return;
+	}
 	fl = spin_lock_irqsave(&p->timer_lock);
 	for (int i = 0; i < 2; i++) {
 		if (!p->cpu_left[i])
 			continue;
 		if (p->cpu_left[i] > spent[i]) {
 			p->cpu_left[i] -= spent[i];
-			continue;
+		} else {
+			fire[i] = true;
+			p->cpu_left[i] = p->cpu_interval[i];
 		}
-		fire[i] = true;
-		p->cpu_left[i] = p->cpu_interval[i];
+		least = least_left(least, p->cpu_left[i]);
 	}
-	watch_rearm(p);
+	watch_arm(ut, least);
 	spin_unlock_irqrestore(&p->timer_lock, fl);
 	for (int i = 0; i < 2; i++)
 		if (fire[i])
@@ -236,10 +264,11 @@ int itimer_set(struct proc *p, int which, const struct itimerval *nv,
 		else
 			ktimer_cancel(&p->real_timer);
 	} else {
-		/* A CPU timer's budget is at least one tick on Linux. */
+		/* A CPU timer's budget is at least one tick on Linux.  No
+		 * watchdog yet: every thread of p charges (and arms its own)
+		 * before it next runs user code. */
 		p->cpu_left[which - 1] = value;
 		p->cpu_interval[which - 1] = value ? interval : 0;
-		watch_rearm(p);
 	}
 	spin_unlock_irqrestore(&p->timer_lock, fl);
 	return 0;
@@ -333,11 +362,6 @@ static struct ptimer *find(struct proc *p, int id)
 
 /* ---- CPU-time timers -------------------------------------------------------- */
 
-static void cpu_watch_fire(struct ktimer *kt, void *arg)
-{
-	/* The interrupt sends the running thread through its loop. */
-}
-
 /* Does running ut advance t's clock? */
 static bool cpu_measures(const struct ptimer *t, const struct uthread *ut)
 {
@@ -346,14 +370,14 @@ static bool cpu_measures(const struct ptimer *t, const struct uthread *ut)
 
 /*
  * Charge ut's run time to the CPU-time timers measuring it; fire those
- * whose budget is spent and re-arm the periodic ones, then make sure the
- * watchdog looks no later than the smallest budget left could run out.
- * Interrupts stay off throughout: on this uniprocessor nothing can
- * delete a timer between dropping cpu_lock and notifying (as for
- * ptimer_fire, which runs in interrupt context).
+ * whose budget is spent and re-arm the periodic ones.  Returns the
+ * smallest budget left of those measuring ut (0: none), for its
+ * watchdog.  Interrupts stay off throughout: on this uniprocessor
+ * nothing can delete a timer between dropping cpu_lock and notifying (as
+ * for ptimer_fire, which runs in interrupt context).
  */
-static void cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
-			       uint64_t sys_ns)
+static uint64_t cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
+				   uint64_t sys_ns)
 {
 	unsigned long irq = plat_irq_save(), fl;
 	uint64_t least = 0, spent, over, late;
@@ -380,18 +404,11 @@ static void cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
 			ptimer_notify(t, late);
 			fl = spin_lock_irqsave(&cpu_lock);
 		}
-		if (t->cpu_left && (!least || t->cpu_left < least))
-			least = t->cpu_left;
-	}
-	if (least) {
-		uint64_t due = clock_monotonic_ns() + least;
-
-		if (!ktimer_pending(&cpu_timers_watch) ||
-		    cpu_timers_watch.deadline > due)
-			ktimer_arm(&cpu_timers_watch, due);
+		least = least_left(least, t->cpu_left);
 	}
 	spin_unlock_irqrestore(&cpu_lock, fl);
 	plat_irq_restore(irq);
+	return least;
 }
 
 /*
@@ -763,8 +780,6 @@ static void ptimer_unlink(struct ptimer *t)
 	if (is_cpu_timer(t)) {
 		fl = spin_lock_irqsave(&cpu_lock);
 		list_del(&t->cpu_link);
-		if (list_empty(&cpu_timers))
-			ktimer_cancel(&cpu_timers_watch);
 		spin_unlock_irqrestore(&cpu_lock, fl);
 	}
 }
@@ -789,7 +804,6 @@ void proc_timers_init(struct proc *p)
 {
 	spin_init(&p->timer_lock, "timers");
 	ktimer_init(&p->real_timer, real_fire, p);
-	ktimer_init(&p->cpu_watch, watch_fire, p);
 	list_init(&p->ptimers);
 }
 
@@ -816,7 +830,6 @@ void proc_timers_exit(struct proc *p)
 	unsigned long fl = spin_lock_irqsave(&p->timer_lock);
 
 	ktimer_cancel(&p->real_timer);
-	ktimer_cancel(&p->cpu_watch);
 	p->cpu_left[0] = p->cpu_left[1] = 0;
 	spin_unlock_irqrestore(&p->timer_lock, fl);
 	proc_timers_exec(p);

@@ -176,7 +176,6 @@ struct proc {
 	uint64_t real_interval;	  /* ns; 0: one shot */
 	uint64_t cpu_left[2];	  /* ITIMER_VIRTUAL/PROF: ns left, 0 off */
 	uint64_t cpu_interval[2]; /* ns */
-	struct ktimer cpu_watch;  /* makes a spinning process check them */
 	struct list_head ptimers; /* struct ptimer, POSIX timers */
 	int next_timer_id;
 	int nprocs_counted; /* counts toward the uid's NPROC */
@@ -238,6 +237,8 @@ struct uthread {
 	char comm[TASK_COMM_LEN];
 	void *fpu_image; /* clone: the parent's FPU state, applied at start */
 	uint64_t utime_ns, stime_ns; /* CPU time, split user/kernel */
+	/* Armed while CPU-time budgets measure it (proc/timers.c). */
+	struct ktimer cpu_watch;
 	uint64_t minflt, majflt;
 	/* The last trap, for signal frames (sigcontext trapno/err/cr2). */
 	unsigned long trap_nr, trap_err, trap_addr;
@@ -350,7 +351,15 @@ int proc_count_uid(unsigned int uid);
 
 /* A new process's timers (none armed). */
 void proc_timers_init(struct proc *p);
-/* The thread ran user_ns in user mode and sys_ns in the kernel. */
+/* A new thread's CPU-time watchdog; the exiting thread's, stopped. */
+void proc_timers_thread_init(struct uthread *ut);
+void proc_timers_thread_exit(struct uthread *ut);
+/*
+ * The calling thread ut ran user_ns in user mode and sys_ns in the
+ * kernel: charge its CPU-time budgets and arm its watchdog for the rest.
+ * The loop calls it after every stretch of either, so last right before
+ * plat_user_run().
+ */
 void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns);
 /* execve: POSIX timers go, interval timers stay.  exit: all go. */
 void proc_timers_exec(struct proc *p);

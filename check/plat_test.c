@@ -389,3 +389,8 @@ void plat_thread_free(struct thread *t)
 	free(t->plat_priv);
 	t->plat_priv = NULL;
 }
+
+unsigned int plat_fault_around_pages(void)
+{
+	return 0; /* faults are cheap here */
+}

@@ -163,6 +163,40 @@ static int new_frame(struct vma *v, unsigned long va, bool want_write,
 	return 0;
 }
 
+/*
+ * After a demand-zero fault at va: fill up to plat_fault_around_pages()
+ * empty pages after it in the same private anonymous mapping and page
+ * table with fresh zero pages (never a stack, a shared or a special
+ * mapping, never for a forced access).  Returns the last page filled
+ * (va if none).  vm->lock held.
+ */
+static unsigned long fault_around(struct vm_space *vm, struct vma *v,
+				  unsigned long va, pte_t bits, bool force)
+{
+	unsigned int n = plat_fault_around_pages();
+	unsigned long last = va, end;
+
+	if (!n || force || v->file || v->special || !(v->prot & PROT_READ) ||
+	    (v->flags & (VMA_SHARED | VMA_GROWSDOWN | VMA_IO)))
+		return va;
+	/* Within this page table: one walk's worth of entries. */
+	end = MIN(v->end, (va | (PGT_ENTRIES * PAGE_SIZE - 1)) + 1);
+	end = MIN(end, va + (n + 1) * PAGE_SIZE);
+	for (unsigned long a = va + PAGE_SIZE; a < end; a += PAGE_SIZE) {
+		pte_t *e = arch_pgt_walk(vm->pml4, a, false);
+		paddr_t pa;
+
+		if (!e || *e)
+			break;
+		pa = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
+		if (pa == PMM_NOPAGE)
+			break;
+		install(vm, e, pa, bits);
+		last = a;
+	}
+	return last;
+}
+
 int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 		  bool want_write, bool force)
 {
@@ -231,7 +265,7 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	if (rc)
 		return rc;
 	install(vm, e, pa, entry_bits(bits, cow));
-	vm_flush(vm, va, va + PAGE_SIZE);
+	vm_flush(vm, va, fault_around(vm, v, va, bits, force) + PAGE_SIZE);
 	return 0;
 }
 

@@ -224,13 +224,15 @@ static bool fault_addr_mapped(struct vm_space *vm, unsigned long addr)
 static void handle_page_fault(struct uthread *ut,
 			      const struct plat_trapinfo *ti)
 {
+	unsigned long rss = ut->vm->rss;
 	int err = vm_fault(ut->vm, ti->fault_addr, ti->fault_access);
 
 	ut->trap_nr = 14;
 	ut->trap_err = ti->fault_access;
 	ut->trap_addr = ti->fault_addr;
 	if (err == 0) {
-		ut->minflt++;
+		/* Pages a fault filled around itself count as faults too. */
+		ut->minflt += ut->vm->rss > rss + 1 ? ut->vm->rss - rss : 1;
 		return;
 	}
 	if (err == VM_FAULT_SIGBUS)

@@ -79,3 +79,9 @@ paddr_t plat_virt_to_phys(const void *va)
 		kos_panic("plat_virt_to_phys: %p is not in RAM", va);
 	return (paddr_t)(p - hosted_ram_base);
 }
+
+/* A fault is a ptrace round trip: fill 16 pages per anonymous fault. */
+unsigned int plat_fault_around_pages(void)
+{
+	return 15;
+}

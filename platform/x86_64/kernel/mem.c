@@ -82,3 +82,8 @@ paddr_t plat_virt_to_phys(const void *p)
 		return pa;
 	kos_panic("plat_virt_to_phys: %p is neither direct-map nor kernel", p);
 }
+
+unsigned int plat_fault_around_pages(void)
+{
+	return 0; /* faults are cheap here */
+}

@@ -15,4 +15,13 @@
 void *plat_phys_to_virt(paddr_t pa);
 paddr_t plat_virt_to_phys(const void *va);
 
+/*
+ * How many pages after a faulting anonymous page to fill in the same
+ * fault (0: none).  Where a page fault costs tens of microseconds of
+ * host round trips (hosted: ptrace stop, mapping batch, resume), filling
+ * the neighbours of a demand-zero page at once is cheaper than faulting
+ * on each; on hardware it only wastes memory, so bare metal says 0.
+ */
+unsigned int plat_fault_around_pages(void);
+
 #endif

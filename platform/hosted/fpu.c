@@ -116,6 +116,36 @@ static int stub_fpu(pid_t pid, bool set, void *image)
 	return r < 0 ? -errno : 0;
 }
 
+/*
+ * stub_fpu() for as, keeping as->fpu_known: a read or a write of the
+ * stub's state is what the stub holds until its guest runs.  A write of
+ * exactly the state it is known to hold is skipped.
+ */
+static int as_fpu(struct plat_as *as, bool set, void *image)
+{
+	int err;
+
+	if (set && as->fpu_known_valid &&
+	    !memcmp(as->fpu_known, image, image_size))
+		return 0;
+	if (!set && as->fpu_known_valid) {
+		memcpy(image, as->fpu_known, image_size);
+		return 0;
+	}
+	err = stub_fpu(as->pid, set, image);
+	if (err) {
+		as->fpu_known_valid = false;
+		return err;
+	}
+	if (!as->fpu_known)
+		as->fpu_known = kmalloc(image_size);
+	if (as->fpu_known) {
+		memcpy(as->fpu_known, image, image_size);
+		as->fpu_known_valid = true;
+	}
+	return 0;
+}
+
 /* Is t's state the one in its stub right now? */
 static bool in_stub(struct hosted_uthread *hu)
 {
@@ -126,7 +156,7 @@ void plat_fpu_save(struct thread *t, void *image)
 {
 	struct hosted_uthread *hu = t->plat_priv;
 
-	if (in_stub(hu) && !stub_fpu(hu->as->pid, false, image))
+	if (in_stub(hu) && !as_fpu(hu->as, false, image))
 		return;
 	if (hu && hu->image)
 		memcpy(image, hu->image, image_size);
@@ -143,7 +173,7 @@ int plat_fpu_restore(struct thread *t, const void *image)
 	hu = hosted_uthread(t);
 	if (!hu)
 		return -ENOMEM;
-	if (in_stub(hu) && !stub_fpu(hu->as->pid, true, (void *)image))
+	if (in_stub(hu) && !as_fpu(hu->as, true, (void *)image))
 		return 0;
 	if (!hu->image) {
 		hu->image = kmalloc(image_size);
@@ -181,7 +211,7 @@ int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 				if (!hu->image)
 					hu->image = kmalloc(image_size);
 				if (hu->image)
-					stub_fpu(hu->as->pid, false, hu->image);
+					as_fpu(hu->as, false, hu->image);
 			}
 			hu->as->fpu_owner = NULL;
 		}
@@ -198,26 +228,22 @@ int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 			old->image = kmalloc(image_size);
 		if (!old->image)
 			return -ENOMEM;
-		err = stub_fpu(as->pid, false, old->image);
+		err = as_fpu(as, false, old->image);
 		if (err)
 			return err;
 	}
 	as->fpu_owner = NULL;
-	if (hu->image && old && !memcmp(old->image, hu->image, image_size)) {
-		/*
-		 * The stub already holds exactly our state (threads that do
-		 * not touch the FPU all look alike): one ptrace call saved.
-		 */
-		err = 0;
-	} else if (hu->image) {
-		err = stub_fpu(as->pid, true, hu->image);
+	if (hu->image) {
+		/* Skipped if the stub holds exactly our state already
+		 * (threads that do not touch the FPU all look alike). */
+		err = as_fpu(as, true, hu->image);
 	} else {
 		void *init = kmalloc(image_size);
 
 		if (!init)
 			return -ENOMEM;
 		fpu_image_init(init, image_size);
-		err = stub_fpu(as->pid, true, init);
+		err = as_fpu(as, true, init);
 		kfree(init);
 	}
 	if (!err)
@@ -228,6 +254,9 @@ int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 void hosted_fpu_unbind_all(struct plat_as *as)
 {
 	as->fpu_owner = NULL;
+	as->fpu_known_valid = false;
+	kfree(as->fpu_known);
+	as->fpu_known = NULL;
 	while (!list_empty(&as->threads)) {
 		struct hosted_uthread *hu = list_first_entry(
 			&as->threads, struct hosted_uthread, as_link);

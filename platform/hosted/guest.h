@@ -38,6 +38,13 @@ struct plat_as {
 	paddr_t pml4;			  /* the core's page-table root */
 	struct list_head threads;	  /* struct hosted_uthread.as_link */
 	struct hosted_uthread *fpu_owner; /* whose FPU state the stub holds */
+	/*
+	 * A copy of the FPU state in the stub as the kernel last read or
+	 * wrote it (fpu.c), valid until guest code runs again: signal
+	 * delivery and sigreturn then need no ptrace call for it.
+	 */
+	void *fpu_known;
+	bool fpu_known_valid;
 	struct mutex run_lock;	   /* one thread runs the stub at a time */
 	pid_t pid;		   /* the stub process; 0 once reaped */
 	bool dead;		   /* stub gone or broken: runs fail */
@@ -68,6 +75,11 @@ struct hosted_uthread *hosted_uthread(struct thread *t);
  * hold its FPU state.  0 or -errno.
  */
 int hosted_fpu_bind(struct thread *t, struct plat_as *as);
+/* Guest code is about to run in as: its FPU state may change. */
+static inline void hosted_fpu_running(struct plat_as *as)
+{
+	as->fpu_known_valid = false;
+}
 /* as goes away: forget every binding to it. */
 void hosted_fpu_unbind_all(struct plat_as *as);
 

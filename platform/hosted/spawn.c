@@ -206,6 +206,7 @@ static int stub_cont_to_trap(struct plat_as *as, struct user_regs_struct *r)
 {
 	int status, err, sig = 0;
 
+	hosted_fpu_running(as); /* stub code runs: assume nothing */
 	for (;;) {
 		if (ptrace(PTRACE_CONT, as->pid, NULL, (void *)(long)sig) < 0)
 			return -errno;

@@ -386,6 +386,7 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 			stub_failed(as, "PTRACE_SETREGS", err, ti);
 		return;
 	}
+	hosted_fpu_running(as);
 	if (ptrace(PTRACE_SYSEMU, as->pid, NULL, NULL) < 0) {
 		err = -errno;
 		plat_irq_restore(fl);

@@ -241,7 +241,8 @@ void plat_fpu_reset(struct thread *t)
 	if (!t->plat_priv)
 		return; /* the initial state until it first runs */
 	fl = plat_irq_save();
-	fpu_image_init(t->plat_priv, PAGE_SIZE << area_order);
+	/* XSAVE/XRSTOR use area_size bytes; the rest of the pages idle. */
+	fpu_image_init(t->plat_priv, area_size);
 	if (fpu_owner == t)
 		fpu_owner = NULL;
 	plat_irq_restore(fl);

@@ -290,10 +290,7 @@ static int dump_core(struct uthread *ut, int sig)
 	mutex_unlock(&proc_lock);
 	if (!ut->vm || !ut->fs)
 		return -EINVAL;
-	mutex_lock(&ut->fs->lock);
-	cwd = ut->fs->cwd;
-	vnode_get(cwd);
-	mutex_unlock(&ut->fs->lock);
+	cwd = fs_info_cwd(ut->fs);
 	err = vfs_openat(cwd, "core",
 			 O_CREAT | O_WRONLY | O_TRUNC | O_NOFOLLOW |
 				 O_LARGEFILE,

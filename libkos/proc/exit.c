@@ -87,7 +87,7 @@ void proc_fatal_signal(int sig, const char *why, unsigned long addr)
 
 void proc_note_maxrss(struct proc *p, const struct vm_space *vm)
 {
-	uint64_t kb = (uint64_t)vm->hiwater_rss * (PAGE_SIZE / 1024);
+	uint64_t kb = vm_maxrss_kb(vm);
 	uint64_t old =
 		__atomic_load_n(&p->dead_threads.maxrss_kb, __ATOMIC_RELAXED);
 
@@ -157,8 +157,7 @@ static void thread_times(struct uthread *ut, struct proc_times *t)
 	t->nvcsw = ut->thread ? ut->thread->nvcsw : 0;
 	t->nivcsw = ut->thread ? ut->thread->nivcsw : 0;
 	/* the peak of the memory it runs in (Linux: the mm's hiwater) */
-	t->maxrss_kb =
-		ut->vm ? (uint64_t)ut->vm->hiwater_rss * (PAGE_SIZE / 1024) : 0;
+	t->maxrss_kb = ut->vm ? vm_maxrss_kb(ut->vm) : 0;
 }
 
 void proc_times_sum(struct proc *p, struct proc_times *t)

@@ -6,6 +6,7 @@
  * and an anonymous inode (mode 0600, no type) for fstat.  O_NONBLOCK on
  * it makes waitid(P_PIDFD) behave as with WNOHANG.
  */
+#include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/pidfd.h>
 #include <kos/vfs.h>
@@ -54,4 +55,19 @@ int pidfd_create(struct proc *p, int flags, struct file **out)
 struct proc *pidfd_proc(struct file *f)
 {
 	return f->ops == &pidfd_fops ? f->priv : NULL;
+}
+
+int pidfd_lookup(int fd, struct file **fp, struct proc **pp)
+{
+	struct file *f = fd_get_file(fd);
+
+	if (!f)
+		return -EBADF;
+	*pp = pidfd_proc(f);
+	if (!*pp) {
+		file_put(f);
+		return -EBADF;
+	}
+	*fp = f;
+	return 0;
 }

@@ -111,6 +111,17 @@ struct fs_info *fs_info_copy(struct fs_info *fs)
 	return n;
 }
 
+struct vnode *fs_info_cwd(struct fs_info *fs)
+{
+	struct vnode *v;
+
+	mutex_lock(&fs->lock);
+	v = fs->cwd;
+	vnode_get(v);
+	mutex_unlock(&fs->lock);
+	return v;
+}
+
 void fs_info_put(struct fs_info *fs)
 {
 	if (!fs || __atomic_sub_fetch(&fs->refcnt, 1, __ATOMIC_ACQ_REL))

@@ -382,17 +382,13 @@ SYSCALL_DEFINE5(waitid, int, which, int, upid, struct ksiginfo __user *, uinfo,
 	case P_PIDFD: {
 		struct file *f;
 		struct proc *p;
+		long err;
 
 		if (upid < 0)
 			return -EINVAL;
-		f = fd_get_file(upid);
-		if (!f)
-			return -EBADF;
-		p = pidfd_proc(f);
-		if (!p) {
-			file_put(f);
-			return -EBADF;
-		}
+		err = pidfd_lookup(upid, &f, &p);
+		if (err)
+			return err;
 		which = P_PID;
 		upid = p->pid;
 		if ((f->flags & O_NONBLOCK) && !(options & WNOHANG)) {

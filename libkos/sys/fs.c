@@ -45,13 +45,8 @@ struct vnode *sys_cur_cwd(void)
 	struct uthread *ut = uthread_current();
 	struct vnode *v;
 
-	if (ut && ut->fs) {
-		mutex_lock(&ut->fs->lock);
-		v = ut->fs->cwd;
-		vnode_get(v);
-		mutex_unlock(&ut->fs->lock);
-		return v;
-	}
+	if (ut && ut->fs)
+		return fs_info_cwd(ut->fs);
 	mutex_lock(&vfs_lock);
 	v = vfs_root();
 	vnode_get(v);

@@ -60,8 +60,7 @@ SYSCALL_DEFINE2(getrusage, int, who, struct rusage __user *, uru)
 		t.minflt = ut->minflt;
 		t.nvcsw = ut->thread->nvcsw;
 		t.nivcsw = ut->thread->nivcsw;
-		t.maxrss_kb =
-			(uint64_t)ut->vm->hiwater_rss * (PAGE_SIZE / 1024);
+		t.maxrss_kb = vm_maxrss_kb(ut->vm);
 		break;
 	default:
 		mutex_unlock(&proc_lock);

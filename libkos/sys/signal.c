@@ -318,14 +318,9 @@ SYSCALL_DEFINE4(pidfd_send_signal, __as_fd int, pidfd, int, sig,
 		return -EINVAL;
 	if (sig < 0 || sig > _NSIG)
 		return -EINVAL;
-	f = fd_get_file(pidfd);
-	if (!f)
-		return -EBADF;
-	p = pidfd_proc(f);
-	if (!p) {
-		file_put(f);
-		return -EBADF;
-	}
+	err = pidfd_lookup(pidfd, &f, &p);
+	if (err)
+		return err;
 	if (uinfo) {
 		/* Only a process's own signals may claim kernel codes. */
 		err = user_siginfo(&info, sig, p->pid, uinfo);

@@ -13,4 +13,11 @@ int pidfd_create(struct proc *p, int flags, struct file **out);
 /* The process f names if f is a pidfd, else NULL (not referenced). */
 struct proc *pidfd_proc(struct file *f);
 
+/*
+ * The pidfd open at fd of the caller: *fp referenced (the caller puts
+ * it), *pp the process it names, valid while *fp is held.  0, or -EBADF
+ * if fd is not open or not a pidfd.
+ */
+int pidfd_lookup(int fd, struct file **fp, struct proc **pp);
+
 #endif

@@ -258,6 +258,8 @@ struct fs_info *fs_info_create(struct vnode *root, struct vnode *cwd,
 			       unsigned int umask);
 struct fs_info *fs_info_copy(struct fs_info *fs);
 void fs_info_put(struct fs_info *fs);
+/* fs's cwd, referenced (the caller puts it). */
+struct vnode *fs_info_cwd(struct fs_info *fs);
 struct sighand *sighand_create(void);
 struct sighand *sighand_copy(struct sighand *sh);
 void sighand_put(struct sighand *sh);

@@ -131,6 +131,12 @@ struct vm_space {
 	unsigned long rss, hiwater_rss;
 };
 
+/* The peak resident size of vm in KiB (getrusage's ru_maxrss). */
+static inline uint64_t vm_maxrss_kb(const struct vm_space *vm)
+{
+	return (uint64_t)vm->hiwater_rss * (PAGE_SIZE / 1024);
+}
+
 /*
  * Backing-file operations the vm layer uses.  They default to the VFS's
  * file_get/file_put/file_pread_kernel; unit tests substitute fakes.

@@ -1,16 +1,22 @@
 /*
  * User-memory access (kos/uaccess.h, and vm_copy_* in kos/vm.h).
  *
- * A copy walks the user range page by page: look the page up in the
+ * A copy first tries the platform's direct access (plat_user_copy: on
+ * bare metal a copy through the user addresses with a page-fault fixup,
+ * as user code itself would touch them; hosted has none).  Whatever that
+ * could not copy -- a page not yet present, copy-on-write, not allowed --
+ * takes the walk: the range page by page, each page looked up in the
  * address space's page tables; if it is missing or lacks the right
- * (write), resolve it exactly as a user fault would (vm_fault_locked),
- * which also enforces the VMA's protection; then copy through the
+ * (write), resolved exactly as a user fault would (vm_fault_locked),
+ * which also enforces the VMA's protection; then copied through the
  * platform's direct map of the frame.  Nothing here dereferences a user
  * address, so a bad pointer can only produce -EFAULT.  vm->lock is held
- * across the whole copy.
+ * across the whole walk.  Forced accesses (vm_write_kernel and
+ * vm_read_kernel, which ignore the VMA's rights) only walk.
  */
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
+#include <kos/plat/user.h>
 #include <kos/proc.h>
 #include <kos/string.h>
 #include <kos/uaccess.h>
@@ -89,6 +95,23 @@ static int access_user(struct vm_space *vm, unsigned long uaddr, void *kbuf,
 		return 0;
 	if (!vm || !user_range_ok(uaddr, n))
 		return -EFAULT;
+	/* Direct access first, as the user would; the walk for the rest. */
+	while (!force && n) {
+		size_t chunk = MIN(n, PLAT_USER_COPY_MAX);
+		void *u = (void *)uaddr;
+
+		if (plat_user_copy(
+			    vm->as, mode == UA_READ ? k : u,
+			    mode == UA_READ ? u : (mode == UA_WRITE ? k : NULL),
+			    chunk))
+			break;
+		if (k)
+			k += chunk;
+		uaddr += chunk;
+		n -= chunk;
+	}
+	if (!n)
+		return 0;
 	mutex_lock(&vm->lock);
 	while (n) {
 		size_t chunk = MIN(n, PAGE_SIZE - (uaddr & ~PAGE_MASK));

@@ -42,20 +42,6 @@ static const char *const signal_names[32] = {
 	[15] = "SIGTERM", [31] = "SIGSYS",
 };
 
-bool uthread_must_exit(struct uthread *ut)
-{
-	struct proc *p = ut->proc;
-
-	if (ut->exit_thread)
-		return true;
-	if (p->sigflags & PROC_GROUP_EXIT) {
-		if (!ut->exit_code)
-			ut->exit_code = p->group_exit_status;
-		return true;
-	}
-	return p->exec_owner && p->exec_owner != ut;
-}
-
 void proc_group_exit(struct proc *p, int status)
 {
 	struct uthread *ut = uthread_current();

@@ -53,7 +53,19 @@ void proc_reap(struct proc *p);
 /* The vfork parent of ut may go on (ut exits or has exec'd). */
 void vfork_release(struct uthread *ut);
 /* Should ut leave its loop (group exit, exec by another thread)? */
-bool uthread_must_exit(struct uthread *ut);
+static inline bool uthread_must_exit(struct uthread *ut)
+{
+	struct proc *p = ut->proc;
+
+	if (ut->exit_thread)
+		return true;
+	if (p->sigflags & PROC_GROUP_EXIT) {
+		if (!ut->exit_code)
+			ut->exit_code = p->group_exit_status;
+		return true;
+	}
+	return p->exec_owner && p->exec_owner != ut;
+}
 
 /* futex.c: the thread's clear_child_tid and robust list at exit. */
 void futex_exit_cleanup(struct uthread *ut);

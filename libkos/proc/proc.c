@@ -40,20 +40,6 @@ struct mutex proc_lock = MUTEX_INIT(proc_lock, "proc");
 LIST_HEAD(proc_list);
 struct proc *init_proc;
 
-struct uthread *uthread_current(void)
-{
-	struct thread *t = sched_current();
-
-	return t ? t->priv : NULL;
-}
-
-struct proc *proc_current(void)
-{
-	struct uthread *ut = uthread_current();
-
-	return ut ? ut->proc : NULL;
-}
-
 /* ---- references ------------------------------------------------------- */
 
 void proc_get(struct proc *p)
@@ -304,19 +290,28 @@ static void handle_exception(struct uthread *ut, const struct plat_trapinfo *ti)
 static void uthread_loop(struct uthread *ut)
 {
 	struct plat_trapinfo ti;
-	uint64_t mark = sched_runtime_ns(ut->thread), now;
+	uint64_t mark = sched_runtime_ns(ut->thread), now, user_ns = 0;
 
 	for (;;) {
-		sig_handle(ut);
+		/* sig_handle()'s own first test, inline: no call if no work. */
+		if (ut->thread->user_work || sig_restart_code(&ut->regs) ||
+		    ut->restore_blocked)
+			sig_handle(ut);
 		if (uthread_must_exit(ut))
 			return;
 		now = sched_runtime_ns(ut->thread);
 		ut->stime_ns += now - mark;
-		proc_timers_account(ut, 0, now - mark);
+		/*
+		 * The CPU timers are charged once per round trip, before user
+		 * mode: the last user stretch and the kernel time since.  A
+		 * signal this fires sets user_work, so plat_user_run() comes
+		 * straight back to deliver it.
+		 */
+		proc_timers_account(ut, user_ns, now - mark);
 		plat_user_run(ut->vm->as, &ut->regs, &ti);
 		mark = sched_runtime_ns(ut->thread);
-		ut->utime_ns += mark - now;
-		proc_timers_account(ut, mark - now, 0);
+		user_ns = mark - now;
+		ut->utime_ns += user_ns;
 		switch (ti.reason) {
 		case PLAT_TRAP_SYSCALL:
 			ut->regs.rax = syscall_dispatch(&ut->regs);

@@ -890,15 +890,6 @@ static void group_stop_locked(struct uthread *ut, int sig)
 }
 
 /* Is rax an interrupted system call's restart code? */
-static bool restart_code(const struct uregs *r)
-{
-	long ret = (long)r->rax;
-
-	return (long)r->orig_rax >= 0 &&
-	       (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
-		ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK);
-}
-
 void sig_recalc(struct uthread *ut)
 {
 	unsigned long fl = spin_lock_irqsave(&ut->sighand->lock);
@@ -920,7 +911,7 @@ void sig_handle(struct uthread *ut)
 	int sig;
 
 	/* The common case: nothing arrived, no call to finish. */
-	if (!ut->thread->user_work && !restart_code(&ut->regs) &&
+	if (!ut->thread->user_work && !sig_restart_code(&ut->regs) &&
 	    !ut->restore_blocked)
 		return;
 	ut->thread->user_work = 0;

@@ -96,13 +96,13 @@ struct ptimer {
 	struct proc *cpu_proc;
 	struct uthread *cpu_thread;
 	int cpu_kind;		   /* CPUCLOCK_* */
-	struct list_head cpu_link; /* cpu_lock: on cpu_timers */
+	struct list_head cpu_link; /* cpu_lock: on proc_cpu_timers */
 	uint64_t cpu_left;	   /* cpu_lock: ns of the clock left, 0 off */
 };
 
 /* Every CPU-time POSIX timer of every process. */
 static struct spinlock cpu_lock = SPINLOCK_INIT("cpu timers");
-static LIST_HEAD(cpu_timers);
+LIST_HEAD(proc_cpu_timers);
 
 static bool is_cpu_timer(const struct ptimer *t)
 {
@@ -164,7 +164,7 @@ static uint64_t least_left(uint64_t a, uint64_t b)
 static uint64_t cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
 				   uint64_t sys_ns);
 
-void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns)
+void proc_timers_charge(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns)
 {
 	static const int sig[2] = { SIGVTALRM, SIGPROF };
 	struct proc *p = ut->proc;
@@ -172,7 +172,7 @@ void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns)
 	bool fire[2] = { false, false };
 	unsigned long fl;
 
-	if (!list_empty(&cpu_timers))
+	if (!list_empty(&proc_cpu_timers))
 		least = cpu_ptimers_charge(ut, user_ns, sys_ns);
 	if (!p->cpu_left[0] && !p->cpu_left[1]) {
 		watch_arm(ut, least);
@@ -384,7 +384,7 @@ static uint64_t cpu_ptimers_charge(struct uthread *ut, uint64_t user_ns,
 	struct ptimer *t;
 
 	fl = spin_lock_irqsave(&cpu_lock);
-	list_for_each_entry (t, &cpu_timers, cpu_link) {
+	list_for_each_entry (t, &proc_cpu_timers, cpu_link) {
 		if (!t->cpu_left || !cpu_measures(t, ut))
 			continue;
 		spent = user_ns;
@@ -600,7 +600,7 @@ int ptimer_create(struct proc *p, int clockid, const struct ksigevent *ev,
 	if (is_cpu_timer(t)) {
 		unsigned long cfl = spin_lock_irqsave(&cpu_lock);
 
-		list_add_tail(&t->cpu_link, &cpu_timers);
+		list_add_tail(&t->cpu_link, &proc_cpu_timers);
 		spin_unlock_irqrestore(&cpu_lock, cfl);
 	}
 	spin_unlock_irqrestore(&p->timer_lock, fl);

@@ -439,11 +439,6 @@ void kthread_detach(struct thread *t)
 	plat_irq_restore(fl);
 }
 
-struct thread *sched_current(void)
-{
-	return sched_cur;
-}
-
 void sched_yield(void)
 {
 	unsigned long fl = plat_irq_save();

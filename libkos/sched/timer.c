@@ -94,11 +94,6 @@ bool ktimer_cancel(struct ktimer *t)
 	return was;
 }
 
-bool ktimer_pending(const struct ktimer *t)
-{
-	return READ_ONCE(t->armed);
-}
-
 uint64_t timer_fired_count(void)
 {
 	return nr_fired;

@@ -173,6 +173,12 @@ void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
 		mirror_dirty(as, va, va + len);
 }
 
+/* The guest's pages are in another process: always the page-table walk. */
+int plat_user_copy(struct plat_as *as, void *dst, const void *src, size_t n)
+{
+	return -1;
+}
+
 /* --- decoding stops ------------------------------------------------------ */
 
 /* Read one guest byte through the core's tables.  false if not mapped. */

@@ -44,6 +44,7 @@
 #include <kos/list.h>
 #include <kos/mutex.h>
 #include <kos/plat/user.h>
+#include <kos/sched.h>
 #include <kos/spinlock.h>
 #include <kos/timer.h>
 #include <kos/types.h>
@@ -245,8 +246,19 @@ struct uthread {
 };
 
 /* The calling thread's uthread / process (NULL in pure kernel threads). */
-struct uthread *uthread_current(void);
-struct proc *proc_current(void);
+static inline struct uthread *uthread_current(void)
+{
+	struct thread *t = sched_current();
+
+	return t ? t->priv : NULL;
+}
+
+static inline struct proc *proc_current(void)
+{
+	struct uthread *ut = uthread_current();
+
+	return ut ? ut->proc : NULL;
+}
 
 /* References. */
 void proc_get(struct proc *p);
@@ -359,10 +371,19 @@ void proc_timers_thread_exit(struct uthread *ut);
 /*
  * The calling thread ut ran user_ns in user mode and sys_ns in the
  * kernel: charge its CPU-time budgets and arm its watchdog for the rest.
- * The loop calls it after every stretch of either, so last right before
- * plat_user_run().
+ * The loop calls it once per round trip, right before plat_user_run().
+ * Inline: with nothing to charge it costs no call (the common case).
  */
-void proc_timers_account(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns);
+extern struct list_head proc_cpu_timers; /* every CPU-time POSIX timer */
+void proc_timers_charge(struct uthread *ut, uint64_t user_ns, uint64_t sys_ns);
+
+static inline void proc_timers_account(struct uthread *ut, uint64_t user_ns,
+				       uint64_t sys_ns)
+{
+	if (!list_empty(&proc_cpu_timers) || ut->proc->cpu_left[0] ||
+	    ut->proc->cpu_left[1] || ktimer_pending(&ut->cpu_watch))
+		proc_timers_charge(ut, user_ns, sys_ns);
+}
 /* execve: POSIX timers go, interval timers stay.  exit: all go. */
 void proc_timers_exec(struct proc *p);
 void proc_timers_exit(struct proc *p);

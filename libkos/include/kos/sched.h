@@ -111,7 +111,13 @@ int kthread_join(struct thread *t);
  */
 void kthread_detach(struct thread *t);
 
-struct thread *sched_current(void);
+/* The running thread (changes only in a switch, interrupts off). */
+extern struct thread *sched_cur;
+
+static inline struct thread *sched_current(void)
+{
+	return sched_cur;
+}
 
 /*
  * Make t runnable if it is blocked (in any wait: queue, sleep, join); it

@@ -19,6 +19,7 @@
 #ifndef KOS_SIGNAL_H
 #define KOS_SIGNAL_H
 
+#include <kos/plat/user.h>
 #include <kos/types.h>
 #include <uapi/signal.h>
 
@@ -66,6 +67,16 @@ bool sig_fatal_pending(void);
  */
 int sig_wait(struct waitq *wq, bool (*cond)(void *), void *arg,
 	     uint64_t deadline_ns);
+
+/* True if r is a system call that ended with a restart code. */
+static inline bool sig_restart_code(const struct uregs *r)
+{
+	long ret = (long)r->rax;
+
+	return (long)r->orig_rax >= 0 &&
+	       (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+		ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK);
+}
 
 /*
  * Before ut returns to user mode: finish or restart an interrupted

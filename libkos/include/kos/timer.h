@@ -18,6 +18,7 @@
 #ifndef KOS_TIMER_H
 #define KOS_TIMER_H
 
+#include <kos/compiler.h>
 #include <kos/list.h>
 #include <kos/types.h>
 
@@ -52,7 +53,10 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline_ns);
 bool ktimer_cancel(struct ktimer *t);
 
 /* True while t is armed and has not fired. */
-bool ktimer_pending(const struct ktimer *t);
+static inline bool ktimer_pending(const struct ktimer *t)
+{
+	return READ_ONCE(t->armed);
+}
 
 /* Number of ktimer callbacks run so far (statistics). */
 uint64_t timer_fired_count(void);

@@ -8,17 +8,9 @@
 
 #include "x86.h"
 
-static inline unsigned long read_rflags(void)
-{
-	unsigned long fl;
-
-	__asm__ __volatile__("pushfq\n\tpopq %0" : "=r"(fl) : : "memory");
-	return fl;
-}
-
 unsigned long plat_irq_save(void)
 {
-	unsigned long fl = read_rflags();
+	unsigned long fl = x86_read_rflags();
 
 	__asm__ __volatile__("cli" ::: "memory");
 	return fl & X86_RFLAGS_IF;
@@ -42,7 +34,7 @@ void plat_irq_disable(void)
 
 bool plat_irq_enabled(void)
 {
-	return read_rflags() & X86_RFLAGS_IF;
+	return x86_read_rflags() & X86_RFLAGS_IF;
 }
 
 /*

@@ -3,7 +3,7 @@
  *
  * The kernel is built -mgeneral-regs-only and never touches x87/SSE/AVX
  * registers, so the registers hold the user state of the thread that last
- * ran in user mode (fpu_owner) for as long as no other thread enters user
+ * ran in user mode (x86_fpu_owner) for as long as no other thread enters user
  * mode -- across system calls, page faults, interrupts and any number of
  * kernel-only threads.  plat_user_run() calls x86_fpu_load(t) just before
  * entering ring 3: if t still owns the registers nothing happens,
@@ -35,7 +35,7 @@
  * restoring checks the image (kos/fpu.h) and copies it in; the registers
  * are reloaded when the thread next enters user mode.
  *
- * Locking: one CPU; fpu_owner and the registers change with interrupts
+ * Locking: one CPU; x86_fpu_owner and the registers change with interrupts
  * disabled.
  */
 #include <kos/fpu.h>
@@ -56,7 +56,7 @@
 #define FXSAVE_SIZE FPU_FX_SIZE
 
 static bool use_xsave, use_xsaveopt;
-static struct thread *fpu_owner; /* whose user state is in the registers */
+struct thread *x86_fpu_owner; /* whose user state is in the registers */
 static uint64_t xcr0;
 static size_t area_size = FXSAVE_SIZE;
 static unsigned int area_order;
@@ -134,8 +134,8 @@ void *x86_fpu_area(struct thread *t)
 /* Called by the scheduler when t's memory is released (kos/plat/cpu.h). */
 void plat_thread_free(struct thread *t)
 {
-	if (fpu_owner == t)
-		fpu_owner = NULL;
+	if (x86_fpu_owner == t)
+		x86_fpu_owner = NULL;
 	if (t->plat_priv) {
 		pmm_free_va(t->plat_priv, area_order);
 		t->plat_priv = NULL;
@@ -175,21 +175,19 @@ static void fpu_restore(const void *area)
 		__asm__ __volatile__("fxrstor64 (%0)" : : "r"(area) : "memory");
 }
 
-void x86_fpu_load(struct thread *t)
+void x86_fpu_switch(struct thread *t)
 {
-	if (fpu_owner == t)
-		return;
-	if (fpu_owner)
-		fpu_save(fpu_owner->plat_priv);
+	if (x86_fpu_owner)
+		fpu_save(x86_fpu_owner->plat_priv);
 	fpu_restore(t->plat_priv);
-	fpu_owner = t;
+	x86_fpu_owner = t;
 }
 
 void x86_fpu_sync(struct thread *t)
 {
 	unsigned long fl = plat_irq_save();
 
-	if (fpu_owner == t)
+	if (x86_fpu_owner == t)
 		fpu_save(t->plat_priv);
 	plat_irq_restore(fl);
 }
@@ -228,8 +226,8 @@ int plat_fpu_restore(struct thread *t, const void *image)
 		return -ENOMEM;
 	fl = plat_irq_save();
 	kos_memcpy(area, image, area_size);
-	if (fpu_owner == t)
-		fpu_owner = NULL; /* reload from the area on the way out */
+	if (x86_fpu_owner == t)
+		x86_fpu_owner = NULL; /* reload from the area on the way out */
 	plat_irq_restore(fl);
 	return 0;
 }
@@ -243,7 +241,7 @@ void plat_fpu_reset(struct thread *t)
 	fl = plat_irq_save();
 	/* XSAVE/XRSTOR use area_size bytes; the rest of the pages idle. */
 	fpu_image_init(t->plat_priv, area_size);
-	if (fpu_owner == t)
-		fpu_owner = NULL;
+	if (x86_fpu_owner == t)
+		x86_fpu_owner = NULL;
 	plat_irq_restore(fl);
 }

@@ -17,7 +17,8 @@
  *
  * Traps from ring 3 belong to the running plat_user_run() (user.c).  An
  * exception in ring 0 is a kernel bug: x86_trap() prints a register
- * dump (rip symbolized, cr2 for page faults) and panics.  NMIs are logged
+ * dump (rip symbolized, cr2 for page faults) and panics -- except a page
+ * fault in the direct user copy (uaccess.S), which returns to its fixup.  NMIs are logged
  * and ignored.  External interrupts go to the handler registered for the
  * vector, which sends the EOI itself; x86_trap() then calls
  * kos_irq_exit(), which may switch threads.
@@ -253,6 +254,11 @@ void x86_trap(struct x86_frame *f)
 
 	if ((f->cs & 3) && !on_ist(vec))
 		x86_user_trap(f);
+	if (vec == X86_VEC_PF && f->rip >= (uint64_t)x86_ucopy_start &&
+	    f->rip < (uint64_t)x86_ucopy_end) {
+		f->rip = (uint64_t)x86_ucopy_fault; /* uaccess.S */
+		return;
+	}
 	if (vec < X86_NR_EXCEPTIONS)
 		exception(f);
 	else

@@ -39,9 +39,9 @@
  * write protection in ring 0, SSE with native x87 errors, then XSAVE
  * and the user FPU components (fpu.c) and SYSCALL (user.c).  SMEP and
  * SMAP go on when the CPU has them: the kernel never executes user pages
- * and never reads or writes user memory through user addresses (the
- * core's uaccess walks the page tables and uses the direct map), so any
- * such access is a kernel bug and faults.
+ * and touches user memory through user addresses only in the direct copy
+ * (uaccess.S), which lifts SMAP with stac for the copy alone, so any
+ * other such access is a kernel bug and faults.
  */
 static void cpu_features_init(void)
 {

@@ -149,14 +149,20 @@ void plat_as_destroy(struct plat_as *as)
 	kfree(as);
 }
 
-void plat_as_activate(struct plat_as *as)
+/* Load as (NULL: the kernel's tables) into CR3.  Interrupts disabled. */
+static inline void as_load(struct plat_as *as)
 {
-	unsigned long fl = plat_irq_save();
-
 	if (active_as != as) {
 		write_cr3(as ? as->pml4 : x86_kernel_pml4);
 		active_as = as;
 	}
+}
+
+void plat_as_activate(struct plat_as *as)
+{
+	unsigned long fl = plat_irq_save();
+
+	as_load(as);
 	plat_irq_restore(fl);
 }
 
@@ -181,6 +187,22 @@ void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
 		}
 	}
 	plat_irq_restore(fl);
+}
+
+/*
+ * With interrupts off nothing else runs on this CPU: as stays loaded
+ * and its pages stay mapped for the whole copy, which is why the copy
+ * is bounded (PLAT_USER_COPY_MAX).
+ */
+int plat_user_copy(struct plat_as *as, void *dst, const void *src, size_t n)
+{
+	unsigned long fl = plat_irq_save();
+	int rc;
+
+	as_load(as);
+	rc = x86_ucopy(dst, src, n);
+	plat_irq_restore(fl);
+	return rc ? -1 : 0;
 }
 
 /* --- running user code ------------------------------------------------ */
@@ -218,8 +240,8 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 	int code;
 
 	/* User threads are kthread_create()d: a stack of their own. */
-	KOS_ASSERT(t->stack && plat_irq_enabled());
-	if (!x86_fpu_area(t)) {
+	KOS_ASSERT(t->stack && (x86_read_rflags() & X86_RFLAGS_IF));
+	if (!t->plat_priv && !x86_fpu_area(t)) {
 		log_err("x86: no memory for the FPU state of %s", t->name);
 		synthetic_trap(ti, 7); /* #NM: the core sends SIGSEGV */
 		return;
@@ -236,14 +258,14 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 	sysret = regs->rcx == regs->rip && regs->r11 == regs->eflags &&
 		 !(regs->eflags & (X86_RFLAGS_TF | X86_RFLAGS_RF));
 
-	plat_irq_disable();
+	x86_cli(); /* inline: a call and return per system call add up in TCG */
 	if (t->user_work) {
-		plat_irq_enable();
+		x86_sti();
 		kos_memset(ti, 0, sizeof(*ti));
 		ti->reason = PLAT_TRAP_INTERRUPTED;
 		return;
 	}
-	plat_as_activate(as);
+	as_load(as); /* not plat_as_activate(): its STI ends a TCG block */
 	load_user_bases(regs);
 	x86_fpu_load(t);
 	code = x86_user_enter(&uc, sysret);
@@ -255,7 +277,7 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 		synthetic_trap(ti, 6);
 	}
 	/* X86_USER_TRAP: x86_user_trap() filled ti. */
-	plat_irq_enable();
+	x86_sti();
 }
 
 /* Copy a trap frame from ring 3 into the user register file. */

@@ -69,12 +69,17 @@ x86_user_enter:
 	jz	1f
 
 	/*
-	 * SYSRETQ.  Reload SS with the kernel selector first: after an
-	 * interrupt from ring 3 it holds a null selector, and AMD CPUs
-	 * return to user mode with SS's hidden attributes unchanged.
+	 * SYSRETQ.  Reload SS with the kernel selector first if an
+	 * interrupt from ring 3 left a null selector there: AMD CPUs return
+	 * to user mode with SS's hidden attributes unchanged.  Only then:
+	 * a load of SS is slow under emulation (it ends a TCG block).
 	 */
+	movl	%ss, %eax
+	cmpl	$X86_SEL_KERNEL_DS, %eax
+	je	2f
 	movl	$X86_SEL_KERNEL_DS, %eax
 	movl	%eax, %ss
+2:
 	movq	UREGS_RIP(%rdi), %rcx
 	movq	UREGS_EFLAGS(%rdi), %r11
 	movq	UREGS_RAX(%rdi), %rax

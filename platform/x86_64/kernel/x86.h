@@ -206,6 +206,25 @@ static inline void write_cr4(uint64_t v)
 	__asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
+/* The interrupt flag, for the platform's own hot paths (cpu.c exports). */
+static inline void x86_cli(void)
+{
+	__asm__ __volatile__("cli" ::: "memory");
+}
+
+static inline void x86_sti(void)
+{
+	__asm__ __volatile__("sti" ::: "memory");
+}
+
+static inline uint64_t x86_read_rflags(void)
+{
+	uint64_t fl;
+
+	__asm__ __volatile__("pushfq\n\tpopq %0" : "=r"(fl) : : "memory");
+	return fl;
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ __volatile__("pause" ::: "memory");
@@ -326,6 +345,10 @@ void x86_user_init(void);
  */
 void x86_user_trap(struct x86_frame *f) __noreturn;
 
+/* uaccess.S: copy through user addresses; a page fault there returns 1. */
+int x86_ucopy(void *dst, const void *src, size_t n);
+extern const char x86_ucopy_start[], x86_ucopy_end[], x86_ucopy_fault[];
+
 /* fpu.c: user FPU/SSE/AVX state, one save area per thread. */
 void x86_fpu_init(void);
 struct thread;
@@ -335,7 +358,14 @@ void *x86_fpu_area(struct thread *t);
  * Put t's user FPU state into the registers (saving the previous owner's)
  * unless it is still there.  t has an area.  Interrupts disabled.
  */
-void x86_fpu_load(struct thread *t);
+extern struct thread *x86_fpu_owner;
+void x86_fpu_switch(struct thread *t);
+
+static inline void x86_fpu_load(struct thread *t)
+{
+	if (x86_fpu_owner != t)
+		x86_fpu_switch(t);
+}
 /* Make t's area hold its current state (for signal frames, ptrace). */
 void x86_fpu_sync(struct thread *t);
 

@@ -62,6 +62,19 @@ void plat_as_activate(struct plat_as *as);
 void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len);
 
 /*
+ * Copy n bytes (at most PLAT_USER_COPY_MAX) between the kernel and user
+ * memory of address space as through the user addresses themselves, as
+ * user code would access them: dst or src is the user address, src NULL
+ * zeroes dst.  0, or -1 if a page was missing or lacked the right, or
+ * the platform has no direct access (hosted): the caller then takes the
+ * page-table walk (uaccess.c), which faults pages in or gives -EFAULT.
+ * Some bytes may have been copied when it fails.  The range must lie in
+ * the user half.
+ */
+#define PLAT_USER_COPY_MAX (4 * PAGE_SIZE)
+int plat_user_copy(struct plat_as *as, void *dst, const void *src, size_t n);
+
+/*
  * Run the calling kernel thread in user mode, in address space as, with
  * registers regs (and the thread's FPU state, kept by the platform), until
  * it traps.  Fills *ti, updates regs, and returns.  The caller is the

@@ -193,7 +193,8 @@ END_TEST
 
 START_TEST(test_vfs_permissions)
 {
-	struct vfs_cred user = { 1000, 100 }, other = { 2000, 200 };
+	struct vfs_cred user = { .uid = 1000, .gid = 100 },
+			other = { .uid = 2000, .gid = 200 };
 	struct vnode *v;
 	struct file *f;
 
@@ -268,7 +269,7 @@ START_TEST(test_vfs_getcwd_and_mount)
 	ck_assert_str_eq(buf, "/mnt/sub");
 	vnode_put(v);
 	t_mkfile("/d/x", "1");
-	ck_assert_int_eq(vfs_linkat(NULL, "/d/x", NULL, "/mnt/x", NULL),
+	ck_assert_int_eq(vfs_linkat(NULL, "/d/x", NULL, "/mnt/x", 0, NULL),
 			 -EXDEV);
 }
 END_TEST
@@ -286,8 +287,8 @@ START_TEST(test_vfs_mkdir_link_unlink)
 	ck_assert_int_eq(vfs_mkdirat(NULL, "/d/new/", 0755, NULL), 0);
 	d = t_lookup("/d", 0);
 	ck_assert_uint_eq(d->nlink, 4); /* ., .., e, new */
-	ck_assert_int_eq(vfs_linkat(NULL, "/d/f", NULL, "/d/g", NULL), 0);
-	ck_assert_int_eq(vfs_linkat(NULL, "/d", NULL, "/d2", NULL), -EPERM);
+	ck_assert_int_eq(vfs_linkat(NULL, "/d/f", NULL, "/d/g", 0, NULL), 0);
+	ck_assert_int_eq(vfs_linkat(NULL, "/d", NULL, "/d2", 0, NULL), -EPERM);
 	v = t_lookup("/d/g", 0);
 	ck_assert_uint_eq(v->nlink, 2);
 	f = t_open("/d/f", O_RDONLY, NULL);

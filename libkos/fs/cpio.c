@@ -195,7 +195,7 @@ static int unpack_one(struct vnode *dir, const struct cpio_hdr *h,
 	case S_IFREG:
 		l = h->nlink > 1 ? find_link(*links, h) : NULL;
 		if (l) {
-			err = vfs_linkat(dir, l->path, dir, name, NULL);
+			err = vfs_linkat(dir, l->path, dir, name, 0, NULL);
 			if (!err)
 				err = vfs_lookup(dir, name, 0, NULL, &v);
 		} else {

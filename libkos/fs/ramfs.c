@@ -62,7 +62,11 @@ struct ramfs_node {
 	/* directories */
 	struct list_head entries; /* vfs_lock */
 	uint64_t next_cookie;
-	struct vnode *parent; /* not referenced; self for root */
+	/*
+	 * Not referenced: a linked directory keeps its parent alive (the
+	 * parent is not empty).  Self for the root and once removed.
+	 */
+	struct vnode *parent;
 	/* symlinks */
 	char *target;
 	/* regular files: data_lock */
@@ -102,21 +106,43 @@ static struct ramfs_dirent *dir_find(struct ramfs_node *d, const char *name,
 	return NULL;
 }
 
+/* A new entry for name -> v in d at the end (no reference taken). */
+static struct ramfs_dirent *dirent_new(const char *name, size_t len,
+				       struct vnode *v)
+{
+	struct ramfs_dirent *e = kmalloc(sizeof(*e) + len);
+
+	if (e) {
+		kos_memcpy(e->name, name, len);
+		e->len = len;
+		e->v = v;
+	}
+	return e;
+}
+
+static void dirent_insert(struct ramfs_node *d, struct ramfs_dirent *e)
+{
+	e->cookie = d->next_cookie++;
+	list_add_tail(&e->link, &d->entries);
+	d->v.size += RAMFS_DIRENT_SIZE;
+}
+
+static void dirent_remove(struct ramfs_node *d, struct ramfs_dirent *e)
+{
+	list_del(&e->link);
+	d->v.size -= RAMFS_DIRENT_SIZE;
+}
+
 /* Add name -> v to d, taking a reference to v.  vfs_lock held. */
 static int dir_add(struct ramfs_node *d, const char *name, size_t len,
 		   struct vnode *v)
 {
-	struct ramfs_dirent *e = kmalloc(sizeof(*e) + len);
+	struct ramfs_dirent *e = dirent_new(name, len, v);
 
 	if (!e)
 		return -ENOMEM;
-	kos_memcpy(e->name, name, len);
-	e->len = len;
-	e->cookie = d->next_cookie++;
-	e->v = v;
 	vnode_get(v);
-	list_add_tail(&e->link, &d->entries);
-	d->v.size += RAMFS_DIRENT_SIZE;
+	dirent_insert(d, e);
 	touch(&d->v, true);
 	return 0;
 }
@@ -262,15 +288,81 @@ static int ramfs_unlink(struct vnode *dir, const char *name, size_t len,
 			return -ENOTEMPTY;
 		v->nlink = 0;
 		dir->nlink--;
+		RN(v)->parent = v; /* dir may go while v is someone's cwd */
 	} else {
 		v->nlink--;
 		touch(v, false);
 	}
-	list_del(&e->link);
+	dirent_remove(d, e);
 	kfree(e);
-	dir->size -= RAMFS_DIRENT_SIZE;
 	touch(dir, true);
 	vnode_put(v);
+	return 0;
+}
+
+/* Directory v moves from odir to ndir: its ".." and both link counts. */
+static void reparent(struct vnode *v, struct vnode *odir, struct vnode *ndir)
+{
+	if (!S_ISDIR(v->mode) || odir == ndir)
+		return;
+	RN(v)->parent = ndir;
+	odir->nlink--;
+	ndir->nlink++;
+}
+
+/*
+ * The VFS checked permissions and types.  A moved name gets a new
+ * position at the end of its new directory (as tmpfs does); an exchange
+ * swaps the files behind the two entries.
+ */
+static int ramfs_rename(struct vnode *odir, const char *oname, size_t olen,
+			struct vnode *ndir, const char *nname, size_t nlen,
+			unsigned int flags)
+{
+	struct ramfs_dirent *oe = dir_find(RN(odir), oname, olen);
+	struct ramfs_dirent *ne = dir_find(RN(ndir), nname, nlen), *e;
+	struct vnode *v, *t;
+
+	if (!oe || ndir->nlink == 0)
+		return -ENOENT;
+	v = oe->v;
+	if (flags & VFS_RENAME_EXCHANGE) {
+		if (!ne)
+			return -ENOENT;
+		t = ne->v;
+		oe->v = t;
+		ne->v = v;
+		reparent(v, odir, ndir);
+		reparent(t, ndir, odir);
+		touch(t, false);
+	} else {
+		t = ne ? ne->v : NULL;
+		if (t && S_ISDIR(t->mode) && !list_empty(&RN(t)->entries))
+			return -ENOTEMPTY;
+		e = dirent_new(nname, nlen, v);
+		if (!e)
+			return -ENOMEM;
+		if (t) {
+			dirent_remove(RN(ndir), ne);
+			kfree(ne);
+			if (S_ISDIR(t->mode)) {
+				t->nlink = 0;
+				ndir->nlink--;
+				RN(t)->parent = t;
+			} else {
+				t->nlink--;
+				touch(t, false);
+			}
+			vnode_put(t);
+		}
+		dirent_remove(RN(odir), oe);
+		kfree(oe); /* its reference to v moves to e */
+		dirent_insert(RN(ndir), e);
+		reparent(v, odir, ndir);
+	}
+	touch(v, false);
+	touch(odir, true);
+	touch(ndir, true);
 	return 0;
 }
 
@@ -580,6 +672,7 @@ static const struct vnode_ops ramfs_vops = {
 	.symlink = ramfs_symlink,
 	.link = ramfs_link,
 	.unlink = ramfs_unlink,
+	.rename = ramfs_rename,
 	.readlink = ramfs_readlink,
 	.readdir = ramfs_readdir,
 	.read = ramfs_read,

@@ -19,6 +19,7 @@
 #include <kos/string.h>
 #include <kos/time.h>
 #include <kos/vfs.h>
+#include <uapi/capability.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 #include <uapi/stat.h>
@@ -113,24 +114,96 @@ int vfs_stat_file(struct file *f, struct kstat *st)
 	return 0;
 }
 
+bool vfs_in_group(const struct vfs_cred *cred, uint32_t gid)
+{
+	unsigned int lo = 0, hi;
+
+	if (!cred)
+		return false;
+	if (cred->gid == gid)
+		return true;
+	hi = MIN(cred->ngroups, VFS_CRED_GROUPS);
+	while (lo < hi) { /* sorted, as setgroups(2) keeps them */
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (cred->groups[mid] == gid)
+			return true;
+		if (cred->groups[mid] < gid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/*
+ * Linux's generic_permission(): the owner's, the group's or the others'
+ * bits (the first class that matches, even if a later one would allow
+ * more), then CAP_DAC_READ_SEARCH (read, and search of directories) and
+ * CAP_DAC_OVERRIDE (anything, but exec of a non-directory only if some
+ * x bit is set).
+ */
 int vfs_permission(struct vnode *v, int mask, const struct vfs_cred *cred)
 {
 	uint32_t bits;
 
 	mask &= MAY_READ | MAY_WRITE | MAY_EXEC;
-	if (!cred || cred->uid == 0) {
-		if ((mask & MAY_EXEC) && !S_ISDIR(v->mode) &&
-		    !(v->mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
-			return -EACCES;
-		return 0;
+	if (cred) {
+		if (cred->uid == v->uid)
+			bits = v->mode >> 6;
+		else if (vfs_in_group(cred, v->gid))
+			bits = v->mode >> 3;
+		else
+			bits = v->mode;
+		if (((bits & 7) & (uint32_t)mask) == (uint32_t)mask)
+			return 0;
 	}
-	if (cred->uid == v->uid)
-		bits = v->mode >> 6;
-	else if (cred->gid == v->gid)
-		bits = v->mode >> 3;
-	else
-		bits = v->mode;
-	return ((bits & 7) & (uint32_t)mask) == (uint32_t)mask ? 0 : -EACCES;
+	if (S_ISDIR(v->mode)) {
+		if (!(mask & MAY_WRITE) &&
+		    vfs_capable(cred, CAP_DAC_READ_SEARCH))
+			return 0;
+		return vfs_capable(cred, CAP_DAC_OVERRIDE) ? 0 : -EACCES;
+	}
+	if (mask == MAY_READ && vfs_capable(cred, CAP_DAC_READ_SEARCH))
+		return 0;
+	if (vfs_capable(cred, CAP_DAC_OVERRIDE) &&
+	    (!(mask & MAY_EXEC) || (v->mode & (S_IXUSR | S_IXGRP | S_IXOTH))))
+		return 0;
+	return -EACCES;
+}
+
+/* Linux's inode_owner_or_capable(): the owner, or CAP_FOWNER. */
+static bool owner_or_capable(struct vnode *v, const struct vfs_cred *cred)
+{
+	return (cred && cred->uid == v->uid) || vfs_capable(cred, CAP_FOWNER);
+}
+
+/*
+ * May cred remove (or rename away) v from dir?  Linux's may_delete():
+ * write and search permission on dir (-EACCES), the sticky bit (only
+ * v's or dir's owner, or CAP_FOWNER: -EPERM), then the type: -ENOTDIR
+ * for rmdir of a non-directory, -EISDIR for unlink of a directory,
+ * -EBUSY for a file system's root.
+ */
+static int may_delete(struct vnode *dir, struct vnode *v, bool isdir,
+		      const struct vfs_cred *cred)
+{
+	int err = vfs_permission(dir, MAY_WRITE | MAY_EXEC, cred);
+
+	if (err)
+		return err;
+	if ((dir->mode & S_ISVTX) && !(cred && cred->uid == v->uid) &&
+	    !(cred && cred->uid == dir->uid) && !vfs_capable(cred, CAP_FOWNER))
+		return -EPERM;
+	if (isdir) {
+		if (!S_ISDIR(v->mode))
+			return -ENOTDIR;
+		if (v == root_vnode || v == v->sb->root)
+			return -EBUSY;
+	} else if (S_ISDIR(v->mode)) {
+		return -EISDIR;
+	}
+	return 0;
 }
 
 int vfs_may_exec(struct vnode *v, const struct vfs_cred *cred)
@@ -395,6 +468,28 @@ int vfs_lookup(struct vnode *dir, const char *path, unsigned int flags,
 /* ---- creating names ------------------------------------------------- */
 
 /*
+ * Linux's inode_init_owner(): a new node belongs to cred's fs ids; in a
+ * setgid directory it takes the directory's group, a directory also the
+ * setgid bit, and a group-executable setgid file loses that bit unless
+ * the group is one of cred's or it has CAP_FSETID.
+ */
+static void init_owner(struct vnode *dir, uint32_t *mode,
+		       const struct vfs_cred *cred, uint32_t *uid,
+		       uint32_t *gid)
+{
+	*uid = cred ? cred->uid : 0;
+	*gid = cred ? cred->gid : 0;
+	if (!(dir->mode & S_ISGID))
+		return;
+	*gid = dir->gid;
+	if (S_ISDIR(*mode))
+		*mode |= S_ISGID;
+	else if ((*mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) &&
+		 !vfs_in_group(cred, *gid) && !vfs_capable(cred, CAP_FSETID))
+		*mode &= ~S_ISGID;
+}
+
+/*
  * Find or create the last component of nd->path (relative to dir) as a
  * regular file for open(O_CREAT), following symlinks in the last
  * component unless O_NOFOLLOW.  *created tells whether it is new.
@@ -447,12 +542,14 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 					     nd->cred);
 		if (!err && !parent->ops->create)
 			err = -EPERM;
-		if (!err)
-			err = parent->ops->create(
-				parent, nd->last, nd->last_len,
-				S_IFREG | (mode & 07777), 0,
-				nd->cred ? nd->cred->uid : 0,
-				nd->cred ? nd->cred->gid : 0, &v);
+		if (!err) {
+			uint32_t m = S_IFREG | (mode & 07777), uid, gid;
+
+			init_owner(parent, &m, nd->cred, &uid, &gid);
+			err = parent->ops->create(parent, nd->last,
+						  nd->last_len, m, 0, uid, gid,
+						  &v);
+		}
 		vnode_put(parent);
 		if (!err) {
 			*out = v;
@@ -472,8 +569,7 @@ static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
 		       uint32_t rdev, const char *target, struct vnode **out)
 {
 	struct vnode *parent, *v;
-	uint32_t uid = nd->cred ? nd->cred->uid : 0;
-	uint32_t gid = nd->cred ? nd->cred->gid : 0;
+	uint32_t uid, gid;
 	int err;
 
 	err = namei(nd, dir, true, &parent);
@@ -504,6 +600,12 @@ static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
 	err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, nd->cred);
 	if (err)
 		goto out;
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) &&
+	    !vfs_capable(nd->cred, CAP_MKNOD)) {
+		err = -EPERM;
+		goto out;
+	}
+	init_owner(parent, &mode, nd->cred, &uid, &gid);
 	if (S_ISLNK(mode)) {
 		err = parent->ops->symlink
 			      ? parent->ops->symlink(parent, nd->last,
@@ -555,7 +657,10 @@ int vfs_mkdirat(struct vnode *dir, const char *path, uint32_t mode,
 			   NULL);
 }
 
-/* Kernel-side mknod: mode carries the type (0 means regular). */
+/*
+ * Kernel-side mknod: mode carries the type (0 means regular); a
+ * directory is -EPERM, an unknown type -EINVAL (Linux's may_mknod()).
+ */
 int vfs_mknodat(struct vnode *dir, const char *path, uint32_t mode,
 		uint32_t rdev, const struct vfs_cred *cred)
 {
@@ -563,6 +668,8 @@ int vfs_mknodat(struct vnode *dir, const char *path, uint32_t mode,
 
 	if (type == 0)
 		type = S_IFREG;
+	if (type == S_IFDIR)
+		return -EPERM;
 	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK &&
 	    type != S_IFIFO && type != S_IFSOCK)
 		return -EINVAL;
@@ -591,12 +698,37 @@ int vfs_create_vnode(struct vnode *dir, const char *path, uint32_t mode,
 	return create_path(dir, path, mode, rdev, target, NULL, out);
 }
 
+/*
+ * Linux's may_linkat() with fs.protected_hardlinks = 1 (Debian's and
+ * most distributions' default): someone who is not v's owner (nor has
+ * CAP_FOWNER) may link only a regular file that is neither setuid nor
+ * setgid-executable and that they may both read and write.
+ */
+static int may_link(struct vnode *v, const struct vfs_cred *cred)
+{
+	if (owner_or_capable(v, cred))
+		return 0;
+	if (S_ISREG(v->mode) && !(v->mode & S_ISUID) &&
+	    (v->mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP) &&
+	    !vfs_permission(v, MAY_READ | MAY_WRITE, cred))
+		return 0;
+	return -EPERM;
+}
+
+/*
+ * link(2) in Linux's order: the old name (-ENOENT...), the new one
+ * (-EEXIST, -ENOENT for "new/"), -EXDEV, protected hard links (-EPERM),
+ * write permission on the new directory (-EACCES), a directory (-EPERM).
+ * lflags: LOOKUP_FOLLOW for AT_SYMLINK_FOLLOW, LOOKUP_EMPTY when opath
+ * is "" and odir the file itself (AT_EMPTY_PATH).
+ */
 int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
-	       const char *npath, const struct vfs_cred *cred)
+	       const char *npath, unsigned int lflags,
+	       const struct vfs_cred *cred)
 {
 	struct nameidata nd;
 	struct vnode *v = NULL, *parent = NULL, *tmp;
-	int err = nd_init(&nd, cred, 0);
+	int err = nd_init(&nd, cred, lflags);
 
 	if (err)
 		return err;
@@ -606,11 +738,8 @@ int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		err = namei(&nd, odir, false, &v);
 	if (err)
 		goto out;
-	if (S_ISDIR(v->mode)) {
-		err = -EPERM;
-		goto out;
-	}
 	nd.nlinks = 0;
+	nd.flags = 0;
 	err = nd_set_path(&nd, npath);
 	if (!err)
 		err = namei(&nd, ndir, true, &parent);
@@ -637,7 +766,11 @@ int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		err = -EXDEV;
 		goto out;
 	}
-	err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, cred);
+	err = may_link(v, cred);
+	if (!err)
+		err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, cred);
+	if (!err && S_ISDIR(v->mode))
+		err = -EPERM;
 	if (!err)
 		err = parent->ops->link ? parent->ops->link(parent, nd.last,
 							    nd.last_len, v)
@@ -650,6 +783,13 @@ out:
 	return err;
 }
 
+/*
+ * unlink(2)/rmdir(2) in Linux's order: the kind of last component (rmdir
+ * of "/" -EBUSY, of "." -EINVAL, of ".." -ENOTEMPTY; unlink of any of
+ * them -EISDIR), the lookup, "name/" for unlink (-EISDIR or -ENOTDIR),
+ * may_delete(), a mount point (-EBUSY), then the file system (a
+ * non-empty directory: -ENOTEMPTY).
+ */
 int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 		 const struct vfs_cred *cred)
 {
@@ -665,27 +805,26 @@ int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 		err = namei(&nd, dir, true, &parent);
 	if (err)
 		goto out;
-	if (nd.last_len == 0 || is_dot(nd.last, nd.last_len)) {
-		err = dir_only ? -EINVAL : -EISDIR;
-		goto out;
-	}
-	if (is_dotdot(nd.last, nd.last_len)) {
-		err = dir_only ? -ENOTEMPTY : -EISDIR;
+	if (nd.last_len == 0 || is_dot(nd.last, nd.last_len) ||
+	    is_dotdot(nd.last, nd.last_len)) {
+		if (!dir_only)
+			err = -EISDIR;
+		else if (nd.last_len == 0)
+			err = -EBUSY;
+		else
+			err = is_dot(nd.last, nd.last_len) ? -EINVAL
+							   : -ENOTEMPTY;
 		goto out;
 	}
 	err = parent->ops->lookup(parent, nd.last, nd.last_len, &v);
 	if (err)
 		goto out;
-	if (dir_only && !S_ISDIR(v->mode))
-		err = -ENOTDIR;
-	else if (!dir_only && S_ISDIR(v->mode))
-		err = -EISDIR;
-	else if (!dir_only && nd.trailing)
-		err = -ENOTDIR;
-	else if (v->mounted || v == root_vnode)
-		err = -EBUSY;
+	if (!dir_only && nd.trailing)
+		err = S_ISDIR(v->mode) ? -EISDIR : -ENOTDIR;
 	if (!err)
-		err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, cred);
+		err = may_delete(parent, v, dir_only, cred);
+	if (!err && v->mounted)
+		err = -EBUSY;
 	if (!err)
 		err = parent->ops->unlink
 			      ? parent->ops->unlink(parent, nd.last,
@@ -696,6 +835,245 @@ out:
 	vnode_put(v);
 	vnode_put(parent);
 	nd_fini(&nd);
+	return err;
+}
+
+/* Is anc an ancestor of v, or v itself (within v's file system)? */
+static bool is_ancestor(struct vnode *anc, struct vnode *v)
+{
+	struct vnode *cur = v, *up;
+	bool found = false;
+
+	vnode_get(cur);
+	for (;;) {
+		if (cur == anc) {
+			found = true;
+			break;
+		}
+		if (cur == cur->sb->root || !cur->ops->lookup ||
+		    cur->ops->lookup(cur, "..", 2, &up))
+			break;
+		if (up == cur) {
+			vnode_put(up);
+			break;
+		}
+		vnode_put(cur);
+		cur = up;
+	}
+	vnode_put(cur);
+	return found;
+}
+
+/*
+ * rename(2) in Linux's order (do_renameat2(), vfs_rename()): both
+ * parents; -EXDEV across file systems; -EBUSY for a last component that
+ * is "/", "." or ".." (-EEXIST for the new one with RENAME_NOREPLACE);
+ * the old name (-ENOENT); the new one (-EEXIST with RENAME_NOREPLACE,
+ * -ENOENT without a target for RENAME_EXCHANGE); trailing slashes on a
+ * non-directory (-ENOTDIR); a source that is an ancestor of the new
+ * parent (-EINVAL), a target that is an ancestor of the old parent
+ * (-ENOTEMPTY, -EINVAL when exchanging); the same file twice: done;
+ * may_delete() of the source and of the target (or write permission
+ * on the new parent), write permission on a directory that changes
+ * parent (its ".."), mount points (-EBUSY), then the file system.
+ */
+int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
+		 const char *npath, unsigned int flags,
+		 const struct vfs_cred *cred)
+{
+	struct nameidata ond, nnd;
+	struct vnode *op = NULL, *np = NULL, *v = NULL, *t = NULL;
+	bool exchange = flags & VFS_RENAME_EXCHANGE;
+	bool noreplace = flags & VFS_RENAME_NOREPLACE;
+	bool isdir;
+	int err = nd_init(&ond, cred, 0);
+
+	if (err)
+		return err;
+	err = nd_init(&nnd, cred, 0);
+	if (err) {
+		nd_fini(&ond);
+		return err;
+	}
+	mutex_lock(&vfs_lock);
+	err = nd_set_path(&ond, opath);
+	if (!err)
+		err = namei(&ond, odir, true, &op);
+	if (!err)
+		err = nd_set_path(&nnd, npath);
+	if (!err)
+		err = namei(&nnd, ndir, true, &np);
+	if (err)
+		goto out;
+	if (op->sb != np->sb) {
+		err = -EXDEV;
+		goto out;
+	}
+	if (ond.last_len == 0 || is_dot(ond.last, ond.last_len) ||
+	    is_dotdot(ond.last, ond.last_len)) {
+		err = -EBUSY;
+		goto out;
+	}
+	if (nnd.last_len == 0 || is_dot(nnd.last, nnd.last_len) ||
+	    is_dotdot(nnd.last, nnd.last_len)) {
+		err = noreplace ? -EEXIST : -EBUSY;
+		goto out;
+	}
+	err = op->ops->lookup(op, ond.last, ond.last_len, &v);
+	if (err)
+		goto out;
+	err = np->ops->lookup(np, nnd.last, nnd.last_len, &t);
+	if (err == -ENOENT) {
+		t = NULL;
+		err = exchange ? -ENOENT : 0;
+	} else if (!err && noreplace) {
+		err = -EEXIST;
+	}
+	if (err)
+		goto out;
+	isdir = S_ISDIR(v->mode);
+	if (exchange && !S_ISDIR(t->mode) && nnd.trailing) {
+		err = -ENOTDIR;
+		goto out;
+	}
+	if (!isdir && (ond.trailing || (!exchange && nnd.trailing))) {
+		err = -ENOTDIR;
+		goto out;
+	}
+	if (op != np && is_ancestor(v, np)) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (t && op != np && is_ancestor(t, op)) {
+		err = exchange ? -EINVAL : -ENOTEMPTY;
+		goto out;
+	}
+	if (v == t) {
+		err = 0;
+		goto out;
+	}
+	err = may_delete(op, v, isdir, cred);
+	if (err)
+		goto out;
+	if (!t)
+		err = vfs_permission(np, MAY_WRITE | MAY_EXEC, cred);
+	else
+		err = may_delete(np, t, exchange ? S_ISDIR(t->mode) : isdir,
+				 cred);
+	if (err)
+		goto out;
+	if (!op->ops->rename) {
+		err = -EPERM;
+		goto out;
+	}
+	if (op != np) {
+		if (isdir && !exchange)
+			err = vfs_permission(v, MAY_WRITE, cred);
+		else if (exchange && S_ISDIR(t->mode))
+			err = vfs_permission(t, MAY_WRITE, cred);
+		if (!err && exchange && isdir)
+			err = vfs_permission(v, MAY_WRITE, cred);
+		if (err)
+			goto out;
+	}
+	if (v->mounted || (t && t->mounted)) {
+		err = -EBUSY;
+		goto out;
+	}
+	err = op->ops->rename(op, ond.last, ond.last_len, np, nnd.last,
+			      nnd.last_len, flags);
+out:
+	mutex_unlock(&vfs_lock);
+	vnode_put(t);
+	vnode_put(v);
+	vnode_put(np);
+	vnode_put(op);
+	nd_fini(&nnd);
+	nd_fini(&ond);
+	return err;
+}
+
+/* ---- attributes ----------------------------------------------------- */
+
+/*
+ * Is gid one cred may give a file it owns (its group or a supplementary
+ * one), or does it have CAP_FSETID?  Linux's in_group_or_capable().
+ */
+static bool group_ok(uint32_t gid, const struct vfs_cred *cred)
+{
+	return vfs_in_group(cred, gid) || vfs_capable(cred, CAP_FSETID);
+}
+
+int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
+		const struct vfs_cred *cred)
+{
+	uint32_t mode = v->mode, uid = v->uid, gid = v->gid;
+	struct vfs_time now = vfs_now();
+	unsigned int valid = a->valid;
+	int err = 0;
+
+	mutex_lock(&vfs_lock);
+	if (valid & VFS_ATTR_UID) {
+		/* CAP_CHOWN, or the owner "changing" it to itself. */
+		if (!(cred && cred->uid == v->uid && a->uid == v->uid) &&
+		    !vfs_capable(cred, CAP_CHOWN)) {
+			err = -EPERM;
+			goto out;
+		}
+		uid = a->uid;
+	}
+	if (valid & VFS_ATTR_GID) {
+		/* The owner may pick one of its groups; else CAP_CHOWN. */
+		if (!vfs_capable(cred, CAP_CHOWN) &&
+		    (!(cred && cred->uid == v->uid) ||
+		     (a->gid != v->gid && !vfs_in_group(cred, a->gid)))) {
+			err = -EPERM;
+			goto out;
+		}
+		gid = a->gid;
+	}
+	if (valid & VFS_ATTR_KILL_SUID) {
+		/* chown of a non-directory: setuid, and setgid if g+x. */
+		if (mode & S_ISUID)
+			mode &= ~S_ISUID;
+		if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+			mode &= ~S_ISGID;
+		if (mode != v->mode)
+			valid |= VFS_ATTR_MODE_KILL;
+	}
+	if (valid & (VFS_ATTR_MODE | VFS_ATTR_MODE_KILL)) {
+		if (!owner_or_capable(v, cred)) {
+			err = -EPERM;
+			goto out;
+		}
+		if (valid & VFS_ATTR_MODE)
+			mode = (v->mode & S_IFMT) | (a->mode & 07777);
+		/* setgid only for a group of one's own (or CAP_FSETID). */
+		if (!group_ok(gid, cred))
+			mode &= ~S_ISGID;
+	}
+	if (valid & (VFS_ATTR_ATIME | VFS_ATTR_MTIME)) {
+		if (valid & VFS_ATTR_TIMES_SET) {
+			if (!owner_or_capable(v, cred)) {
+				err = -EPERM;
+				goto out;
+			}
+		} else if (!owner_or_capable(v, cred)) {
+			err = vfs_permission(v, MAY_WRITE, cred);
+			if (err)
+				goto out;
+		}
+	}
+	v->uid = uid;
+	v->gid = gid;
+	v->mode = mode;
+	if (valid & VFS_ATTR_ATIME)
+		v->atime = (valid & VFS_ATTR_ATIME_NOW) ? now : a->atime;
+	if (valid & VFS_ATTR_MTIME)
+		v->mtime = (valid & VFS_ATTR_MTIME_NOW) ? now : a->mtime;
+	v->ctime = now;
+out:
+	mutex_unlock(&vfs_lock);
 	return err;
 }
 

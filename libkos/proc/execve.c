@@ -40,13 +40,12 @@ int exec_open(struct vnode *dir, const char *path, bool nofollow,
 	      struct file **out)
 {
 	struct proc *p = proc_current();
-	struct vfs_cred cred = { 0, 0 }, *cp = NULL;
+	struct vfs_cred cred, *cp = NULL;
 	struct vnode *v;
 	int err;
 
 	if (p) {
-		cred.uid = p->cred.fsuid;
-		cred.gid = p->cred.fsgid;
+		proc_vfs_cred(p, &cred, false);
 		cp = &cred;
 	}
 	err = vfs_lookup(dir, path, nofollow ? 0 : LOOKUP_FOLLOW, cp, &v);

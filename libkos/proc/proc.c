@@ -42,6 +42,31 @@ struct proc *init_proc;
 
 /* ---- references ------------------------------------------------------- */
 
+void proc_vfs_cred(struct proc *p, struct vfs_cred *c, bool real)
+{
+	const struct creds *cr;
+
+	kos_memset(c, 0, sizeof(*c));
+	if (!p) {
+		c->caps = ~0ULL;
+		return;
+	}
+	cr = &p->cred;
+	c->uid = real ? cr->uid : cr->fsuid;
+	c->gid = real ? cr->gid : cr->fsgid;
+	if (!real)
+		c->caps = cr->cap_effective;
+	else
+		c->caps = cr->uid ? 0 : cr->cap_permitted;
+	if (READ_ONCE(cr->ngroups)) {
+		mutex_lock(&proc_lock);
+		c->ngroups = MIN(cr->ngroups, VFS_CRED_GROUPS);
+		kos_memcpy(c->groups, cr->groups,
+			   c->ngroups * sizeof(c->groups[0]));
+		mutex_unlock(&proc_lock);
+	}
+}
+
 void proc_get(struct proc *p)
 {
 	__atomic_add_fetch(&p->refcnt, 1, __ATOMIC_RELAXED);

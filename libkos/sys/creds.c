@@ -18,12 +18,9 @@
 #include <kos/string.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
+#include <uapi/capability.h>
 #include <uapi/errno.h>
 
-#define CAP_SETGID 6
-#define CAP_SETUID 7
-#define CAP_SETPCAP 8
-#define CAP_LAST 40
 #define CAP_ALL ((1ULL << (CAP_LAST + 1)) - 1)
 #define NOID 0xffffffffU /* -1: "unchanged" */
 

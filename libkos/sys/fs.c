@@ -23,8 +23,7 @@
 
 #include "fs_internal.h"
 
-/* The caller's umask (022 for kernel threads). */
-static unsigned int cur_umask(void)
+unsigned int sys_cur_umask(void)
 {
 	struct uthread *ut = uthread_current();
 
@@ -33,10 +32,7 @@ static unsigned int cur_umask(void)
 
 void sys_cur_cred(struct vfs_cred *c, bool real)
 {
-	struct proc *p = proc_current();
-
-	c->uid = p ? (real ? p->cred.uid : p->cred.fsuid) : 0;
-	c->gid = p ? (real ? p->cred.gid : p->cred.fsgid) : 0;
+	proc_vfs_cred(proc_current(), c, real);
 }
 #define cur_cred sys_cur_cred
 
@@ -141,9 +137,9 @@ static int user_lookup_e(int dfd, const char *upath, unsigned int lflags,
 	return (int)err;
 }
 
-static int user_lookup(int dfd, const char *upath, unsigned int lflags,
-		       bool empty_path, const struct vfs_cred *cred,
-		       struct vnode **out)
+int sys_user_lookup(int dfd, const char *upath, unsigned int lflags,
+		    bool empty_path, const struct vfs_cred *cred,
+		    struct vnode **out)
 {
 	return user_lookup_e(dfd, upath, lflags, empty_path, cred, out, NULL);
 }
@@ -184,8 +180,8 @@ SYSCALL_DEFINE4(openat, __as_fd int, dfd, const char __user *, upath,
 	if (err)
 		goto out;
 	cur_cred(&cred, false);
-	err = vfs_openat(dir, path, flags, mode & 07777 & ~cur_umask(), &cred,
-			 &f);
+	err = vfs_openat(dir, path, flags, mode & 07777 & ~sys_cur_umask(),
+			 &cred, &f);
 	vnode_put(dir);
 	if (err)
 		goto out;
@@ -422,7 +418,7 @@ SYSCALL_DEFINE2(truncate, const char __user *, path, long, length)
 	if (length < 0)
 		return -EINVAL;
 	cur_cred(&cred, false);
-	err = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, false, &cred, &v);
+	err = sys_user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, false, &cred, &v);
 	if (err)
 		return err;
 	/* The file's type before permission, as Linux's vfs_truncate. */
@@ -560,9 +556,9 @@ SYSCALL_DEFINE4(newfstatat, __as_fd int, dfd, const char __user *, path,
 	if (flags & ~(long)STAT_FLAGS)
 		return -EINVAL;
 	cur_cred(&cred, false);
-	r = user_lookup(dfd, path,
-			(flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
-			(flags & AT_EMPTY_PATH) != 0, &cred, &v);
+	r = sys_user_lookup(dfd, path,
+			    (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
+			    (flags & AT_EMPTY_PATH) != 0, &cred, &v);
 	if (r)
 		return r;
 	r = stat_vnode(v, statbuf);
@@ -603,9 +599,9 @@ SYSCALL_DEFINE5(statx, __as_fd int, dfd, const char __user *, path,
 	if (mask & STATX__RESERVED)
 		return -EINVAL;
 	cur_cred(&cred, false);
-	r = user_lookup(dfd, path,
-			(flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
-			(flags & AT_EMPTY_PATH) != 0, &cred, &v);
+	r = sys_user_lookup(dfd, path,
+			    (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
+			    (flags & AT_EMPTY_PATH) != 0, &cred, &v);
 	if (r)
 		return r;
 	mutex_lock(&vfs_lock);
@@ -692,9 +688,9 @@ SYSCALL_DEFINE4(faccessat2, __as_fd int, dfd, const char __user *, path,
 	if (flags & ~(long)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	cur_cred(&cred, !(flags & AT_EACCESS));
-	r = user_lookup(dfd, path,
-			(flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
-			(flags & AT_EMPTY_PATH) != 0, &cred, &v);
+	r = sys_user_lookup(dfd, path,
+			    (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW,
+			    (flags & AT_EMPTY_PATH) != 0, &cred, &v);
 	if (r)
 		return r;
 	if (mode) {
@@ -779,8 +775,8 @@ SYSCALL_DEFINE1(chdir, const char __user *, path)
 	long r;
 
 	cur_cred(&cred, false);
-	r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, false,
-			&cred, &v);
+	r = sys_user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+			    false, &cred, &v);
 	if (r)
 		return r;
 	return set_cwd(v, &cred);

@@ -41,5 +41,15 @@ long sys_get_path(const char *upath, char **out);
  * *out: new reference.
  */
 int sys_at_dir(int dfd, const char *path, bool empty_ok, struct vnode **out);
+/*
+ * Resolve (dfd, user path) to a referenced vnode for cred with lflags
+ * (LOOKUP_*).  With empty_path (AT_EMPTY_PATH), "" is dfd's own file;
+ * otherwise "" is -ENOENT.
+ */
+int sys_user_lookup(int dfd, const char *upath, unsigned int lflags,
+		    bool empty_path, const struct vfs_cred *cred,
+		    struct vnode **out);
+/* The caller's umask (022 for kernel threads). */
+unsigned int sys_cur_umask(void);
 
 #endif

@@ -262,6 +262,15 @@ static inline struct proc *proc_current(void)
 
 /* References. */
 void proc_get(struct proc *p);
+
+/*
+ * The credentials p's file-system accesses use (p NULL: the kernel's,
+ * root with every capability): the fs ids, effective capabilities and
+ * supplementary groups; with real, those access(2) uses (the real ids,
+ * and every permitted capability only if the real uid is 0).
+ */
+struct vfs_cred;
+void proc_vfs_cred(struct proc *p, struct vfs_cred *c, bool real);
 void proc_put(struct proc *p);
 void uthread_get(struct uthread *ut);
 void uthread_put(struct uthread *ut);

@@ -84,6 +84,7 @@ struct timespec;
 struct timeval;
 struct timezone;
 struct tms;
+struct utimbuf_k;
 
 /* How the trace shows an argument (see above). */
 enum syscall_arg_kind {
@@ -166,7 +167,18 @@ struct syscall_desc {
 	X(getcwd, char __user *buf, unsigned long size) \
 	X(chdir, const char __user *path) \
 	X(fchdir, unsigned int fd) \
+	X(rename, const char __user *opath, const char __user *npath) \
+	X(mkdir, const char __user *path, umode_t mode) \
+	X(rmdir, const char __user *path) \
+	X(link, const char __user *opath, const char __user *npath) \
+	X(unlink, const char __user *path) \
+	X(symlink, const char __user *target, const char __user *path) \
 	X(readlink, const char __user *path, char __user *buf, int bufsiz) \
+	X(chmod, const char __user *path, umode_t mode) \
+	X(fchmod, unsigned int fd, umode_t mode) \
+	X(chown, const char __user *path, unsigned int uid, unsigned int gid) \
+	X(fchown, unsigned int fd, unsigned int uid, unsigned int gid) \
+	X(lchown, const char __user *path, unsigned int uid, unsigned int gid) \
 	X(umask, unsigned int mask) \
 	X(gettimeofday, struct timeval __user *tv, struct timezone __user *tz) \
 	X(getrlimit, unsigned int resource, struct rlimit64 __user *rl) \
@@ -201,6 +213,8 @@ struct syscall_desc {
 	X(rt_sigqueueinfo, int pid, int sig, const struct ksiginfo __user *info) \
 	X(rt_sigsuspend, const ksigset_t __user *mask, size_t sigsetsize) \
 	X(sigaltstack, const struct kstack __user *ss, struct kstack __user *oss) \
+	X(utime, const char __user *path, const struct utimbuf_k __user *times) \
+	X(mknod, const char __user *path, umode_t mode, unsigned int dev) \
 	X(getpriority, int which, int who) \
 	X(setpriority, int which, int who, int niceval) \
 	X(sched_setparam, int pid, const int __user *param) \
@@ -233,18 +247,29 @@ struct syscall_desc {
 	  const struct timespec __user *req, struct timespec __user *rem) \
 	X(exit_group, int code) \
 	X(tgkill, int tgid, int tid, int sig) \
+	X(utimes, const char __user *path, const struct timeval __user *utimes) \
 	X(waitid, int which, int pid, struct ksiginfo __user *info, int options, struct rusage __user *ru) \
 	X(openat, int dfd, const char __user *path, int flags, umode_t mode) \
+	X(mkdirat, int dfd, const char __user *upath, umode_t mode) \
+	X(mknodat, int dfd, const char __user *upath, umode_t mode, unsigned int dev) \
+	X(fchownat, int dfd, const char __user *path, unsigned int uid, unsigned int gid, int flags) \
+	X(futimesat, int dfd, const char __user *path, const struct timeval __user *utimes) \
 	X(newfstatat, int dfd, const char __user *path, \
 	  struct stat __user *statbuf, int flags) \
+	X(unlinkat, int dfd, const char __user *upath, int flags) \
+	X(renameat, int odfd, const char __user *opath, int ndfd, const char __user *npath) \
+	X(linkat, int odfd, const char __user *uopath, int ndfd, const char __user *unpath, int flags) \
+	X(symlinkat, const char __user *utarget, int dfd, const char __user *upath) \
 	X(readlinkat, int dfd, const char __user *path, char __user *buf, \
 	  int bufsiz) \
+	X(fchmodat, int dfd, const char __user *path, umode_t mode) \
 	X(faccessat, int dfd, const char __user *path, int mode) \
 	X(ppoll, struct pollfd __user *ufds, unsigned int nfds, \
 	  struct timespec __user *tsp, \
 	  const ksigset_t __user *sigmask, size_t sigsetsize) \
 	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
 	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \
+	X(utimensat, int dfd, const char __user *path, const struct timespec __user *utimes, int flags) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
 	X(pipe2, int __user *fds, int flags) \
 	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
@@ -253,6 +278,7 @@ struct syscall_desc {
 	  struct rlimit64 __user *old_lim) \
 	X(getcpu, unsigned int __user *cpu, unsigned int __user *node, \
 	  void __user *cache) \
+	X(renameat2, int odfd, const char __user *uopath, int ndfd, const char __user *unpath, unsigned int flags) \
 	X(getrandom, void __user *buf, size_t len, unsigned int flags) \
 	X(execveat, int dfd, const char __user *path, const char __user *const __user *argv, const char __user *const __user *envp, int flags) \
 	X(statx, int dfd, const char __user *path, unsigned int flags, \

@@ -80,13 +80,29 @@ struct kstat {
 };
 
 /*
- * Who asks: the credentials permission checks use.  NULL means the kernel
- * itself (treated as root).  access(2) passes the real ids, everything
- * else the effective ones.
+ * Who asks: the credentials permission checks use, a copy taken at the
+ * start of the system call.  NULL means the kernel itself (every
+ * capability).  access(2) passes the real ids, everything else the
+ * file-system ones.  caps holds the effective capabilities (CAP_* bits,
+ * uapi/capability.h); groups the first VFS_CRED_GROUPS supplementary
+ * groups (a process with more is checked against those only).
  */
+#define VFS_CRED_GROUPS 32
 struct vfs_cred {
 	uint32_t uid, gid;
+	uint64_t caps;
+	unsigned int ngroups;
+	uint32_t groups[VFS_CRED_GROUPS];
 };
+
+/* Does cred have capability cap (uapi/capability.h)?  NULL: yes. */
+static inline bool vfs_capable(const struct vfs_cred *cred, int cap)
+{
+	return !cred || (cred->caps & (1ULL << cap));
+}
+
+/* Is gid cred's group or one of its supplementary groups?  NULL: no. */
+bool vfs_in_group(const struct vfs_cred *cred, uint32_t gid);
 
 /* Permission-check masks (vfs_permission). */
 #define MAY_EXEC 1
@@ -130,6 +146,15 @@ struct vnode_ops {
 	/* Remove name; dir_only for rmdir(2). -EPERM */
 	int (*unlink)(struct vnode *dir, const char *name, size_t len,
 		      bool dir_only);
+	/*
+	 * Move oname in odir to nname in ndir (same superblock), replacing
+	 * what is there (the VFS checked types and permissions; a
+	 * non-empty directory target is -ENOTEMPTY here), or swapping the
+	 * two with VFS_RENAME_EXCHANGE.  -EPERM if NULL.
+	 */
+	int (*rename)(struct vnode *odir, const char *oname, size_t olen,
+		      struct vnode *ndir, const char *nname, size_t nlen,
+		      unsigned int flags);
 	/* Copy the symlink target (no NUL) into kernel buf; its length. */
 	ssize_t (*readlink)(struct vnode *v, char *buf, size_t len);
 	/* Entries from *pos on, "." and ".." included; advances *pos. */
@@ -305,9 +330,52 @@ int vfs_mknodat(struct vnode *dir, const char *path, uint32_t mode,
 int vfs_symlinkat(const char *target, struct vnode *dir, const char *path,
 		  const struct vfs_cred *cred);
 int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
-	       const char *npath, const struct vfs_cred *cred);
+	       const char *npath, unsigned int lflags,
+	       const struct vfs_cred *cred);
 int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 		 const struct vfs_cred *cred);
+
+/* rename flags (Linux's RENAME_* values) */
+#define VFS_RENAME_NOREPLACE 0x1
+#define VFS_RENAME_EXCHANGE 0x2
+#define VFS_RENAME_WHITEOUT 0x4
+
+/*
+ * renameat2(2) on kernel paths; flags VFS_RENAME_*, already checked for
+ * validity by the caller.
+ */
+int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
+		 const char *npath, unsigned int flags,
+		 const struct vfs_cred *cred);
+
+/* Attribute changes: what struct vfs_attr asks for. */
+#define VFS_ATTR_MODE 0x1 /* permission bits (a->mode & 07777) */
+#define VFS_ATTR_UID 0x2
+#define VFS_ATTR_GID 0x4
+#define VFS_ATTR_ATIME 0x8 /* a->atime, or now with _ATIME_NOW */
+#define VFS_ATTR_MTIME 0x10
+#define VFS_ATTR_ATIME_NOW 0x20
+#define VFS_ATTR_MTIME_NOW 0x40
+#define VFS_ATTR_TIMES_SET 0x80	 /* an explicit time: owner only */
+#define VFS_ATTR_KILL_SUID 0x100 /* chown: drop setuid/setgid-exec */
+#define VFS_ATTR_MODE_KILL 0x200 /* (internal: KILL_SUID changed mode) */
+
+struct vfs_attr {
+	unsigned int valid; /* VFS_ATTR_* */
+	uint32_t mode, uid, gid;
+	struct vfs_time atime, mtime;
+};
+
+/*
+ * chmod/chown/utimes on v with Linux's rules (setattr_prepare()): only
+ * the owner or CAP_FOWNER changes the mode (setgid dropped unless the
+ * group is one's own or CAP_FSETID); the owner only by CAP_CHOWN; the
+ * group by CAP_CHOWN or the owner to one of its groups; explicit times
+ * by the owner or CAP_FOWNER (-EPERM), "now" also by anyone who may
+ * write (-EACCES).  ctime becomes now.  0 or the error.
+ */
+int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
+		const struct vfs_cred *cred);
 
 /*
  * getcwd(2): the path of cwd as seen from root, NUL terminated, into

@@ -1,0 +1,18 @@
+/* Capability numbers (Linux's include/uapi/linux/capability.h values). */
+#ifndef KOS_UAPI_CAPABILITY_H
+#define KOS_UAPI_CAPABILITY_H
+
+#define CAP_CHOWN 0
+#define CAP_DAC_OVERRIDE 1
+#define CAP_DAC_READ_SEARCH 2
+#define CAP_FOWNER 3
+#define CAP_FSETID 4
+#define CAP_KILL 5
+#define CAP_SETGID 6
+#define CAP_SETUID 7
+#define CAP_SETPCAP 8
+#define CAP_SYS_ADMIN 21
+#define CAP_MKNOD 27
+#define CAP_LAST 40
+
+#endif

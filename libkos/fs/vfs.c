@@ -1033,10 +1033,15 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 		gid = a->gid;
 	}
 	if (valid & VFS_ATTR_KILL_SUID) {
-		/* chown of a non-directory: setuid, and setgid if g+x. */
+		/*
+		 * chown of a non-directory: setuid, and setgid if g+x or
+		 * the caller is not in the file's group (nor has
+		 * CAP_FSETID): Linux's setattr_should_drop_sgid().
+		 */
 		if (mode & S_ISUID)
 			mode &= ~S_ISUID;
-		if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		if ((mode & S_ISGID) &&
+		    ((mode & S_IXGRP) || !group_ok(v->gid, cred)))
 			mode &= ~S_ISGID;
 		if (mode != v->mode)
 			valid |= VFS_ATTR_MODE_KILL;

@@ -67,7 +67,8 @@ SYSCALL_DEFINE2(mkdir, const char __user *, path, __as_oct umode_t, mode)
 /* The dev_t of mknod(2) (Linux's new_decode_dev()) as a KDEV(). */
 static uint32_t decode_dev(unsigned int dev)
 {
-	return KDEV((dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00));
+	return KDEV((dev & 0xfff00) >> 8,
+		    (dev & 0xff) | ((dev >> 12) & 0xfff00));
 }
 
 /* Linux's may_mknod() comes first: the type, before the path. */
@@ -129,8 +130,7 @@ SYSCALL_DEFINE3(symlinkat, const char __user *, utarget, __as_fd int, dfd,
 	return err;
 }
 
-SYSCALL_DEFINE2(symlink, const char __user *, target, const char __user *,
-		path)
+SYSCALL_DEFINE2(symlink, const char __user *, target, const char __user *, path)
 {
 	return sys_symlinkat(target, AT_FDCWD, path);
 }
@@ -217,16 +217,16 @@ SYSCALL_DEFINE1(rmdir, const char __user *, path)
  * which KOS does not create: -EINVAL.
  */
 SYSCALL_DEFINE5(renameat2, __as_fd int, odfd, const char __user *, uopath,
-		__as_fd int, ndfd, const char __user *, unpath, __as_hex
-		unsigned int, flags)
+		__as_fd int, ndfd, const char __user *, unpath,
+		__as_hex unsigned int, flags)
 {
 	struct vnode *odir = NULL, *ndir = NULL;
 	char *opath = NULL, *npath = NULL;
 	struct vfs_cred cred;
 	long err;
 
-	if (flags & ~(VFS_RENAME_NOREPLACE | VFS_RENAME_EXCHANGE |
-		      VFS_RENAME_WHITEOUT))
+	if (flags &
+	    ~(VFS_RENAME_NOREPLACE | VFS_RENAME_EXCHANGE | VFS_RENAME_WHITEOUT))
 		return -EINVAL;
 	if ((flags & (VFS_RENAME_NOREPLACE | VFS_RENAME_WHITEOUT)) &&
 	    (flags & VFS_RENAME_EXCHANGE))
@@ -254,8 +254,7 @@ SYSCALL_DEFINE4(renameat, __as_fd int, odfd, const char __user *, opath,
 	return sys_renameat2(odfd, opath, ndfd, npath, 0);
 }
 
-SYSCALL_DEFINE2(rename, const char __user *, opath, const char __user *,
-		npath)
+SYSCALL_DEFINE2(rename, const char __user *, opath, const char __user *, npath)
 {
 	return sys_renameat2(AT_FDCWD, opath, AT_FDCWD, npath, 0);
 }
@@ -442,8 +441,8 @@ static long do_utimes(int dfd, const char __user *path,
 	 * Times given are the owner's to set (-EPERM), unless both are
 	 * "now": that is a touch, for which write permission is enough.
 	 */
-	if (times && !((a.valid & VFS_ATTR_ATIME_NOW) &&
-		       (a.valid & VFS_ATTR_MTIME_NOW)))
+	if (times &&
+	    !((a.valid & VFS_ATTR_ATIME_NOW) && (a.valid & VFS_ATTR_MTIME_NOW)))
 		a.valid |= VFS_ATTR_TIMES_SET;
 	return setattr_put(v, &a);
 }
@@ -483,8 +482,8 @@ SYSCALL_DEFINE3(futimesat, __as_fd int, dfd, const char __user *, path,
 	return do_utimes(dfd, path, ts, 0);
 }
 
-SYSCALL_DEFINE2(utimes, const char __user *, path, const struct timeval __user
-		*, utimes)
+SYSCALL_DEFINE2(utimes, const char __user *, path,
+		const struct timeval __user *, utimes)
 {
 	return sys_futimesat(AT_FDCWD, path, utimes);
 }
@@ -493,8 +492,8 @@ struct utimbuf_k {
 	long actime, modtime;
 };
 
-SYSCALL_DEFINE2(utime, const char __user *, path, const struct utimbuf_k __user
-		*, times)
+SYSCALL_DEFINE2(utime, const char __user *, path,
+		const struct utimbuf_k __user *, times)
 {
 	struct utimbuf_k ub;
 	struct timespec ts[2];

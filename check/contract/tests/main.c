@@ -72,6 +72,10 @@ static const struct area {
 	{ "sched", AREA_PROC },
 	{ "truncate", AREA_PROC },
 	{ "poll", AREA_PROC },
+	/* issue 9: the file-system layer */
+	{ "names", 0 },
+	{ "attr", 0 },
+	{ "perm", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

@@ -73,17 +73,31 @@ struct pipe {
 	uint8_t *spare;		 /* a free page kept for the next write */
 	int readers;		 /* open read ends */
 	int writers;		 /* open write ends */
+	unsigned int r_counter;	 /* read opens ever (FIFOs) */
+	unsigned int w_counter;	 /* write opens ever (FIFOs) */
 	struct waitq rd_wq, wr_wq;
 };
 
-static const struct file_ops pipe_fops;
+/*
+ * A named FIFO's pipe hangs off its vnode (vnode->pipe) from the first
+ * open until the last close; fifo_lock guards that link (order:
+ * fifo_lock, then pipe->lock).  Each open file of a FIFO keeps in its
+ * pos the number of write opens it saw when it was opened (pipes have no
+ * position): a reader that opened with no writer yet gets no POLLHUP
+ * until a writer has come and gone (Linux's f_version check).  An
+ * anonymous pipe counts its one write end as opened once, and its ends
+ * keep pos 0: no writer left always means POLLHUP.
+ */
+static struct mutex fifo_lock = MUTEX_INIT(fifo_lock, "fifo");
+
+static const struct file_ops pipe_fops, fifo_fops;
 static const struct vnode_ops pipe_vops; /* no operations: unnamed */
 static struct superblock pipe_sb = { .fstype = "pipefs" };
 static uint64_t pipe_ino; /* atomic */
 
 bool pipe_is(struct file *f)
 {
-	return f->ops == &pipe_fops;
+	return f->ops == &pipe_fops || f->ops == &fifo_fops;
 }
 
 static void pipe_free(struct pipe *p)
@@ -317,7 +331,7 @@ static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
 		poll_wait(pt, &p->rd_wq);
 		if (p->used)
 			mask |= POLLIN | POLLRDNORM;
-		if (!p->writers)
+		if (!p->writers && f->pos != p->w_counter)
 			mask |= POLLHUP;
 	}
 	if (f->fmode & FMODE_WRITE) {
@@ -396,22 +410,34 @@ long pipe_size(struct file *f, bool set, unsigned long size)
 	return r;
 }
 
+/* An empty pipe with no ends, or NULL. */
+static struct pipe *pipe_alloc(void)
+{
+	struct pipe *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->slots = kzalloc(PIPE_DEFAULT_SLOTS * sizeof(*p->slots));
+	if (!p->slots) {
+		kfree(p);
+		return NULL;
+	}
+	p->nslots = PIPE_DEFAULT_SLOTS;
+	mutex_init(&p->lock, "pipe");
+	waitq_init(&p->rd_wq);
+	waitq_init(&p->wr_wq);
+	return p;
+}
+
 int pipe_create(int flags, struct file **rd, struct file **wr)
 {
 	struct proc *cur = proc_current();
-	struct pipe *p = kzalloc(sizeof(*p));
+	struct pipe *p = pipe_alloc();
 	struct vnode *v = NULL;
 	unsigned int fl = flags & (O_NONBLOCK | O_DIRECT);
 
 	if (!p)
 		return -ENOMEM;
-	p->slots = kzalloc(PIPE_DEFAULT_SLOTS * sizeof(*p->slots));
-	if (!p->slots)
-		goto fail;
-	p->nslots = PIPE_DEFAULT_SLOTS;
-	mutex_init(&p->lock, "pipe");
-	waitq_init(&p->rd_wq);
-	waitq_init(&p->wr_wq);
 	if (!pipe_sb.dev)
 		pipe_sb.dev = vfs_anon_dev();
 	v = vnode_alloc(&pipe_sb, &pipe_vops, sizeof(*v));
@@ -436,11 +462,129 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 	(*wr)->priv = p;
 	p->readers = 1;
 	p->writers = 1;
+	p->r_counter = 1;
+	p->w_counter = 1;
 	return 0;
 fail:
 	vnode_put(v);
 fail_noput:
-	kfree(p->slots);
-	kfree(p);
+	pipe_free(p);
 	return -ENOMEM;
+}
+
+/* ---- named FIFOs ------------------------------------------------------ */
+
+/*
+ * Sleep until *cnt moves (a partner opened), on wq.  Lock held.
+ * 0, or -ERESTARTSYS for a signal.
+ */
+static int wait_partner(struct pipe *p, unsigned int *cnt, struct waitq *wq)
+{
+	unsigned int seen = *cnt;
+
+	while (*cnt == seen)
+		if (pipe_sleep(p, wq))
+			return -ERESTARTSYS;
+	return 0;
+}
+
+/* Drop one file's ends of p; the last end unhooks p from v and frees it. */
+static void fifo_put(struct vnode *v, struct pipe *p, bool rd, bool wr)
+{
+	bool last;
+
+	mutex_lock(&fifo_lock);
+	mutex_lock(&p->lock);
+	if (rd)
+		p->readers--;
+	if (wr)
+		p->writers--;
+	last = !p->readers && !p->writers;
+	waitq_wake_all(&p->rd_wq);
+	waitq_wake_all(&p->wr_wq);
+	mutex_unlock(&p->lock);
+	if (last)
+		v->pipe = NULL;
+	mutex_unlock(&fifo_lock);
+	if (last)
+		pipe_free(p);
+}
+
+/*
+ * Linux's fifo_open(): a reader waits for a writer and a writer for a
+ * reader, unless O_NONBLOCK (a reader goes on; a writer with no reader
+ * gets -ENXIO) or O_RDWR (never waits).  A signal while waiting is
+ * -ERESTARTSYS.
+ */
+static int fifo_open(struct file *f)
+{
+	struct vnode *v = f->vnode;
+	bool rd = f->fmode & FMODE_READ, wr = f->fmode & FMODE_WRITE;
+	bool nonblock = f->flags & O_NONBLOCK;
+	struct pipe *p;
+	int err = 0;
+
+	mutex_lock(&fifo_lock);
+	p = v->pipe;
+	if (!p) {
+		p = pipe_alloc();
+		if (!p) {
+			mutex_unlock(&fifo_lock);
+			return -ENOMEM;
+		}
+		v->pipe = p;
+	}
+	mutex_lock(&p->lock);
+	if (wr && !rd && nonblock && !p->readers) {
+		bool unused = !p->readers && !p->writers;
+
+		mutex_unlock(&p->lock);
+		if (unused)
+			v->pipe = NULL;
+		mutex_unlock(&fifo_lock);
+		if (unused)
+			pipe_free(p);
+		return -ENXIO;
+	}
+	if (rd) {
+		p->readers++;
+		p->r_counter++;
+	}
+	if (wr) {
+		p->writers++;
+		p->w_counter++;
+	}
+	mutex_unlock(&fifo_lock);
+	f->priv = p;
+	f->pos = p->w_counter;
+	waitq_wake_all(&p->rd_wq);
+	waitq_wake_all(&p->wr_wq);
+	if (rd && !wr && !nonblock && !p->writers)
+		err = wait_partner(p, &p->w_counter, &p->rd_wq);
+	else if (wr && !rd && !p->readers)
+		err = wait_partner(p, &p->r_counter, &p->wr_wq);
+	mutex_unlock(&p->lock);
+	if (err)
+		fifo_put(v, p, rd, wr);
+	return err;
+}
+
+static void fifo_release(struct file *f)
+{
+	fifo_put(f->vnode, f->priv, f->fmode & FMODE_READ,
+		 f->fmode & FMODE_WRITE);
+}
+
+static const struct file_ops fifo_fops = {
+	.open = fifo_open,
+	.read = pipe_read,
+	.write = pipe_write,
+	.ioctl = pipe_ioctl,
+	.release = fifo_release,
+	.poll = pipe_poll,
+};
+
+const struct file_ops *pipe_fifo_ops(void)
+{
+	return &fifo_fops;
 }

@@ -15,6 +15,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
+#include <kos/pipe.h>
 #include <kos/panic.h>
 #include <kos/string.h>
 #include <kos/time.h>
@@ -1116,9 +1117,12 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 			return -ENXIO;
 		fmode = FMODE_LSEEK | FMODE_PREAD;
 		break;
+	case S_IFIFO:
+		ops = pipe_fifo_ops();
+		break;
 	case S_IFLNK:
 		return -ELOOP;
-	default: /* block devices, FIFOs, sockets: not yet */
+	default: /* block devices, sockets: not yet */
 		return -ENXIO;
 	}
 	/* Only regular files do direct I/O (tmpfs too); Linux: EINVAL. */

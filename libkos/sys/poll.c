@@ -288,3 +288,242 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
 		ppoll_remaining(tsp, &ts, clock_monotonic_ns() - start);
 	return ret == -EINTR ? -ERESTARTNOHAND : ret;
 }
+
+/* ---- select ------------------------------------------------------------ */
+
+/* Which poll bits make an fd ready for each set (Linux's POLL*_SET). */
+#define SEL_IN (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR)
+#define SEL_OUT (POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR)
+#define SEL_EX POLLPRI
+
+#define SEL_WORD_BITS 64
+#define SEL_WORDS(n) (((n) + SEL_WORD_BITS - 1) / SEL_WORD_BITS)
+
+/* The three sets asked (NULL: not given) and the three answers. */
+struct sel_sets {
+	uint64_t *want[3];
+	uint64_t *res[3];
+};
+
+/*
+ * One look at every fd in any set: the number of bits set in the
+ * answers, or -EBADF for a bit on a descriptor that is not open.  An
+ * O_PATH descriptor is open and has no poll method: always ready (Linux
+ * 6.18 answers so, where poll(2) says POLLNVAL).  pt: register.
+ */
+static int select_scan(unsigned int n, struct sel_sets *s,
+		       struct poll_table *pt)
+{
+	static const unsigned int ready[3] = { SEL_IN, SEL_OUT, SEL_EX };
+	int count = 0;
+
+	for (unsigned int w = 0; w < SEL_WORDS(n); w++)
+		for (int k = 0; k < 3; k++)
+			if (s->res[k])
+				s->res[k][w] = 0;
+	for (unsigned int fd = 0; fd < n; fd++) {
+		unsigned int w = fd / SEL_WORD_BITS, mask;
+		uint64_t bit = 1ULL << (fd % SEL_WORD_BITS);
+		bool any = false;
+		struct file *f;
+
+		for (int k = 0; k < 3; k++)
+			any |= s->want[k] && (s->want[k][w] & bit);
+		if (!any)
+			continue;
+		f = fd_get_file((int)fd);
+		if (!f)
+			return -EBADF;
+		mask = (f->fmode & FMODE_PATH) ? POLL_DEFAULT_MASK
+					       : file_poll(f, pt);
+		file_put(f);
+		for (int k = 0; k < 3; k++) {
+			if (s->want[k] && (s->want[k][w] & bit) &&
+			    (mask & ready[k])) {
+				s->res[k][w] |= bit;
+				count++;
+			}
+		}
+		if (count)
+			pt = NULL; /* something is ready: no need to wait */
+	}
+	return count;
+}
+
+/*
+ * The select loop: the number of ready bits, 0 at the deadline, -EINTR
+ * for a signal, -EBADF, -EFAULT, -ENOMEM, -EINVAL (n < 0).  The answer
+ * is written back to every set given, unless it failed.
+ */
+static long do_select(int n, uint64_t __user *uset[3], uint64_t deadline)
+{
+	struct fdtable *fdt = uthread_current()->fdt;
+	struct poll_table pt = { 0 };
+	struct sel_sets s = { 0 };
+	size_t bytes, queues;
+	unsigned int nfds;
+	uint64_t *buf = NULL;
+	long ret;
+
+	if (n < 0)
+		return -EINVAL;
+	nfds = (unsigned int)n;
+	mutex_lock(&fdt->lock);
+	if (nfds > fdt->size) /* Linux: fds past the table are never open */
+		nfds = fdt->size;
+	mutex_unlock(&fdt->lock);
+	bytes = SEL_WORDS(nfds) * sizeof(uint64_t);
+	queues = (size_t)nfds * POLL_MAX_QUEUES + 1;
+	buf = kzalloc(bytes * 6 + 8);
+	pt.e = kmalloc(queues * sizeof(*pt.e));
+	pt.wq = kmalloc(queues * sizeof(*pt.wq));
+	pt.max = (unsigned int)queues;
+	ret = -ENOMEM;
+	if (!buf || !pt.e || !pt.wq)
+		goto out;
+	for (int k = 0; k < 3; k++) {
+		if (!uset[k])
+			continue;
+		s.want[k] = buf + k * SEL_WORDS(nfds);
+		s.res[k] = buf + (3 + k) * SEL_WORDS(nfds);
+		ret = -EFAULT;
+		if (copy_from_user(s.want[k], uset[k], bytes))
+			goto out;
+	}
+	for (;;) {
+		bool last = deadline != UINT64_MAX &&
+			    clock_monotonic_ns() >= deadline;
+
+		ret = select_scan(nfds, &s, last ? NULL : &pt);
+		if (ret || last)
+			break;
+		if (sig_pending()) {
+			sched_current()->user_work = 1;
+			ret = -EINTR;
+			break;
+		}
+		poll_sleep(&pt, deadline);
+	}
+	poll_finish(&pt);
+	for (int k = 0; ret >= 0 && k < 3; k++)
+		if (uset[k] && copy_to_user(uset[k], s.res[k], bytes))
+			ret = -EFAULT;
+out:
+	poll_finish(&pt);
+	kfree(buf);
+	kfree(pt.e);
+	kfree(pt.wq);
+	return ret;
+}
+
+/* now + a relative timeout of sec/nsec (checked), UINT64_MAX if huge. */
+static uint64_t deadline_in(int64_t sec, int64_t nsec)
+{
+	if ((uint64_t)sec >= UINT64_MAX / NSEC_PER_SEC - 1)
+		return UINT64_MAX;
+	return clock_deadline_after((uint64_t)sec * NSEC_PER_SEC +
+				    (uint64_t)nsec);
+}
+
+/* Time left until deadline (0 if passed), for the write-back. */
+static uint64_t left_until(uint64_t deadline)
+{
+	uint64_t now = clock_monotonic_ns();
+
+	return deadline > now ? deadline - now : 0;
+}
+
+/*
+ * select(2) writes the time left back to *tvp (Linux does, unless the
+ * personality says otherwise); if it cannot, the call still succeeds
+ * but a signal gives -EINTR instead of a restart.
+ */
+SYSCALL_DEFINE5(select, int, n, uint64_t __user *, inp, uint64_t __user *, outp,
+		uint64_t __user *, exp, struct timeval __user *, tvp)
+{
+	uint64_t __user *sets[3] = { inp, outp, exp };
+	uint64_t deadline = UINT64_MAX, left;
+	struct timeval tv;
+	long ret;
+
+	if (tvp) {
+		if (copy_from_user(&tv, tvp, sizeof(tv)))
+			return -EFAULT;
+		/* Linux carries whole seconds out of tv_usec first. */
+		tv.tv_sec += tv.tv_usec / 1000000;
+		tv.tv_usec %= 1000000;
+		if (tv.tv_sec < 0 || tv.tv_usec < 0)
+			return -EINVAL;
+		deadline = deadline_in(tv.tv_sec, tv.tv_usec * 1000);
+	}
+	ret = do_select(n, sets, deadline);
+	if (tvp && deadline != UINT64_MAX) {
+		left = left_until(deadline);
+		tv.tv_sec = (int64_t)(left / NSEC_PER_SEC);
+		tv.tv_usec = (int64_t)(left % NSEC_PER_SEC) / 1000;
+		if (copy_to_user(tvp, &tv, sizeof(tv)))
+			return ret == -EINTR ? -EINTR : ret;
+	}
+	return ret == -EINTR ? -ERESTARTNOHAND : ret;
+}
+
+/* pselect6's sixth argument: the mask and its size, by reference. */
+struct pselect_sig {
+	const ksigset_t __user *ss;
+	size_t ss_len;
+};
+
+SYSCALL_DEFINE6(pselect6, int, n, uint64_t __user *, inp, uint64_t __user *,
+		outp, uint64_t __user *, exp, struct timespec __user *, tsp,
+		const struct pselect_sig __user *, usig)
+{
+	uint64_t __user *sets[3] = { inp, outp, exp };
+	struct uthread *ut = uthread_current();
+	uint64_t deadline = UINT64_MAX, left;
+	struct pselect_sig sig = { NULL, 0 };
+	ksigset_t mask, old = 0;
+	struct timespec ts;
+	unsigned long fl;
+	long ret;
+
+	if (tsp) {
+		if (copy_from_user(&ts, tsp, sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+		    ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+			return -EINVAL;
+		deadline = deadline_in(ts.tv_sec, ts.tv_nsec);
+	}
+	if (usig && copy_from_user(&sig, usig, sizeof(sig)))
+		return -EFAULT;
+	if (sig.ss) {
+		if (sig.ss_len != sizeof(ksigset_t))
+			return -EINVAL;
+		if (copy_from_user(&mask, sig.ss, sizeof(mask)))
+			return -EFAULT;
+		fl = spin_lock_irqsave(&ut->sighand->lock);
+		old = ut->blocked;
+		ut->blocked = mask & ~SIG_KERNEL_ONLY;
+		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+	}
+	ret = do_select(n, sets, deadline);
+	if (sig.ss) {
+		fl = spin_lock_irqsave(&ut->sighand->lock);
+		if (ret == -EINTR) {
+			/* restored after the handler, as for sigsuspend */
+			ut->saved_blocked = old;
+			ut->restore_blocked = true;
+		} else {
+			ut->blocked = old;
+		}
+		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+	}
+	if (tsp && deadline != UINT64_MAX) {
+		left = left_until(deadline);
+		ts.tv_sec = (int64_t)(left / NSEC_PER_SEC);
+		ts.tv_nsec = (int64_t)(left % NSEC_PER_SEC);
+		if (copy_to_user(tsp, &ts, sizeof(ts)))
+			return ret;
+	}
+	return ret == -EINTR ? -ERESTARTNOHAND : ret;
+}

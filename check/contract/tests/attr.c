@@ -91,9 +91,8 @@ CONTRACT_TEST(chmod)
 	close(fd);
 	CHECK_ERR("fchmod on a bad fd", fchmod(99, 0644), EBADF);
 	CHECK_ERR("missing file", chmod(A "/nx", 0644), ENOENT);
-	CHECK_ERR("dangling link", (symlink("nx", A "/dl"),
-				    chmod(A "/dl", 0644)),
-		  ENOENT);
+	CHECK_ERR("dangling link",
+		  (symlink("nx", A "/dl"), chmod(A "/dl", 0644)), ENOENT);
 	unlink(A "/dl");
 	CHECK_ERR("empty path", chmod("", 0644), ENOENT);
 	CHECK_ERR("bad address", syscall(SYS_chmod, BAD_LOW, 0644), EFAULT);
@@ -223,8 +222,8 @@ CONTRACT_TEST(utimensat)
 	CHECK("target untouched",
 	      ns(st_of(A "/f").st_mtim) == ns(before.st_mtim));
 	fd = open(A "/f", O_RDONLY);
-	CHECK_RET("by fd (NULL path)",
-		  syscall(SYS_utimensat, fd, NULL, ts, 0), 0);
+	CHECK_RET("by fd (NULL path)", syscall(SYS_utimensat, fd, NULL, ts, 0),
+		  0);
 	CHECK_EQ("mtime", st_of(A "/f").st_mtim.tv_sec, 1100000000);
 	CHECK_ERR("by fd with flags",
 		  syscall(SYS_utimensat, fd, NULL, ts, AT_SYMLINK_NOFOLLOW),
@@ -265,8 +264,7 @@ CONTRACT_TEST(utimes)
 		  syscall(SYS_utimes, A "/nx", bad), EINVAL);
 	CHECK_RET("utimes NULL", syscall(SYS_utimes, A "/f", NULL), 0);
 	CHECK("now", st_of(A "/f").st_mtim.tv_sec > 1300000000);
-	CHECK_RET("futimesat", syscall(SYS_futimesat, AT_FDCWD, A "/f", tv),
-		  0);
+	CHECK_RET("futimesat", syscall(SYS_futimesat, AT_FDCWD, A "/f", tv), 0);
 	CHECK_EQ("mtime", st_of(A "/f").st_mtim.tv_sec, 1300000000);
 	CHECK_RET("utime", syscall(SYS_utime, A "/f", &ub), 0);
 	st = st_of(A "/f");

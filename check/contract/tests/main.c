@@ -76,6 +76,8 @@ static const struct area {
 	{ "names", 0 },
 	{ "attr", 0 },
 	{ "perm", AREA_PROC },
+	{ "select", AREA_PROC },
+	{ "fifo", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

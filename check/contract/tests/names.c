@@ -198,9 +198,8 @@ CONTRACT_TEST(rmdir)
 	CHECK_ERR("again", rmdir(T "/d/sub"), ENOENT);
 	symlink("d", T "/dl");
 	CHECK_ERR("a symlink to a directory", rmdir(T "/dl"), ENOTDIR);
-	CHECK_RET("unlinkat AT_REMOVEDIR", unlinkat(AT_FDCWD, T "/d",
-						    AT_REMOVEDIR),
-		  0);
+	CHECK_RET("unlinkat AT_REMOVEDIR",
+		  unlinkat(AT_FDCWD, T "/d", AT_REMOVEDIR), 0);
 	rmtree(T);
 }
 
@@ -283,13 +282,13 @@ CONTRACT_TEST(link)
 	CHECK_ERR("bad flags", linkat(AT_FDCWD, T "/f", AT_FDCWD, T "/h", 1),
 		  EINVAL);
 	symlink("f", T "/l");
-	CHECK_RET("link a symlink", linkat(AT_FDCWD, T "/l", AT_FDCWD,
-					    T "/l2", 0),
-		  0);
+	CHECK_RET("link a symlink",
+		  linkat(AT_FDCWD, T "/l", AT_FDCWD, T "/l2", 0), 0);
 	CHECK("is a symlink", S_ISLNK(mode_of(T "/l2")));
-	CHECK_RET("AT_SYMLINK_FOLLOW", linkat(AT_FDCWD, T "/l", AT_FDCWD,
-					       T "/l3", AT_SYMLINK_FOLLOW),
-		  0);
+	CHECK_RET(
+		"AT_SYMLINK_FOLLOW",
+		linkat(AT_FDCWD, T "/l", AT_FDCWD, T "/l3", AT_SYMLINK_FOLLOW),
+		0);
 	CHECK("links the target", ino_of(T "/l3") == ino_of(T "/f"));
 	CHECK_EQ("st_nlink", nlink_of(T "/f"), 3);
 	symlink("nowhere", T "/dang");
@@ -298,9 +297,8 @@ CONTRACT_TEST(link)
 			 AT_SYMLINK_FOLLOW),
 		  ENOENT);
 	fd = open(T "/f", O_RDONLY);
-	CHECK_RET("AT_EMPTY_PATH (root)", linkat(fd, "", AT_FDCWD, T "/e",
-						  AT_EMPTY_PATH),
-		  0);
+	CHECK_RET("AT_EMPTY_PATH (root)",
+		  linkat(fd, "", AT_FDCWD, T "/e", AT_EMPTY_PATH), 0);
 	CHECK("links the fd's file", ino_of(T "/e") == ino_of(T "/f"));
 	CHECK_ERR("\"\" without AT_EMPTY_PATH",
 		  linkat(fd, "", AT_FDCWD, T "/e2", 0), ENOENT);
@@ -334,8 +332,7 @@ CONTRACT_TEST(symlink)
 		  EFAULT);
 	dfd = open(T, O_RDONLY | O_DIRECTORY);
 	CHECK_RET("symlinkat", symlinkat("/", dfd, "root"), 0);
-	CHECK_RET("follows to a directory",
-		  S_ISDIR(({
+	CHECK_RET("follows to a directory", S_ISDIR(({
 			  struct stat st;
 			  stat(T "/root", &st) ? 0 : st.st_mode;
 		  })),
@@ -350,8 +347,8 @@ CONTRACT_TEST(symlink)
 	symlink("loop1", T "/loop2");
 	CHECK_ERR("a loop", open(T "/loop1", O_RDONLY), ELOOP);
 	CHECK_ERR("O_CREAT through a dangling link into a missing directory",
-		  (symlink("nx/new", T "/dl"), open(T "/dl", O_CREAT | O_WRONLY,
-						     0644)),
+		  (symlink("nx/new", T "/dl"),
+		   open(T "/dl", O_CREAT | O_WRONLY, 0644)),
 		  ENOENT);
 	CHECK_RET("O_CREAT through a dangling link",
 		  (symlink("made", T "/dl2"),
@@ -370,9 +367,8 @@ CONTRACT_TEST(mknod)
 	CHECK_EQO("mode (umask 022)", mode_of(T "/fifo"), S_IFIFO | 0644);
 	CHECK_RET("mode 0 type: a regular file", mknod(T "/reg", 0644, 0), 0);
 	CHECK_EQO("mode", mode_of(T "/reg"), S_IFREG | 0644);
-	CHECK_RET("a character device", mknod(T "/null", S_IFCHR | 0666,
-					      makedev(1, 3)),
-		  0);
+	CHECK_RET("a character device",
+		  mknod(T "/null", S_IFCHR | 0666, makedev(1, 3)), 0);
 	stat(T "/null", &st);
 	CHECK_EQ("major", major(st.st_rdev), 1);
 	CHECK_EQ("minor", minor(st.st_rdev), 3);
@@ -392,8 +388,7 @@ CONTRACT_TEST(mknod)
 	CHECK_ERR("existing", mknod(T "/fifo", S_IFIFO | 0644, 0), EEXIST);
 	CHECK_ERR("missing directory", mknod(T "/nx/f", S_IFIFO | 0644, 0),
 		  ENOENT);
-	CHECK_RET("the new /dev/null works",
-		  ({
+	CHECK_RET("the new /dev/null works", ({
 			  int fd = open(T "/null", O_WRONLY);
 			  long r = write(fd, "x", 1);
 			  close(fd);
@@ -454,14 +449,12 @@ CONTRACT_TEST(rename_dirs)
 	mkfile(T "/f", "y");
 	CHECK_RET("a directory to a new name", rename(T "/d", T "/d2"), 0);
 	CHECK_STR("its contents came along", text_of(T "/d2/sub/f"), "x");
-	CHECK_RET("into another directory", rename(T "/d2/sub", T "/e/sub"),
-		  0);
+	CHECK_RET("into another directory", rename(T "/d2/sub", T "/e/sub"), 0);
 	CHECK_EQ("old parent st_nlink", nlink_of(T "/d2"), 2);
 	CHECK_EQ("new parent st_nlink", nlink_of(T "/e"), 3);
 	CHECK("\"..\" is the new parent",
 	      ino_of(T "/e/sub/..") == ino_of(T "/e"));
-	CHECK_RET("over an empty directory", rename(T "/e/sub", T "/empty"),
-		  0);
+	CHECK_RET("over an empty directory", rename(T "/e/sub", T "/empty"), 0);
 	CHECK_EQ("st_nlink of " T, nlink_of(T), 5);
 	CHECK_ERR("over a non-empty directory", rename(T "/d2", T "/empty"),
 		  ENOTEMPTY);
@@ -469,11 +462,9 @@ CONTRACT_TEST(rename_dirs)
 	CHECK_ERR("over a non-empty directory (2)", rename(T "/d2", T "/e"),
 		  ENOTEMPTY);
 	CHECK_ERR("a file over a directory", rename(T "/f", T "/d2"), EISDIR);
-	CHECK_ERR("a directory over a file", rename(T "/d2", T "/f"),
-		  ENOTDIR);
-	CHECK_ERR("into its own subtree", rename(T "/empty",
-						 T "/empty/f/below"),
-		  ENOTDIR);
+	CHECK_ERR("a directory over a file", rename(T "/d2", T "/f"), ENOTDIR);
+	CHECK_ERR("into its own subtree",
+		  rename(T "/empty", T "/empty/f/below"), ENOTDIR);
 	EXPECT(mkdir(T "/d2/x", 0755) == 0);
 	CHECK_ERR("into its own child", rename(T "/d2", T "/d2/x/y"), EINVAL);
 	CHECK_ERR("onto its own child", rename(T "/d2", T "/d2/x"), EINVAL);
@@ -488,34 +479,34 @@ CONTRACT_TEST(renameat2)
 	mkfile(T "/a", "A");
 	mkfile(T "/b", "B");
 	EXPECT(mkdir(T "/d", 0755) == 0);
-	CHECK_ERR("RENAME_NOREPLACE onto an existing file",
-		  renameat2(AT_FDCWD, T "/a", AT_FDCWD, T "/b",
-			    RENAME_NOREPLACE),
-		  EEXIST);
-	CHECK_RET("RENAME_NOREPLACE to a new name",
-		  renameat2(AT_FDCWD, T "/a", AT_FDCWD, T "/c",
-			    RENAME_NOREPLACE),
-		  0);
+	CHECK_ERR(
+		"RENAME_NOREPLACE onto an existing file",
+		renameat2(AT_FDCWD, T "/a", AT_FDCWD, T "/b", RENAME_NOREPLACE),
+		EEXIST);
+	CHECK_RET(
+		"RENAME_NOREPLACE to a new name",
+		renameat2(AT_FDCWD, T "/a", AT_FDCWD, T "/c", RENAME_NOREPLACE),
+		0);
 	CHECK_ERR("RENAME_NOREPLACE onto \".\"",
 		  renameat2(AT_FDCWD, T "/c", AT_FDCWD, T "/d/.",
 			    RENAME_NOREPLACE),
 		  EEXIST);
-	CHECK_RET("RENAME_EXCHANGE",
-		  renameat2(AT_FDCWD, T "/b", AT_FDCWD, T "/c",
-			    RENAME_EXCHANGE),
-		  0);
+	CHECK_RET(
+		"RENAME_EXCHANGE",
+		renameat2(AT_FDCWD, T "/b", AT_FDCWD, T "/c", RENAME_EXCHANGE),
+		0);
 	CHECK_STR("b", text_of(T "/b"), "A");
 	CHECK_STR("c", text_of(T "/c"), "B");
-	CHECK_RET("RENAME_EXCHANGE a file and a directory",
-		  renameat2(AT_FDCWD, T "/b", AT_FDCWD, T "/d",
-			    RENAME_EXCHANGE),
-		  0);
+	CHECK_RET(
+		"RENAME_EXCHANGE a file and a directory",
+		renameat2(AT_FDCWD, T "/b", AT_FDCWD, T "/d", RENAME_EXCHANGE),
+		0);
 	CHECK("b is the directory now", S_ISDIR(mode_of(T "/b")));
 	CHECK_STR("d is the file", text_of(T "/d"), "A");
-	CHECK_ERR("RENAME_EXCHANGE with a missing target",
-		  renameat2(AT_FDCWD, T "/c", AT_FDCWD, T "/nx",
-			    RENAME_EXCHANGE),
-		  ENOENT);
+	CHECK_ERR(
+		"RENAME_EXCHANGE with a missing target",
+		renameat2(AT_FDCWD, T "/c", AT_FDCWD, T "/nx", RENAME_EXCHANGE),
+		ENOENT);
 	CHECK_ERR("RENAME_EXCHANGE | RENAME_NOREPLACE",
 		  renameat2(AT_FDCWD, T "/c", AT_FDCWD, T "/d",
 			    RENAME_EXCHANGE | RENAME_NOREPLACE),

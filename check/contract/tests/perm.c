@@ -31,7 +31,7 @@ static void mkfile(const char *path, int mode, const char *text)
 static void cleanup(void)
 {
 	static const char *const files[] = {
-		"secret", "open",	 "ro",		"grp",	     "hidden/f",
+		"secret",	 "open",	"ro",	    "grp", "hidden/f",
 		"sticky/theirs", "sticky/mine", "sticky/x", "own", NULL
 	};
 
@@ -79,8 +79,8 @@ static void nobody_files(void *arg)
 	struct timespec ts[2] = { { 1, 0 }, { 2, 0 } };
 
 	become(1000, 0, NULL);
-	CHECK_ERR("read another user's 0600 file",
-		  open(P "/secret", O_RDONLY), EACCES);
+	CHECK_ERR("read another user's 0600 file", open(P "/secret", O_RDONLY),
+		  EACCES);
 	CHECK_ERR("access R_OK", access(P "/secret", R_OK), EACCES);
 	CHECK_ERR("write a 0644 root file", open(P "/ro", O_WRONLY), EACCES);
 	CHECK_RET("read it", close(open(P "/ro", O_RDONLY)), 0);
@@ -103,8 +103,8 @@ static void nobody_files(void *arg)
 		  EPERM);
 	CHECK_RET("touch it (writable: allowed)",
 		  utimensat(AT_FDCWD, P "/open", NULL, 0), 0);
-	CHECK_ERR("touch a read-only one", utimensat(AT_FDCWD, P "/ro", NULL, 0),
-		  EACCES);
+	CHECK_ERR("touch a read-only one",
+		  utimensat(AT_FDCWD, P "/ro", NULL, 0), EACCES);
 	CHECK_ERR("search a 0700 directory", open(P "/hidden/f", O_RDONLY),
 		  EACCES);
 	CHECK_ERR("stat in it", access(P "/hidden/f", F_OK), EACCES);
@@ -112,7 +112,8 @@ static void nobody_files(void *arg)
 	CHECK_ERR("read a group-only file, not in the group",
 		  open(P "/grp", O_RDONLY), EACCES);
 	CHECK_ERR("a character device in /tmp",
-		  mknod("/tmp/perm-null", S_IFCHR | 0666, makedev(1, 3)), EPERM);
+		  mknod("/tmp/perm-null", S_IFCHR | 0666, makedev(1, 3)),
+		  EPERM);
 	CHECK_RET("a FIFO in /tmp", mknod("/tmp/perm-fifo", S_IFIFO | 0644, 0),
 		  0);
 	CHECK_RET("remove it", unlink("/tmp/perm-fifo"), 0);
@@ -234,9 +235,8 @@ CONTRACT_TEST(setgid_dir)
 	setup();
 	EXPECT(mkdir(P "/g", 0775) == 0);
 	EXPECT(chown(P "/g", 0, 100) == 0 && chmod(P "/g", 02775) == 0);
-	CHECK_RET("create a file", close(open(P "/g/f", O_WRONLY | O_CREAT,
-					      0644)),
-		  0);
+	CHECK_RET("create a file",
+		  close(open(P "/g/f", O_WRONLY | O_CREAT, 0644)), 0);
 	stat(P "/g/f", &st);
 	CHECK_EQ("it takes the directory's group", st.st_gid, 100);
 	CHECK_EQO("mode", st.st_mode & 07777, 0644);

@@ -17,7 +17,15 @@ struct file;
  */
 int pipe_create(int flags, struct file **rd, struct file **wr);
 
-/* Is f an end of a pipe? */
+/*
+ * The file operations of a named FIFO's open file (vfs_open_vnode):
+ * their open joins the pipe that hangs off the vnode while it is open,
+ * waiting for the other side as Linux does.
+ */
+struct file_ops;
+const struct file_ops *pipe_fifo_ops(void);
+
+/* Is f an end of a pipe (or an open FIFO)? */
 bool pipe_is(struct file *f);
 
 /*

@@ -84,6 +84,7 @@ struct timespec;
 struct timeval;
 struct timezone;
 struct tms;
+struct pselect_sig;
 struct utimbuf_k;
 
 /* How the trace shows an argument (see above). */
@@ -141,6 +142,7 @@ struct syscall_desc {
 	  unsigned long iovcnt) \
 	X(access, const char __user *path, int mode) \
 	X(pipe, int __user *fds) \
+	X(select, int n, uint64_t __user *inp, uint64_t __user *outp, uint64_t __user *exp, struct timeval __user *tvp) \
 	X(sched_yield, void) \
 	X(msync, unsigned long addr, size_t len, int flags) \
 	X(madvise, unsigned long addr, size_t len, int advice) \
@@ -264,6 +266,7 @@ struct syscall_desc {
 	  int bufsiz) \
 	X(fchmodat, int dfd, const char __user *path, umode_t mode) \
 	X(faccessat, int dfd, const char __user *path, int mode) \
+	X(pselect6, int n, uint64_t __user *inp, uint64_t __user *outp, uint64_t __user *exp, struct timespec __user *tsp, const struct pselect_sig __user *usig) \
 	X(ppoll, struct pollfd __user *ufds, unsigned int nfds, \
 	  struct timespec __user *tsp, \
 	  const ksigset_t __user *sigmask, size_t sigsetsize) \

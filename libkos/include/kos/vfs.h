@@ -41,6 +41,7 @@
 struct file;
 struct vnode;
 struct superblock;
+struct pipe;
 struct mount;
 struct uio;
 
@@ -234,7 +235,8 @@ struct vnode {
 	 * (a running program: ETXTBSY both ways), as Linux's i_writecount.
 	 */
 	int writecount;
-	void *priv; /* file-system private */
+	struct pipe *pipe; /* a FIFO's pipe while open; fs/pipe.c's lock */
+	void *priv;	   /* file-system private */
 };
 
 /* Lookup flags */

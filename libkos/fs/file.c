@@ -10,6 +10,7 @@
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/proc.h>
 #include <kos/string.h>
 #include <kos/uaccess.h>
 #include <kos/vfs.h>
@@ -496,6 +497,12 @@ static ssize_t reg_write(struct file *f, struct uio *u, uint64_t *pos)
 
 	if (!v->ops->write)
 		return -EINVAL;
+	if (v->mode & (S_ISUID | S_ISGID)) {
+		struct vfs_cred cred;
+
+		proc_vfs_cred(proc_current(), &cred, false);
+		vfs_kill_suid(v, &cred);
+	}
 	/*
 	 * O_APPEND: at end of file, read under vfs_lock by the fs write
 	 * op (a pos of UINT64_MAX asks for "append").
@@ -556,15 +563,23 @@ static int64_t dir_llseek(struct file *f, int64_t off, int whence)
 	return base + off;
 }
 
+/* Nothing to write back: the data lives in memory (tmpfs's noop). */
+static int mem_fsync(struct file *f, bool datasync)
+{
+	return 0;
+}
+
 const struct file_ops vfs_reg_fops = {
 	.read = reg_read,
 	.write = reg_write,
 	.llseek = file_llseek_generic,
 	.mmap = reg_mmap,
+	.fsync = mem_fsync,
 };
 
 const struct file_ops vfs_dir_fops = {
 	.read = dir_read,
 	.llseek = dir_llseek,
 	.iterate = dir_iterate,
+	.fsync = mem_fsync,
 };

@@ -92,7 +92,8 @@ static struct mutex fifo_lock = MUTEX_INIT(fifo_lock, "fifo");
 
 static const struct file_ops pipe_fops, fifo_fops;
 static const struct vnode_ops pipe_vops; /* no operations: unnamed */
-static struct superblock pipe_sb = { .fstype = "pipefs" };
+static struct superblock pipe_sb = { .fstype = "pipefs",
+				     .magic = 0x50495045 /* PIPEFS_MAGIC */ };
 static uint64_t pipe_ino; /* atomic */
 
 bool pipe_is(struct file *f)

@@ -627,6 +627,66 @@ static int ramfs_truncate(struct vnode *v, uint64_t size)
 	return 0;
 }
 
+/* Zero [from, to) of the page at idx if the file has it.  data_lock. */
+static void zero_part(struct ramfs_node *n, uint64_t idx, size_t from,
+		      size_t to)
+{
+	if (idx < n->npages && n->pages[idx])
+		kos_memset(page_va(n->pages[idx]) + from, 0, to - from);
+}
+
+/* Free the pages wholly inside [off, end), zero the partial ones. */
+static void punch(struct ramfs_node *n, uint64_t off, uint64_t end)
+{
+	for (uint64_t idx = off / PAGE_SIZE;
+	     idx < n->npages && idx * PAGE_SIZE < end; idx++) {
+		uint64_t ps = idx * PAGE_SIZE, pe = ps + PAGE_SIZE;
+
+		if (ps >= off && pe <= end) {
+			if (n->pages[idx]) {
+				pmm_page_put(n->pages[idx]);
+				n->pages[idx] = 0;
+				n->v.blocks -= PAGE_SIZE / 512;
+			}
+			continue;
+		}
+		zero_part(n, idx, (size_t)(MAX(off, ps) - ps),
+			  (size_t)(MIN(end, pe) - ps));
+	}
+}
+
+static int ramfs_fallocate(struct vnode *v, int mode, uint64_t off,
+			   uint64_t len)
+{
+	struct ramfs_sb *rs = RSB(v->sb);
+	struct ramfs_node *n = RN(v);
+	uint64_t end = off + len;
+	int err = 0;
+
+	if (end > RAMFS_MAX_SIZE)
+		return -EFBIG;
+	mutex_lock(&rs->data_lock);
+	if (mode & VFS_FALLOC_PUNCH_HOLE) {
+		punch(n, off, end);
+	} else {
+		for (uint64_t idx = off / PAGE_SIZE;
+		     !err && idx * PAGE_SIZE < end; idx++) {
+			paddr_t pa;
+
+			err = page_at(n, idx, &pa);
+		}
+		if (err == -ENOMEM)
+			err = -ENOSPC;
+		if (!err && !(mode & VFS_FALLOC_KEEP_SIZE) && end > v->size) {
+			zero_tail(n, v->size);
+			v->size = end;
+		}
+	}
+	mutex_unlock(&rs->data_lock);
+	touch(v, (mode & VFS_FALLOC_PUNCH_HOLE) != 0);
+	return err;
+}
+
 static int ramfs_getpage(struct vnode *v, uint64_t pgoff, paddr_t *pa)
 {
 	struct ramfs_sb *rs = RSB(v->sb);
@@ -678,6 +738,7 @@ static const struct vnode_ops ramfs_vops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
 	.truncate = ramfs_truncate,
+	.fallocate = ramfs_fallocate,
 	.getpage = ramfs_getpage,
 };
 
@@ -686,9 +747,26 @@ static void ramfs_put_super(struct superblock *sb)
 	kfree(RSB(sb));
 }
 
+/*
+ * Like tmpfs without a size= option: half of memory in blocks, the free
+ * ones what the page allocator has left (not above that), and as many
+ * inodes as blocks.
+ */
+static void ramfs_statfs(struct superblock *sb, struct kstatfs *st)
+{
+	uint64_t total = pmm_total_pages() / 2, free = pmm_free_pages();
+
+	st->bsize = PAGE_SIZE;
+	st->blocks = total;
+	st->bfree = st->bavail = MIN(free, total);
+	st->files = total;
+	st->ffree = total > RSB(sb)->next_ino ? total - RSB(sb)->next_ino : 0;
+}
+
 static const struct super_ops ramfs_sops = {
 	.evict = ramfs_evict,
 	.put_super = ramfs_put_super,
+	.statfs = ramfs_statfs,
 };
 
 struct superblock *ramfs_create(void)
@@ -699,7 +777,8 @@ struct superblock *ramfs_create(void)
 	if (!rs)
 		return NULL;
 	rs->sb.ops = &ramfs_sops;
-	rs->sb.fstype = "ramfs";
+	rs->sb.fstype = "tmpfs";
+	rs->sb.magic = 0x01021994; /* TMPFS_MAGIC */
 	rs->sb.dev = vfs_anon_dev();
 	rs->next_ino = 1;
 	mutex_init(&rs->data_lock, "ramfs.data");

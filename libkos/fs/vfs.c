@@ -996,6 +996,40 @@ out:
 
 /* ---- attributes ----------------------------------------------------- */
 
+#define ST_VALID 0x20	   /* statfs f_flags: the flags are valid */
+#define ST_RELATIME 0x1000 /* the default atime mode */
+
+void vfs_statfs(struct vnode *v, struct kstatfs *st)
+{
+	struct superblock *sb = v->sb;
+
+	kos_memset(st, 0, sizeof(*st));
+	if (sb->ops && sb->ops->statfs)
+		sb->ops->statfs(sb, st);
+	st->type = sb->magic;
+	st->namelen = NAME_MAX;
+	if (!st->bsize)
+		st->bsize = PAGE_SIZE;
+	st->frsize = st->bsize;
+	st->flags = ST_VALID | ST_RELATIME;
+}
+
+void vfs_kill_suid(struct vnode *v, const struct vfs_cred *cred)
+{
+	uint32_t kill = S_ISUID;
+
+	if (!S_ISREG(v->mode) || vfs_capable(cred, CAP_FSETID))
+		return;
+	if ((v->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		kill |= S_ISGID;
+	if (!(READ_ONCE(v->mode) & kill))
+		return;
+	mutex_lock(&vfs_lock);
+	v->mode &= ~kill;
+	v->ctime = vfs_now();
+	mutex_unlock(&vfs_lock);
+}
+
 /*
  * Is gid one cred may give a file it owns (its group or a supplementary
  * one), or does it have CAP_FSETID?  Linux's in_group_or_capable().

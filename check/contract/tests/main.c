@@ -75,6 +75,7 @@ static const struct area {
 	/* issue 9: the file-system layer */
 	{ "names", 0 },
 	{ "attr", 0 },
+	{ "fileops", 0 },
 	{ "perm", AREA_PROC },
 	{ "select", AREA_PROC },
 	{ "fifo", AREA_PROC },

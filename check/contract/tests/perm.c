@@ -228,6 +228,36 @@ CONTRACT_TEST(sticky)
 	cleanup();
 }
 
+static void write_suid(void *arg)
+{
+	struct stat st;
+	int fd;
+
+	become(1000, 0, NULL);
+	fd = open(P "/open", O_WRONLY);
+	CHECK_RET("write to a setuid/setgid-exec file", write(fd, "x", 1), 1);
+	close(fd);
+	stat(P "/open", &st);
+	CHECK_EQO("both bits gone", st.st_mode & 07777, 0777);
+}
+
+CONTRACT_TEST(write_clears_suid)
+{
+	struct stat st;
+	int fd;
+
+	setup();
+	EXPECT(chmod(P "/open", 06777) == 0);
+	fd = open(P "/open", O_WRONLY);
+	CHECK_RET("root writes (CAP_FSETID)", write(fd, "y", 1), 1);
+	close(fd);
+	stat(P "/open", &st);
+	CHECK_EQO("bits kept", st.st_mode & 07777, 06777);
+	ct_child_ok("uid 1000", write_suid, NULL);
+	EXPECT(chmod(P "/open", 02767) == 0);
+	cleanup();
+}
+
 CONTRACT_TEST(setgid_dir)
 {
 	struct stat st;

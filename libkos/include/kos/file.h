@@ -79,6 +79,8 @@ struct file_ops {
 	int (*mmap)(struct file *f, bool shared);
 	/* poll(2): POLL* bits now; poll_wait() the queues (kos/poll.h). */
 	unsigned int (*poll)(struct file *f, struct poll_table *pt);
+	/* fsync(2)/fdatasync(2).  NULL: -EINVAL (pipes, most devices). */
+	int (*fsync)(struct file *f, bool datasync);
 };
 
 #define FILE_MMAP_ANON 1 /* file_ops.mmap: anonymous memory instead */

@@ -84,6 +84,7 @@ struct timespec;
 struct timeval;
 struct timezone;
 struct tms;
+struct statfs_k;
 struct pselect_sig;
 struct utimbuf_k;
 
@@ -155,6 +156,7 @@ struct syscall_desc {
 	X(alarm, unsigned int seconds) \
 	X(setitimer, int which, const struct itimerval __user *value, struct itimerval __user *ovalue) \
 	X(getpid, void) \
+	X(sendfile, int out_fd, int in_fd, int64_t __user *offset, size_t count) \
 	X(clone, unsigned long flags, unsigned long newsp, int __user *parent_tid, int __user *child_tid, unsigned long tls) \
 	X(fork, void) \
 	X(vfork, void) \
@@ -164,6 +166,8 @@ struct syscall_desc {
 	X(kill, int pid, int sig) \
 	X(uname, struct new_utsname __user *buf) \
 	X(fcntl, unsigned int fd, unsigned int cmd, unsigned long arg) \
+	X(fsync, unsigned int fd) \
+	X(fdatasync, unsigned int fd) \
 	X(truncate, const char __user *path, long length) \
 	X(ftruncate, unsigned int fd, long length) \
 	X(getcwd, char __user *buf, unsigned long size) \
@@ -217,6 +221,8 @@ struct syscall_desc {
 	X(sigaltstack, const struct kstack __user *ss, struct kstack __user *oss) \
 	X(utime, const char __user *path, const struct utimbuf_k __user *times) \
 	X(mknod, const char __user *path, umode_t mode, unsigned int dev) \
+	X(statfs, const char __user *path, struct statfs_k __user *buf) \
+	X(fstatfs, unsigned int fd, struct statfs_k __user *buf) \
 	X(getpriority, int which, int who) \
 	X(setpriority, int which, int who, int niceval) \
 	X(sched_setparam, int pid, const int __user *param) \
@@ -229,7 +235,9 @@ struct syscall_desc {
 	X(prctl, int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5) \
 	X(arch_prctl, int code, unsigned long addr) \
 	X(setrlimit, unsigned int resource, const struct rlimit64 __user *rl) \
+	X(sync) \
 	X(gettid, void) \
+	X(readahead, int fd, long off, size_t count) \
 	X(tkill, int tid, int sig) \
 	X(time, int64_t __user *tloc) \
 	X(futex, unsigned int __user *uaddr, int op, unsigned int val, const struct timespec __user *ts, unsigned int __user *uaddr2, unsigned int val3) \
@@ -238,6 +246,7 @@ struct syscall_desc {
 	X(getdents64, unsigned int fd, void __user *dirent, unsigned int count) \
 	X(set_tid_address, int __user *tidptr) \
 	X(restart_syscall, void) \
+	X(fadvise64, int fd, long off, long len, int advice) \
 	X(timer_create, int clockid, struct ksigevent __user *sev, int __user *timerid) \
 	X(timer_settime, int timerid, int flags, const struct itimerspec __user *new_value, struct itimerspec __user *old_value) \
 	X(timer_gettime, int timerid, struct itimerspec __user *value) \
@@ -273,17 +282,20 @@ struct syscall_desc {
 	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
 	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \
 	X(utimensat, int dfd, const char __user *path, const struct timespec __user *utimes, int flags) \
+	X(fallocate, int fd, int mode, long off, long len) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
 	X(pipe2, int __user *fds, int flags) \
 	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \
 	  struct rlimit64 __user *old_lim) \
+	X(syncfs, int fd) \
 	X(getcpu, unsigned int __user *cpu, unsigned int __user *node, \
 	  void __user *cache) \
 	X(renameat2, int odfd, const char __user *uopath, int ndfd, const char __user *unpath, unsigned int flags) \
 	X(getrandom, void __user *buf, size_t len, unsigned int flags) \
 	X(execveat, int dfd, const char __user *path, const char __user *const __user *argv, const char __user *const __user *envp, int flags) \
+	X(copy_file_range, int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out, size_t len, unsigned int flags) \
 	X(statx, int dfd, const char __user *path, unsigned int flags, \
 	  unsigned int mask, struct statx __user *statxbuf) \
 	X(pidfd_send_signal, int pidfd, int sig, struct ksiginfo __user *info, unsigned int flags) \

@@ -170,6 +170,13 @@ struct vnode_ops {
 	ssize_t (*write)(struct vnode *v, struct uio *u, uint64_t off);
 	int (*truncate)(struct vnode *v, uint64_t size);
 	/*
+	 * fallocate(2) on a regular file, mode 0 or VFS_FALLOC_* (checked
+	 * by the caller): allocate [off, off + len) (growing the size
+	 * unless KEEP_SIZE), or punch it out (zeros; whole pages freed).
+	 * -ENOSPC/-ENOMEM, -EFBIG.  NULL: -EOPNOTSUPP.
+	 */
+	int (*fallocate)(struct vnode *v, int mode, uint64_t off, uint64_t len);
+	/*
 	 * The page cache (regular files; called without vfs_lock, the fs
 	 * locks itself, and may be called with an address space's lock
 	 * held): the physical page that holds the file's bytes at
@@ -186,6 +193,15 @@ struct vnode_ops {
 	int (*getpage)(struct vnode *v, uint64_t pgoff, paddr_t *pa);
 };
 
+/* What statfs(2) reports (sys/fs calls fill the user's struct). */
+struct kstatfs {
+	uint64_t type, bsize, blocks, bfree, bavail, files, ffree;
+	uint64_t namelen, frsize, flags;
+};
+
+#define VFS_FALLOC_KEEP_SIZE 0x1
+#define VFS_FALLOC_PUNCH_HOLE 0x2
+
 /* Per-filesystem operations. */
 struct super_ops {
 	/* The last reference to v went away: free it (and fs data). */
@@ -195,11 +211,17 @@ struct super_ops {
 	 * Optional (NULL: sb is never freed).
 	 */
 	void (*put_super)(struct superblock *sb);
+	/*
+	 * statfs(2): the block and inode counts (the VFS fills type,
+	 * namelen and flags).  Optional: without it, zeros.
+	 */
+	void (*statfs)(struct superblock *sb, struct kstatfs *st);
 };
 
 struct superblock {
 	const struct super_ops *ops;
-	const char *fstype; /* "ramfs", "ext4", ... */
+	const char *fstype; /* "tmpfs", "ext4", ... */
+	uint64_t magic;	    /* statfs f_type (TMPFS_MAGIC, ...) */
 	uint32_t dev;	    /* KDEV() reported as st_dev */
 	struct vnode *root; /* referenced */
 	struct mount *mnt;  /* where it is mounted; vfs_lock */
@@ -395,6 +417,15 @@ int vfs_mount(struct superblock *sb, const char *path);
 /* Allocate a zeroed vnode with refcount 1 for sb (fs helpers). */
 struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
 			  size_t size);
+
+/* statfs(2) of the file system v lives on. */
+void vfs_statfs(struct vnode *v, struct kstatfs *st);
+
+/*
+ * A write to v by cred (file_remove_privs()): a regular file loses
+ * setuid, and setgid if group-executable, unless cred has CAP_FSETID.
+ */
+void vfs_kill_suid(struct vnode *v, const struct vfs_cred *cred);
 
 /* "now" for timestamps. */
 struct vfs_time vfs_now(void);

@@ -10,6 +10,7 @@
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/pipe.h>
 #include <kos/proc.h>
 #include <kos/string.h>
 #include <kos/uaccess.h>
@@ -221,7 +222,39 @@ void file_put(struct file *f)
 	if (f->fmode & FMODE_DENY_WRITE)
 		__atomic_add_fetch(&f->vnode->writecount, 1, __ATOMIC_RELEASE);
 	vnode_put(f->vnode);
+	vnode_put(f->odir);
+	kfree(f->oname);
 	kfree(f);
+}
+
+long file_path_locked(struct file *f, char *buf, size_t len)
+{
+	struct vnode *v = f->vnode;
+	long n = 0;
+
+	if (!v)
+		return -ENOENT;
+	if (S_ISDIR(v->mode))
+		return vfs_path_locked(v, buf, len);
+	if (pipe_is(f) && !f->oname)
+		return kos_snprintf(buf, len, "pipe:[%llu]",
+				    (unsigned long long)v->ino) +
+		       1;
+	if (!f->oname)
+		return -ENOENT;
+	if (f->odir) {
+		n = vfs_path_locked(f->odir, buf, len);
+		if (n < 0)
+			return n;
+		n--; /* over the NUL */
+		if (n > 1)
+			buf[n++] = '/';
+		else
+			n = 1; /* "/" */
+	}
+	n += kos_snprintf(buf + n, len - (size_t)n, "%s%s", f->oname,
+			  v->nlink ? "" : " (deleted)");
+	return (size_t)n < len ? n + 1 : -ENAMETOOLONG;
 }
 
 /* ---- I/O ------------------------------------------------------------ */

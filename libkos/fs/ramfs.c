@@ -47,6 +47,8 @@ struct ramfs_sb {
 	struct superblock sb;
 	uint64_t next_ino; /* vfs_lock */
 	struct mutex data_lock;
+	/* data_lock: pages held by files; the size= limit (0: none). */
+	uint64_t used_pages, max_pages;
 };
 
 struct ramfs_dirent {
@@ -446,11 +448,16 @@ static int page_at(struct ramfs_node *n, uint64_t idx, paddr_t *pa)
 	if (err)
 		return err;
 	if (!n->pages[idx]) {
+		struct ramfs_sb *rs = RSB(n->v.sb);
+
+		if (rs->max_pages && rs->used_pages >= rs->max_pages)
+			return -ENOSPC;
 		p = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
 		if (p == PMM_NOPAGE)
 			return -ENOMEM;
 		n->pages[idx] = p;
 		n->v.blocks += PAGE_SIZE / 512;
+		rs->used_pages++;
 	}
 	*pa = n->pages[idx];
 	return 0;
@@ -479,6 +486,7 @@ static void trim(struct ramfs_node *n, uint64_t size)
 			pmm_page_put(n->pages[i]);
 			n->pages[i] = 0;
 			n->v.blocks -= PAGE_SIZE / 512;
+			RSB(n->v.sb)->used_pages--;
 		}
 	}
 	zero_tail(n, size);
@@ -647,6 +655,7 @@ static void punch(struct ramfs_node *n, uint64_t off, uint64_t end)
 				pmm_page_put(n->pages[idx]);
 				n->pages[idx] = 0;
 				n->v.blocks -= PAGE_SIZE / 512;
+				RSB(n->v.sb)->used_pages--;
 			}
 			continue;
 		}
@@ -719,8 +728,11 @@ static void ramfs_evict(struct vnode *v)
 		kfree(e);
 	}
 	for (size_t i = 0; i < n->npages; i++)
-		if (n->pages[i])
+		if (n->pages[i]) {
 			pmm_page_put(n->pages[i]);
+			__atomic_sub_fetch(&RSB(v->sb)->used_pages, 1,
+					   __ATOMIC_RELAXED);
+		}
 	kfree(n->pages);
 	kfree(n->target);
 	kfree(n);
@@ -754,11 +766,13 @@ static void ramfs_put_super(struct superblock *sb)
  */
 static void ramfs_statfs(struct superblock *sb, struct kstatfs *st)
 {
-	uint64_t total = pmm_total_pages() / 2, free = pmm_free_pages();
+	struct ramfs_sb *rs = RSB(sb);
+	uint64_t total = rs->max_pages ? rs->max_pages : pmm_total_pages() / 2;
+	uint64_t free = pmm_free_pages(), used = rs->used_pages;
 
 	st->bsize = PAGE_SIZE;
 	st->blocks = total;
-	st->bfree = st->bavail = MIN(free, total);
+	st->bfree = st->bavail = MIN(free, total > used ? total - used : 0);
 	st->files = total;
 	st->ffree = total > RSB(sb)->next_ino ? total - RSB(sb)->next_ino : 0;
 }
@@ -768,6 +782,95 @@ static const struct super_ops ramfs_sops = {
 	.put_super = ramfs_put_super,
 	.statfs = ramfs_statfs,
 };
+
+/* A number with an optional k/m/g suffix, or a % of memory: bytes. */
+static bool parse_size(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (!i)
+		return false;
+	if (i + 1 == len) {
+		switch (s[i] | 0x20) {
+		case 'k':
+			v <<= 10;
+			break;
+		case 'm':
+			v <<= 20;
+			break;
+		case 'g':
+			v <<= 30;
+			break;
+		case '%':
+			v = pmm_total_pages() * PAGE_SIZE / 100 * v;
+			break;
+		default:
+			return false;
+		}
+	} else if (i != len) {
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_num(const char *s, size_t len, int base, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		int d = s[i] - '0';
+
+		if (d < 0 || d >= base)
+			return false;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+int ramfs_apply_options(struct superblock *sb, const char *data)
+{
+	struct ramfs_sb *rs = RSB(sb);
+	struct vnode *root = sb->root;
+
+	root->mode = S_IFDIR | 01777; /* tmpfs's default for a mount */
+	while (data && *data) {
+		const char *end = data, *eq;
+		uint64_t v;
+		size_t klen, vlen;
+
+		while (*end && *end != ',')
+			end++;
+		for (eq = data; eq < end && *eq != '='; eq++)
+			;
+		klen = (size_t)(eq - data);
+		vlen = eq < end ? (size_t)(end - eq - 1) : 0;
+#define KEY(k) (klen == sizeof(k) - 1 && !kos_memcmp(data, k, klen))
+		if (KEY("size") && parse_size(eq + 1, vlen, &v))
+			rs->max_pages = (v + PAGE_SIZE - 1) / PAGE_SIZE;
+		else if (KEY("nr_blocks") && parse_size(eq + 1, vlen, &v))
+			rs->max_pages = v;
+		else if (KEY("mode") && parse_num(eq + 1, vlen, 8, &v))
+			root->mode = S_IFDIR | (uint32_t)(v & 07777);
+		else if (KEY("uid") && parse_num(eq + 1, vlen, 10, &v))
+			root->uid = (uint32_t)v;
+		else if (KEY("gid") && parse_num(eq + 1, vlen, 10, &v))
+			root->gid = (uint32_t)v;
+		else if (KEY("nr_inodes") && parse_size(eq + 1, vlen, &v))
+			;
+		else if (klen)
+			return -EINVAL;
+#undef KEY
+		data = *end ? end + 1 : end;
+	}
+	return 0;
+}
 
 struct superblock *ramfs_create(void)
 {

@@ -16,6 +16,7 @@
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/pipe.h>
+#include <kos/proc.h>
 #include <kos/panic.h>
 #include <kos/string.h>
 #include <kos/time.h>
@@ -171,6 +172,12 @@ int vfs_permission(struct vnode *v, int mask, const struct vfs_cred *cred)
 	    (!(mask & MAY_EXEC) || (v->mode & (S_IXUSR | S_IXGRP | S_IXOTH))))
 		return 0;
 	return -EACCES;
+}
+
+/* Is v on a read-only mount? */
+static bool read_only(struct vnode *v)
+{
+	return v->sb->mnt && (v->sb->mnt->flags & VFS_MNT_RDONLY);
 }
 
 /* Linux's inode_owner_or_capable(): the owner, or CAP_FOWNER. */
@@ -541,6 +548,8 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 		if (err == -ENOENT)
 			err = vfs_permission(parent, MAY_WRITE | MAY_EXEC,
 					     nd->cred);
+		if (!err && read_only(parent))
+			err = -EROFS;
 		if (!err && !parent->ops->create)
 			err = -EPERM;
 		if (!err) {
@@ -599,6 +608,8 @@ static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
 	if (err != -ENOENT)
 		goto out;
 	err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, nd->cred);
+	if (!err && read_only(parent))
+		err = -EROFS;
 	if (err)
 		goto out;
 	if ((S_ISCHR(mode) || S_ISBLK(mode)) &&
@@ -770,6 +781,8 @@ int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
 	err = may_link(v, cred);
 	if (!err)
 		err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, cred);
+	if (!err && read_only(parent))
+		err = -EROFS;
 	if (!err && S_ISDIR(v->mode))
 		err = -EPERM;
 	if (!err)
@@ -824,6 +837,8 @@ int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 		err = S_ISDIR(v->mode) ? -EISDIR : -ENOTDIR;
 	if (!err)
 		err = may_delete(parent, v, dir_only, cred);
+	if (!err && read_only(parent))
+		err = -EROFS;
 	if (!err && v->mounted)
 		err = -EBUSY;
 	if (!err)
@@ -954,6 +969,8 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		goto out;
 	}
 	err = may_delete(op, v, isdir, cred);
+	if (!err && read_only(op))
+		err = -EROFS;
 	if (err)
 		goto out;
 	if (!t)
@@ -1048,6 +1065,10 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 	int err = 0;
 
 	mutex_lock(&vfs_lock);
+	if (read_only(v)) {
+		err = -EROFS;
+		goto out;
+	}
 	if (valid & VFS_ATTR_UID) {
 		/* CAP_CHOWN, or the owner "changing" it to itself. */
 		if (!(cred && cred->uid == v->uid && a->uid == v->uid) &&
@@ -1219,6 +1240,8 @@ static int open_checks(struct vnode *v, int flags, bool created,
 	err = vfs_permission(v, mask, cred);
 	if (err)
 		return err;
+	if ((mask & MAY_WRITE) && S_ISREG(v->mode) && read_only(v))
+		return -EROFS;
 	/* A running program is not truncated (nor opened for writing). */
 	if (S_ISREG(v->mode) && (mask & MAY_WRITE) &&
 	    __atomic_load_n(&v->writecount, __ATOMIC_RELAXED) < 0)
@@ -1263,6 +1286,13 @@ int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
 	mutex_unlock(&vfs_lock);
 	if (!err)
 		err = vfs_open_vnode(v, flags, out);
+	if (!err) {
+		(*out)->oname = kstrdup(path);
+		if (path[0] != '/' && dir) {
+			vnode_get(dir);
+			(*out)->odir = dir;
+		}
+	}
 	vnode_put(v);
 out_fini:
 	nd_fini(&nd);
@@ -1316,7 +1346,7 @@ static bool find_name_fill(void *arg, const char *name, size_t len,
 	return false;
 }
 
-long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
+long vfs_path_locked(struct vnode *cwd, char *buf, size_t len)
 {
 	char *tmp = kmalloc(PATH_MAX), name[NAME_MAX + 1];
 	size_t pos = PATH_MAX - 1; /* tmp[pos..] holds the result */
@@ -1326,7 +1356,6 @@ long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
 	if (!tmp)
 		return -ENOMEM;
 	tmp[pos] = 0;
-	mutex_lock(&vfs_lock);
 	v = cwd;
 	vnode_get(v);
 	if (v->nlink == 0) {
@@ -1370,10 +1399,19 @@ long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
 	kos_memcpy(buf, tmp + pos, PATH_MAX - pos);
 	err = (long)(PATH_MAX - pos);
 out:
-	mutex_unlock(&vfs_lock);
 	vnode_put(v);
 	kfree(tmp);
 	return err;
+}
+
+long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
+{
+	long r;
+
+	mutex_lock(&vfs_lock);
+	r = vfs_path_locked(cwd, buf, len);
+	mutex_unlock(&vfs_lock);
+	return r;
 }
 
 /* ---- mounts and boot ------------------------------------------------ */
@@ -1394,6 +1432,148 @@ static int mount_attach(struct superblock *sb, struct vnode *mp)
 	sb->mnt = m;
 	list_add_tail(&m->link, &mounts);
 	return 0;
+}
+
+int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
+		  const char *source, unsigned long flags, const char *data,
+		  const struct vfs_cred *cred)
+{
+	struct superblock *sb = NULL;
+	struct vnode *mp;
+	int err;
+
+	err = vfs_lookup(dir, path, LOOKUP_FOLLOW, cred, &mp);
+	if (err)
+		return err;
+	if (!vfs_capable(cred, CAP_SYS_ADMIN)) {
+		vnode_put(mp);
+		return -EPERM;
+	}
+	if (!kos_strcmp(fstype, "tmpfs")) {
+		sb = ramfs_create();
+		err = sb ? ramfs_apply_options(sb, data) : -ENOMEM;
+	} else if (!kos_strcmp(fstype, "proc")) {
+		sb = vfs_procfs();
+		err = sb ? 0 : -ENOMEM;
+		if (!err && sb->mnt)
+			err = -EBUSY; /* one mount of it for now */
+	} else {
+		err = -ENODEV;
+	}
+	mutex_lock(&vfs_lock);
+	if (!err && !S_ISDIR(mp->mode))
+		err = -ENOTDIR;
+	if (!err && mp->mounted)
+		err = -EBUSY;
+	if (!err)
+		err = mount_attach(sb, mp);
+	if (!err) {
+		kos_strlcpy(sb->mnt->source, source ? source : "none",
+			    sizeof(sb->mnt->source));
+		sb->mnt->flags = flags;
+	}
+	mutex_unlock(&vfs_lock);
+	if (err && sb && sb->ops->put_super && !sb->mnt) {
+		vnode_put(sb->root);
+		sb->ops->put_super(sb);
+	}
+	vnode_put(mp);
+	return err;
+}
+
+/*
+ * Is anything of sb in use beyond its mount's hold on the root: an open
+ * file, a cwd, a mount below?  Looks at every process: umount is rare.
+ */
+static bool sb_busy(struct superblock *sb)
+{
+	struct mount *m;
+
+	list_for_each_entry (m, &mounts, link)
+		if (m->mountpoint && m->mountpoint->sb == sb)
+			return true;
+	return __atomic_load_n(&sb->root->refcnt, __ATOMIC_ACQUIRE) > 1 ||
+	       proc_uses_sb(sb);
+}
+
+int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
+	       const struct vfs_cred *cred)
+{
+	struct vnode *v, *mp = NULL;
+	struct superblock *sb = NULL;
+	struct mount *m = NULL;
+	int err;
+
+	err = vfs_lookup(dir, path, nofollow ? 0 : LOOKUP_FOLLOW, cred, &v);
+	if (err)
+		return err;
+	if (!vfs_capable(cred, CAP_SYS_ADMIN)) {
+		vnode_put(v);
+		return -EPERM;
+	}
+	mutex_lock(&vfs_lock);
+	if (v != v->sb->root || !v->sb->mnt || !v->sb->mnt->mountpoint) {
+		err = -EINVAL;
+	} else {
+		sb = v->sb;
+		m = sb->mnt;
+		vnode_put(v); /* our lookup's reference, before counting */
+		v = NULL;
+		if (!detach && sb_busy(sb))
+			err = -EBUSY;
+	}
+	if (!err) {
+		list_del(&m->link);
+		mp = m->mountpoint;
+		mp->mounted = NULL;
+		sb->mnt = NULL;
+	}
+	mutex_unlock(&vfs_lock);
+	vnode_put(v);
+	if (err)
+		return err;
+	kfree(m);
+	vnode_put(mp);
+	/* The last user frees the tree; the superblock itself when idle. */
+	if (!detach && sb != vfs_procfs()) {
+		vnode_put(sb->root);
+		sb->root = NULL;
+		if (sb->ops->put_super)
+			sb->ops->put_super(sb);
+	} else if (sb != vfs_procfs()) {
+		vnode_put(sb->root); /* the tree goes with its last user */
+	}
+	return 0;
+}
+
+void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
+		     void *ctx)
+{
+	char *path = kmalloc(PATH_MAX), line[160];
+	struct mount *m;
+
+	if (!path)
+		return;
+	mutex_lock(&vfs_lock);
+	list_for_each_entry (m, &mounts, link) {
+		int n;
+
+		if (!m->mountpoint)
+			kos_strlcpy(path, "/", PATH_MAX);
+		else if (vfs_path_locked(m->mountpoint, path, PATH_MAX) < 0)
+			continue;
+		n = kos_snprintf(line, sizeof(line), "%s ",
+				 m->mountpoint ? m->source : "rootfs");
+		sink(ctx, line, (size_t)n);
+		sink(ctx, path, kos_strlen(path));
+		n = kos_snprintf(line, sizeof(line), " %s %s%s 0 0\n",
+				 m->mountpoint ? m->sb->fstype : "rootfs",
+				 (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw",
+				 m->mountpoint ? ",relatime" : "");
+		sink(ctx, line, (size_t)n);
+	}
+	mutex_unlock(&vfs_lock);
+	kfree(path);
 }
 
 int vfs_mount(struct superblock *sb, const char *path)

@@ -176,6 +176,7 @@ void kos_main(const struct kos_bootinfo *bi)
 
 	sched_init();
 	timer_init();
+	sched_load_start(); /* not in timer_init(): tests want no timer */
 	console_init();
 	vdso_init();
 	plat_irq_enable();

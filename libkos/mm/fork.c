@@ -74,6 +74,11 @@ struct vm_space *vm_fork(struct vm_space *src)
 	dst->exe = src->exe;
 	if (dst->exe)
 		vm_file_get(dst->exe);
+	dst->exe_path = src->exe_path ? kstrdup(src->exe_path) : NULL;
+	dst->arg_start = src->arg_start;
+	dst->arg_end = src->arg_end;
+	dst->env_start = src->env_start;
+	dst->env_end = src->env_end;
 	if (vm_vma_reserve(&dst->vmas, src->vmas.n))
 		c.err = -ENOMEM;
 	for (size_t i = 0; i < src->vmas.n && !c.err; i++) {

@@ -353,6 +353,9 @@ static int exec_stack(struct vm_space *vm, struct exec_image *im,
 		s += len;
 	}
 	vec[i++] = 0;
+	vm->arg_start = strings;
+	vm->arg_end = vm->env_start = strings + (unsigned long)argsz;
+	vm->env_end = s;
 	kos_memcpy(&vec[i], aux, nauxv * sizeof(uint64_t));
 	err = vm_write_kernel(vm, sp, vec, nvec * sizeof(uint64_t));
 	*sp_out = sp;

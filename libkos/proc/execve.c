@@ -233,6 +233,33 @@ static void apply_setid(struct proc *p, struct file *f)
 	mutex_unlock(&proc_lock);
 }
 
+/* path made absolute against the cwd (kmalloc'd; NULL if no memory). */
+static char *exec_abs_path(const char *path)
+{
+	struct uthread *ut = uthread_current();
+	struct vnode *cwd;
+	char *buf;
+	long n;
+
+	if (path[0] == '/' || !ut || !ut->fs)
+		return kstrdup(path);
+	buf = kmalloc(PATH_MAX);
+	if (!buf)
+		return NULL;
+	cwd = fs_info_cwd(ut->fs);
+	n = vfs_getcwd(cwd, buf, PATH_MAX);
+	vnode_put(cwd);
+	if (n > 0 && (size_t)n + kos_strlen(path) + 1 < PATH_MAX) {
+		if (n > 2) /* "/" alone needs no separator */
+			kos_strlcpy(buf + n - 1, "/", PATH_MAX - (size_t)n + 1);
+		kos_strlcpy(buf + kos_strlen(buf), path,
+			    PATH_MAX - kos_strlen(buf));
+	} else {
+		kos_strlcpy(buf, path, PATH_MAX);
+	}
+	return buf;
+}
+
 /* Step 4 (see the top of the file).  The new program is vm/regs. */
 static int exec_commit(struct uthread *ut, struct vm_space *vm,
 		       const struct uregs *regs, struct file *f,
@@ -245,6 +272,7 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 		return err;
 	file_get(f);
 	vm->exe = f; /* keeps writers out while the program runs */
+	vm->exe_path = exec_abs_path(path);
 	futex_exit_cleanup(ut);
 	old = ut->vm;
 	ut->vm = vm;

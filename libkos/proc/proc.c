@@ -42,6 +42,59 @@ struct proc *init_proc;
 
 /* ---- references ------------------------------------------------------- */
 
+/* Does vm map a file of sb (or run one)? */
+static bool vm_uses_sb(struct vm_space *vm, const struct superblock *sb)
+{
+	bool used = vm->exe && vm->exe->vnode && vm->exe->vnode->sb == sb;
+
+	mutex_lock(&vm->lock);
+	for (size_t i = 0; i < vm->vmas.n && !used; i++) {
+		const struct file *f = vm->vmas.v[i]->file;
+
+		used = f && f->vnode && f->vnode->sb == sb;
+	}
+	mutex_unlock(&vm->lock);
+	return used;
+}
+
+/* Does any fd of fdt refer to a file of sb? */
+static bool fdt_uses_sb(struct fdtable *fdt, const struct superblock *sb)
+{
+	bool used = false;
+
+	mutex_lock(&fdt->lock);
+	for (unsigned int i = 0; i < fdt->size && !used; i++) {
+		const struct file *f = fdt->files[i];
+
+		used = f && ((f->vnode && f->vnode->sb == sb) ||
+			     (f->odir && f->odir->sb == sb));
+	}
+	mutex_unlock(&fdt->lock);
+	return used;
+}
+
+bool proc_uses_sb(const struct superblock *sb)
+{
+	struct uthread *ut;
+	struct proc *p;
+	bool used = false;
+
+	mutex_lock(&proc_lock);
+	list_for_each_entry (p, &proc_list, link) {
+		list_for_each_entry (ut, &p->threads, group_link) {
+			if (ut->exited || used)
+				continue;
+			used = (ut->fs &&
+				((ut->fs->cwd && ut->fs->cwd->sb == sb) ||
+				 (ut->fs->root && ut->fs->root->sb == sb))) ||
+			       (ut->fdt && fdt_uses_sb(ut->fdt, sb)) ||
+			       (ut->vm && vm_uses_sb(ut->vm, sb));
+		}
+	}
+	mutex_unlock(&proc_lock);
+	return used;
+}
+
 void proc_vfs_cred(struct proc *p, struct vfs_cred *c, bool real)
 {
 	const struct creds *cr;
@@ -495,7 +548,8 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 			file_put(f);
 			goto fail;
 		}
-		ut->vm->exe = f; /* the reference moves */
+		ut->vm->exe = f;		  /* the reference moves */
+		ut->vm->exe_path = kstrdup(path); /* absolute: from the root */
 	}
 	vm_set_data_limit(ut->vm, p->rlim[RLIMIT_DATA].rlim_cur);
 	vm_set_stack_limit(ut->vm, p->rlim[RLIMIT_STACK].rlim_cur);

@@ -28,6 +28,7 @@
 #include <kos/pmm.h>
 #include <kos/sched.h>
 #include <kos/string.h>
+#include <kos/time.h>
 #include <kos/timer.h>
 #include <uapi/errno.h>
 
@@ -437,6 +438,67 @@ void kthread_detach(struct thread *t)
 	else
 		t->detached = true;
 	plat_irq_restore(fl);
+}
+
+/*
+ * The load average: how many threads were runnable (running or ready),
+ * sampled every 5 s into three exponential averages over 1, 5 and 15
+ * minutes, in Linux's fixed point (11 fraction bits) and with its decay
+ * factors.  Written from the timer interrupt, read with interrupts off.
+ */
+#define LOAD_FSHIFT 11
+#define LOAD_ONE (1UL << LOAD_FSHIFT)
+#define LOAD_PERIOD_NS (5ULL * 1000000000ULL)
+static const unsigned long load_exp[3] = { 1884, 2014, 2037 };
+static unsigned long loadavg[3];
+static struct ktimer load_timer;
+
+static unsigned int nr_runnable(void)
+{
+	struct thread *t;
+	unsigned int n = sched_cur != idle_thread;
+
+	list_for_each_entry (t, &run_queue, run_link)
+		n++;
+	return n;
+}
+
+static void load_sample(struct ktimer *t, void *arg)
+{
+	unsigned long active = nr_runnable() * LOAD_ONE;
+
+	for (int i = 0; i < 3; i++) {
+		unsigned long v = loadavg[i] * load_exp[i] +
+				  active * (LOAD_ONE - load_exp[i]);
+
+		if (active >= loadavg[i])
+			v += LOAD_ONE - 1; /* round up while rising */
+		loadavg[i] = v / LOAD_ONE;
+	}
+	ktimer_arm(t, clock_monotonic_ns() + LOAD_PERIOD_NS);
+}
+
+void sched_load_start(void)
+{
+	loadavg[0] = loadavg[1] = loadavg[2] = 0;
+	ktimer_init(&load_timer, load_sample, NULL);
+	ktimer_arm(&load_timer, clock_monotonic_ns() + LOAD_PERIOD_NS);
+}
+
+void sched_loadavg(unsigned long out[3], unsigned int *runnable)
+{
+	unsigned long fl = plat_irq_save();
+
+	for (int i = 0; i < 3; i++)
+		out[i] = loadavg[i];
+	if (runnable)
+		*runnable = nr_runnable();
+	plat_irq_restore(fl);
+}
+
+uint64_t sched_idle_ns(void)
+{
+	return idle_thread ? sched_runtime_ns(idle_thread) : 0;
 }
 
 void sched_yield(void)

@@ -141,9 +141,9 @@ SYSCALL_DEFINE2(fstatfs, __as_fd unsigned int, fd, struct statfs_k __user *,
 #define FALLOC_FL_ZERO_RANGE 0x10
 #define FALLOC_FL_INSERT_RANGE 0x20
 #define FALLOC_FL_UNSHARE_RANGE 0x40
-#define FALLOC_FL_MODE_MASK                                             \
-	(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE |               \
-	 FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE |                 \
+#define FALLOC_FL_MODE_MASK                                \
+	(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
+	 FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE |   \
 	 FALLOC_FL_UNSHARE_RANGE)
 
 /* Linux's vfs_fallocate() checks, in its order. */
@@ -190,8 +190,8 @@ static long falloc_checks(struct file *f, int mode, long off, long len)
 	return 0;
 }
 
-SYSCALL_DEFINE4(fallocate, __as_fd int, fd, __as_hex int, mode, long, off,
-		long, len)
+SYSCALL_DEFINE4(fallocate, __as_fd int, fd, __as_hex int, mode, long, off, long,
+		len)
 {
 	struct file *f = data_file((unsigned int)fd);
 	long err;
@@ -208,9 +208,10 @@ SYSCALL_DEFINE4(fallocate, __as_fd int, fd, __as_hex int, mode, long, off,
 				f->vnode,
 				((mode & FALLOC_FL_KEEP_SIZE)
 					 ? VFS_FALLOC_KEEP_SIZE
-					 : 0) | ((mode & FALLOC_FL_PUNCH_HOLE)
-							 ? VFS_FALLOC_PUNCH_HOLE
-							 : 0),
+					 : 0) |
+					((mode & FALLOC_FL_PUNCH_HOLE)
+						 ? VFS_FALLOC_PUNCH_HOLE
+						 : 0),
 				(uint64_t)off, (uint64_t)len);
 			vnode_put_write(f->vnode);
 		}
@@ -226,8 +227,7 @@ SYSCALL_DEFINE4(fallocate, __as_fd int, fd, __as_hex int, mode, long, off,
  * likewise only checks the advice (not even the length).  Pipes and
  * FIFOs: -ESPIPE.
  */
-SYSCALL_DEFINE4(fadvise64, __as_fd int, fd, long, off, long, len, int,
-		advice)
+SYSCALL_DEFINE4(fadvise64, __as_fd int, fd, long, off, long, len, int, advice)
 {
 	struct file *f = data_file((unsigned int)fd);
 	long err = 0;
@@ -389,7 +389,8 @@ static long cfr_checks(struct file *in, struct file *out, int64_t ipos,
 		return vi && vo ? -EISDIR : -EINVAL;
 	if (!S_ISREG(vi->mode) || !S_ISREG(vo->mode))
 		return -EINVAL;
-	if (ipos > INT64_MAX - (int64_t)*len || opos > INT64_MAX - (int64_t)*len)
+	if (ipos > INT64_MAX - (int64_t)*len ||
+	    opos > INT64_MAX - (int64_t)*len)
 		return -EOVERFLOW;
 	if (vi == vo && ipos < opos + (int64_t)*len &&
 	    opos < ipos + (int64_t)*len)
@@ -402,9 +403,9 @@ static long cfr_checks(struct file *in, struct file *out, int64_t ipos,
 	return 0;
 }
 
-SYSCALL_DEFINE6(copy_file_range, __as_fd int, fd_in, int64_t __user *,
-		off_in, __as_fd int, fd_out, int64_t __user *, off_out, size_t,
-		len, unsigned int, flags)
+SYSCALL_DEFINE6(copy_file_range, __as_fd int, fd_in, int64_t __user *, off_in,
+		__as_fd int, fd_out, int64_t __user *, off_out, size_t, len,
+		unsigned int, flags)
 {
 	struct file *in = NULL, *out = NULL;
 	int64_t ipos, opos;
@@ -436,8 +437,7 @@ SYSCALL_DEFINE6(copy_file_range, __as_fd int, fd_in, int64_t __user *,
 			else
 				in->pos = (uint64_t)ipos;
 			if (off_out && err > 0)
-				err = copy_to_user(off_out, &opos,
-						   sizeof(opos))
+				err = copy_to_user(off_out, &opos, sizeof(opos))
 					      ? -EFAULT
 					      : err;
 			else if (!off_out)

@@ -3,9 +3,12 @@
  * Linux release it implements (KOS_UNAME_RELEASE), with its own version
  * string.
  */
+#include <kos/pmm.h>
+#include <kos/sched.h>
 #include <kos/string.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
+#include <kos/time.h>
 #include <kos/version.h>
 #include <uapi/errno.h>
 #include <uapi/utsname.h>
@@ -42,4 +45,36 @@ SYSCALL_DEFINE3(getcpu, unsigned int __user *, cpu, unsigned int __user *, node,
 	if (node && copy_to_user(node, &zero, sizeof(zero)))
 		err = -EFAULT;
 	return err;
+}
+
+/* Linux's struct sysinfo on x86-64. */
+struct sysinfo_k {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram;
+	uint64_t totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+};
+
+/*
+ * sysinfo(2): uptime, the load averages (16 fraction bits here), memory
+ * from the page allocator (no swap, no buffers), the number of threads.
+ */
+SYSCALL_DEFINE1(sysinfo, struct sysinfo_k __user *, info)
+{
+	struct sysinfo_k s;
+	unsigned long l[3];
+
+	kos_memset(&s, 0, sizeof(s));
+	sched_loadavg(l, NULL);
+	s.uptime = (int64_t)((clock_monotonic_ns() + 999999999) / 1000000000);
+	for (int i = 0; i < 3; i++)
+		s.loads[i] = l[i] << (16 - 11);
+	s.totalram = pmm_total_pages() * PAGE_SIZE;
+	s.freeram = pmm_free_pages() * PAGE_SIZE;
+	s.procs = (uint16_t)sched_nr_threads();
+	s.mem_unit = 1;
+	return copy_to_user(info, &s, sizeof(s)) ? -EFAULT : 0;
 }

@@ -157,10 +157,8 @@ CONTRACT_TEST(fallocate)
 	CHECK_EQ("st_size", fst(fd).st_size, 3 * PG);
 	close(fd);
 	fd = mkdata(D "/a", 3 * PG);
-	CHECK_RET("PUNCH_HOLE|KEEP_SIZE", fallocate(fd, FL_PUNCH_HOLE |
-							       FL_KEEP_SIZE,
-						    100, 2 * PG),
-		  0);
+	CHECK_RET("PUNCH_HOLE|KEEP_SIZE",
+		  fallocate(fd, FL_PUNCH_HOLE | FL_KEEP_SIZE, 100, 2 * PG), 0);
 	st = fst(fd);
 	CHECK_EQ("st_size unchanged", st.st_size, 3 * PG);
 	CHECK_EQ("one whole page freed", st.st_blocks, 2 * PG / 512);
@@ -185,8 +183,7 @@ CONTRACT_TEST(fallocate)
 	CHECK_ERR("len 0", fallocate(fd, 0, 0, 0), EINVAL);
 	CHECK_ERR("negative offset", fallocate(fd, 0, -1, 10), EINVAL);
 	CHECK_ERR("offset + len overflows",
-		  syscall(SYS_fallocate, fd, 0, 0x7fffffffffff0000L,
-			  0x100000L),
+		  syscall(SYS_fallocate, fd, 0, 0x7fffffffffff0000L, 0x100000L),
 		  EFBIG);
 	ro = open(D "/a", O_RDONLY);
 	CHECK_ERR("read-only fd", fallocate(ro, 0, 0, 10), EBADF);
@@ -252,9 +249,8 @@ CONTRACT_TEST(sendfile)
 	CHECK_EQ("output position advanced", lseek(out, 0, SEEK_CUR), 5000);
 	CHECK("the data", holds_pattern(out, 0, 5000, 0));
 	off = 9000;
-	CHECK_RET("with an offset: up to the end", sendfile(out, in, &off,
-							     5000),
-		  1000);
+	CHECK_RET("with an offset: up to the end",
+		  sendfile(out, in, &off, 5000), 1000);
 	CHECK_EQ("offset advanced", off, 10000);
 	CHECK_EQ("input position unchanged", lseek(in, 0, SEEK_CUR), 5000);
 	CHECK("the data", holds_pattern(out, 5000, 6000, 4000));
@@ -264,8 +260,8 @@ CONTRACT_TEST(sendfile)
 	off = 0;
 	CHECK_RET("to a pipe", sendfile(p[1], in, &off, 20), 20);
 	CHECK_RET("read it", read(p[0], buf, sizeof(buf)), 20);
-	CHECK_ERR("from a pipe with an offset",
-		  sendfile(out, p[0], &off, 10), ESPIPE);
+	CHECK_ERR("from a pipe with an offset", sendfile(out, p[0], &off, 10),
+		  ESPIPE);
 	close(p[0]);
 	close(p[1]);
 	ro = open(D "/a", O_RDONLY);
@@ -293,8 +289,8 @@ CONTRACT_TEST(copy_file_range)
 	loff_t oi, oo;
 
 	out = open(D "/b", O_RDWR | O_CREAT | O_TRUNC, 0644);
-	CHECK_RET("copy 3000", syscall(SYS_copy_file_range, in, NULL, out, NULL,
-				       3000, 0),
+	CHECK_RET("copy 3000",
+		  syscall(SYS_copy_file_range, in, NULL, out, NULL, 3000, 0),
 		  3000);
 	CHECK_EQ("input position", lseek(in, 0, SEEK_CUR), 3000);
 	CHECK_EQ("output position", lseek(out, 0, SEEK_CUR), 3000);
@@ -308,14 +304,12 @@ CONTRACT_TEST(copy_file_range)
 	CHECK_EQ("out offset", oo, 1100);
 	CHECK_EQ("positions unchanged", lseek(in, 0, SEEK_CUR), 3000);
 	CHECK("the data", holds_pattern(out, 100, 1100, 6900));
-	CHECK_RET("past the end: 0", syscall(SYS_copy_file_range, in, &oi,
-					      out, &oo, 10, 0),
-		  0);
-	CHECK_RET("len 0", syscall(SYS_copy_file_range, in, NULL, out, NULL, 0,
-				   0),
-		  0);
-	CHECK_ERR("flags 1", syscall(SYS_copy_file_range, in, NULL, out, NULL,
-				     10, 1),
+	CHECK_RET("past the end: 0",
+		  syscall(SYS_copy_file_range, in, &oi, out, &oo, 10, 0), 0);
+	CHECK_RET("len 0",
+		  syscall(SYS_copy_file_range, in, NULL, out, NULL, 0, 0), 0);
+	CHECK_ERR("flags 1",
+		  syscall(SYS_copy_file_range, in, NULL, out, NULL, 10, 1),
 		  EINVAL);
 	oi = 0;
 	oo = 100;
@@ -326,28 +320,28 @@ CONTRACT_TEST(copy_file_range)
 	CHECK_RET("disjoint ranges of one file",
 		  syscall(SYS_copy_file_range, in, &oi, in, &oo, 200, 0), 200);
 	ro = open(D "/a", O_RDONLY);
-	CHECK_ERR("to a read-only fd", syscall(SYS_copy_file_range, in, NULL,
-					       ro, NULL, 10, 0),
+	CHECK_ERR("to a read-only fd",
+		  syscall(SYS_copy_file_range, in, NULL, ro, NULL, 10, 0),
 		  EBADF);
 	close(ro);
 	ro = open(D "/b", O_WRONLY | O_APPEND);
-	CHECK_ERR("to an O_APPEND fd", syscall(SYS_copy_file_range, in, NULL,
-					       ro, NULL, 10, 0),
+	CHECK_ERR("to an O_APPEND fd",
+		  syscall(SYS_copy_file_range, in, NULL, ro, NULL, 10, 0),
 		  EBADF);
 	close(ro);
 	dfd = open(D, O_RDONLY | O_DIRECTORY);
-	CHECK_ERR("from a directory", syscall(SYS_copy_file_range, dfd, NULL,
-					      out, NULL, 10, 0),
+	CHECK_ERR("from a directory",
+		  syscall(SYS_copy_file_range, dfd, NULL, out, NULL, 10, 0),
 		  EISDIR);
 	close(dfd);
 	EXPECT(pipe(p) == 0);
-	CHECK_ERR("to a pipe", syscall(SYS_copy_file_range, in, NULL, p[1],
-				       NULL, 10, 0),
+	CHECK_ERR("to a pipe",
+		  syscall(SYS_copy_file_range, in, NULL, p[1], NULL, 10, 0),
 		  EINVAL);
 	close(p[0]);
 	close(p[1]);
-	CHECK_ERR("bad fd", syscall(SYS_copy_file_range, 99, NULL, out, NULL,
-				    10, 0),
+	CHECK_ERR("bad fd",
+		  syscall(SYS_copy_file_range, 99, NULL, out, NULL, 10, 0),
 		  EBADF);
 	close(in);
 	close(out);

@@ -102,6 +102,13 @@ struct file {
 	uint64_t pos;	     /* pos_lock if FMODE_ATOMIC_POS */
 	struct mutex pos_lock;
 	struct vnode *vnode; /* referenced; NULL for anon files */
+	/*
+	 * The name it was opened by, for /proc/<pid>/fd (no name cache
+	 * yet): oname (kmalloc'd) relative to odir (referenced; NULL for
+	 * an absolute name), or both NULL.  Constant after open.
+	 */
+	struct vnode *odir;
+	char *oname;
 	const struct file_ops *ops;
 	void *priv; /* the ops' own */
 };
@@ -116,6 +123,14 @@ struct file *file_alloc(struct vnode *v, const struct file_ops *ops,
 void file_get(struct file *f);
 /* Drop a reference; the last calls ops->release and drops the vnode. */
 void file_put(struct file *f);
+
+/*
+ * The path /proc shows for f in kernel buf (len bytes, NUL terminated):
+ * a directory's path from the root, "pipe:[ino]" for a pipe, else the
+ * name it was opened by made absolute, with " (deleted)" once it has no
+ * name left.  vfs_lock held.  The length with the NUL, or -EXXX.
+ */
+long file_path_locked(struct file *f, char *buf, size_t len);
 
 /*
  * Writers and running programs exclude each other (ETXTBSY), counted in

@@ -271,6 +271,13 @@ void proc_get(struct proc *p);
  */
 struct vfs_cred;
 void proc_vfs_cred(struct proc *p, struct vfs_cred *c, bool real);
+
+/*
+ * Does any thread use a file of sb (cwd, root, an open file, a mapping,
+ * its program)?  For umount's EBUSY.  Takes proc_lock (after vfs_lock).
+ */
+struct superblock;
+bool proc_uses_sb(const struct superblock *sb);
 void proc_put(struct proc *p);
 void uthread_get(struct uthread *ut);
 void uthread_put(struct uthread *ut);

@@ -148,6 +148,14 @@ uint64_t sched_runtime_ns(struct thread *t);
 
 /* Statistics. */
 uint64_t sched_context_switches(void);
+uint64_t sched_idle_ns(void); /* CPU time of the idle thread */
+/*
+ * The 1, 5 and 15 minute load averages (fixed point, 11 fraction bits,
+ * as Linux's avenrun) and the threads runnable now.  sched_load_start()
+ * starts the 5-second sampling (kos_main(), after timer_init()).
+ */
+void sched_loadavg(unsigned long out[3], unsigned int *runnable);
+void sched_load_start(void);
 unsigned int sched_nr_threads(void); /* live threads, idle excluded */
 
 /* Log every thread with its state and statistics (debugging). */

@@ -84,6 +84,7 @@ struct timespec;
 struct timeval;
 struct timezone;
 struct tms;
+struct sysinfo_k;
 struct statfs_k;
 struct pselect_sig;
 struct utimbuf_k;
@@ -189,6 +190,7 @@ struct syscall_desc {
 	X(gettimeofday, struct timeval __user *tv, struct timezone __user *tz) \
 	X(getrlimit, unsigned int resource, struct rlimit64 __user *rl) \
 	X(getrusage, int who, struct rusage __user *ru) \
+	X(sysinfo, struct sysinfo_k __user *info) \
 	X(times, struct tms __user *buf) \
 	X(getuid, void) \
 	X(getgid, void) \
@@ -236,6 +238,8 @@ struct syscall_desc {
 	X(arch_prctl, int code, unsigned long addr) \
 	X(setrlimit, unsigned int resource, const struct rlimit64 __user *rl) \
 	X(sync) \
+	X(mount, const char __user *usource, const char __user *utarget, const char __user *utype, unsigned long flags, const void __user *udata) \
+	X(umount2, const char __user *utarget, int flags) \
 	X(gettid, void) \
 	X(readahead, int fd, long off, size_t count) \
 	X(tkill, int tid, int sig) \

@@ -233,7 +233,11 @@ struct mount {
 	struct vnode *mountpoint; /* covered vnode (NULL: the root) */
 	struct mount *parent;
 	struct list_head link; /* all mounts; vfs_lock */
+	char source[64];       /* mount(2)'s source, for /proc/mounts */
+	unsigned long flags;   /* VFS_MNT_*; vfs_lock */
 };
+
+#define VFS_MNT_RDONLY 0x1 /* MS_RDONLY: changes give -EROFS */
 
 /*
  * A file.  The attribute fields are the file system's to maintain
@@ -407,12 +411,41 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
  * if it does not fit, -ENOENT if cwd was removed.
  */
 long vfs_getcwd(struct vnode *cwd, char *buf, size_t len);
+/* The same for any directory v, with vfs_lock already held. */
+long vfs_path_locked(struct vnode *v, char *buf, size_t len);
 
 /*
  * Mount sb on the directory path (kernel-side mount(2)).  The mount
  * holds a reference to sb->root and to the covered vnode.
  */
 int vfs_mount(struct superblock *sb, const char *path);
+
+/*
+ * mount(2) of a new instance of fstype ("tmpfs", "proc") named source
+ * on the directory path (relative to dir), with VFS_MNT_* flags and the
+ * file system's options (tmpfs: size=, mode=, uid=, gid=; -EINVAL for
+ * others).  -ENODEV for an unknown type, -EBUSY if something is
+ * mounted there already.
+ */
+int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
+		  const char *source, unsigned long flags, const char *data,
+		  const struct vfs_cred *cred);
+
+/*
+ * umount2(2) of the mount whose root path names: -EINVAL if it is not
+ * one, -EBUSY if something below is in use or mounted (unless detach,
+ * MNT_DETACH: then it goes from the name space at once and the file
+ * system stays until its last user lets go).
+ */
+int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
+	       const struct vfs_cred *cred);
+
+/* /proc/mounts: one line per mount, handed to sink(ctx, text, len). */
+void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
+		     void *ctx);
+
+/* procfs (fs/procfs.c): its one instance, made on first use. */
+struct superblock *vfs_procfs(void);
 
 /* Allocate a zeroed vnode with refcount 1 for sb (fs helpers). */
 struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
@@ -443,6 +476,12 @@ uint32_t vfs_anon_dev(void);
 
 /* ramfs: a new instance (the root file system is one). */
 struct superblock *ramfs_create(void);
+/*
+ * tmpfs mount options on a fresh instance: size=N[kmg%], nr_blocks=,
+ * mode=octal (default 1777), uid=, gid=, nr_inodes= (accepted).
+ * -EINVAL for anything else.
+ */
+int ramfs_apply_options(struct superblock *sb, const char *data);
 
 /*
  * Unpack a cpio "newc" (or "crc") archive into the tree under dir.

@@ -1,0 +1,114 @@
+/*
+ * mount(2) and umount2(2): new tmpfs and proc instances on a directory,
+ * read-only ones with MS_RDONLY, and their removal.  Bind mounts, moves
+ * and remounts need mounts in path walks (a walk knows vnodes only) and
+ * answer -EINVAL; propagation changes (MS_SHARED & co) have no other
+ * mount name space to affect and succeed.
+ */
+#include <kos/kmalloc.h>
+#include <kos/syscalls.h>
+#include <kos/uaccess.h>
+#include <kos/vfs.h>
+#include <uapi/capability.h>
+#include <uapi/errno.h>
+#include <uapi/fcntl.h>
+
+#include "fs_internal.h"
+
+#define MS_RDONLY 0x1
+#define MS_REMOUNT 0x20
+#define MS_BIND 0x1000
+#define MS_MOVE 0x2000
+#define MS_PROPAGATION (0x20000 | 0x40000 | 0x80000 | 0x100000)
+#define MS_MGC_MSK 0xffff0000UL
+#define MS_MGC_VAL 0xc0ed0000UL
+
+#define MNT_FORCE 1
+#define MNT_DETACH 2
+#define MNT_EXPIRE 4
+#define UMOUNT_NOFOLLOW 8
+
+/* A short user string (type, source): -EFAULT, or "" for NULL. */
+static long get_str(const char __user *u, char *buf, size_t len)
+{
+	long n;
+
+	buf[0] = 0;
+	if (!u)
+		return 0;
+	n = strncpy_from_user(buf, u, len);
+	if (n == -ENAMETOOLONG)
+		buf[len - 1] = 0;
+	return n < 0 && n != -ENAMETOOLONG ? n : 0;
+}
+
+SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
+		utarget, const char __user *, utype, __as_hex unsigned long,
+		flags, const void __user *, udata)
+{
+	char type[32], source[64], *target = NULL, *data = NULL;
+	struct vfs_cred cred;
+	struct vnode *dir = NULL;
+	long err;
+
+	if ((flags & MS_MGC_MSK) == MS_MGC_VAL)
+		flags &= ~MS_MGC_MSK;
+	if ((err = get_str(utype, type, sizeof(type))) ||
+	    (err = get_str(usource, source, sizeof(source))))
+		return err;
+	err = sys_get_path(utarget, &target);
+	if (err)
+		return err;
+	data = kzalloc(PAGE_SIZE);
+	if (!data) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (udata && strncpy_from_user(data, udata, PAGE_SIZE) == -EFAULT) {
+		err = -EFAULT;
+		goto out;
+	}
+	data[PAGE_SIZE - 1] = 0;
+	err = target[0] ? sys_at_dir(AT_FDCWD, target, false, &dir) : -ENOENT;
+	if (err)
+		goto out;
+	sys_cur_cred(&cred, false);
+	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE))
+		err = -EINVAL; /* not yet: see the top of the file */
+	else if (flags & MS_PROPAGATION)
+		err = vfs_capable(&cred, CAP_SYS_ADMIN) ? 0 : -EPERM;
+	else
+		err = vfs_mount_new(dir, target, type, source,
+				    (flags & MS_RDONLY) ? VFS_MNT_RDONLY : 0,
+				    data, &cred);
+	vnode_put(dir);
+out:
+	kfree(data);
+	kfree(target);
+	return err;
+}
+
+SYSCALL_DEFINE2(umount2, const char __user *, utarget, __as_hex int, flags)
+{
+	struct vfs_cred cred;
+	struct vnode *dir = NULL;
+	char *target;
+	long err;
+
+	if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
+		return -EINVAL;
+	if ((flags & MNT_EXPIRE) && (flags & (MNT_FORCE | MNT_DETACH)))
+		return -EINVAL;
+	err = sys_get_path(utarget, &target);
+	if (err)
+		return err;
+	err = target[0] ? sys_at_dir(AT_FDCWD, target, false, &dir) : -ENOENT;
+	if (!err) {
+		sys_cur_cred(&cred, false);
+		err = vfs_umount(dir, target, flags & UMOUNT_NOFOLLOW,
+				 flags & MNT_DETACH, &cred);
+		vnode_put(dir);
+	}
+	kfree(target);
+	return err;
+}

@@ -200,8 +200,7 @@ static struct proc *proc_ref(int pid)
 }
 
 /* A new node of kind for pid/tid/fd, owned as Linux shows it. */
-static struct vnode *node_new(int kind, uint32_t mode, int pid, int tid,
-			      int fd)
+static struct vnode *node_new(int kind, uint32_t mode, int pid, int tid, int fd)
 {
 	struct pnode *n =
 		(struct pnode *)vnode_alloc(proc_sb, &proc_vops, sizeof(*n));
@@ -352,8 +351,8 @@ static void gen_loadavg(struct pbuf *b)
 static void gen_stat(struct pbuf *b)
 {
 	uint64_t user, sys, idle = sched_idle_ns();
-	uint64_t boot = (clock_realtime_ns() - clock_monotonic_ns()) /
-			1000000000;
+	uint64_t boot =
+		(clock_realtime_ns() - clock_monotonic_ns()) / 1000000000;
 	unsigned int running, nprocs;
 
 	all_times(&user, &sys, &running, &nprocs);
@@ -506,8 +505,7 @@ static void gen_pid_status(struct pbuf *b, struct proc *p, int tid)
 	st = state_char(p, ut);
 	idx = st == 'R' ? 0 : st == 'S' ? 1 : st == 'T' ? 2 : 3;
 	pb_printf(b, "Name:\t%s\n", ut ? ut->comm : p->comm);
-	pb_printf(b, "Umask:\t%04o\n",
-		  ut && ut->fs ? ut->fs->umask : 022);
+	pb_printf(b, "Umask:\t%04o\n", ut && ut->fs ? ut->fs->umask : 022);
 	pb_printf(b, "State:\t%s\n", names[idx]);
 	pb_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n", p->pid,
 		  tid ? tid : p->pid, p->parent ? p->parent->pid : 0);
@@ -577,8 +575,8 @@ static void gen_pid_maps(struct pbuf *b, struct proc *p)
 	mutex_lock(&vm->lock);
 	for (size_t i = 0; i < vm->vmas.n; i++) {
 		const struct vma *v = vm->vmas.v[i];
-		uint64_t ino = v->file && v->file->vnode ? v->file->vnode->ino
-							 : 0;
+		uint64_t ino =
+			v->file && v->file->vnode ? v->file->vnode->ino : 0;
 
 		pb_printf(b, "%08lx-%08lx %c%c%c%c %08llx 00:00 %llu", v->start,
 			  v->end, (v->prot & PROT_READ) ? 'r' : '-',
@@ -598,19 +596,19 @@ static void gen_pid_maps(struct pbuf *b, struct proc *p)
 static void gen_pid_limits(struct pbuf *b, struct proc *p)
 {
 	static const char *const names[RLIM_NLIMITS] = {
-		"Max cpu time",	      "Max file size",
-		"Max data size",      "Max stack size",
-		"Max core file size", "Max resident set",
-		"Max processes",      "Max open files",
-		"Max locked memory",  "Max address space",
-		"Max file locks",     "Max pending signals",
-		"Max msgqueue size",  "Max nice priority",
+		"Max cpu time",		 "Max file size",
+		"Max data size",	 "Max stack size",
+		"Max core file size",	 "Max resident set",
+		"Max processes",	 "Max open files",
+		"Max locked memory",	 "Max address space",
+		"Max file locks",	 "Max pending signals",
+		"Max msgqueue size",	 "Max nice priority",
 		"Max realtime priority", "Max realtime timeout",
 	};
 	static const char *const units[RLIM_NLIMITS] = {
-		"seconds", "bytes", "bytes", "bytes", "bytes",	 "bytes",
+		"seconds",   "bytes", "bytes", "bytes", "bytes", "bytes",
 		"processes", "files", "bytes", "bytes", "locks", "signals",
-		"bytes", "",	   "",	    "us",
+		"bytes",     "",      "",      "us",
 	};
 
 	pb_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit",
@@ -661,7 +659,7 @@ static void generate(struct pnode *n, struct pbuf *b)
 			  KOS_UNAME_RELEASE, KOS_VERSION);
 		break;
 	case PK_FILESYSTEMS:
-		pb_put(b, "nodev\ttmpfs\nnodev\tproc\n", 22);
+		pb_printf(b, "nodev\ttmpfs\nnodev\tproc\n");
 		break;
 	case PK_CMDLINE_K:
 		gen_cmdline_k(b);
@@ -868,8 +866,7 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len,
 		/* Up: the pid directory or the root (no parent pointers). */
 		int kind = d->kind == PK_SYS_KERNEL || d->kind == PK_SYS_VM
 				   ? PK_SYS
-			   : d->kind == PK_P_FD || d->kind == PK_P_TASK
-				   ? PK_PID
+			   : d->kind == PK_P_FD || d->kind == PK_P_TASK ? PK_PID
 			   : d->kind == PK_PID && d->tid ? PK_P_TASK
 							 : PK_ROOT;
 
@@ -1033,11 +1030,12 @@ static int proc_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 			continue;
 		if (!fill(ctx, name, (size_t)len,
 			  ino_of(fd ? PK_P_FD_LINK : PK_PID,
-				 fd ? d->pid : (d->kind == PK_P_TASK ? d->pid
-								   : nums[i]),
+				 fd ? d->pid
+				    : (d->kind == PK_P_TASK ? d->pid : nums[i]),
 				 d->kind == PK_P_TASK ? nums[i] : 0,
 				 fd ? nums[i] : -1),
-			  fd ? DT_LNK : DT_DIR, NUM_BASE + (uint64_t)nums[i] + 1))
+			  fd ? DT_LNK : DT_DIR,
+			  NUM_BASE + (uint64_t)nums[i] + 1))
 			break;
 		*pos = NUM_BASE + (uint64_t)nums[i] + 1;
 	}

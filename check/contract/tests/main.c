@@ -79,6 +79,7 @@ static const struct area {
 	{ "perm", AREA_PROC },
 	{ "select", AREA_PROC },
 	{ "fifo", AREA_PROC },
+	{ "mount", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

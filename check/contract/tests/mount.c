@@ -1,0 +1,333 @@
+/*
+ * mount(2) and umount2(2) with tmpfs and proc, and what /proc shows of
+ * the calling process.  tmpfs: its mode (1777 unless mode=), uid=, gid=,
+ * size= (statfs and ENOSPC), bad options (EINVAL), read-only mounts
+ * (EROFS), a mount hiding what is below; umount: EINVAL on a directory
+ * that is not a mount, EBUSY while in use (a cwd, an open file),
+ * MNT_DETACH anyway; errors in Linux's order (flags, the path, the
+ * privilege).  /proc: self, stat and status fields that are
+ * deterministic, cmdline, exe, cwd, fd links, mounts, filesystems,
+ * statfs, the process directory's owner; numbers as relations.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+
+#include "proclib.h"
+
+#define CONTRACT_AREA "mount"
+
+#define M "/tmp/mnt"
+
+static void mkmnt(void)
+{
+	mkdir(M, 0755);
+}
+
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_mode;
+}
+
+/* The text of a small file (NUL bytes become spaces). */
+static const char *slurp(const char *path)
+{
+	static char buf[4096];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		n = 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	buf[n] = 0;
+	return buf;
+}
+
+/* Does /proc/mounts (mounted) have a line starting with prefix? */
+static int mounted_line(const char *prefix)
+{
+	const char *s = slurp("/proc/mounts");
+
+	while (*s) {
+		if (!strncmp(s, prefix, strlen(prefix)))
+			return 1;
+		s = strchr(s, '\n');
+		if (!s)
+			break;
+		s++;
+	}
+	return 0;
+}
+
+CONTRACT_TEST(tmpfs)
+{
+	struct statfs sf;
+	struct stat st;
+	int fd;
+
+	mkmnt();
+	close(open(M "/below", O_WRONLY | O_CREAT, 0644));
+	CHECK_RET("mount tmpfs", mount("none", M, "tmpfs", 0, NULL), 0);
+	CHECK_EQO("root mode", mode_of(M), S_IFDIR | 01777);
+	CHECK_ERR("what was below is hidden", access(M "/below", F_OK),
+		  ENOENT);
+	statfs(M, &sf);
+	CHECK_EQX("f_type", sf.f_type, 0x01021994);
+	stat(M, &st);
+	CHECK("another device", ({
+		      struct stat t;
+		      stat("/tmp", &t);
+		      t.st_dev != st.st_dev;
+	      }));
+	CHECK_RET("create in it", close(open(M "/f", O_WRONLY | O_CREAT,
+					     0644)),
+		  0);
+	fd = open(M "/f", O_RDONLY);
+	CHECK_ERR("umount while a file is open", umount2(M, 0), EBUSY);
+	close(fd);
+	chdir(M);
+	CHECK_ERR("umount while it is the cwd", umount2(M, 0), EBUSY);
+	chdir("/");
+	CHECK_RET("umount", umount2(M, 0), 0);
+	CHECK_RET("what was below is back", access(M "/below", F_OK), 0);
+	CHECK_ERR("umount again: not a mount", umount2(M, 0), EINVAL);
+	unlink(M "/below");
+	rmdir(M);
+}
+
+CONTRACT_TEST(tmpfs_options)
+{
+	struct statfs sf;
+	struct stat st;
+	char buf[4096];
+	int fd, n = 0;
+
+	mkmnt();
+	CHECK_RET("size=64k,mode=0750,uid=5,gid=6",
+		  mount("t", M, "tmpfs", 0, "size=64k,mode=0750,uid=5,gid=6"),
+		  0);
+	stat(M, &st);
+	CHECK_EQO("mode", st.st_mode, S_IFDIR | 0750);
+	CHECK_EQ("uid", st.st_uid, 5);
+	CHECK_EQ("gid", st.st_gid, 6);
+	statfs(M, &sf);
+	CHECK_EQ("f_blocks", sf.f_blocks, 16);
+	CHECK_EQ("f_bfree", sf.f_bfree, 16);
+	fd = open(M "/f", O_WRONLY | O_CREAT, 0644);
+	memset(buf, 'x', sizeof(buf));
+	while (write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) && n < 100)
+		n++;
+	CHECK_EQ("pages written before it is full", n, 16);
+	CHECK_ERR("then ENOSPC", write(fd, buf, 1), ENOSPC);
+	statfs(M, &sf);
+	CHECK_EQ("f_bfree", sf.f_bfree, 0);
+	close(fd);
+	unlink(M "/f");
+	CHECK_RET("umount", umount2(M, 0), 0);
+	CHECK_ERR("an unknown option", mount("t", M, "tmpfs", 0, "bogus=1"),
+		  EINVAL);
+	CHECK_ERR("a bad size", mount("t", M, "tmpfs", 0, "size=12q"), EINVAL);
+	CHECK_ERR("an unknown type", mount("t", M, "nosuchfs", 0, NULL),
+		  ENODEV);
+	CHECK_ERR("a missing target", mount("t", M "/nx", "tmpfs", 0, NULL),
+		  ENOENT);
+	CHECK_ERR("a file as target", (close(open("/tmp/mntfile",
+						  O_WRONLY | O_CREAT, 0644)),
+				       mount("t", "/tmp/mntfile", "tmpfs", 0,
+					     NULL)),
+		  ENOTDIR);
+	unlink("/tmp/mntfile");
+	CHECK_ERR("bad type address",
+		  syscall(SYS_mount, "t", M, BAD_LOW, 0, NULL), EFAULT);
+	rmdir(M);
+}
+
+CONTRACT_TEST(readonly)
+{
+	mkmnt();
+	CHECK_RET("mount tmpfs", mount("t", M, "tmpfs", 0, NULL), 0);
+	mkdir(M "/d", 0755);
+	close(open(M "/f", O_WRONLY | O_CREAT, 0644));
+	CHECK_RET("umount", umount2(M, 0), 0);
+	CHECK_RET("mount read-only", mount("t", M, "tmpfs", MS_RDONLY, NULL),
+		  0);
+	CHECK_ERR("create", open(M "/g", O_WRONLY | O_CREAT, 0644), EROFS);
+	CHECK_ERR("mkdir", mkdir(M "/e", 0755), EROFS);
+	CHECK_ERR("chmod", chmod(M, 0700), EROFS);
+	CHECK_ERR("symlink", symlink("x", M "/l"), EROFS);
+	CHECK_RET("read the root", access(M, R_OK), 0);
+	CHECK_RET("umount", umount2(M, 0), 0);
+	rmdir(M);
+}
+
+CONTRACT_TEST(umount_errors)
+{
+	int fd;
+
+	mkmnt();
+	CHECK_ERR("bad flags", umount2(M, 0x100), EINVAL);
+	CHECK_ERR("MNT_EXPIRE|MNT_DETACH", umount2(M, MNT_EXPIRE | MNT_DETACH),
+		  EINVAL);
+	CHECK_ERR("not a mount", umount2(M, 0), EINVAL);
+	CHECK_ERR("missing", umount2(M "/nx", 0), ENOENT);
+	CHECK_ERR("empty path", umount2("", 0), ENOENT);
+	mount("t", M, "tmpfs", 0, NULL);
+	fd = open(M "/f", O_RDWR | O_CREAT, 0644);
+	CHECK_RET("MNT_DETACH while busy", umount2(M, MNT_DETACH), 0);
+	CHECK_RET("the open file still works", write(fd, "abc", 3), 3);
+	CHECK_ERR("the name is gone", access(M "/f", F_OK), ENOENT);
+	close(fd);
+	rmdir(M);
+}
+
+static void nonroot_mount(void *arg)
+{
+	EXPECT(setuid(1000) == 0);
+	CHECK_ERR("mount as uid 1000", mount("t", M, "tmpfs", 0, NULL), EPERM);
+	CHECK_ERR("mount on a missing path (ENOENT first)",
+		  mount("t", M "/nx", "tmpfs", 0, NULL), ENOENT);
+	CHECK_ERR("umount as uid 1000", umount2("/proc", 0), EPERM);
+}
+
+CONTRACT_TEST(privilege)
+{
+	mkmnt();
+	mkdir("/proc", 0555);
+	EXPECT(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	ct_child_ok("uid 1000", nonroot_mount, NULL);
+	umount2("/proc", 0);
+	rmdir(M);
+}
+
+/* ---- /proc --------------------------------------------------------- */
+
+/* Field n (1-based) of /proc/self/stat, after the ")" of the name. */
+static long stat_field(int n)
+{
+	const char *s = strrchr(slurp("/proc/self/stat"), ')');
+	long v = 0;
+
+	if (!s)
+		return -1;
+	s += 2; /* ") " then field 3 */
+	for (int f = 3; f < n && *s; f++) {
+		s = strchr(s, ' ');
+		if (!s)
+			return -1;
+		s++;
+	}
+	sscanf(s, "%ld", &v);
+	return v;
+}
+
+CONTRACT_TEST(proc_self)
+{
+	char buf[256], want[64];
+	struct stat st;
+	int fd;
+
+	mkdir("/proc", 0555);
+	CHECK_RET("mount proc", mount("proc", "/proc", "proc", 0, NULL), 0);
+	CHECK_EQ("readlink self is the pid",
+		 readlink("/proc/self", buf, sizeof(buf)),
+		 snprintf(want, sizeof(want), "%d", getpid()));
+	CHECK("same text", !memcmp(buf, want, strlen(want)));
+	snprintf(want, sizeof(want), "%d (", getpid());
+	CHECK("stat starts with the pid and (", !strncmp(slurp("/proc/self/stat"),
+							  want, strlen(want)));
+	{
+		char name[32] = "", state = '?';
+
+		sscanf(slurp("/proc/self/stat"), "%*d (%31[^)]) %c", name,
+		       &state);
+		CHECK_STR("stat: name", name, ({
+				  static char c[32];
+				  snprintf(c, sizeof(c), "%.15s",
+					   ct_argv[0] + strlen("/contract/"));
+				  c;
+			  }));
+		CHECK_EQ("stat: state R", state, 'R');
+	}
+	CHECK_EQ("stat: ppid", stat_field(4), 0);
+	CHECK_EQ("stat: pgrp", stat_field(5), 0);
+	CHECK_EQ("stat: num_threads", stat_field(20), 1);
+	CHECK_EQ("stat: nice", stat_field(19), 0);
+	CHECK("status: Name line",
+	      !strncmp(slurp("/proc/self/status"), "Name:\t", 6));
+	CHECK("status: Uid line", strstr(slurp("/proc/self/status"),
+					 "\nUid:\t0\t0\t0\t0\n") != NULL);
+	CHECK("status: Gid line", strstr(slurp("/proc/self/status"),
+					 "\nGid:\t0\t0\t0\t0\n") != NULL);
+	CHECK("status: Umask", strstr(slurp("/proc/self/status"),
+				      "\nUmask:\t0022\n") != NULL);
+	CHECK_STR("cmdline", slurp("/proc/self/cmdline"),
+		  ({
+			  static char c[512];
+			  c[0] = 0;
+			  for (int i = 0; i < ct_argc; i++) {
+				  strcat(c, ct_argv[i]);
+				  strcat(c, " ");
+			  }
+			  c;
+		  }));
+	memset(buf, 0, sizeof(buf));
+	readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	CHECK_STR("exe", buf, ct_argv[0]);
+	memset(buf, 0, sizeof(buf));
+	readlink("/proc/self/cwd", buf, sizeof(buf) - 1);
+	CHECK_STR("cwd", buf, "/");
+	fd = open("/contract/data/small", O_RDONLY);
+	snprintf(want, sizeof(want), "/proc/self/fd/%d", fd);
+	memset(buf, 0, sizeof(buf));
+	readlink(want, buf, sizeof(buf) - 1);
+	CHECK_STR("fd link of an open file", buf, "/contract/data/small");
+	close(fd);
+	CHECK_ERR("fd link of a closed fd", readlink(want, buf, sizeof(buf)),
+		  ENOENT);
+	CHECK_STR("comm", slurp("/proc/self/comm"), ({
+			  static char c[32];
+			  snprintf(c, sizeof(c), "%.15s\n",
+				   ct_argv[0] + strlen("/contract/"));
+			  c;
+		  }));
+	stat("/proc/self", &st);
+	CHECK_EQO("the process directory's mode", st.st_mode, S_IFDIR | 0555);
+	CHECK_EQ("its owner", st.st_uid, 0);
+	CHECK_ERR("a pid that does not exist", access("/proc/99999", F_OK),
+		  ENOENT);
+	CHECK("meminfo starts with MemTotal:",
+	      !strncmp(slurp("/proc/meminfo"), "MemTotal:", 9));
+	CHECK("filesystems has tmpfs",
+	      strstr(slurp("/proc/filesystems"), "nodev\ttmpfs\n") != NULL);
+	CHECK("filesystems has proc",
+	      strstr(slurp("/proc/filesystems"), "nodev\tproc\n") != NULL);
+	CHECK("mounts has the proc mount", mounted_line("proc /proc proc rw"));
+	CHECK("uptime: two numbers", ({
+		      double a = -1, b = -1;
+		      sscanf(slurp("/proc/uptime"), "%lf %lf", &a, &b) == 2 &&
+			      a >= 0 && b >= 0;
+	      }));
+	CHECK("loadavg: five fields", ({
+		      double a, b, c;
+		      int r, t, l;
+		      sscanf(slurp("/proc/loadavg"), "%lf %lf %lf %d/%d %d", &a,
+			     &b, &c, &r, &t, &l) == 6;
+	      }));
+	CHECK("stat: a cpu line", !strncmp(slurp("/proc/stat"), "cpu ", 4));
+	CHECK_STR("sys/kernel/ostype", slurp("/proc/sys/kernel/ostype"),
+		  "Linux\n");
+	CHECK_EQX("statfs f_type (PROC_SUPER_MAGIC)", ({
+			  struct statfs sf;
+			  statfs("/proc", &sf);
+			  sf.f_type;
+		  }),
+		  0x9fa0);
+	CHECK_RET("umount proc", umount2("/proc", 0), 0);
+}

@@ -76,8 +76,7 @@ CONTRACT_TEST(tmpfs)
 	close(open(M "/below", O_WRONLY | O_CREAT, 0644));
 	CHECK_RET("mount tmpfs", mount("none", M, "tmpfs", 0, NULL), 0);
 	CHECK_EQO("root mode", mode_of(M), S_IFDIR | 01777);
-	CHECK_ERR("what was below is hidden", access(M "/below", F_OK),
-		  ENOENT);
+	CHECK_ERR("what was below is hidden", access(M "/below", F_OK), ENOENT);
 	statfs(M, &sf);
 	CHECK_EQX("f_type", sf.f_type, 0x01021994);
 	stat(M, &st);
@@ -86,8 +85,7 @@ CONTRACT_TEST(tmpfs)
 		      stat("/tmp", &t);
 		      t.st_dev != st.st_dev;
 	      }));
-	CHECK_RET("create in it", close(open(M "/f", O_WRONLY | O_CREAT,
-					     0644)),
+	CHECK_RET("create in it", close(open(M "/f", O_WRONLY | O_CREAT, 0644)),
 		  0);
 	fd = open(M "/f", O_RDONLY);
 	CHECK_ERR("umount while a file is open", umount2(M, 0), EBUSY);
@@ -138,10 +136,9 @@ CONTRACT_TEST(tmpfs_options)
 		  ENODEV);
 	CHECK_ERR("a missing target", mount("t", M "/nx", "tmpfs", 0, NULL),
 		  ENOENT);
-	CHECK_ERR("a file as target", (close(open("/tmp/mntfile",
-						  O_WRONLY | O_CREAT, 0644)),
-				       mount("t", "/tmp/mntfile", "tmpfs", 0,
-					     NULL)),
+	CHECK_ERR("a file as target",
+		  (close(open("/tmp/mntfile", O_WRONLY | O_CREAT, 0644)),
+		   mount("t", "/tmp/mntfile", "tmpfs", 0, NULL)),
 		  ENOTDIR);
 	unlink("/tmp/mntfile");
 	CHECK_ERR("bad type address",
@@ -240,8 +237,8 @@ CONTRACT_TEST(proc_self)
 		 snprintf(want, sizeof(want), "%d", getpid()));
 	CHECK("same text", !memcmp(buf, want, strlen(want)));
 	snprintf(want, sizeof(want), "%d (", getpid());
-	CHECK("stat starts with the pid and (", !strncmp(slurp("/proc/self/stat"),
-							  want, strlen(want)));
+	CHECK("stat starts with the pid and (",
+	      !strncmp(slurp("/proc/self/stat"), want, strlen(want)));
 	{
 		char name[32] = "", state = '?';
 
@@ -265,10 +262,9 @@ CONTRACT_TEST(proc_self)
 					 "\nUid:\t0\t0\t0\t0\n") != NULL);
 	CHECK("status: Gid line", strstr(slurp("/proc/self/status"),
 					 "\nGid:\t0\t0\t0\t0\n") != NULL);
-	CHECK("status: Umask", strstr(slurp("/proc/self/status"),
-				      "\nUmask:\t0022\n") != NULL);
-	CHECK_STR("cmdline", slurp("/proc/self/cmdline"),
-		  ({
+	CHECK("status: Umask",
+	      strstr(slurp("/proc/self/status"), "\nUmask:\t0022\n") != NULL);
+	CHECK_STR("cmdline", slurp("/proc/self/cmdline"), ({
 			  static char c[512];
 			  c[0] = 0;
 			  for (int i = 0; i < ct_argc; i++) {

@@ -11,6 +11,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/pipe.h>
+#include <kos/poll.h>
 #include <kos/proc.h>
 #include <kos/string.h>
 #include <kos/uaccess.h>
@@ -215,6 +216,8 @@ void file_put(struct file *f)
 		return;
 	if (__atomic_sub_fetch(&f->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	if (f->fmode & FMODE_EPOLL)
+		epoll_forget(f); /* before release: no epoll looks at it now */
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
 		f->ops->release(f);
 	if (f->fmode & FMODE_WRITER)

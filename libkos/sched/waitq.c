@@ -119,6 +119,7 @@ unsigned int waitq_wake_one(struct waitq *wq)
 	unsigned long fl = plat_irq_save();
 	unsigned int n = wake_first(wq);
 
+	wq->seq++;
 	plat_irq_restore(fl);
 	return n;
 }
@@ -128,6 +129,7 @@ unsigned int waitq_wake_all(struct waitq *wq)
 	unsigned long fl = plat_irq_save();
 	unsigned int n = 0;
 
+	wq->seq++;
 	while (wake_first(wq))
 		n++;
 	plat_irq_restore(fl);

@@ -155,12 +155,13 @@ SYSCALL_DEFINE1(getsid, int, pid)
 }
 
 /* Does some process of session sid have process group pgid? */
+/* A zombie stays in its group until reaped, as on Linux. */
 static bool pgrp_in_session(int pgid, int sid)
 {
 	struct proc *p;
 
 	list_for_each_entry (p, &proc_list, link)
-		if (p->state == PROC_LIVE && p->pgid == pgid && p->sid == sid)
+		if (p->state != PROC_DEAD && p->pgid == pgid && p->sid == sid)
 			return true;
 	return false;
 }

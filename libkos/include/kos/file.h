@@ -94,6 +94,7 @@ struct file_ops {
 #define FMODE_PATH 0x20	      /* O_PATH: no I/O at all */
 #define FMODE_WRITER 0x40     /* counted in vnode->writecount */
 #define FMODE_DENY_WRITE 0x80 /* denies writes to its vnode (a program) */
+#define FMODE_EPOLL 0x100     /* was added to an epoll: forget at close */
 
 struct file {
 	unsigned int refcnt; /* atomic */

@@ -18,6 +18,13 @@ struct poll_table;
 /* The queues one file may register. */
 #define POLL_MAX_QUEUES 2
 
+struct file;
+/*
+ * The last reference to f (which was added to an epoll instance) is
+ * gone: drop it from every instance (sys/poll.c).
+ */
+void epoll_forget(struct file *f);
+
 /* Linux's DEFAULT_POLLMASK: what a file without ->poll reports. */
 #define POLL_DEFAULT_MASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
 

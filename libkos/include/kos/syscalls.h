@@ -84,6 +84,7 @@ struct timespec;
 struct timeval;
 struct timezone;
 struct tms;
+struct epoll_event_k;
 struct sysinfo_k;
 struct statfs_k;
 struct pselect_sig;
@@ -247,6 +248,7 @@ struct syscall_desc {
 	X(futex, unsigned int __user *uaddr, int op, unsigned int val, const struct timespec __user *ts, unsigned int __user *uaddr2, unsigned int val3) \
 	X(sched_setaffinity, int pid, unsigned int len, const unsigned long __user *mask) \
 	X(sched_getaffinity, int pid, unsigned int len, unsigned long __user *mask) \
+	X(epoll_create, int size) \
 	X(getdents64, unsigned int fd, void __user *dirent, unsigned int count) \
 	X(set_tid_address, int __user *tidptr) \
 	X(restart_syscall, void) \
@@ -261,6 +263,8 @@ struct syscall_desc {
 	X(clock_nanosleep, int id, int flags, \
 	  const struct timespec __user *req, struct timespec __user *rem) \
 	X(exit_group, int code) \
+	X(epoll_wait, int epfd, struct epoll_event_k __user *events, int maxevents, int timeout) \
+	X(epoll_ctl, int epfd, int op, int fd, struct epoll_event_k __user *uev) \
 	X(tgkill, int tgid, int tid, int sig) \
 	X(utimes, const char __user *path, const struct timeval __user *utimes) \
 	X(waitid, int which, int pid, struct ksiginfo __user *info, int options, struct rusage __user *ru) \
@@ -286,7 +290,9 @@ struct syscall_desc {
 	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
 	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \
 	X(utimensat, int dfd, const char __user *path, const struct timespec __user *utimes, int flags) \
+	X(epoll_pwait, int epfd, struct epoll_event_k __user *events, int maxevents, int timeout, const ksigset_t __user *sigmask, size_t sigsetsize) \
 	X(fallocate, int fd, int mode, long off, long len) \
+	X(epoll_create1, int flags) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
 	X(pipe2, int __user *fds, int flags) \
 	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
@@ -305,7 +311,8 @@ struct syscall_desc {
 	X(pidfd_send_signal, int pidfd, int sig, struct ksiginfo __user *info, unsigned int flags) \
 	X(pidfd_open, int pid, unsigned int flags) \
 	X(clone3, struct kclone_args __user *args, size_t size) \
-	X(faccessat2, int dfd, const char __user *path, int mode, int flags)
+	X(faccessat2, int dfd, const char __user *path, int mode, int flags) \
+	X(epoll_pwait2, int epfd, struct epoll_event_k __user *events, int maxevents, const struct timespec __user *tsp, const ksigset_t __user *sigmask, size_t sigsetsize)
 /* clang-format on */
 
 #define __SC_DECLARE(name, ...)       \

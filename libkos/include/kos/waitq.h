@@ -45,11 +45,17 @@ struct thread;
 
 struct waitq {
 	struct list_head waiters; /* struct waitq_entry.link, FIFO */
+	/*
+	 * Wake calls so far, whether anyone waited or not (interrupts
+	 * off): edge-triggered epoll items tell "something happened since
+	 * I last looked" by it.
+	 */
+	unsigned int seq;
 };
 
-#define WAITQ_INIT(name)                       \
-	{                                      \
-		LIST_HEAD_INIT((name).waiters) \
+#define WAITQ_INIT(name)                          \
+	{                                         \
+		LIST_HEAD_INIT((name).waiters), 0 \
 	}
 
 /* One waiting thread; lives on the waiter's stack. */

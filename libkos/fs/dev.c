@@ -58,6 +58,12 @@ static ssize_t zero_read(struct file *f, struct uio *u, uint64_t *pos)
 	return (ssize_t)n;
 }
 
+/* /dev/full: reads as /dev/zero, every write finds the disk full. */
+static ssize_t full_write(struct file *f, struct uio *u, uint64_t *pos)
+{
+	return -ENOSPC;
+}
+
 /*
  * The result of a transfer that started with want bytes to move and
  * stopped when done or at a fault: the count moved, -EFAULT if a fault
@@ -120,6 +126,12 @@ static const struct file_ops zero_fops = {
 	.write = null_write,
 	.llseek = file_llseek_noop,
 	.mmap = zero_mmap,
+};
+
+static const struct file_ops full_fops = {
+	.read = zero_read,
+	.write = full_write,
+	.llseek = file_llseek_noop,
 };
 
 static const struct file_ops random_fops = {
@@ -269,14 +281,16 @@ struct chrdev {
 	const char *name; /* under /dev */
 	uint32_t mode;	  /* permissions of the node */
 	const struct file_ops *fops;
+	bool populate; /* created in /dev at boot if missing */
 };
 
 static const struct chrdev chrdevs[] = {
-	{ KDEV(1, 3), "null", 0666, &null_fops },
-	{ KDEV(1, 5), "zero", 0666, &zero_fops },
-	{ KDEV(1, 8), "random", 0666, &random_fops },
-	{ KDEV(1, 9), "urandom", 0666, &random_fops },
-	{ KDEV(5, 1), "console", 0600, &console_fops },
+	{ KDEV(1, 3), "null", 0666, &null_fops, true },
+	{ KDEV(1, 5), "zero", 0666, &zero_fops, true },
+	{ KDEV(1, 7), "full", 0666, &full_fops, false }, /* mknod makes it */
+	{ KDEV(1, 8), "random", 0666, &random_fops, true },
+	{ KDEV(1, 9), "urandom", 0666, &random_fops, true },
+	{ KDEV(5, 1), "console", 0600, &console_fops, true },
 };
 
 const struct file_ops *chrdev_fops(uint32_t rdev)
@@ -297,6 +311,8 @@ int dev_populate(struct vnode *root)
 		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(chrdevs); i++) {
 		kos_snprintf(path, sizeof(path), "dev/%s", chrdevs[i].name);
+		if (!chrdevs[i].populate)
+			continue;
 		err = vfs_create_vnode(root, path, S_IFCHR | chrdevs[i].mode,
 				       chrdevs[i].rdev, NULL, NULL);
 		if (err == -ENOMEM)

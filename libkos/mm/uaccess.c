@@ -95,8 +95,12 @@ static int access_user(struct vm_space *vm, unsigned long uaddr, void *kbuf,
 		return 0;
 	if (!vm || !user_range_ok(uaddr, n))
 		return -EFAULT;
-	/* Direct access first, as the user would; the walk for the rest. */
-	while (!force && n) {
+	/*
+	 * Direct access first, as the user would; the walk for the rest.
+	 * Not from user address 0: plat_user_copy() reads a NULL source as
+	 * "zero the destination".
+	 */
+	while (!force && n && (uaddr || mode != UA_READ)) {
 		size_t chunk = MIN(n, PLAT_USER_COPY_MAX);
 		void *u = (void *)uaddr;
 

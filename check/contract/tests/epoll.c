@@ -55,25 +55,21 @@ CONTRACT_TEST(errors)
 		  EPERM);
 	CHECK_ERR("the epoll fd itself", epoll_ctl(ep, EPOLL_CTL_ADD, ep, &ev),
 		  EINVAL);
-	CHECK_ERR("epfd not an epoll", epoll_ctl(p[0], EPOLL_CTL_ADD, p[1], &ev),
-		  EINVAL);
+	CHECK_ERR("epfd not an epoll",
+		  epoll_ctl(p[0], EPOLL_CTL_ADD, p[1], &ev), EINVAL);
 	CHECK_ERR("bad epfd", epoll_ctl(99, EPOLL_CTL_ADD, p[0], &ev), EBADF);
 	CHECK_ERR("bad fd", epoll_ctl(ep, EPOLL_CTL_ADD, 99, &ev), EBADF);
 	CHECK_ERR("bad op", epoll_ctl(ep, 7, p[0], &ev), EINVAL);
 	CHECK_ERR("bad event pointer",
 		  epoll_ctl(ep, EPOLL_CTL_ADD, p[0], BAD_LOW), EFAULT);
 	CHECK_RET("add", epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), 0);
-	CHECK_ERR("add twice", epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev),
-		  EEXIST);
-	CHECK_ERR("mod of a missing one", epoll_ctl(ep, EPOLL_CTL_MOD, p[1],
-						     &ev),
-		  ENOENT);
-	CHECK_ERR("del of a missing one", epoll_ctl(ep, EPOLL_CTL_DEL, p[1],
-						     NULL),
-		  ENOENT);
-	CHECK_RET("del with a NULL event", epoll_ctl(ep, EPOLL_CTL_DEL, p[0],
-						      NULL),
-		  0);
+	CHECK_ERR("add twice", epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), EEXIST);
+	CHECK_ERR("mod of a missing one",
+		  epoll_ctl(ep, EPOLL_CTL_MOD, p[1], &ev), ENOENT);
+	CHECK_ERR("del of a missing one",
+		  epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL), ENOENT);
+	CHECK_RET("del with a NULL event",
+		  epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL), 0);
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT;
 	CHECK_ERR("EPOLLEXCLUSIVE with EPOLLONESHOT",
 		  epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), EINVAL);
@@ -145,7 +141,11 @@ CONTRACT_TEST(level)
 
 		snprintf(label, sizeof(label), "maxevents 1, call %d", i + 1);
 		CHECK_RET(label, epoll_wait(ep, &ev, 1, 0), 1);
-		CHECK_EQ("data", ev.data.u64, i == 3 ? 111 : i == 0 ? 111 : i == 1 ? 333 : 444);
+		CHECK_EQ("data", ev.data.u64,
+			 i == 3	  ? 111
+			 : i == 0 ? 111
+			 : i == 1 ? 333
+				  : 444);
 	}
 	close(ep);
 	close(p[0]);
@@ -166,8 +166,7 @@ CONTRACT_TEST(edge_oneshot)
 	CHECK_RET("EPOLLET: reported", wait0(ep, NULL, NULL), 1);
 	CHECK_RET("not again", wait0(ep, NULL, NULL), 0);
 	EXPECT(write(p[1], "w", 1) == 1);
-	CHECK_RET("more data, not drained: reported", wait0(ep, NULL, NULL),
-		  1);
+	CHECK_RET("more data, not drained: reported", wait0(ep, NULL, NULL), 1);
 	CHECK_RET("not again", wait0(ep, NULL, NULL), 0);
 	CHECK_RET("drain", read(p[0], buf, sizeof(buf)), 2);
 	EXPECT(write(p[1], "y", 1) == 1);
@@ -205,8 +204,8 @@ CONTRACT_TEST(close_and_nest)
 	d = dup(p[0]);
 	close(p[0]);
 	EXPECT(write(p[1], "x", 1) == 1);
-	CHECK_RET("closing one fd of two: still watched", wait0(ep, &data, NULL),
-		  1);
+	CHECK_RET("closing one fd of two: still watched",
+		  wait0(ep, &data, NULL), 1);
 	CHECK_EQ("data", data, 7);
 	ep_add(outer, ep, EPOLLIN, 8);
 	CHECK_RET("the outer instance sees the inner one ready",

@@ -80,6 +80,7 @@ static const struct area {
 	{ "select", AREA_PROC },
 	{ "fifo", AREA_PROC },
 	{ "mount", AREA_PROC },
+	{ "fdtypes", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

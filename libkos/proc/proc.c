@@ -203,6 +203,7 @@ struct sighand *sighand_create(void)
 		return NULL;
 	sh->refcnt = 1;
 	spin_init(&sh->lock, "sighand");
+	waitq_init(&sh->signalfd_wq);
 	return sh;
 }
 

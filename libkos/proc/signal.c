@@ -418,6 +418,9 @@ static int send_signal(struct proc *p, struct uthread *target, int sig,
 			   info);
 	if (!err && ut)
 		wake_thread(ut);
+	/* signalfd readers and pollers watch every pending set. */
+	if (!err)
+		waitq_wake_all(&sh->signalfd_wq);
 out:
 	spin_unlock_irqrestore(&sh->lock, fl);
 	if (cont)
@@ -602,6 +605,11 @@ int sig_wait(struct waitq *wq, bool (*cond)(void *), void *arg,
  */
 int sig_dequeue(struct uthread *ut, struct ksiginfo *info)
 {
+	return sig_dequeue_mask(ut, ~ut->blocked, info);
+}
+
+int sig_dequeue_mask(struct uthread *ut, ksigset_t mask, struct ksiginfo *info)
+{
 	static const ksigset_t sync = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) |
 				      SIGBIT(SIGILL) | SIGBIT(SIGTRAP) |
 				      SIGBIT(SIGFPE) | SIGBIT(SIGSYS);
@@ -610,13 +618,13 @@ int sig_dequeue(struct uthread *ut, struct ksiginfo *info)
 	struct sigqueue *q;
 	int sig = 0;
 
-	ready = ut->pending.set & ~ut->blocked;
+	ready = ut->pending.set & mask;
 	if (ready & sync)
 		ready &= sync;
 	if (ready) {
 		sp = &ut->pending;
 	} else {
-		ready = ut->proc->shared.set & ~ut->blocked;
+		ready = ut->proc->shared.set & mask;
 		if (ready)
 			sp = &ut->proc->shared;
 	}

@@ -5,6 +5,7 @@
  * be "negative").
  */
 #include <kos/compiler.h>
+#include <kos/fdtypes.h>
 #include <kos/plat/time.h>
 #include <kos/time.h>
 #include <kos/vdso.h>
@@ -24,7 +25,8 @@ uint64_t clock_realtime_ns(void)
 void clock_set_realtime_ns(uint64_t ns)
 {
 	WRITE_ONCE(realtime_offset, ns - plat_wallclock_ns());
-	vdso_update_clock(); /* the vDSO's real time moves with it */
+	vdso_update_clock();	 /* the vDSO's real time moves with it */
+	timerfd_clock_was_set(); /* TFD_TIMER_CANCEL_ON_SET */
 }
 
 uint64_t clock_realtime_adjust_ns(void)

@@ -81,6 +81,7 @@ static const struct area {
 	{ "fifo", AREA_PROC },
 	{ "mount", AREA_PROC },
 	{ "epoll", AREA_PROC },
+	{ "fdtypes", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

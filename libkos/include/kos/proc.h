@@ -94,6 +94,8 @@ struct sighand {
 	unsigned int refcnt; /* atomic */
 	struct spinlock lock;
 	struct ksigaction action[_NSIG]; /* lock */
+	/* Woken when a signal is queued to a thread sharing this (signalfd). */
+	struct waitq signalfd_wq;
 };
 
 /* proc->state */

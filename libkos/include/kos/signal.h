@@ -94,6 +94,8 @@ void sig_flush_pending(struct uthread *ut, ksigset_t mask);
  * sighand->lock held.
  */
 int sig_dequeue(struct uthread *ut, struct ksiginfo *info);
+/* The same for the signals in mask, blocked or not (signalfd). */
+int sig_dequeue_mask(struct uthread *ut, ksigset_t mask, struct ksiginfo *info);
 
 /*
  * ut's blocked mask changed (or a signal may have become deliverable):

@@ -291,7 +291,14 @@ struct syscall_desc {
 	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \
 	X(utimensat, int dfd, const char __user *path, const struct timespec __user *utimes, int flags) \
 	X(epoll_pwait, int epfd, struct epoll_event_k __user *events, int maxevents, int timeout, const ksigset_t __user *sigmask, size_t sigsetsize) \
+	X(signalfd, int fd, const ksigset_t __user *mask, size_t sizemask) \
+	X(timerfd_create, int clockid, int flags) \
+	X(eventfd, unsigned int count) \
 	X(fallocate, int fd, int mode, long off, long len) \
+	X(timerfd_settime, int fd, int flags, const struct itimerspec __user *new_value, struct itimerspec __user *old_value) \
+	X(timerfd_gettime, int fd, struct itimerspec __user *cur) \
+	X(signalfd4, int fd, const ksigset_t __user *mask, size_t sizemask, int flags) \
+	X(eventfd2, unsigned int count, int flags) \
 	X(epoll_create1, int flags) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
 	X(pipe2, int __user *fds, int flags) \

@@ -41,6 +41,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -438,6 +440,172 @@ static long do_futex_pingpong(long n)
 	return 1;
 }
 
+/* ---- file-system benchmarks (issue 9), in a directory of their own --- */
+
+#define FS_DIR "/tmp/kos-bench"
+#define DEEP FS_DIR "/a/b/c/d/e/f/g/h"
+
+/* mkdir(2) that tolerates an existing directory. */
+static void mkdir_ok(const char *path)
+{
+	long r = sc2(SYS_mkdir, (long)path, 0755);
+
+	if (r && r != -17)
+		fail("mkdir", r);
+}
+
+static void fs_setup(void)
+{
+	static const char *const dirs[] = {
+		"/tmp",
+		FS_DIR,
+		FS_DIR "/a",
+		FS_DIR "/a/b",
+		FS_DIR "/a/b/c",
+		FS_DIR "/a/b/c/d",
+		FS_DIR "/a/b/c/d/e",
+		FS_DIR "/a/b/c/d/e/f",
+		FS_DIR "/a/b/c/d/e/f/g",
+		DEEP,
+	};
+	long fd;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		mkdir_ok(dirs[i]);
+	fd = sc3(SYS_open, (long)DEEP "/file", O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		fail("open", fd);
+	sc1(SYS_close, fd);
+}
+
+static long do_create_write_unlink(long n)
+{
+	static const char data[16] = "0123456789abcdef";
+
+	fs_setup();
+	for (long i = 0; i < n; i++) {
+		long fd = sc3(SYS_open, (long)FS_DIR "/f",
+			      O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0)
+			fail("open", fd);
+		sc3(SYS_write, fd, (long)data, sizeof(data));
+		sc1(SYS_close, fd);
+		if (sc1(SYS_unlink, (long)FS_DIR "/f"))
+			fail("unlink", -1);
+	}
+	return 1;
+}
+
+static long do_mkdir_rmdir(long n)
+{
+	fs_setup();
+	for (long i = 0; i < n; i++) {
+		long r = sc2(SYS_mkdir, (long)FS_DIR "/d", 0755);
+
+		if (r)
+			fail("mkdir", r);
+		r = sc1(SYS_rmdir, (long)FS_DIR "/d");
+		if (r)
+			fail("rmdir", r);
+	}
+	return 1;
+}
+
+static long do_rename(long n)
+{
+	long fd;
+
+	fs_setup();
+	fd = sc3(SYS_open, (long)FS_DIR "/r0", O_WRONLY | O_CREAT, 0644);
+	sc1(SYS_close, fd);
+	for (long i = 0; i < n; i++) {
+		long r = sc2(SYS_rename,
+			     (long)(i & 1 ? FS_DIR "/r1" : FS_DIR "/r0"),
+			     (long)(i & 1 ? FS_DIR "/r0" : FS_DIR "/r1"));
+
+		if (r)
+			fail("rename", r);
+	}
+	sc1(SYS_unlink, (long)(n & 1 ? FS_DIR "/r1" : FS_DIR "/r0"));
+	return 1;
+}
+
+static long do_stat_deep(long n)
+{
+	struct stat st;
+
+	fs_setup();
+	for (long i = 0; i < n; i++) {
+		long r = sc2(SYS_stat, (long)DEEP "/file", (long)&st);
+
+		if (r)
+			fail("stat", r);
+	}
+	return 1;
+}
+
+#define NPIPES 100
+
+static int pipes[NPIPES][2];
+
+/* 100 pipes, the last one readable; once per process. */
+static void pipes_setup(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	for (int i = 0; i < NPIPES; i++)
+		if (sc1(SYS_pipe, (long)pipes[i]))
+			fail("pipe", -1);
+	sc3(SYS_write, pipes[NPIPES - 1][1], (long)"x", 1);
+	done = 1;
+}
+
+static long do_poll_100(long n)
+{
+	struct pollfd pf[NPIPES];
+
+	pipes_setup();
+	for (int i = 0; i < NPIPES; i++) {
+		pf[i].fd = pipes[i][0];
+		pf[i].events = POLLIN;
+	}
+	for (long i = 0; i < n; i++) {
+		long r = sc3(SYS_poll, (long)pf, NPIPES, 0);
+
+		if (r != 1)
+			fail("poll", r);
+	}
+	return 1;
+}
+
+static long do_epoll_100(long n)
+{
+	struct epoll_event ev[4];
+	long ep;
+
+	pipes_setup();
+	ep = sc1(SYS_epoll_create1, 0);
+	if (ep < 0)
+		fail("epoll_create1", ep);
+	for (int i = 0; i < NPIPES; i++) {
+		struct epoll_event e = { .events = EPOLLIN, .data.u64 = i };
+
+		sc6(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, pipes[i][0], (long)&e, 0,
+		    0);
+	}
+	for (long i = 0; i < n; i++) {
+		long r = sc6(SYS_epoll_wait, ep, (long)ev, 4, 0, 0, 0);
+
+		if (r != 1)
+			fail("epoll_wait", r);
+	}
+	sc1(SYS_close, ep);
+	return 1;
+}
+
 struct bench {
 	const char *name;
 	long (*run)(long n);
@@ -460,6 +628,12 @@ static const struct bench benches[] = {
 	{ "signal_handler", do_signal },
 	{ "thread_create_join", do_thread_create_join },
 	{ "futex_pingpong", do_futex_pingpong },
+	{ "create_write_unlink", do_create_write_unlink },
+	{ "mkdir_rmdir", do_mkdir_rmdir },
+	{ "rename", do_rename },
+	{ "stat_deep_path", do_stat_deep },
+	{ "poll_100_pipes", do_poll_100 },
+	{ "epoll_100_pipes", do_epoll_100 },
 };
 
 /* ------------------------------------------------------------- driver */

@@ -186,8 +186,8 @@ CONTRACT_TEST(unlinked)
 	CHECK_RET("write", write(rw, "q", 1), 1);
 	CHECK_RET("read", read(rw, &c, 1), 1);
 	CHECK_RET("a new FIFO of that name", mkfifo(F, 0600), 0);
-	CHECK_ERR("is another pipe (no reader)",
-		  open(F, O_WRONLY | O_NONBLOCK), ENXIO);
+	CHECK_ERR("is another pipe (no reader)", open(F, O_WRONLY | O_NONBLOCK),
+		  ENXIO);
 	close(rw);
 	CHECK_ERR("O_TRUNC|O_CREAT on a FIFO opens it (no reader)",
 		  open(F, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK, 0644),

@@ -61,11 +61,10 @@ CONTRACT_TEST(pipe_sets)
 	FD_ZERO(&r);
 	FD_SET(p[0], &r);
 	FD_SET(p[1], &r);
-	CHECK_RET("the write end in the read set", sel0(p[1] + 1, &r, NULL,
-							 NULL),
-		  1);
-	CHECK("only the read end is set", FD_ISSET(p[0], &r) &&
-						  !FD_ISSET(p[1], &r));
+	CHECK_RET("the write end in the read set",
+		  sel0(p[1] + 1, &r, NULL, NULL), 1);
+	CHECK("only the read end is set",
+	      FD_ISSET(p[0], &r) && !FD_ISSET(p[1], &r));
 	close(p[1]);
 	p[1] = -1;
 	{
@@ -105,17 +104,14 @@ CONTRACT_TEST(errors)
 	FD_SET(40, &r);
 	CHECK_RET("nfds below the closed fd",
 		  syscall(SYS_select, 40, &r, NULL, NULL, &tv), 0);
-	CHECK_ERR("negative nfds", syscall(SYS_select, -1, NULL, NULL, NULL,
-					   &tv),
-		  EINVAL);
+	CHECK_ERR("negative nfds",
+		  syscall(SYS_select, -1, NULL, NULL, NULL, &tv), EINVAL);
 	CHECK_RET("usec 1000000 (carried into the seconds)",
 		  syscall(SYS_select, 0, NULL, NULL, NULL, &big), 0);
-	CHECK_ERR("negative usec", syscall(SYS_select, 0, NULL, NULL, NULL,
-					   &negus),
-		  EINVAL);
-	CHECK_ERR("negative seconds", syscall(SYS_select, 0, NULL, NULL, NULL,
-					      &neg),
-		  EINVAL);
+	CHECK_ERR("negative usec",
+		  syscall(SYS_select, 0, NULL, NULL, NULL, &negus), EINVAL);
+	CHECK_ERR("negative seconds",
+		  syscall(SYS_select, 0, NULL, NULL, NULL, &neg), EINVAL);
 	CHECK_ERR("bad timeout address",
 		  syscall(SYS_select, 0, NULL, NULL, NULL, BAD_LOW), EFAULT);
 	CHECK_ERR("bad set address",
@@ -143,9 +139,8 @@ CONTRACT_TEST(timeout)
 	EXPECT(pipe(p) == 0);
 	FD_ZERO(&r);
 	FD_SET(p[0], &r);
-	CHECK_RET("times out", syscall(SYS_select, p[0] + 1, &r, NULL, NULL,
-				       &tv),
-		  0);
+	CHECK_RET("times out",
+		  syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv), 0);
 	CHECK("the set is cleared", !FD_ISSET(p[0], &r));
 	CHECK("the time left is written back (0)",
 	      tv.tv_sec == 0 && tv.tv_usec == 0);
@@ -153,9 +148,8 @@ CONTRACT_TEST(timeout)
 	tv.tv_usec = 0;
 	FD_SET(p[0], &r);
 	EXPECT(write(p[1], "x", 1) == 1);
-	CHECK_RET("ready at once", syscall(SYS_select, p[0] + 1, &r, NULL,
-					   NULL, &tv),
-		  1);
+	CHECK_RET("ready at once",
+		  syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv), 1);
 	CHECK("time left written back, below 5 s",
 	      tv.tv_sec < 5 || (tv.tv_sec == 5 && tv.tv_usec == 0));
 	CHECK("and above 4 s", tv.tv_sec >= 4);
@@ -203,7 +197,10 @@ static void on_usr1(int sig)
 
 CONTRACT_TEST(signals)
 {
-	struct { const sigset_t *ss; size_t len; } sig;
+	struct {
+		const sigset_t *ss;
+		size_t len;
+	} sig;
 	struct timeval tv = { 5, 0 };
 	struct timespec ts = { 0, 20000000 };
 	sigset_t block, empty;

@@ -95,8 +95,12 @@ static int access_user(struct vm_space *vm, unsigned long uaddr, void *kbuf,
 		return 0;
 	if (!vm || !user_range_ok(uaddr, n))
 		return -EFAULT;
-	/* Direct access first, as the user would; the walk for the rest. */
-	while (!force && n) {
+	/*
+	 * Direct access first, as the user would; the walk for the rest.
+	 * Not for a read at user address 0: plat_user_copy() would take
+	 * that source for its NULL ("zero dst") and succeed.
+	 */
+	while (!force && n && !(mode == UA_READ && !uaddr)) {
 		size_t chunk = MIN(n, PLAT_USER_COPY_MAX);
 		void *u = (void *)uaddr;
 

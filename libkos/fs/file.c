@@ -10,6 +10,7 @@
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/lock.h>
 #include <kos/string.h>
 #include <kos/uaccess.h>
 #include <kos/vfs.h>
@@ -213,6 +214,7 @@ void file_put(struct file *f)
 		return;
 	if (__atomic_sub_fetch(&f->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	file_lock_release(f); /* its OFD and flock locks */
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
 		f->ops->release(f);
 	if (f->fmode & FMODE_WRITER)

@@ -164,6 +164,7 @@ struct syscall_desc {
 	X(kill, int pid, int sig) \
 	X(uname, struct new_utsname __user *buf) \
 	X(fcntl, unsigned int fd, unsigned int cmd, unsigned long arg) \
+	X(flock, unsigned int fd, unsigned int cmd) \
 	X(truncate, const char __user *path, long length) \
 	X(ftruncate, unsigned int fd, long length) \
 	X(getcwd, char __user *buf, unsigned long size) \

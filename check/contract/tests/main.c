@@ -78,6 +78,7 @@ static const struct area {
 	{ "perm", AREA_PROC },
 	{ "select", AREA_PROC },
 	{ "fifo", AREA_PROC },
+	{ "lock", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

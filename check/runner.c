@@ -32,6 +32,7 @@
 	X(ramfs) \
 	X(cpio) \
 	X(fdtable) \
+	X(lock) \
 	X(dev) \
 	X(sysfs) \
 	X(vdso)

@@ -455,10 +455,11 @@ static void fuzz_arch_prctl(void)
 static void fuzz_fcntl(void)
 {
 	unsigned long cmd = one_in(4) ? num() : below(48);
+	unsigned int kcmd = (unsigned int)cmd; /* what the kernel reads */
 
 	/* F_SETLKW, F_OFD_SETLKW may block on our own locks; no leases or
 	 * dnotify, whose signals would kill us. */
-	if (cmd == 7 || cmd == 38 || cmd == 1024 || cmd == 1026)
+	if (kcmd == 7 || kcmd == 38 || kcmd == 1024 || kcmd == 1026)
 		cmd = 1;
 	syscall(SYS_fcntl, fd(), cmd, one_in(2) ? num() : out_ptr());
 }
@@ -723,6 +724,11 @@ static void fuzz_one(void)
 	case 56:
 	case 57:
 		fuzz_harmless();
+		break;
+	case 58:
+		/* LOCK_NB always: a lock of ours on another description
+		 * would make a blocking flock wait forever */
+		syscall(SYS_flock, fd(), (one_in(4) ? num() : below(16)) | 4);
 		break;
 	default: /* the cheap, well-trodden calls once more */
 		syscall(PICK(SYS_fstat, SYS_close, SYS_lseek, SYS_dup), fd(),

@@ -5,15 +5,32 @@
  * takes fdt->lock around slot changes and drops file references only after
  * releasing it, because the last file_put() runs release hooks that may
  * sleep or take the VFS lock.
+ *
+ * Every fd that leaves a table goes through fdt_release(): a table owns
+ * POSIX record locks (kos/lock.h), and closing any fd for a file drops
+ * all of the table's locks on that file.
  */
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/lock.h>
 #include <kos/string.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 
 #define FDT_MIN_SLOTS 64
+
+/*
+ * f left one of fdt's slots (fdt->lock not held): POSIX's close rule
+ * for the table's record locks, then the slot's reference.  NULL ignored.
+ */
+static void fdt_release(struct fdtable *fdt, struct file *f)
+{
+	if (!f)
+		return;
+	file_lock_close(f, fdt);
+	file_put(f);
+}
 
 struct fdtable *fdtable_create(void)
 {
@@ -119,7 +136,7 @@ int fdt_close(struct fdtable *fdt, int fd)
 	mutex_unlock(&fdt->lock);
 	if (!f)
 		return -EBADF;
-	file_put(f);
+	fdt_release(fdt, f);
 	return 0;
 }
 
@@ -175,7 +192,7 @@ int fdt_dup3(struct fdtable *fdt, int oldfd, int newfd, int flags)
 		file_put(f);
 		return err;
 	}
-	file_put(old);
+	fdt_release(fdt, old);
 	return newfd;
 }
 
@@ -228,7 +245,7 @@ static void fdt_close_matching(struct fdtable *fdt, bool only_cloexec)
 		mutex_unlock(&fdt->lock);
 		if (!more)
 			break;
-		file_put(f);
+		fdt_release(fdt, f);
 	}
 }
 

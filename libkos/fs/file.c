@@ -10,6 +10,7 @@
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/lock.h>
 #include <kos/pipe.h>
 #include <kos/poll.h>
 #include <kos/proc.h>
@@ -218,6 +219,7 @@ void file_put(struct file *f)
 		return;
 	if (f->fmode & FMODE_EPOLL)
 		epoll_forget(f); /* before release: no epoll looks at it now */
+	file_lock_release(f);	 /* its OFD and flock locks */
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
 		f->ops->release(f);
 	if (f->fmode & FMODE_WRITER)

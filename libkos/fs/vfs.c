@@ -82,6 +82,8 @@ void vnode_put(struct vnode *v)
 		return;
 	if (__atomic_sub_fetch(&v->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	/* Every lock belongs to an open file, which holds a reference. */
+	KOS_ASSERT(!v->locks);
 	if (v->sb && v->sb->ops && v->sb->ops->evict)
 		v->sb->ops->evict(v);
 	else

@@ -1,6 +1,6 @@
 /*
- * File-descriptor system calls: close, dup, dup2, dup3, fcntl, and the
- * helpers that give the rest of the kernel the calling process's files
+ * File-descriptor system calls: close, dup, dup2, dup3, fcntl (its lock
+ * commands in sys/lock.c), and the helpers that give the rest of the kernel the calling process's files
  * (fd_get_file, fd_install).  The table work is in libkos/fs/fdtable.c.
  */
 #include <kos/fdtable.h>
@@ -119,6 +119,14 @@ SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 					 ((unsigned int)arg & SETFL_MASK),
 				 __ATOMIC_RELAXED);
 		r = 0;
+		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		r = sys_fcntl_lock(fdt, fdarg(fd), f, cmd, arg);
 		break;
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:

@@ -1,4 +1,4 @@
-/* Shared by libkos/sys/fs.c and libkos/sys/fd.c. */
+/* Shared by libkos/sys/fs.c, fd.c and lock.c. */
 #ifndef KOS_SYS_FS_INTERNAL_H
 #define KOS_SYS_FS_INTERNAL_H
 
@@ -51,5 +51,15 @@ int sys_user_lookup(int dfd, const char *upath, unsigned int lflags,
 		    struct vnode **out);
 /* The caller's umask (022 for kernel threads). */
 unsigned int sys_cur_umask(void);
+
+struct file;
+
+/*
+ * fcntl(2)'s record-lock commands (F_GETLK, F_SETLK, F_SETLKW and the
+ * F_OFD_ ones) on f, open at fd in fdt; arg is the user's struct flock
+ * (sys/lock.c).  The result for fcntl to return.
+ */
+long sys_fcntl_lock(struct fdtable *fdt, int fd, struct file *f,
+		    unsigned int cmd, unsigned long arg);
 
 #endif

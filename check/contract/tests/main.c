@@ -82,6 +82,7 @@ static const struct area {
 	{ "mount", AREA_PROC },
 	{ "epoll", AREA_PROC },
 	{ "fdtypes", AREA_PROC },
+	{ "lock", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

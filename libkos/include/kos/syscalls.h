@@ -168,6 +168,7 @@ struct syscall_desc {
 	X(kill, int pid, int sig) \
 	X(uname, struct new_utsname __user *buf) \
 	X(fcntl, unsigned int fd, unsigned int cmd, unsigned long arg) \
+	X(flock, unsigned int fd, unsigned int cmd) \
 	X(fsync, unsigned int fd) \
 	X(fdatasync, unsigned int fd) \
 	X(truncate, const char __user *path, long length) \

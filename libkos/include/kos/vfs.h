@@ -43,6 +43,7 @@ struct vnode;
 struct superblock;
 struct pipe;
 struct mount;
+struct file_lock_ctx;
 struct uio;
 
 /*
@@ -262,7 +263,14 @@ struct vnode {
 	 */
 	int writecount;
 	struct pipe *pipe; /* a FIFO's pipe while open; fs/pipe.c's lock */
-	void *priv;	   /* file-system private */
+	/*
+	 * File locks (fs/lock.c, kos/lock.h): allocated with the first lock
+	 * and freed with the last, so NULL when none is held.  Guarded by
+	 * lock.c's mutex; read without it only to skip that mutex when
+	 * there is nothing to release.
+	 */
+	struct file_lock_ctx *locks;
+	void *priv; /* file-system private */
 };
 
 /* Lookup flags */

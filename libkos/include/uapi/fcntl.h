@@ -5,6 +5,8 @@
 #ifndef UAPI_FCNTL_H
 #define UAPI_FCNTL_H
 
+#include <uapi/types.h>
+
 #define O_ACCMODE 00000003
 #define O_RDONLY 00000000
 #define O_WRONLY 00000001
@@ -43,6 +45,9 @@
 #define F_GETOWN 9
 #define F_SETSIG 10
 #define F_GETSIG 11
+#define F_OFD_GETLK 36 /* open file description locks */
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
 #define F_LINUX_SPECIFIC_BASE 1024
 #define F_SETLEASE (F_LINUX_SPECIFIC_BASE + 0)
 #define F_GETLEASE (F_LINUX_SPECIFIC_BASE + 1)
@@ -54,6 +59,31 @@
 #define F_GET_SEALS (F_LINUX_SPECIFIC_BASE + 10)
 
 #define FD_CLOEXEC 1
+
+/* Record locks: struct flock's l_type */
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+
+/*
+ * fcntl(F_GETLK/F_SETLK/F_SETLKW and the F_OFD_ ones): the x86-64 layout,
+ * 32 bytes with padding after l_whence and l_pid (Linux copies the
+ * whole structure in and back, padding included).
+ */
+struct flock {
+	__s16 l_type;
+	__s16 l_whence;
+	__s64 l_start;
+	__s64 l_len; /* 0: to the end of file; < 0: the bytes before l_start */
+	__s32 l_pid;
+};
+
+/* flock(2) operations */
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4 /* or'd: do not block */
+#define LOCK_UN 8
+#define LOCK_MAND 32 /* the removed mandatory locks: ignored */
 
 /* *at() directory fd and flags */
 #define AT_FDCWD -100

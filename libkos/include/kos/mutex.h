@@ -15,7 +15,7 @@
 struct thread;
 
 struct mutex {
-	struct thread *owner; /* NULL when free; guarded by irq-off */
+	struct thread *owner; /* NULL when free; compare-and-swap */
 	struct waitq waiters;
 	const char *name; /* for panic messages; may be NULL */
 };

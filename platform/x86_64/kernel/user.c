@@ -190,18 +190,20 @@ void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
 }
 
 /*
- * With interrupts off nothing else runs on this CPU: as stays loaded
- * and its pages stay mapped for the whole copy, which is why the copy
- * is bounded (PLAT_USER_COPY_MAX).
+ * With preemption off no other thread runs on this CPU, so as stays
+ * loaded and its pages stay mapped for the whole copy (interrupts still
+ * come; none of them changes CR3).  Not interrupt masking: under
+ * emulation every STI ends a translation block.  The copy is bounded
+ * (PLAT_USER_COPY_MAX) so preemption is not held off for long.
  */
 int plat_user_copy(struct plat_as *as, void *dst, const void *src, size_t n)
 {
-	unsigned long fl = plat_irq_save();
 	int rc;
 
+	sched_preempt_disable();
 	as_load(as);
 	rc = x86_ucopy(dst, src, n);
-	plat_irq_restore(fl);
+	sched_preempt_enable();
 	return rc ? -1 : 0;
 }
 

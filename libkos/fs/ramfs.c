@@ -71,6 +71,8 @@ struct ramfs_node {
 	struct vnode *parent;
 	/* symlinks */
 	char *target;
+	/* an O_TMPFILE file without O_EXCL: link() may give it a name */
+	bool linkable;
 	/* regular files: data_lock */
 	paddr_t *pages; /* 0: a hole */
 	size_t npages;	/* slots in pages[] */
@@ -263,13 +265,14 @@ static int ramfs_link(struct vnode *dir, const char *name, size_t len,
 {
 	int err;
 
-	if (dir->nlink == 0 || v->nlink == 0)
+	if (dir->nlink == 0 || (v->nlink == 0 && !RN(v)->linkable))
 		return -ENOENT;
 	if (dir_find(RN(dir), name, len))
 		return -EEXIST;
 	err = dir_add(RN(dir), name, len, v);
 	if (!err) {
 		v->nlink++;
+		RN(v)->linkable = false;
 		touch(v, false);
 	}
 	return err;
@@ -365,6 +368,22 @@ static int ramfs_rename(struct vnode *odir, const char *oname, size_t olen,
 	touch(v, false);
 	touch(odir, true);
 	touch(ndir, true);
+	return 0;
+}
+
+static int ramfs_tmpfile(struct vnode *dir, uint32_t mode, uint32_t uid,
+			 uint32_t gid, bool linkable, struct vnode **out)
+{
+	struct ramfs_node *n;
+
+	if (dir->nlink == 0)
+		return -ENOENT;
+	n = node_new(dir->sb, S_IFREG | (mode & 07777), uid, gid);
+	if (!n)
+		return -ENOMEM;
+	n->v.nlink = 0;
+	n->linkable = linkable;
+	*out = &n->v;
 	return 0;
 }
 
@@ -743,6 +762,7 @@ static const struct vnode_ops ramfs_vops = {
 	.create = ramfs_create_op,
 	.symlink = ramfs_symlink,
 	.link = ramfs_link,
+	.tmpfile = ramfs_tmpfile,
 	.unlink = ramfs_unlink,
 	.rename = ramfs_rename,
 	.readlink = ramfs_readlink,

@@ -1213,6 +1213,34 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 }
 
 /*
+ * O_TMPFILE: the directory the path names, write and search permission
+ * on it, then an unnamed file there (Linux's vfs_tmpfile()).  vfs_lock.
+ */
+static int open_tmpfile(struct nameidata *nd, struct vnode *dir, int flags,
+			uint32_t mode, struct vnode **out)
+{
+	uint32_t m = S_IFREG | (mode & 07777), uid, gid;
+	struct vnode *d;
+	int err;
+
+	nd->flags |= LOOKUP_FOLLOW | LOOKUP_DIRECTORY;
+	err = namei(nd, dir, false, &d);
+	if (err)
+		return err;
+	err = vfs_permission(d, MAY_WRITE | MAY_EXEC, nd->cred);
+	if (!err && read_only(d))
+		err = -EROFS;
+	if (!err && !d->ops->tmpfile)
+		err = -EOPNOTSUPP;
+	if (!err) {
+		init_owner(d, &m, nd->cred, &uid, &gid);
+		err = d->ops->tmpfile(d, m, uid, gid, !(flags & O_EXCL), out);
+	}
+	vnode_put(d);
+	return err;
+}
+
+/*
  * Checks open(2) makes on the vnode it found: type against flags, then
  * permissions (skipped for a file this open created), then O_TRUNC.
  */
@@ -1226,6 +1254,8 @@ static int open_checks(struct vnode *v, int flags, bool created,
 			return -ENOTDIR;
 		return 0;
 	}
+	if (flags & __O_TMPFILE)
+		return 0; /* a new file of the right type */
 	if (S_ISLNK(v->mode))
 		return -ELOOP;
 	if ((flags & O_DIRECTORY) && !S_ISDIR(v->mode))
@@ -1275,7 +1305,10 @@ int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
 	if (err)
 		goto out_fini;
 	mutex_lock(&vfs_lock);
-	if (flags & O_CREAT) {
+	if ((flags & __O_TMPFILE) && !(flags & O_PATH)) {
+		err = open_tmpfile(&nd, dir, flags, mode, &v);
+		created = true;
+	} else if (flags & O_CREAT) {
 		if (flags & O_DIRECTORY)
 			err = -EINVAL;
 		else

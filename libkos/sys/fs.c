@@ -161,14 +161,11 @@ SYSCALL_DEFINE4(openat, __as_fd int, dfd, const char __user *, upath,
 		return -EMFILE;
 	/*
 	 * O_PATH drops every other flag (vfs_openat()).  Otherwise O_TMPFILE
-	 * needs O_DIRECTORY and write access (EINVAL, as Linux), and is not
-	 * supported yet.
+	 * needs O_DIRECTORY and write access (EINVAL, as Linux).
 	 */
-	if ((flags & __O_TMPFILE) && !(flags & O_PATH)) {
-		if (!(flags & O_DIRECTORY) || !(flags & O_ACCMODE))
-			return -EINVAL;
-		return -EOPNOTSUPP;
-	}
+	if ((flags & __O_TMPFILE) && !(flags & O_PATH) &&
+	    (!(flags & O_DIRECTORY) || !(flags & O_ACCMODE)))
+		return -EINVAL;
 	err = sys_get_path(upath, &path);
 	if (err)
 		return err;

@@ -518,6 +518,48 @@ CONTRACT_TEST(renameat2)
 	rmtree(T);
 }
 
+CONTRACT_TEST(tmpfile)
+{
+	struct stat st;
+	char buf[8];
+	int fd, fx;
+
+	fresh();
+	fd = open(T, O_TMPFILE | O_RDWR, 0640);
+	CHECK("O_TMPFILE: a descriptor", fd >= 0);
+	fstat(fd, &st);
+	CHECK("a regular file", S_ISREG(st.st_mode));
+	CHECK_EQO("mode", st.st_mode & 07777, 0640);
+	CHECK_EQ("st_nlink", st.st_nlink, 0);
+	CHECK_EQ("the directory is still empty", size_of(T), 40);
+	CHECK_RET("write", pwrite(fd, "tmp", 3, 0), 3);
+	CHECK_RET("link it a name (AT_EMPTY_PATH)",
+		  linkat(fd, "", AT_FDCWD, T "/named", AT_EMPTY_PATH), 0);
+	CHECK_EQ("st_nlink", nlink_of(T "/named"), 1);
+	CHECK_RET("its data", ({
+			  int r = open(T "/named", O_RDONLY);
+			  long n = read(r, buf, sizeof(buf));
+			  close(r);
+			  n;
+		  }),
+		  3);
+	CHECK_RET("a second link through the fd",
+		  linkat(fd, "", AT_FDCWD, T "/again", AT_EMPTY_PATH), 0);
+	CHECK_EQ("st_nlink", nlink_of(T "/named"), 2);
+	close(fd);
+	fx = open(T, O_TMPFILE | O_RDWR | O_EXCL, 0600);
+	CHECK_ERR("O_EXCL: it can never be linked",
+		  linkat(fx, "", AT_FDCWD, T "/x", AT_EMPTY_PATH), ENOENT);
+	close(fx);
+	CHECK_ERR("O_TMPFILE read-only", open(T, O_TMPFILE | O_RDONLY, 0600),
+		  EINVAL);
+	CHECK_ERR("O_TMPFILE on a file",
+		  open(T "/named", O_TMPFILE | O_RDWR, 0600), ENOTDIR);
+	CHECK_ERR("O_TMPFILE on a missing directory",
+		  open(T "/nx", O_TMPFILE | O_RDWR, 0600), ENOENT);
+	rmtree(T);
+}
+
 CONTRACT_TEST(times_on_change)
 {
 	struct stat d0, d1, f0, f1;

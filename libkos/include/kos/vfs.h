@@ -142,6 +142,13 @@ struct vnode_ops {
 	int (*symlink)(struct vnode *dir, const char *name, size_t len,
 		       const char *target, uint32_t uid, uint32_t gid,
 		       struct vnode **out);
+	/*
+	 * O_TMPFILE: a regular file of mode on dir's file system with no
+	 * name (nlink 0) that link() may name later if linkable.  *out: new
+	 * reference.  NULL: -EOPNOTSUPP.
+	 */
+	int (*tmpfile)(struct vnode *dir, uint32_t mode, uint32_t uid,
+		       uint32_t gid, bool linkable, struct vnode **out);
 	/* Add another name for the non-directory v. -EPERM */
 	int (*link)(struct vnode *dir, const char *name, size_t len,
 		    struct vnode *v);

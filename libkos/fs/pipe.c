@@ -346,21 +346,28 @@ static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
 	return mask;
 }
 
-static void pipe_release(struct file *f)
+/* One end (or both) of p goes; everyone waiting looks again.  Last? */
+static bool pipe_drop(struct pipe *p, bool rd, bool wr)
 {
-	struct pipe *p = f->priv;
 	bool last;
 
 	mutex_lock(&p->lock);
-	if (f->fmode & FMODE_READ)
+	if (rd)
 		p->readers--;
-	if (f->fmode & FMODE_WRITE)
+	if (wr)
 		p->writers--;
 	last = !p->readers && !p->writers;
 	waitq_wake_all(&p->rd_wq);
 	waitq_wake_all(&p->wr_wq);
 	mutex_unlock(&p->lock);
-	if (last)
+	return last;
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = f->priv;
+
+	if (pipe_drop(p, f->fmode & FMODE_READ, f->fmode & FMODE_WRITE))
 		pipe_free(p);
 }
 
@@ -495,15 +502,7 @@ static void fifo_put(struct vnode *v, struct pipe *p, bool rd, bool wr)
 	bool last;
 
 	mutex_lock(&fifo_lock);
-	mutex_lock(&p->lock);
-	if (rd)
-		p->readers--;
-	if (wr)
-		p->writers--;
-	last = !p->readers && !p->writers;
-	waitq_wake_all(&p->rd_wq);
-	waitq_wake_all(&p->wr_wq);
-	mutex_unlock(&p->lock);
+	last = pipe_drop(p, rd, wr);
 	if (last)
 		v->pipe = NULL;
 	mutex_unlock(&fifo_lock);

@@ -532,12 +532,10 @@ static void gen_pid_status(struct pbuf *b, struct proc *p, int tid)
 	mutex_unlock(&proc_lock);
 }
 
-/* The user memory [start, end) of p's program (cmdline, environ). */
-static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
+/* p's address space with a reference (NULL once it has none). */
+static struct vm_space *leader_vm(struct proc *p)
 {
 	struct vm_space *vm = NULL;
-	unsigned long start, end;
-	char chunk[256];
 
 	mutex_lock(&proc_lock);
 	if (p->leader && !p->leader->exited && p->leader->vm) {
@@ -545,6 +543,17 @@ static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
 		vm_get(vm);
 	}
 	mutex_unlock(&proc_lock);
+	return vm;
+}
+
+/* The user memory [start, end) of p's program (cmdline, environ). */
+static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
+{
+	struct vm_space *vm;
+	unsigned long start, end;
+	char chunk[256];
+
+	vm = leader_vm(p);
 	if (!vm)
 		return;
 	start = env ? vm->env_start : vm->arg_start;
@@ -562,14 +571,9 @@ static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
 
 static void gen_pid_maps(struct pbuf *b, struct proc *p)
 {
-	struct vm_space *vm = NULL;
+	struct vm_space *vm;
 
-	mutex_lock(&proc_lock);
-	if (p->leader && !p->leader->exited && p->leader->vm) {
-		vm = p->leader->vm;
-		vm_get(vm);
-	}
-	mutex_unlock(&proc_lock);
+	vm = leader_vm(p);
 	if (!vm)
 		return;
 	mutex_lock(&vm->lock);

@@ -93,6 +93,64 @@ out:
 	return err;
 }
 
+/*
+ * The loop poll, select and epoll_wait share: scan (registering on pt
+ * unless this is the last look), sleep while nothing is ready, until
+ * the deadline or a signal.  The scan's count, 0 at the deadline, or
+ * -EINTR.  pt's queues are left when it returns.
+ */
+static long wait_loop(struct poll_table *pt, uint64_t deadline,
+		      long (*scan)(void *ctx, struct poll_table *pt), void *ctx)
+{
+	long ret;
+
+	for (;;) {
+		bool last = deadline != UINT64_MAX &&
+			    clock_monotonic_ns() >= deadline;
+
+		ret = scan(ctx, last ? NULL : pt);
+		if (ret || last)
+			break;
+		if (sig_pending()) {
+			/* The loop must look at what interrupted us. */
+			sched_current()->user_work = 1;
+			ret = -EINTR;
+			break;
+		}
+		poll_sleep(pt, deadline);
+	}
+	poll_finish(pt);
+	return ret;
+}
+
+/*
+ * A signal mask for the length of a wait (ppoll, pselect6,
+ * epoll_pwait): install mask, keeping the old one in *old ...
+ */
+static void wait_mask_set(struct uthread *ut, ksigset_t mask, ksigset_t *old)
+{
+	unsigned long fl = spin_lock_irqsave(&ut->sighand->lock);
+
+	*old = ut->blocked;
+	ut->blocked = mask & ~SIG_KERNEL_ONLY;
+	spin_unlock_irqrestore(&ut->sighand->lock, fl);
+}
+
+/* ... and after it: back to old, or after the handler if a signal ended
+ * the wait (as sigsuspend does). */
+static void wait_mask_done(struct uthread *ut, ksigset_t old, bool intr)
+{
+	unsigned long fl = spin_lock_irqsave(&ut->sighand->lock);
+
+	if (intr) {
+		ut->saved_blocked = old;
+		ut->restore_blocked = true;
+	} else {
+		ut->blocked = old;
+	}
+	spin_unlock_irqrestore(&ut->sighand->lock, fl);
+}
+
 /* One look at every fd: the number with revents.  pt: register. */
 static int poll_scan(struct pollfd *pfd, unsigned int nfds,
 		     struct poll_table *pt)
@@ -125,6 +183,18 @@ static int poll_scan(struct pollfd *pfd, unsigned int nfds,
 	return count;
 }
 
+struct poll_ctx {
+	struct pollfd *pfd;
+	unsigned int nfds;
+};
+
+static long poll_scan_ctx(void *ctx, struct poll_table *pt)
+{
+	struct poll_ctx *c = ctx;
+
+	return poll_scan(c->pfd, c->nfds, pt);
+}
+
 /*
  * The poll loop on the user's array: count, 0 at the deadline, -EINTR
  * for a signal, -EFAULT, -ENOMEM, -EINVAL (nfds over RLIMIT_NOFILE).
@@ -150,22 +220,11 @@ static long do_poll(struct pollfd __user *ufds, unsigned int nfds,
 	ret = -EFAULT;
 	if (copy_from_user(pfd, ufds, nfds * sizeof(*pfd)))
 		goto out;
-	for (;;) {
-		bool last = deadline != UINT64_MAX &&
-			    clock_monotonic_ns() >= deadline;
+	{
+		struct poll_ctx c = { pfd, nfds };
 
-		ret = poll_scan(pfd, nfds, last ? NULL : &pt);
-		if (ret || last)
-			break;
-		if (sig_pending()) {
-			/* The loop must look at what interrupted us. */
-			sched_current()->user_work = 1;
-			ret = -EINTR;
-			break;
-		}
-		poll_sleep(&pt, deadline);
+		ret = wait_loop(&pt, deadline, poll_scan_ctx, &c);
 	}
-	poll_finish(&pt);
 	if (ret >= 0) {
 		/* Linux writes back only the revents halves. */
 		for (unsigned int i = 0; i < nfds; i++)
@@ -253,7 +312,6 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
 	ksigset_t mask, old = 0;
 	struct timespec ts;
 	uint64_t start = clock_monotonic_ns();
-	unsigned long fl;
 	long ret;
 
 	if (tsp) {
@@ -273,22 +331,11 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
 			return -EINVAL;
 		if (copy_from_user(&mask, sigmask, sizeof(mask)))
 			return -EFAULT;
-		fl = spin_lock_irqsave(&ut->sighand->lock);
-		old = ut->blocked;
-		ut->blocked = mask & ~SIG_KERNEL_ONLY;
-		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+		wait_mask_set(ut, mask, &old);
 	}
 	ret = do_poll(ufds, nfds, deadline);
 	if (sigmask) {
-		fl = spin_lock_irqsave(&ut->sighand->lock);
-		if (ret == -EINTR) {
-			/* restored after the handler, as for sigsuspend */
-			ut->saved_blocked = old;
-			ut->restore_blocked = true;
-		} else {
-			ut->blocked = old;
-		}
-		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+		wait_mask_done(ut, old, ret == -EINTR);
 	}
 	if (tsp && (ts.tv_sec || ts.tv_nsec))
 		ppoll_remaining(tsp, &ts, clock_monotonic_ns() - start);
@@ -356,6 +403,18 @@ static int select_scan(unsigned int n, struct sel_sets *s,
 	return count;
 }
 
+struct select_ctx {
+	unsigned int nfds;
+	struct sel_sets *s;
+};
+
+static long select_scan_ctx(void *ctx, struct poll_table *pt)
+{
+	struct select_ctx *c = ctx;
+
+	return select_scan(c->nfds, c->s, pt);
+}
+
 /*
  * The select loop: the number of ready bits, 0 at the deadline, -EINTR
  * for a signal, -EBADF, -EFAULT, -ENOMEM, -EINVAL (n < 0).  The answer
@@ -396,21 +455,11 @@ static long do_select(int n, uint64_t __user *uset[3], uint64_t deadline)
 		if (copy_from_user(s.want[k], uset[k], bytes))
 			goto out;
 	}
-	for (;;) {
-		bool last = deadline != UINT64_MAX &&
-			    clock_monotonic_ns() >= deadline;
+	{
+		struct select_ctx c = { nfds, &s };
 
-		ret = select_scan(nfds, &s, last ? NULL : &pt);
-		if (ret || last)
-			break;
-		if (sig_pending()) {
-			sched_current()->user_work = 1;
-			ret = -EINTR;
-			break;
-		}
-		poll_sleep(&pt, deadline);
+		ret = wait_loop(&pt, deadline, select_scan_ctx, &c);
 	}
-	poll_finish(&pt);
 	for (int k = 0; ret >= 0 && k < 3; k++)
 		if (uset[k] && copy_to_user(uset[k], s.res[k], bytes))
 			ret = -EFAULT;
@@ -489,7 +538,6 @@ SYSCALL_DEFINE6(pselect6, int, n, uint64_t __user *, inp, uint64_t __user *,
 	struct pselect_sig sig = { NULL, 0 };
 	ksigset_t mask, old = 0;
 	struct timespec ts;
-	unsigned long fl;
 	long ret;
 
 	if (tsp) {
@@ -507,22 +555,11 @@ SYSCALL_DEFINE6(pselect6, int, n, uint64_t __user *, inp, uint64_t __user *,
 			return -EINVAL;
 		if (copy_from_user(&mask, sig.ss, sizeof(mask)))
 			return -EFAULT;
-		fl = spin_lock_irqsave(&ut->sighand->lock);
-		old = ut->blocked;
-		ut->blocked = mask & ~SIG_KERNEL_ONLY;
-		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+		wait_mask_set(ut, mask, &old);
 	}
 	ret = do_select(n, sets, deadline);
 	if (sig.ss) {
-		fl = spin_lock_irqsave(&ut->sighand->lock);
-		if (ret == -EINTR) {
-			/* restored after the handler, as for sigsuspend */
-			ut->saved_blocked = old;
-			ut->restore_blocked = true;
-		} else {
-			ut->blocked = old;
-		}
-		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+		wait_mask_done(ut, old, ret == -EINTR);
 	}
 	if (tsp && deadline != UINT64_MAX) {
 		left = left_until(deadline);
@@ -901,6 +938,19 @@ static int ep_scan(struct eventpoll *ep, struct epoll_event_k *out, int max,
 	return n;
 }
 
+struct ep_ctx {
+	struct eventpoll *ep;
+	struct epoll_event_k *out;
+	int max;
+};
+
+static long ep_scan_ctx(void *ctx, struct poll_table *pt)
+{
+	struct ep_ctx *c = ctx;
+
+	return ep_scan(c->ep, c->out, c->max, pt);
+}
+
 /* The epoll_wait loop: events copied out, 0 at the deadline, -EINTR. */
 static long do_epoll_wait(int epfd, struct epoll_event_k __user *uev, int max,
 			  uint64_t deadline)
@@ -940,21 +990,11 @@ static long do_epoll_wait(int epfd, struct epoll_event_k __user *uev, int max,
 	ret = -ENOMEM;
 	if (!out || !pt.e || !pt.wq)
 		goto out;
-	for (;;) {
-		bool last = deadline != UINT64_MAX &&
-			    clock_monotonic_ns() >= deadline;
+	{
+		struct ep_ctx c = { ep, out, MIN(max, 1024) };
 
-		ret = ep_scan(ep, out, MIN(max, 1024), last ? NULL : &pt);
-		if (ret || last)
-			break;
-		if (sig_pending()) {
-			sched_current()->user_work = 1;
-			ret = -EINTR;
-			break;
-		}
-		poll_sleep(&pt, deadline);
+		ret = wait_loop(&pt, deadline, ep_scan_ctx, &c);
 	}
-	poll_finish(&pt);
 	if (ret > 0 && copy_to_user(uev, out, (size_t)ret * sizeof(*out)))
 		ret = -EFAULT;
 out:
@@ -986,7 +1026,6 @@ static long with_mask(const ksigset_t __user *usig, size_t sigsetsize, int epfd,
 {
 	struct uthread *ut = uthread_current();
 	ksigset_t mask, old = 0;
-	unsigned long fl;
 	long ret;
 
 	if (usig) {
@@ -994,21 +1033,11 @@ static long with_mask(const ksigset_t __user *usig, size_t sigsetsize, int epfd,
 			return -EINVAL;
 		if (copy_from_user(&mask, usig, sizeof(mask)))
 			return -EFAULT;
-		fl = spin_lock_irqsave(&ut->sighand->lock);
-		old = ut->blocked;
-		ut->blocked = mask & ~SIG_KERNEL_ONLY;
-		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+		wait_mask_set(ut, mask, &old);
 	}
 	ret = do_epoll_wait(epfd, events, maxevents, deadline);
 	if (usig) {
-		fl = spin_lock_irqsave(&ut->sighand->lock);
-		if (ret == -EINTR) {
-			ut->saved_blocked = old;
-			ut->restore_blocked = true;
-		} else {
-			ut->blocked = old;
-		}
-		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+		wait_mask_done(ut, old, ret == -EINTR);
 	}
 	return ret;
 }

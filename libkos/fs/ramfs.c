@@ -16,10 +16,15 @@
  * (a mapping may store there) are zeroed before the size grows over
  * them.  Symlinks hold their target.
  *
+ * Extended attributes are a per-node list of name/value pairs kept in
+ * descending strcmp() order of the names, the order Linux's tmpfs lists
+ * them in; the VFS (fs/xattr.c) checks namespaces and permissions first.
+ *
  * Every directory entry holds a reference to its vnode, so a vnode lives
  * while it has a name or an open file; the last vnode_put() evicts it.
  *
- * Locking: directory and attribute changes run under vfs_lock (the VFS
+ * Locking: directory, attribute and extended-attribute changes run
+ * under vfs_lock (the VFS
  * takes it around every vnode op except read/write/truncate).  File data
  * is guarded by the superblock's data_lock, taken inside read/write/
  * truncate/getpage (lock order: vfs_lock, then an address space's
@@ -59,8 +64,17 @@ struct ramfs_dirent {
 	char name[];
 };
 
+/* One extended attribute: name (NUL terminated) then the value. */
+struct ramfs_xattr {
+	struct list_head link;
+	size_t size; /* of the value */
+	char *value; /* points into data, after the name */
+	char data[];
+};
+
 struct ramfs_node {
 	struct vnode v;
+	struct list_head xattrs; /* vfs_lock; descending name order */
 	/* directories */
 	struct list_head entries; /* vfs_lock */
 	uint64_t next_cookie;
@@ -165,6 +179,7 @@ static struct ramfs_node *node_new(struct superblock *sb, uint32_t mode,
 	n->v.nlink = 1;
 	n->v.ino = RSB(sb)->next_ino++;
 	list_init(&n->entries);
+	list_init(&n->xattrs);
 	n->next_cookie = 2;
 	if (S_ISDIR(mode)) {
 		n->v.nlink = 2;
@@ -734,13 +749,107 @@ static int ramfs_getpage(struct vnode *v, uint64_t pgoff, paddr_t *pa)
 	return err;
 }
 
+/* ---- extended attributes (vfs_lock held) ---------------------------- */
+
+/*
+ * The attribute called name in n, or NULL; *pos is the entry to insert
+ * a new one before (the list's head if it goes last).
+ */
+static struct ramfs_xattr *xattr_find(struct ramfs_node *n, const char *name,
+				      struct list_head **pos)
+{
+	struct ramfs_xattr *x;
+
+	*pos = &n->xattrs;
+	list_for_each_entry (x, &n->xattrs, link) {
+		int c = kos_strcmp(x->data, name);
+
+		if (c == 0)
+			return x;
+		if (c < 0) {
+			*pos = &x->link;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static ssize_t ramfs_getxattr(struct vnode *v, const char *name, void *buf,
+			      size_t size)
+{
+	struct list_head *pos;
+	struct ramfs_xattr *x = xattr_find(RN(v), name, &pos);
+
+	if (!x)
+		return -ENODATA;
+	if (buf) {
+		if (size < x->size)
+			return -ERANGE;
+		kos_memcpy(buf, x->value, x->size);
+	}
+	return (ssize_t)x->size;
+}
+
+static int ramfs_setxattr(struct vnode *v, const char *name, const void *value,
+			  size_t size, int flags)
+{
+	struct list_head *pos;
+	struct ramfs_xattr *old = xattr_find(RN(v), name, &pos), *x = NULL;
+	size_t nlen = kos_strlen(name) + 1;
+
+	if (old && (flags & VFS_XATTR_CREATE))
+		return -EEXIST;
+	if (!old && (flags & VFS_XATTR_REPLACE))
+		return -ENODATA;
+	if (value) {
+		x = kmalloc(sizeof(*x) + nlen + size);
+		if (!x)
+			return -ENOMEM;
+		kos_memcpy(x->data, name, nlen);
+		x->value = x->data + nlen;
+		x->size = size;
+		kos_memcpy(x->value, value, size);
+		list_add_tail(&x->link, old ? &old->link : pos);
+	}
+	if (old) {
+		list_del(&old->link);
+		kfree(old);
+	}
+	touch(v, false);
+	return 0;
+}
+
+static ssize_t ramfs_listxattr(struct vnode *v, char *buf, size_t size,
+			       bool trusted)
+{
+	struct ramfs_xattr *x;
+	size_t total = 0;
+
+	list_for_each_entry (x, &RN(v)->xattrs, link) {
+		size_t len = kos_strlen(x->data) + 1;
+
+		if (!trusted && !kos_memcmp(x->data, "trusted.", 8))
+			continue;
+		if (buf) {
+			if (size - total < len)
+				return -ERANGE;
+			kos_memcpy(buf + total, x->data, len);
+		}
+		total += len;
+	}
+	return (ssize_t)total;
+}
+
 /* ---- super ---------------------------------------------------------- */
 
 static void ramfs_evict(struct vnode *v)
 {
 	struct ramfs_node *n = RN(v);
 	struct ramfs_dirent *e, *tmp;
+	struct ramfs_xattr *x, *xtmp;
 
+	list_for_each_entry_safe (x, xtmp, &n->xattrs, link)
+		kfree(x);
 	list_for_each_entry_safe (e, tmp, &n->entries, link) {
 		list_del(&e->link);
 		vnode_put(e->v);
@@ -772,6 +881,9 @@ static const struct vnode_ops ramfs_vops = {
 	.truncate = ramfs_truncate,
 	.fallocate = ramfs_fallocate,
 	.getpage = ramfs_getpage,
+	.getxattr = ramfs_getxattr,
+	.setxattr = ramfs_setxattr,
+	.listxattr = ramfs_listxattr,
 };
 
 static void ramfs_put_super(struct superblock *sb)

@@ -83,6 +83,7 @@ static const struct area {
 	{ "epoll", AREA_PROC },
 	{ "fdtypes", AREA_PROC },
 	{ "lock", AREA_PROC },
+	{ "xattr", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

@@ -244,6 +244,18 @@ struct syscall_desc {
 	X(umount2, const char __user *utarget, int flags) \
 	X(gettid, void) \
 	X(readahead, int fd, long off, size_t count) \
+	X(setxattr, const char __user *path, const char __user *name, const void __user *value, size_t size, int flags) \
+	X(lsetxattr, const char __user *path, const char __user *name, const void __user *value, size_t size, int flags) \
+	X(fsetxattr, int fd, const char __user *name, const void __user *value, size_t size, int flags) \
+	X(getxattr, const char __user *path, const char __user *name, void __user *value, size_t size) \
+	X(lgetxattr, const char __user *path, const char __user *name, void __user *value, size_t size) \
+	X(fgetxattr, int fd, const char __user *name, void __user *value, size_t size) \
+	X(listxattr, const char __user *path, void __user *list, size_t size) \
+	X(llistxattr, const char __user *path, void __user *list, size_t size) \
+	X(flistxattr, int fd, void __user *list, size_t size) \
+	X(removexattr, const char __user *path, const char __user *name) \
+	X(lremovexattr, const char __user *path, const char __user *name) \
+	X(fremovexattr, int fd, const char __user *name) \
 	X(tkill, int tid, int sig) \
 	X(time, int64_t __user *tloc) \
 	X(futex, unsigned int __user *uaddr, int op, unsigned int val, const struct timespec __user *ts, unsigned int __user *uaddr2, unsigned int val3) \

@@ -199,6 +199,22 @@ struct vnode_ops {
 	 * private mappings copy with read).
 	 */
 	int (*getpage)(struct vnode *v, uint64_t pgoff, paddr_t *pa);
+	/*
+	 * Extended attributes (names NUL terminated, namespace and
+	 * permissions checked by fs/xattr.c).  getxattr: the value's
+	 * length, copied to buf unless buf is NULL (-ERANGE if size is
+	 * too small), -ENODATA.  setxattr: value NULL removes; flags
+	 * VFS_XATTR_CREATE (-EEXIST) / VFS_XATTR_REPLACE (-ENODATA);
+	 * ctime becomes now.  listxattr: the names, each with its NUL,
+	 * into buf (NULL: the length only; -ERANGE), trusted.* only if
+	 * trusted.  NULL ops: -EOPNOTSUPP.
+	 */
+	ssize_t (*getxattr)(struct vnode *v, const char *name, void *buf,
+			    size_t size);
+	int (*setxattr)(struct vnode *v, const char *name, const void *value,
+			size_t size, int flags);
+	ssize_t (*listxattr)(struct vnode *v, char *buf, size_t size,
+			     bool trusted);
 };
 
 /* What statfs(2) reports (sys/fs calls fill the user's struct). */
@@ -474,6 +490,33 @@ void vfs_statfs(struct vnode *v, struct kstatfs *st);
  * setuid, and setgid if group-executable, unless cred has CAP_FSETID.
  */
 void vfs_kill_suid(struct vnode *v, const struct vfs_cred *cred);
+
+/* Extended attributes (fs/xattr.c): Linux's XATTR_* limits and flags. */
+#define VFS_XATTR_CREATE 0x1
+#define VFS_XATTR_REPLACE 0x2
+#define VFS_XATTR_NAME_MAX 255
+#define VFS_XATTR_SIZE_MAX 65536
+#define VFS_XATTR_LIST_MAX 65536
+
+/*
+ * The xattr calls on v with Linux's checks (xattr_permission() and the
+ * capability hooks): a read-only mount (-EROFS, changes only); user.*
+ * only on regular files and directories (else -EPERM to change,
+ * -ENODATA to read), the sticky-directory rule (-EPERM), then read or
+ * write permission (-EACCES); trusted.* only with CAP_SYS_ADMIN (-EPERM
+ * to change, -ENODATA to read); security.* without a permission check
+ * but CAP_SYS_ADMIN to change (-EPERM); other namespaces -EOPNOTSUPP
+ * (after the permission check), a bare prefix -EINVAL.  Kernel buffers;
+ * name is NUL terminated, 1..VFS_XATTR_NAME_MAX bytes.
+ */
+ssize_t vfs_getxattr(struct vnode *v, const char *name, void *buf, size_t size,
+		     const struct vfs_cred *cred);
+/* value NULL: removexattr(2) (flags ignored). */
+int vfs_setxattr(struct vnode *v, const char *name, const void *value,
+		 size_t size, int flags, const struct vfs_cred *cred);
+/* listxattr(2): trusted.* shown only to CAP_SYS_ADMIN; no permission. */
+ssize_t vfs_listxattr(struct vnode *v, char *buf, size_t size,
+		      const struct vfs_cred *cred);
 
 /* "now" for timestamps. */
 struct vfs_time vfs_now(void);

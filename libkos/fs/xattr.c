@@ -50,7 +50,7 @@ static int xattr_permission(struct vnode *v, enum xattr_ns ns, int mask,
 		return 0;
 	if (ns == XNS_TRUSTED)
 		return vfs_capable(cred, CAP_SYS_ADMIN) ? 0
-			: write				? -EPERM
+		       : write				? -EPERM
 							: -ENODATA;
 	if (ns == XNS_USER) {
 		if (!S_ISREG(v->mode) && !S_ISDIR(v->mode))
@@ -89,8 +89,8 @@ static int xattr_check(struct vnode *v, const char *name, int mask,
 	return bare ? -EINVAL : 0;
 }
 
-ssize_t vfs_getxattr(struct vnode *v, const char *name, void *buf,
-		     size_t size, const struct vfs_cred *cred)
+ssize_t vfs_getxattr(struct vnode *v, const char *name, void *buf, size_t size,
+		     const struct vfs_cred *cred)
 {
 	ssize_t r;
 

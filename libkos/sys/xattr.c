@@ -64,9 +64,9 @@ static long get_target(const struct xattr_target *t, struct vfs_cred *cred,
 	return 0;
 }
 
-static long do_setxattr(const struct xattr_target *t,
-			const char __user *uname, const void __user *uvalue,
-			size_t size, int flags, bool remove)
+static long do_setxattr(const struct xattr_target *t, const char __user *uname,
+			const void __user *uvalue, size_t size, int flags,
+			bool remove)
 {
 	char kname[VFS_XATTR_NAME_MAX + 1];
 	struct vfs_cred cred;
@@ -101,9 +101,8 @@ static long do_setxattr(const struct xattr_target *t,
 	return err;
 }
 
-static long do_getxattr(const struct xattr_target *t,
-			const char __user *uname, void __user *uvalue,
-			size_t size)
+static long do_getxattr(const struct xattr_target *t, const char __user *uname,
+			void __user *uvalue, size_t size)
 {
 	char kname[VFS_XATTR_NAME_MAX + 1];
 	struct vfs_cred cred;
@@ -161,17 +160,14 @@ static long do_listxattr(const struct xattr_target *t, void __user *ulist,
 #define PATH_T(p, f) (&(struct xattr_target){ .upath = (p), .follow = (f) })
 #define FD_T(n) (&(struct xattr_target){ .fd = (n) })
 
-SYSCALL_DEFINE5(setxattr, const char __user *, path, const char __user *,
-		name, const void __user *, value, size_t, size, __as_hex int,
-		flags)
+SYSCALL_DEFINE5(setxattr, const char __user *, path, const char __user *, name,
+		const void __user *, value, size_t, size, __as_hex int, flags)
 {
-	return do_setxattr(PATH_T(path, true), name, value, size, flags,
-			   false);
+	return do_setxattr(PATH_T(path, true), name, value, size, flags, false);
 }
 
-SYSCALL_DEFINE5(lsetxattr, const char __user *, path, const char __user *,
-		name, const void __user *, value, size_t, size, __as_hex int,
-		flags)
+SYSCALL_DEFINE5(lsetxattr, const char __user *, path, const char __user *, name,
+		const void __user *, value, size_t, size, __as_hex int, flags)
 {
 	return do_setxattr(PATH_T(path, false), name, value, size, flags,
 			   false);
@@ -183,14 +179,14 @@ SYSCALL_DEFINE5(fsetxattr, __as_fd int, fd, const char __user *, name,
 	return do_setxattr(FD_T(fd), name, value, size, flags, false);
 }
 
-SYSCALL_DEFINE4(getxattr, const char __user *, path, const char __user *,
-		name, void __user *, value, size_t, size)
+SYSCALL_DEFINE4(getxattr, const char __user *, path, const char __user *, name,
+		void __user *, value, size_t, size)
 {
 	return do_getxattr(PATH_T(path, true), name, value, size);
 }
 
-SYSCALL_DEFINE4(lgetxattr, const char __user *, path, const char __user *,
-		name, void __user *, value, size_t, size)
+SYSCALL_DEFINE4(lgetxattr, const char __user *, path, const char __user *, name,
+		void __user *, value, size_t, size)
 {
 	return do_getxattr(PATH_T(path, false), name, value, size);
 }
@@ -213,8 +209,7 @@ SYSCALL_DEFINE3(llistxattr, const char __user *, path, void __user *, list,
 	return do_listxattr(PATH_T(path, false), list, size);
 }
 
-SYSCALL_DEFINE3(flistxattr, __as_fd int, fd, void __user *, list, size_t,
-		size)
+SYSCALL_DEFINE3(flistxattr, __as_fd int, fd, void __user *, list, size_t, size)
 {
 	return do_listxattr(FD_T(fd), list, size);
 }

@@ -157,8 +157,7 @@ CONTRACT_TEST(basic)
 	CHECK_STR("value", buf, "hello");
 	CHECK_ERR("get short", gx(XF, "user.a", buf, 4), ERANGE);
 	CHECK_RET("get exact", gx(XF, "user.a", buf, 5), 5);
-	CHECK_ERR("create existing", sx(XF, "user.a", "x", 1, XCREATE),
-		  EEXIST);
+	CHECK_ERR("create existing", sx(XF, "user.a", "x", 1, XCREATE), EEXIST);
 	CHECK_ERR("replace missing", sx(XF, "user.b", "x", 1, XREPLACE),
 		  ENODATA);
 	CHECK_ERR("both, existing", sx(XF, "user.a", "x", 1, 3), EEXIST);
@@ -172,13 +171,11 @@ CONTRACT_TEST(basic)
 	CHECK_RET("get empty size", gx(XF, "user.b", NULL, 0), 0);
 	CHECK_RET("set NULL value size 0", sx(XF, "user.c", NULL, 0, 0), 0);
 	CHECK_RET("get it", gx(XF, "user.c", buf, sizeof(buf)), 0);
-	CHECK_ERR("get missing", gx(XF, "user.zz", buf, sizeof(buf)),
-		  ENODATA);
+	CHECK_ERR("get missing", gx(XF, "user.zz", buf, sizeof(buf)), ENODATA);
 	CHECK_ERR("get missing size 0", gx(XF, "user.zz", NULL, 0), ENODATA);
 	CHECK_RET("remove", rx(XF, "user.c"), 0);
 	CHECK_ERR("remove again", rx(XF, "user.c"), ENODATA);
-	CHECK_ERR("get removed", gx(XF, "user.c", buf, sizeof(buf)),
-		  ENODATA);
+	CHECK_ERR("get removed", gx(XF, "user.c", buf, sizeof(buf)), ENODATA);
 
 	fd = open(XF, O_RDONLY);
 	CHECK_RET("fset (O_RDONLY fd)", fsx(fd, "user.f", "ff", 2, 0), 0);
@@ -225,8 +222,7 @@ CONTRACT_TEST(list)
 	n = lx(XF, buf, sizeof(buf));
 	show_list("after remove and re-add", buf, n);
 	CHECK_RET("llist of the symlink", llx(XD "/l", buf, sizeof(buf)), 0);
-	CHECK_RET("list through the symlink", lx(XD "/l", buf, sizeof(buf)),
-		  n);
+	CHECK_RET("list through the symlink", lx(XD "/l", buf, sizeof(buf)), n);
 	CHECK_ERR("list ENOENT", lx(XD "/none", buf, sizeof(buf)), ENOENT);
 	CHECK_ERR("list ENOTDIR", lx(XF "/x", buf, sizeof(buf)), ENOTDIR);
 	CHECK_ERR("list EFAULT path", lx(BAD_LOW, buf, sizeof(buf)), EFAULT);
@@ -252,8 +248,7 @@ CONTRACT_TEST(names)
 	name[255] = 'n';
 	name[256] = 0;
 	CHECK_ERR("256-byte name", sx(XF, name, "v", 1, 0), ERANGE);
-	CHECK_ERR("get 256-byte name", gx(XF, name, buf, sizeof(buf)),
-		  ERANGE);
+	CHECK_ERR("get 256-byte name", gx(XF, name, buf, sizeof(buf)), ERANGE);
 	CHECK_ERR("remove 256-byte name", rx(XF, name), ERANGE);
 	name[299] = 'n';
 	name[256] = 'n';
@@ -295,8 +290,7 @@ CONTRACT_TEST(sizes)
 	CHECK_EQ("get with a 70000-byte buffer", n, 65536);
 	CHECK("bytes back", big[0] == 'b' && big[65535] == 'b' && !big[65536]);
 	CHECK_ERR("get short", gx(XF, "user.big", big, 65535), ERANGE);
-	CHECK_RET("get huge size", gx(XF, "user.big", big, (size_t)-1),
-		  65536);
+	CHECK_RET("get huge size", gx(XF, "user.big", big, (size_t)-1), 65536);
 	EXPECT(sx(XF, "user.small", "abc", 3, 0) == 0);
 	CHECK_RET("get small, huge size", gx(XF, "user.small", big, 1 << 20),
 		  3);

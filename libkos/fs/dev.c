@@ -301,19 +301,18 @@ const struct file_ops *chrdev_fops(uint32_t rdev)
 	return NULL;
 }
 
-int dev_populate(struct vnode *root)
+/* The device nodes under dir/prefix; all: also those boot leaves out. */
+static int make_nodes(struct vnode *dir, const char *prefix, bool all)
 {
 	char path[32];
 	int err;
 
-	err = vfs_create_vnode(root, "dev", S_IFDIR | 0755, 0, NULL, NULL);
-	if (err && err != -EEXIST)
-		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(chrdevs); i++) {
-		kos_snprintf(path, sizeof(path), "dev/%s", chrdevs[i].name);
-		if (!chrdevs[i].populate)
+		kos_snprintf(path, sizeof(path), "%s%s", prefix,
+			     chrdevs[i].name);
+		if (!chrdevs[i].populate && !all)
 			continue;
-		err = vfs_create_vnode(root, path, S_IFCHR | chrdevs[i].mode,
+		err = vfs_create_vnode(dir, path, S_IFCHR | chrdevs[i].mode,
 				       chrdevs[i].rdev, NULL, NULL);
 		if (err == -ENOMEM)
 			return err;
@@ -321,4 +320,19 @@ int dev_populate(struct vnode *root)
 			log_warn("vfs: cannot create /%s (%d)", path, err);
 	}
 	return 0;
+}
+
+int dev_populate(struct vnode *root)
+{
+	int err = vfs_create_vnode(root, "dev", S_IFDIR | 0755, 0, NULL, NULL);
+
+	if (err && err != -EEXIST)
+		return err;
+	return make_nodes(root, "dev/", false);
+}
+
+int dev_fill_devtmpfs(struct vnode *root)
+{
+	root->mode = S_IFDIR | 0755;
+	return make_nodes(root, "", true);
 }

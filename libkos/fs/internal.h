@@ -10,6 +10,8 @@ const struct file_ops *chrdev_fops(uint32_t rdev);
 
 /* Create /dev and the standard nodes that are missing (dev.c). */
 int dev_populate(struct vnode *root);
+/* A fresh devtmpfs: every device node KOS has, in its root (dev.c). */
+int dev_fill_devtmpfs(struct vnode *root);
 
 /*
  * Create path under dir as the kernel (no permission checks): mode gives

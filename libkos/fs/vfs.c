@@ -1487,6 +1487,11 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 	if (!kos_strcmp(fstype, "tmpfs")) {
 		sb = ramfs_create();
 		err = sb ? ramfs_apply_options(sb, data) : -ENOMEM;
+	} else if (!kos_strcmp(fstype, "devtmpfs")) {
+		sb = ramfs_create();
+		err = sb ? dev_fill_devtmpfs(sb->root) : -ENOMEM;
+		if (sb)
+			sb->fstype = "devtmpfs";
 	} else if (!kos_strcmp(fstype, "proc")) {
 		sb = vfs_procfs();
 		err = sb ? 0 : -ENOMEM;

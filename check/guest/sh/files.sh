@@ -64,6 +64,13 @@ echo "pidof sleep: $(pidof sleep | wc -w)"
 ps -o pid,comm | grep -c sleep
 kill $!
 wait
+mkdir -p /t/dev
+mount -t devtmpfs devtmpfs /t/dev
+echo "mount devtmpfs: $?"
+ls -l /t/dev/null /t/dev/zero /t/dev/full | awk '{print $1, $5, $6, $NF}'
+echo hello > /t/dev/null && echo "write to null: $?"
+echo x 2>/dev/null > /t/dev/full || echo "write to full fails"
+umount /t/dev
 umount /proc
 echo "umount proc: $?"
 rm -rf a

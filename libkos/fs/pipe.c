@@ -480,6 +480,39 @@ fail_noput:
 	return -ENOMEM;
 }
 
+/* ---- tee ------------------------------------------------------------------ */
+
+long pipe_peek(struct file *f, void *buf, size_t len, bool nonblock)
+{
+	struct pipe *p = f->priv;
+	size_t done = 0;
+	long err = 0;
+
+	mutex_lock(&p->lock);
+	while (!p->used) {
+		if (!p->writers)
+			goto out;
+		if (nonblock || (f->flags & O_NONBLOCK)) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if (pipe_sleep(p, &p->rd_wq)) {
+			err = -ERESTARTSYS;
+			goto out;
+		}
+	}
+	for (unsigned int i = 0; i < p->used && done < len; i++) {
+		struct pipe_slot *s = slot_at(p, i);
+		size_t n = MIN((size_t)s->len, len - done);
+
+		kos_memcpy((char *)buf + done, s->page + s->off, n);
+		done += n;
+	}
+out:
+	mutex_unlock(&p->lock);
+	return done ? (long)done : err;
+}
+
 /* ---- named FIFOs ------------------------------------------------------ */
 
 /*

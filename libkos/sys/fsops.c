@@ -302,8 +302,8 @@ static long copy_between(struct file *in, int64_t *ipos, struct file *out,
 			*opos += w;
 		done += w;
 		count -= (size_t)w;
-		if (w < r)
-			break;
+		if (w < r || (size_t)r < n)
+			break; /* a short write, or all there was (EOF, a pipe) */
 	}
 	kfree(buf);
 	return done ? done : err;
@@ -448,5 +448,112 @@ SYSCALL_DEFINE6(copy_file_range, __as_fd int, fd_in, int64_t __user *, off_in,
 		file_put(in);
 	if (out)
 		file_put(out);
+	return err;
+}
+
+/* ---- splice, tee ------------------------------------------------------ */
+
+#define SPLICE_F_NONBLOCK 0x02
+#define SPLICE_F_ALL 0x0f
+
+/*
+ * splice(2) in Linux's order: len 0, flags, the fds, offsets on pipe
+ * ends (-ESPIPE), the access modes, a pipe to itself (-EINVAL), O_APPEND
+ * output, no pipe at all (-EINVAL).  The data moves through a bounce
+ * buffer, at most what the input has at once (as a read would).
+ */
+SYSCALL_DEFINE6(splice, __as_fd int, fd_in, int64_t __user *, off_in,
+		__as_fd int, fd_out, int64_t __user *, off_out, size_t, len,
+		__as_hex unsigned int, flags)
+{
+	struct file *in, *out = NULL;
+	int64_t ipos = 0, opos = 0;
+	bool ip, op;
+	long err = 0;
+
+	if (!len)
+		return 0;
+	if (flags & ~SPLICE_F_ALL)
+		return -EINVAL;
+	in = data_file((unsigned int)fd_in);
+	out = in ? data_file((unsigned int)fd_out) : NULL;
+	if (!in || !out) {
+		err = -EBADF;
+		goto out;
+	}
+	ip = pipe_is(in);
+	op = pipe_is(out);
+	if ((ip && off_in) || (op && off_out))
+		err = -ESPIPE;
+	else if (off_out && copy_from_user(&opos, off_out, sizeof(opos)))
+		err = -EFAULT;
+	else if (off_in && copy_from_user(&ipos, off_in, sizeof(ipos)))
+		err = -EFAULT;
+	else if (!(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE))
+		err = -EBADF;
+	else if (ip && op && in->priv == out->priv)
+		err = -EINVAL;
+	else if (!ip && !op)
+		err = -EINVAL;
+	else if (ip && !op && (out->flags & O_APPEND))
+		err = -EINVAL;
+	else if ((off_in && !(in->fmode & FMODE_PREAD)) ||
+		 (off_out && !(out->fmode & FMODE_PREAD)))
+		err = -EINVAL;
+	else if ((off_in && ipos < 0) || (off_out && opos < 0))
+		err = -EINVAL;
+	if (err)
+		goto out;
+	err = copy_between(in, off_in ? &ipos : NULL, out,
+			   off_out ? &opos : NULL,
+			   MIN(len, (size_t)COPY_CHUNK));
+	if (err > 0 && off_in && copy_to_user(off_in, &ipos, sizeof(ipos)))
+		err = -EFAULT;
+	if (err > 0 && off_out && copy_to_user(off_out, &opos, sizeof(opos)))
+		err = -EFAULT;
+out:
+	if (out)
+		file_put(out);
+	if (in)
+		file_put(in);
+	return err;
+}
+
+/* tee(2): both ends pipes (-EINVAL), copy without consuming the input. */
+SYSCALL_DEFINE4(tee, __as_fd int, fd_in, __as_fd int, fd_out, size_t, len,
+		__as_hex unsigned int, flags)
+{
+	struct file *in, *out = NULL;
+	char *buf = NULL;
+	long err;
+
+	if (!len)
+		return 0;
+	if (flags & ~SPLICE_F_ALL)
+		return -EINVAL;
+	in = data_file((unsigned int)fd_in);
+	out = in ? data_file((unsigned int)fd_out) : NULL;
+	err = (!in || !out) ? -EBADF : 0;
+	if (!err && (!pipe_is(in) || !pipe_is(out) || in->priv == out->priv))
+		err = -EINVAL;
+	if (!err && (!(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE)))
+		err = -EBADF;
+	if (!err) {
+		len = MIN(len, (size_t)COPY_CHUNK);
+		buf = kmalloc(len);
+		err = buf ? pipe_peek(in, buf, len, flags & SPLICE_F_NONBLOCK)
+			  : -ENOMEM;
+	}
+	if (err > 0) {
+		struct uio u;
+
+		uio_init_kernel(&u, buf, (size_t)err);
+		err = file_write(out, &u, -1);
+	}
+	kfree(buf);
+	if (out)
+		file_put(out);
+	if (in)
+		file_put(in);
 	return err;
 }

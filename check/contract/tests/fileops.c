@@ -347,3 +347,62 @@ CONTRACT_TEST(copy_file_range)
 	close(out);
 	cleanup();
 }
+
+CONTRACT_TEST(splice_tee)
+{
+	int fd = mkdata(D "/a", 0), p[2], q[2], f2;
+	loff_t off;
+	char buf[32];
+
+	EXPECT(pipe(p) == 0 && pipe(q) == 0);
+	EXPECT(write(p[1], "hello", 5) == 5);
+	off = 2;
+	CHECK_RET("pipe to a file at an offset",
+		  syscall(SYS_splice, p[0], NULL, fd, &off, 10, 0), 5);
+	CHECK_EQ("offset advanced", off, 7);
+	CHECK_EQ("file position unchanged", lseek(fd, 0, SEEK_CUR), 0);
+	memset(buf, 0, sizeof(buf));
+	CHECK_RET("the file", pread(fd, buf, sizeof(buf), 0), 7);
+	CHECK("holds the data", !memcmp(buf + 2, "hello", 5));
+	off = 2;
+	CHECK_RET("file to a pipe",
+		  syscall(SYS_splice, fd, &off, q[1], NULL, 3, 0), 3);
+	CHECK_RET("read it", read(q[0], buf, sizeof(buf)), 3);
+	CHECK("the bytes", !memcmp(buf, "hel", 3));
+	EXPECT(write(p[1], "abc", 3) == 3);
+	CHECK_RET("pipe to pipe",
+		  syscall(SYS_splice, p[0], NULL, q[1], NULL, 100, 0), 3);
+	EXPECT(write(p[1], "xyz", 3) == 3);
+	CHECK_RET("tee", syscall(SYS_tee, p[0], q[1], 100, 0), 3);
+	CHECK_RET("the input keeps its data", read(p[0], buf, sizeof(buf)), 3);
+	CHECK_RET("the output has both", read(q[0], buf, sizeof(buf)), 6);
+	CHECK("in order", !memcmp(buf, "abcxyz", 6));
+	CHECK_ERR("tee from an empty pipe, SPLICE_F_NONBLOCK",
+		  syscall(SYS_tee, p[0], q[1], 10, 2), EAGAIN);
+	CHECK_RET("len 0", syscall(SYS_splice, p[0], NULL, q[1], NULL, 0, 0),
+		  0);
+	CHECK_ERR("bad flags",
+		  syscall(SYS_splice, p[0], NULL, q[1], NULL, 1, 0x10), EINVAL);
+	f2 = open(D "/a", O_RDONLY);
+	CHECK_ERR("no pipe at all",
+		  syscall(SYS_splice, f2, NULL, fd, NULL, 1, 0), EINVAL);
+	off = 0;
+	CHECK_ERR("an offset for a pipe end",
+		  syscall(SYS_splice, p[0], &off, fd, NULL, 1, 0), ESPIPE);
+	CHECK_ERR("a pipe to itself",
+		  syscall(SYS_splice, p[0], NULL, p[1], NULL, 1, 0), EINVAL);
+	CHECK_ERR("into a read-only file",
+		  syscall(SYS_splice, p[0], NULL, f2, NULL, 1, 0), EBADF);
+	CHECK_ERR("tee of a file", syscall(SYS_tee, f2, q[1], 1, 0), EINVAL);
+	CHECK_ERR("a bad fd", syscall(SYS_splice, 99, NULL, q[1], NULL, 1, 0),
+		  EBADF);
+	close(p[1]);
+	CHECK_RET("from an empty pipe with no writer",
+		  syscall(SYS_splice, p[0], NULL, q[1], NULL, 10, 0), 0);
+	close(f2);
+	close(p[0]);
+	close(q[0]);
+	close(q[1]);
+	close(fd);
+	cleanup();
+}

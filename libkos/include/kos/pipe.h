@@ -25,6 +25,14 @@ int pipe_create(int flags, struct file **rd, struct file **wr);
 struct file_ops;
 const struct file_ops *pipe_fifo_ops(void);
 
+/*
+ * tee(2)'s half: copy up to len bytes of what pipe end f holds into buf
+ * without consuming them; waits for data as a read would (unless
+ * nonblock or O_NONBLOCK: -EAGAIN).  Bytes copied, 0 with no writer
+ * left, or -ERESTARTSYS.
+ */
+long pipe_peek(struct file *f, void *buf, size_t len, bool nonblock);
+
 /* Is f an end of a pipe (or an open FIFO)? */
 bool pipe_is(struct file *f);
 

@@ -302,6 +302,8 @@ struct syscall_desc {
 	  const ksigset_t __user *sigmask, size_t sigsetsize) \
 	X(set_robust_list, struct robust_list_head __user *head, size_t len) \
 	X(get_robust_list, int pid, struct robust_list_head __user *__user *head, size_t __user *len) \
+	X(splice, int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out, size_t len, unsigned int flags) \
+	X(tee, int fd_in, int fd_out, size_t len, unsigned int flags) \
 	X(utimensat, int dfd, const char __user *path, const struct timespec __user *utimes, int flags) \
 	X(epoll_pwait, int epfd, struct epoll_event_k __user *events, int maxevents, int timeout, const ksigset_t __user *sigmask, size_t sigsetsize) \
 	X(signalfd, int fd, const ksigset_t __user *mask, size_t sizemask) \

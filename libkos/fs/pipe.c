@@ -321,28 +321,30 @@ static long pipe_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 }
 
-/* Linux's pipe_poll: data or no writer left; room or no reader left. */
+/*
+ * Linux's pipe_poll: data or no writer left; room or no reader left.
+ * Without the lock, as Linux: the caller is queued before the state is
+ * read, so a change after the read wakes it; each field is read once.
+ */
 static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
 {
 	struct pipe *p = f->priv;
 	unsigned int mask = 0;
 
-	mutex_lock(&p->lock);
 	if (f->fmode & FMODE_READ) {
 		poll_wait(pt, &p->rd_wq);
-		if (p->used)
+		if (READ_ONCE(p->used))
 			mask |= POLLIN | POLLRDNORM;
-		if (!p->writers && f->pos != p->w_counter)
+		if (!READ_ONCE(p->writers) && f->pos != READ_ONCE(p->w_counter))
 			mask |= POLLHUP;
 	}
 	if (f->fmode & FMODE_WRITE) {
 		poll_wait(pt, &p->wr_wq);
-		if (p->used < p->nslots)
+		if (READ_ONCE(p->used) < READ_ONCE(p->nslots))
 			mask |= POLLOUT | POLLWRNORM;
-		if (!p->readers)
+		if (!READ_ONCE(p->readers))
 			mask |= POLLERR;
 	}
-	mutex_unlock(&p->lock);
 	return mask;
 }
 

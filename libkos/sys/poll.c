@@ -96,14 +96,23 @@ out:
 /*
  * The loop poll, select and epoll_wait share: scan (registering on pt
  * unless this is the last look), sleep while nothing is ready, until
- * the deadline or a signal.  The scan's count, 0 at the deadline, or
- * -EINTR.  pt's queues are left when it returns.
+ * the deadline or a signal.  The scan's count, 0 at the deadline,
+ * -EINTR or -ENOMEM.  A first look registers nowhere: pt's arrays (room
+ * for queues entries; the caller frees them) are only allocated when
+ * the caller may have to sleep.  pt's queues are left when it returns.
  */
-static long wait_loop(struct poll_table *pt, uint64_t deadline,
+static long wait_loop(struct poll_table *pt, size_t queues, uint64_t deadline,
 		      long (*scan)(void *ctx, struct poll_table *pt), void *ctx)
 {
-	long ret;
+	long ret = scan(ctx, NULL);
 
+	if (ret || (deadline != UINT64_MAX && clock_monotonic_ns() >= deadline))
+		return ret;
+	pt->e = kmalloc(queues * sizeof(*pt->e));
+	pt->wq = kmalloc(queues * sizeof(*pt->wq));
+	pt->max = (unsigned int)queues;
+	if (!pt->e || !pt->wq)
+		return -ENOMEM;
 	for (;;) {
 		bool last = deadline != UINT64_MAX &&
 			    clock_monotonic_ns() >= deadline;
@@ -151,20 +160,30 @@ static void wait_mask_done(struct uthread *ut, ksigset_t old, bool intr)
 	spin_unlock_irqrestore(&ut->sighand->lock, fl);
 }
 
-/* One look at every fd: the number with revents.  pt: register. */
+/*
+ * One look at every fd: the number with revents.  pt: register.  The fd
+ * table is locked once for the whole look, and a file is asked without
+ * a reference of its own: no close can free it while the lock is held
+ * (order: the fd table's lock, then a file's own locks).
+ */
 static int poll_scan(struct pollfd *pfd, unsigned int nfds,
 		     struct poll_table *pt)
 {
+	struct uthread *ut = uthread_current();
+	struct fdtable *fdt = ut->fdt;
 	int count = 0;
 
+	mutex_lock(&fdt->lock);
 	for (unsigned int i = 0; i < nfds; i++) {
-		struct file *f;
+		int fd = pfd[i].fd;
+		struct file *f = fd >= 0 && (unsigned int)fd < fdt->size
+					 ? fdt->files[fd]
+					 : NULL;
 		unsigned int mask;
 
 		pfd[i].revents = 0;
-		if (pfd[i].fd < 0)
+		if (fd < 0)
 			continue;
-		f = fd_get_file(pfd[i].fd);
 		if (!f || (f->fmode & FMODE_PATH)) {
 			mask = POLLNVAL; /* an O_PATH fd too, as Linux's fdget */
 		} else {
@@ -172,14 +191,13 @@ static int poll_scan(struct pollfd *pfd, unsigned int nfds,
 			mask &= (unsigned int)(uint16_t)pfd[i].events |
 				POLLERR | POLLHUP;
 		}
-		if (f)
-			file_put(f);
 		pfd[i].revents = (int16_t)mask;
 		if (mask) {
 			count++;
 			pt = NULL; /* something is ready: no need to wait */
 		}
 	}
+	mutex_unlock(&fdt->lock);
 	return count;
 }
 
@@ -211,11 +229,8 @@ static long do_poll(struct pollfd __user *ufds, unsigned int nfds,
 	if (nfds > p->rlim[RLIMIT_NOFILE].rlim_cur)
 		return -EINVAL;
 	pfd = kmalloc(nfds ? nfds * sizeof(*pfd) : 1);
-	pt.e = kmalloc(queues * sizeof(*pt.e));
-	pt.wq = kmalloc(queues * sizeof(*pt.wq));
-	pt.max = (unsigned int)queues;
 	ret = -ENOMEM;
-	if (!pfd || !pt.e || !pt.wq)
+	if (!pfd)
 		goto out;
 	ret = -EFAULT;
 	if (copy_from_user(pfd, ufds, nfds * sizeof(*pfd)))
@@ -223,17 +238,16 @@ static long do_poll(struct pollfd __user *ufds, unsigned int nfds,
 	{
 		struct poll_ctx c = { pfd, nfds };
 
-		ret = wait_loop(&pt, deadline, poll_scan_ctx, &c);
+		ret = wait_loop(&pt, queues, deadline, poll_scan_ctx, &c);
 	}
-	if (ret >= 0) {
-		/* Linux writes back only the revents halves. */
-		for (unsigned int i = 0; i < nfds; i++)
-			if (copy_to_user(&ufds[i].revents, &pfd[i].revents,
-					 sizeof(pfd[i].revents))) {
-				ret = -EFAULT;
-				break;
-			}
-	}
+	/*
+	 * Linux writes back only the revents halves; one copy of the whole
+	 * array (fd and events as they were read) costs one user access
+	 * instead of nfds.  It differs only if another thread rewrote an fd
+	 * or events field during the call.
+	 */
+	if (ret >= 0 && copy_to_user(ufds, pfd, nfds * sizeof(*pfd)))
+		ret = -EFAULT;
 out:
 	poll_finish(&pt);
 	kfree(pfd);
@@ -440,11 +454,8 @@ static long do_select(int n, uint64_t __user *uset[3], uint64_t deadline)
 	bytes = SEL_WORDS(nfds) * sizeof(uint64_t);
 	queues = (size_t)nfds * POLL_MAX_QUEUES + 1;
 	buf = kzalloc(bytes * 6 + 8);
-	pt.e = kmalloc(queues * sizeof(*pt.e));
-	pt.wq = kmalloc(queues * sizeof(*pt.wq));
-	pt.max = (unsigned int)queues;
 	ret = -ENOMEM;
-	if (!buf || !pt.e || !pt.wq)
+	if (!buf)
 		goto out;
 	for (int k = 0; k < 3; k++) {
 		if (!uset[k])
@@ -458,7 +469,7 @@ static long do_select(int n, uint64_t __user *uset[3], uint64_t deadline)
 	{
 		struct select_ctx c = { nfds, &s };
 
-		ret = wait_loop(&pt, deadline, select_scan_ctx, &c);
+		ret = wait_loop(&pt, queues, deadline, select_scan_ctx, &c);
 	}
 	for (int k = 0; ret >= 0 && k < 3; k++)
 		if (uset[k] && copy_to_user(uset[k], s.res[k], bytes))
@@ -984,16 +995,13 @@ static long do_epoll_wait(int epfd, struct epoll_event_k __user *uev, int max,
 	}
 	mutex_unlock(&ep->lock);
 	out = kmalloc((size_t)MIN(max, 1024) * sizeof(*out));
-	pt.e = kmalloc(queues * sizeof(*pt.e));
-	pt.wq = kmalloc(queues * sizeof(*pt.wq));
-	pt.max = (unsigned int)queues;
 	ret = -ENOMEM;
-	if (!out || !pt.e || !pt.wq)
+	if (!out)
 		goto out;
 	{
 		struct ep_ctx c = { ep, out, MIN(max, 1024) };
 
-		ret = wait_loop(&pt, deadline, ep_scan_ctx, &c);
+		ret = wait_loop(&pt, queues, deadline, ep_scan_ctx, &c);
 	}
 	if (ret > 0 && copy_to_user(uev, out, (size_t)ret * sizeof(*out)))
 		ret = -EFAULT;

@@ -93,6 +93,31 @@ out:
 	return err;
 }
 
+/* now + a relative timeout of sec/nsec (checked), UINT64_MAX if huge. */
+static uint64_t deadline_in(int64_t sec, int64_t nsec)
+{
+	if ((uint64_t)sec >= UINT64_MAX / NSEC_PER_SEC - 1)
+		return UINT64_MAX;
+	return clock_deadline_after((uint64_t)sec * NSEC_PER_SEC +
+				    (uint64_t)nsec);
+}
+
+/*
+ * A timeout given as a timespec (ppoll, pselect6, epoll_pwait2): copied
+ * in (-EFAULT), checked (-EINVAL), and made a deadline.
+ */
+static long get_timeout(const struct timespec __user *tsp, struct timespec *ts,
+			uint64_t *deadline)
+{
+	if (copy_from_user(ts, tsp, sizeof(*ts)))
+		return -EFAULT;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 ||
+	    ts->tv_nsec >= (int64_t)NSEC_PER_SEC)
+		return -EINVAL;
+	*deadline = deadline_in(ts->tv_sec, ts->tv_nsec);
+	return 0;
+}
+
 /*
  * The loop poll, select and epoll_wait share: scan (registering on pt
  * unless this is the last look), sleep while nothing is ready, until
@@ -329,16 +354,9 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
 	long ret;
 
 	if (tsp) {
-		if (copy_from_user(&ts, tsp, sizeof(ts)))
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
-		    ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
-			return -EINVAL;
-		deadline = (uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC - 1
-				   ? UINT64_MAX
-				   : clock_deadline_after((uint64_t)ts.tv_sec *
-								  NSEC_PER_SEC +
-							  (uint64_t)ts.tv_nsec);
+		ret = get_timeout(tsp, &ts, &deadline);
+		if (ret)
+			return ret;
 	}
 	if (sigmask) {
 		if (sigsetsize != sizeof(ksigset_t))
@@ -482,15 +500,6 @@ out:
 	return ret;
 }
 
-/* now + a relative timeout of sec/nsec (checked), UINT64_MAX if huge. */
-static uint64_t deadline_in(int64_t sec, int64_t nsec)
-{
-	if ((uint64_t)sec >= UINT64_MAX / NSEC_PER_SEC - 1)
-		return UINT64_MAX;
-	return clock_deadline_after((uint64_t)sec * NSEC_PER_SEC +
-				    (uint64_t)nsec);
-}
-
 /* Time left until deadline (0 if passed), for the write-back. */
 static uint64_t left_until(uint64_t deadline)
 {
@@ -552,12 +561,10 @@ SYSCALL_DEFINE6(pselect6, int, n, uint64_t __user *, inp, uint64_t __user *,
 	long ret;
 
 	if (tsp) {
-		if (copy_from_user(&ts, tsp, sizeof(ts)))
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
-		    ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
-			return -EINVAL;
-		deadline = deadline_in(ts.tv_sec, ts.tv_nsec);
+		long e = get_timeout(tsp, &ts, &deadline);
+
+		if (e)
+			return e;
 	}
 	if (usig && copy_from_user(&sig, usig, sizeof(sig)))
 		return -EFAULT;
@@ -1066,12 +1073,10 @@ SYSCALL_DEFINE6(epoll_pwait2, __as_fd int, epfd, struct epoll_event_k __user *,
 	struct timespec ts;
 
 	if (tsp) {
-		if (copy_from_user(&ts, tsp, sizeof(ts)))
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
-		    ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
-			return -EINVAL;
-		deadline = deadline_in(ts.tv_sec, ts.tv_nsec);
+		long e = get_timeout(tsp, &ts, &deadline);
+
+		if (e)
+			return e;
 	}
 	return with_mask(sigmask, sigsetsize, epfd, events, maxevents,
 			 deadline);

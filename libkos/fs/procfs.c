@@ -879,8 +879,8 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len,
 			*out = proc_sb->root;
 			return 0;
 		}
-		*out = node_new(kind, kind == PK_SYS ? DIR_MODE : DIR_MODE,
-				kind == PK_SYS ? 0 : d->pid, 0, -1);
+		*out = node_new(kind, DIR_MODE, kind == PK_SYS ? 0 : d->pid, 0,
+				-1);
 		return *out ? 0 : -ENOMEM;
 	}
 	for (; t && t->name; t++) {

@@ -1574,16 +1574,36 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 		return err;
 	kfree(m);
 	vnode_put(mp);
-	/* The last user frees the tree; the superblock itself when idle. */
-	if (!detach && sb != vfs_procfs()) {
+	/*
+	 * The tree goes with its last user: at once when not detached, and
+	 * then the superblock too.  proc is one instance for every mount
+	 * and keeps its tree.
+	 */
+	if (kos_strcmp(sb->fstype, "proc")) {
 		vnode_put(sb->root);
-		sb->root = NULL;
-		if (sb->ops->put_super)
-			sb->ops->put_super(sb);
-	} else if (sb != vfs_procfs()) {
-		vnode_put(sb->root); /* the tree goes with its last user */
+		if (!detach) {
+			sb->root = NULL;
+			if (sb->ops->put_super)
+				sb->ops->put_super(sb);
+		}
 	}
 	return 0;
+}
+
+int vfs_mount_root(struct vnode *dir, const char *path,
+		   const struct vfs_cred *cred)
+{
+	struct vnode *v;
+	int err = vfs_lookup(dir, path, LOOKUP_FOLLOW, cred, &v);
+
+	if (err)
+		return err;
+	if (!vfs_capable(cred, CAP_SYS_ADMIN))
+		err = -EPERM;
+	else if (v != v->sb->root || !v->sb->mnt)
+		err = -EINVAL;
+	vnode_put(v);
+	return err;
 }
 
 void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),

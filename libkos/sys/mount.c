@@ -2,14 +2,14 @@
  * mount(2) and umount2(2): new tmpfs and proc instances on a directory,
  * read-only ones with MS_RDONLY, and their removal.  Bind mounts, moves
  * and remounts need mounts in path walks (a walk knows vnodes only) and
- * answer -EINVAL; propagation changes (MS_SHARED & co) have no other
- * mount name space to affect and succeed.
+ * answer -EINVAL; propagation changes (MS_SHARED & co) on a mount's root
+ * have no other mount name space to affect and succeed (-EINVAL
+ * elsewhere, as Linux).
  */
 #include <kos/kmalloc.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <kos/vfs.h>
-#include <uapi/capability.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 
@@ -76,7 +76,7 @@ SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
 	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE))
 		err = -EINVAL; /* not yet: see the top of the file */
 	else if (flags & MS_PROPAGATION)
-		err = vfs_capable(&cred, CAP_SYS_ADMIN) ? 0 : -EPERM;
+		err = vfs_mount_root(dir, target, &cred);
 	else
 		err = vfs_mount_new(dir, target, type, source,
 				    (flags & MS_RDONLY) ? VFS_MNT_RDONLY : 0,

@@ -85,6 +85,13 @@ CONTRACT_TEST(tmpfs)
 		      stat("/tmp", &t);
 		      t.st_dev != st.st_dev;
 	      }));
+	CHECK_RET("MS_PRIVATE on the mount's root",
+		  mount(NULL, M, NULL, MS_PRIVATE, NULL), 0);
+	CHECK_ERR("MS_PRIVATE on a directory that is no mount",
+		  (mkdir(M "/sub", 0755),
+		   mount(NULL, M "/sub", NULL, MS_PRIVATE, NULL)),
+		  EINVAL);
+	rmdir(M "/sub");
 	CHECK_RET("create in it", close(open(M "/f", O_WRONLY | O_CREAT, 0644)),
 		  0);
 	fd = open(M "/f", O_RDONLY);

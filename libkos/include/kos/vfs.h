@@ -471,6 +471,13 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	       const struct vfs_cred *cred);
 
+/*
+ * Is path the root of a mount (what mount(2)'s propagation changes act
+ * on)?  0, or the lookup's error, -EPERM without CAP_SYS_ADMIN, -EINVAL.
+ */
+int vfs_mount_root(struct vnode *dir, const char *path,
+		   const struct vfs_cred *cred);
+
 /* /proc/mounts: one line per mount, handed to sink(ctx, text, len). */
 void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 		     void *ctx);

@@ -29,6 +29,7 @@
 	X(uaccess) \
 	X(special) \
 	X(vfs) \
+	X(dcache) \
 	X(ramfs) \
 	X(cpio) \
 	X(fdtable) \

@@ -71,11 +71,11 @@ static void apply_dirtimes(struct cpio_dirtime **list)
 
 	while ((d = *list)) {
 		*list = d->next;
-		mutex_lock(&vfs_lock);
+		mutex_lock(&d->v->lock);
 		d->v->mtime.sec = d->mtime;
 		d->v->mtime.nsec = 0;
 		d->v->atime = d->v->mtime;
-		mutex_unlock(&vfs_lock);
+		mutex_unlock(&d->v->lock);
 		vnode_put(d->v);
 		kfree(d);
 	}
@@ -112,17 +112,17 @@ static bool parse_hdr(const char *p, struct cpio_hdr *h)
 	return true;
 }
 
-/* Set ownership, permissions and times from the header.  vfs_lock free. */
+/* Set ownership, permissions and times from the header. */
 static void set_attrs(struct vnode *v, const struct cpio_hdr *h)
 {
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	v->mode = (v->mode & S_IFMT) | (h->mode & 07777);
 	v->uid = h->uid;
 	v->gid = h->gid;
 	v->mtime.sec = h->mtime;
 	v->mtime.nsec = 0;
 	v->atime = v->mtime;
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 }
 
 /* Remove an existing name that is in the way (not a dir kept as dir). */

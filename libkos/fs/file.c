@@ -232,7 +232,7 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
-long file_path_locked(struct file *f, char *buf, size_t len)
+long file_path(struct file *f, char *buf, size_t len)
 {
 	struct vnode *v = f->vnode;
 	long n = 0;
@@ -240,7 +240,7 @@ long file_path_locked(struct file *f, char *buf, size_t len)
 	if (!v)
 		return -ENOENT;
 	if (S_ISDIR(v->mode))
-		return vfs_path_locked(v, buf, len);
+		return vfs_path(v, buf, len);
 	if (pipe_is(f) && !f->oname)
 		return kos_snprintf(buf, len, "pipe:[%llu]",
 				    (unsigned long long)v->ino) +
@@ -248,7 +248,7 @@ long file_path_locked(struct file *f, char *buf, size_t len)
 	if (!f->oname)
 		return -ENOENT;
 	if (f->odir) {
-		n = vfs_path_locked(f->odir, buf, len);
+		n = vfs_path(f->odir, buf, len);
 		if (n < 0)
 			return n;
 		n--; /* over the NUL */
@@ -542,7 +542,7 @@ static ssize_t reg_write(struct file *f, struct uio *u, uint64_t *pos)
 		vfs_kill_suid(v, &cred);
 	}
 	/*
-	 * O_APPEND: at end of file, read under vfs_lock by the fs write
+	 * O_APPEND: at end of file, read under its own lock by the fs write
 	 * op (a pos of UINT64_MAX asks for "append").
 	 */
 	if (f->flags & O_APPEND)
@@ -572,9 +572,9 @@ static int dir_iterate(struct file *f, vfs_filldir_t fill, void *ctx)
 
 	if (!v->ops->readdir)
 		return -ENOTDIR;
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	r = v->ops->readdir(v, &f->pos, fill, ctx);
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 	return r;
 }
 

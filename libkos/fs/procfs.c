@@ -17,10 +17,12 @@
  *	/proc/<pid>/{stat,statm,status,cmdline,environ,comm,mounts,limits,
  *		     maps,exe,cwd,root,fd/,task/<tid>/}
  *
- * Locking: the vnode ops run under vfs_lock (read under none); process
- * data is looked up under proc_lock and pinned with a reference, and an
- * address space is read under its own lock (vm_read_kernel).  Order:
- * vfs_lock, then proc_lock.
+ * Locking: the directory ops run under the directory's vnode lock
+ * (readlink and read under none); process data is looked up under
+ * proc_lock and pinned with a reference, and an address space is read
+ * under its own lock (vm_read_kernel).  Order: vnode locks, then
+ * proc_lock.  Names come and go with processes, behind the VFS's back,
+ * so the superblock is VFS_SB_NOCACHE (no name cache).
  */
 #include <kos/cmdline.h>
 #include <kos/fdtable.h>
@@ -755,8 +757,8 @@ static ssize_t put_link(char *buf, size_t len, const char *s)
 }
 
 /*
- * What exe, cwd, root or fd/N of p point to.  vfs_lock held (readlink
- * runs inside path walks), so paths are built with vfs_path_locked().
+ * What exe, cwd, root or fd/N of p point to.  No vnode lock is held
+ * (readlink runs without one), so vfs_path() may take them.
  */
 static ssize_t link_target(struct proc *p, struct pnode *n, char *buf,
 			   size_t len)
@@ -782,12 +784,12 @@ static ssize_t link_target(struct proc *p, struct pnode *n, char *buf,
 		f = fdt_get(ut->fdt, n->fd);
 	mutex_unlock(&proc_lock);
 	if (v) {
-		if (vfs_path_locked(v, tmp, PATH_MAX) > 0)
+		if (vfs_path(v, tmp, PATH_MAX) > 0)
 			r = put_link(buf, len, tmp);
 		vnode_put(v);
 	}
 	if (f) {
-		if (file_path_locked(f, tmp, PATH_MAX) > 0)
+		if (file_path(f, tmp, PATH_MAX) > 0)
 			r = put_link(buf, len, tmp);
 		file_put(f);
 	}
@@ -1076,6 +1078,8 @@ struct superblock *vfs_procfs(void)
 	sb = kzalloc(sizeof(*sb));
 	if (!sb)
 		return NULL;
+	vfs_sb_init(sb);
+	sb->flags = VFS_SB_NOCACHE;
 	sb->ops = &proc_sops;
 	sb->fstype = "proc";
 	sb->magic = PROC_SUPER_MAGIC;

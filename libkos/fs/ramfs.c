@@ -23,12 +23,12 @@
  * Every directory entry holds a reference to its vnode, so a vnode lives
  * while it has a name or an open file; the last vnode_put() evicts it.
  *
- * Locking: directory, attribute and extended-attribute changes run
- * under vfs_lock (the VFS
- * takes it around every vnode op except read/write/truncate).  File data
- * is guarded by the superblock's data_lock, taken inside read/write/
- * truncate/getpage (lock order: vfs_lock, then an address space's
- * lock, then data_lock: getpage runs inside page faults).  User buffers
+ * Locking: a directory's entries, a node's attributes and its extended
+ * attributes change under the node's vnode lock, which the VFS holds
+ * around the ops (kos/vfs.h says which).  File data is guarded by the
+ * superblock's data_lock, taken inside read/write/truncate/getpage
+ * (lock order: vnode locks, then an address space's lock, then
+ * data_lock: getpage runs inside page faults).  User buffers
  * are never touched with data_lock held: data goes through a bounce
  * page, so a page fault during the copy can itself read a ramfs file.
  */
@@ -50,7 +50,7 @@
 
 struct ramfs_sb {
 	struct superblock sb;
-	uint64_t next_ino; /* vfs_lock */
+	uint64_t next_ino; /* atomic */
 	struct mutex data_lock;
 	/* data_lock: pages held by files; the size= limit (0: none). */
 	uint64_t used_pages, max_pages;
@@ -74,9 +74,9 @@ struct ramfs_xattr {
 
 struct ramfs_node {
 	struct vnode v;
-	struct list_head xattrs; /* vfs_lock; descending name order */
+	struct list_head xattrs; /* v.lock; descending name order */
 	/* directories */
-	struct list_head entries; /* vfs_lock */
+	struct list_head entries; /* v.lock */
 	uint64_t next_cookie;
 	/*
 	 * Not referenced: a linked directory keeps its parent alive (the
@@ -151,7 +151,7 @@ static void dirent_remove(struct ramfs_node *d, struct ramfs_dirent *e)
 	d->v.size -= RAMFS_DIRENT_SIZE;
 }
 
-/* Add name -> v to d, taking a reference to v.  vfs_lock held. */
+/* Add name -> v to d, taking a reference to v.  d's lock held. */
 static int dir_add(struct ramfs_node *d, const char *name, size_t len,
 		   struct vnode *v)
 {
@@ -177,7 +177,7 @@ static struct ramfs_node *node_new(struct superblock *sb, uint32_t mode,
 	n->v.uid = uid;
 	n->v.gid = gid;
 	n->v.nlink = 1;
-	n->v.ino = RSB(sb)->next_ino++;
+	n->v.ino = __atomic_fetch_add(&RSB(sb)->next_ino, 1, __ATOMIC_RELAXED);
 	list_init(&n->entries);
 	list_init(&n->xattrs);
 	n->next_cookie = 2;
@@ -188,7 +188,7 @@ static struct ramfs_node *node_new(struct superblock *sb, uint32_t mode,
 	return n;
 }
 
-/* ---- vnode ops (vfs_lock held) -------------------------------------- */
+/* ---- vnode ops (the locks kos/vfs.h names held) --------------------- */
 
 static int ramfs_lookup(struct vnode *dir, const char *name, size_t len,
 			struct vnode **out)
@@ -749,7 +749,7 @@ static int ramfs_getpage(struct vnode *v, uint64_t pgoff, paddr_t *pa)
 	return err;
 }
 
-/* ---- extended attributes (vfs_lock held) ---------------------------- */
+/* ---- extended attributes (the node's lock held) --------------------- */
 
 /*
  * The attribute called name in n, or NULL; *pos is the entry to insert
@@ -1011,6 +1011,7 @@ struct superblock *ramfs_create(void)
 
 	if (!rs)
 		return NULL;
+	vfs_sb_init(&rs->sb);
 	rs->sb.ops = &ramfs_sops;
 	rs->sb.fstype = "tmpfs";
 	rs->sb.magic = 0x01021994; /* TMPFS_MAGIC */

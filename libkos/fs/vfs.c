@@ -9,8 +9,20 @@
  * the walk stays iterative; nameidata.nlinks counts the links followed
  * and the 41st gives -ELOOP, as Linux's MAXSYMLINKS.
  *
- * Locking: every function here takes vfs_lock for the duration of the
- * walk and the operation; the static helpers expect it held.
+ * Every component is looked up in the name cache first (fs/dcache.c),
+ * and in the file system only on a miss, under the directory's lock.
+ *
+ * Locking (the rules are at the top of kos/vfs.h): a walk holds no lock
+ * between components, and one directory's lock at a time while asking
+ * the name cache or the file system.  An operation on names locks the
+ * parent directory from its lookup of the last component to the change,
+ * and the existing file it changes after it (parent before child).
+ * rename holds its superblock's rename_lock, which keeps every
+ * directory's parent fixed, works out which of the two parents is an
+ * ancestor of the other without holding a vnode lock, then locks the
+ * parents (ancestor first, else by address) and the two files (by
+ * address).  Mounts are read and changed under vfs_mount_lock, taken
+ * after vnode locks and never held across a file-system op.
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
@@ -28,11 +40,11 @@
 
 #include "internal.h"
 
-struct mutex vfs_lock = MUTEX_INIT(vfs_lock, "vfs");
+struct mutex vfs_mount_lock = MUTEX_INIT(vfs_mount_lock, "vfs.mount");
 
 static struct vnode *root_vnode; /* set by vfs_init (and vfs_reset_root) */
-static LIST_HEAD(mounts);	 /* vfs_lock */
-static uint32_t anon_next = 1;	 /* vfs_lock */
+static LIST_HEAD(mounts);	 /* vfs_mount_lock */
+static uint32_t anon_next = 1;	 /* atomic */
 
 struct vnode *vfs_root(void)
 {
@@ -65,6 +77,8 @@ struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
 	if (!v)
 		return NULL;
 	v->refcnt = 1;
+	mutex_init(&v->lock, "vnode");
+	list_init(&v->dchildren);
 	v->sb = sb;
 	v->ops = ops;
 	v->atime = v->mtime = v->ctime = vfs_now();
@@ -84,10 +98,16 @@ void vnode_put(struct vnode *v)
 		return;
 	/* Every lock belongs to an open file, which holds a reference. */
 	KOS_ASSERT(!v->locks);
+	dcache_forget_dir(v); /* before v's address can be reused */
 	if (v->sb && v->sb->ops && v->sb->ops->evict)
 		v->sb->ops->evict(v);
 	else
 		kfree(v);
+}
+
+void vfs_sb_init(struct superblock *sb)
+{
+	mutex_init(&sb->rename_lock, "vfs.rename");
 }
 
 void vfs_getattr(struct vnode *v, struct kstat *st)
@@ -112,9 +132,9 @@ int vfs_stat_file(struct file *f, struct kstat *st)
 {
 	if (!f->vnode)
 		return -EINVAL;
-	mutex_lock(&vfs_lock);
+	mutex_lock(&f->vnode->lock);
 	vfs_getattr(f->vnode, st);
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&f->vnode->lock);
 	return 0;
 }
 
@@ -176,10 +196,14 @@ int vfs_permission(struct vnode *v, int mask, const struct vfs_cred *cred)
 	return -EACCES;
 }
 
-/* Is v on a read-only mount? */
-static bool read_only(struct vnode *v)
+bool vfs_read_only(struct vnode *v)
 {
-	return v->sb->mnt && (v->sb->mnt->flags & VFS_MNT_RDONLY);
+	bool ro;
+
+	mutex_lock(&vfs_mount_lock);
+	ro = v->sb->mnt && (v->sb->mnt->flags & VFS_MNT_RDONLY);
+	mutex_unlock(&vfs_mount_lock);
+	return ro;
 }
 
 /* Linux's inode_owner_or_capable(): the owner, or CAP_FOWNER. */
@@ -272,14 +296,82 @@ static bool is_dotdot(const char *s, size_t len)
 /* Step from a mount point down onto what is mounted there (ref moves). */
 static struct vnode *cross_down(struct vnode *v)
 {
-	while (v->mounted) {
-		struct vnode *r = v->mounted->sb->root;
+	for (;;) {
+		struct vnode *r = NULL;
 
-		vnode_get(r);
+		/* Unlocked: a mount racing with the walk may be missed. */
+		if (!READ_ONCE(v->mounted))
+			return v;
+		mutex_lock(&vfs_mount_lock);
+		if (v->mounted) {
+			r = v->mounted->sb->root;
+			vnode_get(r);
+		}
+		mutex_unlock(&vfs_mount_lock);
+		if (!r)
+			return v;
 		vnode_put(v);
 		v = r;
 	}
+}
+
+/*
+ * The directory a mount root stands for in its parent file system: v
+ * itself unless v is the root of a mounted file system (then the
+ * mount point, repeatedly).  Not referenced: mount points live while
+ * mounted, and the caller holds v.
+ */
+static struct vnode *mount_base(struct vnode *v)
+{
+	mutex_lock(&vfs_mount_lock);
+	while (v == v->sb->root && v->sb->mnt && v->sb->mnt->mountpoint)
+		v = v->sb->mnt->mountpoint;
+	mutex_unlock(&vfs_mount_lock);
 	return v;
+}
+
+/*
+ * name in dir, dir->lock held: the name cache, then the file system,
+ * whose answer (a vnode or -ENOENT) the cache keeps.  ".." is asked of
+ * the file system every time.
+ */
+static int lookup_locked(struct vnode *dir, const char *name, size_t len,
+			 struct vnode **out)
+{
+	int err;
+
+	if (!dir->ops->lookup)
+		return -ENOTDIR;
+	if (is_dotdot(name, len))
+		return dir->ops->lookup(dir, name, len, out);
+	err = dcache_lookup(dir, name, len, out);
+	if (err <= 0)
+		return err;
+	err = dir->ops->lookup(dir, name, len, out);
+	if (err == 0)
+		dcache_add(dir, name, len, *out);
+	else if (err == -ENOENT)
+		dcache_add(dir, name, len, NULL);
+	return err;
+}
+
+/* The same without the lock: a cache hit takes no vnode lock at all. */
+static int lookup_one(struct vnode *dir, const char *name, size_t len,
+		      struct vnode **out)
+{
+	int err;
+
+	if (!dir->ops->lookup)
+		return -ENOTDIR;
+	if (!is_dotdot(name, len)) {
+		err = dcache_lookup(dir, name, len, out);
+		if (err <= 0)
+			return err;
+	}
+	mutex_lock(&dir->lock);
+	err = lookup_locked(dir, name, len, out);
+	mutex_unlock(&dir->lock);
+	return err;
 }
 
 /* "..": from cur (not referenced by the result) to a new reference. */
@@ -287,21 +379,14 @@ static int step_up(struct vnode *cur, struct vnode **out)
 {
 	int r;
 
+	if (cur != root_vnode)
+		cur = mount_base(cur);
 	if (cur == root_vnode) {
 		vnode_get(cur);
 		*out = cur;
 		return 0;
 	}
-	while (cur == cur->sb->root && cur->sb->mnt && cur->sb->mnt->mountpoint)
-		cur = cur->sb->mnt->mountpoint;
-	if (cur == root_vnode) {
-		vnode_get(cur);
-		*out = cur;
-		return 0;
-	}
-	if (!cur->ops->lookup)
-		return -ENOTDIR;
-	r = cur->ops->lookup(cur, "..", 2, out);
+	r = lookup_one(cur, "..", 2, out);
 	if (r == 0)
 		*out = cross_down(*out);
 	return r;
@@ -400,10 +485,8 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 			vnode_get(next);
 		} else if (is_dotdot(name, len)) {
 			err = step_up(cur, &next);
-		} else if (!cur->ops->lookup) {
-			err = -ENOTDIR;
 		} else {
-			err = cur->ops->lookup(cur, name, len, &next);
+			err = lookup_one(cur, name, len, &next);
 			if (!err)
 				next = cross_down(next);
 		}
@@ -466,11 +549,8 @@ int vfs_lookup(struct vnode *dir, const char *path, unsigned int flags,
 	if (err)
 		return err;
 	err = nd_set_path(&nd, path);
-	if (!err) {
-		mutex_lock(&vfs_lock);
+	if (!err)
 		err = namei(&nd, dir, false, out);
-		mutex_unlock(&vfs_lock);
-	}
 	nd_fini(&nd);
 	return err;
 }
@@ -522,8 +602,10 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 			err = -EISDIR;
 			break;
 		}
-		err = parent->ops->lookup(parent, nd->last, nd->last_len, &v);
+		mutex_lock(&parent->lock);
+		err = lookup_locked(parent, nd->last, nd->last_len, &v);
 		if (err == 0) {
+			mutex_unlock(&parent->lock);
 			v = cross_down(v);
 			if (flags & O_EXCL)
 				err = -EEXIST;
@@ -550,7 +632,7 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 		if (err == -ENOENT)
 			err = vfs_permission(parent, MAY_WRITE | MAY_EXEC,
 					     nd->cred);
-		if (!err && read_only(parent))
+		if (!err && vfs_read_only(parent))
 			err = -EROFS;
 		if (!err && !parent->ops->create)
 			err = -EPERM;
@@ -561,7 +643,10 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 			err = parent->ops->create(parent, nd->last,
 						  nd->last_len, m, 0, uid, gid,
 						  &v);
+			if (!err)
+				dcache_add(parent, nd->last, nd->last_len, v);
 		}
+		mutex_unlock(&parent->lock);
 		vnode_put(parent);
 		if (!err) {
 			*out = v;
@@ -590,18 +675,18 @@ static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
 	if (nd->last_len == 0 || is_dot(nd->last, nd->last_len) ||
 	    is_dotdot(nd->last, nd->last_len)) {
 		err = -EEXIST;
-		goto out;
+		goto out_put;
 	}
+	mutex_lock(&parent->lock);
+	err = lookup_locked(parent, nd->last, nd->last_len, &v);
 	if (nd->trailing && !S_ISDIR(mode)) {
 		/* "name/" can only be a directory: exists or ENOENT. */
-		err = parent->ops->lookup(parent, nd->last, nd->last_len, &v);
 		if (!err) {
 			vnode_put(v);
 			err = -EEXIST;
 		}
 		goto out;
 	}
-	err = parent->ops->lookup(parent, nd->last, nd->last_len, &v);
 	if (!err) {
 		vnode_put(v);
 		err = -EEXIST;
@@ -610,7 +695,7 @@ static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
 	if (err != -ENOENT)
 		goto out;
 	err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, nd->cred);
-	if (!err && read_only(parent))
+	if (!err && vfs_read_only(parent))
 		err = -EROFS;
 	if (err)
 		goto out;
@@ -634,12 +719,15 @@ static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
 			      : -EPERM;
 	}
 	if (!err) {
+		dcache_add(parent, nd->last, nd->last_len, v);
 		if (out)
 			*out = v;
 		else
 			vnode_put(v);
 	}
 out:
+	mutex_unlock(&parent->lock);
+out_put:
 	vnode_put(parent);
 	return err;
 }
@@ -655,11 +743,8 @@ static int create_path(struct vnode *dir, const char *path, uint32_t mode,
 	if (err)
 		return err;
 	err = nd_set_path(&nd, path);
-	if (!err) {
-		mutex_lock(&vfs_lock);
+	if (!err)
 		err = create_node(&nd, dir, mode, rdev, target, out);
-		mutex_unlock(&vfs_lock);
-	}
 	nd_fini(&nd);
 	return err;
 }
@@ -742,29 +827,34 @@ int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
 {
 	struct nameidata nd;
 	struct vnode *v = NULL, *parent = NULL, *tmp;
+	bool isdir;
 	int err = nd_init(&nd, cred, lflags);
 
 	if (err)
 		return err;
-	mutex_lock(&vfs_lock);
 	err = nd_set_path(&nd, opath);
 	if (!err)
 		err = namei(&nd, odir, false, &v);
 	if (err)
-		goto out;
+		goto out_put;
 	nd.nlinks = 0;
 	nd.flags = 0;
 	err = nd_set_path(&nd, npath);
 	if (!err)
 		err = namei(&nd, ndir, true, &parent);
 	if (err)
-		goto out;
+		goto out_put;
 	if (nd.last_len == 0 || is_dot(nd.last, nd.last_len) ||
 	    is_dotdot(nd.last, nd.last_len)) {
 		err = -EEXIST;
-		goto out;
+		goto out_put;
 	}
-	err = parent->ops->lookup(parent, nd.last, nd.last_len, &tmp);
+	/* A directory (refused below) might be parent's ancestor. */
+	isdir = S_ISDIR(v->mode);
+	mutex_lock(&parent->lock);
+	if (!isdir)
+		mutex_lock(&v->lock);
+	err = lookup_locked(parent, nd.last, nd.last_len, &tmp);
 	if (!err) {
 		vnode_put(tmp);
 		err = -EEXIST;
@@ -783,16 +873,21 @@ int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
 	err = may_link(v, cred);
 	if (!err)
 		err = vfs_permission(parent, MAY_WRITE | MAY_EXEC, cred);
-	if (!err && read_only(parent))
+	if (!err && vfs_read_only(parent))
 		err = -EROFS;
-	if (!err && S_ISDIR(v->mode))
+	if (!err && isdir)
 		err = -EPERM;
 	if (!err)
 		err = parent->ops->link ? parent->ops->link(parent, nd.last,
 							    nd.last_len, v)
 					: -EPERM;
+	if (!err)
+		dcache_add(parent, nd.last, nd.last_len, v);
 out:
-	mutex_unlock(&vfs_lock);
+	if (!isdir)
+		mutex_unlock(&v->lock);
+	mutex_unlock(&parent->lock);
+out_put:
 	vnode_put(parent);
 	vnode_put(v);
 	nd_fini(&nd);
@@ -815,12 +910,11 @@ int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 
 	if (err)
 		return err;
-	mutex_lock(&vfs_lock);
 	err = nd_set_path(&nd, path);
 	if (!err)
 		err = namei(&nd, dir, true, &parent);
 	if (err)
-		goto out;
+		goto out_put;
 	if (nd.last_len == 0 || is_dot(nd.last, nd.last_len) ||
 	    is_dotdot(nd.last, nd.last_len)) {
 		if (!dir_only)
@@ -830,56 +924,118 @@ int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 		else
 			err = is_dot(nd.last, nd.last_len) ? -EINVAL
 							   : -ENOTEMPTY;
-		goto out;
+		goto out_put;
 	}
-	err = parent->ops->lookup(parent, nd.last, nd.last_len, &v);
-	if (err)
-		goto out;
+	mutex_lock(&parent->lock);
+	err = lookup_locked(parent, nd.last, nd.last_len, &v);
+	if (err) {
+		mutex_unlock(&parent->lock);
+		goto out_put;
+	}
+	mutex_lock(&v->lock); /* a child: after its parent */
 	if (!dir_only && nd.trailing)
 		err = S_ISDIR(v->mode) ? -EISDIR : -ENOTDIR;
 	if (!err)
 		err = may_delete(parent, v, dir_only, cred);
-	if (!err && read_only(parent))
+	if (!err && vfs_read_only(parent))
 		err = -EROFS;
-	if (!err && v->mounted)
+	if (!err && READ_ONCE(v->mounted))
 		err = -EBUSY;
 	if (!err)
 		err = parent->ops->unlink
 			      ? parent->ops->unlink(parent, nd.last,
 						    nd.last_len, dir_only)
 			      : -EPERM;
-out:
-	mutex_unlock(&vfs_lock);
+	if (!err) {
+		dcache_forget(parent, nd.last, nd.last_len);
+		if (dir_only)
+			dcache_forget_dir(v);
+	}
+	mutex_unlock(&v->lock);
+	mutex_unlock(&parent->lock);
+out_put:
 	vnode_put(v);
 	vnode_put(parent);
 	nd_fini(&nd);
 	return err;
 }
 
-/* Is anc an ancestor of v, or v itself (within v's file system)? */
-static bool is_ancestor(struct vnode *anc, struct vnode *v)
+/*
+ * The directories from d up to its file system's root (d first), each
+ * referenced, in a kmalloc'ed array; *n gets the count.  Each ".." is
+ * looked up under that directory's lock alone, so no lock is nested.
+ * With the superblock's rename_lock held the chain stays as it is.
+ * NULL on -ENOMEM.
+ */
+static struct vnode **ancestry(struct vnode *d, size_t *n)
 {
-	struct vnode *cur = v, *up;
-	bool found = false;
+	size_t cap = 16, k = 0;
+	struct vnode **a = kmalloc(cap * sizeof(*a)), *up;
 
-	vnode_get(cur);
-	for (;;) {
-		if (cur == anc) {
-			found = true;
+	if (!a)
+		return NULL;
+	vnode_get(d);
+	a[k++] = d;
+	while (d != d->sb->root && d->ops->lookup) {
+		mutex_lock(&d->lock);
+		if (d->ops->lookup(d, "..", 2, &up))
+			up = NULL;
+		mutex_unlock(&d->lock);
+		if (!up)
 			break;
-		}
-		if (cur == cur->sb->root || !cur->ops->lookup ||
-		    cur->ops->lookup(cur, "..", 2, &up))
-			break;
-		if (up == cur) {
+		if (up == d) { /* a removed directory */
 			vnode_put(up);
 			break;
 		}
-		vnode_put(cur);
-		cur = up;
+		if (k == cap) {
+			struct vnode **b = kmalloc(2 * cap * sizeof(*b));
+
+			if (!b) {
+				vnode_put(up);
+				while (k)
+					vnode_put(a[--k]);
+				kfree(a);
+				return NULL;
+			}
+			kos_memcpy(b, a, k * sizeof(*a));
+			kfree(a);
+			a = b;
+			cap *= 2;
+		}
+		a[k++] = d = up;
 	}
-	vnode_put(cur);
-	return found;
+	*n = k;
+	return a;
+}
+
+static void ancestry_put(struct vnode **a, size_t n)
+{
+	if (!a)
+		return;
+	while (n)
+		vnode_put(a[--n]);
+	kfree(a);
+}
+
+static bool in_chain(struct vnode **a, size_t n, struct vnode *v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] == v)
+			return true;
+	return false;
+}
+
+/* Lock two distinct vnodes neither of which contains the other. */
+static void lock_pair(struct vnode *a, struct vnode *b)
+{
+	if ((uintptr_t)a > (uintptr_t)b) {
+		struct vnode *t = a;
+
+		a = b;
+		b = t;
+	}
+	mutex_lock(&a->lock);
+	mutex_lock(&b->lock);
 }
 
 /*
@@ -901,9 +1057,12 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 {
 	struct nameidata ond, nnd;
 	struct vnode *op = NULL, *np = NULL, *v = NULL, *t = NULL;
+	struct vnode **ochain = NULL, **nchain = NULL;
+	size_t on = 0, nn = 0;
 	bool exchange = flags & VFS_RENAME_EXCHANGE;
 	bool noreplace = flags & VFS_RENAME_NOREPLACE;
-	bool isdir;
+	bool isdir, locked_kids = false;
+	struct superblock *sb = NULL;
 	int err = nd_init(&ond, cred, 0);
 
 	if (err)
@@ -913,7 +1072,6 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		nd_fini(&ond);
 		return err;
 	}
-	mutex_lock(&vfs_lock);
 	err = nd_set_path(&ond, opath);
 	if (!err)
 		err = namei(&ond, odir, true, &op);
@@ -922,25 +1080,46 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 	if (!err)
 		err = namei(&nnd, ndir, true, &np);
 	if (err)
-		goto out;
+		goto out_put;
 	if (op->sb != np->sb) {
 		err = -EXDEV;
-		goto out;
+		goto out_put;
 	}
 	if (ond.last_len == 0 || is_dot(ond.last, ond.last_len) ||
 	    is_dotdot(ond.last, ond.last_len)) {
 		err = -EBUSY;
-		goto out;
+		goto out_put;
 	}
 	if (nnd.last_len == 0 || is_dot(nnd.last, nnd.last_len) ||
 	    is_dotdot(nnd.last, nnd.last_len)) {
 		err = noreplace ? -EEXIST : -EBUSY;
-		goto out;
+		goto out_put;
 	}
-	err = op->ops->lookup(op, ond.last, ond.last_len, &v);
+	sb = op->sb;
+	mutex_lock(&sb->rename_lock);
+	if (op == np) {
+		mutex_lock(&op->lock);
+	} else {
+		ochain = ancestry(op, &on);
+		nchain = ancestry(np, &nn);
+		if (!ochain || !nchain) {
+			err = -ENOMEM;
+			goto out_unlocked;
+		}
+		if (in_chain(nchain, nn, op)) {
+			mutex_lock(&op->lock);
+			mutex_lock(&np->lock);
+		} else if (in_chain(ochain, on, np)) {
+			mutex_lock(&np->lock);
+			mutex_lock(&op->lock);
+		} else {
+			lock_pair(op, np);
+		}
+	}
+	err = lookup_locked(op, ond.last, ond.last_len, &v);
 	if (err)
 		goto out;
-	err = np->ops->lookup(np, nnd.last, nnd.last_len, &t);
+	err = lookup_locked(np, nnd.last, nnd.last_len, &t);
 	if (err == -ENOENT) {
 		t = NULL;
 		err = exchange ? -ENOENT : 0;
@@ -958,11 +1137,11 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		err = -ENOTDIR;
 		goto out;
 	}
-	if (op != np && is_ancestor(v, np)) {
+	if (op != np && in_chain(nchain, nn, v)) {
 		err = -EINVAL;
 		goto out;
 	}
-	if (t && op != np && is_ancestor(t, op)) {
+	if (t && op != np && in_chain(ochain, on, t)) {
 		err = exchange ? -EINVAL : -ENOTEMPTY;
 		goto out;
 	}
@@ -970,8 +1149,14 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		err = 0;
 		goto out;
 	}
+	/* Now v and t are unrelated children of locked directories. */
+	if (t)
+		lock_pair(v, t);
+	else
+		mutex_lock(&v->lock);
+	locked_kids = true;
 	err = may_delete(op, v, isdir, cred);
-	if (!err && read_only(op))
+	if (!err && vfs_read_only(op))
 		err = -EROFS;
 	if (err)
 		goto out;
@@ -996,14 +1181,32 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		if (err)
 			goto out;
 	}
-	if (v->mounted || (t && t->mounted)) {
+	if (READ_ONCE(v->mounted) || (t && READ_ONCE(t->mounted))) {
 		err = -EBUSY;
 		goto out;
 	}
 	err = op->ops->rename(op, ond.last, ond.last_len, np, nnd.last,
 			      nnd.last_len, flags);
+	if (!err) {
+		dcache_forget(op, ond.last, ond.last_len);
+		dcache_forget(np, nnd.last, nnd.last_len);
+		if (t && !exchange && S_ISDIR(t->mode))
+			dcache_forget_dir(t);
+	}
 out:
-	mutex_unlock(&vfs_lock);
+	if (locked_kids) {
+		if (t)
+			mutex_unlock(&t->lock);
+		mutex_unlock(&v->lock);
+	}
+	if (op != np)
+		mutex_unlock(&np->lock);
+	mutex_unlock(&op->lock);
+out_unlocked:
+	mutex_unlock(&sb->rename_lock);
+out_put:
+	ancestry_put(ochain, on);
+	ancestry_put(nchain, nn);
 	vnode_put(t);
 	vnode_put(v);
 	vnode_put(np);
@@ -1043,10 +1246,10 @@ void vfs_kill_suid(struct vnode *v, const struct vfs_cred *cred)
 		kill |= S_ISGID;
 	if (!(READ_ONCE(v->mode) & kill))
 		return;
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	v->mode &= ~kill;
 	v->ctime = vfs_now();
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 }
 
 /*
@@ -1061,13 +1264,16 @@ static bool group_ok(uint32_t gid, const struct vfs_cred *cred)
 int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 		const struct vfs_cred *cred)
 {
-	uint32_t mode = v->mode, uid = v->uid, gid = v->gid;
 	struct vfs_time now = vfs_now();
 	unsigned int valid = a->valid;
+	uint32_t mode, uid, gid;
 	int err = 0;
 
-	mutex_lock(&vfs_lock);
-	if (read_only(v)) {
+	mutex_lock(&v->lock);
+	mode = v->mode;
+	uid = v->uid;
+	gid = v->gid;
+	if (vfs_read_only(v)) {
 		err = -EROFS;
 		goto out;
 	}
@@ -1136,7 +1342,7 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 		v->mtime = (valid & VFS_ATTR_MTIME_NOW) ? now : a->mtime;
 	v->ctime = now;
 out:
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 	return err;
 }
 
@@ -1214,7 +1420,7 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 
 /*
  * O_TMPFILE: the directory the path names, write and search permission
- * on it, then an unnamed file there (Linux's vfs_tmpfile()).  vfs_lock.
+ * on it, then an unnamed file there (Linux's vfs_tmpfile()).
  */
 static int open_tmpfile(struct nameidata *nd, struct vnode *dir, int flags,
 			uint32_t mode, struct vnode **out)
@@ -1228,13 +1434,15 @@ static int open_tmpfile(struct nameidata *nd, struct vnode *dir, int flags,
 	if (err)
 		return err;
 	err = vfs_permission(d, MAY_WRITE | MAY_EXEC, nd->cred);
-	if (!err && read_only(d))
+	if (!err && vfs_read_only(d))
 		err = -EROFS;
 	if (!err && !d->ops->tmpfile)
 		err = -EOPNOTSUPP;
 	if (!err) {
+		mutex_lock(&d->lock);
 		init_owner(d, &m, nd->cred, &uid, &gid);
 		err = d->ops->tmpfile(d, m, uid, gid, !(flags & O_EXCL), out);
+		mutex_unlock(&d->lock);
 	}
 	vnode_put(d);
 	return err;
@@ -1272,7 +1480,7 @@ static int open_checks(struct vnode *v, int flags, bool created,
 	err = vfs_permission(v, mask, cred);
 	if (err)
 		return err;
-	if ((mask & MAY_WRITE) && S_ISREG(v->mode) && read_only(v))
+	if ((mask & MAY_WRITE) && S_ISREG(v->mode) && vfs_read_only(v))
 		return -EROFS;
 	/* A running program is not truncated (nor opened for writing). */
 	if (S_ISREG(v->mode) && (mask & MAY_WRITE) &&
@@ -1304,7 +1512,6 @@ int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
 	err = nd_set_path(&nd, path);
 	if (err)
 		goto out_fini;
-	mutex_lock(&vfs_lock);
 	if ((flags & __O_TMPFILE) && !(flags & O_PATH)) {
 		err = open_tmpfile(&nd, dir, flags, mode, &v);
 		created = true;
@@ -1318,7 +1525,6 @@ int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
 	}
 	if (!err)
 		err = open_checks(v, flags, created, cred);
-	mutex_unlock(&vfs_lock);
 	if (!err)
 		err = vfs_open_vnode(v, flags, out);
 	if (!err) {
@@ -1351,12 +1557,10 @@ ssize_t vfs_readlinkat(struct vnode *dir, const char *path, char *buf,
 	err = vfs_lookup(dir, path, 0, cred, &v);
 	if (err)
 		return err;
-	mutex_lock(&vfs_lock);
 	if (!S_ISLNK(v->mode) || !v->ops->readlink)
 		n = -EINVAL;
 	else
 		n = v->ops->readlink(v, buf, len);
-	mutex_unlock(&vfs_lock);
 	vnode_put(v);
 	return n;
 }
@@ -1381,7 +1585,7 @@ static bool find_name_fill(void *arg, const char *name, size_t len,
 	return false;
 }
 
-long vfs_path_locked(struct vnode *cwd, char *buf, size_t len)
+long vfs_path(struct vnode *cwd, char *buf, size_t len)
 {
 	char *tmp = kmalloc(PATH_MAX), name[NAME_MAX + 1];
 	size_t pos = PATH_MAX - 1; /* tmp[pos..] holds the result */
@@ -1399,20 +1603,20 @@ long vfs_path_locked(struct vnode *cwd, char *buf, size_t len)
 	}
 	while (v != root_vnode) {
 		struct find_name fn = { 0, name, 0, false };
-		struct vnode *w = v;
+		struct vnode *w = mount_base(v);
 		uint64_t rpos = 0;
 
-		while (w == w->sb->root && w->sb->mnt && w->sb->mnt->mountpoint)
-			w = w->sb->mnt->mountpoint;
 		if (w == root_vnode)
 			break;
 		err = step_up(w, &parent);
 		if (err)
 			goto out;
 		fn.ino = w->ino;
+		mutex_lock(&parent->lock);
 		if (parent->ops->readdir)
 			err = parent->ops->readdir(parent, &rpos,
 						   find_name_fill, &fn);
+		mutex_unlock(&parent->lock);
 		if (!err && !fn.found)
 			err = -ENOENT;
 		if (!err && fn.len + 1 > pos)
@@ -1441,21 +1645,18 @@ out:
 
 long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
 {
-	long r;
-
-	mutex_lock(&vfs_lock);
-	r = vfs_path_locked(cwd, buf, len);
-	mutex_unlock(&vfs_lock);
-	return r;
+	return vfs_path(cwd, buf, len);
 }
 
-/* ---- mounts and boot ------------------------------------------------ */
+/* ---- mounts -------------------------------------------------------- */
 
-/* Attach sb at mountpoint mp (NULL: the root mount).  vfs_lock held. */
+/* Attach sb at mountpoint mp (NULL: the root mount).  vfs_mount_lock. */
 static int mount_attach(struct superblock *sb, struct vnode *mp)
 {
-	struct mount *m = kzalloc(sizeof(*m));
+	struct mount *m;
 
+	KOS_ASSERT(sb->rename_lock.name); /* vfs_sb_init() was called */
+	m = kzalloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	m->sb = sb;
@@ -1467,6 +1668,40 @@ static int mount_attach(struct superblock *sb, struct vnode *mp)
 	sb->mnt = m;
 	list_add_tail(&m->link, &mounts);
 	return 0;
+}
+
+/*
+ * Attach sb on the directory mp: mp's lock keeps it from being removed
+ * meanwhile (unlink checks "mounted" under it).  Linux's errors: not a
+ * directory, a removed one (-ENOENT), something there already.
+ */
+static int mount_on(struct superblock *sb, struct vnode *mp)
+{
+	int err = 0;
+
+	mutex_lock(&mp->lock);
+	mutex_lock(&vfs_mount_lock);
+	if (!S_ISDIR(mp->mode))
+		err = -ENOTDIR;
+	else if (mp->nlink == 0)
+		err = -ENOENT;
+	else if (mp->mounted || sb->mnt)
+		err = -EBUSY;
+	else
+		err = mount_attach(sb, mp);
+	mutex_unlock(&vfs_mount_lock);
+	mutex_unlock(&mp->lock);
+	return err;
+}
+
+/* Free a superblock that never got mounted (or was unmounted). */
+static void sb_release(struct superblock *sb)
+{
+	dcache_forget_sb(sb);
+	vnode_put(sb->root);
+	sb->root = NULL;
+	if (sb->ops->put_super)
+		sb->ops->put_super(sb);
 }
 
 int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
@@ -1495,28 +1730,22 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 	} else if (!kos_strcmp(fstype, "proc")) {
 		sb = vfs_procfs();
 		err = sb ? 0 : -ENOMEM;
-		if (!err && sb->mnt)
+		if (!err && READ_ONCE(sb->mnt))
 			err = -EBUSY; /* one mount of it for now */
 	} else {
 		err = -ENODEV;
 	}
-	mutex_lock(&vfs_lock);
-	if (!err && !S_ISDIR(mp->mode))
-		err = -ENOTDIR;
-	if (!err && mp->mounted)
-		err = -EBUSY;
 	if (!err)
-		err = mount_attach(sb, mp);
+		err = mount_on(sb, mp);
 	if (!err) {
+		mutex_lock(&vfs_mount_lock);
 		kos_strlcpy(sb->mnt->source, source ? source : "none",
 			    sizeof(sb->mnt->source));
 		sb->mnt->flags = flags;
+		mutex_unlock(&vfs_mount_lock);
 	}
-	mutex_unlock(&vfs_lock);
-	if (err && sb && sb->ops->put_super && !sb->mnt) {
-		vnode_put(sb->root);
-		sb->ops->put_super(sb);
-	}
+	if (err && sb && sb->ops->put_super && !READ_ONCE(sb->mnt))
+		sb_release(sb);
 	vnode_put(mp);
 	return err;
 }
@@ -1524,6 +1753,7 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 /*
  * Is anything of sb in use beyond its mount's hold on the root: an open
  * file, a cwd, a mount below?  Looks at every process: umount is rare.
+ * vfs_mount_lock held.
  */
 static bool sb_busy(struct superblock *sb)
 {
@@ -1551,13 +1781,13 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 		vnode_put(v);
 		return -EPERM;
 	}
-	mutex_lock(&vfs_lock);
+	mutex_lock(&vfs_mount_lock);
 	if (v != v->sb->root || !v->sb->mnt || !v->sb->mnt->mountpoint) {
 		err = -EINVAL;
 	} else {
 		sb = v->sb;
 		m = sb->mnt;
-		vnode_put(v); /* our lookup's reference, before counting */
+		vnode_put(v); /* our lookup's (not the last), before counting */
 		v = NULL;
 		if (!detach && sb_busy(sb))
 			err = -EBUSY;
@@ -1568,7 +1798,7 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 		mp->mounted = NULL;
 		sb->mnt = NULL;
 	}
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&vfs_mount_lock);
 	vnode_put(v);
 	if (err)
 		return err;
@@ -1580,12 +1810,11 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	 * and keeps its tree.
 	 */
 	if (kos_strcmp(sb->fstype, "proc")) {
-		vnode_put(sb->root);
-		if (!detach) {
-			sb->root = NULL;
-			if (sb->ops->put_super)
-				sb->ops->put_super(sb);
-		}
+		dcache_forget_sb(sb);
+		if (!detach)
+			sb_release(sb);
+		else
+			vnode_put(sb->root);
 	}
 	return 0;
 }
@@ -1600,39 +1829,69 @@ int vfs_mount_root(struct vnode *dir, const char *path,
 		return err;
 	if (!vfs_capable(cred, CAP_SYS_ADMIN))
 		err = -EPERM;
-	else if (v != v->sb->root || !v->sb->mnt)
+	else if (v != v->sb->root || !READ_ONCE(v->sb->mnt))
 		err = -EINVAL;
 	vnode_put(v);
 	return err;
 }
 
+/* What /proc/mounts shows of one mount, copied under vfs_mount_lock. */
+struct mount_snap {
+	struct vnode *mountpoint; /* referenced; NULL: the root */
+	char source[64];
+	const char *fstype;
+	bool rdonly;
+};
+
 void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 		     void *ctx)
 {
 	char *path = kmalloc(PATH_MAX), line[160];
+	struct mount_snap *snap = NULL;
+	size_t n = 0, i;
 	struct mount *m;
 
 	if (!path)
 		return;
-	mutex_lock(&vfs_lock);
-	list_for_each_entry (m, &mounts, link) {
-		int n;
+	/* Paths are built without the lock (they take vnode locks). */
+	mutex_lock(&vfs_mount_lock);
+	list_for_each_entry (m, &mounts, link)
+		n++;
+	snap = kzalloc(n * sizeof(*snap) + 1);
+	i = 0;
+	if (snap)
+		list_for_each_entry (m, &mounts, link) {
+			struct mount_snap *ms = &snap[i++];
 
-		if (!m->mountpoint)
+			ms->mountpoint = m->mountpoint;
+			if (ms->mountpoint)
+				vnode_get(ms->mountpoint);
+			kos_memcpy(ms->source, m->source, sizeof(ms->source));
+			ms->fstype = m->sb->fstype;
+			ms->rdonly = m->flags & VFS_MNT_RDONLY;
+		}
+	mutex_unlock(&vfs_mount_lock);
+	for (i = 0; snap && i < n; i++) {
+		struct mount_snap *ms = &snap[i];
+		int k;
+
+		if (!ms->mountpoint)
 			kos_strlcpy(path, "/", PATH_MAX);
-		else if (vfs_path_locked(m->mountpoint, path, PATH_MAX) < 0)
+		else if (vfs_path(ms->mountpoint, path, PATH_MAX) < 0)
 			continue;
-		n = kos_snprintf(line, sizeof(line), "%s ",
-				 m->mountpoint ? m->source : "rootfs");
-		sink(ctx, line, (size_t)n);
+		k = kos_snprintf(line, sizeof(line), "%s ",
+				 ms->mountpoint ? ms->source : "rootfs");
+		sink(ctx, line, (size_t)k);
 		sink(ctx, path, kos_strlen(path));
-		n = kos_snprintf(line, sizeof(line), " %s %s%s 0 0\n",
-				 m->mountpoint ? m->sb->fstype : "rootfs",
-				 (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw",
-				 m->mountpoint ? ",relatime" : "");
-		sink(ctx, line, (size_t)n);
+		k = kos_snprintf(line, sizeof(line), " %s %s%s 0 0\n",
+				 ms->mountpoint ? ms->fstype : "rootfs",
+				 ms->rdonly ? "ro" : "rw",
+				 ms->mountpoint ? ",relatime" : "");
+		sink(ctx, line, (size_t)k);
 	}
-	mutex_unlock(&vfs_lock);
+	for (i = 0; snap && i < n; i++)
+		vnode_put(snap[i].mountpoint);
+	kfree(snap);
 	kfree(path);
 }
 
@@ -1645,68 +1904,53 @@ int vfs_mount(struct superblock *sb, const char *path)
 			 &mp);
 	if (err)
 		return err;
-	mutex_lock(&vfs_lock);
-	if (mp->mounted || sb->mnt)
-		err = -EBUSY;
-	else
-		err = mount_attach(sb, mp);
-	mutex_unlock(&vfs_lock);
+	err = mount_on(sb, mp);
 	vnode_put(mp);
 	return err;
 }
 
-int vfs_init(const void *initrd, size_t size)
+/* ---- the root (fs/rootfs.c sets it up at boot) ----------------------- */
+
+int vfs_set_root(struct superblock *sb)
 {
-	struct superblock *sb;
 	int err;
 
-	sb = ramfs_create();
-	if (!sb)
-		return -ENOMEM;
+	mutex_lock(&vfs_mount_lock);
 	list_init(&mounts);
-	mutex_lock(&vfs_lock);
 	err = mount_attach(sb, NULL);
-	root_vnode = sb->root;
-	mutex_unlock(&vfs_lock);
-	if (err)
-		return err;
-	if (initrd && size) {
-		err = cpio_unpack(root_vnode, initrd, size);
-		if (err == -ENOMEM)
-			return err;
-		if (err)
-			log_err("vfs: initramfs damaged (%d); keeping what "
-				"was unpacked",
-				err);
-	}
-	err = dev_populate(root_vnode);
-	if (err)
-		log_err("vfs: cannot populate /dev (%d)", err);
-	return err == -ENOMEM ? err : 0;
+	if (!err)
+		root_vnode = sb->root;
+	mutex_unlock(&vfs_mount_lock);
+	return err;
 }
 
-int vfs_reset_root(const void *initrd, size_t size)
+int vfs_drop_root(void)
 {
 	struct superblock *old;
 	struct mount *m;
 
-	mutex_lock(&vfs_lock);
+	mutex_lock(&vfs_mount_lock);
 	old = root_vnode->sb;
 	m = old->mnt;
+	if (mounts.next != &m->link || mounts.prev != &m->link) {
+		mutex_unlock(&vfs_mount_lock);
+		return -EBUSY;
+	}
+	mutex_unlock(&vfs_mount_lock);
+	/* The name cache's pins are not users. */
+	dcache_forget_sb(old);
+	mutex_lock(&vfs_mount_lock);
 	if (mounts.next != &m->link || mounts.prev != &m->link ||
 	    __atomic_load_n(&root_vnode->refcnt, __ATOMIC_ACQUIRE) != 1) {
-		mutex_unlock(&vfs_lock);
+		mutex_unlock(&vfs_mount_lock);
 		return -EBUSY;
 	}
 	list_del(&m->link);
 	old->mnt = NULL;
 	root_vnode = NULL;
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&vfs_mount_lock);
 	kfree(m);
 	/* Nobody else holds the root: this frees the whole tree. */
-	vnode_put(old->root);
-	old->root = NULL;
-	if (old->ops->put_super)
-		old->ops->put_super(old);
-	return vfs_init(initrd, size);
+	sb_release(old);
+	return 0;
 }

@@ -5,7 +5,7 @@
  * that order.  The file system stores the pairs (vnode_ops getxattr,
  * setxattr, listxattr; ramfs keeps a list per node).
  *
- * Locking: vfs_lock is held around the check and the op, so the
+ * Locking: the vnode's lock is held around the check and the op, so the
  * attributes checked (mode, owner) and the list change together; the
  * callers copy to and from user memory outside it.
  */
@@ -65,7 +65,7 @@ static int xattr_permission(struct vnode *v, enum xattr_ns ns, int mask,
 
 /*
  * The checks of a get (mask MAY_READ) or a change (MAY_WRITE) up to the
- * file system's op: 0 or the error.  vfs_lock held.
+ * file system's op: 0 or the error.  v's lock held.
  */
 static int xattr_check(struct vnode *v, const char *name, int mask,
 		       const struct vfs_cred *cred)
@@ -74,8 +74,7 @@ static int xattr_check(struct vnode *v, const char *name, int mask,
 	enum xattr_ns ns = xattr_ns(name, &bare);
 	int err;
 
-	if ((mask & MAY_WRITE) && v->sb->mnt &&
-	    (v->sb->mnt->flags & VFS_MNT_RDONLY))
+	if ((mask & MAY_WRITE) && vfs_read_only(v))
 		return -EROFS;
 	err = xattr_permission(v, ns, mask, cred);
 	if (err)
@@ -94,12 +93,12 @@ ssize_t vfs_getxattr(struct vnode *v, const char *name, void *buf, size_t size,
 {
 	ssize_t r;
 
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	r = xattr_check(v, name, MAY_READ, cred);
 	if (!r)
 		r = v->ops->getxattr ? v->ops->getxattr(v, name, buf, size)
 				     : -EOPNOTSUPP;
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 	return r;
 }
 
@@ -110,13 +109,13 @@ int vfs_setxattr(struct vnode *v, const char *name, const void *value,
 
 	if (!value)
 		flags = VFS_XATTR_REPLACE; /* Linux's __vfs_removexattr() */
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	err = xattr_check(v, name, MAY_WRITE, cred);
 	if (!err)
 		err = v->ops->setxattr
 			      ? v->ops->setxattr(v, name, value, size, flags)
 			      : -EOPNOTSUPP;
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 	return err;
 }
 
@@ -125,10 +124,10 @@ ssize_t vfs_listxattr(struct vnode *v, char *buf, size_t size,
 {
 	ssize_t r = 0;
 
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	if (v->ops->listxattr)
 		r = v->ops->listxattr(v, buf, size,
 				      vfs_capable(cred, CAP_SYS_ADMIN));
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 	return r;
 }

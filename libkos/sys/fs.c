@@ -43,10 +43,8 @@ struct vnode *sys_cur_cwd(void)
 
 	if (ut && ut->fs)
 		return fs_info_cwd(ut->fs);
-	mutex_lock(&vfs_lock);
 	v = vfs_root();
 	vnode_get(v);
-	mutex_unlock(&vfs_lock);
 	return v;
 }
 #define cur_cwd sys_cur_cwd
@@ -520,9 +518,9 @@ static int stat_vnode(struct vnode *v, void *ubuf)
 {
 	struct kstat k;
 
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	vfs_getattr(v, &k);
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 	return put_stat(&k, ubuf);
 }
 
@@ -601,9 +599,9 @@ SYSCALL_DEFINE5(statx, __as_fd int, dfd, const char __user *, path,
 			    (flags & AT_EMPTY_PATH) != 0, &cred, &v);
 	if (r)
 		return r;
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	vfs_getattr(v, &k);
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 	vnode_put(v);
 	kos_memset(&sx, 0, sizeof(sx));
 	sx.stx_mask = STATX_BASIC_STATS;
@@ -654,12 +652,10 @@ SYSCALL_DEFINE4(readlinkat, __as_fd int, dfd, const char __user *, upath,
 		vnode_put(v);
 		return -ENOMEM;
 	}
-	mutex_lock(&vfs_lock);
 	if (!S_ISLNK(v->mode) || !v->ops->readlink)
 		r = -EINVAL;
 	else
 		r = v->ops->readlink(v, k, len);
-	mutex_unlock(&vfs_lock);
 	vnode_put(v);
 	if (r > 0 && copy_to_user(buf, k, (size_t)r))
 		r = -EFAULT;
@@ -691,9 +687,9 @@ SYSCALL_DEFINE4(faccessat2, __as_fd int, dfd, const char __user *, path,
 	if (r)
 		return r;
 	if (mode) {
-		mutex_lock(&vfs_lock);
+		mutex_lock(&v->lock);
 		r = vfs_permission(v, mode, &cred);
-		mutex_unlock(&vfs_lock);
+		mutex_unlock(&v->lock);
 	}
 	vnode_put(v);
 	return r;
@@ -736,12 +732,12 @@ static long set_cwd(struct vnode *v, const struct vfs_cred *cred)
 	struct vnode *old;
 	long r = 0;
 
-	mutex_lock(&vfs_lock);
+	mutex_lock(&v->lock);
 	if (!S_ISDIR(v->mode))
 		r = -ENOTDIR;
 	else
 		r = vfs_permission(v, MAY_EXEC, cred);
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&v->lock);
 	if (!r && ut && ut->fs) {
 		mutex_lock(&ut->fs->lock);
 		old = ut->fs->cwd;

@@ -6,7 +6,7 @@
  * bytes: -ERANGE), the value (-E2BIG past 64 KiB, -EFAULT), and only
  * then the file (the path, or the descriptor: -EBADF, O_PATH too).
  * fs/xattr.c does the namespace and permission checks; values and lists
- * pass through kernel buffers, copied outside vfs_lock.
+ * pass through kernel buffers, copied outside the vnode's lock.
  */
 #include <kos/fdtable.h>
 #include <kos/file.h>

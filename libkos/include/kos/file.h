@@ -129,9 +129,10 @@ void file_put(struct file *f);
  * The path /proc shows for f in kernel buf (len bytes, NUL terminated):
  * a directory's path from the root, "pipe:[ino]" for a pipe, else the
  * name it was opened by made absolute, with " (deleted)" once it has no
- * name left.  vfs_lock held.  The length with the NUL, or -EXXX.
+ * name left.  Takes vnode locks: call with none held.  The length with
+ * the NUL, or -EXXX.
  */
-long file_path_locked(struct file *f, char *buf, size_t len);
+long file_path(struct file *f, char *buf, size_t len);
 
 /*
  * Writers and running programs exclude each other (ETXTBSY), counted in

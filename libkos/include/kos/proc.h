@@ -276,7 +276,8 @@ void proc_vfs_cred(struct proc *p, struct vfs_cred *c, bool real);
 
 /*
  * Does any thread use a file of sb (cwd, root, an open file, a mapping,
- * its program)?  For umount's EBUSY.  Takes proc_lock (after vfs_lock).
+ * its program)?  For umount's EBUSY.  Takes proc_lock (after
+ * vfs_mount_lock).
  */
 struct superblock;
 bool proc_uses_sb(const struct superblock *sb);

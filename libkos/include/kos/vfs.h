@@ -23,12 +23,25 @@
  * and crossing of mount points, and checks search permission on every
  * directory for the caller's credentials.
  *
- * Locking: one VFS-wide mutex, vfs_lock, serialises namespace changes and
- * lookups (directory contents, mounts) and ramfs data; it is taken inside
- * the vfs_* functions, never held while a file's read/write blocks (device
- * reads such as the console sleep without it).  Reference counts on vnodes
- * and files are atomic.  A finer scheme (per-vnode locks) can replace the
- * big lock without changing this interface.
+ * Path walks go through the name cache (fs/dcache.c) and ask the file
+ * system's lookup op only on a miss.
+ *
+ * Locking (no VFS-wide lock; fs/vfs.c has the details):
+ *   vnode.lock          one vnode's attributes and, for a directory, its
+ *                       names: the directory ops run with it held.  Taken
+ *                       parent before child, directories before other
+ *                       files; two directories neither of which is the
+ *                       other's ancestor only under their superblock's
+ *                       rename_lock (rename).
+ *   superblock.rename_lock  serialises renames on one file system, so
+ *                       ancestry does not change under a rename's checks.
+ *   vfs_mount_lock      the mount table: mounts, vnode.mounted, sb->mnt,
+ *                       mount flags.  Taken after vnode locks, never
+ *                       held across a file-system op.
+ *   dcache_lock         (fs/dcache.c) the name cache; a leaf.
+ * No lock is held while a file's read/write blocks; the file system
+ * guards its data itself.  Reference counts on vnodes and files are
+ * atomic.
  */
 #ifndef KOS_VFS_H
 #define KOS_VFS_H
@@ -120,9 +133,14 @@ typedef bool (*vfs_filldir_t)(void *ctx, const char *name, size_t len,
 			      uint64_t ino, unsigned int dtype, uint64_t next);
 
 /*
- * Per-vnode operations, supplied by the file system.  All are called with
- * vfs_lock held (except read/write/truncate, which the fs locks itself)
- * and return 0 / a count or -EXXX.  Names are (ptr, len), not NUL
+ * Per-vnode operations, supplied by the file system.  Locks held by the
+ * caller: the directory's (dir, odir and ndir) for lookup, create,
+ * symlink, tmpfile, link, unlink, rename and readdir, plus the lock of
+ * every existing file the op changes (link's v, the victim of unlink,
+ * rename's two files); v's own for the xattr ops; none for readlink
+ * (a symlink's target does not change), read, write, truncate,
+ * fallocate and getpage, which guard the data themselves.  All return
+ * 0 / a count or -EXXX.  Names are (ptr, len), not NUL
  * terminated, 1..NAME_MAX bytes, never "." (".." is asked of lookup).
  * A NULL op means "not supported" and yields the errno noted.
  */
@@ -185,7 +203,7 @@ struct vnode_ops {
 	 */
 	int (*fallocate)(struct vnode *v, int mode, uint64_t off, uint64_t len);
 	/*
-	 * The page cache (regular files; called without vfs_lock, the fs
+	 * The page cache (regular files; called without vnode locks, the fs
 	 * locks itself, and may be called with an address space's lock
 	 * held): the physical page that holds the file's bytes at
 	 * [pgoff * PAGE_SIZE, +PAGE_SIZE), created zero-filled for a
@@ -244,31 +262,40 @@ struct super_ops {
 
 struct superblock {
 	const struct super_ops *ops;
-	const char *fstype; /* "tmpfs", "ext4", ... */
-	uint64_t magic;	    /* statfs f_type (TMPFS_MAGIC, ...) */
-	uint32_t dev;	    /* KDEV() reported as st_dev */
-	struct vnode *root; /* referenced */
-	struct mount *mnt;  /* where it is mounted; vfs_lock */
+	unsigned int flags;	  /* VFS_SB_*, set before the first lookup */
+	struct mutex rename_lock; /* see the top of this file */
+	const char *fstype;	  /* "tmpfs", "ext4", ... */
+	uint64_t magic;		  /* statfs f_type (TMPFS_MAGIC, ...) */
+	uint32_t dev;		  /* KDEV() reported as st_dev */
+	struct vnode *root;	  /* referenced */
+	struct mount *mnt;	  /* where it is mounted; vfs_mount_lock */
 	void *priv;
 };
+
+#define VFS_SB_NOCACHE 0x1 /* names change behind the VFS: no name cache */
+
+/* Set up the VFS's part of a new superblock (the fs zeroed it). */
+void vfs_sb_init(struct superblock *sb);
 
 struct mount {
 	struct superblock *sb;
 	struct vnode *mountpoint; /* covered vnode (NULL: the root) */
 	struct mount *parent;
-	struct list_head link; /* all mounts; vfs_lock */
+	struct list_head link; /* all mounts; vfs_mount_lock */
 	char source[64];       /* mount(2)'s source, for /proc/mounts */
-	unsigned long flags;   /* VFS_MNT_*; vfs_lock */
+	unsigned long flags;   /* VFS_MNT_*; vfs_mount_lock */
 };
 
 #define VFS_MNT_RDONLY 0x1 /* MS_RDONLY: changes give -EROFS */
 
 /*
  * A file.  The attribute fields are the file system's to maintain
- * (under vfs_lock); the VFS reads them for stat and permission checks.
+ * (under lock); the VFS reads them for stat and permission checks
+ * (permission checks during a path walk read them without the lock).
  */
 struct vnode {
 	unsigned int refcnt; /* atomic */
+	struct mutex lock;   /* see the top of this file */
 	uint32_t mode;
 	uint32_t nlink;
 	uint32_t uid, gid;
@@ -279,7 +306,8 @@ struct vnode {
 	struct vfs_time atime, mtime, ctime;
 	struct superblock *sb;
 	const struct vnode_ops *ops;
-	struct mount *mounted; /* a mount covering this dir; vfs_lock */
+	struct mount *mounted; /* a mount covering this dir; vfs_mount_lock */
+	struct list_head dchildren; /* name-cache entries here; dcache_lock */
 	/*
 	 * Atomic: > 0 files open for writing, < 0 files denying writes
 	 * (a running program: ETXTBSY both ways), as Linux's i_writecount.
@@ -322,8 +350,8 @@ int vfs_reset_root(const void *initrd, size_t size);
 /* The root directory (not referenced: it lives forever). */
 struct vnode *vfs_root(void);
 
-/* The VFS-wide lock (see the top of this file). */
-extern struct mutex vfs_lock;
+/* The mount table's lock (see the top of this file). */
+extern struct mutex vfs_mount_lock;
 
 void vnode_get(struct vnode *v);
 /* Drop a reference; the last one calls sb->ops->evict. NULL ignored. */
@@ -442,8 +470,8 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
  * if it does not fit, -ENOENT if cwd was removed.
  */
 long vfs_getcwd(struct vnode *cwd, char *buf, size_t len);
-/* The same for any directory v, with vfs_lock already held. */
-long vfs_path_locked(struct vnode *v, char *buf, size_t len);
+/* The same for any directory v (no vnode lock held by the caller). */
+long vfs_path(struct vnode *v, char *buf, size_t len);
 
 /*
  * Mount sb on the directory path (kernel-side mount(2)).  The mount
@@ -488,6 +516,9 @@ struct superblock *vfs_procfs(void);
 /* Allocate a zeroed vnode with refcount 1 for sb (fs helpers). */
 struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
 			  size_t size);
+
+/* Is v on a read-only mount?  Takes vfs_mount_lock. */
+bool vfs_read_only(struct vnode *v);
 
 /* statfs(2) of the file system v lives on. */
 void vfs_statfs(struct vnode *v, struct kstatfs *st);

@@ -30,6 +30,7 @@
 	X(special) \
 	X(vfs) \
 	X(dcache) \
+	X(pcache) \
 	X(ramfs) \
 	X(cpio) \
 	X(fdtable) \

@@ -58,8 +58,7 @@ START_TEST(test_dcache_follows_name_changes)
 	vnode_put(v);
 	/* rename: the old name goes, the new one is the file */
 	ck_assert_int_eq(t_lookup_err("/d/b", 0), -ENOENT);
-	ck_assert_int_eq(vfs_renameat(NULL, "/d/a", NULL, "/d/b", 0, NULL),
-			 0);
+	ck_assert_int_eq(vfs_renameat(NULL, "/d/a", NULL, "/d/b", 0, NULL), 0);
 	ck_assert_int_eq(t_lookup_err("/d/a", 0), -ENOENT);
 	v = t_lookup("/d/b", 0);
 	ck_assert_ptr_eq(f, v);
@@ -67,8 +66,7 @@ START_TEST(test_dcache_follows_name_changes)
 	/* rename over an existing name replaces what the cache says */
 	t_mkfile("/d/c", "y");
 	ck_assert_int_eq(t_lookup_err("/d/c", 0), 0);
-	ck_assert_int_eq(vfs_renameat(NULL, "/d/b", NULL, "/d/c", 0, NULL),
-			 0);
+	ck_assert_int_eq(vfs_renameat(NULL, "/d/b", NULL, "/d/c", 0, NULL), 0);
 	v = t_lookup("/d/c", 0);
 	ck_assert_ptr_eq(f, v);
 	vnode_put(v);

@@ -57,8 +57,7 @@ static bool ready;				 /* buckets initialised */
 /* Statistics (dcache_lock): for /proc and the tests. */
 static struct dcache_stats stats;
 
-static uint32_t name_hash(const struct vnode *dir, const char *name,
-			  size_t len)
+static uint32_t name_hash(const struct vnode *dir, const char *name, size_t len)
 {
 	uint64_t h = (uint64_t)(uintptr_t)dir * 0x9e3779b97f4a7c15ULL;
 

@@ -601,10 +601,15 @@ static int64_t dir_llseek(struct file *f, int64_t off, int whence)
 	return base + off;
 }
 
-/* Nothing to write back: the data lives in memory (tmpfs's noop). */
+/*
+ * The file's dirty pages go to its store (a no-op for tmpfs, whose
+ * pages are the store); a directory has nothing cached.
+ */
 static int mem_fsync(struct file *f, bool datasync)
 {
-	return 0;
+	(void)datasync;
+	return f->vnode && S_ISREG(f->vnode->mode) ? pcache_writeback(f->vnode)
+						   : 0;
 }
 
 const struct file_ops vfs_reg_fops = {

@@ -5,16 +5,11 @@
  * Directories are lists of entries in creation order, each with a cookie
  * that never changes, so a getdents position (the next cookie) survives
  * entries being added or removed.  Cookies 0 and 1 are "." and "..".
- * Regular files are arrays of physical pages (order-0 pmm pages, one
- * reference held by the file) allocated on write or when a mapping
- * touches them; missing pages read as zeros (holes).  These pages are
- * also the file's page cache: getpage hands them out (with a reference)
- * for mmap, so stores through a shared mapping are the file's data and
- * write()s show through every mapping.  A page leaves the file only when
- * truncation drops it; mappings that still hold it keep the frame alive
- * (but no longer see the file).  Bytes past the size in the last page
- * (a mapping may store there) are zeroed before the size grows over
- * them.  Symlinks hold their target.
+ * A regular file's data lives only in the VFS page cache (kos/pcache.h,
+ * with no readpage or writepage op): pages are allocated on write or
+ * when a mapping touches them, missing pages read as zeros (holes), and
+ * the size= option is enforced through the cache's charge hook.
+ * Symlinks hold their target.
  *
  * Extended attributes are a per-node list of name/value pairs kept in
  * descending strcmp() order of the names, the order Linux's tmpfs lists
@@ -26,11 +21,7 @@
  * Locking: a directory's entries, a node's attributes and its extended
  * attributes change under the node's vnode lock, which the VFS holds
  * around the ops (kos/vfs.h says which).  File data is guarded by the
- * superblock's data_lock, taken inside read/write/truncate/getpage
- * (lock order: vnode locks, then an address space's lock, then
- * data_lock: getpage runs inside page faults).  User buffers
- * are never touched with data_lock held: data goes through a bounce
- * page, so a page fault during the copy can itself read a ramfs file.
+ * page cache (kos/pcache.h has its rules).
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
@@ -51,8 +42,7 @@
 struct ramfs_sb {
 	struct superblock sb;
 	uint64_t next_ino; /* atomic */
-	struct mutex data_lock;
-	/* data_lock: pages held by files; the size= limit (0: none). */
+	/* atomic: pages held by files; the size= limit (0: none). */
 	uint64_t used_pages, max_pages;
 };
 
@@ -87,9 +77,6 @@ struct ramfs_node {
 	char *target;
 	/* an O_TMPFILE file without O_EXCL: link() may give it a name */
 	bool linkable;
-	/* regular files: data_lock */
-	paddr_t *pages; /* 0: a hole */
-	size_t npages;	/* slots in pages[] */
 };
 
 static const struct vnode_ops ramfs_vops;
@@ -442,311 +429,22 @@ static int ramfs_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 	return 0;
 }
 
-/* ---- file data (data_lock) ------------------------------------------ */
+/* ---- file data: the VFS page cache (kos/pcache.h) ------------------- */
 
-static char *page_va(paddr_t pa)
+/* The size= limit: pages are taken one at a time, given back in bulk. */
+static int ramfs_charge(struct superblock *sb, long n)
 {
-	return plat_phys_to_virt(pa);
-}
+	struct ramfs_sb *rs = RSB(sb);
+	uint64_t max = __atomic_load_n(&rs->max_pages, __ATOMIC_RELAXED);
+	uint64_t used = __atomic_add_fetch(&rs->used_pages, (uint64_t)n,
+					   __ATOMIC_RELAXED);
 
-/* Make pages[] cover npages slots.  data_lock held. */
-static int grow_slots(struct ramfs_node *n, size_t npages)
-{
-	size_t cap = n->npages ? n->npages : 8;
-	paddr_t *p;
-
-	if (npages <= n->npages)
-		return 0;
-	while (cap < npages)
-		cap *= 2;
-	p = kzalloc(cap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	if (n->pages)
-		kos_memcpy(p, n->pages, n->npages * sizeof(*p));
-	kfree(n->pages);
-	n->pages = p;
-	n->npages = cap;
+	if (n > 0 && max && used > max) {
+		__atomic_sub_fetch(&rs->used_pages, (uint64_t)n,
+				   __ATOMIC_RELAXED);
+		return -ENOSPC;
+	}
 	return 0;
-}
-
-/*
- * The page at slot idx, allocated (zeroed) if it is a hole.  0 or
- * -ENOMEM.  data_lock held.
- */
-static int page_at(struct ramfs_node *n, uint64_t idx, paddr_t *pa)
-{
-	int err = grow_slots(n, (size_t)idx + 1);
-	paddr_t p;
-
-	if (err)
-		return err;
-	if (!n->pages[idx]) {
-		struct ramfs_sb *rs = RSB(n->v.sb);
-
-		if (rs->max_pages && rs->used_pages >= rs->max_pages)
-			return -ENOSPC;
-		p = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
-		if (p == PMM_NOPAGE)
-			return -ENOMEM;
-		n->pages[idx] = p;
-		n->v.blocks += PAGE_SIZE / 512;
-		rs->used_pages++;
-	}
-	*pa = n->pages[idx];
-	return 0;
-}
-
-/*
- * Zero the bytes past size in its last page (a mapping may have stored
- * there), before the size grows over them.  data_lock held.
- */
-static void zero_tail(struct ramfs_node *n, uint64_t size)
-{
-	uint64_t idx = size / PAGE_SIZE;
-	size_t in = (size_t)(size % PAGE_SIZE);
-
-	if (in && idx < n->npages && n->pages[idx])
-		kos_memset(page_va(n->pages[idx]) + in, 0, PAGE_SIZE - in);
-}
-
-/* Drop the data past size (zeroing the tail of a partial last page). */
-static void trim(struct ramfs_node *n, uint64_t size)
-{
-	size_t first = (size_t)((size + PAGE_SIZE - 1) / PAGE_SIZE);
-
-	for (size_t i = first; i < n->npages; i++) {
-		if (n->pages[i]) {
-			pmm_page_put(n->pages[i]);
-			n->pages[i] = 0;
-			n->v.blocks -= PAGE_SIZE / 512;
-			RSB(n->v.sb)->used_pages--;
-		}
-	}
-	zero_tail(n, size);
-}
-
-static ssize_t ramfs_read(struct vnode *v, struct uio *u, uint64_t off)
-{
-	struct ramfs_node *n = RN(v);
-	struct ramfs_sb *rs = RSB(v->sb);
-	char *bounce = NULL;
-	ssize_t done = 0;
-
-	if (u->user) {
-		bounce = kmalloc(PAGE_SIZE);
-		if (!bounce)
-			return -ENOMEM;
-	}
-	while (u->resid > 0) {
-		size_t in = (size_t)(off % PAGE_SIZE), chunk, before;
-		uint64_t idx = off / PAGE_SIZE;
-		const char *src;
-		int err;
-
-		mutex_lock(&rs->data_lock);
-		if (off >= v->size) {
-			mutex_unlock(&rs->data_lock);
-			break;
-		}
-		chunk = MIN(u->resid, PAGE_SIZE - in);
-		chunk = MIN(chunk, (size_t)(v->size - off));
-		src = idx < n->npages && n->pages[idx]
-			      ? page_va(n->pages[idx]) + in
-			      : NULL;
-		before = u->resid;
-		if (bounce) {
-			if (src)
-				kos_memcpy(bounce, src, chunk);
-			else
-				kos_memset(bounce, 0, chunk);
-			mutex_unlock(&rs->data_lock);
-			err = uio_copyout(u, bounce, chunk);
-		} else {
-			err = src ? uio_copyout(u, src, chunk)
-				  : uio_zero(u, chunk);
-			mutex_unlock(&rs->data_lock);
-		}
-		/* A fault part-way still counts the bytes before it. */
-		done += (ssize_t)(before - u->resid);
-		off += before - u->resid;
-		if (err) {
-			if (!done)
-				done = err;
-			break;
-		}
-	}
-	kfree(bounce);
-	return done;
-}
-
-static ssize_t ramfs_write(struct vnode *v, struct uio *u, uint64_t off)
-{
-	struct ramfs_node *n = RN(v);
-	struct ramfs_sb *rs = RSB(v->sb);
-	char *bounce = NULL;
-	ssize_t done = 0;
-	int err = 0;
-
-	if (u->user) {
-		bounce = kmalloc(PAGE_SIZE);
-		if (!bounce)
-			return -ENOMEM;
-	}
-	if (off == UINT64_MAX) {
-		mutex_lock(&rs->data_lock);
-		off = v->size;
-		mutex_unlock(&rs->data_lock);
-	}
-	while (u->resid > 0) {
-		size_t in = (size_t)(off % PAGE_SIZE);
-		size_t chunk = MIN(u->resid, PAGE_SIZE - in);
-		uint64_t idx = off / PAGE_SIZE;
-		int cerr = 0;
-		paddr_t pa;
-
-		if (off >= RAMFS_MAX_SIZE) {
-			err = -EFBIG;
-			break;
-		}
-		if (bounce) {
-			size_t before = u->resid;
-
-			/* A fault part-way: write what came in, then stop. */
-			cerr = uio_copyin(u, bounce, chunk);
-			chunk = before - u->resid;
-			if (!chunk) {
-				err = cerr;
-				break;
-			}
-		}
-		mutex_lock(&rs->data_lock);
-		err = page_at(n, idx, &pa);
-		if (!err) {
-			if (off + chunk > v->size)
-				zero_tail(n, v->size);
-			if (bounce)
-				kos_memcpy(page_va(pa) + in, bounce, chunk);
-			else
-				err = uio_copyin(u, page_va(pa) + in, chunk);
-		}
-		if (!err && off + chunk > v->size)
-			v->size = off + chunk;
-		mutex_unlock(&rs->data_lock);
-		if (err == -ENOMEM)
-			err = -ENOSPC;
-		if (err)
-			break;
-		done += (ssize_t)chunk;
-		off += chunk;
-		if (cerr) {
-			err = cerr;
-			break;
-		}
-	}
-	if (done > 0)
-		touch(v, true);
-	kfree(bounce);
-	return done ? done : err;
-}
-
-static int ramfs_truncate(struct vnode *v, uint64_t size)
-{
-	struct ramfs_sb *rs = RSB(v->sb);
-
-	if (!S_ISREG(v->mode))
-		return -EINVAL;
-	if (size > RAMFS_MAX_SIZE)
-		return -EFBIG;
-	mutex_lock(&rs->data_lock);
-	if (size < v->size)
-		trim(RN(v), size);
-	else if (size > v->size)
-		zero_tail(RN(v), v->size);
-	v->size = size;
-	mutex_unlock(&rs->data_lock);
-	touch(v, true);
-	return 0;
-}
-
-/* Zero [from, to) of the page at idx if the file has it.  data_lock. */
-static void zero_part(struct ramfs_node *n, uint64_t idx, size_t from,
-		      size_t to)
-{
-	if (idx < n->npages && n->pages[idx])
-		kos_memset(page_va(n->pages[idx]) + from, 0, to - from);
-}
-
-/* Free the pages wholly inside [off, end), zero the partial ones. */
-static void punch(struct ramfs_node *n, uint64_t off, uint64_t end)
-{
-	for (uint64_t idx = off / PAGE_SIZE;
-	     idx < n->npages && idx * PAGE_SIZE < end; idx++) {
-		uint64_t ps = idx * PAGE_SIZE, pe = ps + PAGE_SIZE;
-
-		if (ps >= off && pe <= end) {
-			if (n->pages[idx]) {
-				pmm_page_put(n->pages[idx]);
-				n->pages[idx] = 0;
-				n->v.blocks -= PAGE_SIZE / 512;
-				RSB(n->v.sb)->used_pages--;
-			}
-			continue;
-		}
-		zero_part(n, idx, (size_t)(MAX(off, ps) - ps),
-			  (size_t)(MIN(end, pe) - ps));
-	}
-}
-
-static int ramfs_fallocate(struct vnode *v, int mode, uint64_t off,
-			   uint64_t len)
-{
-	struct ramfs_sb *rs = RSB(v->sb);
-	struct ramfs_node *n = RN(v);
-	uint64_t end = off + len;
-	int err = 0;
-
-	if (end > RAMFS_MAX_SIZE)
-		return -EFBIG;
-	mutex_lock(&rs->data_lock);
-	if (mode & VFS_FALLOC_PUNCH_HOLE) {
-		punch(n, off, end);
-	} else {
-		for (uint64_t idx = off / PAGE_SIZE;
-		     !err && idx * PAGE_SIZE < end; idx++) {
-			paddr_t pa;
-
-			err = page_at(n, idx, &pa);
-		}
-		if (err == -ENOMEM)
-			err = -ENOSPC;
-		if (!err && !(mode & VFS_FALLOC_KEEP_SIZE) && end > v->size) {
-			zero_tail(n, v->size);
-			v->size = end;
-		}
-	}
-	mutex_unlock(&rs->data_lock);
-	touch(v, (mode & VFS_FALLOC_PUNCH_HOLE) != 0);
-	return err;
-}
-
-static int ramfs_getpage(struct vnode *v, uint64_t pgoff, paddr_t *pa)
-{
-	struct ramfs_sb *rs = RSB(v->sb);
-	int err;
-
-	if (!S_ISREG(v->mode))
-		return -ENXIO;
-	mutex_lock(&rs->data_lock);
-	if (pgoff >= (v->size + PAGE_SIZE - 1) / PAGE_SIZE) {
-		err = -ENXIO;
-	} else {
-		err = page_at(RN(v), pgoff, pa);
-		if (!err)
-			pmm_page_get(*pa);
-	}
-	mutex_unlock(&rs->data_lock);
-	return err;
 }
 
 /* ---- extended attributes (the node's lock held) --------------------- */
@@ -855,13 +553,6 @@ static void ramfs_evict(struct vnode *v)
 		vnode_put(e->v);
 		kfree(e);
 	}
-	for (size_t i = 0; i < n->npages; i++)
-		if (n->pages[i]) {
-			pmm_page_put(n->pages[i]);
-			__atomic_sub_fetch(&RSB(v->sb)->used_pages, 1,
-					   __ATOMIC_RELAXED);
-		}
-	kfree(n->pages);
 	kfree(n->target);
 	kfree(n);
 }
@@ -876,11 +567,11 @@ static const struct vnode_ops ramfs_vops = {
 	.rename = ramfs_rename,
 	.readlink = ramfs_readlink,
 	.readdir = ramfs_readdir,
-	.read = ramfs_read,
-	.write = ramfs_write,
-	.truncate = ramfs_truncate,
-	.fallocate = ramfs_fallocate,
-	.getpage = ramfs_getpage,
+	.read = pcache_read,
+	.write = pcache_write,
+	.truncate = pcache_truncate,
+	.fallocate = pcache_fallocate,
+	.getpage = pcache_getpage,
 	.getxattr = ramfs_getxattr,
 	.setxattr = ramfs_setxattr,
 	.listxattr = ramfs_listxattr,
@@ -913,6 +604,7 @@ static const struct super_ops ramfs_sops = {
 	.evict = ramfs_evict,
 	.put_super = ramfs_put_super,
 	.statfs = ramfs_statfs,
+	.charge = ramfs_charge,
 };
 
 /* A number with an optional k/m/g suffix, or a % of memory: bytes. */
@@ -1017,7 +709,7 @@ struct superblock *ramfs_create(void)
 	rs->sb.magic = 0x01021994; /* TMPFS_MAGIC */
 	rs->sb.dev = vfs_anon_dev();
 	rs->next_ino = 1;
-	mutex_init(&rs->data_lock, "ramfs.data");
+	rs->sb.max_file_size = RAMFS_MAX_SIZE;
 	root = node_new(&rs->sb, S_IFDIR | 0755, 0, 0);
 	if (!root) {
 		kfree(rs);

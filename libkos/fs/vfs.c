@@ -79,6 +79,7 @@ struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
 	v->refcnt = 1;
 	mutex_init(&v->lock, "vnode");
 	list_init(&v->dchildren);
+	pcache_init(&v->pages);
 	v->sb = sb;
 	v->ops = ops;
 	v->atime = v->mtime = v->ctime = vfs_now();
@@ -99,6 +100,7 @@ void vnode_put(struct vnode *v)
 	/* Every lock belongs to an open file, which holds a reference. */
 	KOS_ASSERT(!v->locks);
 	dcache_forget_dir(v); /* before v's address can be reused */
+	pcache_release(v);
 	if (v->sb && v->sb->ops && v->sb->ops->evict)
 		v->sb->ops->evict(v);
 	else

@@ -56,20 +56,23 @@ SYSCALL_DEFINE1(fdatasync, __as_fd unsigned int, fd)
 	return do_fsync(fd, true);
 }
 
-/* Every file system keeps its data in memory: nothing to write back. */
+/* Every file's dirty pages to its store (errors are not reported). */
 SYSCALL_DEFINE0(sync)
 {
+	pcache_sync(NULL);
 	return 0;
 }
 
 SYSCALL_DEFINE1(syncfs, __as_fd int, fd)
 {
 	struct file *f = data_file((unsigned int)fd);
+	long err;
 
 	if (!f)
 		return -EBADF;
+	err = f->vnode ? pcache_sync(f->vnode->sb) : 0;
 	file_put(f);
-	return 0;
+	return err;
 }
 
 /* ---- statfs ---------------------------------------------------------- */

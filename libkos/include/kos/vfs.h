@@ -48,6 +48,7 @@
 
 #include <kos/list.h>
 #include <kos/mutex.h>
+#include <kos/pcache.h>
 #include <kos/types.h>
 #include <uapi/limits.h>
 
@@ -218,6 +219,14 @@ struct vnode_ops {
 	 */
 	int (*getpage)(struct vnode *v, uint64_t pgoff, paddr_t *pa);
 	/*
+	 * The page cache's hooks into the store (kos/pcache.h), called
+	 * with the cache's lock held: fill page idx of v into page (a
+	 * zeroed kernel page; NULL: new pages are holes), write page idx
+	 * back (NULL: pages live in memory only).  0 or -EIO.
+	 */
+	int (*readpage)(struct vnode *v, uint64_t idx, void *page);
+	int (*writepage)(struct vnode *v, uint64_t idx, const void *page);
+	/*
 	 * Extended attributes (names NUL terminated, namespace and
 	 * permissions checked by fs/xattr.c).  getxattr: the value's
 	 * length, copied to buf unless buf is NULL (-ERANGE if size is
@@ -258,11 +267,18 @@ struct super_ops {
 	 * namelen and flags).  Optional: without it, zeros.
 	 */
 	void (*statfs)(struct superblock *sb, struct kstatfs *st);
+	/*
+	 * The page cache takes (n > 0) or gives back (n < 0) pages of sb:
+	 * 0, or -ENOSPC when a limit (tmpfs's size=) is reached.
+	 * Optional.
+	 */
+	int (*charge)(struct superblock *sb, long n);
 };
 
 struct superblock {
 	const struct super_ops *ops;
 	unsigned int flags;	  /* VFS_SB_*, set before the first lookup */
+	uint64_t max_file_size;	  /* page cache: -EFBIG past it; 0: 16 GiB */
 	struct mutex rename_lock; /* see the top of this file */
 	const char *fstype;	  /* "tmpfs", "ext4", ... */
 	uint64_t magic;		  /* statfs f_type (TMPFS_MAGIC, ...) */
@@ -321,7 +337,8 @@ struct vnode {
 	 * there is nothing to release.
 	 */
 	struct file_lock_ctx *locks;
-	void *priv; /* file-system private */
+	struct pcache pages; /* a regular file's data (kos/pcache.h) */
+	void *priv;	     /* file-system private */
 };
 
 /* Lookup flags */

@@ -1,0 +1,611 @@
+/*
+ * The page cache (kos/pcache.h has the model and the locking rules).
+ *
+ * The index is a radix tree of 64-way nodes.  At height 0 the root is
+ * page 0's leaf itself, so the many one-page files cost no node; at
+ * height h the root node covers pages [0, 64^h).  A leaf is the page's
+ * physical address (page aligned) with PC_DIRTY in bit 0; 0 is "no
+ * page".  Nodes are freed with the file (pcache_release); truncation
+ * frees pages, not nodes.
+ */
+#include <kos/file.h>
+#include <kos/kmalloc.h>
+#include <kos/pcache.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
+#include <kos/string.h>
+#include <kos/vfs.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#define PC_BITS 6
+#define PC_FAN (1u << PC_BITS)
+#define PC_DIRTY 0x1UL
+#define PC_PA(leaf) ((paddr_t)((leaf) & ~(uintptr_t)(PAGE_SIZE - 1)))
+
+struct pc_node {
+	uintptr_t slot[PC_FAN];
+};
+
+/* Files with dirty pages and a writepage op: each holds a reference. */
+static struct mutex pcache_sync_lock =
+	MUTEX_INIT(pcache_sync_lock, "pcache.sync");
+static LIST_HEAD(dirty_files); /* pcache_sync_lock */
+
+void pcache_init(struct pcache *pc)
+{
+	mutex_init(&pc->lock, "pcache");
+	list_init(&pc->sync);
+}
+
+static char *page_va(paddr_t pa)
+{
+	return plat_phys_to_virt(pa);
+}
+
+/* Pages [0, limit) the tree can index at height h. */
+static uint64_t span(unsigned int h)
+{
+	return h == 0 ? 1 : (uint64_t)1 << (PC_BITS * h);
+}
+
+/*
+ * The leaf slot of page idx; with create, grow the tree and allocate
+ * nodes on the way (NULL on -ENOMEM); without, NULL when the page
+ * cannot be there.  pc->lock held.
+ */
+static uintptr_t *slot_of(struct pcache *pc, uint64_t idx, bool create)
+{
+	uintptr_t *slot;
+
+	while (idx >= span(pc->height)) {
+		struct pc_node *n;
+
+		if (!create)
+			return NULL;
+		n = kzalloc(sizeof(*n));
+		if (!n)
+			return NULL;
+		n->slot[0] = pc->root;
+		pc->root = (uintptr_t)n;
+		pc->height++;
+	}
+	slot = &pc->root;
+	for (unsigned int lvl = pc->height; lvl > 0; lvl--) {
+		struct pc_node *n = (struct pc_node *)*slot;
+
+		if (!n) {
+			if (!create)
+				return NULL;
+			n = kzalloc(sizeof(*n));
+			if (!n)
+				return NULL;
+			*slot = (uintptr_t)n;
+		}
+		slot = &n->slot[(idx >> (PC_BITS * (lvl - 1))) & (PC_FAN - 1)];
+	}
+	return slot;
+}
+
+/*
+ * Call fn on every leaf slot holding a page in [start, end), in index
+ * order; fn returns nonzero to stop (that value is returned).
+ */
+typedef int (*leaf_fn)(struct vnode *v, uint64_t idx, uintptr_t *leaf,
+		       void *ctx);
+
+static int walk(struct vnode *v, uintptr_t *slot, unsigned int lvl,
+		uint64_t base, uint64_t start, uint64_t end, leaf_fn fn,
+		void *ctx)
+{
+	struct pc_node *n;
+	uint64_t step;
+	int r;
+
+	if (!*slot || base >= end || base + span(lvl) <= start)
+		return 0;
+	if (lvl == 0)
+		return fn(v, base, slot, ctx);
+	n = (struct pc_node *)*slot;
+	step = span(lvl - 1);
+	for (unsigned int i = 0; i < PC_FAN; i++) {
+		r = walk(v, &n->slot[i], lvl - 1, base + i * step, start, end,
+			 fn, ctx);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int walk_range(struct vnode *v, uint64_t start, uint64_t end,
+		      leaf_fn fn, void *ctx)
+{
+	return walk(v, &v->pages.root, v->pages.height, 0, start, end, fn,
+		    ctx);
+}
+
+static void free_nodes(uintptr_t node, unsigned int lvl)
+{
+	struct pc_node *n = (struct pc_node *)node;
+
+	if (!n || lvl == 0)
+		return;
+	for (unsigned int i = 0; i < PC_FAN; i++)
+		free_nodes(n->slot[i], lvl - 1);
+	kfree(n);
+}
+
+/* ---- dirty pages and writeback ------------------------------------- */
+
+/* Mark *leaf dirty (and v as having dirty pages).  pc->lock held. */
+static void mark_dirty(struct vnode *v, uintptr_t *leaf)
+{
+	if (*leaf & PC_DIRTY)
+		return;
+	*leaf |= PC_DIRTY;
+	v->pages.nr_dirty++;
+	if (v->ops->writepage && list_empty(&v->pages.sync)) {
+		vnode_get(v);
+		mutex_lock(&pcache_sync_lock);
+		list_add_tail(&v->pages.sync, &dirty_files);
+		mutex_unlock(&pcache_sync_lock);
+	}
+}
+
+static void clear_dirty(struct vnode *v, uintptr_t *leaf)
+{
+	if (!(*leaf & PC_DIRTY))
+		return;
+	*leaf &= ~PC_DIRTY;
+	v->pages.nr_dirty--;
+}
+
+/* Off the dirty list if clean: true if the caller must vnode_put(v). */
+static bool maybe_unlist(struct vnode *v)
+{
+	bool was = false;
+
+	if (v->pages.nr_dirty)
+		return false;
+	mutex_lock(&pcache_sync_lock);
+	if (!list_empty(&v->pages.sync)) {
+		list_del(&v->pages.sync);
+		list_init(&v->pages.sync);
+		was = true;
+	}
+	mutex_unlock(&pcache_sync_lock);
+	return was;
+}
+
+static int write_one(struct vnode *v, uint64_t idx, uintptr_t *leaf,
+		     void *ctx)
+{
+	int *first = ctx, err;
+
+	if (!(*leaf & PC_DIRTY))
+		return 0;
+	err = v->ops->writepage(v, idx, page_va(PC_PA(*leaf)));
+	if (err) {
+		if (!*first)
+			*first = err;
+		return 0;
+	}
+	clear_dirty(v, leaf);
+	return 0;
+}
+
+int pcache_writeback(struct vnode *v)
+{
+	int first = 0;
+	bool put;
+
+	if (!v->ops->writepage)
+		return 0;
+	mutex_lock(&v->pages.lock);
+	if (v->pages.nr_dirty)
+		walk_range(v, 0, UINT64_MAX, write_one, &first);
+	put = maybe_unlist(v);
+	mutex_unlock(&v->pages.lock);
+	if (put)
+		vnode_put(v);
+	return first;
+}
+
+int pcache_sync(struct superblock *sb)
+{
+	struct pcache *pc, *tmp;
+	struct vnode **todo;
+	size_t n = 0, i = 0;
+	int first = 0, err;
+
+	/* A snapshot: files dirtied meanwhile wait for the next sync. */
+	mutex_lock(&pcache_sync_lock);
+	list_for_each_entry (pc, &dirty_files, sync)
+		n++;
+	todo = n ? kmalloc(n * sizeof(*todo)) : NULL;
+	if (todo)
+		list_for_each_entry_safe (pc, tmp, &dirty_files, sync) {
+			struct vnode *v = container_of(pc, struct vnode, pages);
+
+			if (sb && v->sb != sb)
+				continue;
+			vnode_get(v);
+			todo[i++] = v;
+		}
+	mutex_unlock(&pcache_sync_lock);
+	if (n && !todo)
+		return -ENOMEM;
+	for (size_t k = 0; k < i; k++) {
+		err = pcache_writeback(todo[k]);
+		if (err && !first)
+			first = err;
+		vnode_put(todo[k]);
+	}
+	kfree(todo);
+	return first;
+}
+
+/* ---- pages ---------------------------------------------------------- */
+
+/* The superblock's largest file size (default: 16 GiB, as ramfs had). */
+static uint64_t max_size(struct vnode *v)
+{
+	return v->sb && v->sb->max_file_size ? v->sb->max_file_size
+					     : 16ULL << 30;
+}
+
+static int charge(struct vnode *v, long n)
+{
+	if (v->sb && v->sb->ops && v->sb->ops->charge)
+		return v->sb->ops->charge(v->sb, n);
+	return 0;
+}
+
+/* Drop the page at *leaf from the file.  pc->lock held. */
+static int drop_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf,
+		     void *ctx)
+{
+	(void)idx;
+	(void)ctx;
+	clear_dirty(v, leaf);
+	pmm_page_put(PC_PA(*leaf));
+	*leaf = 0;
+	v->pages.nr_pages--;
+	v->blocks -= PAGE_SIZE / 512;
+	charge(v, -1);
+	return 0;
+}
+
+/*
+ * The page idx of v: the one cached, or a new one (zeroed, then filled
+ * by readpage) when create or the file system has a store to read.
+ * *pa = 0 for a hole left alone.  pc->lock held.
+ */
+static int page_get(struct vnode *v, uint64_t idx, bool create, paddr_t *pa,
+		    uintptr_t **leafp)
+{
+	struct pcache *pc = &v->pages;
+	uintptr_t *leaf;
+	paddr_t p;
+	int err;
+
+	create = create || v->ops->readpage;
+	leaf = slot_of(pc, idx, create);
+	if (!leaf && create)
+		return -ENOMEM;
+	if (leaf && *leaf) {
+		*pa = PC_PA(*leaf);
+		*leafp = leaf;
+		return 0;
+	}
+	*pa = 0;
+	*leafp = leaf;
+	if (!create)
+		return 0;
+	err = charge(v, 1);
+	if (err)
+		return err;
+	p = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
+	if (p == PMM_NOPAGE) {
+		charge(v, -1);
+		return -ENOMEM;
+	}
+	if (v->ops->readpage) {
+		err = v->ops->readpage(v, idx, page_va(p));
+		if (err) {
+			pmm_page_put(p);
+			charge(v, -1);
+			return err;
+		}
+	}
+	*leaf = p;
+	pc->nr_pages++;
+	v->blocks += PAGE_SIZE / 512;
+	*pa = p;
+	return 0;
+}
+
+/*
+ * Zero the bytes past size in its last page (a mapping may have stored
+ * there) before the size grows over them.  pc->lock held.
+ */
+static void zero_tail(struct vnode *v, uint64_t size)
+{
+	size_t in = (size_t)(size % PAGE_SIZE);
+	uintptr_t *leaf;
+
+	if (!in)
+		return;
+	leaf = slot_of(&v->pages, size / PAGE_SIZE, false);
+	if (leaf && *leaf)
+		kos_memset(page_va(PC_PA(*leaf)) + in, 0, PAGE_SIZE - in);
+}
+
+/* A data change: ctime, and mtime if modify. */
+static void touch(struct vnode *v, bool modify)
+{
+	struct vfs_time now = vfs_now();
+
+	mutex_lock(&v->lock);
+	v->ctime = now;
+	if (modify)
+		v->mtime = now;
+	mutex_unlock(&v->lock);
+}
+
+ssize_t pcache_read(struct vnode *v, struct uio *u, uint64_t off)
+{
+	struct pcache *pc = &v->pages;
+	char *bounce = NULL;
+	ssize_t done = 0;
+
+	if (u->user) {
+		bounce = kmalloc(PAGE_SIZE);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	while (u->resid > 0) {
+		size_t in = (size_t)(off % PAGE_SIZE), chunk, before;
+		const char *src;
+		uintptr_t *leaf;
+		paddr_t pa;
+		int err;
+
+		mutex_lock(&pc->lock);
+		if (off >= v->size) {
+			mutex_unlock(&pc->lock);
+			break;
+		}
+		chunk = MIN(u->resid, PAGE_SIZE - in);
+		chunk = MIN(chunk, (size_t)(v->size - off));
+		err = page_get(v, off / PAGE_SIZE, false, &pa, &leaf);
+		if (err) {
+			mutex_unlock(&pc->lock);
+			if (!done)
+				done = err;
+			break;
+		}
+		src = pa ? page_va(pa) + in : NULL;
+		before = u->resid;
+		if (bounce) {
+			if (src)
+				kos_memcpy(bounce, src, chunk);
+			else
+				kos_memset(bounce, 0, chunk);
+			mutex_unlock(&pc->lock);
+			err = uio_copyout(u, bounce, chunk);
+		} else {
+			err = src ? uio_copyout(u, src, chunk)
+				  : uio_zero(u, chunk);
+			mutex_unlock(&pc->lock);
+		}
+		/* A fault part-way still counts the bytes before it. */
+		done += (ssize_t)(before - u->resid);
+		off += before - u->resid;
+		if (err) {
+			if (!done)
+				done = err;
+			break;
+		}
+	}
+	kfree(bounce);
+	return done;
+}
+
+ssize_t pcache_write(struct vnode *v, struct uio *u, uint64_t off)
+{
+	struct pcache *pc = &v->pages;
+	uint64_t limit = max_size(v);
+	char *bounce = NULL;
+	ssize_t done = 0;
+	int err = 0;
+
+	if (u->user) {
+		bounce = kmalloc(PAGE_SIZE);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	if (off == UINT64_MAX) { /* O_APPEND */
+		mutex_lock(&pc->lock);
+		off = v->size;
+		mutex_unlock(&pc->lock);
+	}
+	while (u->resid > 0) {
+		size_t in = (size_t)(off % PAGE_SIZE);
+		size_t chunk = MIN(u->resid, PAGE_SIZE - in);
+		uintptr_t *leaf;
+		int cerr = 0;
+		paddr_t pa;
+
+		if (off >= limit) {
+			err = -EFBIG;
+			break;
+		}
+		chunk = (size_t)MIN((uint64_t)chunk, limit - off);
+		if (bounce) {
+			size_t before = u->resid;
+
+			/* A fault part-way: write what came in, then stop. */
+			cerr = uio_copyin(u, bounce, chunk);
+			chunk = before - u->resid;
+			if (!chunk) {
+				err = cerr;
+				break;
+			}
+		}
+		mutex_lock(&pc->lock);
+		err = page_get(v, off / PAGE_SIZE, true, &pa, &leaf);
+		if (!err) {
+			if (off + chunk > v->size)
+				zero_tail(v, v->size);
+			if (bounce)
+				kos_memcpy(page_va(pa) + in, bounce, chunk);
+			else
+				err = uio_copyin(u, page_va(pa) + in, chunk);
+		}
+		if (!err) {
+			mark_dirty(v, leaf);
+			if (off + chunk > v->size)
+				v->size = off + chunk;
+		}
+		mutex_unlock(&pc->lock);
+		if (err == -ENOMEM)
+			err = -ENOSPC;
+		if (err)
+			break;
+		done += (ssize_t)chunk;
+		off += chunk;
+		if (cerr) {
+			err = cerr;
+			break;
+		}
+	}
+	if (done > 0)
+		touch(v, true);
+	kfree(bounce);
+	return done ? done : err;
+}
+
+int pcache_truncate(struct vnode *v, uint64_t size)
+{
+	struct pcache *pc = &v->pages;
+
+	if (!S_ISREG(v->mode))
+		return -EINVAL;
+	if (size > max_size(v))
+		return -EFBIG;
+	mutex_lock(&pc->lock);
+	if (size < v->size)
+		walk_range(v, (size + PAGE_SIZE - 1) / PAGE_SIZE, UINT64_MAX,
+			   drop_leaf, NULL);
+	zero_tail(v, MIN(size, v->size));
+	v->size = size;
+	mutex_unlock(&pc->lock);
+	touch(v, true);
+	return 0;
+}
+
+/* Zero [from, to) of the page at idx if the file has it.  pc->lock. */
+static void zero_part(struct vnode *v, uint64_t idx, size_t from, size_t to)
+{
+	uintptr_t *leaf = slot_of(&v->pages, idx, false);
+
+	if (leaf && *leaf) {
+		kos_memset(page_va(PC_PA(*leaf)) + from, 0, to - from);
+		mark_dirty(v, leaf);
+	}
+}
+
+int pcache_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
+{
+	struct pcache *pc = &v->pages;
+	uint64_t end = off + len;
+	int err = 0;
+
+	if (end > max_size(v))
+		return -EFBIG;
+	mutex_lock(&pc->lock);
+	if (mode & VFS_FALLOC_PUNCH_HOLE) {
+		/* Whole pages go; the (at most two) partial ones are zeroed. */
+		uint64_t ends[2] = { off / PAGE_SIZE, (end - 1) / PAGE_SIZE };
+
+		walk_range(v, (off + PAGE_SIZE - 1) / PAGE_SIZE,
+			   end / PAGE_SIZE, drop_leaf, NULL);
+		for (int i = 0; i < 2 && len; i++) {
+			uint64_t ps = ends[i] * PAGE_SIZE, pe = ps + PAGE_SIZE;
+
+			if ((i == 1 && ends[1] == ends[0]) ||
+			    (ps >= off && pe <= end))
+				continue;
+			zero_part(v, ends[i], (size_t)(MAX(off, ps) - ps),
+				  (size_t)(MIN(end, pe) - ps));
+		}
+	} else {
+		for (uint64_t idx = off / PAGE_SIZE;
+		     !err && idx * PAGE_SIZE < end; idx++) {
+			uintptr_t *leaf;
+			paddr_t pa;
+
+			err = page_get(v, idx, true, &pa, &leaf);
+		}
+		if (err == -ENOMEM)
+			err = -ENOSPC;
+		if (!err && !(mode & VFS_FALLOC_KEEP_SIZE) && end > v->size) {
+			zero_tail(v, v->size);
+			v->size = end;
+		}
+	}
+	mutex_unlock(&pc->lock);
+	touch(v, (mode & VFS_FALLOC_PUNCH_HOLE) != 0);
+	return err;
+}
+
+int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa)
+{
+	struct pcache *pc = &v->pages;
+	uintptr_t *leaf;
+	int err;
+
+	if (!S_ISREG(v->mode))
+		return -ENXIO;
+	mutex_lock(&pc->lock);
+	if (idx >= (v->size + PAGE_SIZE - 1) / PAGE_SIZE) {
+		err = -ENXIO;
+	} else {
+		err = page_get(v, idx, true, pa, &leaf);
+		if (!err) {
+			pmm_page_get(*pa);
+			/*
+			 * Stores through a mapping are not seen here: a
+			 * page handed out is taken to be written.
+			 */
+			if (v->ops->writepage)
+				mark_dirty(v, leaf);
+		}
+	}
+	mutex_unlock(&pc->lock);
+	return err;
+}
+
+void pcache_release(struct vnode *v)
+{
+	struct pcache *pc = &v->pages;
+
+	if (!pc->root)
+		return;
+	/* The last reference is gone: nobody else can hold pc->lock. */
+	mutex_lock(&pc->lock);
+	walk_range(v, 0, UINT64_MAX, drop_leaf, NULL);
+	free_nodes(pc->height ? pc->root : 0, pc->height);
+	pc->root = 0;
+	pc->height = 0;
+	mutex_unlock(&pc->lock);
+}
+
+void pcache_counts(struct vnode *v, uint64_t *pages, uint64_t *dirty)
+{
+	mutex_lock(&v->pages.lock);
+	*pages = v->pages.nr_pages;
+	*dirty = v->pages.nr_dirty;
+	mutex_unlock(&v->pages.lock);
+}

@@ -1,0 +1,78 @@
+/*
+ * The page cache: a regular file's data in physical pages, keyed by the
+ * vnode and the page index, owned by the VFS and shared by every file
+ * system (tmpfs keeps its files only here; a disk file system fills
+ * pages from its store and writes dirty ones back).
+ *
+ * Each vnode embeds a struct pcache (a radix tree of 64-way nodes whose
+ * leaves hold a page's physical address and its dirty bit).  A file
+ * system hooks in through three vnode ops and one super op:
+ *   readpage   fill a new page from the store (NULL: a new page is a
+ *              hole and reads as zeros);
+ *   writepage  write a dirty page back (NULL: pages live only in
+ *              memory, as tmpfs's, and stay dirty);
+ *   charge     (super_ops) account pages in and out (tmpfs's size=).
+ * and uses pcache_read/write/truncate/fallocate/getpage as its data ops.
+ *
+ * Every page the cache holds is counted in the file's st_blocks and
+ * holds one page reference; mappings take their own (pcache_getpage),
+ * so a page truncated away stays alive for them (but is no longer the
+ * file's).  Writes, fallocate and getpage (a mapping may store into
+ * the page) mark pages dirty; a file with a writepage op and dirty
+ * pages sits on a global list that sync(2) walks.
+ *
+ * Locking: struct pcache.lock guards the tree, the counters, and the
+ * file's size and st_blocks.  Order: vnode locks, then an address
+ * space's lock (getpage runs inside page faults), then pcache.lock.
+ * User memory is never touched with it held (data goes through a
+ * bounce page), so a fault during the copy may itself read a cached
+ * file.  readpage/writepage are called with it held.
+ */
+#ifndef KOS_PCACHE_H
+#define KOS_PCACHE_H
+
+#include <kos/list.h>
+#include <kos/mutex.h>
+#include <kos/types.h>
+
+struct vnode;
+struct superblock;
+struct uio;
+
+struct pcache {
+	struct mutex lock;
+	uintptr_t root;	       /* height 0: page 0's leaf; else a node */
+	unsigned int height;   /* node levels: covers 64^height pages */
+	uint64_t nr_pages;     /* pages held */
+	uint64_t nr_dirty;     /* of which dirty */
+	struct list_head sync; /* on the dirty-files list; pcache_sync_lock */
+};
+
+/* Set up / tear down (vnode_alloc and vnode eviction call these). */
+void pcache_init(struct pcache *pc);
+/* Free every page (the file is going away): nothing is written back. */
+void pcache_release(struct vnode *v);
+
+/*
+ * The data ops for a file system's vnode_ops (read, write, truncate,
+ * fallocate, getpage), with the semantics kos/vfs.h gives them.  The
+ * largest file size is the superblock's max_file_size (-EFBIG past it).
+ */
+ssize_t pcache_read(struct vnode *v, struct uio *u, uint64_t off);
+ssize_t pcache_write(struct vnode *v, struct uio *u, uint64_t off);
+int pcache_truncate(struct vnode *v, uint64_t size);
+int pcache_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len);
+int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa);
+
+/*
+ * Write v's dirty pages back through its writepage op (fsync): 0 or the
+ * first error (pages that failed stay dirty).  No writepage: 0.
+ */
+int pcache_writeback(struct vnode *v);
+/* sync(2)/syncfs(2): every file with dirty pages (of sb; NULL: all). */
+int pcache_sync(struct superblock *sb);
+
+/* Counters for tests and /proc: pages held, dirty. */
+void pcache_counts(struct vnode *v, uint64_t *pages, uint64_t *dirty);
+
+#endif

@@ -194,10 +194,11 @@ START_TEST(test_pcache_truncate_and_punch)
 				 PAGE_SIZE);
 	ck_assert_uint_eq(npages(v, NULL), 4);
 	/* punch [100, 2 pages + 100): page 1 goes, 0 and 2 are zeroed */
-	ck_assert_int_eq(pcache_fallocate(v, VFS_FALLOC_PUNCH_HOLE |
-						     VFS_FALLOC_KEEP_SIZE,
-					  100, 2 * PAGE_SIZE),
-			 0);
+	ck_assert_int_eq(
+		pcache_fallocate(v,
+				 VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_KEEP_SIZE,
+				 100, 2 * PAGE_SIZE),
+		0);
 	ck_assert_uint_eq(npages(v, NULL), 3);
 	ck_assert_int_eq(kread(v, buf, PAGE_SIZE, 0), PAGE_SIZE);
 	ck_assert_int_eq(buf[99], 'x');

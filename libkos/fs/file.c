@@ -185,11 +185,21 @@ int vnode_get_write(struct vnode *v)
 	} while (!__atomic_compare_exchange_n(&v->writecount, &n, n + 1, true,
 					      __ATOMIC_ACQ_REL,
 					      __ATOMIC_RELAXED));
+	/* Counted before the read-only check: see vfs_remount(). */
+	if (v->sb) {
+		__atomic_add_fetch(&v->sb->writers, 1, __ATOMIC_SEQ_CST);
+		if (vfs_read_only(v)) {
+			vnode_put_write(v);
+			return -EROFS;
+		}
+	}
 	return 0;
 }
 
 void vnode_put_write(struct vnode *v)
 {
+	if (v->sb)
+		__atomic_sub_fetch(&v->sb->writers, 1, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&v->writecount, 1, __ATOMIC_RELEASE);
 }
 
@@ -525,6 +535,8 @@ static ssize_t reg_read(struct file *f, struct uio *u, uint64_t *pos)
 	r = v->ops->read(v, u, *pos);
 	if (r > 0)
 		*pos += (uint64_t)r;
+	if (r >= 0 && (r > 0 || u->resid))
+		vfs_file_accessed(f);
 	return r;
 }
 
@@ -562,6 +574,7 @@ static int reg_mmap(struct file *f, bool shared)
 {
 	if (shared && !f->vnode->ops->getpage)
 		return -ENODEV;
+	vfs_file_accessed(f);
 	return 0;
 }
 
@@ -575,6 +588,7 @@ static int dir_iterate(struct file *f, vfs_filldir_t fill, void *ctx)
 	mutex_lock(&v->lock);
 	r = v->ops->readdir(v, &f->pos, fill, ctx);
 	mutex_unlock(&v->lock);
+	vfs_file_accessed(f);
 	return r;
 }
 

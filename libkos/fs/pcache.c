@@ -117,11 +117,10 @@ static int walk(struct vnode *v, uintptr_t *slot, unsigned int lvl,
 	return 0;
 }
 
-static int walk_range(struct vnode *v, uint64_t start, uint64_t end,
-		      leaf_fn fn, void *ctx)
+static int walk_range(struct vnode *v, uint64_t start, uint64_t end, leaf_fn fn,
+		      void *ctx)
 {
-	return walk(v, &v->pages.root, v->pages.height, 0, start, end, fn,
-		    ctx);
+	return walk(v, &v->pages.root, v->pages.height, 0, start, end, fn, ctx);
 }
 
 static void free_nodes(uintptr_t node, unsigned int lvl)
@@ -177,8 +176,7 @@ static bool maybe_unlist(struct vnode *v)
 	return was;
 }
 
-static int write_one(struct vnode *v, uint64_t idx, uintptr_t *leaf,
-		     void *ctx)
+static int write_one(struct vnode *v, uint64_t idx, uintptr_t *leaf, void *ctx)
 {
 	int *first = ctx, err;
 
@@ -262,8 +260,7 @@ static int charge(struct vnode *v, long n)
 }
 
 /* Drop the page at *leaf from the file.  pc->lock held. */
-static int drop_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf,
-		     void *ctx)
+static int drop_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf, void *ctx)
 {
 	(void)idx;
 	(void)ctx;

@@ -658,12 +658,14 @@ static bool parse_num(const char *s, size_t len, int base, uint64_t *out)
 	return true;
 }
 
-int ramfs_apply_options(struct superblock *sb, const char *data)
+int ramfs_apply_options(struct superblock *sb, const char *data, bool remount)
 {
 	struct ramfs_sb *rs = RSB(sb);
 	struct vnode *root = sb->root;
+	uint64_t max = rs->max_pages;
+	uint32_t mode = S_IFDIR | 01777; /* tmpfs's default for a mount */
+	uint32_t uid = root->uid, gid = root->gid;
 
-	root->mode = S_IFDIR | 01777; /* tmpfs's default for a mount */
 	while (data && *data) {
 		const char *end = data, *eq;
 		uint64_t v;
@@ -677,15 +679,15 @@ int ramfs_apply_options(struct superblock *sb, const char *data)
 		vlen = eq < end ? (size_t)(end - eq - 1) : 0;
 #define KEY(k) (klen == sizeof(k) - 1 && !kos_memcmp(data, k, klen))
 		if (KEY("size") && parse_size(eq + 1, vlen, &v))
-			rs->max_pages = (v + PAGE_SIZE - 1) / PAGE_SIZE;
+			max = (v + PAGE_SIZE - 1) / PAGE_SIZE;
 		else if (KEY("nr_blocks") && parse_size(eq + 1, vlen, &v))
-			rs->max_pages = v;
+			max = v;
 		else if (KEY("mode") && parse_num(eq + 1, vlen, 8, &v))
-			root->mode = S_IFDIR | (uint32_t)(v & 07777);
+			mode = S_IFDIR | (uint32_t)(v & 07777);
 		else if (KEY("uid") && parse_num(eq + 1, vlen, 10, &v))
-			root->uid = (uint32_t)v;
+			uid = (uint32_t)v;
 		else if (KEY("gid") && parse_num(eq + 1, vlen, 10, &v))
-			root->gid = (uint32_t)v;
+			gid = (uint32_t)v;
 		else if (KEY("nr_inodes") && parse_size(eq + 1, vlen, &v))
 			;
 		else if (klen)
@@ -693,6 +695,21 @@ int ramfs_apply_options(struct superblock *sb, const char *data)
 #undef KEY
 		data = *end ? end + 1 : end;
 	}
+	/*
+	 * A remount changes the limit only (not below what is in use:
+	 * -EINVAL, as Linux); the root's mode and owner are set at mount.
+	 */
+	if (remount) {
+		if (max &&
+		    max < __atomic_load_n(&rs->used_pages, __ATOMIC_RELAXED))
+			return -EINVAL;
+		__atomic_store_n(&rs->max_pages, max, __ATOMIC_RELAXED);
+		return 0;
+	}
+	rs->max_pages = max;
+	root->mode = mode;
+	root->uid = uid;
+	root->gid = gid;
 	return 0;
 }
 

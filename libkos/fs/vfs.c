@@ -200,16 +200,23 @@ int vfs_permission(struct vnode *v, int mask, const struct vfs_cred *cred)
 
 bool vfs_read_only(struct vnode *v)
 {
-	bool ro;
-
-	mutex_lock(&vfs_mount_lock);
-	ro = v->sb->mnt && (v->sb->mnt->flags & VFS_MNT_RDONLY);
-	mutex_unlock(&vfs_mount_lock);
-	return ro;
+	return v->sb && (__atomic_load_n(&v->sb->flags, __ATOMIC_SEQ_CST) &
+			 VFS_SB_RDONLY);
 }
 
-/* Linux's inode_owner_or_capable(): the owner, or CAP_FOWNER. */
-static bool owner_or_capable(struct vnode *v, const struct vfs_cred *cred)
+/* A mount's flags change: the superblock mirrors read-only.  Locked. */
+static void mount_set_flags(struct mount *m, unsigned long flags)
+{
+	m->flags = flags;
+	if (flags & VFS_MNT_RDONLY)
+		__atomic_or_fetch(&m->sb->flags, VFS_SB_RDONLY,
+				  __ATOMIC_SEQ_CST);
+	else
+		__atomic_and_fetch(&m->sb->flags, ~VFS_SB_RDONLY,
+				   __ATOMIC_SEQ_CST);
+}
+
+bool vfs_owner_or_capable(struct vnode *v, const struct vfs_cred *cred)
 {
 	return (cred && cred->uid == v->uid) || vfs_capable(cred, CAP_FOWNER);
 }
@@ -807,7 +814,7 @@ int vfs_create_vnode(struct vnode *dir, const char *path, uint32_t mode,
  */
 static int may_link(struct vnode *v, const struct vfs_cred *cred)
 {
-	if (owner_or_capable(v, cred))
+	if (vfs_owner_or_capable(v, cred))
 		return 0;
 	if (S_ISREG(v->mode) && !(v->mode & S_ISUID) &&
 	    (v->mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP) &&
@@ -1220,6 +1227,7 @@ out_put:
 
 /* ---- attributes ----------------------------------------------------- */
 
+#define ST_RDONLY 0x1	   /* statfs f_flags: a read-only mount */
 #define ST_VALID 0x20	   /* statfs f_flags: the flags are valid */
 #define ST_RELATIME 0x1000 /* the default atime mode */
 
@@ -1236,6 +1244,8 @@ void vfs_statfs(struct vnode *v, struct kstatfs *st)
 		st->bsize = PAGE_SIZE;
 	st->frsize = st->bsize;
 	st->flags = ST_VALID | ST_RELATIME;
+	if (vfs_read_only(v))
+		st->flags |= ST_RDONLY;
 }
 
 void vfs_kill_suid(struct vnode *v, const struct vfs_cred *cred)
@@ -1251,6 +1261,38 @@ void vfs_kill_suid(struct vnode *v, const struct vfs_cred *cred)
 	mutex_lock(&v->lock);
 	v->mode &= ~kill;
 	v->ctime = vfs_now();
+	mutex_unlock(&v->lock);
+}
+
+/*
+ * relatime, Linux's default (relatime_need_update()): the access time
+ * moves only if it is not after the last modification or change, or is
+ * a day old.
+ */
+static bool atime_due(struct vnode *v, struct vfs_time now)
+{
+	struct vfs_time a = v->atime, m = v->mtime, c = v->ctime;
+
+	if (a.sec < m.sec || (a.sec == m.sec && a.nsec <= m.nsec))
+		return true;
+	if (a.sec < c.sec || (a.sec == c.sec && a.nsec <= c.nsec))
+		return true;
+	return now.sec - a.sec >= 24 * 60 * 60;
+}
+
+void vfs_file_accessed(struct file *f)
+{
+	struct vnode *v = f->vnode;
+	struct vfs_time now;
+
+	if (!v || (f->flags & O_NOATIME))
+		return;
+	now = vfs_now();
+	if (!atime_due(v, now) || vfs_read_only(v)) /* first unlocked */
+		return;
+	mutex_lock(&v->lock);
+	if (atime_due(v, now))
+		v->atime = now;
 	mutex_unlock(&v->lock);
 }
 
@@ -1313,7 +1355,7 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 			valid |= VFS_ATTR_MODE_KILL;
 	}
 	if (valid & (VFS_ATTR_MODE | VFS_ATTR_MODE_KILL)) {
-		if (!owner_or_capable(v, cred)) {
+		if (!vfs_owner_or_capable(v, cred)) {
 			err = -EPERM;
 			goto out;
 		}
@@ -1325,11 +1367,11 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 	}
 	if (valid & (VFS_ATTR_ATIME | VFS_ATTR_MTIME)) {
 		if (valid & VFS_ATTR_TIMES_SET) {
-			if (!owner_or_capable(v, cred)) {
+			if (!vfs_owner_or_capable(v, cred)) {
 				err = -EPERM;
 				goto out;
 			}
-		} else if (!owner_or_capable(v, cred)) {
+		} else if (!vfs_owner_or_capable(v, cred)) {
 			err = vfs_permission(v, MAY_WRITE, cred);
 			if (err)
 				goto out;
@@ -1484,6 +1526,8 @@ static int open_checks(struct vnode *v, int flags, bool created,
 		return err;
 	if ((mask & MAY_WRITE) && S_ISREG(v->mode) && vfs_read_only(v))
 		return -EROFS;
+	if ((flags & O_NOATIME) && !vfs_owner_or_capable(v, cred))
+		return -EPERM;
 	/* A running program is not truncated (nor opened for writing). */
 	if (S_ISREG(v->mode) && (mask & MAY_WRITE) &&
 	    __atomic_load_n(&v->writecount, __ATOMIC_RELAXED) < 0)
@@ -1677,7 +1721,8 @@ static int mount_attach(struct superblock *sb, struct vnode *mp)
  * meanwhile (unlink checks "mounted" under it).  Linux's errors: not a
  * directory, a removed one (-ENOENT), something there already.
  */
-static int mount_on(struct superblock *sb, struct vnode *mp)
+static int mount_on(struct superblock *sb, struct vnode *mp,
+		    unsigned long flags)
 {
 	int err = 0;
 
@@ -1691,6 +1736,8 @@ static int mount_on(struct superblock *sb, struct vnode *mp)
 		err = -EBUSY;
 	else
 		err = mount_attach(sb, mp);
+	if (!err)
+		mount_set_flags(sb->mnt, flags);
 	mutex_unlock(&vfs_mount_lock);
 	mutex_unlock(&mp->lock);
 	return err;
@@ -1723,7 +1770,7 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 	}
 	if (!kos_strcmp(fstype, "tmpfs")) {
 		sb = ramfs_create();
-		err = sb ? ramfs_apply_options(sb, data) : -ENOMEM;
+		err = sb ? ramfs_apply_options(sb, data, false) : -ENOMEM;
 	} else if (!kos_strcmp(fstype, "devtmpfs")) {
 		sb = ramfs_create();
 		err = sb ? dev_fill_devtmpfs(sb->root) : -ENOMEM;
@@ -1738,12 +1785,11 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		err = -ENODEV;
 	}
 	if (!err)
-		err = mount_on(sb, mp);
+		err = mount_on(sb, mp, flags);
 	if (!err) {
 		mutex_lock(&vfs_mount_lock);
 		kos_strlcpy(sb->mnt->source, source ? source : "none",
 			    sizeof(sb->mnt->source));
-		sb->mnt->flags = flags;
 		mutex_unlock(&vfs_mount_lock);
 	}
 	if (err && sb && sb->ops->put_super && !READ_ONCE(sb->mnt))
@@ -1819,6 +1865,51 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 			vnode_put(sb->root);
 	}
 	return 0;
+}
+
+int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
+		const char *data, bool bind, const struct vfs_cred *cred)
+{
+	bool to_ro = flags & VFS_MNT_RDONLY;
+	struct mount *m = NULL;
+	struct vnode *v;
+	int err = vfs_lookup(dir, path, LOOKUP_FOLLOW, cred, &v);
+
+	if (err)
+		return err;
+	if (!vfs_capable(cred, CAP_SYS_ADMIN)) {
+		vnode_put(v);
+		return -EPERM;
+	}
+	mutex_lock(&vfs_mount_lock);
+	if (v != v->sb->root || !v->sb->mnt)
+		err = -EINVAL;
+	else
+		m = v->sb->mnt;
+	mutex_unlock(&vfs_mount_lock);
+	if (!err && !bind && data && *data &&
+	    !kos_strcmp(v->sb->fstype, "tmpfs"))
+		err = ramfs_apply_options(v->sb, data, true);
+	if (err)
+		goto out;
+	/*
+	 * Going read-only: publish the flag, then look for writers;
+	 * vnode_get_write() counts itself first, then looks at the flag,
+	 * so one of the two sees the other.
+	 */
+	mutex_lock(&vfs_mount_lock);
+	mount_set_flags(m, (m->flags & ~VFS_MNT_RDONLY) |
+				   (to_ro ? VFS_MNT_RDONLY : 0));
+	mutex_unlock(&vfs_mount_lock);
+	if (to_ro && __atomic_load_n(&v->sb->writers, __ATOMIC_SEQ_CST)) {
+		mutex_lock(&vfs_mount_lock);
+		mount_set_flags(m, m->flags & ~VFS_MNT_RDONLY);
+		mutex_unlock(&vfs_mount_lock);
+		err = -EBUSY;
+	}
+out:
+	vnode_put(v);
+	return err;
 }
 
 int vfs_mount_root(struct vnode *dir, const char *path,
@@ -1906,7 +1997,7 @@ int vfs_mount(struct superblock *sb, const char *path)
 			 &mp);
 	if (err)
 		return err;
-	err = mount_on(sb, mp);
+	err = mount_on(sb, mp, 0);
 	vnode_put(mp);
 	return err;
 }

@@ -113,6 +113,15 @@ SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 			r = -EBADF;
 			break;
 		}
+		if ((arg & O_NOATIME) && !(f->flags & O_NOATIME) && f->vnode) {
+			struct vfs_cred cred;
+
+			sys_cur_cred(&cred, false);
+			if (!vfs_owner_or_capable(f->vnode, &cred)) {
+				r = -EPERM;
+				break;
+			}
+		}
 		/* Only the status flags change; races lose one update. */
 		__atomic_store_n(&f->flags,
 				 (f->flags & ~(unsigned int)SETFL_MASK) |

@@ -1,8 +1,8 @@
 /*
  * mount(2) and umount2(2): new tmpfs and proc instances on a directory,
- * read-only ones with MS_RDONLY, and their removal.  Bind mounts, moves
- * and remounts need mounts in path walks (a walk knows vnodes only) and
- * answer -EINVAL; propagation changes (MS_SHARED & co) on a mount's root
+ * read-only ones with MS_RDONLY, remounts (MS_REMOUNT: read-only or
+ * back, tmpfs's size=), and their removal.  Bind mounts and moves need
+ * mounts in path walks (a walk knows vnodes only) and answer -EINVAL; propagation changes (MS_SHARED & co) on a mount's root
  * have no other mount name space to affect and succeed (-EINVAL
  * elsewhere, as Linux).
  */
@@ -73,7 +73,11 @@ SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
 	if (err)
 		goto out;
 	sys_cur_cred(&cred, false);
-	if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE))
+	if (flags & MS_REMOUNT)
+		err = vfs_remount(dir, target,
+				  (flags & MS_RDONLY) ? VFS_MNT_RDONLY : 0,
+				  data, flags & MS_BIND, &cred);
+	else if (flags & (MS_BIND | MS_MOVE))
 		err = -EINVAL; /* not yet: see the top of the file */
 	else if (flags & MS_PROPAGATION)
 		err = vfs_mount_root(dir, target, &cred);

@@ -11,6 +11,7 @@
 #include <utime.h>
 
 #include "contract.h"
+#include "proclib.h"
 
 #define CONTRACT_AREA "attr"
 
@@ -243,6 +244,95 @@ CONTRACT_TEST(utimensat)
 		  syscall(SYS_utimensat, AT_FDCWD, A "/f", BAD_LOW, 0), EFAULT);
 	CHECK_RET("a directory", utimensat(AT_FDCWD, A "/d", ts, 0), 0);
 	CHECK_EQ("mtime", st_of(A "/d").st_mtim.tv_sec, 1100000000);
+	cleanup();
+}
+
+static void noatime_other(void *arg)
+{
+	int fd;
+
+	(void)arg;
+	EXPECT(setgid(65534) == 0);
+	EXPECT(setuid(65534) == 0);
+	CHECK_ERR("O_NOATIME by another user",
+		  open(A "/f", O_RDONLY | O_NOATIME), EPERM);
+	fd = open(A "/f", O_RDONLY);
+	CHECK_ERR("F_SETFL O_NOATIME by another user",
+		  fcntl(fd, F_SETFL, O_NOATIME), EPERM);
+	CHECK_RET("F_SETFL without it", fcntl(fd, F_SETFL, 0), 0);
+	close(fd);
+}
+
+/*
+ * relatime (tmpfs's default on Linux): a read moves atime when it is not
+ * after mtime or ctime, or is a day old; otherwise it stays.  getdents
+ * and mmap count as reads; O_NOATIME reads leave it, and only the owner
+ * (or CAP_FOWNER) may ask for O_NOATIME (EPERM).
+ */
+CONTRACT_TEST(relatime)
+{
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct timespec day[2] = { { 0, 0 }, { 0, UTIME_OMIT } };
+	struct timespec t0;
+	struct stat st;
+	char c;
+	int fd;
+
+	fresh();
+	EXPECT(utimensat(AT_FDCWD, A "/f", old, 0) == 0);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	t0.tv_sec -= 1;
+	fd = open(A "/f", O_RDONLY);
+	CHECK_RET("read at EOF", read(fd, &c, 1), 0);
+	st = st_of(A "/f");
+	CHECK("atime <= mtime: the read moves it", ns(st.st_atim) >= ns(t0));
+	EXPECT(lseek(fd, 0, SEEK_SET) == 0);
+	EXPECT(utimensat(AT_FDCWD, A "/f", old, 0) == 0); /* ctime now */
+	/* Linux's timestamps are coarse (a tick): let atime pass ctime. */
+	EXPECT(nanosleep(&(struct timespec){ 0, 20000000 }, NULL) == 0);
+	CHECK_RET("read again", read(fd, &c, 1), 0);
+	st = st_of(A "/f");
+	CHECK("atime <= ctime: moves", ns(st.st_atim) >= ns(t0));
+	/* atime after both, and recent: stays */
+	day[0].tv_sec = st.st_atim.tv_sec;
+	day[0].tv_nsec = st.st_atim.tv_nsec;
+	CHECK_RET("zero-length read", read(fd, &c, 0), 0);
+	CHECK_RET("read once more", read(fd, &c, 1), 0);
+	CHECK("recent atime after mtime and ctime stays",
+	      ns(st_of(A "/f").st_atim) == ns(st.st_atim));
+	close(fd);
+	/* a day old: moves even though it is after mtime and ctime */
+	EXPECT(utimensat(AT_FDCWD, A "/f", old, 0) == 0);
+	fd = open(A "/f", O_RDONLY);
+	day[0].tv_sec = t0.tv_sec - 2 * 86400;
+	day[0].tv_nsec = 0;
+	EXPECT(futimens(fd, day) == 0);
+	CHECK_RET("read", read(fd, &c, 1), 0);
+	CHECK("a day old: moves", ns(st_of(A "/f").st_atim) >= ns(t0));
+	close(fd);
+	/* O_NOATIME */
+	EXPECT(utimensat(AT_FDCWD, A "/f", old, 0) == 0);
+	fd = open(A "/f", O_RDONLY | O_NOATIME);
+	CHECK("O_NOATIME open by the owner", fd >= 0);
+	CHECK_RET("read", read(fd, &c, 1), 0);
+	CHECK_EQ("O_NOATIME: atime stays", st_of(A "/f").st_atim.tv_sec,
+		 1000000000);
+	close(fd);
+	/* getdents */
+	EXPECT(utimensat(AT_FDCWD, A "/d", old, 0) == 0);
+	fd = open(A "/d", O_RDONLY | O_DIRECTORY);
+	{
+		char buf[256];
+
+		CHECK("getdents64",
+		      syscall(SYS_getdents64, fd, buf, sizeof(buf)) > 0);
+	}
+	CHECK("getdents moves the directory's atime",
+	      ns(st_of(A "/d").st_atim) >= ns(t0));
+	close(fd);
+	/* not the owner, without CAP_FOWNER */
+	EXPECT(chown(A "/f", 1234, 1234) == 0);
+	ct_child_ok("uid 65534", noatime_other, NULL);
 	cleanup();
 }
 

@@ -2,7 +2,8 @@
  * mount(2) and umount2(2) with tmpfs and proc, and what /proc shows of
  * the calling process.  tmpfs: its mode (1777 unless mode=), uid=, gid=,
  * size= (statfs and ENOSPC), bad options (EINVAL), read-only mounts
- * (EROFS), a mount hiding what is below; umount: EINVAL on a directory
+ * (EROFS), remounts (read-only and back, EBUSY with writers, size=), a
+ * mount hiding what is below; umount: EINVAL on a directory
  * that is not a mount, EBUSY while in use (a cwd, an open file),
  * MNT_DETACH anyway; errors in Linux's order (flags, the path, the
  * privilege).  /proc: self, stat and status fields that are
@@ -12,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include "proclib.h"
@@ -168,6 +170,67 @@ CONTRACT_TEST(readonly)
 	CHECK_ERR("symlink", symlink("x", M "/l"), EROFS);
 	CHECK_RET("read the root", access(M, R_OK), 0);
 	CHECK_RET("umount", umount2(M, 0), 0);
+	rmdir(M);
+}
+
+/*
+ * MS_REMOUNT: read-only and back on the mount's root (EINVAL elsewhere),
+ * EBUSY while a file is open for writing, statfs's ST_RDONLY, what
+ * /proc/mounts says, and tmpfs's size= (EINVAL below what is used).
+ */
+CONTRACT_TEST(remount)
+{
+	struct statfs sf;
+	char big[8192];
+	int fd;
+
+	mkmnt();
+	mkdir("/proc", 0555);
+	EXPECT(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	CHECK_RET("mount tmpfs", mount("t", M, "tmpfs", 0, "size=1m"), 0);
+	mkdir(M "/d", 0755);
+	fd = open(M "/f", O_WRONLY | O_CREAT, 0644);
+	CHECK_ERR("remount read-only with a writer",
+		  mount(NULL, M, NULL, MS_REMOUNT | MS_RDONLY, NULL), EBUSY);
+	CHECK_RET("still writable", write(fd, "x", 1), 1);
+	close(fd);
+	CHECK_ERR("remount a directory that is not a mount's root",
+		  mount(NULL, M "/d", NULL, MS_REMOUNT | MS_RDONLY, NULL),
+		  EINVAL);
+	CHECK_ERR("remount a missing path",
+		  mount(NULL, M "/nx", NULL, MS_REMOUNT, NULL), ENOENT);
+	CHECK_RET("remount read-only",
+		  mount(NULL, M, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+	CHECK_ERR("open for writing", open(M "/f", O_WRONLY), EROFS);
+	CHECK_ERR("create", open(M "/g", O_WRONLY | O_CREAT, 0644), EROFS);
+	CHECK_ERR("unlink", unlink(M "/f"), EROFS);
+	CHECK_RET("read", access(M "/f", R_OK), 0);
+	CHECK_RET("statfs", statfs(M, &sf), 0);
+	CHECK("ST_RDONLY", (sf.f_flags & ST_RDONLY) != 0);
+	CHECK("/proc/mounts says ro", mounted_line("t /tmp/mnt tmpfs ro"));
+	CHECK_RET("remount read-write", mount(NULL, M, NULL, MS_REMOUNT, NULL),
+		  0);
+	CHECK("/proc/mounts says rw", mounted_line("t /tmp/mnt tmpfs rw"));
+	CHECK_RET("statfs", statfs(M, &sf), 0);
+	CHECK("no ST_RDONLY", (sf.f_flags & ST_RDONLY) == 0);
+	fd = open(M "/f", O_WRONLY);
+	CHECK("writable again", fd >= 0);
+	memset(big, 'b', sizeof(big));
+	CHECK_RET("write 8 KiB", write(fd, big, sizeof(big)), 8192);
+	close(fd);
+	CHECK_ERR("remount size below what is used",
+		  mount(NULL, M, NULL, MS_REMOUNT, "size=4k"), EINVAL);
+	CHECK_RET("remount size=2m",
+		  mount(NULL, M, NULL, MS_REMOUNT, "size=2m"), 0);
+	CHECK_RET("statfs", statfs(M, &sf), 0);
+	CHECK_EQ("blocks", sf.f_blocks, 512);
+	CHECK_ERR("remount with a bad option",
+		  mount(NULL, M, NULL, MS_REMOUNT, "bogus=1"), EINVAL);
+	CHECK_EQO("mode kept", mode_of(M) & 07777, 01777);
+	unlink(M "/f");
+	rmdir(M "/d");
+	CHECK_RET("umount", umount2(M, 0), 0);
+	umount2("/proc", 0);
 	rmdir(M);
 }
 

@@ -277,7 +277,8 @@ struct super_ops {
 
 struct superblock {
 	const struct super_ops *ops;
-	unsigned int flags;	  /* VFS_SB_*, set before the first lookup */
+	unsigned int flags;	  /* VFS_SB_*: NOCACHE set before first use */
+	long writers;		  /* atomic: files open for writing */
 	uint64_t max_file_size;	  /* page cache: -EFBIG past it; 0: 16 GiB */
 	struct mutex rename_lock; /* see the top of this file */
 	const char *fstype;	  /* "tmpfs", "ext4", ... */
@@ -289,6 +290,7 @@ struct superblock {
 };
 
 #define VFS_SB_NOCACHE 0x1 /* names change behind the VFS: no name cache */
+#define VFS_SB_RDONLY 0x2  /* mounted read-only (atomic; vfs_mount_lock) */
 
 /* Set up the VFS's part of a new superblock (the fs zeroed it). */
 void vfs_sb_init(struct superblock *sb);
@@ -517,6 +519,16 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	       const struct vfs_cred *cred);
 
 /*
+ * mount(2) with MS_REMOUNT on the root of a mount path names: flags
+ * (VFS_MNT_RDONLY) replace the mount's; data gives tmpfs a new size=
+ * (not with bind, MS_BIND: the mount's flags only).  -EINVAL if path
+ * is not a mount's root, -EPERM without CAP_SYS_ADMIN, -EBUSY when
+ * going read-only while files are open for writing.
+ */
+int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
+		const char *data, bool bind, const struct vfs_cred *cred);
+
+/*
  * Is path the root of a mount (what mount(2)'s propagation changes act
  * on)?  0, or the lookup's error, -EPERM without CAP_SYS_ADMIN, -EINVAL.
  */
@@ -534,7 +546,17 @@ struct superblock *vfs_procfs(void);
 struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
 			  size_t size);
 
-/* Is v on a read-only mount?  Takes vfs_mount_lock. */
+/*
+ * f was read (read(2) of a non-zero length, getdents, mmap, exec): its
+ * access time moves as relatime says, unless O_NOATIME or a read-only
+ * mount.
+ */
+void vfs_file_accessed(struct file *f);
+
+/* Linux's inode_owner_or_capable(): v's owner, or CAP_FOWNER. */
+bool vfs_owner_or_capable(struct vnode *v, const struct vfs_cred *cred);
+
+/* Is v on a read-only mount? */
 bool vfs_read_only(struct vnode *v);
 
 /* statfs(2) of the file system v lives on. */
@@ -590,11 +612,12 @@ uint32_t vfs_anon_dev(void);
 /* ramfs: a new instance (the root file system is one). */
 struct superblock *ramfs_create(void);
 /*
- * tmpfs mount options on a fresh instance: size=N[kmg%], nr_blocks=,
- * mode=octal (default 1777), uid=, gid=, nr_inodes= (accepted).
- * -EINVAL for anything else.
+ * tmpfs mount options: size=N[kmg%], nr_blocks=, mode=octal (default
+ * 1777), uid=, gid=, nr_inodes= (accepted).  -EINVAL for anything else
+ * (nothing changed then).  On a remount only the size limit changes
+ * (-EINVAL below what is in use).
  */
-int ramfs_apply_options(struct superblock *sb, const char *data);
+int ramfs_apply_options(struct superblock *sb, const char *data, bool remount);
 
 /*
  * Unpack a cpio "newc" (or "crc") archive into the tree under dir.

@@ -43,8 +43,9 @@
 struct mutex vfs_mount_lock = MUTEX_INIT(vfs_mount_lock, "vfs.mount");
 
 static struct vnode *root_vnode; /* set by vfs_init (and vfs_reset_root) */
-static LIST_HEAD(mounts);	 /* vfs_mount_lock */
-static uint32_t anon_next = 1;	 /* atomic */
+static void mount_put(struct mount *m);
+static LIST_HEAD(mounts);      /* vfs_mount_lock */
+static uint32_t anon_next = 1; /* atomic */
 
 struct vnode *vfs_root(void)
 {
@@ -204,10 +205,15 @@ bool vfs_read_only(struct vnode *v)
 			 VFS_SB_RDONLY);
 }
 
-/* A mount's flags change: the superblock mirrors read-only.  Locked. */
+/*
+ * A mount's flags change: the superblock mirrors its first mount's
+ * read-only flag.  vfs_mount_lock held.
+ */
 static void mount_set_flags(struct mount *m, unsigned long flags)
 {
 	m->flags = flags;
+	if (m != m->sb->mnt)
+		return;
 	if (flags & VFS_MNT_RDONLY)
 		__atomic_or_fetch(&m->sb->flags, VFS_SB_RDONLY,
 				  __ATOMIC_SEQ_CST);
@@ -260,6 +266,11 @@ int vfs_may_exec(struct vnode *v, const struct vfs_cred *cred)
 
 struct nameidata {
 	const struct vfs_cred *cred;
+	/*
+	 * The mount the walk is in, once it has crossed one (referenced);
+	 * NULL while it does not know (it started in a directory).
+	 */
+	struct mount *mnt;
 	unsigned int flags; /* LOOKUP_* */
 	int nlinks;	    /* symlinks followed so far */
 	char *path;	    /* PATH_MAX: the rest of the walk */
@@ -288,6 +299,7 @@ static int nd_init(struct nameidata *nd, const struct vfs_cred *cred,
 
 static void nd_fini(struct nameidata *nd)
 {
+	mount_put(nd->mnt);
 	kfree(nd->path);
 	kfree(nd->tmp);
 }
@@ -302,19 +314,66 @@ static bool is_dotdot(const char *s, size_t len)
 	return len == 2 && s[0] == '.' && s[1] == '.';
 }
 
-/* Step from a mount point down onto what is mounted there (ref moves). */
-static struct vnode *cross_down(struct vnode *v)
+/* ---- mounts as a walk sees them ------------------------------------ */
+
+static struct mount *root_mount; /* vfs_mount_lock */
+
+static void mount_get(struct mount *m)
+{
+	if (m)
+		__atomic_add_fetch(&m->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+static void mount_put(struct mount *m)
+{
+	if (m && __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(m);
+}
+
+/* *mp = m, with the references moved accordingly. */
+static void mount_set(struct mount **mp, struct mount *m)
+{
+	mount_get(m);
+	mount_put(*mp);
+	*mp = m;
+}
+
+/*
+ * The first attached mount whose root is v, or NULL; the root mount for
+ * the root.  A directory bind-mounted in several places is the root of
+ * several mounts: a walk that did not come through one of them (it
+ * started in a directory inside) takes the first.  vfs_mount_lock.
+ */
+static struct mount *mount_at_root(struct vnode *v)
+{
+	struct mount *m;
+
+	list_for_each_entry (m, &mounts, link)
+		if (m->root == v)
+			return m;
+	return NULL;
+}
+
+/*
+ * Step from a mount point down onto what is mounted there (the vnode
+ * reference moves); *mntp (if not NULL) follows into the mount.
+ */
+static struct vnode *cross_down(struct vnode *v, struct mount **mntp)
 {
 	for (;;) {
 		struct vnode *r = NULL;
+		struct mount *m;
 
 		/* Unlocked: a mount racing with the walk may be missed. */
 		if (!READ_ONCE(v->mounted))
 			return v;
 		mutex_lock(&vfs_mount_lock);
-		if (v->mounted) {
-			r = v->mounted->sb->root;
+		m = v->mounted;
+		if (m) {
+			r = m->root;
 			vnode_get(r);
+			if (mntp)
+				mount_set(mntp, m);
 		}
 		mutex_unlock(&vfs_mount_lock);
 		if (!r)
@@ -325,16 +384,26 @@ static struct vnode *cross_down(struct vnode *v)
 }
 
 /*
- * The directory a mount root stands for in its parent file system: v
- * itself unless v is the root of a mounted file system (then the
- * mount point, repeatedly).  Not referenced: mount points live while
- * mounted, and the caller holds v.
+ * Out of mount roots: while v is the root of a mount (the one in *mntp
+ * when the walk knows it), the mount point it covers, and *mntp its
+ * parent mount.  A new reference to the directory reached.
  */
-static struct vnode *mount_base(struct vnode *v)
+static struct vnode *climb(struct vnode *v, struct mount **mntp)
 {
 	mutex_lock(&vfs_mount_lock);
-	while (v == v->sb->root && v->sb->mnt && v->sb->mnt->mountpoint)
-		v = v->sb->mnt->mountpoint;
+	while (v != root_vnode) {
+		struct mount *m = *mntp;
+
+		if (m && m->attached && m->root != v)
+			break; /* inside a known mount */
+		if (!m || !m->attached || m->root != v)
+			m = mount_at_root(v);
+		if (!m || !m->mountpoint)
+			break;
+		v = m->mountpoint;
+		mount_set(mntp, m->parent);
+	}
+	vnode_get(v);
 	mutex_unlock(&vfs_mount_lock);
 	return v;
 }
@@ -383,21 +452,23 @@ static int lookup_one(struct vnode *dir, const char *name, size_t len,
 	return err;
 }
 
-/* "..": from cur (not referenced by the result) to a new reference. */
-static int step_up(struct vnode *cur, struct vnode **out)
+/*
+ * "..": from cur (not referenced by the result) to a new reference;
+ * *mntp follows the walk out of mounts.
+ */
+static int step_up(struct vnode *cur, struct mount **mntp, struct vnode **out)
 {
 	int r;
 
-	if (cur != root_vnode)
-		cur = mount_base(cur);
+	cur = climb(cur, mntp);
 	if (cur == root_vnode) {
-		vnode_get(cur);
 		*out = cur;
 		return 0;
 	}
 	r = lookup_one(cur, "..", 2, out);
+	vnode_put(cur);
 	if (r == 0)
-		*out = cross_down(*out);
+		*out = cross_down(*out, mntp);
 	return r;
 }
 
@@ -493,11 +564,11 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 			next = cur;
 			vnode_get(next);
 		} else if (is_dotdot(name, len)) {
-			err = step_up(cur, &next);
+			err = step_up(cur, &nd->mnt, &next);
 		} else {
 			err = lookup_one(cur, name, len, &next);
 			if (!err)
-				next = cross_down(next);
+				next = cross_down(next, &nd->mnt);
 		}
 		if (err)
 			goto fail;
@@ -514,6 +585,7 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 				vnode_put(cur);
 				cur = root_vnode;
 				vnode_get(cur);
+				mount_set(&nd->mnt, NULL);
 			}
 			p = nd->path;
 			continue;
@@ -615,7 +687,7 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 		err = lookup_locked(parent, nd->last, nd->last_len, &v);
 		if (err == 0) {
 			mutex_unlock(&parent->lock);
-			v = cross_down(v);
+			v = cross_down(v, NULL);
 			if (flags & O_EXCL)
 				err = -EEXIST;
 			else if (S_ISLNK(v->mode) && (flags & O_NOFOLLOW))
@@ -1635,6 +1707,7 @@ long vfs_path(struct vnode *cwd, char *buf, size_t len)
 {
 	char *tmp = kmalloc(PATH_MAX), name[NAME_MAX + 1];
 	size_t pos = PATH_MAX - 1; /* tmp[pos..] holds the result */
+	struct mount *mnt = NULL;
 	struct vnode *v, *parent;
 	long err = 0;
 
@@ -1649,15 +1722,18 @@ long vfs_path(struct vnode *cwd, char *buf, size_t len)
 	}
 	while (v != root_vnode) {
 		struct find_name fn = { 0, name, 0, false };
-		struct vnode *w = mount_base(v);
+		struct vnode *w = climb(v, &mnt);
 		uint64_t rpos = 0;
 
-		if (w == root_vnode)
+		vnode_put(v);
+		v = w;
+		if (v == root_vnode)
 			break;
-		err = step_up(w, &parent);
+		/* The parent in v's own file system (no mount crossing). */
+		err = lookup_one(v, "..", 2, &parent);
 		if (err)
 			goto out;
-		fn.ino = w->ino;
+		fn.ino = v->ino;
 		mutex_lock(&parent->lock);
 		if (parent->ops->readdir)
 			err = parent->ops->readdir(parent, &rpos,
@@ -1684,9 +1760,39 @@ long vfs_path(struct vnode *cwd, char *buf, size_t len)
 	kos_memcpy(buf, tmp + pos, PATH_MAX - pos);
 	err = (long)(PATH_MAX - pos);
 out:
+	mount_put(mnt);
 	vnode_put(v);
 	kfree(tmp);
 	return err;
+}
+
+/* The path of the non-directory v found in directory dir. */
+static long file_path_in(struct vnode *dir, struct vnode *v, char *buf,
+			 size_t len)
+{
+	char name[NAME_MAX + 1];
+	struct find_name fn = { v->ino, name, 0, false };
+	uint64_t rpos = 0;
+	long n = vfs_path(dir, buf, len);
+	int err = 0;
+
+	if (n < 0)
+		return n;
+	mutex_lock(&dir->lock);
+	if (dir->ops->readdir)
+		err = dir->ops->readdir(dir, &rpos, find_name_fill, &fn);
+	mutex_unlock(&dir->lock);
+	if (err || !fn.found)
+		return err ? err : -ENOENT;
+	if (n > 2) /* not "/" */
+		buf[n - 1] = '/';
+	else
+		n = 1;
+	if ((size_t)n + fn.len + 1 > len)
+		return -ERANGE;
+	kos_memcpy(buf + n, fn.name, fn.len);
+	buf[n + fn.len] = 0;
+	return n + (long)fn.len + 1;
 }
 
 long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
@@ -1696,48 +1802,102 @@ long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
 
 /* ---- mounts -------------------------------------------------------- */
 
-/* Attach sb at mountpoint mp (NULL: the root mount).  vfs_mount_lock. */
-static int mount_attach(struct superblock *sb, struct vnode *mp)
+/*
+ * A new mount of sb showing root on mp inside parent (NULL, NULL: the
+ * root mount), with flags and source.  vfs_mount_lock held; mp (if
+ * any) locked by the caller.  The mount table holds the first
+ * reference; root and mp one each.
+ */
+static struct mount *mount_attach(struct superblock *sb, struct vnode *root,
+				  struct vnode *mp, struct vnode *mp_dir,
+				  struct mount *parent, unsigned long flags,
+				  const char *source)
 {
 	struct mount *m;
 
 	KOS_ASSERT(sb->rename_lock.name); /* vfs_sb_init() was called */
 	m = kzalloc(sizeof(*m));
 	if (!m)
-		return -ENOMEM;
+		return NULL;
 	m->sb = sb;
+	m->root = root;
+	vnode_get(root);
 	m->mountpoint = mp;
 	if (mp) {
 		vnode_get(mp);
 		mp->mounted = m;
 	}
-	sb->mnt = m;
+	m->mp_dir = mp_dir;
+	if (mp_dir)
+		vnode_get(mp_dir);
+	m->parent = parent;
+	m->refcnt = 1;
+	m->attached = true;
+	kos_strlcpy(m->source, source ? source : "none", sizeof(m->source));
+	if (!sb->mnt)
+		sb->mnt = m;
+	sb->nmounts++;
+	mount_set_flags(m, flags);
 	list_add_tail(&m->link, &mounts);
-	return 0;
+	return m;
 }
 
 /*
- * Attach sb on the directory mp: mp's lock keeps it from being removed
- * meanwhile (unlink checks "mounted" under it).  Linux's errors: not a
- * directory, a removed one (-ENOENT), something there already.
+ * Take m out of the mount table (vfs_mount_lock held); the caller then
+ * gives back its references with mount_release().
  */
-static int mount_on(struct superblock *sb, struct vnode *mp,
-		    unsigned long flags)
+static void mount_detach(struct mount *m)
+{
+	struct superblock *sb = m->sb;
+
+	list_del(&m->link);
+	m->attached = false;
+	if (m->mountpoint)
+		m->mountpoint->mounted = NULL;
+	sb->nmounts--;
+	if (sb->mnt == m) {
+		struct mount *o;
+
+		sb->mnt = NULL;
+		list_for_each_entry (o, &mounts, link)
+			if (o->sb == sb) {
+				sb->mnt = o;
+				break;
+			}
+	}
+}
+
+static void mount_release(struct mount *m)
+{
+	vnode_put(m->mp_dir);
+	vnode_put(m->mountpoint);
+	vnode_put(m->root);
+	mount_put(m);
+}
+
+/*
+ * Attach root (of sb) on the vnode mp in mount parent: mp's lock keeps
+ * it from being removed meanwhile (unlink checks "mounted" under it).
+ * Linux's errors: a directory on a non-directory or the other way
+ * round (-ENOTDIR), a removed mount point (-ENOENT), something mounted
+ * there already (-EBUSY: mounts do not stack here).
+ */
+static int mount_on(struct superblock *sb, struct vnode *root, struct vnode *mp,
+		    struct vnode *mp_dir, struct mount *parent,
+		    unsigned long flags, const char *source)
 {
 	int err = 0;
 
 	mutex_lock(&mp->lock);
 	mutex_lock(&vfs_mount_lock);
-	if (!S_ISDIR(mp->mode))
+	if (S_ISDIR(mp->mode) != S_ISDIR(root->mode))
 		err = -ENOTDIR;
 	else if (mp->nlink == 0)
 		err = -ENOENT;
-	else if (mp->mounted || sb->mnt)
+	else if (mp->mounted)
 		err = -EBUSY;
-	else
-		err = mount_attach(sb, mp);
-	if (!err)
-		mount_set_flags(sb->mnt, flags);
+	else if (!mount_attach(sb, root, mp, mp_dir, parent, flags, source))
+		err = -ENOMEM;
 	mutex_unlock(&vfs_mount_lock);
 	mutex_unlock(&mp->lock);
 	return err;
@@ -1753,20 +1913,79 @@ static void sb_release(struct superblock *sb)
 		sb->ops->put_super(sb);
 }
 
+/*
+ * vfs_lookup that also gives the mount the result lies in (a new
+ * reference): the one the walk knows, else the one rooted there, else
+ * its file system's first.
+ */
+static int lookup_mnt(struct vnode *dir, const char *path, unsigned int flags,
+		      const struct vfs_cred *cred, struct vnode **out,
+		      struct mount **mnt)
+{
+	struct nameidata nd;
+	int err = nd_init(&nd, cred, flags);
+
+	if (err)
+		return err;
+	err = nd_set_path(&nd, path);
+	if (!err)
+		err = namei(&nd, dir, false, out);
+	if (!err) {
+		struct mount *m = nd.mnt;
+
+		mutex_lock(&vfs_mount_lock);
+		if (!m || !m->attached)
+			m = mount_at_root(*out);
+		if (!m)
+			m = (*out)->sb->mnt;
+		mount_get(m);
+		mutex_unlock(&vfs_mount_lock);
+		*mnt = m;
+	}
+	nd_fini(&nd);
+	return err;
+}
+
+/* The directory path's last component is in (a new reference). */
+static int lookup_parent(struct vnode *dir, const char *path,
+			 const struct vfs_cred *cred, struct vnode **out)
+{
+	struct nameidata nd;
+	int err = nd_init(&nd, cred, 0);
+
+	if (err)
+		return err;
+	err = nd_set_path(&nd, path);
+	if (!err)
+		err = namei(&nd, dir, true, out);
+	nd_fini(&nd);
+	return err;
+}
+
+/* The mount rooted at v: the walk's mount m if it is, else the first. */
+static struct mount *mount_rooted(struct mount *m, struct vnode *v)
+{
+	if (m && m->attached && m->root == v)
+		return m;
+	return mount_at_root(v);
+}
+
 int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		  const char *source, unsigned long flags, const char *data,
 		  const struct vfs_cred *cred)
 {
 	struct superblock *sb = NULL;
+	struct mount *pm = NULL;
 	struct vnode *mp;
+	bool fresh = true;
 	int err;
 
-	err = vfs_lookup(dir, path, LOOKUP_FOLLOW, cred, &mp);
+	err = lookup_mnt(dir, path, LOOKUP_FOLLOW, cred, &mp, &pm);
 	if (err)
 		return err;
 	if (!vfs_capable(cred, CAP_SYS_ADMIN)) {
-		vnode_put(mp);
-		return -EPERM;
+		err = -EPERM;
+		goto out;
 	}
 	if (!kos_strcmp(fstype, "tmpfs")) {
 		sb = ramfs_create();
@@ -1777,92 +1996,208 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		if (sb)
 			sb->fstype = "devtmpfs";
 	} else if (!kos_strcmp(fstype, "proc")) {
-		sb = vfs_procfs();
+		sb = vfs_procfs(); /* one instance, mounted any number of times */
 		err = sb ? 0 : -ENOMEM;
-		if (!err && READ_ONCE(sb->mnt))
-			err = -EBUSY; /* one mount of it for now */
+		fresh = false;
 	} else {
 		err = -ENODEV;
 	}
+	if (!err && !S_ISDIR(mp->mode))
+		err = -ENOTDIR;
 	if (!err)
-		err = mount_on(sb, mp, flags);
-	if (!err) {
-		mutex_lock(&vfs_mount_lock);
-		kos_strlcpy(sb->mnt->source, source ? source : "none",
-			    sizeof(sb->mnt->source));
-		mutex_unlock(&vfs_mount_lock);
-	}
-	if (err && sb && sb->ops->put_super && !READ_ONCE(sb->mnt))
+		err = mount_on(sb, sb->root, mp, NULL, pm, flags, source);
+	if (err && sb && fresh)
 		sb_release(sb);
+out:
+	mount_put(pm);
 	vnode_put(mp);
 	return err;
 }
 
-/*
- * Is anything of sb in use beyond its mount's hold on the root: an open
- * file, a cwd, a mount below?  Looks at every process: umount is rare.
- * vfs_mount_lock held.
- */
-static bool sb_busy(struct superblock *sb)
+int vfs_bind(struct vnode *odir, const char *opath, struct vnode *ndir,
+	     const char *npath, const struct vfs_cred *cred)
 {
-	struct mount *m;
+	struct mount *tm = NULL, *sm = NULL;
+	struct vnode *tv, *sv = NULL, *td = NULL;
+	char source[sizeof(sm->source)];
+	unsigned long flags;
+	int err;
 
-	list_for_each_entry (m, &mounts, link)
-		if (m->mountpoint && m->mountpoint->sb == sb)
+	err = lookup_mnt(ndir, npath, LOOKUP_FOLLOW, cred, &tv, &tm);
+	if (err)
+		return err;
+	if (!vfs_capable(cred, CAP_SYS_ADMIN))
+		err = -EPERM;
+	if (!err)
+		err = lookup_mnt(odir, opath, LOOKUP_FOLLOW, cred, &sv, &sm);
+	if (err)
+		goto out;
+	/* A file's mount point: its directory, for /proc/mounts. */
+	if (!S_ISDIR(tv->mode))
+		err = lookup_parent(ndir, npath, cred, &td);
+	if (err)
+		goto out;
+	mutex_lock(&vfs_mount_lock);
+	kos_memcpy(source, sm->source, sizeof(source));
+	flags = sm->flags;
+	mutex_unlock(&vfs_mount_lock);
+	err = mount_on(sv->sb, sv, tv, td, tm, flags, source);
+out:
+	mount_put(sm);
+	mount_put(tm);
+	vnode_put(td);
+	vnode_put(sv);
+	vnode_put(tv);
+	return err;
+}
+
+/* Is m a or below a (through parents)?  vfs_mount_lock held. */
+static bool mount_below(struct mount *m, struct mount *a)
+{
+	for (; m; m = m->parent)
+		if (m == a)
 			return true;
-	return __atomic_load_n(&sb->root->refcnt, __ATOMIC_ACQUIRE) > 1 ||
+	return false;
+}
+
+int vfs_move_mount(struct vnode *odir, const char *opath, struct vnode *ndir,
+		   const char *npath, const struct vfs_cred *cred)
+{
+	struct mount *tm = NULL, *sm = NULL, *m;
+	struct vnode *tv, *sv = NULL, *old = NULL, *td = NULL, *old_dir = NULL;
+	int err;
+
+	err = lookup_mnt(ndir, npath, LOOKUP_FOLLOW, cred, &tv, &tm);
+	if (err)
+		return err;
+	if (!vfs_capable(cred, CAP_SYS_ADMIN))
+		err = -EPERM;
+	if (!err)
+		err = lookup_mnt(odir, opath, LOOKUP_FOLLOW, cred, &sv, &sm);
+	if (!err && !S_ISDIR(tv->mode))
+		err = lookup_parent(ndir, npath, cred, &td);
+	if (err)
+		goto out;
+	mutex_lock(&tv->lock);
+	mutex_lock(&vfs_mount_lock);
+	m = mount_rooted(sm, sv);
+	if (!m || !m->mountpoint)
+		err = -EINVAL;
+	else if (mount_below(tm, m))
+		err = -ELOOP;
+	else if (S_ISDIR(tv->mode) != S_ISDIR(sv->mode))
+		err = -ENOTDIR;
+	else if (tv->nlink == 0)
+		err = -ENOENT;
+	else if (tv->mounted)
+		err = -EBUSY;
+	if (!err) {
+		old = m->mountpoint;
+		old->mounted = NULL;
+		vnode_get(tv);
+		tv->mounted = m;
+		m->mountpoint = tv;
+		m->parent = tm;
+		/* the old directory goes with old (below) */
+		old_dir = m->mp_dir;
+		m->mp_dir = td;
+		td = NULL;
+	}
+	mutex_unlock(&vfs_mount_lock);
+	mutex_unlock(&tv->lock);
+	vnode_put(old);
+	vnode_put(old_dir);
+out:
+	vnode_put(td);
+	mount_put(sm);
+	mount_put(tm);
+	vnode_put(sv);
+	vnode_put(tv);
+	return err;
+}
+
+/*
+ * Is anything of m in use: a mount below it, or, when m is its file
+ * system's only mount, an open file, a cwd, a mapping of the file
+ * system (beyond the superblock's and the mount's hold on the root)?
+ * A bind mount's users cannot be told from the others' and never
+ * count.  vfs_mount_lock held.
+ */
+static bool mount_busy(struct mount *m)
+{
+	struct superblock *sb = m->sb;
+	struct mount *o;
+
+	list_for_each_entry (o, &mounts, link)
+		if (o->parent == m)
+			return true;
+	if (sb->nmounts > 1 || m->root != sb->root)
+		return false;
+	return __atomic_load_n(&sb->root->refcnt, __ATOMIC_ACQUIRE) > 2 ||
 	       proc_uses_sb(sb);
+}
+
+/* Detach m and every mount below it onto gone (deepest first). */
+static void detach_tree(struct mount *m, struct list_head *gone)
+{
+	struct mount *o, *tmp;
+
+	list_for_each_entry_safe (o, tmp, &mounts, link)
+		if (o->parent == m)
+			detach_tree(o, gone);
+	mount_detach(m);
+	list_add_tail(&m->link, gone);
 }
 
 int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	       const struct vfs_cred *cred)
 {
-	struct vnode *v, *mp = NULL;
-	struct superblock *sb = NULL;
-	struct mount *m = NULL;
+	struct mount *wm = NULL, *m, *tmp;
+	LIST_HEAD(gone);
+	struct vnode *v;
 	int err;
 
-	err = vfs_lookup(dir, path, nofollow ? 0 : LOOKUP_FOLLOW, cred, &v);
+	err = lookup_mnt(dir, path, nofollow ? 0 : LOOKUP_FOLLOW, cred, &v,
+			 &wm);
 	if (err)
 		return err;
 	if (!vfs_capable(cred, CAP_SYS_ADMIN)) {
+		mount_put(wm);
 		vnode_put(v);
 		return -EPERM;
 	}
 	mutex_lock(&vfs_mount_lock);
-	if (v != v->sb->root || !v->sb->mnt || !v->sb->mnt->mountpoint) {
+	m = mount_rooted(wm, v);
+	vnode_put(v); /* our lookup's (not the last), before counting */
+	if (!m || !m->mountpoint)
 		err = -EINVAL;
-	} else {
-		sb = v->sb;
-		m = sb->mnt;
-		vnode_put(v); /* our lookup's (not the last), before counting */
-		v = NULL;
-		if (!detach && sb_busy(sb))
-			err = -EBUSY;
-	}
-	if (!err) {
-		list_del(&m->link);
-		mp = m->mountpoint;
-		mp->mounted = NULL;
-		sb->mnt = NULL;
-	}
+	else if (!detach && mount_busy(m))
+		err = -EBUSY;
+	else
+		detach_tree(m, &gone);
 	mutex_unlock(&vfs_mount_lock);
-	vnode_put(v);
+	mount_put(wm);
 	if (err)
 		return err;
-	kfree(m);
-	vnode_put(mp);
 	/*
-	 * The tree goes with its last user: at once when not detached, and
-	 * then the superblock too.  proc is one instance for every mount
-	 * and keeps its tree.
+	 * A file system goes with its last mount: at once when not
+	 * detached; detached, its tree goes with its last user (the
+	 * superblock itself stays).  proc is one instance and stays.
 	 */
-	if (kos_strcmp(sb->fstype, "proc")) {
-		dcache_forget_sb(sb);
-		if (!detach)
+	list_for_each_entry_safe (m, tmp, &gone, link) {
+		struct superblock *sb = m->sb;
+		bool last = !READ_ONCE(sb->nmounts) &&
+			    kos_strcmp(sb->fstype, "proc");
+
+		mount_release(m);
+		if (!last)
+			continue;
+		if (!detach) {
 			sb_release(sb);
-		else
+		} else {
+			dcache_forget_sb(sb);
 			vnode_put(sb->root);
+		}
 	}
 	return 0;
 }
@@ -1871,21 +2206,27 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 		const char *data, bool bind, const struct vfs_cred *cred)
 {
 	bool to_ro = flags & VFS_MNT_RDONLY;
-	struct mount *m = NULL;
+	struct mount *wm = NULL, *m;
 	struct vnode *v;
-	int err = vfs_lookup(dir, path, LOOKUP_FOLLOW, cred, &v);
+	int err = lookup_mnt(dir, path, LOOKUP_FOLLOW, cred, &v, &wm);
 
 	if (err)
 		return err;
 	if (!vfs_capable(cred, CAP_SYS_ADMIN)) {
-		vnode_put(v);
-		return -EPERM;
+		err = -EPERM;
+		goto out;
 	}
 	mutex_lock(&vfs_mount_lock);
-	if (v != v->sb->root || !v->sb->mnt)
+	m = mount_rooted(wm, v);
+	if (!m)
 		err = -EINVAL;
-	else
-		m = v->sb->mnt;
+	/*
+	 * Read-only is enforced per file system (files do not know their
+	 * mount): a second mount of one cannot differ from the first.
+	 */
+	else if (m != v->sb->mnt &&
+		 to_ro != !!(v->sb->mnt->flags & VFS_MNT_RDONLY))
+		err = -EINVAL;
 	mutex_unlock(&vfs_mount_lock);
 	if (!err && !bind && data && *data &&
 	    !kos_strcmp(v->sb->fstype, "tmpfs"))
@@ -1898,8 +2239,9 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 	 * so one of the two sees the other.
 	 */
 	mutex_lock(&vfs_mount_lock);
-	mount_set_flags(m, (m->flags & ~VFS_MNT_RDONLY) |
-				   (to_ro ? VFS_MNT_RDONLY : 0));
+	if (m->attached)
+		mount_set_flags(m, (m->flags & ~VFS_MNT_RDONLY) |
+					   (to_ro ? VFS_MNT_RDONLY : 0));
 	mutex_unlock(&vfs_mount_lock);
 	if (to_ro && __atomic_load_n(&v->sb->writers, __ATOMIC_SEQ_CST)) {
 		mutex_lock(&vfs_mount_lock);
@@ -1908,6 +2250,7 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 		err = -EBUSY;
 	}
 out:
+	mount_put(wm);
 	vnode_put(v);
 	return err;
 }
@@ -1915,15 +2258,21 @@ out:
 int vfs_mount_root(struct vnode *dir, const char *path,
 		   const struct vfs_cred *cred)
 {
+	struct mount *wm = NULL;
 	struct vnode *v;
-	int err = vfs_lookup(dir, path, LOOKUP_FOLLOW, cred, &v);
+	int err = lookup_mnt(dir, path, LOOKUP_FOLLOW, cred, &v, &wm);
 
 	if (err)
 		return err;
-	if (!vfs_capable(cred, CAP_SYS_ADMIN))
+	if (!vfs_capable(cred, CAP_SYS_ADMIN)) {
 		err = -EPERM;
-	else if (v != v->sb->root || !READ_ONCE(v->sb->mnt))
-		err = -EINVAL;
+	} else {
+		mutex_lock(&vfs_mount_lock);
+		if (!mount_rooted(wm, v))
+			err = -EINVAL;
+		mutex_unlock(&vfs_mount_lock);
+	}
+	mount_put(wm);
 	vnode_put(v);
 	return err;
 }
@@ -1931,6 +2280,7 @@ int vfs_mount_root(struct vnode *dir, const char *path,
 /* What /proc/mounts shows of one mount, copied under vfs_mount_lock. */
 struct mount_snap {
 	struct vnode *mountpoint; /* referenced; NULL: the root */
+	struct vnode *mp_dir;	  /* referenced; a file mount point's dir */
 	char source[64];
 	const char *fstype;
 	bool rdonly;
@@ -1959,6 +2309,9 @@ void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 			ms->mountpoint = m->mountpoint;
 			if (ms->mountpoint)
 				vnode_get(ms->mountpoint);
+			ms->mp_dir = m->mp_dir;
+			if (ms->mp_dir)
+				vnode_get(ms->mp_dir);
 			kos_memcpy(ms->source, m->source, sizeof(ms->source));
 			ms->fstype = m->sb->fstype;
 			ms->rdonly = m->flags & VFS_MNT_RDONLY;
@@ -1970,7 +2323,10 @@ void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 
 		if (!ms->mountpoint)
 			kos_strlcpy(path, "/", PATH_MAX);
-		else if (vfs_path(ms->mountpoint, path, PATH_MAX) < 0)
+		else if ((ms->mp_dir ? file_path_in(ms->mp_dir, ms->mountpoint,
+						    path, PATH_MAX)
+				     : vfs_path(ms->mountpoint, path,
+						PATH_MAX)) < 0)
 			continue;
 		k = kos_snprintf(line, sizeof(line), "%s ",
 				 ms->mountpoint ? ms->source : "rootfs");
@@ -1982,22 +2338,28 @@ void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 				 ms->mountpoint ? ",relatime" : "");
 		sink(ctx, line, (size_t)k);
 	}
-	for (i = 0; snap && i < n; i++)
+	for (i = 0; snap && i < n; i++) {
 		vnode_put(snap[i].mountpoint);
+		vnode_put(snap[i].mp_dir);
+	}
 	kfree(snap);
 	kfree(path);
 }
 
 int vfs_mount(struct superblock *sb, const char *path)
 {
+	struct mount *pm = NULL;
 	struct vnode *mp;
 	int err;
 
-	err = vfs_lookup(NULL, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, NULL,
-			 &mp);
+	if (READ_ONCE(sb->mnt))
+		return -EBUSY; /* a new file system, mounted once */
+	err = lookup_mnt(NULL, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, NULL,
+			 &mp, &pm);
 	if (err)
 		return err;
-	err = mount_on(sb, mp, 0);
+	err = mount_on(sb, sb->root, mp, NULL, pm, 0, sb->fstype);
+	mount_put(pm);
 	vnode_put(mp);
 	return err;
 }
@@ -2006,15 +2368,17 @@ int vfs_mount(struct superblock *sb, const char *path)
 
 int vfs_set_root(struct superblock *sb)
 {
-	int err;
+	struct mount *m;
 
 	mutex_lock(&vfs_mount_lock);
 	list_init(&mounts);
-	err = mount_attach(sb, NULL);
-	if (!err)
+	m = mount_attach(sb, sb->root, NULL, NULL, NULL, 0, "rootfs");
+	if (m) {
 		root_vnode = sb->root;
+		root_mount = m;
+	}
 	mutex_unlock(&vfs_mount_lock);
-	return err;
+	return m ? 0 : -ENOMEM;
 }
 
 int vfs_drop_root(void)
@@ -2024,7 +2388,7 @@ int vfs_drop_root(void)
 
 	mutex_lock(&vfs_mount_lock);
 	old = root_vnode->sb;
-	m = old->mnt;
+	m = root_mount;
 	if (mounts.next != &m->link || mounts.prev != &m->link) {
 		mutex_unlock(&vfs_mount_lock);
 		return -EBUSY;
@@ -2033,16 +2397,17 @@ int vfs_drop_root(void)
 	/* The name cache's pins are not users. */
 	dcache_forget_sb(old);
 	mutex_lock(&vfs_mount_lock);
+	/* Held by the superblock and the root mount only. */
 	if (mounts.next != &m->link || mounts.prev != &m->link ||
-	    __atomic_load_n(&root_vnode->refcnt, __ATOMIC_ACQUIRE) != 1) {
+	    __atomic_load_n(&root_vnode->refcnt, __ATOMIC_ACQUIRE) != 2) {
 		mutex_unlock(&vfs_mount_lock);
 		return -EBUSY;
 	}
-	list_del(&m->link);
-	old->mnt = NULL;
+	mount_detach(m);
 	root_vnode = NULL;
+	root_mount = NULL;
 	mutex_unlock(&vfs_mount_lock);
-	kfree(m);
+	mount_release(m);
 	/* Nobody else holds the root: this frees the whole tree. */
 	sb_release(old);
 	return 0;

@@ -1,8 +1,8 @@
 /*
  * mount(2) and umount2(2): new tmpfs and proc instances on a directory,
  * read-only ones with MS_RDONLY, remounts (MS_REMOUNT: read-only or
- * back, tmpfs's size=), and their removal.  Bind mounts and moves need
- * mounts in path walks (a walk knows vnodes only) and answer -EINVAL; propagation changes (MS_SHARED & co) on a mount's root
+ * back, tmpfs's size=), bind mounts (MS_BIND), moves (MS_MOVE), and
+ * their removal (fs/vfs.c has the rules); propagation changes (MS_SHARED & co) on a mount's root
  * have no other mount name space to affect and succeed (-EINVAL
  * elsewhere, as Linux).
  */
@@ -42,6 +42,24 @@ static long get_str(const char __user *u, char *buf, size_t len)
 	return n < 0 && n != -ENAMETOOLONG ? n : 0;
 }
 
+/* MS_BIND, MS_MOVE: the source is a path here, of any length. */
+static long mount_from(const char __user *usource, struct vnode *dir,
+		       const char *target, const struct vfs_cred *cred,
+		       bool move)
+{
+	char *from = NULL;
+	long err = usource ? sys_get_path(usource, &from) : -EFAULT;
+
+	if (!err && !from[0])
+		err = -ENOENT;
+	else if (!err && move)
+		err = vfs_move_mount(dir, from, dir, target, cred);
+	else if (!err)
+		err = vfs_bind(dir, from, dir, target, cred);
+	kfree(from);
+	return err;
+}
+
 SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
 		utarget, const char __user *, utype, __as_hex unsigned long,
 		flags, const void __user *, udata)
@@ -73,18 +91,22 @@ SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
 	if (err)
 		goto out;
 	sys_cur_cred(&cred, false);
-	if (flags & MS_REMOUNT)
+	/* Linux's order of precedence (path_mount()). */
+	if (flags & MS_REMOUNT) {
 		err = vfs_remount(dir, target,
 				  (flags & MS_RDONLY) ? VFS_MNT_RDONLY : 0,
 				  data, flags & MS_BIND, &cred);
-	else if (flags & (MS_BIND | MS_MOVE))
-		err = -EINVAL; /* not yet: see the top of the file */
-	else if (flags & MS_PROPAGATION)
+	} else if (flags & MS_BIND) {
+		err = mount_from(usource, dir, target, &cred, false);
+	} else if (flags & MS_PROPAGATION) {
 		err = vfs_mount_root(dir, target, &cred);
-	else
+	} else if (flags & MS_MOVE) {
+		err = mount_from(usource, dir, target, &cred, true);
+	} else {
 		err = vfs_mount_new(dir, target, type, source,
 				    (flags & MS_RDONLY) ? VFS_MNT_RDONLY : 0,
 				    data, &cred);
+	}
 	vnode_put(dir);
 out:
 	kfree(data);

@@ -234,6 +234,105 @@ CONTRACT_TEST(remount)
 	rmdir(M);
 }
 
+#define B "/tmp/b"
+
+static long ino_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : (long)st.st_ino;
+}
+
+/* Does /proc/mounts have a line whose mount point is path? */
+static int mounted_on(const char *path)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), " %s ", path);
+	return strstr(slurp("/proc/mounts"), want) != NULL;
+}
+
+/*
+ * MS_BIND: a directory (and a file) shown in a second place, the same
+ * inodes, changes visible both ways, ".." and getcwd through the bind
+ * mount, umount; MS_MOVE of a tmpfs; Linux's errors for each.
+ */
+CONTRACT_TEST(bind_move)
+{
+	char cwd[256];
+	int fd;
+
+	mkdir("/proc", 0555);
+	EXPECT(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	mkdir(B, 0755);
+	mkdir(B "/src", 0755);
+	mkdir(B "/dst", 0755);
+	mkdir(B "/dst2", 0755);
+	fd = open(B "/src/f", O_WRONLY | O_CREAT, 0644);
+	EXPECT(write(fd, "src", 3) == 3);
+	close(fd);
+	close(open(B "/file1", O_WRONLY | O_CREAT, 0644));
+	CHECK_ERR("bind a missing source",
+		  mount(B "/nx", B "/dst", NULL, MS_BIND, NULL), ENOENT);
+	CHECK_ERR("bind onto a missing target",
+		  mount(B "/src", B "/nx", NULL, MS_BIND, NULL), ENOENT);
+	CHECK_ERR("bind a directory onto a file",
+		  mount(B "/src", B "/file1", NULL, MS_BIND, NULL), ENOTDIR);
+	CHECK_RET("bind", mount(B "/src", B "/dst", NULL, MS_BIND, NULL), 0);
+	CHECK("same inode", ino_of(B "/dst/f") == ino_of(B "/src/f"));
+	CHECK("the root is the source's", ino_of(B "/dst") == ino_of(B "/src"));
+	CHECK("/proc/mounts shows it", mounted_on(B "/dst"));
+	close(open(B "/dst/g", O_WRONLY | O_CREAT, 0644));
+	CHECK_RET("made through the bind, seen in the source",
+		  access(B "/src/g", F_OK), 0);
+	CHECK("\"..\" of the bind's root is its mount point's parent",
+	      ino_of(B "/dst/..") == ino_of(B));
+	EXPECT(chdir(B "/dst") == 0);
+	CHECK("getcwd inside",
+	      getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, B "/dst"));
+	EXPECT(chdir("/") == 0);
+	CHECK_RET("umount the bind", umount2(B "/dst", 0), 0);
+	CHECK_ERR("its view is gone", access(B "/dst/f", F_OK), ENOENT);
+	CHECK_RET("the source stays", access(B "/src/f", F_OK), 0);
+	/* a file onto a file */
+	CHECK_RET("bind a file",
+		  mount(B "/src/f", B "/file1", NULL, MS_BIND, NULL), 0);
+	CHECK("the file's inode", ino_of(B "/file1") == ino_of(B "/src/f"));
+	CHECK("/proc/mounts shows it", mounted_on(B "/file1"));
+	CHECK_RET("umount it", umount2(B "/file1", 0), 0);
+	CHECK("the file under it again",
+	      ino_of(B "/file1") != ino_of(B "/src/f"));
+	/* MS_MOVE */
+	mkdir(B "/m1", 0755);
+	EXPECT(mount("t", B "/m1", "tmpfs", 0, NULL) == 0);
+	mkdir(B "/m1/sub", 0755);
+	close(open(B "/m1/x", O_WRONLY | O_CREAT, 0644));
+	CHECK_ERR("move a directory that is not a mount",
+		  mount(B "/src", B "/dst2", NULL, MS_MOVE, NULL), EINVAL);
+	CHECK_ERR("move into itself",
+		  mount(B "/m1", B "/m1/sub", NULL, MS_MOVE, NULL), ELOOP);
+	CHECK_ERR("move a missing source",
+		  mount(B "/nx", B "/dst2", NULL, MS_MOVE, NULL), ENOENT);
+	CHECK_RET("move", mount(B "/m1", B "/dst2", NULL, MS_MOVE, NULL), 0);
+	CHECK_RET("there now", access(B "/dst2/x", F_OK), 0);
+	CHECK_ERR("not here any more", access(B "/m1/x", F_OK), ENOENT);
+	CHECK("/proc/mounts: the new place", mounted_on(B "/dst2"));
+	CHECK("/proc/mounts: not the old", !mounted_on(B "/m1"));
+	CHECK("\"..\" after the move",
+	      ino_of(B "/dst2/sub/../..") == ino_of(B));
+	CHECK_ERR("umount the old place", umount2(B "/m1", 0), EINVAL);
+	CHECK_RET("umount the new", umount2(B "/dst2", 0), 0);
+	unlink(B "/src/f");
+	unlink(B "/src/g");
+	unlink(B "/file1");
+	rmdir(B "/src");
+	rmdir(B "/dst");
+	rmdir(B "/dst2");
+	rmdir(B "/m1");
+	rmdir(B);
+	umount2("/proc", 0);
+}
+
 CONTRACT_TEST(umount_errors)
 {
 	int fd;

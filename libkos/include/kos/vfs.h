@@ -285,7 +285,8 @@ struct superblock {
 	uint64_t magic;		  /* statfs f_type (TMPFS_MAGIC, ...) */
 	uint32_t dev;		  /* KDEV() reported as st_dev */
 	struct vnode *root;	  /* referenced */
-	struct mount *mnt;	  /* where it is mounted; vfs_mount_lock */
+	struct mount *mnt;    /* its first mount (NULL: none); vfs_mount_lock */
+	unsigned int nmounts; /* how many; vfs_mount_lock */
 	void *priv;
 };
 
@@ -295,13 +296,23 @@ struct superblock {
 /* Set up the VFS's part of a new superblock (the fs zeroed it). */
 void vfs_sb_init(struct superblock *sb);
 
+/*
+ * A mount: sb's tree from root (its root, or any directory or file of
+ * it for a bind mount) shown on mountpoint.  Path walks that cross one
+ * hold a reference (refcnt) while they are in it; the mount table
+ * holds one while it is attached.
+ */
 struct mount {
 	struct superblock *sb;
-	struct vnode *mountpoint; /* covered vnode (NULL: the root) */
-	struct mount *parent;
-	struct list_head link; /* all mounts; vfs_mount_lock */
-	char source[64];       /* mount(2)'s source, for /proc/mounts */
-	unsigned long flags;   /* VFS_MNT_*; vfs_mount_lock */
+	struct vnode *root;	  /* referenced */
+	struct vnode *mountpoint; /* covered vnode, referenced (NULL: /) */
+	struct vnode *mp_dir;	  /* a file mount point's directory, ref'd */
+	struct mount *parent;	  /* mountpoint's mount; vfs_mount_lock */
+	struct list_head link;	  /* all mounts; vfs_mount_lock */
+	char source[64];	  /* mount(2)'s source, for /proc/mounts */
+	unsigned long flags;	  /* VFS_MNT_*; vfs_mount_lock */
+	unsigned int refcnt;	  /* atomic */
+	bool attached;		  /* in the table; vfs_mount_lock */
 };
 
 #define VFS_MNT_RDONLY 0x1 /* MS_RDONLY: changes give -EROFS */
@@ -517,6 +528,19 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
  */
 int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	       const struct vfs_cred *cred);
+
+/*
+ * mount(2) with MS_BIND (MS_REC alike: mounts below the source show
+ * through either way): the file or directory opath names, shown on
+ * npath as well.  MS_MOVE: the mount rooted at opath moves to npath
+ * (-EINVAL if opath is not a mount's root, -ELOOP into itself).  Both
+ * -EPERM without CAP_SYS_ADMIN, -EBUSY if npath has a mount already,
+ * -ENOTDIR when a directory would cover a file or the other way round.
+ */
+int vfs_bind(struct vnode *odir, const char *opath, struct vnode *ndir,
+	     const char *npath, const struct vfs_cred *cred);
+int vfs_move_mount(struct vnode *odir, const char *opath, struct vnode *ndir,
+		   const char *npath, const struct vfs_cred *cred);
 
 /*
  * mount(2) with MS_REMOUNT on the root of a mount path names: flags

@@ -339,7 +339,8 @@ static void epoll_release(struct file *f)
 	mutex_lock(&ep_mutex);
 	mutex_lock(&ep->lock);
 	while (!list_empty(&ep->items))
-		ep_remove(ep, list_first_entry(&ep->items, struct epitem, link));
+		ep_remove(ep,
+			  list_first_entry(&ep->items, struct epitem, link));
 	mutex_unlock(&ep->lock);
 	mutex_unlock(&ep_mutex);
 	kfree(ep);
@@ -522,7 +523,8 @@ static long ep_ctl(struct file *epf, struct file *tf, int op, int fd,
 		} else if (it->events & EPOLLEXCLUSIVE) {
 			err = -EINVAL;
 		} else {
-			WRITE_ONCE(it->events, ev->events | EPOLLERR | EPOLLHUP);
+			WRITE_ONCE(it->events,
+				   ev->events | EPOLLERR | EPOLLHUP);
 			it->data = ev->data;
 			ep_check_ready(ep, it);
 		}
@@ -645,8 +647,8 @@ static long do_epoll_wait(int epfd, struct epoll_event_k __user *uev, int max,
 		ret = ep_harvest(ep, uev, max);
 		if (ret)
 			break;
-		if (!deadline ||
-		    (deadline != UINT64_MAX && clock_monotonic_ns() >= deadline))
+		if (!deadline || (deadline != UINT64_MAX &&
+				  clock_monotonic_ns() >= deadline))
 			break;
 		if (sig_pending()) {
 			/* The loop must look at what interrupted us. */

@@ -17,11 +17,22 @@ $(BUILD)/bench/bench: check/bench/src/bench.c check/bench/module.mk \
 	@echo "  MUSL    $@"
 	$(Q)musl-gcc -static -O2 -g -Wall -Wextra -Werror -o $@ $<
 
-# /bench and an empty /dev (Linux mounts devtmpfs there; KOS fills it).
-$(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench
+# The archive tar_xf_2000 extracts: 2,000 files in nested directories.
+$(BUILD)/bench/bench-tree.tar: check/bench/mktree
+	@mkdir -p $(@D)
+	@echo "  MKTREE  $@"
+	$(Q)python3 check/bench/mktree $@.tmp 2000 && mv $@.tmp $@
+
+# /bench, an empty /dev (Linux mounts devtmpfs there; KOS fills it), the
+# archive and BusyBox (Debian's busybox-static) for tar_xf_2000 (without
+# it that benchmark reports n/a).
+$(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/bench-tree.tar
 	@echo "  CPIO    $@"
-	$(Q)rm -rf $(BUILD)/bench/root && mkdir -p $(BUILD)/bench/root/dev && \
+	$(Q)rm -rf $(BUILD)/bench/root && \
+	mkdir -p $(BUILD)/bench/root/dev $(BUILD)/bench/root/bin && \
 	cp $< $(BUILD)/bench/root/bench && \
+	cp $(BUILD)/bench/bench-tree.tar $(BUILD)/bench/root/ && \
+	{ [ ! -x /bin/busybox ] || cp /bin/busybox $(BUILD)/bench/root/bin/; } && \
 	cd $(BUILD)/bench/root && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio --quiet -o -H newc --owner=0:0 --reproducible \
 		> $(CURDIR)/$@

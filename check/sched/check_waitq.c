@@ -286,6 +286,110 @@ START_TEST(test_waitq_prepare_no_lost_wakeup)
 }
 END_TEST
 
+/* --- callback entries (epoll's hooks) ------------------------------------ */
+
+struct cb {
+	struct waitq_entry e;
+	int wakes, frees;
+	bool take; /* what the callback returns */
+};
+
+static bool cb_func(struct waitq_entry *e, unsigned int why)
+{
+	struct cb *c = (struct cb *)e; /* e is the first member */
+
+	if (why == WAITQ_FREEING)
+		c->frees++;
+	else
+		c->wakes++;
+	return c->take;
+}
+
+START_TEST(test_waitq_callback_stays_queued)
+{
+	struct waitq wq;
+	struct cb a = { .take = true }, b = { .take = true };
+
+	waitq_init(&wq);
+	waitq_add_callback(&wq, &a.e, cb_func, false);
+	waitq_add_callback(&wq, &b.e, cb_func, false);
+	/* Non-exclusive callbacks do not count as woken threads. */
+	ck_assert_uint_eq(waitq_wake_all(&wq), 0);
+	ck_assert_uint_eq(waitq_wake_one(&wq), 0);
+	ck_assert_int_eq(a.wakes, 2);
+	ck_assert_int_eq(b.wakes, 2);
+	ck_assert(a.e.queued && b.e.queued);
+	waitq_finish(&wq, &a.e);
+	waitq_wake_all(&wq);
+	ck_assert_int_eq(a.wakes, 2);
+	ck_assert_int_eq(b.wakes, 3);
+	waitq_finish(&wq, &b.e);
+	ck_assert(waitq_empty(&wq));
+}
+END_TEST
+
+START_TEST(test_waitq_callback_before_thread)
+{
+	struct waitq wq;
+	struct waitq_entry t;
+	struct cb a = { .take = true };
+
+	waitq_init(&wq);
+	waitq_prepare(&wq, &t); /* this thread, queued first */
+	waitq_add_callback(&wq, &a.e, cb_func, false);
+	/* wake_one still reaches the callback, and wakes the thread. */
+	ck_assert_uint_eq(waitq_wake_one(&wq), 1);
+	ck_assert_int_eq(a.wakes, 1);
+	ck_assert(t.woken && !t.queued);
+	ck_assert_int_eq(waitq_sleep(&t, UINT64_MAX), 0);
+	waitq_finish(&wq, &t);
+	waitq_finish(&wq, &a.e);
+}
+END_TEST
+
+START_TEST(test_waitq_callback_exclusive)
+{
+	struct waitq wq;
+	struct cb x = { .take = false }, y = { .take = true };
+	struct cb z = { .take = true };
+
+	waitq_init(&wq);
+	waitq_add_callback(&wq, &x.e, cb_func, true);
+	waitq_add_callback(&wq, &y.e, cb_func, true);
+	waitq_add_callback(&wq, &z.e, cb_func, true);
+	/* wake_one: x declines, y takes it, z is not called. */
+	ck_assert_uint_eq(waitq_wake_one(&wq), 1);
+	ck_assert_int_eq(x.wakes, 1);
+	ck_assert_int_eq(y.wakes, 1);
+	ck_assert_int_eq(z.wakes, 0);
+	/* wake_all calls them all. */
+	ck_assert_uint_eq(waitq_wake_all(&wq), 2);
+	ck_assert_int_eq(z.wakes, 1);
+	waitq_finish(&wq, &x.e);
+	waitq_finish(&wq, &y.e);
+	waitq_finish(&wq, &z.e);
+}
+END_TEST
+
+START_TEST(test_waitq_free_notify)
+{
+	struct waitq wq;
+	struct cb a = { 0 }, b = { 0 };
+
+	waitq_init(&wq);
+	waitq_add_callback(&wq, &a.e, cb_func, false);
+	waitq_add_callback(&wq, &b.e, cb_func, true);
+	waitq_free_notify(&wq);
+	ck_assert_int_eq(a.frees, 1);
+	ck_assert_int_eq(b.frees, 1);
+	ck_assert(!a.e.queued && !b.e.queued);
+	ck_assert(waitq_empty(&wq));
+	/* The owner's later removal does not touch the queue. */
+	waitq_finish(NULL, &a.e);
+	waitq_finish(NULL, &b.e);
+}
+END_TEST
+
 Suite *waitq_suite(void)
 {
 	Suite *s = suite_create("waitq");
@@ -298,6 +402,10 @@ Suite *waitq_suite(void)
 	tcase_add_test(tc, test_waitq_wake_one_fifo);
 	tcase_add_test(tc, test_waitq_wake_all);
 	tcase_add_test(tc, test_waitq_prepare_no_lost_wakeup);
+	tcase_add_test(tc, test_waitq_callback_stays_queued);
+	tcase_add_test(tc, test_waitq_callback_before_thread);
+	tcase_add_test(tc, test_waitq_callback_exclusive);
+	tcase_add_test(tc, test_waitq_free_notify);
 	suite_add_tcase(s, tc);
 	return s;
 }

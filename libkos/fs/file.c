@@ -145,6 +145,7 @@ struct file *file_alloc(struct vnode *v, const struct file_ops *ops,
 	f->refcnt = 1;
 	f->flags = flags;
 	f->ops = ops;
+	list_init(&f->ep_items);
 	if (flags & O_PATH) {
 		f->fmode = FMODE_PATH;
 	} else {

@@ -163,6 +163,7 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 {
 	struct pipe *p = f->priv;
 	ssize_t done = 0;
+	bool was_full;
 	int err = 0;
 
 	if (!u->resid)
@@ -180,6 +181,8 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 			goto out;
 		}
 	}
+	/* Writers wait only while it is full (Linux's was_full). */
+	was_full = p->used == p->nslots;
 	/* Whatever is there, up to the count; a packet ends the read. */
 	while (p->used && u->resid) {
 		struct pipe_slot *s = slot_at(p, 0);
@@ -200,7 +203,8 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 		if (packet)
 			break;
 	}
-	waitq_wake_all(&p->wr_wq);
+	if (was_full && p->used < p->nslots)
+		waitq_wake_all(&p->wr_wq);
 out:
 	mutex_unlock(&p->lock);
 	return done ? done : err;

@@ -222,8 +222,11 @@ struct sighand *sighand_copy(struct sighand *sh)
 
 void sighand_put(struct sighand *sh)
 {
-	if (sh && !__atomic_sub_fetch(&sh->refcnt, 1, __ATOMIC_ACQ_REL))
+	if (sh && !__atomic_sub_fetch(&sh->refcnt, 1, __ATOMIC_ACQ_REL)) {
+		/* epoll items signalfd's poll hooked here let go */
+		waitq_free_notify(&sh->signalfd_wq);
 		kfree(sh);
+	}
 }
 
 /* ---- processes and threads ------------------------------------------ */

@@ -8,8 +8,14 @@
  * and the sleep.  Entries are dequeued by whoever ends the wait: the waker,
  * or the waiter itself (timeout, spurious wakeup, waitq_finish()).
  *
+ * Callback entries (epoll's) are called by every wake and stay queued
+ * until their owner removes them.  Non-exclusive ones sit at the head of
+ * the queue, threads and exclusive callbacks after them in FIFO order,
+ * so one walk from the head serves both wake calls.
+ *
  * Locking: queues and entries are guarded by disabling interrupts.
  */
+#include <kos/panic.h>
 #include <kos/plat/cpu.h>
 #include <kos/plat/time.h>
 #include <kos/waitq.h>
@@ -20,11 +26,6 @@
 void waitq_init(struct waitq *wq)
 {
 	list_init(&wq->waiters);
-}
-
-bool waitq_empty(struct waitq *wq)
-{
-	return list_empty(&wq->waiters);
 }
 
 /* Unlink e if queued.  Interrupts disabled. */
@@ -41,6 +42,8 @@ void waitq_prepare(struct waitq *wq, struct waitq_entry *e)
 	unsigned long fl = plat_irq_save();
 
 	e->thread = sched_cur;
+	e->func = NULL;
+	e->exclusive = false;
 	list_add_tail(&e->link, &wq->waiters);
 	e->queued = true;
 	e->woken = false;
@@ -100,26 +103,40 @@ int waitq_wait_timeout(struct waitq *wq, bool (*cond)(void *), void *arg,
 	return waitq_wait_deadline(wq, cond, arg, deadline);
 }
 
-/* Wake the first waiter of wq.  Interrupts disabled. */
-static bool wake_first(struct waitq *wq)
+/*
+ * Wake wq: every non-exclusive callback, and threads and exclusive
+ * callbacks in order until one (one) or all of them took it.  The count
+ * of waitq_wake_one().  Interrupts disabled.
+ */
+static unsigned int wake(struct waitq *wq, bool one)
 {
-	struct waitq_entry *e;
+	struct waitq_entry *e, *tmp;
+	unsigned int n = 0;
 
-	if (list_empty(&wq->waiters))
-		return false;
-	e = list_first_entry(&wq->waiters, struct waitq_entry, link);
-	entry_dequeue(e);
-	e->woken = true;
-	sched_wake(e->thread);
-	return true;
+	list_for_each_entry_safe (e, tmp, &wq->waiters, link) {
+		if (e->func) {
+			if (e->func(e, WAITQ_WAKE) && e->exclusive) {
+				n++;
+				if (one)
+					break;
+			}
+			continue;
+		}
+		entry_dequeue(e);
+		e->woken = true;
+		sched_wake(e->thread);
+		n++;
+		if (one)
+			break;
+	}
+	return n;
 }
 
 unsigned int waitq_wake_one(struct waitq *wq)
 {
 	unsigned long fl = plat_irq_save();
-	unsigned int n = wake_first(wq);
+	unsigned int n = wake(wq, true);
 
-	wq->seq++;
 	plat_irq_restore(fl);
 	return n;
 }
@@ -127,11 +144,39 @@ unsigned int waitq_wake_one(struct waitq *wq)
 unsigned int waitq_wake_all(struct waitq *wq)
 {
 	unsigned long fl = plat_irq_save();
-	unsigned int n = 0;
+	unsigned int n = wake(wq, false);
 
-	wq->seq++;
-	while (wake_first(wq))
-		n++;
 	plat_irq_restore(fl);
 	return n;
+}
+
+void waitq_add_callback(struct waitq *wq, struct waitq_entry *e,
+			bool (*func)(struct waitq_entry *e, unsigned int why),
+			bool exclusive)
+{
+	unsigned long fl = plat_irq_save();
+
+	e->thread = NULL;
+	e->func = func;
+	e->exclusive = exclusive;
+	e->woken = false;
+	if (exclusive)
+		list_add_tail(&e->link, &wq->waiters);
+	else
+		list_add(&e->link, &wq->waiters);
+	e->queued = true;
+	plat_irq_restore(fl);
+}
+
+void waitq_free_notify(struct waitq *wq)
+{
+	unsigned long fl = plat_irq_save();
+	struct waitq_entry *e, *tmp;
+
+	list_for_each_entry_safe (e, tmp, &wq->waiters, link) {
+		KOS_ASSERT(e->func); /* a thread sleeps on freed memory */
+		entry_dequeue(e);
+		e->func(e, WAITQ_FREEING);
+	}
+	plat_irq_restore(fl);
 }

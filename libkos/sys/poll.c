@@ -1,6 +1,7 @@
 /*
- * poll(2) and ppoll(2): wait until one of a set of file descriptors is
- * ready.
+ * poll(2), ppoll(2), select(2) and pselect6(2): wait until one of a set
+ * of file descriptors is ready.  (epoll is in epoll.c and shares the
+ * timeout and signal-mask helpers of poll_internal.h.)
  *
  * Each pass asks every file for its readiness (file_poll) and, while
  * nothing is ready, puts the caller on the wait queues the files name
@@ -31,9 +32,11 @@
 #include <uapi/resource.h>
 #include <uapi/time.h>
 
+#include "poll_internal.h"
+
 /*
  * The queues one poll call waits on; with capture, only the list of a
- * file's queues is wanted (epoll), nobody waits.
+ * file's queues is wanted (file_poll_queues, for epoll), nobody waits.
  */
 struct poll_table {
 	struct waitq_entry *e;
@@ -56,6 +59,16 @@ unsigned int file_poll(struct file *f, struct poll_table *pt)
 	if (!f->ops || !f->ops->poll)
 		return POLL_DEFAULT_MASK;
 	return f->ops->poll(f, pt);
+}
+
+unsigned int file_poll_queues(struct file *f, struct waitq **wq,
+			      unsigned int *n)
+{
+	struct poll_table cap = { NULL, wq, 0, POLL_MAX_QUEUES, true };
+	unsigned int mask = file_poll(f, &cap);
+
+	*n = cap.n;
+	return mask;
 }
 
 /* Leave every queue of pt. */
@@ -106,8 +119,8 @@ static uint64_t deadline_in(int64_t sec, int64_t nsec)
  * A timeout given as a timespec (ppoll, pselect6, epoll_pwait2): copied
  * in (-EFAULT), checked (-EINVAL), and made a deadline.
  */
-static long get_timeout(const struct timespec __user *tsp, struct timespec *ts,
-			uint64_t *deadline)
+long poll_get_timeout(const struct timespec __user *tsp, struct timespec *ts,
+		      uint64_t *deadline)
 {
 	if (copy_from_user(ts, tsp, sizeof(*ts)))
 		return -EFAULT;
@@ -119,7 +132,7 @@ static long get_timeout(const struct timespec __user *tsp, struct timespec *ts,
 }
 
 /*
- * The loop poll, select and epoll_wait share: scan (registering on pt
+ * The loop poll and select share: scan (registering on pt
  * unless this is the last look), sleep while nothing is ready, until
  * the deadline or a signal.  The scan's count, 0 at the deadline,
  * -EINTR or -ENOMEM.  A first look registers nowhere: pt's arrays (room
@@ -161,7 +174,7 @@ static long wait_loop(struct poll_table *pt, size_t queues, uint64_t deadline,
  * A signal mask for the length of a wait (ppoll, pselect6,
  * epoll_pwait): install mask, keeping the old one in *old ...
  */
-static void wait_mask_set(struct uthread *ut, ksigset_t mask, ksigset_t *old)
+void poll_mask_set(struct uthread *ut, ksigset_t mask, ksigset_t *old)
 {
 	unsigned long fl = spin_lock_irqsave(&ut->sighand->lock);
 
@@ -172,7 +185,7 @@ static void wait_mask_set(struct uthread *ut, ksigset_t mask, ksigset_t *old)
 
 /* ... and after it: back to old, or after the handler if a signal ended
  * the wait (as sigsuspend does). */
-static void wait_mask_done(struct uthread *ut, ksigset_t old, bool intr)
+void poll_mask_done(struct uthread *ut, ksigset_t old, bool intr)
 {
 	unsigned long fl = spin_lock_irqsave(&ut->sighand->lock);
 
@@ -354,7 +367,7 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
 	long ret;
 
 	if (tsp) {
-		ret = get_timeout(tsp, &ts, &deadline);
+		ret = poll_get_timeout(tsp, &ts, &deadline);
 		if (ret)
 			return ret;
 	}
@@ -363,11 +376,11 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned int, nfds,
 			return -EINVAL;
 		if (copy_from_user(&mask, sigmask, sizeof(mask)))
 			return -EFAULT;
-		wait_mask_set(ut, mask, &old);
+		poll_mask_set(ut, mask, &old);
 	}
 	ret = do_poll(ufds, nfds, deadline);
 	if (sigmask) {
-		wait_mask_done(ut, old, ret == -EINTR);
+		poll_mask_done(ut, old, ret == -EINTR);
 	}
 	if (tsp && (ts.tv_sec || ts.tv_nsec))
 		ppoll_remaining(tsp, &ts, clock_monotonic_ns() - start);
@@ -561,7 +574,7 @@ SYSCALL_DEFINE6(pselect6, int, n, uint64_t __user *, inp, uint64_t __user *,
 	long ret;
 
 	if (tsp) {
-		long e = get_timeout(tsp, &ts, &deadline);
+		long e = poll_get_timeout(tsp, &ts, &deadline);
 
 		if (e)
 			return e;
@@ -573,11 +586,11 @@ SYSCALL_DEFINE6(pselect6, int, n, uint64_t __user *, inp, uint64_t __user *,
 			return -EINVAL;
 		if (copy_from_user(&mask, sig.ss, sizeof(mask)))
 			return -EFAULT;
-		wait_mask_set(ut, mask, &old);
+		poll_mask_set(ut, mask, &old);
 	}
 	ret = do_select(n, sets, deadline);
 	if (sig.ss) {
-		wait_mask_done(ut, old, ret == -EINTR);
+		poll_mask_done(ut, old, ret == -EINTR);
 	}
 	if (tsp && deadline != UINT64_MAX) {
 		left = left_until(deadline);
@@ -587,497 +600,4 @@ SYSCALL_DEFINE6(pselect6, int, n, uint64_t __user *, inp, uint64_t __user *,
 			return ret;
 	}
 	return ret == -EINTR ? -ERESTARTNOHAND : ret;
-}
-
-/* ---- epoll ------------------------------------------------------------- */
-
-/*
- * An epoll instance is a file whose items name other files.  Readiness
- * is not tracked by callbacks: epoll_wait looks at every enabled item
- * (file_poll) and sleeps on all their queues while nothing is ready, as
- * poll does, so level-triggered reports are exact.  An edge-triggered
- * item reports when it is ready and a queue of its file was woken since
- * the last look (waitq.seq), or bits it asks for appeared: Linux's "an
- * event arrived", without a callback on every queue.  Reported level-triggered items move to the
- * end of the list, so a small maxevents does not starve later ones.
- *
- * Items hold no reference to their file: the last close of a file that
- * was ever added (FMODE_EPOLL) calls epoll_forget(), which drops it from
- * every instance, as Linux does.
- *
- * Locking: ep_all_lock guards the list of instances; ep->lock an
- * instance's items.  Order: ep_all_lock, then ep->lock, then an inner
- * instance's lock (nested epoll; loops are refused at EPOLL_CTL_ADD).
- */
-#define EPOLLIN 0x001
-#define EPOLLPRI 0x002
-#define EPOLLOUT 0x004
-#define EPOLLERR 0x008
-#define EPOLLHUP 0x010
-#define EPOLLRDNORM 0x040
-#define EPOLLRDBAND 0x080
-#define EPOLLWRNORM 0x100
-#define EPOLLWRBAND 0x200
-#define EPOLLMSG 0x400
-#define EPOLLRDHUP 0x2000
-#define EPOLLEXCLUSIVE (1U << 28)
-#define EPOLLWAKEUP (1U << 29)
-#define EPOLLONESHOT (1U << 30)
-#define EPOLLET (1U << 31)
-#define EPOLL_EXCLUSIVE_OK                                                  \
-	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | \
-	 EPOLLEXCLUSIVE)
-#define EPOLL_CTL_ADD 1
-#define EPOLL_CTL_DEL 2
-#define EPOLL_CTL_MOD 3
-#define EPOLL_CLOEXEC 02000000
-#define EP_MAX_NESTS 4
-#define EP_MAX_EVENTS (0x7fffffff / 12)
-
-struct epoll_event_k {
-	uint32_t events;
-	uint64_t data;
-} __packed;
-
-struct epitem {
-	struct list_head link; /* ep->lock: on ep->items */
-	struct file *file;     /* not referenced (see above) */
-	int fd;
-	uint32_t events; /* asked for, with EPOLLERR | EPOLLHUP */
-	uint64_t data;
-	uint32_t last;	  /* EPOLLET: the bits seen at the last look */
-	unsigned int seq; /* EPOLLET: its queues' wake counts then */
-	bool disabled;	  /* EPOLLONESHOT: reported, until EPOLL_CTL_MOD */
-};
-
-struct eventpoll {
-	struct mutex lock;
-	struct list_head items; /* lock */
-	struct list_head link;	/* ep_all_lock: on ep_all */
-};
-
-static struct mutex ep_all_lock = MUTEX_INIT(ep_all_lock, "epoll");
-static LIST_HEAD(ep_all);
-static const struct file_ops epoll_fops;
-
-static bool is_epoll(const struct file *f)
-{
-	return f->ops == &epoll_fops;
-}
-
-/*
- * The bits item it would report now (0: none); registers on pt.  *seq
- * gets the sum of the wake counts of the queues the file names.
- */
-static uint32_t item_look(struct epitem *it, struct poll_table *pt,
-			  unsigned int *seq)
-{
-	struct waitq *wq[POLL_MAX_QUEUES];
-	struct poll_table cap = { NULL, wq, 0, POLL_MAX_QUEUES, true };
-	uint32_t m;
-
-	*seq = 0;
-	if (it->disabled)
-		return 0;
-	m = file_poll(it->file, &cap);
-	for (unsigned int i = 0; i < cap.n; i++) {
-		*seq += READ_ONCE(wq[i]->seq);
-		poll_wait(pt, wq[i]);
-	}
-	return m & it->events &
-	       ~(EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP);
-}
-
-/* The epoll file's own readiness: POLLIN while an item is ready. */
-static unsigned int epoll_fpoll(struct file *f, struct poll_table *pt)
-{
-	struct eventpoll *ep = f->priv;
-	struct epitem *it;
-	unsigned int mask = 0;
-
-	mutex_lock(&ep->lock);
-	list_for_each_entry (it, &ep->items, link) {
-		unsigned int seq;
-		uint32_t m = item_look(it, pt, &seq);
-
-		if (m && (!(it->events & EPOLLET) || (m & ~it->last) ||
-			  seq != it->seq))
-			mask = POLLIN | POLLRDNORM;
-	}
-	mutex_unlock(&ep->lock);
-	return mask;
-}
-
-static void epoll_release(struct file *f)
-{
-	struct eventpoll *ep = f->priv;
-	struct epitem *it, *tmp;
-
-	mutex_lock(&ep_all_lock);
-	list_del(&ep->link);
-	mutex_unlock(&ep_all_lock);
-	list_for_each_entry_safe (it, tmp, &ep->items, link)
-		kfree(it);
-	kfree(ep);
-}
-
-static const struct file_ops epoll_fops = {
-	.poll = epoll_fpoll,
-	.release = epoll_release,
-};
-
-void epoll_forget(struct file *f)
-{
-	struct eventpoll *ep;
-	struct epitem *it, *tmp;
-
-	mutex_lock(&ep_all_lock);
-	list_for_each_entry (ep, &ep_all, link) {
-		mutex_lock(&ep->lock);
-		list_for_each_entry_safe (it, tmp, &ep->items, link)
-			if (it->file == f) {
-				list_del(&it->link);
-				kfree(it);
-			}
-		mutex_unlock(&ep->lock);
-	}
-	mutex_unlock(&ep_all_lock);
-}
-
-static long epoll_new(int flags)
-{
-	struct fdtable *fdt = uthread_current()->fdt;
-	struct eventpoll *ep = kzalloc(sizeof(*ep));
-	struct file *f;
-	int fd;
-
-	if (!ep)
-		return -ENOMEM;
-	mutex_init(&ep->lock, "eventpoll");
-	list_init(&ep->items);
-	f = file_alloc(NULL, &epoll_fops, O_RDWR);
-	if (!f) {
-		kfree(ep);
-		return -ENOMEM;
-	}
-	f->priv = ep;
-	mutex_lock(&ep_all_lock);
-	list_add_tail(&ep->link, &ep_all);
-	mutex_unlock(&ep_all_lock);
-	fd = fdt_install(fdt, f, 0, (flags & EPOLL_CLOEXEC) != 0);
-	if (fd < 0)
-		file_put(f);
-	return fd;
-}
-
-SYSCALL_DEFINE1(epoll_create1, __as_hex int, flags)
-{
-	if (flags & ~EPOLL_CLOEXEC)
-		return -EINVAL;
-	return epoll_new(flags);
-}
-
-SYSCALL_DEFINE1(epoll_create, int, size)
-{
-	if (size <= 0)
-		return -EINVAL;
-	return epoll_new(0);
-}
-
-/*
- * Would adding target (an epoll file) under ep make a loop, or nest
- * epolls deeper than Linux allows?  depth: levels above target.
- */
-static bool ep_loops(struct eventpoll *ep, struct file *target, int depth)
-{
-	struct eventpoll *inner = target->priv;
-	struct epitem *it;
-	bool bad = false;
-
-	if (inner == ep || depth > EP_MAX_NESTS)
-		return true;
-	mutex_lock(&inner->lock);
-	list_for_each_entry (it, &inner->items, link)
-		if (is_epoll(it->file) && ep_loops(ep, it->file, depth + 1)) {
-			bad = true;
-			break;
-		}
-	mutex_unlock(&inner->lock);
-	return bad;
-}
-
-static struct epitem *ep_find(struct eventpoll *ep, struct file *f, int fd)
-{
-	struct epitem *it;
-
-	list_for_each_entry (it, &ep->items, link)
-		if (it->file == f && it->fd == fd)
-			return it;
-	return NULL;
-}
-
-static long ep_ctl(struct file *epf, struct file *tf, int op, int fd,
-		   const struct epoll_event_k *ev)
-{
-	struct eventpoll *ep = epf->priv;
-	struct epitem *it;
-	long err = 0;
-
-	if (tf == epf || !is_epoll(epf))
-		return -EINVAL;
-	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE) &&
-	    (op == EPOLL_CTL_MOD ||
-	     (op == EPOLL_CTL_ADD &&
-	      (is_epoll(tf) || (ev->events & ~EPOLL_EXCLUSIVE_OK)))))
-		return -EINVAL;
-	if (op == EPOLL_CTL_ADD && is_epoll(tf) && ep_loops(ep, tf, 1))
-		return -ELOOP;
-	mutex_lock(&ep->lock);
-	it = ep_find(ep, tf, fd);
-	switch (op) {
-	case EPOLL_CTL_ADD:
-		if (it) {
-			err = -EEXIST;
-			break;
-		}
-		it = kzalloc(sizeof(*it));
-		if (!it) {
-			err = -ENOMEM;
-			break;
-		}
-		it->file = tf;
-		it->fd = fd;
-		it->events = ev->events | EPOLLERR | EPOLLHUP;
-		it->data = ev->data;
-		__atomic_or_fetch(&tf->fmode, FMODE_EPOLL, __ATOMIC_RELAXED);
-		list_add_tail(&it->link, &ep->items);
-		break;
-	case EPOLL_CTL_MOD:
-		if (!it)
-			err = -ENOENT;
-		else if (it->events & EPOLLEXCLUSIVE)
-			err = -EINVAL;
-		else {
-			it->events = ev->events | EPOLLERR | EPOLLHUP;
-			it->data = ev->data;
-			it->disabled = false;
-			it->last = 0;
-		}
-		break;
-	case EPOLL_CTL_DEL:
-		if (!it) {
-			err = -ENOENT;
-			break;
-		}
-		list_del(&it->link);
-		kfree(it);
-		break;
-	default:
-		err = -EINVAL;
-	}
-	mutex_unlock(&ep->lock);
-	return err;
-}
-
-/* Linux's order: the event, the fds, a target without poll (EPERM). */
-SYSCALL_DEFINE4(epoll_ctl, __as_fd int, epfd, int, op, __as_fd int, fd,
-		struct epoll_event_k __user *, uev)
-{
-	struct epoll_event_k ev = { 0, 0 };
-	struct file *epf, *tf;
-	long err;
-
-	if (op != EPOLL_CTL_DEL && copy_from_user(&ev, uev, sizeof(ev)))
-		return -EFAULT;
-	epf = fd_get_file(epfd);
-	if (!epf || (epf->fmode & FMODE_PATH)) {
-		if (epf)
-			file_put(epf);
-		return -EBADF;
-	}
-	tf = fd_get_file(fd);
-	if (!tf || (tf->fmode & FMODE_PATH))
-		err = -EBADF;
-	else if (!tf->ops || !tf->ops->poll)
-		err = -EPERM;
-	else
-		err = ep_ctl(epf, tf, op, fd, &ev);
-	if (tf)
-		file_put(tf);
-	file_put(epf);
-	return err;
-}
-
-/*
- * One look at ep's items: up to max events into out; the count.  pt:
- * register on every item's queues (when nothing was ready).
- */
-static int ep_scan(struct eventpoll *ep, struct epoll_event_k *out, int max,
-		   struct poll_table *pt)
-{
-	struct epitem *it, *tmp;
-	LIST_HEAD(done);
-	int n = 0;
-
-	mutex_lock(&ep->lock);
-	list_for_each_entry_safe (it, tmp, &ep->items, link) {
-		unsigned int seq;
-		uint32_t m;
-
-		if (n == max)
-			break;
-		m = item_look(it, n ? NULL : pt, &seq);
-		if (it->events & EPOLLET) {
-			/* New bits, or a wake-up on its queues since then. */
-			bool fresh = (m & ~it->last) || (m && seq != it->seq);
-
-			it->last = m;
-			it->seq = seq;
-			if (!fresh)
-				continue;
-		} else if (!m) {
-			continue;
-		}
-		out[n].events = m;
-		out[n].data = it->data;
-		n++;
-		if (it->events & EPOLLONESHOT)
-			it->disabled = true;
-		list_del(&it->link); /* fairness: reported ones to the end */
-		list_add_tail(&it->link, &done);
-	}
-	while (!list_empty(&done)) {
-		struct list_head *first = done.next;
-
-		list_del(first);
-		list_add_tail(first, &ep->items);
-	}
-	mutex_unlock(&ep->lock);
-	return n;
-}
-
-struct ep_ctx {
-	struct eventpoll *ep;
-	struct epoll_event_k *out;
-	int max;
-};
-
-static long ep_scan_ctx(void *ctx, struct poll_table *pt)
-{
-	struct ep_ctx *c = ctx;
-
-	return ep_scan(c->ep, c->out, c->max, pt);
-}
-
-/* The epoll_wait loop: events copied out, 0 at the deadline, -EINTR. */
-static long do_epoll_wait(int epfd, struct epoll_event_k __user *uev, int max,
-			  uint64_t deadline)
-{
-	struct poll_table pt = { 0 };
-	struct epoll_event_k *out;
-	struct eventpoll *ep;
-	struct file *f;
-	size_t queues;
-	long ret;
-
-	if (max <= 0 || max > EP_MAX_EVENTS)
-		return -EINVAL;
-	if (!user_range_ok((unsigned long)uev, (size_t)max * sizeof(*uev)))
-		return -EFAULT;
-	f = fd_get_file(epfd);
-	if (!f)
-		return -EBADF;
-	if (!is_epoll(f)) {
-		file_put(f);
-		return -EINVAL;
-	}
-	ep = f->priv;
-	mutex_lock(&ep->lock);
-	queues = 1;
-	{
-		struct epitem *it;
-
-		list_for_each_entry (it, &ep->items, link)
-			queues += POLL_MAX_QUEUES;
-	}
-	mutex_unlock(&ep->lock);
-	out = kmalloc((size_t)MIN(max, 1024) * sizeof(*out));
-	ret = -ENOMEM;
-	if (!out)
-		goto out;
-	{
-		struct ep_ctx c = { ep, out, MIN(max, 1024) };
-
-		ret = wait_loop(&pt, queues, deadline, ep_scan_ctx, &c);
-	}
-	if (ret > 0 && copy_to_user(uev, out, (size_t)ret * sizeof(*out)))
-		ret = -EFAULT;
-out:
-	poll_finish(&pt);
-	kfree(out);
-	kfree(pt.e);
-	kfree(pt.wq);
-	file_put(f);
-	return ret;
-}
-
-static uint64_t ms_deadline(int timeout)
-{
-	return timeout < 0 ? UINT64_MAX
-			   : clock_deadline_after((uint64_t)timeout * 1000000);
-}
-
-/* A signal: -EINTR to the user, never restarted (Linux). */
-SYSCALL_DEFINE4(epoll_wait, __as_fd int, epfd, struct epoll_event_k __user *,
-		events, int, maxevents, int, timeout)
-{
-	return do_epoll_wait(epfd, events, maxevents, ms_deadline(timeout));
-}
-
-/* The signal mask for the wait, as ppoll installs it. */
-static long with_mask(const ksigset_t __user *usig, size_t sigsetsize, int epfd,
-		      struct epoll_event_k __user *events, int maxevents,
-		      uint64_t deadline)
-{
-	struct uthread *ut = uthread_current();
-	ksigset_t mask, old = 0;
-	long ret;
-
-	if (usig) {
-		if (sigsetsize != sizeof(ksigset_t))
-			return -EINVAL;
-		if (copy_from_user(&mask, usig, sizeof(mask)))
-			return -EFAULT;
-		wait_mask_set(ut, mask, &old);
-	}
-	ret = do_epoll_wait(epfd, events, maxevents, deadline);
-	if (usig) {
-		wait_mask_done(ut, old, ret == -EINTR);
-	}
-	return ret;
-}
-
-SYSCALL_DEFINE6(epoll_pwait, __as_fd int, epfd, struct epoll_event_k __user *,
-		events, int, maxevents, int, timeout, const ksigset_t __user *,
-		sigmask, size_t, sigsetsize)
-{
-	return with_mask(sigmask, sigsetsize, epfd, events, maxevents,
-			 ms_deadline(timeout));
-}
-
-SYSCALL_DEFINE6(epoll_pwait2, __as_fd int, epfd, struct epoll_event_k __user *,
-		events, int, maxevents, const struct timespec __user *, tsp,
-		const ksigset_t __user *, sigmask, size_t, sigsetsize)
-{
-	uint64_t deadline = UINT64_MAX;
-	struct timespec ts;
-
-	if (tsp) {
-		long e = get_timeout(tsp, &ts, &deadline);
-
-		if (e)
-			return e;
-	}
-	return with_mask(sigmask, sigsetsize, epfd, events, maxevents,
-			 deadline);
 }

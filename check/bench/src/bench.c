@@ -28,6 +28,14 @@
  * fork_exec_wait runs the program itself again with --exit-now, which
  * returns at once.
  *
+ * tar_xf_2000 runs BusyBox (/bin/busybox) `tar xf` of an archive of 2,000
+ * small files in nested directories (/bench-tree.tar, which
+ * check/bench/mktree writes at build time) into a fresh tmpfs; one
+ * extraction is one operation.  Mounting the tmpfs before and unmounting
+ * it after are not timed (a loop's untimed work is subtracted).  Where
+ * mount is not allowed (natively, not as root) the directory is emptied
+ * with `busybox rm -rf`, also untimed.
+ *
  * Only calls KOS implements are used in the measured loops.  Two options
  * exist for running as PID 1 of a Linux initramfs and are never used on
  * KOS: --init mounts devtmpfs on /dev and opens /dev/console as fds 0-2
@@ -127,6 +135,8 @@ static long now_ns(void)
 /* ------------------------------------------------------------------ state */
 
 static const char *file_path; /* opened and stat'ed: argv[0] by default */
+static const char *tar_path = "/bench-tree.tar"; /* --tar */
+static long untimed_ns; /* time a sample's loop spent on untimed work */
 static int zero_fd = -1, null_fd = -1;
 static int failed; /* a measured call returned an error */
 
@@ -606,6 +616,71 @@ static long do_epoll_100(long n)
 	return 1;
 }
 
+/* ------------------------------------------------------- tar xf */
+
+#define TAR_DIR "/tmp/kos-bench-tar"
+#define BUSYBOX "/bin/busybox"
+
+/* Run busybox with argv (argv[0] the applet): its exit status, or -errno. */
+static long busybox(char *const argv[])
+{
+	char *envp[] = { "PATH=/bin", NULL };
+	long pid = sc0(SYS_fork);
+	int status = 0;
+
+	if (pid == 0) {
+		sc3(SYS_execve, (long)BUSYBOX, (long)argv, (long)envp);
+		sc1(SYS_exit_group, 127);
+	}
+	if (pid < 0)
+		return pid;
+	sc6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+	return status;
+}
+
+static int tar_mount = -1; /* TAR_DIR a tmpfs: unknown, no, yes */
+
+/* An empty TAR_DIR: a fresh tmpfs if mount is allowed. */
+static void tar_dir_setup(void)
+{
+	mkdir("/tmp", 01777);
+	mkdir(TAR_DIR, 0755);
+	if (tar_mount != 0)
+		tar_mount = !mount("tmpfs", TAR_DIR, "tmpfs", 0, "mode=0755");
+}
+
+/* And gone again: unmounted, or removed with everything in it. */
+static void tar_dir_clean(void)
+{
+	char *rm[] = { "rm", "-rf", TAR_DIR, NULL };
+
+	if (tar_mount == 1)
+		sc2(SYS_umount2, (long)TAR_DIR, 0);
+	busybox(rm);
+}
+
+/* Extractions; setting up and cleaning up are not timed. */
+static long do_tar_xf(long n)
+{
+	char *tar[] = { "tar", "xf", (char *)tar_path, "-C", TAR_DIR, NULL };
+
+	for (long i = 0; i < n; i++) {
+		long t = now_ns(), r;
+
+		tar_dir_setup();
+		untimed_ns += now_ns() - t;
+		r = busybox(tar);
+		t = now_ns();
+		tar_dir_clean();
+		untimed_ns += now_ns() - t;
+		if (r) {
+			fail("busybox tar xf", r);
+			break;
+		}
+	}
+	return 1;
+}
+
 struct bench {
 	const char *name;
 	long (*run)(long n);
@@ -634,6 +709,7 @@ static const struct bench benches[] = {
 	{ "stat_deep_path", do_stat_deep },
 	{ "poll_100_pipes", do_poll_100 },
 	{ "epoll_100_pipes", do_epoll_100 },
+	{ "tar_xf_2000", do_tar_xf },
 };
 
 /* ------------------------------------------------------------- driver */
@@ -645,8 +721,9 @@ static long sample(const struct bench *b, long n, long *div)
 {
 	long t0 = now_ns();
 
+	untimed_ns = 0;
 	*div = b->run(n);
-	return now_ns() - t0;
+	return now_ns() - t0 - untimed_ns;
 }
 
 /*
@@ -702,7 +779,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench [--iters N] [--target MS] [--samples N] "
 		"[--file PATH]\n"
-		"             [--only NAME] [--list] [--init] [--poweroff]\n");
+		"             [--only NAME] [--tar ARCHIVE] [--list] [--init] "
+		"[--poweroff]\n");
 }
 
 int main(int argc, char **argv)
@@ -730,6 +808,8 @@ int main(int argc, char **argv)
 			opt_samples = atol(v), i++;
 		} else if (v && !strcmp(a, "--file")) {
 			file_path = v, i++;
+		} else if (v && !strcmp(a, "--tar")) {
+			tar_path = v, i++;
 		} else if (v && !strcmp(a, "--only")) {
 			only = v, i++;
 		} else if (a[0] != '-') {
@@ -754,6 +834,15 @@ int main(int argc, char **argv)
 	if (init)
 		linux_init();
 
+	/* Natively the archive is in the program's directory, the cwd. */
+	if (access(tar_path, R_OK) && !strcmp(tar_path, "/bench-tree.tar")) {
+		static char here[4096];
+
+		if (getcwd(here, sizeof(here) - 20)) {
+			strcat(here, "/bench-tree.tar");
+			tar_path = here;
+		}
+	}
 	zero_fd = open("/dev/zero", O_RDONLY);
 	null_fd = open("/dev/null", O_WRONLY);
 	printf("bench-start file=%s iters=%ld target_ms=%ld samples=%ld\n",

@@ -7,11 +7,20 @@
  * EPOLL_CTL_MOD, a file leaving every set at its last close (not at the
  * close of one of its fds), nested instances and poll on an epoll fd,
  * timeouts, a wake-up by another process, EINTR, and epoll_pwait's and
- * epoll_pwait2's masks and timeouts.
+ * epoll_pwait2's masks and timeouts.  Then what a ready list fed by
+ * wake-ups could get wrong: 300 pipes (each ready one once per round),
+ * edge-triggered items after partial reads and on a pipe's write end, an
+ * instance shared by fork (items outlive the child only with their
+ * files), a sleeping outer instance woken through an inner one,
+ * EPOLLEXCLUSIVE items, and a signalfd item whose hook hung on a sighand
+ * that went away.
  */
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 
 #include "proclib.h"
@@ -281,4 +290,284 @@ CONTRACT_TEST(blocking)
 	close(ep);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* 300 pipes, every 7th readable: each ready one once a round, no other. */
+CONTRACT_TEST(many)
+{
+	enum { N = 300 };
+	static int p[N][2];
+	static unsigned char seen[N];
+	struct epoll_event *all = malloc(N * sizeof(*all));
+	int ep = epoll_create1(0), ready = 0, bad = 0, total = 0, n;
+	int distinct = 0, most = 0;
+
+	for (int i = 0; i < N; i++) {
+		EXPECT(pipe(p[i]) == 0);
+		EXPECT(ep_add(ep, p[i][0], EPOLLIN, (uint64_t)i) == 0);
+	}
+	for (int i = 0; i < N; i += 7, ready++)
+		EXPECT(write(p[i][1], "m", 1) == 1);
+	CHECK_EQ("ready pipes", ready, 43);
+	memset(seen, 0, sizeof(seen));
+	n = epoll_wait(ep, all, N, 0);
+	CHECK_EQ("one call with room for all", n, ready);
+	for (int k = 0; k < n; k++) {
+		uint64_t i = all[k].data.u64;
+
+		if (i >= N || i % 7 || seen[i]++)
+			bad++;
+	}
+	CHECK_EQ("each ready one once, no other", bad, 0);
+	memset(seen, 0, sizeof(seen));
+	for (int c = 0; c < 5; c++) {
+		n = epoll_wait(ep, all, 10, 0);
+		total += n;
+		for (int k = 0; k < n; k++) {
+			uint64_t i = all[k].data.u64;
+
+			if (i >= N || i % 7)
+				bad++;
+			else
+				seen[i]++;
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		distinct += seen[i] != 0;
+		most = seen[i] > most ? seen[i] : most;
+	}
+	CHECK_EQ("five calls of 10", total, 50);
+	CHECK_EQ("none but ready ones", bad, 0);
+	CHECK_EQ("distinct in those", distinct, 43);
+	CHECK_EQ("most reports of one", most, 2);
+	for (int i = 0; i < N; i += 14) {
+		char c;
+
+		EXPECT(read(p[i][0], &c, 1) == 1);
+	}
+	CHECK_RET("half of them drained", epoll_wait(ep, all, N, 0), 21);
+	CHECK_RET("a deleted one is not reported",
+		  epoll_ctl(ep, EPOLL_CTL_DEL, p[7][0], NULL), 0);
+	CHECK_RET("then", epoll_wait(ep, all, N, 0), 20);
+	for (int i = 0; i < N; i++) {
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+	CHECK_RET("all closed: none", epoll_wait(ep, all, N, 0), 0);
+	close(ep);
+	free(all);
+}
+
+/* Edge-triggered: partial reads, and a pipe's write end. */
+CONTRACT_TEST(edge_partial)
+{
+	int ep = epoll_create1(0), p[2], slots = 0;
+	static char buf[4096];
+	uint64_t data = 0;
+
+	EXPECT(pipe(p) == 0);
+	ep_add(ep, p[0], EPOLLIN | EPOLLET, 1);
+	EXPECT(write(p[1], "0123456789", 10) == 10);
+	CHECK_RET("reported", wait0(ep, NULL, NULL), 1);
+	CHECK_RET("a partial read", read(p[0], buf, 3), 3);
+	CHECK_RET("data left, no new event: not reported",
+		  wait0(ep, NULL, NULL), 0);
+	EXPECT(write(p[1], "a", 1) == 1);
+	CHECK_RET("another write: reported again", wait0(ep, NULL, NULL), 1);
+	CHECK_RET("once", wait0(ep, NULL, NULL), 0);
+	CHECK_RET("drain", read(p[0], buf, sizeof(buf)), 8);
+	CHECK_RET("drained", wait0(ep, NULL, NULL), 0);
+	ep_add(ep, p[1], EPOLLOUT | EPOLLET, 2);
+	CHECK_RET("the write end: room, reported", wait0(ep, &data, NULL), 1);
+	CHECK_EQ("data", data, 2);
+	CHECK_RET("once", wait0(ep, NULL, NULL), 0);
+	EXPECT(write(p[1], "b", 1) == 1);
+	CHECK_RET("a write: the read end reports", wait0(ep, &data, NULL), 1);
+	CHECK_EQ("data", data, 1);
+	EXPECT(read(p[0], buf, 1) == 1);
+	CHECK_RET("a read of a pipe that was not full", wait0(ep, NULL, NULL),
+		  0);
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	while (write(p[1], buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+		slots++;
+	CHECK_EQ("pages to fill it", slots, 16);
+	CHECK_RET("full: the read end reports", wait0(ep, &data, NULL), 1);
+	CHECK_EQ("data", data, 1);
+	CHECK_RET("a read that frees no page", read(p[0], buf, 16), 16);
+	CHECK_RET("still full", wait0(ep, NULL, NULL), 0);
+	CHECK_RET("a read that frees one", read(p[0], buf, 4080), 4080);
+	CHECK_RET("room: the write end reports", wait0(ep, &data, NULL), 1);
+	CHECK_EQ("data", data, 2);
+	CHECK_RET("once", wait0(ep, NULL, NULL), 0);
+	CHECK_RET("another read", read(p[0], buf, 100), 100);
+	CHECK_RET("the pipe was not full: no event", wait0(ep, NULL, NULL), 0);
+	close(ep);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * An instance shared by fork: the child's item for a file the parent
+ * also has stays after the child is gone; one for a file only the child
+ * had goes with that file.
+ */
+CONTRACT_TEST(fork_shared)
+{
+	int ep = epoll_create1(0), p[2];
+	uint64_t data = 0;
+	pid_t pid;
+
+	EXPECT(pipe(p) == 0);
+	pid = ct_fork();
+	if (pid == 0) {
+		int q[2];
+
+		ep_add(ep, p[0], EPOLLIN, 41);
+		if (pipe(q) == 0) {
+			(void)!write(q[1], "q", 1);
+			ep_add(ep, q[0], EPOLLIN, 42);
+		}
+		_exit(0);
+	}
+	ct_wait(pid);
+	CHECK_RET("the child's own pipe went with it", wait0(ep, NULL, NULL),
+		  0);
+	EXPECT(write(p[1], "p", 1) == 1);
+	CHECK_RET("the shared pipe's item stays", wait0(ep, &data, NULL), 1);
+	CHECK_EQ("with the child's data", data, 41);
+	CHECK_ERR("found by the parent's fd", ep_add(ep, p[0], EPOLLIN, 1),
+		  EEXIST);
+	pid = ct_fork();
+	if (pid == 0) {
+		struct epoll_event ev;
+		char c;
+
+		/* The child takes the event; the parent sees it gone. */
+		if (epoll_wait(ep, &ev, 1, 1000) == 1 && read(p[0], &c, 1) == 1)
+			_exit(0);
+		_exit(1);
+	}
+	CHECK_EQ("the child got the event", ct_wait(pid), 0);
+	CHECK_RET("none left", wait0(ep, NULL, NULL), 0);
+	close(ep);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A sleeper on an outer instance (and poll on one) woken through an inner. */
+CONTRACT_TEST(nested_wake)
+{
+	int inner = epoll_create1(0), mid = epoll_create1(0);
+	int outer = epoll_create1(0), p[2];
+	struct epoll_event ev = { 0 };
+	struct pollfd pf = { .events = POLLIN };
+	pid_t pid;
+	char c;
+
+	EXPECT(pipe(p) == 0);
+	ep_add(inner, p[0], EPOLLIN, 1);
+	ep_add(mid, inner, EPOLLIN, 2);
+	ep_add(outer, mid, EPOLLIN | EPOLLET, 3);
+	CHECK_RET("nothing yet", wait0(outer, NULL, NULL), 0);
+	pid = ct_fork();
+	if (pid == 0) {
+		usleep(30000);
+		(void)!write(p[1], "x", 1);
+		_exit(0);
+	}
+	CHECK_RET("three levels: the outer one woken",
+		  epoll_wait(outer, &ev, 1, 5000), 1);
+	CHECK_EQ("its data", ev.data.u64, 3);
+	ct_wait(pid);
+	CHECK_RET("edge-triggered: not again", wait0(outer, NULL, NULL), 0);
+	CHECK_RET("the middle one (level)", wait0(mid, NULL, NULL), 1);
+	CHECK_RET("the inner one", wait0(inner, NULL, NULL), 1);
+	EXPECT(read(p[0], &c, 1) == 1);
+	CHECK_RET("drained: the middle one", wait0(mid, NULL, NULL), 0);
+	pid = ct_fork();
+	if (pid == 0) {
+		usleep(30000);
+		(void)!write(p[1], "y", 1);
+		_exit(0);
+	}
+	pf.fd = mid;
+	CHECK_RET("poll on an instance, woken through its inner one",
+		  poll(&pf, 1, 5000), 1);
+	CHECK_EQX("revents", pf.revents, POLLIN);
+	ct_wait(pid);
+	CHECK_RET("the outer one: a new edge", wait0(outer, NULL, NULL), 1);
+	close(outer);
+	close(mid);
+	close(inner);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* EPOLLEXCLUSIVE items are reported, and wake a sleeper. */
+CONTRACT_TEST(exclusive)
+{
+	int a = epoll_create1(0), b = epoll_create1(0), p[2];
+	struct epoll_event ev = { 0 };
+	pid_t pid;
+	char c;
+
+	EXPECT(pipe(p) == 0);
+	CHECK_RET("add", ep_add(a, p[0], EPOLLIN | EPOLLEXCLUSIVE, 1), 0);
+	CHECK_RET("to another", ep_add(b, p[0], EPOLLIN | EPOLLEXCLUSIVE, 2),
+		  0);
+	CHECK_RET("nothing yet", wait0(a, NULL, NULL), 0);
+	EXPECT(write(p[1], "x", 1) == 1);
+	CHECK_RET("nobody sleeping: one sees it", wait0(a, NULL, NULL), 1);
+	CHECK_RET("and the other", wait0(b, NULL, NULL), 1);
+	EXPECT(read(p[0], &c, 1) == 1);
+	pid = ct_fork();
+	if (pid == 0) {
+		usleep(30000);
+		(void)!write(p[1], "y", 1);
+		_exit(0);
+	}
+	CHECK_RET("a sleeper is woken", epoll_wait(a, &ev, 1, 5000), 1);
+	CHECK_EQ("its data", ev.data.u64, 1);
+	ct_wait(pid);
+	close(a);
+	close(b);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * signalfd's poll hooks the caller's sighand: added by a child that then
+ * exits, the hook's queue goes away with the child's sighand (Linux's
+ * POLLFREE), and the item stays.
+ */
+CONTRACT_TEST(signalfd_owner_gone)
+{
+	int ep = epoll_create1(0), sfd;
+	struct signalfd_siginfo si;
+	uint64_t data = 0;
+	sigset_t set;
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	CHECK("signalfd", sfd >= 0);
+	pid = ct_fork();
+	if (pid == 0) {
+		_exit(ep_add(ep, sfd, EPOLLIN, 9) ? 1 : 0);
+	}
+	CHECK_EQ("the child added it", ct_wait(pid), 0);
+	CHECK_ERR("the item stays", ep_add(ep, sfd, EPOLLIN, 9), EEXIST);
+	raise(SIGUSR2);
+	CHECK_RET("a signal for the parent", wait0(ep, &data, NULL), 1);
+	CHECK_EQ("data", data, 9);
+	CHECK_RET("read it", read(sfd, &si, sizeof(si)), sizeof(si));
+	CHECK_RET("then", wait0(ep, NULL, NULL), 0);
+	raise(SIGUSR2);
+	CHECK_RET("another signal", wait0(ep, NULL, NULL), 0);
+	CHECK_RET("read it", read(sfd, &si, sizeof(si)), sizeof(si));
+	close(ep);
+	close(sfd);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }

@@ -112,6 +112,11 @@ struct file {
 	char *oname;
 	const struct file_ops *ops;
 	void *priv; /* the ops' own */
+	/*
+	 * The epoll items watching this file (sys/epoll.c: its
+	 * ep_files_lock guards the list; the items own themselves).
+	 */
+	struct list_head ep_items;
 };
 
 /*

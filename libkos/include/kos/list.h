@@ -58,6 +58,24 @@ static inline bool list_empty(const struct list_head *h)
 	return h->next == h;
 }
 
+/*
+ * Move every entry of from, in order, to the front of head; from is left
+ * empty.
+ */
+static inline void list_splice_init(struct list_head *from,
+				    struct list_head *head)
+{
+	struct list_head *first = from->next, *last = from->prev;
+
+	if (list_empty(from))
+		return;
+	last->next = head->next;
+	head->next->prev = last;
+	head->next = first;
+	first->prev = head;
+	list_init(from);
+}
+
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(head, type, member) \
 	list_entry((head)->next, type, member)

@@ -18,10 +18,10 @@ struct poll_table;
 /* The queues one file may register. */
 #define POLL_MAX_QUEUES 2
 
-struct file;
 /*
  * The last reference to f (which was added to an epoll instance) is
- * gone: drop it from every instance (sys/poll.c).
+ * gone: drop its items from every instance (sys/epoll.c).  Called before
+ * f's release, while the queues its poll names still exist.
  */
 void epoll_forget(struct file *f);
 
@@ -33,5 +33,12 @@ void poll_wait(struct poll_table *pt, struct waitq *wq);
 
 /* f's POLL* bits now, registering the caller on pt's queues if pt. */
 unsigned int file_poll(struct file *f, struct poll_table *pt);
+
+/*
+ * f's POLL* bits now, and the queues its poll names (up to
+ * POLL_MAX_QUEUES) in wq[0 .. *n - 1], nobody registered on them.
+ */
+unsigned int file_poll_queues(struct file *f, struct waitq **wq,
+			      unsigned int *n);
 
 #endif

@@ -31,9 +31,21 @@
  * waitq_wake_all().  Waking is legal from any context, interrupts
  * included.  Wakeups may be spurious: waiters always re-check.
  *
- * Locking: the queue is guarded by disabling interrupts (KOS is
- * uniprocessor); every function here may be called with interrupts enabled
- * or disabled and leaves the state as it found it.
+ * 3. A callback entry (waitq_add_callback) stands for no thread: every
+ *    wake of its queue calls its function, in the waker's context, and
+ *    the entry stays queued until its owner removes it (waitq_finish).
+ *    epoll hangs one on each queue a watched file names, to learn of
+ *    events without looking (sys/epoll.c).  The owner must remove it
+ *    before freeing it; if the queue goes away first, its owner calls
+ *    waitq_free_notify(), which detaches every callback entry.
+ *
+ * Locking: a queue's list, and every entry's link, queued and woken, are
+ * guarded by disabling interrupts (KOS is uniprocessor); every function
+ * here may be called with interrupts enabled or disabled and leaves the
+ * state as it found it.  Callbacks run with interrupts disabled inside
+ * the wake call: they must not sleep, take a mutex, or add or remove
+ * entries of the queue that is calling them (other queues are fine:
+ * epoll's callback wakes the instance's own queue).
  */
 #ifndef KOS_WAITQ_H
 #define KOS_WAITQ_H
@@ -45,31 +57,42 @@ struct thread;
 
 struct waitq {
 	struct list_head waiters; /* struct waitq_entry.link, FIFO */
-	/*
-	 * Wake calls so far, whether anyone waited or not (interrupts
-	 * off): edge-triggered epoll items tell "something happened since
-	 * I last looked" by it.
-	 */
-	unsigned int seq;
 };
 
-#define WAITQ_INIT(name)                          \
-	{                                         \
-		LIST_HEAD_INIT((name).waiters), 0 \
+#define WAITQ_INIT(name)                       \
+	{                                      \
+		LIST_HEAD_INIT((name).waiters) \
 	}
 
-/* One waiting thread; lives on the waiter's stack. */
+/* waitq_entry.func's why: a wake-up, or the queue is being freed. */
+#define WAITQ_WAKE 0
+#define WAITQ_FREEING 1
+
+/*
+ * One waiting thread (on the waiter's stack), or a callback entry (in
+ * its owner's object).  All fields: interrupts off.
+ */
 struct waitq_entry {
 	struct list_head link; /* on waitq.waiters while queued */
-	struct thread *thread;
-	bool queued; /* linked on a waitq */
-	bool woken;  /* set by a waker; cleared by waitq_prepare */
+	struct thread *thread; /* the sleeper; NULL for a callback entry */
+	/*
+	 * A callback entry's function (NULL for a thread): see 3. above.
+	 * Returns true if it took the wake-up, which ends a
+	 * waitq_wake_one() at an exclusive entry.
+	 */
+	bool (*func)(struct waitq_entry *e, unsigned int why);
+	bool queued;	/* linked on a waitq */
+	bool woken;	/* set by a waker; cleared by waitq_prepare */
+	bool exclusive; /* callback: may take a waitq_wake_one() */
 };
 
 void waitq_init(struct waitq *wq);
 
-/* True if nobody is queued (a snapshot). */
-bool waitq_empty(struct waitq *wq);
+/* True if nobody is queued (a snapshot; inline: mutex_unlock asks). */
+static inline bool waitq_empty(struct waitq *wq)
+{
+	return list_empty(&wq->waiters);
+}
 
 /*
  * Queue the calling thread on wq (at the tail) and clear e->woken.  Call
@@ -88,7 +111,10 @@ void waitq_prepare(struct waitq *wq, struct waitq_entry *e);
  */
 int waitq_sleep(struct waitq_entry *e, uint64_t deadline_ns);
 
-/* Take e off wq if it is still queued.  Always call after waiting. */
+/*
+ * Take e off wq if it is still queued.  Always call after waiting; also
+ * removes a callback entry.  wq is not touched when e is not queued.
+ */
 void waitq_finish(struct waitq *wq, struct waitq_entry *e);
 
 /*
@@ -106,9 +132,31 @@ int waitq_wait_deadline(struct waitq *wq, bool (*cond)(void *), void *arg,
 
 /*
  * Wake the longest-waiting thread on wq / every thread on wq.  Woken
- * entries leave the queue.  Return the number of threads woken.
+ * thread entries leave the queue.  Callback entries are called in queue
+ * order and stay; waitq_wake_one() calls every non-exclusive one and
+ * stops at the first thread, or at the first exclusive callback that
+ * takes the wake-up (as Linux's exclusive waiters).  Return the number of
+ * threads woken, plus one for an exclusive callback that took it.
  */
 unsigned int waitq_wake_one(struct waitq *wq);
 unsigned int waitq_wake_all(struct waitq *wq);
+
+/*
+ * Queue callback entry e on wq: func(e, WAITQ_WAKE) runs at every wake
+ * of wq until waitq_finish(wq, e).  A non-exclusive entry goes to the
+ * head, an exclusive one to the tail (so waitq_wake_one() reaches every
+ * non-exclusive callback before it stops).
+ */
+void waitq_add_callback(struct waitq *wq, struct waitq_entry *e,
+			bool (*func)(struct waitq_entry *e, unsigned int why),
+			bool exclusive);
+
+/*
+ * wq is about to be freed while callback entries may still be on it:
+ * call each with WAITQ_FREEING and take it off (its owner then sees
+ * e->queued false and must not touch wq again).  No thread may be
+ * waiting on wq.
+ */
+void waitq_free_notify(struct waitq *wq);
 
 #endif

@@ -33,6 +33,7 @@
 	X(cpio) \
 	X(fdtable) \
 	X(lock) \
+	X(notify) \
 	X(dev) \
 	X(sysfs) \
 	X(vdso)

@@ -14,6 +14,8 @@
  *	/proc/{meminfo,uptime,stat,version,filesystems,cmdline}
  *	/proc/sys/kernel/{hostname,ostype,osrelease,pid_max}
  *	/proc/sys/vm/overcommit_memory
+ *	/proc/sys/fs/inotify/{max_queued_events,max_user_instances,
+ *			      max_user_watches}	(writable by root)
  *	/proc/<pid>/{stat,statm,status,cmdline,environ,comm,mounts,limits,
  *		     maps,exe,cwd,root,fd/,task/<tid>/}
  *
@@ -26,6 +28,7 @@
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/notify.h>
 #include <kos/pmm.h>
 #include <kos/proc.h>
 #include <kos/sched.h>
@@ -65,6 +68,11 @@ enum pkind {
 	PK_OSRELEASE,
 	PK_PID_MAX,
 	PK_OVERCOMMIT,
+	PK_SYS_FS,
+	PK_SYS_INOTIFY,
+	PK_INO_QUEUED,
+	PK_INO_INSTANCES,
+	PK_INO_WATCHES,
 	PK_PID, /* a process's directory (or a thread's, under task/) */
 	PK_P_STAT,
 	PK_P_STATM,
@@ -111,6 +119,17 @@ static const struct pent root_ents[] = {
 static const struct pent sys_ents[] = {
 	{ "kernel", PK_SYS_KERNEL, DIR_MODE },
 	{ "vm", PK_SYS_VM, DIR_MODE },
+	{ "fs", PK_SYS_FS, DIR_MODE },
+	{ NULL, 0, 0 },
+};
+static const struct pent sysfs_ents[] = {
+	{ "inotify", PK_SYS_INOTIFY, DIR_MODE },
+	{ NULL, 0, 0 },
+};
+static const struct pent inotify_ents[] = {
+	{ "max_queued_events", PK_INO_QUEUED, S_IFREG | 0644 },
+	{ "max_user_instances", PK_INO_INSTANCES, S_IFREG | 0644 },
+	{ "max_user_watches", PK_INO_WATCHES, S_IFREG | 0644 },
 	{ NULL, 0, 0 },
 };
 static const struct pent kernel_ents[] = {
@@ -170,6 +189,10 @@ static const struct pent *table_of(int kind)
 		return kernel_ents;
 	case PK_SYS_VM:
 		return vm_ents;
+	case PK_SYS_FS:
+		return sysfs_ents;
+	case PK_SYS_INOTIFY:
+		return inotify_ents;
 	case PK_PID:
 		return pid_ents;
 	default:
@@ -638,6 +661,22 @@ static void gen_pid_limits(struct pbuf *b, struct proc *p)
 	mutex_unlock(&proc_lock);
 }
 
+/* The variable behind a writable sysctl kind, or NULL. */
+static unsigned int *sysctl_var(int kind)
+{
+	switch (kind) {
+	case PK_INO_QUEUED:
+		return &inotify_max_queued_events;
+	case PK_INO_INSTANCES:
+		return &inotify_max_user_instances;
+	case PK_INO_WATCHES:
+		inotify_user_watches_max(); /* computed on first use */
+		return &inotify_max_user_watches;
+	default:
+		return NULL;
+	}
+}
+
 /* Generate the text of file node n (empty for a vanished process). */
 static void generate(struct pnode *n, struct pbuf *b)
 {
@@ -685,6 +724,11 @@ static void generate(struct pnode *n, struct pbuf *b)
 		break;
 	case PK_OVERCOMMIT:
 		pb_put(b, "0\n", 2);
+		break;
+	case PK_INO_QUEUED:
+	case PK_INO_INSTANCES:
+	case PK_INO_WATCHES:
+		pb_printf(b, "%u\n", *sysctl_var(n->kind));
 		break;
 	case PK_P_STAT:
 		gen_pid_stat(b, p, n->tid);
@@ -741,6 +785,46 @@ static ssize_t proc_read(struct vnode *v, struct uio *u, uint64_t off)
 	}
 	kfree(b.buf);
 	return r;
+}
+
+/*
+ * write(2) to a writable sysctl (in /proc/sys/fs/inotify): a decimal
+ * number from offset 0, surrounding blanks allowed (Linux's
+ * proc_dointvec_minmax() with a minimum of 0): -EINVAL otherwise.
+ */
+static ssize_t proc_write(struct vnode *v, struct uio *u, uint64_t off)
+{
+	size_t len = u->resid, i = 0;
+	unsigned int *var = sysctl_var(PN(v)->kind);
+	uint64_t n = 0;
+	char buf[24];
+	int err;
+
+	if (!var)
+		return -EINVAL;
+	if (off != 0 && off != UINT64_MAX)
+		return (ssize_t)len; /* Linux ignores writes past the start */
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	err = uio_copyin(u, buf, len);
+	if (err)
+		return err;
+	buf[len] = 0;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	if (i == len || buf[i] < '0' || buf[i] > '9')
+		return -EINVAL;
+	for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+		n = n * 10 + (uint64_t)(buf[i] - '0');
+		if (n > INT32_MAX)
+			return -EINVAL;
+	}
+	while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\t'))
+		i++;
+	if (i != len)
+		return -EINVAL;
+	__atomic_store_n(var, (unsigned int)n, __ATOMIC_RELAXED);
+	return (ssize_t)len;
 }
 
 /* ---- symbolic links ---------------------------------------------------- */
@@ -1057,6 +1141,7 @@ static const struct vnode_ops proc_vops = {
 	.readlink = proc_readlink,
 	.readdir = proc_readdir,
 	.read = proc_read,
+	.write = proc_write,
 };
 
 static const struct super_ops proc_sops = {

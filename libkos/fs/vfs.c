@@ -15,6 +15,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
+#include <kos/notify.h>
 #include <kos/pipe.h>
 #include <kos/proc.h>
 #include <kos/panic.h>
@@ -78,10 +79,15 @@ void vnode_get(struct vnode *v)
 
 void vnode_put(struct vnode *v)
 {
+	unsigned int left;
+
 	if (!v)
 		return;
-	if (__atomic_sub_fetch(&v->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+	left = __atomic_sub_fetch(&v->refcnt, 1, __ATOMIC_ACQ_REL);
+	if (left != 0) {
+		fsnotify_put(v, left); /* only its watches left? */
 		return;
+	}
 	/* Every lock belongs to an open file, which holds a reference. */
 	KOS_ASSERT(!v->locks);
 	if (v->sb && v->sb->ops && v->sb->ops->evict)
@@ -561,6 +567,9 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 			err = parent->ops->create(parent, nd->last,
 						  nd->last_len, m, 0, uid, gid,
 						  &v);
+			if (!err)
+				fsnotify_create(parent, nd->last, nd->last_len,
+						v);
 		}
 		vnode_put(parent);
 		if (!err) {
@@ -634,6 +643,7 @@ static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
 			      : -EPERM;
 	}
 	if (!err) {
+		fsnotify_create(parent, nd->last, nd->last_len, v);
 		if (out)
 			*out = v;
 		else
@@ -791,6 +801,8 @@ int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		err = parent->ops->link ? parent->ops->link(parent, nd.last,
 							    nd.last_len, v)
 					: -EPERM;
+	if (!err)
+		fsnotify_link(parent, nd.last, nd.last_len, v);
 out:
 	mutex_unlock(&vfs_lock);
 	vnode_put(parent);
@@ -848,6 +860,8 @@ int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 			      ? parent->ops->unlink(parent, nd.last,
 						    nd.last_len, dir_only)
 			      : -EPERM;
+	if (!err)
+		fsnotify_unlink(parent, nd.last, nd.last_len, v);
 out:
 	mutex_unlock(&vfs_lock);
 	vnode_put(v);
@@ -1002,6 +1016,9 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 	}
 	err = op->ops->rename(op, ond.last, ond.last_len, np, nnd.last,
 			      nnd.last_len, flags);
+	if (!err)
+		fsnotify_rename(op, ond.last, ond.last_len, np, nnd.last,
+				nnd.last_len, v, t, exchange);
 out:
 	mutex_unlock(&vfs_lock);
 	vnode_put(t);
@@ -1137,6 +1154,8 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 	v->ctime = now;
 out:
 	mutex_unlock(&vfs_lock);
+	if (!err)
+		fsnotify_change(v, fsnotify_attr_mask(valid));
 	return err;
 }
 
@@ -1321,6 +1340,9 @@ int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
 	mutex_unlock(&vfs_lock);
 	if (!err)
 		err = vfs_open_vnode(v, flags, out);
+	if (!err)
+		fsnotify_open(*out, (flags & O_TRUNC) && !created &&
+					    S_ISREG(v->mode));
 	if (!err) {
 		(*out)->oname = kstrdup(path);
 		if (path[0] != '/' && dir) {
@@ -1532,7 +1554,8 @@ static bool sb_busy(struct superblock *sb)
 	list_for_each_entry (m, &mounts, link)
 		if (m->mountpoint && m->mountpoint->sb == sb)
 			return true;
-	return __atomic_load_n(&sb->root->refcnt, __ATOMIC_ACQUIRE) > 1 ||
+	return __atomic_load_n(&sb->root->refcnt, __ATOMIC_ACQUIRE) >
+		       1 + fsnotify_pins(sb->root) ||
 	       proc_uses_sb(sb);
 }
 
@@ -1574,6 +1597,7 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 		return err;
 	kfree(m);
 	vnode_put(mp);
+	fsnotify_unmount(sb); /* its watches end: IN_UNMOUNT, IN_IGNORED */
 	/*
 	 * The tree goes with its last user: at once when not detached, and
 	 * then the superblock too.  proc is one instance for every mount

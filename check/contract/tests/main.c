@@ -84,6 +84,7 @@ static const struct area {
 	{ "fdtypes", AREA_PROC },
 	{ "lock", AREA_PROC },
 	{ "xattr", AREA_PROC },
+	{ "inotify", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

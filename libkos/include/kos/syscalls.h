@@ -281,6 +281,9 @@ struct syscall_desc {
 	X(tgkill, int tgid, int tid, int sig) \
 	X(utimes, const char __user *path, const struct timeval __user *utimes) \
 	X(waitid, int which, int pid, struct ksiginfo __user *info, int options, struct rusage __user *ru) \
+	X(inotify_init) \
+	X(inotify_add_watch, int fd, const char __user *path, uint32_t mask) \
+	X(inotify_rm_watch, int fd, int32_t wd) \
 	X(openat, int dfd, const char __user *path, int flags, umode_t mode) \
 	X(mkdirat, int dfd, const char __user *upath, umode_t mode) \
 	X(mknodat, int dfd, const char __user *upath, umode_t mode, unsigned int dev) \
@@ -317,6 +320,7 @@ struct syscall_desc {
 	X(epoll_create1, int flags) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
 	X(pipe2, int __user *fds, int flags) \
+	X(inotify_init1, int flags) \
 	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \

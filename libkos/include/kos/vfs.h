@@ -44,6 +44,7 @@ struct superblock;
 struct pipe;
 struct mount;
 struct file_lock_ctx;
+struct notify_conn;
 struct uio;
 
 /*
@@ -293,6 +294,11 @@ struct vnode {
 	 * there is nothing to release.
 	 */
 	struct file_lock_ctx *locks;
+	/*
+	 * Watches (fs/notify.c, kos/notify.h): NULL while unwatched;
+	 * notify_lock guards it, hooks read it without to skip work.
+	 */
+	struct notify_conn *notify;
 	void *priv; /* file-system private */
 };
 

@@ -85,6 +85,7 @@ static const struct area {
 	{ "lock", AREA_PROC },
 	{ "xattr", AREA_PROC },
 	{ "inotify", AREA_PROC },
+	{ "handle", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))
@@ -196,6 +197,7 @@ static const struct {
 	{ ETIMEDOUT, "ETIMEDOUT" },
 	{ EOWNERDEAD, "EOWNERDEAD" },
 	{ ECANCELED, "ECANCELED" },
+	{ ESTALE, "ESTALE" },
 };
 
 const char *ct_errname(int err)

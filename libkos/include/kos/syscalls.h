@@ -84,6 +84,7 @@ struct timespec;
 struct timeval;
 struct timezone;
 struct tms;
+struct file_handle;
 struct epoll_event_k;
 struct sysinfo_k;
 struct statfs_k;
@@ -325,6 +326,8 @@ struct syscall_desc {
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \
 	  struct rlimit64 __user *old_lim) \
+	X(name_to_handle_at, int dfd, const char __user *path, struct file_handle __user *handle, void __user *mnt_id, int flags) \
+	X(open_by_handle_at, int mountdirfd, struct file_handle __user *handle, int flags) \
 	X(syncfs, int fd) \
 	X(getcpu, unsigned int __user *cpu, unsigned int __user *node, \
 	  void __user *cache) \

@@ -82,8 +82,7 @@ START_TEST(test_notify_names)
 	put_file("/d/f");
 	ck_assert_str_eq(events(in), "1:40000100:sub 1:100:f 1:20:f 1:8:f");
 	ck_assert_int_eq(watch(in, "/d/f", IN_ALL_EVENTS), 2);
-	ck_assert_int_eq(vfs_renameat(NULL, "/d/f", NULL, "/d/g", 0, NULL),
-			 0);
+	ck_assert_int_eq(vfs_renameat(NULL, "/d/f", NULL, "/d/g", 0, NULL), 0);
 	ck_assert_str_eq(events(in), "1:40:f 1:80:g 2:800:-");
 	ck_assert_int_eq(vfs_unlinkat(NULL, "/d/g", false, NULL), 0);
 	ck_assert_str_eq(events(in), "2:4:- 2:400:- 2:8000:- 1:200:g");

@@ -74,8 +74,8 @@
 #include <uapi/ioctl.h>
 #include <uapi/stat.h>
 
-#define IN_CHILD_EVENTS                                                   \
-	(IN_ACCESS | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |             \
+#define IN_CHILD_EVENTS                                       \
+	(IN_ACCESS | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | \
 	 IN_CLOSE_NOWRITE | IN_OPEN)
 
 unsigned int fsnotify_nwatches; /* atomic; written under notify_lock */
@@ -525,8 +525,8 @@ void fsnotify_rename_event(struct vnode *odir, const char *oname, size_t olen,
 	if (exchange)
 		move_events(ndir, nname, nlen, odir, oname, olen, t, NULL);
 	else if (t)
-		check_gone(t, __atomic_load_n(&t->refcnt, __ATOMIC_ACQUIRE) -
-				      1);
+		check_gone(t,
+			   __atomic_load_n(&t->refcnt, __ATOMIC_ACQUIRE) - 1);
 	notify_unlock();
 }
 

@@ -29,10 +29,10 @@
 #define DIR "/tmp/ino"
 
 static const char *const evnames[] = {
-	"ACCESS",     "MODIFY",	      "ATTRIB",	   "CLOSE_WRITE",
-	"CLOSE_NOWRITE", "OPEN",      "MOVED_FROM", "MOVED_TO",
-	"CREATE",     "DELETE",	      "DELETE_SELF", "MOVE_SELF",
-	"bit12",      "UNMOUNT",      "Q_OVERFLOW", "IGNORED",
+	"ACCESS",	 "MODIFY",  "ATTRIB",	   "CLOSE_WRITE",
+	"CLOSE_NOWRITE", "OPEN",    "MOVED_FROM",  "MOVED_TO",
+	"CREATE",	 "DELETE",  "DELETE_SELF", "MOVE_SELF",
+	"bit12",	 "UNMOUNT", "Q_OVERFLOW",  "IGNORED",
 };
 
 /* The mask by name: "OPEN|ISDIR". */
@@ -72,8 +72,8 @@ static void show(const char *buf, long n)
 		if (e->cookie)
 			last_cookie = e->cookie;
 		ct_say("ev wd %d %s%s%s%s len=%u%s", e->wd, m,
-		       e->len ? " name=" : "", e->len ? e->name : "",
-		       ck, e->len, "");
+		       e->len ? " name=" : "", e->len ? e->name : "", ck,
+		       e->len, "");
 		EXPECT(e->len == 0 || strlen(e->name) < e->len);
 		p += sizeof(*e) + e->len;
 	}
@@ -162,8 +162,7 @@ CONTRACT_TEST(init)
 	CHECK_RET("lseek", lseek(fd, 0, SEEK_SET), 0);
 	CHECK_RET("FIONREAD", ioctl(fd, FIONREAD, &n), 0);
 	CHECK_EQ("queued bytes", n, 0);
-	CHECK_ERR("FIONREAD bad pointer", ioctl(fd, FIONREAD, BAD_LOW),
-		  EFAULT);
+	CHECK_ERR("FIONREAD bad pointer", ioctl(fd, FIONREAD, BAD_LOW), EFAULT);
 	CHECK_ERR("other ioctl", ioctl(fd, 0x1234, 0), ENOTTY);
 	close(fd);
 	fd = (int)syscall(SYS_inotify_init);
@@ -192,8 +191,8 @@ CONTRACT_TEST(add_watch_errors)
 	CHECK_ERR("bad fd, bad path", addw(99, BAD_LOW, IN_OPEN), EBADF);
 	CHECK_ERR("a pipe", addw(p[0], "/tmp", IN_OPEN), EINVAL);
 	CHECK_ERR("MASK_ADD|MASK_CREATE",
-		  addw(fd, "/nonexistent", IN_OPEN | IN_MASK_ADD |
-						   IN_MASK_CREATE),
+		  addw(fd, "/nonexistent",
+		       IN_OPEN | IN_MASK_ADD | IN_MASK_CREATE),
 		  EINVAL);
 	CHECK_ERR("mask 0", addw(fd, "/tmp", 0), EINVAL);
 	CHECK_ERR("ENOENT", addw(fd, "/nonexistent", IN_OPEN), ENOENT);
@@ -201,9 +200,8 @@ CONTRACT_TEST(add_watch_errors)
 		  ENOENT);
 	CHECK_ERR("empty path", addw(fd, "", IN_OPEN), ENOENT);
 	CHECK_ERR("EFAULT", addw(fd, BAD_LOW, IN_OPEN), EFAULT);
-	CHECK_ERR("ONLYDIR on a file", addw(fd, DATA "/small",
-					    IN_OPEN | IN_ONLYDIR),
-		  ENOTDIR);
+	CHECK_ERR("ONLYDIR on a file",
+		  addw(fd, DATA "/small", IN_OPEN | IN_ONLYDIR), ENOTDIR);
 	CHECK_ERR("file/", addw(fd, DATA "/small/", IN_OPEN), ENOTDIR);
 	CHECK_ERR("ONLYDIR through a dangling link",
 		  addw(fd, DATA "/dangling", IN_OPEN | IN_ONLYDIR), ENOENT);
@@ -222,8 +220,7 @@ CONTRACT_TEST(add_watch_errors)
 		  EINVAL);
 	CHECK_ERR("rm_watch unknown", syscall(SYS_inotify_rm_watch, fd, 99),
 		  EINVAL);
-	CHECK_ERR("rm_watch -1", syscall(SYS_inotify_rm_watch, fd, -1),
-		  EINVAL);
+	CHECK_ERR("rm_watch -1", syscall(SYS_inotify_rm_watch, fd, -1), EINVAL);
 	close(p[0]);
 	close(p[1]);
 	close(fd);
@@ -234,8 +231,7 @@ static void as_nobody(void *arg)
 	int fd = inotify_init1(IN_NONBLOCK);
 
 	EXPECT(setgid(65534) == 0 && setuid(65534) == 0);
-	CHECK_ERR("unreadable file", addw(fd, DATA "/noperm", IN_OPEN),
-		  EACCES);
+	CHECK_ERR("unreadable file", addw(fd, DATA "/noperm", IN_OPEN), EACCES);
 	CHECK_RET("readable file", addw(fd, DATA "/small", IN_OPEN), 1);
 	CHECK_ERR("unsearchable path", addw(fd, "/root/x", IN_OPEN), ENOENT);
 }
@@ -250,12 +246,10 @@ CONTRACT_TEST(same_wd)
 	int fd = inotify_init1(IN_NONBLOCK), f;
 
 	CHECK_RET("hard1", addw(fd, DATA "/hard1", IN_OPEN), 1);
-	CHECK_RET("hard2 (same inode)", addw(fd, DATA "/hard2", IN_ACCESS),
-		  1);
+	CHECK_RET("hard2 (same inode)", addw(fd, DATA "/hard2", IN_ACCESS), 1);
 	CHECK_RET("through a symlink", addw(fd, DATA "/link", IN_OPEN), 2);
-	CHECK_RET("the link itself", addw(fd, DATA "/link",
-					  IN_OPEN | IN_DONT_FOLLOW),
-		  3);
+	CHECK_RET("the link itself",
+		  addw(fd, DATA "/link", IN_OPEN | IN_DONT_FOLLOW), 3);
 	CHECK_RET("small", addw(fd, DATA "/small", IN_CLOSE_NOWRITE), 2);
 	/* hard1's mask was replaced: IN_ACCESS only */
 	f = open(DATA "/hard1", O_RDONLY);
@@ -278,8 +272,7 @@ CONTRACT_TEST(same_wd)
 	drain(fd);
 	CHECK_ERR("rm_watch again", syscall(SYS_inotify_rm_watch, fd, 1),
 		  EINVAL);
-	CHECK_RET("a new watch gets a new wd", addw(fd, DATA "/hard1",
-						     IN_OPEN),
+	CHECK_RET("a new watch gets a new wd", addw(fd, DATA "/hard1", IN_OPEN),
 		  2);
 	close(fd);
 }
@@ -441,9 +434,8 @@ CONTRACT_TEST(oneshot)
 
 	fresh_dir();
 	touch(DIR "/f");
-	CHECK_RET("watch f oneshot", addw(fd, DIR "/f", IN_ALL_EVENTS |
-								IN_ONESHOT),
-		  1);
+	CHECK_RET("watch f oneshot",
+		  addw(fd, DIR "/f", IN_ALL_EVENTS | IN_ONESHOT), 1);
 	f = open(DIR "/f", O_RDWR);
 	EXPECT(write(f, "x", 1) == 1);
 	close(f);
@@ -474,16 +466,17 @@ CONTRACT_TEST(records)
 	CHECK_RET("read 32", read(fd, buf, 32), 32);
 	CHECK_EQ("len", e->len, 16);
 	CHECK_STR("name", e->name, "a");
-	CHECK("padded with NULs", !memcmp(e->name + 1, "\0\0\0\0\0\0\0\0\0\0"
-						       "\0\0\0\0\0",
+	CHECK("padded with NULs", !memcmp(e->name + 1,
+					  "\0\0\0\0\0\0\0\0\0\0"
+					  "\0\0\0\0\0",
 					  15));
 	CHECK_RET("read 63 (one fits)", read(fd, buf, 63), 32);
 	CHECK_EQ("len", e->len, 16);
 	CHECK_RET("read 100", read(fd, buf, 100), 48);
 	CHECK_EQ("len", e->len, 32);
 	CHECK_ERR("empty", read(fd, buf, sizeof(buf)), EAGAIN);
-	CHECK_ERR("empty, bad buffer", syscall(SYS_read, fd, BAD_LOW, sizeof(buf)),
-		  EAGAIN);
+	CHECK_ERR("empty, bad buffer",
+		  syscall(SYS_read, fd, BAD_LOW, sizeof(buf)), EAGAIN);
 	ct_say("-- coalescing");
 	f = open(DIR "/a", O_WRONLY);
 	EXPECT(write(f, "1", 1) == 1);
@@ -495,8 +488,8 @@ CONTRACT_TEST(records)
 	drain(fd);
 	ct_say("-- a bad buffer");
 	touch(DIR "/e");
-	CHECK_ERR("read to a bad buffer", syscall(SYS_read, fd, BAD_LOW, sizeof(buf)),
-		  EFAULT);
+	CHECK_ERR("read to a bad buffer",
+		  syscall(SYS_read, fd, BAD_LOW, sizeof(buf)), EFAULT);
 	CHECK_RET("FIONREAD", ioctl(fd, FIONREAD, &n), 0);
 	CHECK_EQ("the event is gone", n, 0);
 	close(fd);
@@ -558,8 +551,7 @@ CONTRACT_TEST(overflow)
 	CHECK_EQ("events", events, max + 1);
 	CHECK_EQ("last wd", e->wd, -1);
 	CHECK_EQX("last mask", e->mask, IN_Q_OVERFLOW);
-	CHECK_EQX("first mask", ((struct inotify_event *)buf)->mask,
-		  IN_MODIFY);
+	CHECK_EQX("first mask", ((struct inotify_event *)buf)->mask, IN_MODIFY);
 	EXPECT(pwrite(f, &c, 1, 0) == 1);
 	drain(fd);
 	close(f);
@@ -641,8 +633,7 @@ static void blocking(void *arg)
 		_exit(0);
 	}
 	ct_arm_ms(50);
-	CHECK_RET("SA_RESTART: read restarts", read(fd, buf, sizeof(buf)),
-		  32);
+	CHECK_RET("SA_RESTART: read restarts", read(fd, buf, sizeof(buf)), 32);
 	CHECK_EQ("handler ran", alrm, 2);
 	waitpid(pid, NULL, 0);
 	f = open(DIR "/a", O_RDONLY);

@@ -150,8 +150,8 @@ static inline uint32_t fsnotify_attr_mask(unsigned int valid)
 {
 	uint32_t m = 0;
 
-	if (valid & (VFS_ATTR_UID | VFS_ATTR_GID | VFS_ATTR_MODE |
-		     VFS_ATTR_MODE_KILL))
+	if (valid &
+	    (VFS_ATTR_UID | VFS_ATTR_GID | VFS_ATTR_MODE | VFS_ATTR_MODE_KILL))
 		m |= IN_ATTRIB;
 	/* Both times: utimes(2); one alone is a read or a write. */
 	if ((valid & (VFS_ATTR_ATIME | VFS_ATTR_MTIME)) ==

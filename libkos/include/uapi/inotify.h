@@ -37,8 +37,8 @@
 #define IN_ONESHOT 0x80000000
 
 /* Every bit inotify_add_watch accepts (Linux's ALL_INOTIFY_BITS). */
-#define IN_ALL_BITS                                                     \
-	(IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED |      \
+#define IN_ALL_BITS                                                      \
+	(IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED |       \
 	 IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | \
 	 IN_MASK_ADD | IN_ISDIR | IN_ONESHOT)
 

@@ -728,6 +728,7 @@ static void inotify_release(struct file *f)
 
 static const struct file_ops inotify_fops = {
 	.llseek = file_llseek_noop, /* Linux's noop_llseek */
+	.show_fdinfo = inotify_show_fdinfo,
 	.read = inotify_read,
 	.poll = inotify_poll,
 	.ioctl = inotify_ioctl,

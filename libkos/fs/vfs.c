@@ -34,6 +34,7 @@ struct mutex vfs_lock = MUTEX_INIT(vfs_lock, "vfs");
 static struct vnode *root_vnode; /* set by vfs_init (and vfs_reset_root) */
 static LIST_HEAD(mounts);	 /* vfs_lock */
 static uint32_t anon_next = 1;	 /* vfs_lock */
+static int mount_ids;		 /* vfs_lock: the last mount id given */
 
 struct vnode *vfs_root(void)
 {
@@ -1487,6 +1488,7 @@ static int mount_attach(struct superblock *sb, struct vnode *mp)
 		mp->mounted = m;
 	}
 	sb->mnt = m;
+	m->id = ++mount_ids; /* the root mount's is 1, as Linux's rootfs */
 	list_add_tail(&m->link, &mounts);
 	return 0;
 }
@@ -1658,6 +1660,56 @@ void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 	}
 	mutex_unlock(&vfs_lock);
 	kfree(path);
+}
+
+/*
+ * Linux's show_mountinfo(): "id parent major:minor root mountpoint
+ * options - fstype source superoptions"; the root mount is its own
+ * parent, as Linux's rootfs.  No bind mounts: every root is "/".
+ */
+void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
+			void *ctx)
+{
+	char *path = kmalloc(PATH_MAX), line[200];
+	struct mount *m;
+
+	if (!path)
+		return;
+	mutex_lock(&vfs_lock);
+	list_for_each_entry (m, &mounts, link) {
+		const char *rw = (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw";
+		int n;
+
+		if (!m->mountpoint)
+			kos_strlcpy(path, "/", PATH_MAX);
+		else if (vfs_path_locked(m->mountpoint, path, PATH_MAX) < 0)
+			continue;
+		n = kos_snprintf(line, sizeof(line), "%d %d %u:%u / ", m->id,
+				 m->mountpoint && m->mountpoint->sb->mnt
+					 ? m->mountpoint->sb->mnt->id
+					 : m->id,
+				 KDEV_MAJOR(m->sb->dev),
+				 KDEV_MINOR(m->sb->dev));
+		sink(ctx, line, (size_t)n);
+		sink(ctx, path, kos_strlen(path));
+		n = kos_snprintf(line, sizeof(line), " %s%s - %s %s %s\n", rw,
+				 m->mountpoint ? ",relatime" : "",
+				 m->mountpoint ? m->sb->fstype : "rootfs",
+				 m->mountpoint ? m->source : "rootfs", rw);
+		sink(ctx, line, (size_t)n);
+	}
+	mutex_unlock(&vfs_lock);
+	kfree(path);
+}
+
+int vfs_mount_id(struct superblock *sb)
+{
+	int id;
+
+	mutex_lock(&vfs_lock);
+	id = sb && sb->mnt ? sb->mnt->id : 0;
+	mutex_unlock(&vfs_lock);
+	return id;
 }
 
 int vfs_mount(struct superblock *sb, const char *path)

@@ -42,9 +42,9 @@ struct file_handle {
 	int32_t handle_type;
 };
 
-SYSCALL_DEFINE5(name_to_handle_at, __as_fd int, dfd, const char __user *,
-		path, struct file_handle __user *, handle, void __user *,
-		mnt_id, __as_hex int, flags)
+SYSCALL_DEFINE5(name_to_handle_at, __as_fd int, dfd, const char __user *, path,
+		struct file_handle __user *, handle, void __user *, mnt_id,
+		__as_hex int, flags)
 {
 	unsigned int lflags = 0;
 	struct vfs_cred cred;

@@ -42,8 +42,7 @@ CONTRACT_TEST(name_to_handle)
 		  EINVAL);
 	CHECK_ERR("bad dfd", n2h(99, "x", &h, &mnt, 0), EBADF);
 	CHECK_ERR("bad path", n2h(AT_FDCWD, BAD_LOW, &h, &mnt, 0), EFAULT);
-	CHECK_ERR("ENOENT", n2h(AT_FDCWD, "/nonexistent", &h, &mnt, 0),
-		  ENOENT);
+	CHECK_ERR("ENOENT", n2h(AT_FDCWD, "/nonexistent", &h, &mnt, 0), ENOENT);
 	CHECK_ERR("empty path", n2h(AT_FDCWD, "", &h, &mnt, 0), ENOENT);
 	CHECK_ERR("ENOTDIR", n2h(AT_FDCWD, DATA "/small/x", &h, &mnt, 0),
 		  ENOTDIR);
@@ -53,12 +52,11 @@ CONTRACT_TEST(name_to_handle)
 		  n2h(AT_FDCWD, "/proc/self/stat", BAD_LOW, &mnt, 0),
 		  EOPNOTSUPP);
 	CHECK_ERR("proc, bad mnt_id",
-		  n2h(AT_FDCWD, "/proc/self/stat", &h, BAD_LOW, 0),
-		  EOPNOTSUPP);
+		  n2h(AT_FDCWD, "/proc/self/stat", &h, BAD_LOW, 0), EOPNOTSUPP);
 	CHECK_ERR("proc, CONNECTABLE",
 		  n2h(AT_FDCWD, "/proc/self/stat", &h, &mnt, 2), EOPNOTSUPP);
-	CHECK_ERR("proc, FOLLOW", n2h(AT_FDCWD, "/proc/self/stat", &h, &mnt,
-				      AT_SYMLINK_FOLLOW),
+	CHECK_ERR("proc, FOLLOW",
+		  n2h(AT_FDCWD, "/proc/self/stat", &h, &mnt, AT_SYMLINK_FOLLOW),
 		  EOPNOTSUPP);
 	fd = open("/proc/self/stat", O_RDONLY);
 	CHECK_ERR("proc, EMPTY_PATH", n2h(fd, "", &h, &mnt, AT_EMPTY_PATH),
@@ -93,8 +91,7 @@ static void nobody(void *arg)
 
 	EXPECT(setgid(65534) == 0 && setuid(65534) == 0);
 	CHECK_ERR("bad fd", obh(99, &h, O_RDONLY), EBADF);
-	CHECK_ERR("no CAP_DAC_READ_SEARCH", obh(AT_FDCWD, &h, O_RDONLY),
-		  EPERM);
+	CHECK_ERR("no CAP_DAC_READ_SEARCH", obh(AT_FDCWD, &h, O_RDONLY), EPERM);
 }
 
 CONTRACT_TEST(open_by_handle_perm)

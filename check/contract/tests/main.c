@@ -86,6 +86,7 @@ static const struct area {
 	{ "xattr", AREA_PROC },
 	{ "inotify", AREA_PROC },
 	{ "handle", AREA_PROC },
+	{ "procinfo", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

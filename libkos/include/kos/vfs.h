@@ -259,6 +259,7 @@ struct mount {
 	struct mount *parent;
 	struct list_head link; /* all mounts; vfs_lock */
 	char source[64];       /* mount(2)'s source, for /proc/mounts */
+	int id;		       /* /proc/<pid>/mountinfo's; the root's is 1 */
 	unsigned long flags;   /* VFS_MNT_*; vfs_lock */
 };
 
@@ -487,6 +488,13 @@ int vfs_mount_root(struct vnode *dir, const char *path,
 /* /proc/mounts: one line per mount, handed to sink(ctx, text, len). */
 void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 		     void *ctx);
+
+/* /proc/<pid>/mountinfo: Linux's format, one line per mount, to sink. */
+void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
+			void *ctx);
+
+/* The id mountinfo shows for the mount sb is on (0 if none). */
+int vfs_mount_id(struct superblock *sb);
 
 /* procfs (fs/procfs.c): its one instance, made on first use. */
 struct superblock *vfs_procfs(void);

@@ -1516,6 +1516,9 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		err = sb ? dev_fill_devtmpfs(sb->root) : -ENOMEM;
 		if (sb)
 			sb->fstype = "devtmpfs";
+	} else if (!kos_strcmp(fstype, "sysfs")) {
+		sb = sysfs_create();
+		err = sb ? 0 : -ENOMEM;
 	} else if (!kos_strcmp(fstype, "proc")) {
 		sb = vfs_procfs();
 		err = sb ? 0 : -ENOMEM;

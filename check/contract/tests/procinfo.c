@@ -14,6 +14,7 @@
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
 #include "proclib.h"
@@ -131,7 +132,8 @@ CONTRACT_TEST(smaps)
 
 		snprintf(head, sizeof(head), "%08lx-", a);
 		v = strstr(strstr(text, head), "VmFlags:");
-		CHECK("VmFlags has rd wr", v && !strncmp(v, "VmFlags: rd wr", 14));
+		CHECK("VmFlags has rd wr",
+		      v && !strncmp(v, "VmFlags: rd wr", 14));
 	}
 	munmap(m, 8 * PG);
 	munmap(s, 4 * PG);
@@ -269,4 +271,88 @@ CONTRACT_TEST(thread_self)
 		close(fd);
 	}
 	umount2("/proc", 0);
+}
+
+/* CPUs in a sysfs list ("0", "0-3", "0-3,8-11"); -1 if malformed. */
+static long cpu_list_count(const char *s)
+{
+	long n = 0;
+
+	while (*s && *s != '\n') {
+		char *e;
+		long a = strtol(s, &e, 10), b = a;
+
+		if (e == s)
+			return -1;
+		if (*e == '-') {
+			s = e + 1;
+			b = strtol(s, &e, 10);
+		}
+		n += b - a + 1;
+		s = *e == ',' ? e + 1 : e;
+	}
+	return n;
+}
+
+CONTRACT_TEST(sysfs)
+{
+	struct statfs sf;
+	struct stat st;
+
+	mkdir("/sys", 0555);
+	CHECK_RET("mount sysfs", mount("sysfs", "/sys", "sysfs", 0, NULL), 0);
+	CHECK_RET("statfs", statfs("/sys", &sf), 0);
+	CHECK_EQX("f_type", sf.f_type, 0x62656572);
+	CHECK("online", slurp("/sys/devices/system/cpu/online") > 0);
+	CHECK("online CPUs as sysconf says",
+	      cpu_list_count(text) == sysconf(_SC_NPROCESSORS_ONLN));
+	CHECK("possible", slurp("/sys/devices/system/cpu/possible") > 0);
+	CHECK("possible >= online",
+	      cpu_list_count(text) >= sysconf(_SC_NPROCESSORS_ONLN));
+	CHECK("present", slurp("/sys/devices/system/cpu/present") > 0);
+	CHECK("present >= online",
+	      cpu_list_count(text) >= sysconf(_SC_NPROCESSORS_ONLN));
+	CHECK_RET("stat cpu0", stat("/sys/devices/system/cpu/cpu0", &st), 0);
+	CHECK("a directory", S_ISDIR(st.st_mode));
+	CHECK_RET("stat online", stat("/sys/devices/system/cpu/online", &st),
+		  0);
+	CHECK_EQO("mode", st.st_mode, S_IFREG | 0444);
+	CHECK_EQ("size", st.st_size, 4096);
+	CHECK_EQ("owner", st.st_uid, 0);
+	CHECK("THP setting",
+	      slurp("/sys/kernel/mm/transparent_hugepage/enabled") > 0 &&
+		      strchr(text, '[') != NULL);
+	CHECK("uevent_seqnum", slurp("/sys/kernel/uevent_seqnum") > 0);
+	CHECK_ERR("no such file", open("/sys/nonexistent", O_RDONLY), ENOENT);
+	CHECK_ERR("mkdir", mkdir("/sys/x", 0755), EPERM);
+	CHECK_RET("umount", umount2("/sys", 0), 0);
+}
+
+static void no_ctty(void *arg)
+{
+	EXPECT(setsid() > 0);
+	CHECK_ERR("open /dev/tty without a controlling terminal",
+		  open("/dev/tty", O_RDWR), ENXIO);
+}
+
+CONTRACT_TEST(dev_links)
+{
+	char buf[64];
+	long n;
+	struct stat st;
+
+	n = readlink("/dev/fd", buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	CHECK_STR("/dev/fd", buf, "/proc/self/fd");
+	n = readlink("/dev/stderr", buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	CHECK_STR("/dev/stderr", buf, "/proc/self/fd/2");
+	CHECK_RET("lstat /dev/tty", lstat("/dev/tty", &st), 0);
+	CHECK_EQX("rdev", st.st_rdev, 0x500);
+	mount_proc();
+	CHECK_RET("fstat through /dev/stdin", stat("/dev/stdin", &st), 0);
+	CHECK_RET("open /dev/fd/1", (n = open("/dev/fd/1", O_WRONLY)) >= 0, 1);
+	close((int)n);
+	umount2("/proc", 0);
+	ct_child_ok("child", no_ctty, NULL);
 }

@@ -496,6 +496,9 @@ void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
 /* The id mountinfo shows for the mount sb is on (0 if none). */
 int vfs_mount_id(struct superblock *sb);
 
+/* sysfs (fs/sysfs.c): a new instance for mount -t sysfs. */
+struct superblock *sysfs_create(void);
+
 /* procfs (fs/procfs.c): its one instance, made on first use. */
 struct superblock *vfs_procfs(void);
 

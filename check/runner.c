@@ -35,6 +35,7 @@
 	X(cpio) \
 	X(fdtable) \
 	X(lock) \
+	X(notify) \
 	X(dev) \
 	X(sysfs) \
 	X(vdso)

@@ -12,6 +12,7 @@ START_TEST(test_dev_nodes_numbers_and_modes)
 		uint32_t rdev, mode;
 	} want[] = {
 		{ "/dev/console", KDEV(5, 1), S_IFCHR | 0600 },
+		{ "/dev/tty", KDEV(5, 0), S_IFCHR | 0666 },
 		{ "/dev/null", KDEV(1, 3), S_IFCHR | 0666 },
 		{ "/dev/zero", KDEV(1, 5), S_IFCHR | 0666 },
 		{ "/dev/random", KDEV(1, 8), S_IFCHR | 0666 },
@@ -80,6 +81,30 @@ START_TEST(test_dev_console_stream)
 }
 END_TEST
 
+START_TEST(test_dev_links_and_tty)
+{
+	static const char *const links[][2] = {
+		{ "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },
+		{ "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" },
+	};
+	char buf[64];
+	int err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		ssize_t n = vfs_readlinkat(NULL, links[i][0], buf, sizeof(buf),
+					   NULL);
+
+		ck_assert_int_eq(n, (ssize_t)strlen(links[i][1]));
+		ck_assert_int_eq(memcmp(buf, links[i][1], (size_t)n), 0);
+	}
+	/* no process has a controlling terminal */
+	ck_assert_ptr_null(t_open("/dev/tty", O_RDWR, &err));
+	ck_assert_int_eq(err, -ENXIO);
+}
+END_TEST
+
 Suite *dev_suite(void)
 {
 	Suite *s = suite_create("dev");
@@ -88,6 +113,7 @@ Suite *dev_suite(void)
 	tcase_add_test(tc, test_dev_nodes_numbers_and_modes);
 	tcase_add_test(tc, test_dev_memory_devices);
 	tcase_add_test(tc, test_dev_console_stream);
+	tcase_add_test(tc, test_dev_links_and_tty);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,8 @@
 /*
  * Character devices: the table that maps device numbers to file ops, the
- * memory devices (/dev/null 1:3, zero 1:5, random 1:8, urandom 1:9) and
- * the console (5:1), and the creation of /dev at boot.
+ * memory devices (/dev/null 1:3, zero 1:5, random 1:8, urandom 1:9),
+ * /dev/tty (5:0) and the console (5:1), and the creation of /dev at boot
+ * (nodes and the /dev/fd, /dev/std* links).
  *
  * A device node opens by its number, so an initramfs may carry its own
  * /dev entries (with any names); dev_populate() only adds the standard
@@ -274,6 +275,20 @@ static const struct file_ops console_fops = {
 	.ioctl = console_ioctl,
 };
 
+/*
+ * /dev/tty (5:0): the caller's controlling terminal.  KOS gives no
+ * process one (no TIOCSCTTY; /dev/console never becomes one, as on
+ * Linux), so opening it is -ENXIO, Linux's answer without one.
+ */
+static int tty_open(struct file *f)
+{
+	return -ENXIO;
+}
+
+static const struct file_ops tty_fops = {
+	.open = tty_open,
+};
+
 /* ---- the table ------------------------------------------------------ */
 
 struct chrdev {
@@ -290,6 +305,7 @@ static const struct chrdev chrdevs[] = {
 	{ KDEV(1, 7), "full", 0666, &full_fops, false }, /* mknod makes it */
 	{ KDEV(1, 8), "random", 0666, &random_fops, true },
 	{ KDEV(1, 9), "urandom", 0666, &random_fops, true },
+	{ KDEV(5, 0), "tty", 0666, &tty_fops, true },
 	{ KDEV(5, 1), "console", 0600, &console_fops, true },
 };
 
@@ -322,13 +338,43 @@ static int make_nodes(struct vnode *dir, const char *prefix, bool all)
 	return 0;
 }
 
+/*
+ * The links udev (and systemd) make on Linux, which programs and shells
+ * expect: /dev/fd -> /proc/self/fd, /dev/std{in,out,err} ->
+ * /proc/self/fd/{0,1,2}.  They work once /proc is mounted.
+ */
+static int make_links(struct vnode *root)
+{
+	static const char *const links[][2] = {
+		{ "dev/fd", "/proc/self/fd" },
+		{ "dev/stdin", "/proc/self/fd/0" },
+		{ "dev/stdout", "/proc/self/fd/1" },
+		{ "dev/stderr", "/proc/self/fd/2" },
+	};
+	int err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		err = vfs_create_vnode(root, links[i][0], S_IFLNK | 0777, 0,
+				       links[i][1], NULL);
+		if (err == -ENOMEM)
+			return err;
+		if (err && err != -EEXIST)
+			log_warn("vfs: cannot create /%s (%d)", links[i][0],
+				 err);
+	}
+	return 0;
+}
+
 int dev_populate(struct vnode *root)
 {
 	int err = vfs_create_vnode(root, "dev", S_IFDIR | 0755, 0, NULL, NULL);
 
 	if (err && err != -EEXIST)
 		return err;
-	return make_nodes(root, "dev/", false);
+	err = make_nodes(root, "dev/", false);
+	if (!err)
+		err = make_links(root);
+	return err;
 }
 
 int dev_fill_devtmpfs(struct vnode *root)

@@ -22,6 +22,7 @@
 #include <kos/poll.h>
 #include <kos/signal.h>
 #include <kos/spinlock.h>
+#include <kos/string.h>
 #include <kos/waitq.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
@@ -30,6 +31,7 @@
 
 struct eventfd {
 	struct spinlock lock;
+	int id;		 /* fdinfo's eventfd-id; constant */
 	uint64_t count;	 /* lock */
 	bool semaphore;	 /* EFD_SEMAPHORE; constant */
 	struct waitq wq; /* readers, writers, pollers */
@@ -159,7 +161,32 @@ static void efd_release(struct file *f)
 	kfree(f->priv);
 }
 
+static int efd_ids; /* atomic: the last id given */
+
+/* Linux's eventfd_show_fdinfo(). */
+static void efd_show_fdinfo(struct file *f,
+			    void (*sink)(void *ctx, const char *s, size_t n),
+			    void *ctx)
+{
+	struct eventfd *efd = f->priv;
+	unsigned long fl;
+	uint64_t count;
+	char line[96];
+	int n;
+
+	fl = spin_lock_irqsave(&efd->lock);
+	count = efd->count;
+	spin_unlock_irqrestore(&efd->lock, fl);
+	n = kos_snprintf(line, sizeof(line),
+			 "eventfd-count: %16llx\neventfd-id: %d\n"
+			 "eventfd-semaphore: %d\n",
+			 (unsigned long long)count, efd->id,
+			 efd->semaphore ? 1 : 0);
+	sink(ctx, line, (size_t)n);
+}
+
 static const struct file_ops efd_fops = {
+	.show_fdinfo = efd_show_fdinfo,
 	.llseek = file_llseek_noop, /* Linux's noop_llseek */
 	.read = efd_read,
 	.write = efd_write,
@@ -176,6 +203,7 @@ int eventfd_create(uint64_t initval, int flags, struct file **out)
 	spin_init(&efd->lock, "eventfd");
 	waitq_init(&efd->wq);
 	efd->count = initval;
+	efd->id = __atomic_add_fetch(&efd_ids, 1, __ATOMIC_RELAXED) - 1;
 	efd->semaphore = flags & EFD_SEMAPHORE;
 	*out = file_alloc_anon(&efd_fops, O_RDWR | (flags & O_NONBLOCK), efd);
 	if (!*out) {

@@ -11,6 +11,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/lock.h>
+#include <kos/notify.h>
 #include <kos/pipe.h>
 #include <kos/poll.h>
 #include <kos/proc.h>
@@ -231,6 +232,7 @@ void file_put(struct file *f)
 	if (f->fmode & FMODE_EPOLL)
 		epoll_forget(f); /* before release: no epoll looks at it now */
 	file_lock_release(f);	 /* its OFD and flock locks */
+	fsnotify_close(f);
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
 		f->ops->release(f);
 	if (f->fmode & FMODE_WRITER)
@@ -332,12 +334,20 @@ static ssize_t file_rw(struct file *f, struct uio *u, int64_t pos, bool wr)
 
 ssize_t file_read(struct file *f, struct uio *u, int64_t pos)
 {
-	return file_rw(f, u, pos, false);
+	ssize_t r = file_rw(f, u, pos, false);
+
+	if (r > 0)
+		fsnotify_access(f);
+	return r;
 }
 
 ssize_t file_write(struct file *f, struct uio *u, int64_t pos)
 {
-	return file_rw(f, u, pos, true);
+	ssize_t r = file_rw(f, u, pos, true);
+
+	if (r > 0)
+		fsnotify_modify(f);
+	return r;
 }
 
 ssize_t file_pread_kernel(struct file *f, void *buf, size_t len, uint64_t off)
@@ -517,6 +527,7 @@ long file_getdents64(struct file *f, unsigned long buf, size_t len, bool user)
 	mutex_lock(&f->pos_lock);
 	r = f->ops->iterate(f, dents_fill, &c);
 	mutex_unlock(&f->pos_lock);
+	fsnotify_access(f);
 	if (c.used)
 		return (long)c.used;
 	if (c.err)

@@ -14,6 +14,8 @@
  *	/proc/{meminfo,uptime,stat,version,filesystems,cmdline}
  *	/proc/sys/kernel/{hostname,ostype,osrelease,pid_max}
  *	/proc/sys/vm/overcommit_memory
+ *	/proc/sys/fs/inotify/{max_queued_events,max_user_instances,
+ *			      max_user_watches}	(writable by root)
  *	/proc/<pid>/{stat,statm,status,cmdline,environ,comm,mounts,limits,
  *		     maps,exe,cwd,root,fd/,task/<tid>/}
  *
@@ -24,10 +26,13 @@
  * proc_lock.  Names come and go with processes, behind the VFS's back,
  * so the superblock is VFS_SB_NOCACHE (no name cache).
  */
+#include <kos/arch.h>
 #include <kos/cmdline.h>
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/pgtable.h>
+#include <kos/notify.h>
 #include <kos/pmm.h>
 #include <kos/proc.h>
 #include <kos/sched.h>
@@ -39,6 +44,7 @@
 #include <stdarg.h>
 #include <uapi/dirent.h>
 #include <uapi/errno.h>
+#include <uapi/fcntl.h>
 #include <uapi/mman.h>
 #include <uapi/stat.h>
 
@@ -59,6 +65,7 @@ enum pkind {
 	PK_FILESYSTEMS,
 	PK_CMDLINE_K,
 	PK_LOADAVG,
+	PK_CPUINFO,
 	PK_SYS,
 	PK_SYS_KERNEL,
 	PK_SYS_VM,
@@ -67,6 +74,11 @@ enum pkind {
 	PK_OSRELEASE,
 	PK_PID_MAX,
 	PK_OVERCOMMIT,
+	PK_SYS_FS,
+	PK_SYS_INOTIFY,
+	PK_INO_QUEUED,
+	PK_INO_INSTANCES,
+	PK_INO_WATCHES,
 	PK_PID, /* a process's directory (or a thread's, under task/) */
 	PK_P_STAT,
 	PK_P_STATM,
@@ -83,6 +95,10 @@ enum pkind {
 	PK_P_FD,
 	PK_P_TASK,
 	PK_P_FD_LINK,
+	PK_P_SMAPS,
+	PK_P_MOUNTINFO,
+	PK_P_FDINFO,
+	PK_P_FDINFO_FILE,
 	PK_NKINDS
 };
 
@@ -107,12 +123,24 @@ static const struct pent root_ents[] = {
 	{ "loadavg", PK_LOADAVG, REG_MODE },
 	{ "filesystems", PK_FILESYSTEMS, REG_MODE },
 	{ "cmdline", PK_CMDLINE_K, REG_MODE },
+	{ "cpuinfo", PK_CPUINFO, REG_MODE },
 	{ "sys", PK_SYS, DIR_MODE },
 	{ NULL, 0, 0 },
 };
 static const struct pent sys_ents[] = {
 	{ "kernel", PK_SYS_KERNEL, DIR_MODE },
 	{ "vm", PK_SYS_VM, DIR_MODE },
+	{ "fs", PK_SYS_FS, DIR_MODE },
+	{ NULL, 0, 0 },
+};
+static const struct pent sysfs_ents[] = {
+	{ "inotify", PK_SYS_INOTIFY, DIR_MODE },
+	{ NULL, 0, 0 },
+};
+static const struct pent inotify_ents[] = {
+	{ "max_queued_events", PK_INO_QUEUED, S_IFREG | 0644 },
+	{ "max_user_instances", PK_INO_INSTANCES, S_IFREG | 0644 },
+	{ "max_user_watches", PK_INO_WATCHES, S_IFREG | 0644 },
 	{ NULL, 0, 0 },
 };
 static const struct pent kernel_ents[] = {
@@ -136,10 +164,13 @@ static const struct pent pid_ents[] = {
 	{ "mounts", PK_P_MOUNTS, REG_MODE },
 	{ "limits", PK_P_LIMITS, REG_MODE },
 	{ "maps", PK_P_MAPS, REG_MODE },
+	{ "smaps", PK_P_SMAPS, REG_MODE },
+	{ "mountinfo", PK_P_MOUNTINFO, REG_MODE },
 	{ "exe", PK_P_EXE, LNK_MODE },
 	{ "cwd", PK_P_CWD, LNK_MODE },
 	{ "root", PK_P_ROOT, LNK_MODE },
 	{ "fd", PK_P_FD, S_IFDIR | 0500 },
+	{ "fdinfo", PK_P_FDINFO, S_IFDIR | 0500 },
 	{ "task", PK_P_TASK, DIR_MODE },
 	{ NULL, 0, 0 },
 };
@@ -149,7 +180,7 @@ struct pnode {
 	int kind;
 	int pid; /* the process (PK_PID and below) */
 	int tid; /* the thread (0: the process's leader) */
-	int fd;	 /* PK_P_FD_LINK */
+	int fd;	 /* PK_P_FD_LINK, PK_P_FDINFO_FILE */
 };
 
 static const struct vnode_ops proc_vops;
@@ -172,6 +203,10 @@ static const struct pent *table_of(int kind)
 		return kernel_ents;
 	case PK_SYS_VM:
 		return vm_ents;
+	case PK_SYS_FS:
+		return sysfs_ents;
+	case PK_SYS_INOTIFY:
+		return inotify_ents;
 	case PK_PID:
 		return pid_ents;
 	default:
@@ -599,6 +634,165 @@ static void gen_pid_maps(struct pbuf *b, struct proc *p)
 	vm_put(vm);
 }
 
+/* What one VMA's pages add up to (smaps), in bytes. */
+struct smaps_acc {
+	const struct vma *vma;
+	uint64_t rss, pss_x, shared_clean, shared_dirty, private_clean,
+		private_dirty, referenced, anon;
+};
+
+#define PSS_SHIFT 12 /* Linux's fixed point for Pss */
+
+/* The smaps fields KOS has nothing for. */
+static const char smaps_zero[] = "KSM:                   0 kB\n"
+				 "LazyFree:              0 kB\n"
+				 "AnonHugePages:         0 kB\n"
+				 "ShmemPmdMapped:        0 kB\n"
+				 "FilePmdMapped:         0 kB\n"
+				 "Shared_Hugetlb:        0 kB\n"
+				 "Private_Hugetlb:       0 kB\n"
+				 "Swap:                  0 kB\n"
+				 "SwapPss:               0 kB\n"
+				 "Locked:                0 kB\n"
+				 "THPeligible:           0\n";
+
+static void smaps_pte(vaddr_t va, pte_t pte, void *arg)
+{
+	struct smaps_acc *a = arg;
+	paddr_t pa = pte & PTE_ADDR_MASK;
+	unsigned int maps = 1;
+	bool anon, dirty;
+
+	if (!PTE_HOLDS_FRAME(pte))
+		return;
+	if (pte & PTE_OWNED)
+		maps = pmm_page_mapcount(pa);
+	if (!maps)
+		maps = 1;
+	/*
+	 * Anonymous: a mapping without a file, or a private copy in a
+	 * private file mapping (the file's own pages are PTE_COW there).
+	 * Anonymous pages are dirty by nature (Linux: swap-backed); file
+	 * pages are dirty if the CPU set the PTE's D bit.
+	 */
+	anon = !a->vma->file ||
+	       (!(a->vma->flags & VMA_SHARED) && !(pte & PTE_COW) &&
+		!(a->vma->flags & VMA_SPECIAL));
+	dirty = anon || (pte & PTE_D);
+	a->rss += PAGE_SIZE;
+	a->pss_x += ((uint64_t)PAGE_SIZE << PSS_SHIFT) / maps;
+	if (maps > 1) {
+		if (dirty)
+			a->shared_dirty += PAGE_SIZE;
+		else
+			a->shared_clean += PAGE_SIZE;
+	} else if (dirty) {
+		a->private_dirty += PAGE_SIZE;
+	} else {
+		a->private_clean += PAGE_SIZE;
+	}
+	if (pte & PTE_A)
+		a->referenced += PAGE_SIZE;
+	if (anon)
+		a->anon += PAGE_SIZE;
+	(void)va;
+}
+
+/*
+ * /proc/<pid>/smaps: maps' line for each VMA, then what its page-table
+ * entries hold: Rss (frames mapped), Pss (each shared by its map count),
+ * shared/private by map count, dirty as above, Referenced from the
+ * accessed bits, Anonymous.  Zero because KOS has none of them: huge
+ * pages, KSM, lazy-free, swap, mlock (Locked).
+ */
+static void gen_pid_smaps(struct pbuf *b, struct proc *p)
+{
+	struct vm_space *vm = leader_vm(p);
+
+	if (!vm)
+		return;
+	mutex_lock(&vm->lock);
+	for (size_t i = 0; i < vm->vmas.n; i++) {
+		const struct vma *v = vm->vmas.v[i];
+		struct smaps_acc a = { .vma = v };
+		uint64_t ino =
+			v->file && v->file->vnode ? v->file->vnode->ino : 0;
+
+		arch_pgt_for_each(vm->pml4, v->start, v->end, smaps_pte, &a);
+		pb_printf(b, "%08lx-%08lx %c%c%c%c %08llx 00:00 %llu", v->start,
+			  v->end, (v->prot & PROT_READ) ? 'r' : '-',
+			  (v->prot & PROT_WRITE) ? 'w' : '-',
+			  (v->prot & PROT_EXEC) ? 'x' : '-',
+			  (v->flags & VMA_SHARED) ? 's' : 'p',
+			  (unsigned long long)(v->file ? v->off : 0),
+			  (unsigned long long)ino);
+		if (v->name)
+			pb_printf(b, "%*s%s", 10, "", v->name);
+		pb_put(b, "\n", 1);
+#define KB(x) (unsigned long long)((x) >> 10)
+		pb_printf(b, "Size:           %8llu kB\n",
+			  KB(v->end - v->start));
+		pb_printf(b, "KernelPageSize: %8u kB\nMMUPageSize:    %8u kB\n",
+			  4, 4);
+		pb_printf(b, "Rss:            %8llu kB\n", KB(a.rss));
+		pb_printf(b, "Pss:            %8llu kB\n",
+			  KB(a.pss_x >> PSS_SHIFT));
+		pb_printf(b, "Pss_Dirty:      %8llu kB\n",
+			  KB(a.private_dirty + a.shared_dirty));
+		pb_printf(b, "Shared_Clean:   %8llu kB\n", KB(a.shared_clean));
+		pb_printf(b, "Shared_Dirty:   %8llu kB\n", KB(a.shared_dirty));
+		pb_printf(b, "Private_Clean:  %8llu kB\n", KB(a.private_clean));
+		pb_printf(b, "Private_Dirty:  %8llu kB\n", KB(a.private_dirty));
+		pb_printf(b, "Referenced:     %8llu kB\n", KB(a.referenced));
+		pb_printf(b, "Anonymous:      %8llu kB\n", KB(a.anon));
+#undef KB
+		pb_put(b, smaps_zero, sizeof(smaps_zero) - 1);
+		pb_printf(b, "VmFlags:%s%s%s%s%s%s%s%s%s%s\n",
+			  (v->prot & PROT_READ) ? " rd" : "",
+			  (v->prot & PROT_WRITE) ? " wr" : "",
+			  (v->prot & PROT_EXEC) ? " ex" : "",
+			  (v->flags & VMA_SHARED) ? " sh" : "", " mr",
+			  (v->flags & VMA_NOWRITE) ? "" : " mw",
+			  (v->flags & VMA_NOEXEC) ? "" : " me",
+			  (v->flags & VMA_SHARED) ? " ms" : "",
+			  (v->flags & VMA_GROWSDOWN) ? " gd" : "",
+			  (v->flags & VMA_DONTDUMP) ? " dd" : "");
+	}
+	mutex_unlock(&vm->lock);
+	vm_put(vm);
+}
+
+/*
+ * /proc/<pid>/fdinfo/<fd>: Linux's seq_show() lines (pos, flags in
+ * octal with O_CLOEXEC from the fd, mnt_id, ino), then the file's own
+ * (file_ops.show_fdinfo).  Empty if the fd is gone.
+ */
+static void gen_pid_fdinfo(struct pbuf *b, struct proc *p, int fd)
+{
+	struct fdtable *fdt = NULL;
+	struct file *f = NULL;
+	int fdflags = 0;
+
+	mutex_lock(&proc_lock);
+	if (p->leader && !p->leader->exited && p->leader->fdt) {
+		fdt = p->leader->fdt;
+		f = fdt_get(fdt, fd);
+		if (f)
+			fdflags = fdt_get_fdflags(fdt, fd);
+	}
+	mutex_unlock(&proc_lock);
+	if (!f)
+		return;
+	pb_printf(b, "pos:\t%llu\nflags:\t0%o\nmnt_id:\t%d\nino:\t%llu\n",
+		  (unsigned long long)f->pos,
+		  f->flags | (fdflags > 0 && (fdflags & 1) ? O_CLOEXEC : 0),
+		  f->vnode ? vfs_mount_id(f->vnode->sb) : 0,
+		  (unsigned long long)(f->vnode ? f->vnode->ino : 0));
+	if (f->ops && f->ops->show_fdinfo)
+		f->ops->show_fdinfo(f, pb_sink, b);
+	file_put(f);
+}
+
 static void gen_pid_limits(struct pbuf *b, struct proc *p)
 {
 	static const char *const names[RLIM_NLIMITS] = {
@@ -640,6 +834,22 @@ static void gen_pid_limits(struct pbuf *b, struct proc *p)
 	mutex_unlock(&proc_lock);
 }
 
+/* The variable behind a writable sysctl kind, or NULL. */
+static unsigned int *sysctl_var(int kind)
+{
+	switch (kind) {
+	case PK_INO_QUEUED:
+		return &inotify_max_queued_events;
+	case PK_INO_INSTANCES:
+		return &inotify_max_user_instances;
+	case PK_INO_WATCHES:
+		inotify_user_watches_max(); /* computed on first use */
+		return &inotify_max_user_watches;
+	default:
+		return NULL;
+	}
+}
+
 /* Generate the text of file node n (empty for a vanished process). */
 static void generate(struct pnode *n, struct pbuf *b)
 {
@@ -665,7 +875,8 @@ static void generate(struct pnode *n, struct pbuf *b)
 			  KOS_UNAME_RELEASE, KOS_VERSION);
 		break;
 	case PK_FILESYSTEMS:
-		pb_printf(b, "nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n");
+		pb_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\n"
+			     "nodev\tproc\n");
 		break;
 	case PK_CMDLINE_K:
 		gen_cmdline_k(b);
@@ -687,6 +898,11 @@ static void generate(struct pnode *n, struct pbuf *b)
 		break;
 	case PK_OVERCOMMIT:
 		pb_put(b, "0\n", 2);
+		break;
+	case PK_INO_QUEUED:
+	case PK_INO_INSTANCES:
+	case PK_INO_WATCHES:
+		pb_printf(b, "%u\n", *sysctl_var(n->kind));
 		break;
 	case PK_P_STAT:
 		gen_pid_stat(b, p, n->tid);
@@ -717,6 +933,18 @@ static void generate(struct pnode *n, struct pbuf *b)
 	case PK_P_MAPS:
 		gen_pid_maps(b, p);
 		break;
+	case PK_P_SMAPS:
+		gen_pid_smaps(b, p);
+		break;
+	case PK_P_MOUNTINFO:
+		vfs_show_mountinfo(pb_sink, b);
+		break;
+	case PK_P_FDINFO_FILE:
+		gen_pid_fdinfo(b, p, n->fd);
+		break;
+	case PK_CPUINFO:
+		arch_cpuinfo(pb_sink, b);
+		break;
 	default:
 		break;
 	}
@@ -743,6 +971,46 @@ static ssize_t proc_read(struct vnode *v, struct uio *u, uint64_t off)
 	}
 	kfree(b.buf);
 	return r;
+}
+
+/*
+ * write(2) to a writable sysctl (in /proc/sys/fs/inotify): a decimal
+ * number from offset 0, surrounding blanks allowed (Linux's
+ * proc_dointvec_minmax() with a minimum of 0): -EINVAL otherwise.
+ */
+static ssize_t proc_write(struct vnode *v, struct uio *u, uint64_t off)
+{
+	size_t len = u->resid, i = 0;
+	unsigned int *var = sysctl_var(PN(v)->kind);
+	uint64_t n = 0;
+	char buf[24];
+	int err;
+
+	if (!var)
+		return -EINVAL;
+	if (off != 0 && off != UINT64_MAX)
+		return (ssize_t)len; /* Linux ignores writes past the start */
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	err = uio_copyin(u, buf, len);
+	if (err)
+		return err;
+	buf[len] = 0;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	if (i == len || buf[i] < '0' || buf[i] > '9')
+		return -EINVAL;
+	for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+		n = n * 10 + (uint64_t)(buf[i] - '0');
+		if (n > INT32_MAX)
+			return -EINVAL;
+	}
+	while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\t'))
+		i++;
+	if (i != len)
+		return -EINVAL;
+	__atomic_store_n(var, (unsigned int)n, __ATOMIC_RELAXED);
+	return (ssize_t)len;
 }
 
 /* ---- symbolic links ---------------------------------------------------- */
@@ -870,9 +1138,13 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len,
 
 	if (len == 2 && name[0] == '.' && name[1] == '.') {
 		/* Up: the pid directory or the root (no parent pointers). */
-		int kind = d->kind == PK_SYS_KERNEL || d->kind == PK_SYS_VM
+		int kind = d->kind == PK_SYS_KERNEL || d->kind == PK_SYS_VM ||
+					   d->kind == PK_SYS_FS
 				   ? PK_SYS
-			   : d->kind == PK_P_FD || d->kind == PK_P_TASK ? PK_PID
+			   : d->kind == PK_SYS_INOTIFY ? PK_SYS_FS
+			   : d->kind == PK_P_FD || d->kind == PK_P_TASK ||
+					   d->kind == PK_P_FDINFO
+				   ? PK_PID
 			   : d->kind == PK_PID && d->tid ? PK_P_TASK
 							 : PK_ROOT;
 
@@ -881,8 +1153,10 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len,
 			*out = proc_sb->root;
 			return 0;
 		}
-		*out = node_new(kind, DIR_MODE, kind == PK_SYS ? 0 : d->pid, 0,
-				-1);
+		*out = node_new(kind, DIR_MODE,
+				kind == PK_SYS || kind == PK_SYS_FS ? 0
+								    : d->pid,
+				0, -1);
 		return *out ? 0 : -ENOMEM;
 	}
 	for (; t && t->name; t++) {
@@ -917,6 +1191,7 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len,
 		*out = node_new(PK_PID, DIR_MODE, d->pid, num, -1);
 		return *out ? 0 : -ENOMEM;
 	case PK_P_FD:
+	case PK_P_FDINFO:
 		p = proc_ref(d->pid);
 		if (!p)
 			return -ENOENT;
@@ -936,7 +1211,12 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len,
 		proc_put(p);
 		if (num < 0)
 			return -ENOENT;
-		*out = node_new(PK_P_FD_LINK, S_IFLNK | 0700, d->pid, 0, num);
+		if (d->kind == PK_P_FDINFO)
+			*out = node_new(PK_P_FDINFO_FILE, REG_MODE, d->pid, 0,
+					num);
+		else
+			*out = node_new(PK_P_FD_LINK, S_IFLNK | 0700, d->pid, 0,
+					num);
 		return *out ? 0 : -ENOMEM;
 	default:
 		return -ENOENT;
@@ -1021,7 +1301,8 @@ static int proc_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 			return 0;
 		*pos = 3 + i;
 	}
-	if (d->kind != PK_ROOT && d->kind != PK_P_TASK && d->kind != PK_P_FD)
+	if (d->kind != PK_ROOT && d->kind != PK_P_TASK && d->kind != PK_P_FD &&
+	    d->kind != PK_P_FDINFO)
 		return 0;
 	nums = kmalloc(NUM_MAX * sizeof(int));
 	if (!nums)
@@ -1030,17 +1311,22 @@ static int proc_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 	for (i = 0; i < n; i++) {
 		char name[16];
 		int len = kos_snprintf(name, sizeof(name), "%d", nums[i]);
-		bool fd = d->kind == PK_P_FD;
+		bool fd = d->kind == PK_P_FD || d->kind == PK_P_FDINFO;
+		bool info = d->kind == PK_P_FDINFO;
 
 		if (*pos > NUM_BASE + (uint64_t)nums[i])
 			continue;
 		if (!fill(ctx, name, (size_t)len,
-			  ino_of(fd ? PK_P_FD_LINK : PK_PID,
+			  ino_of(info ? PK_P_FDINFO_FILE
+				 : fd ? PK_P_FD_LINK
+				      : PK_PID,
 				 fd ? d->pid
 				    : (d->kind == PK_P_TASK ? d->pid : nums[i]),
 				 d->kind == PK_P_TASK ? nums[i] : 0,
 				 fd ? nums[i] : -1),
-			  fd ? DT_LNK : DT_DIR,
+			  info ? DT_REG
+			  : fd ? DT_LNK
+			       : DT_DIR,
 			  NUM_BASE + (uint64_t)nums[i] + 1))
 			break;
 		*pos = NUM_BASE + (uint64_t)nums[i] + 1;
@@ -1059,6 +1345,7 @@ static const struct vnode_ops proc_vops = {
 	.readlink = proc_readlink,
 	.readdir = proc_readdir,
 	.read = proc_read,
+	.write = proc_write,
 };
 
 static const struct super_ops proc_sops = {

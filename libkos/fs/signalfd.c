@@ -194,7 +194,21 @@ static void sfd_release(struct file *f)
 	kfree(f->priv);
 }
 
+/* Linux's signalfd_show_fdinfo(): the mask in hex. */
+static void sfd_show_fdinfo(struct file *f,
+			    void (*sink)(void *ctx, const char *s, size_t n),
+			    void *ctx)
+{
+	struct signalfd *sfd = f->priv;
+	char line[40];
+	int n = kos_snprintf(line, sizeof(line), "sigmask:\t%016llx\n",
+			     (unsigned long long)READ_ONCE(sfd->mask));
+
+	sink(ctx, line, (size_t)n);
+}
+
 static const struct file_ops sfd_fops = {
+	.show_fdinfo = sfd_show_fdinfo,
 	.llseek = file_llseek_noop, /* Linux's noop_llseek */
 	.read = sfd_read,
 	.poll = sfd_poll,

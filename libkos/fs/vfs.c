@@ -27,6 +27,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
+#include <kos/notify.h>
 #include <kos/pipe.h>
 #include <kos/proc.h>
 #include <kos/panic.h>
@@ -46,6 +47,7 @@ static struct vnode *root_vnode; /* set by vfs_init (and vfs_reset_root) */
 static void mount_put(struct mount *m);
 static LIST_HEAD(mounts);      /* vfs_mount_lock */
 static uint32_t anon_next = 1; /* atomic */
+static int mount_ids;	       /* vfs_mount_lock: the last mount id given */
 
 struct vnode *vfs_root(void)
 {
@@ -94,10 +96,15 @@ void vnode_get(struct vnode *v)
 
 void vnode_put(struct vnode *v)
 {
+	unsigned int left;
+
 	if (!v)
 		return;
-	if (__atomic_sub_fetch(&v->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+	left = __atomic_sub_fetch(&v->refcnt, 1, __ATOMIC_ACQ_REL);
+	if (left != 0) {
+		fsnotify_put(v, left); /* only its watches left? */
 		return;
+	}
 	/* Every lock belongs to an open file, which holds a reference. */
 	KOS_ASSERT(!v->locks);
 	dcache_forget_dir(v); /* before v's address can be reused */
@@ -501,7 +508,7 @@ static int splice_link(struct nameidata *nd, struct vnode *v, const char *rest)
 
 /*
  * Walk nd->path from start (NULL: root).  In parent mode, stop at the
- * last component: *out is its directory and nd->last its name.  vfs_lock
+ * last component: *out is its directory and nd->last its name.  No lock
  * held.  *out is a new reference.
  */
 static int namei(struct nameidata *nd, struct vnode *start, bool parent,
@@ -724,8 +731,11 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 			err = parent->ops->create(parent, nd->last,
 						  nd->last_len, m, 0, uid, gid,
 						  &v);
-			if (!err)
+			if (!err) {
 				dcache_add(parent, nd->last, nd->last_len, v);
+				fsnotify_create(parent, nd->last, nd->last_len,
+						v);
+			}
 		}
 		mutex_unlock(&parent->lock);
 		vnode_put(parent);
@@ -801,6 +811,7 @@ static int create_node(struct nameidata *nd, struct vnode *dir, uint32_t mode,
 	}
 	if (!err) {
 		dcache_add(parent, nd->last, nd->last_len, v);
+		fsnotify_create(parent, nd->last, nd->last_len, v);
 		if (out)
 			*out = v;
 		else
@@ -962,8 +973,10 @@ int vfs_linkat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		err = parent->ops->link ? parent->ops->link(parent, nd.last,
 							    nd.last_len, v)
 					: -EPERM;
-	if (!err)
+	if (!err) {
 		dcache_add(parent, nd.last, nd.last_len, v);
+		fsnotify_link(parent, nd.last, nd.last_len, v);
+	}
 out:
 	if (!isdir)
 		mutex_unlock(&v->lock);
@@ -1031,6 +1044,7 @@ int vfs_unlinkat(struct vnode *dir, const char *path, bool dir_only,
 		dcache_forget(parent, nd.last, nd.last_len);
 		if (dir_only)
 			dcache_forget_dir(v);
+		fsnotify_unlink(parent, nd.last, nd.last_len, v);
 	}
 	mutex_unlock(&v->lock);
 	mutex_unlock(&parent->lock);
@@ -1273,6 +1287,8 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		dcache_forget(np, nnd.last, nnd.last_len);
 		if (t && !exchange && S_ISDIR(t->mode))
 			dcache_forget_dir(t);
+		fsnotify_rename(op, ond.last, ond.last_len, np, nnd.last,
+				nnd.last_len, v, t, exchange);
 	}
 out:
 	if (locked_kids) {
@@ -1459,6 +1475,8 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 	v->ctime = now;
 out:
 	mutex_unlock(&v->lock);
+	if (!err)
+		fsnotify_change(v, fsnotify_attr_mask(valid));
 	return err;
 }
 
@@ -1645,6 +1663,9 @@ int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
 		err = open_checks(v, flags, created, cred);
 	if (!err)
 		err = vfs_open_vnode(v, flags, out);
+	if (!err)
+		fsnotify_open(*out, (flags & O_TRUNC) && !created &&
+					    S_ISREG(v->mode));
 	if (!err) {
 		(*out)->oname = kstrdup(path);
 		if (path[0] != '/' && dir) {
@@ -1766,18 +1787,18 @@ out:
 	return err;
 }
 
-/* The path of the non-directory v found in directory dir. */
-static long file_path_in(struct vnode *dir, struct vnode *v, char *buf,
-			 size_t len)
+/*
+ * Append "/" and v's name in directory dir to the path in buf (as
+ * vfs_path() left it: its length with the NUL is returned).
+ */
+static long name_in(struct vnode *dir, struct vnode *v, char *buf, size_t len)
 {
 	char name[NAME_MAX + 1];
 	struct find_name fn = { v->ino, name, 0, false };
+	long n = (long)kos_strlen(buf) + 1;
 	uint64_t rpos = 0;
-	long n = vfs_path(dir, buf, len);
 	int err = 0;
 
-	if (n < 0)
-		return n;
 	mutex_lock(&dir->lock);
 	if (dir->ops->readdir)
 		err = dir->ops->readdir(dir, &rpos, find_name_fill, &fn);
@@ -1793,6 +1814,15 @@ static long file_path_in(struct vnode *dir, struct vnode *v, char *buf,
 	kos_memcpy(buf + n, fn.name, fn.len);
 	buf[n + fn.len] = 0;
 	return n + (long)fn.len + 1;
+}
+
+/* The path of the non-directory v found in directory dir. */
+static long file_path_in(struct vnode *dir, struct vnode *v, char *buf,
+			 size_t len)
+{
+	long n = vfs_path(dir, buf, len);
+
+	return n < 0 ? n : name_in(dir, v, buf, len);
 }
 
 long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
@@ -1838,6 +1868,7 @@ static struct mount *mount_attach(struct superblock *sb, struct vnode *root,
 		sb->mnt = m;
 	sb->nmounts++;
 	mount_set_flags(m, flags);
+	m->id = ++mount_ids; /* the root mount's is 1, as Linux's rootfs */
 	list_add_tail(&m->link, &mounts);
 	return m;
 }
@@ -1869,6 +1900,7 @@ static void mount_detach(struct mount *m)
 
 static void mount_release(struct mount *m)
 {
+	vnode_put(m->root_dir);
 	vnode_put(m->mp_dir);
 	vnode_put(m->mountpoint);
 	vnode_put(m->root);
@@ -1995,6 +2027,9 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		err = sb ? dev_fill_devtmpfs(sb->root) : -ENOMEM;
 		if (sb)
 			sb->fstype = "devtmpfs";
+	} else if (!kos_strcmp(fstype, "sysfs")) {
+		sb = sysfs_create();
+		err = sb ? 0 : -ENOMEM;
 	} else if (!kos_strcmp(fstype, "proc")) {
 		sb = vfs_procfs(); /* one instance, mounted any number of times */
 		err = sb ? 0 : -ENOMEM;
@@ -2018,7 +2053,7 @@ int vfs_bind(struct vnode *odir, const char *opath, struct vnode *ndir,
 	     const char *npath, const struct vfs_cred *cred)
 {
 	struct mount *tm = NULL, *sm = NULL;
-	struct vnode *tv, *sv = NULL, *td = NULL;
+	struct vnode *tv, *sv = NULL, *td = NULL, *sd = NULL;
 	char source[sizeof(sm->source)];
 	unsigned long flags;
 	int err;
@@ -2035,6 +2070,8 @@ int vfs_bind(struct vnode *odir, const char *opath, struct vnode *ndir,
 	/* A file's mount point: its directory, for /proc/mounts. */
 	if (!S_ISDIR(tv->mode))
 		err = lookup_parent(ndir, npath, cred, &td);
+	if (!err && !S_ISDIR(sv->mode))
+		err = lookup_parent(odir, opath, cred, &sd);
 	if (err)
 		goto out;
 	mutex_lock(&vfs_mount_lock);
@@ -2042,9 +2079,18 @@ int vfs_bind(struct vnode *odir, const char *opath, struct vnode *ndir,
 	flags = sm->flags;
 	mutex_unlock(&vfs_mount_lock);
 	err = mount_on(sv->sb, sv, tv, td, tm, flags, source);
+	if (!err && sd) {
+		mutex_lock(&vfs_mount_lock);
+		if (tv->mounted && tv->mounted->root == sv) {
+			tv->mounted->root_dir = sd;
+			sd = NULL;
+		}
+		mutex_unlock(&vfs_mount_lock);
+	}
 out:
 	mount_put(sm);
 	mount_put(tm);
+	vnode_put(sd);
 	vnode_put(td);
 	vnode_put(sv);
 	vnode_put(tv);
@@ -2133,7 +2179,8 @@ static bool mount_busy(struct mount *m)
 			return true;
 	if (sb->nmounts > 1 || m->root != sb->root)
 		return false;
-	return __atomic_load_n(&sb->root->refcnt, __ATOMIC_ACQUIRE) > 2 ||
+	return __atomic_load_n(&sb->root->refcnt, __ATOMIC_ACQUIRE) >
+		       2 + fsnotify_pins(sb->root) ||
 	       proc_uses_sb(sb);
 }
 
@@ -2192,6 +2239,8 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 		mount_release(m);
 		if (!last)
 			continue;
+		fsnotify_unmount(
+			sb); /* its watches end: IN_UNMOUNT, IN_IGNORED */
 		if (!detach) {
 			sb_release(sb);
 		} else {
@@ -2344,6 +2393,163 @@ void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 	}
 	kfree(snap);
 	kfree(path);
+}
+
+/*
+ * The path of v inside its own file system (from sb->root, no mount
+ * crossing), as mountinfo's "root" field shows a bind mount's.
+ */
+static long fs_relpath(struct vnode *v, char *buf, size_t len)
+{
+	char name[NAME_MAX + 1];
+	size_t pos = len - 1;
+	struct vnode *parent;
+	long err = 0;
+
+	buf[pos] = 0;
+	if (!S_ISDIR(v->mode))
+		return -ENOTDIR;
+	vnode_get(v);
+	while (v != v->sb->root) {
+		struct find_name fn = { v->ino, name, 0, false };
+		uint64_t rpos = 0;
+
+		err = lookup_one(v, "..", 2, &parent);
+		if (err)
+			break;
+		mutex_lock(&parent->lock);
+		if (parent->ops->readdir)
+			err = parent->ops->readdir(parent, &rpos,
+						   find_name_fill, &fn);
+		mutex_unlock(&parent->lock);
+		vnode_put(v);
+		v = parent;
+		if (!err && !fn.found)
+			err = -ENOENT;
+		if (!err && fn.len + 1 > pos)
+			err = -ENAMETOOLONG;
+		if (err)
+			break;
+		pos -= fn.len;
+		kos_memcpy(buf + pos, fn.name, fn.len);
+		buf[--pos] = '/';
+	}
+	vnode_put(v);
+	if (err)
+		return err;
+	if (!buf[pos])
+		buf[--pos] = '/';
+	kos_memmove(buf, buf + pos, len - pos);
+	return (long)(len - pos);
+}
+
+/* What /proc/<pid>/mountinfo shows of one mount (vfs_mount_lock). */
+struct mountinfo_snap {
+	struct mount_snap m;
+	struct vnode *root, *root_dir; /* referenced (root_dir may be NULL) */
+	int id, parent_id;
+	uint32_t dev;
+};
+
+/*
+ * Linux's show_mountinfo(): "id parent major:minor root mountpoint
+ * options - fstype source superoptions"; the root mount is its own
+ * parent, as Linux's rootfs.
+ */
+void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
+			void *ctx)
+{
+	char *path = kmalloc(2 * PATH_MAX), line[200];
+	char *rpath = path + PATH_MAX;
+	struct mountinfo_snap *snap = NULL;
+	size_t n = 0, i = 0;
+	struct mount *m;
+
+	if (!path)
+		return;
+	mutex_lock(&vfs_mount_lock);
+	list_for_each_entry (m, &mounts, link)
+		n++;
+	snap = kzalloc(n * sizeof(*snap) + 1);
+	if (snap)
+		list_for_each_entry (m, &mounts, link) {
+			struct mountinfo_snap *ms = &snap[i++];
+
+			ms->m.mountpoint = m->mountpoint;
+			if (m->mountpoint)
+				vnode_get(m->mountpoint);
+			ms->m.mp_dir = m->mp_dir;
+			if (m->mp_dir)
+				vnode_get(m->mp_dir);
+			ms->root = m->root;
+			vnode_get(m->root);
+			ms->root_dir = m->root_dir;
+			if (m->root_dir)
+				vnode_get(m->root_dir);
+			kos_memcpy(ms->m.source, m->source,
+				   sizeof(ms->m.source));
+			ms->m.fstype = m->sb->fstype;
+			ms->m.rdonly = m->flags & VFS_MNT_RDONLY;
+			ms->id = m->id;
+			ms->parent_id = m->parent ? m->parent->id : m->id;
+			ms->dev = m->sb->dev;
+		}
+	mutex_unlock(&vfs_mount_lock);
+	for (i = 0; snap && i < n; i++) {
+		struct mountinfo_snap *ms = &snap[i];
+		const char *rw = ms->m.rdonly ? "ro" : "rw";
+		int k;
+
+		if (!ms->m.mountpoint)
+			kos_strlcpy(path, "/", PATH_MAX);
+		else if ((ms->m.mp_dir
+				  ? file_path_in(ms->m.mp_dir, ms->m.mountpoint,
+						 path, PATH_MAX)
+				  : vfs_path(ms->m.mountpoint, path,
+					     PATH_MAX)) < 0)
+			continue;
+		if (!S_ISDIR(ms->root->mode)) {
+			/* a bound file: its name in its directory */
+			if (!ms->root_dir ||
+			    fs_relpath(ms->root_dir, rpath, PATH_MAX) < 0 ||
+			    name_in(ms->root_dir, ms->root, rpath, PATH_MAX) <
+				    0)
+				continue;
+		} else if (fs_relpath(ms->root, rpath, PATH_MAX) < 0) {
+			continue;
+		}
+		k = kos_snprintf(line, sizeof(line), "%d %d %u:%u ", ms->id,
+				 ms->parent_id, KDEV_MAJOR(ms->dev),
+				 KDEV_MINOR(ms->dev));
+		sink(ctx, line, (size_t)k);
+		sink(ctx, rpath, kos_strlen(rpath));
+		sink(ctx, " ", 1);
+		sink(ctx, path, kos_strlen(path));
+		k = kos_snprintf(line, sizeof(line), " %s%s - %s %s %s\n", rw,
+				 ms->m.mountpoint ? ",relatime" : "",
+				 ms->m.mountpoint ? ms->m.fstype : "rootfs",
+				 ms->m.mountpoint ? ms->m.source : "rootfs",
+				 rw);
+		sink(ctx, line, (size_t)k);
+	}
+	for (i = 0; snap && i < n; i++) {
+		vnode_put(snap[i].m.mountpoint);
+		vnode_put(snap[i].m.mp_dir);
+		vnode_put(snap[i].root);
+		vnode_put(snap[i].root_dir);
+	}
+	kfree(snap);
+	kfree(path);
+}
+
+int vfs_mount_id(struct superblock *sb)
+{
+	int id;
+
+	mutex_lock(&vfs_mount_lock);
+	id = sb && sb->mnt ? sb->mnt->id : 0;
+	mutex_unlock(&vfs_mount_lock);
+	return id;
 }
 
 int vfs_mount(struct superblock *sb, const char *path)

@@ -10,6 +10,7 @@
  * callers copy to and from user memory outside it.
  */
 #include <kos/vfs.h>
+#include <kos/notify.h>
 #include <kos/string.h>
 #include <uapi/capability.h>
 #include <uapi/errno.h>
@@ -116,6 +117,8 @@ int vfs_setxattr(struct vnode *v, const char *name, const void *value,
 			      ? v->ops->setxattr(v, name, value, size, flags)
 			      : -EOPNOTSUPP;
 	mutex_unlock(&v->lock);
+	if (!err)
+		fsnotify_change(v, IN_ATTRIB);
 	return err;
 }
 

@@ -8,6 +8,7 @@
  */
 #include <kos/fdtable.h>
 #include <kos/file.h>
+#include <kos/notify.h>
 #include <kos/kmalloc.h>
 #include <kos/proc.h>
 #include <kos/string.h>
@@ -375,6 +376,8 @@ static long do_truncate(struct vnode *v, long length)
 	err = v->ops->truncate ? v->ops->truncate(v, (uint64_t)length)
 			       : -EINVAL;
 	vnode_put_write(v);
+	if (!err)
+		fsnotify_change(v, IN_MODIFY);
 	return err;
 }
 

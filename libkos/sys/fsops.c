@@ -8,6 +8,7 @@
  */
 #include <kos/fdtable.h>
 #include <kos/file.h>
+#include <kos/notify.h>
 #include <kos/kmalloc.h>
 #include <kos/pipe.h>
 #include <kos/syscalls.h>
@@ -218,6 +219,8 @@ SYSCALL_DEFINE4(fallocate, __as_fd int, fd, __as_hex int, mode, long, off, long,
 				(uint64_t)off, (uint64_t)len);
 			vnode_put_write(f->vnode);
 		}
+		if (!err)
+			fsnotify_modify(f);
 	}
 	file_put(f);
 	return err;

@@ -84,6 +84,9 @@ static const struct area {
 	{ "fdtypes", AREA_PROC },
 	{ "lock", AREA_PROC },
 	{ "xattr", AREA_PROC },
+	{ "inotify", AREA_PROC },
+	{ "handle", AREA_PROC },
+	{ "procinfo", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))
@@ -195,6 +198,7 @@ static const struct {
 	{ ETIMEDOUT, "ETIMEDOUT" },
 	{ EOWNERDEAD, "EOWNERDEAD" },
 	{ ECANCELED, "ECANCELED" },
+	{ ESTALE, "ESTALE" },
 };
 
 const char *ct_errname(int err)

@@ -40,4 +40,10 @@ static inline unsigned long arch_frame_pointer(void)
 	return (unsigned long)__builtin_frame_address(0);
 }
 
+/*
+ * /proc/cpuinfo's text from CPUID (arch/x86_64/cpuinfo.c), handed to
+ * sink in pieces.
+ */
+void arch_cpuinfo(void (*sink)(void *ctx, const char *s, size_t n), void *ctx);
+
 #endif

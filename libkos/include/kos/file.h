@@ -81,6 +81,13 @@ struct file_ops {
 	unsigned int (*poll)(struct file *f, struct poll_table *pt);
 	/* fsync(2)/fdatasync(2).  NULL: -EINVAL (pipes, most devices). */
 	int (*fsync)(struct file *f, bool datasync);
+	/*
+	 * The lines /proc/<pid>/fdinfo/<fd> shows after Linux's generic
+	 * ones (eventfd-count, inotify wd, ...), handed to sink.  Optional.
+	 */
+	void (*show_fdinfo)(struct file *f,
+			    void (*sink)(void *ctx, const char *s, size_t n),
+			    void *ctx);
 };
 
 #define FILE_MMAP_ANON 1 /* file_ops.mmap: anonymous memory instead */

@@ -84,6 +84,7 @@ struct timespec;
 struct timeval;
 struct timezone;
 struct tms;
+struct file_handle;
 struct epoll_event_k;
 struct sysinfo_k;
 struct statfs_k;
@@ -281,6 +282,9 @@ struct syscall_desc {
 	X(tgkill, int tgid, int tid, int sig) \
 	X(utimes, const char __user *path, const struct timeval __user *utimes) \
 	X(waitid, int which, int pid, struct ksiginfo __user *info, int options, struct rusage __user *ru) \
+	X(inotify_init) \
+	X(inotify_add_watch, int fd, const char __user *path, uint32_t mask) \
+	X(inotify_rm_watch, int fd, int32_t wd) \
 	X(openat, int dfd, const char __user *path, int flags, umode_t mode) \
 	X(mkdirat, int dfd, const char __user *upath, umode_t mode) \
 	X(mknodat, int dfd, const char __user *upath, umode_t mode, unsigned int dev) \
@@ -317,10 +321,13 @@ struct syscall_desc {
 	X(epoll_create1, int flags) \
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
 	X(pipe2, int __user *fds, int flags) \
+	X(inotify_init1, int flags) \
 	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \
 	  struct rlimit64 __user *old_lim) \
+	X(name_to_handle_at, int dfd, const char __user *path, struct file_handle __user *handle, void __user *mnt_id, int flags) \
+	X(open_by_handle_at, int mountdirfd, struct file_handle __user *handle, int flags) \
 	X(syncfs, int fd) \
 	X(getcpu, unsigned int __user *cpu, unsigned int __user *node, \
 	  void __user *cache) \

@@ -58,6 +58,7 @@ struct superblock;
 struct pipe;
 struct mount;
 struct file_lock_ctx;
+struct notify_conn;
 struct uio;
 
 /*
@@ -307,10 +308,12 @@ struct mount {
 	struct vnode *root;	  /* referenced */
 	struct vnode *mountpoint; /* covered vnode, referenced (NULL: /) */
 	struct vnode *mp_dir;	  /* a file mount point's directory, ref'd */
+	struct vnode *root_dir;	  /* a bound file's directory, ref'd */
 	struct mount *parent;	  /* mountpoint's mount; vfs_mount_lock */
 	struct list_head link;	  /* all mounts; vfs_mount_lock */
 	char source[64];	  /* mount(2)'s source, for /proc/mounts */
 	unsigned long flags;	  /* VFS_MNT_*; vfs_mount_lock */
+	int id;			  /* /proc/<pid>/mountinfo's; the root's is 1 */
 	unsigned int refcnt;	  /* atomic */
 	bool attached;		  /* in the table; vfs_mount_lock */
 };
@@ -350,6 +353,11 @@ struct vnode {
 	 * there is nothing to release.
 	 */
 	struct file_lock_ctx *locks;
+	/*
+	 * Watches (fs/notify.c, kos/notify.h): NULL while unwatched;
+	 * notify_lock guards it, hooks read it without to skip work.
+	 */
+	struct notify_conn *notify;
 	struct pcache pages; /* a regular file's data (kos/pcache.h) */
 	void *priv;	     /* file-system private */
 };
@@ -562,6 +570,16 @@ int vfs_mount_root(struct vnode *dir, const char *path,
 /* /proc/mounts: one line per mount, handed to sink(ctx, text, len). */
 void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 		     void *ctx);
+
+/* /proc/<pid>/mountinfo: Linux's format, one line per mount, to sink. */
+void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
+			void *ctx);
+
+/* The id mountinfo shows for the mount sb is on (0 if none). */
+int vfs_mount_id(struct superblock *sb);
+
+/* sysfs (fs/sysfs.c): a new instance for mount -t sysfs. */
+struct superblock *sysfs_create(void);
 
 /* procfs (fs/procfs.c): its one instance, made on first use. */
 struct superblock *vfs_procfs(void);

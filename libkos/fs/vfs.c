@@ -2215,14 +2215,18 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	}
 	mutex_lock(&vfs_mount_lock);
 	m = mount_rooted(wm, v);
-	vnode_put(v); /* our lookup's (not the last), before counting */
-	if (!m || !m->mountpoint)
-		err = -EINVAL;
-	else if (!detach && mount_busy(m))
-		err = -EBUSY;
-	else
-		detach_tree(m, &gone);
+	if (!m || !m->mountpoint) {
+		err = -EINVAL; /* v may be anything: put it unlocked */
+	} else {
+		vnode_put(v); /* our lookup's (not the last), before counting */
+		v = NULL;
+		if (!detach && mount_busy(m))
+			err = -EBUSY;
+		else
+			detach_tree(m, &gone);
+	}
 	mutex_unlock(&vfs_mount_lock);
+	vnode_put(v);
 	mount_put(wm);
 	if (err)
 		return err;

@@ -446,13 +446,9 @@ static int lookup_one(struct vnode *dir, const char *name, size_t len,
 {
 	int err;
 
-	if (!dir->ops->lookup)
-		return -ENOTDIR;
-	if (!is_dotdot(name, len)) {
-		err = dcache_lookup(dir, name, len, out);
-		if (err <= 0)
-			return err;
-	}
+	if (dir->ops->lookup && !is_dotdot(name, len) &&
+	    (err = dcache_lookup(dir, name, len, out)) <= 0)
+		return err;
 	mutex_lock(&dir->lock);
 	err = lookup_locked(dir, name, len, out);
 	mutex_unlock(&dir->lock);
@@ -1724,48 +1720,63 @@ static bool find_name_fill(void *arg, const char *name, size_t len,
 	return false;
 }
 
-long vfs_path(struct vnode *cwd, char *buf, size_t len)
+/* v's name in directory dir (ino match, "." and ".." skipped). */
+static int find_name(struct vnode *dir, struct vnode *v, struct find_name *fn)
+{
+	uint64_t rpos = 0;
+	int err = 0;
+
+	fn->ino = v->ino;
+	fn->found = false;
+	mutex_lock(&dir->lock);
+	if (dir->ops->readdir)
+		err = dir->ops->readdir(dir, &rpos, find_name_fill, fn);
+	mutex_unlock(&dir->lock);
+	return err ? err : fn->found ? 0 : -ENOENT;
+}
+
+/*
+ * The path of directory v into buf (len bytes, NUL terminated): from
+ * the root, crossing mounts (mounts), or from the root of v's own file
+ * system.  The length with the NUL; -ENOENT once v is removed, -ERANGE.
+ */
+static long build_path(struct vnode *v, bool mounts, char *buf, size_t len)
 {
 	char *tmp = kmalloc(PATH_MAX), name[NAME_MAX + 1];
 	size_t pos = PATH_MAX - 1; /* tmp[pos..] holds the result */
+	struct find_name fn = { 0, name, 0, false };
 	struct mount *mnt = NULL;
-	struct vnode *v, *parent;
+	struct vnode *parent;
 	long err = 0;
 
 	if (!tmp)
 		return -ENOMEM;
 	tmp[pos] = 0;
-	v = cwd;
 	vnode_get(v);
-	if (v->nlink == 0) {
-		err = -ENOENT;
+	if (v->nlink == 0 || !S_ISDIR(v->mode)) {
+		err = S_ISDIR(v->mode) ? -ENOENT : -ENOTDIR;
 		goto out;
 	}
-	while (v != root_vnode) {
-		struct find_name fn = { 0, name, 0, false };
-		struct vnode *w = climb(v, &mnt);
-		uint64_t rpos = 0;
+	for (;;) {
+		if (mounts) {
+			struct vnode *w = climb(v, &mnt);
 
-		vnode_put(v);
-		v = w;
-		if (v == root_vnode)
+			vnode_put(v);
+			v = w;
+		}
+		if (v == root_vnode || (!mounts && v == v->sb->root))
 			break;
 		/* The parent in v's own file system (no mount crossing). */
+		parent = NULL;
 		err = lookup_one(v, "..", 2, &parent);
-		if (err)
-			goto out;
-		fn.ino = v->ino;
-		mutex_lock(&parent->lock);
-		if (parent->ops->readdir)
-			err = parent->ops->readdir(parent, &rpos,
-						   find_name_fill, &fn);
-		mutex_unlock(&parent->lock);
-		if (!err && !fn.found)
-			err = -ENOENT;
+		if (!err)
+			err = find_name(parent, v, &fn);
 		if (!err && fn.len + 1 > pos)
 			err = -ENAMETOOLONG;
-		vnode_put(v);
-		v = parent;
+		if (parent) {
+			vnode_put(v);
+			v = parent;
+		}
 		if (err)
 			goto out;
 		pos -= fn.len;
@@ -1787,24 +1798,33 @@ out:
 	return err;
 }
 
+long vfs_path(struct vnode *v, char *buf, size_t len)
+{
+	return build_path(v, true, buf, len);
+}
+
 /*
- * Append "/" and v's name in directory dir to the path in buf (as
- * vfs_path() left it: its length with the NUL is returned).
+ * The path of v (a directory, or a file found in directory dir), from
+ * the root (mounts) or from its file system's root, into buf.
  */
-static long name_in(struct vnode *dir, struct vnode *v, char *buf, size_t len)
+static long path_in(struct vnode *dir, struct vnode *v, bool mounts, char *buf,
+		    size_t len)
 {
 	char name[NAME_MAX + 1];
-	struct find_name fn = { v->ino, name, 0, false };
-	long n = (long)kos_strlen(buf) + 1;
-	uint64_t rpos = 0;
-	int err = 0;
+	struct find_name fn = { 0, name, 0, false };
+	long n;
+	int err;
 
-	mutex_lock(&dir->lock);
-	if (dir->ops->readdir)
-		err = dir->ops->readdir(dir, &rpos, find_name_fill, &fn);
-	mutex_unlock(&dir->lock);
-	if (err || !fn.found)
-		return err ? err : -ENOENT;
+	if (S_ISDIR(v->mode))
+		return build_path(v, mounts, buf, len);
+	if (!dir)
+		return -ENOENT;
+	n = build_path(dir, mounts, buf, len);
+	if (n < 0)
+		return n;
+	err = find_name(dir, v, &fn);
+	if (err)
+		return err;
 	if (n > 2) /* not "/" */
 		buf[n - 1] = '/';
 	else
@@ -1814,15 +1834,6 @@ static long name_in(struct vnode *dir, struct vnode *v, char *buf, size_t len)
 	kos_memcpy(buf + n, fn.name, fn.len);
 	buf[n + fn.len] = 0;
 	return n + (long)fn.len + 1;
-}
-
-/* The path of the non-directory v found in directory dir. */
-static long file_path_in(struct vnode *dir, struct vnode *v, char *buf,
-			 size_t len)
-{
-	long n = vfs_path(dir, buf, len);
-
-	return n < 0 ? n : name_in(dir, v, buf, len);
 }
 
 long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
@@ -2330,56 +2341,94 @@ int vfs_mount_root(struct vnode *dir, const char *path,
 	return err;
 }
 
-/* What /proc/mounts shows of one mount, copied under vfs_mount_lock. */
+/* One mount as /proc shows it, copied under vfs_mount_lock. */
 struct mount_snap {
-	struct vnode *mountpoint; /* referenced; NULL: the root */
-	struct vnode *mp_dir;	  /* referenced; a file mount point's dir */
+	struct vnode *mountpoint, *mp_dir; /* referenced; NULL: / */
+	struct vnode *root, *root_dir;	   /* referenced (root_dir NULL) */
 	char source[64];
 	const char *fstype;
 	bool rdonly;
+	int id, parent_id;
+	uint32_t dev;
 };
+
+static void get_maybe(struct vnode *v)
+{
+	if (v)
+		vnode_get(v);
+}
+
+/*
+ * Every mount, in the table's order, into a kmalloc'ed array (*n of
+ * them): paths are built after, without the lock, as they take vnode
+ * locks.  NULL when memory is short.
+ */
+static struct mount_snap *mounts_snapshot(size_t *n)
+{
+	struct mount_snap *snap;
+	struct mount *m;
+	size_t i = 0;
+
+	mutex_lock(&vfs_mount_lock);
+	*n = 0;
+	list_for_each_entry (m, &mounts, link)
+		(*n)++;
+	snap = kzalloc(*n * sizeof(*snap) + 1);
+	if (snap)
+		list_for_each_entry (m, &mounts, link) {
+			struct mount_snap *ms = &snap[i++];
+
+			get_maybe(ms->mountpoint = m->mountpoint);
+			get_maybe(ms->mp_dir = m->mp_dir);
+			get_maybe(ms->root = m->root);
+			get_maybe(ms->root_dir = m->root_dir);
+			kos_memcpy(ms->source, m->source, sizeof(ms->source));
+			ms->fstype = m->sb->fstype;
+			ms->rdonly = m->flags & VFS_MNT_RDONLY;
+			ms->id = m->id;
+			ms->parent_id = m->parent ? m->parent->id : m->id;
+			ms->dev = m->sb->dev;
+		}
+	mutex_unlock(&vfs_mount_lock);
+	return snap;
+}
+
+static void snapshot_free(struct mount_snap *snap, size_t n)
+{
+	for (size_t i = 0; snap && i < n; i++) {
+		vnode_put(snap[i].mountpoint);
+		vnode_put(snap[i].mp_dir);
+		vnode_put(snap[i].root);
+		vnode_put(snap[i].root_dir);
+	}
+	kfree(snap);
+}
+
+/* Where a snapshot's mount is, into path (PATH_MAX): < 0 to skip it. */
+static long snap_point(struct mount_snap *ms, char *path)
+{
+	if (!ms->mountpoint) {
+		kos_strlcpy(path, "/", PATH_MAX);
+		return 2;
+	}
+	return path_in(ms->mp_dir, ms->mountpoint, true, path, PATH_MAX);
+}
 
 void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 		     void *ctx)
 {
 	char *path = kmalloc(PATH_MAX), line[160];
-	struct mount_snap *snap = NULL;
-	size_t n = 0, i;
-	struct mount *m;
+	struct mount_snap *snap;
+	size_t n;
 
 	if (!path)
 		return;
-	/* Paths are built without the lock (they take vnode locks). */
-	mutex_lock(&vfs_mount_lock);
-	list_for_each_entry (m, &mounts, link)
-		n++;
-	snap = kzalloc(n * sizeof(*snap) + 1);
-	i = 0;
-	if (snap)
-		list_for_each_entry (m, &mounts, link) {
-			struct mount_snap *ms = &snap[i++];
-
-			ms->mountpoint = m->mountpoint;
-			if (ms->mountpoint)
-				vnode_get(ms->mountpoint);
-			ms->mp_dir = m->mp_dir;
-			if (ms->mp_dir)
-				vnode_get(ms->mp_dir);
-			kos_memcpy(ms->source, m->source, sizeof(ms->source));
-			ms->fstype = m->sb->fstype;
-			ms->rdonly = m->flags & VFS_MNT_RDONLY;
-		}
-	mutex_unlock(&vfs_mount_lock);
-	for (i = 0; snap && i < n; i++) {
+	snap = mounts_snapshot(&n);
+	for (size_t i = 0; snap && i < n; i++) {
 		struct mount_snap *ms = &snap[i];
 		int k;
 
-		if (!ms->mountpoint)
-			kos_strlcpy(path, "/", PATH_MAX);
-		else if ((ms->mp_dir ? file_path_in(ms->mp_dir, ms->mountpoint,
-						    path, PATH_MAX)
-				     : vfs_path(ms->mountpoint, path,
-						PATH_MAX)) < 0)
+		if (snap_point(ms, path) < 0)
 			continue;
 		k = kos_snprintf(line, sizeof(line), "%s ",
 				 ms->mountpoint ? ms->source : "rootfs");
@@ -2391,137 +2440,35 @@ void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 				 ms->mountpoint ? ",relatime" : "");
 		sink(ctx, line, (size_t)k);
 	}
-	for (i = 0; snap && i < n; i++) {
-		vnode_put(snap[i].mountpoint);
-		vnode_put(snap[i].mp_dir);
-	}
-	kfree(snap);
+	snapshot_free(snap, n);
 	kfree(path);
 }
 
 /*
- * The path of v inside its own file system (from sb->root, no mount
- * crossing), as mountinfo's "root" field shows a bind mount's.
- */
-static long fs_relpath(struct vnode *v, char *buf, size_t len)
-{
-	char name[NAME_MAX + 1];
-	size_t pos = len - 1;
-	struct vnode *parent;
-	long err = 0;
-
-	buf[pos] = 0;
-	if (!S_ISDIR(v->mode))
-		return -ENOTDIR;
-	vnode_get(v);
-	while (v != v->sb->root) {
-		struct find_name fn = { v->ino, name, 0, false };
-		uint64_t rpos = 0;
-
-		err = lookup_one(v, "..", 2, &parent);
-		if (err)
-			break;
-		mutex_lock(&parent->lock);
-		if (parent->ops->readdir)
-			err = parent->ops->readdir(parent, &rpos,
-						   find_name_fill, &fn);
-		mutex_unlock(&parent->lock);
-		vnode_put(v);
-		v = parent;
-		if (!err && !fn.found)
-			err = -ENOENT;
-		if (!err && fn.len + 1 > pos)
-			err = -ENAMETOOLONG;
-		if (err)
-			break;
-		pos -= fn.len;
-		kos_memcpy(buf + pos, fn.name, fn.len);
-		buf[--pos] = '/';
-	}
-	vnode_put(v);
-	if (err)
-		return err;
-	if (!buf[pos])
-		buf[--pos] = '/';
-	kos_memmove(buf, buf + pos, len - pos);
-	return (long)(len - pos);
-}
-
-/* What /proc/<pid>/mountinfo shows of one mount (vfs_mount_lock). */
-struct mountinfo_snap {
-	struct mount_snap m;
-	struct vnode *root, *root_dir; /* referenced (root_dir may be NULL) */
-	int id, parent_id;
-	uint32_t dev;
-};
-
-/*
  * Linux's show_mountinfo(): "id parent major:minor root mountpoint
  * options - fstype source superoptions"; the root mount is its own
- * parent, as Linux's rootfs.
+ * parent, as Linux's rootfs; root is the mount's root inside its file
+ * system (a bind mount's).
  */
 void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
 			void *ctx)
 {
 	char *path = kmalloc(2 * PATH_MAX), line[200];
 	char *rpath = path + PATH_MAX;
-	struct mountinfo_snap *snap = NULL;
-	size_t n = 0, i = 0;
-	struct mount *m;
+	struct mount_snap *snap;
+	size_t n;
 
 	if (!path)
 		return;
-	mutex_lock(&vfs_mount_lock);
-	list_for_each_entry (m, &mounts, link)
-		n++;
-	snap = kzalloc(n * sizeof(*snap) + 1);
-	if (snap)
-		list_for_each_entry (m, &mounts, link) {
-			struct mountinfo_snap *ms = &snap[i++];
-
-			ms->m.mountpoint = m->mountpoint;
-			if (m->mountpoint)
-				vnode_get(m->mountpoint);
-			ms->m.mp_dir = m->mp_dir;
-			if (m->mp_dir)
-				vnode_get(m->mp_dir);
-			ms->root = m->root;
-			vnode_get(m->root);
-			ms->root_dir = m->root_dir;
-			if (m->root_dir)
-				vnode_get(m->root_dir);
-			kos_memcpy(ms->m.source, m->source,
-				   sizeof(ms->m.source));
-			ms->m.fstype = m->sb->fstype;
-			ms->m.rdonly = m->flags & VFS_MNT_RDONLY;
-			ms->id = m->id;
-			ms->parent_id = m->parent ? m->parent->id : m->id;
-			ms->dev = m->sb->dev;
-		}
-	mutex_unlock(&vfs_mount_lock);
-	for (i = 0; snap && i < n; i++) {
-		struct mountinfo_snap *ms = &snap[i];
-		const char *rw = ms->m.rdonly ? "ro" : "rw";
+	snap = mounts_snapshot(&n);
+	for (size_t i = 0; snap && i < n; i++) {
+		struct mount_snap *ms = &snap[i];
+		const char *rw = ms->rdonly ? "ro" : "rw";
 		int k;
 
-		if (!ms->m.mountpoint)
-			kos_strlcpy(path, "/", PATH_MAX);
-		else if ((ms->m.mp_dir
-				  ? file_path_in(ms->m.mp_dir, ms->m.mountpoint,
-						 path, PATH_MAX)
-				  : vfs_path(ms->m.mountpoint, path,
-					     PATH_MAX)) < 0)
+		if (snap_point(ms, path) < 0 ||
+		    path_in(ms->root_dir, ms->root, false, rpath, PATH_MAX) < 0)
 			continue;
-		if (!S_ISDIR(ms->root->mode)) {
-			/* a bound file: its name in its directory */
-			if (!ms->root_dir ||
-			    fs_relpath(ms->root_dir, rpath, PATH_MAX) < 0 ||
-			    name_in(ms->root_dir, ms->root, rpath, PATH_MAX) <
-				    0)
-				continue;
-		} else if (fs_relpath(ms->root, rpath, PATH_MAX) < 0) {
-			continue;
-		}
 		k = kos_snprintf(line, sizeof(line), "%d %d %u:%u ", ms->id,
 				 ms->parent_id, KDEV_MAJOR(ms->dev),
 				 KDEV_MINOR(ms->dev));
@@ -2530,19 +2477,12 @@ void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
 		sink(ctx, " ", 1);
 		sink(ctx, path, kos_strlen(path));
 		k = kos_snprintf(line, sizeof(line), " %s%s - %s %s %s\n", rw,
-				 ms->m.mountpoint ? ",relatime" : "",
-				 ms->m.mountpoint ? ms->m.fstype : "rootfs",
-				 ms->m.mountpoint ? ms->m.source : "rootfs",
-				 rw);
+				 ms->mountpoint ? ",relatime" : "",
+				 ms->mountpoint ? ms->fstype : "rootfs",
+				 ms->mountpoint ? ms->source : "rootfs", rw);
 		sink(ctx, line, (size_t)k);
 	}
-	for (i = 0; snap && i < n; i++) {
-		vnode_put(snap[i].m.mountpoint);
-		vnode_put(snap[i].m.mp_dir);
-		vnode_put(snap[i].root);
-		vnode_put(snap[i].root_dir);
-	}
-	kfree(snap);
+	snapshot_free(snap, n);
 	kfree(path);
 }
 

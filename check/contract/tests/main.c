@@ -84,6 +84,7 @@ static const struct area {
 	{ "fdtypes", AREA_PROC },
 	{ "lock", AREA_PROC },
 	{ "xattr", AREA_PROC },
+	{ "sysvipc", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))
@@ -187,6 +188,10 @@ static const struct {
 	{ ENAMETOOLONG, "ENAMETOOLONG" },
 	{ ENOLCK, "ENOLCK" },
 	{ ENOSYS, "ENOSYS" },
+	{ ENOMSG, "ENOMSG" },
+	{ EIDRM, "EIDRM" },
+	{ EMSGSIZE, "EMSGSIZE" },
+	{ ENOTSOCK, "ENOTSOCK" },
 	{ ENOTEMPTY, "ENOTEMPTY" },
 	{ ELOOP, "ELOOP" },
 	{ EOVERFLOW, "EOVERFLOW" },

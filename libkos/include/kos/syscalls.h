@@ -84,6 +84,8 @@ struct timespec;
 struct timeval;
 struct timezone;
 struct tms;
+struct sembuf;
+struct mq_attr;
 struct epoll_event_k;
 struct sysinfo_k;
 struct statfs_k;
@@ -149,6 +151,9 @@ struct syscall_desc {
 	X(sched_yield, void) \
 	X(msync, unsigned long addr, size_t len, int flags) \
 	X(madvise, unsigned long addr, size_t len, int advice) \
+	X(shmget, int key, size_t size, int shmflg) \
+	X(shmat, int shmid, unsigned long shmaddr, int shmflg) \
+	X(shmctl, int shmid, int cmd, void __user *buf) \
 	X(dup, unsigned int fd) \
 	X(dup2, unsigned int oldfd, unsigned int newfd) \
 	X(pause, void) \
@@ -167,6 +172,14 @@ struct syscall_desc {
 	X(wait4, int pid, int __user *wstatus, int options, struct rusage __user *ru) \
 	X(kill, int pid, int sig) \
 	X(uname, struct new_utsname __user *buf) \
+	X(semget, int key, int nsems, int semflg) \
+	X(semop, int semid, struct sembuf __user *sops, unsigned int nsops) \
+	X(semctl, int semid, int semnum, int cmd, unsigned long arg) \
+	X(shmdt, unsigned long addr) \
+	X(msgget, int key, int msgflg) \
+	X(msgsnd, int msqid, const void __user *msgp, size_t msgsz, int msgflg) \
+	X(msgrcv, int msqid, void __user *msgp, size_t msgsz, long msgtyp, int msgflg) \
+	X(msgctl, int msqid, int cmd, void __user *buf) \
 	X(fcntl, unsigned int fd, unsigned int cmd, unsigned long arg) \
 	X(flock, unsigned int fd, unsigned int cmd) \
 	X(fsync, unsigned int fd) \
@@ -265,6 +278,7 @@ struct syscall_desc {
 	X(getdents64, unsigned int fd, void __user *dirent, unsigned int count) \
 	X(set_tid_address, int __user *tidptr) \
 	X(restart_syscall, void) \
+	X(semtimedop, int semid, struct sembuf __user *sops, unsigned int nsops, const struct timespec __user *timeout) \
 	X(fadvise64, int fd, long off, long len, int advice) \
 	X(timer_create, int clockid, struct ksigevent __user *sev, int __user *timerid) \
 	X(timer_settime, int timerid, int flags, const struct itimerspec __user *new_value, struct itimerspec __user *old_value) \

@@ -663,7 +663,8 @@ static void generate(struct pnode *n, struct pbuf *b)
 			  KOS_UNAME_RELEASE, KOS_VERSION);
 		break;
 	case PK_FILESYSTEMS:
-		pb_printf(b, "nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n");
+		pb_printf(b, "nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n"
+			     "nodev\tmqueue\n");
 		break;
 	case PK_CMDLINE_K:
 		gen_cmdline_k(b);

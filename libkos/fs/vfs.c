@@ -13,6 +13,7 @@
  * walk and the operation; the static helpers expect it held.
  */
 #include <kos/file.h>
+#include <kos/ipc.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/pipe.h>
@@ -1161,7 +1162,7 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 	}
 	switch (v->mode & S_IFMT) {
 	case S_IFREG:
-		ops = &vfs_reg_fops;
+		ops = v->sb->reg_fops ? v->sb->reg_fops : &vfs_reg_fops;
 		fmode = FMODE_LSEEK | FMODE_PREAD | FMODE_ATOMIC_POS;
 		break;
 	case S_IFDIR:
@@ -1497,6 +1498,11 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		err = sb ? 0 : -ENOMEM;
 		if (!err && sb->mnt)
 			err = -EBUSY; /* one mount of it for now */
+	} else if (!kos_strcmp(fstype, "mqueue")) {
+		sb = mqueue_sb(); /* ipc/mqueue.c: one instance, like proc */
+		err = sb ? 0 : -ENOMEM;
+		if (!err && sb->mnt)
+			err = -EBUSY;
 	} else {
 		err = -ENODEV;
 	}
@@ -1579,7 +1585,8 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	 * then the superblock too.  proc is one instance for every mount
 	 * and keeps its tree.
 	 */
-	if (kos_strcmp(sb->fstype, "proc")) {
+	if (kos_strcmp(sb->fstype, "proc") &&
+	    kos_strcmp(sb->fstype, "mqueue")) {
 		vnode_put(sb->root);
 		if (!detach) {
 			sb->root = NULL;

@@ -92,8 +92,8 @@ struct ipc_ids {
 	int mni;      /* most objects */
 };
 
-#define IPC_IDS_INIT(n)                           \
-	{                                         \
+#define IPC_IDS_INIT(n)                       \
+	{                                     \
 		NULL, 0, 0, -1, 0, -1, 0, (n) \
 	}
 
@@ -147,5 +147,6 @@ int ipc_wait(struct waitq *wq, const bool *done, uint64_t deadline);
 void ipc_shm_reset(void);
 void ipc_sem_reset(void);
 void ipc_msg_reset(void);
+void mqueue_reset(void);
 
 #endif

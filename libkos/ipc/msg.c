@@ -47,8 +47,13 @@ struct msg_queue {
 };
 
 /* How msgrcv picks a message (Linux's SEARCH_*). */
-enum { SEARCH_ANY, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL,
-       SEARCH_NUMBER };
+enum {
+	SEARCH_ANY,
+	SEARCH_EQUAL,
+	SEARCH_NOTEQUAL,
+	SEARCH_LESSEQUAL,
+	SEARCH_NUMBER
+};
 
 struct msg_receiver {
 	struct list_head link;
@@ -191,8 +196,8 @@ static bool pipelined_send(struct msg_queue *q, struct msg_msg *m)
  * (EFAULT), msgsz or msqid (EINVAL), mtype < 1 (EINVAL), mtext (EFAULT),
  * no such queue (EINVAL), permission (EACCES), EAGAIN, EIDRM, EINTR.
  */
-SYSCALL_DEFINE4(msgsnd, int, msqid, const void __user *, msgp,
-		__as_hex size_t, msgsz, __as_hex int, msgflg)
+SYSCALL_DEFINE4(msgsnd, int, msqid, const void __user *, msgp, __as_hex size_t,
+		msgsz, __as_hex int, msgflg)
 {
 	struct msg_queue *q;
 	struct msg_sender s;
@@ -291,8 +296,7 @@ static struct msg_msg *find_msg(struct msg_queue *q, long *type, int mode)
 }
 
 /* Copy m out as msgrcv does: mtype, then up to bufsz bytes of text. */
-static long fill_user(void __user *msgp, const struct msg_msg *m,
-		      size_t bufsz)
+static long fill_user(void __user *msgp, const struct msg_msg *m, size_t bufsz)
 {
 	size_t n = MIN(bufsz, m->len);
 
@@ -310,8 +314,8 @@ static long fill_user(void __user *msgp, const struct msg_msg *m,
  * the msgtyp-th -- waiting for one unless IPC_NOWAIT (ENOMSG).  A longer
  * message is E2BIG unless MSG_NOERROR cuts it.  The text's length.
  */
-SYSCALL_DEFINE5(msgrcv, int, msqid, void __user *, msgp, __as_hex size_t,
-		msgsz, long, msgtyp, __as_hex int, msgflg)
+SYSCALL_DEFINE5(msgrcv, int, msqid, void __user *, msgp, __as_hex size_t, msgsz,
+		long, msgtyp, __as_hex int, msgflg)
 {
 	struct msg_msg *m = NULL, *copy = NULL;
 	struct msg_receiver r;

@@ -371,8 +371,8 @@ out_free:
 }
 
 /* semop: the operations of sops, all or none; may block. */
-SYSCALL_DEFINE3(semop, int, semid, struct sembuf __user *, sops,
-		unsigned int, nsops)
+SYSCALL_DEFINE3(semop, int, semid, struct sembuf __user *, sops, unsigned int,
+		nsops)
 {
 	return do_semop(semid, sops, nsops, NULL);
 }
@@ -421,8 +421,7 @@ static void clear_undos(struct sem_set *set, int semnum)
 	}
 }
 
-static long sem_setval(int semid, int semnum, int val,
-		       const struct ipc_cred *c)
+static long sem_setval(int semid, int semnum, int val, const struct ipc_cred *c)
 {
 	struct sem_set *set;
 	long rc = 0;
@@ -482,16 +481,16 @@ static long sem_main(int semid, int semnum, int cmd, void __user *p,
 			vals[i] = (uint16_t)set->sems[i].val;
 		/* Copy out without the lock: the buffer may fault. */
 		mutex_unlock(&ipc_lock);
-		rc = copy_to_user(p, vals, (size_t)nsems * sizeof(*vals)) ?
-			     -EFAULT :
-			     0;
+		rc = copy_to_user(p, vals, (size_t)nsems * sizeof(*vals))
+			     ? -EFAULT
+			     : 0;
 		kfree(vals);
 		return rc;
 	case SETALL:
 		mutex_unlock(&ipc_lock);
-		rc = copy_from_user(vals, p, (size_t)nsems * sizeof(*vals)) ?
-			     -EFAULT :
-			     0;
+		rc = copy_from_user(vals, p, (size_t)nsems * sizeof(*vals))
+			     ? -EFAULT
+			     : 0;
 		for (int i = 0; !rc && i < nsems; i++)
 			if (vals[i] > IPC_SEMVMX)
 				rc = -ERANGE;
@@ -699,7 +698,8 @@ void ipc_sem_reset(void)
 {
 	mutex_lock(&ipc_lock);
 	for (int i = sem_ids.max_idx; i >= 0; i--) {
-		struct sem_set *set = (struct sem_set *)ipc_find_idx(&sem_ids, i);
+		struct sem_set *set =
+			(struct sem_set *)ipc_find_idx(&sem_ids, i);
 
 		if (set && list_empty(&set->pending))
 			sem_free(set);

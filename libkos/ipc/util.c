@@ -273,4 +273,5 @@ void ipc_reset(void)
 	ipc_shm_reset();
 	ipc_sem_reset();
 	ipc_msg_reset();
+	mqueue_reset();
 }

@@ -85,6 +85,8 @@ static const struct area {
 	{ "lock", AREA_PROC },
 	{ "xattr", AREA_PROC },
 	{ "sysvipc", AREA_PROC },
+	{ "mqueue", AREA_PROC },
+	{ "posixshm", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

@@ -115,8 +115,8 @@ CONTRACT_TEST(shm_stat)
 	CHECK_EQ("atime", ds.shm_atime, 0);
 	CHECK_EQ("dtime", ds.shm_dtime, 0);
 	CHECK("ctime set", ds.shm_ctime > 0);
-	CHECK_ERR("IPC_STAT|IPC_64", syscall(SYS_shmctl, id, IPC_STAT | K_IPC_64, &ds),
-		  EINVAL);
+	CHECK_ERR("IPC_STAT|IPC_64",
+		  syscall(SYS_shmctl, id, IPC_STAT | K_IPC_64, &ds), EINVAL);
 	CHECK_ERR("unknown command", shmctl(id, 99, &ds), EINVAL);
 	CHECK_ERR("IPC_STAT to a bad buffer", shmctl(id, IPC_STAT, BAD_LOW),
 		  EFAULT);
@@ -394,8 +394,8 @@ CONTRACT_TEST(sem_ctl)
 	u.val = 1;
 	CHECK_ERR("SETVAL semnum 3", semctl(id, 3, SETVAL, u), EINVAL);
 	CHECK_ERR("GETVAL semnum -1", semctl(id, -1, GETVAL), EINVAL);
-	CHECK_ERR("GETVAL|IPC_64", syscall(SYS_semctl, id, 0, GETVAL | K_IPC_64, 0),
-		  EINVAL);
+	CHECK_ERR("GETVAL|IPC_64",
+		  syscall(SYS_semctl, id, 0, GETVAL | K_IPC_64, 0), EINVAL);
 	CHECK_ERR("unknown command", semctl(id, 0, 99), EINVAL);
 	u.array = vals;
 	CHECK_RET("SETALL", semctl(id, 0, SETALL, u), 0);
@@ -475,7 +475,9 @@ CONTRACT_TEST(sem_op)
 		  semtimedop(id, &two[1], 1, BAD_LOW), EFAULT);
 	{
 		/* Duplicates apply in order. */
-		struct sembuf dup[3] = { { 1, 2, 0 }, { 1, -1, 0 }, { 1, -1, 0 } };
+		struct sembuf dup[3] = { { 1, 2, 0 },
+					 { 1, -1, 0 },
+					 { 1, -1, 0 } };
 
 		CHECK_RET("+2 -1 -1 on one semaphore", semop(id, dup, 3), 0);
 		CHECK_EQ("value", semval(id, 1), 0);
@@ -610,8 +612,7 @@ CONTRACT_TEST(sem_undo)
 
 	ct_child_ok("child", undo_child, &id);
 	CHECK_EQ("semaphore 0 back to 0 at its exit", semval(id, 0), 0);
-	CHECK_EQ("semaphore 1 (SETVAL cleared the first +5)", semval(id, 1),
-		 2);
+	CHECK_EQ("semaphore 1 (SETVAL cleared the first +5)", semval(id, 1), 2);
 	/* exec keeps the adjustments: they apply when the new image exits. */
 	pid = ct_fork();
 	if (pid == 0) {
@@ -745,8 +746,8 @@ CONTRACT_TEST(msg_sendrecv)
 	CHECK("stime set", ds.msg_stime > 0);
 	CHECK_EQ("rtime", ds.msg_rtime, 0);
 	CHECK_ERR("a short buffer", msgrcv(id, &m, 3, 0, 0), E2BIG);
-	CHECK_EQ("message still there", (msgctl(id, IPC_STAT, &ds), ds.msg_qnum),
-		 2);
+	CHECK_EQ("message still there",
+		 (msgctl(id, IPC_STAT, &ds), ds.msg_qnum), 2);
 	CHECK_RET("MSG_NOERROR cuts", msgrcv(id, &m, 3, 0, MSG_NOERROR), 3);
 	CHECK("the first three bytes", !memcmp(m.mtext, "hel", 3));
 	msgctl(id, IPC_STAT, &ds);
@@ -847,8 +848,8 @@ CONTRACT_TEST(msg_limits)
 		_exit(ct_failures() ? 1 : 0);
 	}
 	await_ready();
-	CHECK_EQ("qnum while it waits", (msgctl(id, IPC_STAT, &ds), ds.msg_qnum),
-		 2);
+	CHECK_EQ("qnum while it waits",
+		 (msgctl(id, IPC_STAT, &ds), ds.msg_qnum), 2);
 	CHECK_RET("receive one", msgrcv(id, big, 8192, 0, 0), 8192);
 	kid_reap(&k1, "child");
 	CHECK_EQ("qnum", (msgctl(id, IPC_STAT, &ds), ds.msg_qnum), 2);
@@ -970,8 +971,8 @@ static void nobody_ipc(void *arg)
 	void *p;
 
 	become_nobody();
-	CHECK_ERR("shmat a 0600 segment", (long)shmat(ids->shm_private, NULL, 0),
-		  EACCES);
+	CHECK_ERR("shmat a 0600 segment",
+		  (long)shmat(ids->shm_private, NULL, 0), EACCES);
 	CHECK_ERR("IPC_STAT it", shmctl(ids->shm_private, IPC_STAT, &sds),
 		  EACCES);
 	CHECK("SHM_STAT_ANY needs no permission",
@@ -979,8 +980,7 @@ static void nobody_ipc(void *arg)
 		      ids->shm_private);
 	CHECK_ERR("IPC_RMID it", shmctl(ids->shm_private, IPC_RMID, NULL),
 		  EPERM);
-	CHECK_ERR("IPC_SET it", shmctl(ids->shm_private, IPC_SET, &sds),
-		  EPERM);
+	CHECK_ERR("IPC_SET it", shmctl(ids->shm_private, IPC_SET, &sds), EPERM);
 	CHECK_ERR("SHM_LOCK it", shmctl(ids->shm_private, SHM_LOCK, NULL),
 		  EPERM);
 	CHECK_ERR("shmget its key asking 0600", shmget(KEY1, 0, 0600), EACCES);
@@ -990,17 +990,15 @@ static void nobody_ipc(void *arg)
 	shmdt(p);
 	CHECK_ERR("shmat it read-write", (long)shmat(ids->shm_shared, NULL, 0),
 		  EACCES);
-	CHECK_ERR("SHM_EXEC of it", (long)shmat(ids->shm_shared, NULL,
-						SHM_RDONLY | SHM_EXEC),
+	CHECK_ERR("SHM_EXEC of it",
+		  (long)shmat(ids->shm_shared, NULL, SHM_RDONLY | SHM_EXEC),
 		  EACCES);
 
 	CHECK_ERR("GETVAL of a 0600 set", semctl(ids->sem_private, 0, GETVAL),
 		  EACCES);
 	CHECK_ERR("semop on it", sem_op1(ids->sem_private, 0, 1, 0), EACCES);
-	CHECK_ERR("IPC_RMID it", semctl(ids->sem_private, 0, IPC_RMID),
-		  EPERM);
-	CHECK_EQ("GETVAL of a 0644 set", semctl(ids->sem_shared, 0, GETVAL),
-		 0);
+	CHECK_ERR("IPC_RMID it", semctl(ids->sem_private, 0, IPC_RMID), EPERM);
+	CHECK_EQ("GETVAL of a 0644 set", semctl(ids->sem_shared, 0, GETVAL), 0);
 	CHECK_RET("wait-for-zero on it (read access)",
 		  sem_op1(ids->sem_shared, 0, 0, 0), 0);
 	CHECK_ERR("+1 on it", sem_op1(ids->sem_shared, 0, 1, 0), EACCES);
@@ -1015,8 +1013,8 @@ static void nobody_ipc(void *arg)
 		  EACCES);
 	CHECK_ERR("IPC_RMID it", msgctl(ids->msg_private, IPC_RMID, NULL),
 		  EPERM);
-	CHECK_RET("msgsnd to a 0622 queue", msg_send(ids->msg_shared, 1, "x", 0),
-		  0);
+	CHECK_RET("msgsnd to a 0622 queue",
+		  msg_send(ids->msg_shared, 1, "x", 0), 0);
 	CHECK_ERR("msgrcv from it", msgrcv(ids->msg_shared, &mds, 8, 0, 0),
 		  EACCES);
 

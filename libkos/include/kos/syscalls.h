@@ -294,6 +294,12 @@ struct syscall_desc {
 	X(epoll_ctl, int epfd, int op, int fd, struct epoll_event_k __user *uev) \
 	X(tgkill, int tgid, int tid, int sig) \
 	X(utimes, const char __user *path, const struct timeval __user *utimes) \
+	X(mq_open, const char __user *name, int oflag, umode_t mode, struct mq_attr __user *attr) \
+	X(mq_unlink, const char __user *name) \
+	X(mq_timedsend, int mqdes, const char __user *msg, size_t len, unsigned int prio, const struct timespec __user *abs_timeout) \
+	X(mq_timedreceive, int mqdes, char __user *msg, size_t len, unsigned int __user *prio, const struct timespec __user *abs_timeout) \
+	X(mq_notify, int mqdes, const struct ksigevent __user *sev) \
+	X(mq_getsetattr, int mqdes, const struct mq_attr __user *newattr, struct mq_attr __user *oldattr) \
 	X(waitid, int which, int pid, struct ksiginfo __user *info, int options, struct rusage __user *ru) \
 	X(openat, int dfd, const char __user *path, int flags, umode_t mode) \
 	X(mkdirat, int dfd, const char __user *upath, umode_t mode) \

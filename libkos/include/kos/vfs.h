@@ -249,6 +249,8 @@ struct superblock {
 	uint32_t dev;	    /* KDEV() reported as st_dev */
 	struct vnode *root; /* referenced */
 	struct mount *mnt;  /* where it is mounted; vfs_lock */
+	/* The file ops of its regular files (NULL: vfs_reg_fops). */
+	const struct file_ops *reg_fops;
 	void *priv;
 };
 

@@ -62,7 +62,9 @@ $(BUILD)/guest/%-pie: $(BUILD)/guest/%-pie.o
 
 # The guest initramfs: the default tree + BusyBox + the programs in /t,
 # and /t/cases, the list the kernel's batch= runner reads (one boot runs
-# every case; scripts/run-guest-tests).
+# every case; scripts/run-guest-tests).  /dev/shm is there as a directory
+# because KOS mounts a tmpfs on it at boot (so /dev looks the same to
+# the Linux oracle).
 $(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk \
 		scripts/mkcpio check/guest/cases.txt scripts/kostest.py \
 		$(GUEST_SCRIPTS) $(GUEST_SCRIPT_LIB)
@@ -72,6 +74,8 @@ $(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk 
 		$(BUILD)/guest/root/t/bin $(BUILD)/guest/root/t/tmp && \
 	chmod 1777 $(BUILD)/guest/root/t/tmp && \
 	cp -a images/initramfs/. $(BUILD)/guest/root/ && \
+	mkdir -p $(BUILD)/guest/root/dev/shm && \
+	chmod 1777 $(BUILD)/guest/root/dev/shm && \
 	cp $(GUEST_BINS) $(BUILD)/guest/root/t/ && \
 	cp $(GUEST_SCRIPTS) $(BUILD)/guest/root/t/sh/ && \
 	install -m 755 $(GUEST_SCRIPT_LIB) $(BUILD)/guest/root/t/sh/lib/ && \

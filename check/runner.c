@@ -38,7 +38,8 @@
 	X(notify) \
 	X(dev) \
 	X(sysfs) \
-	X(vdso)
+	X(vdso) \
+	X(ipc)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

@@ -876,7 +876,7 @@ static void generate(struct pnode *n, struct pbuf *b)
 		break;
 	case PK_FILESYSTEMS:
 		pb_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\n"
-			     "nodev\tproc\n");
+			     "nodev\tproc\nnodev\tmqueue\n");
 		break;
 	case PK_CMDLINE_K:
 		gen_cmdline_k(b);

@@ -25,6 +25,7 @@
  * after vnode locks and never held across a file-system op.
  */
 #include <kos/file.h>
+#include <kos/ipc.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/notify.h>
@@ -1497,7 +1498,7 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 	}
 	switch (v->mode & S_IFMT) {
 	case S_IFREG:
-		ops = &vfs_reg_fops;
+		ops = v->sb->reg_fops ? v->sb->reg_fops : &vfs_reg_fops;
 		fmode = FMODE_LSEEK | FMODE_PREAD | FMODE_ATOMIC_POS;
 		break;
 	case S_IFDIR:
@@ -2045,6 +2046,10 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		sb = vfs_procfs(); /* one instance, mounted any number of times */
 		err = sb ? 0 : -ENOMEM;
 		fresh = false;
+	} else if (!kos_strcmp(fstype, "mqueue")) {
+		sb = mqueue_sb(); /* ipc/mqueue.c: one instance, like proc */
+		err = sb ? 0 : -ENOMEM;
+		fresh = false;
 	} else {
 		err = -ENODEV;
 	}
@@ -2249,7 +2254,8 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	list_for_each_entry_safe (m, tmp, &gone, link) {
 		struct superblock *sb = m->sb;
 		bool last = !READ_ONCE(sb->nmounts) &&
-			    kos_strcmp(sb->fstype, "proc");
+			    kos_strcmp(sb->fstype, "proc") &&
+			    kos_strcmp(sb->fstype, "mqueue");
 
 		mount_release(m);
 		if (!last)

@@ -36,6 +36,7 @@
 #include <kos/console.h>
 #include <kos/file.h>
 #include <kos/init.h>
+#include <kos/ipc.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/pmm.h>
@@ -132,8 +133,14 @@ static bool batch_reset(const struct kos_bootinfo *bi)
 {
 	int err = proc_restart_pids();
 
-	if (!err)
+	if (!err) {
+		/* As after a boot: no IPC objects, a fresh /dev/shm. */
+		ipc_devshm_umount();
+		ipc_reset();
 		err = vfs_reset_root(bi->initrd, bi->initrd_size);
+		if (!err)
+			ipc_devshm_mount();
+	}
 	if (err)
 		log_err("batch: cannot reset the system for the next case: "
 			"error %d",

@@ -12,6 +12,7 @@
 #include <kos/cmdline.h>
 #include <kos/console.h>
 #include <kos/init.h>
+#include <kos/ipc.h>
 #include <kos/kmalloc.h>
 #include <kos/ksym.h>
 #include <kos/log.h>
@@ -129,6 +130,7 @@ static int run_user(const struct kos_bootinfo *bi, const char *init)
 
 	if (vfs_init(bi->initrd, bi->initrd_size) < 0)
 		panic("cannot create the root file system");
+	ipc_devshm_mount();
 	log_info("syscalls: %u implemented", syscall_count_implemented());
 	if (batch)
 		return batch_run(bi, batch);

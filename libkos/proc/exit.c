@@ -22,6 +22,7 @@
  * Locking: proc_lock for the tree and states; sighand->lock for flags.
  */
 #include <kos/fdtable.h>
+#include <kos/ipc.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/panic.h>
@@ -368,6 +369,7 @@ static void proc_become_zombie(struct proc *p, int status)
 	bool is_init = p == init_proc;
 
 	proc_timers_exit(p);
+	ipc_exit(p); /* SEM_UNDO, before anyone can see us exited */
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
 	/* Reaping orphans may reap init itself if nobody else is left. */

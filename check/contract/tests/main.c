@@ -87,6 +87,9 @@ static const struct area {
 	{ "inotify", AREA_PROC },
 	{ "handle", AREA_PROC },
 	{ "procinfo", AREA_PROC },
+	{ "sysvipc", AREA_PROC },
+	{ "mqueue", AREA_PROC },
+	{ "posixshm", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))
@@ -190,6 +193,10 @@ static const struct {
 	{ ENAMETOOLONG, "ENAMETOOLONG" },
 	{ ENOLCK, "ENOLCK" },
 	{ ENOSYS, "ENOSYS" },
+	{ ENOMSG, "ENOMSG" },
+	{ EIDRM, "EIDRM" },
+	{ EMSGSIZE, "EMSGSIZE" },
+	{ ENOTSOCK, "ENOTSOCK" },
 	{ ENOTEMPTY, "ENOTEMPTY" },
 	{ ELOOP, "ELOOP" },
 	{ EOVERFLOW, "EOVERFLOW" },

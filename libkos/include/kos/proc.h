@@ -57,6 +57,7 @@ struct fdtable;
 struct vnode;
 struct thread;
 struct ptimer;
+struct ipc_undo_list;
 
 #define PID_MAX 32768	 /* /proc/sys/kernel/pid_max, Linux's default */
 #define PID_RESERVED 300 /* where numbering resumes after a wrap */
@@ -182,6 +183,11 @@ struct proc {
 	struct list_head ptimers; /* struct ptimer, POSIX timers */
 	int next_timer_id;
 	int nprocs_counted; /* counts toward the uid's NPROC */
+	/*
+	 * SEM_UNDO adjustments (ipc/sem.c), NULL if none; guarded by
+	 * ipc_lock, applied and freed by ipc_exit() at the last exit.
+	 */
+	struct ipc_undo_list *sysvsem;
 };
 
 /* vfork(): the parent waits on this until the child execs or exits. */

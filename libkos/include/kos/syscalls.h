@@ -85,6 +85,8 @@ struct timeval;
 struct timezone;
 struct tms;
 struct file_handle;
+struct sembuf;
+struct mq_attr;
 struct epoll_event_k;
 struct sysinfo_k;
 struct statfs_k;
@@ -150,6 +152,9 @@ struct syscall_desc {
 	X(sched_yield, void) \
 	X(msync, unsigned long addr, size_t len, int flags) \
 	X(madvise, unsigned long addr, size_t len, int advice) \
+	X(shmget, int key, size_t size, int shmflg) \
+	X(shmat, int shmid, unsigned long shmaddr, int shmflg) \
+	X(shmctl, int shmid, int cmd, void __user *buf) \
 	X(dup, unsigned int fd) \
 	X(dup2, unsigned int oldfd, unsigned int newfd) \
 	X(pause, void) \
@@ -168,6 +173,14 @@ struct syscall_desc {
 	X(wait4, int pid, int __user *wstatus, int options, struct rusage __user *ru) \
 	X(kill, int pid, int sig) \
 	X(uname, struct new_utsname __user *buf) \
+	X(semget, int key, int nsems, int semflg) \
+	X(semop, int semid, struct sembuf __user *sops, unsigned int nsops) \
+	X(semctl, int semid, int semnum, int cmd, unsigned long arg) \
+	X(shmdt, unsigned long addr) \
+	X(msgget, int key, int msgflg) \
+	X(msgsnd, int msqid, const void __user *msgp, size_t msgsz, int msgflg) \
+	X(msgrcv, int msqid, void __user *msgp, size_t msgsz, long msgtyp, int msgflg) \
+	X(msgctl, int msqid, int cmd, void __user *buf) \
 	X(fcntl, unsigned int fd, unsigned int cmd, unsigned long arg) \
 	X(flock, unsigned int fd, unsigned int cmd) \
 	X(fsync, unsigned int fd) \
@@ -266,6 +279,7 @@ struct syscall_desc {
 	X(getdents64, unsigned int fd, void __user *dirent, unsigned int count) \
 	X(set_tid_address, int __user *tidptr) \
 	X(restart_syscall, void) \
+	X(semtimedop, int semid, struct sembuf __user *sops, unsigned int nsops, const struct timespec __user *timeout) \
 	X(fadvise64, int fd, long off, long len, int advice) \
 	X(timer_create, int clockid, struct ksigevent __user *sev, int __user *timerid) \
 	X(timer_settime, int timerid, int flags, const struct itimerspec __user *new_value, struct itimerspec __user *old_value) \
@@ -281,6 +295,12 @@ struct syscall_desc {
 	X(epoll_ctl, int epfd, int op, int fd, struct epoll_event_k __user *uev) \
 	X(tgkill, int tgid, int tid, int sig) \
 	X(utimes, const char __user *path, const struct timeval __user *utimes) \
+	X(mq_open, const char __user *name, int oflag, umode_t mode, struct mq_attr __user *attr) \
+	X(mq_unlink, const char __user *name) \
+	X(mq_timedsend, int mqdes, const char __user *msg, size_t len, unsigned int prio, const struct timespec __user *abs_timeout) \
+	X(mq_timedreceive, int mqdes, char __user *msg, size_t len, unsigned int __user *prio, const struct timespec __user *abs_timeout) \
+	X(mq_notify, int mqdes, const struct ksigevent __user *sev) \
+	X(mq_getsetattr, int mqdes, const struct mq_attr __user *newattr, struct mq_attr __user *oldattr) \
 	X(waitid, int which, int pid, struct ksiginfo __user *info, int options, struct rusage __user *ru) \
 	X(inotify_init) \
 	X(inotify_add_watch, int fd, const char __user *path, uint32_t mask) \

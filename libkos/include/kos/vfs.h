@@ -288,6 +288,8 @@ struct superblock {
 	struct vnode *root;	  /* referenced */
 	struct mount *mnt;    /* its first mount (NULL: none); vfs_mount_lock */
 	unsigned int nmounts; /* how many; vfs_mount_lock */
+	/* The file ops of its regular files (NULL: vfs_reg_fops). */
+	const struct file_ops *reg_fops;
 	void *priv;
 };
 

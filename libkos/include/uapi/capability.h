@@ -11,7 +11,10 @@
 #define CAP_SETGID 6
 #define CAP_SETUID 7
 #define CAP_SETPCAP 8
+#define CAP_IPC_LOCK 14
+#define CAP_IPC_OWNER 15
 #define CAP_SYS_ADMIN 21
+#define CAP_SYS_RESOURCE 24
 #define CAP_MKNOD 27
 #define CAP_LAST 40
 

@@ -309,20 +309,17 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	return 0;
 }
 
-int exec_program(const struct exec_target *t, char **argv, int argc,
-		 char **envp, int envc)
+int exec_prepare(const struct exec_target *t, const struct creds *cr,
+		 char **argv, int argc, char **envp, struct vm_space **vm_out,
+		 struct uregs *regs, struct file **exe)
 {
-	struct uthread *ut = uthread_current();
 	struct exec_args a = { NULL, 0, { false } };
 	const char *name = t->filename;
 	char *buf = NULL, *interp, *arg;
-	struct vm_space *vm = NULL;
 	struct file *f = NULL;
-	struct uregs regs;
 	char *empty = "";
 	int err, depth;
 
-	(void)envc;
 	a.argv = kmalloc((argc + 2) * sizeof(char *));
 	buf = kmalloc(EXEC_BUF_SIZE);
 	if (!a.argv || !buf) {
@@ -380,19 +377,37 @@ int exec_program(const struct exec_target *t, char **argv, int argc,
 		err = exec_open(t->cwd, a.argv[0], false, &f);
 	}
 	if (!err)
-		err = exec_load(f, &ut->proc->cred, t->filename,
-				(const char *const *)a.argv,
-				(const char *const *)envp, &vm, &regs);
-	if (!err) {
-		err = exec_commit(ut, vm, &regs, f, t->filename);
-		if (err)
-			vm_put(vm);
-	}
+		err = exec_load(f, cr, t->filename, (const char *const *)a.argv,
+				(const char *const *)envp, vm_out, regs);
 out:
-	if (f)
+	if (!err) {
+		*exe = f;
+	} else if (f) {
 		file_put(f);
+	}
 	kfree(buf);
 	if (a.argv)
 		args_free(&a);
+	return err;
+}
+
+int exec_program(const struct exec_target *t, char **argv, int argc,
+		 char **envp, int envc)
+{
+	struct uthread *ut = uthread_current();
+	struct vm_space *vm;
+	struct file *f;
+	struct uregs regs;
+	int err;
+
+	(void)envc;
+	err = exec_prepare(t, &ut->proc->cred, argv, argc, envp, &vm, &regs,
+			   &f);
+	if (err)
+		return err;
+	err = exec_commit(ut, vm, &regs, f, t->filename);
+	if (err)
+		vm_put(vm);
+	file_put(f);
 	return err;
 }

@@ -549,8 +549,7 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 				   (char **)envp, &ut->vm, &ut->regs, &f);
 		if (err)
 			goto fail;
-		ut->vm->exe = f;		  /* the reference moves */
-		ut->vm->exe_path = kstrdup(path); /* absolute: from the root */
+		ut->vm->exe = f; /* the reference moves */
 	}
 	vm_set_data_limit(ut->vm, p->rlim[RLIMIT_DATA].rlim_cur);
 	vm_set_stack_limit(ut->vm, p->rlim[RLIMIT_STACK].rlim_cur);

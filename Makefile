@@ -6,6 +6,7 @@
 #   make check      unit tests, symbol check, self-test boots (see README)
 #   make run        boot the default image in QEMU/OVMF (PLATFORM=hosted too)
 #   make debug      boot waiting for gdb and print the gdb command line
+#   make bbtest     BusyBox's testsuite on the host and KOS (docs/busybox-testsuite.md)
 
 .DEFAULT_GOAL := all
 MAKEFLAGS += --no-builtin-rules
@@ -69,6 +70,7 @@ include check/module.mk
 include scripts/module.mk
 include check/contract/module.mk
 include check/bench/module.mk
+include check/bbtest/module.mk
 
 # --- compile rules, one per flavour -------------------------------------
 
@@ -128,4 +130,7 @@ clean:
 .PHONY: all check run debug clean format format-check bench \
 	$(CHECK_SUITE_TARGETS)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (not in the BusyBox source tree and test image, which have *.d files
+# of their own)
+-include $(shell find $(BUILD) \( -path $(BUILD)/busybox-src -o \
+	-path $(BUILD)/bbtest \) -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -1041,8 +1041,12 @@ static ssize_t link_target(struct proc *p, struct pnode *n, char *buf,
 		return -ENOMEM;
 	mutex_lock(&proc_lock);
 	ut = p->leader && !p->leader->exited ? p->leader : NULL;
-	if (ut && n->kind == PK_P_EXE && ut->vm && ut->vm->exe_path)
-		r = put_link(buf, len, ut->vm->exe_path);
+	/* exe: the file the program was loaded from (a script's
+	 * interpreter; symlinks resolved), as Linux */
+	if (ut && n->kind == PK_P_EXE && ut->vm && ut->vm->exe) {
+		f = ut->vm->exe;
+		file_get(f);
+	}
 	if (ut && ut->fs && (n->kind == PK_P_CWD || n->kind == PK_P_ROOT)) {
 		v = n->kind == PK_P_CWD ? ut->fs->cwd : ut->fs->root;
 		if (v)

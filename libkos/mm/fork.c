@@ -74,7 +74,6 @@ struct vm_space *vm_fork(struct vm_space *src)
 	dst->exe = src->exe;
 	if (dst->exe)
 		vm_file_get(dst->exe);
-	dst->exe_path = src->exe_path ? kstrdup(src->exe_path) : NULL;
 	dst->arg_start = src->arg_start;
 	dst->arg_end = src->arg_end;
 	dst->env_start = src->env_start;

@@ -121,7 +121,6 @@ void vm_destroy(struct vm_space *vm)
 	arch_pgt_destroy(vm->pml4);
 	if (vm->exe)
 		vm_file_put(vm->exe);
-	kfree(vm->exe_path);
 	kfree(vm);
 }
 

@@ -36,6 +36,22 @@
 #define EXEC_MAX_DEPTH 6  /* the program and 5 levels of interpreters */
 #define EXEC_BUF_SIZE 256 /* the part of the file "#!" parsing sees */
 
+/*
+ * Name f as path relative to dir (NULL: the root), as open(2) names its
+ * files: /proc/<pid>/exe shows the program by this name.  -ENOMEM.
+ */
+static int exec_name_file(struct file *f, struct vnode *dir, const char *path)
+{
+	f->oname = kstrdup(path);
+	if (!f->oname)
+		return -ENOMEM;
+	if (path[0] != '/' && dir) {
+		vnode_get(dir);
+		f->odir = dir;
+	}
+	return 0;
+}
+
 int exec_open(struct vnode *dir, const char *path, bool nofollow,
 	      struct file **out)
 {
@@ -59,7 +75,9 @@ int exec_open(struct vnode *dir, const char *path, bool nofollow,
 		err = vfs_open_vnode(v, O_RDONLY, out);
 	vnode_put(v);
 	if (!err) {
-		err = file_deny_write(*out); /* open for writing: ETXTBSY */
+		err = exec_name_file(*out, dir, path);
+		if (!err) /* open for writing: ETXTBSY */
+			err = file_deny_write(*out);
 		if (err) {
 			file_put(*out);
 			*out = NULL;
@@ -233,33 +251,6 @@ static void apply_setid(struct proc *p, struct file *f)
 	mutex_unlock(&proc_lock);
 }
 
-/* path made absolute against the cwd (kmalloc'd; NULL if no memory). */
-static char *exec_abs_path(const char *path)
-{
-	struct uthread *ut = uthread_current();
-	struct vnode *cwd;
-	char *buf;
-	long n;
-
-	if (path[0] == '/' || !ut || !ut->fs)
-		return kstrdup(path);
-	buf = kmalloc(PATH_MAX);
-	if (!buf)
-		return NULL;
-	cwd = fs_info_cwd(ut->fs);
-	n = vfs_getcwd(cwd, buf, PATH_MAX);
-	vnode_put(cwd);
-	if (n > 0 && (size_t)n + kos_strlen(path) + 1 < PATH_MAX) {
-		if (n > 2) /* "/" alone needs no separator */
-			kos_strlcpy(buf + n - 1, "/", PATH_MAX - (size_t)n + 1);
-		kos_strlcpy(buf + kos_strlen(buf), path,
-			    PATH_MAX - kos_strlen(buf));
-	} else {
-		kos_strlcpy(buf, path, PATH_MAX);
-	}
-	return buf;
-}
-
 /* Step 4 (see the top of the file).  The new program is vm/regs. */
 static int exec_commit(struct uthread *ut, struct vm_space *vm,
 		       const struct uregs *regs, struct file *f,
@@ -272,7 +263,6 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 		return err;
 	file_get(f);
 	vm->exe = f; /* keeps writers out while the program runs */
-	vm->exe_path = exec_abs_path(path);
 	futex_exit_cleanup(ut);
 	old = ut->vm;
 	ut->vm = vm;
@@ -309,20 +299,17 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	return 0;
 }
 
-int exec_program(const struct exec_target *t, char **argv, int argc,
-		 char **envp, int envc)
+int exec_prepare(const struct exec_target *t, const struct creds *cr,
+		 char **argv, int argc, char **envp, struct vm_space **vm_out,
+		 struct uregs *regs, struct file **exe)
 {
-	struct uthread *ut = uthread_current();
 	struct exec_args a = { NULL, 0, { false } };
 	const char *name = t->filename;
 	char *buf = NULL, *interp, *arg;
-	struct vm_space *vm = NULL;
 	struct file *f = NULL;
-	struct uregs regs;
 	char *empty = "";
 	int err, depth;
 
-	(void)envc;
 	a.argv = kmalloc((argc + 2) * sizeof(char *));
 	buf = kmalloc(EXEC_BUF_SIZE);
 	if (!a.argv || !buf) {
@@ -345,6 +332,8 @@ int exec_program(const struct exec_target *t, char **argv, int argc,
 			err = -EACCES;
 		else
 			err = vfs_open_vnode(v, O_RDONLY, &f);
+		if (!err && t->file->oname)
+			err = exec_name_file(f, t->file->odir, t->file->oname);
 		if (!err)
 			err = file_deny_write(f);
 	} else {
@@ -380,19 +369,37 @@ int exec_program(const struct exec_target *t, char **argv, int argc,
 		err = exec_open(t->cwd, a.argv[0], false, &f);
 	}
 	if (!err)
-		err = exec_load(f, &ut->proc->cred, t->filename,
-				(const char *const *)a.argv,
-				(const char *const *)envp, &vm, &regs);
-	if (!err) {
-		err = exec_commit(ut, vm, &regs, f, t->filename);
-		if (err)
-			vm_put(vm);
-	}
+		err = exec_load(f, cr, t->filename, (const char *const *)a.argv,
+				(const char *const *)envp, vm_out, regs);
 out:
-	if (f)
+	if (!err) {
+		*exe = f;
+	} else if (f) {
 		file_put(f);
+	}
 	kfree(buf);
 	if (a.argv)
 		args_free(&a);
+	return err;
+}
+
+int exec_program(const struct exec_target *t, char **argv, int argc,
+		 char **envp, int envc)
+{
+	struct uthread *ut = uthread_current();
+	struct vm_space *vm;
+	struct file *f;
+	struct uregs regs;
+	int err;
+
+	(void)envc;
+	err = exec_prepare(t, &ut->proc->cred, argv, argc, envp, &vm, &regs,
+			   &f);
+	if (err)
+		return err;
+	err = exec_commit(ut, vm, &regs, f, t->filename);
+	if (err)
+		vm_put(vm);
+	file_put(f);
 	return err;
 }

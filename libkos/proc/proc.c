@@ -541,19 +541,18 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 		goto fail;
 	}
 	{
+		/* A "#!" script too, as Linux's init= and rdinit= */
+		struct exec_target t = { .path = path, .filename = path };
 		struct file *f;
+		int argc = 0;
 
-		err = exec_open(NULL, path, false, &f);
+		while (argv[argc])
+			argc++;
+		err = exec_prepare(&t, &p->cred, (char **)argv, argc,
+				   (char **)envp, &ut->vm, &ut->regs, &f);
 		if (err)
 			goto fail;
-		err = exec_load(f, &p->cred, path, argv, envp, &ut->vm,
-				&ut->regs);
-		if (err) {
-			file_put(f);
-			goto fail;
-		}
-		ut->vm->exe = f;		  /* the reference moves */
-		ut->vm->exe_path = kstrdup(path); /* absolute: from the root */
+		ut->vm->exe = f; /* the reference moves */
 	}
 	vm_set_data_limit(ut->vm, p->rlim[RLIMIT_DATA].rlim_cur);
 	vm_set_stack_limit(ut->vm, p->rlim[RLIMIT_STACK].rlim_cur);

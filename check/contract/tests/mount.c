@@ -496,3 +496,50 @@ CONTRACT_TEST(proc_self)
 		  0x9fa0);
 	CHECK_RET("umount proc", umount2("/proc", 0), 0);
 }
+
+/* The image an exec'd file named: a symlink's target, a script's interpreter. */
+static void exec_exe(void *arg)
+{
+	static const char *const envp[] = { "CT_HELPER=exe /proc", NULL };
+	const char *argv[] = { arg, NULL };
+
+	syscall(SYS_execve, arg, argv, envp);
+	ct_say("exec: %s", ct_errname(errno));
+	_exit(127);
+}
+
+CONTRACT_TEST(proc_exe)
+{
+	static char out[1024], text[256];
+
+	mkdir("/proc", 0555);
+	CHECK_RET("mount proc", mount("proc", "/proc", "proc", 0, NULL), 0);
+	snprintf(text, sizeof(text), "#!%s\n", ct_self);
+	EXPECT(ct_write_file("/tmp/exe-script", text, 0755) == 0);
+	EXPECT(symlink("exe-script", "/tmp/exe-script-link") == 0);
+	ct_capture(exec_exe, (void *)ct_self, out, sizeof(out));
+	CHECK_STR("the program itself", ct_field(out, "exe"), ct_self);
+	ct_capture(exec_exe, "/tmp/exe-script", out, sizeof(out));
+	CHECK_STR("a #! script: its interpreter", ct_field(out, "exe"),
+		  ct_self);
+	ct_capture(exec_exe, "/tmp/exe-script-link", out, sizeof(out));
+	CHECK_STR("a symlink to a script: the interpreter",
+		  ct_field(out, "exe"), ct_self);
+	unlink("/tmp/exe-script-link");
+	unlink("/tmp/exe-script");
+	CHECK_RET("umount proc", umount2("/proc", 0), 0);
+}
+
+CONTRACT_TEST(proc_exe_symlink)
+{
+	static char out[1024];
+
+	mkdir("/proc", 0555);
+	CHECK_RET("mount proc", mount("proc", "/proc", "proc", 0, NULL), 0);
+	EXPECT(symlink(ct_self, "/tmp/exe-link") == 0);
+	ct_capture(exec_exe, "/tmp/exe-link", out, sizeof(out));
+	CHECK_STR("through a symlink: its target", ct_field(out, "exe"),
+		  ct_self);
+	unlink("/tmp/exe-link");
+	CHECK_RET("umount proc", umount2("/proc", 0), 0);
+}

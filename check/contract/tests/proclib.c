@@ -670,6 +670,15 @@ int ct_helper(int fargc, char **fargv, char **envp)
 			char cwd[256];
 
 			ct_say("cwd: %s", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
+		} else if (!strcmp(w, "exe")) {
+			/* exe DIR: where DIR/self/exe (a procfs) points */
+			char t[256] = "", path[128];
+
+			snprintf(path, sizeof(path), "%s/self/exe", next);
+			if (readlink(path, t, sizeof(t) - 1) < 0)
+				snprintf(t, sizeof(t), "%s", ct_errname(errno));
+			ct_say("exe: %s", t);
+			i++;
 		} else if (!strcmp(w, "ids")) {
 			uid_t r, e, s;
 			gid_t gr, ge, gs;

@@ -52,6 +52,18 @@ struct exec_target {
 };
 
 /*
+ * Steps 1-3 of execve (proc/execve.c): open what t names, follow "#!"
+ * interpreters (argv rewritten as Linux does; relative interpreter names
+ * from t->cwd) and load the ELF program they end at, with creds cr.  On
+ * success *vm_out and *regs are the new program and *exe the file it
+ * came from (referenced, kept from writers); nothing else changes.  Used
+ * by execve and to start PID 1.
+ */
+int exec_prepare(const struct exec_target *t, const struct creds *cr,
+		 char **argv, int argc, char **envp, struct vm_space **vm_out,
+		 struct uregs *regs, struct file **exe);
+
+/*
  * execve(2) for the calling thread, with kernel copies of the arguments
  * (argv may be empty).  Returns 0 with the thread running the new
  * program, or -errno with nothing changed, except when the process was

@@ -23,7 +23,7 @@
  *    instance, the unmount of its file system, or when the vnode is
  *    deleted (no name left and no other user: IN_DELETE_SELF), and then
  *    drops that reference after every notify lock is released;
- *  - lock order: vfs_lock, then notify_lock (a mutex guarding every
+ *  - lock order: directory vnode locks, then notify_lock (a mutex guarding every
  *    watch list), then an instance's queue spinlock.
  */
 #ifndef KOS_NOTIFY_H
@@ -62,7 +62,7 @@ void fsnotify_put_slow(struct vnode *v, unsigned int left);
 void fsnotify_unmount_sb(struct superblock *sb);
 unsigned int fsnotify_pins_slow(struct vnode *v);
 
-/* A new name in dir: mkdir, mknod, symlink, open(O_CREAT).  vfs_lock. */
+/* A new name in dir: mkdir, mknod, symlink, open(O_CREAT).  dir locked. */
 static inline void fsnotify_create(struct vnode *dir, const char *name,
 				   size_t len, struct vnode *v)
 {
@@ -70,7 +70,7 @@ static inline void fsnotify_create(struct vnode *dir, const char *name,
 		fsnotify_name_event(dir, name, len, v, IN_CREATE);
 }
 
-/* link(2) gave v the name (name, len) in dir.  vfs_lock. */
+/* link(2) gave v the name (name, len) in dir.  dir and v locked. */
 static inline void fsnotify_link(struct vnode *dir, const char *name,
 				 size_t len, struct vnode *v)
 {
@@ -80,7 +80,7 @@ static inline void fsnotify_link(struct vnode *dir, const char *name,
 
 /*
  * unlink(2)/rmdir(2) removed (name, len) from dir; the caller still holds
- * its one lookup reference to v.  vfs_lock.
+ * its one lookup reference to v.  dir and v locked.
  */
 static inline void fsnotify_unlink(struct vnode *dir, const char *name,
 				   size_t len, struct vnode *v)
@@ -92,7 +92,7 @@ static inline void fsnotify_unlink(struct vnode *dir, const char *name,
 /*
  * rename(2) moved v from (odir, oname) to (ndir, nname), replacing t (or
  * swapping with t when exchange); the caller holds one lookup reference
- * to v and to t.  vfs_lock.
+ * to v and to t.  Both directories and both files locked.
  */
 static inline void fsnotify_rename(struct vnode *odir, const char *oname,
 				   size_t olen, struct vnode *ndir,
@@ -137,7 +137,7 @@ static inline void fsnotify_close(struct file *f)
 
 /*
  * Something happened to v without a file: IN_ATTRIB (chmod, chown,
- * utimes, xattrs), IN_MODIFY (truncate), IN_ACCESS.  Not under vfs_lock.
+ * utimes, xattrs), IN_MODIFY (truncate), IN_ACCESS.  No vnode lock held.
  */
 static inline void fsnotify_change(struct vnode *v, uint32_t mask)
 {

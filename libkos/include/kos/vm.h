@@ -125,11 +125,9 @@ struct vm_space {
 	 */
 	struct file *exe;
 	/*
-	 * For /proc: the program's absolute path as execve() named it
-	 * (kmalloc'd, or NULL) and where its argument and environment
-	 * strings lie.  Set before the space is shared.
+	 * For /proc: where the program's argument and environment strings
+	 * lie.  Set before the space is shared.
 	 */
-	char *exe_path;
 	unsigned long arg_start, arg_end, env_start, env_end;
 	/*
 	 * Resident pages (entries holding a frame) and their peak, for

@@ -1,0 +1,58 @@
+# The BusyBox testsuite on KOS (docs/busybox-testsuite.md): BusyBox's own
+# testsuite, from Debian's busybox source package (scripts/fetch-busybox-src),
+# run against the very binary the guest images carry (/bin/busybox of
+# Debian's busybox-static) on the host and on KOS; scripts/bbtest runs
+# and compares.  The archive:
+#
+#   /bin/busybox              the binary (Debian's busybox-static), with
+#                             every applet linked where "busybox
+#                             --list-full" puts it (/bin/sh, /usr/bin/tr, ...)
+#   /bb/busybox               -> /bin/busybox (the testsuite's "bindir")
+#   /bb/.config               Debian's config of that binary (debian/config/pkg/static)
+#   /bb/testsuite/, /bb/examples/   from the source package
+#   /bb/init, /bb/run         PID 1 and the driver (check/bbtest/)
+#   /bb/excluded              tests not run (check/bbtest/excluded.txt)
+BBTEST_DIR := $(BUILD)/bbtest
+BBTEST_SRC := $(BUILD)/busybox-src/src
+BBTEST_FILES := check/bbtest/init check/bbtest/run check/bbtest/excluded.txt
+
+$(BUILD)/busybox-src/VERSION: scripts/fetch-busybox-src | $(DEPS_STAMP)
+	$(Q)KOS_BUILD=$(BUILD) scripts/fetch-busybox-src --force >/dev/null
+	$(Q)touch $@
+
+$(BBTEST_DIR)/initramfs.cpio: $(BUILD)/busybox-src/VERSION $(BBTEST_FILES) \
+		check/bbtest/module.mk scripts/mkcpio $(INITRAMFS_FILES)
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $(BBTEST_DIR)/root && mkdir -p $(BBTEST_DIR)/root/bin \
+		$(BBTEST_DIR)/root/bb $(BBTEST_DIR)/root/proc \
+		$(BBTEST_DIR)/root/tmp && \
+	chmod 1777 $(BBTEST_DIR)/root/tmp && \
+	cp -a images/initramfs/. $(BBTEST_DIR)/root/ && \
+	cp /bin/busybox $(BBTEST_DIR)/root/bin/busybox && \
+	for a in $$($(BBTEST_DIR)/root/bin/busybox --list-full); do \
+		[ "$$a" = bin/busybox ] && continue; \
+		mkdir -p $(BBTEST_DIR)/root/$$(dirname $$a) && \
+		ln -s /bin/busybox $(BBTEST_DIR)/root/$$a || exit 1; \
+	done && \
+	ln -s /bin/busybox $(BBTEST_DIR)/root/bb/busybox && \
+	cp $(BBTEST_SRC)/debian/config/pkg/static $(BBTEST_DIR)/root/bb/.config && \
+	cp -a $(BBTEST_SRC)/testsuite $(BBTEST_SRC)/examples \
+		$(BBTEST_DIR)/root/bb/ && \
+	install -m 755 check/bbtest/init $(BBTEST_DIR)/root/bb/init && \
+	install -m 644 check/bbtest/run $(BBTEST_DIR)/root/bb/run && \
+	cp check/bbtest/excluded.txt $(BBTEST_DIR)/root/bb/excluded && \
+	scripts/mkcpio $@ $(BBTEST_DIR)/root $(DEV_NODES) \
+		--node dev/full:0666:c:1:7
+
+bbtest-build: $(BBTEST_DIR)/initramfs.cpio
+
+.PHONY: bbtest-build
+
+# The whole testsuite on the host and both KOS platforms, with the table.
+bbtest: all $(BBTEST_DIR)/initramfs.cpio
+	$(Q)scripts/bbtest --no-build --table $(BBTEST_DIR)/table.md
+
+# make check runs it without bc (scripts/run-checks).
+CHECK_TARGETS += $(BBTEST_DIR)/initramfs.cpio
+
+.PHONY: bbtest

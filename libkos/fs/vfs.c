@@ -55,6 +55,27 @@ struct vnode *vfs_root(void)
 	return root_vnode;
 }
 
+/*
+ * The root of the calling thread's view (chroot(2)), referenced: its
+ * fs_info's root, or the root itself for the kernel's own threads.
+ */
+static struct vnode *cur_root(void)
+{
+	struct uthread *ut = uthread_current();
+	struct vnode *r;
+
+	if (!ut || !ut->fs) {
+		if (root_vnode) /* NULL only before vfs_init() */
+			vnode_get(root_vnode);
+		return root_vnode;
+	}
+	mutex_lock(&ut->fs->lock);
+	r = ut->fs->root;
+	vnode_get(r);
+	mutex_unlock(&ut->fs->lock);
+	return r;
+}
+
 uint32_t vfs_anon_dev(void)
 {
 	return KDEV(0, __atomic_fetch_add(&anon_next, 1, __ATOMIC_RELAXED));
@@ -274,6 +295,7 @@ int vfs_may_exec(struct vnode *v, const struct vfs_cred *cred)
 
 struct nameidata {
 	const struct vfs_cred *cred;
+	struct vnode *root; /* the caller's "/" (chroot), referenced */
 	/*
 	 * The mount the walk is in, once it has crossed one (referenced);
 	 * NULL while it does not know (it started in a directory).
@@ -307,6 +329,7 @@ static int nd_init(struct nameidata *nd, const struct vfs_cred *cred,
 
 static void nd_fini(struct nameidata *nd)
 {
+	vnode_put(nd->root);
 	mount_put(nd->mnt);
 	kfree(nd->path);
 	kfree(nd->tmp);
@@ -396,10 +419,11 @@ static struct vnode *cross_down(struct vnode *v, struct mount **mntp)
  * when the walk knows it), the mount point it covers, and *mntp its
  * parent mount.  A new reference to the directory reached.
  */
-static struct vnode *climb(struct vnode *v, struct mount **mntp)
+static struct vnode *climb(struct vnode *v, struct vnode *root,
+			   struct mount **mntp)
 {
 	mutex_lock(&vfs_mount_lock);
-	while (v != root_vnode) {
+	while (v != root_vnode && v != root) {
 		struct mount *m = *mntp;
 
 		if (m && m->attached && m->root != v)
@@ -460,12 +484,13 @@ static int lookup_one(struct vnode *dir, const char *name, size_t len,
  * "..": from cur (not referenced by the result) to a new reference;
  * *mntp follows the walk out of mounts.
  */
-static int step_up(struct vnode *cur, struct mount **mntp, struct vnode **out)
+static int step_up(struct vnode *cur, struct vnode *root, struct mount **mntp,
+		   struct vnode **out)
 {
 	int r;
 
-	cur = climb(cur, mntp);
-	if (cur == root_vnode) {
+	cur = climb(cur, root, mntp);
+	if (cur == root_vnode || cur == root) { /* ".." of / is / */
 		*out = cur;
 		return 0;
 	}
@@ -516,11 +541,13 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 	bool must_dir = false;
 	int err;
 
+	if (!nd->root)
+		nd->root = cur_root();
 	if (!start)
-		start = root_vnode;
+		start = nd->root;
 	if (*p == 0 && !(nd->flags & LOOKUP_EMPTY))
 		return -ENOENT;
-	cur = *p == '/' ? root_vnode : start;
+	cur = *p == '/' ? nd->root : start;
 	vnode_get(cur);
 	for (;;) {
 		const char *name, *q, *rest;
@@ -568,7 +595,7 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 			next = cur;
 			vnode_get(next);
 		} else if (is_dotdot(name, len)) {
-			err = step_up(cur, &nd->mnt, &next);
+			err = step_up(cur, nd->root, &nd->mnt, &next);
 		} else {
 			err = lookup_one(cur, name, len, &next);
 			if (!err)
@@ -587,7 +614,7 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 			abs = nd->path[0] == '/';
 			if (abs) {
 				vnode_put(cur);
-				cur = root_vnode;
+				cur = nd->root;
 				vnode_get(cur);
 				mount_set(&nd->mnt, NULL);
 			}
@@ -1746,27 +1773,42 @@ static long build_path(struct vnode *v, bool mounts, char *buf, size_t len)
 	char *tmp = kmalloc(PATH_MAX), name[NAME_MAX + 1];
 	size_t pos = PATH_MAX - 1; /* tmp[pos..] holds the result */
 	struct find_name fn = { 0, name, 0, false };
+	struct vnode *parent, *root = NULL;
 	struct mount *mnt = NULL;
-	struct vnode *parent;
 	long err = 0;
 
 	if (!tmp)
 		return -ENOMEM;
 	tmp[pos] = 0;
 	vnode_get(v);
+	if (mounts)
+		root = cur_root();
 	if (v->nlink == 0 || !S_ISDIR(v->mode)) {
 		err = S_ISDIR(v->mode) ? -ENOENT : -ENOTDIR;
 		goto out;
 	}
 	for (;;) {
 		if (mounts) {
-			struct vnode *w = climb(v, &mnt);
+			struct vnode *w = climb(v, root, &mnt);
 
 			vnode_put(v);
 			v = w;
 		}
-		if (v == root_vnode || (!mounts && v == v->sb->root))
+		if (v == root || (!mounts && v == v->sb->root))
 			break;
+		if (v == root_vnode) { /* outside the caller's chroot */
+			static const char unreach[] = "(unreachable)";
+
+			if (pos < sizeof(unreach)) {
+				err = -ENAMETOOLONG;
+				goto out;
+			}
+			if (tmp[pos] == 0)
+				tmp[--pos] = '/';
+			pos -= sizeof(unreach) - 1;
+			kos_memcpy(tmp + pos, unreach, sizeof(unreach) - 1);
+			break;
+		}
 		/* The parent in v's own file system (no mount crossing). */
 		parent = NULL;
 		err = lookup_one(v, "..", 2, &parent);
@@ -1794,6 +1836,7 @@ static long build_path(struct vnode *v, bool mounts, char *buf, size_t len)
 	err = (long)(PATH_MAX - pos);
 out:
 	mount_put(mnt);
+	vnode_put(root);
 	vnode_put(v);
 	kfree(tmp);
 	return err;
@@ -1840,6 +1883,28 @@ static long path_in(struct vnode *dir, struct vnode *v, bool mounts, char *buf,
 long vfs_getcwd(struct vnode *cwd, char *buf, size_t len)
 {
 	return vfs_path(cwd, buf, len);
+}
+
+/* ---- chroot ---------------------------------------------------------- */
+
+int vfs_chroot(struct vnode *dir, const char *path, const struct vfs_cred *cred,
+	       struct vnode **out)
+{
+	struct vnode *v;
+	int err = vfs_lookup(dir, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, cred,
+			     &v);
+
+	if (err)
+		return err;
+	err = vfs_permission(v, MAY_EXEC, cred);
+	if (!err && !vfs_capable(cred, CAP_SYS_CHROOT))
+		err = -EPERM;
+	if (err) {
+		vnode_put(v);
+		return err;
+	}
+	*out = v;
+	return 0;
 }
 
 /* ---- mounts -------------------------------------------------------- */

@@ -778,6 +778,35 @@ SYSCALL_DEFINE1(chdir, const char __user *, path)
 	return set_cwd(v, &cred);
 }
 
+/* chroot(2): the caller's "/" becomes path (the cwd stays, as Linux). */
+SYSCALL_DEFINE1(chroot, const char __user *, upath)
+{
+	struct uthread *ut = uthread_current();
+	struct vnode *dir = NULL, *v, *old;
+	struct vfs_cred cred;
+	char *path;
+	long r;
+
+	r = sys_get_path(upath, &path);
+	if (r)
+		return r;
+	r = path[0] ? sys_at_dir(AT_FDCWD, path, false, &dir) : -ENOENT;
+	if (!r) {
+		cur_cred(&cred, false);
+		r = vfs_chroot(dir, path, &cred, &v);
+		vnode_put(dir);
+	}
+	kfree(path);
+	if (r)
+		return r;
+	mutex_lock(&ut->fs->lock);
+	old = ut->fs->root;
+	ut->fs->root = v;
+	mutex_unlock(&ut->fs->lock);
+	vnode_put(old);
+	return 0;
+}
+
 SYSCALL_DEFINE1(fchdir, __as_fd unsigned int, fd)
 {
 	struct file *f = fd_get_file(fdarg(fd));

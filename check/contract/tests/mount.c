@@ -333,6 +333,69 @@ CONTRACT_TEST(bind_move)
 	umount2("/proc", 0);
 }
 
+#define CR "/tmp/cr"
+
+static long ino_at(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : (long)st.st_ino;
+}
+
+static void in_chroot(void *arg)
+{
+	char cwd[256];
+	long root_ino = ino_at(CR);
+
+	(void)arg;
+	CHECK_ERR("chroot to a missing directory", chroot(CR "/nx"), ENOENT);
+	CHECK_ERR("chroot to a file", chroot(CR "/d/f"), ENOTDIR);
+	CHECK_ERR("chroot through a file", chroot(CR "/d/f/x"), ENOTDIR);
+	CHECK_ERR("chroot to \"\"", chroot(""), ENOENT);
+	CHECK_RET("chroot", chroot(CR), 0);
+	CHECK("getcwd(2): the old cwd is outside, \"(unreachable)\"",
+	      syscall(SYS_getcwd, cwd, sizeof(cwd)) > 0 &&
+		      !strncmp(cwd, "(unreachable)/", 14));
+	CHECK_ERR("the C library's getcwd", getcwd(cwd, sizeof(cwd)) ? 0 : -1,
+		  ENOENT);
+	CHECK_RET("an absolute path starts at the new root",
+		  access("/d/f", F_OK), 0);
+	CHECK_ERR("the old tree is gone", access(CR "/d/f", F_OK), ENOENT);
+	CHECK("\"/\" is the new root", ino_at("/") == root_ino);
+	CHECK("\"/..\" stays there", ino_at("/..") == root_ino);
+	CHECK("\"/d/../../..\" too", ino_at("/d/../../..") == root_ino);
+	EXPECT(chdir("/d") == 0);
+	CHECK("getcwd inside", getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, "/d"));
+	CHECK("relative \"..\" stops at the root",
+	      ino_at("../../..") == root_ino);
+	CHECK_RET("an absolute symlink resolves inside", access("/d/l", F_OK),
+		  0);
+}
+
+static void chroot_unprivileged(void *arg)
+{
+	(void)arg;
+	EXPECT(setuid(65534) == 0);
+	CHECK_ERR("chroot as uid 65534", chroot(CR), EPERM);
+	CHECK_ERR("missing path first", chroot(CR "/nx"), ENOENT);
+}
+
+/* chroot(2): errors, "/" and ".." in the new root, getcwd outside it. */
+CONTRACT_TEST(chroot)
+{
+	mkdir(CR, 0755);
+	mkdir(CR "/d", 0755);
+	close(open(CR "/d/f", O_WRONLY | O_CREAT, 0644));
+	EXPECT(symlink("/d/f", CR "/d/l") == 0);
+	ct_child_ok("chroot", in_chroot, NULL);
+	ct_child_ok("uid 65534", chroot_unprivileged, NULL);
+	CHECK_RET("the parent's root is untouched", access(CR "/d/f", F_OK), 0);
+	unlink(CR "/d/l");
+	unlink(CR "/d/f");
+	rmdir(CR "/d");
+	rmdir(CR);
+}
+
 CONTRACT_TEST(umount_errors)
 {
 	int fd;

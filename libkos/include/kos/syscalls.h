@@ -253,6 +253,7 @@ struct syscall_desc {
 	X(prctl, int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5) \
 	X(arch_prctl, int code, unsigned long addr) \
 	X(setrlimit, unsigned int resource, const struct rlimit64 __user *rl) \
+	X(chroot, const char __user *upath) \
 	X(sync) \
 	X(mount, const char __user *usource, const char __user *utarget, const char __user *utype, unsigned long flags, const void __user *udata) \
 	X(umount2, const char __user *utarget, int flags) \

@@ -475,6 +475,17 @@ int vfs_renameat(struct vnode *odir, const char *opath, struct vnode *ndir,
 		 const char *npath, unsigned int flags,
 		 const struct vfs_cred *cred);
 
+/*
+ * chroot(2)'s checks on path (relative to dir): the directory (ENOENT,
+ * ENOTDIR...), search permission (EACCES), then CAP_SYS_CHROOT (EPERM).
+ * *out: the new root, referenced, for the caller to install.  Path
+ * walks then start absolute paths there and stop ".." there; paths the
+ * kernel shows (getcwd, /proc links) are relative to the reader's root,
+ * "(unreachable)/..." outside it, as Linux's.
+ */
+int vfs_chroot(struct vnode *dir, const char *path, const struct vfs_cred *cred,
+	       struct vnode **out);
+
 /* Attribute changes: what struct vfs_attr asks for. */
 #define VFS_ATTR_MODE 0x1 /* permission bits (a->mode & 07777) */
 #define VFS_ATTR_UID 0x2

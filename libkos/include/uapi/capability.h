@@ -13,6 +13,7 @@
 #define CAP_SETPCAP 8
 #define CAP_IPC_LOCK 14
 #define CAP_IPC_OWNER 15
+#define CAP_SYS_CHROOT 18
 #define CAP_SYS_ADMIN 21
 #define CAP_SYS_RESOURCE 24
 #define CAP_MKNOD 27

@@ -652,17 +652,29 @@ static int nd_set_path(struct nameidata *nd, const char *path)
 	return 0;
 }
 
+/* nd_init() and nd_set_path(); on an error nd is finished already. */
+static int nd_begin(struct nameidata *nd, const struct vfs_cred *cred,
+		    unsigned int flags, const char *path)
+{
+	int err = nd_init(nd, cred, flags);
+
+	if (!err) {
+		err = nd_set_path(nd, path);
+		if (err)
+			nd_fini(nd);
+	}
+	return err;
+}
+
 int vfs_lookup(struct vnode *dir, const char *path, unsigned int flags,
 	       const struct vfs_cred *cred, struct vnode **out)
 {
 	struct nameidata nd;
-	int err = nd_init(&nd, cred, flags);
+	int err = nd_begin(&nd, cred, flags, path);
 
 	if (err)
 		return err;
-	err = nd_set_path(&nd, path);
-	if (!err)
-		err = namei(&nd, dir, false, out);
+	err = namei(&nd, dir, false, out);
 	nd_fini(&nd);
 	return err;
 }
@@ -854,13 +866,11 @@ static int create_path(struct vnode *dir, const char *path, uint32_t mode,
 		       const struct vfs_cred *cred, struct vnode **out)
 {
 	struct nameidata nd;
-	int err = nd_init(&nd, cred, 0);
+	int err = nd_begin(&nd, cred, 0, path);
 
 	if (err)
 		return err;
-	err = nd_set_path(&nd, path);
-	if (!err)
-		err = create_node(&nd, dir, mode, rdev, target, out);
+	err = create_node(&nd, dir, mode, rdev, target, out);
 	nd_fini(&nd);
 	return err;
 }
@@ -2032,13 +2042,11 @@ static int lookup_mnt(struct vnode *dir, const char *path, unsigned int flags,
 		      struct mount **mnt)
 {
 	struct nameidata nd;
-	int err = nd_init(&nd, cred, flags);
+	int err = nd_begin(&nd, cred, flags, path);
 
 	if (err)
 		return err;
-	err = nd_set_path(&nd, path);
-	if (!err)
-		err = namei(&nd, dir, false, out);
+	err = namei(&nd, dir, false, out);
 	if (!err) {
 		struct mount *m = nd.mnt;
 
@@ -2060,13 +2068,11 @@ static int lookup_parent(struct vnode *dir, const char *path,
 			 const struct vfs_cred *cred, struct vnode **out)
 {
 	struct nameidata nd;
-	int err = nd_init(&nd, cred, 0);
+	int err = nd_begin(&nd, cred, 0, path);
 
 	if (err)
 		return err;
-	err = nd_set_path(&nd, path);
-	if (!err)
-		err = namei(&nd, dir, true, out);
+	err = namei(&nd, dir, true, out);
 	nd_fini(&nd);
 	return err;
 }

@@ -43,7 +43,23 @@ struct poll_table {
 	struct waitq **wq;
 	unsigned int n, max;
 	bool capture;
+	/*
+	 * The files whose queues we are on, referenced (a file's queues
+	 * live as long as the file: a close by another thread sharing the
+	 * fd table must not free them under our entries).
+	 */
+	struct file **files;
+	unsigned int nfiles;
 };
+
+/* f's poll registered queues n0.. of pt: hold f while we are on them. */
+static void pt_hold(struct poll_table *pt, struct file *f, unsigned int n0)
+{
+	if (pt && pt->n > n0 && pt->files) {
+		file_get(f);
+		pt->files[pt->nfiles++] = f;
+	}
+}
 
 void poll_wait(struct poll_table *pt, struct waitq *wq)
 {
@@ -64,19 +80,22 @@ unsigned int file_poll(struct file *f, struct poll_table *pt)
 unsigned int file_poll_queues(struct file *f, struct waitq **wq,
 			      unsigned int *n)
 {
-	struct poll_table cap = { NULL, wq, 0, POLL_MAX_QUEUES, true };
+	struct poll_table cap = { NULL, wq, 0, POLL_MAX_QUEUES, true, NULL, 0 };
 	unsigned int mask = file_poll(f, &cap);
 
 	*n = cap.n;
 	return mask;
 }
 
-/* Leave every queue of pt. */
+/* Leave every queue of pt, then let go of the files. */
 static void poll_finish(struct poll_table *pt)
 {
 	for (unsigned int i = 0; i < pt->n; i++)
 		waitq_finish(pt->wq[i], &pt->e[i]);
 	pt->n = 0;
+	for (unsigned int i = 0; i < pt->nfiles; i++)
+		file_put(pt->files[i]);
+	pt->nfiles = 0;
 }
 
 /*
@@ -148,8 +167,9 @@ static long wait_loop(struct poll_table *pt, size_t queues, uint64_t deadline,
 		return ret;
 	pt->e = kmalloc(queues * sizeof(*pt->e));
 	pt->wq = kmalloc(queues * sizeof(*pt->wq));
+	pt->files = kmalloc(queues * sizeof(*pt->files));
 	pt->max = (unsigned int)queues;
-	if (!pt->e || !pt->wq)
+	if (!pt->e || !pt->wq || !pt->files)
 		return -ENOMEM;
 	for (;;) {
 		bool last = deadline != UINT64_MAX &&
@@ -225,7 +245,10 @@ static int poll_scan(struct pollfd *pfd, unsigned int nfds,
 		if (!f || (f->fmode & FMODE_PATH)) {
 			mask = POLLNVAL; /* an O_PATH fd too, as Linux's fdget */
 		} else {
+			unsigned int n0 = pt ? pt->n : 0;
+
 			mask = file_poll(f, pt);
+			pt_hold(pt, f, n0);
 			mask &= (unsigned int)(uint16_t)pfd[i].events |
 				POLLERR | POLLHUP;
 		}
@@ -291,6 +314,7 @@ out:
 	kfree(pfd);
 	kfree(pt.e);
 	kfree(pt.wq);
+	kfree(pt.files);
 	return ret;
 }
 
@@ -424,6 +448,7 @@ static int select_scan(unsigned int n, struct sel_sets *s,
 		uint64_t bit = 1ULL << (fd % SEL_WORD_BITS);
 		bool any = false;
 		struct file *f;
+		unsigned int n0;
 
 		for (int k = 0; k < 3; k++)
 			any |= s->want[k] && (s->want[k][w] & bit);
@@ -432,8 +457,10 @@ static int select_scan(unsigned int n, struct sel_sets *s,
 		f = fd_get_file((int)fd);
 		if (!f)
 			return -EBADF;
+		n0 = pt ? pt->n : 0;
 		mask = (f->fmode & FMODE_PATH) ? POLL_DEFAULT_MASK
 					       : file_poll(f, pt);
+		pt_hold(pt, f, n0);
 		file_put(f);
 		for (int k = 0; k < 3; k++) {
 			if (s->want[k] && (s->want[k][w] & bit) &&
@@ -510,6 +537,7 @@ out:
 	kfree(buf);
 	kfree(pt.e);
 	kfree(pt.wq);
+	kfree(pt.files);
 	return ret;
 }
 

@@ -154,6 +154,40 @@ CONTRACT_TEST(pipe_full)
 	closep();
 }
 
+static volatile long closed_poll_ret = -2;
+static volatile int closed_poll_revents = -1;
+
+static int poll_closed_thread(void *arg)
+{
+	struct pollfd pfd = { *(int *)arg, POLLIN, 0 };
+
+	closed_poll_ret = ct_raw(SYS_poll, (long)&pfd, 1, 300, 0, 0, 0);
+	closed_poll_revents = pfd.revents;
+	return 0;
+}
+
+/*
+ * Another thread closes the fd a sleeping poll waits on: the poll holds
+ * the file, so it sleeps on to its timeout (the close wakes nobody), and
+ * its last look then finds the fd closed (POLLNVAL).
+ */
+CONTRACT_TEST(closed_while_waiting)
+{
+	struct ct_thr t;
+	int r;
+
+	EXPECT(pipe(p) == 0);
+	r = p[0];
+	ct_thr_start(&t, CT_THREAD_FLAGS, poll_closed_thread, &r);
+	nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+	EXPECT(close(p[0]) == 0);
+	p[0] = -1;
+	ct_thr_join(&t);
+	CHECK_EQ("poll: the last look at the timeout", closed_poll_ret, 1);
+	CHECK_EQ("revents: POLLNVAL then", closed_poll_revents, POLLNVAL);
+	closep();
+}
+
 CONTRACT_TEST(files)
 {
 	int fd = ct_open(DATA "/small", O_RDONLY);

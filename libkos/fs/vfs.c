@@ -1921,14 +1921,15 @@ int vfs_chroot(struct vnode *dir, const char *path, const struct vfs_cred *cred,
 
 /*
  * A new mount of sb showing root on mp inside parent (NULL, NULL: the
- * root mount), with flags and source.  vfs_mount_lock held; mp (if
- * any) locked by the caller.  The mount table holds the first
- * reference; root and mp one each.
+ * root mount), with flags and source; root_dir and mp_dir are the
+ * directories of a file root and a file mount point (else NULL).
+ * vfs_mount_lock held; mp (if any) locked by the caller.  The mount
+ * table holds the first reference; each vnode given one.
  */
 static struct mount *mount_attach(struct superblock *sb, struct vnode *root,
-				  struct vnode *mp, struct vnode *mp_dir,
-				  struct mount *parent, unsigned long flags,
-				  const char *source)
+				  struct vnode *root_dir, struct vnode *mp,
+				  struct vnode *mp_dir, struct mount *parent,
+				  unsigned long flags, const char *source)
 {
 	struct mount *m;
 
@@ -1947,6 +1948,9 @@ static struct mount *mount_attach(struct superblock *sb, struct vnode *root,
 	m->mp_dir = mp_dir;
 	if (mp_dir)
 		vnode_get(mp_dir);
+	m->root_dir = root_dir;
+	if (root_dir)
+		vnode_get(root_dir);
 	m->parent = parent;
 	m->refcnt = 1;
 	m->attached = true;
@@ -2001,7 +2005,8 @@ static void mount_release(struct mount *m)
  * round (-ENOTDIR), a removed mount point (-ENOENT), something mounted
  * there already (-EBUSY: mounts do not stack here).
  */
-static int mount_on(struct superblock *sb, struct vnode *root, struct vnode *mp,
+static int mount_on(struct superblock *sb, struct vnode *root,
+		    struct vnode *root_dir, struct vnode *mp,
 		    struct vnode *mp_dir, struct mount *parent,
 		    unsigned long flags, const char *source)
 {
@@ -2015,7 +2020,8 @@ static int mount_on(struct superblock *sb, struct vnode *root, struct vnode *mp,
 		err = -ENOENT;
 	else if (mp->mounted)
 		err = -EBUSY;
-	else if (!mount_attach(sb, root, mp, mp_dir, parent, flags, source))
+	else if (!mount_attach(sb, root, root_dir, mp, mp_dir, parent, flags,
+			       source))
 		err = -ENOMEM;
 	mutex_unlock(&vfs_mount_lock);
 	mutex_unlock(&mp->lock);
@@ -2127,7 +2133,7 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 	if (!err && !S_ISDIR(mp->mode))
 		err = -ENOTDIR;
 	if (!err)
-		err = mount_on(sb, sb->root, mp, NULL, pm, flags, source);
+		err = mount_on(sb, sb->root, NULL, mp, NULL, pm, flags, source);
 	if (err && sb && fresh)
 		sb_release(sb);
 out:
@@ -2136,51 +2142,66 @@ out:
 	return err;
 }
 
+/*
+ * What MS_BIND and MS_MOVE look up, in Linux's order: the target (and,
+ * for a file, its directory, which /proc/mounts names it by), the
+ * privilege, the source (and a file's directory).  All referenced;
+ * mount_pair_put() gives them back (NULLs allowed).
+ */
+struct mount_pair {
+	struct vnode *tv, *td, *sv, *sd;
+	struct mount *tm, *sm;
+};
+
+static void mount_pair_put(struct mount_pair *mp)
+{
+	mount_put(mp->sm);
+	mount_put(mp->tm);
+	vnode_put(mp->sd);
+	vnode_put(mp->sv);
+	vnode_put(mp->td);
+	vnode_put(mp->tv);
+}
+
+static int mount_pair_get(struct vnode *odir, const char *opath,
+			  struct vnode *ndir, const char *npath,
+			  const struct vfs_cred *cred, struct mount_pair *mp)
+{
+	int err;
+
+	kos_memset(mp, 0, sizeof(*mp));
+	err = lookup_mnt(ndir, npath, LOOKUP_FOLLOW, cred, &mp->tv, &mp->tm);
+	if (!err && !vfs_capable(cred, CAP_SYS_ADMIN))
+		err = -EPERM;
+	if (!err)
+		err = lookup_mnt(odir, opath, LOOKUP_FOLLOW, cred, &mp->sv,
+				 &mp->sm);
+	if (!err && !S_ISDIR(mp->tv->mode))
+		err = lookup_parent(ndir, npath, cred, &mp->td);
+	if (!err && !S_ISDIR(mp->sv->mode))
+		err = lookup_parent(odir, opath, cred, &mp->sd);
+	if (err)
+		mount_pair_put(mp);
+	return err;
+}
+
 int vfs_bind(struct vnode *odir, const char *opath, struct vnode *ndir,
 	     const char *npath, const struct vfs_cred *cred)
 {
-	struct mount *tm = NULL, *sm = NULL;
-	struct vnode *tv, *sv = NULL, *td = NULL, *sd = NULL;
-	char source[sizeof(sm->source)];
+	struct mount_pair mp;
+	char source[sizeof(mp.sm->source)];
 	unsigned long flags;
-	int err;
+	int err = mount_pair_get(odir, opath, ndir, npath, cred, &mp);
 
-	err = lookup_mnt(ndir, npath, LOOKUP_FOLLOW, cred, &tv, &tm);
 	if (err)
 		return err;
-	if (!vfs_capable(cred, CAP_SYS_ADMIN))
-		err = -EPERM;
-	if (!err)
-		err = lookup_mnt(odir, opath, LOOKUP_FOLLOW, cred, &sv, &sm);
-	if (err)
-		goto out;
-	/* A file's mount point: its directory, for /proc/mounts. */
-	if (!S_ISDIR(tv->mode))
-		err = lookup_parent(ndir, npath, cred, &td);
-	if (!err && !S_ISDIR(sv->mode))
-		err = lookup_parent(odir, opath, cred, &sd);
-	if (err)
-		goto out;
 	mutex_lock(&vfs_mount_lock);
-	kos_memcpy(source, sm->source, sizeof(source));
-	flags = sm->flags;
+	kos_memcpy(source, mp.sm->source, sizeof(source));
+	flags = mp.sm->flags;
 	mutex_unlock(&vfs_mount_lock);
-	err = mount_on(sv->sb, sv, tv, td, tm, flags, source);
-	if (!err && sd) {
-		mutex_lock(&vfs_mount_lock);
-		if (tv->mounted && tv->mounted->root == sv) {
-			tv->mounted->root_dir = sd;
-			sd = NULL;
-		}
-		mutex_unlock(&vfs_mount_lock);
-	}
-out:
-	mount_put(sm);
-	mount_put(tm);
-	vnode_put(sd);
-	vnode_put(td);
-	vnode_put(sv);
-	vnode_put(tv);
+	err = mount_on(mp.sv->sb, mp.sv, mp.sd, mp.tv, mp.td, mp.tm, flags,
+		       source);
+	mount_pair_put(&mp);
 	return err;
 }
 
@@ -2196,56 +2217,43 @@ static bool mount_below(struct mount *m, struct mount *a)
 int vfs_move_mount(struct vnode *odir, const char *opath, struct vnode *ndir,
 		   const char *npath, const struct vfs_cred *cred)
 {
-	struct mount *tm = NULL, *sm = NULL, *m;
-	struct vnode *tv, *sv = NULL, *old = NULL, *td = NULL, *old_dir = NULL;
-	int err;
+	struct vnode *old = NULL, *old_dir = NULL;
+	struct mount_pair mp;
+	struct mount *m;
+	int err = mount_pair_get(odir, opath, ndir, npath, cred, &mp);
 
-	err = lookup_mnt(ndir, npath, LOOKUP_FOLLOW, cred, &tv, &tm);
 	if (err)
 		return err;
-	if (!vfs_capable(cred, CAP_SYS_ADMIN))
-		err = -EPERM;
-	if (!err)
-		err = lookup_mnt(odir, opath, LOOKUP_FOLLOW, cred, &sv, &sm);
-	if (!err && !S_ISDIR(tv->mode))
-		err = lookup_parent(ndir, npath, cred, &td);
-	if (err)
-		goto out;
-	mutex_lock(&tv->lock);
+	mutex_lock(&mp.tv->lock);
 	mutex_lock(&vfs_mount_lock);
-	m = mount_rooted(sm, sv);
+	m = mount_rooted(mp.sm, mp.sv);
 	if (!m || !m->mountpoint)
 		err = -EINVAL;
-	else if (mount_below(tm, m))
+	else if (mount_below(mp.tm, m))
 		err = -ELOOP;
-	else if (S_ISDIR(tv->mode) != S_ISDIR(sv->mode))
+	else if (S_ISDIR(mp.tv->mode) != S_ISDIR(mp.sv->mode))
 		err = -ENOTDIR;
-	else if (tv->nlink == 0)
+	else if (mp.tv->nlink == 0)
 		err = -ENOENT;
-	else if (tv->mounted)
+	else if (mp.tv->mounted)
 		err = -EBUSY;
 	if (!err) {
+		/* The old mount point and its directory go below. */
 		old = m->mountpoint;
 		old->mounted = NULL;
-		vnode_get(tv);
-		tv->mounted = m;
-		m->mountpoint = tv;
-		m->parent = tm;
-		/* the old directory goes with old (below) */
 		old_dir = m->mp_dir;
-		m->mp_dir = td;
-		td = NULL;
+		vnode_get(mp.tv);
+		mp.tv->mounted = m;
+		m->mountpoint = mp.tv;
+		m->mp_dir = mp.td;
+		mp.td = NULL; /* the mount's now */
+		m->parent = mp.tm;
 	}
 	mutex_unlock(&vfs_mount_lock);
-	mutex_unlock(&tv->lock);
+	mutex_unlock(&mp.tv->lock);
 	vnode_put(old);
 	vnode_put(old_dir);
-out:
-	vnode_put(td);
-	mount_put(sm);
-	mount_put(tm);
-	vnode_put(sv);
-	vnode_put(tv);
+	mount_pair_put(&mp);
 	return err;
 }
 
@@ -2585,7 +2593,7 @@ int vfs_mount(struct superblock *sb, const char *path)
 			 &mp, &pm);
 	if (err)
 		return err;
-	err = mount_on(sb, sb->root, mp, NULL, pm, 0, sb->fstype);
+	err = mount_on(sb, sb->root, NULL, mp, NULL, pm, 0, sb->fstype);
 	mount_put(pm);
 	vnode_put(mp);
 	return err;
@@ -2599,7 +2607,7 @@ int vfs_set_root(struct superblock *sb)
 
 	mutex_lock(&vfs_mount_lock);
 	list_init(&mounts);
-	m = mount_attach(sb, sb->root, NULL, NULL, NULL, 0, "rootfs");
+	m = mount_attach(sb, sb->root, NULL, NULL, NULL, NULL, 0, "rootfs");
 	if (m) {
 		root_vnode = sb->root;
 		root_mount = m;

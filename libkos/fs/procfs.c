@@ -583,6 +583,23 @@ static struct vm_space *leader_vm(struct proc *p)
 	return vm;
 }
 
+/* One VMA's line of /proc/<pid>/maps (smaps starts each block with it). */
+static void maps_line(struct pbuf *b, const struct vma *v)
+{
+	uint64_t ino = v->file && v->file->vnode ? v->file->vnode->ino : 0;
+
+	pb_printf(b, "%08lx-%08lx %c%c%c%c %08llx 00:00 %llu", v->start, v->end,
+		  (v->prot & PROT_READ) ? 'r' : '-',
+		  (v->prot & PROT_WRITE) ? 'w' : '-',
+		  (v->prot & PROT_EXEC) ? 'x' : '-',
+		  (v->flags & VMA_SHARED) ? 's' : 'p',
+		  (unsigned long long)(v->file ? v->off : 0),
+		  (unsigned long long)ino);
+	if (v->name)
+		pb_printf(b, "%*s%s", 10, "", v->name);
+	pb_put(b, "\n", 1);
+}
+
 /* The user memory [start, end) of p's program (cmdline, environ). */
 static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
 {
@@ -614,22 +631,8 @@ static void gen_pid_maps(struct pbuf *b, struct proc *p)
 	if (!vm)
 		return;
 	mutex_lock(&vm->lock);
-	for (size_t i = 0; i < vm->vmas.n; i++) {
-		const struct vma *v = vm->vmas.v[i];
-		uint64_t ino =
-			v->file && v->file->vnode ? v->file->vnode->ino : 0;
-
-		pb_printf(b, "%08lx-%08lx %c%c%c%c %08llx 00:00 %llu", v->start,
-			  v->end, (v->prot & PROT_READ) ? 'r' : '-',
-			  (v->prot & PROT_WRITE) ? 'w' : '-',
-			  (v->prot & PROT_EXEC) ? 'x' : '-',
-			  (v->flags & VMA_SHARED) ? 's' : 'p',
-			  (unsigned long long)(v->file ? v->off : 0),
-			  (unsigned long long)ino);
-		if (v->name)
-			pb_printf(b, "%*s%s", 10, "", v->name);
-		pb_put(b, "\n", 1);
-	}
+	for (size_t i = 0; i < vm->vmas.n; i++)
+		maps_line(b, vm->vmas.v[i]);
 	mutex_unlock(&vm->lock);
 	vm_put(vm);
 }
@@ -715,20 +718,9 @@ static void gen_pid_smaps(struct pbuf *b, struct proc *p)
 	for (size_t i = 0; i < vm->vmas.n; i++) {
 		const struct vma *v = vm->vmas.v[i];
 		struct smaps_acc a = { .vma = v };
-		uint64_t ino =
-			v->file && v->file->vnode ? v->file->vnode->ino : 0;
 
 		arch_pgt_for_each(vm->pml4, v->start, v->end, smaps_pte, &a);
-		pb_printf(b, "%08lx-%08lx %c%c%c%c %08llx 00:00 %llu", v->start,
-			  v->end, (v->prot & PROT_READ) ? 'r' : '-',
-			  (v->prot & PROT_WRITE) ? 'w' : '-',
-			  (v->prot & PROT_EXEC) ? 'x' : '-',
-			  (v->flags & VMA_SHARED) ? 's' : 'p',
-			  (unsigned long long)(v->file ? v->off : 0),
-			  (unsigned long long)ino);
-		if (v->name)
-			pb_printf(b, "%*s%s", 10, "", v->name);
-		pb_put(b, "\n", 1);
+		maps_line(b, v);
 #define KB(x) (unsigned long long)((x) >> 10)
 		pb_printf(b, "Size:           %8llu kB\n",
 			  KB(v->end - v->start));

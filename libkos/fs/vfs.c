@@ -327,6 +327,17 @@ static int nd_init(struct nameidata *nd, const struct vfs_cred *cred,
 	return 0;
 }
 
+/*
+ * The caller's root, looked up on first need: a relative walk without
+ * ".." never takes the fs_info lock for it.
+ */
+static struct vnode *nd_root(struct nameidata *nd)
+{
+	if (!nd->root)
+		nd->root = cur_root();
+	return nd->root;
+}
+
 static void nd_fini(struct nameidata *nd)
 {
 	vnode_put(nd->root);
@@ -541,13 +552,9 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 	bool must_dir = false;
 	int err;
 
-	if (!nd->root)
-		nd->root = cur_root();
-	if (!start)
-		start = nd->root;
 	if (*p == 0 && !(nd->flags & LOOKUP_EMPTY))
 		return -ENOENT;
-	cur = *p == '/' ? nd->root : start;
+	cur = *p == '/' || !start ? nd_root(nd) : start;
 	vnode_get(cur);
 	for (;;) {
 		const char *name, *q, *rest;
@@ -595,7 +602,7 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 			next = cur;
 			vnode_get(next);
 		} else if (is_dotdot(name, len)) {
-			err = step_up(cur, nd->root, &nd->mnt, &next);
+			err = step_up(cur, nd_root(nd), &nd->mnt, &next);
 		} else {
 			err = lookup_one(cur, name, len, &next);
 			if (!err)
@@ -614,7 +621,7 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 			abs = nd->path[0] == '/';
 			if (abs) {
 				vnode_put(cur);
-				cur = nd->root;
+				cur = nd_root(nd);
 				vnode_get(cur);
 				mount_set(&nd->mnt, NULL);
 			}

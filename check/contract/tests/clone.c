@@ -172,8 +172,8 @@ CONTRACT_TEST(thread_ids)
 	      (unsigned long)x.fs == fs);
 	CHECK_ERR("wait4 on a thread",
 		  syscall(SYS_wait4, tid, NULL, __WALL, NULL), ECHILD);
-	CHECK_ERR("tgkill(self, ended thread, 0)",
-		  syscall(SYS_tgkill, 1, tid, 0), ESRCH);
+	CHECK_ERR("tgkill(self, ended thread, 0)", ct_tgkill_gone(1, tid),
+		  ESRCH);
 }
 
 static unsigned long tls_block[32] __attribute__((aligned(64)));

@@ -140,6 +140,17 @@ int ct_thr_join(struct ct_thr *t)
 	return ok;
 }
 
+long ct_tgkill_gone(pid_t tgid, pid_t tid)
+{
+	long r = syscall(SYS_tgkill, tgid, tid, 0);
+
+	for (int i = 0; i < 200 && r == 0; i++) {
+		ct_msleep(10);
+		r = syscall(SYS_tgkill, tgid, tid, 0);
+	}
+	return r;
+}
+
 long ct_futex_wait(volatile int *w, int val, long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };

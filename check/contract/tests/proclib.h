@@ -125,6 +125,13 @@ long ct_thr_start(struct ct_thr *t, unsigned long flags, int (*fn)(void *),
 /* Wait (futex on t->ctid, at most ~5 s) for CLONE_CHILD_CLEARTID; free the
  * stack.  Returns 0, or -1 if the thread did not end. */
 int ct_thr_join(struct ct_thr *t);
+/*
+ * tgkill(tgid, tid, 0) once the thread has gone: CLONE_CHILD_CLEARTID
+ * wakes a joiner before Linux has unhashed the thread, so a tgkill just
+ * after ct_thr_join may still find it.  Retries for up to two seconds
+ * while it does; returns the last result (-1 with errno ESRCH once gone).
+ */
+long ct_tgkill_gone(pid_t tgid, pid_t tid);
 
 /* futex(2) on a word: WAIT with a relative timeout in ms (0: none). */
 long ct_futex_wait(volatile int *w, int val, long ms);

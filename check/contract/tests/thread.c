@@ -41,8 +41,8 @@ CONTRACT_TEST(exit_one)
 	CHECK_RET("kill(thread's tid, 0)", syscall(SYS_kill, a.tid, 0), 0);
 	open_gate(&gate);
 	CHECK_RET("both exit", ct_thr_join(&a) + ct_thr_join(&b), 0);
-	CHECK_ERR("tgkill(self, exited thread, 0)",
-		  syscall(SYS_tgkill, 1, a.tid, 0), ESRCH);
+	CHECK_ERR("tgkill(self, exited thread, 0)", ct_tgkill_gone(1, a.tid),
+		  ESRCH);
 	CHECK_RET("the process goes on", syscall(SYS_getpid), 1);
 }
 

@@ -39,7 +39,8 @@
 	X(dev) \
 	X(sysfs) \
 	X(vdso) \
-	X(ipc)
+	X(ipc) \
+	X(tty)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

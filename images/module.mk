@@ -10,6 +10,8 @@ INITRAMFS_FILES := $(shell find images/initramfs -type f 2>/dev/null)
 DEV_NODES := --node dev/console:0600:c:5:1 --node dev/null:0666:c:1:3 \
 	--node dev/zero:0666:c:1:5 --node dev/random:0666:c:1:8 \
 	--node dev/urandom:0666:c:1:9 --node dev/tty:0666:c:5:0 \
+	--node dev/ptmx:0666:c:5:2 --node dev/ttyS0:0660:c:4:64 \
+	--dir dev/pts:0755 \
 	--link dev/fd:/proc/self/fd --link dev/stdin:/proc/self/fd/0 \
 	--link dev/stdout:/proc/self/fd/1 --link dev/stderr:/proc/self/fd/2
 

@@ -72,7 +72,8 @@ START_TEST(test_dev_console_stream)
 	ck_assert_ptr_nonnull(f);
 	test_console_reset();
 	ck_assert_int_eq(t_write(f, "hello\n", 6), 6);
-	ck_assert_str_eq(test_console_buf, "hello\n");
+	/* ONLCR: the console tty sends "\r\n" */
+	ck_assert_str_eq(test_console_buf, "hello\r\n");
 	ck_assert_int_eq(file_lseek(f, 0, SEEK_SET), -ESPIPE);
 	ck_assert_int_eq(file_pread_kernel(f, &c, 1, 0), -ESPIPE);
 	f->flags |= O_NONBLOCK;

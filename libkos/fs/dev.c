@@ -1,28 +1,22 @@
 /*
  * Character devices: the table that maps device numbers to file ops, the
- * memory devices (/dev/null 1:3, zero 1:5, random 1:8, urandom 1:9),
- * /dev/tty (5:0) and the console (5:1), and the creation of /dev at boot
- * (nodes and the /dev/fd, /dev/std* links).
+ * memory devices (/dev/null 1:3, zero 1:5, random 1:8, urandom 1:9), and
+ * the creation of /dev at boot (nodes, /dev/pts and the /dev/fd, /dev/std*
+ * links).  The terminals -- /dev/tty (5:0), /dev/console (5:1),
+ * /dev/ptmx (5:2), /dev/ttyS0 (4:64), /dev/pts/N (136:N) -- are the tty
+ * layer's (libkos/tty/, kos/tty.h).
  *
  * A device node opens by its number, so an initramfs may carry its own
  * /dev entries (with any names); dev_populate() only adds the standard
  * names that are missing.
- *
- * The console has no line discipline yet: input is passed through as the
- * platform delivers it (the hosted console's terminal or QEMU's serial
- * line does the echo and line editing).  TCGETS still reports a cooked
- * terminal (ICANON, ECHO, ISIG on; 38400 baud, 8 bits) so programs treat
- * it as a tty; TCSETS* are accepted and remembered for later TCGETS but
- * change nothing else.  TIOCGWINSZ reports 24 rows x 80 columns until
- * TIOCSWINSZ sets another size.
  */
-#include <kos/console.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/random.h>
 #include <kos/spinlock.h>
 #include <kos/string.h>
+#include <kos/tty.h>
 #include <kos/uaccess.h>
 #include <kos/vfs.h>
 #include <uapi/errno.h>
@@ -141,154 +135,6 @@ static const struct file_ops random_fops = {
 	.llseek = file_llseek_noop,
 };
 
-/* ---- console -------------------------------------------------------- */
-
-static struct spinlock tty_lock = SPINLOCK_INIT("tty");
-static struct termios tty_termios;		      /* tty_lock */
-static struct winsize tty_winsize = { 24, 80, 0, 0 }; /* tty_lock */
-static bool tty_termios_set;			      /* tty_lock */
-
-/* The termios a freshly opened Linux terminal reports. */
-static void tty_default(struct termios *t)
-{
-	kos_memset(t, 0, sizeof(*t));
-	t->c_iflag = ICRNL | IXON | IUTF8;
-	t->c_oflag = OPOST | ONLCR;
-	t->c_cflag = B38400 | CS8 | CREAD | HUPCL;
-	t->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE |
-		     IEXTEN;
-	t->c_cc[VINTR] = 3;
-	t->c_cc[VQUIT] = 28;
-	t->c_cc[VERASE] = 127;
-	t->c_cc[VKILL] = 21;
-	t->c_cc[VEOF] = 4;
-	t->c_cc[VTIME] = 0;
-	t->c_cc[VMIN] = 1;
-	t->c_cc[VSTART] = 17;
-	t->c_cc[VSTOP] = 19;
-	t->c_cc[VSUSP] = 26;
-	t->c_cc[VREPRINT] = 18;
-	t->c_cc[VDISCARD] = 15;
-	t->c_cc[VWERASE] = 23;
-	t->c_cc[VLNEXT] = 22;
-}
-
-static int console_open(struct file *f)
-{
-	/* A tty is a stream: no lseek, no pread (Linux: -ESPIPE). */
-	f->fmode &= ~(FMODE_LSEEK | FMODE_PREAD);
-	return 0;
-}
-
-static ssize_t console_fread(struct file *f, struct uio *u, uint64_t *pos)
-{
-	char *buf = kmalloc(BOUNCE);
-	size_t want = u->resid;
-	ssize_t n;
-
-	if (!buf)
-		return -ENOMEM;
-	n = console_read(buf, MIN(u->resid, (size_t)BOUNCE),
-			 (f->flags & O_NONBLOCK) != 0);
-	/* Input that met a bad buffer is lost (the count says so). */
-	if (n > 0 && uio_copyout(u, buf, (size_t)n))
-		n = dev_moved(u, want);
-	kfree(buf);
-	return n;
-}
-
-static ssize_t console_fwrite(struct file *f, struct uio *u, uint64_t *pos)
-{
-	char *buf = kmalloc(BOUNCE);
-	size_t want = u->resid;
-
-	if (!buf)
-		return -ENOMEM;
-	while (u->resid > 0) {
-		size_t chunk = MIN(u->resid, (size_t)BOUNCE), before = u->resid;
-		int err = uio_copyin(u, buf, chunk);
-
-		console_write(buf, before - u->resid);
-		if (err)
-			break;
-	}
-	kfree(buf);
-	return dev_moved(u, want);
-}
-
-static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
-{
-	struct termios t;
-	struct winsize ws;
-	unsigned long fl;
-	int n;
-
-	switch (cmd) {
-	case TCGETS:
-		fl = spin_lock_irqsave(&tty_lock);
-		if (!tty_termios_set)
-			tty_default(&tty_termios);
-		tty_termios_set = true;
-		t = tty_termios;
-		spin_unlock_irqrestore(&tty_lock, fl);
-		return copy_to_user((void *)arg, &t, sizeof(t)) ? -EFAULT : 0;
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF:
-		if (copy_from_user(&t, (const void *)arg, sizeof(t)))
-			return -EFAULT;
-		fl = spin_lock_irqsave(&tty_lock);
-		tty_termios = t;
-		tty_termios_set = true;
-		spin_unlock_irqrestore(&tty_lock, fl);
-		return 0;
-	case TIOCGWINSZ:
-		fl = spin_lock_irqsave(&tty_lock);
-		ws = tty_winsize;
-		spin_unlock_irqrestore(&tty_lock, fl);
-		return copy_to_user((void *)arg, &ws, sizeof(ws)) ? -EFAULT : 0;
-	case TIOCSWINSZ:
-		if (copy_from_user(&ws, (const void *)arg, sizeof(ws)))
-			return -EFAULT;
-		fl = spin_lock_irqsave(&tty_lock);
-		tty_winsize = ws;
-		spin_unlock_irqrestore(&tty_lock, fl);
-		return 0;
-	case FIONREAD:
-		n = (int)console_input_pending();
-		return copy_to_user((void *)arg, &n, sizeof(n)) ? -EFAULT : 0;
-	default:
-		return -ENOTTY;
-	}
-}
-
-static unsigned int console_fpoll(struct file *f, struct poll_table *pt)
-{
-	return console_poll(pt);
-}
-
-static const struct file_ops console_fops = {
-	.poll = console_fpoll,
-	.open = console_open,
-	.read = console_fread,
-	.write = console_fwrite,
-	.ioctl = console_ioctl,
-};
-
-/*
- * /dev/tty (5:0): the caller's controlling terminal.  KOS gives no
- * process one (no TIOCSCTTY; /dev/console never becomes one, as on
- * Linux), so opening it is -ENXIO, Linux's answer without one.
- */
-static int tty_open(struct file *f)
-{
-	return -ENXIO;
-}
-
-static const struct file_ops tty_fops = {
-	.open = tty_open,
-};
-
 /* ---- the table ------------------------------------------------------ */
 
 struct chrdev {
@@ -306,11 +152,15 @@ static const struct chrdev chrdevs[] = {
 	{ KDEV(1, 8), "random", 0666, &random_fops, true },
 	{ KDEV(1, 9), "urandom", 0666, &random_fops, true },
 	{ KDEV(5, 0), "tty", 0666, &tty_fops, true },
-	{ KDEV(5, 1), "console", 0600, &console_fops, true },
+	{ KDEV(5, 1), "console", 0600, &tty_fops, true },
+	{ KDEV(5, 2), "ptmx", 0666, &tty_ptmx_fops, true },
+	{ KDEV(4, 64), "ttyS0", 0660, &tty_fops, true },
 };
 
 const struct file_ops *chrdev_fops(uint32_t rdev)
 {
+	if (KDEV_MAJOR(rdev) == 136) /* /dev/pts/N */
+		return &tty_fops;
 	for (size_t i = 0; i < ARRAY_SIZE(chrdevs); i++)
 		if (chrdevs[i].rdev == rdev)
 			return chrdevs[i].fops;
@@ -365,6 +215,14 @@ static int make_links(struct vnode *root)
 	return 0;
 }
 
+/* A directory for devpts, as udev makes it. */
+static int make_dir(struct vnode *root, const char *path)
+{
+	int err = vfs_create_vnode(root, path, S_IFDIR | 0755, 0, NULL, NULL);
+
+	return err == -EEXIST ? 0 : err;
+}
+
 int dev_populate(struct vnode *root)
 {
 	int err = vfs_create_vnode(root, "dev", S_IFDIR | 0755, 0, NULL, NULL);
@@ -373,12 +231,17 @@ int dev_populate(struct vnode *root)
 		return err;
 	err = make_nodes(root, "dev/", false);
 	if (!err)
+		err = make_dir(root, "dev/pts");
+	if (!err)
 		err = make_links(root);
 	return err;
 }
 
 int dev_fill_devtmpfs(struct vnode *root)
 {
+	int err;
+
 	root->mode = S_IFDIR | 0755;
-	return make_nodes(root, "", true);
+	err = make_nodes(root, "", true);
+	return err ? err : make_dir(root, "pts");
 }

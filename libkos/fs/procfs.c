@@ -39,6 +39,7 @@
 #include <kos/string.h>
 #include <kos/time.h>
 #include <kos/version.h>
+#include <kos/tty.h>
 #include <kos/vfs.h>
 #include <kos/vm.h>
 #include <stdarg.h>
@@ -480,11 +481,13 @@ static void gen_pid_stat(struct pbuf *b, struct proc *p, int tid)
 	struct proc_times t;
 	struct vm_space *vm;
 	unsigned long vsize = 0, rss = 0;
-	int ppid, nthreads;
+	int ppid, nthreads, tpgid;
+	unsigned int tty_nr;
 	char st;
 
 	mutex_lock(&proc_lock);
 	ut = thread_of(p, tid);
+	tty_proc_stat(p, &tty_nr, &tpgid);
 	ppid = p->parent ? p->parent->pid : 0;
 	nthreads = p->nr_threads;
 	st = state_char(p, ut);
@@ -494,8 +497,9 @@ static void gen_pid_stat(struct pbuf *b, struct proc *p, int tid)
 		vsize = vm_total_bytes(vm);
 		rss = vm->rss;
 	}
-	pb_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304 ", tid ? tid : p->pid,
-		  ut ? ut->comm : p->comm, st, ppid, p->pgid, p->sid);
+	pb_printf(b, "%d (%s) %c %d %d %d %u %d 4194304 ", tid ? tid : p->pid,
+		  ut ? ut->comm : p->comm, st, ppid, p->pgid, p->sid, tty_nr,
+		  tpgid);
 	pb_printf(b, "%llu %llu %llu %llu ", (unsigned long long)t.minflt,
 		  (unsigned long long)p->children_time.minflt,
 		  (unsigned long long)t.majflt,
@@ -868,7 +872,7 @@ static void generate(struct pnode *n, struct pbuf *b)
 		break;
 	case PK_FILESYSTEMS:
 		pb_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\n"
-			     "nodev\tproc\nnodev\tmqueue\n");
+			     "nodev\tproc\nnodev\tmqueue\nnodev\tdevpts\n");
 		break;
 	case PK_CMDLINE_K:
 		gen_cmdline_k(b);

@@ -24,6 +24,7 @@
  * address).  Mounts are read and changed under vfs_mount_lock, taken
  * after vnode locks and never held across a file-system op.
  */
+#include <kos/tty.h>
 #include <kos/file.h>
 #include <kos/ipc.h>
 #include <kos/kmalloc.h>
@@ -2129,6 +2130,10 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 	} else if (!kos_strcmp(fstype, "proc")) {
 		sb = vfs_procfs(); /* one instance, mounted any number of times */
 		err = sb ? 0 : -ENOMEM;
+		fresh = false;
+	} else if (!kos_strcmp(fstype, "devpts")) {
+		sb = tty_devpts_create(data,
+				       &err); /* tty/pty.c: one instance */
 		fresh = false;
 	} else if (!kos_strcmp(fstype, "mqueue")) {
 		sb = mqueue_sb(); /* ipc/mqueue.c: one instance, like proc */

@@ -21,6 +21,7 @@
  *
  * Locking: proc_lock for the tree and states; sighand->lock for flags.
  */
+#include <kos/tty.h>
 #include <kos/fdtable.h>
 #include <kos/ipc.h>
 #include <kos/kmalloc.h>
@@ -370,6 +371,7 @@ static void proc_become_zombie(struct proc *p, int status)
 
 	proc_timers_exit(p);
 	ipc_exit(p); /* SEM_UNDO, before anyone can see us exited */
+	tty_exit(p); /* a session leader hangs up or signals its terminal */
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
 	/* Reaping orphans may reap init itself if nobody else is left. */

@@ -11,6 +11,7 @@
  * Not supported, refused with -EINVAL: the namespace flags
  * (CLONE_NEW*), CLONE_INTO_CGROUP and clone3's set_tid.
  */
+#include <kos/tty.h>
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
@@ -254,6 +255,7 @@ long proc_clone(const struct clone_req *req)
 		p->leader = ut;
 		p->pgid = curp->pgid;
 		p->sid = curp->sid;
+		tty_fork(p, curp);
 		p->parent = parent;
 		p->parent_tid =
 			(f & CLONE_PARENT) ? curp->parent_tid : cur->tid;

@@ -42,8 +42,6 @@ void uthread_release_resources(struct uthread *ut);
  */
 void proc_thread_children(struct proc *p, int old_tid, int new_tid,
 			  bool exiting);
-/* Is process group pgid orphaned (ignore left out)?  proc_lock held. */
-bool proc_pgrp_orphaned(int pgid, const struct proc *ignore);
 /* coredump.c: write the core file if a dump is due (first thread out). */
 void proc_coredump(struct uthread *ut);
 /* Keep vm's peak RSS in p's maxrss (the space is going away). */

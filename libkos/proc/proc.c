@@ -16,6 +16,7 @@
  * of processes and threads, and starting PID 1.  The locking rules are
  * in kos/proc.h.
  */
+#include <kos/tty.h>
 #include <kos/exec.h>
 #include <kos/fdtable.h>
 #include <kos/file.h>
@@ -258,6 +259,7 @@ void proc_free(struct proc *p)
 {
 	KOS_ASSERT(list_empty(&p->threads) && list_empty(&p->children));
 	sigpending_flush(&p->shared);
+	tty_put(p->tty); /* a fork that failed; exit dropped it otherwise */
 	kfree(p->cred.groups);
 	kfree(p);
 }

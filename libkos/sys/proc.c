@@ -4,6 +4,7 @@
  * thread library registers with the kernel (set_tid_address,
  * set_robust_list, the FS/GS bases of arch_prctl).
  */
+#include <kos/tty.h>
 #include <kos/proc.h>
 #include <kos/signal.h>
 #include <kos/sched.h>
@@ -211,6 +212,7 @@ SYSCALL_DEFINE0(setsid)
 	if (r > 0) {
 		me->sid = me->pid;
 		me->pgid = me->pid;
+		tty_setsid(me);
 	}
 	mutex_unlock(&proc_lock);
 	return r;

@@ -51,6 +51,7 @@ int hosted_mem_init(uint64_t size);
  */
 #define HOSTED_IRQ_TIMER 0   /* SIGALRM from the POSIX timer */
 #define HOSTED_IRQ_CONSOLE 1 /* SIGIO from stdin */
+#define HOSTED_IRQ_WINCH 2   /* SIGWINCH: the host terminal's size */
 #define HOSTED_IRQ_MAX 8
 
 /*

@@ -1,16 +1,17 @@
 /*
- * The kernel console: output goes straight to the platform console; input
- * arrives from the platform's interrupt handler (kos_console_input) into a
- * ring buffer that readers drain.
+ * The kernel console: kernel text goes straight to the platform console;
+ * programs use the console tty (console_tty() in kos/tty.h), fed from the
+ * platform's interrupt handler (kos_console_input) by a kernel thread.
  */
 #ifndef KOS_CONSOLE_H
 #define KOS_CONSOLE_H
 
 #include <kos/types.h>
 
+/* Create the console tty and its input thread (needs the scheduler). */
 void console_init(void);
 
-/* Write len bytes to the console. */
+/* Write len bytes of kernel text ("\n" line ends) to the console. */
 void console_write(const char *buf, size_t len);
 
 /*
@@ -18,19 +19,6 @@ void console_write(const char *buf, size_t len);
  * (kernel log lines are not counted).
  */
 bool console_at_line_start(void);
-
-/*
- * Read up to len bytes of input; blocks until at least one byte is there
- * unless nonblock, in which case it returns -EAGAIN when empty.
- */
-ssize_t console_read(char *buf, size_t len, bool nonblock);
-
-/* Bytes of input waiting. */
-size_t console_input_pending(void);
-
-struct poll_table;
-/* poll(2) on the console: readable with input waiting, always writable. */
-unsigned int console_poll(struct poll_table *pt);
 
 /* Log "kos: power off, status N" and power off. */
 void kos_poweroff(int status) __attribute__((noreturn));

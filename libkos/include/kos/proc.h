@@ -58,6 +58,7 @@ struct vnode;
 struct thread;
 struct ptimer;
 struct ipc_undo_list;
+struct tty;
 
 #define PID_MAX 32768	 /* /proc/sys/kernel/pid_max, Linux's default */
 #define PID_RESERVED 300 /* where numbering resumes after a wrap */
@@ -146,6 +147,7 @@ struct proc {
 	int nr_threads;		   /* proc_lock: threads not yet exited */
 	struct uthread *leader;	   /* the thread whose tid is pid */
 	int pgid, sid;		   /* proc_lock */
+	struct tty *tty; /* proc_lock: controlling terminal, referenced */
 	/*
 	 * proc_lock: the tid of the parent's thread that forked us (Linux's
 	 * real_parent is a thread): PR_SET_PDEATHSIG fires when it exits.
@@ -377,6 +379,8 @@ long proc_wait(int which, int id, unsigned int options, struct kwait_result *r);
 
 /* Hand every child of p to its new parent (init or a subreaper). */
 void proc_reparent_children(struct proc *p);
+/* Is process group pgid orphaned (ignore left out)?  proc_lock held. */
+bool proc_pgrp_orphaned(int pgid, const struct proc *ignore);
 
 /* CPU time of ut so far, folded into its user/system counters. */
 void uthread_account(struct uthread *ut);

@@ -45,6 +45,18 @@ struct winsize {
 #define VLNEXT 15
 #define VEOL2 16
 
+/* termios2 (TCGETS2/TCSETS2): termios plus the two speeds in baud. */
+struct termios2 {
+	__u32 c_iflag;
+	__u32 c_oflag;
+	__u32 c_cflag;
+	__u32 c_lflag;
+	__u8 c_line;
+	__u8 c_cc[NCCS];
+	__u32 c_ispeed;
+	__u32 c_ospeed;
+};
+
 /* c_iflag */
 #define IGNBRK 0000001
 #define BRKINT 0000002
@@ -55,6 +67,7 @@ struct winsize {
 #define INLCR 0000100
 #define IGNCR 0000200
 #define ICRNL 0000400
+#define IUCLC 0001000
 #define IXON 0002000
 #define IXANY 0004000
 #define IXOFF 0010000
@@ -63,22 +76,39 @@ struct winsize {
 
 /* c_oflag */
 #define OPOST 0000001
+#define OLCUC 0000002
 #define ONLCR 0000004
+#define OCRNL 0000010
+#define ONOCR 0000020
+#define ONLRET 0000040
+#define OFILL 0000100
+#define OFDEL 0000200
+#define TABDLY 0014000
+#define TAB3 0014000 /* XTABS: tabs become spaces */
 
 /* c_cflag */
 #define CBAUD 0010017
+#define B0 0000000
+#define B9600 0000015
 #define B38400 0000017
+#define CBAUDEX 0010000
+#define BOTHER 0010000
+#define B115200 0010002
 #define CSIZE 0000060
 #define CS8 0000060
 #define CSTOPB 0000100
 #define CREAD 0000200
 #define PARENB 0000400
+#define PARODD 0001000
 #define HUPCL 0002000
 #define CLOCAL 0004000
+#define CIBAUD 002003600000
+#define IBSHIFT 16
 
 /* c_lflag */
 #define ISIG 0000001
 #define ICANON 0000002
+#define XCASE 0000004
 #define ECHO 0000010
 #define ECHOE 0000020
 #define ECHOK 0000040
@@ -86,7 +116,21 @@ struct winsize {
 #define NOFLSH 0000200
 #define TOSTOP 0000400
 #define ECHOCTL 0001000
+#define ECHOPRT 0002000
 #define ECHOKE 0004000
+#define FLUSHO 0010000
+#define PENDIN 0040000
 #define IEXTEN 0100000
+#define EXTPROC 0200000
+
+/* TCFLSH */
+#define TCIFLUSH 0
+#define TCOFLUSH 1
+#define TCIOFLUSH 2
+/* TCXONC */
+#define TCOOFF 0
+#define TCOON 1
+#define TCIOFF 2
+#define TCION 3
 
 #endif

@@ -4,8 +4,10 @@
  *
  * Output polls the transmit-holding-register-empty bit, one byte at a
  * time, with interrupts disabled for the whole write so lines from an
- * interrupt handler do not interleave with a thread's; "\n" goes out as
- * "\r\n".  If no UART is present the status port reads 0xff, which looks
+ * interrupt handler do not interleave with a thread's.  Kernel text
+ * (plat_console_write) has "\n" sent as "\r\n"; terminal output
+ * (plat_console_put) was processed by the tty layer and goes out as it
+ * is.  If no UART is present the status port reads 0xff, which looks
  * like "ready", so writes never hang.
  *
  * Input: the "received data available" interrupt (ISA IRQ 4) is routed
@@ -70,6 +72,20 @@ void plat_console_write(const char *buf, size_t len)
 		put_byte(buf[i]);
 	}
 	plat_irq_restore(fl);
+}
+
+void plat_console_put(const char *buf, size_t len)
+{
+	unsigned long fl = plat_irq_save();
+
+	for (size_t i = 0; i < len; i++)
+		put_byte(buf[i]);
+	plat_irq_restore(fl);
+}
+
+/* The UART's FIFO holds what it can; nothing waits for room here. */
+void plat_console_input_room(void)
+{
 }
 
 void x86_puts(const char *s)

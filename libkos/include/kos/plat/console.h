@@ -7,13 +7,37 @@
 
 #include <kos/types.h>
 
-/* Write len bytes synchronously; safe with interrupts disabled and in panic. */
+/*
+ * Write len bytes of kernel text synchronously; safe with interrupts
+ * disabled and in panic.  Lines end in "\n"; the platform sends what its
+ * device needs (a serial line or a raw terminal gets "\r\n").
+ */
 void plat_console_write(const char *buf, size_t len);
+
+/*
+ * Write len bytes of terminal output as they are (the line discipline
+ * made "\r\n" of "\n" already); synchronous.  Hosted, when stdout is
+ * not a terminal, a "\r" before "\n" is dropped so files and pipes get
+ * Unix line ends.
+ */
+void plat_console_put(const char *buf, size_t len);
 
 /*
  * Input: the platform calls this from interrupt context with the bytes it
  * received.  The core buffers them for readers.
  */
 void kos_console_input(const char *buf, size_t len);
+/* Bytes kos_console_input() can take now (any context). */
+size_t kos_console_room(void);
+/*
+ * The platform's hook: the core's input ring has room again after
+ * kos_console_room() said 0 (a platform that holds input back until
+ * then delivers it now).  Thread context.
+ */
+void plat_console_input_room(void);
+/* The input ended for good (hosted stdin at end of file): any context. */
+void kos_console_eof(void);
+/* The terminal's size changed (hosted: the host terminal's): any context. */
+void kos_console_winsize(unsigned int rows, unsigned int cols);
 
 #endif

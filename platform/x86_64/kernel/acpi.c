@@ -284,9 +284,10 @@ void x86_acpi_init(paddr_t rsdp, const struct kos_bootinfo *bi)
 		else if (!kos_memcmp(t, "FACP", 4) && !x86_acpi.pm1a_cnt)
 			parse_fadt(t, len);
 	}
-	log_info("acpi: ioapic %#llx (gsi %u), pm1a_cnt %#x, s5 %s %u/%u",
+	log_info("acpi: ioapic %#llx (gsi %u), pm1a_cnt %#x, s5 %s %u/%u, "
+		 "reset %#x:%#x",
 		 (unsigned long long)x86_acpi.ioapic_base,
 		 x86_acpi.ioapic_gsi_base, x86_acpi.pm1a_cnt,
 		 x86_acpi.have_s5 ? "yes" : "no", x86_acpi.slp_typa,
-		 x86_acpi.slp_typb);
+		 x86_acpi.slp_typb, x86_acpi.reset_port, x86_acpi.reset_value);
 }

@@ -4,7 +4,8 @@
 #
 #   make            libkos.a, the UEFI image and the hosted kernel
 #   make check      unit tests, symbol check, self-test boots (see README)
-#   make run        boot the default image in QEMU/OVMF (PLATFORM=hosted too)
+#   make run        boot the default system image (BusyBox init and a shell)
+#                   in QEMU/OVMF (PLATFORM=hosted too)
 #   make debug      boot waiting for gdb and print the gdb command line
 #   make bbtest     BusyBox's testsuite on the host and KOS (docs/busybox-testsuite.md)
 
@@ -63,9 +64,9 @@ ALL_TARGETS :=
 CHECK_TARGETS :=
 
 include libkos/module.mk
+include images/module.mk
 include platform/x86_64/module.mk
 include platform/hosted/module.mk
-include images/module.mk
 include check/module.mk
 include scripts/module.mk
 include check/contract/module.mk

@@ -194,6 +194,11 @@ void plat_poweroff(int status)
 	exit(status);
 }
 
+void plat_restart(void)
+{
+	exit(PLAT_RESTART_STATUS);
+}
+
 static const char *panic_expect;
 
 static void on_abort(int sig)

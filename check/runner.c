@@ -39,6 +39,7 @@
 	X(dev) \
 	X(sysfs) \
 	X(vdso) \
+	X(system) \
 	X(ipc) \
 	X(tty)
 /* clang-format on */

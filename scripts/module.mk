@@ -8,8 +8,12 @@
 #                                   the gdb command line is printed;
 #                                   hosted: the kernel runs under gdb
 #
-# Without CMDLINE the image's embedded default command line is used
-# (x86_64) or none (hosted).  KOS_RUN_FLAGS adds kos-run options, e.g.
+# Without CMDLINE and INITRD both platforms boot the default system image
+# (images/module.mk: BusyBox init, a root shell on the console) with
+# init=/sbin/init: embedded in BOOTX64.EFI, given to the hosted kernel by
+# kos-run.  make run prints how to leave first, has no time limit, and
+# boots again after a reboot(2) restart ("reboot" in the shell).
+# KOS_RUN_FLAGS adds kos-run options, e.g.
 # KOS_RUN_FLAGS="--timeout 60 --valgrind".
 
 CMDLINE ?=
@@ -17,23 +21,30 @@ INITRD ?=
 KOS_RUN_FLAGS ?=
 
 KOS_RUN_DEPS_x86_64 := $(BUILD)/x86_64/BOOTX64.EFI $(BUILD)/x86_64/kernel.elf
-KOS_RUN_DEPS_hosted := $(BUILD)/hosted/kos
+KOS_RUN_DEPS_hosted := $(BUILD)/hosted/kos $(DEFAULT_IMAGE)
 KOS_RUN_IMAGE_x86_64 := $(BUILD)/x86_64/BOOTX64.EFI
 KOS_RUN_IMAGE_hosted := $(BUILD)/hosted/kos
 
 # single-quote a make value for the shell
 kos_shq = '$(subst ','\'',$(1))'
 
-KOS_RUN = KOS_BUILD=$(BUILD) scripts/kos-run --platform $(PLATFORM) \
+# kos_run,EXTRA-FLAGS: the kos-run command line (KOS_RUN_FLAGS last, so
+# they win)
+kos_run = KOS_BUILD=$(BUILD) scripts/kos-run --platform $(PLATFORM) \
 	--image $(KOS_RUN_IMAGE_$(PLATFORM)) \
 	$(if $(CMDLINE),--cmdline $(call kos_shq,$(CMDLINE))) \
-	$(if $(INITRD),--initrd $(call kos_shq,$(INITRD))) $(KOS_RUN_FLAGS)
+	$(if $(INITRD),--initrd $(call kos_shq,$(INITRD))) $(1) $(KOS_RUN_FLAGS)
+
+# The one line make run prints before booting.
+KOS_RUN_HINT_x86_64 := make run: type poweroff to shut down, or Ctrl-A X to quit QEMU
+KOS_RUN_HINT_hosted := make run: type poweroff to shut down, or Ctrl-C to kill the hosted kernel
 
 run: $(KOS_RUN_DEPS_$(PLATFORM))
-	$(KOS_RUN)
+	@echo "$(KOS_RUN_HINT_$(PLATFORM))"
+	$(Q)$(call kos_run,--timeout 0 --reboot)
 
 debug: $(KOS_RUN_DEPS_$(PLATFORM))
-	$(KOS_RUN) --gdb
+	$(Q)$(call kos_run,--gdb)
 
 # make kcflags: the compiler and flags libkos is built with, for scripts
 # that compile it their own way (scripts/check-lto).

@@ -38,6 +38,7 @@
 #include <kos/sched.h>
 #include <kos/string.h>
 #include <kos/time.h>
+#include <kos/utsname.h>
 #include <kos/version.h>
 #include <kos/tty.h>
 #include <kos/vfs.h>
@@ -880,9 +881,13 @@ static void generate(struct pnode *n, struct pbuf *b)
 	case PK_LOADAVG:
 		gen_loadavg(b);
 		break;
-	case PK_HOSTNAME:
-		pb_put(b, "(none)\n", 7);
+	case PK_HOSTNAME: {
+		char name[UTS_LEN];
+
+		uts_get_hostname(name);
+		pb_printf(b, "%s\n", name);
 		break;
+	}
 	case PK_OSTYPE:
 		pb_put(b, "Linux\n", 6);
 		break;

@@ -1,15 +1,19 @@
 /*
- * What the system says about itself: uname, getcpu.  KOS answers as the
- * Linux release it implements (KOS_UNAME_RELEASE), with its own version
- * string.
+ * What the system says about itself: uname, sethostname, setdomainname,
+ * getcpu, sysinfo.  KOS answers as the Linux release it implements
+ * (KOS_UNAME_RELEASE), with its own version string; the host and domain
+ * names live in kern/utsname.c.
  */
 #include <kos/pmm.h>
+#include <kos/proc.h>
 #include <kos/sched.h>
 #include <kos/string.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <kos/time.h>
+#include <kos/utsname.h>
 #include <kos/version.h>
+#include <uapi/capability.h>
 #include <uapi/errno.h>
 #include <uapi/utsname.h>
 
@@ -19,13 +23,48 @@ SYSCALL_DEFINE1(uname, struct new_utsname __user *, buf)
 
 	kos_memset(&u, 0, sizeof(u));
 	kos_strlcpy(u.sysname, "Linux", sizeof(u.sysname));
-	/* Linux's hostname until someone sets one. */
-	kos_strlcpy(u.nodename, "(none)", sizeof(u.nodename));
+	uts_get_hostname(u.nodename);
 	kos_strlcpy(u.release, KOS_UNAME_RELEASE, sizeof(u.release));
 	kos_strlcpy(u.version, "#1 KOS " KOS_VERSION, sizeof(u.version));
 	kos_strlcpy(u.machine, "x86_64", sizeof(u.machine));
-	kos_strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	uts_get_domainname(u.domainname);
 	return copy_to_user(buf, &u, sizeof(u));
+}
+
+/*
+ * Read a new host or domain name of len bytes (no NUL needed), in Linux's
+ * order: CAP_SYS_ADMIN (-EPERM), 0 <= len < UTS_LEN (-EINVAL), the bytes
+ * (-EFAULT).
+ */
+static int uts_name_from_user(char *dst, const char __user *name, int len)
+{
+	if (!(proc_current()->cred.cap_effective & (1ULL << CAP_SYS_ADMIN)))
+		return -EPERM;
+	if (len < 0 || len >= UTS_LEN)
+		return -EINVAL;
+	return copy_from_user(dst, name, (size_t)len) ? -EFAULT : 0;
+}
+
+/* sethostname: what uname's nodename shows from now on. */
+SYSCALL_DEFINE2(sethostname, const char __user *, name, int, len)
+{
+	char tmp[UTS_LEN];
+	int err = uts_name_from_user(tmp, name, len);
+
+	if (!err)
+		uts_set_hostname(tmp, (size_t)len);
+	return err;
+}
+
+/* setdomainname: what uname's domainname shows from now on. */
+SYSCALL_DEFINE2(setdomainname, const char __user *, name, int, len)
+{
+	char tmp[UTS_LEN];
+	int err = uts_name_from_user(tmp, name, len);
+
+	if (!err)
+		uts_set_domainname(tmp, (size_t)len);
+	return err;
 }
 
 /*

@@ -1,5 +1,5 @@
 /*
- * Hosted power: poweroff is a process exit, halt is abort().
+ * Hosted power: poweroff and restart are process exits, halt is abort().
  *
  * Both may be called on any kernel thread's stack and from interrupt
  * context, so neither runs atexit handlers: hosted_exit() flushes stdio
@@ -25,6 +25,12 @@ void hosted_exit(int status)
 void plat_poweroff(int status)
 {
 	hosted_exit(status);
+}
+
+/* A restart is an exit that scripts/kos-run recognises (kos/plat/power.h). */
+void plat_restart(void)
+{
+	hosted_exit(PLAT_RESTART_STATUS);
 }
 
 /*

@@ -8,9 +8,10 @@
 #
 # Variables (command line or environment):
 #   X86_KERNEL_ELF  kernel embedded in BOOTX64.EFI (default: the one built here)
-#   X86_INITRD      initramfs embedded in BOOTX64.EFI
-#                   (default $(BUILD)/initramfs.cpio, built by images/)
+#   X86_INITRD      initramfs embedded in BOOTX64.EFI (default: the
+#                   default system image, $(BUILD)/images/default.cpio)
 #   X86_CMDLINE     default kernel command line embedded in BOOTX64.EFI
+#                   (default: the system image's, init=/sbin/init)
 #
 # Other images (apps/) call $(eval $(call x86_efi_image,OUT.EFI,KERNEL,
 # INITRD,CMDLINE)) to get their own one-file image from the same stub.
@@ -97,8 +98,8 @@ $(1): $(basename $(1)).so
 endef
 
 X86_KERNEL_ELF ?= $(BUILD)/x86_64/kernel.elf
-X86_INITRD ?= $(BUILD)/initramfs.cpio
-X86_CMDLINE ?=
+X86_INITRD ?= $(DEFAULT_IMAGE)
+X86_CMDLINE ?= $(DEFAULT_IMAGE_CMDLINE)
 
 $(eval $(call x86_efi_image,$(BUILD)/x86_64/BOOTX64.EFI,$(X86_KERNEL_ELF),$(X86_INITRD),$(X86_CMDLINE)))
 

@@ -1,14 +1,19 @@
 /*
- * Process identity: pids, uids, uname, resource limits, getrandom,
- * signal bookkeeping, arch_prctl, set_tid_address, set_robust_list.
- * Pids are printed only as relations; the host oracle runs the program as
- * pid 1 of a new pid namespace, like init.
+ * Process identity: pids, uids, uname, sethostname/setdomainname,
+ * resource limits, getrandom, signal bookkeeping, arch_prctl,
+ * set_tid_address, set_robust_list.  Pids are printed only as relations;
+ * the host oracle runs the program as pid 1 of a new pid namespace, like
+ * init, and in a UTS namespace of its own (the host's names are not
+ * changed, and not printed: they start as the host's).
  */
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "contract.h"
+#include "proclib.h"
 
 #define CONTRACT_AREA "ident"
 
@@ -48,6 +53,96 @@ CONTRACT_TEST(uname)
 	      memchr(u.sysname, 0, 65) && memchr(u.release, 0, 65) &&
 		      memchr(u.version, 0, 65) && memchr(u.machine, 0, 65) &&
 		      memchr(u.nodename, 0, 65) && memchr(u.domainname, 0, 65));
+}
+
+static const char *nodename(void)
+{
+	static struct utsname u;
+
+	memset(&u, 'x', sizeof(u));
+	uname(&u);
+	return u.nodename;
+}
+
+static const char *domainname(void)
+{
+	static struct utsname u;
+
+	memset(&u, 'x', sizeof(u));
+	uname(&u);
+	return u.domainname;
+}
+
+/* /proc/sys/kernel/hostname, or "?" */
+static const char *proc_hostname(void)
+{
+	static char buf[128];
+	int fd = open("/proc/sys/kernel/hostname", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return "?";
+	buf[n] = 0;
+	return buf;
+}
+
+static void names_not_root(void *arg)
+{
+	CHECK_RET("setuid(65534)", setuid(65534), 0);
+	CHECK_ERR("sethostname as nobody",
+		  syscall(SYS_sethostname, "nobody", 6), EPERM);
+	CHECK_ERR("sethostname as nobody, len 100: EPERM first",
+		  syscall(SYS_sethostname, "nobody", 100), EPERM);
+	CHECK_ERR("setdomainname as nobody",
+		  syscall(SYS_setdomainname, "nobody", 6), EPERM);
+	CHECK_STR("nodename kept", nodename(), "kos-contract");
+}
+
+CONTRACT_TEST(sethostname)
+{
+	char saved[65], big[80];
+
+	snprintf(saved, sizeof(saved), "%s", nodename());
+	memset(big, 'h', sizeof(big));
+	CHECK_RET("sethostname kos-contract",
+		  syscall(SYS_sethostname, "kos-contract", 12), 0);
+	CHECK_STR("uname's nodename", nodename(), "kos-contract");
+	mkdir("/proc", 0555);
+	EXPECT(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	CHECK_STR("/proc/sys/kernel/hostname", proc_hostname(),
+		  "kos-contract\n");
+	umount2("/proc", 0);
+	ct_child_ok("child", names_not_root, NULL);
+
+	CHECK_RET("sethostname 3 bytes of abcdef",
+		  syscall(SYS_sethostname, "abcdef", 3), 0);
+	CHECK_STR("nodename", nodename(), "abc");
+	CHECK_RET("a NUL inside", syscall(SYS_sethostname, "x\0yz", 4), 0);
+	CHECK_STR("nodename", nodename(), "x");
+	CHECK_RET("64 bytes", syscall(SYS_sethostname, big, 64), 0);
+	CHECK_EQ("nodename length", strlen(nodename()), 64);
+	CHECK_ERR("65 bytes", syscall(SYS_sethostname, big, 65), EINVAL);
+	CHECK_ERR("len -1", syscall(SYS_sethostname, big, -1), EINVAL);
+	CHECK_ERR("bad address", syscall(SYS_sethostname, BAD_LOW, 4), EFAULT);
+	CHECK_ERR("bad address, len 65: EINVAL first",
+		  syscall(SYS_sethostname, BAD_LOW, 65), EINVAL);
+	CHECK_EQ("nodename kept after errors", strlen(nodename()), 64);
+	CHECK_RET("NULL, 0", syscall(SYS_sethostname, NULL, 0), 0);
+	CHECK_STR("nodename empty", nodename(), "");
+
+	CHECK_RET("setdomainname kos.example",
+		  syscall(SYS_setdomainname, "kos.example", 11), 0);
+	CHECK_STR("uname's domainname", domainname(), "kos.example");
+	CHECK_ERR("setdomainname 65 bytes", syscall(SYS_setdomainname, big, 65),
+		  EINVAL);
+	CHECK_ERR("setdomainname bad address",
+		  syscall(SYS_setdomainname, BAD_LOW, 4), EFAULT);
+	CHECK_RET("setdomainname (none)",
+		  syscall(SYS_setdomainname, "(none)", 6), 0);
+	CHECK_STR("domainname", domainname(), "(none)");
+	syscall(SYS_sethostname, saved, strlen(saved));
 }
 
 /* Which CPU and node: printed as relations (the host has several). */

@@ -90,6 +90,8 @@ static const struct area {
 	{ "sysvipc", AREA_PROC },
 	{ "mqueue", AREA_PROC },
 	{ "posixshm", AREA_PROC },
+	/* issue 10 */
+	{ "reboot", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

@@ -257,6 +257,9 @@ struct syscall_desc {
 	X(sync) \
 	X(mount, const char __user *usource, const char __user *utarget, const char __user *utype, unsigned long flags, const void __user *udata) \
 	X(umount2, const char __user *utarget, int flags) \
+	X(reboot, int magic1, int magic2, unsigned int cmd, void __user *arg) \
+	X(sethostname, const char __user *name, int len) \
+	X(setdomainname, const char __user *name, int len) \
 	X(gettid, void) \
 	X(readahead, int fd, long off, size_t count) \
 	X(setxattr, const char __user *path, const char __user *name, const void __user *value, size_t size, int flags) \

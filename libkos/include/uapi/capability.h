@@ -15,6 +15,7 @@
 #define CAP_IPC_OWNER 15
 #define CAP_SYS_CHROOT 18
 #define CAP_SYS_ADMIN 21
+#define CAP_SYS_BOOT 22
 #define CAP_SYS_RESOURCE 24
 #define CAP_MKNOD 27
 #define CAP_LAST 40

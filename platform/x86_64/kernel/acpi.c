@@ -4,7 +4,8 @@
  *
  *   MADT ("APIC"): local APIC address, the IOAPIC (address and first GSI),
  *                  and interrupt source overrides for ISA IRQs;
- *   FADT ("FACP"): the PM1 control ports, SMI command port, and the DSDT;
+ *   FADT ("FACP"): the PM1 control ports, SMI command port, the reset
+ *                  register (ACPI 2.0+) and the DSDT;
  *   DSDT:          the \_S5 package's SLP_TYPa/SLP_TYPb values, found by
  *                  a bounded byte scan for "_S5_" rather than by running
  *                  AML (enough on QEMU and on the firmware we care about).
@@ -181,7 +182,29 @@ static void find_s5(const uint8_t *d, uint32_t len)
 	}
 }
 
-/* FADT: PM1 control ports, SMI command, and the DSDT's \_S5. */
+#define FADT_RESET_REG_SUP (1U << 10) /* Flags: RESET_REG is usable */
+#define GAS_SYSTEM_IO 1
+
+/*
+ * The FADT's RESET_REG (a generic address at byte 116) and RESET_VALUE
+ * (byte 128), kept when the flags say it is supported and it is a port.
+ */
+static void parse_reset_reg(const uint8_t *t, uint32_t len)
+{
+	uint64_t port;
+
+	if (len < 129 || !(rd32(t + 112) & FADT_RESET_REG_SUP) ||
+	    t[116] != GAS_SYSTEM_IO)
+		return;
+	port = rd64(t + 120);
+	if (!port || port > 0xffff)
+		return;
+	x86_acpi.have_reset = true;
+	x86_acpi.reset_port = (uint16_t)port;
+	x86_acpi.reset_value = t[128];
+}
+
+/* FADT: PM1 control ports, SMI command, reset, and the DSDT's \_S5. */
 static void parse_fadt(const uint8_t *t, uint32_t len)
 {
 	uint64_t dsdt_pa = 0;
@@ -194,6 +217,7 @@ static void parse_fadt(const uint8_t *t, uint32_t len)
 	x86_acpi.acpi_enable = t[52];
 	x86_acpi.pm1a_cnt = rd32(t + 64);
 	x86_acpi.pm1b_cnt = rd32(t + 68);
+	parse_reset_reg(t, len);
 	/* ACPI 2.0+ extended blocks, when in system I/O space. */
 	if (len >= 184 && t[172] == 1 && rd64(t + 176))
 		x86_acpi.pm1a_cnt = (uint32_t)rd64(t + 176);
@@ -260,9 +284,10 @@ void x86_acpi_init(paddr_t rsdp, const struct kos_bootinfo *bi)
 		else if (!kos_memcmp(t, "FACP", 4) && !x86_acpi.pm1a_cnt)
 			parse_fadt(t, len);
 	}
-	log_info("acpi: ioapic %#llx (gsi %u), pm1a_cnt %#x, s5 %s %u/%u",
+	log_info("acpi: ioapic %#llx (gsi %u), pm1a_cnt %#x, s5 %s %u/%u, "
+		 "reset %#x:%#x",
 		 (unsigned long long)x86_acpi.ioapic_base,
 		 x86_acpi.ioapic_gsi_base, x86_acpi.pm1a_cnt,
 		 x86_acpi.have_s5 ? "yes" : "no", x86_acpi.slp_typa,
-		 x86_acpi.slp_typb);
+		 x86_acpi.slp_typb, x86_acpi.reset_port, x86_acpi.reset_value);
 }

@@ -302,6 +302,10 @@ struct x86_acpi_info {
 	uint8_t acpi_enable;
 	bool have_s5;
 	uint8_t slp_typa, slp_typb;
+	/* Restart: the FADT's reset register, when it is an I/O port. */
+	bool have_reset;
+	uint16_t reset_port;
+	uint8_t reset_value;
 };
 extern struct x86_acpi_info x86_acpi;
 void x86_acpi_init(paddr_t rsdp, const struct kos_bootinfo *bi);

@@ -68,8 +68,7 @@ static uint64_t feed(const char *s)
 {
 	uint64_t sigs = 0;
 
-	ck_assert_uint_eq(tty_ldisc_receive(t, s, strlen(s), &sigs),
-			  strlen(s));
+	ck_assert_uint_eq(tty_ldisc_receive(t, s, strlen(s), &sigs), strlen(s));
 	return sigs;
 }
 
@@ -88,7 +87,7 @@ START_TEST(test_tty_canon_lines)
 {
 	feed("ab");
 	ck_assert_uint_eq(tty_input_avail(t), 0); /* no line yet */
-	feed("c\rdef\n");			   /* ICRNL: \r ends it too */
+	feed("c\rdef\n");			  /* ICRNL: \r ends it too */
 	ck_assert_str_eq(take(100), "abc\n");
 	ck_assert_str_eq(take(2), "de"); /* a short buffer: part of it */
 	ck_assert_str_eq(take(100), "f\n");

@@ -1371,7 +1371,7 @@ struct superblock *vfs_procfs(void)
 	if (!sb)
 		return NULL;
 	vfs_sb_init(sb);
-	sb->flags = VFS_SB_NOCACHE;
+	sb->flags = VFS_SB_NOCACHE | VFS_SB_SINGLE;
 	sb->ops = &proc_sops;
 	sb->fstype = "proc";
 	sb->magic = PROC_SUPER_MAGIC;

@@ -2340,13 +2340,13 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 	/*
 	 * A file system goes with its last mount: at once when not
 	 * detached; detached, its tree goes with its last user (the
-	 * superblock itself stays).  proc is one instance and stays.
+	 * superblock itself stays).  A single instance (proc, devpts,
+	 * mqueue) stays.
 	 */
 	list_for_each_entry_safe (m, tmp, &gone, link) {
 		struct superblock *sb = m->sb;
-		bool last = !READ_ONCE(sb->nmounts) &&
-			    kos_strcmp(sb->fstype, "proc") &&
-			    kos_strcmp(sb->fstype, "mqueue");
+		bool last =
+			!READ_ONCE(sb->nmounts) && !(sb->flags & VFS_SB_SINGLE);
 
 		mount_release(m);
 		if (!last)

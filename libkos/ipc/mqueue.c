@@ -239,7 +239,7 @@ struct superblock *mqueue_sb(void)
 	if (!sb)
 		goto out;
 	vfs_sb_init(sb);
-	sb->flags = VFS_SB_NOCACHE;
+	sb->flags = VFS_SB_NOCACHE | VFS_SB_SINGLE;
 	sb->ops = &mq_sops;
 	sb->fstype = "mqueue";
 	sb->magic = MQUEUE_MAGIC;

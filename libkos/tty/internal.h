@@ -6,7 +6,8 @@
 
 /* ldisc.c, all with t->lock held. */
 int tty_ldisc_out_char(struct tty *t, unsigned char c);
-size_t tty_ldisc_receive(struct tty *t, const char *buf, size_t n, uint64_t *sigs);
+size_t tty_ldisc_receive(struct tty *t, const char *buf, size_t n,
+			 uint64_t *sigs);
 size_t tty_ldisc_receive_room(struct tty *t);
 void tty_ldisc_flush_input(struct tty *t);
 void tty_ldisc_termios_changed(struct tty *t, const struct termios *old);
@@ -34,10 +35,9 @@ static inline void tty_out_flush(struct tty *t)
 /* pty.c: /dev/pts/N's slave, referenced; -EIO if there is none. */
 int tty_pty_slave_get(unsigned int index, struct tty **out);
 
-
 /* An open file of a tty (file->priv). */
 struct tty_file {
-	struct tty *tty; /* referenced */
+	struct tty *tty;  /* referenced */
 	unsigned int gen; /* t->hangup_gen at open */
 	bool master;	  /* a pty master (pty.c's own file ops) */
 	bool nohup;	  /* /dev/console: hangups do not kill it (Linux) */
@@ -46,9 +46,8 @@ struct tty_file {
 /* The hangup generation check: is f's tty dead for it?  t->lock held. */
 static inline bool tty_file_hung(const struct tty_file *tf)
 {
-	return !tf->nohup &&
-	       tf->gen != __atomic_load_n(&tf->tty->hangup_gen,
-					  __ATOMIC_RELAXED);
+	return !tf->nohup && tf->gen != __atomic_load_n(&tf->tty->hangup_gen,
+							__ATOMIC_RELAXED);
 }
 
 #endif

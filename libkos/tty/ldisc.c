@@ -48,7 +48,7 @@ static void bit_set(uint8_t *map, size_t i, bool on)
 	if (on)
 		map[MASK(i) / 8] |= (uint8_t)(1u << (MASK(i) % 8));
 	else
-		map[MASK(i) / 8] &= (uint8_t)~(1u << (MASK(i) % 8));
+		map[MASK(i) / 8] &= (uint8_t) ~(1u << (MASK(i) % 8));
 }
 
 size_t tty_input_avail(struct tty *t)
@@ -333,9 +333,9 @@ size_t tty_ldisc_receive_room(struct tty *t)
 	size_t used = t->read_head - t->read_tail;
 
 	if (t->termios.c_lflag & ICANON)
-		return t->canon_head == t->read_tail || used < TTY_BUF ?
-			       SIZE_MAX :
-			       0;
+		return t->canon_head == t->read_tail || used < TTY_BUF
+			       ? SIZE_MAX
+			       : 0;
 	return TTY_BUF - used;
 }
 
@@ -471,7 +471,8 @@ literal:
 	put_char(t, c, false, false);
 }
 
-size_t tty_ldisc_receive(struct tty *t, const char *buf, size_t n, uint64_t *sigs)
+size_t tty_ldisc_receive(struct tty *t, const char *buf, size_t n,
+			 uint64_t *sigs)
 {
 	size_t i;
 
@@ -531,7 +532,8 @@ size_t tty_ldisc_take(struct tty *t, char *kbuf, size_t n, bool *line_done)
 	}
 	/* A VEOF right after a full buffer's worth still belongs to it. */
 	if (canon && !*line_done && t->read_tail != end &&
-	    bit_get(t->eofmk, t->read_tail) && bit_get(t->delim, t->read_tail)) {
+	    bit_get(t->eofmk, t->read_tail) &&
+	    bit_get(t->delim, t->read_tail)) {
 		t->read_tail++;
 		*line_done = true;
 	}

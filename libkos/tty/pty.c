@@ -57,16 +57,16 @@ struct pty {
 	struct vnode *node; /* the /dev/pts/N node; NULL once the master left */
 	char obuf[PTY_OBUF]; /* slave->lock: output for the master */
 	size_t ohead, otail;
-	unsigned int masters; /* slave->lock: open master files */
-	bool slave_closed;    /* slave->lock: had slaves, none now */
+	unsigned int masters;	/* slave->lock: open master files */
+	bool slave_closed;	/* slave->lock: had slaves, none now */
 	struct waitq mread_wq;	/* master readers */
 	struct waitq mwrite_wq; /* master writers (room in the slave) */
 };
 
 static struct mutex pty_lock = MUTEX_INIT(pty_lock, "pty");
 static struct pty *ptys[PTY_MAX]; /* pty_lock */
-static struct superblock *devpts;  /* pty_lock: made on first use */
-static struct vnode *ptmx_node;	   /* pty_lock */
+static struct superblock *devpts; /* pty_lock: made on first use */
+static struct vnode *ptmx_node;	  /* pty_lock */
 /* pty_lock: mount options */
 static uint32_t opt_mode = 0600, opt_ptmxmode = 0, opt_uid, opt_gid;
 static bool opt_setuid, opt_setgid;
@@ -203,7 +203,7 @@ static int devpts_init(void)
 	sb->ops = &devpts_sops;
 	sb->fstype = "devpts";
 	sb->magic = DEVPTS_MAGIC;
-	sb->flags = VFS_SB_NOCACHE;
+	sb->flags = VFS_SB_NOCACHE | VFS_SB_SINGLE;
 	sb->dev = vfs_anon_dev();
 	sb->root = vnode_alloc(sb, &devpts_vops, sizeof(struct vnode));
 	ptmx_node = vnode_alloc(sb, &devpts_vops, sizeof(struct vnode));
@@ -244,12 +244,14 @@ static int parse_options(const char *data)
 			return -EINVAL;
 		kos_memcpy(key, data, klen);
 		key[klen] = 0;
-		octal = !kos_strcmp(key, "mode") || !kos_strcmp(key, "ptmxmode");
+		octal = !kos_strcmp(key, "mode") ||
+			!kos_strcmp(key, "ptmxmode");
 		if (eq) {
 			for (const char *c = eq + 1; c < end; c++) {
 				if (*c < '0' || *c > (octal ? '7' : '9'))
 					return -EINVAL;
-				val = val * (octal ? 8 : 10) + (uint64_t)(*c - '0');
+				val = val * (octal ? 8 : 10) +
+				      (uint64_t)(*c - '0');
 			}
 		}
 		if (!kos_strcmp(key, "mode") && eq)
@@ -385,15 +387,16 @@ static int ptmx_open(struct file *f)
 		err = -ENOSPC;
 	if (!err) {
 		p->slave = tty_alloc(&pts_driver, p, KDEV(PTS_MAJOR, idx));
-		p->node = vnode_alloc(devpts, &devpts_vops,
-				      sizeof(struct vnode));
+		p->node =
+			vnode_alloc(devpts, &devpts_vops, sizeof(struct vnode));
 		if (!p->slave || !p->node)
 			err = -ENOMEM;
 	}
 	if (err) {
 		mutex_unlock(&pty_lock);
 		if (p->slave) {
-			p->slave->drv_data = NULL; /* not in ptys[]: free here */
+			p->slave->drv_data =
+				NULL; /* not in ptys[]: free here */
 			kfree(p->slave);
 		}
 		kfree(p->node);
@@ -526,8 +529,8 @@ static ssize_t ptmx_write(struct file *f, struct uio *u, uint64_t *pos)
 				return done + i ? (ssize_t)(done + i) : -EAGAIN;
 			if (sig_wait(&p->mwrite_wq, master_writable, t,
 				     UINT64_MAX))
-				return done + i ? (ssize_t)(done + i) :
-						  -ERESTARTSYS;
+				return done + i ? (ssize_t)(done + i)
+						: -ERESTARTSYS;
 		}
 		done += n;
 	}
@@ -563,8 +566,8 @@ static long open_peer(struct tty *t, unsigned long flags)
 	struct file *f;
 	int err, fd;
 
-	if (flags & ~(unsigned long)(O_ACCMODE | O_NOCTTY | O_NONBLOCK |
-				     O_CLOEXEC))
+	if (flags &
+	    ~(unsigned long)(O_ACCMODE | O_NOCTTY | O_NONBLOCK | O_CLOEXEC))
 		return -EINVAL;
 	mutex_lock(&pty_lock);
 	node = p->node;

@@ -32,9 +32,9 @@
 #define CHUNK 256 /* bytes moved per lock hold */
 
 /* Linux's INIT_C_CC: ^C ^\ ^? ^U ^D 0 1 0 ^Q ^S ^Z 0 ^R ^O ^W ^V 0 */
-static const uint8_t std_cc[NCCS] = { 003, 034, 0177, 025, 004, 0, 1,
-				      0,   021, 023,  032, 0,	022, 017,
-				      027, 026, 0 };
+static const uint8_t std_cc[NCCS] = { 003, 034, 0177, 025, 004, 0,
+				      1,   0,	021,  023, 032, 0,
+				      022, 017, 027,  026, 0 };
 
 struct tty *tty_alloc(const struct tty_driver *drv, void *data, uint32_t rdev)
 {
@@ -288,7 +288,7 @@ size_t tty_receive(struct tty *t, const char *buf, size_t n)
 	while (done < n) {
 		fl = spin_lock_irqsave(&t->lock);
 		took = tty_ldisc_receive(t, buf + done, MIN(n - done, CHUNK),
-				     &sigs);
+					 &sigs);
 		tty_out_flush(t);
 		spin_unlock_irqrestore(&t->lock, fl);
 		done += took;
@@ -457,22 +457,24 @@ static ssize_t tty_read(struct file *f, struct uio *u, uint64_t *pos)
 			minimum = vmin;
 			inter = (uint64_t)vtime * 100000000ULL;
 		} else {
-			deadline = vtime ? clock_monotonic_ns() +
-						   (uint64_t)vtime * 100000000ULL :
-					   0;
+			deadline =
+				vtime ? clock_monotonic_ns() +
+						(uint64_t)vtime * 100000000ULL
+				      : 0;
 		}
 	}
 	spin_unlock_irqrestore(&t->lock, fl);
 	while (u->resid) {
-		bool line_done, canon;
+		bool line_done = false, canon;
 		size_t n;
 
 		fl = spin_lock_irqsave(&t->lock);
 		canon = t->termios.c_lflag & ICANON;
-		n = tty_input_avail(t) ?
-			    tty_ldisc_take(t, kbuf, MIN(u->resid, sizeof(kbuf)),
-				       &line_done) :
-			    0;
+		n = tty_input_avail(t)
+			    ? tty_ldisc_take(t, kbuf,
+					     MIN(u->resid, sizeof(kbuf)),
+					     &line_done)
+			    : 0;
 		if (!n && canon && line_done) {
 			/* VEOF at the start of a line: end of file. */
 			spin_unlock_irqrestore(&t->lock, fl);
@@ -563,8 +565,8 @@ static ssize_t tty_write(struct file *f, struct uio *u, uint64_t *pos)
 			if (f->flags & O_NONBLOCK)
 				return done + i ? (ssize_t)(done + i) : -EAGAIN;
 			if (sig_wait(&t->write_wq, writable, tf, UINT64_MAX))
-				return done + i ? (ssize_t)(done + i) :
-						  -ERESTARTSYS;
+				return done + i ? (ssize_t)(done + i)
+						: -ERESTARTSYS;
 		}
 		done += n;
 	}
@@ -604,8 +606,8 @@ static unsigned int tty_poll(struct file *f, struct poll_table *pt)
 /* The baud rate a CBAUD code stands for (termios2's speed fields). */
 static uint32_t baud_of(uint32_t code)
 {
-	static const uint32_t low[] = { 0,    50,   75,	  110,	134,  150,
-					200,  300,  600,  1200, 1800, 2400,
+	static const uint32_t low[] = { 0,    50,   75,	   110,	 134,  150,
+					200,  300,  600,   1200, 1800, 2400,
 					4800, 9600, 19200, 38400 };
 	static const uint32_t high[] = { 0,	  57600,   115200,  230400,
 					 460800,  500000,  576000,  921600,
@@ -680,9 +682,9 @@ static int get_termios(struct tty *t, unsigned long arg, bool two)
 	t2.c_ospeed = t->ospeed;
 	spin_unlock_irqrestore(&t->lock, fl);
 	return copy_to_user((void *)arg, &t2,
-			    two ? sizeof(t2) : sizeof(struct termios)) ?
-		       -EFAULT :
-		       0;
+			    two ? sizeof(t2) : sizeof(struct termios))
+		       ? -EFAULT
+		       : 0;
 }
 
 /* TIOCSCTTY (Linux's tiocsctty). */
@@ -815,8 +817,7 @@ static long tty_ioctl_real(struct tty *real, struct tty_file *tf,
 		fl = spin_lock_irqsave(&real->lock);
 		ws = real->ws;
 		spin_unlock_irqrestore(&real->lock, fl);
-		return copy_to_user((void *)arg, &ws, sizeof(ws)) ? -EFAULT :
-								   0;
+		return copy_to_user((void *)arg, &ws, sizeof(ws)) ? -EFAULT : 0;
 	}
 	case TIOCSWINSZ: {
 		struct winsize ws;
@@ -863,9 +864,9 @@ static long tty_ioctl_real(struct tty *real, struct tty_file *tf,
 			break;
 		case TCIOFF:
 		case TCION: {
-			unsigned char c = real->termios.c_cc[arg == TCIOFF ?
-								     VSTOP :
-								     VSTART];
+			unsigned char c =
+				real->termios
+					.c_cc[arg == TCIOFF ? VSTOP : VSTART];
 
 			if (c && real->drv->write_room(real)) {
 				real->drv->write(real, (const char *)&c, 1);
@@ -887,9 +888,9 @@ static long tty_ioctl_real(struct tty *real, struct tty_file *tf,
 		return 0;
 	case TIOCOUTQ:
 		fl = spin_lock_irqsave(&real->lock);
-		v = real->drv->chars_in_buffer ?
-			    (int)real->drv->chars_in_buffer(real) :
-			    0;
+		v = real->drv->chars_in_buffer
+			    ? (int)real->drv->chars_in_buffer(real)
+			    : 0;
 		spin_unlock_irqrestore(&real->lock, fl);
 		return copy_to_user((void *)arg, &v, sizeof(v)) ? -EFAULT : 0;
 	case FIONREAD:

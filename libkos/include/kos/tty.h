@@ -73,30 +73,30 @@ struct tty {
 	unsigned int refcnt; /* atomic */
 	const struct tty_driver *drv;
 	void *drv_data;
-	uint32_t rdev;	/* the device number, for stat and TIOCGDEV */
-	int index;	/* the pty number, or 0 */
+	uint32_t rdev; /* the device number, for stat and TIOCGDEV */
+	int index;     /* the pty number, or 0 */
 	struct spinlock lock;
-	struct termios termios; /* lock */
-	uint32_t ispeed, ospeed; /* lock: baud, termios2's fields */
-	struct winsize ws;	/* lock */
-	unsigned int opens;	/* lock: open files */
-	unsigned int hangup_gen; /* lock: bumped by each hangup */
-	bool locked;		/* lock: a pty slave before TIOCSPTLCK 0 */
-	bool stopped;		/* lock: output stopped (^S, TCOOFF) */
-	bool exclusive;		/* lock: TIOCEXCL */
-	bool input_eof;		/* lock: the device's input ended for good */
-	bool lnext, erasing;	/* lock: line discipline state */
-	bool pushing;		/* lock: VEOF at line start pending */
-	unsigned int column;	/* lock: output column (tabs, erase) */
+	struct termios termios;	   /* lock */
+	uint32_t ispeed, ospeed;   /* lock: baud, termios2's fields */
+	struct winsize ws;	   /* lock */
+	unsigned int opens;	   /* lock: open files */
+	unsigned int hangup_gen;   /* lock: bumped by each hangup */
+	bool locked;		   /* lock: a pty slave before TIOCSPTLCK 0 */
+	bool stopped;		   /* lock: output stopped (^S, TCOOFF) */
+	bool exclusive;		   /* lock: TIOCEXCL */
+	bool input_eof;		   /* lock: the device's input ended for good */
+	bool lnext, erasing;	   /* lock: line discipline state */
+	bool pushing;		   /* lock: VEOF at line start pending */
+	unsigned int column;	   /* lock: output column (tabs, erase) */
 	unsigned int canon_column; /* lock: column where the line started */
 	/* lock: the input ring; head - tail bytes, canon_head: end of lines */
 	size_t read_head, read_tail, canon_head;
 	char rbuf[TTY_BUF];
-	uint8_t delim[TTY_BUF / 8];  /* lock: a line ends at this byte */
-	uint8_t eofmk[TTY_BUF / 8];  /* lock: ...as VEOF (not returned) */
-	struct waitq read_wq;	     /* input arrived, hangup */
-	struct waitq write_wq;	     /* output room, restart, hangup */
-	int session, pgrp;	     /* proc_lock: 0 if none */
+	uint8_t delim[TTY_BUF / 8]; /* lock: a line ends at this byte */
+	uint8_t eofmk[TTY_BUF / 8]; /* lock: ...as VEOF (not returned) */
+	struct waitq read_wq;	    /* input arrived, hangup */
+	struct waitq write_wq;	    /* output room, restart, hangup */
+	int session, pgrp;	    /* proc_lock: 0 if none */
 };
 
 /* A new tty with refcount 1, Linux's standard termios, 24x80. */

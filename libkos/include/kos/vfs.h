@@ -295,6 +295,9 @@ struct superblock {
 
 #define VFS_SB_NOCACHE 0x1 /* names change behind the VFS: no name cache */
 #define VFS_SB_RDONLY 0x2  /* mounted read-only (atomic; vfs_mount_lock) */
+#define VFS_SB_SINGLE \
+	0x4 /* one instance (proc, devpts, mqueue): outlives \
+			    * its last mount */
 
 /* Set up the VFS's part of a new superblock (the fs zeroed it). */
 void vfs_sb_init(struct superblock *sb);

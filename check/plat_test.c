@@ -173,10 +173,35 @@ void plat_console_write(const char *buf, size_t len)
 	test_console_buf[test_console_len] = 0;
 }
 
+size_t test_console_out_limit, test_console_out_queued;
+
 /* Terminal output lands in the same buffer as kernel text. */
 void plat_console_put(const char *buf, size_t len)
 {
+	if (test_console_out_limit) {
+		if (len > plat_console_out_room())
+			abort(); /* the core must ask for room first */
+		test_console_out_queued += len;
+	}
 	plat_console_write(buf, len);
+}
+
+size_t plat_console_out_room(void)
+{
+	if (!test_console_out_limit)
+		return (size_t)1 << 20;
+	return test_console_out_limit - test_console_out_queued;
+}
+
+size_t plat_console_out_pending(void)
+{
+	return test_console_out_queued;
+}
+
+void test_console_out_drain(void)
+{
+	test_console_out_queued = 0;
+	kos_console_out_room();
 }
 
 void plat_console_input_room(void)

@@ -38,6 +38,14 @@ void test_fire_timer(void);
 extern char test_console_buf[65536];
 extern size_t test_console_len;
 void test_console_reset(void);
+/*
+ * A platform console that queues terminal output, as metal's UART ring
+ * does: with test_console_out_limit non-zero, plat_console_out_room() is
+ * the limit less what is queued; test_console_out_drain() sends the
+ * queue and calls kos_console_out_room() as the interrupt would.
+ */
+extern size_t test_console_out_limit, test_console_out_queued;
+void test_console_out_drain(void);
 
 /*
  * Fake address spaces (plat_as_*): each mirrors the present leaf entries

@@ -41,7 +41,8 @@
 	X(vdso) \
 	X(system) \
 	X(ipc) \
-	X(tty)
+	X(tty) \
+	X(console)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

@@ -37,7 +37,7 @@ kos_run = KOS_BUILD=$(BUILD) scripts/kos-run --platform $(PLATFORM) \
 
 # The one line make run prints before booting.
 KOS_RUN_HINT_x86_64 := make run: type poweroff to shut down, or Ctrl-A X to quit QEMU
-KOS_RUN_HINT_hosted := make run: type poweroff to shut down, or Ctrl-C to kill the hosted kernel
+KOS_RUN_HINT_hosted := make run: type poweroff to shut down, or Ctrl-A X to quit the hosted kernel
 
 run: $(KOS_RUN_DEPS_$(PLATFORM))
 	@echo "$(KOS_RUN_HINT_$(PLATFORM))"

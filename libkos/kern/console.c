@@ -6,7 +6,9 @@
  * dies.  Programs see the console as a tty (kos/tty.h): /dev/console
  * (5:1) and /dev/ttyS0 (4:64) are the one console tty, whose output the
  * line discipline has already processed (ONLCR) and which goes out with
- * plat_console_put() in batches.
+ * plat_console_put() in batches.  The platform may queue it (metal: the
+ * UART's transmit interrupt sends it): the tty's write room is the
+ * platform's, and its kos_console_out_room() wakes writers.
  *
  * Input arrives in interrupt context through kos_console_input() and is
  * kept in a ring; a kernel thread, "console", feeds the ring to the line
@@ -84,10 +86,24 @@ static void con_write(struct tty *t, const char *buf, size_t n)
 	}
 }
 
-/* Output is synchronous: there is always room and never a queue. */
+/* What the platform takes, less what out_buf holds for it already. */
 static size_t con_write_room(struct tty *t)
 {
-	return 1 << 20;
+	size_t room = plat_console_out_room();
+
+	return room > out_len ? room - out_len : 0;
+}
+
+static size_t con_chars_in_buffer(struct tty *t)
+{
+	return out_len + plat_console_out_pending();
+}
+
+/* The platform's queue drained (interrupt context). */
+void kos_console_out_room(void)
+{
+	if (con)
+		tty_wake_writers(con);
 }
 
 static void con_input_room(struct tty *t)
@@ -100,6 +116,7 @@ static const struct tty_driver con_driver = {
 	.write = con_write,
 	.flush = con_flush,
 	.write_room = con_write_room,
+	.chars_in_buffer = con_chars_in_buffer,
 	.input_room = con_input_room,
 };
 

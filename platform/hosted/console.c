@@ -9,6 +9,10 @@
  * a process (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGPIPE: restored, then
  * the signal is raised again with its default action).  The host
  * terminal's size goes to the console tty at boot and on every SIGWINCH.
+ * As with QEMU's serial console, Ctrl-A is an escape key on a raw
+ * terminal: Ctrl-A X quits (status 0, "kos: terminated"), Ctrl-A Ctrl-A
+ * sends one Ctrl-A, Ctrl-A H prints the keys; any other key after it is
+ * dropped.
  *
  * Input is interrupt driven: when stdin is a tty, pipe or socket it gets
  * O_ASYNC with this process as owner, so new input raises SIGIO, the
@@ -48,6 +52,9 @@ static bool stdin_pollable; /* a tty, pipe or socket: poll() works */
 static bool out_tty;	    /* stdout is a terminal */
 static bool raw_on;	    /* we changed the terminal's mode */
 static struct termios saved_tio;
+static bool esc_pending; /* Ctrl-A seen on a raw terminal (console_irq) */
+
+#define ESC_KEY 0x01 /* Ctrl-A */
 
 static void write_all(const char *buf, size_t len)
 {
@@ -104,6 +111,52 @@ void plat_console_put(const char *buf, size_t len)
 	write_all(buf + start, len - start);
 }
 
+/*
+ * The Ctrl-A escapes of a raw terminal: buf[0..n) without them, in
+ * place; the new length.  Ctrl-A X ends the run here.
+ */
+static size_t filter_escapes(char *buf, size_t n)
+{
+	static const char help[] = "\r\nC-a x    quit the hosted kernel\r\n"
+				   "C-a C-a  send C-a\r\n"
+				   "C-a h    these keys\r\n";
+	static const char bye[] = "\r\nkos: terminated\r\n";
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (!esc_pending) {
+			if (c == ESC_KEY)
+				esc_pending = true;
+			else
+				buf[out++] = c;
+			continue;
+		}
+		esc_pending = false;
+		if (c == 'x' || c == 'X') {
+			write_all(bye, sizeof(bye) - 1);
+			hosted_exit(0);
+		} else if (c == ESC_KEY) {
+			buf[out++] = c;
+		} else if (c == 'h' || c == 'H') {
+			write_all(help, sizeof(help) - 1);
+		}
+	}
+	return out;
+}
+
+/* Output is written at once: there is always room and never a queue. */
+size_t plat_console_out_room(void)
+{
+	return (size_t)1 << 20;
+}
+
+size_t plat_console_out_pending(void)
+{
+	return 0;
+}
+
 /* HOSTED_IRQ_CONSOLE handler: interrupt context, async-signal-safe. */
 static void console_irq(void)
 {
@@ -124,7 +177,12 @@ static void console_irq(void)
 			return;
 		n = read(0, buf, room < sizeof(buf) ? room : sizeof(buf));
 		if (n > 0) {
-			kos_console_input(buf, (size_t)n);
+			size_t len = (size_t)n;
+
+			if (raw_on)
+				len = filter_escapes(buf, len);
+			if (len)
+				kos_console_input(buf, len);
 		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 			/* End of input: stop asking for SIGIO. */
 			stdin_eof = true;

@@ -16,11 +16,23 @@ void plat_console_write(const char *buf, size_t len);
 
 /*
  * Write len bytes of terminal output as they are (the line discipline
- * made "\r\n" of "\n" already); synchronous.  Hosted, when stdout is
- * not a terminal, a "\r" before "\n" is dropped so files and pipes get
- * Unix line ends.
+ * made "\r\n" of "\n" already); len is at most what
+ * plat_console_out_room() said.  The platform may queue them (metal:
+ * sent by the UART's interrupt) or write them at once (hosted).
+ * Hosted, when stdout is not a terminal, a "\r" before "\n" is dropped
+ * so files and pipes get Unix line ends.  Kernel text written later
+ * (plat_console_write) goes after what is queued.
  */
 void plat_console_put(const char *buf, size_t len);
+/* Bytes plat_console_put() takes now (any context). */
+size_t plat_console_out_room(void);
+/* Bytes queued by plat_console_put() and not yet sent (any context). */
+size_t plat_console_out_pending(void);
+/*
+ * The core's hook: queued output went out, there is room for more (or
+ * none is left).  Interrupt context.
+ */
+void kos_console_out_room(void);
 
 /*
  * Input: the platform calls this from interrupt context with the bytes it

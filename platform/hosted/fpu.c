@@ -16,6 +16,12 @@
  * the thread's, only when the owner changes -- the same deferred switch
  * bare metal does with the registers.
  *
+ * The image size and the features come from the host kernel itself (a
+ * PTRACE_GETREGSET of a stopped child), not from CPUID and XGETBV: under
+ * valgrind those are valgrind's, which may know fewer features than the
+ * host kernel saves (an AVX-512 host: 2,696 bytes, not 832), and the
+ * kernel refuses an image of any other size (-EFAULT).
+ *
  * Locking: a thread's state is used by that thread, or by the thread
  * creating it before it runs; the stubs are stopped whenever the core
  * runs (docs/hosted.md).
@@ -25,8 +31,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <kos/fpu.h>
 #include <kos/kmalloc.h>
@@ -41,6 +50,47 @@ static size_t image_size = FPU_FX_SIZE;
 static uint64_t xfeatures;
 static uint32_t mxcsr_mask = FPU_MXCSR_MASK_DEFAULT;
 
+/* Where ptrace's NT_X86_XSTATE puts the enabled features (XCR0): the
+ * first 8 of the FXSAVE region's software-usable bytes. */
+#define FX_SW_XFEATURES 464
+
+/*
+ * What the host kernel's NT_X86_XSTATE regset holds: its size and the
+ * enabled features, from a child stopped for us.  false if that cannot
+ * be had (no XSAVE, ptrace refused).  Boot, on the process's own stack,
+ * before any other thread: the child only touches its copy of it.
+ */
+static bool probe_xstate(void)
+{
+	static uint8_t buf[16384] __attribute__((aligned(64)));
+	struct iovec iov = { buf, sizeof(buf) };
+	bool ok = false;
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0)
+			kill(getpid(), SIGSTOP);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSTOPPED(st) &&
+	    ptrace(PTRACE_GETREGSET, pid, (void *)NT_X86_XSTATE, &iov) == 0 &&
+	    iov.iov_len > FPU_FX_SIZE) {
+		memcpy(&xfeatures, buf + FX_SW_XFEATURES, sizeof(xfeatures));
+		image_size = iov.iov_len;
+		ok = xfeatures != 0;
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return ok;
+}
+
 /* Size the images after the host's XSAVE configuration.  Boot, once. */
 void hosted_fpu_init(void)
 {
@@ -52,6 +102,10 @@ void hosted_fpu_init(void)
 	m = *(uint32_t *)(fx + FPU_MXCSR_MASK_OFF);
 	if (m)
 		mxcsr_mask = m;
+	if (probe_xstate())
+		return;
+	xfeatures = 0;
+	image_size = FPU_FX_SIZE;
 	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) &&
 	    __get_cpuid_count(0xd, 0, &a, &b, &c, &d)) {
 		uint32_t lo, hi;

@@ -2,8 +2,10 @@
  * Unit tests for the line discipline (libkos/tty/ldisc.c) through a fake
  * driver that records output: canonical lines and their editing (erase,
  * word erase, kill, lnext), VEOF at and after the start of a line, echo
- * with ECHOCTL, OPOST/ONLCR and tab expansion, the signal characters,
- * IXON flow control, non-canonical reads, and the buffer limits.
+ * with ECHOCTL, echo held back until a batch of input ends (dropped by
+ * a signal character, kept while output is stopped), OPOST/ONLCR and
+ * tab expansion, the signal characters, IXON flow control,
+ * non-canonical reads, and the buffer limits.
  * Expectations are Linux's n_tty behaviour.
  */
 #include <check.h>
@@ -122,6 +124,35 @@ START_TEST(test_tty_erase_echo)
 }
 END_TEST
 
+START_TEST(test_tty_echo_discard)
+{
+	/* One batch: ^C drops the echo still waiting, and its columns. */
+	feed("abc\003\t\177\n");
+	ck_assert_str_eq(out, "^C\t\b\b\b\b\b\b\r\n");
+	out_len = 0;
+	/* An earlier batch's echo is out already: it stays. */
+	feed("ab");
+	feed("\003");
+	ck_assert_str_eq(out, "ab^C");
+}
+END_TEST
+
+START_TEST(test_tty_echo_stopped)
+{
+	feed("\023ab"); /* ^S: echo waits */
+	ck_assert_str_eq(out, "");
+	feed("\021"); /* ^Q lets it out */
+	ck_assert_str_eq(out, "ab");
+	out_len = 0;
+	out[0] = 0;
+	feed("\023cd");
+	ck_assert_str_eq(out, "");
+	feed("\003"); /* ^C restarts output and drops the waiting echo */
+	ck_assert(!t->stopped);
+	ck_assert_str_eq(out, "^C");
+}
+END_TEST
+
 START_TEST(test_tty_eof)
 {
 	bool done;
@@ -223,6 +254,8 @@ Suite *tty_suite(void)
 	tcase_add_test(tc, test_tty_canon_lines);
 	tcase_add_test(tc, test_tty_canon_editing);
 	tcase_add_test(tc, test_tty_erase_echo);
+	tcase_add_test(tc, test_tty_echo_discard);
+	tcase_add_test(tc, test_tty_echo_stopped);
 	tcase_add_test(tc, test_tty_eof);
 	tcase_add_test(tc, test_tty_signals);
 	tcase_add_test(tc, test_tty_opost);

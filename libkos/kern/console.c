@@ -128,6 +128,9 @@ struct tty *console_tty(void)
 		if (!con)
 			kos_panic("console: no memory for the tty");
 		con->termios.c_cflag |= CLOCAL;
+		/* until the platform tells the terminal's own size */
+		con->ws.ws_row = 24;
+		con->ws.ws_col = 80;
 	}
 	return con;
 }

@@ -6,6 +6,8 @@
 
 /* ldisc.c, all with t->lock held. */
 int tty_ldisc_out_char(struct tty *t, unsigned char c);
+/* Hand the waiting echo output to the driver, unless output is stopped. */
+void tty_ldisc_flush_echoes(struct tty *t);
 size_t tty_ldisc_receive(struct tty *t, const char *buf, size_t n,
 			 uint64_t *sigs);
 size_t tty_ldisc_receive_room(struct tty *t);
@@ -25,6 +27,8 @@ struct tty_file;
  */
 long tty_ioctl_common(struct tty *t, struct tty_file *tf, struct file *f,
 		      bool master, unsigned int cmd, unsigned long arg);
+/* May the caller TIOCSTI into t (NULL: a pty master)?  0 or -EPERM. */
+int tty_sti_allowed(struct tty *t);
 /* Call the driver's flush hook, if any.  t->lock held. */
 static inline void tty_out_flush(struct tty *t)
 {

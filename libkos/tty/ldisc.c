@@ -61,19 +61,92 @@ size_t tty_input_avail(struct tty *t)
 /* ---- output ----------------------------------------------------------- */
 
 /*
- * Write c with OPOST processing (Linux's do_output_char): 1 if it went
- * out (or was meant to vanish), 0 if the driver had no room for it.
+ * Echo output waits in t->echo_buf, as in Linux's echo buffer, until
+ * tty_ldisc_flush_echoes() hands it to the driver: at the end of each
+ * batch of input, when the buffer fills, when output restarts and
+ * before a write -- never while output is stopped.  A signal character
+ * (without NOFLSH) discards what waits, so the echo of a line that ^C
+ * throws away is not seen when both came in one batch.  Columns are
+ * counted as the echo is made; echo_column and echo_canon_column keep
+ * the columns from before the waiting echo, for a discard.  (Were the
+ * driver to take only part of it, a discard would go back too far;
+ * that needs a pty master with 8 KiB unread.)
  */
-int tty_ldisc_out_char(struct tty *t, unsigned char c)
+static void echo_mark(struct tty *t)
+{
+	if (!t->echo_len) {
+		t->echo_column = t->column;
+		t->echo_canon_column = t->canon_column;
+	}
+}
+
+void tty_ldisc_flush_echoes(struct tty *t)
+{
+	size_t n;
+
+	if (!t->echo_len || t->stopped)
+		return;
+	n = MIN(t->echo_len, t->drv->write_room(t));
+	if (!n)
+		return;
+	t->drv->write(t, t->echo_buf, n);
+	t->echo_len -= n;
+	kos_memmove(t->echo_buf, t->echo_buf + n, t->echo_len);
+	echo_mark(t);
+}
+
+/* The line being edited starts here (Linux's echo_set_canon_col). */
+static void set_canon_column(struct tty *t)
+{
+	echo_mark(t);
+	t->canon_column = t->column;
+}
+
+/* A signal character: forget the waiting echo and its columns. */
+static void discard_echoes(struct tty *t)
+{
+	if (!t->echo_len)
+		return;
+	t->echo_len = 0;
+	t->column = t->echo_column;
+	t->canon_column = t->echo_canon_column;
+}
+
+/* Room for output: in the driver, or for echo in echo_buf. */
+static size_t out_room(struct tty *t, bool echo)
+{
+	if (!echo)
+		return t->drv->write_room(t);
+	echo_mark(t);
+	if (TTY_ECHO_BUF - t->echo_len < 8) /* the most one byte makes */
+		tty_ldisc_flush_echoes(t);
+	return TTY_ECHO_BUF - t->echo_len;
+}
+
+static void out_write(struct tty *t, const char *buf, size_t n, bool echo)
+{
+	if (!echo) {
+		t->drv->write(t, buf, n);
+		return;
+	}
+	kos_memcpy(t->echo_buf + t->echo_len, buf, n);
+	t->echo_len += n;
+}
+
+/*
+ * Write c with OPOST processing (Linux's do_output_char), to the driver
+ * or as echo: 1 if it went out (or was meant to vanish), 0 if there was
+ * no room for it.
+ */
+static int out_char(struct tty *t, unsigned char c, bool echo)
 {
 	const struct termios *tm = &t->termios;
-	char buf[8];
-	size_t n = 0, room = t->drv->write_room(t);
+	size_t room = out_room(t, echo);
 
 	if (!(tm->c_oflag & OPOST)) {
 		if (!room)
 			return 0;
-		t->drv->write(t, (const char *)&c, 1);
+		out_write(t, (const char *)&c, 1, echo);
 		return 1;
 	}
 	switch (c) {
@@ -84,7 +157,7 @@ int tty_ldisc_out_char(struct tty *t, unsigned char c)
 			if (room < 2)
 				return 0;
 			t->column = t->canon_column = 0;
-			t->drv->write(t, "\r\n", 2);
+			out_write(t, "\r\n", 2, echo);
 			return 1;
 		}
 		t->canon_column = t->column;
@@ -107,7 +180,7 @@ int tty_ldisc_out_char(struct tty *t, unsigned char c)
 			if (room < spaces)
 				return 0;
 			t->column += spaces;
-			t->drv->write(t, "        ", spaces);
+			out_write(t, "        ", spaces, echo);
 			return 1;
 		}
 		t->column += spaces;
@@ -128,16 +201,26 @@ int tty_ldisc_out_char(struct tty *t, unsigned char c)
 	}
 	if (!room)
 		return 0;
-	buf[n++] = (char)c;
-	t->drv->write(t, buf, n);
+	out_write(t, (const char *)&c, 1, echo);
 	return 1;
+}
+
+int tty_ldisc_out_char(struct tty *t, unsigned char c)
+{
+	return out_char(t, c, false);
+}
+
+/* Echo c with OPOST processing; dropped if there is no room. */
+static void echo_out(struct tty *t, unsigned char c)
+{
+	out_char(t, c, true);
 }
 
 /* Echo bytes that bypass OPOST ("^C"): dropped if there is no room. */
 static void echo_raw(struct tty *t, const char *s, size_t n)
 {
-	if (t->drv->write_room(t) >= n)
-		t->drv->write(t, s, n);
+	if (out_room(t, true) >= n)
+		out_write(t, s, n, true);
 }
 
 /* Linux's echo_char: control characters as ^X with ECHOCTL. */
@@ -150,13 +233,13 @@ static void echo_char(struct tty *t, unsigned char c)
 		t->column += 2;
 		return;
 	}
-	tty_ldisc_out_char(t, c);
+	echo_out(t, c);
 }
 
 static void finish_erasing(struct tty *t)
 {
 	if (t->erasing) {
-		tty_ldisc_out_char(t, '/');
+		echo_out(t, '/');
 		t->erasing = false;
 	}
 }
@@ -183,12 +266,12 @@ static void erase_tab(struct tty *t)
 	}
 	if (!after_tab)
 		chars += t->canon_column;
-	bs = 8 - (chars & 7);
-	if (bs > t->column)
-		bs = t->column;
-	t->column -= bs;
-	while (bs--)
+	/* As Linux: every backspace goes out, the column stops at 0. */
+	for (bs = 8 - (chars & 7); bs; bs--) {
 		echo_raw(t, "\b", 1);
+		if (t->column > 0)
+			t->column--;
+	}
 }
 
 static void echo_erase_one(struct tty *t, unsigned char c)
@@ -196,14 +279,14 @@ static void echo_erase_one(struct tty *t, unsigned char c)
 	bool ctl = is_cntrl(c);
 
 	if (ctl && (t->termios.c_lflag & ECHOCTL)) {
-		tty_ldisc_out_char(t, '\b');
-		tty_ldisc_out_char(t, ' ');
-		tty_ldisc_out_char(t, '\b');
+		echo_out(t, '\b');
+		echo_out(t, ' ');
+		echo_out(t, '\b');
 	}
 	if (!ctl || (t->termios.c_lflag & ECHOCTL)) {
-		tty_ldisc_out_char(t, '\b');
-		tty_ldisc_out_char(t, ' ');
-		tty_ldisc_out_char(t, '\b');
+		echo_out(t, '\b');
+		echo_out(t, ' ');
+		echo_out(t, '\b');
 	}
 }
 
@@ -231,7 +314,7 @@ static void eraser(struct tty *t, unsigned char c)
 			finish_erasing(t);
 			echo_char(t, c);
 			if (tm->c_lflag & ECHOK)
-				tty_ldisc_out_char(t, '\n');
+				echo_out(t, '\n');
 			return;
 		}
 		kind = KILL;
@@ -254,7 +337,7 @@ static void eraser(struct tty *t, unsigned char c)
 		if (tm->c_lflag & ECHO) {
 			if (tm->c_lflag & ECHOPRT) {
 				if (!t->erasing) {
-					tty_ldisc_out_char(t, '\\');
+					echo_out(t, '\\');
 					t->erasing = true;
 				}
 				echo_char(t, c);
@@ -294,10 +377,15 @@ void tty_ldisc_flush_input(struct tty *t)
 	t->lnext = t->erasing = false;
 }
 
+/*
+ * A signal character: without NOFLSH the input, the waiting echo and
+ * the driver's queued output go (Linux's isig); IXON restarts output.
+ */
 static void isig(struct tty *t, int sig, unsigned char c, uint64_t *sigs)
 {
 	*sigs |= SIGBIT(sig);
 	if (!(t->termios.c_lflag & NOFLSH)) {
+		discard_echoes(t);
 		tty_ldisc_flush_input(t);
 		if (t->drv->flush_output)
 			t->drv->flush_output(t);
@@ -355,14 +443,17 @@ static void receive_char(struct tty *t, unsigned char c, uint64_t *sigs)
 	if (tm->c_iflag & IXON) {
 		if (c == tm->c_cc[VSTART] && c) {
 			t->stopped = false;
+			tty_ldisc_flush_echoes(t);
 			return;
 		}
 		if (c == tm->c_cc[VSTOP] && c) {
 			t->stopped = true;
 			return;
 		}
-		if (t->stopped && (tm->c_iflag & IXANY))
+		if (t->stopped && (tm->c_iflag & IXANY)) {
 			t->stopped = false;
+			tty_ldisc_flush_echoes(t);
+		}
 	}
 	if (lf & ISIG) {
 		int sig = 0;
@@ -408,7 +499,7 @@ static void receive_char(struct tty *t, unsigned char c, uint64_t *sigs)
 
 			finish_erasing(t);
 			echo_char(t, c);
-			tty_ldisc_out_char(t, '\n');
+			echo_out(t, '\n');
 			for (i = t->canon_head; i != t->read_head; i++)
 				echo_char(t, (unsigned char)t->rbuf[MASK(i)]);
 			return;
@@ -418,7 +509,7 @@ static void receive_char(struct tty *t, unsigned char c, uint64_t *sigs)
 				return;
 			if (lf & (ECHO | ECHONL)) {
 				finish_erasing(t);
-				tty_ldisc_out_char(t, '\n');
+				echo_out(t, '\n');
 			}
 			put_char(t, c, true, false);
 			return;
@@ -436,7 +527,7 @@ static void receive_char(struct tty *t, unsigned char c, uint64_t *sigs)
 			if (lf & ECHO) {
 				finish_erasing(t);
 				if (t->canon_head == t->read_head)
-					t->canon_column = t->column;
+					set_canon_column(t);
 				echo_char(t, c);
 			}
 			put_char(t, c, true, false);
@@ -448,14 +539,14 @@ static void receive_char(struct tty *t, unsigned char c, uint64_t *sigs)
 	if (lf & ECHO) {
 		finish_erasing(t);
 		if (c == '\n' && (lf & ICANON)) {
-			tty_ldisc_out_char(t, '\n');
+			echo_out(t, '\n');
 		} else {
 			if (t->canon_head == t->read_head)
-				t->canon_column = t->column;
+				set_canon_column(t);
 			echo_char(t, c);
 		}
 	} else if (c == '\n' && (lf & ECHONL) && (lf & ICANON)) {
-		tty_ldisc_out_char(t, '\n');
+		echo_out(t, '\n');
 	}
 	put_char(t, c, false, false);
 	return;
@@ -465,7 +556,7 @@ literal:
 	if (lf & ECHO) {
 		finish_erasing(t);
 		if (t->canon_head == t->read_head)
-			t->canon_column = t->column;
+			set_canon_column(t);
 		echo_char(t, c);
 	}
 	put_char(t, c, false, false);
@@ -481,6 +572,7 @@ size_t tty_ldisc_receive(struct tty *t, const char *buf, size_t n,
 			break;
 		receive_char(t, (unsigned char)buf[i], sigs);
 	}
+	tty_ldisc_flush_echoes(t);
 	return i;
 }
 
@@ -500,8 +592,10 @@ void tty_ldisc_termios_changed(struct tty *t, const struct termios *old)
 		t->canon_head = t->read_tail;
 		t->lnext = t->erasing = false;
 	}
-	if (!(t->termios.c_iflag & IXON))
+	if (!(t->termios.c_iflag & IXON)) {
 		t->stopped = false;
+		tty_ldisc_flush_echoes(t);
+	}
 }
 
 /*

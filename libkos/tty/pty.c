@@ -7,7 +7,8 @@
  * what the slave writes (after OPOST) queues in obuf for master reads;
  * what the master writes is the slave's input, through the line
  * discipline.  Termios, window-size and job-control requests on the
- * master act on the slave, as on Linux.
+ * master act on the slave, as on Linux; FIONREAD, TCFLSH, TCXONC,
+ * TIOCSTI and TIOCEXCL act on the master's own side.
  *
  * Life: ptmx open makes the pair, its devpts node and the master file;
  * the slave starts locked (TIOCSPTLCK 0 unlocks it).  When the last
@@ -59,6 +60,8 @@ struct pty {
 	size_t ohead, otail;
 	unsigned int masters;	/* slave->lock: open master files */
 	bool slave_closed;	/* slave->lock: had slaves, none now */
+	bool mstopped;		/* slave->lock: TCXONC TCOOFF on the master */
+	bool mexclusive;	/* slave->lock: TIOCEXCL on the master */
 	struct waitq mread_wq;	/* master readers */
 	struct waitq mwrite_wq; /* master writers (room in the slave) */
 };
@@ -107,9 +110,18 @@ static size_t pts_write_room(struct tty *t)
 	return PTY_OBUF - obuf_used(p);
 }
 
-static void pts_flush_output(struct tty *t)
+/*
+ * No flush_output: Linux's pty flush drops only what the master's side
+ * has not yet taken in from its flip buffer; here the master's queue
+ * takes output at once, and a slave's TCOFLUSH or signal character
+ * leaves what the master has to read alone.
+ */
+
+/* Linux's pty_set_termios: a pty is always 8 bits, no parity, CREAD. */
+static void pts_set_termios(struct tty *t, const struct termios *old)
 {
-	PTY(t)->otail = PTY(t)->ohead;
+	t->termios.c_cflag &= ~(unsigned int)(CSIZE | PARENB);
+	t->termios.c_cflag |= CS8 | CREAD;
 }
 
 static void pts_input_room(struct tty *t)
@@ -146,7 +158,7 @@ static const struct tty_driver pts_driver = {
 	.write = pts_write,
 	.flush = pts_flush,
 	.write_room = pts_write_room,
-	.flush_output = pts_flush_output,
+	.set_termios = pts_set_termios,
 	.input_room = pts_input_room,
 	.last_close = pts_last_close,
 	.release = pts_release,
@@ -500,10 +512,21 @@ static bool master_writable(void *arg)
 {
 	struct tty *t = arg;
 	unsigned long fl = spin_lock_irqsave(&t->lock);
-	bool r = tty_ldisc_receive_room(t) > 0 || !t->opens;
+	bool r = (!PTY(t)->mstopped && tty_ldisc_receive_room(t) > 0) ||
+		 !t->opens;
 
 	spin_unlock_irqrestore(&t->lock, fl);
 	return r;
+}
+
+/* Input for the slave from a master write, unless the master is stopped. */
+static size_t master_send(struct tty *t, const char *buf, size_t n)
+{
+	unsigned long fl = spin_lock_irqsave(&t->lock);
+	bool stopped = PTY(t)->mstopped;
+
+	spin_unlock_irqrestore(&t->lock, fl);
+	return stopped ? 0 : tty_receive(t, buf, n);
 }
 
 static ssize_t ptmx_write(struct file *f, struct uio *u, uint64_t *pos)
@@ -522,7 +545,7 @@ static ssize_t ptmx_write(struct file *f, struct uio *u, uint64_t *pos)
 		while (i < n) {
 			if (!__atomic_load_n(&t->opens, __ATOMIC_RELAXED))
 				return done + i ? (ssize_t)(done + i) : -EIO;
-			i += tty_receive(t, kbuf + i, n - i);
+			i += master_send(t, kbuf + i, n - i);
 			if (i == n)
 				break;
 			if (f->flags & O_NONBLOCK)
@@ -552,7 +575,7 @@ static unsigned int ptmx_poll(struct file *f, struct poll_table *pt)
 		m |= POLLIN | POLLRDNORM;
 	if (p->slave_closed && !t->opens)
 		m |= POLLHUP;
-	if (tty_ldisc_receive_room(t))
+	if (!p->mstopped && tty_ldisc_receive_room(t))
 		m |= POLLOUT | POLLWRNORM;
 	spin_unlock_irqrestore(&t->lock, fl);
 	return m;
@@ -593,14 +616,90 @@ static long open_peer(struct tty *t, unsigned long flags)
 	return fd;
 }
 
+/*
+ * TCFLSH, TCXONC and TIOCSTI on the master act on the master's own side
+ * (Linux's master is a tty in raw mode with the standard control
+ * characters): its input is obuf, its output the slave's input.
+ */
+static long master_flow_ioctl(struct tty *t, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct pty *p = PTY(t);
+	unsigned long fl;
+	char c;
+	int r;
+
+	switch (cmd) {
+	case TCFLSH:
+		if (arg > TCIOFLUSH)
+			return -EINVAL;
+		/* TCOFLUSH: the slave took its input in at once: nothing */
+		if (arg == TCIFLUSH || arg == TCIOFLUSH) {
+			fl = spin_lock_irqsave(&t->lock);
+			p->otail = p->ohead;
+			spin_unlock_irqrestore(&t->lock, fl);
+			tty_wake_writers(t);
+		}
+		return 0;
+	case TCXONC:
+		switch (arg) {
+		case TCOOFF:
+		case TCOON:
+			fl = spin_lock_irqsave(&t->lock);
+			p->mstopped = arg == TCOOFF;
+			spin_unlock_irqrestore(&t->lock, fl);
+			waitq_wake_all(&p->mwrite_wq);
+			return 0;
+		case TCIOFF:
+		case TCION:
+			c = arg == TCIOFF ? 023 : 021; /* ^S, ^Q */
+			tty_receive(t, &c, 1);
+			return 0;
+		}
+		return -EINVAL;
+	case TIOCSTI:
+		r = tty_sti_allowed(NULL);
+		if (r)
+			return r;
+		if (copy_from_user(&c, (const void *)arg, 1))
+			return -EFAULT;
+		fl = spin_lock_irqsave(&t->lock);
+		if (obuf_used(p) < PTY_OBUF)
+			p->obuf[p->ohead++ % PTY_OBUF] = c;
+		spin_unlock_irqrestore(&t->lock, fl);
+		waitq_wake_all(&p->mread_wq);
+		return 0;
+	}
+	return -ENOTTY;
+}
+
 static long ptmx_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct tty_file *tf = f->priv;
 	struct tty *t = tf->tty;
+	struct pty *p = PTY(t);
 	unsigned long fl;
 	int v;
 
 	switch (cmd) {
+	case FIONREAD: /* the master's own input: what the slave wrote */
+		fl = spin_lock_irqsave(&t->lock);
+		v = (int)obuf_used(p);
+		spin_unlock_irqrestore(&t->lock, fl);
+		return copy_to_user((void *)arg, &v, sizeof(v)) ? -EFAULT : 0;
+	case TIOCEXCL: /* the master's own flag: the slave stays open */
+	case TIOCNXCL:
+		fl = spin_lock_irqsave(&t->lock);
+		p->mexclusive = cmd == TIOCEXCL;
+		spin_unlock_irqrestore(&t->lock, fl);
+		return 0;
+	case TIOCGEXCL:
+		v = p->mexclusive;
+		return copy_to_user((void *)arg, &v, sizeof(v)) ? -EFAULT : 0;
+	case TCFLSH:
+	case TCXONC:
+	case TIOCSTI:
+		return master_flow_ioctl(t, cmd, arg);
 	case TIOCGPTN:
 		v = t->index;
 		return copy_to_user((void *)arg, &v, sizeof(v)) ? -EFAULT : 0;

@@ -54,8 +54,6 @@ struct tty *tty_alloc(const struct tty_driver *drv, void *data, uint32_t rdev)
 			     ECHOKE | IEXTEN;
 	kos_memcpy(t->termios.c_cc, std_cc, NCCS);
 	t->ispeed = t->ospeed = 38400;
-	t->ws.ws_row = 24;
-	t->ws.ws_col = 80;
 	waitq_init(&t->read_wq);
 	waitq_init(&t->write_wq);
 	return t;
@@ -264,6 +262,7 @@ void tty_hangup_locked(struct tty *t, bool exit_session)
 	fl = spin_lock_irqsave(&t->lock);
 	t->hangup_gen++;
 	tty_ldisc_flush_input(t);
+	t->echo_len = 0; /* the waiting echo too */
 	t->stopped = false;
 	spin_unlock_irqrestore(&t->lock, fl);
 	waitq_wake_all(&t->read_wq);
@@ -553,7 +552,9 @@ static ssize_t tty_write(struct file *f, struct uio *u, uint64_t *pos)
 			unsigned long fl = spin_lock_irqsave(&t->lock);
 			bool hung = tty_file_hung(tf);
 
-			while (!hung && !t->stopped && i < n &&
+			/* Waiting echo goes first (Linux's n_tty_write). */
+			tty_ldisc_flush_echoes(t);
+			while (!hung && !t->stopped && !t->echo_len && i < n &&
 			       tty_ldisc_out_char(t, (unsigned char)kbuf[i]))
 				i++;
 			tty_out_flush(t);
@@ -662,6 +663,8 @@ static int set_termios(struct tty *t, struct tty_file *tf, unsigned int cmd,
 		tty_ldisc_flush_input(t);
 	old = t->termios;
 	kos_memcpy(&t->termios, &t2, sizeof(struct termios));
+	if (t->drv->set_termios)
+		t->drv->set_termios(t, &old);
 	set_speeds(t, &t2, two);
 	tty_ldisc_termios_changed(t, &old);
 	spin_unlock_irqrestore(&t->lock, fl);
@@ -769,6 +772,24 @@ static long tiocnotty(struct tty *t)
 	}
 	mutex_unlock(&proc_lock);
 	return r;
+}
+
+/*
+ * TIOCSTI's permission (Linux's tiocsti with dev.tty.legacy_tiocsti 1,
+ * its default): the caller's controlling terminal t (NULL: a pty
+ * master, which never is one), or CAP_SYS_ADMIN.  0 or -EPERM.
+ */
+int tty_sti_allowed(struct tty *t)
+{
+	struct proc *me = proc_current();
+	bool ok;
+
+	if (!me || (me->cred.cap_effective & (1ULL << CAP_SYS_ADMIN)))
+		return 0;
+	mutex_lock(&proc_lock);
+	ok = t && me->tty == t;
+	mutex_unlock(&proc_lock);
+	return ok ? 0 : -EPERM;
 }
 
 /* Input bytes FIONREAD counts: whole lines without their VEOF ends. */
@@ -901,9 +922,9 @@ static long tty_ioctl_real(struct tty *real, struct tty_file *tf,
 	case TIOCSTI: {
 		char c;
 
-		/* CONFIG_LEGACY_TIOCSTI=n, Linux's default since 6.2. */
-		if (!admin)
-			return -EIO;
+		r = tty_sti_allowed(real);
+		if (r)
+			return r;
 		if (copy_from_user(&c, (const void *)arg, 1))
 			return -EFAULT;
 		tty_receive(real, &c, 1);

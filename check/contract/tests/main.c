@@ -11,7 +11,7 @@
  *
  * and exits 0 only if every test passed.  "-l" lists the test names.
  *
- * Staged areas (AREA_STAGED: tty, until KOS agrees with it) are
+ * Staged areas (AREA_STAGED: none at present) are
  * written ahead of the kernel features they test.  They run only when
  * named on the command line ("signal", "pipe.eof") or with "-a" (every
  * area); a plain run skips them, so they cannot crash a kernel that lacks
@@ -92,7 +92,7 @@ static const struct area {
 	{ "posixshm", AREA_PROC },
 	/* issue 10 */
 	{ "reboot", AREA_PROC },
-	{ "tty", AREA_STAGED },
+	{ "tty", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

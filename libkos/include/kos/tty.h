@@ -39,7 +39,8 @@ struct proc;
 struct uio;
 struct poll_table;
 
-#define TTY_BUF 4096 /* input buffer (Linux's N_TTY_BUF_SIZE) */
+#define TTY_BUF 4096	 /* input buffer (Linux's N_TTY_BUF_SIZE) */
+#define TTY_ECHO_BUF 256 /* echo output held back (see ldisc.c) */
 
 struct tty_driver {
 	const char *name; /* "ttyS0", "pts/3" for logs and /proc */
@@ -56,6 +57,11 @@ struct tty_driver {
 	void (*flush)(struct tty *t);
 	/* Drop queued output (TCOFLUSH).  t->lock held.  Optional. */
 	void (*flush_output)(struct tty *t);
+	/*
+	 * The termios changed (old: before): the driver may correct it (a
+	 * pty keeps CS8|CREAD).  t->lock held.  Optional.
+	 */
+	void (*set_termios)(struct tty *t, const struct termios *old);
 	/* A reader took input: room for more (wake writers).  No locks. */
 	void (*input_room)(struct tty *t);
 	/* The last reference went: free the driver's part. */
@@ -89,6 +95,11 @@ struct tty {
 	bool pushing;		   /* lock: VEOF at line start pending */
 	unsigned int column;	   /* lock: output column (tabs, erase) */
 	unsigned int canon_column; /* lock: column where the line started */
+	/* lock: echo output not yet given to the driver (ldisc.c), and the
+	 * columns from before it */
+	char echo_buf[TTY_ECHO_BUF];
+	size_t echo_len;
+	unsigned int echo_column, echo_canon_column;
 	/* lock: the input ring; head - tail bytes, canon_head: end of lines */
 	size_t read_head, read_tail, canon_head;
 	char rbuf[TTY_BUF];
@@ -99,7 +110,8 @@ struct tty {
 	int session, pgrp;	    /* proc_lock: 0 if none */
 };
 
-/* A new tty with refcount 1, Linux's standard termios, 24x80. */
+/* A new tty with refcount 1, Linux's standard termios, no window size
+ * (0x0, as Linux's new ttys). */
 struct tty *tty_alloc(const struct tty_driver *drv, void *data, uint32_t rdev);
 void tty_get(struct tty *t);
 void tty_put(struct tty *t);

@@ -127,10 +127,9 @@ struct tty *console_tty(void)
 		con = tty_alloc(&con_driver, NULL, KDEV(4, 64));
 		if (!con)
 			kos_panic("console: no memory for the tty");
+		/* 0x0 as Linux's serial console, until the platform tells a
+		 * terminal's size (hosted at a terminal) */
 		con->termios.c_cflag |= CLOCAL;
-		/* until the platform tells the terminal's own size */
-		con->ws.ws_row = 24;
-		con->ws.ws_col = 80;
 	}
 	return con;
 }

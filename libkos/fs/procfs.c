@@ -533,6 +533,38 @@ static void gen_pid_statm(struct pbuf *b, struct proc *p)
 	pb_printf(b, "%lu %lu 0 0 0 0 0\n", size, rss);
 }
 
+/*
+ * The signal lines of status: pending for the thread and for the group
+ * (ShdPnd), blocked, and the signals whose action is to ignore them or a
+ * handler (SigIgn, SigCgt), as Linux's task_sig().  proc_lock held.
+ */
+static void sig_lines(struct pbuf *b, struct proc *p, struct uthread *ut)
+{
+	ksigset_t pnd = 0, shd = 0, blk = 0, ign = 0, cgt = 0;
+	unsigned long fl;
+
+	if (ut && !ut->exited && ut->sighand) {
+		fl = spin_lock_irqsave(&ut->sighand->lock);
+		pnd = ut->pending.set;
+		shd = p->shared.set;
+		blk = ut->blocked;
+		for (int sig = 1; sig <= _NSIG; sig++) {
+			__u64 h = ut->sighand->action[sig - 1].handler;
+
+			if (h == SIG_IGN)
+				ign |= SIGBIT(sig);
+			else if (h != SIG_DFL)
+				cgt |= SIGBIT(sig);
+		}
+		spin_unlock_irqrestore(&ut->sighand->lock, fl);
+	}
+	pb_printf(b, "SigPnd:\t%016llx\nShdPnd:\t%016llx\n",
+		  (unsigned long long)pnd, (unsigned long long)shd);
+	pb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
+		  (unsigned long long)blk, (unsigned long long)ign,
+		  (unsigned long long)cgt);
+}
+
 static void gen_pid_status(struct pbuf *b, struct proc *p, int tid)
 {
 	static const char *const names[] = { "R (running)", "S (sleeping)",
@@ -564,8 +596,7 @@ static void gen_pid_status(struct pbuf *b, struct proc *p, int tid)
 			  vm_total_bytes(ut->vm) / 1024,
 			  ut->vm->rss * (PAGE_SIZE / 1024));
 	pb_printf(b, "Threads:\t%d\n", p->nr_threads);
-	pb_printf(b, "SigBlk:\t%016llx\n",
-		  (unsigned long long)(ut ? ut->blocked : 0));
+	sig_lines(b, p, ut);
 	pb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n",
 		  (unsigned long long)c->cap_inheritable,
 		  (unsigned long long)c->cap_permitted,

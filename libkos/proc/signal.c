@@ -403,10 +403,17 @@ static int send_signal(struct proc *p, struct uthread *target, int sig,
 	if (!prepare_signal(p, target, sh, sig, forced, &cont))
 		goto out;
 	ut = target ? target : pick_thread(p, sig);
-	/* Fatal at once: nobody catches it and the receiver does not block. */
-	/* (A stopped group wants no signal but SIGKILL: it stays queued.) */
+	/*
+	 * Fatal at once: nobody catches it and the receiver neither blocks
+	 * it nor waits for it in rt_sigtimedwait (real_blocked: the mask
+	 * that call lifted), as Linux's complete_signal().  A thread that
+	 * blocks its own signal keeps it pending.  (A stopped group wants
+	 * no signal but SIGKILL: it stays queued.)
+	 */
 	if (sig == SIGKILL ||
-	    (!forced && ut && sig_default_kills(sig) &&
+	    (!forced && ut &&
+	     !((ut->blocked | ut->real_blocked) & SIGBIT(sig)) &&
+	     sig_default_kills(sig) &&
 	     handler_is(&sh->action[sig - 1], SIG_DFL) &&
 	     !(p->sigflags & (PROC_UNKILLABLE | PROC_STOPPED)))) {
 		group_exit_locked(p, death_status(p, sig));

@@ -8,7 +8,8 @@
  * MNT_DETACH anyway; errors in Linux's order (flags, the path, the
  * privilege).  /proc: self, stat and status fields that are
  * deterministic, cmdline, exe, cwd, fd links, mounts, filesystems,
- * statfs, the process directory's owner; numbers as relations.
+ * statfs, the process directory's owner, status's signal masks;
+ * numbers as relations.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -557,6 +558,72 @@ CONTRACT_TEST(proc_self)
 			  sf.f_type;
 		  }),
 		  0x9fa0);
+	CHECK_RET("umount proc", umount2("/proc", 0), 0);
+}
+
+/* The mask on line "name:\t<hex>" of /proc/self/status (0 if none). */
+static unsigned long long status_mask(const char *name)
+{
+	const char *s = slurp("/proc/self/status"), *l;
+	char key[16];
+	unsigned long long m = 0;
+
+	snprintf(key, sizeof(key), "\n%s:\t", name);
+	l = strstr(s, key);
+	if (l)
+		sscanf(l + strlen(key), "%llx", &m);
+	return m;
+}
+
+static void status_handler(int sig)
+{
+}
+
+/* In a child: the signal lines of its status as it changes them. */
+static void status_signals(void *arg)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN },
+			 catch = { .sa_handler = status_handler };
+	sigset_t set;
+	int sig = 0;
+
+	CHECK_EQX("SigIgn at first", status_mask("SigIgn"), 0);
+	sigaction(SIGQUIT, &ign, NULL);
+	sigaction(SIGUSR1, &catch, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	syscall(SYS_tgkill, getpid(), gettid(), SIGUSR2);
+	kill(getpid(), SIGTERM);
+	CHECK_EQX("SigIgn: SIGQUIT", status_mask("SigIgn"),
+		  1ULL << (SIGQUIT - 1));
+	CHECK_EQX("SigCgt has SIGUSR1, not SIGQUIT",
+		  status_mask("SigCgt") &
+			  (1ULL << (SIGUSR1 - 1) | 1ULL << (SIGQUIT - 1)),
+		  1ULL << (SIGUSR1 - 1));
+	CHECK_EQX("SigBlk has SIGUSR2 and SIGTERM",
+		  status_mask("SigBlk") &
+			  (1ULL << (SIGUSR2 - 1) | 1ULL << (SIGTERM - 1)),
+		  1ULL << (SIGUSR2 - 1) | 1ULL << (SIGTERM - 1));
+	CHECK_EQX("SigPnd: the thread's SIGUSR2", status_mask("SigPnd"),
+		  1ULL << (SIGUSR2 - 1));
+	CHECK_EQX("ShdPnd: the process's SIGTERM", status_mask("ShdPnd"),
+		  1ULL << (SIGTERM - 1));
+	sigwait(&set, &sig);
+	sigwait(&set, &sig);
+	CHECK_EQX("nothing pending after sigwait",
+		  status_mask("SigPnd") | status_mask("ShdPnd"), 0);
+	sigaction(SIGQUIT, &catch, NULL);
+	CHECK_EQX("SigIgn once SIGQUIT is caught", status_mask("SigIgn"), 0);
+}
+
+/* SigPnd, ShdPnd, SigBlk, SigIgn and SigCgt of /proc/self/status. */
+CONTRACT_TEST(proc_status_signals)
+{
+	mkdir("/proc", 0555);
+	CHECK_RET("mount proc", mount("proc", "/proc", "proc", 0, NULL), 0);
+	ct_child_ok("the child", status_signals, NULL);
 	CHECK_RET("umount proc", umount2("/proc", 0), 0);
 }
 

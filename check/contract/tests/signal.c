@@ -609,6 +609,67 @@ CONTRACT_TEST(sigtimedwait)
 	ct_sigdfl(SIGALRM);
 }
 
+/*
+ * A signal that would kill (SIG_DFL) stays pending while blocked, sent
+ * to the thread (tgkill) or to the process; a blocked one that
+ * rt_sigtimedwait waits for is taken there, not fatal.
+ */
+static void fatal_blocked(void *arg)
+{
+	uint64_t set = CT_SIGBIT(SIGUSR2) | CT_SIGBIT(SIGTERM);
+	struct timespec zero = { 0, 0 };
+	siginfo_t si;
+
+	ct_block(set);
+	CHECK_RET("tgkill(self, self, SIGUSR2)",
+		  syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid),
+			  SIGUSR2),
+		  0);
+	CHECK_RET("kill(self, SIGTERM)", kill(getpid(), SIGTERM), 0);
+	CHECK_EQX("both pending", ct_pending(), set);
+	CHECK_RET("takes SIGUSR2",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &zero, 8), SIGUSR2);
+	CHECK_RET("takes SIGTERM",
+		  syscall(SYS_rt_sigtimedwait, &set, &si, &zero, 8), SIGTERM);
+}
+
+/* A child that waits in rt_sigtimedwait for SIGTERM, blocked: exits 0
+ * when it got it. */
+static void wait_for_term(int *p)
+{
+	uint64_t set = CT_SIGBIT(SIGTERM);
+
+	ct_block(set);
+	write(p[1], "r", 1);
+	_exit(syscall(SYS_rt_sigtimedwait, &set, NULL, NULL, 8) == SIGTERM ? 0
+									   : 1);
+}
+
+static void term_waiter(void)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	EXPECT(pipe(p) == 0);
+	pid = ct_fork();
+	if (pid == 0)
+		wait_for_term(p);
+	EXPECT(read(p[0], &c, 1) == 1);
+	ct_msleep(20);
+	kill(pid, SIGTERM);
+	CHECK_STR("a process's SIGTERM, to its waiter", ct_status(ct_wait(pid)),
+		  "exited 0");
+	close(p[0]);
+	close(p[1]);
+}
+
+CONTRACT_TEST(fatal_blocked)
+{
+	ct_child_ok("blocked, sent twice", fatal_blocked, NULL);
+	term_waiter();
+}
+
 /* --- default actions ------------------------------------------------- */
 
 /* In a new session (an orphaned group): raise sig at SIG_DFL. */

@@ -22,7 +22,9 @@
  *
  * Both ends share an anonymous vnode of type S_IFIFO (mode 0600, the
  * creator's ids) on a private "pipefs" superblock, so fstat() looks as
- * on Linux.
+ * on Linux.  The pipe hangs off that vnode as a named FIFO's does, so
+ * opening /proc/PID/fd/N of either end (a magic link to the vnode) joins
+ * it with a new end, as on Linux.
  *
  * poll: readable with data or no writer left (POLLHUP), writable with
  * room or no reader left (POLLERR), as Linux's pipe_poll.
@@ -91,6 +93,7 @@ struct pipe {
 static struct mutex fifo_lock = MUTEX_INIT(fifo_lock, "fifo");
 
 static const struct file_ops pipe_fops, fifo_fops;
+static void fifo_put(struct vnode *v, struct pipe *p, bool rd, bool wr);
 static const struct vnode_ops pipe_vops; /* no operations: unnamed */
 static struct superblock pipe_sb = { .fstype = "pipefs",
 				     .magic = 0x50495045 /* PIPEFS_MAGIC */ };
@@ -371,10 +374,8 @@ static bool pipe_drop(struct pipe *p, bool rd, bool wr)
 
 static void pipe_release(struct file *f)
 {
-	struct pipe *p = f->priv;
-
-	if (pipe_drop(p, f->fmode & FMODE_READ, f->fmode & FMODE_WRITE))
-		pipe_free(p);
+	fifo_put(f->vnode, f->priv, f->fmode & FMODE_READ,
+		 f->fmode & FMODE_WRITE);
 }
 
 static const struct file_ops pipe_fops = {
@@ -474,6 +475,7 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 	}
 	(*rd)->priv = p;
 	(*wr)->priv = p;
+	v->pipe = p; /* a new vnode: nobody else can see it yet */
 	p->readers = 1;
 	p->writers = 1;
 	p->r_counter = 1;
@@ -553,12 +555,14 @@ static void fifo_put(struct vnode *v, struct pipe *p, bool rd, bool wr)
  * Linux's fifo_open(): a reader waits for a writer and a writer for a
  * reader, unless O_NONBLOCK (a reader goes on; a writer with no reader
  * gets -ENXIO) or O_RDWR (never waits).  A signal while waiting is
- * -ERESTARTSYS.
+ * -ERESTARTSYS.  A new end of an anonymous pipe (opened through
+ * /proc/PID/fd) never waits and is never refused.
  */
 static int fifo_open(struct file *f)
 {
 	struct vnode *v = f->vnode;
 	bool rd = f->fmode & FMODE_READ, wr = f->fmode & FMODE_WRITE;
+	bool anon = v->sb == &pipe_sb;
 	bool nonblock = f->flags & O_NONBLOCK;
 	struct pipe *p;
 	int err = 0;
@@ -574,7 +578,7 @@ static int fifo_open(struct file *f)
 		v->pipe = p;
 	}
 	mutex_lock(&p->lock);
-	if (wr && !rd && nonblock && !p->readers) {
+	if (wr && !rd && nonblock && !p->readers && !anon) {
 		bool unused = !p->readers && !p->writers;
 
 		mutex_unlock(&p->lock);
@@ -598,7 +602,9 @@ static int fifo_open(struct file *f)
 	f->pos = p->w_counter;
 	waitq_wake_all(&p->rd_wq);
 	waitq_wake_all(&p->wr_wq);
-	if (rd && !wr && !nonblock && !p->writers)
+	if (anon)
+		err = 0;
+	else if (rd && !wr && !nonblock && !p->writers)
 		err = wait_partner(p, &p->w_counter, &p->rd_wq);
 	else if (wr && !rd && !p->readers)
 		err = wait_partner(p, &p->r_counter, &p->wr_wq);

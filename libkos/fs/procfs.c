@@ -1057,20 +1057,16 @@ static ssize_t put_link(char *buf, size_t len, const char *s)
 }
 
 /*
- * What exe, cwd, root or fd/N of p point to.  No vnode lock is held
- * (readlink runs without one), so vfs_path() may take them.
+ * What exe, cwd, root or fd/N of p point to: a directory (*v) or an open
+ * file (*f), referenced, or neither.
  */
-static ssize_t link_target(struct proc *p, struct pnode *n, char *buf,
-			   size_t len)
+static void link_ref(struct proc *p, struct pnode *n, struct vnode **vp,
+		     struct file **fp)
 {
-	char *tmp = kmalloc(PATH_MAX);
 	struct vnode *v = NULL;
 	struct file *f = NULL;
 	struct uthread *ut;
-	ssize_t r = -ENOENT;
 
-	if (!tmp)
-		return -ENOMEM;
 	mutex_lock(&proc_lock);
 	ut = p->leader && !p->leader->exited ? p->leader : NULL;
 	/* exe: the file the program was loaded from (a script's
@@ -1087,6 +1083,25 @@ static ssize_t link_target(struct proc *p, struct pnode *n, char *buf,
 	if (ut && ut->fdt && n->kind == PK_P_FD_LINK)
 		f = fdt_get(ut->fdt, n->fd);
 	mutex_unlock(&proc_lock);
+	*vp = v;
+	*fp = f;
+}
+
+/*
+ * The text of exe, cwd, root or fd/N of p.  No vnode lock is held
+ * (readlink runs without one), so vfs_path() may take them.
+ */
+static ssize_t link_target(struct proc *p, struct pnode *n, char *buf,
+			   size_t len)
+{
+	char *tmp = kmalloc(PATH_MAX);
+	struct vnode *v;
+	struct file *f;
+	ssize_t r = -ENOENT;
+
+	if (!tmp)
+		return -ENOMEM;
+	link_ref(p, n, &v, &f);
 	if (v) {
 		if (vfs_path(v, tmp, PATH_MAX) > 0)
 			r = put_link(buf, len, tmp);
@@ -1145,6 +1160,38 @@ static ssize_t proc_readlink(struct vnode *v, char *buf, size_t len)
 	r = (ssize_t)MIN(len, kos_strlen(s));
 	kos_memcpy(buf, s, (size_t)r);
 	return r;
+}
+
+/*
+ * Following exe, cwd, root or fd/N goes to the file itself, as on Linux:
+ * a deleted file, a pipe or a file outside the caller's root opens all
+ * the same.  A file with no vnode (eventfd and the like): -ENOENT.
+ */
+static int proc_get_link(struct vnode *v, struct vnode **out)
+{
+	struct pnode *n = PN(v);
+	struct vnode *t;
+	struct file *f;
+	struct proc *p;
+
+	if (n->kind != PK_P_EXE && n->kind != PK_P_CWD &&
+	    n->kind != PK_P_ROOT && n->kind != PK_P_FD_LINK)
+		return -ENOSYS; /* self, thread-self, mounts: text */
+	p = proc_ref(n->pid);
+	if (!p)
+		return -ENOENT;
+	link_ref(p, n, &t, &f);
+	proc_put(p);
+	if (f) {
+		t = f->vnode;
+		if (t)
+			vnode_get(t);
+		file_put(f);
+	}
+	if (!t)
+		return -ENOENT;
+	*out = t;
+	return 0;
 }
 
 /* ---- directories -------------------------------------------------------- */
@@ -1379,6 +1426,7 @@ static void proc_evict(struct vnode *v)
 static const struct vnode_ops proc_vops = {
 	.lookup = proc_lookup,
 	.readlink = proc_readlink,
+	.get_link = proc_get_link,
 	.readdir = proc_readdir,
 	.read = proc_read,
 	.write = proc_write,

@@ -541,6 +541,25 @@ static int splice_link(struct nameidata *nd, struct vnode *v, const char *rest)
 }
 
 /*
+ * If link is a magic link (vnode_ops.get_link), the vnode it stands for
+ * in *out (a new reference), counted as a link followed.  -ENOSYS for an
+ * ordinary link, else 0 or the error (-ELOOP, -ENOENT, ...).
+ */
+static int follow_magic(struct nameidata *nd, struct vnode *link,
+			struct vnode **out)
+{
+	int err;
+
+	if (!link->ops->get_link)
+		return -ENOSYS;
+	err = link->ops->get_link(link, out);
+	if (err || ++nd->nlinks <= SYMLOOP_MAX)
+		return err;
+	vnode_put(*out);
+	return -ELOOP;
+}
+
+/*
  * Walk nd->path from start (NULL: root).  In parent mode, stop at the
  * last component: *out is its directory and nd->last its name.  No lock
  * held.  *out is a new reference.
@@ -613,8 +632,26 @@ static int namei(struct nameidata *nd, struct vnode *start, bool parent,
 			goto fail;
 		if (S_ISLNK(next->mode) &&
 		    (!last || slash || (nd->flags & LOOKUP_FOLLOW))) {
+			struct vnode *to;
 			bool abs;
 
+			err = follow_magic(nd, next, &to);
+			if (err != -ENOSYS) {
+				/* on from the file itself, in no mount
+				 * the walk knows */
+				vnode_put(next);
+				if (err)
+					goto fail;
+				vnode_put(cur);
+				cur = to;
+				mount_set(&nd->mnt, NULL);
+				p = q;
+				if (last) {
+					must_dir = slash;
+					break;
+				}
+				continue;
+			}
 			err = splice_link(nd, next, q);
 			vnode_put(next);
 			if (err)
@@ -743,8 +780,19 @@ static int open_create(struct nameidata *nd, struct vnode *dir, int flags,
 				err = -EEXIST;
 			else if (S_ISLNK(v->mode) && (flags & O_NOFOLLOW))
 				err = -ELOOP;
-			else if (S_ISLNK(v->mode))
-				err = splice_link(nd, v, "");
+			else if (S_ISLNK(v->mode)) {
+				struct vnode *to;
+
+				err = follow_magic(nd, v, &to);
+				if (!err) {
+					vnode_put(v);
+					v = to; /* the open file itself */
+					if (S_ISLNK(v->mode))
+						err = -ELOOP;
+				} else if (err == -ENOSYS) {
+					err = splice_link(nd, v, "");
+				}
+			}
 			if (err || !S_ISLNK(v->mode)) {
 				vnode_put(parent);
 				if (err) {
@@ -2007,11 +2055,26 @@ static void mount_release(struct mount *m)
 }
 
 /*
+ * Whether mounting root on mp would make a walk cross mounts forever:
+ * mp is root, or a root mounted over root, and so on (proc on /proc
+ * again: the single instance's root on itself).  vfs_mount_lock held.
+ */
+static bool mount_loops(struct vnode *root, struct vnode *mp)
+{
+	for (struct vnode *r = root; r;
+	     r = r->mounted ? r->mounted->root : NULL)
+		if (r == mp)
+			return true;
+	return false;
+}
+
+/*
  * Attach root (of sb) on the vnode mp in mount parent: mp's lock keeps
  * it from being removed meanwhile (unlink checks "mounted" under it).
  * Linux's errors: a directory on a non-directory or the other way
  * round (-ENOTDIR), a removed mount point (-ENOENT), something mounted
- * there already (-EBUSY: mounts do not stack here).
+ * there already or a mount that would loop (-EBUSY: mounts do not stack
+ * here).
  */
 static int mount_on(struct superblock *sb, struct vnode *root,
 		    struct vnode *root_dir, struct vnode *mp,
@@ -2026,7 +2089,7 @@ static int mount_on(struct superblock *sb, struct vnode *root,
 		err = -ENOTDIR;
 	else if (mp->nlink == 0)
 		err = -ENOENT;
-	else if (mp->mounted)
+	else if (mp->mounted || mount_loops(root, mp))
 		err = -EBUSY;
 	else if (!mount_attach(sb, root, root_dir, mp, mp_dir, parent, flags,
 			       source))

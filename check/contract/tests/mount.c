@@ -417,6 +417,31 @@ CONTRACT_TEST(umount_errors)
 	rmdir(M);
 }
 
+/* A mount of a file system's root over itself (proc on /proc again,
+ * a bind of a mount point onto itself): Linux stacks them; KOS, where
+ * mounts do not stack, refuses (divergence mount.stack_self), and the
+ * names under it keep working either way. */
+CONTRACT_TEST(stack_self)
+{
+	struct stat st;
+
+	mkdir("/proc", 0555);
+	EXPECT(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	CHECK_RET("proc on /proc again",
+		  mount("proc", "/proc", "proc", 0, NULL), 0);
+	CHECK_RET("stat /proc/self/stat", stat("/proc/self/stat", &st), 0);
+	while (umount2("/proc", 0) == 0)
+		;
+	mkmnt();
+	EXPECT(mount("t", M, "tmpfs", 0, NULL) == 0);
+	CHECK_RET("bind the mount point onto itself",
+		  mount(M, M, NULL, MS_BIND, NULL), 0);
+	CHECK_RET("create under it", mknod(M "/f", S_IFREG | 0600, 0), 0);
+	while (umount2(M, 0) == 0)
+		;
+	rmdir(M);
+}
+
 static void nonroot_mount(void *arg)
 {
 	EXPECT(setuid(1000) == 0);

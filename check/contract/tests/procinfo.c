@@ -5,8 +5,9 @@
  * (pos, flags with O_CLOEXEC, eventfd and signalfd lines, inotify's one
  * line per watch), /proc/self/mountinfo (the fields, the root and proc
  * lines), /proc/cpuinfo (one block per online CPU), /proc/thread-self and
- * /proc/sys/fs/inotify.  Values that depend on the machine print as
- * relations.
+ * /proc/sys/fs/inotify, and /proc/<pid>/fd/N and cwd followed to the
+ * open file itself (a pipe end, a deleted file), not to the text
+ * readlink gives.  Values that depend on the machine print as relations.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -355,4 +356,96 @@ CONTRACT_TEST(dev_links)
 	close((int)n);
 	umount2("/proc", 0);
 	ct_child_ok("child", no_ctty, NULL);
+}
+
+/* Read what is there (up to 63 bytes) from fd as a string. */
+static const char *get(int fd)
+{
+	static char b[64];
+	long n = read(fd, b, sizeof(b) - 1);
+
+	b[n > 0 ? n : 0] = 0;
+	return b;
+}
+
+CONTRACT_TEST(fd_magic_links)
+{
+	char path[64], link[128];
+	struct stat a, b;
+	int p[2], r, w, f, g;
+	long n;
+
+	mount_proc();
+	EXPECT(pipe(p) == 0);
+	EXPECT(write(p[1], "one", 3) == 3);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = 0;
+	CHECK("readlink of a pipe end says pipe:[...]",
+	      !strncmp(link, "pipe:[", 6));
+	CHECK_RET("stat of it", stat(path, &a), 0);
+	CHECK("a FIFO", S_ISFIFO(a.st_mode));
+	fstat(p[0], &b);
+	CHECK("the pipe's own inode", a.st_ino == b.st_ino);
+	/* a new read end of the same pipe */
+	CHECK_RET("open it O_RDONLY", (r = open(path, O_RDONLY)) >= 0, 1);
+	CHECK_STR("read through the new end", get(r), "one");
+	/* what a shell's "> /proc/self/fd/1" does with a pipe */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	CHECK_RET("open the write end O_WRONLY|O_CREAT|O_TRUNC",
+		  (w = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666)) >= 0, 1);
+	CHECK_RET("write through it", write(w, "two", 3), 3);
+	CHECK_STR("read at the first end", get(p[0]), "two");
+	CHECK_ERR("a name under a pipe", open(strcat(path, "/x"), O_RDONLY),
+		  ENOTDIR);
+	close(w);
+	close(p[1]);
+	CHECK_RET("EOF once every write end is closed", read(r, link, 8), 0);
+	close(r);
+	close(p[0]);
+
+	/* a child reopens the read end it inherited, as `echo x | cat
+	 * /dev/stdin` does */
+	EXPECT(pipe(p) == 0);
+	if (fork() == 0) {
+		char buf[16];
+		int fd;
+
+		close(p[1]);
+		alarm(10);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+		_exit(n == 3 && !memcmp(buf, "abc", 3) && !read(fd, buf, 1)
+			      ? 0
+			      : 1);
+	}
+	close(p[0]);
+	EXPECT(write(p[1], "abc", 3) == 3);
+	close(p[1]);
+	EXPECT(wait(&r) > 0);
+	CHECK_EQ("the child read the data and then EOF (status)", r, 0);
+
+	/* a deleted file still opens */
+	f = open("/tmp/magic", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	EXPECT(f >= 0 && write(f, "kept", 4) == 4);
+	unlink("/tmp/magic");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", f);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = 0;
+	CHECK_STR("readlink of a deleted file", link, "/tmp/magic (deleted)");
+	CHECK_RET("open it", (g = open(path, O_RDONLY)) >= 0, 1);
+	CHECK_STR("its data", get(g), "kept");
+	fstat(f, &a);
+	fstat(g, &b);
+	CHECK("the same inode", a.st_ino == b.st_ino);
+	CHECK_EQ("st_nlink", b.st_nlink, 0);
+	close(g);
+	close(f);
+
+	/* cwd is followed to the directory, whatever its name */
+	CHECK_RET("stat /proc/self/cwd/", stat("/proc/self/cwd/", &a), 0);
+	stat("/", &b);
+	CHECK("cwd is /", a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	umount2("/proc", 0);
 }

@@ -186,6 +186,14 @@ struct vnode_ops {
 		      unsigned int flags);
 	/* Copy the symlink target (no NUL) into kernel buf; its length. */
 	ssize_t (*readlink)(struct vnode *v, char *buf, size_t len);
+	/*
+	 * A "magic" link (/proc/PID/fd/N, exe, cwd, root): the vnode it
+	 * stands for (a new reference), which a path walk goes on from
+	 * instead of readlink's text, so a deleted file or a pipe opens
+	 * as on Linux.  -ENOSYS: an ordinary link after all (the walk
+	 * uses readlink).  Optional.
+	 */
+	int (*get_link)(struct vnode *v, struct vnode **out);
 	/* Entries from *pos on, "." and ".." included; advances *pos. */
 	int (*readdir)(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 		       void *ctx);

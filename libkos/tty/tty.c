@@ -638,6 +638,31 @@ static void set_speeds(struct tty *t, const struct termios2 *t2, bool two)
 		t->ispeed = t->ospeed;
 }
 
+static bool all_sent(void *arg)
+{
+	struct tty *t = arg;
+	unsigned long fl = spin_lock_irqsave(&t->lock);
+	bool r = !t->drv->chars_in_buffer(t);
+
+	spin_unlock_irqrestore(&t->lock, fl);
+	return r;
+}
+
+/*
+ * Linux's tty_wait_until_sent (tcdrain, TCSETSW, TCSETSF): sleep until
+ * the driver has sent what it queued (the console's transmit ring on
+ * metal; ptys queue nothing of their own, as on Linux).  The driver's
+ * kos_console_out_room() wakes write_wq when its queue empties.  0 or
+ * -ERESTARTSYS.
+ */
+static int wait_until_sent(struct tty *t)
+{
+	if (!t->drv->chars_in_buffer)
+		return 0;
+	return sig_wait(&t->write_wq, all_sent, t, UINT64_MAX) ? -ERESTARTSYS
+							       : 0;
+}
+
 static int set_termios(struct tty *t, struct tty_file *tf, unsigned int cmd,
 		       unsigned long arg)
 {
@@ -657,6 +682,11 @@ static int set_termios(struct tty *t, struct tty_file *tf, unsigned int cmd,
 	} else if (copy_from_user(&t2, (const void *)arg,
 				  sizeof(struct termios))) {
 		return -EFAULT;
+	}
+	if (cmd != TCSETS && cmd != TCSETS2) {
+		err = wait_until_sent(t);
+		if (err)
+			return err;
 	}
 	fl = spin_lock_irqsave(&t->lock);
 	if (flush)
@@ -903,7 +933,8 @@ static long tty_ioctl_real(struct tty *real, struct tty_file *tf,
 		return r;
 	case TCSBRK:
 	case TCSBRKP:
-		return tty_check_change(real, SIGTTOU);
+		r = tty_check_change(real, SIGTTOU);
+		return r ? r : wait_until_sent(real);
 	case TIOCSBRK:
 	case TIOCCBRK:
 		return 0;

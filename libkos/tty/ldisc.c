@@ -390,7 +390,7 @@ static void isig(struct tty *t, int sig, unsigned char c, uint64_t *sigs)
 		if (t->drv->flush_output)
 			t->drv->flush_output(t);
 	}
-	if (t->termios.c_iflag & IXON)
+	if ((t->termios.c_iflag & IXON) && !t->tco_stopped)
 		t->stopped = false;
 	if (t->termios.c_lflag & ECHO)
 		echo_char(t, c);
@@ -441,16 +441,19 @@ static void receive_char(struct tty *t, unsigned char c, uint64_t *sigs)
 		goto literal;
 	}
 	if (tm->c_iflag & IXON) {
+		/* ^Q does not undo TCOOFF (Linux's start_tty) */
 		if (c == tm->c_cc[VSTART] && c) {
-			t->stopped = false;
-			tty_ldisc_flush_echoes(t);
+			if (!t->tco_stopped) {
+				t->stopped = false;
+				tty_ldisc_flush_echoes(t);
+			}
 			return;
 		}
 		if (c == tm->c_cc[VSTOP] && c) {
 			t->stopped = true;
 			return;
 		}
-		if (t->stopped && (tm->c_iflag & IXANY)) {
+		if (t->stopped && !t->tco_stopped && (tm->c_iflag & IXANY)) {
 			t->stopped = false;
 			tty_ldisc_flush_echoes(t);
 		}
@@ -592,7 +595,7 @@ void tty_ldisc_termios_changed(struct tty *t, const struct termios *old)
 		t->canon_head = t->read_tail;
 		t->lnext = t->erasing = false;
 	}
-	if (!(t->termios.c_iflag & IXON)) {
+	if (!(t->termios.c_iflag & IXON) && !t->tco_stopped) {
 		t->stopped = false;
 		tty_ldisc_flush_echoes(t);
 	}

@@ -263,7 +263,7 @@ void tty_hangup_locked(struct tty *t, bool exit_session)
 	t->hangup_gen++;
 	tty_ldisc_flush_input(t);
 	t->echo_len = 0; /* the waiting echo too */
-	t->stopped = false;
+	t->stopped = t->tco_stopped = false;
 	spin_unlock_irqrestore(&t->lock, fl);
 	waitq_wake_all(&t->read_wq);
 	waitq_wake_all(&t->write_wq);
@@ -907,11 +907,16 @@ static long tty_ioctl_real(struct tty *real, struct tty_file *tf,
 			return r;
 		fl = spin_lock_irqsave(&real->lock);
 		switch (arg) {
+		/* Linux keeps TCOOFF apart from ^S: TCOON restarts only
+		 * what TCOOFF stopped, ^Q only what ^S stopped */
 		case TCOOFF:
-			real->stopped = true;
+			real->stopped = real->tco_stopped = true;
 			break;
 		case TCOON:
-			real->stopped = false;
+			if (real->tco_stopped) {
+				real->stopped = real->tco_stopped = false;
+				tty_ldisc_flush_echoes(real);
+			}
 			break;
 		case TCIOFF:
 		case TCION: {

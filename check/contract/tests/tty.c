@@ -960,6 +960,37 @@ CONTRACT_TEST(echo_stopped)
 	pty_end(m, s);
 }
 
+/* TCOOFF and ^S stop output apart: TCOON restarts only what TCOOFF
+ * stopped, ^Q only what ^S stopped. */
+CONTRACT_TEST(tcooff_and_stop)
+{
+	int m, s;
+
+	if (pty_begin(&m, &s, O_NONBLOCK))
+		return;
+	traw(s, 1, 0);
+	tflags(s, T_I, 0, IXON);
+	CHECK_RET("TCXONC TCOOFF", ioctl(s, TCXONC, TCOOFF), 0);
+	wr(m, "\x11"
+	      "a");
+	CHECK_READ("^Q is not data", s, "a");
+	CHECK_ERR("still stopped after ^Q", write(s, "x", 1), EAGAIN);
+	CHECK_RET("TCXONC TCOON", ioctl(s, TCXONC, TCOON), 0);
+	CHECK_RET("write after TCOON", write(s, "x", 1), 1);
+	CHECK_ALL("master reads", m, "x");
+	wr(m, "\x13"
+	      "b");
+	CHECK_READ("^S is not data", s, "b");
+	CHECK_RET("TCXONC TCOON after ^S", ioctl(s, TCXONC, TCOON), 0);
+	CHECK_ERR("still stopped after TCOON", write(s, "y", 1), EAGAIN);
+	wr(m, "\x11"
+	      "c");
+	CHECK_READ("^Q", s, "c");
+	CHECK_RET("write after ^Q", write(s, "y", 1), 1);
+	CHECK_ALL("master reads", m, "y");
+	pty_end(m, s);
+}
+
 CONTRACT_TEST(ixon)
 {
 	int m, s;

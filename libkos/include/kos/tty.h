@@ -89,6 +89,7 @@ struct tty {
 	unsigned int hangup_gen;   /* lock: bumped by each hangup */
 	bool locked;		   /* lock: a pty slave before TIOCSPTLCK 0 */
 	bool stopped;		   /* lock: output stopped (^S, TCOOFF) */
+	bool tco_stopped;	   /* lock: by TCOOFF: only TCOON restarts */
 	bool exclusive;		   /* lock: TIOCEXCL */
 	bool input_eof;		   /* lock: the device's input ended for good */
 	bool lnext, erasing;	   /* lock: line discipline state */

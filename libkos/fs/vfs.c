@@ -1615,7 +1615,8 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 	/* Only regular files do direct I/O (tmpfs too); Linux: EINVAL. */
 	if ((flags & O_DIRECT) && !S_ISREG(v->mode))
 		return -EINVAL;
-	flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+	/* O_NOCTTY stays for the open op (a tty's), then goes, as Linux */
+	flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC);
 	if (S_ISREG(v->mode) && ((flags & O_ACCMODE) == O_WRONLY ||
 				 (flags & O_ACCMODE) == O_RDWR)) {
 		err = vnode_get_write(v);
@@ -1638,6 +1639,7 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 			return err;
 		}
 	}
+	f->flags &= ~(unsigned int)O_NOCTTY;
 	*out = f;
 	return 0;
 }

@@ -771,13 +771,24 @@ static long tiocspgrp(struct tty *real, unsigned long arg)
 	} else if (pgrp < 0) {
 		r = -EINVAL;
 	} else {
+		/* Linux's session_of_pgrp: the group's session, else that of
+		 * the process with that pid (EPERM unless ours); ESRCH only
+		 * for a number nothing uses */
+		struct proc *by_pid = NULL;
+
 		r = -ESRCH;
 		list_for_each_entry (p, &proc_list, link) {
-			if (p->pgid != pgrp || p->state == PROC_DEAD)
+			if (p->state == PROC_DEAD)
+				continue;
+			if (p->pid == pgrp)
+				by_pid = p;
+			if (p->pgid != pgrp)
 				continue;
 			r = p->sid == me->sid ? 0 : -EPERM;
 			break;
 		}
+		if (r == -ESRCH && by_pid)
+			r = by_pid->sid == me->sid ? 0 : -EPERM;
 		if (!r)
 			real->pgrp = pgrp;
 	}

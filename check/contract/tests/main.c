@@ -93,6 +93,7 @@ static const struct area {
 	/* issue 10 */
 	{ "reboot", AREA_PROC },
 	{ "tty", AREA_PROC },
+	{ "jobctl", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

@@ -69,8 +69,7 @@ static void leader(void *arg)
 	CHECK_ERR("/dev/tty before there is one", open("/dev/tty", O_RDWR),
 		  ENXIO);
 	s = open(slave_name(ss->n), O_RDWR);
-	CHECK_RET("open the slave (it becomes the controlling tty)", s >= 0,
-		  1);
+	CHECK_RET("open the slave (it becomes the controlling tty)", s >= 0, 1);
 	CHECK_RET("TIOCGSID", ioctl(s, TIOCGSID, &pg), 0);
 	CHECK("the session is ours", pg == sid);
 	CHECK_RET("TIOCGPGRP", ioctl(s, TIOCGPGRP, &pg), 0);
@@ -160,8 +159,8 @@ static void notty(void *arg)
 
 	setsid();
 	s = open(slave_name(*n), O_RDWR | O_NOCTTY);
-	CHECK_ERR("O_NOCTTY: no controlling tty",
-		  open("/dev/tty", O_RDWR), ENXIO);
+	CHECK_ERR("O_NOCTTY: no controlling tty", open("/dev/tty", O_RDWR),
+		  ENXIO);
 	CHECK_ERR("TIOCGSID of a tty that is not ours",
 		  ioctl(s, TIOCGSID, &tty), ENOTTY);
 	CHECK_RET("TIOCSCTTY", ioctl(s, TIOCSCTTY, 0), 0);
@@ -170,8 +169,7 @@ static void notty(void *arg)
 	close(tty);
 	signal(SIGHUP, SIG_IGN); /* the leader's TIOCNOTTY sends it */
 	CHECK_RET("TIOCNOTTY", ioctl(s, TIOCNOTTY), 0);
-	CHECK_ERR("/dev/tty after TIOCNOTTY", open("/dev/tty", O_RDWR),
-		  ENXIO);
+	CHECK_ERR("/dev/tty after TIOCNOTTY", open("/dev/tty", O_RDWR), ENXIO);
 	CHECK_ERR("TIOCGPGRP after TIOCNOTTY", ioctl(s, TIOCGPGRP, &tty),
 		  ENOTTY);
 	close(s);

@@ -42,7 +42,8 @@
 	X(system) \
 	X(ipc) \
 	X(tty) \
-	X(console)
+	X(console) \
+	X(blk)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

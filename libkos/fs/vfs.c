@@ -25,6 +25,7 @@
  * after vnode locks and never held across a file-system op.
  */
 #include <kos/tty.h>
+#include <kos/blkdev.h>
 #include <kos/file.h>
 #include <kos/ipc.h>
 #include <kos/kmalloc.h>
@@ -1607,9 +1608,15 @@ int vfs_open_vnode(struct vnode *v, int flags, struct file **out)
 	case S_IFIFO:
 		ops = pipe_fifo_ops();
 		break;
+	case S_IFBLK:
+		ops = blkdev_fops(v->rdev);
+		if (!ops)
+			return -ENXIO;
+		fmode = FMODE_LSEEK | FMODE_PREAD;
+		break;
 	case S_IFLNK:
 		return -ELOOP;
-	default: /* block devices, sockets: not yet */
+	default: /* sockets: not yet */
 		return -ENXIO;
 	}
 	/* Only regular files do direct I/O (tmpfs too); Linux: EINVAL. */

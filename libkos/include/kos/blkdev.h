@@ -1,0 +1,88 @@
+/*
+ * Block devices: the core interface (docs/plan-block-ext4.md, step 1).
+ *
+ * A driver fills a struct kos_blkdev (capacity, block size, read-only,
+ * ops) and calls blkdev_register(), which names it ("vda", "vdb", ...)
+ * and gives it Linux's virtio-blk numbers (major 254, 16 minors a disk).
+ * Requests go to ops->submit(); the driver completes each one by setting
+ * rq->status and calling rq->done(rq), from its interrupt handler (or at
+ * once, inside submit: both orders are allowed, and the unit tests use
+ * both).  Requests carry one physically contiguous buffer (pa, len), so
+ * a DMA engine or the hosted platform's RAM mapping reaches it without a
+ * copy.
+ *
+ * Files of S_IFBLK nodes use blkdev_fops(): read/write at any offset
+ * (whole blocks through a bounce page, read-modify-write for partial
+ * ones; no cache yet), lseek with the disk's size, fsync as a flush, and
+ * the ioctls BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKPBSZGET, BLKROGET and
+ * BLKFLSBUF.
+ *
+ * Locking: the registry is guarded by blk_lock (a mutex); a registered
+ * disk stays for the kernel's life (no hot unplug yet).  A request
+ * belongs to the driver between submit and done.
+ */
+#ifndef KOS_BLKDEV_H
+#define KOS_BLKDEV_H
+
+#include <kos/list.h>
+#include <kos/types.h>
+
+#define BLK_SECTOR 512 /* the unit of sector numbers, whatever the block */
+#define BLK_MAJOR 254  /* virtio-blk's (Linux's first dynamic major) */
+#define BLK_MINORS 16  /* minors per disk: the disk and 15 partitions */
+#define BLK_MAX_DISKS 26
+
+enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
+
+struct blk_request {
+	enum blk_op op;
+	uint64_t sector; /* first sector (BLK_SECTOR units) */
+	paddr_t pa;	 /* the data: physically contiguous */
+	size_t len;	 /* bytes, a multiple of the block size; 0: FLUSH */
+	int status;	 /* set by the driver before done: 0 or -EIO */
+	/* Completion: interrupt context, or inside submit. */
+	void (*done)(struct blk_request *rq);
+	void *priv;	       /* the submitter's */
+	struct list_head link; /* the driver's while it owns the request */
+};
+
+struct kos_blkdev;
+
+struct blkdev_ops {
+	/*
+	 * Start rq; the driver owns it until it calls rq->done.  0, or an
+	 * error without done (the request was never started).
+	 */
+	int (*submit)(struct kos_blkdev *bd, struct blk_request *rq);
+};
+
+struct kos_blkdev {
+	char name[8];	     /* "vda": set by blkdev_register */
+	uint32_t rdev;	     /* set by blkdev_register */
+	uint64_t nsectors;   /* capacity in BLK_SECTOR units */
+	uint32_t block_size; /* logical block size: 512 or 4096 */
+	bool read_only;
+	const struct blkdev_ops *ops;
+	void *priv; /* the driver's */
+};
+
+/* Name and number bd; 0, -EINVAL (bad geometry) or -ENOSPC (too many). */
+int blkdev_register(struct kos_blkdev *bd);
+/* The disk with device number rdev, or NULL. */
+struct kos_blkdev *blkdev_lookup(uint32_t rdev);
+/* Forget every disk (unit tests). */
+void blkdev_reset(void);
+
+/*
+ * Synchronous I/O for kernel callers: op on len bytes at byte offset off
+ * (both multiples of the block size) to/from kernel buffer buf (any
+ * alignment; bounced a page at a time).  Sleeps; 0, -EINVAL, -EIO,
+ * -EROFS, -ENOMEM.  BLK_FLUSH ignores off, buf and len.
+ */
+int blkdev_io(struct kos_blkdev *bd, enum blk_op op, uint64_t off, void *buf,
+	      size_t len);
+
+/* File operations for a block device node of number rdev, or NULL. */
+const struct file_ops *blkdev_fops(uint32_t rdev);
+
+#endif

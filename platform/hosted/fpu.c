@@ -66,7 +66,7 @@ static bool probe_xstate(void)
 	struct iovec iov = { buf, sizeof(buf) };
 	bool ok = false;
 	pid_t pid;
-	int st;
+	int st = 0;
 
 	pid = fork();
 	if (pid < 0)

@@ -19,7 +19,9 @@
  *
  * Locking: the registry is guarded by blk_lock (a mutex); a registered
  * disk stays for the kernel's life (no hot unplug yet).  A request
- * belongs to the driver between submit and done.
+ * belongs to the driver between submit and done.  Files take no lock of
+ * their own: two writers of one partial block can lose each other's
+ * bytes (read-modify-write) until the page cache serializes them.
  */
 #ifndef KOS_BLKDEV_H
 #define KOS_BLKDEV_H

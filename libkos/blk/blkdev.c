@@ -229,25 +229,11 @@ static ssize_t blk_write(struct file *f, struct uio *u, uint64_t *pos)
 /* Linux's fixed_size_llseek: no offset past the end of the disk. */
 static int64_t blk_llseek(struct file *f, int64_t off, int whence)
 {
-	struct kos_blkdev *bd = f->priv;
-	int64_t size = (int64_t)disk_bytes(bd), base;
+	int64_t size = (int64_t)disk_bytes(f->priv);
 
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (int64_t)f->pos;
-		break;
-	case SEEK_END:
-		base = size;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (base + off < 0 || base + off > size)
-		return -EINVAL;
-	return base + off;
+	if (whence == SEEK_DATA || whence == SEEK_HOLE)
+		return -EINVAL; /* not yet: a disk has no holes to report */
+	return file_llseek_size(f, off, whence, size, size);
 }
 
 static int blk_fsync(struct file *f, bool datasync)

@@ -396,13 +396,21 @@ int64_t file_llseek_noop(struct file *f, int64_t off, int whence)
 	return 0;
 }
 
-/*
- * lseek over a file of size sz: SEEK_DATA/SEEK_HOLE treat the whole file
- * as data (holes read as zeros, which Linux also permits).
- */
 int64_t file_llseek_generic(struct file *f, int64_t off, int whence)
 {
-	int64_t sz = (int64_t)f->vnode->size, base;
+	return file_llseek_size(f, off, whence, (int64_t)f->vnode->size,
+				INT64_MAX);
+}
+
+/*
+ * lseek over a file of size sz, to at most max: SEEK_DATA/SEEK_HOLE
+ * treat the whole file as data (holes read as zeros, which Linux also
+ * permits).
+ */
+int64_t file_llseek_size(struct file *f, int64_t off, int whence, int64_t sz,
+			 int64_t max)
+{
+	int64_t base;
 
 	switch (whence) {
 	case SEEK_SET:
@@ -427,7 +435,7 @@ int64_t file_llseek_generic(struct file *f, int64_t off, int whence)
 	}
 	if ((off > 0 && base > INT64_MAX - off))
 		return -EOVERFLOW;
-	if (base + off < 0)
+	if (base + off < 0 || base + off > max)
 		return -EINVAL;
 	return base + off;
 }

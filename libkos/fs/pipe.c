@@ -93,7 +93,7 @@ struct pipe {
 static struct mutex fifo_lock = MUTEX_INIT(fifo_lock, "fifo");
 
 static const struct file_ops pipe_fops, fifo_fops;
-static void fifo_put(struct vnode *v, struct pipe *p, bool rd, bool wr);
+static void fifo_release(struct file *f);
 static const struct vnode_ops pipe_vops; /* no operations: unnamed */
 static struct superblock pipe_sb = { .fstype = "pipefs",
 				     .magic = 0x50495045 /* PIPEFS_MAGIC */ };
@@ -372,17 +372,11 @@ static bool pipe_drop(struct pipe *p, bool rd, bool wr)
 	return last;
 }
 
-static void pipe_release(struct file *f)
-{
-	fifo_put(f->vnode, f->priv, f->fmode & FMODE_READ,
-		 f->fmode & FMODE_WRITE);
-}
-
 static const struct file_ops pipe_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
-	.release = pipe_release,
+	.release = fifo_release, /* the pipe hangs off its vnode too */
 	.poll = pipe_poll,
 };
 
@@ -602,11 +596,9 @@ static int fifo_open(struct file *f)
 	f->pos = p->w_counter;
 	waitq_wake_all(&p->rd_wq);
 	waitq_wake_all(&p->wr_wq);
-	if (anon)
-		err = 0;
-	else if (rd && !wr && !nonblock && !p->writers)
+	if (!anon && rd && !wr && !nonblock && !p->writers)
 		err = wait_partner(p, &p->w_counter, &p->rd_wq);
-	else if (wr && !rd && !p->readers)
+	else if (!anon && wr && !rd && !p->readers)
 		err = wait_partner(p, &p->r_counter, &p->wr_wq);
 	mutex_unlock(&p->lock);
 	if (err)

@@ -202,8 +202,11 @@ int file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa);
  */
 long file_getdents64(struct file *f, unsigned long buf, size_t len, bool user);
 
-/* Generic lseek for files with a size (regular files, block devices). */
+/* Generic lseek for files with a size (the vnode's). */
 int64_t file_llseek_generic(struct file *f, int64_t off, int whence);
+/* The same for a file of size sz, refusing offsets past max (-EINVAL). */
+int64_t file_llseek_size(struct file *f, int64_t off, int whence, int64_t sz,
+			 int64_t max);
 /* lseek that does nothing and says 0 (/dev/null, /dev/zero, random). */
 int64_t file_llseek_noop(struct file *f, int64_t off, int whence);
 

@@ -64,6 +64,17 @@ struct kos_blkdev *blkdev_lookup(uint32_t rdev)
 	return bd;
 }
 
+struct kos_blkdev *blkdev_at(unsigned int i)
+{
+	struct kos_blkdev *bd = NULL;
+
+	mutex_lock(&blk_lock);
+	if (i < BLK_MAX_DISKS)
+		bd = disks[i];
+	mutex_unlock(&blk_lock);
+	return bd;
+}
+
 void blkdev_reset(void)
 {
 	mutex_lock(&blk_lock);

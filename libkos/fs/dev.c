@@ -1,8 +1,8 @@
 /*
  * Character devices: the table that maps device numbers to file ops, the
  * memory devices (/dev/null 1:3, zero 1:5, random 1:8, urandom 1:9), and
- * the creation of /dev at boot (nodes, /dev/pts and the /dev/fd, /dev/std*
- * links).  The terminals -- /dev/tty (5:0), /dev/console (5:1),
+ * the creation of /dev at boot (nodes, including one per registered disk,
+ * /dev/pts and the /dev/fd, /dev/std* links).  The terminals -- /dev/tty (5:0), /dev/console (5:1),
  * /dev/ptmx (5:2), /dev/ttyS0 (4:64), /dev/pts/N (136:N) -- are the tty
  * layer's (libkos/tty/, kos/tty.h).
  *
@@ -10,6 +10,7 @@
  * /dev entries (with any names); dev_populate() only adds the standard
  * names that are missing.
  */
+#include <kos/blkdev.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
@@ -173,6 +174,18 @@ static int make_nodes(struct vnode *dir, const char *prefix, bool all)
 	char path[32];
 	int err;
 
+	for (unsigned int i = 0; blkdev_at(i); i++) {
+		struct kos_blkdev *bd = blkdev_at(i);
+
+		/* Linux's udev: disk group, rw for root and the group */
+		kos_snprintf(path, sizeof(path), "%s%s", prefix, bd->name);
+		err = vfs_create_vnode(dir, path, S_IFBLK | 0660, bd->rdev,
+				       NULL, NULL);
+		if (err == -ENOMEM)
+			return err;
+		if (err && err != -EEXIST)
+			log_warn("vfs: cannot create /%s (%d)", path, err);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(chrdevs); i++) {
 		kos_snprintf(path, sizeof(path), "%s%s", prefix,
 			     chrdevs[i].name);

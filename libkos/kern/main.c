@@ -5,8 +5,8 @@
  * disabled, a working console and a stack of at least 16 KiB.  From here:
  * command line → log level → symbols → page allocator → kmalloc →
  * scheduler (the boot context becomes thread "main") → timers → the vDSO
- * → interrupts on → the work the command line asks for (selftest, init=,
- * batch=) → power off with its status.
+ * → interrupts on → devices (plat_devices_init) → the work the command
+ * line asks for (selftest, init=, batch=) → power off with its status.
  */
 #include <kos/boot.h>
 #include <kos/cmdline.h>
@@ -18,6 +18,7 @@
 #include <kos/log.h>
 #include <kos/panic.h>
 #include <kos/plat/cpu.h>
+#include <kos/plat/dev.h>
 #include <kos/plat/power.h>
 #include <kos/pmm.h>
 #include <kos/proc.h>
@@ -81,6 +82,11 @@ static void check_console_param(void)
 	    kos_strncmp(c, "tty0", 4) != 0)
 		log_warn("console=%s: unknown console, using the boot console",
 			 c);
+}
+
+/* Platforms without devices (the unit tests') have none to find. */
+__attribute__((weak)) void plat_devices_init(void)
+{
 }
 
 void kos_poweroff(int status)
@@ -182,6 +188,7 @@ void kos_main(const struct kos_bootinfo *bi)
 	console_init();
 	vdso_init();
 	plat_irq_enable();
+	plat_devices_init();
 
 	if (bi->initrd)
 		log_info("initrd: %zu bytes", bi->initrd_size);

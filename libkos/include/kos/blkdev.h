@@ -72,6 +72,8 @@ struct kos_blkdev {
 int blkdev_register(struct kos_blkdev *bd);
 /* The disk with device number rdev, or NULL. */
 struct kos_blkdev *blkdev_lookup(uint32_t rdev);
+/* Disk number i (0: vda) or NULL: for walking the registry. */
+struct kos_blkdev *blkdev_at(unsigned int i);
 /* Forget every disk (unit tests). */
 void blkdev_reset(void);
 

@@ -13,6 +13,7 @@
  *   power.c    poweroff (process exit) and halt (abort)
  *   fault.c    report host faults in kernel code (SIGSEGV, ...)
  *   random.c   plat_entropy from getrandom()
+ *   disk.c     disks backed by host files (--disk), host I/O threads
  *   user.c     guest processes: plat_as_*, plat_user_run (guest.h)
  *   mirror.c   mirroring the core's page tables into guest stubs
  *   spawn.c    starting, driving and killing the stub processes
@@ -52,12 +53,13 @@ int hosted_mem_init(uint64_t size);
 #define HOSTED_IRQ_TIMER 0   /* SIGALRM from the POSIX timer */
 #define HOSTED_IRQ_CONSOLE 1 /* SIGIO from stdin */
 #define HOSTED_IRQ_WINCH 2   /* SIGWINCH: the host terminal's size */
+#define HOSTED_IRQ_DISK 3    /* SIGUSR1 from a disk's I/O thread */
 #define HOSTED_IRQ_MAX 8
 
 /*
  * Route host signal sig to interrupt source irq, whose handler runs in
  * interrupt context (soft flag off) on the interrupted thread's stack.
- * Call before interrupts are first enabled.
+ * Call before sig can first arrive.
  */
 void hosted_irq_register(unsigned int irq, int sig, void (*handler)(void));
 
@@ -93,6 +95,17 @@ void hosted_clock_refine(void);
 void hosted_console_init(void);
 /* Undo what hosted_console_init changed on the shared stdin file. */
 void hosted_console_restore(void);
+
+/* --- disk.c ----------------------------------------------------------- */
+
+#define HOSTED_MAX_DISKS 8
+
+/*
+ * --disk FILE[,ro|,rw]: open FILE as the next disk (vda, vdb, ...), which
+ * plat_devices_init() registers.  Before kos_main(); 0, or -1 with a
+ * message printed.
+ */
+int hosted_disk_add(const char *spec);
 
 /* --- fault.c ----------------------------------------------------------- */
 

@@ -1,5 +1,6 @@
 /*
- * Hosted platform entry: build/hosted/kos [--initrd FILE] [--] WORD...
+ * Hosted platform entry:
+ *   build/hosted/kos [--initrd FILE] [--disk FILE[,ro]]... [--] WORD...
  *
  * The words form the kernel command line, joined by single spaces.  main()
  * sizes RAM from mem=, creates the memfd RAM, the timer and the console
@@ -36,12 +37,14 @@ static char cmdline[CMDLINE_MAX];
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--initrd FILE] [--] WORD...\n"
+		"usage: %s [--initrd FILE] [--disk FILE[,ro]]... [--] WORD...\n"
 		"Run the KOS kernel as a host process.  The WORDs, joined by\n"
 		"spaces, are the kernel command line, e.g.\n"
 		"  %s selftest loglevel=7 mem=128M panic=poweroff\n"
-		"mem=SIZE[K|M|G] sizes RAM (default 256M).  The exit status is\n"
-		"the one the kernel powers off with.\n",
+		"mem=SIZE[K|M|G] sizes RAM (default 256M).  Each --disk is a\n"
+		"host file the kernel sees as a disk (/dev/vda, /dev/vdb, ...;\n"
+		",ro: read-only).  The exit status is the one the kernel\n"
+		"powers off with.\n",
 		prog, prog);
 }
 
@@ -248,6 +251,15 @@ int main(int argc, char **argv)
 			initrd = argv[++i];
 		} else if (!strncmp(a, "--initrd=", 9) && a[9]) {
 			initrd = a + 9;
+		} else if (!strcmp(a, "--disk") || !strncmp(a, "--disk=", 7)) {
+			const char *spec = a[6] ? a + 7 : argv[i + 1];
+
+			if (!a[6] && i + 1 < argc)
+				i++;
+			if (!spec || hosted_disk_add(spec) < 0) {
+				usage(stderr, argv[0]);
+				return 2;
+			}
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout, argv[0]);
 			return 0;

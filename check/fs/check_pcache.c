@@ -4,8 +4,9 @@
  * array ("the disk") and count the calls: pages are read from the store
  * once and then served from memory, writes mark pages dirty, fsync and
  * sync write each dirty page back once, truncation and hole punching
- * drop pages, sparse files far apart in the index work, and a file on
- * the dirty list is kept alive until it is written back.
+ * drop pages, sparse files far apart in the index work, a file on the
+ * dirty list is kept alive until it is written back, and reclaim drops
+ * only clean pages nobody else holds (and they are read again).
  */
 #include "fs_test.h"
 
@@ -116,12 +117,54 @@ START_TEST(test_pcache_reads_store_once)
 	ck_assert_int_eq(kread(v, buf, sizeof(buf), 10), 100);
 	ck_assert_int_eq(reads, 2); /* cached */
 	ck_assert_uint_eq(npages(v, NULL), 2);
-	ck_assert_uint_eq(v->blocks, 2 * PAGE_SIZE / 512);
+	/* st_blocks is the store's to say, not the cache's */
+	ck_assert_uint_eq(v->blocks, 0);
 	/* past the end: nothing, and no read of the store */
 	ck_assert_int_eq(kread(v, buf, sizeof(buf), 2 * PAGE_SIZE), 0);
 	ck_assert_int_eq(reads, 2);
 	vnode_put(v);
 	ck_assert_int_eq(evicts, 1);
+}
+END_TEST
+
+START_TEST(test_pcache_reclaim_clean_unmapped)
+{
+	struct vnode *v, *mem;
+	uint64_t dirty, cached, sdirty;
+	paddr_t held;
+	char buf[8];
+
+	memset(disk, 'x', sizeof(disk));
+	v = new_file(&disk_vops, DISK_PAGES * PAGE_SIZE);
+	mem = new_file(&mem_vops, 0);
+	ck_assert_int_eq(kwrite(mem, "tmp", 3, 0), 3);
+	for (int i = 0; i < DISK_PAGES; i++)
+		ck_assert_int_eq(kread(v, buf, 1, (uint64_t)i * PAGE_SIZE), 1);
+	ck_assert_int_eq(reads, DISK_PAGES);
+	ck_assert_int_eq(kwrite(v, "d", 1, 2 * PAGE_SIZE), 1); /* dirty */
+	ck_assert_int_eq(pcache_getpage(v, 5, &held), 0);      /* mapped */
+	pcache_stats(&cached, &sdirty);
+	ck_assert_uint_ge(cached, DISK_PAGES);
+	ck_assert_uint_ge(sdirty, 2);
+	/* Everything it may take: all but the dirty and the held pages. */
+	ck_assert_uint_eq(pcache_reclaim(1000), DISK_PAGES - 2);
+	ck_assert_uint_eq(npages(v, &dirty), 2);
+	ck_assert_uint_eq(dirty, 2);		 /* getpage counts as a store */
+	ck_assert_uint_eq(npages(mem, NULL), 1); /* memory-only: kept */
+	/* A dropped page is read from the store again. */
+	ck_assert_int_eq(kread(v, buf, 1, 0), 1);
+	ck_assert_int_eq(buf[0], 'x');
+	ck_assert_int_eq(reads, DISK_PAGES + 1);
+	/* Written back, the pages may go too (the mapped one stays). */
+	ck_assert_int_eq(pcache_writeback(v), 0);
+	pmm_page_put(held);
+	ck_assert_uint_eq(pcache_reclaim(1000), 3);
+	ck_assert_uint_eq(npages(v, NULL), 0);
+	ck_assert_int_eq(kread(v, buf, 1, 2 * PAGE_SIZE), 1);
+	ck_assert_int_eq(buf[0], 'd');
+	vnode_put(v);
+	vnode_put(mem);
+	ck_assert_uint_eq(pcache_reclaim(1000), 0); /* unlisted at release */
 }
 END_TEST
 
@@ -283,6 +326,7 @@ Suite *pcache_suite(void)
 
 	tcase_add_test(tc, test_pcache_reads_store_once);
 	tcase_add_test(tc, test_pcache_dirty_and_writeback);
+	tcase_add_test(tc, test_pcache_reclaim_clean_unmapped);
 	tcase_add_test(tc, test_pcache_sync_keeps_dirty_files_alive);
 	tcase_add_test(tc, test_pcache_truncate_and_punch);
 	tcase_add_test(tc, test_pcache_sparse_indexes);

@@ -10,11 +10,15 @@
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/log.h>
 #include <kos/pcache.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
+#include <kos/sched.h>
 #include <kos/string.h>
+#include <kos/time.h>
 #include <kos/vfs.h>
+#include <kos/waitq.h>
 #include <uapi/errno.h>
 #include <uapi/stat.h>
 
@@ -32,10 +36,49 @@ static struct mutex pcache_sync_lock =
 	MUTEX_INIT(pcache_sync_lock, "pcache.sync");
 static LIST_HEAD(dirty_files); /* pcache_sync_lock */
 
+/* Files with readpage and pages: no reference (release unlists). */
+static struct mutex pcache_lru_lock = MUTEX_INIT(pcache_lru_lock, "pcache.lru");
+static LIST_HEAD(lru_files); /* pcache_lru_lock */
+
+/* Pages of files with a store, and dirty ones of those with writepage. */
+static uint64_t store_pages; /* atomic */
+static uint64_t store_dirty; /* atomic */
+
+/* The writeback thread (started with the first dirty page). */
+#define FLUSH_PERIOD_NS (5ULL * NSEC_PER_SEC)
+#define FLUSH_EXPIRE_NS (30ULL * NSEC_PER_SEC)
+static struct waitq flush_wq = WAITQ_INIT(flush_wq);
+static bool flush_started; /* atomic */
+static bool flush_kicked;  /* atomic */
+
 void pcache_init(struct pcache *pc)
 {
 	mutex_init(&pc->lock, "pcache");
 	list_init(&pc->sync);
+	list_init(&pc->lru);
+	pc->on_lru = false;
+}
+
+static bool has_store(const struct vnode *v)
+{
+	return v->ops->readpage || v->ops->writepage;
+}
+
+/* Free pages below which the cache gives back clean pages first. */
+static uint64_t low_water(void)
+{
+	return MAX(pmm_total_pages() / 32, 64);
+}
+
+/* Dirty pages past which writeback starts / writers write their own. */
+static uint64_t dirty_background(void)
+{
+	return pmm_total_pages() / 10;
+}
+
+static uint64_t dirty_limit(void)
+{
+	return pmm_total_pages() / 5;
 }
 
 static char *page_va(paddr_t pa)
@@ -136,6 +179,8 @@ static void free_nodes(uintptr_t node, unsigned int lvl)
 
 /* ---- dirty pages and writeback ------------------------------------- */
 
+static void flush_start(void);
+
 /* Mark *leaf dirty (and v as having dirty pages).  pc->lock held. */
 static void mark_dirty(struct vnode *v, uintptr_t *leaf)
 {
@@ -143,11 +188,16 @@ static void mark_dirty(struct vnode *v, uintptr_t *leaf)
 		return;
 	*leaf |= PC_DIRTY;
 	v->pages.nr_dirty++;
-	if (v->ops->writepage && list_empty(&v->pages.sync)) {
+	if (!v->ops->writepage)
+		return;
+	__atomic_add_fetch(&store_dirty, 1, __ATOMIC_RELAXED);
+	if (list_empty(&v->pages.sync)) {
 		vnode_get(v);
 		mutex_lock(&pcache_sync_lock);
 		list_add_tail(&v->pages.sync, &dirty_files);
+		v->pages.dirtied = clock_monotonic_ns();
 		mutex_unlock(&pcache_sync_lock);
+		flush_start();
 	}
 }
 
@@ -157,6 +207,8 @@ static void clear_dirty(struct vnode *v, uintptr_t *leaf)
 		return;
 	*leaf &= ~PC_DIRTY;
 	v->pages.nr_dirty--;
+	if (v->ops->writepage)
+		__atomic_sub_fetch(&store_dirty, 1, __ATOMIC_RELAXED);
 }
 
 /* Off the dirty list if clean: true if the caller must vnode_put(v). */
@@ -209,7 +261,11 @@ int pcache_writeback(struct vnode *v)
 	return first;
 }
 
-int pcache_sync(struct superblock *sb)
+/*
+ * Write back the dirty files of sb (NULL: all) that went dirty at or
+ * before time dirtied_by: 0 or the first error.
+ */
+static int sync_files(struct superblock *sb, uint64_t dirtied_by)
 {
 	struct pcache *pc, *tmp;
 	struct vnode **todo;
@@ -225,7 +281,7 @@ int pcache_sync(struct superblock *sb)
 		list_for_each_entry_safe (pc, tmp, &dirty_files, sync) {
 			struct vnode *v = container_of(pc, struct vnode, pages);
 
-			if (sb && v->sb != sb)
+			if ((sb && v->sb != sb) || pc->dirtied > dirtied_by)
 				continue;
 			vnode_get(v);
 			todo[i++] = v;
@@ -241,6 +297,126 @@ int pcache_sync(struct superblock *sb)
 	}
 	kfree(todo);
 	return first;
+}
+
+int pcache_sync(struct superblock *sb)
+{
+	return sync_files(sb, UINT64_MAX);
+}
+
+static bool flush_wanted(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&flush_kicked, __ATOMIC_ACQUIRE);
+}
+
+/* "flush": Linux's periodic and background writeback in one loop. */
+static void flush_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uint64_t now;
+		int err;
+
+		waitq_wait_timeout(&flush_wq, flush_wanted, NULL,
+				   FLUSH_PERIOD_NS);
+		__atomic_store_n(&flush_kicked, false, __ATOMIC_RELEASE);
+		now = clock_monotonic_ns();
+		if (__atomic_load_n(&store_dirty, __ATOMIC_RELAXED) >
+		    dirty_background())
+			err = sync_files(NULL, UINT64_MAX);
+		else
+			err = sync_files(NULL, now > FLUSH_EXPIRE_NS
+						       ? now - FLUSH_EXPIRE_NS
+						       : 0);
+		if (err)
+			log_warn("pcache: writeback failed (%d)", err);
+	}
+}
+
+/* Start the writeback thread if it is not running (thread context). */
+static void flush_start(void)
+{
+	struct thread *t;
+
+	if (__atomic_exchange_n(&flush_started, true, __ATOMIC_ACQ_REL))
+		return;
+	t = kthread_create("flush", flush_main, NULL);
+	if (!t) {
+		log_warn("pcache: no writeback thread (out of memory)");
+		__atomic_store_n(&flush_started, false, __ATOMIC_RELEASE);
+		return;
+	}
+	kthread_detach(t);
+}
+
+/* After a write: past the limits, write back now (v) or soon (all). */
+static void balance_dirty(struct vnode *v)
+{
+	uint64_t dirty = __atomic_load_n(&store_dirty, __ATOMIC_RELAXED);
+
+	if (!v->ops->writepage || dirty <= dirty_background())
+		return;
+	__atomic_store_n(&flush_kicked, true, __ATOMIC_RELEASE);
+	waitq_wake_all(&flush_wq);
+	if (dirty > dirty_limit())
+		pcache_writeback(v);
+}
+
+/* ---- reclaim -------------------------------------------------------- */
+
+struct reclaim_ctx {
+	uint64_t want, freed;
+};
+
+static int drop_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf, void *ctx);
+
+static int reclaim_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf,
+			void *arg)
+{
+	struct reclaim_ctx *c = arg;
+
+	if ((*leaf & PC_DIRTY) || pmm_page_refs(PC_PA(*leaf)) != 1)
+		return 0; /* unwritten, or mapped somewhere */
+	drop_leaf(v, idx, leaf, NULL);
+	return ++c->freed >= c->want;
+}
+
+uint64_t pcache_reclaim(uint64_t want)
+{
+	struct reclaim_ctx c = { want, 0 };
+	struct pcache *pc;
+	size_t n = 0;
+
+	if (!mutex_trylock(&pcache_lru_lock))
+		return 0;
+	list_for_each_entry (pc, &lru_files, lru)
+		n++;
+	/* Each file once, in turn: the one visited goes to the back. */
+	while (n-- && c.freed < want) {
+		struct vnode *v;
+
+		pc = list_first_entry(&lru_files, struct pcache, lru);
+		v = container_of(pc, struct vnode, pages);
+		list_del(&pc->lru);
+		list_add_tail(&pc->lru, &lru_files);
+		if (!mutex_trylock(&pc->lock))
+			continue;
+		walk_range(v, 0, UINT64_MAX, reclaim_leaf, &c);
+		if (!pc->nr_pages) {
+			list_del(&pc->lru);
+			pc->on_lru = false;
+		}
+		mutex_unlock(&pc->lock);
+	}
+	mutex_unlock(&pcache_lru_lock);
+	return c.freed;
+}
+
+void pcache_stats(uint64_t *cached, uint64_t *dirty)
+{
+	*cached = __atomic_load_n(&store_pages, __ATOMIC_RELAXED);
+	*dirty = __atomic_load_n(&store_dirty, __ATOMIC_RELAXED);
 }
 
 /* ---- pages ---------------------------------------------------------- */
@@ -268,7 +444,10 @@ static int drop_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf, void *ctx)
 	pmm_page_put(PC_PA(*leaf));
 	*leaf = 0;
 	v->pages.nr_pages--;
-	v->blocks -= PAGE_SIZE / 512;
+	if (has_store(v))
+		__atomic_sub_fetch(&store_pages, 1, __ATOMIC_RELAXED);
+	else
+		v->blocks -= PAGE_SIZE / 512;
 	charge(v, -1);
 	return 0;
 }
@@ -302,6 +481,8 @@ static int page_get(struct vnode *v, uint64_t idx, bool create, paddr_t *pa,
 	err = charge(v, 1);
 	if (err)
 		return err;
+	if (v->ops->readpage && pmm_free_pages() < low_water())
+		pcache_reclaim(64);
 	p = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
 	if (p == PMM_NOPAGE) {
 		charge(v, -1);
@@ -317,7 +498,16 @@ static int page_get(struct vnode *v, uint64_t idx, bool create, paddr_t *pa,
 	}
 	*leaf = p;
 	pc->nr_pages++;
-	v->blocks += PAGE_SIZE / 512;
+	if (has_store(v))
+		__atomic_add_fetch(&store_pages, 1, __ATOMIC_RELAXED);
+	else
+		v->blocks += PAGE_SIZE / 512;
+	if (v->ops->readpage && !pc->on_lru) {
+		mutex_lock(&pcache_lru_lock);
+		list_add_tail(&pc->lru, &lru_files);
+		pc->on_lru = true;
+		mutex_unlock(&pcache_lru_lock);
+	}
 	*pa = p;
 	return 0;
 }
@@ -477,8 +667,10 @@ ssize_t pcache_write(struct vnode *v, struct uio *u, uint64_t off)
 			break;
 		}
 	}
-	if (done > 0)
+	if (done > 0) {
 		touch(v, true);
+		balance_dirty(v);
+	}
 	kfree(bounce);
 	return done ? done : err;
 }
@@ -588,6 +780,17 @@ void pcache_release(struct vnode *v)
 {
 	struct pcache *pc = &v->pages;
 
+	/*
+	 * First off the reclaim list, whose lock reclaim takes before
+	 * trying ours (it may have unlisted us meanwhile: look again).
+	 */
+	if (READ_ONCE(pc->on_lru)) {
+		mutex_lock(&pcache_lru_lock);
+		if (pc->on_lru)
+			list_del(&pc->lru);
+		pc->on_lru = false;
+		mutex_unlock(&pcache_lru_lock);
+	}
 	if (!pc->root)
 		return;
 	/* The last reference is gone: nobody else can hold pc->lock. */

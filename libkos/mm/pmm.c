@@ -46,6 +46,8 @@
 #include <kos/boot.h>
 #include <kos/log.h>
 #include <kos/panic.h>
+#include <kos/pcache.h>
+#include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
 #include <kos/spinlock.h>
@@ -402,8 +404,21 @@ static void block_prepare(paddr_t pa, unsigned int order, unsigned int flags)
 	}
 }
 
+/*
+ * Out of free blocks: in thread context with interrupts on (so no
+ * spinlock is held and we are not in an interrupt handler), let the page
+ * cache give back clean pages, once.  It never sleeps on a lock.
+ */
+static bool reclaim(unsigned int order)
+{
+	if (!plat_irq_enabled())
+		return false;
+	return pcache_reclaim((1ULL << order) + 32) != 0;
+}
+
 paddr_t pmm_alloc_flags(unsigned int order, unsigned int flags)
 {
+	bool retried = false;
 	unsigned long fl;
 	unsigned int o;
 	struct page *pg;
@@ -412,12 +427,17 @@ paddr_t pmm_alloc_flags(unsigned int order, unsigned int flags)
 	if (order > PMM_MAX_ORDER || ((flags & PMM_USER) && order != 0))
 		return PMM_NOPAGE;
 
+again:
 	fl = spin_lock_irqsave(&pmm.lock);
 	for (o = order; o <= PMM_MAX_ORDER; o++)
 		if (!list_empty(&pmm.free[o]))
 			break;
 	if (o > PMM_MAX_ORDER) {
 		spin_unlock_irqrestore(&pmm.lock, fl);
+		if (!retried && reclaim(order)) {
+			retried = true;
+			goto again;
+		}
 		return PMM_NOPAGE;
 	}
 	pg = list_first_entry(&pmm.free[o], struct page, link);

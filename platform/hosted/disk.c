@@ -47,9 +47,9 @@ struct hdisk {
 	uint64_t bytes;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t more;	  /* queue non-empty (or stop) */
-	struct list_head queue;	  /* submitted, not started: lock */
-	struct list_head done;	  /* finished, done() not called: lock */
+	pthread_cond_t more;	/* queue non-empty (or stop) */
+	struct list_head queue; /* submitted, not started: lock */
+	struct list_head done;	/* finished, done() not called: lock */
 };
 
 static struct hdisk disks[HOSTED_MAX_DISKS];
@@ -89,8 +89,9 @@ int hosted_disk_add(const char *spec)
 	/* As QEMU: the capacity is the file's size in whole sectors. */
 	d->bytes = (uint64_t)st.st_size & ~(uint64_t)(BLK_SECTOR - 1);
 	if (!S_ISREG(st.st_mode) || !d->bytes) {
-		fprintf(stderr, "kos: --disk %s: not a regular file of at "
-				"least one sector\n",
+		fprintf(stderr,
+			"kos: --disk %s: not a regular file of at "
+			"least one sector\n",
 			path);
 		close(d->fd);
 		free(path);

@@ -14,16 +14,32 @@
  *   charge     (super_ops) account pages in and out (tmpfs's size=).
  * and uses pcache_read/write/truncate/fallocate/getpage as its data ops.
  *
- * Every page the cache holds is counted in the file's st_blocks and
- * holds one page reference; mappings take their own (pcache_getpage),
- * so a page truncated away stays alive for them (but is no longer the
- * file's).  Writes, fallocate and getpage (a mapping may store into
- * the page) mark pages dirty; a file with a writepage op and dirty
- * pages sits on a global list that sync(2) walks.
+ * Every page the cache holds holds one page reference; mappings take
+ * their own (pcache_getpage), so a page truncated away stays alive for
+ * them (but is no longer the file's).  A file without readpage lives
+ * in its pages only, so they are its st_blocks (and its charge); a file
+ * with one keeps st_blocks as its file system says.  Writes, fallocate
+ * and getpage (a mapping may store into the page) mark pages dirty.
+ *
+ * Files with a store (readpage/writepage) share memory with the rest of
+ * the kernel:
+ *   - a file with writepage and dirty pages sits on a global list that
+ *     sync(2) and the writeback thread ("flush") walk: every 5 s it
+ *     writes back files dirty for 30 s or more, and at once when dirty
+ *     pages pass 10% of RAM; a writer that finds them past 20% writes
+ *     its own file back before it returns (Linux's dirty_writeback,
+ *     dirty_expire, dirty_background_ratio and dirty_ratio);
+ *   - a file with readpage and pages sits on the reclaim list: when free
+ *     memory runs low (pcache_reclaim, called before the cache grows and
+ *     by the page allocator when it runs dry) clean pages that only the
+ *     cache holds are dropped, a file at a time in turn; they are read
+ *     again when next needed.
  *
  * Locking: struct pcache.lock guards the tree, the counters, and the
  * file's size and st_blocks.  Order: vnode locks, then an address
- * space's lock (getpage runs inside page faults), then pcache.lock.
+ * space's lock (getpage runs inside page faults), then pcache.lock, then
+ * the two global lists' locks.  Reclaim goes the other way (a list, then
+ * a file) and so only ever tries a file's lock (mutex_trylock).
  * User memory is never touched with it held (data goes through a
  * bounce page), so a fault during the copy may itself read a cached
  * file.  readpage/writepage are called with it held.
@@ -46,6 +62,13 @@ struct pcache {
 	uint64_t nr_pages;     /* pages held */
 	uint64_t nr_dirty;     /* of which dirty */
 	struct list_head sync; /* on the dirty-files list; pcache_sync_lock */
+	uint64_t dirtied;      /* when it went on it (ns); pcache_sync_lock */
+	/*
+	 * On the reclaim list: changed with both this lock and
+	 * pcache_lru_lock held, so either one is enough to read on_lru.
+	 */
+	struct list_head lru;
+	bool on_lru;
 };
 
 /* Set up / tear down (vnode_alloc and vnode eviction call these). */
@@ -71,6 +94,16 @@ int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa);
 int pcache_writeback(struct vnode *v);
 /* sync(2)/syncfs(2): every file with dirty pages (of sb; NULL: all). */
 int pcache_sync(struct superblock *sb);
+
+/*
+ * Free about want pages by dropping clean, unmapped pages of files with
+ * a store.  Never sleeps on a lock (files busy now are skipped), so any
+ * thread context may call it.  Returns the pages freed.
+ */
+uint64_t pcache_reclaim(uint64_t want);
+
+/* Pages the cache holds for files with a store; of which dirty. */
+void pcache_stats(uint64_t *cached, uint64_t *dirty);
 
 /* Counters for tests and /proc: pages held, dirty. */
 void pcache_counts(struct vnode *v, uint64_t *pages, uint64_t *dirty);

@@ -3,8 +3,10 @@
  * disk driver that completes requests inside submit: registration and
  * Linux's numbers, blkdev_io round trips and its checks (alignment, the
  * end of the disk, read-only), errors from the driver, and a block device
- * node's file: unaligned reads and writes (read-modify-write), lseek with
- * the disk's size, ENOSPC at the end, the BLK* ioctls, fsync as a flush.
+ * node's file through the disk's cache: unaligned reads and writes, data
+ * reaching the disk on fsync (write back, then flush), BLKFLSBUF dropping
+ * the cache, lseek with the disk's size, ENOSPC at the end, the BLK*
+ * ioctls.
  */
 #include <check.h>
 #include <string.h>
@@ -165,12 +167,29 @@ START_TEST(test_blk_file)
 	memcpy(before, ram, sizeof(ram));
 	memset(buf, 0x5a, sizeof(buf));
 	ck_assert_int_eq(frw(f, true, buf, 300, 4090), 300);
+	/* in the disk's cache until written back */
+	ck_assert(!memcmp(ram, before, sizeof(ram)));
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(frw(f, false, buf, 300, 4090), 300);
+	ck_assert_int_eq(buf[0], 0x5a);
+	ck_assert_int_eq(buf[299], 0x5a);
+	ck_assert_int_eq(f->ops->fsync(f, false), 0);
+	ck_assert_int_eq(flushes, 1);
 	ck_assert(!memcmp(ram, before, 4090));
 	ck_assert(!memcmp(ram + 4090, buf, 300));
 	ck_assert(!memcmp(ram + 4390, before + 4390, sizeof(ram) - 4390));
+	/* BLKFLSBUF forgets the cached pages: a change below shows */
+	ram[5] ^= 0xff;
+	ck_assert_int_eq(frw(f, false, buf, 1, 5), 1);
+	ck_assert_int_eq((uint8_t)buf[0], before[5]);
+	ck_assert_int_eq(f->ops->ioctl(f, 0x1261, 0), 0);
+	ck_assert_int_eq(flushes, 2);
+	ck_assert_int_eq(frw(f, false, buf, 1, 5), 1);
+	ck_assert_int_eq((uint8_t)buf[0], (uint8_t)(before[5] ^ 0xff));
 	/* the end of the disk */
 	ck_assert_int_eq(frw(f, false, buf, sizeof(buf), sizeof(ram) - 10), 10);
 	ck_assert_int_eq(frw(f, false, buf, 1, sizeof(ram)), 0);
+	memset(buf, 0x33, 20);
 	ck_assert_int_eq(frw(f, true, buf, 20, sizeof(ram) - 10), 10);
 	ck_assert_int_eq(frw(f, true, buf, 1, sizeof(ram)), -ENOSPC);
 	ck_assert_int_eq(f->ops->llseek(f, 0, SEEK_END), sizeof(ram));
@@ -185,7 +204,8 @@ START_TEST(test_blk_file)
 	ck_assert_int_eq(f->ops->ioctl(f, 0x80081272, 0x1000), -EFAULT);
 	ck_assert_int_eq(f->ops->ioctl(f, 0x5401, U), -ENOTTY);
 	ck_assert_int_eq(f->ops->fsync(f, false), 0);
-	ck_assert_int_eq(flushes, 1);
+	ck_assert_int_eq(flushes, 3);
+	ck_assert(!memcmp(ram + sizeof(ram) - 10, buf, 10));
 	file_put(f);
 	/* read-only disks open for reading only */
 	disk.read_only = true;

@@ -78,6 +78,9 @@ struct kos_blkdev *blkdev_at(unsigned int i)
 void blkdev_reset(void)
 {
 	mutex_lock(&blk_lock);
+	for (int i = 0; i < BLK_MAX_DISKS; i++)
+		if (disks[i])
+			blkdev_cache_free(disks[i]);
 	kos_memset(disks, 0, sizeof(disks));
 	mutex_unlock(&blk_lock);
 }
@@ -140,6 +143,22 @@ static int submit_wait(struct kos_blkdev *bd, enum blk_op op, uint64_t off,
 	return w.rq.status;
 }
 
+int blkdev_io_pa(struct kos_blkdev *bd, enum blk_op op, uint64_t off,
+		 paddr_t pa, size_t len)
+{
+	return submit_wait(bd, op, off, pa, len);
+}
+
+void blkdev_flush_all(void)
+{
+	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
+		struct kos_blkdev *bd = blkdev_at(i);
+
+		if (bd)
+			blkdev_io(bd, BLK_FLUSH, 0, NULL, 0);
+	}
+}
+
 int blkdev_io(struct kos_blkdev *bd, enum blk_op op, uint64_t off, void *buf,
 	      size_t len)
 {
@@ -186,45 +205,13 @@ static int blk_open(struct file *f)
 	return 0;
 }
 
-/*
- * Move up to u->resid bytes at *pos, a page-aligned window of the disk at
- * a time through a bounce page: reads copy out of it; writes fill it,
- * reading it first unless they cover all of it.
- */
 static ssize_t blk_rw(struct file *f, struct uio *u, uint64_t *pos, bool write)
 {
-	struct kos_blkdev *bd = f->priv;
-	uint64_t size = disk_bytes(bd);
-	size_t done = 0;
-	paddr_t page;
-	int err = 0;
+	ssize_t n = blkdev_cache_rw(f->priv, u, *pos, write);
 
-	if (*pos >= size)
-		return write && u->resid ? -ENOSPC : 0;
-	page = pmm_alloc(0);
-	if (!page)
-		return -ENOMEM;
-	while (u->resid && *pos < size) {
-		uint64_t base = *pos & PAGE_MASK;
-		size_t win = (size_t)MIN(PAGE_SIZE, size - base);
-		size_t in = (size_t)(*pos - base);
-		size_t n = MIN(u->resid, win - in);
-		char *bounce = plat_phys_to_virt(page);
-
-		if (!write || n != win)
-			err = submit_wait(bd, BLK_READ, base, page, win);
-		if (!err)
-			err = write ? uio_copyin(u, bounce + in, n)
-				    : uio_copyout(u, bounce + in, n);
-		if (!err && write)
-			err = submit_wait(bd, BLK_WRITE, base, page, win);
-		if (err)
-			break;
-		*pos += n;
-		done += n;
-	}
-	pmm_free(page, 0);
-	return done ? (ssize_t)done : err;
+	if (n > 0)
+		*pos += (uint64_t)n;
+	return n;
 }
 
 static ssize_t blk_read(struct file *f, struct uio *u, uint64_t *pos)
@@ -249,7 +236,7 @@ static int64_t blk_llseek(struct file *f, int64_t off, int whence)
 
 static int blk_fsync(struct file *f, bool datasync)
 {
-	return blkdev_io(f->priv, BLK_FLUSH, 0, NULL, 0);
+	return blkdev_sync(f->priv, false);
 }
 
 static long put_val(unsigned long arg, const void *v, size_t n)
@@ -275,10 +262,10 @@ static long blk_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return put_val(arg, &bs, sizeof(bs));
 	case BLKROGET:
 		return put_val(arg, &ro, sizeof(ro));
-	case BLKFLSBUF: /* no cache to drop yet: a flush */
+	case BLKFLSBUF:
 		if (me && !(me->cred.cap_effective & (1ULL << CAP_SYS_ADMIN)))
 			return -EACCES;
-		return blkdev_io(bd, BLK_FLUSH, 0, NULL, 0);
+		return blkdev_sync(bd, true);
 	default:
 		return -ENOTTY;
 	}

@@ -70,6 +70,27 @@ static uint64_t low_water(void)
 	return MAX(pmm_total_pages() / 32, 64);
 }
 
+static uint64_t drop_all_unused(struct vnode *v, uint64_t want);
+
+/*
+ * Before the cache of v grows: with free memory low, give back clean
+ * pages -- v's own first (a big file streamed through is the usual
+ * case, and reclaim proper cannot take v's lock while we hold it),
+ * then other files'.  pc->lock not held.
+ */
+static void make_room(struct vnode *v)
+{
+	uint64_t got;
+
+	if (!v->ops->readpage || pmm_free_pages() >= low_water())
+		return;
+	mutex_lock(&v->pages.lock);
+	got = drop_all_unused(v, 64);
+	mutex_unlock(&v->pages.lock);
+	if (got < 64)
+		pcache_reclaim(64 - got);
+}
+
 /* Dirty pages past which writeback starts / writers write their own. */
 static uint64_t dirty_background(void)
 {
@@ -413,6 +434,22 @@ uint64_t pcache_reclaim(uint64_t want)
 	return c.freed;
 }
 
+/* Drop up to want of v's clean unmapped pages.  pc->lock held. */
+static uint64_t drop_all_unused(struct vnode *v, uint64_t want)
+{
+	struct reclaim_ctx c = { want, 0 };
+
+	walk_range(v, 0, UINT64_MAX, reclaim_leaf, &c);
+	return c.freed;
+}
+
+void pcache_drop_clean(struct vnode *v)
+{
+	mutex_lock(&v->pages.lock);
+	drop_all_unused(v, UINT64_MAX);
+	mutex_unlock(&v->pages.lock);
+}
+
 void pcache_stats(uint64_t *cached, uint64_t *dirty)
 {
 	*cached = __atomic_load_n(&store_pages, __ATOMIC_RELAXED);
@@ -481,8 +518,6 @@ static int page_get(struct vnode *v, uint64_t idx, bool create, paddr_t *pa,
 	err = charge(v, 1);
 	if (err)
 		return err;
-	if (v->ops->readpage && pmm_free_pages() < low_water())
-		pcache_reclaim(64);
 	p = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
 	if (p == PMM_NOPAGE) {
 		charge(v, -1);
@@ -558,6 +593,7 @@ ssize_t pcache_read(struct vnode *v, struct uio *u, uint64_t off)
 		paddr_t pa;
 		int err;
 
+		make_room(v);
 		mutex_lock(&pc->lock);
 		if (off >= v->size) {
 			mutex_unlock(&pc->lock);
@@ -640,6 +676,7 @@ ssize_t pcache_write(struct vnode *v, struct uio *u, uint64_t off)
 				break;
 			}
 		}
+		make_room(v);
 		mutex_lock(&pc->lock);
 		err = page_get(v, off / PAGE_SIZE, true, &pa, &leaf);
 		if (!err) {
@@ -757,6 +794,7 @@ int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa)
 
 	if (!S_ISREG(v->mode))
 		return -ENXIO;
+	make_room(v);
 	mutex_lock(&pc->lock);
 	if (idx >= (v->size + PAGE_SIZE - 1) / PAGE_SIZE) {
 		err = -ENXIO;

@@ -6,6 +6,7 @@
  * read and write operations, so any readable file can feed any writable
  * one.
  */
+#include <kos/blkdev.h>
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/notify.h>
@@ -57,10 +58,14 @@ SYSCALL_DEFINE1(fdatasync, __as_fd unsigned int, fd)
 	return do_fsync(fd, true);
 }
 
-/* Every file's dirty pages to its store (errors are not reported). */
+/*
+ * Every file's dirty pages to its store, then every disk's own cache to
+ * stable storage (errors are not reported).
+ */
 SYSCALL_DEFINE0(sync)
 {
 	pcache_sync(NULL);
+	blkdev_flush_all();
 	return 0;
 }
 

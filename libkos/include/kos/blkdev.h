@@ -11,17 +11,17 @@
  * a DMA engine or the hosted platform's RAM mapping reaches it without a
  * copy.
  *
+ * Every disk has a page cache (blk/cache.c: a vnode of its own whose
+ * pages are the disk's, written back and reclaimed as any file's).
  * Files of S_IFBLK nodes use blkdev_fops(): read/write at any offset
- * (whole blocks through a bounce page, read-modify-write for partial
- * ones; no cache yet), lseek with the disk's size, fsync as a flush, and
- * the ioctls BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKPBSZGET, BLKROGET and
- * BLKFLSBUF.
+ * through that cache, lseek with the disk's size, fsync (write back,
+ * then flush), and the ioctls BLKGETSIZE64, BLKGETSIZE, BLKSSZGET,
+ * BLKPBSZGET, BLKROGET and BLKFLSBUF (write back, drop the clean pages).
  *
  * Locking: the registry is guarded by blk_lock (a mutex); a registered
  * disk stays for the kernel's life (no hot unplug yet).  A request
  * belongs to the driver between submit and done.  Files take no lock of
- * their own: two writers of one partial block can lose each other's
- * bytes (read-modify-write) until the page cache serializes them.
+ * their own: the cache's lock serializes changes to a page.
  */
 #ifndef KOS_BLKDEV_H
 #define KOS_BLKDEV_H
@@ -65,7 +65,8 @@ struct kos_blkdev {
 	uint32_t block_size; /* logical block size: 512 or 4096 */
 	bool read_only;
 	const struct blkdev_ops *ops;
-	void *priv; /* the driver's */
+	void *priv;	     /* the driver's */
+	struct vnode *cache; /* the disk's pages: blk/cache.c */
 };
 
 /* Name and number bd; 0, -EINVAL (bad geometry) or -ENOSPC (too many). */
@@ -85,6 +86,27 @@ void blkdev_reset(void);
  */
 int blkdev_io(struct kos_blkdev *bd, enum blk_op op, uint64_t off, void *buf,
 	      size_t len);
+
+/* The same for one physically contiguous buffer (no bounce). */
+int blkdev_io_pa(struct kos_blkdev *bd, enum blk_op op, uint64_t off,
+		 paddr_t pa, size_t len);
+
+/*
+ * The disk's cache (blk/cache.c): its vnode, made on first use (NULL:
+ * -ENOMEM); a read or write through it at byte pos, stopping at the
+ * disk's end (a write at or past it: -ENOSPC); and a sync that writes
+ * the dirty pages back and flushes the disk (drop: then also forgets
+ * the clean pages, BLKFLSBUF).
+ */
+struct uio;
+struct vnode *blkdev_cache(struct kos_blkdev *bd);
+ssize_t blkdev_cache_rw(struct kos_blkdev *bd, struct uio *u, uint64_t pos,
+			bool write);
+int blkdev_sync(struct kos_blkdev *bd, bool drop);
+/* Write back and free the cache (blkdev_reset: the unit tests). */
+void blkdev_cache_free(struct kos_blkdev *bd);
+/* sync(2): flush every disk (after the page cache was written back). */
+void blkdev_flush_all(void);
 
 /* File operations for a block device node of number rdev, or NULL. */
 const struct file_ops *blkdev_fops(uint32_t rdev);

@@ -102,6 +102,9 @@ int pcache_sync(struct superblock *sb);
  */
 uint64_t pcache_reclaim(uint64_t want);
 
+/* Forget v's clean pages that nobody else holds (BLKFLSBUF). */
+void pcache_drop_clean(struct vnode *v);
+
 /* Pages the cache holds for files with a store; of which dirty. */
 void pcache_stats(uint64_t *cached, uint64_t *dirty);
 

@@ -149,6 +149,81 @@ int blkdev_io_pa(struct kos_blkdev *bd, enum blk_op op, uint64_t off,
 	return submit_wait(bd, op, off, pa, len);
 }
 
+/* Several requests in flight at once, waited for together. */
+struct blk_batch {
+	struct waitq wq;
+	unsigned int left; /* atomic: requests not done yet */
+	int status;	   /* the first error; atomic */
+	struct blk_request rq[];
+};
+
+static void batch_done(struct blk_request *rq)
+{
+	struct blk_batch *b = rq->priv;
+
+	if (rq->status)
+		__atomic_compare_exchange_n(&b->status, &(int){ 0 }, rq->status,
+					    false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	if (__atomic_sub_fetch(&b->left, 1, __ATOMIC_ACQ_REL) == 0)
+		waitq_wake_all(&b->wq);
+}
+
+static bool batch_finished(void *arg)
+{
+	struct blk_batch *b = arg;
+
+	return __atomic_load_n(&b->left, __ATOMIC_ACQUIRE) == 0;
+}
+
+int blkdev_io_pages(struct kos_blkdev *bd, enum blk_op op, uint64_t off,
+		    const paddr_t *pa, unsigned int n, size_t len)
+{
+	struct blk_batch *b;
+	uint64_t bytes = disk_bytes(bd);
+	unsigned int i;
+	int err = 0;
+
+	if (op == BLK_WRITE && bd->read_only)
+		return -EROFS;
+	if (!n || op == BLK_FLUSH || off % bd->block_size ||
+	    len % bd->block_size || !len || len > PAGE_SIZE || off > bytes ||
+	    (n - 1) * (uint64_t)PAGE_SIZE + len > bytes - off)
+		return -EINVAL;
+	b = kzalloc(sizeof(*b) + n * sizeof(b->rq[0]));
+	if (!b)
+		return -ENOMEM;
+	waitq_init(&b->wq);
+	b->left = n;
+	for (i = 0; i < n; i++) {
+		struct blk_request *rq = &b->rq[i];
+
+		rq->op = op;
+		rq->sector = (off + (uint64_t)i * PAGE_SIZE) / BLK_SECTOR;
+		rq->pa = pa[i];
+		rq->len = i + 1 < n ? PAGE_SIZE : len;
+		rq->done = batch_done;
+		rq->priv = b;
+		list_init(&rq->link);
+	}
+	for (i = 0; i < n; i++) {
+		err = bd->ops->submit(bd, &b->rq[i]);
+		if (err)
+			break;
+	}
+	/* Those never started count as done (with the error). */
+	if (err) {
+		__atomic_compare_exchange_n(&b->status, &(int){ 0 }, err, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		if (__atomic_sub_fetch(&b->left, n - i, __ATOMIC_ACQ_REL) == 0)
+			waitq_wake_all(&b->wq);
+	}
+	waitq_wait_timeout(&b->wq, batch_finished, b, UINT64_MAX);
+	err = __atomic_load_n(&b->status, __ATOMIC_RELAXED);
+	kfree(b);
+	return err;
+}
+
 void blkdev_flush_all(void)
 {
 	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {

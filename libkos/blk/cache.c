@@ -54,9 +54,53 @@ static int cache_writepage(struct vnode *v, uint64_t idx, const void *page)
 	return cache_io(v, idx, (void *)page, BLK_WRITE);
 }
 
+/* Pages idx.. of the disk <-> pages[0..n), in flight together. */
+static int cache_io_pages(struct vnode *v, uint64_t idx, void *const *pages,
+			  unsigned int n, enum blk_op op)
+{
+	struct kos_blkdev *bd = v->priv;
+	uint64_t off = idx * PAGE_SIZE, size = disk_bytes(bd);
+	paddr_t pa[32];
+	int err = 0;
+
+	while (n && off < size && !err) {
+		unsigned int k = 0;
+
+		/* as many as fit in pa[] and on the disk */
+		while (k < n && k < ARRAY_SIZE(pa) &&
+		       off + (uint64_t)k * PAGE_SIZE < size) {
+			pa[k] = plat_virt_to_phys(pages[k]);
+			k++;
+		}
+		err = blkdev_io_pages(
+			bd, op, off, pa, k,
+			(size_t)MIN((uint64_t)PAGE_SIZE,
+				    size - off -
+					    (uint64_t)(k - 1) * PAGE_SIZE));
+		pages += k;
+		n -= k;
+		off += (uint64_t)k * PAGE_SIZE;
+	}
+	return err ? -EIO : 0;
+}
+
+static int cache_readpages(struct vnode *v, uint64_t idx, void *const *pages,
+			   unsigned int n)
+{
+	return cache_io_pages(v, idx, pages, n, BLK_READ);
+}
+
+static int cache_writepages(struct vnode *v, uint64_t idx, void *const *pages,
+			    unsigned int n)
+{
+	return cache_io_pages(v, idx, pages, n, BLK_WRITE);
+}
+
 static const struct vnode_ops cache_vops = {
 	.readpage = cache_readpage,
 	.writepage = cache_writepage,
+	.readpages = cache_readpages,
+	.writepages = cache_writepages,
 };
 
 struct vnode *blkdev_cache(struct kos_blkdev *bd)

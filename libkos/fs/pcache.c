@@ -249,34 +249,77 @@ static bool maybe_unlist(struct vnode *v)
 	return was;
 }
 
+#define PC_RUN 32 /* pages per readahead or clustered write */
+
+/* A run of consecutive dirty pages collected for writepages. */
+struct wb_run {
+	uintptr_t *leaf[PC_RUN];
+	void *page[PC_RUN];
+	uint64_t first;
+	unsigned int n;
+	int err; /* the first error */
+};
+
+/* Write the collected run back.  pc->lock held. */
+static void wb_flush(struct vnode *v, struct wb_run *r)
+{
+	int err;
+
+	if (!r->n)
+		return;
+	if (r->n == 1 || !v->ops->writepages)
+		for (unsigned int i = 0; i < r->n; i++) {
+			err = v->ops->writepage(v, r->first + i, r->page[i]);
+			if (err && !r->err)
+				r->err = err;
+			if (!err)
+				clear_dirty(v, r->leaf[i]);
+		}
+	else if ((err = v->ops->writepages(v, r->first, r->page, r->n))) {
+		if (!r->err)
+			r->err = err;
+	} else {
+		for (unsigned int i = 0; i < r->n; i++)
+			clear_dirty(v, r->leaf[i]);
+	}
+	r->n = 0;
+}
+
 static int write_one(struct vnode *v, uint64_t idx, uintptr_t *leaf, void *ctx)
 {
-	int *first = ctx, err;
+	struct wb_run *r = ctx;
 
 	if (!(*leaf & PC_DIRTY))
 		return 0;
-	err = v->ops->writepage(v, idx, page_va(PC_PA(*leaf)));
-	if (err) {
-		if (!*first)
-			*first = err;
-		return 0;
-	}
-	clear_dirty(v, leaf);
+	if (r->n && (r->n == PC_RUN || idx != r->first + r->n))
+		wb_flush(v, r);
+	if (!r->n)
+		r->first = idx;
+	r->leaf[r->n] = leaf;
+	r->page[r->n++] = page_va(PC_PA(*leaf));
 	return 0;
 }
 
 int pcache_writeback(struct vnode *v)
 {
+	struct wb_run *r;
 	int first = 0;
 	bool put;
 
 	if (!v->ops->writepage)
 		return 0;
+	r = kzalloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
 	mutex_lock(&v->pages.lock);
-	if (v->pages.nr_dirty)
-		walk_range(v, 0, UINT64_MAX, write_one, &first);
+	if (v->pages.nr_dirty) {
+		walk_range(v, 0, UINT64_MAX, write_one, r);
+		wb_flush(v, r);
+		first = r->err;
+	}
 	put = maybe_unlist(v);
 	mutex_unlock(&v->pages.lock);
+	kfree(r);
 	if (put)
 		vnode_put(v);
 	return first;
@@ -400,7 +443,23 @@ static int reclaim_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf,
 	if ((*leaf & PC_DIRTY) || pmm_page_refs(PC_PA(*leaf)) != 1)
 		return 0; /* unwritten, or mapped somewhere */
 	drop_leaf(v, idx, leaf, NULL);
+	v->pages.reclaim_at = idx + 1;
 	return ++c->freed >= c->want;
+}
+
+/*
+ * Drop up to c->want of v's clean unmapped pages, going on from where
+ * the last round stopped (a file streamed through loses the pages
+ * behind its reader without a walk over all the emptied index each
+ * time).  pc->lock held.
+ */
+static void reclaim_file(struct vnode *v, struct reclaim_ctx *c)
+{
+	uint64_t from = v->pages.reclaim_at;
+
+	walk_range(v, from, UINT64_MAX, reclaim_leaf, c);
+	if (c->freed < c->want && from)
+		walk_range(v, 0, from, reclaim_leaf, c);
 }
 
 uint64_t pcache_reclaim(uint64_t want)
@@ -423,7 +482,7 @@ uint64_t pcache_reclaim(uint64_t want)
 		list_add_tail(&pc->lru, &lru_files);
 		if (!mutex_trylock(&pc->lock))
 			continue;
-		walk_range(v, 0, UINT64_MAX, reclaim_leaf, &c);
+		reclaim_file(v, &c);
 		if (!pc->nr_pages) {
 			list_del(&pc->lru);
 			pc->on_lru = false;
@@ -439,7 +498,7 @@ static uint64_t drop_all_unused(struct vnode *v, uint64_t want)
 {
 	struct reclaim_ctx c = { want, 0 };
 
-	walk_range(v, 0, UINT64_MAX, reclaim_leaf, &c);
+	reclaim_file(v, &c);
 	return c.freed;
 }
 
@@ -548,6 +607,55 @@ static int page_get(struct vnode *v, uint64_t idx, bool create, paddr_t *pa,
 }
 
 /*
+ * Readahead: fill the pages missing from idx on (up to want of them, no
+ * further than the end of the file and the next cached page) with one
+ * readpages call, so their I/O is in flight together.  Errors are left
+ * for page_get to meet again one page at a time.  pc->lock held.
+ */
+static void read_ahead(struct vnode *v, uint64_t idx, uint64_t want)
+{
+	struct pcache *pc = &v->pages;
+	uint64_t end = (v->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	paddr_t pa[PC_RUN];
+	void *page[PC_RUN];
+	unsigned int n = 0;
+
+	want = MIN(want, (uint64_t)PC_RUN);
+	while (n < want && idx + n < end) {
+		uintptr_t *leaf = slot_of(pc, idx + n, false);
+
+		if (leaf && *leaf)
+			break;
+		pa[n] = pmm_alloc_flags(0, PMM_USER | PMM_ZERO);
+		if (pa[n] == PMM_NOPAGE)
+			break;
+		page[n] = page_va(pa[n]);
+		n++;
+	}
+	if (n > 1 && v->ops->readpages(v, idx, page, n) == 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			uintptr_t *leaf = slot_of(pc, idx + i, true);
+
+			if (!leaf) /* no memory for the index: drop the rest */
+				break;
+			*leaf = pa[i];
+			pa[i] = 0;
+			pc->nr_pages++;
+			__atomic_add_fetch(&store_pages, 1, __ATOMIC_RELAXED);
+		}
+		if (!pc->on_lru) {
+			mutex_lock(&pcache_lru_lock);
+			list_add_tail(&pc->lru, &lru_files);
+			pc->on_lru = true;
+			mutex_unlock(&pcache_lru_lock);
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (pa[i])
+			pmm_page_put(pa[i]);
+}
+
+/*
  * Zero the bytes past size in its last page (a mapping may have stored
  * there) before the size grows over them.  pc->lock held.
  */
@@ -601,6 +709,19 @@ ssize_t pcache_read(struct vnode *v, struct uio *u, uint64_t off)
 		}
 		chunk = MIN(u->resid, PAGE_SIZE - in);
 		chunk = MIN(chunk, (size_t)(v->size - off));
+		if (v->ops->readpages) {
+			uint64_t idx = off / PAGE_SIZE;
+			uint64_t want =
+				(in + u->resid + PAGE_SIZE - 1) / PAGE_SIZE;
+			uintptr_t *l = slot_of(pc, idx, false);
+
+			/* A sequential reader gets a full window. */
+			if (idx == pc->ra_next)
+				want = PC_RUN;
+			if (!l || !*l)
+				read_ahead(v, idx, want);
+			pc->ra_next = idx + 1;
+		}
 		err = page_get(v, off / PAGE_SIZE, false, &pa, &leaf);
 		if (err) {
 			mutex_unlock(&pc->lock);

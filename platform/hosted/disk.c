@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <kos/blkdev.h>
@@ -102,31 +103,80 @@ int hosted_disk_add(const char *spec)
 	return 0;
 }
 
-/* Carry out one request: 0 or -EIO. */
-static int do_request(struct hdisk *d, struct blk_request *rq)
+#define MAX_RUN 64 /* requests merged into one preadv/pwritev */
+
+static bool request_ok(const struct hdisk *d, const struct blk_request *rq)
 {
-	unsigned char *buf = hosted_ram_base + rq->pa;
-	off_t off = (off_t)(rq->sector * BLK_SECTOR);
-	size_t left = rq->len;
+	return rq->pa + rq->len <= hosted_ram_size &&
+	       rq->sector * BLK_SECTOR + rq->len <= d->bytes;
+}
 
-	if (rq->op == BLK_FLUSH)
-		return fdatasync(d->fd) < 0 ? -EIO : 0;
-	if (rq->pa + rq->len > hosted_ram_size ||
-	    rq->sector * BLK_SECTOR + rq->len > d->bytes)
-		return -EIO;
-	while (left) {
-		ssize_t n = rq->op == BLK_READ ? pread(d->fd, buf, left, off)
-					       : pwrite(d->fd, buf, left, off);
+/*
+ * Carry out n requests of one op whose sectors follow each other with
+ * one preadv/pwritev; set each one's status (0 or -EIO).
+ */
+static void do_run(struct hdisk *d, struct blk_request **rq, unsigned int n)
+{
+	struct iovec iov[MAX_RUN];
+	off_t off = (off_t)(rq[0]->sector * BLK_SECTOR);
+	unsigned int first = 0;
+	int status = 0;
 
-		if (n < 0 && errno == EINTR)
+	for (unsigned int i = 0; i < n; i++)
+		iov[i] = (struct iovec){ hosted_ram_base + rq[i]->pa,
+					 rq[i]->len };
+	while (first < n) {
+		ssize_t got = rq[0]->op == BLK_READ
+				      ? preadv(d->fd, iov + first,
+					       (int)(n - first), off)
+				      : pwritev(d->fd, iov + first,
+						(int)(n - first), off);
+
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) /* the file shrank under us, or a host error */
-			return -EIO;
-		buf += n;
-		off += n;
-		left -= (size_t)n;
+		if (got <= 0) { /* the file shrank under us, or a host error */
+			status = -EIO;
+			break;
+		}
+		off += got;
+		/* Step over what was done; a short one resumes mid-vector. */
+		while (first < n && (size_t)got >= iov[first].iov_len)
+			got -= (ssize_t)iov[first++].iov_len;
+		if (first < n) {
+			iov[first].iov_base = (char *)iov[first].iov_base + got;
+			iov[first].iov_len -= (size_t)got;
+		}
 	}
-	return 0;
+	for (unsigned int i = 0; i < n; i++)
+		rq[i]->status = i < first ? 0 : status;
+}
+
+/*
+ * Carry out every request of list todo, in order, merging neighbours
+ * (same op, consecutive sectors) into one host call.
+ */
+static void do_requests(struct hdisk *d, struct list_head *todo)
+{
+	struct blk_request *run[MAX_RUN], *rq;
+	unsigned int n = 0;
+
+	list_for_each_entry (rq, todo, link) {
+		if (n && (n == MAX_RUN || rq->op != run[0]->op ||
+			  rq->sector != run[n - 1]->sector +
+						run[n - 1]->len / BLK_SECTOR)) {
+			do_run(d, run, n);
+			n = 0;
+		}
+		if (rq->op == BLK_FLUSH) {
+			rq->status = fdatasync(d->fd) < 0 ? -EIO : 0;
+		} else if (!request_ok(d, rq)) {
+			rq->status = -EIO;
+		} else {
+			run[n++] = rq;
+		}
+	}
+	if (n)
+		do_run(d, run, n);
 }
 
 static void *io_thread(void *arg)
@@ -135,18 +185,24 @@ static void *io_thread(void *arg)
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
-		struct blk_request *rq;
+		struct list_head todo;
+		bool idle;
 
 		while (list_empty(&d->queue))
 			pthread_cond_wait(&d->more, &d->lock);
-		rq = list_first_entry(&d->queue, struct blk_request, link);
-		list_del(&rq->link);
+		list_init(&todo);
+		list_splice_init(&d->queue, &todo);
 		pthread_mutex_unlock(&d->lock);
-		rq->status = do_request(d, rq);
+		do_requests(d, &todo);
 		pthread_mutex_lock(&d->lock);
-		list_add_tail(&rq->link, &d->done);
-		/* The interrupt: any thread but this one takes it. */
-		kill(getpid(), SIGUSR1);
+		idle = list_empty(&d->done);
+		list_splice_init(&todo, &d->done);
+		/*
+		 * The interrupt: any thread but this one takes it.  A done
+		 * list that was not empty has one on its way already.
+		 */
+		if (idle)
+			kill(getpid(), SIGUSR1);
 	}
 	return NULL;
 }

@@ -90,6 +90,14 @@ int blkdev_io(struct kos_blkdev *bd, enum blk_op op, uint64_t off, void *buf,
 /* The same for one physically contiguous buffer (no bounce). */
 int blkdev_io_pa(struct kos_blkdev *bd, enum blk_op op, uint64_t off,
 		 paddr_t pa, size_t len);
+/*
+ * READ or WRITE of n pages pa[0..n) at consecutive disk offsets from
+ * off, all in flight at once: each a whole page but the last, which is
+ * len bytes (a multiple of the block size).  Sleeps until all are done;
+ * 0 or the first error.
+ */
+int blkdev_io_pages(struct kos_blkdev *bd, enum blk_op op, uint64_t off,
+		    const paddr_t *pa, unsigned int n, size_t len);
 
 /*
  * The disk's cache (blk/cache.c): its vnode, made on first use (NULL:

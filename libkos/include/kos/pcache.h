@@ -6,11 +6,14 @@
  *
  * Each vnode embeds a struct pcache (a radix tree of 64-way nodes whose
  * leaves hold a page's physical address and its dirty bit).  A file
- * system hooks in through three vnode ops and one super op:
+ * system hooks in through these vnode ops and one super op:
  *   readpage   fill a new page from the store (NULL: a new page is a
- *              hole and reads as zeros);
+ *              hole and reads as zeros); readpages, if there, fills a
+ *              run of them for read(2)'s readahead (up to 32 pages
+ *              past what a sequential reader asked for);
  *   writepage  write a dirty page back (NULL: pages live only in
- *              memory, as tmpfs's, and stay dirty);
+ *              memory, as tmpfs's, and stay dirty); writepages, if
+ *              there, writes runs of consecutive dirty pages;
  *   charge     (super_ops) account pages in and out (tmpfs's size=).
  * and uses pcache_read/write/truncate/fallocate/getpage as its data ops.
  *
@@ -69,6 +72,8 @@ struct pcache {
 	 */
 	struct list_head lru;
 	bool on_lru;
+	uint64_t ra_next; /* readahead: where a sequential reader goes next */
+	uint64_t reclaim_at; /* reclaim goes on from this page */
 };
 
 /* Set up / tear down (vnode_alloc and vnode eviction call these). */

@@ -236,6 +236,15 @@ struct vnode_ops {
 	int (*readpage)(struct vnode *v, uint64_t idx, void *page);
 	int (*writepage)(struct vnode *v, uint64_t idx, const void *page);
 	/*
+	 * Optional batch forms (readahead, clustered writeback): pages[i]
+	 * is page idx + i, n of them, with the I/O in flight together.
+	 * Same lock and results as readpage/writepage.
+	 */
+	int (*readpages)(struct vnode *v, uint64_t idx, void *const *pages,
+			 unsigned int n);
+	int (*writepages)(struct vnode *v, uint64_t idx, void *const *pages,
+			  unsigned int n);
+	/*
 	 * Extended attributes (names NUL terminated, namespace and
 	 * permissions checked by fs/xattr.c).  getxattr: the value's
 	 * length, copied to buf unless buf is NULL (-ERANGE if size is

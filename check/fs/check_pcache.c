@@ -5,7 +5,8 @@
  * once and then served from memory, writes mark pages dirty, fsync and
  * sync write each dirty page back once, truncation and hole punching
  * drop pages, sparse files far apart in the index work, a file on the
- * dirty list is kept alive until it is written back, and reclaim drops
+ * dirty list is kept alive until it is written back, readahead and
+ * writeback go in batches when the store can, and reclaim drops
  * only clean pages nobody else holds (and they are read again).
  */
 #include "fs_test.h"
@@ -38,6 +39,26 @@ static int fake_writepage(struct vnode *v, uint64_t idx, const void *page)
 	return 0;
 }
 
+static int batch_reads, batch_writes; /* readpages/writepages calls */
+
+static int fake_readpages(struct vnode *v, uint64_t idx, void *const *pages,
+			  unsigned int n)
+{
+	batch_reads++;
+	for (unsigned int i = 0; i < n; i++)
+		fake_readpage(v, idx + i, pages[i]);
+	return 0;
+}
+
+static int fake_writepages(struct vnode *v, uint64_t idx, void *const *pages,
+			   unsigned int n)
+{
+	batch_writes++;
+	for (unsigned int i = 0; i < n; i++)
+		fake_writepage(v, idx + i, pages[i]);
+	return 0;
+}
+
 static void fake_evict(struct vnode *v)
 {
 	evicts++;
@@ -52,6 +73,17 @@ static const struct vnode_ops disk_vops = {
 	.getpage = pcache_getpage,
 	.readpage = fake_readpage,
 	.writepage = fake_writepage,
+};
+static const struct vnode_ops batch_vops = {
+	.read = pcache_read,
+	.write = pcache_write,
+	.truncate = pcache_truncate,
+	.fallocate = pcache_fallocate,
+	.getpage = pcache_getpage,
+	.readpage = fake_readpage,
+	.writepage = fake_writepage,
+	.readpages = fake_readpages,
+	.writepages = fake_writepages,
 };
 static const struct vnode_ops mem_vops = {
 	.read = pcache_read,
@@ -165,6 +197,37 @@ START_TEST(test_pcache_reclaim_clean_unmapped)
 	vnode_put(v);
 	vnode_put(mem);
 	ck_assert_uint_eq(pcache_reclaim(1000), 0); /* unlisted at release */
+}
+END_TEST
+
+START_TEST(test_pcache_readahead_and_clusters)
+{
+	static char buf[DISK_PAGES * PAGE_SIZE];
+	struct vnode *v;
+
+	for (int i = 0; i < DISK_PAGES; i++)
+		memset(disk[i], 'A' + i, PAGE_SIZE);
+	v = new_file(&batch_vops, DISK_PAGES * PAGE_SIZE - 100);
+	batch_reads = batch_writes = 0;
+	/* a sequential reader from 0: one batch fills the whole file */
+	ck_assert_int_eq(kread(v, buf, 10, 0), 10);
+	ck_assert_int_eq(batch_reads, 1);
+	ck_assert_int_eq(reads, DISK_PAGES);
+	ck_assert_int_eq(kread(v, buf, sizeof(buf), 0), sizeof(buf) - 100);
+	ck_assert_int_eq(reads, DISK_PAGES);
+	for (int i = 0; i < DISK_PAGES; i++)
+		ck_assert_int_eq(buf[i * PAGE_SIZE], 'A' + i);
+	/* dirty pages 1-3 and 5: two runs, one of them a batch */
+	for (int i = 1; i < DISK_PAGES - 2; i++)
+		if (i != 4)
+			ck_assert_int_eq(kwrite(v, "z", 1, i * PAGE_SIZE), 1);
+	ck_assert_int_eq(pcache_writeback(v), 0);
+	ck_assert_int_eq(batch_writes, 1);
+	ck_assert_int_eq(writes, 4);
+	ck_assert_int_eq(disk[3][0], 'z');
+	ck_assert_int_eq(disk[4][0], 'A' + 4);
+	ck_assert_int_eq(disk[5][0], 'z');
+	vnode_put(v);
 }
 END_TEST
 
@@ -327,6 +390,7 @@ Suite *pcache_suite(void)
 	tcase_add_test(tc, test_pcache_reads_store_once);
 	tcase_add_test(tc, test_pcache_dirty_and_writeback);
 	tcase_add_test(tc, test_pcache_reclaim_clean_unmapped);
+	tcase_add_test(tc, test_pcache_readahead_and_clusters);
 	tcase_add_test(tc, test_pcache_sync_keeps_dirty_files_alive);
 	tcase_add_test(tc, test_pcache_truncate_and_punch);
 	tcase_add_test(tc, test_pcache_sparse_indexes);

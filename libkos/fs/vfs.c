@@ -2574,13 +2574,28 @@ static void snapshot_free(struct mount_snap *snap, size_t n)
 }
 
 /* Where a snapshot's mount is, into path (PATH_MAX): < 0 to skip it. */
+/*
+ * Where ms is mounted, as the reader sees it: "/" for the mount of the
+ * reader's root (after switch_root, the mount moved onto the old "/"),
+ * -ENOENT for mounts out of its reach, which Linux leaves out of
+ * /proc/mounts and mountinfo.
+ */
 static long snap_point(struct mount_snap *ms, char *path)
 {
-	if (!ms->mountpoint) {
-		kos_strlcpy(path, "/", PATH_MAX);
-		return 2;
+	struct vnode *root = cur_root();
+	long n;
+
+	if (ms->root == root || !ms->mountpoint) {
+		n = ms->root == root || root == root_vnode ? 2 : -ENOENT;
+		if (n > 0)
+			kos_strlcpy(path, "/", PATH_MAX);
+	} else {
+		n = path_in(ms->mp_dir, ms->mountpoint, true, path, PATH_MAX);
+		if (n > 0 && path[0] != '/')
+			n = -ENOENT; /* "(unreachable)/..." */
 	}
-	return path_in(ms->mp_dir, ms->mountpoint, true, path, PATH_MAX);
+	vnode_put(root);
+	return n;
 }
 
 void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),

@@ -42,20 +42,27 @@ static long get_str(const char __user *u, char *buf, size_t len)
 	return n < 0 && n != -ENAMETOOLONG ? n : 0;
 }
 
-/* MS_BIND, MS_MOVE: the source is a path here, of any length. */
+/*
+ * MS_BIND, MS_MOVE: the source is a path here, of any length, and has
+ * a start directory of its own (switch_root moves "." onto "/").
+ */
 static long mount_from(const char __user *usource, struct vnode *dir,
 		       const char *target, const struct vfs_cred *cred,
 		       bool move)
 {
+	struct vnode *sdir = NULL;
 	char *from = NULL;
 	long err = usource ? sys_get_path(usource, &from) : -EFAULT;
 
 	if (!err && !from[0])
 		err = -ENOENT;
-	else if (!err && move)
-		err = vfs_move_mount(dir, from, dir, target, cred);
+	if (!err)
+		err = sys_at_dir(AT_FDCWD, from, false, &sdir);
+	if (!err && move)
+		err = vfs_move_mount(sdir, from, dir, target, cred);
 	else if (!err)
-		err = vfs_bind(dir, from, dir, target, cred);
+		err = vfs_bind(sdir, from, dir, target, cred);
+	vnode_put(sdir);
 	kfree(from);
 	return err;
 }

@@ -123,16 +123,102 @@ int init_run(const char *const argv[])
 }
 
 /*
+ * root=DEV: Linux's prepare_namespace() -- mount the real root file
+ * system (rootfstype=, default ext4; read-only unless "rw"; rootflags=
+ * are its options) on /root of the initramfs, devtmpfs on its /dev if
+ * there is one, move it onto "/" and make it PID 1's root and cwd.  The
+ * initramfs stays below, out of init's reach, as on Linux.  A root that
+ * cannot be mounted is fatal, as on Linux.
+ */
+static struct vnode *mount_real_root(const char *dev)
+{
+	const char *fstype = cmdline_get(&kos_cmdline, "rootfstype");
+	const char *opts = cmdline_get(&kos_cmdline, "rootflags");
+	bool rw = cmdline_has(&kos_cmdline, "rw");
+	struct vnode *root, *d;
+	int err;
+
+	if (!fstype)
+		fstype = "ext4";
+	err = vfs_mkdirat(NULL, "/root", 0700, NULL);
+	if (err && err != -EEXIST)
+		panic("VFS: cannot make /root for the root file system: "
+		      "error %d",
+		      err);
+	err = vfs_mount_new(NULL, "/root", fstype, dev, rw ? 0 : VFS_MNT_RDONLY,
+			    opts ? opts : "", NULL);
+	if (err)
+		panic("VFS: Cannot open root device \"%s\" or mount it as "
+		      "%s: error %d",
+		      dev, fstype, err);
+	err = vfs_lookup(NULL, "/root", LOOKUP_FOLLOW, NULL, &root);
+	if (err)
+		panic("VFS: the root file system went away: error %d", err);
+	log_notice("VFS: Mounted root (%s filesystem) %s on device %s.", fstype,
+		   rw ? "read-write" : "readonly", dev);
+	if (vfs_lookup(root, "dev", LOOKUP_DIRECTORY, NULL, &d) == 0) {
+		vnode_put(d);
+		err = vfs_mount_new(root, "dev", "devtmpfs", "devtmpfs", 0, "",
+				    NULL);
+		if (err)
+			log_warn("devtmpfs: cannot mount on /dev: error %d",
+				 err);
+		else
+			log_info("devtmpfs: mounted");
+	}
+	err = vfs_move_mount(NULL, "/root", NULL, "/", NULL);
+	if (err)
+		panic("VFS: cannot move the root file system to /: error %d",
+		      err);
+	proc_set_init_root(root);
+	return root;
+}
+
+/*
+ * PID 1 on the real root: init= or, as Linux, the first of /sbin/init,
+ * /etc/init, /bin/init and /bin/sh that starts.
+ */
+static int run_real_init(struct vnode *root, const char *init,
+			 const char *const *args, unsigned int nargs)
+{
+	static const char *const defaults[] = { "/sbin/init", "/etc/init",
+						"/bin/init", "/bin/sh" };
+	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
+
+	for (unsigned int i = 0; i < nargs; i++)
+		argv[i + 1] = args[i];
+	argv[nargs + 1] = NULL;
+	if (init) {
+		argv[0] = init;
+		return init_run(argv);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
+		struct vnode *v;
+
+		/* The name, in the new root (a link need not resolve here). */
+		if (vfs_lookup(root, defaults[i] + 1, 0, NULL, &v))
+			continue;
+		vnode_put(v);
+		argv[0] = defaults[i];
+		return init_run(argv);
+	}
+	panic("No working init found.  Try passing init= option to kernel.");
+}
+
+/*
  * User space: build the root file system from the initramfs, then run
  * the test batch (batch=), or PID 1: init= names the program (default
- * /init), the words after "--" are its arguments.  Returns the power-off
- * status.
+ * /init), the words after "--" are its arguments; with root= (and no
+ * /init in the initramfs, as Linux) PID 1 runs on that device instead.
+ * Returns the power-off status.
  */
 static int run_user(const struct kos_bootinfo *bi, const char *init)
 {
 	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
 	const char *batch = cmdline_get(&kos_cmdline, "batch");
+	const char *root;
 	unsigned int n = 0;
+	struct file *f;
 
 	if (vfs_init(bi->initrd, bi->initrd_size) < 0)
 		panic("cannot create the root file system");
@@ -140,9 +226,20 @@ static int run_user(const struct kos_bootinfo *bi, const char *init)
 	log_info("syscalls: %u implemented", syscall_count_implemented());
 	if (batch)
 		return batch_run(bi, batch);
-	if (!init) {
-		struct file *f;
+	root = cmdline_get(&kos_cmdline, "root");
+	if (root && vfs_open_kernel("/init", 0, &f) == 0) {
+		file_put(f); /* Linux: an initramfs with /init mounts root */
+		root = NULL;
+	}
+	if (root) {
+		struct vnode *r = mount_real_root(root);
+		int status = run_real_init(r, init, kos_cmdline.init_args,
+					   kos_cmdline.ninit_args);
 
+		vnode_put(r);
+		return status;
+	}
+	if (!init) {
 		if (vfs_open_kernel("/init", 0, &f) < 0) {
 			log_notice("no /init and no init=: running the "
 				   "self-test instead");

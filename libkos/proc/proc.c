@@ -494,6 +494,17 @@ static void init_abort(struct proc *p, struct uthread *ut)
 	proc_put(p);
 }
 
+/* The root and cwd PID 1 starts in (root=), referenced; NULL: "/". */
+static struct vnode *init_root;
+
+void proc_set_init_root(struct vnode *root)
+{
+	if (root)
+		vnode_get(root);
+	vnode_put(init_root);
+	init_root = root;
+}
+
 struct proc *proc_start_init(const char *path, const char *const argv[],
 			     const char *const envp[], int *errp)
 {
@@ -533,7 +544,8 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 	proc_set_comm(ut, path);
 	err = -ENOMEM;
 	ut->fdt = fdtable_create();
-	ut->fs = fs_info_create(vfs_root(), vfs_root(), 022);
+	ut->fs = fs_info_create(init_root ? init_root : vfs_root(),
+				init_root ? init_root : vfs_root(), 022);
 	ut->sighand = sighand_create();
 	if (!ut->fdt || !ut->fs || !ut->sighand)
 		goto fail;

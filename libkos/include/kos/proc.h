@@ -310,6 +310,11 @@ void sighand_put(struct sighand *sh);
  */
 struct proc *proc_start_init(const char *path, const char *const argv[],
 			     const char *const envp[], int *err);
+/*
+ * The directory PID 1 starts in as its root and cwd (root=: the real
+ * root, after kern/main.c moved it onto "/"); NULL: the initramfs.
+ */
+void proc_set_init_root(struct vnode *root);
 
 /* Give p the resource limits Linux gives init (sys/rlimit.c). */
 void proc_rlimits_init(struct proc *p);

@@ -391,6 +391,52 @@ START_TEST(test_vm_file_shared_maps_page_cache)
 }
 END_TEST
 
+START_TEST(test_vm_file_shared_write_notify)
+{
+	struct vm_space *vm = vm_create();
+	struct fake_file ff;
+	unsigned long r;
+	pte_t e;
+
+	paged_file(&ff, 3 * PG, true);
+	ff.wnotify = true;
+	ck_assert_int_eq(
+		vm_map(vm, A, 3 * PG, RW, MAP_SHARED | MAP_FIXED, &ff.f, 0, &r),
+		0);
+	/* A read fault maps the file's page read-only, to hear of stores */
+	ck_assert_int_eq(vt_touch(vm, A, false), 0);
+	e = vt_pte(vm, A);
+	ck_assert_uint_eq(PTE_ADDR(e), ff.pages[0]);
+	ck_assert(!(e & PTE_RW) && (e & PTE_WNOTIFY) && !(e & PTE_COW));
+	ck_assert_int_eq(ff.mkwrites, 0);
+	/* mprotect does not make it writable behind the file's back */
+	ck_assert_int_eq(vm_protect(vm, A, PG, PROT_READ), 0);
+	ck_assert_int_eq(vm_protect(vm, A, PG, RW), 0);
+	ck_assert(!(vt_pte(vm, A) & PTE_RW));
+	/* the first store tells the file, then the entry is writable */
+	ck_assert_int_eq(vt_touch(vm, A, true), 0);
+	ck_assert_int_eq(ff.mkwrites, 1);
+	e = vt_pte(vm, A);
+	ck_assert((e & PTE_RW) && !(e & PTE_WNOTIFY));
+	ck_assert_int_eq(vm_copy_to(vm, A + 1, "W", 1), 0);
+	ck_assert_int_eq(ff.mkwrites, 1);
+	ck_assert_int_eq(fake_page(&ff, 0)[1], 'W');
+	/* a write fault on a missing page tells the file at once */
+	ck_assert_int_eq(vt_touch(vm, A + PG, true), 0);
+	ck_assert_int_eq(ff.mkwrites, 2);
+	ck_assert(vt_pte(vm, A + PG) & PTE_RW);
+	/* msync: MS_SYNC writes the file back, MS_ASYNC does not */
+	ck_assert_int_eq(vm_msync(vm, A, 3 * PG, false), 0);
+	ck_assert_int_eq(ff.fsyncs, 0);
+	ck_assert_int_eq(vm_msync(vm, A, 3 * PG, true), 0);
+	ck_assert_int_eq(ff.fsyncs, 1);
+	ck_assert(test_as_mirror_ok(vm->as));
+	vm_destroy(vm);
+	ck_assert_int_eq(ff.refs, 0);
+	fake_file_release(&ff);
+}
+END_TEST
+
 START_TEST(test_vm_file_private_copy_on_write)
 {
 	struct vm_space *vm = vm_create();
@@ -792,6 +838,7 @@ Suite *vm_suite(void)
 	TCase *tc = vm_test_tcase("core");
 
 	tcase_add_test(tc, test_vm_create_destroy_no_leak);
+	tcase_add_test(tc, test_vm_file_shared_write_notify);
 	tcase_add_test(tc, test_vm_mmap_topdown_and_merge);
 	tcase_add_test(tc, test_vm_mmap_hint);
 	tcase_add_test(tc, test_vm_map_fixed_replaces);

@@ -51,6 +51,10 @@ struct fake_file {
 	bool paged;
 	paddr_t pages[FAKE_PAGES];
 	int getpages;
+	/* With wnotify, the file hears of first stores (mkwrites++). */
+	bool wnotify;
+	int mkwrites;
+	int fsyncs;
 };
 
 static inline void fake_get(struct file *f)
@@ -107,11 +111,32 @@ static inline int fake_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
 	return 0;
 }
 
+static inline bool fake_wants_mkwrite(struct file *f)
+{
+	return ((struct fake_file *)f->priv)->wnotify;
+}
+
+static inline int fake_page_mkwrite(struct file *f, uint64_t pgoff)
+{
+	(void)pgoff;
+	((struct fake_file *)f->priv)->mkwrites++;
+	return 0;
+}
+
+static inline int fake_fsync(struct file *f)
+{
+	((struct fake_file *)f->priv)->fsyncs++;
+	return 0;
+}
+
 static const struct vm_file_ops fake_file_ops = {
 	.get = fake_get,
 	.put = fake_put,
 	.pread = fake_pread,
 	.getpage = fake_getpage,
+	.wants_mkwrite = fake_wants_mkwrite,
+	.page_mkwrite = fake_page_mkwrite,
+	.fsync = fake_fsync,
 };
 
 /* The fake file's cached page pgoff (must exist), by direct map. */

@@ -476,6 +476,18 @@ int file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
 	return v->ops->getpage(v, pgoff, pa);
 }
 
+bool file_wants_mkwrite(struct file *f)
+{
+	return f->vnode && f->vnode->ops->page_mkwrite;
+}
+
+int file_page_mkwrite(struct file *f, uint64_t pgoff)
+{
+	struct vnode *v = f->vnode;
+
+	return v && v->ops->page_mkwrite ? v->ops->page_mkwrite(v, pgoff) : 0;
+}
+
 /* ---- getdents64 ----------------------------------------------------- */
 
 struct dents_ctx {

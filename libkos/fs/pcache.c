@@ -260,6 +260,17 @@ struct wb_run {
 	int err; /* the first error */
 };
 
+/*
+ * A page written back is clean -- unless some mapping still has it: a
+ * writable one may store into it unseen (no entry is write-protected
+ * again after writeback), so it stays dirty while mapped.
+ */
+static void written(struct vnode *v, uintptr_t *leaf)
+{
+	if (!pmm_page_mapcount(PC_PA(*leaf)))
+		clear_dirty(v, leaf);
+}
+
 /* Write the collected run back.  pc->lock held. */
 static void wb_flush(struct vnode *v, struct wb_run *r)
 {
@@ -273,14 +284,14 @@ static void wb_flush(struct vnode *v, struct wb_run *r)
 			if (err && !r->err)
 				r->err = err;
 			if (!err)
-				clear_dirty(v, r->leaf[i]);
+				written(v, r->leaf[i]);
 		}
 	else if ((err = v->ops->writepages(v, r->first, r->page, r->n))) {
 		if (!r->err)
 			r->err = err;
 	} else {
 		for (unsigned int i = 0; i < r->n; i++)
-			clear_dirty(v, r->leaf[i]);
+			written(v, r->leaf[i]);
 	}
 	r->n = 0;
 }
@@ -316,6 +327,12 @@ int pcache_writeback(struct vnode *v)
 		walk_range(v, 0, UINT64_MAX, write_one, r);
 		wb_flush(v, r);
 		first = r->err;
+		/* Still dirty (mapped pages): the next round in 30 s. */
+		if (v->pages.nr_dirty) {
+			mutex_lock(&pcache_sync_lock);
+			v->pages.dirtied = clock_monotonic_ns();
+			mutex_unlock(&pcache_sync_lock);
+		}
 	}
 	put = maybe_unlist(v);
 	mutex_unlock(&v->pages.lock);
@@ -921,18 +938,24 @@ int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa)
 		err = -ENXIO;
 	} else {
 		err = page_get(v, idx, true, pa, &leaf);
-		if (!err) {
+		if (!err)
 			pmm_page_get(*pa);
-			/*
-			 * Stores through a mapping are not seen here: a
-			 * page handed out is taken to be written.
-			 */
-			if (v->ops->writepage)
-				mark_dirty(v, leaf);
-		}
 	}
 	mutex_unlock(&pc->lock);
 	return err;
+}
+
+int pcache_page_mkwrite(struct vnode *v, uint64_t idx)
+{
+	uintptr_t *leaf;
+
+	mutex_lock(&v->pages.lock);
+	leaf = slot_of(&v->pages, idx, false);
+	/* A page truncated away is no longer the file's: nothing to do. */
+	if (leaf && *leaf)
+		mark_dirty(v, leaf);
+	mutex_unlock(&v->pages.lock);
+	return 0;
 }
 
 void pcache_release(struct vnode *v)

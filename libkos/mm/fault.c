@@ -77,10 +77,15 @@ static void install(struct vm_space *vm, pte_t *e, paddr_t pa, pte_t bits)
 		vm->hiwater_rss = vm->rss;
 }
 
-/* The entry bits for a frame: the VMA's rights, never RW when COW. */
-static pte_t entry_bits(pte_t bits, bool cow)
+/*
+ * The entry bits for a frame: the VMA's rights, never RW when COW or
+ * waiting to tell the file of the first write (PTE_WNOTIFY).
+ */
+static pte_t entry_bits(pte_t bits, bool cow, bool wnotify)
 {
-	return cow ? (bits & ~PTE_RW) | PTE_COW : bits;
+	if (cow)
+		return (bits & ~PTE_RW) | PTE_COW;
+	return wnotify ? (bits & ~PTE_RW) | PTE_WNOTIFY : bits;
 }
 
 /*
@@ -99,16 +104,18 @@ static paddr_t copy_frame(paddr_t src)
 
 /*
  * A new frame for the missing page at va of v, with one reference for
- * the entry, in *pa; *cow says whether it must be mapped copy-on-write.
+ * the entry, in *pa; *cow says whether it must be mapped copy-on-write,
+ * *wnotify whether read-only until the file hears of the first write
+ * (a shared page of a file with a store: its dirty tracking).
  * 0, VM_FAULT_SIGBUS or -ENOMEM.
  */
 static int new_frame(struct vma *v, unsigned long va, bool want_write,
-		     paddr_t *pa, bool *cow)
+		     paddr_t *pa, bool *cow, bool *wnotify)
 {
 	paddr_t cache;
 	int rc;
 
-	*cow = false;
+	*cow = *wnotify = false;
 	if (v->special) {
 		/* The kernel's page itself, private: like a file page. */
 		rc = vm_special_getpage(v, va, &cache);
@@ -131,6 +138,19 @@ static int new_frame(struct vma *v, unsigned long va, bool want_write,
 	if (v->file) {
 		rc = vm_file_getpage(v->file, file_off(v, va) / PAGE_SIZE,
 				     &cache);
+		if (rc == 0 && (v->flags & VMA_SHARED) &&
+		    vm_file_wants_mkwrite(v->file)) {
+			*pa = cache;
+			if (!want_write) {
+				*wnotify = true;
+				return 0;
+			}
+			rc = vm_file_mkwrite(v->file,
+					     file_off(v, va) / PAGE_SIZE);
+			if (rc)
+				pmm_page_put(cache);
+			return rc ? getpage_fault(rc) : 0;
+		}
 		if (rc == 0) {
 			if ((v->flags & VMA_SHARED) || !want_write) {
 				/* The page itself; private ones COW. */
@@ -203,7 +223,7 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	pte_t bits = arch_pgt_prot_bits(v->prot);
 	pte_t *e, want;
 	paddr_t pa;
-	bool cow;
+	bool cow, wnotify;
 	int rc;
 
 	va &= PAGE_MASK;
@@ -243,13 +263,20 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 		vm_flush(vm, va, va + PAGE_SIZE);
 		return 0;
 	}
+	if (PTE_HOLDS_FRAME(*e) && want_write && (*e & PTE_WNOTIFY)) {
+		/* The first store into a shared file page: it is dirty. */
+		rc = vm_file_mkwrite(v->file, file_off(v, va) / PAGE_SIZE);
+		if (rc)
+			return getpage_fault(rc);
+		*e &= ~PTE_WNOTIFY; /* the rights follow below */
+	}
 	if (PTE_HOLDS_FRAME(*e)) {
 		/*
 		 * Already there (a racing fault, or a platform catching up).
-		 * Entries always carry the VMA's rights (less RW when COW);
-		 * re-assert them if they drifted.
+		 * Entries always carry the VMA's rights (less RW when COW or
+		 * write-notified); re-assert them if they drifted.
 		 */
-		want = entry_bits(bits, *e & PTE_COW);
+		want = entry_bits(bits, *e & PTE_COW, *e & PTE_WNOTIFY);
 		if ((*e & ~PTE_ADDR_MASK & ~(PTE_A | PTE_D | PTE_OWNED)) !=
 		    want) {
 			*e = (*e &
@@ -261,10 +288,10 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 		}
 		return 0;
 	}
-	rc = new_frame(v, va, want_write, &pa, &cow);
+	rc = new_frame(v, va, want_write, &pa, &cow, &wnotify);
 	if (rc)
 		return rc;
-	install(vm, e, pa, entry_bits(bits, cow));
+	install(vm, e, pa, entry_bits(bits, cow, wnotify));
 	vm_flush(vm, va, fault_around(vm, v, va, bits, force) + PAGE_SIZE);
 	return 0;
 }

@@ -65,8 +65,12 @@ static void *user_page(struct vm_space *vm, unsigned long va, bool write,
 
 	if (!force && (e & PTE_P) && (e & PTE_US) && (!write || (e & PTE_RW)))
 		return (char *)plat_phys_to_virt(PTE_ADDR(e)) + off;
-	/* A forced write to a copy-on-write page copies it first. */
-	if (force && PTE_HOLDS_FRAME(e) && !(write && (e & PTE_COW)))
+	/*
+	 * A forced write to a copy-on-write page copies it first; one to a
+	 * write-notified page tells the file first (vm_fault_page).
+	 */
+	if (force && PTE_HOLDS_FRAME(e) &&
+	    !(write && (e & (PTE_COW | PTE_WNOTIFY))))
 		return (char *)plat_phys_to_virt(PTE_ADDR(e)) + off;
 	if (force) {
 		struct vma *v = vm_find_or_grow(vm, va);

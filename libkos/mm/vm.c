@@ -76,6 +76,28 @@ int vm_file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
 	return file_getpage(f, pgoff, pa);
 }
 
+int vm_file_fsync(struct file *f)
+{
+	if (file_ops)
+		return file_ops->fsync ? file_ops->fsync(f) : 0;
+	return f->ops && f->ops->fsync ? f->ops->fsync(f, false) : 0;
+}
+
+bool vm_file_wants_mkwrite(struct file *f)
+{
+	if (file_ops)
+		return file_ops->wants_mkwrite && file_ops->wants_mkwrite(f);
+	return file_wants_mkwrite(f);
+}
+
+int vm_file_mkwrite(struct file *f, uint64_t pgoff)
+{
+	if (file_ops)
+		return file_ops->page_mkwrite ? file_ops->page_mkwrite(f, pgoff)
+					      : 0;
+	return file_page_mkwrite(f, pgoff);
+}
+
 void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end)
 {
 	if (start < end)
@@ -773,10 +795,12 @@ int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice)
 	return rc ? rc : hole;
 }
 
-int vm_msync(struct vm_space *vm, unsigned long addr, size_t len)
+int vm_msync(struct vm_space *vm, unsigned long addr, size_t len, bool sync)
 {
 	struct vma_set *s = &vm->vmas;
 	unsigned long end, cur = addr;
+	struct file *files[16];
+	unsigned int nfiles = 0;
 	int rc = 0;
 	size_t i;
 
@@ -795,9 +819,22 @@ int vm_msync(struct vm_space *vm, unsigned long addr, size_t len)
 		}
 		if (s->v[i]->start > cur)
 			rc = -ENOMEM; /* a hole; Linux goes on */
+		if (sync && s->v[i]->file && (s->v[i]->flags & VMA_SHARED) &&
+		    nfiles < ARRAY_SIZE(files)) {
+			vm_file_get(s->v[i]->file);
+			files[nfiles++] = s->v[i]->file;
+		}
 		cur = s->v[i++]->end;
 	}
 	mutex_unlock(&vm->lock);
+	/* Written back outside vm->lock: writeback may sleep on I/O. */
+	for (unsigned int k = 0; k < nfiles; k++) {
+		int err = vm_file_fsync(files[k]);
+
+		if (err && !rc)
+			rc = err;
+		vm_file_put(files[k]);
+	}
 	return rc;
 }
 

@@ -201,5 +201,5 @@ SYSCALL_DEFINE3(msync, __as_ptr unsigned long, addr, __as_hex size_t, len,
 		return -EINVAL;
 	if (!vm)
 		return -ENOMEM;
-	return vm_msync(vm, addr, len);
+	return vm_msync(vm, addr, len, flags & MS_SYNC);
 }

@@ -170,7 +170,7 @@ static size_t protect_level(pte_t *table, int level, vaddr_t base,
 		if (!PTE_HOLDS_FRAME(e))
 			continue;
 		ne = (e & ~PTE_RIGHTS) | bits;
-		if (ne & PTE_COW)
+		if (ne & (PTE_COW | PTE_WNOTIFY))
 			ne &= ~PTE_RW;
 		if (ne != e) {
 			table[i] = ne;

@@ -194,6 +194,12 @@ int file_mmap_check(struct file *f, bool shared);
  * past the end of file, -ENOMEM.
  */
 int file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa);
+/*
+ * Does f want to hear of the first store into each page of a shared
+ * mapping (vnode_ops.page_mkwrite)?  And the call itself: 0 or -errno.
+ */
+bool file_wants_mkwrite(struct file *f);
+int file_page_mkwrite(struct file *f, uint64_t pgoff);
 
 /*
  * getdents64(2) into a buffer of len bytes (user address when user):

@@ -22,7 +22,8 @@
  * them (but is no longer the file's).  A file without readpage lives
  * in its pages only, so they are its st_blocks (and its charge); a file
  * with one keeps st_blocks as its file system says.  Writes, fallocate
- * and getpage (a mapping may store into the page) mark pages dirty.
+ * and the first store through a shared mapping (page_mkwrite: the VM
+ * maps such pages read-only until then, PTE_WNOTIFY) mark pages dirty.
  *
  * Files with a store (readpage/writepage) share memory with the rest of
  * the kernel:
@@ -91,6 +92,12 @@ ssize_t pcache_write(struct vnode *v, struct uio *u, uint64_t off);
 int pcache_truncate(struct vnode *v, uint64_t size);
 int pcache_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len);
 int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa);
+/*
+ * vnode_ops.page_mkwrite for files with a store: the page is dirty.  A
+ * page written back stays dirty while any mapping has it (stores through
+ * a writable one are not seen).
+ */
+int pcache_page_mkwrite(struct vnode *v, uint64_t idx);
 
 /*
  * Write v's dirty pages back through its writepage op (fsync): 0 or the

@@ -48,7 +48,14 @@ typedef uint64_t pte_t;
 #define PTE_OWNED (1ULL << 9)	  /* software: core frees the frame */
 #define PTE_PROTNONE (1ULL << 10) /* software: frame held, no access */
 #define PTE_COW (1ULL << 11)	  /* software: shared, copy on write */
-#define PTE_NX (1ULL << 63)	  /* no execute */
+/*
+ * Software: a shared file page mapped read-only until its first write,
+ * which tells the file (vm_file_mkwrite: the page is dirty) and then
+ * makes the entry writable.  Like PTE_COW it keeps PTE_RW off through
+ * mprotect.  Bit 52: ignored by the MMU.
+ */
+#define PTE_WNOTIFY (1ULL << 52)
+#define PTE_NX (1ULL << 63) /* no execute */
 
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define PTE_ADDR(pte) ((paddr_t)((pte)&PTE_ADDR_MASK))

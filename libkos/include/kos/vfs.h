@@ -228,6 +228,14 @@ struct vnode_ops {
 	 */
 	int (*getpage)(struct vnode *v, uint64_t pgoff, paddr_t *pa);
 	/*
+	 * A shared writable mapping is about to store into page pgoff
+	 * (which getpage gave out): the page is dirty from now on.  Files
+	 * with a store set it (pcache_page_mkwrite); without it, shared
+	 * mappings of the file are made writable at once.  0 or -errno
+	 * (SIGBUS).
+	 */
+	int (*page_mkwrite)(struct vnode *v, uint64_t pgoff);
+	/*
 	 * The page cache's hooks into the store (kos/pcache.h), called
 	 * with the cache's lock held: fill page idx of v into page (a
 	 * zeroed kernel page; NULL: new pages are holes), write page idx

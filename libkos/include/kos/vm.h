@@ -156,6 +156,11 @@ struct vm_file_ops {
 	 * -ENOSYS without a page cache, -ENXIO past EOF.  NULL: -ENOSYS.
 	 */
 	int (*getpage)(struct file *f, uint64_t pgoff, paddr_t *pa);
+	/* file_wants_mkwrite / file_page_mkwrite; NULL: no. */
+	bool (*wants_mkwrite)(struct file *f);
+	int (*page_mkwrite)(struct file *f, uint64_t pgoff);
+	/* msync(MS_SYNC): write the file back; NULL: nothing to do. */
+	int (*fsync)(struct file *f);
 };
 
 /* Replace the file operations (NULL restores the VFS's).  Tests only. */
@@ -245,11 +250,12 @@ int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice);
 
 /*
  * msync() core: [addr, addr+len) (len rounded up) must be mapped.  Page
- * cache pages are the files' data already and there is no backing store
- * to write to yet, so nothing else happens.  0, -EINVAL (unaligned),
- * -ENOMEM (holes in the range, or it wraps).
+ * cache pages are the files' data already; with sync (MS_SYNC) every
+ * file mapped shared in the range is written back to its store (fsync),
+ * as Linux.  0, -EINVAL (unaligned), -ENOMEM (holes in the range, or it
+ * wraps), or the write-back's error.
  */
-int vm_msync(struct vm_space *vm, unsigned long addr, size_t len);
+int vm_msync(struct vm_space *vm, unsigned long addr, size_t len, bool sync);
 
 /*
  * Map the stack: anonymous, read/write, grows down, [top - size, top).

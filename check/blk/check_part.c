@@ -1,6 +1,7 @@
 /*
- * Unit tests for partition tables (libkos/blk/part.c) and partitions as
- * devices: I/O through them and their bounds, BLKRRPART, the /dev nodes.
+ * Unit tests for partition tables (libkos/blk/part.c) and the faces a
+ * block device shows user space: partitions as devices (I/O through
+ * them, their bounds), BLKRRPART, /proc/partitions and the /dev nodes.
  *
  * The disks are images the host's sfdisk made at build time
  * (check/blk/mkimages), loaded into a RAM disk; what KOS must find in
@@ -415,6 +416,53 @@ START_TEST(test_part_rrpart)
 }
 END_TEST
 
+/* Read the whole of path (kernel, root) into buf, NUL-terminated. */
+static char *read_all(const char *path, char *buf, size_t len)
+{
+	struct file *f = t_open(path, O_RDONLY, NULL);
+	ssize_t n, total = 0;
+
+	ck_assert_msg(f != NULL, "open %s", path);
+	while ((n = t_read(f, buf + total, len - 1 - (size_t)total)) > 0)
+		total += n;
+	ck_assert_int_ge(n, 0);
+	buf[total] = 0;
+	file_put(f);
+	return buf;
+}
+
+START_TEST(test_part_proc_partitions)
+{
+	char got[2048], want[2048];
+	size_t w;
+
+	ck_assert_int_eq(vfs_mkdirat(NULL, "/proc", 0555, NULL), 0);
+	ck_assert_int_eq(vfs_mount(vfs_procfs(), "/proc"), 0);
+	/* no disk: an empty file, as Linux (no header either) */
+	ck_assert_str_eq(read_all("/proc/partitions", got, sizeof(got)), "");
+	load("mbr");
+	blkdev_scan_new();
+	/* Linux's seq_printf format, block/genhd.c; #blocks in KiB */
+	w = (size_t)snprintf(want, sizeof(want),
+			     "major minor  #blocks  name\n\n"
+			     "%4d  %7d %10llu %s\n",
+			     254, 0, (unsigned long long)img_size / 1024,
+			     "vda");
+	for (int i = 0; i < nwants; i++) {
+		uint64_t s = extended_type(wants[i].type) ? 2 : wants[i].size;
+		char name[8];
+
+		snprintf(name, sizeof(name), "vda%u", wants[i].n);
+		w += (size_t)snprintf(want + w, sizeof(want) - w,
+				      "%4d  %7d %10llu %s\n", 254, wants[i].n,
+				      (unsigned long long)s / 2, name);
+	}
+	ck_assert_str_eq(read_all("/proc/partitions", got, sizeof(got)), want);
+	ck_assert(strstr(got, "\n 254        0      16384 vda\n"));
+	ck_assert(strstr(got, "\n 254        3          1 vda3\n"));
+}
+END_TEST
+
 Suite *part_suite(void)
 {
 	Suite *s = suite_create("part");
@@ -430,6 +478,7 @@ Suite *part_suite(void)
 	tcase_add_test(tc, test_part_garbage);
 	tcase_add_test(tc, test_part_io);
 	tcase_add_test(tc, test_part_rrpart);
+	tcase_add_test(tc, test_part_proc_partitions);
 	suite_add_tcase(s, tc);
 	return s;
 }

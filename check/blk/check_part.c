@@ -1,7 +1,8 @@
 /*
  * Unit tests for partition tables (libkos/blk/part.c) and the faces a
  * block device shows user space: partitions as devices (I/O through
- * them, their bounds), BLKRRPART, /proc/partitions and the /dev nodes.
+ * them, their bounds), BLKRRPART, /proc/partitions, /sys/block and the
+ * /dev nodes.
  *
  * The disks are images the host's sfdisk made at build time
  * (check/blk/mkimages), loaded into a RAM disk; what KOS must find in
@@ -463,6 +464,105 @@ START_TEST(test_part_proc_partitions)
 }
 END_TEST
 
+/* The text of a sysfs file. */
+static const char *sys(const char *path)
+{
+	static char buf[512];
+
+	return read_all(path, buf, sizeof(buf));
+}
+
+static bool list_fill(void *ctx, const char *name, size_t len, uint64_t ino,
+		      unsigned int dtype, uint64_t next)
+{
+	char *out = ctx;
+
+	strncat(out, name, len);
+	strcat(out, dtype == DT_LNK ? "@ " : dtype == DT_DIR ? "/ " : " ");
+	return true;
+}
+
+/* A directory's listing, "name/ link@ file ...". */
+static const char *list(const char *path)
+{
+	static char out[1024];
+	struct file *f = t_open(path, O_RDONLY | O_DIRECTORY, NULL);
+
+	ck_assert_msg(f != NULL, "open %s", path);
+	out[0] = 0;
+	ck_assert_int_eq(f->ops->iterate(f, list_fill, out), 0);
+	file_put(f);
+	return out;
+}
+
+START_TEST(test_part_sysfs)
+{
+	char buf[128], want[128];
+	const struct want *p5 = &wants[4];
+	struct file *d;
+
+	load("mbr");
+	blkdev_scan_new();
+	ck_assert_int_eq(vfs_mkdirat(NULL, "/sys", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_mount(sysfs_create(), "/sys"), 0);
+	ck_assert_str_eq(sys("/sys/block/vda/dev"), "254:0\n");
+	snprintf(want, sizeof(want), "%zu\n", img_size / 512);
+	ck_assert_str_eq(sys("/sys/block/vda/size"), want);
+	ck_assert_str_eq(sys("/sys/block/vda/ro"), "0\n");
+	ck_assert_str_eq(sys("/sys/block/vda/removable"), "0\n");
+	ck_assert_str_eq(sys("/sys/block/vda/range"), "16\n");
+	ck_assert_str_eq(sys("/sys/block/vda/queue/logical_block_size"),
+			 "512\n");
+	ck_assert_str_eq(sys("/sys/block/vda/queue/hw_sector_size"), "512\n");
+	ck_assert_str_eq(sys("/sys/block/vda/uevent"),
+			 "MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n");
+	ck_assert_int_eq(p5->n, 5);
+	ck_assert_str_eq(sys("/sys/block/vda/vda5/dev"), "254:5\n");
+	snprintf(want, sizeof(want), "%lu\n", p5->start);
+	ck_assert_str_eq(sys("/sys/block/vda/vda5/start"), want);
+	snprintf(want, sizeof(want), "%lu\n", p5->size);
+	ck_assert_str_eq(sys("/sys/block/vda/vda5/size"), want);
+	ck_assert_str_eq(sys("/sys/block/vda/vda5/partition"), "5\n");
+	ck_assert_str_eq(sys("/sys/class/block/vda5/partition"), "5\n");
+	ck_assert_str_eq(sys("/sys/dev/block/254:5/partition"), "5\n");
+	ck_assert_str_eq(sys("/sys/block/vda/vda3/size"), "2\n");
+	ck_assert_int_eq(t_lookup_err("/sys/block/vda/vda8", 0), -ENOENT);
+	ck_assert_int_eq(t_lookup_err("/sys/block/vda/queue/start", 0),
+			 -ENOENT);
+	ck_assert_int_eq(t_lookup_err("/sys/block/vda/vda5/queue", 0), -ENOENT);
+	/* the links, as Linux's for a device without a bus */
+	ck_assert_int_eq(
+		vfs_readlinkat(NULL, "/sys/block/vda", buf, sizeof(buf), NULL),
+		28);
+	ck_assert(!memcmp(buf, "../devices/virtual/block/vda", 28));
+	ck_assert_int_eq(vfs_readlinkat(NULL, "/sys/class/block/vda5", buf,
+					sizeof(buf), NULL),
+			 36);
+	ck_assert(!memcmp(buf, "../../devices/virtual/block/vda/vda5", 36));
+	ck_assert_str_eq(list("/sys/block"), "./ ../ vda@ ");
+	ck_assert_str_eq(list("/sys/block/vda/vda1"),
+			 "./ ../ dev size start partition ro uevent ");
+	ck_assert_str_eq(list("/sys/block/vda/"),
+			 "./ ../ dev size ro removable range ext_range uevent "
+			 "queue/ vda1/ vda2/ vda3/ vda4/ vda5/ vda6/ vda7/ ");
+	ck_assert_str_eq(list("/sys/dev/block"),
+			 "./ ../ 254:0@ 254:1@ 254:2@ 254:3@ 254:4@ 254:5@ "
+			 "254:6@ 254:7@ ");
+	ck_assert_str_eq(list("/sys/devices/virtual/block/vda/queue"),
+			 "./ ../ logical_block_size physical_block_size "
+			 "hw_sector_size minimum_io_size ");
+	/* a partition that goes away: its nodes say so */
+	d = t_open("/sys/block/vda/vda7/size", O_RDONLY, NULL);
+	ck_assert_ptr_nonnull(d);
+	img[510] = 0;
+	ck_assert_int_eq(blkdev_scan(&disk), 0);
+	ck_assert_int_eq(t_read(d, buf, sizeof(buf)), -ENODEV);
+	file_put(d);
+	ck_assert_int_eq(t_lookup_err("/sys/block/vda/vda7", 0), -ENOENT);
+	ck_assert_str_eq(list("/sys/class/block"), "./ ../ vda@ ");
+}
+END_TEST
+
 Suite *part_suite(void)
 {
 	Suite *s = suite_create("part");
@@ -479,6 +579,7 @@ Suite *part_suite(void)
 	tcase_add_test(tc, test_part_io);
 	tcase_add_test(tc, test_part_rrpart);
 	tcase_add_test(tc, test_part_proc_partitions);
+	tcase_add_test(tc, test_part_sysfs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -114,6 +114,7 @@ struct gpt_hdr {
 	uint64_t alternate_lba;
 	uint64_t entries_lba;
 	uint32_t nentries;
+	uint32_t nlater; /* used entries after the 15th */
 };
 
 /* Does the MBR in mbr protect a GPT (Linux's is_pmbr_valid)? */
@@ -130,16 +131,27 @@ static bool pmbr_valid(const uint8_t *mbr)
 	return false;
 }
 
+static bool guid_zero(const uint8_t *g)
+{
+	for (int i = 0; i < 16; i++)
+		if (g[i])
+			return false;
+	return true;
+}
+
 /*
- * Stream the entry array of h through the CRC and keep the first
- * BLK_MAX_PARTS entries in ents.  Why it is bad, or NULL.
+ * Stream the entry array of h through the CRC, keep the first
+ * BLK_MAX_PARTS entries in ents and count the used ones after them in
+ * h->nlater.  Why it is bad, or NULL.
  */
-static const char *gpt_read_entries(struct reader *r, const struct gpt_hdr *h,
+static const char *gpt_read_entries(struct reader *r, struct gpt_hdr *h,
 				    uint8_t *ents, uint32_t want_crc)
 {
 	uint64_t bytes = (uint64_t)h->nentries * GPT_ENTRY, done = 0;
 	uint64_t lba = h->entries_lba;
 	uint32_t crc = 0;
+
+	h->nlater = 0;
 
 	kos_memset(ents, 0, BLK_MAX_PARTS * GPT_ENTRY);
 	if (bytes > GPT_MAX_ARRAY)
@@ -152,10 +164,13 @@ static const char *gpt_read_entries(struct reader *r, const struct gpt_hdr *h,
 		if (read_block(r, lba++))
 			return "I/O error reading the entries";
 		crc = kos_crc32(crc, r->blk, n);
-		if (done < BLK_MAX_PARTS * GPT_ENTRY)
-			kos_memcpy(ents + done, r->blk,
-				   (size_t)MIN(n, BLK_MAX_PARTS * GPT_ENTRY -
-							  done));
+		for (size_t e = 0; e < n; e += GPT_ENTRY) {
+			if (done + e < BLK_MAX_PARTS * GPT_ENTRY)
+				kos_memcpy(ents + done + e, r->blk + e,
+					   GPT_ENTRY);
+			else if (!guid_zero(r->blk + e))
+				h->nlater++;
+		}
 		done += n;
 	}
 	return crc == want_crc ? NULL : "entry array CRC mismatch";
@@ -196,14 +211,6 @@ static const char *gpt_check(struct reader *r, uint64_t lba, struct gpt_hdr *h,
 	h->nentries = le32(r->blk + 80);
 	ents_crc = le32(r->blk + 88);
 	return gpt_read_entries(r, h, ents, ents_crc);
-}
-
-static bool guid_zero(const uint8_t *g)
-{
-	for (int i = 0; i < 16; i++)
-		if (g[i])
-			return false;
-	return true;
 }
 
 /*
@@ -271,10 +278,10 @@ static bool gpt_read(struct reader *r, const uint8_t *mbr)
 		put_part(r, i + 1, start * r->ssz, (end - start + 1) * r->ssz);
 	}
 	kfree(ents);
-	if (h.nentries > BLK_MAX_PARTS)
-		log_info("blk: %s: GPT entries after %u have no device "
-			 "numbers and are left out",
-			 name, BLK_MAX_PARTS);
+	if (h.nlater)
+		log_info("blk: %s: %u GPT partitions after the %uth have no "
+			 "device numbers and are left out",
+			 name, h.nlater, BLK_MAX_PARTS);
 	return true;
 }
 

@@ -223,14 +223,15 @@ static struct kos_blkdev *make_part(struct kos_blkdev *disk,
 	return p;
 }
 
-int blkdev_scan(struct kos_blkdev *disk)
+/* Read disk's table; rescan false: only if nobody did yet. */
+static int scan(struct kos_blkdev *disk, bool rescan)
 {
 	unsigned int base = KDEV_MINOR(disk->rdev);
 	struct kos_blkdev *parts[BLK_MINORS] = { 0 };
 	struct blk_table *t;
 	char line[128];
 	size_t len;
-	int err;
+	int err = 0;
 
 	if (disk->disk || blkdev_lookup(disk->rdev) != disk)
 		return -EINVAL;
@@ -238,6 +239,8 @@ int blkdev_scan(struct kos_blkdev *disk)
 	if (!t)
 		return -ENOMEM;
 	mutex_lock(&scan_lock);
+	if (!rescan && disk->scanned) /* another caller got there first */
+		goto out;
 	err = drop_parts(disk);
 	if (!err)
 		err = blk_read_table(disk, t);
@@ -266,6 +269,11 @@ out:
 	return err;
 }
 
+int blkdev_scan(struct kos_blkdev *disk)
+{
+	return scan(disk, true);
+}
+
 void blkdev_scan_new(void)
 {
 	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
@@ -277,7 +285,7 @@ void blkdev_scan_new(void)
 		mutex_lock(&blk_lock);
 		todo = !disk->scanned;
 		mutex_unlock(&blk_lock);
-		if (todo && blkdev_scan(disk) == -ENOMEM)
+		if (todo && scan(disk, false) == -ENOMEM)
 			log_warn("blk: %s: no memory to read the partition "
 				 "table",
 				 disk->name);

@@ -92,7 +92,7 @@ struct kos_blkdev {
 	uint64_t start;		 /* a partition's first sector on its disk */
 	unsigned int partno;	 /* 1..15 for a partition, 0 for a disk */
 	unsigned int users;	 /* blk_lock: blkdev_get()s not yet put */
-	bool scanned;		 /* a disk's table was read: blk_lock */
+	bool scanned; /* table read: written under scan_lock and blk_lock */
 };
 
 /* What blkdev_next() copies out of the registry. */

@@ -46,6 +46,7 @@ struct want {
 	unsigned int n;
 	uint64_t start, size;
 	char type[40];
+	char name[40]; /* the GPT name; "-": none */
 };
 
 static struct want wants[32];
@@ -121,9 +122,9 @@ static void load(const char *name)
 		struct want *x = &wants[nwants++];
 
 		ck_assert_int_lt(nwants, 32);
-		ck_assert_int_eq(sscanf(line, "%u %lu %lu %39s", &x->n,
-					&x->start, &x->size, x->type),
-				 4);
+		ck_assert_int_eq(sscanf(line, "%u %lu %lu %39s %39s", &x->n,
+					&x->start, &x->size, x->type, x->name),
+				 5);
 	}
 	free(w);
 	memset(&disk, 0, sizeof(disk));
@@ -184,10 +185,35 @@ static int check_wants(void)
 		ck_assert_uint_eq(p->start, x->start);
 		ck_assert_uint_eq(p->nsectors, size);
 		ck_assert_uint_eq(p->block_size, 512);
+		ck_assert_str_eq(p->volname,
+				 strcmp(x->name, "-") ? x->name : "");
 		expect++;
 	}
 	ck_assert_int_eq(count_parts(), expect);
 	return expect;
+}
+
+/* Read the whole of path (kernel, root) into buf, NUL-terminated. */
+static char *read_all(const char *path, char *buf, size_t len)
+{
+	struct file *f = t_open(path, O_RDONLY, NULL);
+	ssize_t n, total = 0;
+
+	ck_assert_msg(f != NULL, "open %s", path);
+	while ((n = t_read(f, buf + total, len - 1 - (size_t)total)) > 0)
+		total += n;
+	ck_assert_int_ge(n, 0);
+	buf[total] = 0;
+	file_put(f);
+	return buf;
+}
+
+/* The text of a sysfs file. */
+static const char *sys(const char *path)
+{
+	static char buf[512];
+
+	return read_all(path, buf, sizeof(buf));
 }
 
 START_TEST(test_part_crc32)
@@ -240,6 +266,16 @@ START_TEST(test_part_gpt)
 	ck_assert_int_eq(blkdev_scan(&disk), 0);
 	ck_assert_int_eq(check_wants(), 3);
 	ck_assert_ptr_null(blkdev_lookup(KDEV(254, 3))); /* unused entry */
+	/* a named one says so in its uevent, as Linux */
+	ck_assert_str_eq(wants[0].name, "root");
+	ck_assert_int_eq(vfs_mkdirat(NULL, "/sys", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_mount(sysfs_create(), "/sys"), 0);
+	ck_assert_str_eq(sys("/sys/class/block/vda1/uevent"),
+			 "MAJOR=254\nMINOR=1\nDEVNAME=vda1\nDEVTYPE=partition\n"
+			 "PARTN=1\nPARTNAME=root\n");
+	ck_assert_str_eq(sys("/sys/class/block/vda2/uevent"),
+			 "MAJOR=254\nMINOR=2\nDEVNAME=vda2\nDEVTYPE=partition\n"
+			 "PARTN=2\n");
 	load("gptmany");
 	ck_assert_int_eq(nwants, 18);
 	/* registered as vdb now */
@@ -417,21 +453,6 @@ START_TEST(test_part_rrpart)
 }
 END_TEST
 
-/* Read the whole of path (kernel, root) into buf, NUL-terminated. */
-static char *read_all(const char *path, char *buf, size_t len)
-{
-	struct file *f = t_open(path, O_RDONLY, NULL);
-	ssize_t n, total = 0;
-
-	ck_assert_msg(f != NULL, "open %s", path);
-	while ((n = t_read(f, buf + total, len - 1 - (size_t)total)) > 0)
-		total += n;
-	ck_assert_int_ge(n, 0);
-	buf[total] = 0;
-	file_put(f);
-	return buf;
-}
-
 START_TEST(test_part_proc_partitions)
 {
 	char got[2048], want[2048];
@@ -463,14 +484,6 @@ START_TEST(test_part_proc_partitions)
 	ck_assert(strstr(got, "\n 254        3          1 vda3\n"));
 }
 END_TEST
-
-/* The text of a sysfs file. */
-static const char *sys(const char *path)
-{
-	static char buf[512];
-
-	return read_all(path, buf, sizeof(buf));
-}
 
 static bool list_fill(void *ctx, const char *name, size_t len, uint64_t ino,
 		      unsigned int dtype, uint64_t next)

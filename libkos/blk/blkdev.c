@@ -135,6 +135,7 @@ bool blkdev_next(unsigned int *minor, struct blkdev_info *out)
 		out->start = bd->start;
 		out->block_size = bd->block_size;
 		out->read_only = bd->read_only;
+		kos_memcpy(out->volname, bd->volname, sizeof(out->volname));
 		*minor = m;
 		found = true;
 	}
@@ -220,6 +221,7 @@ static struct kos_blkdev *make_part(struct kos_blkdev *disk,
 	p->disk = disk;
 	p->start = start;
 	p->partno = n;
+	kos_memcpy(p->volname, t->parts[n].volname, sizeof(p->volname));
 	return p;
 }
 

@@ -15,6 +15,7 @@ struct blk_table {
 	struct {
 		uint64_t start;	   /* first sector (BLK_SECTOR units) */
 		uint64_t nsectors; /* 0: no partition n */
+		char volname[BLK_VOLNAME];
 	} parts[BLK_MINORS];
 };
 

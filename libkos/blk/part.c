@@ -214,6 +214,22 @@ static const char *gpt_check(struct reader *r, uint64_t lba, struct gpt_hdr *h,
 }
 
 /*
+ * The name of a GPT entry (36 UTF-16LE units at e + 56) as Linux shows
+ * it: each unit's low byte, '!' for one that is not printable.
+ */
+static void gpt_volname(const uint8_t *e, char *out)
+{
+	for (int i = 0; i < BLK_VOLNAME - 1; i++) {
+		uint8_t c = e[56 + 2 * i];
+
+		if (c && (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)))
+			c = '!';
+		out[i] = (char)c;
+	}
+	out[BLK_VOLNAME - 1] = 0;
+}
+
+/*
  * The GPT of r's disk, if it has a valid one: true with r->t filled;
  * false (and a log line if a GPT was expected) otherwise.
  */
@@ -276,6 +292,7 @@ static bool gpt_read(struct reader *r, const uint8_t *mbr)
 			continue;
 		}
 		put_part(r, i + 1, start * r->ssz, (end - start + 1) * r->ssz);
+		gpt_volname(e, r->t->parts[i + 1].volname);
 	}
 	kfree(ents);
 	if (h.nlater)

@@ -447,6 +447,9 @@ static size_t attr_text(int a, const struct blkdev_info *bi, char *buf,
 		if (bi->partno)
 			r += kos_snprintf(buf + r, len - (size_t)r,
 					  "PARTN=%u\n", bi->partno);
+		if (bi->volname[0])
+			r += kos_snprintf(buf + r, len - (size_t)r,
+					  "PARTNAME=%s\n", bi->volname);
 		return (size_t)r;
 	case A_SIZE:
 		n = bi->nsectors;
@@ -481,7 +484,7 @@ static ssize_t sysfs_read(struct vnode *v, struct uio *u, uint64_t off)
 	const struct sid *id = ID(v);
 	const char *t = NULL;
 	struct blkdev_info bi;
-	char buf[128];
+	char buf[192];
 	size_t len = 0, n;
 	int err;
 

@@ -54,6 +54,7 @@
 #define BLK_MAJOR 254  /* virtio-blk's (Linux's first dynamic major) */
 #define BLK_MINORS 16  /* minors per disk: the disk and 15 partitions */
 #define BLK_MAX_DISKS 26
+#define BLK_VOLNAME 37 /* a GPT partition name's 36 characters and a NUL */
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
 
@@ -88,10 +89,11 @@ struct kos_blkdev {
 	const struct blkdev_ops *ops;
 	void *priv; /* the driver's */
 	/* Set by the core: */
-	struct kos_blkdev *disk; /* a partition's disk; NULL for a disk */
-	uint64_t start;		 /* a partition's first sector on its disk */
-	unsigned int partno;	 /* 1..15 for a partition, 0 for a disk */
-	unsigned int users;	 /* blk_lock: blkdev_get()s not yet put */
+	struct kos_blkdev *disk;   /* a partition's disk; NULL for a disk */
+	uint64_t start;		   /* a partition's first sector on its disk */
+	unsigned int partno;	   /* 1..15 for a partition, 0 for a disk */
+	char volname[BLK_VOLNAME]; /* a GPT partition's name, as Linux's */
+	unsigned int users;	   /* blk_lock: blkdev_get()s not yet put */
 	bool scanned; /* table read: written under scan_lock and blk_lock */
 };
 
@@ -105,6 +107,7 @@ struct blkdev_info {
 	uint64_t start; /* first sector on the disk (0 for a disk) */
 	uint32_t block_size;
 	bool read_only;
+	char volname[BLK_VOLNAME];
 };
 
 /*

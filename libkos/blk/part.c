@@ -309,6 +309,13 @@ static bool dos_extended(uint8_t type)
 	return type == 0x05 || type == 0x0f || type == 0x85;
 }
 
+static void too_many_logical(struct reader *r)
+{
+	log_info("blk: %s: logical partitions after %u have no device "
+		 "numbers and are left out",
+		 r->disk->name, BLK_MAX_PARTS);
+}
+
 /*
  * Walk the chain of extended boot records of the extended partition at
  * first (size first_size, BLK_SECTOR units), adding logical partitions
@@ -352,10 +359,7 @@ static void dos_logical(struct reader *r, uint64_t first, uint64_t first_size,
 			     here + off + size > first + first_size))
 				continue;
 			if (*next > BLK_MAX_PARTS) {
-				log_info("blk: %s: logical partitions after "
-					 "%u have no device numbers and are "
-					 "left out",
-					 r->disk->name, BLK_MAX_PARTS);
+				too_many_logical(r);
 				return;
 			}
 			put_part(r, (*next)++, here + off, size);
@@ -363,6 +367,10 @@ static void dos_logical(struct reader *r, uint64_t first, uint64_t first_size,
 		}
 		if (!link)
 			return;
+		if (*next > BLK_MAX_PARTS) {
+			too_many_logical(r);
+			return;
+		}
 		here = first + (uint64_t)le32(link + 8) * r->ssz;
 		here_size = (uint64_t)le32(link + 12) * r->ssz;
 	}

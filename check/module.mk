@@ -13,6 +13,8 @@ $(BUILD)/check/unit: $(CHECK_OBJS) $(BUILD)/libkos.a
 
 CHECK_TARGETS += $(BUILD)/check/unit
 
+include check/blk/module.mk
+
 # --- guest programs --------------------------------------------------------
 # Small C programs run as Linux binaries on both platforms (and natively on
 # the host as the oracle).  Each is built twice with musl: static

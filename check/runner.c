@@ -43,7 +43,8 @@
 	X(ipc) \
 	X(tty) \
 	X(console) \
-	X(blk)
+	X(blk) \
+	X(part)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

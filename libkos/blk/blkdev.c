@@ -5,7 +5,9 @@
 #include <kos/blkdev.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/log.h>
 #include <kos/mutex.h>
+#include <kos/panic.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
 #include <kos/proc.h>
@@ -17,6 +19,8 @@
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 
+#include "internal.h"
+
 /* Linux's numbers (include/uapi/linux/fs.h) */
 #define BLKROGET 0x125e
 #define BLKGETSIZE 0x1260
@@ -25,8 +29,16 @@
 #define BLKPBSZGET 0x127b
 #define BLKGETSIZE64 0x80081272
 
+#define BLKRRPART 0x125f
+#define HDIO_GETGEO 0x0301
+
+#define NDEVS (BLK_MAX_DISKS * BLK_MINORS)
+
 static struct mutex blk_lock = MUTEX_INIT(blk_lock, "blk");
-static struct kos_blkdev *disks[BLK_MAX_DISKS]; /* blk_lock */
+/* Serializes partition scans; taken before blk_lock. */
+static struct mutex scan_lock = MUTEX_INIT(scan_lock, "blk-scan");
+/* Every disk and partition, by minor (disk i at i * BLK_MINORS): blk_lock */
+static struct kos_blkdev *devs[NDEVS];
 
 int blkdev_register(struct kos_blkdev *bd)
 {
@@ -38,11 +50,16 @@ int blkdev_register(struct kos_blkdev *bd)
 		return -EINVAL;
 	mutex_lock(&blk_lock);
 	for (int i = 0; i < BLK_MAX_DISKS; i++) {
-		if (disks[i])
+		if (devs[i * BLK_MINORS])
 			continue;
 		kos_snprintf(bd->name, sizeof(bd->name), "vd%c", 'a' + i);
 		bd->rdev = KDEV(BLK_MAJOR, i * BLK_MINORS);
-		disks[i] = bd;
+		bd->disk = NULL;
+		bd->start = 0;
+		bd->partno = 0;
+		bd->users = 0;
+		bd->scanned = false;
+		devs[i * BLK_MINORS] = bd;
 		err = 0;
 		break;
 	}
@@ -50,18 +67,42 @@ int blkdev_register(struct kos_blkdev *bd)
 	return err;
 }
 
+/* The device of number rdev; blk_lock held. */
+static struct kos_blkdev *find(uint32_t rdev)
+{
+	if (KDEV_MAJOR(rdev) != BLK_MAJOR || KDEV_MINOR(rdev) >= NDEVS)
+		return NULL;
+	return devs[KDEV_MINOR(rdev)];
+}
+
 struct kos_blkdev *blkdev_lookup(uint32_t rdev)
 {
-	struct kos_blkdev *bd = NULL;
-	uint32_t minor = KDEV_MINOR(rdev);
+	struct kos_blkdev *bd;
 
-	if (KDEV_MAJOR(rdev) != BLK_MAJOR || minor % BLK_MINORS ||
-	    minor / BLK_MINORS >= BLK_MAX_DISKS)
-		return NULL;
 	mutex_lock(&blk_lock);
-	bd = disks[minor / BLK_MINORS];
+	bd = find(rdev);
 	mutex_unlock(&blk_lock);
 	return bd;
+}
+
+struct kos_blkdev *blkdev_get(uint32_t rdev)
+{
+	struct kos_blkdev *bd;
+
+	mutex_lock(&blk_lock);
+	bd = find(rdev);
+	if (bd)
+		bd->users++;
+	mutex_unlock(&blk_lock);
+	return bd;
+}
+
+void blkdev_put(struct kos_blkdev *bd)
+{
+	mutex_lock(&blk_lock);
+	KOS_ASSERT(bd->users > 0);
+	bd->users--;
+	mutex_unlock(&blk_lock);
 }
 
 struct kos_blkdev *blkdev_at(unsigned int i)
@@ -70,19 +111,214 @@ struct kos_blkdev *blkdev_at(unsigned int i)
 
 	mutex_lock(&blk_lock);
 	if (i < BLK_MAX_DISKS)
-		bd = disks[i];
+		bd = devs[i * BLK_MINORS];
 	mutex_unlock(&blk_lock);
 	return bd;
+}
+
+bool blkdev_next(unsigned int *minor, struct blkdev_info *out)
+{
+	bool found = false;
+
+	mutex_lock(&blk_lock);
+	for (unsigned int m = *minor; m < NDEVS && !found; m++) {
+		struct kos_blkdev *bd = devs[m];
+
+		if (!bd)
+			continue;
+		kos_memcpy(out->name, bd->name, sizeof(out->name));
+		kos_memcpy(out->disk, devs[m - m % BLK_MINORS]->name,
+			   sizeof(out->disk));
+		out->rdev = bd->rdev;
+		out->partno = bd->partno;
+		out->nsectors = bd->nsectors;
+		out->start = bd->start;
+		out->block_size = bd->block_size;
+		out->read_only = bd->read_only;
+		kos_memcpy(out->volname, bd->volname, sizeof(out->volname));
+		*minor = m;
+		found = true;
+	}
+	mutex_unlock(&blk_lock);
+	return found;
 }
 
 void blkdev_reset(void)
 {
 	mutex_lock(&blk_lock);
-	for (int i = 0; i < BLK_MAX_DISKS; i++)
-		if (disks[i])
-			blkdev_cache_free(disks[i]);
-	kos_memset(disks, 0, sizeof(disks));
+	for (unsigned int m = 0; m < NDEVS; m++) {
+		if (devs[m])
+			blkdev_cache_free(devs[m]);
+		if (devs[m] && devs[m]->disk)
+			kfree(devs[m]);
+		devs[m] = NULL;
+	}
 	mutex_unlock(&blk_lock);
+}
+
+/* ---- partitions --------------------------------------------------------- */
+
+/* A partition's requests are its disk's, moved by the partition's start. */
+static int part_submit(struct kos_blkdev *bd, struct blk_request *rq)
+{
+	if (rq->op != BLK_FLUSH)
+		rq->sector += bd->start;
+	return bd->disk->ops->submit(bd->disk, rq);
+}
+
+static const struct blkdev_ops part_ops = { .submit = part_submit };
+
+/*
+ * Take disk's partitions out of the registry and free them: 0, or
+ * -EBUSY (and nothing changed) if one has users.  scan_lock held.
+ */
+static int drop_parts(struct kos_blkdev *disk)
+{
+	unsigned int base = KDEV_MINOR(disk->rdev);
+	int err = 0;
+
+	mutex_lock(&blk_lock);
+	for (unsigned int n = 1; n < BLK_MINORS; n++)
+		if (devs[base + n] && devs[base + n]->users)
+			err = -EBUSY;
+	for (unsigned int n = 1; n < BLK_MINORS && !err; n++) {
+		if (devs[base + n])
+			blkdev_cache_free(devs[base + n]); /* unused: clean */
+		kfree(devs[base + n]);
+		devs[base + n] = NULL;
+	}
+	mutex_unlock(&blk_lock);
+	return err;
+}
+
+/*
+ * Partition n of t as a device of disk (Linux's blk_add_partition: one
+ * that starts past the end is left out, one that ends past it is cut
+ * short, both with a log line), or NULL.
+ */
+static struct kos_blkdev *make_part(struct kos_blkdev *disk,
+				    const struct blk_table *t, unsigned int n)
+{
+	uint64_t start = t->parts[n].start, size = t->parts[n].nsectors;
+	struct kos_blkdev *p;
+
+	if (start >= disk->nsectors) {
+		log_warn("blk: %s: p%u start %llu is beyond EOD", disk->name, n,
+			 (unsigned long long)start);
+		return NULL;
+	}
+	if (size > disk->nsectors - start) {
+		log_warn("blk: %s: p%u size %llu extends beyond EOD, "
+			 "truncated",
+			 disk->name, n, (unsigned long long)size);
+		size = disk->nsectors - start;
+	}
+	p = kzalloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	kos_snprintf(p->name, sizeof(p->name), "%s%u", disk->name, n);
+	p->rdev = disk->rdev + n;
+	p->nsectors = size;
+	p->block_size = disk->block_size;
+	p->read_only = disk->read_only;
+	p->ops = &part_ops;
+	p->disk = disk;
+	p->start = start;
+	p->partno = n;
+	kos_memcpy(p->volname, t->parts[n].volname, sizeof(p->volname));
+	return p;
+}
+
+/* Read disk's table; rescan false: only if nobody did yet. */
+static int scan(struct kos_blkdev *disk, bool rescan)
+{
+	unsigned int base = KDEV_MINOR(disk->rdev);
+	struct kos_blkdev *parts[BLK_MINORS] = { 0 };
+	struct blk_table *t;
+	char line[128];
+	size_t len;
+	int err = 0;
+
+	if (disk->disk || blkdev_lookup(disk->rdev) != disk)
+		return -EINVAL;
+	t = kmalloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	mutex_lock(&scan_lock);
+	if (!rescan && disk->scanned) /* another caller got there first */
+		goto out;
+	err = drop_parts(disk);
+	if (!err)
+		err = blk_read_table(disk, t);
+	if (err)
+		goto out;
+	len = (size_t)kos_snprintf(line, sizeof(line), "%s:", disk->name);
+	for (unsigned int n = 1; n < BLK_MINORS; n++) {
+		if (!t->parts[n].nsectors)
+			continue;
+		parts[n] = make_part(disk, t, n);
+		if (parts[n] && len < sizeof(line))
+			len += (size_t)kos_snprintf(line + len,
+						    sizeof(line) - len, " %s",
+						    parts[n]->name);
+	}
+	mutex_lock(&blk_lock);
+	for (unsigned int n = 1; n < BLK_MINORS; n++)
+		devs[base + n] = parts[n];
+	disk->scanned = true;
+	mutex_unlock(&blk_lock);
+	if (t->kind)
+		log_info("blk: %s (%s)", line, t->kind);
+out:
+	mutex_unlock(&scan_lock);
+	kfree(t);
+	return err;
+}
+
+int blkdev_scan(struct kos_blkdev *disk)
+{
+	return scan(disk, true);
+}
+
+void blkdev_scan_new(void)
+{
+	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
+		struct kos_blkdev *disk = blkdev_at(i);
+		bool todo;
+
+		if (!disk)
+			continue;
+		mutex_lock(&blk_lock);
+		todo = !disk->scanned;
+		mutex_unlock(&blk_lock);
+		if (todo && scan(disk, false) == -ENOMEM)
+			log_warn("blk: %s: no memory to read the partition "
+				 "table",
+				 disk->name);
+	}
+}
+
+void blkdev_show_partitions(void (*out)(void *arg, const char *s, size_t n),
+			    void *arg)
+{
+	static const char head[] = "major minor  #blocks  name\n\n";
+	struct blkdev_info i;
+	char row[64];
+	bool first = true;
+
+	for (unsigned int m = 0; blkdev_next(&m, &i); m++) {
+		int n;
+
+		if (!i.nsectors)
+			continue;
+		if (first)
+			out(arg, head, sizeof(head) - 1);
+		first = false;
+		n = kos_snprintf(row, sizeof(row), "%4u  %7u %10llu %s\n",
+				 KDEV_MAJOR(i.rdev), KDEV_MINOR(i.rdev),
+				 (unsigned long long)(i.nsectors >> 1), i.name);
+		out(arg, row, (size_t)n);
+	}
 }
 
 static uint64_t disk_bytes(const struct kos_blkdev *bd)
@@ -270,14 +506,21 @@ int blkdev_io(struct kos_blkdev *bd, enum blk_op op, uint64_t off, void *buf,
 
 static int blk_open(struct file *f)
 {
-	struct kos_blkdev *bd = blkdev_lookup(f->vnode->rdev);
+	struct kos_blkdev *bd = blkdev_get(f->vnode->rdev);
 
 	if (!bd)
 		return -ENXIO;
-	if ((f->fmode & FMODE_WRITE) && bd->read_only)
+	if ((f->fmode & FMODE_WRITE) && bd->read_only) {
+		blkdev_put(bd);
 		return -EACCES;
+	}
 	f->priv = bd;
 	return 0;
+}
+
+static void blk_release(struct file *f)
+{
+	blkdev_put(f->priv);
 }
 
 static ssize_t blk_rw(struct file *f, struct uio *u, uint64_t *pos, bool write)
@@ -319,6 +562,28 @@ static long put_val(unsigned long arg, const void *v, size_t n)
 	return copy_to_user((void *)arg, v, n) ? -EFAULT : 0;
 }
 
+/* HDIO_GETGEO's answer: Linux's virtio-blk made-up geometry (no
+ * VIRTIO_BLK_F_GEOMETRY) and the partition's start. */
+struct hd_geometry {
+	uint8_t heads;
+	uint8_t sectors;
+	uint16_t cylinders;
+	unsigned long start;
+};
+
+static long blk_getgeo(struct kos_blkdev *bd, unsigned long arg)
+{
+	struct kos_blkdev *disk = bd->disk ? bd->disk : bd;
+	struct hd_geometry g;
+
+	kos_memset(&g, 0, sizeof(g));
+	g.heads = 1 << 6;
+	g.sectors = 1 << 5;
+	g.cylinders = (uint16_t)(disk->nsectors >> 11);
+	g.start = (unsigned long)bd->start;
+	return put_val(arg, &g, sizeof(g));
+}
+
 static long blk_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct kos_blkdev *bd = f->priv;
@@ -341,6 +606,14 @@ static long blk_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		if (me && !(me->cred.cap_effective & (1ULL << CAP_SYS_ADMIN)))
 			return -EACCES;
 		return blkdev_sync(bd, true);
+	case BLKRRPART: /* Linux's order of checks (blkdev_reread_part) */
+		if (bd->disk)
+			return -EINVAL;
+		if (me && !(me->cred.cap_effective & (1ULL << CAP_SYS_ADMIN)))
+			return -EACCES;
+		return blkdev_scan(bd);
+	case HDIO_GETGEO:
+		return blk_getgeo(bd, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -353,6 +626,7 @@ static const struct file_ops blk_fops = {
 	.llseek = blk_llseek,
 	.fsync = blk_fsync,
 	.ioctl = blk_ioctl,
+	.release = blk_release,
 };
 
 const struct file_ops *blkdev_fops(uint32_t rdev)

@@ -1,8 +1,8 @@
 /*
  * Character devices: the table that maps device numbers to file ops, the
  * memory devices (/dev/null 1:3, zero 1:5, random 1:8, urandom 1:9), and
- * the creation of /dev at boot (nodes, including one per registered disk,
- * /dev/pts and the /dev/fd, /dev/std* links).  The terminals -- /dev/tty (5:0), /dev/console (5:1),
+ * the creation of /dev at boot (nodes, including one per registered disk
+ * and partition, /dev/pts and the /dev/fd, /dev/std* links).  The terminals -- /dev/tty (5:0), /dev/console (5:1),
  * /dev/ptmx (5:2), /dev/ttyS0 (4:64), /dev/pts/N (136:N) -- are the tty
  * layer's (libkos/tty/, kos/tty.h).
  *
@@ -174,13 +174,15 @@ static int make_nodes(struct vnode *dir, const char *prefix, bool all)
 	char path[32];
 	int err;
 
-	for (unsigned int i = 0; blkdev_at(i); i++) {
-		struct kos_blkdev *bd = blkdev_at(i);
+	struct blkdev_info bi;
 
+	/* Partitions first: a disk's table is read before its nodes exist. */
+	blkdev_scan_new();
+	for (unsigned int m = 0; blkdev_next(&m, &bi); m++) {
 		/* Linux's udev: disk group, rw for root and the group */
-		kos_snprintf(path, sizeof(path), "%s%s", prefix, bd->name);
-		err = vfs_create_vnode(dir, path, S_IFBLK | 0660, bd->rdev,
-				       NULL, NULL);
+		kos_snprintf(path, sizeof(path), "%s%s", prefix, bi.name);
+		err = vfs_create_vnode(dir, path, S_IFBLK | 0660, bi.rdev, NULL,
+				       NULL);
 		if (err == -ENOMEM)
 			return err;
 		if (err && err != -EEXIST)

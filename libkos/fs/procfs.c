@@ -11,7 +11,8 @@
  *
  * Layout:
  *	/proc/{self,thread-self,mounts}			symlinks
- *	/proc/{meminfo,uptime,stat,version,filesystems,cmdline}
+ *	/proc/{meminfo,uptime,stat,version,filesystems,cmdline,cpuinfo,
+ *	       loadavg,partitions}
  *	/proc/sys/kernel/{hostname,ostype,osrelease,pid_max}
  *	/proc/sys/vm/overcommit_memory
  *	/proc/sys/fs/inotify/{max_queued_events,max_user_instances,
@@ -27,6 +28,7 @@
  * so the superblock is VFS_SB_NOCACHE (no name cache).
  */
 #include <kos/arch.h>
+#include <kos/blkdev.h>
 #include <kos/cmdline.h>
 #include <kos/fdtable.h>
 #include <kos/file.h>
@@ -68,6 +70,7 @@ enum pkind {
 	PK_CMDLINE_K,
 	PK_LOADAVG,
 	PK_CPUINFO,
+	PK_PARTITIONS,
 	PK_SYS,
 	PK_SYS_KERNEL,
 	PK_SYS_VM,
@@ -126,6 +129,7 @@ static const struct pent root_ents[] = {
 	{ "filesystems", PK_FILESYSTEMS, REG_MODE },
 	{ "cmdline", PK_CMDLINE_K, REG_MODE },
 	{ "cpuinfo", PK_CPUINFO, REG_MODE },
+	{ "partitions", PK_PARTITIONS, REG_MODE },
 	{ "sys", PK_SYS, DIR_MODE },
 	{ NULL, 0, 0 },
 };
@@ -976,6 +980,9 @@ static void generate(struct pnode *n, struct pbuf *b)
 		break;
 	case PK_CPUINFO:
 		arch_cpuinfo(pb_sink, b);
+		break;
+	case PK_PARTITIONS:
+		blkdev_show_partitions(pb_sink, b);
 		break;
 	default:
 		break;

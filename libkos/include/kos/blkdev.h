@@ -1,5 +1,5 @@
 /*
- * Block devices: the core interface (docs/plan-block-ext4.md, step 1).
+ * Block devices: the core interface (docs/block.md).
  *
  * A driver fills a struct kos_blkdev (capacity, block size, read-only,
  * ops) and calls blkdev_register(), which names it ("vda", "vdb", ...)
@@ -11,17 +11,38 @@
  * a DMA engine or the hosted platform's RAM mapping reaches it without a
  * copy.
  *
- * Every disk has a page cache (blk/cache.c: a vnode of its own whose
- * pages are the disk's, written back and reclaimed as any file's).
- * Files of S_IFBLK nodes use blkdev_fops(): read/write at any offset
- * through that cache, lseek with the disk's size, fsync (write back,
- * then flush), and the ioctls BLKGETSIZE64, BLKGETSIZE, BLKSSZGET,
- * BLKPBSZGET, BLKROGET and BLKFLSBUF (write back, drop the clean pages).
+ * Partitions.  blkdev_scan() reads a disk's partition table (GPT, else
+ * MBR with logical partitions; libkos/blk/part.c) and registers each
+ * partition as a struct kos_blkdev of its own, made by the core: name
+ * "vda1", number disk + partition number (1..15; Linux's virtio-blk has
+ * 16 minors a disk, and later partitions are left out with a log line),
+ * ops that add the partition's start to a request's sector and pass it
+ * to the disk's driver.  Everything that takes a block device (files,
+ * blkdev_io, file systems) works on a partition as on a disk, bounded
+ * by the partition's nsectors.  A disk is scanned once, by
+ * blkdev_scan_new() after the platform registered its disks (a driver
+ * may register a disk before it can serve requests), and again on
+ * BLKRRPART.  A table that does not check out gives no partitions and
+ * a log line, never more.
  *
- * Locking: the registry is guarded by blk_lock (a mutex); a registered
- * disk stays for the kernel's life (no hot unplug yet).  A request
- * belongs to the driver between submit and done.  Files take no lock of
- * their own: the cache's lock serializes changes to a page.
+ * Every disk and partition has a page cache (blk/cache.c: a vnode of
+ * its own whose pages are the device's, written back and reclaimed as
+ * any file's; a partition's is freed with the partition).  S_IFBLK
+ * files use blkdev_fops(): read/write at any offset through that cache,
+ * lseek with the device's size, fsync (write back, then flush), and the
+ * ioctls BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKPBSZGET, BLKROGET,
+ * BLKFLSBUF (write back, drop the clean pages) and BLKRRPART.
+ *
+ * Locking: the registry (every minor's device, a partition's users) is
+ * guarded by blk_lock, a mutex; scans are serialized by a second mutex
+ * taken before it.  A disk stays for the kernel's life (no hot unplug
+ * yet).  A partition is freed only by a rescan, which refuses (EBUSY,
+ * as Linux) while any partition of the disk has users, so whoever
+ * keeps a partition takes a reference with blkdev_get() (an open file
+ * does); blkdev_lookup()'s pointer is only good until the next rescan.
+ * Apart from users, a device's fields do not change once registered.
+ * A request belongs to the driver between submit and done.  Files take
+ * no lock of their own: the cache's lock serializes changes to a page.
  */
 #ifndef KOS_BLKDEV_H
 #define KOS_BLKDEV_H
@@ -33,6 +54,7 @@
 #define BLK_MAJOR 254  /* virtio-blk's (Linux's first dynamic major) */
 #define BLK_MINORS 16  /* minors per disk: the disk and 15 partitions */
 #define BLK_MAX_DISKS 26
+#define BLK_VOLNAME 37 /* a GPT partition name's 36 characters and a NUL */
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
 
@@ -65,18 +87,65 @@ struct kos_blkdev {
 	uint32_t block_size; /* logical block size: 512 or 4096 */
 	bool read_only;
 	const struct blkdev_ops *ops;
-	void *priv;	     /* the driver's */
-	struct vnode *cache; /* the disk's pages: blk/cache.c */
+	void *priv; /* the driver's */
+	/* Set by the core: */
+	struct kos_blkdev *disk;   /* a partition's disk; NULL for a disk */
+	uint64_t start;		   /* a partition's first sector on its disk */
+	unsigned int partno;	   /* 1..15 for a partition, 0 for a disk */
+	char volname[BLK_VOLNAME]; /* a GPT partition's name, as Linux's */
+	unsigned int users;	   /* blk_lock: blkdev_get()s not yet put */
+	struct vnode *cache;	   /* its pages: blk/cache.c */
+	bool scanned; /* table read: written under scan_lock and blk_lock */
 };
 
-/* Name and number bd; 0, -EINVAL (bad geometry) or -ENOSPC (too many). */
+/* What blkdev_next() copies out of the registry. */
+struct blkdev_info {
+	char name[8];	     /* "vda1" */
+	char disk[8];	     /* "vda": the whole disk's name */
+	uint32_t rdev;	     /* KDEV(254, minor) */
+	unsigned int partno; /* 0: the disk itself */
+	uint64_t nsectors;
+	uint64_t start; /* first sector on the disk (0 for a disk) */
+	uint32_t block_size;
+	bool read_only;
+	char volname[BLK_VOLNAME];
+};
+
+/*
+ * Name and number the disk bd; 0, -EINVAL (bad geometry) or -ENOSPC (too
+ * many).  Its partitions come with blkdev_scan_new(), not here.
+ */
 int blkdev_register(struct kos_blkdev *bd);
-/* The disk with device number rdev, or NULL. */
+/*
+ * (Re)read disk's partition table and replace its partitions with the
+ * table's: 0 (a missing or bad table is no error: no partitions), -EBUSY
+ * (a partition has users), -EINVAL (not a disk), -ENOMEM.  Sleeps.
+ */
+int blkdev_scan(struct kos_blkdev *disk);
+/* blkdev_scan() every registered disk not scanned yet.  Sleeps. */
+void blkdev_scan_new(void);
+/* The disk or partition with device number rdev, or NULL (see above). */
 struct kos_blkdev *blkdev_lookup(uint32_t rdev);
-/* Disk number i (0: vda) or NULL: for walking the registry. */
+/* blkdev_lookup() with a reference that keeps a partition, or NULL. */
+struct kos_blkdev *blkdev_get(uint32_t rdev);
+void blkdev_put(struct kos_blkdev *bd);
+/* Disk number i (0: vda) or NULL: for walking the disks. */
 struct kos_blkdev *blkdev_at(unsigned int i);
-/* Forget every disk (unit tests). */
+/*
+ * The first device (disk or partition) whose minor is >= *minor, copied
+ * into out, its minor in *minor: true; false past the last.  Walks all
+ * devices in Linux's order: for (m = 0; blkdev_next(&m, &i); m++).
+ */
+bool blkdev_next(unsigned int *minor, struct blkdev_info *out);
+/* Forget every disk and free every partition (unit tests). */
 void blkdev_reset(void);
+/*
+ * /proc/partitions' text, as Linux prints it, through out(arg, s, n):
+ * nothing without a disk, else a header, a blank line and a row per
+ * disk and partition ("%4d  %7d %10llu %s", #blocks in KiB).
+ */
+void blkdev_show_partitions(void (*out)(void *arg, const char *s, size_t n),
+			    void *arg);
 
 /*
  * Synchronous I/O for kernel callers: op on len bytes at byte offset off

@@ -272,17 +272,28 @@ static void vblk_chain_slots(struct vblk *vb)
 	}
 }
 
-/* Log "virtio-blk: vda 64 MiB (131072 sectors), flush, rw". */
+/*
+ * Log "virtio-blk: vda 64 MiB (131072 sectors), flush, rw, MSI-X vector
+ * 0x50" (or "INTx line 10, vector 0x3a").
+ */
 static void vblk_report(const struct vblk *vb)
 {
 	uint64_t kib = vb->bd.nsectors / 2;
+	char irq[40];
 
-	log_info("virtio-blk: %s %llu %s (%llu sectors)%s%s, %s", vb->bd.name,
+	if (vb->msix)
+		kos_snprintf(irq, sizeof(irq), "MSI-X vector %#x", vb->vector);
+	else
+		kos_snprintf(irq, sizeof(irq), "INTx line %u, vector %#x",
+			     vb->vp.pci.irq_line, vb->vector);
+	log_info("virtio-blk: %s %llu %s (%llu sectors)%s%s, %s, %s",
+		 vb->bd.name,
 		 (unsigned long long)(kib >= 1024 ? kib / 1024 : kib),
 		 kib >= 1024 ? "MiB" : "KiB",
 		 (unsigned long long)vb->bd.nsectors,
 		 vb->bd.block_size != 512 ? ", 4096-byte blocks" : "",
-		 vb->flush ? ", flush" : "", vb->bd.read_only ? "ro" : "rw");
+		 vb->flush ? ", flush" : "", vb->bd.read_only ? "ro" : "rw",
+		 irq);
 }
 
 void virtio_blk_probe(const struct x86_pci_dev *pci)

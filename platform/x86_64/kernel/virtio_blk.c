@@ -123,6 +123,11 @@ static int vblk_free_slot(struct vblk *vb)
 	return vb->free_slots ? __builtin_ctzll(vb->free_slots) : -1;
 }
 
+/*
+ * blkdev_ops.submit: start rq, or queue it behind the others when every
+ * slot is busy.  Any context (interrupts may be off).  0, or -EINVAL /
+ * -EROFS for a request the device must not see (then no done).
+ */
 static int vblk_submit(struct kos_blkdev *bd, struct blk_request *rq)
 {
 	struct vblk *vb = bd->priv;

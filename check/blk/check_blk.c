@@ -207,9 +207,12 @@ START_TEST(test_blk_file)
 	ck_assert_int_eq(flushes, 3);
 	ck_assert(!memcmp(ram + sizeof(ram) - 10, buf, 10));
 	file_put(f);
-	/* read-only disks open for reading only */
+	/* read-only disks open for writing but refuse writes, as on Linux */
 	disk.read_only = true;
-	ck_assert_int_eq(vfs_open_kernel("/vda", O_WRONLY, &f), -EACCES);
+	ck_assert_int_eq(vfs_open_kernel("/vda", O_WRONLY, &f), 0);
+	ck_assert_int_eq(frw(f, true, buf, 512, 0), -EPERM);
+	ck_assert_int_eq(frw(f, true, buf, 512, sizeof(ram)), -EPERM);
+	file_put(f);
 	ck_assert_int_eq(vfs_open_kernel("/vda", O_RDONLY, &f), 0);
 	ck_assert_int_eq(ioctl_val(f, 0x125e, 4), 1);
 	file_put(f);

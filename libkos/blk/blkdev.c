@@ -510,10 +510,6 @@ static int blk_open(struct file *f)
 
 	if (!bd)
 		return -ENXIO;
-	if ((f->fmode & FMODE_WRITE) && bd->read_only) {
-		blkdev_put(bd);
-		return -EACCES;
-	}
 	f->priv = bd;
 	return 0;
 }
@@ -537,8 +533,14 @@ static ssize_t blk_read(struct file *f, struct uio *u, uint64_t *pos)
 	return blk_rw(f, u, pos, false);
 }
 
+/*
+ * A read-only disk opens for writing (as on Linux, where LVM and others
+ * rely on it); its writes fail with EPERM, before any other check.
+ */
 static ssize_t blk_write(struct file *f, struct uio *u, uint64_t *pos)
 {
+	if (((struct kos_blkdev *)f->priv)->read_only)
+		return -EPERM;
 	return blk_rw(f, u, pos, true);
 }
 

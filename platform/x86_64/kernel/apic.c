@@ -264,3 +264,54 @@ int x86_ioapic_route_isa(unsigned int irq, unsigned int *vector)
 	ioapic_write(IOAPIC_REDIR(pin), lo);
 	return 0;
 }
+
+/*
+ * A PCI function's interrupt line register names an ISA IRQ (the PIC
+ * input the firmware routed the pin to) or, above 15, a GSI.  PCI INTx
+ * is level triggered, active low -- unless the MADT overrides say how
+ * that ISA IRQ is really wired (QEMU: level, active high).
+ */
+int x86_ioapic_route_pci(unsigned int line, unsigned int *vector)
+{
+	uint32_t gsi = line, pin, lo;
+	uint16_t fl = 0;
+
+	if (!ioapic_base)
+		return -ENODEV;
+	if (line < 16) {
+		gsi = x86_acpi.isa_gsi[line];
+		fl = x86_acpi.isa_flags[line];
+	}
+	if (gsi < ioapic_gsi_base || gsi - ioapic_gsi_base >= ioapic_pins ||
+	    gsi >= X86_NR_GSI)
+		return -ENODEV;
+	pin = gsi - ioapic_gsi_base;
+	*vector = X86_VEC_GSI_BASE + gsi;
+	lo = *vector | REDIR_LEVEL | REDIR_ACTIVE_LOW;
+	if ((fl & 3) == 1)
+		lo &= ~REDIR_ACTIVE_LOW;
+	if (((fl >> 2) & 3) == 1)
+		lo &= ~REDIR_LEVEL;
+	ioapic_write(IOAPIC_REDIR(pin) + 1, x86_lapic_id() << 24);
+	ioapic_write(IOAPIC_REDIR(pin), lo);
+	return 0;
+}
+
+static unsigned int msi_next = X86_VEC_MSI_BASE;
+
+unsigned int x86_msi_vector_alloc(void)
+{
+	return msi_next < X86_VEC_MSI_END ? msi_next++ : 0;
+}
+
+/*
+ * Intel SDM vol. 3, "Message Signalled Interrupts": the address selects
+ * the destination APIC (0xfee00000 | id << 12, physical mode), the data
+ * the vector (fixed delivery, edge).  Under x2APIC an id above 255 would
+ * need interrupt remapping; one CPU never has one.
+ */
+void x86_msi_message(unsigned int vector, uint64_t *addr, uint32_t *data)
+{
+	*addr = 0xfee00000UL | ((uint64_t)(x86_lapic_id() & 0xff) << 12);
+	*data = vector & 0xff;
+}

@@ -8,6 +8,7 @@
  *	0x20-0x2f  legacy 8259 PIC, remapped here and masked (only spurious
  *		   IRQs could show up; they are ignored)
  *	0x30-0x47  IOAPIC inputs (GSI n -> 0x30 + n); COM1 is GSI 4
+ *	0x50-0xef  MSI-X messages (x86_msi_vector_alloc, apic.c)
  *	0xf0       local APIC timer
  *	0xfe       local APIC error
  *	0xff       local APIC spurious

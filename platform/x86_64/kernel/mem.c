@@ -11,16 +11,29 @@
  * At boot x86_mem_drop_identity() removes the stub's identity map of low
  * memory, so the whole lower half is empty (NULL dereferences fault) until
  * the core's VM puts user space there.
+ *
+ * Device registers get their own window (KOS_MMIO_MAP, one PML4 slot):
+ * x86_ioremap() maps them with 4 KiB pages, cache disabled (PCD|PWT is
+ * UC with the power-on PAT, which nothing here changes).  The direct map
+ * is write-back and covers only RAM and the first 4 GiB, so it is no
+ * place for a BAR the firmware put above 4 GiB.  The window's PDPT is in
+ * .bss and is entered into the kernel's PML4 at boot, before any address
+ * space copies the kernel half, so every address space sees the tables
+ * added under it later.
  */
 #include <kos/types.h>
 #include <kos/panic.h>
+#include <kos/pgtable.h>
 #include <kos/plat/mem.h>
+#include <kos/pmm.h>
+#include <kos/spinlock.h>
+#include <kos/string.h>
 
 #include "x86.h"
 
-#define PTE_PRESENT 0x1UL
-#define PTE_LARGE 0x80UL
-#define PTE_ADDR 0x000ffffffffff000UL
+static uint64_t mmio_pdpt[512] __aligned(PAGE_SIZE);
+static struct spinlock mmio_lock = SPINLOCK_INIT("mmio");
+static uint64_t mmio_next; /* bytes of the window used: mmio_lock */
 
 void *plat_phys_to_virt(paddr_t pa)
 {
@@ -33,22 +46,22 @@ void *plat_phys_to_virt(paddr_t pa)
  */
 static bool walk(uint64_t va, paddr_t *pa)
 {
-	uint64_t table = read_cr3() & PTE_ADDR;
+	uint64_t table = read_cr3() & PTE_ADDR_MASK;
 
 	for (int level = 3; level >= 0; level--) {
 		unsigned int shift = 12 + 9 * level;
 		const uint64_t *t = plat_phys_to_virt(table);
 		uint64_t e = t[(va >> shift) & 511];
 
-		if (!(e & PTE_PRESENT))
+		if (!(e & PTE_P))
 			return false;
-		if (level == 0 || (level <= 2 && (e & PTE_LARGE))) {
+		if (level == 0 || (level <= 2 && (e & PTE_PS))) {
 			uint64_t mask = (1UL << shift) - 1;
 
-			*pa = ((e & PTE_ADDR) & ~mask) | (va & mask);
+			*pa = ((e & PTE_ADDR_MASK) & ~mask) | (va & mask);
 			return true;
 		}
-		table = e & PTE_ADDR;
+		table = e & PTE_ADDR_MASK;
 	}
 	return false;
 }
@@ -63,12 +76,14 @@ static bool walk(uint64_t va, paddr_t *pa)
 void x86_mem_drop_identity(void)
 {
 	uint64_t cr3 = read_cr3();
-	uint64_t *pml4 = plat_phys_to_virt(cr3 & PTE_ADDR);
+	uint64_t *pml4 = plat_phys_to_virt(cr3 & PTE_ADDR_MASK);
 
 	for (int i = 0; i < 256; i++)
 		pml4[i] = 0;
+	pml4[(KOS_MMIO_MAP >> 39) & 511] =
+		plat_virt_to_phys(mmio_pdpt) | PTE_P | PTE_RW;
 	write_cr3(cr3);
-	x86_kernel_pml4 = cr3 & PTE_ADDR;
+	x86_kernel_pml4 = cr3 & PTE_ADDR_MASK;
 }
 
 paddr_t plat_virt_to_phys(const void *p)
@@ -86,4 +101,53 @@ paddr_t plat_virt_to_phys(const void *p)
 unsigned int plat_fault_around_pages(void)
 {
 	return 0; /* faults are cheap here */
+}
+
+/*
+ * The next-level table under entry e (allocated, zeroed, when absent), as
+ * a pointer; NULL when out of memory.
+ */
+static uint64_t *mmio_table(uint64_t *e)
+{
+	paddr_t t;
+
+	if (!(*e & PTE_P)) {
+		t = pmm_alloc_flags(0, PMM_ZERO);
+		if (t == PMM_NOPAGE)
+			return NULL;
+		*e = t | PTE_P | PTE_RW;
+	}
+	return plat_phys_to_virt(*e & PTE_ADDR_MASK);
+}
+
+volatile void *x86_ioremap(paddr_t pa, size_t len)
+{
+	uint64_t nx = rdmsr(MSR_EFER) & EFER_NXE ? PTE_NX : 0;
+	paddr_t first = pa & PAGE_MASK;
+	size_t span = ((pa + len + PAGE_SIZE - 1) & PAGE_MASK) - first;
+	uint64_t va, off;
+	unsigned long fl;
+
+	if (!len || pa + len < pa)
+		return NULL;
+	fl = spin_lock_irqsave(&mmio_lock);
+	if (span > KOS_MMIO_MAP_SIZE - mmio_next)
+		goto fail;
+	va = KOS_MMIO_MAP + mmio_next;
+	for (off = 0; off < span; off += PAGE_SIZE) {
+		uint64_t v = va + off;
+		uint64_t *pd = mmio_table(&mmio_pdpt[(v >> 30) & 511]);
+		uint64_t *pt = pd ? mmio_table(&pd[(v >> 21) & 511]) : NULL;
+
+		if (!pt)
+			goto fail; /* the pages mapped so far stay unused */
+		pt[(v >> 12) & 511] =
+			(first + off) | PTE_P | PTE_RW | PTE_PCD | PTE_PWT | nx;
+	}
+	mmio_next += span;
+	spin_unlock_irqrestore(&mmio_lock, fl);
+	return (volatile void *)(va + (pa - first));
+fail:
+	spin_unlock_irqrestore(&mmio_lock, fl);
+	return NULL;
 }

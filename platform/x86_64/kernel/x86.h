@@ -16,6 +16,12 @@
 #define KOS_DIRECT_MAP 0xffff800000000000UL
 /* Size of the window reserved for the direct map (64 TiB). */
 #define KOS_DIRECT_MAP_SIZE (1UL << 46)
+/*
+ * Device registers (PCI BARs) are mapped uncached in this window, after
+ * the direct map's (x86_ioremap, mem.c): PML4 slot 384, 512 GiB.
+ */
+#define KOS_MMIO_MAP 0xffffc00000000000UL
+#define KOS_MMIO_MAP_SIZE (1UL << 39)
 /* The kernel image is linked in the top 2 GiB (see kernel.ld). */
 #define KOS_KERNEL_VMA 0xffffffff80000000UL
 
@@ -38,6 +44,8 @@
 #define X86_VEC_PIC_BASE 0x20 /* 8259 remapped here, then masked */
 #define X86_VEC_GSI_BASE 0x30 /* IOAPIC input n arrives as 0x30 + n */
 #define X86_NR_GSI 24	      /* GSIs we route (one IOAPIC's worth) */
+#define X86_VEC_MSI_BASE 0x50 /* MSI-X vectors handed out from here */
+#define X86_VEC_MSI_END 0xf0  /* (exclusive) */
 #define X86_VEC_APIC_TIMER 0xf0
 #define X86_VEC_APIC_ERROR 0xfe
 #define X86_VEC_SPURIOUS 0xff
@@ -147,6 +155,14 @@ static inline uint16_t inw(uint16_t port)
 	uint16_t v;
 
 	__asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
 
@@ -323,6 +339,19 @@ void x86_lapic_timer_oneshot(uint32_t count);
 /* Find the IOAPIC and mask all inputs; then route ISA IRQs (0 or -ENODEV). */
 void x86_ioapic_init(void);
 int x86_ioapic_route_isa(unsigned int irq, unsigned int *vector);
+/*
+ * Route the interrupt of a PCI function whose interrupt line register
+ * says line (level triggered) to this CPU and unmask it; *vector as
+ * above.  -ENODEV without an IOAPIC input for it.
+ */
+int x86_ioapic_route_pci(unsigned int line, unsigned int *vector);
+/*
+ * A free vector for an MSI/MSI-X message, or 0 when none is left.  Boot
+ * time (plat_devices_init), not reentrant.
+ */
+unsigned int x86_msi_vector_alloc(void);
+/* The message address and data that deliver vector to this CPU (fixed, edge). */
+void x86_msi_message(unsigned int vector, uint64_t *addr, uint32_t *data);
 
 /* clock.c */
 void x86_clock_init(const struct kos_bootinfo *bi);
@@ -338,6 +367,49 @@ extern bool x86_serial_polled;
 void x86_mem_drop_identity(void);
 /* Physical address of the kernel's own PML4 (the boot tables). */
 extern paddr_t x86_kernel_pml4;
+/*
+ * Map the device registers at [pa, pa + len) uncached (PCD|PWT, not
+ * executable) in the MMIO window and return the address of pa there, or
+ * NULL when out of memory or window.  Mappings are never undone.  Thread
+ * context (allocates page tables), after the page allocator is up.
+ */
+volatile void *x86_ioremap(paddr_t pa, size_t len);
+
+/*
+ * pci.c: PCI configuration space through ports 0xcf8/0xcfc (mechanism
+ * #1: buses 0-255, the standard 256 bytes of each function).
+ */
+struct x86_pci_dev {
+	uint8_t bus, slot, fn;
+	uint16_t vendor, device;
+	uint8_t irq_line,
+		irq_pin; /* 0x3c/0x3d: line 0xff = none, pin 0 = none */
+};
+uint8_t x86_pci_read8(const struct x86_pci_dev *d, unsigned int off);
+uint16_t x86_pci_read16(const struct x86_pci_dev *d, unsigned int off);
+uint32_t x86_pci_read32(const struct x86_pci_dev *d, unsigned int off);
+void x86_pci_write16(const struct x86_pci_dev *d, unsigned int off, uint16_t v);
+void x86_pci_write32(const struct x86_pci_dev *d, unsigned int off, uint32_t v);
+/* Offset of the first capability with id cap after from (0: the first), or 0. */
+unsigned int x86_pci_find_cap(const struct x86_pci_dev *d, uint8_t cap,
+			      unsigned int from);
+/*
+ * The base of memory BAR bar (0-5; 64-bit BARs take two), or 0 if it is
+ * an I/O BAR, unassigned, or the upper half of a 64-bit one.
+ */
+paddr_t x86_pci_bar(const struct x86_pci_dev *d, unsigned int bar);
+/* Set bits in the command register (memory space, bus master, INTx off). */
+void x86_pci_enable(const struct x86_pci_dev *d, uint16_t bits);
+#define PCI_CMD_MEMORY 0x0002
+#define PCI_CMD_MASTER 0x0004
+#define PCI_CMD_INTX_OFF 0x0400
+/*
+ * Point MSI-X table entry entry of d at vector and enable MSI-X (all
+ * other entries stay masked).  0, or -ENODEV without MSI-X or with fewer
+ * entries, -ENOMEM if the table cannot be mapped.
+ */
+int x86_pci_msix_route(const struct x86_pci_dev *d, unsigned int entry,
+		       unsigned int vector);
 
 /* user.c: SYSCALL MSRs; ring-3 traps from x86_trap(). */
 void x86_user_init(void);

@@ -147,9 +147,10 @@ void blkdev_reset(void)
 {
 	mutex_lock(&blk_lock);
 	for (unsigned int m = 0; m < NDEVS; m++) {
-		if (devs[m])
-			blkdev_cache_free(devs[m]);
-		if (devs[m] && devs[m]->disk)
+		if (!devs[m])
+			continue;
+		blkdev_cache_free(devs[m]);
+		if (devs[m]->disk)
 			kfree(devs[m]);
 		devs[m] = NULL;
 	}
@@ -175,6 +176,7 @@ static const struct blkdev_ops part_ops = { .submit = part_submit };
 static int drop_parts(struct kos_blkdev *disk)
 {
 	unsigned int base = KDEV_MINOR(disk->rdev);
+	struct kos_blkdev *gone[BLK_MINORS] = { 0 };
 	int err = 0;
 
 	mutex_lock(&blk_lock);
@@ -182,12 +184,17 @@ static int drop_parts(struct kos_blkdev *disk)
 		if (devs[base + n] && devs[base + n]->users)
 			err = -EBUSY;
 	for (unsigned int n = 1; n < BLK_MINORS && !err; n++) {
-		if (devs[base + n])
-			blkdev_cache_free(devs[base + n]); /* unused: clean */
-		kfree(devs[base + n]);
+		gone[n] = devs[base + n];
 		devs[base + n] = NULL;
 	}
 	mutex_unlock(&blk_lock);
+	/* Out of the registry: nobody finds them; write back, free. */
+	for (unsigned int n = 1; n < BLK_MINORS; n++) {
+		if (!gone[n])
+			continue;
+		blkdev_cache_free(gone[n]);
+		kfree(gone[n]);
+	}
 	return err;
 }
 

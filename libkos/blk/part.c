@@ -37,6 +37,7 @@
  */
 #include <kos/cmdline.h>
 #include <kos/crc32.h>
+#include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/string.h>
@@ -79,12 +80,23 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-/* Logical block lba into r->blk: 0 or an error. */
+/*
+ * Logical block lba into r->blk: 0 or an error.  Through the disk's
+ * cache, as Linux reads tables: what fdisk just wrote to /dev/vda is
+ * what the table is, written back or not.
+ */
 static int read_block(struct reader *r, uint64_t lba)
 {
+	struct uio u;
+	ssize_t n;
+
 	if (lba >= r->nblocks)
 		return -EINVAL;
-	return blkdev_io(r->disk, BLK_READ, lba * r->bs, r->blk, r->bs);
+	uio_init_kernel(&u, r->blk, r->bs);
+	n = blkdev_cache_rw(r->disk, &u, lba * r->bs, false);
+	if (n < 0)
+		return (int)n;
+	return n == (ssize_t)r->bs ? 0 : -EIO;
 }
 
 /* The 512 bytes of BLK_SECTOR sector s into out: 0 or an error. */

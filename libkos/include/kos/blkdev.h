@@ -18,20 +18,21 @@
  * 16 minors a disk, and later partitions are left out with a log line),
  * ops that add the partition's start to a request's sector and pass it
  * to the disk's driver.  Everything that takes a block device (files,
- * blkdev_io, file systems) works on a partition as on a disk, bounded
- * by the partition's nsectors.  A disk is scanned once, by
- * blkdev_scan_new() after the platform registered its disks (a driver
- * may register a disk before it can serve requests), and again on
- * BLKRRPART.  A table that does not check out gives no partitions and
- * a log line, never more.
+ * blkdev_io, the cache, file systems) works on a partition as on a
+ * disk, bounded by the partition's nsectors.  A disk is scanned once,
+ * by blkdev_scan_new() after the platform registered its disks (a
+ * driver may register a disk before it can serve requests), and again
+ * on BLKRRPART.  A table that does not check out gives no partitions
+ * and a log line, never more.
  *
  * Every disk and partition has a page cache (blk/cache.c: a vnode of
  * its own whose pages are the device's, written back and reclaimed as
- * any file's; a partition's is freed with the partition).  S_IFBLK
- * files use blkdev_fops(): read/write at any offset through that cache,
- * lseek with the device's size, fsync (write back, then flush), and the
- * ioctls BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKPBSZGET, BLKROGET,
- * BLKFLSBUF (write back, drop the clean pages) and BLKRRPART.
+ * any file's; a partition's is not the disk's, as in Linux).  Files of
+ * S_IFBLK nodes use blkdev_fops(): read/write at any offset through that
+ * cache, lseek with the device's size, fsync (write back, then flush),
+ * and the ioctls BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKPBSZGET,
+ * BLKROGET, BLKFLSBUF (write back, drop the clean pages), BLKRRPART and
+ * HDIO_GETGEO.
  *
  * Locking: the registry (every minor's device, a partition's users) is
  * guarded by blk_lock, a mutex; scans are serialized by a second mutex
@@ -39,10 +40,11 @@
  * yet).  A partition is freed only by a rescan, which refuses (EBUSY,
  * as Linux) while any partition of the disk has users, so whoever
  * keeps a partition takes a reference with blkdev_get() (an open file
- * does); blkdev_lookup()'s pointer is only good until the next rescan.
- * Apart from users, a device's fields do not change once registered.
- * A request belongs to the driver between submit and done.  Files take
- * no lock of their own: the cache's lock serializes changes to a page.
+ * does; a mounted file system must); blkdev_lookup()'s pointer is only
+ * good until the next rescan.  Apart from users and the cache, a
+ * device's fields do not change once registered.  A request belongs to
+ * the driver between submit and done.  Files take no lock of their own:
+ * the cache's lock serializes changes to a page.
  */
 #ifndef KOS_BLKDEV_H
 #define KOS_BLKDEV_H
@@ -87,14 +89,14 @@ struct kos_blkdev {
 	uint32_t block_size; /* logical block size: 512 or 4096 */
 	bool read_only;
 	const struct blkdev_ops *ops;
-	void *priv; /* the driver's */
+	void *priv;	     /* the driver's */
+	struct vnode *cache; /* the device's pages: blk/cache.c */
 	/* Set by the core: */
 	struct kos_blkdev *disk;   /* a partition's disk; NULL for a disk */
 	uint64_t start;		   /* a partition's first sector on its disk */
 	unsigned int partno;	   /* 1..15 for a partition, 0 for a disk */
 	char volname[BLK_VOLNAME]; /* a GPT partition's name, as Linux's */
 	unsigned int users;	   /* blk_lock: blkdev_get()s not yet put */
-	struct vnode *cache;	   /* its pages: blk/cache.c */
 	bool scanned; /* table read: written under scan_lock and blk_lock */
 };
 

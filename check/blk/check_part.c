@@ -108,8 +108,11 @@ static uint8_t *slurp(const char *name, const char *suffix, size_t *size)
 	return buf;
 }
 
-/* The image name as vda (not scanned yet) and sfdisk's view of it. */
-static void load(const char *name)
+/*
+ * The image name as vda (not scanned yet), a disk of bs-byte logical
+ * blocks, and sfdisk's view of it.
+ */
+static void load_bs(const char *name, uint32_t bs)
 {
 	size_t n;
 	char *w = (char *)slurp(name, "want", &n), *line, *save = NULL;
@@ -129,9 +132,14 @@ static void load(const char *name)
 	free(w);
 	memset(&disk, 0, sizeof(disk));
 	disk.nsectors = img_size / BLK_SECTOR;
-	disk.block_size = 512;
+	disk.block_size = bs;
 	disk.ops = &ram_ops;
 	ck_assert_int_eq(blkdev_register(&disk), 0);
+}
+
+static void load(const char *name)
+{
+	load_bs(name, 512);
 }
 
 /* Number of partitions of vda in the registry. */
@@ -173,8 +181,9 @@ static int check_wants(void)
 			ck_assert_msg(p == NULL, "p%u past the end", x->n);
 			continue;
 		}
-		if (extended_type(x->type) && size > 2)
-			size = 2;
+		/* an extended partition: its first KiB, or block */
+		if (extended_type(x->type))
+			size = MIN(size, MAX(disk.block_size / 512, 2));
 		if (size > disk.nsectors - x->start)
 			size = disk.nsectors - x->start;
 		ck_assert_msg(p != NULL, "no vda%u", x->n);
@@ -184,7 +193,7 @@ static int check_wants(void)
 		ck_assert_ptr_eq(p->disk, &disk);
 		ck_assert_uint_eq(p->start, x->start);
 		ck_assert_uint_eq(p->nsectors, size);
-		ck_assert_uint_eq(p->block_size, 512);
+		ck_assert_uint_eq(p->block_size, disk.block_size);
 		ck_assert_str_eq(p->volname,
 				 strcmp(x->name, "-") ? x->name : "");
 		expect++;
@@ -284,6 +293,30 @@ START_TEST(test_part_gpt)
 	load("gptmany");
 	ck_assert_int_eq(blkdev_scan(&disk), 0);
 	ck_assert_int_eq(check_wants(), 15);
+}
+END_TEST
+
+START_TEST(test_part_4k)
+{
+	struct kos_blkdev *p;
+	uint8_t buf[4096];
+
+	load_bs("g4k", 4096);
+	ck_assert_int_eq(blkdev_scan(&disk), 0);
+	ck_assert_int_eq(check_wants(), 2);
+	ck_assert_str_eq(blkdev_lookup(KDEV(254, 1))->volname, "boot4k");
+	/* a block of the partition is a block of the disk, 4 KiB aligned */
+	p = blkdev_lookup(KDEV(254, 3));
+	memset(buf, 0x3c, sizeof(buf));
+	ck_assert_int_eq(blkdev_io(p, BLK_WRITE, 4096, buf, 4096), 0);
+	ck_assert(!memcmp(img + (p->start * 512) + 4096, buf, 4096));
+	ck_assert_int_eq(blkdev_io(p, BLK_WRITE, 512, buf, 512), -EINVAL);
+	blkdev_reset();
+	load_bs("m4k", 4096);
+	ck_assert_int_eq(blkdev_scan(&disk), 0);
+	ck_assert_int_eq(check_wants(), 4);
+	/* the extended partition is one block here: Linux's max(block, 1 KiB) */
+	ck_assert_uint_eq(blkdev_lookup(KDEV(254, 2))->nsectors, 8);
 }
 END_TEST
 
@@ -597,6 +630,7 @@ Suite *part_suite(void)
 	tcase_add_test(tc, test_part_mbr_logical);
 	tcase_add_test(tc, test_part_mbr_limit);
 	tcase_add_test(tc, test_part_gpt);
+	tcase_add_test(tc, test_part_4k);
 	tcase_add_test(tc, test_part_gpt_backup);
 	tcase_add_test(tc, test_part_garbage);
 	tcase_add_test(tc, test_part_io);

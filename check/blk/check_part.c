@@ -7,9 +7,9 @@
  * The disks are images the host's sfdisk made at build time
  * (check/blk/mkimages), loaded into a RAM disk; what KOS must find in
  * each is what sfdisk itself reads back (NAME.want), with Linux's own
- * rules on top where Linux differs from a partitioning tool: numbers
- * above 15 have no device, an extended partition shows as its first
- * KiB, a partition past the end of the disk is left out and one that
+ * rules on top where Linux differs from a partitioning tool: partitions
+ * 16 and up are numbered in major 259, an extended partition shows as
+ * its first KiB, a partition past the end of the disk is left out and one that
  * ends past it is cut short, and a GPT with a bad primary is read from
  * its backup only with "gpt" on the command line.
  */
@@ -153,9 +153,31 @@ static int count_parts(void)
 	return n;
 }
 
+/* Number of registered devices named vda<n>. */
+static int count_named(unsigned int n)
+{
+	struct blkdev_info bi;
+	char name[8];
+	int k = 0;
+
+	snprintf(name, sizeof(name), "vda%u", n);
+	for (unsigned int m = 0; blkdev_next(&m, &bi); m++)
+		k += !strcmp(bi.name, name);
+	return k;
+}
+
 static bool extended_type(const char *t)
 {
 	return !strcmp(t, "5") || !strcmp(t, "f") || !strcmp(t, "85");
+}
+
+/*
+ * Linux's number for partition n of vda, the ext-th of vda's to need
+ * one of major 259 (on a registry with no other disk's).
+ */
+static uint32_t linux_number(unsigned int n, unsigned int ext)
+{
+	return n < 16 ? KDEV(254, n) : KDEV(259, ext);
 }
 
 /*
@@ -164,6 +186,7 @@ static bool extended_type(const char *t)
  */
 static int check_wants(void)
 {
+	unsigned int ext = 0;
 	int expect = 0;
 
 	for (int i = 0; i < nwants; i++) {
@@ -172,15 +195,13 @@ static int check_wants(void)
 		struct kos_blkdev *p;
 		char name[8];
 
-		if (x->n > 15) {
-			ck_assert_ptr_null(blkdev_lookup(KDEV(254, x->n)));
-			continue;
-		}
-		p = blkdev_lookup(KDEV(254, x->n));
 		if (x->start >= disk.nsectors) {
-			ck_assert_msg(p == NULL, "p%u past the end", x->n);
+			ck_assert_msg(count_named(x->n) == 0,
+				      "p%u past the end", x->n);
 			continue;
 		}
+		p = blkdev_lookup(linux_number(x->n, ext));
+		ext += x->n >= 16;
 		/* an extended partition: its first KiB, or block */
 		if (extended_type(x->type))
 			size = MIN(size, MAX(disk.block_size / 512, 2));
@@ -225,6 +246,17 @@ static const char *sys(const char *path)
 	return read_all(path, buf, sizeof(buf));
 }
 
+/* A /dev with the registry's nodes, as at boot. */
+static void mount_dev(void)
+{
+	int err = vfs_mkdirat(NULL, "/dev", 0755, NULL);
+
+	ck_assert(err == 0 || err == -EEXIST);
+	ck_assert_int_eq(vfs_mount_new(NULL, "/dev", "devtmpfs", "devtmpfs", 0,
+				       NULL, NULL),
+			 0);
+}
+
 START_TEST(test_part_crc32)
 {
 	size_t n;
@@ -258,14 +290,59 @@ START_TEST(test_part_mbr_logical)
 }
 END_TEST
 
+/* blkdev_show_partitions' sink: append to a NUL-terminated buffer. */
+static void cat_out(void *arg, const char *s, size_t n)
+{
+	strncat(arg, s, n);
+}
+
 START_TEST(test_part_mbr_limit)
 {
+	static char text[2048];
+	struct kos_blkdev *p16;
+	char row[128];
+	struct file *f;
+
 	load("many");
 	ck_assert_int_eq(nwants, 18);
 	ck_assert_int_eq(blkdev_scan(&disk), 0);
-	ck_assert_int_eq(check_wants(), 13); /* 1, 2, 5-15 */
-	ck_assert_ptr_nonnull(blkdev_lookup(KDEV(254, 15)));
+	/* as Linux: 1, 2, 5-15 in vda's minors, 16-20 as 259:0-4 */
+	ck_assert_int_eq(check_wants(), 18);
 	ck_assert_ptr_null(blkdev_lookup(KDEV(254, 16))); /* vdb's number */
+	p16 = blkdev_lookup(KDEV(259, 0));
+	ck_assert_str_eq(p16->name, "vda16");
+	ck_assert_str_eq(blkdev_lookup(KDEV(259, 4))->name, "vda20");
+	ck_assert_ptr_null(blkdev_lookup(KDEV(259, 5)));
+	/* a node of major 259 opens to the partition */
+	mount_dev();
+	f = t_open("/dev/vda16", O_RDONLY, NULL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_eq(f->priv, p16);
+	ck_assert_int_eq(f->ops->ioctl(f, BLKRRPART, 0), -EINVAL);
+	file_put(f);
+	/* /proc/partitions: the row after vda15's, as Linux prints it */
+	text[0] = 0;
+	blkdev_show_partitions(cat_out, text);
+	snprintf(row, sizeof(row), "%4d  %7d %10llu %s\n", 254, 15,
+		 (unsigned long long)wants[12].size / 2, "vda15");
+	snprintf(row + strlen(row), sizeof(row) - strlen(row),
+		 "%4d  %7d %10llu %s\n", 259, 0,
+		 (unsigned long long)wants[13].size / 2, "vda16");
+	ck_assert_uint_eq(wants[13].n, 16);
+	ck_assert_msg(strstr(text, row) != NULL, "%s", text);
+	ck_assert(strstr(text, " 259        0        500 vda16\n"));
+	/* sysfs names them by those numbers too */
+	ck_assert_int_eq(vfs_mkdirat(NULL, "/sys", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_mount(sysfs_create(), "/sys"), 0);
+	ck_assert_str_eq(sys("/sys/class/block/vda16/dev"), "259:0\n");
+	ck_assert_str_eq(sys("/sys/dev/block/259:4/partition"), "20\n");
+	ck_assert_str_eq(sys("/sys/block/vda/vda20/uevent"),
+			 "MAJOR=259\nMINOR=4\nDEVNAME=vda20\n"
+			 "DEVTYPE=partition\nPARTN=20\n");
+	ck_assert_str_eq(sys("/sys/block/vda/ext_range"), "256\n");
+	/* a re-read gives the numbers again, lowest free first */
+	ck_assert_int_eq(blkdev_scan(&disk), 0);
+	ck_assert_int_eq(check_wants(), 18);
 }
 END_TEST
 
@@ -292,7 +369,7 @@ START_TEST(test_part_gpt)
 	blkdev_reset();
 	load("gptmany");
 	ck_assert_int_eq(blkdev_scan(&disk), 0);
-	ck_assert_int_eq(check_wants(), 15);
+	ck_assert_int_eq(check_wants(), 18);
 }
 END_TEST
 
@@ -386,17 +463,6 @@ static ssize_t frw(struct file *f, bool write, void *buf, size_t n,
 
 	uio_init_kernel(&u, buf, n);
 	return write ? f->ops->write(f, &u, &off) : f->ops->read(f, &u, &off);
-}
-
-/* A /dev with the registry's nodes, as at boot. */
-static void mount_dev(void)
-{
-	int err = vfs_mkdirat(NULL, "/dev", 0755, NULL);
-
-	ck_assert(err == 0 || err == -EEXIST);
-	ck_assert_int_eq(vfs_mount_new(NULL, "/dev", "devtmpfs", "devtmpfs", 0,
-				       NULL, NULL),
-			 0);
 }
 
 START_TEST(test_part_io)

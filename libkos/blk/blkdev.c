@@ -32,13 +32,18 @@
 #define BLKRRPART 0x125f
 #define HDIO_GETGEO 0x0301
 
-#define NDEVS (BLK_MAX_DISKS * BLK_MINORS)
+#define NPOS (BLK_MAX_DISKS * BLK_PARTS) /* registry positions */
 
 static struct mutex blk_lock = MUTEX_INIT(blk_lock, "blk");
 /* Serializes partition scans; taken before blk_lock. */
 static struct mutex scan_lock = MUTEX_INIT(scan_lock, "blk-scan");
-/* Every disk and partition, by minor (disk i at i * BLK_MINORS): blk_lock */
-static struct kos_blkdev *devs[NDEVS];
+/*
+ * Every disk and partition: devs[i][0] is disk i, devs[i][n] its
+ * partition n.  Partitions 16 and up have numbers of major 259, lowest
+ * free first, as Linux's: ext[] maps those minors back.  blk_lock.
+ */
+static struct kos_blkdev *devs[BLK_MAX_DISKS][BLK_PARTS];
+static struct kos_blkdev *ext[BLK_EXT_MINORS];
 
 int blkdev_register(struct kos_blkdev *bd)
 {
@@ -50,7 +55,7 @@ int blkdev_register(struct kos_blkdev *bd)
 		return -EINVAL;
 	mutex_lock(&blk_lock);
 	for (int i = 0; i < BLK_MAX_DISKS; i++) {
-		if (devs[i * BLK_MINORS])
+		if (devs[i][0])
 			continue;
 		kos_snprintf(bd->name, sizeof(bd->name), "vd%c", 'a' + i);
 		bd->rdev = KDEV(BLK_MAJOR, i * BLK_MINORS);
@@ -59,7 +64,7 @@ int blkdev_register(struct kos_blkdev *bd)
 		bd->partno = 0;
 		bd->users = 0;
 		bd->scanned = false;
-		devs[i * BLK_MINORS] = bd;
+		devs[i][0] = bd;
 		err = 0;
 		break;
 	}
@@ -70,9 +75,13 @@ int blkdev_register(struct kos_blkdev *bd)
 /* The device of number rdev; blk_lock held. */
 static struct kos_blkdev *find(uint32_t rdev)
 {
-	if (KDEV_MAJOR(rdev) != BLK_MAJOR || KDEV_MINOR(rdev) >= NDEVS)
+	uint32_t m = KDEV_MINOR(rdev);
+
+	if (KDEV_MAJOR(rdev) == BLK_EXT_MAJOR)
+		return m < BLK_EXT_MINORS ? ext[m] : NULL;
+	if (KDEV_MAJOR(rdev) != BLK_MAJOR || m >= BLK_MAX_DISKS * BLK_MINORS)
 		return NULL;
-	return devs[KDEV_MINOR(rdev)];
+	return devs[m / BLK_MINORS][m % BLK_MINORS];
 }
 
 struct kos_blkdev *blkdev_lookup(uint32_t rdev)
@@ -111,24 +120,28 @@ struct kos_blkdev *blkdev_at(unsigned int i)
 
 	mutex_lock(&blk_lock);
 	if (i < BLK_MAX_DISKS)
-		bd = devs[i * BLK_MINORS];
+		bd = devs[i][0];
 	mutex_unlock(&blk_lock);
 	return bd;
 }
 
-bool blkdev_next(unsigned int *minor, struct blkdev_info *out)
+bool blkdev_next(unsigned int *pos, struct blkdev_info *out)
 {
 	bool found = false;
 
 	mutex_lock(&blk_lock);
-	for (unsigned int m = *minor; m < NDEVS && !found; m++) {
-		struct kos_blkdev *bd = devs[m];
+	for (unsigned int p = *pos; p < NPOS && !found; p++) {
+		struct kos_blkdev *disk = devs[p / BLK_PARTS][0];
+		struct kos_blkdev *bd = devs[p / BLK_PARTS][p % BLK_PARTS];
 
+		if (!disk) { /* on to the next disk */
+			p += BLK_PARTS - 1 - p % BLK_PARTS;
+			continue;
+		}
 		if (!bd)
 			continue;
 		kos_memcpy(out->name, bd->name, sizeof(out->name));
-		kos_memcpy(out->disk, devs[m - m % BLK_MINORS]->name,
-			   sizeof(out->disk));
+		kos_memcpy(out->disk, disk->name, sizeof(out->disk));
 		out->rdev = bd->rdev;
 		out->partno = bd->partno;
 		out->nsectors = bd->nsectors;
@@ -136,7 +149,7 @@ bool blkdev_next(unsigned int *minor, struct blkdev_info *out)
 		out->block_size = bd->block_size;
 		out->read_only = bd->read_only;
 		kos_memcpy(out->volname, bd->volname, sizeof(out->volname));
-		*minor = m;
+		*pos = p;
 		found = true;
 	}
 	mutex_unlock(&blk_lock);
@@ -146,14 +159,19 @@ bool blkdev_next(unsigned int *minor, struct blkdev_info *out)
 void blkdev_reset(void)
 {
 	mutex_lock(&blk_lock);
-	for (unsigned int m = 0; m < NDEVS; m++) {
-		if (!devs[m])
-			continue;
-		blkdev_cache_free(devs[m]);
-		if (devs[m]->disk)
-			kfree(devs[m]);
-		devs[m] = NULL;
+	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
+		for (unsigned int n = 0; n < BLK_PARTS; n++) {
+			struct kos_blkdev *bd = devs[i][n];
+
+			if (!bd)
+				continue;
+			blkdev_cache_free(bd);
+			if (bd->disk)
+				kfree(bd);
+			devs[i][n] = NULL;
+		}
 	}
+	kos_memset(ext, 0, sizeof(ext));
 	mutex_unlock(&blk_lock);
 }
 
@@ -175,27 +193,53 @@ static const struct blkdev_ops part_ops = { .submit = part_submit };
  */
 static int drop_parts(struct kos_blkdev *disk)
 {
-	unsigned int base = KDEV_MINOR(disk->rdev);
-	struct kos_blkdev *gone[BLK_MINORS] = { 0 };
+	struct kos_blkdev **mine = devs[KDEV_MINOR(disk->rdev) / BLK_MINORS];
+	struct kos_blkdev **gone;
 	int err = 0;
 
+	gone = kzalloc(BLK_PARTS * sizeof(*gone));
+	if (!gone)
+		return -ENOMEM;
 	mutex_lock(&blk_lock);
-	for (unsigned int n = 1; n < BLK_MINORS; n++)
-		if (devs[base + n] && devs[base + n]->users)
+	for (unsigned int n = 1; n < BLK_PARTS; n++)
+		if (mine[n] && mine[n]->users)
 			err = -EBUSY;
-	for (unsigned int n = 1; n < BLK_MINORS && !err; n++) {
-		gone[n] = devs[base + n];
-		devs[base + n] = NULL;
+	for (unsigned int n = 1; n < BLK_PARTS && !err; n++) {
+		gone[n] = mine[n];
+		mine[n] = NULL;
+		if (gone[n] && KDEV_MAJOR(gone[n]->rdev) == BLK_EXT_MAJOR)
+			ext[KDEV_MINOR(gone[n]->rdev)] = NULL;
 	}
 	mutex_unlock(&blk_lock);
 	/* Out of the registry: nobody finds them; write back, free. */
-	for (unsigned int n = 1; n < BLK_MINORS; n++) {
+	for (unsigned int n = 1; n < BLK_PARTS; n++) {
 		if (!gone[n])
 			continue;
 		blkdev_cache_free(gone[n]);
 		kfree(gone[n]);
 	}
+	kfree(gone);
 	return err;
+}
+
+/*
+ * A number for partition p (Linux's: the disk's own minors first, then
+ * the lowest free of major 259); 0, or -ENOSPC.  blk_lock held.
+ */
+static int number_part(struct kos_blkdev *disk, struct kos_blkdev *p)
+{
+	if (p->partno < BLK_MINORS) {
+		p->rdev = disk->rdev + p->partno;
+		return 0;
+	}
+	for (unsigned int m = 0; m < BLK_EXT_MINORS; m++) {
+		if (ext[m])
+			continue;
+		p->rdev = KDEV(BLK_EXT_MAJOR, m);
+		ext[m] = p;
+		return 0;
+	}
+	return -ENOSPC;
 }
 
 /*
@@ -224,7 +268,6 @@ static struct kos_blkdev *make_part(struct kos_blkdev *disk,
 	if (!p)
 		return NULL;
 	kos_snprintf(p->name, sizeof(p->name), "%s%u", disk->name, n);
-	p->rdev = disk->rdev + n;
 	p->nsectors = size;
 	p->block_size = disk->block_size;
 	p->read_only = disk->read_only;
@@ -236,49 +279,70 @@ static struct kos_blkdev *make_part(struct kos_blkdev *disk,
 	return p;
 }
 
+/* A scan's memory: the table read and the partitions made of it. */
+struct scan_work {
+	struct blk_table t;
+	struct kos_blkdev *made[BLK_PARTS];
+	char line[160];
+};
+
+/* Register the partitions w made for disk; scan_lock held. */
+static void install_parts(struct kos_blkdev *disk, struct scan_work *w)
+{
+	struct kos_blkdev **mine = devs[KDEV_MINOR(disk->rdev) / BLK_MINORS];
+	size_t len = (size_t)kos_snprintf(w->line, sizeof(w->line),
+					  "%s:", disk->name);
+
+	mutex_lock(&blk_lock);
+	for (unsigned int n = 1; n < BLK_PARTS; n++) {
+		struct kos_blkdev *p = w->made[n];
+
+		if (!p)
+			continue;
+		if (number_part(disk, p)) {
+			log_warn("blk: %s: no device number left for %s",
+				 disk->name, p->name);
+			kfree(p);
+			continue;
+		}
+		mine[n] = p;
+		if (len < sizeof(w->line))
+			len += (size_t)kos_snprintf(w->line + len,
+						    sizeof(w->line) - len,
+						    " %s", p->name);
+	}
+	disk->scanned = true;
+	mutex_unlock(&blk_lock);
+}
+
 /* Read disk's table; rescan false: only if nobody did yet. */
 static int scan(struct kos_blkdev *disk, bool rescan)
 {
-	unsigned int base = KDEV_MINOR(disk->rdev);
-	struct kos_blkdev *parts[BLK_MINORS] = { 0 };
-	struct blk_table *t;
-	char line[128];
-	size_t len;
+	struct scan_work *w;
 	int err = 0;
 
 	if (disk->disk || blkdev_lookup(disk->rdev) != disk)
 		return -EINVAL;
-	t = kmalloc(sizeof(*t));
-	if (!t)
+	w = kzalloc(sizeof(*w));
+	if (!w)
 		return -ENOMEM;
 	mutex_lock(&scan_lock);
 	if (!rescan && disk->scanned) /* another caller got there first */
 		goto out;
 	err = drop_parts(disk);
 	if (!err)
-		err = blk_read_table(disk, t);
+		err = blk_read_table(disk, &w->t);
 	if (err)
 		goto out;
-	len = (size_t)kos_snprintf(line, sizeof(line), "%s:", disk->name);
-	for (unsigned int n = 1; n < BLK_MINORS; n++) {
-		if (!t->parts[n].nsectors)
-			continue;
-		parts[n] = make_part(disk, t, n);
-		if (parts[n] && len < sizeof(line))
-			len += (size_t)kos_snprintf(line + len,
-						    sizeof(line) - len, " %s",
-						    parts[n]->name);
-	}
-	mutex_lock(&blk_lock);
-	for (unsigned int n = 1; n < BLK_MINORS; n++)
-		devs[base + n] = parts[n];
-	disk->scanned = true;
-	mutex_unlock(&blk_lock);
-	if (t->kind)
-		log_info("blk: %s (%s)", line, t->kind);
+	for (unsigned int n = 1; n < BLK_PARTS; n++)
+		if (w->t.parts[n].nsectors)
+			w->made[n] = make_part(disk, &w->t, n);
+	install_parts(disk, w);
+	if (w->t.kind)
+		log_info("blk: %s (%s)", w->line, w->t.kind);
 out:
 	mutex_unlock(&scan_lock);
-	kfree(t);
+	kfree(w);
 	return err;
 }
 
@@ -313,7 +377,7 @@ void blkdev_show_partitions(void (*out)(void *arg, const char *s, size_t n),
 	char row[64];
 	bool first = true;
 
-	for (unsigned int m = 0; blkdev_next(&m, &i); m++) {
+	for (unsigned int pos = 0; blkdev_next(&pos, &i); pos++) {
 		int n;
 
 		if (!i.nsectors)
@@ -640,5 +704,8 @@ static const struct file_ops blk_fops = {
 
 const struct file_ops *blkdev_fops(uint32_t rdev)
 {
-	return KDEV_MAJOR(rdev) == BLK_MAJOR ? &blk_fops : NULL;
+	return KDEV_MAJOR(rdev) == BLK_MAJOR ||
+			       KDEV_MAJOR(rdev) == BLK_EXT_MAJOR
+		       ? &blk_fops
+		       : NULL;
 }

@@ -7,16 +7,16 @@
 
 #include <kos/blkdev.h>
 
-#define BLK_MAX_PARTS (BLK_MINORS - 1) /* partition numbers 1..15 */
+#define BLK_MAX_PARTS (BLK_PARTS - 1) /* partition numbers 1..255 */
 
-/* A disk's partition table as read: parts[n] is partition n (1..15). */
+/* A disk's partition table as read: parts[n] is partition n (1..255). */
 struct blk_table {
 	const char *kind; /* "gpt", "dos" or NULL: no table */
 	struct {
 		uint64_t start;	   /* first sector (BLK_SECTOR units) */
 		uint64_t nsectors; /* 0: no partition n */
 		char volname[BLK_VOLNAME];
-	} parts[BLK_MINORS];
+	} parts[BLK_PARTS];
 };
 
 /*

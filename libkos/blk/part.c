@@ -14,8 +14,9 @@
  * LBA only when "gpt" is on the kernel command line (which also lets a
  * disk without a protective MBR be read as GPT).  Entry i is partition
  * i + 1; an entry with a zero type GUID is unused; one that ends before
- * it starts or past the disk is left out.  Only partitions 1-15 have
- * device numbers: valid entries after the 15th are left out with a log
+ * it starts or past the disk is left out.  As in Linux, a disk has
+ * partitions 1-255 (1-15 numbered in its own minors, the rest in major
+ * 259: blkdev.c): used entries after the 255th are left out, with a log
  * line.
  *
  * MBR.  The signature 0x55aa, and boot flags 0 or 0x80 only (a sector
@@ -29,7 +30,7 @@
  * next record placed relative to the extended partition's start.
  * Logical partitions are numbered from 5 on.  The walk stops at a record
  * without the signature, after 100 records in a row without a partition
- * (a loop), or at partition 15.
+ * (a loop), or at partition 255.
  *
  * Sector numbers in both tables are in the disk's logical blocks; the
  * result is in BLK_SECTOR units.  Nothing here trusts the table: every
@@ -126,7 +127,7 @@ struct gpt_hdr {
 	uint64_t alternate_lba;
 	uint64_t entries_lba;
 	uint32_t nentries;
-	uint32_t nlater; /* used entries after the 15th */
+	uint32_t nlater; /* used entries after the 255th */
 };
 
 /* Does the MBR in mbr protect a GPT (Linux's is_pmbr_valid)? */
@@ -308,8 +309,8 @@ static bool gpt_read(struct reader *r, const uint8_t *mbr)
 	}
 	kfree(ents);
 	if (h.nlater)
-		log_info("blk: %s: %u GPT partitions after the %uth have no "
-			 "device numbers and are left out",
+		log_info("blk: %s: %u GPT partitions after the %uth are left "
+			 "out",
 			 name, h.nlater, BLK_MAX_PARTS);
 	return true;
 }
@@ -323,8 +324,7 @@ static bool dos_extended(uint8_t type)
 
 static void too_many_logical(struct reader *r)
 {
-	log_info("blk: %s: logical partitions after %u have no device "
-		 "numbers and are left out",
+	log_info("blk: %s: logical partitions after %u are left out",
 		 r->disk->name, BLK_MAX_PARTS);
 }
 

@@ -34,7 +34,8 @@
  * Each mount is an instance of its own (Linux shares one, which is
  * indistinguishable here).  A vnode is made per lookup and freed with
  * its last reference; the root lives with the superblock.  A block
- * device's node names it by minor, never by pointer, and looks it up
+ * device's node names it by registry position (blkdev_next), never by
+ * pointer, and looks it up
  * again at each use: partitions come and go with BLKRRPART (a node of
  * one that went reads -ENODEV), so the superblock keeps no name cache.
  * The vnode ops run under vnode locks; the registry copies what they
@@ -158,17 +159,17 @@ static const struct {
 };
 
 /* Directory positions: static children at 2 + index + 1, queue/ at
- * POS_QUEUE, devices at POS_DEV + minor. */
+ * POS_QUEUE, devices at POS_DEV + their registry position. */
 #define POS_QUEUE 100
 #define POS_DEV 1000
 
 /* A node's identity: what node_new() makes and readdir() lists. */
 struct sid {
 	enum kind kind;
-	int idx;	    /* K_STATIC: into tree[] */
-	unsigned int minor; /* a block device's */
-	int attr;	    /* K_ATTR: into attrs[] */
-	enum kind owner;    /* K_ATTR: K_DEV_DIR or K_QUEUE */
+	int idx;	  /* K_STATIC: into tree[] */
+	unsigned int pos; /* a block device's registry position */
+	int attr;	  /* K_ATTR: into attrs[] */
+	enum kind owner;  /* K_ATTR: K_DEV_DIR or K_QUEUE */
 };
 
 struct sysfs_vnode {
@@ -189,13 +190,13 @@ static uint64_t sid_ino(const struct sid *id)
 		return (uint64_t)id->idx + 1;
 	return 4096 +
 	       (((uint64_t)id->kind * 2 + (id->owner == K_QUEUE)) *
-			(BLK_MAX_DISKS * BLK_MINORS) +
-		id->minor) *
+			(BLK_MAX_DISKS * BLK_PARTS) +
+		id->pos) *
 		       32 +
 	       (uint64_t)id->attr;
 }
 
-/* The block device of minor m, copied: true if it is there. */
+/* The block device at position m, copied: true if it is there. */
 static bool dev_info(unsigned int m, struct blkdev_info *bi)
 {
 	unsigned int found = m;
@@ -228,7 +229,7 @@ static bool next_dyn(enum dyn dyn, uint64_t pos, struct child *c)
 			kos_snprintf(c->name, sizeof(c->name), "%s", bi.name);
 		c->mode = dyn == DYN_DISK_DIRS ? SD : SL;
 		c->pos = POS_DEV + m;
-		c->id.minor = m;
+		c->id.pos = m;
 		c->id.kind = dyn == DYN_DISK_LINKS    ? K_DISK_LINK
 			     : dyn == DYN_CLASS_LINKS ? K_CLASS_LINK
 			     : dyn == DYN_DEV_LINKS   ? K_DEV_LINK
@@ -264,7 +265,7 @@ static bool next_child(const struct sid *d, uint64_t pos, struct child *c)
 	struct blkdev_info bi;
 
 	kos_memset(c, 0, sizeof(*c));
-	c->id.minor = d->minor;
+	c->id.pos = d->pos;
 	if (d->kind == K_STATIC) {
 		for (int i = 1; i < NNODES; i++) {
 			if (tree[i].parent != d->idx || (uint64_t)i + 3 < pos)
@@ -282,7 +283,7 @@ static bool next_child(const struct sid *d, uint64_t pos, struct child *c)
 	}
 	if (d->kind == K_QUEUE)
 		return next_attr(A_QUEUE, pos, c);
-	if (d->kind != K_DEV_DIR || !dev_info(d->minor, &bi))
+	if (d->kind != K_DEV_DIR || !dev_info(d->pos, &bi))
 		return false;
 	if (next_attr(bi.partno ? A_PART : A_DISK, pos, c))
 		return true;
@@ -297,14 +298,14 @@ static bool next_child(const struct sid *d, uint64_t pos, struct child *c)
 	}
 	/* the disk's partitions */
 	for (unsigned int m =
-		     MAX(d->minor + 1,
+		     MAX(d->pos + 1,
 			 pos > POS_DEV ? (unsigned int)(pos - POS_DEV) : 0);
 	     blkdev_next(&m, &bi) && bi.partno; m++) {
 		kos_snprintf(c->name, sizeof(c->name), "%s", bi.name);
 		c->mode = SD;
 		c->pos = POS_DEV + m;
 		c->id.kind = K_DEV_DIR;
-		c->id.minor = m;
+		c->id.pos = m;
 		return true;
 	}
 	return false;
@@ -355,9 +356,9 @@ static struct sid parent_of(const struct sid *d)
 
 	if (d->kind == K_STATIC) {
 		p.idx = tree[d->idx].parent;
-	} else if (d->kind == K_QUEUE || d->minor % BLK_MINORS) {
+	} else if (d->kind == K_QUEUE || d->pos % BLK_PARTS) {
 		p.kind = K_DEV_DIR;
-		p.minor = d->minor - d->minor % BLK_MINORS;
+		p.pos = d->pos - d->pos % BLK_PARTS;
 	} else {
 		p.idx = VIRTUAL_BLOCK;
 	}
@@ -463,9 +464,11 @@ static size_t attr_text(int a, const struct blkdev_info *bi, char *buf,
 	case A_RO:
 		n = bi->read_only;
 		break;
-	case A_RANGE:
-	case A_EXT_RANGE: /* no extended numbers: 16 minors is all */
+	case A_RANGE: /* the disk's own minors */
 		n = BLK_MINORS;
+		break;
+	case A_EXT_RANGE: /* with the numbers of major 259 */
+		n = BLK_PARTS;
 		break;
 	case A_LBS:
 	case A_PBS:
@@ -492,7 +495,7 @@ static ssize_t sysfs_read(struct vnode *v, struct uio *u, uint64_t off)
 		t = tree[id->idx].text;
 		len = t ? kos_strlen(t) : 0;
 	} else if (id->kind == K_ATTR) {
-		if (!dev_info(id->minor, &bi))
+		if (!dev_info(id->pos, &bi))
 			return -ENODEV; /* the partition is gone */
 		len = attr_text(id->attr, &bi, buf, sizeof(buf));
 		t = buf;
@@ -514,7 +517,7 @@ static ssize_t sysfs_readlink(struct vnode *v, char *buf, size_t len)
 
 	if (id->kind == K_STATIC || id->kind >= K_DEV_DIR)
 		return -EINVAL;
-	if (!dev_info(id->minor, &bi))
+	if (!dev_info(id->pos, &bi))
 		return -ENOENT;
 	if (id->kind == K_DISK_LINK)
 		n = (size_t)kos_snprintf(tmp, sizeof(tmp),

@@ -14,9 +14,10 @@
  * Partitions.  blkdev_scan() reads a disk's partition table (GPT, else
  * MBR with logical partitions; libkos/blk/part.c) and registers each
  * partition as a struct kos_blkdev of its own, made by the core: name
- * "vda1", number disk + partition number (1..15; Linux's virtio-blk has
- * 16 minors a disk, and later partitions are left out with a log line),
- * ops that add the partition's start to a request's sector and pass it
+ * "vda1" (1..255, as Linux), numbered as Linux numbers them: the disk's
+ * own minors for 1..15 (virtio-blk has 16 a disk: vda5 is 254:5), then
+ * the lowest free minor of major 259 (blkext: vda16 on a first disk
+ * with many is 259:0), ops that add the partition's start to a request's sector and pass it
  * to the disk's driver.  Everything that takes a block device (files,
  * blkdev_io, the cache, file systems) works on a partition as on a
  * disk, bounded by the partition's nsectors.  A disk is scanned once,
@@ -34,7 +35,7 @@
  * BLKROGET, BLKFLSBUF (write back, drop the clean pages), BLKRRPART and
  * HDIO_GETGEO.
  *
- * Locking: the registry (every minor's device, a partition's users) is
+ * Locking: the registry (every device and number, a partition's users) is
  * guarded by blk_lock, a mutex; scans are serialized by a second mutex
  * taken before it.  A disk stays for the kernel's life (no hot unplug
  * yet).  A partition is freed only by a rescan, which refuses (EBUSY,
@@ -56,7 +57,11 @@
 #define BLK_MAJOR 254  /* virtio-blk's (Linux's first dynamic major) */
 #define BLK_MINORS 16  /* minors per disk: the disk and 15 partitions */
 #define BLK_MAX_DISKS 26
-#define BLK_VOLNAME 37 /* a GPT partition name's 36 characters and a NUL */
+#define BLK_PARTS \
+	256 /* a disk and partitions 1..255 (Linux's DISK_MAX_PARTS) */
+#define BLK_EXT_MAJOR 259   /* Linux's blkext: partitions 16 and up */
+#define BLK_EXT_MINORS 1024 /* numbers of major 259 KOS hands out */
+#define BLK_VOLNAME 37	    /* a GPT partition name's 36 characters and a NUL */
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
 
@@ -94,7 +99,7 @@ struct kos_blkdev {
 	/* Set by the core: */
 	struct kos_blkdev *disk;   /* a partition's disk; NULL for a disk */
 	uint64_t start;		   /* a partition's first sector on its disk */
-	unsigned int partno;	   /* 1..15 for a partition, 0 for a disk */
+	unsigned int partno;	   /* 1..255 for a partition, 0 for a disk */
 	char volname[BLK_VOLNAME]; /* a GPT partition's name, as Linux's */
 	unsigned int users;	   /* blk_lock: blkdev_get()s not yet put */
 	bool scanned; /* table read: written under scan_lock and blk_lock */
@@ -104,7 +109,7 @@ struct kos_blkdev {
 struct blkdev_info {
 	char name[8];	     /* "vda1" */
 	char disk[8];	     /* "vda": the whole disk's name */
-	uint32_t rdev;	     /* KDEV(254, minor) */
+	uint32_t rdev;	     /* KDEV(254 or 259, minor) */
 	unsigned int partno; /* 0: the disk itself */
 	uint64_t nsectors;
 	uint64_t start; /* first sector on the disk (0 for a disk) */
@@ -134,11 +139,13 @@ void blkdev_put(struct kos_blkdev *bd);
 /* Disk number i (0: vda) or NULL: for walking the disks. */
 struct kos_blkdev *blkdev_at(unsigned int i);
 /*
- * The first device (disk or partition) whose minor is >= *minor, copied
- * into out, its minor in *minor: true; false past the last.  Walks all
- * devices in Linux's order: for (m = 0; blkdev_next(&m, &i); m++).
+ * The first device at a registry position >= *pos, copied into out, its
+ * position (disk * BLK_PARTS + partition number) in *pos: true; false
+ * past the last.  Walks every disk and partition in Linux's order (disk
+ * after disk, each followed by its partitions by number):
+ * for (p = 0; blkdev_next(&p, &i); p++).
  */
-bool blkdev_next(unsigned int *minor, struct blkdev_info *out);
+bool blkdev_next(unsigned int *pos, struct blkdev_info *out);
 /* Forget every disk and free every partition (unit tests). */
 void blkdev_reset(void);
 /*

@@ -518,6 +518,20 @@ START_TEST(test_part_io)
 	ck_assert_uint_eq(v, p6->start);
 	ck_assert_uint_eq(geo[0], 64); /* virtio-blk's made-up heads */
 	ck_assert_uint_eq(geo[1], 32);
+	memcpy(&v, geo + 2, 2);
+	ck_assert_uint_eq(v & 0xffff, disk.nsectors >> 11);
+	/* the device's own, when the driver has it (QEMU's for 16 MiB) */
+	disk.geometry.cylinders = 32;
+	disk.geometry.heads = 16;
+	disk.geometry.sectors = 63;
+	ck_assert_int_eq(f->ops->ioctl(f, HDIO_GETGEO, U), 0);
+	ck_assert_int_eq(copy_from_user(geo, (void *)U, 16), 0);
+	ck_assert_uint_eq(geo[0], 16);
+	ck_assert_uint_eq(geo[1], 63);
+	memcpy(&v, geo + 2, 2);
+	ck_assert_uint_eq(v & 0xffff, 32);
+	memcpy(&v, geo + 8, 8);
+	ck_assert_uint_eq(v, p6->start);
 	file_put(f);
 	vm_set_current_for_test(NULL);
 }

@@ -635,8 +635,11 @@ static long put_val(unsigned long arg, const void *v, size_t n)
 	return copy_to_user((void *)arg, v, n) ? -EFAULT : 0;
 }
 
-/* HDIO_GETGEO's answer: Linux's virtio-blk made-up geometry (no
- * VIRTIO_BLK_F_GEOMETRY) and the partition's start. */
+/*
+ * HDIO_GETGEO's answer, as Linux's virtio-blk gives it: the device's
+ * geometry, else (no VIRTIO_BLK_F_GEOMETRY) a made-up one; and the
+ * partition's start.
+ */
 struct hd_geometry {
 	uint8_t heads;
 	uint8_t sectors;
@@ -650,9 +653,15 @@ static long blk_getgeo(struct kos_blkdev *bd, unsigned long arg)
 	struct hd_geometry g;
 
 	kos_memset(&g, 0, sizeof(g));
-	g.heads = 1 << 6;
-	g.sectors = 1 << 5;
-	g.cylinders = (uint16_t)(disk->nsectors >> 11);
+	if (disk->geometry.heads) {
+		g.heads = disk->geometry.heads;
+		g.sectors = disk->geometry.sectors;
+		g.cylinders = disk->geometry.cylinders;
+	} else {
+		g.heads = 1 << 6;
+		g.sectors = 1 << 5;
+		g.cylinders = (uint16_t)(disk->nsectors >> 11);
+	}
 	g.start = (unsigned long)bd->start;
 	return put_val(arg, &g, sizeof(g));
 }

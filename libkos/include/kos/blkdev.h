@@ -96,6 +96,14 @@ struct kos_blkdev {
 	const struct blkdev_ops *ops;
 	void *priv;	     /* the driver's */
 	struct vnode *cache; /* the device's pages: blk/cache.c */
+	/*
+	 * The driver's, if the device tells (VIRTIO_BLK_F_GEOMETRY) for
+	 * HDIO_GETGEO; heads 0: Linux's made-up 64 heads, 32 sectors.
+	 */
+	struct {
+		uint16_t cylinders;
+		uint8_t heads, sectors;
+	} geometry;
 	/* Set by the core: */
 	struct kos_blkdev *disk;   /* a partition's disk; NULL for a disk */
 	uint64_t start;		   /* a partition's first sector on its disk */

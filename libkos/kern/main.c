@@ -8,6 +8,7 @@
  * → interrupts on → devices (plat_devices_init) → the work the command
  * line asks for (selftest, init=, batch=) → power off with its status.
  */
+#include <kos/blkdev.h>
 #include <kos/boot.h>
 #include <kos/cmdline.h>
 #include <kos/console.h>
@@ -286,6 +287,7 @@ void kos_main(const struct kos_bootinfo *bi)
 	vdso_init();
 	plat_irq_enable();
 	plat_devices_init();
+	blkdev_scan_new(); /* the disks' partition tables */
 
 	if (bi->initrd)
 		log_info("initrd: %zu bytes", bi->initrd_size);

@@ -71,6 +71,7 @@
 #define EALREADY 114
 #define EINPROGRESS 115
 #define ESTALE 116
+#define EUCLEAN 117 /* structure needs cleaning: ext4's EFSCORRUPTED */
 #define ECANCELED 125
 
 #endif

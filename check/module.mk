@@ -93,3 +93,4 @@ $(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk 
 	scripts/mkcpio $@ $(BUILD)/guest/root $(DEV_NODES)
 
 CHECK_TARGETS += $(BUILD)/guest/initramfs.cpio
+include check/ext4/module.mk

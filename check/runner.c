@@ -44,7 +44,9 @@
 	X(tty) \
 	X(console) \
 	X(blk) \
-	X(part)
+	X(part) \
+	X(bcache) \
+	X(ext4)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

@@ -26,6 +26,7 @@
  */
 #include <kos/tty.h>
 #include <kos/blkdev.h>
+#include <kos/ext4.h>
 #include <kos/file.h>
 #include <kos/ipc.h>
 #include <kos/kmalloc.h>
@@ -160,6 +161,8 @@ void vfs_getattr(struct vnode *v, struct kstat *st)
 	st->atime = v->atime;
 	st->mtime = v->mtime;
 	st->ctime = v->ctime;
+	if (v->ops && v->ops->getbtime && !v->ops->getbtime(v, &st->btime))
+		st->has_btime = true;
 }
 
 int vfs_stat_file(struct file *f, struct kstat *st)
@@ -2171,6 +2174,30 @@ static struct mount *mount_rooted(struct mount *m, struct vnode *v)
 	return mount_at_root(v);
 }
 
+/*
+ * The disk a mount's source names (Linux's lookup_bdev()): a path
+ * (followed) to a block device node (-ENOTBLK otherwise) of a disk
+ * that exists (-ENXIO otherwise).
+ */
+static int source_disk(struct vnode *dir, const char *source,
+		       const struct vfs_cred *cred, struct kos_blkdev **out)
+{
+	struct vnode *v;
+	int err;
+
+	if (!source || !*source)
+		return -ENOENT;
+	err = vfs_lookup(dir, source, LOOKUP_FOLLOW, cred, &v);
+	if (err)
+		return err;
+	if (!S_ISBLK(v->mode))
+		err = -ENOTBLK;
+	else if (!(*out = blkdev_lookup(v->rdev)))
+		err = -ENXIO;
+	vnode_put(v);
+	return err;
+}
+
 int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		  const char *source, unsigned long flags, const char *data,
 		  const struct vfs_cred *cred)
@@ -2211,6 +2238,12 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		sb = mqueue_sb(); /* ipc/mqueue.c: one instance, like proc */
 		err = sb ? 0 : -ENOMEM;
 		fresh = false;
+	} else if (!kos_strcmp(fstype, "ext4")) {
+		struct kos_blkdev *bd;
+
+		err = source_disk(dir, source, cred, &bd);
+		if (!err)
+			err = ext4_mount(bd, flags & VFS_MNT_RDONLY, data, &sb);
 	} else {
 		err = -ENODEV;
 	}
@@ -2460,6 +2493,8 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 	else if (m != v->sb->mnt &&
 		 to_ro != !!(v->sb->mnt->flags & VFS_MNT_RDONLY))
 		err = -EINVAL;
+	else if (!to_ro && (v->sb->flags & VFS_SB_NOWRITE))
+		err = -EROFS; /* a file system KOS cannot write yet */
 	mutex_unlock(&vfs_mount_lock);
 	if (!err && !bind && data && *data &&
 	    !kos_strcmp(v->sb->fstype, "tmpfs"))

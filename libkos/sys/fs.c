@@ -619,6 +619,10 @@ SYSCALL_DEFINE5(statx, __as_fd int, dfd, const char __user *, path,
 	put_ts(&sx.stx_atime, k.atime);
 	put_ts(&sx.stx_mtime, k.mtime);
 	put_ts(&sx.stx_ctime, k.ctime);
+	if (k.has_btime) {
+		sx.stx_mask |= STATX_BTIME;
+		put_ts(&sx.stx_btime, k.btime);
+	}
 	sx.stx_rdev_major = KDEV_MAJOR(k.rdev);
 	sx.stx_rdev_minor = KDEV_MINOR(k.rdev);
 	sx.stx_dev_major = KDEV_MAJOR(k.dev);

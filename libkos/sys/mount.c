@@ -110,9 +110,19 @@ SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
 	} else if (flags & MS_MOVE) {
 		err = mount_from(usource, dir, target, &cred, true);
 	} else {
-		err = vfs_mount_new(dir, target, type, source,
-				    (flags & MS_RDONLY) ? VFS_MNT_RDONLY : 0,
-				    data, &cred);
+		/*
+		 * Both paths from the working directory: an absolute target
+		 * ignores it, a relative source (a disk's node) needs it.
+		 */
+		struct vnode *cwd = NULL;
+
+		err = sys_at_dir(AT_FDCWD, ".", false, &cwd);
+		if (!err)
+			err = vfs_mount_new(cwd, target, type, source,
+					    (flags & MS_RDONLY) ? VFS_MNT_RDONLY
+								: 0,
+					    data, &cred);
+		vnode_put(cwd);
 	}
 	vnode_put(dir);
 out:

@@ -94,6 +94,8 @@ struct kstat {
 	uint32_t blksize;
 	uint64_t blocks; /* 512-byte units */
 	struct vfs_time atime, mtime, ctime;
+	struct vfs_time btime; /* statx's birth time, if has_btime */
+	bool has_btime;
 };
 
 /*
@@ -268,6 +270,12 @@ struct vnode_ops {
 			size_t size, int flags);
 	ssize_t (*listxattr)(struct vnode *v, char *buf, size_t size,
 			     bool trusted);
+	/*
+	 * The creation time statx(2) reports as btime, with v's lock held:
+	 * 0, or -ENODATA when the file system did not record one.  NULL:
+	 * the file system records none.
+	 */
+	int (*getbtime)(struct vnode *v, struct vfs_time *t);
 };
 
 /* What statfs(2) reports (sys/fs calls fill the user's struct). */
@@ -323,6 +331,8 @@ struct superblock {
 #define VFS_SB_SINGLE \
 	0x4 /* one instance (proc, devpts, mqueue): outlives \
 			    * its last mount */
+/* The file system cannot be written (yet): remounting read-write -EROFS. */
+#define VFS_SB_NOWRITE 0x8
 
 /* Set up the VFS's part of a new superblock (the fs zeroed it). */
 void vfs_sb_init(struct superblock *sb);
@@ -559,11 +569,14 @@ long vfs_path(struct vnode *v, char *buf, size_t len);
 int vfs_mount(struct superblock *sb, const char *path);
 
 /*
- * mount(2) of a new instance of fstype ("tmpfs", "proc") named source
- * on the directory path (relative to dir), with VFS_MNT_* flags and the
- * file system's options (tmpfs: size=, mode=, uid=, gid=; -EINVAL for
- * others).  -ENODEV for an unknown type, -EBUSY if something is
- * mounted there already.
+ * mount(2) of a new instance of fstype ("tmpfs", "proc", "ext4") named
+ * source on the directory path (relative to dir), with VFS_MNT_* flags
+ * and the file system's options (tmpfs: size=, mode=, uid=, gid=;
+ * -EINVAL for others).  -ENODEV for an unknown type, -EBUSY if
+ * something is mounted there already.  For a disk file system (ext4)
+ * source is the path of a block device node, also looked up from dir:
+ * -ENOTBLK if it is something else, -ENXIO if no such disk exists;
+ * ext4 mounts only read-only for now (else -EROFS).
  */
 int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		  const char *source, unsigned long flags, const char *data,

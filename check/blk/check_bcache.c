@@ -1,0 +1,175 @@
+/*
+ * Unit tests for the buffer cache (libkos/blk/bcache.c) over a RAM disk
+ * that counts its requests: a block is read once and then served from
+ * the cache, the bound evicts only unreferenced clean buffers (least
+ * recently used first), a failed read caches nothing, dirty buffers
+ * stay until bcache_sync writes them and flushes, and bad arguments
+ * are refused.
+ */
+#include <check.h>
+#include <string.h>
+
+#include <kos/bcache.h>
+#include <kos/blkdev.h>
+#include <kos/plat/mem.h>
+
+#include "../fs/fs_test.h"
+
+#define SECTORS 128 /* 64 KiB: 64 blocks of 1 KiB */
+
+static uint8_t disk_ram[SECTORS * BLK_SECTOR];
+static unsigned int reads, writes, flushes, fail_reads;
+static struct kos_blkdev disk;
+
+static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
+{
+	uint8_t *p = disk_ram + rq->sector * BLK_SECTOR;
+	void *buf = plat_phys_to_virt(rq->pa);
+
+	rq->status = 0;
+	if (rq->op == BLK_READ) {
+		reads++;
+		if (fail_reads) {
+			fail_reads--;
+			rq->status = -EIO;
+		} else {
+			memcpy(buf, p, rq->len);
+		}
+	} else if (rq->op == BLK_WRITE) {
+		writes++;
+		memcpy(p, buf, rq->len);
+	} else {
+		flushes++;
+	}
+	rq->done(rq);
+	return 0;
+}
+
+static const struct blkdev_ops ram_ops = { .submit = ram_submit };
+
+static void setup(void)
+{
+	fs_test_setup();
+	blkdev_reset();
+	for (size_t i = 0; i < sizeof(disk_ram); i++)
+		disk_ram[i] = (uint8_t)(i / 1024 + i * 3);
+	reads = writes = flushes = fail_reads = 0;
+	memset(&disk, 0, sizeof(disk));
+	disk.nsectors = SECTORS;
+	disk.block_size = 512;
+	disk.ops = &ram_ops;
+	ck_assert_int_eq(blkdev_register(&disk), 0);
+}
+
+START_TEST(test_bcache_get_put)
+{
+	struct bcache *bc = bcache_create(&disk, 1024, 8);
+	struct bbuf *a, *b;
+
+	ck_assert_ptr_nonnull(bc);
+	ck_assert_int_eq(bcache_get(bc, 5, &a), 0);
+	ck_assert(!memcmp(a->data, disk_ram + 5 * 1024, 1024));
+	ck_assert_int_eq(bcache_get(bc, 5, &b), 0);
+	ck_assert_ptr_eq(a, b);
+	ck_assert_uint_eq(reads, 1);
+	bcache_put(a);
+	bcache_put(b);
+	ck_assert_int_eq(bcache_get(bc, 5, &a), 0); /* cached, unreferenced */
+	ck_assert_uint_eq(reads, 1);
+	bcache_put(a);
+	ck_assert_int_eq(bcache_get(bc, 64, &a), -EINVAL); /* past the end */
+	ck_assert_ptr_null(a);
+	bcache_destroy(bc);
+	/* block sizes: a power of two, at least the disk's, at most a page */
+	ck_assert_ptr_null(bcache_create(&disk, 256, 8));
+	ck_assert_ptr_null(bcache_create(&disk, 1536, 8));
+	ck_assert_ptr_null(bcache_create(&disk, 8192, 8));
+}
+END_TEST
+
+START_TEST(test_bcache_lru)
+{
+	struct bcache *bc = bcache_create(&disk, 1024, 4);
+	struct bbuf *held, *b;
+
+	ck_assert_int_eq(bcache_get(bc, 0, &held), 0); /* stays referenced */
+	for (uint64_t i = 1; i <= 6; i++) {
+		ck_assert_int_eq(bcache_get(bc, i, &b), 0);
+		bcache_put(b);
+	}
+	ck_assert_uint_eq(bc->count, 4);
+	ck_assert_uint_eq(reads, 7);
+	/* 1..3 went (oldest first); the held block 0 and 4..6 stayed */
+	ck_assert_int_eq(bcache_get(bc, 6, &b), 0);
+	bcache_put(b);
+	ck_assert_int_eq(bcache_get(bc, 0, &b), 0);
+	bcache_put(b);
+	ck_assert_uint_eq(reads, 7);
+	ck_assert_int_eq(bcache_get(bc, 1, &b), 0);
+	bcache_put(b);
+	ck_assert_uint_eq(reads, 8);
+	bcache_put(held);
+	bcache_shrink(bc);
+	ck_assert_uint_eq(bc->count, 0);
+	bcache_destroy(bc);
+}
+END_TEST
+
+START_TEST(test_bcache_read_error)
+{
+	struct bcache *bc = bcache_create(&disk, 1024, 4);
+	struct bbuf *b;
+
+	fail_reads = 1;
+	ck_assert_int_eq(bcache_get(bc, 3, &b), -EIO);
+	ck_assert_ptr_null(b);
+	ck_assert_uint_eq(bc->count, 0);
+	ck_assert_int_eq(bcache_get(bc, 3, &b), 0); /* tried again */
+	ck_assert_uint_eq(reads, 2);
+	ck_assert(!memcmp(b->data, disk_ram + 3 * 1024, 1024));
+	bcache_put(b);
+	bcache_destroy(bc);
+}
+END_TEST
+
+START_TEST(test_bcache_dirty_sync)
+{
+	struct bcache *bc = bcache_create(&disk, 4096, 2);
+	struct bbuf *b;
+
+	ck_assert_int_eq(bcache_get(bc, 2, &b), 0);
+	memset(b->data, 0xab, 4096);
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	/* a dirty buffer is not evicted, even past the bound */
+	for (uint64_t i = 3; i < 8; i++) {
+		ck_assert_int_eq(bcache_get(bc, i, &b), 0);
+		bcache_put(b);
+	}
+	ck_assert_uint_eq(writes, 0);
+	ck_assert_int_eq(bcache_get(bc, 2, &b), 0);
+	ck_assert_uint_eq(((uint8_t *)b->data)[100], 0xab);
+	bcache_put(b);
+	ck_assert_int_eq(bcache_sync(bc), 0);
+	ck_assert_uint_eq(writes, 1);
+	ck_assert_uint_eq(flushes, 1);
+	ck_assert_uint_eq(disk_ram[2 * 4096 + 100], 0xab);
+	ck_assert_int_eq(bcache_sync(bc), 0); /* clean now */
+	ck_assert_uint_eq(writes, 1);
+	bcache_destroy(bc);
+}
+END_TEST
+
+Suite *bcache_suite(void)
+{
+	Suite *s = suite_create("bcache");
+	TCase *tc = tcase_create("bcache");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_bcache_get_put);
+	tcase_add_test(tc, test_bcache_lru);
+	tcase_add_test(tc, test_bcache_read_error);
+	tcase_add_test(tc, test_bcache_dirty_sync);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,640 @@
+/*
+ * ext4 directories.
+ *
+ * A directory's data blocks (mapped like a file's) hold variable-length
+ * entries: inode, rec_len (distance to the next entry), name_len,
+ * file type, name.  With metadata_csum each leaf block ends in a
+ * 12-byte fake entry holding the block's crc32c.  Every leaf block is
+ * checked whole before use: rec_len at least 12, a multiple of 4, long
+ * enough for the name and not past the block's end; inode numbers in
+ * range; a name for every used entry; the checksum tail.
+ *
+ * Hash-tree directories (dir_index, INDEX_FL) keep the same leaves and
+ * add an index: block 0 holds "." and ".." (whose rec_len covers the
+ * rest of the block), the root info and (hash, block) entries; with
+ * two or three levels, interior blocks are one empty fake entry
+ * spanning the block followed by entries.  A lookup hashes the name
+ * (legacy, half-MD4 or TEA, signed or unsigned chars, the superblock's
+ * seed), walks down choosing the last entry whose hash is not above
+ * the name's, and searches that leaf; when the next leaf's starting
+ * hash has the collision bit set and the same hash, the search goes on
+ * there.  Index blocks are checked (root info, limits, counts, levels,
+ * block numbers, and the dx tail checksum).
+ *
+ * readdir walks the blocks in order (htree directories too; Linux
+ * returns them in hash order, which nothing may rely on): block 0 of a
+ * hash-tree directory yields "." and "..", interior index blocks
+ * nothing.  The position is the byte offset of the next entry.
+ */
+#include <kos/blkdev.h>
+#include <kos/crc32c.h>
+#include <kos/log.h>
+#include <kos/string.h>
+#include <uapi/dirent.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#include "ext4.h"
+
+#define DX_ROOT_ENTRIES 0x20 /* count/limit in block 0 */
+#define DX_NODE_ENTRIES 0x8  /* count/limit after the fake entry */
+#define DX_BLOCK_MASK 0x0fffffff
+#define DX_MAX_LEVELS 3
+
+/* ---- name hashes -------------------------------------------------------- */
+
+static uint32_t rol32(uint32_t x, unsigned int s)
+{
+	return (x << s) | (x >> (32 - s));
+}
+
+/*
+ * Pack up to num words of msg (len bytes left in the whole name) four
+ * bytes to a word, big end first, starting from and padding with a
+ * word made of the length.
+ */
+static void pack_name(const char *msg, size_t len, uint32_t *out, int num,
+		      bool uns)
+{
+	uint32_t pad = (uint32_t)len * 0x01010101u, word = pad;
+	size_t n = MIN(len, (size_t)num * 4);
+
+	for (size_t i = 0; i < n; i++) {
+		int c = uns ? (int)(unsigned char)msg[i]
+			    : (int)(signed char)msg[i];
+
+		word = (uint32_t)c + (word << 8);
+		if (i % 4 == 3) {
+			*out++ = word;
+			word = pad;
+			num--;
+		}
+	}
+	if (num-- > 0) {
+		*out++ = word;
+		while (num-- > 0)
+			*out++ = pad;
+	}
+}
+
+#define MD4_F(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+#define MD4_G(x, y, z) (((x) & (y)) + (((x) ^ (y)) & (z)))
+#define MD4_H(x, y, z) ((x) ^ (y) ^ (z))
+
+/* Three rounds of MD4 over eight words, the result added into st. */
+static void half_md4(uint32_t st[4], const uint32_t in[8])
+{
+	static const uint8_t order[3][8] = {
+		{ 0, 1, 2, 3, 4, 5, 6, 7 },
+		{ 1, 3, 5, 7, 0, 2, 4, 6 },
+		{ 3, 7, 2, 6, 1, 5, 0, 4 },
+	};
+	static const uint8_t shift[3][4] = { { 3, 7, 11, 19 },
+					     { 3, 5, 9, 13 },
+					     { 3, 9, 11, 15 } };
+	static const uint32_t k[3] = { 0, 0x5a827999, 0x6ed9eba1 };
+	uint32_t r[4] = { st[0], st[1], st[2], st[3] };
+
+	for (int round = 0; round < 3; round++)
+		for (int step = 0; step < 8; step++) {
+			/* a, d, c, b take turns as the word updated */
+			int t = (4 - step % 4) % 4;
+			uint32_t x = r[(t + 1) % 4], y = r[(t + 2) % 4],
+				 z = r[(t + 3) % 4], f;
+
+			f = round == 0	 ? MD4_F(x, y, z)
+			    : round == 1 ? MD4_G(x, y, z)
+					 : MD4_H(x, y, z);
+			r[t] = rol32(r[t] + f + in[order[round][step]] +
+					     k[round],
+				     shift[round][step % 4]);
+		}
+	for (int i = 0; i < 4; i++)
+		st[i] += r[i];
+}
+
+/* Sixteen rounds of TEA over four words, added into st[0..1]. */
+static void tea(uint32_t st[4], const uint32_t in[4])
+{
+	uint32_t sum = 0, b0 = st[0], b1 = st[1];
+
+	for (int n = 0; n < 16; n++) {
+		sum += 0x9e3779b9;
+		b0 += ((b1 << 4) + in[0]) ^ (b1 + sum) ^ ((b1 >> 5) + in[1]);
+		b1 += ((b0 << 4) + in[2]) ^ (b0 + sum) ^ ((b0 >> 5) + in[3]);
+	}
+	st[0] += b0;
+	st[1] += b1;
+}
+
+/* The original ext3 hash. */
+static uint32_t legacy_hash(const char *name, size_t len, bool uns)
+{
+	uint32_t h0 = 0x12a3fe2d, h1 = 0x37abe8f9;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = uns ? (int)(unsigned char)name[i]
+			    : (int)(signed char)name[i];
+		uint32_t h = h1 + (h0 ^ (uint32_t)(c * 7152373));
+
+		if (h & 0x80000000u)
+			h -= 0x7fffffff;
+		h1 = h0;
+		h0 = h;
+	}
+	return h0 << 1;
+}
+
+uint32_t ext4_dirhash(const char *name, size_t len, int version,
+		      const uint32_t seed[4])
+{
+	uint32_t st[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 };
+	bool uns = version >= EXT4_HASH_UNSIGNED;
+	uint32_t in[8], hash;
+
+	if (seed && (seed[0] | seed[1] | seed[2] | seed[3]))
+		kos_memcpy(st, seed, sizeof(st));
+	switch (version % EXT4_HASH_UNSIGNED) {
+	case EXT4_HASH_HALF_MD4:
+		for (size_t off = 0; off < len || off == 0; off += 32) {
+			pack_name(name + off, len - off, in, 8, uns);
+			half_md4(st, in);
+			if (len <= off + 32)
+				break;
+		}
+		hash = st[1];
+		break;
+	case EXT4_HASH_TEA:
+		for (size_t off = 0; off < len || off == 0; off += 16) {
+			pack_name(name + off, len - off, in, 4, uns);
+			tea(st, in);
+			if (len <= off + 16)
+				break;
+		}
+		hash = st[0];
+		break;
+	default:
+		hash = legacy_hash(name, len, uns);
+		break;
+	}
+	hash &= ~1u;
+	if (hash == 0xfffffffeu) /* the end-of-directory value is reserved */
+		hash = 0xfffffffcu;
+	return hash;
+}
+
+/* ---- blocks --------------------------------------------------------------- */
+
+static struct ext4_fs *DFS(struct ext4_inode_info *dir)
+{
+	return EXT4_FS(dir->v.sb);
+}
+
+static uint32_t dir_blocks(struct ext4_inode_info *dir)
+{
+	uint64_t n = (dir->v.size + DFS(dir)->bs - 1) >> DFS(dir)->log_bs;
+
+	return (uint32_t)MIN(n, (uint64_t)UINT32_MAX);
+}
+
+static bool is_htree(struct ext4_inode_info *dir)
+{
+	return dir->flags & EXT4_INDEX_FL;
+}
+
+/* Block lblk of dir, read (not yet checked). */
+static int dir_bread(struct ext4_inode_info *dir, uint32_t lblk,
+		     struct bbuf **out)
+{
+	struct ext4_fs *fs = DFS(dir);
+	uint64_t pblk;
+	uint32_t n;
+	int err;
+
+	*out = NULL;
+	if (dir->flags & EXT4_INLINE_DATA_FL) {
+		log_warn("ext4 (%s): directory %llu: inline data is not "
+			 "supported",
+			 fs->bd->name, (unsigned long long)dir->v.ino);
+		return -EOPNOTSUPP;
+	}
+	err = ext4_map(dir, lblk, 1, &pblk, &n);
+	if (err)
+		return err;
+	if (!pblk)
+		return ext4_corrupt(fs, "directory %llu: hole at block %u",
+				    (unsigned long long)dir->v.ino, lblk);
+	return ext4_bread(fs, pblk, out);
+}
+
+/*
+ * Check the entries of a block in [0, end): the rules at the top of
+ * this file.  lblk only names the block in the log.
+ */
+static int check_entries(struct ext4_inode_info *dir, const char *blk,
+			 size_t end, uint32_t lblk)
+{
+	struct ext4_fs *fs = DFS(dir);
+	size_t off = 0;
+
+	while (off < end) {
+		const struct ext4_dirent *de = (const void *)(blk + off);
+
+		if (end - off < 12 || de->rec_len < 12 || de->rec_len % 4 ||
+		    de->rec_len > end - off ||
+		    EXT4_DIRENT_HEAD + de->name_len > de->rec_len ||
+		    de->inode > fs->ninodes || (de->inode && !de->name_len))
+			return ext4_corrupt(fs,
+					    "directory %llu: bad entry at "
+					    "block %u offset %zu",
+					    (unsigned long long)dir->v.ino,
+					    lblk, off);
+		off += de->rec_len;
+	}
+	return 0;
+}
+
+/* The checksum tail of a leaf block; its entries end where it starts. */
+static int check_leaf_tail(struct ext4_inode_info *dir, const char *blk,
+			   uint32_t lblk)
+{
+	struct ext4_fs *fs = DFS(dir);
+	const struct ext4_dir_tail *t =
+		(const void *)(blk + fs->bs - EXT4_DIR_TAIL_SIZE);
+
+	if (t->det_reserved_zero1 || t->det_rec_len != EXT4_DIR_TAIL_SIZE ||
+	    t->det_reserved_zero2 || t->det_reserved_ft != EXT4_DIR_TAIL_FT)
+		return ext4_corrupt(fs,
+				    "directory %llu: block %u has no "
+				    "checksum tail",
+				    (unsigned long long)dir->v.ino, lblk);
+	if (crc32c(dir->csum_seed, blk, fs->bs - EXT4_DIR_TAIL_SIZE) !=
+	    t->det_checksum)
+		return ext4_corrupt(fs,
+				    "directory %llu: bad checksum of block "
+				    "%u",
+				    (unsigned long long)dir->v.ino, lblk);
+	return 0;
+}
+
+/* An interior hash-tree block: one empty entry spanning the block. */
+static bool is_dx_node(struct ext4_fs *fs, const char *blk)
+{
+	const struct ext4_dirent *de = (const void *)blk;
+
+	return de->inode == 0 && de->rec_len == fs->bs && de->name_len == 0;
+}
+
+/* The dx tail checksum of an index block (entries at coff). */
+static int check_dx_csum(struct ext4_inode_info *dir, const char *blk,
+			 size_t coff, uint32_t lblk)
+{
+	struct ext4_fs *fs = DFS(dir);
+	const struct ext4_dx_countlimit *cl = (const void *)(blk + coff);
+	size_t toff = coff + (size_t)cl->limit * sizeof(struct ext4_dx_entry);
+	const struct ext4_dx_tail *t = (const void *)(blk + toff);
+	uint32_t crc, zero = 0;
+
+	if (!fs->csum)
+		return 0;
+	if (toff + sizeof(*t) > fs->bs)
+		return ext4_corrupt(fs,
+				    "directory %llu: no room for the index "
+				    "checksum in block %u",
+				    (unsigned long long)dir->v.ino, lblk);
+	crc = crc32c(dir->csum_seed, blk,
+		     coff + (size_t)cl->count * sizeof(struct ext4_dx_entry));
+	crc = crc32c(crc, &t->dt_reserved, sizeof(t->dt_reserved));
+	crc = crc32c(crc, &zero, sizeof(zero)); /* dt_checksum as zero */
+	if (crc != t->dt_checksum)
+		return ext4_corrupt(fs,
+				    "directory %llu: bad index checksum in "
+				    "block %u",
+				    (unsigned long long)dir->v.ino, lblk);
+	return 0;
+}
+
+/*
+ * Check the count and limit of an index block's entries at coff: the
+ * limit must be what the block holds, the count within it.
+ */
+static int check_dx_entries(struct ext4_inode_info *dir, const char *blk,
+			    size_t coff, uint32_t lblk)
+{
+	struct ext4_fs *fs = DFS(dir);
+	const struct ext4_dx_countlimit *cl = (const void *)(blk + coff);
+	size_t limit = (fs->bs - coff) / sizeof(struct ext4_dx_entry) -
+		       (fs->csum ? 1 : 0);
+
+	if (cl->limit != limit || cl->count == 0 || cl->count > cl->limit)
+		return ext4_corrupt(fs,
+				    "directory %llu: bad index count/limit "
+				    "in block %u",
+				    (unsigned long long)dir->v.ino, lblk);
+	return check_dx_csum(dir, blk, coff, lblk);
+}
+
+/* Check block 0 of a hash-tree directory: dot entries, info, entries. */
+static int check_dx_root(struct ext4_inode_info *dir, const char *blk,
+			 unsigned int *levels)
+{
+	struct ext4_fs *fs = DFS(dir);
+	const struct ext4_dirent *dot = (const void *)blk,
+				 *dotdot = (const void *)(blk + 12);
+	const struct ext4_dx_root_info *info = (const void *)(blk + 24);
+	unsigned int max = (fs->incompat & EXT4_INCOMPAT_LARGEDIR) ? 3 : 2;
+
+	if (dot->rec_len != 12 || dot->name_len != 1 || dot->name[0] != '.' ||
+	    dotdot->rec_len != fs->bs - 12 || dotdot->name_len != 2 ||
+	    dotdot->name[0] != '.' || dotdot->name[1] != '.' ||
+	    dotdot->inode > fs->ninodes || info->reserved_zero ||
+	    info->info_length != 8 || info->hash_version > EXT4_HASH_TEA ||
+	    info->indirect_levels >= max)
+		return ext4_corrupt(fs, "directory %llu: bad hash-tree root",
+				    (unsigned long long)dir->v.ino);
+	*levels = info->indirect_levels;
+	return check_dx_entries(dir, blk, DX_ROOT_ENTRIES, 0);
+}
+
+/*
+ * Block lblk of dir, read and checked: *from..*end are the bytes
+ * holding entries (none for an interior index block).
+ */
+static int dir_block(struct ext4_inode_info *dir, uint32_t lblk,
+		     struct bbuf **out, size_t *end)
+{
+	struct ext4_fs *fs = DFS(dir);
+	unsigned int levels;
+	const char *blk;
+	int err = dir_bread(dir, lblk, out);
+
+	if (err)
+		return err;
+	blk = (*out)->data;
+	*end = fs->bs;
+	if (lblk == 0 && is_htree(dir)) {
+		err = check_dx_root(dir, blk, &levels);
+		*end = 24; /* "." and ".." */
+		if (!err)
+			err = check_entries(dir, blk, 12, 0);
+	} else if (is_dx_node(fs, blk)) {
+		*end = 0;
+	} else {
+		if (fs->csum) {
+			err = check_leaf_tail(dir, blk, lblk);
+			*end = fs->bs - EXT4_DIR_TAIL_SIZE;
+		}
+		if (!err)
+			err = check_entries(dir, blk, *end, lblk);
+	}
+	if (err) {
+		bcache_put(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+/* Look for name in the checked entries [0, end) of blk: its inode. */
+static uint32_t find_in_block(const char *blk, size_t end, const char *name,
+			      size_t len)
+{
+	size_t off = 0;
+
+	while (off < end) {
+		const struct ext4_dirent *de = (const void *)(blk + off);
+		size_t rec = MIN((size_t)de->rec_len, end - off);
+
+		if (de->inode && de->name_len == len &&
+		    !kos_memcmp(de->name, name, len))
+			return de->inode;
+		off += rec;
+	}
+	return 0;
+}
+
+/* Search the blocks [from, to) of dir one by one. */
+static int linear_find(struct ext4_inode_info *dir, uint32_t from, uint32_t to,
+		       const char *name, size_t len, uint32_t *ino)
+{
+	for (uint32_t lblk = from; lblk < to; lblk++) {
+		struct bbuf *b;
+		size_t end;
+		int err = dir_block(dir, lblk, &b, &end);
+
+		if (err)
+			return err;
+		*ino = find_in_block(b->data, end, name, len);
+		bcache_put(b);
+		if (*ino)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* ---- hash-tree lookup ------------------------------------------------------ */
+
+struct dx_frame {
+	struct bbuf *b;
+	const struct ext4_dx_entry *ents; /* ents[0] holds count/limit */
+	unsigned int count, at;
+};
+
+/* Point f at b's entries at coff and pick the one for hash. */
+static void dx_frame_set(struct dx_frame *f, struct bbuf *b, size_t coff,
+			 uint32_t hash)
+{
+	const struct ext4_dx_countlimit *cl =
+		(const void *)((char *)b->data + coff);
+
+	f->b = b;
+	f->ents = (const void *)cl;
+	f->count = cl->count;
+	f->at = 0;
+	for (unsigned int i = 1; i < f->count && f->ents[i].hash <= hash; i++)
+		f->at = i;
+}
+
+/* Read and check the index block the entry of frame f points to. */
+static int dx_child(struct ext4_inode_info *dir, const struct dx_frame *f,
+		    struct bbuf **out, uint32_t *lblk)
+{
+	struct ext4_fs *fs = DFS(dir);
+	int err;
+
+	*lblk = f->ents[f->at].block & DX_BLOCK_MASK;
+	if (*lblk == 0 || *lblk >= dir_blocks(dir))
+		return ext4_corrupt(fs, "directory %llu: bad index block %u",
+				    (unsigned long long)dir->v.ino, *lblk);
+	err = dir_bread(dir, *lblk, out);
+	if (err)
+		return err;
+	if (!is_dx_node(fs, (*out)->data))
+		err = ext4_corrupt(fs,
+				   "directory %llu: block %u is not an "
+				   "index block",
+				   (unsigned long long)dir->v.ino, *lblk);
+	if (!err)
+		err = check_dx_entries(dir, (*out)->data, DX_NODE_ENTRIES,
+				       *lblk);
+	if (err) {
+		bcache_put(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+/* Fill frames[from + 1 .. levels] going down from frames[from]. */
+static int dx_descend(struct ext4_inode_info *dir, struct dx_frame *frames,
+		      unsigned int from, unsigned int levels, uint32_t hash)
+{
+	for (unsigned int l = from; l < levels; l++) {
+		struct bbuf *b;
+		uint32_t lblk;
+		int err = dx_child(dir, &frames[l], &b, &lblk);
+
+		if (err)
+			return err;
+		bcache_put(frames[l + 1].b);
+		dx_frame_set(&frames[l + 1], b, DX_NODE_ENTRIES, hash);
+	}
+	return 0;
+}
+
+static int dx_find(struct ext4_inode_info *dir, const char *name, size_t len,
+		   uint32_t *ino)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct dx_frame frames[DX_MAX_LEVELS] = { 0 };
+	const struct ext4_dx_root_info *info;
+	unsigned int levels, version;
+	struct bbuf *root;
+	uint32_t hash;
+	int err = dir_bread(dir, 0, &root);
+
+	if (err)
+		return err;
+	err = check_dx_root(dir, root->data, &levels);
+	if (err) {
+		bcache_put(root);
+		return err;
+	}
+	info = (const void *)((char *)root->data + 24);
+	version = info->hash_version;
+	if (fs->hash_unsigned)
+		version += EXT4_HASH_UNSIGNED;
+	hash = ext4_dirhash(name, len, (int)version, fs->hash_seed);
+	dx_frame_set(&frames[0], root, DX_ROOT_ENTRIES, hash);
+	err = dx_descend(dir, frames, 0, levels, hash);
+	while (!err) {
+		const struct dx_frame *leaf = &frames[levels];
+		uint32_t lblk = leaf->ents[leaf->at].block & DX_BLOCK_MASK;
+		int l;
+
+		if (lblk == 0 || lblk >= dir_blocks(dir)) {
+			err = ext4_corrupt(
+				fs, "directory %llu: bad leaf block %u",
+				(unsigned long long)dir->v.ino, lblk);
+			break;
+		}
+		err = linear_find(dir, lblk, lblk + 1, name, len, ino);
+		if (err != -ENOENT)
+			break;
+		/*
+		 * Not there: go on to the next leaf only if it starts with
+		 * the same hash, marked as a continuation (bit 0).
+		 */
+		for (l = (int)levels; l >= 0; l--)
+			if (frames[l].at + 1 < frames[l].count)
+				break;
+		if (l < 0)
+			break;
+		{
+			uint32_t next = frames[l].ents[frames[l].at + 1].hash;
+
+			if (!(next & 1) || (next & ~1u) != hash)
+				break;
+		}
+		frames[l].at++;
+		err = dx_descend(dir, frames, (unsigned int)l, levels, 0);
+		if (!err)
+			for (unsigned int k = (unsigned int)l + 1; k <= levels;
+			     k++)
+				frames[k].at = 0;
+	}
+	for (unsigned int l = 0; l < DX_MAX_LEVELS; l++)
+		bcache_put(frames[l].b);
+	return err;
+}
+
+/* ---- vnode ops ------------------------------------------------------------- */
+
+int ext4_lookup(struct vnode *v, const char *name, size_t len,
+		struct vnode **out)
+{
+	struct ext4_inode_info *dir = EXT4_I(v);
+	struct ext4_fs *fs = DFS(dir);
+	uint32_t ino = 0;
+	int err;
+
+	if (len > EXT4_NAME_LEN)
+		return -ENAMETOOLONG;
+	if (len <= 2 && name[0] == '.' && (len == 1 || name[1] == '.'))
+		err = linear_find(dir, 0, MIN(1u, dir_blocks(dir)), name, len,
+				  &ino); /* dot entries live in block 0 */
+	else if (is_htree(dir) && (fs->compat & EXT4_COMPAT_DIR_INDEX))
+		err = dx_find(dir, name, len, &ino);
+	else
+		err = linear_find(dir, 0, dir_blocks(dir), name, len, &ino);
+	if (err)
+		return err;
+	return ext4_iget(fs, ino, out);
+}
+
+static unsigned int dtype(struct ext4_fs *fs, uint8_t ft)
+{
+	static const uint8_t map[8] = { DT_UNKNOWN, DT_REG,  DT_DIR,  DT_CHR,
+					DT_BLK,	    DT_FIFO, DT_SOCK, DT_LNK };
+
+	if (!(fs->incompat & EXT4_INCOMPAT_FILETYPE) || ft >= 8)
+		return DT_UNKNOWN;
+	return map[ft];
+}
+
+int ext4_readdir(struct vnode *v, uint64_t *pos, vfs_filldir_t fill, void *ctx)
+{
+	struct ext4_inode_info *dir = EXT4_I(v);
+	struct ext4_fs *fs = DFS(dir);
+	uint32_t nblocks = dir_blocks(dir);
+
+	while ((*pos >> fs->log_bs) < nblocks) {
+		uint32_t lblk = (uint32_t)(*pos >> fs->log_bs);
+		size_t skip = (size_t)(*pos & (fs->bs - 1)), off = 0, end;
+		uint64_t base = (uint64_t)lblk << fs->log_bs;
+		struct bbuf *b;
+		int err = dir_block(dir, lblk, &b, &end);
+
+		if (err)
+			return err;
+		while (off < end) {
+			const struct ext4_dirent *de =
+				(const void *)((char *)b->data + off);
+			size_t rec = MIN((size_t)de->rec_len, end - off);
+			uint64_t next = base + off + rec;
+
+			if (off >= skip && de->inode) {
+				if (!fill(ctx, de->name, de->name_len,
+					  de->inode, dtype(fs, de->file_type),
+					  next)) {
+					*pos = base + off;
+					bcache_put(b);
+					return 0;
+				}
+				*pos = next;
+			}
+			off += rec;
+		}
+		bcache_put(b);
+		*pos = base + fs->bs;
+	}
+	return 0;
+}

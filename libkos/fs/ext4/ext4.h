@@ -1,0 +1,398 @@
+/*
+ * ext4, private declarations (docs/ext4.md has the design).
+ *
+ * On-disk structures are little-endian and KOS runs on x86-64 only, so
+ * they are read as packed C structs straight out of the buffers.  Every
+ * number taken from them is range-checked before it is used as an
+ * index, a length or a block number; a failed check or checksum is
+ * logged with the inode or block it concerns and gives -EUCLEAN
+ * (Linux's EFSCORRUPTED).
+ *
+ * Files:
+ *   super.c   mount: superblock, features, group descriptors, statfs,
+ *             the inode cache, unmount
+ *   inode.c   inodes: reading and checking, attributes, the vnode ops
+ *             (read-only ones refuse with -EROFS), symlinks, readpage
+ *   extent.c  logical to physical block mapping: extent trees, and the
+ *             old indirect block maps
+ *   dir.c     directories: leaf blocks, linear lookup, readdir, and
+ *             hash-tree (dir_index) lookup with its name hashes
+ *   xattr.c   extended attributes in the inode and in a block
+ */
+#ifndef KOS_FS_EXT4_H
+#define KOS_FS_EXT4_H
+
+#include <kos/bcache.h>
+#include <kos/list.h>
+#include <kos/mutex.h>
+#include <kos/vfs.h>
+
+#define EXT4_SUPER_MAGIC 0xef53
+#define EXT4_SB_OFFSET 1024
+#define EXT4_ROOT_INO 2
+#define EXT4_GOOD_OLD_INODE_SIZE 128
+#define EXT4_N_BLOCKS 15 /* i_block[]: 60 bytes */
+#define EXT4_NAME_LEN 255
+
+/* Feature bits (s_feature_compat / _incompat / _ro_compat). */
+#define EXT4_COMPAT_HAS_JOURNAL 0x4
+#define EXT4_COMPAT_EXT_ATTR 0x8
+#define EXT4_COMPAT_DIR_INDEX 0x20
+#define EXT4_COMPAT_ORPHAN_FILE 0x1000
+
+#define EXT4_INCOMPAT_FILETYPE 0x2
+#define EXT4_INCOMPAT_RECOVER 0x4
+#define EXT4_INCOMPAT_JOURNAL_DEV 0x8
+#define EXT4_INCOMPAT_META_BG 0x10
+#define EXT4_INCOMPAT_EXTENTS 0x40
+#define EXT4_INCOMPAT_64BIT 0x80
+#define EXT4_INCOMPAT_MMP 0x100
+#define EXT4_INCOMPAT_FLEX_BG 0x200
+#define EXT4_INCOMPAT_EA_INODE 0x400
+#define EXT4_INCOMPAT_DIRDATA 0x1000
+#define EXT4_INCOMPAT_CSUM_SEED 0x2000
+#define EXT4_INCOMPAT_LARGEDIR 0x4000
+#define EXT4_INCOMPAT_INLINE_DATA 0x8000
+#define EXT4_INCOMPAT_ENCRYPT 0x10000
+#define EXT4_INCOMPAT_CASEFOLD 0x20000
+
+#define EXT4_RO_COMPAT_SPARSE_SUPER 0x1
+#define EXT4_RO_COMPAT_LARGE_FILE 0x2
+#define EXT4_RO_COMPAT_HUGE_FILE 0x8
+#define EXT4_RO_COMPAT_GDT_CSUM 0x10
+#define EXT4_RO_COMPAT_DIR_NLINK 0x20
+#define EXT4_RO_COMPAT_EXTRA_ISIZE 0x40
+#define EXT4_RO_COMPAT_BIGALLOC 0x200
+#define EXT4_RO_COMPAT_METADATA_CSUM 0x400
+#define EXT4_RO_COMPAT_ORPHAN_PRESENT 0x10000
+
+/* What this implementation reads; anything else is refused. */
+#define EXT4_INCOMPAT_SUPPORTED                                                \
+	(EXT4_INCOMPAT_FILETYPE | EXT4_INCOMPAT_RECOVER |                      \
+	 EXT4_INCOMPAT_EXTENTS | EXT4_INCOMPAT_64BIT | EXT4_INCOMPAT_FLEX_BG | \
+	 EXT4_INCOMPAT_CSUM_SEED | EXT4_INCOMPAT_LARGEDIR |                    \
+	 EXT4_INCOMPAT_INLINE_DATA | EXT4_INCOMPAT_EA_INODE |                  \
+	 EXT4_INCOMPAT_MMP)
+
+/* Inode flags (i_flags). */
+#define EXT4_INDEX_FL 0x1000
+#define EXT4_HUGE_FILE_FL 0x40000
+#define EXT4_EXTENTS_FL 0x80000
+#define EXT4_EA_INODE_FL 0x200000
+#define EXT4_INLINE_DATA_FL 0x10000000
+
+struct ext4_super {
+	uint32_t s_inodes_count;
+	uint32_t s_blocks_count_lo;
+	uint32_t s_r_blocks_count_lo;
+	uint32_t s_free_blocks_count_lo;
+	uint32_t s_free_inodes_count;
+	uint32_t s_first_data_block;
+	uint32_t s_log_block_size;
+	uint32_t s_log_cluster_size;
+	uint32_t s_blocks_per_group;
+	uint32_t s_clusters_per_group;
+	uint32_t s_inodes_per_group;
+	uint32_t s_mtime, s_wtime;
+	uint16_t s_mnt_count, s_max_mnt_count;
+	uint16_t s_magic, s_state, s_errors, s_minor_rev_level;
+	uint32_t s_lastcheck, s_checkinterval, s_creator_os, s_rev_level;
+	uint16_t s_def_resuid, s_def_resgid;
+	uint32_t s_first_ino;			 /* 0x54 */
+	uint16_t s_inode_size, s_block_group_nr; /* 0x58 */
+	uint32_t s_feature_compat;		 /* 0x5c */
+	uint32_t s_feature_incompat;		 /* 0x60 */
+	uint32_t s_feature_ro_compat;		 /* 0x64 */
+	uint8_t s_uuid[16];			 /* 0x68 */
+	char s_volume_name[16];			 /* 0x78 */
+	char s_last_mounted[64];		 /* 0x88 */
+	uint32_t s_algorithm_usage_bitmap;	 /* 0xc8 */
+	uint8_t s_prealloc_blocks, s_prealloc_dir_blocks;
+	uint16_t s_reserved_gdt_blocks;			/* 0xce */
+	uint8_t s_journal_uuid[16];			/* 0xd0 */
+	uint32_t s_journal_inum;			/* 0xe0 */
+	uint32_t s_journal_dev, s_last_orphan;		/* 0xe4 */
+	uint32_t s_hash_seed[4];			/* 0xec */
+	uint8_t s_def_hash_version;			/* 0xfc */
+	uint8_t s_jnl_backup_type;			/* 0xfd */
+	uint16_t s_desc_size;				/* 0xfe */
+	uint32_t s_default_mount_opts;			/* 0x100 */
+	uint32_t s_first_meta_bg, s_mkfs_time;		/* 0x104 */
+	uint32_t s_jnl_blocks[17];			/* 0x10c */
+	uint32_t s_blocks_count_hi;			/* 0x150 */
+	uint32_t s_r_blocks_count_hi;			/* 0x154 */
+	uint32_t s_free_blocks_count_hi;		/* 0x158 */
+	uint16_t s_min_extra_isize, s_want_extra_isize; /* 0x15c */
+	uint32_t s_flags;				/* 0x160 */
+	uint8_t s_pad1[0x248 - 0x164];
+	uint32_t s_overhead_clusters; /* 0x248 */
+	uint8_t s_pad2[0x270 - 0x24c];
+	uint32_t s_checksum_seed; /* 0x270 */
+	uint8_t s_pad3[0x3fc - 0x274];
+	uint32_t s_checksum; /* 0x3fc */
+} __attribute__((packed));
+
+#define EXT4_FLAGS_UNSIGNED_HASH 0x2 /* s_flags */
+
+struct ext4_group_desc {
+	uint32_t bg_block_bitmap_lo;
+	uint32_t bg_inode_bitmap_lo;
+	uint32_t bg_inode_table_lo;
+	uint16_t bg_free_blocks_count_lo;
+	uint16_t bg_free_inodes_count_lo;
+	uint16_t bg_used_dirs_count_lo;
+	uint16_t bg_flags;
+	uint32_t bg_exclude_bitmap_lo;
+	uint16_t bg_block_bitmap_csum_lo;
+	uint16_t bg_inode_bitmap_csum_lo;
+	uint16_t bg_itable_unused_lo;
+	uint16_t bg_checksum; /* 0x1e */
+	/* 64bit only (s_desc_size >= 64): */
+	uint32_t bg_block_bitmap_hi;
+	uint32_t bg_inode_bitmap_hi;
+	uint32_t bg_inode_table_hi;
+	uint16_t bg_free_blocks_count_hi;
+	uint16_t bg_free_inodes_count_hi;
+	uint16_t bg_used_dirs_count_hi;
+	uint16_t bg_itable_unused_hi;
+	uint32_t bg_exclude_bitmap_hi;
+	uint16_t bg_block_bitmap_csum_hi;
+	uint16_t bg_inode_bitmap_csum_hi;
+	uint32_t bg_reserved;
+} __attribute__((packed));
+
+struct ext4_inode {
+	uint16_t i_mode;
+	uint16_t i_uid;
+	uint32_t i_size_lo;
+	uint32_t i_atime, i_ctime, i_mtime, i_dtime;
+	uint16_t i_gid;
+	uint16_t i_links_count;
+	uint32_t i_blocks_lo;
+	uint32_t i_flags;
+	uint32_t i_version_lo;
+	uint8_t i_block[EXT4_N_BLOCKS * 4]; /* 0x28 */
+	uint32_t i_generation;		    /* 0x64 */
+	uint32_t i_file_acl_lo;
+	uint32_t i_size_high;
+	uint32_t i_obso_faddr;
+	uint16_t i_blocks_high; /* 0x74 */
+	uint16_t i_file_acl_high;
+	uint16_t i_uid_high, i_gid_high;
+	uint16_t i_checksum_lo; /* 0x7c */
+	uint16_t i_reserved;
+	/* the large inode's extra part, i_extra_isize bytes of it: */
+	uint16_t i_extra_isize; /* 0x80 */
+	uint16_t i_checksum_hi;
+	uint32_t i_ctime_extra, i_mtime_extra, i_atime_extra;
+	uint32_t i_crtime, i_crtime_extra;
+	uint32_t i_version_hi;
+	uint32_t i_projid;
+} __attribute__((packed));
+
+/* How far into the extra part a field reaches (its end - 128). */
+#define EXT4_EXTRA_END(field)                           \
+	(__builtin_offsetof(struct ext4_inode, field) + \
+	 sizeof(((struct ext4_inode *)0)->field) - EXT4_GOOD_OLD_INODE_SIZE)
+
+/* Extent trees. */
+#define EXT4_EXT_MAGIC 0xf30a
+#define EXT4_EXT_MAX_DEPTH 5
+#define EXT4_EXT_INIT_MAX_LEN 32768 /* longer: an unwritten extent */
+
+struct ext4_extent_header {
+	uint16_t eh_magic, eh_entries, eh_max, eh_depth;
+	uint32_t eh_generation;
+} __attribute__((packed));
+
+struct ext4_extent_idx {
+	uint32_t ei_block;
+	uint32_t ei_leaf_lo;
+	uint16_t ei_leaf_hi;
+	uint16_t ei_unused;
+} __attribute__((packed));
+
+struct ext4_extent {
+	uint32_t ee_block;
+	uint16_t ee_len;
+	uint16_t ee_start_hi;
+	uint32_t ee_start_lo;
+} __attribute__((packed));
+
+/* Directories. */
+struct ext4_dirent {
+	uint32_t inode;
+	uint16_t rec_len;
+	uint8_t name_len;
+	uint8_t file_type;
+	char name[];
+} __attribute__((packed));
+
+#define EXT4_DIRENT_HEAD 8
+#define EXT4_DIR_TAIL_SIZE 12
+#define EXT4_DIR_TAIL_FT 0xde
+
+struct ext4_dir_tail {
+	uint32_t det_reserved_zero1;
+	uint16_t det_rec_len; /* 12 */
+	uint8_t det_reserved_zero2;
+	uint8_t det_reserved_ft; /* 0xde */
+	uint32_t det_checksum;
+} __attribute__((packed));
+
+/* The hash tree's root block: "." and ".." then this. */
+struct ext4_dx_root_info {
+	uint32_t reserved_zero;
+	uint8_t hash_version;
+	uint8_t info_length; /* 8 */
+	uint8_t indirect_levels;
+	uint8_t unused_flags;
+} __attribute__((packed));
+
+struct ext4_dx_entry {
+	uint32_t hash;
+	uint32_t block;
+} __attribute__((packed));
+
+struct ext4_dx_countlimit {
+	uint16_t limit, count;
+} __attribute__((packed));
+
+struct ext4_dx_tail {
+	uint32_t dt_reserved;
+	uint32_t dt_checksum;
+} __attribute__((packed));
+
+#define EXT4_HASH_LEGACY 0
+#define EXT4_HASH_HALF_MD4 1
+#define EXT4_HASH_TEA 2
+#define EXT4_HASH_UNSIGNED 3 /* added to the above: unsigned chars */
+
+/* Extended attributes. */
+#define EXT4_XATTR_MAGIC 0xea020000
+
+struct ext4_xattr_header {
+	uint32_t h_magic;
+	uint32_t h_refcount;
+	uint32_t h_blocks;
+	uint32_t h_hash;
+	uint32_t h_checksum;
+	uint32_t h_reserved[3];
+} __attribute__((packed));
+
+struct ext4_xattr_entry {
+	uint8_t e_name_len;
+	uint8_t e_name_index;
+	uint16_t e_value_offs;
+	uint32_t e_value_inum;
+	uint32_t e_value_size;
+	uint32_t e_hash;
+	char e_name[];
+} __attribute__((packed));
+
+/* ---- in memory --------------------------------------------------------- */
+
+struct ext4_group {
+	uint64_t block_bitmap, inode_bitmap, inode_table;
+	uint32_t free_blocks, free_inodes, used_dirs;
+};
+
+#define EXT4_IHASH 64
+
+/*
+ * A mounted ext4 file system.  Everything but the inode cache is set at
+ * mount and read-only after.
+ */
+struct ext4_fs {
+	struct superblock sb;
+	struct kos_blkdev *bd;
+	struct bcache *bc;
+	struct ext4_super *es; /* a copy of the superblock */
+	uint32_t bs;	       /* block size: 1024..PAGE_SIZE */
+	unsigned int log_bs;
+	uint64_t nblocks;
+	uint32_t first_data_block;
+	uint32_t blocks_per_group, inodes_per_group, ninodes, ngroups;
+	uint32_t inode_size, desc_size, first_ino;
+	uint32_t incompat, ro_compat, compat;
+	bool csum;	    /* metadata_csum */
+	uint32_t csum_seed; /* crc32c(~0, uuid) or s_checksum_seed */
+	uint32_t hash_seed[4];
+	bool hash_unsigned;
+	uint64_t overhead; /* blocks statfs does not count */
+	struct ext4_group *groups;
+	struct mutex icache_lock;
+	struct list_head icache[EXT4_IHASH]; /* icache_lock */
+};
+
+/* One inode: the vnode and what the ops need of the on-disk inode. */
+struct ext4_inode_info {
+	struct vnode v;
+	struct list_head hash; /* fs->icache; icache_lock */
+	uint32_t flags;	       /* i_flags */
+	uint32_t generation;
+	uint32_t csum_seed; /* for checksums of its blocks */
+	uint64_t file_acl;  /* xattr block, 0: none */
+	struct vfs_time btime;
+	bool has_btime;
+	uint8_t *raw; /* the on-disk inode, fs->inode_size bytes */
+};
+
+static inline struct ext4_fs *EXT4_FS(struct superblock *sb)
+{
+	return container_of(sb, struct ext4_fs, sb);
+}
+
+static inline struct ext4_inode_info *EXT4_I(struct vnode *v)
+{
+	return container_of(v, struct ext4_inode_info, v);
+}
+
+static inline struct ext4_inode *ext4_raw(struct ext4_inode_info *ei)
+{
+	return (struct ext4_inode *)ei->raw;
+}
+
+/* Log a corruption (naming what) and give -EUCLEAN. */
+int ext4_corrupt(struct ext4_fs *fs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* super.c */
+int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
+	       struct superblock **out);
+/* The vnode of inode ino (a new reference): 0, -EUCLEAN, -EIO, -ENOMEM. */
+int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out);
+/* A metadata block of the fs, checked to lie inside it. */
+int ext4_bread(struct ext4_fs *fs, uint64_t blk, struct bbuf **out);
+
+/* inode.c */
+extern const struct vnode_ops ext4_vops;
+int ext4_inode_fill(struct ext4_fs *fs, struct ext4_inode_info *ei,
+		    uint32_t ino);
+void ext4_inode_free(struct ext4_inode_info *ei);
+
+/* extent.c */
+/*
+ * Map logical block lblk of ei: *pblk the disk block (0: a hole or an
+ * unwritten extent, which read as zeros), *count how many blocks from
+ * lblk on map alike (contiguous on disk, or all holes), at least 1 and
+ * at most max.  0, -EUCLEAN, -EIO, -ENOMEM.
+ */
+int ext4_map(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
+	     uint64_t *pblk, uint32_t *count);
+
+/* dir.c */
+int ext4_lookup(struct vnode *dir, const char *name, size_t len,
+		struct vnode **out);
+int ext4_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
+		 void *ctx);
+/* The hash tree's name hash (exposed for the unit tests). */
+uint32_t ext4_dirhash(const char *name, size_t len, int version,
+		      const uint32_t seed[4]);
+
+/* xattr.c */
+ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,
+		      size_t size);
+ssize_t ext4_listxattr(struct vnode *v, char *buf, size_t size, bool trusted);
+
+#endif

@@ -1,0 +1,532 @@
+/*
+ * ext4: mounting (superblock, features, group descriptors), statfs, the
+ * inode cache and unmounting.
+ *
+ * Mount reads the superblock at byte 1024, checks its magic, checksum,
+ * features and geometry, reads and checks every group descriptor, and
+ * reads the root inode.  Only read-only mounts exist in this step: a
+ * read-write request is refused with -EROFS (BusyBox's mount then says
+ * the device is write-protected and retries read-only), and the
+ * superblock is marked so that a remount read-write is refused too.  An
+ * image whose journal needs recovery is mounted without replaying it
+ * (a line in the log says so), as Linux's "ro,noload" would.
+ *
+ * The inode cache keeps one vnode per inode number while it is
+ * referenced, so hard links share their vnode (and page cache).  A
+ * vnode whose count fell to zero is on its way out (evict removes it):
+ * a lookup that finds one makes a new vnode instead.
+ *
+ * Locking: everything in struct ext4_fs is set at mount and read-only
+ * after, except the inode cache (icache_lock, a leaf lock).  Metadata
+ * blocks come through the buffer cache (kos/bcache.h), which has its
+ * own lock.
+ */
+#include <kos/blkdev.h>
+#include <kos/crc32c.h>
+#include <kos/ext4.h>
+#include <kos/kmalloc.h>
+#include <kos/log.h>
+#include <kos/string.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#include "ext4.h"
+
+#define EXT4_BCACHE_LIMIT 256 /* metadata buffers kept per mount */
+
+static const struct super_ops ext4_sops;
+
+int ext4_corrupt(struct ext4_fs *fs, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	kos_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("ext4 (%s): corrupt: %s", fs->bd->name, msg);
+	return -EUCLEAN;
+}
+
+int ext4_bread(struct ext4_fs *fs, uint64_t blk, struct bbuf **out)
+{
+	*out = NULL;
+	if (blk < fs->first_data_block || blk >= fs->nblocks)
+		return ext4_corrupt(fs, "block %llu outside the file system",
+				    (unsigned long long)blk);
+	return bcache_get(fs->bc, blk, out);
+}
+
+/* ---- the inode cache -------------------------------------------------- */
+
+static struct list_head *ihash(struct ext4_fs *fs, uint32_t ino)
+{
+	return &fs->icache[ino % EXT4_IHASH];
+}
+
+/* A live vnode for ino in the cache, referenced, or NULL.  icache_lock. */
+static struct vnode *icache_find(struct ext4_fs *fs, uint32_t ino)
+{
+	struct ext4_inode_info *ei;
+
+	list_for_each_entry (ei, ihash(fs, ino), hash) {
+		unsigned int n =
+			__atomic_load_n(&ei->v.refcnt, __ATOMIC_ACQUIRE);
+
+		if (ei->v.ino != ino)
+			continue;
+		/* Take a reference unless it is already dying. */
+		while (n && !__atomic_compare_exchange_n(
+				    &ei->v.refcnt, &n, n + 1, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;
+		if (n)
+			return &ei->v;
+	}
+	return NULL;
+}
+
+int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out)
+{
+	struct ext4_inode_info *ei;
+	struct vnode *v;
+	int err;
+
+	mutex_lock(&fs->icache_lock);
+	v = icache_find(fs, ino);
+	mutex_unlock(&fs->icache_lock);
+	if (v) {
+		*out = v;
+		return 0;
+	}
+	v = vnode_alloc(&fs->sb, &ext4_vops, sizeof(*ei));
+	if (!v)
+		return -ENOMEM;
+	ei = EXT4_I(v);
+	list_init(&ei->hash);
+	err = ext4_inode_fill(fs, ei, ino);
+	if (err) {
+		vnode_put(v);
+		return err;
+	}
+	/* Someone may have read the same inode meanwhile: use theirs. */
+	mutex_lock(&fs->icache_lock);
+	*out = icache_find(fs, ino);
+	if (!*out) {
+		list_add(&ei->hash, ihash(fs, ino));
+		*out = v;
+		v = NULL;
+	}
+	mutex_unlock(&fs->icache_lock);
+	vnode_put(v);
+	return 0;
+}
+
+static void ext4_evict(struct vnode *v)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+
+	mutex_lock(&fs->icache_lock);
+	list_del(&ei->hash);
+	mutex_unlock(&fs->icache_lock);
+	ext4_inode_free(ei);
+	kfree(ei);
+}
+
+/* ---- statfs and unmount ----------------------------------------------- */
+
+static void ext4_statfs(struct superblock *sb, struct kstatfs *st)
+{
+	struct ext4_fs *fs = EXT4_FS(sb);
+	const struct ext4_super *es = fs->es;
+	uint64_t bfree = 0, ifree = 0, resv;
+
+	for (uint32_t g = 0; g < fs->ngroups; g++) {
+		bfree += fs->groups[g].free_blocks;
+		ifree += fs->groups[g].free_inodes;
+	}
+	resv = es->s_r_blocks_count_lo;
+	if (fs->incompat & EXT4_INCOMPAT_64BIT)
+		resv |= (uint64_t)es->s_r_blocks_count_hi << 32;
+	st->bsize = fs->bs;
+	st->blocks = fs->nblocks - fs->overhead;
+	st->bfree = bfree;
+	st->bavail = bfree > resv ? bfree - resv : 0;
+	st->files = fs->ninodes;
+	st->ffree = ifree;
+}
+
+static void fs_free(struct ext4_fs *fs)
+{
+	bcache_destroy(fs->bc);
+	kfree(fs->groups);
+	kfree(fs->es);
+	kfree(fs);
+}
+
+static void ext4_put_super(struct superblock *sb)
+{
+	fs_free(EXT4_FS(sb));
+}
+
+static const struct super_ops ext4_sops = {
+	.evict = ext4_evict,
+	.put_super = ext4_put_super,
+	.statfs = ext4_statfs,
+};
+
+/* ---- mount ------------------------------------------------------------ */
+
+/* Does group g hold a copy of the superblock (sparse_super's rule)? */
+static bool group_has_super(struct ext4_fs *fs, uint32_t g)
+{
+	if (g <= 1 || !(fs->ro_compat & EXT4_RO_COMPAT_SPARSE_SUPER))
+		return true;
+	if (!(g & 1))
+		return false;
+	for (uint32_t p = 3; p <= 7; p += 2) {
+		uint64_t x = p;
+
+		while (x < g)
+			x *= p;
+		if (x == g)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The blocks statfs leaves out: s_overhead_clusters when mkfs recorded
+ * it, else what Linux counts: superblock copies, descriptor blocks and
+ * their reserve, bitmaps, inode tables and the journal.
+ */
+static uint64_t overhead(struct ext4_fs *fs, uint32_t gdt_blocks)
+{
+	const struct ext4_super *es = fs->es;
+	uint64_t n = fs->first_data_block;
+	uint64_t itb =
+		((uint64_t)fs->inodes_per_group * fs->inode_size + fs->bs - 1) /
+		fs->bs;
+
+	if (es->s_overhead_clusters && es->s_overhead_clusters < fs->nblocks)
+		return es->s_overhead_clusters;
+	for (uint32_t g = 0; g < fs->ngroups; g++) {
+		if (group_has_super(fs, g))
+			n += 1 + gdt_blocks + es->s_reserved_gdt_blocks;
+		n += 2 + itb;
+	}
+	return MIN(n, fs->nblocks);
+}
+
+/* Check and copy the group descriptors. */
+static int read_groups(struct ext4_fs *fs, uint32_t *gdt_blocks)
+{
+	uint32_t per_block = fs->bs / fs->desc_size;
+	uint64_t itb =
+		((uint64_t)fs->inodes_per_group * fs->inode_size + fs->bs - 1) /
+		fs->bs;
+	bool big = fs->desc_size >= 64;
+
+	*gdt_blocks = (fs->ngroups + per_block - 1) / per_block;
+	fs->groups = kzalloc(fs->ngroups * sizeof(*fs->groups));
+	if (!fs->groups)
+		return -ENOMEM;
+	for (uint32_t g = 0; g < fs->ngroups; g++) {
+		uint64_t blk = fs->first_data_block + 1 + g / per_block;
+		struct ext4_group *grp = &fs->groups[g];
+		const struct ext4_group_desc *gd;
+		struct bbuf *b;
+		int err = ext4_bread(fs, blk, &b);
+
+		if (err)
+			return err;
+		gd = (const void *)((char *)b->data +
+				    (g % per_block) * fs->desc_size);
+		if (fs->csum) {
+			uint32_t le = g, crc;
+			uint16_t zero = 0;
+
+			crc = crc32c(fs->csum_seed, &le, 4);
+			crc = crc32c(crc, gd, 0x1e);
+			crc = crc32c(crc, &zero, 2);
+			crc = crc32c(crc, (const char *)gd + 0x20,
+				     fs->desc_size - 0x20);
+			if ((crc & 0xffff) != gd->bg_checksum) {
+				bcache_put(b);
+				return ext4_corrupt(fs,
+						    "group descriptor %u: bad "
+						    "checksum",
+						    g);
+			}
+		}
+		grp->block_bitmap = gd->bg_block_bitmap_lo;
+		grp->inode_bitmap = gd->bg_inode_bitmap_lo;
+		grp->inode_table = gd->bg_inode_table_lo;
+		grp->free_blocks = gd->bg_free_blocks_count_lo;
+		grp->free_inodes = gd->bg_free_inodes_count_lo;
+		grp->used_dirs = gd->bg_used_dirs_count_lo;
+		if (big) {
+			grp->block_bitmap |= (uint64_t)gd->bg_block_bitmap_hi
+					     << 32;
+			grp->inode_bitmap |= (uint64_t)gd->bg_inode_bitmap_hi
+					     << 32;
+			grp->inode_table |= (uint64_t)gd->bg_inode_table_hi
+					    << 32;
+			grp->free_blocks |=
+				(uint32_t)gd->bg_free_blocks_count_hi << 16;
+			grp->free_inodes |=
+				(uint32_t)gd->bg_free_inodes_count_hi << 16;
+			grp->used_dirs |= (uint32_t)gd->bg_used_dirs_count_hi
+					  << 16;
+		}
+		bcache_put(b);
+		if (grp->block_bitmap <= fs->first_data_block ||
+		    grp->block_bitmap >= fs->nblocks ||
+		    grp->inode_bitmap <= fs->first_data_block ||
+		    grp->inode_bitmap >= fs->nblocks ||
+		    grp->inode_table <= fs->first_data_block ||
+		    grp->inode_table + itb > fs->nblocks ||
+		    grp->free_blocks > fs->blocks_per_group ||
+		    grp->free_inodes > fs->inodes_per_group)
+			return ext4_corrupt(fs,
+					    "group descriptor %u: bad "
+					    "bitmap, table or counts",
+					    g);
+	}
+	return 0;
+}
+
+/* Check the superblock's geometry and fill fs from it. */
+static int parse_super(struct ext4_fs *fs)
+{
+	const struct ext4_super *es = fs->es;
+	uint64_t disk_blocks, groups;
+
+	if (es->s_magic != EXT4_SUPER_MAGIC) {
+		log_info("ext4 (%s): no ext4 file system (bad magic)",
+			 fs->bd->name);
+		return -EINVAL;
+	}
+	fs->compat = es->s_feature_compat;
+	fs->incompat = es->s_feature_incompat;
+	fs->ro_compat = es->s_feature_ro_compat;
+	if (es->s_rev_level == 0) /* the old format: no features */
+		fs->compat = fs->incompat = fs->ro_compat = 0;
+	fs->csum = fs->ro_compat & EXT4_RO_COMPAT_METADATA_CSUM;
+	if (fs->csum) {
+		if (((const uint8_t *)es)[0x175] != 1) /* s_checksum_type */
+			return ext4_corrupt(fs, "unknown checksum type");
+		if (crc32c(~0u, es, 0x3fc) != es->s_checksum)
+			return ext4_corrupt(fs, "bad superblock checksum");
+	}
+	if (fs->incompat & ~EXT4_INCOMPAT_SUPPORTED) {
+		log_err("ext4 (%s): unsupported incompatible features %#x",
+			fs->bd->name, fs->incompat & ~EXT4_INCOMPAT_SUPPORTED);
+		return -EINVAL;
+	}
+	if (fs->ro_compat & EXT4_RO_COMPAT_BIGALLOC) {
+		log_err("ext4 (%s): bigalloc is not supported", fs->bd->name);
+		return -EINVAL;
+	}
+	if (es->s_log_block_size > 2 ||
+	    (1024u << es->s_log_block_size) > PAGE_SIZE)
+		return ext4_corrupt(fs, "block size 2^%u KiB unsupported",
+				    es->s_log_block_size);
+	fs->log_bs = 10 + es->s_log_block_size;
+	fs->bs = 1u << fs->log_bs;
+	if (fs->bs < fs->bd->block_size) {
+		log_err("ext4 (%s): block size %u below the disk's %u",
+			fs->bd->name, fs->bs, fs->bd->block_size);
+		return -EINVAL;
+	}
+	fs->nblocks = es->s_blocks_count_lo;
+	if (fs->incompat & EXT4_INCOMPAT_64BIT)
+		fs->nblocks |= (uint64_t)es->s_blocks_count_hi << 32;
+	disk_blocks = fs->bd->nsectors * BLK_SECTOR / fs->bs;
+	if (fs->nblocks > disk_blocks) {
+		log_err("ext4 (%s): %llu blocks, the disk has %llu",
+			fs->bd->name, (unsigned long long)fs->nblocks,
+			(unsigned long long)disk_blocks);
+		return -EINVAL;
+	}
+	fs->first_data_block = es->s_first_data_block;
+	fs->blocks_per_group = es->s_blocks_per_group;
+	fs->inodes_per_group = es->s_inodes_per_group;
+	fs->ninodes = es->s_inodes_count;
+	if (fs->first_data_block != (fs->bs == 1024 ? 1u : 0u) ||
+	    fs->nblocks <= fs->first_data_block + 1 ||
+	    fs->blocks_per_group < 8 || fs->blocks_per_group > 8 * fs->bs ||
+	    fs->inodes_per_group == 0 || fs->inodes_per_group > 8 * fs->bs)
+		return ext4_corrupt(fs, "bad geometry");
+	groups = (fs->nblocks - fs->first_data_block + fs->blocks_per_group -
+		  1) /
+		 fs->blocks_per_group;
+	if (groups > (1u << 20) ||
+	    (uint64_t)fs->ninodes != groups * fs->inodes_per_group)
+		return ext4_corrupt(fs, "bad group or inode count");
+	fs->ngroups = (uint32_t)groups;
+	if (es->s_rev_level == 0) {
+		fs->inode_size = EXT4_GOOD_OLD_INODE_SIZE;
+		fs->first_ino = 11;
+	} else {
+		fs->inode_size = es->s_inode_size;
+		fs->first_ino = es->s_first_ino;
+	}
+	if (fs->inode_size < EXT4_GOOD_OLD_INODE_SIZE ||
+	    fs->inode_size > fs->bs ||
+	    (fs->inode_size & (fs->inode_size - 1)) || fs->first_ino < 11 ||
+	    fs->first_ino > fs->ninodes)
+		return ext4_corrupt(fs, "bad inode size or first inode");
+	fs->desc_size = 32;
+	if (fs->incompat & EXT4_INCOMPAT_64BIT) {
+		fs->desc_size = es->s_desc_size;
+		if (fs->desc_size < 64 || fs->desc_size > fs->bs ||
+		    (fs->desc_size & (fs->desc_size - 1)))
+			return ext4_corrupt(fs, "bad descriptor size %u",
+					    fs->desc_size);
+	}
+	if (fs->incompat & EXT4_INCOMPAT_CSUM_SEED)
+		fs->csum_seed = es->s_checksum_seed;
+	else
+		fs->csum_seed = crc32c(~0u, es->s_uuid, sizeof(es->s_uuid));
+	kos_memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
+	fs->hash_unsigned = es->s_flags & EXT4_FLAGS_UNSIGNED_HASH;
+	return 0;
+}
+
+/*
+ * Mount options: the ones Linux's ext4 takes that change nothing for a
+ * read-only mount here.  Anything else is -EINVAL, as Linux.
+ */
+static int check_options(struct ext4_fs *fs, const char *data)
+{
+	static const char *const ok[] = {
+		"user_xattr",	 "nouser_xattr", "acl",
+		"noacl",	 "barrier",	 "nobarrier",
+		"noload",	 "norecovery",	 "errors=",
+		"data=",	 "commit=",	 "journal_checksum",
+		"nodelalloc",	 "delalloc",	 "discard",
+		"nodiscard",	 "init_itable",	 "noinit_itable",
+		"auto_da_alloc",
+	};
+
+	while (data && *data) {
+		const char *end = kos_strchr(data, ',');
+		size_t len = end ? (size_t)(end - data) : kos_strlen(data);
+		bool known = len == 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(ok) && !known; i++) {
+			size_t n = kos_strlen(ok[i]);
+
+			known = ok[i][n - 1] == '='
+					? len > n && !kos_memcmp(data, ok[i], n)
+					: len == n &&
+						  !kos_memcmp(data, ok[i], n);
+		}
+		if (!known) {
+			log_err("ext4 (%s): unknown mount option \"%.*s\"",
+				fs->bd->name, (int)len, data);
+			return -EINVAL;
+		}
+		data = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The superblock: the disk's first 2 KiB (or one disk block). */
+static int read_super(struct ext4_fs *fs)
+{
+	size_t len = MAX(2048u, fs->bd->block_size);
+	char *buf;
+	int err;
+
+	if (fs->bd->nsectors * BLK_SECTOR < len)
+		return -EINVAL;
+	buf = kmalloc(len);
+	fs->es = kmalloc(sizeof(*fs->es));
+	if (!buf || !fs->es) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	err = blkdev_io(fs->bd, BLK_READ, 0, buf, len);
+	if (!err)
+		kos_memcpy(fs->es, buf + EXT4_SB_OFFSET, sizeof(*fs->es));
+	kfree(buf);
+	return err;
+}
+
+int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
+	       struct superblock **out)
+{
+	struct ext4_fs *fs = kzalloc(sizeof(*fs));
+	uint32_t gdt_blocks;
+	struct vnode *root;
+	int err;
+
+	_Static_assert(sizeof(struct ext4_super) == 1024, "superblock");
+	_Static_assert(sizeof(struct ext4_inode) == 160, "inode");
+	_Static_assert(sizeof(struct ext4_group_desc) == 64, "descriptor");
+	if (!fs)
+		return -ENOMEM;
+	fs->bd = bd;
+	mutex_init(&fs->icache_lock, "ext4.icache");
+	for (int i = 0; i < EXT4_IHASH; i++)
+		list_init(&fs->icache[i]);
+	err = read_super(fs);
+	if (!err)
+		err = parse_super(fs);
+	if (!err)
+		err = check_options(fs, data);
+	if (err)
+		goto fail;
+	fs->bc = bcache_create(bd, fs->bs, EXT4_BCACHE_LIMIT);
+	if (!fs->bc) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = read_groups(fs, &gdt_blocks);
+	if (err)
+		goto fail;
+	fs->overhead = overhead(fs, gdt_blocks);
+	if (!read_only) {
+		log_notice("ext4 (%s): read-write is not supported yet: "
+			   "mount it read-only",
+			   bd->name);
+		err = -EROFS;
+		goto fail;
+	}
+	if (fs->incompat & EXT4_INCOMPAT_RECOVER)
+		log_notice("ext4 (%s): the journal needs recovery; not "
+			   "replayed (read-only mount)",
+			   bd->name);
+	if (fs->ro_compat & EXT4_RO_COMPAT_ORPHAN_PRESENT)
+		log_notice("ext4 (%s): orphan inodes present; left alone "
+			   "(read-only mount)",
+			   bd->name);
+	vfs_sb_init(&fs->sb);
+	fs->sb.ops = &ext4_sops;
+	fs->sb.fstype = "ext4";
+	fs->sb.magic = EXT4_SUPER_MAGIC;
+	fs->sb.dev = bd->rdev;
+	fs->sb.flags = VFS_SB_NOWRITE;
+	fs->sb.max_file_size = (uint64_t)fs->bs << 32;
+	fs->sb.priv = fs;
+	err = ext4_iget(fs, EXT4_ROOT_INO, &root);
+	if (!err && !S_ISDIR(root->mode)) {
+		vnode_put(root);
+		err = ext4_corrupt(fs, "root inode is not a directory");
+	}
+	if (err)
+		goto fail;
+	fs->sb.root = root;
+	log_info("ext4 (%s): mounted read-only: %u-byte blocks, %llu blocks, "
+		 "%u inodes%s",
+		 bd->name, fs->bs, (unsigned long long)fs->nblocks, fs->ninodes,
+		 fs->csum ? ", metadata_csum" : "");
+	*out = &fs->sb;
+	return 0;
+fail:
+	fs_free(fs);
+	return err;
+}

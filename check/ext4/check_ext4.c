@@ -509,6 +509,10 @@ START_TEST(test_ext4_tree_1k)
 	out = debugfs("img-1k.img", "stat /holes");
 	ck_assert_ptr_nonnull(strstr(out, "(ETB1)")); /* depth 2 */
 	free(out);
+	/* unwritten extents over blocks of 0xaa (they read as zeros) */
+	out = debugfs("img-1k.img", "stat /sparse_tail");
+	ck_assert_ptr_nonnull(strstr(out, "(2-9[u])"));
+	free(out);
 	check_image("img-1k.img");
 }
 END_TEST
@@ -520,6 +524,18 @@ START_TEST(test_ext4_tree_4k)
 	ck_assert_uint_eq(field(out, "Indirect levels:"), 0);
 	free(out);
 	check_image("img-4k.img");
+}
+END_TEST
+
+/* ext3's layout: indirect block maps, no checksums (ext4 reads it). */
+START_TEST(test_ext4_tree_ext3)
+{
+	char *out = debugfs("img-ext3.img", "stat /holes");
+
+	ck_assert_ptr_nonnull(strstr(out, "(DIND)"));
+	ck_assert_ptr_null(strstr(out, "EXTENTS"));
+	free(out);
+	check_image("img-ext3.img");
 }
 END_TEST
 
@@ -860,6 +876,7 @@ Suite *ext4_suite(void)
 	tcase_add_test(tc, test_ext4_dirhash);
 	tcase_add_test(tc, test_ext4_tree_1k);
 	tcase_add_test(tc, test_ext4_tree_4k);
+	tcase_add_test(tc, test_ext4_tree_ext3);
 	tcase_add_test(tc, test_ext4_statfs);
 	tcase_add_test(tc, test_ext4_getpage);
 	tcase_add_test(tc, test_ext4_read_only);

@@ -19,6 +19,7 @@
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/pcache.h>
+#include <kos/plat/mem.h>
 #include <kos/string.h>
 #include <uapi/errno.h>
 #include <uapi/stat.h>
@@ -213,47 +214,121 @@ static int no_inline(struct ext4_inode_info *ei)
 
 /* ---- regular files ----------------------------------------------------- */
 
+/* Blocks of page idx that lie below the size (0: none). */
+static uint32_t page_blocks(struct ext4_fs *fs, struct vnode *v, uint64_t idx)
+{
+	uint32_t per_page = PAGE_SIZE >> fs->log_bs;
+	uint64_t first = idx * per_page;
+	uint64_t fblocks = (v->size + fs->bs - 1) >> fs->log_bs;
+
+	if (first >= fblocks || first >= (1ULL << 32))
+		return 0;
+	return (uint32_t)MIN((uint64_t)per_page, fblocks - first);
+}
+
+/* Zero what lies past the size in page idx (the disk may hold junk). */
+static void zero_tail(struct vnode *v, uint64_t idx, void *page)
+{
+	if ((idx + 1) * PAGE_SIZE > v->size) {
+		size_t in = (size_t)(v->size - MIN(v->size, idx * PAGE_SIZE));
+
+		kos_memset((char *)page + in, 0, PAGE_SIZE - in);
+	}
+}
+
 /*
  * Fill page idx of v (a zeroed kernel page) from the disk: the blocks
  * of the page that lie below the size, mapped through the extent tree a
- * run at a time; holes and unwritten extents stay zero, and so do the
- * bytes past the size.  The page cache's lock is held.
+ * run at a time and read straight into the page; holes and unwritten
+ * extents stay zero, and so do the bytes past the size.  The page
+ * cache's lock is held.
  */
 static int ext4_readpage(struct vnode *v, uint64_t idx, void *page)
 {
 	struct ext4_inode_info *ei = EXT4_I(v);
 	struct ext4_fs *fs = EXT4_FS(v->sb);
-	uint32_t per_page = PAGE_SIZE / fs->bs, i = 0, nblk;
-	uint64_t first = idx * per_page;
-	uint64_t fblocks = (v->size + fs->bs - 1) >> fs->log_bs;
+	uint32_t nblk = page_blocks(fs, v, idx), i = 0;
+	uint64_t first = idx * (PAGE_SIZE >> fs->log_bs);
+	paddr_t pa = plat_virt_to_phys(page);
 
 	if (ei->flags & EXT4_INLINE_DATA_FL)
 		return no_inline(ei);
-	if (first >= fblocks || first >= (1ULL << 32))
-		return 0;
-	nblk = (uint32_t)MIN((uint64_t)per_page, fblocks - first);
 	while (i < nblk) {
 		uint64_t pblk;
 		uint32_t n;
 		int err = ext4_map(ei, (uint32_t)(first + i), nblk - i, &pblk,
 				   &n);
 
+		if (!err && pblk)
+			err = blkdev_io_pa(fs->bd, BLK_READ, pblk << fs->log_bs,
+					   pa + ((size_t)i << fs->log_bs),
+					   (size_t)n << fs->log_bs);
 		if (err)
 			return err;
-		if (pblk) {
-			err = blkdev_io(fs->bd, BLK_READ, pblk << fs->log_bs,
-					(char *)page +
-						((size_t)i << fs->log_bs),
-					(size_t)n << fs->log_bs);
-			if (err)
-				return err;
-		}
 		i += n;
 	}
-	if ((idx + 1) * PAGE_SIZE > v->size) {
-		size_t in = (size_t)(v->size - idx * PAGE_SIZE);
+	zero_tail(v, idx, page);
+	return 0;
+}
 
-		kos_memset((char *)page + in, 0, PAGE_SIZE - in);
+/*
+ * Readahead: pages[0..n) are pages idx.. of v.  Runs of pages that each
+ * map to one stretch of disk, the stretches following each other, go
+ * to the disk as one batch (blkdev_io_pages); any other page is read
+ * alone.  The page cache's lock is held.
+ */
+static int ext4_readpages(struct vnode *v, uint64_t idx, void *const *pages,
+			  unsigned int n)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint32_t per_page = PAGE_SIZE >> fs->log_bs;
+	paddr_t pa[32];
+	unsigned int i = 0;
+
+	if (ei->flags & EXT4_INLINE_DATA_FL)
+		return no_inline(ei);
+	while (i < n) {
+		unsigned int k = 0;
+		uint64_t start = 0;
+		uint32_t last = 0;
+		int err = 0;
+
+		/* The longest batch from page i on. */
+		while (i + k < n && k < ARRAY_SIZE(pa)) {
+			uint32_t want = page_blocks(fs, v, idx + i + k), cnt;
+			uint64_t pblk;
+
+			if (!want)
+				break;
+			err = ext4_map(ei, (uint32_t)((idx + i + k) * per_page),
+				       want, &pblk, &cnt);
+			if (err || !pblk || cnt != want ||
+			    (k && pblk != start + (uint64_t)k * per_page))
+				break;
+			if (!k)
+				start = pblk;
+			pa[k] = plat_virt_to_phys(pages[i + k]);
+			k++;
+			last = want;
+			if (want < per_page)
+				break; /* a short page ends the batch */
+		}
+		if (err)
+			return err;
+		if (k) {
+			err = blkdev_io_pages(fs->bd, BLK_READ,
+					      start << fs->log_bs, pa, k,
+					      (size_t)last << fs->log_bs);
+			if (!err)
+				zero_tail(v, idx + i + k - 1, pages[i + k - 1]);
+			i += k;
+		} else {
+			err = ext4_readpage(v, idx + i, pages[i]);
+			i++;
+		}
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -388,6 +463,7 @@ const struct vnode_ops ext4_vops = {
 	.fallocate = ro_fallocate,
 	.getpage = pcache_getpage,
 	.readpage = ext4_readpage,
+	.readpages = ext4_readpages,
 	.getxattr = ext4_getxattr,
 	.setxattr = ro_setxattr,
 	.listxattr = ext4_listxattr,

@@ -51,7 +51,7 @@ static const uint32_t crc32c_table[256] = {
 	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
 };
 
-uint32_t crc32c(uint32_t crc, const void *data, size_t len)
+uint32_t kos_crc32c(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 

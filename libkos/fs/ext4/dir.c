@@ -268,7 +268,7 @@ static int check_leaf_tail(struct ext4_inode_info *dir, const char *blk,
 				    "directory %llu: block %u has no "
 				    "checksum tail",
 				    (unsigned long long)dir->v.ino, lblk);
-	if (crc32c(dir->csum_seed, blk, fs->bs - EXT4_DIR_TAIL_SIZE) !=
+	if (kos_crc32c(dir->csum_seed, blk, fs->bs - EXT4_DIR_TAIL_SIZE) !=
 	    t->det_checksum)
 		return ext4_corrupt(fs,
 				    "directory %llu: bad checksum of block "
@@ -302,10 +302,11 @@ static int check_dx_csum(struct ext4_inode_info *dir, const char *blk,
 				    "directory %llu: no room for the index "
 				    "checksum in block %u",
 				    (unsigned long long)dir->v.ino, lblk);
-	crc = crc32c(dir->csum_seed, blk,
-		     coff + (size_t)cl->count * sizeof(struct ext4_dx_entry));
-	crc = crc32c(crc, &t->dt_reserved, sizeof(t->dt_reserved));
-	crc = crc32c(crc, &zero, sizeof(zero)); /* dt_checksum as zero */
+	crc = kos_crc32c(dir->csum_seed, blk,
+			 coff + (size_t)cl->count *
+					 sizeof(struct ext4_dx_entry));
+	crc = kos_crc32c(crc, &t->dt_reserved, sizeof(t->dt_reserved));
+	crc = kos_crc32c(crc, &zero, sizeof(zero)); /* dt_checksum as zero */
 	if (crc != t->dt_checksum)
 		return ext4_corrupt(fs,
 				    "directory %llu: bad index checksum in "

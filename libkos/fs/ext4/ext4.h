@@ -316,7 +316,7 @@ struct ext4_fs {
 	uint32_t inode_size, desc_size, first_ino;
 	uint32_t incompat, ro_compat, compat;
 	bool csum;	    /* metadata_csum */
-	uint32_t csum_seed; /* crc32c(~0, uuid) or s_checksum_seed */
+	uint32_t csum_seed; /* kos_crc32c(~0, uuid) or s_checksum_seed */
 	uint32_t hash_seed[4];
 	bool hash_unsigned;
 	uint64_t overhead; /* blocks statfs does not count */

@@ -69,7 +69,7 @@ static int check_node_csum(struct ext4_inode_info *ei, const void *block,
 				    (unsigned long long)ei->v.ino,
 				    (unsigned long long)blk);
 	kos_memcpy(&want, (const char *)block + tail, 4);
-	if (crc32c(ei->csum_seed, block, tail) != want)
+	if (kos_crc32c(ei->csum_seed, block, tail) != want)
 		return ext4_corrupt(fs,
 				    "inode %llu: bad extent block checksum "
 				    "(block %llu)",

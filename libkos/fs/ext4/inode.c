@@ -67,8 +67,8 @@ static int check_csum(struct ext4_fs *fs, struct ext4_inode_info *ei,
 	uint32_t want = ri->i_checksum_lo, crc, le = ino;
 	uint16_t lo = ri->i_checksum_lo, h = 0;
 
-	ei->csum_seed = crc32c(fs->csum_seed, &le, 4);
-	ei->csum_seed = crc32c(ei->csum_seed, &ri->i_generation, 4);
+	ei->csum_seed = kos_crc32c(fs->csum_seed, &le, 4);
+	ei->csum_seed = kos_crc32c(ei->csum_seed, &ri->i_generation, 4);
 	if (!fs->csum)
 		return 0;
 	if (hi) {
@@ -77,7 +77,7 @@ static int check_csum(struct ext4_fs *fs, struct ext4_inode_info *ei,
 		ri->i_checksum_hi = 0;
 	}
 	ri->i_checksum_lo = 0;
-	crc = crc32c(ei->csum_seed, ri, fs->inode_size);
+	crc = kos_crc32c(ei->csum_seed, ri, fs->inode_size);
 	ri->i_checksum_lo = lo;
 	if (hi)
 		ri->i_checksum_hi = h;

@@ -247,11 +247,11 @@ static int read_groups(struct ext4_fs *fs, uint32_t *gdt_blocks)
 			uint32_t le = g, crc;
 			uint16_t zero = 0;
 
-			crc = crc32c(fs->csum_seed, &le, 4);
-			crc = crc32c(crc, gd, 0x1e);
-			crc = crc32c(crc, &zero, 2);
-			crc = crc32c(crc, (const char *)gd + 0x20,
-				     fs->desc_size - 0x20);
+			crc = kos_crc32c(fs->csum_seed, &le, 4);
+			crc = kos_crc32c(crc, gd, 0x1e);
+			crc = kos_crc32c(crc, &zero, 2);
+			crc = kos_crc32c(crc, (const char *)gd + 0x20,
+					 fs->desc_size - 0x20);
 			if ((crc & 0xffff) != gd->bg_checksum) {
 				bcache_put(b);
 				return ext4_corrupt(fs,
@@ -317,7 +317,7 @@ static int parse_super(struct ext4_fs *fs)
 	if (fs->csum) {
 		if (((const uint8_t *)es)[0x175] != 1) /* s_checksum_type */
 			return ext4_corrupt(fs, "unknown checksum type");
-		if (crc32c(~0u, es, 0x3fc) != es->s_checksum)
+		if (kos_crc32c(~0u, es, 0x3fc) != es->s_checksum)
 			return ext4_corrupt(fs, "bad superblock checksum");
 	}
 	if (fs->incompat & ~EXT4_INCOMPAT_SUPPORTED) {
@@ -389,7 +389,7 @@ static int parse_super(struct ext4_fs *fs)
 	if (fs->incompat & EXT4_INCOMPAT_CSUM_SEED)
 		fs->csum_seed = es->s_checksum_seed;
 	else
-		fs->csum_seed = crc32c(~0u, es->s_uuid, sizeof(es->s_uuid));
+		fs->csum_seed = kos_crc32c(~0u, es->s_uuid, sizeof(es->s_uuid));
 	kos_memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
 	fs->hash_unsigned = es->s_flags & EXT4_FLAGS_UNSIGNED_HASH;
 	return 0;

@@ -128,10 +128,10 @@ static int block_region(struct ext4_inode_info *ei, struct bbuf **b,
 		goto fail;
 	}
 	if (fs->csum) {
-		crc = crc32c(fs->csum_seed, &blk, 8);
-		crc = crc32c(crc, h, 16);
-		crc = crc32c(crc, &zero, 4);
-		crc = crc32c(crc, (const char *)h + 20, fs->bs - 20);
+		crc = kos_crc32c(fs->csum_seed, &blk, 8);
+		crc = kos_crc32c(crc, h, 16);
+		crc = kos_crc32c(crc, &zero, 4);
+		crc = kos_crc32c(crc, (const char *)h + 20, fs->bs - 20);
 		if (crc != h->h_checksum) {
 			err = ext4_corrupt(fs,
 					   "inode %llu: bad checksum of "

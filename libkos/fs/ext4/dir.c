@@ -569,17 +569,37 @@ static int dx_find(struct ext4_inode_info *dir, const char *name, size_t len,
 
 /* ---- vnode ops ------------------------------------------------------------- */
 
+/*
+ * Record dir as child's parent, or check it is the one recorded: a
+ * directory reached from a second directory (or from itself, or the
+ * root from anywhere) is corrupt, and would loop the name cache.
+ */
+static bool claim_parent(struct ext4_inode_info *child,
+			 struct ext4_inode_info *dir)
+{
+	uint32_t want = (uint32_t)dir->v.ino, cur = 0;
+
+	if (child == dir)
+		return false;
+	if (__atomic_compare_exchange_n(&child->parent, &cur, want, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return true;
+	return cur == want;
+}
+
 int ext4_lookup(struct vnode *v, const char *name, size_t len,
 		struct vnode **out)
 {
 	struct ext4_inode_info *dir = EXT4_I(v);
 	struct ext4_fs *fs = DFS(dir);
+	bool dots =
+		name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'));
 	uint32_t ino = 0;
 	int err;
 
 	if (len > EXT4_NAME_LEN)
 		return -ENAMETOOLONG;
-	if (len <= 2 && name[0] == '.' && (len == 1 || name[1] == '.'))
+	if (dots)
 		err = linear_find(dir, 0, MIN(1u, dir_blocks(dir)), name, len,
 				  &ino); /* dot entries live in block 0 */
 	else if (is_htree(dir) && (fs->compat & EXT4_COMPAT_DIR_INDEX))
@@ -588,7 +608,20 @@ int ext4_lookup(struct vnode *v, const char *name, size_t len,
 		err = linear_find(dir, 0, dir_blocks(dir), name, len, &ino);
 	if (err)
 		return err;
-	return ext4_iget(fs, ino, out);
+	err = ext4_iget(fs, ino, out);
+	if (err || dots)
+		return err;
+	if (S_ISDIR((*out)->mode) && !claim_parent(EXT4_I(*out), dir)) {
+		uint32_t other = EXT4_I(*out)->parent;
+
+		vnode_put(*out);
+		*out = NULL;
+		return ext4_corrupt(fs,
+				    "directory %u has two parents (%u and "
+				    "%llu)",
+				    ino, other, (unsigned long long)dir->v.ino);
+	}
+	return 0;
 }
 
 static unsigned int dtype(struct ext4_fs *fs, uint8_t ft)

@@ -335,6 +335,12 @@ struct ext4_inode_info {
 	uint64_t file_acl;  /* xattr block, 0: none */
 	struct vfs_time btime;
 	bool has_btime;
+	/*
+	 * A directory: the directory it was found in (0: not yet), atomic.
+	 * One parent while it lives, so a corrupt entry cannot make a loop
+	 * of name-cache references (dir.c, ext4_lookup).
+	 */
+	uint32_t parent;
 	uint8_t *raw; /* the on-disk inode, fs->inode_size bytes */
 };
 

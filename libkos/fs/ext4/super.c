@@ -519,6 +519,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	}
 	if (err)
 		goto fail;
+	EXT4_I(root)->parent = EXT4_ROOT_INO; /* its own: never a child */
 	fs->sb.root = root;
 	log_info("ext4 (%s): mounted read-only: %u-byte blocks, %llu blocks, "
 		 "%u inodes%s",

@@ -803,7 +803,8 @@ static void fuzz(const char *image, uint64_t seed, unsigned int runs)
 	memcpy(pristine, ram, ram_size);
 	/*
 	 * A longer soak by hand: KOS_EXT4_FUZZ_RUNS=N, KOS_EXT4_FUZZ_SEED=S,
-	 * KOS_EXT4_FUZZ_FLIPS=F (at most F bytes a run; default 4).
+	 * KOS_EXT4_FUZZ_FLIPS=F (at most F bytes a run, 10 F every other run;
+	 * default 4).
 	 */
 	if (getenv("KOS_EXT4_FUZZ_FLIPS"))
 		max_flips = (unsigned int)strtoul(getenv("KOS_EXT4_FUZZ_FLIPS"),
@@ -815,7 +816,8 @@ static void fuzz(const char *image, uint64_t seed, unsigned int runs)
 		seed ^= strtoull(getenv("KOS_EXT4_FUZZ_SEED"), NULL, 0);
 	rng = seed;
 	for (unsigned int r = 0; r < runs; r++) {
-		unsigned int flips = 1 + rnd() % max_flips;
+		/* every other run a heavier one: up to ten times the bytes */
+		unsigned int flips = 1 + rnd() % (max_flips * (r % 2 ? 10 : 1));
 		int err;
 
 		memcpy(ram, pristine, ram_size);
@@ -870,13 +872,13 @@ static void fuzz(const char *image, uint64_t seed, unsigned int runs)
 
 START_TEST(test_ext4_fuzz_csum)
 {
-	fuzz("fuzz-csum.img", 0x5eed0001, 300);
+	fuzz("fuzz-csum.img", 0x5eed0001, 400);
 }
 END_TEST
 
 START_TEST(test_ext4_fuzz_nocsum)
 {
-	fuzz("fuzz-nocsum.img", 0x5eed0002, 300);
+	fuzz("fuzz-nocsum.img", 0x5eed0002, 400);
 }
 END_TEST
 

@@ -680,6 +680,42 @@ START_TEST(test_ext4_read_only)
 }
 END_TEST
 
+/* Inline data (not a mkfs default) is refused, never misread. */
+START_TEST(test_ext4_inline_data)
+{
+	char *out = debugfs("inline.img", "stat /tiny");
+	struct vnode *v;
+	struct names nm;
+	size_t len;
+	char *data;
+	int err;
+
+	ck_assert_ptr_nonnull(strstr(out, "Flags: 0x10000000"));
+	free(out);
+	load_image("inline.img");
+	ck_assert_int_eq(mount_ro(), 0);
+	data = kos_slurp(MNT "/tiny", 4096, &len, &err);
+	free(data);
+	ck_assert_int_eq(err, -EOPNOTSUPP);
+	v = lookup(MNT "/dir");
+	ck_assert_int_eq(kos_list(v, &nm), -EOPNOTSUPP);
+	names_free(&nm);
+	vnode_put(v);
+	ck_assert_int_eq(vfs_lookup(NULL, MNT "/dir/b", 0, NULL, &v),
+			 -EOPNOTSUPP);
+	v = lookup(MNT "/a"); /* too big to be inline */
+	ck_assert_uint_eq(v->size, 3000);
+	vnode_put(v);
+	umount_ok();
+}
+END_TEST
+
+START_TEST(test_ext4_tree_2k)
+{
+	check_image("img-2k.img");
+}
+END_TEST
+
 /* ---- fuzzing ------------------------------------------------------------- */
 
 static uint64_t rng;
@@ -892,11 +928,13 @@ Suite *ext4_suite(void)
 	tcase_add_test(tc, test_ext4_crc32c);
 	tcase_add_test(tc, test_ext4_dirhash);
 	tcase_add_test(tc, test_ext4_tree_1k);
+	tcase_add_test(tc, test_ext4_tree_2k);
 	tcase_add_test(tc, test_ext4_tree_4k);
 	tcase_add_test(tc, test_ext4_tree_ext3);
 	tcase_add_test(tc, test_ext4_statfs);
 	tcase_add_test(tc, test_ext4_getpage);
 	tcase_add_test(tc, test_ext4_read_only);
+	tcase_add_test(tc, test_ext4_inline_data);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(fz, 600);
 	tcase_add_test(fz, test_ext4_fuzz_csum);

@@ -418,11 +418,10 @@ static int check_options(struct ext4_fs *fs, const char *data)
 
 		for (size_t i = 0; i < ARRAY_SIZE(ok) && !known; i++) {
 			size_t n = kos_strlen(ok[i]);
+			bool with_value = ok[i][n - 1] == '=';
 
-			known = ok[i][n - 1] == '='
-					? len > n && !kos_memcmp(data, ok[i], n)
-					: len == n &&
-						  !kos_memcmp(data, ok[i], n);
+			known = (with_value ? len > n : len == n) &&
+				!kos_memcmp(data, ok[i], n);
 		}
 		if (!known) {
 			log_err("ext4 (%s): unknown mount option \"%.*s\"",

@@ -57,10 +57,12 @@ static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
 
 	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
 	rq->status = 0;
-	if (rq->op == BLK_READ)
+	if (rq->op == BLK_READ) {
 		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
-	else
-		writes++; /* ext4 is read-only: nothing may be written */
+	} else if (rq->op == BLK_WRITE) {
+		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
+		writes++; /* ext4 is read-only: umount_ok() wants none */
+	}
 	rq->done(rq);
 	return 0;
 }
@@ -710,6 +712,32 @@ START_TEST(test_ext4_inline_data)
 }
 END_TEST
 
+/*
+ * A superblock written through /dev/vda (the device's page cache, not
+ * yet on the disk) is what mount reads.
+ */
+START_TEST(test_ext4_dev_cache)
+{
+	struct file *f = NULL;
+	char sb[1024];
+	struct uio u;
+	uint64_t pos = 1024;
+
+	load_image("img-4k.img");
+	memcpy(sb, ram + 1024, sizeof(sb));
+	memset(ram + 1024, 0, sizeof(sb)); /* the disk: no file system */
+	ck_assert_int_eq(vfs_openat(NULL, DEV, O_RDWR, 0, NULL, &f), 0);
+	uio_init_kernel(&u, sb, sizeof(sb));
+	ck_assert_int_eq(f->ops->write(f, &u, &pos), (ssize_t)sizeof(sb));
+	file_put(f);
+	ck_assert_uint_eq(ram[1024 + 0x38], 0); /* still only cached */
+	ck_assert_int_eq(mount_ro(), 0);
+	ck_assert_uint_eq(ram[1024 + 0x38], 0x53); /* written back first */
+	writes = 0;
+	umount_ok();
+}
+END_TEST
+
 START_TEST(test_ext4_tree_2k)
 {
 	check_image("img-2k.img");
@@ -935,6 +963,7 @@ Suite *ext4_suite(void)
 	tcase_add_test(tc, test_ext4_getpage);
 	tcase_add_test(tc, test_ext4_read_only);
 	tcase_add_test(tc, test_ext4_inline_data);
+	tcase_add_test(tc, test_ext4_dev_cache);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(fz, 600);
 	tcase_add_test(fz, test_ext4_fuzz_csum);

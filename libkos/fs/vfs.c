@@ -2175,9 +2175,10 @@ static struct mount *mount_rooted(struct mount *m, struct vnode *v)
 }
 
 /*
- * The disk a mount's source names (Linux's lookup_bdev()): a path
- * (followed) to a block device node (-ENOTBLK otherwise) of a disk
- * that exists (-ENXIO otherwise).
+ * The disk or partition a mount's source names (Linux's
+ * lookup_bdev()): a path (followed) to a block device node (-ENOTBLK
+ * otherwise) of a device that exists (-ENXIO otherwise).  *out comes
+ * with a reference (blkdev_get: a partition stays while mounted).
  */
 static int source_disk(struct vnode *dir, const char *source,
 		       const struct vfs_cred *cred, struct kos_blkdev **out)
@@ -2192,7 +2193,7 @@ static int source_disk(struct vnode *dir, const char *source,
 		return err;
 	if (!S_ISBLK(v->mode))
 		err = -ENOTBLK;
-	else if (!(*out = blkdev_lookup(v->rdev)))
+	else if (!(*out = blkdev_get(v->rdev)))
 		err = -ENXIO;
 	vnode_put(v);
 	return err;

@@ -26,6 +26,7 @@
 #include <kos/ext4.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
+#include <kos/pcache.h>
 #include <kos/string.h>
 #include <uapi/errno.h>
 #include <uapi/stat.h>
@@ -159,6 +160,7 @@ static void ext4_statfs(struct superblock *sb, struct kstatfs *st)
 
 static void fs_free(struct ext4_fs *fs)
 {
+	blkdev_put(fs->bd);
 	bcache_destroy(fs->bc);
 	kfree(fs->groups);
 	kfree(fs->es);
@@ -455,6 +457,15 @@ static int read_super(struct ext4_fs *fs)
 	return err;
 }
 
+/* Write back what the device's page cache holds dirty. */
+static void sync_dev_cache(struct kos_blkdev *bd)
+{
+	struct vnode *c = blkdev_cache(bd);
+
+	if (c)
+		pcache_writeback(c);
+}
+
 int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	       struct superblock **out)
 {
@@ -466,9 +477,19 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	_Static_assert(sizeof(struct ext4_super) == 1024, "superblock");
 	_Static_assert(sizeof(struct ext4_inode) == 160, "inode");
 	_Static_assert(sizeof(struct ext4_group_desc) == 64, "descriptor");
-	if (!fs)
+	if (!fs) {
+		blkdev_put(bd);
 		return -ENOMEM;
+	}
 	fs->bd = bd;
+	/*
+	 * What was written through the device's cache (its node, or the
+	 * whole disk's for a partition) must be on the disk before the
+	 * buffer cache reads past it.
+	 */
+	sync_dev_cache(bd);
+	if (bd->disk)
+		sync_dev_cache(bd->disk);
 	mutex_init(&fs->icache_lock, "ext4.icache");
 	for (int i = 0; i < EXT4_IHASH; i++)
 		list_init(&fs->icache[i]);

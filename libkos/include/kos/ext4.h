@@ -12,8 +12,10 @@ struct superblock;
 /*
  * A new ext4 instance on disk bd (mount(2) of "ext4"): read_only must
  * be set (else -EROFS: not written yet); data holds the mount options.
- * *out: the superblock, its root referenced.  -EINVAL (not ext4, an
- * unsupported feature or option), -EUCLEAN (corrupt), -EIO, -ENOMEM.
+ * It takes over the caller's reference to bd (blkdev_get), and gives
+ * it back on failure or when the file system goes.  *out: the
+ * superblock, its root referenced.  -EINVAL (not ext4, an unsupported
+ * feature or option), -EUCLEAN (corrupt), -EIO, -ENOMEM.
  */
 int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	       struct superblock **out);

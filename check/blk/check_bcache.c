@@ -1,16 +1,19 @@
 /*
  * Unit tests for the buffer cache (libkos/blk/bcache.c) over a RAM disk
- * that counts its requests: a block is read once and then served from
- * the cache, the bound evicts only unreferenced clean buffers (least
- * recently used first), a failed read caches nothing, dirty buffers
- * stay until bcache_sync writes them and flushes, and bad arguments
- * are refused.
+ * that counts its requests: a page is read once and its blocks served
+ * from the disk's page cache, buffers and the block device see one copy,
+ * held and dirty pages survive reclaim, a failed read caches nothing,
+ * dirty pages stay until bcache_sync writes them and flushes, data
+ * written around the cache is copied into it, and bad arguments are
+ * refused.
  */
 #include <check.h>
 #include <string.h>
 
 #include <kos/bcache.h>
 #include <kos/blkdev.h>
+#include <kos/file.h>
+#include <kos/pcache.h>
 #include <kos/plat/mem.h>
 
 #include "../fs/fs_test.h"
@@ -63,61 +66,87 @@ static void setup(void)
 
 START_TEST(test_bcache_get_put)
 {
-	struct bcache *bc = bcache_create(&disk, 1024, 8);
-	struct bbuf *a, *b;
+	struct bcache *bc = bcache_create(&disk, 1024, 0);
+	struct bbuf *a, *b, *c;
 
 	ck_assert_ptr_nonnull(bc);
 	ck_assert_int_eq(bcache_get(bc, 5, &a), 0);
 	ck_assert(!memcmp(a->data, disk_ram + 5 * 1024, 1024));
 	ck_assert_int_eq(bcache_get(bc, 5, &b), 0);
-	ck_assert_ptr_eq(a, b);
+	ck_assert_ptr_eq(a, b); /* one buffer per block in use */
 	ck_assert_uint_eq(reads, 1);
+	/* block 6 shares block 5's page: no second read */
+	ck_assert_int_eq(bcache_get(bc, 6, &c), 0);
+	ck_assert_ptr_ne(c, a);
+	ck_assert(!memcmp(c->data, disk_ram + 6 * 1024, 1024));
+	ck_assert_uint_eq(reads, 1);
+	ck_assert_uint_eq(bc->count, 2);
 	bcache_put(a);
 	bcache_put(b);
-	ck_assert_int_eq(bcache_get(bc, 5, &a), 0); /* cached, unreferenced */
+	bcache_put(c);
+	ck_assert_uint_eq(bc->count, 0);
+	/* the page stays in the disk's cache */
+	ck_assert_int_eq(bcache_get(bc, 4, &a), 0);
 	ck_assert_uint_eq(reads, 1);
 	bcache_put(a);
 	ck_assert_int_eq(bcache_get(bc, 64, &a), -EINVAL); /* past the end */
 	ck_assert_ptr_null(a);
 	bcache_destroy(bc);
-	/* block sizes: a power of two, at least the disk's, at most a page */
 	ck_assert_ptr_null(bcache_create(&disk, 256, 8));
 	ck_assert_ptr_null(bcache_create(&disk, 1536, 8));
 	ck_assert_ptr_null(bcache_create(&disk, 8192, 8));
 }
 END_TEST
 
-START_TEST(test_bcache_lru)
+/* Read or write n bytes at off through the disk's own cache. */
+static ssize_t disk_rw(bool write, void *buf, size_t n, uint64_t off)
 {
-	struct bcache *bc = bcache_create(&disk, 1024, 4);
-	struct bbuf *held, *b;
+	struct uio u;
 
-	ck_assert_int_eq(bcache_get(bc, 0, &held), 0); /* stays referenced */
-	for (uint64_t i = 1; i <= 6; i++) {
-		ck_assert_int_eq(bcache_get(bc, i, &b), 0);
-		bcache_put(b);
-	}
-	ck_assert_uint_eq(bc->count, 4);
-	ck_assert_uint_eq(reads, 7);
-	/* 1..3 went (oldest first); the held block 0 and 4..6 stayed */
-	ck_assert_int_eq(bcache_get(bc, 6, &b), 0);
+	uio_init_kernel(&u, buf, n);
+	return blkdev_cache_rw(&disk, &u, off, write);
+}
+
+START_TEST(test_bcache_one_copy)
+{
+	struct bcache *bc = bcache_create(&disk, 1024, 0);
+	char buf[8];
+	struct bbuf *b;
+
+	/* a change through a buffer shows in the block device at once */
+	ck_assert_int_eq(bcache_get(bc, 9, &b), 0);
+	memcpy((char *)b->data + 10, "meta", 4);
+	bcache_mark_dirty(b);
+	ck_assert_int_eq(disk_rw(false, buf, 4, 9 * 1024 + 10), 4);
+	ck_assert(!memcmp(buf, "meta", 4));
+	/* and the other way round */
+	ck_assert_int_eq(disk_rw(true, "file", 4, 9 * 1024 + 20), 4);
+	ck_assert(!memcmp((char *)b->data + 20, "file", 4));
+	/* a held buffer's page survives reclaim */
+	pcache_reclaim(1000);
 	bcache_put(b);
-	ck_assert_int_eq(bcache_get(bc, 0, &b), 0);
+	ck_assert_uint_eq(reads, 1);
+	ck_assert_int_eq(bcache_get(bc, 10, &b), 0);
+	ck_assert_uint_eq(reads, 1);
 	bcache_put(b);
-	ck_assert_uint_eq(reads, 7);
-	ck_assert_int_eq(bcache_get(bc, 1, &b), 0);
+	/* data written around the cache is copied into cached pages only */
+	memset(buf, 'D', sizeof(buf));
+	bcache_alias_write(bc, 11, 1, disk_ram + 11 * 1024); /* cached */
+	memset(disk_ram + 11 * 1024, 'D', 1024);
+	bcache_alias_write(bc, 11, 1, disk_ram + 11 * 1024);
+	ck_assert_int_eq(bcache_get(bc, 11, &b), 0);
+	ck_assert_uint_eq(((uint8_t *)b->data)[0], 'D');
 	bcache_put(b);
-	ck_assert_uint_eq(reads, 8);
-	bcache_put(held);
-	bcache_shrink(bc);
-	ck_assert_uint_eq(bc->count, 0);
+	bcache_alias_write(bc, 40, 1, disk_ram + 11 * 1024); /* not cached */
+	ck_assert_uint_eq(reads, 1);
+	ck_assert_int_eq(bcache_sync(bc), 0);
 	bcache_destroy(bc);
 }
 END_TEST
 
 START_TEST(test_bcache_read_error)
 {
-	struct bcache *bc = bcache_create(&disk, 1024, 4);
+	struct bcache *bc = bcache_create(&disk, 1024, 0);
 	struct bbuf *b;
 
 	fail_reads = 1;
@@ -134,18 +163,15 @@ END_TEST
 
 START_TEST(test_bcache_dirty_sync)
 {
-	struct bcache *bc = bcache_create(&disk, 4096, 2);
+	struct bcache *bc = bcache_create(&disk, 4096, 0);
 	struct bbuf *b;
 
 	ck_assert_int_eq(bcache_get(bc, 2, &b), 0);
 	memset(b->data, 0xab, 4096);
 	bcache_mark_dirty(b);
 	bcache_put(b);
-	/* a dirty buffer is not evicted, even past the bound */
-	for (uint64_t i = 3; i < 8; i++) {
-		ck_assert_int_eq(bcache_get(bc, i, &b), 0);
-		bcache_put(b);
-	}
+	/* a dirty page is not reclaimed */
+	pcache_reclaim(1000);
 	ck_assert_uint_eq(writes, 0);
 	ck_assert_int_eq(bcache_get(bc, 2, &b), 0);
 	ck_assert_uint_eq(((uint8_t *)b->data)[100], 0xab);
@@ -156,6 +182,11 @@ START_TEST(test_bcache_dirty_sync)
 	ck_assert_uint_eq(disk_ram[2 * 4096 + 100], 0xab);
 	ck_assert_int_eq(bcache_sync(bc), 0); /* clean now */
 	ck_assert_uint_eq(writes, 1);
+	/* clean and unheld, it may go; then it is read again */
+	bcache_shrink(bc);
+	ck_assert_int_eq(bcache_get(bc, 2, &b), 0);
+	ck_assert_uint_eq(reads, 2);
+	bcache_put(b);
 	bcache_destroy(bc);
 }
 END_TEST
@@ -167,7 +198,7 @@ Suite *bcache_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_bcache_get_put);
-	tcase_add_test(tc, test_bcache_lru);
+	tcase_add_test(tc, test_bcache_one_copy);
 	tcase_add_test(tc, test_bcache_read_error);
 	tcase_add_test(tc, test_bcache_dirty_sync);
 	suite_add_tcase(s, tc);

@@ -885,6 +885,8 @@ static void fuzz(const char *image, uint64_t seed, unsigned int runs)
 		int err;
 
 		memcpy(ram, pristine, ram_size);
+		/* changed behind the kernel's back: forget the cached pages */
+		blkdev_sync(&disk, true);
 		for (unsigned int i = 0; i < flips; i++) {
 			size_t blk = blocks[rnd() % nblocks];
 			size_t off = blk * 1024 + rnd() % 1024;
@@ -925,6 +927,7 @@ static void fuzz(const char *image, uint64_t seed, unsigned int runs)
 	fflush(stdout);
 	/* the pristine image mounts and reads cleanly */
 	memcpy(ram, pristine, ram_size);
+	blkdev_sync(&disk, true);
 	memset(&st, 0, sizeof(st));
 	ck_assert_int_eq(mount_ro(), 0);
 	fuzz_walk(MNT, 0, &st);

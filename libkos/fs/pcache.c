@@ -926,12 +926,17 @@ int pcache_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 
 int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa)
 {
+	if (!S_ISREG(v->mode))
+		return -ENXIO;
+	return pcache_page_ref(v, idx, pa);
+}
+
+int pcache_page_ref(struct vnode *v, uint64_t idx, paddr_t *pa)
+{
 	struct pcache *pc = &v->pages;
 	uintptr_t *leaf;
 	int err;
 
-	if (!S_ISREG(v->mode))
-		return -ENXIO;
 	make_room(v);
 	mutex_lock(&pc->lock);
 	if (idx >= (v->size + PAGE_SIZE - 1) / PAGE_SIZE) {
@@ -943,6 +948,18 @@ int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa)
 	}
 	mutex_unlock(&pc->lock);
 	return err;
+}
+
+void pcache_poke(struct vnode *v, uint64_t idx, size_t in, const void *src,
+		 size_t n)
+{
+	uintptr_t *leaf;
+
+	mutex_lock(&v->pages.lock);
+	leaf = slot_of(&v->pages, idx, false);
+	if (leaf && *leaf)
+		kos_memcpy(page_va(PC_PA(*leaf)) + in, src, n);
+	mutex_unlock(&v->pages.lock);
 }
 
 int pcache_page_mkwrite(struct vnode *v, uint64_t idx)

@@ -1,23 +1,31 @@
 /*
- * The buffer cache: a file system's metadata blocks, one disk and one
- * block size per cache (the file system's block size, a power of two
- * from the disk's block size up to PAGE_SIZE).
+ * The buffer cache: a file system's metadata blocks, one disk (or
+ * partition) and one block size per cache (the file system's block
+ * size, a power of two from the disk's block size up to PAGE_SIZE).
  *
- * bcache_get() hands out a buffer holding block blkno with a reference;
- * the first getter reads it from the disk (blkdev_io), later ones find
- * it cached.  bcache_put() gives the reference back.  A buffer nobody
- * references stays cached until the cache is over its bound, then the
- * least recently used clean one goes.  For the read-write step a buffer
- * can be marked dirty (it then stays until bcache_sync() has written it)
- * and bcache_sync() writes every dirty buffer back and flushes the disk.
+ * There is one copy of every block: the disk's own page cache
+ * (blk/cache.c, the vnode whose pages are the disk's).  A buffer is a
+ * window onto a page of it -- block blkno of a 1 KiB file system is a
+ * quarter of page blkno / 4 -- held with a page reference, so the
+ * page cannot be reclaimed while the buffer is out, and a block device
+ * file, partition-table reads and the file system all see the same
+ * bytes.  Caching, readahead, writeback (the page cache's "flush"
+ * thread, every 30 s) and reclaim are the page cache's.
  *
- * Locking: struct bcache.lock (a mutex, one per cache and so per mounted
- * disk) guards the hash, the LRU list and every buffer's refcnt, dirty
- * and link fields.  It is never held across I/O: a buffer being read is
- * referenced (so it cannot be evicted) and its io_lock serialises the
- * readers, who wait for the first to fill it.  The bytes of a buffer
- * belong to whoever holds a reference; writers (next step) serialise
- * among themselves.
+ * bcache_get() hands out the buffer of block blkno with a reference
+ * (the page is read on a miss); concurrent getters of one block share
+ * one struct bbuf.  bcache_put() gives the reference back; with the
+ * last one the struct goes (the page stays cached).  A caller that
+ * changed a buffer's bytes calls bcache_mark_dirty() afterwards: the
+ * page is then written back by the next writeback (a writeback in
+ * progress holds the page cache's lock, so marking waits for it and
+ * the change is written again).  bcache_sync() writes back every dirty
+ * page of the disk and flushes it.
+ *
+ * Locking: struct bcache.lock (a mutex per cache) guards the hash of
+ * buffers in use and their refcnt; never held across I/O.  The bytes
+ * of a buffer belong to whoever holds a reference; writers serialise
+ * among themselves (the file system's locks).
  */
 #ifndef KOS_BCACHE_H
 #define KOS_BCACHE_H
@@ -27,44 +35,39 @@
 #include <kos/types.h>
 
 struct kos_blkdev;
+struct vnode;
 
 struct bbuf {
 	uint64_t blkno;	       /* in cache blocks (block_size units) */
-	void *data;	       /* block_size bytes */
+	void *data;	       /* block_size bytes, inside the page */
 	struct bcache *bc;     /* its cache */
+	paddr_t page;	       /* the disk cache's page: one reference */
 	unsigned int refcnt;   /* bc->lock */
-	bool dirty;	       /* bc->lock */
-	bool valid;	       /* data read; set under io_lock */
-	struct mutex io_lock;  /* serialises the read that fills it */
 	struct list_head hash; /* in bc->buckets; bc->lock */
-	struct list_head lru;  /* in bc->lru while unreferenced; bc->lock */
 };
 
 #define BCACHE_BUCKETS 256
 
 struct bcache {
 	struct kos_blkdev *bd;
+	struct vnode *cache; /* the disk's pages (blkdev_cache) */
 	unsigned int block_size;
-	uint64_t nblocks;   /* blocks on the disk (reads past: -EINVAL) */
-	unsigned int limit; /* buffers kept cached (a soft bound) */
+	uint64_t nblocks; /* blocks on the disk (reads past: -EINVAL) */
 	struct mutex lock;
-	unsigned int count;    /* buffers allocated; lock */
-	struct list_head lru;  /* unreferenced buffers, oldest first; lock */
-	uint64_t hits, misses; /* statistics; lock */
+	unsigned int count;			  /* buffers in use; lock */
+	uint64_t gets, made;			  /* statistics; lock */
 	struct list_head buckets[BCACHE_BUCKETS]; /* lock */
 };
 
 /*
  * A new cache over bd in blocks of block_size bytes (a power of two,
- * a multiple of the disk's block size, at most PAGE_SIZE) that keeps
- * about limit buffers.  NULL on -ENOMEM or bad arguments.
+ * a multiple of the disk's block size, at most PAGE_SIZE).  limit is
+ * no longer used (the page cache reclaims).  NULL on -ENOMEM or bad
+ * arguments.
  */
 struct bcache *bcache_create(struct kos_blkdev *bd, unsigned int block_size,
 			     unsigned int limit);
-/*
- * Free the cache and every buffer: none may be referenced (a kernel
- * bug otherwise); dirty buffers are dropped unwritten (sync first).
- */
+/* Free the cache: no buffer may be held (a kernel bug otherwise). */
 void bcache_destroy(struct bcache *bc);
 
 /*
@@ -75,11 +78,20 @@ void bcache_destroy(struct bcache *bc);
 int bcache_get(struct bcache *bc, uint64_t blkno, struct bbuf **out);
 /* Give a reference back (NULL ignored). */
 void bcache_put(struct bbuf *b);
-/* The caller changed b's bytes: write them back at the next sync. */
+/* The caller changed b's bytes: write them back. */
 void bcache_mark_dirty(struct bbuf *b);
-/* Write every dirty buffer, then flush the disk: 0 or the first error. */
+/* Write every dirty page of the disk, then flush: 0 or the first error. */
 int bcache_sync(struct bcache *bc);
-/* Drop every unreferenced clean buffer (BLKFLSBUF, tests). */
+/*
+ * A file system wrote count blocks from blk on straight to the disk
+ * (file data, around the cache): copy them into the disk's cached pages
+ * too, where there are any, so a later writeback of such a page (a block
+ * that was metadata before it was freed and reused) cannot put old
+ * bytes over them, and readers of the cache see them.
+ */
+void bcache_alias_write(struct bcache *bc, uint64_t blk, uint64_t count,
+			const void *src);
+/* Forget the disk's clean pages nobody holds (BLKFLSBUF, tests). */
 void bcache_shrink(struct bcache *bc);
 
 #endif

@@ -92,6 +92,14 @@ ssize_t pcache_write(struct vnode *v, struct uio *u, uint64_t off);
 int pcache_truncate(struct vnode *v, uint64_t size);
 int pcache_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len);
 int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa);
+/* The same for a vnode of any type (a disk's cache: blk/bcache.c). */
+int pcache_page_ref(struct vnode *v, uint64_t idx, paddr_t *pa);
+/*
+ * If v has page idx cached, copy n bytes of src to offset in of it,
+ * leaving its dirty state alone (the bytes are on the store already).
+ */
+void pcache_poke(struct vnode *v, uint64_t idx, size_t in, const void *src,
+		 size_t n);
 /*
  * vnode_ops.page_mkwrite for files with a store: the page is dirty.  A
  * page written back stays dirty while any mapping has it (stores through

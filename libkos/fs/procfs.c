@@ -35,6 +35,7 @@
 #include <kos/kmalloc.h>
 #include <kos/pgtable.h>
 #include <kos/notify.h>
+#include <kos/pcache.h>
 #include <kos/pmm.h>
 #include <kos/proc.h>
 #include <kos/sched.h>
@@ -330,17 +331,30 @@ static uint64_t ticks(uint64_t ns)
 
 static void gen_meminfo(struct pbuf *b)
 {
-	uint64_t total = pmm_total_pages() * (PAGE_SIZE / 1024);
-	uint64_t free = pmm_free_pages() * (PAGE_SIZE / 1024);
+	const uint64_t kb = PAGE_SIZE / 1024;
+	uint64_t total = pmm_total_pages() * kb;
+	uint64_t free = pmm_free_pages() * kb;
+	uint64_t cached, dirty;
 
+	/*
+	 * Cached: pages of files with a store (disk files and disks; tmpfs
+	 * pages are not counted yet); the clean ones can be reclaimed, so
+	 * they are available.
+	 */
+	pcache_stats(&cached, &dirty);
+	cached *= kb;
+	dirty *= kb;
 	pb_printf(b, "MemTotal:       %8llu kB\n", (unsigned long long)total);
 	pb_printf(b, "MemFree:        %8llu kB\n", (unsigned long long)free);
-	pb_printf(b, "MemAvailable:   %8llu kB\n", (unsigned long long)free);
+	pb_printf(b, "MemAvailable:   %8llu kB\n",
+		  (unsigned long long)(free + cached - MIN(dirty, cached)));
 	pb_printf(b, "Buffers:        %8u kB\n", 0);
-	pb_printf(b, "Cached:         %8u kB\n", 0);
+	pb_printf(b, "Cached:         %8llu kB\n", (unsigned long long)cached);
 	pb_printf(b, "SwapCached:     %8u kB\n", 0);
 	pb_printf(b, "SwapTotal:      %8u kB\n", 0);
 	pb_printf(b, "SwapFree:       %8u kB\n", 0);
+	pb_printf(b, "Dirty:          %8llu kB\n", (unsigned long long)dirty);
+	pb_printf(b, "Writeback:      %8u kB\n", 0);
 	pb_printf(b, "Shmem:          %8u kB\n", 0);
 }
 

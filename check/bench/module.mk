@@ -23,15 +23,23 @@ $(BUILD)/bench/bench-tree.tar: check/bench/mktree
 	@echo "  MKTREE  $@"
 	$(Q)python3 check/bench/mktree $@.tmp 2000 && mv $@.tmp $@
 
+# The archive disk_tar_xf_5000 extracts onto the disk.
+$(BUILD)/bench/bench-tree5k.tar: check/bench/mktree
+	@mkdir -p $(@D)
+	@echo "  MKTREE  $@"
+	$(Q)python3 check/bench/mktree $@.tmp 5000 && mv $@.tmp $@
+
 # /bench, an empty /dev (Linux mounts devtmpfs there; KOS fills it), the
-# archive and BusyBox (Debian's busybox-static) for tar_xf_2000 (without
-# it that benchmark reports n/a).
-$(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/bench-tree.tar
+# archives and BusyBox (Debian's busybox-static) for tar_xf_2000 and
+# disk_tar_xf_5000 (without it those benchmarks report n/a).
+$(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/bench-tree.tar \
+		$(BUILD)/bench/bench-tree5k.tar
 	@echo "  CPIO    $@"
 	$(Q)rm -rf $(BUILD)/bench/root && \
 	mkdir -p $(BUILD)/bench/root/dev $(BUILD)/bench/root/bin && \
 	cp $< $(BUILD)/bench/root/bench && \
-	cp $(BUILD)/bench/bench-tree.tar $(BUILD)/bench/root/ && \
+	cp $(BUILD)/bench/bench-tree.tar $(BUILD)/bench/bench-tree5k.tar \
+		$(BUILD)/bench/root/ && \
 	{ [ ! -x /bin/busybox ] || cp /bin/busybox $(BUILD)/bench/root/bin/; } && \
 	cd $(BUILD)/bench/root && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio --quiet -o -H newc --owner=0:0 --reproducible \

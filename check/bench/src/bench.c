@@ -36,6 +36,20 @@
  * mount is not allowed (natively, not as root) the directory is emptied
  * with `busybox rm -rf`, also untimed.
  *
+ * The disk benchmarks (issue 11) run only with --disk DEV: the program
+ * mounts DEV (an empty ext4 file system the harness made with mkfs.ext4
+ * on the host) on /mnt/disk and measures there, the same virtio-blk
+ * disk on every QEMU system: disk_seq_write_256m writes a 256 MiB file
+ * in 1 MiB writes and fsyncs it (per MiB), disk_seq_read_256m reads it
+ * back from a cold cache (the file system is remounted first, untimed;
+ * per MiB), disk_append_fsync_1000 does 1,000 appends of 100 bytes each
+ * followed by fsync (per append), disk_tar_xf_5000 is BusyBox `tar xf`
+ * of a 5,000-file archive (/bench-tree5k.tar) onto the disk plus sync
+ * (per extraction; removing the tree is untimed), and disk_find_5000
+ * walks that tree as find does (getdents64 and an lstat of every entry)
+ * from a cold cache.  Without --disk, or when the mount fails, they say
+ * n/a.
+ *
  * Only calls KOS implements are used in the measured loops.  Two options
  * exist for running as PID 1 of a Linux initramfs and are never used on
  * KOS: --init mounts devtmpfs on /dev and opens /dev/console as fds 0-2
@@ -684,32 +698,299 @@ static long do_tar_xf(long n)
 struct bench {
 	const char *name;
 	long (*run)(long n);
+	/* seconds an iteration: one iteration a sample, three samples */
+	int heavy;
 };
 
+/* ------------------------------------------------------- disks */
+
+#define DISK_MNT "/mnt/disk"
+#define DISK_FILE DISK_MNT "/seq"
+#define DISK_TREE DISK_MNT "/tree"
+#define MIB (1L << 20)
+
+static const char *disk_dev; /* --disk DEV */
+static const char *tar5k_path = "/bench-tree5k.tar";
+static int disk_state = -1; /* -1 not tried, 0 no disk, 1 mounted */
+
+/* The disk mounted on DISK_MNT: 1, or 0 (the benchmark is n/a). */
+static int disk_ready(void)
+{
+	if (disk_state < 0) {
+		mkdir("/mnt", 0755);
+		mkdir(DISK_MNT, 0755);
+		disk_state =
+			disk_dev && !mount(disk_dev, DISK_MNT, "ext4", 0, NULL);
+		if (disk_dev && !disk_state)
+			fprintf(stderr, "bench: mount %s: error\n", disk_dev);
+	}
+	if (!disk_state)
+		fail("no --disk (or it did not mount)", -19);
+	return disk_state;
+}
+
+/* Cold caches: write everything, unmount, mount again (untimed). */
+static void disk_remount(void)
+{
+	long t = now_ns();
+
+	sync();
+	if (umount(DISK_MNT) || mount(disk_dev, DISK_MNT, "ext4", 0, NULL))
+		fail("remount", -5);
+	untimed_ns += now_ns() - t;
+}
+
+static char *disk_buf(void)
+{
+	static char *buf;
+
+	if (!buf) {
+		buf = malloc(MIB);
+		if (buf)
+			for (long i = 0; i < MIB; i++)
+				buf[i] = (char)(i * 7 + i / 4096);
+	}
+	return buf;
+}
+
+/* Write the 256 MiB file and fsync it: 0 or -1. */
+static int write_seq_file(void)
+{
+	char *buf = disk_buf();
+	long fd = sc3(SYS_open, (long)DISK_FILE, O_WRONLY | O_CREAT | O_TRUNC,
+		      0644);
+
+	if (fd < 0 || !buf) {
+		fail("open " DISK_FILE, fd);
+		return -1;
+	}
+	for (int i = 0; i < 256; i++) {
+		long r = sc3(SYS_write, fd, (long)buf, MIB);
+
+		if (r != MIB) {
+			fail("write", r);
+			break;
+		}
+	}
+	if (sc1(SYS_fsync, fd))
+		fail("fsync", -5);
+	sc1(SYS_close, fd);
+	return failed ? -1 : 0;
+}
+
+static long do_disk_seq_write(long n)
+{
+	if (!disk_ready())
+		return 1;
+	for (long i = 0; i < n && !failed; i++) {
+		long t = now_ns();
+
+		unlink(DISK_FILE); /* the blocks go back first, untimed */
+		sync();
+		untimed_ns += now_ns() - t;
+		write_seq_file();
+	}
+	return 256;
+}
+
+static long do_disk_seq_read(long n)
+{
+	char *buf = disk_buf();
+	struct stat st;
+
+	if (!disk_ready())
+		return 1;
+	if (stat(DISK_FILE, &st) || st.st_size != 256 * MIB) {
+		long t = now_ns();
+
+		write_seq_file();
+		untimed_ns += now_ns() - t;
+	}
+	for (long i = 0; i < n && !failed; i++) {
+		long fd;
+
+		disk_remount();
+		fd = sc3(SYS_open, (long)DISK_FILE, O_RDONLY, 0);
+		if (fd < 0) {
+			fail("open " DISK_FILE, fd);
+			break;
+		}
+		for (int k = 0; k < 256; k++) {
+			long r = sc3(SYS_read, fd, (long)buf, MIB);
+
+			if (r != MIB) {
+				fail("read", r);
+				break;
+			}
+		}
+		sc1(SYS_close, fd);
+	}
+	return 256;
+}
+
+static long do_disk_append_fsync(long n)
+{
+	static const char line[100] = "an appended line of a log file\n";
+
+	if (!disk_ready())
+		return 1000;
+	for (long i = 0; i < n && !failed; i++) {
+		long fd = sc3(SYS_open, (long)DISK_MNT "/log",
+			      O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0644);
+
+		if (fd < 0) {
+			fail("open log", fd);
+			break;
+		}
+		for (int k = 0; k < 1000; k++) {
+			long r = sc3(SYS_write, fd, (long)line, sizeof(line));
+
+			if (r != sizeof(line) || sc1(SYS_fsync, fd)) {
+				fail("append+fsync", r);
+				break;
+			}
+		}
+		sc1(SYS_close, fd);
+	}
+	return 1000;
+}
+
+/* The tree gone again (the callers leave it untimed). */
+static void disk_tree_clean(void)
+{
+	char *rm[] = { "rm", "-rf", DISK_TREE, NULL };
+
+	busybox(rm);
+	sync();
+}
+
+/* Extract the 5,000-file archive into DISK_TREE: 0 or the status. */
+static long disk_tree_extract(void)
+{
+	char *tar[] = {
+		"tar", "xf", (char *)tar5k_path, "-C", DISK_TREE, NULL
+	};
+
+	mkdir(DISK_TREE, 0755);
+	return busybox(tar);
+}
+
+static long do_disk_tar_xf(long n)
+{
+	if (!disk_ready())
+		return 1;
+	for (long i = 0; i < n && !failed; i++) {
+		long t = now_ns(), r;
+
+		disk_tree_clean();
+		untimed_ns += now_ns() - t;
+		r = disk_tree_extract();
+		sync();
+		if (r)
+			fail("busybox tar xf", r);
+	}
+	return 1;
+}
+
+/* find(1)'s walk: every entry's lstat, every directory's getdents64. */
+static long walk(int dfd)
+{
+	char buf[8192];
+	long count = 0, r;
+
+	while ((r = sc3(SYS_getdents64, dfd, (long)buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < r;) {
+			struct {
+				unsigned long long ino;
+				long long off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (void *)(buf + off);
+			struct stat st;
+
+			off += d->reclen;
+			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+				continue;
+			count++;
+			if (fstatat(dfd, d->name, &st, AT_SYMLINK_NOFOLLOW))
+				fail("fstatat", -2);
+			else if (S_ISDIR(st.st_mode)) {
+				int sub = openat(dfd, d->name,
+						 O_RDONLY | O_DIRECTORY);
+
+				if (sub < 0) {
+					fail("openat", -2);
+					continue;
+				}
+				count += walk(sub);
+				close(sub);
+			}
+		}
+	}
+	return count;
+}
+
+static long do_disk_find(long n)
+{
+	struct stat st;
+
+	if (!disk_ready())
+		return 1;
+	if (stat(DISK_TREE "/.done", &st)) {
+		long t = now_ns();
+
+		disk_tree_clean();
+		if (disk_tree_extract())
+			fail("busybox tar xf", -5);
+		close(open(DISK_TREE "/.done", O_WRONLY | O_CREAT, 0644));
+		untimed_ns += now_ns() - t;
+	}
+	for (long i = 0; i < n && !failed; i++) {
+		int dfd;
+
+		disk_remount();
+		dfd = open(DISK_TREE, O_RDONLY | O_DIRECTORY);
+		if (dfd < 0) {
+			fail("open tree", -2);
+			break;
+		}
+		if (walk(dfd) < 5000)
+			fail("walk: fewer than 5,000 entries", -2);
+		close(dfd);
+	}
+	return 1;
+}
+
 static const struct bench benches[] = {
-	{ "getpid", do_getpid },
-	{ "clock_gettime_raw", do_clock_raw },
-	{ "clock_gettime_libc", do_clock_libc },
-	{ "read_zero_1", do_read_zero },
-	{ "write_null_1", do_write_null },
-	{ "open_close", do_open_close },
-	{ "stat", do_stat },
-	{ "mmap_munmap_1page", do_mmap_munmap },
-	{ "page_fault", do_page_fault },
-	{ "brk_grow_shrink", do_brk },
-	{ "fork_exit_wait", do_fork_exit_wait },
-	{ "fork_exec_wait", do_fork_exec_wait },
-	{ "pipe_pingpong", do_pipe_pingpong },
-	{ "signal_handler", do_signal },
-	{ "thread_create_join", do_thread_create_join },
-	{ "futex_pingpong", do_futex_pingpong },
-	{ "create_write_unlink", do_create_write_unlink },
-	{ "mkdir_rmdir", do_mkdir_rmdir },
-	{ "rename", do_rename },
-	{ "stat_deep_path", do_stat_deep },
-	{ "poll_100_pipes", do_poll_100 },
-	{ "epoll_100_pipes", do_epoll_100 },
-	{ "tar_xf_2000", do_tar_xf },
+	{ "getpid", do_getpid, 0 },
+	{ "clock_gettime_raw", do_clock_raw, 0 },
+	{ "clock_gettime_libc", do_clock_libc, 0 },
+	{ "read_zero_1", do_read_zero, 0 },
+	{ "write_null_1", do_write_null, 0 },
+	{ "open_close", do_open_close, 0 },
+	{ "stat", do_stat, 0 },
+	{ "mmap_munmap_1page", do_mmap_munmap, 0 },
+	{ "page_fault", do_page_fault, 0 },
+	{ "brk_grow_shrink", do_brk, 0 },
+	{ "fork_exit_wait", do_fork_exit_wait, 0 },
+	{ "fork_exec_wait", do_fork_exec_wait, 0 },
+	{ "pipe_pingpong", do_pipe_pingpong, 0 },
+	{ "signal_handler", do_signal, 0 },
+	{ "thread_create_join", do_thread_create_join, 0 },
+	{ "futex_pingpong", do_futex_pingpong, 0 },
+	{ "create_write_unlink", do_create_write_unlink, 0 },
+	{ "mkdir_rmdir", do_mkdir_rmdir, 0 },
+	{ "rename", do_rename, 0 },
+	{ "stat_deep_path", do_stat_deep, 0 },
+	{ "poll_100_pipes", do_poll_100, 0 },
+	{ "epoll_100_pipes", do_epoll_100, 0 },
+	{ "tar_xf_2000", do_tar_xf, 0 },
+	{ "disk_seq_write_256m", do_disk_seq_write, 1 },
+	{ "disk_seq_read_256m", do_disk_seq_read, 1 },
+	{ "disk_append_fsync_1000", do_disk_append_fsync, 1 },
+	{ "disk_tar_xf_5000", do_disk_tar_xf, 1 },
+	{ "disk_find_5000", do_disk_find, 1 },
 };
 
 /* ------------------------------------------------------------- driver */
@@ -735,14 +1016,20 @@ static int run_bench(const struct bench *b)
 	long n = opt_iters, best = 0, div = 1;
 	long target = opt_target_ms * 1000000L;
 
+	long samples = b->heavy && opt_samples > 3 ? 3 : opt_samples;
+
 	failed = 0;
-	b->run(1); /* warm up: first touches, lookups */
-	if (!n) {
-		for (n = 1; n < MAX_ITERS; n *= 2)
-			if (failed || sample(b, n, &div) >= target)
-				break;
+	if (b->heavy) {
+		n = 1; /* no warm-up or calibration: seconds each */
+	} else {
+		b->run(1); /* warm up: first touches, lookups */
+		if (!n) {
+			for (n = 1; n < MAX_ITERS; n *= 2)
+				if (failed || sample(b, n, &div) >= target)
+					break;
+		}
 	}
-	for (long s = 0; s < opt_samples && !failed; s++) {
+	for (long s = 0; s < samples && !failed; s++) {
 		long t = sample(b, n, &div);
 
 		if (!s || t < best)
@@ -780,7 +1067,8 @@ static void usage(void)
 		"usage: bench [--iters N] [--target MS] [--samples N] "
 		"[--file PATH]\n"
 		"             [--only NAME] [--tar ARCHIVE] [--list] [--init] "
-		"[--poweroff]\n");
+		"[--poweroff]\n"
+		"             [--disk DEV] [--tar5k ARCHIVE]\n");
 }
 
 int main(int argc, char **argv)
@@ -810,6 +1098,10 @@ int main(int argc, char **argv)
 			file_path = v, i++;
 		} else if (v && !strcmp(a, "--tar")) {
 			tar_path = v, i++;
+		} else if (v && !strcmp(a, "--disk")) {
+			disk_dev = v, i++;
+		} else if (v && !strcmp(a, "--tar5k")) {
+			tar5k_path = v, i++;
 		} else if (v && !strcmp(a, "--only")) {
 			only = v, i++;
 		} else if (a[0] != '-') {
@@ -849,7 +1141,10 @@ int main(int argc, char **argv)
 	       file_path, opt_iters, opt_target_ms, opt_samples);
 	fflush(stdout);
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
-		if (only && strcmp(only, benches[i].name))
+		/* --only NAME, or a prefix ending in '*' (--only 'disk_*') */
+		if (only && strcmp(only, benches[i].name) &&
+		    !(only[0] && only[strlen(only) - 1] == '*' &&
+		      !strncmp(only, benches[i].name, strlen(only) - 1)))
 			continue;
 		if (run_bench(&benches[i]))
 			rc = 1;

@@ -3,7 +3,7 @@
  * a tree, for comparing a file system under test with the host Linux.
  *
  *   fsrand run [-v] SEED DIR [OPS]   OPS operations (default 1000) in DIR
- *   fsrand dump DIR                  the tree under DIR, one line an entry
+ *   fsrand dump [-r BYTES] DIR       the tree under DIR, one line an entry
  *   fsrand check [-v] SEED DIR [OPS] run, then dump (one command a test)
  *
  * run: DIR must be empty (it is created if missing).  The workload is a
@@ -32,9 +32,12 @@
  *
  * TYPE is f, d, l, p, s, c or b (c and b add rdev=MAJ:MIN); MODE the
  * octal permission bits (07777); fnv the FNV-1a 64 hash of the file's
- * bytes (holes read as zeros); entries the names in a directory; same=
+ * bytes (holes read as zeros, and skipped by SEEK_DATA/SEEK_HOLE); entries the names in a directory; same=
  * the first path (in the dump's order) of the same inode, so hard links
- * are checked without inode numbers.  The root is ".".  No timestamps,
+ * are checked without inode numbers.  The root is ".".  -r reads at
+ * most BYTES of each file's data (holes skipped are free) and marks a
+ * file cut short with "read-limit": for corrupt images, whose sizes may
+ * be anything.  No timestamps,
  * inode numbers, block counts or directory sizes, which differ between
  * file systems that are both right.
  *
@@ -1048,11 +1051,13 @@ struct rec {
 	uint64_t hash; /* regular files: FNV-1a of the bytes */
 	char *target;  /* symlinks */
 	int same;      /* index of the first path of the same inode, or -1 */
+	int cut;       /* read only up to the read limit (dump -r) */
 	int err;       /* errno of a failed read */
 };
 
 static struct rec *recs;
 static size_t nrecs, caprecs;
+static uint64_t read_limit = UINT64_MAX; /* dump -r: data read a file */
 
 static struct rec *add_rec(const char *path)
 {
@@ -1073,20 +1078,71 @@ static struct rec *add_rec(const char *path)
 	return r;
 }
 
+/* The FNV-1a hash after n more zero bytes: times the prime to the n. */
+static uint64_t fnv_zeros(uint64_t h, uint64_t n)
+{
+	uint64_t p = FNV_PRIME;
+
+	for (; n; n >>= 1, p *= p)
+		if (n & 1)
+			h *= p;
+	return h;
+}
+
+/*
+ * The hash of a file's bytes, its holes skipped with SEEK_DATA and
+ * SEEK_HOLE (a hole hashes as the zeros it reads as), so a huge sparse
+ * file, or a corrupt size, costs only its data.  The hash is the same
+ * whatever holes the file system reports, as long as they read as
+ * zeros; where SEEK_DATA is not supported the whole file is read.
+ */
 static void hash_file(int dirfd, const char *name, struct rec *r)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
+	off_t off = 0, size = r->st.st_size, data, hole;
+	uint64_t got = 0;
+	ssize_t n = 0;
 
 	r->hash = FNV_INIT;
 	if (fd < 0) {
 		r->err = errno;
 		return;
 	}
-	while ((n = read(fd, buf, BUFSZ)) > 0)
-		r->hash = fnv_data(r->hash, buf, n);
+	while (off < size) {
+		data = lseek(fd, off, SEEK_DATA);
+		if (data < 0)
+			data = errno == ENXIO ? size : off;
+		if (data > size)
+			data = size;
+		r->hash = fnv_zeros(r->hash, data - off);
+		off = data;
+		if (off >= size)
+			break;
+		hole = lseek(fd, off, SEEK_HOLE);
+		if (hole < 0 || hole > size)
+			hole = size;
+		if (hole <= off)
+			hole = off + 1;
+		while (off < hole) {
+			size_t want = hole - off < BUFSZ ? hole - off : BUFSZ;
+
+			if (got >= read_limit) {
+				r->cut = 1;
+				goto out;
+			}
+			n = pread(fd, buf, want, off);
+			got += n > 0 ? n : 0;
+			if (n <= 0)
+				break;
+			r->hash = fnv_data(r->hash, buf, n);
+			off += n;
+		}
+		if (n <= 0)
+			break;
+	}
 	if (n < 0)
 		r->err = errno;
+out:
 	close(fd);
 }
 
@@ -1279,6 +1335,8 @@ static int dump(const char *dirname)
 		} else if (S_ISCHR(m) || S_ISBLK(m))
 			printf(" rdev=%u:%u", major(r->st.st_rdev),
 			       minor(r->st.st_rdev));
+		if (r->cut)
+			printf(" read-limit");
 		if (r->same >= 0) {
 			printf(" same=");
 			put_escaped(recs[r->same].path);
@@ -1296,7 +1354,7 @@ static int dump(const char *dirname)
 static void usage(void)
 {
 	fprintf(stderr, "usage: fsrand run [-v] SEED DIR [OPS]\n"
-			"       fsrand dump DIR\n"
+			"       fsrand dump [-r BYTES] DIR\n"
 			"       fsrand check [-v] SEED DIR [OPS]\n");
 	exit(2);
 }
@@ -1318,6 +1376,13 @@ int main(int argc, char **argv)
 	argv += 2;
 	argc -= 2;
 	if (!strcmp(cmd, "dump")) {
+		if (argc == 3 && !strcmp(argv[0], "-r")) {
+			read_limit = strtoull(argv[1], &end, 0);
+			if (*end)
+				usage();
+			argv += 2;
+			argc -= 2;
+		}
 		if (argc != 1)
 			usage();
 		return dump(argv[0]);

@@ -42,16 +42,17 @@ $(EXT4_DIR)/empty-1k.img: $(MKEXT4_DEPS) | $(DEPS_STAMP)
 	@echo "  EXT4    $@"
 	$(Q)scripts/mkext4 -b 1024 -L empty-1k - $@ 16m
 
-# mktree's trees (the stamp stands for the directory)
-$(EXT4_DIR)/tree.stamp: images/ext4/mktree $(FSRAND)
+# mktree's trees (the stamp stands for the directory); fsrand by its path:
+# check/fsrand/module.mk is read after this file
+$(EXT4_DIR)/tree.stamp: images/ext4/mktree $(BUILD)/guest/fsrand
 	@echo "  TREE    $(EXT4_DIR)/tree"
 	$(Q)rm -rf $(EXT4_DIR)/tree && mkdir -p $(EXT4_DIR) && \
-	images/ext4/mktree --fsrand $(FSRAND) $(EXT4_DIR)/tree && touch $@
+	images/ext4/mktree --fsrand $(BUILD)/guest/fsrand $(EXT4_DIR)/tree && touch $@
 
-$(EXT4_DIR)/tree-small.stamp: images/ext4/mktree $(FSRAND)
+$(EXT4_DIR)/tree-small.stamp: images/ext4/mktree $(BUILD)/guest/fsrand
 	@echo "  TREE    $(EXT4_DIR)/tree-small"
 	$(Q)rm -rf $(EXT4_DIR)/tree-small && mkdir -p $(EXT4_DIR) && \
-	images/ext4/mktree --small --fsrand $(FSRAND) \
+	images/ext4/mktree --small --fsrand $(BUILD)/guest/fsrand \
 		$(EXT4_DIR)/tree-small && touch $@
 
 $(EXT4_DIR)/populated-4k.img: $(EXT4_DIR)/tree.stamp $(MKEXT4_DEPS)

@@ -1,7 +1,7 @@
 # Unit tests (Check), hosted.  Each check/<subsys>/check_*.c exports
 # Suite *<name>_suite(void); check/runner.c lists the suites.  The tests link
 # libkos.a against check/plat_test.c, a fake platform with a settable clock.
-CHECK_SRCS += $(sort $(filter-out check/guest/%,$(wildcard check/*.c check/*/*.c)))
+CHECK_SRCS += $(sort $(filter-out check/guest/% check/fsrand/%,$(wildcard check/*.c check/*/*.c)))
 CHECK_OBJS := $(call hobj,$(CHECK_SRCS))
 HCFLAGS_check/ += $(shell pkg-config --cflags check 2>/dev/null)
 
@@ -29,6 +29,7 @@ MUSL_LIB := /usr/lib/x86_64-linux-musl
 GUEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE
 GUEST_BINS := $(foreach p,$(GUEST_PROGS),$(BUILD)/guest/$(p) $(BUILD)/guest/$(p)-pie) \
 	$(foreach p,$(GUEST_GLIBC_PROGS),$(BUILD)/guest/$(p)-glibc)
+include check/fsrand/module.mk
 # BusyBox shell scripts (check/guest/sh/*.sh, installed in /t/sh) run
 # with PATH=/t/bin, where these applets are links to /bin/busybox; /t/tmp
 # is theirs to write.  The scripts they run by path (check/guest/sh/lib,

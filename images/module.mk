@@ -48,3 +48,5 @@ $(DEFAULT_IMAGE): $(INITRAMFS_FILES) $(DEFAULT_IMAGE_FILES) /bin/busybox \
 	scripts/mkcpio $@ $$r $(DEV_NODES)
 
 ALL_TARGETS += $(DEFAULT_IMAGE)
+
+include images/ext4/module.mk

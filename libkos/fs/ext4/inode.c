@@ -156,8 +156,11 @@ int ext4_inode_fill(struct ext4_fs *fs, struct ext4_inode_info *ei,
 	v->uid = ri->i_uid | (uint32_t)ri->i_uid_high << 16;
 	v->gid = ri->i_gid | (uint32_t)ri->i_gid_high << 16;
 	v->size = ri->i_size_lo | (uint64_t)ri->i_size_high << 32;
-	if ((int64_t)v->size < 0)
-		return ext4_corrupt(fs, "inode %u: bad size", ino);
+	/* Linux's "bad i_size value": past what the format can hold. */
+	if ((int64_t)v->size < 0 ||
+	    (S_ISREG(v->mode) && v->size > fs->sb.max_file_size))
+		return ext4_corrupt(fs, "inode %u: bad size %llu", ino,
+				    (unsigned long long)v->size);
 	v->blocks = ri->i_blocks_lo;
 	if (fs->ro_compat & EXT4_RO_COMPAT_HUGE_FILE) {
 		v->blocks |= (uint64_t)ri->i_blocks_high << 32;

@@ -91,4 +91,7 @@ EXT4_IMAGES := $(EXT4_DEFAULT_IMAGE) $(EXT4_DIR)/empty-4k.img \
 
 images-ext4: $(EXT4_IMAGES)
 
+# make check's fsrand steps read the populated and fuzzed images.
+CHECK_TARGETS += $(EXT4_IMAGES)
+
 .PHONY: images-ext4

@@ -4,6 +4,13 @@
 #   make run                        QEMU/OVMF, build/x86_64/BOOTX64.EFI
 #   make run PLATFORM=hosted        build/hosted/kos
 #   make run CMDLINE="selftest panic=poweroff" INITRD=file.cpio
+#   make run ROOT=ext4 [PLATFORM=hosted]
+#                                   the default system on an ext4 disk:
+#                                   build/images/root-ext4.img (a copy of
+#                                   default-ext4.img made on first use and
+#                                   kept, so what you write stays; delete
+#                                   it for a fresh one) as /dev/vda,
+#                                   root=/dev/vda
 #   make debug [PLATFORM=hosted]    x86_64: QEMU waits for gdb on :1234 and
 #                                   the gdb command line is printed;
 #                                   hosted: the kernel runs under gdb
@@ -19,6 +26,22 @@
 CMDLINE ?=
 INITRD ?=
 KOS_RUN_FLAGS ?=
+ROOT ?=
+# ROOT_MODE: ro until KOS's ext4 writes (issue 11 step 7), then rw
+ROOT_MODE ?= ro
+
+ROOT_DISK_ext4 := $(BUILD)/images/root-ext4.img
+ROOT_CMDLINE_ext4 := root=/dev/vda $(ROOT_MODE) init=/sbin/init
+ifneq ($(ROOT),)
+ifeq ($(ROOT_DISK_$(ROOT)),)
+$(error ROOT=$(ROOT): only ROOT=ext4 is known)
+endif
+CMDLINE := $(if $(CMDLINE),$(CMDLINE),$(ROOT_CMDLINE_$(ROOT)))
+endif
+
+$(ROOT_DISK_ext4): | $(EXT4_DEFAULT_IMAGE)
+	@echo "  CP      $@"
+	$(Q)cp --sparse=always $(EXT4_DEFAULT_IMAGE) $@
 
 KOS_RUN_DEPS_x86_64 := $(BUILD)/x86_64/BOOTX64.EFI $(BUILD)/x86_64/kernel.elf
 KOS_RUN_DEPS_hosted := $(BUILD)/hosted/kos $(DEFAULT_IMAGE)
@@ -39,9 +62,10 @@ kos_run = KOS_BUILD=$(BUILD) scripts/kos-run --platform $(PLATFORM) \
 KOS_RUN_HINT_x86_64 := make run: type poweroff to shut down, or Ctrl-A X to quit QEMU
 KOS_RUN_HINT_hosted := make run: type poweroff to shut down, or Ctrl-A X to quit the hosted kernel
 
-run: $(KOS_RUN_DEPS_$(PLATFORM))
+run: $(KOS_RUN_DEPS_$(PLATFORM)) $(ROOT_DISK_$(ROOT))
 	@echo "$(KOS_RUN_HINT_$(PLATFORM))"
-	$(Q)$(call kos_run,--timeout 0 --reboot)
+	$(Q)$(call kos_run,--timeout 0 --reboot \
+		$(if $(ROOT),--disk $(ROOT_DISK_$(ROOT))))
 
 debug: $(KOS_RUN_DEPS_$(PLATFORM))
 	$(Q)$(call kos_run,--gdb)

@@ -33,6 +33,7 @@
 #include <kos/vfs.h>
 #include <kos/file.h>
 #include <uapi/errno.h>
+#include <uapi/stat.h>
 
 /* The boot information with the command line's limits applied. */
 static struct kos_bootinfo boot_info;
@@ -125,22 +126,62 @@ int init_run(const char *const argv[])
 
 /*
  * root=DEV: Linux's prepare_namespace() -- mount the real root file
- * system (rootfstype=, default ext4; read-only unless "rw"; rootflags=
- * are its options) on /root of the initramfs, devtmpfs on its /dev if
+ * system (DEV a block device node or MAJOR:MINOR, mounted as /dev/root;
+ * rootfstype=, default ext4; read-only unless "rw"; rootflags= are its
+ * options) on /root of the initramfs, devtmpfs on its /dev if
  * there is one, move it onto "/" and make it PID 1's root and cwd.  The
  * initramfs stays below, out of init's reach, as on Linux.  A root that
  * cannot be mounted is fatal, as on Linux.
  */
+/*
+ * The device number root= names: a block device node ("/dev/vda1"), or
+ * "MAJOR:MINOR" as Linux takes it.  0 if neither.
+ */
+static uint32_t root_dev_number(const char *dev)
+{
+	const char *end;
+	unsigned long long major = kos_strtoull(dev, &end, 10);
+	struct vnode *v;
+	uint32_t rdev = 0;
+
+	if (end != dev && *end == ':') {
+		unsigned long long minor = kos_strtoull(end + 1, &end, 10);
+
+		return *end || major > 0xfff || minor > 0xfffff
+			       ? 0
+			       : KDEV((uint32_t)major, (uint32_t)minor);
+	}
+	if (vfs_lookup(NULL, dev, LOOKUP_FOLLOW, NULL, &v))
+		return 0;
+	if (S_ISBLK(v->mode))
+		rdev = v->rdev;
+	vnode_put(v);
+	return rdev;
+}
+
 static struct vnode *mount_real_root(const char *dev)
 {
 	const char *fstype = cmdline_get(&kos_cmdline, "rootfstype");
 	const char *opts = cmdline_get(&kos_cmdline, "rootflags");
 	bool rw = cmdline_has(&kos_cmdline, "rw");
+	uint32_t rdev = root_dev_number(dev);
 	struct vnode *root, *d;
 	int err;
 
 	if (!fstype)
 		fstype = "ext4";
+	/*
+	 * Linux mounts a block device root as /dev/root, a node it makes in
+	 * the initramfs (so /proc/mounts says /dev/root); other sources
+	 * (root=none rootfstype=tmpfs) go as they are.
+	 */
+	if (rdev) {
+		err = vfs_mknodat(NULL, "/dev/root", S_IFBLK | 0600, rdev,
+				  NULL);
+		if (err && err != -EEXIST)
+			panic("VFS: cannot make /dev/root: error %d", err);
+		dev = "/dev/root";
+	}
 	err = vfs_mkdirat(NULL, "/root", 0700, NULL);
 	if (err && err != -EEXIST)
 		panic("VFS: cannot make /root for the root file system: "
@@ -155,8 +196,9 @@ static struct vnode *mount_real_root(const char *dev)
 	err = vfs_lookup(NULL, "/root", LOOKUP_FOLLOW, NULL, &root);
 	if (err)
 		panic("VFS: the root file system went away: error %d", err);
-	log_notice("VFS: Mounted root (%s filesystem) %s on device %s.", fstype,
-		   rw ? "read-write" : "readonly", dev);
+	log_notice("VFS: Mounted root (%s filesystem) %s on device %u:%u.",
+		   fstype, rw ? "read-write" : "readonly", KDEV_MAJOR(rdev),
+		   KDEV_MINOR(rdev));
 	if (vfs_lookup(root, "dev", LOOKUP_DIRECTORY, NULL, &d) == 0) {
 		vnode_put(d);
 		err = vfs_mount_new(root, "dev", "devtmpfs", "devtmpfs", 0, "",

@@ -43,6 +43,12 @@ $(CONTRACT_DIR)/initramfs.cpio: $(CONTRACT_BINS) $(INITRAMFS_FILES) \
 	@echo "  CPIO    $@"
 	$(Q)check/contract/mkroot $@ $(CONTRACT_DIR)/root $(CONTRACT_BINS)
 
+# The same tree as an ext4 root (scripts/run-contract --fs ext4): the
+# tests on KOS's ext4.  mkroot leaves the tree in $(CONTRACT_DIR)/root.
+$(CONTRACT_DIR)/root-ext4.img: $(CONTRACT_DIR)/initramfs.cpio $(MKEXT4_DEPS)
+	@echo "  EXT4    $@"
+	$(Q)scripts/mkext4 --fixed-times $(CONTRACT_DIR)/root $@ 64M >/dev/null
+
 contract-build: $(CONTRACT_DIR)/initramfs.cpio
 
 # The whole set on the host oracle and both KOS platforms.

@@ -566,6 +566,30 @@ static int drop_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf, void *ctx)
 }
 
 /*
+ * Put new page p (its reference the cache's now) at *leaf: counted in
+ * the file (st_blocks for a memory-only file, the store's pages
+ * otherwise) and, with a store to read from, on the reclaim list.
+ * pc->lock held.
+ */
+static void add_page(struct vnode *v, uintptr_t *leaf, paddr_t p)
+{
+	struct pcache *pc = &v->pages;
+
+	*leaf = p;
+	pc->nr_pages++;
+	if (has_store(v))
+		__atomic_add_fetch(&store_pages, 1, __ATOMIC_RELAXED);
+	else
+		v->blocks += PAGE_SIZE / 512;
+	if (v->ops->readpage && !pc->on_lru) {
+		mutex_lock(&pcache_lru_lock);
+		list_add_tail(&pc->lru, &lru_files);
+		pc->on_lru = true;
+		mutex_unlock(&pcache_lru_lock);
+	}
+}
+
+/*
  * The page idx of v: the one cached, or a new one (zeroed, then filled
  * by readpage) when create or the file system has a store to read.
  * *pa = 0 for a hole left alone.  pc->lock held.
@@ -607,18 +631,7 @@ static int page_get(struct vnode *v, uint64_t idx, bool create, paddr_t *pa,
 			return err;
 		}
 	}
-	*leaf = p;
-	pc->nr_pages++;
-	if (has_store(v))
-		__atomic_add_fetch(&store_pages, 1, __ATOMIC_RELAXED);
-	else
-		v->blocks += PAGE_SIZE / 512;
-	if (v->ops->readpage && !pc->on_lru) {
-		mutex_lock(&pcache_lru_lock);
-		list_add_tail(&pc->lru, &lru_files);
-		pc->on_lru = true;
-		mutex_unlock(&pcache_lru_lock);
-	}
+	add_page(v, leaf, p);
 	*pa = p;
 	return 0;
 }
@@ -655,16 +668,8 @@ static void read_ahead(struct vnode *v, uint64_t idx, uint64_t want)
 
 			if (!leaf) /* no memory for the index: drop the rest */
 				break;
-			*leaf = pa[i];
+			add_page(v, leaf, pa[i]);
 			pa[i] = 0;
-			pc->nr_pages++;
-			__atomic_add_fetch(&store_pages, 1, __ATOMIC_RELAXED);
-		}
-		if (!pc->on_lru) {
-			mutex_lock(&pcache_lru_lock);
-			list_add_tail(&pc->lru, &lru_files);
-			pc->on_lru = true;
-			mutex_unlock(&pcache_lru_lock);
 		}
 	}
 	for (unsigned int i = 0; i < n; i++)

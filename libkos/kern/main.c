@@ -125,15 +125,6 @@ int init_run(const char *const argv[])
 }
 
 /*
- * root=DEV: Linux's prepare_namespace() -- mount the real root file
- * system (DEV a block device node or MAJOR:MINOR, mounted as /dev/root;
- * rootfstype=, default ext4; read-only unless "rw"; rootflags= are its
- * options) on /root of the initramfs, devtmpfs on its /dev if
- * there is one, move it onto "/" and make it PID 1's root and cwd.  The
- * initramfs stays below, out of init's reach, as on Linux.  A root that
- * cannot be mounted is fatal, as on Linux.
- */
-/*
  * The device number root= names: a block device node ("/dev/vda1"), or
  * "MAJOR:MINOR" as Linux takes it.  0 if neither.
  */
@@ -159,6 +150,15 @@ static uint32_t root_dev_number(const char *dev)
 	return rdev;
 }
 
+/*
+ * root=DEV: Linux's prepare_namespace() -- mount the real root file
+ * system (DEV a block device node or MAJOR:MINOR, mounted as /dev/root;
+ * rootfstype=, default ext4; read-only unless "rw"; rootflags= are its
+ * options) on /root of the initramfs, devtmpfs on its /dev if
+ * there is one, move it onto "/" and make it PID 1's root and cwd.  The
+ * initramfs stays below, out of init's reach, as on Linux.  A root that
+ * cannot be mounted is fatal, as on Linux.
+ */
 static struct vnode *mount_real_root(const char *dev)
 {
 	const char *fstype = cmdline_get(&kos_cmdline, "rootfstype");
@@ -217,24 +217,30 @@ static struct vnode *mount_real_root(const char *dev)
 	return root;
 }
 
+/* PID 1 running path, with the command line's words after "--". */
+static int run_init_path(const char *path)
+{
+	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
+	unsigned int n = 0;
+
+	argv[n++] = path;
+	for (unsigned int i = 0; i < kos_cmdline.ninit_args; i++)
+		argv[n++] = kos_cmdline.init_args[i];
+	argv[n] = NULL;
+	return init_run(argv);
+}
+
 /*
  * PID 1 on the real root: init= or, as Linux, the first of /sbin/init,
  * /etc/init, /bin/init and /bin/sh that starts.
  */
-static int run_real_init(struct vnode *root, const char *init,
-			 const char *const *args, unsigned int nargs)
+static int run_real_init(struct vnode *root, const char *init)
 {
 	static const char *const defaults[] = { "/sbin/init", "/etc/init",
 						"/bin/init", "/bin/sh" };
-	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
 
-	for (unsigned int i = 0; i < nargs; i++)
-		argv[i + 1] = args[i];
-	argv[nargs + 1] = NULL;
-	if (init) {
-		argv[0] = init;
-		return init_run(argv);
-	}
+	if (init)
+		return run_init_path(init);
 	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
 		struct vnode *v;
 
@@ -242,8 +248,7 @@ static int run_real_init(struct vnode *root, const char *init,
 		if (vfs_lookup(root, defaults[i] + 1, 0, NULL, &v))
 			continue;
 		vnode_put(v);
-		argv[0] = defaults[i];
-		return init_run(argv);
+		return run_init_path(defaults[i]);
 	}
 	panic("No working init found.  Try passing init= option to kernel.");
 }
@@ -257,10 +262,8 @@ static int run_real_init(struct vnode *root, const char *init,
  */
 static int run_user(const struct kos_bootinfo *bi, const char *init)
 {
-	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
 	const char *batch = cmdline_get(&kos_cmdline, "batch");
 	const char *root;
-	unsigned int n = 0;
 	struct file *f;
 
 	if (vfs_init(bi->initrd, bi->initrd_size) < 0)
@@ -276,8 +279,7 @@ static int run_user(const struct kos_bootinfo *bi, const char *init)
 	}
 	if (root) {
 		struct vnode *r = mount_real_root(root);
-		int status = run_real_init(r, init, kos_cmdline.init_args,
-					   kos_cmdline.ninit_args);
+		int status = run_real_init(r, init);
 
 		vnode_put(r);
 		return status;
@@ -291,11 +293,7 @@ static int run_user(const struct kos_bootinfo *bi, const char *init)
 		file_put(f);
 		init = "/init";
 	}
-	argv[n++] = init;
-	for (unsigned int i = 0; i < kos_cmdline.ninit_args; i++)
-		argv[n++] = kos_cmdline.init_args[i];
-	argv[n] = NULL;
-	return init_run(argv);
+	return run_init_path(init);
 }
 
 void kos_main(const struct kos_bootinfo *bi)

@@ -396,6 +396,69 @@ int ext4_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 uint32_t ext4_dirhash(const char *name, size_t len, int version,
 		      const uint32_t seed[4]);
 
+/*
+ * ---- writing (step 7 of docs/plan-block-ext4.md) --------------------
+ *
+ * The interfaces the writing parts share; each file's owner may add to
+ * them.  Locks, in the order they nest (outermost first):
+ *   vnode.lock (the VFS's)   attributes, a directory's entries
+ *   ei->lock                 ei's extent tree, raw inode and size
+ *   a group's lock           its bitmaps, free counts, descriptor
+ *   fs->sb_lock              the superblock copy's counters and state
+ * bcache and page-cache locks are inside all of these.  No lock is held
+ * across a wait for the disk that another file's I/O would need.
+ */
+
+/* alloc.c */
+/*
+ * Up to want (>= 1) free blocks in one contiguous run, as near goal as
+ * can be (0: no preference), marked used in their bitmap, counted in
+ * the group and superblock: the first in *first, how many in *got
+ * (>= 1).  The root reserve (s_r_blocks_count) is left alone unless
+ * reserve.  -ENOSPC, -EUCLEAN, -EIO.
+ */
+int ext4_alloc_blocks(struct ext4_fs *fs, uint64_t goal, uint32_t want,
+		      bool reserve, uint64_t *first, uint32_t *got);
+/* Give blocks [first, first + count) back (they must be in use). */
+int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count);
+/*
+ * A free inode number for a new node of mode in directory dir_ino:
+ * directories spread over the groups, other files near their
+ * directory.  -ENOSPC.
+ */
+int ext4_alloc_ino(struct ext4_fs *fs, uint32_t dir_ino, uint32_t mode,
+		   uint32_t *ino);
+int ext4_free_ino(struct ext4_fs *fs, uint32_t ino, bool is_dir);
+
+/* inode.c */
+/*
+ * A new inode in dir's file system: allocated, initialised on disk
+ * (mode, owner, times now, crtime, extents flag and an empty tree,
+ * extra_isize, generation, checksum) with nlink 0; the caller links it
+ * and sets v.nlink.  *out: a new reference.
+ */
+int ext4_new_inode(struct ext4_inode_info *dir, uint32_t mode, uint32_t uid,
+		   uint32_t gid, struct ext4_inode_info **out);
+/*
+ * Store ei's in-memory state (the vnode's attributes, size, blocks,
+ * flags) into ei->raw and raw into its inode table block (checksum
+ * updated, the buffer dirty).  With ei->lock held.
+ */
+int ext4_inode_write(struct ext4_inode_info *ei);
+
+/* extent.c */
+/*
+ * As ext4_map, and with create, holes and unwritten extents in
+ * [lblk, lblk + max) become written blocks (allocated near the blocks
+ * before them): *pblk is never 0 then, and *fresh says the run's blocks
+ * are new (their old contents must not be read; the caller writes or
+ * zeroes them).  With ei->lock held.  -ENOSPC, -EUCLEAN, -EIO.
+ */
+int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
+		    bool create, uint64_t *pblk, uint32_t *count, bool *fresh);
+/* Free every block at or past lblk (truncate), shrinking the tree. */
+int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk);
+
 /* xattr.c */
 ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,
 		      size_t size);

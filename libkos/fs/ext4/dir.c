@@ -672,3 +672,282 @@ int ext4_readdir(struct vnode *v, uint64_t *pos, vfs_filldir_t fill, void *ctx)
 	}
 	return 0;
 }
+
+/* ---- writing entries ------------------------------------------------------ */
+
+/* The bytes an entry with a name of len bytes needs (a multiple of 4). */
+static size_t rec_need(size_t len)
+{
+	return (EXT4_DIRENT_HEAD + len + 3) & ~(size_t)3;
+}
+
+uint8_t ext4_ftype(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return 1;
+	case S_IFDIR:
+		return 2;
+	case S_IFCHR:
+		return 3;
+	case S_IFBLK:
+		return 4;
+	case S_IFIFO:
+		return 5;
+	case S_IFSOCK:
+		return 6;
+	case S_IFLNK:
+		return 7;
+	default:
+		return 0;
+	}
+}
+
+/* Recompute the checksum tail of a leaf block (with metadata_csum). */
+static void leaf_csum_set(struct ext4_inode_info *dir, char *blk)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct ext4_dir_tail *t = (void *)(blk + fs->bs - EXT4_DIR_TAIL_SIZE);
+
+	if (fs->csum)
+		t->det_checksum = kos_crc32c(dir->csum_seed, blk,
+					     fs->bs - EXT4_DIR_TAIL_SIZE);
+}
+
+/*
+ * Put an entry (ino, name, ft) into the checked entries [0, end) of
+ * blk: into an unused entry big enough, or the slack after a used
+ * one's name, split off.  false: no room.
+ */
+static bool insert_in_block(char *blk, size_t end, const char *name, size_t len,
+			    uint32_t ino, uint8_t ft)
+{
+	size_t need = rec_need(len), off = 0;
+
+	while (off < end) {
+		struct ext4_dirent *de = (void *)(blk + off);
+		size_t used = de->inode ? rec_need(de->name_len) : 0;
+
+		if (de->rec_len >= used + need) {
+			if (used) {
+				struct ext4_dirent *n =
+					(void *)(blk + off + used);
+
+				n->rec_len = (uint16_t)(de->rec_len - used);
+				de->rec_len = (uint16_t)used;
+				de = n;
+			}
+			de->inode = ino;
+			de->name_len = (uint8_t)len;
+			de->file_type = ft;
+			kos_memcpy(de->name, name, len);
+			return true;
+		}
+		off += de->rec_len;
+	}
+	return false;
+}
+
+/*
+ * Try block lblk of dir for room: 0 (added), -ENOSPC (full), or an
+ * error reading it.
+ */
+static int add_to_block(struct ext4_inode_info *dir, uint32_t lblk,
+			const char *name, size_t len, uint32_t ino, uint8_t ft)
+{
+	struct bbuf *b;
+	size_t end;
+	int err = dir_block(dir, lblk, &b, &end);
+
+	if (err)
+		return err;
+	if (!insert_in_block(b->data, end, name, len, ino, ft)) {
+		bcache_put(b);
+		return -ENOSPC;
+	}
+	leaf_csum_set(dir, b->data);
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	return 0;
+}
+
+/* The leaf of a hash-tree directory that name belongs in. */
+static int dx_leaf_of(struct ext4_inode_info *dir, const char *name, size_t len,
+		      uint32_t *lblk)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct dx_frame frames[DX_MAX_LEVELS] = { 0 };
+	const struct ext4_dx_root_info *info;
+	unsigned int levels, version;
+	struct bbuf *root;
+	uint32_t hash;
+	int err = dir_bread(dir, 0, &root);
+
+	if (err)
+		return err;
+	err = check_dx_root(dir, root->data, &levels);
+	if (err) {
+		bcache_put(root);
+		return err;
+	}
+	info = (const void *)((char *)root->data + 24);
+	version = info->hash_version;
+	if (fs->hash_unsigned)
+		version += EXT4_HASH_UNSIGNED;
+	hash = ext4_dirhash(name, len, (int)version, fs->hash_seed);
+	dx_frame_set(&frames[0], root, DX_ROOT_ENTRIES, hash);
+	err = dx_descend(dir, frames, 0, levels, hash);
+	if (!err) {
+		const struct dx_frame *leaf = &frames[levels];
+
+		*lblk = leaf->ents[leaf->at].block & DX_BLOCK_MASK;
+		if (*lblk == 0 || *lblk >= dir_blocks(dir))
+			err = ext4_corrupt(
+				fs, "directory %llu: bad leaf block %u",
+				(unsigned long long)dir->v.ino, *lblk);
+	}
+	for (unsigned int l = 0; l < DX_MAX_LEVELS; l++)
+		bcache_put(frames[l].b);
+	return err;
+}
+
+int ext4_dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
+		 uint32_t ino, uint32_t mode)
+{
+	struct ext4_fs *fs = DFS(dir);
+	uint8_t ft =
+		(fs->incompat & EXT4_INCOMPAT_FILETYPE) ? ext4_ftype(mode) : 0;
+	uint32_t nblocks = dir_blocks(dir), lblk;
+	int err;
+
+	if (len == 0 || len > EXT4_NAME_LEN)
+		return -ENAMETOOLONG;
+	if (is_htree(dir) && (fs->compat & EXT4_COMPAT_DIR_INDEX)) {
+		err = dx_leaf_of(dir, name, len, &lblk);
+		if (!err)
+			err = add_to_block(dir, lblk, name, len, ino, ft);
+		/* a full leaf would split here: not written yet */
+		return err;
+	}
+	for (lblk = 0; lblk < nblocks; lblk++) {
+		err = add_to_block(dir, lblk, name, len, ino, ft);
+		if (err != -ENOSPC)
+			return err;
+	}
+	/* a new block would be appended here (ext4_get_blocks(create)) */
+	return -ENOSPC;
+}
+
+/*
+ * Find name among the leaf entries of dir (every block; index blocks
+ * hold none): the block (a reference), the entry's offset and the
+ * offset of the entry before it in its block (-1: it is the first).
+ */
+static int find_entry(struct ext4_inode_info *dir, const char *name, size_t len,
+		      struct bbuf **out, size_t *at, long *prev)
+{
+	uint32_t nblocks = dir_blocks(dir);
+
+	for (uint32_t lblk = 0; lblk < nblocks; lblk++) {
+		struct bbuf *b;
+		size_t end, off = 0;
+		long last = -1;
+		int err = dir_block(dir, lblk, &b, &end);
+
+		if (err)
+			return err;
+		while (off < end) {
+			const struct ext4_dirent *de =
+				(const void *)((char *)b->data + off);
+
+			if (de->inode && de->name_len == len &&
+			    !kos_memcmp(de->name, name, len)) {
+				*out = b;
+				*at = off;
+				*prev = last;
+				return 0;
+			}
+			last = (long)off;
+			off += de->rec_len;
+		}
+		bcache_put(b);
+	}
+	return -ENOENT;
+}
+
+int ext4_dir_remove(struct ext4_inode_info *dir, const char *name, size_t len,
+		    uint32_t *ino)
+{
+	struct bbuf *b;
+	size_t at;
+	long prev;
+	int err = find_entry(dir, name, len, &b, &at, &prev);
+	struct ext4_dirent *de;
+
+	if (err)
+		return err;
+	de = (void *)((char *)b->data + at);
+	if (ino)
+		*ino = de->inode;
+	if (prev >= 0) {
+		struct ext4_dirent *p = (void *)((char *)b->data + prev);
+
+		p->rec_len = (uint16_t)(p->rec_len + de->rec_len);
+	} else {
+		de->inode = 0;
+	}
+	leaf_csum_set(dir, b->data);
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	return 0;
+}
+
+int ext4_dir_retarget(struct ext4_inode_info *dir, const char *name, size_t len,
+		      uint32_t ino, uint32_t mode)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct bbuf *b;
+	size_t at;
+	long prev;
+	int err = find_entry(dir, name, len, &b, &at, &prev);
+	struct ext4_dirent *de;
+
+	if (err)
+		return err;
+	de = (void *)((char *)b->data + at);
+	de->inode = ino;
+	if (fs->incompat & EXT4_INCOMPAT_FILETYPE)
+		de->file_type = ext4_ftype(mode);
+	leaf_csum_set(dir, b->data);
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	return 0;
+}
+
+int ext4_dir_empty(struct ext4_inode_info *dir)
+{
+	uint32_t nblocks = dir_blocks(dir);
+
+	for (uint32_t lblk = 0; lblk < nblocks; lblk++) {
+		struct bbuf *b;
+		size_t end, off = 0;
+		int err = dir_block(dir, lblk, &b, &end);
+
+		if (err)
+			return err;
+		while (off < end) {
+			const struct ext4_dirent *de =
+				(const void *)((char *)b->data + off);
+			bool dots = de->name_len <= 2 && de->name[0] == '.' &&
+				    (de->name_len == 1 || de->name[1] == '.');
+
+			if (de->inode && !(lblk == 0 && dots)) {
+				bcache_put(b);
+				return -ENOTEMPTY;
+			}
+			off += de->rec_len;
+		}
+		bcache_put(b);
+	}
+	return 0;
+}

@@ -459,6 +459,25 @@ int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 /* Free every block at or past lblk (truncate), shrinking the tree. */
 int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk);
 
+/* dir.c (the caller holds dir's vnode lock) */
+/* The directory entry file type of a mode (0: unknown). */
+uint8_t ext4_ftype(uint32_t mode);
+/*
+ * Add the entry name -> ino (of type mode) to dir; the caller checked
+ * the name is not there.  -ENOSPC when no block has room (new blocks
+ * and hash-tree leaf splits are not written yet).
+ */
+int ext4_dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
+		 uint32_t ino, uint32_t mode);
+/* Remove the entry name from dir: its inode in *ino.  -ENOENT. */
+int ext4_dir_remove(struct ext4_inode_info *dir, const char *name, size_t len,
+		    uint32_t *ino);
+/* Point dir's entry name (".." too) at ino of type mode.  -ENOENT. */
+int ext4_dir_retarget(struct ext4_inode_info *dir, const char *name, size_t len,
+		      uint32_t ino, uint32_t mode);
+/* 0 if dir holds nothing but "." and "..", else -ENOTEMPTY. */
+int ext4_dir_empty(struct ext4_inode_info *dir);
+
 /* xattr.c */
 ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,
 		      size_t size);

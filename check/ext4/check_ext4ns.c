@@ -1,0 +1,271 @@
+/*
+ * Unit tests for ext4's namespace writing (libkos/fs/ext4/dir.c's entry
+ * writes; namei.c as it comes), over a RAM disk holding a copy of the
+ * scripts/mkext4-test images.  What KOS wrote is checked by KOS's own
+ * lookups and then by the host's e2fsck -fn on the written image.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kos/blkdev.h>
+#include <kos/boot.h>
+#include <kos/kmalloc.h>
+#include <kos/plat/cpu.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
+#include <kos/sched.h>
+#include <kos/vfs.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#include "../../libkos/fs/ext4/ext4.h"
+#include "../plat_test.h"
+#include "host.h"
+
+#ifndef EXT4_TEST_DIR
+#define EXT4_TEST_DIR "build/check/ext4-images"
+#endif
+
+#define DEV "/dev/vda"
+#define MNT "/mnt"
+
+static uint8_t *ram;
+static size_t ram_size;
+static struct kos_blkdev disk;
+
+static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
+{
+	void *buf = plat_phys_to_virt(rq->pa);
+
+	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
+	rq->status = 0;
+	if (rq->op == BLK_READ)
+		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
+	else if (rq->op == BLK_WRITE)
+		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
+	rq->done(rq);
+	return 0;
+}
+
+static const struct blkdev_ops ram_ops = { .submit = ram_submit };
+
+/* A fresh kernel with a copy of image name on vda, /dev/vda, /mnt. */
+static void load_image(const char *name)
+{
+	const char *d = getenv("KOS_EXT4_TEST_DIR");
+	struct kos_bootinfo bi;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", d ? d : EXT4_TEST_DIR, name);
+	plat_irq_disable();
+	test_bootinfo(&bi, TEST_RAM_SIZE);
+	pmm_init(&bi);
+	kmalloc_init();
+	sched_init();
+	plat_irq_enable();
+	blkdev_reset();
+	ck_assert_int_eq(vfs_init(NULL, 0), 0);
+	memset(&disk, 0, sizeof(disk));
+	free(ram);
+	ram = host_slurp(path, &ram_size);
+	ck_assert_msg(ram != NULL, "no image %s", path);
+	disk.nsectors = ram_size / BLK_SECTOR;
+	disk.block_size = 512;
+	disk.ops = &ram_ops;
+	ck_assert_int_eq(blkdev_register(&disk), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
+	ck_assert_int_eq(
+		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
+		0);
+}
+
+static struct vnode *lookup(const char *path)
+{
+	struct vnode *v = NULL;
+	int err = vfs_lookup(NULL, path, 0, NULL, &v);
+
+	ck_assert_msg(!err, "lookup %s: %d", path, err);
+	return v;
+}
+
+/* The inode name has in dir by ext4's own lookup (0: none). */
+static uint32_t ino_of(struct vnode *dir, const char *name)
+{
+	struct vnode *v = NULL;
+	uint32_t ino;
+	int err = ext4_lookup(dir, name, strlen(name), &v);
+
+	if (err == -ENOENT)
+		return 0;
+	ck_assert_msg(!err, "ext4_lookup %s: %d", name, err);
+	ino = (uint32_t)v->ino;
+	vnode_put(v);
+	return ino;
+}
+
+/* Write the buffers back, unmount, and run e2fsck -fn on the image. */
+static void fsck_clean(struct vnode *any, const char *what)
+{
+	char tmp[] = "/tmp/kos-ext4ns-XXXXXX", cmd[256];
+	struct bcache *bc = EXT4_FS(any->sb)->bc;
+	char *out;
+	FILE *f;
+	int fd;
+
+	ck_assert_int_eq(bcache_sync(bc), 0);
+	vnode_put(any);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	blkdev_sync(&disk, true);
+	fd = mkstemp(tmp);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "wb");
+	ck_assert_uint_eq(fwrite(ram, 1, ram_size, f), ram_size);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s >/dev/null 2>&1; echo $?",
+		 tmp);
+	out = host_run(cmd);
+	ck_assert_ptr_nonnull(out);
+	if (atoi(out) != 0) {
+		snprintf(cmd, sizeof(cmd), "e2fsck -fn %s 2>&1 | head -30",
+			 tmp);
+		free(out);
+		out = host_run(cmd);
+		ck_abort_msg("%s: e2fsck -fn is not clean:\n%s", what,
+			     out ? out : "?");
+	}
+	free(out);
+	remove(tmp);
+}
+
+/*
+ * A linear directory (the root): names added until its blocks are
+ * full, found, removed (first entries of blocks too), gone, and the
+ * image clean.
+ */
+static void linear_add_remove(const char *image)
+{
+	struct vnode *root = lookup(MNT), *t = lookup(MNT "/small"),
+		     *e = lookup(MNT "/emptydir");
+	struct ext4_inode_info *dir = EXT4_I(root);
+	char name[32];
+	int n, err = 0;
+
+	ck_assert_int_eq(ext4_dir_empty(EXT4_I(e)), 0);
+	ck_assert_int_eq(ext4_dir_empty(dir), -ENOTEMPTY);
+	vnode_put(e);
+	for (n = 0; n < 5000; n++) {
+		snprintf(name, sizeof(name), "added-%d", n);
+		err = ext4_dir_add(dir, name, strlen(name), (uint32_t)t->ino,
+				   t->mode);
+		if (err)
+			break;
+	}
+	ck_assert_int_eq(err, -ENOSPC);
+	ck_assert_int_gt(n, 10);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "added-%d", i);
+		ck_assert_uint_eq(ino_of(root, name), t->ino);
+	}
+	/* "small" itself goes and comes back: a first-of-block case too */
+	for (int i = n - 1; i >= 0; i -= 2) {
+		uint32_t ino = 0;
+
+		snprintf(name, sizeof(name), "added-%d", i);
+		ck_assert_int_eq(ext4_dir_remove(dir, name, strlen(name), &ino),
+				 0);
+		ck_assert_uint_eq(ino, t->ino);
+	}
+	for (int i = n - 2; i >= 0; i -= 2) {
+		snprintf(name, sizeof(name), "added-%d", i);
+		ck_assert_int_eq(ext4_dir_remove(dir, name, strlen(name), NULL),
+				 0);
+		ck_assert_uint_eq(ino_of(root, name), 0);
+	}
+	ck_assert_int_eq(ext4_dir_remove(dir, "added-0", 7, NULL), -ENOENT);
+	ck_assert_uint_eq(ino_of(root, "small"), t->ino);
+	vnode_put(t);
+	fsck_clean(root, image);
+}
+
+START_TEST(test_ext4ns_linear_1k)
+{
+	load_image("img-1k.img");
+	linear_add_remove("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4ns_linear_4k)
+{
+	load_image("img-4k.img");
+	linear_add_remove("img-4k.img");
+}
+END_TEST
+
+/*
+ * A hash-tree directory: names removed, gone, put back (into the
+ * leaves their hashes choose), found, and the image clean.
+ */
+static void htree_remove_readd(const char *image)
+{
+	struct vnode *big = lookup(MNT "/big"), *t = lookup(MNT "/big/target");
+	struct ext4_inode_info *dir = EXT4_I(big);
+	char name[80];
+
+	ck_assert(dir->flags & EXT4_INDEX_FL);
+	for (int i = 1; i < 4000; i += 3) {
+		if (i % 80 == 0)
+			continue;
+		snprintf(
+			name, sizeof(name), "n%04d_%.*s", i, i % 53,
+			"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		ck_assert_int_eq(ext4_dir_remove(dir, name, strlen(name), NULL),
+				 0);
+		ck_assert_uint_eq(ino_of(big, name), 0);
+	}
+	for (int i = 1; i < 4000; i += 3) {
+		if (i % 80 == 0)
+			continue;
+		snprintf(
+			name, sizeof(name), "n%04d_%.*s", i, i % 53,
+			"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		ck_assert_int_eq(ext4_dir_add(dir, name, strlen(name),
+					      (uint32_t)t->ino, t->mode),
+				 0);
+		ck_assert_uint_eq(ino_of(big, name), t->ino);
+	}
+	ck_assert_int_eq(ext4_dir_empty(dir), -ENOTEMPTY);
+	vnode_put(t);
+	fsck_clean(big, image);
+}
+
+START_TEST(test_ext4ns_htree_1k)
+{
+	load_image("img-1k.img");
+	htree_remove_readd("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4ns_htree_4k)
+{
+	load_image("img-4k.img");
+	htree_remove_readd("img-4k.img");
+}
+END_TEST
+
+Suite *ext4ns_suite(void)
+{
+	Suite *s = suite_create("ext4ns");
+	TCase *tc = tcase_create("ext4ns");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_ext4ns_linear_1k);
+	tcase_add_test(tc, test_ext4ns_linear_4k);
+	tcase_add_test(tc, test_ext4ns_htree_1k);
+	tcase_add_test(tc, test_ext4ns_htree_4k);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -951,3 +951,21 @@ int ext4_dir_empty(struct ext4_inode_info *dir)
 	}
 	return 0;
 }
+
+int ext4_dir_find(struct ext4_inode_info *dir, const char *name, size_t len,
+		  uint32_t *ino)
+{
+	struct bbuf *b;
+	size_t at;
+	long prev;
+	int err;
+
+	if (len > EXT4_NAME_LEN)
+		return -ENAMETOOLONG;
+	err = find_entry(dir, name, len, &b, &at, &prev);
+	if (err)
+		return err;
+	*ino = ((const struct ext4_dirent *)((char *)b->data + at))->inode;
+	bcache_put(b);
+	return 0;
+}

@@ -477,6 +477,27 @@ int ext4_dir_retarget(struct ext4_inode_info *dir, const char *name, size_t len,
 		      uint32_t ino, uint32_t mode);
 /* 0 if dir holds nothing but "." and "..", else -ENOTEMPTY. */
 int ext4_dir_empty(struct ext4_inode_info *dir);
+/* The inode of dir's entry name (".." too): 0 or -ENOENT. */
+int ext4_dir_find(struct ext4_inode_info *dir, const char *name, size_t len,
+		  uint32_t *ino);
+
+/*
+ * namei.c: the namespace vnode ops.  Not in ext4_vops until
+ * ext4_new_inode, ext4_inode_write and ext4_get_blocks(create) exist
+ * (a reference to them before would not link).
+ */
+int ext4_create(struct vnode *dir, const char *name, size_t len, uint32_t mode,
+		uint32_t rdev, uint32_t uid, uint32_t gid, struct vnode **out);
+int ext4_symlink(struct vnode *dir, const char *name, size_t len,
+		 const char *target, uint32_t uid, uint32_t gid,
+		 struct vnode **out);
+int ext4_tmpfile(struct vnode *dir, uint32_t mode, uint32_t uid, uint32_t gid,
+		 bool linkable, struct vnode **out);
+int ext4_link(struct vnode *dir, const char *name, size_t len, struct vnode *v);
+int ext4_unlink(struct vnode *dir, const char *name, size_t len, bool dir_only);
+int ext4_rename(struct vnode *odir, const char *oname, size_t olen,
+		struct vnode *ndir, const char *nname, size_t nlen,
+		unsigned int flags);
 
 /* xattr.c */
 ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,

@@ -1,0 +1,459 @@
+/*
+ * ext4 namespace operations: create (regular files, FIFOs, sockets,
+ * devices, directories), symlink, O_TMPFILE, link, unlink/rmdir and
+ * rename, on top of dir.c's entry writes and the new-inode and
+ * inode-write calls of inode.c.  The VFS holds the directories' vnode
+ * locks (both, for a rename) and has checked permissions and types.
+ *
+ * Link counts follow Linux: a directory counts "." and each
+ * subdirectory's ".."; at EXT4_LINK_MAX a directory's count becomes 1
+ * ("many") with dir_nlink and the mkdir is -EMLINK without; a file
+ * with EXT4_LINK_MAX names refuses another (-EMLINK).  An unlinked
+ * inode is freed by ext4_evict_inode when its last reference goes.
+ *
+ * Device numbers: the old 8:8 encoding in i_block[0] when major and
+ * minor both fit a byte, else the new one in i_block[1] (as Linux).
+ * Nodes that are not regular files, directories or slow symlinks keep
+ * no block map (no EXTENTS_FL: e2fsck wants none on them).
+ */
+#include <kos/crc32c.h>
+#include <kos/log.h>
+#include <kos/string.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#include "ext4.h"
+
+#define EXT4_LINK_MAX 65000
+
+static struct ext4_fs *NFS(struct ext4_inode_info *ei)
+{
+	return EXT4_FS(ei->v.sb);
+}
+
+/* Store ei's attributes on disk. */
+static int store(struct ext4_inode_info *ei)
+{
+	return ext4_inode_write(ei);
+}
+
+static void touch_dir(struct ext4_inode_info *dir)
+{
+	dir->v.mtime = dir->v.ctime = vfs_now();
+}
+
+/* One more link on a directory (a new or moved-in subdirectory). */
+static void dir_inc_nlink(struct ext4_inode_info *dir)
+{
+	if (dir->v.nlink == 1) /* "many" already */
+		return;
+	if (++dir->v.nlink >= EXT4_LINK_MAX)
+		dir->v.nlink = 1;
+}
+
+/* One link fewer on a directory; a count of 1 ("many") or 2 stays. */
+static void dir_dec_nlink(struct ext4_inode_info *dir)
+{
+	if (dir->v.nlink > 2)
+		dir->v.nlink--;
+}
+
+/* Can dir take another subdirectory? */
+static int dir_can_grow(struct ext4_inode_info *dir)
+{
+	if (dir->v.nlink >= EXT4_LINK_MAX - 1 &&
+	    !(NFS(dir)->ro_compat & EXT4_RO_COMPAT_DIR_NLINK))
+		return -EMLINK;
+	return 0;
+}
+
+/* i_block for a node with no block map (devices, FIFOs, sockets). */
+static void no_block_map(struct ext4_inode_info *ei)
+{
+	ei->flags &= ~(uint32_t)(EXT4_EXTENTS_FL | EXT4_INDEX_FL);
+	kos_memset(ext4_raw(ei)->i_block, 0, sizeof(ext4_raw(ei)->i_block));
+}
+
+static void set_rdev(struct ext4_inode_info *ei, uint32_t rdev)
+{
+	uint32_t ma = KDEV_MAJOR(rdev), mi = KDEV_MINOR(rdev), word;
+	uint8_t *ib = ext4_raw(ei)->i_block;
+
+	no_block_map(ei);
+	if (ma < 256 && mi < 256) {
+		word = (ma << 8) | mi;
+		kos_memcpy(ib, &word, 4);
+	} else {
+		word = (mi & 0xff) | (ma << 8) | ((mi & ~0xffu) << 12);
+		kos_memcpy(ib + 4, &word, 4);
+	}
+	ei->v.rdev = rdev;
+}
+
+/* Block 0 of a new directory: ".", "..", the checksum tail. */
+static int init_dir_block(struct ext4_inode_info *ei, uint32_t parent)
+{
+	struct ext4_fs *fs = NFS(ei);
+	struct ext4_dirent *dot, *dotdot;
+	size_t tail = fs->csum ? EXT4_DIR_TAIL_SIZE : 0;
+	struct bbuf *b;
+	uint64_t pblk;
+	uint32_t n;
+	bool fresh;
+	int err = ext4_get_blocks(ei, 0, 1, true, &pblk, &n, &fresh);
+
+	if (!err)
+		err = ext4_bread(fs, pblk, &b);
+	if (err)
+		return err;
+	kos_memset(b->data, 0, fs->bs);
+	dot = b->data;
+	dot->inode = (uint32_t)ei->v.ino;
+	dot->rec_len = 12;
+	dot->name_len = 1;
+	dot->file_type = (fs->incompat & EXT4_INCOMPAT_FILETYPE) ? 2 : 0;
+	dot->name[0] = '.';
+	dotdot = (void *)((char *)b->data + 12);
+	dotdot->inode = parent;
+	dotdot->rec_len = (uint16_t)(fs->bs - 12 - tail);
+	dotdot->name_len = 2;
+	dotdot->file_type = dot->file_type;
+	dotdot->name[0] = dotdot->name[1] = '.';
+	if (tail) {
+		struct ext4_dir_tail *t =
+			(void *)((char *)b->data + fs->bs - tail);
+
+		t->det_rec_len = EXT4_DIR_TAIL_SIZE;
+		t->det_reserved_ft = EXT4_DIR_TAIL_FT;
+		t->det_checksum =
+			kos_crc32c(ei->csum_seed, b->data, fs->bs - tail);
+	}
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	ei->v.size = fs->bs;
+	return 0;
+}
+
+/* Give up a new inode that got no name (evict frees it: nlink 0). */
+static void drop_new(struct ext4_inode_info *ei)
+{
+	ei->v.nlink = 0;
+	store(ei);
+	vnode_put(&ei->v);
+}
+
+int ext4_create(struct vnode *d, const char *name, size_t len, uint32_t mode,
+		uint32_t rdev, uint32_t uid, uint32_t gid, struct vnode **out)
+{
+	struct ext4_inode_info *dir = EXT4_I(d), *ei;
+	uint32_t ino;
+	int err;
+
+	if (len > EXT4_NAME_LEN)
+		return -ENAMETOOLONG;
+	if (d->nlink == 0)
+		return -ENOENT;
+	err = ext4_dir_find(dir, name, len, &ino);
+	if (err != -ENOENT)
+		return err ? err : -EEXIST;
+	if (S_ISDIR(mode) && (err = dir_can_grow(dir)))
+		return err;
+	err = ext4_new_inode(dir, mode, uid, gid, &ei);
+	if (err)
+		return err;
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		err = init_dir_block(ei, (uint32_t)d->ino);
+		ei->v.nlink = 2;
+		ei->parent = (uint32_t)d->ino;
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+		set_rdev(ei, rdev);
+		ei->v.nlink = 1;
+		break;
+	case S_IFIFO:
+	case S_IFSOCK:
+		no_block_map(ei);
+		ei->v.nlink = 1;
+		break;
+	default:
+		ei->v.nlink = 1;
+		break;
+	}
+	if (!err)
+		err = store(ei);
+	if (!err)
+		err = ext4_dir_add(dir, name, len, (uint32_t)ei->v.ino, mode);
+	if (err) {
+		drop_new(ei);
+		return err;
+	}
+	if (S_ISDIR(mode))
+		dir_inc_nlink(dir);
+	touch_dir(dir);
+	err = store(dir);
+	*out = &ei->v;
+	return err;
+}
+
+int ext4_symlink(struct vnode *d, const char *name, size_t len,
+		 const char *target, uint32_t uid, uint32_t gid,
+		 struct vnode **out)
+{
+	struct ext4_inode_info *dir = EXT4_I(d), *ei;
+	struct ext4_fs *fs = NFS(dir);
+	size_t tlen = kos_strlen(target);
+	uint32_t ino;
+	int err;
+
+	if (len > EXT4_NAME_LEN)
+		return -ENAMETOOLONG;
+	if (tlen + 1 > fs->bs)
+		return -ENAMETOOLONG;
+	if (d->nlink == 0)
+		return -ENOENT;
+	err = ext4_dir_find(dir, name, len, &ino);
+	if (err != -ENOENT)
+		return err ? err : -EEXIST;
+	err = ext4_new_inode(dir, S_IFLNK | 0777, uid, gid, &ei);
+	if (err)
+		return err;
+	ei->v.nlink = 1;
+	ei->v.size = tlen;
+	if (tlen < sizeof(ext4_raw(ei)->i_block)) {
+		no_block_map(ei); /* a fast symlink: the target in i_block */
+		kos_memcpy(ext4_raw(ei)->i_block, target, tlen);
+	} else {
+		struct bbuf *b;
+		uint64_t pblk;
+		uint32_t n;
+		bool fresh;
+
+		err = ext4_get_blocks(ei, 0, 1, true, &pblk, &n, &fresh);
+		if (!err)
+			err = ext4_bread(fs, pblk, &b);
+		if (!err) {
+			kos_memset(b->data, 0, fs->bs);
+			kos_memcpy(b->data, target, tlen);
+			bcache_mark_dirty(b);
+			bcache_put(b);
+		}
+	}
+	if (!err)
+		err = store(ei);
+	if (!err)
+		err = ext4_dir_add(dir, name, len, (uint32_t)ei->v.ino,
+				   S_IFLNK);
+	if (err) {
+		drop_new(ei);
+		return err;
+	}
+	touch_dir(dir);
+	err = store(dir);
+	*out = &ei->v;
+	return err;
+}
+
+int ext4_tmpfile(struct vnode *d, uint32_t mode, uint32_t uid, uint32_t gid,
+		 bool linkable, struct vnode **out)
+{
+	struct ext4_inode_info *ei;
+	int err;
+
+	(void)linkable;
+	if (d->nlink == 0)
+		return -ENOENT;
+	err = ext4_new_inode(EXT4_I(d), S_IFREG | (mode & 07777), uid, gid,
+			     &ei);
+	if (err)
+		return err;
+	/* nlink 0 from the start; orphan-list entry: not written yet */
+	*out = &ei->v;
+	return 0;
+}
+
+int ext4_link(struct vnode *d, const char *name, size_t len, struct vnode *v)
+{
+	struct ext4_inode_info *dir = EXT4_I(d), *ei = EXT4_I(v);
+	uint32_t ino;
+	int err;
+
+	if (len > EXT4_NAME_LEN)
+		return -ENAMETOOLONG;
+	if (d->nlink == 0)
+		return -ENOENT;
+	if (v->nlink >= EXT4_LINK_MAX)
+		return -EMLINK;
+	err = ext4_dir_find(dir, name, len, &ino);
+	if (err != -ENOENT)
+		return err ? err : -EEXIST;
+	err = ext4_dir_add(dir, name, len, (uint32_t)v->ino, v->mode);
+	if (err)
+		return err;
+	v->nlink++;
+	v->ctime = vfs_now();
+	err = store(ei);
+	touch_dir(dir);
+	if (!err)
+		err = store(dir);
+	return err;
+}
+
+int ext4_unlink(struct vnode *d, const char *name, size_t len, bool dir_only)
+{
+	struct ext4_inode_info *dir = EXT4_I(d);
+	struct vnode *v;
+	uint32_t ino;
+	int err = ext4_dir_find(dir, name, len, &ino);
+
+	if (err)
+		return err;
+	err = ext4_iget(NFS(dir), ino, &v);
+	if (err)
+		return err;
+	if (dir_only != S_ISDIR(v->mode)) {
+		err = dir_only ? -ENOTDIR : -EISDIR;
+		goto out;
+	}
+	if (dir_only && (err = ext4_dir_empty(EXT4_I(v))))
+		goto out;
+	err = ext4_dir_remove(dir, name, len, NULL);
+	if (err)
+		goto out;
+	if (dir_only) {
+		v->nlink = 0;
+		dir_dec_nlink(dir);
+	} else if (v->nlink) {
+		v->nlink--;
+	}
+	v->ctime = vfs_now();
+	touch_dir(dir);
+	err = store(EXT4_I(v));
+	if (!err)
+		err = store(dir);
+out:
+	vnode_put(v);
+	return err;
+}
+
+/* dir's entry ".." now names parent. */
+static int set_dotdot(struct ext4_inode_info *child, uint32_t parent)
+{
+	__atomic_store_n(&child->parent, parent, __ATOMIC_RELEASE);
+	return ext4_dir_retarget(child, "..", 2, parent, S_IFDIR);
+}
+
+static int rename_exchange(struct ext4_inode_info *odir, const char *oname,
+			   size_t olen, struct ext4_inode_info *ndir,
+			   const char *nname, size_t nlen, struct vnode *a,
+			   struct vnode *b)
+{
+	int err =
+		ext4_dir_retarget(odir, oname, olen, (uint32_t)b->ino, b->mode);
+
+	if (!err)
+		err = ext4_dir_retarget(ndir, nname, nlen, (uint32_t)a->ino,
+					a->mode);
+	if (err || odir == ndir)
+		return err;
+	if (S_ISDIR(a->mode)) {
+		err = set_dotdot(EXT4_I(a), (uint32_t)ndir->v.ino);
+		dir_dec_nlink(odir);
+		dir_inc_nlink(ndir);
+	}
+	if (!err && S_ISDIR(b->mode)) {
+		err = set_dotdot(EXT4_I(b), (uint32_t)odir->v.ino);
+		dir_dec_nlink(ndir);
+		dir_inc_nlink(odir);
+	}
+	return err;
+}
+
+int ext4_rename(struct vnode *od, const char *oname, size_t olen,
+		struct vnode *nd, const char *nname, size_t nlen,
+		unsigned int flags)
+{
+	struct ext4_inode_info *odir = EXT4_I(od), *ndir = EXT4_I(nd);
+	struct ext4_fs *fs = NFS(odir);
+	struct vnode *v = NULL, *t = NULL;
+	uint32_t oino, nino = 0;
+	int err;
+
+	if (nlen > EXT4_NAME_LEN)
+		return -ENAMETOOLONG;
+	if (nd->nlink == 0)
+		return -ENOENT;
+	err = ext4_dir_find(odir, oname, olen, &oino);
+	if (err)
+		return err;
+	err = ext4_dir_find(ndir, nname, nlen, &nino);
+	if (err && err != -ENOENT)
+		return err;
+	if (nino && (flags & VFS_RENAME_NOREPLACE))
+		return -EEXIST;
+	if (!nino && (flags & VFS_RENAME_EXCHANGE))
+		return -ENOENT;
+	if (nino == oino)
+		return 0; /* two names of one inode: nothing to do */
+	err = ext4_iget(fs, oino, &v);
+	if (!err && nino)
+		err = ext4_iget(fs, nino, &t);
+	if (err)
+		goto out;
+	if (flags & VFS_RENAME_EXCHANGE) {
+		err = rename_exchange(odir, oname, olen, ndir, nname, nlen, v,
+				      t);
+		if (!err) {
+			t->ctime = vfs_now();
+			err = store(EXT4_I(t));
+		}
+	} else {
+		if (t && S_ISDIR(t->mode) && (err = ext4_dir_empty(EXT4_I(t))))
+			goto out;
+		if (S_ISDIR(v->mode) && !t && odir != ndir &&
+		    (err = dir_can_grow(ndir)))
+			goto out;
+		if (t)
+			err = ext4_dir_retarget(ndir, nname, nlen,
+						(uint32_t)v->ino, v->mode);
+		else
+			err = ext4_dir_add(ndir, nname, nlen, (uint32_t)v->ino,
+					   v->mode);
+		if (!err)
+			err = ext4_dir_remove(odir, oname, olen, NULL);
+		if (err)
+			goto out;
+		if (t) {
+			t->ctime = vfs_now();
+			if (S_ISDIR(t->mode)) {
+				t->nlink = 0;
+				dir_dec_nlink(ndir);
+			} else if (t->nlink) {
+				t->nlink--;
+			}
+			err = store(EXT4_I(t));
+		}
+		if (!err && S_ISDIR(v->mode) && odir != ndir) {
+			err = set_dotdot(EXT4_I(v), (uint32_t)nd->ino);
+			dir_dec_nlink(odir);
+			dir_inc_nlink(ndir);
+		}
+	}
+	if (err)
+		goto out;
+	v->ctime = vfs_now();
+	touch_dir(odir);
+	touch_dir(ndir);
+	err = store(EXT4_I(v));
+	if (!err)
+		err = store(odir);
+	if (!err && ndir != odir)
+		err = store(ndir);
+out:
+	if (t)
+		vnode_put(t);
+	if (v)
+		vnode_put(v);
+	return err;
+}

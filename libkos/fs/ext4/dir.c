@@ -28,6 +28,7 @@
  */
 #include <kos/blkdev.h>
 #include <kos/crc32c.h>
+#include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/string.h>
 #include <uapi/dirent.h>
@@ -771,34 +772,44 @@ static int add_to_block(struct ext4_inode_info *dir, uint32_t lblk,
 	return 0;
 }
 
-/* The leaf of a hash-tree directory that name belongs in. */
-static int dx_leaf_of(struct ext4_inode_info *dir, const char *name, size_t len,
-		      uint32_t *lblk)
+/* The name hash of a hash-tree directory (root block checked). */
+static uint32_t dx_hash(struct ext4_inode_info *dir, const char *root,
+			const char *name, size_t len)
 {
 	struct ext4_fs *fs = DFS(dir);
-	struct dx_frame frames[DX_MAX_LEVELS] = { 0 };
-	const struct ext4_dx_root_info *info;
-	unsigned int levels, version;
+	const struct ext4_dx_root_info *info = (const void *)(root + 24);
+	unsigned int version = info->hash_version;
+
+	if (fs->hash_unsigned)
+		version += EXT4_HASH_UNSIGNED;
+	return ext4_dirhash(name, len, (int)version, fs->hash_seed);
+}
+
+/*
+ * The path from the root of a hash-tree directory down to the leaf for
+ * name: frames[0..*levels] hold references (put them with dx_put),
+ * *hash the name's hash, *lblk the leaf.
+ */
+static int dx_path(struct ext4_inode_info *dir, const char *name, size_t len,
+		   struct dx_frame frames[DX_MAX_LEVELS], unsigned int *levels,
+		   uint32_t *hash, uint32_t *lblk)
+{
+	struct ext4_fs *fs = DFS(dir);
 	struct bbuf *root;
-	uint32_t hash;
 	int err = dir_bread(dir, 0, &root);
 
 	if (err)
 		return err;
-	err = check_dx_root(dir, root->data, &levels);
+	err = check_dx_root(dir, root->data, levels);
 	if (err) {
 		bcache_put(root);
 		return err;
 	}
-	info = (const void *)((char *)root->data + 24);
-	version = info->hash_version;
-	if (fs->hash_unsigned)
-		version += EXT4_HASH_UNSIGNED;
-	hash = ext4_dirhash(name, len, (int)version, fs->hash_seed);
-	dx_frame_set(&frames[0], root, DX_ROOT_ENTRIES, hash);
-	err = dx_descend(dir, frames, 0, levels, hash);
+	*hash = dx_hash(dir, root->data, name, len);
+	dx_frame_set(&frames[0], root, DX_ROOT_ENTRIES, *hash);
+	err = dx_descend(dir, frames, 0, *levels, *hash);
 	if (!err) {
-		const struct dx_frame *leaf = &frames[levels];
+		const struct dx_frame *leaf = &frames[*levels];
 
 		*lblk = leaf->ents[leaf->at].block & DX_BLOCK_MASK;
 		if (*lblk == 0 || *lblk >= dir_blocks(dir))
@@ -806,9 +817,23 @@ static int dx_leaf_of(struct ext4_inode_info *dir, const char *name, size_t len,
 				fs, "directory %llu: bad leaf block %u",
 				(unsigned long long)dir->v.ino, *lblk);
 	}
-	for (unsigned int l = 0; l < DX_MAX_LEVELS; l++)
-		bcache_put(frames[l].b);
 	return err;
+}
+
+static void dx_put(struct dx_frame frames[DX_MAX_LEVELS])
+{
+	for (unsigned int l = 0; l < DX_MAX_LEVELS; l++) {
+		bcache_put(frames[l].b);
+		frames[l].b = NULL;
+	}
+}
+
+/* Does the index block of frame f have room for another entry? */
+static bool dx_room(const struct dx_frame *f)
+{
+	const struct ext4_dx_countlimit *cl = (const void *)f->ents;
+
+	return cl->count < cl->limit;
 }
 
 int ext4_dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
@@ -823,19 +848,188 @@ int ext4_dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
 	if (len == 0 || len > EXT4_NAME_LEN)
 		return -ENAMETOOLONG;
 	if (is_htree(dir) && (fs->compat & EXT4_COMPAT_DIR_INDEX)) {
-		err = dx_leaf_of(dir, name, len, &lblk);
+		struct dx_frame frames[DX_MAX_LEVELS] = { 0 };
+		unsigned int levels;
+		uint32_t hash;
+		bool room;
+
+		err = dx_path(dir, name, len, frames, &levels, &hash, &lblk);
+		room = !err && dx_room(&frames[levels]);
+		dx_put(frames);
 		if (!err)
 			err = add_to_block(dir, lblk, name, len, ino, ft);
-		/* a full leaf would split here: not written yet */
-		return err;
+		/* a full index block would split: not written yet */
+		return err == -ENOSPC && room ? -EAGAIN : err;
 	}
 	for (lblk = 0; lblk < nblocks; lblk++) {
 		err = add_to_block(dir, lblk, name, len, ino, ft);
 		if (err != -ENOSPC)
 			return err;
 	}
-	/* a new block would be appended here (ext4_get_blocks(create)) */
-	return -ENOSPC;
+	return -EAGAIN;
+}
+
+/* Recompute the dx tail checksum of an index block (entries at coff). */
+static void dx_csum_set(struct ext4_inode_info *dir, char *blk, size_t coff)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct ext4_dx_countlimit *cl = (void *)(blk + coff);
+	struct ext4_dx_tail *t =
+		(void *)(blk + coff +
+			 (size_t)cl->limit * sizeof(struct ext4_dx_entry));
+	uint32_t crc, zero = 0;
+
+	if (!fs->csum)
+		return;
+	crc = kos_crc32c(dir->csum_seed, blk,
+			 coff + (size_t)cl->count *
+					 sizeof(struct ext4_dx_entry));
+	crc = kos_crc32c(crc, &t->dt_reserved, sizeof(t->dt_reserved));
+	t->dt_checksum = kos_crc32c(crc, &zero, sizeof(zero));
+}
+
+/* An empty leaf block: one unused entry over it, the checksum tail. */
+static void init_leaf(struct ext4_inode_info *dir, char *blk)
+{
+	struct ext4_fs *fs = DFS(dir);
+	size_t tail = fs->csum ? EXT4_DIR_TAIL_SIZE : 0;
+	struct ext4_dirent *de = (void *)blk;
+
+	kos_memset(blk, 0, fs->bs);
+	de->rec_len = (uint16_t)(fs->bs - tail);
+	if (tail) {
+		struct ext4_dir_tail *t = (void *)(blk + fs->bs - tail);
+
+		t->det_rec_len = EXT4_DIR_TAIL_SIZE;
+		t->det_reserved_ft = EXT4_DIR_TAIL_FT;
+	}
+}
+
+struct split_ent {
+	uint32_t hash;
+	uint16_t off, rec;
+};
+
+/*
+ * Split the full leaf lblk of a hash-tree directory: its entries sorted
+ * by hash, the upper half moved to nb (block nlblk), an index entry for
+ * nb put after the leaf's in the frame above (with the continuation
+ * bit when the halves share a hash), then name added to its half.
+ */
+static int dx_split(struct ext4_inode_info *dir, const char *name, size_t len,
+		    uint32_t ino, uint8_t ft, uint32_t nlblk, struct bbuf *nb)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct dx_frame frames[DX_MAX_LEVELS] = { 0 };
+	struct split_ent *ents = NULL;
+	unsigned int levels, n = 0, mid;
+	uint32_t hash, lblk, split;
+	struct ext4_dx_entry *de;
+	struct dx_frame *f;
+	size_t end, off = 0;
+	struct bbuf *b = NULL;
+	char *copy = NULL;
+	int err = dx_path(dir, name, len, frames, &levels, &hash, &lblk);
+
+	if (!err)
+		err = dir_block(dir, lblk, &b, &end);
+	if (err)
+		goto out;
+	f = &frames[levels];
+	if (!dx_room(f)) {
+		err = -ENOSPC;
+		goto out;
+	}
+	ents = kmalloc(sizeof(*ents) * (fs->bs / 12 + 1));
+	copy = kmalloc(fs->bs);
+	if (!ents || !copy) {
+		err = -ENOMEM;
+		goto out;
+	}
+	kos_memcpy(copy, b->data, fs->bs);
+	while (off < end) {
+		const struct ext4_dirent *e = (const void *)(copy + off);
+
+		if (e->inode) {
+			struct split_ent x = {
+				dx_hash(dir, frames[0].b->data, e->name,
+					e->name_len),
+				(uint16_t)off, (uint16_t)rec_need(e->name_len)
+			};
+			unsigned int i = n++;
+
+			/* insertion sort by hash (a leaf holds a few hundred) */
+			while (i > 0 && ents[i - 1].hash > x.hash) {
+				ents[i] = ents[i - 1];
+				i--;
+			}
+			ents[i] = x;
+		}
+		off += e->rec_len;
+	}
+	if (n < 2) {
+		err = ext4_corrupt(fs,
+				   "directory %llu: full leaf %u with %u "
+				   "entries",
+				   (unsigned long long)dir->v.ino, lblk, n);
+		goto out;
+	}
+	mid = n / 2;
+	split = ents[mid].hash;
+	if (split == ents[mid - 1].hash)
+		split |= 1; /* the hash goes on in the new block */
+	init_leaf(dir, b->data);
+	init_leaf(dir, nb->data);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct ext4_dirent *e =
+			(const void *)(copy + ents[i].off);
+
+		insert_in_block(i < mid ? b->data : nb->data,
+				fs->bs - (fs->csum ? EXT4_DIR_TAIL_SIZE : 0),
+				e->name, e->name_len, e->inode, e->file_type);
+	}
+	/* the new index entry goes right after the leaf's */
+	de = (struct ext4_dx_entry *)f->ents;
+	kos_memmove(&de[f->at + 2], &de[f->at + 1],
+		    (f->count - f->at - 1) * sizeof(*de));
+	de[f->at + 1].hash = split;
+	de[f->at + 1].block = nlblk;
+	((struct ext4_dx_countlimit *)de)->count = (uint16_t)(f->count + 1);
+	dx_csum_set(dir, f->b->data,
+		    levels ? DX_NODE_ENTRIES : DX_ROOT_ENTRIES);
+	bcache_mark_dirty(f->b);
+	if (!insert_in_block(hash >= (split & ~1u) ? nb->data : b->data,
+			     fs->bs - (fs->csum ? EXT4_DIR_TAIL_SIZE : 0), name,
+			     len, ino, ft))
+		err = -EAGAIN; /* its half is still full: split again */
+	leaf_csum_set(dir, b->data);
+	leaf_csum_set(dir, nb->data);
+	bcache_mark_dirty(b);
+	bcache_mark_dirty(nb);
+out:
+	kfree(ents);
+	kfree(copy);
+	bcache_put(b);
+	dx_put(frames);
+	return err;
+}
+
+int ext4_dir_add_grown(struct ext4_inode_info *dir, const char *name,
+		       size_t len, uint32_t ino, uint32_t mode, uint32_t nlblk,
+		       struct bbuf *nb)
+{
+	struct ext4_fs *fs = DFS(dir);
+	uint8_t ft =
+		(fs->incompat & EXT4_INCOMPAT_FILETYPE) ? ext4_ftype(mode) : 0;
+
+	if (is_htree(dir) && (fs->compat & EXT4_COMPAT_DIR_INDEX))
+		return dx_split(dir, name, len, ino, ft, nlblk, nb);
+	init_leaf(dir, nb->data);
+	insert_in_block(nb->data, fs->bs - (fs->csum ? EXT4_DIR_TAIL_SIZE : 0),
+			name, len, ino, ft);
+	leaf_csum_set(dir, nb->data);
+	bcache_mark_dirty(nb);
+	return 0;
 }
 
 /*

@@ -464,11 +464,19 @@ int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk);
 uint8_t ext4_ftype(uint32_t mode);
 /*
  * Add the entry name -> ino (of type mode) to dir; the caller checked
- * the name is not there.  -ENOSPC when no block has room (new blocks
- * and hash-tree leaf splits are not written yet).
+ * the name is not there.  -EAGAIN: no room, and one more block would
+ * do: the caller maps block nlblk = the directory's block count (size
+ * grown to cover it) and calls ext4_dir_add_grown with it, which
+ * makes it a leaf holding the name (a linear directory) or splits the
+ * name's full leaf into it (a hash tree; -EAGAIN again if the name's
+ * half is still full).  -ENOSPC: the hash tree's index block is full
+ * (index splits and new levels are not written yet).
  */
 int ext4_dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
 		 uint32_t ino, uint32_t mode);
+int ext4_dir_add_grown(struct ext4_inode_info *dir, const char *name,
+		       size_t len, uint32_t ino, uint32_t mode, uint32_t nlblk,
+		       struct bbuf *nb);
 /* Remove the entry name from dir: its inode in *ino.  -ENOENT. */
 int ext4_dir_remove(struct ext4_inode_info *dir, const char *name, size_t len,
 		    uint32_t *ino);

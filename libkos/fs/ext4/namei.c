@@ -25,6 +25,7 @@
 #include "ext4.h"
 
 #define EXT4_LINK_MAX 65000
+#define DX_BLOCK_LIMIT 0x0fffffff /* hash-tree block numbers: 28 bits */
 
 static struct ext4_fs *NFS(struct ext4_inode_info *ei)
 {
@@ -40,6 +41,45 @@ static int store(struct ext4_inode_info *ei)
 static void touch_dir(struct ext4_inode_info *dir)
 {
 	dir->v.mtime = dir->v.ctime = vfs_now();
+}
+
+/*
+ * Add name -> ino to dir, growing it by a block at a time when dir.c
+ * asks for one (-EAGAIN).
+ */
+static int dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
+		   uint32_t ino, uint32_t mode)
+{
+	struct ext4_fs *fs = NFS(dir);
+	int err = ext4_dir_add(dir, name, len, ino, mode);
+
+	for (int tries = 0; err == -EAGAIN && tries < 3; tries++) {
+		uint64_t nlblk = (dir->v.size + fs->bs - 1) >> fs->log_bs;
+		struct bbuf *b;
+		uint64_t pblk;
+		uint32_t n;
+		bool fresh;
+
+		if (nlblk >= DX_BLOCK_LIMIT)
+			return -ENOSPC;
+		err = ext4_get_blocks(dir, (uint32_t)nlblk, 1, true, &pblk, &n,
+				      &fresh);
+		if (!err)
+			err = ext4_bread(fs, pblk, &b);
+		if (err)
+			return err;
+		dir->v.size = (nlblk + 1) << fs->log_bs;
+		err = ext4_dir_add_grown(dir, name, len, ino, mode,
+					 (uint32_t)nlblk, b);
+		bcache_put(b);
+		if (!err || err == -EAGAIN) {
+			int serr = store(dir);
+
+			if (serr)
+				return serr;
+		}
+	}
+	return err == -EAGAIN ? -ENOSPC : err;
 }
 
 /* One more link on a directory (a new or moved-in subdirectory). */
@@ -184,7 +224,7 @@ int ext4_create(struct vnode *d, const char *name, size_t len, uint32_t mode,
 	if (!err)
 		err = store(ei);
 	if (!err)
-		err = ext4_dir_add(dir, name, len, (uint32_t)ei->v.ino, mode);
+		err = dir_add(dir, name, len, (uint32_t)ei->v.ino, mode);
 	if (err) {
 		drop_new(ei);
 		return err;
@@ -243,8 +283,7 @@ int ext4_symlink(struct vnode *d, const char *name, size_t len,
 	if (!err)
 		err = store(ei);
 	if (!err)
-		err = ext4_dir_add(dir, name, len, (uint32_t)ei->v.ino,
-				   S_IFLNK);
+		err = dir_add(dir, name, len, (uint32_t)ei->v.ino, S_IFLNK);
 	if (err) {
 		drop_new(ei);
 		return err;
@@ -288,7 +327,7 @@ int ext4_link(struct vnode *d, const char *name, size_t len, struct vnode *v)
 	err = ext4_dir_find(dir, name, len, &ino);
 	if (err != -ENOENT)
 		return err ? err : -EEXIST;
-	err = ext4_dir_add(dir, name, len, (uint32_t)v->ino, v->mode);
+	err = dir_add(dir, name, len, (uint32_t)v->ino, v->mode);
 	if (err)
 		return err;
 	v->nlink++;
@@ -418,8 +457,8 @@ int ext4_rename(struct vnode *od, const char *oname, size_t olen,
 			err = ext4_dir_retarget(ndir, nname, nlen,
 						(uint32_t)v->ino, v->mode);
 		else
-			err = ext4_dir_add(ndir, nname, nlen, (uint32_t)v->ino,
-					   v->mode);
+			err = dir_add(ndir, nname, nlen, (uint32_t)v->ino,
+				      v->mode);
 		if (!err)
 			err = ext4_dir_remove(odir, oname, olen, NULL);
 		if (err)

@@ -51,8 +51,11 @@ static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
 
 static const struct blkdev_ops ram_ops = { .submit = ram_submit };
 
-/* A fresh kernel with a copy of image name on vda, /dev/vda, /mnt. */
-static void load_image(const char *name)
+/*
+ * A fresh kernel with a copy of image name on vda, /dev/vda, /mnt;
+ * prep (if not NULL): debugfs -w requests (lines) run on the copy first.
+ */
+static void load_image_prep(const char *name, const char *prep)
 {
 	const char *d = getenv("KOS_EXT4_TEST_DIR");
 	struct kos_bootinfo bi;
@@ -69,7 +72,22 @@ static void load_image(const char *name)
 	ck_assert_int_eq(vfs_init(NULL, 0), 0);
 	memset(&disk, 0, sizeof(disk));
 	free(ram);
-	ram = host_slurp(path, &ram_size);
+	if (prep) {
+		char tmp[] = "/tmp/kos-ext4ns-XXXXXX", cmd[1024];
+		int fd = mkstemp(tmp);
+
+		ck_assert_int_ge(fd, 0);
+		fclose(fdopen(fd, "w"));
+		snprintf(cmd, sizeof(cmd),
+			 "cp %s %s && printf '%s\\n' | debugfs -w -f - %s "
+			 ">/dev/null 2>&1 && echo ok",
+			 path, tmp, prep, tmp);
+		free(host_run(cmd));
+		ram = host_slurp(tmp, &ram_size);
+		remove(tmp);
+	} else {
+		ram = host_slurp(path, &ram_size);
+	}
 	ck_assert_msg(ram != NULL, "no image %s", path);
 	disk.nsectors = ram_size / BLK_SECTOR;
 	disk.block_size = 512;
@@ -81,6 +99,11 @@ static void load_image(const char *name)
 	ck_assert_int_eq(
 		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
 		0);
+}
+
+static void load_image(const char *name)
+{
+	load_image_prep(name, NULL);
 }
 
 static struct vnode *lookup(const char *path)
@@ -256,6 +279,86 @@ START_TEST(test_ext4ns_htree_4k)
 }
 END_TEST
 
+/*
+ * Leaf splits: the image's big hash-tree directory got one more block
+ * from debugfs expand_dir (not in its index yet); names are added to a
+ * leaf until it is full, then ext4_dir_add_grown splits that leaf into
+ * the new block.  Every name is found, and once the added ones are
+ * removed again (their inode's link count is the image's) e2fsck -fn
+ * is clean: the new block is in the index, hashes in order.
+ */
+static void htree_split(const char *image, uint32_t spare)
+{
+	struct vnode *big, *t;
+	struct ext4_inode_info *dir;
+	uint32_t nlblk, cnt;
+	uint64_t pblk;
+	struct bbuf *nb;
+	char name[64];
+	int n, err = 0, after;
+
+	load_image_prep(image, spare == 1 ? "expand_dir /big"
+					  : "expand_dir /big\nexpand_dir /big");
+	big = lookup(MNT "/big");
+	t = lookup(MNT "/big/target");
+	dir = EXT4_I(big);
+	nlblk = (uint32_t)(big->size / EXT4_FS(big->sb)->bs) - spare;
+	for (n = 0; n < 100000; n++) {
+		snprintf(name, sizeof(name), "split-%d", n);
+		err = ext4_dir_add(dir, name, strlen(name), (uint32_t)t->ino,
+				   t->mode);
+		if (err)
+			break;
+	}
+	ck_assert_int_eq(err, -EAGAIN);
+	/* the spare blocks in turn: index splits first, then the leaf */
+	for (uint32_t k = 0; err == -EAGAIN; k++) {
+		ck_assert_uint_lt(k, spare);
+		ck_assert_int_eq(ext4_map(dir, nlblk + k, 1, &pblk, &cnt), 0);
+		ck_assert_uint_ne(pblk, 0);
+		ck_assert_int_eq(ext4_bread(EXT4_FS(big->sb), pblk, &nb), 0);
+		err = ext4_dir_add_grown(dir, name, strlen(name),
+					 (uint32_t)t->ino, t->mode, nlblk + k,
+					 nb);
+		bcache_put(nb);
+		ck_assert_msg(err == 0 || err == -EAGAIN, "grown: %d", err);
+		ck_assert_msg(err == 0 || k + 1 < spare, "more blocks wanted");
+	}
+	n++;
+	/* both halves have room now: a few more go in without a block */
+	for (after = 0; after < 20; after++, n++) {
+		snprintf(name, sizeof(name), "split-%d", n);
+		err = ext4_dir_add(dir, name, strlen(name), (uint32_t)t->ino,
+				   t->mode);
+		if (err)
+			break;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "split-%d", i);
+		ck_assert_msg(ino_of(big, name) == t->ino, "%s lost", name);
+	}
+	ck_assert_uint_eq(ino_of(big, "target"), t->ino);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "split-%d", i);
+		ck_assert_int_eq(ext4_dir_remove(dir, name, strlen(name), NULL),
+				 0);
+	}
+	vnode_put(t);
+	fsck_clean(big, image);
+}
+
+START_TEST(test_ext4ns_split_1k)
+{
+	htree_split("img-1k.img", 2); /* a full index block splits too */
+}
+END_TEST
+
+START_TEST(test_ext4ns_split_4k)
+{
+	htree_split("img-4k.img", 1);
+}
+END_TEST
+
 Suite *ext4ns_suite(void)
 {
 	Suite *s = suite_create("ext4ns");
@@ -266,6 +369,8 @@ Suite *ext4ns_suite(void)
 	tcase_add_test(tc, test_ext4ns_linear_4k);
 	tcase_add_test(tc, test_ext4ns_htree_1k);
 	tcase_add_test(tc, test_ext4ns_htree_4k);
+	tcase_add_test(tc, test_ext4ns_split_1k);
+	tcase_add_test(tc, test_ext4ns_split_4k);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -836,6 +836,9 @@ static bool dx_room(const struct dx_frame *f)
 	return cl->count < cl->limit;
 }
 
+static bool dx_can_grow(struct ext4_inode_info *dir,
+			const struct dx_frame *frames, unsigned int levels);
+
 int ext4_dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
 		 uint32_t ino, uint32_t mode)
 {
@@ -854,7 +857,7 @@ int ext4_dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
 		bool room;
 
 		err = dx_path(dir, name, len, frames, &levels, &hash, &lblk);
-		room = !err && dx_room(&frames[levels]);
+		room = !err && dx_can_grow(dir, frames, levels);
 		dx_put(frames);
 		if (!err)
 			err = add_to_block(dir, lblk, name, len, ino, ft);
@@ -886,6 +889,113 @@ static void dx_csum_set(struct ext4_inode_info *dir, char *blk, size_t coff)
 					 sizeof(struct ext4_dx_entry));
 	crc = kos_crc32c(crc, &t->dt_reserved, sizeof(t->dt_reserved));
 	t->dt_checksum = kos_crc32c(crc, &zero, sizeof(zero));
+}
+
+static size_t dx_coff(unsigned int level)
+{
+	return level ? DX_NODE_ENTRIES : DX_ROOT_ENTRIES;
+}
+
+/* Levels of index a hash tree may have (indirect_levels below it). */
+static unsigned int dx_max_levels(struct ext4_fs *fs)
+{
+	return (fs->incompat & EXT4_INCOMPAT_LARGEDIR) ? 3 : 2;
+}
+
+/*
+ * Split the full index block of frames[l] (l > 0, its parent with
+ * room) into nb (block nlblk): the upper half of its entries moves, an
+ * entry for nb goes into the parent after the block's own.
+ */
+static void dx_split_node(struct ext4_inode_info *dir, struct dx_frame *frames,
+			  unsigned int l, uint32_t nlblk, struct bbuf *nb)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct dx_frame *f = &frames[l], *p = &frames[l - 1];
+	struct ext4_dx_entry *old = (void *)f->ents, *neu,
+			     *pe = (void *)p->ents;
+	struct ext4_dx_countlimit *ocl = (void *)old, *ncl;
+	struct ext4_dirent *fake = nb->data;
+	unsigned int count = f->count, mid = count / 2;
+
+	kos_memset(nb->data, 0, fs->bs);
+	fake->rec_len = (uint16_t)fs->bs;
+	neu = (void *)((char *)nb->data + DX_NODE_ENTRIES);
+	ncl = (void *)neu;
+	ncl->limit = ocl->limit;
+	ncl->count = (uint16_t)(count - mid);
+	neu[0].block = old[mid].block;
+	for (unsigned int i = 1; i < count - mid; i++)
+		neu[i] = old[mid + i];
+	ocl->count = (uint16_t)mid;
+	kos_memmove(&pe[p->at + 2], &pe[p->at + 1],
+		    (p->count - p->at - 1) * sizeof(*pe));
+	pe[p->at + 1].hash = old[mid].hash;
+	pe[p->at + 1].block = nlblk;
+	((struct ext4_dx_countlimit *)pe)->count = (uint16_t)(p->count + 1);
+	dx_csum_set(dir, f->b->data, DX_NODE_ENTRIES);
+	dx_csum_set(dir, nb->data, DX_NODE_ENTRIES);
+	dx_csum_set(dir, p->b->data, dx_coff(l - 1));
+	bcache_mark_dirty(f->b);
+	bcache_mark_dirty(nb);
+	bcache_mark_dirty(p->b);
+}
+
+/* Move the full root's entries down into nb (block nlblk): a level more. */
+static void dx_grow_root(struct ext4_inode_info *dir, struct dx_frame *root,
+			 uint32_t nlblk, struct bbuf *nb)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct ext4_dx_entry *re = (void *)root->ents, *neu;
+	struct ext4_dx_countlimit *rcl = (void *)re, *ncl;
+	struct ext4_dx_root_info *info = (void *)((char *)root->b->data + 24);
+	struct ext4_dirent *fake = nb->data;
+
+	kos_memset(nb->data, 0, fs->bs);
+	fake->rec_len = (uint16_t)fs->bs;
+	neu = (void *)((char *)nb->data + DX_NODE_ENTRIES);
+	ncl = (void *)neu;
+	kos_memcpy(neu, re, root->count * sizeof(*re));
+	ncl->limit = (uint16_t)((fs->bs - DX_NODE_ENTRIES) / sizeof(*re) -
+				(fs->csum ? 1 : 0));
+	ncl->count = (uint16_t)root->count;
+	rcl->count = 1;
+	re[0].block = nlblk;
+	info->indirect_levels++;
+	dx_csum_set(dir, nb->data, DX_NODE_ENTRIES);
+	dx_csum_set(dir, root->b->data, DX_ROOT_ENTRIES);
+	bcache_mark_dirty(nb);
+	bcache_mark_dirty(root->b);
+}
+
+/*
+ * Use a new block to make room in the index above a full leaf: split
+ * the lowest full index block whose parent has room, or grow the root
+ * a level.  -ENOSPC if the tree is as deep as it may be and full.
+ */
+static int dx_make_room(struct ext4_inode_info *dir, struct dx_frame *frames,
+			unsigned int levels, uint32_t nlblk, struct bbuf *nb)
+{
+	for (unsigned int l = levels; l > 0; l--)
+		if (!dx_room(&frames[l]) && dx_room(&frames[l - 1])) {
+			dx_split_node(dir, frames, l, nlblk, nb);
+			return 0;
+		}
+	if (!dx_room(&frames[0]) && levels + 1 < dx_max_levels(DFS(dir))) {
+		dx_grow_root(dir, &frames[0], nlblk, nb);
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+/* Could the path to a full leaf take a new block (see dx_make_room)? */
+static bool dx_can_grow(struct ext4_inode_info *dir,
+			const struct dx_frame *frames, unsigned int levels)
+{
+	for (unsigned int l = 0; l <= levels; l++)
+		if (dx_room(&frames[l]))
+			return true;
+	return levels + 1 < dx_max_levels(DFS(dir));
 }
 
 /* An empty leaf block: one unused entry over it, the checksum tail. */
@@ -937,7 +1047,10 @@ static int dx_split(struct ext4_inode_info *dir, const char *name, size_t len,
 		goto out;
 	f = &frames[levels];
 	if (!dx_room(f)) {
-		err = -ENOSPC;
+		/* the block goes to the index; the leaf wants another */
+		err = dx_make_room(dir, frames, levels, nlblk, nb);
+		if (!err)
+			err = -EAGAIN;
 		goto out;
 	}
 	ents = kmalloc(sizeof(*ents) * (fs->bs / 12 + 1));

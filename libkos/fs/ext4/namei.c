@@ -53,7 +53,7 @@ static int dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
 	struct ext4_fs *fs = NFS(dir);
 	int err = ext4_dir_add(dir, name, len, ino, mode);
 
-	for (int tries = 0; err == -EAGAIN && tries < 3; tries++) {
+	for (int tries = 0; err == -EAGAIN && tries < 2 * 3 + 1; tries++) {
 		uint64_t nlblk = (dir->v.size + fs->bs - 1) >> fs->log_bs;
 		struct bbuf *b;
 		uint64_t pblk;

@@ -130,8 +130,12 @@ static uint32_t ino_of(struct vnode *dir, const char *name)
 	return ino;
 }
 
-/* Write the buffers back, unmount, and run e2fsck -fn on the image. */
-static void fsck_clean(struct vnode *any, const char *what)
+/*
+ * Write the buffers back, unmount, run the debugfs -w request post (if
+ * not NULL) on the image and then e2fsck -fn.
+ */
+static void fsck_clean_post(struct vnode *any, const char *what,
+			    const char *post)
 {
 	char tmp[] = "/tmp/kos-ext4ns-XXXXXX", cmd[256];
 	struct bcache *bc = EXT4_FS(any->sb)->bc;
@@ -148,6 +152,12 @@ static void fsck_clean(struct vnode *any, const char *what)
 	f = fdopen(fd, "wb");
 	ck_assert_uint_eq(fwrite(ram, 1, ram_size, f), ram_size);
 	fclose(f);
+	if (post) {
+		snprintf(cmd, sizeof(cmd),
+			 "debugfs -w -R '%s' %s >/dev/null 2>&1; echo $?", post,
+			 tmp);
+		free(host_run(cmd));
+	}
 	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s >/dev/null 2>&1; echo $?",
 		 tmp);
 	out = host_run(cmd);
@@ -162,6 +172,11 @@ static void fsck_clean(struct vnode *any, const char *what)
 	}
 	free(out);
 	remove(tmp);
+}
+
+static void fsck_clean(struct vnode *any, const char *what)
+{
+	fsck_clean_post(any, what, NULL);
 }
 
 /*
@@ -359,6 +374,80 @@ START_TEST(test_ext4ns_split_4k)
 }
 END_TEST
 
+/*
+ * A linear directory of one full block becomes a hash tree: emptydir
+ * (given a spare block by debugfs expand_dir, hidden while it fills)
+ * fills up, the spare block takes its entries and block 0 becomes the
+ * root; every name is found through the index.  The inode's INDEX_FL
+ * is set on disk by debugfs here (inode writing is ext4-alloc's).
+ */
+static void linear_to_htree(const char *image)
+{
+	struct vnode *e, *t;
+	struct ext4_inode_info *dir;
+	uint64_t real, pblk;
+	struct bbuf *nb;
+	uint32_t cnt;
+	char name[64], post[128];
+	int n, err = 0;
+
+	load_image_prep(image, "expand_dir /emptydir");
+	e = lookup(MNT "/emptydir");
+	t = lookup(MNT "/small");
+	dir = EXT4_I(e);
+	real = e->size;
+	ck_assert_uint_eq(real, 2 * EXT4_FS(e->sb)->bs);
+	e->size = EXT4_FS(e->sb)->bs;
+	for (n = 0; n < 100000; n++) {
+		snprintf(name, sizeof(name), "grow-%d", n);
+		err = ext4_dir_add(dir, name, strlen(name), (uint32_t)t->ino,
+				   t->mode);
+		if (err)
+			break;
+	}
+	ck_assert_int_eq(err, -EAGAIN);
+	e->size = real;
+	ck_assert_int_eq(ext4_map(dir, 1, 1, &pblk, &cnt), 0);
+	ck_assert_int_eq(ext4_bread(EXT4_FS(e->sb), pblk, &nb), 0);
+	ck_assert_int_eq(ext4_dir_add_grown(dir, name, strlen(name),
+					    (uint32_t)t->ino, t->mode, 1, nb),
+			 -EAGAIN);
+	bcache_put(nb);
+	ck_assert(dir->flags & EXT4_INDEX_FL);
+	/* block 1 has the room the dot entries took in block 0 */
+	ck_assert_int_eq(ext4_dir_add(dir, name, strlen(name), (uint32_t)t->ino,
+				      t->mode),
+			 0);
+	n++;
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "grow-%d", i);
+		ck_assert_msg(ino_of(e, name) == t->ino, "%s lost", name);
+	}
+	ck_assert_uint_eq(ino_of(e, ".."), 2);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "grow-%d", i);
+		ck_assert_int_eq(ext4_dir_remove(dir, name, strlen(name), NULL),
+				 0);
+	}
+	ck_assert_int_eq(ext4_dir_empty(dir), 0);
+	snprintf(post, sizeof(post), "set_inode_field /emptydir flags 0x%x",
+		 dir->flags);
+	vnode_put(t);
+	fsck_clean_post(e, image, post);
+}
+
+START_TEST(test_ext4ns_make_indexed_1k)
+{
+	linear_to_htree("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4ns_make_indexed_4k)
+{
+	linear_to_htree("img-4k.img");
+}
+END_TEST
+
 Suite *ext4ns_suite(void)
 {
 	Suite *s = suite_create("ext4ns");
@@ -371,6 +460,8 @@ Suite *ext4ns_suite(void)
 	tcase_add_test(tc, test_ext4ns_htree_4k);
 	tcase_add_test(tc, test_ext4ns_split_1k);
 	tcase_add_test(tc, test_ext4ns_split_4k);
+	tcase_add_test(tc, test_ext4ns_make_indexed_1k);
+	tcase_add_test(tc, test_ext4ns_make_indexed_4k);
 	suite_add_tcase(s, tc);
 	return s;
 }

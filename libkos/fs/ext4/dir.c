@@ -869,7 +869,7 @@ int ext4_dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
 		if (err != -ENOSPC)
 			return err;
 	}
-	return -EAGAIN;
+	return -EAGAIN; /* a new leaf, or (one block, dir_index) a hash tree */
 }
 
 /* Recompute the dx tail checksum of an index block (entries at coff). */
@@ -1127,6 +1127,74 @@ out:
 	return err;
 }
 
+/*
+ * A linear directory of one full block becomes a hash tree (as Linux
+ * does): its entries but "." and ".." move to nb (block 1), block 0
+ * becomes the root with one index entry for block 1, INDEX_FL is set
+ * (the caller writes the inode).  -EAGAIN: block 1 is full in turn and
+ * the next block splits it.
+ */
+static int make_indexed(struct ext4_inode_info *dir, struct bbuf *nb)
+{
+	struct ext4_fs *fs = DFS(dir);
+	size_t tail = fs->csum ? EXT4_DIR_TAIL_SIZE : 0, end, off;
+	struct ext4_dirent *dot, *dotdot;
+	struct ext4_dx_root_info *info;
+	struct ext4_dx_countlimit *cl;
+	struct ext4_dx_entry *ents;
+	struct bbuf *b;
+	int err = dir_block(dir, 0, &b, &end);
+
+	if (err)
+		return err;
+	dot = b->data;
+	if (end < 24 || dot->rec_len != 12 || dot->name_len != 1 ||
+	    dot->name[0] != '.') {
+		bcache_put(b);
+		return ext4_corrupt(fs, "directory %llu: no \".\" entry",
+				    (unsigned long long)dir->v.ino);
+	}
+	dotdot = (void *)((char *)b->data + 12);
+	if (dotdot->name_len != 2 || dotdot->name[0] != '.' ||
+	    dotdot->name[1] != '.') {
+		bcache_put(b);
+		return ext4_corrupt(fs, "directory %llu: no \"..\" entry",
+				    (unsigned long long)dir->v.ino);
+	}
+	init_leaf(dir, nb->data);
+	off = 12 + dotdot->rec_len;
+	while (off < end) {
+		const struct ext4_dirent *de =
+			(const void *)((char *)b->data + off);
+
+		if (de->inode)
+			insert_in_block(nb->data, fs->bs - tail, de->name,
+					de->name_len, de->inode, de->file_type);
+		off += de->rec_len;
+	}
+	leaf_csum_set(dir, nb->data);
+	bcache_mark_dirty(nb);
+	/* block 0: ".", ".." over the rest, the root info, one entry */
+	kos_memset((char *)b->data + 24, 0, fs->bs - 24);
+	dotdot->rec_len = (uint16_t)(fs->bs - 12);
+	info = (void *)((char *)b->data + 24);
+	info->hash_version = fs->es->s_def_hash_version <= EXT4_HASH_TEA
+				     ? fs->es->s_def_hash_version
+				     : EXT4_HASH_HALF_MD4;
+	info->info_length = 8;
+	ents = (void *)((char *)b->data + DX_ROOT_ENTRIES);
+	cl = (void *)ents;
+	cl->limit = (uint16_t)((fs->bs - DX_ROOT_ENTRIES) / sizeof(*ents) -
+			       (fs->csum ? 1 : 0));
+	cl->count = 1;
+	ents[0].block = 1;
+	dx_csum_set(dir, b->data, DX_ROOT_ENTRIES);
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	dir->flags |= EXT4_INDEX_FL;
+	return -EAGAIN;
+}
+
 int ext4_dir_add_grown(struct ext4_inode_info *dir, const char *name,
 		       size_t len, uint32_t ino, uint32_t mode, uint32_t nlblk,
 		       struct bbuf *nb)
@@ -1137,6 +1205,9 @@ int ext4_dir_add_grown(struct ext4_inode_info *dir, const char *name,
 
 	if (is_htree(dir) && (fs->compat & EXT4_COMPAT_DIR_INDEX))
 		return dx_split(dir, name, len, ino, ft, nlblk, nb);
+	if (nlblk == 1 && (fs->compat & EXT4_COMPAT_DIR_INDEX) &&
+	    !(dir->flags & EXT4_INLINE_DATA_FL))
+		return make_indexed(dir, nb);
 	init_leaf(dir, nb->data);
 	insert_in_block(nb->data, fs->bs - (fs->csum ? EXT4_DIR_TAIL_SIZE : 0),
 			name, len, ino, ft);

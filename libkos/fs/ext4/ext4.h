@@ -292,9 +292,24 @@ struct ext4_xattr_entry {
 
 /* ---- in memory --------------------------------------------------------- */
 
+/* Group descriptor flags (bg_flags). */
+#define EXT4_BG_INODE_UNINIT 0x1
+#define EXT4_BG_BLOCK_UNINIT 0x2
+#define EXT4_BG_INODE_ZEROED 0x4
+
+/*
+ * A block group.  The locations are set at mount and read-only after;
+ * the rest (and the group's bitmaps and descriptor on disk) under lock.
+ * The counts are read without it where a stale value only steers a
+ * choice (statfs, picking a group).
+ */
 struct ext4_group {
 	uint64_t block_bitmap, inode_bitmap, inode_table;
-	uint32_t free_blocks, free_inodes, used_dirs;
+	uint32_t free_blocks, free_inodes, used_dirs; /* lock */
+	uint32_t itable_unused;			      /* lock */
+	uint16_t flags;				      /* bg_flags; lock */
+	bool bb_checked, ib_checked; /* bitmap checksums verified; lock */
+	struct mutex lock;
 };
 
 #define EXT4_IHASH 64
@@ -319,8 +334,16 @@ struct ext4_fs {
 	uint32_t csum_seed; /* kos_crc32c(~0, uuid) or s_checksum_seed */
 	uint32_t hash_seed[4];
 	bool hash_unsigned;
-	uint64_t overhead; /* blocks statfs does not count */
+	uint64_t overhead;   /* blocks statfs does not count */
+	uint32_t gdt_blocks; /* descriptor blocks (no reserve) */
+	bool gdt_csum;	     /* descriptor checksums: crc16 or crc32c */
 	struct ext4_group *groups;
+	/* Read-write state: */
+	struct mutex sb_lock;
+	uint64_t free_blocks; /* sb_lock: the superblock's counters */
+	uint64_t free_inodes; /* sb_lock */
+	uint64_t r_blocks;    /* the root reserve, set at mount */
+	bool sb_dirty;	      /* sb_lock: counters changed since written */
 	struct mutex icache_lock;
 	struct list_head icache[EXT4_IHASH]; /* icache_lock */
 };
@@ -341,7 +364,8 @@ struct ext4_inode_info {
 	 * of name-cache references (dir.c, ext4_lookup).
 	 */
 	uint32_t parent;
-	uint8_t *raw; /* the on-disk inode, fs->inode_size bytes */
+	uint8_t *raw;	   /* the on-disk inode, fs->inode_size bytes */
+	struct mutex lock; /* ext4.h "writing": extent tree, raw, size */
 };
 
 static inline struct ext4_fs *EXT4_FS(struct superblock *sb)
@@ -370,6 +394,10 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out);
 /* A metadata block of the fs, checked to lie inside it. */
 int ext4_bread(struct ext4_fs *fs, uint64_t blk, struct bbuf **out);
+/* Does group g hold a superblock copy (and descriptors)? */
+bool ext4_group_has_super(struct ext4_fs *fs, uint32_t g);
+/* Put a new inode's vnode (one reference, the caller's) in the cache. */
+void ext4_icache_add(struct ext4_fs *fs, struct ext4_inode_info *ei);
 
 /* inode.c */
 extern const struct vnode_ops ext4_vops;
@@ -429,6 +457,12 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count);
 int ext4_alloc_ino(struct ext4_fs *fs, uint32_t dir_ino, uint32_t mode,
 		   uint32_t *ino);
 int ext4_free_ino(struct ext4_fs *fs, uint32_t ino, bool is_dir);
+/* Group descriptor g into its block (checksummed, dirty); g's lock. */
+int ext4_group_write(struct ext4_fs *fs, uint32_t g);
+/* The descriptor checksum of desc (group g), metadata_csum or crc16. */
+uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const void *desc);
+/* Free blocks the caller may have (reserve: with the root reserve). */
+uint64_t ext4_avail_blocks(struct ext4_fs *fs, bool reserve);
 
 /* inode.c */
 /*

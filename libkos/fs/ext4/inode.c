@@ -20,6 +20,7 @@
 #include <kos/log.h>
 #include <kos/pcache.h>
 #include <kos/plat/mem.h>
+#include <kos/random.h>
 #include <kos/string.h>
 #include <uapi/errno.h>
 #include <uapi/stat.h>
@@ -472,3 +473,201 @@ const struct vnode_ops ext4_vops = {
 	.listxattr = ext4_listxattr,
 	.getbtime = ext4_getbtime,
 };
+
+/* ---- writing inodes (alloc part of step 7) ------------------------------ */
+
+/* A timestamp's extra word: the epoch bits past 32, the nanoseconds. */
+static uint32_t time_extra(struct vfs_time t)
+{
+	return ((uint32_t)((t.sec - (int32_t)t.sec) >> 32) & 3) |
+	       (uint32_t)MIN(t.nsec, 999999999u) << 2;
+}
+
+/* The inode's checksum over its raw bytes (fs->csum). */
+static void set_csum(struct ext4_fs *fs, struct ext4_inode_info *ei)
+{
+	struct ext4_inode *ri = ext4_raw(ei);
+	bool hi = fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE &&
+		  has_extra(ei, EXT4_EXTRA_END(i_checksum_hi));
+	uint32_t crc;
+
+	if (!fs->csum)
+		return;
+	ri->i_checksum_lo = 0;
+	if (hi)
+		ri->i_checksum_hi = 0;
+	crc = kos_crc32c(ei->csum_seed, ri, fs->inode_size);
+	ri->i_checksum_lo = (uint16_t)crc;
+	if (hi)
+		ri->i_checksum_hi = (uint16_t)(crc >> 16);
+}
+
+/* i_blocks from v->blocks (512-byte units), as huge_file allows. */
+static int store_blocks(struct ext4_fs *fs, struct ext4_inode_info *ei)
+{
+	struct ext4_inode *ri = ext4_raw(ei);
+	uint64_t n = ei->v.blocks;
+
+	ei->flags &= ~EXT4_HUGE_FILE_FL;
+	if (n <= 0xffffffffu) {
+		ri->i_blocks_lo = (uint32_t)n;
+		ri->i_blocks_high = 0;
+		return 0;
+	}
+	if (!(fs->ro_compat & EXT4_RO_COMPAT_HUGE_FILE))
+		return -EFBIG;
+	if (n >= 1ULL << 48) {
+		n >>= fs->log_bs - 9;
+		ei->flags |= EXT4_HUGE_FILE_FL;
+		if (n >= 1ULL << 48)
+			return -EFBIG;
+	}
+	ri->i_blocks_lo = (uint32_t)n;
+	ri->i_blocks_high = (uint16_t)(n >> 32);
+	return 0;
+}
+
+int ext4_inode_write(struct ext4_inode_info *ei)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	struct ext4_inode *ri = ext4_raw(ei);
+	struct vnode *v = &ei->v;
+	uint32_t ino = (uint32_t)v->ino;
+	uint32_t g = (ino - 1) / fs->inodes_per_group;
+	uint64_t off =
+		(uint64_t)((ino - 1) % fs->inodes_per_group) * fs->inode_size;
+	bool extra = fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE;
+	struct bbuf *b;
+	int err;
+
+	err = store_blocks(fs, ei);
+	if (err)
+		return err;
+	ri->i_mode = (uint16_t)v->mode;
+	ri->i_uid = (uint16_t)v->uid;
+	ri->i_uid_high = (uint16_t)(v->uid >> 16);
+	ri->i_gid = (uint16_t)v->gid;
+	ri->i_gid_high = (uint16_t)(v->gid >> 16);
+	ri->i_links_count = (uint16_t)MIN(v->nlink, 0xffffu);
+	ri->i_size_lo = (uint32_t)v->size;
+	ri->i_size_high = (uint32_t)(v->size >> 32);
+	ri->i_atime = (uint32_t)v->atime.sec;
+	ri->i_mtime = (uint32_t)v->mtime.sec;
+	ri->i_ctime = (uint32_t)v->ctime.sec;
+	if (extra && has_extra(ei, EXT4_EXTRA_END(i_atime_extra))) {
+		ri->i_ctime_extra = time_extra(v->ctime);
+		ri->i_mtime_extra = time_extra(v->mtime);
+		ri->i_atime_extra = time_extra(v->atime);
+	}
+	if (ei->has_btime && extra && has_extra(ei, EXT4_EXTRA_END(i_crtime))) {
+		ri->i_crtime = (uint32_t)ei->btime.sec;
+		if (has_extra(ei, EXT4_EXTRA_END(i_crtime_extra)))
+			ri->i_crtime_extra = time_extra(ei->btime);
+	}
+	if (S_ISCHR(v->mode) || S_ISBLK(v->mode)) {
+		uint32_t ma = KDEV_MAJOR(v->rdev), mi = KDEV_MINOR(v->rdev);
+		uint32_t w[2] = { 0, 0 };
+
+		if (ma < 256 && mi < 256)
+			w[0] = ma << 8 | mi;
+		else
+			w[1] = (mi & 0xff) | ma << 8 | (mi & ~0xffu) << 12;
+		kos_memcpy(ri->i_block, w, sizeof(w));
+	}
+	ri->i_flags = ei->flags;
+	ri->i_generation = ei->generation;
+	ri->i_file_acl_lo = (uint32_t)ei->file_acl;
+	ri->i_file_acl_high = (uint16_t)(ei->file_acl >> 32);
+	set_csum(fs, ei);
+	err = ext4_bread(fs, fs->groups[g].inode_table + off / fs->bs, &b);
+	if (err)
+		return err;
+	kos_memcpy((char *)b->data + off % fs->bs, ri, fs->inode_size);
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	return 0;
+}
+
+int ext4_new_inode(struct ext4_inode_info *dir, uint32_t mode, uint32_t uid,
+		   uint32_t gid, struct ext4_inode_info **out)
+{
+	struct ext4_fs *fs = EXT4_FS(dir->v.sb);
+	size_t rawlen = MAX(fs->inode_size, sizeof(struct ext4_inode));
+	struct ext4_inode_info *ei;
+	struct ext4_inode *ri;
+	struct vnode *v;
+	uint32_t ino, le;
+	int err;
+
+	*out = NULL;
+	err = ext4_alloc_ino(fs, (uint32_t)dir->v.ino, mode, &ino);
+	if (err)
+		return err;
+	v = vnode_alloc(&fs->sb, &ext4_vops, sizeof(*ei));
+	if (!v) {
+		ext4_free_ino(fs, ino, S_ISDIR(mode));
+		return -ENOMEM;
+	}
+	ei = EXT4_I(v);
+	list_init(&ei->hash);
+	mutex_init(&ei->lock, "ext4.inode");
+	ei->raw = kzalloc(rawlen);
+	if (!ei->raw) {
+		vnode_put(v);
+		ext4_free_ino(fs, ino, S_ISDIR(mode));
+		return -ENOMEM;
+	}
+	ri = ext4_raw(ei);
+	v->ino = ino;
+	v->mode = mode;
+	v->uid = uid;
+	v->gid = gid;
+	v->nlink = 0;
+	v->size = 0;
+	v->blocks = 0;
+	v->atime = v->mtime = v->ctime = vfs_now();
+	if (fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE) {
+		uint32_t want = fs->es->s_want_extra_isize;
+
+		if (want < EXT4_EXTRA_END(i_crtime_extra) || want % 4 ||
+		    EXT4_GOOD_OLD_INODE_SIZE + want > fs->inode_size)
+			want = (uint32_t)MIN(sizeof(struct ext4_inode),
+					     (size_t)fs->inode_size) -
+			       EXT4_GOOD_OLD_INODE_SIZE;
+		ri->i_extra_isize = (uint16_t)want;
+		if (has_extra(ei, EXT4_EXTRA_END(i_crtime))) {
+			ei->has_btime = true;
+			ei->btime = v->ctime;
+		}
+	}
+	kos_random_bytes(&ei->generation, sizeof(ei->generation));
+	if ((fs->incompat & EXT4_INCOMPAT_EXTENTS) &&
+	    (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode))) {
+		struct ext4_extent_header eh = {
+			.eh_magic = EXT4_EXT_MAGIC,
+			.eh_entries = 0,
+			.eh_max = (sizeof(ri->i_block) - sizeof(eh)) /
+				  sizeof(struct ext4_extent),
+			.eh_depth = 0,
+		};
+
+		ei->flags |= EXT4_EXTENTS_FL;
+		kos_memcpy(ri->i_block, &eh, sizeof(eh));
+	}
+	le = ino;
+	ei->csum_seed = kos_crc32c(fs->csum_seed, &le, 4);
+	ei->csum_seed = kos_crc32c(ei->csum_seed, &ei->generation, 4);
+	if (S_ISDIR(mode))
+		ei->parent = (uint32_t)dir->v.ino;
+	mutex_lock(&ei->lock);
+	err = ext4_inode_write(ei);
+	mutex_unlock(&ei->lock);
+	if (err) {
+		vnode_put(v); /* evict: not yet in the cache */
+		ext4_free_ino(fs, ino, S_ISDIR(mode));
+		return err;
+	}
+	ext4_icache_add(fs, ei);
+	*out = ei;
+	return 0;
+}

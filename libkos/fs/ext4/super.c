@@ -105,6 +105,7 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out)
 		return -ENOMEM;
 	ei = EXT4_I(v);
 	list_init(&ei->hash);
+	mutex_init(&ei->lock, "ext4.inode");
 	err = ext4_inode_fill(fs, ei, ino);
 	if (err) {
 		vnode_put(v);
@@ -121,6 +122,13 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out)
 	mutex_unlock(&fs->icache_lock);
 	vnode_put(v);
 	return 0;
+}
+
+void ext4_icache_add(struct ext4_fs *fs, struct ext4_inode_info *ei)
+{
+	mutex_lock(&fs->icache_lock);
+	list_add(&ei->hash, ihash(fs, (uint32_t)ei->v.ino));
+	mutex_unlock(&fs->icache_lock);
 }
 
 static void ext4_evict(struct vnode *v)
@@ -141,15 +149,13 @@ static void ext4_statfs(struct superblock *sb, struct kstatfs *st)
 {
 	struct ext4_fs *fs = EXT4_FS(sb);
 	const struct ext4_super *es = fs->es;
-	uint64_t bfree = 0, ifree = 0, resv;
+	uint64_t bfree, ifree, resv = fs->r_blocks;
 
-	for (uint32_t g = 0; g < fs->ngroups; g++) {
-		bfree += fs->groups[g].free_blocks;
-		ifree += fs->groups[g].free_inodes;
-	}
-	resv = es->s_r_blocks_count_lo;
-	if (fs->incompat & EXT4_INCOMPAT_64BIT)
-		resv |= (uint64_t)es->s_r_blocks_count_hi << 32;
+	(void)es;
+	mutex_lock(&fs->sb_lock);
+	bfree = fs->free_blocks;
+	ifree = fs->free_inodes;
+	mutex_unlock(&fs->sb_lock);
 	st->bsize = fs->bs;
 	st->blocks = fs->nblocks - fs->overhead;
 	st->bfree = bfree;
@@ -181,7 +187,7 @@ static const struct super_ops ext4_sops = {
 /* ---- mount ------------------------------------------------------------ */
 
 /* Does group g hold a copy of the superblock (sparse_super's rule)? */
-static bool group_has_super(struct ext4_fs *fs, uint32_t g)
+bool ext4_group_has_super(struct ext4_fs *fs, uint32_t g)
 {
 	if (g <= 1 || !(fs->ro_compat & EXT4_RO_COMPAT_SPARSE_SUPER))
 		return true;
@@ -214,7 +220,7 @@ static uint64_t overhead(struct ext4_fs *fs, uint32_t gdt_blocks)
 	if (es->s_overhead_clusters && es->s_overhead_clusters < fs->nblocks)
 		return es->s_overhead_clusters;
 	for (uint32_t g = 0; g < fs->ngroups; g++) {
-		if (group_has_super(fs, g))
+		if (ext4_group_has_super(fs, g))
 			n += 1 + gdt_blocks + es->s_reserved_gdt_blocks;
 		n += 2 + itb;
 	}
@@ -246,15 +252,7 @@ static int read_groups(struct ext4_fs *fs, uint32_t *gdt_blocks)
 		gd = (const void *)((char *)b->data +
 				    (g % per_block) * fs->desc_size);
 		if (fs->csum) {
-			uint32_t le = g, crc;
-			uint16_t zero = 0;
-
-			crc = kos_crc32c(fs->csum_seed, &le, 4);
-			crc = kos_crc32c(crc, gd, 0x1e);
-			crc = kos_crc32c(crc, &zero, 2);
-			crc = kos_crc32c(crc, (const char *)gd + 0x20,
-					 fs->desc_size - 0x20);
-			if ((crc & 0xffff) != gd->bg_checksum) {
+			if (ext4_group_csum(fs, g, gd) != gd->bg_checksum) {
 				bcache_put(b);
 				return ext4_corrupt(fs,
 						    "group descriptor %u: bad "
@@ -268,7 +266,12 @@ static int read_groups(struct ext4_fs *fs, uint32_t *gdt_blocks)
 		grp->free_blocks = gd->bg_free_blocks_count_lo;
 		grp->free_inodes = gd->bg_free_inodes_count_lo;
 		grp->used_dirs = gd->bg_used_dirs_count_lo;
+		grp->flags = gd->bg_flags;
+		grp->itable_unused = gd->bg_itable_unused_lo;
+		mutex_init(&grp->lock, "ext4.group");
 		if (big) {
+			grp->itable_unused |= (uint32_t)gd->bg_itable_unused_hi
+					      << 16;
 			grp->block_bitmap |= (uint64_t)gd->bg_block_bitmap_hi
 					     << 32;
 			grp->inode_bitmap |= (uint64_t)gd->bg_inode_bitmap_hi
@@ -283,6 +286,8 @@ static int read_groups(struct ext4_fs *fs, uint32_t *gdt_blocks)
 					  << 16;
 		}
 		bcache_put(b);
+		fs->free_blocks += grp->free_blocks;
+		fs->free_inodes += grp->free_inodes;
 		if (grp->block_bitmap <= fs->first_data_block ||
 		    grp->block_bitmap >= fs->nblocks ||
 		    grp->inode_bitmap <= fs->first_data_block ||
@@ -290,7 +295,8 @@ static int read_groups(struct ext4_fs *fs, uint32_t *gdt_blocks)
 		    grp->inode_table <= fs->first_data_block ||
 		    grp->inode_table + itb > fs->nblocks ||
 		    grp->free_blocks > fs->blocks_per_group ||
-		    grp->free_inodes > fs->inodes_per_group)
+		    grp->free_inodes > fs->inodes_per_group ||
+		    grp->itable_unused > fs->inodes_per_group)
 			return ext4_corrupt(fs,
 					    "group descriptor %u: bad "
 					    "bitmap, table or counts",
@@ -394,6 +400,10 @@ static int parse_super(struct ext4_fs *fs)
 		fs->csum_seed = kos_crc32c(~0u, es->s_uuid, sizeof(es->s_uuid));
 	kos_memcpy(fs->hash_seed, es->s_hash_seed, sizeof(fs->hash_seed));
 	fs->hash_unsigned = es->s_flags & EXT4_FLAGS_UNSIGNED_HASH;
+	fs->gdt_csum = fs->csum || (fs->ro_compat & EXT4_RO_COMPAT_GDT_CSUM);
+	fs->r_blocks = es->s_r_blocks_count_lo;
+	if (fs->incompat & EXT4_INCOMPAT_64BIT)
+		fs->r_blocks |= (uint64_t)es->s_r_blocks_count_hi << 32;
 	return 0;
 }
 
@@ -491,6 +501,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	if (bd->disk)
 		sync_dev_cache(bd->disk);
 	mutex_init(&fs->icache_lock, "ext4.icache");
+	mutex_init(&fs->sb_lock, "ext4.sb");
 	for (int i = 0; i < EXT4_IHASH; i++)
 		list_init(&fs->icache[i]);
 	err = read_super(fs);
@@ -508,6 +519,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	err = read_groups(fs, &gdt_blocks);
 	if (err)
 		goto fail;
+	fs->gdt_blocks = gdt_blocks;
 	fs->overhead = overhead(fs, gdt_blocks);
 	if (!read_only) {
 		log_notice("ext4 (%s): read-write is not supported yet: "

@@ -18,6 +18,7 @@
  */
 #include <kos/crc32c.h>
 #include <kos/log.h>
+#include <kos/mutex.h>
 #include <kos/string.h>
 #include <uapi/errno.h>
 #include <uapi/stat.h>
@@ -35,7 +36,25 @@ static struct ext4_fs *NFS(struct ext4_inode_info *ei)
 /* Store ei's attributes on disk. */
 static int store(struct ext4_inode_info *ei)
 {
-	return ext4_inode_write(ei);
+	int err;
+
+	mutex_lock(&ei->lock);
+	err = ext4_inode_write(ei);
+	mutex_unlock(&ei->lock);
+	return err;
+}
+
+/* Map (allocating) block lblk of ei: its disk block in *pblk. */
+static int map_new(struct ext4_inode_info *ei, uint32_t lblk, uint64_t *pblk)
+{
+	uint32_t n;
+	bool fresh;
+	int err;
+
+	mutex_lock(&ei->lock);
+	err = ext4_get_blocks(ei, lblk, 1, true, pblk, &n, &fresh);
+	mutex_unlock(&ei->lock);
+	return err;
 }
 
 static void touch_dir(struct ext4_inode_info *dir)
@@ -57,13 +76,10 @@ static int dir_add(struct ext4_inode_info *dir, const char *name, size_t len,
 		uint64_t nlblk = (dir->v.size + fs->bs - 1) >> fs->log_bs;
 		struct bbuf *b;
 		uint64_t pblk;
-		uint32_t n;
-		bool fresh;
 
 		if (nlblk >= DX_BLOCK_LIMIT)
 			return -ENOSPC;
-		err = ext4_get_blocks(dir, (uint32_t)nlblk, 1, true, &pblk, &n,
-				      &fresh);
+		err = map_new(dir, (uint32_t)nlblk, &pblk);
 		if (!err)
 			err = ext4_bread(fs, pblk, &b);
 		if (err)
@@ -138,9 +154,7 @@ static int init_dir_block(struct ext4_inode_info *ei, uint32_t parent)
 	size_t tail = fs->csum ? EXT4_DIR_TAIL_SIZE : 0;
 	struct bbuf *b;
 	uint64_t pblk;
-	uint32_t n;
-	bool fresh;
-	int err = ext4_get_blocks(ei, 0, 1, true, &pblk, &n, &fresh);
+	int err = map_new(ei, 0, &pblk);
 
 	if (!err)
 		err = ext4_bread(fs, pblk, &b);
@@ -267,10 +281,8 @@ int ext4_symlink(struct vnode *d, const char *name, size_t len,
 	} else {
 		struct bbuf *b;
 		uint64_t pblk;
-		uint32_t n;
-		bool fresh;
 
-		err = ext4_get_blocks(ei, 0, 1, true, &pblk, &n, &fresh);
+		err = map_new(ei, 0, &pblk);
 		if (!err)
 			err = ext4_bread(fs, pblk, &b);
 		if (!err) {

@@ -365,6 +365,7 @@ struct ext4_inode_info {
 	 */
 	uint32_t parent;
 	uint8_t *raw;	   /* the on-disk inode, fs->inode_size bytes */
+	bool orphan;	   /* on the orphan list (namei.c); ei->lock */
 	struct mutex lock; /* ext4.h "writing": extent tree, raw, size */
 };
 
@@ -540,6 +541,14 @@ int ext4_unlink(struct vnode *dir, const char *name, size_t len, bool dir_only);
 int ext4_rename(struct vnode *odir, const char *oname, size_t olen,
 		struct vnode *ndir, const char *nname, size_t nlen,
 		unsigned int flags);
+/*
+ * The orphan list (s_last_orphan, linked through i_dtime): an inode
+ * whose link count reached 0 goes on it at once (unlink, rmdir,
+ * rename over it), and ext4_evict_inode takes it off (ext4_orphan_del)
+ * before freeing it, so a crash leaves it for the next mount to free.
+ */
+int ext4_orphan_add(struct ext4_inode_info *ei);
+int ext4_orphan_del(struct ext4_inode_info *ei);
 
 /* xattr.c */
 ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,

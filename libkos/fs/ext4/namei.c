@@ -319,7 +319,12 @@ int ext4_tmpfile(struct vnode *d, uint32_t mode, uint32_t uid, uint32_t gid,
 			     &ei);
 	if (err)
 		return err;
-	/* nlink 0 from the start; orphan-list entry: not written yet */
+	/* nlink 0 from the start: an orphan until linked or evicted */
+	err = ext4_orphan_add(ei);
+	if (err) {
+		vnode_put(&ei->v);
+		return err;
+	}
 	*out = &ei->v;
 	return 0;
 }
@@ -344,7 +349,9 @@ int ext4_link(struct vnode *d, const char *name, size_t len, struct vnode *v)
 		return err;
 	v->nlink++;
 	v->ctime = vfs_now();
-	err = store(ei);
+	err = v->nlink == 1 ? ext4_orphan_del(ei) : 0; /* an O_TMPFILE */
+	if (!err)
+		err = store(ei);
 	touch_dir(dir);
 	if (!err)
 		err = store(dir);
@@ -380,7 +387,7 @@ int ext4_unlink(struct vnode *d, const char *name, size_t len, bool dir_only)
 	}
 	v->ctime = vfs_now();
 	touch_dir(dir);
-	err = store(EXT4_I(v));
+	err = v->nlink ? store(EXT4_I(v)) : ext4_orphan_add(EXT4_I(v));
 	if (!err)
 		err = store(dir);
 out:
@@ -483,7 +490,8 @@ int ext4_rename(struct vnode *od, const char *oname, size_t olen,
 			} else if (t->nlink) {
 				t->nlink--;
 			}
-			err = store(EXT4_I(t));
+			err = t->nlink ? store(EXT4_I(t))
+				       : ext4_orphan_add(EXT4_I(t));
 		}
 		if (!err && S_ISDIR(v->mode) && odir != ndir) {
 			err = set_dotdot(EXT4_I(v), (uint32_t)nd->ino);
@@ -506,5 +514,80 @@ out:
 		vnode_put(t);
 	if (v)
 		vnode_put(v);
+	return err;
+}
+
+int ext4_orphan_add(struct ext4_inode_info *ei)
+{
+	struct ext4_fs *fs = NFS(ei);
+	int err = 0;
+
+	mutex_lock(&ei->lock);
+	if (!ei->orphan) {
+		mutex_lock(&fs->sb_lock);
+		ext4_raw(ei)->i_dtime = fs->es->s_last_orphan;
+		fs->es->s_last_orphan = (uint32_t)ei->v.ino;
+		fs->sb_dirty = true;
+		mutex_unlock(&fs->sb_lock);
+		ei->orphan = true;
+		err = ext4_inode_write(ei);
+	}
+	mutex_unlock(&ei->lock);
+	return err;
+}
+
+/*
+ * Take ei off the orphan list: the head moves on, or the orphan before
+ * it in the chain (found by walking it; a bad link ends the walk with
+ * -EUCLEAN) links past it.
+ */
+int ext4_orphan_del(struct ext4_inode_info *ei)
+{
+	struct ext4_fs *fs = NFS(ei);
+	uint32_t ino = (uint32_t)ei->v.ino, next, cur;
+	int err = 0;
+
+	mutex_lock(&ei->lock);
+	if (!ei->orphan) {
+		mutex_unlock(&ei->lock);
+		return 0;
+	}
+	next = ext4_raw(ei)->i_dtime;
+	ext4_raw(ei)->i_dtime = 0;
+	ei->orphan = false;
+	mutex_lock(&fs->sb_lock);
+	cur = fs->es->s_last_orphan;
+	if (cur == ino) {
+		fs->es->s_last_orphan = next;
+		fs->sb_dirty = true;
+		cur = 0;
+	}
+	mutex_unlock(&fs->sb_lock);
+	err = ext4_inode_write(ei);
+	mutex_unlock(&ei->lock);
+	for (unsigned int steps = 0; cur && !err; steps++) {
+		struct vnode *v;
+		struct ext4_inode_info *p;
+		uint32_t link;
+
+		if (steps > fs->ninodes || cur < fs->first_ino ||
+		    cur > fs->ninodes)
+			return ext4_corrupt(fs, "orphan list: bad inode %u",
+					    cur);
+		err = ext4_iget(fs, cur, &v);
+		if (err)
+			return err;
+		p = EXT4_I(v);
+		mutex_lock(&p->lock);
+		link = ext4_raw(p)->i_dtime;
+		if (link == ino) {
+			ext4_raw(p)->i_dtime = next;
+			err = ext4_inode_write(p);
+			link = 0;
+		}
+		mutex_unlock(&p->lock);
+		vnode_put(v);
+		cur = link;
+	}
 	return err;
 }

@@ -448,6 +448,85 @@ START_TEST(test_ext4ns_make_indexed_4k)
 }
 END_TEST
 
+/* The value of xattr name of v as a string ("" with -err if none). */
+static const char *xget(struct vnode *v, const char *name, char *buf,
+			size_t size)
+{
+	ssize_t n = ext4_getxattr(v, name, buf, size - 1);
+
+	if (n < 0)
+		snprintf(buf, size, "%zd", n);
+	else
+		buf[n] = 0;
+	return buf;
+}
+
+/*
+ * Attributes in the inode: create, replace (longer and shorter),
+ * remove, the CREATE/REPLACE flags, a value too big for the inode, one
+ * in the block (not written yet); the image stays e2fsck-clean.
+ */
+static void xattr_inode(const char *image)
+{
+	struct vnode *x, *xs, *xb;
+	char buf[256], post[64];
+
+	load_image(image);
+	x = lookup(MNT "/small");
+	xs = lookup(MNT "/xsmall");
+	xb = lookup(MNT "/xblock");
+	ck_assert_int_eq(ext4_setxattr(x, "user.kos", "hello", 5, 0), -EROFS);
+	/* no read-write mount yet (ext4-alloc's): lift the flag here */
+	__atomic_and_fetch(&x->sb->flags, ~VFS_SB_RDONLY, __ATOMIC_RELAXED);
+	ck_assert_int_eq(
+		ext4_setxattr(x, "user.kos", "hello", 5, VFS_XATTR_CREATE), 0);
+	ck_assert_str_eq(xget(x, "user.kos", buf, sizeof(buf)), "hello");
+	ck_assert_int_eq(
+		ext4_setxattr(x, "user.kos", "again", 5, VFS_XATTR_CREATE),
+		-EEXIST);
+	ck_assert_int_eq(
+		ext4_setxattr(x, "user.none", "v", 1, VFS_XATTR_REPLACE),
+		-ENODATA);
+	ck_assert_int_eq(
+		ext4_setxattr(x, "user.none", NULL, 0, VFS_XATTR_REPLACE),
+		-ENODATA);
+	ck_assert_int_eq(ext4_setxattr(x, "user.kos", "a longer one", 12,
+				       VFS_XATTR_REPLACE),
+			 0);
+	ck_assert_str_eq(xget(x, "user.kos", buf, sizeof(buf)), "a longer one");
+	/* the inode of xsmall is full: a new one waits for the block */
+	ck_assert_int_eq(ext4_setxattr(xs, "user.kos", "hello", 5, 0), -ENOSPC);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.bb", "yo", 2, 0), 0);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.a", NULL, 0, 0), 0);
+	ck_assert_str_eq(xget(xs, "user.a", buf, sizeof(buf)), "-61");
+	ck_assert_str_eq(xget(xs, "user.bb", buf, sizeof(buf)), "yo");
+	ck_assert_str_eq(xget(xs, "trusted.t", buf, sizeof(buf)), "secret");
+	ck_assert_int_eq(ext4_setxattr(xs, "user.kos", "hello", 5, 0), 0);
+	vnode_put(xs);
+	memset(buf, 'z', 200);
+	ck_assert_int_eq(ext4_setxattr(x, "user.huge", buf, 200, 0), -ENOSPC);
+	ck_assert_int_eq(ext4_setxattr(xb, "user.big2", "x", 1, 0),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(ext4_setxattr(x, "user.empty", "", 0, 0), 0);
+	ck_assert_str_eq(xget(x, "user.empty", buf, sizeof(buf)), "");
+	vnode_put(xb);
+	__atomic_or_fetch(&x->sb->flags, VFS_SB_RDONLY, __ATOMIC_RELAXED);
+	snprintf(post, sizeof(post), "ea_get /small user.kos");
+	fsck_clean_post(x, image, post);
+}
+
+START_TEST(test_ext4ns_xattr_1k)
+{
+	xattr_inode("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4ns_xattr_4k)
+{
+	xattr_inode("img-4k.img");
+}
+END_TEST
+
 Suite *ext4ns_suite(void)
 {
 	Suite *s = suite_create("ext4ns");
@@ -462,6 +541,8 @@ Suite *ext4ns_suite(void)
 	tcase_add_test(tc, test_ext4ns_split_4k);
 	tcase_add_test(tc, test_ext4ns_make_indexed_1k);
 	tcase_add_test(tc, test_ext4ns_make_indexed_4k);
+	tcase_add_test(tc, test_ext4ns_xattr_1k);
+	tcase_add_test(tc, test_ext4ns_xattr_4k);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -554,5 +554,8 @@ int ext4_orphan_del(struct ext4_inode_info *ei);
 ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,
 		      size_t size);
 ssize_t ext4_listxattr(struct vnode *v, char *buf, size_t size, bool trusted);
+/* In the inode only, for now (xattr.c): -EOPNOTSUPP/-ENOSPC beyond. */
+int ext4_setxattr(struct vnode *v, const char *name, const void *value,
+		  size_t size, int flags);
 
 #endif

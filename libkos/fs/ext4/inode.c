@@ -445,12 +445,6 @@ static int ro_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 	return -EROFS;
 }
 
-static int ro_setxattr(struct vnode *v, const char *name, const void *value,
-		       size_t size, int flags)
-{
-	return -EROFS;
-}
-
 const struct vnode_ops ext4_vops = {
 	.lookup = ext4_lookup,
 	.create = ro_create,
@@ -469,7 +463,7 @@ const struct vnode_ops ext4_vops = {
 	.readpage = ext4_readpage,
 	.readpages = ext4_readpages,
 	.getxattr = ext4_getxattr,
-	.setxattr = ro_setxattr,
+	.setxattr = ext4_setxattr,
 	.listxattr = ext4_listxattr,
 	.getbtime = ext4_getbtime,
 };

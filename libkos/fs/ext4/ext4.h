@@ -344,6 +344,7 @@ struct ext4_fs {
 	uint64_t free_inodes; /* sb_lock */
 	uint64_t r_blocks;    /* the root reserve, set at mount */
 	bool sb_dirty;	      /* sb_lock: counters changed since written */
+	bool rw;	      /* mounted read-write (set at mount, unmount) */
 	struct mutex icache_lock;
 	struct list_head icache[EXT4_IHASH]; /* icache_lock */
 };
@@ -477,7 +478,8 @@ int ext4_new_inode(struct ext4_inode_info *dir, uint32_t mode, uint32_t uid,
 /*
  * Store ei's in-memory state (the vnode's attributes, size, blocks,
  * flags) into ei->raw and raw into its inode table block (checksum
- * updated, the buffer dirty).  With ei->lock held.
+ * updated, the buffer dirty).  With ei->lock held.  Fields with no
+ * vnode counterpart (i_dtime, i_block) are raw's own: set them there.
  */
 int ext4_inode_write(struct ext4_inode_info *ei);
 

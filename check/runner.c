@@ -46,7 +46,8 @@
 	X(blk) \
 	X(part) \
 	X(bcache) \
-	X(ext4)
+	X(ext4) \
+	X(ext4data)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

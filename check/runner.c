@@ -48,6 +48,7 @@
 	X(bcache) \
 	X(ext4) \
 	X(ext4w) \
+	X(ext4data) \
 	X(ext4ns)
 /* clang-format on */
 

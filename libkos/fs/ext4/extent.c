@@ -263,3 +263,586 @@ int ext4_map(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 		return map_extents(ei, lblk, max, pblk, count);
 	return map_indirect(ei, lblk, pblk, count);
 }
+
+/* ---- changing extent trees ------------------------------------------ */
+
+/*
+ * A walk from the root to the leaf for one logical block: level 0 is
+ * the root in i_block, each deeper level a tree block held in b.  At an
+ * index level pos is the entry followed; at the leaf, the extent the
+ * block falls in or after (-1: before the first).
+ */
+struct ext_path {
+	struct ext4_extent_header *eh;
+	struct bbuf *b; /* NULL: the root */
+	uint64_t blk;
+	int pos;
+};
+
+struct ext_walk {
+	struct ext_path p[EXT4_EXT_MAX_DEPTH + 1];
+	int depth; /* of the tree: p[depth] is the leaf */
+};
+
+static uint64_t ext_pblk(const struct ext4_extent *ex)
+{
+	return ex->ee_start_lo | (uint64_t)ex->ee_start_hi << 32;
+}
+
+static void ext_set_pblk(struct ext4_extent *ex, uint64_t pblk)
+{
+	ex->ee_start_lo = (uint32_t)pblk;
+	ex->ee_start_hi = (uint16_t)(pblk >> 32);
+}
+
+static uint32_t ext_len(const struct ext4_extent *ex)
+{
+	return ex->ee_len > EXT4_EXT_INIT_MAX_LEN
+		       ? ex->ee_len - EXT4_EXT_INIT_MAX_LEN
+		       : ex->ee_len;
+}
+
+static bool ext_unwritten(const struct ext4_extent *ex)
+{
+	return ex->ee_len > EXT4_EXT_INIT_MAX_LEN;
+}
+
+static uint64_t idx_pblk(const struct ext4_extent_idx *ix)
+{
+	return ix->ei_leaf_lo | (uint64_t)ix->ei_leaf_hi << 32;
+}
+
+static void walk_release(struct ext_walk *w)
+{
+	for (int i = 0; i <= w->depth && i <= EXT4_EXT_MAX_DEPTH; i++) {
+		bcache_put(w->p[i].b);
+		w->p[i].b = NULL;
+	}
+}
+
+/* A tree block's checksum tail, recomputed, and the buffer dirty. */
+static void node_dirty(struct ext4_inode_info *ei, struct ext_path *p)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+
+	if (!p->b)
+		return; /* the root: written with the inode */
+	if (fs->csum) {
+		size_t tail = sizeof(*p->eh) +
+			      p->eh->eh_max * sizeof(struct ext4_extent);
+		uint32_t c = kos_crc32c(ei->csum_seed, p->b->data, tail);
+
+		kos_memcpy((char *)p->b->data + tail, &c, 4);
+	}
+	bcache_mark_dirty(p->b);
+}
+
+static int walk(struct ext4_inode_info *ei, uint32_t lblk, struct ext_walk *w)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	struct ext4_extent_header *eh = (void *)ext4_raw(ei)->i_block;
+	size_t room = sizeof(ext4_raw(ei)->i_block);
+	int want = -1, err, lvl = 0;
+
+	kos_memset(w, 0, sizeof(*w));
+	for (;;) {
+		struct ext4_extent_idx *ix = (void *)(eh + 1);
+		int i = -1;
+
+		err = check_node(ei, eh, room, want, w->p[lvl].blk);
+		if (err)
+			goto fail;
+		w->p[lvl].eh = eh;
+		if (lvl == 0)
+			w->depth = eh->eh_depth;
+		if (eh->eh_depth == 0)
+			break;
+		if (eh->eh_entries == 0) {
+			err = ext4_corrupt(fs, "inode %llu: empty extent index",
+					   (unsigned long long)ei->v.ino);
+			goto fail;
+		}
+		for (unsigned int k = 0; k < eh->eh_entries; k++) {
+			if (k && ix[k].ei_block <= ix[k - 1].ei_block) {
+				err = ext4_corrupt(
+					fs,
+					"inode %llu: unsorted "
+					"extent index",
+					(unsigned long long)ei->v.ino);
+				goto fail;
+			}
+			if (ix[k].ei_block > lblk && k)
+				break;
+			i = (int)k;
+		}
+		w->p[lvl].pos = i;
+		want = eh->eh_depth - 1;
+		lvl++;
+		w->p[lvl].blk = idx_pblk(&ix[i]);
+		err = ext4_bread(fs, w->p[lvl].blk, &w->p[lvl].b);
+		if (!err)
+			err = check_node_csum(ei, w->p[lvl].b->data,
+					      w->p[lvl].blk);
+		if (err)
+			goto fail;
+		eh = w->p[lvl].b->data;
+		room = fs->bs;
+	}
+	{
+		struct ext4_extent *ex = (void *)(eh + 1);
+		int i = -1;
+
+		for (unsigned int k = 0; k < eh->eh_entries; k++) {
+			uint32_t len = ext_len(&ex[k]);
+			uint64_t start = ext_pblk(&ex[k]);
+
+			if (len == 0 ||
+			    (k &&
+			     ex[k].ee_block < (uint64_t)ex[k - 1].ee_block +
+						      ext_len(&ex[k - 1])) ||
+			    (uint64_t)ex[k].ee_block + len > (1ULL << 32) ||
+			    start <= fs->first_data_block ||
+			    start >= fs->nblocks || len > fs->nblocks - start) {
+				err = ext4_corrupt(
+					fs, "inode %llu: bad extent %u",
+					(unsigned long long)ei->v.ino, k);
+				goto fail;
+			}
+			if (ex[k].ee_block <= lblk)
+				i = (int)k;
+		}
+		w->p[lvl].pos = i;
+	}
+	return 0;
+fail:
+	walk_release(w);
+	return err;
+}
+
+/* A new, empty tree block at depth, near goal; i_blocks counts it. */
+static int new_node(struct ext4_inode_info *ei, uint64_t goal, int depth,
+		    struct ext_path *p)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	uint64_t blk;
+	uint32_t got;
+	int err = ext4_alloc_blocks(fs, goal, 1, false, &blk, &got);
+
+	if (err)
+		return err;
+	err = bcache_get(fs->bc, blk, &p->b);
+	if (err) {
+		ext4_free_blocks(fs, blk, 1);
+		return err;
+	}
+	kos_memset(p->b->data, 0, fs->bs);
+	p->blk = blk;
+	p->eh = p->b->data;
+	p->eh->eh_magic = EXT4_EXT_MAGIC;
+	p->eh->eh_max = (uint16_t)((fs->bs - sizeof(*p->eh)) /
+				   sizeof(struct ext4_extent));
+	p->eh->eh_depth = (uint16_t)depth;
+	ei->v.blocks += fs->bs / 512;
+	return 0;
+}
+
+/* The first logical block a node covers (its first entry's). */
+static uint32_t node_first(const struct ext4_extent_header *eh)
+{
+	return ((const struct ext4_extent_idx *)(eh + 1))->ei_block;
+}
+
+/*
+ * Make room: the root moves into a new block under it (the tree grows
+ * by a level), or the full node below the deepest one with room is
+ * split in two.  The caller walks again.
+ */
+static int make_room(struct ext4_inode_info *ei, struct ext_walk *w,
+		     uint64_t goal)
+{
+	struct ext_path np = { 0 };
+	int k = w->depth, err;
+
+	while (k >= 0 && w->p[k].eh->eh_entries >= w->p[k].eh->eh_max)
+		k--;
+	if (k < 0) { /* everything full: grow */
+		struct ext4_extent_header *root = w->p[0].eh;
+		struct ext4_extent_idx *ix = (void *)(root + 1);
+
+		if (w->depth >= EXT4_EXT_MAX_DEPTH)
+			return -ENOSPC;
+		err = new_node(ei, goal, root->eh_depth, &np);
+		if (err)
+			return err;
+		kos_memcpy(np.eh + 1, root + 1,
+			   root->eh_entries * sizeof(struct ext4_extent));
+		np.eh->eh_entries = root->eh_entries;
+		node_dirty(ei, &np);
+		root->eh_depth++;
+		root->eh_entries = 1;
+		ix[0].ei_block = node_first(np.eh);
+		ix[0].ei_leaf_lo = (uint32_t)np.blk;
+		ix[0].ei_leaf_hi = (uint16_t)(np.blk >> 32);
+		ix[0].ei_unused = 0;
+		bcache_put(np.b);
+		return 0;
+	}
+	/* Split node k + 1 (full), a child of k (room). */
+	{
+		struct ext_path *c = &w->p[k + 1], *par = &w->p[k];
+		struct ext4_extent_idx *pix = (void *)(par->eh + 1);
+		unsigned int n = c->eh->eh_entries, keep, at;
+		int pos = w->p[k + 1].pos;
+
+		/* Appending at the end: move just the last entry. */
+		keep = (pos >= 0 && (unsigned int)pos + 1 >= n) ? n - 1 : n / 2;
+		err = new_node(ei, goal, c->eh->eh_depth, &np);
+		if (err)
+			return err;
+		kos_memcpy(np.eh + 1,
+			   (char *)(c->eh + 1) +
+				   keep * sizeof(struct ext4_extent),
+			   (n - keep) * sizeof(struct ext4_extent));
+		np.eh->eh_entries = (uint16_t)(n - keep);
+		c->eh->eh_entries = (uint16_t)keep;
+		node_dirty(ei, &np);
+		node_dirty(ei, c);
+		at = (unsigned int)par->pos + 1;
+		kos_memmove(&pix[at + 1], &pix[at],
+			    (par->eh->eh_entries - at) * sizeof(*pix));
+		pix[at].ei_block = node_first(np.eh);
+		pix[at].ei_leaf_lo = (uint32_t)np.blk;
+		pix[at].ei_leaf_hi = (uint16_t)(np.blk >> 32);
+		pix[at].ei_unused = 0;
+		par->eh->eh_entries++;
+		node_dirty(ei, par);
+		bcache_put(np.b);
+	}
+	return 0;
+}
+
+/*
+ * Put extent nx (not overlapping any) into the tree, merging it into
+ * the extent before it when they continue each other.
+ */
+static int ext_insert(struct ext4_inode_info *ei, const struct ext4_extent *nx)
+{
+	struct ext_walk w;
+	int err;
+
+	for (int tries = 0; tries < 4 * (EXT4_EXT_MAX_DEPTH + 1); tries++) {
+		struct ext_path *lf;
+		struct ext4_extent *ex;
+		int pos;
+
+		err = walk(ei, nx->ee_block, &w);
+		if (err)
+			return err;
+		lf = &w.p[w.depth];
+		ex = (void *)(lf->eh + 1);
+		pos = lf->pos;
+		if (pos >= 0 && ext_unwritten(&ex[pos]) == ext_unwritten(nx) &&
+		    ex[pos].ee_block + ext_len(&ex[pos]) == nx->ee_block &&
+		    ext_pblk(&ex[pos]) + ext_len(&ex[pos]) == ext_pblk(nx) &&
+		    ext_len(&ex[pos]) + ext_len(nx) <=
+			    (ext_unwritten(nx) ? EXT4_EXT_INIT_MAX_LEN - 1
+					       : EXT4_EXT_INIT_MAX_LEN)) {
+			ex[pos].ee_len += (uint16_t)ext_len(nx);
+			node_dirty(ei, lf);
+			walk_release(&w);
+			return 0;
+		}
+		if (lf->eh->eh_entries < lf->eh->eh_max) {
+			unsigned int at = (unsigned int)(pos + 1);
+
+			kos_memmove(&ex[at + 1], &ex[at],
+				    (lf->eh->eh_entries - at) * sizeof(*ex));
+			ex[at] = *nx;
+			lf->eh->eh_entries++;
+			node_dirty(ei, lf);
+			/* A new first entry: the index keys above follow. */
+			for (int l = w.depth - 1; l >= 0 && at == 0; l--) {
+				struct ext4_extent_idx *ix =
+					(void *)(w.p[l].eh + 1);
+
+				if (ix[w.p[l].pos].ei_block <= nx->ee_block)
+					break;
+				ix[w.p[l].pos].ei_block = nx->ee_block;
+				node_dirty(ei, &w.p[l]);
+				at = (unsigned int)w.p[l].pos;
+			}
+			walk_release(&w);
+			return 0;
+		}
+		err = make_room(ei, &w, ext_pblk(nx));
+		walk_release(&w);
+		if (err)
+			return err;
+	}
+	return ext4_corrupt(EXT4_FS(ei->v.sb),
+			    "inode %llu: extent tree will not take an extent",
+			    (unsigned long long)ei->v.ino);
+}
+
+/* Where new blocks for lblk should go: after the extent before it. */
+static uint64_t alloc_goal(struct ext4_inode_info *ei, struct ext_walk *w,
+			   uint32_t lblk)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	struct ext_path *lf = &w->p[w->depth];
+	struct ext4_extent *ex = (void *)(lf->eh + 1);
+
+	if (lf->pos >= 0)
+		return ext_pblk(&ex[lf->pos]) + (lblk - ex[lf->pos].ee_block);
+	if (lf->eh->eh_entries)
+		return ext_pblk(&ex[0]);
+	return fs->first_data_block +
+	       (uint64_t)((ei->v.ino - 1) / fs->inodes_per_group) *
+		       fs->blocks_per_group;
+}
+
+/*
+ * Extent pos of the leaf (unwritten) has [lblk, lblk + n) written now:
+ * it keeps its first piece, the others go in as new extents.
+ */
+static int convert_unwritten(struct ext4_inode_info *ei, struct ext_walk *w,
+			     uint32_t lblk, uint32_t n)
+{
+	struct ext_path *lf = &w->p[w->depth];
+	struct ext4_extent *e = (struct ext4_extent *)(lf->eh + 1) + lf->pos;
+	struct ext4_extent pieces[3];
+	uint32_t s = e->ee_block, len = ext_len(e);
+	uint64_t pb = ext_pblk(e);
+	int np = 0, err = 0;
+
+	if (lblk > s) {
+		pieces[np].ee_block = s;
+		pieces[np].ee_len =
+			(uint16_t)(lblk - s + EXT4_EXT_INIT_MAX_LEN);
+		ext_set_pblk(&pieces[np++], pb);
+	}
+	pieces[np].ee_block = lblk;
+	pieces[np].ee_len = (uint16_t)n;
+	ext_set_pblk(&pieces[np++], pb + (lblk - s));
+	if (lblk + n < s + len) {
+		pieces[np].ee_block = lblk + n;
+		pieces[np].ee_len =
+			(uint16_t)(s + len - lblk - n + EXT4_EXT_INIT_MAX_LEN);
+		ext_set_pblk(&pieces[np++], pb + (lblk + n - s));
+	}
+	*e = pieces[0];
+	node_dirty(ei, lf);
+	walk_release(w);
+	for (int i = 1; i < np && !err; i++)
+		err = ext_insert(ei, &pieces[i]);
+	return err;
+}
+
+int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
+		    bool create, uint64_t *pblk, uint32_t *count, bool *fresh)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	struct ext_walk w;
+	struct ext_path *lf;
+	struct ext4_extent *ex, nx;
+	uint64_t end = 1ULL << 32, first;
+	uint32_t got;
+	int err;
+
+	*fresh = false;
+	if (max == 0)
+		max = 1;
+	if (!create)
+		return ext4_map(ei, lblk, max, pblk, count);
+	if (!(ei->flags & EXT4_EXTENTS_FL))
+		return -EOPNOTSUPP; /* writing block-mapped files: not done */
+	max = (uint32_t)MIN((uint64_t)max, (1ULL << 32) - lblk);
+	err = walk(ei, lblk, &w);
+	if (err)
+		return err;
+	lf = &w.p[w.depth];
+	ex = (void *)(lf->eh + 1);
+	if (lf->pos >= 0 &&
+	    lblk < (uint64_t)ex[lf->pos].ee_block + ext_len(&ex[lf->pos])) {
+		struct ext4_extent *e = &ex[lf->pos];
+		uint32_t off = lblk - e->ee_block;
+
+		*pblk = ext_pblk(e) + off;
+		*count = MIN(max, ext_len(e) - off);
+		if (!ext_unwritten(e)) {
+			walk_release(&w);
+			return 0;
+		}
+		*fresh = true;
+		err = convert_unwritten(ei, &w, lblk, *count);
+		goto out;
+	}
+	/* A hole up to the next extent, in this leaf or the next. */
+	if ((unsigned int)(lf->pos + 1) < lf->eh->eh_entries)
+		end = ex[lf->pos + 1].ee_block;
+	for (int l = w.depth - 1; l >= 0; l--) {
+		struct ext4_extent_idx *ix = (void *)(w.p[l].eh + 1);
+
+		if ((unsigned int)(w.p[l].pos + 1) < w.p[l].eh->eh_entries)
+			end = MIN(end, (uint64_t)ix[w.p[l].pos + 1].ei_block);
+	}
+	if (end <= lblk) { /* a corrupt index the walk let by */
+		walk_release(&w);
+		return ext4_corrupt(fs, "inode %llu: extent index out of order",
+				    (unsigned long long)ei->v.ino);
+	}
+	max = (uint32_t)MIN((uint64_t)max, end - lblk);
+	max = MIN(max, (uint32_t)EXT4_EXT_INIT_MAX_LEN);
+	first = alloc_goal(ei, &w, lblk);
+	walk_release(&w);
+	err = ext4_alloc_blocks(fs, first, max, false, &first, &got);
+	if (err)
+		return err;
+	nx.ee_block = lblk;
+	nx.ee_len = (uint16_t)got;
+	ext_set_pblk(&nx, first);
+	err = ext_insert(ei, &nx);
+	if (err) {
+		ext4_free_blocks(fs, first, got);
+		return err;
+	}
+	ei->v.blocks += (uint64_t)got * (fs->bs / 512);
+	*pblk = first;
+	*count = got;
+	*fresh = true;
+out:
+	if (!err)
+		err = ext4_inode_write(ei);
+	return err;
+}
+
+/*
+ * Free what node eh (depth levels above the leaves) maps at or past
+ * lblk; *freed counts the blocks given back (data and tree).
+ */
+static int trunc_node(struct ext4_inode_info *ei, struct ext4_extent_header *eh,
+		      uint32_t lblk, uint64_t *freed, int lvl)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	int err = 0;
+
+	if (eh->eh_depth == 0) {
+		struct ext4_extent *ex = (void *)(eh + 1);
+
+		while (eh->eh_entries && !err) {
+			struct ext4_extent *e = &ex[eh->eh_entries - 1];
+			uint32_t len = ext_len(e);
+			uint64_t pb = ext_pblk(e);
+
+			if ((uint64_t)e->ee_block + len <= lblk)
+				break;
+			if (len == 0 || pb <= fs->first_data_block ||
+			    pb >= fs->nblocks || len > fs->nblocks - pb)
+				return ext4_corrupt(
+					fs, "inode %llu: bad extent",
+					(unsigned long long)ei->v.ino);
+			if (e->ee_block >= lblk) {
+				err = ext4_free_blocks(fs, pb, len);
+				*freed += len;
+				eh->eh_entries--;
+			} else {
+				uint32_t keep = lblk - e->ee_block;
+
+				err = ext4_free_blocks(fs, pb + keep,
+						       len - keep);
+				*freed += len - keep;
+				e->ee_len =
+					(uint16_t)(e->ee_len - (len - keep));
+			}
+		}
+		return err;
+	}
+	{
+		struct ext4_extent_idx *ix = (void *)(eh + 1);
+
+		if (lvl > EXT4_EXT_MAX_DEPTH)
+			return ext4_corrupt(fs,
+					    "inode %llu: extent tree too "
+					    "deep",
+					    (unsigned long long)ei->v.ino);
+		while (eh->eh_entries && !err) {
+			unsigned int k = eh->eh_entries - 1;
+			uint64_t child = idx_pblk(&ix[k]);
+			struct ext_path p = { 0 };
+			bool covered = ix[k].ei_block >= lblk;
+
+			err = ext4_bread(fs, child, &p.b);
+			if (!err)
+				err = check_node_csum(ei, p.b->data, child);
+			if (!err)
+				err = check_node(ei, p.b->data, fs->bs,
+						 eh->eh_depth - 1, child);
+			if (err) {
+				bcache_put(p.b);
+				break;
+			}
+			p.eh = p.b->data;
+			p.blk = child;
+			err = trunc_node(ei, p.eh, lblk, freed, lvl + 1);
+			if (!err && p.eh->eh_entries == 0) {
+				bcache_put(p.b);
+				p.b = NULL;
+				err = ext4_free_blocks(fs, child, 1);
+				*freed += 1;
+				eh->eh_entries--;
+			} else {
+				node_dirty(ei, &p);
+				bcache_put(p.b);
+			}
+			if (!covered)
+				break;
+		}
+	}
+	return err;
+}
+
+int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	struct ext4_extent_header *root = (void *)ext4_raw(ei)->i_block;
+	uint64_t freed = 0;
+	int err;
+
+	if (!(ei->flags & EXT4_EXTENTS_FL))
+		return -EOPNOTSUPP; /* block-mapped files: not done */
+	err = check_node(ei, root, sizeof(ext4_raw(ei)->i_block), -1, 0);
+	if (err)
+		return err;
+	err = trunc_node(ei, root, lblk, &freed, 0);
+	if (root->eh_entries == 0)
+		root->eh_depth = 0;
+	/* One child whose entries fit in the root: pull them up. */
+	while (!err && root->eh_depth > 0 && root->eh_entries == 1) {
+		struct ext4_extent_idx *ix = (void *)(root + 1);
+		uint64_t child = idx_pblk(ix);
+		struct bbuf *b;
+		struct ext4_extent_header *ch;
+
+		err = ext4_bread(fs, child, &b);
+		if (err)
+			break;
+		ch = b->data;
+		if (ch->eh_entries > root->eh_max ||
+		    ch->eh_depth != root->eh_depth - 1) {
+			bcache_put(b);
+			break;
+		}
+		kos_memcpy(root + 1, ch + 1,
+			   ch->eh_entries * sizeof(struct ext4_extent));
+		root->eh_entries = ch->eh_entries;
+		root->eh_depth = ch->eh_depth;
+		bcache_put(b);
+		err = ext4_free_blocks(fs, child, 1);
+		freed++;
+	}
+	freed *= fs->bs / 512;
+	ei->v.blocks = ei->v.blocks > freed ? ei->v.blocks - freed : 0;
+	if (!err)
+		err = ext4_inode_write(ei);
+	return err;
+}

@@ -1,0 +1,250 @@
+/*
+ * Unit tests for ext4's writing of file data (libkos/fs/ext4/extent.c
+ * and the write path): over a RAM disk holding a copy of a test image
+ * (check/ext4/module.mk), extent trees are grown, split, converted and
+ * truncated, the disk is written back, and the host's e2fsck -fn must
+ * find the image clean.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kos/blkdev.h>
+#include <kos/boot.h>
+#include <kos/kmalloc.h>
+#include <kos/plat/cpu.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
+#include <kos/sched.h>
+#include <kos/vfs.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#include "../../libkos/fs/ext4/ext4.h"
+#include "../plat_test.h"
+#include "host.h"
+
+#ifndef EXT4_TEST_DIR
+#define EXT4_TEST_DIR "build/check/ext4-images"
+#endif
+
+#define DEV "/dev/vda"
+#define MNT "/mnt"
+
+static uint8_t *ram;
+static size_t ram_size;
+static struct kos_blkdev disk;
+
+static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
+{
+	void *buf = plat_phys_to_virt(rq->pa);
+
+	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
+	rq->status = 0;
+	if (rq->op == BLK_READ)
+		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
+	else if (rq->op == BLK_WRITE)
+		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
+	rq->done(rq);
+	return 0;
+}
+
+static const struct blkdev_ops ram_ops = { .submit = ram_submit };
+
+static const char *image_path(const char *name)
+{
+	static char buf[512];
+	const char *d = getenv("KOS_EXT4_TEST_DIR");
+
+	snprintf(buf, sizeof(buf), "%s/%s", d ? d : EXT4_TEST_DIR, name);
+	return buf;
+}
+
+/* A fresh kernel, image name on /dev/vda, mounted on /mnt. */
+static struct ext4_fs *load(const char *name)
+{
+	struct kos_bootinfo bi;
+	struct vnode *v = NULL;
+	struct ext4_fs *fs;
+
+	plat_irq_disable();
+	test_bootinfo(&bi, TEST_RAM_SIZE);
+	pmm_init(&bi);
+	kmalloc_init();
+	sched_init();
+	plat_irq_enable();
+	blkdev_reset();
+	ck_assert_int_eq(vfs_init(NULL, 0), 0);
+	memset(&disk, 0, sizeof(disk));
+	free(ram);
+	ram = host_slurp(image_path(name), &ram_size);
+	ck_assert_msg(ram != NULL, "no image %s", image_path(name));
+	disk.nsectors = ram_size / BLK_SECTOR;
+	disk.block_size = 512;
+	disk.ops = &ram_ops;
+	ck_assert_int_eq(blkdev_register(&disk), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
+	/* the read-write mount is not there yet: the tests call extent.c */
+	ck_assert_int_eq(
+		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
+		0);
+	ck_assert_int_eq(vfs_lookup(NULL, MNT, 0, NULL, &v), 0);
+	fs = EXT4_FS(v->sb);
+	vnode_put(v);
+	return fs;
+}
+
+static struct ext4_inode_info *iget(const char *path)
+{
+	struct vnode *v = NULL;
+	int err = vfs_lookup(NULL, path, 0, NULL, &v);
+
+	ck_assert_msg(!err, "lookup %s: %d", path, err);
+	return EXT4_I(v);
+}
+
+/* Write the cache back, the disk out to a file, and e2fsck -fn it. */
+static void fsck_clean(struct ext4_fs *fs, const char *what)
+{
+	char cmd[600];
+	const char *out = "build/check/ext4data-test.img";
+	FILE *f;
+	char *res;
+
+	ck_assert_int_eq(bcache_sync(fs->bc), 0);
+	f = fopen(out, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(ram, 1, ram_size, f), ram_size);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s 2>&1; echo rc=$?", out);
+	res = host_run(cmd);
+	ck_assert_ptr_nonnull(res);
+	ck_assert_msg(strstr(res, "rc=0\n") != NULL, "%s: e2fsck:\n%s", what,
+		      res);
+	free(res);
+}
+
+static int tree_depth(struct ext4_inode_info *ei)
+{
+	return ((struct ext4_extent_header *)ext4_raw(ei)->i_block)->eh_depth;
+}
+
+/* The file's tree rebuilt: blocks every step-th of n, one at a time. */
+static void fill(struct ext4_inode_info *ei, uint32_t n, uint32_t step)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+
+	for (uint32_t l = 0; l < n; l += step) {
+		uint64_t pblk;
+		uint32_t count;
+		bool fresh;
+
+		ck_assert_int_eq(
+			ext4_get_blocks(ei, l, 1, true, &pblk, &count, &fresh),
+			0);
+		ck_assert(fresh == (step > 1 || l % 2));
+		ck_assert_uint_eq(count, 1);
+	}
+	ei->v.size = (uint64_t)n * fs->bs;
+	ck_assert_int_eq(ext4_inode_write(ei), 0);
+}
+
+static void trunc_to(struct ext4_inode_info *ei, uint32_t lblk)
+{
+	ei->v.size = (uint64_t)lblk * EXT4_FS(ei->v.sb)->bs;
+	ck_assert_int_eq(ext4_truncate_blocks(ei, lblk), 0);
+}
+
+static void extent_trees(const char *image)
+{
+	struct ext4_fs *fs = load(image);
+	struct ext4_inode_info *ei = iget(MNT "/holes");
+	uint64_t pblk, p2;
+	uint32_t count, n;
+	bool fresh;
+
+	mutex_lock(&ei->lock);
+	/* truncation of a big tree: in the middle, then everything */
+	trunc_to(ei, 1500);
+	fsck_clean(fs, "holes truncated to 1500 blocks");
+	trunc_to(ei, 0);
+	ck_assert_int_eq(tree_depth(ei), 0);
+	ck_assert_uint_eq(ei->v.blocks, 0);
+	fsck_clean(fs, "holes truncated to 0");
+	/* every other block: splits, growth to depth 2 with 1 KiB blocks */
+	n = fs->bs == 1024 ? 2000 : 1400;
+	fill(ei, 2 * n, 2);
+	ck_assert_int_ge(tree_depth(ei), fs->bs == 1024 ? 2 : 1);
+	fsck_clean(fs, "every other block");
+	/* the holes filled in: the neighbours merge */
+	fill(ei, 2 * n, 1);
+	fsck_clean(fs, "holes filled");
+	trunc_to(ei, n + 7);
+	fsck_clean(fs, "truncated in the middle");
+	trunc_to(ei, 0);
+	ck_assert_uint_eq(ei->v.blocks, 0);
+	fsck_clean(fs, "truncated to 0");
+	/* a long sequential run: one call maps many blocks */
+	ck_assert_int_eq(
+		ext4_get_blocks(ei, 0, 4096, true, &pblk, &count, &fresh), 0);
+	ck_assert_uint_ge(count, 256);
+	ck_assert_int_eq(
+		ext4_get_blocks(ei, count, 4096, true, &p2, &n, &fresh), 0);
+	ei->v.size = (uint64_t)(count + n) * fs->bs;
+	ck_assert_int_eq(ext4_inode_write(ei), 0);
+	ck_assert_uint_eq(((struct ext4_extent_header *)ext4_raw(ei)->i_block)
+				  ->eh_entries,
+			  p2 == pblk + count ? 1 : 2);
+	fsck_clean(fs, "sequential");
+	mutex_unlock(&ei->lock);
+	vnode_put(&ei->v);
+
+	/* unwritten extents (blocks 2-9 of sparse_tail) written in part */
+	ei = iget(MNT "/sparse_tail");
+	mutex_lock(&ei->lock);
+	ck_assert_int_eq(ext4_get_blocks(ei, 4, 2, true, &pblk, &count, &fresh),
+			 0);
+	ck_assert(fresh);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_int_eq(ext4_map(ei, 4, 10, &p2, &n), 0);
+	ck_assert_uint_eq(p2, pblk);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ext4_map(ei, 3, 10, &p2, &n), 0);
+	ck_assert_uint_eq(p2, 0); /* still unwritten */
+	ck_assert_int_eq(ext4_get_blocks(ei, 2, 1, true, &pblk, &count, &fresh),
+			 0);
+	ck_assert_int_eq(ext4_get_blocks(ei, 9, 1, true, &pblk, &count, &fresh),
+			 0);
+	fsck_clean(fs, "unwritten extents converted");
+	trunc_to(ei, 3);
+	fsck_clean(fs, "sparse_tail truncated");
+	mutex_unlock(&ei->lock);
+	vnode_put(&ei->v);
+}
+
+START_TEST(test_ext4data_extents_1k)
+{
+	extent_trees("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4data_extents_4k)
+{
+	extent_trees("img-4k.img");
+}
+END_TEST
+
+Suite *ext4data_suite(void)
+{
+	Suite *s = suite_create("ext4data");
+	TCase *tc = tcase_create("ext4data");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_ext4data_extents_1k);
+	tcase_add_test(tc, test_ext4data_extents_4k);
+	suite_add_tcase(s, tc);
+	return s;
+}

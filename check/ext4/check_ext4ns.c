@@ -527,6 +527,161 @@ START_TEST(test_ext4ns_xattr_4k)
 }
 END_TEST
 
+/* Count the names readdir gives in v (all, "." and ".." too). */
+static bool count_one(void *ctx, const char *name, size_t len, uint64_t ino,
+		      unsigned int dtype, uint64_t next)
+{
+	(*(unsigned long *)ctx)++;
+	return true;
+}
+
+static unsigned long count_names(struct vnode *v)
+{
+	unsigned long n = 0;
+	uint64_t pos = 0;
+
+	ck_assert_int_eq(ext4_readdir(v, &pos, count_one, &n), 0);
+	return n;
+}
+
+#define NS_MANY 3000
+
+static uint32_t small_nlink; /* /small's link count in the image */
+
+/* What namespace() made, checked after a remount too. */
+static void namespace_check(void)
+{
+	struct vnode *v, *d;
+	char path[96], buf[128];
+
+	d = lookup(MNT "/nd/many");
+	ck_assert(EXT4_I(d)->flags & EXT4_INDEX_FL);
+	ck_assert_uint_eq(count_names(d), NS_MANY + 2);
+	for (int i = 0; i < NS_MANY; i += 7) {
+		snprintf(path, sizeof(path), "file-%04d-%.*s", i, i % 40,
+			 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+		ck_assert_msg(ino_of(d, path) != 0, "%s lost", path);
+	}
+	vnode_put(d);
+	v = lookup(MNT "/d1/moved");
+	ck_assert(S_ISDIR(v->mode));
+	ck_assert_uint_eq(v->nlink, 3);
+	d = lookup(MNT "/d1");
+	ck_assert_uint_eq(ino_of(v, ".."), d->ino);
+	vnode_put(d);
+	d = lookup(MNT "/d1/moved/inner");
+	ck_assert_uint_eq(ino_of(d, ".."), v->ino);
+	vnode_put(d);
+	vnode_put(v);
+	v = lookup(MNT "/nd/chr");
+	ck_assert(S_ISCHR(v->mode));
+	ck_assert_uint_eq(v->rdev, KDEV(1, 3));
+	vnode_put(v);
+	v = lookup(MNT "/nd/blk");
+	ck_assert(S_ISBLK(v->mode));
+	ck_assert_uint_eq(v->rdev, KDEV(259, 300));
+	vnode_put(v);
+	v = lookup(MNT "/nd/fast");
+	ck_assert_int_eq(v->ops->readlink(v, buf, sizeof(buf)), 5);
+	ck_assert_int_eq(memcmp(buf, "small", 5), 0);
+	vnode_put(v);
+	v = lookup(MNT "/nd/slow");
+	ck_assert_int_eq(v->ops->readlink(v, buf, sizeof(buf)), 100);
+	vnode_put(v);
+	v = lookup(MNT "/small");
+	ck_assert_uint_eq(v->nlink, small_nlink + 1);
+	vnode_put(v);
+	v = lookup(MNT "/nd/renamed-link");
+	ck_assert(S_ISREG(v->mode));
+	vnode_put(v);
+}
+
+/*
+ * Through the VFS on a read-write mount: mkdir, mknod of every type,
+ * fast and slow symlinks, a hard link, renames (a directory across
+ * parents, a file to a new name, a file over another name of a file
+ * with two), 3000 files in one directory (it becomes a hash tree and
+ * splits); unmount, e2fsck -fn clean, remount and check again.
+ */
+static void namespace(const char *image)
+{
+	char path[128];
+	struct vnode *root;
+
+	load_image_prep(image, NULL);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	ck_assert_int_eq(vfs_mount_new(NULL, MNT, "ext4", DEV, 0, "", NULL), 0);
+	root = lookup(MNT "/small");
+	small_nlink = root->nlink;
+	vnode_put(root);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd", 0755, NULL), -EEXIST);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd/moved", 0700, NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd/moved/inner", 0700, NULL),
+			 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd/many", 0755, NULL), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, MNT "/nd/fifo", S_IFIFO | 0644, 0, NULL), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, MNT "/nd/sock", S_IFSOCK | 0644, 0, NULL), 0);
+	ck_assert_int_eq(vfs_mknodat(NULL, MNT "/nd/chr", S_IFCHR | 0600,
+				     KDEV(1, 3), NULL),
+			 0);
+	ck_assert_int_eq(vfs_mknodat(NULL, MNT "/nd/blk", S_IFBLK | 0600,
+				     KDEV(259, 300), NULL),
+			 0);
+	ck_assert_int_eq(vfs_symlinkat("small", NULL, MNT "/nd/fast", NULL), 0);
+	memset(path, 'L', 100);
+	path[100] = 0;
+	ck_assert_int_eq(vfs_symlinkat(path, NULL, MNT "/nd/slow", NULL), 0);
+	ck_assert_int_eq(vfs_linkat(NULL, MNT "/small", NULL,
+				    MNT "/nd/small-link", 0, NULL),
+			 0);
+	ck_assert_int_eq(vfs_linkat(NULL, MNT "/small", NULL,
+				    MNT "/nd/small-link2", 0, NULL),
+			 0);
+	/* over another name of the same file: nothing happens */
+	ck_assert_int_eq(vfs_renameat(NULL, MNT "/nd/small-link2", NULL,
+				      MNT "/nd/small-link", 0, NULL),
+			 0);
+	ck_assert_int_eq(vfs_renameat(NULL, MNT "/nd/small-link2", NULL,
+				      MNT "/nd/renamed-link", 0, NULL),
+			 0);
+	ck_assert_int_eq(vfs_renameat(NULL, MNT "/nd/fifo", NULL,
+				      MNT "/nd/small-link", 0, NULL),
+			 0);
+	ck_assert_int_eq(vfs_renameat(NULL, MNT "/nd/sock", NULL, MNT "/nd/chr",
+				      VFS_RENAME_NOREPLACE, NULL),
+			 -EEXIST);
+	ck_assert_int_eq(vfs_renameat(NULL, MNT "/nd/moved", NULL,
+				      MNT "/d1/moved", 0, NULL),
+			 0);
+	for (int i = 0; i < NS_MANY; i++) {
+		snprintf(path, sizeof(path), MNT "/nd/many/file-%04d-%.*s", i,
+			 i % 40, "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+		ck_assert_int_eq(
+			vfs_mknodat(NULL, path, S_IFREG | 0644, 0, NULL), 0);
+	}
+	namespace_check();
+	root = lookup(MNT);
+	fsck_clean(root, image);
+	ck_assert_int_eq(vfs_mount_new(NULL, MNT, "ext4", DEV, 0, "", NULL), 0);
+	namespace_check();
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+}
+
+START_TEST(test_ext4ns_namespace_1k)
+{
+	namespace("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4ns_namespace_4k)
+{
+	namespace("img-4k.img");
+}
+END_TEST
+
 Suite *ext4ns_suite(void)
 {
 	Suite *s = suite_create("ext4ns");
@@ -543,6 +698,8 @@ Suite *ext4ns_suite(void)
 	tcase_add_test(tc, test_ext4ns_make_indexed_4k);
 	tcase_add_test(tc, test_ext4ns_xattr_1k);
 	tcase_add_test(tc, test_ext4ns_xattr_4k);
+	tcase_add_test(tc, test_ext4ns_namespace_1k);
+	tcase_add_test(tc, test_ext4ns_namespace_4k);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -526,11 +526,7 @@ int ext4_dir_empty(struct ext4_inode_info *dir);
 int ext4_dir_find(struct ext4_inode_info *dir, const char *name, size_t len,
 		  uint32_t *ino);
 
-/*
- * namei.c: the namespace vnode ops.  Not in ext4_vops until
- * ext4_new_inode, ext4_inode_write and ext4_get_blocks(create) exist
- * (a reference to them before would not link).
- */
+/* namei.c: the namespace vnode ops (ext4_vops). */
 int ext4_create(struct vnode *dir, const char *name, size_t len, uint32_t mode,
 		uint32_t rdev, uint32_t uid, uint32_t gid, struct vnode **out);
 int ext4_symlink(struct vnode *dir, const char *name, size_t len,

@@ -391,45 +391,6 @@ static int ext4_getbtime(struct vnode *v, struct vfs_time *t)
 
 /* ---- changes: not in this step ----------------------------------------- */
 
-static int ro_create(struct vnode *dir, const char *name, size_t len,
-		     uint32_t mode, uint32_t rdev, uint32_t uid, uint32_t gid,
-		     struct vnode **out)
-{
-	return -EROFS;
-}
-
-static int ro_symlink(struct vnode *dir, const char *name, size_t len,
-		      const char *target, uint32_t uid, uint32_t gid,
-		      struct vnode **out)
-{
-	return -EROFS;
-}
-
-static int ro_tmpfile(struct vnode *dir, uint32_t mode, uint32_t uid,
-		      uint32_t gid, bool linkable, struct vnode **out)
-{
-	return -EROFS;
-}
-
-static int ro_link(struct vnode *dir, const char *name, size_t len,
-		   struct vnode *v)
-{
-	return -EROFS;
-}
-
-static int ro_unlink(struct vnode *dir, const char *name, size_t len,
-		     bool dir_only)
-{
-	return -EROFS;
-}
-
-static int ro_rename(struct vnode *odir, const char *oname, size_t olen,
-		     struct vnode *ndir, const char *nname, size_t nlen,
-		     unsigned int flags)
-{
-	return -EROFS;
-}
-
 static ssize_t ro_write(struct vnode *v, struct uio *u, uint64_t off)
 {
 	return -EROFS;
@@ -447,12 +408,12 @@ static int ro_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 
 const struct vnode_ops ext4_vops = {
 	.lookup = ext4_lookup,
-	.create = ro_create,
-	.symlink = ro_symlink,
-	.tmpfile = ro_tmpfile,
-	.link = ro_link,
-	.unlink = ro_unlink,
-	.rename = ro_rename,
+	.create = ext4_create,
+	.symlink = ext4_symlink,
+	.tmpfile = ext4_tmpfile,
+	.link = ext4_link,
+	.unlink = ext4_unlink,
+	.rename = ext4_rename,
 	.readlink = ext4_readlink,
 	.readdir = ext4_readdir,
 	.read = ext4_read,

@@ -682,6 +682,80 @@ START_TEST(test_ext4ns_namespace_4k)
 }
 END_TEST
 
+/*
+ * unlink and rmdir through the VFS: errors as Linux, names gone, link
+ * counts, the orphan list on disk (s_last_orphan chained through
+ * i_dtime) holding what was unlinked.  Freeing at evict is
+ * ext4_evict_inode's (not here yet), so no e2fsck here.
+ */
+static void unlink_rmdir(const char *image)
+{
+	struct vnode *d, *keep, *sub, *f;
+	struct ext4_fs *fs;
+	uint32_t nl, kino;
+
+	load_image_prep(image, NULL);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	ck_assert_int_eq(vfs_mount_new(NULL, MNT, "ext4", DEV, 0, "", NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd/sub", 0755, NULL), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, MNT "/nd/sub/f", S_IFREG | 0644, 0, NULL), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, MNT "/nd/g", S_IFREG | 0644, 0, NULL), 0);
+	d = lookup(MNT "/nd");
+	fs = EXT4_FS(d->sb);
+	nl = d->nlink;
+	ck_assert_uint_eq(nl, 3);
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/nd/sub", true, NULL),
+			 -ENOTEMPTY);
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/nd/sub", false, NULL),
+			 -EISDIR);
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/nd/g", true, NULL), -ENOTDIR);
+	keep = lookup(MNT "/nd/g");
+	kino = (uint32_t)keep->ino;
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/nd/g", false, NULL), 0);
+	ck_assert_uint_eq(keep->nlink, 0);
+	ck_assert(EXT4_I(keep)->orphan);
+	ck_assert_uint_eq(fs->es->s_last_orphan, kino);
+	sub = lookup(MNT "/nd/sub");
+	f = lookup(MNT "/nd/sub/f");
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/nd/sub/f", false, NULL), 0);
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/nd/sub", true, NULL), 0);
+	ck_assert_uint_eq(d->nlink, 2);
+	ck_assert_uint_eq(sub->nlink, 0);
+	ck_assert_uint_eq(ino_of(d, "sub"), 0);
+	ck_assert_uint_eq(ino_of(d, "g"), 0);
+	ck_assert_int_eq(ext4_dir_empty(EXT4_I(d)), 0);
+	/* the list: sub -> f -> g; off from the middle, the end, the head */
+	ck_assert_uint_eq(fs->es->s_last_orphan, sub->ino);
+	ck_assert_uint_eq(ext4_raw(EXT4_I(sub))->i_dtime, f->ino);
+	ck_assert_uint_eq(ext4_raw(EXT4_I(f))->i_dtime, kino);
+	ck_assert_int_eq(ext4_orphan_del(EXT4_I(f)), 0);
+	ck_assert_uint_eq(ext4_raw(EXT4_I(sub))->i_dtime, kino);
+	ck_assert_int_eq(ext4_orphan_del(EXT4_I(keep)), 0);
+	ck_assert_uint_eq(ext4_raw(EXT4_I(sub))->i_dtime, 0);
+	ck_assert_int_eq(ext4_orphan_del(EXT4_I(sub)), 0);
+	ck_assert_uint_eq(fs->es->s_last_orphan, 0);
+	ck_assert(!EXT4_I(keep)->orphan && !EXT4_I(sub)->orphan);
+	vnode_put(f);
+	vnode_put(sub);
+	vnode_put(keep);
+	vnode_put(d);
+}
+
+START_TEST(test_ext4ns_unlink_1k)
+{
+	unlink_rmdir("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4ns_unlink_4k)
+{
+	unlink_rmdir("img-4k.img");
+}
+END_TEST
+
 Suite *ext4ns_suite(void)
 {
 	Suite *s = suite_create("ext4ns");
@@ -700,6 +774,8 @@ Suite *ext4ns_suite(void)
 	tcase_add_test(tc, test_ext4ns_xattr_4k);
 	tcase_add_test(tc, test_ext4ns_namespace_1k);
 	tcase_add_test(tc, test_ext4ns_namespace_4k);
+	tcase_add_test(tc, test_ext4ns_unlink_1k);
+	tcase_add_test(tc, test_ext4ns_unlink_4k);
 	suite_add_tcase(s, tc);
 	return s;
 }

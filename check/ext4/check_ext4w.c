@@ -479,6 +479,34 @@ START_TEST(test_ext4w_setattr)
 }
 END_TEST
 
+/* remount,rw and remount,ro: written, then clean again. */
+START_TEST(test_ext4w_remount)
+{
+	char *out;
+
+	load_image("img-1k.img");
+	ck_assert_int_eq(
+		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
+		0);
+	ck_assert_uint_eq(writes, 0);
+	ck_assert_int_eq(vfs_remount(NULL, MNT, 0, "", false, NULL), 0);
+	ck_assert(writes > 0);
+	out = dumpe2fs();
+	ck_assert_ptr_nonnull(strstr(out, "needs_recovery"));
+	free(out);
+	ck_assert_int_eq(
+		vfs_remount(NULL, MNT, VFS_MNT_RDONLY, "", false, NULL), 0);
+	out = dumpe2fs();
+	ck_assert_ptr_null(strstr(out, "needs_recovery"));
+	free(out);
+	fsck_clean();
+	writes = 0;
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	ck_assert_uint_eq(writes, 0); /* read-only again: nothing to write */
+	fsck_clean();
+}
+END_TEST
+
 Suite *ext4w_suite(void)
 {
 	Suite *s = suite_create("ext4w");
@@ -491,6 +519,7 @@ Suite *ext4w_suite(void)
 	tcase_add_test(tc, test_ext4w_reserve);
 	tcase_add_test(tc, test_ext4w_inodes);
 	tcase_add_test(tc, test_ext4w_setattr);
+	tcase_add_test(tc, test_ext4w_remount);
 	suite_add_tcase(s, tc);
 	return s;
 }

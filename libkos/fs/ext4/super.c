@@ -247,6 +247,30 @@ static void mark_clean(struct ext4_fs *fs)
 	fs->rw = false;
 }
 
+static const char *rw_refusal(struct ext4_fs *fs);
+static int start_rw(struct ext4_fs *fs);
+
+/* remount,ro: left clean as at unmount; remount,rw: as a rw mount. */
+static int ext4_remount(struct superblock *sb, bool ro)
+{
+	struct ext4_fs *fs = EXT4_FS(sb);
+	const char *why;
+
+	if (ro) {
+		mark_clean(fs);
+		return 0;
+	}
+	if (fs->rw)
+		return 0;
+	why = rw_refusal(fs);
+	if (why) {
+		log_notice("ext4 (%s): cannot remount read-write: %s",
+			   fs->bd->name, why);
+		return -EROFS;
+	}
+	return start_rw(fs);
+}
+
 static void fs_free(struct ext4_fs *fs)
 {
 	blkdev_put(fs->bd);
@@ -268,6 +292,7 @@ static const struct super_ops ext4_sops = {
 	.statfs = ext4_statfs,
 	.dirty_inode = ext4_dirty_inode,
 	.sync_fs = ext4_sync_fs,
+	.remount = ext4_remount,
 };
 
 /*
@@ -680,8 +705,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	fs->sb.fstype = "ext4";
 	fs->sb.magic = EXT4_SUPER_MAGIC;
 	fs->sb.dev = bd->rdev;
-	/* Read-only mounts stay so (no remount read-write yet). */
-	fs->sb.flags = read_only ? VFS_SB_NOWRITE : 0;
+	fs->sb.flags = 0; /* remount,rw asks ext4_remount */
 	fs->sb.max_file_size = (uint64_t)fs->bs << 32;
 	fs->sb.priv = fs;
 	err = ext4_iget(fs, EXT4_ROOT_INO, &root);

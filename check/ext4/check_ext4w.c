@@ -295,6 +295,9 @@ static void blocks_on(const char *image)
 	/* freeing a free block or metadata is corruption, nothing freed */
 	ck_assert_int_eq(ext4_free_blocks(fs, fs->groups[0].block_bitmap, 1),
 			 -EUCLEAN);
+	ck_assert_uint_ge(fs->njnl, 1); /* the journal found, and kept */
+	ck_assert_int_eq(ext4_free_blocks(fs, fs->jnl[0].start + 1, 1),
+			 -EUCLEAN);
 	ck_assert_int_eq(ext4_free_blocks(fs, c, nc), 0);
 	ck_assert_int_eq(ext4_free_blocks(fs, c, 1), -EUCLEAN);
 	ck_assert_uint_eq(statfs_now().bfree, st0.bfree - na - nb);

@@ -685,6 +685,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	if (err)
 		goto fail;
 	fs->gdt_blocks = gdt_blocks;
+	ext4_alloc_init(fs);
 	fs->overhead = overhead(fs, gdt_blocks);
 	if (!read_only && rw_refusal(fs)) {
 		log_notice("ext4 (%s): cannot mount read-write: %s", bd->name,

@@ -84,9 +84,11 @@ static void load_image(const char *name)
 	ck_assert_int_eq(vfs_init(NULL, 0), 0);
 	memset(&disk, 0, sizeof(disk));
 	free(ram);
-	ram = host_slurp(path_of(name), &ram_size);
+	if (name[0] != '/')
+		name = path_of(name);
+	ram = host_slurp(name, &ram_size);
 	ck_assert_msg(ram != NULL, "no image %s (make the ext4 test images)",
-		      path_of(name));
+		      name);
 	disk.nsectors = ram_size / BLK_SECTOR;
 	disk.block_size = 512;
 	disk.ops = &ram_ops;
@@ -295,6 +297,9 @@ static void blocks_on(const char *image)
 	/* freeing a free block or metadata is corruption, nothing freed */
 	ck_assert_int_eq(ext4_free_blocks(fs, fs->groups[0].block_bitmap, 1),
 			 -EUCLEAN);
+	ck_assert_uint_ge(fs->njnl, 1); /* the journal found, and kept */
+	ck_assert_int_eq(ext4_free_blocks(fs, fs->jnl[0].start + 1, 1),
+			 -EUCLEAN);
 	ck_assert_int_eq(ext4_free_blocks(fs, c, nc), 0);
 	ck_assert_int_eq(ext4_free_blocks(fs, c, 1), -EUCLEAN);
 	ck_assert_uint_eq(statfs_now().bfree, st0.bfree - na - nb);
@@ -479,6 +484,84 @@ START_TEST(test_ext4w_setattr)
 }
 END_TEST
 
+/* remount,rw and remount,ro: written, then clean again. */
+START_TEST(test_ext4w_remount)
+{
+	char *out;
+
+	load_image("img-1k.img");
+	ck_assert_int_eq(
+		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
+		0);
+	ck_assert_uint_eq(writes, 0);
+	ck_assert_int_eq(vfs_remount(NULL, MNT, 0, "", false, NULL), 0);
+	ck_assert(writes > 0);
+	out = dumpe2fs();
+	ck_assert_ptr_nonnull(strstr(out, "needs_recovery"));
+	free(out);
+	ck_assert_int_eq(
+		vfs_remount(NULL, MNT, VFS_MNT_RDONLY, "", false, NULL), 0);
+	out = dumpe2fs();
+	ck_assert_ptr_null(strstr(out, "needs_recovery"));
+	free(out);
+	fsck_clean();
+	writes = 0;
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	ck_assert_uint_eq(writes, 0); /* read-only again: nothing to write */
+	fsck_clean();
+}
+END_TEST
+
+/*
+ * Without metadata_csum but with uninit_bg (gdt_csum): the crc16
+ * descriptor checksums, verified at mount and written with changes.
+ */
+START_TEST(test_ext4w_gdt_csum)
+{
+	char img[64], cmd[256];
+	struct ext4_fs *fs;
+	uint64_t first;
+	uint32_t got, ino;
+
+	snprintf(img, sizeof(img), "/tmp/kos-ext4w-gdt-%d.img", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "mkfs.ext4 -q -F -O ^metadata_csum,uninit_bg -b 1024 %s 32M "
+		 ">/dev/null 2>&1",
+		 img);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "ext4w: no mkfs.ext4: gdt_csum not tested\n");
+		return;
+	}
+	load_image(img);
+	unlink(img);
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	ck_assert(fs->gdt_csum && !fs->csum);
+	/* group 1 is BLOCK_UNINIT and INODE_UNINIT: built on first use */
+	ck_assert_uint_ge(fs->ngroups, 2);
+	ck_assert(fs->groups[1].flags & EXT4_BG_BLOCK_UNINIT);
+	ck_assert(fs->groups[1].flags & EXT4_BG_INODE_UNINIT);
+	ck_assert_int_eq(ext4_alloc_blocks(fs, fs->blocks_per_group + 1001, 4,
+					   false, &first, &got),
+			 0);
+	ck_assert_uint_eq(first, fs->blocks_per_group + 1001);
+	ck_assert(!(fs->groups[1].flags & EXT4_BG_BLOCK_UNINIT));
+	ck_assert_int_eq(
+		ext4_alloc_ino(fs, fs->inodes_per_group + 1, S_IFREG, &ino), 0);
+	ck_assert_uint_eq(ino, fs->inodes_per_group + 1);
+	ck_assert(!(fs->groups[1].flags & EXT4_BG_INODE_UNINIT));
+	ck_assert_uint_eq(fs->groups[1].itable_unused,
+			  fs->inodes_per_group - 1);
+	ck_assert_int_eq(ext4_free_blocks(fs, first, got), 0);
+	ck_assert_int_eq(ext4_free_ino(fs, ino, false), 0);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+	/* and KOS mounts what it wrote (the crc16s check) */
+	ck_assert_int_eq(mount_rw(), 0);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+}
+END_TEST
+
 Suite *ext4w_suite(void)
 {
 	Suite *s = suite_create("ext4w");
@@ -491,6 +574,8 @@ Suite *ext4w_suite(void)
 	tcase_add_test(tc, test_ext4w_reserve);
 	tcase_add_test(tc, test_ext4w_inodes);
 	tcase_add_test(tc, test_ext4w_setattr);
+	tcase_add_test(tc, test_ext4w_remount);
+	tcase_add_test(tc, test_ext4w_gdt_csum);
 	suite_add_tcase(s, tc);
 	return s;
 }

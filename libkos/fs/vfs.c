@@ -2527,7 +2527,7 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 		const char *data, bool bind, const struct vfs_cred *cred)
 {
-	bool to_ro = flags & VFS_MNT_RDONLY;
+	bool to_ro = flags & VFS_MNT_RDONLY, was_rw = false;
 	struct mount *wm = NULL, *m;
 	struct vnode *v;
 	int err = lookup_mnt(dir, path, LOOKUP_FOLLOW, cred, &v, &wm);
@@ -2551,10 +2551,15 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 		err = -EINVAL;
 	else if (!to_ro && (v->sb->flags & VFS_SB_NOWRITE))
 		err = -EROFS; /* a file system KOS cannot write yet */
+	if (m)
+		was_rw = m == v->sb->mnt && !(m->flags & VFS_MNT_RDONLY);
 	mutex_unlock(&vfs_mount_lock);
 	if (!err && !bind && data && *data &&
 	    !kos_strcmp(v->sb->fstype, "tmpfs"))
 		err = ramfs_apply_options(v->sb, data, true);
+	/* Going read-write: the file system first (it may refuse). */
+	if (!err && !to_ro && m == v->sb->mnt && !was_rw && v->sb->ops->remount)
+		err = v->sb->ops->remount(v->sb, false);
 	if (err)
 		goto out;
 	/*
@@ -2572,6 +2577,14 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 		mount_set_flags(m, m->flags & ~VFS_MNT_RDONLY);
 		mutex_unlock(&vfs_mount_lock);
 		err = -EBUSY;
+	} else if (to_ro && was_rw && v->sb->ops->remount) {
+		pcache_sync(v->sb); /* the pages before the metadata */
+		err = v->sb->ops->remount(v->sb, true);
+		if (err) {
+			mutex_lock(&vfs_mount_lock);
+			mount_set_flags(m, m->flags & ~VFS_MNT_RDONLY);
+			mutex_unlock(&vfs_mount_lock);
+		}
 	}
 out:
 	mount_put(wm);

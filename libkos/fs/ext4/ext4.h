@@ -18,6 +18,7 @@
  *   dir.c     directories: leaf blocks, linear lookup, readdir, and
  *             hash-tree (dir_index) lookup with its name hashes
  *   xattr.c   extended attributes in the inode and in a block
+ *   alloc.c   block and inode allocation, bitmaps, group descriptors
  */
 #ifndef KOS_FS_EXT4_H
 #define KOS_FS_EXT4_H
@@ -345,6 +346,12 @@ struct ext4_fs {
 	uint64_t r_blocks;    /* the root reserve, set at mount */
 	bool sb_dirty;	      /* sb_lock: counters changed since written */
 	bool rw;	      /* mounted read-write (set at mount, unmount) */
+	/* The journal's blocks (from s_jnl_blocks), never allocated: */
+	struct {
+		uint64_t start;
+		uint32_t len;
+	} jnl[4];
+	unsigned int njnl;
 	struct mutex icache_lock;
 	struct list_head icache[EXT4_IHASH]; /* icache_lock */
 };
@@ -459,6 +466,8 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count);
 int ext4_alloc_ino(struct ext4_fs *fs, uint32_t dir_ino, uint32_t mode,
 		   uint32_t *ino);
 int ext4_free_ino(struct ext4_fs *fs, uint32_t ino, bool is_dir);
+/* At mount: what alloc.c needs beyond the groups (the journal's place). */
+void ext4_alloc_init(struct ext4_fs *fs);
 /* Group descriptor g into its block (checksummed, dirty); g's lock. */
 int ext4_group_write(struct ext4_fs *fs, uint32_t g);
 /* The descriptor checksum of desc (group g), metadata_csum or crc16. */

@@ -4,20 +4,24 @@
  *
  * Mount reads the superblock at byte 1024, checks its magic, checksum,
  * features and geometry, reads and checks every group descriptor, and
- * reads the root inode.  Only read-only mounts exist in this step: a
- * read-write request is refused with -EROFS (BusyBox's mount then says
- * the device is write-protected and retries read-only), and the
- * superblock is marked so that a remount read-write is refused too.  An
- * image whose journal needs recovery is mounted without replaying it
- * (a line in the log says so), as Linux's "ro,noload" would.
+ * reads the root inode.  A read-write mount is refused (-EROFS) for
+ * what cannot or must not be written (rw_refusal); otherwise it counts
+ * the mount and sets needs_recovery in the superblock as Linux does for
+ * a journalled file system, and unmount, remount,ro clear it again
+ * (mark_clean).  sync_fs writes the superblock with the free counters
+ * and the dirty buffers.  A read-only mount of an image whose journal
+ * needs recovery does not replay it (a line in the log says so), as
+ * Linux's "ro,noload" would.
  *
  * The inode cache keeps one vnode per inode number while it is
  * referenced, so hard links share their vnode (and page cache).  A
  * vnode whose count fell to zero is on its way out (evict removes it):
  * a lookup that finds one makes a new vnode instead.
  *
- * Locking: everything in struct ext4_fs is set at mount and read-only
- * after, except the inode cache (icache_lock, a leaf lock).  Metadata
+ * Locking: struct ext4_fs is set at mount and read-only after, except
+ * the inode cache (icache_lock, a leaf lock), the groups' counts (each
+ * group's lock, alloc.c), the free counters and the superblock copy
+ * (sb_lock) and rw (mount, remount, unmount).  Metadata
  * blocks come through the buffer cache (kos/bcache.h), which has its
  * own lock.
  */
@@ -247,6 +251,30 @@ static void mark_clean(struct ext4_fs *fs)
 	fs->rw = false;
 }
 
+static const char *rw_refusal(struct ext4_fs *fs);
+static int start_rw(struct ext4_fs *fs);
+
+/* remount,ro: left clean as at unmount; remount,rw: as a rw mount. */
+static int ext4_remount(struct superblock *sb, bool ro)
+{
+	struct ext4_fs *fs = EXT4_FS(sb);
+	const char *why;
+
+	if (ro) {
+		mark_clean(fs);
+		return 0;
+	}
+	if (fs->rw)
+		return 0;
+	why = rw_refusal(fs);
+	if (why) {
+		log_notice("ext4 (%s): cannot remount read-write: %s",
+			   fs->bd->name, why);
+		return -EROFS;
+	}
+	return start_rw(fs);
+}
+
 static void fs_free(struct ext4_fs *fs)
 {
 	blkdev_put(fs->bd);
@@ -268,6 +296,7 @@ static const struct super_ops ext4_sops = {
 	.statfs = ext4_statfs,
 	.dirty_inode = ext4_dirty_inode,
 	.sync_fs = ext4_sync_fs,
+	.remount = ext4_remount,
 };
 
 /*
@@ -391,7 +420,7 @@ static int read_groups(struct ext4_fs *fs, uint32_t *gdt_blocks)
 			return err;
 		gd = (const void *)((char *)b->data +
 				    (g % per_block) * fs->desc_size);
-		if (fs->csum) {
+		if (fs->gdt_csum) {
 			if (ext4_group_csum(fs, g, gd) != gd->bg_checksum) {
 				bcache_put(b);
 				return ext4_corrupt(fs,
@@ -660,6 +689,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	if (err)
 		goto fail;
 	fs->gdt_blocks = gdt_blocks;
+	ext4_alloc_init(fs);
 	fs->overhead = overhead(fs, gdt_blocks);
 	if (!read_only && rw_refusal(fs)) {
 		log_notice("ext4 (%s): cannot mount read-write: %s", bd->name,
@@ -680,8 +710,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	fs->sb.fstype = "ext4";
 	fs->sb.magic = EXT4_SUPER_MAGIC;
 	fs->sb.dev = bd->rdev;
-	/* Read-only mounts stay so (no remount read-write yet). */
-	fs->sb.flags = read_only ? VFS_SB_NOWRITE : 0;
+	fs->sb.flags = 0; /* remount,rw asks ext4_remount */
 	fs->sb.max_file_size = (uint64_t)fs->bs << 32;
 	fs->sb.priv = fs;
 	err = ext4_iget(fs, EXT4_ROOT_INO, &root);

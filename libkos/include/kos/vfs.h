@@ -320,6 +320,13 @@ struct super_ops {
 	 * Optional.
 	 */
 	int (*sync_fs)(struct superblock *sb, bool wait);
+	/*
+	 * A remount switches sb between read-only (ro) and read-write:
+	 * 0, or an error that keeps the old state (-EROFS: cannot be
+	 * written).  Going read-only it is called after the VFS found no
+	 * writers.  Optional.
+	 */
+	int (*remount)(struct superblock *sb, bool ro);
 };
 
 struct superblock {

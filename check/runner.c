@@ -47,6 +47,7 @@
 	X(part) \
 	X(bcache) \
 	X(ext4) \
+	X(ext4w) \
 	X(ext4data)
 /* clang-format on */
 

@@ -634,9 +634,12 @@ START_TEST(test_ext4_read_only)
 	struct vnode *v;
 
 	load_image("img-4k.img");
-	/* a read-write mount is refused: BusyBox retries read-only */
+	/* read-write on a write-protected disk is refused: BusyBox
+	 * retries read-only */
+	disk.read_only = true;
 	ck_assert_int_eq(vfs_mount_new(NULL, MNT, "ext4", DEV, 0, "", NULL),
 			 -EROFS);
+	disk.read_only = false;
 	ck_assert_int_eq(vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY,
 				       "bogus_option", NULL),
 			 -EINVAL);
@@ -658,7 +661,9 @@ START_TEST(test_ext4_read_only)
 	ck_assert_int_eq(v->ops->truncate(v, 0), -EROFS);
 	ck_assert_int_eq(v->ops->setxattr(v, "user.a", "2", 1, 0), -EROFS);
 	vnode_put(v);
+	disk.read_only = true; /* else remount,rw would write */
 	ck_assert_int_eq(vfs_remount(NULL, MNT, 0, "", false, root), -EROFS);
+	disk.read_only = false;
 	ck_assert_int_eq(
 		vfs_remount(NULL, MNT, VFS_MNT_RDONLY, "", false, root), 0);
 	umount_ok();

@@ -702,6 +702,7 @@ static void touch(struct vnode *v, bool modify)
 	v->ctime = now;
 	if (modify)
 		v->mtime = now;
+	vfs_dirty_inode(v);
 	mutex_unlock(&v->lock);
 }
 

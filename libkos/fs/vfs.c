@@ -1443,6 +1443,7 @@ void vfs_kill_suid(struct vnode *v, const struct vfs_cred *cred)
 	mutex_lock(&v->lock);
 	v->mode &= ~kill;
 	v->ctime = vfs_now();
+	vfs_dirty_inode(v);
 	mutex_unlock(&v->lock);
 }
 
@@ -1473,9 +1474,17 @@ void vfs_file_accessed(struct file *f)
 	if (!atime_due(v, now) || vfs_read_only(v)) /* first unlocked */
 		return;
 	mutex_lock(&v->lock);
-	if (atime_due(v, now))
+	if (atime_due(v, now)) {
 		v->atime = now;
+		vfs_dirty_inode(v);
+	}
 	mutex_unlock(&v->lock);
+}
+
+void vfs_dirty_inode(struct vnode *v)
+{
+	if (v->sb && v->sb->ops && v->sb->ops->dirty_inode)
+		v->sb->ops->dirty_inode(v);
 }
 
 /*
@@ -1567,6 +1576,7 @@ int vfs_setattr(struct vnode *v, const struct vfs_attr *a,
 	if (valid & VFS_ATTR_MTIME)
 		v->mtime = (valid & VFS_ATTR_MTIME_NOW) ? now : a->mtime;
 	v->ctime = now;
+	vfs_dirty_inode(v);
 out:
 	mutex_unlock(&v->lock);
 	if (!err)
@@ -2111,14 +2121,59 @@ static int mount_on(struct superblock *sb, struct vnode *root,
 	return err;
 }
 
+/*
+ * Held by sync(2) while it calls the file systems' sync_fs, and by
+ * sb_release around put_super: a file system sync(2) found is not freed
+ * under it.  Outside vfs_mount_lock.
+ */
+static struct mutex sb_sync_lock = MUTEX_INIT(sb_sync_lock, "vfs.sbsync");
+
+int vfs_sync_fs(struct superblock *sb)
+{
+	if (!sb->ops || !sb->ops->sync_fs)
+		return 0;
+	return sb->ops->sync_fs(sb, true);
+}
+
+void vfs_sync_all(void)
+{
+	struct superblock **sbs;
+	struct mount *m;
+	size_t n = 0, cap = 0;
+
+	mutex_lock(&sb_sync_lock);
+	mutex_lock(&vfs_mount_lock);
+	list_for_each_entry (m, &mounts, link)
+		if (m == m->sb->mnt && m->sb->ops && m->sb->ops->sync_fs)
+			cap++;
+	mutex_unlock(&vfs_mount_lock);
+	sbs = cap ? kmalloc(cap * sizeof(*sbs)) : NULL;
+	if (sbs) {
+		mutex_lock(&vfs_mount_lock);
+		list_for_each_entry (m, &mounts, link)
+			if (m == m->sb->mnt && m->sb->ops &&
+			    m->sb->ops->sync_fs && n < cap)
+				sbs[n++] = m->sb;
+		mutex_unlock(&vfs_mount_lock);
+	}
+	for (size_t i = 0; i < n; i++)
+		sbs[i]->ops->sync_fs(sbs[i], true);
+	mutex_unlock(&sb_sync_lock);
+	kfree(sbs);
+}
+
 /* Free a superblock that never got mounted (or was unmounted). */
 static void sb_release(struct superblock *sb)
 {
 	dcache_forget_sb(sb);
 	vnode_put(sb->root);
 	sb->root = NULL;
+	mutex_lock(&sb_sync_lock);
+	if (sb->ops->sync_fs)
+		sb->ops->sync_fs(sb, true);
 	if (sb->ops->put_super)
 		sb->ops->put_super(sb);
+	mutex_unlock(&sb_sync_lock);
 }
 
 /*
@@ -2472,7 +2527,7 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 		const char *data, bool bind, const struct vfs_cred *cred)
 {
-	bool to_ro = flags & VFS_MNT_RDONLY;
+	bool to_ro = flags & VFS_MNT_RDONLY, was_rw = false;
 	struct mount *wm = NULL, *m;
 	struct vnode *v;
 	int err = lookup_mnt(dir, path, LOOKUP_FOLLOW, cred, &v, &wm);
@@ -2496,10 +2551,15 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 		err = -EINVAL;
 	else if (!to_ro && (v->sb->flags & VFS_SB_NOWRITE))
 		err = -EROFS; /* a file system KOS cannot write yet */
+	if (m)
+		was_rw = m == v->sb->mnt && !(m->flags & VFS_MNT_RDONLY);
 	mutex_unlock(&vfs_mount_lock);
 	if (!err && !bind && data && *data &&
 	    !kos_strcmp(v->sb->fstype, "tmpfs"))
 		err = ramfs_apply_options(v->sb, data, true);
+	/* Going read-write: the file system first (it may refuse). */
+	if (!err && !to_ro && m == v->sb->mnt && !was_rw && v->sb->ops->remount)
+		err = v->sb->ops->remount(v->sb, false);
 	if (err)
 		goto out;
 	/*
@@ -2517,6 +2577,14 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 		mount_set_flags(m, m->flags & ~VFS_MNT_RDONLY);
 		mutex_unlock(&vfs_mount_lock);
 		err = -EBUSY;
+	} else if (to_ro && was_rw && v->sb->ops->remount) {
+		pcache_sync(v->sb); /* the pages before the metadata */
+		err = v->sb->ops->remount(v->sb, true);
+		if (err) {
+			mutex_lock(&vfs_mount_lock);
+			mount_set_flags(m, m->flags & ~VFS_MNT_RDONLY);
+			mutex_unlock(&vfs_mount_lock);
+		}
 	}
 out:
 	mount_put(wm);

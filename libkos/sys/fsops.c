@@ -65,6 +65,7 @@ SYSCALL_DEFINE1(fdatasync, __as_fd unsigned int, fd)
 SYSCALL_DEFINE0(sync)
 {
 	pcache_sync(NULL);
+	vfs_sync_all();
 	blkdev_flush_all();
 	return 0;
 }
@@ -77,6 +78,8 @@ SYSCALL_DEFINE1(syncfs, __as_fd int, fd)
 	if (!f)
 		return -EBADF;
 	err = f->vnode ? pcache_sync(f->vnode->sb) : 0;
+	if (!err && f->vnode)
+		err = vfs_sync_fs(f->vnode->sb);
 	file_put(f);
 	return err;
 }

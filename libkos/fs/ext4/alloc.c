@@ -140,7 +140,35 @@ static uint64_t itable_blocks(struct ext4_fs *fs)
 	       fs->bs;
 }
 
-/* Is blk the file system's metadata (any group's)? */
+void ext4_alloc_init(struct ext4_fs *fs)
+{
+	const struct ext4_super *es = fs->es;
+	struct ext4_extent_header eh;
+	struct ext4_extent ex;
+
+	/* The journal inode's i_block, as mkfs backs it up (type 1). */
+	fs->njnl = 0;
+	if (!(fs->compat & EXT4_COMPAT_HAS_JOURNAL) ||
+	    es->s_jnl_backup_type != 1)
+		return;
+	kos_memcpy(&eh, es->s_jnl_blocks, sizeof(eh));
+	if (eh.eh_magic != EXT4_EXT_MAGIC || eh.eh_depth != 0)
+		return; /* deeper trees (huge journals) are not looked at */
+	for (unsigned int i = 0; i < eh.eh_entries && i < 4; i++) {
+		uint32_t len;
+
+		kos_memcpy(&ex, (const char *)es->s_jnl_blocks + 12 * (i + 1),
+			   sizeof(ex));
+		len = ex.ee_len > EXT4_EXT_INIT_MAX_LEN
+			      ? ex.ee_len - EXT4_EXT_INIT_MAX_LEN
+			      : ex.ee_len;
+		fs->jnl[fs->njnl].start =
+			ex.ee_start_lo | (uint64_t)ex.ee_start_hi << 32;
+		fs->jnl[fs->njnl++].len = len;
+	}
+}
+
+/* Is blk the file system's metadata (any group's, or the journal)? */
 static bool is_metadata(struct ext4_fs *fs, uint64_t blk)
 {
 	uint32_t g =
@@ -149,6 +177,10 @@ static bool is_metadata(struct ext4_fs *fs, uint64_t blk)
 
 	if (blk < fs->first_data_block)
 		return true;
+	for (unsigned int i = 0; i < fs->njnl; i++)
+		if (blk >= fs->jnl[i].start &&
+		    blk - fs->jnl[i].start < fs->jnl[i].len)
+			return true;
 	if (ext4_group_has_super(fs, g) &&
 	    blk - group_first(fs, g) <
 		    1 + fs->gdt_blocks + fs->es->s_reserved_gdt_blocks)

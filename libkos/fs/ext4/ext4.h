@@ -344,6 +344,13 @@ struct ext4_fs {
 	uint64_t free_inodes; /* sb_lock */
 	uint64_t r_blocks;    /* the root reserve, set at mount */
 	bool sb_dirty;	      /* sb_lock: counters changed since written */
+	bool rw;	      /* mounted read-write (set at mount, unmount) */
+	/* The journal's blocks (from s_jnl_blocks), never allocated: */
+	struct {
+		uint64_t start;
+		uint32_t len;
+	} jnl[4];
+	unsigned int njnl;
 	struct mutex icache_lock;
 	struct list_head icache[EXT4_IHASH]; /* icache_lock */
 };
@@ -457,6 +464,8 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count);
 int ext4_alloc_ino(struct ext4_fs *fs, uint32_t dir_ino, uint32_t mode,
 		   uint32_t *ino);
 int ext4_free_ino(struct ext4_fs *fs, uint32_t ino, bool is_dir);
+/* At mount: what alloc.c needs beyond the groups (the journal's place). */
+void ext4_alloc_init(struct ext4_fs *fs);
 /* Group descriptor g into its block (checksummed, dirty); g's lock. */
 int ext4_group_write(struct ext4_fs *fs, uint32_t g);
 /* The descriptor checksum of desc (group g), metadata_csum or crc16. */
@@ -476,7 +485,8 @@ int ext4_new_inode(struct ext4_inode_info *dir, uint32_t mode, uint32_t uid,
 /*
  * Store ei's in-memory state (the vnode's attributes, size, blocks,
  * flags) into ei->raw and raw into its inode table block (checksum
- * updated, the buffer dirty).  With ei->lock held.
+ * updated, the buffer dirty).  With ei->lock held.  Fields with no
+ * vnode counterpart (i_dtime, i_block) are raw's own: set them there.
  */
 int ext4_inode_write(struct ext4_inode_info *ei);
 

@@ -164,6 +164,113 @@ static void ext4_statfs(struct superblock *sb, struct kstatfs *st)
 	st->ffree = ifree;
 }
 
+/* ---- writing the superblock, sync ------------------------------------ */
+
+/*
+ * The superblock copy, its counters brought up to date, into its
+ * buffer (checksummed, dirty).  Superblock backups are left alone, as
+ * Linux does outside a resize.
+ */
+static int write_super(struct ext4_fs *fs)
+{
+	struct ext4_super *es = fs->es;
+	uint64_t blk = EXT4_SB_OFFSET >> fs->log_bs;
+	struct bbuf *b;
+	int err;
+
+	mutex_lock(&fs->sb_lock);
+	es->s_free_blocks_count_lo = (uint32_t)fs->free_blocks;
+	if (fs->incompat & EXT4_INCOMPAT_64BIT)
+		es->s_free_blocks_count_hi = (uint32_t)(fs->free_blocks >> 32);
+	es->s_free_inodes_count = (uint32_t)fs->free_inodes;
+	es->s_wtime = (uint32_t)vfs_now().sec;
+	if (fs->csum)
+		es->s_checksum = kos_crc32c(~0u, es, 0x3fc);
+	fs->sb_dirty = false;
+	err = ext4_bread(fs, blk, &b);
+	if (!err) {
+		kos_memcpy((char *)b->data + EXT4_SB_OFFSET % fs->bs, es,
+			   sizeof(*es));
+		bcache_mark_dirty(b);
+		bcache_put(b);
+	}
+	mutex_unlock(&fs->sb_lock);
+	return err;
+}
+
+/* The superblock and every dirty metadata buffer to the disk. */
+static int ext4_sync_fs(struct superblock *sb, bool wait)
+{
+	struct ext4_fs *fs = EXT4_FS(sb);
+	int err;
+
+	if (!fs->rw)
+		return 0;
+	err = write_super(fs);
+	if (!err)
+		err = bcache_sync(fs->bc); /* writes, then flushes the disk */
+	(void)wait;
+	return err;
+}
+
+static void ext4_dirty_inode(struct vnode *v)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	int err;
+
+	if (!EXT4_FS(v->sb)->rw || !ei->raw)
+		return;
+	mutex_lock(&ei->lock);
+	err = ext4_inode_write(ei);
+	mutex_unlock(&ei->lock);
+	if (err)
+		log_err("ext4 (%s): inode %llu: not written (%d)",
+			EXT4_FS(v->sb)->bd->name, (unsigned long long)v->ino,
+			err);
+}
+
+/*
+ * Unmounting (or a read-write mount failing late): the journal marked
+ * empty again (needs_recovery cleared), the superblock and buffers
+ * written and the disk flushed.
+ */
+static void mark_clean(struct ext4_fs *fs)
+{
+	if (!fs->rw)
+		return;
+	mutex_lock(&fs->sb_lock);
+	fs->es->s_feature_incompat &= ~EXT4_INCOMPAT_RECOVER;
+	mutex_unlock(&fs->sb_lock);
+	if (ext4_sync_fs(&fs->sb, true))
+		log_err("ext4 (%s): unmount: metadata not all written",
+			fs->bd->name);
+	fs->rw = false;
+}
+
+static const char *rw_refusal(struct ext4_fs *fs);
+static int start_rw(struct ext4_fs *fs);
+
+/* remount,ro: left clean as at unmount; remount,rw: as a rw mount. */
+static int ext4_remount(struct superblock *sb, bool ro)
+{
+	struct ext4_fs *fs = EXT4_FS(sb);
+	const char *why;
+
+	if (ro) {
+		mark_clean(fs);
+		return 0;
+	}
+	if (fs->rw)
+		return 0;
+	why = rw_refusal(fs);
+	if (why) {
+		log_notice("ext4 (%s): cannot remount read-write: %s",
+			   fs->bd->name, why);
+		return -EROFS;
+	}
+	return start_rw(fs);
+}
+
 static void fs_free(struct ext4_fs *fs)
 {
 	blkdev_put(fs->bd);
@@ -175,6 +282,7 @@ static void fs_free(struct ext4_fs *fs)
 
 static void ext4_put_super(struct superblock *sb)
 {
+	mark_clean(EXT4_FS(sb));
 	fs_free(EXT4_FS(sb));
 }
 
@@ -182,7 +290,64 @@ static const struct super_ops ext4_sops = {
 	.evict = ext4_evict,
 	.put_super = ext4_put_super,
 	.statfs = ext4_statfs,
+	.dirty_inode = ext4_dirty_inode,
+	.sync_fs = ext4_sync_fs,
+	.remount = ext4_remount,
 };
+
+/*
+ * Why fs cannot be mounted read-write (NULL: it can): what this
+ * implementation cannot write, or must not (a journal to replay, a
+ * write-protected disk).
+ */
+static const char *rw_refusal(struct ext4_fs *fs)
+{
+	const uint32_t ro_known =
+		EXT4_RO_COMPAT_SPARSE_SUPER | EXT4_RO_COMPAT_LARGE_FILE |
+		EXT4_RO_COMPAT_HUGE_FILE | EXT4_RO_COMPAT_GDT_CSUM |
+		EXT4_RO_COMPAT_DIR_NLINK | EXT4_RO_COMPAT_EXTRA_ISIZE |
+		EXT4_RO_COMPAT_METADATA_CSUM;
+
+	if (fs->bd->read_only || (fs->bd->disk && fs->bd->disk->read_only))
+		return "the disk is write-protected";
+	if (fs->incompat & EXT4_INCOMPAT_RECOVER)
+		return "the journal needs recovery (run e2fsck)";
+	if (fs->ro_compat & EXT4_RO_COMPAT_ORPHAN_PRESENT)
+		return "orphan inodes present (run e2fsck)";
+	if (!(fs->incompat & EXT4_INCOMPAT_EXTENTS))
+		return "no extents (ext2/ext3 layout): read-only here";
+	if (fs->incompat & (EXT4_INCOMPAT_INLINE_DATA | EXT4_INCOMPAT_MMP |
+			    EXT4_INCOMPAT_EA_INODE))
+		return "inline_data, mmp or ea_inode: read-only here";
+	if (fs->ro_compat & ~ro_known)
+		return "unknown read-only-compatible features";
+	if (fs->es->s_state & 2) /* EXT4_ERROR_FS */
+		return "errors recorded on it (run e2fsck)";
+	return NULL;
+}
+
+/*
+ * A read-write mount begins: what Linux records in the superblock of a
+ * journalled file system (mount count and time, needs_recovery set
+ * while it is mounted), written at once.
+ */
+static int start_rw(struct ext4_fs *fs)
+{
+	struct ext4_super *es = fs->es;
+
+	if (!(es->s_state & 1)) /* EXT4_VALID_FS */
+		log_warn("ext4 (%s): mounting an unchecked file system; "
+			 "running e2fsck is recommended",
+			 fs->bd->name);
+	if ((int16_t)es->s_max_mnt_count == 0)
+		es->s_max_mnt_count = 20; /* Linux's default */
+	es->s_mnt_count++;
+	es->s_mtime = (uint32_t)vfs_now().sec;
+	if (fs->compat & EXT4_COMPAT_HAS_JOURNAL)
+		es->s_feature_incompat |= EXT4_INCOMPAT_RECOVER;
+	fs->rw = true;
+	return ext4_sync_fs(&fs->sb, true);
+}
 
 /* ---- mount ------------------------------------------------------------ */
 
@@ -520,19 +685,19 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	if (err)
 		goto fail;
 	fs->gdt_blocks = gdt_blocks;
+	ext4_alloc_init(fs);
 	fs->overhead = overhead(fs, gdt_blocks);
-	if (!read_only) {
-		log_notice("ext4 (%s): read-write is not supported yet: "
-			   "mount it read-only",
-			   bd->name);
+	if (!read_only && rw_refusal(fs)) {
+		log_notice("ext4 (%s): cannot mount read-write: %s", bd->name,
+			   rw_refusal(fs));
 		err = -EROFS;
 		goto fail;
 	}
-	if (fs->incompat & EXT4_INCOMPAT_RECOVER)
+	if (read_only && (fs->incompat & EXT4_INCOMPAT_RECOVER))
 		log_notice("ext4 (%s): the journal needs recovery; not "
 			   "replayed (read-only mount)",
 			   bd->name);
-	if (fs->ro_compat & EXT4_RO_COMPAT_ORPHAN_PRESENT)
+	if (read_only && (fs->ro_compat & EXT4_RO_COMPAT_ORPHAN_PRESENT))
 		log_notice("ext4 (%s): orphan inodes present; left alone "
 			   "(read-only mount)",
 			   bd->name);
@@ -541,7 +706,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	fs->sb.fstype = "ext4";
 	fs->sb.magic = EXT4_SUPER_MAGIC;
 	fs->sb.dev = bd->rdev;
-	fs->sb.flags = VFS_SB_NOWRITE;
+	fs->sb.flags = 0; /* remount,rw asks ext4_remount */
 	fs->sb.max_file_size = (uint64_t)fs->bs << 32;
 	fs->sb.priv = fs;
 	err = ext4_iget(fs, EXT4_ROOT_INO, &root);
@@ -553,9 +718,19 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 		goto fail;
 	EXT4_I(root)->parent = EXT4_ROOT_INO; /* its own: never a child */
 	fs->sb.root = root;
-	log_info("ext4 (%s): mounted read-only: %u-byte blocks, %llu blocks, "
+	if (!read_only) {
+		err = start_rw(fs);
+		if (err) {
+			mark_clean(fs);
+			fs->sb.root = NULL;
+			vnode_put(root);
+			goto fail;
+		}
+	}
+	log_info("ext4 (%s): mounted %s: %u-byte blocks, %llu blocks, "
 		 "%u inodes%s",
-		 bd->name, fs->bs, (unsigned long long)fs->nblocks, fs->ninodes,
+		 bd->name, read_only ? "read-only" : "read-write", fs->bs,
+		 (unsigned long long)fs->nblocks, fs->ninodes,
 		 fs->csum ? ", metadata_csum" : "");
 	*out = &fs->sb;
 	return 0;

@@ -307,6 +307,26 @@ struct super_ops {
 	 * Optional.
 	 */
 	int (*charge)(struct superblock *sb, long n);
+	/*
+	 * v's attributes (mode, owner, times, nlink) changed in memory:
+	 * store them (the inode to its buffer).  Called with v->lock
+	 * held, after the change.  Optional.
+	 */
+	void (*dirty_inode)(struct vnode *v);
+	/*
+	 * sync(2), syncfs(2) and unmount (before put_super): the file
+	 * system's own metadata to the disk, and with wait the disk
+	 * flushed.  Called after the file pages were written back.
+	 * Optional.
+	 */
+	int (*sync_fs)(struct superblock *sb, bool wait);
+	/*
+	 * A remount switches sb between read-only (ro) and read-write:
+	 * 0, or an error that keeps the old state (-EROFS: cannot be
+	 * written).  Going read-only it is called after the VFS found no
+	 * writers.  Optional.
+	 */
+	int (*remount)(struct superblock *sb, bool ro);
 };
 
 struct superblock {
@@ -648,6 +668,12 @@ struct vnode *vnode_alloc(struct superblock *sb, const struct vnode_ops *ops,
  * mount.
  */
 void vfs_file_accessed(struct file *f);
+/* Tell v's file system its attributes changed (v->lock held). */
+void vfs_dirty_inode(struct vnode *v);
+/* sync(2): every mounted file system's sync_fs (after the pages). */
+void vfs_sync_all(void);
+/* syncfs(2)'s part after the pages: sb's sync_fs, if any. */
+int vfs_sync_fs(struct superblock *sb);
 
 /* Linux's inode_owner_or_capable(): v's owner, or CAP_FOWNER. */
 bool vfs_owner_or_capable(struct vnode *v, const struct vfs_cred *cred);

@@ -1,0 +1,528 @@
+/*
+ * Unit tests for writing ext4 (libkos/fs/ext4/): read-write mounts and
+ * their refusals, block and inode allocation, new inodes, the
+ * superblock at sync and unmount.  A copy of a test image (check/ext4/
+ * module.mk) sits on a RAM disk; after unmounting, the RAM disk is
+ * written to a host file and the host's e2fsck -fn must find it clean,
+ * and dumpe2fs's counts must be what KOS said.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <kos/blkdev.h>
+#include <kos/boot.h>
+#include <kos/crc32c.h>
+#include <kos/kmalloc.h>
+#include <kos/plat/cpu.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
+#include <kos/sched.h>
+#include <kos/vfs.h>
+#include <uapi/errno.h>
+#include <uapi/stat.h>
+
+#include "../../libkos/fs/ext4/ext4.h"
+#include "../plat_test.h"
+#include "host.h"
+
+#ifndef EXT4_TEST_DIR
+#define EXT4_TEST_DIR "build/check/ext4-images"
+#endif
+
+#define DEV "/dev/vda"
+#define MNT "/mnt"
+
+static uint8_t *ram;
+static size_t ram_size;
+static struct kos_blkdev disk;
+static unsigned long writes;
+
+static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
+{
+	void *buf = plat_phys_to_virt(rq->pa);
+
+	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
+	rq->status = 0;
+	if (rq->op == BLK_READ) {
+		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
+	} else if (rq->op == BLK_WRITE) {
+		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
+		writes++;
+	}
+	rq->done(rq);
+	return 0;
+}
+
+static const struct blkdev_ops ram_ops = { .submit = ram_submit };
+
+static char *path_of(const char *name)
+{
+	static char buf[4][512];
+	static int n;
+	const char *d = getenv("KOS_EXT4_TEST_DIR");
+	char *p = buf[n++ % 4];
+
+	snprintf(p, 512, "%s/%s", d ? d : EXT4_TEST_DIR, name);
+	return p;
+}
+
+/* A fresh kernel with a copy of image name on vda, /dev/vda, /mnt. */
+static void load_image(const char *name)
+{
+	struct kos_bootinfo bi;
+
+	plat_irq_disable();
+	test_bootinfo(&bi, TEST_RAM_SIZE);
+	pmm_init(&bi);
+	kmalloc_init();
+	sched_init();
+	plat_irq_enable();
+	blkdev_reset();
+	ck_assert_int_eq(vfs_init(NULL, 0), 0);
+	memset(&disk, 0, sizeof(disk));
+	free(ram);
+	ram = host_slurp(path_of(name), &ram_size);
+	ck_assert_msg(ram != NULL, "no image %s (make the ext4 test images)",
+		      path_of(name));
+	disk.nsectors = ram_size / BLK_SECTOR;
+	disk.block_size = 512;
+	disk.ops = &ram_ops;
+	writes = 0;
+	ck_assert_int_eq(blkdev_register(&disk), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
+}
+
+static int mount_rw(void)
+{
+	return vfs_mount_new(NULL, MNT, "ext4", DEV, 0, "", NULL);
+}
+
+static struct vnode *lookup(const char *path)
+{
+	struct vnode *v = NULL;
+
+	ck_assert_int_eq(vfs_lookup(NULL, path, LOOKUP_FOLLOW, NULL, &v), 0);
+	return v;
+}
+
+static struct kstatfs statfs_now(void)
+{
+	struct kstatfs st;
+	struct vnode *v = lookup(MNT);
+
+	vfs_statfs(v, &st);
+	vnode_put(v);
+	return st;
+}
+
+static struct ext4_fs *mounted_fs(void)
+{
+	struct vnode *v = lookup(MNT);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+
+	vnode_put(v);
+	return fs;
+}
+
+/* The RAM disk into a host file (its name, static). */
+static const char *save_image(void)
+{
+	static char name[64];
+	FILE *f;
+
+	snprintf(name, sizeof(name), "/tmp/kos-ext4w-%d.img", (int)getpid());
+	f = fopen(name, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(ram, 1, ram_size, f), ram_size);
+	fclose(f);
+	return name;
+}
+
+static bool have_e2fsck(void)
+{
+	return system("e2fsck -V >/dev/null 2>&1") == 0;
+}
+
+/* e2fsck -fn on the RAM disk: clean (exit 0), else its report. */
+static void fsck_clean(void)
+{
+	const char *img = save_image();
+	char cmd[256], *out;
+	int rc;
+
+	if (!have_e2fsck()) {
+		fprintf(stderr, "ext4w: no e2fsck on the host: not checked\n");
+		unlink(img);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s >/tmp/kos-ext4w-%d.out 2>&1",
+		 img, (int)getpid());
+	rc = system(cmd);
+	snprintf(cmd, sizeof(cmd), "/tmp/kos-ext4w-%d.out", (int)getpid());
+	out = host_slurp(cmd, &(size_t){ 0 });
+	unlink(cmd);
+	unlink(img);
+	ck_assert_msg(rc == 0, "e2fsck -fn: exit %d:\n%s", rc,
+		      out ? out : "(no output)");
+	free(out);
+}
+
+/* A line of dumpe2fs -h for the RAM disk's image (malloc'd text). */
+static char *dumpe2fs(void)
+{
+	const char *img = save_image();
+	char cmd[256], *out;
+
+	snprintf(cmd, sizeof(cmd), "dumpe2fs -h %s 2>/dev/null", img);
+	out = host_run(cmd);
+	unlink(img);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+static unsigned long long field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	ck_assert_msg(p != NULL, "no \"%s\" in dumpe2fs's output", key);
+	return strtoull(p + strlen(key), NULL, 0);
+}
+
+/* The RAM disk's superblock, changed by fn, its checksum redone. */
+static void patch_super(void (*fn)(struct ext4_super *))
+{
+	struct ext4_super *es = (void *)(ram + EXT4_SB_OFFSET);
+
+	fn(es);
+	if (es->s_feature_ro_compat & EXT4_RO_COMPAT_METADATA_CSUM)
+		es->s_checksum = kos_crc32c(~0u, es, 0x3fc);
+}
+
+static void set_recover(struct ext4_super *es)
+{
+	es->s_feature_incompat |= EXT4_INCOMPAT_RECOVER;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+/* Mounted and unmounted read-write: clean, counted, needs_recovery off. */
+START_TEST(test_ext4w_mount_clean)
+{
+	static const char *const images[] = { "img-1k.img", "img-2k.img",
+					      "img-4k.img" };
+
+	{
+		char *before, *after;
+
+		load_image(images[_i]);
+		before = dumpe2fs();
+		ck_assert_int_eq(mount_rw(), 0);
+		ck_assert(writes > 0); /* the superblock, at once */
+		ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+		after = dumpe2fs();
+		ck_assert_uint_eq(field(after, "Mount count:"),
+				  field(before, "Mount count:") + 1);
+		ck_assert_uint_eq(field(after, "Free blocks:"),
+				  field(before, "Free blocks:"));
+		ck_assert_ptr_null(strstr(after, "needs_recovery"));
+		ck_assert_ptr_nonnull(strstr(after, "clean"));
+		free(before);
+		free(after);
+		fsck_clean();
+	}
+}
+END_TEST
+
+/* What cannot or must not be written is refused read-write: -EROFS. */
+START_TEST(test_ext4w_refused)
+{
+	if (_i == 1) {
+		load_image("img-ext3.img");
+		ck_assert_int_eq(mount_rw(), -EROFS);
+		return;
+	}
+	if (_i == 2) {
+		load_image("inline.img");
+		ck_assert_int_eq(mount_rw(), -EROFS);
+		ck_assert_uint_eq(writes, 0);
+		return;
+	}
+	load_image("img-4k.img");
+	disk.read_only = true;
+	ck_assert_int_eq(mount_rw(), -EROFS);
+	disk.read_only = false;
+	patch_super(set_recover);
+	ck_assert_int_eq(mount_rw(), -EROFS);
+	ck_assert_int_eq(
+		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
+		0);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	ck_assert_uint_eq(writes, 0);
+}
+END_TEST
+
+/* Blocks: runs from the goal, counted in statfs, freed again. */
+static void blocks_on(const char *image)
+{
+	struct kstatfs st0, st1;
+	struct ext4_fs *fs;
+	uint64_t a, b, c;
+	uint32_t na, nb, nc;
+	char *out;
+
+	load_image(image);
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	st0 = statfs_now();
+	ck_assert_int_eq(ext4_alloc_blocks(fs, 0, 100, false, &a, &na), 0);
+	ck_assert_uint_ge(na, 1);
+	ck_assert_uint_le(na, 100);
+	/* the next run continues where the last one ended, if free */
+	ck_assert_int_eq(ext4_alloc_blocks(fs, a + na, 50, false, &b, &nb), 0);
+	ck_assert_uint_ge(b, a + na);
+	/* a goal in the last group, then past the end: still something */
+	ck_assert_int_eq(
+		ext4_alloc_blocks(fs, fs->nblocks - 1, 8, false, &c, &nc), 0);
+	ck_assert_uint_lt(c + nc, fs->nblocks + 1);
+	st1 = statfs_now();
+	ck_assert_uint_eq(st1.bfree, st0.bfree - na - nb - nc);
+	ck_assert_uint_eq(st1.bavail, st0.bavail - na - nb - nc);
+	/* freeing a free block or metadata is corruption, nothing freed */
+	ck_assert_int_eq(ext4_free_blocks(fs, fs->groups[0].block_bitmap, 1),
+			 -EUCLEAN);
+	ck_assert_uint_ge(fs->njnl, 1); /* the journal found, and kept */
+	ck_assert_int_eq(ext4_free_blocks(fs, fs->jnl[0].start + 1, 1),
+			 -EUCLEAN);
+	ck_assert_int_eq(ext4_free_blocks(fs, c, nc), 0);
+	ck_assert_int_eq(ext4_free_blocks(fs, c, 1), -EUCLEAN);
+	ck_assert_uint_eq(statfs_now().bfree, st0.bfree - na - nb);
+	/* leave a and b in use: e2fsck must then report them, so free */
+	ck_assert_int_eq(ext4_free_blocks(fs, a, na), 0);
+	ck_assert_int_eq(ext4_free_blocks(fs, b, nb), 0);
+	ck_assert_uint_eq(statfs_now().bfree, st0.bfree);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	out = dumpe2fs();
+	ck_assert_uint_eq(field(out, "Free blocks:"), st0.bfree);
+	free(out);
+	fsck_clean();
+}
+
+START_TEST(test_ext4w_blocks)
+{
+	blocks_on(_i ? "img-4k.img" : "img-1k.img");
+}
+END_TEST
+
+/*
+ * The root reserve: without reserve, allocation stops at it; with it,
+ * goes on into it.  Everything is given back: e2fsck clean.
+ */
+START_TEST(test_ext4w_reserve)
+{
+	struct ext4_fs *fs;
+	uint64_t *firsts;
+	uint32_t *gots;
+	size_t n = 0, cap = 4096;
+	uint64_t first, got_total = 0;
+	uint32_t got;
+	int err;
+
+	load_image("img-1k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	firsts = malloc(cap * sizeof(*firsts));
+	gots = malloc(cap * sizeof(*gots));
+	while (!(err = ext4_alloc_blocks(fs, 0, 8192, false, &first, &got))) {
+		ck_assert_uint_lt(n, cap);
+		firsts[n] = first;
+		gots[n++] = got;
+		got_total += got;
+	}
+	ck_assert_int_eq(err, -ENOSPC);
+	ck_assert_uint_eq(statfs_now().bavail, 0);
+	ck_assert_uint_eq(statfs_now().bfree, fs->r_blocks);
+	ck_assert_int_eq(ext4_alloc_blocks(fs, 0, 1, true, &first, &got), 0);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_eq(ext4_free_blocks(fs, first, 1), 0);
+	while (n--)
+		ck_assert_int_eq(ext4_free_blocks(fs, firsts[n], gots[n]), 0);
+	free(firsts);
+	free(gots);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+}
+END_TEST
+
+/* Inodes: numbers, directory spread, a new inode, freed again. */
+START_TEST(test_ext4w_inodes)
+{
+	struct ext4_inode_info *ei;
+	struct kstatfs st0;
+	struct ext4_fs *fs;
+	struct vnode *root, *v;
+	uint32_t f1, f2, d1;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	st0 = statfs_now();
+	ck_assert_int_eq(ext4_alloc_ino(fs, EXT4_ROOT_INO, S_IFREG, &f1), 0);
+	ck_assert_int_eq(ext4_alloc_ino(fs, EXT4_ROOT_INO, S_IFREG, &f2), 0);
+	ck_assert_uint_ge(f1, fs->first_ino);
+	ck_assert_uint_ne(f1, f2);
+	ck_assert_int_eq(ext4_alloc_ino(fs, EXT4_ROOT_INO, S_IFDIR, &d1), 0);
+	ck_assert_uint_eq(statfs_now().ffree, st0.ffree - 3);
+	ck_assert_int_eq(ext4_free_ino(fs, f2, false), 0);
+	ck_assert_int_eq(ext4_free_ino(fs, f2, false), -EUCLEAN);
+	ck_assert_int_eq(ext4_free_ino(fs, f1, false), 0);
+	ck_assert_int_eq(ext4_free_ino(fs, d1, true), 0);
+	ck_assert_uint_eq(statfs_now().ffree, st0.ffree);
+
+	/* a new inode: initialised, in the cache, written */
+	root = lookup(MNT);
+	ck_assert_int_eq(
+		ext4_new_inode(EXT4_I(root), S_IFREG | 0640, 70000, 70001, &ei),
+		0);
+	ck_assert_uint_eq(ei->v.nlink, 0);
+	ck_assert(ei->flags & EXT4_EXTENTS_FL);
+	ck_assert_uint_eq(ext4_raw(ei)->i_extra_isize, 32);
+	ck_assert(ei->has_btime);
+	ck_assert_int_eq(ext4_iget(fs, (uint32_t)ei->v.ino, &v), 0);
+	ck_assert_ptr_eq(v, &ei->v);
+	vnode_put(v);
+	/* what a fresh read of the table gives back */
+	{
+		struct ext4_inode_info *copy = calloc(1, sizeof(*copy));
+		struct ext4_inode *ri;
+
+		copy->v.sb = &fs->sb;
+		/* nlink 0 is refused by a fill: look at the raw bytes */
+		ck_assert_int_eq(ext4_inode_fill(fs, copy, (uint32_t)ei->v.ino),
+				 -EUCLEAN);
+		ri = ext4_raw(copy);
+		ck_assert_uint_eq(ri->i_mode, S_IFREG | 0640);
+		ck_assert_uint_eq(ri->i_uid | (uint32_t)ri->i_uid_high << 16,
+				  70000);
+		ck_assert_uint_eq(ri->i_gid | (uint32_t)ri->i_gid_high << 16,
+				  70001);
+		ck_assert_uint_eq(ri->i_crtime, (uint32_t)ei->btime.sec);
+		ck_assert_uint_eq(ri->i_mtime_extra >> 2, ei->v.mtime.nsec);
+		ext4_inode_free(copy);
+		free(copy);
+	}
+	/* with a link count it reads back whole (checksum and all) */
+	ei->v.nlink = 1;
+	ei->v.size = 12345;
+	ei->v.mtime.nsec = 123456789;
+	mutex_lock(&ei->lock);
+	ck_assert_int_eq(ext4_inode_write(ei), 0);
+	mutex_unlock(&ei->lock);
+	{
+		struct ext4_inode_info *copy = calloc(1, sizeof(*copy));
+
+		copy->v.sb = &fs->sb;
+		ck_assert_int_eq(ext4_inode_fill(fs, copy, (uint32_t)ei->v.ino),
+				 0);
+		ck_assert_uint_eq(copy->v.size, 12345);
+		ck_assert_uint_eq(copy->v.mtime.nsec, 123456789);
+		ck_assert_uint_eq(copy->v.uid, 70000);
+		ext4_inode_free(copy);
+		free(copy);
+	}
+	/* gone again: no entry names it, so e2fsck must not see it */
+	ei->v.nlink = 0;
+	ext4_raw(ei)->i_dtime = (uint32_t)ei->v.ctime.sec; /* as Linux */
+	mutex_lock(&ei->lock);
+	ck_assert_int_eq(ext4_inode_write(ei), 0);
+	mutex_unlock(&ei->lock);
+	ck_assert_int_eq(ext4_free_ino(fs, (uint32_t)ei->v.ino, false), 0);
+	vnode_put(&ei->v);
+	vnode_put(root);
+	ck_assert_uint_eq(statfs_now().ffree, st0.ffree);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+}
+END_TEST
+
+/* chmod/chown/utimes reach the disk through dirty_inode. */
+START_TEST(test_ext4w_setattr)
+{
+	struct vfs_attr a = { 0 };
+	struct vnode *v;
+	char cmd[256], *out;
+	const char *img;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	v = lookup(MNT "/small");
+	a.valid = VFS_ATTR_MODE | VFS_ATTR_UID | VFS_ATTR_MTIME;
+	a.mode = 0612;
+	a.uid = 4242;
+	a.mtime.sec = 1234567890;
+	a.mtime.nsec = 5000;
+	ck_assert_int_eq(vfs_setattr(v, &a, NULL), 0);
+	vnode_put(v);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	img = save_image();
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'stat /small' %s 2>/dev/null",
+		 img);
+	out = host_run(cmd);
+	unlink(img);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "Mode:  0612"), "%s", out);
+	ck_assert_msg(strstr(out, "User:  4242"), "%s", out);
+	ck_assert_msg(strstr(out, "mtime: 0x499602d2:00004e20"), "%s", out);
+	free(out);
+	fsck_clean();
+}
+END_TEST
+
+/* remount,rw and remount,ro: written, then clean again. */
+START_TEST(test_ext4w_remount)
+{
+	char *out;
+
+	load_image("img-1k.img");
+	ck_assert_int_eq(
+		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
+		0);
+	ck_assert_uint_eq(writes, 0);
+	ck_assert_int_eq(vfs_remount(NULL, MNT, 0, "", false, NULL), 0);
+	ck_assert(writes > 0);
+	out = dumpe2fs();
+	ck_assert_ptr_nonnull(strstr(out, "needs_recovery"));
+	free(out);
+	ck_assert_int_eq(
+		vfs_remount(NULL, MNT, VFS_MNT_RDONLY, "", false, NULL), 0);
+	out = dumpe2fs();
+	ck_assert_ptr_null(strstr(out, "needs_recovery"));
+	free(out);
+	fsck_clean();
+	writes = 0;
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	ck_assert_uint_eq(writes, 0); /* read-only again: nothing to write */
+	fsck_clean();
+}
+END_TEST
+
+Suite *ext4w_suite(void)
+{
+	Suite *s = suite_create("ext4w");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_ext4w_mount_clean, 0, 3);
+	tcase_add_loop_test(tc, test_ext4w_refused, 0, 3);
+	tcase_add_loop_test(tc, test_ext4w_blocks, 0, 2);
+	tcase_add_test(tc, test_ext4w_reserve);
+	tcase_add_test(tc, test_ext4w_inodes);
+	tcase_add_test(tc, test_ext4w_setattr);
+	tcase_add_test(tc, test_ext4w_remount);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -187,6 +187,24 @@ static void extent_trees(const char *image)
 	trunc_to(ei, 0);
 	ck_assert_uint_eq(ei->v.blocks, 0);
 	fsck_clean(fs, "truncated to 0");
+	/* fallocate's unwritten extents, written from the head on */
+	ck_assert_int_eq(ext4_prealloc(ei, 0, 100, &count), 0);
+	ck_assert_uint_eq(count, 100);
+	ck_assert_int_eq(ext4_map(ei, 0, 100, &pblk, &count), 0);
+	ck_assert_uint_eq(pblk, 0);
+	ck_assert_int_eq(
+		ext4_get_blocks(ei, 0, 10, true, &pblk, &count, &fresh), 0);
+	ck_assert(fresh);
+	ck_assert_int_eq(
+		ext4_get_blocks(ei, 10, 10, true, &pblk, &count, &fresh), 0);
+	ck_assert_uint_eq(count, 10);
+	ck_assert_int_eq(ext4_map(ei, 0, 100, &pblk, &count), 0);
+	ck_assert_uint_eq(count, 20);	    /* merged into one written extent */
+	ei->v.size = 50 * (uint64_t)fs->bs; /* unwritten past the size */
+	ck_assert_int_eq(ext4_inode_write(ei), 0);
+	fsck_clean(fs, "unwritten extents");
+	trunc_to(ei, 0);
+	ck_assert_uint_eq(ei->v.blocks, 0);
 	/* a long sequential run: one call maps many blocks */
 	ck_assert_int_eq(
 		ext4_get_blocks(ei, 0, 4096, true, &pblk, &count, &fresh), 0);

@@ -502,6 +502,13 @@ int ext4_inode_write(struct ext4_inode_info *ei);
  */
 int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 		    bool create, uint64_t *pblk, uint32_t *count, bool *fresh);
+/*
+ * fallocate: holes in [lblk, lblk + max) from lblk on become unwritten
+ * extents (read as zeros); *count blocks from lblk are allocated after
+ * (newly or already).  With ei->lock held.  -ENOSPC, -EUCLEAN, -EIO.
+ */
+int ext4_prealloc(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
+		  uint32_t *count);
 /* Free every block at or past lblk (truncate), shrinking the tree. */
 int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk);
 

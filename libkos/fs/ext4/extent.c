@@ -615,6 +615,33 @@ static int convert_unwritten(struct ext4_inode_info *ei, struct ext_walk *w,
 	uint64_t pb = ext_pblk(e);
 	int np = 0, err = 0;
 
+	/* Writing the head next to a written extent: that one grows. */
+	if (lblk == s && lf->pos > 0) {
+		struct ext4_extent *pv = e - 1;
+
+		if (!ext_unwritten(pv) &&
+		    pv->ee_block + ext_len(pv) == (uint64_t)s &&
+		    ext_pblk(pv) + ext_len(pv) == pb &&
+		    ext_len(pv) + n <= EXT4_EXT_INIT_MAX_LEN) {
+			pv->ee_len = (uint16_t)(pv->ee_len + n);
+			if (n == len) { /* e is gone */
+				unsigned int at = (unsigned int)lf->pos;
+
+				kos_memmove(e, e + 1,
+					    (lf->eh->eh_entries - at - 1) *
+						    sizeof(*e));
+				lf->eh->eh_entries--;
+			} else {
+				e->ee_block = s + n;
+				e->ee_len = (uint16_t)(len - n +
+						       EXT4_EXT_INIT_MAX_LEN);
+				ext_set_pblk(e, pb + n);
+			}
+			node_dirty(ei, lf);
+			walk_release(w);
+			return 0;
+		}
+	}
 	if (lblk > s) {
 		pieces[np].ee_block = s;
 		pieces[np].ee_len =
@@ -638,8 +665,35 @@ static int convert_unwritten(struct ext4_inode_info *ei, struct ext_walk *w,
 	return err;
 }
 
+static int get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
+		      bool unwritten, uint64_t *pblk, uint32_t *count,
+		      bool *fresh);
+
 int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 		    bool create, uint64_t *pblk, uint32_t *count, bool *fresh)
+{
+	*fresh = false;
+	if (max == 0)
+		max = 1;
+	if (!create)
+		return ext4_map(ei, lblk, max, pblk, count);
+	return get_blocks(ei, lblk, max, false, pblk, count, fresh);
+}
+
+int ext4_prealloc(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
+		  uint32_t *count)
+{
+	uint64_t pblk;
+	bool fresh;
+
+	if (max == 0)
+		max = 1;
+	return get_blocks(ei, lblk, max, true, &pblk, count, &fresh);
+}
+
+static int get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
+		      bool unwritten, uint64_t *pblk, uint32_t *count,
+		      bool *fresh)
 {
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
 	struct ext_walk w;
@@ -650,10 +704,6 @@ int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 	int err;
 
 	*fresh = false;
-	if (max == 0)
-		max = 1;
-	if (!create)
-		return ext4_map(ei, lblk, max, pblk, count);
 	if (!(ei->flags & EXT4_EXTENTS_FL))
 		return -EOPNOTSUPP; /* writing block-mapped files: not done */
 	max = (uint32_t)MIN((uint64_t)max, (1ULL << 32) - lblk);
@@ -669,7 +719,7 @@ int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 
 		*pblk = ext_pblk(e) + off;
 		*count = MIN(max, ext_len(e) - off);
-		if (!ext_unwritten(e)) {
+		if (!ext_unwritten(e) || unwritten) {
 			walk_release(&w);
 			return 0;
 		}
@@ -692,14 +742,15 @@ int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 				    (unsigned long long)ei->v.ino);
 	}
 	max = (uint32_t)MIN((uint64_t)max, end - lblk);
-	max = MIN(max, (uint32_t)EXT4_EXT_INIT_MAX_LEN);
+	max = MIN(max, (uint32_t)(unwritten ? EXT4_EXT_INIT_MAX_LEN - 1
+					    : EXT4_EXT_INIT_MAX_LEN));
 	first = alloc_goal(ei, &w, lblk);
 	walk_release(&w);
 	err = ext4_alloc_blocks(fs, first, max, false, &first, &got);
 	if (err)
 		return err;
 	nx.ee_block = lblk;
-	nx.ee_len = (uint16_t)got;
+	nx.ee_len = (uint16_t)(got + (unwritten ? EXT4_EXT_INIT_MAX_LEN : 0));
 	ext_set_pblk(&nx, first);
 	err = ext_insert(ei, &nx);
 	if (err) {

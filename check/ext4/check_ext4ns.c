@@ -599,6 +599,15 @@ static void namespace_check(void)
 	v = lookup(MNT "/nd/renamed-link");
 	ck_assert(S_ISREG(v->mode));
 	vnode_put(v);
+	v = lookup(MNT "/nd/xa");
+	ck_assert(S_ISREG(v->mode));
+	vnode_put(v);
+	v = lookup(MNT "/d1/xf");
+	d = lookup(MNT "/d1");
+	ck_assert(S_ISDIR(v->mode));
+	ck_assert_uint_eq(ino_of(v, ".."), d->ino);
+	vnode_put(d);
+	vnode_put(v);
 }
 
 /*
@@ -660,6 +669,13 @@ static void namespace(const char *image)
 			 -EEXIST);
 	ck_assert_int_eq(vfs_renameat(NULL, MNT "/nd/moved", NULL,
 				      MNT "/d1/moved", 0, NULL),
+			 0);
+	/* a directory and a file swap places across parents */
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd/xa", 0755, NULL), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, MNT "/d1/xf", S_IFREG | 0644, 0, NULL), 0);
+	ck_assert_int_eq(vfs_renameat(NULL, MNT "/nd/xa", NULL, MNT "/d1/xf",
+				      VFS_RENAME_EXCHANGE, NULL),
 			 0);
 	for (int i = 0; i < NS_MANY; i++) {
 		snprintf(path, sizeof(path), MNT "/nd/many/file-%04d-%.*s", i,

@@ -1340,6 +1340,11 @@ int ext4_dir_find(struct ext4_inode_info *dir, const char *name, size_t len,
 
 	if (len > EXT4_NAME_LEN)
 		return -ENAMETOOLONG;
+	/* names but the dot entries: through the index when there is one */
+	if (len &&
+	    !(name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))) &&
+	    is_htree(dir) && (DFS(dir)->compat & EXT4_COMPAT_DIR_INDEX))
+		return dx_find(dir, name, len, ino);
 	err = find_entry(dir, name, len, &b, &at, &prev);
 	if (err)
 		return err;

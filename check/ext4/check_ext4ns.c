@@ -561,6 +561,21 @@ static void namespace_check(void)
 
 	d = lookup(MNT "/nd/many");
 	ck_assert(EXT4_I(d)->flags & EXT4_INDEX_FL);
+	{
+		/* 1 KiB blocks: more leaves than the root holds, 2 levels */
+		struct ext4_fs *fs = EXT4_FS(d->sb);
+		const struct ext4_dx_root_info *info;
+		struct bbuf *b;
+		uint64_t pblk;
+		uint32_t cnt;
+
+		ck_assert_int_eq(ext4_map(EXT4_I(d), 0, 1, &pblk, &cnt), 0);
+		ck_assert_int_eq(ext4_bread(fs, pblk, &b), 0);
+		info = (const void *)((char *)b->data + 24);
+		ck_assert_uint_eq(info->indirect_levels,
+				  fs->bs == 1024 ? 1 : 0);
+		bcache_put(b);
+	}
 	ck_assert_uint_eq(count_names(d), NS_MANY + 2);
 	for (int i = 0; i < NS_MANY; i += 7) {
 		snprintf(path, sizeof(path), "file-%04d-%.*s", i, i % 40,

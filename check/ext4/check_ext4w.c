@@ -484,6 +484,38 @@ START_TEST(test_ext4w_setattr)
 }
 END_TEST
 
+/*
+ * A bitmap that says a metadata block is free is corruption: the block
+ * is not handed out (the inode table's first block, its bit cleared in
+ * the cached bitmap after its checksum was checked).
+ */
+START_TEST(test_ext4w_metadata_guard)
+{
+	struct ext4_fs *fs;
+	uint64_t first, itab, bfree;
+	uint32_t got, bit;
+	struct bbuf *b;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	itab = fs->groups[0].inode_table;
+	ck_assert_int_eq(ext4_alloc_blocks(fs, 0, 1, false, &first, &got), 0);
+	ck_assert_int_eq(ext4_free_blocks(fs, first, got), 0);
+	bfree = statfs_now().bfree;
+	bit = (uint32_t)(itab - fs->first_data_block);
+	ck_assert_int_eq(ext4_bread(fs, fs->groups[0].block_bitmap, &b), 0);
+	((uint8_t *)b->data)[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+	ck_assert_int_eq(ext4_alloc_blocks(fs, itab, 1, false, &first, &got),
+			 -EUCLEAN);
+	ck_assert_uint_eq(statfs_now().bfree, bfree);
+	((uint8_t *)b->data)[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	bcache_put(b);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+}
+END_TEST
+
 /* remount,rw and remount,ro: written, then clean again. */
 START_TEST(test_ext4w_remount)
 {
@@ -574,6 +606,7 @@ Suite *ext4w_suite(void)
 	tcase_add_test(tc, test_ext4w_reserve);
 	tcase_add_test(tc, test_ext4w_inodes);
 	tcase_add_test(tc, test_ext4w_setattr);
+	tcase_add_test(tc, test_ext4w_metadata_guard);
 	tcase_add_test(tc, test_ext4w_remount);
 	tcase_add_test(tc, test_ext4w_gdt_csum);
 	suite_add_tcase(s, tc);

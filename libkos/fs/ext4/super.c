@@ -182,6 +182,9 @@ static int write_super(struct ext4_fs *fs)
 	struct bbuf *b;
 	int err;
 
+	err = ext4_bread(fs, blk, &b); /* outside sb_lock: it may read */
+	if (err)
+		return err;
 	mutex_lock(&fs->sb_lock);
 	es->s_free_blocks_count_lo = (uint32_t)fs->free_blocks;
 	if (fs->incompat & EXT4_INCOMPAT_64BIT)
@@ -191,15 +194,11 @@ static int write_super(struct ext4_fs *fs)
 	if (fs->csum)
 		es->s_checksum = kos_crc32c(~0u, es, 0x3fc);
 	fs->sb_dirty = false;
-	err = ext4_bread(fs, blk, &b);
-	if (!err) {
-		kos_memcpy((char *)b->data + EXT4_SB_OFFSET % fs->bs, es,
-			   sizeof(*es));
-		bcache_mark_dirty(b);
-		bcache_put(b);
-	}
+	kos_memcpy((char *)b->data + EXT4_SB_OFFSET % fs->bs, es, sizeof(*es));
 	mutex_unlock(&fs->sb_lock);
-	return err;
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	return 0;
 }
 
 /* The superblock and every dirty metadata buffer to the disk. */

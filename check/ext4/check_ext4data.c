@@ -304,6 +304,20 @@ static void write_path(const char *image)
 		-EOPNOTSUPP);
 	ck_assert_int_eq(f->ops->fsync(f, false), 0);
 	file_put(f);
+	/* an inode with no links: its last reference frees it all */
+	ei = iget(MNT);
+	{
+		struct ext4_inode_info *ni = NULL;
+
+		ck_assert_int_eq(ext4_new_inode(ei, S_IFREG | 0644, 0, 0, &ni),
+				 0);
+		mutex_lock(&ni->lock);
+		fill(ni, 1200, 2); /* a tree block or more */
+		ck_assert_int_ge(tree_depth(ni), 1);
+		mutex_unlock(&ni->lock);
+		vnode_put(&ni->v);
+	}
+	vnode_put(&ei->v);
 	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
 	fsck_clean(NULL, "after writes");
 	/* again from the disk */

@@ -12,6 +12,7 @@
 
 #include <kos/blkdev.h>
 #include <kos/boot.h>
+#include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
@@ -19,6 +20,7 @@
 #include <kos/sched.h>
 #include <kos/vfs.h>
 #include <uapi/errno.h>
+#include <uapi/fcntl.h>
 #include <uapi/stat.h>
 
 #include "../../libkos/fs/ext4/ext4.h"
@@ -62,11 +64,23 @@ static const char *image_path(const char *name)
 }
 
 /* A fresh kernel, image name on /dev/vda, mounted on /mnt. */
-static struct ext4_fs *load(const char *name)
+static struct ext4_fs *mount_fs(bool rw)
 {
-	struct kos_bootinfo bi;
 	struct vnode *v = NULL;
 	struct ext4_fs *fs;
+
+	ck_assert_int_eq(vfs_mount_new(NULL, MNT, "ext4", DEV,
+				       rw ? 0 : VFS_MNT_RDONLY, "", NULL),
+			 0);
+	ck_assert_int_eq(vfs_lookup(NULL, MNT, 0, NULL, &v), 0);
+	fs = EXT4_FS(v->sb);
+	vnode_put(v);
+	return fs;
+}
+
+static struct ext4_fs *load(const char *name, bool rw)
+{
+	struct kos_bootinfo bi;
 
 	plat_irq_disable();
 	test_bootinfo(&bi, TEST_RAM_SIZE);
@@ -87,14 +101,7 @@ static struct ext4_fs *load(const char *name)
 	ck_assert_int_eq(
 		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
 	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
-	/* the read-write mount is not there yet: the tests call extent.c */
-	ck_assert_int_eq(
-		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
-		0);
-	ck_assert_int_eq(vfs_lookup(NULL, MNT, 0, NULL, &v), 0);
-	fs = EXT4_FS(v->sb);
-	vnode_put(v);
-	return fs;
+	return mount_fs(rw);
 }
 
 static struct ext4_inode_info *iget(const char *path)
@@ -114,7 +121,8 @@ static void fsck_clean(struct ext4_fs *fs, const char *what)
 	FILE *f;
 	char *res;
 
-	ck_assert_int_eq(bcache_sync(fs->bc), 0);
+	if (fs)
+		ck_assert_int_eq(bcache_sync(fs->bc), 0);
 	f = fopen(out, "wb");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(ram, 1, ram_size, f), ram_size);
@@ -160,7 +168,7 @@ static void trunc_to(struct ext4_inode_info *ei, uint32_t lblk)
 
 static void extent_trees(const char *image)
 {
-	struct ext4_fs *fs = load(image);
+	struct ext4_fs *fs = load(image, false);
 	struct ext4_inode_info *ei = iget(MNT "/holes");
 	uint64_t pblk, p2;
 	uint32_t count, n;
@@ -243,6 +251,105 @@ static void extent_trees(const char *image)
 	vnode_put(&ei->v);
 }
 
+static void check_bytes(struct file *f, const uint8_t *want, size_t len,
+			uint64_t off)
+{
+	uint8_t *got = malloc(len);
+
+	ck_assert_int_eq(file_pread_kernel(f, got, len, off), (ssize_t)len);
+	ck_assert_msg(memcmp(got, want, len) == 0, "data at %llu differs",
+		      (unsigned long long)off);
+	free(got);
+}
+
+/* write(2) and friends through the VFS, e2fsck, then read back. */
+static void write_path(const char *image)
+{
+	size_t big = 3 * 1024 * 1024 + 123, small = 1000003;
+	uint8_t *pat = malloc(big), *zero = calloc(1, 65536);
+	struct ext4_fs *fs = load(image, true);
+	struct ext4_inode_info *ei;
+	struct file *f = NULL;
+	struct vnode *v;
+
+	for (size_t i = 0; i < big; i++)
+		pat[i] = (uint8_t)(i * 7 + i / 4096);
+	ck_assert_int_eq(vfs_openat(NULL, MNT "/small", O_RDWR, 0, NULL, &f),
+			 0);
+	v = f->vnode;
+	/* a large sequential write over a small file */
+	ck_assert_int_eq(file_pwrite_kernel(f, pat, big, 0), (ssize_t)big);
+	check_bytes(f, pat, big, 0);
+	/* sparse: far past the end, the gap reads as zeros */
+	ck_assert_int_eq(file_pwrite_kernel(f, "hello", 5, 10000000), 5);
+	check_bytes(f, zero, 65536, 5000000);
+	check_bytes(f, (const uint8_t *)"hello", 5, 10000000);
+	ck_assert_uint_eq(v->size, 10000005);
+	/* overwrite in the middle of a block */
+	ck_assert_int_eq(file_pwrite_kernel(f, pat + 100005, 10, 100005), 10);
+	/* shrink to the middle of a block, then grow: zeros after */
+	ck_assert_int_eq(v->ops->truncate(v, small), 0);
+	ck_assert_int_eq(v->ops->truncate(v, small + 5000), 0);
+	check_bytes(f, pat, small, 0);
+	check_bytes(f, zero, 5000, small);
+	/* fallocate past the end, kept size: unwritten extents */
+	ck_assert_int_eq(v->ops->fallocate(v, VFS_FALLOC_KEEP_SIZE,
+					   4 * 1024 * 1024, 1024 * 1024),
+			 0);
+	ck_assert_uint_eq(v->size, small + 5000);
+	ck_assert_int_eq(
+		v->ops->fallocate(v,
+				  VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_KEEP_SIZE,
+				  0, 4096),
+		-EOPNOTSUPP);
+	ck_assert_int_eq(f->ops->fsync(f, false), 0);
+	file_put(f);
+	/* an inode with no links: its last reference frees it all */
+	ei = iget(MNT);
+	{
+		struct ext4_inode_info *ni = NULL;
+
+		ck_assert_int_eq(ext4_new_inode(ei, S_IFREG | 0644, 0, 0, &ni),
+				 0);
+		mutex_lock(&ni->lock);
+		fill(ni, 1200, 2); /* a tree block or more */
+		ck_assert_int_ge(tree_depth(ni), 1);
+		mutex_unlock(&ni->lock);
+		vnode_put(&ni->v);
+	}
+	vnode_put(&ei->v);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean(NULL, "after writes");
+	/* again from the disk */
+	fs = mount_fs(false);
+	ck_assert_int_eq(vfs_openat(NULL, MNT "/small", O_RDONLY, 0, NULL, &f),
+			 0);
+	ck_assert_uint_eq(f->vnode->size, small + 5000);
+	check_bytes(f, pat, small, 0);
+	check_bytes(f, zero, 5000, small);
+	file_put(f);
+	ei = iget(MNT "/small");
+	/* the sequential write: a few extents, all in the inode */
+	ck_assert_int_eq(tree_depth(ei), 0);
+	vnode_put(&ei->v);
+	(void)fs;
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	free(pat);
+	free(zero);
+}
+
+START_TEST(test_ext4data_write_1k)
+{
+	write_path("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4data_write_4k)
+{
+	write_path("img-4k.img");
+}
+END_TEST
+
 START_TEST(test_ext4data_extents_1k)
 {
 	extent_trees("img-1k.img");
@@ -263,6 +370,8 @@ Suite *ext4data_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_ext4data_extents_1k);
 	tcase_add_test(tc, test_ext4data_extents_4k);
+	tcase_add_test(tc, test_ext4data_write_1k);
+	tcase_add_test(tc, test_ext4data_write_4k);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -649,13 +649,17 @@ static int64_t dir_llseek(struct file *f, int64_t off, int whence)
 
 /*
  * The file's dirty pages go to its store (a no-op for tmpfs, whose
- * pages are the store); a directory has nothing cached.
+ * pages are the store; a directory has nothing cached), then the file
+ * system's fsync op writes the rest (inode, metadata) and flushes.
  */
 static int mem_fsync(struct file *f, bool datasync)
 {
-	(void)datasync;
-	return f->vnode && S_ISREG(f->vnode->mode) ? pcache_writeback(f->vnode)
-						   : 0;
+	struct vnode *v = f->vnode;
+	int err = v && S_ISREG(v->mode) ? pcache_writeback(v) : 0;
+
+	if (!err && v && v->ops->fsync)
+		err = v->ops->fsync(v, datasync);
+	return err;
 }
 
 const struct file_ops vfs_reg_fops = {

@@ -492,6 +492,13 @@ int ext4_new_inode(struct ext4_inode_info *dir, uint32_t mode, uint32_t uid,
  */
 int ext4_inode_write(struct ext4_inode_info *ei);
 
+/*
+ * The last reference to ei goes (super.c's evict): with no links left,
+ * its blocks, its xattr block reference and the inode are freed
+ * (i_dtime set).
+ */
+void ext4_evict_inode(struct ext4_inode_info *ei);
+
 /* extent.c */
 /*
  * As ext4_map, and with create, holes and unwritten extents in

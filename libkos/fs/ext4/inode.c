@@ -16,10 +16,12 @@
  */
 #include <kos/blkdev.h>
 #include <kos/crc32c.h>
+#include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/pcache.h>
 #include <kos/plat/mem.h>
+#include <kos/pmm.h>
 #include <kos/random.h>
 #include <kos/string.h>
 #include <uapi/errno.h>
@@ -389,21 +391,422 @@ static int ext4_getbtime(struct vnode *v, struct vfs_time *t)
 	return 0;
 }
 
-/* ---- changes: not in this step ----------------------------------------- */
+/* ---- writing file data ------------------------------------------------- */
 
-static ssize_t ro_write(struct vnode *v, struct uio *u, uint64_t off)
+static bool is_rw(struct vnode *v)
 {
-	return -EROFS;
+	return EXT4_FS(v->sb)->rw;
 }
 
-static int ro_truncate(struct vnode *v, uint64_t size)
+/* Write zeros over blocks [blk, blk + n) on the disk (and its cache). */
+static int zero_blocks(struct ext4_fs *fs, uint64_t blk, uint64_t n)
 {
-	return -EROFS;
+	void *z = kzalloc(PAGE_SIZE);
+	uint32_t per = PAGE_SIZE >> fs->log_bs;
+	int err = 0;
+
+	if (!z)
+		return -ENOMEM;
+	while (n && !err) {
+		uint32_t k = (uint32_t)MIN(n, (uint64_t)per);
+
+		err = blkdev_io(fs->bd, BLK_WRITE, blk << fs->log_bs, z,
+				(size_t)k << fs->log_bs);
+		if (!err)
+			bcache_alias_write(fs->bc, blk, k, z);
+		blk += k;
+		n -= k;
+	}
+	kfree(z);
+	return err;
 }
 
-static int ro_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
+#define EXT4_WRITE_RUNS 16
+
+struct fresh_run {
+	uint32_t lblk, n;
+	uint64_t pblk;
+};
+
+/*
+ * Blocks for bytes [off, end) of ei, allocated now so that a full disk
+ * fails the write(2) itself.  New blocks only partly covered are zeroed
+ * on the disk (the page cache reads them before the write's bytes go
+ * in); wholly covered ones are noted in runs (zeroed at once when runs
+ * is full) in case the write comes up short.  *end shrinks to what
+ * could be allocated (ENOSPC part-way).  ei->lock held.
+ */
+static int alloc_range(struct ext4_inode_info *ei, uint64_t off, uint64_t *end,
+		       struct fresh_run *runs, unsigned int *nruns)
 {
-	return -EROFS;
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	uint64_t first = off >> fs->log_bs;
+	uint64_t last = (*end - 1) >> fs->log_bs; /* inclusive */
+	uint64_t l = first;
+
+	*nruns = 0;
+	while (l <= last) {
+		uint64_t pblk;
+		uint32_t n;
+		bool fresh;
+		int err = ext4_get_blocks(
+			ei, (uint32_t)l,
+			(uint32_t)MIN(last - l + 1, (uint64_t)UINT32_MAX), true,
+			&pblk, &n, &fresh);
+
+		if (err) {
+			if (l == first)
+				return err;
+			*end = l << fs->log_bs; /* a short write */
+			return 0;
+		}
+		if (fresh) {
+			uint64_t a = l, b = l + n; /* [a, b) wholly covered? */
+
+			if (a == first && off % fs->bs) {
+				err = zero_blocks(fs, pblk, 1);
+				a++;
+			}
+			if (!err && b - 1 == last && *end % fs->bs &&
+			    b - 1 >= a) {
+				err = zero_blocks(fs, pblk + (b - 1 - l), 1);
+				b--;
+			}
+			if (!err && b > a) {
+				if (*nruns < EXT4_WRITE_RUNS) {
+					runs[*nruns].lblk = (uint32_t)a;
+					runs[*nruns].n = (uint32_t)(b - a);
+					runs[*nruns].pblk = pblk + (a - l);
+					(*nruns)++;
+				} else {
+					err = zero_blocks(fs, pblk + (a - l),
+							  b - a);
+				}
+			}
+			if (err)
+				return err;
+		}
+		l += n;
+	}
+	return 0;
+}
+
+static ssize_t ext4_write(struct vnode *v, struct uio *u, uint64_t off)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	struct fresh_run runs[EXT4_WRITE_RUNS];
+	unsigned int nruns = 0;
+	uint64_t end, limit = v->sb->max_file_size, want, done_end;
+	size_t resid = u->resid, keep = 0;
+	ssize_t n;
+	int err;
+
+	if (!is_rw(v))
+		return -EROFS;
+	if (ei->flags & EXT4_INLINE_DATA_FL)
+		return no_inline(ei);
+	if (!resid)
+		return 0;
+	mutex_lock(&ei->lock);
+	if (off == UINT64_MAX)
+		off = v->size;
+	if (!limit || limit > ((uint64_t)UINT32_MAX << fs->log_bs))
+		limit = (uint64_t)UINT32_MAX << fs->log_bs;
+	if (off >= limit) {
+		mutex_unlock(&ei->lock);
+		return -EFBIG;
+	}
+	end = off + MIN((uint64_t)resid, limit - off);
+	want = end;
+	err = alloc_range(ei, off, &end, runs, &nruns);
+	mutex_unlock(&ei->lock);
+	if (err)
+		return err;
+	if (end < want) { /* the disk filled up: a short write */
+		keep = (size_t)(want - end);
+		u->resid -= keep;
+	}
+	n = pcache_write(v, u, off);
+	u->resid += keep;
+	done_end = off + (n > 0 ? (uint64_t)n : 0);
+	mutex_lock(&ei->lock);
+	if (done_end < end) {
+		/* Blocks the write did not reach must not show old data. */
+		for (unsigned int i = 0; i < nruns; i++) {
+			uint64_t a = runs[i].lblk, b = a + runs[i].n;
+			uint64_t from = (done_end + fs->bs - 1) >> fs->log_bs;
+
+			if (b <= from)
+				continue;
+			if (a < from)
+				a = from;
+			zero_blocks(fs, runs[i].pblk + (a - runs[i].lblk),
+				    b - a);
+		}
+		if (v->size < end) /* no written blocks past the size */
+			ext4_truncate_blocks(
+				ei, (uint32_t)((v->size + fs->bs - 1) >>
+					       fs->log_bs));
+	}
+	err = ext4_inode_write(ei);
+	mutex_unlock(&ei->lock);
+	if (n >= 0 && err)
+		log_err("ext4 (%s): inode %llu: not written (%d)", fs->bd->name,
+			(unsigned long long)v->ino, err);
+	return n;
+}
+
+/*
+ * Write page idx back: each run of its blocks below the size straight
+ * from the page to the disk, and into the disk's cache where it has
+ * the blocks (bcache_alias_write).  The block holding the end of file
+ * goes through a copy zeroed past the size.  The page cache's lock is
+ * held; blocks were allocated at write(2) or page_mkwrite time.
+ */
+static int ext4_writepage(struct vnode *v, uint64_t idx, const void *page)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint32_t nblk = page_blocks(fs, v, idx), i = 0;
+	uint64_t first = idx * (PAGE_SIZE >> fs->log_bs);
+	paddr_t pa = plat_virt_to_phys((void *)page);
+	size_t tail = (size_t)(v->size % fs->bs);
+	uint64_t eof_blk = v->size >> fs->log_bs;
+
+	if (!is_rw(v))
+		return -EROFS;
+	while (i < nblk) {
+		uint64_t pblk;
+		uint32_t n;
+		int err = ext4_map(ei, (uint32_t)(first + i), nblk - i, &pblk,
+				   &n);
+
+		if (err)
+			return err;
+		if (pblk) {
+			const char *src =
+				(const char *)page + ((size_t)i << fs->log_bs);
+			uint32_t whole = n;
+
+			if (tail && first + i + n - 1 == eof_blk)
+				whole--; /* the end-of-file block: below */
+			if (whole)
+				err = blkdev_io_pa(
+					fs->bd, BLK_WRITE, pblk << fs->log_bs,
+					pa + ((size_t)i << fs->log_bs),
+					(size_t)whole << fs->log_bs);
+			if (!err && whole)
+				bcache_alias_write(fs->bc, pblk, whole, src);
+			if (!err && whole < n) {
+				char *b = kzalloc(fs->bs);
+
+				if (!b)
+					return -ENOMEM;
+				kos_memcpy(b,
+					   src + ((size_t)whole << fs->log_bs),
+					   tail);
+				err = blkdev_io(fs->bd, BLK_WRITE,
+						(pblk + whole) << fs->log_bs, b,
+						fs->bs);
+				if (!err)
+					bcache_alias_write(fs->bc, pblk + whole,
+							   1, b);
+				kfree(b);
+			}
+			if (err)
+				return err;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/*
+ * A shared mapping is about to store into page idx: its blocks (below
+ * the size) are allocated now, so a full disk is SIGBUS here rather
+ * than data lost at writeback.
+ */
+static int ext4_page_mkwrite(struct vnode *v, uint64_t idx)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint32_t per = PAGE_SIZE >> fs->log_bs, nblk, i = 0;
+	int err = 0;
+
+	if (!is_rw(v))
+		return -EROFS;
+	mutex_lock(&ei->lock);
+	nblk = page_blocks(fs, v, idx);
+	while (i < nblk && !err) {
+		uint64_t pblk;
+		uint32_t n;
+		bool fresh;
+
+		err = ext4_get_blocks(ei, (uint32_t)(idx * per + i), nblk - i,
+				      true, &pblk, &n, &fresh);
+		i += err ? 0 : n;
+	}
+	mutex_unlock(&ei->lock);
+	if (err)
+		return err;
+	return pcache_page_mkwrite(v, idx);
+}
+
+static int ext4_truncate(struct vnode *v, uint64_t size)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	paddr_t pa = 0;
+	int err;
+
+	if (!is_rw(v))
+		return -EROFS;
+	if (!S_ISREG(v->mode))
+		return -EINVAL;
+	if (ei->flags & EXT4_INLINE_DATA_FL)
+		return no_inline(ei);
+	if (size > ((uint64_t)UINT32_MAX << fs->log_bs))
+		return -EFBIG;
+	/*
+	 * Shrinking to the middle of a block: its page is read in, so the
+	 * cache zeroes the tail, and written back so the disk has zeros
+	 * there too (a later extension must read them).
+	 */
+	if (size < v->size && size % fs->bs &&
+	    pcache_getpage(v, size / PAGE_SIZE, &pa))
+		pa = 0;
+	err = pcache_truncate(v, size);
+	if (pa) {
+		if (!err)
+			err = ext4_page_mkwrite(v, size / PAGE_SIZE);
+		pmm_page_put(pa);
+	}
+	if (err)
+		return err;
+	mutex_lock(&ei->lock);
+	err = ext4_truncate_blocks(
+		ei, (uint32_t)((size + fs->bs - 1) >> fs->log_bs));
+	if (!err)
+		err = ext4_inode_write(ei);
+	mutex_unlock(&ei->lock);
+	return err;
+}
+
+/*
+ * fallocate: mode 0 and KEEP_SIZE allocate unwritten extents (read as
+ * zeros until written); punching holes is not done yet.
+ */
+static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint64_t end = off + len, l, last;
+	int err = 0;
+
+	if (!is_rw(v))
+		return -EROFS;
+	if (mode & ~VFS_FALLOC_KEEP_SIZE)
+		return -EOPNOTSUPP;
+	if (!S_ISREG(v->mode))
+		return -ENODEV;
+	if (ei->flags & EXT4_INLINE_DATA_FL)
+		return no_inline(ei);
+	if (!len)
+		return -EINVAL;
+	if (end < off || end > ((uint64_t)UINT32_MAX << fs->log_bs))
+		return -EFBIG;
+	mutex_lock(&ei->lock);
+	l = off >> fs->log_bs;
+	last = (end - 1) >> fs->log_bs;
+	while (l <= last && !err) {
+		uint32_t n;
+
+		err = ext4_prealloc(
+			ei, (uint32_t)l,
+			(uint32_t)MIN(last - l + 1, (uint64_t)UINT32_MAX), &n);
+		l += err ? 0 : n;
+	}
+	mutex_unlock(&ei->lock);
+	if (!err && !(mode & VFS_FALLOC_KEEP_SIZE) && end > v->size)
+		err = pcache_truncate(v, end);
+	mutex_lock(&ei->lock);
+	{
+		int e2 = ext4_inode_write(ei);
+
+		err = err ? err : e2;
+	}
+	mutex_unlock(&ei->lock);
+	return err;
+}
+
+/* The xattr block's reference from ei goes (the block with the last). */
+static void drop_xattr_block(struct ext4_inode_info *ei)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	struct ext4_xattr_header *h;
+	struct bbuf *b;
+
+	if (!ei->file_acl || ext4_bread(fs, ei->file_acl, &b))
+		return;
+	h = b->data;
+	if (h->h_magic == EXT4_XATTR_MAGIC && h->h_refcount == 1) {
+		bcache_put(b);
+		if (!ext4_free_blocks(fs, ei->file_acl, 1))
+			ei->v.blocks -=
+				MIN(ei->v.blocks, (uint64_t)fs->bs / 512);
+	} else {
+		/* shared (or corrupt): left for e2fsck to count */
+		log_warn("ext4 (%s): inode %llu: xattr block %llu not "
+			 "released",
+			 fs->bd->name, (unsigned long long)ei->v.ino,
+			 (unsigned long long)ei->file_acl);
+		bcache_put(b);
+	}
+	ei->file_acl = 0;
+}
+
+void ext4_evict_inode(struct ext4_inode_info *ei)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	bool is_dir = S_ISDIR(ei->v.mode);
+	int err = 0;
+
+	if (!fs->rw || !ei->raw || ei->v.nlink)
+		return;
+	mutex_lock(&ei->lock);
+	if (ei->flags & EXT4_EXTENTS_FL)
+		err = ext4_truncate_blocks(ei, 0);
+	if (!err) {
+		drop_xattr_block(ei);
+		ei->v.size = 0;
+		ext4_raw(ei)->i_dtime = (uint32_t)vfs_now().sec;
+		err = ext4_inode_write(ei);
+	}
+	mutex_unlock(&ei->lock);
+	if (!err)
+		err = ext4_free_ino(fs, (uint32_t)ei->v.ino, is_dir);
+	if (err)
+		log_err("ext4 (%s): inode %llu: not freed (%d)", fs->bd->name,
+			(unsigned long long)ei->v.ino, err);
+}
+
+/* fsync: the pages are written; the inode, the metadata, a flush. */
+static int ext4_fsync(struct vnode *v, bool datasync)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	int err;
+
+	(void)datasync;
+	if (!is_rw(v))
+		return 0;
+	mutex_lock(&ei->lock);
+	err = ext4_inode_write(ei);
+	mutex_unlock(&ei->lock);
+	if (!err)
+		err = bcache_sync(fs->bc);
+	return err;
 }
 
 const struct vnode_ops ext4_vops = {
@@ -417,11 +820,14 @@ const struct vnode_ops ext4_vops = {
 	.readlink = ext4_readlink,
 	.readdir = ext4_readdir,
 	.read = ext4_read,
-	.write = ro_write,
-	.truncate = ro_truncate,
-	.fallocate = ro_fallocate,
+	.write = ext4_write,
+	.truncate = ext4_truncate,
+	.fallocate = ext4_fallocate,
 	.getpage = pcache_getpage,
+	.page_mkwrite = ext4_page_mkwrite,
+	.fsync = ext4_fsync,
 	.readpage = ext4_readpage,
+	.writepage = ext4_writepage,
 	.readpages = ext4_readpages,
 	.getxattr = ext4_getxattr,
 	.setxattr = ext4_setxattr,

@@ -140,6 +140,7 @@ static void ext4_evict(struct vnode *v)
 	struct ext4_inode_info *ei = EXT4_I(v);
 	struct ext4_fs *fs = EXT4_FS(v->sb);
 
+	ext4_evict_inode(ei);
 	mutex_lock(&fs->icache_lock);
 	list_del(&ei->hash);
 	mutex_unlock(&fs->icache_lock);

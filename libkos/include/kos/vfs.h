@@ -238,6 +238,12 @@ struct vnode_ops {
 	 */
 	int (*page_mkwrite)(struct vnode *v, uint64_t pgoff);
 	/*
+	 * fsync(2)/fdatasync(2) after the file's dirty pages went to the
+	 * store: what else the file system keeps of it (the inode, its
+	 * metadata), then a flush of the disk.  NULL: nothing more.
+	 */
+	int (*fsync)(struct vnode *v, bool datasync);
+	/*
 	 * The page cache's hooks into the store (kos/pcache.h), called
 	 * with the cache's lock held: fill page idx of v into page (a
 	 * zeroed kernel page; NULL: new pages are holes), write page idx

@@ -774,8 +774,9 @@ void ext4_evict_inode(struct ext4_inode_info *ei)
 
 	if (!fs->rw || !ei->raw || ei->v.nlink)
 		return;
+	err = ext4_orphan_del(ei); /* namei.c: off the orphan list first */
 	mutex_lock(&ei->lock);
-	if (ei->flags & EXT4_EXTENTS_FL)
+	if (!err && (ei->flags & EXT4_EXTENTS_FL))
 		err = ext4_truncate_blocks(ei, 0);
 	if (!err) {
 		drop_xattr_block(ei);

@@ -576,11 +576,12 @@ static void namespace_check(void)
 				  fs->bs == 1024 ? 1 : 0);
 		bcache_put(b);
 	}
-	ck_assert_uint_eq(count_names(d), NS_MANY + 2);
-	for (int i = 0; i < NS_MANY; i += 7) {
+	ck_assert_uint_eq(count_names(d), NS_MANY / 2 + 2);
+	for (int i = 0; i < NS_MANY; i++) {
 		snprintf(path, sizeof(path), "file-%04d-%.*s", i, i % 40,
 			 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
-		ck_assert_msg(ino_of(d, path) != 0, "%s lost", path);
+		ck_assert_msg((ino_of(d, path) != 0) == (i % 2 == 1),
+			      "%s wrong", path);
 	}
 	vnode_put(d);
 	v = lookup(MNT "/d1/moved");
@@ -698,8 +699,32 @@ static void namespace(const char *image)
 		ck_assert_int_eq(
 			vfs_mknodat(NULL, path, S_IFREG | 0644, 0, NULL), 0);
 	}
+	/* half of them go; a directory over an empty one; an open file */
+	for (int i = 0; i < NS_MANY; i += 2) {
+		snprintf(path, sizeof(path), MNT "/nd/many/file-%04d-%.*s", i,
+			 i % 40, "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+		ck_assert_int_eq(vfs_unlinkat(NULL, path, false, NULL), 0);
+	}
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd/e1", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd/e2", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/nd/e2/in", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_renameat(NULL, MNT "/nd/e1", NULL, MNT "/d1/moved",
+				      0, NULL),
+			 -ENOTEMPTY);
+	ck_assert_int_eq(
+		vfs_renameat(NULL, MNT "/nd/e2", NULL, MNT "/nd/e1", 0, NULL),
+		0);
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/nd/e1/in", true, NULL), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, MNT "/nd/open", S_IFREG | 0644, 0, NULL), 0);
+	root = lookup(MNT "/nd/open");
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/nd/open", false, NULL), 0);
+	ck_assert(EXT4_I(root)->orphan);
+	ck_assert_uint_eq(EXT4_FS(root->sb)->es->s_last_orphan, root->ino);
+	vnode_put(root); /* evict frees it and takes it off the list */
 	namespace_check();
 	root = lookup(MNT);
+	ck_assert_uint_eq(EXT4_FS(root->sb)->es->s_last_orphan, 0);
 	fsck_clean(root, image);
 	ck_assert_int_eq(vfs_mount_new(NULL, MNT, "ext4", DEV, 0, "", NULL), 0);
 	namespace_check();

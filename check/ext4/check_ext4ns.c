@@ -12,6 +12,7 @@
 #include <kos/blkdev.h>
 #include <kos/boot.h>
 #include <kos/kmalloc.h>
+#include <kos/mutex.h>
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
@@ -615,6 +616,10 @@ static void namespace_check(void)
 	v = lookup(MNT "/nd/renamed-link");
 	ck_assert(S_ISREG(v->mode));
 	vnode_put(v);
+	v = lookup(MNT "/nd/was-tmp");
+	ck_assert(S_ISREG(v->mode));
+	ck_assert_uint_eq(v->nlink, 1);
+	vnode_put(v);
 	v = lookup(MNT "/nd/xa");
 	ck_assert(S_ISREG(v->mode));
 	vnode_put(v);
@@ -722,6 +727,23 @@ static void namespace(const char *image)
 	ck_assert(EXT4_I(root)->orphan);
 	ck_assert_uint_eq(EXT4_FS(root->sb)->es->s_last_orphan, root->ino);
 	vnode_put(root); /* evict frees it and takes it off the list */
+	{
+		/* O_TMPFILE: one linked in later, one dropped */
+		struct vnode *nd = lookup(MNT "/nd"), *t1, *t2;
+
+		ck_assert_int_eq(ext4_tmpfile(nd, 0600, 0, 0, true, &t1), 0);
+		ck_assert_int_eq(ext4_tmpfile(nd, 0600, 0, 0, true, &t2), 0);
+		ck_assert_uint_eq(t1->nlink, 0);
+		ck_assert(EXT4_I(t1)->orphan && EXT4_I(t2)->orphan);
+		mutex_lock(&nd->lock);
+		ck_assert_int_eq(ext4_link(nd, "was-tmp", 7, t1), 0);
+		mutex_unlock(&nd->lock);
+		ck_assert_uint_eq(t1->nlink, 1);
+		ck_assert(!EXT4_I(t1)->orphan);
+		vnode_put(t2);
+		vnode_put(t1);
+		vnode_put(nd);
+	}
 	namespace_check();
 	root = lookup(MNT);
 	ck_assert_uint_eq(EXT4_FS(root->sb)->es->s_last_orphan, 0);

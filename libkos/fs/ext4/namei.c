@@ -6,8 +6,9 @@
  * locks (both, for a rename) and has checked permissions and types.
  *
  * Link counts follow Linux: a directory counts "." and each
- * subdirectory's ".."; at EXT4_LINK_MAX a directory's count becomes 1
- * ("many") with dir_nlink and the mkdir is -EMLINK without; a file
+ * subdirectory's ".."; past EXT4_LINK_MAX a directory's count becomes 1
+ * ("many") with dir_nlink in a hash-tree directory, and the mkdir is
+ * -EMLINK otherwise; a file
  * with EXT4_LINK_MAX names refuses another (-EMLINK).  An unlinked
  * inode is freed by ext4_evict_inode when its last reference goes.
  *
@@ -103,7 +104,7 @@ static void dir_inc_nlink(struct ext4_inode_info *dir)
 {
 	if (dir->v.nlink == 1) /* "many" already */
 		return;
-	if (++dir->v.nlink >= EXT4_LINK_MAX)
+	if (++dir->v.nlink > EXT4_LINK_MAX)
 		dir->v.nlink = 1;
 }
 
@@ -117,8 +118,10 @@ static void dir_dec_nlink(struct ext4_inode_info *dir)
 /* Can dir take another subdirectory? */
 static int dir_can_grow(struct ext4_inode_info *dir)
 {
-	if (dir->v.nlink >= EXT4_LINK_MAX - 1 &&
-	    !(NFS(dir)->ro_compat & EXT4_RO_COMPAT_DIR_NLINK))
+	/* as Linux: "many" needs dir_nlink and a hash-tree directory */
+	if (dir->v.nlink >= EXT4_LINK_MAX &&
+	    !((NFS(dir)->ro_compat & EXT4_RO_COMPAT_DIR_NLINK) &&
+	      (dir->flags & EXT4_INDEX_FL)))
 		return -EMLINK;
 	return 0;
 }

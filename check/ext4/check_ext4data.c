@@ -302,6 +302,21 @@ static void write_path(const char *image)
 				  VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_KEEP_SIZE,
 				  0, 4096),
 		-EOPNOTSUPP);
+	/* SEEK_DATA/SEEK_HOLE: data to small + 5000 (the last block may
+	 * be a hole after the truncate up), unwritten space is a hole */
+	ck_assert_int_eq(file_lseek(f, 0, SEEK_DATA), 0);
+	ck_assert_int_eq(file_lseek(f, 4096, SEEK_DATA), 4096);
+	ck_assert_int_ge(file_lseek(f, 0, SEEK_HOLE), (int64_t)small);
+	ck_assert_int_eq(file_lseek(f, small + 5000, SEEK_HOLE), -ENXIO);
+	ck_assert_int_eq(file_lseek(f, small + 5000, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(v->ops->truncate(v, 8 * 1024 * 1024), 0);
+	ck_assert_int_eq(file_lseek(f, 4 * 1024 * 1024, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(file_lseek(f, 4 * 1024 * 1024, SEEK_HOLE),
+			 4 * 1024 * 1024);
+	ck_assert_int_eq(file_pwrite_kernel(f, "x", 1, 6 * 1024 * 1024), 1);
+	ck_assert_int_eq(file_lseek(f, 4 * 1024 * 1024, SEEK_DATA),
+			 6 * 1024 * 1024 - 6 * 1024 * 1024 % fs->bs);
+	ck_assert_int_eq(v->ops->truncate(v, small + 5000), 0);
 	ck_assert_int_eq(f->ops->fsync(f, false), 0);
 	file_put(f);
 	/* an inode with no links: its last reference frees it all */

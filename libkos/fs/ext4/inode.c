@@ -832,6 +832,59 @@ void ext4_evict_inode(struct ext4_inode_info *ei)
 			(unsigned long long)ei->v.ino, err);
 }
 
+/*
+ * SEEK_DATA/SEEK_HOLE from the extent tree: unwritten extents are
+ * holes (as Linux 6.1 for a freshly fallocated file; it would count
+ * their pages cached by a read as data).  Dirty pages never sit over a
+ * hole here: blocks are allocated when pages are dirtied.
+ */
+static int ext4_seek_data(struct vnode *v, uint64_t off, bool hole,
+			  uint64_t *out)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint64_t size, l, nblk;
+	bool found = false;
+	int err = 0;
+
+	mutex_lock(&ei->lock);
+	size = v->size;
+	if (off >= size) {
+		mutex_unlock(&ei->lock);
+		return -ENXIO;
+	}
+	*out = hole ? size : 0;
+	nblk = MIN((size + fs->bs - 1) >> fs->log_bs, 1ULL << 32);
+	if (ei->flags & EXT4_INLINE_DATA_FL) {
+		*out = hole ? size : off;
+		nblk = 0;
+		found = true;
+	}
+	for (l = off >> fs->log_bs; l < nblk;) {
+		uint64_t pblk;
+		uint32_t n;
+
+		err = ext4_map(ei, (uint32_t)l,
+			       (uint32_t)MIN(nblk - l, (uint64_t)UINT32_MAX),
+			       &pblk, &n);
+		if (err)
+			break;
+		if (!pblk == hole) {
+			*out = MAX(off, l << fs->log_bs);
+			found = true;
+			break;
+		}
+		l += n;
+	}
+	mutex_unlock(&ei->lock);
+	if (err)
+		return err;
+	if (!hole && !found)
+		return -ENXIO; /* no data from off on */
+	*out = MIN(*out, size);
+	return 0;
+}
+
 /* fsync: the pages are written; the inode, the metadata, a flush. */
 static int ext4_fsync(struct vnode *v, bool datasync)
 {
@@ -873,6 +926,7 @@ const struct vnode_ops ext4_vops = {
 	.getpage = pcache_getpage,
 	.page_mkwrite = ext4_page_mkwrite,
 	.fsync = ext4_fsync,
+	.seek_data = ext4_seek_data,
 	.readpage = ext4_readpage,
 	.writepage = ext4_writepage,
 	.readpages = ext4_readpages,

@@ -735,8 +735,60 @@ static int ext4_truncate(struct vnode *v, uint64_t size)
 }
 
 /*
+ * PUNCH_HOLE|KEEP_SIZE: the page cache drops the whole pages and zeroes
+ * the partial ones (read in first, so the zeros reach the disk at
+ * writeback), then the whole blocks in the range are freed.
+ */
+static int punch_hole(struct vnode *v, int mode, uint64_t off, uint64_t len)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint64_t end = off + len, edge[2] = { off, end };
+	paddr_t pa[2] = { 0, 0 };
+	int err;
+
+	if (!(mode & VFS_FALLOC_KEEP_SIZE) ||
+	    (mode & ~(VFS_FALLOC_KEEP_SIZE | VFS_FALLOC_PUNCH_HOLE)))
+		return -EOPNOTSUPP;
+	if (!S_ISREG(v->mode))
+		return -ENODEV;
+	if (ei->flags & EXT4_INLINE_DATA_FL)
+		return no_inline(ei);
+	if (!len)
+		return -EINVAL;
+	if (end < off)
+		return -EFBIG;
+	if (off >= v->size)
+		return 0;
+	end = MIN(end, v->size);
+	edge[1] = end;
+	for (int i = 0; i < 2; i++)
+		if (edge[i] % fs->bs && edge[i] < v->size &&
+		    pcache_getpage(v, edge[i] / PAGE_SIZE, &pa[i]))
+			pa[i] = 0;
+	err = pcache_fallocate(v, mode, off, end - off);
+	for (int i = 0; i < 2; i++)
+		if (pa[i])
+			pmm_page_put(pa[i]);
+	if (err)
+		return err;
+	mutex_lock(&ei->lock);
+	{
+		uint64_t a = (off + fs->bs - 1) >> fs->log_bs;
+		uint64_t b = end == v->size ? (end + fs->bs - 1) >> fs->log_bs
+					    : end >> fs->log_bs;
+
+		if (a < b)
+			err = ext4_punch_blocks(ei, (uint32_t)a, (uint32_t)b);
+	}
+	mutex_unlock(&ei->lock);
+	return err;
+}
+
+/*
  * fallocate: mode 0 and KEEP_SIZE allocate unwritten extents (read as
- * zeros until written); punching holes is not done yet.
+ * zeros until written); PUNCH_HOLE|KEEP_SIZE frees; ZERO_RANGE and the
+ * rest are EOPNOTSUPP.
  */
 static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 {
@@ -747,6 +799,8 @@ static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 
 	if (!is_rw(v))
 		return -EROFS;
+	if (mode & VFS_FALLOC_PUNCH_HOLE)
+		return punch_hole(v, mode, off, len);
 	if (mode & ~VFS_FALLOC_KEEP_SIZE)
 		return -EOPNOTSUPP;
 	if (!S_ISREG(v->mode))

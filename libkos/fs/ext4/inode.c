@@ -664,6 +664,67 @@ static int ext4_writepage(struct vnode *v, uint64_t idx, const void *page)
 }
 
 /*
+ * Clustered writeback: runs of whole pages that each map to one stretch
+ * of disk, the stretches following each other, go out as one batch
+ * (blkdev_io_pages, all in flight); any other page (holes, the end of
+ * file, a break on disk) goes through ext4_writepage.  The page cache's
+ * lock is held.
+ */
+static int ext4_writepages(struct vnode *v, uint64_t idx, void *const *pages,
+			   unsigned int n)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint32_t per_page = PAGE_SIZE >> fs->log_bs;
+	paddr_t pa[32];
+	unsigned int i = 0;
+
+	if (!is_rw(v))
+		return -EROFS;
+	while (i < n) {
+		unsigned int k = 0;
+		uint64_t start = 0;
+		int err = 0;
+
+		while (i + k < n && k < ARRAY_SIZE(pa)) {
+			uint64_t pg = idx + i + k, pblk;
+			uint32_t cnt;
+
+			if ((pg + 1) * PAGE_SIZE > v->size ||
+			    page_blocks(fs, v, pg) != per_page)
+				break; /* the end of file: alone */
+			err = ext4_map(ei, (uint32_t)(pg * per_page), per_page,
+				       &pblk, &cnt);
+			if (err || !pblk || cnt != per_page ||
+			    (k && pblk != start + (uint64_t)k * per_page))
+				break;
+			if (!k)
+				start = pblk;
+			pa[k] = plat_virt_to_phys(pages[i + k]);
+			k++;
+		}
+		if (err)
+			return err;
+		if (k > 1) {
+			err = blkdev_io_pages(fs->bd, BLK_WRITE,
+					      start << fs->log_bs, pa, k,
+					      PAGE_SIZE);
+			for (unsigned int j = 0; !err && j < k; j++)
+				bcache_alias_write(
+					fs->bc, start + (uint64_t)j * per_page,
+					per_page, pages[i + j]);
+			i += k;
+		} else {
+			err = ext4_writepage(v, idx + i, pages[i]);
+			i++;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
  * A shared mapping is about to store into page idx: its blocks (below
  * the size) are allocated now, so a full disk is SIGBUS here rather
  * than data lost at writeback.
@@ -983,6 +1044,7 @@ const struct vnode_ops ext4_vops = {
 	.seek_data = ext4_seek_data,
 	.readpage = ext4_readpage,
 	.writepage = ext4_writepage,
+	.writepages = ext4_writepages,
 	.readpages = ext4_readpages,
 	.getxattr = ext4_getxattr,
 	.setxattr = ro_setxattr,

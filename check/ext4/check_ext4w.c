@@ -84,9 +84,11 @@ static void load_image(const char *name)
 	ck_assert_int_eq(vfs_init(NULL, 0), 0);
 	memset(&disk, 0, sizeof(disk));
 	free(ram);
-	ram = host_slurp(path_of(name), &ram_size);
+	if (name[0] != '/')
+		name = path_of(name);
+	ram = host_slurp(name, &ram_size);
 	ck_assert_msg(ram != NULL, "no image %s (make the ext4 test images)",
-		      path_of(name));
+		      name);
 	disk.nsectors = ram_size / BLK_SECTOR;
 	disk.block_size = 512;
 	disk.ops = &ram_ops;
@@ -482,6 +484,38 @@ START_TEST(test_ext4w_setattr)
 }
 END_TEST
 
+/*
+ * A bitmap that says a metadata block is free is corruption: the block
+ * is not handed out (the inode table's first block, its bit cleared in
+ * the cached bitmap after its checksum was checked).
+ */
+START_TEST(test_ext4w_metadata_guard)
+{
+	struct ext4_fs *fs;
+	uint64_t first, itab, bfree;
+	uint32_t got, bit;
+	struct bbuf *b;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	itab = fs->groups[0].inode_table;
+	ck_assert_int_eq(ext4_alloc_blocks(fs, 0, 1, false, &first, &got), 0);
+	ck_assert_int_eq(ext4_free_blocks(fs, first, got), 0);
+	bfree = statfs_now().bfree;
+	bit = (uint32_t)(itab - fs->first_data_block);
+	ck_assert_int_eq(ext4_bread(fs, fs->groups[0].block_bitmap, &b), 0);
+	((uint8_t *)b->data)[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+	ck_assert_int_eq(ext4_alloc_blocks(fs, itab, 1, false, &first, &got),
+			 -EUCLEAN);
+	ck_assert_uint_eq(statfs_now().bfree, bfree);
+	((uint8_t *)b->data)[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	bcache_put(b);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+}
+END_TEST
+
 /* remount,rw and remount,ro: written, then clean again. */
 START_TEST(test_ext4w_remount)
 {
@@ -510,6 +544,56 @@ START_TEST(test_ext4w_remount)
 }
 END_TEST
 
+/*
+ * Without metadata_csum but with uninit_bg (gdt_csum): the crc16
+ * descriptor checksums, verified at mount and written with changes.
+ */
+START_TEST(test_ext4w_gdt_csum)
+{
+	char img[64], cmd[256];
+	struct ext4_fs *fs;
+	uint64_t first;
+	uint32_t got, ino;
+
+	snprintf(img, sizeof(img), "/tmp/kos-ext4w-gdt-%d.img", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "mkfs.ext4 -q -F -O ^metadata_csum,uninit_bg -b 1024 %s 32M "
+		 ">/dev/null 2>&1",
+		 img);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "ext4w: no mkfs.ext4: gdt_csum not tested\n");
+		return;
+	}
+	load_image(img);
+	unlink(img);
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	ck_assert(fs->gdt_csum && !fs->csum);
+	/* group 1 is BLOCK_UNINIT and INODE_UNINIT: built on first use */
+	ck_assert_uint_ge(fs->ngroups, 2);
+	ck_assert(fs->groups[1].flags & EXT4_BG_BLOCK_UNINIT);
+	ck_assert(fs->groups[1].flags & EXT4_BG_INODE_UNINIT);
+	ck_assert_int_eq(ext4_alloc_blocks(fs, fs->blocks_per_group + 1001, 4,
+					   false, &first, &got),
+			 0);
+	ck_assert_uint_eq(first, fs->blocks_per_group + 1001);
+	ck_assert(!(fs->groups[1].flags & EXT4_BG_BLOCK_UNINIT));
+	ck_assert_int_eq(
+		ext4_alloc_ino(fs, fs->inodes_per_group + 1, S_IFREG, &ino), 0);
+	ck_assert_uint_eq(ino, fs->inodes_per_group + 1);
+	ck_assert(!(fs->groups[1].flags & EXT4_BG_INODE_UNINIT));
+	ck_assert_uint_eq(fs->groups[1].itable_unused,
+			  fs->inodes_per_group - 1);
+	ck_assert_int_eq(ext4_free_blocks(fs, first, got), 0);
+	ck_assert_int_eq(ext4_free_ino(fs, ino, false), 0);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+	/* and KOS mounts what it wrote (the crc16s check) */
+	ck_assert_int_eq(mount_rw(), 0);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+}
+END_TEST
+
 Suite *ext4w_suite(void)
 {
 	Suite *s = suite_create("ext4w");
@@ -522,7 +606,9 @@ Suite *ext4w_suite(void)
 	tcase_add_test(tc, test_ext4w_reserve);
 	tcase_add_test(tc, test_ext4w_inodes);
 	tcase_add_test(tc, test_ext4w_setattr);
+	tcase_add_test(tc, test_ext4w_metadata_guard);
 	tcase_add_test(tc, test_ext4w_remount);
+	tcase_add_test(tc, test_ext4w_gdt_csum);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -168,8 +168,17 @@ void ext4_alloc_init(struct ext4_fs *fs)
 	}
 }
 
-/* Is blk the file system's metadata (any group's, or the journal)? */
-static bool is_metadata(struct ext4_fs *fs, uint64_t blk)
+static bool overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
+{
+	return a < b + m && b < a + n;
+}
+
+/*
+ * Does [blk, blk + n), inside one group, hold metadata: its group's
+ * superblock copy and descriptors, any group's bitmaps or inode table,
+ * the journal?
+ */
+static bool is_metadata(struct ext4_fs *fs, uint64_t blk, uint64_t n)
 {
 	uint32_t g =
 		(uint32_t)((blk - fs->first_data_block) / fs->blocks_per_group);
@@ -178,18 +187,18 @@ static bool is_metadata(struct ext4_fs *fs, uint64_t blk)
 	if (blk < fs->first_data_block)
 		return true;
 	for (unsigned int i = 0; i < fs->njnl; i++)
-		if (blk >= fs->jnl[i].start &&
-		    blk - fs->jnl[i].start < fs->jnl[i].len)
+		if (overlap(blk, n, fs->jnl[i].start, fs->jnl[i].len))
 			return true;
 	if (ext4_group_has_super(fs, g) &&
-	    blk - group_first(fs, g) <
-		    1 + fs->gdt_blocks + fs->es->s_reserved_gdt_blocks)
+	    overlap(blk, n, group_first(fs, g),
+		    1 + fs->gdt_blocks + fs->es->s_reserved_gdt_blocks))
 		return true;
 	for (uint32_t h = 0; h < fs->ngroups; h++) {
 		const struct ext4_group *o = &fs->groups[h];
 
-		if (blk == o->block_bitmap || blk == o->inode_bitmap ||
-		    (blk >= o->inode_table && blk < o->inode_table + itb))
+		if (overlap(blk, n, o->block_bitmap, 1) ||
+		    overlap(blk, n, o->inode_bitmap, 1) ||
+		    overlap(blk, n, o->inode_table, itb))
 			return true;
 	}
 	return false;
@@ -409,17 +418,14 @@ static int take_run(struct ext4_fs *fs, uint32_t g, uint32_t start,
 	}
 	while (n < want && i + n < len && !test_bit(map, i + n))
 		n++;
-	for (uint32_t k = 0; k < n; k++)
-		if (is_metadata(fs, group_first(fs, g) + i + k)) {
-			bcache_put(b);
-			return ext4_corrupt(
-				fs,
-				"group %u: metadata block %llu "
-				"free in the bitmap",
-				g,
-				(unsigned long long)(group_first(fs, g) + i +
-						     k));
-		}
+	if (is_metadata(fs, group_first(fs, g) + i, n)) {
+		bcache_put(b);
+		return ext4_corrupt(
+			fs,
+			"group %u: metadata in free blocks "
+			"%llu+%u of its bitmap",
+			g, (unsigned long long)(group_first(fs, g) + i), n);
+	}
 	if (n > grp->free_blocks) {
 		bcache_put(b);
 		return ext4_corrupt(fs, "group %u: free count below bitmap's",
@@ -497,13 +503,9 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count)
 		uint8_t *map;
 		int err;
 
-		for (uint32_t k = 0; k < n; k++)
-			if (is_metadata(fs, first + k))
-				return ext4_corrupt(
-					fs,
-					"freeing metadata block "
-					"%llu",
-					(unsigned long long)(first + k));
+		if (is_metadata(fs, first, n))
+			return ext4_corrupt(fs, "freeing metadata in %llu+%u",
+					    (unsigned long long)first, n);
 		mutex_lock(&grp->lock);
 		err = block_bitmap(fs, g, &b);
 		if (err) {

@@ -18,6 +18,7 @@
  *   dir.c     directories: leaf blocks, linear lookup, readdir, and
  *             hash-tree (dir_index) lookup with its name hashes
  *   xattr.c   extended attributes in the inode and in a block
+ *   alloc.c   block and inode allocation, bitmaps, group descriptors
  */
 #ifndef KOS_FS_EXT4_H
 #define KOS_FS_EXT4_H

@@ -1126,7 +1126,11 @@ int ext4_inode_write(struct ext4_inode_info *ei)
 	ri->i_uid_high = (uint16_t)(v->uid >> 16);
 	ri->i_gid = (uint16_t)v->gid;
 	ri->i_gid_high = (uint16_t)(v->gid >> 16);
-	ri->i_links_count = (uint16_t)MIN(v->nlink, 0xffffu);
+	/* dir_nlink: a directory past 65000 links counts 1 ("many"). */
+	if (S_ISDIR(v->mode) && v->nlink >= 65000)
+		ri->i_links_count = 1;
+	else
+		ri->i_links_count = (uint16_t)MIN(v->nlink, 0xffffu);
 	ri->i_size_lo = (uint32_t)v->size;
 	ri->i_size_high = (uint32_t)(v->size >> 32);
 	ri->i_atime = (uint32_t)v->atime.sec;

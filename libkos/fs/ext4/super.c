@@ -4,20 +4,24 @@
  *
  * Mount reads the superblock at byte 1024, checks its magic, checksum,
  * features and geometry, reads and checks every group descriptor, and
- * reads the root inode.  Only read-only mounts exist in this step: a
- * read-write request is refused with -EROFS (BusyBox's mount then says
- * the device is write-protected and retries read-only), and the
- * superblock is marked so that a remount read-write is refused too.  An
- * image whose journal needs recovery is mounted without replaying it
- * (a line in the log says so), as Linux's "ro,noload" would.
+ * reads the root inode.  A read-write mount is refused (-EROFS) for
+ * what cannot or must not be written (rw_refusal); otherwise it counts
+ * the mount and sets needs_recovery in the superblock as Linux does for
+ * a journalled file system, and unmount, remount,ro clear it again
+ * (mark_clean).  sync_fs writes the superblock with the free counters
+ * and the dirty buffers.  A read-only mount of an image whose journal
+ * needs recovery does not replay it (a line in the log says so), as
+ * Linux's "ro,noload" would.
  *
  * The inode cache keeps one vnode per inode number while it is
  * referenced, so hard links share their vnode (and page cache).  A
  * vnode whose count fell to zero is on its way out (evict removes it):
  * a lookup that finds one makes a new vnode instead.
  *
- * Locking: everything in struct ext4_fs is set at mount and read-only
- * after, except the inode cache (icache_lock, a leaf lock).  Metadata
+ * Locking: struct ext4_fs is set at mount and read-only after, except
+ * the inode cache (icache_lock, a leaf lock), the groups' counts (each
+ * group's lock, alloc.c), the free counters and the superblock copy
+ * (sb_lock) and rw (mount, remount, unmount).  Metadata
  * blocks come through the buffer cache (kos/bcache.h), which has its
  * own lock.
  */
@@ -179,6 +183,9 @@ static int write_super(struct ext4_fs *fs)
 	struct bbuf *b;
 	int err;
 
+	err = ext4_bread(fs, blk, &b); /* outside sb_lock: it may read */
+	if (err)
+		return err;
 	mutex_lock(&fs->sb_lock);
 	es->s_free_blocks_count_lo = (uint32_t)fs->free_blocks;
 	if (fs->incompat & EXT4_INCOMPAT_64BIT)
@@ -188,15 +195,11 @@ static int write_super(struct ext4_fs *fs)
 	if (fs->csum)
 		es->s_checksum = kos_crc32c(~0u, es, 0x3fc);
 	fs->sb_dirty = false;
-	err = ext4_bread(fs, blk, &b);
-	if (!err) {
-		kos_memcpy((char *)b->data + EXT4_SB_OFFSET % fs->bs, es,
-			   sizeof(*es));
-		bcache_mark_dirty(b);
-		bcache_put(b);
-	}
+	kos_memcpy((char *)b->data + EXT4_SB_OFFSET % fs->bs, es, sizeof(*es));
 	mutex_unlock(&fs->sb_lock);
-	return err;
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	return 0;
 }
 
 /* The superblock and every dirty metadata buffer to the disk. */
@@ -417,7 +420,7 @@ static int read_groups(struct ext4_fs *fs, uint32_t *gdt_blocks)
 			return err;
 		gd = (const void *)((char *)b->data +
 				    (g % per_block) * fs->desc_size);
-		if (fs->csum) {
+		if (fs->gdt_csum) {
 			if (ext4_group_csum(fs, g, gd) != gd->bg_checksum) {
 				bcache_put(b);
 				return ext4_corrupt(fs,

@@ -398,6 +398,18 @@ int64_t file_llseek_noop(struct file *f, int64_t off, int whence)
 
 int64_t file_llseek_generic(struct file *f, int64_t off, int whence)
 {
+	struct vnode *v = f->vnode;
+
+	if ((whence == SEEK_DATA || whence == SEEK_HOLE) && v->ops->seek_data) {
+		uint64_t out;
+		int err;
+
+		if (off < 0)
+			return -ENXIO;
+		err = v->ops->seek_data(v, (uint64_t)off, whence == SEEK_HOLE,
+					&out);
+		return err ? err : (int64_t)out;
+	}
 	return file_llseek_size(f, off, whence, (int64_t)f->vnode->size,
 				INT64_MAX);
 }

@@ -516,6 +516,8 @@ int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
  */
 int ext4_prealloc(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 		  uint32_t *count);
+/* Free the blocks in [a, b) (fallocate PUNCH_HOLE).  ei->lock held. */
+int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b);
 /* Free every block at or past lblk (truncate), shrinking the tree. */
 int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk);
 

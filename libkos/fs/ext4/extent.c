@@ -897,3 +897,180 @@ int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk)
 		err = ext4_inode_write(ei);
 	return err;
 }
+
+/*
+ * Node lvl of the walk lost its first entry or got a new one: the index
+ * keys above follow its first key.
+ */
+static void fix_keys(struct ext4_inode_info *ei, struct ext_walk *w, int lvl)
+{
+	for (int l = lvl - 1; l >= 0; l--) {
+		struct ext4_extent_idx *ix = (void *)(w->p[l].eh + 1);
+		uint32_t key = node_first(w->p[l + 1].eh);
+
+		if (!w->p[l + 1].eh->eh_entries ||
+		    ix[w->p[l].pos].ei_block == key)
+			break;
+		ix[w->p[l].pos].ei_block = key;
+		node_dirty(ei, &w->p[l]);
+		if (w->p[l].pos != 0)
+			break;
+	}
+}
+
+/*
+ * Entry pos of node lvl goes; a tree block left empty is freed and its
+ * entry in the parent goes in turn (an empty root becomes depth 0).
+ */
+static int drop_entry(struct ext4_inode_info *ei, struct ext_walk *w, int lvl,
+		      int pos, uint64_t *freed)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+
+	for (;;) {
+		struct ext_path *p = &w->p[lvl];
+		char *ents = (char *)(p->eh + 1);
+		size_t sz = sizeof(struct ext4_extent);
+
+		kos_memmove(ents + (size_t)pos * sz,
+			    ents + (size_t)(pos + 1) * sz,
+			    (p->eh->eh_entries - pos - 1) * sz);
+		p->eh->eh_entries--;
+		if (p->eh->eh_entries || lvl == 0) {
+			if (lvl == 0 && !p->eh->eh_entries)
+				p->eh->eh_depth = 0;
+			node_dirty(ei, p);
+			if (pos == 0)
+				fix_keys(ei, w, lvl);
+			return 0;
+		}
+		/* an emptied tree block */
+		bcache_put(p->b);
+		p->b = NULL;
+		{
+			int err = ext4_free_blocks(fs, p->blk, 1);
+
+			if (err)
+				return err;
+		}
+		(*freed)++;
+		lvl--;
+		pos = w->p[lvl].pos;
+	}
+}
+
+int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	uint64_t freed = 0;
+	uint32_t at = a;
+	int err = 0;
+
+	if (!(ei->flags & EXT4_EXTENTS_FL))
+		return -EOPNOTSUPP;
+	for (int guard = 0; at < b && !err; guard++) {
+		struct ext_walk w;
+		struct ext_path *lf;
+		struct ext4_extent *ex, *e;
+		uint32_t s, len;
+		uint64_t pb, e_end;
+		int pos;
+
+		err = walk(ei, at, &w);
+		if (err)
+			break;
+		lf = &w.p[w.depth];
+		ex = (void *)(lf->eh + 1);
+		pos = lf->pos;
+		/* the extent at or after at */
+		if (pos < 0 ||
+		    (uint64_t)ex[pos].ee_block + ext_len(&ex[pos]) <= at)
+			pos++;
+		if ((unsigned int)pos >= lf->eh->eh_entries) {
+			/* nothing more in this leaf: the next one's key */
+			uint64_t next = 1ULL << 32;
+
+			for (int l = w.depth - 1; l >= 0; l--) {
+				struct ext4_extent_idx *ix =
+					(void *)(w.p[l].eh + 1);
+
+				if ((unsigned int)(w.p[l].pos + 1) <
+				    w.p[l].eh->eh_entries)
+					next = MIN(next,
+						   (uint64_t)ix[w.p[l].pos + 1]
+							   .ei_block);
+			}
+			walk_release(&w);
+			if (next <= at)
+				err = ext4_corrupt(
+					fs,
+					"inode %llu: extent "
+					"index out of order",
+					(unsigned long long)ei->v.ino);
+			at = (uint32_t)MIN(next, (uint64_t)b);
+			continue;
+		}
+		e = &ex[pos];
+		s = e->ee_block;
+		len = ext_len(e);
+		pb = ext_pblk(e);
+		e_end = (uint64_t)s + len;
+		if (s >= b) {
+			walk_release(&w);
+			break;
+		}
+		if (s < at && e_end > b) { /* the middle: split */
+			struct ext4_extent tail;
+
+			tail.ee_block = b;
+			tail.ee_len =
+				(uint16_t)(e_end - b +
+					   (ext_unwritten(e)
+						    ? EXT4_EXT_INIT_MAX_LEN
+						    : 0));
+			ext_set_pblk(&tail, pb + (b - s));
+			e->ee_len = (uint16_t)(e->ee_len - (e_end - at));
+			node_dirty(ei, lf);
+			walk_release(&w);
+			err = ext4_free_blocks(fs, pb + (at - s), b - at);
+			freed += b - at;
+			if (!err)
+				err = ext_insert(ei, &tail);
+			break;
+		}
+		if (s < at) { /* the tail of e */
+			e->ee_len = (uint16_t)(e->ee_len - (e_end - at));
+			node_dirty(ei, lf);
+			err = ext4_free_blocks(fs, pb + (at - s), e_end - at);
+			freed += e_end - at;
+		} else if (e_end > b) { /* the head of e */
+			uint32_t cut = b - s;
+
+			e->ee_block = b;
+			e->ee_len = (uint16_t)(e->ee_len - cut);
+			ext_set_pblk(e, pb + cut);
+			node_dirty(ei, lf);
+			if (pos == 0)
+				fix_keys(ei, &w, w.depth);
+			err = ext4_free_blocks(fs, pb, cut);
+			freed += cut;
+		} else { /* all of e */
+			err = ext4_free_blocks(fs, pb, len);
+			freed += len;
+			if (!err)
+				err = drop_entry(ei, &w, w.depth, pos, &freed);
+		}
+		walk_release(&w);
+		at = (uint32_t)MIN(e_end, (uint64_t)b);
+		if (guard > (1 << 30))
+			break;
+	}
+	freed *= fs->bs / 512;
+	ei->v.blocks = ei->v.blocks > freed ? ei->v.blocks - freed : 0;
+	{
+		int e2 = ext4_inode_write(ei);
+
+		err = err ? err : e2;
+	}
+	return err;
+}

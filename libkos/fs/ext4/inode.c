@@ -623,6 +623,67 @@ static int ext4_writepage(struct vnode *v, uint64_t idx, const void *page)
 }
 
 /*
+ * Clustered writeback: runs of whole pages that each map to one stretch
+ * of disk, the stretches following each other, go out as one batch
+ * (blkdev_io_pages, all in flight); any other page (holes, the end of
+ * file, a break on disk) goes through ext4_writepage.  The page cache's
+ * lock is held.
+ */
+static int ext4_writepages(struct vnode *v, uint64_t idx, void *const *pages,
+			   unsigned int n)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint32_t per_page = PAGE_SIZE >> fs->log_bs;
+	paddr_t pa[32];
+	unsigned int i = 0;
+
+	if (!is_rw(v))
+		return -EROFS;
+	while (i < n) {
+		unsigned int k = 0;
+		uint64_t start = 0;
+		int err = 0;
+
+		while (i + k < n && k < ARRAY_SIZE(pa)) {
+			uint64_t pg = idx + i + k, pblk;
+			uint32_t cnt;
+
+			if ((pg + 1) * PAGE_SIZE > v->size ||
+			    page_blocks(fs, v, pg) != per_page)
+				break; /* the end of file: alone */
+			err = ext4_map(ei, (uint32_t)(pg * per_page), per_page,
+				       &pblk, &cnt);
+			if (err || !pblk || cnt != per_page ||
+			    (k && pblk != start + (uint64_t)k * per_page))
+				break;
+			if (!k)
+				start = pblk;
+			pa[k] = plat_virt_to_phys(pages[i + k]);
+			k++;
+		}
+		if (err)
+			return err;
+		if (k > 1) {
+			err = blkdev_io_pages(fs->bd, BLK_WRITE,
+					      start << fs->log_bs, pa, k,
+					      PAGE_SIZE);
+			for (unsigned int j = 0; !err && j < k; j++)
+				bcache_alias_write(
+					fs->bc, start + (uint64_t)j * per_page,
+					per_page, pages[i + j]);
+			i += k;
+		} else {
+			err = ext4_writepage(v, idx + i, pages[i]);
+			i++;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
  * A shared mapping is about to store into page idx: its blocks (below
  * the size) are allocated now, so a full disk is SIGBUS here rather
  * than data lost at writeback.
@@ -694,8 +755,60 @@ static int ext4_truncate(struct vnode *v, uint64_t size)
 }
 
 /*
+ * PUNCH_HOLE|KEEP_SIZE: the page cache drops the whole pages and zeroes
+ * the partial ones (read in first, so the zeros reach the disk at
+ * writeback), then the whole blocks in the range are freed.
+ */
+static int punch_hole(struct vnode *v, int mode, uint64_t off, uint64_t len)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint64_t end = off + len, edge[2] = { off, end };
+	paddr_t pa[2] = { 0, 0 };
+	int err;
+
+	if (!(mode & VFS_FALLOC_KEEP_SIZE) ||
+	    (mode & ~(VFS_FALLOC_KEEP_SIZE | VFS_FALLOC_PUNCH_HOLE)))
+		return -EOPNOTSUPP;
+	if (!S_ISREG(v->mode))
+		return -ENODEV;
+	if (ei->flags & EXT4_INLINE_DATA_FL)
+		return no_inline(ei);
+	if (!len)
+		return -EINVAL;
+	if (end < off)
+		return -EFBIG;
+	if (off >= v->size)
+		return 0;
+	end = MIN(end, v->size);
+	edge[1] = end;
+	for (int i = 0; i < 2; i++)
+		if (edge[i] % fs->bs && edge[i] < v->size &&
+		    pcache_getpage(v, edge[i] / PAGE_SIZE, &pa[i]))
+			pa[i] = 0;
+	err = pcache_fallocate(v, mode, off, end - off);
+	for (int i = 0; i < 2; i++)
+		if (pa[i])
+			pmm_page_put(pa[i]);
+	if (err)
+		return err;
+	mutex_lock(&ei->lock);
+	{
+		uint64_t a = (off + fs->bs - 1) >> fs->log_bs;
+		uint64_t b = end == v->size ? (end + fs->bs - 1) >> fs->log_bs
+					    : end >> fs->log_bs;
+
+		if (a < b)
+			err = ext4_punch_blocks(ei, (uint32_t)a, (uint32_t)b);
+	}
+	mutex_unlock(&ei->lock);
+	return err;
+}
+
+/*
  * fallocate: mode 0 and KEEP_SIZE allocate unwritten extents (read as
- * zeros until written); punching holes is not done yet.
+ * zeros until written); PUNCH_HOLE|KEEP_SIZE frees; ZERO_RANGE and the
+ * rest are EOPNOTSUPP.
  */
 static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 {
@@ -706,6 +819,8 @@ static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 
 	if (!is_rw(v))
 		return -EROFS;
+	if (mode & VFS_FALLOC_PUNCH_HOLE)
+		return punch_hole(v, mode, off, len);
 	if (mode & ~VFS_FALLOC_KEEP_SIZE)
 		return -EOPNOTSUPP;
 	if (!S_ISREG(v->mode))
@@ -792,6 +907,59 @@ void ext4_evict_inode(struct ext4_inode_info *ei)
 			(unsigned long long)ei->v.ino, err);
 }
 
+/*
+ * SEEK_DATA/SEEK_HOLE from the extent tree: unwritten extents are
+ * holes (as Linux 6.1 for a freshly fallocated file; it would count
+ * their pages cached by a read as data).  Dirty pages never sit over a
+ * hole here: blocks are allocated when pages are dirtied.
+ */
+static int ext4_seek_data(struct vnode *v, uint64_t off, bool hole,
+			  uint64_t *out)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint64_t size, l, nblk;
+	bool found = false;
+	int err = 0;
+
+	mutex_lock(&ei->lock);
+	size = v->size;
+	if (off >= size) {
+		mutex_unlock(&ei->lock);
+		return -ENXIO;
+	}
+	*out = hole ? size : 0;
+	nblk = MIN((size + fs->bs - 1) >> fs->log_bs, 1ULL << 32);
+	if (ei->flags & EXT4_INLINE_DATA_FL) {
+		*out = hole ? size : off;
+		nblk = 0;
+		found = true;
+	}
+	for (l = off >> fs->log_bs; l < nblk;) {
+		uint64_t pblk;
+		uint32_t n;
+
+		err = ext4_map(ei, (uint32_t)l,
+			       (uint32_t)MIN(nblk - l, (uint64_t)UINT32_MAX),
+			       &pblk, &n);
+		if (err)
+			break;
+		if (!pblk == hole) {
+			*out = MAX(off, l << fs->log_bs);
+			found = true;
+			break;
+		}
+		l += n;
+	}
+	mutex_unlock(&ei->lock);
+	if (err)
+		return err;
+	if (!hole && !found)
+		return -ENXIO; /* no data from off on */
+	*out = MIN(*out, size);
+	return 0;
+}
+
 /* fsync: the pages are written; the inode, the metadata, a flush. */
 static int ext4_fsync(struct vnode *v, bool datasync)
 {
@@ -827,8 +995,10 @@ const struct vnode_ops ext4_vops = {
 	.getpage = pcache_getpage,
 	.page_mkwrite = ext4_page_mkwrite,
 	.fsync = ext4_fsync,
+	.seek_data = ext4_seek_data,
 	.readpage = ext4_readpage,
 	.writepage = ext4_writepage,
+	.writepages = ext4_writepages,
 	.readpages = ext4_readpages,
 	.getxattr = ext4_getxattr,
 	.setxattr = ext4_setxattr,

@@ -244,6 +244,12 @@ struct vnode_ops {
 	 */
 	int (*fsync)(struct vnode *v, bool datasync);
 	/*
+	 * lseek SEEK_DATA (hole false) / SEEK_HOLE from off: the offset in
+	 * *out, -ENXIO at or past the size.  NULL: the whole file is data.
+	 */
+	int (*seek_data)(struct vnode *v, uint64_t off, bool hole,
+			 uint64_t *out);
+	/*
 	 * The page cache's hooks into the store (kos/pcache.h), called
 	 * with the cache's lock held: fill page idx of v into page (a
 	 * zeroed kernel page; NULL: new pages are holes), write page idx

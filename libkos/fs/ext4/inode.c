@@ -121,6 +121,8 @@ int ext4_inode_fill(struct ext4_fs *fs, struct ext4_inode_info *ei,
 	bool extra;
 	int err;
 
+	mutex_init(&ei->map_lock, "ext4.map");
+
 	if (ino == 0 || ino > fs->ninodes ||
 	    (ino < fs->first_ino && ino != EXT4_ROOT_INO))
 		return ext4_corrupt(fs, "bad inode number %u", ino);
@@ -1193,6 +1195,7 @@ int ext4_new_inode(struct ext4_inode_info *dir, uint32_t mode, uint32_t uid,
 	ei = EXT4_I(v);
 	list_init(&ei->hash);
 	mutex_init(&ei->lock, "ext4.inode");
+	mutex_init(&ei->map_lock, "ext4.map");
 	ei->raw = kzalloc(rawlen);
 	if (!ei->raw) {
 		vnode_put(v);

@@ -381,6 +381,42 @@ static void write_path(const char *image)
 	free(zero);
 }
 
+/* Writing until the disk is full: ENOSPC from write(2), then clean. */
+static void fill_disk(const char *image)
+{
+	size_t chunk = 1024 * 1024;
+	uint8_t *buf = malloc(chunk);
+	struct file *f = NULL;
+	uint64_t off = 0;
+	ssize_t n = 0;
+
+	memset(buf, 0x5a, chunk);
+	load(image, true);
+	ck_assert_int_eq(vfs_openat(NULL, MNT "/one", O_RDWR, 0, NULL, &f), 0);
+	for (int i = 0; i < 4096; i++) {
+		n = file_pwrite_kernel(f, buf, chunk, off);
+		if (n <= 0)
+			break;
+		off += (uint64_t)n;
+	}
+	ck_assert_int_eq(n, -ENOSPC);
+	ck_assert_uint_eq(f->vnode->size, off);
+	ck_assert_int_eq(f->ops->fsync(f, false), 0);
+	/* room again: a truncate gives the blocks back */
+	ck_assert_int_eq(f->vnode->ops->truncate(f->vnode, off / 2), 0);
+	ck_assert_int_eq(file_pwrite_kernel(f, buf, 4096, off / 2), 4096);
+	file_put(f);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean(NULL, "disk filled");
+	free(buf);
+}
+
+START_TEST(test_ext4data_enospc)
+{
+	fill_disk("img-1k.img");
+}
+END_TEST
+
 START_TEST(test_ext4data_write_1k)
 {
 	write_path("img-1k.img");
@@ -415,6 +451,7 @@ Suite *ext4data_suite(void)
 	tcase_add_test(tc, test_ext4data_extents_4k);
 	tcase_add_test(tc, test_ext4data_write_1k);
 	tcase_add_test(tc, test_ext4data_write_4k);
+	tcase_add_test(tc, test_ext4data_enospc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -375,6 +375,13 @@ struct ext4_inode_info {
 	uint8_t *raw;	   /* the on-disk inode, fs->inode_size bytes */
 	bool orphan;	   /* on the orphan list (namei.c); ei->lock */
 	struct mutex lock; /* ext4.h "writing": extent tree, raw, size */
+	/*
+	 * The extent tree's blocks and root while extent.c reads or
+	 * changes them: readpage/writepage map under the page cache's
+	 * lock, where ei->lock cannot be taken.  Inside the page cache's
+	 * lock, outside the groups' locks (extent.c takes it itself).
+	 */
+	struct mutex map_lock;
 };
 
 static inline struct ext4_fs *EXT4_FS(struct superblock *sb)

@@ -257,11 +257,16 @@ static int map_indirect(struct ext4_inode_info *ei, uint32_t lblk,
 int ext4_map(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 	     uint64_t *pblk, uint32_t *count)
 {
+	int err;
+
 	if (max == 0)
 		max = 1;
-	if (ei->flags & EXT4_EXTENTS_FL)
-		return map_extents(ei, lblk, max, pblk, count);
-	return map_indirect(ei, lblk, pblk, count);
+	if (!(ei->flags & EXT4_EXTENTS_FL))
+		return map_indirect(ei, lblk, pblk, count);
+	mutex_lock(&ei->map_lock);
+	err = map_extents(ei, lblk, max, pblk, count);
+	mutex_unlock(&ei->map_lock);
+	return err;
 }
 
 /* ---- changing extent trees ------------------------------------------ */
@@ -672,12 +677,17 @@ static int get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 int ext4_get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 		    bool create, uint64_t *pblk, uint32_t *count, bool *fresh)
 {
+	int err;
+
 	*fresh = false;
 	if (max == 0)
 		max = 1;
 	if (!create)
 		return ext4_map(ei, lblk, max, pblk, count);
-	return get_blocks(ei, lblk, max, false, pblk, count, fresh);
+	mutex_lock(&ei->map_lock);
+	err = get_blocks(ei, lblk, max, false, pblk, count, fresh);
+	mutex_unlock(&ei->map_lock);
+	return err;
 }
 
 int ext4_prealloc(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
@@ -685,10 +695,14 @@ int ext4_prealloc(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 {
 	uint64_t pblk;
 	bool fresh;
+	int err;
 
 	if (max == 0)
 		max = 1;
-	return get_blocks(ei, lblk, max, true, &pblk, count, &fresh);
+	mutex_lock(&ei->map_lock);
+	err = get_blocks(ei, lblk, max, true, &pblk, count, &fresh);
+	mutex_unlock(&ei->map_lock);
+	return err;
 }
 
 static int get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
@@ -852,7 +866,7 @@ static int trunc_node(struct ext4_inode_info *ei, struct ext4_extent_header *eh,
 	return err;
 }
 
-int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk)
+static int truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk)
 {
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
 	struct ext4_extent_header *root = (void *)ext4_raw(ei)->i_block;
@@ -959,7 +973,7 @@ static int drop_entry(struct ext4_inode_info *ei, struct ext_walk *w, int lvl,
 	}
 }
 
-int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b)
+static int punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b)
 {
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
 	uint64_t freed = 0;
@@ -1072,5 +1086,25 @@ int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b)
 
 		err = err ? err : e2;
 	}
+	return err;
+}
+
+int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk)
+{
+	int err;
+
+	mutex_lock(&ei->map_lock);
+	err = truncate_blocks(ei, lblk);
+	mutex_unlock(&ei->map_lock);
+	return err;
+}
+
+int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b)
+{
+	int err;
+
+	mutex_lock(&ei->map_lock);
+	err = punch_blocks(ei, a, b);
+	mutex_unlock(&ei->map_lock);
 	return err;
 }

@@ -121,6 +121,8 @@ int ext4_inode_fill(struct ext4_fs *fs, struct ext4_inode_info *ei,
 	bool extra;
 	int err;
 
+	mutex_init(&ei->map_lock, "ext4.map");
+
 	if (ino == 0 || ino > fs->ninodes ||
 	    (ino < fs->first_ino && ino != EXT4_ROOT_INO))
 		return ext4_corrupt(fs, "bad inode number %u", ino);
@@ -432,8 +434,9 @@ struct fresh_run {
  * Blocks for bytes [off, end) of ei, allocated now so that a full disk
  * fails the write(2) itself.  New blocks only partly covered are zeroed
  * on the disk (the page cache reads them before the write's bytes go
- * in); wholly covered ones are noted in runs (zeroed at once when runs
- * is full) in case the write comes up short.  *end shrinks to what
+ * in), and so are new blocks below the size (a reader may map them
+ * before the copy); wholly covered ones past the size are noted in runs
+ * (zeroed at once when runs is full) in case the write comes up short.  *end shrinks to what
  * could be allocated (ENOSPC part-way).  ei->lock held.
  */
 static int alloc_range(struct ext4_inode_info *ei, uint64_t off, uint64_t *end,
@@ -442,6 +445,7 @@ static int alloc_range(struct ext4_inode_info *ei, uint64_t off, uint64_t *end,
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
 	uint64_t first = off >> fs->log_bs;
 	uint64_t last = (*end - 1) >> fs->log_bs; /* inclusive */
+	uint64_t in_size = (ei->v.size + fs->bs - 1) >> fs->log_bs;
 	uint64_t l = first;
 
 	*nruns = 0;
@@ -471,6 +475,17 @@ static int alloc_range(struct ext4_inode_info *ei, uint64_t off, uint64_t *end,
 			    b - 1 >= a) {
 				err = zero_blocks(fs, pblk + (b - 1 - l), 1);
 				b--;
+			}
+			/*
+			 * Below the size a reader could map them before the
+			 * copy: zeroed first.  Past it, readers stop at the
+			 * size.
+			 */
+			if (!err && b > a && a < in_size) {
+				uint64_t z = MIN(b, in_size);
+
+				err = zero_blocks(fs, pblk + (a - l), z - a);
+				a = z;
 			}
 			if (!err && b > a) {
 				if (*nruns < EXT4_WRITE_RUNS) {
@@ -1147,6 +1162,7 @@ int ext4_new_inode(struct ext4_inode_info *dir, uint32_t mode, uint32_t uid,
 	ei = EXT4_I(v);
 	list_init(&ei->hash);
 	mutex_init(&ei->lock, "ext4.inode");
+	mutex_init(&ei->map_lock, "ext4.map");
 	ei->raw = kzalloc(rawlen);
 	if (!ei->raw) {
 		vnode_put(v);

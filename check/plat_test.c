@@ -253,8 +253,11 @@ void test_expect_panic(const char *msg)
 	signal(SIGABRT, on_abort);
 }
 
+/* A panic nobody expected: its console lines are what explains it. */
 void plat_halt(void)
 {
+	if (!panic_expect)
+		fwrite(test_console_buf, 1, test_console_len, stderr);
 	abort();
 }
 

@@ -210,6 +210,21 @@ static void set_recover(struct ext4_super *es)
 	es->s_feature_incompat |= EXT4_INCOMPAT_RECOVER;
 }
 
+/*
+ * The jbd2 superblock's s_start (big-endian, byte 28 of the journal's
+ * first block, found through the superblock's copy of the journal
+ * inode's extent root): nonzero, there are transactions to replay.
+ */
+static void journal_start(uint32_t start)
+{
+	const struct ext4_super *es = (void *)(ram + EXT4_SB_OFFSET);
+	uint64_t blk = es->s_jnl_blocks[5] |
+		       (uint64_t)(es->s_jnl_blocks[4] >> 16) << 32;
+	uint32_t be = __builtin_bswap32(start);
+
+	memcpy(ram + (blk << (10 + es->s_log_block_size)) + 28, &be, 4);
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 /* Mounted and unmounted read-write: clean, counted, needs_recovery off. */
@@ -258,13 +273,97 @@ START_TEST(test_ext4w_refused)
 	disk.read_only = true;
 	ck_assert_int_eq(mount_rw(), -EROFS);
 	disk.read_only = false;
+	/* needs_recovery and a journal with something to replay */
 	patch_super(set_recover);
+	journal_start(1);
 	ck_assert_int_eq(mount_rw(), -EROFS);
 	ck_assert_int_eq(
 		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
 		0);
 	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
 	ck_assert_uint_eq(writes, 0);
+}
+END_TEST
+
+/*
+ * needs_recovery with an empty journal (what a crash leaves after KOS,
+ * which never writes the journal): mounted read-write as Linux does
+ * after replaying nothing; the flag is gone after unmount.  While it is
+ * mounted the image is marked not clean, as without a journal.
+ */
+START_TEST(test_ext4w_empty_journal)
+{
+	char *out;
+
+	load_image("img-4k.img");
+	patch_super(set_recover);
+	journal_start(0);
+	ck_assert_int_eq(mount_rw(), 0);
+	out = dumpe2fs();
+	ck_assert_ptr_nonnull(strstr(out, "not clean"));
+	free(out);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	out = dumpe2fs();
+	ck_assert_ptr_null(strstr(out, "needs_recovery"));
+	ck_assert_ptr_null(strstr(out, "not clean"));
+	free(out);
+	fsck_clean();
+}
+END_TEST
+
+/*
+ * What a crash leaves with files open but unlinked, made by debugfs:
+ * o1 (100 blocks, no links) and o2 (a truncation orphan: size 4096,
+ * 100 blocks) on the orphan list.  The next read-write mount frees o1
+ * and trims o2, as Linux does, and e2fsck finds the image clean.
+ */
+START_TEST(test_ext4w_orphans)
+{
+	char img[64], cmd[1200];
+	struct kstatfs st;
+	struct vnode *v;
+	uint64_t bfree, ffree;
+	char *out;
+
+	if (!have_e2fsck())
+		return;
+	snprintf(img, sizeof(img), "/tmp/kos-ext4w-orphans-%d.img",
+		 (int)getpid());
+	snprintf(
+		cmd, sizeof(cmd),
+		"set -e; cp %s %s; d=%s.data; head -c 409600 /dev/urandom > $d; "
+		"w() { debugfs -w -R \"$1\" %s >/dev/null 2>&1; }; "
+		"w 'write '$d' o1'; w 'write '$d' o2'; rm -f $d; "
+		"i() { debugfs -R \"stat $1\" %s 2>/dev/null | "
+		"sed -n 's/^Inode: \\([0-9]*\\).*/\\1/p'; }; "
+		"a=$(i o1); b=$(i o2); test -n \"$a\" -a -n \"$b\"; "
+		"w \"sif o1 links_count 0\"; w \"sif o1 dtime $b\"; "
+		"w \"sif o2 size 4096\"; w \"unlink o1\"; "
+		"w \"ssv last_orphan $a\"; echo $a $b",
+		path_of("img-4k.img"), img, img, img, img);
+	out = host_run(cmd);
+	ck_assert_ptr_nonnull(out);
+	free(out);
+	load_image(img);
+	unlink(img);
+	ck_assert_uint_ne(
+		((struct ext4_super *)(ram + EXT4_SB_OFFSET))->s_last_orphan,
+		0);
+	bfree = ((struct ext4_super *)(ram + EXT4_SB_OFFSET))
+			->s_free_blocks_count_lo;
+	ffree = ((struct ext4_super *)(ram + EXT4_SB_OFFSET))
+			->s_free_inodes_count;
+	ck_assert_int_eq(mount_rw(), 0);
+	ck_assert_uint_eq(mounted_fs()->es->s_last_orphan, 0);
+	st = statfs_now();
+	ck_assert_uint_eq(st.ffree, ffree + 1);	       /* o1 */
+	ck_assert_uint_eq(st.bfree, bfree + 100 + 99); /* o1's, o2's tail */
+	v = lookup(MNT "/o2");
+	ck_assert_uint_eq(v->blocks, 8);
+	ck_assert_uint_eq(v->size, 4096);
+	vnode_put(v);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
 }
 END_TEST
 
@@ -602,6 +701,8 @@ Suite *ext4w_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_ext4w_mount_clean, 0, 3);
 	tcase_add_loop_test(tc, test_ext4w_refused, 0, 3);
+	tcase_add_test(tc, test_ext4w_empty_journal);
+	tcase_add_test(tc, test_ext4w_orphans);
 	tcase_add_loop_test(tc, test_ext4w_blocks, 0, 2);
 	tcase_add_test(tc, test_ext4w_reserve);
 	tcase_add_test(tc, test_ext4w_inodes);

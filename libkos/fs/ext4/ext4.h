@@ -35,6 +35,10 @@
 #define EXT4_N_BLOCKS 15 /* i_block[]: 60 bytes */
 #define EXT4_NAME_LEN 255
 
+/* s_state bits. */
+#define EXT4_VALID_FS 0x1 /* unmounted cleanly */
+#define EXT4_ERROR_FS 0x2 /* errors detected */
+
 /* Feature bits (s_feature_compat / _incompat / _ro_compat). */
 #define EXT4_COMPAT_HAS_JOURNAL 0x4
 #define EXT4_COMPAT_EXT_ATTR 0x8
@@ -346,6 +350,7 @@ struct ext4_fs {
 	uint64_t r_blocks;    /* the root reserve, set at mount */
 	bool sb_dirty;	      /* sb_lock: counters changed since written */
 	bool rw;	      /* mounted read-write (set at mount, unmount) */
+	uint16_t mount_state; /* s_state as found at mount (super.c) */
 	/* The journal's blocks (from s_jnl_blocks), never allocated: */
 	struct {
 		uint64_t start;
@@ -374,6 +379,7 @@ struct ext4_inode_info {
 	uint32_t parent;
 	uint8_t *raw;	   /* the on-disk inode, fs->inode_size bytes */
 	bool orphan;	   /* on the orphan list (namei.c); ei->lock */
+	bool special;	   /* read though reserved or unlinked (super.c iget) */
 	struct mutex lock; /* ext4.h "writing": extent tree, raw, size */
 	/*
 	 * The extent tree's blocks and root while extent.c reads or

@@ -124,7 +124,7 @@ int ext4_inode_fill(struct ext4_fs *fs, struct ext4_inode_info *ei,
 	mutex_init(&ei->map_lock, "ext4.map");
 
 	if (ino == 0 || ino > fs->ninodes ||
-	    (ino < fs->first_ino && ino != EXT4_ROOT_INO))
+	    (ino < fs->first_ino && ino != EXT4_ROOT_INO && !ei->special))
 		return ext4_corrupt(fs, "bad inode number %u", ino);
 	err = read_raw(fs, ei, ino);
 	if (err)
@@ -140,7 +140,7 @@ int ext4_inode_fill(struct ext4_fs *fs, struct ext4_inode_info *ei,
 	err = check_csum(fs, ei, ino);
 	if (err)
 		return err;
-	if (ri->i_links_count == 0)
+	if (ri->i_links_count == 0 && !ei->special)
 		return ext4_corrupt(fs, "inode %u: deleted inode referenced",
 				    ino);
 	v->ino = ino;

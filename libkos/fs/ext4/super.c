@@ -5,13 +5,19 @@
  * Mount reads the superblock at byte 1024, checks its magic, checksum,
  * features and geometry, reads and checks every group descriptor, and
  * reads the root inode.  A read-write mount is refused (-EROFS) for
- * what cannot or must not be written (rw_refusal); otherwise it counts
- * the mount and sets needs_recovery in the superblock as Linux does for
- * a journalled file system, and unmount, remount,ro clear it again
- * (mark_clean).  sync_fs writes the superblock with the free counters
- * and the dirty buffers.  A read-only mount of an image whose journal
- * needs recovery does not replay it (a line in the log says so), as
- * Linux's "ro,noload" would.
+ * what cannot or must not be written (rw_refusal, and a journal with
+ * transactions to replay); otherwise it counts the mount, sets
+ * needs_recovery in the superblock as Linux does for a journalled file
+ * system and clears the valid bit of s_state as Linux does without a
+ * journal (KOS writes metadata in place, unjournalled: after a crash
+ * e2fsck must check the whole file system), then processes the orphan
+ * list.  Unmount and remount,ro restore both (mark_clean).  An image
+ * left with needs_recovery by a crash whose journal is empty (no
+ * transaction: always so after KOS) is mounted as Linux would after
+ * replaying nothing.  sync_fs writes the superblock with the free
+ * counters and the dirty buffers.  A read-only mount of an image whose
+ * journal needs recovery does not replay it (a line in the log says
+ * so), as Linux's "ro,noload" would.
  *
  * The inode cache keeps one vnode per inode number while it is
  * referenced, so hard links share their vnode (and page cache).  A
@@ -91,7 +97,12 @@ static struct vnode *icache_find(struct ext4_fs *fs, uint32_t ino)
 	return NULL;
 }
 
-int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out)
+/*
+ * special: the inode may be one of the reserved ones below s_first_ino
+ * (the journal) or have no links (an orphan found at mount).
+ */
+static int iget(struct ext4_fs *fs, uint32_t ino, bool special,
+		struct vnode **out)
 {
 	struct ext4_inode_info *ei;
 	struct vnode *v;
@@ -110,8 +121,10 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out)
 	ei = EXT4_I(v);
 	list_init(&ei->hash);
 	mutex_init(&ei->lock, "ext4.inode");
+	ei->special = special;
 	err = ext4_inode_fill(fs, ei, ino);
 	if (err) {
+		ext4_inode_free(ei); /* so evict does not take it for one */
 		vnode_put(v);
 		return err;
 	}
@@ -126,6 +139,11 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out)
 	mutex_unlock(&fs->icache_lock);
 	vnode_put(v);
 	return 0;
+}
+
+int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out)
+{
+	return iget(fs, ino, false, out);
 }
 
 void ext4_icache_add(struct ext4_fs *fs, struct ext4_inode_info *ei)
@@ -244,6 +262,7 @@ static void mark_clean(struct ext4_fs *fs)
 		return;
 	mutex_lock(&fs->sb_lock);
 	fs->es->s_feature_incompat &= ~EXT4_INCOMPAT_RECOVER;
+	fs->es->s_state |= fs->mount_state & EXT4_VALID_FS;
 	mutex_unlock(&fs->sb_lock);
 	if (ext4_sync_fs(&fs->sb, true))
 		log_err("ext4 (%s): unmount: metadata not all written",
@@ -314,8 +333,6 @@ static const char *rw_refusal(struct ext4_fs *fs)
 
 	if (fs->bd->read_only || (fs->bd->disk && fs->bd->disk->read_only))
 		return "the disk is write-protected";
-	if (fs->incompat & EXT4_INCOMPAT_RECOVER)
-		return "the journal needs recovery (run e2fsck)";
 	if (fs->ro_compat & EXT4_RO_COMPAT_ORPHAN_PRESENT)
 		return "orphan inodes present (run e2fsck)";
 	if (!(fs->incompat & EXT4_INCOMPAT_EXTENTS))
@@ -325,21 +342,129 @@ static const char *rw_refusal(struct ext4_fs *fs)
 		return "inline_data, mmp or ea_inode: read-only here";
 	if (fs->ro_compat & ~ro_known)
 		return "unknown read-only-compatible features";
-	if (fs->es->s_state & 2) /* EXT4_ERROR_FS */
+	if (fs->es->s_state & EXT4_ERROR_FS)
 		return "errors recorded on it (run e2fsck)";
 	return NULL;
 }
 
 /*
- * A read-write mount begins: what Linux records in the superblock of a
- * journalled file system (mount count and time, needs_recovery set
- * while it is mounted), written at once.
+ * Is the journal empty (1), or has it transactions to replay (0)?  Its
+ * first block holds the jbd2 superblock (big-endian): magic, block type
+ * 3 or 4 (v1, v2), and s_start, the first block of the log, 0 when
+ * there is nothing to replay.  A journal on another device, or one that
+ * cannot be read, counts as not empty.
+ */
+static int journal_empty(struct ext4_fs *fs)
+{
+	const uint32_t *j;
+	struct vnode *v;
+	struct bbuf *b;
+	uint64_t pblk;
+	uint32_t n, type;
+	int err;
+
+	if (fs->es->s_journal_dev || !fs->es->s_journal_inum)
+		return 0;
+	err = iget(fs, fs->es->s_journal_inum, true, &v);
+	if (err)
+		return err;
+	err = ext4_map(EXT4_I(v), 0, 1, &pblk, &n);
+	vnode_put(v);
+	if (err)
+		return err;
+	if (!pblk)
+		return ext4_corrupt(fs, "journal: no first block");
+	err = ext4_bread(fs, pblk, &b);
+	if (err)
+		return err;
+	j = b->data;
+	type = __builtin_bswap32(j[1]);
+	if (__builtin_bswap32(j[0]) != 0xc03b3998u || (type != 3 && type != 4))
+		err = ext4_corrupt(fs, "journal: bad superblock");
+	else
+		err = j[7] == 0; /* s_start */
+	bcache_put(b);
+	return err;
+}
+
+/*
+ * The orphan list at a read-write mount, as Linux processes it: an
+ * inode with no links left (open when the system stopped) is freed;
+ * one with links (a truncate that did not finish) loses its blocks
+ * past its size.  Each leaves the head of the list; a list that does
+ * not shrink, or loops, is corruption.
+ */
+static int orphan_cleanup(struct ext4_fs *fs)
+{
+	unsigned int freed = 0, truncated = 0;
+	uint32_t ino;
+	int err = 0;
+
+	for (uint32_t steps = 0; !err && (ino = fs->es->s_last_orphan);
+	     steps++) {
+		struct ext4_inode_info *ei;
+		struct vnode *v;
+
+		if (steps > fs->ninodes || ino < fs->first_ino ||
+		    ino > fs->ninodes)
+			return ext4_corrupt(fs, "orphan list: bad inode %u",
+					    ino);
+		err = iget(fs, ino, true, &v);
+		if (err)
+			break;
+		ei = EXT4_I(v);
+		mutex_lock(&ei->lock);
+		ei->orphan = true;
+		mutex_unlock(&ei->lock);
+		if (v->nlink) {
+			mutex_lock(&ei->lock);
+			if (ei->flags & EXT4_EXTENTS_FL)
+				err = ext4_truncate_blocks(
+					ei, (uint32_t)((v->size + fs->bs - 1) >>
+						       fs->log_bs));
+			mutex_unlock(&ei->lock);
+			if (!err)
+				err = ext4_orphan_del(ei);
+			truncated++;
+		} else {
+			freed++; /* evict frees it and takes it off */
+		}
+		vnode_put(v);
+		if (!err && fs->es->s_last_orphan == ino)
+			err = ext4_corrupt(fs, "orphan list: inode %u stays",
+					   ino);
+	}
+	if (freed || truncated)
+		log_info("ext4 (%s): orphans: %u inodes freed, %u truncated",
+			 fs->bd->name, freed, truncated);
+	return err;
+}
+
+/*
+ * A read-write mount begins: what Linux records in the superblock (mount
+ * count and time; needs_recovery while it is mounted, and the valid
+ * bit cleared, see the top of the file), written at once; then the
+ * orphans.  -EROFS when the journal has transactions to replay.
  */
 static int start_rw(struct ext4_fs *fs)
 {
 	struct ext4_super *es = fs->es;
+	int err;
 
-	if (!(es->s_state & 1)) /* EXT4_VALID_FS */
+	if (fs->incompat & EXT4_INCOMPAT_RECOVER) {
+		err = journal_empty(fs);
+		if (err <= 0) {
+			log_notice("ext4 (%s): cannot mount read-write: the "
+				   "journal needs recovery (run e2fsck)",
+				   fs->bd->name);
+			return -EROFS;
+		}
+		log_notice("ext4 (%s): the journal is empty: nothing to "
+			   "replay",
+			   fs->bd->name);
+		fs->incompat &= ~EXT4_INCOMPAT_RECOVER;
+	}
+	if (!(es->s_state & EXT4_VALID_FS))
 		log_warn("ext4 (%s): mounting an unchecked file system; "
 			 "running e2fsck is recommended",
 			 fs->bd->name);
@@ -349,8 +474,14 @@ static int start_rw(struct ext4_fs *fs)
 	es->s_mtime = (uint32_t)vfs_now().sec;
 	if (fs->compat & EXT4_COMPAT_HAS_JOURNAL)
 		es->s_feature_incompat |= EXT4_INCOMPAT_RECOVER;
+	else
+		es->s_feature_incompat &= ~EXT4_INCOMPAT_RECOVER;
+	es->s_state &= (uint16_t)~EXT4_VALID_FS;
 	fs->rw = true;
-	return ext4_sync_fs(&fs->sb, true);
+	err = ext4_sync_fs(&fs->sb, true);
+	if (!err)
+		err = orphan_cleanup(fs);
+	return err;
 }
 
 /* ---- mount ------------------------------------------------------------ */
@@ -485,6 +616,7 @@ static int parse_super(struct ext4_fs *fs)
 			 fs->bd->name);
 		return -EINVAL;
 	}
+	fs->mount_state = es->s_state;
 	fs->compat = es->s_feature_compat;
 	fs->incompat = es->s_feature_incompat;
 	fs->ro_compat = es->s_feature_ro_compat;

@@ -58,6 +58,20 @@ struct vnode *vfs_root(void)
 	return root_vnode;
 }
 
+/* vfs_set_kernel_root's directory; NULL: root_vnode (atomic) */
+static struct vnode *kernel_root;
+
+void vfs_set_kernel_root(struct vnode *root)
+{
+	struct vnode *old;
+
+	if (root)
+		vnode_get(root);
+	old = __atomic_exchange_n(&kernel_root, root, __ATOMIC_ACQ_REL);
+	if (old)
+		vnode_put(old);
+}
+
 /*
  * The root of the calling thread's view (chroot(2)), referenced: its
  * fs_info's root, or the root itself for the kernel's own threads.
@@ -68,9 +82,12 @@ static struct vnode *cur_root(void)
 	struct vnode *r;
 
 	if (!ut || !ut->fs) {
-		if (root_vnode) /* NULL only before vfs_init() */
-			vnode_get(root_vnode);
-		return root_vnode;
+		r = __atomic_load_n(&kernel_root, __ATOMIC_ACQUIRE);
+		if (!r)
+			r = root_vnode;
+		if (r) /* NULL only before vfs_init() */
+			vnode_get(r);
+		return r;
 	}
 	mutex_lock(&ut->fs->lock);
 	r = ut->fs->root;

@@ -486,6 +486,15 @@ int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
 	       const struct vfs_cred *cred, struct file **out);
 
 /*
+ * The directory the kernel's own threads resolve absolute paths from
+ * (referenced; NULL: the initramfs's root): after root= moved the real
+ * root onto "/", PID 1's program and its "#!" interpreter are found
+ * there, as Linux's init_chroot() makes its init thread see it.  Set at
+ * boot, before other kernel threads look paths up.
+ */
+void vfs_set_kernel_root(struct vnode *root);
+
+/*
  * Open an absolute (or root-relative) path for the kernel itself, as root:
  * the ELF loader opens binaries and interpreters with this.
  */

@@ -67,7 +67,16 @@ $(BBTEST_DIR)/initramfs.cpio: $(BUILD)/busybox-src/VERSION $(BBTEST_FILES) \
 	scripts/mkcpio $@ $(BBTEST_DIR)/root $(DEV_NODES) \
 		--node dev/full:0666:c:1:7
 
-bbtest-build: $(BBTEST_DIR)/initramfs.cpio
+# The same tree as an ext4 root file system (scripts/bbtest --root-ext4
+# boots a copy of it with root=/dev/vda rw): the archive's /dev nodes too,
+# room for the tests' files.
+$(BBTEST_DIR)/root-ext4.img: $(BBTEST_DIR)/initramfs.cpio $(MKEXT4_DEPS)
+	@echo "  EXT4    $@"
+	$(Q)scripts/mkext4 --root-owned --fixed-times --index-dirs -L bbtest \
+		$(DEV_NODES) --node dev/full:0666:c:1:7 \
+		$(BBTEST_DIR)/root $@ 256m
+
+bbtest-build: $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img
 
 .PHONY: bbtest-build
 

@@ -90,7 +90,8 @@ bbtest-ash: all $(BBTEST_DIR)/initramfs.cpio
 	$(Q)scripts/bbtest --ash --no-build --test-timeout 300 \
 		--table $(BBTEST_DIR)/ash-table.md
 
-# make check runs both, without bc and ash-z_slow (scripts/run-checks).
-CHECK_TARGETS += $(BBTEST_DIR)/initramfs.cpio
+# make check runs both, without bc and ash-z_slow (scripts/run-checks),
+# on the initramfs and on the ext4 root.
+CHECK_TARGETS += $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img
 
 .PHONY: bbtest bbtest-ash

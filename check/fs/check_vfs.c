@@ -279,31 +279,6 @@ START_TEST(test_vfs_getcwd_and_mount)
 }
 END_TEST
 
-/* root=: kernel threads resolve absolute paths in the real root. */
-START_TEST(test_vfs_kernel_root)
-{
-	struct vnode *d, *v;
-	struct file *f;
-
-	mkdirs();
-	d = t_lookup("/d", 0);
-	vfs_set_kernel_root(d);
-	v = t_lookup("/f", 0);
-	ck_assert(S_ISREG(v->mode));
-	vnode_put(v);
-	v = t_lookup("/../e/..", 0); /* ".." of the root is the root */
-	ck_assert_ptr_eq(v, d);
-	vnode_put(v);
-	ck_assert_int_eq(vfs_open_kernel("/f", O_RDONLY, &f), 0);
-	file_put(f);
-	ck_assert_int_eq(t_lookup_err("/d", 0), -ENOENT);
-	vfs_set_kernel_root(NULL);
-	v = t_lookup("/d/f", 0);
-	vnode_put(v);
-	vnode_put(d);
-}
-END_TEST
-
 START_TEST(test_vfs_mkdir_link_unlink)
 {
 	struct vnode *v, *d;
@@ -1159,7 +1134,6 @@ Suite *vfs_suite(void)
 	tcase_add_test(tc, test_vfs_open_flags);
 	tcase_add_test(tc, test_vfs_permissions);
 	tcase_add_test(tc, test_vfs_getcwd_and_mount);
-	tcase_add_test(tc, test_vfs_kernel_root);
 	tcase_add_test(tc, test_vfs_mkdir_link_unlink);
 	tcase_add_test(tc, test_vfs_rename_files);
 	tcase_add_test(tc, test_vfs_rename_dirs);

@@ -58,23 +58,22 @@ struct vnode *vfs_root(void)
 	return root_vnode;
 }
 
-/* vfs_set_kernel_root's directory; NULL: root_vnode (atomic) */
+/*
+ * The kernel's own "/" once a real root is mounted (vfs_chroot_kernel),
+ * referenced; NULL: root_vnode.  Set at boot before any user thread.
+ */
 static struct vnode *kernel_root;
 
-void vfs_set_kernel_root(struct vnode *root)
+void vfs_chroot_kernel(struct vnode *root)
 {
-	struct vnode *old;
-
-	if (root)
-		vnode_get(root);
-	old = __atomic_exchange_n(&kernel_root, root, __ATOMIC_ACQ_REL);
-	if (old)
-		vnode_put(old);
+	vnode_get(root);
+	vnode_put(kernel_root);
+	kernel_root = root;
 }
 
 /*
  * The root of the calling thread's view (chroot(2)), referenced: its
- * fs_info's root, or the root itself for the kernel's own threads.
+ * fs_info's root, or the kernel's root for the kernel's own threads.
  */
 static struct vnode *cur_root(void)
 {
@@ -82,9 +81,7 @@ static struct vnode *cur_root(void)
 	struct vnode *r;
 
 	if (!ut || !ut->fs) {
-		r = __atomic_load_n(&kernel_root, __ATOMIC_ACQUIRE);
-		if (!r)
-			r = root_vnode;
+		r = kernel_root ? kernel_root : root_vnode;
 		if (r) /* NULL only before vfs_init() */
 			vnode_get(r);
 		return r;

@@ -554,12 +554,6 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 		log_err("init: cannot open /dev/console: error %d", err);
 		goto fail;
 	}
-	/*
-	 * As Linux: the console comes from the initramfs, the program from
-	 * the real root when root= moved one there (else an init= that the
-	 * initramfs holds too would run the initramfs's copy).
-	 */
-	vfs_set_kernel_root(init_root);
 	{
 		/* A "#!" script too, as Linux's init= and rdinit= */
 		struct exec_target t = { .path = path, .filename = path };

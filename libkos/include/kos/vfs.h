@@ -460,6 +460,14 @@ int vfs_reset_root(const void *initrd, size_t size);
 /* The root directory (not referenced: it lives forever). */
 struct vnode *vfs_root(void);
 
+/*
+ * Make root (a directory, referenced here) "/" for the kernel's own
+ * lookups, as Linux's prepare_namespace() chroots into the real root
+ * file system: PID 1's program is then found there, not in the
+ * initramfs below it.  Boot only, before user threads run.
+ */
+void vfs_chroot_kernel(struct vnode *root);
+
 /* The mount table's lock (see the top of this file). */
 extern struct mutex vfs_mount_lock;
 
@@ -484,15 +492,6 @@ int vfs_lookup(struct vnode *dir, const char *path, unsigned int flags,
  */
 int vfs_openat(struct vnode *dir, const char *path, int flags, uint32_t mode,
 	       const struct vfs_cred *cred, struct file **out);
-
-/*
- * The directory the kernel's own threads resolve absolute paths from
- * (referenced; NULL: the initramfs's root): after root= moved the real
- * root onto "/", PID 1's program and its "#!" interpreter are found
- * there, as Linux's init_chroot() makes its init thread see it.  Set at
- * boot, before other kernel threads look paths up.
- */
-void vfs_set_kernel_root(struct vnode *root);
 
 /*
  * Open an absolute (or root-relative) path for the kernel itself, as root:

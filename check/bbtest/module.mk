@@ -90,6 +90,16 @@ bbtest-ash: all $(BBTEST_DIR)/initramfs.cpio
 	$(Q)scripts/bbtest --ash --no-build --test-timeout 300 \
 		--table $(BBTEST_DIR)/ash-table.md
 
+# The same two with the tree as an ext4 root (scripts/bbtest --root-ext4).
+bbtest-ext4: all $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img
+	$(Q)scripts/bbtest --root-ext4 --no-build --table $(BBTEST_DIR)/table-ext4.md
+
+bbtest-ash-ext4: all $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img
+	$(Q)scripts/bbtest --ash --root-ext4 --no-build --test-timeout 300 \
+		--table $(BBTEST_DIR)/ash-table-ext4.md
+
+.PHONY: bbtest-ext4 bbtest-ash-ext4
+
 # make check runs both, without bc and ash-z_slow (scripts/run-checks),
 # on the initramfs and on the ext4 root.
 CHECK_TARGETS += $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img

@@ -220,6 +220,7 @@ static struct vnode *mount_real_root(const char *dev)
 		panic("VFS: cannot move the root file system to /: error %d",
 		      err);
 	proc_set_init_root(root);
+	vfs_chroot_kernel(root);
 	return root;
 }
 

@@ -460,6 +460,14 @@ int vfs_reset_root(const void *initrd, size_t size);
 /* The root directory (not referenced: it lives forever). */
 struct vnode *vfs_root(void);
 
+/*
+ * Make root (a directory, referenced here) "/" for the kernel's own
+ * lookups, as Linux's prepare_namespace() chroots into the real root
+ * file system: PID 1's program is then found there, not in the
+ * initramfs below it.  Boot only, before user threads run.
+ */
+void vfs_chroot_kernel(struct vnode *root);
+
 /* The mount table's lock (see the top of this file). */
 extern struct mutex vfs_mount_lock;
 

@@ -377,8 +377,14 @@ struct ext4_inode_info {
 	 * of name-cache references (dir.c, ext4_lookup).
 	 */
 	uint32_t parent;
-	uint8_t *raw;	   /* the on-disk inode, fs->inode_size bytes */
-	bool orphan;	   /* on the orphan list (namei.c); ei->lock */
+	uint8_t *raw; /* the on-disk inode, fs->inode_size bytes */
+	bool orphan;  /* on the orphan list (namei.c); ei->lock */
+	/*
+	 * An O_TMPFILE made without O_EXCL and not linked yet: the one
+	 * inode with no links that link(2) may name (Linux's I_LINKABLE);
+	 * as nlink, under the VFS's locks for link.
+	 */
+	bool linkable;
 	bool special;	   /* read though reserved or unlinked (super.c iget) */
 	struct mutex lock; /* ext4.h "writing": extent tree, raw, size */
 	/*

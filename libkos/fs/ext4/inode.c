@@ -822,8 +822,10 @@ static int punch_hole(struct vnode *v, int mode, uint64_t off, uint64_t len)
 
 /*
  * fallocate: mode 0 and KEEP_SIZE allocate unwritten extents (read as
- * zeros until written); PUNCH_HOLE|KEEP_SIZE frees; ZERO_RANGE and the
- * rest are EOPNOTSUPP.
+ * zeros until written); PUNCH_HOLE|KEEP_SIZE frees; ZERO_RANGE (with or
+ * without KEEP_SIZE) punches the part inside the file out and then
+ * allocates the whole range, so it reads as zeros and keeps its blocks,
+ * as Linux's; the rest are EOPNOTSUPP.
  */
 static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 {
@@ -836,7 +838,7 @@ static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 		return -EROFS;
 	if (mode & VFS_FALLOC_PUNCH_HOLE)
 		return punch_hole(v, mode, off, len);
-	if (mode & ~VFS_FALLOC_KEEP_SIZE)
+	if (mode & ~(VFS_FALLOC_KEEP_SIZE | VFS_FALLOC_ZERO_RANGE))
 		return -EOPNOTSUPP;
 	if (!S_ISREG(v->mode))
 		return -ENODEV;
@@ -846,6 +848,13 @@ static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 		return -EINVAL;
 	if (end < off || end > ((uint64_t)UINT32_MAX << fs->log_bs))
 		return -EFBIG;
+	if ((mode & VFS_FALLOC_ZERO_RANGE) && off < v->size) {
+		err = punch_hole(v,
+				 VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_KEEP_SIZE,
+				 off, MIN(end, v->size) - off);
+		if (err)
+			return err;
+	}
 	mutex_lock(&ei->lock);
 	l = off >> fs->log_bs;
 	last = (end - 1) >> fs->log_bs;

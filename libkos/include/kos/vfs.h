@@ -210,8 +210,9 @@ struct vnode_ops {
 	/*
 	 * fallocate(2) on a regular file, mode 0 or VFS_FALLOC_* (checked
 	 * by the caller): allocate [off, off + len) (growing the size
-	 * unless KEEP_SIZE), or punch it out (zeros; whole pages freed).
-	 * -ENOSPC/-ENOMEM, -EFBIG.  NULL: -EOPNOTSUPP.
+	 * unless KEEP_SIZE), punch it out (zeros; whole pages freed), or
+	 * zero it (ZERO_RANGE: zeros, allocated; -EOPNOTSUPP where the fs
+	 * cannot).  -ENOSPC/-ENOMEM, -EFBIG.  NULL: -EOPNOTSUPP.
 	 */
 	int (*fallocate)(struct vnode *v, int mode, uint64_t off, uint64_t len);
 	/*
@@ -298,6 +299,7 @@ struct kstatfs {
 
 #define VFS_FALLOC_KEEP_SIZE 0x1
 #define VFS_FALLOC_PUNCH_HOLE 0x2
+#define VFS_FALLOC_ZERO_RANGE 0x4 /* a file system without it: EOPNOTSUPP */
 
 /* Per-filesystem operations. */
 struct super_ops {

@@ -448,9 +448,12 @@ int ext4_lookup(struct vnode *dir, const char *name, size_t len,
 		struct vnode **out);
 int ext4_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 		 void *ctx);
-/* The hash tree's name hash (exposed for the unit tests). */
+/*
+ * The hash tree's name hash (exposed for the unit tests); *minor (if
+ * not NULL) gets the minor hash readdir orders by as well.
+ */
 uint32_t ext4_dirhash(const char *name, size_t len, int version,
-		      const uint32_t seed[4]);
+		      const uint32_t seed[4], uint32_t *minor);
 
 /*
  * ---- writing (step 7 of docs/plan-block-ext4.md) --------------------

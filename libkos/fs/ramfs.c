@@ -557,11 +557,11 @@ static void ramfs_evict(struct vnode *v)
 	kfree(n);
 }
 
-/* tmpfs: allocate and PUNCH_HOLE, no ZERO_RANGE (as Linux's shmem). */
+/* tmpfs: allocate and PUNCH_HOLE only (as Linux's shmem). */
 static int ramfs_fallocate(struct vnode *v, int mode, uint64_t off,
 			   uint64_t len)
 {
-	if (mode & VFS_FALLOC_ZERO_RANGE)
+	if (mode & ~(VFS_FALLOC_KEEP_SIZE | VFS_FALLOC_PUNCH_HOLE))
 		return -EOPNOTSUPP;
 	return pcache_fallocate(v, mode, off, len);
 }

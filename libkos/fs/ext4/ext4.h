@@ -542,6 +542,15 @@ int ext4_prealloc(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b);
 /* Free every block at or past lblk (truncate), shrinking the tree. */
 int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk);
+/*
+ * COLLAPSE_RANGE: free the blocks in [a, b) and move every extent past
+ * them down by b - a.  INSERT_RANGE: move every block at or past a up
+ * by n (an extent across a is split), leaving a hole [a, a + n); -EFBIG
+ * if the last extent would pass block 2^32.  Extent-mapped files only
+ * (else -EOPNOTSUPP).  ei->lock held; the page cache is the caller's.
+ */
+int ext4_collapse_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b);
+int ext4_insert_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t n);
 
 /* dir.c (the caller holds dir's vnode lock) */
 /* The directory entry file type of a mode (0: unknown). */

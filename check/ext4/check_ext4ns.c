@@ -182,7 +182,8 @@ static void fsck_clean_post(struct vnode *any, const char *what,
 {
 	char *img = fsck_clean_keep(any, what, post);
 
-	remove(img);
+	if (!getenv("KOS_EXT4NS_KEEP")) /* for a look at it afterwards */
+		remove(img);
 	free(img);
 }
 

@@ -757,6 +757,54 @@ START_TEST(test_ext4ns_xattr_block_4k)
 }
 END_TEST
 
+/*
+ * An entry KOS does not show (a POSIX ACL, name index 2, put there by
+ * debugfs) stays when the inode's region is rewritten and the block
+ * is written.
+ */
+START_TEST(test_ext4ns_xattr_acl_kept)
+{
+	static const char acl[16] = { 1, 0, 0, 0, 1,	0, 6, 0,
+				      4, 0, 4, 0, 0x20, 0, 4, 0 };
+	char path[] = "/tmp/kos-ext4ns-acl-XXXXXX", prep[128], cmd[256];
+	char big[600], *img, *out;
+	struct vnode *sm;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "wb");
+	ck_assert_uint_eq(fwrite(acl, 1, sizeof(acl), f), sizeof(acl));
+	fclose(f);
+	snprintf(prep, sizeof(prep),
+		 "ea_set -r -f %s /small system.posix_acl_access", path);
+	load_image_prep("img-4k.img", prep);
+	remove(path);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	remount_rw();
+	sm = lookup(MNT "/small");
+	ck_assert_int_eq(ext4_getxattr(sm, "system.posix_acl_access", NULL, 0),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(ext4_setxattr(sm, "user.in", "1", 1, 0), 0);
+	fill(big, sizeof(big), 7);
+	ck_assert_int_eq(ext4_setxattr(sm, "user.blk", big, sizeof(big), 0), 0);
+	ck_assert_uint_ne(EXT4_I(sm)->file_acl, 0);
+	ck_assert_int_eq(ext4_setxattr(sm, "user.in", NULL, 0, 0), 0);
+	img = fsck_clean_keep(sm, "acl kept", NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -R 'ea_list /small' %s 2>/dev/null | "
+		 "grep -c 'system.posix_acl_access (16)'",
+		 img);
+	out = host_run(cmd);
+	ck_assert_msg(out && atoi(out) == 1, "the ACL went: %s",
+		      out ? out : "?");
+	free(out);
+	ea_check(img, "/small", "user.blk", big, sizeof(big));
+	remove(img);
+	free(img);
+}
+END_TEST
+
 /* Too big for an empty inode, small enough for the 1 KiB block's room. */
 #define VLEN 76
 
@@ -1186,6 +1234,7 @@ Suite *ext4ns_suite(void)
 	tcase_add_test(tc, test_ext4ns_xattr_block_4k);
 	tcase_add_test(tc, test_ext4ns_xattr_shared_1k);
 	tcase_add_test(tc, test_ext4ns_xattr_shared_4k);
+	tcase_add_test(tc, test_ext4ns_xattr_acl_kept);
 	tcase_add_test(tc, test_ext4ns_namespace_1k);
 	tcase_add_test(tc, test_ext4ns_namespace_4k);
 	tcase_add_test(tc, test_ext4ns_unlink_1k);

@@ -108,6 +108,24 @@ static bool ibody_region(struct ext4_inode_info *ei, struct xregion *r)
 	return true;
 }
 
+/*
+ * A shared block's refcount and checksum change under xblock_lock
+ * (xblock_release, below), so a checksum is verified under it too.
+ */
+static struct mutex xblock_lock = MUTEX_INIT(xblock_lock, "ext4 xattr block");
+
+/* The block checksum (metadata_csum): block number, block, no csum. */
+static uint32_t xblock_csum(struct ext4_fs *fs, uint64_t blk,
+			    const struct ext4_xattr_header *h)
+{
+	uint32_t zero = 0, crc;
+
+	crc = kos_crc32c(fs->csum_seed, &blk, 8);
+	crc = kos_crc32c(crc, h, 16);
+	crc = kos_crc32c(crc, &zero, 4);
+	return kos_crc32c(crc, (const char *)h + 20, fs->bs - 20);
+}
+
 /* The attribute block, read and checked into *b (NULL: none). */
 static int block_region(struct ext4_inode_info *ei, struct bbuf **b,
 			struct xregion *r)
@@ -115,7 +133,8 @@ static int block_region(struct ext4_inode_info *ei, struct bbuf **b,
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
 	const struct ext4_xattr_header *h;
 	uint64_t blk = ei->file_acl;
-	uint32_t zero = 0, crc;
+	uint32_t crc;
+	bool bad;
 	int err;
 
 	*b = NULL;
@@ -134,11 +153,12 @@ static int block_region(struct ext4_inode_info *ei, struct bbuf **b,
 		goto fail;
 	}
 	if (fs->csum) {
-		crc = kos_crc32c(fs->csum_seed, &blk, 8);
-		crc = kos_crc32c(crc, h, 16);
-		crc = kos_crc32c(crc, &zero, 4);
-		crc = kos_crc32c(crc, (const char *)h + 20, fs->bs - 20);
-		if (crc != h->h_checksum) {
+		/* another inode may be changing a shared block's refcount */
+		mutex_lock(&xblock_lock);
+		crc = xblock_csum(fs, blk, h);
+		bad = crc != h->h_checksum;
+		mutex_unlock(&xblock_lock);
+		if (bad) {
 			err = ext4_corrupt(fs,
 					   "inode %llu: bad checksum of "
 					   "extended attribute block %llu",
@@ -295,11 +315,10 @@ ssize_t ext4_listxattr(struct vnode *v, char *buf, size_t size, bool trusted)
  * changed or removed (-EOPNOTSUPP), nor is a block holding one.
  *
  * The VFS holds the vnode's lock; ei->lock is taken for the raw inode.
- * xblock_lock makes a shared block's refcount change and the "am I the
- * only one" question atomic between inodes; no I/O is done under it.
+ * xblock_lock (above) makes a shared block's refcount change and the
+ * "am I the only one" question atomic between inodes; no I/O is done
+ * under it.
  */
-
-static struct mutex xblock_lock = MUTEX_INIT(xblock_lock, "ext4 xattr block");
 
 #define XNAME_HASH_SHIFT 5
 #define XVALUE_HASH_SHIFT 16
@@ -481,18 +500,6 @@ static void xlist_pack(const struct xlist *l, char *vbase, size_t eoff,
 				    : xattr_hash(e, vbase + e->e_value_offs);
 		eoff += xent_len(x->name_len);
 	}
-}
-
-/* The block checksum (metadata_csum): block number, block, no csum. */
-static uint32_t xblock_csum(struct ext4_fs *fs, uint64_t blk,
-			    const struct ext4_xattr_header *h)
-{
-	uint32_t zero = 0, crc;
-
-	crc = kos_crc32c(fs->csum_seed, &blk, 8);
-	crc = kos_crc32c(crc, h, 16);
-	crc = kos_crc32c(crc, &zero, 4);
-	return kos_crc32c(crc, (const char *)h + 20, fs->bs - 20);
 }
 
 /* h_hash from the entries' hashes (0 if one is 0), then the checksum. */

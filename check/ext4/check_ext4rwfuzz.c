@@ -364,6 +364,95 @@ static void change_old(const char *dir, const char *name, int depth)
 		walk(path, depth + 1);
 }
 
+/* Many names in dir: new directory blocks, hash-tree leaves split. */
+static void grow_dir(const char *dir)
+{
+	unsigned int n = 20 + fuzz_rnd(&fz) % 60;
+	char name[700];
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct file *f = NULL;
+
+		snprintf(name, sizeof(name), "%s/fz.%u.many.%u.%0*u", dir,
+			 cur_run, i, (int)(fuzz_rnd(&fz) % 60), i);
+		if (!op(vfs_openat(NULL, name, O_RDWR | O_CREAT, 0644, NULL,
+				   &f),
+			"create", name))
+			file_put(f);
+	}
+	for (unsigned int i = 0; i < n; i += 1 + fuzz_rnd(&fz) % 3) {
+		struct vnode *v;
+		struct names nm = { 0 };
+		uint64_t pos = 0;
+
+		/* the names again, by readdir: one of them removed */
+		if (op(vfs_lookup(NULL, dir, 0, NULL, &v), "lookup", dir))
+			return;
+		if (S_ISDIR(v->mode)) {
+			mutex_lock(&v->lock);
+			op(v->ops->readdir(v, &pos, fill_names, &nm), "readdir",
+			   dir);
+			mutex_unlock(&v->lock);
+		}
+		vnode_put(v);
+		for (size_t k = 0; k < nm.n; k++)
+			if (strstr(nm.v[k], ".many.") &&
+			    fuzz_rnd(&fz) % 4 == 0) {
+				snprintf(name, sizeof(name), "%s/%s", dir,
+					 nm.v[k]);
+				op(vfs_unlinkat(NULL, name, false, NULL),
+				   "unlink", name);
+			}
+		names_free(&nm);
+	}
+}
+
+/* A file of many extents (every other block): index blocks. */
+static void scatter(const char *dir)
+{
+	struct file *f = NULL;
+	char name[640];
+	unsigned int n = 40 + fuzz_rnd(&fz) % 200;
+
+	snprintf(name, sizeof(name), "%s/fz.%u.scatter", dir, cur_run);
+	if (op(vfs_openat(NULL, name, O_RDWR | O_CREAT, 0644, NULL, &f),
+	       "create", name))
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		if (op(write_some(f, 100,
+				  (int64_t)(fuzz_rnd(&fz) % 600) * 2048),
+		       "write", name) < 0)
+			break;
+	op(fsync_file(f), "fsync", name);
+	op(falloc(f->vnode, VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_KEEP_SIZE,
+		  fuzz_rnd(&fz) % 600000, fuzz_rnd(&fz) % 400000),
+	   "punch", name);
+	op(truncate_to(f->vnode, fuzz_rnd(&fz) % 800000), "truncate", name);
+	file_put(f);
+	if (fuzz_rnd(&fz) % 2)
+		op(vfs_unlinkat(NULL, name, false, NULL), "unlink", name);
+}
+
+/* A new directory with a file moved into dir's parent and back. */
+static void move_up(const char *dir)
+{
+	char d[640], d2[640], f[700];
+
+	snprintf(d, sizeof(d), "%s/fzm.%u", dir, cur_run);
+	snprintf(f, sizeof(f), "%s/file", d);
+	snprintf(d2, sizeof(d2), MNT "/fzm.%u.up", cur_run);
+	if (op(vfs_mkdirat(NULL, d, 0755, NULL), "mkdir", d))
+		return;
+	change_file(f, true);
+	/* to the root and back: ".." and the link counts change */
+	if (!op(vfs_renameat(NULL, d, NULL, d2, 0, NULL), "rename", d))
+		op(vfs_renameat(NULL, d2, NULL, d, 0, NULL), "rename", d2);
+	if (fuzz_rnd(&fz) % 2) {
+		op(vfs_unlinkat(NULL, f, false, NULL), "unlink", f);
+		op(vfs_unlinkat(NULL, d, true, NULL), "rmdir", d);
+	}
+}
+
 /* New names in dir path: made, changed and (mostly) removed again. */
 static void change_new(const char *dir)
 {
@@ -389,6 +478,19 @@ static void change_new(const char *dir)
 		op(vfs_unlinkat(NULL, c, false, NULL), "unlink", c);
 	if (fuzz_rnd(&fz) % 2)
 		op(vfs_unlinkat(NULL, a, false, NULL), "unlink", a);
+	switch (fuzz_rnd(&fz) % 4) {
+	case 0:
+		grow_dir(dir);
+		break;
+	case 1:
+		scatter(dir);
+		break;
+	case 2:
+		move_up(dir);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Read and change everything under directory path. */

@@ -25,6 +25,7 @@
 
 #include <kos/blkdev.h>
 #include <kos/boot.h>
+#include <kos/crc32c.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/plat/cpu.h>
@@ -135,6 +136,79 @@ static void add_bitmaps(struct ext4_fuzz *fz, const uint8_t *img)
 	}
 }
 
+static struct ext4_fuzz fz;
+
+/*
+ * What random bytes rarely make: a plausible number.  A few 16- or
+ * 32-bit fields (aligned, in the listed blocks) get 0, 1, the largest,
+ * the number of blocks or inodes (and one less or more), or the number
+ * of another metadata block or of a used inode: an extent into the
+ * inode table, a bitmap at the superblock, a count that is off by one.
+ */
+static void plant_values(uint8_t *img)
+{
+	const struct ext4_super *s = (const void *)(img + 1024);
+	uint32_t nb = s->s_blocks_count_lo, ni = s->s_inodes_count;
+	unsigned int n = 1 + fuzz_rnd(&fz) % 4;
+
+	for (unsigned int i = 0; i < n; i++) {
+		size_t blk = fz.blocks[fuzz_rnd(&fz) % fz.nblocks];
+		bool wide = fuzz_rnd(&fz) % 2;
+		size_t off =
+			blk * 1024 + (fuzz_rnd(&fz) % 1024 & ~(wide ? 3u : 1u));
+		uint32_t val;
+
+		switch (fuzz_rnd(&fz) % 10) {
+		case 0:
+			val = 0;
+			break;
+		case 1:
+			val = 1;
+			break;
+		case 2:
+			val = UINT32_MAX;
+			break;
+		case 3:
+			val = nb - 1 + fuzz_rnd(&fz) % 3;
+			break;
+		case 4:
+			val = ni - 1 + fuzz_rnd(&fz) % 3;
+			break;
+		case 5:
+			val = 2 + fuzz_rnd(&fz) % 20; /* root, lost+found... */
+			break;
+		default: /* another metadata block */
+			val = fz.blocks[fuzz_rnd(&fz) % fz.nblocks];
+			break;
+		}
+		if (off + 4 > ram_size)
+			continue;
+		img[off] = (uint8_t)val;
+		img[off + 1] = (uint8_t)(val >> 8);
+		if (wide) {
+			img[off + 2] = (uint8_t)(val >> 16);
+			img[off + 3] = (uint8_t)(val >> 24);
+		}
+	}
+}
+
+/*
+ * An orphan list (the superblock's head, its checksum redone so that it
+ * is believed) starting at an inode in use, a free one or one out of
+ * range: the mount's orphan processing meets live files.
+ */
+static void plant_orphan(uint8_t *img)
+{
+	struct ext4_super *es = (void *)(img + 1024);
+
+	if (fuzz_rnd(&fz) % 4)
+		es->s_last_orphan = 1 + fuzz_rnd(&fz) % 40;
+	else
+		es->s_last_orphan = es->s_inodes_count - 1 + fuzz_rnd(&fz) % 3;
+	if (es->s_feature_ro_compat & EXT4_RO_COMPAT_METADATA_CSUM)
+		es->s_checksum = kos_crc32c(~0u, es, 0x3fc);
+}
+
 /* ---- the work on a mounted image ---------------------------------------- */
 
 struct rw_stats {
@@ -143,7 +217,6 @@ struct rw_stats {
 	unsigned long umount_err[FUZZ_ERRNOS];
 };
 
-static struct ext4_fuzz fz;
 static struct rw_stats st;
 static bool strict; /* the pristine image: every operation must work */
 static unsigned int cur_run;
@@ -604,6 +677,10 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 		put_image(pristine);
 		fuzz_seed_run(&fz, r);
 		fuzz_flip(&fz, r, ram, ram_size);
+		if (r % 3 == 2)
+			plant_values(ram);
+		if (r % 4 == 3)
+			plant_orphan(ram);
 		cur_run = r;
 		st.runs++;
 		err = mount_rw();

@@ -691,6 +691,15 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 		}
 		st.mounted++;
 		walk(MNT, 0);
+		/* now and then: read-only and back, and more work */
+		if (fuzz_rnd(&fz) % 4 == 0 &&
+		    !op(vfs_remount(NULL, MNT, VFS_MNT_RDONLY, "", false, NULL),
+			"remount,ro", MNT) &&
+		    !op(vfs_remount(NULL, MNT, 0, "", false, NULL),
+			"remount,rw", MNT)) {
+			cur_run += 1000000; /* other names */
+			change_new(MNT);
+		}
 		/* EBUSY here: a reference leaked */
 		err = vfs_umount(NULL, MNT, false, false, NULL);
 		ck_assert_msg(!err, "%s run %u: umount %d", image, r, err);

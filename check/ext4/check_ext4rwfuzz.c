@@ -748,6 +748,51 @@ START_TEST(test_ext4_rwfuzz_nocsum)
 }
 END_TEST
 
+/*
+ * An extent over metadata (Linux's block_validity): a file whose first
+ * extent points at the inode table neither reads nor writes it
+ * (EUCLEAN), so a write cannot overwrite inodes.
+ */
+START_TEST(test_ext4_extent_over_metadata)
+{
+	const struct ext4_super *es;
+	const struct ext4_group_desc *gd;
+	struct ext4_inode *raw;
+	struct file *f = NULL;
+	struct vnode *v;
+	uint32_t itable;
+	uint64_t ino;
+	char buf[64];
+	struct uio u;
+
+	load_image("fuzz-nocsum.img"); /* no inode checksum to redo */
+	ck_assert_int_eq(
+		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
+		0);
+	ck_assert_int_eq(vfs_lookup(NULL, MNT "/a", 0, NULL, &v), 0);
+	ino = v->ino;
+	vnode_put(v);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	blkdev_sync(&disk, true);
+	es = (const void *)(ram + 1024);
+	ck_assert_uint_eq(es->s_log_block_size, 0);
+	gd = (const void *)(ram + (es->s_first_data_block + 1) * 1024);
+	itable = gd->bg_inode_table_lo;
+	ck_assert_uint_lt(ino, es->s_inodes_per_group);
+	raw = (void *)(ram + itable * 1024 + (ino - 1) * es->s_inode_size);
+	memcpy(&raw->i_block[20], &itable, 4); /* extent 0's start */
+	ck_assert_int_eq(mount_rw(), 0);
+	ck_assert_int_eq(vfs_openat(NULL, MNT "/a", O_RDWR, 0, NULL, &f), 0);
+	uio_init_kernel(&u, buf, sizeof(buf));
+	ck_assert_int_eq(file_read(f, &u, 0), -EUCLEAN);
+	memset(buf, 'x', sizeof(buf));
+	uio_init_kernel(&u, buf, sizeof(buf));
+	ck_assert_int_eq(file_write(f, &u, 0), -EUCLEAN);
+	file_put(f);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+}
+END_TEST
+
 Suite *ext4rwfuzz_suite(void)
 {
 	Suite *s = suite_create("ext4rwfuzz");
@@ -756,6 +801,7 @@ Suite *ext4rwfuzz_suite(void)
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, test_ext4_rwfuzz_csum);
 	tcase_add_test(tc, test_ext4_rwfuzz_nocsum);
+	tcase_add_test(tc, test_ext4_extent_over_metadata);
 	suite_add_tcase(s, tc);
 	return s;
 }

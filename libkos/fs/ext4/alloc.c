@@ -204,6 +204,23 @@ static bool is_metadata(struct ext4_fs *fs, uint64_t blk, uint64_t n)
 	return false;
 }
 
+bool ext4_blocks_are_metadata(struct ext4_fs *fs, uint64_t blk, uint64_t n)
+{
+	if (blk < fs->first_data_block)
+		return true;
+	while (n) {
+		uint64_t in =
+			(blk - fs->first_data_block) % fs->blocks_per_group;
+		uint64_t chunk = MIN(n, fs->blocks_per_group - in);
+
+		if (is_metadata(fs, blk, chunk))
+			return true;
+		blk += chunk;
+		n -= chunk;
+	}
+	return false;
+}
+
 static uint32_t bitmap_csum(struct ext4_fs *fs, const void *map, size_t len)
 {
 	return kos_crc32c(fs->csum_seed, map, len);

@@ -472,6 +472,12 @@ int ext4_alloc_blocks(struct ext4_fs *fs, uint64_t goal, uint32_t want,
 /* Give blocks [first, first + count) back (they must be in use). */
 int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count);
 /*
+ * Does [blk, blk + n) overlap metadata: a superblock copy and its
+ * descriptors, a bitmap, an inode table, the journal (Linux's "system
+ * zone")?  File data there is corruption.
+ */
+bool ext4_blocks_are_metadata(struct ext4_fs *fs, uint64_t blk, uint64_t n);
+/*
  * A free inode number for a new node of mode in directory dir_ino:
  * directories spread over the groups, other files near their
  * directory.  -ENOSPC.

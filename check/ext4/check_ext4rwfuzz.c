@@ -748,6 +748,19 @@ START_TEST(test_ext4_rwfuzz_nocsum)
 }
 END_TEST
 
+/* Three groups, the later ones uninitialised: flex_bg, or crc16 and none */
+START_TEST(test_ext4_rwfuzz_groups_csum)
+{
+	rw_fuzz("fuzz-groups-csum.img", 0x5eed1003, 150);
+}
+END_TEST
+
+START_TEST(test_ext4_rwfuzz_groups_nocsum)
+{
+	rw_fuzz("fuzz-groups-nocsum.img", 0x5eed1004, 150);
+}
+END_TEST
+
 /*
  * An extent over metadata (Linux's block_validity): a file whose first
  * extent points at the inode table neither reads nor writes it
@@ -801,6 +814,8 @@ Suite *ext4rwfuzz_suite(void)
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, test_ext4_rwfuzz_csum);
 	tcase_add_test(tc, test_ext4_rwfuzz_nocsum);
+	tcase_add_test(tc, test_ext4_rwfuzz_groups_csum);
+	tcase_add_test(tc, test_ext4_rwfuzz_groups_nocsum);
 	tcase_add_test(tc, test_ext4_extent_over_metadata);
 	suite_add_tcase(s, tc);
 	return s;

@@ -227,10 +227,11 @@ static long op(long r, const char *what, const char *path)
 	st.ops++;
 	if (r < 0) {
 		/*
-		 * a directory with entries stays, and the xattr block
-		 * fills up (ENOSPC), pristine or not
+		 * a directory with entries stays, the xattr block fills
+		 * up (ENOSPC), files have a largest size (EFBIG), pristine
+		 * or not
 		 */
-		if (strict && (r == -ENOTEMPTY ||
+		if (strict && (r == -ENOTEMPTY || r == -EFBIG ||
 			       (r == -ENOSPC && !strcmp(what, "setxattr"))))
 			return r;
 		st.op_errors++;
@@ -312,6 +313,36 @@ static void read_back(const char *path)
 }
 
 /* Write, fallocate, punch, truncate, fsync and an xattr on file path. */
+/*
+ * Far out: near the largest logical block (2^32 - 1), past the largest
+ * file (EFBIG), holes of terabytes punched, truncated there and back.
+ */
+static void far_out(struct file *f, const char *path)
+{
+	static const uint64_t at[] = {
+		(1ull << 32) * 1024 - 4096,
+		(1ull << 32) * 1024 - 1,
+		(1ull << 31) * 1024,
+		(1ull << 32) * 4096 - 1,
+		1ull << 40,
+		1ull << 44,
+	};
+	uint64_t off = at[fuzz_rnd(&fz) % (sizeof(at) / sizeof(at[0]))];
+	uint64_t old = f->vnode->size;
+
+	op(write_some(f, 1 + fuzz_rnd(&fz) % 5000, (int64_t)off), "write far",
+	   path);
+	op(falloc(f->vnode, fuzz_rnd(&fz) % 2 ? VFS_FALLOC_KEEP_SIZE : 0,
+		  off - fuzz_rnd(&fz) % 8192, 1 + fuzz_rnd(&fz) % 9000),
+	   "fallocate far", path);
+	op(falloc(f->vnode, VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_KEEP_SIZE,
+		  fuzz_rnd(&fz) % 4096, off),
+	   "punch far", path);
+	op(truncate_to(f->vnode, off + fuzz_rnd(&fz) % 3), "truncate far",
+	   path);
+	op(truncate_to(f->vnode, old), "truncate", path);
+}
+
 static void change_file(const char *path, bool created)
 {
 	struct file *f = NULL;
@@ -338,6 +369,8 @@ static void change_file(const char *path, bool created)
 	op(write_some(f, 1 + fuzz_rnd(&fz) % 3000, fuzz_rnd(&fz) % 30000),
 	   "write", path);
 	op(fsync_file(f), "fsync", path);
+	if (fuzz_rnd(&fz) % 4 == 0)
+		far_out(f, path);
 	op(truncate_to(v, fuzz_rnd(&fz) % 24000), "truncate", path);
 	n = 1 + fuzz_rnd(&fz) % sizeof(val);
 	fill(val, n);

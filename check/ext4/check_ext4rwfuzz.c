@@ -118,21 +118,22 @@ static void add_bitmaps(struct ext4_fuzz *fz, const uint8_t *img)
 {
 	const struct ext4_super *s = (const void *)(img + 1024);
 	uint32_t bs = 1024u << s->s_log_block_size, per = s->s_blocks_per_group;
-	uint32_t dsize = 32, groups, gdt;
+	uint32_t dsize = 32, groups, gdt, k = bs / 1024; /* fz: 1 KiB units */
 
-	ck_assert_uint_eq(bs, 1024);
 	if ((s->s_feature_incompat & EXT4_INCOMPAT_64BIT) && s->s_desc_size)
 		dsize = s->s_desc_size;
 	groups = (s->s_blocks_count_lo - s->s_first_data_block + per - 1) / per;
 	gdt = s->s_first_data_block + 1;
 	for (uint32_t g = 0; g < groups && (gdt + 1) * bs <= ram_size; g++) {
 		const struct ext4_group_desc *d =
-			(const void *)(img + gdt * bs + g * dsize);
+			(const void *)(img + (size_t)gdt * bs + g * dsize);
 
 		if (g * dsize >= bs)
 			break;
-		fuzz_add_block(fz, d->bg_block_bitmap_lo);
-		fuzz_add_block(fz, d->bg_inode_bitmap_lo);
+		for (uint32_t i = 0; i < k; i++) {
+			fuzz_add_block(fz, d->bg_block_bitmap_lo * k + i);
+			fuzz_add_block(fz, d->bg_inode_bitmap_lo * k + i);
+		}
 	}
 }
 
@@ -177,8 +178,9 @@ static void plant_values(uint8_t *img)
 		case 5:
 			val = 2 + fuzz_rnd(&fz) % 20; /* root, lost+found... */
 			break;
-		default: /* another metadata block */
-			val = fz.blocks[fuzz_rnd(&fz) % fz.nblocks];
+		default: /* another metadata block (fz counts 1 KiB) */
+			val = fz.blocks[fuzz_rnd(&fz) % fz.nblocks] >>
+			      s->s_log_block_size;
 			break;
 		}
 		if (off + 4 > ram_size)
@@ -885,6 +887,13 @@ START_TEST(test_ext4_rwfuzz_groups_nocsum)
 }
 END_TEST
 
+/* 4 KiB blocks: a block a page */
+START_TEST(test_ext4_rwfuzz_4k)
+{
+	rw_fuzz("fuzz-4k.img", 0x5eed1005, 150);
+}
+END_TEST
+
 /*
  * An extent over metadata (Linux's block_validity): a file whose first
  * extent points at the inode table neither reads nor writes it
@@ -940,6 +949,7 @@ Suite *ext4rwfuzz_suite(void)
 	tcase_add_test(tc, test_ext4_rwfuzz_nocsum);
 	tcase_add_test(tc, test_ext4_rwfuzz_groups_csum);
 	tcase_add_test(tc, test_ext4_rwfuzz_groups_nocsum);
+	tcase_add_test(tc, test_ext4_rwfuzz_4k);
 	tcase_add_test(tc, test_ext4_extent_over_metadata);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,21 +1,28 @@
 /*
- * The read-write fuzz of ext4 (suite ext4rwfuzz): the read-only fuzz's
- * corrupted images (fuzz.h: random bytes flipped in the metadata of the
- * two small images, with and without metadata_csum; here also in the
- * block and inode bitmaps), mounted read-write.  What mounts is walked
- * and changed everywhere: in every directory a file is created,
- * written, appended to, fallocated, punched, truncated, given an
- * xattr, fsynced, renamed, linked and unlinked, a directory made and
- * removed, and the files already there are written into, truncated,
- * renamed or unlinked (so corrupt extent trees and xattr blocks get
- * freed).  Every operation may fail with an errno (counted); none may
- * crash, hang, trip an assertion, leave a reference behind (the
- * unmount must succeed) or leak memory (the free page count after the
- * runs).  Before the runs, the same work on the pristine image must
- * leave it clean for the host's e2fsck -fn.
+ * The read-write fuzz of ext4 (suite ext4rwfuzz).  Small images (the
+ * read-only fuzz's two, one group with and without metadata_csum; and
+ * check/ext4/mkfuzz-groups's: three groups with flex_bg and checksums,
+ * three with uninit_bg and no flex_bg, 4 KiB blocks) are corrupted on
+ * the RAM disk as the read-only fuzz does (fuzz.h: random bytes in the
+ * metadata blocks; here the bitmaps too), with plausible numbers
+ * planted every third run and a believable orphan list every fourth,
+ * then mounted read-write.  What mounts is walked and changed in every
+ * directory: a new file written, appended to, fallocated, punched,
+ * truncated (now and then near the largest block), given xattrs,
+ * fsynced, renamed, linked, unlinked; symlinks, a FIFO, an O_TMPFILE,
+ * directories made, moved and removed, many names at once, a file of
+ * many extents; the names already there unlinked (their blocks freed),
+ * renamed, replaced, exchanged, rewritten, truncated, chmod/chown/
+ * utimes'd or given xattrs; a remount read-only and back now and then.
+ * Every operation may fail with an errno (counted); none may crash,
+ * hang, trip an assertion, leave a reference behind (the unmount must
+ * succeed) or leak memory that grows with the runs.  Before the runs,
+ * the same work on the pristine image must leave it clean for the
+ * host's e2fsck -fn.
  *
  * A run replays alone: KOS_EXT4_FUZZ_ONLY=R (with the seed of the
- * summary line); KOS_EXT4_FUZZ_VERBOSE=1 prints each run's number.
+ * summary line: KOS_EXT4_FUZZ_SEED as given); KOS_EXT4_FUZZ_VERBOSE=1
+ * prints each run's number, the kernel's log and the memory held.
  */
 #include <check.h>
 #include <stdio.h>

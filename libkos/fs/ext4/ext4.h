@@ -481,6 +481,12 @@ int ext4_alloc_blocks(struct ext4_fs *fs, uint64_t goal, uint32_t want,
 /* Give blocks [first, first + count) back (they must be in use). */
 int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count);
 /*
+ * Does [blk, blk + n) overlap metadata: a superblock copy and its
+ * descriptors, a bitmap, an inode table, the journal (Linux's "system
+ * zone")?  File data there is corruption.
+ */
+bool ext4_blocks_are_metadata(struct ext4_fs *fs, uint64_t blk, uint64_t n);
+/*
  * A free inode number for a new node of mode in directory dir_ino:
  * directories spread over the groups, other files near their
  * directory.  -ENOSPC.
@@ -608,8 +614,18 @@ int ext4_orphan_del(struct ext4_inode_info *ei);
 ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,
 		      size_t size);
 ssize_t ext4_listxattr(struct vnode *v, char *buf, size_t size, bool trusted);
-/* In the inode only, for now (xattr.c): -EOPNOTSUPP/-ENOSPC beyond. */
+/*
+ * Set (value NULL: remove) an attribute, in the inode if it fits, else
+ * in the block (Linux 6.1's placement).  -ENOSPC: fits in neither;
+ * -EOPNOTSUPP: ACLs, values in their own inode (ea_inode).
+ */
 int ext4_setxattr(struct vnode *v, const char *name, const void *value,
 		  size_t size, int flags);
+/*
+ * A deleted inode's reference to its xattr block goes (the block is
+ * freed with the last; i_blocks drops); ei->lock held.  Failures are
+ * logged, the block left for e2fsck.
+ */
+void ext4_xattr_drop_block(struct ext4_inode_info *ei);
 
 #endif

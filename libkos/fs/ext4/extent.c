@@ -121,6 +121,14 @@ static int map_leaf(struct ext4_inode_info *ei,
 		}
 		if (lblk >= prev_end)
 			continue;
+		/* data over metadata: Linux's block_validity says corrupt */
+		if (ei->v.ino != fs->es->s_journal_inum &&
+		    ext4_blocks_are_metadata(fs, start, len))
+			return ext4_corrupt(fs,
+					    "inode %llu: extent %u over "
+					    "metadata (block %llu)",
+					    (unsigned long long)ei->v.ino, i,
+					    (unsigned long long)blk);
 		off = lblk - ex[i].ee_block;
 		*pblk = unwritten ? 0 : start + off;
 		*count = (uint32_t)MIN((uint64_t)max, len - off);
@@ -731,6 +739,15 @@ static int get_blocks(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 		struct ext4_extent *e = &ex[lf->pos];
 		uint32_t off = lblk - e->ee_block;
 
+		if (ei->v.ino != fs->es->s_journal_inum &&
+		    ext4_blocks_are_metadata(fs, ext_pblk(e), ext_len(e))) {
+			walk_release(&w);
+			return ext4_corrupt(fs,
+					    "inode %llu: extent %d over "
+					    "metadata",
+					    (unsigned long long)ei->v.ino,
+					    lf->pos);
+		}
 		*pblk = ext_pblk(e) + off;
 		*count = MIN(max, ext_len(e) - off);
 		if (!ext_unwritten(e) || unwritten) {

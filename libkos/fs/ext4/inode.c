@@ -935,32 +935,6 @@ static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 	return err;
 }
 
-/* The xattr block's reference from ei goes (the block with the last). */
-static void drop_xattr_block(struct ext4_inode_info *ei)
-{
-	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
-	struct ext4_xattr_header *h;
-	struct bbuf *b;
-
-	if (!ei->file_acl || ext4_bread(fs, ei->file_acl, &b))
-		return;
-	h = b->data;
-	if (h->h_magic == EXT4_XATTR_MAGIC && h->h_refcount == 1) {
-		bcache_put(b);
-		if (!ext4_free_blocks(fs, ei->file_acl, 1))
-			ei->v.blocks -=
-				MIN(ei->v.blocks, (uint64_t)fs->bs / 512);
-	} else {
-		/* shared (or corrupt): left for e2fsck to count */
-		log_warn("ext4 (%s): inode %llu: xattr block %llu not "
-			 "released",
-			 fs->bd->name, (unsigned long long)ei->v.ino,
-			 (unsigned long long)ei->file_acl);
-		bcache_put(b);
-	}
-	ei->file_acl = 0;
-}
-
 void ext4_evict_inode(struct ext4_inode_info *ei)
 {
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
@@ -974,7 +948,7 @@ void ext4_evict_inode(struct ext4_inode_info *ei)
 	if (!err && (ei->flags & EXT4_EXTENTS_FL))
 		err = ext4_truncate_blocks(ei, 0);
 	if (!err) {
-		drop_xattr_block(ei);
+		ext4_xattr_drop_block(ei);
 		ei->v.size = 0;
 		ext4_raw(ei)->i_dtime = (uint32_t)vfs_now().sec;
 		err = ext4_inode_write(ei);

@@ -49,7 +49,8 @@
 	X(ext4) \
 	X(ext4w) \
 	X(ext4data) \
-	X(ext4ns)
+	X(ext4ns) \
+	X(ext4rwfuzz)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

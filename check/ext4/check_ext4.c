@@ -35,6 +35,7 @@
 
 #include "../../libkos/fs/ext4/ext4.h"
 #include "../plat_test.h"
+#include "fuzz.h"
 #include "host.h"
 
 #ifndef EXT4_TEST_DIR
@@ -479,7 +480,7 @@ START_TEST(test_ext4_dirhash)
 			for (int s = 0; s < 2; s++) {
 				char req[256];
 				char *out;
-				uint32_t want, got;
+				uint32_t want, got, wmin, gmin;
 
 				snprintf(req, sizeof(req),
 					 "dx_hash -h %s %s%s %s", algs[a],
@@ -487,13 +488,16 @@ START_TEST(test_ext4_dirhash)
 					 names[i]);
 				out = debugfs("fuzz-csum.img", req);
 				want = (uint32_t)field(out, " is ");
+				wmin = (uint32_t)field(out, "(minor ");
 				got = ext4_dirhash(names[i], strlen(names[i]),
-						   (int)a, s ? seed : NULL);
-				ck_assert_msg(
-					got == want,
-					"%s of \"%s\"%s: %#x, debugfs %#x",
-					algs[a], names[i], s ? " (seeded)" : "",
-					got, want);
+						   (int)a, s ? seed : NULL,
+						   &gmin);
+				ck_assert_msg(got == want && gmin == wmin,
+					      "%s of \"%s\"%s: %#x minor %#x, "
+					      "debugfs %#x minor %#x",
+					      algs[a], names[i],
+					      s ? " (seeded)" : "", got, gmin,
+					      want, wmin);
 				free(out);
 				n++;
 			}
@@ -751,26 +755,11 @@ END_TEST
 
 /* ---- fuzzing ------------------------------------------------------------- */
 
-static uint64_t rng;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
-
 struct fuzz_stats {
 	unsigned long runs, mounted, ops, op_errors;
-	unsigned long err[200]; /* mount errors by errno */
-	unsigned long op_err[200];
+	unsigned long err[FUZZ_ERRNOS]; /* mount errors by errno */
+	unsigned long op_err[FUZZ_ERRNOS];
 };
-
-static void count_err(unsigned long *tab, int err)
-{
-	tab[MIN((unsigned int)-err, 199u)]++;
-}
 
 /* Walk and read everything under kpath; errors are counted, not fatal. */
 static void fuzz_walk(const char *kpath, int depth, struct fuzz_stats *fs)
@@ -785,7 +774,7 @@ static void fuzz_walk(const char *kpath, int depth, struct fuzz_stats *fs)
 	err = vfs_lookup(NULL, kpath, 0, NULL, &v);
 	if (err) {
 		fs->op_errors++;
-		count_err(fs->op_err, err);
+		fuzz_count(fs->op_err, err);
 		return;
 	}
 	n = vfs_listxattr(v, buf, sizeof(buf), NULL);
@@ -802,19 +791,19 @@ static void fuzz_walk(const char *kpath, int depth, struct fuzz_stats *fs)
 		free(data);
 		if (err) {
 			fs->op_errors++;
-			count_err(fs->op_err, err);
+			fuzz_count(fs->op_err, err);
 		}
 	} else if (S_ISLNK(v->mode)) {
 		n = vfs_readlinkat(NULL, kpath, buf, sizeof(buf), NULL);
 		if (n < 0) {
 			fs->op_errors++;
-			count_err(fs->op_err, (int)n);
+			fuzz_count(fs->op_err, (int)n);
 		}
 	} else if (S_ISDIR(v->mode) && depth < 6) {
 		err = kos_list(v, &nm);
 		if (err) {
 			fs->op_errors++;
-			count_err(fs->op_err, err);
+			fuzz_count(fs->op_err, err);
 		}
 		for (size_t i = 0; i < nm.n && i < 400; i++) {
 			char sub[1024];
@@ -832,77 +821,26 @@ static void fuzz_walk(const char *kpath, int depth, struct fuzz_stats *fs)
 
 static void fuzz(const char *image, uint64_t seed, unsigned int runs)
 {
-	static const char *const names[] = {
-		[EIO] = "EIO",
-		[ENOMEM] = "ENOMEM",
-		[EINVAL] = "EINVAL",
-		[ENOENT] = "ENOENT",
-		[EUCLEAN] = "EUCLEAN",
-		[EOPNOTSUPP] = "EOPNOTSUPP",
-		[ENOTDIR] = "ENOTDIR",
-		[ELOOP] = "ELOOP",
-		[ENAMETOOLONG] = "ENAMETOOLONG",
-	};
 	struct fuzz_stats st = { 0 };
-	char listname[64], *list, *p;
-	uint32_t blocks[512];
-	size_t nblocks = 0, len;
-	unsigned int max_flips = 4;
+	struct ext4_fuzz fz;
 	uint8_t *pristine;
 
-	snprintf(listname, sizeof(listname), "%.40s", image);
-	strcpy(strstr(listname, ".img"), ".blocks");
-	list = host_slurp(path_of(listname), &len);
-	ck_assert_ptr_nonnull(list);
-	list = realloc(list, len + 1);
-	list[len] = 0;
-	for (p = list; *p && nblocks < ARRAY_SIZE(blocks);) {
-		char *end;
-
-		blocks[nblocks] = (uint32_t)strtoul(p, &end, 10);
-		if (end == p)
-			break;
-		nblocks++;
-		p = end;
-	}
-	free(list);
-	ck_assert_uint_gt(nblocks, 10);
+	/* a longer soak by hand: fuzz.h's KOS_EXT4_FUZZ_* */
+	fuzz_init(&fz, dir_of(), image, seed, runs);
 	load_image(image);
 	pristine = malloc(ram_size);
 	memcpy(pristine, ram, ram_size);
-	/*
-	 * A longer soak by hand: KOS_EXT4_FUZZ_RUNS=N, KOS_EXT4_FUZZ_SEED=S,
-	 * KOS_EXT4_FUZZ_FLIPS=F (at most F bytes a run, 10 F every other run;
-	 * default 4).
-	 */
-	if (getenv("KOS_EXT4_FUZZ_FLIPS"))
-		max_flips = (unsigned int)strtoul(getenv("KOS_EXT4_FUZZ_FLIPS"),
-						  NULL, 0);
-	if (getenv("KOS_EXT4_FUZZ_RUNS"))
-		runs = (unsigned int)strtoul(getenv("KOS_EXT4_FUZZ_RUNS"), NULL,
-					     0);
-	if (getenv("KOS_EXT4_FUZZ_SEED"))
-		seed ^= strtoull(getenv("KOS_EXT4_FUZZ_SEED"), NULL, 0);
-	rng = seed;
-	for (unsigned int r = 0; r < runs; r++) {
-		/* every other run a heavier one: up to ten times the bytes */
-		unsigned int flips = 1 + rnd() % (max_flips * (r % 2 ? 10 : 1));
+	for (unsigned int r = 0; r < fz.runs; r++) {
 		int err;
 
 		memcpy(ram, pristine, ram_size);
 		/* changed behind the kernel's back: forget the cached pages */
 		blkdev_sync(&disk, true);
-		for (unsigned int i = 0; i < flips; i++) {
-			size_t blk = blocks[rnd() % nblocks];
-			size_t off = blk * 1024 + rnd() % 1024;
-
-			if (off < ram_size)
-				ram[off] ^= (uint8_t)(1 + rnd() % 255);
-		}
+		fuzz_flip(&fz, r, ram, ram_size);
 		st.runs++;
 		err = mount_ro();
 		if (err) {
-			count_err(st.err, err);
+			fuzz_count(st.err, err);
 			continue;
 		}
 		st.mounted++;
@@ -915,19 +853,9 @@ static void fuzz(const char *image, uint64_t seed, unsigned int runs)
 	printf("ext4 fuzz %s: %lu runs, %lu mounted, %lu walk ops with %lu "
 	       "errors; mount errors:",
 	       image, st.runs, st.mounted, st.ops, st.op_errors);
-	for (int e = 0; e < 200; e++)
-		if (st.err[e])
-			printf(" %s %lu",
-			       e < (int)ARRAY_SIZE(names) && names[e] ? names[e]
-								      : "?",
-			       st.err[e]);
+	fuzz_print_errs(st.err);
 	printf("; walk errors:");
-	for (int e = 0; e < 200; e++)
-		if (st.op_err[e])
-			printf(" %s %lu",
-			       e < (int)ARRAY_SIZE(names) && names[e] ? names[e]
-								      : "?",
-			       st.op_err[e]);
+	fuzz_print_errs(st.op_err);
 	printf("\n");
 	fflush(stdout);
 	/* the pristine image mounts and reads cleanly */

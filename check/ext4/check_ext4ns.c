@@ -11,6 +11,7 @@
 
 #include <kos/blkdev.h>
 #include <kos/boot.h>
+#include <kos/crc32c.h>
 #include <kos/kmalloc.h>
 #include <kos/mutex.h>
 #include <kos/plat/cpu.h>
@@ -133,10 +134,11 @@ static uint32_t ino_of(struct vnode *dir, const char *name)
 
 /*
  * Write the buffers back, unmount, run the debugfs -w request post (if
- * not NULL) on the image and then e2fsck -fn.
+ * not NULL) on the image and then e2fsck -fn; the image is kept (its
+ * path returned, malloc'd) for fsck_clean_keep's caller to look at.
  */
-static void fsck_clean_post(struct vnode *any, const char *what,
-			    const char *post)
+static char *fsck_clean_keep(struct vnode *any, const char *what,
+			     const char *post)
 {
 	char tmp[] = "/tmp/kos-ext4ns-XXXXXX", cmd[256];
 	struct bcache *bc = EXT4_FS(any->sb)->bc;
@@ -172,7 +174,17 @@ static void fsck_clean_post(struct vnode *any, const char *what,
 			     out ? out : "?");
 	}
 	free(out);
-	remove(tmp);
+	return strdup(tmp);
+}
+
+static void fsck_clean_post(struct vnode *any, const char *what,
+			    const char *post)
+{
+	char *img = fsck_clean_keep(any, what, post);
+
+	if (!getenv("KOS_EXT4NS_KEEP")) /* for a look at it afterwards */
+		remove(img);
+	free(img);
 }
 
 static void fsck_clean(struct vnode *any, const char *what)
@@ -464,8 +476,9 @@ static const char *xget(struct vnode *v, const char *name, char *buf,
 
 /*
  * Attributes in the inode: create, replace (longer and shorter),
- * remove, the CREATE/REPLACE flags, a value too big for the inode, one
- * in the block (not written yet); the image stays e2fsck-clean.
+ * remove, the CREATE/REPLACE flags, values too big for the inode (to
+ * the block), one in the block made small (to the inode); the image
+ * stays e2fsck-clean.
  */
 static void xattr_inode(const char *image)
 {
@@ -501,8 +514,10 @@ static void xattr_inode(const char *image)
 				       VFS_XATTR_REPLACE),
 			 0);
 	ck_assert_str_eq(xget(x, "user.kos", buf, sizeof(buf)), "a longer one");
-	/* the inode of xsmall is full: a new one waits for the block */
-	ck_assert_int_eq(ext4_setxattr(xs, "user.kos", "hello", 5, 0), -ENOSPC);
+	/* the inode of xsmall is full: a new one goes to the block */
+	ck_assert_uint_eq(EXT4_I(xs)->file_acl, 0);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.kos", "hello", 5, 0), 0);
+	ck_assert_uint_ne(EXT4_I(xs)->file_acl, 0);
 	ck_assert_int_eq(ext4_setxattr(xs, "user.bb", "yo", 2, 0), 0);
 	ck_assert_int_eq(ext4_setxattr(xs, "user.a", NULL, 0, 0), 0);
 	ck_assert_str_eq(xget(xs, "user.a", buf, sizeof(buf)), "-61");
@@ -511,9 +526,10 @@ static void xattr_inode(const char *image)
 	ck_assert_int_eq(ext4_setxattr(xs, "user.kos", "hello", 5, 0), 0);
 	vnode_put(xs);
 	memset(buf, 'z', 200);
-	ck_assert_int_eq(ext4_setxattr(x, "user.huge", buf, 200, 0), -ENOSPC);
-	ck_assert_int_eq(ext4_setxattr(xb, "user.big2", "x", 1, 0),
-			 -EOPNOTSUPP);
+	ck_assert_int_eq(ext4_setxattr(x, "user.huge", buf, 200, 0), 0);
+	/* a small value for one in the block moves it into the inode */
+	ck_assert_int_eq(ext4_setxattr(xb, "user.big2", "x", 1, 0), 0);
+	ck_assert_str_eq(xget(xb, "user.big2", buf, sizeof(buf)), "x");
 	ck_assert_int_eq(ext4_setxattr(x, "user.empty", "", 0, 0), 0);
 	ck_assert_str_eq(xget(x, "user.empty", buf, sizeof(buf)), "");
 	vnode_put(xb);
@@ -530,6 +546,365 @@ END_TEST
 START_TEST(test_ext4ns_xattr_4k)
 {
 	xattr_inode("img-4k.img");
+}
+END_TEST
+
+/* n bytes of a pattern that seed picks. */
+static void fill(char *buf, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)(seed * 131 + i * 7 + (i >> 8));
+}
+
+/* Attribute name of v holds exactly want[0..n). */
+static void xcheck(struct vnode *v, const char *name, const char *want,
+		   size_t n)
+{
+	size_t cap = 8192;
+	char *buf = malloc(cap);
+	ssize_t got = ext4_getxattr(v, name, buf, cap);
+
+	ck_assert_msg(got == (ssize_t)n, "%s: %zd, not %zu", name, got, n);
+	ck_assert_msg(!memcmp(buf, want, n), "%s: other bytes", name);
+	free(buf);
+}
+
+/* debugfs ea_get on the host reads want[0..n) as name of path in img. */
+static void ea_check(const char *img, const char *path, const char *name,
+		     const char *want, size_t n)
+{
+	char out[] = "/tmp/kos-ext4ns-ea-XXXXXX", cmd[512];
+	int fd = mkstemp(out);
+	size_t len = 0;
+	char *got;
+
+	ck_assert_int_ge(fd, 0);
+	fclose(fdopen(fd, "w"));
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -R 'ea_get -f %s %s %s' %s >/dev/null 2>&1; echo",
+		 out, path, name, img);
+	free(host_run(cmd));
+	got = host_slurp(out, &len);
+	remove(out);
+	ck_assert_msg(got && len == n && !memcmp(got, want, n),
+		      "debugfs ea_get %s %s: %zu bytes, not %zu", path, name,
+		      len, n);
+	free(got);
+}
+
+/* The refcount of xattr block blk. */
+static uint32_t xrefcount(struct ext4_fs *fs, uint64_t blk)
+{
+	struct bbuf *b;
+	uint32_t rc;
+
+	ck_assert_int_eq(ext4_bread(fs, blk, &b), 0);
+	rc = ((struct ext4_xattr_header *)b->data)->h_refcount;
+	bcache_put(b);
+	return rc;
+}
+
+/*
+ * Share v's xattr block with w (which has none), as mkfs or Linux's
+ * mbcache would: refcount + 1 (checksum redone), w names it and counts
+ * it in i_blocks.
+ */
+static void share_block(struct vnode *v, struct vnode *w)
+{
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	uint64_t blk = EXT4_I(v)->file_acl;
+	struct ext4_xattr_header *h;
+	struct bbuf *b;
+
+	ck_assert_uint_ne(blk, 0);
+	ck_assert_uint_eq(EXT4_I(w)->file_acl, 0);
+	ck_assert_int_eq(ext4_bread(fs, blk, &b), 0);
+	h = b->data;
+	h->h_refcount++;
+	if (fs->csum) {
+		uint32_t zero = 0, crc = kos_crc32c(fs->csum_seed, &blk, 8);
+
+		crc = kos_crc32c(crc, h, 16);
+		crc = kos_crc32c(crc, &zero, 4);
+		h->h_checksum =
+			kos_crc32c(crc, (const char *)h + 20, fs->bs - 20);
+	}
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	mutex_lock(&EXT4_I(w)->lock);
+	EXT4_I(w)->file_acl = blk;
+	w->blocks += fs->bs / 512;
+	ck_assert_int_eq(ext4_inode_write(EXT4_I(w)), 0);
+	mutex_unlock(&EXT4_I(w)->lock);
+}
+
+static void remount_rw(void)
+{
+	ck_assert_int_eq(vfs_mount_new(NULL, MNT, "ext4", DEV, 0, "", NULL), 0);
+}
+
+/*
+ * Attributes in the block: a first one too big for the inode allocates
+ * the block (i_blocks, free count), more go into it, replace, list,
+ * values that do not fit (-ENOSPC, nothing changed), the values read
+ * back by KOS and by debugfs, and removing the last frees the block.
+ */
+static void xattr_block(const char *image)
+{
+	struct vnode *xs;
+	struct ext4_fs *fs;
+	uint64_t free0, blocks0, acl;
+	unsigned int bs;
+	char *v1, *v2, *v3, *img, list[256];
+	ssize_t n;
+
+	load_image(image);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	remount_rw();
+	xs = lookup(MNT "/xsmall");
+	fs = EXT4_FS(xs->sb);
+	bs = fs->bs;
+	v1 = malloc(bs + 1);
+	v2 = malloc(bs);
+	v3 = malloc(bs);
+	free0 = fs->free_blocks;
+	blocks0 = xs->blocks;
+	ck_assert_uint_eq(EXT4_I(xs)->file_acl, 0);
+	fill(v1, 500, 1);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.b1", v1, 500, 0), 0);
+	acl = EXT4_I(xs)->file_acl;
+	ck_assert_uint_ne(acl, 0);
+	ck_assert_uint_eq(xs->blocks, blocks0 + bs / 512);
+	ck_assert_uint_eq(fs->free_blocks, free0 - 1);
+	ck_assert_uint_eq(xrefcount(fs, acl), 1);
+	fill(v2, 300, 2);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.b2", v2, 300, 0), 0);
+	fill(v3, 100, 3);
+	ck_assert_int_eq(ext4_setxattr(xs, "trusted.b3", v3, 100, 0), 0);
+	ck_assert_uint_eq(EXT4_I(xs)->file_acl, acl);
+	ck_assert_uint_eq(fs->free_blocks, free0 - 1);
+	xcheck(xs, "user.b1", v1, 500);
+	xcheck(xs, "user.b2", v2, 300);
+	xcheck(xs, "trusted.b3", v3, 100);
+	xcheck(xs, "user.bb", "hello", 5);
+	/* replace in the block: shorter, then CREATE on it */
+	fill(v1, 200, 4);
+	ck_assert_int_eq(
+		ext4_setxattr(xs, "user.b1", v1, 200, VFS_XATTR_REPLACE), 0);
+	ck_assert_int_eq(
+		ext4_setxattr(xs, "user.b1", v1, 200, VFS_XATTR_CREATE),
+		-EEXIST);
+	xcheck(xs, "user.b1", v1, 200);
+	ck_assert_uint_eq(EXT4_I(xs)->file_acl, acl);
+	n = ext4_listxattr(xs, list, sizeof(list), true);
+	ck_assert_int_eq(n, sizeof("user.a") + sizeof("user.bb") +
+				    sizeof("trusted.t") + sizeof("user.b1") +
+				    sizeof("user.b2") + sizeof("trusted.b3"));
+	/* fits nowhere: -ENOSPC and nothing changed */
+	ck_assert_int_eq(ext4_setxattr(xs, "user.huge", v3, bs + 1, 0),
+			 -ENOSPC);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.b4", v3, bs - 200, 0),
+			 -ENOSPC);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.b2", v3, bs - 200, 0),
+			 -ENOSPC);
+	xcheck(xs, "user.b2", v2, 300);
+	ck_assert_int_eq(ext4_getxattr(xs, "user.b4", NULL, 0), -ENODATA);
+	img = fsck_clean_keep(xs, image, NULL);
+	ea_check(img, "/xsmall", "user.b1", v1, 200);
+	ea_check(img, "/xsmall", "user.b2", v2, 300);
+	ea_check(img, "/xsmall", "trusted.b3", v3, 100);
+	ea_check(img, "/xsmall", "user.bb", "hello", 5);
+	remove(img);
+	free(img);
+
+	remount_rw();
+	xs = lookup(MNT "/xsmall");
+	fs = EXT4_FS(xs->sb);
+	xcheck(xs, "user.b2", v2, 300);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.b1", NULL, 0, 0), 0);
+	ck_assert_int_eq(ext4_setxattr(xs, "trusted.b3", NULL, 0, 0), 0);
+	ck_assert_uint_eq(EXT4_I(xs)->file_acl, acl);
+	ck_assert_int_eq(ext4_getxattr(xs, "user.b1", NULL, 0), -ENODATA);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.b2", NULL, 0, 0), 0);
+	ck_assert_uint_eq(EXT4_I(xs)->file_acl, 0);
+	ck_assert_uint_eq(xs->blocks, blocks0);
+	ck_assert_uint_eq(fs->free_blocks, free0);
+	xcheck(xs, "user.a", "1", 1);
+	/* the biggest value an empty block takes: header, entry, end */
+	fill(v1, bs, 5);
+	ck_assert_int_eq(
+		ext4_setxattr(xs, "user.full", v1, bs - 32 - 24 - 4, 0), 0);
+	xcheck(xs, "user.full", v1, bs - 32 - 24 - 4);
+	ck_assert_int_eq(ext4_setxattr(xs, "user.x", "", 0, 0), -ENOSPC);
+	img = fsck_clean_keep(xs, image, NULL);
+	ea_check(img, "/xsmall", "user.full", v1, bs - 32 - 24 - 4);
+	remove(img);
+	free(img);
+	free(v1);
+	free(v2);
+	free(v3);
+}
+
+START_TEST(test_ext4ns_xattr_block_1k)
+{
+	xattr_block("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4ns_xattr_block_4k)
+{
+	xattr_block("img-4k.img");
+}
+END_TEST
+
+/*
+ * An entry KOS does not show (a POSIX ACL, name index 2, put there by
+ * debugfs) stays when the inode's region is rewritten and the block
+ * is written.
+ */
+START_TEST(test_ext4ns_xattr_acl_kept)
+{
+	static const char acl[16] = { 1, 0, 0, 0, 1,	0, 6, 0,
+				      4, 0, 4, 0, 0x20, 0, 4, 0 };
+	char path[] = "/tmp/kos-ext4ns-acl-XXXXXX", prep[128], cmd[256];
+	char big[600], *img, *out;
+	struct vnode *sm;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "wb");
+	ck_assert_uint_eq(fwrite(acl, 1, sizeof(acl), f), sizeof(acl));
+	fclose(f);
+	snprintf(prep, sizeof(prep),
+		 "ea_set -r -f %s /small system.posix_acl_access", path);
+	load_image_prep("img-4k.img", prep);
+	remove(path);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	remount_rw();
+	sm = lookup(MNT "/small");
+	ck_assert_int_eq(ext4_getxattr(sm, "system.posix_acl_access", NULL, 0),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(ext4_setxattr(sm, "user.in", "1", 1, 0), 0);
+	fill(big, sizeof(big), 7);
+	ck_assert_int_eq(ext4_setxattr(sm, "user.blk", big, sizeof(big), 0), 0);
+	ck_assert_uint_ne(EXT4_I(sm)->file_acl, 0);
+	ck_assert_int_eq(ext4_setxattr(sm, "user.in", NULL, 0, 0), 0);
+	img = fsck_clean_keep(sm, "acl kept", NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -R 'ea_list /small' %s 2>/dev/null | "
+		 "grep -c 'system.posix_acl_access (16)'",
+		 img);
+	out = host_run(cmd);
+	ck_assert_msg(out && atoi(out) == 1, "the ACL went: %s",
+		      out ? out : "?");
+	free(out);
+	ea_check(img, "/small", "user.blk", big, sizeof(big));
+	remove(img);
+	free(img);
+}
+END_TEST
+
+/* Too big for an empty inode, small enough for the 1 KiB block's room. */
+#define VLEN 76
+
+/*
+ * A shared block (refcount 2, made here as mkfs or Linux's mbcache
+ * would): a change copies it (the old one's refcount drops, then it is
+ * changed in place); unlinking inodes derefs and then frees it.
+ */
+static void xattr_shared(const char *image)
+{
+	struct vnode *xb, *sm, *one;
+	struct ext4_fs *fs;
+	uint64_t blk, free0, blocks0;
+	char big[700], v[VLEN], *img;
+	ssize_t n;
+
+	load_image(image);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	remount_rw();
+	xb = lookup(MNT "/xblock");
+	sm = lookup(MNT "/small");
+	fs = EXT4_FS(xb->sb);
+	blk = EXT4_I(xb)->file_acl;
+	n = ext4_getxattr(xb, "user.big", big, sizeof(big));
+	ck_assert_int_eq(n, 700);
+	share_block(xb, sm);
+	xcheck(sm, "user.big", big, 700);
+	vnode_put(sm);
+	img = fsck_clean_keep(xb, image, NULL); /* the setup is sound */
+	remove(img);
+	free(img);
+
+	remount_rw();
+	xb = lookup(MNT "/xblock");
+	sm = lookup(MNT "/small");
+	fs = EXT4_FS(xb->sb);
+	ck_assert_uint_eq(xrefcount(fs, blk), 2);
+	free0 = fs->free_blocks;
+	blocks0 = sm->blocks;
+	fill(v, VLEN, 6);
+	ck_assert_int_eq(ext4_setxattr(sm, "user.new", v, VLEN, 0), 0);
+	ck_assert_uint_ne(EXT4_I(sm)->file_acl, 0);
+	ck_assert_uint_ne(EXT4_I(sm)->file_acl, blk);
+	ck_assert_uint_eq(xrefcount(fs, blk), 1);
+	ck_assert_uint_eq(xrefcount(fs, EXT4_I(sm)->file_acl), 1);
+	ck_assert_uint_eq(sm->blocks, blocks0);
+	ck_assert_uint_eq(fs->free_blocks, free0 - 1);
+	xcheck(sm, "user.big", big, 700);
+	xcheck(sm, "user.new", v, VLEN);
+	ck_assert_int_eq(ext4_getxattr(xb, "user.new", NULL, 0), -ENODATA);
+	/* now xblock's alone: changed in place */
+	ck_assert_int_eq(ext4_setxattr(xb, "user.big2", v, VLEN, 0), 0);
+	ck_assert_uint_eq(EXT4_I(xb)->file_acl, blk);
+	ck_assert_uint_eq(fs->free_blocks, free0 - 1);
+	xcheck(xb, "user.big2", v, VLEN);
+	xcheck(xb, "user.big", big, 700);
+	vnode_put(sm);
+	img = fsck_clean_keep(xb, image, NULL);
+	ea_check(img, "/small", "user.new", v, VLEN);
+	ea_check(img, "/small", "user.big", big, 700);
+	ea_check(img, "/xblock", "user.big2", v, VLEN);
+	remove(img);
+	free(img);
+
+	/* shared again, with /one; unlinking one user derefs it */
+	remount_rw();
+	xb = lookup(MNT "/xblock");
+	one = lookup(MNT "/one");
+	fs = EXT4_FS(xb->sb);
+	share_block(xb, one);
+	ck_assert_uint_eq(xrefcount(fs, blk), 2);
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/xblock", false, NULL), 0);
+	vnode_put(xb);
+	ck_assert_uint_eq(xrefcount(fs, blk), 1);
+	xcheck(one, "user.big", big, 700);
+	img = fsck_clean_keep(one, image, NULL);
+	ea_check(img, "/one", "user.big2", v, VLEN);
+	remove(img);
+	free(img);
+
+	/* the last users go: their blocks are freed */
+	remount_rw();
+	sm = lookup(MNT "/small");
+	fs = EXT4_FS(sm->sb);
+	free0 = fs->free_blocks;
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/one", false, NULL), 0);
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/small", false, NULL), 0);
+	ck_assert_uint_gt(fs->free_blocks, free0 + 1);
+	fsck_clean(sm, image);
+}
+
+START_TEST(test_ext4ns_xattr_shared_1k)
+{
+	xattr_shared("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4ns_xattr_shared_4k)
+{
+	xattr_shared("img-4k.img");
 }
 END_TEST
 
@@ -855,6 +1230,11 @@ Suite *ext4ns_suite(void)
 	tcase_add_test(tc, test_ext4ns_make_indexed_4k);
 	tcase_add_test(tc, test_ext4ns_xattr_1k);
 	tcase_add_test(tc, test_ext4ns_xattr_4k);
+	tcase_add_test(tc, test_ext4ns_xattr_block_1k);
+	tcase_add_test(tc, test_ext4ns_xattr_block_4k);
+	tcase_add_test(tc, test_ext4ns_xattr_shared_1k);
+	tcase_add_test(tc, test_ext4ns_xattr_shared_4k);
+	tcase_add_test(tc, test_ext4ns_xattr_acl_kept);
 	tcase_add_test(tc, test_ext4ns_namespace_1k);
 	tcase_add_test(tc, test_ext4ns_namespace_4k);
 	tcase_add_test(tc, test_ext4ns_unlink_1k);

@@ -204,13 +204,34 @@ static bool is_metadata(struct ext4_fs *fs, uint64_t blk, uint64_t n)
 	return false;
 }
 
+bool ext4_blocks_are_metadata(struct ext4_fs *fs, uint64_t blk, uint64_t n)
+{
+	if (blk < fs->first_data_block)
+		return true;
+	while (n) {
+		uint64_t in =
+			(blk - fs->first_data_block) % fs->blocks_per_group;
+		uint64_t chunk = MIN(n, fs->blocks_per_group - in);
+
+		if (is_metadata(fs, blk, chunk))
+			return true;
+		blk += chunk;
+		n -= chunk;
+	}
+	return false;
+}
+
 static uint32_t bitmap_csum(struct ext4_fs *fs, const void *map, size_t len)
 {
 	return kos_crc32c(fs->csum_seed, map, len);
 }
 
-/* Store the block bitmap's checksum in g's descriptor.  g's lock. */
-static int block_csum_set(struct ext4_fs *fs, uint32_t g, const void *map)
+/*
+ * Store the block (or inode) bitmap's checksum in g's descriptor.  g's
+ * lock; ext4_group_write marks the descriptor's block dirty.
+ */
+static int bitmap_csum_set(struct ext4_fs *fs, uint32_t g, const void *map,
+			   bool inodes)
 {
 	uint32_t per_block = fs->bs / fs->desc_size;
 	uint32_t crc;
@@ -220,36 +241,22 @@ static int block_csum_set(struct ext4_fs *fs, uint32_t g, const void *map)
 
 	if (!fs->csum)
 		return 0;
-	crc = bitmap_csum(fs, map, fs->blocks_per_group / 8);
+	crc = bitmap_csum(
+		fs, map,
+		(inodes ? fs->inodes_per_group : fs->blocks_per_group) / 8);
 	err = ext4_bread(fs, fs->first_data_block + 1 + g / per_block, &b);
 	if (err)
 		return err;
 	gd = (void *)((char *)b->data + (g % per_block) * fs->desc_size);
-	gd->bg_block_bitmap_csum_lo = (uint16_t)crc;
-	if (fs->desc_size >= 64)
-		gd->bg_block_bitmap_csum_hi = (uint16_t)(crc >> 16);
-	bcache_put(b); /* ext4_group_write marks it dirty */
-	return 0;
-}
-
-static int inode_csum_set(struct ext4_fs *fs, uint32_t g, const void *map)
-{
-	uint32_t per_block = fs->bs / fs->desc_size;
-	uint32_t crc;
-	struct ext4_group_desc *gd;
-	struct bbuf *b;
-	int err;
-
-	if (!fs->csum)
-		return 0;
-	crc = bitmap_csum(fs, map, fs->inodes_per_group / 8);
-	err = ext4_bread(fs, fs->first_data_block + 1 + g / per_block, &b);
-	if (err)
-		return err;
-	gd = (void *)((char *)b->data + (g % per_block) * fs->desc_size);
-	gd->bg_inode_bitmap_csum_lo = (uint16_t)crc;
-	if (fs->desc_size >= 64)
-		gd->bg_inode_bitmap_csum_hi = (uint16_t)(crc >> 16);
+	if (inodes) {
+		gd->bg_inode_bitmap_csum_lo = (uint16_t)crc;
+		if (fs->desc_size >= 64)
+			gd->bg_inode_bitmap_csum_hi = (uint16_t)(crc >> 16);
+	} else {
+		gd->bg_block_bitmap_csum_lo = (uint16_t)crc;
+		if (fs->desc_size >= 64)
+			gd->bg_block_bitmap_csum_hi = (uint16_t)(crc >> 16);
+	}
 	bcache_put(b);
 	return 0;
 }
@@ -329,7 +336,7 @@ static int block_bitmap(struct ext4_fs *fs, uint32_t g, struct bbuf **out)
 	if (grp->flags & EXT4_BG_BLOCK_UNINIT) {
 		block_bitmap_init(fs, g, (*out)->data);
 		grp->flags &= ~EXT4_BG_BLOCK_UNINIT;
-		err = block_csum_set(fs, g, (*out)->data);
+		err = bitmap_csum_set(fs, g, (*out)->data, false);
 		if (!err)
 			err = ext4_group_write(fs, g);
 		bcache_mark_dirty(*out);
@@ -359,7 +366,7 @@ static int inode_bitmap(struct ext4_fs *fs, uint32_t g, struct bbuf **out)
 		for (uint32_t i = fs->inodes_per_group; i < fs->bs * 8; i++)
 			set_bit(map, i);
 		grp->flags &= ~EXT4_BG_INODE_UNINIT;
-		err = inode_csum_set(fs, g, map);
+		err = bitmap_csum_set(fs, g, map, true);
 		if (!err)
 			err = ext4_group_write(fs, g);
 		bcache_mark_dirty(*out);
@@ -434,7 +441,7 @@ static int take_run(struct ext4_fs *fs, uint32_t g, uint32_t start,
 	for (uint32_t k = 0; k < n; k++)
 		set_bit(map, i + k);
 	grp->free_blocks -= n;
-	err = block_csum_set(fs, g, map);
+	err = bitmap_csum_set(fs, g, map, false);
 	bcache_mark_dirty(b);
 	bcache_put(b);
 	if (!err)
@@ -522,7 +529,7 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count)
 			for (uint32_t k = 0; k < n; k++)
 				clear_bit(map, i + k);
 			grp->free_blocks += n;
-			err = block_csum_set(fs, g, map);
+			err = bitmap_csum_set(fs, g, map, false);
 			bcache_mark_dirty(b);
 		}
 		bcache_put(b);
@@ -614,7 +621,7 @@ static int take_ino(struct ext4_fs *fs, uint32_t g, bool is_dir, uint32_t *ino)
 		grp->used_dirs++;
 	if (fs->gdt_csum && i >= fs->inodes_per_group - grp->itable_unused)
 		grp->itable_unused = fs->inodes_per_group - i - 1;
-	err = inode_csum_set(fs, g, map);
+	err = bitmap_csum_set(fs, g, map, true);
 	bcache_mark_dirty(b);
 	bcache_put(b);
 	if (!err)
@@ -689,7 +696,7 @@ int ext4_free_ino(struct ext4_fs *fs, uint32_t ino, bool is_dir)
 		grp->free_inodes++;
 		if (is_dir && grp->used_dirs)
 			grp->used_dirs--;
-		err = inode_csum_set(fs, g, b->data);
+		err = bitmap_csum_set(fs, g, b->data, true);
 		bcache_mark_dirty(b);
 	}
 	bcache_put(b);

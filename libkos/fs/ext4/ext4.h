@@ -377,8 +377,14 @@ struct ext4_inode_info {
 	 * of name-cache references (dir.c, ext4_lookup).
 	 */
 	uint32_t parent;
-	uint8_t *raw;	   /* the on-disk inode, fs->inode_size bytes */
-	bool orphan;	   /* on the orphan list (namei.c); ei->lock */
+	uint8_t *raw; /* the on-disk inode, fs->inode_size bytes */
+	bool orphan;  /* on the orphan list (namei.c); ei->lock */
+	/*
+	 * An O_TMPFILE made without O_EXCL and not linked yet: the one
+	 * inode with no links that link(2) may name (Linux's I_LINKABLE);
+	 * as nlink, under the VFS's locks for link.
+	 */
+	bool linkable;
 	bool special;	   /* read though reserved or unlinked (super.c iget) */
 	struct mutex lock; /* ext4.h "writing": extent tree, raw, size */
 	/*
@@ -442,9 +448,12 @@ int ext4_lookup(struct vnode *dir, const char *name, size_t len,
 		struct vnode **out);
 int ext4_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 		 void *ctx);
-/* The hash tree's name hash (exposed for the unit tests). */
+/*
+ * The hash tree's name hash (exposed for the unit tests); *minor (if
+ * not NULL) gets the minor hash readdir orders by as well.
+ */
 uint32_t ext4_dirhash(const char *name, size_t len, int version,
-		      const uint32_t seed[4]);
+		      const uint32_t seed[4], uint32_t *minor);
 
 /*
  * ---- writing (step 7 of docs/plan-block-ext4.md) --------------------
@@ -471,6 +480,12 @@ int ext4_alloc_blocks(struct ext4_fs *fs, uint64_t goal, uint32_t want,
 		      bool reserve, uint64_t *first, uint32_t *got);
 /* Give blocks [first, first + count) back (they must be in use). */
 int ext4_free_blocks(struct ext4_fs *fs, uint64_t first, uint64_t count);
+/*
+ * Does [blk, blk + n) overlap metadata: a superblock copy and its
+ * descriptors, a bitmap, an inode table, the journal (Linux's "system
+ * zone")?  File data there is corruption.
+ */
+bool ext4_blocks_are_metadata(struct ext4_fs *fs, uint64_t blk, uint64_t n);
 /*
  * A free inode number for a new node of mode in directory dir_ino:
  * directories spread over the groups, other files near their
@@ -533,6 +548,15 @@ int ext4_prealloc(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b);
 /* Free every block at or past lblk (truncate), shrinking the tree. */
 int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk);
+/*
+ * COLLAPSE_RANGE: free the blocks in [a, b) and move every extent past
+ * them down by b - a.  INSERT_RANGE: move every block at or past a up
+ * by n (an extent across a is split), leaving a hole [a, a + n); -EFBIG
+ * if the last extent would pass block 2^32.  Extent-mapped files only
+ * (else -EOPNOTSUPP).  ei->lock held; the page cache is the caller's.
+ */
+int ext4_collapse_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b);
+int ext4_insert_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t n);
 
 /* dir.c (the caller holds dir's vnode lock) */
 /* The directory entry file type of a mode (0: unknown). */
@@ -590,8 +614,18 @@ int ext4_orphan_del(struct ext4_inode_info *ei);
 ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,
 		      size_t size);
 ssize_t ext4_listxattr(struct vnode *v, char *buf, size_t size, bool trusted);
-/* In the inode only, for now (xattr.c): -EOPNOTSUPP/-ENOSPC beyond. */
+/*
+ * Set (value NULL: remove) an attribute, in the inode if it fits, else
+ * in the block (Linux 6.1's placement).  -ENOSPC: fits in neither;
+ * -EOPNOTSUPP: ACLs, values in their own inode (ea_inode).
+ */
 int ext4_setxattr(struct vnode *v, const char *name, const void *value,
 		  size_t size, int flags);
+/*
+ * A deleted inode's reference to its xattr block goes (the block is
+ * freed with the last; i_blocks drops); ei->lock held.  Failures are
+ * logged, the block left for e2fsck.
+ */
+void ext4_xattr_drop_block(struct ext4_inode_info *ei);
 
 #endif

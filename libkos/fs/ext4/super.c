@@ -305,6 +305,16 @@ static void fs_free(struct ext4_fs *fs)
 
 static void ext4_put_super(struct superblock *sb)
 {
+	/*
+	 * Files still on the dirty list (written, closed, never synced)
+	 * hold a reference there: their pages go now, and the unlinked
+	 * among them are evicted (blocks and inode freed), before the
+	 * metadata is written for the last time.  Else the data was lost
+	 * and a later sync(2) wrote pages into a freed file system.
+	 */
+	if (EXT4_FS(sb)->rw && pcache_sync(sb))
+		log_err("ext4 (%s): unmount: file data not all written",
+			EXT4_FS(sb)->bd->name);
 	mark_clean(EXT4_FS(sb));
 	fs_free(EXT4_FS(sb));
 }

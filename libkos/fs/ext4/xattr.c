@@ -1,26 +1,29 @@
 /*
- * ext4 extended attributes: reading them.
+ * ext4 extended attributes: reading and writing them.
  *
  * Two places hold them: the inode's spare room after i_extra_isize (a
  * magic word, then entries; values counted from the first entry) and
- * one block named by i_file_acl (a 32-byte header with magic, block
- * count 1 and with metadata_csum a crc32c over the block number and
- * the block; entries after it, values counted from the block's start).
- * Entries are a name index (the prefix: user., trusted., security.,
- * system.), the rest of the name, and the value's offset and size;
- * four zero bytes end the list.  Every entry and value is checked to lie
- * inside its region.  Values kept in their own inode (ea_inode) and the
- * POSIX ACLs (stored in ext4's own format, which would need
- * converting) are not read: -EOPNOTSUPP, and ACLs are not listed.
+ * one block named by i_file_acl (a 32-byte header with magic, refcount,
+ * block count 1, hash and with metadata_csum a crc32c over the block
+ * number and the block; entries after it, values counted from the
+ * block's start).  Entries are a name index (the prefix: user.,
+ * trusted., security., system.), the rest of the name, and the value's
+ * offset and size; four zero bytes end the list.  Every entry and value
+ * is checked to lie inside its region.  Values kept in their own inode
+ * (ea_inode) and the POSIX ACLs (stored in ext4's own format, which
+ * would need converting) are not read: -EOPNOTSUPP, and ACLs are not
+ * listed (but kept when the region is rewritten).  Writing: see
+ * "setxattr" below.
  *
  * The VFS (fs/xattr.c) has checked the namespace and permissions and
- * holds the vnode's lock; the inode's fields do not change anyway.
+ * holds the vnode's lock for all three operations.
  */
 #include <kos/blkdev.h>
 #include <kos/crc32c.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/mutex.h>
+#include <kos/panic.h>
 #include <kos/string.h>
 #include <uapi/errno.h>
 
@@ -39,7 +42,11 @@ struct xregion {
 	size_t vlen; /* bytes from vbase the values may use */
 };
 
-/* What walk() calls for every entry: nonzero stops the walk. */
+/*
+ * What walk() calls for every entry (prefix NULL: a name index KOS does
+ * not show, such as the POSIX ACLs'; value NULL: in its own inode):
+ * nonzero stops the walk.
+ */
 typedef int (*xattr_fn)(void *ctx, const struct ext4_xattr_entry *e,
 			const char *prefix, const char *value);
 
@@ -70,13 +77,10 @@ static int walk(struct ext4_inode_info *ei, const struct xregion *r,
 			goto bad;
 		if (e->e_name_index < ARRAY_SIZE(prefixes))
 			prefix = prefixes[e->e_name_index];
-		if (prefix) {
-			ret = fn(ctx, e, prefix,
-				 e->e_value_inum ? NULL
-						 : r->vbase + e->e_value_offs);
-			if (ret)
-				return ret;
-		}
+		ret = fn(ctx, e, prefix,
+			 e->e_value_inum ? NULL : r->vbase + e->e_value_offs);
+		if (ret)
+			return ret;
 		p += elen;
 	}
 bad:
@@ -104,6 +108,24 @@ static bool ibody_region(struct ext4_inode_info *ei, struct xregion *r)
 	return true;
 }
 
+/*
+ * A shared block's refcount and checksum change under xblock_lock
+ * (xblock_release, below), so a checksum is verified under it too.
+ */
+static struct mutex xblock_lock = MUTEX_INIT(xblock_lock, "ext4 xattr block");
+
+/* The block checksum (metadata_csum): block number, block, no csum. */
+static uint32_t xblock_csum(struct ext4_fs *fs, uint64_t blk,
+			    const struct ext4_xattr_header *h)
+{
+	uint32_t zero = 0, crc;
+
+	crc = kos_crc32c(fs->csum_seed, &blk, 8);
+	crc = kos_crc32c(crc, h, 16);
+	crc = kos_crc32c(crc, &zero, 4);
+	return kos_crc32c(crc, (const char *)h + 20, fs->bs - 20);
+}
+
 /* The attribute block, read and checked into *b (NULL: none). */
 static int block_region(struct ext4_inode_info *ei, struct bbuf **b,
 			struct xregion *r)
@@ -111,7 +133,8 @@ static int block_region(struct ext4_inode_info *ei, struct bbuf **b,
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
 	const struct ext4_xattr_header *h;
 	uint64_t blk = ei->file_acl;
-	uint32_t zero = 0, crc;
+	uint32_t crc;
+	bool bad;
 	int err;
 
 	*b = NULL;
@@ -130,11 +153,12 @@ static int block_region(struct ext4_inode_info *ei, struct bbuf **b,
 		goto fail;
 	}
 	if (fs->csum) {
-		crc = kos_crc32c(fs->csum_seed, &blk, 8);
-		crc = kos_crc32c(crc, h, 16);
-		crc = kos_crc32c(crc, &zero, 4);
-		crc = kos_crc32c(crc, (const char *)h + 20, fs->bs - 20);
-		if (crc != h->h_checksum) {
+		/* another inode may be changing a shared block's refcount */
+		mutex_lock(&xblock_lock);
+		crc = xblock_csum(fs, blk, h);
+		bad = crc != h->h_checksum;
+		mutex_unlock(&xblock_lock);
+		if (bad) {
 			err = ext4_corrupt(fs,
 					   "inode %llu: bad checksum of "
 					   "extended attribute block %llu",
@@ -187,8 +211,11 @@ static int get_one(void *arg, const struct ext4_xattr_entry *e,
 		   const char *prefix, const char *value)
 {
 	struct get_ctx *c = arg;
-	size_t plen = kos_strlen(prefix);
+	size_t plen;
 
+	if (!prefix)
+		return 0;
+	plen = kos_strlen(prefix);
 	if (kos_strncmp(c->name, prefix, plen) ||
 	    kos_strlen(c->name + plen) != e->e_name_len ||
 	    kos_memcmp(c->name + plen, e->e_name, e->e_name_len))
@@ -233,8 +260,12 @@ static int list_one(void *arg, const struct ext4_xattr_entry *e,
 		    const char *prefix, const char *value)
 {
 	struct list_ctx *c = arg;
-	size_t plen = kos_strlen(prefix), len = plen + e->e_name_len + 1;
+	size_t plen, len;
 
+	if (!prefix)
+		return 0;
+	plen = kos_strlen(prefix);
+	len = plen + e->e_name_len + 1;
 	if (!c->trusted && !kos_strcmp(prefix, "trusted."))
 		return 0;
 	if (c->buf) {
@@ -260,19 +291,38 @@ ssize_t ext4_listxattr(struct vnode *v, char *buf, size_t size, bool trusted)
 	return c.overflow ? -ERANGE : (ssize_t)c.total;
 }
 
-/* ---- setxattr (in the inode) ---------------------------------------------- */
+/* ---- setxattr ----------------------------------------------------------- */
 
 /*
- * Writing rebuilds the inode's region: its entries (in their order, a
- * new one last) packed after the magic word, their values packed down
- * from the region's end, each entry with its hash (name, then value
- * words, as e2fsck checks it), then the inode is written.  Attributes
- * in the block are not written yet: changing one gives -EOPNOTSUPP,
- * and a value that does not fit in the inode -ENOSPC.
+ * Writing follows Linux 6.1 (fs/ext4/xattr.c): a value goes into the
+ * inode if it fits there (replacing the old one wherever it was), else
+ * into the block; removing takes it from where it is.  Each region is
+ * parsed from a copy into a list of entries, changed in the list, and
+ * rebuilt: entries packed after the region's header (in the block kept
+ * sorted by name index, name length and name, as Linux inserts them; in
+ * the inode a new one goes last), values packed down from the region's
+ * end, four-byte aligned, every entry with its hash (name, then value
+ * words, as e2fsck checks it).
+ *
+ * The block: a header with magic, h_refcount (the inodes naming it),
+ * h_blocks 1, h_hash (over the entries' hashes) and with metadata_csum
+ * its crc32c.  An unshared block (refcount 1) is rewritten in place; a
+ * shared one (mkfs.ext4 -d or Linux's mbcache made it) is copied: the
+ * change goes to a new block near the inode's group and the old one's
+ * refcount drops.  A block left without entries is released and
+ * i_file_acl cleared.  i_blocks counts the block (512-byte units).
+ * Values kept in their own inode (ea_inode) are carried along but not
+ * changed or removed (-EOPNOTSUPP), nor is a block holding one.
+ *
+ * The VFS holds the vnode's lock; ei->lock is taken for the raw inode.
+ * xblock_lock (above) makes a shared block's refcount change and the
+ * "am I the only one" question atomic between inodes; no I/O is done
+ * under it.
  */
 
 #define XNAME_HASH_SHIFT 5
 #define XVALUE_HASH_SHIFT 16
+#define XBLOCK_HASH_SHIFT 16
 
 static uint32_t xattr_hash(const struct ext4_xattr_entry *e, const char *value)
 {
@@ -312,169 +362,478 @@ static const char *split_name(const char *name, uint8_t *index)
 	return NULL;
 }
 
+/* One entry of a region's list: name and value point into a copy. */
 struct xent {
 	uint8_t index, name_len;
-	uint32_t inum, size;
+	uint32_t inum, size, hash;
 	const char *name, *value;
 };
 
-#define XENT_MAX 128
-
-struct collect_ctx {
-	struct xent *ents;
-	unsigned int n;
-	bool overflow;
+/* A region's entries, at most max (every entry takes 16 bytes or more). */
+struct xlist {
+	struct xent *e;
+	unsigned int n, max;
 };
 
 static int collect_one(void *arg, const struct ext4_xattr_entry *e,
 		       const char *prefix, const char *value)
 {
-	struct collect_ctx *c = arg;
+	struct xlist *l = arg;
 
 	(void)prefix;
-	if (c->n == XENT_MAX) {
-		c->overflow = true;
-		return FOUND;
-	}
-	c->ents[c->n++] =
-		(struct xent){ e->e_name_index, e->e_name_len, e->e_value_inum,
-			       e->e_value_size, e->e_name,     value };
+	KOS_ASSERT(l->n < l->max);
+	l->e[l->n++] = (struct xent){ e->e_name_index,
+				      e->e_name_len,
+				      e->e_value_inum,
+				      e->e_value_size,
+				      e->e_hash,
+				      e->e_name,
+				      value };
 	return 0;
 }
 
-/* Is the attribute (index, suffix) in the block? */
-struct inblock_ctx {
-	uint8_t index;
-	const char *suffix;
-	size_t len;
-};
-
-static int inblock_one(void *arg, const struct ext4_xattr_entry *e,
-		       const char *prefix, const char *value)
+/* The index in l of the entry (index, name) or -1. */
+static int xlist_find(const struct xlist *l, uint8_t index, const char *name,
+		      size_t len)
 {
-	struct inblock_ctx *c = arg;
-
-	(void)prefix;
-	(void)value;
-	return e->e_name_index == c->index && e->e_name_len == c->len &&
-	       !kos_memcmp(e->e_name, c->suffix, c->len);
+	for (unsigned int i = 0; i < l->n; i++)
+		if (l->e[i].index == index && l->e[i].name_len == len &&
+		    !kos_memcmp(l->e[i].name, name, len))
+			return (int)i;
+	return -1;
 }
 
-static int set_in_inode(struct ext4_inode_info *ei, uint8_t index,
-			const char *suffix, size_t len, const void *value,
-			size_t size, int flags)
+static size_t xent_len(size_t name_len)
+{
+	return ALIGN_UP(sizeof(struct ext4_xattr_entry) + name_len, (size_t)4);
+}
+
+static size_t xval_len(const struct xent *x)
+{
+	return x->inum ? 0 : ALIGN_UP((size_t)x->size, (size_t)4);
+}
+
+/* Bytes l's entries and values take (not the end marker). */
+static size_t xlist_used(const struct xlist *l)
+{
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < l->n; i++)
+		n += xent_len(l->e[i].name_len) + xval_len(&l->e[i]);
+	return n;
+}
+
+static void xlist_remove(struct xlist *l, unsigned int i)
+{
+	l->n--;
+	for (; i < l->n; i++)
+		l->e[i] = l->e[i + 1];
+}
+
+/*
+ * Entry x into l, in place of entry at (>= 0) or new: last, or in
+ * Linux's block order if sorted.  -ENOSPC unless the region's cap bytes
+ * (after its header, before the end marker) take the result; l is
+ * unchanged then.
+ */
+static int xlist_put(struct xlist *l, int at, const struct xent *x, bool sorted,
+		     size_t cap)
+{
+	size_t used = xlist_used(l) + xent_len(x->name_len) + xval_len(x);
+	unsigned int pos = l->n;
+
+	if (at >= 0)
+		used -= xent_len(l->e[at].name_len) + xval_len(&l->e[at]);
+	if (used > cap || (at < 0 && l->n == l->max))
+		return -ENOSPC;
+	if (at >= 0) {
+		l->e[at] = *x;
+		return 0;
+	}
+	if (sorted) {
+		for (pos = 0; pos < l->n; pos++) {
+			const struct xent *y = &l->e[pos];
+			int cmp = (int)x->index - (int)y->index;
+
+			if (!cmp)
+				cmp = (int)x->name_len - (int)y->name_len;
+			if (!cmp)
+				cmp = kos_memcmp(x->name, y->name, x->name_len);
+			if (cmp <= 0)
+				break;
+		}
+	}
+	for (unsigned int i = l->n; i > pos; i--)
+		l->e[i] = l->e[i - 1];
+	l->e[pos] = *x;
+	l->n++;
+	return 0;
+}
+
+/*
+ * Write l's entries at vbase + eoff on and their values down from
+ * vbase + end (offsets from vbase), after zeroing [eoff, end).  The
+ * caller has checked that they fit.
+ */
+static void xlist_pack(const struct xlist *l, char *vbase, size_t eoff,
+		       size_t end)
+{
+	size_t voff = end;
+
+	kos_memset(vbase + eoff, 0, end - eoff);
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct xent *x = &l->e[i];
+		struct ext4_xattr_entry *e = (void *)(vbase + eoff);
+
+		e->e_name_len = x->name_len;
+		e->e_name_index = x->index;
+		e->e_value_inum = x->inum;
+		e->e_value_size = x->size;
+		kos_memcpy(e->e_name, x->name, x->name_len);
+		if (!x->inum && x->size) {
+			voff -= xval_len(x);
+			kos_memcpy(vbase + voff, x->value, x->size);
+			e->e_value_offs = (uint16_t)voff;
+		}
+		/* a value in its own inode keeps the hash Linux gave it */
+		e->e_hash = x->inum ? x->hash
+				    : xattr_hash(e, vbase + e->e_value_offs);
+		eoff += xent_len(x->name_len);
+	}
+}
+
+/* h_hash from the entries' hashes (0 if one is 0), then the checksum. */
+static void xblock_seal(struct ext4_fs *fs, uint64_t blk,
+			struct ext4_xattr_header *h)
+{
+	const char *p = (const char *)(h + 1);
+	uint32_t hash = 0, first;
+
+	for (;;) {
+		const struct ext4_xattr_entry *e = (const void *)p;
+
+		kos_memcpy(&first, p, 4);
+		if (!first)
+			break;
+		if (!e->e_hash) {
+			hash = 0;
+			break;
+		}
+		hash = (hash << XBLOCK_HASH_SHIFT) ^
+		       (hash >> (32 - XBLOCK_HASH_SHIFT)) ^ e->e_hash;
+		p += xent_len(e->e_name_len);
+	}
+	h->h_hash = hash;
+	if (fs->csum)
+		h->h_checksum = xblock_csum(fs, blk, h);
+}
+
+/*
+ * Drop ei's reference to its block blk: the refcount goes down, and the
+ * block is freed with the last; i_blocks stops counting it either way
+ * (as Linux's ext4_xattr_release_block).  ei->file_acl is the caller's.
+ */
+static int xblock_release(struct ext4_inode_info *ei, uint64_t blk)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	struct ext4_xattr_header *h;
+	struct bbuf *b;
+	uint32_t rc;
+	int err = ext4_bread(fs, blk, &b);
+
+	if (err)
+		return err;
+	h = b->data;
+	if (h->h_magic != EXT4_XATTR_MAGIC || h->h_blocks != 1) {
+		bcache_put(b);
+		return ext4_corrupt(fs,
+				    "inode %llu: bad extended attribute block "
+				    "%llu",
+				    (unsigned long long)ei->v.ino,
+				    (unsigned long long)blk);
+	}
+	mutex_lock(&xblock_lock);
+	rc = h->h_refcount;
+	if (rc > 1) {
+		h->h_refcount = rc - 1;
+		if (fs->csum)
+			h->h_checksum = xblock_csum(fs, blk, h);
+		bcache_mark_dirty(b);
+	}
+	mutex_unlock(&xblock_lock);
+	bcache_put(b);
+	if (rc <= 1) {
+		err = ext4_free_blocks(fs, blk, 1);
+		if (err)
+			return err;
+	}
+	ei->v.blocks -= MIN(ei->v.blocks, (uint64_t)fs->bs / 512);
+	return 0;
+}
+
+void ext4_xattr_drop_block(struct ext4_inode_info *ei)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	int err;
+
+	if (!ei->file_acl)
+		return;
+	err = xblock_release(ei, ei->file_acl);
+	if (err)
+		log_warn("ext4 (%s): inode %llu: xattr block %llu not "
+			 "released (%d)",
+			 fs->bd->name, (unsigned long long)ei->v.ino,
+			 (unsigned long long)ei->file_acl, err);
+	ei->file_acl = 0;
+}
+
+/*
+ * ei's block becomes l (released if l is empty): in place if ei is its
+ * only user, else in a new block.  Nothing changes on failure.
+ */
+static int xblock_store(struct ext4_inode_info *ei, const struct xlist *l)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	uint64_t old = ei->file_acl, blk = 0, goal;
+	struct ext4_xattr_header *h;
+	struct bbuf *b = NULL;
+	uint32_t got;
+	bool shared = true;
+	int err;
+
+	if (!l->n) {
+		err = old ? xblock_release(ei, old) : 0;
+		if (!err)
+			ei->file_acl = 0;
+		return err;
+	}
+	if (old) {
+		err = ext4_bread(fs, old, &b);
+		if (err)
+			return err;
+		mutex_lock(&xblock_lock);
+		shared = ((struct ext4_xattr_header *)b->data)->h_refcount != 1;
+		mutex_unlock(&xblock_lock);
+		if (!shared)
+			blk = old;
+		else
+			bcache_put(b);
+	}
+	if (shared) {
+		goal = fs->first_data_block +
+		       (uint64_t)((ei->v.ino - 1) / fs->inodes_per_group) *
+			       fs->blocks_per_group;
+		err = ext4_alloc_blocks(fs, goal, 1, false, &blk, &got);
+		if (err)
+			return err;
+		err = bcache_get(fs->bc, blk, &b);
+		if (err) {
+			ext4_free_blocks(fs, blk, 1);
+			return err;
+		}
+	}
+	h = b->data;
+	kos_memset(h, 0, sizeof(*h));
+	h->h_magic = EXT4_XATTR_MAGIC;
+	h->h_refcount = 1;
+	h->h_blocks = 1;
+	xlist_pack(l, b->data, sizeof(*h), fs->bs);
+	xblock_seal(fs, blk, h);
+	bcache_mark_dirty(b);
+	bcache_put(b);
+	if (!shared)
+		return 0;
+	ei->v.blocks += fs->bs / 512;
+	ei->file_acl = blk;
+	if (old) {
+		err = xblock_release(ei, old);
+		if (err)
+			log_warn("ext4 (%s): inode %llu: old xattr block "
+				 "%llu not released (%d)",
+				 fs->bd->name, (unsigned long long)ei->v.ino,
+				 (unsigned long long)old, err);
+	}
+	return 0;
+}
+
+/* The inode's region start (its magic word), or 0 if it has none. */
+static size_t ibody_start(struct ext4_inode_info *ei)
 {
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
 	size_t start = EXT4_GOOD_OLD_INODE_SIZE + ext4_raw(ei)->i_extra_isize;
-	struct xent *ents = NULL;
-	struct collect_ctx c;
-	struct xregion r;
-	char *copy = NULL, *base;
-	size_t region, need = 4, vneed = 0;
-	uint32_t magic = EXT4_XATTR_MAGIC;
-	int found = -1, err = 0;
 
 	if (fs->inode_size <= EXT4_GOOD_OLD_INODE_SIZE ||
-	    start + 8 > fs->inode_size)
-		return -ENOSPC;
-	region = fs->inode_size - start - 4;
-	ents = kmalloc(sizeof(*ents) * XENT_MAX);
-	copy = kmalloc(fs->inode_size);
-	if (!ents || !copy) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* parse a copy: the raw inode is rewritten below */
-	kos_memcpy(copy, ei->raw, fs->inode_size);
-	c = (struct collect_ctx){ ents, 0, false };
-	{
-		uint8_t *raw = ei->raw;
+	    ext4_raw(ei)->i_extra_isize == 0 || start + 8 > fs->inode_size)
+		return 0;
+	return start;
+}
 
-		ei->raw = (uint8_t *)copy;
-		if (ibody_region(ei, &r))
-			err = walk(ei, &r, collect_one, &c);
-		ei->raw = raw;
-	}
-	if (err < 0)
-		goto out;
-	err = 0;
-	for (unsigned int i = 0; i < c.n; i++)
-		if (ents[i].index == index && ents[i].name_len == len &&
-		    !kos_memcmp(ents[i].name, suffix, len))
-			found = (int)i;
-	if (found < 0 && !value) {
-		err = -ENODATA;
-		goto out;
-	}
-	if (found >= 0 && (flags & VFS_XATTR_CREATE)) {
-		err = -EEXIST;
-		goto out;
-	}
-	if (found < 0 && (flags & VFS_XATTR_REPLACE)) {
-		err = -ENODATA;
-		goto out;
-	}
-	if (found >= 0) {
-		if (value) {
-			ents[found].value = value;
-			ents[found].size = (uint32_t)size;
-			ents[found].inum = 0;
-		} else {
-			ents[found] = ents[--c.n];
-		}
-	} else {
-		if (c.n == XENT_MAX || c.overflow) {
-			err = -ENOSPC;
-			goto out;
-		}
-		ents[c.n++] =
-			(struct xent){ index,	       (uint8_t)len, 0,
-				       (uint32_t)size, suffix,	     value };
-	}
-	for (unsigned int i = 0; i < c.n; i++) {
-		need += ALIGN_UP(sizeof(struct ext4_xattr_entry) +
-					 ents[i].name_len,
-				 (size_t)4);
-		if (!ents[i].inum)
-			vneed += ALIGN_UP((size_t)ents[i].size, (size_t)4);
-	}
-	if (need + vneed > region) {
-		err = -ENOSPC;
-		goto out;
-	}
-	mutex_lock(&ei->lock);
-	base = (char *)ei->raw + start + 4;
+/* The inode's region becomes l (no magic word if l is empty). */
+static void ibody_store(struct ext4_inode_info *ei, const struct xlist *l)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	size_t start = ibody_start(ei);
+	uint32_t magic = l->n ? EXT4_XATTR_MAGIC : 0;
+
+	if (!start)
+		return;
 	kos_memcpy(ei->raw + start, &magic, 4);
-	kos_memset(base, 0, region);
-	{
-		size_t eoff = 0, voff = region;
+	xlist_pack(l, (char *)ei->raw + start + 4, 0,
+		   fs->inode_size - start - 4);
+}
 
-		for (unsigned int i = 0; i < c.n; i++) {
-			struct ext4_xattr_entry *e = (void *)(base + eoff);
-
-			e->e_name_len = ents[i].name_len;
-			e->e_name_index = ents[i].index;
-			e->e_value_inum = ents[i].inum;
-			e->e_value_size = ents[i].size;
-			kos_memcpy(e->e_name, ents[i].name, ents[i].name_len);
-			if (!ents[i].inum && ents[i].size) {
-				voff -= ALIGN_UP((size_t)ents[i].size,
-						 (size_t)4);
-				kos_memcpy(base + voff, ents[i].value,
-					   ents[i].size);
-				e->e_value_offs = (uint16_t)voff;
-			}
-			e->e_hash = xattr_hash(e, base + e->e_value_offs);
-			eoff += ALIGN_UP(sizeof(*e) + e->e_name_len, (size_t)4);
-		}
+/* Linux sets the ext_attr feature with the first attribute written. */
+static void note_ext_attr(struct ext4_fs *fs)
+{
+	mutex_lock(&fs->sb_lock);
+	if (!(fs->es->s_feature_compat & EXT4_COMPAT_EXT_ATTR)) {
+		fs->es->s_feature_compat |= EXT4_COMPAT_EXT_ATTR;
+		fs->compat |= EXT4_COMPAT_EXT_ATTR;
+		fs->sb_dirty = true;
 	}
-	ei->v.ctime = vfs_now();
-	err = ext4_inode_write(ei);
-	mutex_unlock(&ei->lock);
-out:
-	kfree(ents);
-	kfree(copy);
-	return err;
+	mutex_unlock(&fs->sb_lock);
+}
+
+/* What a set works on: copies of both regions and their lists. */
+struct xset {
+	char *icopy, *bcopy;
+	struct xlist il, bl;
+	size_t icap, bcap; /* bytes for entries and values */
+};
+
+static void xset_free(struct xset *s)
+{
+	kfree(s->icopy);
+	kfree(s->bcopy);
+	kfree(s->il.e);
+	kfree(s->bl.e);
+}
+
+/* Parse ei's regions into s (copies: they are rewritten later). */
+static int xset_load(struct ext4_inode_info *ei, struct xset *s)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	size_t start = ibody_start(ei);
+	struct xregion r;
+	struct bbuf *b;
+	int err;
+
+	s->icopy = kmalloc(fs->inode_size);
+	s->bcopy = kmalloc(fs->bs);
+	s->il.max = fs->inode_size / sizeof(struct ext4_xattr_entry) + 1;
+	s->bl.max = fs->bs / sizeof(struct ext4_xattr_entry) + 1;
+	s->il.e = kmalloc(sizeof(struct xent) * s->il.max);
+	s->bl.e = kmalloc(sizeof(struct xent) * s->bl.max);
+	if (!s->icopy || !s->bcopy || !s->il.e || !s->bl.e)
+		return -ENOMEM;
+	s->icap = start ? fs->inode_size - start - 8 : 0;
+	s->bcap = fs->bs - sizeof(struct ext4_xattr_header) - 4;
+	kos_memcpy(s->icopy, ei->raw, fs->inode_size);
+	if (start && ibody_region(ei, &r)) {
+		r.ents = s->icopy + (r.ents - (const char *)ei->raw);
+		r.end = s->icopy + fs->inode_size;
+		r.vbase = r.ents;
+		err = walk(ei, &r, collect_one, &s->il);
+		if (err)
+			return err;
+	}
+	err = block_region(ei, &b, &r);
+	if (err || !b)
+		return err;
+	kos_memcpy(s->bcopy, b->data, fs->bs);
+	bcache_put(b);
+	r.ents = s->bcopy + sizeof(struct ext4_xattr_header);
+	r.end = s->bcopy + fs->bs;
+	r.vbase = s->bcopy;
+	return walk(ei, &r, collect_one, &s->bl);
+}
+
+static bool has_inum(const struct xlist *l)
+{
+	for (unsigned int i = 0; i < l->n; i++)
+		if (l->e[i].inum)
+			return true;
+	return false;
+}
+
+/* A value, new or replacing one: the inode if it fits, else the block. */
+static int xset_value(struct ext4_inode_info *ei, struct xset *s,
+		      const struct xent *x)
+{
+	int in = xlist_find(&s->il, x->index, x->name, x->name_len);
+	int bn = in >= 0 ? -1
+			 : xlist_find(&s->bl, x->index, x->name, x->name_len);
+	int err;
+
+	if (ibody_start(ei) && !xlist_put(&s->il, in, x, false, s->icap)) {
+		if (bn >= 0) {
+			xlist_remove(&s->bl, (unsigned int)bn);
+			err = xblock_store(ei, &s->bl);
+			if (err)
+				return err;
+		}
+		ibody_store(ei, &s->il);
+		return 0;
+	}
+	if (has_inum(&s->bl)) {
+		log_warn("ext4: inode %llu: an xattr block with ea_inode "
+			 "values is not written",
+			 (unsigned long long)ei->v.ino);
+		return -EOPNOTSUPP;
+	}
+	err = xlist_put(&s->bl, bn, x, true, s->bcap);
+	if (!err)
+		err = xblock_store(ei, &s->bl);
+	if (err)
+		return err;
+	if (in >= 0) {
+		xlist_remove(&s->il, (unsigned int)in);
+		ibody_store(ei, &s->il);
+	}
+	return 0;
+}
+
+/*
+ * The change itself, under ei->lock: x (x->value NULL: remove) against
+ * the parsed regions, as Linux's ext4_xattr_set_handle orders it.  The
+ * block is written before the inode's region changes, so a failure
+ * (-ENOSPC, -EIO) leaves the attribute as it was.  1: the same value
+ * again, nothing to do.
+ */
+static int xset_apply(struct ext4_inode_info *ei, struct xset *s,
+		      const struct xent *x, int flags)
+{
+	int in = xlist_find(&s->il, x->index, x->name, x->name_len);
+	int bn = in >= 0 ? -1
+			 : xlist_find(&s->bl, x->index, x->name, x->name_len);
+	const struct xent *old = in >= 0   ? &s->il.e[in]
+				 : bn >= 0 ? &s->bl.e[bn]
+					   : NULL;
+
+	if (!old)
+		return (flags & VFS_XATTR_REPLACE) || !x->value
+			       ? -ENODATA
+			       : xset_value(ei, s, x);
+	if (flags & VFS_XATTR_CREATE)
+		return -EEXIST;
+	if (old->inum || (bn >= 0 && has_inum(&s->bl))) {
+		log_warn("ext4: inode %llu: changing an xattr kept in its own "
+			 "inode (ea_inode) is not supported",
+			 (unsigned long long)ei->v.ino);
+		return -EOPNOTSUPP;
+	}
+	if (!x->value) {
+		if (in >= 0) {
+			xlist_remove(&s->il, (unsigned int)in);
+			ibody_store(ei, &s->il);
+			return 0;
+		}
+		xlist_remove(&s->bl, (unsigned int)bn);
+		return xblock_store(ei, &s->bl);
+	}
+	if (old->size == x->size && !kos_memcmp(old->value, x->value, x->size))
+		return 1; /* Linux leaves even ctime alone */
+	return xset_value(ei, s, x);
 }
 
 int ext4_setxattr(struct vnode *v, const char *name, const void *value,
@@ -482,11 +841,9 @@ int ext4_setxattr(struct vnode *v, const char *name, const void *value,
 {
 	struct ext4_inode_info *ei = EXT4_I(v);
 	struct ext4_fs *fs = EXT4_FS(v->sb);
-	struct inblock_ctx ib;
-	struct xregion r;
-	struct bbuf *b;
-	uint8_t index = 0;
-	const char *suffix = split_name(name, &index);
+	struct xset s = { 0 };
+	struct xent x = { 0 };
+	const char *suffix = split_name(name, &x.index);
 	int err;
 
 	if (__atomic_load_n(&v->sb->flags, __ATOMIC_RELAXED) & VFS_SB_RDONLY)
@@ -498,20 +855,22 @@ int ext4_setxattr(struct vnode *v, const char *name, const void *value,
 		return -EOPNOTSUPP;
 	if (kos_strlen(suffix) > 255)
 		return -ERANGE;
-	if (size > fs->bs)
+	if (value && size > fs->bs)
 		return -ENOSPC;
-	ib = (struct inblock_ctx){ index, suffix, kos_strlen(suffix) };
-	err = block_region(ei, &b, &r);
-	if (!err && b)
-		err = walk(ei, &r, inblock_one, &ib);
-	bcache_put(b);
-	if (err < 0)
-		return err;
-	if (err) {
-		log_warn("ext4 (%s): inode %llu: changing xattr %s in the "
-			 "attribute block is not supported yet",
-			 fs->bd->name, (unsigned long long)v->ino, name);
-		return -EOPNOTSUPP;
+	x.name_len = (uint8_t)kos_strlen(suffix);
+	x.name = suffix;
+	x.value = value;
+	x.size = value ? (uint32_t)size : 0;
+	mutex_lock(&ei->lock);
+	err = xset_load(ei, &s);
+	if (!err)
+		err = xset_apply(ei, &s, &x, flags);
+	if (!err) {
+		note_ext_attr(fs);
+		ei->v.ctime = vfs_now();
+		err = ext4_inode_write(ei);
 	}
-	return set_in_inode(ei, index, suffix, ib.len, value, size, flags);
+	mutex_unlock(&ei->lock);
+	xset_free(&s);
+	return err == 1 ? 0 : err;
 }

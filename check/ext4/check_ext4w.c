@@ -367,6 +367,31 @@ START_TEST(test_ext4w_orphans)
 }
 END_TEST
 
+/*
+ * remount,ro while an unlinked file is still open is EBUSY (as Linux):
+ * made clean then, its inode would stay on the orphan list.
+ */
+START_TEST(test_ext4w_remount_busy)
+{
+	struct vnode *v;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	ck_assert_int_eq(
+		vfs_mknodat(NULL, MNT "/open", S_IFREG | 0644, 0, NULL), 0);
+	v = lookup(MNT "/open");
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/open", false, NULL), 0);
+	ck_assert_int_eq(
+		vfs_remount(NULL, MNT, VFS_MNT_RDONLY, "", false, NULL),
+		-EBUSY);
+	vnode_put(v);
+	ck_assert_int_eq(
+		vfs_remount(NULL, MNT, VFS_MNT_RDONLY, "", false, NULL), 0);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+}
+END_TEST
+
 /* Blocks: runs from the goal, counted in statfs, freed again. */
 static void blocks_on(const char *image)
 {
@@ -703,6 +728,7 @@ Suite *ext4w_suite(void)
 	tcase_add_loop_test(tc, test_ext4w_refused, 0, 3);
 	tcase_add_test(tc, test_ext4w_empty_journal);
 	tcase_add_test(tc, test_ext4w_orphans);
+	tcase_add_test(tc, test_ext4w_remount_busy);
 	tcase_add_loop_test(tc, test_ext4w_blocks, 0, 2);
 	tcase_add_test(tc, test_ext4w_reserve);
 	tcase_add_test(tc, test_ext4w_inodes);

@@ -273,13 +273,25 @@ static void mark_clean(struct ext4_fs *fs)
 static const char *rw_refusal(struct ext4_fs *fs);
 static int start_rw(struct ext4_fs *fs);
 
-/* remount,ro: left clean as at unmount; remount,rw: as a rw mount. */
+/*
+ * remount,ro: left clean as at unmount, unless a file is still in use
+ * with no name left (on the orphan list: the VFS has written the pages
+ * and dropped the writeback's references first): -EBUSY, as Linux's
+ * check of unlinked inodes still in use gives.  remount,rw: as a rw
+ * mount.
+ */
 static int ext4_remount(struct superblock *sb, bool ro)
 {
 	struct ext4_fs *fs = EXT4_FS(sb);
 	const char *why;
+	bool orphans;
 
 	if (ro) {
+		mutex_lock(&fs->sb_lock);
+		orphans = fs->rw && fs->es->s_last_orphan;
+		mutex_unlock(&fs->sb_lock);
+		if (orphans)
+			return -EBUSY;
 		mark_clean(fs);
 		return 0;
 	}

@@ -60,6 +60,9 @@ echo "mounted: $(grep -c ' /t/mnt tmpfs ' /proc/mounts)"
 umount /t/mnt
 echo "umount: $? $(grep -c ' /t/mnt ' /proc/mounts)"
 sleep 5 &
+# the child may not have exec'd sleep yet (a race on Linux too): wait
+n=0
+while [ -z "$(pidof sleep)" ] && [ $n -lt 2000 ]; do n=$((n + 1)); done
 echo "pidof sleep: $(pidof sleep | wc -w)"
 ps -o pid,comm | grep -c sleep
 kill $!

@@ -35,6 +35,7 @@
 #include <kos/crc32c.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/pcache.h>
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
@@ -229,11 +230,18 @@ struct rw_stats {
 static struct rw_stats st;
 static bool strict; /* the pristine image: every operation must work */
 static unsigned int cur_run;
+static bool verbose_ops; /* KOS_EXT4_FUZZ_VERBOSE=2: every operation */
 
 /* Count an operation's result (0, a length, or -errno). */
 static long op(long r, const char *what, const char *path)
 {
 	st.ops++;
+	if (verbose_ops) {
+		if (test_console_len)
+			fwrite(test_console_buf, 1, test_console_len, stdout);
+		test_console_reset();
+		printf("  %s %s: %ld\n", what, path, r);
+	}
 	if (r < 0) {
 		/*
 		 * a directory with entries stays, the xattr block fills
@@ -775,7 +783,8 @@ static void fsck_clean(const char *image)
 static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 {
 	const char *only = getenv("KOS_EXT4_FUZZ_ONLY");
-	bool verbose = getenv("KOS_EXT4_FUZZ_VERBOSE") != NULL;
+	const char *vb = getenv("KOS_EXT4_FUZZ_VERBOSE");
+	bool verbose = vb != NULL;
 	uint8_t *pristine;
 	size_t free0 = 0;
 	uint64_t bytes0 = 0;
@@ -807,6 +816,7 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 			printf("ext4rwfuzz %s: run %u\n", image, r);
 			fflush(stdout);
 		}
+		verbose_ops = verbose && atoi(vb) >= 2;
 		put_image(pristine);
 		fuzz_seed_run(&fz, r);
 		fuzz_flip(&fz, r, ram, ram_size);
@@ -838,6 +848,16 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 		ck_assert_msg(!err, "%s run %u: umount %d", image, r, err);
 		show_log(verbose);
 		put_image(pristine);
+		/* no file of the unmounted fs left dirty (and referenced) */
+		{
+			uint64_t cached, dirty;
+
+			pcache_stats(&cached, &dirty);
+			ck_assert_msg(!dirty,
+				      "%s run %u: %llu dirty pages after "
+				      "unmount",
+				      image, r, (unsigned long long)dirty);
+		}
 		if (!free0) {
 			free0 = pmm_free_pages();
 			bytes0 = kmalloc_bytes_in_use();
@@ -848,6 +868,7 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 			       image, r, pmm_free_pages(),
 			       (unsigned long long)kmalloc_bytes_in_use());
 	}
+	verbose_ops = false;
 	put_image(pristine);
 	printf("ext4rwfuzz %s (seed %#llx): %lu runs, %lu mounted read-write, "
 	       "%lu ops with %lu errors; mount errors:",

@@ -222,9 +222,9 @@ static void plant_orphan(uint8_t *img)
 /* ---- the work on a mounted image ---------------------------------------- */
 
 struct rw_stats {
-	unsigned long runs, mounted, ops, op_errors;
+	unsigned long runs, mounted, ops, op_errors, remounted;
 	unsigned long mount_err[FUZZ_ERRNOS], op_err[FUZZ_ERRNOS];
-	unsigned long umount_err[FUZZ_ERRNOS];
+	unsigned long remount_err[FUZZ_ERRNOS]; /* of what KOS left */
 };
 
 static struct rw_stats st;
@@ -439,6 +439,52 @@ static bool is_dot(const char *name)
 }
 
 static void walk(const char *path, int depth);
+
+/* Read everything under path (names, data, links, xattrs). */
+static void read_all(const char *path, int depth)
+{
+	struct names nm = { 0 };
+	struct vnode *v;
+	uint64_t pos = 0;
+	size_t before;
+	char buf[1024];
+	int err;
+
+	if (op(vfs_lookup(NULL, path, 0, NULL, &v), "lookup", path))
+		return;
+	op(vfs_listxattr(v, buf, sizeof(buf), NULL), "listxattr", path);
+	if (S_ISREG(v->mode)) {
+		vnode_put(v);
+		read_back(path);
+		return;
+	}
+	if (S_ISLNK(v->mode)) {
+		vnode_put(v);
+		op(vfs_readlinkat(NULL, path, buf, sizeof(buf), NULL),
+		   "readlink", path);
+		return;
+	}
+	if (!S_ISDIR(v->mode) || depth > 5) {
+		vnode_put(v);
+		return;
+	}
+	do {
+		before = nm.n;
+		mutex_lock(&v->lock);
+		err = v->ops->readdir(v, &pos, fill_names, &nm);
+		mutex_unlock(&v->lock);
+	} while (!err && nm.n != before && nm.n < 400);
+	op(err, "readdir", path);
+	vnode_put(v);
+	for (size_t i = 0; i < nm.n; i++)
+		if (!is_dot(nm.v[i])) {
+			char sub[700];
+
+			snprintf(sub, sizeof(sub), "%s/%s", path, nm.v[i]);
+			read_all(sub, depth + 1);
+		}
+	names_free(&nm);
+}
 
 /* chmod, chown, utimes: the inode written through dirty_inode. */
 static void set_attrs(struct vnode *v, const char *path)
@@ -847,6 +893,25 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 		err = vfs_umount(NULL, MNT, false, false, NULL);
 		ck_assert_msg(!err, "%s run %u: umount %d", image, r, err);
 		show_log(verbose);
+		/*
+		 * What KOS wrote over a corrupt image is corrupt in new
+		 * ways (blocks given twice, half-freed trees): mounted
+		 * again, read everywhere and changed at the top.
+		 */
+		blkdev_sync(&disk, true);
+		err = mount_rw();
+		if (err) {
+			fuzz_count(st.remount_err, err);
+		} else {
+			st.remounted++;
+			cur_run += 2000000;
+			read_all(MNT, 0);
+			change_new(MNT);
+			err = vfs_umount(NULL, MNT, false, false, NULL);
+			ck_assert_msg(!err, "%s run %u: second umount %d",
+				      image, r, err);
+		}
+		show_log(verbose);
 		put_image(pristine);
 		/* no file of the unmounted fs left dirty (and referenced) */
 		{
@@ -870,11 +935,13 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 	}
 	verbose_ops = false;
 	put_image(pristine);
-	printf("ext4rwfuzz %s (seed %#llx): %lu runs, %lu mounted read-write, "
-	       "%lu ops with %lu errors; mount errors:",
-	       image, (unsigned long long)fz.seed, st.runs, st.mounted, st.ops,
-	       st.op_errors);
+	printf("ext4rwfuzz %s (seed %#llx): %lu runs, %lu mounted read-write "
+	       "(%lu again after), %lu ops with %lu errors; mount errors:",
+	       image, (unsigned long long)fz.seed, st.runs, st.mounted,
+	       st.remounted, st.ops, st.op_errors);
 	fuzz_print_errs(st.mount_err);
+	printf("; mount errors after:");
+	fuzz_print_errs(st.remount_err);
 	printf("; op errors:");
 	fuzz_print_errs(st.op_err);
 	printf("; free pages %zu then %zu, kmalloc'd %llu then %llu bytes\n",

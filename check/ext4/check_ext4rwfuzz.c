@@ -244,12 +244,11 @@ static long op(long r, const char *what, const char *path)
 	}
 	if (r < 0) {
 		/*
-		 * a directory with entries stays, the xattr block fills
-		 * up (ENOSPC), files have a largest size (EFBIG), pristine
-		 * or not
+		 * a directory with entries stays, xattr blocks, inodes
+		 * and blocks run out (ENOSPC), files have a largest size
+		 * (EFBIG), pristine or not
 		 */
-		if (strict && (r == -ENOTEMPTY || r == -EFBIG ||
-			       (r == -ENOSPC && !strcmp(what, "setxattr"))))
+		if (strict && (r == -ENOTEMPTY || r == -EFBIG || r == -ENOSPC))
 			return r;
 		st.op_errors++;
 		fuzz_count(st.op_err, (int)r);
@@ -391,8 +390,9 @@ static void change_file(const char *path, bool created)
 	op(truncate_to(v, fuzz_rnd(&fz) % 24000), "truncate", path);
 	n = 1 + fuzz_rnd(&fz) % sizeof(val);
 	fill(val, n);
-	op(vfs_setxattr(v, "user.fz", val, n, 0, NULL), "setxattr", path);
-	if (fuzz_rnd(&fz) % 2)
+	if (!op(vfs_setxattr(v, "user.fz", val, n, 0, NULL), "setxattr",
+		path) &&
+	    fuzz_rnd(&fz) % 2)
 		op(vfs_setxattr(v, "user.fz", NULL, 0, 0, NULL), "removexattr",
 		   path);
 	op(fsync_file(f), "fsync", path);

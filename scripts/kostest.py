@@ -68,10 +68,12 @@ def run(cmd, logfile, timeout, cwd=TOP):
     return text, rc
 
 
-def oracle(cpio, words, refresh=False, logfile=None, timeout=600):
+def oracle(cpio, words, refresh=False, logfile=None, timeout=600,
+           ext4=None):
     """(output, exit status) of words run by the host Linux as init."""
+    disk = ['ext4:' + file_hash(ext4)] if ext4 else []
     key = hashlib.sha256('\0'.join(
-        [file_hash(cpio), file_hash(ORACLE)] + list(words)).encode()
+        [file_hash(cpio), file_hash(ORACLE)] + disk + list(words)).encode()
     ).hexdigest()
     path = os.path.join(CACHE, key[:2], key + '.json')
 
@@ -98,8 +100,9 @@ def oracle(cpio, words, refresh=False, logfile=None, timeout=600):
         got = cached()
         if got:
             return got
-        text, rc = run([ORACLE, os.path.realpath(cpio)] + list(words),
-                       logfile, timeout)
+        opt = ['--ext4', os.path.realpath(ext4)] if ext4 else []
+        text, rc = run([ORACLE] + opt + [os.path.realpath(cpio)] +
+                       list(words), logfile, timeout)
         if rc == 'timeout':
             return text, rc
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -5,12 +5,16 @@
 #   make run PLATFORM=hosted        build/hosted/kos
 #   make run CMDLINE="selftest panic=poweroff" INITRD=file.cpio
 #   make run ROOT=ext4 [PLATFORM=hosted]
-#                                   the default system on an ext4 disk:
-#                                   build/images/root-ext4.img (a copy of
-#                                   default-ext4.img made on first use and
-#                                   kept, so what you write stays; delete
-#                                   it for a fresh one) as /dev/vda,
-#                                   root=/dev/vda
+#                                   the default system with its root on
+#                                   ext4: a fresh copy of default-ext4.img
+#                                   each run (build/run/root-ext4.img) as
+#                                   /dev/vda, root=/dev/vda rw; e2fsck -fn
+#                                   of it after the run
+#   make run ROOT_IMAGE=FILE [PLATFORM=hosted]
+#                                   the same on FILE, kept between runs
+#                                   (made as a copy of default-ext4.img
+#                                   if it does not exist): what you
+#                                   write stays
 #   make debug [PLATFORM=hosted]    x86_64: QEMU waits for gdb on :1234 and
 #                                   the gdb command line is printed;
 #                                   hosted: the kernel runs under gdb
@@ -27,21 +31,45 @@ CMDLINE ?=
 INITRD ?=
 KOS_RUN_FLAGS ?=
 ROOT ?=
-# ROOT_MODE: ro until KOS's ext4 writes (issue 11 step 7), then rw
-ROOT_MODE ?= ro
+ROOT_IMAGE ?=
+# ROOT_MODE: how root= is mounted (ro or rw)
+ROOT_MODE ?= rw
 
-ROOT_DISK_ext4 := $(BUILD)/images/root-ext4.img
+ifneq ($(ROOT_IMAGE),)
+ifeq ($(ROOT),)
+ROOT := ext4
+endif
+endif
+# the pristine image and the disk a run boots (ROOT_DISK)
+ROOT_SRC_ext4 := $(EXT4_DEFAULT_IMAGE)
+ROOT_DISK_ext4 := $(if $(ROOT_IMAGE),$(ROOT_IMAGE),$(BUILD)/run/root-ext4.img)
 ROOT_CMDLINE_ext4 := root=/dev/vda $(ROOT_MODE) init=/sbin/init
 ifneq ($(ROOT),)
-ifeq ($(ROOT_DISK_$(ROOT)),)
+ifeq ($(ROOT_SRC_$(ROOT)),)
 $(error ROOT=$(ROOT): only ROOT=ext4 is known)
 endif
 CMDLINE := $(if $(CMDLINE),$(CMDLINE),$(ROOT_CMDLINE_$(ROOT)))
+ROOT_DISK := $(ROOT_DISK_$(ROOT))
 endif
 
-$(ROOT_DISK_ext4): | $(EXT4_DEFAULT_IMAGE)
-	@echo "  CP      $@"
-	$(Q)cp --sparse=always $(EXT4_DEFAULT_IMAGE) $@
+kos_comma := ,
+
+# root_prepare: the shell commands that make ROOT_DISK before a run: a
+# fresh copy of the pristine image, or ROOT_IMAGE's first copy (kept).
+root_prepare = $(if $(ROOT),$(if $(ROOT_IMAGE),\
+	if [ ! -e $(call kos_shq,$(ROOT_DISK)) ]; then \
+		echo "make run: $(ROOT_DISK): a new copy of $(ROOT_SRC_$(ROOT))$(kos_comma) kept after the run"; \
+		cp --sparse=always $(ROOT_SRC_$(ROOT)) $(call kos_shq,$(ROOT_DISK)) || exit 1; \
+	else echo "make run: root on $(ROOT_DISK) (kept)"; fi;,\
+	mkdir -p $(dir $(ROOT_DISK)) && \
+	cp --sparse=always $(ROOT_SRC_$(ROOT)) $(ROOT_DISK) && \
+	echo "make run: root on $(ROOT_DISK)$(kos_comma) a fresh copy of $(ROOT_SRC_$(ROOT)) (ROOT_IMAGE=FILE keeps one)" || exit 1;))
+
+# root_verify: after the run, e2fsck -fn of ROOT_DISK (make run's status
+# stays the kernel's).
+root_verify = $(if $(ROOT),st=$$?; \
+	echo "make run: $(ROOT_DISK): $$(scripts/ext4-verify --quiet $(call kos_shq,$(ROOT_DISK)) 2>&1 | head -n 1)"; \
+	exit $$st)
 
 KOS_RUN_DEPS_x86_64 := $(BUILD)/x86_64/BOOTX64.EFI $(BUILD)/x86_64/kernel.elf
 KOS_RUN_DEPS_hosted := $(BUILD)/hosted/kos $(DEFAULT_IMAGE)
@@ -62,13 +90,16 @@ kos_run = KOS_BUILD=$(BUILD) scripts/kos-run --platform $(PLATFORM) \
 KOS_RUN_HINT_x86_64 := make run: type poweroff to shut down, or Ctrl-A X to quit QEMU
 KOS_RUN_HINT_hosted := make run: type poweroff to shut down, or Ctrl-A X to quit the hosted kernel
 
-run: $(KOS_RUN_DEPS_$(PLATFORM)) $(ROOT_DISK_$(ROOT))
+run: $(KOS_RUN_DEPS_$(PLATFORM)) $(ROOT_SRC_$(ROOT))
 	@echo "$(KOS_RUN_HINT_$(PLATFORM))"
-	$(Q)$(call kos_run,--timeout 0 --reboot \
-		$(if $(ROOT),--disk $(ROOT_DISK_$(ROOT))))
+	$(Q)$(root_prepare) \
+	$(call kos_run,--timeout 0 --reboot \
+		$(if $(ROOT),--disk $(call kos_shq,$(ROOT_DISK)))); \
+	$(root_verify)
 
-debug: $(KOS_RUN_DEPS_$(PLATFORM))
-	$(Q)$(call kos_run,--gdb)
+debug: $(KOS_RUN_DEPS_$(PLATFORM)) $(ROOT_SRC_$(ROOT))
+	$(Q)$(root_prepare) \
+	$(call kos_run,--gdb $(if $(ROOT),--disk $(call kos_shq,$(ROOT_DISK))))
 
 # make kcflags: the compiler and flags libkos is built with, for scripts
 # that compile it their own way (scripts/check-lto).

@@ -67,7 +67,16 @@ $(BBTEST_DIR)/initramfs.cpio: $(BUILD)/busybox-src/VERSION $(BBTEST_FILES) \
 	scripts/mkcpio $@ $(BBTEST_DIR)/root $(DEV_NODES) \
 		--node dev/full:0666:c:1:7
 
-bbtest-build: $(BBTEST_DIR)/initramfs.cpio
+# The same tree as an ext4 root file system (scripts/bbtest --root-ext4
+# boots a copy of it with root=/dev/vda rw): the archive's /dev nodes too,
+# room for the tests' files.
+$(BBTEST_DIR)/root-ext4.img: $(BBTEST_DIR)/initramfs.cpio $(MKEXT4_DEPS)
+	@echo "  EXT4    $@"
+	$(Q)scripts/mkext4 --root-owned --fixed-times --index-dirs -L bbtest \
+		$(DEV_NODES) --node dev/full:0666:c:1:7 \
+		$(BBTEST_DIR)/root $@ 256m
+
+bbtest-build: $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img
 
 .PHONY: bbtest-build
 
@@ -81,7 +90,18 @@ bbtest-ash: all $(BBTEST_DIR)/initramfs.cpio
 	$(Q)scripts/bbtest --ash --no-build --test-timeout 300 \
 		--table $(BBTEST_DIR)/ash-table.md
 
-# make check runs both, without bc and ash-z_slow (scripts/run-checks).
-CHECK_TARGETS += $(BBTEST_DIR)/initramfs.cpio
+# The same two with the tree as an ext4 root (scripts/bbtest --root-ext4).
+bbtest-ext4: all $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img
+	$(Q)scripts/bbtest --root-ext4 --no-build --table $(BBTEST_DIR)/table-ext4.md
+
+bbtest-ash-ext4: all $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img
+	$(Q)scripts/bbtest --ash --root-ext4 --no-build --test-timeout 300 \
+		--table $(BBTEST_DIR)/ash-table-ext4.md
+
+.PHONY: bbtest-ext4 bbtest-ash-ext4
+
+# make check runs both, without bc and ash-z_slow (scripts/run-checks),
+# on the initramfs and on the ext4 root.
+CHECK_TARGETS += $(BBTEST_DIR)/initramfs.cpio $(BBTEST_DIR)/root-ext4.img
 
 .PHONY: bbtest bbtest-ash

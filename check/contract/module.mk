@@ -55,5 +55,5 @@ contract-build: $(CONTRACT_DIR)/initramfs.cpio
 contract: contract-build
 	$(Q)scripts/run-contract
 
-CHECK_TARGETS += $(CONTRACT_DIR)/initramfs.cpio
+CHECK_TARGETS += $(CONTRACT_DIR)/initramfs.cpio $(CONTRACT_DIR)/root-ext4.img
 .PHONY: contract contract-build

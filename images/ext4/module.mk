@@ -1,6 +1,7 @@
 # ext4 images (make images-ext4), built with scripts/mkext4 (mke2fs -d:
-# no root, no loop mount), reproducible byte for byte.  Nothing boots
-# them yet; the tests of issue 11 use them (docs/ext4-testing.md).
+# no root, no loop mount), reproducible byte for byte.  make run ROOT=ext4
+# and tty-session --root-ext4 boot a copy of default-ext4.img; the tests
+# of issue 11 use the others (docs/ext4-testing.md).
 # --fixed-times: the images do not depend on when their trees were made.
 #
 #   build/images/default-ext4.img   the default BusyBox system (the tree

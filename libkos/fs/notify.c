@@ -63,6 +63,7 @@
 #include <kos/kmalloc.h>
 #include <kos/mutex.h>
 #include <kos/notify.h>
+#include <kos/pcache.h>
 #include <kos/pmm.h>
 #include <kos/poll.h>
 #include <kos/proc.h>
@@ -360,13 +361,14 @@ static void dir_event(struct vnode *dir, uint32_t mask, uint32_t cookie,
 /*
  * v has nothing left but its watches (and extra references of the
  * caller) and no name: IN_DELETE_SELF, then every watch ends with
- * IN_IGNORED.  notify_lock held.
+ * IN_IGNORED.  Dirty pages waiting for writeback are no user: Linux
+ * drops them with the deleted inode.  notify_lock held.
  */
 static void check_gone(struct vnode *v, unsigned int refs)
 {
 	struct notify_conn *c = v->notify;
 
-	if (!c || v->nlink || refs != c->nwatches)
+	if (!c || v->nlink || refs - pcache_sync_pins(v) != c->nwatches)
 		return;
 	self_event(v, IN_DELETE_SELF);
 	/* IN_ONESHOT may have ended some already; the last frees c. */

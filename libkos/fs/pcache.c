@@ -249,6 +249,16 @@ static bool maybe_unlist(struct vnode *v)
 	return was;
 }
 
+unsigned int pcache_sync_pins(struct vnode *v)
+{
+	unsigned int n;
+
+	mutex_lock(&pcache_sync_lock);
+	n = list_empty(&v->pages.sync) ? 0 : 1;
+	mutex_unlock(&pcache_sync_lock);
+	return n;
+}
+
 #define PC_RUN 32 /* pages per readahead or clustered write */
 
 /* A run of consecutive dirty pages collected for writepages. */

@@ -557,6 +557,15 @@ static void ramfs_evict(struct vnode *v)
 	kfree(n);
 }
 
+/* tmpfs: allocate and PUNCH_HOLE only (as Linux's shmem). */
+static int ramfs_fallocate(struct vnode *v, int mode, uint64_t off,
+			   uint64_t len)
+{
+	if (mode & ~(VFS_FALLOC_KEEP_SIZE | VFS_FALLOC_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	return pcache_fallocate(v, mode, off, len);
+}
+
 static const struct vnode_ops ramfs_vops = {
 	.lookup = ramfs_lookup,
 	.create = ramfs_create_op,
@@ -570,7 +579,7 @@ static const struct vnode_ops ramfs_vops = {
 	.read = pcache_read,
 	.write = pcache_write,
 	.truncate = pcache_truncate,
-	.fallocate = pcache_fallocate,
+	.fallocate = ramfs_fallocate,
 	.getpage = pcache_getpage,
 	.getxattr = ramfs_getxattr,
 	.setxattr = ramfs_setxattr,

@@ -59,8 +59,21 @@ struct vnode *vfs_root(void)
 }
 
 /*
+ * The kernel's own "/" once a real root is mounted (vfs_chroot_kernel),
+ * referenced; NULL: root_vnode.  Set at boot before any user thread.
+ */
+static struct vnode *kernel_root;
+
+void vfs_chroot_kernel(struct vnode *root)
+{
+	vnode_get(root);
+	vnode_put(kernel_root);
+	kernel_root = root;
+}
+
+/*
  * The root of the calling thread's view (chroot(2)), referenced: its
- * fs_info's root, or the root itself for the kernel's own threads.
+ * fs_info's root, or the kernel's root for the kernel's own threads.
  */
 static struct vnode *cur_root(void)
 {
@@ -68,9 +81,10 @@ static struct vnode *cur_root(void)
 	struct vnode *r;
 
 	if (!ut || !ut->fs) {
-		if (root_vnode) /* NULL only before vfs_init() */
-			vnode_get(root_vnode);
-		return root_vnode;
+		r = kernel_root ? kernel_root : root_vnode;
+		if (r) /* NULL only before vfs_init() */
+			vnode_get(r);
+		return r;
 	}
 	mutex_lock(&ut->fs->lock);
 	r = ut->fs->root;

@@ -154,10 +154,10 @@ static uint32_t root_dev_number(const char *dev)
  * root=DEV: Linux's prepare_namespace() -- mount the real root file
  * system (DEV a block device node or MAJOR:MINOR, mounted as /dev/root;
  * rootfstype=, default ext4; read-only unless "rw"; rootflags= are its
- * options) on /root of the initramfs, devtmpfs on its /dev if
- * there is one, move it onto "/" and make it PID 1's root and cwd.  The
- * initramfs stays below, out of init's reach, as on Linux.  A root that
- * cannot be mounted is fatal, as on Linux.
+ * options) on /root of the initramfs, devtmpfs on its /dev if there is
+ * one (unless devtmpfs.mount=0), move it onto "/" and make it PID 1's
+ * root and cwd.  The initramfs stays below, out of init's reach, as on
+ * Linux.  A root that cannot be mounted is fatal, as on Linux.
  */
 static struct vnode *mount_real_root(const char *dev)
 {
@@ -199,7 +199,13 @@ static struct vnode *mount_real_root(const char *dev)
 	log_notice("VFS: Mounted root (%s filesystem) %s on device %u:%u.",
 		   fstype, rw ? "read-write" : "readonly", KDEV_MAJOR(rdev),
 		   KDEV_MINOR(rdev));
-	if (vfs_lookup(root, "dev", LOOKUP_DIRECTORY, NULL, &d) == 0) {
+	/*
+	 * CONFIG_DEVTMPFS_MOUNT: devtmpfs goes on the root's /dev unless
+	 * devtmpfs.mount=0 (Linux's parameter) keeps the nodes the root file
+	 * system itself has there.
+	 */
+	if (cmdline_get_int(&kos_cmdline, "devtmpfs.mount", 1) &&
+	    vfs_lookup(root, "dev", LOOKUP_DIRECTORY, NULL, &d) == 0) {
 		vnode_put(d);
 		err = vfs_mount_new(root, "dev", "devtmpfs", "devtmpfs", 0, "",
 				    NULL);
@@ -214,6 +220,7 @@ static struct vnode *mount_real_root(const char *dev)
 		panic("VFS: cannot move the root file system to /: error %d",
 		      err);
 	proc_set_init_root(root);
+	vfs_chroot_kernel(root);
 	return root;
 }
 

@@ -195,9 +195,8 @@ static long falloc_checks(struct file *f, int mode, long off, long len)
 		return -ENODEV;
 	if (off > INT64_MAX - len)
 		return -EFBIG;
-	/* tmpfs does KEEP_SIZE and PUNCH_HOLE only. */
-	if (!v->ops->fallocate ||
-	    (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)))
+	/* The file system says which it does (tmpfs: no ZERO_RANGE...). */
+	if (!v->ops->fallocate || (mode & FALLOC_FL_UNSHARE_RANGE))
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -223,6 +222,15 @@ SYSCALL_DEFINE4(fallocate, __as_fd int, fd, __as_hex int, mode, long, off, long,
 					 : 0) |
 					((mode & FALLOC_FL_PUNCH_HOLE)
 						 ? VFS_FALLOC_PUNCH_HOLE
+						 : 0) |
+					((mode & FALLOC_FL_ZERO_RANGE)
+						 ? VFS_FALLOC_ZERO_RANGE
+						 : 0) |
+					((mode & FALLOC_FL_COLLAPSE_RANGE)
+						 ? VFS_FALLOC_COLLAPSE_RANGE
+						 : 0) |
+					((mode & FALLOC_FL_INSERT_RANGE)
+						 ? VFS_FALLOC_INSERT_RANGE
 						 : 0),
 				(uint64_t)off, (uint64_t)len);
 			vnode_put_write(f->vnode);

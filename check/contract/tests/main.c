@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -301,6 +302,16 @@ void *ct_map(long len, int prot)
 		return NULL;
 	}
 	return p;
+}
+
+int ct_tree_ext4(void)
+{
+	static int known = -1;
+	struct statfs s;
+
+	if (known < 0)
+		known = statfs("/", &s) == 0 && s.f_type == 0xEF53;
+	return known;
 }
 
 /*

@@ -21,10 +21,12 @@
  * there.  Index blocks are checked (root info, limits, counts, levels,
  * block numbers, and the dx tail checksum).
  *
- * readdir walks the blocks in order (htree directories too; Linux
- * returns them in hash order, which nothing may rely on): block 0 of a
- * hash-tree directory yields "." and "..", interior index blocks
- * nothing.  The position is the byte offset of the next entry.
+ * readdir, as Linux's: with dir_index, a hash-tree directory or one of
+ * exactly one block is listed in (major, minor) name-hash order, "."
+ * and ".." of a tree first, the position being the next entry's hash
+ * (Linux's 64-bit cookie; every call collects and sorts what is left);
+ * otherwise the blocks in order (interior index blocks yield nothing),
+ * the position being the byte offset of the next entry.
  */
 #include <kos/blkdev.h>
 #include <kos/crc32c.h>
@@ -147,11 +149,11 @@ static uint32_t legacy_hash(const char *name, size_t len, bool uns)
 }
 
 uint32_t ext4_dirhash(const char *name, size_t len, int version,
-		      const uint32_t seed[4])
+		      const uint32_t seed[4], uint32_t *minor)
 {
 	uint32_t st[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 };
 	bool uns = version >= EXT4_HASH_UNSIGNED;
-	uint32_t in[8], hash;
+	uint32_t in[8], hash, min = 0;
 
 	if (seed && (seed[0] | seed[1] | seed[2] | seed[3]))
 		kos_memcpy(st, seed, sizeof(st));
@@ -164,6 +166,7 @@ uint32_t ext4_dirhash(const char *name, size_t len, int version,
 				break;
 		}
 		hash = st[1];
+		min = st[2];
 		break;
 	case EXT4_HASH_TEA:
 		for (size_t off = 0; off < len || off == 0; off += 16) {
@@ -173,6 +176,7 @@ uint32_t ext4_dirhash(const char *name, size_t len, int version,
 				break;
 		}
 		hash = st[0];
+		min = st[1];
 		break;
 	default:
 		hash = legacy_hash(name, len, uns);
@@ -181,6 +185,8 @@ uint32_t ext4_dirhash(const char *name, size_t len, int version,
 	hash &= ~1u;
 	if (hash == 0xfffffffeu) /* the end-of-directory value is reserved */
 		hash = 0xfffffffcu;
+	if (minor)
+		*minor = min;
 	return hash;
 }
 
@@ -524,7 +530,7 @@ static int dx_find(struct ext4_inode_info *dir, const char *name, size_t len,
 	version = info->hash_version;
 	if (fs->hash_unsigned)
 		version += EXT4_HASH_UNSIGNED;
-	hash = ext4_dirhash(name, len, (int)version, fs->hash_seed);
+	hash = ext4_dirhash(name, len, (int)version, fs->hash_seed, NULL);
 	dx_frame_set(&frames[0], root, DX_ROOT_ENTRIES, hash);
 	err = dx_descend(dir, frames, 0, levels, hash);
 	while (!err) {
@@ -635,11 +641,205 @@ static unsigned int dtype(struct ext4_fs *fs, uint8_t ft)
 	return map[ft];
 }
 
+/* ---- readdir in hash order ------------------------------------------------ */
+
+#define HTREE_EOF 0x7fffffffffffffffull /* the position past the last */
+
+/* An entry to list: its position (hash cookie) and where it lies. */
+struct hent {
+	uint64_t key;
+	uint32_t lblk, off;
+};
+
+/*
+ * Linux lists a directory by name hash when the file system has
+ * dir_index and the directory is a hash tree or exactly one block (it
+ * becomes a hash tree when it grows), so that positions survive the
+ * tree's splits.  The hash is the tree's (or for one block the
+ * superblock's default), *version gets it; false: by block order.
+ */
+static bool hash_order(struct ext4_inode_info *dir, int *version)
+{
+	struct ext4_fs *fs = DFS(dir);
+	unsigned int v = fs->es->s_def_hash_version, levels;
+	struct bbuf *root;
+
+	if (!(fs->compat & EXT4_COMPAT_DIR_INDEX))
+		return false;
+	if (is_htree(dir)) {
+		/* A broken root: Linux falls back to the block order. */
+		if (dir_bread(dir, 0, &root))
+			return false;
+		if (check_dx_root(dir, root->data, &levels)) {
+			bcache_put(root);
+			return false;
+		}
+		v = ((const struct ext4_dx_root_info *)((char *)root->data +
+							24))
+			    ->hash_version;
+		bcache_put(root);
+	} else if ((dir->v.size >> fs->log_bs) != 1) {
+		return false;
+	}
+	if (fs->hash_unsigned && v <= EXT4_HASH_TEA)
+		v += EXT4_HASH_UNSIGNED;
+	*version = (int)v;
+	return true;
+}
+
+/*
+ * The position of an entry: the major hash (whose low bit is always
+ * clear) over the minor one, as Linux's hash2pos for 64-bit callers.
+ * A hash tree's "." and ".." (block 0) come first, as hashes 0 and 2.
+ */
+static uint64_t hent_key(struct ext4_inode_info *dir, int version,
+			 uint32_t lblk, const struct ext4_dirent *de)
+{
+	uint32_t major, minor;
+
+	if (lblk == 0 && is_htree(dir))
+		return de->name_len == 1 ? 0 : (uint64_t)1 << 32;
+	major = ext4_dirhash(de->name, de->name_len, version,
+			     DFS(dir)->hash_seed, &minor);
+	return ((uint64_t)(major >> 1) << 32) | minor;
+}
+
+/*
+ * The entries of dir at or after position from: their number, and (if
+ * out) the first max of them in out, in block order.
+ */
+static int hent_scan(struct ext4_inode_info *dir, int version, uint64_t from,
+		     struct hent *out, size_t max, size_t *n)
+{
+	uint32_t nblocks = dir_blocks(dir);
+
+	*n = 0;
+	for (uint32_t lblk = 0; lblk < nblocks; lblk++) {
+		size_t off = 0, end;
+		struct bbuf *b;
+		int err = dir_block(dir, lblk, &b, &end);
+
+		if (err)
+			return err;
+		while (off < end) {
+			const struct ext4_dirent *de =
+				(const void *)((char *)b->data + off);
+			uint64_t key;
+
+			if (de->inode) {
+				key = hent_key(dir, version, lblk, de);
+				if (key >= from && out && *n < max)
+					out[*n] =
+						(struct hent){ key, lblk,
+							       (uint32_t)off };
+				*n += key >= from;
+			}
+			off += MIN((size_t)de->rec_len, end - off);
+		}
+		bcache_put(b);
+	}
+	return 0;
+}
+
+/* Sift a[i] down the heap a[0..n) (largest key on top). */
+static void hent_sift(struct hent *a, size_t i, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+		struct hent t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && a[c + 1].key > a[c].key)
+			c++;
+		if (a[i].key >= a[c].key)
+			return;
+		t = a[i];
+		a[i] = a[c];
+		a[c] = t;
+		i = c;
+	}
+}
+
+/* Heapsort by key (the directory may be large: no recursion). */
+static void hent_sort(struct hent *a, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		hent_sift(a, i, n);
+	for (size_t k = n; k > 1; k--) {
+		struct hent t = a[0];
+
+		a[0] = a[k - 1];
+		a[k - 1] = t;
+		hent_sift(a, 0, k - 1);
+	}
+}
+
+/*
+ * readdir by hash: every call collects the entries from *pos on and
+ * sorts them (the directory's lock is held, so nothing changes between
+ * the two passes); *pos is the next entry's hash, HTREE_EOF at the end.
+ * Entries with one hash go out together only if they fit, as Linux's.
+ */
+static int readdir_hashed(struct ext4_inode_info *dir, int version,
+			  uint64_t *pos, vfs_filldir_t fill, void *ctx)
+{
+	struct ext4_fs *fs = DFS(dir);
+	struct bbuf *b = NULL;
+	struct hent *a;
+	size_t n, got;
+	int err = hent_scan(dir, version, *pos, NULL, 0, &n);
+
+	if (err || !n) {
+		if (!err)
+			*pos = HTREE_EOF;
+		return err;
+	}
+	a = kmalloc(n * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	err = hent_scan(dir, version, *pos, a, n, &got);
+	if (!err && got != n)
+		err = ext4_corrupt(fs, "directory %llu changed under readdir",
+				   (unsigned long long)dir->v.ino);
+	if (err)
+		goto out;
+	hent_sort(a, n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t next = i + 1 < n ? a[i + 1].key : HTREE_EOF;
+		const struct ext4_dirent *de;
+		size_t end;
+
+		if (i == 0 || a[i].lblk != a[i - 1].lblk) {
+			bcache_put(b);
+			b = NULL;
+			err = dir_block(dir, a[i].lblk, &b, &end);
+			if (err)
+				goto out;
+		}
+		de = (const void *)((char *)b->data + a[i].off);
+		if (!fill(ctx, de->name, de->name_len, de->inode,
+			  dtype(fs, de->file_type), next)) {
+			*pos = a[i].key;
+			goto out;
+		}
+		*pos = next;
+	}
+out:
+	bcache_put(b);
+	kfree(a);
+	return err;
+}
+
 int ext4_readdir(struct vnode *v, uint64_t *pos, vfs_filldir_t fill, void *ctx)
 {
 	struct ext4_inode_info *dir = EXT4_I(v);
 	struct ext4_fs *fs = DFS(dir);
 	uint32_t nblocks = dir_blocks(dir);
+	int version;
+
+	if (hash_order(dir, &version))
+		return readdir_hashed(dir, version, pos, fill, ctx);
 
 	while ((*pos >> fs->log_bs) < nblocks) {
 		uint32_t lblk = (uint32_t)(*pos >> fs->log_bs);
@@ -782,7 +982,7 @@ static uint32_t dx_hash(struct ext4_inode_info *dir, const char *root,
 
 	if (fs->hash_unsigned)
 		version += EXT4_HASH_UNSIGNED;
-	return ext4_dirhash(name, len, (int)version, fs->hash_seed);
+	return ext4_dirhash(name, len, (int)version, fs->hash_seed, NULL);
 }
 
 /*

@@ -377,8 +377,14 @@ struct ext4_inode_info {
 	 * of name-cache references (dir.c, ext4_lookup).
 	 */
 	uint32_t parent;
-	uint8_t *raw;	   /* the on-disk inode, fs->inode_size bytes */
-	bool orphan;	   /* on the orphan list (namei.c); ei->lock */
+	uint8_t *raw; /* the on-disk inode, fs->inode_size bytes */
+	bool orphan;  /* on the orphan list (namei.c); ei->lock */
+	/*
+	 * An O_TMPFILE made without O_EXCL and not linked yet: the one
+	 * inode with no links that link(2) may name (Linux's I_LINKABLE);
+	 * as nlink, under the VFS's locks for link.
+	 */
+	bool linkable;
 	bool special;	   /* read though reserved or unlinked (super.c iget) */
 	struct mutex lock; /* ext4.h "writing": extent tree, raw, size */
 	/*
@@ -442,9 +448,12 @@ int ext4_lookup(struct vnode *dir, const char *name, size_t len,
 		struct vnode **out);
 int ext4_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 		 void *ctx);
-/* The hash tree's name hash (exposed for the unit tests). */
+/*
+ * The hash tree's name hash (exposed for the unit tests); *minor (if
+ * not NULL) gets the minor hash readdir orders by as well.
+ */
 uint32_t ext4_dirhash(const char *name, size_t len, int version,
-		      const uint32_t seed[4]);
+		      const uint32_t seed[4], uint32_t *minor);
 
 /*
  * ---- writing (step 7 of docs/plan-block-ext4.md) --------------------
@@ -539,6 +548,15 @@ int ext4_prealloc(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b);
 /* Free every block at or past lblk (truncate), shrinking the tree. */
 int ext4_truncate_blocks(struct ext4_inode_info *ei, uint32_t lblk);
+/*
+ * COLLAPSE_RANGE: free the blocks in [a, b) and move every extent past
+ * them down by b - a.  INSERT_RANGE: move every block at or past a up
+ * by n (an extent across a is split), leaving a hole [a, a + n); -EFBIG
+ * if the last extent would pass block 2^32.  Extent-mapped files only
+ * (else -EOPNOTSUPP).  ei->lock held; the page cache is the caller's.
+ */
+int ext4_collapse_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b);
+int ext4_insert_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t n);
 
 /* dir.c (the caller holds dir's vnode lock) */
 /* The directory entry file type of a mode (0: unknown). */

@@ -1125,3 +1125,150 @@ int ext4_punch_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b)
 	mutex_unlock(&ei->map_lock);
 	return err;
 }
+
+/* ---- moving extents (COLLAPSE_RANGE, INSERT_RANGE) ------------------------ */
+
+/*
+ * Move every extent of node eh (lvl levels below the root) that starts
+ * at or past from by delta blocks, up or down, and the index keys with
+ * them.  Down, the caller punched [lo, from) first, so a key inside that
+ * gap (its child holds only extents past it) becomes lo.  The order of
+ * the entries does not change.
+ */
+static int shift_node(struct ext4_inode_info *ei, struct ext4_extent_header *eh,
+		      uint32_t from, uint32_t delta, bool up, uint32_t lo,
+		      int lvl)
+{
+	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	struct ext4_extent_idx *ix = (void *)(eh + 1);
+	int err = 0;
+
+	if (eh->eh_depth == 0) {
+		struct ext4_extent *ex = (void *)(eh + 1);
+
+		for (unsigned int k = 0; k < eh->eh_entries; k++)
+			if (ex[k].ee_block >= from)
+				ex[k].ee_block = up ? ex[k].ee_block + delta
+						    : ex[k].ee_block - delta;
+		return 0;
+	}
+	if (lvl >= EXT4_EXT_MAX_DEPTH)
+		return ext4_corrupt(fs, "inode %llu: extent tree too deep",
+				    (unsigned long long)ei->v.ino);
+	for (unsigned int k = 0; k < eh->eh_entries && !err; k++) {
+		struct ext_path p = { 0 };
+
+		/* a child below the next key, itself below from: as it is */
+		if (k + 1 < eh->eh_entries && ix[k + 1].ei_block <= from)
+			continue;
+		p.blk = idx_pblk(&ix[k]);
+		err = ext4_bread(fs, p.blk, &p.b);
+		if (!err)
+			err = check_node_csum(ei, p.b->data, p.blk);
+		if (!err)
+			err = check_node(ei, p.b->data, fs->bs,
+					 eh->eh_depth - 1, p.blk);
+		if (!err) {
+			p.eh = p.b->data;
+			err = shift_node(ei, p.eh, from, delta, up, lo,
+					 lvl + 1);
+			node_dirty(ei, &p);
+		}
+		bcache_put(p.b);
+		if (ix[k].ei_block >= from)
+			ix[k].ei_block = up ? ix[k].ei_block + delta
+					    : ix[k].ei_block - delta;
+		else if (!up && ix[k].ei_block >= lo)
+			ix[k].ei_block = lo;
+	}
+	return err;
+}
+
+/* The logical block just past the file's last extent (0: none). */
+static int extents_end(struct ext4_inode_info *ei, uint64_t *end)
+{
+	struct ext_walk w;
+	struct ext_path *lf;
+	int err = walk(ei, UINT32_MAX, &w);
+
+	if (err)
+		return err;
+	lf = &w.p[w.depth];
+	*end = 0;
+	if (lf->pos >= 0) {
+		struct ext4_extent *ex = (void *)(lf->eh + 1);
+
+		*end = (uint64_t)ex[lf->pos].ee_block + ext_len(&ex[lf->pos]);
+	}
+	walk_release(&w);
+	return 0;
+}
+
+int ext4_collapse_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t b)
+{
+	struct ext4_extent_header *root = (void *)ext4_raw(ei)->i_block;
+	int err;
+
+	if (!(ei->flags & EXT4_EXTENTS_FL))
+		return -EOPNOTSUPP;
+	mutex_lock(&ei->map_lock);
+	err = punch_blocks(ei, a, b);
+	if (!err)
+		err = check_node(ei, root, sizeof(ext4_raw(ei)->i_block), -1,
+				 0);
+	if (!err)
+		err = shift_node(ei, root, b, b - a, false, a, 0);
+	if (!err)
+		err = ext4_inode_write(ei);
+	mutex_unlock(&ei->map_lock);
+	return err;
+}
+
+int ext4_insert_blocks(struct ext4_inode_info *ei, uint32_t a, uint32_t n)
+{
+	struct ext4_extent_header *root = (void *)ext4_raw(ei)->i_block;
+	struct ext4_extent tail = { 0 };
+	struct ext_walk w;
+	uint64_t end;
+	int err;
+
+	if (!(ei->flags & EXT4_EXTENTS_FL))
+		return -EOPNOTSUPP;
+	mutex_lock(&ei->map_lock);
+	err = extents_end(ei, &end);
+	if (!err && end + n > (1ULL << 32))
+		err = -EFBIG;
+	if (!err)
+		err = walk(ei, a, &w);
+	if (err)
+		goto out;
+	{
+		/* An extent across a: its part from a on becomes tail. */
+		struct ext_path *lf = &w.p[w.depth];
+		struct ext4_extent *e =
+			(struct ext4_extent *)(lf->eh + 1) + lf->pos;
+
+		if (lf->pos >= 0 && e->ee_block < a &&
+		    (uint64_t)e->ee_block + ext_len(e) > a) {
+			uint32_t keep = a - e->ee_block;
+
+			tail.ee_block = a + n;
+			tail.ee_len = (uint16_t)(e->ee_len - keep);
+			ext_set_pblk(&tail, ext_pblk(e) + keep);
+			e->ee_len = (uint16_t)(e->ee_len - (ext_len(e) - keep));
+			node_dirty(ei, lf);
+		}
+		walk_release(&w);
+	}
+	err = check_node(ei, root, sizeof(ext4_raw(ei)->i_block), -1, 0);
+	if (!err)
+		err = shift_node(ei, root, a, n, true, 0, 0);
+	/* After the move, so that it cannot merge back into its head. */
+	if (!err && tail.ee_len)
+		err = ext_insert(ei, &tail);
+	if (!err)
+		err = ext4_inode_write(ei);
+out:
+	mutex_unlock(&ei->map_lock);
+	return err;
+}

@@ -821,9 +821,65 @@ static int punch_hole(struct vnode *v, int mode, uint64_t off, uint64_t len)
 }
 
 /*
+ * COLLAPSE_RANGE and INSERT_RANGE, in Linux's order of checks: whole
+ * blocks; an extent-mapped file; the range must end inside the file
+ * (collapse) or start inside it (insert, which must not pass the
+ * largest size).  Dirty pages are written back and the clean ones
+ * forgotten (pages a mapping holds keep their old contents, as for
+ * truncation), then the extents move and the size follows.
+ */
+static int shift_range(struct vnode *v, int mode, uint64_t off, uint64_t len)
+{
+	struct ext4_inode_info *ei = EXT4_I(v);
+	struct ext4_fs *fs = EXT4_FS(v->sb);
+	bool collapse = mode & VFS_FALLOC_COLLAPSE_RANGE;
+	uint64_t max = (uint64_t)UINT32_MAX << fs->log_bs;
+	uint32_t a = (uint32_t)(off >> fs->log_bs);
+	uint32_t n = (uint32_t)(len >> fs->log_bs);
+	int err;
+
+	if (mode & ~(VFS_FALLOC_COLLAPSE_RANGE | VFS_FALLOC_INSERT_RANGE))
+		return -EOPNOTSUPP;
+	if (!S_ISREG(v->mode))
+		return -ENODEV;
+	if ((off | len) & (fs->bs - 1) || !len)
+		return -EINVAL;
+	if (!(ei->flags & EXT4_EXTENTS_FL))
+		return -EOPNOTSUPP;
+	if (collapse && (off + len < off || off + len >= v->size))
+		return -EINVAL;
+	if (!collapse && (len > max || v->size > max - len))
+		return -EFBIG;
+	if (!collapse && off >= v->size)
+		return -EINVAL;
+	err = pcache_writeback(v);
+	if (err)
+		return err;
+	pcache_drop_clean(v);
+	mutex_lock(&ei->lock);
+	err = collapse ? ext4_collapse_blocks(ei, a, a + n)
+		       : ext4_insert_blocks(ei, a, n);
+	mutex_unlock(&ei->lock);
+	if (!err)
+		err = pcache_truncate(v,
+				      collapse ? v->size - len : v->size + len);
+	mutex_lock(&ei->lock);
+	{
+		int e2 = ext4_inode_write(ei);
+
+		err = err ? err : e2;
+	}
+	mutex_unlock(&ei->lock);
+	return err;
+}
+
+/*
  * fallocate: mode 0 and KEEP_SIZE allocate unwritten extents (read as
- * zeros until written); PUNCH_HOLE|KEEP_SIZE frees; ZERO_RANGE and the
- * rest are EOPNOTSUPP.
+ * zeros until written); PUNCH_HOLE|KEEP_SIZE frees; ZERO_RANGE (with or
+ * without KEEP_SIZE) punches the part inside the file out and then
+ * allocates the whole range, so it reads as zeros and keeps its blocks,
+ * as Linux's; COLLAPSE_RANGE and INSERT_RANGE move the extents
+ * (shift_range); the rest are EOPNOTSUPP.
  */
 static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 {
@@ -836,7 +892,9 @@ static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 		return -EROFS;
 	if (mode & VFS_FALLOC_PUNCH_HOLE)
 		return punch_hole(v, mode, off, len);
-	if (mode & ~VFS_FALLOC_KEEP_SIZE)
+	if (mode & (VFS_FALLOC_COLLAPSE_RANGE | VFS_FALLOC_INSERT_RANGE))
+		return shift_range(v, mode, off, len);
+	if (mode & ~(VFS_FALLOC_KEEP_SIZE | VFS_FALLOC_ZERO_RANGE))
 		return -EOPNOTSUPP;
 	if (!S_ISREG(v->mode))
 		return -ENODEV;
@@ -846,6 +904,13 @@ static int ext4_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len)
 		return -EINVAL;
 	if (end < off || end > ((uint64_t)UINT32_MAX << fs->log_bs))
 		return -EFBIG;
+	if ((mode & VFS_FALLOC_ZERO_RANGE) && off < v->size) {
+		err = punch_hole(v,
+				 VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_KEEP_SIZE,
+				 off, MIN(end, v->size) - off);
+		if (err)
+			return err;
+	}
 	mutex_lock(&ei->lock);
 	l = off >> fs->log_bs;
 	last = (end - 1) >> fs->log_bs;

@@ -315,13 +315,13 @@ int ext4_tmpfile(struct vnode *d, uint32_t mode, uint32_t uid, uint32_t gid,
 	struct ext4_inode_info *ei;
 	int err;
 
-	(void)linkable;
 	if (d->nlink == 0)
 		return -ENOENT;
 	err = ext4_new_inode(EXT4_I(d), S_IFREG | (mode & 07777), uid, gid,
 			     &ei);
 	if (err)
 		return err;
+	ei->linkable = linkable;
 	/* nlink 0 from the start: an orphan until linked or evicted */
 	err = ext4_orphan_add(ei);
 	if (err) {
@@ -340,7 +340,8 @@ int ext4_link(struct vnode *d, const char *name, size_t len, struct vnode *v)
 
 	if (len > EXT4_NAME_LEN)
 		return -ENAMETOOLONG;
-	if (d->nlink == 0)
+	/* An unlinked file stays so, but for a linkable O_TMPFILE. */
+	if (d->nlink == 0 || (v->nlink == 0 && !ei->linkable))
 		return -ENOENT;
 	if (v->nlink >= EXT4_LINK_MAX)
 		return -EMLINK;
@@ -352,6 +353,7 @@ int ext4_link(struct vnode *d, const char *name, size_t len, struct vnode *v)
 		return err;
 	v->nlink++;
 	v->ctime = vfs_now();
+	ei->linkable = false;
 	err = v->nlink == 1 ? ext4_orphan_del(ei) : 0; /* an O_TMPFILE */
 	if (!err)
 		err = store(ei);

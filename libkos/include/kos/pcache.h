@@ -136,6 +136,13 @@ void pcache_drop_clean(struct vnode *v);
 /* Pages the cache holds for files with a store; of which dirty. */
 void pcache_stats(uint64_t *cached, uint64_t *dirty);
 
+/*
+ * The references the list of files with dirty pages holds on v (1 while
+ * it is listed, else 0): the writeback's, not a user's (inotify's "last
+ * user gone" test leaves it out).
+ */
+unsigned int pcache_sync_pins(struct vnode *v);
+
 /* Counters for tests and /proc: pages held, dirty. */
 void pcache_counts(struct vnode *v, uint64_t *pages, uint64_t *dirty);
 

@@ -210,8 +210,11 @@ struct vnode_ops {
 	/*
 	 * fallocate(2) on a regular file, mode 0 or VFS_FALLOC_* (checked
 	 * by the caller): allocate [off, off + len) (growing the size
-	 * unless KEEP_SIZE), or punch it out (zeros; whole pages freed).
-	 * -ENOSPC/-ENOMEM, -EFBIG.  NULL: -EOPNOTSUPP.
+	 * unless KEEP_SIZE), punch it out (zeros; whole pages freed),
+	 * zero it (ZERO_RANGE: zeros, allocated), or take it out of the
+	 * file or put a hole there (COLLAPSE_RANGE, INSERT_RANGE); the
+	 * last three -EOPNOTSUPP where the fs cannot.  -ENOSPC/-ENOMEM,
+	 * -EFBIG.  NULL: -EOPNOTSUPP.
 	 */
 	int (*fallocate)(struct vnode *v, int mode, uint64_t off, uint64_t len);
 	/*
@@ -298,6 +301,10 @@ struct kstatfs {
 
 #define VFS_FALLOC_KEEP_SIZE 0x1
 #define VFS_FALLOC_PUNCH_HOLE 0x2
+/* A file system without these: EOPNOTSUPP. */
+#define VFS_FALLOC_ZERO_RANGE 0x4
+#define VFS_FALLOC_COLLAPSE_RANGE 0x8
+#define VFS_FALLOC_INSERT_RANGE 0x10
 
 /* Per-filesystem operations. */
 struct super_ops {
@@ -459,6 +466,14 @@ int vfs_reset_root(const void *initrd, size_t size);
 
 /* The root directory (not referenced: it lives forever). */
 struct vnode *vfs_root(void);
+
+/*
+ * Make root (a directory, referenced here) "/" for the kernel's own
+ * lookups, as Linux's prepare_namespace() chroots into the real root
+ * file system: PID 1's program is then found there, not in the
+ * initramfs below it.  Boot only, before user threads run.
+ */
+void vfs_chroot_kernel(struct vnode *root);
 
 /* The mount table's lock (see the top of this file). */
 extern struct mutex vfs_mount_lock;

@@ -35,6 +35,7 @@
 #include <kos/crc32c.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
+#include <kos/pcache.h>
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
@@ -221,27 +222,33 @@ static void plant_orphan(uint8_t *img)
 /* ---- the work on a mounted image ---------------------------------------- */
 
 struct rw_stats {
-	unsigned long runs, mounted, ops, op_errors;
+	unsigned long runs, mounted, ops, op_errors, remounted;
 	unsigned long mount_err[FUZZ_ERRNOS], op_err[FUZZ_ERRNOS];
-	unsigned long umount_err[FUZZ_ERRNOS];
+	unsigned long remount_err[FUZZ_ERRNOS]; /* of what KOS left */
 };
 
 static struct rw_stats st;
 static bool strict; /* the pristine image: every operation must work */
 static unsigned int cur_run;
+static bool verbose_ops; /* KOS_EXT4_FUZZ_VERBOSE=2: every operation */
 
 /* Count an operation's result (0, a length, or -errno). */
 static long op(long r, const char *what, const char *path)
 {
 	st.ops++;
+	if (verbose_ops) {
+		if (test_console_len)
+			fwrite(test_console_buf, 1, test_console_len, stdout);
+		test_console_reset();
+		printf("  %s %s: %ld\n", what, path, r);
+	}
 	if (r < 0) {
 		/*
-		 * a directory with entries stays, the xattr block fills
-		 * up (ENOSPC), files have a largest size (EFBIG), pristine
-		 * or not
+		 * a directory with entries stays, xattr blocks, inodes
+		 * and blocks run out (ENOSPC), files have a largest size
+		 * (EFBIG), pristine or not
 		 */
-		if (strict && (r == -ENOTEMPTY || r == -EFBIG ||
-			       (r == -ENOSPC && !strcmp(what, "setxattr"))))
+		if (strict && (r == -ENOTEMPTY || r == -EFBIG || r == -ENOSPC))
 			return r;
 		st.op_errors++;
 		fuzz_count(st.op_err, (int)r);
@@ -383,8 +390,9 @@ static void change_file(const char *path, bool created)
 	op(truncate_to(v, fuzz_rnd(&fz) % 24000), "truncate", path);
 	n = 1 + fuzz_rnd(&fz) % sizeof(val);
 	fill(val, n);
-	op(vfs_setxattr(v, "user.fz", val, n, 0, NULL), "setxattr", path);
-	if (fuzz_rnd(&fz) % 2)
+	if (!op(vfs_setxattr(v, "user.fz", val, n, 0, NULL), "setxattr",
+		path) &&
+	    fuzz_rnd(&fz) % 2)
 		op(vfs_setxattr(v, "user.fz", NULL, 0, 0, NULL), "removexattr",
 		   path);
 	op(fsync_file(f), "fsync", path);
@@ -431,6 +439,52 @@ static bool is_dot(const char *name)
 }
 
 static void walk(const char *path, int depth);
+
+/* Read everything under path (names, data, links, xattrs). */
+static void read_all(const char *path, int depth)
+{
+	struct names nm = { 0 };
+	struct vnode *v;
+	uint64_t pos = 0;
+	size_t before;
+	char buf[1024];
+	int err;
+
+	if (op(vfs_lookup(NULL, path, 0, NULL, &v), "lookup", path))
+		return;
+	op(vfs_listxattr(v, buf, sizeof(buf), NULL), "listxattr", path);
+	if (S_ISREG(v->mode)) {
+		vnode_put(v);
+		read_back(path);
+		return;
+	}
+	if (S_ISLNK(v->mode)) {
+		vnode_put(v);
+		op(vfs_readlinkat(NULL, path, buf, sizeof(buf), NULL),
+		   "readlink", path);
+		return;
+	}
+	if (!S_ISDIR(v->mode) || depth > 5) {
+		vnode_put(v);
+		return;
+	}
+	do {
+		before = nm.n;
+		mutex_lock(&v->lock);
+		err = v->ops->readdir(v, &pos, fill_names, &nm);
+		mutex_unlock(&v->lock);
+	} while (!err && nm.n != before && nm.n < 400);
+	op(err, "readdir", path);
+	vnode_put(v);
+	for (size_t i = 0; i < nm.n; i++)
+		if (!is_dot(nm.v[i])) {
+			char sub[700];
+
+			snprintf(sub, sizeof(sub), "%s/%s", path, nm.v[i]);
+			read_all(sub, depth + 1);
+		}
+	names_free(&nm);
+}
 
 /* chmod, chown, utimes: the inode written through dirty_inode. */
 static void set_attrs(struct vnode *v, const char *path)
@@ -775,7 +829,8 @@ static void fsck_clean(const char *image)
 static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 {
 	const char *only = getenv("KOS_EXT4_FUZZ_ONLY");
-	bool verbose = getenv("KOS_EXT4_FUZZ_VERBOSE") != NULL;
+	const char *vb = getenv("KOS_EXT4_FUZZ_VERBOSE");
+	bool verbose = vb != NULL;
 	uint8_t *pristine;
 	size_t free0 = 0;
 	uint64_t bytes0 = 0;
@@ -807,6 +862,7 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 			printf("ext4rwfuzz %s: run %u\n", image, r);
 			fflush(stdout);
 		}
+		verbose_ops = verbose && atoi(vb) >= 2;
 		put_image(pristine);
 		fuzz_seed_run(&fz, r);
 		fuzz_flip(&fz, r, ram, ram_size);
@@ -837,7 +893,36 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 		err = vfs_umount(NULL, MNT, false, false, NULL);
 		ck_assert_msg(!err, "%s run %u: umount %d", image, r, err);
 		show_log(verbose);
+		/*
+		 * What KOS wrote over a corrupt image is corrupt in new
+		 * ways (blocks given twice, half-freed trees): mounted
+		 * again, read everywhere and changed at the top.
+		 */
+		blkdev_sync(&disk, true);
+		err = mount_rw();
+		if (err) {
+			fuzz_count(st.remount_err, err);
+		} else {
+			st.remounted++;
+			cur_run += 2000000;
+			read_all(MNT, 0);
+			change_new(MNT);
+			err = vfs_umount(NULL, MNT, false, false, NULL);
+			ck_assert_msg(!err, "%s run %u: second umount %d",
+				      image, r, err);
+		}
+		show_log(verbose);
 		put_image(pristine);
+		/* no file of the unmounted fs left dirty (and referenced) */
+		{
+			uint64_t cached, dirty;
+
+			pcache_stats(&cached, &dirty);
+			ck_assert_msg(!dirty,
+				      "%s run %u: %llu dirty pages after "
+				      "unmount",
+				      image, r, (unsigned long long)dirty);
+		}
 		if (!free0) {
 			free0 = pmm_free_pages();
 			bytes0 = kmalloc_bytes_in_use();
@@ -848,12 +933,15 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 			       image, r, pmm_free_pages(),
 			       (unsigned long long)kmalloc_bytes_in_use());
 	}
+	verbose_ops = false;
 	put_image(pristine);
-	printf("ext4rwfuzz %s (seed %#llx): %lu runs, %lu mounted read-write, "
-	       "%lu ops with %lu errors; mount errors:",
-	       image, (unsigned long long)fz.seed, st.runs, st.mounted, st.ops,
-	       st.op_errors);
+	printf("ext4rwfuzz %s (seed %#llx): %lu runs, %lu mounted read-write "
+	       "(%lu again after), %lu ops with %lu errors; mount errors:",
+	       image, (unsigned long long)fz.seed, st.runs, st.mounted,
+	       st.remounted, st.ops, st.op_errors);
 	fuzz_print_errs(st.mount_err);
+	printf("; mount errors after:");
+	fuzz_print_errs(st.remount_err);
 	printf("; op errors:");
 	fuzz_print_errs(st.op_err);
 	printf("; free pages %zu then %zu, kmalloc'd %llu then %llu bytes\n",

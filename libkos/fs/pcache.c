@@ -395,6 +395,52 @@ int pcache_sync(struct superblock *sb)
 	return sync_files(sb, UINT64_MAX);
 }
 
+static int undirty_leaf(struct vnode *v, uint64_t idx, uintptr_t *leaf,
+			void *ctx)
+{
+	(void)idx;
+	(void)ctx;
+	clear_dirty(v, leaf);
+	return 0;
+}
+
+void pcache_forget_dirty(struct superblock *sb)
+{
+	struct pcache *pc, *tmp;
+	struct vnode **todo;
+	size_t n = 0, i = 0;
+
+	mutex_lock(&pcache_sync_lock);
+	list_for_each_entry (pc, &dirty_files, sync)
+		n++;
+	todo = n ? kmalloc(n * sizeof(*todo)) : NULL;
+	if (todo)
+		list_for_each_entry_safe (pc, tmp, &dirty_files, sync) {
+			struct vnode *v = container_of(pc, struct vnode, pages);
+
+			if (v->sb != sb)
+				continue;
+			vnode_get(v);
+			todo[i++] = v;
+		}
+	mutex_unlock(&pcache_sync_lock);
+	if (n && !todo)
+		log_err("pcache: unmount: dirty files left listed (no memory)");
+	for (size_t k = 0; k < i; k++) {
+		struct vnode *v = todo[k];
+		bool put;
+
+		mutex_lock(&v->pages.lock);
+		walk_range(v, 0, UINT64_MAX, undirty_leaf, NULL);
+		put = maybe_unlist(v);
+		mutex_unlock(&v->pages.lock);
+		if (put)
+			vnode_put(v);
+		vnode_put(v);
+	}
+	kfree(todo);
+}
+
 static bool flush_wanted(void *arg)
 {
 	(void)arg;

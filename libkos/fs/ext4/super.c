@@ -327,6 +327,8 @@ static void ext4_put_super(struct superblock *sb)
 	if (EXT4_FS(sb)->rw && pcache_sync(sb))
 		log_err("ext4 (%s): unmount: file data not all written",
 			EXT4_FS(sb)->bd->name);
+	/* what could not be written is lost, and must not stay listed */
+	pcache_forget_dirty(sb);
 	mark_clean(EXT4_FS(sb));
 	fs_free(EXT4_FS(sb));
 }

@@ -114,6 +114,14 @@ int pcache_page_mkwrite(struct vnode *v, uint64_t idx);
 int pcache_writeback(struct vnode *v);
 /* sync(2)/syncfs(2): every file with dirty pages (of sb; NULL: all). */
 int pcache_sync(struct superblock *sb);
+/*
+ * Unmount, after pcache_sync(sb): the pages of sb's files that are
+ * still dirty (their writeback failed) stop being dirty, their data
+ * lost (as Linux drops them when the inode goes), and the files leave
+ * the dirty list and its reference, so no later sync or flush writes
+ * through a file system that is gone.
+ */
+void pcache_forget_dirty(struct superblock *sb);
 
 /*
  * Free about want pages by dropping clean, unmapped pages of files with

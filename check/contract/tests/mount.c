@@ -418,6 +418,26 @@ CONTRACT_TEST(umount_errors)
 	rmdir(M);
 }
 
+/*
+ * umount2 follows what is mounted on its last component (Linux's
+ * LOOKUP_MOUNTPOINT): "." in a directory covered after the chdir names
+ * the mount on top.
+ */
+CONTRACT_TEST(umount_dot)
+{
+	mkmnt();
+	EXPECT(chdir(M) == 0);
+	EXPECT(mount("t", M, "tmpfs", 0, NULL) == 0);
+	CHECK_ERR("\".\" is the covered directory", access("f", F_OK), ENOENT);
+	close(open(M "/f", O_WRONLY | O_CREAT, 0644));
+	CHECK_ERR("still, after a file is made on top", access("./f", F_OK),
+		  ENOENT);
+	CHECK_RET("umount2(\".\") takes the mount on top", umount2(".", 0), 0);
+	CHECK_ERR("then nothing is mounted there", umount2(".", 0), EINVAL);
+	EXPECT(chdir("/") == 0);
+	rmdir(M);
+}
+
 /* A mount of a file system's root over itself (proc on /proc again,
  * a bind of a mount point onto itself): Linux stacks them; KOS, where
  * mounts do not stack, refuses (divergence mount.stack_self), and the

@@ -6,7 +6,9 @@
  * mount hiding what is below; umount: EINVAL on a directory
  * that is not a mount, EBUSY while in use (a cwd, an open file),
  * MNT_DETACH anyway; errors in Linux's order (flags, the path, the
- * privilege).  /proc: self, stat and status fields that are
+ * privilege), umount2(".") of a mount on top of the cwd; pivot_root(2):
+ * its errors, a pivot into a tmpfs and back, pivot_root(".", ".") with
+ * umount2(".", MNT_DETACH).  /proc: self, stat and status fields that are
  * deterministic, cmdline, exe, cwd, fd links, mounts, filesystems,
  * statfs, the process directory's owner, status's signal masks;
  * numbers as relations.

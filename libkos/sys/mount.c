@@ -173,11 +173,20 @@ SYSCALL_DEFINE2(pivot_root, const char __user *, unew, const char __user *,
 	if (!err && !npath[0])
 		err = -ENOENT;
 	if (!err)
+		err = sys_at_dir(AT_FDCWD, npath, false, &ndir);
+	if (!err) {
+		/* new_root's errors before put_old is even read, as Linux */
+		struct vnode *v;
+
+		err = vfs_lookup(ndir, npath, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+				 &cred, &v);
+		if (!err)
+			vnode_put(v);
+	}
+	if (!err)
 		err = sys_get_path(uold, &opath);
 	if (!err && !opath[0])
 		err = -ENOENT;
-	if (!err)
-		err = sys_at_dir(AT_FDCWD, npath, false, &ndir);
 	if (!err)
 		err = sys_at_dir(AT_FDCWD, opath, false, &odir);
 	if (!err)

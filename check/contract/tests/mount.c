@@ -814,6 +814,9 @@ static void pivot_errors(void *arg)
 	CHECK_ERR("put_old a file", pivot("/new", "/new/b_file"), ENOTDIR);
 	CHECK_ERR("empty new_root", pivot("", "/new/old"), ENOENT);
 	CHECK_ERR("empty put_old", pivot("/new", ""), ENOENT);
+	CHECK_ERR("put_old a bad pointer", pivot("/new", (char *)1), EFAULT);
+	CHECK_ERR("new_root's error before put_old is read",
+		  pivot("/nx", (char *)1), ENOENT);
 	CHECK_ERR("new_root \"/\"", pivot("/", "/new/old"), EBUSY);
 	CHECK_ERR("new_root in the root's mount", pivot("/plain", "/new/old"),
 		  EBUSY);

@@ -4,8 +4,8 @@
  * limit), name lengths, open(2) flag semantics, permissions, getcwd and
  * mount crossing, rename(2) and renameat2(2) flags, attribute changes
  * (chmod, chown, utimes), capabilities and supplementary groups, sticky
- * and setgid directories.  Expected errnos are Linux's (checked on the
- * host).
+ * and setgid directories, pivot_root.  Expected errnos are Linux's
+ * (checked on the host).
  */
 #include "fs_test.h"
 
@@ -1122,6 +1122,69 @@ START_TEST(test_vfs_rename_permissions_and_mounts)
 }
 END_TEST
 
+/*
+ * pivot_root as the kernel's own thread (its root: vfs_chroot_kernel):
+ * ramfs A on /a is the root, B on /a/new the new one.  The top mount
+ * cannot be pivoted (EINVAL); a pivot moves A onto /old and back; one
+ * that would make walks cross mounts for ever (put_old bound onto the
+ * old root first: mounts do not stack here) is refused and undone.
+ */
+START_TEST(test_vfs_pivot_root)
+{
+	struct superblock *a, *b;
+	struct vnode *ar, *br, *v;
+
+	ck_assert_int_eq(vfs_mkdirat(NULL, "/a", 0755, NULL), 0);
+	a = ramfs_create();
+	b = ramfs_create();
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(vfs_mount(a, "/a"), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, "/a/new", 0755, NULL), 0);
+	ck_assert_int_eq(vfs_mount(b, "/a/new"), 0);
+	ck_assert_int_eq(vfs_mkdirat(NULL, "/a/new/old", 0755, NULL), 0);
+	t_mkfile("/a/new/bf", "b");
+	ar = a->root;
+	br = b->root;
+	ck_assert_int_eq(
+		vfs_pivot_root(NULL, "/a/new", NULL, "/a/new/old", NULL),
+		-EINVAL); /* the root is the top mount */
+	vfs_chroot_kernel(ar);
+	ck_assert_int_eq(vfs_pivot_root(NULL, "/new", NULL, "/new/old", NULL),
+			 0);
+	v = t_lookup("/", 0);
+	ck_assert_ptr_eq(v, br);
+	vnode_put(v);
+	v = t_lookup("/old", 0);
+	ck_assert_ptr_eq(v, ar);
+	vnode_put(v);
+	ck_assert_int_eq(t_lookup_err("/bf", 0), 0);
+	ck_assert_int_eq(vfs_pivot_root(NULL, "/old", NULL, "/old/new", NULL),
+			 0);
+	v = t_lookup("/", 0);
+	ck_assert_ptr_eq(v, ar);
+	vnode_put(v);
+	/* put_old bound onto the root: A on it would cross for ever */
+	ck_assert_int_eq(vfs_bind(NULL, "/new/old", NULL, "/", NULL), 0);
+	ck_assert_int_eq(vfs_pivot_root(NULL, "/new", NULL, "/new/old", NULL),
+			 -EBUSY);
+	v = t_lookup("/new", 0);
+	ck_assert_ptr_eq(v, br);
+	vnode_put(v);
+	ck_assert_int_eq(t_lookup_err("/new/bf", 0), 0);
+	ck_assert_int_eq(vfs_umount(NULL, "/", false, false, NULL), 0);
+	ck_assert_int_eq(vfs_pivot_root(NULL, "/new", NULL, "/new/old", NULL),
+			 0);
+	vfs_chroot_kernel(vfs_root());
+	v = t_lookup("/a/bf", 0); /* from the top: B on /a, A on its old */
+	ck_assert_ptr_eq(v->sb, b);
+	vnode_put(v);
+	v = t_lookup("/a/old", 0);
+	ck_assert_ptr_eq(v, ar);
+	vnode_put(v);
+}
+END_TEST
+
 Suite *vfs_suite(void)
 {
 	Suite *s = suite_create("vfs");
@@ -1141,6 +1204,7 @@ Suite *vfs_suite(void)
 	tcase_add_test(tc, test_vfs_rename_noreplace_exchange);
 	tcase_add_test(tc, test_vfs_rename_links_and_dots);
 	tcase_add_test(tc, test_vfs_rename_permissions_and_mounts);
+	tcase_add_test(tc, test_vfs_pivot_root);
 	tcase_add_test(tc, test_vfs_setattr_owner_rules);
 	tcase_add_test(tc, test_vfs_setattr_kill_suid);
 	tcase_add_test(tc, test_vfs_setattr_times);

@@ -2445,6 +2445,189 @@ int vfs_move_mount(struct vnode *odir, const char *opath, struct vnode *ndir,
 }
 
 /*
+ * pivot_root(2), as Linux's: the mount of the caller's root (root_mnt)
+ * goes onto put_old, and the mount rooted at new_root (new_mnt) takes
+ * its place; every thread whose root or cwd was the old root gets the
+ * new one.  Mounts here are attached to vnodes, so the mounts below
+ * either one move with it.  put_old is followed down onto whatever is
+ * mounted there (Linux's lock_mount()), which makes pivot_root(".",
+ * ".") put the old root on top of the new one: a walk that starts at
+ * the new root does not cross it (nor does ".", as in Linux), and
+ * umount2(".", MNT_DETACH) then finds it (vfs_umount follows mounts on
+ * the last component).
+ */
+struct pivot {
+	struct vnode *nv, *ov, *root; /* new_root, put_old, the root */
+	struct mount *nm, *om, *rm;   /* their mounts (rm: NULL if none) */
+};
+
+static void pivot_put(struct pivot *pv)
+{
+	mount_put(pv->rm);
+	mount_put(pv->om);
+	mount_put(pv->nm);
+	vnode_put(pv->root);
+	vnode_put(pv->ov);
+	vnode_put(pv->nv);
+}
+
+/* Linux's checks after the look-ups, in its order.  vfs_mount_lock. */
+static int pivot_check(struct pivot *pv)
+{
+	struct mount *rm = pv->rm ? pv->rm : pv->root->sb->mnt;
+
+	if (!pv->nm->attached || !pv->om->attached || !rm || !rm->attached)
+		return -EINVAL;
+	if (pv->nv->nlink == 0)
+		return -ENOENT;
+	if (pv->nm == rm || pv->om == rm)
+		return -EBUSY; /* new_root, put_old in the root's own mount */
+	if (!pv->rm || !rm->mountpoint)
+		return -EINVAL; /* the root is no mount's root, or the top */
+	if (pv->nm->root != pv->nv || !pv->nm->mountpoint)
+		return -EINVAL; /* new_root is not a mount point */
+	if (!mount_below(pv->om, pv->nm))
+		return -EINVAL; /* put_old not at or under new_root */
+	if (!mount_below(pv->nm, rm))
+		return -EINVAL; /* new_root not under the root */
+	if (pv->ov->mounted)
+		return -EBUSY; /* mounted on since the look-up */
+	return 0;
+}
+
+/*
+ * The swap itself (vfs_mount_lock held, checks passed): root_mnt onto
+ * put_old under put_old's mount, new_mnt where root_mnt was.  The
+ * references the mount points lose go to *put1 and *put2.
+ */
+static void pivot_swap(struct pivot *pv, struct vnode **put1,
+		       struct vnode **put2)
+{
+	struct mount *rm = pv->rm, *nm = pv->nm;
+	struct vnode *rmp = rm->mountpoint;
+
+	*put1 = nm->mountpoint;
+	*put2 = nm->mp_dir; /* NULL: a directory */
+	nm->mountpoint->mounted = NULL;
+	rmp->mounted = nm;
+	nm->mountpoint = rmp; /* root_mnt's reference */
+	nm->mp_dir = rm->mp_dir;
+	nm->parent = rm->parent;
+	vnode_get(pv->ov);
+	pv->ov->mounted = rm;
+	rm->mountpoint = pv->ov;
+	rm->mp_dir = NULL;
+	rm->parent = pv->om;
+}
+
+/*
+ * The swap undone: put1, put2 from pivot_swap go back to new_mnt; the
+ * reference pivot_swap took on put_old is the caller's to put.
+ */
+static void pivot_unswap(struct pivot *pv, struct vnode *put1,
+			 struct vnode *put2, struct mount *nparent)
+{
+	struct mount *rm = pv->rm, *nm = pv->nm;
+
+	pv->ov->mounted = NULL;
+	rm->mountpoint = nm->mountpoint; /* with its reference */
+	nm->mountpoint->mounted = rm;
+	rm->mp_dir = nm->mp_dir;
+	rm->parent = nm->parent;
+	nm->mountpoint = put1;
+	nm->mp_dir = put2;
+	nm->parent = nparent;
+	put1->mounted = nm;
+}
+
+/*
+ * Would a walk that reaches v cross mounts forever (v's mounted roots
+ * lead back to it)?  At most as many steps as there are mounts, which
+ * also ends a chain that ran into a cycle elsewhere.  vfs_mount_lock.
+ */
+static bool mount_cycle(struct vnode *v)
+{
+	struct vnode *r = v;
+	struct mount *m;
+	size_t n = 0;
+
+	list_for_each_entry (m, &mounts, link)
+		n++;
+	while (r->mounted && n--) {
+		r = r->mounted->root;
+		if (r == v)
+			return true;
+	}
+	return r->mounted != NULL;
+}
+
+int vfs_pivot_root(struct vnode *ndir, const char *npath, struct vnode *odir,
+		   const char *opath, const struct vfs_cred *cred)
+{
+	struct vnode *put1 = NULL, *put2 = NULL;
+	struct pivot pv = { 0 };
+	unsigned int n = 0;
+	int err;
+
+	if (!vfs_capable(cred, CAP_SYS_ADMIN))
+		return -EPERM;
+	err = lookup_mnt(ndir, npath, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, cred,
+			 &pv.nv, &pv.nm);
+	if (err)
+		return err;
+	err = lookup_mnt(odir, opath, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, cred,
+			 &pv.ov, &pv.om);
+	if (err)
+		goto out;
+	pv.ov = cross_down(pv.ov, &pv.om); /* the top of a stack there */
+	pv.root = cur_root();
+	mutex_lock(&pv.ov->lock);
+	mutex_lock(&vfs_mount_lock);
+	pv.rm = mount_at_root(pv.root);
+	if (pv.rm)
+		mount_get(pv.rm);
+	/* A removed put_old first (Linux's lock_mount()), then the rest. */
+	err = pv.ov->nlink == 0 ? -ENOENT : pivot_check(&pv);
+	if (!err) {
+		struct mount *nparent = pv.nm->parent;
+		struct vnode *rmp = pv.rm->mountpoint;
+
+		pivot_swap(&pv, &put1, &put2);
+		/*
+		 * Mounts do not stack here (divergence mount.stack_self):
+		 * an old root bound onto put_old, say, would now lead a
+		 * walk round for ever.  Refused as mount(2) is, -EBUSY.
+		 */
+		if (mount_cycle(pv.ov) || mount_cycle(rmp)) {
+			pivot_unswap(&pv, put1, put2, nparent);
+			put1 = pv.ov; /* pivot_swap's reference */
+			put2 = NULL;
+			err = -EBUSY;
+		}
+	}
+	if (!err) {
+		/* The kernel's own threads follow too. */
+		if (kernel_root == pv.root) {
+			vnode_get(pv.nv);
+			kernel_root = pv.nv;
+			n = 1;
+		}
+	}
+	mutex_unlock(&vfs_mount_lock);
+	mutex_unlock(&pv.ov->lock);
+	if (!err) {
+		n += proc_fs_replace(pv.root, pv.nv);
+		while (n--)
+			vnode_put(pv.root);
+	}
+	vnode_put(put1);
+	vnode_put(put2);
+out:
+	pivot_put(&pv);
+	return err;
+}
+
+/*
  * Is anything of m in use: a mount below it, or, when m is its file
  * system's only mount, an open file, a cwd, a mapping of the file
  * system (beyond the superblock's and the mount's hold on the root)?
@@ -2490,6 +2673,8 @@ int vfs_umount(struct vnode *dir, const char *path, bool nofollow, bool detach,
 			 &wm);
 	if (err)
 		return err;
+	/* "." or "/" on which something is mounted: the top mount. */
+	v = cross_down(v, &wm);
 	if (!vfs_capable(cred, CAP_SYS_ADMIN)) {
 		mount_put(wm);
 		vnode_put(v);

@@ -96,6 +96,36 @@ bool proc_uses_sb(const struct superblock *sb)
 	return used;
 }
 
+unsigned int proc_fs_replace(struct vnode *from, struct vnode *to)
+{
+	unsigned int n = 0;
+	struct uthread *ut;
+	struct proc *p;
+
+	mutex_lock(&proc_lock);
+	list_for_each_entry (p, &proc_list, link) {
+		list_for_each_entry (ut, &p->threads, group_link) {
+			if (ut->exited || !ut->fs)
+				continue;
+			/* Threads sharing an fs_info see it changed once. */
+			mutex_lock(&ut->fs->lock);
+			if (ut->fs->root == from) {
+				vnode_get(to);
+				ut->fs->root = to;
+				n++;
+			}
+			if (ut->fs->cwd == from) {
+				vnode_get(to);
+				ut->fs->cwd = to;
+				n++;
+			}
+			mutex_unlock(&ut->fs->lock);
+		}
+	}
+	mutex_unlock(&proc_lock);
+	return n;
+}
+
 void proc_vfs_cred(struct proc *p, struct vfs_cred *c, bool real)
 {
 	const struct creds *cr;

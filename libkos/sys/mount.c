@@ -4,12 +4,13 @@
  * back, tmpfs's size=), bind mounts (MS_BIND), moves (MS_MOVE), and
  * their removal (fs/vfs.c has the rules); propagation changes (MS_SHARED & co) on a mount's root
  * have no other mount name space to affect and succeed (-EINVAL
- * elsewhere, as Linux).
+ * elsewhere, as Linux); pivot_root(2).
  */
 #include <kos/kmalloc.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
 #include <kos/vfs.h>
+#include <uapi/capability.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 
@@ -153,5 +154,46 @@ SYSCALL_DEFINE2(umount2, const char __user *, utarget, __as_hex int, flags)
 		vnode_put(dir);
 	}
 	kfree(target);
+	return err;
+}
+
+/* pivot_root(2): fs/vfs.c's vfs_pivot_root has the rules. */
+SYSCALL_DEFINE2(pivot_root, const char __user *, unew, const char __user *,
+		uold)
+{
+	char *npath = NULL, *opath = NULL;
+	struct vnode *ndir = NULL, *odir = NULL;
+	struct vfs_cred cred;
+	long err;
+
+	sys_cur_cred(&cred, false);
+	if (!vfs_capable(&cred, CAP_SYS_ADMIN))
+		return -EPERM;
+	err = sys_get_path(unew, &npath);
+	if (!err && !npath[0])
+		err = -ENOENT;
+	if (!err)
+		err = sys_at_dir(AT_FDCWD, npath, false, &ndir);
+	if (!err) {
+		/* new_root's errors before put_old is even read, as Linux */
+		struct vnode *v;
+
+		err = vfs_lookup(ndir, npath, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+				 &cred, &v);
+		if (!err)
+			vnode_put(v);
+	}
+	if (!err)
+		err = sys_get_path(uold, &opath);
+	if (!err && !opath[0])
+		err = -ENOENT;
+	if (!err)
+		err = sys_at_dir(AT_FDCWD, opath, false, &odir);
+	if (!err)
+		err = vfs_pivot_root(ndir, npath, odir, opath, &cred);
+	vnode_put(odir);
+	vnode_put(ndir);
+	kfree(opath);
+	kfree(npath);
 	return err;
 }

@@ -6,11 +6,14 @@
  * mount hiding what is below; umount: EINVAL on a directory
  * that is not a mount, EBUSY while in use (a cwd, an open file),
  * MNT_DETACH anyway; errors in Linux's order (flags, the path, the
- * privilege).  /proc: self, stat and status fields that are
+ * privilege), umount2(".") of a mount on top of the cwd; pivot_root(2):
+ * its errors, a pivot into a tmpfs and back, pivot_root(".", ".") with
+ * umount2(".", MNT_DETACH).  /proc: self, stat and status fields that are
  * deterministic, cmdline, exe, cwd, fd links, mounts, filesystems,
  * statfs, the process directory's owner, status's signal masks;
  * numbers as relations.
  */
+#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -417,6 +420,26 @@ CONTRACT_TEST(umount_errors)
 	rmdir(M);
 }
 
+/*
+ * umount2 follows what is mounted on its last component (Linux's
+ * LOOKUP_MOUNTPOINT): "." in a directory covered after the chdir names
+ * the mount on top.
+ */
+CONTRACT_TEST(umount_dot)
+{
+	mkmnt();
+	EXPECT(chdir(M) == 0);
+	EXPECT(mount("t", M, "tmpfs", 0, NULL) == 0);
+	CHECK_ERR("\".\" is the covered directory", access("f", F_OK), ENOENT);
+	close(open(M "/f", O_WRONLY | O_CREAT, 0644));
+	CHECK_ERR("still, after a file is made on top", access("./f", F_OK),
+		  ENOENT);
+	CHECK_RET("umount2(\".\") takes the mount on top", umount2(".", 0), 0);
+	CHECK_ERR("then nothing is mounted there", umount2(".", 0), EINVAL);
+	EXPECT(chdir("/") == 0);
+	rmdir(M);
+}
+
 /* A mount of a file system's root over itself (proc on /proc again,
  * a bind of a mount point onto itself): Linux stacks them; KOS, where
  * mounts do not stack, refuses (divergence mount.stack_self), and the
@@ -697,4 +720,193 @@ CONTRACT_TEST(proc_exe_symlink)
 		  ct_self);
 	unlink("/tmp/exe-link");
 	CHECK_RET("umount proc", umount2("/proc", 0), 0);
+}
+
+/* ---- pivot_root(2) -------------------------------------------------- */
+
+#define PV "/tmp/pv"
+
+/* The names in directory path (not "." and ".."), sorted, joined by ' '. */
+static const char *names_in(const char *path)
+{
+	static char out[512];
+	char names[16][64];
+	int n = 0;
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	out[0] = 0;
+	if (!d)
+		return "(error)";
+	while ((e = readdir(d)) && n < 16) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(names[n++], sizeof(names[0]), "%.63s", e->d_name);
+	}
+	closedir(d);
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0;
+		     j--) {
+			char t[64];
+
+			memcpy(t, names[j], sizeof(t));
+			memcpy(names[j], names[j - 1], sizeof(t));
+			memcpy(names[j - 1], t, sizeof(t));
+		}
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, names[i]);
+	}
+	return out;
+}
+
+static long pivot(const char *new_root, const char *put_old)
+{
+	return syscall(SYS_pivot_root, new_root, put_old);
+}
+
+/*
+ * The tree the pivot tests start from: tmpfs A on PV with a_file and
+ * plain/, tmpfs B on PV/new with b_file, old/ and sub/, tmpfs C on
+ * PV/other; with outside, tmpfs D on /tmp/pvd (outside A) with sub/.
+ */
+static void pivot_tree(int outside)
+{
+	mkdir(PV, 0755);
+	EXPECT(mount("A", PV, "tmpfs", 0, NULL) == 0);
+	close(open(PV "/a_file", O_WRONLY | O_CREAT, 0644));
+	mkdir(PV "/plain", 0755);
+	mkdir(PV "/new", 0755);
+	EXPECT(mount("B", PV "/new", "tmpfs", 0, NULL) == 0);
+	close(open(PV "/new/b_file", O_WRONLY | O_CREAT, 0644));
+	mkdir(PV "/new/old", 0755);
+	mkdir(PV "/new/sub", 0755);
+	if (!outside)
+		return;
+	mkdir(PV "/other", 0755);
+	EXPECT(mount("C", PV "/other", "tmpfs", 0, NULL) == 0);
+	mkdir("/tmp/pvd", 0755);
+	EXPECT(mount("D", "/tmp/pvd", "tmpfs", 0, NULL) == 0);
+	mkdir("/tmp/pvd/sub", 0755);
+}
+
+static void pivot_unprivileged(void *arg)
+{
+	(void)arg;
+	EXPECT(setuid(1000) == 0);
+	CHECK_ERR("pivot_root as uid 1000", pivot("/new", "/new/old"), EPERM);
+	CHECK_ERR("as uid 1000, missing paths (EPERM first)",
+		  pivot("/nx", "/nx"), EPERM);
+}
+
+static void pivot_errors(void *arg)
+{
+	(void)arg;
+	EXPECT(chdir("/tmp/pvd") == 0);
+	CHECK_RET("chroot into A", chroot(PV), 0);
+	CHECK_ERR("new_root outside the root (the cwd)", pivot(".", "./sub"),
+		  EINVAL);
+	EXPECT(chdir("/") == 0);
+	CHECK_ERR("missing new_root", pivot("/nx", "/new/old"), ENOENT);
+	CHECK_ERR("new_root a file", pivot("/a_file", "/new/old"), ENOTDIR);
+	CHECK_ERR("missing put_old", pivot("/new", "/new/nx"), ENOENT);
+	CHECK_ERR("put_old a file", pivot("/new", "/new/b_file"), ENOTDIR);
+	CHECK_ERR("empty new_root", pivot("", "/new/old"), ENOENT);
+	CHECK_ERR("empty put_old", pivot("/new", ""), ENOENT);
+	CHECK_ERR("put_old a bad pointer", pivot("/new", (char *)1), EFAULT);
+	CHECK_ERR("new_root's error before put_old is read",
+		  pivot("/nx", (char *)1), ENOENT);
+	CHECK_ERR("new_root \"/\"", pivot("/", "/new/old"), EBUSY);
+	CHECK_ERR("new_root in the root's mount", pivot("/plain", "/new/old"),
+		  EBUSY);
+	CHECK_ERR("put_old in the root's mount", pivot("/new", "/plain"),
+		  EBUSY);
+	CHECK_ERR("new_root no mount point", pivot("/new/sub", "/new/old"),
+		  EINVAL);
+	CHECK_ERR("put_old in another mount", pivot("/new", "/other"), EINVAL);
+	mkdir("/new/gone", 0755);
+	EXPECT(chdir("/new/gone") == 0);
+	EXPECT(rmdir("/new/gone") == 0);
+	CHECK_ERR("put_old removed", pivot("/new", "."), ENOENT);
+	EXPECT(chdir("/") == 0);
+	ct_child_ok("uid 1000", pivot_unprivileged, NULL);
+	CHECK_RET("nothing moved", access("/new/b_file", F_OK), 0);
+}
+
+/* pivot_root(2)'s errors, in Linux's order, from inside a chroot. */
+CONTRACT_TEST(pivot_root_errors)
+{
+	pivot_tree(1);
+	ct_child_ok("in A", pivot_errors, NULL);
+	umount2("/tmp/pvd", 0);
+	rmdir("/tmp/pvd");
+	umount2(PV "/other", 0);
+	umount2(PV "/new", 0);
+	umount2(PV, 0);
+	rmdir(PV);
+}
+
+static void pivot_there_and_back(void *arg)
+{
+	long a_ino, b_ino;
+	char cwd[256];
+
+	(void)arg;
+	EXPECT(chroot(PV) == 0);
+	EXPECT(chdir("/") == 0);
+	a_ino = ino_of("/");
+	b_ino = ino_of("/new");
+	CHECK_RET("pivot_root", pivot("/new", "/new/old"), 0);
+	CHECK("\"/\" is B's root", ino_of("/") == b_ino);
+	CHECK_STR("/ lists", names_in("/"), "b_file old sub");
+	CHECK("/old is A's root", ino_of("/old") == a_ino);
+	CHECK_STR("/old lists", names_in("/old"), "a_file new plain");
+	CHECK_STR("B left A's new", names_in("/old/new"), "");
+	CHECK("the cwd (the old root) moved too", getcwd(cwd, sizeof(cwd)) &&
+							  !strcmp(cwd, "/") &&
+							  ino_of(".") == b_ino);
+	CHECK("\"/old/..\" is the new root", ino_of("/old/..") == b_ino);
+	CHECK_ERR("again: put_old in the root's mount", pivot("/old", "/sub"),
+		  EBUSY);
+	CHECK_RET("and back", pivot("/old", "/old/new"), 0);
+	CHECK("\"/\" is A's root again", ino_of("/") == a_ino);
+	CHECK("B is on /new again", ino_of("/new") == b_ino);
+	CHECK_STR("/new lists", names_in("/new"), "b_file old sub");
+}
+
+static void pivot_dot_dot(void *arg)
+{
+	long b_ino;
+
+	(void)arg;
+	EXPECT(chroot(PV) == 0);
+	EXPECT(chdir("/new") == 0);
+	b_ino = ino_of(".");
+	CHECK_RET("pivot_root(\".\", \".\")", pivot(".", "."), 0);
+	CHECK("\"/\" is B's root", ino_of("/") == b_ino);
+	CHECK_STR("/ lists", names_in("/"), "b_file old sub");
+	CHECK_STR(". lists", names_in("."), "b_file old sub");
+	CHECK_RET("umount2(\".\", MNT_DETACH)", umount2(".", MNT_DETACH), 0);
+	CHECK("\"/\" is still B's root", ino_of("/") == b_ino);
+	CHECK_STR("/ lists", names_in("/"), "b_file old sub");
+}
+
+/*
+ * A successful pivot_root(2) in a chroot whose root is a tmpfs: "/",
+ * put_old and the cwd after it, and back; then the "." "." idiom with
+ * umount2(".", MNT_DETACH), and what the parent sees after each.
+ */
+CONTRACT_TEST(pivot_root)
+{
+	pivot_tree(0);
+	ct_child_ok("pivot and back", pivot_there_and_back, NULL);
+	CHECK_RET("the parent sees A on " PV, access(PV "/a_file", F_OK), 0);
+	CHECK_RET("and B on " PV "/new", access(PV "/new/b_file", F_OK), 0);
+	ct_child_ok("\".\" \".\"", pivot_dot_dot, NULL);
+	CHECK_RET("the parent sees B on " PV, access(PV "/b_file", F_OK), 0);
+	CHECK_ERR("A is gone", access(PV "/a_file", F_OK), ENOENT);
+	CHECK_RET("umount B", umount2(PV, 0), 0);
+	CHECK_ERR("nothing left there", umount2(PV, 0), EINVAL);
+	rmdir(PV);
 }

@@ -289,6 +289,15 @@ void proc_vfs_cred(struct proc *p, struct vfs_cred *c, bool real);
  */
 struct superblock;
 bool proc_uses_sb(const struct superblock *sb);
+
+/*
+ * pivot_root(2)'s last step, as Linux's chroot_fs_refs(): every thread
+ * whose root or cwd is from gets to instead; returns how many
+ * references to from it gave up (the caller puts them, outside every
+ * lock).  Takes proc_lock, then each fs_info's lock.
+ */
+struct vnode;
+unsigned int proc_fs_replace(struct vnode *from, struct vnode *to);
 void proc_put(struct proc *p);
 void uthread_get(struct uthread *ut);
 void uthread_put(struct uthread *ut);

@@ -257,6 +257,7 @@ struct syscall_desc {
 	X(sync) \
 	X(mount, const char __user *usource, const char __user *utarget, const char __user *utype, unsigned long flags, const void __user *udata) \
 	X(umount2, const char __user *utarget, int flags) \
+	X(pivot_root, const char __user *unew, const char __user *uold) \
 	X(reboot, int magic1, int magic2, unsigned int cmd, void __user *arg) \
 	X(sethostname, const char __user *name, int len) \
 	X(setdomainname, const char __user *name, int len) \

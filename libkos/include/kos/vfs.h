@@ -630,7 +630,8 @@ int vfs_mount_new(struct vnode *dir, const char *path, const char *fstype,
 		  const struct vfs_cred *cred);
 
 /*
- * umount2(2) of the mount whose root path names: -EINVAL if it is not
+ * umount2(2) of the mount whose root path names (after following what
+ * is mounted on it, as Linux's LOOKUP_MOUNTPOINT): -EINVAL if it is not
  * one, -EBUSY if something below is in use or mounted (unless detach,
  * MNT_DETACH: then it goes from the name space at once and the file
  * system stays until its last user lets go).
@@ -650,6 +651,20 @@ int vfs_bind(struct vnode *odir, const char *opath, struct vnode *ndir,
 	     const char *npath, const struct vfs_cred *cred);
 int vfs_move_mount(struct vnode *odir, const char *opath, struct vnode *ndir,
 		   const char *npath, const struct vfs_cred *cred);
+
+/*
+ * pivot_root(2): the mount rooted at npath becomes the root of the
+ * caller's view, the one of its root goes onto opath (at or under
+ * npath; followed down onto what is mounted there, so "." and "." put
+ * the old root on top of the new), and every thread whose root or cwd
+ * was the old root moves to the new.  Linux's errors in Linux's order:
+ * -EPERM without CAP_SYS_ADMIN, the look-ups' (-ENOENT, -ENOTDIR, ...),
+ * -ENOENT for a removed directory, -EBUSY if npath or opath is in the
+ * root's own mount, -EINVAL if the root or npath is not a mount's root,
+ * the root is the top mount, or opath is not under npath.
+ */
+int vfs_pivot_root(struct vnode *ndir, const char *npath, struct vnode *odir,
+		   const char *opath, const struct vfs_cred *cred);
 
 /*
  * mount(2) with MS_REMOUNT on the root of a mount path names: flags

@@ -37,88 +37,24 @@
 #include "../plat_test.h"
 #include "fuzz.h"
 #include "host.h"
-
-#ifndef EXT4_TEST_DIR
-#define EXT4_TEST_DIR "build/check/ext4-images"
-#endif
-
-#define DEV "/dev/vda"
-#define MNT "/mnt"
+#include "ramdisk.h"
 
 /* ---- the RAM disk ------------------------------------------------------ */
-
-static uint8_t *ram;
-static size_t ram_size;
-static struct kos_blkdev disk;
-static unsigned long writes;
-
-static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
-{
-	void *buf = plat_phys_to_virt(rq->pa);
-
-	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
-	rq->status = 0;
-	if (rq->op == BLK_READ) {
-		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
-	} else if (rq->op == BLK_WRITE) {
-		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
-		writes++; /* ext4 is read-only: umount_ok() wants none */
-	}
-	rq->done(rq);
-	return 0;
-}
-
-static const struct blkdev_ops ram_ops = { .submit = ram_submit };
-
-static const char *dir_of(void)
-{
-	const char *d = getenv("KOS_EXT4_TEST_DIR");
-
-	return d ? d : EXT4_TEST_DIR;
-}
-
-static char *path_of(const char *name)
-{
-	static char buf[4][512];
-	static int n;
-	char *p = buf[n++ % 4];
-
-	snprintf(p, 512, "%s/%s", dir_of(), name);
-	return p;
-}
 
 /* Put image name on the RAM disk (nothing may be mounted from it). */
 static void set_image(const char *name)
 {
 	free(ram);
-	ram = host_slurp(path_of(name), &ram_size);
+	ram = host_slurp(ramdisk_path(name), &ram_size);
 	ck_assert_msg(ram != NULL, "no image %s (make the ext4 test images)",
-		      path_of(name));
+		      ramdisk_path(name));
 	disk.nsectors = ram_size / BLK_SECTOR;
 }
 
 /* A fresh kernel with image name on the RAM disk vda, /dev/vda, /mnt. */
 static void load_image(const char *name)
 {
-	struct kos_bootinfo bi;
-
-	plat_irq_disable();
-	test_bootinfo(&bi, TEST_RAM_SIZE);
-	pmm_init(&bi);
-	kmalloc_init();
-	sched_init();
-	plat_irq_enable();
-	blkdev_reset();
-	ck_assert_int_eq(vfs_init(NULL, 0), 0);
-	memset(&disk, 0, sizeof(disk));
-	set_image(name);
-	disk.block_size = 512;
-	disk.ops = &ram_ops;
-	writes = 0;
-	ck_assert_int_eq(blkdev_register(&disk), 0);
-	ck_assert_int_eq(
-		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
-	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
+	ramdisk_boot(ramdisk_path(name));
 }
 
 static int mount_ro(void)
@@ -388,7 +324,7 @@ static void check_image(const char *image)
 
 	load_image(image);
 	ck_assert_int_eq(mount_ro(), 0);
-	compare(path_of("tree"), MNT, true, &ws);
+	compare(ramdisk_path("tree"), MNT, true, &ws);
 	/* hard links share their inode, and its vnode */
 	a = lookup(MNT "/small");
 	b = lookup(MNT "/small.link2");
@@ -431,7 +367,7 @@ static char *debugfs(const char *image, const char *req)
 	char *out;
 
 	snprintf(cmd, sizeof(cmd), "debugfs -R '%s' %s 2>/dev/null", req,
-		 path_of(image));
+		 ramdisk_path(image));
 	out = host_run(cmd);
 	ck_assert_msg(out != NULL, "%s failed", cmd);
 	return out;
@@ -553,7 +489,7 @@ static void check_statfs(const char *image, bool first)
 	unsigned long long blocks, over, bfree, resv;
 
 	snprintf(cmd, sizeof(cmd), "dumpe2fs -h %s 2>/dev/null",
-		 path_of(image));
+		 ramdisk_path(image));
 	out = host_run(cmd);
 	ck_assert_ptr_nonnull(out);
 	if (first)
@@ -602,7 +538,8 @@ START_TEST(test_ext4_getpage)
 		size_t hl;
 		char *h;
 
-		snprintf(hp, sizeof(hp), "%s/%s", path_of("tree"), files[i]);
+		snprintf(hp, sizeof(hp), "%s/%s", ramdisk_path("tree"),
+			 files[i]);
 		h = host_slurp(hp, &hl);
 		ck_assert_ptr_nonnull(h);
 		snprintf(kp, sizeof(kp), MNT "/%s", files[i]);
@@ -826,7 +763,7 @@ static void fuzz(const char *image, uint64_t seed, unsigned int runs)
 	uint8_t *pristine;
 
 	/* a longer soak by hand: fuzz.h's KOS_EXT4_FUZZ_* */
-	fuzz_init(&fz, dir_of(), image, seed, runs);
+	fuzz_init(&fz, ramdisk_dir(), image, seed, runs);
 	load_image(image);
 	pristine = malloc(ram_size);
 	memcpy(pristine, ram, ram_size);

@@ -26,42 +26,7 @@
 #include "../../libkos/fs/ext4/ext4.h"
 #include "../plat_test.h"
 #include "host.h"
-
-#ifndef EXT4_TEST_DIR
-#define EXT4_TEST_DIR "build/check/ext4-images"
-#endif
-
-#define DEV "/dev/vda"
-#define MNT "/mnt"
-
-static uint8_t *ram;
-static size_t ram_size;
-static struct kos_blkdev disk;
-
-static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
-{
-	void *buf = plat_phys_to_virt(rq->pa);
-
-	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
-	rq->status = 0;
-	if (rq->op == BLK_READ)
-		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
-	else if (rq->op == BLK_WRITE)
-		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
-	rq->done(rq);
-	return 0;
-}
-
-static const struct blkdev_ops ram_ops = { .submit = ram_submit };
-
-static const char *image_path(const char *name)
-{
-	static char buf[512];
-	const char *d = getenv("KOS_EXT4_TEST_DIR");
-
-	snprintf(buf, sizeof(buf), "%s/%s", d ? d : EXT4_TEST_DIR, name);
-	return buf;
-}
+#include "ramdisk.h"
 
 /* A fresh kernel, image name on /dev/vda, mounted on /mnt. */
 static struct ext4_fs *mount_fs(bool rw)
@@ -80,27 +45,7 @@ static struct ext4_fs *mount_fs(bool rw)
 
 static struct ext4_fs *load(const char *name, bool rw)
 {
-	struct kos_bootinfo bi;
-
-	plat_irq_disable();
-	test_bootinfo(&bi, TEST_RAM_SIZE);
-	pmm_init(&bi);
-	kmalloc_init();
-	sched_init();
-	plat_irq_enable();
-	blkdev_reset();
-	ck_assert_int_eq(vfs_init(NULL, 0), 0);
-	memset(&disk, 0, sizeof(disk));
-	free(ram);
-	ram = host_slurp(image_path(name), &ram_size);
-	ck_assert_msg(ram != NULL, "no image %s", image_path(name));
-	disk.nsectors = ram_size / BLK_SECTOR;
-	disk.block_size = 512;
-	disk.ops = &ram_ops;
-	ck_assert_int_eq(blkdev_register(&disk), 0);
-	ck_assert_int_eq(
-		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
-	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
+	ramdisk_boot(ramdisk_path(name));
 	return mount_fs(rw);
 }
 

@@ -25,33 +25,7 @@
 #include "../../libkos/fs/ext4/ext4.h"
 #include "../plat_test.h"
 #include "host.h"
-
-#ifndef EXT4_TEST_DIR
-#define EXT4_TEST_DIR "build/check/ext4-images"
-#endif
-
-#define DEV "/dev/vda"
-#define MNT "/mnt"
-
-static uint8_t *ram;
-static size_t ram_size;
-static struct kos_blkdev disk;
-
-static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
-{
-	void *buf = plat_phys_to_virt(rq->pa);
-
-	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
-	rq->status = 0;
-	if (rq->op == BLK_READ)
-		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
-	else if (rq->op == BLK_WRITE)
-		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
-	rq->done(rq);
-	return 0;
-}
-
-static const struct blkdev_ops ram_ops = { .submit = ram_submit };
+#include "ramdisk.h"
 
 /*
  * A fresh kernel with a copy of image name on vda, /dev/vda, /mnt;
@@ -59,23 +33,10 @@ static const struct blkdev_ops ram_ops = { .submit = ram_submit };
  */
 static void load_image_prep(const char *name, const char *prep)
 {
-	const char *d = getenv("KOS_EXT4_TEST_DIR");
-	struct kos_bootinfo bi;
-	char path[512];
+	const char *path = ramdisk_path(name);
+	char tmp[] = "/tmp/kos-ext4ns-XXXXXX", cmd[1024];
 
-	snprintf(path, sizeof(path), "%s/%s", d ? d : EXT4_TEST_DIR, name);
-	plat_irq_disable();
-	test_bootinfo(&bi, TEST_RAM_SIZE);
-	pmm_init(&bi);
-	kmalloc_init();
-	sched_init();
-	plat_irq_enable();
-	blkdev_reset();
-	ck_assert_int_eq(vfs_init(NULL, 0), 0);
-	memset(&disk, 0, sizeof(disk));
-	free(ram);
 	if (prep) {
-		char tmp[] = "/tmp/kos-ext4ns-XXXXXX", cmd[1024];
 		int fd = mkstemp(tmp);
 
 		ck_assert_int_ge(fd, 0);
@@ -85,19 +46,11 @@ static void load_image_prep(const char *name, const char *prep)
 			 ">/dev/null 2>&1 && echo ok",
 			 path, tmp, prep, tmp);
 		free(host_run(cmd));
-		ram = host_slurp(tmp, &ram_size);
-		remove(tmp);
-	} else {
-		ram = host_slurp(path, &ram_size);
+		path = tmp;
 	}
-	ck_assert_msg(ram != NULL, "no image %s", path);
-	disk.nsectors = ram_size / BLK_SECTOR;
-	disk.block_size = 512;
-	disk.ops = &ram_ops;
-	ck_assert_int_eq(blkdev_register(&disk), 0);
-	ck_assert_int_eq(
-		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
-	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
+	ramdisk_boot(path);
+	if (prep)
+		remove(tmp);
 	ck_assert_int_eq(
 		vfs_mount_new(NULL, MNT, "ext4", DEV, VFS_MNT_RDONLY, "", NULL),
 		0);

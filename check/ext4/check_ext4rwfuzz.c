@@ -49,68 +49,12 @@
 #include "../plat_test.h"
 #include "fuzz.h"
 #include "host.h"
-
-#ifndef EXT4_TEST_DIR
-#define EXT4_TEST_DIR "build/check/ext4-images"
-#endif
-
-#define DEV "/dev/vda"
-#define MNT "/mnt"
-
-static uint8_t *ram;
-static size_t ram_size;
-static struct kos_blkdev disk;
-
-static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
-{
-	void *buf = plat_phys_to_virt(rq->pa);
-
-	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
-	rq->status = 0;
-	if (rq->op == BLK_READ)
-		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
-	else if (rq->op == BLK_WRITE)
-		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
-	rq->done(rq);
-	return 0;
-}
-
-static const struct blkdev_ops ram_ops = { .submit = ram_submit };
-
-static const char *dir_of(void)
-{
-	const char *d = getenv("KOS_EXT4_TEST_DIR");
-
-	return d ? d : EXT4_TEST_DIR;
-}
+#include "ramdisk.h"
 
 /* A fresh kernel with image name on the RAM disk vda, /dev/vda, /mnt. */
 static void load_image(const char *name)
 {
-	struct kos_bootinfo bi;
-	char path[512];
-
-	plat_irq_disable();
-	test_bootinfo(&bi, TEST_RAM_SIZE);
-	pmm_init(&bi);
-	kmalloc_init();
-	sched_init();
-	plat_irq_enable();
-	blkdev_reset();
-	ck_assert_int_eq(vfs_init(NULL, 0), 0);
-	memset(&disk, 0, sizeof(disk));
-	free(ram);
-	snprintf(path, sizeof(path), "%s/%s", dir_of(), name);
-	ram = host_slurp(path, &ram_size);
-	ck_assert_msg(ram != NULL, "no image %s (make the ext4 test images)",
-		      path);
-	disk.nsectors = ram_size / BLK_SECTOR;
-	disk.block_size = 512;
-	disk.ops = &ram_ops;
-	ck_assert_int_eq(blkdev_register(&disk), 0);
-	ck_assert_int_eq(
-		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
-	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
+	ramdisk_boot(ramdisk_path(name));
 }
 
 /* Put img on the RAM disk, the kernel's cached copy of the disk gone. */
@@ -835,7 +779,7 @@ static void rw_fuzz(const char *image, uint64_t seed, unsigned int runs)
 	size_t free0 = 0;
 	uint64_t bytes0 = 0;
 
-	fuzz_init(&fz, dir_of(), image, seed, runs);
+	fuzz_init(&fz, ramdisk_dir(), image, seed, runs);
 	load_image(image);
 	add_bitmaps(&fz, ram);
 	pristine = malloc(ram_size);

@@ -27,76 +27,12 @@
 #include "../../libkos/fs/ext4/ext4.h"
 #include "../plat_test.h"
 #include "host.h"
-
-#ifndef EXT4_TEST_DIR
-#define EXT4_TEST_DIR "build/check/ext4-images"
-#endif
-
-#define DEV "/dev/vda"
-#define MNT "/mnt"
-
-static uint8_t *ram;
-static size_t ram_size;
-static struct kos_blkdev disk;
-static unsigned long writes;
-
-static int ram_submit(struct kos_blkdev *bd, struct blk_request *rq)
-{
-	void *buf = plat_phys_to_virt(rq->pa);
-
-	ck_assert_uint_le(rq->sector * BLK_SECTOR + rq->len, ram_size);
-	rq->status = 0;
-	if (rq->op == BLK_READ) {
-		memcpy(buf, ram + rq->sector * BLK_SECTOR, rq->len);
-	} else if (rq->op == BLK_WRITE) {
-		memcpy(ram + rq->sector * BLK_SECTOR, buf, rq->len);
-		writes++;
-	}
-	rq->done(rq);
-	return 0;
-}
-
-static const struct blkdev_ops ram_ops = { .submit = ram_submit };
-
-static char *path_of(const char *name)
-{
-	static char buf[4][512];
-	static int n;
-	const char *d = getenv("KOS_EXT4_TEST_DIR");
-	char *p = buf[n++ % 4];
-
-	snprintf(p, 512, "%s/%s", d ? d : EXT4_TEST_DIR, name);
-	return p;
-}
+#include "ramdisk.h"
 
 /* A fresh kernel with a copy of image name on vda, /dev/vda, /mnt. */
 static void load_image(const char *name)
 {
-	struct kos_bootinfo bi;
-
-	plat_irq_disable();
-	test_bootinfo(&bi, TEST_RAM_SIZE);
-	pmm_init(&bi);
-	kmalloc_init();
-	sched_init();
-	plat_irq_enable();
-	blkdev_reset();
-	ck_assert_int_eq(vfs_init(NULL, 0), 0);
-	memset(&disk, 0, sizeof(disk));
-	free(ram);
-	if (name[0] != '/')
-		name = path_of(name);
-	ram = host_slurp(name, &ram_size);
-	ck_assert_msg(ram != NULL, "no image %s (make the ext4 test images)",
-		      name);
-	disk.nsectors = ram_size / BLK_SECTOR;
-	disk.block_size = 512;
-	disk.ops = &ram_ops;
-	writes = 0;
-	ck_assert_int_eq(blkdev_register(&disk), 0);
-	ck_assert_int_eq(
-		vfs_mknodat(NULL, DEV, S_IFBLK | 0600, disk.rdev, NULL), 0);
-	ck_assert_int_eq(vfs_mkdirat(NULL, MNT, 0755, NULL), 0);
+	ramdisk_boot(name[0] == '/' ? name : ramdisk_path(name));
 }
 
 static int mount_rw(void)
@@ -340,7 +276,7 @@ START_TEST(test_ext4w_orphans)
 		"w \"sif o1 links_count 0\"; w \"sif o1 dtime $b\"; "
 		"w \"sif o2 size 4096\"; w \"unlink o1\"; "
 		"w \"ssv last_orphan $a\"; echo $a $b",
-		path_of("img-4k.img"), img, img, img, img);
+		ramdisk_path("img-4k.img"), img, img, img, img);
 	out = host_run(cmd);
 	ck_assert_ptr_nonnull(out);
 	free(out);

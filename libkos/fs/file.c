@@ -258,6 +258,10 @@ long file_path(struct file *f, char *buf, size_t len)
 		return kos_snprintf(buf, len, "pipe:[%llu]",
 				    (unsigned long long)v->ino) +
 		       1;
+	if (S_ISSOCK(v->mode) && !f->oname)
+		return kos_snprintf(buf, len, "socket:[%llu]",
+				    (unsigned long long)v->ino) +
+		       1;
 	if (!f->oname)
 		return -ENOENT;
 	if (f->odir) {

@@ -5,8 +5,9 @@
  * disabled, a working console and a stack of at least 16 KiB.  From here:
  * command line → log level → symbols → page allocator → kmalloc →
  * scheduler (the boot context becomes thread "main") → timers → the vDSO
- * → interrupts on → devices (plat_devices_init) → the work the command
- * line asks for (selftest, init=, batch=) → power off with its status.
+ * → interrupts on → the network (net_init) → devices (plat_devices_init)
+ * → the work the command line asks for (selftest, init=, batch=) → power
+ * off with its status.
  */
 #include <kos/blkdev.h>
 #include <kos/boot.h>
@@ -26,6 +27,7 @@
 #include <kos/sched.h>
 #include <kos/syscall.h>
 #include <kos/selftest.h>
+#include <kos/socket.h>
 #include <kos/string.h>
 #include <kos/timer.h>
 #include <kos/vdso.h>
@@ -333,6 +335,7 @@ void kos_main(const struct kos_bootinfo *bi)
 	console_init();
 	vdso_init();
 	plat_irq_enable();
+	net_init();
 	plat_devices_init();
 	blkdev_scan_new(); /* the disks' partition tables */
 

@@ -109,9 +109,14 @@ struct sock_ops {
 	unsigned int (*poll)(struct socket *s, struct poll_table *pt);
 	/*
 	 * Options of any level but those SOL_SOCKET ones the generic layer
-	 * keeps itself (see sock_setsockopt in net/socket.c); val is a
-	 * kernel copy of len bytes (<= 256) / room for *len bytes.  NULL or
-	 * -ENOPROTOOPT: not supported.
+	 * keeps itself (see "Options" in net/socket.c); val is a kernel
+	 * copy of len bytes (<= 256) / room for *len bytes.  NULL or
+	 * -ENOPROTOOPT: not supported (-EOPNOTSUPP for a NULL hook at a
+	 * level other than SOL_SOCKET, as Linux).  setsockopt also hears of
+	 * every SOL_SOCKET option the generic layer keeps, before it is
+	 * stored (the value is at least an int): an error other than
+	 * -ENOPROTOOPT refuses it (unix: SO_REUSEPORT), 0 lets it be stored
+	 * (inet passes SO_KEEPALIVE on to lwIP).
 	 */
 	int (*setsockopt)(struct socket *s, int level, int name,
 			  const void *val, unsigned int len);
@@ -143,13 +148,19 @@ struct socket {
 	 * SOL_SOCKET state every family shares (lock): set by the generic
 	 * layer, read by the family.
 	 */
-	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: wait for ever */
-	int rcvbuf, sndbuf;		   /* as SO_RCVBUF/SO_SNDBUF report */
+	/* 0: wait for ever; 1: do not wait (a negative time was set) */
+	uint64_t rcvtimeo_ns, sndtimeo_ns;
+	int rcvbuf, sndbuf; /* as SO_RCVBUF/SO_SNDBUF report */
 	int rcvlowat;
 	int so_error; /* pending error for SO_ERROR, 0 if none (positive) */
+	/*
+	 * SO_LINGER as getsockopt reports it; a negative time set is "for
+	 * ever" and reads back as Linux's (int)(LONG_MAX / HZ).
+	 */
 	struct linger linger;
 	bool reuseaddr, reuseport, keepalive, broadcast, passcred, oobinline;
-	bool dontroute, timestamp;
+	bool dontroute, timestamp, debug, no_check;
+	bool acceptconn; /* SO_ACCEPTCONN: the family's listen sets it */
 	int priority, mark;
 	unsigned int shutdown; /* SEND_SHUTDOWN | RCV_SHUTDOWN, family's */
 };
@@ -192,9 +203,10 @@ int sock_install_fd(struct socket *s, unsigned int flags);
 struct socket *sock_from_file(struct file *f);
 
 /*
- * Sleep on s->wq until cond(arg) holds, a signal (-ERESTARTSYS), or the
- * deadline (monotonic ns, UINT64_MAX none: -EAGAIN).  Drops and retakes
- * lock around the sleep if it is not NULL.
+ * Sleep on s->wq until cond(arg) holds, a signal (-ERESTARTSYS; -EINTR
+ * when there is a deadline, as Linux never restarts a timed socket
+ * wait), or the deadline (monotonic ns, UINT64_MAX none: -EAGAIN).
+ * Drops and retakes lock around the sleep if it is not NULL.
  */
 int sock_wait(struct socket *s, struct mutex *lock, bool (*cond)(void *arg),
 	      void *arg, uint64_t deadline_ns);

@@ -73,6 +73,8 @@ struct iovec;
 struct itimerspec;
 struct itimerval;
 struct kclone_args;
+struct mmsghdr;
+struct msghdr;
 struct new_utsname;
 struct pollfd;
 struct rusage;
@@ -165,6 +167,24 @@ struct syscall_desc {
 	X(setitimer, int which, const struct itimerval __user *value, struct itimerval __user *ovalue) \
 	X(getpid, void) \
 	X(sendfile, int out_fd, int in_fd, int64_t __user *offset, size_t count) \
+	X(socket, int family, int type, int protocol) \
+	X(connect, int fd, void __user *uaddr, int addrlen) \
+	X(accept, int fd, void __user *uaddr, int __user *ulen) \
+	X(sendto, int fd, void __user *buf, size_t len, unsigned int flags, \
+	  void __user *uaddr, int addrlen) \
+	X(recvfrom, int fd, void __user *buf, size_t len, unsigned int flags, \
+	  void __user *uaddr, int __user *ulen) \
+	X(sendmsg, int fd, struct msghdr __user *msg, unsigned int flags) \
+	X(recvmsg, int fd, struct msghdr __user *msg, unsigned int flags) \
+	X(shutdown, int fd, int how) \
+	X(bind, int fd, void __user *uaddr, int addrlen) \
+	X(listen, int fd, int backlog) \
+	X(getsockname, int fd, void __user *uaddr, int __user *ulen) \
+	X(getpeername, int fd, void __user *uaddr, int __user *ulen) \
+	X(socketpair, int family, int type, int protocol, int __user *sv) \
+	X(setsockopt, int fd, int level, int name, void __user *val, int len) \
+	X(getsockopt, int fd, int level, int name, void __user *val, \
+	  int __user *len) \
 	X(clone, unsigned long flags, unsigned long newsp, int __user *parent_tid, int __user *child_tid, unsigned long tls) \
 	X(fork, void) \
 	X(vfork, void) \
@@ -341,6 +361,7 @@ struct syscall_desc {
 	X(fallocate, int fd, int mode, long off, long len) \
 	X(timerfd_settime, int fd, int flags, const struct itimerspec __user *new_value, struct itimerspec __user *old_value) \
 	X(timerfd_gettime, int fd, struct itimerspec __user *cur) \
+	X(accept4, int fd, void __user *uaddr, int __user *ulen, int flags) \
 	X(signalfd4, int fd, const ksigset_t __user *mask, size_t sizemask, int flags) \
 	X(eventfd2, unsigned int count, int flags) \
 	X(epoll_create1, int flags) \
@@ -348,12 +369,16 @@ struct syscall_desc {
 	X(pipe2, int __user *fds, int flags) \
 	X(inotify_init1, int flags) \
 	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
+	X(recvmmsg, int fd, struct mmsghdr __user *mmsg, unsigned int vlen, \
+	  unsigned int flags, struct timespec __user *timeout) \
 	X(prlimit64, int pid, unsigned int resource, \
 	  const struct rlimit64 __user *new_lim, \
 	  struct rlimit64 __user *old_lim) \
 	X(name_to_handle_at, int dfd, const char __user *path, struct file_handle __user *handle, void __user *mnt_id, int flags) \
 	X(open_by_handle_at, int mountdirfd, struct file_handle __user *handle, int flags) \
 	X(syncfs, int fd) \
+	X(sendmmsg, int fd, struct mmsghdr __user *mmsg, unsigned int vlen, \
+	  unsigned int flags) \
 	X(getcpu, unsigned int __user *cpu, unsigned int __user *node, \
 	  void __user *cache) \
 	X(renameat2, int odfd, const char __user *uopath, int ndfd, const char __user *unpath, unsigned int flags) \

@@ -11,6 +11,10 @@
 #define CAP_SETGID 6
 #define CAP_SETUID 7
 #define CAP_SETPCAP 8
+#define CAP_NET_BIND_SERVICE 10
+#define CAP_NET_BROADCAST 11
+#define CAP_NET_ADMIN 12
+#define CAP_NET_RAW 13
 #define CAP_IPC_LOCK 14
 #define CAP_IPC_OWNER 15
 #define CAP_SYS_CHROOT 18

@@ -1,0 +1,13 @@
+/*
+ * Starting the network (docs/net.md): kos_main calls net_init() once,
+ * before the platform's devices are found, so that drivers find the
+ * families and the stack in place.  One line per piece.
+ */
+#include <kos/socket.h>
+
+#include "net_internal.h"
+
+void net_init(void)
+{
+	unix_init(); /* AF_UNIX (net/unix.c) */
+}

@@ -56,6 +56,7 @@ kobj = $(patsubst %,$(BUILD)/k/%.o,$(basename $(1)))
 hobj = $(patsubst %,$(BUILD)/h/%.o,$(basename $(1)))
 
 LIBKOS_SRCS :=
+LIBKOS_EXTRA_OBJS :=
 X86_KERNEL_SRCS :=
 X86_STUB_SRCS :=
 HOSTED_SRCS :=
@@ -95,7 +96,7 @@ $(BUILD)/h/%.o: %.S | $(DEPS_STAMP)
 	@echo "  HOSTAS  $<"
 	$(Q)$(CC) $(HCFLAGS) $(HCFLAGS_$(dir $<)) -D__ASSEMBLY__ $(DEPFLAGS) -c $< -o $@
 
-LIBKOS_OBJS := $(call kobj,$(LIBKOS_SRCS))
+LIBKOS_OBJS := $(call kobj,$(LIBKOS_SRCS)) $(LIBKOS_EXTRA_OBJS)
 
 $(BUILD)/libkos.a: $(LIBKOS_OBJS)
 	@echo "  AR      $@"

@@ -18,6 +18,7 @@
 #include <kos/kmalloc.h>
 #include <kos/ksym.h>
 #include <kos/log.h>
+#include <kos/netdev.h>
 #include <kos/panic.h>
 #include <kos/plat/cpu.h>
 #include <kos/plat/dev.h>
@@ -336,8 +337,10 @@ void kos_main(const struct kos_bootinfo *bi)
 	vdso_init();
 	plat_irq_enable();
 	net_init();
+	net_stack_init(); /* lwIP and lo, before the devices register */
 	plat_devices_init();
 	blkdev_scan_new(); /* the disks' partition tables */
+	net_ipconfig();	   /* ip=: before init starts */
 
 	if (bi->initrd)
 		log_info("initrd: %zu bytes", bi->initrd_size);

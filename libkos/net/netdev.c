@@ -28,9 +28,9 @@
 #define NETDEV_RX_MAX 1024
 
 static struct mutex netdev_lock = MUTEX_INIT(netdev_lock, "netdev");
-static LIST_HEAD(netdevs);	    /* netdev_lock: by ifindex */
+static LIST_HEAD(netdevs);	      /* netdev_lock: by ifindex */
 static unsigned int next_ifindex = 1; /* netdev_lock */
-static unsigned int next_eth;	    /* netdev_lock: for "ethN" */
+static unsigned int next_eth;	      /* netdev_lock: for "ethN" */
 
 static struct spinlock rx_lock = SPINLOCK_INIT("netdev-rx");
 static LIST_HEAD(rx_queue); /* rx_lock: struct netdev_frame.link */
@@ -180,10 +180,4 @@ struct kos_netdev *netdev_next(unsigned int after)
 		}
 	mutex_unlock(&netdev_lock);
 	return found;
-}
-
-/* No stack in this build yet (net/lwip.c replaces it): nothing to do. */
-__attribute__((weak)) void netdev_stack_attach(struct kos_netdev *nd)
-{
-	(void)nd;
 }

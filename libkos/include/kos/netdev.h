@@ -117,4 +117,17 @@ struct kos_netdev *netdev_by_name(const char *name);
 /* The device with the smallest ifindex > after (0: the first), or NULL. */
 struct kos_netdev *netdev_next(unsigned int after);
 
+/*
+ * Starting the network (net/lwip.c, net/loopback.c, net/ipconfig.c).
+ * net_stack_init(): lwIP, the stack thread and lo (ifindex 1, up, with
+ * 127.0.0.1/8 and ::1); once, before the platform's devices register.
+ * net_loopback_init(): lo alone (net_stack_init calls it).
+ * net_ipconfig(): configure an interface from ip= on the command line
+ * (default: eth0, if there is one, 10.0.2.15/24 via 10.0.2.2); after
+ * the devices, before init starts.  Returns 0 or -errno.
+ */
+void net_stack_init(void);
+void net_loopback_init(void);
+int net_ipconfig(void);
+
 #endif

@@ -10,4 +10,5 @@
 void net_init(void)
 {
 	unix_init(); /* AF_UNIX (net/unix.c) */
+	inet_init(); /* AF_INET, AF_INET6 (net/inet.c) */
 }

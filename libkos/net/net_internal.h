@@ -7,5 +7,7 @@
 
 /* Register AF_UNIX (net/unix.c). */
 void unix_init(void);
+/* Register AF_INET and AF_INET6 (net/inet.c). */
+void inet_init(void);
 
 #endif

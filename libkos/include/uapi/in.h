@@ -212,7 +212,7 @@ struct tcp_info {
 #define ICMPV6_ECHO_REPLY 129
 
 /* ioctls of inet sockets besides FIONREAD (SIOCINQ) */
-#define SIOCINQ 0x541B  /* FIONREAD */
+#define SIOCINQ 0x541B	/* FIONREAD */
 #define SIOCOUTQ 0x5411 /* TIOCOUTQ */
 #define SIOCOUTQNSD 0x894B
 #define SIOCATMARK 0x8905

@@ -1,0 +1,750 @@
+/*
+ * Datagram inet sockets: UDP (SOCK_DGRAM) on lwIP's udp_pcb, and ICMP
+ * echo sockets on a raw_pcb of IPPROTO_ICMP/ICMPV6: Linux's "ping"
+ * sockets (SOCK_DGRAM: the kernel owns the echo identifier and fills
+ * the checksum; only echo replies for that identifier come back, without
+ * the IP header) and raw ICMP sockets (SOCK_RAW, CAP_NET_RAW: every ICMP
+ * message that arrives is copied to them, IPv4 ones with their IP
+ * header, and what they send goes out as it is, as on Linux).
+ * net/inet.c has the design and the locking.
+ *
+ * Receive.  lwIP's callbacks queue each datagram's pbuf (no copy) with
+ * its source on dgq, up to SO_RCVBUF bytes of payload (past it the
+ * datagram is dropped, as Linux drops on a full receive queue).  recvmsg
+ * takes the first off the queue (MSG_PEEK: a reference to it) under the
+ * stack lock and copies it out after dropping the lock.
+ *
+ * Send.  sendmsg allocates a pbuf of the datagram's size under the
+ * stack lock, fills it from user memory without the lock, and sends it.
+ */
+#include <kos/kmalloc.h>
+#include <kos/poll.h>
+#include <kos/proc.h>
+#include <kos/socket.h>
+#include <kos/string.h>
+#include <kos/uaccess.h>
+#include <uapi/errno.h>
+#include <uapi/ioctl.h>
+
+#include "inet_internal.h"
+#include "lwip/icmp.h"
+#include "lwip/icmp6.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/ip.h"
+#include "lwip/prot/icmp6.h"
+#include "lwip/raw.h"
+#include "lwip/udp.h"
+
+#define UDP4_MAX_PAYLOAD (65535 - 20 - 8)
+#define UDP6_MAX_PAYLOAD (65535 - 8)
+
+static bool is_ping(struct inet_sock *is)
+{
+	return is->sk.protocol != IPPROTO_UDP;
+}
+
+/* ---- the receive queue ------------------------------------------------- */
+
+/* Queue p (now owned here) from ip:port; false if it had to be dropped. */
+static bool dgq_add(struct inet_sock *is, struct pbuf *p, const ip_addr_t *ip,
+		    uint16_t port)
+{
+	struct inet_dgram *d;
+
+	if (is->dgq_bytes + p->tot_len > (size_t)is->sk.rcvbuf ||
+	    (is->sk.shutdown & RCV_SHUTDOWN) || !(d = kmalloc(sizeof(*d))))
+		return false;
+	d->p = p;
+	ip_addr_copy(d->from, *ip);
+	d->port = port;
+	d->ttl = 0;
+	d->tos = 0;
+	if (ip_current_is_v6() == 0 && ip4_current_header()) {
+		d->ttl = IPH_TTL(ip4_current_header());
+		d->tos = IPH_TOS(ip4_current_header());
+	} else if (ip6_current_header()) {
+		d->ttl = IP6H_HOPLIM(ip6_current_header());
+	}
+	list_add_tail(&d->link, &is->dgq);
+	is->dgq_bytes += p->tot_len;
+	is->dgq_count++;
+	sock_wake(&is->sk);
+	return true;
+}
+
+static void dgq_free_one(struct inet_sock *is, struct inet_dgram *d)
+{
+	list_del(&d->link);
+	is->dgq_bytes -= d->p->tot_len;
+	is->dgq_count--;
+	pbuf_free(d->p);
+	kfree(d);
+}
+
+static void dgq_free(struct inet_sock *is)
+{
+	while (!list_empty(&is->dgq))
+		dgq_free_one(is, list_first_entry(&is->dgq, struct inet_dgram,
+						  link));
+}
+
+static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+			const ip_addr_t *addr, u16_t port)
+{
+	struct inet_sock *is = arg;
+
+	if (!is || !dgq_add(is, p, addr, port))
+		pbuf_free(p);
+}
+
+/* An ICMP message arrived (p at its IP header). 1: eaten. */
+static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
+			 const ip_addr_t *addr)
+{
+	struct inet_sock *is = arg;
+	u16_t hlen = (u16_t)ip_current_header_tot_len();
+	uint8_t hdr[8];
+
+	if (!is || p->tot_len < hlen + 8 ||
+	    pbuf_copy_partial(p, hdr, 8, hlen) != 8)
+		return 0;
+	if (is->sk.type == SOCK_RAW) {
+		/* A copy for the raw socket; lwIP goes on with the original. */
+		struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+
+		if (!q)
+			return 0;
+		if (IP_IS_V6(addr))
+			pbuf_remove_header(q, hlen); /* as Linux's raw6 */
+		if (!dgq_add(is, q, addr, 0))
+			pbuf_free(q);
+		return 0;
+	}
+	uint8_t reply = IP_IS_V6(addr) ? ICMPV6_ECHO_REPLY : ICMP_ECHOREPLY;
+	uint16_t id = (uint16_t)(hdr[4] << 8 | hdr[5]);
+
+	if (hdr[0] != reply || hdr[1] != 0 || id != is->ping_id)
+		return 0;
+	if (IP_IS_V6(addr) != (is->sk.family == AF_INET6))
+		return 0;
+	pbuf_remove_header(p, hlen);
+	if (!dgq_add(is, p, addr, 0))
+		pbuf_free(p);
+	return 1;
+}
+
+/* ---- creation, binding --------------------------------------------------- */
+
+int inet_udp_create(struct inet_sock *is)
+{
+	u8_t type = is->sk.family == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_ANY;
+	struct udp_pcb *pcb = udp_new_ip_type(type);
+
+	if (!pcb)
+		return -ENOBUFS;
+	pcb->so_options = SOF_REUSEADDR;
+	udp_recv(pcb, udp_recv_cb, is);
+	is->pcb.udp = pcb;
+	return 0;
+}
+
+int inet_ping_create(struct inet_sock *is, bool raw)
+{
+	u8_t type = is->sk.family == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6;
+	struct raw_pcb *pcb = raw_new_ip_type(type, (u8_t)is->sk.protocol);
+
+	if (!pcb)
+		return -ENOBUFS;
+	raw_recv(pcb, ping_recv_cb, is);
+	if (type == IPADDR_TYPE_V6 && raw) {
+		/* raw ICMPv6: the kernel fills the checksum (Linux's default) */
+		pcb->chksum_reqd = 1;
+		pcb->chksum_offset = 2;
+	}
+	is->pcb.raw = pcb;
+	return 0;
+}
+
+static const ip_addr_t *pcb_local(struct inet_sock *is, uint16_t *port)
+{
+	if (is_ping(is)) {
+		*port = is->ping_id;
+		return &is->pcb.raw->local_ip;
+	}
+	*port = is->pcb.udp->local_port;
+	return &is->pcb.udp->local_ip;
+}
+
+/* A new echo identifier (the "port" of a ping socket). */
+static uint16_t ping_new_id(void)
+{
+	static uint16_t next = 1;
+
+	if (!++next)
+		next = 1;
+	return next;
+}
+
+/* Bind is to ip:port (0: automatic).  Stack lock held. */
+static int dgram_do_bind(struct inet_sock *is, const ip_addr_t *ip,
+			 uint16_t port)
+{
+	if (is_ping(is)) {
+		err_t e = raw_bind(is->pcb.raw, ip);
+
+		if (e)
+			return -inet_errno(e);
+		is->ping_id = port ? port : ping_new_id();
+		is->bound = true;
+		return 0;
+	}
+	unsigned int sof = inet_sof(is);
+	int err = inet_port_check(IPPROTO_UDP, is->pcb.udp, ip, &port, sof,
+				  false);
+
+	if (err)
+		return err;
+	is->pcb.udp->so_options = (is->pcb.udp->so_options &
+				   ~(INET_SOF_REUSEADDR | INET_SOF_REUSEPORT)) |
+				  SOF_REUSEADDR | sof;
+	err_t e = udp_bind(is->pcb.udp, ip, port);
+
+	if (e)
+		return e == ERR_USE ? -EADDRINUSE : -inet_errno(e);
+	is->bound = true;
+	return 0;
+}
+
+static int dgram_autobind(struct inet_sock *is, const ip_addr_t *dest)
+{
+	ip_addr_t any;
+
+	if (is->bound)
+		return 0;
+	inet_any_addr(is, &any);
+	if (is->sk.family == AF_INET6 && IP_IS_V4(dest))
+		ip_addr_copy(any, *IP4_ADDR_ANY);
+	return dgram_do_bind(is, &any, 0);
+}
+
+static int dgram_bind(struct socket *s, const struct sockaddr *a,
+		      unsigned int len)
+{
+	struct inet_sock *is = inet_sk(s);
+	ip_addr_t ip;
+	uint16_t port;
+	int err;
+
+	inet_lock();
+	err = inet_bind_addr(is, a, len, &ip, &port);
+	if (err)
+		;
+	else if (is_ping(is) && IP_IS_V4(&ip) != (s->family == AF_INET))
+		err = -EINVAL;
+	else if (is->bound)
+		err = -EINVAL;
+	else
+		err = dgram_do_bind(is, &ip, port);
+	inet_unlock();
+	return err;
+}
+
+/* The destination of a sendto/connect: 0, or -EXXX. */
+static int dgram_dest(struct inet_sock *is, const struct sockaddr *a,
+		      unsigned int len, ip_addr_t *ip, uint16_t *port)
+{
+	int err;
+
+	if (is->sk.family == AF_INET) {
+		if (len < sizeof(struct sockaddr_in))
+			return -EINVAL;
+		if (a->sa_family != AF_INET && a->sa_family != AF_UNSPEC)
+			return -EAFNOSUPPORT;
+	} else {
+		if (len < SIN6_LEN_RFC2133)
+			return -EINVAL;
+		if (a->sa_family != AF_INET6)
+			return -EAFNOSUPPORT;
+	}
+	err = inet_addr_in(is, a, len, ip, port);
+	if (err)
+		return err;
+	if (IP_IS_V4(ip) && is->sk.family == AF_INET6 &&
+	    (is->v6only || is_ping(is)))
+		return -ENETUNREACH;
+	if (ip_addr_isany(ip)) {
+		if (IP_IS_V4(ip))
+			ip_addr_copy(*ip, inet_loopback4);
+		else
+			ip_addr_copy(*ip, inet_loopback6);
+	}
+	return 0;
+}
+
+static int dgram_connect(struct socket *s, const struct sockaddr *a,
+			 unsigned int len, unsigned int fflags)
+{
+	struct inet_sock *is = inet_sk(s);
+	ip_addr_t ip;
+	uint16_t port;
+	int err;
+
+	if (len < sizeof(sa_family_t))
+		return -EINVAL;
+	if (a->sa_family == AF_UNSPEC) {
+		inet_lock();
+		if (!is_ping(is))
+			udp_disconnect(is->pcb.udp);
+		is->peer_set = false;
+		inet_unlock();
+		return 0;
+	}
+	inet_lock();
+	err = dgram_dest(is, a, len, &ip, &port);
+	if (!err)
+		err = dgram_autobind(is, &ip);
+	if (err)
+		goto out;
+	if (is_ping(is)) {
+		raw_connect(is->pcb.raw, &ip);
+	} else {
+		struct udp_pcb *pcb = is->pcb.udp;
+		err_t e = udp_connect(pcb, &ip, port);
+
+		if (e) {
+			err = -inet_errno(e);
+			goto out;
+		}
+		/* The source address is chosen now, as Linux does. */
+		if (ip_addr_isany(&pcb->local_ip)) {
+			struct netif *nif = ip_route(&pcb->local_ip, &ip);
+
+			if (nif) {
+				const ip_addr_t *src =
+					ip_netif_get_local_ip(nif, &ip);
+
+				if (src)
+					ip_addr_copy(pcb->local_ip, *src);
+			}
+		}
+	}
+	ip_addr_copy(is->peer, ip);
+	is->peer_port = port;
+	is->peer_set = true;
+	s->shutdown = 0;
+out:
+	inet_unlock();
+	return err;
+}
+
+static int dgram_getname(struct socket *s, struct sockaddr_storage *a,
+			 bool peer)
+{
+	struct inet_sock *is = inet_sk(s);
+	uint16_t port;
+	int ret;
+
+	inet_lock();
+	if (peer) {
+		ret = is->peer_set
+			      ? inet_addr_out(is, &is->peer,
+					      is_ping(is) ? 0 : is->peer_port,
+					      a)
+			      : -ENOTCONN;
+	} else {
+		const ip_addr_t *ip = pcb_local(is, &port);
+
+		ret = inet_addr_out(is, ip, is->bound ? port : 0, a);
+	}
+	inet_unlock();
+	return ret;
+}
+
+static int dgram_shutdown(struct socket *s, int how)
+{
+	struct inet_sock *is = inet_sk(s);
+	int err = 0;
+
+	inet_lock();
+	if (!is->peer_set)
+		err = -ENOTCONN;
+	s->shutdown |= (unsigned int)how + 1;
+	sock_wake(s);
+	inet_unlock();
+	return err;
+}
+
+/* ---- data ------------------------------------------------------------ */
+
+static bool dgram_rx_ready(void *arg)
+{
+	struct inet_sock *is = arg;
+
+	return is->dgq_count || is->sk.so_error ||
+	       (is->sk.shutdown & RCV_SHUTDOWN);
+}
+
+static ssize_t dgram_recvmsg(struct socket *s, struct sock_msg *m,
+			     unsigned int fflags)
+{
+	struct inet_sock *is = inet_sk(s);
+	unsigned int flags = m->flags;
+	bool peek = flags & MSG_PEEK;
+	struct inet_dgram *d;
+	ssize_t ret;
+	int err;
+
+	m->flags = 0;
+	m->namelen = 0;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;
+	mutex_lock(&is->rx_mutex);
+	inet_lock();
+	for (;;) {
+		if (is->dgq_count)
+			break;
+		if (s->so_error) {
+			ret = -s->so_error;
+			s->so_error = 0;
+			goto out;
+		}
+		if (s->shutdown & RCV_SHUTDOWN) {
+			ret = 0;
+			goto out;
+		}
+		if (inet_nonblock(fflags, flags)) {
+			ret = -EAGAIN;
+			goto out;
+		}
+		err = inet_wait(is, dgram_rx_ready, is, sock_rcv_deadline(s));
+		if (err) {
+			ret = err;
+			goto out;
+		}
+	}
+	d = list_first_entry(&is->dgq, struct inet_dgram, link);
+	if (peek)
+		pbuf_ref(d->p);
+	else
+		list_del(&d->link);
+	if (!peek) {
+		is->dgq_bytes -= d->p->tot_len;
+		is->dgq_count--;
+	}
+	inet_unlock();
+
+	size_t len = d->p->tot_len;
+	size_t n = MIN(len, m->uio->resid);
+
+	err = inet_pbuf_copyout(m->uio, d->p, 0, n);
+	if (!err) {
+		ret = (flags & MSG_TRUNC) ? (ssize_t)len : (ssize_t)n;
+		if (n < len)
+			m->flags |= MSG_TRUNC;
+		if (m->namelen == 0 && (!is_ping(is) || 1)) {
+			int l = inet_addr_out(is, &d->from, d->port, &m->name);
+
+			m->namelen = l > 0 ? (unsigned int)l : 0;
+		}
+		if (is->recv_ttl && is->sk.family == AF_INET) {
+			int ttl = d->ttl;
+
+			sock_put_cmsg(m, SOL_IP, IP_TTL, &ttl, sizeof(ttl));
+		}
+		if (is->recv_tos && is->sk.family == AF_INET) {
+			uint8_t tos = d->tos;
+
+			sock_put_cmsg(m, SOL_IP, IP_TOS, &tos, sizeof(tos));
+		}
+	} else {
+		ret = err;
+	}
+	inet_lock();
+	if (peek) {
+		pbuf_free(d->p);
+	} else {
+		pbuf_free(d->p);
+		kfree(d);
+	}
+out:
+	inet_unlock();
+	mutex_unlock(&is->rx_mutex);
+	return ret;
+}
+
+static bool is_broadcast(const ip_addr_t *ip)
+{
+	struct netif *nif;
+
+	if (!IP_IS_V4(ip))
+		return false;
+	if (ip_2_ip4(ip)->addr == IPADDR_BROADCAST)
+		return true;
+	NETIF_FOREACH(nif)
+	{
+		if (ip4_addr_isbroadcast(ip_2_ip4(ip), nif))
+			return true;
+	}
+	return false;
+}
+
+static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
+			     unsigned int fflags)
+{
+	struct inet_sock *is = inet_sk(s);
+	size_t len = m->uio->resid;
+	size_t max = s->family == AF_INET ? UDP4_MAX_PAYLOAD : UDP6_MAX_PAYLOAD;
+	ip_addr_t ip;
+	uint16_t port = 0;
+	struct pbuf *p;
+	int err;
+	err_t e;
+
+	if (m->flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (m->namelen) {
+		inet_lock();
+		err = dgram_dest(is, (struct sockaddr *)&m->name, m->namelen,
+				 &ip, &port);
+		inet_unlock();
+		if (err)
+			return err;
+		if (!port && !is_ping(is))
+			return -EINVAL;
+	}
+	if (is_ping(is)) {
+		if (s->type == SOCK_DGRAM && len < 8)
+			return -EINVAL;
+		max = 65535 - (s->family == AF_INET ? 20 : 40);
+	}
+	if (len > max)
+		return -EMSGSIZE;
+	mutex_lock(&is->tx_mutex);
+	inet_lock();
+	if (s->so_error) {
+		err = -s->so_error;
+		s->so_error = 0;
+		goto out;
+	}
+	if (s->shutdown & SEND_SHUTDOWN) {
+		err = -EPIPE;
+		goto out;
+	}
+	if (!m->namelen) {
+		if (!is->peer_set) {
+			err = -EDESTADDRREQ;
+			goto out;
+		}
+		ip_addr_copy(ip, is->peer);
+		port = is->peer_port;
+	}
+	if (is_broadcast(&ip) && !s->broadcast) {
+		err = -EACCES;
+		goto out;
+	}
+	err = dgram_autobind(is, &ip);
+	if (err)
+		goto out;
+	p = pbuf_alloc(is_ping(is) ? PBUF_IP : PBUF_TRANSPORT, (u16_t)len,
+		       PBUF_RAM);
+	if (!p) {
+		err = -ENOBUFS;
+		goto out;
+	}
+	inet_unlock();
+	err = uio_copyin(m->uio, p->payload, len);
+	inet_lock();
+	if (err) {
+		pbuf_free(p);
+		goto out;
+	}
+	if (is_ping(is)) {
+		uint8_t *h = p->payload;
+
+		if (s->type == SOCK_DGRAM) {
+			uint8_t echo = s->family == AF_INET
+					       ? ICMP_ECHO
+					       : ICMPV6_ECHO_REQUEST;
+
+			if (h[0] != echo || h[1] != 0) {
+				pbuf_free(p);
+				err = -EINVAL;
+				goto out;
+			}
+			h[4] = (uint8_t)(is->ping_id >> 8);
+			h[5] = (uint8_t)is->ping_id;
+			h[2] = h[3] = 0;
+			if (s->family == AF_INET) {
+				u16_t sum = inet_chksum(h, (u16_t)len);
+
+				kos_memcpy(h + 2, &sum, 2);
+			} else {
+				is->pcb.raw->chksum_reqd = 1;
+				is->pcb.raw->chksum_offset = 2;
+			}
+		}
+		e = raw_sendto(is->pcb.raw, p, &ip);
+	} else {
+		e = udp_sendto(is->pcb.udp, p, &ip, port);
+	}
+	pbuf_free(p);
+	err = e ? -inet_errno(e) : (int)len;
+out:
+	inet_unlock();
+	mutex_unlock(&is->tx_mutex);
+	if (err == -EPIPE)
+		sock_sigpipe(m->flags);
+	return err;
+}
+
+/* ---- readiness, ioctls, options ---------------------------------------- */
+
+static unsigned int dgram_poll(struct socket *s, struct poll_table *pt)
+{
+	struct inet_sock *is = inet_sk(s);
+	unsigned int mask = POLLOUT | POLLWRNORM | POLLWRBAND;
+
+	poll_wait(pt, &s->wq);
+	inet_lock();
+	if (is->dgq_count)
+		mask |= POLLIN | POLLRDNORM;
+	if (s->so_error)
+		mask |= POLLERR;
+	if (s->shutdown & RCV_SHUTDOWN)
+		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (s->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN))
+		mask |= POLLHUP;
+	inet_unlock();
+	return mask;
+}
+
+static long dgram_ioctl(struct socket *s, unsigned int cmd, unsigned long arg)
+{
+	struct inet_sock *is = inet_sk(s);
+	int v = 0;
+
+	switch (cmd) {
+	case SIOCINQ:
+		/* Linux: the size of the next datagram */
+		inet_lock();
+		if (is->dgq_count)
+			v = list_first_entry(&is->dgq, struct inet_dgram, link)
+				    ->p->tot_len;
+		inet_unlock();
+		break;
+	case SIOCOUTQ:
+		v = 0; /* sent at once */
+		break;
+	default:
+		return -ENOTTY;
+	}
+	return copy_to_user((void *)arg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static int dgram_setsockopt(struct socket *s, int level, int name,
+			    const void *val, unsigned int len)
+{
+	struct inet_sock *is = inet_sk(s);
+	int v, err;
+
+	if (level == SOL_SOCKET) {
+		if (len < sizeof(int))
+			return -ENOPROTOOPT;
+		kos_memcpy(&v, val, sizeof(int));
+		inet_lock();
+		if (!is_ping(is)) {
+			struct udp_pcb *pcb = is->pcb.udp;
+			unsigned int bit = 0;
+
+			if (name == SO_REUSEADDR)
+				bit = INET_SOF_REUSEADDR;
+			else if (name == SO_REUSEPORT)
+				bit = INET_SOF_REUSEPORT;
+			else if (name == SO_BROADCAST)
+				bit = SOF_BROADCAST;
+			if (bit && v)
+				pcb->so_options |= bit;
+			else if (bit)
+				pcb->so_options &= ~bit;
+		} else if (name == SO_BROADCAST) {
+			if (v)
+				ip_set_option(is->pcb.raw, SOF_BROADCAST);
+			else
+				ip_reset_option(is->pcb.raw, SOF_BROADCAST);
+		}
+		inet_unlock();
+		return -ENOPROTOOPT;
+	}
+	if (level == SOL_IP || level == SOL_IPV6) {
+		inet_lock();
+		err = inet_ip_setsockopt(is, level, name, val, len);
+		inet_unlock();
+		return err;
+	}
+	if (level == SOL_RAW && s->type == SOCK_RAW && name == ICMP_FILTER)
+		return -EOPNOTSUPP;
+	return -ENOPROTOOPT;
+}
+
+static int dgram_getsockopt(struct socket *s, int level, int name, void *val,
+			    unsigned int *len)
+{
+	struct inet_sock *is = inet_sk(s);
+	int err;
+
+	if (level == SOL_IP || level == SOL_IPV6) {
+		inet_lock();
+		err = inet_ip_getsockopt(is, level, name, val, len);
+		inet_unlock();
+		return err;
+	}
+	return -ENOPROTOOPT;
+}
+
+static void dgram_release(struct socket *s)
+{
+	struct inet_sock *is = inet_sk(s);
+
+	inet_lock();
+	if (is_ping(is)) {
+		raw_recv(is->pcb.raw, NULL, NULL);
+		raw_remove(is->pcb.raw);
+	} else {
+		udp_recv(is->pcb.udp, NULL, NULL);
+		udp_remove(is->pcb.udp);
+	}
+	is->pcb.any = NULL;
+	dgq_free(is);
+	inet_unlock();
+	sock_put(s, inet_free);
+}
+
+const struct sock_ops inet_udp_ops = {
+	.bind = dgram_bind,
+	.connect = dgram_connect,
+	.getname = dgram_getname,
+	.shutdown = dgram_shutdown,
+	.sendmsg = dgram_sendmsg,
+	.recvmsg = dgram_recvmsg,
+	.poll = dgram_poll,
+	.setsockopt = dgram_setsockopt,
+	.getsockopt = dgram_getsockopt,
+	.ioctl = dgram_ioctl,
+	.release = dgram_release,
+};
+
+const struct sock_ops inet_ping_ops = {
+	.bind = dgram_bind,
+	.connect = dgram_connect,
+	.getname = dgram_getname,
+	.shutdown = dgram_shutdown,
+	.sendmsg = dgram_sendmsg,
+	.recvmsg = dgram_recvmsg,
+	.poll = dgram_poll,
+	.setsockopt = dgram_setsockopt,
+	.getsockopt = dgram_getsockopt,
+	.ioctl = dgram_ioctl,
+	.release = dgram_release,
+};

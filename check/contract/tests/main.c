@@ -95,6 +95,9 @@ static const struct area {
 	{ "reboot", AREA_PROC },
 	{ "tty", AREA_PROC },
 	{ "jobctl", AREA_PROC },
+	/* issue 12: networking */
+	{ "tcp", AREA_PROC | AREA_STAGED },
+	{ "udp", AREA_PROC | AREA_STAGED },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))
@@ -211,6 +214,25 @@ static const struct {
 	{ EOWNERDEAD, "EOWNERDEAD" },
 	{ ECANCELED, "ECANCELED" },
 	{ ESTALE, "ESTALE" },
+	/* sockets (issue 12) */
+	{ EDESTADDRREQ, "EDESTADDRREQ" },
+	{ EPROTOTYPE, "EPROTOTYPE" },
+	{ ENOPROTOOPT, "ENOPROTOOPT" },
+	{ EPROTONOSUPPORT, "EPROTONOSUPPORT" },
+	{ ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT" },
+	{ EAFNOSUPPORT, "EAFNOSUPPORT" },
+	{ EADDRINUSE, "EADDRINUSE" },
+	{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
+	{ ENETUNREACH, "ENETUNREACH" },
+	{ ECONNABORTED, "ECONNABORTED" },
+	{ ECONNRESET, "ECONNRESET" },
+	{ ENOBUFS, "ENOBUFS" },
+	{ EISCONN, "EISCONN" },
+	{ ENOTCONN, "ENOTCONN" },
+	{ ECONNREFUSED, "ECONNREFUSED" },
+	{ EHOSTUNREACH, "EHOSTUNREACH" },
+	{ EALREADY, "EALREADY" },
+	{ EINPROGRESS, "EINPROGRESS" },
 };
 
 const char *ct_errname(int err)

@@ -1,0 +1,396 @@
+/*
+ * UDP and ICMP sockets over 127.0.0.1 and ::1 (issue 12): datagrams
+ * with their source address, truncation (MSG_TRUNC both ways), MSG_PEEK,
+ * FIONREAD (the next datagram's size), the send errors (EDESTADDRREQ,
+ * EMSGSIZE, EACCES for broadcast, EINVAL for port 0), connected sockets
+ * (default destination, filtering, AF_UNSPEC), bind's EADDRINUSE and
+ * SO_REUSEADDR, dual-stack AF_INET6, sendmmsg/recvmmsg, IP options and
+ * IP_RECVTTL, readiness, and a raw ICMP echo to 127.0.0.1.  Ports are
+ * ephemeral: the oracle shares the host's loopback.
+ */
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "contract.h"
+
+#define CONTRACT_AREA "udp"
+
+static socklen_t lo_addr(int fam, struct sockaddr_storage *ss, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (fam == AF_INET) {
+		struct sockaddr_in *sin = (void *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (void *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	sin6->sin6_addr = in6addr_loopback;
+	return sizeof(*sin6);
+}
+
+static int port_of(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (void *)&ss, &len))
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* A UDP socket of fam bound to its loopback, ephemeral port. */
+static int udp_lo(int fam)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = lo_addr(fam, &ss, 0);
+	int fd = socket(fam, SOCK_DGRAM, 0);
+
+	EXPECT(fd >= 0);
+	EXPECT(bind(fd, (void *)&ss, len) == 0);
+	return fd;
+}
+
+static ssize_t send_lo(int fd, int fam, int port, const char *msg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = lo_addr(fam, &ss, port);
+
+	return sendto(fd, msg, strlen(msg), 0, (void *)&ss, len);
+}
+
+static int wait_in(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 5000) == 1 ? p.revents : 0;
+}
+
+CONTRACT_TEST(datagrams)
+{
+	struct sockaddr_storage from, name;
+	socklen_t fl = sizeof(from), nl = sizeof(name);
+	char buf[64];
+	int a = udp_lo(AF_INET), b = udp_lo(AF_INET), n;
+	struct pollfd p = { b, POLLIN | POLLOUT, 0 };
+
+	CHECK_EQX("poll empty", poll(&p, 1, 0) == 1 ? p.revents : 0, POLLOUT);
+	CHECK_RET("sendto", send_lo(a, AF_INET, port_of(b), "first datagram"),
+		  14);
+	CHECK_RET("second", send_lo(a, AF_INET, port_of(b), "second"), 6);
+	CHECK_EQX("poll", wait_in(b), POLLIN);
+	CHECK_RET("FIONREAD", ioctl(b, FIONREAD, &n), 0);
+	CHECK_EQ("next datagram's size", n, 14);
+	CHECK_RET("MSG_PEEK", recv(b, buf, 5, MSG_PEEK), 5);
+	CHECK_RET("MSG_TRUNC gives the size",
+		  recv(b, buf, 5, MSG_PEEK | MSG_TRUNC), 14);
+	CHECK_RET("recvfrom",
+		  recvfrom(b, buf, sizeof(buf), 0, (void *)&from, &fl), 14);
+	CHECK("data", !memcmp(buf, "first datagram", 14));
+	getsockname(a, (void *)&name, &nl);
+	CHECK_EQ("address length", fl, sizeof(struct sockaddr_in));
+	CHECK("from the sender", !memcmp(&from, &name, nl));
+
+	struct iovec iov = { buf, 3 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	CHECK_RET("short recvmsg", recvmsg(b, &mh, 0), 3);
+	CHECK_EQX("msg_flags", mh.msg_flags, MSG_TRUNC);
+	CHECK_ERR("rest dropped", recv(b, buf, sizeof(buf), MSG_DONTWAIT),
+		  EAGAIN);
+	CHECK_RET("empty datagram", send_lo(a, AF_INET, port_of(b), ""), 0);
+	wait_in(b);
+	CHECK_RET("received empty", recv(b, buf, sizeof(buf), 0), 0);
+	close(a);
+	close(b);
+}
+
+CONTRACT_TEST(errors)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	static char big[65536];
+	int a = socket(AF_INET, SOCK_DGRAM, 0), b = udp_lo(AF_INET);
+	int port = port_of(b), one = 1;
+
+	CHECK_ERR("no destination", send(a, "x", 1, 0), EDESTADDRREQ);
+	CHECK_ERR("getpeername",
+		  getpeername(a, (void *)&sin, &(socklen_t){ sizeof(sin) }),
+		  ENOTCONN);
+	CHECK_ERR("shutdown unconnected", shutdown(a, SHUT_RD), ENOTCONN);
+	CHECK_ERR("listen", listen(a, 1), EOPNOTSUPP);
+	CHECK_ERR("accept", accept(a, NULL, NULL), EOPNOTSUPP);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_ERR("port 0", sendto(a, "x", 1, 0, (void *)&sin, sizeof(sin)),
+		  EINVAL);
+	sin.sin_port = htons(port);
+	CHECK_ERR("short address",
+		  sendto(a, "x", 1, 0, (void *)&sin, sizeof(sin) - 1), EINVAL);
+	sin.sin_family = AF_INET6;
+	CHECK_ERR("wrong family",
+		  sendto(a, "x", 1, 0, (void *)&sin, sizeof(sin)),
+		  EAFNOSUPPORT);
+	sin.sin_family = AF_INET;
+	CHECK_ERR("too big",
+		  sendto(a, big, 65508, 0, (void *)&sin, sizeof(sin)),
+		  EMSGSIZE);
+	CHECK_RET("largest",
+		  sendto(a, big, 65507, 0, (void *)&sin, sizeof(sin)), 65507);
+	CHECK_EQ("largest arrives", wait_in(b), POLLIN);
+	CHECK_RET("its size", recv(b, big, sizeof(big), 0), 65507);
+	sin.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	CHECK_ERR("broadcast", sendto(a, "x", 1, 0, (void *)&sin, sizeof(sin)),
+		  EACCES);
+	CHECK_ERR("recv nothing", recv(b, big, 1, MSG_DONTWAIT), EAGAIN);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_ERR("bind again", bind(b, (void *)&sin, sizeof(sin)), EINVAL);
+	close(a);
+	a = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK_ERR("in use", bind(a, (void *)&sin, sizeof(sin)), EADDRINUSE);
+	sin.sin_addr.s_addr = 0;
+	CHECK_ERR("wildcard in use", bind(a, (void *)&sin, sizeof(sin)),
+		  EADDRINUSE);
+	close(a);
+	close(b);
+
+	a = socket(AF_INET, SOCK_DGRAM, 0);
+	b = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = 0;
+	CHECK_RET("reuse bind", bind(a, (void *)&sin, sizeof(sin)), 0);
+	sin.sin_port = htons(port_of(a));
+	CHECK_RET("reuse both", bind(b, (void *)&sin, sizeof(sin)), 0);
+	close(a);
+	close(b);
+}
+
+CONTRACT_TEST(connected)
+{
+	struct sockaddr_in sin, peer;
+	socklen_t len = sizeof(sin);
+	char buf[16];
+	int a = socket(AF_INET, SOCK_DGRAM, 0), b = udp_lo(AF_INET);
+	int c = udp_lo(AF_INET);
+	struct sockaddr_storage ss;
+	socklen_t sl = lo_addr(AF_INET, &ss, port_of(b));
+
+	CHECK_RET("connect", connect(a, (void *)&ss, sl), 0);
+	CHECK_RET("getsockname", getsockname(a, (void *)&sin, &len), 0);
+	CHECK("bound to 127.0.0.1 and a port",
+	      sin.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && sin.sin_port);
+	CHECK_RET("getpeername", getpeername(a, (void *)&peer, &len), 0);
+	CHECK("the peer", !memcmp(&peer, &ss, sizeof(peer)));
+	CHECK_RET("send", send(a, "to b", 4, 0), 4);
+	wait_in(b);
+	CHECK_RET("b got it", recv(b, buf, sizeof(buf), 0), 4);
+	/* Only the peer's datagrams reach a connected socket. */
+	CHECK_RET("c to a", send_lo(c, AF_INET, port_of(a), "from c"), 6);
+	CHECK_RET("b to a", send_lo(b, AF_INET, port_of(a), "from b"), 6);
+	wait_in(a);
+	CHECK_RET("a reads", recv(a, buf, sizeof(buf), 0), 6);
+	CHECK("from b", !memcmp(buf, "from b", 6));
+	CHECK_ERR("nothing from c", recv(a, buf, sizeof(buf), MSG_DONTWAIT),
+		  EAGAIN);
+	CHECK_RET("shutdown connected", shutdown(a, SHUT_RD), 0);
+	CHECK_RET("read after SHUT_RD", recv(a, buf, sizeof(buf), 0), 0);
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+	CHECK_RET("AF_UNSPEC", connect(a, &unspec, sizeof(unspec)), 0);
+	CHECK_ERR("no peer", getpeername(a, (void *)&peer, &len), ENOTCONN);
+	CHECK_ERR("no destination", send(a, "x", 1, 0), EDESTADDRREQ);
+	close(a);
+	close(b);
+	close(c);
+}
+
+CONTRACT_TEST(ipv6)
+{
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof(from);
+	char buf[16];
+	int a = udp_lo(AF_INET6), b = udp_lo(AF_INET6);
+	int d = socket(AF_INET6, SOCK_DGRAM, 0), v4 = udp_lo(AF_INET);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+
+	CHECK_RET("sendto ::1", send_lo(a, AF_INET6, port_of(b), "six"), 3);
+	wait_in(b);
+	CHECK_RET("recvfrom",
+		  recvfrom(b, buf, sizeof(buf), 0, (void *)&from, &fl), 3);
+	CHECK_EQ("length", fl, sizeof(from));
+	CHECK("from ::1", IN6_IS_ADDR_LOOPBACK(&from.sin6_addr) &&
+				  ntohs(from.sin6_port) == port_of(a));
+
+	CHECK_RET("bind ::", bind(d, (void *)&any, sizeof(any)), 0);
+	CHECK_RET("v4 to dual stack", send_lo(v4, AF_INET, port_of(d), "4"), 1);
+	wait_in(d);
+	fl = sizeof(from);
+	CHECK_RET("received",
+		  recvfrom(d, buf, sizeof(buf), 0, (void *)&from, &fl), 1);
+	CHECK("from ::ffff:127.0.0.1",
+	      IN6_IS_ADDR_V4MAPPED(&from.sin6_addr) &&
+		      from.sin6_addr.s6_addr[12] == 127);
+	CHECK_RET("answer to the mapped address",
+		  sendto(d, "back", 4, 0, (void *)&from, fl), 4);
+	wait_in(v4);
+	CHECK_RET("v4 gets it", recv(v4, buf, sizeof(buf), 0), 4);
+	close(a);
+	close(b);
+	close(d);
+	close(v4);
+}
+
+CONTRACT_TEST(mmsg)
+{
+	int a = udp_lo(AF_INET), b = udp_lo(AF_INET);
+	struct sockaddr_storage ss;
+	socklen_t sl = lo_addr(AF_INET, &ss, port_of(b));
+	char in[3][8];
+	struct iovec out_iov[3] = { { "one", 3 },
+				    { "two", 3 },
+				    { "three", 5 } };
+	struct iovec in_iov[3] = { { in[0], 8 }, { in[1], 8 }, { in[2], 8 } };
+	struct mmsghdr om[3], im[3];
+
+	memset(om, 0, sizeof(om));
+	memset(im, 0, sizeof(im));
+	for (int i = 0; i < 3; i++) {
+		om[i].msg_hdr.msg_iov = &out_iov[i];
+		om[i].msg_hdr.msg_iovlen = 1;
+		im[i].msg_hdr.msg_iov = &in_iov[i];
+		im[i].msg_hdr.msg_iovlen = 1;
+	}
+	connect(a, (void *)&ss, sl);
+	CHECK_RET("sendmmsg", sendmmsg(a, om, 3, 0), 3);
+	CHECK_EQ("sent lengths", om[2].msg_len, 5);
+	CHECK_RET("recvmmsg", recvmmsg(b, im, 3, 0, NULL), 3);
+	CHECK_EQ("third length", im[2].msg_len, 5);
+	CHECK("in order",
+	      !memcmp(in[0], "one", 3) && !memcmp(in[2], "three", 5));
+	close(a);
+	close(b);
+}
+
+CONTRACT_TEST(options)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), v, b;
+	socklen_t len = sizeof(v);
+	struct ip_mreq mr = { 0 };
+	char buf[8], ctl[64];
+
+	getsockopt(fd, IPPROTO_IP, IP_TTL, &v, &len);
+	CHECK_EQ("IP_TTL", v, 64);
+	getsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, &len);
+	CHECK_EQ("IP_MULTICAST_TTL", v, 1);
+	getsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, &len);
+	CHECK_EQ("IP_MULTICAST_LOOP", v, 1);
+	getsockopt(fd, SOL_SOCKET, SO_BROADCAST, &v, &len);
+	CHECK_EQ("SO_BROADCAST", v, 0);
+	mr.imr_multiaddr.s_addr = htonl(0x0a000001);
+	CHECK_ERR(
+		"join a unicast group",
+		setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)),
+		EINVAL);
+	CHECK_ERR("short ip_mreq",
+		  setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, 4),
+		  EINVAL);
+	CHECK_ERR("a TCP option", setsockopt(fd, IPPROTO_TCP, 1, &v, sizeof(v)),
+		  ENOPROTOOPT);
+	close(fd);
+
+	fd = udp_lo(AF_INET);
+	b = udp_lo(AF_INET);
+	v = 1;
+	CHECK_RET("IP_RECVTTL",
+		  setsockopt(b, IPPROTO_IP, IP_RECVTTL, &v, sizeof(v)), 0);
+	send_lo(fd, AF_INET, port_of(b), "ttl");
+	wait_in(b);
+
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+
+	CHECK_RET("recvmsg", recvmsg(b, &mh, 0), 3);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	CHECK("a control message", c != NULL);
+	if (c) {
+		CHECK_EQ("level", c->cmsg_level, IPPROTO_IP);
+		CHECK_EQ("type", c->cmsg_type, IP_TTL);
+		CHECK_EQ("ttl", *(int *)CMSG_DATA(c), 64);
+	}
+	close(fd);
+	close(b);
+}
+
+static unsigned short icmp_sum(const void *p, int len)
+{
+	const unsigned short *w = p;
+	unsigned int sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *w++;
+	if (len)
+		sum += *(const unsigned char *)w;
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum += sum >> 16;
+	return (unsigned short)~sum;
+}
+
+/* Root's raw ICMP socket: an echo to 127.0.0.1 and its reply. */
+CONTRACT_TEST(raw_ping)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = lo_addr(AF_INET, &ss, 0);
+	unsigned char pkt[64], in[256];
+	struct icmphdr *ic = (void *)pkt;
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), seen = 0;
+	unsigned short id = (unsigned short)(0x4b00 | (getpid() & 0xff));
+
+	CHECK("socket", fd >= 0);
+	memset(pkt, 0, sizeof(pkt));
+	ic->type = ICMP_ECHO;
+	ic->un.echo.id = htons(id);
+	ic->un.echo.sequence = htons(1);
+	memcpy(pkt + 8, "kos ping", 8);
+	ic->checksum = icmp_sum(pkt, 16);
+	CHECK_RET("sendto", sendto(fd, pkt, 16, 0, (void *)&ss, sl), 16);
+	for (int i = 0; i < 20 && !seen; i++) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+
+		if (!(wait_in(fd) & POLLIN))
+			break;
+		ssize_t n = recvfrom(fd, in, sizeof(in), 0, (void *)&from, &fl);
+		struct iphdr *ip = (void *)in;
+
+		if (n < 28 || ip->protocol != IPPROTO_ICMP)
+			continue;
+		struct icmphdr *r = (void *)(in + ip->ihl * 4);
+
+		if (r->type != ICMP_ECHOREPLY || ntohs(r->un.echo.id) != id)
+			continue;
+		seen = 1;
+		CHECK_EQ("length with the IP header", n, 20 + 16);
+		CHECK("from 127.0.0.1",
+		      from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+		CHECK("payload", !memcmp(in + 28, "kos ping", 8));
+	}
+	CHECK("echo reply", seen);
+	close(fd);
+}

@@ -59,6 +59,10 @@ static bool dgq_add(struct inet_sock *is, struct pbuf *p, const ip_addr_t *ip,
 	d->port = port;
 	d->ttl = 0;
 	d->tos = 0;
+	ip_addr_copy(d->to, *ip_current_dest_addr());
+	d->ifindex = ip_current_input_netif()
+			     ? netif_get_index(ip_current_input_netif())
+			     : 0;
 	if (ip_current_is_v6() == 0 && ip4_current_header()) {
 		d->ttl = IPH_TTL(ip4_current_header());
 		d->tos = IPH_TOS(ip4_current_header());
@@ -443,10 +447,20 @@ static ssize_t dgram_recvmsg(struct socket *s, struct sock_msg *m,
 		ret = (flags & MSG_TRUNC) ? (ssize_t)len : (ssize_t)n;
 		if (n < len)
 			m->flags |= MSG_TRUNC;
-		if (m->namelen == 0 && (!is_ping(is) || 1)) {
+		{
 			int l = inet_addr_out(is, &d->from, d->port, &m->name);
 
 			m->namelen = l > 0 ? (unsigned int)l : 0;
+		}
+		/* in Linux's order: IP_PKTINFO, IP_TTL, IP_TOS */
+		if (is->recv_pktinfo && IP_IS_V4(&d->to)) {
+			struct in_pktinfo pi = {
+				.ipi_ifindex = d->ifindex,
+				.ipi_spec_dst = { ip_2_ip4(&d->to)->addr },
+				.ipi_addr = { ip_2_ip4(&d->to)->addr },
+			};
+
+			sock_put_cmsg(m, SOL_IP, IP_PKTINFO, &pi, sizeof(pi));
 		}
 		if (is->recv_ttl && is->sk.family == AF_INET) {
 			int ttl = d->ttl;

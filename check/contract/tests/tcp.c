@@ -104,17 +104,22 @@ static int wait_for(int fd, short events)
 
 /*
  * Poll fd for everything until one of the bits of want shows (at most
- * 5 s); the revents then.
+ * 10 s); the revents then.
  */
 static int wait_mask(int fd, short want)
 {
-	for (int i = 0; i < 500; i++) {
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
 		struct pollfd p = { fd, POLLIN | POLLOUT | POLLRDHUP, 0 };
 
-		poll(&p, 1, 10);
+		poll(&p, 1, 0);
 		if (p.revents & want)
 			return p.revents;
-	}
+		usleep(2000); /* POLLOUT does not wait: let the stack run */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 10);
 	return 0;
 }
 

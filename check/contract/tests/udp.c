@@ -316,6 +316,8 @@ CONTRACT_TEST(options)
 	v = 1;
 	CHECK_RET("IP_RECVTTL",
 		  setsockopt(b, IPPROTO_IP, IP_RECVTTL, &v, sizeof(v)), 0);
+	CHECK_RET("IP_PKTINFO",
+		  setsockopt(b, IPPROTO_IP, IP_PKTINFO, &v, sizeof(v)), 0);
 	send_lo(fd, AF_INET, port_of(b), "ttl");
 	wait_in(b);
 
@@ -328,11 +330,25 @@ CONTRACT_TEST(options)
 	CHECK_RET("recvmsg", recvmsg(b, &mh, 0), 3);
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
-	CHECK("a control message", c != NULL);
+	CHECK("IP_PKTINFO first", c != NULL);
 	if (c) {
+		struct in_pktinfo pi;
+
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 		CHECK_EQ("level", c->cmsg_level, IPPROTO_IP);
+		CHECK_EQ("pktinfo type", c->cmsg_type, IP_PKTINFO);
+		CHECK_EQ("pktinfo length", c->cmsg_len, CMSG_LEN(sizeof(pi)));
+		CHECK_EQ("ifindex (lo)", pi.ipi_ifindex, 1);
+		CHECK("addresses",
+		      pi.ipi_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+			      pi.ipi_spec_dst.s_addr == htonl(INADDR_LOOPBACK));
+		c = CMSG_NXTHDR(&mh, c);
+	}
+	CHECK("then IP_TTL", c != NULL);
+	if (c) {
 		CHECK_EQ("type", c->cmsg_type, IP_TTL);
 		CHECK_EQ("ttl", *(int *)CMSG_DATA(c), 64);
+		CHECK("no more", CMSG_NXTHDR(&mh, c) == NULL);
 	}
 	close(fd);
 	close(b);

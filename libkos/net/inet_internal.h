@@ -33,7 +33,7 @@ struct inet_dgram {
 	struct list_head link;
 	struct pbuf *p;
 	ip_addr_t from;
-	ip_addr_t to; /* the destination in the IP header (IP_PKTINFO) */
+	ip_addr_t to;  /* the destination in the IP header (IP_PKTINFO) */
 	uint16_t port; /* host order; 0 for ICMP */
 	uint8_t ttl, tos;
 	uint8_t ifindex; /* where it came in (lwIP's netif index) */

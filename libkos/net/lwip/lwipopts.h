@@ -82,6 +82,8 @@ void *lwipk_calloc(unsigned long n, unsigned long size);
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+/* 64-bit pointers do not fit in the fragment header lwIP reuses */
+#define IPV6_FRAG_COPYHEADER 1
 #define LWIP_IPV6_NUM_ADDRESSES 4
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
 #define IP_FRAG 1

@@ -108,6 +108,8 @@ void *lwipk_calloc(unsigned long n, unsigned long size);
 #define TCP_SND_QUEUELEN 1024
 #define TCP_SNDLOWAT (16 * 1024)
 #define TCP_QUEUE_OOSEQ 1
+/* TIME_WAIT lasts 2 * TCP_MSL: Linux's 60 s (TCP_TIMEWAIT_LEN) */
+#define TCP_MSL 30000UL
 #define TCP_LISTEN_BACKLOG 1
 #define LWIP_TCP_KEEPALIVE 1
 #define SO_REUSE 1

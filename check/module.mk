@@ -5,15 +5,19 @@ CHECK_SRCS += $(sort $(filter-out check/guest/% check/fsrand/%,$(wildcard check/
 CHECK_OBJS := $(call hobj,$(CHECK_SRCS))
 HCFLAGS_check/ += $(shell pkg-config --cflags check 2>/dev/null)
 
-$(BUILD)/check/unit: $(CHECK_OBJS) $(BUILD)/libkos.a
+# The network object goes in before libkos.a with lwIP's symbols still
+# global (check/net uses lwIP's raw API); libkos.a's own net.o is then
+# never pulled in.
+$(BUILD)/check/unit: $(CHECK_OBJS) $(NET_ALL_OBJ) $(BUILD)/libkos.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	$(Q)$(CC) -o $@ $(CHECK_OBJS) $(BUILD)/libkos.a \
+	$(Q)$(CC) -o $@ $(CHECK_OBJS) $(NET_ALL_OBJ) $(BUILD)/libkos.a \
 		$$(pkg-config --libs check) -lpthread
 
 CHECK_TARGETS += $(BUILD)/check/unit
 
 include check/blk/module.mk
+include check/net/module.mk
 
 # --- guest programs --------------------------------------------------------
 # Small C programs run as Linux binaries on both platforms (and natively on

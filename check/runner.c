@@ -50,7 +50,8 @@
 	X(ext4w) \
 	X(ext4data) \
 	X(ext4ns) \
-	X(ext4rwfuzz)
+	X(ext4rwfuzz) \
+	X(net)
 /* clang-format on */
 
 #define DECLARE(n) extern Suite *n##_suite(void) __attribute__((weak));

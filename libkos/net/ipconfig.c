@@ -22,6 +22,11 @@
  * user networking expect on both platforms: 10.0.2.15/24, gateway
  * 10.0.2.2 (DNS 10.0.2.3 is user space's business).
  *
+ * Before configuring a device ipconfig waits for its carrier (at most
+ * IPCONFIG_CARRIER_WAIT; Linux's carrier_timeout is longer): a driver
+ * may report it only after registering, and lwIP routes nothing
+ * through an interface without a link.
+ *
  * Every change is made under the stack lock through net/lwip.c's
  * lwipk_if_* helpers, so nd->flags stays true.
  */
@@ -39,6 +44,7 @@
 #include "stack.h"
 
 #define IPCONFIG_DHCP_WAIT (10 * NSEC_PER_SEC)
+#define IPCONFIG_CARRIER_WAIT (10 * NSEC_PER_SEC)
 #define IPCONFIG_POLL (20 * NSEC_PER_MSEC)
 #define IPCONFIG_FIELDS 10
 
@@ -124,12 +130,43 @@ static int mask_bits(uint32_t mask)
 	return n;
 }
 
+static bool link_up(struct kos_netdev *nd)
+{
+	struct netif *netif;
+	bool up;
+
+	lwipk_lock();
+	netif = lwipk_netif(nd);
+	up = netif && netif_is_link_up(netif);
+	lwipk_unlock();
+	return up;
+}
+
+/*
+ * Wait for nd's carrier as the stack sees it (a driver may report it
+ * after registering), at most IPCONFIG_CARRIER_WAIT, as Linux's ipconfig
+ * waits (carrier_timeout): until then lwIP has no route through it.
+ */
+static void wait_carrier(struct kos_netdev *nd)
+{
+	uint64_t deadline = clock_deadline_after(IPCONFIG_CARRIER_WAIT);
+
+	while (!link_up(nd)) {
+		if (clock_monotonic_ns() >= deadline) {
+			log_warn("ipconfig: %s: no carrier", nd->name);
+			return;
+		}
+		sched_sleep_ns(IPCONFIG_POLL);
+	}
+}
+
 static int config_static(struct kos_netdev *nd, uint32_t addr, uint32_t mask,
 			 uint32_t gw)
 {
 	char a[16], g[16];
 	int err;
 
+	wait_carrier(nd);
 	lwipk_lock();
 	err = lwipk_if_set_ipv4(nd, addr, mask, gw);
 	if (!err)
@@ -165,6 +202,7 @@ static int config_dhcp(struct kos_netdev *nd)
 	char a[16], m[16], g[16];
 	int err;
 
+	wait_carrier(nd);
 	lwipk_lock();
 	err = lwipk_if_up(nd, true);
 	netif = lwipk_netif(nd);

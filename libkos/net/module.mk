@@ -56,12 +56,17 @@ $(LWIP_TOP)/obj/%.o: $(LWIP_DIR)/%.c libkos/net/lwip/lwipopts.h \
 
 $(NET_OBJS): | $(LWIP_STAMP)
 
-# The globals to keep: what libkos/net/*.c define, but lwIP's port
+# All of it in one object (the unit tests link this one, lwIP visible),
+# then the globals to keep: what libkos/net/*.c define, but lwIP's port
 # functions (sys_now) and the glue's lwipk_* stay inside.
-$(NET_OBJ): $(LWIP_OBJS) $(NET_OBJS) libkos/net/module.mk
+NET_ALL_OBJ := $(BUILD)/k/libkos/net-all.o
+
+$(NET_ALL_OBJ): $(LWIP_OBJS) $(NET_OBJS)
 	@echo "  LD -r   $@"
-	$(Q)$(LD) -r -o $@.all $(LWIP_OBJS) $(NET_OBJS) && \
-	nm -g --defined-only $(NET_OBJS) | awk 'NF == 3 { print $$3 }' | \
+	$(Q)$(LD) -r -o $@ $(LWIP_OBJS) $(NET_OBJS)
+
+$(NET_OBJ): $(NET_ALL_OBJ) libkos/net/module.mk
+	@echo "  OBJCOPY $@"
+	$(Q)nm -g --defined-only $(NET_OBJS) | awk 'NF == 3 { print $$3 }' | \
 		grep -Ev '^(lwipk_|sys_now$$)' | sort -u > $@.keep && \
-	$(OBJCOPY) --keep-global-symbols=$@.keep $@.all $@ && \
-	rm -f $@.all
+	$(OBJCOPY) --keep-global-symbols=$@.keep $(NET_ALL_OBJ) $@

@@ -4,7 +4,8 @@
  * Everything after a lone "--" is handed to init as its arguments.
  *
  * Known keys: console= init= loglevel= mem= debug= (comma separated list)
- * panic=poweroff, selftest, batch= batch.from= batch.only= (kern/batch.c).
+ * panic=poweroff, selftest, batch= batch.from= batch.only= (kern/batch.c),
+ * ip= (net/ipconfig.c).
  */
 #ifndef KOS_CMDLINE_H
 #define KOS_CMDLINE_H

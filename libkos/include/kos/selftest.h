@@ -9,4 +9,12 @@
 
 int selftest_run(void);
 
+/*
+ * The "net-stack" case (net/stack_selftest.c): ICMP echo and TCP over lo,
+ * then an echo to an Ethernet interface's gateway if one is configured.
+ * true when it passed (reason then says what ran or was skipped); reason
+ * gets a line of at most size bytes.
+ */
+bool net_stack_selftest(char *reason, size_t size);
+
 #endif

@@ -82,6 +82,8 @@ void *lwipk_calloc(unsigned long n, unsigned long size);
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+/* 64-bit pointers do not fit in the fragment header lwIP reuses */
+#define IPV6_FRAG_COPYHEADER 1
 #define LWIP_IPV6_NUM_ADDRESSES 4
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
 #define IP_FRAG 1
@@ -106,6 +108,8 @@ void *lwipk_calloc(unsigned long n, unsigned long size);
 #define TCP_SND_QUEUELEN 1024
 #define TCP_SNDLOWAT (16 * 1024)
 #define TCP_QUEUE_OOSEQ 1
+/* TIME_WAIT lasts 2 * TCP_MSL: Linux's 60 s (TCP_TIMEWAIT_LEN) */
+#define TCP_MSL 30000UL
 #define TCP_LISTEN_BACKLOG 1
 #define LWIP_TCP_KEEPALIVE 1
 #define SO_REUSE 1

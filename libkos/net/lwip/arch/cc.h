@@ -11,13 +11,17 @@
 
 #include <kos/types.h>
 
-#define BYTE_ORDER LITTLE_ENDIAN
+/* x86-64: lwIP's default BYTE_ORDER, LITTLE_ENDIAN, is right. */
 
 /* kos/types.h has ssize_t (long); tell lwIP not to invent one. */
 #define LWIP_NO_UNISTD_H 1
 #define LWIP_NO_LIMITS_H 1
+#ifndef INT_MAX
 #define INT_MAX 0x7fffffff
+#endif
+#ifndef SSIZE_MAX
 #define SSIZE_MAX INT64_MAX
+#endif
 
 /* No inttypes.h freestanding: lwIP's printf formats by hand. */
 #define LWIP_NO_INTTYPES_H 1

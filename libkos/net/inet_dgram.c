@@ -113,6 +113,9 @@ static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
 	    pbuf_copy_partial(p, hdr, 8, hlen) != 8)
 		return 0;
 	if (is->sk.type == SOCK_RAW) {
+		if ((IP_IS_V6(addr) || hdr[0] < 32) &&
+		    (is->icmp_filter[hdr[0] >> 5] & (1U << (hdr[0] & 31))))
+			return 0; /* ICMP_FILTER / ICMP6_FILTER */
 		/* A copy for the raw socket; lwIP goes on with the original. */
 		struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
 
@@ -467,6 +470,15 @@ static ssize_t dgram_recvmsg(struct socket *s, struct sock_msg *m,
 
 			sock_put_cmsg(m, SOL_IP, IP_TTL, &ttl, sizeof(ttl));
 		}
+		if (is->sk.family == AF_INET6 &&
+		    (is->recv_ttl || is->recv_hoplimit2292)) {
+			int hops = d->ttl;
+
+			sock_put_cmsg(m, SOL_IPV6,
+				      is->recv_ttl ? IPV6_HOPLIMIT
+						   : IPV6_2292HOPLIMIT,
+				      &hops, sizeof(hops));
+		}
 		if (is->recv_tos && is->sk.family == AF_INET) {
 			uint8_t tos = d->tos;
 
@@ -697,8 +709,22 @@ static int dgram_setsockopt(struct socket *s, int level, int name,
 		inet_unlock();
 		return err;
 	}
-	if (level == SOL_RAW && s->type == SOCK_RAW && name == ICMP_FILTER)
-		return -EOPNOTSUPP;
+	if (level == SOL_RAW && name == IPV6_CHECKSUM && s->type == SOCK_RAW &&
+	    s->family == AF_INET6)
+		return -EINVAL; /* ICMPv6 always has its checksum filled */
+	if (s->type == SOCK_RAW &&
+	    ((level == SOL_RAW && name == ICMP_FILTER) ||
+	     (level == SOL_ICMPV6 && name == ICMP6_FILTER))) {
+		size_t room = s->family == AF_INET ? 4 : 32;
+
+		if ((s->family == AF_INET) != (level == SOL_RAW))
+			return -EOPNOTSUPP;
+		inet_lock();
+		kos_memset(is->icmp_filter, 0, sizeof(is->icmp_filter));
+		kos_memcpy(is->icmp_filter, val, MIN((size_t)len, room));
+		inet_unlock();
+		return 0;
+	}
 	return -ENOPROTOOPT;
 }
 
@@ -713,6 +739,17 @@ static int dgram_getsockopt(struct socket *s, int level, int name, void *val,
 		err = inet_ip_getsockopt(is, level, name, val, len);
 		inet_unlock();
 		return err;
+	}
+	if (s->type == SOCK_RAW &&
+	    ((level == SOL_RAW && name == ICMP_FILTER) ||
+	     (level == SOL_ICMPV6 && name == ICMP6_FILTER))) {
+		if ((s->family == AF_INET) != (level == SOL_RAW))
+			return -EOPNOTSUPP;
+		*len = MIN(*len, s->family == AF_INET ? 4U : 32U);
+		inet_lock();
+		kos_memcpy(val, is->icmp_filter, *len);
+		inet_unlock();
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }

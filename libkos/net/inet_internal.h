@@ -61,6 +61,9 @@ struct inet_sock {
 	int mc_ttl;
 	bool mc_loop;
 	bool recv_pktinfo, recv_ttl, recv_tos;
+	bool recv_hoplimit2292; /* IPV6_2292HOPLIMIT */
+	/* raw ICMP: ICMP_FILTER / ICMP6_FILTER, blocked types' bits */
+	uint32_t icmp_filter[8];
 
 	/* SOCK_STREAM */
 	enum inet_ss ss;

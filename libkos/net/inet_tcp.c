@@ -909,6 +909,12 @@ static ssize_t tcp_sendmsg(struct socket *s, struct sock_msg *m,
 		}
 		if (!is->cork && !(flags & MSG_MORE))
 			tcp_output(pcb);
+		if (e == ERR_MEM && !pcb->unsent && !pcb->unacked) {
+			/* Nothing in flight whose acknowledgement frees room. */
+			err = -ENOBUFS;
+			inet_unlock();
+			break;
+		}
 		if (e == ERR_MEM) {
 			/* Out of segments: wait for acknowledgements. */
 			err = tcp_send_ready(is, nonblock, deadline,

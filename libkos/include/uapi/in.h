@@ -101,6 +101,8 @@ struct in_pktinfo {
 
 /* SOL_IPV6 */
 #define IPV6_ADDRFORM 1
+#define IPV6_2292HOPLIMIT 8 /* RFC 2292's name, still used by BusyBox */
+#define IPV6_CHECKSUM 7	    /* at SOL_RAW */
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_MULTICAST_IF 17
 #define IPV6_MULTICAST_HOPS 18
@@ -202,8 +204,11 @@ struct tcp_info {
 	__u32 tcpi_total_retrans;
 };
 
-/* SOL_RAW, IPPROTO_ICMP raw sockets */
+/* SOL_RAW, IPPROTO_ICMP raw sockets: a __u32 of blocked types (< 32) */
 #define ICMP_FILTER 1
+/* SOL_ICMPV6 (58), IPPROTO_ICMPV6 raw sockets: 256 bits of blocked types */
+#define SOL_ICMPV6 58
+#define ICMP6_FILTER 1
 
 /* ICMP message types the ping sockets handle. */
 #define ICMP_ECHOREPLY 0

@@ -96,8 +96,8 @@ static const struct area {
 	{ "tty", AREA_PROC },
 	{ "jobctl", AREA_PROC },
 	/* issue 12: networking */
-	{ "tcp", AREA_PROC | AREA_STAGED },
-	{ "udp", AREA_PROC | AREA_STAGED },
+	{ "tcp", AREA_PROC },
+	{ "udp", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

@@ -642,6 +642,13 @@ out:
 	return ok;
 }
 
+/* ---- network: net/selftest.c ----------------------------------------- */
+
+static bool test_net(void)
+{
+	return netdev_selftest(st_reason, sizeof(st_reason));
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -650,7 +657,7 @@ static const struct {
 	{ "timers", test_timers },	 { "sleep", test_sleep },
 	{ "preempt", test_preempt },	 { "mutex", test_mutex },
 	{ "threads", test_threads },	 { "alloc-stress", test_alloc_stress },
-	{ "blk-queue", test_blk_queue },
+	{ "blk-queue", test_blk_queue }, { "net", test_net },
 };
 
 int selftest_run(void)

@@ -12,7 +12,10 @@
  *      MAC) within ST_NET_TIMEOUT_NS, asked again every second;
  *   2. an ICMP echo request to 10.0.2.2 (IPv4 and ICMP checksums by
  *      hand) must come back as an echo reply with the same identifier,
- *      sequence and payload, its checksums right.
+ *      sequence and payload, its checksums right;
+ *   3. a burst of ST_BURST echo requests handed to xmit back to back
+ *      with interrupts off (many frames in flight in the driver's rings
+ *      at once) must all be answered, none resent.
  *
  * Frames are read straight off the netdev receive queue with
  * netdev_rx_take() (net/netdev_internal.h).  That is only valid while no
@@ -23,6 +26,7 @@
  */
 #include <kos/kmalloc.h>
 #include <kos/netdev.h>
+#include <kos/plat/cpu.h>
 #include <kos/selftest.h>
 #include <kos/string.h>
 #include <kos/time.h>
@@ -43,6 +47,7 @@
 #define ST_ICMP_ID 0x4b4f /* "KO" */
 #define ST_ICMP_SEQ 1
 #define ST_PING_DATA 32
+#define ST_BURST 64 /* echo requests in flight at once */
 
 static const uint8_t st_guest_ip[4] = { 10, 0, 2, 15 };
 static const uint8_t st_gw_ip[4] = { 10, 0, 2, 2 };
@@ -52,6 +57,10 @@ struct st_net {
 	char *reason;
 	size_t size;
 	uint8_t gw_mac[NETDEV_ETH_ALEN];
+	/* echo replies awaited: sequence numbers and those seen */
+	uint16_t seq_first;
+	unsigned int seq_count; /* at most 64 */
+	uint64_t seen;
 };
 
 static bool st_fail(struct st_net *t, const char *what)
@@ -191,7 +200,8 @@ static bool st_arp(struct st_net *t, uint8_t *f)
 
 #define ST_PING_LEN (NETDEV_ETH_HLEN + 20 + 8 + ST_PING_DATA)
 
-static size_t echo_request(struct st_net *t, uint8_t *f)
+/* An echo request to the gateway with sequence number seq. */
+static size_t echo_request(struct st_net *t, uint8_t *f, uint16_t seq)
 {
 	uint8_t *ip = f + NETDEV_ETH_HLEN, *icmp = ip + 20;
 
@@ -199,7 +209,7 @@ static size_t echo_request(struct st_net *t, uint8_t *f)
 	eth_header(f, t->gw_mac, t->nd->mac, ETH_P_IP);
 	ip[0] = 0x45; /* version 4, 5 words of header */
 	put16(ip + 2, 20 + 8 + ST_PING_DATA);
-	put16(ip + 4, 1);      /* identification */
+	put16(ip + 4, seq);    /* identification */
 	put16(ip + 6, 0x4000); /* don't fragment */
 	ip[8] = 64;	       /* TTL */
 	ip[9] = 1;	       /* ICMP */
@@ -208,17 +218,22 @@ static size_t echo_request(struct st_net *t, uint8_t *f)
 	put16(ip + 10, st_csum(ip, 20));
 	icmp[0] = ICMP_ECHO;
 	put16(icmp + 4, ST_ICMP_ID);
-	put16(icmp + 6, ST_ICMP_SEQ);
+	put16(icmp + 6, seq);
 	for (unsigned int i = 0; i < ST_PING_DATA; i++)
-		icmp[8 + i] = (uint8_t)(0xa0 + i);
+		icmp[8 + i] = (uint8_t)(seq + i);
 	put16(icmp + 2, st_csum(icmp, 8 + ST_PING_DATA));
 	return ST_PING_LEN;
 }
 
+/*
+ * An intact echo reply for one of the sequence numbers [seq_first,
+ * seq_first + seq_count): noted in t->seen.  True once all have come.
+ */
 static bool echo_reply(struct st_net *t, const uint8_t *f, size_t len)
 {
 	const uint8_t *ip = f + NETDEV_ETH_HLEN, *icmp;
 	size_t ihl, total;
+	uint16_t seq;
 
 	if (len < NETDEV_ETH_HLEN + 20 || get16(f + 12) != ETH_P_IP ||
 	    (ip[0] >> 4) != 4 || ip[9] != 1 ||
@@ -231,21 +246,28 @@ static bool echo_reply(struct st_net *t, const uint8_t *f, size_t len)
 	    NETDEV_ETH_HLEN + total > len || st_csum(ip, ihl))
 		return false;
 	icmp = ip + ihl;
+	seq = get16(icmp + 6);
 	if (icmp[0] != ICMP_ECHOREPLY || icmp[1] ||
-	    get16(icmp + 4) != ST_ICMP_ID || get16(icmp + 6) != ST_ICMP_SEQ ||
+	    get16(icmp + 4) != ST_ICMP_ID ||
+	    (uint16_t)(seq - t->seq_first) >= t->seq_count ||
 	    st_csum(icmp, total - ihl))
 		return false;
 	for (unsigned int i = 0; i < ST_PING_DATA; i++)
-		if (icmp[8 + i] != (uint8_t)(0xa0 + i))
+		if (icmp[8 + i] != (uint8_t)(seq + i))
 			return false;
-	return true;
+	t->seen |= 1ULL << (seq - t->seq_first);
+	return t->seen ==
+	       (t->seq_count == 64 ? ~0ULL : (1ULL << t->seq_count) - 1);
 }
 
 static bool st_ping(struct st_net *t, uint8_t *f)
 {
 	uint64_t give_up = clock_monotonic_ns() + ST_NET_TIMEOUT_NS;
-	size_t len = echo_request(t, f);
+	size_t len = echo_request(t, f, ST_ICMP_SEQ);
 
+	t->seq_first = ST_ICMP_SEQ;
+	t->seq_count = 1;
+	t->seen = 0;
 	while (clock_monotonic_ns() < give_up) {
 		uint64_t next = clock_monotonic_ns() + ST_NET_RETRY_NS;
 		int err = st_xmit(t, f, len);
@@ -256,6 +278,45 @@ static bool st_ping(struct st_net *t, uint8_t *f)
 			return true;
 	}
 	return st_fail(t, "no echo reply from 10.0.2.2 in 5 s");
+}
+
+/*
+ * ST_BURST echo requests back to back, with interrupts off so that the
+ * driver has them all at once (a ring's worth of frames in flight), then
+ * every reply must come within ST_NET_TIMEOUT_NS.  Nothing is resent:
+ * a frame lost in the driver fails the test.
+ */
+static bool st_burst(struct st_net *t, uint8_t *f)
+{
+	uint64_t give_up;
+	unsigned long fl;
+	unsigned int i;
+
+	t->seq_first = ST_ICMP_SEQ + 1;
+	t->seq_count = ST_BURST;
+	t->seen = 0;
+	fl = plat_irq_save();
+	for (i = 0; i < ST_BURST; i++) {
+		size_t len = echo_request(t, f, (uint16_t)(t->seq_first + i));
+
+		if (st_xmit(t, f, len))
+			break;
+	}
+	plat_irq_restore(fl);
+	if (i < ST_BURST) {
+		kos_snprintf(
+			t->reason, t->size,
+			"%s: xmit refused echo request %u of a burst of %u",
+			t->nd->name, i + 1, ST_BURST);
+		return false;
+	}
+	give_up = clock_monotonic_ns() + ST_NET_TIMEOUT_NS;
+	if (st_await(t, give_up, echo_reply))
+		return true;
+	kos_snprintf(t->reason, t->size,
+		     "%s: %u of %u echo replies to a burst in 5 s", t->nd->name,
+		     (unsigned int)__builtin_popcountll(t->seen), ST_BURST);
+	return false;
 }
 
 bool netdev_selftest(char *reason, size_t size)
@@ -277,13 +338,14 @@ bool netdev_selftest(char *reason, size_t size)
 	f = kmalloc(ST_PING_LEN);
 	if (!f)
 		return st_fail(&t, "no memory");
-	ok = st_arp(&t, f) && st_ping(&t, f);
+	ok = st_arp(&t, f) && st_ping(&t, f) && st_burst(&t, f);
 	kfree(f);
 	if (ok)
 		kos_snprintf(reason, size,
 			     "%s: 10.0.2.2 is at "
-			     "%02x:%02x:%02x:%02x:%02x:%02x, answers ping",
+			     "%02x:%02x:%02x:%02x:%02x:%02x, answers ping "
+			     "(and a burst of %u)",
 			     t.nd->name, t.gw_mac[0], t.gw_mac[1], t.gw_mac[2],
-			     t.gw_mac[3], t.gw_mac[4], t.gw_mac[5]);
+			     t.gw_mac[3], t.gw_mac[4], t.gw_mac[5], ST_BURST);
 	return ok;
 }

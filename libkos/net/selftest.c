@@ -280,6 +280,16 @@ static bool st_ping(struct st_net *t, uint8_t *f)
 	return st_fail(t, "no echo reply from 10.0.2.2 in 5 s");
 }
 
+/* Set bits in v (no popcount: it would be a libgcc call). */
+static unsigned int st_bits(uint64_t v)
+{
+	unsigned int n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
 /*
  * ST_BURST echo requests back to back, with interrupts off so that the
  * driver has them all at once (a ring's worth of frames in flight), then
@@ -315,7 +325,7 @@ static bool st_burst(struct st_net *t, uint8_t *f)
 		return true;
 	kos_snprintf(t->reason, t->size,
 		     "%s: %u of %u echo replies to a burst in 5 s", t->nd->name,
-		     (unsigned int)__builtin_popcountll(t->seen), ST_BURST);
+		     st_bits(t->seen), ST_BURST);
 	return false;
 }
 

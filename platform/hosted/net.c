@@ -64,6 +64,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
@@ -503,8 +504,9 @@ static void *user_thread(void *arg)
 		slirp_pollfds_fill(n->slirp, &timeout, slirp_add_poll_cb, n);
 		if (tnext >= 0 && (uint32_t)tnext < timeout)
 			timeout = (uint32_t)tnext;
+		/* UINT32_MAX: no deadline (nor is anything past INT_MAX) */
 		got = poll(n->pfd, n->npfd,
-			   timeout == UINT32_MAX ? -1 : (int)timeout);
+			   timeout > INT_MAX ? -1 : (int)timeout);
 		if (got < 0 && errno != EINTR) {
 			fprintf(stderr, "kos: %s: poll: %s\n", n->nd.name,
 				strerror(errno));

@@ -15,6 +15,9 @@
 #                                   (made as a copy of default-ext4.img
 #                                   if it does not exist): what you
 #                                   write stays
+#   make run NET=user[,hostfwd=tcp::8080-:80]
+#                                   with a network, eth0 (kos-run --net:
+#                                   QEMU's user networking, 10.0.2.15)
 #   make debug [PLATFORM=hosted]    x86_64: QEMU waits for gdb on :1234 and
 #                                   the gdb command line is printed;
 #                                   hosted: the kernel runs under gdb
@@ -29,6 +32,7 @@
 
 CMDLINE ?=
 INITRD ?=
+NET ?=
 KOS_RUN_FLAGS ?=
 ROOT ?=
 ROOT_IMAGE ?=
@@ -84,7 +88,8 @@ kos_shq = '$(subst ','\'',$(1))'
 kos_run = KOS_BUILD=$(BUILD) scripts/kos-run --platform $(PLATFORM) \
 	--image $(KOS_RUN_IMAGE_$(PLATFORM)) \
 	$(if $(CMDLINE),--cmdline $(call kos_shq,$(CMDLINE))) \
-	$(if $(INITRD),--initrd $(call kos_shq,$(INITRD))) $(1) $(KOS_RUN_FLAGS)
+	$(if $(INITRD),--initrd $(call kos_shq,$(INITRD))) \
+	$(if $(NET),--net $(call kos_shq,$(NET))) $(1) $(KOS_RUN_FLAGS)
 
 # The one line make run prints before booting.
 KOS_RUN_HINT_x86_64 := make run: type poweroff to shut down, or Ctrl-A X to quit QEMU

@@ -649,6 +649,13 @@ static bool test_net_stack(void)
 	return net_stack_selftest(st_reason, sizeof(st_reason));
 }
 
+/* ---- network: net/selftest.c ----------------------------------------- */
+
+static bool test_net(void)
+{
+	return netdev_selftest(st_reason, sizeof(st_reason));
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -657,7 +664,8 @@ static const struct {
 	{ "timers", test_timers },	 { "sleep", test_sleep },
 	{ "preempt", test_preempt },	 { "mutex", test_mutex },
 	{ "threads", test_threads },	 { "alloc-stress", test_alloc_stress },
-	{ "blk-queue", test_blk_queue }, { "net-stack", test_net_stack },
+	{ "blk-queue", test_blk_queue }, { "net", test_net },
+	{ "net-stack", test_net_stack },
 };
 
 int selftest_run(void)

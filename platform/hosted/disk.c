@@ -247,6 +247,7 @@ void plat_devices_init(void)
 {
 	sigset_t all, old;
 
+	hosted_net_init();
 	if (!ndisks)
 		return;
 	hosted_irq_register(HOSTED_IRQ_DISK, SIGUSR1, disk_irq);

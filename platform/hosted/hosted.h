@@ -14,6 +14,7 @@
  *   fault.c    report host faults in kernel code (SIGSEGV, ...)
  *   random.c   plat_entropy from getrandom()
  *   disk.c     disks backed by host files (--disk), host I/O threads
+ *   net.c      network devices (--net): libslirp or TAP, a host thread each
  *   user.c     guest processes: plat_as_*, plat_user_run (guest.h)
  *   mirror.c   mirroring the core's page tables into guest stubs
  *   spawn.c    starting, driving and killing the stub processes
@@ -54,6 +55,7 @@ int hosted_mem_init(uint64_t size);
 #define HOSTED_IRQ_CONSOLE 1 /* SIGIO from stdin */
 #define HOSTED_IRQ_WINCH 2   /* SIGWINCH: the host terminal's size */
 #define HOSTED_IRQ_DISK 3    /* SIGUSR1 from a disk's I/O thread */
+#define HOSTED_IRQ_NET 4     /* SIGUSR2 from a network device's thread */
 #define HOSTED_IRQ_MAX 8
 
 /*
@@ -106,6 +108,24 @@ void hosted_console_restore(void);
  * message printed.
  */
 int hosted_disk_add(const char *spec);
+
+/* --- net.c ------------------------------------------------------------ */
+
+#define HOSTED_MAX_NETS 4
+
+/*
+ * --net user[,hostfwd=...][,ipv6=on|off] or --net tap,ifname=NAME: the
+ * next network device (eth0, eth1, ...).  Before kos_main(); 0, or -1
+ * with a message printed.
+ */
+int hosted_net_add(const char *spec);
+/*
+ * Open the back ends (slirp and its port forwards, TAP devices) before
+ * boot.  0, or -1 with a message printed.
+ */
+int hosted_net_setup(void);
+/* Register the devices and start their threads (plat_devices_init). */
+void hosted_net_init(void);
 
 /* --- fault.c ----------------------------------------------------------- */
 

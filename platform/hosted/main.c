@@ -1,6 +1,7 @@
 /*
  * Hosted platform entry:
- *   build/hosted/kos [--initrd FILE] [--disk FILE[,ro]]... [--] WORD...
+ *   build/hosted/kos [--initrd FILE] [--disk FILE[,ro]]...
+ *                    [--net user[,hostfwd=...]|tap,ifname=NAME]... [--] WORD...
  *
  * The words form the kernel command line, joined by single spaces.  main()
  * sizes RAM from mem=, creates the memfd RAM, the timer and the console
@@ -37,14 +38,19 @@ static char cmdline[CMDLINE_MAX];
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--initrd FILE] [--disk FILE[,ro]]... [--] WORD...\n"
+		"usage: %s [--initrd FILE] [--disk FILE[,ro]]...\n"
+		"       [--net user[,hostfwd=[tcp|udp]:[HADDR]:HPORT-[GADDR]:GPORT]...\n"
+		"        |tap,ifname=NAME]... [--] WORD...\n"
 		"Run the KOS kernel as a host process.  The WORDs, joined by\n"
 		"spaces, are the kernel command line, e.g.\n"
 		"  %s selftest loglevel=7 mem=128M panic=poweroff\n"
 		"mem=SIZE[K|M|G] sizes RAM (default 256M).  Each --disk is a\n"
 		"host file the kernel sees as a disk (/dev/vda, /dev/vdb, ...;\n"
-		",ro: read-only).  The exit status is the one the kernel\n"
-		"powers off with.\n",
+		",ro: read-only).  Each --net is a network device (eth0,\n"
+		"eth1, ...): user networking as QEMU's -netdev user (guest\n"
+		"10.0.2.15, gateway and host 10.0.2.2, DNS 10.0.2.3; hostfwd's\n"
+		"HADDR defaults to 127.0.0.1, GADDR to 10.0.2.15), or a host TAP\n"
+		"device.  The exit status is the one the kernel powers off with.\n",
 		prog, prog);
 }
 
@@ -260,6 +266,15 @@ int main(int argc, char **argv)
 				usage(stderr, argv[0]);
 				return 2;
 			}
+		} else if (!strcmp(a, "--net") || !strncmp(a, "--net=", 6)) {
+			const char *spec = a[5] ? a + 6 : argv[i + 1];
+
+			if (!a[5] && i + 1 < argc)
+				i++;
+			if (!spec || hosted_net_add(spec) < 0) {
+				usage(stderr, argv[0]);
+				return 2;
+			}
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout, argv[0]);
 			return 0;
@@ -277,6 +292,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (hosted_net_setup() < 0)
+		return 1;
 	bi->platform = "hosted";
 	bi->cmdline = cmdline;
 	if (initrd) {

@@ -1,7 +1,8 @@
 # Hosted platform: libkos linked into an ordinary Linux program,
 # build/hosted/kos, plus the guest stub build/hosted/kos-stub that the
 # kernel starts (from its own directory) for every guest address space.
-# Host code (`h` flavour); see docs/hosted.md.
+# Host code (`h` flavour); see docs/hosted.md.  Networking (net.c) links
+# Debian's libslirp (libslirp-dev), the hosted kernel alone.
 # (Object names are spelled out: hobj is defined after this fragment.)
 HOSTED_SRCS += $(sort $(wildcard platform/hosted/*.c))
 HOSTED_OBJS := $(patsubst %.c,$(BUILD)/h/%.o,$(HOSTED_SRCS))
@@ -9,7 +10,7 @@ HOSTED_OBJS := $(patsubst %.c,$(BUILD)/h/%.o,$(HOSTED_SRCS))
 $(BUILD)/hosted/kos: $(HOSTED_OBJS) $(BUILD)/libkos.a
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	$(Q)$(CC) -o $@ $(HOSTED_OBJS) $(BUILD)/libkos.a
+	$(Q)$(CC) -o $@ $(HOSTED_OBJS) $(BUILD)/libkos.a -lslirp
 
 # The stub: no libc, static, linked at STUB_BASE (stub/stub.h: keep the
 # -Ttext-segment below equal to it), native

@@ -7,6 +7,8 @@
 #ifndef KOS_SELFTEST_H
 #define KOS_SELFTEST_H
 
+#include <kos/types.h>
+
 int selftest_run(void);
 
 /*
@@ -16,5 +18,12 @@ int selftest_run(void);
  * gets a line of at most size bytes.
  */
 bool net_stack_selftest(char *reason, size_t size);
+
+/*
+ * The "net" case (net/selftest.c): ARP and ICMP echo from eth0 to the
+ * gateway 10.0.2.2, before any stack.  true when it passed or skipped
+ * (reason then says why); reason gets a line of at most size bytes.
+ */
+bool netdev_selftest(char *reason, size_t size);
 
 #endif

@@ -181,5 +181,20 @@ bool virtq_pop(struct virtq *vq, uint16_t *head, uint32_t *len);
 void virtio_blk_probe(const struct x86_pci_dev *pci);
 /* virtio_net.c: the driver's probe for virtio network functions. */
 void virtio_net_probe(const struct x86_pci_dev *pci);
+/* Add len bytes at p, as big-endian 16-bit words, to sum (RFC 1071). */
+uint32_t virtio_net_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+/* The folded, complemented checksum of a sum. */
+uint16_t virtio_net_csum_fold(uint32_t sum);
+/*
+ * virtio_net_test.c: the driver's boot self-test (cmdline
+ * virtio_net.selftest), run on each device after it registered; while
+ * virtio_net_testing is set the driver shows it every received frame
+ * (interrupt context).
+ */
+struct kos_netdev;
+void virtio_net_selftest(struct kos_netdev *nd);
+extern bool virtio_net_testing;
+void virtio_net_test_rx(struct kos_netdev *nd, const uint8_t *frame,
+			size_t len);
 
 #endif

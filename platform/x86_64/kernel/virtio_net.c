@@ -50,20 +50,17 @@
  * Frames arriving between DRIVER_OK and netdev_register() (the stack
  * cannot take them yet) go back on the ring unseen: live says when.
  *
- * Self-test (cmdline virtio_net.selftest[=N], default 64): after each
- * device is registered, the probe sends N ARP requests for the QEMU
- * user network's gateway 10.0.2.2 from 10.0.2.15 back to back, then N
- * ICMP echo requests of 1472 bytes of data (full 1514-byte frames) to
- * it, and checks that every reply comes back (its data intact) within
- * VNET_TEST_TIMEOUT; it logs "virtio-net: eth0: self-test: ... ok" or
- * "... FAILED" and the most buffers seen in flight either way.
- * scripts/run-virtio-net-test reads those lines.
+ * Self-test (cmdline virtio_net.selftest[=N]): after each device is
+ * registered, the probe runs virtio_net_selftest() (virtio_net_test.c:
+ * ARP, ICMP echo and UDP echo bursts to the gateway 10.0.2.2) on it,
+ * with every received frame shown to virtio_net_test_rx() as well, and
+ * logs what the driver saw meanwhile: the most buffers in flight, the
+ * frames gathered, the checksum flags either way.
  *
  * Locking: tx_lock (a spinlock, interrupts off) guards the transmit
- * queue and its free list.  The receive queue, the scratch buffer and
- * the self-test counters belong to the interrupt handler (interrupts
- * off; the probe touches them before DRIVER_OK).  The device list is
- * written at boot only.
+ * queue, its free list and the transmit counters.  The receive queue,
+ * the scratch buffer and the receive counters belong to the interrupt
+ * handler (interrupts off; the probe touches them before DRIVER_OK).
  */
 #include <kos/cmdline.h>
 #include <kos/kmalloc.h>
@@ -115,8 +112,8 @@ struct vnet_hdr {
 #define VNET_ETH_VLAN_HLEN 18 /* Ethernet header with one VLAN tag */
 #define VNET_MTU_DEFAULT 1500
 #define VNET_MTU_MIN 68
-#define VNET_MTU_CAP 9216  /* transmit buffers for more cost too much */
-#define VNET_RXBUF 2048	   /* receive buffers with MRG_RXBUF */
+#define VNET_MTU_CAP 9216 /* transmit buffers for more cost too much */
+#define VNET_RXBUF 2048	  /* receive buffers with MRG_RXBUF */
 #define VNET_MAX_DEVS 8
 
 struct vnet {
@@ -136,23 +133,20 @@ struct vnet {
 	bool mrg;    /* VIRTIO_NET_F_MRG_RXBUF */
 	bool status; /* VIRTIO_NET_F_STATUS */
 	bool live;   /* registered: frames go to the stack */
-	/* measurements (the interrupt handler's, tx_lock for tx) */
-	unsigned int tx_peak;	/* most transmit buffers in flight */
-	unsigned int rx_peak;	/* most frames taken in one interrupt */
-	unsigned int rx_multi;	/* frames that spanned several buffers */
-	/* the self-test's (interrupt handler) */
-	bool testing;
-	uint16_t test_id;
-	unsigned int test_arp, test_ping, test_bad;
-	uint8_t test_gw[NETDEV_ETH_ALEN];
+	/* measurements: tx_lock for tx, the interrupt handler's for rx */
+	unsigned int tx_peak;	  /* most transmit buffers in flight */
+	unsigned int tx_csum_dev; /* partial checksums the device finished */
+	unsigned int tx_csum_sw;  /* partial checksums finished here */
+	unsigned int rx_peak;	  /* most frames taken in one interrupt */
+	unsigned int rx_multi;	  /* frames that spanned several buffers */
+	unsigned int rx_needs_csum, rx_data_valid; /* frames so flagged */
 };
 
 static unsigned int nvnets; /* boot time only */
 
 /* --- checksums (RFC 1071) --------------------------------------------- */
 
-/* Add len bytes at p, as big-endian 16-bit words, to the sum. */
-static uint32_t vnet_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+uint32_t virtio_net_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
 	size_t i;
 
@@ -166,8 +160,7 @@ static uint32_t vnet_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	return sum;
 }
 
-/* The folded, complemented checksum of a sum. */
-static uint16_t vnet_csum_fold(uint32_t sum)
+uint16_t virtio_net_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -188,7 +181,8 @@ static bool vnet_csum_finish(uint8_t *frame, size_t len, unsigned int start,
 
 	if (start >= len || off + 2 > len - start)
 		return false;
-	c = vnet_csum_fold(vnet_csum_add(0, frame + start, len - start));
+	c = virtio_net_csum_fold(
+		virtio_net_csum_add(0, frame + start, len - start));
 	if (!c)
 		c = 0xffff;
 	frame[start + off] = (uint8_t)(c >> 8);
@@ -285,13 +279,17 @@ static int vnet_xmit(struct kos_netdev *nd, const struct netdev_tx *tx)
 		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		h->csum_start = tx->csum_start;
 		h->csum_offset = tx->csum_offset;
-	} else if (tx->csum_offset &&
-		   !vnet_csum_finish(vn->tx_buf[s] + VNET_HDR, tx->len,
-				     tx->csum_start, tx->csum_offset)) {
-		vn->tx_free[vn->ntx_free++] = s;
-		spin_unlock_irqrestore(&vn->tx_lock, fl);
-		__atomic_add_fetch(&nd->stats.tx_errors, 1, __ATOMIC_RELAXED);
-		return -EIO;
+		vn->tx_csum_dev++;
+	} else if (tx->csum_offset) {
+		if (!vnet_csum_finish(vn->tx_buf[s] + VNET_HDR, tx->len,
+				      tx->csum_start, tx->csum_offset)) {
+			vn->tx_free[vn->ntx_free++] = s;
+			spin_unlock_irqrestore(&vn->tx_lock, fl);
+			__atomic_add_fetch(&nd->stats.tx_errors, 1,
+					   __ATOMIC_RELAXED);
+			return -EIO;
+		}
+		vn->tx_csum_sw++;
 	}
 	vn->txq.desc[s].addr = vn->tx_pa[s];
 	vn->txq.desc[s].len = (uint32_t)(VNET_HDR + tx->len);
@@ -312,8 +310,6 @@ static const struct netdev_ops vnet_ops = {
 };
 
 /* --- receive ---------------------------------------------------------- */
-
-static void vnet_test_rx(struct vnet *vn, const uint8_t *f, size_t len);
 
 /*
  * One received frame (its header h): finish or trust its checksum as h
@@ -336,14 +332,16 @@ static void vnet_deliver(struct vnet *vn, const struct vnet_hdr *h,
 					   __ATOMIC_RELAXED);
 			return;
 		}
+		vn->rx_needs_csum++;
 		csum_ok = true;
 	} else if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+		vn->rx_data_valid++;
 		csum_ok = true;
 	}
 	__atomic_add_fetch(&vn->nd.stats.rx_packets, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&vn->nd.stats.rx_bytes, len, __ATOMIC_RELAXED);
-	if (vn->testing)
-		vnet_test_rx(vn, frame, len);
+	if (virtio_net_testing)
+		virtio_net_test_rx(&vn->nd, frame, len);
 	netdev_rx(&vn->nd, frame, len, csum_ok);
 }
 
@@ -375,8 +373,8 @@ static size_t vnet_rx_gather(struct vnet *vn, unsigned int nbufs, size_t len)
 			break;
 		}
 		if (head >= vn->rxq.size) {
-			log_err("%s: bogus used receive buffer %u",
-				vn->nd.name, head);
+			log_err("%s: bogus used receive buffer %u", vn->nd.name,
+				head);
 			bad = true;
 			continue;
 		}
@@ -411,8 +409,8 @@ static void vnet_rx(struct vnet *vn)
 		size_t flen;
 
 		if (head >= vn->rxq.size) {
-			log_err("%s: bogus used receive buffer %u",
-				vn->nd.name, head);
+			log_err("%s: bogus used receive buffer %u", vn->nd.name,
+				head);
 			continue;
 		}
 		frames++;
@@ -479,215 +477,22 @@ static void vnet_intr(struct virtio_irq *vi, uint8_t isr)
 	spin_unlock_irqrestore(&vn->tx_lock, fl);
 }
 
-/* --- the self-test ---------------------------------------------------- */
-
-#define VNET_TEST_TIMEOUT (10 * NSEC_PER_SEC)
-#define VNET_TEST_MAX VIRTQ_SIZE_MAX /* all in flight at once */
-#define VNET_PING_DATA 1472 /* a 1500-byte IP packet */
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
-
-static const uint8_t vnet_test_ip[4] = { 10, 0, 2, 15 };
-static const uint8_t vnet_test_gw_ip[4] = { 10, 0, 2, 2 };
-static struct waitq vnet_test_wq = WAITQ_INIT(vnet_test_wq);
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The byte the self-test's echo data has at i of request seq. */
-static uint8_t vnet_test_byte(unsigned int seq, unsigned int i)
-{
-	return (uint8_t)(seq * 7 + i);
-}
-
-/*
- * A received frame while the self-test runs: count ARP replies from the
- * gateway (and learn its MAC) and echo replies to our identifier whose
- * checksum and data are right.  Interrupt context.
- */
-static void vnet_test_rx(struct vnet *vn, const uint8_t *f, size_t len)
-{
-	const uint8_t *ip = f + NETDEV_ETH_HLEN, *icmp;
-	unsigned int seq;
-
-	if (get16(f + 12) == ETH_P_ARP && len >= 42 && get16(ip + 6) == 2 &&
-	    !kos_memcmp(ip + 14, vnet_test_gw_ip, 4) &&
-	    !kos_memcmp(ip + 24, vnet_test_ip, 4)) {
-		kos_memcpy(vn->test_gw, ip + 8, NETDEV_ETH_ALEN);
-		vn->test_arp++;
-		waitq_wake_all(&vnet_test_wq);
-		return;
-	}
-	if (get16(f + 12) != ETH_P_IP || len < 34 + 8 || ip[0] != 0x45 ||
-	    ip[9] != 1 || kos_memcmp(ip + 12, vnet_test_gw_ip, 4))
-		return;
-	icmp = ip + 20;
-	if (icmp[0] != 0 || get16(icmp + 4) != vn->test_id)
-		return;
-	seq = get16(icmp + 6);
-	if (get16(ip + 2) != 20 + 8 + VNET_PING_DATA ||
-	    len < 34 + 8 + VNET_PING_DATA ||
-	    vnet_csum_fold(vnet_csum_add(0, icmp, 8 + VNET_PING_DATA))) {
-		vn->test_bad++;
-		return;
-	}
-	for (unsigned int i = 0; i < VNET_PING_DATA; i++)
-		if (icmp[8 + i] != vnet_test_byte(seq, i)) {
-			vn->test_bad++;
-			return;
-		}
-	vn->test_ping++;
-	waitq_wake_all(&vnet_test_wq);
-}
-
-struct vnet_test_wait {
-	struct vnet *vn;
-	unsigned int n;
-	bool ping;
-};
-
-static bool vnet_test_done(void *arg)
-{
-	struct vnet_test_wait *w = arg;
-
-	return (w->ping ? READ_ONCE(w->vn->test_ping)
-			: READ_ONCE(w->vn->test_arp)) >= w->n;
-}
-
-/* An ARP request for the gateway, padded to the 60-byte minimum. */
-static size_t vnet_test_arp(struct vnet *vn, uint8_t *f)
-{
-	uint8_t *a = f + NETDEV_ETH_HLEN;
-
-	kos_memset(f, 0, 60);
-	kos_memset(f, 0xff, NETDEV_ETH_ALEN);
-	kos_memcpy(f + 6, vn->nd.mac, NETDEV_ETH_ALEN);
-	put16(f + 12, ETH_P_ARP);
-	put16(a, 1);	    /* Ethernet */
-	put16(a + 2, ETH_P_IP);
-	a[4] = NETDEV_ETH_ALEN;
-	a[5] = 4;
-	put16(a + 6, 1); /* request */
-	kos_memcpy(a + 8, vn->nd.mac, NETDEV_ETH_ALEN);
-	kos_memcpy(a + 14, vnet_test_ip, 4);
-	kos_memcpy(a + 24, vnet_test_gw_ip, 4);
-	return 60;
-}
-
-/* Echo request seq to the gateway (whose MAC the ARP part learnt). */
-static size_t vnet_test_ping(struct vnet *vn, uint8_t *f, unsigned int seq)
-{
-	uint8_t *ip = f + NETDEV_ETH_HLEN, *icmp = ip + 20;
-
-	kos_memcpy(f, vn->test_gw, NETDEV_ETH_ALEN);
-	kos_memcpy(f + 6, vn->nd.mac, NETDEV_ETH_ALEN);
-	put16(f + 12, ETH_P_IP);
-	kos_memset(ip, 0, 20);
-	ip[0] = 0x45;
-	put16(ip + 2, 20 + 8 + VNET_PING_DATA);
-	put16(ip + 4, (uint16_t)seq);
-	ip[8] = 64; /* TTL */
-	ip[9] = 1;  /* ICMP */
-	kos_memcpy(ip + 12, vnet_test_ip, 4);
-	kos_memcpy(ip + 16, vnet_test_gw_ip, 4);
-	put16(ip + 10, vnet_csum_fold(vnet_csum_add(0, ip, 20)));
-	icmp[0] = 8; /* echo request */
-	icmp[1] = 0;
-	put16(icmp + 2, 0);
-	put16(icmp + 4, vn->test_id);
-	put16(icmp + 6, (uint16_t)seq);
-	for (unsigned int i = 0; i < VNET_PING_DATA; i++)
-		icmp[8 + i] = vnet_test_byte(seq, i);
-	put16(icmp + 2,
-	      vnet_csum_fold(vnet_csum_add(0, icmp, 8 + VNET_PING_DATA)));
-	return NETDEV_ETH_HLEN + 20 + 8 + VNET_PING_DATA;
-}
-
-/*
- * Send n frames that build() makes back to back and wait for n replies.
- * The frames sent (a full ring counts as a failure to send).
- */
-static unsigned int vnet_test_burst(struct vnet *vn, unsigned int n, bool ping,
-				    uint8_t *f)
-{
-	struct vnet_test_wait w = { vn, n, ping };
-	struct netdev_tx tx = { .frame = f };
-	unsigned int sent = 0;
-
-	for (unsigned int i = 0; i < n; i++) {
-		tx.len = ping ? vnet_test_ping(vn, f, i) : vnet_test_arp(vn, f);
-		if (vnet_xmit(&vn->nd, &tx) == 0)
-			sent++;
-	}
-	waitq_wait_timeout(&vnet_test_wq, vnet_test_done, &w,
-			   VNET_TEST_TIMEOUT);
-	return sent;
-}
-
-/* The self-test on vn (see the top of the file); logs its verdict. */
-static void vnet_selftest(struct vnet *vn, unsigned int n)
-{
-	uint8_t *f = kmalloc(NETDEV_ETH_HLEN + 20 + 8 + VNET_PING_DATA);
-	uint64_t t0 = clock_monotonic_ns(), t1;
-	unsigned int arp_sent, ping_sent = 0, arp, ping, bad;
-	unsigned long fl;
-	bool ok;
-
-	if (!f) {
-		log_err("virtio-net: %s: self-test: FAILED (no memory)",
-			vn->nd.name);
-		return;
-	}
-	kos_random_bytes(&vn->test_id, sizeof(vn->test_id));
-	fl = plat_irq_save();
-	vn->test_arp = vn->test_ping = vn->test_bad = 0;
-	vn->testing = true;
-	plat_irq_restore(fl);
-
-	arp_sent = vnet_test_burst(vn, n, false, f);
-	t1 = clock_monotonic_ns();
-	if (READ_ONCE(vn->test_arp))
-		ping_sent = vnet_test_burst(vn, n, true, f);
-
-	fl = plat_irq_save();
-	vn->testing = false;
-	arp = vn->test_arp;
-	ping = vn->test_ping;
-	bad = vn->test_bad;
-	plat_irq_restore(fl);
-	kfree(f);
-
-	ok = arp_sent == n && arp == n && ping_sent == n && ping == n && !bad;
-	log_info("virtio-net: %s: self-test: %u/%u ARP requests for 10.0.2.2 "
-		 "answered (%02x:%02x:%02x:%02x:%02x:%02x) in %llu ms, "
-		 "%u/%u 1500-byte pings in %llu ms, %u bad",
-		 vn->nd.name, arp, arp_sent, vn->test_gw[0], vn->test_gw[1],
-		 vn->test_gw[2], vn->test_gw[3], vn->test_gw[4],
-		 vn->test_gw[5],
-		 (unsigned long long)((t1 - t0) / NSEC_PER_MSEC), ping,
-		 ping_sent,
-		 (unsigned long long)((clock_monotonic_ns() - t1) /
-				      NSEC_PER_MSEC),
-		 bad);
-	log_info("virtio-net: %s: self-test: in flight: up to %u transmit "
-		 "buffers, %u frames taken in one interrupt, %u frames "
-		 "over several buffers",
-		 vn->nd.name, vn->tx_peak, vn->rx_peak, vn->rx_multi);
-	if (ok)
-		log_info("virtio-net: %s: self-test: ok", vn->nd.name);
-	else
-		log_err("virtio-net: %s: self-test: FAILED", vn->nd.name);
-}
-
 /* --- probe ------------------------------------------------------------ */
+
+/* What the driver measured (after the self-test). */
+static void vnet_log_counters(struct vnet *vn)
+{
+	unsigned long fl = spin_lock_irqsave(&vn->tx_lock);
+
+	log_info("virtio-net: %s: in flight: up to %u transmit buffers, %u "
+		 "frames taken in one interrupt, %u frames over several "
+		 "buffers; checksums: %u finished by the device, %u here, "
+		 "received %u NEEDS_CSUM, %u DATA_VALID",
+		 vn->nd.name, vn->tx_peak, vn->rx_peak, vn->rx_multi,
+		 vn->tx_csum_dev, vn->tx_csum_sw, vn->rx_needs_csum,
+		 vn->rx_data_valid);
+	spin_unlock_irqrestore(&vn->tx_lock, fl);
+}
 
 /*
  * Log "virtio-net: eth0 52:54:00:12:34:56, mtu 1500, link up, mrg_rxbuf,
@@ -741,9 +546,9 @@ static int vnet_config(struct vnet *vn)
 	vn->nd.mtu = vn->nd.max_mtu = MIN(dev_mtu, VNET_MTU_CAP);
 	vn->mrg = f & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
 	vn->status = f & (1ULL << VIRTIO_NET_F_STATUS);
-	vn->nd.carrier = !vn->status || (virtio_pci_config16(
-						 &vn->vp, VNET_CFG_STATUS) &
-					 VIRTIO_NET_S_LINK_UP);
+	vn->nd.carrier =
+		!vn->status || (virtio_pci_config16(&vn->vp, VNET_CFG_STATUS) &
+				VIRTIO_NET_S_LINK_UP);
 	if (f & (1ULL << VIRTIO_NET_F_CSUM))
 		vn->nd.features |= NETDEV_F_TXCSUM;
 	if (f & (1ULL << VIRTIO_NET_F_GUEST_CSUM))
@@ -760,8 +565,8 @@ static int vnet_config(struct vnet *vn)
 			rxbuf = VNET_RXBUF;
 		vn->rx_size = (unsigned int)ALIGN_UP(rxbuf, 64);
 	} else {
-		vn->rx_size = (unsigned int)ALIGN_UP(
-			VNET_HDR + vn->scratch_len, 64);
+		vn->rx_size =
+			(unsigned int)ALIGN_UP(VNET_HDR + vn->scratch_len, 64);
 	}
 	return 0;
 }
@@ -782,8 +587,7 @@ static int vnet_queues(struct vnet *vn)
 		return err; /* the rings' pages stay with the failed device */
 	if (vnet_pool_alloc(vn->rxq.size, vn->rx_size, vn->rx_buf, vn->rx_pa))
 		return -ENOMEM;
-	if (vnet_pool_alloc(vn->txq.size, vn->tx_size, vn->tx_buf,
-			    vn->tx_pa)) {
+	if (vnet_pool_alloc(vn->txq.size, vn->tx_size, vn->tx_buf, vn->tx_pa)) {
 		vnet_pool_free(vn->rxq.size, vn->rx_size, vn->rx_pa);
 		return -ENOMEM;
 	}
@@ -811,7 +615,6 @@ void virtio_net_probe(const struct x86_pci_dev *pci)
 		1ULL << VIRTIO_NET_F_MTU | 1ULL << VIRTIO_NET_F_CSUM |
 		1ULL << VIRTIO_NET_F_GUEST_CSUM;
 	struct vnet *vn;
-	long long n;
 	unsigned long fl;
 	int err;
 
@@ -860,8 +663,7 @@ void virtio_net_probe(const struct x86_pci_dev *pci)
 	plat_irq_restore(fl);
 	vnet_report(vn);
 	if (cmdline_has(&kos_cmdline, "virtio_net.selftest")) {
-		n = cmdline_get_int(&kos_cmdline, "virtio_net.selftest", 64);
-		vnet_selftest(vn, (unsigned int)MIN(MAX(n, 1LL),
-						    (long long)VNET_TEST_MAX));
+		virtio_net_selftest(&vn->nd);
+		vnet_log_counters(vn);
 	}
 }

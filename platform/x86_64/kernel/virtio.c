@@ -196,10 +196,25 @@ void virtio_pci_config(struct virtio_pci *vp, unsigned int off, void *buf,
 	KOS_ASSERT(off + len <= vp->device_len);
 	do {
 		gen = rd8(vp->common, COMMON_CFGGEN);
-		for (unsigned int i = 0; i < len; i += 4) {
-			uint32_t v = rd32(vp->device, off + i);
+		for (unsigned int i = 0, n; i < len; i += n) {
+			uint32_t v;
 
-			kos_memcpy((uint8_t *)buf + i, &v, MIN(4U, len - i));
+			/*
+			 * Natural widths, never past len: a device (QEMU's)
+			 * refuses an access that crosses the end of its
+			 * configuration, and virtio-net's may end at 6.
+			 */
+			if (len - i >= 4 && !((off + i) & 3)) {
+				n = 4;
+				v = rd32(vp->device, off + i);
+			} else if (len - i >= 2 && !((off + i) & 1)) {
+				n = 2;
+				v = rd16(vp->device, off + i);
+			} else {
+				n = 1;
+				v = rd8(vp->device, off + i);
+			}
+			kos_memcpy((uint8_t *)buf + i, &v, n);
 		}
 	} while (gen != rd8(vp->common, COMMON_CFGGEN));
 }

@@ -72,8 +72,6 @@
 #include <kos/random.h>
 #include <kos/spinlock.h>
 #include <kos/string.h>
-#include <kos/time.h>
-#include <kos/waitq.h>
 #include <uapi/errno.h>
 
 #include "virtio.h"
@@ -358,12 +356,13 @@ static void vnet_rx_post(struct vnet *vn, uint16_t i)
  * The rest of a frame that spans nbufs buffers (MRG_RXBUF), whose first
  * part (len bytes, already in the scratch buffer) came in the first:
  * take the others off the used ring, gather them, re-post them.  The
- * frame's length, or 0 (counted as an error) when the device sent too
- * few buffers or too many bytes.
+ * frame's length, or 0 (counted as an error) when it is bad already
+ * (the first part did not fit), or the device sent too few buffers or
+ * too many bytes.
  */
-static size_t vnet_rx_gather(struct vnet *vn, unsigned int nbufs, size_t len)
+static size_t vnet_rx_gather(struct vnet *vn, unsigned int nbufs, size_t len,
+			     bool bad)
 {
-	bool bad = false;
 	uint16_t head;
 	uint32_t blen;
 
@@ -378,11 +377,13 @@ static size_t vnet_rx_gather(struct vnet *vn, unsigned int nbufs, size_t len)
 			bad = true;
 			continue;
 		}
-		if (blen > vn->rx_size || blen > vn->scratch_len - len)
-			bad = true;
-		else if (!bad)
+		if (!bad && blen <= vn->rx_size &&
+		    blen <= vn->scratch_len - len) {
 			kos_memcpy(vn->scratch + len, vn->rx_buf[head], blen);
-		len += blen;
+			len += blen;
+		} else {
+			bad = true;
+		}
 		vnet_rx_post(vn, head);
 	}
 	vn->rx_multi++;
@@ -430,9 +431,15 @@ static void vnet_rx(struct vnet *vn)
 			vnet_rx_post(vn, head);
 			continue;
 		}
+		if (flen > vn->scratch_len) {
+			/* more than the device's MTU in the first part */
+			vnet_rx_post(vn, head);
+			vnet_rx_gather(vn, nbufs, 0, true);
+			continue;
+		}
 		kos_memcpy(vn->scratch, buf + VNET_HDR, flen);
 		vnet_rx_post(vn, head);
-		flen = vnet_rx_gather(vn, nbufs, flen);
+		flen = vnet_rx_gather(vn, nbufs, flen, false);
 		if (flen && vn->live)
 			vnet_deliver(vn, &h, vn->scratch, flen);
 	}
@@ -529,10 +536,8 @@ static int vnet_config(struct vnet *vn)
 	long long rxbuf;
 
 	if (f & (1ULL << VIRTIO_NET_F_MAC)) {
-		uint8_t cfg[8];
-
-		virtio_pci_config(&vn->vp, VNET_CFG_MAC, cfg, sizeof(cfg));
-		kos_memcpy(vn->nd.mac, cfg, NETDEV_ETH_ALEN);
+		virtio_pci_config(&vn->vp, VNET_CFG_MAC, vn->nd.mac,
+				  NETDEV_ETH_ALEN);
 	} else {
 		kos_random_bytes(vn->nd.mac, NETDEV_ETH_ALEN);
 		vn->nd.mac[0] = (uint8_t)((vn->nd.mac[0] & ~1) | 2);

@@ -67,8 +67,8 @@ bool virtio_net_testing;
 /* The running test: set by the thread with interrupts off. */
 static struct {
 	struct kos_netdev *nd;
-	uint16_t id;	  /* ICMP identifier */
-	uint16_t port;	  /* the UDP echo's */
+	uint16_t id;	     /* ICMP identifier */
+	uint16_t port;	     /* the UDP echo's */
 	unsigned int got[3]; /* replies per enum vnet_test_kind */
 	unsigned int bad;    /* replies with a wrong checksum or data */
 	uint8_t gw[NETDEV_ETH_ALEN];
@@ -127,8 +127,8 @@ static void count(enum vnet_test_kind k, bool ok)
 /* An ARP reply from the gateway to us: learn its MAC. */
 static void test_rx_arp(const uint8_t *a, size_t len)
 {
-	if (len < 28 || get16(a + 6) != 2 || kos_memcmp(a + 14, test_gw_ip, 4) ||
-	    kos_memcmp(a + 24, test_ip, 4))
+	if (len < 28 || get16(a + 6) != 2 ||
+	    kos_memcmp(a + 14, test_gw_ip, 4) || kos_memcmp(a + 24, test_ip, 4))
 		return;
 	kos_memcpy(vt.gw, a + 8, NETDEV_ETH_ALEN);
 	count(TEST_ARP, true);
@@ -141,7 +141,8 @@ static void test_rx_ip(const uint8_t *ip, size_t len)
 	unsigned int seq, tot;
 
 	if (len < IP_HLEN + 8 || ip[0] != 0x45 ||
-	    kos_memcmp(ip + 12, test_gw_ip, 4) || kos_memcmp(ip + 16, test_ip, 4))
+	    kos_memcmp(ip + 12, test_gw_ip, 4) ||
+	    kos_memcmp(ip + 16, test_ip, 4))
 		return;
 	tot = get16(ip + 2);
 	if (tot > len || tot < IP_HLEN + 8)
@@ -153,8 +154,7 @@ static void test_rx_ip(const uint8_t *ip, size_t len)
 				      0, l4, 8 + VNET_PING_DATA)) &&
 			      get16(l4 + 6) == get16(l4 + 8) &&
 			      data_ok(l4 + 8, VNET_PING_DATA, &seq));
-	} else if (ip[9] == IPPROTO_UDP && vt.port &&
-		   get16(l4) == vt.port &&
+	} else if (ip[9] == IPPROTO_UDP && vt.port && get16(l4) == vt.port &&
 		   get16(l4 + 2) == VNET_UDP_SPORT + vt.nd->ifindex) {
 		uint32_t sum = udp_pseudo(ip + 12, ip + 16, tot - IP_HLEN);
 
@@ -304,16 +304,15 @@ static unsigned int test_burst(enum vnet_test_kind kind, unsigned int n,
 
 static unsigned long long ms_since(uint64_t t)
 {
-	return (unsigned long long)((clock_monotonic_ns() - t) /
-				    NSEC_PER_MSEC);
+	return (unsigned long long)((clock_monotonic_ns() - t) / NSEC_PER_MSEC);
 }
 
 void virtio_net_selftest(struct kos_netdev *nd)
 {
 	long long n = cmdline_get_int(&kos_cmdline, "virtio_net.selftest",
 				      VNET_TEST_DEFAULT);
-	long long port = cmdline_get_int(&kos_cmdline,
-					 "virtio_net.selftest.udp", 0);
+	long long port =
+		cmdline_get_int(&kos_cmdline, "virtio_net.selftest.udp", 0);
 	unsigned int want[3] = { 0, 0, 0 }, sent[3] = { 0, 0, 0 }, got[3], bad;
 	unsigned long long ms[3] = { 0, 0, 0 };
 	uint8_t *f = kmalloc(L4_OFF + 8 + VNET_PING_DATA);

@@ -49,6 +49,7 @@
  *
  * Frames arriving between DRIVER_OK and netdev_register() (the stack
  * cannot take them yet) go back on the ring unseen: live says when.
+ * Before DRIVER_OK (ready) the handler ignores the device altogether.
  *
  * Self-test (cmdline virtio_net.selftest[=N]): after each device is
  * registered, the probe runs virtio_net_selftest() (virtio_net_test.c:
@@ -130,6 +131,7 @@ struct vnet {
 	size_t scratch_len;
 	bool mrg;    /* VIRTIO_NET_F_MRG_RXBUF */
 	bool status; /* VIRTIO_NET_F_STATUS */
+	bool ready;  /* queues and buffers set up: the handler may look */
 	bool live;   /* registered: frames go to the stack */
 	/* measurements: tx_lock for tx, the interrupt handler's for rx */
 	unsigned int tx_peak;	  /* most transmit buffers in flight */
@@ -472,6 +474,8 @@ static void vnet_intr(struct virtio_irq *vi, uint8_t isr)
 	struct vnet *vn = container_of(vi, struct vnet, irq);
 	unsigned long fl;
 
+	if (!vn->ready)
+		return; /* a shared line, or a device too eager: nothing yet */
 	if (vn->status) {
 		if (vi->msix)
 			isr = virtio_pci_isr(&vn->vp);
@@ -652,6 +656,7 @@ void virtio_net_probe(const struct x86_pci_dev *pci)
 	vn->nd.ops = &vnet_ops;
 	vn->nd.priv = vn;
 	nvnets++;
+	vn->ready = true;
 	virtio_pci_driver_ok(&vn->vp);
 	virtq_kick(&vn->rxq);
 	err = netdev_register(&vn->nd);

@@ -26,6 +26,10 @@
  *            wrong one; each reply's checksum (which the device may have
  *            left to the driver: NEEDS_CSUM) and data are checked.
  *
+ * With virtio_net.selftest.flood=R the ping burst is then repeated R
+ * times (each round waits for the last's replies), timed, to measure
+ * what the driver and QEMU carry: frames and bytes a second each way.
+ *
  * It logs one line per device, "virtio-net: eth0: self-test: ..." with
  * the counts and times, then "... self-test: ok" or "... FAILED".
  * scripts/run-virtio-net-test reads those lines.
@@ -269,7 +273,7 @@ static size_t make_udp(uint8_t *f, unsigned int seq, struct netdev_tx *tx)
 
 struct test_wait {
 	enum vnet_test_kind kind;
-	unsigned int n;
+	unsigned int n; /* replies to wait for, in all */
 };
 
 static bool test_done(void *arg)
@@ -280,13 +284,13 @@ static bool test_done(void *arg)
 }
 
 /*
- * Send n frames of kind back to back and wait for n replies: the frames
- * the device took (a full ring refuses one).
+ * Send n frames of kind back to back and wait for n more replies than
+ * base: the frames the device took (a full ring refuses one).
  */
 static unsigned int test_burst(enum vnet_test_kind kind, unsigned int n,
-			       uint8_t *f)
+			       unsigned int base, uint8_t *f)
 {
-	struct test_wait w = { kind, n };
+	struct test_wait w = { kind, base + n };
 	unsigned int sent = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -307,12 +311,42 @@ static unsigned long long ms_since(uint64_t t)
 	return (unsigned long long)((clock_monotonic_ns() - t) / NSEC_PER_MSEC);
 }
 
+/*
+ * rounds more bursts of n pings, timed (see above); false if a reply
+ * did not come.  The ping burst has had its n replies.
+ */
+static bool test_flood(struct kos_netdev *nd, unsigned int n,
+		       unsigned int rounds, uint8_t *f)
+{
+	uint64_t t = clock_monotonic_ns(), ns;
+	unsigned int sent = 0, got;
+	uint64_t frames, kib_s;
+
+	for (unsigned int r = 0; r < rounds; r++) {
+		sent += test_burst(TEST_PING, n, n + r * n, f);
+		if (READ_ONCE(vt.got[TEST_PING]) < n + (r + 1) * n)
+			break;
+	}
+	ns = MAX(clock_monotonic_ns() - t, 1ULL);
+	got = READ_ONCE(vt.got[TEST_PING]) - n;
+	frames = (uint64_t)got * NSEC_PER_SEC / ns;
+	kib_s = frames * (L4_OFF + 8 + VNET_PING_DATA) / 1024;
+	log_info("virtio-net: %s: self-test: flood: %u/%u 1500-byte pings "
+		 "in %llu ms: %llu frames/s, %llu KiB/s each way",
+		 nd->name, got, sent, (unsigned long long)(ns / NSEC_PER_MSEC),
+		 (unsigned long long)frames, (unsigned long long)kib_s);
+	return sent == n * rounds && got == n * rounds;
+}
+
 void virtio_net_selftest(struct kos_netdev *nd)
 {
 	long long n = cmdline_get_int(&kos_cmdline, "virtio_net.selftest",
 				      VNET_TEST_DEFAULT);
 	long long port =
 		cmdline_get_int(&kos_cmdline, "virtio_net.selftest.udp", 0);
+	long long flood =
+		cmdline_get_int(&kos_cmdline, "virtio_net.selftest.flood", 0);
+	bool flood_ok = true;
 	unsigned int want[3] = { 0, 0, 0 }, sent[3] = { 0, 0, 0 }, got[3], bad;
 	unsigned long long ms[3] = { 0, 0, 0 };
 	uint8_t *f = kmalloc(L4_OFF + 8 + VNET_PING_DATA);
@@ -343,14 +377,18 @@ void virtio_net_selftest(struct kos_netdev *nd)
 		t = clock_monotonic_ns();
 		want[k] = k == TEST_UDP ? (unsigned int)MIN(n, VNET_UDP_BURST)
 					: (unsigned int)n;
-		sent[k] = test_burst(k, want[k], f);
+		sent[k] = test_burst(k, want[k], 0, f);
 		ms[k] = ms_since(t);
 	}
+	if (flood > 0 && READ_ONCE(vt.got[TEST_PING]) == (unsigned int)n)
+		flood_ok =
+			test_flood(nd, (unsigned int)n, (unsigned int)flood, f);
 
 	fl = plat_irq_save();
 	virtio_net_testing = false;
 	vt.nd = NULL;
 	kos_memcpy(got, vt.got, sizeof(got));
+	got[TEST_PING] = MIN(got[TEST_PING], (unsigned int)n);
 	bad = vt.bad;
 	plat_irq_restore(fl);
 	kfree(f);
@@ -366,7 +404,7 @@ void virtio_net_selftest(struct kos_netdev *nd)
 		 nd->name, got[TEST_ARP], sent[TEST_ARP], vt.gw[0], vt.gw[1],
 		 vt.gw[2], vt.gw[3], vt.gw[4], vt.gw[5], ms[TEST_ARP],
 		 got[TEST_PING], sent[TEST_PING], ms[TEST_PING], udp, bad);
-	ok = !bad;
+	ok = !bad && flood_ok;
 	for (enum vnet_test_kind k = TEST_ARP; k <= TEST_UDP; k++)
 		if (k != TEST_UDP || vt.port)
 			ok = ok && want[k] && sent[k] == want[k] &&

@@ -69,6 +69,8 @@ static const struct {
 } pci_drivers[] = {
 	{ VIRTIO_PCI_VENDOR, VIRTIO_PCI_BLK_TRANSITIONAL, virtio_blk_probe },
 	{ VIRTIO_PCI_VENDOR, VIRTIO_PCI_BLK_MODERN, virtio_blk_probe },
+	{ VIRTIO_PCI_VENDOR, VIRTIO_PCI_NET_TRANSITIONAL, virtio_net_probe },
+	{ VIRTIO_PCI_VENDOR, VIRTIO_PCI_NET_MODERN, virtio_net_probe },
 };
 
 static uint32_t cfg_addr(uint8_t bus, uint8_t slot, uint8_t fn,

@@ -17,6 +17,7 @@
  */
 #include <kos/log.h>
 #include <kos/panic.h>
+#include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
 #include <kos/string.h>
@@ -195,10 +196,25 @@ void virtio_pci_config(struct virtio_pci *vp, unsigned int off, void *buf,
 	KOS_ASSERT(off + len <= vp->device_len);
 	do {
 		gen = rd8(vp->common, COMMON_CFGGEN);
-		for (unsigned int i = 0; i < len; i += 4) {
-			uint32_t v = rd32(vp->device, off + i);
+		for (unsigned int i = 0, n; i < len; i += n) {
+			uint32_t v;
 
-			kos_memcpy((uint8_t *)buf + i, &v, MIN(4U, len - i));
+			/*
+			 * Natural widths, never past len: a device (QEMU's)
+			 * refuses an access that crosses the end of its
+			 * configuration, and virtio-net's may end at 6.
+			 */
+			if (len - i >= 4 && !((off + i) & 3)) {
+				n = 4;
+				v = rd32(vp->device, off + i);
+			} else if (len - i >= 2 && !((off + i) & 1)) {
+				n = 2;
+				v = rd16(vp->device, off + i);
+			} else {
+				n = 1;
+				v = rd8(vp->device, off + i);
+			}
+			kos_memcpy((uint8_t *)buf + i, &v, n);
 		}
 	} while (gen != rd8(vp->common, COMMON_CFGGEN));
 }
@@ -284,12 +300,101 @@ void virtq_kick(struct virtq *vq)
 	*vq->notify = vq->index;
 }
 
-bool virtq_pop(struct virtq *vq, uint16_t *head)
+bool virtq_pop(struct virtq *vq, uint16_t *head, uint32_t *len)
 {
+	volatile struct virtq_used_elem *e;
+
 	if (vq->last_used == vq->used->idx)
 		return false;
 	barrier(); /* the index before the element it covers */
-	*head = (uint16_t)vq->used->ring[vq->last_used & (vq->size - 1)].id;
+	e = &vq->used->ring[vq->last_used & (vq->size - 1)];
+	*head = (uint16_t)e->id;
+	if (len)
+		*len = e->len;
 	vq->last_used++;
 	return true;
+}
+
+uint16_t virtio_pci_config16(struct virtio_pci *vp, unsigned int off)
+{
+	KOS_ASSERT(!(off & 1) && off + 2 <= vp->device_len);
+	return rd16(vp->device, off);
+}
+
+int virtio_pci_config_vector(struct virtio_pci *vp, uint16_t msix)
+{
+	wr16(vp->common, COMMON_MSIX, msix);
+	return rd16(vp->common, COMMON_MSIX) == msix ? 0 : -ENODEV;
+}
+
+/* --- interrupts ------------------------------------------------------- */
+
+static struct virtio_irq *virtio_irqs; /* boot time: every device's */
+
+/*
+ * Every virtio vector's handler: the devices on it (one with MSI-X, any
+ * number sharing an INTx line, where reading the ISR both says whether
+ * it was this device and deasserts its line), the EOI, the after-EOI
+ * hooks.
+ */
+static void virtio_irq_dispatch(struct x86_frame *f)
+{
+	struct virtio_irq *vi;
+
+	for (vi = virtio_irqs; vi; vi = vi->next) {
+		uint8_t isr = 0;
+
+		if (vi->vector != f->vector)
+			continue;
+		if (!vi->msix) {
+			isr = virtio_pci_isr(vi->vp);
+			if (!isr)
+				continue;
+		}
+		vi->handler(vi, isr);
+	}
+	x86_lapic_eoi();
+	for (vi = virtio_irqs; vi; vi = vi->next)
+		if (vi->vector == f->vector && vi->after_eoi)
+			vi->after_eoi(vi);
+}
+
+int virtio_irq_setup(struct virtio_pci *vp, struct virtio_irq *vi)
+{
+	const struct x86_pci_dev *d = &vp->pci;
+	unsigned int vec = x86_msi_vector_alloc();
+	struct virtio_irq **p;
+
+	vi->vp = vp;
+	vi->next = NULL;
+	if (vec && x86_pci_msix_route(d, 0, vec) == 0) {
+		vi->msix = true;
+		vi->msix_entry = 0;
+		vi->vector = vec;
+	} else {
+		if (!d->irq_pin || d->irq_line == 0xff ||
+		    x86_ioapic_route_pci(d->irq_line, &vi->vector))
+			return -ENODEV;
+		vi->msix = false;
+		vi->msix_entry = VIRTIO_NO_VECTOR;
+	}
+	/* at the tail, so devices are asked in the order they came */
+	for (p = &virtio_irqs; *p; p = &(*p)->next)
+		;
+	*p = vi;
+	x86_irq_set_handler(vi->vector, virtio_irq_dispatch);
+	return 0;
+}
+
+void virtio_irq_cancel(struct virtio_irq *vi)
+{
+	unsigned long fl = plat_irq_save();
+	struct virtio_irq **p;
+
+	for (p = &virtio_irqs; *p; p = &(*p)->next)
+		if (*p == vi) {
+			*p = vi->next;
+			break;
+		}
+	plat_irq_restore(fl);
 }

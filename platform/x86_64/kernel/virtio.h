@@ -18,6 +18,15 @@
  * owns descriptor allocation; virtq_push() publishes a chain head,
  * virtq_kick() notifies, virtq_pop() takes a used element.  None of
  * these lock: the driver serializes them (its queue lock).
+ *
+ * Interrupts: virtio_irq_setup(vp, vi) (before the queues, whose MSI-X
+ * entry it chooses) gives the device MSI-X entry 0 on a vector of its
+ * own when the function has MSI-X, else its INTx line through the
+ * IOAPIC.  INTx lines are level triggered and shared: every virtio
+ * device on one line (a disk and a NIC may be) hangs a struct
+ * virtio_irq on the same vector, and one dispatcher here calls each
+ * whose ISR status says it interrupted, then sends the EOI, then calls
+ * the after_eoi hooks.
  */
 #ifndef KOS_X86_VIRTIO_H
 #define KOS_X86_VIRTIO_H
@@ -29,6 +38,8 @@
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_BLK_TRANSITIONAL 0x1001
 #define VIRTIO_PCI_BLK_MODERN 0x1042 /* 0x1040 + device id 2 */
+#define VIRTIO_PCI_NET_TRANSITIONAL 0x1000
+#define VIRTIO_PCI_NET_MODERN 0x1041 /* 0x1040 + device id 1 */
 
 /* Feature bits common to all devices. */
 #define VIRTIO_F_VERSION_1 32
@@ -45,6 +56,8 @@ struct virtq_desc {
 };
 #define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2 /* the device writes this buffer */
+
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1 /* avail.flags: a hint, not a promise */
 
 struct virtq_avail {
 	uint16_t flags;
@@ -115,15 +128,73 @@ void virtio_pci_driver_ok(struct virtio_pci *vp);
 void virtio_pci_fail(struct virtio_pci *vp);
 /* Read (and so acknowledge) the ISR status: bit 0 queue, bit 1 config. */
 uint8_t virtio_pci_isr(struct virtio_pci *vp);
+#define VIRTIO_ISR_QUEUE 0x1
+#define VIRTIO_ISR_CONFIG 0x2
+/* A 16-bit field of the device configuration at off (2-aligned). */
+uint16_t virtio_pci_config16(struct virtio_pci *vp, unsigned int off);
+/*
+ * Send configuration-change interrupts to MSI-X entry msix (4.1.4.3):
+ * 0, or -ENODEV if the device refused the vector.
+ */
+int virtio_pci_config_vector(struct virtio_pci *vp, uint16_t msix);
+
+/*
+ * A device's interrupt (see above).  The driver fills handler (and
+ * after_eoi, optional) and calls virtio_irq_setup(); the rest is
+ * virtio.c's.  handler runs in interrupt context before the EOI, with
+ * the ISR status it read (INTx), or 0 with MSI-X (which does not need
+ * the ISR: a driver that wants the config bit reads it itself);
+ * after_eoi runs after the EOI, interrupts still off.
+ */
+struct virtio_irq {
+	void (*handler)(struct virtio_irq *vi, uint8_t isr);
+	void (*after_eoi)(struct virtio_irq *vi);
+	struct virtio_pci *vp;
+	unsigned int vector;
+	bool msix;		 /* MSI-X entry 0, else INTx */
+	uint16_t msix_entry;	 /* for virtq_setup: 0 or VIRTIO_NO_VECTOR */
+	struct virtio_irq *next; /* the dispatcher's list (boot time) */
+};
+/*
+ * Route vp's interrupt (MSI-X entry 0 on a new vector, else INTx) to
+ * vi's handler.  Boot time (plat_devices_init).  0, or -ENODEV with no
+ * way to interrupt.
+ */
+int virtio_irq_setup(struct virtio_pci *vp, struct virtio_irq *vi);
+/*
+ * Take vi off the dispatcher's list again (a probe that fails after
+ * virtio_irq_setup, before it frees vi).  Boot time.
+ */
+void virtio_irq_cancel(struct virtio_irq *vi);
 
 /* Make descriptor chain head available to the device. */
 void virtq_push(struct virtq *vq, uint16_t head);
 /* Tell the device there is something new in vq. */
 void virtq_kick(struct virtq *vq);
-/* Take the next used element: true and *head, or false if none. */
-bool virtq_pop(struct virtq *vq, uint16_t *head);
+/*
+ * Take the next used element: true and *head (and *len, the bytes the
+ * device wrote, when len is not NULL), or false if none.
+ */
+bool virtq_pop(struct virtq *vq, uint16_t *head, uint32_t *len);
 
 /* virtio_blk.c: the driver's probe for virtio block functions. */
 void virtio_blk_probe(const struct x86_pci_dev *pci);
+/* virtio_net.c: the driver's probe for virtio network functions. */
+void virtio_net_probe(const struct x86_pci_dev *pci);
+/* Add len bytes at p, as big-endian 16-bit words, to sum (RFC 1071). */
+uint32_t virtio_net_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+/* The folded, complemented checksum of a sum. */
+uint16_t virtio_net_csum_fold(uint32_t sum);
+/*
+ * virtio_net_test.c: the driver's boot self-test (cmdline
+ * virtio_net.selftest), run on each device after it registered; while
+ * virtio_net_testing is set the driver shows it every received frame
+ * (interrupt context).
+ */
+struct kos_netdev;
+void virtio_net_selftest(struct kos_netdev *nd);
+extern bool virtio_net_testing;
+void virtio_net_test_rx(struct kos_netdev *nd, const uint8_t *frame,
+			size_t len);
 
 #endif

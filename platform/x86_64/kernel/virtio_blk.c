@@ -18,10 +18,13 @@
  *
  * done() is called without the disk's lock, so it may submit again.
  *
- * Interrupts: an MSI-X vector of its own per disk when the function has
- * MSI-X (QEMU's does), else its INTx line through the IOAPIC, level
- * triggered and possibly shared with other functions (the ISR register
- * tells whether it was this disk, and reading it deasserts the line).
+ * Interrupts (virtio_irq_setup, virtio.c): an MSI-X vector of its own per
+ * disk when the function has MSI-X (QEMU's does), else its INTx line
+ * through the IOAPIC, level triggered and possibly shared with other
+ * functions (virtio.c's dispatcher reads each device's ISR register,
+ * which tells whether it was this one and deasserts the line).  Finished
+ * requests gather on the disk's done list before the EOI and complete
+ * after it.
  *
  * Features acknowledged: VERSION_1, FLUSH (the disk has a volatile write
  * cache: FLUSH requests go to the device; without it a FLUSH completes at
@@ -29,7 +32,7 @@
  * when it is 512 or 4096).  Nothing else.
  *
  * Locking: each disk's spinlock (interrupts off) guards its queue, slots
- * and waiting list.  The disk table is written at boot only.
+ * and waiting list; the done list is the interrupt handler's alone.
  */
 #include <kos/blkdev.h>
 #include <kos/kmalloc.h>
@@ -80,13 +83,12 @@ struct vblk {
 	struct vblk_hdr *hdr;			     /* the header page */
 	volatile uint8_t *status;		     /* in it */
 	paddr_t hdr_pa;
-	bool flush;	     /* VIRTIO_BLK_F_FLUSH */
-	bool msix;	     /* else INTx: look at the ISR */
-	unsigned int vector; /* the interrupt's */
+	bool flush;	       /* VIRTIO_BLK_F_FLUSH */
+	struct virtio_irq irq; /* MSI-X or INTx */
+	struct list_head done; /* interrupt handler: finished requests */
 };
 
-static struct vblk *vblks[BLK_MAX_DISKS]; /* boot time only */
-static unsigned int nvblks;
+static unsigned int nvblks; /* boot time only */
 
 /*
  * Put rq into free slot s and hand it to the device (no notification:
@@ -172,7 +174,7 @@ static void vblk_reap(struct vblk *vb, struct list_head *done)
 	bool kick = false;
 	uint16_t head;
 
-	while (virtq_pop(&vb->vq, &head)) {
+	while (virtq_pop(&vb->vq, &head, NULL)) {
 		unsigned int s = head / 3;
 		struct blk_request *rq;
 
@@ -201,28 +203,25 @@ static void vblk_reap(struct vblk *vb, struct list_head *done)
 }
 
 /*
- * The interrupt of every virtio-blk disk: each disk on this vector (one
- * with MSI-X; any number sharing an INTx line) gives up its finished
- * requests, and they complete after the EOI.
+ * The disk interrupted (virtio.c's dispatcher, before the EOI): its
+ * finished requests go onto its done list.
  */
-static void vblk_irq(struct x86_frame *f)
+static void vblk_intr(struct virtio_irq *vi, uint8_t isr)
 {
-	struct list_head done;
+	struct vblk *vb = container_of(vi, struct vblk, irq);
 
-	list_init(&done);
-	for (unsigned int i = 0; i < nvblks; i++) {
-		struct vblk *vb = vblks[i];
+	(void)isr; /* a configuration change (capacity): not followed */
+	vblk_reap(vb, &vb->done);
+}
 
-		if (vb->vector != f->vector)
-			continue;
-		if (!vb->msix && !(virtio_pci_isr(&vb->vp) & 1))
-			continue;
-		vblk_reap(vb, &done);
-	}
-	x86_lapic_eoi();
-	while (!list_empty(&done)) {
+/* After the EOI: complete the requests vblk_intr() gathered. */
+static void vblk_after_eoi(struct virtio_irq *vi)
+{
+	struct vblk *vb = container_of(vi, struct vblk, irq);
+
+	while (!list_empty(&vb->done)) {
 		struct blk_request *rq =
-			list_first_entry(&done, struct blk_request, link);
+			list_first_entry(&vb->done, struct blk_request, link);
 
 		list_del(&rq->link);
 		rq->done(rq);
@@ -230,33 +229,23 @@ static void vblk_irq(struct x86_frame *f)
 }
 
 /*
- * The disk's interrupt: MSI-X entry 0 for queue 0 if the function has
- * MSI-X, else its INTx line.  0 or -ENODEV.
+ * The disk's interrupt (MSI-X entry 0 for queue 0 if the function has
+ * MSI-X, else its INTx line) and its queue.  0, -ENODEV or -ENOMEM.
  */
 static int vblk_irq_setup(struct vblk *vb)
 {
-	const struct x86_pci_dev *d = &vb->vp.pci;
-	unsigned int vec = x86_msi_vector_alloc();
 	int err;
 
-	if (vec && x86_pci_msix_route(d, 0, vec) == 0) {
-		err = virtq_setup(&vb->vp, 0, &vb->vq, VIRTQ_SIZE_MAX, 0);
-		if (err)
-			return err;
-		vb->msix = true;
-		vb->vector = vec;
-		x86_irq_set_handler(vec, vblk_irq);
-		return 0;
-	}
-	if (!d->irq_pin || d->irq_line == 0xff ||
-	    x86_ioapic_route_pci(d->irq_line, &vb->vector))
-		return -ENODEV;
-	err = virtq_setup(&vb->vp, 0, &vb->vq, VIRTQ_SIZE_MAX,
-			  VIRTIO_NO_VECTOR);
+	vb->irq.handler = vblk_intr;
+	vb->irq.after_eoi = vblk_after_eoi;
+	err = virtio_irq_setup(&vb->vp, &vb->irq);
 	if (err)
 		return err;
-	x86_irq_set_handler(vb->vector, vblk_irq);
-	return 0;
+	err = virtq_setup(&vb->vp, 0, &vb->vq, VIRTQ_SIZE_MAX,
+			  vb->irq.msix_entry);
+	if (err)
+		virtio_irq_cancel(&vb->irq);
+	return err;
 }
 
 /* Chain every slot's descriptors once and for all. */
@@ -286,11 +275,12 @@ static void vblk_report(const struct vblk *vb)
 	uint64_t kib = vb->bd.nsectors / 2;
 	char irq[40];
 
-	if (vb->msix)
-		kos_snprintf(irq, sizeof(irq), "MSI-X vector %#x", vb->vector);
+	if (vb->irq.msix)
+		kos_snprintf(irq, sizeof(irq), "MSI-X vector %#x",
+			     vb->irq.vector);
 	else
 		kos_snprintf(irq, sizeof(irq), "INTx line %u, vector %#x",
-			     vb->vp.pci.irq_line, vb->vector);
+			     vb->vp.pci.irq_line, vb->irq.vector);
 	log_info("virtio-blk: %s %llu %s (%llu sectors)%s%s, %s, %s",
 		 vb->bd.name,
 		 (unsigned long long)(kib >= 1024 ? kib / 1024 : kib),
@@ -318,6 +308,7 @@ void virtio_blk_probe(const struct x86_pci_dev *pci)
 		return;
 	spin_init(&vb->lock, "virtio-blk");
 	list_init(&vb->waiting);
+	list_init(&vb->done);
 	vb->hdr_pa = pmm_alloc_flags(0, PMM_ZERO);
 	if (vb->hdr_pa == PMM_NOPAGE)
 		goto out_free;
@@ -346,7 +337,7 @@ void virtio_blk_probe(const struct x86_pci_dev *pci)
 	vb->bd.read_only = vb->vp.features & (1ULL << VIRTIO_BLK_F_RO);
 	vb->bd.ops = &vblk_ops;
 	vb->bd.priv = vb;
-	vblks[nvblks++] = vb;
+	nvblks++;
 	virtio_pci_driver_ok(&vb->vp);
 	err = blkdev_register(&vb->bd);
 	if (err) {

@@ -384,6 +384,12 @@ unsigned int inet_sof(struct inet_sock *is)
 	return sof;
 }
 
+uint8_t inet_so_options(struct inet_sock *is, uint8_t cur)
+{
+	return (uint8_t)((cur & ~(INET_SOF_REUSEADDR | INET_SOF_REUSEPORT)) |
+			 inet_sof(is));
+}
+
 /* ---- IP-level options ------------------------------------------------ */
 
 static int get_int(const void *val, unsigned int len, int *out)
@@ -641,9 +647,9 @@ static int inet_create(int family, int type, int protocol, struct socket **out)
 	case SOCK_DGRAM:
 		if (!protocol || protocol == IPPROTO_UDP) {
 			protocol = IPPROTO_UDP;
-			ops = &inet_udp_ops;
+			ops = &inet_dgram_ops;
 		} else if (protocol == icmp) {
-			ops = &inet_ping_ops;
+			ops = &inet_dgram_ops;
 		} else {
 			return -EPROTONOSUPPORT;
 		}
@@ -656,7 +662,7 @@ static int inet_create(int family, int type, int protocol, struct socket **out)
 			return -EPERM;
 		if (protocol != icmp) /* only ICMP raw sockets for now */
 			return -EPROTONOSUPPORT;
-		ops = &inet_ping_ops;
+		ops = &inet_dgram_ops;
 		raw = true;
 		break;
 	default:

@@ -211,9 +211,8 @@ static int dgram_do_bind(struct inet_sock *is, const ip_addr_t *ip,
 
 	if (err)
 		return err;
-	is->pcb.udp->so_options = (is->pcb.udp->so_options &
-				   ~(INET_SOF_REUSEADDR | INET_SOF_REUSEPORT)) |
-				  SOF_REUSEADDR | sof;
+	is->pcb.udp->so_options =
+		inet_so_options(is, is->pcb.udp->so_options) | SOF_REUSEADDR;
 	err_t e = udp_bind(is->pcb.udp, ip, port);
 
 	if (e)
@@ -772,21 +771,8 @@ static void dgram_release(struct socket *s)
 	sock_put(s, inet_free);
 }
 
-const struct sock_ops inet_udp_ops = {
-	.bind = dgram_bind,
-	.connect = dgram_connect,
-	.getname = dgram_getname,
-	.shutdown = dgram_shutdown,
-	.sendmsg = dgram_sendmsg,
-	.recvmsg = dgram_recvmsg,
-	.poll = dgram_poll,
-	.setsockopt = dgram_setsockopt,
-	.getsockopt = dgram_getsockopt,
-	.ioctl = dgram_ioctl,
-	.release = dgram_release,
-};
-
-const struct sock_ops inet_ping_ops = {
+/* UDP, ping and raw ICMP sockets: the code looks at is's protocol. */
+const struct sock_ops inet_dgram_ops = {
 	.bind = dgram_bind,
 	.connect = dgram_connect,
 	.getname = dgram_getname,

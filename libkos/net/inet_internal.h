@@ -147,6 +147,8 @@ int inet_port_check(int proto, void *self, const ip_addr_t *ip, uint16_t *port,
 
 /* The so_options KOS keeps for is (see INET_SOF_*). */
 unsigned int inet_sof(struct inet_sock *is);
+/* A pcb's so_options cur with KOS's INET_SOF_* bits replaced by is's. */
+uint8_t inet_so_options(struct inet_sock *is, uint8_t cur);
 
 /* IP-level options shared by every type (SOL_IP, SOL_IPV6). */
 int inet_ip_setsockopt(struct inet_sock *is, int level, int name,
@@ -164,8 +166,7 @@ int inet_pbuf_copyout(struct uio *u, struct pbuf *p, size_t off, size_t n);
 
 /* The socket types' operations and constructors. */
 extern const struct sock_ops inet_tcp_ops;
-extern const struct sock_ops inet_udp_ops;
-extern const struct sock_ops inet_ping_ops;
+extern const struct sock_ops inet_dgram_ops; /* UDP, ping, raw ICMP */
 int inet_tcp_create(struct inet_sock *is);
 int inet_udp_create(struct inet_sock *is);
 int inet_ping_create(struct inet_sock *is, bool raw);

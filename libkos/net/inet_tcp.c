@@ -299,9 +299,8 @@ static int tcp_do_bind(struct inet_sock *is, ip_addr_t *ip, uint16_t port)
 	err = inet_port_check(IPPROTO_TCP, is->pcb.tcp, ip, &port, sof, false);
 	if (err)
 		return err;
-	is->pcb.tcp->so_options = (is->pcb.tcp->so_options &
-				   ~(INET_SOF_REUSEADDR | INET_SOF_REUSEPORT)) |
-				  SOF_REUSEADDR | sof;
+	is->pcb.tcp->so_options =
+		inet_so_options(is, is->pcb.tcp->so_options) | SOF_REUSEADDR;
 	err_t e = tcp_bind(is->pcb.tcp, ip, port);
 
 	if (e)
@@ -1239,9 +1238,7 @@ static void tcp_release(struct socket *s)
 		tcp_detach(is);
 		tcp_close(pcb);
 	} else if (pcb) {
-		pcb->so_options = (pcb->so_options &
-				   ~(INET_SOF_REUSEADDR | INET_SOF_REUSEPORT)) |
-				  inet_sof(is);
+		pcb->so_options = inet_so_options(is, pcb->so_options);
 		tcp_detach(is);
 		if ((s->linger.l_onoff && !s->linger.l_linger) || is->rx_len) {
 			/* Linux resets: SO_LINGER 0, or unread data lost. */

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "contract.h"
+#include "netlib.h"
 
 #define CONTRACT_AREA "tcp"
 
@@ -26,56 +27,24 @@
 #define SIOCOUTQ TIOCOUTQ
 #endif
 
-/* A loopback address of family fam with port (host order). */
-static socklen_t lo_addr(int fam, struct sockaddr_storage *ss, int port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (fam == AF_INET) {
-		struct sockaddr_in *sin = (void *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (void *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	sin6->sin6_addr = in6addr_loopback;
-	return sizeof(*sin6);
-}
-
-static int port_of(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (void *)&ss, &len))
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
 /* A listener on the loopback of fam, ephemeral port in *port. */
 static int listener(int fam, int *port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = lo_addr(fam, &ss, 0);
+	socklen_t len = ct_lo_addr(fam, &ss, 0);
 	int fd = socket(fam, SOCK_STREAM, 0);
 
 	EXPECT(fd >= 0);
 	EXPECT(bind(fd, (void *)&ss, len) == 0);
 	EXPECT(listen(fd, 8) == 0);
-	*port = port_of(fd);
+	*port = ct_port_of(fd);
 	return fd;
 }
 
 static int connect_lo(int fd, int fam, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = lo_addr(fam, &ss, port);
+	socklen_t len = ct_lo_addr(fam, &ss, port);
 
 	return connect(fd, (void *)&ss, len);
 }
@@ -127,11 +96,11 @@ static int wait_mask(int fd, short want)
 static int free_port(int fam)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = lo_addr(fam, &ss, 0);
+	socklen_t len = ct_lo_addr(fam, &ss, 0);
 	int fd = socket(fam, SOCK_STREAM, 0), port;
 
 	EXPECT(bind(fd, (void *)&ss, len) == 0);
-	port = port_of(fd);
+	port = ct_port_of(fd);
 	close(fd);
 	return port;
 }
@@ -189,7 +158,7 @@ CONTRACT_TEST(bind_errors)
 	CHECK_ERR("bad pointer", bind(fd, BAD_LOW, sizeof(sin)), EFAULT);
 	sin.sin_addr.s_addr = htonl(0x7f000002); /* all of 127/8 is local */
 	CHECK_RET("127.0.0.2", bind(fd, (void *)&sin, sizeof(sin)), 0);
-	int port = port_of(fd);
+	int port = ct_port_of(fd);
 
 	CHECK("ephemeral port", port >= 32768 && port <= 60999);
 	CHECK_ERR("again", bind(fd, (void *)&sin, sizeof(sin)), EINVAL);
@@ -216,7 +185,7 @@ CONTRACT_TEST(addrinuse)
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	CHECK_RET("bind 127.0.0.1:0", bind(s1, (void *)&a, sizeof(a)), 0);
-	port = port_of(s1);
+	port = ct_port_of(s1);
 	a.sin_port = htons(port);
 	CHECK_ERR("same address", bind(s2, (void *)&a, sizeof(a)), EADDRINUSE);
 	a.sin_addr.s_addr = 0;
@@ -235,7 +204,7 @@ CONTRACT_TEST(addrinuse)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	a.sin_port = 0;
 	CHECK_RET("reuse bind", bind(s1, (void *)&a, sizeof(a)), 0);
-	a.sin_port = htons(port_of(s1));
+	a.sin_port = htons(ct_port_of(s1));
 	CHECK_RET("reuse bind same", bind(s3, (void *)&a, sizeof(a)), 0);
 	CHECK_RET("listen first", listen(s1, 1), 0);
 	CHECK_ERR("listen second", listen(s3, 1), EADDRINUSE);
@@ -256,7 +225,7 @@ CONTRACT_TEST(addrinuse_dual)
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	CHECK_RET("bind v4", bind(s4, (void *)&a, sizeof(a)), 0);
-	b.sin6_port = htons(port_of(s4));
+	b.sin6_port = htons(ct_port_of(s4));
 	CHECK_ERR("dual-stack :: over it", bind(s6, (void *)&b, sizeof(b)),
 		  EADDRINUSE);
 	CHECK_RET("V6ONLY",
@@ -294,7 +263,7 @@ CONTRACT_TEST(echo)
 	getpeername(c, (void *)&a, &al);
 	getsockname(s, (void *)&b, &bl);
 	CHECK("client's peer is the server's name", !memcmp(&a, &b, bl));
-	CHECK("server port", port_of(s) == port);
+	CHECK("server port", ct_port_of(s) == port);
 
 	CHECK_ERR("recv nothing yet", recv(s, buf, sizeof(buf), 0), EAGAIN);
 	CHECK_ERR("MSG_DONTWAIT", recv(c, buf, sizeof(buf), MSG_DONTWAIT),
@@ -498,7 +467,7 @@ CONTRACT_TEST(unconnected)
 	CHECK_RET("getsockname", getsockname(fd, (void *)&sin, &len), 0);
 	CHECK("0.0.0.0:0", sin.sin_port == 0 && sin.sin_addr.s_addr == 0);
 	CHECK_RET("listen unbound", listen(l, 0), 0);
-	CHECK("listener got a port", port_of(l) >= 32768);
+	CHECK("listener got a port", ct_port_of(l) >= 32768);
 	CHECK_ERR("accept empty", accept(l, NULL, NULL), EAGAIN);
 	CHECK_EQX("poll listener",
 		  poll(&(struct pollfd){ l, POLLIN | POLLOUT, 0 }, 1, 0), 0);
@@ -554,7 +523,7 @@ CONTRACT_TEST(ipv6)
 	/* A dual-stack listener takes IPv4 as ::ffff:127.0.0.1. */
 	CHECK_RET("bind ::", bind(l, (void *)&any, sizeof(any)), 0);
 	listen(l, 4);
-	port = port_of(l);
+	port = ct_port_of(l);
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	CHECK_RET("v4 connect", connect_lo(c, AF_INET, port), 0);
 	al = sizeof(a);
@@ -577,7 +546,7 @@ CONTRACT_TEST(ipv6)
 	bind(l, (void *)&any, sizeof(any));
 	listen(l, 4);
 	c = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_ERR("v6-only refuses v4", connect_lo(c, AF_INET, port_of(l)),
+	CHECK_ERR("v6-only refuses v4", connect_lo(c, AF_INET, ct_port_of(l)),
 		  ECONNREFUSED);
 	close(c);
 	close(l);

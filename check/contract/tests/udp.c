@@ -17,45 +17,15 @@
 #include <sys/uio.h>
 
 #include "contract.h"
+#include "netlib.h"
 
 #define CONTRACT_AREA "udp"
-
-static socklen_t lo_addr(int fam, struct sockaddr_storage *ss, int port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (fam == AF_INET) {
-		struct sockaddr_in *sin = (void *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (void *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	sin6->sin6_addr = in6addr_loopback;
-	return sizeof(*sin6);
-}
-
-static int port_of(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (void *)&ss, &len))
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
 
 /* A UDP socket of fam bound to its loopback, ephemeral port. */
 static int udp_lo(int fam)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = lo_addr(fam, &ss, 0);
+	socklen_t len = ct_lo_addr(fam, &ss, 0);
 	int fd = socket(fam, SOCK_DGRAM, 0);
 
 	EXPECT(fd >= 0);
@@ -66,7 +36,7 @@ static int udp_lo(int fam)
 static ssize_t send_lo(int fd, int fam, int port, const char *msg)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = lo_addr(fam, &ss, port);
+	socklen_t len = ct_lo_addr(fam, &ss, port);
 
 	return sendto(fd, msg, strlen(msg), 0, (void *)&ss, len);
 }
@@ -87,9 +57,9 @@ CONTRACT_TEST(datagrams)
 	struct pollfd p = { b, POLLIN | POLLOUT, 0 };
 
 	CHECK_EQX("poll empty", poll(&p, 1, 0) == 1 ? p.revents : 0, POLLOUT);
-	CHECK_RET("sendto", send_lo(a, AF_INET, port_of(b), "first datagram"),
-		  14);
-	CHECK_RET("second", send_lo(a, AF_INET, port_of(b), "second"), 6);
+	CHECK_RET("sendto",
+		  send_lo(a, AF_INET, ct_port_of(b), "first datagram"), 14);
+	CHECK_RET("second", send_lo(a, AF_INET, ct_port_of(b), "second"), 6);
 	CHECK_EQX("poll", wait_in(b), POLLIN);
 	CHECK_RET("FIONREAD", ioctl(b, FIONREAD, &n), 0);
 	CHECK_EQ("next datagram's size", n, 14);
@@ -110,7 +80,7 @@ CONTRACT_TEST(datagrams)
 	CHECK_EQX("msg_flags", mh.msg_flags, MSG_TRUNC);
 	CHECK_ERR("rest dropped", recv(b, buf, sizeof(buf), MSG_DONTWAIT),
 		  EAGAIN);
-	CHECK_RET("empty datagram", send_lo(a, AF_INET, port_of(b), ""), 0);
+	CHECK_RET("empty datagram", send_lo(a, AF_INET, ct_port_of(b), ""), 0);
 	wait_in(b);
 	CHECK_RET("received empty", recv(b, buf, sizeof(buf), 0), 0);
 	close(a);
@@ -122,7 +92,7 @@ CONTRACT_TEST(errors)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	static char big[65536];
 	int a = socket(AF_INET, SOCK_DGRAM, 0), b = udp_lo(AF_INET);
-	int port = port_of(b), one = 1;
+	int port = ct_port_of(b), one = 1;
 
 	CHECK_ERR("no destination", send(a, "x", 1, 0), EDESTADDRREQ);
 	CHECK_ERR("getpeername",
@@ -172,7 +142,7 @@ CONTRACT_TEST(errors)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = 0;
 	CHECK_RET("reuse bind", bind(a, (void *)&sin, sizeof(sin)), 0);
-	sin.sin_port = htons(port_of(a));
+	sin.sin_port = htons(ct_port_of(a));
 	CHECK_RET("reuse both", bind(b, (void *)&sin, sizeof(sin)), 0);
 	close(a);
 	close(b);
@@ -186,7 +156,7 @@ CONTRACT_TEST(connected)
 	int a = socket(AF_INET, SOCK_DGRAM, 0), b = udp_lo(AF_INET);
 	int c = udp_lo(AF_INET);
 	struct sockaddr_storage ss;
-	socklen_t sl = lo_addr(AF_INET, &ss, port_of(b));
+	socklen_t sl = ct_lo_addr(AF_INET, &ss, ct_port_of(b));
 
 	CHECK_RET("connect", connect(a, (void *)&ss, sl), 0);
 	CHECK_RET("getsockname", getsockname(a, (void *)&sin, &len), 0);
@@ -198,8 +168,8 @@ CONTRACT_TEST(connected)
 	wait_in(b);
 	CHECK_RET("b got it", recv(b, buf, sizeof(buf), 0), 4);
 	/* Only the peer's datagrams reach a connected socket. */
-	CHECK_RET("c to a", send_lo(c, AF_INET, port_of(a), "from c"), 6);
-	CHECK_RET("b to a", send_lo(b, AF_INET, port_of(a), "from b"), 6);
+	CHECK_RET("c to a", send_lo(c, AF_INET, ct_port_of(a), "from c"), 6);
+	CHECK_RET("b to a", send_lo(b, AF_INET, ct_port_of(a), "from b"), 6);
 	wait_in(a);
 	CHECK_RET("a reads", recv(a, buf, sizeof(buf), 0), 6);
 	CHECK("from b", !memcmp(buf, "from b", 6));
@@ -226,16 +196,17 @@ CONTRACT_TEST(ipv6)
 	int d = socket(AF_INET6, SOCK_DGRAM, 0), v4 = udp_lo(AF_INET);
 	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
 
-	CHECK_RET("sendto ::1", send_lo(a, AF_INET6, port_of(b), "six"), 3);
+	CHECK_RET("sendto ::1", send_lo(a, AF_INET6, ct_port_of(b), "six"), 3);
 	wait_in(b);
 	CHECK_RET("recvfrom",
 		  recvfrom(b, buf, sizeof(buf), 0, (void *)&from, &fl), 3);
 	CHECK_EQ("length", fl, sizeof(from));
 	CHECK("from ::1", IN6_IS_ADDR_LOOPBACK(&from.sin6_addr) &&
-				  ntohs(from.sin6_port) == port_of(a));
+				  ntohs(from.sin6_port) == ct_port_of(a));
 
 	CHECK_RET("bind ::", bind(d, (void *)&any, sizeof(any)), 0);
-	CHECK_RET("v4 to dual stack", send_lo(v4, AF_INET, port_of(d), "4"), 1);
+	CHECK_RET("v4 to dual stack", send_lo(v4, AF_INET, ct_port_of(d), "4"),
+		  1);
 	wait_in(d);
 	fl = sizeof(from);
 	CHECK_RET("received",
@@ -257,7 +228,7 @@ CONTRACT_TEST(mmsg)
 {
 	int a = udp_lo(AF_INET), b = udp_lo(AF_INET);
 	struct sockaddr_storage ss;
-	socklen_t sl = lo_addr(AF_INET, &ss, port_of(b));
+	socklen_t sl = ct_lo_addr(AF_INET, &ss, ct_port_of(b));
 	char in[3][8];
 	struct iovec out_iov[3] = { { "one", 3 },
 				    { "two", 3 },
@@ -318,7 +289,7 @@ CONTRACT_TEST(options)
 		  setsockopt(b, IPPROTO_IP, IP_RECVTTL, &v, sizeof(v)), 0);
 	CHECK_RET("IP_PKTINFO",
 		  setsockopt(b, IPPROTO_IP, IP_PKTINFO, &v, sizeof(v)), 0);
-	send_lo(fd, AF_INET, port_of(b), "ttl");
+	send_lo(fd, AF_INET, ct_port_of(b), "ttl");
 	wait_in(b);
 
 	struct iovec iov = { buf, sizeof(buf) };
@@ -372,7 +343,7 @@ static unsigned short icmp_sum(const void *p, int len)
 CONTRACT_TEST(raw_ping)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = lo_addr(AF_INET, &ss, 0);
+	socklen_t sl = ct_lo_addr(AF_INET, &ss, 0);
 	unsigned char pkt[64], in[256];
 	struct icmphdr *ic = (void *)pkt;
 	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), seen = 0;

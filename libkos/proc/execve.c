@@ -270,6 +270,14 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	vm_put(old);
 	vm_set_data_limit(vm, ut->proc->rlim[RLIMIT_DATA].rlim_cur);
 	vm_set_stack_limit(vm, ut->proc->rlim[RLIMIT_STACK].rlim_cur);
+	/*
+	 * Before close-on-exec: a parent that sees the exec close its pipe
+	 * must find setpgid refused (pgrp.setpgid_after_exec).  setpgid
+	 * reads the flag under proc_lock.
+	 */
+	mutex_lock(&proc_lock);
+	ut->proc->exec_done = true;
+	mutex_unlock(&proc_lock);
 	if (__atomic_load_n(&ut->fdt->refcnt, __ATOMIC_RELAXED) > 1) {
 		struct fdtable *n = fdtable_clone(ut->fdt);
 
@@ -294,7 +302,6 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	proc_set_comm(ut, path);
 	ut->regs = *regs;
 	ut->set_child_tid = 0;
-	ut->proc->exec_done = true;
 	vfork_release(ut);
 	return 0;
 }

@@ -237,8 +237,9 @@ static volatile long tsig_tid;
 static void on_timer(int sig, siginfo_t *si, void *uc)
 {
 	tsi = *si;
-	tsig_n++;
+	/* The thread id first: a waiter on another CPU polls tsig_n. */
 	tsig_tid = RAW0(SYS_gettid);
+	tsig_n++;
 }
 
 CONTRACT_TEST(timer_signal)

@@ -660,8 +660,18 @@ START_TEST(test_pmm_free_mapped_page_panics)
 	paddr_t pa = pmm_alloc_flags(0, PMM_USER);
 
 	pmm_page_map(pa, true);
-	/* A reference-counting mistake: the entry's reference is gone. */
 	test_expect_panic("is still mapped into user space (1 entries)");
+	pmm_free(pa, 0);
+}
+END_TEST
+
+START_TEST(test_pmm_put_of_mapped_reference_panics)
+{
+	paddr_t pa = pmm_alloc_flags(0, PMM_USER);
+
+	pmm_page_map(pa, true);
+	/* A reference-counting mistake: the entry's reference is gone. */
+	test_expect_panic("has 1 entries but 0 references left");
 	pmm_page_put(pa);
 }
 END_TEST
@@ -737,6 +747,8 @@ Suite *pmm_suite(void)
 					    SIGABRT);
 		tcase_add_test_raise_signal(
 			tp, test_pmm_free_mapped_page_panics, SIGABRT);
+		tcase_add_test_raise_signal(
+			tp, test_pmm_put_of_mapped_reference_panics, SIGABRT);
 		tcase_add_test_raise_signal(
 			tp, test_pmm_map_without_reference_panics, SIGABRT);
 		tcase_add_test_raise_signal(tp, test_pmm_unmap_unmapped_panics,

@@ -52,6 +52,7 @@
 #include <kos/pmm.h>
 #include <kos/spinlock.h>
 #include <kos/string.h>
+#include <kos/vm.h>
 
 #include "internal.h"
 
@@ -585,8 +586,24 @@ void pmm_page_get(paddr_t pa)
 void pmm_page_put(paddr_t pa)
 {
 	struct page *pg = page_counted(pa, "pmm_page_put");
+	unsigned long fl = plat_irq_save();
+	uint32_t n = __atomic_sub_fetch(&pg->refcnt, 1, __ATOMIC_ACQ_REL);
+	uint64_t maps = __atomic_load_n(&pg->mapcount, __ATOMIC_RELAXED);
 
-	if (__atomic_sub_fetch(&pg->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+	plat_irq_restore(fl);
+	/*
+	 * Each user entry holds one of the references (entries are cleared
+	 * before their reference goes): fewer references than entries means
+	 * this put drops one its caller did not hold.  Both counts are read
+	 * with interrupts off (see pmm_page_map()).
+	 */
+	if (pg->use == PAGE_USE_USER && n < maps) {
+		vm_report_frame(pa);
+		kos_panic("pmm_page_put: %#llx has %llu entries but %u "
+			  "references left",
+			  (unsigned long long)pa, (unsigned long long)maps, n);
+	}
+	if (n != 0)
 		return;
 	/* The last holder: nobody else can see the page any more. */
 	pg->refcnt = 1;
@@ -614,13 +631,25 @@ static struct page *page_user(paddr_t pa, const char *who)
 void pmm_page_map(paddr_t pa, bool exec)
 {
 	struct page *pg = page_user(pa, "pmm_page_map");
+	/*
+	 * The new entry count and the references at one instant: with
+	 * preemption between the two, other address spaces may unmap and
+	 * put the page meanwhile, and a stale count compared with a fresh
+	 * reference total looks like a missing reference (this check
+	 * panicked so under load, a false alarm).  Uniprocessor: interrupts
+	 * off is enough; an SMP kernel needs both counts in one word.
+	 */
+	unsigned long fl = plat_irq_save();
 	uint64_t n = __atomic_add_fetch(&pg->mapcount, 1, __ATOMIC_RELAXED);
+	uint32_t refs = __atomic_load_n(&pg->refcnt, __ATOMIC_RELAXED);
 
-	if (n > __atomic_load_n(&pg->refcnt, __ATOMIC_RELAXED))
+	plat_irq_restore(fl);
+	if (n > refs) {
+		vm_report_frame(pa);
 		kos_panic("pmm_page_map: %#llx has %llu entries but %u "
 			  "references",
-			  (unsigned long long)pa, (unsigned long long)n,
-			  pg->refcnt);
+			  (unsigned long long)pa, (unsigned long long)n, refs);
+	}
 	if (exec)
 		__atomic_or_fetch(&pg->mflags, PGM_STALE, __ATOMIC_RELAXED);
 }

@@ -13,12 +13,17 @@
 #include <kos/log.h>
 #include <kos/panic.h>
 #include <kos/pmm.h>
+#include <kos/spinlock.h>
 #include <kos/string.h>
 #include <uapi/mman.h>
 
 #include "vm_internal.h"
 
 static const struct vm_file_ops *file_ops;
+
+/* Every address space, for vm_report_frame(). */
+static LIST_HEAD(all_vms);
+static struct spinlock all_lock = SPINLOCK_INIT("vm list");
 
 /*
  * [resv_start, resv_end): user addresses no address space may map (see
@@ -107,6 +112,7 @@ void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end)
 struct vm_space *vm_create(void)
 {
 	struct vm_space *vm = kzalloc(sizeof(*vm));
+	unsigned long fl;
 
 	if (!vm)
 		return NULL;
@@ -122,6 +128,9 @@ struct vm_space *vm_create(void)
 	vm->mmap_base = VM_MMAP_BASE;
 	vm->stack_max = VM_STACK_MAX;
 	vm->data_limit = UINT64_MAX;
+	fl = spin_lock_irqsave(&all_lock);
+	list_add_tail(&vm->all, &all_vms);
+	spin_unlock_irqrestore(&all_lock, fl);
 	return vm;
 
 out_pgt:
@@ -133,8 +142,13 @@ out_free:
 
 void vm_destroy(struct vm_space *vm)
 {
+	unsigned long fl;
+
 	if (!vm)
 		return;
+	fl = spin_lock_irqsave(&all_lock);
+	list_del(&vm->all);
+	spin_unlock_irqrestore(&all_lock, fl);
 	/* The platform lets go of the tables before they are freed. */
 	plat_as_destroy(vm->as);
 	for (size_t i = 0; i < vm->vmas.n; i++)
@@ -144,6 +158,39 @@ void vm_destroy(struct vm_space *vm)
 	if (vm->exe)
 		vm_file_put(vm->exe);
 	kfree(vm);
+}
+
+struct frame_report {
+	struct vm_space *vm;
+	paddr_t pa;
+	unsigned int n;
+};
+
+static void report_entry(vaddr_t va, pte_t pte, void *arg)
+{
+	struct frame_report *r = arg;
+
+	if (!PTE_HOLDS_FRAME(pte) || PTE_ADDR(pte) != r->pa)
+		return;
+	r->n++;
+	kos_log(LOG_ERR, "  vm %p (%u users) maps it at %#lx, entry %#llx",
+		(void *)r->vm, r->vm->users, (unsigned long)va,
+		(unsigned long long)pte);
+}
+
+void vm_report_frame(paddr_t pa)
+{
+	struct frame_report r = { NULL, pa, 0 };
+	struct vm_space *vm;
+
+	kos_log(LOG_ERR, "frame %#llx: its user entries",
+		(unsigned long long)pa);
+	list_for_each_entry (vm, &all_vms, all) {
+		r.vm = vm;
+		arch_pgt_for_each(vm->pml4, 0, VM_USER_TOP, report_entry, &r);
+	}
+	kos_log(LOG_ERR, "frame %#llx: %u entries in all",
+		(unsigned long long)pa, r.n);
 }
 
 void vm_unmap_pages(struct vm_space *vm, unsigned long start, unsigned long end)

@@ -33,6 +33,7 @@
 #ifndef KOS_VM_H
 #define KOS_VM_H
 
+#include <kos/list.h>
 #include <kos/mutex.h>
 #include <kos/types.h>
 #include <uapi/errno.h>
@@ -134,7 +135,16 @@ struct vm_space {
 	 * getrusage's maxrss.  lock.
 	 */
 	unsigned long rss, hiwater_rss;
+	struct list_head all; /* on the list of every space; vm.c's all_lock */
 };
+
+/*
+ * Log every entry of every address space that holds frame pa, and how
+ * many there are: a post-mortem for the page-count panics (pmm.c).  Takes
+ * no sleeping lock and trusts nothing but the list; only for a kernel
+ * that is about to stop.
+ */
+void vm_report_frame(paddr_t pa);
 
 /* The peak resident size of vm in KiB (getrusage's ru_maxrss). */
 static inline uint64_t vm_maxrss_kb(const struct vm_space *vm)

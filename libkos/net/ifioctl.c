@@ -56,7 +56,10 @@ bool net_iface_capable(void)
 int net_iface_prefixlen(uint32_t mask)
 {
 	uint32_t m = __builtin_bswap32(mask);
-	int n = m ? __builtin_popcount(m) : 0;
+	int n = 0;
+
+	while (n < 32 && (m & (0x80000000U >> n)))
+		n++;
 
 	if (m != (n ? ~0U << (32 - n) : 0))
 		return -1;

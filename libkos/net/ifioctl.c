@@ -16,8 +16,8 @@
  * class's netmask and, like any change or removal of an interface's
  * only address, flushes the routes through the interface (here: the
  * default route); taking an interface down does the same.  The setters
- * need CAP_NET_ADMIN (-EPERM), checked after the ifreq is copied in
- * (SIOCADDRT: before), as Linux orders it.
+ * need CAP_NET_ADMIN (-EPERM), checked after the ifreq or rtentry is
+ * copied in (-EFAULT first), as Linux orders it.
  *
  * The IPv4 address ioctls (ADDR, NETMASK, BRDADDR, DSTADDR, and the
  * routes) are AF_INET's on Linux (devinet_ioctl, ip_rt_ioctl): on other
@@ -283,10 +283,10 @@ static long route_ioctl(unsigned int cmd, unsigned long arg)
 	uint32_t dst, mask = 0, gw = 0;
 	int err;
 
-	if (!net_iface_capable())
-		return -EPERM;
 	if (copy_from_user(&rt, (void *)arg, sizeof(rt)))
 		return -EFAULT;
+	if (!net_iface_capable())
+		return -EPERM;
 	if (rt.rt_dst.sa_family != AF_INET)
 		return -EAFNOSUPPORT;
 	dst = ((struct sockaddr_in *)&rt.rt_dst)->sin_addr.s_addr;

@@ -402,6 +402,29 @@ static void fill_link(struct netlink_buf *b, struct kos_netdev *nd,
 	netlink_msg_end(b, off);
 }
 
+/* A link as AF_INET6 dumps it (Linux's inet6_fill_ifinfo): fewer attributes. */
+static void fill_link6(struct netlink_buf *b, struct kos_netdev *nd,
+		       uint32_t seq, uint32_t pid)
+{
+	struct ifinfomsg ifi = { 0 };
+	static const uint8_t zero[NETDEV_ETH_ALEN];
+	size_t off;
+
+	ifi.ifi_family = AF_INET6;
+	ifi.ifi_type = (uint16_t)nd->type;
+	ifi.ifi_index = (int32_t)nd->ifindex;
+	ifi.ifi_flags = nd->flags;
+	off = netlink_msg_begin(b, RTM_NEWLINK, NLM_F_MULTI, seq, pid, &ifi,
+				sizeof(ifi));
+	netlink_put_str(b, IFLA_IFNAME, nd->name);
+	netlink_put_attr(b, IFLA_ADDRESS,
+			 nd->type == ARPHRD_LOOPBACK ? zero : nd->mac,
+			 NETDEV_ETH_ALEN);
+	netlink_put_u32(b, IFLA_MTU, nd->mtu);
+	put_u8(b, IFLA_OPERSTATE, (uint8_t)operstate(nd));
+	netlink_msg_end(b, off);
+}
+
 static void cacheinfo(struct netlink_buf *b, uint32_t pref, uint32_t valid)
 {
 	struct ifa_cacheinfo ci = { pref, valid, 0, 0 };
@@ -486,13 +509,26 @@ static void fill_addr6(struct netlink_buf *b, struct kos_netdev *nd,
 		       uint16_t type, uint16_t flags, uint32_t seq,
 		       uint32_t pid)
 {
+	static const uint8_t scopes[] = { RT_SCOPE_UNIVERSE, RT_SCOPE_LINK,
+					  RT_SCOPE_HOST };
 	struct netif *netif = lwipk_netif(nd);
 
 	if (!netif)
 		return;
-	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
-		if (!ip6_addr_isinvalid(netif_ip6_addr_state(netif, i)))
-			fill_addr6_one(b, nd, i, type, flags, seq, pid);
+	/* Linux's order: global addresses first, the newest first */
+	for (unsigned int k = 0; k < sizeof(scopes); k++) {
+		for (int i = LWIP_IPV6_NUM_ADDRESSES - 1; i >= 0; i--) {
+			const ip6_addr_t *a = netif_ip6_addr(netif, i);
+			unsigned int sc = ip6_addr_isloopback(a) ? RT_SCOPE_HOST
+					  : ip6_addr_islinklocal(a)
+						  ? RT_SCOPE_LINK
+						  : RT_SCOPE_UNIVERSE;
+
+			if (sc == scopes[k] &&
+			    !ip6_addr_isinvalid(netif_ip6_addr_state(netif, i)))
+				fill_addr6_one(b, nd, i, type, flags, seq, pid);
+		}
+	}
 }
 
 static void fill_route4(struct netlink_buf *b, uint16_t type, uint16_t flags,
@@ -593,10 +629,15 @@ static int do_link(struct nl_req *r, const void *body, size_t len, bool dump)
 	if (dump) {
 		unsigned int idx = 0;
 
+		bool v6 = len && *(const uint8_t *)body == AF_INET6;
+
 		while ((nd = netdev_next(idx))) {
 			idx = nd->ifindex;
-			fill_link(&b, nd, RTM_NEWLINK, NLM_F_MULTI,
-				  h->nlmsg_seq, r->pid);
+			if (v6)
+				fill_link6(&b, nd, h->nlmsg_seq, r->pid);
+			else
+				fill_link(&b, nd, RTM_NEWLINK, NLM_F_MULTI,
+					  h->nlmsg_seq, r->pid);
 		}
 		return emit(r, &b, 0) ? -ENOBUFS : 1;
 	}

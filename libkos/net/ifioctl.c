@@ -234,9 +234,9 @@ static uint32_t class_mask(uint32_t addr)
 }
 
 /* The flags SIOCSIFFLAGS may change on Linux (dev_change_flags). */
-#define SETTABLE_FLAGS                                                  \
-	(IFF_UP | IFF_DEBUG | IFF_NOTRAILERS | IFF_NOARP | IFF_DYNAMIC |  \
-	 IFF_MULTICAST | IFF_PORTSEL | IFF_AUTOMEDIA | IFF_PROMISC |      \
+#define SETTABLE_FLAGS                                                   \
+	(IFF_UP | IFF_DEBUG | IFF_NOTRAILERS | IFF_NOARP | IFF_DYNAMIC | \
+	 IFF_MULTICAST | IFF_PORTSEL | IFF_AUTOMEDIA | IFF_PROMISC |     \
 	 IFF_ALLMULTI)
 
 static long ifconf_ioctl(unsigned long arg)
@@ -396,9 +396,10 @@ static long ifreq_ioctl(struct socket *s, unsigned int cmd, struct ifreq *r,
 		r->ifr_ifindex = (int)nd->mtu;
 		break;
 	case SIOCSIFMTU:
-		err = r->ifr_ifindex < 0 ? -EINVAL
-					 : net_iface_set_mtu(
-						   nd, (unsigned int)r->ifr_ifindex);
+		err = r->ifr_ifindex < 0
+			      ? -EINVAL
+			      : net_iface_set_mtu(nd,
+						  (unsigned int)r->ifr_ifindex);
 		break;
 	case SIOCGIFHWADDR:
 		kos_memset(&r->ifr_addr, 0, sizeof(r->ifr_addr));
@@ -429,9 +430,10 @@ static long ifreq_ioctl(struct socket *s, unsigned int cmd, struct ifreq *r,
 			err = -EADDRNOTAVAIL;
 			break;
 		}
-		put_sin(&r->ifr_addr, cmd == SIOCGIFNETMASK   ? m
-				      : cmd == SIOCGIFBRDADDR ? net_iface_brd4(nd)
-							      : a);
+		put_sin(&r->ifr_addr, cmd == SIOCGIFNETMASK ? m
+				      : cmd == SIOCGIFBRDADDR
+					      ? net_iface_brd4(nd)
+					      : a);
 		break;
 	case SIOCSIFADDR:
 		if ((err = get_sin(&r->ifr_addr, &a)))

@@ -10,7 +10,7 @@
 
 void net_init(void)
 {
-	unix_init(); /* AF_UNIX (net/unix.c) */
-	inet_init(); /* AF_INET, AF_INET6 (net/inet.c) */
+	unix_init();	/* AF_UNIX (net/unix.c) */
+	inet_init();	/* AF_INET, AF_INET6 (net/inet.c) */
 	netlink_init(); /* AF_NETLINK (net/netlink.c) */
 }

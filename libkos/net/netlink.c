@@ -245,8 +245,9 @@ static int buf_to_skbs(struct netlink_buf *b, struct list_head *list,
 				((struct nlmsghdr *)(b->p + end))->nlmsg_len);
 		} while (end < b->len &&
 			 end - off +
-				 NLMSG_ALIGN(((struct nlmsghdr *)(b->p + end))
-						     ->nlmsg_len) <=
+					 NLMSG_ALIGN(((struct nlmsghdr *)(b->p +
+									  end))
+							     ->nlmsg_len) <=
 				 NL_DGRAM_MAX);
 		pe = kmalloc(sizeof(*pe));
 		if (!pe)
@@ -289,7 +290,7 @@ static void mcast_locked(struct nl_skb *skb, uint32_t group,
 {
 	struct nl_sock *ns;
 
-	list_for_each_entry(ns, &nl_socks, link) {
+	list_for_each_entry (ns, &nl_socks, link) {
 		struct nl_skb *c;
 
 		if (ns == except || group > NL_GROUPS ||
@@ -313,7 +314,7 @@ static void deliver(struct nl_sock *ns, struct list_head *pending)
 	struct nl_pending *pe, *t;
 
 	mutex_lock(&nl_lock);
-	list_for_each_entry_safe(pe, t, pending, link) {
+	list_for_each_entry_safe (pe, t, pending, link) {
 		list_del(&pe->link);
 		if (pe->group) {
 			mcast_locked(pe->skb, pe->group, NULL);
@@ -375,10 +376,8 @@ static void fill_link(struct netlink_buf *b, struct kos_netdev *nd,
 	netlink_put_u32(b, IFLA_NUM_RX_QUEUES, 1);
 	put_u8(b, IFLA_CARRIER, nd->carrier);
 	netlink_put_str(b, IFLA_QDISC, "noqueue");
-	netlink_put_attr(b, IFLA_ADDRESS, lo ? zero : nd->mac,
-			 NETDEV_ETH_ALEN);
-	netlink_put_attr(b, IFLA_BROADCAST, lo ? zero : bcast,
-			 NETDEV_ETH_ALEN);
+	netlink_put_attr(b, IFLA_ADDRESS, lo ? zero : nd->mac, NETDEV_ETH_ALEN);
+	netlink_put_attr(b, IFLA_BROADCAST, lo ? zero : bcast, NETDEV_ETH_ALEN);
 	s64.rx_packets = nd->stats.rx_packets;
 	s64.tx_packets = nd->stats.tx_packets;
 	s64.rx_bytes = nd->stats.rx_bytes;
@@ -446,7 +445,7 @@ static void fill_addr4(struct netlink_buf *b, struct kos_netdev *nd,
 	ifa.ifa_prefixlen = (uint8_t)net_iface_prefixlen(m);
 	ifa.ifa_flags = IFA_F_PERMANENT;
 	ifa.ifa_scope = (__builtin_bswap32(a) >> 24) == 127 ? RT_SCOPE_HOST
-							     : RT_SCOPE_UNIVERSE;
+							    : RT_SCOPE_UNIVERSE;
 	ifa.ifa_index = nd->ifindex;
 	off = netlink_msg_begin(b, type, flags, seq, pid, &ifa, sizeof(ifa));
 	netlink_put_u32(b, IFA_ADDRESS, a);
@@ -463,16 +462,15 @@ static void fill_addr4(struct netlink_buf *b, struct kos_netdev *nd,
 #define PLEN_IFS 16
 static uint8_t v6_plen[PLEN_IFS][LWIP_IPV6_NUM_ADDRESSES]; /* stack lock */
 
-static unsigned int plen6(struct kos_netdev *nd, int i,
-			  const ip6_addr_t *addr)
+static unsigned int plen6(struct kos_netdev *nd, int i, const ip6_addr_t *addr)
 {
 	if (nd->ifindex < PLEN_IFS && v6_plen[nd->ifindex][i])
 		return v6_plen[nd->ifindex][i];
 	return ip6_addr_isloopback(addr) ? 128 : 64;
 }
 
-static void fill_addr6_one(struct netlink_buf *b, struct kos_netdev *nd,
-			   int i, uint16_t type, uint16_t flags, uint32_t seq,
+static void fill_addr6_one(struct netlink_buf *b, struct kos_netdev *nd, int i,
+			   uint16_t type, uint16_t flags, uint32_t seq,
 			   uint32_t pid)
 {
 	struct netif *netif = lwipk_netif(nd);
@@ -575,8 +573,8 @@ static void dump_routes4(struct netlink_buf *b, uint32_t seq, uint32_t pid)
 		    !net_iface_addr4(nd, &a, &m))
 			continue;
 		fill_route4(b, RTM_NEWROUTE, NLM_F_MULTI, seq, pid, a & m,
-			    (unsigned int)net_iface_prefixlen(m),
-			    RTPROT_KERNEL, RT_SCOPE_LINK, a, 0, nd->ifindex);
+			    (unsigned int)net_iface_prefixlen(m), RTPROT_KERNEL,
+			    RT_SCOPE_LINK, a, 0, nd->ifindex);
 	}
 }
 
@@ -710,7 +708,8 @@ static int addr_dump(struct nl_req *r, int family)
 static int addr4_change(struct nl_req *r, struct kos_netdev *nd,
 			const struct ifaddrmsg *ifa, const struct rtattr **tb)
 {
-	const struct rtattr *la = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	const struct rtattr *la =
+		tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	struct netlink_buf b = { 0 };
 	uint32_t addr = 0, a, m;
 	bool has = net_iface_addr4(nd, &a, &m);
@@ -746,7 +745,8 @@ static int addr4_change(struct nl_req *r, struct kos_netdev *nd,
 static int addr6_change(struct nl_req *r, struct kos_netdev *nd,
 			const struct ifaddrmsg *ifa, const struct rtattr **tb)
 {
-	const struct rtattr *la = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	const struct rtattr *la =
+		tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	struct netif *netif = lwipk_netif(nd);
 	struct netlink_buf b = { 0 };
 	ip6_addr_t addr;
@@ -933,9 +933,9 @@ static void done_msg(struct nl_req *r)
 {
 	struct netlink_buf b = { 0 };
 	int32_t zero = 0;
-	size_t off = netlink_msg_begin(&b, NLMSG_DONE, NLM_F_MULTI,
-				       r->h->nlmsg_seq, r->pid, &zero,
-				       sizeof(zero));
+	size_t off =
+		netlink_msg_begin(&b, NLMSG_DONE, NLM_F_MULTI, r->h->nlmsg_seq,
+				  r->pid, &zero, sizeof(zero));
 
 	netlink_msg_end(&b, off);
 	emit(r, &b, 0);
@@ -985,10 +985,9 @@ static void ack(struct nl_req *r, int err)
 	const struct nlmsghdr *h = r->h;
 	bool full = err && !r->ns->cap_ack;
 	size_t payload = full ? h->nlmsg_len - NLMSG_HDRLEN : 0;
-	size_t off = netlink_msg_begin(&b, NLMSG_ERROR,
-				       full ? 0 : NLM_F_CAPPED, h->nlmsg_seq,
-				       r->pid, NULL,
-				       sizeof(int32_t) + NLMSG_HDRLEN + payload);
+	size_t off = netlink_msg_begin(
+		&b, NLMSG_ERROR, full ? 0 : NLM_F_CAPPED, h->nlmsg_seq, r->pid,
+		NULL, sizeof(int32_t) + NLMSG_HDRLEN + payload);
 
 	if (!b.nomem) {
 		uint8_t *p = b.p + off + NLMSG_HDRLEN;
@@ -1037,7 +1036,7 @@ static struct nl_sock *find_port(uint32_t portid)
 {
 	struct nl_sock *ns;
 
-	list_for_each_entry(ns, &nl_socks, link)
+	list_for_each_entry (ns, &nl_socks, link)
 		if (ns->bound && ns->portid == portid)
 			return ns;
 	return NULL;
@@ -1064,8 +1063,7 @@ static int nl_check_addr(const struct sockaddr *a, unsigned int len)
 	return 0;
 }
 
-static int nl_bind(struct socket *s, const struct sockaddr *a,
-		   unsigned int len)
+static int nl_bind(struct socket *s, const struct sockaddr *a, unsigned int len)
 {
 	struct nl_sock *ns = nsk(s);
 	const struct sockaddr_nl *sn = (const struct sockaddr_nl *)a;
@@ -1112,9 +1110,8 @@ static int nl_connect(struct socket *s, const struct sockaddr *a,
 	mutex_lock(&nl_lock);
 	autobind_locked(ns);
 	ns->dst_pid = sn->nl_pid;
-	ns->dst_group = sn->nl_groups ? (uint32_t)__builtin_ffs(
-						(int)sn->nl_groups)
-				      : 0;
+	ns->dst_group =
+		sn->nl_groups ? (uint32_t)__builtin_ffs((int)sn->nl_groups) : 0;
 	mutex_unlock(&nl_lock);
 	return 0;
 }
@@ -1129,8 +1126,7 @@ static int nl_getname(struct socket *s, struct sockaddr_storage *a, bool peer)
 	mutex_lock(&nl_lock);
 	if (peer) {
 		sn->nl_pid = ns->dst_pid;
-		sn->nl_groups =
-			ns->dst_group ? 1U << (ns->dst_group - 1) : 0;
+		sn->nl_groups = ns->dst_group ? 1U << (ns->dst_group - 1) : 0;
 	} else {
 		sn->nl_pid = ns->portid;
 		sn->nl_groups = ns->groups;
@@ -1158,9 +1154,10 @@ static ssize_t nl_sendmsg(struct socket *s, struct sock_msg *m,
 				  m->namelen))
 			return -EINVAL;
 		dst_pid = sn->nl_pid;
-		dst_group = sn->nl_groups ? (uint32_t)__builtin_ffs(
-						    (int)sn->nl_groups)
-					  : 0;
+		dst_group =
+			sn->nl_groups
+				? (uint32_t)__builtin_ffs((int)sn->nl_groups)
+				: 0;
 		if (dst_group && !net_iface_capable())
 			return -EPERM;
 	} else {
@@ -1265,8 +1262,8 @@ static ssize_t nl_recvmsg(struct socket *s, struct sock_msg *m,
 	sn->nl_groups = skb->src_group ? 1U << (skb->src_group - 1) : 0;
 	m->namelen = sizeof(*sn);
 	if (ns->pktinfo)
-		sock_put_cmsg(m, SOL_NETLINK, NETLINK_PKTINFO,
-			      &skb->src_group, sizeof(uint32_t));
+		sock_put_cmsg(m, SOL_NETLINK, NETLINK_PKTINFO, &skb->src_group,
+			      sizeof(uint32_t));
 	if (!(m->flags & MSG_PEEK)) {
 		list_del(&skb->link);
 		ns->rq_bytes -= skb->len;
@@ -1315,8 +1312,8 @@ static bool *bool_opt(struct nl_sock *ns, int name)
 	return NULL;
 }
 
-static int nl_setsockopt(struct socket *s, int level, int name,
-			 const void *val, unsigned int len)
+static int nl_setsockopt(struct socket *s, int level, int name, const void *val,
+			 unsigned int len)
 {
 	struct nl_sock *ns = nsk(s);
 	bool *b;
@@ -1395,7 +1392,7 @@ static void nl_release(struct socket *s)
 
 	mutex_lock(&nl_lock);
 	list_del(&ns->link);
-	list_for_each_entry_safe(skb, t, &ns->rq, link) {
+	list_for_each_entry_safe (skb, t, &ns->rq, link) {
 		list_del(&skb->link);
 		kfree(skb);
 	}

@@ -113,22 +113,22 @@ struct rtmsg {
 #define NLMSG_HDRLEN ((int)NLMSG_ALIGN(sizeof(struct nlmsghdr)))
 #define NLMSG_LENGTH(l) ((l) + NLMSG_HDRLEN)
 #define NLMSG_DATA(h) ((void *)((char *)(h) + NLMSG_HDRLEN))
-#define NLMSG_OK(h, len)                                          \
-	((len) >= (int)sizeof(struct nlmsghdr) &&                 \
-	 (h)->nlmsg_len >= sizeof(struct nlmsghdr) &&             \
+#define NLMSG_OK(h, len)                              \
+	((len) >= (int)sizeof(struct nlmsghdr) &&     \
+	 (h)->nlmsg_len >= sizeof(struct nlmsghdr) && \
 	 (h)->nlmsg_len <= (unsigned int)(len))
-#define NLMSG_NEXT(h, len)                          \
-	((len) -= NLMSG_ALIGN((h)->nlmsg_len),      \
+#define NLMSG_NEXT(h, len)                     \
+	((len) -= NLMSG_ALIGN((h)->nlmsg_len), \
 	 (struct nlmsghdr *)((char *)(h) + NLMSG_ALIGN((h)->nlmsg_len)))
 #define RTA_ALIGN(l) (((l) + 3U) & ~3U)
 #define RTA_LENGTH(l) (RTA_ALIGN(sizeof(struct rtattr)) + (l))
 #define RTA_DATA(a) ((void *)((char *)(a) + RTA_LENGTH(0)))
 #define RTA_PAYLOAD(a) ((int)((a)->rta_len) - (int)RTA_LENGTH(0))
-#define RTA_OK(a, len)                                                 \
-	((len) >= (int)sizeof(struct rtattr) &&                        \
+#define RTA_OK(a, len)                          \
+	((len) >= (int)sizeof(struct rtattr) && \
 	 (a)->rta_len >= sizeof(struct rtattr) && (a)->rta_len <= (len))
-#define RTA_NEXT(a, len)                            \
-	((len) -= RTA_ALIGN((a)->rta_len),          \
+#define RTA_NEXT(a, len)                   \
+	((len) -= RTA_ALIGN((a)->rta_len), \
 	 (struct rtattr *)((char *)(a) + RTA_ALIGN((a)->rta_len)))
 
 static char rbuf[65536];
@@ -295,9 +295,9 @@ CONTRACT_TEST(getlink_dump)
 			a = attr(h, sizeof(*m), IFLA_IFNAME);
 			CHECK_STR("name", a ? (char *)RTA_DATA(a) : "?", "lo");
 			CHECK_EQ("type", m->ifi_type, ARPHRD_LOOPBACK);
-			CHECK_EQX("flags", m->ifi_flags & (IFF_UP | IFF_LOOPBACK |
-							    IFF_RUNNING |
-							    IFF_LOWER_UP),
+			CHECK_EQX("flags",
+				  m->ifi_flags & (IFF_UP | IFF_LOOPBACK |
+						  IFF_RUNNING | IFF_LOWER_UP),
 				  IFF_UP | IFF_LOOPBACK | IFF_RUNNING |
 					  IFF_LOWER_UP);
 			CHECK_EQ("mtu", u32_attr(h, sizeof(*m), IFLA_MTU),
@@ -305,9 +305,8 @@ CONTRACT_TEST(getlink_dump)
 			CHECK_EQ("txqlen", u32_attr(h, sizeof(*m), IFLA_TXQLEN),
 				 1000);
 			a = attr(h, sizeof(*m), IFLA_OPERSTATE);
-			CHECK_EQ("operstate", a ? *(unsigned char *)RTA_DATA(a)
-						: -1,
-				 0);
+			CHECK_EQ("operstate",
+				 a ? *(unsigned char *)RTA_DATA(a) : -1, 0);
 			a = attr(h, sizeof(*m), IFLA_ADDRESS);
 			CHECK_EQ("address len", a ? (long)RTA_PAYLOAD(a) : -1,
 				 6);
@@ -365,15 +364,15 @@ CONTRACT_TEST(getlink_one)
 	q.a.rta_len = RTA_LENGTH(3);
 	q.a.rta_type = IFLA_IFNAME;
 	memcpy(q.name, "lo", 3);
-	CHECK("send", nl_send(fd, RTM_GETLINK, NLM_F_REQUEST, 2, &q,
-			      sizeof(q)) > 0);
+	CHECK("send",
+	      nl_send(fd, RTM_GETLINK, NLM_F_REQUEST, 2, &q, sizeof(q)) > 0);
 	nl_recv(fd);
-	CHECK_EQ("by name: index", ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index,
-		 1);
+	CHECK_EQ("by name: index",
+		 ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index, 1);
 	memcpy(q.name, "zz9", 4);
 	q.a.rta_len = RTA_LENGTH(4);
-	CHECK("send", nl_send(fd, RTM_GETLINK, NLM_F_REQUEST, 3, &q,
-			      sizeof(q)) > 0);
+	CHECK("send",
+	      nl_send(fd, RTM_GETLINK, NLM_F_REQUEST, 3, &q, sizeof(q)) > 0);
 	CHECK_EQ("no such name", nl_error(fd, 3, &len, &flags), -ENODEV);
 	CHECK_EQ("error len", len, 16 + 4 + 16 + (int)sizeof(q));
 	CHECK_EQX("error flags", flags, 0);
@@ -389,8 +388,8 @@ CONTRACT_TEST(errors)
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	int fd = nl_open(), len, flags, v = 1;
 
-	CHECK("unknown type", nl_send(fd, 0x7ff, NLM_F_REQUEST, 1, &ifi,
-				      sizeof(ifi)) > 0);
+	CHECK("unknown type",
+	      nl_send(fd, 0x7ff, NLM_F_REQUEST, 1, &ifi, sizeof(ifi)) > 0);
 	CHECK_EQ("unknown type", nl_error(fd, 1, &len, &flags), -EOPNOTSUPP);
 	CHECK("noop ack", nl_send(fd, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, 2,
 				  NULL, 0) > 0);
@@ -403,9 +402,9 @@ CONTRACT_TEST(errors)
 	CHECK_ERR("nothing", recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT),
 		  EAGAIN);
 	ifi.ifi_index = 99999;
-	CHECK("newlink create", nl_send(fd, RTM_NEWLINK,
-					NLM_F_REQUEST | NLM_F_CREATE, 5, &ifi,
-					sizeof(ifi)) > 0);
+	CHECK("newlink create",
+	      nl_send(fd, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_CREATE, 5, &ifi,
+		      sizeof(ifi)) > 0);
 	CHECK_EQ("newlink create: no kind", nl_error(fd, 5, &len, &flags),
 		 -EOPNOTSUPP);
 	CHECK("setlink none", nl_send(fd, RTM_SETLINK, NLM_F_REQUEST, 6, &ifi,
@@ -441,8 +440,8 @@ CONTRACT_TEST(errors)
 			 -ESRCH);
 	}
 	/* NETLINK_CAP_ACK: errors without the request */
-	CHECK_RET("cap ack", setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &v,
-					sizeof(v)),
+	CHECK_RET("cap ack",
+		  setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &v, sizeof(v)),
 		  0);
 	CHECK("setlink none", nl_send(fd, RTM_SETLINK, NLM_F_REQUEST, 9, &ifi,
 				      sizeof(ifi)) > 0);
@@ -498,9 +497,9 @@ CONTRACT_TEST(getaddr)
 	for (int fam = 0; fam < 2; fam++) {
 		ifa.ifa_family = fam ? AF_INET6 : AF_INET;
 		done = 0;
-		CHECK("send", nl_send(fd, RTM_GETADDR,
-				      NLM_F_REQUEST | NLM_F_DUMP, 10 + fam,
-				      &ifa, sizeof(ifa)) > 0);
+		CHECK("send",
+		      nl_send(fd, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP,
+			      10 + fam, &ifa, sizeof(ifa)) > 0);
 		while (!done && (n = nl_recv(fd)) > 0) {
 			struct nlmsghdr *h = (void *)rbuf;
 
@@ -538,8 +537,8 @@ CONTRACT_TEST(getaddr)
 					  u32_attr(h, sizeof(*m), IFA_LOCAL),
 					  htonl(0x7f000001));
 				a = attr(h, sizeof(*m), IFA_LABEL);
-				CHECK_STR("label", a ? (char *)RTA_DATA(a) : "?",
-					  "lo");
+				CHECK_STR("label",
+					  a ? (char *)RTA_DATA(a) : "?", "lo");
 				CHECK("no broadcast",
 				      !attr(h, sizeof(*m), IFA_BROADCAST));
 				a = attr(h, sizeof(*m), IFA_CACHEINFO);

@@ -66,7 +66,8 @@ struct ifmap {
 struct ifreq {
 	char ifr_name[IFNAMSIZ];
 	union {
-		struct sockaddr ifr_addr; /* also dstaddr, broadaddr, netmask, hwaddr */
+		struct sockaddr
+			ifr_addr; /* also dstaddr, broadaddr, netmask, hwaddr */
 		short ifr_flags;
 		int ifr_ifindex; /* also metric, mtu, qlen */
 		struct ifmap ifr_map;

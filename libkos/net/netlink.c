@@ -9,10 +9,10 @@
  * (-EADDRINUSE if taken); the first send or connect of an unbound
  * socket takes the process id, or a negative number when that is taken,
  * as Linux's autobind.  bind's nl_groups and NETLINK_ADD_MEMBERSHIP
- * subscribe to multicast groups; changes made through netlink or the
- * interface ioctls are announced to RTMGRP_LINK, RTMGRP_IPV4_IFADDR,
- * RTMGRP_IPV6_IFADDR and RTMGRP_IPV4_ROUTE (changes lwIP makes on its
- * own, DHCP or SLAAC, are not).  A message to a non-zero nl_pid goes to
+ * subscribe to multicast groups; changes made through netlink are
+ * announced to RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR and
+ * RTMGRP_IPV4_ROUTE (those made by the interface ioctls, and those
+ * lwIP makes on its own, DHCP or SLAAC, are not).  A message to a non-zero nl_pid goes to
  * that user socket (-ECONNREFUSED if none); to 0, the kernel: the
  * requests below.
  *

@@ -503,8 +503,11 @@ static int connect_close_loop(int lfd, long iters)
 	for (long i = 0; i < iters; i++) {
 		int fd = connect_to(SOCK_STREAM, &a);
 
-		if (fd < 0)
+		if (fd < 0) {
+			printf("bench-error connect %ld of %ld: %d\n", i + 1,
+			       iters, -errno);
 			return -1;
+		}
 		if (read(fd, &c, 1) != 0) { /* the server's close */
 			close(fd);
 			errno = EPROTO;

@@ -17,8 +17,14 @@
  *				everything and answered one byte)
  *	tcp_lo_rtt		a 1-byte ping-pong over TCP on 127.0.0.1
  *				(TCP_NODELAY both ends)
- *	tcp_lo_connect_close	connect to a forked server on 127.0.0.1 that
- *				accepts and closes; read its EOF; close
+ *	tcp_lo_connect_close	connect to a forked server on 127.0.0.1,
+ *				read the byte it writes after accept, close;
+ *				the server closes at the EOF (the client's
+ *				side keeps the TIME_WAIT)
+ *	tcp_lo_accept_close	the same, but the server closes right after
+ *				its byte and the client waits for the EOF
+ *				before closing (the server's side keeps the
+ *				TIME_WAIT, as with a web server)
  *	udp_lo_rtt		a 64-byte datagram to a forked echo server on
  *				127.0.0.1 and its echo back
  *	unix_stream_rtt		a 1-byte ping-pong over an AF_UNIX stream
@@ -492,6 +498,11 @@ static double udp_lo_rtt(void)
 	return ns;
 }
 
+/* tcp_lo_connect_close: the client closes first (its side ends in
+ * TIME_WAIT); tcp_lo_accept_close: the server does (the web server's way,
+ * TIME_WAIT on the server's side). */
+static int server_closes;
+
 static int connect_close_loop(int lfd, long iters)
 {
 	struct sockaddr_in a;
@@ -508,7 +519,10 @@ static int connect_close_loop(int lfd, long iters)
 			       iters, -errno);
 			return -1;
 		}
-		if (read(fd, &c, 1) != 0) { /* the server's close */
+		/* the server's byte: it has accepted; then, when the
+		 * server closes first, its EOF */
+		if (read(fd, &c, 1) != 1 ||
+		    (server_closes && read(fd, &c, 1) != 0)) {
 			close(fd);
 			errno = EPROTO;
 			return -1;
@@ -518,7 +532,7 @@ static int connect_close_loop(int lfd, long iters)
 	return 0;
 }
 
-static double tcp_lo_connect_close(void)
+static double connect_close(int srv_closes)
 {
 	struct sockaddr_in a;
 	int lfd = lo_server(SOCK_STREAM, &a);
@@ -527,15 +541,25 @@ static double tcp_lo_connect_close(void)
 
 	if (lfd < 0)
 		return -1;
+	server_closes = srv_closes;
 	pid = fork();
 	if (pid == 0) {
 		for (;;) {
 			int c = accept(lfd, NULL, NULL);
+			char d;
 
-			if (c >= 0)
-				close(c);
-			else if (errno != EINTR && errno != ECONNABORTED)
-				_exit(1);
+			if (c < 0) {
+				if (errno != EINTR && errno != ECONNABORTED)
+					_exit(1);
+				continue;
+			}
+			timeouts(c);
+			/* one byte; without server_closes, wait for the
+			 * client's close (EOF) before closing */
+			if (write(c, "a", 1) == 1 && !server_closes)
+				while (read(c, &d, 1) > 0)
+					;
+			close(c);
 		}
 	}
 	if (pid < 0) {
@@ -547,6 +571,16 @@ static double tcp_lo_connect_close(void)
 	close(lfd);
 	stop_child(pid);
 	return ns;
+}
+
+static double tcp_lo_connect_close(void)
+{
+	return connect_close(0);
+}
+
+static double tcp_lo_accept_close(void)
+{
+	return connect_close(1);
 }
 
 static double udp_host_rtt(void)
@@ -703,6 +737,7 @@ static const struct bench benches[] = {
 	{ "tcp_lo_stream_mib", 0, tcp_lo_stream },
 	{ "tcp_lo_rtt", 0, tcp_lo_rtt },
 	{ "tcp_lo_connect_close", 0, tcp_lo_connect_close },
+	{ "tcp_lo_accept_close", 0, tcp_lo_accept_close },
 	{ "udp_lo_rtt", 0, udp_lo_rtt },
 	{ "unix_stream_rtt", 0, unix_stream_rtt },
 	{ "tcp_to_host_mib", 1, tcp_to_host },

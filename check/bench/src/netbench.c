@@ -56,13 +56,15 @@
  * the benchmark n/a, never a hang.
  *
  * --init and --poweroff are for PID 1 of a bare Linux initramfs, as in
- * bench.c; scripts/bench boots Linux through kos-run's linux-qemu, whose
- * init needs neither.
+ * bench.c, and --lo-up brings lo up there (SIOCSIFFLAGS): scripts/bench
+ * uses them for UML; it boots Linux in QEMU through kos-run's linux-qemu,
+ * whose init needs none of them.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -70,6 +72,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -759,6 +762,25 @@ static void linux_init(void)
 	}
 }
 
+/* --lo-up: a bare Linux boot (UML) leaves lo down; bring it up. */
+static void lo_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		err("lo SIOCGIFFLAGS");
+	} else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			err("lo SIOCSIFFLAGS");
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 static int parse_host(const char *s)
 {
 	char ip[64];
@@ -784,13 +806,14 @@ static void usage(void)
 		"usage: netbench [--local] [--host ADDR:PORT] [--http PORT]\n"
 		"                [--http-secs S] [--mib N] [--host-mib N]\n"
 		"                [--target MS] [--samples N] [--only NAME]\n"
-		"                [--list] [--init] [--poweroff]\n");
+		"                [--list] [--init] [--lo-up] [--poweroff]\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
 	int local = 0, http = 0, init = 0, poweroff = 0, count = 0, rc = 0;
+	int up = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -801,6 +824,8 @@ int main(int argc, char **argv)
 			init = 1;
 		} else if (!strcmp(a, "--poweroff")) {
 			poweroff = 1;
+		} else if (!strcmp(a, "--lo-up")) {
+			up = 1;
 		} else if (!strcmp(a, "--list")) {
 			for (size_t k = 0;
 			     k < sizeof(benches) / sizeof(benches[0]); k++)
@@ -841,6 +866,8 @@ int main(int argc, char **argv)
 	}
 	if (init)
 		linux_init();
+	if (up)
+		lo_up();
 	signal(SIGPIPE, SIG_IGN);
 	memset(buf, 'x', sizeof(buf));
 	printf("bench-start local=%d host=%s samples=%ld target_ms=%ld\n",

@@ -256,17 +256,15 @@ static int sink(int fd, long n)
 	return 0;
 }
 
-static double best_of(double (*one)(void *), void *arg, const char *what)
+static double best_of(double (*one)(void *), void *arg)
 {
 	double best = -1;
 
 	for (long s = 0; s < opt_samples; s++) {
 		double ns = one(arg);
 
-		if (ns < 0) {
-			err(what);
+		if (ns < 0)
 			return -1;
-		}
 		if (best < 0 || ns < best)
 			best = ns;
 	}
@@ -597,6 +595,8 @@ static const char page_head[] = "HTTP/1.1 200 OK\r\n"
 				"Content-Type: text/html\r\n"
 				"Content-Length: 612\r\n\r\n";
 
+static long http_requests; /* answered by http_serve() */
+
 struct conn {
 	int fd;
 	size_t len;
@@ -616,6 +616,7 @@ static int http_serve(struct conn *c, const char *resp, size_t resp_len)
 			quit = 1;
 		if (write_all(c->fd, resp, resp_len))
 			return -1;
+		http_requests++;
 		memmove(c->in, c->in + n, c->len - n);
 		c->len -= n;
 	}
@@ -633,7 +634,7 @@ static int http_server(int port)
 	struct epoll_event ev, evs[32];
 	size_t resp_len = sizeof(page_head) - 1 + 612;
 	long deadline = now_ns() + opt_http_secs * 1000000000L;
-	int lfd, ep, one = 1, quit = 0, served = 0;
+	int lfd, ep, one = 1, quit = 0;
 
 	memcpy(resp, page_head, sizeof(page_head) - 1);
 	memset(resp + sizeof(page_head) - 1, 'k', 612);
@@ -692,7 +693,6 @@ static int http_server(int port)
 				c->len += (size_t)r;
 				s = http_serve(c, resp, resp_len);
 				if (s >= 0) {
-					served++;
 					quit |= s;
 					continue;
 				}
@@ -709,7 +709,8 @@ static int http_server(int port)
 			close(conns[i].fd);
 	close(ep);
 	close(lfd);
-	printf("netbench-http-done %s\n", quit ? "quit" : "time limit");
+	printf("netbench-http-done %s, %ld requests\n",
+	       quit ? "quit" : "time limit", http_requests);
 	return quit ? 0 : -1;
 }
 
@@ -723,17 +724,17 @@ struct bench {
 
 static double tcp_lo_stream(void)
 {
-	return best_of(lo_stream_once, NULL, "tcp_lo_stream_mib");
+	return best_of(lo_stream_once, NULL);
 }
 
 static double tcp_to_host(void)
 {
-	return best_of(to_host_once, NULL, "tcp_to_host_mib");
+	return best_of(to_host_once, NULL);
 }
 
 static double tcp_from_host(void)
 {
-	return best_of(from_host_once, NULL, "tcp_from_host_mib");
+	return best_of(from_host_once, NULL);
 }
 
 static const struct bench benches[] = {
@@ -882,6 +883,7 @@ int main(int argc, char **argv)
 			continue;
 		if (b->host ? !host_addr.sin_port : !local)
 			continue;
+		errno = 0;
 		ns = b->fn();
 		if (ns < 0 && errno)
 			err(b->name);

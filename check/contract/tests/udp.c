@@ -381,3 +381,52 @@ CONTRACT_TEST(raw_ping)
 	CHECK("echo reply", seen);
 	close(fd);
 }
+
+/*
+ * A datagram to a closed port: the ICMP port unreachable that comes back
+ * makes the next recv or send of a connected socket fail ECONNREFUSED
+ * (once); an unconnected socket hears nothing.
+ */
+CONTRACT_TEST(icmp_refused)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	char buf[4];
+
+	for (int i = 0; i < 2; i++) {
+		int fam = fams[i], b = udp_lo(fam), port = ct_port_of(b);
+		int a = socket(fam, SOCK_DGRAM, 0), v = -1;
+		struct sockaddr_storage ss;
+		socklen_t sl = ct_lo_addr(fam, &ss, port), len = sizeof(v);
+		struct pollfd p = { a, POLLIN, 0 };
+
+		ct_say("%s", fam == AF_INET ? "ipv4" : "ipv6");
+		close(b); /* nobody on port now */
+		CHECK_RET("connect", connect(a, (void *)&ss, sl), 0);
+		CHECK_RET("send", send(a, "x", 1, 0), 1);
+		CHECK_RET("poll", poll(&p, 1, 5000), 1);
+		CHECK_EQX("revents", p.revents, POLLERR);
+		CHECK_ERR("recv", recv(a, buf, sizeof(buf), MSG_DONTWAIT),
+			  ECONNREFUSED);
+		CHECK_ERR("recv again", recv(a, buf, sizeof(buf), MSG_DONTWAIT),
+			  EAGAIN);
+		CHECK_RET("send 2", send(a, "x", 1, 0), 1);
+		CHECK_RET("poll 2", poll(&p, 1, 5000), 1);
+		CHECK_ERR("send 3", send(a, "x", 1, 0), ECONNREFUSED);
+		CHECK_RET("send 4", send(a, "x", 1, 0), 1);
+		CHECK_RET("poll 4", poll(&p, 1, 5000), 1);
+		CHECK_RET("SO_ERROR",
+			  getsockopt(a, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+		CHECK_EQ("error", v, ECONNREFUSED);
+		CHECK_ERR("then recv", recv(a, buf, sizeof(buf), MSG_DONTWAIT),
+			  EAGAIN);
+		close(a);
+		/* Unconnected: the error is not reported. */
+		a = socket(fam, SOCK_DGRAM, 0);
+		p.fd = a;
+		CHECK_RET("sendto", sendto(a, "x", 1, 0, (void *)&ss, sl), 1);
+		CHECK_RET("poll unconnected", poll(&p, 1, 300), 0);
+		CHECK_ERR("recv unconnected",
+			  recv(a, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+		close(a);
+	}
+}

@@ -520,6 +520,16 @@ SYSCALL_DEFINE4(accept4, __as_fd int, fd, void __user *, uaddr, int __user *,
 	err = sock_fd(fd, &f, &s);
 	if (err)
 		return err;
+	/*
+	 * Linux takes the fd before the connection: with the table full,
+	 * EMFILE, and the connection stays queued for a later accept.  (A
+	 * thread that fills the table while this one sleeps in accept still
+	 * loses the connection to the EMFILE below.)
+	 */
+	if (!sys_cur_fdt() || !fdt_has_free(sys_cur_fdt())) {
+		err = -EMFILE;
+		goto out;
+	}
 	if (!s->ops->accept) {
 		err = -EOPNOTSUPP;
 		goto out;

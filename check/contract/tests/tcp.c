@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -706,4 +707,35 @@ CONTRACT_TEST(options)
 	close(fd);
 	close(c);
 	close(s);
+}
+
+/*
+ * accept with the fd table full: EMFILE before the connection is taken,
+ * so the next accept (once an fd is free) still gets it.
+ */
+CONTRACT_TEST(accept_emfile)
+{
+	int port, l = listener(AF_INET, &port), c, s;
+	struct rlimit old, lim;
+	char ch = 0;
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_RET("connect", connect_lo(c, AF_INET, port), 0);
+	CHECK_RET("queued", wait_for(l, POLLIN), POLLIN);
+	EXPECT(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)(c > l ? c : l) + 1;
+	EXPECT(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+	CHECK_ERR("table full", accept(l, NULL, NULL), EMFILE);
+	CHECK_ERR("accept4 too", accept4(l, NULL, NULL, SOCK_NONBLOCK), EMFILE);
+	EXPECT(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	CHECK_RET("still queued", wait_for(l, POLLIN), POLLIN);
+	s = accept(l, NULL, NULL);
+	CHECK("accepted", s >= 0);
+	CHECK_RET("send", send(c, "q", 1, 0), 1);
+	CHECK_RET("the same connection", recv(s, &ch, 1, 0), 1);
+	CHECK_EQ("byte", ch, 'q');
+	close(s);
+	close(c);
+	close(l);
 }

@@ -553,7 +553,25 @@ static ssize_t dgram_recvmsg(struct socket *s, struct sock_msg *m,
 
 			sock_put_cmsg(m, SOL_IP, IP_TTL, &ttl, sizeof(ttl));
 		}
-		if (is->sk.family == AF_INET6 &&
+		/* IPv6: IPV6_PKTINFO, then the hop limit, as Linux */
+		if (is->sk.family == AF_INET6 && is->recv_pktinfo6) {
+			struct in6_pktinfo pi;
+
+			kos_memset(&pi, 0, sizeof(pi));
+			pi.ipi6_ifindex = (int)d->ifindex;
+			if (IP_IS_V4(&d->to)) {
+				pi.ipi6_addr.s6_addr32[2] = PP_HTONL(0xffff);
+				pi.ipi6_addr.s6_addr32[3] =
+					ip_2_ip4(&d->to)->addr;
+			} else {
+				kos_memcpy(pi.ipi6_addr.s6_addr32,
+					   ip_2_ip6(&d->to)->addr, 16);
+			}
+			sock_put_cmsg(m, SOL_IPV6, IPV6_PKTINFO, &pi,
+				      sizeof(pi));
+		}
+		/* (Linux gives an IPv4 datagram's TTL as no hop limit) */
+		if (is->sk.family == AF_INET6 && IP_IS_V6(&d->to) &&
 		    (is->recv_ttl || is->recv_hoplimit2292)) {
 			int hops = d->ttl;
 

@@ -29,6 +29,7 @@
 #include <kos/poll.h>
 #include <kos/socket.h>
 #include <kos/string.h>
+#include <kos/time.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 #include <uapi/ioctl.h>
@@ -1226,12 +1227,49 @@ static int tcp_getsockopt(struct socket *s, int level, int name, void *val,
 
 /* ---- release ---------------------------------------------------------- */
 
+/* SO_LINGER's wait: the data and the FIN are acknowledged (or it died). */
+static bool tcp_linger_done(void *arg)
+{
+	struct inet_sock *is = arg;
+	struct tcp_pcb *pcb = is->pcb.tcp;
+
+	return !pcb || (pcb->state != FIN_WAIT_1 && pcb->state != CLOSING &&
+			pcb->state != LAST_ACK);
+}
+
+/*
+ * SO_LINGER with a time: close sends the FIN behind the data and waits
+ * (at most l_linger seconds, or until a signal) for the peer to
+ * acknowledge both, as Linux's tcp_close; then the connection goes on
+ * without the socket, as after a plain close.
+ */
+static void tcp_linger(struct inet_sock *is)
+{
+	struct tcp_pcb *pcb = is->pcb.tcp;
+	uint64_t secs = (uint64_t)is->sk.linger.l_linger;
+	uint64_t deadline = secs >= UINT64_MAX / NSEC_PER_SEC / 2
+				    ? UINT64_MAX
+				    : clock_deadline_after(secs * NSEC_PER_SEC);
+
+	if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT)
+		return;
+	if (tcp_shutdown(pcb, 0, 1) != ERR_OK)
+		return;
+	tcp_output(pcb);
+	while (!tcp_linger_done(is))
+		if (inet_wait(is, tcp_linger_done, is, deadline))
+			break;
+}
+
 static void tcp_release(struct socket *s)
 {
 	struct inet_sock *is = inet_sk(s);
 	struct tcp_pcb *pcb;
 
 	inet_lock();
+	if (!is->listening && is->pcb.tcp && s->linger.l_onoff &&
+	    s->linger.l_linger > 0 && !is->rx_len)
+		tcp_linger(is);
 	pcb = is->pcb.tcp;
 	if (is->listening) {
 		tcp_drop_acceptq(is);

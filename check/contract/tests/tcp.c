@@ -739,3 +739,55 @@ CONTRACT_TEST(accept_emfile)
 	close(c);
 	close(l);
 }
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * SO_LINGER with a time: close waits (at most l_linger s) for the data
+ * and the FIN to be acknowledged; the data still arrives afterwards.
+ */
+CONTRACT_TEST(linger)
+{
+	static char big[65536];
+	struct linger lg = { 1, 1 };
+	struct timespec t0;
+	long total = 0, got = 0, ms;
+	ssize_t n;
+	int c, s;
+
+	tcp_pair(AF_INET, &c, &s);
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	while ((n = send(c, big, sizeof(big), 0)) > 0)
+		total += n;
+	CHECK("send buffer full", n < 0 && errno == EAGAIN);
+	CHECK_RET("SO_LINGER 1 s",
+		  setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_RET("close", close(c), 0);
+	ms = ms_since(&t0);
+	CHECK("close waited about 1 s", ms >= 900 && ms < 4000);
+	while ((n = recv(s, big, sizeof(big), 0)) > 0)
+		got += n;
+	CHECK("the peer gets it all", got == total);
+	CHECK_RET("then EOF", n, 0);
+	close(s);
+
+	/* a reading peer: close returns once the peer acknowledged */
+	tcp_pair(AF_INET, &c, &s);
+	lg.l_linger = 10;
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	CHECK_RET("send", send(c, "abc", 3, 0), 3);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_RET("close 2", close(c), 0);
+	CHECK("close 2 did not wait long", ms_since(&t0) < 3000);
+	CHECK_RET("recv", recv(s, big, sizeof(big), 0), 3);
+	CHECK_RET("EOF", recv(s, big, sizeof(big), 0), 0);
+	close(s);
+}

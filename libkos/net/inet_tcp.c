@@ -719,7 +719,10 @@ static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 	bool peek = flags & MSG_PEEK;
 	bool nonblock = inet_nonblock(fflags, flags);
 	size_t want = m->uio->resid, copied = 0;
-	size_t target = (flags & MSG_WAITALL) ? want : 1;
+	/* Linux's sock_rcvlowat: MSG_WAITALL, else SO_RCVLOWAT, at most want */
+	size_t target = (flags & MSG_WAITALL)
+				? want
+				: MIN(want, (size_t)READ_ONCE(s->rcvlowat));
 	uint64_t deadline = sock_rcv_deadline(s);
 	ssize_t ret = 0;
 
@@ -729,7 +732,7 @@ static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 		return -EINVAL;
 	if (flags & MSG_ERRQUEUE)
 		return -EAGAIN;
-	if (target > 1 && peek)
+	if (target < 1 || (target > 1 && peek))
 		target = 1;
 	mutex_lock(&is->rx_mutex);
 	inet_lock();
@@ -964,7 +967,9 @@ static unsigned int tcp_poll_op(struct socket *s, struct poll_table *pt)
 	if (shut & RCV_SHUTDOWN)
 		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
 	if (st != TCP_SYN_SENT && st != TCP_SYN_RECV) {
-		if (is->rx_len)
+		/* readable at SO_RCVLOWAT bytes, as Linux's tcp_poll */
+		if (is->rx_len &&
+		    is->rx_len >= (size_t)READ_ONCE(is->sk.rcvlowat))
 			mask |= POLLIN | POLLRDNORM;
 		if (!(shut & SEND_SHUTDOWN)) {
 			if (tcp_writable(is))

@@ -791,3 +791,37 @@ CONTRACT_TEST(linger)
 	CHECK_RET("EOF", recv(s, big, sizeof(big), 0), 0);
 	close(s);
 }
+
+/* SO_RCVLOWAT: poll and recv wait for that many bytes (or EOF). */
+CONTRACT_TEST(rcvlowat)
+{
+	struct pollfd p;
+	char buf[64];
+	int c, s, v = 10;
+
+	tcp_pair(AF_INET, &c, &s);
+	CHECK_RET("SO_RCVLOWAT",
+		  setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)), 0);
+	CHECK_RET("send 4", send(c, "abcd", 4, 0), 4);
+	usleep(100000);
+	p = (struct pollfd){ s, POLLIN, 0 };
+	CHECK_RET("poll below the mark", poll(&p, 1, 200), 0);
+	CHECK_RET("recv DONTWAIT below the mark",
+		  recv(s, buf, sizeof(buf), MSG_DONTWAIT), 4);
+	CHECK_RET("send 8", send(c, "efghijkl", 8, 0), 8);
+	CHECK_RET("send 6", send(c, "mnopqr", 6, 0), 6);
+	CHECK_RET("poll at the mark", poll(&p, 1, 5000), 1);
+	CHECK_RET("recv", recv(s, buf, sizeof(buf), 0), 14);
+	CHECK_RET("send 3", send(c, "xyz", 3, 0), 3);
+	CHECK_RET("a short buffer is enough", recv(s, buf, 2, 0), 2);
+	CHECK_RET("send 9", send(c, "123456789", 9, 0), 9);
+	usleep(100000);
+	/* a blocking recv waits until 10 bytes are there: here 10 */
+	CHECK_RET("blocking recv", recv(s, buf, sizeof(buf), 0), 10);
+	CHECK_RET("send 1", send(c, "!", 1, 0), 1);
+	shutdown(c, SHUT_WR);
+	CHECK_RET("poll at EOF", poll(&p, 1, 5000), 1);
+	CHECK_RET("recv at EOF", recv(s, buf, sizeof(buf), 0), 1);
+	close(c);
+	close(s);
+}

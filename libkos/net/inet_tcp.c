@@ -711,6 +711,17 @@ static void rxq_consume(struct inet_sock *is, size_t n)
 		tcp_recved(is->pcb.tcp, (u16_t)MIN(w, 0xffff));
 }
 
+/* SO_PEEK_OFF (when >= 0) follows a peek of n (n > 0) or a read of -n. */
+static void tcp_peek_off_move(struct socket *s, long n)
+{
+	long off = READ_ONCE(s->peek_off);
+
+	if (off < 0)
+		return;
+	off += n;
+	WRITE_ONCE(s->peek_off, (int)MIN(MAX(off, 0L), (long)INT32_MAX));
+}
+
 static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 			   unsigned int fflags)
 {
@@ -740,8 +751,12 @@ static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 		ret = -ENOTCONN;
 		goto out;
 	}
+	/* SO_PEEK_OFF: a peek starts that far in (if it is >= 0) */
+	int poff = peek ? READ_ONCE(s->peek_off) : -1;
+	size_t skip = poff > 0 ? (size_t)poff : 0;
+
 	while (copied < want) {
-		size_t have = peek ? copied : 0;
+		size_t have = peek ? skip + copied : 0;
 
 		if (is->rx_len > have) {
 			size_t n = MIN(want - copied, is->rx_len - have);
@@ -758,6 +773,7 @@ static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 			}
 			if (!peek)
 				rxq_consume(is, n);
+			tcp_peek_off_move(s, peek ? (long)n : -(long)n);
 			copied += n;
 			if (copied >= target)
 				break;
@@ -1309,4 +1325,5 @@ const struct sock_ops inet_tcp_ops = {
 	.getsockopt = tcp_getsockopt,
 	.ioctl = tcp_ioctl,
 	.release = tcp_release,
+	.peek_off = true,
 };

@@ -825,3 +825,43 @@ CONTRACT_TEST(rcvlowat)
 	close(c);
 	close(s);
 }
+
+/* SO_PEEK_OFF: peeks move the offset on, reads move it back. */
+CONTRACT_TEST(peek_off)
+{
+	char b[16];
+	int c, s, v = 0, r;
+	socklen_t vl = sizeof(v);
+
+	tcp_pair(AF_INET, &c, &s);
+	CHECK_RET("get", getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl), 0);
+	CHECK_EQ("default", v, -1);
+	v = -5;
+	CHECK_RET("set -5", setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, 4), 0);
+	getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("reads back", v, -5);
+	v = 0;
+	CHECK_RET("set 0", setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, 4), 0);
+	CHECK_RET("send", send(c, "abcdefgh", 8, 0), 8);
+	wait_for(s, POLLIN);
+	r = (int)recv(s, b, 3, MSG_PEEK);
+	CHECK("peek abc", r == 3 && !memcmp(b, "abc", 3));
+	r = (int)recv(s, b, 3, MSG_PEEK);
+	CHECK("peek def", r == 3 && !memcmp(b, "def", 3));
+	getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset", v, 6);
+	r = (int)recv(s, b, 2, 0);
+	CHECK("read ab", r == 2 && !memcmp(b, "ab", 2));
+	getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset after the read", v, 4);
+	r = (int)recv(s, b, sizeof(b), MSG_PEEK);
+	CHECK("peek gh", r == 2 && !memcmp(b, "gh", 2));
+	CHECK_ERR("nothing more to peek",
+		  recv(s, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT), EAGAIN);
+	r = (int)recv(s, b, sizeof(b), 0);
+	CHECK("read cdefgh", r == 6 && !memcmp(b, "cdefgh", 6));
+	getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset at 0", v, 0);
+	close(c);
+	close(s);
+}

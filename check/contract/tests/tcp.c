@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "contract.h"
@@ -864,4 +865,48 @@ CONTRACT_TEST(peek_off)
 	CHECK_EQ("offset at 0", v, 0);
 	close(c);
 	close(s);
+}
+
+/*
+ * SO_PEEK_OFF on an AF_UNIX stream, beside TCP's: peeks go across
+ * sends, reads move the offset back.
+ */
+CONTRACT_TEST(peek_off_unix)
+{
+	char b[16];
+	int sv[2], v = 0, r;
+	socklen_t vl = sizeof(v);
+
+	EXPECT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK_RET("get", getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl),
+		  0);
+	CHECK_EQ("default", v, -1);
+	CHECK_RET("send abc", send(sv[0], "abc", 3, 0), 3);
+	CHECK_RET("send defgh", send(sv[0], "defgh", 5, 0), 5);
+	r = (int)recv(sv[1], b, sizeof(b), MSG_PEEK);
+	CHECK("a plain peek sees both", r == 8 && !memcmp(b, "abcdefgh", 8));
+	v = 2;
+	CHECK_RET("set 2", setsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, 4),
+		  0);
+	r = (int)recv(sv[1], b, 3, MSG_PEEK);
+	CHECK("peek cde", r == 3 && !memcmp(b, "cde", 3));
+	r = (int)recv(sv[1], b, sizeof(b), MSG_PEEK);
+	CHECK("peek fgh", r == 3 && !memcmp(b, "fgh", 3));
+	getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset", v, 8);
+	CHECK_ERR("nothing more to peek",
+		  recv(sv[1], b, sizeof(b), MSG_PEEK | MSG_DONTWAIT), EAGAIN);
+	r = (int)recv(sv[1], b, 4, 0);
+	CHECK("read abcd", r == 4 && !memcmp(b, "abcd", 4));
+	getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset after the read", v, 4);
+	CHECK_RET("send ij", send(sv[0], "ij", 2, 0), 2);
+	r = (int)recv(sv[1], b, sizeof(b), MSG_PEEK);
+	CHECK("peek ij", r == 2 && !memcmp(b, "ij", 2));
+	r = (int)recv(sv[1], b, sizeof(b), 0);
+	CHECK("read efghij", r == 6 && !memcmp(b, "efghij", 6));
+	getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset at 0", v, 0);
+	close(sv[0]);
+	close(sv[1]);
 }

@@ -910,3 +910,42 @@ CONTRACT_TEST(peek_off_unix)
 	close(sv[0]);
 	close(sv[1]);
 }
+
+/*
+ * shutdown on a listener: SHUT_WR changes nothing; SHUT_RD stops it
+ * listening (queued connections are reset, accept says EINVAL, the
+ * port bound as 0 is given up) and it may listen again.
+ */
+CONTRACT_TEST(shutdown_listener)
+{
+	int port, l = listener(AF_INET, &port), c, s, v;
+	socklen_t len = sizeof(v);
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_RET("connect", connect_lo(c, AF_INET, port), 0);
+	CHECK_RET("SHUT_WR", shutdown(l, SHUT_WR), 0);
+	getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &len);
+	CHECK_EQ("still listening", v, 1);
+	CHECK_RET("queued", wait_for(l, POLLIN), POLLIN);
+	CHECK_RET("SHUT_RD", shutdown(l, SHUT_RD), 0);
+	getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &len);
+	CHECK_EQ("not listening", v, 0);
+	CHECK_ERR("accept", accept(l, NULL, NULL), EINVAL);
+	CHECK_EQX("the queued one is reset",
+		  wait_mask(c, POLLERR) & (POLLERR | POLLHUP),
+		  POLLERR | POLLHUP);
+	CHECK_ERR("its recv", recv(c, &v, 1, 0), ECONNRESET);
+	close(c);
+	CHECK_ERR("SHUT_RD again", shutdown(l, SHUT_RD), ENOTCONN);
+	CHECK_RET("listen again", listen(l, 4), 0);
+	/* the port bound as 0 went with the listen: a new one */
+	port = ct_port_of(l);
+	CHECK("a port", port > 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_RET("connect again", connect_lo(c, AF_INET, port), 0);
+	s = accept(l, NULL, NULL);
+	CHECK("accepted", s >= 0);
+	close(s);
+	close(c);
+	close(l);
+}

@@ -50,6 +50,7 @@
 #include <uapi/time.h>
 
 #include "../sys/fs_internal.h"
+#include "ifioctl.h"
 
 /* net.core.wmem_max / rmem_max and the smallest buffers Linux allows. */
 #define SOCK_WMEM_MAX 212992
@@ -1427,7 +1428,11 @@ static unsigned int sock_file_poll(struct file *f, struct poll_table *pt)
 static long sock_file_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct socket *s = f->priv;
+	bool handled;
+	long r = net_iface_ioctl(s, cmd, arg, &handled); /* net/ifioctl.c */
 
+	if (handled)
+		return r;
 	return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
 }
 

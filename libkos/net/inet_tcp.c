@@ -24,6 +24,15 @@
  * Linux's backlog + 1 (at most 255: lwIP's is a byte); each connection
  * lwIP completes becomes a socket without a file on the listener's
  * acceptq (tcp_backlog_delayed() keeps it counted until accept takes it).
+ * accept4 checks for a free fd before it takes one (net/socket.c), so
+ * EMFILE leaves the connection queued, as Linux.
+ *
+ * Close.  Unread data or SO_LINGER {1, 0} resets; SO_LINGER with a time
+ * sends the FIN and waits for the peer to acknowledge data and FIN
+ * (tcp_linger); otherwise tcp_close and lwIP finishes alone.
+ *
+ * SO_RCVLOWAT is recv's target (as MSG_WAITALL's) and poll's POLLIN
+ * mark; SO_PEEK_OFF moves with peeks and reads (tcp_peek_off_move).
  */
 #include <kos/kmalloc.h>
 #include <kos/poll.h>

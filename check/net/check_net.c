@@ -24,7 +24,9 @@
 #include <uapi/if.h>
 
 #include "../sched/sched_test.h"
+#include "lwip/dhcp.h"
 #include "lwip/icmp.h"
+#include "lwip/igmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
@@ -405,6 +407,57 @@ START_TEST(test_net_timers)
 END_TEST
 
 /*
+ * An idle stack runs no 100 ms (IGMP, MLD) or 500 ms (DHCP) timer: they
+ * run only while a group report is pending, as after a join.
+ */
+static int fast_cyclic_timers(void)
+{
+	int n = 0;
+
+	for (struct sys_timeo *t = *sys_timeouts_get_next_timeout(); t;
+	     t = t->next) {
+		const struct lwip_cyclic_timer *c = t->arg;
+
+		if (t->h == lwip_cyclic_timer &&
+		    (c->interval_ms == IGMP_TMR_INTERVAL ||
+		     c->interval_ms == DHCP_FINE_TIMER_MSECS))
+			n++;
+	}
+	return n;
+}
+
+START_TEST(test_net_idle_timers)
+{
+	ip4_addr_t grp;
+	struct netif *netif;
+
+	ck_assert_int_eq(netdev_register(&tst_dev), 0);
+	start_stack();
+	sched_sleep_ns(300 * MS);
+	lwipk_lock();
+	ck_assert_int_eq(fast_cyclic_timers(), 0);
+	ck_assert_uint_eq(lwipk_ondemand_armed(), 0);
+	netif = lwipk_netif(&tst_dev);
+	ck_assert_int_eq(lwipk_if_set_ipv4(&tst_dev, PP_HTONL(0x0a090901),
+					   PP_HTONL(0xffffff00), 0),
+			 0);
+	ck_assert_int_eq(lwipk_if_up(&tst_dev, true), 0);
+	IP4_ADDR(&grp, 239, 1, 2, 3);
+	ck_assert_int_eq(igmp_joingroup_netif(netif, &grp), ERR_OK);
+	lwipk_unlock(); /* arms the report timer */
+	lwipk_lock();
+	ck_assert_uint_eq(lwipk_ondemand_armed() & 1, 1);
+	lwipk_unlock();
+	/* the report goes out within IGMP's join delay (0.5 s), then idle */
+	sched_sleep_ns(2000 * MS);
+	lwipk_lock();
+	ck_assert_uint_eq(lwipk_ondemand_armed(), 0);
+	ck_assert_int_eq(fast_cyclic_timers(), 0);
+	lwipk_unlock();
+}
+END_TEST
+
+/*
  * A frame queued by netdev_rx() before the stack starts is processed once
  * it runs: a UDP datagram for tst0, registered before the stack.
  */
@@ -712,6 +765,7 @@ Suite *net_suite(void)
 	tcase_add_test(tc, test_net_udp_lo6);
 	tcase_add_test(tc, test_net_timers);
 	tcase_add_test(tc, test_net_rx_before_start);
+	tcase_add_test(tc, test_net_idle_timers);
 	tcase_add_test(tc, test_net_own_address_via_lo);
 	tcase_add_test(tc, test_net_ipconfig_static);
 	tcase_add_test(tc, test_net_ipconfig_forms);

@@ -95,6 +95,9 @@ static const struct area {
 	{ "reboot", AREA_PROC },
 	{ "tty", AREA_PROC },
 	{ "jobctl", AREA_PROC },
+	/* issue 12: networking */
+	{ "socket", AREA_PROC },
+	{ "unix", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))
@@ -211,6 +214,31 @@ static const struct {
 	{ EOWNERDEAD, "EOWNERDEAD" },
 	{ ECANCELED, "ECANCELED" },
 	{ ESTALE, "ESTALE" },
+	/* sockets (issue 12) */
+	{ EDESTADDRREQ, "EDESTADDRREQ" },
+	{ EPROTOTYPE, "EPROTOTYPE" },
+	{ ENOPROTOOPT, "ENOPROTOOPT" },
+	{ EPROTONOSUPPORT, "EPROTONOSUPPORT" },
+	{ ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT" },
+	{ EPFNOSUPPORT, "EPFNOSUPPORT" },
+	{ EAFNOSUPPORT, "EAFNOSUPPORT" },
+	{ EADDRINUSE, "EADDRINUSE" },
+	{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
+	{ ENETDOWN, "ENETDOWN" },
+	{ ENETUNREACH, "ENETUNREACH" },
+	{ ENETRESET, "ENETRESET" },
+	{ ECONNABORTED, "ECONNABORTED" },
+	{ ECONNRESET, "ECONNRESET" },
+	{ ENOBUFS, "ENOBUFS" },
+	{ EISCONN, "EISCONN" },
+	{ ENOTCONN, "ENOTCONN" },
+	{ ESHUTDOWN, "ESHUTDOWN" },
+	{ ETOOMANYREFS, "ETOOMANYREFS" },
+	{ ECONNREFUSED, "ECONNREFUSED" },
+	{ EHOSTDOWN, "EHOSTDOWN" },
+	{ EHOSTUNREACH, "EHOSTUNREACH" },
+	{ EALREADY, "EALREADY" },
+	{ EINPROGRESS, "EINPROGRESS" },
 };
 
 const char *ct_errname(int err)

@@ -636,7 +636,7 @@ static long send_fds(int fd, const int *fds, int n, int flags)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
 	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	return sendmsg(fd, &mh, flags);
+	return syscall(SYS_sendmsg, fd, &mh, flags); /* musl caps control */
 }
 
 /* Receive with room bytes of control; the fds into out, their count. */

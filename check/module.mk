@@ -43,7 +43,8 @@ GUEST_SCRIPT_LIB := $(wildcard check/guest/sh/lib/*.sh)
 GUEST_BB_APPLETS := sh echo cat tr sort uniq head tail wc seq yes tee \
 	xargs env sleep kill timeout true false printf test expr sed grep \
 	awk cut ls rm mkdir chmod pwd basename id cp mv ln find touch tar \
-	gzip gunzip stat mount umount df readlink mkfifo rmdir ps pidof nproc
+	gzip gunzip stat mount umount df readlink mkfifo rmdir ps pidof nproc \
+	syslogd logger
 
 $(BUILD)/guest/%: check/guest/%.c check/guest/guest.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -862,9 +862,10 @@ static ssize_t sock_recvmsg_one(struct socket *s, struct file *f,
 	}
 	/*
 	 * msg_flags: what the family added (a flag the caller passed in,
-	 * such as MSG_TRUNC, cannot be told from one it reports).
+	 * such as MSG_TRUNC, cannot be told from one it reports), and
+	 * MSG_CMSG_CLOEXEC if it was asked for, as Linux echoes it.
 	 */
-	m.flags &= ~in;
+	m.flags = (m.flags & ~in) | (flags & MSG_CMSG_CLOEXEC);
 	if (copy_to_user(&um->msg_flags, &m.flags, sizeof(m.flags)) ||
 	    copy_to_user(&um->msg_controllen, &m.uctl_used,
 			 sizeof(m.uctl_used)))

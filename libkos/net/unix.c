@@ -27,7 +27,8 @@
  * keeps referenced; connect and sendto look the path up, need write
  * permission on it, and find the socket by (superblock, inode).  An
  * abstract name (sun_path[0] == 0) lives only in the list of bound
- * sockets.  Autobind gives an unbound socket an abstract name of five hex
+ * sockets, one name space per socket type (a stream socket cannot reach
+ * a datagram one by it: ECONNREFUSED, where a path gives EPROTOTYPE).  Autobind gives an unbound socket an abstract name of five hex
  * digits (bind with only the family, or SO_PASSCRED before connect or
  * send).
  *
@@ -288,7 +289,10 @@ static void rq_purge(struct unix_sock *u, struct list_head *q)
 
 /* ---- names -------------------------------------------------------------- */
 
-/* The bound socket of (sb, ino) / abstract name a.  unix_lock held. */
+/*
+ * The bound socket of (sb, ino) / of an abstract name and type (as on
+ * Linux, abstract names are per type).  unix_lock held.
+ */
 static struct unix_sock *unix_find_inode(struct vnode *v)
 {
 	struct unix_sock *u;
@@ -302,12 +306,12 @@ static struct unix_sock *unix_find_inode(struct vnode *v)
 }
 
 static struct unix_sock *unix_find_abstract(const struct sockaddr_un *sun,
-					    unsigned int len)
+					    unsigned int len, int type)
 {
 	struct unix_sock *u;
 
 	list_for_each_entry (u, &unix_bound, bound_link) {
-		if (!u->vnode && u->addr->len == len &&
+		if (!u->vnode && u->sk.type == type && u->addr->len == len &&
 		    !kos_memcmp(&u->addr->sun, sun, len))
 			return u;
 	}
@@ -368,7 +372,7 @@ static int unix_autobind_locked(struct unix_sock *u)
 		kos_memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
 		kos_snprintf(sun.sun_path + 1, 6, "%05x", n);
-		if (unix_find_abstract(&sun, UNIX_ADDR_OFF + 6))
+		if (unix_find_abstract(&sun, UNIX_ADDR_OFF + 6, u->sk.type))
 			continue;
 		a = unix_addr_new(&sun, UNIX_ADDR_OFF + 6);
 		if (!a)
@@ -393,6 +397,7 @@ static int unix_bind(struct socket *s, const struct sockaddr *a,
 	struct vnode *cwd, *v = NULL;
 	struct unix_addr *ua;
 	struct vfs_cred cred;
+	bool made;
 	char *path;
 	int err;
 
@@ -416,7 +421,7 @@ static int unix_bind(struct socket *s, const struct sockaddr *a,
 		mutex_lock(&unix_lock);
 		if (u->addr)
 			err = -EINVAL;
-		else if (unix_find_abstract(&ua->sun, len))
+		else if (unix_find_abstract(&ua->sun, len, s->type))
 			err = -EADDRINUSE;
 		if (!err) {
 			u->addr = ua;
@@ -440,10 +445,15 @@ static int unix_bind(struct socket *s, const struct sockaddr *a,
 			  &cred);
 	if (err == -EEXIST)
 		err = -EADDRINUSE;
+	made = !err;
 	if (!err)
 		err = vfs_lookup(cwd, path, 0, &cred, &v);
 	if (!err) {
 		ua = unix_addr_new(a, len);
+		if (!ua)
+			err = -ENOMEM;
+	}
+	if (!err) {
 		ua->sun.sun_path[len - UNIX_ADDR_OFF - 1] = 0;
 		mutex_lock(&unix_lock);
 		if (u->addr) {
@@ -457,9 +467,10 @@ static int unix_bind(struct socket *s, const struct sockaddr *a,
 		}
 		mutex_unlock(&unix_lock);
 		unix_addr_put(ua);
-		if (err)
-			vfs_unlinkat(cwd, path, false, &cred);
 	}
+	/* Not bound after all: the node we made goes again. */
+	if (err && made)
+		vfs_unlinkat(cwd, path, false, &cred);
 	if (v)
 		vnode_put(v);
 	vnode_put(cwd);
@@ -505,7 +516,7 @@ static int unix_find_other(const struct sockaddr *a, unsigned int len, int type,
 		vnode_put(v);
 	} else {
 		mutex_lock(&unix_lock);
-		o = unix_find_abstract(sun, len);
+		o = unix_find_abstract(sun, len, type);
 	}
 	if (!o)
 		err = -ECONNREFUSED;
@@ -1217,8 +1228,7 @@ static ssize_t unix_dgram_sendmsg(struct socket *s, struct sock_msg *m,
 		skb_queue(o, skb);
 		skb = NULL;
 	}
-	if (err == -EPIPE && seq)
-		sock_sigpipe(m->flags);
+	/* (Linux raises no SIGPIPE for datagram or seqpacket sends.) */
 out_unlock:
 	mutex_unlock(&unix_lock);
 out_put:
@@ -1300,7 +1310,7 @@ static ssize_t unix_stream_recvmsg(struct socket *s, struct sock_msg *m,
 	int err = 0;
 
 	if (m->flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return -EINVAL; /* no urgent byte is ever queued */
 	list_init(&done);
 	mutex_lock(&unix_lock);
 	if (u->state != UNIX_CONNECTED) {

@@ -349,6 +349,30 @@ static bool port_in_use(int proto, void *self, const ip_addr_t *ip,
 	return false;
 }
 
+/*
+ * Is port the far end of a TCP connection in TIME_WAIT?  Then it was a
+ * client port of this host's (or a peer's) recent connection, and a new
+ * connection from it to the same server would meet that TIME_WAIT,
+ * whose answer to a SYN is a reset (lwIP does not take over a TIME_WAIT
+ * on a new SYN as Linux does).  Stack lock held.
+ */
+static bool tw_peer_port(uint16_t port)
+{
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+		if (p->remote_port == port)
+			return true;
+	return false;
+}
+
+/*
+ * The next automatic port to try: ports go out in turn from a random
+ * start, as Linux's mostly do, so a port comes back only after the
+ * whole range (a random pick each time met a recent one's TIME_WAIT
+ * after a few hundred loopback connections).  Stack lock.
+ */
+static uint32_t port_hint;
+static bool port_hint_set;
+
 int inet_port_check(int proto, void *self, const ip_addr_t *ip, uint16_t *port,
 		    unsigned int sof, bool listening)
 {
@@ -356,19 +380,21 @@ int inet_port_check(int proto, void *self, const ip_addr_t *ip, uint16_t *port,
 		return port_in_use(proto, self, ip, *port, sof) ? -EADDRINUSE
 								: 0;
 	unsigned int n = INET_PORT_HIGH - INET_PORT_LOW + 1;
-	uint32_t start;
 
-	kos_random_bytes(&start, sizeof(start));
-	start %= n;
-
+	if (!port_hint_set) {
+		kos_random_bytes(&port_hint, sizeof(port_hint));
+		port_hint_set = true;
+	}
 	for (unsigned int i = 0; i < n; i++) {
-		uint16_t p = INET_PORT_LOW + (start + i) % n;
+		uint16_t p = INET_PORT_LOW + (port_hint + i) % n;
 
 		/* An automatic port is never shared, whatever the flags. */
-		if (!port_in_use(proto, self, ip, p, 0)) {
-			*port = p;
-			return 0;
-		}
+		if (port_in_use(proto, self, ip, p, 0) ||
+		    (proto == IPPROTO_TCP && tw_peer_port(p)))
+			continue;
+		port_hint = (port_hint + i + 1) % n;
+		*port = p;
+		return 0;
 	}
 	return -EADDRINUSE;
 }

@@ -143,8 +143,7 @@ static void out_addr6(struct out *o, const ip_addr_t *ip, uint16_t port)
 	out_printf(o, "%08X%08X%08X%08X:%04X", w[0], w[1], w[2], w[3], port);
 }
 
-static void out_addr(struct out *o, bool v6, const ip_addr_t *ip,
-		     uint16_t port)
+static void out_addr(struct out *o, bool v6, const ip_addr_t *ip, uint16_t port)
 {
 	if (v6)
 		out_addr6(o, ip, port);
@@ -171,11 +170,16 @@ static unsigned long sock_ino(struct inet_sock *is)
 static int tcp_lx_state(enum tcp_state st)
 {
 	static const uint8_t map[] = {
-		[CLOSED] = LX_CLOSE,	       [LISTEN] = LX_LISTEN,
-		[SYN_SENT] = LX_SYN_SENT,      [SYN_RCVD] = LX_SYN_RECV,
-		[ESTABLISHED] = LX_ESTABLISHED, [FIN_WAIT_1] = LX_FIN_WAIT1,
-		[FIN_WAIT_2] = LX_FIN_WAIT2,   [CLOSE_WAIT] = LX_CLOSE_WAIT,
-		[CLOSING] = LX_CLOSING,	       [LAST_ACK] = LX_LAST_ACK,
+		[CLOSED] = LX_CLOSE,
+		[LISTEN] = LX_LISTEN,
+		[SYN_SENT] = LX_SYN_SENT,
+		[SYN_RCVD] = LX_SYN_RECV,
+		[ESTABLISHED] = LX_ESTABLISHED,
+		[FIN_WAIT_1] = LX_FIN_WAIT1,
+		[FIN_WAIT_2] = LX_FIN_WAIT2,
+		[CLOSE_WAIT] = LX_CLOSE_WAIT,
+		[CLOSING] = LX_CLOSING,
+		[LAST_ACK] = LX_LAST_ACK,
 		[TIME_WAIT] = LX_TIME_WAIT,
 	};
 
@@ -212,8 +216,9 @@ static void tcp_listener(struct out *o, int sl, bool v6,
 	 * Linux: rx_queue the accept queue's length, tx_queue 0 (nothing
 	 * written); rto 1 s, cwnd 10 as a fresh socket has.
 	 */
-	out_printf(o, " %02X %08X:%08X 00:00000000 00000000 %5u %8d %lu 1 "
-		      "0000000000000000 100 0 0 10 0",
+	out_printf(o,
+		   " %02X %08X:%08X 00:00000000 00000000 %5u %8d %lu 1 "
+		   "0000000000000000 100 0 0 10 0",
 		   LX_LISTEN, 0U, is ? is->acceptq_len : 0, sock_uid(is), 0,
 		   sock_ino(is));
 	out_end(o, v6 ? 0 : TCP4_WIDTH);
@@ -254,9 +259,8 @@ static void tcp_conn(struct out *o, int sl, bool v6, struct tcp_pcb *pcb)
 		   "0000000000000000 %lu %lu %u %u %d",
 		   tcp_lx_state(pcb->state), tx, rx, tr, when,
 		   (unsigned int)pcb->nrtx, sock_uid(is), 0, sock_ino(is),
-		   is ? 2 : 1,
-		   ms_clock((long)pcb->rto * TCP_SLOW_INTERVAL), 4UL, 0U,
-		   pcb->mss ? (unsigned int)(pcb->cwnd / pcb->mss) : 0,
+		   is ? 2 : 1, ms_clock((long)pcb->rto * TCP_SLOW_INTERVAL),
+		   4UL, 0U, pcb->mss ? (unsigned int)(pcb->cwnd / pcb->mss) : 0,
 		   ssthresh);
 	out_end(o, v6 ? 0 : TCP4_WIDTH);
 }
@@ -387,7 +391,8 @@ static void unix_line(void *ctx, const struct unix_sock_info *i)
 		} else {
 			/* abstract: '@' for the leading NUL and any other */
 			for (n = 0; n < i->namelen; n++)
-				out_printf(o, "%c", i->name[n] ? i->name[n] : '@');
+				out_printf(o, "%c",
+					   i->name[n] ? i->name[n] : '@');
 		}
 	}
 	out_end(o, 0);
@@ -395,7 +400,8 @@ static void unix_line(void *ctx, const struct unix_sock_info *i)
 
 static void show_unix(struct out *o)
 {
-	out_printf(o, "Num       RefCount Protocol Flags    Type St Inode Path");
+	out_printf(o,
+		   "Num       RefCount Protocol Flags    Type St Inode Path");
 	out_end(o, 0);
 	unix_for_each(unix_line, o);
 }
@@ -418,15 +424,17 @@ static void show_dev(struct out *o)
 		const struct netdev_stats *st = &nd->stats;
 
 		idx = nd->ifindex;
-		out_printf(o, "%6s:%8llu %7llu %4llu %4llu %4llu %5llu %10llu "
-			      "%9llu ",
+		out_printf(o,
+			   "%6s:%8llu %7llu %4llu %4llu %4llu %5llu %10llu "
+			   "%9llu ",
 			   nd->name, (unsigned long long)st->rx_bytes,
 			   (unsigned long long)st->rx_packets,
 			   (unsigned long long)st->rx_errors,
 			   (unsigned long long)st->rx_dropped, 0ULL, 0ULL, 0ULL,
 			   (unsigned long long)st->multicast);
-		out_printf(o, "%8llu %7llu %4llu %4llu %4llu %5llu %7llu "
-			      "%10llu",
+		out_printf(o,
+			   "%8llu %7llu %4llu %4llu %4llu %5llu %7llu "
+			   "%10llu",
 			   (unsigned long long)st->tx_bytes,
 			   (unsigned long long)st->tx_packets,
 			   (unsigned long long)st->tx_errors,

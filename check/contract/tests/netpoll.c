@@ -312,8 +312,7 @@ CONTRACT_TEST(tcp_connect)
 	close(l);
 	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ep = ep_new(c, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
-	CHECK_ERR("connect to a closed port", connect_lo(c, port),
-		  EINPROGRESS);
+	CHECK_ERR("connect to a closed port", connect_lo(c, port), EINPROGRESS);
 	CHECK_EQX("refused", wait_mask(c, POLLIN | POLLOUT, POLLERR),
 		  POLLIN | POLLOUT | POLLERR | POLLHUP);
 	CHECK_EQX("epoll (edge) refused", ep_events(ep, 5000),

@@ -355,6 +355,70 @@ CONTRACT_TEST(tcp_edge)
 	close(s);
 }
 
+/* A reset arriving in CLOSE_WAIT: POLLERR, and EPIPE as its error. */
+CONTRACT_TEST(tcp_reset_close_wait)
+{
+	unsigned int want = POLLIN | POLLOUT | POLLRDHUP;
+	int c, s, err;
+	socklen_t len = sizeof(err);
+
+	tcp_pair(&c, &s);
+	close(c);
+	CHECK_EQX("peer closed", wait_mask(s, want, POLLRDHUP),
+		  POLLIN | POLLOUT | POLLRDHUP);
+	CHECK_RET("write to it", send(s, "x", 1, MSG_NOSIGNAL), 1);
+	CHECK_EQX("its reset", wait_mask(s, want, POLLERR),
+		  POLLIN | POLLOUT | POLLRDHUP | POLLHUP | POLLERR);
+	EXPECT(getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) == 0);
+	CHECK_EQ("SO_ERROR", err, EPIPE);
+	CHECK_EQX("after SO_ERROR", poll_now(s, want),
+		  POLLIN | POLLOUT | POLLRDHUP | POLLHUP);
+	close(s);
+}
+
+CONTRACT_TEST(tcp_shut_rd)
+{
+	unsigned int want = POLLIN | POLLOUT | POLLRDHUP;
+	int c, s;
+
+	tcp_pair(&c, &s);
+	EXPECT(shutdown(s, SHUT_RD) == 0);
+	CHECK_EQX("SHUT_RD", poll_now(s, want), POLLIN | POLLOUT | POLLRDHUP);
+	CHECK_EQX("the peer", poll_now(c, want), POLLOUT);
+	EXPECT(shutdown(s, SHUT_WR) == 0);
+	CHECK_EQX("SHUT_RD then SHUT_WR", poll_now(s, want),
+		  POLLIN | POLLOUT | POLLRDHUP | POLLHUP);
+	close(c);
+	close(s);
+}
+
+/* Edge-triggered epoll on a listener: each new connection reports again. */
+CONTRACT_TEST(tcp_listen_edge)
+{
+	int port, l = listener(&port), c1, c2, ep, a;
+
+	ep = ep_new(l, EPOLLIN | EPOLLET);
+	c1 = socket(AF_INET, SOCK_STREAM, 0);
+	EXPECT(connect_lo(c1, port) == 0);
+	CHECK_EQX("first connection", ep_events(ep, 5000), EPOLLIN);
+	CHECK_EQX("nothing new", ep_events(ep, 0), 0);
+	c2 = socket(AF_INET, SOCK_STREAM, 0);
+	EXPECT(connect_lo(c2, port) == 0);
+	CHECK_EQX("second connection", ep_events(ep, 5000), EPOLLIN);
+	a = accept(l, NULL, NULL);
+	EXPECT(a >= 0);
+	close(a);
+	CHECK_EQX("one taken, one queued", poll_now(l, POLLIN), POLLIN);
+	a = accept(l, NULL, NULL);
+	EXPECT(a >= 0);
+	close(a);
+	CHECK_EQX("none queued", poll_now(l, POLLIN), 0);
+	close(c1);
+	close(c2);
+	close(ep);
+	close(l);
+}
+
 /* ---- UDP ----------------------------------------------------------------- */
 
 CONTRACT_TEST(udp_datagrams)
@@ -526,4 +590,34 @@ CONTRACT_TEST(unix_dgram)
 	CHECK_EQX("peer closed", poll_now(sv[0], POLLIN | POLLOUT | POLLRDHUP),
 		  POLLOUT);
 	close(sv[0]);
+}
+
+/*
+ * A datagram socket connected to a receiver that is not connected back:
+ * not writable while the receiver's queue is full, writable again when
+ * it reads (net.unix.max_dgram_qlen).
+ */
+CONTRACT_TEST(unix_dgram_receiver_full)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int r = socket(AF_UNIX, SOCK_DGRAM, 0), w, n = 0;
+	char buf[8];
+
+	EXPECT(bind(r, (void *)&a, sizeof(sa_family_t)) == 0);
+	len = sizeof(a);
+	EXPECT(getsockname(r, (void *)&a, &len) == 0);
+	w = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	EXPECT(connect(w, (void *)&a, len) == 0);
+	while (send(w, "d", 1, 0) == 1 && n < 1000)
+		n++;
+	CHECK_ERR("send to the full queue", send(w, "d", 1, 0), EAGAIN);
+	CHECK("some were queued", n > 0);
+	CHECK_EQX("full receiver", poll_now(w, POLLIN | POLLOUT), 0);
+	CHECK_EQX("the receiver", poll_now(r, POLLIN | POLLOUT),
+		  POLLIN | POLLOUT);
+	CHECK_RET("read one", recv(r, buf, sizeof(buf), 0), 1);
+	CHECK_EQX("room again", poll_now(w, POLLIN | POLLOUT), POLLOUT);
+	close(w);
+	close(r);
 }

@@ -130,8 +130,8 @@ static void field(const char *line, int i, char *out, size_t room)
 CONTRACT_TEST(headers)
 {
 	proc_up();
-	static const char *const names[] = { "tcp", "tcp6",  "udp", "udp6",
-					     "raw", "unix",  "dev", "route",
+	static const char *const names[] = { "tcp",  "tcp6",	"udp", "udp6",
+					     "raw",  "unix",	"dev", "route",
 					     "raw6", "if_inet6" };
 	char line[256];
 
@@ -208,7 +208,8 @@ static void tcp_lines(int fam)
 	EXPECT(listen(l, 4) == 0);
 	port = ct_port_of(l);
 	slurp(file);
-	CHECK("listener listed", find_ino(ino_of(l), 9, line, sizeof(line)) > 0);
+	CHECK("listener listed",
+	      find_ino(ino_of(l), 9, line, sizeof(line)) > 0);
 	show_tcp_line("listener", line, port, 0);
 
 	c = socket(fam, SOCK_STREAM, 0);
@@ -222,14 +223,16 @@ static void tcp_lines(int fam)
 	 */
 	usleep(400000);
 	slurp(file);
-	CHECK("listener listed", find_ino(ino_of(l), 9, line, sizeof(line)) > 0);
+	CHECK("listener listed",
+	      find_ino(ino_of(l), 9, line, sizeof(line)) > 0);
 	show_tcp_line("listener, one queued", line, port, 0);
 	CHECK("client listed", find_ino(ino_of(c), 9, line, sizeof(line)) > 0);
 	show_tcp_line("client", line, cport, port);
 	a = accept(l, NULL, NULL);
 	EXPECT(a >= 0);
 	slurp(file);
-	CHECK("accepted listed", find_ino(ino_of(a), 9, line, sizeof(line)) > 0);
+	CHECK("accepted listed",
+	      find_ino(ino_of(a), 9, line, sizeof(line)) > 0);
 	show_tcp_line("accepted, 5 bytes unread", line, port, cport);
 	unsigned long lino = ino_of(l);
 
@@ -280,7 +283,8 @@ CONTRACT_TEST(udp)
 	len = ct_lo_addr(AF_INET, &ss, port);
 	EXPECT(connect(b, (void *)&ss, len) == 0);
 	slurp("udp");
-	CHECK("connected listed", find_ino(ino_of(b), 9, line, sizeof(line)) > 0);
+	CHECK("connected listed",
+	      find_ino(ino_of(b), 9, line, sizeof(line)) > 0);
 	field(line, 2, f, sizeof(f));
 	CHECK("remote port", strtol(f + 9, NULL, 16) == port);
 	ct_say("  remote host word: %.8s", f);
@@ -305,7 +309,11 @@ static void show_unix(const char *label, unsigned long ino)
 	ct_say("%s:", label);
 	for (i = 3; i <= 5; i++) {
 		field(line, i, f, sizeof(f));
-		ct_say("  %s: %s", i == 3 ? "Flags" : i == 4 ? "Type" : "St", f);
+		ct_say("  %s: %s",
+		       i == 3	? "Flags"
+		       : i == 4 ? "Type"
+				: "St",
+		       f);
 	}
 }
 

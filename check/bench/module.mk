@@ -17,6 +17,13 @@ $(BUILD)/bench/bench: check/bench/src/bench.c check/bench/module.mk \
 	@echo "  MUSL    $@"
 	$(Q)musl-gcc -static -O2 -g -Wall -Wextra -Werror -o $@ $<
 
+# The network benchmarks (netbench), run by scripts/bench's net section.
+$(BUILD)/bench/netbench: check/bench/src/netbench.c check/bench/module.mk \
+		| $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	$(Q)musl-gcc -static -O2 -g -Wall -Wextra -Werror -o $@ $<
+
 # The archive tar_xf_2000 extracts: 2,000 files in nested directories.
 $(BUILD)/bench/bench-tree.tar: check/bench/mktree
 	@mkdir -p $(@D)
@@ -29,15 +36,16 @@ $(BUILD)/bench/bench-tree5k.tar: check/bench/mktree
 	@echo "  MKTREE  $@"
 	$(Q)python3 check/bench/mktree $@.tmp 5000 && mv $@.tmp $@
 
-# /bench, an empty /dev (Linux mounts devtmpfs there; KOS fills it), the
-# archives and BusyBox (Debian's busybox-static) for tar_xf_2000 and
+# /bench, /netbench, an empty /dev (Linux mounts devtmpfs there; KOS fills
+# it), the archives and BusyBox (Debian's busybox-static) for tar_xf_2000 and
 # disk_tar_xf_5000 (without it those benchmarks report n/a).
-$(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/bench-tree.tar \
-		$(BUILD)/bench/bench-tree5k.tar
+$(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/netbench \
+		$(BUILD)/bench/bench-tree.tar $(BUILD)/bench/bench-tree5k.tar
 	@echo "  CPIO    $@"
 	$(Q)rm -rf $(BUILD)/bench/root && \
 	mkdir -p $(BUILD)/bench/root/dev $(BUILD)/bench/root/bin && \
 	cp $< $(BUILD)/bench/root/bench && \
+	cp $(BUILD)/bench/netbench $(BUILD)/bench/root/netbench && \
 	cp $(BUILD)/bench/bench-tree.tar $(BUILD)/bench/bench-tree5k.tar \
 		$(BUILD)/bench/root/ && \
 	{ [ ! -x /bin/busybox ] || cp /bin/busybox $(BUILD)/bench/root/bin/; } && \

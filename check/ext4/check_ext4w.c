@@ -328,6 +328,70 @@ START_TEST(test_ext4w_remount_busy)
 }
 END_TEST
 
+/* The orphan chain's members, head first, into ino[] (at most max). */
+static size_t orphan_chain(struct ext4_fs *fs, uint32_t *ino, size_t max)
+{
+	size_t n = 0;
+
+	for (uint32_t cur = fs->es->s_last_orphan; cur && n < max; n++) {
+		struct ext4_inode_info *ei = ext4_icache_peek(fs, cur);
+
+		ck_assert_ptr_nonnull(ei);
+		ino[n] = cur;
+		cur = ext4_raw(ei)->i_dtime;
+	}
+	return n;
+}
+
+/*
+ * Six open files unlinked (the chain, head first: f5 ... f0), then let
+ * go from the middle, the head, the tail...: after each the chain holds
+ * exactly the ones still open, in order, and at the end nothing.
+ */
+START_TEST(test_ext4w_orphan_chain_order)
+{
+	static const int order[] = { 3, 5, 0, 2, 4, 1 };
+	struct vnode *v[6];
+	uint32_t ino[6], got[8];
+	bool open_[6];
+	struct ext4_fs *fs;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	for (int i = 0; i < 6; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), MNT "/orphan%d", i);
+		ck_assert_int_eq(
+			vfs_mknodat(NULL, path, S_IFREG | 0644, 0, NULL), 0);
+		v[i] = lookup(path);
+		ino[i] = (uint32_t)v[i]->ino;
+		ck_assert_int_eq(vfs_unlinkat(NULL, path, false, NULL), 0);
+		open_[i] = true;
+	}
+	for (size_t k = 0; k < 6; k++) {
+		size_t n, want = 0;
+
+		vnode_put(v[order[k]]);
+		open_[order[k]] = false;
+		n = orphan_chain(fs, got, 8);
+		for (int i = 5; i >= 0; i--)
+			if (open_[i]) {
+				ck_assert_uint_lt(want, n);
+				ck_assert_uint_eq(got[want], ino[i]);
+				want++;
+			}
+		ck_assert_uint_eq(n, want);
+	}
+	ck_assert_uint_eq(fs->es->s_last_orphan, 0);
+	ck_assert_int_eq(
+		vfs_remount(NULL, MNT, VFS_MNT_RDONLY, "", false, NULL), 0);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+}
+END_TEST
+
 /* Blocks: runs from the goal, counted in statfs, freed again. */
 static void blocks_on(const char *image)
 {
@@ -664,6 +728,7 @@ Suite *ext4w_suite(void)
 	tcase_add_loop_test(tc, test_ext4w_refused, 0, 3);
 	tcase_add_test(tc, test_ext4w_empty_journal);
 	tcase_add_test(tc, test_ext4w_orphans);
+	tcase_add_test(tc, test_ext4w_orphan_chain_order);
 	tcase_add_test(tc, test_ext4w_remount_busy);
 	tcase_add_loop_test(tc, test_ext4w_blocks, 0, 2);
 	tcase_add_test(tc, test_ext4w_reserve);

@@ -24,7 +24,9 @@
 #include <uapi/if.h>
 
 #include "../sched/sched_test.h"
+#include "lwip/dhcp.h"
 #include "lwip/icmp.h"
+#include "lwip/igmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
@@ -33,6 +35,8 @@
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
+#include "ifioctl.h"
+#include "netlink.h"
 #include "stack.h"
 
 #define NET_TEST_RAM (48UL << 20)
@@ -403,6 +407,57 @@ START_TEST(test_net_timers)
 END_TEST
 
 /*
+ * An idle stack runs no 100 ms (IGMP, MLD) or 500 ms (DHCP) timer: they
+ * run only while a group report is pending, as after a join.
+ */
+static int fast_cyclic_timers(void)
+{
+	int n = 0;
+
+	for (struct sys_timeo *t = *sys_timeouts_get_next_timeout(); t;
+	     t = t->next) {
+		const struct lwip_cyclic_timer *c = t->arg;
+
+		if (t->h == lwip_cyclic_timer &&
+		    (c->interval_ms == IGMP_TMR_INTERVAL ||
+		     c->interval_ms == DHCP_FINE_TIMER_MSECS))
+			n++;
+	}
+	return n;
+}
+
+START_TEST(test_net_idle_timers)
+{
+	ip4_addr_t grp;
+	struct netif *netif;
+
+	ck_assert_int_eq(netdev_register(&tst_dev), 0);
+	start_stack();
+	sched_sleep_ns(300 * MS);
+	lwipk_lock();
+	ck_assert_int_eq(fast_cyclic_timers(), 0);
+	ck_assert_uint_eq(lwipk_ondemand_armed(), 0);
+	netif = lwipk_netif(&tst_dev);
+	ck_assert_int_eq(lwipk_if_set_ipv4(&tst_dev, PP_HTONL(0x0a090901),
+					   PP_HTONL(0xffffff00), 0),
+			 0);
+	ck_assert_int_eq(lwipk_if_up(&tst_dev, true), 0);
+	IP4_ADDR(&grp, 239, 1, 2, 3);
+	ck_assert_int_eq(igmp_joingroup_netif(netif, &grp), ERR_OK);
+	lwipk_unlock(); /* arms the report timer */
+	lwipk_lock();
+	ck_assert_uint_eq(lwipk_ondemand_armed() & 1, 1);
+	lwipk_unlock();
+	/* the report goes out within IGMP's join delay (0.5 s), then idle */
+	sched_sleep_ns(2000 * MS);
+	lwipk_lock();
+	ck_assert_uint_eq(lwipk_ondemand_armed(), 0);
+	ck_assert_int_eq(fast_cyclic_timers(), 0);
+	lwipk_unlock();
+}
+END_TEST
+
+/*
  * A frame queued by netdev_rx() before the stack starts is processed once
  * it runs: a UDP datagram for tst0, registered before the stack.
  */
@@ -610,6 +665,93 @@ START_TEST(test_net_ipconfig_default)
 }
 END_TEST
 
+/* netlink's message building and attribute parsing (net/netlink.c) */
+START_TEST(test_netlink_attrs)
+{
+	struct netlink_buf b = { 0 };
+	const struct rtattr *tb[10];
+	uint8_t fixed[16] = { 1, 2, 3 }, five[5] = { 9, 9, 9, 9, 9 };
+	struct nlmsghdr *h;
+	size_t off, off2;
+	uint8_t *p;
+
+	off = netlink_msg_begin(&b, RTM_NEWLINK, NLM_F_MULTI, 7, 42, fixed,
+				sizeof(fixed));
+	ck_assert_uint_eq(off, 0);
+	netlink_put_attr(&b, 1, five, 1);
+	netlink_put_str(&b, 2, "lo");
+	netlink_put_u32(&b, 3, 0x11223344);
+	netlink_put_attr(&b, 4, five, 5);
+	netlink_put_attr(&b, 1, five, 2); /* a second type 1: the last wins */
+	netlink_msg_end(&b, off);
+	ck_assert(!b.nomem);
+	h = (struct nlmsghdr *)b.p;
+	/* header 16, fixed 16, attributes 8 + 8 + 8 + 12 + 8 */
+	ck_assert_uint_eq(h->nlmsg_len, 76);
+	ck_assert_uint_eq(b.len, 76);
+	ck_assert_uint_eq(h->nlmsg_type, RTM_NEWLINK);
+	ck_assert_uint_eq(h->nlmsg_flags, NLM_F_MULTI);
+	ck_assert_uint_eq(h->nlmsg_seq, 7);
+	ck_assert_uint_eq(h->nlmsg_pid, 42);
+	ck_assert_mem_eq(b.p + 16, fixed, sizeof(fixed));
+	p = b.p + 32;
+	ck_assert_uint_eq(((struct rtattr *)p)->rta_len, 5);
+	ck_assert_uint_eq(p[5] | p[6] | p[7], 0); /* zero padding */
+	netlink_parse_attrs(b.p + 32, h->nlmsg_len - 32, tb, 9);
+	ck_assert_ptr_nonnull(tb[1]);
+	ck_assert_uint_eq(netlink_attr_len(tb[1]), 2);
+	ck_assert_str_eq(netlink_attr_data(tb[2]), "lo");
+	ck_assert_uint_eq(tb[2]->rta_len, 7);
+	ck_assert_uint_eq(*(const uint32_t *)netlink_attr_data(tb[3]),
+			  0x11223344);
+	ck_assert_uint_eq(tb[4]->rta_len, 9);
+	ck_assert_mem_eq(netlink_attr_data(tb[4]), five, 5);
+	ck_assert_ptr_null(tb[5]);
+	/* a second message after the first, the buffer growing past 1 KiB */
+	off2 = netlink_msg_begin(&b, NLMSG_DONE, 0, 8, 42, NULL, 4);
+	ck_assert_uint_eq(off2, 76);
+	for (int i = 0; i < 100; i++)
+		netlink_put_attr(&b, 5, fixed, 16);
+	netlink_msg_end(&b, off2);
+	ck_assert(!b.nomem);
+	ck_assert_uint_eq(((struct nlmsghdr *)(b.p + off2))->nlmsg_len,
+			  16 + 4 + 100 * 20);
+	ck_assert_uint_eq(((struct nlmsghdr *)b.p)->nlmsg_len, 76);
+	/* malformed: a length past the end stops the parse, as Linux's */
+	p = b.p + 32;
+	((struct rtattr *)(p + 16))->rta_len = 200; /* the third attribute */
+	netlink_parse_attrs(p, 44, tb, 9);
+	ck_assert_ptr_nonnull(tb[2]);
+	ck_assert_ptr_null(tb[3]);
+	ck_assert_ptr_null(tb[4]);
+	((struct rtattr *)(p + 16))->rta_len = 2; /* shorter than a header */
+	netlink_parse_attrs(p, 44, tb, 9);
+	ck_assert_ptr_null(tb[3]);
+	netlink_parse_attrs(p, 3, tb, 9); /* no room for a header */
+	ck_assert_ptr_null(tb[1]);
+	netlink_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_netlink_prefixlen)
+{
+	ck_assert_int_eq(net_iface_prefixlen(0), 0);
+	ck_assert_int_eq(net_iface_prefixlen(PP_HTONL(0xff000000)), 8);
+	ck_assert_int_eq(net_iface_prefixlen(PP_HTONL(0xffffff00)), 24);
+	ck_assert_int_eq(net_iface_prefixlen(PP_HTONL(0xfffffffe)), 31);
+	ck_assert_int_eq(net_iface_prefixlen(0xffffffff), 32);
+	ck_assert_int_eq(net_iface_prefixlen(PP_HTONL(0xff00ff00)), -1);
+	ck_assert_int_eq(net_iface_prefixlen(PP_HTONL(0x000000ff)), -1);
+	ck_assert_uint_eq(net_iface_mask(0), 0);
+	ck_assert_uint_eq(net_iface_mask(8), PP_HTONL(0xff000000));
+	ck_assert_uint_eq(net_iface_mask(20), PP_HTONL(0xfffff000));
+	ck_assert_uint_eq(net_iface_mask(32), 0xffffffff);
+	for (unsigned int n = 0; n <= 32; n++)
+		ck_assert_int_eq(net_iface_prefixlen(net_iface_mask(n)),
+				 (int)n);
+}
+END_TEST
+
 Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -623,10 +765,16 @@ Suite *net_suite(void)
 	tcase_add_test(tc, test_net_udp_lo6);
 	tcase_add_test(tc, test_net_timers);
 	tcase_add_test(tc, test_net_rx_before_start);
+	tcase_add_test(tc, test_net_idle_timers);
 	tcase_add_test(tc, test_net_own_address_via_lo);
 	tcase_add_test(tc, test_net_ipconfig_static);
 	tcase_add_test(tc, test_net_ipconfig_forms);
 	tcase_add_test(tc, test_net_ipconfig_default);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("netlink");
+	tcase_add_checked_fixture(tc, net_setup, NULL);
+	tcase_add_test(tc, test_netlink_attrs);
+	tcase_add_test(tc, test_netlink_prefixlen);
 	suite_add_tcase(s, tc);
 	return s;
 }

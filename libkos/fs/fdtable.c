@@ -106,6 +106,16 @@ int fdt_install(struct fdtable *fdt, struct file *f, int minfd, bool cloexec)
 	return fd;
 }
 
+bool fdt_has_free(struct fdtable *fdt)
+{
+	int fd;
+
+	mutex_lock(&fdt->lock);
+	fd = fdt_find_free(fdt, 0);
+	mutex_unlock(&fdt->lock);
+	return fd >= 0;
+}
+
 struct file *fdt_get(struct fdtable *fdt, int fd)
 {
 	struct file *f = NULL;

@@ -571,6 +571,12 @@ int inet_ip_setsockopt(struct inet_sock *is, int level, int name,
 		is->tos = v < 0 ? 0 : v;
 		inet_apply_ip_opts(is);
 		return 0;
+	case IPV6_RECVPKTINFO:
+		if (len < sizeof(int))
+			return -EINVAL;
+		kos_memcpy(&v, val, sizeof(int));
+		is->recv_pktinfo6 = v != 0;
+		return 0;
 	case IPV6_RECVHOPLIMIT:
 	case IPV6_2292HOPLIMIT:
 		if (len < sizeof(int))
@@ -620,6 +626,8 @@ int inet_ip_getsockopt(struct inet_sock *is, int level, int name, void *val,
 		return put_int(val, len, is->ttl < 0 ? 64 : is->ttl);
 	case IPV6_TCLASS:
 		return put_int(val, len, is->tos);
+	case IPV6_RECVPKTINFO:
+		return put_int(val, len, is->recv_pktinfo6);
 	case IPV6_RECVHOPLIMIT:
 		return put_int(val, len, is->recv_ttl);
 	case IPV6_2292HOPLIMIT:

@@ -16,6 +16,15 @@
  *
  * Send.  sendmsg allocates a pbuf of the datagram's size under the
  * stack lock, fills it from user memory without the lock, and sends it.
+ *
+ * ICMP errors.  lwIP tells UDP nothing of the ICMP errors that come
+ * back, so two raw pcbs of KOS's own (ICMP and ICMPv6, created with the
+ * first UDP socket, never eating the message) look at every one: a
+ * port unreachable (Linux's one "hard" error that matters for UDP)
+ * quoting a datagram of a connected UDP socket -- its local port, its
+ * peer's address and port -- sets that socket's so_error to
+ * ECONNREFUSED, which the next recv or send returns (and clears) and
+ * poll shows as POLLERR, as Linux does without IP_RECVERR.
  */
 #include <kos/kmalloc.h>
 #include <kos/poll.h>
@@ -140,13 +149,88 @@ static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
 	return 1;
 }
 
+/* ---- ICMP errors for connected UDP sockets ----------------------------- */
+
+static struct raw_pcb *icmp_err_pcb[2]; /* ICMP, ICMPv6 */
+
+/*
+ * The connected UDP socket that sent the datagram an ICMP error quotes
+ * (from lport to ip:rport) gets err.
+ */
+static void udp_icmp_error(const ip_addr_t *ip, uint16_t lport, uint16_t rport,
+			   int err)
+{
+	for (struct udp_pcb *u = udp_pcbs; u; u = u->next) {
+		struct inet_sock *is = u->recv_arg;
+
+		if (u->recv != udp_recv_cb || !is ||
+		    !(u->flags & UDP_FLAGS_CONNECTED) ||
+		    u->local_port != lport || u->remote_port != rport ||
+		    !ip_addr_cmp(&u->remote_ip, ip))
+			continue;
+		is->sk.so_error = err;
+		sock_wake(&is->sk);
+	}
+}
+
+/* Every ICMP message (p at its IP header) comes by; never eaten. */
+static u8_t icmp_err_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
+			const ip_addr_t *addr)
+{
+	u16_t hlen = (u16_t)ip_current_header_tot_len();
+	uint8_t b[8 + 40 + 4]; /* ICMP header, quoted IP header, ports */
+	ip_addr_t dst;
+
+	(void)arg;
+	(void)pcb;
+	if (IP_IS_V6(addr)) {
+		if (pbuf_copy_partial(p, b, sizeof(b), hlen) != sizeof(b) ||
+		    b[0] != ICMP6_TYPE_DUR || b[1] != ICMP6_DUR_PORT ||
+		    b[8 + 6] != IP_PROTO_UDP)
+			return 0;
+		IP_ADDR6(&dst, 0, 0, 0, 0);
+		kos_memcpy(ip_2_ip6(&dst)->addr, b + 8 + 24, 16);
+		ip6_addr_clear_zone(ip_2_ip6(&dst));
+		udp_icmp_error(&dst, (uint16_t)(b[48] << 8 | b[49]),
+			       (uint16_t)(b[50] << 8 | b[51]), ECONNREFUSED);
+		return 0;
+	}
+	u16_t qlen;
+
+	if (pbuf_copy_partial(p, b, 8 + 20, hlen) != 8 + 20 ||
+	    b[0] != ICMP_DUR || b[1] != ICMP_DUR_PORT ||
+	    b[8 + 9] != IP_PROTO_UDP)
+		return 0;
+	qlen = (u16_t)((b[8] & 0xf) * 4);
+	if (qlen < 20 ||
+	    pbuf_copy_partial(p, b + 8 + 20, 4, hlen + 8 + qlen) != 4)
+		return 0;
+	IP_ADDR4(&dst, b[8 + 16], b[8 + 17], b[8 + 18], b[8 + 19]);
+	udp_icmp_error(&dst, (uint16_t)(b[28] << 8 | b[29]),
+		       (uint16_t)(b[30] << 8 | b[31]), ECONNREFUSED);
+	return 0;
+}
+
+/* The two watchers, once (stack lock held). */
+static void icmp_err_start(void)
+{
+	if (!icmp_err_pcb[0] &&
+	    (icmp_err_pcb[0] = raw_new_ip_type(IPADDR_TYPE_V4, IP_PROTO_ICMP)))
+		raw_recv(icmp_err_pcb[0], icmp_err_cb, NULL);
+	if (!icmp_err_pcb[1] && (icmp_err_pcb[1] = raw_new_ip_type(
+					 IPADDR_TYPE_V6, IP6_NEXTH_ICMP6)))
+		raw_recv(icmp_err_pcb[1], icmp_err_cb, NULL);
+}
+
 /* ---- creation, binding --------------------------------------------------- */
 
 int inet_udp_create(struct inet_sock *is)
 {
 	u8_t type = is->sk.family == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_ANY;
-	struct udp_pcb *pcb = udp_new_ip_type(type);
+	struct udp_pcb *pcb;
 
+	icmp_err_start();
+	pcb = udp_new_ip_type(type);
 	if (!pcb)
 		return -ENOBUFS;
 	pcb->so_options = SOF_REUSEADDR;
@@ -469,7 +553,25 @@ static ssize_t dgram_recvmsg(struct socket *s, struct sock_msg *m,
 
 			sock_put_cmsg(m, SOL_IP, IP_TTL, &ttl, sizeof(ttl));
 		}
-		if (is->sk.family == AF_INET6 &&
+		/* IPv6: IPV6_PKTINFO, then the hop limit, as Linux */
+		if (is->sk.family == AF_INET6 && is->recv_pktinfo6) {
+			struct in6_pktinfo pi;
+
+			kos_memset(&pi, 0, sizeof(pi));
+			pi.ipi6_ifindex = (int)d->ifindex;
+			if (IP_IS_V4(&d->to)) {
+				pi.ipi6_addr.s6_addr32[2] = PP_HTONL(0xffff);
+				pi.ipi6_addr.s6_addr32[3] =
+					ip_2_ip4(&d->to)->addr;
+			} else {
+				kos_memcpy(pi.ipi6_addr.s6_addr32,
+					   ip_2_ip6(&d->to)->addr, 16);
+			}
+			sock_put_cmsg(m, SOL_IPV6, IPV6_PKTINFO, &pi,
+				      sizeof(pi));
+		}
+		/* (Linux gives an IPv4 datagram's TTL as no hop limit) */
+		if (is->sk.family == AF_INET6 && IP_IS_V6(&d->to) &&
 		    (is->recv_ttl || is->recv_hoplimit2292)) {
 			int hops = d->ttl;
 

@@ -63,6 +63,7 @@ struct inet_sock {
 	bool mc_loop;
 	bool recv_pktinfo, recv_ttl, recv_tos;
 	bool recv_hoplimit2292; /* IPV6_2292HOPLIMIT */
+	bool recv_pktinfo6;	/* IPV6_RECVPKTINFO */
 	/* raw ICMP: ICMP_FILTER / ICMP6_FILTER, blocked types' bits */
 	uint32_t icmp_filter[8];
 

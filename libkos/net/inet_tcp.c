@@ -24,11 +24,21 @@
  * Linux's backlog + 1 (at most 255: lwIP's is a byte); each connection
  * lwIP completes becomes a socket without a file on the listener's
  * acceptq (tcp_backlog_delayed() keeps it counted until accept takes it).
+ * accept4 checks for a free fd before it takes one (net/socket.c), so
+ * EMFILE leaves the connection queued, as Linux.
+ *
+ * Close.  Unread data or SO_LINGER {1, 0} resets; SO_LINGER with a time
+ * sends the FIN and waits for the peer to acknowledge data and FIN
+ * (tcp_linger); otherwise tcp_close and lwIP finishes alone.
+ *
+ * SO_RCVLOWAT is recv's target (as MSG_WAITALL's) and poll's POLLIN
+ * mark; SO_PEEK_OFF moves with peeks and reads (tcp_peek_off_move).
  */
 #include <kos/kmalloc.h>
 #include <kos/poll.h>
 #include <kos/socket.h>
 #include <kos/string.h>
+#include <kos/time.h>
 #include <kos/uaccess.h>
 #include <uapi/errno.h>
 #include <uapi/ioctl.h>
@@ -712,6 +722,17 @@ static void rxq_consume(struct inet_sock *is, size_t n)
 		tcp_recved(is->pcb.tcp, (u16_t)MIN(w, 0xffff));
 }
 
+/* SO_PEEK_OFF (when >= 0) follows a peek of n (n > 0) or a read of -n. */
+static void tcp_peek_off_move(struct socket *s, long n)
+{
+	long off = READ_ONCE(s->peek_off);
+
+	if (off < 0)
+		return;
+	off += n;
+	WRITE_ONCE(s->peek_off, (int)MIN(MAX(off, 0L), (long)INT32_MAX));
+}
+
 static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 			   unsigned int fflags)
 {
@@ -720,7 +741,10 @@ static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 	bool peek = flags & MSG_PEEK;
 	bool nonblock = inet_nonblock(fflags, flags);
 	size_t want = m->uio->resid, copied = 0;
-	size_t target = (flags & MSG_WAITALL) ? want : 1;
+	/* Linux's sock_rcvlowat: MSG_WAITALL, else SO_RCVLOWAT, at most want */
+	size_t target = (flags & MSG_WAITALL)
+				? want
+				: MIN(want, (size_t)READ_ONCE(s->rcvlowat));
 	uint64_t deadline = sock_rcv_deadline(s);
 	ssize_t ret = 0;
 
@@ -730,7 +754,7 @@ static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 		return -EINVAL;
 	if (flags & MSG_ERRQUEUE)
 		return -EAGAIN;
-	if (target > 1 && peek)
+	if (target < 1 || (target > 1 && peek))
 		target = 1;
 	mutex_lock(&is->rx_mutex);
 	inet_lock();
@@ -738,8 +762,12 @@ static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 		ret = -ENOTCONN;
 		goto out;
 	}
+	/* SO_PEEK_OFF: a peek starts that far in (if it is >= 0) */
+	int poff = peek ? READ_ONCE(s->peek_off) : -1;
+	size_t skip = poff > 0 ? (size_t)poff : 0;
+
 	while (copied < want) {
-		size_t have = peek ? copied : 0;
+		size_t have = peek ? skip + copied : 0;
 
 		if (is->rx_len > have) {
 			size_t n = MIN(want - copied, is->rx_len - have);
@@ -756,6 +784,7 @@ static ssize_t tcp_recvmsg(struct socket *s, struct sock_msg *m,
 			}
 			if (!peek)
 				rxq_consume(is, n);
+			tcp_peek_off_move(s, peek ? (long)n : -(long)n);
 			copied += n;
 			if (copied >= target)
 				break;
@@ -965,7 +994,9 @@ static unsigned int tcp_poll_op(struct socket *s, struct poll_table *pt)
 	if (shut & RCV_SHUTDOWN)
 		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
 	if (st != TCP_SYN_SENT && st != TCP_SYN_RECV) {
-		if (is->rx_len)
+		/* readable at SO_RCVLOWAT bytes, as Linux's tcp_poll */
+		if (is->rx_len &&
+		    is->rx_len >= (size_t)READ_ONCE(is->sk.rcvlowat))
 			mask |= POLLIN | POLLRDNORM;
 		if (!(shut & SEND_SHUTDOWN)) {
 			if (tcp_writable(is))
@@ -1228,12 +1259,49 @@ static int tcp_getsockopt(struct socket *s, int level, int name, void *val,
 
 /* ---- release ---------------------------------------------------------- */
 
+/* SO_LINGER's wait: the data and the FIN are acknowledged (or it died). */
+static bool tcp_linger_done(void *arg)
+{
+	struct inet_sock *is = arg;
+	struct tcp_pcb *pcb = is->pcb.tcp;
+
+	return !pcb || (pcb->state != FIN_WAIT_1 && pcb->state != CLOSING &&
+			pcb->state != LAST_ACK);
+}
+
+/*
+ * SO_LINGER with a time: close sends the FIN behind the data and waits
+ * (at most l_linger seconds, or until a signal) for the peer to
+ * acknowledge both, as Linux's tcp_close; then the connection goes on
+ * without the socket, as after a plain close.
+ */
+static void tcp_linger(struct inet_sock *is)
+{
+	struct tcp_pcb *pcb = is->pcb.tcp;
+	uint64_t secs = (uint64_t)is->sk.linger.l_linger;
+	uint64_t deadline = secs >= UINT64_MAX / NSEC_PER_SEC / 2
+				    ? UINT64_MAX
+				    : clock_deadline_after(secs * NSEC_PER_SEC);
+
+	if (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT)
+		return;
+	if (tcp_shutdown(pcb, 0, 1) != ERR_OK)
+		return;
+	tcp_output(pcb);
+	while (!tcp_linger_done(is))
+		if (inet_wait(is, tcp_linger_done, is, deadline))
+			break;
+}
+
 static void tcp_release(struct socket *s)
 {
 	struct inet_sock *is = inet_sk(s);
 	struct tcp_pcb *pcb;
 
 	inet_lock();
+	if (!is->listening && is->pcb.tcp && s->linger.l_onoff &&
+	    s->linger.l_linger > 0 && !is->rx_len)
+		tcp_linger(is);
 	pcb = is->pcb.tcp;
 	if (is->listening) {
 		tcp_drop_acceptq(is);
@@ -1269,4 +1337,5 @@ const struct sock_ops inet_tcp_ops = {
 	.getsockopt = tcp_getsockopt,
 	.ioctl = tcp_ioctl,
 	.release = tcp_release,
+	.peek_off = true,
 };

@@ -6,9 +6,11 @@
 #include <kos/socket.h>
 
 #include "net_internal.h"
+#include "netlink.h"
 
 void net_init(void)
 {
-	unix_init(); /* AF_UNIX (net/unix.c) */
-	inet_init(); /* AF_INET, AF_INET6 (net/inet.c) */
+	unix_init();	/* AF_UNIX (net/unix.c) */
+	inet_init();	/* AF_INET, AF_INET6 (net/inet.c) */
+	netlink_init(); /* AF_NETLINK (net/netlink.c) */
 }

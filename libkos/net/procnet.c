@@ -21,11 +21,12 @@
  *			Linux's /proc/net/icmp, not provided).
  *	unix		unix_for_each() (net/unix.c).
  *	dev		the netdev registry's counters.
- *	route		the IPv4 routes of the interfaces lwIP has: for
+ *	route		the IPv4 routes as net/netlink.c derives them:
  *			each Ethernet interface that is up with an
- *			address, its subnet and, with a gateway, the
- *			default route (lo's routes live in Linux's local
- *			table, which this file does not show either).
+ *			address, its subnet, and the default route
+ *			through lwIP's default netif and its gateway
+ *			(lo's routes live in Linux's local table, which
+ *			this file does not show either).
  *	if_inet6	every valid IPv6 address of every interface.
  *
  * Formats are Linux's to the column: the same headers and widths, the
@@ -480,7 +481,8 @@ static void show_route(struct out *o)
 			if (!nd || nd->type == ARPHRD_LOOPBACK ||
 			    !netif_is_up(n) || !addr)
 				continue;
-			if (pass == 0 && gw)
+			/* the default route: lwIP's default netif's (netlink.c) */
+			if (pass == 0 && gw && n == netif_default)
 				route_line(o, nd->name, 0, gw,
 					   RTF_UP | RTF_GATEWAY, 0);
 			if (pass == 1)

@@ -50,6 +50,7 @@
 #include <uapi/time.h>
 
 #include "../sys/fs_internal.h"
+#include "ifioctl.h"
 
 /* net.core.wmem_max / rmem_max and the smallest buffers Linux allows. */
 #define SOCK_WMEM_MAX 212992
@@ -99,6 +100,7 @@ void sock_init(struct socket *s, int family, int type, int protocol,
 	s->rcvbuf = SOCK_DEFAULT_BUF;
 	s->sndbuf = SOCK_DEFAULT_BUF;
 	s->rcvlowat = 1;
+	s->peek_off = -1;
 	s->so_error = 0;
 	s->linger.l_onoff = 0;
 	s->linger.l_linger = 0;
@@ -520,6 +522,16 @@ SYSCALL_DEFINE4(accept4, __as_fd int, fd, void __user *, uaddr, int __user *,
 	err = sock_fd(fd, &f, &s);
 	if (err)
 		return err;
+	/*
+	 * Linux takes the fd before the connection: with the table full,
+	 * EMFILE, and the connection stays queued for a later accept.  (A
+	 * thread that fills the table while this one sleeps in accept still
+	 * loses the connection to the EMFILE below.)
+	 */
+	if (!sys_cur_fdt() || !fdt_has_free(sys_cur_fdt())) {
+		err = -EMFILE;
+		goto out;
+	}
 	if (!s->ops->accept) {
 		err = -EOPNOTSUPP;
 		goto out;
@@ -1116,6 +1128,12 @@ static int sock_setopt_generic(struct socket *s, int name, const void *val,
 			v = INT32_MAX;
 		s->rcvlowat = v ? v : 1;
 		break;
+	case SO_PEEK_OFF: /* any value: Linux's sk_set_peek_off */
+		if (s->ops->peek_off)
+			WRITE_ONCE(s->peek_off, v);
+		else
+			err = -EOPNOTSUPP;
+		break;
 	case SO_PRIORITY:
 		if ((v < 0 || v > 6) && !cur_capable(CAP_NET_RAW) &&
 		    !cur_capable(CAP_NET_ADMIN))
@@ -1176,6 +1194,7 @@ static bool sock_opt_kept(int name)
 	case SO_RCVBUF:
 	case SO_RCVBUFFORCE:
 	case SO_RCVLOWAT:
+	case SO_PEEK_OFF:
 	case SO_PRIORITY:
 	case SO_MARK:
 	case SO_LINGER:
@@ -1276,6 +1295,11 @@ static int sock_getopt_generic(struct socket *s, int name, void *val)
 	case SO_RCVLOWAT:
 		*v = s->rcvlowat;
 		break;
+	case SO_PEEK_OFF:
+		if (!s->ops->peek_off)
+			return -EOPNOTSUPP;
+		*v = READ_ONCE(s->peek_off);
+		break;
 	case SO_SNDLOWAT:
 		*v = 1;
 		break;
@@ -1348,7 +1372,7 @@ SYSCALL_DEFINE5(getsockopt, __as_fd int, fd, int, level, int, name,
 		if (err >= 0) {
 			klen = MIN(klen, (unsigned int)err);
 			err = 0;
-		} else {
+		} else if (err == -ENOPROTOOPT) {
 			err = s->ops->getsockopt
 				      ? s->ops->getsockopt(s, level, name, val,
 							   &klen)
@@ -1404,7 +1428,11 @@ static unsigned int sock_file_poll(struct file *f, struct poll_table *pt)
 static long sock_file_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct socket *s = f->priv;
+	bool handled;
+	long r = net_iface_ioctl(s, cmd, arg, &handled); /* net/ifioctl.c */
 
+	if (handled)
+		return r;
 	return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
 }
 

@@ -44,6 +44,12 @@ bool lwipk_locked(void);
  */
 void lwipk_timers_changed(void);
 
+/*
+ * Lock held: which of the on-demand timers (bit 0: IGMP/MLD reports,
+ * bit 1: DHCP requests) are armed.  For the unit tests.
+ */
+unsigned int lwipk_ondemand_armed(void);
+
 /* Run fn(arg) with the stack lock held and return what it returns. */
 int lwipk_call(int (*fn)(void *arg), void *arg);
 

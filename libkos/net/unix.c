@@ -1300,6 +1300,39 @@ static void recv_name(struct sock_msg *m, const struct unix_skb *skb)
 	}
 }
 
+/*
+ * The skb holding the byte skip bytes into u's receive queue (peeks), and
+ * that byte's offset in it (*in_off); NULL when the queue is shorter.
+ */
+static struct unix_skb *unix_peek_seek(struct unix_sock *u, size_t skip,
+				       size_t *in_off)
+{
+	struct unix_skb *skb;
+
+	list_for_each_entry (skb, &u->rq, link) {
+		size_t l = skb->len - skb->off;
+
+		if (skip < l) {
+			*in_off = skip;
+			return skb;
+		}
+		skip -= l;
+	}
+	*in_off = 0;
+	return NULL;
+}
+
+/* SO_PEEK_OFF (when >= 0) follows a peek of n (n > 0) or a read of -n. */
+static void unix_peek_off_move(struct socket *s, long n)
+{
+	long off = READ_ONCE(s->peek_off);
+
+	if (off < 0)
+		return;
+	off += n;
+	WRITE_ONCE(s->peek_off, (int)MIN(MAX(off, 0L), (long)INT32_MAX));
+}
+
 static ssize_t unix_stream_recvmsg(struct socket *s, struct sock_msg *m,
 				   unsigned int fflags)
 {
@@ -1310,7 +1343,7 @@ static ssize_t unix_stream_recvmsg(struct socket *s, struct sock_msg *m,
 	struct unix_skb *skb;
 	struct ucred cred;
 	struct list_head done;
-	size_t copied = 0, target, skip = 0, n;
+	size_t copied = 0, target, skip = 0, in_off = 0, n;
 	bool have_cred = false;
 	int err = 0;
 
@@ -1327,9 +1360,10 @@ static ssize_t unix_stream_recvmsg(struct socket *s, struct sock_msg *m,
 			 : MIN((size_t)s->rcvlowat, m->uio->resid);
 	if (!target)
 		target = 1;
-	skb = list_empty(&u->rq)
-		      ? NULL
-		      : list_first_entry(&u->rq, struct unix_skb, link);
+	/* skip: bytes peeked past (SO_PEEK_OFF first, if it is >= 0) */
+	if (peek && READ_ONCE(s->peek_off) > 0)
+		skip = (size_t)READ_ONCE(s->peek_off);
+	skb = unix_peek_seek(u, skip, &in_off);
 	for (;;) {
 		if (!skb || &skb->link == &u->rq) {
 			if (copied >= target)
@@ -1348,23 +1382,8 @@ static ssize_t unix_stream_recvmsg(struct socket *s, struct sock_msg *m,
 			err = sock_wait(s, &unix_lock, recv_ready, u, deadline);
 			if (err)
 				break;
-			/* Start again at the first skb not yet seen. */
-			skb = list_empty(&u->rq)
-				      ? NULL
-				      : list_first_entry(&u->rq,
-							 struct unix_skb, link);
-			for (size_t k = skip; skb && k;) {
-				size_t l = skb->len - skb->off;
-
-				if (l > k)
-					break;
-				k -= l;
-				skb = &skb->link == u->rq.prev
-					      ? NULL
-					      : list_entry(skb->link.next,
-							   struct unix_skb,
-							   link);
-			}
+			/* Start again at the first byte not yet seen. */
+			skb = unix_peek_seek(u, skip, &in_off);
 			continue;
 		}
 		/* Credentials may not merge (Linux: with SO_PASSCRED). */
@@ -1377,11 +1396,10 @@ static ssize_t unix_stream_recvmsg(struct socket *s, struct sock_msg *m,
 			recv_name(m, skb);
 			scm_give_cred(u, m, skb);
 		}
-		n = MIN(skb->len - skb->off - (peek ? skip : 0), m->uio->resid);
+		n = MIN(skb->len - skb->off - in_off, m->uio->resid);
 		if (n) {
-			int e = uio_copyout(
-				m->uio,
-				skb->data + skb->off + (peek ? skip : 0), n);
+			int e = uio_copyout(m->uio,
+					    skb->data + skb->off + in_off, n);
 
 			if (e) {
 				if (!copied)
@@ -1390,8 +1408,10 @@ static ssize_t unix_stream_recvmsg(struct socket *s, struct sock_msg *m,
 			}
 		}
 		copied += n;
+		unix_peek_off_move(s, peek ? (long)n : -(long)n);
 		if (peek) {
 			skip += n;
+			in_off = 0;
 			if (skb->nfds) {
 				scm_give_fds(m, skb, true, NULL);
 				break;
@@ -1788,6 +1808,7 @@ static const struct sock_ops unix_stream_ops = {
 	.ioctl = unix_ioctl,
 	.pair = unix_pair,
 	.release = unix_release,
+	.peek_off = true, /* stream only: datagrams not yet */
 };
 
 static const struct sock_ops unix_seqpacket_ops = {

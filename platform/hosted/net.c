@@ -75,6 +75,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -518,6 +520,44 @@ static void *user_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * libslirp listens on a TCP forward with a backlog of 1: the host's
+ * kernel then holds at most two connections slirp has not accepted yet
+ * and drops the SYNs of any more, so a client opening many connections
+ * at once waits for its SYN retransmissions (a second or more each).
+ * Slirp keeps the socket to itself, so find it (the listening TCP
+ * socket on the forward's address and port) among the process's
+ * descriptors and listen() again with the backlog Linux's own servers
+ * get; the new backlog applies from then on.  Best effort: a forward
+ * keeps slirp's backlog if its socket is not found.
+ */
+static void hostfwd_backlog(const struct net_fwd *f)
+{
+	struct rlimit rl;
+	int max = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
+		max = (int)rl.rlim_cur;
+	for (int fd = 0; fd < max; fd++) {
+		struct sockaddr_in sa;
+		socklen_t len = sizeof(sa);
+		int v = 0;
+		socklen_t vlen = sizeof(v);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vlen) || !v)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&sa, &len) ||
+		    sa.sin_family != AF_INET ||
+		    sa.sin_port != htons((uint16_t)f->host_port) ||
+		    sa.sin_addr.s_addr != f->host.s_addr)
+			continue;
+		if (listen(fd, SOMAXCONN) < 0)
+			fprintf(stderr, "kos: hostfwd %d: listen: %s\n",
+				f->host_port, strerror(errno));
+		return;
+	}
+}
+
 /* Make the slirp instance and its forwards.  0, or -1 with a message. */
 static int user_setup(struct hnet *n)
 {
@@ -556,6 +596,8 @@ static int user_setup(struct hnet *n)
 				f->udp ? "udp" : "tcp", h, f->host_port);
 			return -1;
 		}
+		if (!f->udp)
+			hostfwd_backlog(f);
 	}
 	return 0;
 }

@@ -98,6 +98,7 @@ static const struct area {
 	/* issue 12: networking */
 	{ "tcp", AREA_PROC },
 	{ "udp", AREA_PROC },
+	{ "netlink", AREA_PROC },
 	{ "netpoll", AREA_PROC },
 	{ "procnet", AREA_PROC },
 };

@@ -15,7 +15,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "contract.h"
@@ -706,4 +708,244 @@ CONTRACT_TEST(options)
 	close(fd);
 	close(c);
 	close(s);
+}
+
+/*
+ * accept with the fd table full: EMFILE before the connection is taken,
+ * so the next accept (once an fd is free) still gets it.
+ */
+CONTRACT_TEST(accept_emfile)
+{
+	int port, l = listener(AF_INET, &port), c, s;
+	struct rlimit old, lim;
+	char ch = 0;
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_RET("connect", connect_lo(c, AF_INET, port), 0);
+	CHECK_RET("queued", wait_for(l, POLLIN), POLLIN);
+	EXPECT(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)(c > l ? c : l) + 1;
+	EXPECT(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+	CHECK_ERR("table full", accept(l, NULL, NULL), EMFILE);
+	CHECK_ERR("accept4 too", accept4(l, NULL, NULL, SOCK_NONBLOCK), EMFILE);
+	EXPECT(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	CHECK_RET("still queued", wait_for(l, POLLIN), POLLIN);
+	s = accept(l, NULL, NULL);
+	CHECK("accepted", s >= 0);
+	CHECK_RET("send", send(c, "q", 1, 0), 1);
+	CHECK_RET("the same connection", recv(s, &ch, 1, 0), 1);
+	CHECK_EQ("byte", ch, 'q');
+	close(s);
+	close(c);
+	close(l);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * SO_LINGER with a time: close waits (at most l_linger s) for the data
+ * and the FIN to be acknowledged; the data still arrives afterwards.
+ */
+CONTRACT_TEST(linger)
+{
+	static char big[65536];
+	struct linger lg = { 1, 1 };
+	struct timespec t0;
+	long total = 0, got = 0, ms;
+	ssize_t n;
+	int c, s;
+
+	tcp_pair(AF_INET, &c, &s);
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	while ((n = send(c, big, sizeof(big), 0)) > 0)
+		total += n;
+	CHECK("send buffer full", n < 0 && errno == EAGAIN);
+	CHECK_RET("SO_LINGER 1 s",
+		  setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_RET("close", close(c), 0);
+	ms = ms_since(&t0);
+	CHECK("close waited about 1 s", ms >= 900 && ms < 4000);
+	while ((n = recv(s, big, sizeof(big), 0)) > 0)
+		got += n;
+	CHECK("the peer gets it all", got == total);
+	CHECK_RET("then EOF", n, 0);
+	close(s);
+
+	/* a reading peer: close returns once the peer acknowledged */
+	tcp_pair(AF_INET, &c, &s);
+	lg.l_linger = 10;
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	CHECK_RET("send", send(c, "abc", 3, 0), 3);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_RET("close 2", close(c), 0);
+	CHECK("close 2 did not wait long", ms_since(&t0) < 3000);
+	CHECK_RET("recv", recv(s, big, sizeof(big), 0), 3);
+	CHECK_RET("EOF", recv(s, big, sizeof(big), 0), 0);
+	close(s);
+}
+
+/* SO_RCVLOWAT: poll and recv wait for that many bytes (or EOF). */
+CONTRACT_TEST(rcvlowat)
+{
+	struct pollfd p;
+	char buf[64];
+	int c, s, v = 10;
+
+	tcp_pair(AF_INET, &c, &s);
+	CHECK_RET("SO_RCVLOWAT",
+		  setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)), 0);
+	CHECK_RET("send 4", send(c, "abcd", 4, 0), 4);
+	usleep(100000);
+	p = (struct pollfd){ s, POLLIN, 0 };
+	CHECK_RET("poll below the mark", poll(&p, 1, 200), 0);
+	CHECK_RET("recv DONTWAIT below the mark",
+		  recv(s, buf, sizeof(buf), MSG_DONTWAIT), 4);
+	CHECK_RET("send 8", send(c, "efghijkl", 8, 0), 8);
+	CHECK_RET("send 6", send(c, "mnopqr", 6, 0), 6);
+	CHECK_RET("poll at the mark", poll(&p, 1, 5000), 1);
+	CHECK_RET("recv", recv(s, buf, sizeof(buf), 0), 14);
+	CHECK_RET("send 3", send(c, "xyz", 3, 0), 3);
+	CHECK_RET("a short buffer is enough", recv(s, buf, 2, 0), 2);
+	CHECK_RET("send 9", send(c, "123456789", 9, 0), 9);
+	usleep(100000);
+	/* a blocking recv waits until 10 bytes are there: here 10 */
+	CHECK_RET("blocking recv", recv(s, buf, sizeof(buf), 0), 10);
+	CHECK_RET("send 1", send(c, "!", 1, 0), 1);
+	shutdown(c, SHUT_WR);
+	CHECK_RET("poll at EOF", poll(&p, 1, 5000), 1);
+	CHECK_RET("recv at EOF", recv(s, buf, sizeof(buf), 0), 1);
+	close(c);
+	close(s);
+}
+
+/* SO_PEEK_OFF: peeks move the offset on, reads move it back. */
+CONTRACT_TEST(peek_off)
+{
+	char b[16];
+	int c, s, v = 0, r;
+	socklen_t vl = sizeof(v);
+
+	tcp_pair(AF_INET, &c, &s);
+	CHECK_RET("get", getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl), 0);
+	CHECK_EQ("default", v, -1);
+	v = -5;
+	CHECK_RET("set -5", setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, 4), 0);
+	getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("reads back", v, -5);
+	v = 0;
+	CHECK_RET("set 0", setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, 4), 0);
+	CHECK_RET("send", send(c, "abcdefgh", 8, 0), 8);
+	wait_for(s, POLLIN);
+	r = (int)recv(s, b, 3, MSG_PEEK);
+	CHECK("peek abc", r == 3 && !memcmp(b, "abc", 3));
+	r = (int)recv(s, b, 3, MSG_PEEK);
+	CHECK("peek def", r == 3 && !memcmp(b, "def", 3));
+	getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset", v, 6);
+	r = (int)recv(s, b, 2, 0);
+	CHECK("read ab", r == 2 && !memcmp(b, "ab", 2));
+	getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset after the read", v, 4);
+	r = (int)recv(s, b, sizeof(b), MSG_PEEK);
+	CHECK("peek gh", r == 2 && !memcmp(b, "gh", 2));
+	CHECK_ERR("nothing more to peek",
+		  recv(s, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT), EAGAIN);
+	r = (int)recv(s, b, sizeof(b), 0);
+	CHECK("read cdefgh", r == 6 && !memcmp(b, "cdefgh", 6));
+	getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset at 0", v, 0);
+	close(c);
+	close(s);
+}
+
+/*
+ * SO_PEEK_OFF on an AF_UNIX stream, beside TCP's: peeks go across
+ * sends, reads move the offset back.
+ */
+CONTRACT_TEST(peek_off_unix)
+{
+	char b[16];
+	int sv[2], v = 0, r;
+	socklen_t vl = sizeof(v);
+
+	EXPECT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK_RET("get", getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl),
+		  0);
+	CHECK_EQ("default", v, -1);
+	CHECK_RET("send abc", send(sv[0], "abc", 3, 0), 3);
+	CHECK_RET("send defgh", send(sv[0], "defgh", 5, 0), 5);
+	r = (int)recv(sv[1], b, sizeof(b), MSG_PEEK);
+	CHECK("a plain peek sees both", r == 8 && !memcmp(b, "abcdefgh", 8));
+	v = 2;
+	CHECK_RET("set 2", setsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, 4),
+		  0);
+	r = (int)recv(sv[1], b, 3, MSG_PEEK);
+	CHECK("peek cde", r == 3 && !memcmp(b, "cde", 3));
+	r = (int)recv(sv[1], b, sizeof(b), MSG_PEEK);
+	CHECK("peek fgh", r == 3 && !memcmp(b, "fgh", 3));
+	getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset", v, 8);
+	CHECK_ERR("nothing more to peek",
+		  recv(sv[1], b, sizeof(b), MSG_PEEK | MSG_DONTWAIT), EAGAIN);
+	r = (int)recv(sv[1], b, 4, 0);
+	CHECK("read abcd", r == 4 && !memcmp(b, "abcd", 4));
+	getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset after the read", v, 4);
+	CHECK_RET("send ij", send(sv[0], "ij", 2, 0), 2);
+	r = (int)recv(sv[1], b, sizeof(b), MSG_PEEK);
+	CHECK("peek ij", r == 2 && !memcmp(b, "ij", 2));
+	r = (int)recv(sv[1], b, sizeof(b), 0);
+	CHECK("read efghij", r == 6 && !memcmp(b, "efghij", 6));
+	getsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl);
+	CHECK_EQ("offset at 0", v, 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * shutdown on a listener: SHUT_WR changes nothing; SHUT_RD stops it
+ * listening (queued connections are reset, accept says EINVAL, the
+ * port bound as 0 is given up) and it may listen again.
+ */
+CONTRACT_TEST(shutdown_listener)
+{
+	int port, l = listener(AF_INET, &port), c, s, v;
+	socklen_t len = sizeof(v);
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_RET("connect", connect_lo(c, AF_INET, port), 0);
+	CHECK_RET("SHUT_WR", shutdown(l, SHUT_WR), 0);
+	getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &len);
+	CHECK_EQ("still listening", v, 1);
+	CHECK_RET("queued", wait_for(l, POLLIN), POLLIN);
+	CHECK_RET("SHUT_RD", shutdown(l, SHUT_RD), 0);
+	getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &len);
+	CHECK_EQ("not listening", v, 0);
+	CHECK_ERR("accept", accept(l, NULL, NULL), EINVAL);
+	CHECK_EQX("the queued one is reset",
+		  wait_mask(c, POLLERR) & (POLLERR | POLLHUP),
+		  POLLERR | POLLHUP);
+	CHECK_ERR("its recv", recv(c, &v, 1, 0), ECONNRESET);
+	close(c);
+	CHECK_ERR("SHUT_RD again", shutdown(l, SHUT_RD), ENOTCONN);
+	CHECK_RET("listen again", listen(l, 4), 0);
+	/* the port bound as 0 went with the listen: a new one */
+	port = ct_port_of(l);
+	CHECK("a port", port > 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_RET("connect again", connect_lo(c, AF_INET, port), 0);
+	s = accept(l, NULL, NULL);
+	CHECK("accepted", s >= 0);
+	close(s);
+	close(c);
+	close(l);
 }

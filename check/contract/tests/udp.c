@@ -381,3 +381,131 @@ CONTRACT_TEST(raw_ping)
 	CHECK("echo reply", seen);
 	close(fd);
 }
+
+/*
+ * A datagram to a closed port: the ICMP port unreachable that comes back
+ * makes the next recv or send of a connected socket fail ECONNREFUSED
+ * (once); an unconnected socket hears nothing.
+ */
+CONTRACT_TEST(icmp_refused)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	char buf[4];
+
+	for (int i = 0; i < 2; i++) {
+		int fam = fams[i], b = udp_lo(fam), port = ct_port_of(b);
+		int a = socket(fam, SOCK_DGRAM, 0), v = -1;
+		struct sockaddr_storage ss;
+		socklen_t sl = ct_lo_addr(fam, &ss, port), len = sizeof(v);
+		struct pollfd p = { a, POLLIN, 0 };
+
+		ct_say("%s", fam == AF_INET ? "ipv4" : "ipv6");
+		close(b); /* nobody on port now */
+		CHECK_RET("connect", connect(a, (void *)&ss, sl), 0);
+		CHECK_RET("send", send(a, "x", 1, 0), 1);
+		CHECK_RET("poll", poll(&p, 1, 5000), 1);
+		CHECK_EQX("revents", p.revents, POLLERR);
+		CHECK_ERR("recv", recv(a, buf, sizeof(buf), MSG_DONTWAIT),
+			  ECONNREFUSED);
+		CHECK_ERR("recv again", recv(a, buf, sizeof(buf), MSG_DONTWAIT),
+			  EAGAIN);
+		CHECK_RET("send 2", send(a, "x", 1, 0), 1);
+		CHECK_RET("poll 2", poll(&p, 1, 5000), 1);
+		CHECK_ERR("send 3", send(a, "x", 1, 0), ECONNREFUSED);
+		CHECK_RET("send 4", send(a, "x", 1, 0), 1);
+		CHECK_RET("poll 4", poll(&p, 1, 5000), 1);
+		CHECK_RET("SO_ERROR",
+			  getsockopt(a, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+		CHECK_EQ("error", v, ECONNREFUSED);
+		CHECK_ERR("then recv", recv(a, buf, sizeof(buf), MSG_DONTWAIT),
+			  EAGAIN);
+		close(a);
+		/* Unconnected: the error is not reported. */
+		a = socket(fam, SOCK_DGRAM, 0);
+		p.fd = a;
+		CHECK_RET("sendto", sendto(a, "x", 1, 0, (void *)&ss, sl), 1);
+		CHECK_RET("poll unconnected", poll(&p, 1, 300), 0);
+		CHECK_ERR("recv unconnected",
+			  recv(a, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+		close(a);
+	}
+}
+
+/*
+ * IPV6_RECVPKTINFO: IPV6_PKTINFO before IPV6_HOPLIMIT; an IPv4 datagram
+ * to a dual-stack socket gets the mapped address and no hop limit.
+ */
+static void pktinfo6_recv(int b, const char *what, int want_v4)
+{
+	char buf[8], ctl[128];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct in6_pktinfo pi;
+	struct cmsghdr *c;
+
+	ct_say("%s", what);
+	wait_in(b);
+	CHECK_RET("recvmsg", recvmsg(b, &mh, 0), 2);
+	c = CMSG_FIRSTHDR(&mh);
+	CHECK("IPV6_PKTINFO first", c != NULL);
+	if (!c)
+		return;
+	memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+	CHECK_EQ("level", c->cmsg_level, IPPROTO_IPV6);
+	CHECK_EQ("type", c->cmsg_type, IPV6_PKTINFO);
+	CHECK_EQ("length", c->cmsg_len, CMSG_LEN(sizeof(pi)));
+	CHECK_EQ("ifindex (lo)", pi.ipi6_ifindex, 1);
+	if (want_v4)
+		CHECK("::ffff:127.0.0.1",
+		      IN6_IS_ADDR_V4MAPPED(&pi.ipi6_addr) &&
+			      pi.ipi6_addr.s6_addr32[3] ==
+				      htonl(INADDR_LOOPBACK));
+	else
+		CHECK("::1", IN6_IS_ADDR_LOOPBACK(&pi.ipi6_addr));
+	c = CMSG_NXTHDR(&mh, c);
+	if (want_v4) { /* Linux gives an IPv4 datagram no hop limit */
+		CHECK("no more", c == NULL);
+		return;
+	}
+	CHECK("then IPV6_HOPLIMIT", c != NULL);
+	if (c) {
+		CHECK_EQ("type", c->cmsg_type, IPV6_HOPLIMIT);
+		CHECK_EQ("hop limit", *(int *)CMSG_DATA(c), 64);
+		CHECK("no more", CMSG_NXTHDR(&mh, c) == NULL);
+	}
+}
+
+CONTRACT_TEST(pktinfo6)
+{
+	int a = udp_lo(AF_INET6), b = udp_lo(AF_INET6), v = 1, v4;
+	socklen_t len = sizeof(v);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+
+	CHECK_RET("IPV6_RECVPKTINFO",
+		  setsockopt(b, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, sizeof(v)),
+		  0);
+	CHECK_RET("IPV6_RECVHOPLIMIT",
+		  setsockopt(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, sizeof(v)),
+		  0);
+	v = 0;
+	getsockopt(b, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &len);
+	CHECK_EQ("getsockopt", v, 1);
+	CHECK_RET("send", send_lo(a, AF_INET6, ct_port_of(b), "p6"), 2);
+	pktinfo6_recv(b, "over ::1", 0);
+	close(b);
+	/* a dual-stack socket on :: gets an IPv4 datagram */
+	b = socket(AF_INET6, SOCK_DGRAM, 0);
+	EXPECT(bind(b, (void *)&any, sizeof(any)) == 0);
+	v = 1;
+	setsockopt(b, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, sizeof(v));
+	setsockopt(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, sizeof(v));
+	v4 = udp_lo(AF_INET);
+	CHECK_RET("send v4", send_lo(v4, AF_INET, ct_port_of(b), "p4"), 2);
+	pktinfo6_recv(b, "over 127.0.0.1", 1);
+	close(v4);
+	close(a);
+	close(b);
+}

@@ -345,6 +345,12 @@ struct ext4_fs {
 	struct ext4_group *groups;
 	/* Read-write state: */
 	struct mutex sb_lock;
+	/*
+	 * The orphan chain (s_last_orphan and each orphan's i_dtime link):
+	 * every add and delete, the walk to a predecessor included, runs
+	 * under it (namei.c).
+	 */
+	struct mutex orphan_lock;
 	uint64_t free_blocks; /* sb_lock: the superblock's counters */
 	uint64_t free_inodes; /* sb_lock */
 	uint64_t r_blocks;    /* the root reserve, set at mount */
@@ -426,6 +432,14 @@ int ext4_bread(struct ext4_fs *fs, uint64_t blk, struct bbuf **out);
 bool ext4_group_has_super(struct ext4_fs *fs, uint32_t g);
 /* Put a new inode's vnode (one reference, the caller's) in the cache. */
 void ext4_icache_add(struct ext4_fs *fs, struct ext4_inode_info *ei);
+/*
+ * The in-memory inode ino, live or already dying (its last reference
+ * gone, its eviction under way), without taking a reference; NULL if
+ * not cached.  Only for a caller that knows the inode cannot be freed
+ * meanwhile: the orphan walk (an orphan is freed only after it is off
+ * the chain, which takes fs->orphan_lock).
+ */
+struct ext4_inode_info *ext4_icache_peek(struct ext4_fs *fs, uint32_t ino);
 
 /* inode.c */
 extern const struct vnode_ops ext4_vops;
@@ -461,6 +475,7 @@ uint32_t ext4_dirhash(const char *name, size_t len, int version,
  * The interfaces the writing parts share; each file's owner may add to
  * them.  Locks, in the order they nest (outermost first):
  *   vnode.lock (the VFS's)   attributes, a directory's entries
+ *   fs->orphan_lock          the orphan chain
  *   ei->lock                 ei's extent tree, raw inode and size
  *   a group's lock           its bitmaps, free counts, descriptor
  *   fs->sb_lock              the superblock copy's counters and state

@@ -18,6 +18,7 @@
  * no block map (no EXTENTS_FL: e2fsck wants none on them).
  */
 #include <kos/crc32c.h>
+#include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/mutex.h>
 #include <kos/string.h>
@@ -527,6 +528,7 @@ int ext4_orphan_add(struct ext4_inode_info *ei)
 	struct ext4_fs *fs = NFS(ei);
 	int err = 0;
 
+	mutex_lock(&fs->orphan_lock);
 	mutex_lock(&ei->lock);
 	if (!ei->orphan) {
 		mutex_lock(&fs->sb_lock);
@@ -538,23 +540,33 @@ int ext4_orphan_add(struct ext4_inode_info *ei)
 		err = ext4_inode_write(ei);
 	}
 	mutex_unlock(&ei->lock);
+	mutex_unlock(&fs->orphan_lock);
 	return err;
 }
 
 /*
  * Take ei off the orphan list: the head moves on, or the orphan before
  * it in the chain (found by walking it; a bad link ends the walk with
- * -EUCLEAN) links past it.
+ * -EUCLEAN) links past it.  All under fs->orphan_lock: two deletions
+ * that each read a link the other was changing lost orphans from the
+ * chain (they stayed allocated with no name, for e2fsck to find).  An
+ * orphan read in for the walk is let go only after the lock: the last
+ * reference to one evicts it, and eviction takes it off the list, under
+ * the lock.
  */
 int ext4_orphan_del(struct ext4_inode_info *ei)
 {
 	struct ext4_fs *fs = NFS(ei);
 	uint32_t ino = (uint32_t)ei->v.ino, next, cur;
+	struct vnode **held = NULL;
+	size_t nheld = 0, cap = 0;
 	int err = 0;
 
+	mutex_lock(&fs->orphan_lock);
 	mutex_lock(&ei->lock);
 	if (!ei->orphan) {
 		mutex_unlock(&ei->lock);
+		mutex_unlock(&fs->orphan_lock);
 		return 0;
 	}
 	next = ext4_raw(ei)->i_dtime;
@@ -576,13 +588,40 @@ int ext4_orphan_del(struct ext4_inode_info *ei)
 		uint32_t link;
 
 		if (steps > fs->ninodes || cur < fs->first_ino ||
-		    cur > fs->ninodes)
-			return ext4_corrupt(fs, "orphan list: bad inode %u",
-					    cur);
-		err = ext4_iget(fs, cur, &v);
-		if (err)
-			return err;
-		p = EXT4_I(v);
+		    cur > fs->ninodes) {
+			err = ext4_corrupt(fs, "orphan list: bad inode %u",
+					   cur);
+			break;
+		}
+		if (nheld == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			struct vnode **n = kmalloc(ncap * sizeof(*n));
+
+			if (!n) {
+				err = -ENOMEM;
+				break;
+			}
+			if (nheld)
+				kos_memcpy(n, held, nheld * sizeof(*n));
+			kfree(held);
+			held = n;
+			cap = ncap;
+		}
+		/*
+		 * Every orphan of this mount is in memory, in use or dying
+		 * (then waiting for the lock in its own orphan_del, which
+		 * reads the link we write): change that copy, never a second
+		 * one read from the disk.  Only a chain left from before
+		 * the mount needs reading.
+		 */
+		p = ext4_icache_peek(fs, cur);
+		if (!p) {
+			err = ext4_iget(fs, cur, &v);
+			if (err)
+				break;
+			held[nheld++] = v;
+			p = EXT4_I(v);
+		}
 		mutex_lock(&p->lock);
 		link = ext4_raw(p)->i_dtime;
 		if (link == ino) {
@@ -591,8 +630,11 @@ int ext4_orphan_del(struct ext4_inode_info *ei)
 			link = 0;
 		}
 		mutex_unlock(&p->lock);
-		vnode_put(v);
 		cur = link;
 	}
+	mutex_unlock(&fs->orphan_lock);
+	for (size_t i = 0; i < nheld; i++)
+		vnode_put(held[i]);
+	kfree(held);
 	return err;
 }

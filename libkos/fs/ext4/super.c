@@ -146,6 +146,20 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct vnode **out)
 	return iget(fs, ino, false, out);
 }
 
+struct ext4_inode_info *ext4_icache_peek(struct ext4_fs *fs, uint32_t ino)
+{
+	struct ext4_inode_info *ei, *found = NULL;
+
+	mutex_lock(&fs->icache_lock);
+	list_for_each_entry (ei, ihash(fs, ino), hash)
+		if (ei->v.ino == ino) {
+			found = ei;
+			break;
+		}
+	mutex_unlock(&fs->icache_lock);
+	return found;
+}
+
 void ext4_icache_add(struct ext4_fs *fs, struct ext4_inode_info *ei)
 {
 	mutex_lock(&fs->icache_lock);
@@ -827,6 +841,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 		sync_dev_cache(bd->disk);
 	mutex_init(&fs->icache_lock, "ext4.icache");
 	mutex_init(&fs->sb_lock, "ext4.sb");
+	mutex_init(&fs->orphan_lock, "ext4.orphan");
 	for (int i = 0; i < EXT4_IHASH; i++)
 		list_init(&fs->icache[i]);
 	err = read_super(fs);

@@ -49,6 +49,8 @@ void fdtable_set_nofile(struct fdtable *fdt, unsigned long nofile);
  * reference), -EINVAL if minfd >= the limit.
  */
 int fdt_install(struct fdtable *fdt, struct file *f, int minfd, bool cloexec);
+/* fdt_install(fdt, f, 0, ...) would find an fd now (accept4's check). */
+bool fdt_has_free(struct fdtable *fdt);
 /* A new reference to the file at fd, or NULL. */
 struct file *fdt_get(struct fdtable *fdt, int fd);
 /* close(2): 0 or -EBADF. */

@@ -128,6 +128,13 @@ struct sock_ops {
 	int (*pair)(struct socket *a, struct socket *b);
 	/* The fd side is gone (see Objects and references).  Required. */
 	void (*release)(struct socket *s);
+	/*
+	 * SO_PEEK_OFF is honoured by recvmsg (MSG_PEEK starts at
+	 * s->peek_off when it is >= 0 and moves it on; reads move it back,
+	 * not below 0).  false: the option is EOPNOTSUPP, as Linux for a
+	 * family without set_peek_off.
+	 */
+	bool peek_off;
 	/* /proc/<pid>/fdinfo lines after the generic ones.  Optional. */
 	void (*show_fdinfo)(struct socket *s,
 			    void (*sink)(void *ctx, const char *t, size_t n),
@@ -152,6 +159,7 @@ struct socket {
 	uint64_t rcvtimeo_ns, sndtimeo_ns;
 	int rcvbuf, sndbuf; /* as SO_RCVBUF/SO_SNDBUF report */
 	int rcvlowat;
+	int peek_off; /* SO_PEEK_OFF: -1 (off) or any value set (ops->peek_off) */
 	int so_error; /* pending error for SO_ERROR, 0 if none (positive) */
 	/*
 	 * SO_LINGER as getsockopt reports it; a negative time set is "for

@@ -30,6 +30,12 @@
 #define LWIP_NETCONN 0
 #define LWIP_SOCKET 0
 #define LWIP_TIMERS 1
+/*
+ * Only for lwip_cyclic_timer() (not static then): net/lwip.c cancels the
+ * IGMP, MLD and DHCP-fine cyclic timers with it and runs them on demand.
+ * In lwIP 2.1 the test mode changes nothing else.
+ */
+#define LWIP_TESTMODE 1
 /* Every entry into lwIP must hold the stack lock (net/lwip.c). */
 void lwipk_assert_locked(void);
 #define LWIP_ASSERT_CORE_LOCKED() lwipk_assert_locked()

@@ -19,6 +19,8 @@
  *			      max_user_watches}	(writable by root)
  *	/proc/<pid>/{stat,statm,status,cmdline,environ,comm,mounts,limits,
  *		     maps,exe,cwd,root,fd/,task/<tid>/}
+ *	/proc/<pid>/net/{tcp,tcp6,udp,udp6,raw,raw6,unix,dev,route,
+ *			 if_inet6}	(net/procnet.c); /proc/net -> self/net
  *
  * Locking: the directory ops run under the directory's vnode lock
  * (readlink and read under none); process data is looked up under
@@ -39,6 +41,7 @@
 #include <kos/pmm.h>
 #include <kos/proc.h>
 #include <kos/sched.h>
+#include <kos/socket.h>
 #include <kos/string.h>
 #include <kos/time.h>
 #include <kos/utsname.h>
@@ -105,6 +108,10 @@ enum pkind {
 	PK_P_MOUNTINFO,
 	PK_P_FDINFO,
 	PK_P_FDINFO_FILE,
+	PK_NET_LINK, /* /proc/net -> self/net */
+	PK_P_NET,
+	PK_NET_FIRST, /* the files of net/: NET_PROC_* + PK_NET_FIRST */
+	PK_NET_LAST = PK_NET_FIRST + NET_PROC_N - 1,
 	PK_NKINDS
 };
 
@@ -122,6 +129,7 @@ static const struct pent root_ents[] = {
 	{ "self", PK_SELF, LNK_MODE },
 	{ "thread-self", PK_THREAD_SELF, LNK_MODE },
 	{ "mounts", PK_MOUNTS_LINK, LNK_MODE },
+	{ "net", PK_NET_LINK, LNK_MODE },
 	{ "meminfo", PK_MEMINFO, REG_MODE },
 	{ "uptime", PK_UPTIME, REG_MODE },
 	{ "stat", PK_STAT, REG_MODE },
@@ -179,8 +187,24 @@ static const struct pent pid_ents[] = {
 	{ "fd", PK_P_FD, S_IFDIR | 0500 },
 	{ "fdinfo", PK_P_FDINFO, S_IFDIR | 0500 },
 	{ "task", PK_P_TASK, DIR_MODE },
+	{ "net", PK_P_NET, DIR_MODE },
 	{ NULL, 0, 0 },
 };
+static const struct pent net_ents[] = {
+	{ "tcp", PK_NET_FIRST + NET_PROC_TCP, REG_MODE },
+	{ "tcp6", PK_NET_FIRST + NET_PROC_TCP6, REG_MODE },
+	{ "udp", PK_NET_FIRST + NET_PROC_UDP, REG_MODE },
+	{ "udp6", PK_NET_FIRST + NET_PROC_UDP6, REG_MODE },
+	{ "raw", PK_NET_FIRST + NET_PROC_RAW, REG_MODE },
+	{ "raw6", PK_NET_FIRST + NET_PROC_RAW6, REG_MODE },
+	{ "unix", PK_NET_FIRST + NET_PROC_UNIX, REG_MODE },
+	{ "dev", PK_NET_FIRST + NET_PROC_DEV, REG_MODE },
+	{ "route", PK_NET_FIRST + NET_PROC_ROUTE, REG_MODE },
+	{ "if_inet6", PK_NET_FIRST + NET_PROC_IF_INET6, REG_MODE },
+	{ NULL, 0, 0 },
+};
+/* ino_of() keeps a kind in 6 bits. */
+_Static_assert(PK_NKINDS <= 64, "procfs kinds overflow ino_of");
 
 struct pnode {
 	struct vnode v;
@@ -216,6 +240,8 @@ static const struct pent *table_of(int kind)
 		return inotify_ents;
 	case PK_PID:
 		return pid_ents;
+	case PK_P_NET:
+		return net_ents;
 	default:
 		return NULL;
 	}
@@ -999,6 +1025,8 @@ static void generate(struct pnode *n, struct pbuf *b)
 		blkdev_show_partitions(pb_sink, b);
 		break;
 	default:
+		if (n->kind >= PK_NET_FIRST && n->kind <= PK_NET_LAST)
+			net_proc_show(n->kind - PK_NET_FIRST, pb_sink, b);
 		break;
 	}
 	if (p)
@@ -1162,6 +1190,9 @@ static ssize_t proc_readlink(struct vnode *v, char *buf, size_t len)
 	case PK_MOUNTS_LINK:
 		s = "self/mounts";
 		break;
+	case PK_NET_LINK:
+		s = "self/net";
+		break;
 	case PK_P_EXE:
 	case PK_P_CWD:
 	case PK_P_ROOT:
@@ -1197,7 +1228,7 @@ static int proc_get_link(struct vnode *v, struct vnode **out)
 
 	if (n->kind != PK_P_EXE && n->kind != PK_P_CWD &&
 	    n->kind != PK_P_ROOT && n->kind != PK_P_FD_LINK)
-		return -ENOSYS; /* self, thread-self, mounts: text */
+		return -ENOSYS; /* self, thread-self, mounts, net: text */
 	p = proc_ref(n->pid);
 	if (!p)
 		return -ENOENT;
@@ -1247,7 +1278,8 @@ static int proc_lookup(struct vnode *dir, const char *name, size_t len,
 				   ? PK_SYS
 			   : d->kind == PK_SYS_INOTIFY ? PK_SYS_FS
 			   : d->kind == PK_P_FD || d->kind == PK_P_TASK ||
-					   d->kind == PK_P_FDINFO
+					   d->kind == PK_P_FDINFO ||
+					   d->kind == PK_P_NET
 				   ? PK_PID
 			   : d->kind == PK_PID && d->tid ? PK_P_TASK
 							 : PK_ROOT;

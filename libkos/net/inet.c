@@ -665,6 +665,8 @@ int inet_ip_getsockopt(struct inet_sock *is, int level, int name, void *val,
 
 /* ---- the families ----------------------------------------------------- */
 
+struct list_head inet_all = LIST_HEAD_INIT(inet_all);
+
 static int inet_create(int family, int type, int protocol, struct socket **out)
 {
 	int icmp = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
@@ -724,8 +726,10 @@ static int inet_create(int family, int type, int protocol, struct socket **out)
 		err = inet_udp_create(is);
 	else
 		err = inet_ping_create(is, raw);
-	if (!err)
+	if (!err) {
 		inet_apply_ip_opts(is);
+		list_add_tail(&is->all_link, &inet_all);
+	}
 	inet_unlock();
 	if (err) {
 		kfree(is);

@@ -869,6 +869,7 @@ static void dgram_release(struct socket *s)
 	}
 	is->pcb.any = NULL;
 	dgq_free(is);
+	list_del(&is->all_link);
 	inet_unlock();
 	sock_put(s, inet_free);
 }

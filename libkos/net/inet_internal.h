@@ -54,9 +54,10 @@ struct inet_sock {
 		void *any;
 	} pcb; /* NULL once lwIP freed it (reset, closed) */
 	struct mutex rx_mutex, tx_mutex;
-	bool v6only; /* IPV6_V6ONLY (AF_INET6) */
-	bool bound;  /* bind() or an automatic bind gave it a port */
-	int ttl;     /* IP_TTL / IPV6_UNICAST_HOPS: -1 the default */
+	struct list_head all_link; /* on inet_all from create to release */
+	bool v6only;		   /* IPV6_V6ONLY (AF_INET6) */
+	bool bound; /* bind() or an automatic bind gave it a port */
+	int ttl;    /* IP_TTL / IPV6_UNICAST_HOPS: -1 the default */
 	int tos;
 	int mc_ttl;
 	bool mc_loop;
@@ -123,6 +124,13 @@ int inet_wait(struct inet_sock *is, bool (*cond)(void *arg), void *arg,
  */
 #define INET_SOF_REUSEADDR 0x01
 #define INET_SOF_REUSEPORT 0x02
+
+/*
+ * Every inet socket from socket(2) (or the accept callback) to its
+ * release, guarded by the stack lock: /proc/net/raw walks it (lwIP keeps
+ * its raw pcbs to itself).  TCP and UDP are listed from lwIP's pcb lists.
+ */
+extern struct list_head inet_all;
 
 /* 127.0.0.1 and ::1 */
 extern const ip_addr_t inet_loopback4, inet_loopback6;

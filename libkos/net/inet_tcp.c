@@ -253,6 +253,7 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	inet_apply_ip_opts(c);
 	tcp_backlog_delayed(pcb);
 	c->parent = l;
+	list_add_tail(&c->all_link, &inet_all);
 	list_add_tail(&c->accept_link, &l->acceptq);
 	l->acceptq_len++;
 	sock_wake(&l->sk);
@@ -353,6 +354,7 @@ static void tcp_drop_acceptq(struct inet_sock *l)
 		if (pcb)
 			tcp_abort(pcb);
 		rxq_free(c);
+		list_del(&c->all_link);
 		sock_put(&c->sk, inet_free);
 	}
 	l->acceptq_len = 0;
@@ -1316,6 +1318,7 @@ static void tcp_release(struct socket *s)
 		}
 	}
 	rxq_free(is);
+	list_del(&is->all_link);
 	inet_unlock();
 	sock_put(s, inet_free);
 }

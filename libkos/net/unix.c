@@ -110,6 +110,7 @@ struct unix_sock {
 	struct unix_addr *addr;	     /* our name, or NULL */
 	struct vnode *vnode;	     /* a path name's node, referenced */
 	struct list_head bound_link; /* on unix_bound while addr */
+	struct list_head all_link;   /* on unix_all until released */
 	/* listener: embryos waiting for accept (accept_link), referenced */
 	struct list_head acceptq;
 	unsigned int acceptq_len;
@@ -127,7 +128,12 @@ struct unix_sock {
 };
 
 static struct mutex unix_lock = MUTEX_INIT(unix_lock, "unix");
-static LIST_HEAD(unix_bound);	 /* bound sockets */
+static LIST_HEAD(unix_bound); /* bound sockets */
+/*
+ * Every unix socket from its creation (an embryo: from the connect that
+ * queues it) to its release, for /proc/net/unix (unix_for_each).
+ */
+static LIST_HEAD(unix_all);
 static LIST_HEAD(unix_inflight); /* sockets whose file is in flight */
 static unsigned int unix_autobind_next;
 
@@ -197,6 +203,7 @@ static struct unix_sock *unix_alloc(int type)
 	u->state = UNIX_UNCONN;
 	list_init(&u->rq);
 	list_init(&u->bound_link);
+	list_init(&u->all_link);
 	list_init(&u->acceptq);
 	list_init(&u->accept_link);
 	list_init(&u->inflight_link);
@@ -216,8 +223,48 @@ static int unix_create(int type, int protocol, struct socket **out)
 	u = unix_alloc(type);
 	if (!u)
 		return -ENOMEM;
+	mutex_lock(&unix_lock);
+	list_add_tail(&u->all_link, &unix_all);
+	mutex_unlock(&unix_lock);
 	*out = &u->sk;
 	return 0;
+}
+
+/*
+ * /proc/net/unix's view of each live socket.  Linux's numbers where
+ * they are cheap to match: the reference count is 2 plus one for a peer
+ * (as a program sees it there), an embryo (no file yet) is SS_CONNECTING
+ * with inode 0, a socket with a peer SS_CONNECTED.
+ */
+void unix_for_each(void (*fn)(void *ctx, const struct unix_sock_info *i),
+		   void *ctx)
+{
+	struct unix_sock_info info;
+	struct unix_sock *u;
+
+	mutex_lock(&unix_lock);
+	list_for_each_entry (u, &unix_all, all_link) {
+		bool embryo = !u->sk.file;
+
+		kos_memset(&info, 0, sizeof(info));
+		info.refcnt = 2 + (u->peer != NULL);
+		info.flags = u->state == UNIX_LISTEN ? 0x10000 : 0;
+		info.type = u->sk.type;
+		info.state = embryo		       ? 2
+			     : u->state == UNIX_LISTEN ? 1
+			     : u->peer		       ? 3
+						       : 1;
+		info.ino = embryo ? 0 : u->sk.ino;
+		if (u->addr && u->addr->len > UNIX_ADDR_OFF) {
+			info.namelen = u->addr->len - UNIX_ADDR_OFF;
+			if (info.namelen > sizeof(info.name))
+				info.namelen = sizeof(info.name);
+			kos_memcpy(info.name, u->addr->sun.sun_path,
+				   info.namelen);
+		}
+		fn(ctx, &info);
+	}
+	mutex_unlock(&unix_lock);
 }
 
 /* The caller's ids for SO_PEERCRED (effective) or SCM_CREDENTIALS (real). */
@@ -914,6 +961,7 @@ static int unix_stream_connect(struct socket *s, const struct sockaddr *a,
 		e->addr = unix_addr_get(o->addr);
 		/* The accept queue holds e's first reference. */
 		list_add_tail(&e->accept_link, &o->acceptq);
+		list_add_tail(&e->all_link, &unix_all);
 		o->acceptq_len++;
 		sock_wake(&o->sk);
 		e = NULL;
@@ -1713,6 +1761,8 @@ static void unix_release_sock(struct unix_sock *u, bool embryo)
 	list_init(&embryos);
 	mutex_lock(&unix_lock);
 	u->dead = true;
+	list_del(&u->all_link);
+	list_init(&u->all_link);
 	if (u->addr)
 		list_del(&u->bound_link);
 	p = u->peer;

@@ -101,6 +101,8 @@ static const struct area {
 	{ "tcp", AREA_PROC },
 	{ "udp", AREA_PROC },
 	{ "netlink", AREA_PROC },
+	{ "netpoll", AREA_PROC },
+	{ "procnet", AREA_PROC },
 };
 
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))

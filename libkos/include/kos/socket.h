@@ -252,6 +252,27 @@ int sock_put_cmsg(struct sock_msg *m, int level, int type, const void *data,
 /* Socket inode numbers and /proc/net helpers share this counter. */
 unsigned long sock_next_ino(void);
 
+/* The files of /proc/net (net/procnet.c), in directory order. */
+enum {
+	NET_PROC_TCP,
+	NET_PROC_TCP6,
+	NET_PROC_UDP,
+	NET_PROC_UDP6,
+	NET_PROC_RAW,
+	NET_PROC_RAW6,
+	NET_PROC_UNIX,
+	NET_PROC_DEV,
+	NET_PROC_ROUTE,
+	NET_PROC_IF_INET6,
+	NET_PROC_N
+};
+/*
+ * The whole text of /proc/net/<which>, handed to sink a line at a time
+ * (sink may allocate; it is called with network locks held).
+ */
+void net_proc_show(int which, void (*sink)(void *ctx, const char *t, size_t n),
+		   void *ctx);
+
 /* Start the network: families, lwIP and interfaces (net/net.c). */
 void net_init(void);
 

@@ -17,6 +17,7 @@
 	X(ksym) \
 	X(random) \
 	X(fpu) \
+	X(klib) \
 	X(pmm) \
 	X(slab) \
 	X(sched) \

@@ -167,6 +167,40 @@ void lwipk_assert_locked(void)
 
 /* --- the stack lock --- */
 
+/*
+ * lwIP's LWIP_CHKSUM (lwipopts.h): the ones' complement sum of data's
+ * 16-bit words, each read as the CPU reads memory (so the result, stored
+ * the same way, is in network order), folded to 16 bits, not inverted.
+ * Words at odd addresses need no care: the sum depends only on each
+ * byte's offset from data, and a 64-bit lane holds four whole words.
+ * The end-around carry goes back in after each add; the last 1-7 bytes
+ * fill a lane's low end (a lone last byte is a word's first byte).
+ */
+unsigned short lwipk_chksum(const void *data, int len)
+{
+	const uint8_t *p = data;
+	size_t n = len > 0 ? (size_t)len : 0;
+	uint64_t sum = 0, w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		kos_memcpy(&w, p, 8);
+		sum += w;
+		sum += sum < w;
+	}
+	if (n) {
+		w = 0;
+		for (size_t i = 0; i < n; i++)
+			w |= (uint64_t)p[i] << (8 * i);
+		sum += w;
+		sum += sum < w;
+	}
+	sum = (sum & 0xffffffffU) + (sum >> 32);
+	sum = (sum & 0xffffffffU) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (unsigned short)sum;
+}
+
 void lwipk_lock(void)
 {
 	mutex_lock(&stack_lock);

@@ -786,9 +786,10 @@ START_TEST(test_net_chksum_matches_rfc1071)
 	ck_assert_uint_eq(lwipk_chksum(buf, 300), 0xffff);
 	ck_assert_uint_eq(lwipk_chksum(buf, -1), 0);
 	/* A real IPv4 header sums to 0xffff; inet_chksum inverts to 0. */
-	static const uint8_t ip[20] = { 0x45, 0,    0,	  0x73, 0,    0, 0x40,
-					0,    0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8,
-					0,    1,    0xc0, 0xa8, 0,    0xc7 };
+	static const uint8_t ip[20] = { 0x45, 0,    0,	  0x73, 0,
+					0,    0x40, 0,	  0x40, 0x11,
+					0xb8, 0x61, 0xc0, 0xa8, 0,
+					1,    0xc0, 0xa8, 0,	0xc7 };
 	ck_assert_uint_eq(inet_chksum(ip, sizeof(ip)), 0);
 }
 END_TEST

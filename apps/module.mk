@@ -143,3 +143,7 @@ endif
 apps: $(addprefix app-,$(APPS))
 
 .PHONY: app apps
+
+# make check boots every app (scripts/check-apps, in the hosted, valgrind
+# and x86_64 suites of scripts/run-checks): built before the suites start.
+CHECK_TARGETS += $(foreach a,$(APPS),$(APP_TARGETS_$(a)))

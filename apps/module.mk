@@ -54,10 +54,21 @@ APP_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE
 # (DEV_NODES, images/module.mk).
 APP_BASE_FILES := $(INITRAMFS_FILES) apps/module.mk scripts/mkcpio
 
+# The kernel an app's .efi carries: kernel.elf without its DWARF (3.3 of
+# its 4.3 MB) and without .eh_frame (100 KiB that nothing on metal reads:
+# backtraces follow frame pointers).  .symtab stays, so panics still name
+# functions; gdb reads the full build/x86_64/kernel.elf.  This keeps
+# hello.efi under issue 13's 1 MiB.
+APP_KERNEL_ELF := $(BUILD)/x86_64/kernel-app.elf
+$(APP_KERNEL_ELF): $(BUILD)/x86_64/kernel.elf
+	@echo "  STRIP   $@"
+	$(Q)$(OBJCOPY) --strip-debug --remove-section=.eh_frame $< $@
+
 # --- process mode -------------------------------------------------------
 # $(call app_mode_process,NAME,DIR):
 #   build/apps/NAME/NAME             the binary (from APP_NAME_SRCS)
-#   build/apps/NAME/initramfs.cpio   /app/NAME + APP_NAME_FILES + base tree
+#   build/apps/NAME/initramfs.cpio   /app/NAME (the binary without its
+#                                    DWARF) + APP_NAME_FILES + base tree
 #   build/apps/NAME/NAME.efi         x86_efi_image (platform/x86_64)
 #   build/apps/NAME/NAME.cmdline     the default command line (the .efi's,
 #                                    and the hosted executable's)
@@ -83,10 +94,11 @@ $(BUILD)/apps/$(1)/initramfs.cpio: $$(APP_$(1)_EXE) $$(APP_$(1)_FILES_LIST) \
 		$$$$r/run $$$$r/etc && chmod 1777 $$$$r/tmp && \
 	cp -a images/initramfs/. $$$$r/ && \
 	install -m 755 $$(APP_$(1)_EXE) $$$$r/app/$(1) && \
+	strip --strip-debug $$$$r/app/$(1) && \
 	$(if $(APP_$(1)_FILES),cp -a $(APP_$(1)_FILES)/. $$$$r/ &&) \
 	scripts/mkcpio $$@ $$$$r $(DEV_NODES)
 
-$(eval $(call x86_efi_image,$(BUILD)/apps/$(1)/$(1).efi,$(BUILD)/x86_64/kernel.elf,$(BUILD)/apps/$(1)/initramfs.cpio,$(APP_$(1)_CMDLINE)))
+$(eval $(call x86_efi_image,$(BUILD)/apps/$(1)/$(1).efi,$(APP_KERNEL_ELF),$(BUILD)/apps/$(1)/initramfs.cpio,$(APP_$(1)_CMDLINE)))
 
 $(BUILD)/apps/$(1)/$(1)-hosted.payload.o: platform/hosted/payload.S \
 		$(BUILD)/apps/$(1)/initramfs.cpio $(BUILD)/apps/$(1)/$(1).cmdline \

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -194,6 +195,40 @@ out_close:
 	return NULL;
 }
 
+/*
+ * Map a whole file read-only (a private mapping: the pages the reader
+ * touches come from the page cache, the rest are never read).  NULL
+ * (errno set) on failure.
+ */
+static const void *map_file(const char *path, size_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		goto out_close;
+	if (!S_ISREG(st.st_mode) || !st.st_size) {
+		errno = EINVAL;
+		goto out_close;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		goto out_close;
+	close(fd);
+	*size = (size_t)st.st_size;
+	return p;
+
+out_close:
+	err = errno;
+	close(fd);
+	errno = err;
+	return NULL;
+}
+
 /* dl_iterate_phdr visits the main executable first: take its bias. */
 static int main_object_bias(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -202,7 +237,10 @@ static int main_object_bias(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /*
- * Our own ELF image for the core's symbolizer.  Opened by the path the
+ * Our own ELF image for the core's symbolizer, mapped (the symbolizer
+ * reads its section headers, .symtab and .strtab: a few hundred KiB of
+ * the 4+ MB file; reading all of it cost milliseconds of every start, an
+ * app's boot time).  Opened by the path the
  * kernel (or valgrind, which emulates the link) reports for
  * /proc/self/exe: opening /proc/self/exe directly under valgrind would
  * read valgrind's tool binary.
@@ -215,7 +253,7 @@ static void load_kernel_elf(struct kos_bootinfo *bi)
 	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
 	if (n > 0) {
 		path[n] = 0;
-		bi->kernel_elf = read_file(path, &bi->kernel_elf_size);
+		bi->kernel_elf = map_file(path, &bi->kernel_elf_size);
 	}
 	if (!bi->kernel_elf) {
 		fprintf(stderr, "kos: no kernel ELF for symbols: %m\n");

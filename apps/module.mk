@@ -158,4 +158,6 @@ apps: $(addprefix app-,$(APPS))
 
 # make check boots every app (scripts/check-apps, in the hosted, valgrind
 # and x86_64 suites of scripts/run-checks): built before the suites start.
-CHECK_TARGETS += $(foreach a,$(APPS),$(APP_TARGETS_$(a)))
+# (make bench's scripts/bench-apps needs them too.)
+APP_CHECK_TARGETS := $(foreach a,$(APPS),$(APP_TARGETS_$(a)))
+CHECK_TARGETS += $(APP_CHECK_TARGETS)

@@ -147,6 +147,19 @@ static int run_linked(const char *name)
 	struct proc *p;
 	int err = 0;
 
+	/*
+	 * As Linux without an initramfs (init/noinitramfs.c): the root
+	 * gets /dev and /dev/console, which PID 1's fds 0-2 need.
+	 */
+	err = vfs_mkdirat(NULL, "/dev", 0755, NULL);
+	if (err && err != -EEXIST)
+		log_warn("linked mode: cannot make /dev: error %d", err);
+	err = vfs_mknodat(NULL, "/dev/console", S_IFCHR | 0600, KDEV(5, 1),
+			  NULL);
+	if (err && err != -EEXIST)
+		log_warn("linked mode: cannot make /dev/console: error %d",
+			 err);
+	err = 0;
 	argv[n++] = name ? name : "app";
 	for (unsigned int i = 0; i < kos_cmdline.ninit_args; i++)
 		argv[n++] = kos_cmdline.init_args[i];

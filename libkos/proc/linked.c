@@ -72,7 +72,7 @@
  * object defines it and kos_linked_app_present (true); these weak
  * defaults stand in a kernel without one.
  */
-__attribute__((weak)) const bool kos_linked_app_present = false;
+__attribute__((weak)) bool kos_linked_app_present = false;
 
 __attribute__((weak)) int kos_linked_app_start(int argc, char **argv)
 {
@@ -219,10 +219,10 @@ struct proc *proc_start_linked(const char *const argv[],
 	if (!ut->vm || linked_start_build(s, argv, envp))
 		goto fail;
 	ut->linked_start = s;
-	proc_get(p); /* the caller's, before the program can run and end */
+	proc_get(p);	 /* the caller's, before the program can run and end */
 	uthread_get(ut); /* the kernel thread's */
-	t = kthread_create_stack(ut->comm[0] ? ut->comm : "linked",
-				 linked_main, ut, LINKED_STACK_ORDER);
+	t = kthread_create_stack(ut->comm[0] ? ut->comm : "linked", linked_main,
+				 ut, LINKED_STACK_ORDER);
 	if (!t) {
 		__atomic_sub_fetch(&ut->refcnt, 1, __ATOMIC_RELAXED);
 		proc_put(p);

@@ -333,7 +333,7 @@ long kos_linked_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 			long a6);
 unsigned long kos_linked_get_tp(void);
 /* Defined by the program's object (linked/start.c), weakly by libkos. */
-extern const bool kos_linked_app_present;
+extern bool kos_linked_app_present;
 int kos_linked_app_start(int argc, char **argv);
 
 /*

@@ -82,3 +82,5 @@ $(eval $(call linked_app,hello,check/linked/hello.c,init=/hello -- one two))
 
 linked: $(LINKED_APPS)
 .PHONY: linked
+
+CHECK_TARGETS += linked

@@ -79,6 +79,7 @@ endef
 
 LINKED_APPS :=
 $(eval $(call linked_app,hello,check/linked/hello.c,init=/hello -- one two))
+$(eval $(call linked_app,limits,check/linked/limits.c,init=/limits))
 $(eval $(call linked_app,sysbench,check/linked/sysbench.c,init=/sysbench))
 
 linked: $(LINKED_APPS)

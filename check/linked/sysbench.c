@@ -51,7 +51,6 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++)
 		write(fd, "", 1);
 	t1 = now_ns();
-	printf("write /dev/null: %lld ns/call (%ld calls)\n", (t1 - t0) / n,
-	       n);
+	printf("write /dev/null: %lld ns/call (%ld calls)\n", (t1 - t0) / n, n);
 	return 0;
 }

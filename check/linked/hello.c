@@ -30,6 +30,7 @@ int main(int argc, char **argv, char **envp)
 	for (int i = 0; envp[i]; i++)
 		printf("env[%d]=%s\n", i, envp[i]);
 	printf("pid=%d\n", (int)getpid());
+	printf("float: %.3f %g\n", argc * 1.5, 1.0 / (argc + 1)); /* SSE */
 	if (uname(&u) == 0)
 		printf("uname: %s %s\n", u.sysname, u.machine);
 	printf("clock_gettime: %s\n",

@@ -46,9 +46,8 @@ int main(void)
 	report("munmap a hole", munmap(p + 2 * pg, 2 * pg));
 	report("munmap the head", munmap(p, pg));
 	printf("rest intact: %s\n",
-	       p[pg] == 'a' && p[4 * pg] == 'a' && p[8 * pg - 1] == 'a'
-		       ? "yes"
-		       : "no");
+	       p[pg] == 'a' && p[4 * pg] == 'a' && p[8 * pg - 1] == 'a' ? "yes"
+									: "no");
 	report("mprotect rw", mprotect(p + 4 * pg, pg, PROT_READ | PROT_WRITE));
 	report("mprotect none", mprotect(p + 4 * pg, pg, PROT_NONE));
 	report("mprotect unmapped", mprotect(p + 2 * pg, pg, PROT_READ));

@@ -68,6 +68,7 @@ include libkos/module.mk
 include images/module.mk
 include platform/x86_64/module.mk
 include platform/hosted/module.mk
+include apps/module.mk
 include check/module.mk
 include scripts/module.mk
 include check/contract/module.mk

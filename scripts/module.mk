@@ -18,6 +18,11 @@
 #   make run NET=user[,hostfwd=tcp::8080-:80]
 #                                   with a network, eth0 (kos-run --net:
 #                                   QEMU's user networking, 10.0.2.15)
+#   make run APP=NAME [PLATFORM=hosted] [MODE=...] [CMDLINE="..."]
+#                                   a single-app image (apps/module.mk,
+#                                   docs/apps.md) with its own initramfs
+#                                   and command line; the run's status
+#                                   is the app's exit status
 #   make debug [PLATFORM=hosted]    x86_64: QEMU waits for gdb on :1234 and
 #                                   the gdb command line is printed;
 #                                   hosted: the kernel runs under gdb
@@ -80,6 +85,21 @@ KOS_RUN_DEPS_hosted := $(BUILD)/hosted/kos $(DEFAULT_IMAGE)
 KOS_RUN_IMAGE_x86_64 := $(BUILD)/x86_64/BOOTX64.EFI
 KOS_RUN_IMAGE_hosted := $(BUILD)/hosted/kos
 
+# make run APP=NAME [MODE=process|linked]: the app's image instead
+# (apps/module.mk; MODE defaults to the first of APP_NAME_MODES).  Its
+# command line is its own unless CMDLINE= is given.
+ifneq ($(APP),)
+ifeq ($(filter $(APP),$(APPS)),)
+$(error APP=$(APP): no such app (apps: $(APPS)))
+endif
+MODE ?= $(firstword $(APP_$(APP)_MODES))
+ifeq ($(APP_IMAGE_$(APP)_$(MODE)_$(PLATFORM)),)
+$(error APP=$(APP): no $(MODE)-mode image for $(PLATFORM) (modes: $(APP_$(APP)_MODES)))
+endif
+KOS_RUN_IMAGE_$(PLATFORM) := $(APP_IMAGE_$(APP)_$(MODE)_$(PLATFORM))
+KOS_RUN_DEPS_$(PLATFORM) := $(KOS_RUN_IMAGE_$(PLATFORM))
+endif
+
 # single-quote a make value for the shell
 kos_shq = '$(subst ','\'',$(1))'
 
@@ -94,6 +114,10 @@ kos_run = KOS_BUILD=$(BUILD) scripts/kos-run --platform $(PLATFORM) \
 # The one line make run prints before booting.
 KOS_RUN_HINT_x86_64 := make run: type poweroff to shut down, or Ctrl-A X to quit QEMU
 KOS_RUN_HINT_hosted := make run: type poweroff to shut down, or Ctrl-A X to quit the hosted kernel
+ifneq ($(APP),)
+KOS_RUN_HINT_x86_64 := make run: $(APP) ($(MODE) mode) in QEMU/OVMF; Ctrl-A X quits
+KOS_RUN_HINT_hosted := make run: $(KOS_RUN_IMAGE_hosted) ($(MODE) mode); Ctrl-A X quits
+endif
 
 run: $(KOS_RUN_DEPS_$(PLATFORM)) $(ROOT_SRC_$(ROOT))
 	@echo "$(KOS_RUN_HINT_$(PLATFORM))"

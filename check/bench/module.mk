@@ -53,6 +53,14 @@ $(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/netbench \
 		cpio --quiet -o -H newc --owner=0:0 --reproducible \
 		> $(CURDIR)/$@
 
+# Then the single-app images' boot time and sizes (scripts/bench-apps,
+# docs/apps.md); make bench-apps runs that part alone.
 bench: $(BUILD)/bench/bench.cpio $(BUILD)/hosted/kos \
-		$(BUILD)/x86_64/BOOTX64.EFI
+		$(BUILD)/x86_64/BOOTX64.EFI $(APP_CHECK_TARGETS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench --layouts 6 $(BENCH_FLAGS)
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
+
+bench-apps: $(APP_CHECK_TARGETS)
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
+
+.PHONY: bench-apps

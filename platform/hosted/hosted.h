@@ -27,6 +27,7 @@
 #define HOSTED_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -135,10 +136,22 @@ void hosted_fault_init(void);
 /* --- user.c, spawn.c --------------------------------------------------- */
 
 /*
- * Find the stub next to our executable and reserve its addresses in the
- * core's vm layer.  Before kos_main().
+ * Find the stub (embedded in an app executable, else next to our
+ * executable) and reserve its addresses in the core's vm layer.  Before
+ * kos_main().
  */
 void hosted_user_init(void);
+
+/* --- app.c: a single-app executable's embedded payload ---------------- */
+
+/* True in an app executable (apps/module.mk), false in build/hosted/kos. */
+bool hosted_app_present(void);
+/* The embedded initramfs (size in *size), or NULL if there is none. */
+const void *hosted_app_initrd_get(size_t *size);
+/* The embedded default command line, or NULL outside an app executable. */
+const char *hosted_app_cmdline_get(void);
+/* Put the embedded stub in a memfd; its exec path in path.  0 or -errno. */
+int hosted_app_stub_path(char *path, size_t len);
 /* Size guest FPU images after the host's XSAVE configuration (fpu.c). */
 void hosted_fpu_init(void);
 

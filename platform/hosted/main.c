@@ -1,9 +1,13 @@
 /*
  * Hosted platform entry:
- *   build/hosted/kos [--initrd FILE] [--disk FILE[,ro]]...
+ *   build/hosted/kos [--initrd FILE] [--cmdline TEXT] [--disk FILE[,ro]]...
  *                    [--net user[,hostfwd=...]|tap,ifname=NAME]... [--] WORD...
  *
- * The words form the kernel command line, joined by single spaces.  main()
+ * The words form the kernel command line, joined by single spaces
+ * (--cmdline TEXT gives it as one string instead).  A single-app
+ * executable (build/apps/NAME/NAME-hosted, app.c) is this same program
+ * with an initramfs and a command line embedded: they are used when no
+ * --initrd and no words or --cmdline are given.  main()
  * sizes RAM from mem=, creates the memfd RAM, the timer and the console
  * interrupt, fills a struct kos_bootinfo and calls kos_main() on the main
  * thread's stack with interrupts (the soft flag) off.  kos_main() never
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,12 +43,15 @@ static char cmdline[CMDLINE_MAX];
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--initrd FILE] [--disk FILE[,ro]]...\n"
+		"usage: %s [--initrd FILE] [--cmdline TEXT] [--disk FILE[,ro]]...\n"
 		"       [--net user[,hostfwd=[tcp|udp]:[HADDR]:HPORT-[GADDR]:GPORT]...\n"
 		"        |tap,ifname=NAME]... [--] WORD...\n"
 		"Run the KOS kernel as a host process.  The WORDs, joined by\n"
 		"spaces, are the kernel command line, e.g.\n"
 		"  %s selftest loglevel=7 mem=128M panic=poweroff\n"
+		"--cmdline TEXT gives the whole command line as one string.\n"
+		"An app executable (make app) has an initramfs and a command\n"
+		"line built in: --initrd and words or --cmdline replace them.\n"
 		"mem=SIZE[K|M|G] sizes RAM (default 256M).  Each --disk is a\n"
 		"host file the kernel sees as a disk (/dev/vda, /dev/vdb, ...;\n"
 		",ro: read-only).  Each --net is a network device (eth0,\n"
@@ -187,6 +195,40 @@ out_close:
 	return NULL;
 }
 
+/*
+ * Map a whole file read-only (a private mapping: the pages the reader
+ * touches come from the page cache, the rest are never read).  NULL
+ * (errno set) on failure.
+ */
+static const void *map_file(const char *path, size_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		goto out_close;
+	if (!S_ISREG(st.st_mode) || !st.st_size) {
+		errno = EINVAL;
+		goto out_close;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		goto out_close;
+	close(fd);
+	*size = (size_t)st.st_size;
+	return p;
+
+out_close:
+	err = errno;
+	close(fd);
+	errno = err;
+	return NULL;
+}
+
 /* dl_iterate_phdr visits the main executable first: take its bias. */
 static int main_object_bias(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -195,7 +237,10 @@ static int main_object_bias(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /*
- * Our own ELF image for the core's symbolizer.  Opened by the path the
+ * Our own ELF image for the core's symbolizer, mapped (the symbolizer
+ * reads its section headers, .symtab and .strtab: a few hundred KiB of
+ * the 4+ MB file; reading all of it cost milliseconds of every start, an
+ * app's boot time).  Opened by the path the
  * kernel (or valgrind, which emulates the link) reports for
  * /proc/self/exe: opening /proc/self/exe directly under valgrind would
  * read valgrind's tool binary.
@@ -208,7 +253,7 @@ static void load_kernel_elf(struct kos_bootinfo *bi)
 	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
 	if (n > 0) {
 		path[n] = 0;
-		bi->kernel_elf = read_file(path, &bi->kernel_elf_size);
+		bi->kernel_elf = map_file(path, &bi->kernel_elf_size);
 	}
 	if (!bi->kernel_elf) {
 		fprintf(stderr, "kos: no kernel ELF for symbols: %m\n");
@@ -237,7 +282,7 @@ static void __attribute__((noreturn)) boot(struct kos_bootinfo *bi)
 int main(int argc, char **argv)
 {
 	struct kos_bootinfo *bi = &bootinfo;
-	const char *initrd = NULL;
+	const char *initrd = NULL, *line = NULL;
 	struct timespec now;
 	uint64_t ram;
 	int i;
@@ -257,6 +302,15 @@ int main(int argc, char **argv)
 			initrd = argv[++i];
 		} else if (!strncmp(a, "--initrd=", 9) && a[9]) {
 			initrd = a + 9;
+		} else if (!strcmp(a, "--cmdline")) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "kos: --cmdline needs TEXT\n");
+				usage(stderr, argv[0]);
+				return 2;
+			}
+			line = argv[++i];
+		} else if (!strncmp(a, "--cmdline=", 10)) {
+			line = a + 10;
 		} else if (!strcmp(a, "--disk") || !strncmp(a, "--disk=", 7)) {
 			const char *spec = a[6] ? a + 7 : argv[i + 1];
 
@@ -286,8 +340,26 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (join_words(argv + i, argc - i) < 0 ||
-	    ram_size_from_cmdline(cmdline, &ram) < 0) {
+	if (line && i < argc) {
+		fprintf(stderr, "kos: --cmdline and words: give one of them\n");
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	/* No words and no --cmdline: an app's embedded line, if any. */
+	if (!line && i == argc)
+		line = hosted_app_cmdline_get();
+	if (line) {
+		if (strlen(line) >= sizeof(cmdline)) {
+			fprintf(stderr, "kos: command line longer than %zu\n",
+				sizeof(cmdline) - 1);
+			return 2;
+		}
+		strcpy(cmdline, line);
+	} else if (join_words(argv + i, argc - i) < 0) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	if (ram_size_from_cmdline(cmdline, &ram) < 0) {
 		usage(stderr, argv[0]);
 		return 2;
 	}
@@ -302,6 +374,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kos: initrd %s: %m\n", initrd);
 			return 2;
 		}
+	} else {
+		bi->initrd = hosted_app_initrd_get(&bi->initrd_size);
 	}
 	load_kernel_elf(bi);
 	clock_gettime(CLOCK_REALTIME, &now);

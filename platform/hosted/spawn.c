@@ -2,7 +2,8 @@
  * Hosted guest stubs: starting, driving and killing the stub processes.
  *
  * A stub is build/hosted/kos-stub (platform/hosted/stub/), found next to
- * the kernel's own executable.  Starting one:
+ * the kernel's own executable; an app executable (apps/module.mk) carries
+ * it inside and execs it from a memfd (app.c).  Starting one:
  *
  *   1. vfork() on a private static stack (see spawn_on_private_stack());
  *      the child puts the RAM memfd at STUB_RAM_FD without close-on-exec,
@@ -141,10 +142,19 @@ void hosted_pin_cpu(void)
 
 void hosted_user_init(void)
 {
-	ssize_t n = readlink("/proc/self/exe", stub_path,
-			     sizeof(stub_path) - sizeof("/kos-stub"));
+	ssize_t n;
 	char *slash;
+	int err;
 
+	/* An app executable carries its own stub (app.c). */
+	err = hosted_app_stub_path(stub_path, sizeof(stub_path));
+	if (!err)
+		goto reserve;
+	if (err != -ENOENT)
+		log_warn("hosted: cannot set up the embedded stub: error %d",
+			 -err);
+	n = readlink("/proc/self/exe", stub_path,
+		     sizeof(stub_path) - sizeof("/kos-stub"));
 	if (n <= 0) {
 		strcpy(stub_path, "kos-stub");
 	} else {
@@ -153,6 +163,7 @@ void hosted_user_init(void)
 		strcpy(slash ? slash : stub_path,
 		       slash ? "/kos-stub" : "kos-stub");
 	}
+reserve:
 	/* The stub's code and command area: no guest may map there. */
 	vm_reserve_range(STUB_BASE, STUB_END);
 	/* Before kos_main() sets the console level, like metal's CPU lines. */

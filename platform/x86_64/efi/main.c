@@ -352,8 +352,23 @@ static EFI_STATUS choose_initrd(struct kos_bootinfo *bi, EFI_FILE_HANDLE root,
 	return EFI_SUCCESS;
 }
 
+/* The time stamp counter (the kernel's clock source and the user's). */
+static inline uint64_t stub_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
+	/*
+	 * When the firmware handed over: printed below, so that a boot's
+	 * "firmware to the app's main" time can be measured in TSC ticks
+	 * (scripts/bench-apps; the kernel logs the TSC's rate).
+	 */
+	uint64_t tsc_entry = stub_rdtsc();
 	uint64_t ksize = kos_payload_kernel_end - kos_payload_kernel;
 	uint64_t bd_pa, elf_pa, kern_pa, stack_pa;
 	EFI_LOADED_IMAGE *li = NULL;
@@ -444,6 +459,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return EFI_OUT_OF_RESOURCES;
 	}
 
+	Print(L"KOS stub: TSC at entry %lu\n", tsc_entry);
 	Print(L"KOS stub: entering kernel at 0x%lx\n", ki.entry);
 	st = exit_boot_services(image, &map);
 	if (EFI_ERROR(st)) {

@@ -1,0 +1,163 @@
+# Single-app images (issue 13; docs/apps.md).  Every apps/NAME/app.mk (and
+# DIR/NAME/app.mk for each DIR in APPS_EXTRA, for out-of-tree apps and the
+# tests) describes one app; this file includes them and makes the rules:
+#
+#   make app APP=NAME   build/apps/NAME/NAME.efi     one UEFI file: stub,
+#                                                    kernel, the app's
+#                                                    initramfs, its command line
+#                       build/apps/NAME/NAME-hosted  one host executable: the
+#                                                    hosted kernel with the same
+#                                                    initramfs, command line and
+#                                                    the guest stub built in
+#   make apps           every app
+#   make run APP=NAME [PLATFORM=hosted] [CMDLINE="..."]   (scripts/module.mk)
+#
+# app.mk is included with APP_DIR set to its folder (apps/NAME); paths in
+# it are relative to the top of the tree, as in every module.mk.  It sets
+# (NAME as spelled by the folder):
+#
+#   APP_NAME_SRCS     C sources, built with musl-gcc -static into
+#                     build/apps/NAME/NAME (APP_NAME_CFLAGS, APP_NAME_LDLIBS
+#                     are added to the compile and link)
+#   APP_NAME_BIN      or: a static x86-64 Linux binary that app.mk's own
+#                     recipe makes (apps built from Debian packages)
+#   APP_NAME_FILES    optional: a folder whose tree is copied onto the
+#                     initramfs's root (APP_NAME_FILES/etc/x -> /etc/x)
+#   APP_NAME_CMDLINE  the default kernel command line (default:
+#                     init=/app/NAME panic=poweroff).  Linux's syntax: the
+#                     kernel's words, then "--" and the app's arguments
+#                     (argv[1]...).  Overridden at run time with --cmdline.
+#   APP_NAME_MODES    how it is built: process (an unmodified static binary
+#                     at /app/NAME, PID 1 in user mode) and/or linked (the
+#                     app linked into the kernel; branch linked).  Default
+#                     process.  The first one is what make run runs
+#                     (MODE=... picks another).
+#
+# Modes are macros: app_mode_MODE,NAME,DIR defines the rules of one app in
+# one mode, adds its targets to APP_TARGETS_NAME and sets
+# APP_IMAGE_NAME_MODE_x86_64 and APP_IMAGE_NAME_MODE_hosted, the files
+# make run boots.  Process mode is defined here; LINKED MODE HOOK: a file
+# apps/mode-linked.mk (or any apps/mode-*.mk) that defines app_mode_linked
+# the same way is included below, before the apps.
+
+APPS_EXTRA ?=
+APP_MKS := $(sort $(wildcard apps/*/app.mk)) \
+	$(foreach d,$(APPS_EXTRA),$(sort $(wildcard $(d)/*/app.mk)))
+app_name = $(notdir $(patsubst %/,%,$(dir $(1))))
+APPS := $(foreach m,$(APP_MKS),$(call app_name,$(m)))
+
+# Process mode's compiler flags for APP_NAME_SRCS.
+APP_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE
+
+# What every app's initramfs holds besides the app: the base tree
+# (images/initramfs), the usual mount points and the device nodes
+# (DEV_NODES, images/module.mk).
+APP_BASE_FILES := $(INITRAMFS_FILES) apps/module.mk scripts/mkcpio
+
+# The kernel an app's .efi carries: kernel.elf without its DWARF (3.3 of
+# its 4.3 MB) and without .eh_frame (100 KiB that nothing on metal reads:
+# backtraces follow frame pointers).  .symtab stays, so panics still name
+# functions; gdb reads the full build/x86_64/kernel.elf.  This keeps
+# hello.efi under issue 13's 1 MiB.
+APP_KERNEL_ELF := $(BUILD)/x86_64/kernel-app.elf
+$(APP_KERNEL_ELF): $(BUILD)/x86_64/kernel.elf
+	@echo "  STRIP   $@"
+	$(Q)$(OBJCOPY) --strip-debug --remove-section=.eh_frame $< $@
+
+# --- process mode -------------------------------------------------------
+# $(call app_mode_process,NAME,DIR):
+#   build/apps/NAME/NAME             the binary (from APP_NAME_SRCS)
+#   build/apps/NAME/initramfs.cpio   /app/NAME (the binary without its
+#                                    DWARF) + APP_NAME_FILES + base tree
+#   build/apps/NAME/NAME.efi         x86_efi_image (platform/x86_64)
+#   build/apps/NAME/NAME.cmdline     the default command line (the .efi's,
+#                                    and the hosted executable's)
+#   build/apps/NAME/NAME-hosted      the hosted kernel's objects + libkos.a
+#                                    + platform/hosted/payload.S
+define app_mode_process
+APP_$(1)_EXE := $(or $(APP_$(1)_BIN),$(BUILD)/apps/$(1)/$(1))
+APP_$(1)_FILES_LIST := $(if $(APP_$(1)_FILES),$(shell find $(APP_$(1)_FILES) 2>/dev/null))
+
+ifeq ($(APP_$(1)_BIN),)
+$(BUILD)/apps/$(1)/$(1): $(APP_$(1)_SRCS) $(2)/app.mk | $(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	@echo "  MUSL    $$@"
+	$(Q)musl-gcc -static $(APP_CFLAGS) $(APP_$(1)_CFLAGS) -o $$@ \
+		$(APP_$(1)_SRCS) $(APP_$(1)_LDLIBS)
+endif
+
+$(BUILD)/apps/$(1)/initramfs.cpio: $$(APP_$(1)_EXE) $$(APP_$(1)_FILES_LIST) \
+		$(2)/app.mk $(APP_BASE_FILES) | $(DEPS_STAMP)
+	@echo "  CPIO    $$@"
+	$(Q)r=$(BUILD)/apps/$(1)/root && rm -rf $$$$r && \
+	mkdir -p $$$$r/app $$$$r/dev $$$$r/proc $$$$r/sys $$$$r/tmp \
+		$$$$r/run $$$$r/etc && chmod 1777 $$$$r/tmp && \
+	cp -a images/initramfs/. $$$$r/ && \
+	install -m 755 $$(APP_$(1)_EXE) $$$$r/app/$(1) && \
+	strip --strip-debug $$$$r/app/$(1) && \
+	$(if $(APP_$(1)_FILES),cp -a $(APP_$(1)_FILES)/. $$$$r/ &&) \
+	scripts/mkcpio $$@ $$$$r $(DEV_NODES)
+
+$(eval $(call x86_efi_image,$(BUILD)/apps/$(1)/$(1).efi,$(APP_KERNEL_ELF),$(BUILD)/apps/$(1)/initramfs.cpio,$(APP_$(1)_CMDLINE)))
+
+$(BUILD)/apps/$(1)/$(1)-hosted.payload.o: platform/hosted/payload.S \
+		$(BUILD)/apps/$(1)/initramfs.cpio $(BUILD)/apps/$(1)/$(1).cmdline \
+		$(BUILD)/hosted/kos-stub
+	@echo "  AS      $$@"
+	$(Q)$(CC) -D__ASSEMBLY__ \
+		-DKOS_PAYLOAD_INITRD='"$(BUILD)/apps/$(1)/initramfs.cpio"' \
+		-DKOS_PAYLOAD_CMDLINE='"$(BUILD)/apps/$(1)/$(1).cmdline"' \
+		-DKOS_PAYLOAD_STUB='"$(BUILD)/hosted/kos-stub"' \
+		-c $$< -o $$@
+
+$(BUILD)/apps/$(1)/$(1)-hosted: $(HOSTED_OBJS) $(BUILD)/libkos.a \
+		$(BUILD)/apps/$(1)/$(1)-hosted.payload.o
+	@echo "  LINK    $$@"
+	$(Q)$(CC) -o $$@ $(HOSTED_OBJS) \
+		$(BUILD)/apps/$(1)/$(1)-hosted.payload.o $(BUILD)/libkos.a \
+		-lslirp
+
+APP_TARGETS_$(1) += $(BUILD)/apps/$(1)/$(1).efi $(BUILD)/apps/$(1)/$(1)-hosted
+APP_IMAGE_$(1)_process_x86_64 := $(BUILD)/apps/$(1)/$(1).efi
+APP_IMAGE_$(1)_process_hosted := $(BUILD)/apps/$(1)/$(1)-hosted
+endef
+
+# Other modes (the linked-mode hook above).
+include $(sort $(wildcard apps/mode-*.mk))
+
+# $(call app_define,NAME,DIR): include DIR/app.mk, then its modes' rules.
+define app_define
+APP_DIR := $(2)
+include $(2)/app.mk
+APP_$(1)_MODES ?= process
+APP_$(1)_CMDLINE ?= init=/app/$(1) panic=poweroff
+APP_TARGETS_$(1) :=
+$$(foreach m,$$(APP_$(1)_MODES),$$(if $$(value app_mode_$$(m)),\
+	$$(eval $$(call app_mode_$$(m),$(1),$(2))),\
+	$$(error $(2)/app.mk: APP_$(1)_MODES: no mode "$$(m)" (have: \
+		$$(patsubst app_mode_%,%,$$(filter app_mode_%,$$(.VARIABLES)))))))
+app-$(1): $$(APP_TARGETS_$(1))
+.PHONY: app-$(1)
+endef
+
+$(foreach m,$(APP_MKS),$(eval $(call app_define,$(call app_name,$(m)),$(patsubst %/,%,$(dir $(m))))))
+
+APP ?=
+app:
+ifeq ($(APP),)
+	@echo "make app APP=NAME: one of: $(APPS)" >&2; exit 2
+else ifeq ($(filter $(APP),$(APPS)),)
+	@echo "make app: no app $(APP) (apps: $(APPS))" >&2; exit 2
+else
+app: app-$(APP)
+endif
+
+apps: $(addprefix app-,$(APPS))
+
+.PHONY: app apps
+
+# make check boots every app (scripts/check-apps, in the hosted, valgrind
+# and x86_64 suites of scripts/run-checks): built before the suites start.
+# (make bench's scripts/bench-apps needs them too.)
+APP_CHECK_TARGETS := $(foreach a,$(APPS),$(APP_TARGETS_$(a)))
+CHECK_TARGETS += $(APP_CHECK_TARGETS)

@@ -13,7 +13,8 @@
 #                               kernel nor klib's on metal)
 #   $(BUILD)/linked/NAME-hosted the hosted kernel with the program
 #   $(BUILD)/linked/NAME.efi    the UEFI image with the program (no
-#                               initramfs)
+#                               initramfs; the kernel without DWARF,
+#                               NAME-kernel.elf keeps it for gdb)
 #
 # $(eval $(call linked_app,NAME,SOURCES,CMDLINE)) declares one; the test
 # program check/linked/hello.c is the first.  The program's code follows
@@ -72,7 +73,13 @@ $(BUILD)/linked/$(1)-kernel.elf: $$(X86_KERNEL_OBJS) \
 		$$(X86_KERNEL_OBJS) $(BUILD)/linked/$(1).o \
 		--start-group $(BUILD)/libkos.a --end-group
 
-$$(eval $$(call x86_efi_image,$(BUILD)/linked/$(1).efi,$(BUILD)/linked/$(1)-kernel.elf,,$(3)))
+# The .efi carries the kernel without DWARF and .eh_frame, as apps/'
+# images do (gdb reads NAME-kernel.elf).
+$(BUILD)/linked/$(1)-kernel-strip.elf: $(BUILD)/linked/$(1)-kernel.elf
+	@echo "  STRIP   $$@"
+	$(Q)$(OBJCOPY) --strip-debug --remove-section=.eh_frame $$< $$@
+
+$$(eval $$(call x86_efi_image,$(BUILD)/linked/$(1).efi,$(BUILD)/linked/$(1)-kernel-strip.elf,,$(3)))
 
 LINKED_APPS += $(BUILD)/linked/$(1)-hosted $(BUILD)/linked/$(1).efi
 endef

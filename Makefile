@@ -74,6 +74,7 @@ include scripts/module.mk
 include check/contract/module.mk
 include check/bench/module.mk
 include check/bbtest/module.mk
+include linked/module.mk
 
 # --- compile rules, one per flavour -------------------------------------
 

@@ -1,7 +1,7 @@
 # Unit tests (Check), hosted.  Each check/<subsys>/check_*.c exports
 # Suite *<name>_suite(void); check/runner.c lists the suites.  The tests link
 # libkos.a against check/plat_test.c, a fake platform with a settable clock.
-CHECK_SRCS += $(sort $(filter-out check/guest/% check/fsrand/%,$(wildcard check/*.c check/*/*.c)))
+CHECK_SRCS += $(sort $(filter-out check/guest/% check/fsrand/% check/linked/%,$(wildcard check/*.c check/*/*.c)))
 CHECK_OBJS := $(call hobj,$(CHECK_SRCS))
 HCFLAGS_check/ += $(shell pkg-config --cflags check 2>/dev/null)
 

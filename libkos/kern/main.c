@@ -107,13 +107,13 @@ void kos_poweroff(int status)
 	plat_poweroff(status);
 }
 
-int init_run(const char *const argv[])
-{
-	static const char *const envp[] = { "HOME=/", "TERM=linux", NULL };
-	struct proc *p;
-	int err, ws;
+static const char *const init_envp[] = { "HOME=/", "TERM=linux", NULL };
 
-	p = proc_start_init(argv[0], argv, envp, &err);
+/* Wait for PID 1 p (NULL: it did not start, err) to end: the status. */
+static int init_wait(struct proc *p, const char *const argv[], int err)
+{
+	int ws;
+
 	if (!p) {
 		log_err("kos: cannot run init %s: error %d", argv[0], -err);
 		return 127;
@@ -125,6 +125,48 @@ int init_run(const char *const argv[])
 	}
 	log_notice("kos: init killed by signal %d", ws & 0x7f);
 	return 128 + (ws & 0x7f);
+}
+
+int init_run(const char *const argv[])
+{
+	struct proc *p;
+	int err = 0;
+
+	p = proc_start_init(argv[0], argv, init_envp, &err);
+	return init_wait(p, argv, err);
+}
+
+/*
+ * Linked mode: the program linked into the kernel is PID 1, named by
+ * init= (default "app"), with the command line's words after "--".
+ */
+static int run_linked(const char *name)
+{
+	const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
+	unsigned int n = 0;
+	struct proc *p;
+	int err = 0;
+
+	/*
+	 * As Linux without an initramfs (init/noinitramfs.c): the root
+	 * gets /dev and /dev/console, which PID 1's fds 0-2 need.
+	 */
+	err = vfs_mkdirat(NULL, "/dev", 0755, NULL);
+	if (err && err != -EEXIST)
+		log_warn("linked mode: cannot make /dev: error %d", err);
+	err = vfs_mknodat(NULL, "/dev/console", S_IFCHR | 0600, KDEV(5, 1),
+			  NULL);
+	if (err && err != -EEXIST)
+		log_warn("linked mode: cannot make /dev/console: error %d",
+			 err);
+	err = 0;
+	argv[n++] = name ? name : "app";
+	for (unsigned int i = 0; i < kos_cmdline.ninit_args; i++)
+		argv[n++] = kos_cmdline.init_args[i];
+	argv[n] = NULL;
+	log_info("linked mode: starting %s", argv[0]);
+	p = proc_start_linked(argv, init_envp, &err);
+	return init_wait(p, argv, err);
 }
 
 /*
@@ -282,6 +324,8 @@ static int run_user(const struct kos_bootinfo *bi, const char *init)
 	log_info("syscalls: %u implemented", syscall_count_implemented());
 	if (batch)
 		return batch_run(bi, batch);
+	if (proc_linked_present())
+		return run_linked(init);
 	root = cmdline_get(&kos_cmdline, "root");
 	if (root && vfs_open_kernel("/init", 0, &f) == 0) {
 		file_put(f); /* Linux: an initramfs with /init mounts root */

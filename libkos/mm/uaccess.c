@@ -13,6 +13,9 @@
  * address, so a bad pointer can only produce -EFAULT.  vm->lock is held
  * across the whole walk.  Forced accesses (vm_write_kernel and
  * vm_read_kernel, which ignore the VMA's rights) only walk.
+ *
+ * A linked-mode process (mm/linked.c) passes kernel addresses: its
+ * copies go straight through them, after vm_linked_range_ok().
  */
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
@@ -49,7 +52,26 @@ struct vm_space *vm_current(void)
 
 bool user_range_ok(unsigned long uaddr, size_t n)
 {
+	struct vm_space *vm = vm_current();
+
+	if (vm && vm->linked)
+		return vm_linked_range_ok(uaddr, n);
 	return uaddr <= VM_USER_TOP && n <= VM_USER_TOP - uaddr;
+}
+
+/* access_user() for a linked space: the program's pointers are ours. */
+static int access_linked(unsigned long uaddr, void *kbuf, size_t n,
+			 enum uaccess_mode mode)
+{
+	if (!vm_linked_range_ok(uaddr, n))
+		return -EFAULT;
+	if (mode == UA_READ)
+		kos_memcpy(kbuf, (const void *)uaddr, n);
+	else if (mode == UA_WRITE)
+		kos_memcpy((void *)uaddr, kbuf, n);
+	else
+		kos_memset((void *)uaddr, 0, n);
+	return 0;
 }
 
 /*
@@ -97,6 +119,8 @@ static int access_user(struct vm_space *vm, unsigned long uaddr, void *kbuf,
 
 	if (!n)
 		return 0;
+	if (vm && vm->linked)
+		return access_linked(uaddr, kbuf, n, mode);
 	if (!vm || !user_range_ok(uaddr, n))
 		return -EFAULT;
 	/*
@@ -177,6 +201,18 @@ long vm_strncpy_from(struct vm_space *vm, char *dst, unsigned long src,
 {
 	long len = 0, rc = -ENAMETOOLONG;
 
+	if (vm && vm->linked) {
+		const char *p = (const char *)src;
+
+		for (len = 0; (size_t)len < max; len++) {
+			if (!vm_linked_range_ok(src + len, 1))
+				return -EFAULT;
+			dst[len] = p[len];
+			if (!p[len])
+				return len;
+		}
+		return -ENAMETOOLONG;
+	}
 	if (!vm || src >= VM_USER_TOP)
 		return -EFAULT;
 	if (!max)
@@ -221,6 +257,15 @@ int user_u32_op(unsigned long uaddr, uint32_t (*op)(uint32_t, void *),
 
 	if (!vm || (uaddr & 3) || !user_range_ok(uaddr, 4))
 		return -EFAULT;
+	if (vm->linked) {
+		p = (uint32_t *)uaddr;
+		fl = plat_irq_save();
+		*old = *p;
+		if (op)
+			*p = op(*old, arg);
+		plat_irq_restore(fl);
+		return 0;
+	}
 	mutex_lock(&vm->lock);
 	p = user_page(vm, uaddr, op != NULL, false);
 	if (!p) {
@@ -257,6 +302,10 @@ int user_futex_key(unsigned long uaddr, bool *shared, paddr_t *pa)
 
 	if (!vm || !user_range_ok(uaddr, 4))
 		return -EFAULT;
+	if (vm->linked) { /* one process: every futex is private */
+		*shared = false;
+		return 0;
+	}
 	mutex_lock(&vm->lock);
 	v = vm_find_vma(vm, uaddr);
 	if (!v) { /* Linux looks the page up: nothing mapped is a fault */

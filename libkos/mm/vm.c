@@ -109,7 +109,8 @@ void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end)
 		plat_tlb_flush(vm->as, start, end - start);
 }
 
-struct vm_space *vm_create(void)
+/* vm_create() and vm_create_linked(): a linked space has no platform state. */
+static struct vm_space *vm_alloc(bool linked)
 {
 	struct vm_space *vm = kzalloc(sizeof(*vm));
 	unsigned long fl;
@@ -119,9 +120,13 @@ struct vm_space *vm_create(void)
 	vm->pml4 = arch_pgt_create();
 	if (vm->pml4 == PMM_NOPAGE)
 		goto out_free;
-	vm->as = plat_as_create(vm->pml4);
-	if (!vm->as)
-		goto out_pgt;
+	vm->linked = linked;
+	list_init(&vm->linked_maps);
+	if (!linked) {
+		vm->as = plat_as_create(vm->pml4);
+		if (!vm->as)
+			goto out_pgt;
+	}
 	vm->users = 1;
 	mutex_init(&vm->lock, "vm");
 	vm_vma_set_init(&vm->vmas);
@@ -140,6 +145,16 @@ out_free:
 	return NULL;
 }
 
+struct vm_space *vm_create(void)
+{
+	return vm_alloc(false);
+}
+
+struct vm_space *vm_create_linked(void)
+{
+	return vm_alloc(true);
+}
+
 void vm_destroy(struct vm_space *vm)
 {
 	unsigned long fl;
@@ -151,6 +166,7 @@ void vm_destroy(struct vm_space *vm)
 	spin_unlock_irqrestore(&all_lock, fl);
 	/* The platform lets go of the tables before they are freed. */
 	plat_as_destroy(vm->as);
+	vm_linked_release(vm);
 	for (size_t i = 0; i < vm->vmas.n; i++)
 		vm_vma_free(vm->vmas.v[i]);
 	vm_vma_set_release(&vm->vmas);

@@ -16,6 +16,15 @@ struct proc *proc_alloc(void);
 /* A new thread of p (referenced), with no tid and nothing shared yet. */
 struct uthread *uthread_alloc(struct proc *p);
 
+/*
+ * PID 1 up to its program: the process and its one thread (named comm),
+ * listed, with a file table holding /dev/console as fds 0-2, the root
+ * and cwd, signal handlers; no address space yet.  0 or -errno.
+ * proc_init_abort() undoes it while nothing runs the thread.
+ */
+int proc_init_create(const char *comm, struct proc **pp, struct uthread **utp);
+void proc_init_abort(struct proc *p, struct uthread *ut);
+
 /* Free what a thread group owns once nothing refers to it. */
 void proc_free(struct proc *p);
 

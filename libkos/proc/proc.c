@@ -535,22 +535,18 @@ void proc_set_init_root(struct vnode *root)
 	init_root = root;
 }
 
-struct proc *proc_start_init(const char *path, const char *const argv[],
-			     const char *const envp[], int *errp)
+int proc_init_create(const char *comm, struct proc **pp, struct uthread **utp)
 {
 	struct proc *p = proc_alloc();
 	struct uthread *ut;
 	int err = -ENOMEM;
 
-	if (!p) {
-		*errp = -ENOMEM;
-		return NULL;
-	}
+	if (!p)
+		return -ENOMEM;
 	ut = uthread_alloc(p);
 	if (!ut) {
 		proc_put(p);
-		*errp = -ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
 	proc_rlimits_init(p);
 	p->cred.cap_effective = p->cred.cap_permitted = 0x1ffffffffffULL;
@@ -571,7 +567,7 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 	mutex_unlock(&proc_lock);
 	if (err)
 		goto fail;
-	proc_set_comm(ut, path);
+	proc_set_comm(ut, comm);
 	err = -ENOMEM;
 	ut->fdt = fdtable_create();
 	ut->fs = fs_info_create(init_root ? init_root : vfs_root(),
@@ -583,6 +579,30 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 	if (err) {
 		log_err("init: cannot open /dev/console: error %d", err);
 		goto fail;
+	}
+	*pp = p;
+	*utp = ut;
+	return 0;
+fail:
+	init_abort(p, ut);
+	return err;
+}
+
+void proc_init_abort(struct proc *p, struct uthread *ut)
+{
+	init_abort(p, ut);
+}
+
+struct proc *proc_start_init(const char *path, const char *const argv[],
+			     const char *const envp[], int *errp)
+{
+	struct proc *p;
+	struct uthread *ut;
+	int err = proc_init_create(path, &p, &ut);
+
+	if (err) {
+		*errp = err;
+		return NULL;
 	}
 	{
 		/* A "#!" script too, as Linux's init= and rdinit= */

@@ -67,18 +67,19 @@ static void thread_set_name(struct thread *t, const char *name)
  * runnable or on any list.  Returns NULL if memory is short.
  */
 static struct thread *thread_alloc(const char *name, void (*fn)(void *),
-				   void *arg)
+				   void *arg, unsigned int stack_order)
 {
 	struct thread *t = kzalloc(sizeof(*t));
 
 	if (!t)
 		return NULL;
-	t->stack = pmm_alloc_va(KTHREAD_STACK_ORDER);
+	t->stack = pmm_alloc_va(stack_order);
 	if (!t->stack) {
 		kfree(t);
 		return NULL;
 	}
-	t->stack_size = KTHREAD_STACK_SIZE;
+	t->stack_order = stack_order;
+	t->stack_size = PAGE_SIZE << stack_order;
 	*(uint64_t *)t->stack = STACK_CANARY;
 	t->stack_cookie = plat_stack_register(t->stack, t->stack_size);
 	thread_set_name(t, name);
@@ -110,7 +111,7 @@ static void thread_free(struct thread *t)
 	plat_thread_free(t);
 	if (t->stack) {
 		plat_stack_unregister(t->stack_cookie);
-		pmm_free_va(t->stack, KTHREAD_STACK_ORDER);
+		pmm_free_va(t->stack, t->stack_order);
 		t->stack = NULL;
 	}
 	if (t != &main_thread)
@@ -155,7 +156,8 @@ void sched_init(void)
 	tick_on = false;
 	nr_switches = 0;
 
-	idle_thread = thread_alloc("idle", idle_loop, NULL);
+	idle_thread =
+		thread_alloc("idle", idle_loop, NULL, KTHREAD_STACK_ORDER);
 	if (!idle_thread)
 		panic("sched_init: no memory for the idle thread");
 	idle_thread->tid = 0;
@@ -376,12 +378,18 @@ void kos_irq_exit(void)
 
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
 {
+	return kthread_create_stack(name, fn, arg, KTHREAD_STACK_ORDER);
+}
+
+struct thread *kthread_create_stack(const char *name, void (*fn)(void *),
+				    void *arg, unsigned int stack_order)
+{
 	struct thread *t;
 	unsigned long fl;
 
 	if (!fn)
 		return NULL;
-	t = thread_alloc(name, fn, arg);
+	t = thread_alloc(name, fn, arg, stack_order);
 	if (!t)
 		return NULL;
 	fl = plat_irq_save();

@@ -84,6 +84,9 @@ SYSCALL_DEFINE6(mmap, __as_ptr unsigned long, addr, __as_hex unsigned long, len,
 		return -EINVAL;
 	if (!vm)
 		return -ENOMEM;
+	if (vm->linked)
+		return vm_linked_mmap(vm, addr, len, prot, flags,
+				      flags & MAP_ANONYMOUS);
 	if (!(flags & MAP_ANONYMOUS)) {
 		f = fd_get_file(fd);
 		if (!f)
@@ -156,6 +159,8 @@ SYSCALL_DEFINE2(munmap, __as_ptr unsigned long, addr, __as_hex size_t, len)
 
 	if (!vm)
 		return -EINVAL;
+	if (vm->linked)
+		return vm_linked_munmap(vm, addr, len);
 	return vm_unmap(vm, addr, len);
 }
 
@@ -166,6 +171,8 @@ SYSCALL_DEFINE3(mprotect, __as_ptr unsigned long, addr, __as_hex size_t, len,
 
 	if (!vm)
 		return -ENOMEM;
+	if (vm->linked)
+		return vm_linked_mprotect(vm, addr, len, prot);
 	return vm_protect(vm, addr, len, prot);
 }
 
@@ -175,6 +182,8 @@ SYSCALL_DEFINE1(brk, __as_ptr unsigned long, newbrk)
 
 	if (!vm)
 		return 0;
+	if (vm->linked) /* no heap segment: the break cannot move */
+		return (long)vm->brk;
 	return (long)vm_brk(vm, newbrk);
 }
 

@@ -10,6 +10,7 @@
 #include <kos/sched.h>
 #include <kos/syscalls.h>
 #include <kos/uaccess.h>
+#include <kos/vm.h>
 #include <uapi/errno.h>
 
 #define ARCH_SET_GS 0x1001
@@ -228,7 +229,8 @@ SYSCALL_DEFINE2(arch_prctl, __as_hex int, code, __as_ptr unsigned long, addr)
 
 	switch (code) {
 	case ARCH_SET_FS:
-		if (addr >= USER_ADDR_LIMIT)
+		/* Linked mode: musl's thread pointer, a kernel address. */
+		if (addr >= USER_ADDR_LIMIT && !(ut->vm && ut->vm->linked))
 			return -EPERM;
 		ut->regs.fs_base = addr;
 		return 0;

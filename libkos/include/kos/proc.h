@@ -253,6 +253,8 @@ struct uthread {
 	uint64_t minflt, majflt;
 	/* The last trap, for signal frames (sigcontext trapno/err/cr2). */
 	unsigned long trap_nr, trap_err, trap_addr;
+	/* Linked mode: argv/envp/auxv of the program (proc/linked.c). */
+	struct linked_start *linked_start;
 };
 
 /* The calling thread's uthread / process (NULL in pure kernel threads). */
@@ -311,6 +313,28 @@ struct vnode *fs_info_cwd(struct fs_info *fs);
 struct sighand *sighand_create(void);
 struct sighand *sighand_copy(struct sighand *sh);
 void sighand_put(struct sighand *sh);
+
+/*
+ * Linked mode (proc/linked.c, docs/linked-mode.md): is a program linked
+ * into this kernel?  Then proc_start_linked() starts it as PID 1 with
+ * argv/envp (NULL-terminated kernel arrays; argv[0] names it), as
+ * proc_start_init() starts a program file: its proc (referenced), or NULL
+ * with *err set.
+ */
+bool proc_linked_present(void);
+struct proc *proc_start_linked(const char *const argv[],
+			       const char *const envp[], int *errp);
+
+/*
+ * The linked program's system-call entry and thread pointer, called by
+ * its C library (linked/musl/arch/x86_64/).
+ */
+long kos_linked_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+			long a6);
+unsigned long kos_linked_get_tp(void);
+/* Defined by the program's object (linked/start.c), weakly by libkos. */
+extern bool kos_linked_app_present;
+int kos_linked_app_start(int argc, char **argv);
 
 /*
  * Start PID 1: a new process running the program at path with argv/envp

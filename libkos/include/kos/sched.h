@@ -47,8 +47,9 @@ struct thread {
 	uint64_t tid;		    /* constant; main is 1 */
 	enum thread_state state;
 
-	void *stack; /* lowest address; NULL for main */
-	size_t stack_size;
+	void *stack;	   /* lowest address; NULL for main */
+	size_t stack_size; /* PAGE_SIZE << stack_order */
+	unsigned int stack_order;
 	unsigned long stack_cookie; /* from plat_stack_register() */
 
 	struct list_head run_link; /* run queue, while READY */
@@ -95,6 +96,13 @@ void sched_init(void);
  * thread, unless it is kthread_detach()ed.
  */
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg);
+
+/*
+ * kthread_create() with a stack of 2^stack_order pages: for threads that
+ * run more than kernel code on it (a linked-mode program, proc/linked.c).
+ */
+struct thread *kthread_create_stack(const char *name, void (*fn)(void *),
+				    void *arg, unsigned int stack_order);
 
 /* End the calling thread with status; wakes its joiner. */
 void kthread_exit(int status) __noreturn;

@@ -136,6 +136,14 @@ struct vm_space {
 	 */
 	unsigned long rss, hiwater_rss;
 	struct list_head all; /* on the list of every space; vm.c's all_lock */
+	/*
+	 * A linked-mode space (mm/linked.c, docs/linked-mode.md): the
+	 * program runs in the kernel's own address space, its "user"
+	 * pointers are kernel addresses, and its anonymous mappings are
+	 * blocks of kernel memory on linked_maps (lock).  Constant.
+	 */
+	bool linked;
+	struct list_head linked_maps;
 };
 
 /*
@@ -188,6 +196,29 @@ void vm_reserve_range(unsigned long start, unsigned long end);
 
 /* A new empty address space (one user), or NULL if out of memory. */
 struct vm_space *vm_create(void);
+
+/*
+ * The space of a linked-mode process (mm/linked.c): no page tables the
+ * platform runs, no VMAs; uaccess copies through the kernel addresses
+ * the program passes, mmap hands out kernel memory.  NULL if out of
+ * memory.
+ */
+struct vm_space *vm_create_linked(void);
+
+/*
+ * A linked space's mmap/munmap/mprotect/brk (the system calls' checks
+ * done): anonymous private memory only, zeroed, readable and writable
+ * whatever prot says (the kernel's own memory has no per-page
+ * protection); see mm/linked.c for what is refused.
+ */
+long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
+		    unsigned long prot, unsigned long flags, bool anon);
+int vm_linked_munmap(struct vm_space *vm, unsigned long addr, size_t len);
+int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
+		       unsigned long prot);
+
+/* Is [addr, addr + n) an acceptable range for a linked space's copies? */
+bool vm_linked_range_ok(unsigned long addr, size_t n);
 
 /* Unmap everything, free the page tables and vm.  NULL is ignored. */
 void vm_destroy(struct vm_space *vm);

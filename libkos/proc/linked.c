@@ -1,0 +1,287 @@
+/*
+ * Linked mode: a program linked into the kernel image as PID 1
+ * (docs/linked-mode.md).
+ *
+ * The library-OS form of a single-app image.  The program and its C
+ * library (musl, built by scripts/build-musl with KOS's replacement files
+ * from linked/musl/) are linked with libkos.a into the kernel itself; the
+ * program's system calls are plain C calls:
+ *
+ *	program -> musl's __syscallN -> kos_linked_syscall(nr, a1..a6)
+ *		-> syscall_dispatch() -> sys_<name>
+ *
+ * the same dispatcher and handlers a trapping user program reaches, with
+ * no trap, no mode switch and no page-table switch.  On bare metal the
+ * program runs in ring 0 in the kernel's address space; hosted, inside
+ * the kernel's own Linux process (gdb steps from the program into the
+ * kernel, valgrind sees both).
+ *
+ * The layers:
+ *   - proc_start_linked(): PID 1 as proc_start_init() makes it (console
+ *     on fds 0-2, root, cwd, signal handlers), but with a linked address
+ *     space (vm_create_linked(), mm/linked.c: user pointers are kernel
+ *     addresses, mmap hands out kernel memory) and, instead of an ELF
+ *     program, a kernel thread with a big stack (LINKED_STACK_ORDER: the
+ *     program's frames and the kernel's below them share it) that calls
+ *     the program's entry, kos_linked_app_start(argc, argv) (linked/
+ *     start.c, in the program's object), with argv, envp and an auxiliary
+ *     vector laid out as on a process stack, in kernel memory.
+ *   - kos_linked_syscall(): the calling thread's uthread holds the
+ *     arguments in its uregs, as the trap path leaves them, and the
+ *     dispatcher runs.  fork, vfork, clone, clone3, execve and execveat
+ *     are -ENOSYS (one process, as in Unikraft); rt_sigreturn too (no
+ *     signal frames).  After the call, a thread that must exit (exit,
+ *     exit_group, a fatal signal to the group) leaves here: the kernel
+ *     thread ends as uthread_main() ends a user thread, never returning
+ *     into the program.
+ *   - kos_linked_get_tp(): musl's thread pointer.  musl sets it with
+ *     arch_prctl(ARCH_SET_FS), which stores it in uregs.fs_base as for
+ *     any thread; it is never loaded into the FS base (the hosted
+ *     kernel's glibc owns %fs; on metal the kernel does not switch it per
+ *     kernel thread), so musl asks for it here.
+ *
+ * Not yet (docs/linked-mode.md): signal delivery (a handler would need a
+ * frame on the program's stack and a return path; pending signals are
+ * never delivered, and a call they interrupt returns -EINTR), threads
+ * (musl's clone is -ENOSYS; the FPU state of several linked threads is
+ * not switched), constructors and __thread variables in the program, CPU
+ * time accounting (the thread's time counts as neither user nor system).
+ */
+#include <kos/kmalloc.h>
+#include <kos/log.h>
+#include <kos/proc.h>
+#include <kos/random.h>
+#include <kos/sched.h>
+#include <kos/signal.h>
+#include <kos/string.h>
+#include <kos/syscall.h>
+#include <kos/vm.h>
+#include <uapi/elf.h>
+#include <uapi/errno.h>
+#include <uapi/unistd.h>
+
+#include "internal.h"
+
+/* 256 KiB: the program's stack, and the kernel's under its calls. */
+#define LINKED_STACK_ORDER 6
+
+/*
+ * The program's entry (linked/start.c): sets musl up from argv, the
+ * environment after it and the auxiliary vector after that, and runs
+ * main; ends with exit_group, so it does not return.  A linked program's
+ * object defines it and kos_linked_app_present (true); these weak
+ * defaults stand in a kernel without one.
+ */
+__attribute__((weak)) bool kos_linked_app_present = false;
+
+__attribute__((weak)) int kos_linked_app_start(int argc, char **argv)
+{
+	return -ENOEXEC;
+}
+
+bool proc_linked_present(void)
+{
+	return kos_linked_app_present;
+}
+
+/*
+ * The start-up block: argv and envp pointer arrays, the auxiliary vector,
+ * 16 random bytes (AT_RANDOM) and the strings, in one allocation that
+ * lives as long as the program (its pointers stay in musl's hands).
+ */
+struct linked_start {
+	int argc;
+	char **argv;
+	void *block;
+};
+
+#define LINKED_AUXV 8 /* pairs, with AT_NULL */
+
+/* Lay argv, envp and the auxiliary vector out as on a process stack. */
+static int linked_start_build(struct linked_start *s, const char *const argv[],
+			      const char *const envp[])
+{
+	size_t argc = 0, envc = 0, strings = 0, nptr, i;
+	unsigned long *v;
+	char *str, *rnd;
+
+	while (argv[argc])
+		strings += kos_strlen(argv[argc++]) + 1;
+	while (envp[envc])
+		strings += kos_strlen(envp[envc++]) + 1;
+	nptr = argc + 1 + envc + 1 + 2 * LINKED_AUXV;
+	v = kmalloc(nptr * sizeof(*v) + 16 + strings);
+	if (!v)
+		return -ENOMEM;
+	rnd = (char *)(v + nptr);
+	str = rnd + 16;
+	kos_random_bytes(rnd, 16);
+	s->block = v;
+	s->argc = (int)argc;
+	s->argv = (char **)v;
+	for (i = 0; i < argc; i++) {
+		size_t n = kos_strlen(argv[i]) + 1;
+
+		*v++ = (unsigned long)str;
+		kos_memcpy(str, argv[i], n);
+		str += n;
+	}
+	*v++ = 0;
+	for (i = 0; i < envc; i++) {
+		size_t n = kos_strlen(envp[i]) + 1;
+
+		*v++ = (unsigned long)str;
+		kos_memcpy(str, envp[i], n);
+		str += n;
+	}
+	*v++ = 0;
+	/* PID 1 runs as root; no hardware capability bits are claimed. */
+	*v++ = AT_PAGESZ;
+	*v++ = PAGE_SIZE;
+	*v++ = AT_CLKTCK;
+	*v++ = 100;
+	*v++ = AT_UID;
+	*v++ = 0;
+	*v++ = AT_UID + 1; /* AT_EUID */
+	*v++ = 0;
+	*v++ = AT_UID + 2; /* AT_GID */
+	*v++ = 0;
+	*v++ = AT_UID + 3; /* AT_EGID */
+	*v++ = 0;
+	*v++ = AT_RANDOM;
+	*v++ = (unsigned long)rnd;
+	*v++ = AT_NULL;
+	*v++ = 0;
+	return 0;
+}
+
+/* Free the start-up block (the program is over). */
+static void linked_start_free(struct linked_start *s)
+{
+	if (!s)
+		return;
+	kfree(s->block);
+	kfree(s);
+}
+
+/* The end of a linked thread: uthread_main()'s tail.  No return. */
+static __noreturn void linked_thread_exit(struct uthread *ut)
+{
+	linked_start_free(ut->linked_start);
+	ut->linked_start = NULL;
+	proc_thread_exit(ut, ut->exit_code);
+	ut->thread->priv = NULL;
+	ut->thread = NULL;
+	uthread_put(ut); /* the kernel thread's reference */
+	kthread_exit(0);
+}
+
+static void linked_main(void *arg)
+{
+	struct uthread *ut = arg;
+	struct linked_start *s = ut->linked_start;
+
+	ut->thread = sched_current();
+	ut->thread->priv = ut;
+	kos_linked_app_start(s->argc, s->argv);
+	/* Not reached: musl's exit ends in exit_group. */
+	log_err("linked: the program's entry returned");
+	ut->exit_code = 127 << 8;
+	linked_thread_exit(ut);
+}
+
+struct proc *proc_start_linked(const char *const argv[],
+			       const char *const envp[], int *errp)
+{
+	struct linked_start *s = kzalloc(sizeof(*s));
+	struct uthread *ut;
+	struct proc *p;
+	struct thread *t;
+	int err;
+
+	if (!proc_linked_present()) {
+		kfree(s);
+		*errp = -ENOEXEC;
+		return NULL;
+	}
+	if (!s) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	err = proc_init_create(argv[0], &p, &ut);
+	if (err) {
+		kfree(s);
+		*errp = err;
+		return NULL;
+	}
+	err = -ENOMEM;
+	ut->vm = vm_create_linked();
+	if (!ut->vm || linked_start_build(s, argv, envp))
+		goto fail;
+	ut->linked_start = s;
+	proc_get(p);	 /* the caller's, before the program can run and end */
+	uthread_get(ut); /* the kernel thread's */
+	t = kthread_create_stack(ut->comm[0] ? ut->comm : "linked", linked_main,
+				 ut, LINKED_STACK_ORDER);
+	if (!t) {
+		__atomic_sub_fetch(&ut->refcnt, 1, __ATOMIC_RELAXED);
+		proc_put(p);
+		goto fail;
+	}
+	kthread_detach(t);
+	return p;
+fail:
+	ut->linked_start = NULL;
+	linked_start_free(s);
+	proc_init_abort(p, ut);
+	*errp = err;
+	return NULL;
+}
+
+/* Calls a linked program may not make: one process, no signal frames. */
+static bool linked_refused(unsigned long nr)
+{
+	switch (nr) {
+	case __NR_fork:
+	case __NR_vfork:
+	case __NR_clone:
+	case __NR_clone3:
+	case __NR_execve:
+	case __NR_execveat:
+	case __NR_rt_sigreturn:
+		return true;
+	}
+	return false;
+}
+
+long kos_linked_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+			long a6)
+{
+	struct uthread *ut = uthread_current();
+	struct uregs *r = &ut->regs;
+	long ret;
+
+	if (linked_refused((unsigned int)nr))
+		return -ENOSYS;
+	r->orig_rax = (unsigned long)nr;
+	r->rdi = (unsigned long)a1;
+	r->rsi = (unsigned long)a2;
+	r->rdx = (unsigned long)a3;
+	r->r10 = (unsigned long)a4;
+	r->r8 = (unsigned long)a5;
+	r->r9 = (unsigned long)a6;
+	ret = syscall_dispatch(r);
+	r->rax = (unsigned long)ret;
+	if (uthread_must_exit(ut))
+		linked_thread_exit(ut);
+	/* No signal is delivered: an interrupted call fails with EINTR. */
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+	    ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK)
+		ret = -EINTR;
+	return ret;
+}
+
+unsigned long kos_linked_get_tp(void)
+{
+	return uthread_current()->regs.fs_base;
+}

@@ -3,12 +3,26 @@
  *
  * Layers, bottom up:
  *  - spans: the usable ranges of the boot memory map, page aligned, with
- *    reserved ranges and page 0 cut out, sorted and merged.  Used only
- *    while pmm_init() runs.
+ *    reserved ranges and page 0 cut out, sorted and merged.  Kept after
+ *    pmm_init(): the lazy set-up below reads them.
  *  - sections: one or more spans close together, each with an array of
  *    struct page (one per page of the section, holes included) carved out
  *    of usable memory at init.  pmm_page() maps a physical address to its
  *    struct page through the (few) sections.
+ *  - lazy set-up: pmm_init() only carves the arrays; it writes no struct
+ *    page.  Each section is made ready from its top down, one chunk (the
+ *    largest block's size and alignment, 4 MiB) at a time, when an
+ *    allocation finds the free lists without a block big enough
+ *    (pmm_grow()): the chunk's struct pages are written and its usable
+ *    pages go on the free lists.  Writing the metadata of all RAM at boot
+ *    cost milliseconds (hosted, 256 MiB) to tens of milliseconds (QEMU,
+ *    512 MiB) before the first program could start.  The counters count
+ *    every usable page from the start, so pmm_free_pages() and
+ *    pmm_total_pages() do not change.  A page below its section's ready
+ *    line has no struct page yet: pmm_page() says NULL, as for a page the
+ *    allocator does not own, which is right, since nobody can hold it.
+ *    Chunks are aligned to the largest block, so a block and its buddy
+ *    are always in the same chunk and never merge across the line.
  *  - free lists: one list per order of free blocks; a free block is named
  *    by its first page (PG_FREE, with its order).  An allocated block's
  *    first page carries PG_ALLOC and its order, so pmm_free() can check
@@ -72,6 +86,7 @@ struct pmm_section {
 	paddr_t base;	    /* page aligned */
 	paddr_t end;	    /* exclusive */
 	struct page *pages; /* one per page of [base, end); NULL: unused */
+	paddr_t ready;	    /* struct pages of [ready, end) written; pmm.lock */
 };
 
 static struct {
@@ -85,7 +100,7 @@ static struct {
 	.lock = SPINLOCK_INIT("pmm"),
 };
 
-/* Scratch for pmm_init() only. */
+/* Set by pmm_init(); read by pmm_grow() afterwards. */
 static struct pmm_span spans[KOS_MEM_MAX_RANGES];
 static unsigned int nspans;
 
@@ -96,13 +111,28 @@ static struct pmm_section *section_of(paddr_t pa)
 	for (unsigned int i = 0; i < pmm.nsec; i++) {
 		struct pmm_section *s = &pmm.sec[i];
 
+		if (s->pages && pa >= s->ready && pa < s->end)
+			return s;
+	}
+	return NULL;
+}
+
+/* The section whose range holds pa and that has metadata, ready or not. */
+static struct pmm_section *section_of_any(paddr_t pa)
+{
+	for (unsigned int i = 0; i < pmm.nsec; i++) {
+		struct pmm_section *s = &pmm.sec[i];
+
 		if (s->pages && pa >= s->base && pa < s->end)
 			return s;
 	}
 	return NULL;
 }
 
-/* struct page of pa, reserved pages included; NULL outside all sections. */
+/*
+ * struct page of pa, reserved pages included; NULL outside all sections
+ * and below a section's ready line.
+ */
 static struct page *page_any(paddr_t pa)
 {
 	struct pmm_section *s = section_of(pa);
@@ -293,7 +323,7 @@ static paddr_t span_carve(uint64_t bytes)
 	return best->end;
 }
 
-/* Give every section its struct page array, all pages reserved. */
+/* Give every section room for its struct page array (not yet written). */
 static uint64_t sections_alloc_metadata(void)
 {
 	uint64_t meta_total = 0;
@@ -312,15 +342,7 @@ static uint64_t sections_alloc_metadata(void)
 			continue;
 		}
 		s->pages = plat_phys_to_virt(pa);
-		for (uint64_t j = 0; j < n; j++) {
-			list_init(&s->pages[j].link);
-			s->pages[j].owner = NULL;
-			s->pages[j].flags = PG_RESERVED;
-			s->pages[j].order = 0;
-			s->pages[j].use = PAGE_USE_NONE;
-			s->pages[j].mflags = PGM_STALE;
-			s->pages[j].refcnt = 0;
-		}
+		s->ready = s->end; /* nothing written yet: pmm_grow() */
 		meta_total += bytes;
 	}
 	return meta_total;
@@ -334,28 +356,76 @@ static void block_put(struct page *pg, unsigned int order)
 	list_add(&pg->link, &pmm.free[order]);
 }
 
-/* Hand the pages of every span to the free lists as maximal blocks. */
-static void spans_release(void)
+/* Hand the pages of [b, e), in one chunk, to the free lists. */
+static void chunk_release(struct pmm_section *s, paddr_t b, paddr_t e)
+{
+	paddr_t pa;
+
+	for (pa = b; pa < e; pa += PAGE_SIZE)
+		s->pages[(pa - s->base) >> PAGE_SHIFT].flags = 0;
+	for (pa = b; pa < e;) {
+		unsigned int o = PMM_MAX_ORDER;
+
+		while (o > 0 &&
+		       ((pa & (BLOCK_BYTES(o) - 1)) || e - pa < BLOCK_BYTES(o)))
+			o--;
+		block_put(&s->pages[(pa - s->base) >> PAGE_SHIFT], o);
+		pa += BLOCK_BYTES(o);
+	}
+}
+
+/*
+ * Make the next chunk ready: the highest section with pages below its
+ * ready line gets the chunk under the line written (all reserved) and the
+ * usable pages in it put on the free lists.  pmm.lock held (or at init).
+ * False when every section is ready.
+ */
+static bool pmm_grow(void)
+{
+	const uint64_t chunk = BLOCK_BYTES(PMM_MAX_ORDER);
+	struct pmm_section *s = NULL;
+	paddr_t b, e;
+
+	for (unsigned int i = pmm.nsec; i-- > 0;) {
+		if (pmm.sec[i].pages && pmm.sec[i].ready > pmm.sec[i].base) {
+			s = &pmm.sec[i];
+			break;
+		}
+	}
+	if (!s)
+		return false;
+	e = s->ready;
+	b = ALIGN_DOWN(e - 1, chunk);
+	if (b < s->base)
+		b = s->base;
+	for (paddr_t pa = b; pa < e; pa += PAGE_SIZE) {
+		struct page *pg = &s->pages[(pa - s->base) >> PAGE_SHIFT];
+
+		list_init(&pg->link);
+		pg->owner = NULL;
+		pg->flags = PG_RESERVED;
+		pg->order = 0;
+		pg->use = PAGE_USE_NONE;
+		pg->mflags = PGM_STALE;
+		pg->refcnt = 0;
+	}
+	s->ready = b;
+	for (unsigned int i = 0; i < nspans; i++) {
+		paddr_t sb = MAX(spans[i].base, b), se = MIN(spans[i].end, e);
+
+		if (sb < se)
+			chunk_release(s, sb, se);
+	}
+	return true;
+}
+
+/* Count the usable pages (those in a section with metadata) as free. */
+static void spans_count(void)
 {
 	for (unsigned int i = 0; i < nspans; i++) {
-		struct pmm_span *sp = &spans[i];
-		struct pmm_section *s = section_of(sp->base);
-		paddr_t pa;
-
-		if (!s)
-			continue; /* its section got no metadata */
-		for (pa = sp->base; pa < sp->end; pa += PAGE_SIZE)
-			s->pages[(pa - s->base) >> PAGE_SHIFT].flags = 0;
-		for (pa = sp->base; pa < sp->end;) {
-			unsigned int o = PMM_MAX_ORDER;
-
-			while (o > 0 && ((pa & (BLOCK_BYTES(o) - 1)) ||
-					 sp->end - pa < BLOCK_BYTES(o)))
-				o--;
-			block_put(&s->pages[(pa - s->base) >> PAGE_SHIFT], o);
-			pa += BLOCK_BYTES(o);
-			pmm.ntotal += 1ULL << o;
-		}
+		if (section_of_any(spans[i].base))
+			pmm.ntotal +=
+				(spans[i].end - spans[i].base) >> PAGE_SHIFT;
 	}
 	pmm.nfree = pmm.ntotal;
 }
@@ -373,7 +443,7 @@ void pmm_init(const struct kos_bootinfo *bi)
 	spans_from_bootinfo(bi);
 	sections_build();
 	meta = sections_alloc_metadata();
-	spans_release();
+	spans_count();
 
 	log_debug("pmm: %llu KiB usable in %u ranges, %u sections, "
 		  "%llu KiB metadata",
@@ -430,9 +500,13 @@ paddr_t pmm_alloc_flags(unsigned int order, unsigned int flags)
 
 again:
 	fl = spin_lock_irqsave(&pmm.lock);
-	for (o = order; o <= PMM_MAX_ORDER; o++)
-		if (!list_empty(&pmm.free[o]))
+	for (;;) {
+		for (o = order; o <= PMM_MAX_ORDER; o++)
+			if (!list_empty(&pmm.free[o]))
+				break;
+		if (o <= PMM_MAX_ORDER || !pmm_grow())
 			break;
+	}
 	if (o > PMM_MAX_ORDER) {
 		spin_unlock_irqrestore(&pmm.lock, fl);
 		if (!retried && reclaim(order)) {

@@ -10,12 +10,18 @@
  * linear function of the TSC (struct plat_tsc_clock), which the vDSO
  * computes in guest processes too, so guest and kernel agree to the
  * nanosecond (kos/plat/time.h).  Its rate comes from host CLOCK_MONOTONIC:
- * measured over CAL_NS at startup, then re-measured over the whole time
- * since startup (so ever more exactly) at most once every REFINE_NS, each
- * time continuing from the current kernel time: the function changes
- * slope, it never jumps.  Kernel time therefore tracks host time up to
- * the small offset the first calibration's error leaves (microseconds),
- * and does not drift.  Slope changes happen only in hosted_clock_refine(),
+ * measured over CAL_NS (a quarter millisecond: boot time is an app's
+ * start-up time) at startup, then re-measured over the whole time since
+ * startup (so ever more exactly) each time that span has doubled, and at
+ * most once every REFINE_NS once it is long, each time continuing from
+ * the current kernel time: the function changes slope, it never jumps.
+ * A sample is good to the width of its TSC bracket (tens of
+ * nanoseconds), so the first rate is good to a few hundred parts per
+ * million at worst (a startup sample is retaken until the brackets are
+ * under 1/2000 of the span), and the offset each slope leaves before
+ * the next, twice as long, measurement replaces it is about one
+ * bracket: kernel time tracks host time to around a microsecond after
+ * the doublings, and does not drift.  Slope changes happen only in hosted_clock_refine(),
  * which plat_user_run() calls with interrupts off just before it resumes
  * a guest: then no guest runs (docs/hosted.md), so none can compute
  * time from the old slope after the kernel switched to the new one.
@@ -54,9 +60,9 @@
 #include "hosted.h"
 
 #define NO_DEADLINE UINT64_MAX
-#define CAL_NS (10 * NSEC_PER_MSEC) /* first calibration span */
-#define REFINE_NS NSEC_PER_SEC	    /* least time between refinements */
-#define CAL_TRIES 8		    /* clock reads per sample */
+#define CAL_NS (250 * NSEC_PER_USEC) /* first calibration span */
+#define REFINE_NS NSEC_PER_SEC	     /* least time between refinements */
+#define CAL_TRIES 8		     /* clock reads per sample */
 
 static bool tsc_mode;	      /* the TSC clock, else host time */
 static uint64_t clock_origin; /* CLOCK_MONOTONIC at kernel time 0, ns */
@@ -92,7 +98,7 @@ static uint64_t rdtsc_ordered(void)
  * One (TSC, host monotonic time) pair: of CAL_TRIES clock reads, the one
  * bracketed most tightly by two TSC reads, taken at the bracket's middle.
  */
-static void clock_sample(uint64_t *tsc, uint64_t *mono)
+static uint64_t clock_sample(uint64_t *tsc, uint64_t *mono)
 {
 	uint64_t best = UINT64_MAX;
 
@@ -107,6 +113,7 @@ static void clock_sample(uint64_t *tsc, uint64_t *mono)
 			*mono = m;
 		}
 	}
+	return best;
 }
 
 /* Nanoseconds per TSC tick in 32.32 fixed point, from two samples. */
@@ -156,7 +163,7 @@ void hosted_clock_refine(void)
 	if (!tsc_mode)
 		return;
 	mono = clock_read(CLOCK_MONOTONIC);
-	if (mono - refined_mono < REFINE_NS)
+	if (mono - refined_mono < MIN(REFINE_NS, refined_mono - cal_mono))
 		return;
 	clock_sample(&tsc, &mono);
 	refined_mono = mono;
@@ -183,21 +190,23 @@ static bool tsc_invariant(void)
 
 /*
  * Choose the clock and start it: kernel time 0 is now.  The TSC clock's
- * first rate needs CAL_NS of host time, spent spinning here.
+ * first rate needs CAL_NS of host time (or more, if the host took the
+ * CPU away in the middle of a sample), spent spinning here.
  */
 static void clock_init(void)
 {
-	uint64_t tsc, mono;
+	uint64_t tsc, mono, w0, w;
 
 	tsc_mode = tsc_invariant();
 	wall_origin = clock_read(CLOCK_REALTIME);
 	clock_origin = clock_read(CLOCK_MONOTONIC);
 	if (!tsc_mode)
 		return;
-	clock_sample(&cal_tsc, &cal_mono);
+	w0 = clock_sample(&cal_tsc, &cal_mono);
 	do
-		clock_sample(&tsc, &mono);
-	while (mono - cal_mono < CAL_NS || tsc <= cal_tsc);
+		w = clock_sample(&tsc, &mono);
+	while (mono - cal_mono < CAL_NS || tsc <= cal_tsc ||
+	       (w0 + w) * 2000 > tsc - cal_tsc);
 	clock_origin = cal_mono;
 	refined_mono = mono;
 	tsc_clock.tsc_base = cal_tsc;

@@ -20,7 +20,12 @@
  * PTRACE_GETREGSET of a stopped child), not from CPUID and XGETBV: under
  * valgrind those are valgrind's, which may know fewer features than the
  * host kernel saves (an AVX-512 host: 2,696 bytes, not 832), and the
- * kernel refuses an image of any other size (-EFAULT).
+ * kernel refuses an image of any other size (-EFAULT).  The child is the
+ * first guest stub, stopped after its exec (stub_spawn() calls
+ * hosted_fpu_probe_stub()), before any guest thread has FPU state; only
+ * if the core asks for the size before any stub exists is a child forked
+ * for the purpose.  (A fork at every start cost 3-10 ms of an app's
+ * boot time.)
  *
  * Locking: a thread's state is used by that thread, or by the thread
  * creating it before it runs; the stubs are stopped whenever the core
@@ -48,6 +53,7 @@
 
 static size_t image_size = FPU_FX_SIZE;
 static uint64_t xfeatures;
+static bool probed; /* image_size and xfeatures are set */
 static uint32_t mxcsr_mask = FPU_MXCSR_MASK_DEFAULT;
 
 /* Where ptrace's NT_X86_XSTATE puts the enabled features (XCR0): the
@@ -56,14 +62,29 @@ static uint32_t mxcsr_mask = FPU_MXCSR_MASK_DEFAULT;
 
 /*
  * What the host kernel's NT_X86_XSTATE regset holds: its size and the
- * enabled features, from a child stopped for us.  false if that cannot
- * be had (no XSAVE, ptrace refused).  Boot, on the process's own stack,
- * before any other thread: the child only touches its copy of it.
+ * enabled features, from pid, a child stopped under our ptrace.  false
+ * if that cannot be had (no XSAVE, ptrace refused).
  */
-static bool probe_xstate(void)
+static bool probe_regset(pid_t pid)
 {
 	static uint8_t buf[16384] __attribute__((aligned(64)));
 	struct iovec iov = { buf, sizeof(buf) };
+
+	if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_X86_XSTATE, &iov) < 0 ||
+	    iov.iov_len <= FPU_FX_SIZE)
+		return false;
+	memcpy(&xfeatures, buf + FX_SW_XFEATURES, sizeof(xfeatures));
+	image_size = iov.iov_len;
+	return xfeatures != 0;
+}
+
+/*
+ * probe_regset() on a child forked and stopped for the purpose, when no
+ * stub has been started yet.  On the calling thread's stack: the child
+ * only touches its copy of it.
+ */
+static bool probe_xstate(void)
+{
 	bool ok = false;
 	pid_t pid;
 	int st = 0;
@@ -78,23 +99,17 @@ static bool probe_xstate(void)
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (WIFSTOPPED(st) &&
-	    ptrace(PTRACE_GETREGSET, pid, (void *)NT_X86_XSTATE, &iov) == 0 &&
-	    iov.iov_len > FPU_FX_SIZE) {
-		memcpy(&xfeatures, buf + FX_SW_XFEATURES, sizeof(xfeatures));
-		image_size = iov.iov_len;
-		ok = xfeatures != 0;
-	}
+	if (WIFSTOPPED(st))
+		ok = probe_regset(pid);
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	return ok;
 }
 
-/* Size the images after the host's XSAVE configuration.  Boot, once. */
+/* The MXCSR mask, from our own FXSAVE.  Boot, once. */
 void hosted_fpu_init(void)
 {
-	unsigned int a, b, c, d;
 	uint8_t fx[FPU_FX_SIZE] __attribute__((aligned(16)));
 	uint32_t m;
 
@@ -102,7 +117,18 @@ void hosted_fpu_init(void)
 	m = *(uint32_t *)(fx + FPU_MXCSR_MASK_OFF);
 	if (m)
 		mxcsr_mask = m;
-	if (probe_xstate())
+}
+
+/*
+ * Size the images after the host's XSAVE configuration, as the regset
+ * probe found it (ok), else from CPUID and XGETBV, or FXSAVE alone.
+ */
+static void fpu_configure(bool ok)
+{
+	unsigned int a, b, c, d;
+
+	probed = true;
+	if (ok)
 		return;
 	xfeatures = 0;
 	image_size = FPU_FX_SIZE;
@@ -116,13 +142,29 @@ void hosted_fpu_init(void)
 	}
 }
 
+/* The first stub, stopped after its exec: probe through it.  Once. */
+void hosted_fpu_probe_stub(pid_t pid)
+{
+	if (!probed)
+		fpu_configure(probe_regset(pid));
+}
+
+/* The configuration, probed through a child of our own if no stub was. */
+static void fpu_probe(void)
+{
+	if (!probed)
+		fpu_configure(probe_xstate());
+}
+
 size_t plat_fpu_size(void)
 {
+	fpu_probe();
 	return image_size;
 }
 
 uint64_t plat_fpu_xfeatures(void)
 {
+	fpu_probe();
 	return xfeatures;
 }
 

@@ -154,6 +154,8 @@ const char *hosted_app_cmdline_get(void);
 int hosted_app_stub_path(char *path, size_t len);
 /* Size guest FPU images after the host's XSAVE configuration (fpu.c). */
 void hosted_fpu_init(void);
+/* The first guest stub, stopped under ptrace: probe the XSAVE layout. */
+void hosted_fpu_probe_stub(pid_t pid);
 
 /*
  * Interrupt context, before kos_irq_exit(): stop the guest whose kernel

@@ -275,6 +275,7 @@ int stub_spawn(struct plat_as *as)
 		as->pid = 0;
 		return -ENOEXEC;
 	}
+	hosted_fpu_probe_stub(as->pid);
 	if (ptrace(PTRACE_SETOPTIONS, as->pid, NULL,
 		   (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) <
 		    0 ||

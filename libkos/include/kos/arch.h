@@ -34,6 +34,19 @@ void arch_context_switch(struct arch_context *from, struct arch_context *to);
 void arch_context_init(struct arch_context *ctx, void *stack_lo, size_t size,
 		       void (*entry)(void *), void *arg);
 
+/*
+ * The time stamp counter, for measurements that compare with a TSC read
+ * outside the kernel (the UEFI stub's entry: debug=boottime).  Not a
+ * clock: plat_clock_ns() is.
+ */
+static inline uint64_t arch_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 /* Current frame pointer, for backtraces. */
 static inline unsigned long arch_frame_pointer(void)
 {

@@ -54,13 +54,19 @@ $(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/netbench \
 		> $(CURDIR)/$@
 
 # Then the single-app images' boot time and sizes (scripts/bench-apps,
-# docs/apps.md); make bench-apps runs that part alone.
+# docs/apps.md) and the system-call cost in linked mode, process mode and
+# Linux (scripts/bench-linked, docs/linked-mode.md); make bench-apps and
+# make bench-linked run those parts alone.
 bench: $(BUILD)/bench/bench.cpio $(BUILD)/hosted/kos \
 		$(BUILD)/x86_64/BOOTX64.EFI $(APP_CHECK_TARGETS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench --layouts 6 $(BENCH_FLAGS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-linked 300000
 
 bench-apps: $(APP_CHECK_TARGETS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
 
-.PHONY: bench-apps
+bench-linked:
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-linked 300000
+
+.PHONY: bench-apps bench-linked

@@ -4,8 +4,9 @@
  *
  *   MADT ("APIC"): local APIC address, the IOAPIC (address and first GSI),
  *                  and interrupt source overrides for ISA IRQs;
- *   FADT ("FACP"): the PM1 control ports, SMI command port, the reset
- *                  register (ACPI 2.0+) and the DSDT;
+ *   FADT ("FACP"): the PM1 control ports, SMI command port, the PM
+ *                  timer's port, the reset register (ACPI 2.0+) and the
+ *                  DSDT;
  *   DSDT:          the \_S5 package's SLP_TYPa/SLP_TYPb values, found by
  *                  a bounded byte scan for "_S5_" rather than by running
  *                  AML (enough on QEMU and on the firmware we care about).
@@ -183,6 +184,7 @@ static void find_s5(const uint8_t *d, uint32_t len)
 }
 
 #define FADT_RESET_REG_SUP (1U << 10) /* Flags: RESET_REG is usable */
+#define FADT_TMR_VAL_EXT (1U << 8)    /* Flags: the PM timer has 32 bits */
 #define GAS_SYSTEM_IO 1
 
 /*
@@ -223,6 +225,13 @@ static void parse_fadt(const uint8_t *t, uint32_t len)
 		x86_acpi.pm1a_cnt = (uint32_t)rd64(t + 176);
 	if (len >= 196 && t[184] == 1 && rd64(t + 188))
 		x86_acpi.pm1b_cnt = (uint32_t)rd64(t + 188);
+	/* PM_TMR_BLK (PM_TMR_LEN 4), or X_PM_TMR_BLK in system I/O. */
+	if (t[91] == 4 && rd32(t + 76) && rd32(t + 76) <= 0xfffc)
+		x86_acpi.pm_tmr = (uint16_t)rd32(t + 76);
+	if (len >= 220 && t[208] == 1 && rd64(t + 212) &&
+	    rd64(t + 212) <= 0xfffc)
+		x86_acpi.pm_tmr = (uint16_t)rd64(t + 212);
+	x86_acpi.pm_tmr_32 = (rd32(t + 112) & FADT_TMR_VAL_EXT) != 0;
 	if (len >= 148)
 		dsdt_pa = rd64(t + 140);
 	if (!dsdt_pa)

@@ -2,22 +2,40 @@
  * Time: the monotonic clock (TSC), the wall clock, and the one-shot timer
  * (local APIC timer).
  *
- * Calibration, once at boot: PIT channel 2 (1.193182 MHz, gated through
- * port 0x61 and never connected to an interrupt) counts down
- * CAL_PIT_TICKS (about 10 ms) in mode 0 while we watch its output bit;
- * the TSC is read around its start and around each poll, the free-running
- * LAPIC timer is timed against the TSC on the side (see
- * calibrate_pit_once()), and of up to CAL_RUNS runs the one with the
- * tightest brackets counts.  Under QEMU TCG the TSC follows the host's TSC and
- * the PIT and LAPIC timer follow QEMU's virtual clock (host time); on
- * hardware with an invariant TSC this is the usual method.  If the PIT
- * output never rises (no PIT), the rates come from CPUID leaf 0x15/0x16
- * or a 1 GHz guess, and we say so.
+ * Calibration at boot: PIT channel 2 (1.193182 MHz, gated through port
+ * 0x61 and never connected to an interrupt) counts down CAL_PIT_TICKS
+ * (2 ms) in mode 0 while we watch its output bit; the TSC is read around
+ * its start and around each poll, the free-running LAPIC timer is timed
+ * against the TSC on the side (see calibrate_pit_once()), and of up to
+ * CAL_RUNS runs the one with the tightest brackets counts.  Under QEMU
+ * TCG the TSC follows the host's TSC and the PIT and LAPIC timer follow
+ * QEMU's virtual clock (host time); on hardware with an invariant TSC
+ * this is the usual method.  If the PIT output never rises (no PIT), the
+ * rates come from CPUID leaf 0x15/0x16 or a 1 GHz guess, and we say so.
  *
- * plat_clock_ns(): (rdtsc - tsc at boot) scaled by a 32.32 fixed-point
- * factor with a 128-bit product: monotonic because the TSC is (one CPU).
- * plat_clock_tsc() hands the same parameters to the vDSO, which computes
- * the same function in user space (kos/plat/time.h).
+ * Refinement afterwards, as Linux does it: 2 ms of PIT (a poll is an I/O
+ * exit under TCG, microseconds) give the rate to a few tenths of a
+ * percent at worst, but the boot should not spin longer (it used to
+ * spin at least 2 x 10 ms: an app's boot time).  So the TSC and the ACPI
+ * PM timer (3.579545 MHz, free-running, from the FADT) are read together
+ * at the calibration's end, and again from the timer interrupt each time
+ * the span since has doubled (4 ms, 8 ms, ... REFINE_MAX_NS, within the
+ * 24-bit timer's 4.7 s wrap); the rate measured over the whole span
+ * replaces the old one, continuing from the current time: the clock
+ * changes slope, never jumps (kos_clock_changed() tells the vDSO).  The
+ * offset each slope leaves before a span twice as long replaces it is
+ * about one sample's bracket, so kernel time ends within tens of
+ * microseconds of real time and then keeps a rate good to about a part
+ * per million.  The LAPIC timer's rate, measured against the TSC, is
+ * rescaled with it.  Without a PM timer the first rate stays.
+ *
+ * plat_clock_ns(): (rdtsc - tsc_base) scaled by a 32.32 fixed-point
+ * factor with a 128-bit product, plus ns_base: monotonic because the TSC
+ * is (one CPU) and a refinement starts the new slope where the old one
+ * is.  Kernel readers take the parameters under the sequence count
+ * clock_seq (a refinement may interrupt them).  plat_clock_tsc() hands
+ * the same parameters to the vDSO, which computes the same function in
+ * user space (kos/plat/time.h).
  *
  * plat_timer_arm(): converts the time left into LAPIC ticks, clamped to
  * 32 bits (about 68 s at QEMU's 62.5 MHz); when the interrupt comes
@@ -37,20 +55,29 @@
 #include "x86.h"
 
 #define PIT_HZ 1193182ULL
-#define CAL_PIT_TICKS 11932 /* 10 ms */
+#define CAL_PIT_TICKS 2386 /* 2 ms */
 #define CAL_RUNS 8
+#define PM_TMR_HZ 3579545ULL
+#define REFINE_MAX_NS (2 * NSEC_PER_SEC) /* the last refinement's span */
 #define PIT_CMD 0x43
 #define PIT_CH2 0x42
 #define PORT_61 0x61
 
 static uint64_t tsc_hz, lapic_hz;
-static uint64_t lapic_per_ns_32; /* LAPIC ticks per ns, 32.32 */
+static uint64_t lapic_per_ns_32;  /* LAPIC ticks per ns, 32.32 */
+static uint64_t lapic_per_tsc_32; /* LAPIC ticks per TSC tick, 32.32 */
 /*
- * The clocks as functions of the TSC (kos/plat/time.h), fixed at boot:
- * tsc_base the TSC at calibration, ns_base 0, mult ns per tick in 32.32,
- * wall_offset the wall clock at plat_clock_ns() 0.
+ * The clocks as functions of the TSC (kos/plat/time.h): tsc_base the TSC
+ * at calibration (later: at the last refinement), ns_base the time then,
+ * mult ns per tick in 32.32, wall_offset the wall clock at plat_clock_ns()
+ * 0.  Changed only with interrupts off, clock_seq odd meanwhile.
  */
 static struct plat_tsc_clock tsc_clock;
+static volatile unsigned int clock_seq;
+/* Refinement: the PM timer and TSC at the calibration's end. */
+static uint64_t ref_tsc, next_refine_tsc;
+static uint32_t ref_pm, pm_mask;
+static bool refining;
 static uint64_t timer_deadline; /* armed deadline, irqs off */
 static bool timer_armed;
 
@@ -119,23 +146,28 @@ static bool calibrate_pit_once(struct cal_run *c)
 /*
  * The run with the smallest uncertainty gives the rates.  The first run
  * only warms up (under TCG it pays for code translation); we stop once a
- * run is good to 0.1% or after CAL_RUNS.  False if the PIT does not work.
+ * run is good to 0.2% or after CAL_RUNS.  False if the PIT does not work.
  */
+static unsigned int cal_runs; /* PIT runs made, for the log */
+
 static bool calibrate_pit(void)
 {
 	struct cal_run best = { .err = UINT64_MAX }, c;
 
 	for (int i = 0; i < CAL_RUNS; i++) {
+		cal_runs = (unsigned int)i + 1;
 		if (!calibrate_pit_once(&c))
 			return false;
 		if (i > 0 && c.err < best.err)
 			best = c;
-		if (best.err < best.tsc / 1000)
+		if (best.err < best.tsc / 500) /* 0.2%: refined later */
 			break;
 	}
 	tsc_hz = best.tsc * PIT_HZ / CAL_PIT_TICKS;
-	lapic_hz = best.lapic * tsc_hz / best.lapic_tsc;
-	if (best.err > best.tsc / 100)
+	lapic_per_tsc_32 = ((uint64_t)best.lapic << 32) / best.lapic_tsc;
+	lapic_hz = (uint64_t)(((unsigned __int128)tsc_hz * lapic_per_tsc_32) >>
+			      32);
+	if (best.err > best.tsc / 50)
 		log_warn("x86: clock calibration uncertain (%llu of %llu TSC)",
 			 (unsigned long long)best.err,
 			 (unsigned long long)best.tsc);
@@ -239,7 +271,103 @@ static uint64_t rtc_read_ns(void)
 
 uint64_t plat_clock_ns(void)
 {
-	return plat_tsc_clock_ns(&tsc_clock, rdtsc());
+	struct plat_tsc_clock c;
+	unsigned int seq;
+	uint64_t tsc;
+
+	do {
+		seq = clock_seq;
+		barrier();
+		c = tsc_clock;
+		tsc = rdtsc();
+		barrier();
+	} while ((seq & 1) || seq != clock_seq);
+	return plat_tsc_clock_ns(&c, tsc);
+}
+
+/*
+ * One (TSC, PM timer) pair: of a few reads, the one the TSC brackets
+ * most tightly, taken at the bracket's middle.
+ */
+static void pm_sample(uint64_t *tsc, uint32_t *pm)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t t0 = rdtsc();
+		uint32_t v = inl(x86_acpi.pm_tmr) & pm_mask;
+		uint64_t t1 = rdtsc();
+
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*tsc = t0 + (t1 - t0) / 2;
+			*pm = v;
+		}
+	}
+}
+
+/* Start the refinements: the PM timer's first sample.  Boot. */
+static void refine_start(void)
+{
+	if (!x86_acpi.pm_tmr)
+		return;
+	pm_mask = x86_acpi.pm_tmr_32 ? UINT32_MAX : 0xffffff;
+	pm_sample(&ref_tsc, &ref_pm);
+	next_refine_tsc = ref_tsc + tsc_hz * 4 / 1000; /* 4 ms on */
+	refining = true;
+}
+
+/*
+ * Interrupts off: if the span since the calibration's end has doubled,
+ * measure the rate over it and continue the clock at that slope.
+ */
+static void clock_refine(void)
+{
+	struct plat_tsc_clock c;
+	uint64_t tsc, span, hz, span_ns;
+	uint32_t pm;
+
+	if (!refining || rdtsc() < next_refine_tsc)
+		return;
+	pm_sample(&tsc, &pm);
+	span = tsc - ref_tsc;
+	/*
+	 * 64-bit products suffice: spans stay under REFINE_MAX_NS, about
+	 * 2^33 ticks of a 4 GHz TSC (times 2^22 for the PM timer's rate,
+	 * or 2^30 for the nanoseconds of a second).
+	 */
+	if (!((pm - ref_pm) & pm_mask) || span >> 36) {
+		refining = false;
+		return;
+	}
+	hz = span * PM_TMR_HZ / ((pm - ref_pm) & pm_mask);
+	/* Implausible (a wrap we missed, a broken timer): keep the rate. */
+	if (hz < tsc_hz - tsc_hz / 20 || hz > tsc_hz + tsc_hz / 20) {
+		refining = false;
+		return;
+	}
+	span_ns = (span >> 8) * NSEC_PER_SEC / (hz >> 8);
+	tsc_hz = hz;
+	if (lapic_per_tsc_32) {
+		lapic_hz = (uint64_t)(((unsigned __int128)tsc_hz *
+				       lapic_per_tsc_32) >>
+				      32);
+		lapic_per_ns_32 = (lapic_hz << 32) / NSEC_PER_SEC;
+	}
+	c = tsc_clock;
+	c.mult = (NSEC_PER_SEC << 32) / tsc_hz;
+	c.tsc_base = rdtsc();
+	c.ns_base = plat_tsc_clock_ns(&tsc_clock, c.tsc_base);
+	clock_seq++;
+	barrier();
+	tsc_clock = c;
+	barrier();
+	clock_seq++;
+	kos_clock_changed();
+	if (span_ns >= REFINE_MAX_NS / 2)
+		refining = false;
+	else
+		next_refine_tsc = ref_tsc + 2 * span;
 }
 
 uint64_t plat_wallclock_ns(void)
@@ -253,7 +381,7 @@ uint64_t plat_wallclock_ns(void)
  */
 bool plat_clock_tsc(struct plat_tsc_clock *c)
 {
-	*c = tsc_clock;
+	*c = tsc_clock; /* interrupts are off: no refinement under us */
 	return true;
 }
 
@@ -293,6 +421,7 @@ static void timer_irq(struct x86_frame *f)
 	x86_lapic_eoi();
 	if (x86_serial_polled)
 		x86_serial_poll();
+	clock_refine();
 	if (!timer_armed)
 		return;
 	if (plat_clock_ns() < timer_deadline) {
@@ -307,6 +436,7 @@ static void timer_irq(struct x86_frame *f)
 void x86_clock_init(const struct kos_bootinfo *bi)
 {
 	const char *how = "PIT";
+	uint64_t t0 = rdtsc();
 
 	if (!calibrate_pit()) {
 		calibrate_cpuid();
@@ -319,14 +449,21 @@ void x86_clock_init(const struct kos_bootinfo *bi)
 	lapic_per_ns_32 = (lapic_hz << 32) / NSEC_PER_SEC;
 	x86_lapic_timer_oneshot(0);
 	tsc_clock.tsc_base = rdtsc();
+	refine_start();
 
 	tsc_clock.wall_offset = bi->boot_wallclock_ns;
 	if (!tsc_clock.wall_offset)
 		tsc_clock.wall_offset = rtc_read_ns();
 	x86_irq_set_handler(X86_VEC_APIC_TIMER, timer_irq);
-	log_info("x86: TSC %llu.%03llu MHz, APIC timer %llu.%03llu MHz (%s)",
+	log_info("x86: TSC %llu.%03llu MHz, APIC timer %llu.%03llu MHz (%s%s)",
 		 (unsigned long long)(tsc_hz / 1000000),
 		 (unsigned long long)(tsc_hz / 1000 % 1000),
 		 (unsigned long long)(lapic_hz / 1000000),
-		 (unsigned long long)(lapic_hz / 1000 % 1000), how);
+		 (unsigned long long)(lapic_hz / 1000 % 1000), how,
+		 refining ? ", refined against the PM timer" : "");
+	log_info("x86: kernel entered at TSC %llu; %u calibration runs in "
+		 "%llu us",
+		 (unsigned long long)x86_entry_tsc, cal_runs,
+		 (unsigned long long)((tsc_clock.tsc_base - t0) * 1000000 /
+				      tsc_hz));
 }

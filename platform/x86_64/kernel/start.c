@@ -85,8 +85,11 @@ static void cpu_features_init(void)
 		 cr4_extra & CR4_SMAP ? "on" : "absent");
 }
 
+uint64_t x86_entry_tsc;
+
 void x86_start(const struct kos_bootinfo *bi)
 {
+	x86_entry_tsc = rdtsc(); /* the boot's profile: clock.c logs it */
 	x86_serial_init();
 	x86_gdt_init();
 	x86_idt_init();

@@ -303,6 +303,9 @@ void x86_trap(struct x86_frame *f);
  */
 void x86_interrupt(struct x86_frame *f);
 
+/* start.c: the TSC when the kernel was entered. */
+extern uint64_t x86_entry_tsc;
+
 /* acpi.c: what the firmware tables told us (zeros where unknown). */
 struct x86_acpi_info {
 	uint64_t lapic_base;  /* MADT local APIC address */
@@ -314,6 +317,9 @@ struct x86_acpi_info {
 	uint16_t isa_flags[16]; /* MPS INTI flags (0 = bus default) */
 	/* Power-off (S5). */
 	uint32_t pm1a_cnt, pm1b_cnt; /* I/O ports, 0 if unknown */
+	/* The ACPI PM timer (3.579545 MHz), an I/O port; 0 if unknown. */
+	uint16_t pm_tmr;
+	bool pm_tmr_32; /* 32 bits wide, else 24 */
 	uint32_t smi_cmd;
 	uint8_t acpi_enable;
 	bool have_s5;

@@ -364,6 +364,10 @@ static void clock_refine(void)
 	barrier();
 	clock_seq++;
 	kos_clock_changed();
+	log_debug("x86: TSC %llu.%03llu MHz over %llu ms of PM timer",
+		  (unsigned long long)(tsc_hz / 1000000),
+		  (unsigned long long)(tsc_hz / 1000 % 1000),
+		  (unsigned long long)(span_ns / NSEC_PER_MSEC));
 	if (span_ns >= REFINE_MAX_NS / 2)
 		refining = false;
 	else

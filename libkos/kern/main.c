@@ -89,6 +89,29 @@ static void check_console_param(void)
 			 c);
 }
 
+/*
+ * debug=init: one line per boot step with the time it took, shown at any
+ * loglevel (as Linux's initcall_debug), to see where boot time goes.
+ */
+static bool init_debug;
+static uint64_t init_step_ns;
+
+static void init_step(const char *name)
+{
+	uint64_t now = plat_clock_ns();
+	int level;
+
+	if (init_debug) {
+		level = kos_log_get_level();
+		kos_log_set_level(LOG_NOTICE > level ? LOG_NOTICE : level);
+		kos_log(LOG_NOTICE, "init: %s took %llu us", name,
+			(unsigned long long)((now - init_step_ns) / 1000));
+		kos_log_set_level(level);
+		now = plat_clock_ns(); /* the line's own cost not counted */
+	}
+	init_step_ns = now;
+}
+
 /* Platforms without devices (the unit tests') have none to find. */
 __attribute__((weak)) void plat_devices_init(void)
 {
@@ -320,8 +343,10 @@ static int run_user(const struct kos_bootinfo *bi, const char *init)
 
 	if (vfs_init(bi->initrd, bi->initrd_size) < 0)
 		panic("cannot create the root file system");
+	init_step("vfs_init (initramfs)");
 	ipc_devshm_mount();
 	log_info("syscalls: %u implemented", syscall_count_implemented());
+	init_step("ipc_devshm_mount");
 	if (batch)
 		return batch_run(bi, batch);
 	if (proc_linked_present())
@@ -364,27 +389,39 @@ void kos_main(const struct kos_bootinfo *bi)
 		   bi->platform ? bi->platform : "?");
 	log_info("command line: %s", bi->cmdline ? bi->cmdline : "");
 	check_console_param();
+	init_debug = cmdline_list_has(&kos_cmdline, "debug", "init");
+	init_step("platform, to kos_main");
 
 	ksym_init(bi->kernel_elf, bi->kernel_elf_size, bi->kernel_load_bias);
+	init_step("ksym_init");
 	if (cmdline_has(&kos_cmdline, "mem"))
 		apply_mem_limit(
 			&boot_info,
 			cmdline_get_size(&kos_cmdline, "mem", UINT64_MAX));
 	pmm_init(&boot_info);
+	init_step("pmm_init");
 	kmalloc_init();
 	print_memory(&boot_info);
+	init_step("kmalloc_init");
 
 	sched_init();
 	timer_init();
 	sched_load_start(); /* not in timer_init(): tests want no timer */
+	init_step("sched_init, timer_init");
 	console_init();
+	init_step("console_init");
 	vdso_init();
+	init_step("vdso_init");
 	plat_irq_enable();
 	net_init();
+	init_step("net_init");
 	net_stack_init(); /* lwIP and lo, before the devices register */
+	init_step("net_stack_init (lwIP, lo)");
 	plat_devices_init();
+	init_step("plat_devices_init");
 	blkdev_scan_new(); /* the disks' partition tables */
 	net_ipconfig();	   /* ip=: before init starts */
+	init_step("blkdev_scan_new, net_ipconfig");
 
 	if (bi->initrd)
 		log_info("initrd: %zu bytes", bi->initrd_size);

@@ -125,6 +125,26 @@ START_TEST(test_ksym_finds_own_functions)
 }
 END_TEST
 
+/* ksym_init_lazy(): the first lookup builds the index, then as before. */
+START_TEST(test_ksym_lazy_init_indexes_at_first_lookup)
+{
+	load_self();
+	ksym_init_lazy(self_img, self_size, self_bias);
+	assert_lookup((const void *)ksym_test_target, 4, "ksym_test_target");
+	assert_lookup((const void *)kos_strlen, 3, "kos_strlen");
+	/* A lazy NULL image disables lookups, as ksym_init(NULL) does. */
+	ksym_init_lazy(NULL, 0, 0);
+	{
+		const char *name;
+		unsigned long off;
+
+		ck_assert_int_eq(
+			ksym_lookup((unsigned long)kos_strlen, &name, &off),
+			-1);
+	}
+}
+END_TEST
+
 START_TEST(test_ksym_misses_outside_functions)
 {
 	static int data_object = 1;
@@ -564,6 +584,7 @@ Suite *ksym_suite(void)
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_ksym_finds_own_functions);
+	tcase_add_test(tc, test_ksym_lazy_init_indexes_at_first_lookup);
 	tcase_add_test(tc, test_ksym_misses_outside_functions);
 	tcase_add_test(tc, test_ksym_symbolize_format);
 	tcase_add_test(tc, test_ksym_wrong_bias_misses);

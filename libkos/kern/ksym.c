@@ -14,8 +14,15 @@
  * offset, size and index is checked against the image size before use, and
  * any inconsistency leaves the table empty rather than faulting.
  *
- * Locking: none.  ksym_init() runs single-threaded at boot (or in tests);
- * afterwards the table is read-only.
+ * ksym_init_lazy() only records the image: the index is built by the
+ * first ksym_lookup() (a panic's backtrace, usually never).  Reading the
+ * symbol table at every boot cost about a millisecond hosted (page
+ * faults on the mapped file) and more under TCG, for nothing.
+ *
+ * Locking: none.  ksym_init() and ksym_init_lazy() run single-threaded at
+ * boot (or in tests); afterwards the table changes once, in the first
+ * lookup (uniprocessor: a lookup from an interrupt in the middle of that
+ * finds the table still empty and says "not found").
  */
 #include <kos/ksym.h>
 #include <kos/string.h>
@@ -35,6 +42,10 @@ struct ksym {
 static struct ksym ksyms[KSYM_MAX];
 static unsigned int nksyms;
 static const char *strtab; /* NULL: symbolization disabled */
+/* ksym_init_lazy()'s image, indexed at the first lookup. */
+static const void *lazy_elf;
+static size_t lazy_size;
+static uint64_t lazy_bias;
 
 /* Is [off, off + len) inside an image of size bytes? */
 static bool in_image(uint64_t off, uint64_t len, size_t size)
@@ -155,6 +166,7 @@ unsigned int ksym_init(const void *elf, size_t size, uint64_t load_bias)
 
 	strtab = NULL;
 	nksyms = 0;
+	lazy_elf = NULL;
 	if (!img || !find_symtab(img, size, &sh, &shnum, &symsec, &strsec))
 		return 0;
 
@@ -222,6 +234,15 @@ unsigned int ksym_init(const void *elf, size_t size, uint64_t load_bias)
 	return n;
 }
 
+void ksym_init_lazy(const void *elf, size_t size, uint64_t load_bias)
+{
+	strtab = NULL;
+	nksyms = 0;
+	lazy_elf = elf;
+	lazy_size = size;
+	lazy_bias = load_bias;
+}
+
 /*
  * Binary search for the last symbol starting at or below addr, then check
  * it (or one of the few before it, for aliases and nested labels) covers
@@ -230,11 +251,14 @@ unsigned int ksym_init(const void *elf, size_t size, uint64_t load_bias)
 int ksym_lookup(unsigned long addr, const char **name, unsigned long *offset)
 {
 	const struct ksym *k;
-	unsigned int lo = 0, hi = nksyms;
+	unsigned int lo = 0, hi;
 	int i;
 
+	if (lazy_elf)
+		ksym_init(lazy_elf, lazy_size, lazy_bias);
 	if (!strtab || !nksyms)
 		return -1;
+	hi = nksyms;
 	/* Find the last symbol at or below addr. */
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;

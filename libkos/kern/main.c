@@ -3,8 +3,10 @@
  *
  * The platform calls kos_main() once, on the boot CPU, with interrupts
  * disabled, a working console and a stack of at least 16 KiB.  From here:
- * command line → log level → symbols → page allocator → kmalloc →
- * scheduler (the boot context becomes thread "main") → timers → the vDSO
+ * command line → log level → symbols (indexed at the first lookup) →
+ * page allocator (its metadata written as memory is first needed) →
+ * kmalloc → scheduler (the boot context becomes thread "main") → timers →
+ * the vDSO
  * → interrupts on → the network (net_init) → devices (plat_devices_init)
  * → the work the command line asks for (selftest, init=, batch=) → power
  * off with its status.
@@ -392,8 +394,8 @@ void kos_main(const struct kos_bootinfo *bi)
 	init_debug = cmdline_list_has(&kos_cmdline, "debug", "init");
 	init_step("platform, to kos_main");
 
-	ksym_init(bi->kernel_elf, bi->kernel_elf_size, bi->kernel_load_bias);
-	init_step("ksym_init");
+	ksym_init_lazy(bi->kernel_elf, bi->kernel_elf_size,
+		       bi->kernel_load_bias);
 	if (cmdline_has(&kos_cmdline, "mem"))
 		apply_mem_limit(
 			&boot_info,

@@ -29,6 +29,12 @@
 unsigned int ksym_init(const void *elf, size_t size, uint64_t load_bias);
 
 /*
+ * The same, done by the first ksym_lookup() instead of now (boot: the
+ * table is rarely needed).  The image must stay mapped.
+ */
+void ksym_init_lazy(const void *elf, size_t size, uint64_t load_bias);
+
+/*
  * Find the function containing addr.  On a hit, *name gets its name and
  * *offset addr minus its start, and the result is 0; otherwise -1.
  */

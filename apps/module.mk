@@ -41,10 +41,15 @@
 # the same way is included below, before the apps.
 
 APPS_EXTRA ?=
+# check/apps/ holds test apps (check/apps/README.md): built and booted by
+# make check like apps/' own, not by make apps.
+APP_TEST_MKS := $(sort $(wildcard check/apps/*/app.mk))
 APP_MKS := $(sort $(wildcard apps/*/app.mk)) \
-	$(foreach d,$(APPS_EXTRA),$(sort $(wildcard $(d)/*/app.mk)))
+	$(foreach d,$(APPS_EXTRA),$(sort $(wildcard $(d)/*/app.mk))) \
+	$(APP_TEST_MKS)
 app_name = $(notdir $(patsubst %/,%,$(dir $(1))))
 APPS := $(foreach m,$(APP_MKS),$(call app_name,$(m)))
+APPS_TEST := $(foreach m,$(APP_TEST_MKS),$(call app_name,$(m)))
 
 # Process mode's compiler flags for APP_NAME_SRCS.
 APP_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE
@@ -172,7 +177,7 @@ else
 app: app-$(APP)
 endif
 
-apps: $(addprefix app-,$(APPS))
+apps: $(addprefix app-,$(filter-out $(APPS_TEST),$(APPS)))
 
 # make -s app-images APP=NAME: one line "MODE PLATFORM FILE" per image,
 # modes in APP_NAME_MODES's order (scripts/check-apps reads it).

@@ -85,23 +85,21 @@ $(if $(2),$(patsubst %.c,$(1)/%.o,$(2)): $(1)/%.o: %.c $(MUSL_LIBC) $(4)
 endef
 
 # $(call linked_object,OBJ,INPUTS,LIBS,NAME): the program's one object.
-# The build fails if the result has constructors (.init_array...), or
-# needs any symbol but kos_linked_* and the linker's own; then every
-# symbol but LINKED_KEEP goes local.  INPUTS are prerequisites (objects);
-# LIBS is passed to ld in the group with libc.a (archives, -L/-l).
+# ld -r with linked/object.lds gathers the constructors and destructors
+# (.init_array, .fini_array) under names no final link runs by itself;
+# linked/check-object then refuses what cannot work in linked mode
+# (thread-local storage, %fs, .ctors/.preinit_array..., undefined
+# symbols but kos_linked_* and the linker's own); then every symbol but
+# LINKED_KEEP goes local.  INPUTS are prerequisites (objects); LIBS is
+# passed to ld in the group with libc.a (archives, -L/-l).
 define linked_object
-$(1): $(2) $(LINKED_START) $(MUSL_LIBC) $(filter %.a %.o,$(3))
+$(1): $(2) $(LINKED_START) $(MUSL_LIBC) $(filter %.a %.o,$(3)) \
+		linked/object.lds linked/check-object
 	@mkdir -p $$(@D)
 	@echo "  LD -r   $$@"
-	$(Q)$(LD) -r -o $$@.all $(2) $(LINKED_START) \
+	$(Q)$(LD) -r -T linked/object.lds -o $$@.all $(2) $(LINKED_START) \
 		--start-group $(3) $(MUSL_LIBC) $(LIBGCC) --end-group
-	$(Q)if readelf -SW $$@.all | grep -qE '\.(init|fini|preinit)_array'; \
-		then echo "linked: $(4) has constructors or destructors" \
-		"(not supported yet)" >&2; exit 1; fi
-	$(Q)bad=$$$$(nm -u $$@.all | awk '{ print $$$$2 }' | \
-		grep -Ev '^(kos_linked_.*|_GLOBAL_OFFSET_TABLE_|_DYNAMIC)$$$$'); if [ -n "$$$$bad" ]; then \
-		echo "linked: $(4) needs undefined symbols: $$$$bad" >&2; \
-		exit 1; fi
+	$(Q)linked/check-object $(4) $$@.all
 	$(Q)$(OBJCOPY) $(addprefix -G ,$(LINKED_KEEP)) $$@.all $$@
 endef
 

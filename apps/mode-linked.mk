@@ -37,7 +37,9 @@
 #   OUT/NAME.cmdline      the default command line, APP_NAME_CMDLINE
 #   OUT/NAME.efi          the bare-metal kernel with NAME.o in it, without
 #                         DWARF, + initramfs + command line
-#   OUT/NAME-kernel.elf   that kernel with its DWARF, for gdb
+#   OUT/NAME-kernel.elf   that kernel with its DWARF, for gdb (and
+#                         OUT/kernel.elf, a link to it that kos-run --gdb
+#                         names)
 #   OUT/NAME-hosted       the hosted kernel with NAME.o in it; its
 #                         .kos_app section (platform/hosted/payload.S)
 #                         holds the initramfs and command line, and no
@@ -73,7 +75,12 @@ $(call app_initramfs,$(1),$(2),$(3),)
 
 $(call linked_images,$(3)/$(1),$(3)/$(1).o,$(3)/initramfs.cpio,$(APP_$(1)_CMDLINE))
 
-APP_TARGETS_$(1) += $(3)/$(1).efi $(3)/$(1)-hosted
+# kos-run --gdb (make debug APP=NAME MODE=linked) names the kernel.elf
+# beside the image to gdb: the kernel with the app in it.
+$(3)/kernel.elf: $(3)/$(1)-kernel.elf
+	$(Q)ln -sf $(1)-kernel.elf $$@
+
+APP_TARGETS_$(1) += $(3)/$(1).efi $(3)/$(1)-hosted $(3)/kernel.elf
 APP_IMAGE_$(1)_linked_x86_64 := $(3)/$(1).efi
 APP_IMAGE_$(1)_linked_hosted := $(3)/$(1)-hosted
 endef

@@ -1,16 +1,21 @@
 # Single-app images (issue 13; docs/apps.md).  Every apps/NAME/app.mk (and
 # DIR/NAME/app.mk for each DIR in APPS_EXTRA, for out-of-tree apps and the
-# tests) describes one app; this file includes them and makes the rules:
+# tests, and the test apps check/apps/NAME/app.mk) describes one app; this
+# file includes them and makes the rules:
 #
 #   make app APP=NAME   build/apps/NAME/NAME.efi     one UEFI file: stub,
 #                                                    kernel, the app's
 #                                                    initramfs, its command line
 #                       build/apps/NAME/NAME-hosted  one host executable: the
 #                                                    hosted kernel with the same
-#                                                    initramfs, command line and
-#                                                    the guest stub built in
-#   make apps           every app
-#   make run APP=NAME [PLATFORM=hosted] [CMDLINE="..."]   (scripts/module.mk)
+#                                                    initramfs, command line
+#                                                    (and guest stub) built in
+#                       (in the app's first mode; its other modes make the
+#                       same names in build/apps/NAME/MODE/: app_out)
+#   make apps           every app of apps/ and APPS_EXTRA
+#   make -s app-images APP=NAME   "MODE PLATFORM FILE" for each image
+#   make run APP=NAME [PLATFORM=hosted] [MODE=] [CMDLINE="..."]
+#                       (scripts/module.mk)
 #
 # app.mk is included with APP_DIR set to its folder (apps/NAME); paths in
 # it are relative to the top of the tree, as in every module.mk.  It sets
@@ -29,16 +34,17 @@
 #                     (argv[1]...).  Overridden at run time with --cmdline.
 #   APP_NAME_MODES    how it is built: process (an unmodified static binary
 #                     at /app/NAME, PID 1 in user mode) and/or linked (the
-#                     app linked into the kernel; branch linked).  Default
-#                     process.  The first one is what make run runs
-#                     (MODE=... picks another).
+#                     app's sources linked into the kernel,
+#                     apps/mode-linked.mk, which reads a few more
+#                     variables).  Default process.  The first one is what
+#                     make run runs (MODE=... picks another).
 #
 # Modes are macros: app_mode_MODE,NAME,DIR defines the rules of one app in
-# one mode, adds its targets to APP_TARGETS_NAME and sets
-# APP_IMAGE_NAME_MODE_x86_64 and APP_IMAGE_NAME_MODE_hosted, the files
-# make run boots.  Process mode is defined here; LINKED MODE HOOK: a file
-# apps/mode-linked.mk (or any apps/mode-*.mk) that defines app_mode_linked
-# the same way is included below, before the apps.
+# one mode, in the folder $(call app_out,NAME,MODE), adds its targets to
+# APP_TARGETS_NAME and sets APP_IMAGE_NAME_MODE_x86_64 and
+# APP_IMAGE_NAME_MODE_hosted, the files make run boots.  Process mode is
+# defined here; the others in apps/mode-MODE.mk (linked), included below,
+# before the apps.
 
 APPS_EXTRA ?=
 # check/apps/ holds test apps (check/apps/README.md): built and booted by

@@ -158,6 +158,7 @@ int init_run(const char *const argv[])
 	int err = 0;
 
 	p = proc_start_init(argv[0], argv, init_envp, &err);
+	init_step("proc_start_init (PID 1 made, its program loaded)");
 	return init_wait(p, argv, err);
 }
 
@@ -191,6 +192,7 @@ static int run_linked(const char *name)
 	argv[n] = NULL;
 	log_info("linked mode: starting %s", argv[0]);
 	p = proc_start_linked(argv, init_envp, &err);
+	init_step("proc_start_linked (PID 1 made)");
 	return init_wait(p, argv, err);
 }
 

@@ -131,6 +131,18 @@ struct file *fdt_get(struct fdtable *fdt, int fd)
 	return f;
 }
 
+struct file *fdt_get_light(struct fdtable *fdt, int fd, bool *counted)
+{
+	if (__atomic_load_n(&fdt->refcnt, __ATOMIC_ACQUIRE) != 1) {
+		*counted = true;
+		return fdt_get(fdt, fd);
+	}
+	*counted = false;
+	if (fd < 0 || (unsigned int)fd >= fdt->size)
+		return NULL;
+	return fdt->files[fd];
+}
+
 int fdt_close(struct fdtable *fdt, int fd)
 {
 	struct file *f = NULL;

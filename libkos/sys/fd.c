@@ -40,6 +40,20 @@ struct file *fd_get_file(int fd)
 	return fdt ? fdt_get(fdt, fd) : NULL;
 }
 
+struct file *fd_get_light(int fd, bool *counted)
+{
+	struct fdtable *fdt = sys_cur_fdt();
+
+	*counted = false;
+	return fdt ? fdt_get_light(fdt, fd, counted) : NULL;
+}
+
+void fd_put_light(struct file *f, bool counted)
+{
+	if (counted)
+		file_put(f);
+}
+
 int fd_install(struct file *f, bool cloexec)
 {
 	struct fdtable *fdt = sys_cur_fdt();

@@ -222,7 +222,8 @@ static bool mode_allows(const struct file *f, bool wr)
 static long do_rw(unsigned int fd, unsigned long buf, unsigned long count,
 		  int64_t pos, bool wr)
 {
-	struct file *f = fd_get_file(fdarg(fd));
+	bool counted;
+	struct file *f = fd_get_light(fdarg(fd), &counted);
 	struct uio u;
 	long r;
 
@@ -241,7 +242,7 @@ static long do_rw(unsigned int fd, unsigned long buf, unsigned long count,
 		uio_init_user(&u, buf, count);
 		r = wr ? file_write(f, &u, pos) : file_read(f, &u, pos);
 	}
-	file_put(f);
+	fd_put_light(f, counted);
 	return r;
 }
 

@@ -63,8 +63,21 @@ int fdt_dup3(struct fdtable *fdt, int oldfd, int newfd, int flags);
 int fdt_get_fdflags(struct fdtable *fdt, int fd);
 int fdt_set_fdflags(struct fdtable *fdt, int fd, int fdflags);
 
+/*
+ * The file at fd for the length of the calling thread's system call,
+ * for the hot read/write path: if the table is not shared (refcnt 1: no
+ * other thread can close or replace the fd meanwhile; only the owner
+ * changes its table, and a read or write never does), the slot's own
+ * reference serves, with no lock and no reference taken (*counted
+ * false); otherwise fdt_get() (*counted true).  Release with
+ * fd_put_light().  Linux's fdget() does the same.
+ */
+struct file *fdt_get_light(struct fdtable *fdt, int fd, bool *counted);
+
 /* The same on the calling process's table. */
 struct file *fd_get_file(int fd);
+struct file *fd_get_light(int fd, bool *counted);
+void fd_put_light(struct file *f, bool counted);
 int fd_install(struct file *f, bool cloexec);
 
 #endif

@@ -71,23 +71,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IN_SIZE 8192	 /* request head limit (and read buffer) */
-#define HDR_SIZE 4096	 /* response head + error page */
+#define IN_SIZE 8192	/* request head limit (and read buffer) */
+#define HDR_SIZE 4096	/* response head + error page */
 #define MAX_TARGET 2048 /* longest request target */
-#define MAX_CONNS 1024	 /* open connections at once */
+#define MAX_CONNS 1024	/* open connections at once */
 #define MAX_EVENTS 64
 #define CHUNK 65536 /* sendfile / read+write step */
 
 struct conn {
 	int fd;
-	int writing;	   /* a response is in flight (EPOLLOUT) */
-	int eof;	   /* the peer has shut down its side */
-	int lingering;	   /* our side is shut: drain until the peer's EOF */
+	int writing;	     /* a response is in flight (EPOLLOUT) */
+	int eof;	     /* the peer has shut down its side */
+	int lingering;	     /* our side is shut: drain until the peer's EOF */
 	unsigned int events; /* what epoll waits for */
-	int close_after;   /* close once the response is sent */
-	size_t in_len;	   /* bytes in in[] */
-	size_t req_len;	   /* bytes of in[] the current request takes */
-	size_t discard;	   /* request body bytes still to drop */
+	int close_after;     /* close once the response is sent */
+	size_t in_len;	     /* bytes in in[] */
+	size_t req_len;	     /* bytes of in[] the current request takes */
+	size_t discard;	     /* request body bytes still to drop */
 	char hdr[HDR_SIZE];
 	size_t hdr_len, hdr_off;
 	int file;
@@ -103,6 +103,8 @@ static int rootfd = -1;
 static int quiet;
 static long max_requests = -1; /* -n */
 static long served;
+static int draining; /* -n reached: finish, then exit */
+static int nconns;
 static int use_sendfile = 1;
 
 static void die(const char *what)
@@ -129,6 +131,7 @@ static void conn_close(struct conn *c)
 		close(c->file);
 	conns[c->fd] = NULL;
 	free(c);
+	nconns--;
 }
 
 /* ---- requests ------------------------------------------------------ */
@@ -164,7 +167,8 @@ static size_t head_end(const char *in, size_t len)
 static int is_tchar(int ch)
 {
 	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-	       (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+	       (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
 }
 
 static int hexval(int ch)
@@ -218,8 +222,8 @@ static const char *trim(const char *s, size_t *n)
 		s++;
 		(*n)--;
 	}
-	while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t' ||
-		      s[*n - 1] == '\r'))
+	while (*n &&
+	       (s[*n - 1] == ' ' || s[*n - 1] == '\t' || s[*n - 1] == '\r'))
 		(*n)--;
 	return s;
 }
@@ -303,7 +307,7 @@ static int parse_request(const char *in, size_t len, struct request *r)
 				return 400; /* also obs-fold, space before ':' */
 		vl = n - (size_t)(colon + 1 - p);
 		v = trim(colon + 1, &vl);
-#define FIELD(name)                                    \
+#define FIELD(name)                                 \
 	((size_t)(colon - p) == sizeof(name) - 1 && \
 	 !strncasecmp(p, name, sizeof(name) - 1))
 		if (FIELD("Host")) {
@@ -456,8 +460,9 @@ static void respond_error(struct conn *c, int status, int head_only,
 		hdr_add(c, "Location: %s\r\n", location);
 	if (status == 405)
 		hdr_add(c, "Allow: GET, HEAD\r\n");
-	hdr_add(c, "Content-Type: text/html; charset=utf-8\r\n"
-		   "Content-Length: %d\r\n",
+	hdr_add(c,
+		"Content-Type: text/html; charset=utf-8\r\n"
+		"Content-Length: %d\r\n",
 		blen);
 	hdr_end(c);
 	if (!head_only)
@@ -500,10 +505,8 @@ static int respond(struct conn *c, struct request *r)
 			respond_error(c, 301, head, loc);
 			return 301;
 		}
-		snprintf(idx, sizeof(idx), "%sindex.html", rel[0] == '.' &&
-								   !rel[1]
-							   ? ""
-							   : rel);
+		snprintf(idx, sizeof(idx), "%sindex.html",
+			 rel[0] == '.' && !rel[1] ? "" : rel);
 		fd = openat(rootfd, idx, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			goto err;
@@ -560,8 +563,8 @@ static int send_some(struct conn *c)
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0
-			       : errno == EINTR			? send_some(c)
-								: -1;
+			       : errno == EINTR ? send_some(c)
+						: -1;
 		c->hdr_off += (size_t)n;
 	}
 	while (c->file_left) {
@@ -612,8 +615,7 @@ static void finish_response(struct conn *c)
 	c->writing = 0;
 }
 
-static void log_request(struct conn *c, const char *line, size_t n,
-			int status)
+static void log_request(struct conn *c, const char *line, size_t n, int status)
 {
 	if (quiet)
 		return;
@@ -642,7 +644,7 @@ static int serve(struct conn *c)
 				return set_events(c, EPOLLOUT) < 0 ? -1 : 0;
 			finish_response(c);
 			if (max_requests >= 0 && served >= max_requests)
-				return -1;
+				draining = c->close_after = 1;
 			if (c->close_after) {
 				/* Closing with unread bytes would reset the
 				 * connection, and the peer could lose the
@@ -655,8 +657,8 @@ static int serve(struct conn *c)
 			continue;
 		}
 		if (c->discard) {
-			size_t k = c->discard < c->in_len ? c->discard
-							  : c->in_len;
+			size_t k =
+				c->discard < c->in_len ? c->discard : c->in_len;
 
 			memmove(c->in, c->in + k, c->in_len - k);
 			c->in_len -= k;
@@ -778,6 +780,7 @@ static void accept_all(int lfd)
 			continue;
 		}
 		conns[fd] = c;
+		nconns++;
 	}
 }
 
@@ -821,6 +824,7 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	signal(SIGPIPE, SIG_IGN); /* also MSG_NOSIGNAL: linked mode */
+	draining = max_requests == 0;
 
 	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -844,7 +848,7 @@ int main(int argc, char **argv)
 	printf("httpd: listening on port %ld\n", port);
 	fflush(stdout);
 
-	while (max_requests < 0 || served < max_requests) {
+	while (!draining || nconns) {
 		int n = epoll_wait(epfd, ev, MAX_EVENTS, -1);
 
 		if (n < 0) {
@@ -871,8 +875,20 @@ int main(int argc, char **argv)
 			r = c->writing ? serve(c) : on_readable(c);
 			if (r < 0)
 				conn_close(c);
-			if (max_requests >= 0 && served >= max_requests)
-				break;
+		}
+		if (draining) {
+			/* -n: no new connections or requests; the responses
+			 * in flight are finished and drained (exiting now
+			 * could lose their last bytes). */
+			if (lfd >= 0) {
+				epoll_ctl(epfd, EPOLL_CTL_DEL, lfd, NULL);
+				close(lfd);
+				lfd = -1;
+			}
+			for (int fd = 0; fd < MAX_CONNS; fd++)
+				if (conns[fd] && !conns[fd]->writing &&
+				    !conns[fd]->lingering)
+					conn_close(conns[fd]);
 		}
 	}
 	printf("httpd: %ld requests served, exiting\n", served);

@@ -21,13 +21,18 @@
  * A connection is either reading (epoll waits for EPOLLIN) or writing
  * (EPOLLOUT): while a response is in flight no further request is
  * parsed, so pipelined requests are answered one after another in order.
- * handle() alternates: parse one complete request from in[], build its
+ * serve() alternates: parse one complete request from in[], build its
  * response, send as much as the socket takes (write for the head,
  * sendfile for the body, falling back to pread+write where sendfile is
  * refused); on EAGAIN wait for EPOLLOUT and resume there; when the
  * response is done, consume the request and parse the next one.  A
  * response that ends the connection (HTTP/1.0, "Connection: close",
- * errors that leave the stream unparseable) closes it when sent.
+ * errors that leave the stream unparseable) ends it when sent: our side
+ * is shut down (FIN) and what the peer still sends is read and dropped
+ * until its EOF ("lingering"), because closing with unread bytes would
+ * reset the connection and could destroy the response before the peer
+ * reads it.  The peer's EOF with requests still in in[] answers them
+ * first; a partial one is dropped.
  *
  * Requests: "METHOD SP target SP HTTP/1.x" and header lines, CRLF or LF
  * line ends.  GET and HEAD; any other method 405 (Allow: GET, HEAD).
@@ -49,9 +54,18 @@
  * compares KOS's with the same binary's on the host, minus Date).
  *
  * Options: -p PORT (default 80), -d DIR (default /www), -n N (exit 0
- * after N responses have been sent; for tests), -q (no per-request log
- * line).  "httpd: listening on port N" is printed when the socket is
- * ready.
+ * after N responses; for tests), -q (no per-request log line).
+ * "httpd: listening on port N" is printed when the socket is ready.
+ * With -n, the Nth response "drains" the server: the listening socket
+ * and idle connections are closed, responses in flight are finished and
+ * their connections linger as above, and only when none is left does
+ * httpd print "httpd: N requests served, exiting" and exit: exiting at
+ * once could lose the last bytes still in the socket buffers (on KOS,
+ * PID 1's exit powers the machine off).
+ *
+ * Limits: MAX_CONNS descriptors (connections beyond are closed at
+ * once), no idle timeout (a client that never closes keeps its slot),
+ * no ranges, no conditional requests.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 APP_httpd_SRCS := $(APP_DIR)/main.c
 APP_httpd_FILES := $(BUILD)/apps/httpd/files
 APP_httpd_CMDLINE := init=/app/httpd panic=poweroff loglevel=4 -- -p 80
-APP_httpd_MODES := process
+APP_httpd_MODES := process linked
 
 APP_HTTPD_WWW := $(shell find $(APP_DIR)/www 2>/dev/null)
 
@@ -20,4 +20,6 @@ $(BUILD)/apps/httpd/files.stamp: $(APP_HTTPD_WWW) $(APP_DIR)/app.mk
 		> $(BUILD)/apps/httpd/files/www/big.bin && \
 	touch $@
 
-$(BUILD)/apps/httpd/initramfs.cpio: $(BUILD)/apps/httpd/files.stamp
+# Both modes' initramfs (apps/module.mk, apps/mode-linked.mk).
+$(BUILD)/apps/httpd/initramfs.cpio \
+$(BUILD)/apps/httpd/linked/initramfs.cpio: $(BUILD)/apps/httpd/files.stamp

@@ -10,13 +10,21 @@
 #                               and a shared liblua)
 #   build/apps/lua/gen/         lua5.4-deb-multiarch.h, the one header
 #                               Debian's rules generate before building
-#   build/apps/lua/lua          the interpreter, static, musl
+#   build/apps/lua/lua          the interpreter, static, musl (process mode)
+#   build/apps/lua/linked/lua-obj/*.o  the same sources compiled with
+#                               linked mode's ABI flags (LINKED_ABI_CFLAGS:
+#                               musl's headers, no red zone...), which
+#                               apps/mode-linked.mk links into the kernel
+#                               (APP_lua_LINKED_OBJS)
 #
 # The flags are Debian's (debian/rules: make linux-readline, CC='gcc
 # -std=gnu99'): -DLUA_COMPAT_5_3 -DLUA_USE_LINUX, without readline (the
 # image has no interactive use; lua.c then reads lines with fgets).
+# In linked mode io.popen and os.execute fail with ENOSYS (no fork):
+# main.lua leaves them out.
 LUA_TREE := $(BUILD)/lua5.4/src
 LUA_OBJDIR := $(BUILD)/apps/lua/obj
+LUA_LINKED_OBJDIR := $(BUILD)/apps/lua/linked/lua-obj
 LUA_GEN := $(BUILD)/apps/lua/gen
 # The interpreter's sources (Lua's Makefile: CORE_O, LIB_O and LUA_O).
 LUA_CORE := lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem \
@@ -32,7 +40,8 @@ LUA_MULTIARCH := x86_64-linux-gnu
 APP_lua_BIN := $(BUILD)/apps/lua/lua
 APP_lua_FILES := $(APP_DIR)/files
 APP_lua_CMDLINE := init=/app/lua panic=poweroff loglevel=4 -- /app/main.lua
-APP_lua_MODES := process
+APP_lua_MODES := process linked
+APP_lua_LINKED_OBJS := $(patsubst $(LUA_TREE)/src/%.c,$(LUA_LINKED_OBJDIR)/%.o,$(LUA_SRCS))
 
 # The tree, fetched once (every source is made by this one rule).
 $(LUA_SRCS) $(LUA_TREE)/src/luaconf.h &: apps/lua/fetch | $(DEPS_STAMP)
@@ -51,8 +60,15 @@ $(LUA_OBJDIR)/%.o: $(LUA_TREE)/src/%.c $(LUA_GEN)/lua5.4-deb-multiarch.h \
 	@echo "  MUSL    $@"
 	$(Q)musl-gcc -O2 -g -Wall $(LUA_CFLAGS) -MMD -MP -c $< -o $@
 
+$(LUA_LINKED_OBJDIR)/%.o: $(LUA_TREE)/src/%.c \
+		$(LUA_GEN)/lua5.4-deb-multiarch.h $(MUSL_LIBC) apps/lua/app.mk
+	@mkdir -p $(@D)
+	@echo "  LINKCC  $@"
+	$(Q)$(CC) $(LINKED_ABI_CFLAGS) -O2 -g -Wall $(LUA_CFLAGS) -MMD -MP \
+		-c $< -o $@
+
 $(APP_lua_BIN): $(patsubst $(LUA_TREE)/src/%.c,$(LUA_OBJDIR)/%.o,$(LUA_SRCS))
 	@echo "  MUSL    $@"
 	$(Q)musl-gcc -static -o $@ $^ -lm
 
--include $(wildcard $(LUA_OBJDIR)/*.d)
+-include $(wildcard $(LUA_OBJDIR)/*.d $(LUA_LINKED_OBJDIR)/*.d)

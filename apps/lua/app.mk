@@ -18,8 +18,9 @@
 #                               (APP_lua_LINKED_OBJS)
 #
 # The flags are Debian's (debian/rules: make linux-readline, CC='gcc
-# -std=gnu99'): -DLUA_COMPAT_5_3 -DLUA_USE_LINUX, without readline (the
-# image has no interactive use; lua.c then reads lines with fgets).
+# -std=gnu99'): -DLUA_COMPAT_5_3 -DLUA_USE_LINUX, without readline
+# (lua.c then reads its interactive lines with fgets: lua -i still works
+# on the console, without line editing).
 # In linked mode io.popen and os.execute fail with ENOSYS (no fork):
 # main.lua leaves them out.
 LUA_TREE := $(BUILD)/lua5.4/src

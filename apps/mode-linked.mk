@@ -60,10 +60,10 @@ define app_mode_linked
 $(if $(APP_$(1)_SRCS)$(APP_$(1)_LINKED_OBJS),,$(error $(2)/app.mk: \
 	linked mode needs APP_$(1)_SRCS or APP_$(1)_LINKED_OBJS (a binary, \
 	APP_$(1)_BIN, cannot be linked into the kernel)))
-$(call app_mode_linked_in,$(1),$(2),$(call app_out,$(1),linked))
+$(call app_linked_rules,$(1),$(2),$(call app_out,$(1),linked))
 endef
 
-define app_mode_linked_in
+define app_linked_rules
 $(call linked_compile,$(3)/obj,$(APP_$(1)_SRCS),$(APP_CFLAGS) \
 	$(APP_$(1)_CFLAGS) $(APP_$(1)_LINKED_CFLAGS),$(2)/app.mk)
 

@@ -112,10 +112,10 @@ endef
 #   OUT/NAME-hosted      the hosted kernel's objects + libkos.a +
 #                        platform/hosted/payload.S
 define app_mode_process
-$(call app_mode_process_in,$(1),$(2),$(call app_out,$(1),process))
+$(call app_process_rules,$(1),$(2),$(call app_out,$(1),process))
 endef
 
-define app_mode_process_in
+define app_process_rules
 APP_$(1)_EXE := $(or $(APP_$(1)_BIN),$(3)/$(1))
 
 ifeq ($(APP_$(1)_BIN),)

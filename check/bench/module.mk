@@ -54,14 +54,16 @@ $(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/netbench \
 		> $(CURDIR)/$@
 
 # Then the single-app images' boot time and sizes (scripts/bench-apps,
-# docs/apps.md) and the system-call cost in linked mode, process mode and
-# Linux (scripts/bench-linked, docs/linked-mode.md); make bench-apps and
-# make bench-linked run those parts alone.
+# docs/apps.md), the system-call cost in linked mode, process mode and
+# Linux (scripts/bench-linked, docs/linked-mode.md) and httpd under wrk
+# (scripts/bench-httpd); make bench-apps, make bench-linked and make
+# bench-httpd run those parts alone.
 bench: $(BUILD)/bench/bench.cpio $(BUILD)/hosted/kos \
 		$(BUILD)/x86_64/BOOTX64.EFI $(APP_CHECK_TARGETS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench --layouts 6 $(BENCH_FLAGS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-linked 300000
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-httpd
 
 bench-apps: $(APP_CHECK_TARGETS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
@@ -69,4 +71,9 @@ bench-apps: $(APP_CHECK_TARGETS)
 bench-linked:
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-linked 300000
 
-.PHONY: bench-apps bench-linked
+# httpd's requests/s under wrk: Linux in QEMU vs KOS in each mode
+# (scripts/bench-httpd, docs/apps.md).
+bench-httpd: $(APP_TARGETS_httpd)
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-httpd
+
+.PHONY: bench-apps bench-linked bench-httpd

@@ -88,6 +88,7 @@ LINKED_APPS :=
 $(eval $(call linked_app,hello,check/linked/hello.c,init=/hello -- one two))
 $(eval $(call linked_app,limits,check/linked/limits.c,init=/limits))
 $(eval $(call linked_app,sysbench,check/linked/sysbench.c,init=/sysbench))
+$(eval $(call linked_app,threads,check/linked/threads.c,init=/threads))
 
 linked: $(LINKED_APPS)
 .PHONY: linked

@@ -209,6 +209,25 @@ int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
 	return 0;
 }
 
+int vm_linked_find(struct vm_space *vm, unsigned long addr,
+		   unsigned long *start, unsigned long *end)
+{
+	struct linked_map *m;
+	int err = -ENOMEM;
+
+	mutex_lock(&vm->lock);
+	list_for_each_entry (m, &vm->linked_maps, link) {
+		if (m->start <= addr && addr < m->end) {
+			*start = m->start;
+			*end = m->end;
+			err = 0;
+			break;
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return err;
+}
+
 void vm_linked_release(struct vm_space *vm)
 {
 	struct linked_map *m, *tmp;

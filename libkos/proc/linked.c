@@ -55,9 +55,11 @@
 #include <kos/signal.h>
 #include <kos/string.h>
 #include <kos/syscall.h>
+#include <kos/uaccess.h>
 #include <kos/vm.h>
 #include <uapi/elf.h>
 #include <uapi/errno.h>
+#include <uapi/sched.h>
 #include <uapi/unistd.h>
 
 #include "internal.h"
@@ -183,6 +185,8 @@ static void linked_main(void *arg)
 
 	ut->thread = sched_current();
 	ut->thread->priv = ut;
+	ut->thread->kernel_fpu = true;
+	plat_fpu_kernel_own(ut->thread);
 	kos_linked_app_start(s->argc, s->argv);
 	/* Not reached: musl's exit ends in exit_group. */
 	log_err("linked: the program's entry returned");
@@ -238,6 +242,211 @@ fail:
 	return NULL;
 }
 
+static long linked_syscall_return(struct uthread *ut, long ret);
+
+/* ---- threads ---------------------------------------------------------- */
+
+/*
+ * A thread made by kos_linked_clone() runs fn(arg) on the stack musl gave
+ * it, not on its kernel thread's own (16 KiB) stack:
+ *
+ *	linked_clone_main()		on the kernel stack
+ *	  proc_linked_run_on(fn, arg, sp, &lt->ksp)
+ *	    fn(arg)			on the program's stack, with every
+ *	      ... kos_linked_syscall()	system call below it
+ *	        proc_linked_leave_stack(lt->ksp)	at exit: back to the kernel
+ *	  (proc_linked_run_on returns)	stack, where the thread ends
+ *
+ * The thread ends on its kernel stack, so a detached thread can free the
+ * stack it ran on (kos_linked_unmapself(), musl's __unmapself) before it
+ * is gone.  The program's stack is registered with the platform while the
+ * thread runs on it (valgrind's stack switches, hosted).
+ */
+struct linked_thread {
+	unsigned long ksp;		  /* the kernel stack, in proc_linked_run_on */
+	unsigned long unmap_start, unmap_len; /* munmap at the end, if len */
+};
+
+long proc_linked_run_on(int (*fn)(void *), void *arg, unsigned long sp,
+		   unsigned long *ksp);
+__noreturn void proc_linked_leave_stack(unsigned long ksp);
+__noreturn void proc_linked_fn_returned(int code);
+
+/*
+ * proc_linked_run_on(fn, arg, sp, ksp): save the callee-saved registers on this
+ * stack and the stack pointer in *ksp, switch to sp (16-byte aligned down)
+ * and call fn(arg).  It comes back here only through proc_linked_leave_stack,
+ * which returns 0 from proc_linked_run_on; if fn returns, its value is the
+ * thread's exit code (clone(2)'s rule), via proc_linked_fn_returned.
+ */
+__asm__(".text\n"
+	".globl proc_linked_run_on\n"
+	".type proc_linked_run_on, @function\n"
+	"proc_linked_run_on:\n"
+	"	pushq %rbp\n"
+	"	pushq %rbx\n"
+	"	pushq %r12\n"
+	"	pushq %r13\n"
+	"	pushq %r14\n"
+	"	pushq %r15\n"
+	"	movq %rsp, (%rcx)\n"
+	"	andq $-16, %rdx\n"
+	"	movq %rdx, %rsp\n"
+	"	xorl %ebp, %ebp\n"
+	"	movq %rdi, %rax\n"
+	"	movq %rsi, %rdi\n"
+	"	call *%rax\n"
+	"	movl %eax, %edi\n"
+	"	call proc_linked_fn_returned@PLT\n"
+	"	ud2\n"
+	".size proc_linked_run_on, .-proc_linked_run_on\n"
+	".globl proc_linked_leave_stack\n"
+	".type proc_linked_leave_stack, @function\n"
+	"proc_linked_leave_stack:\n"
+	"	movq %rdi, %rsp\n"
+	"	popq %r15\n"
+	"	popq %r14\n"
+	"	popq %r13\n"
+	"	popq %r12\n"
+	"	popq %rbx\n"
+	"	popq %rbp\n"
+	"	xorl %eax, %eax\n"
+	"	ret\n"
+	".size proc_linked_leave_stack, .-proc_linked_leave_stack\n");
+
+static void linked_clone_main(void *arg)
+{
+	struct uthread *ut = arg;
+	struct linked_thread lt = { 0 };
+	unsigned long lo, hi, cookie = 0;
+	struct thread *t = sched_current();
+
+	ut->thread = t;
+	t->priv = ut;
+	t->kernel_fpu = true;
+	ut->linked_thread = &lt;
+	/* Linux copies the parent's FPU state; the initial one here. */
+	kfree(ut->fpu_image);
+	ut->fpu_image = NULL;
+	plat_fpu_kernel_own(t);
+	if (ut->set_child_tid) {
+		int tid = ut->tid;
+
+		copy_to_user((void *)ut->set_child_tid, &tid, sizeof(tid));
+	}
+	if (!vm_linked_find(ut->vm, ut->regs.rsp - 1, &lo, &hi))
+		cookie = plat_stack_register((void *)lo, ut->regs.rsp - lo);
+	/* A group exit that came first: never start. */
+	if (!uthread_must_exit(ut))
+		proc_linked_run_on((int (*)(void *))ut->regs.rip,
+			      (void *)ut->regs.rdi, ut->regs.rsp, &lt.ksp);
+	if (cookie)
+		plat_stack_unregister(cookie);
+	if (lt.unmap_len)
+		vm_linked_munmap(ut->vm, lt.unmap_start, lt.unmap_len);
+	ut->linked_thread = NULL;
+	proc_thread_exit(ut, ut->exit_code);
+	t->priv = NULL;
+	ut->thread = NULL;
+	uthread_put(ut); /* the kernel thread's reference */
+}
+
+int proc_linked_thread_start(struct uthread *ut)
+{
+	struct thread *t;
+
+	uthread_get(ut); /* for the kernel thread */
+	t = kthread_create(ut->comm[0] ? ut->comm : "linked", linked_clone_main,
+			   ut);
+	if (!t) {
+		__atomic_sub_fetch(&ut->refcnt, 1, __ATOMIC_RELAXED);
+		return -ENOMEM;
+	}
+	kthread_detach(t);
+	return 0;
+}
+
+/* The end of the calling thread, from a system call or its fn's return. */
+static __noreturn void linked_exit_now(struct uthread *ut)
+{
+	if (ut->linked_thread)
+		proc_linked_leave_stack(ut->linked_thread->ksp);
+	linked_thread_exit(ut);
+}
+
+#define LINKED_CLONE_THREAD (CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
+
+long kos_linked_clone(int (*fn)(void *), void *stack, unsigned long flags,
+		      void *arg, int *ptid, void *tls, int *ctid)
+{
+	struct uthread *ut = uthread_current();
+	struct clone_req req = {
+		.flags = flags & ~(unsigned long)CSIGNAL,
+		.exit_signal = (int)(flags & CSIGNAL),
+		.stack = (unsigned long)stack,
+		.tls = (unsigned long)tls,
+		.parent_tid = (unsigned long)ptid,
+		.child_tid = (unsigned long)ctid,
+	};
+	long ret;
+
+	/* One process: a thread, or nothing (fork-like clones are ENOSYS). */
+	if ((flags & LINKED_CLONE_THREAD) != LINKED_CLONE_THREAD ||
+	    (flags & (CLONE_VFORK | CLONE_PIDFD)))
+		return -ENOSYS;
+	if (!fn || !stack)
+		return -EINVAL;
+	/* The new thread's fn and arg ride in the registers it copies. */
+	ut->regs.orig_rax = __NR_clone;
+	ut->regs.rip = (unsigned long)fn;
+	ut->regs.rdi = (unsigned long)arg;
+	ret = proc_clone(&req);
+	return linked_syscall_return(ut, ret);
+}
+
+__noreturn void kos_linked_unmapself(void *base, unsigned long len)
+{
+	struct uthread *ut = uthread_current();
+
+	/* musl's __unmapself: munmap(base, len), then exit(0). */
+	if (ut->linked_thread) {
+		ut->linked_thread->unmap_start = (unsigned long)base;
+		ut->linked_thread->unmap_len = len;
+	} else {
+		vm_linked_munmap(ut->vm, (unsigned long)base, len);
+	}
+	ut->exit_thread = true;
+	ut->exit_code = 0;
+	linked_exit_now(ut);
+}
+
+__noreturn void proc_linked_fn_returned(int code)
+{
+	struct uthread *ut = uthread_current();
+
+	ut->exit_thread = true;
+	ut->exit_code = (code & 0xff) << 8;
+	linked_exit_now(ut);
+}
+
+/*
+ * The way back into the program from any call: a thread that must exit
+ * leaves here (never returning into the program); the FPU registers are
+ * the thread's again.
+ */
+static long linked_syscall_return(struct uthread *ut, long ret)
+{
+	ut->regs.rax = (unsigned long)ret;
+	if (uthread_must_exit(ut))
+		linked_exit_now(ut);
+	plat_fpu_kernel_own(ut->thread);
+	/* No signal is delivered: an interrupted call fails with EINTR. */
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+	    ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK)
+		ret = -EINTR;
+	return ret;
+}
+
 /* Calls a linked program may not make: one process, no signal frames. */
 static bool linked_refused(unsigned long nr)
 {
@@ -271,17 +480,15 @@ long kos_linked_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 	r->r8 = (unsigned long)a5;
 	r->r9 = (unsigned long)a6;
 	ret = syscall_dispatch(r);
-	r->rax = (unsigned long)ret;
-	if (uthread_must_exit(ut))
-		linked_thread_exit(ut);
-	/* No signal is delivered: an interrupted call fails with EINTR. */
-	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
-	    ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK)
-		ret = -EINTR;
-	return ret;
+	return linked_syscall_return(ut, ret);
 }
 
 unsigned long kos_linked_get_tp(void)
 {
 	return uthread_current()->regs.fs_base;
+}
+
+/* Platforms whose switches keep a kernel thread's FPU state (hosted). */
+__attribute__((weak)) void plat_fpu_kernel_own(struct thread *t)
+{
 }

@@ -217,6 +217,12 @@ int vm_linked_munmap(struct vm_space *vm, unsigned long addr, size_t len);
 int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
 		       unsigned long prot);
 
+/*
+ * The linked mapping holding addr: 0 and its [*start, *end), or -ENOMEM
+ * if none does (a linked thread's stack, proc/linked.c).
+ */
+int vm_linked_find(struct vm_space *vm, unsigned long addr,
+		   unsigned long *start, unsigned long *end);
 /* Is [addr, addr + n) an acceptable range for a linked space's copies? */
 bool vm_linked_range_ok(unsigned long addr, size_t n);
 

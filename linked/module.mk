@@ -89,6 +89,7 @@ $(eval $(call linked_app,hello,check/linked/hello.c,init=/hello -- one two))
 $(eval $(call linked_app,limits,check/linked/limits.c,init=/limits))
 $(eval $(call linked_app,sysbench,check/linked/sysbench.c,init=/sysbench))
 $(eval $(call linked_app,threads,check/linked/threads.c,init=/threads))
+$(eval $(call linked_app,signals,check/linked/signals.c,init=/signals))
 
 linked: $(LINKED_APPS)
 .PHONY: linked

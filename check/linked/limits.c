@@ -35,6 +35,8 @@ int main(void)
 	report("fork", fork());
 	report("execve", execve("/x", argv, argv + 1));
 	err = pthread_create(&t, NULL, thread_fn, NULL);
+	if (!err)
+		err = pthread_join(t, NULL);
 	printf("pthread_create: %s\n", err ? strerror(err) : "ok");
 	p = mmap(NULL, 8 * pg, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -430,21 +430,91 @@ __noreturn void proc_linked_fn_returned(int code)
 }
 
 /*
- * The way back into the program from any call: a thread that must exit
- * leaves here (never returning into the program); the FPU registers are
- * the thread's again.
+ * Signals.  A linked program's handlers run on the way back from any of
+ * its calls (linked_syscall_return()), with sig_handle() -- the same
+ * engine as for a trapping thread -- doing the work in between: the
+ * interrupted call is finished (-EINTR, or marked for a restart), a
+ * default action is taken (a fatal one ends the group as in process
+ * mode), or a handler frame (siginfo, ucontext, the FPU state) is built
+ * "on the user stack", here a block of the thread's own stack below this
+ * function.  The handler is then called directly, fn(sig, info, uc), and
+ * when it returns, rt_sigreturn's own handler reads the frame back as it
+ * would for a trapping thread: the blocked mask, the registers -- where
+ * the result of the call is, or its restart.
+ *
+ * LINKED_PC stands for the program's instruction pointer: a restart
+ * shows as LINKED_PC - 2 (the trap path backs up over SYSCALL), which
+ * runs the call again with the registers the frame gave back.  One
+ * handler per sig_handle() pass (it stops after one for a linked
+ * thread); the loop takes the next.  Not done: the alternate signal
+ * stack (handlers run on the thread's stack; the frame says what
+ * sigaltstack asked), and signals to a thread that makes no calls.
+ */
+#define LINKED_PC ((unsigned long)kos_linked_syscall + 16)
+
+typedef void (*linked_handler_t)(int, void *, void *);
+
+/* Room for one frame: red zone, FPU state, rt_sigframe, alignment. */
+static size_t linked_frame_room(void)
+{
+	return 128 + plat_fpu_size() + FP_XSTATE_MAGIC2_SIZE +
+	       sizeof(struct krt_sigframe) + 64 + 16 + 64;
+}
+
+/* One pass of sig_handle() and, if it set one up, the handler. */
+static __attribute__((noinline)) void linked_signal_pass(struct uthread *ut)
+{
+	struct uregs *r = &ut->regs;
+	size_t room = linked_frame_room();
+	char *frame_room = __builtin_alloca(room);
+	unsigned long frame;
+
+	r->rsp = (unsigned long)frame_room + room;
+	r->rip = LINKED_PC;
+	sig_handle(ut);
+	if (r->rip == LINKED_PC || r->rip == LINKED_PC - 2 ||
+	    uthread_must_exit(ut))
+		return;
+	/* A handler: rdi, rsi, rdx are its arguments, rsp its frame. */
+	frame = r->rsp;
+	plat_fpu_kernel_own(ut->thread);
+	((linked_handler_t)r->rip)((int)r->rdi, (void *)r->rsi,
+				   (void *)r->rdx);
+	/* Its return: the restorer's rt_sigreturn, the frame popped. */
+	r->rsp = frame + 8;
+	r->orig_rax = __NR_rt_sigreturn;
+	r->rax = (unsigned long)syscall_dispatch(r);
+}
+
+/*
+ * The way back into the program from any call: signals are delivered
+ * (handlers run), a restarted call runs again, a thread that must exit
+ * leaves here (never returning into the program), and the FPU registers
+ * are the thread's again.  Returns the call's result.
  */
 static long linked_syscall_return(struct uthread *ut, long ret)
 {
-	ut->regs.rax = (unsigned long)ret;
-	if (uthread_must_exit(ut))
-		linked_exit_now(ut);
+	struct uregs *r = &ut->regs;
+
+	r->rax = (unsigned long)ret;
+	for (;;) {
+		if (uthread_must_exit(ut))
+			linked_exit_now(ut);
+		if (!ut->thread->user_work && !sig_restart_code(r) &&
+		    !ut->restore_blocked)
+			break;
+		linked_signal_pass(ut);
+		if (r->rip == LINKED_PC - 2) {
+			/* Restart: the number is in rax, as for SYSCALL. */
+			r->rip = LINKED_PC;
+			r->orig_rax = r->rax;
+			r->rax = (unsigned long)syscall_dispatch(r);
+		} else {
+			r->orig_rax = (unsigned long)-1;
+		}
+	}
 	plat_fpu_kernel_own(ut->thread);
-	/* No signal is delivered: an interrupted call fails with EINTR. */
-	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
-	    ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK)
-		ret = -EINTR;
-	return ret;
+	return (long)r->rax;
 }
 
 /* Calls a linked program may not make: one process, no signal frames. */
@@ -457,7 +527,7 @@ static bool linked_refused(unsigned long nr)
 	case __NR_clone3:
 	case __NR_execve:
 	case __NR_execveat:
-	case __NR_rt_sigreturn:
+	case __NR_rt_sigreturn: /* handlers return into the kernel */
 		return true;
 	}
 	return false;

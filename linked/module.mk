@@ -90,6 +90,7 @@ $(eval $(call linked_app,limits,check/linked/limits.c,init=/limits))
 $(eval $(call linked_app,sysbench,check/linked/sysbench.c,init=/sysbench))
 $(eval $(call linked_app,threads,check/linked/threads.c,init=/threads))
 $(eval $(call linked_app,signals,check/linked/signals.c,init=/signals))
+$(eval $(call linked_app,mmap,check/linked/mmap.c,init=/mmap))
 
 linked: $(LINKED_APPS)
 .PHONY: linked

@@ -136,7 +136,7 @@ static void interrupted_read(int flags)
 	alarm_ms(30);
 	n = read(pipefd[0], &c, 1);
 	printf("read %s: %s\n", flags ? "with SA_RESTART" : "without",
-	       n == 1   ? "restarted, got the handler's byte"
+	       n == 1  ? "restarted, got the handler's byte"
 	       : n < 0 ? strerror(errno)
 		       : "?");
 	if (n < 0) /* drain the handler's byte */
@@ -224,10 +224,10 @@ int main(void)
 	sigaddset(&set_usr1, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set_usr1, NULL);
 	raise(SIGUSR2);
-	printf("sigwaitinfo: %s\n", sigwaitinfo(&set_usr1, &si) == SIGUSR2 &&
-						    si.si_pid == getpid()
-					    ? "SIGUSR2 from this process"
-					    : "wrong");
+	printf("sigwaitinfo: %s\n",
+	       sigwaitinfo(&set_usr1, &si) == SIGUSR2 && si.si_pid == getpid()
+		       ? "SIGUSR2 from this process"
+		       : "wrong");
 	sigprocmask(SIG_UNBLOCK, &set_usr1, NULL);
 
 	set_info(SIGRTMIN, on_timer);

@@ -164,9 +164,9 @@ static void tgkill_test(void)
 	pthread_create(&t, NULL, sigwait_fn, out);
 	while (!sig_ready)
 		sched_yield();
-	printf("tgkill: %s\n",
-	       syscall(SYS_tgkill, getpid(), out[0], SIGUSR1) ? "failed"
-							     : "sent");
+	printf("tgkill: %s\n", syscall(SYS_tgkill, getpid(), out[0], SIGUSR1)
+				       ? "failed"
+				       : "sent");
 	pthread_join(t, NULL);
 	printf("sigwaitinfo in the thread: %s\n",
 	       out[1] ? "SIGUSR1 from this process" : "no");

@@ -263,12 +263,12 @@ static long linked_syscall_return(struct uthread *ut, long ret);
  * thread runs on it (valgrind's stack switches, hosted).
  */
 struct linked_thread {
-	unsigned long ksp;		  /* the kernel stack, in proc_linked_run_on */
+	unsigned long ksp; /* the kernel stack, in proc_linked_run_on */
 	unsigned long unmap_start, unmap_len; /* munmap at the end, if len */
 };
 
 long proc_linked_run_on(int (*fn)(void *), void *arg, unsigned long sp,
-		   unsigned long *ksp);
+			unsigned long *ksp);
 __noreturn void proc_linked_leave_stack(unsigned long ksp);
 __noreturn void proc_linked_fn_returned(int code);
 
@@ -339,7 +339,7 @@ static void linked_clone_main(void *arg)
 	/* A group exit that came first: never start. */
 	if (!uthread_must_exit(ut))
 		proc_linked_run_on((int (*)(void *))ut->regs.rip,
-			      (void *)ut->regs.rdi, ut->regs.rsp, &lt.ksp);
+				   (void *)ut->regs.rdi, ut->regs.rsp, &lt.ksp);
 	if (cookie)
 		plat_stack_unregister(cookie);
 	if (lt.unmap_len)
@@ -478,8 +478,7 @@ static __attribute__((noinline)) void linked_signal_pass(struct uthread *ut)
 	/* A handler: rdi, rsi, rdx are its arguments, rsp its frame. */
 	frame = r->rsp;
 	plat_fpu_kernel_own(ut->thread);
-	((linked_handler_t)r->rip)((int)r->rdi, (void *)r->rsi,
-				   (void *)r->rdx);
+	((linked_handler_t)r->rip)((int)r->rdi, (void *)r->rsi, (void *)r->rdx);
 	/* Its return: the restorer's rt_sigreturn, the frame popped. */
 	r->rsp = frame + 8;
 	r->orig_rax = __NR_rt_sigreturn;

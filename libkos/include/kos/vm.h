@@ -211,8 +211,10 @@ struct vm_space *vm_create_linked(void);
  * whatever prot says (the kernel's own memory has no per-page
  * protection); see mm/linked.c for what is refused.
  */
+struct file;
 long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
-		    unsigned long prot, unsigned long flags, bool anon);
+		    unsigned long prot, unsigned long flags, struct file *f,
+		    uint64_t off);
 int vm_linked_munmap(struct vm_space *vm, unsigned long addr, size_t len);
 int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
 		       unsigned long prot);

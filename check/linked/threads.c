@@ -20,6 +20,8 @@
  *                  the others from running (preemption)
  *   fpu            threads computing with SSE at once get their own
  *                  registers back after every switch
+ *   last           the main thread exits first (pthread_exit); another
+ *                  still reads the environment and ends the program
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -243,6 +246,18 @@ static void *fpu_fn(void *arg)
 	return NULL;
 }
 
+/* Outlives the main thread, then exits the process with status 4. */
+static void *last_fn(void *arg)
+{
+	struct timespec ts = { 0, 50000000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	printf("after the main thread: environment %s\n",
+	       getenv("HOME") ? "still there" : "gone");
+	exit(4);
+}
+
 int main(void)
 {
 	pthread_t t, d[20];
@@ -315,5 +330,8 @@ int main(void)
 	printf("set_tid_address: %s\n",
 	       syscall(SYS_set_tid_address, &cleared) == tids[0] ? "the tid"
 								 : "wrong");
-	return 4;
+	/* The main thread leaves first; the last thread ends the program. */
+	fflush(stdout);
+	pthread_create(&t, NULL, last_fn, NULL);
+	pthread_exit(NULL);
 }

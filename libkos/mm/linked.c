@@ -7,25 +7,37 @@
  * vm_space (vm_create_linked) has no platform half, no VMAs and no
  * page-table entries.  What it still needs from the memory system calls:
  *
- *   - mmap of anonymous private memory (musl's malloc gets all of its
- *     memory this way): a zeroed block of 2^order pages from the page
- *     allocator, the caller gets its direct-map address.  Each mapping is
- *     a struct linked_map on vm->linked_maps naming the part of its block
- *     it still covers; munmap frees or trims those and splits one that a
+ *   - mmap of anonymous memory, private or shared (one process: the
+ *     same thing; musl's malloc gets all of its memory this way): a
+ *     zeroed block of 2^order pages from the page allocator, the caller
+ *     gets its direct-map address.  Above the largest block (4 MiB),
+ *     several largest blocks that are physically adjacent, so one range
+ *     of direct-map addresses (alloc_run()).  Each mapping is a struct
+ *     linked_map on vm->linked_maps naming the part of its block it
+ *     still covers; munmap frees or trims those and splits one that a
  *     hole is punched into (the block is shared then, and counted), and
  *     a block goes back to the allocator with its last piece.
+ *   - private file mappings: the same memory, filled with a copy of the
+ *     file's bytes from the offset (file_pread_kernel; zeros after its
+ *     end).  Later writes to the file do not show in the copy (Linux
+ *     shows them until the page is first written; documented).
+ *   - MAP_FIXED inside the program's own mappings: the range is filled
+ *     as a new mapping would be (zeros, or the file's bytes); the records
+ *     stay as they are.  MAP_FIXED_NOREPLACE there is -EEXIST.
  *   - brk: the program has no heap segment; the break stays where it
  *     is (0), as on Linux when it cannot move, and musl's malloc falls
  *     back to mmap.
  *
- * What is refused, and why: file and shared mappings (-ENODEV, not yet:
- * they need the page cache's frames mapped at kernel addresses);
- * MAP_FIXED (-ENOMEM: a program cannot choose kernel addresses); a
- * mapping larger than the largest block (PMM_MAX_ORDER, -ENOMEM).  The
- * kernel's memory has no per-page rights, so every mapping is readable
- * and writable whatever prot says, mprotect() to such rights succeeds,
- * and mprotect() that would take rights away is -ENOSYS (musl's malloc
- * expects that answer from kernels without mprotect).
+ * What is refused, and why: shared file mappings (-ENODEV: writes would
+ * have to reach the file, and reads of it see them, which a copy cannot
+ * do honestly); MAP_FIXED outside the program's mappings (-ENOMEM: a
+ * program cannot choose kernel addresses); a mapping for which no run of
+ * adjacent free blocks is found (-ENOMEM).  sys_mmap's checks of the file
+ * (EBADF, EACCES, ENODEV for files that do not map) come first, as for a
+ * process.  The kernel's memory has no per-page rights, so every mapping
+ * is readable and writable whatever prot says, mprotect() to such rights
+ * succeeds, and mprotect() that would take rights away is -ENOSYS (musl's
+ * malloc expects that answer from kernels without mprotect).
  *
  * The system calls' uaccess copies go straight through the program's
  * pointers (mm/uaccess.c); vm_linked_range_ok() is the check they get:

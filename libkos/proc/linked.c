@@ -29,22 +29,40 @@
  *   - kos_linked_syscall(): the calling thread's uthread holds the
  *     arguments in its uregs, as the trap path leaves them, and the
  *     dispatcher runs.  fork, vfork, clone, clone3, execve and execveat
- *     are -ENOSYS (one process, as in Unikraft); rt_sigreturn too (no
- *     signal frames).  After the call, a thread that must exit (exit,
- *     exit_group, a fatal signal to the group) leaves here: the kernel
- *     thread ends as uthread_main() ends a user thread, never returning
- *     into the program.
+ *     are -ENOSYS (one process, as in Unikraft); rt_sigreturn too (a
+ *     handler returns into the kernel).  On the way back
+ *     (linked_syscall_return()) pending signals are delivered -- their
+ *     handlers called right there -- and an interrupted call restarted
+ *     or failed with EINTR as for a trapping thread; a thread that must
+ *     exit (exit, exit_group, a fatal signal to the group) leaves there,
+ *     never returning into the program.
+ *   - kos_linked_clone() (musl's __clone): threads.  A new thread of the
+ *     process (proc_clone(), as clone(CLONE_THREAD) makes one) whose
+ *     kernel thread switches to the stack musl mapped for it and calls
+ *     fn(arg) there; it ends back on its own kernel stack.  See
+ *     "threads" below.
  *   - kos_linked_get_tp(): musl's thread pointer.  musl sets it with
  *     arch_prctl(ARCH_SET_FS), which stores it in uregs.fs_base as for
  *     any thread; it is never loaded into the FS base (the hosted
  *     kernel's glibc owns %fs; on metal the kernel does not switch it per
  *     kernel thread), so musl asks for it here.
  *
- * Not yet (docs/linked-mode.md): signal delivery (a handler would need a
- * frame on the program's stack and a return path; pending signals are
- * never delivered, and a call they interrupt returns -EINTR), threads
- * (musl's clone is -ENOSYS; the FPU state of several linked threads is
- * not switched), constructors and __thread variables in the program, CPU
+ *   - the FPU: the program uses SSE in the kernel.  A voluntary switch
+ *     (inside a call) needs nothing, the ABI makes the vector registers
+ *     caller-saved; a preempted linked thread's registers are kept as a
+ *     user thread's are (thread->kernel_fpu, plat_fpu_kernel_own(): on
+ *     metal it owns the deferred-save registers again on the way back
+ *     from every call and interrupt; hosted the host's signal frame holds
+ *     them).
+ *
+ * Preemption: a linked thread that never makes a call is preempted as
+ * any kernel thread is (metal: the timer interrupt in ring 0; hosted:
+ * the timer's host signal, which runs on whatever stack it interrupts),
+ * so a spinning thread does not starve the others on either platform.
+ *
+ * Not yet (docs/linked-mode.md): signals to a thread that makes no calls
+ * (they wait for its next call), the alternate signal stack, shared file
+ * mappings, constructors and __thread variables in the program, CPU
  * time accounting (the thread's time counts as neither user nor system).
  */
 #include <kos/kmalloc.h>
@@ -59,6 +77,7 @@
 #include <kos/vm.h>
 #include <uapi/elf.h>
 #include <uapi/errno.h>
+#include <uapi/mman.h>
 #include <uapi/sched.h>
 #include <uapi/unistd.h>
 
@@ -88,21 +107,25 @@ bool proc_linked_present(void)
 
 /*
  * The start-up block: argv and envp pointer arrays, the auxiliary vector,
- * 16 random bytes (AT_RANDOM) and the strings, in one allocation that
- * lives as long as the program (its pointers stay in musl's hands).
+ * 16 random bytes (AT_RANDOM) and the strings, in one mapping of the
+ * program's space, so it lives as long as the program -- its pointers
+ * (environ) stay in musl's hands, and other threads may outlive the
+ * first -- and goes with the space.
  */
 struct linked_start {
 	int argc;
 	char **argv;
-	void *block;
 };
 
 #define LINKED_AUXV 8 /* pairs, with AT_NULL */
 
 /* Lay argv, envp and the auxiliary vector out as on a process stack. */
-static int linked_start_build(struct linked_start *s, const char *const argv[],
+static int linked_start_build(struct linked_start *s, struct vm_space *vm,
+			      const char *const argv[],
 			      const char *const envp[])
 {
+	long addr;
+
 	size_t argc = 0, envc = 0, strings = 0, nptr, i;
 	unsigned long *v;
 	char *str, *rnd;
@@ -112,13 +135,15 @@ static int linked_start_build(struct linked_start *s, const char *const argv[],
 	while (envp[envc])
 		strings += kos_strlen(envp[envc++]) + 1;
 	nptr = argc + 1 + envc + 1 + 2 * LINKED_AUXV;
-	v = kmalloc(nptr * sizeof(*v) + 16 + strings);
-	if (!v)
-		return -ENOMEM;
+	addr = vm_linked_mmap(vm, 0, nptr * sizeof(*v) + 16 + strings,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	if (addr < 0)
+		return (int)addr;
+	v = (unsigned long *)addr;
 	rnd = (char *)(v + nptr);
 	str = rnd + 16;
 	kos_random_bytes(rnd, 16);
-	s->block = v;
 	s->argc = (int)argc;
 	s->argv = (char **)v;
 	for (i = 0; i < argc; i++) {
@@ -157,12 +182,9 @@ static int linked_start_build(struct linked_start *s, const char *const argv[],
 	return 0;
 }
 
-/* Free the start-up block (the program is over). */
+/* Free the start-up record (the block goes with the space). */
 static void linked_start_free(struct linked_start *s)
 {
-	if (!s)
-		return;
-	kfree(s->block);
 	kfree(s);
 }
 
@@ -220,7 +242,7 @@ struct proc *proc_start_linked(const char *const argv[],
 	}
 	err = -ENOMEM;
 	ut->vm = vm_create_linked();
-	if (!ut->vm || linked_start_build(s, argv, envp))
+	if (!ut->vm || linked_start_build(s, ut->vm, argv, envp))
 		goto fail;
 	ut->linked_start = s;
 	proc_get(p);	 /* the caller's, before the program can run and end */

@@ -138,7 +138,8 @@ static int linked_start_build(struct linked_start *s, struct vm_space *vm,
 	addr = vm_linked_mmap(vm, 0, nptr * sizeof(*v) + 16 + strings,
 			      PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
-	if (addr < 0)
+	/* Kernel addresses: on metal they are "negative". */
+	if ((unsigned long)addr >= -4095UL)
 		return (int)addr;
 	v = (unsigned long *)addr;
 	rnd = (char *)(v + nptr);

@@ -10,12 +10,19 @@
  * thread pointer and TLS, the stack-protector canary) and main runs; its
  * status goes to exit(), which ends in exit_group and never returns.
  *
- * Constructors and destructors of the program are not run yet: the
- * object must have no .init_array/.fini_array (linked/module.mk checks),
- * and the bounds musl's exit() walks are defined empty here, so that the
- * hosted link cannot hand it the host program's own arrays.
+ * Constructors and destructors run as in a static musl program: the
+ * ld -r of the program's object (linked/object.lds) gathers .init_array
+ * and .fini_array between __init_array_start/_end and __fini_array_start/
+ * _end, under section names the final links leave alone (else the hosted
+ * kernel's glibc would run them at the host process's start).  Here the
+ * constructors run forwards once musl is set up, before main, as musl's
+ * __libc_start_main does after __init_libc; musl's exit() runs the
+ * destructors backwards after the atexit handlers, before stdio is
+ * flushed, as for any program.  These bounds are defined in the object
+ * itself, so neither kernel link can hand the program another's arrays.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 int main(int argc, char **argv, char **envp);
@@ -26,19 +33,21 @@ void __init_libc(char **envp, char *pn);
 /* Tells the kernel a program is linked in (libkos has a weak false). */
 bool kos_linked_app_present = true;
 
-__asm__(".pushsection .rodata\n"
-	".globl __init_array_start, __init_array_end\n"
-	".globl __fini_array_start, __fini_array_end\n"
-	".hidden __init_array_start, __init_array_end\n"
-	".hidden __fini_array_start, __fini_array_end\n"
-	"__init_array_start:\n__init_array_end:\n"
-	"__fini_array_start:\n__fini_array_end:\n"
-	".popsection\n");
+/* linked/object.lds */
+typedef void (*linked_ctor)(void);
+extern const linked_ctor __init_array_start[]
+	__attribute__((visibility("hidden")));
+extern const linked_ctor __init_array_end[]
+	__attribute__((visibility("hidden")));
 
 int kos_linked_app_start(int argc, char **argv)
 {
 	char **envp = argv + argc + 1;
 
 	__init_libc(envp, argv[0]);
+	/* Compared as integers, as musl does: two arrays to C. */
+	for (uintptr_t a = (uintptr_t)__init_array_start;
+	     a < (uintptr_t)__init_array_end; a += sizeof(linked_ctor))
+		(*(const linked_ctor *)a)();
 	exit(main(argc, argv, envp));
 }

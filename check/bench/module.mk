@@ -54,13 +54,20 @@ $(BUILD)/bench/bench.cpio: $(BUILD)/bench/bench $(BUILD)/bench/netbench \
 		> $(CURDIR)/$@
 
 # Then the single-app images' boot time and sizes (scripts/bench-apps,
-# docs/apps.md); make bench-apps runs that part alone.
+# docs/apps.md) and httpd under wrk (scripts/bench-httpd); make
+# bench-apps and make bench-httpd run those parts alone.
 bench: $(BUILD)/bench/bench.cpio $(BUILD)/hosted/kos \
 		$(BUILD)/x86_64/BOOTX64.EFI $(APP_CHECK_TARGETS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench --layouts 6 $(BENCH_FLAGS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-httpd
 
 bench-apps: $(APP_CHECK_TARGETS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
 
-.PHONY: bench-apps
+# httpd's requests/s under wrk: Linux in QEMU vs KOS in each mode
+# (scripts/bench-httpd, docs/apps.md).
+bench-httpd: $(APP_TARGETS_httpd)
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-httpd
+
+.PHONY: bench-apps bench-httpd

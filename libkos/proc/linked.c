@@ -61,7 +61,9 @@
  * so a spinning thread does not starve the others on either platform.
  *
  * Not yet (docs/linked-mode.md): signals to a thread that makes no calls
- * (they wait for its next call), the alternate signal stack, shared file
+ * (they wait for its next call) and ending such a thread at a group
+ * exit (it is ended at its next call, so a spinning one keeps the
+ * program alive), the alternate signal stack, shared file
  * mappings, constructors and __thread variables in the program, CPU
  * time accounting (the thread's time counts as neither user nor system).
  */

@@ -151,6 +151,10 @@ LINKED_APPS :=
 $(eval $(call linked_app,hello,check/linked/hello.c,init=/hello -- one two))
 $(eval $(call linked_app,limits,check/linked/limits.c,init=/limits))
 $(eval $(call linked_app,sysbench,check/linked/sysbench.c,init=/sysbench))
+$(eval $(call linked_app,threads,check/linked/threads.c,init=/threads))
+$(eval $(call linked_app,signals,check/linked/signals.c,init=/signals))
+$(eval $(call linked_app,mmap,check/linked/mmap.c,init=/mmap))
+$(eval $(call linked_app,net,check/linked/net.c,init=/net))
 
 linked: $(LINKED_APPS)
 .PHONY: linked

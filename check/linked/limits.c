@@ -1,6 +1,8 @@
 /*
- * limits: what linked mode refuses, and the memory calls musl's malloc
- * does not use on its own (docs/linked-mode.md).  Linked-mode only: in
+ * limits: what linked mode refuses (fork, execve, shared file mappings,
+ * MAP_FIXED outside the program's memory, mprotect taking rights away),
+ * and the memory calls musl's malloc does not use on its own
+ * (docs/linked-mode.md).  Linked-mode only: in
  * process mode fork and execve work.  Prints one line per check.
  */
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void report(const char *what, long r)
@@ -35,6 +38,8 @@ int main(void)
 	report("fork", fork());
 	report("execve", execve("/x", argv, argv + 1));
 	err = pthread_create(&t, NULL, thread_fn, NULL);
+	if (!err)
+		err = pthread_join(t, NULL);
 	printf("pthread_create: %s\n", err ? strerror(err) : "ok");
 	p = mmap(NULL, 8 * pg, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -55,8 +60,11 @@ int main(void)
 	q = mmap(p, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
 		 0);
 	report("mmap MAP_FIXED", q == MAP_FAILED ? -1 : 0);
-	q = mmap(NULL, pg, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	report("mmap shared", q == MAP_FAILED ? -1 : 0);
+	mkdir("/tmp", 0755);
+	fd = open("/tmp/limits", O_RDWR | O_CREAT, 0644);
+	q = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	report("mmap a file shared", q == MAP_FAILED ? -1 : 0);
+	close(fd);
 	fd = open("/dev/console", O_RDONLY);
 	q = mmap(NULL, pg, PROT_READ, MAP_PRIVATE, fd, 0);
 	report("mmap a file", q == MAP_FAILED ? -1 : 0);

@@ -7,25 +7,37 @@
  * vm_space (vm_create_linked) has no platform half, no VMAs and no
  * page-table entries.  What it still needs from the memory system calls:
  *
- *   - mmap of anonymous private memory (musl's malloc gets all of its
- *     memory this way): a zeroed block of 2^order pages from the page
- *     allocator, the caller gets its direct-map address.  Each mapping is
- *     a struct linked_map on vm->linked_maps naming the part of its block
- *     it still covers; munmap frees or trims those and splits one that a
+ *   - mmap of anonymous memory, private or shared (one process: the
+ *     same thing; musl's malloc gets all of its memory this way): a
+ *     zeroed block of 2^order pages from the page allocator, the caller
+ *     gets its direct-map address.  Above the largest block (4 MiB),
+ *     several largest blocks that are physically adjacent, so one range
+ *     of direct-map addresses (alloc_run()).  Each mapping is a struct
+ *     linked_map on vm->linked_maps naming the part of its block it
+ *     still covers; munmap frees or trims those and splits one that a
  *     hole is punched into (the block is shared then, and counted), and
  *     a block goes back to the allocator with its last piece.
+ *   - private file mappings: the same memory, filled with a copy of the
+ *     file's bytes from the offset (file_pread_kernel; zeros after its
+ *     end).  Later writes to the file do not show in the copy (Linux
+ *     shows them until the page is first written; documented).
+ *   - MAP_FIXED inside the program's own mappings: the range is filled
+ *     as a new mapping would be (zeros, or the file's bytes); the records
+ *     stay as they are.  MAP_FIXED_NOREPLACE there is -EEXIST.
  *   - brk: the program has no heap segment; the break stays where it
  *     is (0), as on Linux when it cannot move, and musl's malloc falls
  *     back to mmap.
  *
- * What is refused, and why: file and shared mappings (-ENODEV, not yet:
- * they need the page cache's frames mapped at kernel addresses);
- * MAP_FIXED (-ENOMEM: a program cannot choose kernel addresses); a
- * mapping larger than the largest block (PMM_MAX_ORDER, -ENOMEM).  The
- * kernel's memory has no per-page rights, so every mapping is readable
- * and writable whatever prot says, mprotect() to such rights succeeds,
- * and mprotect() that would take rights away is -ENOSYS (musl's malloc
- * expects that answer from kernels without mprotect).
+ * What is refused, and why: shared file mappings (-ENODEV: writes would
+ * have to reach the file, and reads of it see them, which a copy cannot
+ * do honestly); MAP_FIXED outside the program's mappings (-ENOMEM: a
+ * program cannot choose kernel addresses); a mapping for which no run of
+ * adjacent free blocks is found (-ENOMEM).  sys_mmap's checks of the file
+ * (EBADF, EACCES, ENODEV for files that do not map) come first, as for a
+ * process.  The kernel's memory has no per-page rights, so every mapping
+ * is readable and writable whatever prot says, mprotect() to such rights
+ * succeeds, and mprotect() that would take rights away is -ENOSYS (musl's
+ * malloc expects that answer from kernels without mprotect).
  *
  * The system calls' uaccess copies go straight through the program's
  * pointers (mm/uaccess.c); vm_linked_range_ok() is the check they get:
@@ -35,10 +47,12 @@
  *
  * Locking: vm->lock guards linked_maps and the blocks' counts.
  */
+#include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
+#include <kos/string.h>
 #include <kos/vm.h>
 #include <uapi/mman.h>
 
@@ -48,6 +62,7 @@
 struct linked_block {
 	paddr_t pa;
 	unsigned int order;
+	size_t nblocks;	   /* adjacent 2^order blocks from pa (above 4 MiB) */
 	unsigned int refs; /* linked_maps pointing at it */
 };
 
@@ -77,7 +92,8 @@ static void block_put(struct linked_block *b)
 {
 	if (--b->refs)
 		return;
-	pmm_free(b->pa, b->order);
+	for (size_t i = 0; i < b->nblocks; i++)
+		pmm_free(b->pa + i * (PAGE_SIZE << b->order), b->order);
 	kfree(b);
 }
 
@@ -90,39 +106,174 @@ static void refuse_once(bool *said, const char *what)
 	log_warn("linked mode: %s not supported", what);
 }
 
+/*
+ * 2^order-page blocks, n of them physically adjacent: *pa, or -ENOMEM.
+ * More than one block (a mapping above 4 MiB) is found by taking free
+ * blocks of the largest order until n adjacent ones are among them (the
+ * direct map makes them one range of addresses too); the others go back.
+ */
+static int alloc_run(unsigned int order, size_t n, paddr_t *pa)
+{
+	size_t bsize = PAGE_SIZE << order, got = 0, cap = 64, i, j, run;
+	paddr_t *have, b;
+	int err = -ENOMEM;
+
+	if (n == 1) {
+		*pa = pmm_alloc_flags(order, PMM_ZERO);
+		return *pa == PMM_NOPAGE ? -ENOMEM : 0;
+	}
+	have = kmalloc(cap * sizeof(*have));
+	while (have) {
+		b = pmm_alloc_flags(order, 0);
+		if (b == PMM_NOPAGE)
+			break;
+		if (got == cap) {
+			paddr_t *more = kmalloc(2 * cap * sizeof(*have));
+
+			if (!more) {
+				pmm_free(b, order);
+				break;
+			}
+			kos_memcpy(more, have, got * sizeof(*have));
+			kfree(have);
+			have = more;
+			cap *= 2;
+		}
+		/* Keep them sorted; look for n in a row around b. */
+		for (i = got; i > 0 && have[i - 1] > b; i--)
+			have[i] = have[i - 1];
+		have[i] = b;
+		got++;
+		for (j = i; j > 0 && have[j - 1] + bsize == have[j]; j--)
+			;
+		for (run = 1; j + run < got &&
+			      have[j + run - 1] + bsize == have[j + run];
+		     run++)
+			;
+		if (run >= n) {
+			*pa = have[j];
+			for (i = 0; i < got; i++)
+				if (i < j || i >= j + n)
+					pmm_free(have[i], order);
+			got = 0;
+			err = 0;
+			break;
+		}
+	}
+	for (i = 0; i < got; i++)
+		pmm_free(have[i], order);
+	kfree(have);
+	if (!err)
+		for (i = 0; i < n; i++)
+			kos_memset(plat_phys_to_virt(*pa + i * bsize), 0,
+				   bsize);
+	return err;
+}
+
+/* The maps covering [addr, end) entirely?  vm->lock held. */
+static bool range_mapped(struct vm_space *vm, unsigned long addr,
+			 unsigned long end)
+{
+	struct linked_map *m;
+	bool progress = true;
+
+	while (addr < end && progress) {
+		progress = false;
+		list_for_each_entry (m, &vm->linked_maps, link) {
+			if (m->start <= addr && addr < m->end) {
+				addr = m->end;
+				progress = true;
+				break;
+			}
+		}
+	}
+	return addr >= end;
+}
+
+/*
+ * Fill [addr, addr + len) as a new mapping would: the file's bytes from
+ * off (zeros after its end), or zeros.  -errno from the read.
+ */
+static long fill_map(unsigned long addr, size_t len, struct file *f,
+		     uint64_t off)
+{
+	size_t full = ALIGN_UP(len, PAGE_SIZE);
+	ssize_t n = 0;
+
+	if (f) {
+		n = file_pread_kernel(f, (void *)addr, full, off);
+		if (n < 0)
+			return n;
+	}
+	kos_memset((char *)addr + n, 0, full - (size_t)n);
+	return 0;
+}
+
 long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
-		    unsigned long prot, unsigned long flags, bool anon)
+		    unsigned long prot, unsigned long flags, struct file *f,
+		    uint64_t off)
 {
 	static bool said_file, said_fixed;
-	size_t pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	size_t pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE, nblocks = 1;
 	unsigned int order = 0;
 	struct linked_block *b;
 	struct linked_map *m;
+	paddr_t pa;
+	long err;
 
-	if (!anon || (flags & MAP_TYPE) != MAP_PRIVATE) {
-		refuse_once(&said_file, "mmap of files or shared memory");
+	(void)prot;
+	if (f && (flags & MAP_TYPE) != MAP_PRIVATE) {
+		refuse_once(&said_file, "shared mmap of files");
 		return -ENODEV;
 	}
+	if (!len)
+		return -EINVAL;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		refuse_once(&said_fixed, "mmap at a fixed address");
-		return -ENOMEM;
+		/* Only inside what the program has: it is kernel memory. */
+		if ((addr & ~PAGE_MASK) || !vm_linked_range_ok(addr, len))
+			return -EINVAL;
+		mutex_lock(&vm->lock);
+		err = range_mapped(vm, addr, ALIGN_UP(addr + len, PAGE_SIZE));
+		mutex_unlock(&vm->lock);
+		if (!err) {
+			refuse_once(&said_fixed,
+				    "mmap at a fixed address "
+				    "outside the program's memory");
+			return -ENOMEM;
+		}
+		if (!(flags & MAP_FIXED))
+			return -EEXIST; /* MAP_FIXED_NOREPLACE over a mapping */
+		err = fill_map(addr, len, f, off);
+		return err ? err : (long)addr;
 	}
-	if (!len || len > (PAGE_SIZE << PMM_MAX_ORDER))
-		return len ? -ENOMEM : -EINVAL;
-	while ((1UL << order) < pages)
+	if (pages > (1UL << PMM_MAX_ORDER)) {
+		order = PMM_MAX_ORDER;
+		nblocks = (pages + (1UL << order) - 1) >> order;
+		if (nblocks > pmm_total_pages() >> order)
+			return -ENOMEM;
+	}
+	while (nblocks == 1 && (1UL << order) < pages)
 		order++;
 	b = kmalloc(sizeof(*b));
 	m = kmalloc(sizeof(*m));
-	if (!b || !m)
+	if (!b || !m || alloc_run(order, nblocks, &pa))
 		goto nomem;
-	b->pa = pmm_alloc_flags(order, PMM_ZERO);
-	if (b->pa == PMM_NOPAGE)
-		goto nomem;
+	b->pa = pa;
 	b->order = order;
+	b->nblocks = nblocks;
 	b->refs = 1;
 	m->block = b;
 	m->start = (unsigned long)plat_phys_to_virt(b->pa);
 	m->end = m->start + pages * PAGE_SIZE;
+	if (f) {
+		err = fill_map(m->start, len, f, off);
+		if (err) {
+			m->end = m->start; /* nothing to unmap */
+			block_put(b);
+			kfree(m);
+			return err;
+		}
+	}
 	mutex_lock(&vm->lock);
 	list_add_tail(&m->link, &vm->linked_maps);
 	mutex_unlock(&vm->lock);
@@ -207,6 +358,25 @@ int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
 		return -ENOSYS;
 	}
 	return 0;
+}
+
+int vm_linked_find(struct vm_space *vm, unsigned long addr,
+		   unsigned long *start, unsigned long *end)
+{
+	struct linked_map *m;
+	int err = -ENOMEM;
+
+	mutex_lock(&vm->lock);
+	list_for_each_entry (m, &vm->linked_maps, link) {
+		if (m->start <= addr && addr < m->end) {
+			*start = m->start;
+			*end = m->end;
+			err = 0;
+			break;
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return err;
 }
 
 void vm_linked_release(struct vm_space *vm)

@@ -475,6 +475,8 @@ int uthread_start(struct uthread *ut)
 {
 	struct thread *t;
 
+	if (ut->vm->linked)
+		return proc_linked_thread_start(ut);
 	uthread_get(ut); /* for the kernel thread */
 	t = kthread_create(ut->comm[0] ? ut->comm : "user", uthread_main, ut);
 	if (!t) {

@@ -1019,6 +1019,11 @@ void sig_handle(struct uthread *ut)
 			ut->blocked |= SIGBIT(sig);
 		ut->blocked &= ~SIG_KERNEL_ONLY;
 		spin_unlock_irqrestore(&sh->lock, fl);
+		/* Linked mode runs each handler before the next is set up. */
+		if (ut->vm->linked) {
+			sig_recalc(ut);
+			break;
+		}
 	}
 	if (!delivered) {
 		restart_syscall_regs(ut, false, NULL);

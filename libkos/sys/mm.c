@@ -84,9 +84,6 @@ SYSCALL_DEFINE6(mmap, __as_ptr unsigned long, addr, __as_hex unsigned long, len,
 		return -EINVAL;
 	if (!vm)
 		return -ENOMEM;
-	if (vm->linked)
-		return vm_linked_mmap(vm, addr, len, prot, flags,
-				      flags & MAP_ANONYMOUS);
 	if (!(flags & MAP_ANONYMOUS)) {
 		f = fd_get_file(fd);
 		if (!f)
@@ -119,6 +116,10 @@ SYSCALL_DEFINE6(mmap, __as_ptr unsigned long, addr, __as_hex unsigned long, len,
 			file_put(f);
 			f = NULL;
 		}
+	} else if (vm->linked) {
+		/* One process: shared anonymous memory is private memory. */
+		rc = vm_linked_mmap(vm, addr, len, prot, flags, NULL, 0);
+		goto out;
 	} else {
 		switch (flags & MAP_TYPE) {
 		case MAP_SHARED:
@@ -142,6 +143,10 @@ SYSCALL_DEFINE6(mmap, __as_ptr unsigned long, addr, __as_hex unsigned long, len,
 			rc = -EINVAL;
 			goto out;
 		}
+	}
+	if (vm->linked) {
+		rc = vm_linked_mmap(vm, addr, len, prot, flags, f, off);
+		goto out;
 	}
 	rc = vm_map(vm, addr, len, (unsigned int)prot, (unsigned int)flags, f,
 		    f ? off : 0, &result);

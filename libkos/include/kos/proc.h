@@ -255,6 +255,8 @@ struct uthread {
 	unsigned long trap_nr, trap_err, trap_addr;
 	/* Linked mode: argv/envp/auxv of the program (proc/linked.c). */
 	struct linked_start *linked_start;
+	/* Linked mode: a thread made by kos_linked_clone() (proc/linked.c). */
+	struct linked_thread *linked_thread;
 };
 
 /* The calling thread's uthread / process (NULL in pure kernel threads). */
@@ -332,6 +334,17 @@ struct proc *proc_start_linked(const char *const argv[],
 long kos_linked_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 			long a6);
 unsigned long kos_linked_get_tp(void);
+/*
+ * Threads of a linked program (musl's __clone and __unmapself,
+ * linked/musl/src/thread/x86_64/): a new thread of the calling process
+ * that runs fn(arg) on stack; the end of a thread that unmaps its own
+ * stack [base, base + len).
+ */
+long kos_linked_clone(int (*fn)(void *), void *stack, unsigned long flags,
+		      void *arg, int *ptid, void *tls, int *ctid);
+__noreturn void kos_linked_unmapself(void *base, unsigned long len);
+/* proc.c's uthread_start() for a linked process's new thread. */
+int proc_linked_thread_start(struct uthread *ut);
 /* Defined by the program's object (linked/start.c), weakly by libkos. */
 extern bool kos_linked_app_present;
 int kos_linked_app_start(int argc, char **argv);

@@ -75,6 +75,12 @@ struct thread {
 	 * checks it with interrupts off and returns at once if set.
 	 */
 	volatile int user_work;
+	/*
+	 * Runs FPU/SSE code outside user mode (a linked-mode program's
+	 * thread, proc/linked.c): the platform keeps its registers as a user
+	 * thread's when it is preempted (plat_fpu_kernel_own()).  Constant.
+	 */
+	bool kernel_fpu;
 
 	void *priv;	 /* owned by the process layer */
 	void *plat_priv; /* owned by the platform; see plat_thread_free() */

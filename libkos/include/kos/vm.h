@@ -211,12 +211,20 @@ struct vm_space *vm_create_linked(void);
  * whatever prot says (the kernel's own memory has no per-page
  * protection); see mm/linked.c for what is refused.
  */
+struct file;
 long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
-		    unsigned long prot, unsigned long flags, bool anon);
+		    unsigned long prot, unsigned long flags, struct file *f,
+		    uint64_t off);
 int vm_linked_munmap(struct vm_space *vm, unsigned long addr, size_t len);
 int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
 		       unsigned long prot);
 
+/*
+ * The linked mapping holding addr: 0 and its [*start, *end), or -ENOMEM
+ * if none does (a linked thread's stack, proc/linked.c).
+ */
+int vm_linked_find(struct vm_space *vm, unsigned long addr,
+		   unsigned long *start, unsigned long *end);
 /* Is [addr, addr + n) an acceptable range for a linked space's copies? */
 bool vm_linked_range_ok(unsigned long addr, size_t n);
 

@@ -183,6 +183,25 @@ void x86_fpu_switch(struct thread *t)
 	x86_fpu_owner = t;
 }
 
+/*
+ * A linked-mode thread uses the registers in ring 0; it owns them as a
+ * user thread does from plat_user_run() on.  Voluntary switches (inside
+ * its system calls) would not need this -- the ABI makes every vector
+ * register caller-saved -- but a preempted one, or a thread switched to
+ * after that, must not see another's registers.
+ */
+void plat_fpu_kernel_own(struct thread *t)
+{
+	unsigned long fl;
+
+	if (x86_fpu_owner == t)
+		return;
+	fl = plat_irq_save();
+	if (x86_fpu_owner != t && x86_fpu_area(t))
+		x86_fpu_switch(t);
+	plat_irq_restore(fl);
+}
+
 void x86_fpu_sync(struct thread *t)
 {
 	unsigned long fl = plat_irq_save();

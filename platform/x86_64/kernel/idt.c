@@ -27,6 +27,8 @@
 #include <kos/log.h>
 #include <kos/panic.h>
 #include <kos/plat/cpu.h>
+#include <kos/plat/user.h>
+#include <kos/sched.h>
 #include <kos/string.h>
 
 #include "x86.h"
@@ -235,6 +237,9 @@ void x86_interrupt(struct x86_frame *f)
 	}
 	fn(f);
 	kos_irq_exit();
+	/* Back in the interrupted thread: a linked one gets its FPU back. */
+	if (sched_current()->kernel_fpu)
+		plat_fpu_kernel_own(sched_current());
 }
 
 /* Vectors that run on an IST stack, not at TSS.RSP0. */

@@ -115,4 +115,16 @@ void plat_fpu_save(struct thread *t, void *image);
 int plat_fpu_restore(struct thread *t, const void *image);
 void plat_fpu_reset(struct thread *t);
 
+/*
+ * Linked mode: the calling thread t (t->kernel_fpu) runs FPU/SSE code in
+ * the kernel, and is about to return into it: make the FPU registers
+ * hold t's state again if another thread's replaced them since (bare
+ * metal: the deferred-save owner, platform/x86_64/kernel/fpu.c; the
+ * platform also calls it when an interrupt returns into such a thread).
+ * A default that does nothing stands for platforms where a switch keeps
+ * the state anyway (hosted: a preempted thread's state is in its host
+ * signal frame).  Interrupts in any state.
+ */
+void plat_fpu_kernel_own(struct thread *t);
+
 #endif

@@ -120,11 +120,11 @@ static int exec_check(struct exec_image *im, struct file *f)
 	    im->eh.e_ident[4] != ELFCLASS64 ||
 	    im->eh.e_ident[5] != ELFDATA2LSB || im->eh.e_machine != EM_X86_64)
 		return bad;
-	if (im->eh.e_type != ET_EXEC && im->eh.e_type != ET_DYN)
-		return im->is_interp ? -EINVAL : -ENOEXEC;
 	if (im->eh.e_phentsize != sizeof(struct elf64_phdr) ||
 	    im->eh.e_phnum == 0 || im->eh.e_phnum > EXEC_MAX_PHNUM)
 		return bad;
+	if (im->eh.e_type != ET_EXEC && im->eh.e_type != ET_DYN)
+		return im->is_interp ? -EINVAL : -ENOEXEC;
 	phsize = im->eh.e_phnum * sizeof(struct elf64_phdr);
 	im->ph = kmalloc(phsize);
 	if (!im->ph)

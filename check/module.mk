@@ -1,7 +1,7 @@
 # Unit tests (Check), hosted.  Each check/<subsys>/check_*.c exports
 # Suite *<name>_suite(void); check/runner.c lists the suites.  The tests link
 # libkos.a against check/plat_test.c, a fake platform with a settable clock.
-CHECK_SRCS += $(sort $(filter-out check/guest/% check/fsrand/% check/linked/%,$(wildcard check/*.c check/*/*.c)))
+CHECK_SRCS += $(sort $(filter-out check/guest/% check/fsrand/% check/linked/% check/dynamic/%,$(wildcard check/*.c check/*/*.c)))
 CHECK_OBJS := $(call hobj,$(CHECK_SRCS))
 HCFLAGS_check/ += $(shell pkg-config --cflags check 2>/dev/null)
 
@@ -34,6 +34,7 @@ GUEST_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE
 GUEST_BINS := $(foreach p,$(GUEST_PROGS),$(BUILD)/guest/$(p) $(BUILD)/guest/$(p)-pie) \
 	$(foreach p,$(GUEST_GLIBC_PROGS),$(BUILD)/guest/$(p)-glibc)
 include check/fsrand/module.mk
+include check/dynamic/module.mk
 # BusyBox shell scripts (check/guest/sh/*.sh, installed in /t/sh) run
 # with PATH=/t/bin, where these applets are links to /bin/busybox; /t/tmp
 # is theirs to write.  The scripts they run by path (check/guest/sh/lib,
@@ -73,7 +74,7 @@ $(BUILD)/guest/%-pie: $(BUILD)/guest/%-pie.o
 # every case; scripts/run-guest-tests).  /dev/shm is there as a directory
 # because KOS mounts a tmpfs on it at boot (so /dev looks the same to
 # the Linux oracle).
-$(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk \
+$(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(DYN_BINS) $(INITRAMFS_FILES) check/module.mk \
 		scripts/mkcpio check/guest/cases.txt scripts/kostest.py \
 		$(GUEST_SCRIPTS) $(GUEST_SCRIPT_LIB)
 	@echo "  CPIO    $@"
@@ -85,6 +86,7 @@ $(BUILD)/guest/initramfs.cpio: $(GUEST_BINS) $(INITRAMFS_FILES) check/module.mk 
 	mkdir -p $(BUILD)/guest/root/dev/shm && \
 	chmod 1777 $(BUILD)/guest/root/dev/shm && \
 	cp $(GUEST_BINS) $(BUILD)/guest/root/t/ && \
+	$(call dyn_install,$(BUILD)/guest/root) && \
 	cp $(GUEST_SCRIPTS) $(BUILD)/guest/root/t/sh/ && \
 	install -m 755 $(GUEST_SCRIPT_LIB) $(BUILD)/guest/root/t/sh/lib/ && \
 	for a in $(GUEST_BB_APPLETS); do \

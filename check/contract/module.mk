@@ -13,7 +13,7 @@ CONTRACT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter -D_GNU_SOURCE -fno-strict-aliasing
 CONTRACT_MUSL_LIB := /usr/lib/x86_64-linux-musl
 CONTRACT_BINS := $(CONTRACT_DIR)/contract-musl $(CONTRACT_DIR)/contract-musl-pie \
-	$(CONTRACT_DIR)/contract-glibc
+	$(CONTRACT_DIR)/contract-glibc $(CONTRACT_DIR)/contract-glibc-dyn
 
 $(CONTRACT_DIR)/contract-musl: $(CONTRACT_SRCS) $(CONTRACT_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -24,6 +24,14 @@ $(CONTRACT_DIR)/contract-glibc: $(CONTRACT_SRCS) $(CONTRACT_HDRS) | $(DEPS_STAMP
 	@mkdir -p $(@D)
 	@echo "  GLIBC   $@"
 	$(Q)$(CC) -static $(CONTRACT_CFLAGS) -o $@ $(CONTRACT_SRCS)
+
+# The dynamic variant (scripts/run-contract --variants glibc-dyn): glibc's
+# PIE with /lib64/ld-linux-x86-64.so.2, which mkroot copies into the tree
+# with the libraries ldd lists.
+$(CONTRACT_DIR)/contract-glibc-dyn: $(CONTRACT_SRCS) $(CONTRACT_HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  GLIBC   $@ (dynamic)"
+	$(Q)$(CC) $(CONTRACT_CFLAGS) -o $@ $(CONTRACT_SRCS)
 
 # Debian's musl-gcc cannot link a static PIE itself: link by hand.
 $(CONTRACT_DIR)/pie/%.o: check/contract/tests/%.c $(CONTRACT_HDRS) | $(DEPS_STAMP)

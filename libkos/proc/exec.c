@@ -19,9 +19,21 @@
  * Placement matches Linux's default layout without the random offsets:
  * ET_EXEC at its link address; a static PIE (ET_DYN without PT_INTERP)
  * where mmap would put it (top-down below the mmap base), its break at
- * ELF_ET_DYN_BASE.  Programs that need a dynamic
- * loader (PT_INTERP) are refused with -ENOEXEC until the loader supports
- * them.
+ * ELF_ET_DYN_BASE.
+ *
+ * Dynamic programs (PT_INTERP): the interpreter named there (the first
+ * PT_INTERP; the interpreter's own is ignored, as Linux) is opened for
+ * execution relative to the caller's cwd and checked like the program,
+ * with Linux's errors for it (-ENOENT/-EACCES from the open, -EIO for a
+ * short header, -ELIBBAD for no x86-64 ELF, -EINVAL for a wrong type).
+ * The program goes first: a PIE at ELF_ET_DYN_BASE (0x555555554000,
+ * rounded down to its largest segment alignment), ET_EXEC at its
+ * address; its break right after it.  Then the interpreter (ET_DYN)
+ * where mmap would put it, right below the mmap base, then the vDSO
+ * below that: the order and addresses of Linux's setarch -R layout.
+ * Execution starts at the interpreter's entry; the auxiliary vector
+ * tells it AT_BASE (its load bias) and the program's AT_PHDR, AT_PHNUM,
+ * AT_ENTRY.
  *
  * Nothing of the calling process changes: the caller installs the new
  * address space, so a failed exec leaves the old program intact.
@@ -33,6 +45,7 @@
 #include <kos/plat/user.h>
 #include <kos/proc.h>
 #include <kos/random.h>
+#include <kos/signal.h>
 #include <kos/string.h>
 #include <kos/vdso.h>
 #include <kos/vfs.h>
@@ -50,6 +63,9 @@
  * 47-bit user space), apart from its randomization.
  */
 #define EXEC_PIE_BRK 0x555555554000UL
+/* Where Linux loads a PIE that has an interpreter: ELF_ET_DYN_BASE. */
+#define EXEC_DYN_BASE 0x555555554000UL
+#define EXEC_PATH_MAX 4096
 #define USER_CS 0x33
 #define USER_SS 0x2b
 #define RFLAGS_IF 0x200
@@ -63,6 +79,8 @@ struct exec_image {
 	unsigned long brk;	 /* end of the highest segment */
 	bool exec_stack;	 /* PT_GNU_STACK asks for PROT_EXEC */
 	unsigned long vdso;	 /* AT_SYSINFO_EHDR, 0 if none */
+	const struct elf64_phdr *interp_ph; /* PT_INTERP, NULL if none */
+	bool is_interp;			    /* the program's interpreter */
 };
 
 static unsigned long cpu_hwcap(void)
@@ -80,31 +98,40 @@ static unsigned int elf_prot(uint32_t pflags)
 	       (pflags & PF_X ? PROT_EXEC : 0);
 }
 
-/* Step 1: the headers of the (opened, checked) file. */
+/*
+ * Step 1: the headers of the (opened, checked) file.  A program that is
+ * no ELF image for this machine is -ENOEXEC; its interpreter, as Linux
+ * says, -EIO when shorter than the header, -ELIBBAD when it is no x86-64
+ * ELF image or its program headers are unusable, -EINVAL when it is
+ * neither ET_EXEC nor ET_DYN.
+ */
 static int exec_check(struct exec_image *im, struct file *f)
 {
+	int bad = im->is_interp ? -ELIBBAD : -ENOEXEC;
+	int shortread = im->is_interp ? -EIO : -ENOEXEC;
 	size_t phsize;
 
 	file_get(f);
 	im->file = f;
 	if (file_pread_kernel(im->file, &im->eh, sizeof(im->eh), 0) !=
 	    sizeof(im->eh))
-		return -ENOEXEC;
+		return shortread;
 	if (kos_memcmp(im->eh.e_ident, ELFMAG, 4) != 0 ||
 	    im->eh.e_ident[4] != ELFCLASS64 ||
-	    im->eh.e_ident[5] != ELFDATA2LSB || im->eh.e_machine != EM_X86_64 ||
-	    (im->eh.e_type != ET_EXEC && im->eh.e_type != ET_DYN))
-		return -ENOEXEC;
+	    im->eh.e_ident[5] != ELFDATA2LSB || im->eh.e_machine != EM_X86_64)
+		return bad;
 	if (im->eh.e_phentsize != sizeof(struct elf64_phdr) ||
 	    im->eh.e_phnum == 0 || im->eh.e_phnum > EXEC_MAX_PHNUM)
-		return -ENOEXEC;
+		return bad;
+	if (im->eh.e_type != ET_EXEC && im->eh.e_type != ET_DYN)
+		return im->is_interp ? -EINVAL : -ENOEXEC;
 	phsize = im->eh.e_phnum * sizeof(struct elf64_phdr);
 	im->ph = kmalloc(phsize);
 	if (!im->ph)
 		return -ENOMEM;
 	if (file_pread_kernel(im->file, im->ph, phsize, im->eh.e_phoff) !=
 	    (ssize_t)phsize)
-		return -ENOEXEC;
+		return shortread;
 	return 0;
 }
 
@@ -119,12 +146,7 @@ static int exec_span(struct exec_image *im, unsigned long *lo,
 	for (int i = 0; i < im->eh.e_phnum; i++) {
 		const struct elf64_phdr *p = &im->ph[i];
 
-		if (p->p_type == PT_INTERP) {
-			log_info("exec: dynamically linked programs are not "
-				 "supported yet");
-			return -ENOEXEC;
-		}
-		if (p->p_type == PT_GNU_STACK)
+		if (p->p_type == PT_GNU_STACK && !im->is_interp)
 			im->exec_stack = p->p_flags & PF_X;
 		if (p->p_type != PT_LOAD || p->p_memsz == 0)
 			continue;
@@ -160,11 +182,15 @@ static int exec_map_segment(struct vm_space *vm, struct exec_image *im,
 			     ALIGN_DOWN(p->p_offset, PAGE_SIZE), &got);
 		if (err)
 			return err;
-		/* Bytes after filesz in the last file page are .bss: zero. */
+		/*
+		 * With a .bss, the rest of the last file page after filesz is
+		 * zero up to the page's end, as Linux clears it: glibc's
+		 * ld.so takes its first allocations from there, unzeroed.
+		 */
 		if (mem_end > file_end && (file_end & (PAGE_SIZE - 1))) {
 			static const char zeros[256];
 			unsigned long a = file_end;
-			unsigned long stop = MIN(file_page_end, mem_end);
+			unsigned long stop = file_page_end;
 
 			while (a < stop) {
 				size_t n = MIN(stop - a, sizeof(zeros));
@@ -191,15 +217,54 @@ static int exec_map_segment(struct vm_space *vm, struct exec_image *im,
 	return 0;
 }
 
-/* Step 2: segments, program-header address, break. */
+/* The largest power-of-two p_align of the PT_LOAD segments (0: none). */
+static unsigned long exec_max_align(const struct exec_image *im)
+{
+	unsigned long align = 0;
+
+	for (int i = 0; i < im->eh.e_phnum; i++) {
+		unsigned long a = im->ph[i].p_align;
+
+		if (im->ph[i].p_type == PT_LOAD && a && !(a & (a - 1)))
+			align = MAX(align, a);
+	}
+	return align;
+}
+
+/*
+ * Step 2: segments, program-header address, break.
+ *
+ * Where an image goes, as Linux without randomization:
+ *   - ET_EXEC: at its link address (bias 0);
+ *   - the interpreter (ET_DYN) and a static PIE (ET_DYN, no PT_INTERP):
+ *     where mmap would put the whole span, top-down below the mmap base;
+ *   - a PIE with an interpreter: at EXEC_DYN_BASE (ELF_ET_DYN_BASE),
+ *     rounded down to the largest segment alignment.
+ * The span is reserved first and the segments mapped over it; what lies
+ * between segments is unmapped again, so holes are holes as on Linux.
+ */
 static int exec_map(struct vm_space *vm, struct exec_image *im)
 {
-	unsigned long lo, hi, got;
+	unsigned long lo, hi, got, prev_end = 0;
 	int err = exec_span(im, &lo, &hi);
 
 	if (err)
 		return err;
-	if (im->eh.e_type == ET_DYN) {
+	if (im->eh.e_type == ET_DYN && im->interp_ph) {
+		unsigned long base = EXEC_DYN_BASE;
+		unsigned long align = exec_max_align(im);
+
+		if (align > PAGE_SIZE)
+			base = ALIGN_DOWN(base, align);
+		if (base < lo || hi - lo > VM_USER_TOP - base)
+			return -ENOMEM;
+		im->bias = ALIGN_DOWN(base - lo, PAGE_SIZE);
+		err = vm_map(vm, im->bias + lo, hi - lo, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0,
+			     &got);
+		if (err)
+			return err;
+	} else if (im->eh.e_type == ET_DYN) {
 		/* Reserve the whole span where mmap would put it. */
 		err = vm_map(vm, 0, hi - lo, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, &got);
@@ -210,11 +275,21 @@ static int exec_map(struct vm_space *vm, struct exec_image *im)
 	im->phdr_addr = 0;
 	for (int i = 0; i < im->eh.e_phnum; i++) {
 		const struct elf64_phdr *p = &im->ph[i];
+		unsigned long start, end;
 
 		if (p->p_type == PT_PHDR)
 			im->phdr_addr = im->bias + p->p_vaddr;
 		if (p->p_type != PT_LOAD || p->p_memsz == 0)
 			continue;
+		start = ALIGN_DOWN(im->bias + p->p_vaddr, PAGE_SIZE);
+		end = ALIGN_UP(im->bias + p->p_vaddr + p->p_memsz, PAGE_SIZE);
+		/* The reservation between two segments goes. */
+		if (im->eh.e_type == ET_DYN && prev_end && start > prev_end) {
+			err = vm_unmap(vm, prev_end, start - prev_end);
+			if (err)
+				return err;
+		}
+		prev_end = MAX(prev_end, end);
 		err = exec_map_segment(vm, im, p);
 		if (err)
 			return err;
@@ -223,17 +298,62 @@ static int exec_map(struct vm_space *vm, struct exec_image *im)
 			im->phdr_addr = im->bias + p->p_vaddr +
 					(im->eh.e_phoff - p->p_offset);
 	}
+	if (im->is_interp)
+		return 0; /* the break is the program's */
 	/*
 	 * Linux (with its default address randomization) starts the break of
 	 * a program that has no interpreter and is ET_DYN — a static PIE —
 	 * at ELF_ET_DYN_BASE instead of right after the image, which is
 	 * loaded high, below the mmap base.
 	 */
-	if (im->eh.e_type == ET_DYN)
+	if (im->eh.e_type == ET_DYN && !im->interp_ph)
 		vm_set_brk_base(vm, EXEC_PIE_BRK);
 	else
 		vm_set_brk_base(vm, ALIGN_UP(im->brk, PAGE_SIZE));
 	return 0;
+}
+
+/*
+ * The program's PT_INTERP (the first one, as Linux): read the path, open
+ * it for execution relative to cwd (NULL: the root) and check its
+ * headers into interp.  0 if the program has none.  A path that is too
+ * short or long or not NUL-terminated is -ENOEXEC; the open's errors
+ * (-ENOENT, -EACCES...) and exec_check's are returned as they are.  The
+ * interpreter's own PT_INTERP, if any, is ignored, as Linux does.
+ */
+static int exec_find_interp(struct exec_image *im, struct vnode *cwd,
+			    struct exec_image *interp)
+{
+	const struct elf64_phdr *p = NULL;
+	struct file *f = NULL;
+	char *path;
+	int err;
+
+	for (int i = 0; i < im->eh.e_phnum && !p; i++)
+		if (im->ph[i].p_type == PT_INTERP)
+			p = &im->ph[i];
+	if (!p)
+		return 0;
+	im->interp_ph = p;
+	if (p->p_filesz < 2 || p->p_filesz > EXEC_PATH_MAX)
+		return -ENOEXEC;
+	path = kmalloc(p->p_filesz);
+	if (!path)
+		return -ENOMEM;
+	if (file_pread_kernel(im->file, path, p->p_filesz, p->p_offset) !=
+	    (ssize_t)p->p_filesz)
+		err = -EIO;
+	else if (path[p->p_filesz - 1] != 0)
+		err = -ENOEXEC;
+	else
+		err = exec_open(cwd, path, false, &f);
+	kfree(path);
+	if (err)
+		return err;
+	interp->is_interp = true;
+	err = exec_check(interp, f);
+	file_put(f); /* interp holds its own reference */
+	return err;
 }
 
 /* Bytes of strings in a NULL-terminated array; -E2BIG if too much. */
@@ -265,16 +385,16 @@ static long strings_size(const char *const v[], int *count)
  *	(align 16) auxv pairs, NULL, envp[], NULL, argv[], argc  <- rsp
  */
 static int exec_stack(struct vm_space *vm, struct exec_image *im,
-		      const struct creds *cr, const char *path,
-		      const char *const argv[], const char *const envp[],
-		      unsigned long *sp_out)
+		      const struct exec_image *interp, const struct creds *cr,
+		      const char *path, const char *const argv[],
+		      const char *const envp[], unsigned long *sp_out)
 {
 	static const char platform[] = "x86_64";
 	int argc, envc, nauxv, err;
 	long argsz = strings_size(argv, &argc);
 	long envsz = strings_size(envp, &envc);
 	unsigned long sp = VM_USER_TOP, execfn, strings, plat, rnd;
-	uint64_t aux[2 * 24];
+	uint64_t aux[2 * 26];
 	uint64_t *vec;
 	size_t nvec, i = 0;
 	uint8_t random[16];
@@ -302,13 +422,14 @@ static int exec_stack(struct vm_space *vm, struct exec_image *im,
 #define AUX(t, v) (aux[i++] = (t), aux[i++] = (uint64_t)(v))
 	if (im->vdso)
 		AUX(AT_SYSINFO_EHDR, im->vdso);
+	AUX(AT_MINSIGSTKSZ, sig_frame_size());
 	AUX(AT_HWCAP, cpu_hwcap());
 	AUX(AT_PAGESZ, PAGE_SIZE);
 	AUX(AT_CLKTCK, 100);
 	AUX(AT_PHDR, im->phdr_addr);
 	AUX(AT_PHENT, sizeof(struct elf64_phdr));
 	AUX(AT_PHNUM, im->eh.e_phnum);
-	AUX(AT_BASE, 0);
+	AUX(AT_BASE, interp->file ? interp->bias : 0);
 	AUX(AT_FLAGS, 0);
 	AUX(AT_ENTRY, im->bias + im->eh.e_entry);
 	AUX(AT_UID, cr->uid);
@@ -364,17 +485,21 @@ out:
 	return err;
 }
 
-int exec_load(struct file *f, const struct creds *cr, const char *path,
-	      const char *const argv[], const char *const envp[],
-	      struct vm_space **vm_out, struct uregs *regs)
+int exec_load(struct file *f, struct vnode *cwd, const struct creds *cr,
+	      const char *path, const char *const argv[],
+	      const char *const envp[], struct vm_space **vm_out,
+	      struct uregs *regs)
 {
-	struct exec_image im;
+	struct exec_image im, interp;
 	struct vm_space *vm = NULL;
 	unsigned long sp = 0;
 	int err;
 
 	kos_memset(&im, 0, sizeof(im));
+	kos_memset(&interp, 0, sizeof(interp));
 	err = exec_check(&im, f);
+	if (!err)
+		err = exec_find_interp(&im, cwd, &interp);
 	if (err)
 		goto out;
 	vm = vm_create();
@@ -383,6 +508,8 @@ int exec_load(struct file *f, const struct creds *cr, const char *path,
 		goto out;
 	}
 	err = exec_map(vm, &im);
+	if (!err && interp.file)
+		err = exec_map(vm, &interp);
 	if (err)
 		goto out;
 	/* Where Linux maps it: after the program, where mmap() would. */
@@ -398,12 +525,15 @@ int exec_load(struct file *f, const struct creds *cr, const char *path,
 				 PROT_READ | PROT_WRITE | PROT_EXEC);
 	if (err)
 		goto out;
-	err = exec_stack(vm, &im, cr, path, argv, envp, &sp);
+	err = exec_stack(vm, &im, &interp, cr, path, argv, envp, &sp);
 	if (err)
 		goto out;
 
 	kos_memset(regs, 0, sizeof(*regs));
-	regs->rip = im.bias + im.eh.e_entry;
+	if (interp.file)
+		regs->rip = interp.bias + interp.eh.e_entry;
+	else
+		regs->rip = im.bias + im.eh.e_entry;
 	regs->rsp = sp;
 	regs->cs = USER_CS;
 	regs->ss = USER_SS;
@@ -416,6 +546,9 @@ out:
 		vm_destroy(vm);
 	if (im.file)
 		file_put(im.file);
+	if (interp.file)
+		file_put(interp.file);
 	kfree(im.ph);
+	kfree(interp.ph);
 	return err;
 }

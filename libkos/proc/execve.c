@@ -376,7 +376,8 @@ int exec_prepare(const struct exec_target *t, const struct creds *cr,
 		err = exec_open(t->cwd, a.argv[0], false, &f);
 	}
 	if (!err)
-		err = exec_load(f, cr, t->filename, (const char *const *)a.argv,
+		err = exec_load(f, t->cwd, cr, t->filename,
+				(const char *const *)a.argv,
 				(const char *const *)envp, vm_out, regs);
 out:
 	if (!err) {

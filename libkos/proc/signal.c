@@ -714,6 +714,18 @@ static int altstack_flags(struct uthread *ut, unsigned long sp)
 }
 
 /*
+ * The most stack a handler frame of setup_frame() takes, alignment
+ * included: what AT_MINSIGSTKSZ tells a new program.
+ */
+size_t sig_frame_size(void)
+{
+	size_t fpframe = plat_fpu_size() +
+			 (plat_fpu_xfeatures() ? FP_XSTATE_MAGIC2_SIZE : 0);
+
+	return fpframe + 63 + sizeof(struct krt_sigframe) + 15 + 8;
+}
+
+/*
  * Build the handler frame for sig on ut's user stack and point the
  * registers at the handler.  oldmask is what the handler's return
  * restores.  0 or -EFAULT.

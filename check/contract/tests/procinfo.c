@@ -81,14 +81,21 @@ static long smaps_field(unsigned long addr, const char *field)
 
 CONTRACT_TEST(smaps)
 {
-	char *m = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/*
+	 * Between PROT_NONE guard pages, so that it merges with no
+	 * neighbour (a dynamic program has anonymous mappings of its
+	 * loader's right above it).
+	 */
+	char *g = mmap(NULL, 10 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	char *m = g + PG;
 	char *s = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	unsigned long a = (unsigned long)m;
 	int p[2];
 	pid_t pid;
 
+	EXPECT(mprotect(m, 8 * PG, PROT_READ | PROT_WRITE) == 0);
 	mount_proc();
 	/* every page: hosted KOS faults neighbours in too (fault-around) */
 	for (int i = 0; i < 8; i++)
@@ -136,7 +143,7 @@ CONTRACT_TEST(smaps)
 		CHECK("VmFlags has rd wr",
 		      v && !strncmp(v, "VmFlags: rd wr", 14));
 	}
-	munmap(m, 8 * PG);
+	munmap(g, 10 * PG);
 	munmap(s, 4 * PG);
 	umount2("/proc", 0);
 }

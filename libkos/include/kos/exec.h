@@ -18,17 +18,22 @@ struct vnode;
 
 /*
  * Load the ELF program open on f into a fresh address space: map its
- * PT_LOAD segments (static and static-PIE x86-64 ELF), set the break
- * after them, map the stack and build the initial stack (argc, argv,
- * envp, auxv as Linux lays them out; AT_*UID/GID from cr, AT_EXECFN
- * path).  argv and envp are NULL-terminated arrays of kernel strings.
- * On success *vm_out is the new address space and *regs the initial user
- * registers; nothing else changes.  Errors: -ENOEXEC (not an x86-64 ELF
- * executable we can run), -E2BIG, -ENOMEM, -EIO.
+ * PT_LOAD segments (static, static-PIE and dynamic x86-64 ELF), its
+ * PT_INTERP interpreter if it has one (opened relative to cwd, NULL: the
+ * root), set the break after the program, map the stack and build the
+ * initial stack (argc, argv, envp, auxv as Linux lays them out;
+ * AT_*UID/GID from cr, AT_EXECFN path).  argv and envp are
+ * NULL-terminated arrays of kernel strings.  On success *vm_out is the
+ * new address space and *regs the initial user registers (at the
+ * interpreter's entry if any); nothing else changes.  Errors: -ENOEXEC
+ * (not an x86-64 ELF executable we can run), -E2BIG, -ENOMEM, -EIO, and
+ * for the interpreter the open's errors (-ENOENT, -EACCES), -ELIBBAD (not
+ * an x86-64 ELF image) and -EINVAL (neither ET_EXEC nor ET_DYN).
  */
-int exec_load(struct file *f, const struct creds *cr, const char *path,
-	      const char *const argv[], const char *const envp[],
-	      struct vm_space **vm_out, struct uregs *regs);
+int exec_load(struct file *f, struct vnode *cwd, const struct creds *cr,
+	      const char *path, const char *const argv[],
+	      const char *const envp[], struct vm_space **vm_out,
+	      struct uregs *regs);
 
 /*
  * Open path (relative to dir, NULL: the root) for execution: a regular

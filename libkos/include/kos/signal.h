@@ -84,6 +84,8 @@ static inline bool sig_restart_code(const struct uregs *r)
  * on pending signals.  May stop the thread for a while, or make it exit.
  */
 void sig_handle(struct uthread *ut);
+/* Bytes of user stack a signal handler frame can take (AT_MINSIGSTKSZ). */
+size_t sig_frame_size(void);
 
 /* Drop every pending signal in mask of ut and its process (lock held). */
 void sig_flush_pending(struct uthread *ut, ksigset_t mask);

@@ -47,6 +47,7 @@
 #define ENODATA 61
 #define ETIME 62
 #define EOVERFLOW 75
+#define ELIBBAD 80 /* accessing a corrupted shared library */
 #define EILSEQ 84
 #define ENOTSOCK 88
 #define EDESTADDRREQ 89

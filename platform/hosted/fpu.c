@@ -107,6 +107,9 @@ static bool probe_xstate(void)
 	return ok;
 }
 
+static void fpu_probe(void);
+extern bool kos_linked_app_present; /* kos/proc.h, which clashes with <signal.h> */
+
 /* The MXCSR mask, from our own FXSAVE.  Boot, once. */
 void hosted_fpu_init(void)
 {
@@ -117,6 +120,15 @@ void hosted_fpu_init(void)
 	m = *(uint32_t *)(fx + FPU_MXCSR_MASK_OFF);
 	if (m)
 		mxcsr_mask = m;
+	/*
+	 * A linked program starts no stub to probe through, and its first
+	 * pthread_create asks for the size from a kernel thread in the middle
+	 * of the program, where forking the probe's child crashed (a host
+	 * SEGV at rip 0 in check-linked's thread programs): probe now, at
+	 * boot, as every start did before the stub probe.
+	 */
+	if (kos_linked_app_present)
+		fpu_probe();
 }
 
 /*

@@ -108,7 +108,8 @@ static bool probe_xstate(void)
 }
 
 static void fpu_probe(void);
-extern bool kos_linked_app_present; /* kos/proc.h, which clashes with <signal.h> */
+extern bool
+	kos_linked_app_present; /* kos/proc.h, which clashes with <signal.h> */
 
 /* The MXCSR mask, from our own FXSAVE.  Boot, once. */
 void hosted_fpu_init(void)

@@ -329,9 +329,8 @@ int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
 		       unsigned long prot)
 {
 	static bool said;
-	unsigned long end, at;
-	struct linked_map *m;
-	bool progress = true;
+	unsigned long end;
+	bool mapped;
 
 	if ((addr & ~PAGE_MASK) || len > ~0UL - addr)
 		return -EINVAL;
@@ -340,18 +339,9 @@ int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
 	end = ALIGN_UP(addr + len, PAGE_SIZE);
 	/* As Linux: every page of the range must be mapped (-ENOMEM). */
 	mutex_lock(&vm->lock);
-	for (at = addr; at < end && progress;) {
-		progress = false;
-		list_for_each_entry (m, &vm->linked_maps, link) {
-			if (m->start <= at && at < m->end) {
-				at = m->end;
-				progress = true;
-				break;
-			}
-		}
-	}
+	mapped = range_mapped(vm, addr, end);
 	mutex_unlock(&vm->lock);
-	if (at < end)
+	if (!mapped)
 		return -ENOMEM;
 	if ((prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE)) {
 		refuse_once(&said, "mprotect taking rights away");

@@ -279,18 +279,7 @@ static uint64_t rtc_read_ns(void)
 
 uint64_t plat_clock_ns(void)
 {
-	struct plat_tsc_clock c;
-	unsigned int seq;
-	uint64_t tsc;
-
-	do {
-		seq = clock_seq;
-		barrier();
-		c = tsc_clock;
-		tsc = rdtsc();
-		barrier();
-	} while ((seq & 1) || seq != clock_seq);
-	return plat_tsc_clock_ns(&c, tsc);
+	return plat_tsc_clock_read(&tsc_clock, &clock_seq, rdtsc);
 }
 
 /*
@@ -422,11 +411,7 @@ static void clock_refine(void)
 	c.mult = (NSEC_PER_SEC << 32) / tsc_hz;
 	c.tsc_base = rdtsc();
 	c.ns_base = plat_tsc_clock_ns(&tsc_clock, c.tsc_base);
-	clock_seq++;
-	barrier();
-	tsc_clock = c;
-	barrier();
-	clock_seq++;
+	plat_tsc_clock_set(&tsc_clock, &clock_seq, &c);
 	kos_clock_changed();
 	log_debug("x86: TSC %llu.%03llu MHz over %llu ms of PM timer",
 		  (unsigned long long)(tsc_hz / 1000000),

@@ -107,9 +107,10 @@ $(BUILD)/libkos.a: $(LIBKOS_OBJS)
 all: $(BUILD)/libkos.a $(ALL_TARGETS)
 
 # make check: the suites of scripts/run-checks, each its own target so
-# that make -j2 check runs them side by side (longest first), then the
-# summary with every failure in full and the "N passed, N failed" line.
-CHECK_SUITES := x86_64 valgrind hosted static
+# that make -j2 check runs them side by side (longest first: make starts
+# them in this order as job slots free up), then the summary with every
+# failure in full and the "N passed, N failed" line.
+CHECK_SUITES := x86_64 hosted valgrind valgrind-fs static
 CHECK_SUITE_TARGETS := $(addprefix check-suite-,$(CHECK_SUITES))
 
 $(CHECK_SUITE_TARGETS): check-suite-%: all $(CHECK_TARGETS)

@@ -424,6 +424,14 @@ void vm_set_stack_limit(struct vm_space *vm, uint64_t limit)
 	mutex_unlock(&vm->lock);
 }
 
+void vm_set_mmap_base(struct vm_space *vm, unsigned long base)
+{
+	KOS_ASSERT(!(base & ~PAGE_MASK) && base <= VM_USER_TOP);
+	mutex_lock(&vm->lock);
+	vm->mmap_base = base;
+	mutex_unlock(&vm->lock);
+}
+
 /* vm_map() with the lock held; name is the VMA's debugging name. */
 static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 		      unsigned int prot, unsigned int flags, struct file *file,

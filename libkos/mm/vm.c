@@ -487,6 +487,9 @@ static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 	v->flags = vma_flags_of(flags);
 	if (file && (v->flags & VMA_SHARED) && !(file->fmode & FMODE_WRITE))
 		v->flags = (v->flags & ~VMA_SHARED) | VMA_NOWRITE;
+	if (file && !(v->flags & (VMA_SHARED | VMA_NOWRITE)) &&
+	    (prot & PROT_WRITE) && !(flags & MAP_NORESERVE))
+		v->flags |= VMA_ACCOUNT;
 	v->file = file;
 	v->off = file ? off : 0;
 	v->name = name;
@@ -576,6 +579,9 @@ static int protect_one(struct vm_space *vm, size_t *ip, unsigned long start,
 			return rc;
 	}
 	v->prot = prot;
+	if (v->file && (prot & PROT_WRITE) &&
+	    !(v->flags & (VMA_SHARED | VMA_NOWRITE)))
+		v->flags |= VMA_ACCOUNT;
 	if (arch_pgt_protect_range(vm->pml4, v->start, v->end,
 				   arch_pgt_prot_bits(prot)))
 		vm_flush(vm, v->start, v->end);

@@ -80,6 +80,14 @@ struct vm_special;
  * -EFAULT; madvise() that drops or populates pages is -EINVAL.
  */
 #define VMA_IO 0x100
+/*
+ * A private file mapping that is or was writable (Linux's VM_ACCOUNT,
+ * which mprotect never takes back from a file mapping): never merged
+ * with one that is not, so a RELRO part made read-only stays apart from
+ * the read-only segment below it in /proc/<pid>/maps, as on Linux.
+ * (Anonymous mappings do not track it.)
+ */
+#define VMA_ACCOUNT 0x200
 
 /*
  * One mapping.  All fields are guarded by the owning vm_space's lock.

@@ -26,7 +26,9 @@
  *			as Linux pads it
  *	aslr persona	personality(2)'s answers: query, set, unknown
  *			domains, the 32-bit argument, inheritance over fork
- *			and execve (READ_IMPLIES_EXEC dropped there)
+ *			and execve (READ_IMPLIES_EXEC dropped there),
+ *			/proc/self/personality, uname's machine under
+ *			PER_LINUX32
  *
  * The host (Linux with randomize_va_space 2) is the oracle: the same
  * lines must come out of KOS.
@@ -41,6 +43,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -242,6 +245,38 @@ static long persona(unsigned long p)
 	return syscall(SYS_personality, p);
 }
 
+/* What /proc/self/personality and uname(2) show of it. */
+static void persona_seen(void)
+{
+	char line[64] = "";
+	struct utsname u;
+	int mounted = 0;
+	FILE *f;
+
+	persona(ADDR_NO_RANDOMIZE);
+	f = fopen("/proc/self/personality", "r");
+	if (!f) { /* PID 1 of a bare initramfs: no /proc yet */
+		mkdir("/proc", 0555);
+		mounted = mount("proc", "/proc", "proc", 0, NULL) == 0;
+		f = fopen("/proc/self/personality", "r");
+	}
+	CHECK(f && fgets(line, sizeof(line), f));
+	printf("/proc/self/personality %s", line);
+	if (f)
+		fclose(f);
+	if (mounted)
+		umount("/proc");
+	persona(PER_LINUX32);
+	CHECK(uname(&u) == 0);
+	printf("PER_LINUX32: machine %s\n", u.machine);
+	persona(PER_LINUX32 | ADDR_NO_RANDOMIZE);
+	CHECK(uname(&u) == 0);
+	printf("PER_LINUX32|ADDR_NO_RANDOMIZE: machine %s\n", u.machine);
+	persona(PER_LINUX);
+	CHECK(uname(&u) == 0);
+	printf("PER_LINUX: machine %s\n", u.machine);
+}
+
 static int persona_tests(const char *self)
 {
 	int st;
@@ -269,6 +304,7 @@ static int persona_tests(const char *self)
 	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0);
 	printf("parent %lx\n", persona(PER_LINUX));
 	printf("query %lx\n", persona(0xffffffff));
+	persona_seen();
 	return guest_done("aslr persona");
 }
 

@@ -19,7 +19,7 @@
  *	/proc/sys/fs/inotify/{max_queued_events,max_user_instances,
  *			      max_user_watches}	(writable by root)
  *	/proc/<pid>/{stat,statm,status,cmdline,environ,comm,mounts,limits,
- *		     maps,exe,cwd,root,fd/,task/<tid>/}
+ *		     maps,personality,exe,cwd,root,fd/,task/<tid>/}
  *	/proc/<pid>/net/{tcp,tcp6,udp,udp6,raw,raw6,unix,dev,route,
  *			 if_inet6}	(net/procnet.c); /proc/net -> self/net
  *
@@ -111,6 +111,7 @@ enum pkind {
 	PK_P_MOUNTINFO,
 	PK_P_FDINFO,
 	PK_P_FDINFO_FILE,
+	PK_P_PERSONALITY,
 	PK_NET_LINK, /* /proc/net -> self/net */
 	PK_P_NET,
 	PK_NET_FIRST, /* the files of net/: NET_PROC_* + PK_NET_FIRST */
@@ -183,6 +184,7 @@ static const struct pent pid_ents[] = {
 	{ "mounts", PK_P_MOUNTS, REG_MODE },
 	{ "limits", PK_P_LIMITS, REG_MODE },
 	{ "maps", PK_P_MAPS, REG_MODE },
+	{ "personality", PK_P_PERSONALITY, S_IFREG | 0400 },
 	{ "smaps", PK_P_SMAPS, REG_MODE },
 	{ "mountinfo", PK_P_MOUNTINFO, REG_MODE },
 	{ "exe", PK_P_EXE, LNK_MODE },
@@ -1106,6 +1108,16 @@ static void generate(struct pnode *n, struct pbuf *b)
 	case PK_P_MAPS:
 		gen_pid_maps(b, p);
 		break;
+	case PK_P_PERSONALITY: {
+		struct uthread *ut;
+
+		mutex_lock(&proc_lock);
+		ut = thread_of(p, n->tid);
+		if (ut)
+			pb_printf(b, "%08x\n", ut->personality);
+		mutex_unlock(&proc_lock);
+		break;
+	}
 	case PK_P_SMAPS:
 		gen_pid_smaps(b, p);
 		break;

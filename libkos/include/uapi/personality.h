@@ -6,7 +6,8 @@
 #define UAPI_PERSONALITY_H
 
 #define PER_LINUX 0x0000
-#define PER_MASK 0x00ff /* the execution domain; the rest are flags */
+#define PER_LINUX32 0x0008 /* uname(2) says i686 */
+#define PER_MASK 0x00ff	   /* the execution domain; the rest are flags */
 
 #define UNAME26 0x0020000
 #define ADDR_NO_RANDOMIZE 0x0040000

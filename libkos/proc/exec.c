@@ -25,13 +25,13 @@
  * x86-64's amounts: the mmap base moves down by up to 2^28 pages (and
  * leaves room for the stack's own randomization above it), a PIE's base
  * up by up to 2^28 pages, the stack top down by up to 2^22 pages and
- * then by less than 8 KiB (of which the page-aligned part moves the
- * stack mapping, the rest the initial stack pointer), and the first
- * argument string sits that much again above the platform string; the
- * break moves up by up to 1 GiB (randomize_va_space 2), after a page
- * of gap unless it is a static PIE's.  The vDSO and the interpreter go
- * where mmap would put them, so they move with the mmap base.  Without
- * randomization every address is Linux's setarch -R one.
+ * then by less than 8 KiB, rounded up to a page (the stack mapping's
+ * end); below the argument strings another gap of less than 8 KiB
+ * comes before the platform string (the sub-page offset of the initial
+ * stack pointer); the break moves up by up to 1 GiB (randomize_va_space
+ * 2), after a page of gap unless it is a static PIE's.  The vDSO and the
+ * interpreter go where mmap would put them, so they move with the mmap
+ * base.  Without randomization every address is Linux's setarch -R one.
  *
  * Dynamic programs (PT_INTERP): the interpreter named there (the first
  * PT_INTERP; the interpreter's own is ignored, as Linux) is opened for
@@ -39,7 +39,8 @@
  * with Linux's errors for it (-ENOENT/-EACCES from the open, -EIO for a
  * short header, -ELIBBAD for no x86-64 ELF, -EINVAL for a wrong type).
  * The program goes first: a PIE at ELF_ET_DYN_BASE (0x555555554000,
- * rounded down to its largest segment alignment), ET_EXEC at its
+ * plus its random offset, rounded down to its largest segment
+ * alignment), ET_EXEC at its
  * address; its break right after it.  Then the interpreter (ET_DYN)
  * where mmap would put it, right below the mmap base, then the vDSO
  * below that: the order and addresses of Linux's setarch -R layout.

@@ -187,6 +187,12 @@ START_TEST(test_cmdline_list_has)
 	ck_assert(!cmdline_list_has(&cl, "debug", "sched,"));
 	ck_assert(!cmdline_list_has(&cl, "x", "x"));
 	ck_assert(!cmdline_list_has(&cl, "nope", "vm"));
+	/* every occurrence counts, not only the last */
+	ck_assert_int_eq(cmdline_parse(&cl, "debug=init debug debug=boottime"),
+			 0);
+	ck_assert(cmdline_list_has(&cl, "debug", "init"));
+	ck_assert(cmdline_list_has(&cl, "debug", "boottime"));
+	ck_assert(!cmdline_list_has(&cl, "debug", "syscall"));
 }
 END_TEST
 

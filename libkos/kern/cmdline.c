@@ -198,10 +198,9 @@ uint64_t cmdline_get_size(const struct cmdline *cl, const char *key,
 }
 
 /* key's value is a comma separated list; is word one of its items? */
-bool cmdline_list_has(const struct cmdline *cl, const char *key,
-		      const char *word)
+/* Is word in the comma-separated list v? */
+static bool list_has(const char *v, const char *word)
 {
-	const char *v = cmdline_get(cl, key);
 	size_t wlen = kos_strlen(word);
 
 	while (v && *v) {
@@ -212,5 +211,15 @@ bool cmdline_list_has(const struct cmdline *cl, const char *key,
 			return true;
 		v = comma ? comma + 1 : NULL;
 	}
+	return false;
+}
+
+bool cmdline_list_has(const struct cmdline *cl, const char *key,
+		      const char *word)
+{
+	for (unsigned int i = 0; i < cl->nparams; i++)
+		if (kos_strcmp(cl->params[i].key, key) == 0 &&
+		    list_has(cl->params[i].value, word))
+			return true;
 	return false;
 }

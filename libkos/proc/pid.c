@@ -7,8 +7,12 @@
  * while the table maps it to a thread (from clone until the thread is
  * reaped) or while a living process has it as its process group or
  * session id (Linux keeps those struct pids alive the same way).  The
- * table is an array indexed by number: 256 KiB for Linux's default
- * pid_max, and O(1) lookups.
+ * table has two levels, like a page table: a directory of PID_DIR
+ * pointers to leaves of PID_LEAF entries, each leaf one page allocated
+ * when a number in its range is first handed out.  Lookups stay O(1);
+ * a system with a few processes holds one 4 KiB leaf, not the 256 KiB
+ * that a flat array for Linux's default pid_max would take (zeroing
+ * that at boot cost 25-50 ms under TCG).  Leaves are never freed.
  *
  * Locking: proc_lock for everything.
  */
@@ -18,17 +22,25 @@
 
 #include "internal.h"
 
-static struct uthread **table; /* PID_MAX entries */
-static int last_pid;	       /* the number handed out last */
+#define PID_LEAF 512 /* entries per leaf: one 4 KiB page */
+#define PID_DIR ((PID_MAX + PID_LEAF - 1) / PID_LEAF)
+
+static struct uthread **table[PID_DIR]; /* leaves, NULL until needed */
+static int last_pid;			/* the number handed out last */
+
+/* The slot for nr, allocating its leaf if alloc; NULL if none. */
+static struct uthread **pid_slot(int nr, bool alloc)
+{
+	struct uthread ***leaf = &table[nr / PID_LEAF];
+
+	if (!*leaf && alloc)
+		*leaf = kzalloc(PID_LEAF * sizeof(**leaf));
+	return *leaf ? &(*leaf)[nr % PID_LEAF] : NULL;
+}
 
 int pid_table_init(void)
 {
-	if (!table) {
-		table = kzalloc(PID_MAX * sizeof(*table));
-		if (!table)
-			return -ENOMEM;
-	}
-	return 0;
+	return pid_slot(1, true) ? 0 : -ENOMEM;
 }
 
 void pid_table_reset(void)
@@ -51,14 +63,17 @@ int pid_alloc(struct uthread *ut)
 	int nr = last_pid;
 
 	KOS_ASSERT(mutex_held(&proc_lock));
-	if (!table && pid_table_init())
-		return -ENOMEM;
 	for (int tries = 0; tries < PID_MAX; tries++) {
+		struct uthread **slot;
+
 		nr++;
 		if (nr >= PID_MAX)
 			nr = last_pid ? PID_RESERVED : 1;
-		if (!table[nr] && !pid_used_by_group(nr)) {
-			table[nr] = ut;
+		slot = pid_slot(nr, true);
+		if (!slot)
+			return -ENOMEM;
+		if (!*slot && !pid_used_by_group(nr)) {
+			*slot = ut;
 			last_pid = nr;
 			return nr;
 		}
@@ -68,16 +83,20 @@ int pid_alloc(struct uthread *ut)
 
 void pid_free(int nr)
 {
+	struct uthread **slot;
+
 	KOS_ASSERT(mutex_held(&proc_lock));
-	if (table && nr > 0 && nr < PID_MAX)
-		table[nr] = NULL;
+	if (nr > 0 && nr < PID_MAX && (slot = pid_slot(nr, false)))
+		*slot = NULL;
 }
 
 struct uthread *pid_task(int tid)
 {
-	if (!table || tid <= 0 || tid >= PID_MAX)
+	struct uthread **slot;
+
+	if (tid <= 0 || tid >= PID_MAX || !(slot = pid_slot(tid, false)))
 		return NULL;
-	return table[tid];
+	return *slot;
 }
 
 struct proc *pid_proc(int pid)
@@ -91,6 +110,10 @@ struct proc *pid_proc(int pid)
 
 void pid_set(int nr, struct uthread *ut)
 {
-	KOS_ASSERT(mutex_held(&proc_lock) && table && nr > 0 && nr < PID_MAX);
-	table[nr] = ut;
+	struct uthread **slot;
+
+	KOS_ASSERT(mutex_held(&proc_lock) && nr > 0 && nr < PID_MAX);
+	slot = pid_slot(nr, true);
+	KOS_ASSERT(slot);
+	*slot = ut;
 }

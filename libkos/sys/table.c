@@ -82,6 +82,7 @@ static void boottime_mark(void)
 	int level = kos_log_get_level();
 
 	trace_state &= ~TRACE_MARK;
+	init_steps_show();
 	kos_log_set_level(LOG_NOTICE > level ? LOG_NOTICE : level);
 	kos_log(LOG_NOTICE,
 		"kos: first system call at tsc %llu, boot clock "

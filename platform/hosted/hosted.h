@@ -168,4 +168,7 @@ void hosted_user_kick(void);
 /* Exit the process with status after flushing and restoring the tty. */
 void hosted_exit(int status) __attribute__((noreturn));
 
+/* From kos/proc.h, which clashes with the host's headers. */
+bool proc_linked_present(void);
+
 #endif

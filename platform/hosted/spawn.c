@@ -167,9 +167,11 @@ reserve:
 	/* The stub's code and command area: no guest may map there. */
 	vm_reserve_range(STUB_BASE, STUB_END);
 	/* Before kos_main() sets the console level, like metal's CPU lines. */
+	/* A linked program runs in this process: no stub will start. */
 	log_info("hosted: %llu MiB RAM (memfd), guest stub %s, reserved "
 		 "[%#lx, %#lx)",
-		 (unsigned long long)(hosted_ram_size >> 20), stub_path,
+		 (unsigned long long)(hosted_ram_size >> 20),
+		 proc_linked_present() ? "none (linked program)" : stub_path,
 		 STUB_BASE, STUB_END);
 	if (pinned_cpu >= 0)
 		log_info("hosted: kernel and guest stubs pinned to CPU %d",

@@ -126,20 +126,9 @@ static uint64_t clock_rate(uint64_t tsc, uint64_t mono)
 
 uint64_t plat_clock_ns(void)
 {
-	struct plat_tsc_clock c;
-	unsigned int seq;
-	uint64_t tsc;
-
 	if (!tsc_mode)
 		return clock_read(CLOCK_MONOTONIC) - clock_origin;
-	do {
-		seq = clock_seq;
-		barrier();
-		c = tsc_clock;
-		tsc = rdtsc_ordered();
-		barrier();
-	} while ((seq & 1) || seq != clock_seq);
-	return plat_tsc_clock_ns(&c, tsc);
+	return plat_tsc_clock_read(&tsc_clock, &clock_seq, rdtsc_ordered);
 }
 
 uint64_t plat_wallclock_ns(void)
@@ -172,11 +161,7 @@ void hosted_clock_refine(void)
 	/* Switch at a TSC later than every read so far: no step back. */
 	c.tsc_base = rdtsc_ordered();
 	c.ns_base = plat_tsc_clock_ns(&tsc_clock, c.tsc_base);
-	clock_seq++;
-	barrier();
-	tsc_clock = c;
-	barrier();
-	clock_seq++;
+	plat_tsc_clock_set(&tsc_clock, &clock_seq, &c);
 	kos_clock_changed();
 }
 

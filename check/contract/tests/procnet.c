@@ -19,7 +19,13 @@
 
 #define CONTRACT_AREA "procnet"
 
-static char text[1 << 20];
+/*
+ * The last file slurp() read.  It grows: on the host, /proc/net/tcp lists
+ * every socket of the host's namespace, and a concurrent test's TIME_WAIT
+ * sockets (make check's net-peers rounds) run to megabytes.
+ */
+static char *text;
+static size_t text_room;
 
 /* Each test mounts /proc for itself (and unmounts it at the end). */
 static void proc_up(void)
@@ -36,13 +42,31 @@ static long slurp(const char *name)
 	ssize_t r;
 	int fd;
 
+	if (!text) { /* so that text is a string even if the open fails */
+		text = calloc(1, 1 << 20);
+		if (!text)
+			return -1;
+		text_room = 1 << 20;
+	}
 	snprintf(path, sizeof(path), "/proc/self/net/%s", name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
-	while (n < (long)sizeof(text) - 1 &&
-	       (r = read(fd, text + n, sizeof(text) - 1 - n)) > 0)
+	for (;;) {
+		if ((size_t)n + 1 >= text_room) {
+			size_t room = 2 * text_room;
+			char *t = realloc(text, room);
+
+			if (!t)
+				break;
+			text = t;
+			text_room = room;
+		}
+		r = read(fd, text + n, text_room - 1 - (size_t)n);
+		if (r <= 0)
+			break;
 		n += r;
+	}
 	close(fd);
 	text[n] = 0;
 	return n;

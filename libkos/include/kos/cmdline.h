@@ -48,7 +48,10 @@ long long cmdline_get_int(const struct cmdline *cl, const char *key,
  */
 uint64_t cmdline_get_size(const struct cmdline *cl, const char *key,
 			  uint64_t def);
-/* True if word is in key's comma-separated list (debug=syscall,vm). */
+/*
+ * True if word is in key's comma-separated list (debug=syscall,vm), in
+ * any of key's occurrences (debug=init debug=boottime: both).
+ */
 bool cmdline_list_has(const struct cmdline *cl, const char *key,
 		      const char *word);
 

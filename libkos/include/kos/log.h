@@ -51,4 +51,10 @@ void kos_log_store(int level, const char *text);
 /* Write raw text to the console, bypassing the ring (for panic and banners). */
 void kos_console_puts(const char *s);
 
+/*
+ * debug=init: log the boot steps recorded so far, with the time each
+ * took (kern/main.c; called at PID 1's start and its first system call).
+ */
+void init_steps_show(void);
+
 #endif

@@ -5,9 +5,11 @@
  *  2. command line: the image's load options, else \KOS\CMDLINE on the
  *     ESP, else the default embedded at build time
  *  3. initramfs: \KOS\INITRD on the ESP, else the embedded one
- *  4. copy everything the kernel keeps into OS-loader memory
- *     (KOS_EFI_MEMTYPE): kernel image, kernel ELF file, initrd, boot
- *     stack, bootinfo with the strings it points to, page tables
+ *  4. load the kernel image into OS-loader memory (KOS_EFI_MEMTYPE),
+ *     with the boot stack, the bootinfo and the strings it points to,
+ *     the page tables and an initrd read from the ESP; the embedded
+ *     kernel ELF file (for its symbols) and initrd are used in place,
+ *     and the stub's image holding them is reported reserved
  *  5. ExitBootServices, convert the memory map, jump (memmap.c)
  *
  * All progress and errors go to the UEFI console before step 5; after it
@@ -61,11 +63,11 @@ void stub_memcpy(void *dst, const void *src, uint64_t n)
 }
 
 /*
- * Allocate zeroed pages of KOS_EFI_MEMTYPE for bytes bytes.  Returns a
- * pointer (== physical address under UEFI's identity map) and stores the
- * physical address in *phys, or returns NULL.
+ * Allocate pages of KOS_EFI_MEMTYPE for bytes bytes, uncleared.  Returns
+ * a pointer (== physical address under UEFI's identity map) and stores
+ * the physical address in *phys, or returns NULL.
  */
-void *stub_alloc(uint64_t bytes, uint64_t *phys)
+void *stub_alloc_raw(uint64_t bytes, uint64_t *phys)
 {
 	EFI_PHYSICAL_ADDRESS pa = 0;
 	UINTN pages = (bytes + 4095) / 4096;
@@ -79,9 +81,18 @@ void *stub_alloc(uint64_t bytes, uint64_t *phys)
 		      (UINT64)pages, st);
 		return NULL;
 	}
-	stub_memset((void *)pa, 0, pages * 4096);
 	*phys = pa;
 	return (void *)pa;
+}
+
+/* The same, cleared. */
+void *stub_alloc(uint64_t bytes, uint64_t *phys)
+{
+	void *p = stub_alloc_raw(bytes, phys);
+
+	if (p)
+		stub_memset(p, 0, (bytes + 4095) / 4096 * 4096 ?: 4096);
+	return p;
 }
 
 static uint64_t kib(uint64_t bytes)
@@ -352,14 +363,10 @@ static EFI_STATUS choose_initrd(struct kos_bootinfo *bi, EFI_FILE_HANDLE root,
 	if (p) {
 		*from = initrd_path;
 	} else {
+		/* used in place: the stub's image stays reserved (efi_map) */
 		*from = L"embedded";
 		size = kos_payload_initrd_end - kos_payload_initrd;
-		if (size == 0)
-			return EFI_SUCCESS;
-		p = stub_alloc(size, &pa);
-		if (!p)
-			return EFI_OUT_OF_RESOURCES;
-		stub_memcpy(p, kos_payload_initrd, size);
+		pa = (uint64_t)kos_payload_initrd;
 	}
 	if (size) {
 		bi->initrd = (const void *)DMAP(pa);
@@ -386,7 +393,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	 */
 	uint64_t tsc_entry = stub_rdtsc();
 	uint64_t ksize = kos_payload_kernel_end - kos_payload_kernel;
-	uint64_t bd_pa, elf_pa, kern_pa, stack_pa;
+	uint64_t bd_pa, kern_pa, stack_pa;
 	EFI_LOADED_IMAGE *li = NULL;
 	const CHAR16 *initrd_from;
 	struct bootdata *bd;
@@ -396,7 +403,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	EFI_TIME now;
 	const char *why;
 	EFI_STATUS st;
-	void *elf, *kern;
+	void *kern;
 	int nx;
 
 	InitializeLib(image, systab);
@@ -435,16 +442,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	      kib(ksize), kib(bd->bi.initrd_size), initrd_from);
 	Print(L"KOS stub: command line: \"%a\"\n", bd->cmdline);
 
-	/* the ELF file itself, for the kernel's symbol table */
-	elf = stub_alloc(ksize, &elf_pa);
-	if (!elf)
-		return EFI_OUT_OF_RESOURCES;
-	stub_memcpy(elf, kos_payload_kernel, ksize);
-	bd->bi.kernel_elf = (const void *)DMAP(elf_pa);
+	/*
+	 * The ELF file itself, for the kernel's symbol table: in place, in
+	 * the stub's image, which stays reserved (efi_map's keep range).
+	 */
+	bd->bi.kernel_elf = (const void *)DMAP((uint64_t)kos_payload_kernel);
 	bd->bi.kernel_elf_size = ksize;
 	bd->bi.kernel_load_bias = 0;
 
-	kern = stub_alloc(ki.vmax - ki.vmin, &kern_pa);
+	kern = stub_alloc_raw(ki.vmax - ki.cmin, &kern_pa);
 	if (!kern)
 		return EFI_OUT_OF_RESOURCES;
 	elf_load(&ki, kern);
@@ -458,6 +464,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 	/* page tables: size the direct map from the current map */
 	st = efi_map_alloc(&map);
+	map.keep_base = (uint64_t)kos_payload_kernel & ~4095ULL;
+	map.keep_end = ((uint64_t)kos_payload_cmdline_end + 4095) & ~4095ULL;
 	if (!EFI_ERROR(st))
 		st = efi_map_read(&map);
 	if (EFI_ERROR(st)) {
@@ -470,7 +478,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return st;
 	}
 	mmu_map_direct();
-	if (elf_map(&ki, kern_pa)) {
+	if (elf_map(&ki, kern_pa, (uint64_t)kos_payload_kernel)) {
 		Print(L"KOS stub: page-table pool exhausted\n");
 		return EFI_OUT_OF_RESOURCES;
 	}

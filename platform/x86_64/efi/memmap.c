@@ -33,6 +33,7 @@ EFI_STATUS efi_map_alloc(struct efi_map *m)
 
 	m->size = 0;
 	m->desc = NULL;
+	m->keep_base = m->keep_end = 0;
 	st = BS->GetMemoryMap(&m->size, NULL, &m->key, &m->desc_size,
 			      &m->desc_version);
 	if (st != EFI_BUFFER_TOO_SMALL)
@@ -40,7 +41,7 @@ EFI_STATUS efi_map_alloc(struct efi_map *m)
 	if (m->desc_size < sizeof(EFI_MEMORY_DESCRIPTOR))
 		return EFI_UNSUPPORTED;
 	m->cap = m->size + MAP_SLACK_DESCS * m->desc_size;
-	n = m->cap / m->desc_size + 1;
+	n = m->cap / m->desc_size + 3; /* page 0, keep_base's split */
 	st = BS->AllocatePool(EfiLoaderData, m->cap, (void **)&m->desc);
 	if (EFI_ERROR(st))
 		return st;
@@ -113,6 +114,29 @@ static void range_del(struct kos_memrange *r, unsigned int *n, unsigned int i)
 }
 
 /*
+ * Take in r[n], a range just read from the firmware's map: if it is
+ * usable memory overlapping [kb, ke), keep only its parts outside (up to
+ * two ranges; [kb, ke) itself is listed reserved).  The new count.
+ */
+static unsigned int keep_out(struct kos_memrange *r, unsigned int n,
+			     uint64_t kb, uint64_t ke)
+{
+	uint64_t b = r[n].base, e = b + r[n].len;
+
+	if (r[n].type != KOS_MEM_USABLE || e <= kb || b >= ke)
+		return n + 1;
+	if (b < kb) {
+		r[n].len = kb - b;
+		n++;
+	}
+	if (e > ke) {
+		r[n] = (struct kos_memrange){ ke, e - ke, KOS_MEM_USABLE };
+		n++;
+	}
+	return n;
+}
+
+/*
  * Index of the range to drop when there are too many: the smallest
  * reserved one (unlisted memory is never used anyway), or if there is
  * none, the smallest usable one.
@@ -136,7 +160,8 @@ static unsigned int range_victim(const struct kos_memrange *r, unsigned int n)
 
 /*
  * Convert the (final) UEFI map in m into bi->mem: classify each range,
- * sort by base, clip overlaps (the earlier range wins), merge neighbours
+ * keep the stub's kept pages (m->keep_base..keep_end) reserved, sort by
+ * base, clip overlaps (the earlier range wins), merge neighbours
  * of the same type, keep page 0 out of usable memory, and if more than
  * KOS_MEM_MAX_RANGES remain drop the least useful ones.  Runs after
  * ExitBootServices; uses only m->scratch.
@@ -148,6 +173,11 @@ void bootinfo_set_memory(struct kos_bootinfo *bi, struct efi_map *m)
 	uint64_t end;
 
 	r[n++] = (struct kos_memrange){ 0, 4096, KOS_MEM_RESERVED };
+	/* Usable ranges are split around it (keep_out()). */
+	if (m->keep_end > m->keep_base)
+		r[n++] = (struct kos_memrange){ m->keep_base,
+						m->keep_end - m->keep_base,
+						KOS_MEM_RESERVED };
 	for (i = 0; i < map_count(m); i++) {
 		EFI_MEMORY_DESCRIPTOR *d = map_desc(m, i);
 
@@ -162,7 +192,7 @@ void bootinfo_set_memory(struct kos_bootinfo *bi, struct efi_map *m)
 			if (r[n].len == 0)
 				continue;
 		}
-		n++;
+		n = keep_out(r, n, m->keep_base, m->keep_end);
 	}
 
 	/* insertion sort by base; the firmware's map is nearly sorted */

@@ -57,13 +57,21 @@ struct kimage {
 	const unsigned char *file;
 	uint64_t file_size;
 	uint64_t vmin, vmax; /* page-aligned span of all PT_LOADs */
+	/*
+	 * The leading read-only segments whose pages the file itself can
+	 * back (page-aligned file, offsets congruent to addresses, no page
+	 * shared with a copied segment) are mapped in place; the rest is
+	 * loaded into a block for [cmin, vmax).
+	 */
+	unsigned int ninplace; /* PT_LOADs mapped in place */
+	uint64_t cmin;
 	uint64_t entry;
 };
 
 /* elf.c */
 const char *elf_check(struct kimage *ki, const void *file, uint64_t size);
 void elf_load(const struct kimage *ki, unsigned char *dst);
-int elf_map(const struct kimage *ki, uint64_t phys);
+int elf_map(const struct kimage *ki, uint64_t phys, uint64_t file_phys);
 
 /* mmu.c */
 EFI_STATUS mmu_init(uint64_t phys_end, uint64_t kernel_span, int nx);
@@ -80,7 +88,13 @@ struct efi_map {
 	UINTN key;
 	UINTN desc_size;
 	UINT32 desc_version;
-	struct kos_memrange *scratch; /* cap / desc_size + 1 entries */
+	struct kos_memrange *scratch; /* cap / desc_size + 3 entries */
+	/*
+	 * Pages of the stub's own image the kernel keeps using in place
+	 * (the embedded kernel ELF and initramfs): reported reserved,
+	 * although the firmware's map calls them loader memory.
+	 */
+	uint64_t keep_base, keep_end;
 };
 
 EFI_STATUS efi_map_alloc(struct efi_map *m);
@@ -93,6 +107,7 @@ void handoff(uint64_t cr3, uint64_t stack_top, uint64_t bootinfo,
 
 /* main.c: small helpers shared by the stub files */
 void *stub_alloc(uint64_t bytes, uint64_t *phys);
+void *stub_alloc_raw(uint64_t bytes, uint64_t *phys);
 void stub_memset(void *dst, int c, uint64_t n);
 void stub_memcpy(void *dst, const void *src, uint64_t n);
 

@@ -2,23 +2,30 @@
  * Time: the monotonic clock (TSC), the wall clock, and the one-shot timer
  * (local APIC timer).
  *
- * Calibration at boot: PIT channel 2 (1.193182 MHz, gated through port
- * 0x61 and never connected to an interrupt) counts down CAL_PIT_TICKS
- * (2 ms) in mode 0 while we watch its output bit; the TSC is read around
- * its start and around each poll, the free-running LAPIC timer is timed
- * against the TSC on the side (see calibrate_pit_once()), and of up to
- * CAL_RUNS runs the one with the tightest brackets counts.  Under QEMU
- * TCG the TSC follows the host's TSC and the PIT and LAPIC timer follow
- * QEMU's virtual clock (host time); on hardware with an invariant TSC
- * this is the usual method.  If the PIT output never rises (no PIT), the
- * rates come from CPUID leaf 0x15/0x16 or a 1 GHz guess, and we say so.
+ * Calibration at boot: against the ACPI PM timer (3.579545 MHz, free-
+ * running, from the FADT) when there is one: the TSC over 1 ms of it
+ * (CAL_PM_TICKS), each end the tightest of a few TSC-bracketed reads, and
+ * the free-running LAPIC timer against the TSC over the same time
+ * (calibrate_pm()).  Under TCG a port read is an I/O exit of a few
+ * microseconds, so 1 ms gives the rate to a few hundredths of a percent,
+ * and the refinements below do the rest; the boot spins 1.2 ms instead
+ * of the 4 ms of PIT it used to.  Without a PM timer: PIT channel 2
+ * (1.193182 MHz, gated through port 0x61 and never connected to an
+ * interrupt) counts down CAL_PIT_TICKS (2 ms) in mode 0 while we watch
+ * its output bit; the TSC is read around its start and around each poll,
+ * the LAPIC timer is timed against the TSC on the side (see
+ * calibrate_pit_once()), and of up to CAL_RUNS runs the one with the
+ * tightest brackets counts.  Under QEMU TCG the TSC follows the host's
+ * TSC and the PM timer, PIT and LAPIC timer follow QEMU's virtual clock
+ * (host time); on hardware with an invariant TSC these are the usual
+ * methods.  If the PIT output never rises (no PIT either), the rates
+ * come from CPUID leaf 0x15/0x16 or a 1 GHz guess, and we say so.
  *
- * Refinement afterwards, as Linux does it: 2 ms of PIT (a poll is an I/O
- * exit under TCG, microseconds) give the rate to a few tenths of a
- * percent at worst, but the boot should not spin longer (it used to
- * spin at least 2 x 10 ms: an app's boot time).  So the TSC and the ACPI
- * PM timer (3.579545 MHz, free-running, from the FADT) are read together
- * at the calibration's end, and again from the timer interrupt each time
+ * Refinement afterwards, as Linux does it: a short calibration gives the
+ * rate to a few hundredths of a percent at best, but the boot should not
+ * spin longer (it used to spin at least 2 x 10 ms: an app's boot time).
+ * So the TSC and the PM timer, read together at the calibration's end,
+ * are read again from the timer interrupt each time
  * the span since has doubled (4 ms, 8 ms, ... REFINE_MAX_NS, within the
  * 24-bit timer's 4.7 s wrap); the rate measured over the whole span
  * replaces the old one, continuing from the current time: the clock
@@ -56,6 +63,7 @@
 
 #define PIT_HZ 1193182ULL
 #define CAL_PIT_TICKS 2386 /* 2 ms */
+#define CAL_PM_TICKS 3580  /* 1 ms of the PM timer */
 #define CAL_RUNS 8
 #define PM_TMR_HZ 3579545ULL
 #define REFINE_MAX_NS (2 * NSEC_PER_SEC) /* the last refinement's span */
@@ -148,7 +156,7 @@ static bool calibrate_pit_once(struct cal_run *c)
  * only warms up (under TCG it pays for code translation); we stop once a
  * run is good to 0.2% or after CAL_RUNS.  False if the PIT does not work.
  */
-static unsigned int cal_runs; /* PIT runs made, for the log */
+static unsigned int cal_runs; /* runs made, for the log */
 
 static bool calibrate_pit(void)
 {
@@ -271,18 +279,7 @@ static uint64_t rtc_read_ns(void)
 
 uint64_t plat_clock_ns(void)
 {
-	struct plat_tsc_clock c;
-	unsigned int seq;
-	uint64_t tsc;
-
-	do {
-		seq = clock_seq;
-		barrier();
-		c = tsc_clock;
-		tsc = rdtsc();
-		barrier();
-	} while ((seq & 1) || seq != clock_seq);
-	return plat_tsc_clock_ns(&c, tsc);
+	return plat_tsc_clock_read(&tsc_clock, &clock_seq, rdtsc);
 }
 
 /*
@@ -306,13 +303,69 @@ static void pm_sample(uint64_t *tsc, uint32_t *pm)
 	}
 }
 
+/* The same for the LAPIC timer's current count (an MMIO read). */
+static void lapic_sample(uint64_t *tsc, uint32_t *count)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t t0 = rdtsc();
+		uint32_t v = x86_lapic_timer_count();
+		uint64_t t1 = rdtsc();
+
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*tsc = t0 + (t1 - t0) / 2;
+			*count = v;
+		}
+	}
+}
+
+/*
+ * Calibrate against the ACPI PM timer: the TSC over CAL_PM_TICKS (1 ms)
+ * of it, each end a pm_sample(), and the free-running LAPIC timer against
+ * the TSC over the same time.  One millisecond gives the rate to a few
+ * tenths of a percent under TCG (each end is bracketed by a port read of
+ * a few microseconds); the refinements below take it from there.  The
+ * end sample is the refinements' reference.  False without a PM timer.
+ */
+static bool calibrate_pm(void)
+{
+	uint64_t t0, t1, la = 0, lb = 0, limit;
+	uint32_t p0, p1, l0 = 0, l1 = 0;
+
+	if (!x86_acpi.pm_tmr)
+		return false;
+	pm_mask = x86_acpi.pm_tmr_32 ? UINT32_MAX : 0xffffff;
+	x86_lapic_timer_start_free();
+	pm_sample(&t0, &p0);
+	lapic_sample(&la, &l0);
+	limit = t0 + 10000000000ULL; /* ~1 s of a 10 GHz TSC */
+	do {
+		pm_sample(&t1, &p1);
+		if (t1 > limit)
+			return false; /* the PM timer does not count */
+	} while (((p1 - p0) & pm_mask) < CAL_PM_TICKS);
+	lapic_sample(&lb, &l1);
+	tsc_hz = (t1 - t0) * PM_TMR_HZ / ((p1 - p0) & pm_mask);
+	lapic_per_tsc_32 = ((uint64_t)(l0 - l1) << 32) / (lb - la);
+	lapic_hz = (uint64_t)(((unsigned __int128)tsc_hz * lapic_per_tsc_32) >>
+			      32);
+	ref_tsc = t1;
+	ref_pm = p1;
+	cal_runs = 1;
+	return true;
+}
+
 /* Start the refinements: the PM timer's first sample.  Boot. */
 static void refine_start(void)
 {
 	if (!x86_acpi.pm_tmr)
 		return;
-	pm_mask = x86_acpi.pm_tmr_32 ? UINT32_MAX : 0xffffff;
-	pm_sample(&ref_tsc, &ref_pm);
+	if (!ref_tsc) { /* calibrated on the PIT */
+		pm_mask = x86_acpi.pm_tmr_32 ? UINT32_MAX : 0xffffff;
+		pm_sample(&ref_tsc, &ref_pm);
+	}
 	next_refine_tsc = ref_tsc + tsc_hz * 4 / 1000; /* 4 ms on */
 	refining = true;
 }
@@ -358,11 +411,7 @@ static void clock_refine(void)
 	c.mult = (NSEC_PER_SEC << 32) / tsc_hz;
 	c.tsc_base = rdtsc();
 	c.ns_base = plat_tsc_clock_ns(&tsc_clock, c.tsc_base);
-	clock_seq++;
-	barrier();
-	tsc_clock = c;
-	barrier();
-	clock_seq++;
+	plat_tsc_clock_set(&tsc_clock, &clock_seq, &c);
 	kos_clock_changed();
 	log_debug("x86: TSC %llu.%03llu MHz over %llu ms of PM timer",
 		  (unsigned long long)(tsc_hz / 1000000),
@@ -439,12 +488,16 @@ static void timer_irq(struct x86_frame *f)
 /* Calibrate the TSC and LAPIC timer, read the wall clock, hook the timer. */
 void x86_clock_init(const struct kos_bootinfo *bi)
 {
-	const char *how = "PIT";
+	const char *how = "PM timer";
 	uint64_t t0 = rdtsc();
 
-	if (!calibrate_pit()) {
-		calibrate_cpuid();
-		how = "CPUID/guess (no PIT)";
+	if (!calibrate_pm()) {
+		ref_tsc = 0;
+		how = "PIT";
+		if (!calibrate_pit()) {
+			calibrate_cpuid();
+			how = "CPUID/guess (no PIT)";
+		}
 	}
 	if (!lapic_hz)
 		lapic_hz = 1000000000ULL / 16;

@@ -58,6 +58,43 @@ static inline uint64_t plat_tsc_clock_ns(const struct plat_tsc_clock *c,
 }
 
 /*
+ * A platform's kernel-side copy of its clock: the parameters under a
+ * sequence count, odd while a refinement (with interrupts off, on the
+ * one CPU that changes them) rewrites them.  Readers may be interrupted
+ * by a refinement, so they retry until the count is even and unchanged.
+ * read_tsc is the platform's TSC read (ordered or not, as it needs).
+ */
+static inline uint64_t plat_tsc_clock_read(const struct plat_tsc_clock *c,
+					   const volatile unsigned int *seq,
+					   uint64_t (*read_tsc)(void))
+{
+	struct plat_tsc_clock copy;
+	unsigned int s;
+	uint64_t tsc;
+
+	do {
+		s = *seq;
+		__asm__ __volatile__("" ::: "memory");
+		copy = *c;
+		tsc = read_tsc();
+		__asm__ __volatile__("" ::: "memory");
+	} while ((s & 1) || s != *seq);
+	return plat_tsc_clock_ns(&copy, tsc);
+}
+
+/* Replace *c with *next under the sequence count (interrupts off). */
+static inline void plat_tsc_clock_set(struct plat_tsc_clock *c,
+				      volatile unsigned int *seq,
+				      const struct plat_tsc_clock *next)
+{
+	(*seq)++;
+	__asm__ __volatile__("" ::: "memory");
+	*c = *next;
+	__asm__ __volatile__("" ::: "memory");
+	(*seq)++;
+}
+
+/*
  * If the platform's clocks are the TSC as above (an invariant TSC, the
  * same on every CPU, readable by user space), fill *c and return true;
  * otherwise return false (user space then makes system calls).  The

@@ -7,7 +7,8 @@
 # /etc/ld.so.cache the host's ldconfig makes of it.  bad-NAME are musl
 # programs whose PT_INTERP is /t/dyn/interp-NAME, an unusable interpreter;
 # execerr (static) execs them and prints the errno.  The cases are
-# dyn-* in check/guest/cases.txt.
+# dyn-* in check/guest/cases.txt.  aslr is check/guest/aslr.c as a
+# dynamic PIE of each kind (the aslr-* cases).
 DYN_SRC := check/dynamic
 DYN_OUT := $(BUILD)/guest/dyn
 DYN_LIBS := dyn plug preload cached
@@ -16,6 +17,7 @@ DYN_CFLAGS := -O2 -g -Wall -Werror -D_GNU_SOURCE
 DYN_BINS := $(foreach k,musl glibc,$(addprefix $(DYN_OUT)/$(k)/,\
 	$(addsuffix .so,$(addprefix lib,$(DYN_LIBS))) dyntest)) \
 	$(DYN_OUT)/glibc/dyntest-cached $(DYN_OUT)/execerr \
+	$(DYN_OUT)/musl/aslr $(DYN_OUT)/glibc/aslr \
 	$(addprefix $(DYN_OUT)/bad-,$(DYN_BAD))
 dyn_cc = $(if $(filter musl,$(1)),musl-gcc,$(CC))
 
@@ -29,6 +31,13 @@ $(DYN_OUT)/$(1)/dyntest: $(DYN_SRC)/dyntest.c $(DYN_OUT)/$(1)/libdyn.so
 	@echo "  DYN     $$@"
 	$(Q)$(call dyn_cc,$(1)) $(DYN_CFLAGS) -o $$@ $$< -L$(DYN_OUT)/$(1) \
 		-ldyn -pthread -ldl
+
+
+# check/guest/aslr.c as a dynamic PIE (/t/dyn/{musl,glibc}/aslr).
+$(DYN_OUT)/$(1)/aslr: check/guest/aslr.c check/guest/guest.h | $(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	@echo "  DYN     $$@"
+	$(Q)$(call dyn_cc,$(1)) -fPIE -pie $(DYN_CFLAGS) -o $$@ $$<
 endef
 $(eval $(call dyn_kind_rules,musl))
 $(eval $(call dyn_kind_rules,glibc))

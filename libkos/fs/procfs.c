@@ -13,12 +13,13 @@
  *	/proc/{self,thread-self,mounts}			symlinks
  *	/proc/{meminfo,uptime,stat,version,filesystems,cmdline,cpuinfo,
  *	       loadavg,partitions}
- *	/proc/sys/kernel/{hostname,ostype,osrelease,pid_max}
+ *	/proc/sys/kernel/{hostname,ostype,osrelease,pid_max,
+ *			  randomize_va_space (writable by root)}
  *	/proc/sys/vm/overcommit_memory
  *	/proc/sys/fs/inotify/{max_queued_events,max_user_instances,
  *			      max_user_watches}	(writable by root)
  *	/proc/<pid>/{stat,statm,status,cmdline,environ,comm,mounts,limits,
- *		     maps,exe,cwd,root,fd/,task/<tid>/}
+ *		     maps,personality,exe,cwd,root,fd/,task/<tid>/}
  *	/proc/<pid>/net/{tcp,tcp6,udp,udp6,raw,raw6,unix,dev,route,
  *			 if_inet6}	(net/procnet.c); /proc/net -> self/net
  *
@@ -32,6 +33,7 @@
 #include <kos/arch.h>
 #include <kos/blkdev.h>
 #include <kos/cmdline.h>
+#include <kos/exec.h>
 #include <kos/fdtable.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
@@ -82,6 +84,7 @@ enum pkind {
 	PK_OSTYPE,
 	PK_OSRELEASE,
 	PK_PID_MAX,
+	PK_RANDOMIZE_VA,
 	PK_OVERCOMMIT,
 	PK_SYS_FS,
 	PK_SYS_INOTIFY,
@@ -108,6 +111,7 @@ enum pkind {
 	PK_P_MOUNTINFO,
 	PK_P_FDINFO,
 	PK_P_FDINFO_FILE,
+	PK_P_PERSONALITY,
 	PK_NET_LINK, /* /proc/net -> self/net */
 	PK_P_NET,
 	PK_NET_FIRST, /* the files of net/: NET_PROC_* + PK_NET_FIRST */
@@ -163,6 +167,7 @@ static const struct pent kernel_ents[] = {
 	{ "ostype", PK_OSTYPE, REG_MODE },
 	{ "osrelease", PK_OSRELEASE, REG_MODE },
 	{ "pid_max", PK_PID_MAX, S_IFREG | 0644 },
+	{ "randomize_va_space", PK_RANDOMIZE_VA, S_IFREG | 0644 },
 	{ NULL, 0, 0 },
 };
 static const struct pent vm_ents[] = {
@@ -179,6 +184,7 @@ static const struct pent pid_ents[] = {
 	{ "mounts", PK_P_MOUNTS, REG_MODE },
 	{ "limits", PK_P_LIMITS, REG_MODE },
 	{ "maps", PK_P_MAPS, REG_MODE },
+	{ "personality", PK_P_PERSONALITY, S_IFREG | 0400 },
 	{ "smaps", PK_P_SMAPS, REG_MODE },
 	{ "mountinfo", PK_P_MOUNTINFO, REG_MODE },
 	{ "exe", PK_P_EXE, LNK_MODE },
@@ -663,20 +669,98 @@ static struct vm_space *leader_vm(struct proc *p)
 	return vm;
 }
 
-/* One VMA's line of /proc/<pid>/maps (smaps starts each block with it). */
-static void maps_line(struct pbuf *b, const struct vma *v)
-{
-	uint64_t ino = v->file && v->file->vnode ? v->file->vnode->ino : 0;
+/*
+ * The path names of an address space's file mappings, for maps and
+ * smaps.  file_path() may take vnode locks, which rank before vm->lock
+ * (a fault in a copy to user space under a vnode lock takes it), so
+ * the names are found with the space unlocked: map_names_get() takes a
+ * reference to each mapped file under the lock, then names them;
+ * map_name() finds a VMA's name again (NULL if that VMA was not there
+ * then, or its file has no name).
+ */
+struct map_name {
+	unsigned long start;
+	struct file *file; /* referenced */
+	char *path;	   /* kmalloc'd, or NULL */
+};
 
-	pb_printf(b, "%08lx-%08lx %c%c%c%c %08llx 00:00 %llu", v->start, v->end,
-		  (v->prot & PROT_READ) ? 'r' : '-',
-		  (v->prot & PROT_WRITE) ? 'w' : '-',
-		  (v->prot & PROT_EXEC) ? 'x' : '-',
-		  (v->flags & VMA_SHARED) ? 's' : 'p',
-		  (unsigned long long)(v->file ? v->off : 0),
-		  (unsigned long long)ino);
+struct map_names {
+	struct map_name *v;
+	size_t n, next; /* next: where map_name() looks first */
+};
+
+static void map_names_get(struct vm_space *vm, struct map_names *mn)
+{
+	char *tmp;
+
+	mn->n = mn->next = 0;
+	mutex_lock(&vm->lock);
+	mn->v = vm->vmas.n ? kzalloc(vm->vmas.n * sizeof(*mn->v)) : NULL;
+	for (size_t i = 0; mn->v && i < vm->vmas.n; i++) {
+		const struct vma *v = vm->vmas.v[i];
+
+		if (!v->file || v->name)
+			continue;
+		file_get(v->file);
+		mn->v[mn->n].start = v->start;
+		mn->v[mn->n++].file = v->file;
+	}
+	mutex_unlock(&vm->lock);
+	tmp = kmalloc(PATH_MAX);
+	for (size_t i = 0; tmp && i < mn->n; i++)
+		if (file_path(mn->v[i].file, tmp, PATH_MAX) > 0)
+			mn->v[i].path = kstrdup(tmp);
+	kfree(tmp);
+}
+
+static void map_names_put(struct map_names *mn)
+{
+	for (size_t i = 0; i < mn->n; i++) {
+		file_put(mn->v[i].file);
+		kfree(mn->v[i].path);
+	}
+	kfree(mn->v);
+}
+
+/* v's name in mn; VMAs are asked for in address order. */
+static const char *map_name(struct map_names *mn, const struct vma *v)
+{
+	while (mn->next < mn->n && mn->v[mn->next].start < v->start)
+		mn->next++;
+	if (mn->next < mn->n && mn->v[mn->next].start == v->start &&
+	    mn->v[mn->next].file == v->file)
+		return mn->v[mn->next].path;
+	return NULL;
+}
+
+/*
+ * One VMA's line of /proc/<pid>/maps (smaps starts each block with it),
+ * as Linux prints it: the file's device (major:minor, hex) and inode,
+ * and after them, from column 73, the name: [heap], [stack], [vdso]...,
+ * or the mapped file's path (name, NULL if none).
+ */
+static void maps_line(struct pbuf *b, const struct vma *v, const char *name)
+{
+	const struct vnode *vn = v->file ? v->file->vnode : NULL;
+	uint32_t dev = vn && vn->sb ? vn->sb->dev : 0;
+	char head[128];
+	int len;
+
+	len = kos_snprintf(head, sizeof(head),
+			   "%08lx-%08lx %c%c%c%c %08llx %02x:%02x %llu ",
+			   v->start, v->end, (v->prot & PROT_READ) ? 'r' : '-',
+			   (v->prot & PROT_WRITE) ? 'w' : '-',
+			   (v->prot & PROT_EXEC) ? 'x' : '-',
+			   (v->flags & VMA_SHARED) ? 's' : 'p',
+			   (unsigned long long)(v->file ? v->off : 0),
+			   KDEV_MAJOR(dev), KDEV_MINOR(dev),
+			   (unsigned long long)(vn ? vn->ino : 0));
+	len = MIN(len, (int)sizeof(head) - 1);
+	pb_put(b, head, (size_t)len);
 	if (v->name)
-		pb_printf(b, "%*s%s", 10, "", v->name);
+		name = v->name;
+	if (name)
+		pb_printf(b, "%*s%s", len < 72 ? 73 - len : 1, "", name);
 	pb_put(b, "\n", 1);
 }
 
@@ -706,14 +790,17 @@ static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
 static void gen_pid_maps(struct pbuf *b, struct proc *p)
 {
 	struct vm_space *vm;
+	struct map_names mn;
 
 	vm = leader_vm(p);
 	if (!vm)
 		return;
+	map_names_get(vm, &mn);
 	mutex_lock(&vm->lock);
 	for (size_t i = 0; i < vm->vmas.n; i++)
-		maps_line(b, vm->vmas.v[i]);
+		maps_line(b, vm->vmas.v[i], map_name(&mn, vm->vmas.v[i]));
 	mutex_unlock(&vm->lock);
+	map_names_put(&mn);
 	vm_put(vm);
 }
 
@@ -791,16 +878,18 @@ static void smaps_pte(vaddr_t va, pte_t pte, void *arg)
 static void gen_pid_smaps(struct pbuf *b, struct proc *p)
 {
 	struct vm_space *vm = leader_vm(p);
+	struct map_names mn;
 
 	if (!vm)
 		return;
+	map_names_get(vm, &mn);
 	mutex_lock(&vm->lock);
 	for (size_t i = 0; i < vm->vmas.n; i++) {
 		const struct vma *v = vm->vmas.v[i];
 		struct smaps_acc a = { .vma = v };
 
 		arch_pgt_for_each(vm->pml4, v->start, v->end, smaps_pte, &a);
-		maps_line(b, v);
+		maps_line(b, v, map_name(&mn, v));
 #define KB(x) (unsigned long long)((x) >> 10)
 		pb_printf(b, "Size:           %8llu kB\n",
 			  KB(v->end - v->start));
@@ -831,6 +920,7 @@ static void gen_pid_smaps(struct pbuf *b, struct proc *p)
 			  (v->flags & VMA_DONTDUMP) ? " dd" : "");
 	}
 	mutex_unlock(&vm->lock);
+	map_names_put(&mn);
 	vm_put(vm);
 }
 
@@ -917,9 +1007,17 @@ static unsigned int *sysctl_var(int kind)
 	case PK_INO_WATCHES:
 		inotify_user_watches_max(); /* computed on first use */
 		return &inotify_max_user_watches;
+	case PK_RANDOMIZE_VA:
+		return &exec_randomize_va_space;
 	default:
 		return NULL;
 	}
+}
+
+/* The largest value a writable sysctl kind takes. */
+static unsigned int sysctl_max(int kind)
+{
+	return kind == PK_RANDOMIZE_VA ? 2 : INT32_MAX;
 }
 
 /* Generate the text of file node n (empty for a vanished process). */
@@ -978,6 +1076,7 @@ static void generate(struct pnode *n, struct pbuf *b)
 	case PK_INO_QUEUED:
 	case PK_INO_INSTANCES:
 	case PK_INO_WATCHES:
+	case PK_RANDOMIZE_VA:
 		pb_printf(b, "%u\n", *sysctl_var(n->kind));
 		break;
 	case PK_P_STAT:
@@ -1009,6 +1108,16 @@ static void generate(struct pnode *n, struct pbuf *b)
 	case PK_P_MAPS:
 		gen_pid_maps(b, p);
 		break;
+	case PK_P_PERSONALITY: {
+		struct uthread *ut;
+
+		mutex_lock(&proc_lock);
+		ut = thread_of(p, n->tid);
+		if (ut)
+			pb_printf(b, "%08x\n", ut->personality);
+		mutex_unlock(&proc_lock);
+		break;
+	}
 	case PK_P_SMAPS:
 		gen_pid_smaps(b, p);
 		break;
@@ -1055,9 +1164,10 @@ static ssize_t proc_read(struct vnode *v, struct uio *u, uint64_t off)
 }
 
 /*
- * write(2) to a writable sysctl (in /proc/sys/fs/inotify): a decimal
- * number from offset 0, surrounding blanks allowed (Linux's
- * proc_dointvec_minmax() with a minimum of 0): -EINVAL otherwise.
+ * write(2) to a writable sysctl (in /proc/sys/fs/inotify,
+ * kernel/randomize_va_space): a decimal number from offset 0,
+ * surrounding blanks allowed (Linux's proc_dointvec_minmax() with a
+ * minimum of 0 and sysctl_max()): -EINVAL otherwise.
  */
 static ssize_t proc_write(struct vnode *v, struct uio *u, uint64_t off)
 {
@@ -1083,7 +1193,7 @@ static ssize_t proc_write(struct vnode *v, struct uio *u, uint64_t off)
 		return -EINVAL;
 	for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
 		n = n * 10 + (uint64_t)(buf[i] - '0');
-		if (n > INT32_MAX)
+		if (n > sysctl_max(PN(v)->kind))
 			return -EINVAL;
 	}
 	while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\t'))

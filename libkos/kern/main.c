@@ -15,6 +15,7 @@
 #include <kos/boot.h>
 #include <kos/cmdline.h>
 #include <kos/console.h>
+#include <kos/exec.h>
 #include <kos/init.h>
 #include <kos/ipc.h>
 #include <kos/kmalloc.h>
@@ -442,7 +443,8 @@ void kos_main(const struct kos_bootinfo *bi)
 	console_init();
 	init_step("console_init");
 	vdso_init();
-	init_step("vdso_init");
+	exec_init(); /* norandmaps */
+	init_step("vdso_init, exec_init");
 	plat_irq_enable();
 	net_init();
 	init_step("net_init");

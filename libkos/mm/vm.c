@@ -424,6 +424,14 @@ void vm_set_stack_limit(struct vm_space *vm, uint64_t limit)
 	mutex_unlock(&vm->lock);
 }
 
+void vm_set_mmap_base(struct vm_space *vm, unsigned long base)
+{
+	KOS_ASSERT(!(base & ~PAGE_MASK) && base <= VM_USER_TOP);
+	mutex_lock(&vm->lock);
+	vm->mmap_base = base;
+	mutex_unlock(&vm->lock);
+}
+
 /* vm_map() with the lock held; name is the VMA's debugging name. */
 static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 		      unsigned int prot, unsigned int flags, struct file *file,
@@ -479,6 +487,9 @@ static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 	v->flags = vma_flags_of(flags);
 	if (file && (v->flags & VMA_SHARED) && !(file->fmode & FMODE_WRITE))
 		v->flags = (v->flags & ~VMA_SHARED) | VMA_NOWRITE;
+	if (file && !(v->flags & (VMA_SHARED | VMA_NOWRITE)) &&
+	    (prot & PROT_WRITE) && !(flags & MAP_NORESERVE))
+		v->flags |= VMA_ACCOUNT;
 	v->file = file;
 	v->off = file ? off : 0;
 	v->name = name;
@@ -568,6 +579,9 @@ static int protect_one(struct vm_space *vm, size_t *ip, unsigned long start,
 			return rc;
 	}
 	v->prot = prot;
+	if (v->file && (prot & PROT_WRITE) &&
+	    !(v->flags & (VMA_SHARED | VMA_NOWRITE)))
+		v->flags |= VMA_ACCOUNT;
 	if (arch_pgt_protect_range(vm->pml4, v->start, v->end,
 				   arch_pgt_prot_bits(prot)))
 		vm_flush(vm, v->start, v->end);

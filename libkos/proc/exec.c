@@ -11,15 +11,27 @@
  *      protection, the part of memsz beyond filesz as zero memory (the
  *      tail of the last file page is cleared), the break right after
  *      the highest segment, the vDSO ([vvar] and [vdso], kos/vdso.h)
- *      where mmap would put it, and the stack below VM_USER_TOP;
+ *      where mmap would put it, and the stack below VM_USER_TOP (or a
+ *      randomized top);
  *   3. stack: argument and environment strings, AT_RANDOM bytes and the
  *      platform string at the top, then (16-byte aligned) the auxiliary
  *      vector, envp, argv and argc, exactly in Linux's order.
  *
- * Placement matches Linux's default layout without the random offsets:
- * ET_EXEC at its link address; a static PIE (ET_DYN without PT_INTERP)
- * where mmap would put it (top-down below the mmap base), its break at
- * ELF_ET_DYN_BASE.
+ * Placement matches Linux's: ET_EXEC at its link address; a static PIE
+ * (ET_DYN without PT_INTERP) where mmap would put it (top-down below the
+ * mmap base), its break at ELF_ET_DYN_BASE.
+ *
+ * Randomization (struct exec_layout, exec_layout_for()), with Linux
+ * x86-64's amounts: the mmap base moves down by up to 2^28 pages (and
+ * leaves room for the stack's own randomization above it), a PIE's base
+ * up by up to 2^28 pages, the stack top down by up to 2^22 pages and
+ * then by less than 8 KiB, rounded up to a page (the stack mapping's
+ * end); below the argument strings another gap of less than 8 KiB
+ * comes before the platform string (the sub-page offset of the initial
+ * stack pointer); the break moves up by up to 1 GiB (randomize_va_space
+ * 2), after a page of gap unless it is a static PIE's.  The vDSO and the
+ * interpreter go where mmap would put them, so they move with the mmap
+ * base.  Without randomization every address is Linux's setarch -R one.
  *
  * Dynamic programs (PT_INTERP): the interpreter named there (the first
  * PT_INTERP; the interpreter's own is ignored, as Linux) is opened for
@@ -27,7 +39,8 @@
  * with Linux's errors for it (-ENOENT/-EACCES from the open, -EIO for a
  * short header, -ELIBBAD for no x86-64 ELF, -EINVAL for a wrong type).
  * The program goes first: a PIE at ELF_ET_DYN_BASE (0x555555554000,
- * rounded down to its largest segment alignment), ET_EXEC at its
+ * plus its random offset, rounded down to its largest segment
+ * alignment), ET_EXEC at its
  * address; its break right after it.  Then the interpreter (ET_DYN)
  * where mmap would put it, right below the mmap base, then the vDSO
  * below that: the order and addresses of Linux's setarch -R layout.
@@ -38,6 +51,7 @@
  * Nothing of the calling process changes: the caller installs the new
  * address space, so a failed exec leaves the old program intact.
  */
+#include <kos/cmdline.h>
 #include <kos/exec.h>
 #include <kos/file.h>
 #include <kos/kmalloc.h>
@@ -54,18 +68,28 @@
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 #include <uapi/mman.h>
+#include <uapi/personality.h>
 #include <uapi/stat.h>
 
 #define EXEC_MAX_PHNUM 128
 #define EXEC_INITIAL_STACK (128UL << 10) /* mapped up front */
 /*
- * Where Linux puts the break of a static PIE (ELF_ET_DYN_BASE, 2/3 of the
- * 47-bit user space), apart from its randomization.
+ * Where Linux puts the break of a static PIE: ELF_ET_DYN_BASE (2/3 of the
+ * 47-bit user space, 0x555555554aaa) rounded up to a page, before its
+ * randomization.
  */
-#define EXEC_PIE_BRK 0x555555554000UL
+#define EXEC_PIE_BRK 0x555555555000UL
 /* Where Linux loads a PIE that has an interpreter: ELF_ET_DYN_BASE. */
 #define EXEC_DYN_BASE 0x555555554000UL
 #define EXEC_PATH_MAX 4096
+/* Randomization, Linux x86-64's: mmap64_rnd_bits, STACK_RND_MASK... */
+#define EXEC_MMAP_RND_PAGES (1UL << 28)	 /* mmap base, PIE base */
+#define EXEC_STACK_RND_PAGES (1UL << 22) /* stack top */
+#define EXEC_STACK_RND_BYTES 8192UL	 /* arch_align_stack()'s */
+#define EXEC_BRK_RND (1UL << 30)	 /* the break's range */
+/* The gap between the stack top and the mmap base: within these. */
+#define EXEC_MMAP_GAP_MIN (128UL << 20)
+#define EXEC_MMAP_GAP_MAX (VM_USER_TOP / 6 * 5)
 #define USER_CS 0x33
 #define USER_SS 0x2b
 #define RFLAGS_IF 0x200
@@ -82,6 +106,74 @@ struct exec_image {
 	const struct elf64_phdr *interp_ph; /* PT_INTERP, NULL if none */
 	bool is_interp;			    /* the program's interpreter */
 };
+
+unsigned int exec_randomize_va_space = 2;
+
+void exec_init(void)
+{
+	if (cmdline_has(&kos_cmdline, "norandmaps"))
+		exec_randomize_va_space = 0;
+}
+
+void exec_layout_for(unsigned int persona, uint64_t stack_limit,
+		     struct exec_layout *lay)
+{
+	unsigned int va =
+		__atomic_load_n(&exec_randomize_va_space, __ATOMIC_RELAXED);
+
+	lay->randomize = va != 0 && !(persona & ADDR_NO_RANDOMIZE);
+	lay->randomize_brk = lay->randomize && va > 1;
+	lay->stack_limit = stack_limit;
+}
+
+/* A random number in [0, n), n > 0, from the kernel's generator. */
+static unsigned long exec_rnd(unsigned long n)
+{
+	unsigned long r;
+
+	kos_random_bytes(&r, sizeof(r));
+	return r % n;
+}
+
+/*
+ * Where top-down mmap starts (Linux's mmap_base()): below the stack's
+ * room -- its limit, the guard gap and, randomized, the stack top's own
+ * range, kept between 128 MiB and 5/6 of user space -- and, randomized,
+ * a random number of pages lower still.
+ */
+static unsigned long exec_mmap_base(const struct exec_layout *lay)
+{
+	uint64_t gap = lay->stack_limit;
+	uint64_t pad = VM_STACK_GUARD_GAP;
+	unsigned long rnd = 0;
+
+	if (lay->randomize) {
+		pad += (EXEC_STACK_RND_PAGES - 1) * PAGE_SIZE;
+		rnd = exec_rnd(EXEC_MMAP_RND_PAGES) * PAGE_SIZE;
+	}
+	if (gap + pad > gap) /* RLIM_INFINITY would wrap */
+		gap += pad;
+	gap = MAX(gap, EXEC_MMAP_GAP_MIN);
+	gap = MIN(gap, EXEC_MMAP_GAP_MAX);
+	return ALIGN_UP(VM_USER_TOP - gap - rnd, PAGE_SIZE);
+}
+
+/*
+ * The end of the stack mapping: VM_USER_TOP, or randomized a random
+ * number of pages below it and then less than EXEC_STACK_RND_BYTES
+ * lower, rounded (16 bytes down, then up to a page) as Linux's
+ * setup_arg_pages() does.
+ */
+static unsigned long exec_stack_top(const struct exec_layout *lay)
+{
+	unsigned long top = VM_USER_TOP;
+
+	if (!lay->randomize)
+		return top;
+	top -= exec_rnd(EXEC_STACK_RND_PAGES) * PAGE_SIZE;
+	top -= exec_rnd(EXEC_STACK_RND_BYTES);
+	return ALIGN_UP(top & ~15UL, PAGE_SIZE);
+}
 
 static unsigned long cpu_hwcap(void)
 {
@@ -232,6 +324,30 @@ static unsigned long exec_max_align(const struct exec_image *im)
 }
 
 /*
+ * The program's break.  Linux starts it right after the image, except
+ * for a program that has no interpreter and is ET_DYN -- a static PIE,
+ * loaded high, below the mmap base -- whose break starts at
+ * ELF_ET_DYN_BASE instead.  Randomized, a page of gap follows the image
+ * (not the moved break), then up to 1 GiB of random pages.
+ */
+static void exec_set_brk(struct vm_space *vm, const struct exec_image *im,
+			 const struct exec_layout *lay)
+{
+	unsigned long brk;
+
+	if (im->eh.e_type == ET_DYN && !im->interp_ph) {
+		brk = EXEC_PIE_BRK;
+	} else {
+		brk = ALIGN_UP(im->brk, PAGE_SIZE);
+		if (lay->randomize_brk)
+			brk += PAGE_SIZE;
+	}
+	if (lay->randomize_brk)
+		brk += exec_rnd(EXEC_BRK_RND / PAGE_SIZE) * PAGE_SIZE;
+	vm_set_brk_base(vm, brk);
+}
+
+/*
  * Step 2: segments, program-header address, break.
  *
  * Where an image goes, as Linux without randomization:
@@ -239,11 +355,13 @@ static unsigned long exec_max_align(const struct exec_image *im)
  *   - the interpreter (ET_DYN) and a static PIE (ET_DYN, no PT_INTERP):
  *     where mmap would put the whole span, top-down below the mmap base;
  *   - a PIE with an interpreter: at EXEC_DYN_BASE (ELF_ET_DYN_BASE),
- *     rounded down to the largest segment alignment.
+ *     randomized up by up to 2^28 pages, rounded down to the largest
+ *     segment alignment.
  * The span is reserved first and the segments mapped over it; what lies
  * between segments is unmapped again, so holes are holes as on Linux.
  */
-static int exec_map(struct vm_space *vm, struct exec_image *im)
+static int exec_map(struct vm_space *vm, struct exec_image *im,
+		    const struct exec_layout *lay)
 {
 	unsigned long lo, hi, got, prev_end = 0;
 	int err = exec_span(im, &lo, &hi);
@@ -253,6 +371,9 @@ static int exec_map(struct vm_space *vm, struct exec_image *im)
 	if (im->eh.e_type == ET_DYN && im->interp_ph) {
 		unsigned long base = EXEC_DYN_BASE;
 		unsigned long align = exec_max_align(im);
+
+		if (lay->randomize)
+			base += exec_rnd(EXEC_MMAP_RND_PAGES) * PAGE_SIZE;
 
 		if (align > PAGE_SIZE)
 			base = ALIGN_DOWN(base, align);
@@ -300,16 +421,7 @@ static int exec_map(struct vm_space *vm, struct exec_image *im)
 	}
 	if (im->is_interp)
 		return 0; /* the break is the program's */
-	/*
-	 * Linux (with its default address randomization) starts the break of
-	 * a program that has no interpreter and is ET_DYN — a static PIE —
-	 * at ELF_ET_DYN_BASE instead of right after the image, which is
-	 * loaded high, below the mmap base.
-	 */
-	if (im->eh.e_type == ET_DYN && !im->interp_ph)
-		vm_set_brk_base(vm, EXEC_PIE_BRK);
-	else
-		vm_set_brk_base(vm, ALIGN_UP(im->brk, PAGE_SIZE));
+	exec_set_brk(vm, im, lay);
 	return 0;
 }
 
@@ -379,13 +491,15 @@ static long strings_size(const char *const v[], int *count)
 }
 
 /*
- * Step 3: the initial stack, top down:
+ * Step 3: the initial stack, top down from top:
  *	[execfn string][env strings][arg strings] ... top of stack
+ *	(16-byte aligned, randomized up to 8 KiB lower)
  *	[platform "x86_64"][16 random bytes]
  *	(align 16) auxv pairs, NULL, envp[], NULL, argv[], argc  <- rsp
  */
 static int exec_stack(struct vm_space *vm, struct exec_image *im,
 		      const struct exec_image *interp, const struct creds *cr,
+		      const struct exec_layout *lay, unsigned long top,
 		      const char *path, const char *const argv[],
 		      const char *const envp[], unsigned long *sp_out)
 {
@@ -393,7 +507,7 @@ static int exec_stack(struct vm_space *vm, struct exec_image *im,
 	int argc, envc, nauxv, err;
 	long argsz = strings_size(argv, &argc);
 	long envsz = strings_size(envp, &envc);
-	unsigned long sp = VM_USER_TOP, execfn, strings, plat, rnd;
+	unsigned long sp = top, execfn, strings, plat, rnd;
 	uint64_t aux[2 * 26];
 	uint64_t *vec;
 	size_t nvec, i = 0;
@@ -410,6 +524,10 @@ static int exec_stack(struct vm_space *vm, struct exec_image *im,
 		return err;
 	sp -= envsz + argsz;
 	strings = sp;
+	/* Linux's arch_align_stack(): randomized, up to 8 KiB lower. */
+	if (lay->randomize)
+		sp -= exec_rnd(EXEC_STACK_RND_BYTES);
+	sp &= ~15UL;
 	sp -= sizeof(platform);
 	plat = sp;
 	sp -= sizeof(random);
@@ -486,13 +604,13 @@ out:
 }
 
 int exec_load(struct file *f, struct vnode *cwd, const struct creds *cr,
-	      const char *path, const char *const argv[],
-	      const char *const envp[], struct vm_space **vm_out,
-	      struct uregs *regs)
+	      const struct exec_layout *lay, const char *path,
+	      const char *const argv[], const char *const envp[],
+	      struct vm_space **vm_out, struct uregs *regs)
 {
 	struct exec_image im, interp;
 	struct vm_space *vm = NULL;
-	unsigned long sp = 0;
+	unsigned long sp = 0, top;
 	int err;
 
 	kos_memset(&im, 0, sizeof(im));
@@ -507,25 +625,27 @@ int exec_load(struct file *f, struct vnode *cwd, const struct creds *cr,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = exec_map(vm, &im);
+	vm_set_mmap_base(vm, exec_mmap_base(lay));
+	top = exec_stack_top(lay);
+	err = exec_map(vm, &im, lay);
 	if (!err && interp.file)
-		err = exec_map(vm, &interp);
+		err = exec_map(vm, &interp, lay);
 	if (err)
 		goto out;
 	/* Where Linux maps it: after the program, where mmap() would. */
 	err = vdso_map(vm, &im.vdso);
 	if (err && err != -ENOSYS)
 		goto out;
-	err = vm_map_stack(vm, VM_USER_TOP, EXEC_INITIAL_STACK);
+	err = vm_map_stack(vm, top, EXEC_INITIAL_STACK);
 	if (err)
 		goto out;
 	if (im.exec_stack)
-		err = vm_protect(vm, VM_USER_TOP - EXEC_INITIAL_STACK,
+		err = vm_protect(vm, top - EXEC_INITIAL_STACK,
 				 EXEC_INITIAL_STACK,
 				 PROT_READ | PROT_WRITE | PROT_EXEC);
 	if (err)
 		goto out;
-	err = exec_stack(vm, &im, &interp, cr, path, argv, envp, &sp);
+	err = exec_stack(vm, &im, &interp, cr, lay, top, path, argv, envp, &sp);
 	if (err)
 		goto out;
 

@@ -29,6 +29,7 @@
 #include <kos/vm.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
+#include <uapi/personality.h>
 #include <uapi/stat.h>
 
 #include "internal.h"
@@ -230,6 +231,20 @@ static int de_thread(struct uthread *ut)
 	return err;
 }
 
+/*
+ * Do f's set-user-ID or set-group-ID bits apply (nnp: the process has
+ * no_new_privs)?  Such a program does not inherit PER_CLEAR_ON_SETID.
+ */
+static bool exec_setid(const struct file *f, bool nnp)
+{
+	const struct vnode *v = f ? f->vnode : NULL;
+
+	if (!v || nnp)
+		return false;
+	return (v->mode & S_ISUID) ||
+	       ((v->mode & S_ISGID) && (v->mode & S_IXGRP));
+}
+
 /* Set-user-ID / set-group-ID bits of the program. */
 static void apply_setid(struct proc *p, struct file *f)
 {
@@ -298,6 +313,10 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	sig_exec_reset(ut);
 	proc_timers_exec(ut->proc);
 	plat_fpu_reset(ut->thread);
+	/* Linux's x86-64 execve drops READ_IMPLIES_EXEC; setid, more. */
+	ut->personality &= ~READ_IMPLIES_EXEC;
+	if (exec_setid(f, ut->proc->no_new_privs))
+		ut->personality &= ~PER_CLEAR_ON_SETID;
 	apply_setid(ut->proc, f);
 	proc_set_comm(ut, path);
 	ut->regs = *regs;
@@ -307,10 +326,13 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 }
 
 int exec_prepare(const struct exec_target *t, const struct creds *cr,
-		 char **argv, int argc, char **envp, struct vm_space **vm_out,
+		 unsigned int persona, uint64_t stack_limit, char **argv,
+		 int argc, char **envp, struct vm_space **vm_out,
 		 struct uregs *regs, struct file **exe)
 {
 	struct exec_args a = { NULL, 0, { false } };
+	struct proc *cur = proc_current();
+	struct exec_layout lay;
 	const char *name = t->filename;
 	char *buf = NULL, *interp, *arg;
 	struct file *f = NULL;
@@ -375,10 +397,14 @@ int exec_prepare(const struct exec_target *t, const struct creds *cr,
 		f = NULL;
 		err = exec_open(t->cwd, a.argv[0], false, &f);
 	}
-	if (!err)
-		err = exec_load(f, t->cwd, cr, t->filename,
+	if (!err) {
+		if (exec_setid(f, cur && cur->no_new_privs))
+			persona &= ~PER_CLEAR_ON_SETID;
+		exec_layout_for(persona, stack_limit, &lay);
+		err = exec_load(f, t->cwd, cr, &lay, t->filename,
 				(const char *const *)a.argv,
 				(const char *const *)envp, vm_out, regs);
+	}
 out:
 	if (!err) {
 		*exe = f;
@@ -401,8 +427,9 @@ int exec_program(const struct exec_target *t, char **argv, int argc,
 	int err;
 
 	(void)envc;
-	err = exec_prepare(t, &ut->proc->cred, argv, argc, envp, &vm, &regs,
-			   &f);
+	err = exec_prepare(t, &ut->proc->cred, ut->personality,
+			   ut->proc->rlim[RLIMIT_STACK].rlim_cur, argv, argc,
+			   envp, &vm, &regs, &f);
 	if (err)
 		return err;
 	err = exec_commit(ut, vm, &regs, f, t->filename);

@@ -195,6 +195,7 @@ long proc_clone(const struct clone_req *req)
 	 * does not have, would become SCHED_OTHER).
 	 */
 	ut->sched_policy = cur->sched_policy & ~SCHED_RESET_ON_FORK;
+	ut->personality = cur->personality;
 	if ((cur->sched_policy & SCHED_RESET_ON_FORK) && newp && p->nice < 0)
 		p->nice = 0;
 	err = copy_shares(ut, cur, f);

@@ -614,8 +614,10 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 
 		while (argv[argc])
 			argc++;
-		err = exec_prepare(&t, &p->cred, (char **)argv, argc,
-				   (char **)envp, &ut->vm, &ut->regs, &f);
+		err = exec_prepare(&t, &p->cred, ut->personality,
+				   p->rlim[RLIMIT_STACK].rlim_cur,
+				   (char **)argv, argc, (char **)envp, &ut->vm,
+				   &ut->regs, &f);
 		if (err)
 			goto fail;
 		ut->vm->exe = f; /* the reference moves */

@@ -1,8 +1,8 @@
 /*
  * The calling process and thread: leaving (exit, exit_group), who we are
- * (getpid, getppid, gettid), giving up the CPU (sched_yield), and what a
- * thread library registers with the kernel (set_tid_address,
- * set_robust_list, the FS/GS bases of arch_prctl).
+ * (getpid, getppid, gettid, personality), giving up the CPU
+ * (sched_yield), and what a thread library registers with the kernel
+ * (set_tid_address, set_robust_list, the FS/GS bases of arch_prctl).
  */
 #include <kos/tty.h>
 #include <kos/proc.h>
@@ -12,6 +12,7 @@
 #include <kos/uaccess.h>
 #include <kos/vm.h>
 #include <uapi/errno.h>
+#include <uapi/personality.h>
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -53,6 +54,26 @@ SYSCALL_DEFINE0(getppid)
 	ppid = p->parent ? p->parent->pid : 0;
 	mutex_unlock(&proc_lock);
 	return ppid;
+}
+
+/*
+ * personality: the calling thread's execution domain and flags before
+ * the call; PERSONALITY_QUERY (0xffffffff) only asks.  Any other value
+ * is taken as it is, as Linux does on x86-64 (an unknown domain too: no
+ * error).  What it changes here: ADDR_NO_RANDOMIZE, the next execve
+ * lays the program out without randomization; the domain PER_LINUX32,
+ * uname says i686.  The other flags (READ_IMPLIES_EXEC,
+ * ADDR_COMPAT_LAYOUT, UNAME26...) are kept and reported but change
+ * nothing yet.
+ */
+SYSCALL_DEFINE1(personality, __as_hex unsigned int, persona)
+{
+	struct uthread *ut = uthread_current();
+	unsigned int old = ut->personality;
+
+	if (persona != PERSONALITY_QUERY)
+		ut->personality = persona;
+	return old;
 }
 
 SYSCALL_DEFINE0(gettid)

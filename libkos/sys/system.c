@@ -15,8 +15,14 @@
 #include <kos/version.h>
 #include <uapi/capability.h>
 #include <uapi/errno.h>
+#include <uapi/personality.h>
 #include <uapi/utsname.h>
 
+/*
+ * uname: the system's names.  A thread whose personality is PER_LINUX32
+ * (setarch i386, linux32) is told the machine is "i686", as Linux tells
+ * it (override_architecture); its flags do not matter.
+ */
 SYSCALL_DEFINE1(uname, struct new_utsname __user *, buf)
 {
 	struct new_utsname u;
@@ -26,7 +32,11 @@ SYSCALL_DEFINE1(uname, struct new_utsname __user *, buf)
 	uts_get_hostname(u.nodename);
 	kos_strlcpy(u.release, KOS_UNAME_RELEASE, sizeof(u.release));
 	kos_strlcpy(u.version, "#1 KOS " KOS_VERSION, sizeof(u.version));
-	kos_strlcpy(u.machine, "x86_64", sizeof(u.machine));
+	kos_strlcpy(u.machine,
+		    (uthread_current()->personality & PER_MASK) == PER_LINUX32
+			    ? "i686"
+			    : "x86_64",
+		    sizeof(u.machine));
 	uts_get_domainname(u.domainname);
 	return copy_to_user(buf, &u, sizeof(u));
 }

@@ -245,6 +245,14 @@ struct uthread {
 	 * robin, so the normal policies behave alike.  proc_lock.
 	 */
 	int sched_policy;
+	/*
+	 * personality(2): the execution domain and its flags (Linux keeps it
+	 * per thread too).  Only the thread itself changes it; clone copies
+	 * it, execve keeps it but READ_IMPLIES_EXEC (and PER_CLEAR_ON_SETID
+	 * for a set-user/group-ID program).  ADDR_NO_RANDOMIZE turns address
+	 * randomization off for the next execve (exec_prepare()).
+	 */
+	unsigned int personality;
 	char comm[TASK_COMM_LEN];
 	void *fpu_image; /* clone: the parent's FPU state, applied at start */
 	uint64_t utime_ns, stime_ns; /* CPU time, split user/kernel */

@@ -259,6 +259,7 @@ struct syscall_desc {
 	X(sigaltstack, const struct kstack __user *ss, struct kstack __user *oss) \
 	X(utime, const char __user *path, const struct utimbuf_k __user *times) \
 	X(mknod, const char __user *path, umode_t mode, unsigned int dev) \
+	X(personality, unsigned int persona) \
 	X(statfs, const char __user *path, struct statfs_k __user *buf) \
 	X(fstatfs, unsigned int fd, struct statfs_k __user *buf) \
 	X(getpriority, int which, int who) \

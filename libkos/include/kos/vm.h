@@ -17,9 +17,10 @@
  * unmap pages past the new end of file from existing mappings (they
  * keep the old frame; faults past EOF do give SIGBUS).
  *
- * Layout follows Linux x86-64's default (legacy randomization off): user
- * space is [0, VM_USER_TOP); mmap() places mappings top-down below
- * mmap_base = VM_USER_TOP - 128 MiB; the stack sits below VM_USER_TOP and
+ * Layout follows Linux x86-64's default (legacy layout off): user space
+ * is [0, VM_USER_TOP); mmap() places mappings top-down below mmap_base
+ * (VM_USER_TOP - 128 MiB, or where the ELF loader's randomization puts
+ * it: proc/exec.c); the stack sits below VM_USER_TOP (or lower) and
  * grows down on faults (VMA_GROWSDOWN) up to stack_max; brk grows up
  * from the base the ELF loader sets.
  *
@@ -79,6 +80,14 @@ struct vm_special;
  * -EFAULT; madvise() that drops or populates pages is -EINVAL.
  */
 #define VMA_IO 0x100
+/*
+ * A private file mapping that is or was writable (Linux's VM_ACCOUNT,
+ * which mprotect never takes back from a file mapping): never merged
+ * with one that is not, so a RELRO part made read-only stays apart from
+ * the read-only segment below it in /proc/<pid>/maps, as on Linux.
+ * (Anonymous mappings do not track it.)
+ */
+#define VMA_ACCOUNT 0x200
 
 /*
  * One mapping.  All fields are guarded by the owning vm_space's lock.
@@ -320,6 +329,11 @@ int vm_map_stack(struct vm_space *vm, unsigned long top, size_t size);
 void vm_set_data_limit(struct vm_space *vm, uint64_t limit);
 /* RLIMIT_STACK: how far the stack may grow from now on. */
 void vm_set_stack_limit(struct vm_space *vm, uint64_t limit);
+/*
+ * Where top-down mmap placement starts (page aligned, at most
+ * VM_USER_TOP): the ELF loader's, before the space is shared.
+ */
+void vm_set_mmap_base(struct vm_space *vm, unsigned long base);
 
 /*
  * Special mappings: a fixed set of pages the kernel provides, mapped into

@@ -541,6 +541,25 @@ static long linked_syscall_return(struct uthread *ut, long ret)
 	return (long)r->rax;
 }
 
+bool proc_linked_fault(unsigned long addr, bool write)
+{
+	struct uthread *ut = uthread_current();
+	struct uregs *r;
+
+	/* Any access to a page without every right counts. */
+	if (!ut || !ut->vm || !ut->vm->linked || !ut->thread ||
+	    vm_linked_access_ok(ut->vm, addr, 1, true))
+		return false;
+	r = &ut->regs;
+	ut->trap_nr = 14;
+	ut->trap_err = 5 | (write ? 2 : 0); /* present, user, write */
+	ut->trap_addr = addr;
+	sig_force_fault(SIGSEGV, SEGV_ACCERR, addr);
+	r->orig_rax = (unsigned long)-1; /* no call to finish or restart */
+	linked_syscall_return(ut, 0);
+	return true;
+}
+
 /* Calls a linked program may not make: one process, no signal frames. */
 static bool linked_refused(unsigned long nr)
 {

@@ -156,6 +156,7 @@ $(eval $(call linked_app,signals,check/linked/signals.c,init=/signals))
 $(eval $(call linked_app,mmap,check/linked/mmap.c,init=/mmap))
 $(eval $(call linked_app,net,check/linked/net.c,init=/net))
 $(eval $(call linked_app,memprot,check/linked/memprot.c,init=/memprot))
+$(eval $(call linked_app,altstack,check/linked/altstack.c,init=/altstack))
 
 linked: $(LINKED_APPS)
 .PHONY: linked

@@ -57,7 +57,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 
 static const char *code_name(int code)
 {
-	return code == SEGV_ACCERR ? "SEGV_ACCERR"
+	return code == SEGV_ACCERR   ? "SEGV_ACCERR"
 	       : code == SEGV_MAPERR ? "SEGV_MAPERR"
 				     : "other";
 }
@@ -132,8 +132,8 @@ int main(void)
 	report("mprotect none", mprotect(p + 2 * PG, PG, PROT_NONE));
 	try_access("read it", p + 2 * PG + 100, 0);
 	report("write(2) from it", write(pipefd[1], p + 2 * PG, 1));
-	report("mprotect one page of two read-only", mprotect(p + PG, 2 * PG,
-							       PROT_READ));
+	report("mprotect one page of two read-only",
+	       mprotect(p + PG, 2 * PG, PROT_READ));
 	fix_page = p + 2 * PG;
 	try_access("handler fixes the rights", p + 2 * PG + 5, 1);
 	fix_page = NULL;
@@ -159,7 +159,8 @@ int main(void)
 	if (q == MAP_FAILED)
 		return 1;
 	memset(q, 'n', 64 * PG);
-	printf("a new mapping, filled: %s\n", all(q, 64 * PG, 'n') ? "ok" : "no");
+	printf("a new mapping, filled: %s\n",
+	       all(q, 64 * PG, 'n') ? "ok" : "no");
 	munmap(q, 64 * PG);
 
 	p = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -188,8 +189,8 @@ int main(void)
 	report("mprotect length 0", mprotect(p, 0, PROT_READ));
 
 	memset(p, 'd', 4 * PG);
-	report("madvise DONTNEED private", madvise(p + PG, 2 * PG,
-						   MADV_DONTNEED));
+	report("madvise DONTNEED private",
+	       madvise(p + PG, 2 * PG, MADV_DONTNEED));
 	printf("  zeroed: %s, neighbours kept: %s\n",
 	       all(p + PG, 2 * PG, 0) ? "yes" : "no",
 	       all(p, PG, 'd') && all(p + 3 * PG, PG, 'd') ? "yes" : "no");
@@ -213,8 +214,8 @@ int main(void)
 	if (p == MAP_FAILED)
 		return 1;
 	memset(p, 'x', 2 * PG);
-	report("madvise DONTNEED private file", madvise(p + PG, PG,
-							MADV_DONTNEED));
+	report("madvise DONTNEED private file",
+	       madvise(p + PG, PG, MADV_DONTNEED));
 	printf("  the file's bytes again: %s, the other page kept: %s\n",
 	       all(p + PG, PG, 'F') ? "yes" : "no",
 	       all(p, PG, 'x') ? "yes" : "no");

@@ -269,6 +269,9 @@ fail:
 
 static long linked_syscall_return(struct uthread *ut, long ret);
 
+/* A handler's type, for proc_linked_call_on(). */
+typedef void (*linked_handler_frame_fn)(int, void *, void *);
+
 /* ---- threads ---------------------------------------------------------- */
 
 /*
@@ -471,13 +474,47 @@ __noreturn void proc_linked_fn_returned(int code)
  * shows as LINKED_PC - 2 (the trap path backs up over SYSCALL), which
  * runs the call again with the registers the frame gave back.  One
  * handler per sig_handle() pass (it stops after one for a linked
- * thread); the loop takes the next.  Not done: the alternate signal
- * stack (handlers run on the thread's stack; the frame says what
- * sigaltstack asked), and signals to a thread that makes no calls.
+ * thread); the loop takes the next.
+ *
+ * The alternate stack: the registers' rsp is the program's stack pointer
+ * at each call (kos_linked_syscall() records it), so sigaltstack() sees
+ * whether the program is on its alternate stack, and sig_handle() puts
+ * the frame of an SA_ONSTACK handler on that stack as for any thread.
+ * The handler is then called there: proc_linked_call_on() switches to
+ * the frame, so the handler -- and every call it makes, and a handler
+ * nested in those -- runs on the alternate stack, and switches back when
+ * it returns.  (A handler already on the stack, or without SA_ONSTACK,
+ * gets its frame in a block of the current stack and runs right there.)
+ *
+ * Not done: signals to a thread that makes no calls.
  */
 #define LINKED_PC ((unsigned long)kos_linked_syscall + 16)
 
-typedef void (*linked_handler_t)(int, void *, void *);
+void proc_linked_call_on(linked_handler_frame_fn fn, long sig, void *info,
+			 void *uc, unsigned long sp);
+
+/*
+ * proc_linked_call_on(fn, sig, info, uc, sp): call fn(sig, info, uc) with
+ * the stack pointer at sp (16-byte aligned: fn's return address goes at
+ * sp - 8, where a signal frame's restorer address is), and come back to
+ * this stack.  rbp, callee-saved, keeps the way back.
+ */
+__asm__(".text\n"
+	".globl proc_linked_call_on\n"
+	".type proc_linked_call_on, @function\n"
+	"proc_linked_call_on:\n"
+	"	pushq %rbp\n"
+	"	movq %rsp, %rbp\n"
+	"	movq %r8, %rsp\n"
+	"	movq %rdi, %rax\n"
+	"	movl %esi, %edi\n"
+	"	movq %rdx, %rsi\n"
+	"	movq %rcx, %rdx\n"
+	"	call *%rax\n"
+	"	movq %rbp, %rsp\n"
+	"	popq %rbp\n"
+	"	ret\n"
+	".size proc_linked_call_on, .-proc_linked_call_on\n");
 
 /* Room for one frame: red zone, FPU state, rt_sigframe, alignment. */
 static size_t linked_frame_room(void)
@@ -492,10 +529,12 @@ static __attribute__((noinline)) void linked_signal_pass(struct uthread *ut)
 	struct uregs *r = &ut->regs;
 	size_t room = linked_frame_room();
 	char *frame_room = __builtin_alloca(room);
+	struct kstack alt;
 	unsigned long frame;
 
 	r->rsp = (unsigned long)frame_room + room;
 	r->rip = LINKED_PC;
+	alt = ut->altstack; /* before SS_AUTODISARM clears it */
 	sig_handle(ut);
 	if (r->rip == LINKED_PC || r->rip == LINKED_PC - 2 ||
 	    uthread_must_exit(ut))
@@ -503,7 +542,20 @@ static __attribute__((noinline)) void linked_signal_pass(struct uthread *ut)
 	/* A handler: rdi, rsi, rdx are its arguments, rsp its frame. */
 	frame = r->rsp;
 	plat_fpu_kernel_own(ut->thread);
-	((linked_handler_t)r->rip)((int)r->rdi, (void *)r->rsi, (void *)r->rdx);
+	if (frame >= (unsigned long)frame_room &&
+	    frame < (unsigned long)frame_room + room) {
+		((linked_handler_frame_fn)r->rip)((int)r->rdi, (void *)r->rsi,
+						  (void *)r->rdx);
+	} else {
+		/* On the alternate stack, valgrind told of the switch. */
+		unsigned long cookie =
+			plat_stack_register((void *)alt.ss_sp, alt.ss_size);
+
+		proc_linked_call_on((linked_handler_frame_fn)r->rip,
+				    (long)r->rdi, (void *)r->rsi,
+				    (void *)r->rdx, frame + 8);
+		plat_stack_unregister(cookie);
+	}
 	/* Its return: the restorer's rt_sigreturn, the frame popped. */
 	r->rsp = frame + 8;
 	r->orig_rax = __NR_rt_sigreturn;
@@ -586,6 +638,7 @@ long kos_linked_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 	if (linked_refused((unsigned int)nr))
 		return -ENOSYS;
 	r->orig_rax = (unsigned long)nr;
+	r->rsp = (unsigned long)__builtin_frame_address(0); /* sigaltstack */
 	r->rdi = (unsigned long)a1;
 	r->rsi = (unsigned long)a2;
 	r->rdx = (unsigned long)a3;

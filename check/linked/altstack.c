@@ -54,7 +54,8 @@ static const char *flags_name(int f)
 	snprintf(buf, 64, "%s%s%s%s", f & SS_ONSTACK ? "SS_ONSTACK " : "",
 		 f & SS_DISABLE ? "SS_DISABLE " : "",
 		 f & SS_AUTODISARM ? "SS_AUTODISARM " : "",
-		 f & ~(SS_ONSTACK | SS_DISABLE | SS_AUTODISARM) ? "other " : "");
+		 f & ~(SS_ONSTACK | SS_DISABLE | SS_AUTODISARM) ? "other "
+								: "");
 	n = strlen(buf);
 	if (!n)
 		return "0";
@@ -198,7 +199,8 @@ int main(void)
 	printf("after: %s, on the alternate stack %s\n",
 	       flags_name(cur.ss_flags), on(alt, &local) ? "yes" : "no");
 
-	ss = (stack_t){ .ss_sp = alt, .ss_size = ALT_SIZE,
+	ss = (stack_t){ .ss_sp = alt,
+			.ss_size = ALT_SIZE,
 			.ss_flags = SS_AUTODISARM };
 	printf("set with SS_AUTODISARM: %s\n",
 	       sigaltstack(&ss, NULL) ? strerror(errno) : "ok");
@@ -208,8 +210,7 @@ int main(void)
 	printf("  after it: %s\n", flags_name(cur.ss_flags));
 
 	handle(SIGURG, on_thread_sig, SA_ONSTACK);
-	if (pthread_create(&t, NULL, thread_fn, NULL) ||
-	    pthread_join(t, NULL))
+	if (pthread_create(&t, NULL, thread_fn, NULL) || pthread_join(t, NULL))
 		printf("thread: failed\n");
 	return 0;
 }

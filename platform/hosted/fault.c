@@ -112,10 +112,17 @@ static bool linked_fault_redirect(int sig, siginfo_t *si, ucontext_t *uc)
 	greg_t *r = uc->uc_mcontext.gregs;
 	struct thread *t = sched_current();
 	struct linked_fault *lf;
-	uint64_t sp = (uint64_t)r[REG_RSP];
+	uint64_t sp = (uint64_t)r[REG_RSP], addr = (uint64_t)si->si_addr;
 
 	if (sig != SIGSEGV || si->si_code <= 0 || !t || !t->kernel_fpu ||
 	    !plat_irq_enabled())
+		return false;
+	/*
+	 * A fault just below the stack pointer is the stack running into
+	 * its guard page (musl's threads have one): no room for the block
+	 * there, and none for a handler.  The report, as before.
+	 */
+	if (addr < sp && sp - addr <= 8 * 1024)
 		return false;
 	/* Below the red zone, which the kernel's own code may use. */
 	lf = (struct linked_fault *)((sp - 128 - sizeof(*lf)) & ~63UL);
@@ -144,7 +151,7 @@ static bool linked_fault_redirect(int sig, siginfo_t *si, ucontext_t *uc)
 	lf->rip = (uint64_t)r[REG_RIP];
 	lf->sp = sp - 8;
 	*(uint64_t *)(sp - 8) = lf->rip;
-	lf->addr = (uint64_t)si->si_addr;
+	lf->addr = addr;
 	lf->write = (r[REG_ERR] & 2) != 0;
 	r[REG_RSP] = (greg_t)lf;
 	r[REG_RIP] = (greg_t)linked_fault_tramp;

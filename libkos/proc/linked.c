@@ -63,9 +63,14 @@
  * Not yet (docs/linked-mode.md): signals to a thread that makes no calls
  * (they wait for its next call) and ending such a thread at a group
  * exit (it is ended at its next call, so a spinning one keeps the
- * program alive), the alternate signal stack, shared file
- * mappings, constructors and __thread variables in the program, CPU
- * time accounting (the thread's time counts as neither user nor system).
+ * program alive), shared file mappings, __thread variables in the
+ * program, CPU time accounting (the thread's time counts as neither user
+ * nor system).
+ *
+ * Faults: a program's access against the rights it gave its memory
+ * (mprotect, mm/linked.c) faults in the kernel's context; the platform
+ * hands it to proc_linked_fault(), which delivers SIGSEGV as after a
+ * call.
  */
 #include <kos/kmalloc.h>
 #include <kos/log.h>

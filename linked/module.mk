@@ -157,6 +157,7 @@ $(eval $(call linked_app,mmap,check/linked/mmap.c,init=/mmap))
 $(eval $(call linked_app,net,check/linked/net.c,init=/net))
 $(eval $(call linked_app,memprot,check/linked/memprot.c,init=/memprot))
 $(eval $(call linked_app,altstack,check/linked/altstack.c,init=/altstack))
+$(eval $(call linked_app,nocalls,check/linked/nocalls.c,init=/nocalls))
 
 linked: $(LINKED_APPS)
 .PHONY: linked

@@ -196,6 +196,25 @@ static void linked_start_free(struct linked_start *s)
 	kfree(s);
 }
 
+/*
+ * The thread leaves the program's code for the kernel's: from here until
+ * linked_syscall_return() hands back a result, an interrupt delivers
+ * nothing (proc_linked_interrupt()), so no kernel lock or half-done call
+ * is ever left behind by a handler or the thread's end.
+ */
+static inline void linked_enter(struct uthread *ut)
+{
+	ut->linked_user = false;
+	barrier();
+}
+
+/* ... and goes back to it. */
+static inline void linked_leave(struct uthread *ut)
+{
+	barrier();
+	ut->linked_user = true;
+}
+
 /* The end of a linked thread: uthread_main()'s tail.  No return. */
 static __noreturn void linked_thread_exit(struct uthread *ut)
 {
@@ -217,6 +236,7 @@ static void linked_main(void *arg)
 	ut->thread->priv = ut;
 	ut->thread->kernel_fpu = true;
 	plat_fpu_kernel_own(ut->thread);
+	linked_leave(ut);
 	kos_linked_app_start(s->argc, s->argv);
 	/* Not reached: musl's exit ends in exit_group. */
 	log_err("linked: the program's entry returned");
@@ -301,14 +321,15 @@ struct linked_thread {
 };
 
 long proc_linked_run_on(int (*fn)(void *), void *arg, unsigned long sp,
-			unsigned long *ksp);
+			unsigned long *ksp, volatile bool *user);
 __noreturn void proc_linked_leave_stack(unsigned long ksp);
 __noreturn void proc_linked_fn_returned(int code);
 
 /*
- * proc_linked_run_on(fn, arg, sp, ksp): save the callee-saved registers on this
- * stack and the stack pointer in *ksp, switch to sp (16-byte aligned down)
- * and call fn(arg).  It comes back here only through proc_linked_leave_stack,
+ * proc_linked_run_on(fn, arg, sp, ksp, user): save the callee-saved registers
+ * on this stack and the stack pointer in *ksp, switch to sp (16-byte
+ * aligned down), set *user (uthread.linked_user: from now on an interrupt
+ * may end the thread, which needs *ksp) and call fn(arg).  It comes back here only through proc_linked_leave_stack,
  * which returns 0 from proc_linked_run_on; if fn returns, its value is the
  * thread's exit code (clone(2)'s rule), via proc_linked_fn_returned.
  */
@@ -326,6 +347,7 @@ __asm__(".text\n"
 	"	andq $-16, %rdx\n"
 	"	movq %rdx, %rsp\n"
 	"	xorl %ebp, %ebp\n"
+	"	movb $1, (%r8)\n"
 	"	movq %rdi, %rax\n"
 	"	movq %rsi, %rdi\n"
 	"	call *%rax\n"
@@ -372,7 +394,9 @@ static void linked_clone_main(void *arg)
 	/* A group exit that came first: never start. */
 	if (!uthread_must_exit(ut))
 		proc_linked_run_on((int (*)(void *))ut->regs.rip,
-				   (void *)ut->regs.rdi, ut->regs.rsp, &lt.ksp);
+				   (void *)ut->regs.rdi, ut->regs.rsp, &lt.ksp,
+				   &ut->linked_user);
+	linked_enter(ut);
 	if (cookie)
 		plat_stack_unregister(cookie);
 	if (lt.unmap_len)
@@ -423,12 +447,13 @@ long kos_linked_clone(int (*fn)(void *), void *stack, unsigned long flags,
 	};
 	long ret;
 
+	linked_enter(ut);
 	/* One process: a thread, or nothing (fork-like clones are ENOSYS). */
 	if ((flags & LINKED_CLONE_THREAD) != LINKED_CLONE_THREAD ||
 	    (flags & (CLONE_VFORK | CLONE_PIDFD)))
-		return -ENOSYS;
+		return linked_syscall_return(ut, -ENOSYS);
 	if (!fn || !stack)
-		return -EINVAL;
+		return linked_syscall_return(ut, -EINVAL);
 	/* The new thread's fn and arg ride in the registers it copies. */
 	ut->regs.orig_rax = __NR_clone;
 	ut->regs.rip = (unsigned long)fn;
@@ -442,6 +467,7 @@ __noreturn void kos_linked_unmapself(void *base, unsigned long len)
 	struct uthread *ut = uthread_current();
 
 	/* musl's __unmapself: munmap(base, len), then exit(0). */
+	linked_enter(ut);
 	if (ut->linked_thread) {
 		ut->linked_thread->unmap_start = (unsigned long)base;
 		ut->linked_thread->unmap_len = len;
@@ -457,6 +483,7 @@ __noreturn void proc_linked_fn_returned(int code)
 {
 	struct uthread *ut = uthread_current();
 
+	linked_enter(ut);
 	ut->exit_thread = true;
 	ut->exit_code = (code & 0xff) << 8;
 	linked_exit_now(ut);
@@ -547,6 +574,7 @@ static __attribute__((noinline)) void linked_signal_pass(struct uthread *ut)
 	/* A handler: rdi, rsi, rdx are its arguments, rsp its frame. */
 	frame = r->rsp;
 	plat_fpu_kernel_own(ut->thread);
+	linked_leave(ut); /* the handler is the program's code */
 	if (frame >= (unsigned long)frame_room &&
 	    frame < (unsigned long)frame_room + room) {
 		((linked_handler_frame_fn)r->rip)((int)r->rdi, (void *)r->rsi,
@@ -561,6 +589,7 @@ static __attribute__((noinline)) void linked_signal_pass(struct uthread *ut)
 				    (void *)r->rdx, frame + 8);
 		plat_stack_unregister(cookie);
 	}
+	linked_enter(ut);
 	/* Its return: the restorer's rt_sigreturn, the frame popped. */
 	r->rsp = frame + 8;
 	r->orig_rax = __NR_rt_sigreturn;
@@ -595,7 +624,9 @@ static long linked_syscall_return(struct uthread *ut, long ret)
 		}
 	}
 	plat_fpu_kernel_own(ut->thread);
-	return (long)r->rax;
+	ret = (long)r->rax;
+	linked_leave(ut);
+	return ret;
 }
 
 bool proc_linked_fault(unsigned long addr, bool write)
@@ -607,6 +638,7 @@ bool proc_linked_fault(unsigned long addr, bool write)
 	if (!ut || !ut->vm || !ut->vm->linked || !ut->thread ||
 	    vm_linked_access_ok(ut->vm, addr, 1, true))
 		return false;
+	linked_enter(ut);
 	r = &ut->regs;
 	ut->trap_nr = 14;
 	ut->trap_err = 5 | (write ? 2 : 0); /* present, user, write */
@@ -615,6 +647,19 @@ bool proc_linked_fault(unsigned long addr, bool write)
 	r->orig_rax = (unsigned long)-1; /* no call to finish or restart */
 	linked_syscall_return(ut, 0);
 	return true;
+}
+
+void proc_linked_interrupt(void)
+{
+	struct uthread *ut = uthread_current();
+
+	/* Only the program's code, and only with something to do. */
+	if (!ut || !ut->linked_user || !ut->vm || !ut->vm->linked ||
+	    (!ut->thread->user_work && !uthread_must_exit(ut)))
+		return;
+	linked_enter(ut);
+	ut->regs.orig_rax = (unsigned long)-1; /* no call to finish */
+	linked_syscall_return(ut, 0);
 }
 
 /* Calls a linked program may not make: one process, no signal frames. */
@@ -640,8 +685,11 @@ long kos_linked_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 	struct uregs *r = &ut->regs;
 	long ret;
 
-	if (linked_refused((unsigned int)nr))
+	linked_enter(ut);
+	if (linked_refused((unsigned int)nr)) {
+		linked_leave(ut);
 		return -ENOSYS;
+	}
 	r->orig_rax = (unsigned long)nr;
 	r->rsp = (unsigned long)__builtin_frame_address(0); /* sigaltstack */
 	r->rdi = (unsigned long)a1;

@@ -260,9 +260,20 @@ void x86_interrupt(struct x86_frame *f)
 	}
 	fn(f);
 	kos_irq_exit();
-	/* Back in the interrupted thread: a linked one gets its FPU back. */
-	if (sched_current()->kernel_fpu)
+	/*
+	 * Back in the interrupted thread.  A linked one that was running
+	 * the program (interrupts on) takes its signals, or its end, here,
+	 * as on the way back from a call: interrupts on again, on top of
+	 * this frame (proc_linked_interrupt()).  Then it gets its FPU back.
+	 */
+	if (sched_current()->kernel_fpu) {
+		if (f->rflags & X86_RFLAGS_IF) {
+			x86_sti();
+			proc_linked_interrupt();
+			x86_cli();
+		}
 		plat_fpu_kernel_own(sched_current());
+	}
 }
 
 /* Vectors that run on an IST stack, not at TSS.RSP0. */

@@ -70,5 +70,12 @@ void kos_irq_exit(void);
  * not the program's fault (a kernel bug; the platform's report).
  */
 bool proc_linked_fault(unsigned long addr, bool write);
+/*
+ * The way out of an interrupt (after kos_irq_exit(), interrupts on) that
+ * hit a linked thread (core, proc/linked.c): if it was in the program's
+ * code and a signal or the group's end waits for it, the handler runs
+ * here, or the thread ends and never returns.
+ */
+void proc_linked_interrupt(void);
 
 #endif

@@ -60,12 +60,13 @@
  * the timer's host signal, which runs on whatever stack it interrupts),
  * so a spinning thread does not starve the others on either platform.
  *
- * Not yet (docs/linked-mode.md): signals to a thread that makes no calls
- * (they wait for its next call) and ending such a thread at a group
- * exit (it is ended at its next call, so a spinning one keeps the
- * program alive), shared file mappings, __thread variables in the
- * program, CPU time accounting (the thread's time counts as neither user
- * nor system).
+ * Between calls: a thread in the program's code (uthread.linked_user)
+ * takes its signals, or its end, on the way out of an interrupt
+ * (proc_linked_interrupt(), called by the platform), as after a call.
+ *
+ * Not yet (docs/linked-mode.md): shared file mappings, __thread
+ * variables in the program, CPU time accounting (the thread's time
+ * counts as neither user nor system).
  *
  * Faults: a program's access against the rights it gave its memory
  * (mprotect, mm/linked.c) faults in the kernel's context; the platform
@@ -518,7 +519,8 @@ __noreturn void proc_linked_fn_returned(int code)
  * it returns.  (A handler already on the stack, or without SA_ONSTACK,
  * gets its frame in a block of the current stack and runs right there.)
  *
- * Not done: signals to a thread that makes no calls.
+ * A thread that makes no calls gets the same from the interrupt path:
+ * proc_linked_interrupt().
  */
 #define LINKED_PC ((unsigned long)kos_linked_syscall + 16)
 

@@ -327,12 +327,13 @@ __noreturn void proc_linked_leave_stack(unsigned long ksp);
 __noreturn void proc_linked_fn_returned(int code);
 
 /*
- * proc_linked_run_on(fn, arg, sp, ksp, user): save the callee-saved registers
- * on this stack and the stack pointer in *ksp, switch to sp (16-byte
- * aligned down), set *user (uthread.linked_user: from now on an interrupt
- * may end the thread, which needs *ksp) and call fn(arg).  It comes back here only through proc_linked_leave_stack,
- * which returns 0 from proc_linked_run_on; if fn returns, its value is the
- * thread's exit code (clone(2)'s rule), via proc_linked_fn_returned.
+ * proc_linked_run_on(fn, arg, sp, ksp, user): save the callee-saved
+ * registers on this stack and the stack pointer in *ksp, switch to sp
+ * (16-byte aligned down), set *user (uthread.linked_user: from now on an
+ * interrupt may end the thread, which needs *ksp) and call fn(arg).  It
+ * comes back here only through proc_linked_leave_stack, which returns 0
+ * from proc_linked_run_on; if fn returns, its value is the thread's exit
+ * code (clone(2)'s rule), via proc_linked_fn_returned.
  */
 __asm__(".text\n"
 	".globl proc_linked_run_on\n"
@@ -636,9 +637,13 @@ bool proc_linked_fault(unsigned long addr, bool write)
 	struct uthread *ut = uthread_current();
 	struct uregs *r;
 
-	/* Any access to a page without every right counts. */
-	if (!ut || !ut->vm || !ut->vm->linked || !ut->thread ||
-	    vm_linked_access_ok(ut->vm, addr, 1, true))
+	/*
+	 * The program's own code only (the kernel's copies check the rights
+	 * first: a fault in a call is a kernel bug, with locks perhaps
+	 * held), and any access to a page without every right counts.
+	 */
+	if (!ut || !ut->linked_user || !ut->vm || !ut->vm->linked ||
+	    !ut->thread || vm_linked_access_ok(ut->vm, addr, 1, true))
 		return false;
 	linked_enter(ut);
 	r = &ut->regs;

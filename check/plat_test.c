@@ -443,3 +443,9 @@ unsigned int plat_fault_around_pages(void)
 {
 	return 0; /* faults are cheap here */
 }
+
+/* No linked program runs on the test platform. */
+int plat_direct_protect(void *va, size_t len, unsigned int prot)
+{
+	return -ENOSYS;
+}

@@ -155,6 +155,9 @@ $(eval $(call linked_app,threads,check/linked/threads.c,init=/threads))
 $(eval $(call linked_app,signals,check/linked/signals.c,init=/signals))
 $(eval $(call linked_app,mmap,check/linked/mmap.c,init=/mmap))
 $(eval $(call linked_app,net,check/linked/net.c,init=/net))
+$(eval $(call linked_app,memprot,check/linked/memprot.c,init=/memprot))
+$(eval $(call linked_app,altstack,check/linked/altstack.c,init=/altstack))
+$(eval $(call linked_app,nocalls,check/linked/nocalls.c,init=/nocalls))
 
 linked: $(LINKED_APPS)
 .PHONY: linked

@@ -1,7 +1,8 @@
 /*
  * limits: what linked mode refuses (fork, execve, shared file mappings,
- * MAP_FIXED outside the program's memory, mprotect taking rights away),
- * and the memory calls musl's malloc does not use on its own
+ * MAP_FIXED outside the program's memory), and the memory calls musl's
+ * malloc does not use on its own (mprotect to no access, then munmap:
+ * check/linked/memprot.c has the rest)
  * (docs/linked-mode.md).  Linked-mode only: in
  * process mode fork and execve work.  Prints one line per check.
  */

@@ -28,16 +28,32 @@
  *     is (0), as on Linux when it cannot move, and musl's malloc falls
  *     back to mmap.
  *
+ *   - rights: mmap's prot and mprotect() set the rights of the
+ *     mapping's pages in the kernel's own page tables
+ *     (plat_direct_protect(): metal splits the direct map's large pages
+ *     there and flushes the TLB; hosted mprotect()s the host mapping of
+ *     RAM).  Each record keeps its prot; mprotect splits records at its
+ *     ends as Linux splits VMAs.  Pages get all rights back before they
+ *     leave a mapping (munmap, MAP_FIXED over them, the end), so the
+ *     allocator never hands out a page the kernel cannot write.  Only
+ *     read and write count: PROT_EXEC is accepted and means nothing
+ *     (the direct map is not executable on metal, the RAM mapping not
+ *     hosted).  A program's access against the rights faults; the
+ *     platform hands such a fault of a linked thread to
+ *     proc_linked_fault(), which delivers SIGSEGV (SEGV_ACCERR) as
+ *     process mode does.  The kernel's own copies check first
+ *     (vm_linked_access_ok(): -EFAULT, as Linux's copies give).
+ *   - madvise: MADV_DONTNEED makes private pages new again (zeros, or
+ *     the file's bytes); every other known advice is accepted and does
+ *     nothing.  msync checks the range only (nothing is file-backed).
+ *
  * What is refused, and why: shared file mappings (-ENODEV: writes would
  * have to reach the file, and reads of it see them, which a copy cannot
  * do honestly); MAP_FIXED outside the program's mappings (-ENOMEM: a
  * program cannot choose kernel addresses); a mapping for which no run of
  * adjacent free blocks is found (-ENOMEM).  sys_mmap's checks of the file
  * (EBADF, EACCES, ENODEV for files that do not map) come first, as for a
- * process.  The kernel's memory has no per-page rights, so every mapping
- * is readable and writable whatever prot says, mprotect() to such rights
- * succeeds, and mprotect() that would take rights away is -ENOSYS (musl's
- * malloc expects that answer from kernels without mprotect).
+ * process.
  *
  * The system calls' uaccess copies go straight through the program's
  * pointers (mm/uaccess.c); vm_linked_range_ok() is the check they get:
@@ -45,11 +61,13 @@
  * faults in the kernel as the program's own access would: there is no
  * isolation between a linked program and the kernel (as in Unikraft).
  *
- * Locking: vm->lock guards linked_maps and the blocks' counts.
+ * Locking: vm->lock guards linked_maps, the records' fields and the
+ * blocks' counts.
  */
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
+#include <kos/panic.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
 #include <kos/string.h>
@@ -71,6 +89,10 @@ struct linked_map {
 	struct list_head link; /* vm->linked_maps */
 	unsigned long start, end;
 	struct linked_block *block;
+	unsigned int prot; /* PROT_READ/WRITE/EXEC as asked */
+	bool shared;	   /* MAP_SHARED (anonymous) */
+	struct file *file; /* a private file mapping's file (a reference) */
+	uint64_t off;	   /* its offset at start */
 };
 
 #define CANONICAL_LOW_END 0x0000800000000000UL
@@ -95,6 +117,43 @@ static void block_put(struct linked_block *b)
 	for (size_t i = 0; i < b->nblocks; i++)
 		pmm_free(b->pa + i * (PAGE_SIZE << b->order), b->order);
 	kfree(b);
+}
+
+#define PROT_RW (PROT_READ | PROT_WRITE)
+
+/* The page-table rights prot gives (read and write only). */
+static unsigned int rights(unsigned int prot)
+{
+	if (prot & PROT_WRITE)
+		return PROT_RW; /* x86 pages cannot be write-only */
+	return prot & PROT_READ;
+}
+
+/* Set [start, end)'s rights in the kernel's page tables. */
+static int set_rights(unsigned long start, unsigned long end, unsigned int prot)
+{
+	if (start >= end)
+		return 0;
+	return plat_direct_protect((void *)start, end - start, rights(prot));
+}
+
+/* Give [start, end) of m all rights again, if it had fewer. */
+static void restore_rights(const struct linked_map *m, unsigned long start,
+			   unsigned long end)
+{
+	if (rights(m->prot) != PROT_RW && set_rights(start, end, PROT_RW))
+		kos_panic("linked: cannot give pages back their rights");
+}
+
+/* Forget a record: its rights back, its file and block let go. */
+static void map_free(struct linked_map *m)
+{
+	restore_rights(m, m->start, m->end);
+	list_del(&m->link);
+	if (m->file)
+		file_put(m->file);
+	block_put(m->block);
+	kfree(m);
 }
 
 /* Log once per kind what linked mode refuses. */
@@ -209,6 +268,58 @@ static long fill_map(unsigned long addr, size_t len, struct file *f,
 	return 0;
 }
 
+/*
+ * Split the record holding a in two at a, if a falls inside it (not at
+ * its start): both pieces share the block.  vm->lock held.
+ */
+static int split_at(struct vm_space *vm, unsigned long a)
+{
+	struct linked_map *m, *t;
+
+	list_for_each_entry (m, &vm->linked_maps, link) {
+		if (m->start >= a || a >= m->end)
+			continue;
+		t = kmalloc(sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		*t = *m;
+		t->start = a;
+		t->off = m->off + (a - m->start);
+		if (t->file)
+			file_get(t->file);
+		m->block->refs++;
+		m->end = a;
+		list_add(&t->link, &m->link);
+		return 0;
+	}
+	return 0;
+}
+
+/* Split the records at both ends of [addr, end).  vm->lock held. */
+static int split_range(struct vm_space *vm, unsigned long addr,
+		       unsigned long end)
+{
+	int err = split_at(vm, addr);
+
+	return err ? err : split_at(vm, end);
+}
+
+/* A record's rights are to become prot. */
+static int map_set_prot(struct vm_space *vm, struct linked_map *m,
+			unsigned int prot)
+{
+	int err = 0;
+
+	if (rights(prot) != rights(m->prot))
+		err = set_rights(m->start, m->end, prot);
+	if (err)
+		return err;
+	m->prot = prot;
+	if (rights(prot) != PROT_RW)
+		vm->linked_protected = true;
+	return 0;
+}
+
 long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
 		    unsigned long prot, unsigned long flags, struct file *f,
 		    uint64_t off)
@@ -218,10 +329,10 @@ long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
 	unsigned int order = 0;
 	struct linked_block *b;
 	struct linked_map *m;
+	unsigned long end;
 	paddr_t pa;
 	long err;
 
-	(void)prot;
 	if (f && (flags & MAP_TYPE) != MAP_PRIVATE) {
 		refuse_once(&said_file, "shared mmap of files");
 		return -ENODEV;
@@ -232,18 +343,40 @@ long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
 		/* Only inside what the program has: it is kernel memory. */
 		if ((addr & ~PAGE_MASK) || !vm_linked_range_ok(addr, len))
 			return -EINVAL;
+		end = ALIGN_UP(addr + len, PAGE_SIZE);
 		mutex_lock(&vm->lock);
-		err = range_mapped(vm, addr, ALIGN_UP(addr + len, PAGE_SIZE));
-		mutex_unlock(&vm->lock);
-		if (!err) {
+		if (!range_mapped(vm, addr, end)) {
+			mutex_unlock(&vm->lock);
 			refuse_once(&said_fixed,
 				    "mmap at a fixed address "
 				    "outside the program's memory");
 			return -ENOMEM;
 		}
-		if (!(flags & MAP_FIXED))
+		if (!(flags & MAP_FIXED)) {
+			mutex_unlock(&vm->lock);
 			return -EEXIST; /* MAP_FIXED_NOREPLACE over a mapping */
-		err = fill_map(addr, len, f, off);
+		}
+		/* The range becomes a new mapping: records of its own. */
+		err = split_range(vm, addr, end);
+		list_for_each_entry (m, &vm->linked_maps, link) {
+			if (err || m->start < addr || m->end > end)
+				continue;
+			restore_rights(m, m->start, m->end);
+			m->prot = PROT_RW;
+			if (m->file)
+				file_put(m->file);
+			m->file = f;
+			if (f)
+				file_get(f);
+			m->off = off + (m->start - addr);
+			m->shared = (flags & MAP_TYPE) == MAP_SHARED;
+		}
+		if (!err)
+			err = fill_map(addr, len, f, off);
+		list_for_each_entry (m, &vm->linked_maps, link)
+			if (!err && m->start >= addr && m->end <= end)
+				err = map_set_prot(vm, m, (unsigned int)prot);
+		mutex_unlock(&vm->lock);
 		return err ? err : (long)addr;
 	}
 	if (pages > (1UL << PMM_MAX_ORDER)) {
@@ -255,7 +388,7 @@ long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
 	while (nblocks == 1 && (1UL << order) < pages)
 		order++;
 	b = kmalloc(sizeof(*b));
-	m = kmalloc(sizeof(*m));
+	m = kzalloc(sizeof(*m));
 	if (!b || !m || alloc_run(order, nblocks, &pa))
 		goto nomem;
 	b->pa = pa;
@@ -265,14 +398,20 @@ long vm_linked_mmap(struct vm_space *vm, unsigned long addr, size_t len,
 	m->block = b;
 	m->start = (unsigned long)plat_phys_to_virt(b->pa);
 	m->end = m->start + pages * PAGE_SIZE;
+	m->prot = PROT_RW;
+	m->shared = (flags & MAP_TYPE) == MAP_SHARED;
+	m->off = off;
+	err = f ? fill_map(m->start, len, f, off) : 0;
+	if (!err)
+		err = map_set_prot(vm, m, (unsigned int)prot);
+	if (err) {
+		block_put(b);
+		kfree(m);
+		return err;
+	}
 	if (f) {
-		err = fill_map(m->start, len, f, off);
-		if (err) {
-			m->end = m->start; /* nothing to unmap */
-			block_put(b);
-			kfree(m);
-			return err;
-		}
+		file_get(f);
+		m->file = f;
 	}
 	mutex_lock(&vm->lock);
 	list_add_tail(&m->link, &vm->linked_maps);
@@ -288,39 +427,17 @@ int vm_linked_munmap(struct vm_space *vm, unsigned long addr, size_t len)
 {
 	struct linked_map *m, *tmp;
 	unsigned long end;
-	int err = 0;
+	int err;
 
 	if ((addr & ~PAGE_MASK) || !len || len > ~0UL - addr)
 		return -EINVAL;
 	end = ALIGN_UP(addr + len, PAGE_SIZE);
 	mutex_lock(&vm->lock);
-	list_for_each_entry_safe (m, tmp, &vm->linked_maps, link) {
-		if (m->end <= addr || m->start >= end)
-			continue;
-		if (addr > m->start && end < m->end) {
-			/* A hole: the tail becomes a piece of its own. */
-			struct linked_map *t = kmalloc(sizeof(*t));
-
-			if (!t) {
-				err = -ENOMEM;
-				break;
-			}
-			t->start = end;
-			t->end = m->end;
-			t->block = m->block;
-			m->block->refs++;
-			list_add(&t->link, &m->link);
-			m->end = addr;
-		} else if (addr > m->start) {
-			m->end = addr;
-		} else if (end < m->end) {
-			m->start = end;
-		} else {
-			list_del(&m->link);
-			block_put(m->block);
-			kfree(m);
-		}
-	}
+	/* A hole leaves two pieces of a record, sharing its block. */
+	err = split_range(vm, addr, end);
+	list_for_each_entry_safe (m, tmp, &vm->linked_maps, link)
+		if (!err && m->start >= addr && m->end <= end)
+			map_free(m);
 	mutex_unlock(&vm->lock);
 	return err;
 }
@@ -328,26 +445,101 @@ int vm_linked_munmap(struct vm_space *vm, unsigned long addr, size_t len)
 int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
 		       unsigned long prot)
 {
-	static bool said;
+	struct linked_map *m;
 	unsigned long end;
-	bool mapped;
+	int err;
 
 	if ((addr & ~PAGE_MASK) || len > ~0UL - addr)
 		return -EINVAL;
 	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
 	end = ALIGN_UP(addr + len, PAGE_SIZE);
+	if (end == addr)
+		return 0;
+	mutex_lock(&vm->lock);
 	/* As Linux: every page of the range must be mapped (-ENOMEM). */
+	err = range_mapped(vm, addr, end) ? split_range(vm, addr, end)
+					  : -ENOMEM;
+	list_for_each_entry (m, &vm->linked_maps, link)
+		if (!err && m->start >= addr && m->end <= end)
+			err = map_set_prot(vm, m, (unsigned int)prot);
+	mutex_unlock(&vm->lock);
+	return err;
+}
+
+int vm_linked_madvise(struct vm_space *vm, unsigned long addr, size_t len,
+		      int advice)
+{
+	struct linked_map *m;
+	unsigned long end, a, b;
+	int err = 0;
+
+	if (!vm_advice_known(advice) || (addr & ~PAGE_MASK))
+		return -EINVAL;
+	end = addr + ALIGN_UP(len, PAGE_SIZE);
+	if (end < addr || ALIGN_UP(len, PAGE_SIZE) < len)
+		return -EINVAL;
+	if (end == addr)
+		return 0;
+	mutex_lock(&vm->lock);
+	if (advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED) {
+		/* Private pages start again: zeros, or the file's bytes. */
+		list_for_each_entry (m, &vm->linked_maps, link) {
+			a = MAX(addr, m->start);
+			b = MIN(end, m->end);
+			if (a >= b || m->shared)
+				continue;
+			restore_rights(m, a, b);
+			err = fill_map(a, b - a, m->file,
+				       m->off + (a - m->start));
+			if (rights(m->prot) != PROT_RW &&
+			    set_rights(a, b, m->prot))
+				err = -ENOMEM;
+			if (err)
+				break;
+		}
+	}
+	/* As Linux: the mapped parts get the advice, a hole says ENOMEM. */
+	if (!err && !range_mapped(vm, addr, end))
+		err = -ENOMEM;
+	mutex_unlock(&vm->lock);
+	return err;
+}
+
+int vm_linked_msync(struct vm_space *vm, unsigned long addr, size_t len)
+{
+	unsigned long end = addr + ALIGN_UP(len, PAGE_SIZE);
+	bool mapped;
+
+	if (end < addr)
+		return -ENOMEM;
 	mutex_lock(&vm->lock);
 	mapped = range_mapped(vm, addr, end);
 	mutex_unlock(&vm->lock);
-	if (!mapped)
-		return -ENOMEM;
-	if ((prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE)) {
-		refuse_once(&said, "mprotect taking rights away");
-		return -ENOSYS;
+	return mapped ? 0 : -ENOMEM;
+}
+
+bool vm_linked_access_ok(struct vm_space *vm, unsigned long addr, size_t n,
+			 bool write)
+{
+	unsigned int need = write ? PROT_WRITE : PROT_READ;
+	unsigned long end = addr + n;
+	struct linked_map *m;
+	bool ok = true;
+
+	/* The common case: nothing has fewer rights than read-write. */
+	if (!__atomic_load_n(&vm->linked_protected, __ATOMIC_RELAXED) || !n)
+		return true;
+	mutex_lock(&vm->lock);
+	list_for_each_entry (m, &vm->linked_maps, link) {
+		if (m->start < end && addr < m->end &&
+		    !(rights(m->prot) & need)) {
+			ok = false;
+			break;
+		}
 	}
-	return 0;
+	mutex_unlock(&vm->lock);
+	return ok;
 }
 
 int vm_linked_find(struct vm_space *vm, unsigned long addr,
@@ -373,9 +565,6 @@ void vm_linked_release(struct vm_space *vm)
 {
 	struct linked_map *m, *tmp;
 
-	list_for_each_entry_safe (m, tmp, &vm->linked_maps, link) {
-		list_del(&m->link);
-		block_put(m->block);
-		kfree(m);
-	}
+	list_for_each_entry_safe (m, tmp, &vm->linked_maps, link)
+		map_free(m);
 }

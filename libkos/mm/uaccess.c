@@ -59,11 +59,16 @@ bool user_range_ok(unsigned long uaddr, size_t n)
 	return uaddr <= VM_USER_TOP && n <= VM_USER_TOP - uaddr;
 }
 
-/* access_user() for a linked space: the program's pointers are ours. */
-static int access_linked(unsigned long uaddr, void *kbuf, size_t n,
-			 enum uaccess_mode mode)
+/*
+ * access_user() for a linked space: the program's pointers are ours,
+ * but not where the program's own rights (mprotect) refuse the access.
+ */
+static int access_linked(struct vm_space *vm, unsigned long uaddr, void *kbuf,
+			 size_t n, enum uaccess_mode mode)
 {
-	if (!vm_linked_range_ok(uaddr, n))
+	/* Forced accesses too: the page tables would refuse them. */
+	if (!vm_linked_range_ok(uaddr, n) ||
+	    !vm_linked_access_ok(vm, uaddr, n, mode != UA_READ))
 		return -EFAULT;
 	if (mode == UA_READ)
 		kos_memcpy(kbuf, (const void *)uaddr, n);
@@ -120,7 +125,7 @@ static int access_user(struct vm_space *vm, unsigned long uaddr, void *kbuf,
 	if (!n)
 		return 0;
 	if (vm && vm->linked)
-		return access_linked(uaddr, kbuf, n, mode);
+		return access_linked(vm, uaddr, kbuf, n, mode);
 	if (!vm || !user_range_ok(uaddr, n))
 		return -EFAULT;
 	/*
@@ -207,6 +212,10 @@ long vm_strncpy_from(struct vm_space *vm, char *dst, unsigned long src,
 		for (len = 0; (size_t)len < max; len++) {
 			if (!vm_linked_range_ok(src + len, 1))
 				return -EFAULT;
+			/* The rights, once for each page the string reaches. */
+			if ((!len || !((src + len) & ~PAGE_MASK)) &&
+			    !vm_linked_access_ok(vm, src + len, 1, false))
+				return -EFAULT;
 			dst[len] = p[len];
 			if (!p[len])
 				return len;
@@ -258,6 +267,8 @@ int user_u32_op(unsigned long uaddr, uint32_t (*op)(uint32_t, void *),
 	if (!vm || (uaddr & 3) || !user_range_ok(uaddr, 4))
 		return -EFAULT;
 	if (vm->linked) {
+		if (!vm_linked_access_ok(vm, uaddr, 4, op != NULL))
+			return -EFAULT;
 		p = (uint32_t *)uaddr;
 		fl = plat_irq_save();
 		*old = *p;

@@ -783,7 +783,7 @@ static bool advice_flag(int advice, unsigned int *flag, bool *set)
 	return false;
 }
 
-static bool advice_known(int advice)
+bool vm_advice_known(int advice)
 {
 	unsigned int f;
 	bool set;
@@ -808,7 +808,7 @@ int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice)
 	int rc = 0, hole = 0;
 	size_t i;
 
-	if (!advice_known(advice) || (addr & ~PAGE_MASK))
+	if (!vm_advice_known(advice) || (addr & ~PAGE_MASK))
 		return -EINVAL;
 	end = addr + ALIGN_UP(len, PAGE_SIZE);
 	if (end < addr || ALIGN_UP(len, PAGE_SIZE) < len)

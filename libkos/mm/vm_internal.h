@@ -82,6 +82,8 @@ struct vma *vm_find_or_grow(struct vm_space *vm, unsigned long addr);
 void vm_unmap_pages(struct vm_space *vm, unsigned long start,
 		    unsigned long end);
 
+/* vm.c: is advice one madvise() knows? */
+bool vm_advice_known(int advice);
 /* linked.c: free a linked space's mappings (vm_destroy). */
 void vm_linked_release(struct vm_space *vm);
 

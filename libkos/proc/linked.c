@@ -60,12 +60,18 @@
  * the timer's host signal, which runs on whatever stack it interrupts),
  * so a spinning thread does not starve the others on either platform.
  *
- * Not yet (docs/linked-mode.md): signals to a thread that makes no calls
- * (they wait for its next call) and ending such a thread at a group
- * exit (it is ended at its next call, so a spinning one keeps the
- * program alive), the alternate signal stack, shared file
- * mappings, constructors and __thread variables in the program, CPU
- * time accounting (the thread's time counts as neither user nor system).
+ * Between calls: a thread in the program's code (uthread.linked_user)
+ * takes its signals, or its end, on the way out of an interrupt
+ * (proc_linked_interrupt(), called by the platform), as after a call.
+ *
+ * Not yet (docs/linked-mode.md): shared file mappings, __thread
+ * variables in the program, CPU time accounting (the thread's time
+ * counts as neither user nor system).
+ *
+ * Faults: a program's access against the rights it gave its memory
+ * (mprotect, mm/linked.c) faults in the kernel's context; the platform
+ * hands it to proc_linked_fault(), which delivers SIGSEGV as after a
+ * call.
  */
 #include <kos/kmalloc.h>
 #include <kos/log.h>
@@ -191,6 +197,25 @@ static void linked_start_free(struct linked_start *s)
 	kfree(s);
 }
 
+/*
+ * The thread leaves the program's code for the kernel's: from here until
+ * linked_syscall_return() hands back a result, an interrupt delivers
+ * nothing (proc_linked_interrupt()), so no kernel lock or half-done call
+ * is ever left behind by a handler or the thread's end.
+ */
+static inline void linked_enter(struct uthread *ut)
+{
+	ut->linked_user = false;
+	barrier();
+}
+
+/* ... and goes back to it. */
+static inline void linked_leave(struct uthread *ut)
+{
+	barrier();
+	ut->linked_user = true;
+}
+
 /* The end of a linked thread: uthread_main()'s tail.  No return. */
 static __noreturn void linked_thread_exit(struct uthread *ut)
 {
@@ -212,6 +237,7 @@ static void linked_main(void *arg)
 	ut->thread->priv = ut;
 	ut->thread->kernel_fpu = true;
 	plat_fpu_kernel_own(ut->thread);
+	linked_leave(ut);
 	kos_linked_app_start(s->argc, s->argv);
 	/* Not reached: musl's exit ends in exit_group. */
 	log_err("linked: the program's entry returned");
@@ -269,6 +295,9 @@ fail:
 
 static long linked_syscall_return(struct uthread *ut, long ret);
 
+/* A handler's type, for proc_linked_call_on(). */
+typedef void (*linked_handler_frame_fn)(int, void *, void *);
+
 /* ---- threads ---------------------------------------------------------- */
 
 /*
@@ -293,16 +322,18 @@ struct linked_thread {
 };
 
 long proc_linked_run_on(int (*fn)(void *), void *arg, unsigned long sp,
-			unsigned long *ksp);
+			unsigned long *ksp, volatile bool *user);
 __noreturn void proc_linked_leave_stack(unsigned long ksp);
 __noreturn void proc_linked_fn_returned(int code);
 
 /*
- * proc_linked_run_on(fn, arg, sp, ksp): save the callee-saved registers on this
- * stack and the stack pointer in *ksp, switch to sp (16-byte aligned down)
- * and call fn(arg).  It comes back here only through proc_linked_leave_stack,
- * which returns 0 from proc_linked_run_on; if fn returns, its value is the
- * thread's exit code (clone(2)'s rule), via proc_linked_fn_returned.
+ * proc_linked_run_on(fn, arg, sp, ksp, user): save the callee-saved
+ * registers on this stack and the stack pointer in *ksp, switch to sp
+ * (16-byte aligned down), set *user (uthread.linked_user: from now on an
+ * interrupt may end the thread, which needs *ksp) and call fn(arg).  It
+ * comes back here only through proc_linked_leave_stack, which returns 0
+ * from proc_linked_run_on; if fn returns, its value is the thread's exit
+ * code (clone(2)'s rule), via proc_linked_fn_returned.
  */
 __asm__(".text\n"
 	".globl proc_linked_run_on\n"
@@ -318,6 +349,7 @@ __asm__(".text\n"
 	"	andq $-16, %rdx\n"
 	"	movq %rdx, %rsp\n"
 	"	xorl %ebp, %ebp\n"
+	"	movb $1, (%r8)\n"
 	"	movq %rdi, %rax\n"
 	"	movq %rsi, %rdi\n"
 	"	call *%rax\n"
@@ -364,7 +396,9 @@ static void linked_clone_main(void *arg)
 	/* A group exit that came first: never start. */
 	if (!uthread_must_exit(ut))
 		proc_linked_run_on((int (*)(void *))ut->regs.rip,
-				   (void *)ut->regs.rdi, ut->regs.rsp, &lt.ksp);
+				   (void *)ut->regs.rdi, ut->regs.rsp, &lt.ksp,
+				   &ut->linked_user);
+	linked_enter(ut);
 	if (cookie)
 		plat_stack_unregister(cookie);
 	if (lt.unmap_len)
@@ -415,12 +449,13 @@ long kos_linked_clone(int (*fn)(void *), void *stack, unsigned long flags,
 	};
 	long ret;
 
+	linked_enter(ut);
 	/* One process: a thread, or nothing (fork-like clones are ENOSYS). */
 	if ((flags & LINKED_CLONE_THREAD) != LINKED_CLONE_THREAD ||
 	    (flags & (CLONE_VFORK | CLONE_PIDFD)))
-		return -ENOSYS;
+		return linked_syscall_return(ut, -ENOSYS);
 	if (!fn || !stack)
-		return -EINVAL;
+		return linked_syscall_return(ut, -EINVAL);
 	/* The new thread's fn and arg ride in the registers it copies. */
 	ut->regs.orig_rax = __NR_clone;
 	ut->regs.rip = (unsigned long)fn;
@@ -434,6 +469,7 @@ __noreturn void kos_linked_unmapself(void *base, unsigned long len)
 	struct uthread *ut = uthread_current();
 
 	/* musl's __unmapself: munmap(base, len), then exit(0). */
+	linked_enter(ut);
 	if (ut->linked_thread) {
 		ut->linked_thread->unmap_start = (unsigned long)base;
 		ut->linked_thread->unmap_len = len;
@@ -449,6 +485,7 @@ __noreturn void proc_linked_fn_returned(int code)
 {
 	struct uthread *ut = uthread_current();
 
+	linked_enter(ut);
 	ut->exit_thread = true;
 	ut->exit_code = (code & 0xff) << 8;
 	linked_exit_now(ut);
@@ -471,13 +508,48 @@ __noreturn void proc_linked_fn_returned(int code)
  * shows as LINKED_PC - 2 (the trap path backs up over SYSCALL), which
  * runs the call again with the registers the frame gave back.  One
  * handler per sig_handle() pass (it stops after one for a linked
- * thread); the loop takes the next.  Not done: the alternate signal
- * stack (handlers run on the thread's stack; the frame says what
- * sigaltstack asked), and signals to a thread that makes no calls.
+ * thread); the loop takes the next.
+ *
+ * The alternate stack: the registers' rsp is the program's stack pointer
+ * at each call (kos_linked_syscall() records it), so sigaltstack() sees
+ * whether the program is on its alternate stack, and sig_handle() puts
+ * the frame of an SA_ONSTACK handler on that stack as for any thread.
+ * The handler is then called there: proc_linked_call_on() switches to
+ * the frame, so the handler -- and every call it makes, and a handler
+ * nested in those -- runs on the alternate stack, and switches back when
+ * it returns.  (A handler already on the stack, or without SA_ONSTACK,
+ * gets its frame in a block of the current stack and runs right there.)
+ *
+ * A thread that makes no calls gets the same from the interrupt path:
+ * proc_linked_interrupt().
  */
 #define LINKED_PC ((unsigned long)kos_linked_syscall + 16)
 
-typedef void (*linked_handler_t)(int, void *, void *);
+void proc_linked_call_on(linked_handler_frame_fn fn, long sig, void *info,
+			 void *uc, unsigned long sp);
+
+/*
+ * proc_linked_call_on(fn, sig, info, uc, sp): call fn(sig, info, uc) with
+ * the stack pointer at sp (16-byte aligned: fn's return address goes at
+ * sp - 8, where a signal frame's restorer address is), and come back to
+ * this stack.  rbp, callee-saved, keeps the way back.
+ */
+__asm__(".text\n"
+	".globl proc_linked_call_on\n"
+	".type proc_linked_call_on, @function\n"
+	"proc_linked_call_on:\n"
+	"	pushq %rbp\n"
+	"	movq %rsp, %rbp\n"
+	"	movq %r8, %rsp\n"
+	"	movq %rdi, %rax\n"
+	"	movl %esi, %edi\n"
+	"	movq %rdx, %rsi\n"
+	"	movq %rcx, %rdx\n"
+	"	call *%rax\n"
+	"	movq %rbp, %rsp\n"
+	"	popq %rbp\n"
+	"	ret\n"
+	".size proc_linked_call_on, .-proc_linked_call_on\n");
 
 /* Room for one frame: red zone, FPU state, rt_sigframe, alignment. */
 static size_t linked_frame_room(void)
@@ -492,10 +564,12 @@ static __attribute__((noinline)) void linked_signal_pass(struct uthread *ut)
 	struct uregs *r = &ut->regs;
 	size_t room = linked_frame_room();
 	char *frame_room = __builtin_alloca(room);
+	struct kstack alt;
 	unsigned long frame;
 
 	r->rsp = (unsigned long)frame_room + room;
 	r->rip = LINKED_PC;
+	alt = ut->altstack; /* before SS_AUTODISARM clears it */
 	sig_handle(ut);
 	if (r->rip == LINKED_PC || r->rip == LINKED_PC - 2 ||
 	    uthread_must_exit(ut))
@@ -503,7 +577,22 @@ static __attribute__((noinline)) void linked_signal_pass(struct uthread *ut)
 	/* A handler: rdi, rsi, rdx are its arguments, rsp its frame. */
 	frame = r->rsp;
 	plat_fpu_kernel_own(ut->thread);
-	((linked_handler_t)r->rip)((int)r->rdi, (void *)r->rsi, (void *)r->rdx);
+	linked_leave(ut); /* the handler is the program's code */
+	if (frame >= (unsigned long)frame_room &&
+	    frame < (unsigned long)frame_room + room) {
+		((linked_handler_frame_fn)r->rip)((int)r->rdi, (void *)r->rsi,
+						  (void *)r->rdx);
+	} else {
+		/* On the alternate stack, valgrind told of the switch. */
+		unsigned long cookie =
+			plat_stack_register((void *)alt.ss_sp, alt.ss_size);
+
+		proc_linked_call_on((linked_handler_frame_fn)r->rip,
+				    (long)r->rdi, (void *)r->rsi,
+				    (void *)r->rdx, frame + 8);
+		plat_stack_unregister(cookie);
+	}
+	linked_enter(ut);
 	/* Its return: the restorer's rt_sigreturn, the frame popped. */
 	r->rsp = frame + 8;
 	r->orig_rax = __NR_rt_sigreturn;
@@ -538,7 +627,46 @@ static long linked_syscall_return(struct uthread *ut, long ret)
 		}
 	}
 	plat_fpu_kernel_own(ut->thread);
-	return (long)r->rax;
+	ret = (long)r->rax;
+	linked_leave(ut);
+	return ret;
+}
+
+bool proc_linked_fault(unsigned long addr, bool write)
+{
+	struct uthread *ut = uthread_current();
+	struct uregs *r;
+
+	/*
+	 * The program's own code only (the kernel's copies check the rights
+	 * first: a fault in a call is a kernel bug, with locks perhaps
+	 * held), and any access to a page without every right counts.
+	 */
+	if (!ut || !ut->linked_user || !ut->vm || !ut->vm->linked ||
+	    !ut->thread || vm_linked_access_ok(ut->vm, addr, 1, true))
+		return false;
+	linked_enter(ut);
+	r = &ut->regs;
+	ut->trap_nr = 14;
+	ut->trap_err = 5 | (write ? 2 : 0); /* present, user, write */
+	ut->trap_addr = addr;
+	sig_force_fault(SIGSEGV, SEGV_ACCERR, addr);
+	r->orig_rax = (unsigned long)-1; /* no call to finish or restart */
+	linked_syscall_return(ut, 0);
+	return true;
+}
+
+void proc_linked_interrupt(void)
+{
+	struct uthread *ut = uthread_current();
+
+	/* Only the program's code, and only with something to do. */
+	if (!ut || !ut->linked_user || !ut->vm || !ut->vm->linked ||
+	    (!ut->thread->user_work && !uthread_must_exit(ut)))
+		return;
+	linked_enter(ut);
+	ut->regs.orig_rax = (unsigned long)-1; /* no call to finish */
+	linked_syscall_return(ut, 0);
 }
 
 /* Calls a linked program may not make: one process, no signal frames. */
@@ -564,9 +692,13 @@ long kos_linked_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 	struct uregs *r = &ut->regs;
 	long ret;
 
-	if (linked_refused((unsigned int)nr))
+	linked_enter(ut);
+	if (linked_refused((unsigned int)nr)) {
+		linked_leave(ut);
 		return -ENOSYS;
+	}
 	r->orig_rax = (unsigned long)nr;
+	r->rsp = (unsigned long)__builtin_frame_address(0); /* sigaltstack */
 	r->rdi = (unsigned long)a1;
 	r->rsi = (unsigned long)a2;
 	r->rdx = (unsigned long)a3;

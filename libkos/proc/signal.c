@@ -792,10 +792,13 @@ static int setup_frame(struct uthread *ut, int sig, const struct ksigaction *ka,
 	frame.pretcode = ka->restorer;
 	frame.uc.uc_flags = (xfeat ? UC_FP_XSTATE : 0) | UC_SIGCONTEXT_SS |
 			    UC_STRICT_RESTORE_SS;
+	/*
+	 * The stack as sigaltstack() set it, flags included (SS_DISABLE,
+	 * or 0 with SS_AUTODISARM if asked): Linux reports those, not
+	 * whether the interrupted code was on the stack.
+	 */
 	frame.uc.uc_stack.ss_sp = saved.ss_sp;
-	frame.uc.uc_stack.ss_flags = altstack_flags(ut, r->rsp);
-	if (saved.ss_flags & SS_AUTODISARM)
-		frame.uc.uc_stack.ss_flags |= SS_AUTODISARM;
+	frame.uc.uc_stack.ss_flags = saved.ss_flags;
 	frame.uc.uc_stack.ss_size = saved.ss_size;
 	struct ksigcontext *sc = &frame.uc.uc_mcontext;
 	sc->r8 = r->r8;

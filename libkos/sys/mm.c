@@ -199,6 +199,8 @@ SYSCALL_DEFINE3(madvise, __as_ptr unsigned long, addr, __as_hex size_t, len,
 
 	if (!vm)
 		return -ENOMEM;
+	if (vm->linked)
+		return vm_linked_madvise(vm, addr, len, advice);
 	return vm_madvise(vm, addr, len, advice);
 }
 
@@ -215,5 +217,7 @@ SYSCALL_DEFINE3(msync, __as_ptr unsigned long, addr, __as_hex size_t, len,
 		return -EINVAL;
 	if (!vm)
 		return -ENOMEM;
+	if (vm->linked)
+		return vm_linked_msync(vm, addr, len);
 	return vm_msync(vm, addr, len, flags & MS_SYNC);
 }

@@ -60,6 +60,7 @@
 
 #include <kos/compiler.h>
 #include <kos/plat/cpu.h>
+#include <kos/sched.h>
 
 #include "hosted.h"
 
@@ -139,6 +140,16 @@ static void irq_signal(int sig, siginfo_t *si, void *uc)
 		barrier();
 		irq_run_pending();
 		irq_enable_replay();
+		/*
+		 * A linked thread in the program's code takes its signals, or
+		 * its end, here, flag on, on top of this frame (which holds
+		 * every register, SSE included, for the return): docs/
+		 * linked-mode.md.  If the thread ends, or the program's
+		 * handler siglongjmps, the frame is left behind, as a thread
+		 * switch in here may leave it for a while.
+		 */
+		if (sched_current() && sched_current()->kernel_fpu)
+			proc_linked_interrupt();
 	}
 	errno = saved_errno;
 }

@@ -85,3 +85,18 @@ unsigned int plat_fault_around_pages(void)
 {
 	return 15;
 }
+
+/*
+ * Linked mode's page rights: the program's memory is RAM, i.e. this
+ * process's mapping of the memfd, so the host's mprotect() sets them.
+ * (Guest stubs map the same pages with rights of their own; a linked
+ * program has none.)
+ */
+int plat_direct_protect(void *va, size_t len, unsigned int prot)
+{
+	int host = prot & 2 ? PROT_READ | PROT_WRITE : prot & 1 ? PROT_READ : 0;
+
+	if (mprotect(va, len, host) < 0)
+		return -errno;
+	return 0;
+}

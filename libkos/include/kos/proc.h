@@ -265,6 +265,12 @@ struct uthread {
 	struct linked_start *linked_start;
 	/* Linked mode: a thread made by kos_linked_clone() (proc/linked.c). */
 	struct linked_thread *linked_thread;
+	/*
+	 * Linked mode: the thread is running the program's code, not the
+	 * kernel's (proc/linked.c: an interrupt may deliver signals then).
+	 * Its own thread and interrupts on it only.
+	 */
+	volatile bool linked_user;
 };
 
 /* The calling thread's uthread / process (NULL in pure kernel threads). */

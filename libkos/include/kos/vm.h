@@ -153,6 +153,8 @@ struct vm_space {
 	 */
 	bool linked;
 	struct list_head linked_maps;
+	/* Some linked mapping has had fewer rights than read-write. */
+	bool linked_protected;
 };
 
 /*
@@ -234,6 +236,19 @@ int vm_linked_mprotect(struct vm_space *vm, unsigned long addr, size_t len,
  */
 int vm_linked_find(struct vm_space *vm, unsigned long addr,
 		   unsigned long *start, unsigned long *end);
+/*
+ * madvise and msync for a linked space: MADV_DONTNEED makes private
+ * pages new, other advice does nothing; msync checks the range.
+ */
+int vm_linked_madvise(struct vm_space *vm, unsigned long addr, size_t len,
+		      int advice);
+int vm_linked_msync(struct vm_space *vm, unsigned long addr, size_t len);
+/*
+ * May the kernel read (or write) [addr, addr + n) for a linked space?
+ * False where a mapping's rights (mmap's prot, mprotect) refuse it.
+ */
+bool vm_linked_access_ok(struct vm_space *vm, unsigned long addr, size_t n,
+			 bool write);
 /* Is [addr, addr + n) an acceptable range for a linked space's copies? */
 bool vm_linked_range_ok(unsigned long addr, size_t n);
 

@@ -19,7 +19,9 @@
  * Traps from ring 3 belong to the running plat_user_run() (user.c).  An
  * exception in ring 0 is a kernel bug: x86_trap() prints a register
  * dump (rip symbolized, cr2 for page faults) and panics -- except a page
- * fault in the direct user copy (uaccess.S), which returns to its fixup.  NMIs are logged
+ * fault in the direct user copy (uaccess.S), which returns to its fixup,
+ * and a linked program's fault on its own memory (proc_linked_fault(),
+ * which delivers SIGSEGV to it).  NMIs are logged
  * and ignored.  External interrupts go to the handler registered for the
  * vector, which sends the EOI itself; x86_trap() then calls
  * kos_irq_exit(), which may switch threads.
@@ -196,8 +198,29 @@ static void dump_frame(const struct x86_frame *f)
  */
 static void exception(struct x86_frame *f)
 {
+	struct thread *cur = sched_current();
 	char sym[96];
 
+	/*
+	 * A linked program's access against its own mapping's rights: it
+	 * runs in ring 0 with interrupts on, so the fault is its own.  The
+	 * core delivers SIGSEGV right here on its stack, interrupts on as
+	 * in the program (the handler may block, switch, or end the thread,
+	 * which then never comes back); then the instruction runs again.
+	 */
+	if (f->vector == X86_VEC_PF && cur && cur->kernel_fpu &&
+	    (f->rflags & X86_RFLAGS_IF)) {
+		uint64_t addr = read_cr2();
+		bool mine;
+
+		x86_sti();
+		mine = proc_linked_fault(addr, f->error & 2);
+		x86_cli();
+		if (mine) {
+			plat_fpu_kernel_own(cur);
+			return;
+		}
+	}
 	if (f->vector == X86_VEC_NMI) {
 		/* Real NMIs come from watchdogs or hardware errors. */
 		kos_log(LOG_WARNING, "x86: NMI at %s, ignored",
@@ -237,9 +260,20 @@ void x86_interrupt(struct x86_frame *f)
 	}
 	fn(f);
 	kos_irq_exit();
-	/* Back in the interrupted thread: a linked one gets its FPU back. */
-	if (sched_current()->kernel_fpu)
+	/*
+	 * Back in the interrupted thread.  A linked one that was running
+	 * the program (interrupts on) takes its signals, or its end, here,
+	 * as on the way back from a call: interrupts on again, on top of
+	 * this frame (proc_linked_interrupt()).  Then it gets its FPU back.
+	 */
+	if (sched_current()->kernel_fpu) {
+		if (f->rflags & X86_RFLAGS_IF) {
+			x86_sti();
+			proc_linked_interrupt();
+			x86_cli();
+		}
 		plat_fpu_kernel_own(sched_current());
+	}
 }
 
 /* Vectors that run on an IST stack, not at TSS.RSP0. */

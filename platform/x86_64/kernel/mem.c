@@ -22,8 +22,10 @@
  * added under it later.
  */
 #include <kos/types.h>
+#include <uapi/errno.h>
 #include <kos/panic.h>
 #include <kos/pgtable.h>
+#include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
 #include <kos/spinlock.h>
@@ -150,4 +152,88 @@ volatile void *x86_ioremap(paddr_t pa, size_t len)
 fail:
 	spin_unlock_irqrestore(&mmio_lock, fl);
 	return NULL;
+}
+
+/*
+ * Linked mode's page rights (plat_direct_protect, kos/plat/mem.h).  The
+ * direct map is built of 2 MiB (or 1 GiB) pages; a range whose rights
+ * change gets 4 KiB pages where it needs them: the large entry becomes a
+ * table of 512 entries with the same frames and bits, and stays split.
+ * Every address space shares the kernel half's tables below the PML4, so
+ * one change is seen everywhere; one CPU, so invlpg is the whole flush
+ * (it drops global and large-page entries as well).
+ */
+
+/* The bits of a 4 KiB entry that keep a large entry's meaning. */
+#define SPLIT_BITS \
+	(PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | PTE_G | PTE_NX)
+
+/*
+ * The table under *e, made of its large page first if it is one (level:
+ * 2 for a 1 GiB entry, 1 for a 2 MiB one); NULL without memory.
+ */
+static uint64_t *split_table(uint64_t *e, unsigned int level)
+{
+	uint64_t span = 1UL << (12 + 9 * (level - 1));
+	uint64_t base, bits, *t;
+	paddr_t pa;
+
+	if (!(*e & PTE_PS))
+		return plat_phys_to_virt(*e & PTE_ADDR_MASK);
+	pa = pmm_alloc_flags(0, 0);
+	if (pa == PMM_NOPAGE)
+		return NULL;
+	t = plat_phys_to_virt(pa);
+	base = *e & PTE_ADDR_MASK & ~((span << 9) - 1);
+	bits = *e & SPLIT_BITS;
+	for (unsigned int i = 0; i < 512; i++)
+		t[i] = (base + i * span) | bits | (level > 1 ? PTE_PS : 0);
+	*e = pa | (*e & (PTE_P | PTE_RW | PTE_US | PTE_NX));
+	return t;
+}
+
+/* The rights bits an entry gets for prot. */
+static uint64_t prot_bits(unsigned int prot)
+{
+	if (!(prot & 1)) /* PROT_READ */
+		return 0;
+	return (prot & 2) ? PTE_P | PTE_RW : PTE_P;
+}
+
+int plat_direct_protect(void *va, size_t len, unsigned int prot)
+{
+	uint64_t want = prot_bits(prot), v = (uint64_t)va, end = v + len;
+	uint64_t *pml4 = plat_phys_to_virt(read_cr3() & PTE_ADDR_MASK);
+	unsigned long fl = plat_irq_save();
+	int err = 0;
+
+	while (v < end) {
+		uint64_t *pdpt = plat_phys_to_virt(pml4[(v >> 39) & 511] &
+						   PTE_ADDR_MASK);
+		uint64_t *e = &pdpt[(v >> 30) & 511], *pd, *pt;
+
+		/* A large page that has the rights already stays whole. */
+		if ((*e & PTE_PS) && (*e & (PTE_P | PTE_RW)) == want &&
+		    !(v & ((1UL << 30) - 1)) && end - v >= (1UL << 30)) {
+			v += 1UL << 30;
+			continue;
+		}
+		pd = split_table(e, 2);
+		e = pd ? &pd[(v >> 21) & 511] : NULL;
+		if (e && (*e & PTE_PS) && (*e & (PTE_P | PTE_RW)) == want) {
+			v = (v | ((1UL << 21) - 1)) + 1;
+			continue;
+		}
+		pt = e ? split_table(e, 1) : NULL;
+		if (!pt) {
+			err = -ENOMEM;
+			break;
+		}
+		e = &pt[(v >> 12) & 511];
+		*e = (*e & ~(PTE_P | PTE_RW)) | want;
+		__asm__ __volatile__("invlpg (%0)" ::"r"(v) : "memory");
+		v += PAGE_SIZE;
+	}
+	plat_irq_restore(fl);
+	return err;
 }

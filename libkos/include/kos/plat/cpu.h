@@ -60,4 +60,22 @@ void plat_thread_free(struct thread *t);
 void kos_timer_interrupt(void);
 void kos_irq_exit(void);
 
+/*
+ * A page fault of a linked thread (core, proc/linked.c; called by the platform's fault handler, in the
+ * thread's own context with interrupts on): if addr lies in one of the
+ * program's mappings whose rights (mmap's prot, mprotect) refuse the
+ * access, SIGSEGV (SEGV_ACCERR, addr) is delivered as after a call --
+ * the handler runs, or the thread never returns (a fatal signal, a group
+ * exit) -- and true says to run the faulting instruction again.  False:
+ * not the program's fault (a kernel bug; the platform's report).
+ */
+bool proc_linked_fault(unsigned long addr, bool write);
+/*
+ * The way out of an interrupt (after kos_irq_exit(), interrupts on) that
+ * hit a linked thread (core, proc/linked.c): if it was in the program's
+ * code and a signal or the group's end waits for it, the handler runs
+ * here, or the thread ends and never returns.
+ */
+void proc_linked_interrupt(void);
+
 #endif

@@ -24,4 +24,14 @@ paddr_t plat_virt_to_phys(const void *va);
  */
 unsigned int plat_fault_around_pages(void);
 
+/*
+ * Set the rights of the direct-map pages [va, va + len) (page-aligned):
+ * prot is 0 (no access), PROT_READ, or PROT_READ|PROT_WRITE (uapi
+ * values).  For linked mode's mprotect (mm/linked.c): the program's
+ * memory is direct-map memory.  Bare metal splits the direct map's large
+ * pages as needed and flushes the TLB; hosted mprotect()s the RAM
+ * mapping.  0, or -ENOMEM (no page for a table).
+ */
+int plat_direct_protect(void *va, size_t len, unsigned int prot);
+
 #endif

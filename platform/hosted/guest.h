@@ -45,7 +45,13 @@ struct plat_as {
 	 */
 	void *fpu_known;
 	bool fpu_known_valid;
-	struct mutex run_lock;	   /* one thread runs the stub at a time */
+	/*
+	 * One thread runs the stub at a time, in turn (plat_user_run()):
+	 * a thread takes ticket run_next++ and runs when run_serving reaches
+	 * it.  Interrupts off for all three.
+	 */
+	unsigned int run_next, run_serving;
+	struct waitq run_wq;
 	pid_t pid;		   /* the stub process; 0 once reaped */
 	bool dead;		   /* stub gone or broken: runs fail */
 	unsigned long batch_entry; /* the stub's stub_batch_entry */

@@ -129,7 +129,7 @@ struct plat_as *plat_as_create(paddr_t pml4)
 		return NULL;
 	as->pml4 = pml4;
 	list_init(&as->threads);
-	mutex_init(&as->run_lock, "stub run");
+	waitq_init(&as->run_wq);
 	as->cmd_pa = pmm_alloc(STUB_CMD_ORDER);
 	if (as->cmd_pa == PMM_NOPAGE)
 		goto out_free;
@@ -334,13 +334,32 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
  * Threads sharing an address space share its stub, and a thread that was
  * kicked off the CPU still has a stop to collect from it: the stub is
  * run by one thread at a time, from its SETREGS to its last waitpid.
+ * The turns go in ticket order, not to whoever grabs a lock first: a
+ * thread whose guest spins without system calls comes back after every
+ * kick (each interrupt kicks the running guest), and with a mutex it
+ * took the lock again before the sibling it had just woken could run,
+ * so the sibling never ran (check/linked/threads.c's spin test hung).
  */
 void plat_user_run(struct plat_as *as, struct uregs *regs,
 		   struct plat_trapinfo *ti)
 {
-	mutex_lock(&as->run_lock);
+	struct waitq_entry e;
+	unsigned long fl = plat_irq_save();
+	unsigned int me = as->run_next++;
+
+	for (;;) {
+		waitq_prepare(&as->run_wq, &e);
+		if (as->run_serving == me)
+			break;
+		waitq_sleep(&e, UINT64_MAX);
+	}
+	waitq_finish(&as->run_wq, &e);
+	plat_irq_restore(fl);
 	user_run_locked(as, regs, ti);
-	mutex_unlock(&as->run_lock);
+	fl = plat_irq_save();
+	as->run_serving++;
+	waitq_wake_all(&as->run_wq);
+	plat_irq_restore(fl);
 }
 
 static void user_run_locked(struct plat_as *as, struct uregs *regs,

@@ -451,6 +451,24 @@ SYSCALL_DEFINE3(getdents64, __as_fd unsigned int, fd, void __user *, dirent,
 	return r;
 }
 
+/*
+ * FIOASYNC: O_ASYNC on or off, as F_SETFL; a file that does not take it
+ * is -ENOTTY, but only when the flag would change (Linux's order).
+ */
+static long ioctl_fioasync(struct file *f, bool on)
+{
+	if (!!(f->flags & O_ASYNC) == on)
+		return 0;
+	if (!file_takes_async(f))
+		return -ENOTTY;
+	if (on)
+		__atomic_or_fetch(&f->flags, O_ASYNC, __ATOMIC_RELAXED);
+	else
+		__atomic_and_fetch(&f->flags, ~(unsigned int)O_ASYNC,
+				   __ATOMIC_RELAXED);
+	return 0;
+}
+
 SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
 		__as_ptr unsigned long, arg)
 {
@@ -483,6 +501,17 @@ SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
 			__atomic_and_fetch(&f->flags, ~(unsigned int)O_NONBLOCK,
 					   __ATOMIC_RELAXED);
 		r = 0;
+		break;
+	case FIOASYNC:
+		if (f->fmode & FMODE_PATH) {
+			r = -EBADF;
+			break;
+		}
+		if (copy_from_user(&on, (const void *)arg, sizeof(on))) {
+			r = -EFAULT;
+			break;
+		}
+		r = ioctl_fioasync(f, on != 0);
 		break;
 	default:
 		r = file_ioctl(f, cmd, arg);

@@ -6,7 +6,9 @@
  */
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <termios.h>
 
 #include "contract.h"
@@ -424,6 +426,151 @@ CONTRACT_TEST(ioctl)
 	CHECK_ERR("ioctl(bad fd)", ioctl(999, TCGETS, &t), EBADF);
 	close(n);
 	close(f);
+}
+
+/*
+ * O_ASYNC through ioctl(FIOASYNC) and F_SETFL: only files that can
+ * signal I/O (sockets, pipes, /dev/urandom) take it; FIOASYNC on others
+ * is ENOTTY, but only when the flag would change.
+ */
+CONTRACT_TEST(fioasync)
+{
+	int sv[2], pp[2], on = 1, off = 0;
+	int f = open(DATA "/small", O_RDONLY), n = open("/dev/null", O_RDWR);
+	int u = open("/dev/urandom", O_RDONLY);
+
+	CHECK_RET("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_RET("pipe", pipe(pp), 0);
+	CHECK_RET("FIOASYNC on, socket", ioctl(sv[0], FIOASYNC, &on), 0);
+	CHECK_EQO("socket F_GETFL", fcntl(sv[0], F_GETFL), O_RDWR | O_ASYNC);
+	CHECK_RET("FIOASYNC off, socket", ioctl(sv[0], FIOASYNC, &off), 0);
+	CHECK_EQO("socket F_GETFL", fcntl(sv[0], F_GETFL), O_RDWR);
+	CHECK_RET("FIOASYNC on, pipe", ioctl(pp[0], FIOASYNC, &on), 0);
+	CHECK_EQO("pipe F_GETFL", fcntl(pp[0], F_GETFL), O_ASYNC);
+	CHECK_RET("FIOASYNC on, /dev/urandom", ioctl(u, FIOASYNC, &on), 0);
+	CHECK_ERR("FIOASYNC on, a file", ioctl(f, FIOASYNC, &on), ENOTTY);
+	CHECK_RET("FIOASYNC off, a file (no change)", ioctl(f, FIOASYNC, &off),
+		  0);
+	CHECK_ERR("FIOASYNC on, /dev/null", ioctl(n, FIOASYNC, &on), ENOTTY);
+	CHECK_ERR("FIOASYNC, bad pointer", ioctl(sv[1], FIOASYNC, BAD_LOW),
+		  EFAULT);
+	CHECK_RET("F_SETFL O_ASYNC|O_APPEND, a file",
+		  fcntl(f, F_SETFL, O_ASYNC | O_APPEND), 0);
+	CHECK_EQO("file F_GETFL (no O_ASYNC)", fcntl(f, F_GETFL),
+		  K_O_LARGEFILE | O_APPEND);
+	CHECK_RET("F_SETFL O_ASYNC, socket", fcntl(sv[1], F_SETFL, O_ASYNC), 0);
+	CHECK_EQO("socket F_GETFL", fcntl(sv[1], F_GETFL), O_RDWR | O_ASYNC);
+	close(sv[0]);
+	close(sv[1]);
+	close(pp[0]);
+	close(pp[1]);
+	close(f);
+	close(n);
+	close(u);
+}
+
+/* F_SETOWN, F_GETOWN and their _EX forms: who would get SIGIO. */
+CONTRACT_TEST(setown)
+{
+	struct f_owner_ex ex = { 99, 99 };
+	int sv[2], f = open(DATA "/small", O_RDONLY), d;
+	long me = getpid(), tid = syscall(SYS_gettid);
+
+	CHECK_RET("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_RET("F_GETOWN_EX, new file",
+		  syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex), 0);
+	CHECK_EQ("type", ex.type, F_OWNER_TID);
+	CHECK_EQ("pid", ex.pid, 0);
+	CHECK_RET("F_GETOWN, new file", syscall(SYS_fcntl, sv[0], F_GETOWN), 0);
+	CHECK_RET("F_SETOWN self", syscall(SYS_fcntl, sv[0], F_SETOWN, me), 0);
+	CHECK_EQ("F_GETOWN is getpid()", syscall(SYS_fcntl, sv[0], F_GETOWN),
+		 me);
+	CHECK_RET("F_GETOWN_EX", syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex),
+		  0);
+	CHECK_EQ("type", ex.type, F_OWNER_PID);
+	CHECK_EQ("pid is getpid()", ex.pid, me);
+	d = dup(sv[0]);
+	CHECK_EQ("a dup shares it", syscall(SYS_fcntl, d, F_GETOWN), me);
+	close(d);
+	CHECK_ERR("F_SETOWN no such pid",
+		  syscall(SYS_fcntl, sv[0], F_SETOWN, 999999), ESRCH);
+	CHECK_ERR("F_SETOWN no such group",
+		  syscall(SYS_fcntl, sv[0], F_SETOWN, -999999), ESRCH);
+	CHECK_EQ("unchanged", syscall(SYS_fcntl, sv[0], F_GETOWN), me);
+	CHECK_ERR("F_SETOWN INT_MIN",
+		  syscall(SYS_fcntl, sv[0], F_SETOWN, (long)(-2147483647 - 1)),
+		  EINVAL);
+	CHECK_RET("F_SETOWN 0", syscall(SYS_fcntl, sv[0], F_SETOWN, 0), 0);
+	CHECK_RET("F_GETOWN_EX", syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex),
+		  0);
+	CHECK_EQ("type", ex.type, F_OWNER_PID);
+	CHECK_EQ("pid", ex.pid, 0);
+	CHECK_RET("F_SETOWN on a file", syscall(SYS_fcntl, f, F_SETOWN, me), 0);
+	CHECK_EQ("F_GETOWN on a file", syscall(SYS_fcntl, f, F_GETOWN), me);
+	ex.type = F_OWNER_TID;
+	ex.pid = (int)tid;
+	CHECK_RET("F_SETOWN_EX tid",
+		  syscall(SYS_fcntl, sv[1], F_SETOWN_EX, &ex), 0);
+	CHECK_EQ("F_GETOWN is the tid", syscall(SYS_fcntl, sv[1], F_GETOWN),
+		 tid);
+	ex.type = 7;
+	CHECK_ERR("F_SETOWN_EX bad type",
+		  syscall(SYS_fcntl, sv[1], F_SETOWN_EX, &ex), EINVAL);
+	ex.type = F_OWNER_PID;
+	ex.pid = -5;
+	CHECK_ERR("F_SETOWN_EX negative pid",
+		  syscall(SYS_fcntl, sv[1], F_SETOWN_EX, &ex), ESRCH);
+	CHECK_ERR("F_SETOWN_EX bad pointer",
+		  syscall(SYS_fcntl, sv[1], F_SETOWN_EX, BAD_LOW), EFAULT);
+	CHECK_ERR("F_GETOWN_EX bad pointer",
+		  syscall(SYS_fcntl, sv[1], F_GETOWN_EX, BAD_LOW), EFAULT);
+	close(sv[0]);
+	close(sv[1]);
+	close(f);
+}
+
+/*
+ * An owner shows only while it has a task: a child's process group, and
+ * the child itself, read back as 0 once the child is reaped.  (F_GETOWN
+ * of a group is negative, which syscall() would take for an error: the
+ * _EX form is asked.)
+ */
+CONTRACT_TEST(setown_gone)
+{
+	struct f_owner_ex ex = { 99, 99 };
+	int sv[2], cp[2];
+	char b;
+	pid_t c;
+
+	CHECK_RET("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_RET("pipe", pipe(cp), 0);
+	c = fork();
+	if (c == 0) {
+		setpgid(0, 0);
+		close(cp[1]);
+		_exit(read(cp[0], &b, 1) == 0 ? 0 : 1);
+	}
+	close(cp[0]);
+	CHECK_RET("setpgid(child, child)", setpgid(c, c), 0);
+	CHECK_RET("F_SETOWN -child", syscall(SYS_fcntl, sv[0], F_SETOWN, -c),
+		  0);
+	CHECK_RET("F_GETOWN_EX", syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex),
+		  0);
+	CHECK_EQ("type", ex.type, F_OWNER_PGRP);
+	CHECK("pid is the child's", ex.pid == c);
+	CHECK_RET("F_SETOWN child", syscall(SYS_fcntl, sv[1], F_SETOWN, c), 0);
+	CHECK("F_GETOWN is the child's",
+	      syscall(SYS_fcntl, sv[1], F_GETOWN) == c);
+	close(cp[1]);
+	CHECK("child reaped", waitpid(c, NULL, 0) == c);
+	CHECK_RET("F_GETOWN_EX", syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex),
+		  0);
+	CHECK_EQ("type", ex.type, F_OWNER_PGRP);
+	CHECK_EQ("pid", ex.pid, 0);
+	CHECK_RET("F_GETOWN, the child gone",
+		  syscall(SYS_fcntl, sv[1], F_GETOWN), 0);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 CONTRACT_TEST(close)

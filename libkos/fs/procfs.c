@@ -680,11 +680,41 @@ static void maps_line(struct pbuf *b, const struct vma *v)
 	pb_put(b, "\n", 1);
 }
 
+/*
+ * cmdline after a setproctitle(): argv's last byte is no longer its NUL.
+ * Linux then shows the string at arg_start up to its NUL (included),
+ * which may run on into the environment (not past it), at most a page.
+ * Returns the end to read to, or 0 for argv as it was.
+ */
+static unsigned long proctitle_end(struct vm_space *vm)
+{
+	unsigned long start = vm->arg_start, limit = vm->arg_end;
+	char chunk[256], c;
+
+	if (start >= limit || vm_read_kernel(vm, &c, limit - 1, 1) || !c)
+		return 0;
+	if (vm->env_start == vm->arg_end && vm->env_end >= vm->env_start)
+		limit = vm->env_end;
+	limit = MIN(limit, start + PAGE_SIZE);
+	while (start < limit) {
+		size_t n = MIN(sizeof(chunk), (size_t)(limit - start));
+		char *nul;
+
+		if (vm_read_kernel(vm, chunk, start, n))
+			return start;
+		nul = kos_memchr(chunk, 0, n);
+		if (nul)
+			return start + (unsigned long)(nul - chunk) + 1;
+		start += n;
+	}
+	return limit;
+}
+
 /* The user memory [start, end) of p's program (cmdline, environ). */
 static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
 {
 	struct vm_space *vm;
-	unsigned long start, end;
+	unsigned long start, end, title;
 	char chunk[256];
 
 	vm = leader_vm(p);
@@ -692,6 +722,8 @@ static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
 		return;
 	start = env ? vm->env_start : vm->arg_start;
 	end = env ? vm->env_end : vm->arg_end;
+	if (!env && (title = proctitle_end(vm)))
+		end = title;
 	while (start < end) {
 		size_t n = MIN(sizeof(chunk), (size_t)(end - start));
 

@@ -196,6 +196,12 @@ SYSCALL_DEFINE3(open, const char __user *, path, __as_hex int, flags,
 	return sys_openat(AT_FDCWD, path, flags, mode);
 }
 
+/* creat: open(path, O_CREAT | O_WRONLY | O_TRUNC, mode), as Linux. */
+SYSCALL_DEFINE2(creat, const char __user *, path, __as_oct umode_t, mode)
+{
+	return sys_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
 /*
  * Linux refuses bad ranges (its access_ok(), EFAULT) and then counts that
  * are negative as ssize_t (EINVAL).

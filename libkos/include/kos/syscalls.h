@@ -213,6 +213,7 @@ struct syscall_desc {
 	X(rename, const char __user *opath, const char __user *npath) \
 	X(mkdir, const char __user *path, umode_t mode) \
 	X(rmdir, const char __user *path) \
+	X(creat, const char __user *path, umode_t mode) \
 	X(link, const char __user *opath, const char __user *npath) \
 	X(unlink, const char __user *path) \
 	X(symlink, const char __user *target, const char __user *path) \

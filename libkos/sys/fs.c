@@ -282,12 +282,19 @@ SYSCALL_DEFINE4(pwrite64, __as_fd unsigned int, fd, const void __user *, buf,
 }
 
 /*
- * readv/writev: copy in and check the vector (-EINVAL for a bad count or
- * a total that overflows ssize_t, -EFAULT for a bad vector or buffer);
- * transfers are capped at MAX_RW_COUNT like every read/write.
+ * readv/writev and the p and 2 forms: copy in and check the vector
+ * (-EINVAL for a bad count or a total that overflows ssize_t, -EFAULT
+ * for a bad vector or buffer); transfers are capped at MAX_RW_COUNT like
+ * every read/write.  pos < 0: at the file's position; else there, which
+ * a pipe or tty refuses (-ESPIPE).  flags: preadv2's RWF_*, looked at
+ * only when there is something to transfer, as Linux: RWF_HIPRI changes
+ * nothing without O_DIRECT; RWF_DSYNC and RWF_SYNC make a write to a
+ * file with an fsync method fdatasync/fsync it; RWF_NOWAIT and
+ * RWF_APPEND (and newer ones) KOS does not do yet and refuses with
+ * Linux's answer to a flag it lacks, EOPNOTSUPP.
  */
 static long do_rwv(unsigned int fd, const struct iovec __user *uiov,
-		   unsigned long cnt, bool wr)
+		   unsigned long cnt, int64_t pos, int flags, bool wr)
 {
 	struct file *f = fd_get_file(fdarg(fd));
 	struct iovec *iov = NULL;
@@ -297,6 +304,10 @@ static long do_rwv(unsigned int fd, const struct iovec __user *uiov,
 
 	if (!f)
 		return -EBADF;
+	if (pos >= 0 && !(f->fmode & FMODE_PREAD)) {
+		r = -ESPIPE;
+		goto out;
+	}
 	if (!mode_allows(f, wr)) {
 		r = -EBADF;
 		goto out;
@@ -330,13 +341,23 @@ static long do_rwv(unsigned int fd, const struct iovec __user *uiov,
 		}
 		total += iov[i].iov_len;
 	}
+	if (total && (flags & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC))) {
+		r = -EOPNOTSUPP;
+		goto out;
+	}
 	u.iov = iov;
 	u.nr = (unsigned int)cnt;
 	u.idx = 0;
 	u.off = 0;
 	u.resid = (size_t)total;
 	u.user = true;
-	r = wr ? file_write(f, &u, -1) : file_read(f, &u, -1);
+	r = wr ? file_write(f, &u, pos) : file_read(f, &u, pos);
+	if (r > 0 && wr && (flags & (RWF_DSYNC | RWF_SYNC)) && f->ops->fsync) {
+		int err = f->ops->fsync(f, !(flags & RWF_SYNC));
+
+		if (err)
+			r = err;
+	}
 out:
 	kfree(iov);
 	file_put(f);
@@ -346,13 +367,61 @@ out:
 SYSCALL_DEFINE3(readv, __as_fd unsigned int, fd, const struct iovec __user *,
 		iov, unsigned long, iovcnt)
 {
-	return do_rwv(fd, iov, iovcnt, false);
+	return do_rwv(fd, iov, iovcnt, -1, 0, false);
 }
 
 SYSCALL_DEFINE3(writev, __as_fd unsigned int, fd, const struct iovec __user *,
 		iov, unsigned long, iovcnt)
 {
-	return do_rwv(fd, iov, iovcnt, true);
+	return do_rwv(fd, iov, iovcnt, -1, 0, true);
+}
+
+/*
+ * preadv/pwritev (and the 2 forms): the offset comes as two longs for
+ * 32-bit callers; on x86-64 pos_l is all of it (Linux's pos_from_hilo).
+ * Linux's fd is an unsigned long that fdget() cuts to unsigned int.
+ * A negative offset is EINVAL before the fd is looked at, as pread64.
+ */
+SYSCALL_DEFINE5(preadv, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt, unsigned long, pos_l, unsigned long,
+		pos_h)
+{
+	if ((long)pos_l < 0)
+		return -EINVAL;
+	return do_rwv(fd, iov, iovcnt, (int64_t)pos_l, 0, false);
+}
+
+SYSCALL_DEFINE5(pwritev, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt, unsigned long, pos_l, unsigned long,
+		pos_h)
+{
+	if ((long)pos_l < 0)
+		return -EINVAL;
+	return do_rwv(fd, iov, iovcnt, (int64_t)pos_l, 0, true);
+}
+
+/* preadv2/pwritev2: offset -1 is the file's position (readv/writev). */
+static long do_rwv2(unsigned int fd, const struct iovec __user *iov,
+		    unsigned long iovcnt, unsigned long pos_l, int flags,
+		    bool wr)
+{
+	if ((long)pos_l < -1)
+		return -EINVAL;
+	return do_rwv(fd, iov, iovcnt, (int64_t)pos_l, flags, wr);
+}
+
+SYSCALL_DEFINE6(preadv2, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt, unsigned long, pos_l, unsigned long,
+		pos_h, __as_hex int, flags)
+{
+	return do_rwv2(fd, iov, iovcnt, pos_l, flags, false);
+}
+
+SYSCALL_DEFINE6(pwritev2, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt, unsigned long, pos_l, unsigned long,
+		pos_h, __as_hex int, flags)
+{
+	return do_rwv2(fd, iov, iovcnt, pos_l, flags, true);
 }
 
 SYSCALL_DEFINE3(lseek, __as_fd unsigned int, fd, long, off, unsigned int,

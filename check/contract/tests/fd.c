@@ -429,6 +429,73 @@ CONTRACT_TEST(ioctl)
 }
 
 /*
+ * preadv/pwritev at an offset (the file position stays), preadv2/
+ * pwritev2 at the position (-1), their errors in Linux's order, flags.
+ */
+CONTRACT_TEST(preadv)
+{
+	char a[4] = "abcd", b[3] = "xyz", ra[3] = { 0 }, rb[5] = { 0 };
+	struct iovec w[2] = { { a, 4 }, { b, 3 } };
+	struct iovec rv[2] = { { ra, 2 }, { rb, 4 } };
+	int pp[2], wo,
+		fd = open("/tmp/preadv-test", O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	CHECK_RET("pipe", pipe(pp), 0);
+	CHECK_RET("pwritev at 3", syscall(SYS_pwritev, fd, w, 2, 3, 0), 7);
+	CHECK_RET("position unchanged", lseek(fd, 0, SEEK_CUR), 0);
+	CHECK_RET("preadv at 2", syscall(SYS_preadv, fd, rv, 2, 2, 0), 6);
+	CHECK("read: 0 a | bcdx",
+	      ra[0] == 0 && ra[1] == 'a' && !memcmp(rb, "bcdx", 4));
+	CHECK_RET("pos_h is ignored", syscall(SYS_preadv, fd, rv, 2, 0, 1), 6);
+	CHECK_ERR("offset -1", syscall(SYS_preadv, fd, rv, 2, -1L, 0), EINVAL);
+	CHECK_ERR("offset -1, bad fd", syscall(SYS_preadv, 99, rv, 2, -1L, 0),
+		  EINVAL);
+	CHECK_ERR("bad fd", syscall(SYS_preadv, 99, rv, 2, 0, 0), EBADF);
+	CHECK_ERR("preadv on a pipe", syscall(SYS_preadv, pp[0], rv, 2, 0, 0),
+		  ESPIPE);
+	CHECK_ERR("pwritev on a pipe", syscall(SYS_pwritev, pp[1], w, 2, 0, 0),
+		  ESPIPE);
+	CHECK_ERR("bad vector", syscall(SYS_preadv, fd, BAD_LOW, 2, 0, 0),
+		  EFAULT);
+	CHECK_ERR("2000 vectors", syscall(SYS_preadv, fd, rv, 2000, 0, 0),
+		  EINVAL);
+	wo = open("/tmp/preadv-test", O_WRONLY);
+	CHECK_ERR("write-only", syscall(SYS_preadv, wo, rv, 2, 0, 0), EBADF);
+	CHECK_ERR("write-only, 2000 vectors",
+		  syscall(SYS_preadv, wo, rv, 2000, 0, 0), EBADF);
+	close(wo);
+	lseek(fd, 1, SEEK_SET);
+	CHECK_RET("preadv2 at -1", syscall(SYS_preadv2, fd, rv, 1, -1L, 0, 0),
+		  2);
+	CHECK_RET("moves the position", lseek(fd, 0, SEEK_CUR), 3);
+	CHECK_ERR("preadv2 at -2", syscall(SYS_preadv2, fd, rv, 1, -2L, 0, 0),
+		  EINVAL);
+	CHECK_ERR("preadv2 at -2, bad fd",
+		  syscall(SYS_preadv2, 99, rv, 1, -2L, 0, 0), EINVAL);
+	CHECK_RET("RWF_HIPRI", syscall(SYS_preadv2, fd, rv, 1, 0, 0, 1), 2);
+	CHECK_RET("pwritev2 RWF_DSYNC",
+		  syscall(SYS_pwritev2, fd, w, 1, 0, 0, 2), 4);
+	CHECK_RET("pwritev2 RWF_SYNC", syscall(SYS_pwritev2, fd, w, 1, 0, 0, 4),
+		  4);
+	CHECK_ERR("an unknown flag",
+		  syscall(SYS_preadv2, fd, rv, 1, 0, 0, 0x10000000),
+		  EOPNOTSUPP);
+	CHECK_RET("an unknown flag, nothing to read",
+		  syscall(SYS_preadv2, fd, rv, 0, 0, 0, 0x10000000), 0);
+	CHECK_ERR("an unknown flag, bad fd",
+		  syscall(SYS_pwritev2, 99, w, 1, 0, 0, 0x10000000), EBADF);
+	CHECK_RET("pwritev2 at -1", syscall(SYS_pwritev2, fd, w, 1, -1L, 0, 0),
+		  4);
+	CHECK_RET("moves the position", lseek(fd, 0, SEEK_CUR), 7);
+	CHECK_RET("pwritev2 on a pipe at -1",
+		  syscall(SYS_pwritev2, pp[1], w, 1, -1L, 0, 0), 4);
+	close(pp[0]);
+	close(pp[1]);
+	close(fd);
+	unlink("/tmp/preadv-test");
+}
+
+/*
  * O_ASYNC through ioctl(FIOASYNC) and F_SETFL: only files that can
  * signal I/O (sockets, pipes, /dev/urandom) take it; FIOASYNC on others
  * is ENOTTY, but only when the flag would change.

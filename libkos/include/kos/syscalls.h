@@ -388,6 +388,7 @@ struct syscall_desc {
 	  void __user *cache) \
 	X(renameat2, int odfd, const char __user *uopath, int ndfd, const char __user *unpath, unsigned int flags) \
 	X(getrandom, void __user *buf, size_t len, unsigned int flags) \
+	X(memfd_create, const char __user *uname, unsigned int flags) \
 	X(execveat, int dfd, const char __user *path, const char __user *const __user *argv, const char __user *const __user *envp, int flags) \
 	X(copy_file_range, int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out, size_t len, unsigned int flags) \
 	X(preadv2, unsigned int fd, const struct iovec __user *iov, \

@@ -89,7 +89,8 @@ static long read_cmdline(void)
 /*
  * In a child (it rewrites its own argv): the bits of what held.  1: the
  * plain cmdline is the argv area; 2: with the area's last NUL overwritten
- * it is argv[0] and its NUL; 4: a title written over argv and on into
+ * it is the string at argv[0] up to the next NUL (argv[0]'s own when
+ * there are arguments); 4: a title written over argv and on into
  * the environment reads back whole, up to its NUL; 8: there is an
  * environment right after argv to write into.
  */
@@ -99,6 +100,7 @@ static int cmdline_title_child(void)
 	char *start = ct_argv[0], *end, *envend;
 	int argc = 0, bits = 0;
 	long n, len0 = (long)strlen(ct_argv[0]);
+	size_t want;
 
 	while (ct_argv[argc])
 		argc++;
@@ -110,9 +112,15 @@ static int cmdline_title_child(void)
 	n = read_cmdline();
 	if (n == end - start && !memcmp(text, start, (size_t)n))
 		bits |= 1;
+	/* the string at argv[0] now ends at the next NUL: argv[1]'s, or
+	 * (argc 1) the first environment string's */
 	end[-1] = 'X';
+	want = strnlen(start, (size_t)(envend - start));
+	if (want < (size_t)(envend - start))
+		want++;
 	n = read_cmdline();
-	if (n == len0 + 1 && !strcmp(text, ct_argv[0]))
+	if (n == (long)want && !memcmp(text, start, want) &&
+	    (argc == 1 || n == len0 + 1))
 		bits |= 2;
 	/* A title longer than argv, half way into the environment */
 	if (envend - end >= 2)
@@ -138,7 +146,7 @@ CONTRACT_TEST(cmdline_title)
 	CHECK("child reaped", waitpid(c, &st, 0) == c);
 	CHECK("exited", WIFEXITED(st));
 	CHECK_EQ("plain: the argv area", WEXITSTATUS(st) & 1, 1);
-	CHECK_EQ("argv's last NUL overwritten: argv[0] only",
+	CHECK_EQ("argv's last NUL overwritten: up to the next NUL",
 		 (WEXITSTATUS(st) >> 1) & 1, 1);
 	CHECK_EQ("the environment follows argv", (WEXITSTATUS(st) >> 3) & 1, 1);
 	CHECK_EQ("a title into the environment: whole",

@@ -36,6 +36,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/pgtable.h>
+#include <kos/pidfd.h>
 #include <kos/notify.h>
 #include <kos/pcache.h>
 #include <kos/pmm.h>
@@ -1506,6 +1507,16 @@ static int proc_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 static void proc_evict(struct vnode *v)
 {
 	kfree(PN(v));
+}
+
+int procfs_tgid_of(struct file *f)
+{
+	struct pnode *n;
+
+	if (!f->vnode || f->vnode->ops != &proc_vops)
+		return 0;
+	n = PN(f->vnode);
+	return n->kind == PK_PID && !n->tid && n->pid > 0 ? n->pid : 0;
 }
 
 static const struct vnode_ops proc_vops = {

@@ -144,6 +144,8 @@ clean:
 	$(CHECK_SUITE_TARGETS) check-linux-ref
 
 # (not in the BusyBox source tree and test image, which have *.d files
-# of their own)
+# of their own, nor in the Debian image's trees)
 -include $(shell find $(BUILD) \( -path $(BUILD)/busybox-src -o \
-	-path $(BUILD)/bbtest \) -prune -o -name '*.d' -type f -print 2>/dev/null)
+	-path $(BUILD)/bbtest -o -path $(BUILD)/images/debian -o \
+	-path $(BUILD)/check/debian \) -prune -o -name '*.d' -type f -print \
+	2>/dev/null)

@@ -50,3 +50,4 @@ $(DEFAULT_IMAGE): $(INITRAMFS_FILES) $(DEFAULT_IMAGE_FILES) /bin/busybox \
 ALL_TARGETS += $(DEFAULT_IMAGE)
 
 include images/ext4/module.mk
+include images/debian/module.mk

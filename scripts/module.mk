@@ -15,6 +15,12 @@
 #                                   (made as a copy of default-ext4.img
 #                                   if it does not exist): what you
 #                                   write stays
+#   make run IMAGE=debian [PLATFORM=hosted]
+#                                   the Debian 12 image (images/debian/,
+#                                   docs/debian.md) the same way: a fresh
+#                                   copy of build/images/debian.img each
+#                                   run (build/run/root-debian.img), or
+#                                   ROOT_IMAGE=FILE's kept one
 #   make run NET=user[,hostfwd=tcp::8080-:80]
 #                                   with a network, eth0 (kos-run --net:
 #                                   QEMU's user networking, 10.0.2.15)
@@ -43,7 +49,15 @@ ROOT ?=
 ROOT_IMAGE ?=
 # ROOT_MODE: how root= is mounted (ro or rw)
 ROOT_MODE ?= rw
+# IMAGE: the system booted, default (BusyBox, from the initramfs or with
+# ROOT=ext4 from ext4) or debian (always from ext4)
+IMAGE ?= default
 
+ifeq ($(IMAGE),debian)
+ROOT := debian
+else ifneq ($(IMAGE),default)
+$(error IMAGE=$(IMAGE): only IMAGE=default and IMAGE=debian are known)
+endif
 ifneq ($(ROOT_IMAGE),)
 ifeq ($(ROOT),)
 ROOT := ext4
@@ -53,6 +67,9 @@ endif
 ROOT_SRC_ext4 := $(EXT4_DEFAULT_IMAGE)
 ROOT_DISK_ext4 := $(if $(ROOT_IMAGE),$(ROOT_IMAGE),$(BUILD)/run/root-ext4.img)
 ROOT_CMDLINE_ext4 := root=/dev/vda $(ROOT_MODE) init=/sbin/init
+ROOT_SRC_debian := $(DEBIAN_IMAGE)
+ROOT_DISK_debian := $(if $(ROOT_IMAGE),$(ROOT_IMAGE),$(BUILD)/run/root-debian.img)
+ROOT_CMDLINE_debian := root=/dev/vda $(ROOT_MODE) init=/sbin/init
 ifneq ($(ROOT),)
 ifeq ($(ROOT_SRC_$(ROOT)),)
 $(error ROOT=$(ROOT): only ROOT=ext4 is known)

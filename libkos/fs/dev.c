@@ -134,6 +134,7 @@ static const struct file_ops random_fops = {
 	.read = random_read,
 	.write = random_write,
 	.llseek = file_llseek_noop,
+	.fasync = true,
 };
 
 /* ---- the table ------------------------------------------------------ */

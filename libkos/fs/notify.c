@@ -732,6 +732,7 @@ static const struct file_ops inotify_fops = {
 	.poll = inotify_poll,
 	.ioctl = inotify_ioctl,
 	.release = inotify_release,
+	.fasync = true,
 };
 
 static uint32_t cur_euid(void)

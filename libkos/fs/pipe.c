@@ -378,6 +378,7 @@ static const struct file_ops pipe_fops = {
 	.ioctl = pipe_ioctl,
 	.release = fifo_release, /* the pipe hangs off its vnode too */
 	.poll = pipe_poll,
+	.fasync = true,
 };
 
 long pipe_size(struct file *f, bool set, unsigned long size)
@@ -619,6 +620,7 @@ static const struct file_ops fifo_fops = {
 	.ioctl = pipe_ioctl,
 	.release = fifo_release,
 	.poll = pipe_poll,
+	.fasync = true,
 };
 
 const struct file_ops *pipe_fifo_ops(void)

@@ -38,6 +38,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/pgtable.h>
+#include <kos/pidfd.h>
 #include <kos/notify.h>
 #include <kos/pcache.h>
 #include <kos/pmm.h>
@@ -764,11 +765,41 @@ static void maps_line(struct pbuf *b, const struct vma *v, const char *name)
 	pb_put(b, "\n", 1);
 }
 
+/*
+ * cmdline after a setproctitle(): argv's last byte is no longer its NUL.
+ * Linux then shows the string at arg_start up to its NUL (included),
+ * which may run on into the environment (not past it), at most a page.
+ * Returns the end to read to, or 0 for argv as it was.
+ */
+static unsigned long proctitle_end(struct vm_space *vm)
+{
+	unsigned long start = vm->arg_start, limit = vm->arg_end;
+	char chunk[256], c;
+
+	if (start >= limit || vm_read_kernel(vm, &c, limit - 1, 1) || !c)
+		return 0;
+	if (vm->env_start == vm->arg_end && vm->env_end >= vm->env_start)
+		limit = vm->env_end;
+	limit = MIN(limit, start + PAGE_SIZE);
+	while (start < limit) {
+		size_t n = MIN(sizeof(chunk), (size_t)(limit - start));
+		char *nul;
+
+		if (vm_read_kernel(vm, chunk, start, n))
+			return start;
+		nul = kos_memchr(chunk, 0, n);
+		if (nul)
+			return start + (unsigned long)(nul - chunk) + 1;
+		start += n;
+	}
+	return limit;
+}
+
 /* The user memory [start, end) of p's program (cmdline, environ). */
 static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
 {
 	struct vm_space *vm;
-	unsigned long start, end;
+	unsigned long start, end, title;
 	char chunk[256];
 
 	vm = leader_vm(p);
@@ -776,6 +807,8 @@ static void gen_user_range(struct pbuf *b, struct proc *p, bool env)
 		return;
 	start = env ? vm->env_start : vm->arg_start;
 	end = env ? vm->env_end : vm->arg_end;
+	if (!env && (title = proctitle_end(vm)))
+		end = title;
 	while (start < end) {
 		size_t n = MIN(sizeof(chunk), (size_t)(end - start));
 
@@ -1584,6 +1617,16 @@ static int proc_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_t fill,
 static void proc_evict(struct vnode *v)
 {
 	kfree(PN(v));
+}
+
+int procfs_tgid_of(struct file *f)
+{
+	struct pnode *n;
+
+	if (!f->vnode || f->vnode->ops != &proc_vops)
+		return 0;
+	n = PN(f->vnode);
+	return n->kind == PK_PID && !n->tid && n->pid > 0 ? n->pid : 0;
 }
 
 static const struct vnode_ops proc_vops = {

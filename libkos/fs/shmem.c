@@ -27,6 +27,11 @@ static uint64_t shm_seq;	  /* shm_lock */
 
 int shmem_file_create(uint64_t size, struct file **out)
 {
+	return shmem_file_create_mode(size, 0600, out);
+}
+
+int shmem_file_create_mode(uint64_t size, uint32_t mode, struct file **out)
+{
 	struct vnode *dir, *v;
 	char name[32];
 	int err;
@@ -41,7 +46,8 @@ int shmem_file_create(uint64_t size, struct file **out)
 	dir = shm_sb->root;
 	kos_snprintf(name, sizeof(name), "shm%llu",
 		     (unsigned long long)++shm_seq);
-	err = vfs_create_vnode(dir, name, S_IFREG | 0600, 0, NULL, &v);
+	err = vfs_create_vnode(dir, name, S_IFREG | (mode & 07777), 0, NULL,
+			       &v);
 	mutex_unlock(&shm_lock);
 	if (err)
 		return err;

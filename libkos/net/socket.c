@@ -1462,4 +1462,5 @@ static const struct file_ops sock_fops = {
 	.ioctl = sock_file_ioctl,
 	.release = sock_file_release,
 	.show_fdinfo = sock_file_fdinfo,
+	.fasync = true,
 };

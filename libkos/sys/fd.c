@@ -94,6 +94,92 @@ SYSCALL_DEFINE3(dup3, __as_fd unsigned int, oldfd, __as_fd unsigned int, newfd,
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
+/*
+ * Is nr some thread's tid or a live process group's or session's id?
+ * F_SETOWN takes any number in use, as Linux's find_vpid.
+ */
+static bool owner_exists(int nr)
+{
+	bool found;
+
+	mutex_lock(&proc_lock);
+	found = pid_task(nr) || pid_used_by_group(nr);
+	mutex_unlock(&proc_lock);
+	return found;
+}
+
+/*
+ * Has owner (type, nr) a task now: the thread, the process (a zombie
+ * too) or a member of the group?  Linux's F_GETOWN shows 0 otherwise.
+ */
+static bool owner_has_task(int type, int nr)
+{
+	struct proc *p;
+	bool found = false;
+
+	if (nr <= 0)
+		return false;
+	mutex_lock(&proc_lock);
+	if (type == F_OWNER_TID) {
+		found = pid_task(nr) != NULL;
+	} else if (type == F_OWNER_PID) {
+		found = pid_proc(nr) != NULL;
+	} else {
+		list_for_each_entry (p, &proc_list, link)
+			if (p->state != PROC_DEAD && p->pgid == nr) {
+				found = true;
+				break;
+			}
+	}
+	mutex_unlock(&proc_lock);
+	return found;
+}
+
+/* F_SETOWN, F_SETOWN_EX: make (type, nr) f's owner; 0 or -ESRCH. */
+static long set_owner(struct file *f, int type, int nr)
+{
+	if (nr && (nr < 0 || !owner_exists(nr)))
+		return -ESRCH;
+	__atomic_store_n(&f->owner,
+			 (uint64_t)(uint32_t)type << 32 | (uint32_t)nr,
+			 __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* fcntl's owner commands (f not O_PATH): the result or -EXXX. */
+static long fcntl_owner(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	uint64_t o = __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
+	int type = (int)(o >> 32), nr = (int)(uint32_t)o;
+	struct f_owner_ex ex;
+	int who = (int)arg;
+
+	if (!owner_has_task(type, nr))
+		nr = 0;
+
+	switch (cmd) {
+	case F_SETOWN:
+		if (who == -__INT_MAX__ - 1) /* no positive twin */
+			return -EINVAL;
+		return who < 0 ? set_owner(f, F_OWNER_PGRP, -who)
+			       : set_owner(f, F_OWNER_PID, who);
+	case F_GETOWN:
+		/* A process group's id comes back negative. */
+		return type == F_OWNER_PGRP ? -(long)nr : nr;
+	case F_SETOWN_EX:
+		if (copy_from_user(&ex, (const void *)arg, sizeof(ex)))
+			return -EFAULT;
+		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID &&
+		    ex.type != F_OWNER_PGRP)
+			return -EINVAL;
+		return set_owner(f, ex.type, ex.pid);
+	default: /* F_GETOWN_EX */
+		ex.type = type;
+		ex.pid = nr;
+		return copy_to_user((void *)arg, &ex, sizeof(ex)) ? -EFAULT : 0;
+	}
+}
+
 SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 		__as_hex unsigned long, arg)
 {
@@ -122,7 +208,9 @@ SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 	case F_GETFL:
 		r = (long)__atomic_load_n(&f->flags, __ATOMIC_RELAXED);
 		break;
-	case F_SETFL:
+	case F_SETFL: {
+		unsigned int mask = SETFL_MASK;
+
 		if (f->fmode & FMODE_PATH) {
 			r = -EBADF;
 			break;
@@ -136,12 +224,22 @@ SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 				break;
 			}
 		}
+		/* O_ASYNC stays clear where it means nothing (Linux's setfl). */
+		if (!file_takes_async(f))
+			mask &= ~(unsigned int)O_ASYNC;
 		/* Only the status flags change; races lose one update. */
 		__atomic_store_n(&f->flags,
-				 (f->flags & ~(unsigned int)SETFL_MASK) |
-					 ((unsigned int)arg & SETFL_MASK),
+				 (f->flags & ~mask) |
+					 ((unsigned int)arg & mask),
 				 __ATOMIC_RELAXED);
 		r = 0;
+		break;
+	}
+	case F_SETOWN:
+	case F_GETOWN:
+	case F_SETOWN_EX:
+	case F_GETOWN_EX:
+		r = (f->fmode & FMODE_PATH) ? -EBADF : fcntl_owner(f, cmd, arg);
 		break;
 	case F_GETLK:
 	case F_SETLK:

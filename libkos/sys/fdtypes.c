@@ -1,14 +1,19 @@
 /*
  * System calls that make the anonymous file types of kos/fdtypes.h:
  * eventfd, eventfd2, timerfd_create, timerfd_settime, timerfd_gettime,
- * signalfd and signalfd4.  Argument checks come in Linux's order (its
- * errno when several are wrong); the files do the rest.
+ * signalfd and signalfd4; and memfd_create (a shmem file).  Argument
+ * checks come in Linux's order (its errno when several are wrong); the
+ * files do the rest.
  */
 #include <kos/fdtable.h>
 #include <kos/fdtypes.h>
 #include <kos/file.h>
 #include <kos/proc.h>
 #include <kos/syscalls.h>
+#include <kos/uaccess.h>
+#include <kos/kmalloc.h>
+#include <kos/string.h>
+#include <kos/vfs.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 
@@ -167,4 +172,60 @@ SYSCALL_DEFINE3(signalfd, __as_fd int, fd, const ksigset_t __user *, umask,
 		size_t, sizemask)
 {
 	return sys_signalfd4(fd, umask, sizemask, 0);
+}
+
+/* ---- memfd_create ------------------------------------------------------ */
+
+#define MFD_CLOEXEC 0x0001U
+#define MFD_ALLOW_SEALING 0x0002U
+#define MFD_HUGETLB 0x0004U
+#define MFD_NOEXEC_SEAL 0x0008U
+#define MFD_EXEC 0x0010U
+#define MFD_HUGE_MASK (0x3fU << 26) /* MFD_HUGETLB's page size */
+#define MFD_NAME_MAX 249	    /* NAME_MAX less "memfd:" */
+
+/*
+ * memfd_create: an unnamed shmem file, open read-write, that /proc shows
+ * as "/memfd:NAME (deleted)", mode 0777 (0666 with MFD_NOEXEC_SEAL), as
+ * Linux.  KOS has no huge pages (MFD_HUGETLB: ENOSYS, Linux without
+ * hugetlbfs) and no seals yet: MFD_ALLOW_SEALING and MFD_NOEXEC_SEAL are
+ * taken, but F_ADD_SEALS/F_GET_SEALS stay EINVAL (docs/filesystems.md).
+ */
+SYSCALL_DEFINE2(memfd_create, const char __user *, uname, __as_hex unsigned int,
+		flags)
+{
+	char *name;
+	struct file *f;
+	long len;
+	int err;
+
+	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+		      MFD_NOEXEC_SEAL | MFD_EXEC | MFD_HUGE_MASK))
+		return -EINVAL;
+	if ((flags & MFD_HUGE_MASK) && !(flags & MFD_HUGETLB))
+		return -EINVAL;
+	if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL))
+		return -EINVAL;
+	name = kmalloc(sizeof("/memfd:") + MFD_NAME_MAX + 1);
+	if (!name)
+		return -ENOMEM;
+	kos_memcpy(name, "/memfd:", 7);
+	len = strncpy_from_user(name + 7, uname, MFD_NAME_MAX + 1);
+	if (len < 0) {
+		kfree(name);
+		return len == -ENAMETOOLONG ? -EINVAL : len;
+	}
+	if (flags & MFD_HUGETLB) {
+		kfree(name);
+		return -ENOSYS;
+	}
+	err = shmem_file_create_mode(0, (flags & MFD_NOEXEC_SEAL) ? 0666 : 0777,
+				     &f);
+	if (err) {
+		kfree(name);
+		return err;
+	}
+	f->flags |= O_LARGEFILE;
+	f->oname = name;
+	return install(f, (flags & MFD_CLOEXEC) ? O_CLOEXEC : 0);
 }

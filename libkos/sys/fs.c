@@ -196,6 +196,12 @@ SYSCALL_DEFINE3(open, const char __user *, path, __as_hex int, flags,
 	return sys_openat(AT_FDCWD, path, flags, mode);
 }
 
+/* creat: open(path, O_CREAT | O_WRONLY | O_TRUNC, mode), as Linux. */
+SYSCALL_DEFINE2(creat, const char __user *, path, __as_oct umode_t, mode)
+{
+	return sys_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
 /*
  * Linux refuses bad ranges (its access_ok(), EFAULT) and then counts that
  * are negative as ssize_t (EINVAL).
@@ -276,12 +282,19 @@ SYSCALL_DEFINE4(pwrite64, __as_fd unsigned int, fd, const void __user *, buf,
 }
 
 /*
- * readv/writev: copy in and check the vector (-EINVAL for a bad count or
- * a total that overflows ssize_t, -EFAULT for a bad vector or buffer);
- * transfers are capped at MAX_RW_COUNT like every read/write.
+ * readv/writev and the p and 2 forms: copy in and check the vector
+ * (-EINVAL for a bad count or a total that overflows ssize_t, -EFAULT
+ * for a bad vector or buffer); transfers are capped at MAX_RW_COUNT like
+ * every read/write.  pos < 0: at the file's position; else there, which
+ * a pipe or tty refuses (-ESPIPE).  flags: preadv2's RWF_*, looked at
+ * only when there is something to transfer, as Linux: RWF_HIPRI changes
+ * nothing without O_DIRECT; RWF_DSYNC and RWF_SYNC make a write to a
+ * file with an fsync method fdatasync/fsync it; RWF_NOWAIT and
+ * RWF_APPEND (and newer ones) KOS does not do yet and refuses with
+ * Linux's answer to a flag it lacks, EOPNOTSUPP.
  */
 static long do_rwv(unsigned int fd, const struct iovec __user *uiov,
-		   unsigned long cnt, bool wr)
+		   unsigned long cnt, int64_t pos, int flags, bool wr)
 {
 	struct file *f = fd_get_file(fdarg(fd));
 	struct iovec *iov = NULL;
@@ -291,6 +304,10 @@ static long do_rwv(unsigned int fd, const struct iovec __user *uiov,
 
 	if (!f)
 		return -EBADF;
+	if (pos >= 0 && !(f->fmode & FMODE_PREAD)) {
+		r = -ESPIPE;
+		goto out;
+	}
 	if (!mode_allows(f, wr)) {
 		r = -EBADF;
 		goto out;
@@ -324,13 +341,23 @@ static long do_rwv(unsigned int fd, const struct iovec __user *uiov,
 		}
 		total += iov[i].iov_len;
 	}
+	if (total && (flags & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC))) {
+		r = -EOPNOTSUPP;
+		goto out;
+	}
 	u.iov = iov;
 	u.nr = (unsigned int)cnt;
 	u.idx = 0;
 	u.off = 0;
 	u.resid = (size_t)total;
 	u.user = true;
-	r = wr ? file_write(f, &u, -1) : file_read(f, &u, -1);
+	r = wr ? file_write(f, &u, pos) : file_read(f, &u, pos);
+	if (r > 0 && wr && (flags & (RWF_DSYNC | RWF_SYNC)) && f->ops->fsync) {
+		int err = f->ops->fsync(f, !(flags & RWF_SYNC));
+
+		if (err)
+			r = err;
+	}
 out:
 	kfree(iov);
 	file_put(f);
@@ -340,13 +367,61 @@ out:
 SYSCALL_DEFINE3(readv, __as_fd unsigned int, fd, const struct iovec __user *,
 		iov, unsigned long, iovcnt)
 {
-	return do_rwv(fd, iov, iovcnt, false);
+	return do_rwv(fd, iov, iovcnt, -1, 0, false);
 }
 
 SYSCALL_DEFINE3(writev, __as_fd unsigned int, fd, const struct iovec __user *,
 		iov, unsigned long, iovcnt)
 {
-	return do_rwv(fd, iov, iovcnt, true);
+	return do_rwv(fd, iov, iovcnt, -1, 0, true);
+}
+
+/*
+ * preadv/pwritev (and the 2 forms): the offset comes as two longs for
+ * 32-bit callers; on x86-64 pos_l is all of it (Linux's pos_from_hilo).
+ * Linux's fd is an unsigned long that fdget() cuts to unsigned int.
+ * A negative offset is EINVAL before the fd is looked at, as pread64.
+ */
+SYSCALL_DEFINE5(preadv, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt, unsigned long, pos_l, unsigned long,
+		pos_h)
+{
+	if ((long)pos_l < 0)
+		return -EINVAL;
+	return do_rwv(fd, iov, iovcnt, (int64_t)pos_l, 0, false);
+}
+
+SYSCALL_DEFINE5(pwritev, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt, unsigned long, pos_l, unsigned long,
+		pos_h)
+{
+	if ((long)pos_l < 0)
+		return -EINVAL;
+	return do_rwv(fd, iov, iovcnt, (int64_t)pos_l, 0, true);
+}
+
+/* preadv2/pwritev2: offset -1 is the file's position (readv/writev). */
+static long do_rwv2(unsigned int fd, const struct iovec __user *iov,
+		    unsigned long iovcnt, unsigned long pos_l, int flags,
+		    bool wr)
+{
+	if ((long)pos_l < -1)
+		return -EINVAL;
+	return do_rwv(fd, iov, iovcnt, (int64_t)pos_l, flags, wr);
+}
+
+SYSCALL_DEFINE6(preadv2, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt, unsigned long, pos_l, unsigned long,
+		pos_h, __as_hex int, flags)
+{
+	return do_rwv2(fd, iov, iovcnt, pos_l, flags, false);
+}
+
+SYSCALL_DEFINE6(pwritev2, __as_fd unsigned int, fd, const struct iovec __user *,
+		iov, unsigned long, iovcnt, unsigned long, pos_l, unsigned long,
+		pos_h, __as_hex int, flags)
+{
+	return do_rwv2(fd, iov, iovcnt, pos_l, flags, true);
 }
 
 SYSCALL_DEFINE3(lseek, __as_fd unsigned int, fd, long, off, unsigned int,
@@ -451,6 +526,24 @@ SYSCALL_DEFINE3(getdents64, __as_fd unsigned int, fd, void __user *, dirent,
 	return r;
 }
 
+/*
+ * FIOASYNC: O_ASYNC on or off, as F_SETFL; a file that does not take it
+ * is -ENOTTY, but only when the flag would change (Linux's order).
+ */
+static long ioctl_fioasync(struct file *f, bool on)
+{
+	if (!!(f->flags & O_ASYNC) == on)
+		return 0;
+	if (!file_takes_async(f))
+		return -ENOTTY;
+	if (on)
+		__atomic_or_fetch(&f->flags, O_ASYNC, __ATOMIC_RELAXED);
+	else
+		__atomic_and_fetch(&f->flags, ~(unsigned int)O_ASYNC,
+				   __ATOMIC_RELAXED);
+	return 0;
+}
+
 SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
 		__as_ptr unsigned long, arg)
 {
@@ -483,6 +576,17 @@ SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
 			__atomic_and_fetch(&f->flags, ~(unsigned int)O_NONBLOCK,
 					   __ATOMIC_RELAXED);
 		r = 0;
+		break;
+	case FIOASYNC:
+		if (f->fmode & FMODE_PATH) {
+			r = -EBADF;
+			break;
+		}
+		if (copy_from_user(&on, (const void *)arg, sizeof(on))) {
+			r = -EFAULT;
+			break;
+		}
+		r = ioctl_fioasync(f, on != 0);
 		break;
 	default:
 		r = file_ioctl(f, cmd, arg);

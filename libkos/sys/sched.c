@@ -38,12 +38,16 @@ static struct uthread *task_of(int pid)
 	return !t->exited || t->proc->pid == pid ? t : NULL;
 }
 
+/*
+ * 0 if pid names a thread, else -ESRCH (a negative pid too, as Linux's
+ * find_task_by_vpid; the calls that refuse one with EINVAL check first).
+ */
 static long task_exists(int pid)
 {
 	long r;
 
 	if (pid < 0)
-		return -EINVAL;
+		return -ESRCH;
 	mutex_lock(&proc_lock);
 	r = task_of(pid) ? 0 : -ESRCH;
 	mutex_unlock(&proc_lock);

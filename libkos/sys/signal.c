@@ -311,26 +311,36 @@ SYSCALL_DEFINE4(pidfd_send_signal, __as_fd int, pidfd, int, sig,
 {
 	struct ksiginfo info;
 	struct file *f;
-	struct proc *p;
+	struct proc *p = NULL;
 	long err;
+	int pid;
 
 	if (flags)
 		return -EINVAL;
 	if (sig < 0 || sig > _NSIG)
 		return -EINVAL;
-	err = pidfd_lookup(pidfd, &f, &p);
-	if (err)
-		return err;
+	/* A pidfd, or (as Linux) a /proc/<pid> directory: found below. */
+	f = fd_get_file(pidfd);
+	if (!f)
+		return -EBADF;
+	p = pidfd_proc(f);
+	pid = p ? p->pid : procfs_tgid_of(f);
+	if (!pid) {
+		file_put(f);
+		return -EBADF;
+	}
 	if (uinfo) {
 		/* Only a process's own signals may claim kernel codes. */
-		err = user_siginfo(&info, sig, p->pid, uinfo);
+		err = user_siginfo(&info, sig, pid, uinfo);
 	} else {
 		sig_info_user(&info, sig, SI_USER);
 		err = 0;
 	}
 	if (!err) {
 		mutex_lock(&proc_lock);
-		if (p->state != PROC_LIVE)
+		if (!p)
+			p = pid_proc(pid);
+		if (!p || p->state != PROC_LIVE)
 			err = -ESRCH;
 		else if (sig)
 			err = sig_send_proc(p, sig, &info);

@@ -733,4 +733,5 @@ const struct file_ops tty_ptmx_fops = {
 	.poll = ptmx_poll,
 	.ioctl = ptmx_ioctl,
 	.release = ptmx_release,
+	.fasync = true,
 };

@@ -1064,4 +1064,5 @@ const struct file_ops tty_fops = {
 	.poll = tty_poll,
 	.ioctl = tty_ioctl,
 	.release = tty_release,
+	.fasync = true,
 };

@@ -6,7 +6,9 @@
  */
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <termios.h>
 
 #include "contract.h"
@@ -424,6 +426,218 @@ CONTRACT_TEST(ioctl)
 	CHECK_ERR("ioctl(bad fd)", ioctl(999, TCGETS, &t), EBADF);
 	close(n);
 	close(f);
+}
+
+/*
+ * preadv/pwritev at an offset (the file position stays), preadv2/
+ * pwritev2 at the position (-1), their errors in Linux's order, flags.
+ */
+CONTRACT_TEST(preadv)
+{
+	char a[4] = "abcd", b[3] = "xyz", ra[3] = { 0 }, rb[5] = { 0 };
+	struct iovec w[2] = { { a, 4 }, { b, 3 } };
+	struct iovec rv[2] = { { ra, 2 }, { rb, 4 } };
+	int pp[2], wo,
+		fd = open("/tmp/preadv-test", O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	CHECK_RET("pipe", pipe(pp), 0);
+	CHECK_RET("pwritev at 3", syscall(SYS_pwritev, fd, w, 2, 3, 0), 7);
+	CHECK_RET("position unchanged", lseek(fd, 0, SEEK_CUR), 0);
+	CHECK_RET("preadv at 2", syscall(SYS_preadv, fd, rv, 2, 2, 0), 6);
+	CHECK("read: 0 a | bcdx",
+	      ra[0] == 0 && ra[1] == 'a' && !memcmp(rb, "bcdx", 4));
+	CHECK_RET("pos_h is ignored", syscall(SYS_preadv, fd, rv, 2, 0, 1), 6);
+	CHECK_ERR("offset -1", syscall(SYS_preadv, fd, rv, 2, -1L, 0), EINVAL);
+	CHECK_ERR("offset -1, bad fd", syscall(SYS_preadv, 99, rv, 2, -1L, 0),
+		  EINVAL);
+	CHECK_ERR("bad fd", syscall(SYS_preadv, 99, rv, 2, 0, 0), EBADF);
+	CHECK_ERR("preadv on a pipe", syscall(SYS_preadv, pp[0], rv, 2, 0, 0),
+		  ESPIPE);
+	CHECK_ERR("pwritev on a pipe", syscall(SYS_pwritev, pp[1], w, 2, 0, 0),
+		  ESPIPE);
+	CHECK_ERR("bad vector", syscall(SYS_preadv, fd, BAD_LOW, 2, 0, 0),
+		  EFAULT);
+	CHECK_ERR("2000 vectors", syscall(SYS_preadv, fd, rv, 2000, 0, 0),
+		  EINVAL);
+	wo = open("/tmp/preadv-test", O_WRONLY);
+	CHECK_ERR("write-only", syscall(SYS_preadv, wo, rv, 2, 0, 0), EBADF);
+	CHECK_ERR("write-only, 2000 vectors",
+		  syscall(SYS_preadv, wo, rv, 2000, 0, 0), EBADF);
+	close(wo);
+	lseek(fd, 1, SEEK_SET);
+	CHECK_RET("preadv2 at -1", syscall(SYS_preadv2, fd, rv, 1, -1L, 0, 0),
+		  2);
+	CHECK_RET("moves the position", lseek(fd, 0, SEEK_CUR), 3);
+	CHECK_ERR("preadv2 at -2", syscall(SYS_preadv2, fd, rv, 1, -2L, 0, 0),
+		  EINVAL);
+	CHECK_ERR("preadv2 at -2, bad fd",
+		  syscall(SYS_preadv2, 99, rv, 1, -2L, 0, 0), EINVAL);
+	CHECK_RET("RWF_HIPRI", syscall(SYS_preadv2, fd, rv, 1, 0, 0, 1), 2);
+	CHECK_RET("pwritev2 RWF_DSYNC",
+		  syscall(SYS_pwritev2, fd, w, 1, 0, 0, 2), 4);
+	CHECK_RET("pwritev2 RWF_SYNC", syscall(SYS_pwritev2, fd, w, 1, 0, 0, 4),
+		  4);
+	CHECK_ERR("an unknown flag",
+		  syscall(SYS_preadv2, fd, rv, 1, 0, 0, 0x10000000),
+		  EOPNOTSUPP);
+	CHECK_RET("an unknown flag, nothing to read",
+		  syscall(SYS_preadv2, fd, rv, 0, 0, 0, 0x10000000), 0);
+	CHECK_ERR("an unknown flag, bad fd",
+		  syscall(SYS_pwritev2, 99, w, 1, 0, 0, 0x10000000), EBADF);
+	CHECK_RET("pwritev2 at -1", syscall(SYS_pwritev2, fd, w, 1, -1L, 0, 0),
+		  4);
+	CHECK_RET("moves the position", lseek(fd, 0, SEEK_CUR), 7);
+	CHECK_RET("pwritev2 on a pipe at -1",
+		  syscall(SYS_pwritev2, pp[1], w, 1, -1L, 0, 0), 4);
+	close(pp[0]);
+	close(pp[1]);
+	close(fd);
+	unlink("/tmp/preadv-test");
+}
+
+/*
+ * O_ASYNC through ioctl(FIOASYNC) and F_SETFL: only files that can
+ * signal I/O (sockets, pipes, /dev/urandom) take it; FIOASYNC on others
+ * is ENOTTY, but only when the flag would change.
+ */
+CONTRACT_TEST(fioasync)
+{
+	int sv[2], pp[2], on = 1, off = 0;
+	int f = open(DATA "/small", O_RDONLY), n = open("/dev/null", O_RDWR);
+	int u = open("/dev/urandom", O_RDONLY);
+
+	CHECK_RET("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_RET("pipe", pipe(pp), 0);
+	CHECK_RET("FIOASYNC on, socket", ioctl(sv[0], FIOASYNC, &on), 0);
+	CHECK_EQO("socket F_GETFL", fcntl(sv[0], F_GETFL), O_RDWR | O_ASYNC);
+	CHECK_RET("FIOASYNC off, socket", ioctl(sv[0], FIOASYNC, &off), 0);
+	CHECK_EQO("socket F_GETFL", fcntl(sv[0], F_GETFL), O_RDWR);
+	CHECK_RET("FIOASYNC on, pipe", ioctl(pp[0], FIOASYNC, &on), 0);
+	CHECK_EQO("pipe F_GETFL", fcntl(pp[0], F_GETFL), O_ASYNC);
+	CHECK_RET("FIOASYNC on, /dev/urandom", ioctl(u, FIOASYNC, &on), 0);
+	CHECK_ERR("FIOASYNC on, a file", ioctl(f, FIOASYNC, &on), ENOTTY);
+	CHECK_RET("FIOASYNC off, a file (no change)", ioctl(f, FIOASYNC, &off),
+		  0);
+	CHECK_ERR("FIOASYNC on, /dev/null", ioctl(n, FIOASYNC, &on), ENOTTY);
+	CHECK_ERR("FIOASYNC, bad pointer", ioctl(sv[1], FIOASYNC, BAD_LOW),
+		  EFAULT);
+	CHECK_RET("F_SETFL O_ASYNC|O_APPEND, a file",
+		  fcntl(f, F_SETFL, O_ASYNC | O_APPEND), 0);
+	CHECK_EQO("file F_GETFL (no O_ASYNC)", fcntl(f, F_GETFL),
+		  K_O_LARGEFILE | O_APPEND);
+	CHECK_RET("F_SETFL O_ASYNC, socket", fcntl(sv[1], F_SETFL, O_ASYNC), 0);
+	CHECK_EQO("socket F_GETFL", fcntl(sv[1], F_GETFL), O_RDWR | O_ASYNC);
+	close(sv[0]);
+	close(sv[1]);
+	close(pp[0]);
+	close(pp[1]);
+	close(f);
+	close(n);
+	close(u);
+}
+
+/* F_SETOWN, F_GETOWN and their _EX forms: who would get SIGIO. */
+CONTRACT_TEST(setown)
+{
+	struct f_owner_ex ex = { 99, 99 };
+	int sv[2], f = open(DATA "/small", O_RDONLY), d;
+	long me = getpid(), tid = syscall(SYS_gettid);
+
+	CHECK_RET("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_RET("F_GETOWN_EX, new file",
+		  syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex), 0);
+	CHECK_EQ("type", ex.type, F_OWNER_TID);
+	CHECK_EQ("pid", ex.pid, 0);
+	CHECK_RET("F_GETOWN, new file", syscall(SYS_fcntl, sv[0], F_GETOWN), 0);
+	CHECK_RET("F_SETOWN self", syscall(SYS_fcntl, sv[0], F_SETOWN, me), 0);
+	CHECK_EQ("F_GETOWN is getpid()", syscall(SYS_fcntl, sv[0], F_GETOWN),
+		 me);
+	CHECK_RET("F_GETOWN_EX", syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex),
+		  0);
+	CHECK_EQ("type", ex.type, F_OWNER_PID);
+	CHECK_EQ("pid is getpid()", ex.pid, me);
+	d = dup(sv[0]);
+	CHECK_EQ("a dup shares it", syscall(SYS_fcntl, d, F_GETOWN), me);
+	close(d);
+	CHECK_ERR("F_SETOWN no such pid",
+		  syscall(SYS_fcntl, sv[0], F_SETOWN, 999999), ESRCH);
+	CHECK_ERR("F_SETOWN no such group",
+		  syscall(SYS_fcntl, sv[0], F_SETOWN, -999999), ESRCH);
+	CHECK_EQ("unchanged", syscall(SYS_fcntl, sv[0], F_GETOWN), me);
+	CHECK_ERR("F_SETOWN INT_MIN",
+		  syscall(SYS_fcntl, sv[0], F_SETOWN, (long)(-2147483647 - 1)),
+		  EINVAL);
+	CHECK_RET("F_SETOWN 0", syscall(SYS_fcntl, sv[0], F_SETOWN, 0), 0);
+	CHECK_RET("F_GETOWN_EX", syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex),
+		  0);
+	CHECK_EQ("type", ex.type, F_OWNER_PID);
+	CHECK_EQ("pid", ex.pid, 0);
+	CHECK_RET("F_SETOWN on a file", syscall(SYS_fcntl, f, F_SETOWN, me), 0);
+	CHECK_EQ("F_GETOWN on a file", syscall(SYS_fcntl, f, F_GETOWN), me);
+	ex.type = F_OWNER_TID;
+	ex.pid = (int)tid;
+	CHECK_RET("F_SETOWN_EX tid",
+		  syscall(SYS_fcntl, sv[1], F_SETOWN_EX, &ex), 0);
+	CHECK_EQ("F_GETOWN is the tid", syscall(SYS_fcntl, sv[1], F_GETOWN),
+		 tid);
+	ex.type = 7;
+	CHECK_ERR("F_SETOWN_EX bad type",
+		  syscall(SYS_fcntl, sv[1], F_SETOWN_EX, &ex), EINVAL);
+	ex.type = F_OWNER_PID;
+	ex.pid = -5;
+	CHECK_ERR("F_SETOWN_EX negative pid",
+		  syscall(SYS_fcntl, sv[1], F_SETOWN_EX, &ex), ESRCH);
+	CHECK_ERR("F_SETOWN_EX bad pointer",
+		  syscall(SYS_fcntl, sv[1], F_SETOWN_EX, BAD_LOW), EFAULT);
+	CHECK_ERR("F_GETOWN_EX bad pointer",
+		  syscall(SYS_fcntl, sv[1], F_GETOWN_EX, BAD_LOW), EFAULT);
+	close(sv[0]);
+	close(sv[1]);
+	close(f);
+}
+
+/*
+ * An owner shows only while it has a task: a child's process group, and
+ * the child itself, read back as 0 once the child is reaped.  (F_GETOWN
+ * of a group is negative, which syscall() would take for an error: the
+ * _EX form is asked.)
+ */
+CONTRACT_TEST(setown_gone)
+{
+	struct f_owner_ex ex = { 99, 99 };
+	int sv[2], cp[2];
+	char b;
+	pid_t c;
+
+	CHECK_RET("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_RET("pipe", pipe(cp), 0);
+	c = fork();
+	if (c == 0) {
+		setpgid(0, 0);
+		close(cp[1]);
+		_exit(read(cp[0], &b, 1) == 0 ? 0 : 1);
+	}
+	close(cp[0]);
+	CHECK_RET("setpgid(child, child)", setpgid(c, c), 0);
+	CHECK_RET("F_SETOWN -child", syscall(SYS_fcntl, sv[0], F_SETOWN, -c),
+		  0);
+	CHECK_RET("F_GETOWN_EX", syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex),
+		  0);
+	CHECK_EQ("type", ex.type, F_OWNER_PGRP);
+	CHECK("pid is the child's", ex.pid == c);
+	CHECK_RET("F_SETOWN child", syscall(SYS_fcntl, sv[1], F_SETOWN, c), 0);
+	CHECK("F_GETOWN is the child's",
+	      syscall(SYS_fcntl, sv[1], F_GETOWN) == c);
+	close(cp[1]);
+	CHECK("child reaped", waitpid(c, NULL, 0) == c);
+	CHECK_RET("F_GETOWN_EX", syscall(SYS_fcntl, sv[0], F_GETOWN_EX, &ex),
+		  0);
+	CHECK_EQ("type", ex.type, F_OWNER_PGRP);
+	CHECK_EQ("pid", ex.pid, 0);
+	CHECK_RET("F_GETOWN, the child gone",
+		  syscall(SYS_fcntl, sv[1], F_GETOWN), 0);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 CONTRACT_TEST(close)

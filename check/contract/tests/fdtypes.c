@@ -10,6 +10,7 @@
  */
 #include <poll.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -713,4 +714,68 @@ static void signalfd_blocking(void *arg)
 CONTRACT_TEST(signalfd_block)
 {
 	ct_child_ok("child", signalfd_blocking, NULL);
+}
+
+/*
+ * memfd_create: an unnamed read-write file, /proc's name "/memfd:NAME
+ * (deleted)", mode 0777, writable, growable and mappable; the flags' and
+ * the name's checks.  (Seals are not tested: KOS has none yet.)
+ */
+CONTRACT_TEST(memfd)
+{
+	char name[260], path[64], link[300];
+	struct stat st;
+	long n;
+	char *m;
+	int fd = syscall(SYS_memfd_create, "Hi", 1 /* MFD_CLOEXEC */), fd2;
+
+	CHECK("created", fd >= 0);
+	CHECK_EQ("F_GETFD", fcntl(fd, F_GETFD), FD_CLOEXEC);
+	CHECK_EQO("F_GETFL", fcntl(fd, F_GETFL), O_RDWR | K_O_LARGEFILE);
+	mkdir("/proc", 0555);
+	EXPECT(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n < 0 ? 0 : n] = 0;
+	CHECK_STR("its /proc name", link, "/memfd:Hi (deleted)");
+	umount2("/proc", 0);
+	CHECK_RET("fstat", fstat(fd, &st), 0);
+	CHECK_EQO("mode", st.st_mode, 0100777);
+	CHECK_EQ("size", st.st_size, 0);
+	CHECK_EQ("nlink", st.st_nlink, 0);
+	CHECK_RET("write", write(fd, "memfd_create", 12), 12);
+	CHECK_RET("position", lseek(fd, 0, SEEK_CUR), 12);
+	CHECK_RET("ftruncate", ftruncate(fd, 8192), 0);
+	m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK("mmap", m != MAP_FAILED);
+	if (m != MAP_FAILED) {
+		CHECK("the written bytes", !memcmp(m, "memfd", 5));
+		munmap(m, 8192);
+	}
+	close(fd);
+	fd2 = syscall(SYS_memfd_create, "x", 8 /* MFD_NOEXEC_SEAL */);
+	CHECK("MFD_NOEXEC_SEAL", fd2 >= 0);
+	fstat(fd2, &st);
+	CHECK_EQO("its mode", st.st_mode, 0100666);
+	CHECK_EQ("no MFD_CLOEXEC", fcntl(fd2, F_GETFD), 0);
+	close(fd2);
+	memset(name, 'a', 249);
+	name[249] = 0;
+	fd2 = syscall(SYS_memfd_create, name, 0);
+	CHECK("a 249-byte name", fd2 >= 0);
+	close(fd2);
+	name[249] = 'a';
+	name[250] = 0;
+	CHECK_ERR("a 250-byte name", syscall(SYS_memfd_create, name, 0),
+		  EINVAL);
+	fd2 = syscall(SYS_memfd_create, "", 0);
+	CHECK("an empty name", fd2 >= 0);
+	close(fd2);
+	CHECK_ERR("unknown flag", syscall(SYS_memfd_create, "x", 0x100),
+		  EINVAL);
+	CHECK_ERR("MFD_EXEC|MFD_NOEXEC_SEAL",
+		  syscall(SYS_memfd_create, "x", 0x18), EINVAL);
+	CHECK_ERR("unknown flag, bad name",
+		  syscall(SYS_memfd_create, BAD_LOW, 0x100), EINVAL);
+	CHECK_ERR("bad name", syscall(SYS_memfd_create, BAD_LOW, 0), EFAULT);
 }

@@ -477,6 +477,37 @@ CONTRACT_TEST(open_creat)
 	CHECK_EQ("size after write", st.st_size, 4);
 }
 
+/* creat(2): open's O_CREAT | O_WRONLY | O_TRUNC (glibc may use open). */
+CONTRACT_TEST(creat)
+{
+	const char *p = "/tmp/creat-test";
+	struct stat st;
+	char c;
+	int fd;
+
+	unlink(p);
+	fd = syscall(SYS_creat, p, 0640);
+	CHECK("created", fd >= 0);
+	CHECK_EQO("F_GETFL", fcntl(fd, F_GETFL), K_O_LARGEFILE | O_WRONLY);
+	CHECK_RET("write", write(fd, "data", 4), 4);
+	CHECK_ERR("read: write-only", read(fd, &c, 1), EBADF);
+	close(fd);
+	CHECK_RET("stat", stat(p, &st), 0);
+	CHECK_EQO("mode", st.st_mode, 0100640);
+	CHECK_EQ("size", st.st_size, 4);
+	fd = syscall(SYS_creat, p, 0600);
+	CHECK("again: opened", fd >= 0);
+	close(fd);
+	CHECK_RET("stat", stat(p, &st), 0);
+	CHECK_EQ("truncated", st.st_size, 0);
+	CHECK_EQO("mode kept", st.st_mode, 0100640);
+	CHECK_ERR("a directory", syscall(SYS_creat, "/tmp", 0644), EISDIR);
+	CHECK_ERR("missing parent", syscall(SYS_creat, "/tmp/nope/x", 0644),
+		  ENOENT);
+	CHECK_ERR("bad pointer", syscall(SYS_creat, BAD_LOW, 0644), EFAULT);
+	unlink(p);
+}
+
 CONTRACT_TEST(readlink)
 {
 	char buf[64];

@@ -7,7 +7,8 @@
  * lines), /proc/cpuinfo (one block per online CPU), /proc/thread-self and
  * /proc/sys/fs/inotify, and /proc/<pid>/fd/N and cwd followed to the
  * open file itself (a pipe end, a deleted file), not to the text
- * readlink gives.  Values that depend on the machine print as relations.
+ * readlink gives, /proc/<pid>/cmdline after setproctitle-style writes
+ * over argv.  Values that depend on the machine print as relations.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -77,6 +78,80 @@ static long smaps_field(unsigned long addr, const char *field)
 		return -1;
 	q = strstr(p, field);
 	return q ? strtol(q + strlen(field), NULL, 10) : -1;
+}
+
+/* /proc/self/cmdline into text; its length or -1 (text NUL-ended). */
+static long read_cmdline(void)
+{
+	return slurp("/proc/self/cmdline");
+}
+
+/*
+ * In a child (it rewrites its own argv): the bits of what held.  1: the
+ * plain cmdline is the argv area; 2: with the area's last NUL overwritten
+ * it is the string at argv[0] up to the next NUL (argv[0]'s own when
+ * there are arguments); 4: a title written over argv and on into
+ * the environment reads back whole, up to its NUL; 8: there is an
+ * environment right after argv to write into.
+ */
+static int cmdline_title_child(void)
+{
+	extern char **environ;
+	char *start = ct_argv[0], *end, *envend;
+	int argc = 0, bits = 0;
+	long n, len0 = (long)strlen(ct_argv[0]);
+	size_t want;
+
+	while (ct_argv[argc])
+		argc++;
+	end = ct_argv[argc - 1] + strlen(ct_argv[argc - 1]) + 1;
+	envend = end;
+	for (int i = 0; environ[i]; i++)
+		if (environ[i] == envend)
+			envend += strlen(environ[i]) + 1;
+	n = read_cmdline();
+	if (n == end - start && !memcmp(text, start, (size_t)n))
+		bits |= 1;
+	/* the string at argv[0] now ends at the next NUL: argv[1]'s, or
+	 * (argc 1) the first environment string's */
+	end[-1] = 'X';
+	want = strnlen(start, (size_t)(envend - start));
+	if (want < (size_t)(envend - start))
+		want++;
+	n = read_cmdline();
+	if (n == (long)want && !memcmp(text, start, want) &&
+	    (argc == 1 || n == len0 + 1))
+		bits |= 2;
+	/* A title longer than argv, half way into the environment */
+	if (envend - end >= 2)
+		bits |= 8;
+	n = (end - start) + (envend - end) / 2;
+	memset(start, 't', (size_t)n - 1);
+	memcpy(start, "title:", 6);
+	start[n - 1] = 0;
+	if (read_cmdline() == n && !strcmp(text, start))
+		bits |= 4;
+	return bits;
+}
+
+CONTRACT_TEST(cmdline_title)
+{
+	int st = -1;
+	pid_t c;
+
+	mount_proc();
+	c = fork();
+	if (c == 0)
+		_exit(cmdline_title_child());
+	CHECK("child reaped", waitpid(c, &st, 0) == c);
+	CHECK("exited", WIFEXITED(st));
+	CHECK_EQ("plain: the argv area", WEXITSTATUS(st) & 1, 1);
+	CHECK_EQ("argv's last NUL overwritten: up to the next NUL",
+		 (WEXITSTATUS(st) >> 1) & 1, 1);
+	CHECK_EQ("the environment follows argv", (WEXITSTATUS(st) >> 3) & 1, 1);
+	CHECK_EQ("a title into the environment: whole",
+		 (WEXITSTATUS(st) >> 2) & 1, 1);
+	umount2("/proc", 0);
 }
 
 CONTRACT_TEST(smaps)

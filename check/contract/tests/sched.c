@@ -36,6 +36,12 @@ CONTRACT_TEST(affinity)
 		  syscall(SYS_sched_getaffinity, 0, 12, mask), EINVAL);
 	CHECK_ERR("pid 12345", syscall(SYS_sched_getaffinity, 12345, 8, mask),
 		  ESRCH);
+	/* python's os.sched_getaffinity(-1) doubles the size on EINVAL */
+	CHECK_ERR("pid -1", syscall(SYS_sched_getaffinity, -1, 8, mask), ESRCH);
+	CHECK_ERR("pid -1, 4 bytes",
+		  syscall(SYS_sched_getaffinity, -1, 4, mask), EINVAL);
+	CHECK_ERR("setaffinity pid -1",
+		  syscall(SYS_sched_setaffinity, -1, 8, &all), ESRCH);
 	CHECK_ERR("to a bad address",
 		  syscall(SYS_sched_getaffinity, 0, 8, BAD_LOW), EFAULT);
 	CHECK("pid 1 is us", syscall(SYS_sched_getaffinity, 1, 8, mask) == 8 &&

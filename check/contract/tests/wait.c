@@ -8,6 +8,7 @@
  * EINTR.  Staged (issue 8).
  */
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -596,4 +597,41 @@ CONTRACT_TEST(pidfd_open)
 	CHECK_RET("pidfd_send_signal(self, 0)",
 		  syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0), 0);
 	close(fd);
+}
+
+/*
+ * pidfd_send_signal takes a /proc/<pid> directory as a pidfd (Linux's
+ * tgid_pidfd_to_pid); not a thread's directory under task/, not /proc.
+ */
+CONTRACT_TEST(pidfd_procdir)
+{
+	char path[64];
+	pid_t pid = sleeper();
+	int d, t, r;
+	siginfo_t si;
+
+	mkdir("/proc", 0555);
+	EXPECT(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	d = open(path, O_RDONLY | O_DIRECTORY);
+	CHECK("open /proc/<child>", d >= 0);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)pid);
+	t = open(path, O_RDONLY | O_DIRECTORY);
+	CHECK("open /proc/<child>/task/<child>", t >= 0);
+	r = open("/proc", O_RDONLY | O_DIRECTORY);
+	CHECK_RET("signal 0", syscall(SYS_pidfd_send_signal, d, 0, NULL, 0), 0);
+	CHECK_ERR("a thread's directory",
+		  syscall(SYS_pidfd_send_signal, t, SIGTERM, NULL, 0), EBADF);
+	CHECK_ERR("/proc", syscall(SYS_pidfd_send_signal, r, SIGTERM, NULL, 0),
+		  EBADF);
+	CHECK_RET("SIGTERM",
+		  syscall(SYS_pidfd_send_signal, d, SIGTERM, NULL, 0), 0);
+	CHECK_RET("waitid", waitid(P_PID, pid, &si, WEXITED), 0);
+	CHECK_EQ("si_status", si.si_status, SIGTERM);
+	CHECK_ERR("after the reap",
+		  syscall(SYS_pidfd_send_signal, d, SIGTERM, NULL, 0), ESRCH);
+	close(d);
+	close(t);
+	close(r);
+	umount2("/proc", 0);
 }

@@ -79,6 +79,13 @@ struct file_ops {
 	int (*mmap)(struct file *f, bool shared);
 	/* poll(2): POLL* bits now; poll_wait() the queues (kos/poll.h). */
 	unsigned int (*poll)(struct file *f, struct poll_table *pt);
+	/*
+	 * The file takes O_ASYNC (F_SETFL, ioctl FIOASYNC), as Linux's
+	 * files with a fasync method (sockets, pipes, ttys, inotify,
+	 * /dev/random); others keep it clear and FIOASYNC is -ENOTTY.
+	 * KOS keeps the flag and the owner (F_SETOWN) but sends no SIGIO.
+	 */
+	bool fasync;
 	/* fsync(2)/fdatasync(2).  NULL: -EINVAL (pipes, most devices). */
 	int (*fsync)(struct file *f, bool datasync);
 	/*
@@ -124,6 +131,11 @@ struct file {
 	 * ep_files_lock guards the list; the items own themselves).
 	 */
 	struct list_head ep_items;
+	/*
+	 * F_SETOWN's owner: F_OWNER_* in the high half, the pid, tid or
+	 * process group number in the low one (atomic; 0: none).
+	 */
+	uint64_t owner;
 };
 
 /*
@@ -134,6 +146,11 @@ struct file {
 struct file *file_alloc(struct vnode *v, const struct file_ops *ops,
 			unsigned int flags);
 void file_get(struct file *f);
+/* Does f take O_ASYNC (file_ops.fasync)? */
+static inline bool file_takes_async(const struct file *f)
+{
+	return f->ops && f->ops->fasync;
+}
 /* Drop a reference; the last calls ops->release and drops the vnode. */
 void file_put(struct file *f);
 

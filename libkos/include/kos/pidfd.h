@@ -20,4 +20,11 @@ struct proc *pidfd_proc(struct file *f);
  */
 int pidfd_lookup(int fd, struct file **fp, struct proc **pp);
 
+/*
+ * The pid of the process whose /proc/<pid> directory f is open on (not
+ * a thread's under task/), else 0 (procfs.c).  pidfd_send_signal takes
+ * such a file as a pidfd, as Linux.
+ */
+int procfs_tgid_of(struct file *f);
+
 #endif

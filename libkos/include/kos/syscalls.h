@@ -213,6 +213,7 @@ struct syscall_desc {
 	X(rename, const char __user *opath, const char __user *npath) \
 	X(mkdir, const char __user *path, umode_t mode) \
 	X(rmdir, const char __user *path) \
+	X(creat, const char __user *path, umode_t mode) \
 	X(link, const char __user *opath, const char __user *npath) \
 	X(unlink, const char __user *path) \
 	X(symlink, const char __user *target, const char __user *path) \
@@ -369,6 +370,10 @@ struct syscall_desc {
 	X(dup3, unsigned int oldfd, unsigned int newfd, int flags) \
 	X(pipe2, int __user *fds, int flags) \
 	X(inotify_init1, int flags) \
+	X(preadv, unsigned int fd, const struct iovec __user *iov, \
+	  unsigned long iovcnt, unsigned long pos_l, unsigned long pos_h) \
+	X(pwritev, unsigned int fd, const struct iovec __user *iov, \
+	  unsigned long iovcnt, unsigned long pos_l, unsigned long pos_h) \
 	X(rt_tgsigqueueinfo, int tgid, int tid, int sig, const struct ksiginfo __user *info) \
 	X(recvmmsg, int fd, struct mmsghdr __user *mmsg, unsigned int vlen, \
 	  unsigned int flags, struct timespec __user *timeout) \
@@ -384,8 +389,15 @@ struct syscall_desc {
 	  void __user *cache) \
 	X(renameat2, int odfd, const char __user *uopath, int ndfd, const char __user *unpath, unsigned int flags) \
 	X(getrandom, void __user *buf, size_t len, unsigned int flags) \
+	X(memfd_create, const char __user *uname, unsigned int flags) \
 	X(execveat, int dfd, const char __user *path, const char __user *const __user *argv, const char __user *const __user *envp, int flags) \
 	X(copy_file_range, int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out, size_t len, unsigned int flags) \
+	X(preadv2, unsigned int fd, const struct iovec __user *iov, \
+	  unsigned long iovcnt, unsigned long pos_l, unsigned long pos_h, \
+	  int flags) \
+	X(pwritev2, unsigned int fd, const struct iovec __user *iov, \
+	  unsigned long iovcnt, unsigned long pos_l, unsigned long pos_h, \
+	  int flags) \
 	X(statx, int dfd, const char __user *path, unsigned int flags, \
 	  unsigned int mask, struct statx __user *statxbuf) \
 	X(pidfd_send_signal, int pidfd, int sig, struct ksiginfo __user *info, unsigned int flags) \

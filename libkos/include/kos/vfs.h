@@ -767,6 +767,8 @@ struct vfs_time vfs_now(void);
  * size bytes of zeroes, open read-write.  0 or -errno.
  */
 int shmem_file_create(uint64_t size, struct file **out);
+/* The same with permission bits mode (memfd_create's file). */
+int shmem_file_create_mode(uint64_t size, uint32_t mode, struct file **out);
 /* Free the private instance behind them (none may be open; tests). */
 void shmem_shutdown(void);
 

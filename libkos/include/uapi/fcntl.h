@@ -45,6 +45,8 @@
 #define F_GETOWN 9
 #define F_SETSIG 10
 #define F_GETSIG 11
+#define F_SETOWN_EX 15
+#define F_GETOWN_EX 16
 #define F_OFD_GETLK 36 /* open file description locks */
 #define F_OFD_SETLK 37
 #define F_OFD_SETLKW 38
@@ -59,6 +61,16 @@
 #define F_GET_SEALS (F_LINUX_SPECIFIC_BASE + 10)
 
 #define FD_CLOEXEC 1
+
+/* fcntl(F_SETOWN_EX/F_GETOWN_EX): who gets the file's SIGIO */
+#define F_OWNER_TID 0
+#define F_OWNER_PID 1
+#define F_OWNER_PGRP 2
+
+struct f_owner_ex {
+	__s32 type; /* F_OWNER_* */
+	__s32 pid;
+};
 
 /* Record locks: struct flock's l_type */
 #define F_RDLCK 0

@@ -474,13 +474,10 @@ int vm_linked_madvise(struct vm_space *vm, unsigned long addr, size_t len,
 	unsigned long end, a, b;
 	int err = 0;
 
-	if (!vm_advice_known(advice) || (addr & ~PAGE_MASK))
-		return -EINVAL;
-	end = addr + ALIGN_UP(len, PAGE_SIZE);
-	if (end < addr || ALIGN_UP(len, PAGE_SIZE) < len)
-		return -EINVAL;
-	if (end == addr)
-		return 0;
+	err = vm_madvise_range(addr, len, advice, &end);
+	if (err <= 0)
+		return err;
+	err = 0;
 	mutex_lock(&vm->lock);
 	if (advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED) {
 		/* Private pages start again: zeros, or the file's bytes. */

@@ -783,6 +783,21 @@ static bool advice_flag(int advice, unsigned int *flag, bool *set)
 	return false;
 }
 
+/*
+ * madvise(2)'s checks of its arguments, in Linux's order: *end the
+ * page-aligned end.  -EINVAL, 0 for an empty range (nothing to do), or 1.
+ */
+int vm_madvise_range(unsigned long addr, size_t len, int advice,
+		     unsigned long *end)
+{
+	if (!vm_advice_known(advice) || (addr & ~PAGE_MASK))
+		return -EINVAL;
+	*end = addr + ALIGN_UP(len, PAGE_SIZE);
+	if (*end < addr || ALIGN_UP(len, PAGE_SIZE) < len)
+		return -EINVAL;
+	return *end != addr;
+}
+
 bool vm_advice_known(int advice)
 {
 	unsigned int f;
@@ -808,13 +823,10 @@ int vm_madvise(struct vm_space *vm, unsigned long addr, size_t len, int advice)
 	int rc = 0, hole = 0;
 	size_t i;
 
-	if (!vm_advice_known(advice) || (addr & ~PAGE_MASK))
-		return -EINVAL;
-	end = addr + ALIGN_UP(len, PAGE_SIZE);
-	if (end < addr || ALIGN_UP(len, PAGE_SIZE) < len)
-		return -EINVAL;
-	if (end == addr)
-		return 0;
+	rc = vm_madvise_range(addr, len, advice, &end);
+	if (rc <= 0)
+		return rc;
+	rc = 0;
 	flagged = advice_flag(advice, &flag, &set);
 
 	mutex_lock(&vm->lock);

@@ -84,6 +84,9 @@ void vm_unmap_pages(struct vm_space *vm, unsigned long start,
 
 /* vm.c: is advice one madvise() knows? */
 bool vm_advice_known(int advice);
+/* vm.c: madvise's argument checks; -EINVAL, 0 (empty range) or 1. */
+int vm_madvise_range(unsigned long addr, size_t len, int advice,
+		     unsigned long *end);
 /* linked.c: free a linked space's mappings (vm_destroy). */
 void vm_linked_release(struct vm_space *vm);
 

@@ -544,6 +544,16 @@ static long ioctl_fioasync(struct file *f, bool on)
 	return 0;
 }
 
+/* FIONBIO's and FIOASYNC's int argument: 0, -EBADF (O_PATH) or -EFAULT. */
+static long ioctl_int_arg(struct file *f, unsigned long arg, int *on)
+{
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (copy_from_user(on, (const void *)arg, sizeof(*on)))
+		return -EFAULT;
+	return 0;
+}
+
 SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
 		__as_ptr unsigned long, arg)
 {
@@ -561,14 +571,9 @@ SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
 				    cmd == FIOCLEX ? FD_CLOEXEC : 0);
 		break;
 	case FIONBIO:
-		if (f->fmode & FMODE_PATH) {
-			r = -EBADF;
+		r = ioctl_int_arg(f, arg, &on);
+		if (r)
 			break;
-		}
-		if (copy_from_user(&on, (const void *)arg, sizeof(on))) {
-			r = -EFAULT;
-			break;
-		}
 		if (on)
 			__atomic_or_fetch(&f->flags, O_NONBLOCK,
 					  __ATOMIC_RELAXED);
@@ -578,15 +583,9 @@ SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
 		r = 0;
 		break;
 	case FIOASYNC:
-		if (f->fmode & FMODE_PATH) {
-			r = -EBADF;
-			break;
-		}
-		if (copy_from_user(&on, (const void *)arg, sizeof(on))) {
-			r = -EFAULT;
-			break;
-		}
-		r = ioctl_fioasync(f, on != 0);
+		r = ioctl_int_arg(f, arg, &on);
+		if (!r)
+			r = ioctl_fioasync(f, on != 0);
 		break;
 	default:
 		r = file_ioctl(f, cmd, arg);

@@ -231,7 +231,9 @@ void file_put(struct file *f)
 		return;
 	if (f->fmode & FMODE_EPOLL)
 		epoll_forget(f); /* before release: no epoll looks at it now */
-	file_lock_release(f);	 /* its OFD and flock locks */
+	if (f->async)
+		fasync_forget(f); /* the same for the SIGIO hooks */
+	file_lock_release(f);	  /* its OFD and flock locks */
 	fsnotify_close(f);
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
 		f->ops->release(f);

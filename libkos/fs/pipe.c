@@ -209,6 +209,8 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 	if (was_full && p->used < p->nslots)
 		waitq_wake_all(&p->wr_wq);
 out:
+	/* Linux tells O_ASYNC writers of every read, even one that got none. */
+	fasync_notify(&p->wr_wq);
 	mutex_unlock(&p->lock);
 	return done ? done : err;
 }

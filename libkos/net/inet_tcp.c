@@ -165,7 +165,7 @@ static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct inet_sock *is = arg;
 
 	if (is)
-		sock_wake(&is->sk);
+		sock_wake_space(&is->sk, true);
 	return ERR_OK;
 }
 
@@ -866,6 +866,7 @@ static int tcp_send_ready(struct inet_sock *is, bool nonblock,
 		if (tcp_can_send_state(st) && tcp_sndbuf(pcb) >= need &&
 		    tcp_sndqueuelen(pcb) < TCP_SND_QUEUELEN)
 			return 0;
+		sock_set_nospace(&is->sk);
 		if (nonblock)
 			return -EAGAIN;
 		if (pcb && tcp_can_send_state(st))

@@ -239,6 +239,14 @@ void sock_wake(struct socket *s)
 	waitq_wake_all(&s->wq);
 }
 
+void sock_wake_space(struct socket *s, bool writable)
+{
+	fasync_wake_quiet(&s->wq);
+	if (writable &&
+	    __atomic_exchange_n(&s->nospace, false, __ATOMIC_RELAXED))
+		fasync_notify(&s->wq);
+}
+
 void sock_sigpipe(unsigned int msg_flags)
 {
 	struct uthread *ut = uthread_current();

@@ -277,6 +277,8 @@ static void unix_cur_cred(struct ucred *c, bool effective)
 	c->gid = cur ? (effective ? cur->cred.egid : cur->cred.gid) : 0;
 }
 
+static bool unix_writable(struct unix_sock *u);
+
 /*
  * skb leaves its queue for good: uncharge its sender (who may now
  * write) and take its files out of the in-flight count.  unix_lock held.
@@ -288,7 +290,7 @@ static void skb_detach(struct unix_skb *skb)
 
 	from->wmem -= skb->charge;
 	skb->charge = 0;
-	sock_wake(&from->sk);
+	sock_wake_space(&from->sk, unix_writable(from));
 	for (unsigned int i = 0; i < skb->nfds; i++) {
 		struct socket *s = sock_from_file(skb->fds[i]);
 
@@ -1131,6 +1133,7 @@ static ssize_t unix_stream_sendmsg(struct socket *s, struct sock_msg *m,
 			break;
 		}
 		if (u->wmem >= (size_t)s->sndbuf) {
+			sock_set_nospace(s);
 			if (m->flags & MSG_DONTWAIT) {
 				err = -EAGAIN;
 				break;
@@ -1262,6 +1265,7 @@ static ssize_t unix_dgram_sendmsg(struct socket *s, struct sock_msg *m,
 		}
 		if (dgram_send_ready(&w))
 			break;
+		sock_set_nospace(s);
 		if (m->flags & MSG_DONTWAIT) {
 			err = -EAGAIN;
 			break;

@@ -30,6 +30,7 @@
  * Locking: sighand->lock (interrupts off) for pending sets, actions,
  * blocked masks and the group flags; see kos/proc.h.
  */
+#include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
 #include <kos/panic.h>
@@ -945,6 +946,7 @@ void sig_handle(struct uthread *ut)
 	    !ut->restore_blocked)
 		return;
 	ut->thread->user_work = 0;
+	fasync_run(); /* SIGIO this thread's calls owe (fs/fasync.c) */
 	for (;;) {
 		fl = spin_lock_irqsave(&sh->lock);
 		if ((p->sigflags & PROC_GROUP_EXIT) ||

@@ -140,6 +140,11 @@ static long set_owner(struct file *f, int type, int nr)
 {
 	if (nr && (nr < 0 || !owner_exists(nr)))
 		return -ESRCH;
+	struct proc *p = proc_current();
+
+	__atomic_store_n(&f->owner_cred,
+			 (uint64_t)p->cred.uid << 32 | p->cred.euid,
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&f->owner,
 			 (uint64_t)(uint32_t)type << 32 | (uint32_t)nr,
 			 __ATOMIC_RELAXED);
@@ -227,6 +232,11 @@ SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 		/* O_ASYNC stays clear where it means nothing (Linux's setfl). */
 		if (!file_takes_async(f))
 			mask &= ~(unsigned int)O_ASYNC;
+		else if ((arg ^ f->flags) & O_ASYNC) {
+			r = fasync_set(f, arg & O_ASYNC, (int)fd);
+			if (r)
+				break;
+		}
 		/* Only the status flags change; races lose one update. */
 		__atomic_store_n(&f->flags,
 				 (f->flags & ~mask) |
@@ -240,6 +250,19 @@ SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 	case F_SETOWN_EX:
 	case F_GETOWN_EX:
 		r = (f->fmode & FMODE_PATH) ? -EBADF : fcntl_owner(f, cmd, arg);
+		break;
+	case F_SETSIG:
+		r = (f->fmode & FMODE_PATH) ? -EBADF
+		    : arg > _NSIG	    ? -EINVAL
+					    : 0;
+		if (!r)
+			__atomic_store_n(&f->owner_sig, (int)arg,
+					 __ATOMIC_RELAXED);
+		break;
+	case F_GETSIG:
+		r = (f->fmode & FMODE_PATH)
+			    ? -EBADF
+			    : __atomic_load_n(&f->owner_sig, __ATOMIC_RELAXED);
 		break;
 	case F_GETLK:
 	case F_SETLK:

@@ -530,12 +530,17 @@ SYSCALL_DEFINE3(getdents64, __as_fd unsigned int, fd, void __user *, dirent,
  * FIOASYNC: O_ASYNC on or off, as F_SETFL; a file that does not take it
  * is -ENOTTY, but only when the flag would change (Linux's order).
  */
-static long ioctl_fioasync(struct file *f, bool on)
+static long ioctl_fioasync(struct file *f, bool on, int fd)
 {
+	int err;
+
 	if (!!(f->flags & O_ASYNC) == on)
 		return 0;
 	if (!file_takes_async(f))
 		return -ENOTTY;
+	err = fasync_set(f, on, fd);
+	if (err)
+		return err;
 	if (on)
 		__atomic_or_fetch(&f->flags, O_ASYNC, __ATOMIC_RELAXED);
 	else
@@ -585,7 +590,7 @@ SYSCALL_DEFINE3(ioctl, __as_fd unsigned int, fd, __as_hex unsigned int, cmd,
 	case FIOASYNC:
 		r = ioctl_int_arg(f, arg, &on);
 		if (!r)
-			r = ioctl_fioasync(f, on != 0);
+			r = ioctl_fioasync(f, on != 0, (int)fd);
 		break;
 	default:
 		r = file_ioctl(f, cmd, arg);

@@ -5,11 +5,15 @@
  * values, lowest number first), handler masks, SA_NODEFER,
  * SA_RESETHAND, nested handlers, sigaltstack and SA_ONSTACK, SA_RESTART
  * and EINTR, restart after a stop, rt_sigsuspend, rt_sigtimedwait,
- * pause, every default action, stop/continue interplay, RLIMIT_SIGPENDING.
+ * pause, every default action, stop/continue interplay, RLIMIT_SIGPENDING,
+ * and SIGIO from O_ASYNC files (fs/fasync.c).
  * Handlers are installed with raw rt_sigaction (ct_sigaction) and put
  * back to SIG_DFL.  Staged (issue 8).
  */
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -871,4 +875,218 @@ CONTRACT_TEST(kill_permissions)
 	}
 	ct_child_ok("child", perms, &other);
 	ct_wait(other);
+}
+
+/* ---- SIGIO: O_ASYNC files signal their owner (F_SETOWN) ---------------- */
+
+static volatile int io_n, io_code, io_fd;
+static volatile long io_band;
+
+static void io_rec(int sig, siginfo_t *si, void *uc)
+{
+	io_n++;
+	io_code = si->si_code;
+	io_band = si->si_band;
+	io_fd = si->si_fd;
+}
+
+/* A pipe: readers hear of writes, writers of reads and of the close. */
+CONTRACT_TEST(sigio_pipe)
+{
+	int p[2];
+	char b[4];
+
+	io_n = 0;
+	ct_sigaction(SIGIO, io_rec, 0, 0);
+	ct_sigign(SIGPIPE);
+	if (ct_pipe(p))
+		return;
+	write(p[1], "x", 1);
+	CHECK_EQ("no O_ASYNC: nothing", io_n, 0);
+	CHECK_RET("F_SETFL O_ASYNC, read end", fcntl(p[0], F_SETFL, O_ASYNC),
+		  0);
+	write(p[1], "x", 1);
+	CHECK_EQ("no owner: nothing", io_n, 0);
+	CHECK_RET("F_SETOWN self", fcntl(p[0], F_SETOWN, getpid()), 0);
+	CHECK_EQ("setting the owner sends nothing", io_n, 0);
+	write(p[1], "x", 1);
+	CHECK_EQ("a write: SIGIO before write returns", io_n, 1);
+	CHECK_EQ("si_code SI_KERNEL", io_code, SI_KERNEL);
+	write(p[1], "x", 1);
+	CHECK_EQ("another write, data already there: another", io_n, 2);
+	read(p[0], b, 1);
+	CHECK_EQ("a read: not to the read end", io_n, 2);
+	CHECK_RET("F_SETFL O_ASYNC, write end", fcntl(p[1], F_SETFL, O_ASYNC),
+		  0);
+	CHECK_RET("F_SETOWN self", fcntl(p[1], F_SETOWN, getpid()), 0);
+	read(p[0], b, 1);
+	CHECK_EQ("a read: to the write end", io_n, 3);
+	write(p[1], "x", 1);
+	CHECK_EQ("a write: to the read end", io_n, 4);
+	CHECK_RET("F_SETFL 0, read end", fcntl(p[0], F_SETFL, 0), 0);
+	write(p[1], "x", 1);
+	CHECK_EQ("O_ASYNC off: nothing", io_n, 4);
+	close(p[0]);
+	CHECK_EQ("the read end's close: to the write end", io_n, 5);
+	CHECK_ERR("write, no reader", write(p[1], "x", 1), EPIPE);
+	CHECK_EQ("EPIPE: nothing", io_n, 5);
+	close(p[1]);
+	ct_sigdfl(SIGPIPE);
+	ct_sigdfl(SIGIO);
+}
+
+/* A stream socket: data, the peer's shutdown and close, room after a
+ * full send buffer; not reads and writes otherwise. */
+CONTRACT_TEST(sigio_socket)
+{
+	static char big[16384];
+	int sv[2];
+	char b[4];
+
+	io_n = 0;
+	ct_sigaction(SIGIO, io_rec, 0, 0);
+	CHECK_RET("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CHECK_RET("F_SETOWN self", fcntl(sv[0], F_SETOWN, getpid()), 0);
+	CHECK_RET("ioctl FIOASYNC", ioctl(sv[0], FIOASYNC, &(int){ 1 }), 0);
+	write(sv[1], "y", 1);
+	CHECK_EQ("the peer writes", io_n, 1);
+	read(sv[0], b, 1);
+	CHECK_EQ("it reads", io_n, 1);
+	write(sv[0], "z", 1);
+	CHECK_EQ("it writes", io_n, 1);
+	read(sv[1], b, 1);
+	CHECK_EQ("the peer reads", io_n, 1);
+	/* Room coming back signals once a send found none. */
+	fcntl(sv[0], F_SETFL, O_ASYNC | O_NONBLOCK);
+	while (write(sv[0], big, sizeof(big)) > 0)
+		;
+	CHECK_EQ("it fills the socket", io_n, 1);
+	while (recv(sv[1], big, sizeof(big), MSG_DONTWAIT) > 0)
+		;
+	CHECK_EQ("the peer empties it: room", io_n, 2);
+	write(sv[0], "z", 1);
+	read(sv[1], b, 1);
+	CHECK_EQ("the peer reads again", io_n, 2);
+	shutdown(sv[1], SHUT_WR);
+	CHECK_EQ("the peer shuts down writing", io_n, 3);
+	close(sv[1]);
+	CHECK_EQ("the peer closes", io_n, 4);
+	close(sv[0]);
+	ct_sigdfl(SIGIO);
+}
+
+/* F_SETSIG: that signal instead, with the reason, band and fd. */
+CONTRACT_TEST(sigio_setsig)
+{
+	int p[2], rt = 40, tid = (int)syscall(SYS_gettid);
+	struct f_owner_ex ex = { F_OWNER_TID, tid };
+	char b[4];
+
+	io_n = 0;
+	ct_sigaction(rt, io_rec, 0, 0);
+	if (ct_pipe(p))
+		return;
+	CHECK_RET("F_GETSIG, new", fcntl(p[0], F_GETSIG), 0);
+	CHECK_ERR("F_SETSIG 65", fcntl(p[0], F_SETSIG, 65), EINVAL);
+	CHECK_RET("F_SETSIG 40", fcntl(p[0], F_SETSIG, rt), 0);
+	CHECK_RET("F_GETSIG", fcntl(p[0], F_GETSIG), rt);
+	CHECK_RET("F_SETOWN_EX thread", fcntl(p[0], F_SETOWN_EX, &ex), 0);
+	CHECK_RET("F_SETFL O_ASYNC", fcntl(p[0], F_SETFL, O_ASYNC), 0);
+	write(p[1], "x", 1);
+	CHECK_EQ("delivered", io_n, 1);
+	CHECK_EQ("si_code POLL_IN", io_code, POLL_IN);
+	CHECK_EQX("si_band", io_band, POLLIN | POLLRDNORM);
+	CHECK_EQ("si_fd", io_fd, p[0]);
+	CHECK_RET("F_SETSIG 40, write end", fcntl(p[1], F_SETSIG, rt), 0);
+	CHECK_RET("F_SETOWN self", fcntl(p[1], F_SETOWN, getpid()), 0);
+	CHECK_RET("F_SETFL O_ASYNC", fcntl(p[1], F_SETFL, O_ASYNC), 0);
+	read(p[0], b, 1);
+	CHECK_EQ("delivered", io_n, 2);
+	CHECK_EQ("si_code POLL_OUT", io_code, POLL_OUT);
+	CHECK_EQX("si_band", io_band, POLLOUT | POLLWRNORM | POLLWRBAND);
+	CHECK_EQ("si_fd", io_fd, p[1]);
+	close(p[0]);
+	close(p[1]);
+	ct_sigdfl(rt);
+}
+
+/* The child: block SIGIO, say ready, wait for it (5 s at most). */
+static void sigio_wait(void *arg)
+{
+	int *ready = arg;
+
+	io_n = 0;
+	ct_sigaction(SIGIO, io_rec, 0, 0);
+	ct_block(CT_SIGBIT(SIGIO));
+	write(ready[1], "r", 1);
+	ct_arm_ms(5000);
+	while (!io_n)
+		ct_raw(SYS_rt_sigsuspend, (long)&(uint64_t){ 0 }, 8, 0, 0, 0,
+		       0);
+	_exit(io_code == SI_KERNEL ? 0 : 1);
+}
+
+/* Another process, and a process group, as the owner. */
+CONTRACT_TEST(sigio_other)
+{
+	int sv[2], ready[2];
+	pid_t c;
+	char b;
+
+	CHECK_RET("socketpair", socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	for (int grp = 0; grp < 2; grp++) {
+		if (ct_pipe(ready))
+			return;
+		c = ct_fork();
+		if (c == 0) {
+			setpgid(0, 0);
+			sigio_wait(ready); /* exits 0 once SIGIO came */
+		}
+		read(ready[0], &b, 1);
+		setpgid(c, c);
+		CHECK_RET("F_SETOWN", fcntl(sv[0], F_SETOWN, grp ? -c : c), 0);
+		CHECK_RET("F_SETFL O_ASYNC", fcntl(sv[0], F_SETFL, O_ASYNC), 0);
+		send(sv[1], "d", 1, 0);
+		CHECK_EQ(grp ? "the group's process got SIGIO, SI_KERNEL"
+			     : "the process got SIGIO, SI_KERNEL",
+			 ct_wait(c), 0);
+		fcntl(sv[0], F_SETFL, 0);
+		recv(sv[0], &b, 1, 0);
+		close(ready[0]);
+		close(ready[1]);
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Who set the owner must be allowed to signal it: uid 1000 cannot make
+ * a write signal root. */
+static void sigio_setter(void *arg)
+{
+	int *p = arg;
+
+	setresuid(1000, 1000, 1000);
+	CHECK_RET("uid 1000: F_SETOWN to root's process",
+		  fcntl(p[0], F_SETOWN, getppid()), 0);
+}
+
+CONTRACT_TEST(sigio_perm)
+{
+	int p[2];
+
+	io_n = 0;
+	ct_sigaction(SIGIO, io_rec, 0, 0);
+	if (ct_pipe(p))
+		return;
+	CHECK_RET("F_SETFL O_ASYNC", fcntl(p[0], F_SETFL, O_ASYNC), 0);
+	ct_child_ok("child", sigio_setter, p);
+	CHECK_RET("F_GETOWN", fcntl(p[0], F_GETOWN), getpid());
+	write(p[1], "x", 1);
+	CHECK_EQ("not signalled", io_n, 0);
+	CHECK_RET("F_SETOWN self", fcntl(p[0], F_SETOWN, getpid()), 0);
+	write(p[1], "x", 1);
+	CHECK_EQ("set by root: signalled", io_n, 1);
+	close(p[0]);
+	close(p[1]);
+	ct_sigdfl(SIGIO);
 }

@@ -18,6 +18,7 @@
 
 struct vnode;
 struct file;
+struct file_async;
 struct kstat;
 struct poll_table;
 
@@ -83,7 +84,8 @@ struct file_ops {
 	 * The file takes O_ASYNC (F_SETFL, ioctl FIOASYNC), as Linux's
 	 * files with a fasync method (sockets, pipes, ttys, inotify,
 	 * /dev/random); others keep it clear and FIOASYNC is -ENOTTY.
-	 * KOS keeps the flag and the owner (F_SETOWN) but sends no SIGIO.
+	 * While it is on, the owner (F_SETOWN) gets SIGIO at each wake-up
+	 * of the queues the file's poll names (fs/fasync.c).
 	 */
 	bool fasync;
 	/* fsync(2)/fdatasync(2).  NULL: -EINVAL (pipes, most devices). */
@@ -136,6 +138,11 @@ struct file {
 	 * process group number in the low one (atomic; 0: none).
 	 */
 	uint64_t owner;
+	/* Who set it: uid << 32 | euid (atomic), for Linux's sigio_perm. */
+	uint64_t owner_cred;
+	int owner_sig; /* F_SETSIG's signal, 0: SIGIO (atomic) */
+	/* The hooks that send SIGIO while O_ASYNC is on (fs/fasync.c). */
+	struct file_async *async;
 };
 
 /*
@@ -153,6 +160,25 @@ static inline bool file_takes_async(const struct file *f)
 }
 /* Drop a reference; the last calls ops->release and drops the vnode. */
 void file_put(struct file *f);
+
+/*
+ * O_ASYNC turned on (through descriptor fd, si_fd of F_SETSIG's signal)
+ * or off for f, which takes it: start or stop sending SIGIO to f's
+ * owner at its wake-ups.  0 or -ENOMEM.  The caller changes f->flags.
+ */
+int fasync_set(struct file *f, bool on, int fd);
+/* f's last reference is gone: its SIGIO hooks go (before release). */
+void fasync_forget(struct file *f);
+/* Send the signals files' wake-ups left owed (thread context). */
+void fasync_run(void);
+/*
+ * Linux's kill_fasync: the O_ASYNC files watching wq owe their owners a
+ * signal, without waking wq's sleepers (a pipe's writers at each read).
+ */
+struct waitq;
+void fasync_notify(struct waitq *wq);
+/* waitq_wake_all(wq) but for the O_ASYNC files watching it. */
+void fasync_wake_quiet(struct waitq *wq);
 
 /*
  * The path /proc shows for f in kernel buf (len bytes, NUL terminated):

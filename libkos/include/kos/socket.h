@@ -171,6 +171,12 @@ struct socket {
 	bool acceptconn; /* SO_ACCEPTCONN: the family's listen sets it */
 	int priority, mark;
 	unsigned int shutdown; /* SEND_SHUTDOWN | RCV_SHUTDOWN, family's */
+	/*
+	 * A send found no room since room last came back (atomic; Linux's
+	 * SOCKWQ_ASYNC_NOSPACE): only then does room coming back signal
+	 * an O_ASYNC owner (sock_wake_space).
+	 */
+	bool nospace;
 };
 
 #define RCV_SHUTDOWN 1
@@ -223,6 +229,17 @@ uint64_t sock_rcv_deadline(struct socket *s);
 uint64_t sock_snd_deadline(struct socket *s);
 /* Wake everything waiting on s (readiness changed).  Any context. */
 void sock_wake(struct socket *s);
+/*
+ * Room to send came back to s (its data read or acknowledged): wake its
+ * sleepers and pollers, and its O_ASYNC owner only if a send had found
+ * no room (s->nospace) and s is writable now.  Any context.
+ */
+void sock_wake_space(struct socket *s, bool writable);
+/* A send found no room (see nospace). */
+static inline void sock_set_nospace(struct socket *s)
+{
+	__atomic_store_n(&s->nospace, true, __ATOMIC_RELAXED);
+}
 
 /*
  * Send SIGPIPE to the calling thread for an EPIPE on a send without

@@ -28,6 +28,10 @@
  * A ring that is full drops the wake-up: several files, each with a
  * standard SIGIO already on the way.
  *
+ * dnotify (fs/notify.c) owes signals the same way, through
+ * fasync_queue(), with the reason POLL_MSG and the watch's fd, whether
+ * or not the directory's file has O_ASYNC.
+ *
  * Who may be signalled: the credentials of whoever last set the owner
  * (file.owner_cred) against the target's, as Linux's sigio_perm: root's
  * euid, or either uid matching the target's uid or saved uid.
@@ -41,7 +45,9 @@
  * Locking:
  *   fasync_lock (mutex)  every file's async pointer and its hooks'
  *                        queueing, turning O_ASYNC on or off, the last
- *                        reference's fasync_forget.
+ *                        reference's fasync_forget.  Taken inside no
+ *                        file's own locks; a file's poll (which may
+ *                        take them) runs before it.
  *   interrupts off       the ring; a hook's wq (WAITQ_FREEING clears it);
  *                        callbacks, which only read file.async's
  *                        constant parts.  (KOS is uniprocessor.)
@@ -67,8 +73,8 @@ struct file_async;
 
 /* A callback entry on one queue the file's poll names. */
 struct fasync_hook {
-	struct waitq_entry e;	 /* on *wq while e.queued */
-	struct waitq *wq;	 /* NULL once that queue was freed */
+	struct waitq_entry e;  /* on *wq while e.queued */
+	struct waitq *wq;      /* NULL once that queue was freed */
 	struct file_async *fa; /* constant */
 };
 
@@ -81,11 +87,22 @@ struct file_async {
 
 static struct mutex fasync_lock = MUTEX_INIT(fasync_lock, "fasync");
 
-/* Files whose owners are owed a signal, each holding a reference. */
-static struct file *fasync_ring[FASYNC_RING];
+/*
+ * A signal owed to a file's owner: the file (referenced), and why:
+ * 0 for a wake-up of an O_ASYNC file (the reason is read off its
+ * readiness), or a POLL_* reason with the si_fd to report (dnotify).
+ */
+struct fasync_item {
+	struct file *file;
+	int reason, fd;
+};
+
+static struct fasync_item fasync_ring[FASYNC_RING];
 static unsigned int ring_head, ring_count; /* interrupts off */
 static struct waitq sigio_wq = WAITQ_INIT(sigio_wq);
 static bool muted; /* interrupts off: inside fasync_wake_quiet() */
+
+static void sigio_start(void);
 static bool sigio_started; /* atomic */
 
 /* A reference to f unless its last is already gone. */
@@ -102,13 +119,32 @@ static bool file_tryget(struct file *f)
 	return true;
 }
 
-/* Interrupts off: is f on the ring? */
-static bool ring_has(struct file *f)
+/*
+ * Interrupts off: owe f's owner a signal for reason (fd: its si_fd),
+ * unless a wake-up's (reason 0) is owed already; each dnotify event is
+ * a signal of its own, as Linux's (a real-time one queues each).  The thread running now sends it on
+ * its way back to user mode; the sigio thread is woken for the case it
+ * never goes there (a kernel thread, an interrupt).
+ */
+static void ring_push(struct file *f, int reason, int fd)
 {
-	for (unsigned int i = 0; i < ring_count; i++)
-		if (fasync_ring[(ring_head + i) % FASYNC_RING] == f)
-			return true;
-	return false;
+	struct thread *cur = sched_current();
+	struct fasync_item *it;
+
+	for (unsigned int i = 0; !reason && i < ring_count; i++) {
+		it = &fasync_ring[(ring_head + i) % FASYNC_RING];
+		if (it->file == f && !it->reason)
+			return;
+	}
+	if (ring_count == FASYNC_RING || !file_tryget(f))
+		return;
+	it = &fasync_ring[(ring_head + ring_count++) % FASYNC_RING];
+	it->file = f;
+	it->reason = reason;
+	it->fd = fd;
+	if (cur)
+		cur->user_work = 1;
+	waitq_wake_all(&sigio_wq);
 }
 
 /* A queue of the file was woken (waker's context, interrupts off). */
@@ -116,35 +152,29 @@ static bool fasync_wake(struct waitq_entry *e, unsigned int why)
 {
 	struct fasync_hook *h = container_of(e, struct fasync_hook, e);
 	struct file *f = h->fa->file;
-	struct thread *cur = sched_current();
 
 	if (why == WAITQ_FREEING) {
 		h->wq = NULL;
 		return false;
 	}
-	if (muted || !__atomic_load_n(&f->owner, __ATOMIC_RELAXED) ||
-	    ring_count == FASYNC_RING || ring_has(f) || !file_tryget(f))
-		return false;
-	fasync_ring[(ring_head + ring_count++) % FASYNC_RING] = f;
-	if (cur)
-		cur->user_work = 1; /* a user thread sends it on its way out */
-	waitq_wake_all(&sigio_wq);
+	if (!muted && __atomic_load_n(&f->owner, __ATOMIC_RELAXED))
+		ring_push(f, 0, -1);
 	return false;
 }
 
-/* The next file owed a signal (its reference now the caller's), or NULL. */
-static struct file *ring_pop(void)
+/* The next signal owed into *it (its reference now the caller's). */
+static bool ring_pop(struct fasync_item *it)
 {
 	unsigned long fl = plat_irq_save();
-	struct file *f = NULL;
+	bool any = ring_count != 0;
 
-	if (ring_count) {
-		f = fasync_ring[ring_head];
+	if (any) {
+		*it = fasync_ring[ring_head];
 		ring_head = (ring_head + 1) % FASYNC_RING;
 		ring_count--;
 	}
 	plat_irq_restore(fl);
-	return f;
+	return any;
 }
 
 /* Linux's sigio_perm: may the owner's setter (cred) signal p? */
@@ -173,14 +203,23 @@ static void sigio_one(struct proc *p, struct uthread *ut, int sig,
 		sig_send_proc(p, SIGIO, NULL);
 }
 
-/* F_SETSIG's siginfo for f (see the top of the file). */
-static void sigio_info(struct file *f, int sig, struct ksiginfo *info)
+/* F_SETSIG's siginfo for it (see the top of the file). */
+static void sigio_info(const struct fasync_item *it, int sig,
+		       struct ksiginfo *info)
 {
-	unsigned int mask = file_poll(f, NULL);
+	struct file *f = it->file;
+	unsigned int mask;
 	int fd = -1;
 
 	kos_memset(info, 0, sizeof(*info));
 	info->si_signo = sig;
+	if (it->reason == POLL_MSG) {
+		info->si_code = POLL_MSG;
+		info->poll.band = POLLIN | POLLRDNORM | POLLMSG;
+		info->poll.fd = it->fd;
+		return;
+	}
+	mask = file_poll(f, NULL);
 	if (mask & POLLIN) {
 		info->si_code = POLL_IN;
 		info->poll.band = POLLIN | POLLRDNORM;
@@ -204,9 +243,11 @@ static void sigio_info(struct file *f, int sig, struct ksiginfo *info)
 	info->poll.fd = fd;
 }
 
-/* Signal f's owner, if it still has O_ASYNC and an owner. */
-static void sigio_send(struct file *f)
+/* Signal the owner of it's file: if it still has O_ASYNC (a wake-up's
+ * signal) and an owner. */
+static void sigio_send(const struct fasync_item *it)
 {
+	struct file *f = it->file;
 	uint64_t o = __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
 	uint64_t cred = __atomic_load_n(&f->owner_cred, __ATOMIC_RELAXED);
 	int sig = __atomic_load_n(&f->owner_sig, __ATOMIC_RELAXED);
@@ -216,10 +257,11 @@ static void sigio_send(struct file *f)
 	struct proc *p;
 
 	if (nr <= 0 ||
-	    !(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ASYNC))
+	    (!it->reason &&
+	     !(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ASYNC)))
 		return;
 	if (sig)
-		sigio_info(f, sig, &info);
+		sigio_info(it, sig, &info);
 	mutex_lock(&proc_lock);
 	if (type == F_OWNER_TID) {
 		ut = pid_task(nr);
@@ -263,12 +305,22 @@ void fasync_wake_quiet(struct waitq *wq)
 
 void fasync_run(void)
 {
-	struct file *f;
+	struct fasync_item it;
 
-	while (READ_ONCE(ring_count) && (f = ring_pop())) {
-		sigio_send(f);
-		file_put(f);
+	while (READ_ONCE(ring_count) && ring_pop(&it)) {
+		sigio_send(&it);
+		file_put(it.file);
 	}
+}
+
+void fasync_queue(struct file *f, int reason, int fd)
+{
+	unsigned long fl;
+
+	sigio_start();
+	fl = plat_irq_save();
+	ring_push(f, reason, fd);
+	plat_irq_restore(fl);
 }
 
 static bool ring_busy(void *arg)
@@ -324,33 +376,33 @@ int fasync_set(struct file *f, bool on, int fd)
 {
 	struct waitq *wq[POLL_MAX_QUEUES];
 	struct file_async *fa = NULL;
-	unsigned int n;
+	unsigned int n = 0;
 
 	if (on) {
 		fa = kzalloc(sizeof(*fa));
 		if (!fa)
 			return -ENOMEM;
 		sigio_start();
+		/* Before fasync_lock: a poll may take the file's own locks. */
+		file_poll_queues(f, wq, &n);
 	}
 	mutex_lock(&fasync_lock);
-	if (!on || !f->async) {
+	if (!on) {
 		async_drop(f);
-		if (on) {
-			fa->file = f;
-			fa->fd = fd;
-			file_poll_queues(f, wq, &n);
-			fa->n = n;
-			for (unsigned int i = 0; i < n; i++) {
-				fa->hook[i].fa = fa;
-				fa->hook[i].wq = wq[i];
-				waitq_add_callback(wq[i], &fa->hook[i].e,
-						   fasync_wake, false);
-			}
-			f->async = fa;
-			fa = NULL;
-		}
-	} else {
+	} else if (f->async) {
 		f->async->fd = fd; /* on again: Linux's fasync_insert_entry */
+	} else {
+		fa->file = f;
+		fa->fd = fd;
+		fa->n = n;
+		for (unsigned int i = 0; i < n; i++) {
+			fa->hook[i].fa = fa;
+			fa->hook[i].wq = wq[i];
+			waitq_add_callback(wq[i], &fa->hook[i].e, fasync_wake,
+					   false);
+		}
+		f->async = fa;
+		fa = NULL;
 	}
 	mutex_unlock(&fasync_lock);
 	kfree(fa); /* O_ASYNC was on already */

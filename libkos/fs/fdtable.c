@@ -14,6 +14,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/lock.h>
+#include <kos/notify.h>
 #include <kos/string.h>
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
@@ -29,6 +30,8 @@ static void fdt_release(struct fdtable *fdt, struct file *f)
 	if (!f)
 		return;
 	file_lock_close(f, fdt);
+	if (f->fmode & FMODE_DNOTIFY)
+		dnotify_close(f, fdt); /* Linux's dnotify_flush */
 	file_put(f);
 }
 

@@ -233,7 +233,9 @@ void file_put(struct file *f)
 		epoll_forget(f); /* before release: no epoll looks at it now */
 	if (f->async)
 		fasync_forget(f); /* the same for the SIGIO hooks */
-	file_lock_release(f);	  /* its OFD and flock locks */
+	if (f->fmode & FMODE_DNOTIFY)
+		dnotify_close(f, NULL); /* and its dnotify watches */
+	file_lock_release(f);		/* its OFD and flock locks */
 	fsnotify_close(f);
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
 		f->ops->release(f);
@@ -477,6 +479,11 @@ long file_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 }
 
 /* ---- mmap support --------------------------------------------------- */
+
+bool file_noexec(const struct file *f)
+{
+	return f->vnode && (vfs_mnt_flags(f->vnode) & VFS_MNT_NOEXEC);
+}
 
 int file_mmap_check(struct file *f, bool shared)
 {

@@ -76,6 +76,7 @@
 #include <uapi/errno.h>
 #include <uapi/fcntl.h>
 #include <uapi/ioctl.h>
+#include <uapi/signal.h>
 #include <uapi/stat.h>
 
 #define IN_CHILD_EVENTS                                       \
@@ -105,14 +106,28 @@ struct notify_conn {
 struct inotify;
 
 struct notify_watch {
-	struct inotify *in;
+	struct inotify *in;	  /* NULL: a dnotify watch (below) */
 	struct notify_conn *conn; /* NULL once retired */
 	struct vnode *v;	  /* referenced */
 	struct list_head vlink;	  /* conn->watches */
 	struct list_head ilink;	  /* in->watches, or retired */
 	int wd;
-	uint32_t mask; /* IN_* events and flags */
+	uint32_t mask; /* IN_* events and flags (NOTIFY_DN_RENAME too) */
+	/* A dnotify watch: the directory's file and whose fd table set it. */
+	struct file *dfile; /* not referenced: it goes before the file */
+	const void *downer; /* the fd table */
+	int dfd;	    /* si_fd */
+	bool dmultishot;    /* DN_MULTISHOT: not one event only */
 };
+
+/*
+ * KOS's own event bit: a rename inside one directory, which dnotify's
+ * DN_RENAME asks for (Linux's FS_RENAME); never reaches inotify.
+ */
+#define NOTIFY_DN_RENAME 0x00001000
+#define NOTIFY_EVENTS (IN_ALL_EVENTS | NOTIFY_DN_RENAME)
+
+static LIST_HEAD(dnotify_watches); /* notify_lock: notify_watch.ilink */
 
 struct inotify_ev {
 	struct list_head link;
@@ -213,9 +228,13 @@ static bool same_event(const struct inotify_ev *a, const struct inotify_ev *b)
 static void inotify_queue(struct inotify *in, int32_t wd, uint32_t mask,
 			  uint32_t cookie, const char *name, size_t namelen)
 {
-	struct inotify_ev *e = kmalloc(sizeof(*e) + namelen);
+	struct inotify_ev *e;
 	struct inotify_ev *last;
 	unsigned long fl;
+
+	if (!in)
+		return; /* a dnotify watch */
+	e = kmalloc(sizeof(*e) + namelen);
 
 	fl = spin_lock_irqsave(&in->qlock);
 	if (!e || in->nevents >= in->max_events) {
@@ -260,7 +279,7 @@ static void conn_update_mask(struct notify_conn *c)
 	uint32_t m = 0;
 
 	list_for_each_entry (w, &c->watches, vlink)
-		m |= w->mask & IN_ALL_EVENTS;
+		m |= w->mask & NOTIFY_EVENTS;
 	c->mask = m;
 }
 
@@ -272,7 +291,7 @@ static void conn_update_mask(struct notify_conn *c)
 static void watch_remove(struct notify_watch *w, bool ignored)
 {
 	struct notify_conn *c = w->conn;
-	struct notify_user *u = user_get(w->in->uid);
+	struct notify_user *u = w->in ? user_get(w->in->uid) : NULL;
 
 	if (ignored)
 		inotify_queue(w->in, w->wd, IN_IGNORED, 0, NULL, 0);
@@ -323,9 +342,20 @@ static void conn_deliver(struct notify_conn *c, uint32_t mask, uint32_t cookie,
 	list_for_each_entry_safe (w, tmp, &c->watches, vlink) {
 		bool last = &tmp->vlink == &c->watches;
 
-		if (!(w->mask & mask & IN_ALL_EVENTS))
+		if (!(w->mask & mask & NOTIFY_EVENTS))
 			continue;
-		inotify_queue(w->in, w->wd, mask, cookie, name, len);
+		if (!w->in) {
+			/* dnotify: the owner is signalled (fs/fasync.c). */
+			fasync_queue(w->dfile, POLL_MSG, w->dfd);
+			if (!w->dmultishot) {
+				watch_remove(w, false);
+				if (last)
+					break;
+			}
+			continue;
+		}
+		inotify_queue(w->in, w->wd, mask & ~NOTIFY_DN_RENAME, cookie,
+			      name, len);
 		if (w->mask & IN_ONESHOT) {
 			watch_remove(w, true); /* the last one frees c */
 			if (last)
@@ -507,6 +537,8 @@ static void move_events(struct vnode *odir, const char *oname, size_t olen,
 
 	if (!cookie)
 		cookie = ++next_cookie;
+	if (odir == ndir)
+		dir_event(odir, NOTIFY_DN_RENAME | isdir(v), 0, oname, olen);
 	dir_event(odir, IN_MOVED_FROM | isdir(v), cookie, oname, olen);
 	dir_event(ndir, IN_MOVED_TO | isdir(v), cookie, nname, nlen);
 	if (target)
@@ -897,4 +929,106 @@ void inotify_show_fdinfo(struct file *f,
 			sink(ctx, line, (size_t)n);
 	}
 	mutex_unlock(&notify_lock);
+}
+
+/* ---- dnotify (fcntl F_NOTIFY) ------------------------------------------ */
+
+/* dnotify's DN_* events in KOS's IN_* terms, as Linux's convert_arg(). */
+static uint32_t dn_events(unsigned long arg)
+{
+	uint32_t m = 0;
+
+	if (arg & DN_ACCESS)
+		m |= IN_ACCESS;
+	if (arg & DN_MODIFY)
+		m |= IN_MODIFY;
+	if (arg & DN_CREATE)
+		m |= IN_CREATE | IN_MOVED_TO;
+	if (arg & DN_DELETE)
+		m |= IN_DELETE | IN_MOVED_FROM;
+	if (arg & DN_RENAME)
+		m |= NOTIFY_DN_RENAME;
+	if (arg & DN_ATTRIB)
+		m |= IN_ATTRIB;
+	return m;
+}
+
+/* notify_lock: end f's dnotify watches (owner's only, if owner). */
+static void dnotify_drop(struct file *f, const void *owner)
+{
+	struct notify_watch *w, *tmp;
+
+	list_for_each_entry_safe (w, tmp, &dnotify_watches, ilink)
+		if (w->dfile == f && (!owner || w->downer == owner))
+			watch_remove(w, false);
+}
+
+int dnotify_set(struct file *f, const void *owner, int fd, unsigned long arg)
+{
+	struct vnode *v = f->vnode;
+	struct notify_conn *c, *newc = NULL;
+	struct notify_watch *w;
+	int r = 0;
+
+	if (!(arg & ~(unsigned long)DN_MULTISHOT)) {
+		if (f->fmode & FMODE_DNOTIFY) {
+			mutex_lock(&notify_lock);
+			dnotify_drop(f, owner);
+			notify_unlock();
+		}
+		return 0;
+	}
+	if (!v || !S_ISDIR(v->mode))
+		return -ENOTDIR;
+	mutex_lock(&notify_lock);
+	c = v->notify;
+	if (c)
+		list_for_each_entry (w, &c->watches, vlink)
+			if (!w->in && w->dfile == f && w->downer == owner) {
+				/* More events for the same fd table: added. */
+				w->mask |= dn_events(arg);
+				w->dmultishot |= (arg & DN_MULTISHOT) != 0;
+				w->dfd = fd;
+				conn_update_mask(c);
+				goto out;
+			}
+	w = kzalloc(sizeof(*w));
+	if (!c)
+		c = newc = kzalloc(sizeof(*c));
+	if (!w || !c) {
+		kfree(w);
+		kfree(newc);
+		r = -ENOMEM;
+		goto out;
+	}
+	if (newc) {
+		newc->v = v;
+		list_init(&newc->watches);
+		list_add_tail(&newc->link, &notify_conns);
+		__atomic_store_n(&v->notify, newc, __ATOMIC_RELEASE);
+	}
+	vnode_get(v);
+	w->v = v;
+	w->conn = c;
+	w->mask = dn_events(arg);
+	w->dfile = f;
+	w->downer = owner;
+	w->dfd = fd;
+	w->dmultishot = (arg & DN_MULTISHOT) != 0;
+	list_add_tail(&w->vlink, &c->watches);
+	list_add_tail(&w->ilink, &dnotify_watches);
+	c->nwatches++;
+	conn_update_mask(c);
+	__atomic_add_fetch(&fsnotify_nwatches, 1, __ATOMIC_RELAXED);
+	__atomic_or_fetch(&f->fmode, FMODE_DNOTIFY, __ATOMIC_RELAXED);
+out:
+	notify_unlock();
+	return r;
+}
+
+void dnotify_close(struct file *f, const void *owner)
+{
+	mutex_lock(&notify_lock);
+	dnotify_drop(f, owner);
+	notify_unlock();
 }

@@ -262,6 +262,7 @@ static void mount_set_flags(struct mount *m, unsigned long flags)
 	m->flags = flags;
 	if (m != m->sb->mnt)
 		return;
+	__atomic_store_n(&m->sb->mnt_flags, flags, __ATOMIC_RELAXED);
 	if (flags & VFS_MNT_RDONLY)
 		__atomic_or_fetch(&m->sb->flags, VFS_SB_RDONLY,
 				  __ATOMIC_SEQ_CST);
@@ -305,7 +306,7 @@ static int may_delete(struct vnode *dir, struct vnode *v, bool isdir,
 
 int vfs_may_exec(struct vnode *v, const struct vfs_cred *cred)
 {
-	if (!S_ISREG(v->mode))
+	if (!S_ISREG(v->mode) || (vfs_mnt_flags(v) & VFS_MNT_NOEXEC))
 		return -EACCES;
 	return vfs_permission(v, MAY_EXEC, cred);
 }
@@ -1423,13 +1424,20 @@ out_put:
 
 /* ---- attributes ----------------------------------------------------- */
 
-#define ST_RDONLY 0x1	   /* statfs f_flags: a read-only mount */
-#define ST_VALID 0x20	   /* statfs f_flags: the flags are valid */
-#define ST_RELATIME 0x1000 /* the default atime mode */
+/* statfs f_flags: the mount's flags (ST_VALID: these are valid). */
+#define ST_RDONLY 0x1
+#define ST_NOSUID 0x2
+#define ST_NODEV 0x4
+#define ST_NOEXEC 0x8
+#define ST_VALID 0x20
+#define ST_NOATIME 0x400
+#define ST_NODIRATIME 0x800
+#define ST_RELATIME 0x1000
 
 void vfs_statfs(struct vnode *v, struct kstatfs *st)
 {
 	struct superblock *sb = v->sb;
+	unsigned long mf;
 
 	kos_memset(st, 0, sizeof(*st));
 	if (sb->ops && sb->ops->statfs)
@@ -1439,7 +1447,12 @@ void vfs_statfs(struct vnode *v, struct kstatfs *st)
 	if (!st->bsize)
 		st->bsize = PAGE_SIZE;
 	st->frsize = st->bsize;
-	st->flags = ST_VALID | ST_RELATIME;
+	mf = vfs_mnt_flags(v);
+	st->flags = ST_VALID |
+		    (mf & (VFS_MNT_NOSUID | VFS_MNT_NODEV | VFS_MNT_NOEXEC |
+			   VFS_MNT_NOATIME | VFS_MNT_NODIRATIME));
+	if (!(mf & (VFS_MNT_NOATIME | VFS_MNT_STRICTATIME)))
+		st->flags |= ST_RELATIME;
 	if (vfs_read_only(v))
 		st->flags |= ST_RDONLY;
 }
@@ -1464,7 +1477,8 @@ void vfs_kill_suid(struct vnode *v, const struct vfs_cred *cred)
 /*
  * relatime, Linux's default (relatime_need_update()): the access time
  * moves only if it is not after the last modification or change, or is
- * a day old.
+ * a day old.  The mount's noatime, nodiratime and strictatime (always)
+ * say otherwise.
  */
 static bool atime_due(struct vnode *v, struct vfs_time now)
 {
@@ -1480,15 +1494,18 @@ static bool atime_due(struct vnode *v, struct vfs_time now)
 void vfs_file_accessed(struct file *f)
 {
 	struct vnode *v = f->vnode;
+	unsigned long mf = vfs_mnt_flags(v);
+	bool strict = mf & VFS_MNT_STRICTATIME;
 	struct vfs_time now;
 
-	if (!v || (f->flags & O_NOATIME))
+	if (!v || (f->flags & O_NOATIME) || (mf & VFS_MNT_NOATIME) ||
+	    ((mf & VFS_MNT_NODIRATIME) && S_ISDIR(v->mode)))
 		return;
 	now = vfs_now();
-	if (!atime_due(v, now) || vfs_read_only(v)) /* first unlocked */
+	if ((!strict && !atime_due(v, now)) || vfs_read_only(v)) /* unlocked */
 		return;
 	mutex_lock(&v->lock);
-	if (atime_due(v, now)) {
+	if (strict || atime_due(v, now)) {
 		v->atime = now;
 		vfs_dirty_inode(v);
 	}
@@ -1731,6 +1748,9 @@ static int open_checks(struct vnode *v, int flags, bool created,
 	if (S_ISDIR(v->mode) &&
 	    (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT))))
 		return -EISDIR;
+	if ((S_ISCHR(v->mode) || S_ISBLK(v->mode)) &&
+	    (vfs_mnt_flags(v) & VFS_MNT_NODEV))
+		return -EACCES;
 	if (created)
 		return 0;
 	if (acc == O_RDONLY || acc == O_RDWR || acc == 3)
@@ -2728,6 +2748,7 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 {
 	bool to_ro = flags & VFS_MNT_RDONLY, was_rw = false;
 	struct mount *wm = NULL, *m;
+	unsigned long others = 0; /* the new flags but read-only */
 	struct vnode *v;
 	int err = lookup_mnt(dir, path, LOOKUP_FOLLOW, cred, &v, &wm);
 
@@ -2741,14 +2762,22 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 	m = mount_rooted(wm, v);
 	if (!m)
 		err = -EINVAL;
+	if (m) {
+		others = flags & ~(VFS_MNT_RDONLY | VFS_MNT_KEEP_ATIME);
+		if (flags & VFS_MNT_KEEP_ATIME)
+			others = (others & ~VFS_MNT_ATIME) |
+				 (m->flags & VFS_MNT_ATIME);
+	}
 	/*
-	 * Read-only is enforced per file system (files do not know their
-	 * mount): a second mount of one cannot differ from the first.
+	 * Read-only, nosuid, nodev and noexec are enforced per file system
+	 * (files do not know their mount): a second mount of one cannot
+	 * differ from the first in them.
 	 */
-	else if (m != v->sb->mnt &&
-		 to_ro != !!(v->sb->mnt->flags & VFS_MNT_RDONLY))
+	if (m && m != v->sb->mnt &&
+	    (flags & VFS_MNT_ENFORCED) !=
+		    (v->sb->mnt->flags & VFS_MNT_ENFORCED))
 		err = -EINVAL;
-	else if (!to_ro && (v->sb->flags & VFS_SB_NOWRITE))
+	else if (m && !to_ro && (v->sb->flags & VFS_SB_NOWRITE))
 		err = -EROFS; /* a file system KOS cannot write yet */
 	if (m)
 		was_rw = m == v->sb->mnt && !(m->flags & VFS_MNT_RDONLY);
@@ -2768,8 +2797,7 @@ int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
 	 */
 	mutex_lock(&vfs_mount_lock);
 	if (m->attached)
-		mount_set_flags(m, (m->flags & ~VFS_MNT_RDONLY) |
-					   (to_ro ? VFS_MNT_RDONLY : 0));
+		mount_set_flags(m, others | (to_ro ? VFS_MNT_RDONLY : 0));
 	mutex_unlock(&vfs_mount_lock);
 	if (to_ro && __atomic_load_n(&v->sb->writers, __ATOMIC_SEQ_CST)) {
 		mutex_lock(&vfs_mount_lock);
@@ -2819,7 +2847,7 @@ struct mount_snap {
 	struct vnode *root, *root_dir;	   /* referenced (root_dir NULL) */
 	char source[64];
 	const char *fstype;
-	bool rdonly;
+	unsigned long flags; /* VFS_MNT_* */
 	int id, parent_id;
 	uint32_t dev;
 };
@@ -2856,7 +2884,7 @@ static struct mount_snap *mounts_snapshot(size_t *n)
 			get_maybe(ms->root_dir = m->root_dir);
 			kos_memcpy(ms->source, m->source, sizeof(ms->source));
 			ms->fstype = m->sb->fstype;
-			ms->rdonly = m->flags & VFS_MNT_RDONLY;
+			ms->flags = m->flags;
 			ms->id = m->id;
 			ms->parent_id = m->parent ? m->parent->id : m->id;
 			ms->dev = m->sb->dev;
@@ -2901,10 +2929,40 @@ static long snap_point(struct mount_snap *ms, char *path)
 	return n;
 }
 
+/*
+ * The per-mount options in Linux's order (show_mnt_opts): "ro" or "rw",
+ * nosuid, nodev, noexec, noatime, nodiratime, relatime; the first
+ * mount of all (rootfs) has "rw" alone, as Linux's.
+ */
+static const char *snap_opts(const struct mount_snap *ms, char *buf, size_t len)
+{
+	static const struct {
+		unsigned long flag;
+		const char *name;
+	} opts[] = {
+		{ VFS_MNT_NOSUID, ",nosuid" },
+		{ VFS_MNT_NODEV, ",nodev" },
+		{ VFS_MNT_NOEXEC, ",noexec" },
+		{ VFS_MNT_NOATIME, ",noatime" },
+		{ VFS_MNT_NODIRATIME, ",nodiratime" },
+	};
+	size_t n = kos_strlcpy(buf, (ms->flags & VFS_MNT_RDONLY) ? "ro" : "rw",
+			       len);
+
+	if (!ms->mountpoint)
+		return buf;
+	for (size_t i = 0; i < ARRAY_SIZE(opts) && n < len; i++)
+		if (ms->flags & opts[i].flag)
+			n += kos_strlcpy(buf + n, opts[i].name, len - n);
+	if (!(ms->flags & (VFS_MNT_NOATIME | VFS_MNT_STRICTATIME)) && n < len)
+		kos_strlcpy(buf + n, ",relatime", len - n);
+	return buf;
+}
+
 void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 		     void *ctx)
 {
-	char *path = kmalloc(PATH_MAX), line[160];
+	char *path = kmalloc(PATH_MAX), line[160], opts[80];
 	struct mount_snap *snap;
 	size_t n;
 
@@ -2921,10 +2979,9 @@ void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 				 ms->mountpoint ? ms->source : "rootfs");
 		sink(ctx, line, (size_t)k);
 		sink(ctx, path, kos_strlen(path));
-		k = kos_snprintf(line, sizeof(line), " %s %s%s 0 0\n",
+		k = kos_snprintf(line, sizeof(line), " %s %s 0 0\n",
 				 ms->mountpoint ? ms->fstype : "rootfs",
-				 ms->rdonly ? "ro" : "rw",
-				 ms->mountpoint ? ",relatime" : "");
+				 snap_opts(ms, opts, sizeof(opts)));
 		sink(ctx, line, (size_t)k);
 	}
 	snapshot_free(snap, n);
@@ -2940,7 +2997,7 @@ void vfs_show_mounts(void (*sink)(void *ctx, const char *s, size_t n),
 void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
 			void *ctx)
 {
-	char *path = kmalloc(2 * PATH_MAX), line[200];
+	char *path = kmalloc(2 * PATH_MAX), line[200], opts[80];
 	char *rpath = path + PATH_MAX;
 	struct mount_snap *snap;
 	size_t n;
@@ -2950,7 +3007,7 @@ void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
 	snap = mounts_snapshot(&n);
 	for (size_t i = 0; snap && i < n; i++) {
 		struct mount_snap *ms = &snap[i];
-		const char *rw = ms->rdonly ? "ro" : "rw";
+		const char *rw = (ms->flags & VFS_MNT_RDONLY) ? "ro" : "rw";
 		int k;
 
 		if (snap_point(ms, path) < 0 ||
@@ -2963,8 +3020,8 @@ void vfs_show_mountinfo(void (*sink)(void *ctx, const char *s, size_t n),
 		sink(ctx, rpath, kos_strlen(rpath));
 		sink(ctx, " ", 1);
 		sink(ctx, path, kos_strlen(path));
-		k = kos_snprintf(line, sizeof(line), " %s%s - %s %s %s\n", rw,
-				 ms->mountpoint ? ",relatime" : "",
+		k = kos_snprintf(line, sizeof(line), " %s - %s %s %s\n",
+				 snap_opts(ms, opts, sizeof(opts)),
 				 ms->mountpoint ? ms->fstype : "rootfs",
 				 ms->mountpoint ? ms->source : "rootfs", rw);
 		sink(ctx, line, (size_t)k);

@@ -485,6 +485,8 @@ static int map_locked(struct vm_space *vm, unsigned long addr, size_t len,
 	v->end = addr + len;
 	v->prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 	v->flags = vma_flags_of(flags);
+	if (file && file_noexec(file))
+		v->flags |= VMA_NOEXEC; /* mprotect(PROT_EXEC): -EACCES */
 	if (file && (v->flags & VMA_SHARED) && !(file->fmode & FMODE_WRITE))
 		v->flags = (v->flags & ~VMA_SHARED) | VMA_NOWRITE;
 	if (file && !(v->flags & (VMA_SHARED | VMA_NOWRITE)) &&

@@ -239,7 +239,7 @@ static bool exec_setid(const struct file *f, bool nnp)
 {
 	const struct vnode *v = f ? f->vnode : NULL;
 
-	if (!v || nnp)
+	if (!v || nnp || (vfs_mnt_flags(v) & VFS_MNT_NOSUID))
 		return false;
 	return (v->mode & S_ISUID) ||
 	       ((v->mode & S_ISGID) && (v->mode & S_IXGRP));
@@ -249,11 +249,13 @@ static bool exec_setid(const struct file *f, bool nnp)
 static void apply_setid(struct proc *p, struct file *f)
 {
 	struct vnode *v = f ? f->vnode : NULL;
+	bool setid =
+		v && !p->no_new_privs && !(vfs_mnt_flags(v) & VFS_MNT_NOSUID);
 
 	mutex_lock(&proc_lock);
-	if (v && !p->no_new_privs && (v->mode & S_ISUID))
+	if (setid && (v->mode & S_ISUID))
 		p->cred.euid = v->uid;
-	if (v && !p->no_new_privs && (v->mode & S_ISGID) && (v->mode & S_IXGRP))
+	if (setid && (v->mode & S_ISGID) && (v->mode & S_IXGRP))
 		p->cred.egid = v->gid;
 	p->cred.suid = p->cred.euid;
 	p->cred.fsuid = p->cred.euid;

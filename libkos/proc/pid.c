@@ -38,11 +38,6 @@ static struct uthread **pid_slot(int nr, bool alloc)
 	return *leaf ? &(*leaf)[nr % PID_LEAF] : NULL;
 }
 
-int pid_table_init(void)
-{
-	return pid_slot(1, true) ? 0 : -ENOMEM;
-}
-
 void pid_table_reset(void)
 {
 	last_pid = 0;

@@ -554,8 +554,7 @@ int proc_init_create(const char *comm, struct proc **pp, struct uthread **utp)
 	p->cred.cap_effective = p->cred.cap_permitted = 0x1ffffffffffULL;
 	p->sigflags = PROC_UNKILLABLE;
 	mutex_lock(&proc_lock);
-	if (pid_table_init() == 0)
-		err = pid_alloc(ut);
+	err = pid_alloc(ut); /* allocates the table's first leaf */
 	if (err > 0) {
 		ut->tid = p->pid = err;
 		p->pgid = p->sid = 0; /* as Linux's init: 0 until setsid() */

@@ -4,6 +4,7 @@
  * (fd_get_file, fd_install).  The table work is in libkos/fs/fdtable.c.
  */
 #include <kos/fdtable.h>
+#include <kos/notify.h>
 #include <kos/pipe.h>
 #include <kos/uaccess.h>
 #include <kos/file.h>
@@ -258,6 +259,14 @@ SYSCALL_DEFINE3(fcntl, __as_fd unsigned int, fd, unsigned int, cmd,
 		if (!r)
 			__atomic_store_n(&f->owner_sig, (int)arg,
 					 __ATOMIC_RELAXED);
+		break;
+	case F_NOTIFY:
+		r = (f->fmode & FMODE_PATH) ? -EBADF
+					    : dnotify_set(f, fdt, (int)fd, arg);
+		/* The caller becomes the owner if there is none (Linux). */
+		if (!r && (arg & ~(unsigned long)DN_MULTISHOT) &&
+		    !__atomic_load_n(&f->owner, __ATOMIC_RELAXED))
+			set_owner(f, F_OWNER_PID, proc_current()->pid);
 		break;
 	case F_GETSIG:
 		r = (f->fmode & FMODE_PATH)

@@ -802,7 +802,11 @@ SYSCALL_DEFINE4(faccessat2, __as_fd int, dfd, const char __user *, path,
 			    (flags & AT_EMPTY_PATH) != 0, &cred, &v);
 	if (r)
 		return r;
-	if (mode) {
+	/* Linux: a noexec mount's files are not executable, for root too. */
+	if ((mode & X_OK) && S_ISREG(v->mode) &&
+	    (vfs_mnt_flags(v) & VFS_MNT_NOEXEC))
+		r = -EACCES;
+	if (mode && !r) {
 		mutex_lock(&v->lock);
 		r = vfs_permission(v, mode, &cred);
 		mutex_unlock(&v->lock);

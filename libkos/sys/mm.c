@@ -63,6 +63,9 @@ static long check_file_map(struct file *f, unsigned long prot,
 	}
 	if (!(f->fmode & FMODE_READ))
 		return -EACCES;
+	/* A noexec mount's file: no PROT_EXEC now, nor by mprotect later. */
+	if ((prot & PROT_EXEC) && file_noexec(f))
+		return -EPERM;
 	rc = file_mmap_check(f, shared);
 	if (rc < 0)
 		return rc;

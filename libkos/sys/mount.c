@@ -17,7 +17,14 @@
 #include "fs_internal.h"
 
 #define MS_RDONLY 0x1
+#define MS_NOSUID 0x2
+#define MS_NODEV 0x4
+#define MS_NOEXEC 0x8
 #define MS_REMOUNT 0x20
+#define MS_NOATIME 0x400
+#define MS_NODIRATIME 0x800
+#define MS_RELATIME 0x200000
+#define MS_STRICTATIME 0x1000000
 #define MS_BIND 0x1000
 #define MS_MOVE 0x2000
 #define MS_PROPAGATION (0x20000 | 0x40000 | 0x80000 | 0x100000)
@@ -68,6 +75,24 @@ static long mount_from(const char __user *usource, struct vnode *dir,
 	return err;
 }
 
+/*
+ * The mount flags of mount(2)'s flags, as Linux's path_mount(): relatime
+ * unless noatime or strictatime; a remount that names no atime flag
+ * keeps the mount's (VFS_MNT_KEEP_ATIME).
+ */
+static unsigned long mnt_flags_of(unsigned long flags)
+{
+	unsigned long f = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV |
+				   MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
+
+	if (flags & MS_STRICTATIME)
+		f = (f & ~(unsigned long)VFS_MNT_NOATIME) | VFS_MNT_STRICTATIME;
+	if ((flags & MS_REMOUNT) && !(flags & (MS_NOATIME | MS_NODIRATIME |
+					       MS_RELATIME | MS_STRICTATIME)))
+		f |= VFS_MNT_KEEP_ATIME;
+	return f;
+}
+
 SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
 		utarget, const char __user *, utype, __as_hex unsigned long,
 		flags, const void __user *, udata)
@@ -101,9 +126,8 @@ SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
 	sys_cur_cred(&cred, false);
 	/* Linux's order of precedence (path_mount()). */
 	if (flags & MS_REMOUNT) {
-		err = vfs_remount(dir, target,
-				  (flags & MS_RDONLY) ? VFS_MNT_RDONLY : 0,
-				  data, flags & MS_BIND, &cred);
+		err = vfs_remount(dir, target, mnt_flags_of(flags), data,
+				  flags & MS_BIND, &cred);
 	} else if (flags & MS_BIND) {
 		err = mount_from(usource, dir, target, &cred, false);
 	} else if (flags & MS_PROPAGATION) {
@@ -120,9 +144,7 @@ SYSCALL_DEFINE5(mount, const char __user *, usource, const char __user *,
 		err = sys_at_dir(AT_FDCWD, ".", false, &cwd);
 		if (!err)
 			err = vfs_mount_new(cwd, target, type, source,
-					    (flags & MS_RDONLY) ? VFS_MNT_RDONLY
-								: 0,
-					    data, &cred);
+					    mnt_flags_of(flags), data, &cred);
 		vnode_put(cwd);
 	}
 	vnode_put(dir);

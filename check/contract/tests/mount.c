@@ -2,7 +2,8 @@
  * mount(2) and umount2(2) with tmpfs and proc, and what /proc shows of
  * the calling process.  tmpfs: its mode (1777 unless mode=), uid=, gid=,
  * size= (statfs and ENOSPC), bad options (EINVAL), read-only mounts
- * (EROFS), remounts (read-only and back, EBUSY with writers, size=), a
+ * (EROFS), remounts (read-only and back, EBUSY with writers, size=),
+ * nosuid/nodev/noexec and the atime flags (mount.flags), a
  * mount hiding what is below; umount: EINVAL on a directory
  * that is not a mount, EBUSY while in use (a cwd, an open file),
  * MNT_DETACH anyway; errors in Linux's order (flags, the path, the
@@ -17,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 
@@ -233,6 +235,130 @@ CONTRACT_TEST(remount)
 	CHECK_EQO("mode kept", mode_of(M) & 07777, 01777);
 	unlink(M "/f");
 	rmdir(M "/d");
+	CHECK_RET("umount", umount2(M, 0), 0);
+	umount2("/proc", 0);
+	rmdir(M);
+}
+
+/* The helper's uids, run from the program's copy prog as uid 1000. */
+static void as_1000(void *arg)
+{
+	setresuid(1000, 1000, 1000);
+}
+
+static const char *ids_of(const char *prog)
+{
+	static const char *const words[] = { "ids", NULL };
+	static char out[512];
+	const char *self = ct_self;
+
+	ct_self = prog;
+	ct_run_helper(words, NULL, as_1000, NULL, out, sizeof(out));
+	ct_self = self;
+	return ct_field(out, "uids");
+}
+
+/* A copy of the program itself at path, mode mode: 0 or -1. */
+static int copy_self(const char *path, int mode)
+{
+	static char buf[65536];
+	int in = open(ct_self, O_RDONLY), out, ok = in >= 0;
+	ssize_t n;
+
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	while (ok && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		ok = write(out, buf, (size_t)n) == n;
+	close(in);
+	close(out);
+	return ok && out >= 0 && !chmod(path, mode) ? 0 : -1;
+}
+
+/*
+ * MS_NOSUID, MS_NODEV, MS_NOEXEC and the atime flags: what /proc/mounts
+ * and statfs say, what each refuses, and what remounts replace (all
+ * but the atime flags, which stay unless one is named).
+ */
+CONTRACT_TEST(flags)
+{
+	const char *argv[] = { M "/prog", NULL }, *envp[] = { NULL };
+	struct statfs sf;
+	void *p;
+	int fd;
+
+	mkmnt();
+	mkdir("/proc", 0555);
+	EXPECT(mount("proc", "/proc", "proc", 0, NULL) == 0);
+	CHECK_RET(
+		"mount tmpfs nosuid,nodev,noexec",
+		mount("t", M, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
+		0);
+	CHECK("/proc/mounts",
+	      mounted_line(
+		      "t /tmp/mnt tmpfs rw,nosuid,nodev,noexec,relatime "));
+	CHECK_RET("statfs", statfs(M, &sf), 0);
+	CHECK_EQX("f_flags: ST_VALID, NOSUID, NODEV, NOEXEC, RELATIME",
+		  sf.f_flags,
+		  0x20 | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME);
+	CHECK_RET("a copy of the program, set-user-ID root",
+		  copy_self(M "/prog", 04755), 0);
+	CHECK_ERR("access X_OK", access(M "/prog", X_OK), EACCES);
+	CHECK_RET("access R_OK", access(M "/prog", R_OK), 0);
+	CHECK_ERR("execve", syscall(SYS_execve, argv[0], argv, envp), EACCES);
+	fd = open(M "/prog", O_RDONLY);
+	CHECK_ERR("mmap PROT_EXEC",
+		  (long)mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd,
+			     0),
+		  EPERM);
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK("mmap PROT_READ", p != MAP_FAILED);
+	CHECK_ERR("mprotect PROT_EXEC",
+		  mprotect(p, 4096, PROT_READ | PROT_EXEC), EACCES);
+	munmap(p, 4096);
+	close(fd);
+	CHECK_RET("mknod /dev/null's twin",
+		  mknod(M "/null", S_IFCHR | 0666, makedev(1, 3)), 0);
+	CHECK_ERR("open it", open(M "/null", O_RDWR), EACCES);
+	CHECK_RET("open it O_PATH", close(open(M "/null", O_PATH)), 0);
+
+	CHECK_RET("remount nosuid,nodev",
+		  mount(NULL, M, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL),
+		  0);
+	CHECK("/proc/mounts",
+	      mounted_line("t /tmp/mnt tmpfs rw,nosuid,nodev,relatime "));
+	CHECK_RET("access X_OK", access(M "/prog", X_OK), 0);
+	CHECK_STR("uid 1000 runs it: set-user-ID ignored", ids_of(M "/prog"),
+		  "1000 1000 1000");
+	CHECK_RET("remount nodev",
+		  mount(NULL, M, NULL, MS_REMOUNT | MS_NODEV, NULL), 0);
+	CHECK_STR("set-user-ID applies", ids_of(M "/prog"), "1000 0 0");
+	CHECK_ERR("open the device", open(M "/null", O_RDWR), EACCES);
+	CHECK_RET("remount", mount(NULL, M, NULL, MS_REMOUNT, NULL), 0);
+	fd = open(M "/null", O_RDWR);
+	CHECK("open the device", fd >= 0);
+	close(fd);
+	CHECK_RET("statfs", statfs(M, &sf), 0);
+	CHECK_EQX("f_flags", sf.f_flags, 0x20 | ST_RELATIME);
+
+	CHECK_RET("remount noatime,nodiratime",
+		  mount(NULL, M, NULL, MS_REMOUNT | MS_NOATIME | MS_NODIRATIME,
+			NULL),
+		  0);
+	CHECK("/proc/mounts",
+	      mounted_line("t /tmp/mnt tmpfs rw,noatime,nodiratime "));
+	CHECK_RET("statfs", statfs(M, &sf), 0);
+	CHECK_EQX("f_flags", sf.f_flags, 0x20 | ST_NOATIME | ST_NODIRATIME);
+	CHECK_RET("remount naming no atime flag",
+		  mount(NULL, M, NULL, MS_REMOUNT | MS_NOSUID, NULL), 0);
+	CHECK("/proc/mounts: kept",
+	      mounted_line("t /tmp/mnt tmpfs rw,nosuid,noatime,nodiratime "));
+	CHECK_RET("remount strictatime",
+		  mount(NULL, M, NULL, MS_REMOUNT | MS_STRICTATIME, NULL), 0);
+	CHECK("/proc/mounts", mounted_line("t /tmp/mnt tmpfs rw 0 0"));
+	CHECK_RET("remount relatime",
+		  mount(NULL, M, NULL, MS_REMOUNT | MS_RELATIME, NULL), 0);
+	CHECK("/proc/mounts", mounted_line("t /tmp/mnt tmpfs rw,relatime "));
+	unlink(M "/prog");
+	unlink(M "/null");
 	CHECK_RET("umount", umount2(M, 0), 0);
 	umount2("/proc", 0);
 	rmdir(M);

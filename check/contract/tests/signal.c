@@ -1090,3 +1090,67 @@ CONTRACT_TEST(sigio_perm)
 	close(p[1]);
 	ct_sigdfl(SIGIO);
 }
+
+#define DN_DIR "/tmp/dn"
+
+/* dnotify: fcntl(F_NOTIFY) on a directory signals its owner. */
+CONTRACT_TEST(dnotify)
+{
+	int d, f, g, rt = 41, n;
+	char b[4];
+
+	io_n = 0;
+	ct_sigaction(SIGIO, io_rec, 0, 0);
+	ct_sigaction(rt, io_rec, 0, 0);
+	mkdir(DN_DIR, 0755);
+	d = open(DN_DIR, O_RDONLY | O_DIRECTORY);
+	f = open("/tmp/dn-file", O_RDWR | O_CREAT, 0644);
+	CHECK_ERR("a file: ENOTDIR", fcntl(f, F_NOTIFY, DN_CREATE), ENOTDIR);
+	CHECK_RET("F_NOTIFY 0 with nothing set", fcntl(d, F_NOTIFY, 0), 0);
+	CHECK_RET("F_GETOWN before", fcntl(d, F_GETOWN), 0);
+	CHECK_RET("F_NOTIFY DN_CREATE", fcntl(d, F_NOTIFY, DN_CREATE), 0);
+	CHECK_RET("F_GETOWN: the caller", fcntl(d, F_GETOWN), getpid());
+	close(open(DN_DIR "/a", O_WRONLY | O_CREAT, 0644));
+	CHECK_EQ("create: SIGIO", io_n, 1);
+	CHECK_EQ("si_code SI_KERNEL", io_code, SI_KERNEL);
+	close(open(DN_DIR "/b", O_WRONLY | O_CREAT, 0644));
+	CHECK_EQ("once only without DN_MULTISHOT", io_n, 1);
+	CHECK_RET("F_SETSIG", fcntl(d, F_SETSIG, rt), 0);
+	CHECK_RET("F_NOTIFY DN_DELETE|DN_RENAME|DN_MULTISHOT",
+		  fcntl(d, F_NOTIFY, DN_DELETE | DN_RENAME | DN_MULTISHOT), 0);
+	CHECK_RET("F_NOTIFY DN_MODIFY|DN_MULTISHOT adds",
+		  fcntl(d, F_NOTIFY, DN_MODIFY | DN_MULTISHOT), 0);
+	unlink(DN_DIR "/a");
+	CHECK_EQ("unlink", io_n, 2);
+	CHECK_EQ("si_code POLL_MSG", io_code, POLL_MSG);
+	CHECK_EQX("si_band", io_band, POLLIN | POLLRDNORM | POLLMSG);
+	CHECK_EQ("si_fd", io_fd, d);
+	rename(DN_DIR "/b", DN_DIR "/c");
+	n = io_n;
+	CHECK_EQ("rename in the directory: DN_DELETE, DN_RENAME", n, 4);
+	g = open(DN_DIR "/c", O_RDWR);
+	write(g, "x", 1);
+	CHECK_EQ("write a file in it", io_n, n + 1);
+	lseek(g, 0, SEEK_SET);
+	read(g, b, 1);
+	CHECK_EQ("read: no DN_ACCESS asked", io_n, n + 1);
+	chmod(DN_DIR "/c", 0600);
+	CHECK_EQ("chmod: no DN_ATTRIB asked", io_n, n + 1);
+	close(open(DN_DIR "/d", O_WRONLY | O_CREAT, 0644));
+	CHECK_EQ("DN_CREATE fired once: gone", io_n, n + 1);
+	CHECK_RET("F_NOTIFY 0", fcntl(d, F_NOTIFY, 0), 0);
+	unlink(DN_DIR "/c");
+	CHECK_EQ("removed: nothing", io_n, n + 1);
+	CHECK_RET("F_NOTIFY DN_DELETE|DN_MULTISHOT",
+		  fcntl(d, F_NOTIFY, DN_DELETE | DN_MULTISHOT), 0);
+	close(dup(d));
+	unlink(DN_DIR "/d");
+	CHECK_EQ("closing a dup of it ends it", io_n, n + 1);
+	close(d);
+	close(f);
+	close(g);
+	unlink("/tmp/dn-file");
+	rmdir(DN_DIR);
+	ct_sigdfl(SIGIO);
+	ct_sigdfl(rt);
+}

@@ -111,6 +111,7 @@ struct file_ops {
 #define FMODE_WRITER 0x40     /* counted in vnode->writecount */
 #define FMODE_DENY_WRITE 0x80 /* denies writes to its vnode (a program) */
 #define FMODE_EPOLL 0x100     /* was added to an epoll: forget at close */
+#define FMODE_DNOTIFY 0x200   /* had F_NOTIFY watches: end them at close */
 
 struct file {
 	unsigned int refcnt; /* atomic */
@@ -153,6 +154,8 @@ struct file {
 struct file *file_alloc(struct vnode *v, const struct file_ops *ops,
 			unsigned int flags);
 void file_get(struct file *f);
+/* Is f a file of a noexec mount (no PROT_EXEC mappings)? */
+bool file_noexec(const struct file *f);
 /* Does f take O_ASYNC (file_ops.fasync)? */
 static inline bool file_takes_async(const struct file *f)
 {
@@ -171,6 +174,12 @@ int fasync_set(struct file *f, bool on, int fd);
 void fasync_forget(struct file *f);
 /* Send the signals files' wake-ups left owed (thread context). */
 void fasync_run(void);
+/*
+ * Owe f's owner a signal for POLL_* reason with si_fd fd, whatever
+ * O_ASYNC says (dnotify); sent before the caller returns to user mode.
+ * Thread context.
+ */
+void fasync_queue(struct file *f, int reason, int fd);
 /*
  * Linux's kill_fasync: the O_ASYNC files watching wq owe their owners a
  * signal, without waking wq's sleepers (a pipe's writers at each read).

@@ -218,4 +218,16 @@ void inotify_show_fdinfo(struct file *f,
 			 void (*sink)(void *ctx, const char *s, size_t n),
 			 void *ctx);
 
+/* ---- dnotify (fs/notify.c) ------------------------------------------- */
+
+/*
+ * fcntl(fd, F_NOTIFY, arg) on f by fd table owner: watch directory f for
+ * arg's DN_* events (added to what owner asked before on f), or stop
+ * (no event bit).  An event signals f's owner (POLL_MSG, si_fd fd) and
+ * ends the watch unless DN_MULTISHOT.  0, -ENOTDIR or -ENOMEM.
+ */
+int dnotify_set(struct file *f, const void *owner, int fd, unsigned long arg);
+/* owner closed an fd of f (NULL: f's last reference): its watches end. */
+void dnotify_close(struct file *f, const void *owner);
+
 #endif

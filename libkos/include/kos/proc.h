@@ -410,7 +410,6 @@ void pid_set(int nr, struct uthread *ut);
 /* Is nr some live process's pgid or sid (not reusable)? */
 bool pid_used_by_group(int nr);
 void pid_table_reset(void);
-int pid_table_init(void);
 
 /* --- exit (proc/exit.c) -------------------------------------------------- */
 

@@ -350,7 +350,13 @@ struct super_ops {
 
 struct superblock {
 	const struct super_ops *ops;
-	unsigned int flags;	  /* VFS_SB_*: NOCACHE set before first use */
+	unsigned int flags; /* VFS_SB_*: NOCACHE set before first use */
+	/*
+	 * Its first mount's VFS_MNT_* flags (atomic; vfs_mount_lock to
+	 * write): what is enforced on its files, which do not know the
+	 * mount they were reached through.
+	 */
+	unsigned long mnt_flags;
 	long writers;		  /* atomic: files open for writing */
 	uint64_t max_file_size;	  /* page cache: -EFBIG past it; 0: 16 GiB */
 	struct mutex rename_lock; /* see the top of this file */
@@ -397,7 +403,21 @@ struct mount {
 	bool attached;		  /* in the table; vfs_mount_lock */
 };
 
-#define VFS_MNT_RDONLY 0x1 /* MS_RDONLY: changes give -EROFS */
+/* Mount flags, with mount(2)'s MS_* values. */
+#define VFS_MNT_RDONLY 0x1	 /* MS_RDONLY: changes give -EROFS */
+#define VFS_MNT_NOSUID 0x2	 /* exec ignores set-user/group-ID bits */
+#define VFS_MNT_NODEV 0x4	 /* device nodes do not open: -EACCES */
+#define VFS_MNT_NOEXEC 0x8	 /* no exec, no PROT_EXEC mapping of files */
+#define VFS_MNT_NOATIME 0x400	 /* reads never move atime */
+#define VFS_MNT_NODIRATIME 0x800 /* ... of directories */
+#define VFS_MNT_STRICTATIME 0x1000000 /* every read moves it (not relatime) */
+#define VFS_MNT_ATIME \
+	(VFS_MNT_NOATIME | VFS_MNT_NODIRATIME | VFS_MNT_STRICTATIME)
+/* Those a second mount of a file system may not change (see vfs_remount). */
+#define VFS_MNT_ENFORCED \
+	(VFS_MNT_RDONLY | VFS_MNT_NOSUID | VFS_MNT_NODEV | VFS_MNT_NOEXEC)
+/* vfs_remount: keep the mount's atime flags (none was given). */
+#define VFS_MNT_KEEP_ATIME (1UL << 40)
 
 /*
  * A file.  The attribute fields are the file system's to maintain
@@ -668,9 +688,12 @@ int vfs_pivot_root(struct vnode *ndir, const char *npath, struct vnode *odir,
 
 /*
  * mount(2) with MS_REMOUNT on the root of a mount path names: flags
- * (VFS_MNT_RDONLY) replace the mount's; data gives tmpfs a new size=
- * (not with bind, MS_BIND: the mount's flags only).  -EINVAL if path
- * is not a mount's root, -EPERM without CAP_SYS_ADMIN, -EBUSY when
+ * (VFS_MNT_*) replace the mount's, its atime flags too unless
+ * VFS_MNT_KEEP_ATIME; data gives tmpfs a new size= (not with bind,
+ * MS_BIND: the mount's flags only).  -EINVAL if path is not a mount's
+ * root, or for a second mount of a file system whose VFS_MNT_ENFORCED
+ * flags would differ from the first's (KOS enforces them per file
+ * system; Linux allows it), -EPERM without CAP_SYS_ADMIN, -EBUSY when
  * going read-only while files are open for writing.
  */
 int vfs_remount(struct vnode *dir, const char *path, unsigned long flags,
@@ -722,6 +745,12 @@ bool vfs_owner_or_capable(struct vnode *v, const struct vfs_cred *cred);
 
 /* Is v on a read-only mount? */
 bool vfs_read_only(struct vnode *v);
+/* The VFS_MNT_* flags that apply to v (its file system's first mount). */
+static inline unsigned long vfs_mnt_flags(const struct vnode *v)
+{
+	return v && v->sb ? __atomic_load_n(&v->sb->mnt_flags, __ATOMIC_RELAXED)
+			  : 0;
+}
 
 /* statfs(2) of the file system v lives on. */
 void vfs_statfs(struct vnode *v, struct kstatfs *st);

@@ -816,10 +816,42 @@ int inotify_create(int flags, struct file **out)
 	return 0;
 }
 
+/*
+ * A new watch of v, its conn made if v has none (NULL when memory is
+ * short), on the conn's list and counted; the caller fills in what it
+ * is for, links ilink and calls conn_update_mask().  notify_lock held.
+ */
+static struct notify_watch *watch_new(struct vnode *v)
+{
+	struct notify_watch *w = kzalloc(sizeof(*w));
+	struct notify_conn *c = v->notify, *newc = NULL;
+
+	if (!c)
+		c = newc = kzalloc(sizeof(*c));
+	if (!w || !c) {
+		kfree(w);
+		kfree(newc);
+		return NULL;
+	}
+	if (newc) {
+		newc->v = v;
+		list_init(&newc->watches);
+		list_add_tail(&newc->link, &notify_conns);
+		__atomic_store_n(&v->notify, newc, __ATOMIC_RELEASE);
+	}
+	vnode_get(v);
+	w->v = v;
+	w->conn = c;
+	list_add_tail(&w->vlink, &c->watches);
+	c->nwatches++;
+	__atomic_add_fetch(&fsnotify_nwatches, 1, __ATOMIC_RELAXED);
+	return w;
+}
+
 int inotify_add(struct file *f, struct vnode *v, uint32_t mask)
 {
 	struct inotify *in = f->priv;
-	struct notify_conn *c, *newc = NULL;
+	struct notify_conn *c;
 	struct notify_watch *w;
 	struct notify_user *u;
 	bool create = mask & IN_MASK_CREATE;
@@ -856,33 +888,17 @@ int inotify_add(struct file *f, struct vnode *v, uint32_t mask)
 		r = -ENOSPC;
 		goto out;
 	}
-	w = kzalloc(sizeof(*w));
-	if (!c)
-		c = newc = kzalloc(sizeof(*c));
-	if (!w || !c) {
-		kfree(w);
-		kfree(newc);
+	w = watch_new(v);
+	if (!w) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (newc) {
-		newc->v = v;
-		list_init(&newc->watches);
-		list_add_tail(&newc->link, &notify_conns);
-		__atomic_store_n(&v->notify, newc, __ATOMIC_RELEASE);
-	}
-	vnode_get(v);
-	w->v = v;
 	w->in = in;
-	w->conn = c;
 	w->mask = mask & ~IN_MASK_ADD;
 	w->wd = ++in->last_wd;
-	list_add_tail(&w->vlink, &c->watches);
 	list_add_tail(&w->ilink, &in->watches);
-	c->nwatches++;
-	conn_update_mask(c);
+	conn_update_mask(w->conn);
 	u->watches++;
-	__atomic_add_fetch(&fsnotify_nwatches, 1, __ATOMIC_RELAXED);
 	r = w->wd;
 out:
 	mutex_unlock(&notify_lock);
@@ -953,29 +969,27 @@ static uint32_t dn_events(unsigned long arg)
 	return m;
 }
 
-/* notify_lock: end f's dnotify watches (owner's only, if owner). */
-static void dnotify_drop(struct file *f, const void *owner)
+void dnotify_close(struct file *f, const void *owner)
 {
 	struct notify_watch *w, *tmp;
 
+	mutex_lock(&notify_lock);
 	list_for_each_entry_safe (w, tmp, &dnotify_watches, ilink)
 		if (w->dfile == f && (!owner || w->downer == owner))
 			watch_remove(w, false);
+	notify_unlock();
 }
 
 int dnotify_set(struct file *f, const void *owner, int fd, unsigned long arg)
 {
 	struct vnode *v = f->vnode;
-	struct notify_conn *c, *newc = NULL;
+	struct notify_conn *c;
 	struct notify_watch *w;
 	int r = 0;
 
 	if (!(arg & ~(unsigned long)DN_MULTISHOT)) {
-		if (f->fmode & FMODE_DNOTIFY) {
-			mutex_lock(&notify_lock);
-			dnotify_drop(f, owner);
-			notify_unlock();
-		}
+		if (f->fmode & FMODE_DNOTIFY)
+			dnotify_close(f, owner);
 		return 0;
 	}
 	if (!v || !S_ISDIR(v->mode))
@@ -992,43 +1006,20 @@ int dnotify_set(struct file *f, const void *owner, int fd, unsigned long arg)
 				conn_update_mask(c);
 				goto out;
 			}
-	w = kzalloc(sizeof(*w));
-	if (!c)
-		c = newc = kzalloc(sizeof(*c));
-	if (!w || !c) {
-		kfree(w);
-		kfree(newc);
+	w = watch_new(v);
+	if (!w) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (newc) {
-		newc->v = v;
-		list_init(&newc->watches);
-		list_add_tail(&newc->link, &notify_conns);
-		__atomic_store_n(&v->notify, newc, __ATOMIC_RELEASE);
-	}
-	vnode_get(v);
-	w->v = v;
-	w->conn = c;
 	w->mask = dn_events(arg);
 	w->dfile = f;
 	w->downer = owner;
 	w->dfd = fd;
 	w->dmultishot = (arg & DN_MULTISHOT) != 0;
-	list_add_tail(&w->vlink, &c->watches);
 	list_add_tail(&w->ilink, &dnotify_watches);
-	c->nwatches++;
-	conn_update_mask(c);
-	__atomic_add_fetch(&fsnotify_nwatches, 1, __ATOMIC_RELAXED);
+	conn_update_mask(w->conn);
 	__atomic_or_fetch(&f->fmode, FMODE_DNOTIFY, __ATOMIC_RELAXED);
 out:
 	notify_unlock();
 	return r;
-}
-
-void dnotify_close(struct file *f, const void *owner)
-{
-	mutex_lock(&notify_lock);
-	dnotify_drop(f, owner);
-	notify_unlock();
 }

@@ -122,9 +122,10 @@ static bool file_tryget(struct file *f)
 /*
  * Interrupts off: owe f's owner a signal for reason (fd: its si_fd),
  * unless a wake-up's (reason 0) is owed already; each dnotify event is
- * a signal of its own, as Linux's (a real-time one queues each).  The thread running now sends it on
- * its way back to user mode; the sigio thread is woken for the case it
- * never goes there (a kernel thread, an interrupt).
+ * a signal of its own, as Linux's (a real-time one queues each).  The
+ * thread running now sends it on its way back to user mode; the sigio
+ * thread is woken for the case it never goes there (a kernel thread,
+ * an interrupt).
  */
 static void ring_push(struct file *f, int reason, int fd)
 {

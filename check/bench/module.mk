@@ -64,6 +64,12 @@ bench: $(BUILD)/bench/bench.cpio $(BUILD)/hosted/kos \
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-linked 300000
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-httpd
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-debian
+
+# The macro benchmarks on the Debian image (scripts/bench-debian,
+# docs/benchmarks.md); n/a where the image cannot be built.
+bench-debian: $(BUILD)/hosted/kos $(BUILD)/x86_64/BOOTX64.EFI
+	$(Q)KOS_BUILD=$(BUILD) scripts/bench-debian $(BENCH_DEBIAN_FLAGS)
 
 bench-apps: $(APP_CHECK_TARGETS)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-apps
@@ -76,4 +82,4 @@ bench-linked:
 bench-httpd: $(APP_TARGETS_httpd)
 	$(Q)KOS_BUILD=$(BUILD) scripts/bench-httpd
 
-.PHONY: bench-apps bench-linked bench-httpd
+.PHONY: bench-apps bench-linked bench-httpd bench-debian

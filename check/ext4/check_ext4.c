@@ -378,6 +378,32 @@ START_TEST(test_ext4_crc32c)
 	/* the published check value of CRC-32C */
 	ck_assert_uint_eq(~kos_crc32c(~0u, "123456789", 9), 0xe3069283);
 	ck_assert_uint_eq(kos_crc32c(0x1234, "", 0), 0x1234);
+	ck_assert_uint_eq(~kos_crc32c_sw(~0u, "123456789", 9), 0xe3069283);
+}
+END_TEST
+
+/* The crc32 instruction agrees with the table at every alignment and
+ * length, from any starting value. */
+START_TEST(test_ext4_crc32c_hw)
+{
+	static uint8_t buf[4096 + 16];
+	uint32_t seed = 0x9e3779b9;
+
+	if (!kos_crc32c_has_hw())
+		return;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		seed = seed * 1103515245 + 12345;
+		buf[i] = seed >> 16;
+	}
+	ck_assert_uint_eq(~kos_crc32c_hw(~0u, "123456789", 9), 0xe3069283);
+	for (size_t off = 0; off < 16; off++)
+		for (size_t len = 0; len < 70; len++)
+			ck_assert_uint_eq(kos_crc32c_hw(seed + len, buf + off, len),
+					  kos_crc32c_sw(seed + len, buf + off, len));
+	ck_assert_uint_eq(kos_crc32c_hw(~0u, buf + 3, 4096),
+			  kos_crc32c_sw(~0u, buf + 3, 4096));
+	ck_assert_uint_eq(kos_crc32c(~0u, buf, 4096),
+			  kos_crc32c_sw(~0u, buf, 4096));
 }
 END_TEST
 
@@ -827,6 +853,7 @@ Suite *ext4_suite(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_ext4_crc32c);
+	tcase_add_test(tc, test_ext4_crc32c_hw);
 	tcase_add_test(tc, test_ext4_dirhash);
 	tcase_add_test(tc, test_ext4_tree_1k);
 	tcase_add_test(tc, test_ext4_tree_2k);

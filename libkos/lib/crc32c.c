@@ -1,7 +1,11 @@
 /*
- * CRC-32C (Castagnoli, reflected polynomial 0x82f63b78), one table
- * lookup a byte.  The table is the polynomial's remainders of the 256
- * byte values, generated once and written down here.
+ * CRC-32C (Castagnoli, reflected polynomial 0x82f63b78).  x86-64 CPUs
+ * with SSE4.2 compute it with the crc32 instruction, eight bytes a step
+ * (ext4 checksums every directory block it searches: the byte-wise
+ * table was a fifth of a tar extraction's kernel time); the table, one
+ * lookup a byte, is the fallback and the reference the unit test holds
+ * the instruction to.  The table is the polynomial's remainders of the
+ * 256 byte values, generated once and written down here.
  */
 #include <kos/crc32c.h>
 
@@ -51,7 +55,7 @@ static const uint32_t crc32c_table[256] = {
 	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
 };
 
-uint32_t kos_crc32c(uint32_t crc, const void *data, size_t len)
+uint32_t kos_crc32c_sw(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
@@ -59,3 +63,68 @@ uint32_t kos_crc32c(uint32_t crc, const void *data, size_t len)
 		crc = crc32c_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return crc;
 }
+
+#ifdef __x86_64__
+/* 1: the CPU has SSE4.2's crc32; 0: it has not; -1: not asked yet.
+ * Racing first callers all store the same answer. */
+static int have_crc32 = -1;
+
+static bool cpu_has_crc32(void)
+{
+	int v = __atomic_load_n(&have_crc32, __ATOMIC_RELAXED);
+	uint32_t a, b, c, d;
+
+	if (v >= 0)
+		return v;
+	__asm__ volatile("cpuid"
+			 : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+			 : "a"(1), "c"(0));
+	v = (c >> 20) & 1; /* CPUID.1:ECX.SSE4_2 */
+	__atomic_store_n(&have_crc32, v, __ATOMIC_RELAXED);
+	return v;
+}
+
+/* The crc32 instruction is the same bare update step as the table. */
+uint32_t kos_crc32c_hw(uint32_t crc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t c = crc, q;
+
+	while (len && ((uintptr_t)p & 7)) {
+		__asm__("crc32b %1, %k0" : "+r"(c) : "rm"(*p));
+		p++;
+		len--;
+	}
+	for (; len >= 8; p += 8, len -= 8) {
+		__builtin_memcpy(&q, p, 8);
+		__asm__("crc32q %1, %0" : "+r"(c) : "rm"(q));
+	}
+	while (len--) {
+		__asm__("crc32b %1, %k0" : "+r"(c) : "rm"(*p));
+		p++;
+	}
+	return (uint32_t)c;
+}
+
+bool kos_crc32c_has_hw(void)
+{
+	return cpu_has_crc32();
+}
+
+uint32_t kos_crc32c(uint32_t crc, const void *data, size_t len)
+{
+	if (cpu_has_crc32())
+		return kos_crc32c_hw(crc, data, len);
+	return kos_crc32c_sw(crc, data, len);
+}
+#else
+bool kos_crc32c_has_hw(void)
+{
+	return false;
+}
+
+uint32_t kos_crc32c(uint32_t crc, const void *data, size_t len)
+{
+	return kos_crc32c_sw(crc, data, len);
+}
+#endif

@@ -14,4 +14,11 @@
 
 uint32_t kos_crc32c(uint32_t crc, const void *data, size_t len);
 
+/* The two ways kos_crc32c() chooses between, for the unit test: the
+ * byte-wise table, and (x86-64 with SSE4.2, kos_crc32c_has_hw()) the
+ * crc32 instruction. */
+uint32_t kos_crc32c_sw(uint32_t crc, const void *data, size_t len);
+uint32_t kos_crc32c_hw(uint32_t crc, const void *data, size_t len);
+bool kos_crc32c_has_hw(void);
+
 #endif

@@ -356,6 +356,126 @@ static void fill_disk(const char *image)
 	free(buf);
 }
 
+/* Reads of [off, off + len) of path are zeros but for data at doff. */
+static void check_zeros_around(const char *path, uint64_t off, size_t len,
+			       const void *data, size_t dlen, uint64_t doff)
+{
+	uint8_t *want = calloc(1, len), *got = malloc(len);
+	struct file *f = NULL;
+
+	if (dlen)
+		memcpy(want + (doff - off), data, dlen);
+	ck_assert_int_eq(vfs_openat(NULL, path, O_RDONLY, 0, NULL, &f), 0);
+	ck_assert_int_eq(file_pread_kernel(f, got, len, off), (ssize_t)len);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_msg(got[i] == want[i],
+			      "%s: byte %llu is %#x, want %#x", path,
+			      (unsigned long long)(off + i), got[i], want[i]);
+	file_put(f);
+	free(want);
+	free(got);
+}
+
+static struct file *create(const char *path)
+{
+	struct file *f = NULL;
+
+	ck_assert_int_eq(vfs_openat(NULL, path, O_RDWR | O_CREAT, 0644, NULL,
+				    &f),
+			 0);
+	return f;
+}
+
+static void remount(void)
+{
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	mount_fs(true);
+}
+
+/*
+ * New blocks never show what the disk held before: every free block
+ * is first filled with junk (a file written until ENOSPC, then
+ * unlinked), then blocks only partly written (the end of a file, past
+ * a gap, in a hole below the size) are read back, from the page cache
+ * and again from the disk, and after growing the file over them.
+ */
+static void no_stale_blocks(const char *image)
+{
+	size_t chunk = 1024 * 1024;
+	uint8_t *buf = malloc(chunk);
+	struct ext4_fs *fs = load(image, true);
+	uint64_t bs = fs->bs, off = 0;
+	struct file *f = NULL;
+	ssize_t n = 0;
+
+	memset(buf, 0xa5, chunk);
+	f = create(MNT "/junk");
+	for (int i = 0; i < 4096 && (n = file_pwrite_kernel(f, buf, chunk, off)) > 0; i++)
+		off += (uint64_t)n;
+	ck_assert_int_eq(n, -ENOSPC);
+	ck_assert_int_eq(f->ops->fsync(f, false), 0);
+	file_put(f);
+	ck_assert_int_eq(vfs_unlinkat(NULL, MNT "/junk", false, NULL), 0);
+	remount();
+
+	/* the end of a new file: 100 bytes, then grown by truncate */
+	f = create(MNT "/tail");
+	ck_assert_int_eq(file_pwrite_kernel(f, "tail-data", 9, 91), 9);
+	ck_assert_int_eq(f->vnode->ops->truncate(f->vnode, 3 * bs), 0);
+	file_put(f);
+	check_zeros_around(MNT "/tail", 0, 3 * bs, "tail-data", 9, 91);
+	f = create(MNT "/tail2");
+	ck_assert_int_eq(file_pwrite_kernel(f, "tail-data", 9, 91), 9);
+	file_put(f);
+	remount();
+	check_zeros_around(MNT "/tail", 0, 3 * bs, "tail-data", 9, 91);
+	f = create(MNT "/tail2");
+	ck_assert_int_eq(f->vnode->ops->truncate(f->vnode, 3 * bs), 0);
+	file_put(f);
+	check_zeros_around(MNT "/tail2", 0, 3 * bs, "tail-data", 9, 91);
+
+	/* past a gap, in the middle of a block and of a page */
+	f = create(MNT "/gap");
+	ck_assert_int_eq(file_pwrite_kernel(f, "gap", 3, 5 * bs + 77), 3);
+	ck_assert_int_eq(file_pwrite_kernel(f, "more", 4, 9 * bs + 1), 4);
+	file_put(f);
+	check_zeros_around(MNT "/gap", 0, 9 * bs, "gap", 3, 5 * bs + 77);
+	remount();
+	check_zeros_around(MNT "/gap", 0, 9 * bs, "gap", 3, 5 * bs + 77);
+	check_zeros_around(MNT "/gap", 6 * bs, 3 * bs + 5, "more", 4,
+			   9 * bs + 1);
+
+	/* into a hole below the size, after a remount */
+	f = create(MNT "/hole");
+	memset(buf, 'h', 16 * bs);
+	ck_assert_int_eq(file_pwrite_kernel(f, buf, bs, 0), (ssize_t)bs);
+	ck_assert_int_eq(file_pwrite_kernel(f, buf, bs, 15 * bs), (ssize_t)bs);
+	file_put(f);
+	remount();
+	f = create(MNT "/hole");
+	ck_assert_int_eq(file_pwrite_kernel(f, "mid", 3, 7 * bs + 100), 3);
+	file_put(f);
+	check_zeros_around(MNT "/hole", bs, 14 * bs, "mid", 3, 7 * bs + 100);
+	remount();
+	check_zeros_around(MNT "/hole", bs, 14 * bs, "mid", 3, 7 * bs + 100);
+
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean(NULL, "partial blocks");
+	free(buf);
+}
+
+START_TEST(test_ext4data_no_stale_1k)
+{
+	no_stale_blocks("img-1k.img");
+}
+END_TEST
+
+START_TEST(test_ext4data_no_stale_4k)
+{
+	no_stale_blocks("img-4k.img");
+}
+END_TEST
+
 START_TEST(test_ext4data_enospc)
 {
 	fill_disk("img-1k.img");
@@ -397,6 +517,8 @@ Suite *ext4data_suite(void)
 	tcase_add_test(tc, test_ext4data_write_1k);
 	tcase_add_test(tc, test_ext4data_write_4k);
 	tcase_add_test(tc, test_ext4data_enospc);
+	tcase_add_test(tc, test_ext4data_no_stale_1k);
+	tcase_add_test(tc, test_ext4data_no_stale_4k);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -432,12 +432,12 @@ struct fresh_run {
 
 /*
  * Blocks for bytes [off, end) of ei, allocated now so that a full disk
- * fails the write(2) itself.  New blocks only partly covered are zeroed
- * on the disk (the page cache reads them before the write's bytes go
- * in), and so are new blocks below the size (a reader may map them
- * before the copy); wholly covered ones past the size are noted in runs
- * (zeroed at once when runs is full) in case the write comes up short.  *end shrinks to what
- * could be allocated (ENOSPC part-way).  ei->lock held.
+ * fails the write(2) itself.  New blocks below the size are zeroed on
+ * the disk (a reader, or the page cache filling a partly written page,
+ * may read them before the copy); new ones past the size are noted in
+ * runs (zeroed at once when runs is full) in case the write comes up
+ * short.  *end shrinks to what could be allocated (ENOSPC part-way).
+ * ei->lock held.
  */
 static int alloc_range(struct ext4_inode_info *ei, uint64_t off, uint64_t *end,
 		       struct fresh_run *runs, unsigned int *nruns)
@@ -465,26 +465,23 @@ static int alloc_range(struct ext4_inode_info *ei, uint64_t off, uint64_t *end,
 			return 0;
 		}
 		if (fresh) {
-			uint64_t a = l, b = l + n; /* [a, b) wholly covered? */
+			uint64_t a = l, b = l + n;
 
-			if (a == first && off % fs->bs) {
-				err = zero_blocks(fs, pblk, 1);
-				a++;
-			}
-			if (!err && b - 1 == last && *end % fs->bs &&
-			    b - 1 >= a) {
-				err = zero_blocks(fs, pblk + (b - 1 - l), 1);
-				b--;
-			}
 			/*
-			 * Below the size a reader could map them before the
-			 * copy: zeroed first.  Past it, readers stop at the
-			 * size.
+			 * Below the size a reader could map them, or the page
+			 * cache read a partly written page over them, before
+			 * the copy: zeroed first.  Past it, readers and the
+			 * page cache stop at the size (ext4_readpage reads
+			 * only blocks below it, and pcache_write raises it a
+			 * page at a time, after the copy), so a block only
+			 * partly covered there needs nothing on the disk: the
+			 * page holds zeros around the write, and writeback
+			 * zeroes the end-of-file block past the size.
 			 */
-			if (!err && b > a && a < in_size) {
+			if (a < in_size) {
 				uint64_t z = MIN(b, in_size);
 
-				err = zero_blocks(fs, pblk + (a - l), z - a);
+				err = zero_blocks(fs, pblk, z - a);
 				a = z;
 			}
 			if (!err && b > a) {

@@ -605,13 +605,16 @@ int inet_ip_setsockopt(struct inet_sock *is, int level, int name,
 		return 0;
 	case IPV6_RECVHOPLIMIT:
 	case IPV6_2292HOPLIMIT:
+	case IPV6_RECVTCLASS:
 		if (len < sizeof(int))
 			return -EINVAL;
 		kos_memcpy(&v, val, sizeof(int));
 		if (name == IPV6_RECVHOPLIMIT)
-			is->recv_ttl = v != 0;
-		else
+			is->recv_hoplimit = v != 0;
+		else if (name == IPV6_2292HOPLIMIT)
 			is->recv_hoplimit2292 = v != 0;
+		else
+			is->recv_tclass = v != 0;
 		return 0;
 	default:
 		return -ENOPROTOOPT;
@@ -655,7 +658,9 @@ int inet_ip_getsockopt(struct inet_sock *is, int level, int name, void *val,
 	case IPV6_RECVPKTINFO:
 		return put_int(val, len, is->recv_pktinfo6);
 	case IPV6_RECVHOPLIMIT:
-		return put_int(val, len, is->recv_ttl);
+		return put_int(val, len, is->recv_hoplimit);
+	case IPV6_RECVTCLASS:
+		return put_int(val, len, is->recv_tclass);
 	case IPV6_2292HOPLIMIT:
 		return put_int(val, len, is->recv_hoplimit2292);
 	default:

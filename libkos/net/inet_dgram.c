@@ -77,6 +77,7 @@ static bool dgq_add(struct inet_sock *is, struct pbuf *p, const ip_addr_t *ip,
 		d->tos = IPH_TOS(ip4_current_header());
 	} else if (ip6_current_header()) {
 		d->ttl = IP6H_HOPLIM(ip6_current_header());
+		d->tos = IP6H_TC(ip6_current_header());
 	}
 	list_add_tail(&d->link, &is->dgq);
 	is->dgq_bytes += p->tot_len;
@@ -570,15 +571,22 @@ static ssize_t dgram_recvmsg(struct socket *s, struct sock_msg *m,
 			sock_put_cmsg(m, SOL_IPV6, IPV6_PKTINFO, &pi,
 				      sizeof(pi));
 		}
-		/* (Linux gives an IPv4 datagram's TTL as no hop limit) */
-		if (is->sk.family == AF_INET6 && IP_IS_V6(&d->to) &&
-		    (is->recv_ttl || is->recv_hoplimit2292)) {
-			int hops = d->ttl;
+		/*
+		 * Then RFC 3542's hop limit and traffic class and RFC 2292's
+		 * hop limit, as Linux; an IPv4 datagram gets none of them.
+		 */
+		if (is->sk.family == AF_INET6 && IP_IS_V6(&d->to)) {
+			int hops = d->ttl, tclass = d->tos;
 
-			sock_put_cmsg(m, SOL_IPV6,
-				      is->recv_ttl ? IPV6_HOPLIMIT
-						   : IPV6_2292HOPLIMIT,
-				      &hops, sizeof(hops));
+			if (is->recv_hoplimit)
+				sock_put_cmsg(m, SOL_IPV6, IPV6_HOPLIMIT, &hops,
+					      sizeof(hops));
+			if (is->recv_tclass)
+				sock_put_cmsg(m, SOL_IPV6, IPV6_TCLASS, &tclass,
+					      sizeof(tclass));
+			if (is->recv_hoplimit2292)
+				sock_put_cmsg(m, SOL_IPV6, IPV6_2292HOPLIMIT,
+					      &hops, sizeof(hops));
 		}
 		if (is->recv_tos && is->sk.family == AF_INET) {
 			uint8_t tos = d->tos;
@@ -617,6 +625,83 @@ static bool is_broadcast(const ip_addr_t *ip)
 	return false;
 }
 
+/*
+ * The SOL_IPV6 control messages of a send from an AF_INET6 socket to an
+ * IPv6 address, as Linux's ip6_datagram_send_ctl checks them: an
+ * IPV6_HOPLIMIT or IPV6_2292HOPLIMIT (-1: the socket's) and an
+ * IPV6_TCLASS (-1 is taken as it is, which Linux sends as 0xff) of
+ * exactly one int, -1..255; every other SOL_IPV6 type Linux knows is
+ * accepted and ignored (IPV6_PKTINFO, IPV6_FLOWINFO, the extension
+ * headers, IPV6_DONTFRAG: not done), an unknown one is -EINVAL.  Other
+ * levels are skipped.  *hops and *tclass stay -1 where nothing is set.
+ */
+static int dgram_cmsg6(struct sock_msg *m, int *hops, int *tclass)
+{
+	*hops = *tclass = -1;
+	for (struct cmsghdr *c = cmsg_first(m); c; c = cmsg_next(m, c)) {
+		int v;
+
+		if (c->cmsg_level != SOL_IPV6)
+			continue;
+		switch (c->cmsg_type) {
+		case IPV6_HOPLIMIT:
+		case IPV6_2292HOPLIMIT:
+		case IPV6_TCLASS:
+			if (cmsg_datalen(c) != sizeof(int))
+				return -EINVAL;
+			kos_memcpy(&v, cmsg_data(c), sizeof(int));
+			if (v < -1 || v > 255)
+				return -EINVAL;
+			if (c->cmsg_type == IPV6_TCLASS)
+				*tclass = v & 0xff;
+			else
+				*hops = v;
+			break;
+		case IPV6_PKTINFO:
+		case IPV6_2292PKTINFO:
+		case IPV6_FLOWINFO:
+		case IPV6_2292HOPOPTS:
+		case IPV6_HOPOPTS:
+		case IPV6_2292DSTOPTS:
+		case IPV6_RTHDRDSTOPTS:
+		case IPV6_DSTOPTS:
+		case IPV6_2292RTHDR:
+		case IPV6_RTHDR:
+		case IPV6_DONTFRAG:
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Send p to ip:port with a hop limit and traffic class for this one
+ * datagram (-1: the socket's), set on the pcb around the call.
+ */
+static err_t dgram_send_pcb(struct inet_sock *is, struct pbuf *p,
+			    const ip_addr_t *ip, uint16_t port, int hops,
+			    int tclass)
+{
+	struct udp_pcb *u = is_ping(is) ? NULL : is->pcb.udp;
+	struct raw_pcb *r = is_ping(is) ? is->pcb.raw : NULL;
+	u8_t *ttl = u ? &u->ttl : &r->ttl, *tos = u ? &u->tos : &r->tos;
+	u8_t *mttl = u ? &u->mcast_ttl : &r->mcast_ttl;
+	u8_t ttl0 = *ttl, tos0 = *tos, mttl0 = *mttl;
+	err_t e;
+
+	if (hops >= 0)
+		*ttl = *mttl = (u8_t)hops;
+	if (tclass >= 0)
+		*tos = (u8_t)tclass;
+	e = u ? udp_sendto(u, p, ip, port) : raw_sendto(r, p, ip);
+	*ttl = ttl0;
+	*tos = tos0;
+	*mttl = mttl0;
+	return e;
+}
+
 static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 			     unsigned int fflags)
 {
@@ -626,7 +711,7 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 	ip_addr_t ip;
 	uint16_t port = 0;
 	struct pbuf *p;
-	int err;
+	int err, hops = -1, tclass = -1;
 	err_t e;
 
 	if (m->flags & MSG_OOB)
@@ -666,6 +751,11 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 		}
 		ip_addr_copy(ip, is->peer);
 		port = is->peer_port;
+	}
+	if (s->family == AF_INET6 && IP_IS_V6(&ip) && m->ctl_len) {
+		err = dgram_cmsg6(m, &hops, &tclass);
+		if (err)
+			goto out;
 	}
 	if (is_broadcast(&ip) && !s->broadcast) {
 		err = -EACCES;
@@ -712,10 +802,8 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 				is->pcb.raw->chksum_offset = 2;
 			}
 		}
-		e = raw_sendto(is->pcb.raw, p, &ip);
-	} else {
-		e = udp_sendto(is->pcb.udp, p, &ip, port);
 	}
+	e = dgram_send_pcb(is, p, &ip, port, hops, tclass);
 	pbuf_free(p);
 	err = e ? -inet_errno(e) : (int)len;
 out:

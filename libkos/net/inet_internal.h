@@ -33,10 +33,10 @@ struct inet_dgram {
 	struct list_head link;
 	struct pbuf *p;
 	ip_addr_t from;
-	ip_addr_t to;  /* the destination in the IP header (IP_PKTINFO) */
-	uint16_t port; /* host order; 0 for ICMP */
-	uint8_t ttl, tos;
-	uint8_t ifindex; /* where it came in (lwIP's netif index) */
+	ip_addr_t to;	  /* the destination in the IP header (IP_PKTINFO) */
+	uint16_t port;	  /* host order; 0 for ICMP */
+	uint8_t ttl, tos; /* IPv6: hop limit and traffic class */
+	uint8_t ifindex;  /* where it came in (lwIP's netif index) */
 };
 
 /*
@@ -61,9 +61,11 @@ struct inet_sock {
 	int tos;
 	int mc_ttl;
 	bool mc_loop;
-	bool recv_pktinfo, recv_ttl, recv_tos;
-	bool recv_hoplimit2292; /* IPV6_2292HOPLIMIT */
-	bool recv_pktinfo6;	/* IPV6_RECVPKTINFO */
+	bool recv_pktinfo, recv_ttl, recv_tos; /* IP_PKTINFO, IP_RECV* */
+	bool recv_hoplimit;		       /* IPV6_RECVHOPLIMIT */
+	bool recv_hoplimit2292;		       /* IPV6_2292HOPLIMIT */
+	bool recv_pktinfo6;		       /* IPV6_RECVPKTINFO */
+	bool recv_tclass;		       /* IPV6_RECVTCLASS */
 	/* raw ICMP: ICMP_FILTER / ICMP6_FILTER, blocked types' bits */
 	uint32_t icmp_filter[8];
 

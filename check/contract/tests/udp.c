@@ -509,3 +509,189 @@ CONTRACT_TEST(pktinfo6)
 	close(a);
 	close(b);
 }
+
+/* Receive one datagram on b and print its control messages. */
+static void print_cmsgs(int b, const char *what, size_t room)
+{
+	char buf[8], ctl[256];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl,
+			     .msg_controllen = room };
+	struct cmsghdr *c;
+	int v;
+
+	ct_say("%s", what);
+	if (!wait_in(b)) {
+		ct_say("nothing arrived");
+		return;
+	}
+	CHECK("recvmsg", recvmsg(b, &mh, 0) >= 0);
+	ct_say("msg_flags %#x controllen %zu", mh.msg_flags,
+	       (size_t)mh.msg_controllen);
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		v = -1;
+		if (c->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+		ct_say("cmsg level %d type %d len %zu value %d", c->cmsg_level,
+		       c->cmsg_type, (size_t)c->cmsg_len, v);
+	}
+}
+
+/*
+ * sendmsg of "x" from the AF_INET6 socket a to ::1 (fam AF_INET6) or
+ * ::ffff:127.0.0.1 (AF_INET) port, with one or two int control messages
+ * at SOL_IPV6, the first extra bytes long.
+ */
+static ssize_t send6_cmsg(int a, int fam, int port, int t1, int v1, int t2,
+			  int v2, size_t extra)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = ct_lo_addr(AF_INET6, &ss, port);
+	union {
+		char b[2 * CMSG_SPACE(sizeof(int) + 4)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { "x", 1 };
+	struct msghdr mh = { .msg_name = &ss,
+			     .msg_namelen = sl,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.b };
+	struct cmsghdr *c;
+
+	if (fam == AF_INET) { /* ::ffff:127.0.0.1 */
+		struct sockaddr_in6 *sin6 = (void *)&ss;
+
+		memset(&sin6->sin6_addr, 0, 16);
+		sin6->sin6_addr.s6_addr32[2] = htonl(0xffff);
+		sin6->sin6_addr.s6_addr32[3] = htonl(INADDR_LOOPBACK);
+	}
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) + extra) +
+			    (t2 ? CMSG_SPACE(sizeof(int)) : 0);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = t1;
+	c->cmsg_len = CMSG_LEN(sizeof(int) + extra);
+	memcpy(CMSG_DATA(c), &v1, sizeof(int));
+	if (t2) {
+		c = CMSG_NXTHDR(&mh, c);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = t2;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &v2, sizeof(int));
+	}
+	return sendmsg(a, &mh, 0);
+}
+
+/*
+ * RFC 3542's traffic class and hop limit: IPV6_RECVTCLASS and
+ * IPV6_RECVHOPLIMIT on receive (in Linux's order), IPV6_TCLASS and
+ * IPV6_HOPLIMIT as control messages of a send, with Linux's checks.
+ */
+CONTRACT_TEST(rfc3542)
+{
+	int a = udp_lo(AF_INET6), b = udp_lo(AF_INET6), v = 1, port;
+	socklen_t len = sizeof(v);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+
+	port = ct_port_of(b);
+	v = 7;
+	CHECK_RET("get IPV6_RECVTCLASS",
+		  getsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, &len), 0);
+	CHECK_EQ("default", v, 0);
+	v = 1;
+	CHECK_RET("IPV6_RECVTCLASS",
+		  setsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, sizeof(v)),
+		  0);
+	CHECK_RET("IPV6_RECVHOPLIMIT",
+		  setsockopt(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, sizeof(v)),
+		  0);
+	v = 0;
+	len = sizeof(v);
+	getsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, &len);
+	CHECK_EQ("get again", v, 1);
+	CHECK_RET("plain send", send_lo(a, AF_INET6, port, "x"), 1);
+	print_cmsgs(b, "defaults", 256);
+	v = 0x28;
+	CHECK_RET("IPV6_TCLASS 0x28",
+		  setsockopt(a, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof(v)), 0);
+	CHECK_RET("send", send_lo(a, AF_INET6, port, "x"), 1);
+	print_cmsgs(b, "socket's traffic class", 256);
+	CHECK_RET("HOPLIMIT 2",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, 2, 0, 0, 0), 1);
+	print_cmsgs(b, "hop limit 2, socket's class", 256);
+	CHECK_RET("TCLASS 0x10 HOPLIMIT 5",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, 0x10,
+			     IPV6_HOPLIMIT, 5, 0),
+		  1);
+	print_cmsgs(b, "class 0x10, hop limit 5", 256);
+	CHECK_RET("TCLASS -1 HOPLIMIT -1",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, -1, IPV6_HOPLIMIT,
+			     -1, 0),
+		  1);
+	print_cmsgs(b, "defaults by -1", 256);
+	CHECK_RET("TCLASS 0xff",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, 0xff, 0, 0, 0), 1);
+	print_cmsgs(b, "class 0xff", 256);
+	CHECK_RET("2292HOPLIMIT 9",
+		  send6_cmsg(a, AF_INET6, port, IPV6_2292HOPLIMIT, 9, 0, 0, 0),
+		  1);
+	print_cmsgs(b, "2292 hop limit 9", 256);
+	CHECK_RET("room for one", send_lo(a, AF_INET6, port, "x"), 1);
+	print_cmsgs(b, "room for one", CMSG_SPACE(sizeof(int)));
+	CHECK_RET("room for a header", send_lo(a, AF_INET6, port, "x"), 1);
+	print_cmsgs(b, "room for a header", CMSG_LEN(0));
+
+	CHECK_ERR("TCLASS one byte long",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, 0x10,
+			     IPV6_HOPLIMIT, 5, 1),
+		  EINVAL);
+	CHECK_ERR("HOPLIMIT one byte long",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, 5, 0, 0, 1),
+		  EINVAL);
+	CHECK_ERR("TCLASS 256",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, 256, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("TCLASS -2",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, -2, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("HOPLIMIT 256",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, 256, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("HOPLIMIT -2",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, -2, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("unknown type",
+		  send6_cmsg(a, AF_INET6, port, 1000, 0, 0, 0, 0), EINVAL);
+	CHECK_ERR("IPV6_RECVTCLASS as a cmsg",
+		  send6_cmsg(a, AF_INET6, port, IPV6_RECVTCLASS, 1, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("a good one, then a bad one",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, 3, IPV6_TCLASS,
+			     300, 0),
+		  EINVAL);
+	CHECK_ERR("nothing was sent", recv(b, &v, sizeof(v), MSG_DONTWAIT),
+		  EAGAIN);
+	close(b);
+
+	/* a dual-stack socket: an IPv4 datagram gets no class or limit */
+	b = socket(AF_INET6, SOCK_DGRAM, 0);
+	EXPECT(bind(b, (void *)&any, sizeof(any)) == 0);
+	v = 1;
+	setsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, sizeof(v));
+	setsockopt(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, sizeof(v));
+	port = ct_port_of(b);
+	close(a);
+	a = socket(AF_INET6, SOCK_DGRAM, 0);
+	CHECK_RET("v4-mapped with HOPLIMIT",
+		  send6_cmsg(a, AF_INET, port, IPV6_HOPLIMIT, 2, 0, 0, 0), 1);
+	print_cmsgs(b, "over 127.0.0.1", 256);
+	CHECK_RET("v4-mapped, unknown type",
+		  send6_cmsg(a, AF_INET, port, 1000, 0, 0, 0, 0), 1);
+	print_cmsgs(b, "unknown type to 127.0.0.1", 256);
+	close(a);
+	close(b);
+}

@@ -101,8 +101,13 @@ struct in_pktinfo {
 
 /* SOL_IPV6 */
 #define IPV6_ADDRFORM 1
-#define IPV6_2292HOPLIMIT 8 /* RFC 2292's name, still used by BusyBox */
-#define IPV6_CHECKSUM 7	    /* at SOL_RAW */
+#define IPV6_2292PKTINFO 2 /* RFC 2292's names (2-5, 8) */
+#define IPV6_2292HOPOPTS 3
+#define IPV6_2292DSTOPTS 4
+#define IPV6_2292RTHDR 5
+#define IPV6_2292HOPLIMIT 8 /* still used by BusyBox */
+#define IPV6_FLOWINFO 11
+#define IPV6_CHECKSUM 7 /* at SOL_RAW */
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_MULTICAST_IF 17
 #define IPV6_MULTICAST_HOPS 18
@@ -117,6 +122,11 @@ struct in_pktinfo {
 #define IPV6_PKTINFO 50
 #define IPV6_RECVHOPLIMIT 51
 #define IPV6_HOPLIMIT 52
+#define IPV6_HOPOPTS 54
+#define IPV6_RTHDRDSTOPTS 55
+#define IPV6_RTHDR 57
+#define IPV6_DSTOPTS 59
+#define IPV6_DONTFRAG 62
 #define IPV6_RECVTCLASS 66
 #define IPV6_TCLASS 67
 

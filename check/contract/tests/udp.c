@@ -695,3 +695,196 @@ CONTRACT_TEST(rfc3542)
 	close(a);
 	close(b);
 }
+
+#ifndef IPPROTO_UDPLITE
+#define IPPROTO_UDPLITE 136
+#endif
+#define CT_SOL_UDPLITE 136
+#define CT_UDPLITE_SEND_CSCOV 10
+#define CT_UDPLITE_RECV_CSCOV 11
+
+/* A socket of fam and protocol proto bound to its loopback, ephemeral port. */
+static int dgram_lo(int fam, int proto, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = ct_lo_addr(fam, &ss, port);
+	int fd = socket(fam, SOCK_DGRAM, proto);
+
+	EXPECT(fd >= 0);
+	EXPECT(bind(fd, (void *)&ss, len) == 0);
+	return fd;
+}
+
+static int cscov(int fd, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, CT_SOL_UDPLITE, name, &v, &len))
+		return -errno;
+	return v;
+}
+
+/* n bytes from fd to the loopback of fam, port */
+static ssize_t send_big(int fd, int fam, int port, size_t n)
+{
+	static const char zeros[256];
+	struct sockaddr_storage ss;
+	socklen_t len = ct_lo_addr(fam, &ss, port);
+
+	return sendto(fd, zeros, n, 0, (void *)&ss, len);
+}
+
+/* Did fd get a datagram of n bytes within 300 ms (then it is read)? */
+static int got(int fd, int n)
+{
+	char buf[256];
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	if (poll(&p, 1, 300) != 1)
+		return 0;
+	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == n;
+}
+
+/*
+ * UDP-Lite (RFC 3828): sockets, datagrams over 127.0.0.1 and ::1, a
+ * port space of its own beside UDP's, and the checksum coverage options
+ * with Linux's rules (0 is the whole datagram, 1-7 become 8; a receiver
+ * drops partly covered datagrams below its minimum).
+ */
+CONTRACT_TEST(udplite)
+{
+	int fam, a, b, u, v;
+
+	CHECK_ERR("SOCK_STREAM",
+		  socket(AF_INET, SOCK_STREAM, IPPROTO_UDPLITE),
+		  EPROTONOSUPPORT);
+	for (fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		char buf[32];
+
+		ct_say("%s", fam == AF_INET ? "IPv4" : "IPv6");
+		a = dgram_lo(fam, IPPROTO_UDPLITE, 0);
+		b = dgram_lo(fam, IPPROTO_UDPLITE, 0);
+		CHECK_RET("sendto", send_lo(a, fam, ct_port_of(b), "lite"), 4);
+		wait_in(b);
+		CHECK_RET("recvfrom",
+			  recvfrom(b, buf, sizeof(buf), 0, (void *)&from, &fl),
+			  4);
+		CHECK("data", !memcmp(buf, "lite", 4));
+		CHECK("from a's port",
+		      ntohs(((struct sockaddr_in *)&from)->sin_port) ==
+			      ct_port_of(a));
+		/* a UDP socket on b's port: each protocol gets its own */
+		u = dgram_lo(fam, IPPROTO_UDP, ct_port_of(b));
+		CHECK("UDP on the same port", u >= 0);
+		v = socket(fam, SOCK_DGRAM, 0);
+		CHECK_RET("UDP to it", send_lo(v, fam, ct_port_of(b), "udp"),
+			  3);
+		CHECK_RET("UDP-Lite to it",
+			  send_lo(a, fam, ct_port_of(b), "lite!"), 5);
+		CHECK("UDP socket got the UDP one", got(u, 3));
+		CHECK("UDP-Lite socket got the UDP-Lite one", got(b, 5));
+		CHECK("nothing else", !got(u, 5) && !got(b, 3));
+		v = socket(fam, SOCK_DGRAM, IPPROTO_UDPLITE);
+		{
+			struct sockaddr_storage ss;
+			socklen_t sl = ct_lo_addr(fam, &ss, ct_port_of(b));
+
+			CHECK_ERR("second UDP-Lite bind",
+				  bind(v, (void *)&ss, sl), EADDRINUSE);
+		}
+		close(v);
+		close(u);
+
+		/* coverage: a covers 20 bytes, b wants at least 30 */
+		v = 20;
+		CHECK_RET("SEND_CSCOV 20",
+			  setsockopt(a, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV,
+				     &v, sizeof(v)),
+			  0);
+		v = 30;
+		CHECK_RET("RECV_CSCOV 30",
+			  setsockopt(b, CT_SOL_UDPLITE, CT_UDPLITE_RECV_CSCOV,
+				     &v, sizeof(v)),
+			  0);
+		CHECK_RET("100 bytes", send_big(a, fam, ct_port_of(b), 100),
+			  100);
+		CHECK("dropped: covered below 30", !got(b, 100));
+		CHECK_RET("4 bytes", send_big(a, fam, ct_port_of(b), 4), 4);
+		CHECK("arrives: 12 <= 20 is whole", got(b, 4));
+		v = 16;
+		setsockopt(b, CT_SOL_UDPLITE, CT_UDPLITE_RECV_CSCOV, &v,
+			   sizeof(v));
+		CHECK_RET("100 bytes", send_big(a, fam, ct_port_of(b), 100),
+			  100);
+		CHECK("arrives: 20 >= 16", got(b, 100));
+		v = 0;
+		setsockopt(b, CT_SOL_UDPLITE, CT_UDPLITE_RECV_CSCOV, &v,
+			   sizeof(v));
+		CHECK_RET("100 bytes", send_big(a, fam, ct_port_of(b), 100),
+			  100);
+		CHECK("dropped: RECV_CSCOV 0 wants it whole", !got(b, 100));
+		v = 0;
+		setsockopt(a, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v,
+			   sizeof(v));
+		CHECK_RET("100 bytes, SEND_CSCOV 0",
+			  send_big(a, fam, ct_port_of(b), 100), 100);
+		CHECK("arrives: whole", got(b, 100));
+		close(a);
+		close(b);
+	}
+
+	/* the options */
+	a = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+	u = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+	CHECK_EQ("SEND_CSCOV default", cscov(a, CT_UDPLITE_SEND_CSCOV), 0);
+	CHECK_EQ("RECV_CSCOV default", cscov(a, CT_UDPLITE_RECV_CSCOV), 0);
+	{
+		static const int in[] = { 3, 8, 20, -5, 70000, 0 };
+
+		for (unsigned int i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			v = in[i];
+			setsockopt(a, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v,
+				   sizeof(v));
+			setsockopt(a, IPPROTO_UDP, CT_UDPLITE_RECV_CSCOV, &v,
+				   sizeof(v));
+			ct_say("set %d: send %d recv %d", in[i],
+			       cscov(a, CT_UDPLITE_SEND_CSCOV),
+			       cscov(a, CT_UDPLITE_RECV_CSCOV));
+		}
+	}
+	CHECK_ERR("short value",
+		  setsockopt(a, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v, 2),
+		  EINVAL);
+	v = 8;
+	CHECK_ERR("on UDP",
+		  setsockopt(u, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v,
+			     sizeof(v)),
+		  ENOPROTOOPT);
+	CHECK_EQ("get on UDP (Linux reads 0)",
+		 cscov(u, CT_UDPLITE_SEND_CSCOV), 0);
+	CHECK_ERR("unknown option",
+		  setsockopt(a, CT_SOL_UDPLITE, 99, &v, sizeof(v)),
+		  ENOPROTOOPT);
+	close(a);
+	close(u);
+
+	/* a connected socket hears of a closed port */
+	b = dgram_lo(AF_INET, IPPROTO_UDPLITE, 0);
+	v = ct_port_of(b);
+	close(b);
+	a = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl = ct_lo_addr(AF_INET, &ss, v);
+		char c;
+
+		CHECK_RET("connect", connect(a, (void *)&ss, sl), 0);
+		CHECK_RET("send", send(a, "x", 1, 0), 1);
+		wait_in(a);
+		CHECK_ERR("recv", recv(a, &c, 1, MSG_DONTWAIT), ECONNREFUSED);
+	}
+	close(a);
+}

@@ -99,6 +99,11 @@ struct in_pktinfo {
 	struct in_addr ipi_addr;
 };
 
+/* SOL_UDP (17) and SOL_UDPLITE: UDP-Lite's checksum coverage (RFC 3828) */
+#define SOL_UDPLITE 136
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
+
 /* SOL_IPV6 */
 #define IPV6_ADDRFORM 1
 #define IPV6_2292PKTINFO 2 /* RFC 2292's names (2-5, 8) */

@@ -756,8 +756,7 @@ CONTRACT_TEST(udplite)
 {
 	int fam, a, b, u, v;
 
-	CHECK_ERR("SOCK_STREAM",
-		  socket(AF_INET, SOCK_STREAM, IPPROTO_UDPLITE),
+	CHECK_ERR("SOCK_STREAM", socket(AF_INET, SOCK_STREAM, IPPROTO_UDPLITE),
 		  EPROTONOSUPPORT);
 	for (fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
 		struct sockaddr_storage from;
@@ -863,8 +862,8 @@ CONTRACT_TEST(udplite)
 		  setsockopt(u, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v,
 			     sizeof(v)),
 		  ENOPROTOOPT);
-	CHECK_EQ("get on UDP (Linux reads 0)",
-		 cscov(u, CT_UDPLITE_SEND_CSCOV), 0);
+	CHECK_EQ("get on UDP (Linux reads 0)", cscov(u, CT_UDPLITE_SEND_CSCOV),
+		 0);
 	CHECK_ERR("unknown option",
 		  setsockopt(a, CT_SOL_UDPLITE, 99, &v, sizeof(v)),
 		  ENOPROTOOPT);

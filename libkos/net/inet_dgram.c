@@ -1,5 +1,6 @@
 /*
- * Datagram inet sockets: UDP (SOCK_DGRAM) on lwIP's udp_pcb, and ICMP
+ * Datagram inet sockets: UDP and UDP-Lite (SOCK_DGRAM) on lwIP's
+ * udp_pcb, and ICMP
  * echo sockets on a raw_pcb of IPPROTO_ICMP/ICMPV6: Linux's "ping"
  * sockets (SOCK_DGRAM: the kernel owns the echo identifier and fills
  * the checksum; only echo replies for that identifier come back, without
@@ -16,6 +17,17 @@
  *
  * Send.  sendmsg allocates a pbuf of the datagram's size under the
  * stack lock, fills it from user memory without the lock, and sends it.
+ * An AF_INET6 socket's IPV6_HOPLIMIT and IPV6_TCLASS control messages
+ * set the pcb's hop limit and traffic class for that one send.
+ *
+ * UDP-Lite (RFC 3828) is lwIP's (LWIP_UDPLITE: pcbs flagged
+ * UDP_FLAGS_UDPLITE on the one UDP pcb list, lwIP checks the partial
+ * checksum).  KOS adds what Linux does and lwIP does not: a port space
+ * of its own (inet_port_check with IPPROTO_UDPLITE; a datagram that
+ * lwIP's demultiplexer hands to a pcb of the other protocol is passed
+ * to the right one, or answered with a port unreachable), the coverage
+ * a send uses (UDPLITE_SEND_CSCOV, with Linux's header length field),
+ * and the receiver's minimum coverage (UDPLITE_RECV_CSCOV).
  *
  * ICMP errors.  lwIP tells UDP nothing of the ICMP errors that come
  * back, so two raw pcbs of KOS's own (ICMP and ICMPv6, created with the

@@ -5,8 +5,10 @@
  * EMSGSIZE, EACCES for broadcast, EINVAL for port 0), connected sockets
  * (default destination, filtering, AF_UNSPEC), bind's EADDRINUSE and
  * SO_REUSEADDR, dual-stack AF_INET6, sendmmsg/recvmmsg, IP options and
- * IP_RECVTTL, readiness, and a raw ICMP echo to 127.0.0.1.  Ports are
- * ephemeral: the oracle shares the host's loopback.
+ * IP_RECVTTL, RFC 3542's hop limit and traffic class as control
+ * messages both ways, UDP-Lite, readiness, and a raw ICMP echo to
+ * 127.0.0.1.  Ports are ephemeral: the oracle shares the host's
+ * loopback.
  */
 #include <netinet/in.h>
 #include <netinet/ip.h>

@@ -536,6 +536,8 @@ static void print_cmsgs(int b, const char *what, size_t room)
 		v = -1;
 		if (c->cmsg_len >= CMSG_LEN(sizeof(int)))
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
+		else if (c->cmsg_len == CMSG_LEN(1)) /* IP_TOS */
+			v = *(unsigned char *)CMSG_DATA(c);
 		ct_say("cmsg level %d type %d len %zu value %d", c->cmsg_level,
 		       c->cmsg_type, (size_t)c->cmsg_len, v);
 	}
@@ -694,6 +696,98 @@ CONTRACT_TEST(rfc3542)
 	CHECK_RET("v4-mapped, unknown type",
 		  send6_cmsg(a, AF_INET, port, 1000, 0, 0, 0, 0), 1);
 	print_cmsgs(b, "unknown type to 127.0.0.1", 256);
+	close(a);
+	close(b);
+}
+
+/*
+ * sendmsg of "x" from the AF_INET socket a to 127.0.0.1:port with one
+ * control message at level of type and vlen bytes of v.
+ */
+static ssize_t send4_cmsg(int a, int port, int level, int type, int v,
+			  size_t vlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = ct_lo_addr(AF_INET, &ss, port);
+	union {
+		char b[CMSG_SPACE(sizeof(struct in_pktinfo) + 8)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { "x", 1 };
+	struct msghdr mh = { .msg_name = &ss,
+			     .msg_namelen = sl,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.b,
+			     .msg_controllen = CMSG_SPACE(vlen) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	unsigned char byte = (unsigned char)v;
+
+	memset(&ctl, 0, sizeof(ctl));
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(vlen);
+	if (vlen == 1)
+		memcpy(CMSG_DATA(c), &byte, 1);
+	else if (vlen >= sizeof(int))
+		memcpy(CMSG_DATA(c), &v, sizeof(int));
+	return sendmsg(a, &mh, 0);
+}
+
+/*
+ * An AF_INET socket's control messages on send: IP_TTL and IP_TOS for
+ * that datagram, with Linux's checks; unknown SOL_IP types are EINVAL,
+ * other levels' messages are skipped.
+ */
+CONTRACT_TEST(cmsg4)
+{
+	int a = udp_lo(AF_INET), b = udp_lo(AF_INET), v = 1;
+	int port = ct_port_of(b);
+
+	setsockopt(b, IPPROTO_IP, IP_RECVTTL, &v, sizeof(v));
+	setsockopt(b, IPPROTO_IP, IP_RECVTOS, &v, sizeof(v));
+	CHECK_RET("IP_TTL 7", send4_cmsg(a, port, IPPROTO_IP, IP_TTL, 7, 4), 1);
+	print_cmsgs(b, "ttl 7", 256);
+	CHECK_RET("IP_TOS 0x20",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 0x20, 4), 1);
+	print_cmsgs(b, "tos 0x20", 256);
+	CHECK_RET("IP_TOS byte 0x40",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 0x40, 1), 1);
+	print_cmsgs(b, "tos 0x40", 256);
+	CHECK_RET("IP_TOS 0xff",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 0xff, 4), 1);
+	print_cmsgs(b, "tos 0xff", 256);
+	CHECK_RET("SOL_IPV6 IPV6_HOPLIMIT skipped",
+		  send4_cmsg(a, port, IPPROTO_IPV6, IPV6_HOPLIMIT, 3, 4), 1);
+	print_cmsgs(b, "defaults", 256);
+	CHECK_ERR("IP_TTL 0", send4_cmsg(a, port, IPPROTO_IP, IP_TTL, 0, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TTL 256", send4_cmsg(a, port, IPPROTO_IP, IP_TTL, 256, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TTL -1", send4_cmsg(a, port, IPPROTO_IP, IP_TTL, -1, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TTL a byte",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TTL, 7, 1), EINVAL);
+	CHECK_ERR("IP_TOS 256", send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 256, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TOS -1", send4_cmsg(a, port, IPPROTO_IP, IP_TOS, -1, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TOS 2 bytes",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 1, 2), EINVAL);
+	CHECK_ERR("IP_PKTINFO short",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_PKTINFO, 0, 4), EINVAL);
+	CHECK_RET("IP_PROTOCOL 17",
+		  send4_cmsg(a, port, IPPROTO_IP, 52 /* IP_PROTOCOL */, 17, 4),
+		  1);
+	print_cmsgs(b, "IP_PROTOCOL changes nothing here", 256);
+	CHECK_ERR("IP_PROTOCOL 0", send4_cmsg(a, port, IPPROTO_IP, 52, 0, 4),
+		  EINVAL);
+	CHECK_ERR("unknown SOL_IP type",
+		  send4_cmsg(a, port, IPPROTO_IP, 1000, 0, 4), EINVAL);
+	CHECK_ERR("IP_RECVTTL as a cmsg",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_RECVTTL, 1, 4), EINVAL);
+	CHECK_ERR("nothing was sent", recv(b, &v, sizeof(v), MSG_DONTWAIT),
+		  EAGAIN);
 	close(a);
 	close(b);
 }

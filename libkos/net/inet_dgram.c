@@ -17,8 +17,9 @@
  *
  * Send.  sendmsg allocates a pbuf of the datagram's size under the
  * stack lock, fills it from user memory without the lock, and sends it.
- * An AF_INET6 socket's IPV6_HOPLIMIT and IPV6_TCLASS control messages
- * set the pcb's hop limit and traffic class for that one send.
+ * Control messages (IP_TTL and IP_TOS to an IPv4 address, IPV6_HOPLIMIT
+ * and IPV6_TCLASS to an IPv6 one) set the pcb's TTL or hop limit and
+ * TOS or traffic class for that one send.
  *
  * UDP-Lite (RFC 3828) is lwIP's (LWIP_UDPLITE: pcbs flagged
  * UDP_FLAGS_UDPLITE on the one UDP pcb list, lwIP checks the partial
@@ -785,8 +786,61 @@ static int dgram_cmsg6(struct sock_msg *m, int *hops, int *tclass)
 }
 
 /*
- * Send p to ip:port with a hop limit and traffic class for this one
- * datagram (-1: the socket's), set on the pcb around the call.
+ * The SOL_IP control messages of a send to an IPv4 address (from either
+ * family), as Linux's ip_cmsg_send checks them: IP_TTL (exactly an int,
+ * 1..255) and IP_TOS (an int or a byte, 0..255) for this datagram;
+ * IP_PKTINFO must be a struct in_pktinfo and IP_PROTOCOL an int 1..255,
+ * both then ignored (the source address and interface of IP_PKTINFO:
+ * not done), as is IP_RETOPTS (IP options: not done); any other SOL_IP
+ * type is -EINVAL.  Other levels are skipped.
+ */
+static int dgram_cmsg4(struct sock_msg *m, int *ttl, int *tos)
+{
+	*ttl = *tos = -1;
+	for (struct cmsghdr *c = cmsg_first(m); c; c = cmsg_next(m, c)) {
+		size_t n = cmsg_datalen(c);
+		int v = 0;
+
+		if (c->cmsg_level != SOL_IP)
+			continue;
+		switch (c->cmsg_type) {
+		case IP_TTL:
+		case IP_PROTOCOL:
+			if (n != sizeof(int))
+				return -EINVAL;
+			kos_memcpy(&v, cmsg_data(c), sizeof(int));
+			if (v < 1 || v > 255)
+				return -EINVAL;
+			if (c->cmsg_type == IP_TTL)
+				*ttl = v;
+			break;
+		case IP_TOS:
+			if (n == sizeof(int))
+				kos_memcpy(&v, cmsg_data(c), sizeof(int));
+			else if (n == 1)
+				v = *(const uint8_t *)cmsg_data(c);
+			else
+				return -EINVAL;
+			if (v < 0 || v > 255)
+				return -EINVAL;
+			*tos = v;
+			break;
+		case IP_PKTINFO:
+			if (n != sizeof(struct in_pktinfo))
+				return -EINVAL;
+			break;
+		case IP_RETOPTS:
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Send p to ip:port with a TTL (hop limit) and TOS (traffic class) for
+ * this one datagram (-1: the socket's), set on the pcb around the call.
  */
 static err_t dgram_send_pcb(struct inet_sock *is, struct pbuf *p,
 			    const ip_addr_t *ip, uint16_t port, int hops,
@@ -872,8 +926,11 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 		ip_addr_copy(ip, is->peer);
 		port = is->peer_port;
 	}
-	if (s->family == AF_INET6 && IP_IS_V6(&ip) && m->ctl_len) {
-		err = dgram_cmsg6(m, &hops, &tclass);
+	if (m->ctl_len) {
+		if (IP_IS_V4(&ip))
+			err = dgram_cmsg4(m, &hops, &tclass);
+		else
+			err = dgram_cmsg6(m, &hops, &tclass);
 		if (err)
 			goto out;
 	}

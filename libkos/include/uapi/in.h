@@ -81,6 +81,7 @@ struct sockaddr_in6 {
 #define IP_ADD_MEMBERSHIP 35
 #define IP_DROP_MEMBERSHIP 36
 #define IP_MULTICAST_ALL 49
+#define IP_PROTOCOL 52 /* a send's control message (raw) */
 
 struct ip_mreq {
 	struct in_addr imr_multiaddr;

@@ -7,8 +7,8 @@
  * out (IPv4-mapped IPv6 for dual-stack AF_INET6 sockets), Linux's
  * address-in-use rules for bind/listen/connect and the ephemeral ports,
  * and the SOL_IP/SOL_IPV6 options.  net/inet_tcp.c is SOCK_STREAM (TCP),
- * net/inet_dgram.c SOCK_DGRAM UDP and the ICMP echo ("ping") sockets,
- * SOCK_DGRAM/IPPROTO_ICMP and SOCK_RAW/IPPROTO_ICMP.
+ * net/inet_dgram.c SOCK_DGRAM UDP and UDP-Lite and the ICMP echo
+ * ("ping") sockets, SOCK_DGRAM/IPPROTO_ICMP and SOCK_RAW/IPPROTO_ICMP.
  *
  * Locking.  One lock, the stack lock of net/lwip.c (inet_lock()), guards
  * lwIP and every field of every inet socket (struct inet_sock).  lwIP's
@@ -324,9 +324,12 @@ static bool bind_conflict(const ip_addr_t *ip, unsigned int sof,
 static bool port_in_use(int proto, void *self, const ip_addr_t *ip,
 			uint16_t port, unsigned int sof)
 {
-	if (proto == IPPROTO_UDP) {
+	if (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE) {
+		bool lite = proto == IPPROTO_UDPLITE;
+
 		for (struct udp_pcb *u = udp_pcbs; u; u = u->next)
 			if (u != self && u->local_port == port &&
+			    !(u->flags & UDP_FLAGS_UDPLITE) == !lite &&
 			    bind_conflict(ip, sof, &u->local_ip, u->so_options,
 					  false))
 				return true;
@@ -458,7 +461,8 @@ void inet_apply_ip_opts(struct inet_sock *is)
 		break;
 	case SOCK_DGRAM:
 	case SOCK_RAW:
-		if (is->sk.protocol == IPPROTO_UDP) {
+		if (is->sk.protocol == IPPROTO_UDP ||
+		    is->sk.protocol == IPPROTO_UDPLITE) {
 			is->pcb.udp->ttl = ttl;
 			is->pcb.udp->tos = (uint8_t)is->tos;
 			udp_set_multicast_ttl(is->pcb.udp, (uint8_t)is->mc_ttl);
@@ -483,7 +487,8 @@ static int mcast_membership(struct inet_sock *is, int name, const void *val,
 	ip4_addr_t group, ifaddr;
 	struct ip_mreqn mr = { 0 };
 
-	if (is->sk.type != SOCK_DGRAM || is->sk.protocol != IPPROTO_UDP)
+	if (is->sk.type != SOCK_DGRAM || (is->sk.protocol != IPPROTO_UDP &&
+					  is->sk.protocol != IPPROTO_UDPLITE))
 		return -EINVAL;
 	if (len < sizeof(struct ip_mreq))
 		return -EINVAL;
@@ -605,13 +610,16 @@ int inet_ip_setsockopt(struct inet_sock *is, int level, int name,
 		return 0;
 	case IPV6_RECVHOPLIMIT:
 	case IPV6_2292HOPLIMIT:
+	case IPV6_RECVTCLASS:
 		if (len < sizeof(int))
 			return -EINVAL;
 		kos_memcpy(&v, val, sizeof(int));
 		if (name == IPV6_RECVHOPLIMIT)
-			is->recv_ttl = v != 0;
-		else
+			is->recv_hoplimit = v != 0;
+		else if (name == IPV6_2292HOPLIMIT)
 			is->recv_hoplimit2292 = v != 0;
+		else
+			is->recv_tclass = v != 0;
 		return 0;
 	default:
 		return -ENOPROTOOPT;
@@ -655,7 +663,9 @@ int inet_ip_getsockopt(struct inet_sock *is, int level, int name, void *val,
 	case IPV6_RECVPKTINFO:
 		return put_int(val, len, is->recv_pktinfo6);
 	case IPV6_RECVHOPLIMIT:
-		return put_int(val, len, is->recv_ttl);
+		return put_int(val, len, is->recv_hoplimit);
+	case IPV6_RECVTCLASS:
+		return put_int(val, len, is->recv_tclass);
 	case IPV6_2292HOPLIMIT:
 		return put_int(val, len, is->recv_hoplimit2292);
 	default:
@@ -683,6 +693,8 @@ static int inet_create(int family, int type, int protocol, struct socket **out)
 	case SOCK_DGRAM:
 		if (!protocol || protocol == IPPROTO_UDP) {
 			protocol = IPPROTO_UDP;
+			ops = &inet_dgram_ops;
+		} else if (protocol == IPPROTO_UDPLITE) {
 			ops = &inet_dgram_ops;
 		} else if (protocol == icmp) {
 			ops = &inet_dgram_ops;
@@ -722,7 +734,7 @@ static int inet_create(int family, int type, int protocol, struct socket **out)
 	inet_lock();
 	if (type == SOCK_STREAM)
 		err = inet_tcp_create(is);
-	else if (protocol == IPPROTO_UDP)
+	else if (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE)
 		err = inet_udp_create(is);
 	else
 		err = inet_ping_create(is, raw);

@@ -1,5 +1,6 @@
 /*
- * Datagram inet sockets: UDP (SOCK_DGRAM) on lwIP's udp_pcb, and ICMP
+ * Datagram inet sockets: UDP and UDP-Lite (SOCK_DGRAM) on lwIP's
+ * udp_pcb, and ICMP
  * echo sockets on a raw_pcb of IPPROTO_ICMP/ICMPV6: Linux's "ping"
  * sockets (SOCK_DGRAM: the kernel owns the echo identifier and fills
  * the checksum; only echo replies for that identifier come back, without
@@ -16,6 +17,18 @@
  *
  * Send.  sendmsg allocates a pbuf of the datagram's size under the
  * stack lock, fills it from user memory without the lock, and sends it.
+ * Control messages (IP_TTL and IP_TOS to an IPv4 address, IPV6_HOPLIMIT
+ * and IPV6_TCLASS to an IPv6 one) set the pcb's TTL or hop limit and
+ * TOS or traffic class for that one send.
+ *
+ * UDP-Lite (RFC 3828) is lwIP's (LWIP_UDPLITE: pcbs flagged
+ * UDP_FLAGS_UDPLITE on the one UDP pcb list, lwIP checks the partial
+ * checksum).  KOS adds what Linux does and lwIP does not: a port space
+ * of its own (inet_port_check with IPPROTO_UDPLITE; a datagram that
+ * lwIP's demultiplexer hands to a pcb of the other protocol is passed
+ * to the right one, or answered with a port unreachable), the coverage
+ * a send uses (UDPLITE_SEND_CSCOV, with Linux's header length field),
+ * and the receiver's minimum coverage (UDPLITE_RECV_CSCOV).
  *
  * ICMP errors.  lwIP tells UDP nothing of the ICMP errors that come
  * back, so two raw pcbs of KOS's own (ICMP and ICMPv6, created with the
@@ -49,7 +62,13 @@
 
 static bool is_ping(struct inet_sock *is)
 {
-	return is->sk.protocol != IPPROTO_UDP;
+	return is->sk.protocol != IPPROTO_UDP &&
+	       is->sk.protocol != IPPROTO_UDPLITE;
+}
+
+static bool pcb_is_lite(const struct udp_pcb *u)
+{
+	return u->flags & UDP_FLAGS_UDPLITE;
 }
 
 /* ---- the receive queue ------------------------------------------------- */
@@ -77,6 +96,7 @@ static bool dgq_add(struct inet_sock *is, struct pbuf *p, const ip_addr_t *ip,
 		d->tos = IPH_TOS(ip4_current_header());
 	} else if (ip6_current_header()) {
 		d->ttl = IP6H_HOPLIM(ip6_current_header());
+		d->tos = IP6H_TC(ip6_current_header());
 	}
 	list_add_tail(&d->link, &is->dgq);
 	is->dgq_bytes += p->tot_len;
@@ -102,10 +122,96 @@ static void dgq_free(struct inet_sock *is)
 }
 
 static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+			const ip_addr_t *addr, u16_t port);
+
+/* Is u bound to the address dst (its wildcards included)? */
+static bool udp_local_match(const struct udp_pcb *u, const ip_addr_t *dst)
+{
+	if (IP_IS_ANY_TYPE_VAL(u->local_ip))
+		return true; /* dual-stack :: */
+	if (IP_GET_TYPE(&u->local_ip) != IP_GET_TYPE(dst))
+		return false;
+	return ip_addr_isany(&u->local_ip) || ip_addr_cmp(&u->local_ip, dst);
+}
+
+/*
+ * lwIP demultiplexes UDP and UDP-Lite over one list of pcbs, so a
+ * datagram can land on a pcb of the other protocol bound to the same
+ * port.  Find the socket of the datagram's own protocol (lite) that
+ * lwIP would have chosen: connected to the source first, else the first
+ * unconnected one, a specific address before a wildcard.
+ */
+static struct udp_pcb *udp_find(bool lite, const ip_addr_t *src, uint16_t sport,
+				uint16_t dport)
+{
+	const ip_addr_t *dst = ip_current_dest_addr();
+	struct udp_pcb *uncon = NULL;
+
+	for (struct udp_pcb *u = udp_pcbs; u; u = u->next) {
+		if (pcb_is_lite(u) != lite || u->local_port != dport ||
+		    u->recv != udp_recv_cb || !udp_local_match(u, dst))
+			continue;
+		if (!(u->flags & UDP_FLAGS_CONNECTED)) {
+			if (!uncon || !ip_addr_isany(&u->local_ip))
+				uncon = u;
+			continue;
+		}
+		if (u->remote_port == sport && ip_addr_cmp(&u->remote_ip, src))
+			return u;
+	}
+	return uncon;
+}
+
+/*
+ * Linux's receive checks of a UDP-Lite datagram (hdr its header, n the
+ * length of header and data): a checksum coverage of 0 is the whole
+ * datagram, one below 8 or past the end is dropped (lwIP has checked
+ * the checksum over it); one that covers less than all of it is dropped
+ * when the socket asked for a minimum (UDPLITE_RECV_CSCOV, 0 meaning
+ * "whole datagrams only") that it does not reach.
+ */
+static bool udplite_accept(struct inet_sock *is, const struct udp_hdr *hdr,
+			   size_t n)
+{
+	size_t cov = lwip_ntohs(hdr->len);
+
+	if (!cov)
+		return true;
+	if (cov < UDP_HLEN || cov > n)
+		return false;
+	if (cov == n || !is->lite_recv_cc)
+		return true;
+	return is->lite_recv_cscov && cov >= is->lite_recv_cscov;
+}
+
+static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 			const ip_addr_t *addr, u16_t port)
 {
 	struct inet_sock *is = arg;
+	bool lite = ip_current_header_proto() == IP_PROTO_UDPLITE;
+	/* lwIP took the header off the front of the first pbuf */
+	const struct udp_hdr *hdr =
+		(const struct udp_hdr *)((const uint8_t *)p->payload -
+					 UDP_HLEN);
 
+	if (lite != pcb_is_lite(pcb)) {
+		pcb = udp_find(lite, addr, port, lwip_ntohs(hdr->dest));
+		if (!pcb) {
+			/* nobody of that protocol: port unreachable */
+			if (!ip_addr_ismulticast(ip_current_dest_addr()) &&
+			    !pbuf_header_force(
+				    p, (s16_t)(ip_current_header_tot_len() +
+					       UDP_HLEN)))
+				icmp_port_unreach(ip_current_is_v6(), p);
+			pbuf_free(p);
+			return;
+		}
+		is = pcb->recv_arg;
+	}
+	if (lite && is && !udplite_accept(is, hdr, p->tot_len + UDP_HLEN)) {
+		pbuf_free(p);
+		return;
+	}
 	if (!is || !dgq_add(is, p, addr, port))
 		pbuf_free(p);
 }
@@ -157,13 +263,13 @@ static struct raw_pcb *icmp_err_pcb[2]; /* ICMP, ICMPv6 */
  * The connected UDP socket that sent the datagram an ICMP error quotes
  * (from lport to ip:rport) gets err.
  */
-static void udp_icmp_error(const ip_addr_t *ip, uint16_t lport, uint16_t rport,
-			   int err)
+static void udp_icmp_error(bool lite, const ip_addr_t *ip, uint16_t lport,
+			   uint16_t rport, int err)
 {
 	for (struct udp_pcb *u = udp_pcbs; u; u = u->next) {
 		struct inet_sock *is = u->recv_arg;
 
-		if (u->recv != udp_recv_cb || !is ||
+		if (u->recv != udp_recv_cb || !is || pcb_is_lite(u) != lite ||
 		    !(u->flags & UDP_FLAGS_CONNECTED) ||
 		    u->local_port != lport || u->remote_port != rport ||
 		    !ip_addr_cmp(&u->remote_ip, ip))
@@ -186,12 +292,13 @@ static u8_t icmp_err_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
 	if (IP_IS_V6(addr)) {
 		if (pbuf_copy_partial(p, b, sizeof(b), hlen) != sizeof(b) ||
 		    b[0] != ICMP6_TYPE_DUR || b[1] != ICMP6_DUR_PORT ||
-		    b[8 + 6] != IP_PROTO_UDP)
+		    (b[8 + 6] != IP_PROTO_UDP && b[8 + 6] != IP_PROTO_UDPLITE))
 			return 0;
 		IP_ADDR6(&dst, 0, 0, 0, 0);
 		kos_memcpy(ip_2_ip6(&dst)->addr, b + 8 + 24, 16);
 		ip6_addr_clear_zone(ip_2_ip6(&dst));
-		udp_icmp_error(&dst, (uint16_t)(b[48] << 8 | b[49]),
+		udp_icmp_error(b[8 + 6] == IP_PROTO_UDPLITE, &dst,
+			       (uint16_t)(b[48] << 8 | b[49]),
 			       (uint16_t)(b[50] << 8 | b[51]), ECONNREFUSED);
 		return 0;
 	}
@@ -199,14 +306,15 @@ static u8_t icmp_err_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
 
 	if (pbuf_copy_partial(p, b, 8 + 20, hlen) != 8 + 20 ||
 	    b[0] != ICMP_DUR || b[1] != ICMP_DUR_PORT ||
-	    b[8 + 9] != IP_PROTO_UDP)
+	    (b[8 + 9] != IP_PROTO_UDP && b[8 + 9] != IP_PROTO_UDPLITE))
 		return 0;
 	qlen = (u16_t)((b[8] & 0xf) * 4);
 	if (qlen < 20 ||
 	    pbuf_copy_partial(p, b + 8 + 20, 4, hlen + 8 + qlen) != 4)
 		return 0;
 	IP_ADDR4(&dst, b[8 + 16], b[8 + 17], b[8 + 18], b[8 + 19]);
-	udp_icmp_error(&dst, (uint16_t)(b[28] << 8 | b[29]),
+	udp_icmp_error(b[8 + 9] == IP_PROTO_UDPLITE, &dst,
+		       (uint16_t)(b[28] << 8 | b[29]),
 		       (uint16_t)(b[30] << 8 | b[31]), ECONNREFUSED);
 	return 0;
 }
@@ -234,6 +342,8 @@ int inet_udp_create(struct inet_sock *is)
 	if (!pcb)
 		return -ENOBUFS;
 	pcb->so_options = SOF_REUSEADDR;
+	if (is->sk.protocol == IPPROTO_UDPLITE)
+		udp_set_flags(pcb, UDP_FLAGS_UDPLITE);
 	udp_recv(pcb, udp_recv_cb, is);
 	is->pcb.udp = pcb;
 	return 0;
@@ -290,7 +400,7 @@ static int dgram_do_bind(struct inet_sock *is, const ip_addr_t *ip,
 		return 0;
 	}
 	unsigned int sof = inet_sof(is);
-	int err = inet_port_check(IPPROTO_UDP, is->pcb.udp, ip, &port, sof,
+	int err = inet_port_check(is->sk.protocol, is->pcb.udp, ip, &port, sof,
 				  false);
 
 	if (err)
@@ -570,15 +680,22 @@ static ssize_t dgram_recvmsg(struct socket *s, struct sock_msg *m,
 			sock_put_cmsg(m, SOL_IPV6, IPV6_PKTINFO, &pi,
 				      sizeof(pi));
 		}
-		/* (Linux gives an IPv4 datagram's TTL as no hop limit) */
-		if (is->sk.family == AF_INET6 && IP_IS_V6(&d->to) &&
-		    (is->recv_ttl || is->recv_hoplimit2292)) {
-			int hops = d->ttl;
+		/*
+		 * Then RFC 3542's hop limit and traffic class and RFC 2292's
+		 * hop limit, as Linux; an IPv4 datagram gets none of them.
+		 */
+		if (is->sk.family == AF_INET6 && IP_IS_V6(&d->to)) {
+			int hops = d->ttl, tclass = d->tos;
 
-			sock_put_cmsg(m, SOL_IPV6,
-				      is->recv_ttl ? IPV6_HOPLIMIT
-						   : IPV6_2292HOPLIMIT,
-				      &hops, sizeof(hops));
+			if (is->recv_hoplimit)
+				sock_put_cmsg(m, SOL_IPV6, IPV6_HOPLIMIT, &hops,
+					      sizeof(hops));
+			if (is->recv_tclass)
+				sock_put_cmsg(m, SOL_IPV6, IPV6_TCLASS, &tclass,
+					      sizeof(tclass));
+			if (is->recv_hoplimit2292)
+				sock_put_cmsg(m, SOL_IPV6, IPV6_2292HOPLIMIT,
+					      &hops, sizeof(hops));
 		}
 		if (is->recv_tos && is->sk.family == AF_INET) {
 			uint8_t tos = d->tos;
@@ -617,6 +734,148 @@ static bool is_broadcast(const ip_addr_t *ip)
 	return false;
 }
 
+/*
+ * The SOL_IPV6 control messages of a send from an AF_INET6 socket to an
+ * IPv6 address, as Linux's ip6_datagram_send_ctl checks them: an
+ * IPV6_HOPLIMIT or IPV6_2292HOPLIMIT (-1: the socket's) and an
+ * IPV6_TCLASS (-1 is taken as it is, which Linux sends as 0xff) of
+ * exactly one int, -1..255; every other SOL_IPV6 type Linux knows is
+ * accepted and ignored (IPV6_PKTINFO, IPV6_FLOWINFO, the extension
+ * headers, IPV6_DONTFRAG: not done), an unknown one is -EINVAL.  Other
+ * levels are skipped.  *hops and *tclass stay -1 where nothing is set.
+ */
+static int dgram_cmsg6(struct sock_msg *m, int *hops, int *tclass)
+{
+	*hops = *tclass = -1;
+	for (struct cmsghdr *c = cmsg_first(m); c; c = cmsg_next(m, c)) {
+		int v;
+
+		if (c->cmsg_level != SOL_IPV6)
+			continue;
+		switch (c->cmsg_type) {
+		case IPV6_HOPLIMIT:
+		case IPV6_2292HOPLIMIT:
+		case IPV6_TCLASS:
+			if (cmsg_datalen(c) != sizeof(int))
+				return -EINVAL;
+			kos_memcpy(&v, cmsg_data(c), sizeof(int));
+			if (v < -1 || v > 255)
+				return -EINVAL;
+			if (c->cmsg_type == IPV6_TCLASS)
+				*tclass = v & 0xff;
+			else
+				*hops = v;
+			break;
+		case IPV6_PKTINFO:
+		case IPV6_2292PKTINFO:
+		case IPV6_FLOWINFO:
+		case IPV6_2292HOPOPTS:
+		case IPV6_HOPOPTS:
+		case IPV6_2292DSTOPTS:
+		case IPV6_RTHDRDSTOPTS:
+		case IPV6_DSTOPTS:
+		case IPV6_2292RTHDR:
+		case IPV6_RTHDR:
+		case IPV6_DONTFRAG:
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The SOL_IP control messages of a send to an IPv4 address (from either
+ * family), as Linux's ip_cmsg_send checks them: IP_TTL (exactly an int,
+ * 1..255) and IP_TOS (an int or a byte, 0..255) for this datagram;
+ * IP_PKTINFO must be a struct in_pktinfo and IP_PROTOCOL an int 1..255,
+ * both then ignored (the source address and interface of IP_PKTINFO:
+ * not done), as is IP_RETOPTS (IP options: not done); any other SOL_IP
+ * type is -EINVAL.  Other levels are skipped.
+ */
+static int dgram_cmsg4(struct sock_msg *m, int *ttl, int *tos)
+{
+	*ttl = *tos = -1;
+	for (struct cmsghdr *c = cmsg_first(m); c; c = cmsg_next(m, c)) {
+		size_t n = cmsg_datalen(c);
+		int v = 0;
+
+		if (c->cmsg_level != SOL_IP)
+			continue;
+		switch (c->cmsg_type) {
+		case IP_TTL:
+		case IP_PROTOCOL:
+			if (n != sizeof(int))
+				return -EINVAL;
+			kos_memcpy(&v, cmsg_data(c), sizeof(int));
+			if (v < 1 || v > 255)
+				return -EINVAL;
+			if (c->cmsg_type == IP_TTL)
+				*ttl = v;
+			break;
+		case IP_TOS:
+			if (n == sizeof(int))
+				kos_memcpy(&v, cmsg_data(c), sizeof(int));
+			else if (n == 1)
+				v = *(const uint8_t *)cmsg_data(c);
+			else
+				return -EINVAL;
+			if (v < 0 || v > 255)
+				return -EINVAL;
+			*tos = v;
+			break;
+		case IP_PKTINFO:
+			if (n != sizeof(struct in_pktinfo))
+				return -EINVAL;
+			break;
+		case IP_RETOPTS:
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Send p to ip:port with a TTL (hop limit) and TOS (traffic class) for
+ * this one datagram (-1: the socket's), set on the pcb around the call.
+ */
+static err_t dgram_send_pcb(struct inet_sock *is, struct pbuf *p,
+			    const ip_addr_t *ip, uint16_t port, int hops,
+			    int tclass)
+{
+	struct udp_pcb *u = is_ping(is) ? NULL : is->pcb.udp;
+	struct raw_pcb *r = is_ping(is) ? is->pcb.raw : NULL;
+	u8_t *ttl = u ? &u->ttl : &r->ttl, *tos = u ? &u->tos : &r->tos;
+	u8_t *mttl = u ? &u->mcast_ttl : &r->mcast_ttl;
+	u8_t ttl0 = *ttl, tos0 = *tos, mttl0 = *mttl;
+	err_t e;
+
+	if (u && pcb_is_lite(u)) {
+		/*
+		 * UDP-Lite's coverage, as Linux: UDPLITE_SEND_CSCOV when set
+		 * and shorter than header and data (0: the whole, with 0 in
+		 * the header), else the whole with its length in the header.
+		 */
+		u16_t n = (u16_t)(p->tot_len + UDP_HLEN);
+
+		u->chksum_len_tx = is->lite_send_cc && is->lite_send_cscov < n
+					   ? is->lite_send_cscov
+					   : n;
+	}
+	if (hops >= 0)
+		*ttl = *mttl = (u8_t)hops;
+	if (tclass >= 0)
+		*tos = (u8_t)tclass;
+	e = u ? udp_sendto(u, p, ip, port) : raw_sendto(r, p, ip);
+	*ttl = ttl0;
+	*tos = tos0;
+	*mttl = mttl0;
+	return e;
+}
+
 static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 			     unsigned int fflags)
 {
@@ -626,7 +885,7 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 	ip_addr_t ip;
 	uint16_t port = 0;
 	struct pbuf *p;
-	int err;
+	int err, hops = -1, tclass = -1;
 	err_t e;
 
 	if (m->flags & MSG_OOB)
@@ -666,6 +925,14 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 		}
 		ip_addr_copy(ip, is->peer);
 		port = is->peer_port;
+	}
+	if (m->ctl_len) {
+		if (IP_IS_V4(&ip))
+			err = dgram_cmsg4(m, &hops, &tclass);
+		else
+			err = dgram_cmsg6(m, &hops, &tclass);
+		if (err)
+			goto out;
 	}
 	if (is_broadcast(&ip) && !s->broadcast) {
 		err = -EACCES;
@@ -712,10 +979,8 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 				is->pcb.raw->chksum_offset = 2;
 			}
 		}
-		e = raw_sendto(is->pcb.raw, p, &ip);
-	} else {
-		e = udp_sendto(is->pcb.udp, p, &ip, port);
 	}
+	e = dgram_send_pcb(is, p, &ip, port, hops, tclass);
 	pbuf_free(p);
 	err = e ? -inet_errno(e) : (int)len;
 out:
@@ -770,6 +1035,39 @@ static long dgram_ioctl(struct socket *s, unsigned int cmd, unsigned long arg)
 	return copy_to_user((void *)arg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
+/*
+ * SOL_UDP / SOL_UDPLITE (either level, as Linux): UDP-Lite's checksum
+ * coverage, 1-7 taken as 8, above 65535 as 65535 (ENOPROTOOPT on UDP).
+ * KOS has none of UDP's own options (UDP_CORK, UDP_SEGMENT, UDP_GRO,
+ * UDP_ENCAP...): ENOPROTOOPT.
+ */
+static int udp_setsockopt(struct inet_sock *is, int name, const void *val,
+			  unsigned int len)
+{
+	int v;
+
+	if (len < sizeof(int))
+		return -EINVAL;
+	kos_memcpy(&v, val, sizeof(int));
+	if ((name != UDPLITE_SEND_CSCOV && name != UDPLITE_RECV_CSCOV) ||
+	    is->sk.protocol != IPPROTO_UDPLITE)
+		return -ENOPROTOOPT;
+	if (v != 0 && v < 8)
+		v = 8;
+	else if (v > 65535)
+		v = 65535;
+	inet_lock();
+	if (name == UDPLITE_SEND_CSCOV) {
+		is->lite_send_cscov = (uint16_t)v;
+		is->lite_send_cc = true;
+	} else {
+		is->lite_recv_cscov = (uint16_t)v;
+		is->lite_recv_cc = true;
+	}
+	inet_unlock();
+	return 0;
+}
+
 static int dgram_setsockopt(struct socket *s, int level, int name,
 			    const void *val, unsigned int len)
 {
@@ -810,6 +1108,8 @@ static int dgram_setsockopt(struct socket *s, int level, int name,
 		inet_unlock();
 		return err;
 	}
+	if ((level == SOL_UDP || level == SOL_UDPLITE) && !is_ping(is))
+		return udp_setsockopt(is, name, val, len);
 	if (level == SOL_RAW && name == IPV6_CHECKSUM && s->type == SOCK_RAW &&
 	    s->family == AF_INET6)
 		return -EINVAL; /* ICMPv6 always has its checksum filled */
@@ -840,6 +1140,20 @@ static int dgram_getsockopt(struct socket *s, int level, int name, void *val,
 		err = inet_ip_getsockopt(is, level, name, val, len);
 		inet_unlock();
 		return err;
+	}
+	if ((level == SOL_UDP || level == SOL_UDPLITE) && !is_ping(is)) {
+		int v;
+
+		if (name == UDPLITE_SEND_CSCOV)
+			v = is->lite_send_cscov;
+		else if (name == UDPLITE_RECV_CSCOV)
+			v = is->lite_recv_cscov;
+		else
+			return -ENOPROTOOPT;
+		/* Linux copies min(len, sizeof(int)) bytes, 0 for UDP */
+		*len = MIN(*len, (unsigned int)sizeof(int));
+		kos_memcpy(val, &v, *len);
+		return 0;
 	}
 	if (s->type == SOCK_RAW &&
 	    ((level == SOL_RAW && name == ICMP_FILTER) ||

@@ -33,10 +33,10 @@ struct inet_dgram {
 	struct list_head link;
 	struct pbuf *p;
 	ip_addr_t from;
-	ip_addr_t to;  /* the destination in the IP header (IP_PKTINFO) */
-	uint16_t port; /* host order; 0 for ICMP */
-	uint8_t ttl, tos;
-	uint8_t ifindex; /* where it came in (lwIP's netif index) */
+	ip_addr_t to;	  /* the destination in the IP header (IP_PKTINFO) */
+	uint16_t port;	  /* host order; 0 for ICMP */
+	uint8_t ttl, tos; /* IPv6: hop limit and traffic class */
+	uint8_t ifindex;  /* where it came in (lwIP's netif index) */
 };
 
 /*
@@ -61,9 +61,17 @@ struct inet_sock {
 	int tos;
 	int mc_ttl;
 	bool mc_loop;
-	bool recv_pktinfo, recv_ttl, recv_tos;
-	bool recv_hoplimit2292; /* IPV6_2292HOPLIMIT */
-	bool recv_pktinfo6;	/* IPV6_RECVPKTINFO */
+	bool recv_pktinfo, recv_ttl, recv_tos; /* IP_PKTINFO, IP_RECV* */
+	bool recv_hoplimit;		       /* IPV6_RECVHOPLIMIT */
+	bool recv_hoplimit2292;		       /* IPV6_2292HOPLIMIT */
+	bool recv_pktinfo6;		       /* IPV6_RECVPKTINFO */
+	bool recv_tclass;		       /* IPV6_RECVTCLASS */
+	/*
+	 * UDP-Lite: UDPLITE_SEND_CSCOV / UDPLITE_RECV_CSCOV (0 or 8..65535)
+	 * and whether each was ever set (Linux's UDPLITE_SEND_CC/RECV_CC)
+	 */
+	bool lite_send_cc, lite_recv_cc;
+	uint16_t lite_send_cscov, lite_recv_cscov;
 	/* raw ICMP: ICMP_FILTER / ICMP6_FILTER, blocked types' bits */
 	uint32_t icmp_filter[8];
 
@@ -148,8 +156,9 @@ int inet_bind_addr(struct inet_sock *is, const struct sockaddr *a,
 void inet_any_addr(struct inet_sock *is, ip_addr_t *ip);
 
 /*
- * Port binding with Linux's EADDRINUSE rules.  proto IPPROTO_TCP or
- * IPPROTO_UDP; port 0 picks an ephemeral one.  0 and *port, or -EXXX.
+ * Port binding with Linux's EADDRINUSE rules.  proto IPPROTO_TCP,
+ * IPPROTO_UDP or IPPROTO_UDPLITE (a port space of its own, its pcbs the
+ * udp_pcbs flagged UDP_FLAGS_UDPLITE); port 0 picks an ephemeral one.  0 and *port, or -EXXX.
  */
 int inet_port_check(int proto, void *self, const ip_addr_t *ip, uint16_t *port,
 		    unsigned int sof, bool listening);

@@ -5,8 +5,10 @@
  * EMSGSIZE, EACCES for broadcast, EINVAL for port 0), connected sockets
  * (default destination, filtering, AF_UNSPEC), bind's EADDRINUSE and
  * SO_REUSEADDR, dual-stack AF_INET6, sendmmsg/recvmmsg, IP options and
- * IP_RECVTTL, readiness, and a raw ICMP echo to 127.0.0.1.  Ports are
- * ephemeral: the oracle shares the host's loopback.
+ * IP_RECVTTL, RFC 3542's hop limit and traffic class as control
+ * messages both ways, UDP-Lite, readiness, and a raw ICMP echo to
+ * 127.0.0.1.  Ports are ephemeral: the oracle shares the host's
+ * loopback.
  */
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -508,4 +510,476 @@ CONTRACT_TEST(pktinfo6)
 	close(v4);
 	close(a);
 	close(b);
+}
+
+/* Receive one datagram on b and print its control messages. */
+static void print_cmsgs(int b, const char *what, size_t room)
+{
+	char buf[8], ctl[256];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl,
+			     .msg_controllen = room };
+	struct cmsghdr *c;
+	int v;
+
+	ct_say("%s", what);
+	if (!wait_in(b)) {
+		ct_say("nothing arrived");
+		return;
+	}
+	CHECK("recvmsg", recvmsg(b, &mh, 0) >= 0);
+	ct_say("msg_flags %#x controllen %zu", mh.msg_flags,
+	       (size_t)mh.msg_controllen);
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		v = -1;
+		if (c->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+		else if (c->cmsg_len == CMSG_LEN(1)) /* IP_TOS */
+			v = *(unsigned char *)CMSG_DATA(c);
+		ct_say("cmsg level %d type %d len %zu value %d", c->cmsg_level,
+		       c->cmsg_type, (size_t)c->cmsg_len, v);
+	}
+}
+
+/*
+ * sendmsg of "x" from the AF_INET6 socket a to ::1 (fam AF_INET6) or
+ * ::ffff:127.0.0.1 (AF_INET) port, with one or two int control messages
+ * at SOL_IPV6, the first extra bytes long.
+ */
+static ssize_t send6_cmsg(int a, int fam, int port, int t1, int v1, int t2,
+			  int v2, size_t extra)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = ct_lo_addr(AF_INET6, &ss, port);
+	union {
+		char b[2 * CMSG_SPACE(sizeof(int) + 4)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { "x", 1 };
+	struct msghdr mh = { .msg_name = &ss,
+			     .msg_namelen = sl,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.b };
+	struct cmsghdr *c;
+
+	if (fam == AF_INET) { /* ::ffff:127.0.0.1 */
+		struct sockaddr_in6 *sin6 = (void *)&ss;
+
+		memset(&sin6->sin6_addr, 0, 16);
+		sin6->sin6_addr.s6_addr32[2] = htonl(0xffff);
+		sin6->sin6_addr.s6_addr32[3] = htonl(INADDR_LOOPBACK);
+	}
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) + extra) +
+			    (t2 ? CMSG_SPACE(sizeof(int)) : 0);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = t1;
+	c->cmsg_len = CMSG_LEN(sizeof(int) + extra);
+	memcpy(CMSG_DATA(c), &v1, sizeof(int));
+	if (t2) {
+		c = CMSG_NXTHDR(&mh, c);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = t2;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &v2, sizeof(int));
+	}
+	return sendmsg(a, &mh, 0);
+}
+
+/*
+ * RFC 3542's traffic class and hop limit: IPV6_RECVTCLASS and
+ * IPV6_RECVHOPLIMIT on receive (in Linux's order), IPV6_TCLASS and
+ * IPV6_HOPLIMIT as control messages of a send, with Linux's checks.
+ */
+CONTRACT_TEST(rfc3542)
+{
+	int a = udp_lo(AF_INET6), b = udp_lo(AF_INET6), v = 1, port;
+	socklen_t len = sizeof(v);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+
+	port = ct_port_of(b);
+	v = 7;
+	CHECK_RET("get IPV6_RECVTCLASS",
+		  getsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, &len), 0);
+	CHECK_EQ("default", v, 0);
+	v = 1;
+	CHECK_RET("IPV6_RECVTCLASS",
+		  setsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, sizeof(v)),
+		  0);
+	CHECK_RET("IPV6_RECVHOPLIMIT",
+		  setsockopt(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, sizeof(v)),
+		  0);
+	v = 0;
+	len = sizeof(v);
+	getsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, &len);
+	CHECK_EQ("get again", v, 1);
+	CHECK_RET("plain send", send_lo(a, AF_INET6, port, "x"), 1);
+	print_cmsgs(b, "defaults", 256);
+	v = 0x28;
+	CHECK_RET("IPV6_TCLASS 0x28",
+		  setsockopt(a, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof(v)), 0);
+	CHECK_RET("send", send_lo(a, AF_INET6, port, "x"), 1);
+	print_cmsgs(b, "socket's traffic class", 256);
+	CHECK_RET("HOPLIMIT 2",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, 2, 0, 0, 0), 1);
+	print_cmsgs(b, "hop limit 2, socket's class", 256);
+	CHECK_RET("TCLASS 0x10 HOPLIMIT 5",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, 0x10,
+			     IPV6_HOPLIMIT, 5, 0),
+		  1);
+	print_cmsgs(b, "class 0x10, hop limit 5", 256);
+	CHECK_RET("TCLASS -1 HOPLIMIT -1",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, -1, IPV6_HOPLIMIT,
+			     -1, 0),
+		  1);
+	print_cmsgs(b, "defaults by -1", 256);
+	CHECK_RET("TCLASS 0xff",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, 0xff, 0, 0, 0), 1);
+	print_cmsgs(b, "class 0xff", 256);
+	CHECK_RET("2292HOPLIMIT 9",
+		  send6_cmsg(a, AF_INET6, port, IPV6_2292HOPLIMIT, 9, 0, 0, 0),
+		  1);
+	print_cmsgs(b, "2292 hop limit 9", 256);
+	CHECK_RET("room for one", send_lo(a, AF_INET6, port, "x"), 1);
+	print_cmsgs(b, "room for one", CMSG_SPACE(sizeof(int)));
+	CHECK_RET("room for a header", send_lo(a, AF_INET6, port, "x"), 1);
+	print_cmsgs(b, "room for a header", CMSG_LEN(0));
+
+	CHECK_ERR("TCLASS one byte long",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, 0x10,
+			     IPV6_HOPLIMIT, 5, 1),
+		  EINVAL);
+	CHECK_ERR("HOPLIMIT one byte long",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, 5, 0, 0, 1),
+		  EINVAL);
+	CHECK_ERR("TCLASS 256",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, 256, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("TCLASS -2",
+		  send6_cmsg(a, AF_INET6, port, IPV6_TCLASS, -2, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("HOPLIMIT 256",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, 256, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("HOPLIMIT -2",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, -2, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("unknown type",
+		  send6_cmsg(a, AF_INET6, port, 1000, 0, 0, 0, 0), EINVAL);
+	CHECK_ERR("IPV6_RECVTCLASS as a cmsg",
+		  send6_cmsg(a, AF_INET6, port, IPV6_RECVTCLASS, 1, 0, 0, 0),
+		  EINVAL);
+	CHECK_ERR("a good one, then a bad one",
+		  send6_cmsg(a, AF_INET6, port, IPV6_HOPLIMIT, 3, IPV6_TCLASS,
+			     300, 0),
+		  EINVAL);
+	CHECK_ERR("nothing was sent", recv(b, &v, sizeof(v), MSG_DONTWAIT),
+		  EAGAIN);
+	close(b);
+
+	/* a dual-stack socket: an IPv4 datagram gets no class or limit */
+	b = socket(AF_INET6, SOCK_DGRAM, 0);
+	EXPECT(bind(b, (void *)&any, sizeof(any)) == 0);
+	v = 1;
+	setsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, sizeof(v));
+	setsockopt(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, sizeof(v));
+	port = ct_port_of(b);
+	close(a);
+	a = socket(AF_INET6, SOCK_DGRAM, 0);
+	CHECK_RET("v4-mapped with HOPLIMIT",
+		  send6_cmsg(a, AF_INET, port, IPV6_HOPLIMIT, 2, 0, 0, 0), 1);
+	print_cmsgs(b, "over 127.0.0.1", 256);
+	CHECK_RET("v4-mapped, unknown type",
+		  send6_cmsg(a, AF_INET, port, 1000, 0, 0, 0, 0), 1);
+	print_cmsgs(b, "unknown type to 127.0.0.1", 256);
+	close(a);
+	close(b);
+}
+
+/*
+ * sendmsg of "x" from the AF_INET socket a to 127.0.0.1:port with one
+ * control message at level of type and vlen bytes of v.
+ */
+static ssize_t send4_cmsg(int a, int port, int level, int type, int v,
+			  size_t vlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = ct_lo_addr(AF_INET, &ss, port);
+	union {
+		char b[CMSG_SPACE(sizeof(struct in_pktinfo) + 8)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { "x", 1 };
+	struct msghdr mh = { .msg_name = &ss,
+			     .msg_namelen = sl,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.b,
+			     .msg_controllen = CMSG_SPACE(vlen) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	unsigned char byte = (unsigned char)v;
+
+	memset(&ctl, 0, sizeof(ctl));
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(vlen);
+	if (vlen == 1)
+		memcpy(CMSG_DATA(c), &byte, 1);
+	else if (vlen >= sizeof(int))
+		memcpy(CMSG_DATA(c), &v, sizeof(int));
+	return sendmsg(a, &mh, 0);
+}
+
+/*
+ * An AF_INET socket's control messages on send: IP_TTL and IP_TOS for
+ * that datagram, with Linux's checks; unknown SOL_IP types are EINVAL,
+ * other levels' messages are skipped.
+ */
+CONTRACT_TEST(cmsg4)
+{
+	int a = udp_lo(AF_INET), b = udp_lo(AF_INET), v = 1;
+	int port = ct_port_of(b);
+
+	setsockopt(b, IPPROTO_IP, IP_RECVTTL, &v, sizeof(v));
+	setsockopt(b, IPPROTO_IP, IP_RECVTOS, &v, sizeof(v));
+	CHECK_RET("IP_TTL 7", send4_cmsg(a, port, IPPROTO_IP, IP_TTL, 7, 4), 1);
+	print_cmsgs(b, "ttl 7", 256);
+	CHECK_RET("IP_TOS 0x20",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 0x20, 4), 1);
+	print_cmsgs(b, "tos 0x20", 256);
+	CHECK_RET("IP_TOS byte 0x40",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 0x40, 1), 1);
+	print_cmsgs(b, "tos 0x40", 256);
+	CHECK_RET("IP_TOS 0xff",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 0xff, 4), 1);
+	print_cmsgs(b, "tos 0xff", 256);
+	CHECK_RET("SOL_IPV6 IPV6_HOPLIMIT skipped",
+		  send4_cmsg(a, port, IPPROTO_IPV6, IPV6_HOPLIMIT, 3, 4), 1);
+	print_cmsgs(b, "defaults", 256);
+	CHECK_ERR("IP_TTL 0", send4_cmsg(a, port, IPPROTO_IP, IP_TTL, 0, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TTL 256", send4_cmsg(a, port, IPPROTO_IP, IP_TTL, 256, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TTL -1", send4_cmsg(a, port, IPPROTO_IP, IP_TTL, -1, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TTL a byte",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TTL, 7, 1), EINVAL);
+	CHECK_ERR("IP_TOS 256", send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 256, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TOS -1", send4_cmsg(a, port, IPPROTO_IP, IP_TOS, -1, 4),
+		  EINVAL);
+	CHECK_ERR("IP_TOS 2 bytes",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_TOS, 1, 2), EINVAL);
+	CHECK_ERR("IP_PKTINFO short",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_PKTINFO, 0, 4), EINVAL);
+	CHECK_RET("IP_PROTOCOL 17",
+		  send4_cmsg(a, port, IPPROTO_IP, 52 /* IP_PROTOCOL */, 17, 4),
+		  1);
+	print_cmsgs(b, "IP_PROTOCOL changes nothing here", 256);
+	CHECK_ERR("IP_PROTOCOL 0", send4_cmsg(a, port, IPPROTO_IP, 52, 0, 4),
+		  EINVAL);
+	CHECK_ERR("unknown SOL_IP type",
+		  send4_cmsg(a, port, IPPROTO_IP, 1000, 0, 4), EINVAL);
+	CHECK_ERR("IP_RECVTTL as a cmsg",
+		  send4_cmsg(a, port, IPPROTO_IP, IP_RECVTTL, 1, 4), EINVAL);
+	CHECK_ERR("nothing was sent", recv(b, &v, sizeof(v), MSG_DONTWAIT),
+		  EAGAIN);
+	close(a);
+	close(b);
+}
+
+#ifndef IPPROTO_UDPLITE
+#define IPPROTO_UDPLITE 136
+#endif
+#define CT_SOL_UDPLITE 136
+#define CT_UDPLITE_SEND_CSCOV 10
+#define CT_UDPLITE_RECV_CSCOV 11
+
+/* A socket of fam and protocol proto bound to its loopback, ephemeral port. */
+static int dgram_lo(int fam, int proto, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = ct_lo_addr(fam, &ss, port);
+	int fd = socket(fam, SOCK_DGRAM, proto);
+
+	EXPECT(fd >= 0);
+	EXPECT(bind(fd, (void *)&ss, len) == 0);
+	return fd;
+}
+
+static int cscov(int fd, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, CT_SOL_UDPLITE, name, &v, &len))
+		return -errno;
+	return v;
+}
+
+/* n bytes from fd to the loopback of fam, port */
+static ssize_t send_big(int fd, int fam, int port, size_t n)
+{
+	static const char zeros[256];
+	struct sockaddr_storage ss;
+	socklen_t len = ct_lo_addr(fam, &ss, port);
+
+	return sendto(fd, zeros, n, 0, (void *)&ss, len);
+}
+
+/* Did fd get a datagram of n bytes within 300 ms (then it is read)? */
+static int got(int fd, int n)
+{
+	char buf[256];
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	if (poll(&p, 1, 300) != 1)
+		return 0;
+	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == n;
+}
+
+/*
+ * UDP-Lite (RFC 3828): sockets, datagrams over 127.0.0.1 and ::1, a
+ * port space of its own beside UDP's, and the checksum coverage options
+ * with Linux's rules (0 is the whole datagram, 1-7 become 8; a receiver
+ * drops partly covered datagrams below its minimum).
+ */
+CONTRACT_TEST(udplite)
+{
+	int fam, a, b, u, v;
+
+	CHECK_ERR("SOCK_STREAM", socket(AF_INET, SOCK_STREAM, IPPROTO_UDPLITE),
+		  EPROTONOSUPPORT);
+	for (fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		char buf[32];
+
+		ct_say("%s", fam == AF_INET ? "IPv4" : "IPv6");
+		a = dgram_lo(fam, IPPROTO_UDPLITE, 0);
+		b = dgram_lo(fam, IPPROTO_UDPLITE, 0);
+		CHECK_RET("sendto", send_lo(a, fam, ct_port_of(b), "lite"), 4);
+		wait_in(b);
+		CHECK_RET("recvfrom",
+			  recvfrom(b, buf, sizeof(buf), 0, (void *)&from, &fl),
+			  4);
+		CHECK("data", !memcmp(buf, "lite", 4));
+		CHECK("from a's port",
+		      ntohs(((struct sockaddr_in *)&from)->sin_port) ==
+			      ct_port_of(a));
+		/* a UDP socket on b's port: each protocol gets its own */
+		u = dgram_lo(fam, IPPROTO_UDP, ct_port_of(b));
+		CHECK("UDP on the same port", u >= 0);
+		v = socket(fam, SOCK_DGRAM, 0);
+		CHECK_RET("UDP to it", send_lo(v, fam, ct_port_of(b), "udp"),
+			  3);
+		CHECK_RET("UDP-Lite to it",
+			  send_lo(a, fam, ct_port_of(b), "lite!"), 5);
+		CHECK("UDP socket got the UDP one", got(u, 3));
+		CHECK("UDP-Lite socket got the UDP-Lite one", got(b, 5));
+		CHECK("nothing else", !got(u, 5) && !got(b, 3));
+		v = socket(fam, SOCK_DGRAM, IPPROTO_UDPLITE);
+		{
+			struct sockaddr_storage ss;
+			socklen_t sl = ct_lo_addr(fam, &ss, ct_port_of(b));
+
+			CHECK_ERR("second UDP-Lite bind",
+				  bind(v, (void *)&ss, sl), EADDRINUSE);
+		}
+		close(v);
+		close(u);
+
+		/* coverage: a covers 20 bytes, b wants at least 30 */
+		v = 20;
+		CHECK_RET("SEND_CSCOV 20",
+			  setsockopt(a, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV,
+				     &v, sizeof(v)),
+			  0);
+		v = 30;
+		CHECK_RET("RECV_CSCOV 30",
+			  setsockopt(b, CT_SOL_UDPLITE, CT_UDPLITE_RECV_CSCOV,
+				     &v, sizeof(v)),
+			  0);
+		CHECK_RET("100 bytes", send_big(a, fam, ct_port_of(b), 100),
+			  100);
+		CHECK("dropped: covered below 30", !got(b, 100));
+		CHECK_RET("4 bytes", send_big(a, fam, ct_port_of(b), 4), 4);
+		CHECK("arrives: 12 <= 20 is whole", got(b, 4));
+		v = 16;
+		setsockopt(b, CT_SOL_UDPLITE, CT_UDPLITE_RECV_CSCOV, &v,
+			   sizeof(v));
+		CHECK_RET("100 bytes", send_big(a, fam, ct_port_of(b), 100),
+			  100);
+		CHECK("arrives: 20 >= 16", got(b, 100));
+		v = 0;
+		setsockopt(b, CT_SOL_UDPLITE, CT_UDPLITE_RECV_CSCOV, &v,
+			   sizeof(v));
+		CHECK_RET("100 bytes", send_big(a, fam, ct_port_of(b), 100),
+			  100);
+		CHECK("dropped: RECV_CSCOV 0 wants it whole", !got(b, 100));
+		v = 0;
+		setsockopt(a, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v,
+			   sizeof(v));
+		CHECK_RET("100 bytes, SEND_CSCOV 0",
+			  send_big(a, fam, ct_port_of(b), 100), 100);
+		CHECK("arrives: whole", got(b, 100));
+		close(a);
+		close(b);
+	}
+
+	/* the options */
+	a = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+	u = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+	CHECK_EQ("SEND_CSCOV default", cscov(a, CT_UDPLITE_SEND_CSCOV), 0);
+	CHECK_EQ("RECV_CSCOV default", cscov(a, CT_UDPLITE_RECV_CSCOV), 0);
+	{
+		static const int in[] = { 3, 8, 20, -5, 70000, 0 };
+
+		for (unsigned int i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			v = in[i];
+			setsockopt(a, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v,
+				   sizeof(v));
+			setsockopt(a, IPPROTO_UDP, CT_UDPLITE_RECV_CSCOV, &v,
+				   sizeof(v));
+			ct_say("set %d: send %d recv %d", in[i],
+			       cscov(a, CT_UDPLITE_SEND_CSCOV),
+			       cscov(a, CT_UDPLITE_RECV_CSCOV));
+		}
+	}
+	CHECK_ERR("short value",
+		  setsockopt(a, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v, 2),
+		  EINVAL);
+	v = 8;
+	CHECK_ERR("on UDP",
+		  setsockopt(u, CT_SOL_UDPLITE, CT_UDPLITE_SEND_CSCOV, &v,
+			     sizeof(v)),
+		  ENOPROTOOPT);
+	CHECK_EQ("get on UDP (Linux reads 0)", cscov(u, CT_UDPLITE_SEND_CSCOV),
+		 0);
+	CHECK_ERR("unknown option",
+		  setsockopt(a, CT_SOL_UDPLITE, 99, &v, sizeof(v)),
+		  ENOPROTOOPT);
+	close(a);
+	close(u);
+
+	/* a connected socket hears of a closed port */
+	b = dgram_lo(AF_INET, IPPROTO_UDPLITE, 0);
+	v = ct_port_of(b);
+	close(b);
+	a = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl = ct_lo_addr(AF_INET, &ss, v);
+		char c;
+
+		CHECK_RET("connect", connect(a, (void *)&ss, sl), 0);
+		CHECK_RET("send", send(a, "x", 1, 0), 1);
+		wait_in(a);
+		CHECK_ERR("recv", recv(a, &c, 1, MSG_DONTWAIT), ECONNREFUSED);
+	}
+	close(a);
 }

@@ -81,6 +81,7 @@ struct sockaddr_in6 {
 #define IP_ADD_MEMBERSHIP 35
 #define IP_DROP_MEMBERSHIP 36
 #define IP_MULTICAST_ALL 49
+#define IP_PROTOCOL 52 /* a send's control message (raw) */
 
 struct ip_mreq {
 	struct in_addr imr_multiaddr;
@@ -99,10 +100,20 @@ struct in_pktinfo {
 	struct in_addr ipi_addr;
 };
 
+/* SOL_UDP (17) and SOL_UDPLITE: UDP-Lite's checksum coverage (RFC 3828) */
+#define SOL_UDPLITE 136
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
+
 /* SOL_IPV6 */
 #define IPV6_ADDRFORM 1
-#define IPV6_2292HOPLIMIT 8 /* RFC 2292's name, still used by BusyBox */
-#define IPV6_CHECKSUM 7	    /* at SOL_RAW */
+#define IPV6_2292PKTINFO 2 /* RFC 2292's names (2-5, 8) */
+#define IPV6_2292HOPOPTS 3
+#define IPV6_2292DSTOPTS 4
+#define IPV6_2292RTHDR 5
+#define IPV6_2292HOPLIMIT 8 /* still used by BusyBox */
+#define IPV6_FLOWINFO 11
+#define IPV6_CHECKSUM 7 /* at SOL_RAW */
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_MULTICAST_IF 17
 #define IPV6_MULTICAST_HOPS 18
@@ -117,6 +128,11 @@ struct in_pktinfo {
 #define IPV6_PKTINFO 50
 #define IPV6_RECVHOPLIMIT 51
 #define IPV6_HOPLIMIT 52
+#define IPV6_HOPOPTS 54
+#define IPV6_RTHDRDSTOPTS 55
+#define IPV6_RTHDR 57
+#define IPV6_DSTOPTS 59
+#define IPV6_DONTFRAG 62
 #define IPV6_RECVTCLASS 66
 #define IPV6_TCLASS 67
 

@@ -75,7 +75,7 @@ void *lwipk_calloc(unsigned long n, unsigned long size);
 #define LWIP_ICMP 1
 #define LWIP_RAW 1
 #define LWIP_UDP 1
-#define LWIP_UDPLITE 0
+#define LWIP_UDPLITE 1 /* UDP-Lite: net/inet_dgram.c */
 #define LWIP_TCP 1
 #define LWIP_IGMP 1
 #define LWIP_DHCP 1

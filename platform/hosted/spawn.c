@@ -33,7 +33,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/seccomp.h>
 #include <sys/personality.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +49,44 @@
 #include "hosted.h"
 
 struct user_regs_struct stub_regs_template;
+
+enum hosted_mode hosted_mode = HOSTED_MODE_PTRACE;
+
+int hosted_mode_set(const char *name)
+{
+	if (!strcmp(name, "ptrace"))
+		hosted_mode = HOSTED_MODE_PTRACE;
+	else if (!strcmp(name, "seccomp"))
+		hosted_mode = HOSTED_MODE_SECCOMP;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Can this host run seccomp mode?  It needs user notifications
+ * (SECCOMP_RET_USER_NOTIF, Linux 5.0), pidfd_open/pidfd_getfd (5.6) to
+ * take a stub thread's listener.  (The stub's handlers keep the guest's
+ * fs/gs base with arch_prctl: hosts without user-mode FSGSBASE, like
+ * this one, need no more.)  NULL if it can, else what is missing.
+ */
+static const char *seccomp_mode_missing(void)
+{
+	unsigned int action = SECCOMP_RET_USER_NOTIF;
+	int pidfd, fd;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
+		return "SECCOMP_RET_USER_NOTIF";
+	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd < 0)
+		return "pidfd_open";
+	fd = syscall(SYS_pidfd_getfd, pidfd, pidfd, 0);
+	close(pidfd);
+	if (fd < 0)
+		return "pidfd_getfd";
+	close(fd);
+	return NULL;
+}
 
 static char stub_path[PATH_MAX];
 
@@ -164,15 +204,25 @@ void hosted_user_init(void)
 		       slash ? "/kos-stub" : "kos-stub");
 	}
 reserve:
+	if (hosted_mode == HOSTED_MODE_SECCOMP && !proc_linked_present()) {
+		const char *missing = seccomp_mode_missing();
+
+		if (missing) {
+			log_warn("hosted: seccomp mode needs %s: using ptrace",
+				 missing);
+			hosted_mode = HOSTED_MODE_PTRACE;
+		}
+	}
 	/* The stub's code and command area: no guest may map there. */
 	vm_reserve_range(STUB_BASE, STUB_END);
 	/* Before kos_main() sets the console level, like metal's CPU lines. */
 	/* A linked program runs in this process: no stub will start. */
 	log_info("hosted: %llu MiB RAM (memfd), guest stub %s, reserved "
-		 "[%#lx, %#lx)",
+		 "[%#lx, %#lx), %s mode",
 		 (unsigned long long)(hosted_ram_size >> 20),
 		 proc_linked_present() ? "none (linked program)" : stub_path,
-		 STUB_BASE, STUB_END);
+		 STUB_BASE, STUB_END,
+		 hosted_mode == HOSTED_MODE_SECCOMP ? "seccomp" : "ptrace");
 	if (pinned_cpu >= 0)
 		log_info("hosted: kernel and guest stubs pinned to CPU %d",
 			 pinned_cpu);

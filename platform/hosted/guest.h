@@ -59,6 +59,25 @@ struct plat_as {
 	struct stub_cmd *cmd;	   /* ... through the direct map */
 	unsigned int ndirty;	   /* changed, not yet mirrored: */
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
+
+	/* Seccomp mode only (docs/hosted-seccomp.md); fds are -1 if unset. */
+	bool seccomp;		     /* this stub runs in seccomp mode */
+	int pidfd;		     /* the stub process */
+	int done_efd, start_efd;     /* STUB_DONE_FD, STUB_START_FD */
+	int listener;		     /* the guest thread's notifications */
+	paddr_t slots_pa;	     /* the thread slots, in RAM */
+	unsigned char *slots;	     /* ... through the direct map */
+	bool started;		     /* the guest thread exists */
+	bool frame_valid;	     /* it waits at a doorbell: */
+	uint64_t notif_id;	     /* ... this notification */
+	unsigned long doorbell_ip;   /* its site, from the first one */
+	unsigned long frame_off;     /* validated copies of the header */
+	unsigned long fp_off;	     /* the XSAVE area in the slot */
+	unsigned long fsbase, gsbase;
+	unsigned long csgsfs;	     /* cs etc. at the start trap */
+	unsigned int signo, kind;
+	struct stub_ucontext uc;     /* the frame, copied once */
+	unsigned char info[128];     /* its siginfo, copied once */
 };
 
 /*
@@ -112,6 +131,10 @@ int stub_wait(struct plat_as *as, int *status);
  * -errno of the first failing operation / -ECHILD if the stub died.
  */
 int stub_run_batch(struct plat_as *as, unsigned int nops);
+
+/* Seccomp mode: wait until the eventfd fd counts (and reset it).  0 or
+ * -ECHILD if the stub died (then reaped and logged). */
+int stub_wait_efd(struct plat_as *as, int fd);
 
 /* --- mirror.c ----------------------------------------------------------- */
 

@@ -167,6 +167,8 @@ int hosted_app_stub_path(char *path, size_t len);
 void hosted_fpu_init(void);
 /* The first guest stub, stopped under ptrace: probe the XSAVE layout. */
 void hosted_fpu_probe_stub(pid_t pid);
+/* Probe it through a child of our own, if not done yet (forks). */
+void hosted_fpu_probe(void);
 
 /*
  * Interrupt context, before kos_irq_exit(): stop the guest whose kernel

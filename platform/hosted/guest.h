@@ -62,8 +62,9 @@ struct plat_as {
 
 	/* Seccomp mode only (docs/hosted-seccomp.md); fds are -1 if unset. */
 	bool seccomp;		     /* this stub runs in seccomp mode */
-	int pidfd;		     /* the stub process */
-	int done_efd, start_efd;     /* STUB_DONE_FD, STUB_START_FD */
+	int done_efd;		     /* the eventfd at STUB_DONE_FD */
+	int sock;		     /* our end of STUB_SOCK_FD's socketpair;
+				      * hangs up when the stub is gone */
 	int listener;		     /* the guest thread's notifications */
 	paddr_t slots_pa;	     /* the thread slots, in RAM */
 	unsigned char *slots;	     /* ... through the direct map */
@@ -132,9 +133,11 @@ int stub_wait(struct plat_as *as, int *status);
  */
 int stub_run_batch(struct plat_as *as, unsigned int nops);
 
-/* Seccomp mode: wait until the eventfd fd counts (and reset it).  0 or
- * -ECHILD if the stub died (then reaped and logged). */
-int stub_wait_efd(struct plat_as *as, int fd);
+/*
+ * Seccomp mode: wait until fd is readable (as->done_efd: and read it).
+ * 0, or -ECHILD if the stub died (then reaped and logged).
+ */
+int stub_wait_fd(struct plat_as *as, int fd);
 
 /* --- mirror.c ----------------------------------------------------------- */
 

@@ -63,6 +63,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/ucontext.h>
 #include <sys/wait.h>
@@ -130,8 +131,7 @@ void hosted_user_kick(void)
 /* Seccomp mode's descriptors and slots (none in ptrace mode). */
 static void as_close_fds(struct plat_as *as)
 {
-	int *fds[] = { &as->pidfd, &as->done_efd, &as->start_efd,
-		       &as->listener };
+	int *fds[] = { &as->sock, &as->done_efd, &as->listener };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -157,7 +157,7 @@ struct plat_as *plat_as_create(paddr_t pml4)
 		goto out_free;
 	as->cmd = plat_phys_to_virt(as->cmd_pa);
 	memset(as->cmd, 0, STUB_CMD_SIZE);
-	as->pidfd = as->done_efd = as->start_efd = as->listener = -1;
+	as->sock = as->done_efd = as->listener = -1;
 	as->slots_pa = PMM_NOPAGE;
 	if (hosted_mode == HOSTED_MODE_SECCOMP) {
 		as->seccomp = true;
@@ -528,7 +528,7 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 static int sc_recv(struct plat_as *as)
 {
 	struct pollfd p[2] = { { as->listener, POLLIN, 0 },
-			       { as->pidfd, POLLIN, 0 } };
+			       { as->sock, 0, 0 } };
 	struct seccomp_notif n;
 	struct stub_tslot h;
 	unsigned long fp, fpsize = plat_fpu_size();
@@ -641,8 +641,55 @@ static bool sc_fpu_frame_ok(struct plat_as *as)
 }
 
 /*
- * Start the guest thread (STUB_OP_CLONE through the mapper), take its
- * listener from the stub by the number the stub's layout fixes, and wait
+ * The guest thread's listener, sent over as->sock.  A guest could send
+ * other descriptors of its stub there (the send site is reachable), but
+ * only its own: the RAM memfd, the eventfd, the socket, which fail as
+ * listeners (the guest dies).  0 or -errno.
+ */
+static int sc_take_listener(struct plat_as *as)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} c;
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *h;
+	int n = 0, fds[4];
+
+	memset(&c, 0, sizeof(c));
+	if (recvmsg(as->sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+		return -errno;
+	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		     i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+			if (n < 4)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n != 1) {
+		while (n)
+			close(fds[--n]);
+		return -EPROTO;
+	}
+	as->listener = fds[0];
+	return 0;
+}
+
+/*
+ * Start the guest thread (STUB_OP_CLONE through the mapper), take the
+ * listener it sends, and wait
  * for its first stop at the start trap.  0 or -errno.
  */
 static int sc_start(struct plat_as *as)
@@ -657,12 +704,11 @@ static int sc_start(struct plat_as *as)
 	as->cmd->ops[0].kind = STUB_OP_CLONE;
 	err = stub_run_batch(as, 1);
 	if (!err)
-		err = stub_wait_efd(as, as->start_efd);
+		err = stub_wait_fd(as, as->sock);
+	if (!err)
+		err = sc_take_listener(as);
 	if (err)
 		return err;
-	as->listener = syscall(SYS_pidfd_getfd, as->pidfd, STUB_LISTENER_FD, 0);
-	if (as->listener < 0)
-		return -errno;
 	err = sc_recv(as);
 	if (err)
 		return err;

@@ -232,7 +232,7 @@ long stub_arch_prctl(long code, unsigned long addr);
  * write 1 to STUB_DONE_FD; a failing operation ends the stub with
  * exit_group(-errno).  STUB_OP_CLONE's child goes to stub_thread: set the
  * alternate stack (cmd->ss_*), unblock signals, install the guest filter
- * with a listener, say so on STUB_START_FD, and trap at stub_start_trap
+ * with a listener, send that to the kernel (STUB_SOCK_FD), and trap at stub_start_trap
  * (SIGILL), where the kernel gives it the guest's registers.
  */
 __asm__(".text\n"
@@ -325,10 +325,10 @@ __asm__(".text\n"
 	"	syscall\n"
 	"	cmp $-4095, %rax\n"
 	"	jae 10f\n"
-	"	mov $1, %eax\n" /* write(STUB_START_FD, &one, 8) */
+	"	mov $46, %eax\n" /* sendmsg(STUB_SOCK_FD, &start_msg, 0) */
 	"	mov $5, %edi\n"
-	"	lea stub_one(%rip), %rsi\n"
-	"	mov $8, %edx\n"
+	"	lea stub_start_msg(%rip), %rsi\n"
+	"	xor %edx, %edx\n"
 	"	syscall\n"
 	"stub_start_write_ip:\n"
 	".globl stub_start_trap\n"
@@ -362,12 +362,17 @@ __asm__(".text\n"
 	 * architecture (int $0x80, sysenter) and everything not listed:
 	 * SECCOMP_RET_TRAP (SIGSYS, reported as a guest system call).  The
 	 * doorbell from its site: SECCOMP_RET_USER_NOTIF.  Allowed from their
-	 * sites only: rt_sigreturn, arch_prctl on fs/gs, the start write.
+	 * sites only: rt_sigreturn, arch_prctl on fs/gs, the start message.
 	 */
 	".section .rodata\n"
 	".balign 8\n"
 	"stub_one: .quad 1\n"
 	"stub_zero: .quad 0\n"
+	/* struct msghdr: one byte, SCM_RIGHTS of STUB_LISTENER_FD */
+	"stub_start_msg: .quad 0, 0, stub_start_iov, 1, stub_start_cmsg, 24\n"
+	"	.quad 0\n"
+	"stub_start_iov: .quad stub_zero, 1\n"
+	"stub_start_cmsg: .quad 20; .long 1, 1, 0, 0\n"
 	"stub_guest_filter:\n"
 	"	.short 0x20; .byte 0, 0; .long 4\n"	/* 0 ld arch */
 	"	.short 0x15; .byte 0, 26; .long 0xc000003e\n" /* 1 != x86-64 */
@@ -390,7 +395,7 @@ __asm__(".text\n"
 	"	.short 0x20; .byte 0, 0; .long 16\n"	/* 18 ld arg0 lo */
 	"	.short 0x35; .byte 0, 8; .long 0x1001\n" /* 19 >= SET_GS */
 	"	.short 0x25; .byte 7, 6; .long 0x1004\n" /* 20 > GET_GS: trap */
-	"	.short 0x15; .byte 0, 6; .long 1\n"	/* 21 write? */
+	"	.short 0x15; .byte 0, 6; .long 46\n"	/* 21 sendmsg? */
 	"	.short 0x87; .byte 0, 0; .long 0\n"	/* 22 a = x */
 	"	.short 0x15; .byte 0, 4; .long stub_start_write_ip\n" /* 23 */
 	"	.short 0x20; .byte 0, 0; .long 16\n"	/* 24 ld arg0 lo */
@@ -490,8 +495,8 @@ static void seccomp_main(unsigned long cmd_pa, unsigned long slots_pa,
 		if (is_err(sys6(NR_rt_sigaction, sigs[i], (long)&sa, 0, 8, 0,
 				0)))
 			sys6(NR_exit_group, 102, 0, 0, 0, 0, 0);
-	/* Keep the RAM memfd and the two eventfds. */
+	/* Keep the RAM memfd, the eventfd and the socket. */
 	sys6(NR_close_range, 0, STUB_RAM_FD - 1, 0, 0, 0, 0);
-	sys6(NR_close_range, STUB_START_FD + 1, ~0U, 0, 0, 0, 0);
+	sys6(NR_close_range, STUB_SOCK_FD + 1, ~0U, 0, 0, 0, 0);
 	stub_mapper_ready();
 }

@@ -93,9 +93,10 @@ struct stub_cmd {
  * Seccomp mode (docs/hosted-seccomp.md).  The stub is not traced; its
  * first thread (the mapper) runs batches when the kernel bumps seq and
  * FUTEX_WAKEs it, and reports each done by writing 1 to the eventfd at
- * STUB_DONE_FD.  Its guest thread (STUB_OP_CLONE) writes 1 to the eventfd
- * at STUB_START_FD once its seccomp filter, whose listener is then at
- * STUB_LISTENER_FD, is installed.  Guest system calls and faults become
+ * STUB_DONE_FD.  Its guest thread (STUB_OP_CLONE) installs its seccomp
+ * filter, whose listener is then at STUB_LISTENER_FD, and sends that to
+ * the kernel (SCM_RIGHTS) over the socket at STUB_SOCK_FD, which also
+ * tells the kernel when the stub dies (it hangs up).  Guest system calls and faults become
  * signals whose handler, on the thread's alternate stack in its slot,
  * describes the frame in the slot header and rings the doorbell: the
  * system call STUB_DOORBELL_NR, which the filter turns into a user
@@ -103,7 +104,7 @@ struct stub_cmd {
  * answers; the handler returns through rt_sigreturn into guest code.
  */
 #define STUB_DONE_FD 4
-#define STUB_START_FD 5
+#define STUB_SOCK_FD 5
 #define STUB_LISTENER_FD 0
 #define STUB_DOORBELL_NR 0x7000
 

@@ -61,6 +61,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -575,8 +576,10 @@ static int sc_recv(struct plat_as *as)
 	as->fp_off = fp;
 	as->kind = h.kind;
 	as->signo = h.signo;
-	as->fsbase = h.fsbase;
-	as->gsbase = h.gsbase;
+	if (as->cmd->fsgsbase) {
+		as->fsbase = h.fsbase;
+		as->gsbase = h.gsbase;
+	}
 	as->frame_valid = true;
 	return 0;
 }
@@ -613,8 +616,8 @@ static int sc_send(struct plat_as *as, const struct uregs *regs)
 	g[REG_EFL] = regs->eflags;
 	g[REG_CSGSFS] = as->csgsfs;
 	f->sigmask = 0;
-	slot->set_fsbase = regs->fs_base;
-	slot->set_gsbase = regs->gs_base;
+	slot->set_fsbase = as->fsbase = regs->fs_base;
+	slot->set_gsbase = as->gsbase = regs->gs_base;
 	as->frame_valid = false;
 	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
 		return errno == ENOENT ? -ECHILD : -errno;
@@ -700,6 +703,7 @@ static int sc_start(struct plat_as *as)
 	as->cmd->ss_sp = STUB_SLOTS + STUB_TSLOT_HDR;
 	as->cmd->ss_flags = 0;
 	as->cmd->ss_size = STUB_TSLOT_SIZE - STUB_TSLOT_HDR;
+	as->cmd->fsgsbase = (getauxval(AT_HWCAP2) & 2 /* FSGSBASE */) != 0;
 	memset(&as->cmd->ops[0], 0, sizeof(as->cmd->ops[0]));
 	as->cmd->ops[0].kind = STUB_OP_CLONE;
 	err = stub_run_batch(as, 1);

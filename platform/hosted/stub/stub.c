@@ -432,6 +432,7 @@ static void stub_signal(int sig, void *info, void *ucv)
 		(void *)((unsigned long)__builtin_frame_address(0) &
 			 ~(STUB_TSLOT_SIZE - 1));
 	struct stub_ucontext *uc = ucv;
+	const volatile struct stub_cmd *cmd = (const void *)STUB_CMD;
 
 	s->kind = uc->gregs[16] == (unsigned long)stub_start_trap
 			  ? STUB_MSG_NEW
@@ -439,13 +440,23 @@ static void stub_signal(int sig, void *info, void *ucv)
 	s->signo = sig;
 	s->frame_off = (unsigned long)ucv - (unsigned long)s;
 	s->info_off = (unsigned long)info - (unsigned long)s;
-	stub_arch_prctl(ARCH_GET_FS, (unsigned long)&s->fsbase);
-	stub_arch_prctl(ARCH_GET_GS, (unsigned long)&s->gsbase);
+	if (cmd->fsgsbase) {
+		__asm__ __volatile__("rdfsbase %0" : "=r"(s->fsbase));
+		__asm__ __volatile__("rdgsbase %0" : "=r"(s->gsbase));
+	}
 	stub_doorbell();
-	if (s->set_fsbase != s->fsbase)
-		stub_arch_prctl(ARCH_SET_FS, s->set_fsbase);
-	if (s->set_gsbase != s->gsbase)
-		stub_arch_prctl(ARCH_SET_GS, s->set_gsbase);
+	if (cmd->fsgsbase) {
+		__asm__ __volatile__("wrfsbase %0" : : "r"(s->set_fsbase));
+		__asm__ __volatile__("wrgsbase %0" : : "r"(s->set_gsbase));
+		return;
+	}
+	/* Two system calls per stop saved: only when they change. */
+	if (s->set_fsbase != s->fsbase &&
+	    !stub_arch_prctl(ARCH_SET_FS, s->set_fsbase))
+		s->fsbase = s->set_fsbase;
+	if (s->set_gsbase != s->gsbase &&
+	    !stub_arch_prctl(ARCH_SET_GS, s->set_gsbase))
+		s->gsbase = s->set_gsbase;
 }
 
 /*

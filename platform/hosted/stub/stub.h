@@ -85,7 +85,8 @@ struct stub_cmd {
 	unsigned long ss_sp;
 	int ss_flags, pad0;
 	unsigned long ss_size;
-	unsigned long pad[4];
+	unsigned long fsgsbase; /* seccomp mode: the host has FSGSBASE */
+	unsigned long pad[3];
 	struct stub_op ops[STUB_MAX_OPS];
 };
 
@@ -127,7 +128,13 @@ struct stub_tslot {
 	unsigned int signo;
 	unsigned long frame_off; /* the ucontext, from the slot's start */
 	unsigned long info_off;	 /* the siginfo */
-	unsigned long fsbase, gsbase;	  /* the guest's, at the stop */
+	/*
+	 * The guest's fs/gs base at the stop.  Hosts with FSGSBASE: read
+	 * at every stop (the guest may write them itself).  Without it,
+	 * only the handler changes them (arch_prctl), so these are what it
+	 * last loaded and are not read back (the kernel keeps its own).
+	 */
+	unsigned long fsbase, gsbase;
 	unsigned long set_fsbase, set_gsbase; /* kernel: load these */
 };
 

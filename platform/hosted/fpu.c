@@ -231,8 +231,9 @@ static int frame_fpu(struct plat_as *as, bool set, void *image)
 	if (set) {
 		memcpy(fp, image, 464);
 		if (image_size > FPU_FX_SIZE)
-			memcpy(fp + FPU_FX_SIZE, (unsigned char *)image +
-			       FPU_FX_SIZE, image_size - FPU_FX_SIZE);
+			memcpy(fp + FPU_FX_SIZE,
+			       (unsigned char *)image + FPU_FX_SIZE,
+			       image_size - FPU_FX_SIZE);
 		return 0;
 	}
 	memcpy(image, fp, image_size);

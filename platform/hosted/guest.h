@@ -61,24 +61,24 @@ struct plat_as {
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
 
 	/* Seccomp mode only (docs/hosted-seccomp.md); fds are -1 if unset. */
-	bool seccomp;		     /* this stub runs in seccomp mode */
-	int done_efd;		     /* the eventfd at STUB_DONE_FD */
-	int sock;		     /* our end of STUB_SOCK_FD's socketpair;
+	bool seccomp;		   /* this stub runs in seccomp mode */
+	int done_efd;		   /* the eventfd at STUB_DONE_FD */
+	int sock;		   /* our end of STUB_SOCK_FD's socketpair;
 				      * hangs up when the stub is gone */
-	int listener;		     /* the guest thread's notifications */
-	paddr_t slots_pa;	     /* the thread slots, in RAM */
-	unsigned char *slots;	     /* ... through the direct map */
-	bool started;		     /* the guest thread exists */
-	bool frame_valid;	     /* it waits at a doorbell: */
-	uint64_t notif_id;	     /* ... this notification */
-	unsigned long doorbell_ip;   /* its site, from the first one */
-	unsigned long frame_off;     /* validated copies of the header */
-	unsigned long fp_off;	     /* the XSAVE area in the slot */
+	int listener;		   /* the guest thread's notifications */
+	paddr_t slots_pa;	   /* the thread slots, in RAM */
+	unsigned char *slots;	   /* ... through the direct map */
+	bool started;		   /* the guest thread exists */
+	bool frame_valid;	   /* it waits at a doorbell: */
+	uint64_t notif_id;	   /* ... this notification */
+	unsigned long doorbell_ip; /* its site, from the first one */
+	unsigned long frame_off;   /* validated copies of the header */
+	unsigned long fp_off;	   /* the XSAVE area in the slot */
 	unsigned long fsbase, gsbase;
-	unsigned long csgsfs;	     /* cs etc. at the start trap */
+	unsigned long csgsfs; /* cs etc. at the start trap */
 	unsigned int signo, kind;
-	struct stub_ucontext uc;     /* the frame, copied once */
-	unsigned char info[128];     /* its siginfo, copied once */
+	struct stub_ucontext uc; /* the frame, copied once */
+	unsigned char info[128]; /* its siginfo, copied once */
 };
 
 /*

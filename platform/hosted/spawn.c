@@ -353,8 +353,9 @@ static int stub_spawn_seccomp(struct plat_as *as)
 {
 	char cmd[20], slots[20], ppid[20];
 	int sv[2];
-	char *argv[] = { (char *)"kos-stub", (char *)"S", cmd, slots, ppid,
-			 NULL };
+	char *argv[] = {
+		(char *)"kos-stub", (char *)"S", cmd, slots, ppid, NULL
+	};
 	struct spawn_args a = { .ram_fd = hosted_ram_fd, .argv = argv };
 	unsigned long fl;
 	int err;
@@ -393,7 +394,8 @@ static int stub_spawn_seccomp(struct plat_as *as)
 
 int stub_spawn(struct plat_as *as)
 {
-	struct spawn_args a = { .ram_fd = hosted_ram_fd, .done_efd = -1,
+	struct spawn_args a = { .ram_fd = hosted_ram_fd,
+				.done_efd = -1,
 				.sock = -1 };
 	char *argv[] = { (char *)"kos-stub", NULL };
 	struct user_regs_struct r;
@@ -482,8 +484,7 @@ int stub_run_batch(struct plat_as *as, unsigned int nops)
 		as->cmd->nops = nops;
 		__atomic_store_n(&as->cmd->seq, as->cmd->seq + 1,
 				 __ATOMIC_SEQ_CST);
-		syscall(SYS_futex, &as->cmd->seq, FUTEX_WAKE, 1, NULL, NULL,
-			0);
+		syscall(SYS_futex, &as->cmd->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
 		return stub_wait_fd(as, as->done_efd);
 	}
 	as->cmd->nops = nops;

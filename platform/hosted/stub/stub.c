@@ -252,7 +252,7 @@ __asm__(".text\n"
 	"	jmp 1b\n"
 	"2:	mov %eax, %r12d\n"
 	"	mov (0x180000), %r14d\n" /* nops */
-	"	mov $2046, %eax\n" /* STUB_MAX_OPS */
+	"	mov $2046, %eax\n"	 /* STUB_MAX_OPS */
 	"	cmp %rax, %r14\n"
 	"	cmova %rax, %r14\n"
 	"	mov $0x180040, %r13d\n" /* ops */
@@ -330,7 +330,7 @@ __asm__(".text\n"
 	"	lea stub_start_msg(%rip), %rsi\n"
 	"	xor %edx, %edx\n"
 	"	syscall\n"
-	"stub_start_write_ip:\n"
+	"stub_start_send_ip:\n"
 	".globl stub_start_trap\n"
 	"stub_start_trap:\n"
 	"	ud2\n"
@@ -374,32 +374,32 @@ __asm__(".text\n"
 	"stub_start_iov: .quad stub_zero, 1\n"
 	"stub_start_cmsg: .quad 20; .long 1, 1, 0, 0\n"
 	"stub_guest_filter:\n"
-	"	.short 0x20; .byte 0, 0; .long 4\n"	/* 0 ld arch */
+	"	.short 0x20; .byte 0, 0; .long 4\n"	      /* 0 ld arch */
 	"	.short 0x15; .byte 0, 26; .long 0xc000003e\n" /* 1 != x86-64 */
-	"	.short 0x20; .byte 0, 0; .long 12\n"	/* 2 ld ip hi */
-	"	.short 0x15; .byte 0, 24; .long 0\n"	/* 3 != 0: trap */
-	"	.short 0x20; .byte 0, 0; .long 8\n"	/* 4 ld ip lo */
-	"	.short 0x07; .byte 0, 0; .long 0\n"	/* 5 x = a */
-	"	.short 0x20; .byte 0, 0; .long 0\n"	/* 6 ld nr */
-	"	.short 0x15; .byte 0, 2; .long 0x7000\n" /* 7 doorbell? */
-	"	.short 0x87; .byte 0, 0; .long 0\n"	/* 8 a = x */
+	"	.short 0x20; .byte 0, 0; .long 12\n"	      /* 2 ld ip hi */
+	"	.short 0x15; .byte 0, 24; .long 0\n"	      /* 3 != 0: trap */
+	"	.short 0x20; .byte 0, 0; .long 8\n"	      /* 4 ld ip lo */
+	"	.short 0x07; .byte 0, 0; .long 0\n"	      /* 5 x = a */
+	"	.short 0x20; .byte 0, 0; .long 0\n"	      /* 6 ld nr */
+	"	.short 0x15; .byte 0, 2; .long 0x7000\n"      /* 7 doorbell? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"	      /* 8 a = x */
 	"	.short 0x15; .byte 16, 18; .long stub_doorbell_ip\n" /* 9 */
-	"	.short 0x15; .byte 0, 2; .long 15\n"	/* 10 rt_sigreturn? */
-	"	.short 0x87; .byte 0, 0; .long 0\n"	/* 11 a = x */
+	"	.short 0x15; .byte 0, 2; .long 15\n" /* 10 rt_sigreturn? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"  /* 11 a = x */
 	"	.short 0x15; .byte 14, 15; .long stub_restorer_ip\n" /* 12 */
-	"	.short 0x15; .byte 0, 7; .long 158\n"	/* 13 arch_prctl? */
-	"	.short 0x87; .byte 0, 0; .long 0\n"	/* 14 a = x */
+	"	.short 0x15; .byte 0, 7; .long 158\n" /* 13 arch_prctl? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"   /* 14 a = x */
 	"	.short 0x15; .byte 0, 12; .long stub_arch_prctl_ip\n" /* 15 */
-	"	.short 0x20; .byte 0, 0; .long 20\n"	/* 16 ld arg0 hi */
-	"	.short 0x15; .byte 0, 10; .long 0\n"	/* 17 */
-	"	.short 0x20; .byte 0, 0; .long 16\n"	/* 18 ld arg0 lo */
+	"	.short 0x20; .byte 0, 0; .long 20\n"	 /* 16 ld arg0 hi */
+	"	.short 0x15; .byte 0, 10; .long 0\n"	 /* 17 */
+	"	.short 0x20; .byte 0, 0; .long 16\n"	 /* 18 ld arg0 lo */
 	"	.short 0x35; .byte 0, 8; .long 0x1001\n" /* 19 >= SET_GS */
 	"	.short 0x25; .byte 7, 6; .long 0x1004\n" /* 20 > GET_GS: trap */
-	"	.short 0x15; .byte 0, 6; .long 46\n"	/* 21 sendmsg? */
-	"	.short 0x87; .byte 0, 0; .long 0\n"	/* 22 a = x */
-	"	.short 0x15; .byte 0, 4; .long stub_start_write_ip\n" /* 23 */
-	"	.short 0x20; .byte 0, 0; .long 16\n"	/* 24 ld arg0 lo */
-	"	.short 0x15; .byte 1, 2; .long 5\n"	/* 25 fd 5: allow */
+	"	.short 0x15; .byte 0, 6; .long 46\n"	 /* 21 sendmsg? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"	 /* 22 a = x */
+	"	.short 0x15; .byte 0, 4; .long stub_start_send_ip\n" /* 23 */
+	"	.short 0x20; .byte 0, 0; .long 16\n" /* 24 ld arg0 lo */
+	"	.short 0x15; .byte 1, 2; .long 5\n"  /* 25 fd 5: allow */
 	"	.short 0x06; .byte 0, 0; .long 0x7fc00000\n" /* 26 notify */
 	"	.short 0x06; .byte 0, 0; .long 0x7fff0000\n" /* 27 allow */
 	"	.short 0x06; .byte 0, 0; .long 0x00030000\n" /* 28 trap */
@@ -467,7 +467,12 @@ static void stub_signal(int sig, void *info, void *ucv)
 static void seccomp_main(unsigned long cmd_pa, unsigned long slots_pa,
 			 unsigned long ppid)
 {
-	static const int sigs[] = { 31 /* SIGSYS */, 11, 7, 4, 8, 5,
+	static const int sigs[] = { 31 /* SIGSYS */,
+				    11,
+				    7,
+				    4,
+				    8,
+				    5,
 				    26 /* SIGVTALRM */ };
 	struct ksigaction sa = {
 		.handler = (void *)stub_signal,

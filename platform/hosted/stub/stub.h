@@ -150,5 +150,4 @@ struct stub_ucontext {
 	unsigned long sigmask;
 };
 
-
 #endif

@@ -18,6 +18,12 @@
  *   arch-prctl-site  the stub's arch_prctl site with a code its filter
  *                    does not allow (ARCH_SET_CPUID): a guest system
  *                    call, answered as the same call made directly
+ *   block-kick       the stub's rt_sigreturn site with a forged frame
+ *                    that blocks SIGVTALRM (the kernel's kick), then a
+ *                    spin: seccomp mode's kick watchdog kills the child
+ *                    after 2 s (without it, it would spin for ever and
+ *                    its alarm could never be delivered); in ptrace mode
+ *                    KOS runs the sigreturn itself and the alarm ends it
  *   jump-mmap        the mapper's mmap instruction with mmap(fd 3, offset
  *                    0) of the RAM memfd's number: a guest mmap of the
  *                    guest's own fd 3 (a file here), which KOS answers
@@ -130,6 +136,37 @@ static void arch_prctl_site(uintptr_t site)
 	_exit(r == (direct < 0 ? -errno : direct) ? 0 : 42);
 }
 
+static void spin(void)
+{
+	for (;;)
+		__asm__ __volatile__("pause");
+}
+
+/* The kernel's struct ucontext (x86-64), as rt_sigreturn reads it. */
+struct kucontext {
+	unsigned long uc_flags, uc_link, ss_sp;
+	int ss_flags, ss_pad;
+	unsigned long ss_size, gregs[23], fpstate, reserved[8], sigmask;
+};
+
+static void block_kick(uintptr_t site)
+{
+	static unsigned char stack[16384] __attribute__((aligned(16)));
+	static struct kucontext uc __attribute__((aligned(64)));
+
+	uc.ss_sp = STUB_SLOTS + 256; /* the slot's alternate stack, kept */
+	uc.ss_size = 16384 - 256;
+	uc.gregs[16] = (unsigned long)spin;			   /* rip */
+	uc.gregs[15] = (unsigned long)(stack + sizeof(stack) - 8); /* rsp */
+	uc.gregs[17] = 0x202;					   /* eflags */
+	uc.gregs[18] = 0x33 | (0x2bUL << 48);			   /* cs, ss */
+	uc.sigmask = 1UL << (SIGVTALRM - 1);
+	__asm__ __volatile__("mov %0, %%rsp; jmp *%1"
+			     :
+			     : "r"(&uc), "r"(site)
+			     : "memory");
+}
+
 /* Into the mapper's mmap syscall with our own registers (see top). */
 static void jump_mmap(uintptr_t site)
 {
@@ -178,6 +215,11 @@ int main(int argc, char **argv)
 		       WIFEXITED(st) && !WEXITSTATUS(st)
 			       ? "answered as a direct call"
 			       : "NOT answered as a direct call");
+	}
+	site = find(text, "\xb8\x0f\x00\x00\x00\x0f\x05", 7);
+	if (site) {
+		st = in_child(block_kick, site);
+		report("block-kick", st, NULL);
 	}
 	mm = find(text, mmap9, 5);
 	site = 0;

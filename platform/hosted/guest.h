@@ -77,6 +77,11 @@ struct plat_as {
 	unsigned long fsbase, gsbase;
 	unsigned long csgsfs; /* cs etc. at the start trap */
 	unsigned int signo, kind;
+	/*
+	 * When the oldest unanswered kick was sent (host CLOCK_MONOTONIC ns),
+	 * 0 if none: set from interrupt context, cleared by any message.
+	 */
+	volatile uint64_t kick_ns;
 	struct stub_ucontext uc; /* the frame, copied once */
 	unsigned char info[128]; /* its siginfo, copied once */
 };

@@ -67,6 +67,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/ucontext.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,12 +120,30 @@ _Static_assert(sizeof(struct uregs) == sizeof(struct user_regs_struct),
  */
 static struct plat_as *volatile user_waiting;
 
+/*
+ * Seccomp mode: a guest thread that has not answered a kick after this
+ * long has blocked the kick signal (a forged rt_sigreturn frame can) and
+ * is killed: the kick watchdog (docs/hosted-seccomp.md, 4.5).
+ */
+#define KICK_WATCHDOG_NS 2000000000ULL
+
+/* The host's CLOCK_MONOTONIC in ns (async-signal-safe). */
+static uint64_t host_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 void hosted_user_kick(void)
 {
 	struct plat_as *as = user_waiting;
 
 	if (as) {
 		user_waiting = NULL;
+		if (as->seccomp && !as->kick_ns)
+			as->kick_ns = host_now_ns();
 		kill(as->pid, STUB_KICK_SIG);
 	}
 }
@@ -536,10 +555,19 @@ static int sc_recv(struct plat_as *as)
 
 	as->frame_valid = false;
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		int r = poll(p, 2, 250);
+
+		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (r <= 0) {
+			/* Nothing came (or an interrupt): a kick overdue
+			 * with nothing pending is the watchdog's. */
+			uint64_t k = as->kick_ns;
+
+			if (k && host_now_ns() - k > KICK_WATCHDOG_NS &&
+			    poll(p, 2, 0) == 0)
+				return -ETIMEDOUT;
+			continue;
 		}
 		if (p[0].revents & POLLIN) {
 			memset(&n, 0, sizeof(n));
@@ -558,6 +586,7 @@ static int sc_recv(struct plat_as *as)
 		return -EPROTO;
 	as->doorbell_ip = n.data.instruction_pointer;
 	as->notif_id = n.id;
+	as->kick_ns = 0;
 	memcpy(&h, as->slots, sizeof(h));
 	if (h.frame_off < STUB_TSLOT_HDR || h.frame_off % 8 ||
 	    h.frame_off > STUB_TSLOT_SIZE - sizeof(as->uc) ||
@@ -810,6 +839,10 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 		if (err == -EPROTO)
 			log_err("hosted: guest stub %d sent a malformed "
 				"message: killed",
+				as->pid);
+		if (err == -ETIMEDOUT)
+			log_err("hosted: guest stub %d ignored the kick signal "
+				"for 2 s: killed",
 				as->pid);
 		stub_failed(as, "running", err, ti);
 		stub_kill(as);

@@ -169,6 +169,11 @@ static void fpu_probe(void)
 		fpu_configure(probe_xstate());
 }
 
+void hosted_fpu_probe(void)
+{
+	fpu_probe();
+}
+
 size_t plat_fpu_size(void)
 {
 	fpu_probe();
@@ -210,12 +215,44 @@ void plat_thread_free(struct thread *t)
 	}
 }
 
+/*
+ * Seccomp mode: the state is the XSAVE area of the guest thread's frame
+ * while it waits at a doorbell (user.c checked at its start that the
+ * area has the image's size and layout).  Its software-reserved bytes
+ * (464-511) stay the signal frame's; in the image they say what ptrace's
+ * regset says (the features).
+ */
+static int frame_fpu(struct plat_as *as, bool set, void *image)
+{
+	unsigned char *fp = as->slots + as->fp_off;
+
+	if (!as->frame_valid)
+		return -EIO;
+	if (set) {
+		memcpy(fp, image, 464);
+		if (image_size > FPU_FX_SIZE)
+			memcpy(fp + FPU_FX_SIZE,
+			       (unsigned char *)image + FPU_FX_SIZE,
+			       image_size - FPU_FX_SIZE);
+		return 0;
+	}
+	memcpy(image, fp, image_size);
+	memset((unsigned char *)image + 464, 0, FPU_FX_SIZE - 464);
+	if (xfeatures)
+		memcpy((unsigned char *)image + FX_SW_XFEATURES, &xfeatures,
+		       sizeof(xfeatures));
+	return 0;
+}
+
 /* PTRACE_{GET,SET}REGSET NT_X86_XSTATE (or the FXSAVE region). */
-static int stub_fpu(pid_t pid, bool set, void *image)
+static int stub_fpu(struct plat_as *as, bool set, void *image)
 {
 	struct iovec iov = { image, image_size };
+	pid_t pid = as->pid;
 	long r;
 
+	if (as->seccomp)
+		return frame_fpu(as, set, image);
 	if (xfeatures)
 		r = ptrace(set ? PTRACE_SETREGSET : PTRACE_GETREGSET, pid,
 			   (void *)NT_X86_XSTATE, &iov);
@@ -241,7 +278,7 @@ static int as_fpu(struct plat_as *as, bool set, void *image)
 		memcpy(image, as->fpu_known, image_size);
 		return 0;
 	}
-	err = stub_fpu(as->pid, set, image);
+	err = stub_fpu(as, set, image);
 	if (err) {
 		as->fpu_known_valid = false;
 		return err;

@@ -59,6 +59,31 @@ struct plat_as {
 	struct stub_cmd *cmd;	   /* ... through the direct map */
 	unsigned int ndirty;	   /* changed, not yet mirrored: */
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
+
+	/* Seccomp mode only (docs/hosted-seccomp.md); fds are -1 if unset. */
+	bool seccomp;		   /* this stub runs in seccomp mode */
+	int done_efd;		   /* the eventfd at STUB_DONE_FD */
+	int sock;		   /* our end of STUB_SOCK_FD's socketpair;
+				      * hangs up when the stub is gone */
+	int listener;		   /* the guest thread's notifications */
+	paddr_t slots_pa;	   /* the thread slots, in RAM */
+	unsigned char *slots;	   /* ... through the direct map */
+	bool started;		   /* the guest thread exists */
+	bool frame_valid;	   /* it waits at a doorbell: */
+	uint64_t notif_id;	   /* ... this notification */
+	unsigned long doorbell_ip; /* its site, from the first one */
+	unsigned long frame_off;   /* validated copies of the header */
+	unsigned long fp_off;	   /* the XSAVE area in the slot */
+	unsigned long fsbase, gsbase;
+	unsigned long csgsfs; /* cs etc. at the start trap */
+	unsigned int signo, kind;
+	/*
+	 * When the oldest unanswered kick was sent (host CLOCK_MONOTONIC ns),
+	 * 0 if none: set from interrupt context, cleared by any message.
+	 */
+	volatile uint64_t kick_ns;
+	struct stub_ucontext uc; /* the frame, copied once */
+	unsigned char info[128]; /* its siginfo, copied once */
 };
 
 /*
@@ -112,6 +137,12 @@ int stub_wait(struct plat_as *as, int *status);
  * -errno of the first failing operation / -ECHILD if the stub died.
  */
 int stub_run_batch(struct plat_as *as, unsigned int nops);
+
+/*
+ * Seccomp mode: wait until fd is readable (as->done_efd: and read it).
+ * 0, or -ECHILD if the stub died (then reaped and logged).
+ */
+int stub_wait_fd(struct plat_as *as, int fd);
 
 /* --- mirror.c ----------------------------------------------------------- */
 

@@ -136,6 +136,17 @@ void hosted_fault_init(void);
 /* --- user.c, spawn.c --------------------------------------------------- */
 
 /*
+ * How guest processes trap to the kernel (docs/hosted-seccomp.md):
+ * PTRACE_SYSEMU stops of a traced stub, or seccomp user notifications
+ * from the stub's own signal handlers.  Chosen before boot; if the host
+ * cannot do seccomp mode, hosted_user_init() falls back to ptrace.
+ */
+enum hosted_mode { HOSTED_MODE_PTRACE, HOSTED_MODE_SECCOMP };
+extern enum hosted_mode hosted_mode;
+/* "ptrace" or "seccomp" (main.c's option).  0, or -1 if neither. */
+int hosted_mode_set(const char *name);
+
+/*
  * Find the stub (embedded in an app executable, else next to our
  * executable) and reserve its addresses in the core's vm layer.  Before
  * kos_main().
@@ -156,6 +167,8 @@ int hosted_app_stub_path(char *path, size_t len);
 void hosted_fpu_init(void);
 /* The first guest stub, stopped under ptrace: probe the XSAVE layout. */
 void hosted_fpu_probe_stub(pid_t pid);
+/* Probe it through a child of our own, if not done yet (forks). */
+void hosted_fpu_probe(void);
 
 /*
  * Interrupt context, before kos_irq_exit(): stop the guest whose kernel

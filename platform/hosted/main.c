@@ -44,6 +44,7 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [--initrd FILE] [--cmdline TEXT] [--disk FILE[,ro]]...\n"
+		"       [--hosted-mode ptrace|seccomp]\n"
 		"       [--net user[,hostfwd=[tcp|udp]:[HADDR]:HPORT-[GADDR]:GPORT]...\n"
 		"        |tap,ifname=NAME]... [--] WORD...\n"
 		"Run the KOS kernel as a host process.  The WORDs, joined by\n"
@@ -58,7 +59,10 @@ static void usage(FILE *f, const char *prog)
 		"eth1, ...): user networking as QEMU's -netdev user (guest\n"
 		"10.0.2.15, gateway and host 10.0.2.2, DNS 10.0.2.3; hostfwd's\n"
 		"HADDR defaults to 127.0.0.1, GADDR to 10.0.2.15), or a host TAP\n"
-		"device.  The exit status is the one the kernel powers off with.\n",
+		"device.  --hosted-mode (default: $KOS_HOSTED_MODE, else ptrace)\n"
+		"chooses how guest processes trap to the kernel: PTRACE_SYSEMU\n"
+		"stops, or seccomp user notifications (docs/hosted-seccomp.md).\n"
+		"The exit status is the one the kernel powers off with.\n",
 		prog, prog);
 }
 
@@ -287,6 +291,11 @@ int main(int argc, char **argv)
 	uint64_t ram;
 	int i;
 
+	if (getenv("KOS_HOSTED_MODE") && *getenv("KOS_HOSTED_MODE") &&
+	    hosted_mode_set(getenv("KOS_HOSTED_MODE")) < 0) {
+		fprintf(stderr, "kos: KOS_HOSTED_MODE: ptrace or seccomp\n");
+		return 2;
+	}
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -326,6 +335,18 @@ int main(int argc, char **argv)
 			if (!a[5] && i + 1 < argc)
 				i++;
 			if (!spec || hosted_net_add(spec) < 0) {
+				usage(stderr, argv[0]);
+				return 2;
+			}
+		} else if (!strcmp(a, "--hosted-mode") ||
+			   !strncmp(a, "--hosted-mode=", 14)) {
+			const char *m = a[13] ? a + 14 : argv[i + 1];
+
+			if (!a[13] && i + 1 < argc)
+				i++;
+			if (!m || hosted_mode_set(m) < 0) {
+				fprintf(stderr, "kos: --hosted-mode: ptrace or "
+						"seccomp\n");
 				usage(stderr, argv[0]);
 				return 2;
 			}

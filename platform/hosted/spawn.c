@@ -33,7 +33,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +53,37 @@
 #include "hosted.h"
 
 struct user_regs_struct stub_regs_template;
+
+enum hosted_mode hosted_mode = HOSTED_MODE_PTRACE;
+
+int hosted_mode_set(const char *name)
+{
+	if (!strcmp(name, "ptrace"))
+		hosted_mode = HOSTED_MODE_PTRACE;
+	else if (!strcmp(name, "seccomp"))
+		hosted_mode = HOSTED_MODE_SECCOMP;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Can this host run seccomp mode?  It needs user notifications
+ * (SECCOMP_RET_USER_NOTIF, Linux 5.0).  (The stub's handlers keep the guest's
+ * fs/gs base with arch_prctl: hosts without user-mode FSGSBASE, like
+ * this one, need no more.)  NULL if it can, else what is missing.
+ */
+static const char *seccomp_mode_missing(void)
+{
+	unsigned int action = SECCOMP_RET_USER_NOTIF;
+
+	/* (valgrind 3.19 does not know seccomp(2); the stub, which calls
+	 * it, runs natively.) */
+	if (!RUNNING_ON_VALGRIND &&
+	    syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
+		return "SECCOMP_RET_USER_NOTIF";
+	return NULL;
+}
 
 static char stub_path[PATH_MAX];
 
@@ -80,6 +117,8 @@ __asm__(".text\n"
 
 struct spawn_args {
 	int ram_fd;
+	int done_efd, sock; /* seccomp mode; else -1 */
+	char *const *argv;
 	pid_t pid; /* out */
 	int err;   /* out: 0 or -errno */
 };
@@ -87,10 +126,27 @@ struct spawn_args {
 /* The vfork child: runs on spawn_stack, execs the stub or _exits. */
 static void __attribute__((noreturn)) stub_child(const struct spawn_args *a)
 {
-	char *const argv[] = { (char *)"kos-stub", NULL };
 	char *const envp[] = { NULL };
 	int pers;
 
+	if (a->done_efd >= 0) {
+		/* Out of the way first, then into place: no clobbering. */
+		int ram = fcntl(a->ram_fd, F_DUPFD, 10);
+		int done = fcntl(a->done_efd, F_DUPFD, 10);
+		int start = fcntl(a->sock, F_DUPFD, 10);
+
+		if (ram < 0 || done < 0 || start < 0 ||
+		    dup2(ram, STUB_RAM_FD) < 0 ||
+		    dup2(done, STUB_DONE_FD) < 0 ||
+		    dup2(start, STUB_SOCK_FD) < 0)
+			_exit(126);
+		setpgid(0, 0);
+		pers = personality(0xffffffff);
+		if (pers != -1)
+			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
+		execve(stub_path, a->argv, envp);
+		_exit(127);
+	}
 	if (a->ram_fd == STUB_RAM_FD) {
 		if (fcntl(STUB_RAM_FD, F_SETFD, 0) < 0)
 			_exit(126);
@@ -103,7 +159,7 @@ static void __attribute__((noreturn)) stub_child(const struct spawn_args *a)
 		personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
 		_exit(126);
-	execve(stub_path, argv, envp);
+	execve(stub_path, a->argv, envp);
 	_exit(127);
 }
 
@@ -164,15 +220,25 @@ void hosted_user_init(void)
 		       slash ? "/kos-stub" : "kos-stub");
 	}
 reserve:
+	if (hosted_mode == HOSTED_MODE_SECCOMP && !proc_linked_present()) {
+		const char *missing = seccomp_mode_missing();
+
+		if (missing) {
+			log_warn("hosted: seccomp mode needs %s: using ptrace",
+				 missing);
+			hosted_mode = HOSTED_MODE_PTRACE;
+		}
+	}
 	/* The stub's code and command area: no guest may map there. */
 	vm_reserve_range(STUB_BASE, STUB_END);
 	/* Before kos_main() sets the console level, like metal's CPU lines. */
 	/* A linked program runs in this process: no stub will start. */
 	log_info("hosted: %llu MiB RAM (memfd), guest stub %s, reserved "
-		 "[%#lx, %#lx)",
+		 "[%#lx, %#lx), %s mode",
 		 (unsigned long long)(hosted_ram_size >> 20),
 		 proc_linked_present() ? "none (linked program)" : stub_path,
-		 STUB_BASE, STUB_END);
+		 STUB_BASE, STUB_END,
+		 hosted_mode == HOSTED_MODE_SECCOMP ? "seccomp" : "ptrace");
 	if (pinned_cpu >= 0)
 		log_info("hosted: kernel and guest stubs pinned to CPU %d",
 			 pinned_cpu);
@@ -247,13 +313,98 @@ static int stub_cont_to_trap(struct plat_as *as, struct user_regs_struct *r)
 	return 0;
 }
 
+/* fpu.c's probe on the private stack (it forks). */
+static void fpu_probe_on_private_stack(void *arg)
+{
+	hosted_fpu_probe();
+}
+
+int stub_wait_fd(struct plat_as *as, int fd)
+{
+	struct pollfd p[2] = { { fd, POLLIN, 0 }, { as->sock, 0, 0 } };
+	uint64_t v;
+	int status;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((p[0].revents & POLLIN) &&
+		    (fd != as->done_efd || read(fd, &v, sizeof(v)) == 8))
+			return 0;
+		if (p[1].revents) {
+			if (stub_wait(as, &status) == 0)
+				stub_gone(as, status);
+			as->pid = 0;
+			as->dead = true;
+			return -ECHILD;
+		}
+	}
+}
+
+/*
+ * Seccomp mode: start the stub untraced with the command area, the
+ * thread slots and our pid on its command line and the eventfds at
+ * STUB_DONE_FD and STUB_START_FD, and wait for its "ready".
+ */
+static int stub_spawn_seccomp(struct plat_as *as)
+{
+	char cmd[20], slots[20], ppid[20];
+	int sv[2];
+	char *argv[] = {
+		(char *)"kos-stub", (char *)"S", cmd, slots, ppid, NULL
+	};
+	struct spawn_args a = { .ram_fd = hosted_ram_fd, .argv = argv };
+	unsigned long fl;
+	int err;
+
+	snprintf(cmd, sizeof(cmd), "%lx", (unsigned long)as->cmd_pa);
+	snprintf(slots, sizeof(slots), "%lx", (unsigned long)as->slots_pa);
+	snprintf(ppid, sizeof(ppid), "%lx", (unsigned long)getpid());
+	as->done_efd = eventfd(0, EFD_CLOEXEC);
+	if (as->done_efd < 0 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		err = -errno;
+		log_err("hosted: cannot start a guest stub: error %d", err);
+		return err;
+	}
+	as->sock = sv[0];
+	a.done_efd = as->done_efd;
+	a.sock = sv[1];
+	fl = plat_irq_save();
+	hosted_call_on_stack(NULL, fpu_probe_on_private_stack,
+			     spawn_stack + SPAWN_STACK_SIZE);
+	hosted_call_on_stack(&a, spawn_on_private_stack,
+			     spawn_stack + SPAWN_STACK_SIZE);
+	plat_irq_restore(fl);
+	close(sv[1]);
+	if (a.err) {
+		log_err("hosted: cannot start a guest stub: vfork error %d",
+			a.err);
+		return a.err;
+	}
+	as->pid = a.pid;
+	err = stub_wait_fd(as, as->done_efd);
+	if (err)
+		log_err("hosted: cannot start the guest stub %s", stub_path);
+	return err;
+}
+
 int stub_spawn(struct plat_as *as)
 {
-	struct spawn_args a = { .ram_fd = hosted_ram_fd };
+	struct spawn_args a = { .ram_fd = hosted_ram_fd,
+				.done_efd = -1,
+				.sock = -1 };
+	char *argv[] = { (char *)"kos-stub", NULL };
 	struct user_regs_struct r;
 	unsigned long fl;
 	int status, err;
 
+	if (as->seccomp)
+		return stub_spawn_seccomp(as);
+	a.argv = argv;
 	fl = plat_irq_save();
 	hosted_call_on_stack(&a, spawn_on_private_stack,
 			     spawn_stack + SPAWN_STACK_SIZE);
@@ -328,6 +479,14 @@ int stub_run_batch(struct plat_as *as, unsigned int nops)
 	struct user_regs_struct r = stub_regs_template;
 	int err;
 
+	if (as->seccomp) {
+		/* The mapper waits for seq to move (stub.c). */
+		as->cmd->nops = nops;
+		__atomic_store_n(&as->cmd->seq, as->cmd->seq + 1,
+				 __ATOMIC_SEQ_CST);
+		syscall(SYS_futex, &as->cmd->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+		return stub_wait_fd(as, as->done_efd);
+	}
 	as->cmd->nops = nops;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	r.rip = as->batch_entry;

@@ -58,7 +58,16 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/ucontext.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,14 +120,47 @@ _Static_assert(sizeof(struct uregs) == sizeof(struct user_regs_struct),
  */
 static struct plat_as *volatile user_waiting;
 
+/*
+ * Seccomp mode: a guest thread that has not answered a kick after this
+ * long has blocked the kick signal (a forged rt_sigreturn frame can) and
+ * is killed: the kick watchdog (docs/hosted-seccomp.md, 4.5).
+ */
+#define KICK_WATCHDOG_NS 2000000000ULL
+
+/* The host's CLOCK_MONOTONIC in ns (async-signal-safe). */
+static uint64_t host_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 void hosted_user_kick(void)
 {
 	struct plat_as *as = user_waiting;
 
 	if (as) {
 		user_waiting = NULL;
+		if (as->seccomp && !as->kick_ns)
+			as->kick_ns = host_now_ns();
 		kill(as->pid, STUB_KICK_SIG);
 	}
+}
+
+/* Seccomp mode's descriptors and slots (none in ptrace mode). */
+static void as_close_fds(struct plat_as *as)
+{
+	int *fds[] = { &as->sock, &as->done_efd, &as->listener };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	if (as->slots_pa != PMM_NOPAGE)
+		pmm_free(as->slots_pa, STUB_TSLOT_ORDER);
+	as->slots_pa = PMM_NOPAGE;
 }
 
 struct plat_as *plat_as_create(paddr_t pml4)
@@ -135,10 +177,22 @@ struct plat_as *plat_as_create(paddr_t pml4)
 		goto out_free;
 	as->cmd = plat_phys_to_virt(as->cmd_pa);
 	memset(as->cmd, 0, STUB_CMD_SIZE);
+	as->sock = as->done_efd = as->listener = -1;
+	as->slots_pa = PMM_NOPAGE;
+	if (hosted_mode == HOSTED_MODE_SECCOMP) {
+		as->seccomp = true;
+		as->slots_pa = pmm_alloc(STUB_TSLOT_ORDER);
+		if (as->slots_pa == PMM_NOPAGE)
+			goto out_cmd;
+		as->slots = plat_phys_to_virt(as->slots_pa);
+		memset(as->slots, 0, STUB_NSLOTS * STUB_TSLOT_SIZE);
+	}
 	if (stub_spawn(as))
-		goto out_cmd;
+		goto out_fds;
 	return as;
 
+out_fds:
+	as_close_fds(as);
 out_cmd:
 	pmm_free(as->cmd_pa, STUB_CMD_ORDER);
 out_free:
@@ -158,6 +212,7 @@ void plat_as_destroy(struct plat_as *as)
 	plat_irq_restore(fl);
 	hosted_fpu_unbind_all(as);
 	stub_kill(as);
+	as_close_fds(as);
 	pmm_free(as->cmd_pa, STUB_CMD_ORDER);
 	kfree(as);
 }
@@ -252,19 +307,31 @@ static void set_page_fault(struct plat_as *as, const struct uregs *regs,
 			     (addr & PAGE_MASK) + PAGE_SIZE);
 }
 
+static void decode_siginfo(struct plat_as *as, int sig, const siginfo_t *si,
+			   const struct uregs *regs, struct plat_trapinfo *ti);
+
 /* Decode a signal-delivery stop of the guest (signal sig). */
 static void decode_signal(struct plat_as *as, int sig, const struct uregs *regs,
 			  struct plat_trapinfo *ti)
 {
 	siginfo_t si;
 
+	memset(&si, 0, sizeof(si));
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP)
+		ptrace(PTRACE_GETSIGINFO, as->pid, NULL, &si);
+	decode_siginfo(as, sig, &si, regs, ti);
+}
+
+/* Decode the guest's signal sig (si: its siginfo, already copied). */
+static void decode_siginfo(struct plat_as *as, int sig, const siginfo_t *si_,
+			   const struct uregs *regs, struct plat_trapinfo *ti)
+{
+	const siginfo_t si = *si_;
+
 	if (sig == STUB_KICK_SIG) {
 		ti->reason = PLAT_TRAP_INTERRUPTED;
 		return;
 	}
-	memset(&si, 0, sizeof(si));
-	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP)
-		ptrace(PTRACE_GETSIGINFO, as->pid, NULL, &si);
 	switch (sig) {
 	case SIGSEGV:
 		if (si.si_code == SEGV_MAPERR || si.si_code == SEGV_ACCERR ||
@@ -329,6 +396,8 @@ static int mirror_sync(struct plat_as *as, unsigned long *fl)
 
 static void user_run_locked(struct plat_as *as, struct uregs *regs,
 			    struct plat_trapinfo *ti);
+static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
+			       struct plat_trapinfo *ti);
 
 /*
  * Threads sharing an address space share its stub, and a thread that was
@@ -373,6 +442,10 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 	memset(ti, 0, sizeof(*ti));
 	if (as->dead) {
 		set_exception(ti, X86_GP, 0);
+		return;
+	}
+	if (as->seccomp) {
+		seccomp_run_locked(as, regs, ti);
 		return;
 	}
 	err = hosted_fpu_bind(sched_current(), as);
@@ -461,4 +534,344 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 		return;
 	}
 	decode_signal(as, sig, regs, ti);
+}
+
+/* --- seccomp mode ------------------------------------------------------- */
+
+/*
+ * Wait for the guest thread's next doorbell and take its message: the
+ * slot header, the ucontext and the siginfo are copied once into as and
+ * validated there; nothing in the slot is read again or followed.  A
+ * message that does not describe a frame inside the slot is hostile (or
+ * broken): -EPROTO, and the guest dies.  0, -ECHILD (stub gone) or -errno.
+ */
+static int sc_recv(struct plat_as *as)
+{
+	struct pollfd p[2] = { { as->listener, POLLIN, 0 },
+			       { as->sock, 0, 0 } };
+	struct seccomp_notif n;
+	struct stub_tslot h;
+	unsigned long fp, fpsize = plat_fpu_size();
+
+	as->frame_valid = false;
+	for (;;) {
+		int r = poll(p, 2, 250);
+
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0) {
+			/* Nothing came (or an interrupt): a kick overdue
+			 * with nothing pending is the watchdog's. */
+			uint64_t k = as->kick_ns;
+
+			if (k && host_now_ns() - k > KICK_WATCHDOG_NS &&
+			    poll(p, 2, 0) == 0)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (p[0].revents & POLLIN) {
+			memset(&n, 0, sizeof(n));
+			if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) ==
+			    0)
+				break;
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		if ((p[0].revents & (POLLHUP | POLLERR)) || p[1].revents)
+			return -ECHILD;
+	}
+	if (n.data.nr != STUB_DOORBELL_NR ||
+	    (as->doorbell_ip && n.data.instruction_pointer != as->doorbell_ip))
+		return -EPROTO;
+	as->doorbell_ip = n.data.instruction_pointer;
+	as->notif_id = n.id;
+	as->kick_ns = 0;
+	memcpy(&h, as->slots, sizeof(h));
+	if (h.frame_off < STUB_TSLOT_HDR || h.frame_off % 8 ||
+	    h.frame_off > STUB_TSLOT_SIZE - sizeof(as->uc) ||
+	    h.info_off < STUB_TSLOT_HDR || h.info_off % 8 ||
+	    h.info_off > STUB_TSLOT_SIZE - sizeof(as->info) ||
+	    (h.kind != STUB_MSG_SIGNAL && h.kind != STUB_MSG_NEW) ||
+	    h.signo < 1 || h.signo > 64)
+		return -EPROTO;
+	memcpy(&as->uc, as->slots + h.frame_off, sizeof(as->uc));
+	memcpy(as->info, as->slots + h.info_off, sizeof(as->info));
+	fp = as->uc.fpstate - STUB_SLOTS;
+	if (as->uc.fpstate < STUB_SLOTS + STUB_TSLOT_HDR || fp % 64 ||
+	    fp > STUB_TSLOT_SIZE - fpsize)
+		return -EPROTO;
+	as->frame_off = h.frame_off;
+	as->fp_off = fp;
+	as->kind = h.kind;
+	as->signo = h.signo;
+	if (as->cmd->fsgsbase) {
+		as->fsbase = h.fsbase;
+		as->gsbase = h.gsbase;
+	}
+	as->frame_valid = true;
+	return 0;
+}
+
+/*
+ * Answer the waiting doorbell: regs into the frame (the selectors stay
+ * the host's, from the start trap; no signal blocked after rt_sigreturn),
+ * the fs/gs base for the handler to load.  0 or -errno.
+ */
+static int sc_send(struct plat_as *as, const struct uregs *regs)
+{
+	struct stub_ucontext *f = (void *)(as->slots + as->frame_off);
+	struct stub_tslot *slot = (void *)as->slots;
+	struct seccomp_notif_resp r = { .id = as->notif_id };
+	unsigned long *g = f->gregs;
+
+	g[REG_R8] = regs->r8;
+	g[REG_R9] = regs->r9;
+	g[REG_R10] = regs->r10;
+	g[REG_R11] = regs->r11;
+	g[REG_R12] = regs->r12;
+	g[REG_R13] = regs->r13;
+	g[REG_R14] = regs->r14;
+	g[REG_R15] = regs->r15;
+	g[REG_RDI] = regs->rdi;
+	g[REG_RSI] = regs->rsi;
+	g[REG_RBP] = regs->rbp;
+	g[REG_RBX] = regs->rbx;
+	g[REG_RDX] = regs->rdx;
+	g[REG_RAX] = regs->rax;
+	g[REG_RCX] = regs->rcx;
+	g[REG_RSP] = regs->rsp;
+	g[REG_RIP] = regs->rip;
+	g[REG_EFL] = regs->eflags;
+	g[REG_CSGSFS] = as->csgsfs;
+	f->sigmask = 0;
+	slot->set_fsbase = as->fsbase = regs->fs_base;
+	slot->set_gsbase = as->gsbase = regs->gs_base;
+	as->frame_valid = false;
+	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+		return errno == ENOENT ? -ECHILD : -errno;
+	return 0;
+}
+
+/* The XSAVE area of the frame is what the ptrace image is (fpu.c)? */
+static bool sc_fpu_frame_ok(struct plat_as *as)
+{
+	const unsigned char *fp = as->slots + as->fp_off;
+	uint32_t magic1, xsize;
+
+	if (!plat_fpu_xfeatures())
+		return true;
+	memcpy(&magic1, fp + 464, 4);
+	memcpy(&xsize, fp + 464 + 16, 4);
+	if (magic1 == 0x46505853 /* FP_XSTATE_MAGIC1 */ &&
+	    xsize == plat_fpu_size())
+		return true;
+	log_err("hosted: seccomp mode: the signal frame's XSAVE area (magic "
+		"%#x, %u bytes) is not the ptrace layout (%zu bytes)",
+		magic1, xsize, plat_fpu_size());
+	return false;
+}
+
+/*
+ * The guest thread's listener, sent over as->sock.  A guest could send
+ * other descriptors of its stub there (the send site is reachable), but
+ * only its own: the RAM memfd, the eventfd, the socket, which fail as
+ * listeners (the guest dies).  0 or -errno.
+ */
+static int sc_take_listener(struct plat_as *as)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} c;
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *h;
+	int n = 0, fds[4];
+
+	memset(&c, 0, sizeof(c));
+	if (recvmsg(as->sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+		return -errno;
+	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0;
+		     i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+			if (n < 4)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n != 1) {
+		while (n)
+			close(fds[--n]);
+		return -EPROTO;
+	}
+	as->listener = fds[0];
+	return 0;
+}
+
+/*
+ * Start the guest thread (STUB_OP_CLONE through the mapper), take the
+ * listener it sends, and wait
+ * for its first stop at the start trap.  0 or -errno.
+ */
+static int sc_start(struct plat_as *as)
+{
+	int err;
+
+	memset(as->slots, 0, STUB_TSLOT_HDR);
+	as->cmd->ss_sp = STUB_SLOTS + STUB_TSLOT_HDR;
+	as->cmd->ss_flags = 0;
+	as->cmd->ss_size = STUB_TSLOT_SIZE - STUB_TSLOT_HDR;
+	as->cmd->fsgsbase = (getauxval(AT_HWCAP2) & 2 /* FSGSBASE */) != 0;
+	memset(&as->cmd->ops[0], 0, sizeof(as->cmd->ops[0]));
+	as->cmd->ops[0].kind = STUB_OP_CLONE;
+	err = stub_run_batch(as, 1);
+	if (!err)
+		err = stub_wait_fd(as, as->sock);
+	if (!err)
+		err = sc_take_listener(as);
+	if (err)
+		return err;
+	err = sc_recv(as);
+	if (err)
+		return err;
+	if (as->kind != STUB_MSG_NEW || as->signo != SIGILL ||
+	    !sc_fpu_frame_ok(as))
+		return -EPROTO;
+	as->csgsfs = as->uc.gregs[REG_CSGSFS];
+	as->started = true;
+	return 0;
+}
+
+/* The registers of the frame as_recv() took, into regs. */
+static void sc_regs(const struct plat_as *as, struct uregs *regs)
+{
+	const unsigned long *g = as->uc.gregs;
+
+	regs->r8 = g[REG_R8];
+	regs->r9 = g[REG_R9];
+	regs->r10 = g[REG_R10];
+	regs->r11 = g[REG_R11];
+	regs->r12 = g[REG_R12];
+	regs->r13 = g[REG_R13];
+	regs->r14 = g[REG_R14];
+	regs->r15 = g[REG_R15];
+	regs->rdi = g[REG_RDI];
+	regs->rsi = g[REG_RSI];
+	regs->rbp = g[REG_RBP];
+	regs->rbx = g[REG_RBX];
+	regs->rdx = g[REG_RDX];
+	regs->rax = g[REG_RAX];
+	regs->rcx = g[REG_RCX];
+	regs->rsp = g[REG_RSP];
+	regs->rip = g[REG_RIP];
+	regs->eflags = g[REG_EFL];
+	regs->orig_rax = -1UL;
+	regs->fs_base = as->fsbase;
+	regs->gs_base = as->gsbase;
+}
+
+/*
+ * user_run_locked() in seccomp mode: the guest thread waits at a doorbell
+ * whenever the kernel runs; resuming it is answering that doorbell, and
+ * the next doorbell is its next stop (docs/hosted-seccomp.md).
+ */
+static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
+			       struct plat_trapinfo *ti)
+{
+	unsigned long fl;
+	uint64_t gp_error = 0;
+	siginfo_t si;
+	int err;
+
+	if (!as->started) {
+		err = sc_start(as);
+		if (err) {
+			stub_failed(as, "starting the guest thread", err, ti);
+			return;
+		}
+	}
+	err = hosted_fpu_bind(sched_current(), as);
+	if (err) {
+		stub_failed(as, "loading the FPU state", err, ti);
+		return;
+	}
+	fl = plat_irq_save();
+	err = mirror_sync(as, &fl);
+	if (err) {
+		plat_irq_restore(fl);
+		stub_failed(as, "mirroring (host map count?)", err, ti);
+		return;
+	}
+	hosted_clock_refine();
+	if (sched_current()->user_work) {
+		plat_irq_restore(fl);
+		ti->reason = PLAT_TRAP_INTERRUPTED;
+		return;
+	}
+	hosted_fpu_running(as);
+	err = sc_send(as, regs);
+	if (err) {
+		plat_irq_restore(fl);
+		stub_failed(as, "answering the guest thread", err, ti);
+		return;
+	}
+	user_waiting = as;
+	plat_irq_restore(fl);
+
+	err = sc_recv(as);
+
+	fl = plat_irq_save();
+	if (user_waiting == as)
+		user_waiting = NULL;
+	plat_irq_restore(fl);
+	if (err) {
+		if (err == -EPROTO)
+			log_err("hosted: guest stub %d sent a malformed "
+				"message: killed",
+				as->pid);
+		if (err == -ETIMEDOUT)
+			log_err("hosted: guest stub %d ignored the kick signal "
+				"for 2 s: killed",
+				as->pid);
+		stub_failed(as, "running", err, ti);
+		stub_kill(as);
+		return;
+	}
+	if (as->kind != STUB_MSG_SIGNAL) {
+		stub_failed(as, "running (unexpected start trap)", -EPROTO, ti);
+		stub_kill(as);
+		return;
+	}
+	sc_regs(as, regs);
+	memset(&si, 0, sizeof(si));
+	memcpy(&si, as->info, MIN(sizeof(si), sizeof(as->info)));
+	if (as->signo == SIGSYS) {
+		uint32_t arch;
+
+		memcpy(&arch, as->info + 28, sizeof(arch)); /* si_arch */
+		regs->orig_rax = regs->rax;
+		regs->rax = -ENOSYS;
+		if (arch == AUDIT_ARCH_X86_64 ||
+		    is_syscall64(as, regs, &gp_error)) {
+			ti->reason = PLAT_TRAP_SYSCALL;
+			return;
+		}
+		regs->rip -= 2;
+		regs->rax = regs->orig_rax;
+		regs->orig_rax = -1UL;
+		set_exception(ti, X86_GP, gp_error);
+		return;
+	}
+	decode_siginfo(as, (int)as->signo, &si, regs, ti);
 }

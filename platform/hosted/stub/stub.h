@@ -59,6 +59,8 @@
  */
 #define STUB_OP_MAP 1
 #define STUB_OP_UNMAP 2
+/* Seccomp mode: start the guest thread (docs/hosted-seccomp.md). */
+#define STUB_OP_CLONE 3
 
 struct stub_op {
 	unsigned long addr;
@@ -78,8 +80,74 @@ struct stub_op {
  */
 struct stub_cmd {
 	unsigned int nops;
-	unsigned int pad[15];
+	unsigned int seq; /* seccomp mode: bumped for every batch */
+	/* Seccomp mode: the new guest thread's sigaltstack (a stack_t). */
+	unsigned long ss_sp;
+	int ss_flags, pad0;
+	unsigned long ss_size;
+	unsigned long fsgsbase; /* seccomp mode: the host has FSGSBASE */
+	unsigned long pad[3];
 	struct stub_op ops[STUB_MAX_OPS];
+};
+
+/*
+ * Seccomp mode (docs/hosted-seccomp.md).  The stub is not traced; its
+ * first thread (the mapper) runs batches when the kernel bumps seq and
+ * FUTEX_WAKEs it, and reports each done by writing 1 to the eventfd at
+ * STUB_DONE_FD.  Its guest thread (STUB_OP_CLONE) installs its seccomp
+ * filter, whose listener is then at STUB_LISTENER_FD, and sends that to
+ * the kernel (SCM_RIGHTS) over the socket at STUB_SOCK_FD, which also
+ * tells the kernel when the stub dies (it hangs up).  Guest system calls and faults become
+ * signals whose handler, on the thread's alternate stack in its slot,
+ * describes the frame in the slot header and rings the doorbell: the
+ * system call STUB_DOORBELL_NR, which the filter turns into a user
+ * notification for the kernel.  The kernel edits the frame in place and
+ * answers; the handler returns through rt_sigreturn into guest code.
+ */
+#define STUB_DONE_FD 4
+#define STUB_SOCK_FD 5
+#define STUB_LISTENER_FD 0
+#define STUB_DOORBELL_NR 0x7000
+
+/* Thread slots (RAM, read-write in the stub), after the command area. */
+#define STUB_SLOTS (STUB_CMD + STUB_CMD_SIZE)
+#define STUB_TSLOT_ORDER 2
+#define STUB_TSLOT_SIZE (4096UL << STUB_TSLOT_ORDER)
+#define STUB_NSLOTS 1
+_Static_assert(STUB_SLOTS % STUB_TSLOT_SIZE == 0, "slot alignment");
+_Static_assert(STUB_SLOTS + STUB_NSLOTS * STUB_TSLOT_SIZE <= STUB_END,
+	       "slots fit the reservation");
+
+/* The slot header (guest-writable: the kernel trusts nothing in it). */
+#define STUB_MSG_SIGNAL 1 /* a signal: the frame describes it */
+#define STUB_MSG_NEW 2	  /* the thread's first stop, at stub_start_trap */
+#define STUB_TSLOT_HDR 256
+
+struct stub_tslot {
+	unsigned int kind; /* STUB_MSG_* */
+	unsigned int signo;
+	unsigned long frame_off; /* the ucontext, from the slot's start */
+	unsigned long info_off;	 /* the siginfo */
+	/*
+	 * The guest's fs/gs base at the stop.  Hosts with FSGSBASE: read
+	 * at every stop (the guest may write them itself).  Without it,
+	 * only the handler changes them (arch_prctl), so these are what it
+	 * last loaded and are not read back (the kernel keeps its own).
+	 */
+	unsigned long fsbase, gsbase;
+	unsigned long set_fsbase, set_gsbase; /* kernel: load these */
+};
+
+/* The kernel's struct ucontext as a signal frame holds it (x86-64). */
+struct stub_ucontext {
+	unsigned long uc_flags, uc_link;
+	unsigned long ss_sp;
+	int ss_flags, ss_pad;
+	unsigned long ss_size;
+	unsigned long gregs[23]; /* sys/ucontext.h's REG_* order */
+	unsigned long fpstate;	 /* address of the XSAVE area */
+	unsigned long reserved[8];
+	unsigned long sigmask;
 };
 
 #endif

@@ -398,8 +398,9 @@ START_TEST(test_ext4_crc32c_hw)
 	ck_assert_uint_eq(~kos_crc32c_hw(~0u, "123456789", 9), 0xe3069283);
 	for (size_t off = 0; off < 16; off++)
 		for (size_t len = 0; len < 70; len++)
-			ck_assert_uint_eq(kos_crc32c_hw(seed + len, buf + off, len),
-					  kos_crc32c_sw(seed + len, buf + off, len));
+			ck_assert_uint_eq(
+				kos_crc32c_hw(seed + len, buf + off, len),
+				kos_crc32c_sw(seed + len, buf + off, len));
 	ck_assert_uint_eq(kos_crc32c_hw(~0u, buf + 3, 4096),
 			  kos_crc32c_sw(~0u, buf + 3, 4096));
 	ck_assert_uint_eq(kos_crc32c(~0u, buf, 4096),

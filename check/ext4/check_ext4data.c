@@ -380,9 +380,8 @@ static struct file *create(const char *path)
 {
 	struct file *f = NULL;
 
-	ck_assert_int_eq(vfs_openat(NULL, path, O_RDWR | O_CREAT, 0644, NULL,
-				    &f),
-			 0);
+	ck_assert_int_eq(
+		vfs_openat(NULL, path, O_RDWR | O_CREAT, 0644, NULL, &f), 0);
 	return f;
 }
 
@@ -410,7 +409,8 @@ static void no_stale_blocks(const char *image)
 
 	memset(buf, 0xa5, chunk);
 	f = create(MNT "/junk");
-	for (int i = 0; i < 4096 && (n = file_pwrite_kernel(f, buf, chunk, off)) > 0; i++)
+	for (int i = 0;
+	     i < 4096 && (n = file_pwrite_kernel(f, buf, chunk, off)) > 0; i++)
 		off += (uint64_t)n;
 	ck_assert_int_eq(n, -ENOSPC);
 	ck_assert_int_eq(f->ops->fsync(f, false), 0);

@@ -144,6 +144,18 @@ bool netdev_rx_pending(void)
 	return !list_empty(&rx_queue);
 }
 
+uint64_t netdev_rx_queued_bytes(void)
+{
+	unsigned long fl = spin_lock_irqsave(&rx_lock);
+	struct netdev_frame *fr;
+	uint64_t n = 0;
+
+	list_for_each_entry (fr, &rx_queue, link)
+		n += kmalloc_usable_size(fr);
+	spin_unlock_irqrestore(&rx_lock, fl);
+	return n;
+}
+
 struct kos_netdev *netdev_by_index(unsigned int ifindex)
 {
 	struct kos_netdev *nd, *found = NULL;

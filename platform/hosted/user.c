@@ -394,6 +394,41 @@ static int mirror_sync(struct plat_as *as, unsigned long *fl)
 	return err;
 }
 
+/*
+ * What both modes do before the guest may run: bind the calling thread
+ * to the stub (its FPU state there), mirror the core's tables, let the
+ * clock change slope (interrupts off and no guest running), and give up
+ * if work arrived for the thread meanwhile.  true with interrupts off
+ * (*fl: the state to restore once the guest is published); false with
+ * *ti filled in (a failure, or PLAT_TRAP_INTERRUPTED) and interrupts as
+ * on entry.
+ */
+static bool run_prepare(struct plat_as *as, unsigned long *fl,
+			struct plat_trapinfo *ti)
+{
+	int err = hosted_fpu_bind(sched_current(), as);
+
+	if (err) {
+		stub_failed(as, "loading the FPU state", err, ti);
+		return false;
+	}
+	*fl = plat_irq_save();
+	err = mirror_sync(as, fl);
+	if (err) {
+		plat_irq_restore(*fl);
+		stub_failed(as, "mirroring (host map count?)", err, ti);
+		return false;
+	}
+	/* Interrupts are off and no guest runs: the clock may change. */
+	hosted_clock_refine();
+	if (sched_current()->user_work) {
+		plat_irq_restore(*fl);
+		ti->reason = PLAT_TRAP_INTERRUPTED;
+		return false;
+	}
+	return true;
+}
+
 static void user_run_locked(struct plat_as *as, struct uregs *regs,
 			    struct plat_trapinfo *ti);
 static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
@@ -448,26 +483,8 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 		seccomp_run_locked(as, regs, ti);
 		return;
 	}
-	err = hosted_fpu_bind(sched_current(), as);
-	if (err) {
-		stub_failed(as, "loading the FPU state", err, ti);
+	if (!run_prepare(as, &fl, ti))
 		return;
-	}
-	fl = plat_irq_save();
-	err = mirror_sync(as, &fl);
-	if (err) {
-		plat_irq_restore(fl);
-		stub_failed(as, "mirroring (host map count?)", err, ti);
-		return;
-	}
-
-	/* Interrupts are off and no guest runs: the clock may change. */
-	hosted_clock_refine();
-	if (sched_current()->user_work) {
-		plat_irq_restore(fl);
-		ti->reason = PLAT_TRAP_INTERRUPTED;
-		return;
-	}
 
 	/* Start the guest and publish it. */
 	memcpy(&hr, regs, sizeof(hr));
@@ -801,24 +818,8 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 			return;
 		}
 	}
-	err = hosted_fpu_bind(sched_current(), as);
-	if (err) {
-		stub_failed(as, "loading the FPU state", err, ti);
+	if (!run_prepare(as, &fl, ti))
 		return;
-	}
-	fl = plat_irq_save();
-	err = mirror_sync(as, &fl);
-	if (err) {
-		plat_irq_restore(fl);
-		stub_failed(as, "mirroring (host map count?)", err, ti);
-		return;
-	}
-	hosted_clock_refine();
-	if (sched_current()->user_work) {
-		plat_irq_restore(fl);
-		ti->reason = PLAT_TRAP_INTERRUPTED;
-		return;
-	}
 	hosted_fpu_running(as);
 	err = sc_send(as, regs);
 	if (err) {

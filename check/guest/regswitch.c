@@ -36,8 +36,7 @@ struct pregs {
  * r12..r15 = pat + 2..5, r10 = pat + 6, r9 = pat + 7, r8 = pat + 8,
  * xmm0 = pat, xmm1 = pat + 1; the registers after it into *out.
  */
-long pcall(long nr, long a0, long a1, long a2, uint64_t pat,
-	   struct pregs *out);
+long pcall(long nr, long a0, long a1, long a2, uint64_t pat, struct pregs *out);
 __asm__(".text\n"
 	".globl pcall\n"
 	"pcall:\n"
@@ -79,9 +78,10 @@ static long checked(long nr, long a0, long a1, long a2, uint64_t pat)
 {
 	struct pregs o;
 	long r = pcall(nr, a0, a1, a2, pat, &o);
-	uint64_t want[] = { pat,     pat + 1, pat + 2,	 pat + 3, pat + 4,
-			    pat + 5, pat + 6, pat + 7,	 pat + 8, (uint64_t)a0,
-			    (uint64_t)a1, (uint64_t)a2, pat, pat + 1 };
+	uint64_t want[] = { pat,     pat + 1,	   pat + 2,	 pat + 3,
+			    pat + 4, pat + 5,	   pat + 6,	 pat + 7,
+			    pat + 8, (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
+			    pat,     pat + 1 };
 	uint64_t got[sizeof(want) / sizeof(want[0])];
 
 	memcpy(got, &o, sizeof(got));

@@ -61,15 +61,15 @@ struct plat_as {
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
 
 	/* Seccomp mode only (docs/hosted-seccomp.md); fds are -1 if unset. */
-	bool seccomp;		   /* this stub runs in seccomp mode */
-	int done_efd;		   /* the eventfd at STUB_DONE_FD */
-	int sock;		   /* our end of STUB_SOCK_FD's socketpair;
+	bool seccomp;	      /* this stub runs in seccomp mode */
+	int done_efd;	      /* the eventfd at STUB_DONE_FD */
+	int sock;	      /* our end of STUB_SOCK_FD's socketpair;
 				      * hangs up when the stub is gone */
-	int listener;		   /* the guest thread's notifications */
-	paddr_t slots_pa;	   /* the thread slots, in RAM */
-	unsigned char *slots;	   /* ... through the direct map */
-	bool started;		   /* the guest thread exists */
-	bool frame_valid;	   /* it waits at a doorbell: */
+	int listener;	      /* the guest thread's notifications */
+	paddr_t slots_pa;     /* the thread slots, in RAM */
+	unsigned char *slots; /* ... through the direct map */
+	bool started;	      /* the guest thread exists */
+	bool frame_valid;     /* it waits at a doorbell: */
 	/*
 	 * It waits in a fast-path system call, made by the guest of
 	 * stop_owner (NULL if that thread is gone); its registers beyond
@@ -77,7 +77,7 @@ struct plat_as {
 	 */
 	bool fast_valid;
 	struct hosted_uthread *stop_owner;
-	int fast_nr;		   /* the call: number, rip, arguments */
+	int fast_nr; /* the call: number, rip, arguments */
 	unsigned long fast_ip;
 	uint64_t fast_args[6];
 	uint64_t notif_id;	   /* ... this notification */

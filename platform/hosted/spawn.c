@@ -270,7 +270,7 @@ reserve:
 		 STUB_BASE, STUB_END,
 		 hosted_mode != HOSTED_MODE_SECCOMP ? "ptrace"
 		 : hosted_fastpath		    ? "seccomp (fast path)"
-						    : "seccomp (slow path only)");
+				   : "seccomp (slow path only)");
 	if (pinned_cpu >= 0)
 		log_info("hosted: kernel and guest stubs pinned to CPU %d",
 			 pinned_cpu);

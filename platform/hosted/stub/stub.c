@@ -434,12 +434,12 @@ __asm__(".text\n"
 	"	.short 0x20; .byte 0, 0; .long 4\n"	      /* 0 ld arch */
 	"	.short 0x15; .byte 0, 40; .long 0xc000003e\n" /* 1 != x86-64 */
 	"	.short 0x20; .byte 0, 0; .long 12\n"	      /* 2 ld ip hi */
-	"	.short 0x15; .byte 0, 22; .long 0\n"	      /* 3 != 0: guest */
-	"	.short 0x20; .byte 0, 0; .long 8\n"	      /* 4 ld ip lo */
-	"	.short 0x07; .byte 0, 0; .long 0\n"	      /* 5 x = a */
-	"	.short 0x20; .byte 0, 0; .long 0\n"	      /* 6 ld nr */
-	"	.short 0x15; .byte 0, 2; .long 0x7000\n"      /* 7 doorbell? */
-	"	.short 0x87; .byte 0, 0; .long 0\n"	      /* 8 a = x */
+	"	.short 0x15; .byte 0, 22; .long 0\n"	 /* 3 != 0: guest */
+	"	.short 0x20; .byte 0, 0; .long 8\n"	 /* 4 ld ip lo */
+	"	.short 0x07; .byte 0, 0; .long 0\n"	 /* 5 x = a */
+	"	.short 0x20; .byte 0, 0; .long 0\n"	 /* 6 ld nr */
+	"	.short 0x15; .byte 0, 2; .long 0x7000\n" /* 7 doorbell? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"	 /* 8 a = x */
 	"	.short 0x15; .byte 30, 32; .long stub_doorbell_ip\n" /* 9 */
 	"	.short 0x15; .byte 0, 2; .long 15\n" /* 10 rt_sigreturn? */
 	"	.short 0x87; .byte 0, 0; .long 0\n"  /* 11 a = x */
@@ -447,17 +447,17 @@ __asm__(".text\n"
 	"	.short 0x15; .byte 0, 7; .long 158\n" /* 13 arch_prctl? */
 	"	.short 0x87; .byte 0, 0; .long 0\n"   /* 14 a = x */
 	"	.short 0x15; .byte 0, 26; .long stub_arch_prctl_ip\n" /* 15 */
-	"	.short 0x20; .byte 0, 0; .long 20\n"	  /* 16 ld arg0 hi */
-	"	.short 0x15; .byte 0, 24; .long 0\n"	  /* 17 */
-	"	.short 0x20; .byte 0, 0; .long 16\n"	  /* 18 ld arg0 lo */
-	"	.short 0x35; .byte 0, 22; .long 0x1001\n" /* 19 >= SET_GS */
+	"	.short 0x20; .byte 0, 0; .long 20\n"	   /* 16 ld arg0 hi */
+	"	.short 0x15; .byte 0, 24; .long 0\n"	   /* 17 */
+	"	.short 0x20; .byte 0, 0; .long 16\n"	   /* 18 ld arg0 lo */
+	"	.short 0x35; .byte 0, 22; .long 0x1001\n"  /* 19 >= SET_GS */
 	"	.short 0x25; .byte 21, 20; .long 0x1004\n" /* 20 > GET_GS */
-	"	.short 0x15; .byte 0, 4; .long 46\n"	  /* 21 sendmsg? */
-	"	.short 0x87; .byte 0, 0; .long 0\n"	  /* 22 a = x */
+	"	.short 0x15; .byte 0, 4; .long 46\n"	   /* 21 sendmsg? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"	   /* 22 a = x */
 	"	.short 0x15; .byte 0, 2; .long stub_start_send_ip\n" /* 23 */
-	"	.short 0x20; .byte 0, 0; .long 16\n" /* 24 ld arg0 lo */
-	"	.short 0x15; .byte 15, 0; .long 5\n" /* 25 fd 5: allow */
-	"	.short 0x20; .byte 0, 0; .long 0\n"  /* 26 guest: ld nr */
+	"	.short 0x20; .byte 0, 0; .long 16\n"	  /* 24 ld arg0 lo */
+	"	.short 0x15; .byte 15, 0; .long 5\n"	  /* 25 fd 5: allow */
+	"	.short 0x20; .byte 0, 0; .long 0\n"	  /* 26 guest: ld nr */
 	"	.short 0x15; .byte 14, 0; .long 0x7000\n" /* 27 */
 	"	.short 0x15; .byte 13, 0; .long 15\n"	  /* 28 rt_sigreturn */
 	"	.short 0x15; .byte 12, 0; .long 56\n"	  /* 29 clone */

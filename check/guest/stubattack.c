@@ -24,6 +24,14 @@
  *                    after 2 s (without it, it would spin for ever and
  *                    its alarm could never be delivered); in ptrace mode
  *                    KOS runs the sigreturn itself and the alarm ends it
+ *   block-kick-calls the same forged frame, then system calls, and a
+ *                    SIGUSR1 with a handler, whose delivery needs the
+ *                    whole register file: seccomp mode's fast path
+ *                    fetches it with the kick, which is blocked, so the
+ *                    next message is a system call, not the kick's
+ *                    doorbell, and the child is killed (a malformed
+ *                    message); in ptrace mode and on the slow path the
+ *                    handler runs and the child exits 0 after its calls
  *   jump-mmap        the mapper's mmap instruction with mmap(fd 3, offset
  *                    0) of the RAM memfd's number: a guest mmap of the
  *                    guest's own fd 3 (a file here), which KOS answers
@@ -149,14 +157,15 @@ struct kucontext {
 	unsigned long ss_size, gregs[23], fpstate, reserved[8], sigmask;
 };
 
-static void block_kick(uintptr_t site)
+/* rt_sigreturn at site into fn with SIGVTALRM blocked. */
+static void forged_sigreturn(uintptr_t site, void (*fn)(void))
 {
 	static unsigned char stack[16384] __attribute__((aligned(16)));
 	static struct kucontext uc __attribute__((aligned(64)));
 
 	uc.ss_sp = STUB_SLOTS + 256; /* the slot's alternate stack, kept */
 	uc.ss_size = 16384 - 256;
-	uc.gregs[16] = (unsigned long)spin;			   /* rip */
+	uc.gregs[16] = (unsigned long)fn;			   /* rip */
 	uc.gregs[15] = (unsigned long)(stack + sizeof(stack) - 8); /* rsp */
 	uc.gregs[17] = 0x202;					   /* eflags */
 	uc.gregs[18] = 0x33 | (0x2bUL << 48);			   /* cs, ss */
@@ -165,6 +174,37 @@ static void block_kick(uintptr_t site)
 			     :
 			     : "r"(&uc), "r"(site)
 			     : "memory");
+}
+
+static void block_kick(uintptr_t site)
+{
+	forged_sigreturn(site, spin);
+}
+
+static volatile int usr1_seen;
+
+static void on_usr1(int sig)
+{
+	usr1_seen = 1;
+}
+
+/* With the kick blocked: calls, and a signal with a handler. */
+static void calls_kick_blocked(void)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (i == 10)
+			syscall(SYS_kill, syscall(SYS_getpid), SIGUSR1);
+		syscall(SYS_getppid);
+	}
+	_exit(usr1_seen ? 0 : 43);
+}
+
+static void block_kick_calls(uintptr_t site)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	forged_sigreturn(site, calls_kick_blocked);
 }
 
 /* Into the mapper's mmap syscall with our own registers (see top). */
@@ -220,6 +260,8 @@ int main(int argc, char **argv)
 	if (site) {
 		st = in_child(block_kick, site);
 		report("block-kick", st, NULL);
+		st = in_child(block_kick_calls, site);
+		report("block-kick-calls", st, NULL);
 	}
 	mm = find(text, mmap9, 5);
 	site = 0;

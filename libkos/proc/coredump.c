@@ -323,6 +323,7 @@ void proc_coredump(struct uthread *ut)
 	p->sigflags &= ~PROC_COREDUMP;
 	sig = p->group_exit_status & 0x7f;
 	spin_unlock_irqrestore(&sh->lock, fl);
+	uthread_regs_full(ut); /* the note holds every register */
 
 	if (dump_core(ut, sig)) {
 		fl = spin_lock_irqsave(&sh->lock);

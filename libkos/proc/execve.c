@@ -322,6 +322,7 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	apply_setid(ut->proc, f);
 	proc_set_comm(ut, path);
 	ut->regs = *regs;
+	ut->regs_partial = false;
 	ut->set_child_tid = 0;
 	vfork_release(ut);
 	return 0;

@@ -176,6 +176,7 @@ long proc_clone(const struct clone_req *req)
 	err = check_flags(f, curp);
 	if (err)
 		return err;
+	uthread_regs_full(cur); /* the child starts with all of them */
 	if (newp) {
 		p = new_proc(curp, req);
 		if (!p)

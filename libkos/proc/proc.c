@@ -396,6 +396,20 @@ static void handle_exception(struct uthread *ut, const struct plat_trapinfo *ti)
 	}
 }
 
+/* Platforms without partial stops (bare metal, hosted ptrace mode). */
+__attribute__((weak)) void plat_user_regs(struct plat_as *as,
+					  struct uregs *regs)
+{
+}
+
+void uthread_regs_full(struct uthread *ut)
+{
+	if (ut->regs_partial) {
+		plat_user_regs(ut->vm->as, &ut->regs);
+		ut->regs_partial = false;
+	}
+}
+
 /*
  * The kernel side of a user thread: signals, run, trap, repeat.  CPU time
  * is charged from the thread's run time: what passes inside
@@ -422,7 +436,9 @@ static void uthread_loop(struct uthread *ut)
 		 * straight back to deliver it.
 		 */
 		proc_timers_account(ut, user_ns, now - mark);
+		ti.regs_partial = false;
 		plat_user_run(ut->vm->as, &ut->regs, &ti);
+		ut->regs_partial = ti.regs_partial;
 		mark = sched_runtime_ns(ut->thread);
 		user_ns = mark - now;
 		ut->utime_ns += user_ns;

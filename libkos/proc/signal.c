@@ -859,6 +859,8 @@ static void restart_syscall_regs(struct uthread *ut, bool handler,
 
 	if ((long)r->orig_rax < 0)
 		return;
+	if (sig_restart_code(r))
+		uthread_regs_full(ut); /* rip moves, or a frame follows */
 	switch (-ret) {
 	case ERESTART_RESTARTBLOCK:
 		if (handler) {
@@ -1024,6 +1026,7 @@ void sig_handle(struct uthread *ut)
 		spin_unlock_irqrestore(&sh->lock, fl);
 		if (!delivered)
 			restart_syscall_regs(ut, true, &ka);
+		uthread_regs_full(ut);
 		if (setup_frame(ut, sig, &ka, &info, oldmask)) {
 			sig_force_segv(ut);
 			continue;

@@ -248,6 +248,7 @@ SYSCALL_DEFINE2(arch_prctl, __as_hex int, code, __as_ptr unsigned long, addr)
 {
 	struct uthread *ut = uthread_current();
 
+	uthread_regs_full(ut); /* fs_base and gs_base */
 	switch (code) {
 	case ARCH_SET_FS:
 		/* Linked mode: musl's thread pointer, a kernel address. */

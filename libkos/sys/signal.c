@@ -482,9 +482,13 @@ SYSCALL_DEFINE2(sigaltstack, const struct kstack __user *, uss,
 {
 	struct uthread *ut = uthread_current();
 	struct kstack old = ut->altstack, ss;
-	unsigned long sp = ut->regs.rsp;
-	bool on = !(old.ss_flags & SS_DISABLE) && sp > old.ss_sp &&
-		  sp - old.ss_sp <= old.ss_size;
+	unsigned long sp;
+	bool on;
+
+	uthread_regs_full(ut); /* rsp */
+	sp = ut->regs.rsp;
+	on = !(old.ss_flags & SS_DISABLE) && sp > old.ss_sp &&
+	     sp - old.ss_sp <= old.ss_size;
 
 	old.ss_flags = (old.ss_flags & SS_DISABLE) ? SS_DISABLE
 		       : on			   ? SS_ONSTACK
@@ -565,10 +569,13 @@ SYSCALL_DEFINE0(rt_sigreturn)
 {
 	struct uthread *ut = uthread_current();
 	struct uregs *r = &ut->regs;
-	unsigned long frame = r->rsp - 8;
+	unsigned long frame;
 	struct kucontext uc;
 	struct ksigcontext *sc = &uc.uc_mcontext;
 	unsigned long fl;
+
+	uthread_regs_full(ut);
+	frame = r->rsp - 8;
 
 	if (copy_from_user(&uc,
 			   (void *)(frame + __builtin_offsetof(

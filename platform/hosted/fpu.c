@@ -208,6 +208,8 @@ void plat_thread_free(struct thread *t)
 	if (hu) {
 		if (hu->as && hu->as->fpu_owner == hu)
 			hu->as->fpu_owner = NULL;
+		if (hu->as && hu->as->stop_owner == hu)
+			hu->as->stop_owner = NULL;
 		list_del(&hu->as_link);
 		kfree(hu->image);
 		kfree(hu);
@@ -364,6 +366,7 @@ int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 		list_del(&hu->as_link);
 		list_add(&hu->as_link, &as->threads);
 		hu->as = as;
+		hu->held_valid = false;
 	}
 	if (as->fpu_owner == hu)
 		return 0;
@@ -400,6 +403,7 @@ int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 void hosted_fpu_unbind_all(struct plat_as *as)
 {
 	as->fpu_owner = NULL;
+	as->stop_owner = NULL;
 	as->fpu_known_valid = false;
 	kfree(as->fpu_known);
 	as->fpu_known = NULL;
@@ -410,5 +414,6 @@ void hosted_fpu_unbind_all(struct plat_as *as)
 		list_del(&hu->as_link);
 		list_init(&hu->as_link);
 		hu->as = NULL;
+		hu->held_valid = false;
 	}
 }

@@ -61,15 +61,25 @@ struct plat_as {
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
 
 	/* Seccomp mode only (docs/hosted-seccomp.md); fds are -1 if unset. */
-	bool seccomp;		   /* this stub runs in seccomp mode */
-	int done_efd;		   /* the eventfd at STUB_DONE_FD */
-	int sock;		   /* our end of STUB_SOCK_FD's socketpair;
+	bool seccomp;	      /* this stub runs in seccomp mode */
+	int done_efd;	      /* the eventfd at STUB_DONE_FD */
+	int sock;	      /* our end of STUB_SOCK_FD's socketpair;
 				      * hangs up when the stub is gone */
-	int listener;		   /* the guest thread's notifications */
-	paddr_t slots_pa;	   /* the thread slots, in RAM */
-	unsigned char *slots;	   /* ... through the direct map */
-	bool started;		   /* the guest thread exists */
-	bool frame_valid;	   /* it waits at a doorbell: */
+	int listener;	      /* the guest thread's notifications */
+	paddr_t slots_pa;     /* the thread slots, in RAM */
+	unsigned char *slots; /* ... through the direct map */
+	bool started;	      /* the guest thread exists */
+	bool frame_valid;     /* it waits at a doorbell: */
+	/*
+	 * It waits in a fast-path system call, made by the guest of
+	 * stop_owner (NULL if that thread is gone); its registers beyond
+	 * the call's are in the host thread, not in any frame.
+	 */
+	bool fast_valid;
+	struct hosted_uthread *stop_owner;
+	int fast_nr; /* the call: number, rip, arguments */
+	unsigned long fast_ip;
+	uint64_t fast_args[6];
 	uint64_t notif_id;	   /* ... this notification */
 	unsigned long doorbell_ip; /* its site, from the first one */
 	unsigned long frame_off;   /* validated copies of the header */
@@ -95,6 +105,13 @@ struct hosted_uthread {
 	struct plat_as *as;	  /* bound address space, or NULL */
 	struct list_head as_link; /* on as->threads */
 	void *image;		  /* plat_fpu_size() bytes; NULL: initial */
+	/*
+	 * Seccomp mode: the registers of this thread's fast-path stop,
+	 * fetched when another thread needed the stub; the core's copy is
+	 * still partial (user.c merges them at the next run).
+	 */
+	bool held_valid;
+	struct uregs held;
 };
 
 /* --- fpu.c -------------------------------------------------------------- */

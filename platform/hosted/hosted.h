@@ -143,6 +143,13 @@ void hosted_fault_init(void);
  */
 enum hosted_mode { HOSTED_MODE_PTRACE, HOSTED_MODE_SECCOMP };
 extern enum hosted_mode hosted_mode;
+/*
+ * Seccomp mode: guest system calls that need only their arguments reach
+ * the kernel as user notifications without a signal (the fast path;
+ * docs/hosted-seccomp.md, 4.2).  On unless KOS_HOSTED_FASTPATH=0 or the
+ * host lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19).
+ */
+extern bool hosted_fastpath;
 /* "ptrace" or "seccomp" (main.c's option).  0, or -1 if neither. */
 int hosted_mode_set(const char *name);
 

@@ -32,6 +32,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/seccomp.h>
 #include <linux/futex.h>
@@ -83,6 +84,25 @@ static const char *seccomp_mode_missing(void)
 	    syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
 		return "SECCOMP_RET_USER_NOTIF";
 	return NULL;
+}
+
+bool hosted_fastpath = true;
+
+/*
+ * Can the guest filter take SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV?  A
+ * filter install with a NULL program fails on the flags first (EINVAL
+ * if unknown) and otherwise on the copy (EFAULT), changing nothing.
+ * Assumed under valgrind, which does not know seccomp(2).
+ */
+static bool seccomp_has_killable_recv(void)
+{
+	if (RUNNING_ON_VALGRIND)
+		return true;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		       SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			       SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+		       NULL) < 0 &&
+	       errno == EFAULT;
 }
 
 static char stub_path[PATH_MAX];
@@ -229,6 +249,16 @@ reserve:
 			hosted_mode = HOSTED_MODE_PTRACE;
 		}
 	}
+	if (getenv("KOS_HOSTED_FASTPATH") &&
+	    !strcmp(getenv("KOS_HOSTED_FASTPATH"), "0"))
+		hosted_fastpath = false;
+	if (hosted_mode == HOSTED_MODE_SECCOMP && hosted_fastpath &&
+	    !proc_linked_present() && !seccomp_has_killable_recv()) {
+		log_warn("hosted: the seccomp fast path needs "
+			 "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19): "
+			 "every guest call takes the slow path");
+		hosted_fastpath = false;
+	}
 	/* The stub's code and command area: no guest may map there. */
 	vm_reserve_range(STUB_BASE, STUB_END);
 	/* Before kos_main() sets the console level, like metal's CPU lines. */
@@ -238,7 +268,9 @@ reserve:
 		 (unsigned long long)(hosted_ram_size >> 20),
 		 proc_linked_present() ? "none (linked program)" : stub_path,
 		 STUB_BASE, STUB_END,
-		 hosted_mode == HOSTED_MODE_SECCOMP ? "seccomp" : "ptrace");
+		 hosted_mode != HOSTED_MODE_SECCOMP ? "ptrace"
+		 : hosted_fastpath		    ? "seccomp (fast path)"
+				   : "seccomp (slow path only)");
 	if (pinned_cpu >= 0)
 		log_info("hosted: kernel and guest stubs pinned to CPU %d",
 			 pinned_cpu);

@@ -394,6 +394,41 @@ static int mirror_sync(struct plat_as *as, unsigned long *fl)
 	return err;
 }
 
+/*
+ * What both modes do before the guest may run: bind the calling thread
+ * to the stub (its FPU state there), mirror the core's tables, let the
+ * clock change slope (interrupts off and no guest running), and give up
+ * if work arrived for the thread meanwhile.  true with interrupts off
+ * (*fl: the state to restore once the guest is published); false with
+ * *ti filled in (a failure, or PLAT_TRAP_INTERRUPTED) and interrupts as
+ * on entry.
+ */
+static bool run_prepare(struct plat_as *as, unsigned long *fl,
+			struct plat_trapinfo *ti)
+{
+	int err = hosted_fpu_bind(sched_current(), as);
+
+	if (err) {
+		stub_failed(as, "loading the FPU state", err, ti);
+		return false;
+	}
+	*fl = plat_irq_save();
+	err = mirror_sync(as, fl);
+	if (err) {
+		plat_irq_restore(*fl);
+		stub_failed(as, "mirroring (host map count?)", err, ti);
+		return false;
+	}
+	/* Interrupts are off and no guest runs: the clock may change. */
+	hosted_clock_refine();
+	if (sched_current()->user_work) {
+		plat_irq_restore(*fl);
+		ti->reason = PLAT_TRAP_INTERRUPTED;
+		return false;
+	}
+	return true;
+}
+
 static void user_run_locked(struct plat_as *as, struct uregs *regs,
 			    struct plat_trapinfo *ti);
 static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
@@ -409,8 +444,7 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
  * took the lock again before the sibling it had just woken could run,
  * so the sibling never ran (check/linked/threads.c's spin test hung).
  */
-void plat_user_run(struct plat_as *as, struct uregs *regs,
-		   struct plat_trapinfo *ti)
+static void run_turn_take(struct plat_as *as)
 {
 	struct waitq_entry e;
 	unsigned long fl = plat_irq_save();
@@ -424,11 +458,23 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 	}
 	waitq_finish(&as->run_wq, &e);
 	plat_irq_restore(fl);
-	user_run_locked(as, regs, ti);
-	fl = plat_irq_save();
+}
+
+static void run_turn_give(struct plat_as *as)
+{
+	unsigned long fl = plat_irq_save();
+
 	as->run_serving++;
 	waitq_wake_all(&as->run_wq);
 	plat_irq_restore(fl);
+}
+
+void plat_user_run(struct plat_as *as, struct uregs *regs,
+		   struct plat_trapinfo *ti)
+{
+	run_turn_take(as);
+	user_run_locked(as, regs, ti);
+	run_turn_give(as);
 }
 
 static void user_run_locked(struct plat_as *as, struct uregs *regs,
@@ -448,26 +494,8 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 		seccomp_run_locked(as, regs, ti);
 		return;
 	}
-	err = hosted_fpu_bind(sched_current(), as);
-	if (err) {
-		stub_failed(as, "loading the FPU state", err, ti);
+	if (!run_prepare(as, &fl, ti))
 		return;
-	}
-	fl = plat_irq_save();
-	err = mirror_sync(as, &fl);
-	if (err) {
-		plat_irq_restore(fl);
-		stub_failed(as, "mirroring (host map count?)", err, ti);
-		return;
-	}
-
-	/* Interrupts are off and no guest runs: the clock may change. */
-	hosted_clock_refine();
-	if (sched_current()->user_work) {
-		plat_irq_restore(fl);
-		ti->reason = PLAT_TRAP_INTERRUPTED;
-		return;
-	}
 
 	/* Start the guest and publish it. */
 	memcpy(&hr, regs, sizeof(hr));
@@ -581,8 +609,23 @@ static int sc_recv(struct plat_as *as)
 		if ((p[0].revents & (POLLHUP | POLLERR)) || p[1].revents)
 			return -ECHILD;
 	}
-	if (n.data.nr != STUB_DOORBELL_NR ||
-	    (as->doorbell_ip && n.data.instruction_pointer != as->doorbell_ip))
+	if (n.data.nr != STUB_DOORBELL_NR) {
+		/*
+		 * A guest system call on the fast path: only once the thread
+		 * runs guest code, and only with the filter that has one.
+		 */
+		if (!as->doorbell_ip || !as->cmd->fastpath ||
+		    n.data.arch != AUDIT_ARCH_X86_64)
+			return -EPROTO;
+		as->notif_id = n.id;
+		as->kick_ns = 0;
+		as->fast_nr = n.data.nr;
+		as->fast_ip = n.data.instruction_pointer;
+		memcpy(as->fast_args, n.data.args, sizeof(as->fast_args));
+		as->fast_valid = true;
+		return 0;
+	}
+	if (as->doorbell_ip && n.data.instruction_pointer != as->doorbell_ip)
 		return -EPROTO;
 	as->doorbell_ip = n.data.instruction_pointer;
 	as->notif_id = n.id;
@@ -603,6 +646,7 @@ static int sc_recv(struct plat_as *as)
 		return -EPROTO;
 	as->frame_off = h.frame_off;
 	as->fp_off = fp;
+	as->fast_valid = false;
 	as->kind = h.kind;
 	as->signo = h.signo;
 	if (as->cmd->fsgsbase) {
@@ -733,6 +777,7 @@ static int sc_start(struct plat_as *as)
 	as->cmd->ss_flags = 0;
 	as->cmd->ss_size = STUB_TSLOT_SIZE - STUB_TSLOT_HDR;
 	as->cmd->fsgsbase = (getauxval(AT_HWCAP2) & 2 /* FSGSBASE */) != 0;
+	as->cmd->fastpath = hosted_fastpath;
 	memset(&as->cmd->ops[0], 0, sizeof(as->cmd->ops[0]));
 	as->cmd->ops[0].kind = STUB_OP_CLONE;
 	err = stub_run_batch(as, 1);
@@ -782,18 +827,155 @@ static void sc_regs(const struct plat_as *as, struct uregs *regs)
 }
 
 /*
+ * Answer the fast-path call the guest thread waits in with rax.  0 or
+ * -errno (-ECHILD: the thread is gone).
+ */
+static int sc_answer(struct plat_as *as, uint64_t rax)
+{
+	struct seccomp_notif_resp r = { .id = as->notif_id };
+	int64_t v = (int64_t)rax;
+
+	/*
+	 * A restart code would have the host back the call up (the kick's
+	 * SA_RESTART); the core makes the registers whole before it leaves
+	 * one (restart_syscall_regs()), so this is a core bug: fail the
+	 * call instead of repeating it.
+	 */
+	if (v >= -516 && v <= -512) {
+		log_warn("hosted: restart code %lld on the fast path",
+			 (long long)v);
+		v = -EINTR;
+	}
+	r.val = v;
+	as->fast_valid = false;
+	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+		return errno == ENOENT ? -ECHILD : -errno;
+	return 0;
+}
+
+/*
+ * The kick trick: turn the fast-path stop the guest thread waits in into
+ * a doorbell stop, whose frame holds all its registers and FPU state.
+ * The kick goes first, the answer (0) after it: the filter's
+ * WAIT_KILLABLE_RECV keeps the kick from withdrawing a notification the
+ * kernel has taken, so the call returns 0 and the kick is delivered on
+ * the way out, its frame the registers right after the call.  A guest
+ * that blocked the kick (a forged frame) runs on instead: its next
+ * message is not the kick's, or none comes and the watchdog fires; it
+ * dies either way.  The frame's stop_owner's registers go to its held
+ * copy.  0 or -errno (the guest must die).
+ */
+static int sc_convert(struct plat_as *as)
+{
+	struct hosted_uthread *owner = as->stop_owner;
+	int err;
+
+	if (as->pid <= 0)
+		return -ECHILD;
+	if (!as->kick_ns)
+		as->kick_ns = host_now_ns();
+	if (kill(as->pid, STUB_KICK_SIG) < 0)
+		return -errno;
+	err = sc_answer(as, 0);
+	if (!err)
+		err = sc_recv(as);
+	if (!err && (!as->frame_valid || as->kind != STUB_MSG_SIGNAL ||
+		     as->signo != STUB_KICK_SIG))
+		err = -EPROTO;
+	if (err)
+		return err;
+	if (owner) {
+		memset(&owner->held, 0, sizeof(owner->held));
+		sc_regs(as, &owner->held);
+		owner->held_valid = true;
+	}
+	return 0;
+}
+
+/*
+ * hu's held registers (sc_convert()) into its partial regs: all but rax,
+ * orig_rax and rip, which the core owns at a system call (the frame's
+ * rax is what the call was answered with), and the selectors.
+ */
+static void sc_merge_held(struct hosted_uthread *hu, struct uregs *regs)
+{
+	uint64_t rax = regs->rax, orig_rax = regs->orig_rax, rip = regs->rip;
+	uint64_t cs = regs->cs, ss = regs->ss;
+
+	if (!hu->held_valid)
+		return;
+	*regs = hu->held;
+	regs->rax = rax;
+	regs->orig_rax = orig_rax;
+	regs->rip = rip;
+	regs->cs = cs;
+	regs->ss = ss;
+	hu->held_valid = false;
+}
+
+/* The guest thread is unusable (err from a wait on it): kill it. */
+static void sc_failed(struct plat_as *as, const char *what, int err,
+		      struct plat_trapinfo *ti)
+{
+	if (err == -EPROTO)
+		log_err("hosted: guest stub %d sent a malformed message: "
+			"killed",
+			as->pid);
+	if (err == -ETIMEDOUT)
+		log_err("hosted: guest stub %d ignored the kick signal for 2 s: "
+			"killed",
+			as->pid);
+	stub_failed(as, what, err, ti);
+	stub_kill(as);
+}
+
+/*
+ * The calling thread's registers whole again (kos/plat/user.h): its
+ * fast-path stop, if the guest thread still waits in it, becomes a
+ * doorbell stop (sc_convert()); then the registers come from the copy
+ * held for it.  Under the run turn: the stub is not running then.
+ */
+void plat_user_regs(struct plat_as *as, struct uregs *regs)
+{
+	struct thread *t = sched_current();
+	struct hosted_uthread *hu = t ? t->plat_priv : NULL;
+	struct plat_trapinfo ti;
+	int err;
+
+	if (!as || !as->seccomp || !hu)
+		return;
+	run_turn_take(as);
+	if (!as->dead && as->fast_valid && as->stop_owner == hu) {
+		err = sc_convert(as);
+		if (err)
+			sc_failed(as, "fetching the registers", err, &ti);
+	}
+	sc_merge_held(hu, regs);
+	run_turn_give(as);
+}
+
+/*
  * user_run_locked() in seccomp mode: the guest thread waits at a doorbell
- * whenever the kernel runs; resuming it is answering that doorbell, and
- * the next doorbell is its next stop (docs/hosted-seccomp.md).
+ * (frame_valid) or in a fast-path system call (fast_valid) whenever the
+ * kernel runs; resuming it is answering that notification, and the next
+ * notification is its next stop (docs/hosted-seccomp.md).  A fast-path
+ * stop of another kernel thread's guest is converted first: its
+ * registers and FPU state must leave the host thread before this
+ * thread's go in.
  */
 static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 			       struct plat_trapinfo *ti)
 {
+	struct hosted_uthread *hu = hosted_uthread(sched_current());
 	unsigned long fl;
 	uint64_t gp_error = 0;
 	siginfo_t si;
 	int err;
 
+	if (!hu) {
+		stub_failed(as, "allocating the thread state", -ENOMEM, ti);
+		return;
+	}
 	if (!as->started) {
 		err = sc_start(as);
 		if (err) {
@@ -801,26 +983,20 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 			return;
 		}
 	}
-	err = hosted_fpu_bind(sched_current(), as);
-	if (err) {
-		stub_failed(as, "loading the FPU state", err, ti);
-		return;
+	if (as->fast_valid && as->stop_owner != hu) {
+		err = sc_convert(as);
+		if (err) {
+			sc_failed(as, "fetching the registers", err, ti);
+			return;
+		}
 	}
-	fl = plat_irq_save();
-	err = mirror_sync(as, &fl);
-	if (err) {
-		plat_irq_restore(fl);
-		stub_failed(as, "mirroring (host map count?)", err, ti);
-		return;
-	}
-	hosted_clock_refine();
-	if (sched_current()->user_work) {
-		plat_irq_restore(fl);
-		ti->reason = PLAT_TRAP_INTERRUPTED;
+	sc_merge_held(hu, regs);
+	if (!run_prepare(as, &fl, ti)) {
+		ti->regs_partial = as->fast_valid;
 		return;
 	}
 	hosted_fpu_running(as);
-	err = sc_send(as, regs);
+	err = as->fast_valid ? sc_answer(as, regs->rax) : sc_send(as, regs);
 	if (err) {
 		plat_irq_restore(fl);
 		stub_failed(as, "answering the guest thread", err, ti);
@@ -836,16 +1012,23 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 		user_waiting = NULL;
 	plat_irq_restore(fl);
 	if (err) {
-		if (err == -EPROTO)
-			log_err("hosted: guest stub %d sent a malformed "
-				"message: killed",
-				as->pid);
-		if (err == -ETIMEDOUT)
-			log_err("hosted: guest stub %d ignored the kick signal "
-				"for 2 s: killed",
-				as->pid);
-		stub_failed(as, "running", err, ti);
-		stub_kill(as);
+		sc_failed(as, "running", err, ti);
+		return;
+	}
+	as->stop_owner = hu;
+	if (as->fast_valid) {
+		/* Number, arguments and rip; the rest stays in the thread. */
+		regs->orig_rax = (uint64_t)(int64_t)as->fast_nr;
+		regs->rdi = as->fast_args[0];
+		regs->rsi = as->fast_args[1];
+		regs->rdx = as->fast_args[2];
+		regs->r10 = as->fast_args[3];
+		regs->r8 = as->fast_args[4];
+		regs->r9 = as->fast_args[5];
+		regs->rip = as->fast_ip;
+		regs->rax = -ENOSYS;
+		ti->reason = PLAT_TRAP_SYSCALL;
+		ti->regs_partial = true;
 		return;
 	}
 	if (as->kind != STUB_MSG_SIGNAL) {

@@ -213,6 +213,7 @@ struct uthread {
 	struct list_head group_link; /* proc_lock: on proc->threads */
 
 	struct uregs regs;	 /* user registers while in the kernel */
+	bool regs_partial;	 /* regs: see plat_trapinfo.regs_partial */
 	struct vm_space *vm;	 /* referenced */
 	struct fdtable *fdt;	 /* referenced */
 	struct fs_info *fs;	 /* referenced */
@@ -287,6 +288,13 @@ static inline struct proc *proc_current(void)
 
 	return ut ? ut->proc : NULL;
 }
+
+/*
+ * ut is the calling thread: make ut->regs whole if its last trap left
+ * them partial (plat_trapinfo.regs_partial): before anything reads or
+ * writes registers beyond a system call's arguments, rip and result.
+ */
+void uthread_regs_full(struct uthread *ut);
 
 /* References. */
 void proc_get(struct proc *p);

@@ -202,6 +202,7 @@ void stub_batch(void)
 #define SA_SIGINFO 4
 #define SA_ONSTACK 0x08000000
 #define SA_RESTORER 0x04000000
+#define SA_RESTART 0x10000000
 #define PROT_WRITE 2
 #define PR_SET_NO_NEW_PRIVS 38
 #define ARCH_SET_GS 0x1001
@@ -318,10 +319,20 @@ __asm__(".text\n"
 	"	xor %edx, %edx\n"
 	"	mov $8, %r10d\n"
 	"	syscall\n"
-	"	mov $317, %eax\n" /* seccomp(SET_MODE_FILTER, NEW_LISTENER) */
-	"	mov $1, %edi\n"
+	/*
+	 * seccomp(SET_MODE_FILTER, flags, filter): with cmd->fastpath the
+	 * filter that notifies most calls directly, and WAIT_KILLABLE_RECV
+	 * (a kick must not withdraw a notification the kernel has taken);
+	 * else the slow path's filter and NEW_LISTENER alone.
+	 */
 	"	mov $8, %esi\n"
 	"	lea stub_guest_fprog(%rip), %rdx\n"
+	"	cmpq $0, (0x180028)\n" /* cmd->fastpath */
+	"	je 11f\n"
+	"	mov $40, %esi\n" /* NEW_LISTENER | WAIT_KILLABLE_RECV */
+	"	lea stub_fast_fprog(%rip), %rdx\n"
+	"11:	mov $317, %eax\n"
+	"	mov $1, %edi\n"
 	"	syscall\n"
 	"	cmp $-4095, %rax\n"
 	"	jae 10f\n"
@@ -409,6 +420,66 @@ __asm__(".text\n"
 	"	.short (stub_guest_filter_end - stub_guest_filter) / 8\n"
 	"	.balign 8\n"
 	"	.quad stub_guest_filter\n"
+	/*
+	 * The fast path's guest filter: the same sites allowed, but a guest
+	 * call is notified directly (SECCOMP_RET_USER_NOTIF: the kernel gets
+	 * its number, arguments and rip without a signal frame) unless its
+	 * handling needs the whole register file, which still traps:
+	 * rt_sigreturn, clone, fork, vfork, execve, execveat, arch_prctl,
+	 * sigaltstack, ptrace, rt_sigsuspend, pause, clone3; so does the
+	 * doorbell's number anywhere but its site.  A sendmsg from the start
+	 * site on another fd is an ordinary guest call.
+	 */
+	"stub_fast_filter:\n"
+	"	.short 0x20; .byte 0, 0; .long 4\n"	      /* 0 ld arch */
+	"	.short 0x15; .byte 0, 40; .long 0xc000003e\n" /* 1 != x86-64 */
+	"	.short 0x20; .byte 0, 0; .long 12\n"	      /* 2 ld ip hi */
+	"	.short 0x15; .byte 0, 22; .long 0\n"	 /* 3 != 0: guest */
+	"	.short 0x20; .byte 0, 0; .long 8\n"	 /* 4 ld ip lo */
+	"	.short 0x07; .byte 0, 0; .long 0\n"	 /* 5 x = a */
+	"	.short 0x20; .byte 0, 0; .long 0\n"	 /* 6 ld nr */
+	"	.short 0x15; .byte 0, 2; .long 0x7000\n" /* 7 doorbell? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"	 /* 8 a = x */
+	"	.short 0x15; .byte 30, 32; .long stub_doorbell_ip\n" /* 9 */
+	"	.short 0x15; .byte 0, 2; .long 15\n" /* 10 rt_sigreturn? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"  /* 11 a = x */
+	"	.short 0x15; .byte 28, 29; .long stub_restorer_ip\n" /* 12 */
+	"	.short 0x15; .byte 0, 7; .long 158\n" /* 13 arch_prctl? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"   /* 14 a = x */
+	"	.short 0x15; .byte 0, 26; .long stub_arch_prctl_ip\n" /* 15 */
+	"	.short 0x20; .byte 0, 0; .long 20\n"	   /* 16 ld arg0 hi */
+	"	.short 0x15; .byte 0, 24; .long 0\n"	   /* 17 */
+	"	.short 0x20; .byte 0, 0; .long 16\n"	   /* 18 ld arg0 lo */
+	"	.short 0x35; .byte 0, 22; .long 0x1001\n"  /* 19 >= SET_GS */
+	"	.short 0x25; .byte 21, 20; .long 0x1004\n" /* 20 > GET_GS */
+	"	.short 0x15; .byte 0, 4; .long 46\n"	   /* 21 sendmsg? */
+	"	.short 0x87; .byte 0, 0; .long 0\n"	   /* 22 a = x */
+	"	.short 0x15; .byte 0, 2; .long stub_start_send_ip\n" /* 23 */
+	"	.short 0x20; .byte 0, 0; .long 16\n"	  /* 24 ld arg0 lo */
+	"	.short 0x15; .byte 15, 0; .long 5\n"	  /* 25 fd 5: allow */
+	"	.short 0x20; .byte 0, 0; .long 0\n"	  /* 26 guest: ld nr */
+	"	.short 0x15; .byte 14, 0; .long 0x7000\n" /* 27 */
+	"	.short 0x15; .byte 13, 0; .long 15\n"	  /* 28 rt_sigreturn */
+	"	.short 0x15; .byte 12, 0; .long 56\n"	  /* 29 clone */
+	"	.short 0x15; .byte 11, 0; .long 57\n"	  /* 30 fork */
+	"	.short 0x15; .byte 10, 0; .long 58\n"	  /* 31 vfork */
+	"	.short 0x15; .byte 9, 0; .long 59\n"	  /* 32 execve */
+	"	.short 0x15; .byte 8, 0; .long 322\n"	  /* 33 execveat */
+	"	.short 0x15; .byte 7, 0; .long 158\n"	  /* 34 arch_prctl */
+	"	.short 0x15; .byte 6, 0; .long 131\n"	  /* 35 sigaltstack */
+	"	.short 0x15; .byte 5, 0; .long 101\n"	  /* 36 ptrace */
+	"	.short 0x15; .byte 4, 0; .long 130\n"	  /* 37 rt_sigsuspend */
+	"	.short 0x15; .byte 3, 0; .long 34\n"	  /* 38 pause */
+	"	.short 0x15; .byte 2, 0; .long 435\n"	  /* 39 clone3 */
+	"	.short 0x06; .byte 0, 0; .long 0x7fc00000\n" /* 40 notify */
+	"	.short 0x06; .byte 0, 0; .long 0x7fff0000\n" /* 41 allow */
+	"	.short 0x06; .byte 0, 0; .long 0x00030000\n" /* 42 trap */
+	"stub_fast_filter_end:\n"
+	".balign 8\n"
+	"stub_fast_fprog:\n"
+	"	.short (stub_fast_filter_end - stub_fast_filter) / 8\n"
+	"	.balign 8\n"
+	"	.quad stub_fast_filter\n"
 	".text\n");
 
 /* The addresses stub_mapper and stub_thread use. */
@@ -416,6 +487,8 @@ _Static_assert(STUB_MAX_OPS == 2046, "stub_mapper's STUB_MAX_OPS");
 _Static_assert(STUB_CMD == 0x180000, "stub_mapper's STUB_CMD");
 _Static_assert(__builtin_offsetof(struct stub_cmd, seq) == 4, "seq");
 _Static_assert(__builtin_offsetof(struct stub_cmd, ss_sp) == 8, "ss");
+_Static_assert(__builtin_offsetof(struct stub_cmd, fastpath) == 0x28,
+	       "fastpath");
 _Static_assert(__builtin_offsetof(struct stub_cmd, ops) == 64, "ops");
 _Static_assert(sizeof(struct stub_op) == 32, "op size");
 
@@ -474,9 +547,16 @@ static void seccomp_main(unsigned long cmd_pa, unsigned long slots_pa,
 				    8,
 				    5,
 				    26 /* SIGVTALRM */ };
+	/*
+	 * SA_RESTART: a kick that interrupts a fast-path call before the
+	 * kernel took its notification makes the call -ERESTARTSYS; the
+	 * host then backs rip up onto the syscall instruction, and the
+	 * frame shows a guest about to make the call, not one it failed
+	 * with EINTR.
+	 */
 	struct ksigaction sa = {
 		.handler = (void *)stub_signal,
-		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_RESTART,
 		.restorer = (void *)stub_restorer,
 		.mask = ~0UL,
 	};

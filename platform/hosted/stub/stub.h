@@ -86,7 +86,8 @@ struct stub_cmd {
 	int ss_flags, pad0;
 	unsigned long ss_size;
 	unsigned long fsgsbase; /* seccomp mode: the host has FSGSBASE */
-	unsigned long pad[3];
+	unsigned long fastpath; /* seccomp mode: guest filter with fast path */
+	unsigned long pad[2];
 	struct stub_op ops[STUB_MAX_OPS];
 };
 

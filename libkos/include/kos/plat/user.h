@@ -51,6 +51,17 @@ struct plat_trapinfo {
 	uint32_t fault_access; /* PAGE_FAULT: PLAT_FAULT_* bits */
 	uint32_t vector;       /* EXCEPTION: vector; PAGE_FAULT: 14 */
 	uint64_t error_code;   /* EXCEPTION: the CPU's error code, if any */
+	/*
+	 * SYSCALL: regs hold only orig_rax, the six arguments and rip; the
+	 * other registers (and the FPU state) are still in the platform's
+	 * hands and regs has their last known values.  The core may then
+	 * write rax (the result) and nothing else, and must call
+	 * plat_user_regs() before it reads or writes anything more: signal
+	 * delivery, a restart, a core dump.  Set only by the hosted
+	 * platform's seccomp fast path; the caller clears it before
+	 * plat_user_run(), and platforms that never use it leave it alone.
+	 */
+	bool regs_partial;
 };
 
 /* Create platform state for an address space whose page-table root is pml4. */
@@ -86,6 +97,18 @@ int plat_user_copy(struct plat_as *as, void *dst, const void *src, size_t n);
  */
 void plat_user_run(struct plat_as *as, struct uregs *regs,
 		   struct plat_trapinfo *ti);
+
+/*
+ * The calling thread's last plat_user_run() in as returned with
+ * ti->regs_partial: make regs whole.  Every register but rax, orig_rax
+ * and rip (which the core owns at a system call) is filled in from the
+ * user context, and the thread's FPU state becomes readable through
+ * plat_fpu_save().  May block; on failure (the address space's user
+ * context is gone) regs keep what they had and the next plat_user_run()
+ * reports the failure.  A platform that never sets regs_partial need
+ * not be called (the default does nothing).
+ */
+void plat_user_regs(struct plat_as *as, struct uregs *regs);
 
 /*
  * The FPU/SSE/AVX state of a user thread (kernel thread t), as an image

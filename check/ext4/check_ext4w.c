@@ -15,6 +15,7 @@
 #include <kos/blkdev.h>
 #include <kos/boot.h>
 #include <kos/crc32c.h>
+#include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/plat/cpu.h>
 #include <kos/plat/mem.h>
@@ -22,6 +23,7 @@
 #include <kos/sched.h>
 #include <kos/vfs.h>
 #include <uapi/errno.h>
+#include <uapi/fcntl.h>
 #include <uapi/stat.h>
 
 #include "../../libkos/fs/ext4/ext4.h"
@@ -392,6 +394,291 @@ START_TEST(test_ext4w_orphan_chain_order)
 }
 END_TEST
 
+/* The orphan chain as the RAM disk has it (after a sync), head first. */
+static size_t disk_orphan_chain(struct ext4_fs *fs, uint32_t *ino, size_t max)
+{
+	const struct ext4_super *es = (void *)(ram + EXT4_SB_OFFSET);
+	size_t n = 0;
+
+	for (uint32_t cur = es->s_last_orphan; cur && n < max; n++) {
+		uint32_t g = (cur - 1) / fs->inodes_per_group;
+		uint32_t i = (cur - 1) % fs->inodes_per_group;
+		const struct ext4_inode *ri;
+
+		ck_assert_uint_ge(cur, fs->first_ino);
+		ck_assert_uint_le(cur, fs->ninodes);
+		ri = (const void *)(ram + fs->groups[g].inode_table * fs->bs +
+				    (size_t)i * fs->inode_size);
+		ck_assert_uint_eq(ri->i_links_count, 0);
+		ino[n] = cur;
+		cur = ri->i_dtime;
+	}
+	return n;
+}
+
+/* The inodes still open, newest first: what the chain must hold. */
+static size_t open_chain(const bool *open_, const uint32_t *ino, size_t n,
+			 uint32_t *want)
+{
+	size_t k = 0;
+
+	for (size_t i = n; i-- > 0;)
+		if (open_[i])
+			want[k++] = ino[i];
+	return k;
+}
+
+/*
+ * e2fsck -fy on a copy of the RAM disk (a crash now): the inodes it
+ * clears from the orphan list, in its order, into got[]; then the copy
+ * must be clean for e2fsck -fn.
+ */
+static size_t fsck_orphans(uint32_t *got, size_t max)
+{
+	const char *img = save_image();
+	char cmd[512], *out, *p;
+	size_t n = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "e2fsck -fy %s 2>&1; echo \"fix: $?\"; e2fsck -fn %s "
+		 ">/dev/null 2>&1; echo \"clean: $?\"",
+		 img, img);
+	out = host_run(cmd);
+	unlink(img);
+	ck_assert_ptr_nonnull(out);
+	for (p = out; (p = strstr(p, "Clearing orphaned inode ")); p++) {
+		ck_assert_uint_lt(n, max);
+		got[n++] = (uint32_t)strtoul(p + 24, NULL, 10);
+	}
+	ck_assert_msg(strstr(out, "clean: 0") != NULL,
+		      "not clean after e2fsck -fy:\n%s", out);
+	free(out);
+	return n;
+}
+
+/*
+ * 300 files unlinked while open (the chain: newest first), then let go
+ * in a shuffled order: after each, the chain in memory holds exactly
+ * the ones still open, in order; every so often the disk's chain
+ * (after a sync) does too, and halfway e2fsck, given the image as a
+ * crash would leave it, clears exactly those and finds it clean after.
+ * Taking an orphan off the middle of the chain costs no walk (the
+ * in-memory list is doubly linked), so this is quick.
+ */
+START_TEST(test_ext4w_orphans_shuffled)
+{
+	enum { N = 300 };
+	static struct vnode *v[N];
+	static uint32_t ino[N], got[N + 1], want[N];
+	static bool open_[N];
+	static int order[N];
+	uint32_t rnd = 20261206;
+	struct ext4_fs *fs;
+	size_t n, w;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/o", 0755, NULL), 0);
+	for (int i = 0; i < N; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), MNT "/o/f%d", i);
+		ck_assert_int_eq(
+			vfs_mknodat(NULL, path, S_IFREG | 0644, 0, NULL), 0);
+		v[i] = lookup(path);
+		ino[i] = (uint32_t)v[i]->ino;
+		ck_assert_int_eq(vfs_unlinkat(NULL, path, false, NULL), 0);
+		open_[i] = true;
+		order[i] = i;
+	}
+	for (int i = N - 1; i > 0; i--) { /* Fisher-Yates, a fixed LCG */
+		int j, t;
+
+		rnd = rnd * 1103515245u + 12345u;
+		j = (int)((rnd >> 8) % (uint32_t)(i + 1));
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (size_t k = 0; k <= N; k++) {
+		if (k) {
+			vnode_put(v[order[k - 1]]);
+			open_[order[k - 1]] = false;
+		}
+		w = open_chain(open_, ino, N, want);
+		n = orphan_chain(fs, got, N + 1);
+		ck_assert_uint_eq(n, w);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_uint_eq(got[i], want[i]);
+		if (k % 37 && k != N && k != N / 2)
+			continue;
+		ck_assert_int_eq(vfs_sync_fs(fs->sb.root->sb), 0);
+		n = disk_orphan_chain(fs, got, N + 1);
+		ck_assert_uint_eq(n, w);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_uint_eq(got[i], want[i]);
+		if (k == N / 2 && have_e2fsck()) {
+			n = fsck_orphans(got, N + 1);
+			ck_assert_uint_eq(n, w);
+			for (size_t i = 0; i < n; i++)
+				ck_assert_uint_eq(got[i], want[i]);
+		}
+	}
+	ck_assert_uint_eq(fs->es->s_last_orphan, 0);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+}
+END_TEST
+
+/* Disk block lblk of directory d. */
+static uint64_t dir_pblk(struct vnode *d, uint32_t lblk)
+{
+	uint64_t pblk;
+	uint32_t n;
+
+	ck_assert_int_eq(ext4_map(EXT4_I(d), lblk, 1, &pblk, &n), 0);
+	ck_assert_uint_ne(pblk, 0);
+	return pblk;
+}
+
+/* Is block blk's buffer verified (its checksum checked since read)? */
+static bool verified(struct ext4_fs *fs, uint64_t blk)
+{
+	struct bbuf *b;
+	bool yes;
+
+	ck_assert_int_eq(bcache_get(fs->bc, blk, &b), 0);
+	yes = bcache_verified(b);
+	bcache_put(b);
+	return yes;
+}
+
+/* ext4's own lookup of name in d (no name cache): 0 or -errno. */
+static int dir_lookup(struct vnode *d, const char *name)
+{
+	struct vnode *v = NULL;
+	int err = ext4_lookup(d, name, strlen(name), &v);
+
+	if (!err)
+		vnode_put(v);
+	return err;
+}
+
+/* Flip a byte of the RAM disk, under the cache. */
+static void flip_on_disk(struct ext4_fs *fs, uint64_t blk, size_t off)
+{
+	ram[blk * fs->bs + off] ^= 0x5a;
+}
+
+/* Where a hash-tree root block keeps its checksum (the dx tail's). */
+static size_t dx_root_csum_off(struct ext4_fs *fs, uint64_t blk)
+{
+	uint16_t limit;
+
+	memcpy(&limit, ram + blk * fs->bs + 0x20, 2);
+	return 0x20 + (size_t)limit * 8 + 4;
+}
+
+/*
+ * Directory checksums are verified once per read of the block from the
+ * disk (Linux's buffer_verified): a leaf and a hash-tree root KOS has
+ * read (or written) are marked and not summed again; a checksum broken
+ * on the disk is found when the block is read again (the cache
+ * dropped), and when the device is written under the mount; mended, the
+ * blocks read again.  The directory KOS filled is clean for e2fsck, and
+ * a fresh mount of the image with the leaf's checksum broken finds it.
+ */
+START_TEST(test_ext4w_dir_csum_once)
+{
+	size_t leaf_off, root_off;
+	struct vnode *d, *big, *v;
+	uint8_t good[4], bad[4];
+	uint64_t leaf, root;
+	struct ext4_fs *fs;
+	struct file *f;
+	struct bbuf *b;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	ck_assert(fs->csum);
+	ck_assert_uint_eq(fs->bs, 4096);
+	ck_assert_int_eq(vfs_mkdirat(NULL, MNT "/d", 0755, NULL), 0);
+	for (int i = 0; i < 10; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), MNT "/d/f%d", i);
+		ck_assert_int_eq(
+			vfs_mknodat(NULL, path, S_IFREG | 0644, 0, NULL), 0);
+	}
+	d = lookup(MNT "/d");
+	big = lookup(MNT "/big");
+	ck_assert(EXT4_I(big)->flags & EXT4_INDEX_FL);
+	leaf = dir_pblk(d, 0);
+	root = dir_pblk(big, 0);
+	leaf_off = fs->bs - 4; /* det_checksum */
+	root_off = dx_root_csum_off(fs, root);
+	ck_assert_uint_lt(root_off, fs->bs);
+	/* read and written by KOS: verified, and stays so */
+	ck_assert_int_eq(dir_lookup(d, "f1"), 0);
+	ck_assert_int_eq(dir_lookup(big, "target"), 0);
+	ck_assert(verified(fs, leaf));
+	ck_assert(verified(fs, root));
+	/* not summed again: a checksum broken in the cached copy goes unseen */
+	ck_assert_int_eq(bcache_get(fs->bc, leaf, &b), 0);
+	((uint8_t *)b->data)[leaf_off] ^= 0x5a;
+	ck_assert_int_eq(dir_lookup(d, "f2"), 0);
+	((uint8_t *)b->data)[leaf_off] ^= 0x5a;
+	bcache_put(b);
+	/* broken on the disk, read again: found (EUCLEAN, as ever) */
+	ck_assert_int_eq(bcache_sync(fs->bc), 0);
+	flip_on_disk(fs, leaf, leaf_off);
+	flip_on_disk(fs, root, root_off);
+	bcache_shrink(fs->bc);
+	ck_assert(!verified(fs, leaf));
+	ck_assert(!verified(fs, root));
+	ck_assert_int_eq(dir_lookup(d, "f3"), -EUCLEAN);
+	ck_assert_int_eq(dir_lookup(big, "own01"), -EUCLEAN);
+	ck_assert_int_eq(dir_lookup(d, "f3"), -EUCLEAN); /* and again */
+	ck_assert(!verified(fs, leaf));
+	/* mended on the disk */
+	flip_on_disk(fs, leaf, leaf_off);
+	flip_on_disk(fs, root, root_off);
+	bcache_shrink(fs->bc);
+	ck_assert_int_eq(dir_lookup(d, "f3"), 0);
+	ck_assert_int_eq(dir_lookup(big, "own01"), 0);
+	ck_assert(verified(fs, leaf));
+	ck_assert(verified(fs, root));
+	/* written through the device under the mount: checked again */
+	ck_assert_int_eq(vfs_openat(NULL, DEV, O_RDWR, 0, NULL, &f), 0);
+	ck_assert_int_eq(bcache_get(fs->bc, leaf, &b), 0);
+	memcpy(good, (uint8_t *)b->data + leaf_off, 4);
+	bcache_put(b);
+	memcpy(bad, good, 4);
+	bad[0] ^= 0x5a;
+	ck_assert_int_eq(
+		file_pwrite_kernel(f, bad, 4, leaf * fs->bs + leaf_off), 4);
+	ck_assert(!verified(fs, leaf));
+	ck_assert_int_eq(dir_lookup(d, "f4"), -EUCLEAN);
+	ck_assert_int_eq(
+		file_pwrite_kernel(f, good, 4, leaf * fs->bs + leaf_off), 4);
+	ck_assert_int_eq(dir_lookup(d, "f4"), 0);
+	ck_assert(verified(fs, leaf));
+	file_put(f);
+	vnode_put(big);
+	vnode_put(d);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+	/* a fresh mount of the image with the leaf broken (fs is gone) */
+	ram[leaf * 4096 + leaf_off] ^= 0x5a;
+	blkdev_sync(&disk, true);
+	ck_assert_int_eq(mount_rw(), 0);
+	ck_assert_int_eq(vfs_lookup(NULL, MNT "/d/f5", 0, NULL, &v), -EUCLEAN);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+}
+END_TEST
+
 /* Blocks: runs from the goal, counted in statfs, freed again. */
 static void blocks_on(const char *image)
 {
@@ -729,6 +1016,8 @@ Suite *ext4w_suite(void)
 	tcase_add_test(tc, test_ext4w_empty_journal);
 	tcase_add_test(tc, test_ext4w_orphans);
 	tcase_add_test(tc, test_ext4w_orphan_chain_order);
+	tcase_add_test(tc, test_ext4w_orphans_shuffled);
+	tcase_add_test(tc, test_ext4w_dir_csum_once);
 	tcase_add_test(tc, test_ext4w_remount_busy);
 	tcase_add_loop_test(tc, test_ext4w_blocks, 0, 2);
 	tcase_add_test(tc, test_ext4w_reserve);

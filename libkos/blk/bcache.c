@@ -25,8 +25,10 @@ struct bcache *bcache_create(struct kos_blkdev *bd, unsigned int block_size,
 	struct bcache *bc;
 
 	(void)limit;
+	/* PAGE_SIZE / 8 at least: a page has eight marks (verified) */
 	if (!bd || block_size < bd->block_size || block_size > PAGE_SIZE ||
-	    (block_size & (block_size - 1)) || block_size % bd->block_size)
+	    block_size < PAGE_SIZE / 8 || (block_size & (block_size - 1)) ||
+	    block_size % bd->block_size)
 		return NULL;
 	bc = kzalloc(sizeof(*bc));
 	if (!bc)
@@ -144,8 +146,32 @@ void bcache_put(struct bbuf *b)
 void bcache_mark_dirty(struct bbuf *b)
 {
 	KOS_ASSERT(b->refcnt > 0);
-	pcache_page_mkwrite(b->bc->cache,
-			    b->blkno * b->bc->block_size / PAGE_SIZE);
+	pcache_page_dirty(b->bc->cache,
+			  b->blkno * b->bc->block_size / PAGE_SIZE);
+}
+
+/* b's verified mark among its page's (one per block of the page). */
+static unsigned int verified_mark(struct bbuf *b)
+{
+	uint64_t off = b->blkno * b->bc->block_size;
+
+	return 1u << (off % PAGE_SIZE / b->bc->block_size);
+}
+
+bool bcache_verified(struct bbuf *b)
+{
+	KOS_ASSERT(b->refcnt > 0);
+	return pcache_page_marks(b->bc->cache,
+				 b->blkno * b->bc->block_size / PAGE_SIZE) &
+	       verified_mark(b);
+}
+
+void bcache_set_verified(struct bbuf *b)
+{
+	KOS_ASSERT(b->refcnt > 0);
+	pcache_page_set_marks(b->bc->cache,
+			      b->blkno * b->bc->block_size / PAGE_SIZE,
+			      verified_mark(b));
 }
 
 int bcache_sync(struct bcache *bc)

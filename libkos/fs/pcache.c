@@ -4,8 +4,8 @@
  * The index is a radix tree of 64-way nodes.  At height 0 the root is
  * page 0's leaf itself, so the many one-page files cost no node; at
  * height h the root node covers pages [0, 64^h).  A leaf is the page's
- * physical address (page aligned) with PC_DIRTY in bit 0; 0 is "no
- * page".  Nodes are freed with the file (pcache_release); truncation
+ * physical address (page aligned) with PC_DIRTY in bit 0 and the
+ * owner's marks (pcache_page_marks) in bits 1-8; 0 is "no page".  Nodes are freed with the file (pcache_release); truncation
  * frees pages, not nodes.
  */
 #include <kos/file.h>
@@ -25,6 +25,8 @@
 #define PC_BITS 6
 #define PC_FAN (1u << PC_BITS)
 #define PC_DIRTY 0x1UL
+#define PC_MARK_SHIFT 1
+#define PC_MARKS (0xffUL << PC_MARK_SHIFT)
 #define PC_PA(leaf) ((paddr_t)((leaf) & ~(uintptr_t)(PAGE_SIZE - 1)))
 
 struct pc_node {
@@ -888,6 +890,7 @@ ssize_t pcache_write(struct vnode *v, struct uio *u, uint64_t off)
 				err = uio_copyin(u, page_va(pa) + in, chunk);
 		}
 		if (!err) {
+			*leaf &= ~PC_MARKS;
 			mark_dirty(v, leaf);
 			if (off + chunk > v->size)
 				v->size = off + chunk;
@@ -938,6 +941,7 @@ static void zero_part(struct vnode *v, uint64_t idx, size_t from, size_t to)
 
 	if (leaf && *leaf) {
 		kos_memset(page_va(PC_PA(*leaf)) + from, 0, to - from);
+		*leaf &= ~PC_MARKS;
 		mark_dirty(v, leaf);
 	}
 }
@@ -1019,22 +1023,64 @@ void pcache_poke(struct vnode *v, uint64_t idx, size_t in, const void *src,
 
 	mutex_lock(&v->pages.lock);
 	leaf = slot_of(&v->pages, idx, false);
-	if (leaf && *leaf)
+	if (leaf && *leaf) {
 		kos_memcpy(page_va(PC_PA(*leaf)) + in, src, n);
+		*leaf &= ~PC_MARKS;
+	}
 	mutex_unlock(&v->pages.lock);
 }
 
-int pcache_page_mkwrite(struct vnode *v, uint64_t idx)
+/*
+ * Page idx is dirty (a page truncated away is no longer the file's:
+ * nothing to do); its marks go too unless keep_marks.
+ */
+static void page_dirty(struct vnode *v, uint64_t idx, bool keep_marks)
 {
 	uintptr_t *leaf;
 
 	mutex_lock(&v->pages.lock);
 	leaf = slot_of(&v->pages, idx, false);
-	/* A page truncated away is no longer the file's: nothing to do. */
-	if (leaf && *leaf)
+	if (leaf && *leaf) {
+		if (!keep_marks)
+			*leaf &= ~PC_MARKS;
 		mark_dirty(v, leaf);
+	}
 	mutex_unlock(&v->pages.lock);
+}
+
+int pcache_page_mkwrite(struct vnode *v, uint64_t idx)
+{
+	page_dirty(v, idx, false);
 	return 0;
+}
+
+void pcache_page_dirty(struct vnode *v, uint64_t idx)
+{
+	page_dirty(v, idx, true);
+}
+
+unsigned int pcache_page_marks(struct vnode *v, uint64_t idx)
+{
+	unsigned int marks = 0;
+	uintptr_t *leaf;
+
+	mutex_lock(&v->pages.lock);
+	leaf = slot_of(&v->pages, idx, false);
+	if (leaf && *leaf)
+		marks = (unsigned int)((*leaf & PC_MARKS) >> PC_MARK_SHIFT);
+	mutex_unlock(&v->pages.lock);
+	return marks;
+}
+
+void pcache_page_set_marks(struct vnode *v, uint64_t idx, unsigned int marks)
+{
+	uintptr_t *leaf;
+
+	mutex_lock(&v->pages.lock);
+	leaf = slot_of(&v->pages, idx, false);
+	if (leaf && *leaf)
+		*leaf |= ((uintptr_t)marks << PC_MARK_SHIFT) & PC_MARKS;
+	mutex_unlock(&v->pages.lock);
 }
 
 void pcache_release(struct vnode *v)

@@ -7,7 +7,9 @@
  * 12-byte fake entry holding the block's crc32c.  Every leaf block is
  * checked whole before use: rec_len at least 12, a multiple of 4, long
  * enough for the name and not past the block's end; inode numbers in
- * range; a name for every used entry; the checksum tail.
+ * range; a name for every used entry; the checksum tail (its crc only
+ * the first time after the block is read from the disk: the buffer's
+ * verified mark, kos/bcache.h; every change rewrites it).
  *
  * Hash-tree directories (dir_index, INDEX_FL) keep the same leaves and
  * add an index: block 0 holds "." and ".." (whose rec_len covers the
@@ -261,11 +263,16 @@ static int check_entries(struct ext4_inode_info *dir, const char *blk,
 	return 0;
 }
 
-/* The checksum tail of a leaf block; its entries end where it starts. */
-static int check_leaf_tail(struct ext4_inode_info *dir, const char *blk,
+/*
+ * The checksum tail of leaf block b; its entries end where it starts.
+ * The crc is computed once per read of the block from the disk (the
+ * buffer's verified mark, kos/bcache.h), the tail's shape every time.
+ */
+static int check_leaf_tail(struct ext4_inode_info *dir, struct bbuf *b,
 			   uint32_t lblk)
 {
 	struct ext4_fs *fs = DFS(dir);
+	const char *blk = b->data;
 	const struct ext4_dir_tail *t =
 		(const void *)(blk + fs->bs - EXT4_DIR_TAIL_SIZE);
 
@@ -275,12 +282,15 @@ static int check_leaf_tail(struct ext4_inode_info *dir, const char *blk,
 				    "directory %llu: block %u has no "
 				    "checksum tail",
 				    (unsigned long long)dir->v.ino, lblk);
+	if (bcache_verified(b))
+		return 0;
 	if (kos_crc32c(dir->csum_seed, blk, fs->bs - EXT4_DIR_TAIL_SIZE) !=
 	    t->det_checksum)
 		return ext4_corrupt(fs,
 				    "directory %llu: bad checksum of block "
 				    "%u",
 				    (unsigned long long)dir->v.ino, lblk);
+	bcache_set_verified(b);
 	return 0;
 }
 
@@ -292,11 +302,15 @@ static bool is_dx_node(struct ext4_fs *fs, const char *blk)
 	return de->inode == 0 && de->rec_len == fs->bs && de->name_len == 0;
 }
 
-/* The dx tail checksum of an index block (entries at coff). */
-static int check_dx_csum(struct ext4_inode_info *dir, const char *blk,
+/*
+ * The dx tail checksum of index block b (entries at coff): its place
+ * every time, the crc once per read from the disk (as a leaf's).
+ */
+static int check_dx_csum(struct ext4_inode_info *dir, struct bbuf *b,
 			 size_t coff, uint32_t lblk)
 {
 	struct ext4_fs *fs = DFS(dir);
+	const char *blk = b->data;
 	const struct ext4_dx_countlimit *cl = (const void *)(blk + coff);
 	size_t toff = coff + (size_t)cl->limit * sizeof(struct ext4_dx_entry);
 	const struct ext4_dx_tail *t = (const void *)(blk + toff);
@@ -309,6 +323,8 @@ static int check_dx_csum(struct ext4_inode_info *dir, const char *blk,
 				    "directory %llu: no room for the index "
 				    "checksum in block %u",
 				    (unsigned long long)dir->v.ino, lblk);
+	if (bcache_verified(b))
+		return 0;
 	crc = kos_crc32c(dir->csum_seed, blk,
 			 coff + (size_t)cl->count *
 					 sizeof(struct ext4_dx_entry));
@@ -319,18 +335,20 @@ static int check_dx_csum(struct ext4_inode_info *dir, const char *blk,
 				    "directory %llu: bad index checksum in "
 				    "block %u",
 				    (unsigned long long)dir->v.ino, lblk);
+	bcache_set_verified(b);
 	return 0;
 }
 
 /*
- * Check the count and limit of an index block's entries at coff: the
+ * Check the count and limit of index block b's entries at coff: the
  * limit must be what the block holds, the count within it.
  */
-static int check_dx_entries(struct ext4_inode_info *dir, const char *blk,
+static int check_dx_entries(struct ext4_inode_info *dir, struct bbuf *b,
 			    size_t coff, uint32_t lblk)
 {
 	struct ext4_fs *fs = DFS(dir);
-	const struct ext4_dx_countlimit *cl = (const void *)(blk + coff);
+	const struct ext4_dx_countlimit *cl =
+		(const void *)((const char *)b->data + coff);
 	size_t limit = (fs->bs - coff) / sizeof(struct ext4_dx_entry) -
 		       (fs->csum ? 1 : 0);
 
@@ -339,14 +357,15 @@ static int check_dx_entries(struct ext4_inode_info *dir, const char *blk,
 				    "directory %llu: bad index count/limit "
 				    "in block %u",
 				    (unsigned long long)dir->v.ino, lblk);
-	return check_dx_csum(dir, blk, coff, lblk);
+	return check_dx_csum(dir, b, coff, lblk);
 }
 
 /* Check block 0 of a hash-tree directory: dot entries, info, entries. */
-static int check_dx_root(struct ext4_inode_info *dir, const char *blk,
+static int check_dx_root(struct ext4_inode_info *dir, struct bbuf *b,
 			 unsigned int *levels)
 {
 	struct ext4_fs *fs = DFS(dir);
+	const char *blk = b->data;
 	const struct ext4_dirent *dot = (const void *)blk,
 				 *dotdot = (const void *)(blk + 12);
 	const struct ext4_dx_root_info *info = (const void *)(blk + 24);
@@ -361,7 +380,7 @@ static int check_dx_root(struct ext4_inode_info *dir, const char *blk,
 		return ext4_corrupt(fs, "directory %llu: bad hash-tree root",
 				    (unsigned long long)dir->v.ino);
 	*levels = info->indirect_levels;
-	return check_dx_entries(dir, blk, DX_ROOT_ENTRIES, 0);
+	return check_dx_entries(dir, b, DX_ROOT_ENTRIES, 0);
 }
 
 /*
@@ -381,7 +400,7 @@ static int dir_block(struct ext4_inode_info *dir, uint32_t lblk,
 	blk = (*out)->data;
 	*end = fs->bs;
 	if (lblk == 0 && is_htree(dir)) {
-		err = check_dx_root(dir, blk, &levels);
+		err = check_dx_root(dir, *out, &levels);
 		*end = 24; /* "." and ".." */
 		if (!err)
 			err = check_entries(dir, blk, 12, 0);
@@ -389,7 +408,7 @@ static int dir_block(struct ext4_inode_info *dir, uint32_t lblk,
 		*end = 0;
 	} else {
 		if (fs->csum) {
-			err = check_leaf_tail(dir, blk, lblk);
+			err = check_leaf_tail(dir, *out, lblk);
 			*end = fs->bs - EXT4_DIR_TAIL_SIZE;
 		}
 		if (!err)
@@ -482,8 +501,7 @@ static int dx_child(struct ext4_inode_info *dir, const struct dx_frame *f,
 				   "index block",
 				   (unsigned long long)dir->v.ino, *lblk);
 	if (!err)
-		err = check_dx_entries(dir, (*out)->data, DX_NODE_ENTRIES,
-				       *lblk);
+		err = check_dx_entries(dir, *out, DX_NODE_ENTRIES, *lblk);
 	if (err) {
 		bcache_put(*out);
 		*out = NULL;
@@ -521,7 +539,7 @@ static int dx_find(struct ext4_inode_info *dir, const char *name, size_t len,
 
 	if (err)
 		return err;
-	err = check_dx_root(dir, root->data, &levels);
+	err = check_dx_root(dir, root, &levels);
 	if (err) {
 		bcache_put(root);
 		return err;
@@ -670,7 +688,7 @@ static bool hash_order(struct ext4_inode_info *dir, int *version)
 		/* A broken root: Linux falls back to the block order. */
 		if (dir_bread(dir, 0, &root))
 			return false;
-		if (check_dx_root(dir, root->data, &levels)) {
+		if (check_dx_root(dir, root, &levels)) {
 			bcache_put(root);
 			return false;
 		}
@@ -1000,7 +1018,7 @@ static int dx_path(struct ext4_inode_info *dir, const char *name, size_t len,
 
 	if (err)
 		return err;
-	err = check_dx_root(dir, root->data, levels);
+	err = check_dx_root(dir, root, levels);
 	if (err) {
 		bcache_put(root);
 		return err;

@@ -346,15 +346,16 @@ struct ext4_fs {
 	/* Read-write state: */
 	struct mutex sb_lock;
 	/*
-	 * The orphan chain (s_last_orphan and each orphan's i_dtime link):
-	 * every add and delete, the walk to a predecessor included, runs
-	 * under it (namei.c).
+	 * The orphan chain (s_last_orphan and each orphan's i_dtime link)
+	 * and its in-memory copy, orphans (namei.c): every add and delete
+	 * runs under it.
 	 */
 	struct mutex orphan_lock;
-	uint64_t free_blocks; /* sb_lock: the superblock's counters */
-	uint64_t free_inodes; /* sb_lock */
-	uint64_t r_blocks;    /* the root reserve, set at mount */
-	bool sb_dirty;	      /* sb_lock: counters changed since written */
+	struct list_head orphans; /* orphan_lock: newest first */
+	uint64_t free_blocks;	  /* sb_lock: the superblock's counters */
+	uint64_t free_inodes;	  /* sb_lock */
+	uint64_t r_blocks;	  /* the root reserve, set at mount */
+	bool sb_dirty;		  /* sb_lock: counters changed since written */
 	bool rw;	      /* mounted read-write (set at mount, unmount) */
 	uint16_t mount_state; /* s_state as found at mount (super.c) */
 	/* The journal's blocks (from s_jnl_blocks), never allocated: */
@@ -384,7 +385,9 @@ struct ext4_inode_info {
 	 */
 	uint32_t parent;
 	uint8_t *raw; /* the on-disk inode, fs->inode_size bytes */
-	bool orphan;  /* on the orphan list (namei.c); ei->lock */
+	/* on the orphan list (namei.c): set under orphan_lock and ei->lock */
+	bool orphan;
+	struct list_head orphan_link; /* fs->orphans; fs->orphan_lock */
 	/*
 	 * An O_TMPFILE made without O_EXCL and not linked yet: the one
 	 * inode with no links that link(2) may name (Linux's I_LINKABLE);
@@ -436,8 +439,8 @@ void ext4_icache_add(struct ext4_fs *fs, struct ext4_inode_info *ei);
  * The in-memory inode ino, live or already dying (its last reference
  * gone, its eviction under way), without taking a reference; NULL if
  * not cached.  Only for a caller that knows the inode cannot be freed
- * meanwhile: the orphan walk (an orphan is freed only after it is off
- * the chain, which takes fs->orphan_lock).
+ * meanwhile (the unit tests' look at orphans: an orphan is freed only
+ * after it is off the list, which takes fs->orphan_lock).
  */
 struct ext4_inode_info *ext4_icache_peek(struct ext4_fs *fs, uint32_t ino);
 
@@ -617,13 +620,20 @@ int ext4_rename(struct vnode *odir, const char *oname, size_t olen,
 		struct vnode *ndir, const char *nname, size_t nlen,
 		unsigned int flags);
 /*
- * The orphan list (s_last_orphan, linked through i_dtime): an inode
- * whose link count reached 0 goes on it at once (unlink, rmdir,
- * rename over it), and ext4_evict_inode takes it off (ext4_orphan_del)
- * before freeing it, so a crash leaves it for the next mount to free.
+ * The orphan list (s_last_orphan, linked through i_dtime; in memory
+ * fs->orphans, doubly linked): an inode whose link count reached 0 goes
+ * on it at once (unlink, rmdir, rename over it), and ext4_evict_inode
+ * takes it off (ext4_orphan_del, O(1)) before freeing it, so a crash
+ * leaves it for the next mount to free.  ext4_orphan_adopt: the mount's
+ * cleanup found ei at the head of the chain on the disk (from before
+ * the mount) and puts it at the head in memory.  ext4_orphan_forget:
+ * ei is being freed while still listed (not rw, or it kept links): off
+ * the list in memory only.
  */
 int ext4_orphan_add(struct ext4_inode_info *ei);
 int ext4_orphan_del(struct ext4_inode_info *ei);
+void ext4_orphan_adopt(struct ext4_inode_info *ei);
+void ext4_orphan_forget(struct ext4_inode_info *ei);
 
 /* xattr.c */
 ssize_t ext4_getxattr(struct vnode *v, const char *name, void *buf,

@@ -51,11 +51,16 @@ static int check_node(struct ext4_inode_info *ei,
 	return 0;
 }
 
-/* The checksum after eh_max entries of a tree block. */
-static int check_node_csum(struct ext4_inode_info *ei, const void *block,
+/*
+ * The checksum after eh_max entries of tree block b (disk block blk):
+ * its place every time, the crc once per read of the block from the
+ * disk (the buffer's verified mark, kos/bcache.h).
+ */
+static int check_node_csum(struct ext4_inode_info *ei, struct bbuf *b,
 			   uint64_t blk)
 {
 	struct ext4_fs *fs = EXT4_FS(ei->v.sb);
+	const void *block = b->data;
 	const struct ext4_extent_header *eh = block;
 	size_t tail = sizeof(*eh) + eh->eh_max * sizeof(struct ext4_extent);
 	uint32_t want;
@@ -68,6 +73,8 @@ static int check_node_csum(struct ext4_inode_info *ei, const void *block,
 				    "block checksum (block %llu)",
 				    (unsigned long long)ei->v.ino,
 				    (unsigned long long)blk);
+	if (bcache_verified(b))
+		return 0;
 	kos_memcpy(&want, (const char *)block + tail, 4);
 	if (kos_crc32c(ei->csum_seed, block, tail) != want)
 		return ext4_corrupt(fs,
@@ -75,6 +82,7 @@ static int check_node_csum(struct ext4_inode_info *ei, const void *block,
 				    "(block %llu)",
 				    (unsigned long long)ei->v.ino,
 				    (unsigned long long)blk);
+	bcache_set_verified(b);
 	return 0;
 }
 
@@ -184,7 +192,7 @@ static int map_extents(struct ext4_inode_info *ei, uint32_t lblk, uint32_t max,
 		b = NULL;
 		err = ext4_bread(fs, child, &b);
 		if (!err)
-			err = check_node_csum(ei, b->data, child);
+			err = check_node_csum(ei, b, child);
 		if (err)
 			goto out;
 		blk = child;
@@ -394,8 +402,7 @@ static int walk(struct ext4_inode_info *ei, uint32_t lblk, struct ext_walk *w)
 		w->p[lvl].blk = idx_pblk(&ix[i]);
 		err = ext4_bread(fs, w->p[lvl].blk, &w->p[lvl].b);
 		if (!err)
-			err = check_node_csum(ei, w->p[lvl].b->data,
-					      w->p[lvl].blk);
+			err = check_node_csum(ei, w->p[lvl].b, w->p[lvl].blk);
 		if (err)
 			goto fail;
 		eh = w->p[lvl].b->data;
@@ -855,7 +862,7 @@ static int trunc_node(struct ext4_inode_info *ei, struct ext4_extent_header *eh,
 
 			err = ext4_bread(fs, child, &p.b);
 			if (!err)
-				err = check_node_csum(ei, p.b->data, child);
+				err = check_node_csum(ei, p.b, child);
 			if (!err)
 				err = check_node(ei, p.b->data, fs->bs,
 						 eh->eh_depth - 1, child);
@@ -1164,7 +1171,7 @@ static int shift_node(struct ext4_inode_info *ei, struct ext4_extent_header *eh,
 		p.blk = idx_pblk(&ix[k]);
 		err = ext4_bread(fs, p.blk, &p.b);
 		if (!err)
-			err = check_node_csum(ei, p.b->data, p.blk);
+			err = check_node_csum(ei, p.b, p.blk);
 		if (!err)
 			err = check_node(ei, p.b->data, fs->bs,
 					 eh->eh_depth - 1, p.blk);

@@ -1197,6 +1197,7 @@ int ext4_new_inode(struct ext4_inode_info *dir, uint32_t mode, uint32_t uid,
 	}
 	ei = EXT4_I(v);
 	list_init(&ei->hash);
+	list_init(&ei->orphan_link);
 	mutex_init(&ei->lock, "ext4.inode");
 	mutex_init(&ei->map_lock, "ext4.map");
 	ei->raw = kzalloc(rawlen);

@@ -523,6 +523,19 @@ out:
 	return err;
 }
 
+/*
+ * The orphan list.  On the disk it is a singly linked chain:
+ * s_last_orphan names the newest orphan, each orphan's i_dtime the one
+ * added before it, 0 ends it.  In memory fs->orphans holds the same
+ * inodes in the same order (newest first, ei->orphan_link), doubly
+ * linked, so taking one off finds the inode whose link names it at
+ * once instead of walking the chain (Linux's s_orphan).  The list is
+ * always the chain's head part: an orphan made by this mount goes on
+ * both at the front, one taken off leaves both, and the older part of
+ * the chain a crash left is taken off at the read-write mount from the
+ * front, each inode adopted (ext4_orphan_adopt) as it reaches it.
+ * Everything under fs->orphan_lock, then the inode's lock.
+ */
 int ext4_orphan_add(struct ext4_inode_info *ei)
 {
 	struct ext4_fs *fs = NFS(ei);
@@ -537,6 +550,7 @@ int ext4_orphan_add(struct ext4_inode_info *ei)
 		fs->sb_dirty = true;
 		mutex_unlock(&fs->sb_lock);
 		ei->orphan = true;
+		list_add(&ei->orphan_link, &fs->orphans);
 		err = ext4_inode_write(ei);
 	}
 	mutex_unlock(&ei->lock);
@@ -544,23 +558,34 @@ int ext4_orphan_add(struct ext4_inode_info *ei)
 	return err;
 }
 
+void ext4_orphan_adopt(struct ext4_inode_info *ei)
+{
+	struct ext4_fs *fs = NFS(ei);
+
+	mutex_lock(&fs->orphan_lock);
+	mutex_lock(&ei->lock);
+	if (!ei->orphan) {
+		ei->orphan = true;
+		list_add(&ei->orphan_link, &fs->orphans);
+	}
+	mutex_unlock(&ei->lock);
+	mutex_unlock(&fs->orphan_lock);
+}
+
 /*
- * Take ei off the orphan list: the head moves on, or the orphan before
- * it in the chain (found by walking it; a bad link ends the walk with
- * -EUCLEAN) links past it.  All under fs->orphan_lock: two deletions
- * that each read a link the other was changing lost orphans from the
- * chain (they stayed allocated with no name, for e2fsck to find).  An
- * orphan read in for the walk is let go only after the lock: the last
- * reference to one evicts it, and eviction takes it off the list, under
- * the lock.
+ * Take ei off the orphan list: the orphan before it in memory (newer)
+ * links past it, or, ei being the newest, s_last_orphan moves on.  A
+ * link that does not name ei (the disk changed under the list: a bug
+ * or a corrupt chain) is left alone, -EUCLEAN; ei leaves the list in
+ * memory whatever happens, so it can be freed.
  */
 int ext4_orphan_del(struct ext4_inode_info *ei)
 {
 	struct ext4_fs *fs = NFS(ei);
-	uint32_t ino = (uint32_t)ei->v.ino, next, cur;
-	struct vnode **held = NULL;
-	size_t nheld = 0, cap = 0;
-	int err = 0;
+	uint32_t ino = (uint32_t)ei->v.ino, next;
+	struct ext4_inode_info *prev = NULL;
+	bool lost = false;
+	int err, e2;
 
 	mutex_lock(&fs->orphan_lock);
 	mutex_lock(&ei->lock);
@@ -572,69 +597,54 @@ int ext4_orphan_del(struct ext4_inode_info *ei)
 	next = ext4_raw(ei)->i_dtime;
 	ext4_raw(ei)->i_dtime = 0;
 	ei->orphan = false;
-	mutex_lock(&fs->sb_lock);
-	cur = fs->es->s_last_orphan;
-	if (cur == ino) {
-		fs->es->s_last_orphan = next;
-		fs->sb_dirty = true;
-		cur = 0;
+	if (ei->orphan_link.prev != &fs->orphans)
+		prev = list_entry(ei->orphan_link.prev, struct ext4_inode_info,
+				  orphan_link);
+	list_del(&ei->orphan_link);
+	if (!prev) {
+		mutex_lock(&fs->sb_lock);
+		if (fs->es->s_last_orphan == ino) {
+			fs->es->s_last_orphan = next;
+			fs->sb_dirty = true;
+		} else {
+			lost = true;
+		}
+		mutex_unlock(&fs->sb_lock);
 	}
-	mutex_unlock(&fs->sb_lock);
 	err = ext4_inode_write(ei);
 	mutex_unlock(&ei->lock);
-	for (unsigned int steps = 0; cur && !err; steps++) {
-		struct vnode *v;
-		struct ext4_inode_info *p;
-		uint32_t link;
-
-		if (steps > fs->ninodes || cur < fs->first_ino ||
-		    cur > fs->ninodes) {
-			err = ext4_corrupt(fs, "orphan list: bad inode %u",
-					   cur);
-			break;
+	if (prev) {
+		mutex_lock(&prev->lock);
+		if (ext4_raw(prev)->i_dtime == ino) {
+			ext4_raw(prev)->i_dtime = next;
+			e2 = ext4_inode_write(prev);
+			err = err ? err : e2;
+		} else {
+			lost = true;
 		}
-		if (nheld == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			struct vnode **n = kmalloc(ncap * sizeof(*n));
-
-			if (!n) {
-				err = -ENOMEM;
-				break;
-			}
-			if (nheld)
-				kos_memcpy(n, held, nheld * sizeof(*n));
-			kfree(held);
-			held = n;
-			cap = ncap;
-		}
-		/*
-		 * Every orphan of this mount is in memory, in use or dying
-		 * (then waiting for the lock in its own orphan_del, which
-		 * reads the link we write): change that copy, never a second
-		 * one read from the disk.  Only a chain left from before
-		 * the mount needs reading.
-		 */
-		p = ext4_icache_peek(fs, cur);
-		if (!p) {
-			err = ext4_iget(fs, cur, &v);
-			if (err)
-				break;
-			held[nheld++] = v;
-			p = EXT4_I(v);
-		}
-		mutex_lock(&p->lock);
-		link = ext4_raw(p)->i_dtime;
-		if (link == ino) {
-			ext4_raw(p)->i_dtime = next;
-			err = ext4_inode_write(p);
-			link = 0;
-		}
-		mutex_unlock(&p->lock);
-		cur = link;
+		mutex_unlock(&prev->lock);
 	}
 	mutex_unlock(&fs->orphan_lock);
-	for (size_t i = 0; i < nheld; i++)
-		vnode_put(held[i]);
-	kfree(held);
+	if (lost) {
+		e2 = ext4_corrupt(fs,
+				  "orphan list: inode %u not linked from "
+				  "%s %llu",
+				  ino, prev ? "inode" : "the superblock",
+				  prev ? (unsigned long long)prev->v.ino
+				       : 0ULL);
+		err = err ? err : e2;
+	}
 	return err;
+}
+
+void ext4_orphan_forget(struct ext4_inode_info *ei)
+{
+	struct ext4_fs *fs = NFS(ei);
+
+	mutex_lock(&fs->orphan_lock);
+	if (ei->orphan) {
+		ei->orphan = false;
+		list_del(&ei->orphan_link);
+	}
+	mutex_unlock(&fs->orphan_lock);
 }

@@ -120,6 +120,7 @@ static int iget(struct ext4_fs *fs, uint32_t ino, bool special,
 		return -ENOMEM;
 	ei = EXT4_I(v);
 	list_init(&ei->hash);
+	list_init(&ei->orphan_link);
 	mutex_init(&ei->lock, "ext4.inode");
 	ei->special = special;
 	err = ext4_inode_fill(fs, ei, ino);
@@ -173,6 +174,7 @@ static void ext4_evict(struct vnode *v)
 	struct ext4_fs *fs = EXT4_FS(v->sb);
 
 	ext4_evict_inode(ei);
+	ext4_orphan_forget(ei); /* still listed: not rw, or it has links */
 	mutex_lock(&fs->icache_lock);
 	list_del(&ei->hash);
 	mutex_unlock(&fs->icache_lock);
@@ -451,9 +453,7 @@ static int orphan_cleanup(struct ext4_fs *fs)
 		if (err)
 			break;
 		ei = EXT4_I(v);
-		mutex_lock(&ei->lock);
-		ei->orphan = true;
-		mutex_unlock(&ei->lock);
+		ext4_orphan_adopt(ei);
 		if (v->nlink) {
 			mutex_lock(&ei->lock);
 			if (ei->flags & EXT4_EXTENTS_FL)
@@ -842,6 +842,7 @@ int ext4_mount(struct kos_blkdev *bd, bool read_only, const char *data,
 	mutex_init(&fs->icache_lock, "ext4.icache");
 	mutex_init(&fs->sb_lock, "ext4.sb");
 	mutex_init(&fs->orphan_lock, "ext4.orphan");
+	list_init(&fs->orphans);
 	for (int i = 0; i < EXT4_IHASH; i++)
 		list_init(&fs->icache[i]);
 	err = read_super(fs);

@@ -22,6 +22,16 @@
  * the change is written again).  bcache_sync() writes back every dirty
  * page of the disk and flushes it.
  *
+ * Verified blocks: a file system that checks a block's checksum when it
+ * reads it calls bcache_set_verified() once it matched, and skips the
+ * check while bcache_verified() says so (Linux's buffer_verified).  The
+ * mark is the page cache's (pcache_page_marks): a block read from the
+ * disk again (its page reclaimed, BLKFLSBUF) or changed by anyone but
+ * the file system's own buffer writes (write(2) to the device,
+ * bcache_alias_write) is unverified.  It says nothing about what the
+ * block was verified as: the checks that keep the bytes from being
+ * misread (lengths, counts) are the file system's to run every time.
+ *
  * Locking: struct bcache.lock (a mutex per cache) guards the hash of
  * buffers in use and their refcnt; never held across I/O.  The bytes
  * of a buffer belong to whoever holds a reference; writers serialise
@@ -78,8 +88,15 @@ void bcache_destroy(struct bcache *bc);
 int bcache_get(struct bcache *bc, uint64_t blkno, struct bbuf **out);
 /* Give a reference back (NULL ignored). */
 void bcache_put(struct bbuf *b);
-/* The caller changed b's bytes: write them back. */
+/*
+ * The caller changed b's bytes: write them back.  A verified block
+ * stays verified: the caller wrote its checksum with the change.
+ */
 void bcache_mark_dirty(struct bbuf *b);
+/* Has b's checksum been verified since its block came from the disk? */
+bool bcache_verified(struct bbuf *b);
+/* It has (the caller checked it). */
+void bcache_set_verified(struct bbuf *b);
 /* Write every dirty page of the disk, then flush: 0 or the first error. */
 int bcache_sync(struct bcache *bc);
 /*

@@ -96,7 +96,8 @@ int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa);
 int pcache_page_ref(struct vnode *v, uint64_t idx, paddr_t *pa);
 /*
  * If v has page idx cached, copy n bytes of src to offset in of it,
- * leaving its dirty state alone (the bytes are on the store already).
+ * leaving its dirty state alone (the bytes are on the store already);
+ * its marks (below) are cleared.
  */
 void pcache_poke(struct vnode *v, uint64_t idx, size_t in, const void *src,
 		 size_t n);
@@ -106,6 +107,23 @@ void pcache_poke(struct vnode *v, uint64_t idx, size_t in, const void *src,
  * a writable one are not seen).
  */
 int pcache_page_mkwrite(struct vnode *v, uint64_t idx);
+
+/*
+ * A page's marks: eight bits its owner keeps on a cached page (the
+ * buffer cache's "checksum verified" blocks, kos/bcache.h).  They are
+ * clear when the page comes into the cache from the store, and cleared
+ * again whenever its bytes change other than through the owner's own
+ * stores: write(2), fallocate, pcache_poke, pcache_page_mkwrite.  A page
+ * dropped by reclaim and read again starts clear.  pcache_page_marks
+ * gives them (0 if idx is not cached); pcache_page_set_marks adds some.
+ */
+unsigned int pcache_page_marks(struct vnode *v, uint64_t idx);
+void pcache_page_set_marks(struct vnode *v, uint64_t idx, unsigned int marks);
+/*
+ * The owner changed the bytes of cached page idx itself (the buffer
+ * cache's metadata writes): dirty, its marks kept.
+ */
+void pcache_page_dirty(struct vnode *v, uint64_t idx);
 
 /*
  * Write v's dirty pages back through its writepage op (fsync): 0 or the

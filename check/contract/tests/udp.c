@@ -35,6 +35,23 @@ static int udp_lo(int fam)
 	return fd;
 }
 
+/*
+ * A dual-stack UDP socket bound to [::] (any port) with the SOL_IPV6
+ * receive options opt1 and opt2 on: it gets both IPv6 and IPv4
+ * datagrams.
+ */
+static int dual_stack_rx(int opt1, int opt2)
+{
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0), on = 1;
+
+	EXPECT(fd >= 0);
+	EXPECT(bind(fd, (void *)&any, sizeof(any)) == 0);
+	EXPECT(setsockopt(fd, IPPROTO_IPV6, opt1, &on, sizeof(on)) == 0);
+	EXPECT(setsockopt(fd, IPPROTO_IPV6, opt2, &on, sizeof(on)) == 0);
+	return fd;
+}
+
 static ssize_t send_lo(int fd, int fam, int port, const char *msg)
 {
 	struct sockaddr_storage ss;
@@ -484,7 +501,6 @@ CONTRACT_TEST(pktinfo6)
 {
 	int a = udp_lo(AF_INET6), b = udp_lo(AF_INET6), v = 1, v4;
 	socklen_t len = sizeof(v);
-	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
 
 	CHECK_RET("IPV6_RECVPKTINFO",
 		  setsockopt(b, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, sizeof(v)),
@@ -499,11 +515,7 @@ CONTRACT_TEST(pktinfo6)
 	pktinfo6_recv(b, "over ::1", 0);
 	close(b);
 	/* a dual-stack socket on :: gets an IPv4 datagram */
-	b = socket(AF_INET6, SOCK_DGRAM, 0);
-	EXPECT(bind(b, (void *)&any, sizeof(any)) == 0);
-	v = 1;
-	setsockopt(b, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, sizeof(v));
-	setsockopt(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, sizeof(v));
+	b = dual_stack_rx(IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT);
 	v4 = udp_lo(AF_INET);
 	CHECK_RET("send v4", send_lo(v4, AF_INET, ct_port_of(b), "p4"), 2);
 	pktinfo6_recv(b, "over 127.0.0.1", 1);
@@ -599,7 +611,6 @@ CONTRACT_TEST(rfc3542)
 {
 	int a = udp_lo(AF_INET6), b = udp_lo(AF_INET6), v = 1, port;
 	socklen_t len = sizeof(v);
-	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
 
 	port = ct_port_of(b);
 	v = 7;
@@ -682,11 +693,7 @@ CONTRACT_TEST(rfc3542)
 	close(b);
 
 	/* a dual-stack socket: an IPv4 datagram gets no class or limit */
-	b = socket(AF_INET6, SOCK_DGRAM, 0);
-	EXPECT(bind(b, (void *)&any, sizeof(any)) == 0);
-	v = 1;
-	setsockopt(b, IPPROTO_IPV6, IPV6_RECVTCLASS, &v, sizeof(v));
-	setsockopt(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &v, sizeof(v));
+	b = dual_stack_rx(IPV6_RECVTCLASS, IPV6_RECVHOPLIMIT);
 	port = ct_port_of(b);
 	close(a);
 	a = socket(AF_INET6, SOCK_DGRAM, 0);

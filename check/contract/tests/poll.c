@@ -334,6 +334,12 @@ CONTRACT_TEST(wakeup)
 
 	if (ct_pipe(p))
 		return;
+	/*
+	 * t0 before the fork: the child writes 50 ms after it starts, so at
+	 * least 50 ms after t0 however late a loaded host lets the parent
+	 * run on (taken after the fork, it once measured 30 ms).
+	 */
+	t0 = now_ms();
 	pid = ct_fork();
 	if (pid == 0) {
 		write_later(NULL);
@@ -341,7 +347,6 @@ CONTRACT_TEST(wakeup)
 	}
 	close(p[1]);
 	p[1] = -1;
-	t0 = now_ms();
 	CHECK_RET("woken by a write from a child",
 		  poll1(p[0], POLLIN, 5000, &rev), 1);
 	CHECK_EQX("revents", rev, POLLIN);

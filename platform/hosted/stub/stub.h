@@ -114,7 +114,9 @@ struct stub_cmd {
 #define STUB_SLOTS (STUB_CMD + STUB_CMD_SIZE)
 #define STUB_TSLOT_ORDER 2
 #define STUB_TSLOT_SIZE (4096UL << STUB_TSLOT_ORDER)
-#define STUB_NSLOTS 1
+#define STUB_NSLOTS 1 /* mapped at the stub's start; the others on use */
+/* How many stub guest threads fit (per-thread mode). */
+#define STUB_MAX_THREADS ((STUB_END - STUB_SLOTS) / STUB_TSLOT_SIZE)
 _Static_assert(STUB_SLOTS % STUB_TSLOT_SIZE == 0, "slot alignment");
 _Static_assert(STUB_SLOTS + STUB_NSLOTS * STUB_TSLOT_SIZE <= STUB_END,
 	       "slots fit the reservation");

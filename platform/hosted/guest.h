@@ -71,7 +71,7 @@ struct plat_as {
 	/*
 	 * Its stub guest threads, by slot (docs/hosted-seccomp.md, 3.1).
 	 * Shared (per_thread false): only sts[0], run by the process's
-	 * threads in turn.  Per thread (KOS_HOSTED_STUBTHREADS=1): one per
+	 * threads in turn.  Per thread (the default): one per
 	 * kernel thread (struct hosted_uthread.st); a thread's stub thread
 	 * goes to st_free when the thread ends and serves the next new one.
 	 */

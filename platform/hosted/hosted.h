@@ -152,8 +152,8 @@ extern enum hosted_mode hosted_mode;
 extern bool hosted_fastpath;
 /*
  * Seccomp mode: one stub thread per guest thread (docs/hosted-seccomp.md,
- * plan step 4), when KOS_HOSTED_STUBTHREADS=1; else the process's
- * threads take turns on one.  Off by default while it is new.
+ * plan step 4); with KOS_HOSTED_STUBTHREADS=0 the process's threads
+ * take turns on one, as before step 4.
  */
 extern bool hosted_stubthreads;
 /* "ptrace" or "seccomp" (main.c's option).  0, or -1 if neither. */

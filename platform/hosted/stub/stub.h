@@ -17,7 +17,7 @@
 #define HOSTED_STUB_H
 
 /*
- * The reservation: 1 MiB at 1 MiB, below where non-PIE executables start
+ * The reservation: 3 MiB at 1 MiB, up to where non-PIE executables start
  * (0x400000) and far below everything Linux (and the core) place on their
  * own: top-down mmap from VM_USER_TOP - 128 MiB, static-PIE breaks that
  * grow up from there into the stack gap, dynamic PIEs at 0x555555554000.
@@ -25,7 +25,7 @@
  * says -ENOMEM (or ignores the hint).  See docs/hosted.md.
  */
 #define STUB_BASE 0x100000UL
-#define STUB_SIZE 0x100000UL
+#define STUB_SIZE 0x300000UL
 #define STUB_END (STUB_BASE + STUB_SIZE)
 
 /* The image (linked at STUB_BASE) must end below the command area. */

@@ -541,6 +541,44 @@ static void many(void)
 	printf("64 threads at once: %d created, %d joined\n", created, ok);
 }
 
+/*
+ * 40 threads alive at once, each having run user code (the barrier):
+ * hosted seccomp mode then has 41 stub threads in one stub process, more
+ * than the 28 slots of its first reservation.
+ */
+#define WIDE 40
+static pthread_barrier_t wide_bar;
+
+static void *wide_thread(void *arg)
+{
+	int r = pthread_barrier_wait(&wide_bar);
+
+	return (void *)(uintptr_t)(r == 0 || r == PTHREAD_BARRIER_SERIAL_THREAD);
+}
+
+static void wide(void)
+{
+	pthread_t t[WIDE];
+	pthread_attr_t a;
+	void *r;
+	int ok = 0;
+
+	pthread_barrier_init(&wide_bar, NULL, WIDE + 1);
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 64 * 1024);
+	for (int i = 0; i < WIDE; i++)
+		start(&t[i], &a, wide_thread, NULL);
+	pthread_barrier_wait(&wide_bar);
+	for (int i = 0; i < WIDE; i++) {
+		pthread_join(t[i], &r);
+		ok += r == (void *)1;
+	}
+	pthread_attr_destroy(&a);
+	pthread_barrier_destroy(&wide_bar);
+	CHECK(ok == WIDE);
+	printf("%d threads waiting at one barrier: %d passed it\n", WIDE, ok);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -555,5 +593,6 @@ int main(void)
 	cancellation();
 	signals();
 	many();
+	wide();
 	return guest_done("pthreads");
 }

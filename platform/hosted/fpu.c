@@ -45,6 +45,7 @@
 #include <kos/fpu.h>
 #include <kos/kmalloc.h>
 #include <kos/log.h>
+#include <kos/plat/cpu.h>
 #include <kos/sched.h>
 
 /* After the kos headers: sys/user.h's PAGE_MASK is spelt differently. */
@@ -201,6 +202,28 @@ struct hosted_uthread *hosted_uthread(struct thread *t)
 	return hu;
 }
 
+/*
+ * Per-thread mode: hu's stub thread, stopped for good as far as hu is
+ * concerned, goes to its address space's spare ones (the next new thread
+ * takes it over: docs/hosted-seccomp.md, section 0).
+ */
+static void park_stub_thread(struct hosted_uthread *hu)
+{
+	struct sc_thread *st = hu->st;
+	unsigned long fl;
+
+	if (!st)
+		return;
+	fl = plat_irq_save();
+	st->stop_owner = NULL;
+	if (hu->as->run_st == st)
+		hu->as->run_st = NULL;
+	list_del(&st->free_link);
+	list_add(&st->free_link, &hu->as->st_free);
+	hu->st = NULL;
+	plat_irq_restore(fl);
+}
+
 void plat_thread_free(struct thread *t)
 {
 	struct hosted_uthread *hu = t->plat_priv;
@@ -208,8 +231,11 @@ void plat_thread_free(struct thread *t)
 	if (hu) {
 		if (hu->as && hu->as->fpu_owner == hu)
 			hu->as->fpu_owner = NULL;
-		if (hu->as && hu->as->stop_owner == hu)
-			hu->as->stop_owner = NULL;
+		if (hu->as && hu->as->sts[0] &&
+		    hu->as->sts[0]->stop_owner == hu)
+			hu->as->sts[0]->stop_owner = NULL;
+		if (hu->as && hu->st)
+			park_stub_thread(hu);
 		list_del(&hu->as_link);
 		kfree(hu->image);
 		kfree(hu);
@@ -224,12 +250,13 @@ void plat_thread_free(struct thread *t)
  * (464-511) stay the signal frame's; in the image they say what ptrace's
  * regset says (the features).
  */
-static int frame_fpu(struct plat_as *as, bool set, void *image)
+int hosted_frame_fpu(struct sc_thread *st, bool set, void *image)
 {
-	unsigned char *fp = as->slots + as->fp_off;
+	unsigned char *fp;
 
-	if (!as->frame_valid)
+	if (!st || !st->frame_valid)
 		return -EIO;
+	fp = st->slots + st->fp_off;
 	if (set) {
 		memcpy(fp, image, 464);
 		if (image_size > FPU_FX_SIZE)
@@ -254,7 +281,7 @@ static int stub_fpu(struct plat_as *as, bool set, void *image)
 	long r;
 
 	if (as->seccomp)
-		return frame_fpu(as, set, image);
+		return hosted_frame_fpu(as->sts[0], set, image);
 	if (xfeatures)
 		r = ptrace(set ? PTRACE_SETREGSET : PTRACE_GETREGSET, pid,
 			   (void *)NT_X86_XSTATE, &iov);
@@ -300,10 +327,21 @@ static bool in_stub(struct hosted_uthread *hu)
 	return hu && hu->as && hu->as->fpu_owner == hu && !hu->as->dead;
 }
 
+/* Per-thread mode: t's state is in its own stub thread's frame. */
+static struct sc_thread *own_stub_thread(struct hosted_uthread *hu)
+{
+	if (!hu || !hu->st || !hu->as || hu->as->dead)
+		return NULL;
+	return hu->st;
+}
+
 void plat_fpu_save(struct thread *t, void *image)
 {
 	struct hosted_uthread *hu = t->plat_priv;
 
+	if (own_stub_thread(hu) &&
+	    !hosted_frame_fpu(own_stub_thread(hu), false, image))
+		return;
 	if (in_stub(hu) && !as_fpu(hu->as, false, image))
 		return;
 	if (hu && hu->image)
@@ -321,6 +359,9 @@ int plat_fpu_restore(struct thread *t, const void *image)
 	hu = hosted_uthread(t);
 	if (!hu)
 		return -ENOMEM;
+	if (own_stub_thread(hu) &&
+	    !hosted_frame_fpu(own_stub_thread(hu), true, (void *)image))
+		return 0;
 	if (in_stub(hu) && !as_fpu(hu->as, true, (void *)image))
 		return 0;
 	if (!hu->image) {
@@ -345,6 +386,22 @@ void plat_fpu_reset(struct thread *t)
 	kfree(init);
 }
 
+int hosted_fpu_load(struct hosted_uthread *hu, struct sc_thread *st)
+{
+	void *init;
+	int err;
+
+	if (hu->image)
+		return hosted_frame_fpu(st, true, hu->image);
+	init = kmalloc(image_size);
+	if (!init)
+		return -ENOMEM;
+	fpu_image_init(init, image_size);
+	err = hosted_frame_fpu(st, true, init);
+	kfree(init);
+	return err;
+}
+
 int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 {
 	struct hosted_uthread *hu = hosted_uthread(t), *old;
@@ -352,6 +409,26 @@ int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 
 	if (!hu)
 		return -ENOMEM;
+	if (as->per_thread) {
+		if (hu->as == as)
+			return 0;
+		/* Its stub thread stays with the old address space. */
+		if (hu->as && hu->st) {
+			if (!hu->as->dead) {
+				if (!hu->image)
+					hu->image = kmalloc(image_size);
+				if (hu->image)
+					hosted_frame_fpu(hu->st, false,
+							 hu->image);
+			}
+			park_stub_thread(hu);
+		}
+		list_del(&hu->as_link);
+		list_add(&hu->as_link, &as->threads);
+		hu->as = as;
+		hu->held_valid = false;
+		return 0;
+	}
 	if (hu->as != as) {
 		/* Leaving a stub that holds our state: take it along. */
 		if (hu->as && hu->as->fpu_owner == hu) {
@@ -403,7 +480,8 @@ int hosted_fpu_bind(struct thread *t, struct plat_as *as)
 void hosted_fpu_unbind_all(struct plat_as *as)
 {
 	as->fpu_owner = NULL;
-	as->stop_owner = NULL;
+	if (as->sts[0])
+		as->sts[0]->stop_owner = NULL;
 	as->fpu_known_valid = false;
 	kfree(as->fpu_known);
 	as->fpu_known = NULL;
@@ -414,6 +492,7 @@ void hosted_fpu_unbind_all(struct plat_as *as)
 		list_del(&hu->as_link);
 		list_init(&hu->as_link);
 		hu->as = NULL;
+		hu->st = NULL; /* freed with the address space */
 		hu->held_valid = false;
 	}
 }

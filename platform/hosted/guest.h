@@ -25,6 +25,8 @@
 /* Dirty ranges remembered per address space before they are merged. */
 #define AS_DIRTY_MAX 16
 
+struct sc_thread;
+
 struct as_range {
 	vaddr_t start, end; /* page aligned, start < end */
 };
@@ -65,9 +67,34 @@ struct plat_as {
 	int done_efd;	      /* the eventfd at STUB_DONE_FD */
 	int sock;	      /* our end of STUB_SOCK_FD's socketpair;
 				      * hangs up when the stub is gone */
+	paddr_t slots_pa;     /* slot 0, in RAM (mapped by the stub) */
+	/*
+	 * Its stub guest threads, by slot (docs/hosted-seccomp.md, 3.1).
+	 * Shared (per_thread false): only sts[0], run by the process's
+	 * threads in turn.  Per thread (the default): one per
+	 * kernel thread (struct hosted_uthread.st); a thread's stub thread
+	 * goes to st_free when the thread ends and serves the next new one.
+	 */
+	bool per_thread;
+	struct sc_thread *sts[STUB_MAX_THREADS];
+	struct list_head st_free; /* struct sc_thread.free_link */
+	/* Per thread: the mapper (mirror batches, clones), one at a time. */
+	struct mutex map_lock;
+	/* The stub thread running for the kernel thread in user_waiting. */
+	struct sc_thread *run_st;
+};
+
+/*
+ * One stub guest thread (seccomp mode): its slot, its listener and its
+ * last stop.  Used by the kernel thread it serves (per-thread mode) or
+ * under the address space's run turn (shared mode).
+ */
+struct sc_thread {
+	unsigned int slot;    /* index: at STUB_SLOTS + slot * TSLOT_SIZE */
+	paddr_t slot_pa;      /* its RAM if not as->slots_pa, or NOPAGE */
+	unsigned char *slots; /* the slot, through the direct map */
+	pid_t tid;	      /* host thread id (the start notification) */
 	int listener;	      /* the guest thread's notifications */
-	paddr_t slots_pa;     /* the thread slots, in RAM */
-	unsigned char *slots; /* ... through the direct map */
 	bool started;	      /* the guest thread exists */
 	bool frame_valid;     /* it waits at a doorbell: */
 	/*
@@ -77,6 +104,7 @@ struct plat_as {
 	 */
 	bool fast_valid;
 	struct hosted_uthread *stop_owner;
+	struct list_head free_link; /* on as->st_free when unowned */
 	int fast_nr; /* the call: number, rip, arguments */
 	unsigned long fast_ip;
 	uint64_t fast_args[6];
@@ -112,6 +140,8 @@ struct hosted_uthread {
 	 */
 	bool held_valid;
 	struct uregs held;
+	/* Per-thread mode: this thread's own stub thread, or NULL. */
+	struct sc_thread *st;
 };
 
 /* --- fpu.c -------------------------------------------------------------- */
@@ -128,6 +158,13 @@ static inline void hosted_fpu_running(struct plat_as *as)
 {
 	as->fpu_known_valid = false;
 }
+/*
+ * Per-thread mode: the thread's FPU image into its stub thread's frame
+ * (at its first stop).  0 or -errno.
+ */
+int hosted_fpu_load(struct hosted_uthread *hu, struct sc_thread *st);
+/* The frame's XSAVE area as an image, or back (set). */
+int hosted_frame_fpu(struct sc_thread *st, bool set, void *image);
 /* as goes away: forget every binding to it. */
 void hosted_fpu_unbind_all(struct plat_as *as);
 

@@ -150,6 +150,12 @@ extern enum hosted_mode hosted_mode;
  * host lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19).
  */
 extern bool hosted_fastpath;
+/*
+ * Seccomp mode: one stub thread per guest thread (docs/hosted-seccomp.md,
+ * plan step 4); with KOS_HOSTED_STUBTHREADS=0 the process's threads
+ * take turns on one, as before step 4.
+ */
+extern bool hosted_stubthreads;
 /* "ptrace" or "seccomp" (main.c's option).  0, or -1 if neither. */
 int hosted_mode_set(const char *name);
 

@@ -87,6 +87,7 @@ static const char *seccomp_mode_missing(void)
 }
 
 bool hosted_fastpath = true;
+bool hosted_stubthreads = true;
 
 /*
  * Can the guest filter take SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV?  A
@@ -249,6 +250,9 @@ reserve:
 			hosted_mode = HOSTED_MODE_PTRACE;
 		}
 	}
+	if (getenv("KOS_HOSTED_STUBTHREADS") &&
+	    !strcmp(getenv("KOS_HOSTED_STUBTHREADS"), "0"))
+		hosted_stubthreads = false;
 	if (getenv("KOS_HOSTED_FASTPATH") &&
 	    !strcmp(getenv("KOS_HOSTED_FASTPATH"), "0"))
 		hosted_fastpath = false;

@@ -63,6 +63,7 @@
 #include <poll.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -136,28 +137,49 @@ static uint64_t host_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The kick for st's host thread alone (tgkill): with a stub thread per
+ * guest thread, a process-directed signal could go to any of them.
+ */
+static int sc_kick(struct plat_as *as, struct sc_thread *st)
+{
+	if (st->tid > 0)
+		return (int)syscall(SYS_tgkill, as->pid, st->tid,
+				    STUB_KICK_SIG);
+	return kill(as->pid, STUB_KICK_SIG);
+}
+
+static void sc_thread_free(struct plat_as *as, struct sc_thread *st);
+
 void hosted_user_kick(void)
 {
 	struct plat_as *as = user_waiting;
 
 	if (as) {
 		user_waiting = NULL;
-		if (as->seccomp && !as->kick_ns)
-			as->kick_ns = host_now_ns();
-		kill(as->pid, STUB_KICK_SIG);
+		if (as->seccomp && as->run_st) {
+			if (!as->run_st->kick_ns)
+				as->run_st->kick_ns = host_now_ns();
+			sc_kick(as, as->run_st);
+		} else {
+			kill(as->pid, STUB_KICK_SIG);
+		}
 	}
 }
 
 /* Seccomp mode's descriptors and slots (none in ptrace mode). */
 static void as_close_fds(struct plat_as *as)
 {
-	int *fds[] = { &as->sock, &as->done_efd, &as->listener };
+	int *fds[] = { &as->sock, &as->done_efd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	for (size_t i = 0; i < STUB_MAX_THREADS; i++)
+		if (as->sts[i])
+			sc_thread_free(as, as->sts[i]);
 	if (as->slots_pa != PMM_NOPAGE)
 		pmm_free(as->slots_pa, STUB_TSLOT_ORDER);
 	as->slots_pa = PMM_NOPAGE;
@@ -172,20 +194,21 @@ struct plat_as *plat_as_create(paddr_t pml4)
 	as->pml4 = pml4;
 	list_init(&as->threads);
 	waitq_init(&as->run_wq);
+	list_init(&as->st_free);
+	mutex_init(&as->map_lock, "hosted stub mapper");
 	as->cmd_pa = pmm_alloc(STUB_CMD_ORDER);
 	if (as->cmd_pa == PMM_NOPAGE)
 		goto out_free;
 	as->cmd = plat_phys_to_virt(as->cmd_pa);
 	memset(as->cmd, 0, STUB_CMD_SIZE);
-	as->sock = as->done_efd = as->listener = -1;
+	as->sock = as->done_efd = -1;
 	as->slots_pa = PMM_NOPAGE;
 	if (hosted_mode == HOSTED_MODE_SECCOMP) {
 		as->seccomp = true;
+		as->per_thread = hosted_stubthreads;
 		as->slots_pa = pmm_alloc(STUB_TSLOT_ORDER);
 		if (as->slots_pa == PMM_NOPAGE)
 			goto out_cmd;
-		as->slots = plat_phys_to_virt(as->slots_pa);
-		memset(as->slots, 0, STUB_NSLOTS * STUB_TSLOT_SIZE);
 	}
 	if (stub_spawn(as))
 		goto out_fds;
@@ -209,6 +232,7 @@ void plat_as_destroy(struct plat_as *as)
 	fl = plat_irq_save();
 	if (user_waiting == as)
 		user_waiting = NULL;
+	as->run_st = NULL;
 	plat_irq_restore(fl);
 	hosted_fpu_unbind_all(as);
 	stub_kill(as);
@@ -472,6 +496,15 @@ static void run_turn_give(struct plat_as *as)
 void plat_user_run(struct plat_as *as, struct uregs *regs,
 		   struct plat_trapinfo *ti)
 {
+	/* A stub thread per guest thread: no turns (seccomp_run_locked). */
+	if (as->seccomp && as->per_thread) {
+		memset(ti, 0, sizeof(*ti));
+		if (as->dead)
+			set_exception(ti, X86_GP, 0);
+		else
+			seccomp_run_locked(as, regs, ti);
+		return;
+	}
 	run_turn_take(as);
 	user_run_locked(as, regs, ti);
 	run_turn_give(as);
@@ -573,15 +606,15 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
  * message that does not describe a frame inside the slot is hostile (or
  * broken): -EPROTO, and the guest dies.  0, -ECHILD (stub gone) or -errno.
  */
-static int sc_recv(struct plat_as *as)
+static int sc_recv(struct plat_as *as, struct sc_thread *st)
 {
-	struct pollfd p[2] = { { as->listener, POLLIN, 0 },
+	struct pollfd p[2] = { { st->listener, POLLIN, 0 },
 			       { as->sock, 0, 0 } };
 	struct seccomp_notif n;
 	struct stub_tslot h;
-	unsigned long fp, fpsize = plat_fpu_size();
+	unsigned long fp, base, fpsize = plat_fpu_size();
 
-	as->frame_valid = false;
+	st->frame_valid = false;
 	for (;;) {
 		int r = poll(p, 2, 250);
 
@@ -590,7 +623,7 @@ static int sc_recv(struct plat_as *as)
 		if (r <= 0) {
 			/* Nothing came (or an interrupt): a kick overdue
 			 * with nothing pending is the watchdog's. */
-			uint64_t k = as->kick_ns;
+			uint64_t k = st->kick_ns;
 
 			if (k && host_now_ns() - k > KICK_WATCHDOG_NS &&
 			    poll(p, 2, 0) == 0)
@@ -599,7 +632,7 @@ static int sc_recv(struct plat_as *as)
 		}
 		if (p[0].revents & POLLIN) {
 			memset(&n, 0, sizeof(n));
-			if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) ==
+			if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) ==
 			    0)
 				break;
 			if (errno == EINTR || errno == ENOENT)
@@ -614,46 +647,49 @@ static int sc_recv(struct plat_as *as)
 		 * A guest system call on the fast path: only once the thread
 		 * runs guest code, and only with the filter that has one.
 		 */
-		if (!as->doorbell_ip || !as->cmd->fastpath ||
+		if (!st->doorbell_ip || !as->cmd->fastpath ||
 		    n.data.arch != AUDIT_ARCH_X86_64)
 			return -EPROTO;
-		as->notif_id = n.id;
-		as->kick_ns = 0;
-		as->fast_nr = n.data.nr;
-		as->fast_ip = n.data.instruction_pointer;
-		memcpy(as->fast_args, n.data.args, sizeof(as->fast_args));
-		as->fast_valid = true;
+		st->notif_id = n.id;
+		st->kick_ns = 0;
+		st->fast_nr = n.data.nr;
+		st->fast_ip = n.data.instruction_pointer;
+		memcpy(st->fast_args, n.data.args, sizeof(st->fast_args));
+		st->fast_valid = true;
 		return 0;
 	}
-	if (as->doorbell_ip && n.data.instruction_pointer != as->doorbell_ip)
+	if (st->doorbell_ip && n.data.instruction_pointer != st->doorbell_ip)
 		return -EPROTO;
-	as->doorbell_ip = n.data.instruction_pointer;
-	as->notif_id = n.id;
-	as->kick_ns = 0;
-	memcpy(&h, as->slots, sizeof(h));
+	st->doorbell_ip = n.data.instruction_pointer;
+	st->notif_id = n.id;
+	st->kick_ns = 0;
+	if (!st->started)
+		st->tid = (pid_t)n.pid;
+	memcpy(&h, st->slots, sizeof(h));
 	if (h.frame_off < STUB_TSLOT_HDR || h.frame_off % 8 ||
-	    h.frame_off > STUB_TSLOT_SIZE - sizeof(as->uc) ||
+	    h.frame_off > STUB_TSLOT_SIZE - sizeof(st->uc) ||
 	    h.info_off < STUB_TSLOT_HDR || h.info_off % 8 ||
-	    h.info_off > STUB_TSLOT_SIZE - sizeof(as->info) ||
+	    h.info_off > STUB_TSLOT_SIZE - sizeof(st->info) ||
 	    (h.kind != STUB_MSG_SIGNAL && h.kind != STUB_MSG_NEW) ||
 	    h.signo < 1 || h.signo > 64)
 		return -EPROTO;
-	memcpy(&as->uc, as->slots + h.frame_off, sizeof(as->uc));
-	memcpy(as->info, as->slots + h.info_off, sizeof(as->info));
-	fp = as->uc.fpstate - STUB_SLOTS;
-	if (as->uc.fpstate < STUB_SLOTS + STUB_TSLOT_HDR || fp % 64 ||
+	memcpy(&st->uc, st->slots + h.frame_off, sizeof(st->uc));
+	memcpy(st->info, st->slots + h.info_off, sizeof(st->info));
+	base = STUB_SLOTS + st->slot * STUB_TSLOT_SIZE;
+	fp = st->uc.fpstate - base;
+	if (st->uc.fpstate < base + STUB_TSLOT_HDR || fp % 64 ||
 	    fp > STUB_TSLOT_SIZE - fpsize)
 		return -EPROTO;
-	as->frame_off = h.frame_off;
-	as->fp_off = fp;
-	as->fast_valid = false;
-	as->kind = h.kind;
-	as->signo = h.signo;
+	st->frame_off = h.frame_off;
+	st->fp_off = fp;
+	st->fast_valid = false;
+	st->kind = h.kind;
+	st->signo = h.signo;
 	if (as->cmd->fsgsbase) {
-		as->fsbase = h.fsbase;
-		as->gsbase = h.gsbase;
+		st->fsbase = h.fsbase;
+		st->gsbase = h.gsbase;
 	}
-	as->frame_valid = true;
+	st->frame_valid = true;
 	return 0;
 }
 
@@ -662,11 +698,12 @@ static int sc_recv(struct plat_as *as)
  * the host's, from the start trap; no signal blocked after rt_sigreturn),
  * the fs/gs base for the handler to load.  0 or -errno.
  */
-static int sc_send(struct plat_as *as, const struct uregs *regs)
+static int sc_send(struct plat_as *as, struct sc_thread *st,
+		   const struct uregs *regs)
 {
-	struct stub_ucontext *f = (void *)(as->slots + as->frame_off);
-	struct stub_tslot *slot = (void *)as->slots;
-	struct seccomp_notif_resp r = { .id = as->notif_id };
+	struct stub_ucontext *f = (void *)(st->slots + st->frame_off);
+	struct stub_tslot *slot = (void *)st->slots;
+	struct seccomp_notif_resp r = { .id = st->notif_id };
 	unsigned long *g = f->gregs;
 
 	g[REG_R8] = regs->r8;
@@ -687,20 +724,20 @@ static int sc_send(struct plat_as *as, const struct uregs *regs)
 	g[REG_RSP] = regs->rsp;
 	g[REG_RIP] = regs->rip;
 	g[REG_EFL] = regs->eflags;
-	g[REG_CSGSFS] = as->csgsfs;
+	g[REG_CSGSFS] = st->csgsfs;
 	f->sigmask = 0;
-	slot->set_fsbase = as->fsbase = regs->fs_base;
-	slot->set_gsbase = as->gsbase = regs->gs_base;
-	as->frame_valid = false;
-	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+	slot->set_fsbase = st->fsbase = regs->fs_base;
+	slot->set_gsbase = st->gsbase = regs->gs_base;
+	st->frame_valid = false;
+	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
 		return errno == ENOENT ? -ECHILD : -errno;
 	return 0;
 }
 
 /* The XSAVE area of the frame is what the ptrace image is (fpu.c)? */
-static bool sc_fpu_frame_ok(struct plat_as *as)
+static bool sc_fpu_frame_ok(struct sc_thread *st)
 {
-	const unsigned char *fp = as->slots + as->fp_off;
+	const unsigned char *fp = st->slots + st->fp_off;
 	uint32_t magic1, xsize;
 
 	if (!plat_fpu_xfeatures())
@@ -722,7 +759,7 @@ static bool sc_fpu_frame_ok(struct plat_as *as)
  * only its own: the RAM memfd, the eventfd, the socket, which fail as
  * listeners (the guest dies).  0 or -errno.
  */
-static int sc_take_listener(struct plat_as *as)
+static int sc_take_listener(struct plat_as *as, struct sc_thread *st)
 {
 	union {
 		struct cmsghdr h;
@@ -759,49 +796,109 @@ static int sc_take_listener(struct plat_as *as)
 			close(fds[--n]);
 		return -EPROTO;
 	}
-	as->listener = fds[0];
+	st->listener = fds[0];
 	return 0;
 }
 
 /*
- * Start the guest thread (STUB_OP_CLONE through the mapper), take the
- * listener it sends, and wait
- * for its first stop at the start trap.  0 or -errno.
+ * A new stub thread for as in its first free slot (not started yet): slot
+ * 0's RAM is the one the stub mapped at its start, the others get their
+ * own.  NULL if every slot is taken (-EAGAIN) or memory is short.
  */
-static int sc_start(struct plat_as *as)
+static struct sc_thread *sc_thread_new(struct plat_as *as, int *errp)
 {
+	struct sc_thread *st;
+	unsigned int i;
+
+	for (i = 0; i < STUB_MAX_THREADS && as->sts[i]; i++)
+		;
+	*errp = -EAGAIN;
+	if (i == STUB_MAX_THREADS)
+		return NULL;
+	*errp = -ENOMEM;
+	st = kzalloc(sizeof(*st));
+	if (!st)
+		return NULL;
+	st->slot = i;
+	st->listener = -1;
+	st->slot_pa = PMM_NOPAGE;
+	list_init(&st->free_link);
+	if (i) {
+		st->slot_pa = pmm_alloc(STUB_TSLOT_ORDER);
+		if (st->slot_pa == PMM_NOPAGE) {
+			kfree(st);
+			return NULL;
+		}
+	}
+	st->slots = plat_phys_to_virt(i ? st->slot_pa : as->slots_pa);
+	memset(st->slots, 0, STUB_TSLOT_SIZE);
+	as->sts[i] = st;
+	return st;
+}
+
+/* Forget st (its host thread is gone or about to be, with the stub). */
+static void sc_thread_free(struct plat_as *as, struct sc_thread *st)
+{
+	as->sts[st->slot] = NULL;
+	list_del(&st->free_link);
+	if (st->listener >= 0)
+		close(st->listener);
+	if (st->slot_pa != PMM_NOPAGE)
+		pmm_free(st->slot_pa, STUB_TSLOT_ORDER);
+	kfree(st);
+}
+
+/*
+ * Start st's guest thread (STUB_OP_CLONE through the mapper, after
+ * mapping its slot), take the listener it sends, and wait for its first
+ * stop at the start trap.  Per-thread mode: under as->map_lock.  0 or
+ * -errno.
+ */
+static int sc_start(struct plat_as *as, struct sc_thread *st)
+{
+	unsigned long slot = STUB_SLOTS + st->slot * STUB_TSLOT_SIZE;
+	unsigned int n = 0;
 	int err;
 
-	memset(as->slots, 0, STUB_TSLOT_HDR);
-	as->cmd->ss_sp = STUB_SLOTS + STUB_TSLOT_HDR;
+	memset(st->slots, 0, STUB_TSLOT_HDR);
+	as->cmd->ss_sp = slot + STUB_TSLOT_HDR;
 	as->cmd->ss_flags = 0;
 	as->cmd->ss_size = STUB_TSLOT_SIZE - STUB_TSLOT_HDR;
 	as->cmd->fsgsbase = (getauxval(AT_HWCAP2) & 2 /* FSGSBASE */) != 0;
 	as->cmd->fastpath = hosted_fastpath;
-	memset(&as->cmd->ops[0], 0, sizeof(as->cmd->ops[0]));
-	as->cmd->ops[0].kind = STUB_OP_CLONE;
-	err = stub_run_batch(as, 1);
+	if (st->slot) {
+		memset(&as->cmd->ops[n], 0, sizeof(as->cmd->ops[n]));
+		as->cmd->ops[n].kind = STUB_OP_MAP;
+		as->cmd->ops[n].addr = slot;
+		as->cmd->ops[n].len = STUB_TSLOT_SIZE;
+		as->cmd->ops[n].off = st->slot_pa;
+		as->cmd->ops[n].prot = PROT_READ | PROT_WRITE;
+		n++;
+	}
+	memset(&as->cmd->ops[n], 0, sizeof(as->cmd->ops[n]));
+	as->cmd->ops[n++].kind = STUB_OP_CLONE;
+	err = stub_run_batch(as, n);
 	if (!err)
 		err = stub_wait_fd(as, as->sock);
 	if (!err)
-		err = sc_take_listener(as);
+		err = sc_take_listener(as, st);
 	if (err)
 		return err;
-	err = sc_recv(as);
+	err = sc_recv(as, st);
 	if (err)
 		return err;
-	if (as->kind != STUB_MSG_NEW || as->signo != SIGILL ||
-	    !sc_fpu_frame_ok(as))
+	if (st->kind != STUB_MSG_NEW || st->signo != SIGILL ||
+	    !sc_fpu_frame_ok(st))
 		return -EPROTO;
-	as->csgsfs = as->uc.gregs[REG_CSGSFS];
-	as->started = true;
+	st->csgsfs = st->uc.gregs[REG_CSGSFS];
+	st->started = true;
 	return 0;
 }
 
 /* The registers of the frame as_recv() took, into regs. */
-static void sc_regs(const struct plat_as *as, struct uregs *regs)
+static void sc_regs(const struct sc_thread *st, struct uregs *regs)
 {
-	const unsigned long *g = as->uc.gregs;
+	const unsigned long *g = st->uc.gregs;
 
 	regs->r8 = g[REG_R8];
 	regs->r9 = g[REG_R9];
@@ -822,17 +919,17 @@ static void sc_regs(const struct plat_as *as, struct uregs *regs)
 	regs->rip = g[REG_RIP];
 	regs->eflags = g[REG_EFL];
 	regs->orig_rax = -1UL;
-	regs->fs_base = as->fsbase;
-	regs->gs_base = as->gsbase;
+	regs->fs_base = st->fsbase;
+	regs->gs_base = st->gsbase;
 }
 
 /*
  * Answer the fast-path call the guest thread waits in with rax.  0 or
  * -errno (-ECHILD: the thread is gone).
  */
-static int sc_answer(struct plat_as *as, uint64_t rax)
+static int sc_answer(struct sc_thread *st, uint64_t rax)
 {
-	struct seccomp_notif_resp r = { .id = as->notif_id };
+	struct seccomp_notif_resp r = { .id = st->notif_id };
 	int64_t v = (int64_t)rax;
 
 	/*
@@ -847,8 +944,8 @@ static int sc_answer(struct plat_as *as, uint64_t rax)
 		v = -EINTR;
 	}
 	r.val = v;
-	as->fast_valid = false;
-	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+	st->fast_valid = false;
+	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
 		return errno == ENOENT ? -ECHILD : -errno;
 	return 0;
 }
@@ -865,28 +962,28 @@ static int sc_answer(struct plat_as *as, uint64_t rax)
  * dies either way.  The frame's stop_owner's registers go to its held
  * copy.  0 or -errno (the guest must die).
  */
-static int sc_convert(struct plat_as *as)
+static int sc_convert(struct plat_as *as, struct sc_thread *st)
 {
-	struct hosted_uthread *owner = as->stop_owner;
+	struct hosted_uthread *owner = st->stop_owner;
 	int err;
 
 	if (as->pid <= 0)
 		return -ECHILD;
-	if (!as->kick_ns)
-		as->kick_ns = host_now_ns();
-	if (kill(as->pid, STUB_KICK_SIG) < 0)
+	if (!st->kick_ns)
+		st->kick_ns = host_now_ns();
+	if (sc_kick(as, st) < 0)
 		return -errno;
-	err = sc_answer(as, 0);
+	err = sc_answer(st, 0);
 	if (!err)
-		err = sc_recv(as);
-	if (!err && (!as->frame_valid || as->kind != STUB_MSG_SIGNAL ||
-		     as->signo != STUB_KICK_SIG))
+		err = sc_recv(as, st);
+	if (!err && (!st->frame_valid || st->kind != STUB_MSG_SIGNAL ||
+		     st->signo != STUB_KICK_SIG))
 		err = -EPROTO;
 	if (err)
 		return err;
 	if (owner) {
 		memset(&owner->held, 0, sizeof(owner->held));
-		sc_regs(as, &owner->held);
+		sc_regs(st, &owner->held);
 		owner->held_valid = true;
 	}
 	return 0;
@@ -911,6 +1008,67 @@ static void sc_merge_held(struct hosted_uthread *hu, struct uregs *regs)
 	regs->cs = cs;
 	regs->ss = ss;
 	hu->held_valid = false;
+}
+
+static void sc_failed(struct plat_as *as, const char *what, int err,
+		      struct plat_trapinfo *ti);
+
+/*
+ * Per-thread mode: the calling thread's stub thread in as, found,
+ * taken from those of ended threads, or started; its FPU state loaded
+ * into the frame when it is new to the thread.  NULL with *errp set if
+ * there is none (-EAGAIN: every slot taken).
+ */
+static struct sc_thread *sc_bind(struct plat_as *as, struct hosted_uthread *hu,
+				 int *errp)
+{
+	struct sc_thread *st;
+	unsigned long fl;
+	int err = 0;
+
+	/* Leaving another address space parks the stub thread there. */
+	err = hosted_fpu_bind(sched_current(), as);
+	if (err) {
+		*errp = err;
+		return NULL;
+	}
+	if (hu->st)
+		return hu->st;
+	mutex_lock(&as->map_lock);
+	fl = plat_irq_save();
+	st = list_empty(&as->st_free) ? NULL
+				      : list_first_entry(&as->st_free,
+							 struct sc_thread,
+							 free_link);
+	if (st) {
+		list_del(&st->free_link);
+		list_init(&st->free_link);
+	}
+	plat_irq_restore(fl);
+	if (st && st->fast_valid) {
+		/* An ended thread's fast-path stop: its registers go. */
+		st->stop_owner = NULL;
+		err = sc_convert(as, st);
+	} else if (!st) {
+		st = sc_thread_new(as, &err);
+		if (st) {
+			err = sc_start(as, st);
+			if (err) {
+				sc_thread_free(as, st);
+				st = NULL;
+			}
+		}
+	}
+	mutex_unlock(&as->map_lock);
+	if (st && !err)
+		err = hosted_fpu_load(hu, st);
+	if (!st || err) {
+		*errp = err;
+		return NULL;
+	}
+	st->stop_owner = hu;
+	hu->st = st;
+	return st;
 }
 
 /* The guest thread is unusable (err from a wait on it): kill it. */
@@ -940,13 +1098,30 @@ void plat_user_regs(struct plat_as *as, struct uregs *regs)
 	struct thread *t = sched_current();
 	struct hosted_uthread *hu = t ? t->plat_priv : NULL;
 	struct plat_trapinfo ti;
+	struct sc_thread *st;
 	int err;
 
 	if (!as || !as->seccomp || !hu)
 		return;
+	if (as->per_thread) {
+		/* Its own stub thread: nobody else runs it. */
+		st = hu->as == as ? hu->st : NULL;
+		if (st && !as->dead && st->fast_valid) {
+			st->stop_owner = hu;
+			err = sc_convert(as, st);
+			if (err)
+				sc_failed(as, "fetching the registers", err,
+					  &ti);
+		}
+		sc_merge_held(hu, regs);
+		return;
+	}
+	st = as->sts[0];
+	if (!st)
+		return;
 	run_turn_take(as);
-	if (!as->dead && as->fast_valid && as->stop_owner == hu) {
-		err = sc_convert(as);
+	if (!as->dead && st->fast_valid && st->stop_owner == hu) {
+		err = sc_convert(as, st);
 		if (err)
 			sc_failed(as, "fetching the registers", err, &ti);
 	}
@@ -967,6 +1142,7 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 			       struct plat_trapinfo *ti)
 {
 	struct hosted_uthread *hu = hosted_uthread(sched_current());
+	struct sc_thread *st;
 	unsigned long fl;
 	uint64_t gp_error = 0;
 	siginfo_t si;
@@ -976,73 +1152,93 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 		stub_failed(as, "allocating the thread state", -ENOMEM, ti);
 		return;
 	}
-	if (!as->started) {
-		err = sc_start(as);
-		if (err) {
+	if (as->per_thread) {
+		st = sc_bind(as, hu, &err);
+		if (!st) {
+			sc_failed(as, "starting a guest thread", err, ti);
+			return;
+		}
+	} else {
+		st = as->sts[0];
+		if (!st)
+			st = sc_thread_new(as, &err);
+		if (st && !st->started)
+			err = sc_start(as, st);
+		if (!st || !st->started) {
 			stub_failed(as, "starting the guest thread", err, ti);
 			return;
 		}
-	}
-	if (as->fast_valid && as->stop_owner != hu) {
-		err = sc_convert(as);
-		if (err) {
-			sc_failed(as, "fetching the registers", err, ti);
-			return;
+		if (st->fast_valid && st->stop_owner != hu) {
+			err = sc_convert(as, st);
+			if (err) {
+				sc_failed(as, "fetching the registers", err,
+					  ti);
+				return;
+			}
 		}
 	}
 	sc_merge_held(hu, regs);
+	if (as->per_thread)
+		mutex_lock(&as->map_lock);
 	if (!run_prepare(as, &fl, ti)) {
-		ti->regs_partial = as->fast_valid;
+		if (as->per_thread)
+			mutex_unlock(&as->map_lock);
+		ti->regs_partial = st->fast_valid;
 		return;
 	}
 	hosted_fpu_running(as);
-	err = as->fast_valid ? sc_answer(as, regs->rax) : sc_send(as, regs);
+	err = st->fast_valid ? sc_answer(st, regs->rax) : sc_send(as, st, regs);
 	if (err) {
 		plat_irq_restore(fl);
+		if (as->per_thread)
+			mutex_unlock(&as->map_lock);
 		stub_failed(as, "answering the guest thread", err, ti);
 		return;
 	}
+	as->run_st = st;
 	user_waiting = as;
 	plat_irq_restore(fl);
+	if (as->per_thread)
+		mutex_unlock(&as->map_lock);
 
-	err = sc_recv(as);
+	err = sc_recv(as, st);
 
 	fl = plat_irq_save();
-	if (user_waiting == as)
+	if (user_waiting == as && as->run_st == st)
 		user_waiting = NULL;
 	plat_irq_restore(fl);
 	if (err) {
 		sc_failed(as, "running", err, ti);
 		return;
 	}
-	as->stop_owner = hu;
-	if (as->fast_valid) {
+	st->stop_owner = hu;
+	if (st->fast_valid) {
 		/* Number, arguments and rip; the rest stays in the thread. */
-		regs->orig_rax = (uint64_t)(int64_t)as->fast_nr;
-		regs->rdi = as->fast_args[0];
-		regs->rsi = as->fast_args[1];
-		regs->rdx = as->fast_args[2];
-		regs->r10 = as->fast_args[3];
-		regs->r8 = as->fast_args[4];
-		regs->r9 = as->fast_args[5];
-		regs->rip = as->fast_ip;
+		regs->orig_rax = (uint64_t)(int64_t)st->fast_nr;
+		regs->rdi = st->fast_args[0];
+		regs->rsi = st->fast_args[1];
+		regs->rdx = st->fast_args[2];
+		regs->r10 = st->fast_args[3];
+		regs->r8 = st->fast_args[4];
+		regs->r9 = st->fast_args[5];
+		regs->rip = st->fast_ip;
 		regs->rax = -ENOSYS;
 		ti->reason = PLAT_TRAP_SYSCALL;
 		ti->regs_partial = true;
 		return;
 	}
-	if (as->kind != STUB_MSG_SIGNAL) {
+	if (st->kind != STUB_MSG_SIGNAL) {
 		stub_failed(as, "running (unexpected start trap)", -EPROTO, ti);
 		stub_kill(as);
 		return;
 	}
-	sc_regs(as, regs);
+	sc_regs(st, regs);
 	memset(&si, 0, sizeof(si));
-	memcpy(&si, as->info, MIN(sizeof(si), sizeof(as->info)));
-	if (as->signo == SIGSYS) {
+	memcpy(&si, st->info, MIN(sizeof(si), sizeof(st->info)));
+	if (st->signo == SIGSYS) {
 		uint32_t arch;
 
-		memcpy(&arch, as->info + 28, sizeof(arch)); /* si_arch */
+		memcpy(&arch, st->info + 28, sizeof(arch)); /* si_arch */
 		regs->orig_rax = regs->rax;
 		regs->rax = -ENOSYS;
 		if (arch == AUDIT_ARCH_X86_64 ||
@@ -1056,5 +1252,5 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 		set_exception(ti, X86_GP, gp_error);
 		return;
 	}
-	decode_siginfo(as, (int)as->signo, &si, regs, ti);
+	decode_siginfo(as, (int)st->signo, &si, regs, ti);
 }

@@ -280,6 +280,14 @@ __asm__(".text\n"
 	"	jmp 7f\n"
 	"5:	cmp $3, %eax\n"
 	"	jne 6f\n"
+	/*
+	 * close(STUB_LISTENER_FD): the last started thread's listener,
+	 * which the kernel holds by now, so that the new thread's is
+	 * STUB_LISTENER_FD again (the start message names that number).
+	 */
+	"	mov $3, %eax\n"
+	"	xor %edi, %edi\n"
+	"	syscall\n"
 	"	mov $56, %eax\n" /* clone(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM) */
 	"	mov $0x50f00, %edi\n"
 	"	xor %esi, %esi\n"

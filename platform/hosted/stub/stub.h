@@ -17,7 +17,7 @@
 #define HOSTED_STUB_H
 
 /*
- * The reservation: 1 MiB at 1 MiB, below where non-PIE executables start
+ * The reservation: 3 MiB at 1 MiB, up to where non-PIE executables start
  * (0x400000) and far below everything Linux (and the core) place on their
  * own: top-down mmap from VM_USER_TOP - 128 MiB, static-PIE breaks that
  * grow up from there into the stack gap, dynamic PIEs at 0x555555554000.
@@ -25,7 +25,7 @@
  * says -ENOMEM (or ignores the hint).  See docs/hosted.md.
  */
 #define STUB_BASE 0x100000UL
-#define STUB_SIZE 0x100000UL
+#define STUB_SIZE 0x300000UL
 #define STUB_END (STUB_BASE + STUB_SIZE)
 
 /* The image (linked at STUB_BASE) must end below the command area. */
@@ -114,7 +114,9 @@ struct stub_cmd {
 #define STUB_SLOTS (STUB_CMD + STUB_CMD_SIZE)
 #define STUB_TSLOT_ORDER 2
 #define STUB_TSLOT_SIZE (4096UL << STUB_TSLOT_ORDER)
-#define STUB_NSLOTS 1
+#define STUB_NSLOTS 1 /* mapped at the stub's start; the others on use */
+/* How many stub guest threads fit (per-thread mode). */
+#define STUB_MAX_THREADS ((STUB_END - STUB_SLOTS) / STUB_TSLOT_SIZE)
 _Static_assert(STUB_SLOTS % STUB_TSLOT_SIZE == 0, "slot alignment");
 _Static_assert(STUB_SLOTS + STUB_NSLOTS * STUB_TSLOT_SIZE <= STUB_END,
 	       "slots fit the reservation");

@@ -553,7 +553,8 @@ static void *wide_thread(void *arg)
 {
 	int r = pthread_barrier_wait(&wide_bar);
 
-	return (void *)(uintptr_t)(r == 0 || r == PTHREAD_BARRIER_SERIAL_THREAD);
+	return (void *)(uintptr_t)(r == 0 ||
+				   r == PTHREAD_BARRIER_SERIAL_THREAD);
 }
 
 static void wide(void)

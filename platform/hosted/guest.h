@@ -63,11 +63,11 @@ struct plat_as {
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
 
 	/* Seccomp mode only (docs/hosted-seccomp.md); fds are -1 if unset. */
-	bool seccomp;	      /* this stub runs in seccomp mode */
-	int done_efd;	      /* the eventfd at STUB_DONE_FD */
-	int sock;	      /* our end of STUB_SOCK_FD's socketpair;
+	bool seccomp;	  /* this stub runs in seccomp mode */
+	int done_efd;	  /* the eventfd at STUB_DONE_FD */
+	int sock;	  /* our end of STUB_SOCK_FD's socketpair;
 				      * hangs up when the stub is gone */
-	paddr_t slots_pa;     /* slot 0, in RAM (mapped by the stub) */
+	paddr_t slots_pa; /* slot 0, in RAM (mapped by the stub) */
 	/*
 	 * Its stub guest threads, by slot (docs/hosted-seccomp.md, 3.1).
 	 * Shared (per_thread false): only sts[0], run by the process's
@@ -105,7 +105,7 @@ struct sc_thread {
 	bool fast_valid;
 	struct hosted_uthread *stop_owner;
 	struct list_head free_link; /* on as->st_free when unowned */
-	int fast_nr; /* the call: number, rip, arguments */
+	int fast_nr;		    /* the call: number, rip, arguments */
 	unsigned long fast_ip;
 	uint64_t fast_args[6];
 	uint64_t notif_id;	   /* ... this notification */

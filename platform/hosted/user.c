@@ -1036,10 +1036,10 @@ static struct sc_thread *sc_bind(struct plat_as *as, struct hosted_uthread *hu,
 		return hu->st;
 	mutex_lock(&as->map_lock);
 	fl = plat_irq_save();
-	st = list_empty(&as->st_free) ? NULL
-				      : list_first_entry(&as->st_free,
-							 struct sc_thread,
-							 free_link);
+	st = list_empty(&as->st_free)
+		     ? NULL
+		     : list_first_entry(&as->st_free, struct sc_thread,
+					free_link);
 	if (st) {
 		list_del(&st->free_link);
 		list_init(&st->free_link);

@@ -345,6 +345,18 @@ static size_t orphan_chain(struct ext4_fs *fs, uint32_t *ino, size_t max)
 	return n;
 }
 
+/* A new file at path, held (the reference returned) and unlinked. */
+static struct vnode *open_unlinked(const char *path, uint32_t *ino)
+{
+	struct vnode *v;
+
+	ck_assert_int_eq(vfs_mknodat(NULL, path, S_IFREG | 0644, 0, NULL), 0);
+	v = lookup(path);
+	*ino = (uint32_t)v->ino;
+	ck_assert_int_eq(vfs_unlinkat(NULL, path, false, NULL), 0);
+	return v;
+}
+
 /*
  * Six open files unlinked (the chain, head first: f5 ... f0), then let
  * go from the middle, the head, the tail...: after each the chain holds
@@ -365,11 +377,7 @@ START_TEST(test_ext4w_orphan_chain_order)
 		char path[64];
 
 		snprintf(path, sizeof(path), MNT "/orphan%d", i);
-		ck_assert_int_eq(
-			vfs_mknodat(NULL, path, S_IFREG | 0644, 0, NULL), 0);
-		v[i] = lookup(path);
-		ino[i] = (uint32_t)v[i]->ino;
-		ck_assert_int_eq(vfs_unlinkat(NULL, path, false, NULL), 0);
+		v[i] = open_unlinked(path, &ino[i]);
 		open_[i] = true;
 	}
 	for (size_t k = 0; k < 6; k++) {
@@ -484,11 +492,7 @@ START_TEST(test_ext4w_orphans_shuffled)
 		char path[64];
 
 		snprintf(path, sizeof(path), MNT "/o/f%d", i);
-		ck_assert_int_eq(
-			vfs_mknodat(NULL, path, S_IFREG | 0644, 0, NULL), 0);
-		v[i] = lookup(path);
-		ino[i] = (uint32_t)v[i]->ino;
-		ck_assert_int_eq(vfs_unlinkat(NULL, path, false, NULL), 0);
+		v[i] = open_unlinked(path, &ino[i]);
 		open_[i] = true;
 		order[i] = i;
 	}

@@ -202,6 +202,8 @@ static const struct pent net_ents[] = {
 	{ "tcp6", PK_NET_FIRST + NET_PROC_TCP6, REG_MODE },
 	{ "udp", PK_NET_FIRST + NET_PROC_UDP, REG_MODE },
 	{ "udp6", PK_NET_FIRST + NET_PROC_UDP6, REG_MODE },
+	{ "udplite", PK_NET_FIRST + NET_PROC_UDPLITE, REG_MODE },
+	{ "udplite6", PK_NET_FIRST + NET_PROC_UDPLITE6, REG_MODE },
 	{ "raw", PK_NET_FIRST + NET_PROC_RAW, REG_MODE },
 	{ "raw6", PK_NET_FIRST + NET_PROC_RAW6, REG_MODE },
 	{ "unix", PK_NET_FIRST + NET_PROC_UNIX, REG_MODE },

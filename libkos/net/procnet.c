@@ -16,9 +16,10 @@
  *			of a dual-stack socket as ::ffff:a.b.c.d), and
  *			by its address type when it has no socket.
  *	udp, udp6,	the list of inet sockets (inet_all), bound ones
- *	raw, raw6	only, as Linux lists only hashed sockets; UDP in
- *			udp*, SOCK_RAW ICMP in raw* (ping sockets are
- *			Linux's /proc/net/icmp, not provided).
+ *	udplite,	only, as Linux lists only hashed sockets; UDP in
+ *	udplite6,	udp*, UDP-Lite in udplite*, SOCK_RAW ICMP in raw*
+ *	raw, raw6	(ping sockets are Linux's /proc/net/icmp, not
+ *			provided).
  *	unix		unix_for_each() (net/unix.c).
  *	dev		the netdev registry's counters.
  *	route		the IPv4 routes as net/netlink.c derives them:
@@ -310,11 +311,13 @@ static void show_tcp(struct out *o, bool v6)
 	inet_unlock();
 }
 
-/* ---- udp, udp6, raw, raw6 ------------------------------------------------ */
+/* ---- udp, udp6, udplite, udplite6, raw, raw6 ----------------------------- */
 
-static void show_dgram(struct out *o, bool v6, bool raw)
+/* proto: IPPROTO_UDP or IPPROTO_UDPLITE, 0 for the SOCK_RAW files */
+static void show_dgram(struct out *o, bool v6, int proto)
 {
 	struct inet_sock *is;
+	bool raw = !proto;
 	int sl = 0;
 
 	if (raw || v6)
@@ -338,7 +341,7 @@ static void show_dgram(struct out *o, bool v6, bool raw)
 		if ((is->sk.family == AF_INET6) != v6 || !is->pcb.any)
 			continue;
 		if (raw ? is->sk.type != SOCK_RAW
-			: is->sk.protocol != IPPROTO_UDP)
+			: is->sk.type != SOCK_DGRAM || is->sk.protocol != proto)
 			continue;
 		if (raw) {
 			/* Linux shows the protocol as the local "port". */
@@ -551,10 +554,15 @@ void net_proc_show(int which, void (*sink)(void *ctx, const char *t, size_t n),
 		break;
 	case NET_PROC_UDP:
 	case NET_PROC_UDP6:
+		show_dgram(&o, which == NET_PROC_UDP6, IPPROTO_UDP);
+		break;
+	case NET_PROC_UDPLITE:
+	case NET_PROC_UDPLITE6:
+		show_dgram(&o, which == NET_PROC_UDPLITE6, IPPROTO_UDPLITE);
+		break;
 	case NET_PROC_RAW:
 	case NET_PROC_RAW6:
-		show_dgram(&o, which == NET_PROC_UDP6 || which == NET_PROC_RAW6,
-			   which == NET_PROC_RAW || which == NET_PROC_RAW6);
+		show_dgram(&o, which == NET_PROC_RAW6, 0);
 		break;
 	case NET_PROC_UNIX:
 		show_unix(&o);

@@ -154,9 +154,10 @@ static void field(const char *line, int i, char *out, size_t room)
 CONTRACT_TEST(headers)
 {
 	proc_up();
-	static const char *const names[] = { "tcp",  "tcp6",	"udp", "udp6",
-					     "raw",  "unix",	"dev", "route",
-					     "raw6", "if_inet6" };
+	static const char *const names[] = { "tcp",   "tcp6",	 "udp",
+					     "udp6",  "udplite", "udplite6",
+					     "raw",   "unix",	 "dev",
+					     "route", "raw6",	 "if_inet6" };
 	char line[256];
 
 	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -316,6 +317,54 @@ CONTRACT_TEST(udp)
 	ct_say("  st: %s", f);
 	close(a);
 	close(b);
+	umount2("/proc", 0);
+}
+
+/*
+ * UDP-Lite sockets are listed in udplite and udplite6, and only there;
+ * a UDP socket never is.
+ */
+CONTRACT_TEST(udplite)
+{
+	proc_up();
+	for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
+		const char *lite = fam == AF_INET ? "udplite" : "udplite6";
+		const char *udp = fam == AF_INET ? "udp" : "udp6";
+		struct sockaddr_storage ss;
+		socklen_t len = ct_lo_addr(fam, &ss, 0);
+		int l = socket(fam, SOCK_DGRAM, IPPROTO_UDPLITE);
+		int u = socket(fam, SOCK_DGRAM, 0);
+		char line[512], f[128];
+
+		ct_say("%s: socket %s", lite, l >= 0 ? "ok" : strerror(errno));
+		if (l < 0 || u < 0)
+			continue;
+		slurp(lite);
+		CHECK_EQ("unbound not listed",
+			 find_ino(ino_of(l), 9, line, sizeof(line)), -1);
+		EXPECT(bind(l, (void *)&ss, len) == 0);
+		EXPECT(bind(u, (void *)&ss, len) == 0);
+		slurp(lite);
+		CHECK("bound listed",
+		      find_ino(ino_of(l), 9, line, sizeof(line)) > 0);
+		if (fam == AF_INET) /* padded; udplite6's are not */
+			ct_say("  %zu wide", strlen(line));
+		field(line, 1, f, sizeof(f));
+		CHECK("local port",
+		      strtol(strchr(f, ':') ? strchr(f, ':') + 1 : f, NULL,
+			     16) == ct_port_of(l));
+		field(line, 3, f, sizeof(f));
+		ct_say("  st: %s", f);
+		CHECK_EQ("udp socket not in udplite",
+			 find_ino(ino_of(u), 9, line, sizeof(line)), -1);
+		slurp(udp);
+		CHECK_EQ("udplite socket not in udp",
+			 find_ino(ino_of(l), 9, line, sizeof(line)), -1);
+		CHECK("udp socket in udp",
+		      find_ino(ino_of(u), 9, line, sizeof(line)) > 0);
+		close(l);
+		close(u);
+	}
 	umount2("/proc", 0);
 }
 

@@ -538,7 +538,9 @@ int inet_ip_setsockopt(struct inet_sock *is, int level, int name,
 		case IP_TOS:
 			if (get_int(val, len, &v))
 				return -EINVAL;
-			is->tos = v & 0xfc; /* ECN bits are the stack's */
+			/* a byte, as Linux; TCP's ECN bits are the stack's */
+			is->tos =
+				v & (is->sk.type == SOCK_STREAM ? 0xfc : 0xff);
 			break;
 		case IP_MULTICAST_TTL:
 			if (get_int(val, len, &v))
@@ -600,6 +602,8 @@ int inet_ip_setsockopt(struct inet_sock *is, int level, int name,
 		if (v < -1 || v > 255)
 			return -EINVAL;
 		is->tos = v < 0 ? 0 : v;
+		if (is->sk.type == SOCK_STREAM)
+			is->tos &= 0xfc; /* the ECN bits are the stack's */
 		inet_apply_ip_opts(is);
 		return 0;
 	case IPV6_RECVPKTINFO:

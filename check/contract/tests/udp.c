@@ -344,6 +344,70 @@ CONTRACT_TEST(options)
 	close(b);
 }
 
+/*
+ * IP_TOS and IPV6_TCLASS keep the ECN bits on datagram sockets (a
+ * received datagram carries them) and drop them on TCP, whose ECN is the
+ * stack's; IP_TOS keeps one byte of an int.
+ */
+CONTRACT_TEST(tos_ecn)
+{
+	static const struct {
+		int fam, type, level, name, set;
+	} cases[] = {
+		{ AF_INET, SOCK_DGRAM, IPPROTO_IP, IP_TOS, 0xbb },
+		{ AF_INET, SOCK_DGRAM, IPPROTO_IP, IP_TOS, 0x1bb },
+		{ AF_INET, SOCK_DGRAM, IPPROTO_IP, IP_TOS, -1 },
+		{ AF_INET, SOCK_STREAM, IPPROTO_IP, IP_TOS, 0xbb },
+		{ AF_INET6, SOCK_DGRAM, IPPROTO_IPV6, IPV6_TCLASS, 0xbb },
+		{ AF_INET6, SOCK_STREAM, IPPROTO_IPV6, IPV6_TCLASS, 0xbb },
+	};
+	int v, a, b;
+	socklen_t len;
+	char buf[8], ctl[64];
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = socket(cases[i].fam, cases[i].type, 0);
+
+		v = cases[i].set;
+		len = sizeof(v);
+		CHECK_RET("set",
+			  setsockopt(fd, cases[i].level, cases[i].name, &v,
+				     sizeof(v)),
+			  0);
+		v = -2;
+		getsockopt(fd, cases[i].level, cases[i].name, &v, &len);
+		ct_say("%s %s %#x: %#x",
+		       cases[i].fam == AF_INET ? "inet" : "inet6",
+		       cases[i].type == SOCK_DGRAM ? "dgram" : "stream",
+		       cases[i].set, v);
+		close(fd);
+	}
+
+	a = udp_lo(AF_INET);
+	b = udp_lo(AF_INET);
+	v = 0xbb;
+	EXPECT(setsockopt(a, IPPROTO_IP, IP_TOS, &v, sizeof(v)) == 0);
+	v = 1;
+	EXPECT(setsockopt(b, IPPROTO_IP, IP_RECVTOS, &v, sizeof(v)) == 0);
+	send_lo(a, AF_INET, ct_port_of(b), "tos");
+	wait_in(b);
+
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+
+	CHECK_RET("recvmsg", recvmsg(b, &mh, 0), 3);
+	c = CMSG_FIRSTHDR(&mh);
+	CHECK("IP_TOS message", c && c->cmsg_type == IP_TOS);
+	if (c)
+		ct_say("received tos %#x", *(unsigned char *)CMSG_DATA(c));
+	close(a);
+	close(b);
+}
+
 static unsigned short icmp_sum(const void *p, int len)
 {
 	const unsigned short *w = p;

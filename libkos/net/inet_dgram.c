@@ -19,7 +19,8 @@
  * stack lock, fills it from user memory without the lock, and sends it.
  * Control messages (IP_TTL and IP_TOS to an IPv4 address, IPV6_HOPLIMIT
  * and IPV6_TCLASS to an IPv6 one) set the pcb's TTL or hop limit and
- * TOS or traffic class for that one send.
+ * TOS or traffic class for that one send; IP_PKTINFO and IPV6_PKTINFO
+ * choose its source address and interface (lwIP's *_sendto_if_src).
  *
  * UDP-Lite (RFC 3828) is lwIP's (LWIP_UDPLITE: pcbs flagged
  * UDP_FLAGS_UDPLITE on the one UDP pcb list, lwIP checks the partial
@@ -734,20 +735,29 @@ static bool is_broadcast(const ip_addr_t *ip)
 	return false;
 }
 
+/* What a send's control messages ask for beyond the socket's settings. */
+struct dgram_ctl {
+	int hops, tclass; /* TTL or hop limit, TOS or class; -1: the socket's */
+	int ifindex;	  /* IP(V6)_PKTINFO's interface; 0: the route's */
+	ip_addr_t src;	  /* IP(V6)_PKTINFO's source; any: the usual */
+};
+
 /*
  * The SOL_IPV6 control messages of a send from an AF_INET6 socket to an
  * IPv6 address, as Linux's ip6_datagram_send_ctl checks them: an
  * IPV6_HOPLIMIT or IPV6_2292HOPLIMIT (-1: the socket's) and an
  * IPV6_TCLASS (-1 is taken as it is, which Linux sends as 0xff) of
- * exactly one int, -1..255; every other SOL_IPV6 type Linux knows is
- * accepted and ignored (IPV6_PKTINFO, IPV6_FLOWINFO, the extension
- * headers, IPV6_DONTFRAG: not done), an unknown one is -EINVAL.  Other
- * levels are skipped.  *hops and *tclass stay -1 where nothing is set.
+ * exactly one int, -1..255; IPV6_PKTINFO (or IPV6_2292PKTINFO) of at
+ * least a struct in6_pktinfo, its interface and source address checked
+ * later (dgram_pktinfo); every other SOL_IPV6 type Linux knows is
+ * accepted and ignored (IPV6_FLOWINFO, the extension headers,
+ * IPV6_DONTFRAG: not done), an unknown one is -EINVAL.  Other levels
+ * are skipped.
  */
-static int dgram_cmsg6(struct sock_msg *m, int *hops, int *tclass)
+static int dgram_cmsg6(struct sock_msg *m, struct dgram_ctl *ctl)
 {
-	*hops = *tclass = -1;
 	for (struct cmsghdr *c = cmsg_first(m); c; c = cmsg_next(m, c)) {
+		struct in6_pktinfo pi;
 		int v;
 
 		if (c->cmsg_level != SOL_IPV6)
@@ -762,12 +772,21 @@ static int dgram_cmsg6(struct sock_msg *m, int *hops, int *tclass)
 			if (v < -1 || v > 255)
 				return -EINVAL;
 			if (c->cmsg_type == IPV6_TCLASS)
-				*tclass = v & 0xff;
+				ctl->tclass = v & 0xff;
 			else
-				*hops = v;
+				ctl->hops = v;
 			break;
 		case IPV6_PKTINFO:
 		case IPV6_2292PKTINFO:
+			if (cmsg_datalen(c) < sizeof(pi))
+				return -EINVAL;
+			kos_memcpy(&pi, cmsg_data(c), sizeof(pi));
+			ctl->ifindex = (int)pi.ipi6_ifindex;
+			IP_SET_TYPE_VAL(ctl->src, IPADDR_TYPE_V6);
+			kos_memcpy(ip_2_ip6(&ctl->src)->addr, &pi.ipi6_addr,
+				   16);
+			ip6_addr_clear_zone(ip_2_ip6(&ctl->src));
+			break;
 		case IPV6_FLOWINFO:
 		case IPV6_2292HOPOPTS:
 		case IPV6_HOPOPTS:
@@ -789,16 +808,17 @@ static int dgram_cmsg6(struct sock_msg *m, int *hops, int *tclass)
  * The SOL_IP control messages of a send to an IPv4 address (from either
  * family), as Linux's ip_cmsg_send checks them: IP_TTL (exactly an int,
  * 1..255) and IP_TOS (an int or a byte, 0..255) for this datagram;
- * IP_PKTINFO must be a struct in_pktinfo and IP_PROTOCOL an int 1..255,
- * both then ignored (the source address and interface of IP_PKTINFO:
- * not done), as is IP_RETOPTS (IP options: not done); any other SOL_IP
- * type is -EINVAL.  Other levels are skipped.
+ * IP_PKTINFO must be exactly a struct in_pktinfo, whose ipi_ifindex and
+ * ipi_spec_dst choose the interface and source (checked later, by
+ * dgram_pktinfo; ipi_addr is not used on send); IP_PROTOCOL must be an
+ * int 1..255 and is ignored, as is IP_RETOPTS (IP options: not done);
+ * any other SOL_IP type is -EINVAL.  Other levels are skipped.
  */
-static int dgram_cmsg4(struct sock_msg *m, int *ttl, int *tos)
+static int dgram_cmsg4(struct sock_msg *m, struct dgram_ctl *ctl)
 {
-	*ttl = *tos = -1;
 	for (struct cmsghdr *c = cmsg_first(m); c; c = cmsg_next(m, c)) {
 		size_t n = cmsg_datalen(c);
+		struct in_pktinfo pi;
 		int v = 0;
 
 		if (c->cmsg_level != SOL_IP)
@@ -812,7 +832,7 @@ static int dgram_cmsg4(struct sock_msg *m, int *ttl, int *tos)
 			if (v < 1 || v > 255)
 				return -EINVAL;
 			if (c->cmsg_type == IP_TTL)
-				*ttl = v;
+				ctl->hops = v;
 			break;
 		case IP_TOS:
 			if (n == sizeof(int))
@@ -823,11 +843,14 @@ static int dgram_cmsg4(struct sock_msg *m, int *ttl, int *tos)
 				return -EINVAL;
 			if (v < 0 || v > 255)
 				return -EINVAL;
-			*tos = v;
+			ctl->tclass = v;
 			break;
 		case IP_PKTINFO:
-			if (n != sizeof(struct in_pktinfo))
+			if (n != sizeof(pi))
 				return -EINVAL;
+			kos_memcpy(&pi, cmsg_data(c), sizeof(pi));
+			ctl->ifindex = pi.ipi_ifindex;
+			ip_addr_set_ip4_u32(&ctl->src, pi.ipi_spec_dst.s_addr);
 			break;
 		case IP_RETOPTS:
 			break;
@@ -838,13 +861,98 @@ static int dgram_cmsg4(struct sock_msg *m, int *ttl, int *tos)
 	return 0;
 }
 
+/* Is a an address of this host (stack lock)?  On nif only if set. */
+static bool dgram_src_local(const ip_addr_t *a, struct netif *nif)
+{
+	struct netif *n;
+
+	if (IP_IS_V4(a) && ip4_addr_isloopback(ip_2_ip4(a)))
+		return true;
+	NETIF_FOREACH(n)
+	{
+		if (nif && n != nif)
+			continue;
+		if (IP_IS_V4(a) ? ip4_addr_cmp(netif_ip4_addr(n), ip_2_ip4(a))
+				: netif_get_ip6_addr_match(n, ip_2_ip6(a)) >= 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The interface and source address that IP(V6)_PKTINFO asks for, to
+ * dst, checked as Linux checks them (stack lock held).  *nif stays NULL
+ * when the message asked for neither: the pcb's usual route.  IPv4: a
+ * multicast or broadcast source is -EINVAL, an unknown interface
+ * -ENODEV, a source that is not the host's -ENETUNREACH (as Linux's
+ * route lookup).  IPv6: an unknown interface is -ENODEV, a link-local
+ * source without an interface or a source that is not the host's
+ * (on that interface when link-local) -EINVAL.  Then no route to dst
+ * is -ENETUNREACH.  The source is the one asked for, else the socket's
+ * bound address, else the interface's (IPv6: lwIP's choice for dst).
+ */
+static int dgram_pktinfo(struct inet_sock *is, const struct dgram_ctl *ctl,
+			 const ip_addr_t *dst, struct netif **nif,
+			 ip_addr_t *src)
+{
+	const ip_addr_t *local =
+		is_ping(is) ? &is->pcb.raw->local_ip : &is->pcb.udp->local_ip;
+	bool v4 = IP_IS_V4(dst), have = !ip_addr_isany(&ctl->src);
+
+	*nif = NULL;
+	if (!ctl->ifindex && !have)
+		return 0;
+	if (have && v4) {
+		uint32_t a = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&ctl->src)));
+
+		if (ip4_addr_ismulticast(ip_2_ip4(&ctl->src)) ||
+		    a == 0xffffffffU)
+			return -EINVAL;
+	}
+	if (ctl->ifindex) {
+		if (ctl->ifindex < 0 || ctl->ifindex > 255 ||
+		    !(*nif = netif_get_by_index((u8_t)ctl->ifindex)))
+			return -ENODEV;
+	}
+	if (have) {
+		bool ll = !v4 && ip6_addr_islinklocal(ip_2_ip6(&ctl->src));
+
+		if (ll && !*nif)
+			return -EINVAL;
+		if (!dgram_src_local(&ctl->src, ll ? *nif : NULL))
+			return v4 ? -ENETUNREACH : -EINVAL;
+		ip_addr_copy(*src, ctl->src);
+	} else {
+		ip_addr_copy(*src, *local);
+	}
+	if (!*nif)
+		*nif = ip_route(src, dst);
+	if (!*nif)
+		return -ENETUNREACH;
+	if (!ip_addr_isany(src) && !ip_addr_ismulticast(src))
+		return 0;
+	if (v4) {
+		ip_addr_copy(*src, *netif_ip_addr4(*nif));
+	} else {
+		const ip_addr_t *a =
+			ip6_select_source_address(*nif, ip_2_ip6(dst));
+
+		if (!a)
+			return -ENETUNREACH;
+		ip_addr_copy(*src, *a);
+	}
+	return 0;
+}
+
 /*
  * Send p to ip:port with a TTL (hop limit) and TOS (traffic class) for
- * this one datagram (-1: the socket's), set on the pcb around the call.
+ * this one datagram (-1: the socket's), set on the pcb around the call;
+ * from src through nif when nif is set (IP(V6)_PKTINFO).
  */
 static err_t dgram_send_pcb(struct inet_sock *is, struct pbuf *p,
-			    const ip_addr_t *ip, uint16_t port, int hops,
-			    int tclass)
+			    const ip_addr_t *ip, uint16_t port,
+			    const struct dgram_ctl *ctl, struct netif *nif,
+			    const ip_addr_t *src)
 {
 	struct udp_pcb *u = is_ping(is) ? NULL : is->pcb.udp;
 	struct raw_pcb *r = is_ping(is) ? is->pcb.raw : NULL;
@@ -865,11 +973,15 @@ static err_t dgram_send_pcb(struct inet_sock *is, struct pbuf *p,
 					   ? is->lite_send_cscov
 					   : n;
 	}
-	if (hops >= 0)
-		*ttl = *mttl = (u8_t)hops;
-	if (tclass >= 0)
-		*tos = (u8_t)tclass;
-	e = u ? udp_sendto(u, p, ip, port) : raw_sendto(r, p, ip);
+	if (ctl->hops >= 0)
+		*ttl = *mttl = (u8_t)ctl->hops;
+	if (ctl->tclass >= 0)
+		*tos = (u8_t)ctl->tclass;
+	if (nif)
+		e = u ? udp_sendto_if_src(u, p, ip, port, nif, src)
+		      : raw_sendto_if_src(r, p, ip, nif, src);
+	else
+		e = u ? udp_sendto(u, p, ip, port) : raw_sendto(r, p, ip);
 	*ttl = ttl0;
 	*tos = tos0;
 	*mttl = mttl0;
@@ -882,10 +994,12 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 	struct inet_sock *is = inet_sk(s);
 	size_t len = m->uio->resid;
 	size_t max = s->family == AF_INET ? UDP4_MAX_PAYLOAD : UDP6_MAX_PAYLOAD;
-	ip_addr_t ip;
+	struct dgram_ctl ctl = { .hops = -1, .tclass = -1, .ifindex = 0 };
+	struct netif *nif = NULL;
+	ip_addr_t ip, src;
 	uint16_t port = 0;
 	struct pbuf *p;
-	int err, hops = -1, tclass = -1;
+	int err;
 	err_t e;
 
 	if (m->flags & MSG_OOB)
@@ -927,10 +1041,11 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 		port = is->peer_port;
 	}
 	if (m->ctl_len) {
+		ip_addr_set_zero(&ctl.src);
 		if (IP_IS_V4(&ip))
-			err = dgram_cmsg4(m, &hops, &tclass);
+			err = dgram_cmsg4(m, &ctl);
 		else
-			err = dgram_cmsg6(m, &hops, &tclass);
+			err = dgram_cmsg6(m, &ctl);
 		if (err)
 			goto out;
 	}
@@ -939,6 +1054,8 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 		goto out;
 	}
 	err = dgram_autobind(is, &ip);
+	if (!err && m->ctl_len)
+		err = dgram_pktinfo(is, &ctl, &ip, &nif, &src);
 	if (err)
 		goto out;
 	p = pbuf_alloc(is_ping(is) ? PBUF_IP : PBUF_TRANSPORT, (u16_t)len,
@@ -980,7 +1097,7 @@ static ssize_t dgram_sendmsg(struct socket *s, struct sock_msg *m,
 			}
 		}
 	}
-	e = dgram_send_pcb(is, p, &ip, port, hops, tclass);
+	e = dgram_send_pcb(is, p, &ip, port, &ctl, nif, &src);
 	pbuf_free(p);
 	err = e ? -inet_errno(e) : (int)len;
 out:

@@ -10,6 +10,7 @@
  * 127.0.0.1.  Ports are ephemeral: the oracle shares the host's
  * loopback.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -405,6 +406,140 @@ CONTRACT_TEST(tos_ecn)
 	if (c)
 		ct_say("received tos %#x", *(unsigned char *)CMSG_DATA(c));
 	close(a);
+	close(b);
+}
+
+/*
+ * sendmsg with IP_PKTINFO (a struct in_pktinfo) or IPV6_PKTINFO to fd's
+ * loopback at port: what it returned, then who the receiver b saw as
+ * the sender.  Only loopback addresses and lo (ifindex 1) are used: the
+ * oracle shares the host's interfaces.
+ */
+static void send_pktinfo(int fd, int b, int fam, int port, const void *pi,
+			 size_t pilen, const char *what)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo) + 8)];
+		struct cmsghdr align;
+	} u;
+	struct sockaddr_storage to, from;
+	socklen_t fl = sizeof(from);
+	struct iovec iov = { "p", 1 };
+	struct msghdr mh = { .msg_name = &to,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = CMSG_SPACE(pilen) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	char host[INET6_ADDRSTRLEN], buf[8];
+	ssize_t n;
+
+	memset(&u, 0, sizeof(u));
+	mh.msg_namelen = ct_lo_addr(fam, &to, port);
+	c->cmsg_level = fam == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	c->cmsg_type = fam == AF_INET ? IP_PKTINFO : IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(pilen);
+	memcpy(CMSG_DATA(c), pi, pilen);
+	n = sendmsg(fd, &mh, 0);
+	if (n < 0) {
+		ct_say("%s: %s", what, strerror(errno));
+		return;
+	}
+	if (!wait_in(b)) {
+		ct_say("%s: sent, nothing arrived", what);
+		return;
+	}
+	recvfrom(b, buf, sizeof(buf), 0, (void *)&from, &fl);
+	inet_ntop(fam,
+		  fam == AF_INET
+			  ? (void *)&((struct sockaddr_in *)&from)->sin_addr
+			  : (void *)&((struct sockaddr_in6 *)&from)->sin6_addr,
+		  host, sizeof(host));
+	ct_say("%s: from %s, %s port", what, host,
+	       ct_port_of(fd) == ntohs(((struct sockaddr_in *)&from)->sin_port)
+		       ? "its"
+		       : "another");
+}
+
+/*
+ * IP_PKTINFO and IPV6_PKTINFO on send choose the source address
+ * (ipi_spec_dst, ipi6_addr) and interface (ifindex); Linux's errors for
+ * a bad source or an unknown interface.
+ */
+CONTRACT_TEST(pktinfo_send)
+{
+	static const struct {
+		int ifindex;
+		const char *spec, *addr;
+	} v4[] = {
+		{ 0, "127.0.0.2", "0.0.0.0" },
+		{ 1, "0.0.0.0", "0.0.0.0" },
+		{ 1, "127.0.0.3", "0.0.0.0" },
+		{ 0, "0.0.0.0", "10.9.9.9" },
+		{ 999, "0.0.0.0", "0.0.0.0" },
+		{ 999, "127.0.0.2", "0.0.0.0" },
+		{ 0, "224.0.0.1", "0.0.0.0" },
+		{ 999, "224.0.0.1", "0.0.0.0" },
+		{ 0, "255.255.255.255", "0.0.0.0" },
+		{ 0, "0.1.2.3", "0.0.0.0" },
+		{ 0, "192.0.2.1", "0.0.0.0" },
+		{ -1, "0.0.0.0", "0.0.0.0" },
+	};
+	static const struct {
+		int ifindex;
+		const char *addr;
+	} v6[] = {
+		{ 0, "::1" },	  { 1, "::" },	    { 1, "::1" },
+		{ 999, "::" },	  { 999, "::1" },   { 0, "2001:db8::1" },
+		{ 0, "ff02::1" }, { 0, "fe80::1" }, { 1, "fe80::1" },
+	};
+	int b = udp_lo(AF_INET), port = ct_port_of(b), fd;
+	char what[80];
+
+	for (unsigned int i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+		struct in_pktinfo pi = { .ipi_ifindex = v4[i].ifindex };
+
+		inet_pton(AF_INET, v4[i].spec, &pi.ipi_spec_dst);
+		inet_pton(AF_INET, v4[i].addr, &pi.ipi_addr);
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		snprintf(what, sizeof(what), "if %d spec %s addr %s",
+			 v4[i].ifindex, v4[i].spec, v4[i].addr);
+		send_pktinfo(fd, b, AF_INET, port, &pi, sizeof(pi), what);
+		close(fd);
+	}
+	{
+		struct in_pktinfo pi = { .ipi_ifindex = 0 };
+
+		inet_pton(AF_INET, "127.0.0.5", &pi.ipi_spec_dst);
+		fd = udp_lo(AF_INET);
+		send_pktinfo(fd, b, AF_INET, port, &pi, sizeof(pi),
+			     "bound to 127.0.0.1, spec 127.0.0.5");
+		send_pktinfo(fd, b, AF_INET, port, &pi, sizeof(pi) - 4,
+			     "short in_pktinfo");
+		send_pktinfo(fd, b, AF_INET, port, &pi, sizeof(pi) + 4,
+			     "long in_pktinfo");
+		close(fd);
+	}
+	close(b);
+
+	b = udp_lo(AF_INET6);
+	port = ct_port_of(b);
+	for (unsigned int i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		struct in6_pktinfo pi = { .ipi6_ifindex = v6[i].ifindex };
+
+		inet_pton(AF_INET6, v6[i].addr, &pi.ipi6_addr);
+		fd = socket(AF_INET6, SOCK_DGRAM, 0);
+		snprintf(what, sizeof(what), "if %d addr %s", v6[i].ifindex,
+			 v6[i].addr);
+		send_pktinfo(fd, b, AF_INET6, port, &pi, sizeof(pi), what);
+		if (i == 0) {
+			send_pktinfo(fd, b, AF_INET6, port, &pi, sizeof(pi) - 4,
+				     "short in6_pktinfo");
+			send_pktinfo(fd, b, AF_INET6, port, &pi, sizeof(pi) + 4,
+				     "long in6_pktinfo");
+		}
+		close(fd);
+	}
 	close(b);
 }
 

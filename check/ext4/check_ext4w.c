@@ -683,6 +683,70 @@ START_TEST(test_ext4w_dir_csum_once)
 }
 END_TEST
 
+/*
+ * An extended attribute block's checksum is verified once per read of
+ * the block, as directory blocks' are: a changed value seals it again
+ * and it stays verified; a checksum broken in the cached copy goes
+ * unseen, one broken on the disk is found (EUCLEAN) once the cache is
+ * dropped, and mended it reads again.
+ */
+START_TEST(test_ext4w_xattr_csum_once)
+{
+	const size_t csum_off = 16; /* h_checksum */
+	char big[1200], got[1200];
+	struct ext4_fs *fs;
+	struct vnode *v;
+	struct bbuf *b;
+	uint64_t blk;
+
+	load_image("img-4k.img");
+	ck_assert_int_eq(mount_rw(), 0);
+	fs = mounted_fs();
+	ck_assert(fs->csum);
+	ck_assert_int_eq(vfs_mknodat(NULL, MNT "/x", S_IFREG | 0644, 0, NULL),
+			 0);
+	v = lookup(MNT "/x");
+	memset(big, 'v', sizeof(big)); /* too big for the inode: a block */
+	ck_assert_int_eq(vfs_setxattr(v, "user.big", big, sizeof(big), 0, NULL),
+			 0);
+	blk = EXT4_I(v)->file_acl;
+	ck_assert_uint_ne(blk, 0);
+	ck_assert_int_eq(vfs_getxattr(v, "user.big", got, sizeof(got), NULL),
+			 (ssize_t)sizeof(big));
+	ck_assert(verified(fs, blk));
+	big[0] = 'w'; /* rewritten in place (not shared): still verified */
+	ck_assert_int_eq(vfs_setxattr(v, "user.big", big, sizeof(big), 0, NULL),
+			 0);
+	ck_assert_uint_eq(EXT4_I(v)->file_acl, blk);
+	ck_assert(verified(fs, blk));
+	/* not summed again: broken in the cached copy, unseen */
+	ck_assert_int_eq(bcache_get(fs->bc, blk, &b), 0);
+	((uint8_t *)b->data)[csum_off] ^= 0x5a;
+	ck_assert_int_eq(vfs_getxattr(v, "user.big", got, sizeof(got), NULL),
+			 (ssize_t)sizeof(big));
+	ck_assert_int_eq(got[0], 'w');
+	((uint8_t *)b->data)[csum_off] ^= 0x5a;
+	bcache_put(b);
+	/* broken on the disk, read again: found */
+	ck_assert_int_eq(bcache_sync(fs->bc), 0);
+	flip_on_disk(fs, blk, csum_off);
+	bcache_shrink(fs->bc);
+	ck_assert(!verified(fs, blk));
+	ck_assert_int_eq(vfs_getxattr(v, "user.big", got, sizeof(got), NULL),
+			 -EUCLEAN);
+	ck_assert(!verified(fs, blk));
+	/* mended */
+	flip_on_disk(fs, blk, csum_off);
+	bcache_shrink(fs->bc);
+	ck_assert_int_eq(vfs_getxattr(v, "user.big", got, sizeof(got), NULL),
+			 (ssize_t)sizeof(big));
+	ck_assert(verified(fs, blk));
+	vnode_put(v);
+	ck_assert_int_eq(vfs_umount(NULL, MNT, false, false, NULL), 0);
+	fsck_clean();
+}
+END_TEST
+
 /* Blocks: runs from the goal, counted in statfs, freed again. */
 static void blocks_on(const char *image)
 {
@@ -1022,6 +1086,7 @@ Suite *ext4w_suite(void)
 	tcase_add_test(tc, test_ext4w_orphan_chain_order);
 	tcase_add_test(tc, test_ext4w_orphans_shuffled);
 	tcase_add_test(tc, test_ext4w_dir_csum_once);
+	tcase_add_test(tc, test_ext4w_xattr_csum_once);
 	tcase_add_test(tc, test_ext4w_remount_busy);
 	tcase_add_loop_test(tc, test_ext4w_blocks, 0, 2);
 	tcase_add_test(tc, test_ext4w_reserve);

@@ -152,11 +152,18 @@ static int block_region(struct ext4_inode_info *ei, struct bbuf **b,
 				   (unsigned long long)blk);
 		goto fail;
 	}
-	if (fs->csum) {
-		/* another inode may be changing a shared block's refcount */
+	if (fs->csum && !bcache_verified(*b)) {
+		/*
+		 * Once per read of the block from the disk (the buffer's
+		 * verified mark, kos/bcache.h: every change below seals it
+		 * again).  Another inode may be changing a shared block's
+		 * refcount meanwhile.
+		 */
 		mutex_lock(&xblock_lock);
 		crc = xblock_csum(fs, blk, h);
 		bad = crc != h->h_checksum;
+		if (!bad)
+			bcache_set_verified(*b);
 		mutex_unlock(&xblock_lock);
 		if (bad) {
 			err = ext4_corrupt(fs,

@@ -327,8 +327,7 @@ static void set_page_fault(struct plat_as *as, const struct uregs *regs,
 	ti->vector = X86_PF;
 	ti->error_code = access;
 	if (addr < STUB_HOST_TOP)
-		mirror_dirty(as, addr & PAGE_MASK,
-			     (addr & PAGE_MASK) + PAGE_SIZE);
+		mirror_fault(as, addr);
 }
 
 static void decode_siginfo(struct plat_as *as, int sig, const siginfo_t *si,

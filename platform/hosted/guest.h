@@ -15,6 +15,7 @@
 #include <kos/list.h>
 #include <kos/mutex.h>
 #include <kos/plat/user.h>
+#include <kos/timer.h>
 #include <kos/types.h>
 
 #include "stub/stub.h"
@@ -124,8 +125,13 @@ struct sc_thread {
 	/*
 	 * When the oldest unanswered kick was sent (host CLOCK_MONOTONIC ns),
 	 * 0 if none: set from interrupt context, cleared by any message.
+	 * The watchdog timer then checks on it (user.c: sc_watchdog); it
+	 * sets watchdog_fired when it kills the stub.
 	 */
 	volatile uint64_t kick_ns;
+	struct ktimer watchdog;
+	volatile bool watchdog_fired;
+	struct plat_as *as;	 /* the address space it belongs to */
 	struct stub_ucontext uc; /* the frame, copied once */
 	unsigned char info[128]; /* its siginfo, copied once */
 };

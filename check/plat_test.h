@@ -57,6 +57,9 @@ size_t test_as_flushes(struct plat_as *as);
 /* True if the mirror matches the page tables (every change was flushed). */
 bool test_as_mirror_ok(struct plat_as *as);
 
+/* What plat_fault_around_pages() says (0, as on bare metal, unless set). */
+extern unsigned int test_fault_around;
+
 /*
  * Panic tests: kos_panic() prints to the (captured) console and ends in
  * plat_halt(), which aborts.  After test_expect_panic(msg) the abort goes

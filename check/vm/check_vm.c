@@ -272,6 +272,66 @@ START_TEST(test_vm_fault_demand_zero)
 }
 END_TEST
 
+/* How many pages of [va, va + n pages) have a present entry. */
+static unsigned int present_pages(struct vm_space *vm, unsigned long va,
+				  unsigned int n)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		k += (vt_pte(vm, va + i * PG) & PTE_P) != 0;
+	return k;
+}
+
+/*
+ * Anonymous fault-around (a hosted platform's 15 pages): a fault fills
+ * its page and 15 after it; a fault on the page right after that window
+ * fills twice as many plus one (31), then 63 at most; a fault anywhere
+ * else starts over at 15; the window never leaves the VMA or the page
+ * table.
+ */
+START_TEST(test_vm_fault_around_grows_in_order)
+{
+	struct vm_space *vm = vm_create();
+	const unsigned long B = A + 512 * PG;  /* a page table's start */
+	const unsigned long C = A + 2048 * PG; /* another one */
+
+	test_fault_around = 15;
+	vt_map_fixed(vm, B, 300 * PG, RW);
+	ck_assert_int_eq(vt_touch(vm, B, true), 0);
+	ck_assert_uint_eq(present_pages(vm, B, 300), 16);
+	ck_assert_int_eq(vt_touch(vm, B + 16 * PG, true), 0);
+	ck_assert_uint_eq(present_pages(vm, B, 300), 16 + 32);
+	ck_assert_int_eq(vt_touch(vm, B + 48 * PG, true), 0);
+	ck_assert_uint_eq(present_pages(vm, B, 300), 48 + 64);
+	ck_assert_int_eq(vt_touch(vm, B + 112 * PG, true), 0);
+	ck_assert_uint_eq(present_pages(vm, B, 300), 112 + 64);
+	/* Out of order: back to 16 pages. */
+	ck_assert_int_eq(vt_touch(vm, B + 200 * PG, false), 0);
+	ck_assert_uint_eq(present_pages(vm, B + 176 * PG, 124), 16);
+	/* In order again, but the VMA ends at 300. */
+	ck_assert_int_eq(vt_touch(vm, B + 216 * PG, false), 0);
+	ck_assert_uint_eq(present_pages(vm, B + 176 * PG, 124), 16 + 32);
+	ck_assert_int_eq(vt_touch(vm, B + 248 * PG, false), 0);
+	ck_assert_uint_eq(present_pages(vm, B, 300), 300 - 24);
+	ck_assert_uint_eq(vt_pte(vm, B + 300 * PG) & PTE_P, 0);
+	for (size_t i = 0; i < PG; i++)
+		ck_assert_int_eq(vt_frame(vm, B + 299 * PG)[i], 0);
+	/*
+	 * Four pages before a page table ends: the window stops there;
+	 * the next fault, the table's first page, is in order.
+	 */
+	vt_map_fixed(vm, C - 4 * PG, 64 * PG, RW);
+	ck_assert_int_eq(vt_touch(vm, C - 4 * PG, true), 0);
+	ck_assert_uint_eq(present_pages(vm, C - 4 * PG, 64), 4);
+	ck_assert_int_eq(vt_touch(vm, C, true), 0);
+	ck_assert_uint_eq(present_pages(vm, C - 4 * PG, 64), 4 + 32);
+	ck_assert(test_as_mirror_ok(vm->as));
+	test_fault_around = 0;
+	vm_destroy(vm);
+}
+END_TEST
+
 static unsigned char file_data[3 * 4096];
 
 static void fill_file_data(void)
@@ -848,6 +908,7 @@ Suite *vm_suite(void)
 	tcase_add_test(tc, test_vm_mprotect_split_merge_keeps_data);
 	tcase_add_test(tc, test_vm_mprotect_errors);
 	tcase_add_test(tc, test_vm_fault_demand_zero);
+	tcase_add_test(tc, test_vm_fault_around_grows_in_order);
 	tcase_add_test(tc, test_vm_file_private_fault);
 	tcase_add_test(tc, test_vm_file_shared_maps_page_cache);
 	tcase_add_test(tc, test_vm_file_private_copy_on_write);

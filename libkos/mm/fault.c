@@ -184,11 +184,19 @@ static int new_frame(struct vma *v, unsigned long va, bool want_write,
 }
 
 /*
+ * The most pages one fault fills after its own: the window doubles from
+ * plat_fault_around_pages() while faults come in order, up to this.
+ */
+#define FAULT_AROUND_MAX 63
+
+/*
  * After a demand-zero fault at va: fill up to plat_fault_around_pages()
  * empty pages after it in the same private anonymous mapping and page
  * table with fresh zero pages (never a stack, a shared or a special
- * mapping, never for a forced access).  Returns the last page filled
- * (va if none).  vm->lock held.
+ * mapping, never for a forced access).  A fault on the page right after
+ * the previous fault's window doubles the window (up to
+ * FAULT_AROUND_MAX): memory touched in order takes ever fewer faults.
+ * Returns the last page filled (va if none).  vm->lock held.
  */
 static unsigned long fault_around(struct vm_space *vm, struct vma *v,
 				  unsigned long va, pte_t bits, bool force)
@@ -199,6 +207,9 @@ static unsigned long fault_around(struct vm_space *vm, struct vma *v,
 	if (!n || force || v->file || v->special || !(v->prot & PROT_READ) ||
 	    (v->flags & (VMA_SHARED | VMA_GROWSDOWN | VMA_IO)))
 		return va;
+	if (va == vm->fa_next && vm->fa_pages >= n)
+		n = MIN(2 * vm->fa_pages + 1, FAULT_AROUND_MAX);
+	vm->fa_pages = n;
 	/* Within this page table: one walk's worth of entries. */
 	end = MIN(v->end, (va | (PGT_ENTRIES * PAGE_SIZE - 1)) + 1);
 	end = MIN(end, va + (n + 1) * PAGE_SIZE);
@@ -214,6 +225,7 @@ static unsigned long fault_around(struct vm_space *vm, struct vma *v,
 		install(vm, e, pa, bits);
 		last = a;
 	}
+	vm->fa_next = last + PAGE_SIZE;
 	return last;
 }
 

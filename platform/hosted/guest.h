@@ -15,6 +15,7 @@
 #include <kos/list.h>
 #include <kos/mutex.h>
 #include <kos/plat/user.h>
+#include <kos/timer.h>
 #include <kos/types.h>
 
 #include "stub/stub.h"
@@ -61,6 +62,12 @@ struct plat_as {
 	struct stub_cmd *cmd;	   /* ... through the direct map */
 	unsigned int ndirty;	   /* changed, not yet mirrored: */
 	struct as_range dirty[AS_DIRTY_MAX]; /* sorted, disjoint */
+	/*
+	 * The pages the last page fault will bring in (the page and its
+	 * fault-around), empty if none: mirror_build() maps them with
+	 * STUB_OP_MAP_POP.  Interrupts off, as the dirty list.
+	 */
+	struct as_range pop;
 
 	/* Seccomp mode only (docs/hosted-seccomp.md); fds are -1 if unset. */
 	bool seccomp;	  /* this stub runs in seccomp mode */
@@ -118,8 +125,13 @@ struct sc_thread {
 	/*
 	 * When the oldest unanswered kick was sent (host CLOCK_MONOTONIC ns),
 	 * 0 if none: set from interrupt context, cleared by any message.
+	 * The watchdog timer then checks on it (user.c: sc_watchdog); it
+	 * sets watchdog_fired when it kills the stub.
 	 */
 	volatile uint64_t kick_ns;
+	struct ktimer watchdog;
+	volatile bool watchdog_fired;
+	struct plat_as *as;	 /* the address space it belongs to */
 	struct stub_ucontext uc; /* the frame, copied once */
 	unsigned char info[128]; /* its siginfo, copied once */
 };
@@ -202,6 +214,13 @@ int stub_wait_fd(struct plat_as *as, int fd);
 
 /* Remember that the entries for [start, end) changed.  Any context. */
 void mirror_dirty(struct plat_as *as, vaddr_t start, vaddr_t end);
+
+/*
+ * A page fault at va is being reported: the pages the core will map for
+ * it (va's page and its fault-around) get their host page-table entries
+ * when they are mirrored (STUB_OP_MAP_POP).  Any context.
+ */
+void mirror_fault(struct plat_as *as, vaddr_t va);
 
 /*
  * Turn (part of) the dirty ranges into operations in as->cmd: for each

@@ -13,6 +13,16 @@
  * do runs of absent pages, so a batch is short: typically one operation
  * per fault, a handful per mmap/munmap.
  *
+ * Populating: a page the guest is about to touch (the one a fault was
+ * reported for and its fault-around, mirror_fault()) is mapped with
+ * MAP_POPULATE (STUB_OP_MAP_POP), so the host makes its page-table entry
+ * in the stub's mmap call instead of taking a host page fault at the
+ * guest's first access; on the PVM-virtualized development VM a host
+ * page fault costs ~15 us, populating ~0.5 us a page
+ * (docs/hosted-seccomp.md, section 9).  Everything else (fork's copy,
+ * mprotect, exec's mappings) stays lazy: populating pages nobody
+ * touches would cost more than it saves.
+ *
  * Rights: present = PROT_READ (x86 has no write-only or exec-only pages),
  * RW adds PROT_WRITE, NX clear adds PROT_EXEC.  PROT_NONE pages (the
  * software PTE_PROTNONE bit, not present) are unmapped: the guest's access
@@ -128,6 +138,22 @@ void mirror_dirty(struct plat_as *as, vaddr_t start, vaddr_t end)
 	plat_irq_restore(fl);
 }
 
+void mirror_fault(struct plat_as *as, vaddr_t va)
+{
+	unsigned long fl;
+	vaddr_t s = va & ~(PAGE_SZ - 1);
+	/* Fault-around stays within the page table (mm/fault.c). */
+	vaddr_t e = (s | (PGT_ENTRIES * PAGE_SZ - 1)) + 1;
+
+	if (s >= STUB_HOST_TOP)
+		return;
+	fl = plat_irq_save();
+	as->pop.start = s;
+	as->pop.end = MIN(e, STUB_HOST_TOP);
+	plat_irq_restore(fl);
+	mirror_dirty(as, s, s + PAGE_SZ);
+}
+
 /* --- walking the core's tables ------------------------------------------ */
 
 /*
@@ -212,16 +238,17 @@ static bool batch_unmap(struct batch *b, vaddr_t addr, unsigned long len)
 	return batch_start(b, STUB_OP_UNMAP, addr, len, 0, 0);
 }
 
-static bool batch_map(struct batch *b, vaddr_t addr, paddr_t pa,
-		      unsigned int prot)
+/* kind: STUB_OP_MAP, or STUB_OP_MAP_POP for a page the guest will touch. */
+static bool batch_map(struct batch *b, unsigned int kind, vaddr_t addr,
+		      paddr_t pa, unsigned int prot)
 {
-	if (b->have && b->cur.kind == STUB_OP_MAP &&
+	if (b->have && b->cur.kind == kind &&
 	    b->cur.addr + b->cur.len == addr && b->cur.off + b->cur.len == pa &&
 	    b->cur.prot == prot) {
 		b->cur.len += PAGE_SZ;
 		return true;
 	}
-	return batch_start(b, STUB_OP_MAP, addr, PAGE_SZ, pa, prot);
+	return batch_start(b, kind, addr, PAGE_SZ, pa, prot);
 }
 
 static void batch_finish(struct batch *b)
@@ -247,13 +274,14 @@ static unsigned int pte_prot(pte_t pte)
  * Returns e, or the address from which nothing was added because the
  * batch filled up.
  */
-static vaddr_t mirror_range(struct batch *b, paddr_t root, vaddr_t s, vaddr_t e)
+static vaddr_t mirror_range(struct batch *b, const struct plat_as *as,
+			    vaddr_t s, vaddr_t e)
 {
 	static bool warned;
 	vaddr_t cur = s, va = s;
 	pte_t pte;
 
-	while (pgt_next(root, &va, e, &pte)) {
+	while (pgt_next(as->pml4, &va, e, &pte)) {
 		paddr_t pa = PTE_ADDR(pte);
 
 		if (va > cur && !batch_unmap(b, cur, va - cur))
@@ -268,7 +296,12 @@ static vaddr_t mirror_range(struct batch *b, paddr_t root, vaddr_t s, vaddr_t e)
 			pte = 0;
 		}
 		if (pte & PTE_P) {
-			if (!batch_map(b, va, pa, pte_prot(pte)))
+			unsigned int kind =
+				va >= as->pop.start && va < as->pop.end
+					? STUB_OP_MAP_POP
+					: STUB_OP_MAP;
+
+			if (!batch_map(b, kind, va, pa, pte_prot(pte)))
 				return va;
 		} else if (!batch_unmap(b, va, PAGE_SZ)) {
 			return va;
@@ -287,7 +320,7 @@ unsigned int mirror_build(struct plat_as *as)
 
 	while (as->ndirty) {
 		struct as_range r = as->dirty[0];
-		vaddr_t stop = mirror_range(&b, as->pml4, r.start, r.end);
+		vaddr_t stop = mirror_range(&b, as, r.start, r.end);
 
 		if (stop < r.end) {
 			as->dirty[0].start = stop;
@@ -298,6 +331,8 @@ unsigned int mirror_build(struct plat_as *as)
 		as->ndirty--;
 	}
 	batch_finish(&b);
+	if (!as->ndirty)
+		as->pop.start = as->pop.end = 0;
 	for (unsigned int i = 0; i < b.n; i++) {
 		const struct stub_op *op = &as->cmd->ops[i];
 

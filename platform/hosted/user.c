@@ -81,6 +81,8 @@
 #include <kos/plat/mem.h>
 #include <kos/pmm.h>
 #include <kos/sched.h>
+#include <kos/time.h>
+#include <kos/timer.h>
 
 #include "guest.h"
 #include "hosted.h"
@@ -138,6 +140,43 @@ static uint64_t host_now_ns(void)
 }
 
 /*
+ * The kick watchdog's timer (a core ktimer, interrupt context): st's
+ * oldest kick unanswered for KICK_WATCHDOG_NS with no message waiting
+ * means the guest thread blocked the kick signal; kill the stub.  The
+ * kernel thread blocked in NOTIF_RECV for st then gets ENOENT (the
+ * filter lost its task) and sc_recv() reports -ETIMEDOUT.  A message
+ * that came meanwhile cleared kick_ns: nothing to do.
+ */
+static void sc_watchdog(struct ktimer *t, void *arg)
+{
+	struct sc_thread *st = arg;
+	struct pollfd p = { st->listener, POLLIN, 0 };
+	uint64_t k = st->kick_ns, now = host_now_ns();
+
+	if (!k || st->listener < 0 || !st->as || st->as->pid <= 0)
+		return;
+	if (now - k < KICK_WATCHDOG_NS || poll(&p, 1, 0) > 0) {
+		/* Not yet, or its message is waiting: look again later. */
+		ktimer_arm(t, clock_monotonic_ns() + KICK_WATCHDOG_NS / 4);
+		return;
+	}
+	st->watchdog_fired = true;
+	kill(st->as->pid, SIGKILL);
+}
+
+/*
+ * A kick is about to go to st: remember when, unless an older one is
+ * unanswered, and arm the watchdog.  Any context.
+ */
+static void sc_watch(struct sc_thread *st)
+{
+	if (st->kick_ns)
+		return;
+	st->kick_ns = host_now_ns();
+	ktimer_arm(&st->watchdog, clock_monotonic_ns() + KICK_WATCHDOG_NS);
+}
+
+/*
  * The kick for st's host thread alone (tgkill): with a stub thread per
  * guest thread, a process-directed signal could go to any of them.
  */
@@ -158,8 +197,7 @@ void hosted_user_kick(void)
 	if (as) {
 		user_waiting = NULL;
 		if (as->seccomp && as->run_st) {
-			if (!as->run_st->kick_ns)
-				as->run_st->kick_ns = host_now_ns();
+			sc_watch(as->run_st);
 			sc_kick(as, as->run_st);
 		} else {
 			kill(as->pid, STUB_KICK_SIG);
@@ -327,8 +365,7 @@ static void set_page_fault(struct plat_as *as, const struct uregs *regs,
 	ti->vector = X86_PF;
 	ti->error_code = access;
 	if (addr < STUB_HOST_TOP)
-		mirror_dirty(as, addr & PAGE_MASK,
-			     (addr & PAGE_MASK) + PAGE_SIZE);
+		mirror_fault(as, addr);
 }
 
 static void decode_siginfo(struct plat_as *as, int sig, const siginfo_t *si,
@@ -616,31 +653,28 @@ static int sc_recv(struct plat_as *as, struct sc_thread *st)
 
 	st->frame_valid = false;
 	for (;;) {
-		int r = poll(p, 2, 250);
+		int r;
 
+		/*
+		 * Block in NOTIF_RECV itself (no poll first: one host call
+		 * per stop less).  It returns ENOENT for a notification
+		 * withdrawn before we took it (a kick) and when the
+		 * thread is gone (its filter lost its last task, e.g. the
+		 * watchdog killed the stub); a poll tells the two apart.
+		 */
+		memset(&n, 0, sizeof(n));
+		if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != ENOENT)
+			return -errno;
+		r = poll(p, 2, 0);
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (r <= 0) {
-			/* Nothing came (or an interrupt): a kick overdue
-			 * with nothing pending is the watchdog's. */
-			uint64_t k = st->kick_ns;
-
-			if (k && host_now_ns() - k > KICK_WATCHDOG_NS &&
-			    poll(p, 2, 0) == 0)
-				return -ETIMEDOUT;
-			continue;
-		}
-		if (p[0].revents & POLLIN) {
-			memset(&n, 0, sizeof(n));
-			if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) ==
-			    0)
-				break;
-			if (errno == EINTR || errno == ENOENT)
-				continue;
-			return -errno;
-		}
-		if ((p[0].revents & (POLLHUP | POLLERR)) || p[1].revents)
-			return -ECHILD;
+		if (r > 0 &&
+		    ((p[0].revents & (POLLHUP | POLLERR)) || p[1].revents))
+			return st->watchdog_fired ? -ETIMEDOUT : -ECHILD;
 	}
 	if (n.data.nr != STUB_DOORBELL_NR) {
 		/*
@@ -820,6 +854,8 @@ static struct sc_thread *sc_thread_new(struct plat_as *as, int *errp)
 	if (!st)
 		return NULL;
 	st->slot = i;
+	st->as = as;
+	ktimer_init(&st->watchdog, sc_watchdog, st);
 	st->listener = -1;
 	st->slot_pa = PMM_NOPAGE;
 	list_init(&st->free_link);
@@ -839,6 +875,7 @@ static struct sc_thread *sc_thread_new(struct plat_as *as, int *errp)
 /* Forget st (its host thread is gone or about to be, with the stub). */
 static void sc_thread_free(struct plat_as *as, struct sc_thread *st)
 {
+	ktimer_cancel(&st->watchdog);
 	as->sts[st->slot] = NULL;
 	list_del(&st->free_link);
 	if (st->listener >= 0)
@@ -969,8 +1006,7 @@ static int sc_convert(struct plat_as *as, struct sc_thread *st)
 
 	if (as->pid <= 0)
 		return -ECHILD;
-	if (!st->kick_ns)
-		st->kick_ns = host_now_ns();
+	sc_watch(st);
 	if (sc_kick(as, st) < 0)
 		return -errno;
 	err = sc_answer(st, 0);

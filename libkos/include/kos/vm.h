@@ -144,6 +144,14 @@ struct vm_space {
 	 * getrusage's maxrss.  lock.
 	 */
 	unsigned long rss, hiwater_rss;
+	/*
+	 * Anonymous fault-around (mm/fault.c): the page after the last
+	 * page the previous fault filled, and how many it filled after
+	 * its own.  A fault right there grows the next window (a
+	 * sequential toucher); any other starts over.  lock.
+	 */
+	unsigned long fa_next;
+	unsigned int fa_pages;
 	struct list_head all; /* on the list of every space; vm.c's all_lock */
 	/*
 	 * A linked-mode space (mm/linked.c, docs/linked-mode.md): the

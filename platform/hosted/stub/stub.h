@@ -55,12 +55,20 @@
 
 /*
  * One mirror operation: STUB_OP_MAP is mmap(addr, len, prot,
- * MAP_SHARED | MAP_FIXED, STUB_RAM_FD, off), STUB_OP_UNMAP munmap(addr, len).
+ * MAP_SHARED | MAP_FIXED, STUB_RAM_FD, off), STUB_OP_MAP_POP the same
+ * with MAP_POPULATE, STUB_OP_UNMAP munmap(addr, len).
  */
 #define STUB_OP_MAP 1
 #define STUB_OP_UNMAP 2
 /* Seccomp mode: start the guest thread (docs/hosted-seccomp.md). */
 #define STUB_OP_CLONE 3
+/*
+ * STUB_OP_MAP with MAP_POPULATE: the host's page-table entries made in
+ * the same call, for pages the guest is about to touch (the ones a fault
+ * just brought in), so that the guest's first access takes no host page
+ * fault (docs/hosted-seccomp.md, section 9).
+ */
+#define STUB_OP_MAP_POP 4
 
 struct stub_op {
 	unsigned long addr;

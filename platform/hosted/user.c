@@ -705,6 +705,7 @@ static int sc_send(struct plat_as *as, struct sc_thread *st,
 	struct stub_tslot *slot = (void *)st->slots;
 	struct seccomp_notif_resp r = { .id = st->notif_id };
 	unsigned long *g = f->gregs;
+	unsigned long base = STUB_SLOTS + st->slot * STUB_TSLOT_SIZE;
 
 	g[REG_R8] = regs->r8;
 	g[REG_R9] = regs->r9;
@@ -725,6 +726,14 @@ static int sc_send(struct plat_as *as, struct sc_thread *st,
 	g[REG_RIP] = regs->rip;
 	g[REG_EFL] = regs->eflags;
 	g[REG_CSGSFS] = st->csgsfs;
+	/*
+	 * What else rt_sigreturn reads, from what the kernel knows, not
+	 * from the slot: another guest thread may have rewritten the frame
+	 * since the copy (docs/hosted-seccomp.md, section 5).  uc_stack is
+	 * ignored there (the handler runs on that stack).
+	 */
+	f->uc_flags = st->uc_flags;
+	f->fpstate = base + st->fp_off;
 	f->sigmask = 0;
 	slot->set_fsbase = st->fsbase = regs->fs_base;
 	slot->set_gsbase = st->gsbase = regs->gs_base;
@@ -891,6 +900,7 @@ static int sc_start(struct plat_as *as, struct sc_thread *st)
 	    !sc_fpu_frame_ok(st))
 		return -EPROTO;
 	st->csgsfs = st->uc.gregs[REG_CSGSFS];
+	st->uc_flags = st->uc.uc_flags;
 	st->started = true;
 	return 0;
 }

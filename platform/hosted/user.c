@@ -1024,6 +1024,17 @@ static void sc_failed(struct plat_as *as, const char *what, int err,
 		      struct plat_trapinfo *ti);
 
 /*
+ * clone() of a thread into as (kos/plat/user.h): in per-thread mode each
+ * thread needs one of the STUB_MAX_THREADS slots, so one more is EAGAIN.
+ */
+int plat_thread_reserve(struct plat_as *as, unsigned int nthreads)
+{
+	if (as && as->seccomp && as->per_thread && nthreads > STUB_MAX_THREADS)
+		return -EAGAIN;
+	return 0;
+}
+
+/*
  * Per-thread mode: the calling thread's stub thread in as, found,
  * taken from those of ended threads, or started; its FPU state loaded
  * into the frame when it is new to the thread.  NULL with *errp set if
@@ -1034,7 +1045,7 @@ static struct sc_thread *sc_bind(struct plat_as *as, struct hosted_uthread *hu,
 {
 	struct sc_thread *st;
 	unsigned long fl;
-	int err = 0;
+	int err = 0, tries = 0;
 
 	/* Leaving another address space parks the stub thread there. */
 	err = hosted_fpu_bind(sched_current(), as);
@@ -1044,6 +1055,7 @@ static struct sc_thread *sc_bind(struct plat_as *as, struct hosted_uthread *hu,
 	}
 	if (hu->st)
 		return hu->st;
+again:
 	mutex_lock(&as->map_lock);
 	fl = plat_irq_save();
 	st = list_empty(&as->st_free)
@@ -1070,6 +1082,16 @@ static struct sc_thread *sc_bind(struct plat_as *as, struct hosted_uthread *hu,
 		}
 	}
 	mutex_unlock(&as->map_lock);
+	/*
+	 * Every slot taken although clone() kept to STUB_MAX_THREADS
+	 * (plat_thread_reserve()): a thread that has left the address space
+	 * is still on its way out, and its stub thread is parked when its
+	 * kernel thread is freed, at the next switch.  Wait for that.
+	 */
+	if (!st && err == -EAGAIN && ++tries < 200) {
+		sched_sleep_ns(5000000);
+		goto again;
+	}
 	if (st && !err)
 		err = hosted_fpu_load(hu, st);
 	if (!st || err) {

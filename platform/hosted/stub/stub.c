@@ -479,7 +479,7 @@ __asm__(".text\n"
 	"	.short 0x15; .byte 13, 0; .long 56\n" /* 30 clone */
 	"	.short 0x15; .byte 12, 0; .long 57\n" /* 31 fork */
 	"	.short 0x15; .byte 11, 0; .long 58\n" /* 32 vfork */
-	"	.short 0x15; .byte 10, 0; .long 59\n"  /* 33 execve */
+	"	.short 0x15; .byte 10, 0; .long 59\n" /* 33 execve */
 	"	.short 0x15; .byte 9, 0; .long 322\n" /* 34 execveat */
 	"	.short 0x15; .byte 8, 0; .long 158\n" /* 35 arch_prctl */
 	"	.short 0x15; .byte 7, 0; .long 131\n" /* 36 sigaltstack */

@@ -363,10 +363,22 @@ static void *forger(void *arg)
 		_exit(49);
 	while (phase != 2)
 		usleep(1000);
-	usleep(30000);
-	/* Blocked in pause(): a slow-path call, stopped at a doorbell. */
+	/*
+	 * Blocked in pause(): a slow-path call, stopped at a doorbell whose
+	 * SIGSYS frame has rax = SYS_pause (2 s at most: with one slot for
+	 * both threads, KOS_HOSTED_STUBTHREADS=0, our own stops show).
+	 */
+	for (int i = 0; i < 2000; i++) {
+		uc = slot0_frame();
+		if (uc && h->kind == 1 && h->signo == SIGSYS &&
+		    uc[UC_GREG(G_RAX)] == SYS_pause)
+			break;
+		usleep(1000);
+	}
+	usleep(10000);
 	uc = slot0_frame();
 	if (uc && h->kind == 1 && h->signo == SIGSYS &&
+	    uc[UC_GREG(G_RAX)] == SYS_pause &&
 	    (unsigned long)uc >= STUB_SLOTS + SLOT_HDR + 2 * UC_LONGS * 8) {
 		decoy = (volatile unsigned long *)(STUB_SLOTS + SLOT_HDR);
 		for (int i = 0; i < UC_LONGS; i++)
@@ -375,7 +387,11 @@ static void *forger(void *arg)
 		h->frame_off = SLOT_HDR;
 		framed = 1;
 	}
-	syscall(SYS_tgkill, getpid(), victim_tid, SIGUSR1);
+	/* Again until pause() returned, should it not have begun yet. */
+	for (int i = 0; phase == 2 && i < 100; i++) {
+		syscall(SYS_tgkill, getpid(), victim_tid, SIGUSR1);
+		usleep(20000);
+	}
 	return NULL;
 }
 
@@ -386,7 +402,7 @@ static void forged_reply(uintptr_t unused)
 	volatile unsigned long canary = 0x5a5aa5a5cafef00dUL;
 	unsigned long v = 0;
 	pthread_t t;
-	int pfd[2], r;
+	int pfd[2], r, e;
 
 	sigaction(SIGUSR1, &sa, NULL);
 	if (pipe(pfd) < 0)
@@ -399,9 +415,14 @@ static void forged_reply(uintptr_t unused)
 	    v != 0x1122334455667788UL)
 		_exit(46);
 	phase = 2;
-	errno = 0;
-	r = pause();
-	if (r != -1 || errno != EINTR || !usr1_seen ||
+	r = -1;
+	e = EINTR;
+	while (!usr1_seen && r == -1 && e == EINTR) {
+		r = pause();
+		e = errno;
+	}
+	phase = 3;
+	if (r != -1 || e != EINTR || !usr1_seen ||
 	    canary != 0x5a5aa5a5cafef00dUL)
 		_exit(48);
 	pthread_join(t, NULL);
@@ -515,6 +536,8 @@ static void *flipper(void *arg)
 			break;
 		}
 	}
+	race_counts[2] = n;
+	race_counts[3] = seen;
 	return NULL;
 }
 

@@ -239,6 +239,15 @@ long stub_arch_prctl(long code, unsigned long addr);
 __asm__(".text\n"
 	".globl stub_mapper_ready\n"
 	"stub_mapper_ready:\n"
+	/*
+	 * Clear the stack seccomp_main ran on: the guest can read it, and
+	 * it held the kernel's host pid and the RAM layout (section 5 of
+	 * docs/hosted-seccomp.md).  The mapper needs no stack.
+	 */
+	"	lea stub_stack(%rip), %rdi\n"
+	"	mov $2048, %ecx\n" /* STUB_STACK_SIZE / 8 */
+	"	xor %eax, %eax\n"
+	"	rep stosq\n"
 	"	mov (0x180004), %r12d\n" /* cmd->seq done so far */
 	"	jmp 9f\n"
 	"1:	mov (0x180004), %eax\n"
@@ -501,6 +510,7 @@ __asm__(".text\n"
 
 /* The addresses stub_mapper and stub_thread use. */
 _Static_assert(STUB_MAX_OPS == 2046, "stub_mapper's STUB_MAX_OPS");
+_Static_assert(STUB_STACK_SIZE == 2048 * 8, "stub_mapper's stack clearing");
 _Static_assert(STUB_CMD == 0x180000, "stub_mapper's STUB_CMD");
 _Static_assert(__builtin_offsetof(struct stub_cmd, seq) == 4, "seq");
 _Static_assert(__builtin_offsetof(struct stub_cmd, ss_sp) == 8, "ss");

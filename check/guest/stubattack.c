@@ -51,6 +51,12 @@
  *                    four calls.)  So the child's EACCES is correct
  *                    behaviour, not a failed jump; what matters is that
  *                    every call ran as the guest's.
+ *   jump-into-stub   (attack 5) eight children, each with four threads
+ *                    that jump to random offsets of the stub's code page
+ *                    (where the doorbell site is) with random registers;
+ *                    the child's main thread ends it after 300 ms.  Each
+ *                    child dies or exits; the kernel must go on (a case
+ *                    that takes it down fails)
  *   forged-reply     (attack 2) the main thread blocks in the kernel while
  *                    a second thread rewrites its thread slot: first in
  *                    read() on a pipe (header garbage, the frame's rax
@@ -617,6 +623,48 @@ static pid_t bystander(int stop[2])
 	return pid;
 }
 
+/* Attack 5's registers: a fixed sequence per child (an LCG). */
+static unsigned long rnd_state, stub_xpage;
+
+static unsigned long rnd(void)
+{
+	rnd_state = rnd_state * 6364136223846793005UL + 1442695040888963407UL;
+	return rnd_state >> 17;
+}
+
+/* Attack 5's threads: into the stub's code page with random registers. */
+static void *jumper(void *arg)
+{
+	register long r10 __asm__("r10") = (long)(rnd() & 0xffff);
+	register long r8 __asm__("r8") = (long)(rnd() & 0xff);
+	register long r12 __asm__("r12") = (long)rnd();
+	unsigned long target = stub_xpage + rnd() % 4096;
+
+	__asm__ __volatile__("jmp *%[t]"
+			     :
+			     : [t] "r"(target), "a"(rnd() % 512),
+			       "D"(rnd() % 8), "S"(rnd()), "d"(rnd() % 8),
+			       "r"(r10), "r"(r8), "r"(r12)
+			     : "memory");
+	return arg;
+}
+
+/*
+ * Attack 5: four threads jump to random offsets of the stub's code page;
+ * the main thread ends the child after 300 ms, if it still runs.
+ */
+static void jump_into_stub(uintptr_t seed)
+{
+	pthread_t t;
+
+	rnd_state = seed;
+	for (int i = 0; i < 4; i++)
+		if (pthread_create(&t, NULL, jumper, NULL))
+			_exit(50);
+	usleep(300000);
+	_exit(0);
+}
+
 /* Attacks 2 and 3 (thread slots: seccomp mode only). */
 static void slot_attacks(void)
 {
@@ -764,6 +812,25 @@ int main(int argc, char **argv)
 				 "fd 3: errno %d)",
 				 direct);
 		report("jump-mmap", st, what);
+	}
+	site = find(text, doorbell, 8);
+	if (site) {
+		char ends[80] = "";
+
+		stub_xpage = site & ~4095UL;
+		for (unsigned long i = 1; i <= 8; i++) {
+			size_t n = strlen(ends);
+
+			st = in_child(jump_into_stub, i * 0x9e3779b97f4a7c15UL);
+			snprintf(ends + n, sizeof(ends) - n, " %s%d",
+				 WIFSIGNALED(st) ? "sig" : "exit",
+				 WIFSIGNALED(st) ? WTERMSIG(st)
+						 : WEXITSTATUS(st));
+		}
+		if (verbose)
+			printf("  jump-into-stub: 8 children of 4 threads "
+			       "each:%s\n",
+			       ends);
 	}
 	if (slots_mapped())
 		slot_attacks();

@@ -90,10 +90,11 @@
  *                    result); the kernel must stay up (valgrind clean),
  *                    every child must end, and the bystander must see
  *                    only right answers ("race-frame: FAILED" if not).
- *                    A kernel that did not check the frame's fpstate
- *                    offset against the slot reads and writes outside it
- *                    (the defence removed: the kernel process dies of
- *                    SIGSEGV in the fpstate class, so the case fails)
+ *                    A kernel that did not check the header's frame
+ *                    offset against the slot copies from outside it
+ *                    (tried with the check removed: the kernel process
+ *                    died of SIGSEGV in sc_recv during the sizes class,
+ *                    so the case fails)
  */
 #include <errno.h>
 #include <setjmp.h>

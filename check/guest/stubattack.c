@@ -57,6 +57,12 @@
  *                    the child's main thread ends it after 300 ms.  Each
  *                    child dies or exits; the kernel must go on (a case
  *                    that takes it down fails)
+ *   map-over-stub    (attack 7) mmap MAP_FIXED over the stub's first page
+ *                    and over the first thread slot, munmap and mprotect
+ *                    PROT_NONE of the whole reservation: the core refuses
+ *                    or ignores each (the range is not the guest's), and
+ *                    the stub must then be unchanged and serve a call and
+ *                    a signal ("map-over-stub: FAILED" if not)
  *   forged-reply     (attack 2) the main thread blocks in the kernel while
  *                    a second thread rewrites its thread slot: first in
  *                    read() on a pipe (header garbage, the frame's rax
@@ -141,6 +147,7 @@ struct slot_hdr {
 
 static int verbose;
 static sigjmp_buf jb;
+static size_t stub_text_len; /* what stub_text() could read */
 
 static void on_segv(int sig)
 {
@@ -161,6 +168,7 @@ static unsigned char *stub_text(void)
 			copy[n] = *(volatile unsigned char *)(STUB_BASE + n);
 	sigaction(SIGSEGV, &old_segv, NULL);
 	sigaction(SIGBUS, &old_bus, NULL);
+	stub_text_len = n;
 	return n >= 4096 ? copy : NULL;
 }
 
@@ -347,6 +355,14 @@ static void aim_at_evil(volatile unsigned long *uc)
 	uc[UC_GREG(G_RAX)] = 0x666;
 }
 
+static unsigned long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000UL + ts.tv_nsec / 1000000;
+}
+
 /* Attack 2's second thread: forge the blocked main thread's slot. */
 static void *forger(void *arg)
 {
@@ -372,10 +388,10 @@ static void *forger(void *arg)
 		usleep(1000);
 	/*
 	 * Blocked in pause(): a slow-path call, stopped at a doorbell whose
-	 * SIGSYS frame has rax = SYS_pause (2 s at most: with one slot for
+	 * SIGSYS frame has rax = SYS_pause (1 s at most: with one slot for
 	 * both threads, KOS_HOSTED_STUBTHREADS=0, our own stops show).
 	 */
-	for (int i = 0; i < 2000; i++) {
+	for (unsigned long end = now_ms() + 1000; now_ms() < end;) {
 		uc = slot0_frame();
 		if (uc && h->kind == 1 && h->signo == SIGSYS &&
 		    uc[UC_GREG(G_RAX)] == SYS_pause)
@@ -395,7 +411,7 @@ static void *forger(void *arg)
 		framed = 1;
 	}
 	/* Again until pause() returned, should it not have begun yet. */
-	for (int i = 0; phase == 2 && i < 100; i++) {
+	for (int i = 0; phase == 2 && i < 50; i++) {
 		syscall(SYS_tgkill, getpid(), victim_tid, SIGUSR1);
 		usleep(20000);
 	}
@@ -411,6 +427,7 @@ static void forged_reply(uintptr_t unused)
 	pthread_t t;
 	int pfd[2], r, e;
 
+	alarm(10); /* up to ~2.5 s of waits below, on a loaded machine */
 	sigaction(SIGUSR1, &sa, NULL);
 	if (pipe(pfd) < 0)
 		_exit(50);
@@ -553,14 +570,6 @@ static void count_usr1(int sig)
 	race_counts[1]++;
 }
 
-static unsigned long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000UL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Attack 3 (see the top): calls for 300 ms while the second thread
  * flips; 0 if every result was right, 45 if not.
@@ -666,6 +675,39 @@ static void jump_into_stub(uintptr_t seed)
 	_exit(0);
 }
 
+/*
+ * Attack 7: map over the reservation, unmap it, change its rights; then
+ * the stub must still be there, unchanged, and serve calls and signals.
+ * The answers go to the shared page (race_counts' first 3 words).
+ */
+static void map_over_stub(uintptr_t text)
+{
+	const unsigned char *copy = (const void *)text;
+	volatile unsigned long *res = race_counts;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	void *m;
+
+	errno = 0;
+	m = mmap((void *)STUB_BASE, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	res[0] = m == MAP_FAILED ? (unsigned long)errno : 0;
+	m = mmap((void *)STUB_SLOTS, 16384, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	res[0] |= (m == MAP_FAILED ? (unsigned long)errno : 0) << 16;
+	res[1] = munmap((void *)STUB_BASE, 0x300000) ? errno : 0;
+	res[2] = mprotect((void *)STUB_BASE, 0x300000, PROT_NONE) ? errno : 0;
+	/*
+	 * Still the stub: its code and read-only data as before (the first
+	 * three pages; its stack follows), calls and a signal work.
+	 */
+	sigaction(SIGUSR1, &sa, NULL);
+	syscall(SYS_kill, syscall(SYS_getpid), SIGUSR1);
+	for (size_t i = 0; i < stub_text_len && i < 3 * 4096; i++)
+		if (*(volatile unsigned char *)(STUB_BASE + i) != copy[i])
+			_exit(51);
+	_exit(usr1_seen && getppid() > 0 ? 0 : 52);
+}
+
 /* Attacks 2 and 3 (thread slots: seccomp mode only). */
 static void slot_attacks(void)
 {
@@ -689,8 +731,6 @@ static void slot_attacks(void)
 			       : "read and pause answered by the kernel alone, "
 				 "the forged frame and header ignored");
 	}
-	race_counts = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (race_counts == MAP_FAILED || pipe(stop) < 0)
 		return;
 	by = bystander(stop);
@@ -832,6 +872,20 @@ int main(int argc, char **argv)
 			printf("  jump-into-stub: 8 children of 4 threads "
 			       "each:%s\n",
 			       ends);
+	}
+	race_counts = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (race_counts != MAP_FAILED) {
+		memset((void *)race_counts, 0, 4 * sizeof(long));
+		st = in_child(map_over_stub, (uintptr_t)text);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			printf("map-over-stub: FAILED (status %#x)\n", st);
+		else if (verbose)
+			printf("  map-over-stub: mmap MAP_FIXED errno %lu (slot: "
+			       "%lu), munmap errno %lu, mprotect errno %lu; "
+			       "the stub unchanged and working\n",
+			       race_counts[0] & 0xffff, race_counts[0] >> 16,
+			       race_counts[1], race_counts[2]);
 	}
 	if (slots_mapped())
 		slot_attacks();

@@ -51,6 +51,56 @@
  *                    four calls.)  So the child's EACCES is correct
  *                    behaviour, not a failed jump; what matters is that
  *                    every call ran as the guest's.
+ *   jump-into-stub   (attack 5) eight children, each with four threads
+ *                    that jump to random offsets of the stub's code page
+ *                    (where the doorbell site is) with random registers;
+ *                    the child's main thread ends it after 300 ms.  Each
+ *                    child dies or exits; the kernel must go on (a case
+ *                    that takes it down fails)
+ *   map-over-stub    (attack 7) mmap MAP_FIXED over the stub's first page
+ *                    and over the first thread slot, munmap and mprotect
+ *                    PROT_NONE of the whole reservation: the core refuses
+ *                    or ignores each (the range is not the guest's), and
+ *                    the stub must then be unchanged and serve a call and
+ *                    a signal ("map-over-stub: FAILED" if not)
+ *   forged-reply     (attack 2) the main thread blocks in the kernel while
+ *                    a second thread rewrites its thread slot: first in
+ *                    read() on a pipe (header garbage, the frame's rax
+ *                    and rip forged, then 8 bytes written to the pipe),
+ *                    then in pause() (a slow-path call, so a doorbell
+ *                    frame: the real frame gets rip = evil(), a decoy
+ *                    copy of it goes lower in the slot and the header's
+ *                    frame_off points at the decoy; then SIGUSR1).  The
+ *                    read must return the pipe's 8 bytes, pause() EINTR
+ *                    after the handler, both back where they were called:
+ *                    the kernel answers into the frame it validated, with
+ *                    the whole register file.  A kernel that took the
+ *                    frame's place from the slot when answering (the
+ *                    defence removed) resumes the thread in evil(), which
+ *                    exits 44: printed as "forged-reply: FAILED" even
+ *                    without -v
+ *   race-frame       (attack 3) the main thread makes slow-path calls
+ *                    (sigaltstack, a signal every 64 calls) and fast-path
+ *                    ones (getppid) in a loop while a second thread flips
+ *                    one class of fields of its slot between the real
+ *                    value and an invalid one as fast as it can: general
+ *                    registers, rip and rsp, the selectors, the XSAVE
+ *                    header, mxcsr, the fpstate pointer, the size and
+ *                    magic fields of the XSAVE area and of the slot
+ *                    header, uc_flags and uc_stack; one child per class.
+ *                    Meanwhile a bystander process checks its own calls'
+ *                    results.  The victim may end any way a process that
+ *                    corrupts its own memory can (killed by a signal:
+ *                    a malformed message, a bad frame at rt_sigreturn,
+ *                    registers it did not expect; or exit 45 for a wrong
+ *                    result); the kernel must stay up (valgrind clean),
+ *                    every child must end, and the bystander must see
+ *                    only right answers ("race-frame: FAILED" if not).
+ *                    A kernel that did not check the header's frame
+ *                    offset against the slot copies from outside it
+ *                    (tried with the check removed: the kernel process
+ *                    died of SIGSEGV in sc_recv during the sizes class,
+ *                    so the case fails)
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -60,6 +110,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -69,8 +121,33 @@
 #define STUB_TEXT_END 0x180000UL
 #define STUB_SLOTS 0x190000UL
 
+/*
+ * A thread slot (the stub's struct stub_tslot, then the thread's
+ * alternate signal stack) and the frame in it (longs of the kernel's
+ * struct ucontext): written from stub.h and the x86-64 signal ABI.
+ */
+#define SLOT_SIZE 16384UL
+#define SLOT_HDR 256UL
+struct slot_hdr {
+	unsigned int kind, signo;
+	unsigned long frame_off, info_off;
+	unsigned long fsbase, gsbase, set_fsbase, set_gsbase;
+};
+#define UC_FLAGS 0
+#define UC_SS_SP 2
+#define UC_SS_SIZE 4
+#define UC_GREG(r) (5 + (r))
+#define G_RBX 11
+#define G_RAX 13
+#define G_RSP 15
+#define G_RIP 16
+#define G_CSGSFS 18
+#define UC_FPSTATE 28
+#define UC_LONGS 38
+
 static int verbose;
 static sigjmp_buf jb;
+static size_t stub_text_len; /* what stub_text() could read */
 
 static void on_segv(int sig)
 {
@@ -91,6 +168,7 @@ static unsigned char *stub_text(void)
 			copy[n] = *(volatile unsigned char *)(STUB_BASE + n);
 	sigaction(SIGSEGV, &old_segv, NULL);
 	sigaction(SIGBUS, &old_bus, NULL);
+	stub_text_len = n;
 	return n >= 4096 ? copy : NULL;
 }
 
@@ -233,6 +311,463 @@ static void jump_mmap(uintptr_t site)
 			     : "memory");
 }
 
+/* Is the first thread slot there (seccomp mode)? */
+static int slots_mapped(void)
+{
+	struct sigaction sa = { .sa_handler = on_segv }, old;
+	volatile int ok = 0;
+
+	sigaction(SIGSEGV, &sa, &old);
+	if (!sigsetjmp(jb, 1)) {
+		(void)*(volatile unsigned int *)STUB_SLOTS;
+		ok = 1;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	return ok;
+}
+
+/* The frame slot 0's header names, or NULL if it names none. */
+static volatile unsigned long *slot0_frame(void)
+{
+	volatile struct slot_hdr *h = (void *)STUB_SLOTS;
+	unsigned long fo = h->frame_off;
+
+	if (fo < SLOT_HDR || fo % 8 || fo > SLOT_SIZE - UC_LONGS * 8)
+		return NULL;
+	return (volatile unsigned long *)(STUB_SLOTS + fo);
+}
+
+static volatile int phase, framed;
+static pid_t victim_tid;
+static unsigned long evil_stack[512] __attribute__((aligned(16)));
+
+/* Where a forged frame sends the victim. */
+static void evil(void)
+{
+	_exit(44);
+}
+
+/* Point the frame uc at evil(), on evil_stack. */
+static void aim_at_evil(volatile unsigned long *uc)
+{
+	uc[UC_GREG(G_RIP)] = (unsigned long)evil;
+	uc[UC_GREG(G_RSP)] = (unsigned long)(evil_stack + 511); /* 8 mod 16 */
+	uc[UC_GREG(G_RAX)] = 0x666;
+}
+
+static unsigned long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000UL + ts.tv_nsec / 1000000;
+}
+
+/* Attack 2's second thread: forge the blocked main thread's slot. */
+static void *forger(void *arg)
+{
+	volatile struct slot_hdr *h = (void *)STUB_SLOTS;
+	volatile unsigned long *uc, *decoy;
+	unsigned long v = 0x1122334455667788UL;
+	int *pfd = arg;
+
+	while (phase != 1)
+		usleep(1000);
+	usleep(30000);
+	/* Blocked in read(): a fast-path call has no frame; forge anyway. */
+	uc = slot0_frame();
+	if (uc)
+		aim_at_evil(uc);
+	h->kind = 0xdead;
+	h->signo = 999;
+	h->frame_off = 8;
+	h->info_off = 1UL << 40;
+	if (write(pfd[1], &v, sizeof(v)) != sizeof(v))
+		_exit(49);
+	while (phase != 2)
+		usleep(1000);
+	/*
+	 * Blocked in pause(): a slow-path call, stopped at a doorbell whose
+	 * SIGSYS frame has rax = SYS_pause (1 s at most: with one slot for
+	 * both threads, KOS_HOSTED_STUBTHREADS=0, our own stops show).
+	 */
+	for (unsigned long end = now_ms() + 1000; now_ms() < end;) {
+		uc = slot0_frame();
+		if (uc && h->kind == 1 && h->signo == SIGSYS &&
+		    uc[UC_GREG(G_RAX)] == SYS_pause)
+			break;
+		usleep(1000);
+	}
+	usleep(10000);
+	uc = slot0_frame();
+	if (uc && h->kind == 1 && h->signo == SIGSYS &&
+	    uc[UC_GREG(G_RAX)] == SYS_pause &&
+	    (unsigned long)uc >= STUB_SLOTS + SLOT_HDR + 2 * UC_LONGS * 8) {
+		decoy = (volatile unsigned long *)(STUB_SLOTS + SLOT_HDR);
+		for (int i = 0; i < UC_LONGS; i++)
+			decoy[i] = uc[i];
+		aim_at_evil(uc);
+		h->frame_off = SLOT_HDR;
+		framed = 1;
+	}
+	/* Again until pause() returned, should it not have begun yet. */
+	for (int i = 0; phase == 2 && i < 50; i++) {
+		syscall(SYS_tgkill, getpid(), victim_tid, SIGUSR1);
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/* Attack 2 (see the top): 0 if the kernel's answers alone counted. */
+static void forged_reply(uintptr_t unused)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	volatile unsigned long canary = 0x5a5aa5a5cafef00dUL;
+	unsigned long v = 0;
+	pthread_t t;
+	int pfd[2], r, e;
+
+	alarm(10); /* up to ~2.5 s of waits below, on a loaded machine */
+	sigaction(SIGUSR1, &sa, NULL);
+	if (pipe(pfd) < 0)
+		_exit(50);
+	victim_tid = (pid_t)syscall(SYS_gettid);
+	if (pthread_create(&t, NULL, forger, pfd))
+		_exit(50);
+	phase = 1;
+	if (read(pfd[0], &v, sizeof(v)) != sizeof(v) ||
+	    v != 0x1122334455667788UL)
+		_exit(46);
+	phase = 2;
+	r = -1;
+	e = EINTR;
+	while (!usr1_seen && r == -1 && e == EINTR) {
+		r = pause();
+		e = errno;
+	}
+	phase = 3;
+	if (r != -1 || e != EINTR || !usr1_seen ||
+	    canary != 0x5a5aa5a5cafef00dUL)
+		_exit(48);
+	pthread_join(t, NULL);
+	_exit(framed ? 0 : 47);
+}
+
+/* Attack 3's classes of fields (see the top). */
+enum {
+	RC_REGS,
+	RC_RIPRSP,
+	RC_SEGS,
+	RC_XHDR,
+	RC_MXCSR,
+	RC_FPPTR,
+	RC_SIZES,
+	RC_UCSTACK,
+	RC_N
+};
+static const char *const rc_names[RC_N] = {
+	"registers", "rip-rsp",	    "selectors", "xsave-header",
+	"mxcsr",     "fpstate-ptr", "sizes",	 "uc-stack",
+};
+
+/* Shared with the parent (MAP_SHARED): calls, signals, flips, framed. */
+static volatile unsigned long *race_counts;
+static volatile int race_stop;
+
+/* Toggle the 64-bit word at p with mask. */
+static void flip64(volatile void *p, unsigned long mask)
+{
+	*(volatile unsigned long *)p ^= mask;
+}
+
+static void flip32(volatile void *p, unsigned int mask)
+{
+	*(volatile unsigned int *)p ^= mask;
+}
+
+/* Attack 3's second thread: flip one class of the main thread's frame. */
+static void *flipper(void *arg)
+{
+	volatile struct slot_hdr *h = (void *)STUB_SLOTS;
+	int cls = (int)(long)arg;
+	unsigned long n = 0, seen = 0, fo = 0;
+
+	while (!race_stop) {
+		volatile unsigned long *uc;
+		volatile unsigned char *x;
+		unsigned long fp, cur = h->frame_off;
+
+		if (cls == RC_SIZES) {
+			/* Every combination of the three, in turn. */
+			flip64(&h->frame_off, 1UL << 40);
+			if (n & 1)
+				flip64(&h->info_off, 0x4000);
+			if ((n & 3) == 3)
+				flip32(&h->kind, 0x10);
+		}
+		if (cur >= SLOT_HDR && cur % 8 == 0 &&
+		    cur <= SLOT_SIZE - UC_LONGS * 8)
+			fo = cur;
+		if (++n % 1024 == 0) {
+			race_counts[2] = n;
+			race_counts[3] = seen;
+		}
+		if (!fo)
+			continue;
+		seen++;
+		uc = (volatile unsigned long *)(STUB_SLOTS + fo);
+		fp = uc[UC_FPSTATE];
+		x = fp >= STUB_SLOTS + SLOT_HDR &&
+				    fp <= STUB_SLOTS + SLOT_SIZE - 1024
+			    ? (volatile unsigned char *)fp
+			    : NULL;
+		switch (cls) {
+		case RC_REGS:
+			for (int r = 0; r < 15; r++)
+				flip64(&uc[UC_GREG(r)], 0x8000000000000001UL);
+			break;
+		case RC_RIPRSP:
+			flip64(&uc[UC_GREG(G_RIP)], 1UL << 62);
+			flip64(&uc[UC_GREG(G_RSP)], 1UL << 62);
+			break;
+		case RC_SEGS:
+			flip64(&uc[UC_GREG(G_CSGSFS)], 0xfffc00000000fffcUL);
+			break;
+		case RC_XHDR:
+			if (x) {
+				flip64(x + 512, 1UL << 62); /* xstate_bv */
+				flip64(x + 520, 1UL << 63); /* xcomp_bv */
+			}
+			break;
+		case RC_MXCSR:
+			if (x)
+				flip32(x + 24, 0xffff0000);
+			break;
+		case RC_FPPTR:
+			flip64(&uc[UC_FPSTATE], 0x7ff000000000UL);
+			break;
+		case RC_SIZES:
+			if (x) {
+				flip32(x + 464, 1);	  /* magic1 */
+				flip32(x + 468, 0x10000); /* extended_size */
+				flip32(x + 480, 0x10000); /* xstate_size */
+			}
+			break;
+		case RC_UCSTACK:
+			flip64(&uc[UC_FLAGS], 0xff);
+			flip64(&uc[UC_SS_SP], 0x10000000);
+			flip64(&uc[UC_SS_SIZE], 1UL << 40);
+			break;
+		}
+	}
+	race_counts[2] = n;
+	race_counts[3] = seen;
+	return NULL;
+}
+
+static void count_usr1(int sig)
+{
+	race_counts[1]++;
+}
+
+/*
+ * Attack 3 (see the top): calls for 300 ms while the second thread
+ * flips; 0 if every result was right, 45 if not.
+ */
+static void race_frame(uintptr_t cls)
+{
+	struct sigaction sa = { .sa_handler = count_usr1 };
+	pid_t ppid = getppid(), tid = (pid_t)syscall(SYS_gettid);
+	unsigned long end;
+	pthread_t t;
+	int bad = 0;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	if (pthread_create(&t, NULL, flipper, (void *)cls))
+		_exit(50);
+	end = now_ms() + 300;
+	for (unsigned long i = 0; now_ms() < end; i++) {
+		stack_t ss;
+
+		if (syscall(SYS_sigaltstack, NULL, &ss) != 0 ||
+		    ss.ss_flags != SS_DISABLE)
+			bad++;
+		if (syscall(SYS_getppid) != ppid)
+			bad++;
+		if (i % 64 == 0)
+			syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+		race_counts[0] += 2;
+	}
+	race_stop = 1;
+	pthread_join(t, NULL);
+	_exit(bad ? 45 : 0);
+}
+
+/* Another process, checking its own calls' answers while attacks run. */
+static pid_t bystander(int stop[2])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pid_t ppid = getppid();
+		int pfd[2], bad = 0;
+		char c;
+
+		close(stop[1]);
+		fcntl(stop[0], F_SETFL, O_NONBLOCK);
+		if (pipe(pfd) < 0)
+			_exit(50);
+		/* Until the parent closes its end of stop. */
+		for (unsigned long i = 0; read(stop[0], &c, 1) < 0; i++) {
+			unsigned long v = 0;
+
+			if (getppid() != ppid)
+				bad++;
+			if (write(pfd[1], &i, sizeof(i)) != sizeof(i) ||
+			    read(pfd[0], &v, sizeof(v)) != sizeof(v) || v != i)
+				bad++;
+		}
+		_exit(bad ? 49 : 0);
+	}
+	close(stop[0]);
+	return pid;
+}
+
+/* Attack 5's registers: a fixed sequence per child (an LCG). */
+static unsigned long rnd_state, stub_xpage;
+
+static unsigned long rnd(void)
+{
+	rnd_state = rnd_state * 6364136223846793005UL + 1442695040888963407UL;
+	return rnd_state >> 17;
+}
+
+/* Attack 5's threads: into the stub's code page with random registers. */
+static void *jumper(void *arg)
+{
+	register long r10 __asm__("r10") = (long)(rnd() & 0xffff);
+	register long r8 __asm__("r8") = (long)(rnd() & 0xff);
+	register long r12 __asm__("r12") = (long)rnd();
+	unsigned long target = stub_xpage + rnd() % 4096;
+
+	__asm__ __volatile__("jmp *%[t]"
+			     :
+			     : [t] "r"(target), "a"(rnd() % 512),
+			       "D"(rnd() % 8), "S"(rnd()), "d"(rnd() % 8),
+			       "r"(r10), "r"(r8), "r"(r12)
+			     : "memory");
+	return arg;
+}
+
+/*
+ * Attack 5: four threads jump to random offsets of the stub's code page;
+ * the main thread ends the child after 300 ms, if it still runs.
+ */
+static void jump_into_stub(uintptr_t seed)
+{
+	pthread_t t;
+
+	rnd_state = seed;
+	for (int i = 0; i < 4; i++)
+		if (pthread_create(&t, NULL, jumper, NULL))
+			_exit(50);
+	usleep(300000);
+	_exit(0);
+}
+
+/*
+ * Attack 7: map over the reservation, unmap it, change its rights; then
+ * the stub must still be there, unchanged, and serve calls and signals.
+ * The answers go to the shared page (race_counts' first 3 words).
+ */
+static void map_over_stub(uintptr_t text)
+{
+	const unsigned char *copy = (const void *)text;
+	volatile unsigned long *res = race_counts;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	void *m;
+
+	errno = 0;
+	m = mmap((void *)STUB_BASE, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	res[0] = m == MAP_FAILED ? (unsigned long)errno : 0;
+	m = mmap((void *)STUB_SLOTS, 16384, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	res[0] |= (m == MAP_FAILED ? (unsigned long)errno : 0) << 16;
+	res[1] = munmap((void *)STUB_BASE, 0x300000) ? errno : 0;
+	res[2] = mprotect((void *)STUB_BASE, 0x300000, PROT_NONE) ? errno : 0;
+	/*
+	 * Still the stub: its code and read-only data as before (the first
+	 * three pages; its stack follows), calls and a signal work.
+	 */
+	sigaction(SIGUSR1, &sa, NULL);
+	syscall(SYS_kill, syscall(SYS_getpid), SIGUSR1);
+	for (size_t i = 0; i < stub_text_len && i < 3 * 4096; i++)
+		if (*(volatile unsigned char *)(STUB_BASE + i) != copy[i])
+			_exit(51);
+	_exit(usr1_seen && getppid() > 0 ? 0 : 52);
+}
+
+/* Attacks 2 and 3 (thread slots: seccomp mode only). */
+static void slot_attacks(void)
+{
+	int st, failed = 0, stop[2];
+	pid_t by;
+
+	st = in_child(forged_reply, 0);
+	if (!WIFEXITED(st) || (WEXITSTATUS(st) && WEXITSTATUS(st) != 47)) {
+		printf("forged-reply: FAILED (status %#x: %s)\n", st,
+		       WIFEXITED(st) && WEXITSTATUS(st) == 44
+			       ? "the forged frame was used"
+		       : WIFEXITED(st) && WEXITSTATUS(st) == 46
+			       ? "read() did not return the pipe's data"
+		       : WIFEXITED(st) && WEXITSTATUS(st) == 48
+			       ? "pause() did not return EINTR after the handler"
+			       : "unexpected end");
+	} else {
+		report("forged-reply", st,
+		       WEXITSTATUS(st) == 47
+			       ? "no doorbell frame at pause() to forge"
+			       : "read and pause answered by the kernel alone, "
+				 "the forged frame and header ignored");
+	}
+	if (race_counts == MAP_FAILED || pipe(stop) < 0)
+		return;
+	by = bystander(stop);
+	for (int cls = 0; cls < RC_N; cls++) {
+		volatile unsigned long *c = race_counts;
+		char what[160];
+
+		memset((void *)race_counts, 0, 4 * sizeof(long));
+		st = in_child(race_frame, (uintptr_t)cls);
+		snprintf(what, sizeof(what),
+			 "%lu calls, %lu signals, ~%lu flips (~%lu with a "
+			 "frame)",
+			 c[0], c[1], c[2], c[3]);
+		if (WIFEXITED(st) && WEXITSTATUS(st) && WEXITSTATUS(st) != 45) {
+			printf("race-frame %s: FAILED (status %#x)\n",
+			       rc_names[cls], st);
+			failed = 1;
+		}
+		if (verbose) {
+			char name[40];
+
+			snprintf(name, sizeof(name), "race-frame %s",
+				 rc_names[cls]);
+			report(name, st, what);
+		}
+	}
+	close(stop[1]);
+	while (waitpid(by, &st, 0) < 0)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		printf("race-frame: FAILED (the bystander's status %#x)\n", st);
+		failed = 1;
+	}
+	if (verbose && !failed)
+		printf("  race-frame: the bystander saw only right answers\n");
+}
+
 int main(int argc, char **argv)
 {
 	static const char doorbell[] = "\xb8\x00\x70\x00\x00\x0f\x05\xc3";
@@ -319,6 +854,43 @@ int main(int argc, char **argv)
 				 direct);
 		report("jump-mmap", st, what);
 	}
+	site = find(text, doorbell, 8);
+	if (site) {
+		char ends[80] = "";
+
+		stub_xpage = site & ~4095UL;
+		for (unsigned long i = 1; i <= 8; i++) {
+			size_t n = strlen(ends);
+
+			st = in_child(jump_into_stub, i * 0x9e3779b97f4a7c15UL);
+			snprintf(ends + n, sizeof(ends) - n, " %s%d",
+				 WIFSIGNALED(st) ? "sig" : "exit",
+				 WIFSIGNALED(st) ? WTERMSIG(st)
+						 : WEXITSTATUS(st));
+		}
+		if (verbose)
+			printf("  jump-into-stub: 8 children of 4 threads "
+			       "each:%s\n",
+			       ends);
+	}
+	race_counts = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (race_counts != MAP_FAILED) {
+		memset((void *)race_counts, 0, 4 * sizeof(long));
+		st = in_child(map_over_stub, (uintptr_t)text);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			printf("map-over-stub: FAILED (status %#x)\n", st);
+		else if (verbose)
+			printf("  map-over-stub: mmap MAP_FIXED errno %lu (slot: "
+			       "%lu), munmap errno %lu, mprotect errno %lu; "
+			       "the stub unchanged and working\n",
+			       race_counts[0] & 0xffff, race_counts[0] >> 16,
+			       race_counts[1], race_counts[2]);
+	}
+	if (slots_mapped())
+		slot_attacks();
+	else if (verbose)
+		printf("  no thread slots (ptrace mode): no attacks 2 and 3\n");
 	printf("stubattack: done\n");
 	return 0;
 }

@@ -282,8 +282,11 @@ static int exec_commit(struct uthread *ut, struct vm_space *vm,
 	vm->exe = f; /* keeps writers out while the program runs */
 	futex_exit_cleanup(ut);
 	old = ut->vm;
+	__atomic_add_fetch(&vm->nr_threads, 1, __ATOMIC_RELAXED);
 	ut->vm = vm;
 	proc_note_maxrss(ut->proc, old);
+	if (old)
+		__atomic_sub_fetch(&old->nr_threads, 1, __ATOMIC_RELAXED);
 	vm_put(old);
 	vm_set_data_limit(vm, ut->proc->rlim[RLIMIT_DATA].rlim_cur);
 	vm_set_stack_limit(vm, ut->proc->rlim[RLIMIT_STACK].rlim_cur);

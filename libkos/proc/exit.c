@@ -96,8 +96,10 @@ void uthread_release_resources(struct uthread *ut)
 	ut->vm = NULL;
 	ut->fdt = NULL;
 	ut->fs = NULL;
-	if (vm)
+	if (vm) {
+		__atomic_sub_fetch(&vm->nr_threads, 1, __ATOMIC_RELAXED);
 		vm_put(vm);
+	}
 	if (fdt)
 		fdtable_put(fdt);
 	fs_info_put(fs);

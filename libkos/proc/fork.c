@@ -16,6 +16,7 @@
 #include <kos/file.h>
 #include <kos/kmalloc.h>
 #include <kos/pidfd.h>
+#include <kos/plat/user.h>
 #include <kos/sched.h>
 #include <kos/string.h>
 #include <kos/uaccess.h>
@@ -115,14 +116,36 @@ static struct proc *new_proc(struct proc *cur, const struct clone_req *req)
 	return p;
 }
 
-/* The shares of a new thread, per flag.  0 or -ENOMEM. */
+/* Platforms without a limit on threads per address space (plat/user.h). */
+__attribute__((weak)) int plat_thread_reserve(struct plat_as *as,
+					      unsigned int nthreads)
+{
+	(void)as;
+	(void)nthreads;
+	return 0;
+}
+
+/* The shares of a new thread, per flag.  0, -ENOMEM or -EAGAIN. */
 static int copy_shares(struct uthread *ut, struct uthread *cur, uint64_t f)
 {
 	if (f & CLONE_VM) {
+		/* The platform may run only so many threads in one space. */
+		unsigned int n = __atomic_add_fetch(&cur->vm->nr_threads, 1,
+						    __ATOMIC_RELAXED);
+		int err = plat_thread_reserve(cur->vm->as, n);
+
+		if (err) {
+			__atomic_sub_fetch(&cur->vm->nr_threads, 1,
+					   __ATOMIC_RELAXED);
+			return err;
+		}
 		vm_get(cur->vm);
 		ut->vm = cur->vm;
 	} else {
 		ut->vm = vm_fork(cur->vm);
+		if (ut->vm)
+			__atomic_add_fetch(&ut->vm->nr_threads, 1,
+					   __ATOMIC_RELAXED);
 	}
 	if (f & CLONE_FILES) {
 		fdtable_get(cur->fdt);

@@ -271,6 +271,8 @@ struct proc *proc_start_linked(const char *const argv[],
 	}
 	err = -ENOMEM;
 	ut->vm = vm_create_linked();
+	if (ut->vm)
+		ut->vm->nr_threads = 1;
 	if (!ut->vm || linked_start_build(s, ut->vm, argv, envp))
 		goto fail;
 	ut->linked_start = s;

@@ -635,6 +635,7 @@ struct proc *proc_start_init(const char *path, const char *const argv[],
 				   &ut->regs, &f);
 		if (err)
 			goto fail;
+		ut->vm->nr_threads = 1;
 		ut->vm->exe = f; /* the reference moves */
 	}
 	vm_set_data_limit(ut->vm, p->rlim[RLIMIT_DATA].rlim_cur);

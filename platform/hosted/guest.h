@@ -120,7 +120,8 @@ struct sc_thread {
 	unsigned long frame_off;   /* validated copies of the header */
 	unsigned long fp_off;	   /* the XSAVE area in the slot */
 	unsigned long fsbase, gsbase;
-	unsigned long csgsfs; /* cs etc. at the start trap */
+	unsigned long csgsfs;	/* cs etc. at the start trap */
+	unsigned long uc_flags; /* the frame's uc_flags there */
 	unsigned int signo, kind;
 	/*
 	 * When the oldest unanswered kick was sent (host CLOCK_MONOTONIC ns),

@@ -739,6 +739,7 @@ static int sc_send(struct plat_as *as, struct sc_thread *st,
 	struct stub_tslot *slot = (void *)st->slots;
 	struct seccomp_notif_resp r = { .id = st->notif_id };
 	unsigned long *g = f->gregs;
+	unsigned long base = STUB_SLOTS + st->slot * STUB_TSLOT_SIZE;
 
 	g[REG_R8] = regs->r8;
 	g[REG_R9] = regs->r9;
@@ -759,6 +760,14 @@ static int sc_send(struct plat_as *as, struct sc_thread *st,
 	g[REG_RIP] = regs->rip;
 	g[REG_EFL] = regs->eflags;
 	g[REG_CSGSFS] = st->csgsfs;
+	/*
+	 * What else rt_sigreturn reads, from what the kernel knows, not
+	 * from the slot: another guest thread may have rewritten the frame
+	 * since the copy (docs/hosted-seccomp.md, section 5).  uc_stack is
+	 * ignored there (the handler runs on that stack).
+	 */
+	f->uc_flags = st->uc_flags;
+	f->fpstate = base + st->fp_off;
 	f->sigmask = 0;
 	slot->set_fsbase = st->fsbase = regs->fs_base;
 	slot->set_gsbase = st->gsbase = regs->gs_base;
@@ -928,6 +937,7 @@ static int sc_start(struct plat_as *as, struct sc_thread *st)
 	    !sc_fpu_frame_ok(st))
 		return -EPROTO;
 	st->csgsfs = st->uc.gregs[REG_CSGSFS];
+	st->uc_flags = st->uc.uc_flags;
 	st->started = true;
 	return 0;
 }
@@ -1050,6 +1060,17 @@ static void sc_failed(struct plat_as *as, const char *what, int err,
 		      struct plat_trapinfo *ti);
 
 /*
+ * clone() of a thread into as (kos/plat/user.h): in per-thread mode each
+ * thread needs one of the STUB_MAX_THREADS slots, so one more is EAGAIN.
+ */
+int plat_thread_reserve(struct plat_as *as, unsigned int nthreads)
+{
+	if (as && as->seccomp && as->per_thread && nthreads > STUB_MAX_THREADS)
+		return -EAGAIN;
+	return 0;
+}
+
+/*
  * Per-thread mode: the calling thread's stub thread in as, found,
  * taken from those of ended threads, or started; its FPU state loaded
  * into the frame when it is new to the thread.  NULL with *errp set if
@@ -1060,7 +1081,7 @@ static struct sc_thread *sc_bind(struct plat_as *as, struct hosted_uthread *hu,
 {
 	struct sc_thread *st;
 	unsigned long fl;
-	int err = 0;
+	int err = 0, tries = 0;
 
 	/* Leaving another address space parks the stub thread there. */
 	err = hosted_fpu_bind(sched_current(), as);
@@ -1070,6 +1091,7 @@ static struct sc_thread *sc_bind(struct plat_as *as, struct hosted_uthread *hu,
 	}
 	if (hu->st)
 		return hu->st;
+again:
 	mutex_lock(&as->map_lock);
 	fl = plat_irq_save();
 	st = list_empty(&as->st_free)
@@ -1096,6 +1118,16 @@ static struct sc_thread *sc_bind(struct plat_as *as, struct hosted_uthread *hu,
 		}
 	}
 	mutex_unlock(&as->map_lock);
+	/*
+	 * Every slot taken although clone() kept to STUB_MAX_THREADS
+	 * (plat_thread_reserve()): a thread that has left the address space
+	 * is still on its way out, and its stub thread is parked when its
+	 * kernel thread is freed, at the next switch.  Wait for that.
+	 */
+	if (!st && err == -EAGAIN && ++tries < 200) {
+		sched_sleep_ns(5000000);
+		goto again;
+	}
 	if (st && !err)
 		err = hosted_fpu_load(hu, st);
 	if (!st || err) {

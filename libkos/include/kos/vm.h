@@ -119,6 +119,11 @@ struct vma_set {
 
 struct vm_space {
 	unsigned int users; /* atomic: threads sharing it (CLONE_VM) */
+	/*
+	 * Atomic: user threads whose uthread.vm it is (users also counts
+	 * other references, /proc's); plat_thread_reserve() checks it.
+	 */
+	unsigned int nr_threads;
 	struct mutex lock;
 	paddr_t pml4;	    /* page-table root; constant */
 	struct plat_as *as; /* platform state; constant */

@@ -244,6 +244,15 @@ long stub_arch_prctl(long code, unsigned long addr);
 __asm__(".text\n"
 	".globl stub_mapper_ready\n"
 	"stub_mapper_ready:\n"
+	/*
+	 * Clear the stack seccomp_main ran on: the guest can read it, and
+	 * it held the kernel's host pid and the RAM layout (section 5 of
+	 * docs/hosted-seccomp.md).  The mapper needs no stack.
+	 */
+	"	lea stub_stack(%rip), %rdi\n"
+	"	mov $2048, %ecx\n" /* STUB_STACK_SIZE / 8 */
+	"	xor %eax, %eax\n"
+	"	rep stosq\n"
 	"	mov (0x180004), %r12d\n" /* cmd->seq done so far */
 	"	jmp 9f\n"
 	"1:	mov (0x180004), %eax\n"
@@ -443,7 +452,10 @@ __asm__(".text\n"
 	 * its number, arguments and rip without a signal frame) unless its
 	 * handling needs the whole register file, which still traps:
 	 * rt_sigreturn, clone, fork, vfork, execve, execveat, arch_prctl,
-	 * sigaltstack, ptrace, rt_sigsuspend, pause, clone3; so does the
+	 * sigaltstack, ptrace, rt_sigsuspend, pause, clone3, and the thread's
+	 * exit (not for its registers: its stub thread is parked, and the
+	 * next thread that takes it over then finds it at a doorbell with
+	 * a frame, not in a call it must convert first); so does the
 	 * doorbell's number anywhere but its site.  A sendmsg from the start
 	 * site on another fd is an ordinary guest call.  So does a negative
 	 * number: a kick that lands before the kernel takes a notification
@@ -453,7 +465,7 @@ __asm__(".text\n"
 	 */
 	"stub_fast_filter:\n"
 	"	.short 0x20; .byte 0, 0; .long 4\n"	      /* 0 ld arch */
-	"	.short 0x15; .byte 0, 41; .long 0xc000003e\n" /* 1 != x86-64 */
+	"	.short 0x15; .byte 0, 42; .long 0xc000003e\n" /* 1 != x86-64 */
 	"	.short 0x20; .byte 0, 0; .long 12\n"	      /* 2 ld ip hi */
 	"	.short 0x15; .byte 0, 22; .long 0\n"	 /* 3 != 0: guest */
 	"	.short 0x20; .byte 0, 0; .long 8\n"	 /* 4 ld ip lo */
@@ -461,41 +473,42 @@ __asm__(".text\n"
 	"	.short 0x20; .byte 0, 0; .long 0\n"	 /* 6 ld nr */
 	"	.short 0x15; .byte 0, 2; .long 0x7000\n" /* 7 doorbell? */
 	"	.short 0x87; .byte 0, 0; .long 0\n"	 /* 8 a = x */
-	"	.short 0x15; .byte 31, 33; .long stub_doorbell_ip\n" /* 9 */
+	"	.short 0x15; .byte 32, 34; .long stub_doorbell_ip\n" /* 9 */
 	"	.short 0x15; .byte 0, 2; .long 15\n" /* 10 rt_sigreturn? */
 	"	.short 0x87; .byte 0, 0; .long 0\n"  /* 11 a = x */
-	"	.short 0x15; .byte 29, 30; .long stub_restorer_ip\n" /* 12 */
+	"	.short 0x15; .byte 30, 31; .long stub_restorer_ip\n" /* 12 */
 	"	.short 0x15; .byte 0, 7; .long 158\n" /* 13 arch_prctl? */
 	"	.short 0x87; .byte 0, 0; .long 0\n"   /* 14 a = x */
-	"	.short 0x15; .byte 0, 27; .long stub_arch_prctl_ip\n" /* 15 */
+	"	.short 0x15; .byte 0, 28; .long stub_arch_prctl_ip\n" /* 15 */
 	"	.short 0x20; .byte 0, 0; .long 20\n"	   /* 16 ld arg0 hi */
-	"	.short 0x15; .byte 0, 25; .long 0\n"	   /* 17 */
+	"	.short 0x15; .byte 0, 26; .long 0\n"	   /* 17 */
 	"	.short 0x20; .byte 0, 0; .long 16\n"	   /* 18 ld arg0 lo */
-	"	.short 0x35; .byte 0, 23; .long 0x1001\n"  /* 19 >= SET_GS */
-	"	.short 0x25; .byte 22, 21; .long 0x1004\n" /* 20 > GET_GS */
+	"	.short 0x35; .byte 0, 24; .long 0x1001\n"  /* 19 >= SET_GS */
+	"	.short 0x25; .byte 23, 22; .long 0x1004\n" /* 20 > GET_GS */
 	"	.short 0x15; .byte 0, 4; .long 46\n"	   /* 21 sendmsg? */
 	"	.short 0x87; .byte 0, 0; .long 0\n"	   /* 22 a = x */
 	"	.short 0x15; .byte 0, 2; .long stub_start_send_ip\n" /* 23 */
 	"	.short 0x20; .byte 0, 0; .long 16\n" /* 24 ld arg0 lo */
-	"	.short 0x15; .byte 16, 0; .long 5\n" /* 25 fd 5: allow */
+	"	.short 0x15; .byte 17, 0; .long 5\n" /* 25 fd 5: allow */
 	"	.short 0x20; .byte 0, 0; .long 0\n"  /* 26 guest: ld nr */
-	"	.short 0x35; .byte 15, 0; .long 0x80000000\n" /* 27 nr < 0: trap */
-	"	.short 0x15; .byte 14, 0; .long 0x7000\n"     /* 28 */
-	"	.short 0x15; .byte 13, 0; .long 15\n" /* 29 rt_sigreturn */
-	"	.short 0x15; .byte 12, 0; .long 56\n" /* 30 clone */
-	"	.short 0x15; .byte 11, 0; .long 57\n" /* 31 fork */
-	"	.short 0x15; .byte 10, 0; .long 58\n" /* 32 vfork */
-	"	.short 0x15; .byte 9, 0; .long 59\n"  /* 33 execve */
-	"	.short 0x15; .byte 8, 0; .long 322\n" /* 34 execveat */
-	"	.short 0x15; .byte 7, 0; .long 158\n" /* 35 arch_prctl */
-	"	.short 0x15; .byte 6, 0; .long 131\n" /* 36 sigaltstack */
-	"	.short 0x15; .byte 5, 0; .long 101\n" /* 37 ptrace */
-	"	.short 0x15; .byte 4, 0; .long 130\n" /* 38 rt_sigsuspend */
-	"	.short 0x15; .byte 3, 0; .long 34\n"  /* 39 pause */
-	"	.short 0x15; .byte 2, 0; .long 435\n" /* 40 clone3 */
-	"	.short 0x06; .byte 0, 0; .long 0x7fc00000\n" /* 41 notify */
-	"	.short 0x06; .byte 0, 0; .long 0x7fff0000\n" /* 42 allow */
-	"	.short 0x06; .byte 0, 0; .long 0x00030000\n" /* 43 trap */
+	"	.short 0x35; .byte 16, 0; .long 0x80000000\n" /* 27 nr < 0: trap */
+	"	.short 0x15; .byte 15, 0; .long 0x7000\n"     /* 28 */
+	"	.short 0x15; .byte 14, 0; .long 15\n" /* 29 rt_sigreturn */
+	"	.short 0x15; .byte 13, 0; .long 56\n" /* 30 clone */
+	"	.short 0x15; .byte 12, 0; .long 57\n" /* 31 fork */
+	"	.short 0x15; .byte 11, 0; .long 58\n" /* 32 vfork */
+	"	.short 0x15; .byte 10, 0; .long 59\n" /* 33 execve */
+	"	.short 0x15; .byte 9, 0; .long 322\n" /* 34 execveat */
+	"	.short 0x15; .byte 8, 0; .long 158\n" /* 35 arch_prctl */
+	"	.short 0x15; .byte 7, 0; .long 131\n" /* 36 sigaltstack */
+	"	.short 0x15; .byte 6, 0; .long 101\n" /* 37 ptrace */
+	"	.short 0x15; .byte 5, 0; .long 130\n" /* 38 rt_sigsuspend */
+	"	.short 0x15; .byte 4, 0; .long 34\n"  /* 39 pause */
+	"	.short 0x15; .byte 3, 0; .long 435\n" /* 40 clone3 */
+	"	.short 0x15; .byte 2, 0; .long 60\n"  /* 41 exit */
+	"	.short 0x06; .byte 0, 0; .long 0x7fc00000\n" /* 42 notify */
+	"	.short 0x06; .byte 0, 0; .long 0x7fff0000\n" /* 43 allow */
+	"	.short 0x06; .byte 0, 0; .long 0x00030000\n" /* 44 trap */
 	"stub_fast_filter_end:\n"
 	".balign 8\n"
 	"stub_fast_fprog:\n"
@@ -506,6 +519,7 @@ __asm__(".text\n"
 
 /* The addresses stub_mapper and stub_thread use. */
 _Static_assert(STUB_MAX_OPS == 2046, "stub_mapper's STUB_MAX_OPS");
+_Static_assert(STUB_STACK_SIZE == 2048 * 8, "stub_mapper's stack clearing");
 _Static_assert(STUB_CMD == 0x180000, "stub_mapper's STUB_CMD");
 _Static_assert(__builtin_offsetof(struct stub_cmd, seq) == 4, "seq");
 _Static_assert(__builtin_offsetof(struct stub_cmd, ss_sp) == 8, "ss");

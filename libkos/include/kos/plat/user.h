@@ -111,6 +111,17 @@ void plat_user_run(struct plat_as *as, struct uregs *regs,
 void plat_user_regs(struct plat_as *as, struct uregs *regs);
 
 /*
+ * clone() with CLONE_VM is about to give as its nthreads-th user thread
+ * (the caller counts them, kos/vm.h's nr_threads): 0, or -EAGAIN if the
+ * platform cannot run that many threads in one address space (hosted
+ * seccomp mode: a stub thread slot each), which clone() returns as
+ * Linux does when it is out of resources.  Nothing is held; the count
+ * drops when a thread leaves the address space.  The default (libkos,
+ * weak) allows any number.
+ */
+int plat_thread_reserve(struct plat_as *as, unsigned int nthreads);
+
+/*
  * The FPU/SSE/AVX state of a user thread (kernel thread t), as an image
  * in the XSAVE standard format: the 512-byte legacy FXSAVE region, the
  * 64-byte XSAVE header, then every component plat_fpu_xfeatures() names

@@ -56,6 +56,7 @@ struct plat_as {
 	struct waitq run_wq;
 	pid_t pid;		   /* the stub process; 0 once reaped */
 	bool dead;		   /* stub gone or broken: runs fail */
+	bool fresh;		   /* no mirror batch yet (profile) */
 	unsigned long batch_entry; /* the stub's stub_batch_entry */
 	paddr_t cmd_pa;		   /* the command area, in RAM */
 	struct stub_cmd *cmd;	   /* ... through the direct map */

@@ -394,6 +394,7 @@ static int stub_spawn_seccomp(struct plat_as *as)
 	};
 	struct spawn_args a = { .ram_fd = hosted_ram_fd, .argv = argv };
 	unsigned long fl;
+	uint64_t t0;
 	int err;
 
 	snprintf(cmd, sizeof(cmd), "%lx", (unsigned long)as->cmd_pa);
@@ -422,13 +423,26 @@ static int stub_spawn_seccomp(struct plat_as *as)
 		return a.err;
 	}
 	as->pid = a.pid;
+	t0 = hosted_prof_now();
 	err = stub_wait_fd(as, as->done_efd);
+	hosted_prof_add(HOSTED_PROF_SPAWN_WAIT, t0, 0);
 	if (err)
 		log_err("hosted: cannot start the guest stub %s", stub_path);
 	return err;
 }
 
+static int stub_spawn_mode(struct plat_as *as);
+
 int stub_spawn(struct plat_as *as)
+{
+	uint64_t t0 = hosted_prof_now();
+	int err = stub_spawn_mode(as);
+
+	hosted_prof_add(HOSTED_PROF_SPAWN, t0, 0);
+	return err;
+}
+
+static int stub_spawn_mode(struct plat_as *as)
 {
 	struct spawn_args a = { .ram_fd = hosted_ram_fd,
 				.done_efd = -1,
@@ -436,6 +450,7 @@ int stub_spawn(struct plat_as *as)
 	char *argv[] = { (char *)"kos-stub", NULL };
 	struct user_regs_struct r;
 	unsigned long fl;
+	uint64_t t0;
 	int status, err;
 
 	if (as->seccomp)
@@ -453,6 +468,7 @@ int stub_spawn(struct plat_as *as)
 	as->pid = a.pid;
 
 	/* The stop after exec (or the child's _exit if exec failed). */
+	t0 = hosted_prof_now();
 	err = stub_wait(as, &status);
 	if (err)
 		goto fail;
@@ -488,6 +504,7 @@ int stub_spawn(struct plat_as *as)
 		goto fail_kill;
 	}
 	as->batch_entry = r.rsi;
+	hosted_prof_add(HOSTED_PROF_SPAWN_WAIT, t0, 0);
 	return 0;
 
 fail:
@@ -499,6 +516,7 @@ fail_kill:
 
 void stub_kill(struct plat_as *as)
 {
+	uint64_t t0 = hosted_prof_now();
 	int status;
 
 	if (!as->pid)
@@ -508,6 +526,7 @@ void stub_kill(struct plat_as *as)
 		;
 	as->pid = 0;
 	as->dead = true;
+	hosted_prof_add(HOSTED_PROF_KILL, t0, 0);
 }
 
 int stub_run_batch(struct plat_as *as, unsigned int nops)

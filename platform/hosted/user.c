@@ -203,6 +203,7 @@ struct plat_as *plat_as_create(paddr_t pml4)
 	memset(as->cmd, 0, STUB_CMD_SIZE);
 	as->sock = as->done_efd = -1;
 	as->slots_pa = PMM_NOPAGE;
+	as->fresh = true;
 	if (hosted_mode == HOSTED_MODE_SECCOMP) {
 		as->seccomp = true;
 		as->per_thread = hosted_stubthreads;
@@ -408,13 +409,19 @@ static int mirror_sync(struct plat_as *as, unsigned long *fl)
 
 	while (as->ndirty && !err) {
 		unsigned int n = mirror_build(as);
+		uint64_t t0;
 
 		if (!n)
 			break;
 		plat_irq_restore(*fl);
+		t0 = hosted_prof_now();
 		err = stub_run_batch(as, n);
+		hosted_prof_add(as->fresh ? HOSTED_PROF_MIRROR_FIRST
+					  : HOSTED_PROF_MIRROR,
+				t0, n);
 		*fl = plat_irq_save();
 	}
+	as->fresh = false;
 	return err;
 }
 
@@ -515,7 +522,7 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 {
 	struct user_regs_struct hr;
 	unsigned long fl;
-	uint64_t gp_error = 0;
+	uint64_t gp_error = 0, t0;
 	int status, err, sig;
 
 	memset(ti, 0, sizeof(*ti));
@@ -555,7 +562,9 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 	user_waiting = as;
 	plat_irq_restore(fl);
 
+	t0 = hosted_prof_now();
 	err = stub_wait(as, &status);
+	hosted_prof_add(HOSTED_PROF_GUEST, t0, 0);
 
 	fl = plat_irq_save();
 	if (user_waiting == as)
@@ -857,6 +866,7 @@ static void sc_thread_free(struct plat_as *as, struct sc_thread *st)
 static int sc_start(struct plat_as *as, struct sc_thread *st)
 {
 	unsigned long slot = STUB_SLOTS + st->slot * STUB_TSLOT_SIZE;
+	uint64_t t0 = hosted_prof_now();
 	unsigned int n = 0;
 	int err;
 
@@ -892,6 +902,7 @@ static int sc_start(struct plat_as *as, struct sc_thread *st)
 		return -EPROTO;
 	st->csgsfs = st->uc.gregs[REG_CSGSFS];
 	st->started = true;
+	hosted_prof_add(HOSTED_PROF_TSTART, t0, 0);
 	return 0;
 }
 
@@ -1144,7 +1155,7 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 	struct hosted_uthread *hu = hosted_uthread(sched_current());
 	struct sc_thread *st;
 	unsigned long fl;
-	uint64_t gp_error = 0;
+	uint64_t gp_error = 0, t0;
 	siginfo_t si;
 	int err;
 
@@ -1201,7 +1212,9 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 	if (as->per_thread)
 		mutex_unlock(&as->map_lock);
 
+	t0 = hosted_prof_now();
 	err = sc_recv(as, st);
+	hosted_prof_add(HOSTED_PROF_GUEST, t0, 0);
 
 	fl = plat_irq_save();
 	if (user_waiting == as && as->run_st == st)

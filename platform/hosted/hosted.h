@@ -185,6 +185,12 @@ void hosted_fpu_probe_stub(pid_t pid);
 void hosted_fpu_probe(void);
 
 /*
+ * Kill and reap the spare stubs (spawn.c), so that they are gone, and
+ * counted as our children, when the kernel exits.
+ */
+void hosted_spares_kill(void);
+
+/*
  * Interrupt context, before kos_irq_exit(): stop the guest whose kernel
  * thread this interrupt arrived on, so that thread can be preempted.
  */
@@ -200,8 +206,8 @@ enum hosted_prof {
 	HOSTED_PROF_MIRROR_FIRST, /* ... the first of a stub thread */
 	HOSTED_PROF_KILL,	  /* stub_kill(): SIGKILL and reap */
 	HOSTED_PROF_GUEST,	  /* guest code runs (resume to stop) */
-	HOSTED_PROF_POOL_TAKE,	  /* a spare stub was taken */
-	HOSTED_PROF_POOL_EMPTY,	  /* ... there was none */
+	HOSTED_PROF_SPARE_PUT,	  /* a stub cleaned and kept as a spare */
+	HOSTED_PROF_SPARE_TAKE,	  /* a spare stub taken for a new one */
 	HOSTED_PROF_MAX
 };
 

@@ -27,8 +27,8 @@ static const char *const prof_names[HOSTED_PROF_MAX] = {
 	[HOSTED_PROF_MIRROR_FIRST] = "  first batch of a thread",
 	[HOSTED_PROF_KILL] = "stub kill (as destroy)",
 	[HOSTED_PROF_GUEST] = "waiting for the guest",
-	[HOSTED_PROF_POOL_TAKE] = "spare stub taken",
-	[HOSTED_PROF_POOL_EMPTY] = "no spare stub",
+	[HOSTED_PROF_SPARE_PUT] = "stub made a spare (as destroy)",
+	[HOSTED_PROF_SPARE_TAKE] = "spare stub taken (as create)",
 };
 
 static struct {
@@ -69,8 +69,9 @@ void hosted_prof_dump(void)
 			"items (mirror: operations)\n");
 	for (int i = 0; i < HOSTED_PROF_MAX; i++)
 		if (prof[i].n)
-			fprintf(stderr, "hosted profile: %-30s %8llu %10.1f "
-					"%9.1f %8llu\n",
+			fprintf(stderr,
+				"hosted profile: %-30s %8llu %10.1f "
+				"%9.1f %8llu\n",
 				prof_names[i], (unsigned long long)prof[i].n,
 				prof[i].ns / 1e6, prof[i].ns / 1e3 / prof[i].n,
 				(unsigned long long)prof[i].items);

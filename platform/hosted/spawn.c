@@ -48,6 +48,8 @@
 
 #include <kos/log.h>
 #include <kos/plat/cpu.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
 #include <kos/vm.h>
 
 #include "guest.h"
@@ -512,6 +514,126 @@ fail:
 fail_kill:
 	stub_kill(as);
 	return err ? err : -EPROTO;
+}
+
+/*
+ * Spare stubs (seccomp mode): a stub whose address space is gone is
+ * cleaned (user.c: as_make_spare()) and kept here for the next address
+ * space, which so skips the vfork+exec and set-up of a new stub; see
+ * docs/hosted-seccomp.md, "Spare stubs".  Interrupts off for the list.
+ */
+#define STUB_SPARES 4
+
+static struct stub_spare {
+	pid_t pid;
+	int done_efd, sock;
+	paddr_t cmd_pa, slots_pa;
+} spares[STUB_SPARES];
+static unsigned int nspares;
+
+bool stub_spare_room(void)
+{
+	return nspares < STUB_SPARES;
+}
+
+/* Read and drop whatever is queued on a spare's socket (fds closed). */
+static void spare_drain(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(16 * sizeof(int))];
+	} c;
+	char data[64];
+
+	for (;;) {
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr m = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = c.buf,
+				    .msg_controllen = sizeof(c.buf) };
+		struct cmsghdr *h;
+
+		if (recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+			return;
+		for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+			if (h->cmsg_level != SOL_SOCKET ||
+			    h->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (size_t i = 0;
+			     i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			     i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int),
+				       sizeof(fd));
+				close(fd);
+			}
+		}
+	}
+}
+
+int stub_spare_put(struct plat_as *as)
+{
+	struct stub_spare *s;
+	unsigned long fl;
+
+	/*
+	 * A guest thread may have sent anything on the socket (its start
+	 * site is reachable); none is left to send more.
+	 */
+	spare_drain(as->sock);
+	fl = plat_irq_save();
+	if (nspares == STUB_SPARES) {
+		plat_irq_restore(fl);
+		return -ENOSPC;
+	}
+	s = &spares[nspares++];
+	s->pid = as->pid;
+	s->done_efd = as->done_efd;
+	s->sock = as->sock;
+	s->cmd_pa = as->cmd_pa;
+	s->slots_pa = as->slots_pa;
+	plat_irq_restore(fl);
+	as->pid = 0;
+	as->done_efd = as->sock = -1;
+	as->cmd_pa = as->slots_pa = PMM_NOPAGE;
+	as->cmd = NULL;
+	return 0;
+}
+
+int stub_spare_take(struct plat_as *as)
+{
+	struct stub_spare s;
+	unsigned long fl = plat_irq_save();
+
+	if (!nspares) {
+		plat_irq_restore(fl);
+		return -ENOENT;
+	}
+	s = spares[--nspares];
+	plat_irq_restore(fl);
+	as->pid = s.pid;
+	as->done_efd = s.done_efd;
+	as->sock = s.sock;
+	as->cmd_pa = s.cmd_pa;
+	as->cmd = plat_phys_to_virt(s.cmd_pa);
+	as->slots_pa = s.slots_pa;
+	hosted_prof_add(HOSTED_PROF_SPARE_TAKE, 0, 0);
+	return 0;
+}
+
+void hosted_spares_kill(void)
+{
+	unsigned long fl = plat_irq_save();
+
+	while (nspares) {
+		struct stub_spare *s = &spares[--nspares];
+
+		kill(s->pid, SIGKILL);
+		while (waitpid(s->pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	plat_irq_restore(fl);
 }
 
 void stub_kill(struct plat_as *as)

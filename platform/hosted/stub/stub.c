@@ -27,6 +27,7 @@
 
 #define NR_close 3
 #define NR_mmap 9
+#define NR_mprotect 10
 #define NR_munmap 11
 #define NR_rt_sigaction 13
 #define NR_rt_sigprocmask 14
@@ -48,7 +49,8 @@ extern char stub_batch_entry[];
 
 static char stub_stack[STUB_STACK_SIZE] __attribute__((aligned(16)));
 char *const stub_stack_top = stub_stack + STUB_STACK_SIZE;
-extern char _end[];
+extern char __bss_start[], _end[];
+#define STUB_PAGE 4096UL
 
 /*
  * Entry points.  Both start on a fresh stub stack; neither returns (the
@@ -574,6 +576,7 @@ static void seccomp_main(unsigned long cmd_pa, unsigned long slots_pa,
 		.mask = ~0UL,
 	};
 	unsigned long dfl[4] = { 0 }, all = ~0UL;
+	unsigned long bss = (unsigned long)__bss_start;
 	long r;
 
 	r = sys6(NR_munmap, 0, STUB_BASE, 0, 0, 0, 0);
@@ -607,5 +610,21 @@ static void seccomp_main(unsigned long cmd_pa, unsigned long slots_pa,
 	/* Keep the RAM memfd, the eventfd and the socket. */
 	sys6(NR_close_range, 0, STUB_RAM_FD - 1, 0, 0, 0, 0);
 	sys6(NR_close_range, STUB_SOCK_FD + 1, ~0U, 0, 0, 0, 0);
-	stub_mapper_ready();
+	/*
+	 * Nothing in this process writes its own memory from here on (the
+	 * mapper uses registers, a guest thread's handler its slot), so
+	 * the image's writable part, the .bss with this stack, becomes
+	 * read-only: guest code can leave nothing there for the next
+	 * address space that gets this stub (a spare stub, user.c).  Then
+	 * a jmp, not a call: the stack is read-only.
+	 */
+	__asm__ __volatile__("syscall\n\tjmp stub_mapper_ready"
+			     :
+			     : "a"(NR_mprotect), "D"(bss & -STUB_PAGE),
+			       "S"(((unsigned long)_end - (bss & -STUB_PAGE) +
+				    STUB_PAGE - 1) &
+				   -STUB_PAGE),
+			       "d"(PROT_READ)
+			     : "rcx", "r11", "memory");
+	__builtin_unreachable();
 }

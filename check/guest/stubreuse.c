@@ -118,9 +118,9 @@ static uint64_t pattern(void)
 static void leave_traces(void)
 {
 	uint64_t v = pattern();
-	uint64_t *page = mmap((void *)FIXED_ADDR, PAGE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-			      -1, 0);
+	uint64_t *page =
+		mmap((void *)FIXED_ADDR, PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
 	if (page != MAP_FAILED)
 		for (unsigned long i = 0; i < PAGE / 8; i++)

@@ -200,18 +200,19 @@ int stub_run_batch(struct plat_as *as, unsigned int nops);
 int stub_wait_fd(struct plat_as *as, int fd);
 
 /*
- * Seccomp mode's spare stubs (spawn.c): stubs whose address space is
- * gone, cleaned by user.c (no guest thread, nothing mapped but the
- * stub's image, command area and slot 0), waiting for a new one.
+ * Spare stubs (spawn.c): stubs whose address space is gone, cleaned by
+ * user.c (no guest thread, nothing mapped but the stub's image, command
+ * area and slot 0, its stack wiped), waiting for a new one.
  */
 /* Is there room for one more?  */
 bool stub_spare_room(void);
 /*
- * Keep as's clean stub (process, descriptors, command area, slot 0) as
- * a spare; as no longer has them.  0, or -ENOSPC (as keeps them).
+ * Keep as's clean stub (process, descriptors, command area, slot 0,
+ * batch entry) as a spare; as no longer has them.  0, or -ENOSPC (as
+ * keeps them).
  */
 int stub_spare_put(struct plat_as *as);
-/* Give as (seccomp mode, fresh) a spare stub.  0, or -ENOENT if none. */
+/* Give as (fresh) a spare stub.  0, or -ENOENT if none. */
 int stub_spare_take(struct plat_as *as);
 
 /* --- mirror.c ----------------------------------------------------------- */

@@ -517,10 +517,11 @@ fail_kill:
 }
 
 /*
- * Spare stubs (seccomp mode): a stub whose address space is gone is
- * cleaned (user.c: as_make_spare()) and kept here for the next address
- * space, which so skips the vfork+exec and set-up of a new stub; see
- * docs/hosted-seccomp.md, "Spare stubs".  Interrupts off for the list.
+ * Spare stubs: a stub whose address space is gone is cleaned (user.c:
+ * as_make_spare()) and kept here for the next address space, which so
+ * skips the vfork+exec and set-up of a new stub; see
+ * docs/hosted-seccomp.md, section 9.  All spares are of the one mode
+ * (hosted_mode).  Interrupts off for the list.
  */
 #define STUB_SPARES 4
 
@@ -528,6 +529,7 @@ static struct stub_spare {
 	pid_t pid;
 	int done_efd, sock;
 	paddr_t cmd_pa, slots_pa;
+	unsigned long batch_entry;
 } spares[STUB_SPARES];
 static unsigned int nspares;
 
@@ -581,7 +583,8 @@ int stub_spare_put(struct plat_as *as)
 	 * A guest thread may have sent anything on the socket (its start
 	 * site is reachable); none is left to send more.
 	 */
-	spare_drain(as->sock);
+	if (as->sock >= 0)
+		spare_drain(as->sock);
 	fl = plat_irq_save();
 	if (nspares == STUB_SPARES) {
 		plat_irq_restore(fl);
@@ -593,6 +596,7 @@ int stub_spare_put(struct plat_as *as)
 	s->sock = as->sock;
 	s->cmd_pa = as->cmd_pa;
 	s->slots_pa = as->slots_pa;
+	s->batch_entry = as->batch_entry;
 	plat_irq_restore(fl);
 	as->pid = 0;
 	as->done_efd = as->sock = -1;
@@ -618,6 +622,7 @@ int stub_spare_take(struct plat_as *as)
 	as->cmd_pa = s.cmd_pa;
 	as->cmd = plat_phys_to_virt(s.cmd_pa);
 	as->slots_pa = s.slots_pa;
+	as->batch_entry = s.batch_entry;
 	hosted_prof_add(HOSTED_PROF_SPARE_TAKE, 0, 0);
 	return 0;
 }

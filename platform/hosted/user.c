@@ -204,10 +204,10 @@ struct plat_as *plat_as_create(paddr_t pml4)
 	if (hosted_mode == HOSTED_MODE_SECCOMP) {
 		as->seccomp = true;
 		as->per_thread = hosted_stubthreads;
-		/* A stub that served an address space before (spawn.c). */
-		if (as->per_thread && !stub_spare_take(as))
-			return as;
 	}
+	/* A stub that served an address space before (spawn.c). */
+	if ((!as->seccomp || as->per_thread) && !stub_spare_take(as))
+		return as;
 	as->cmd_pa = pmm_alloc(STUB_CMD_ORDER);
 	if (as->cmd_pa == PMM_NOPAGE)
 		goto out_free;
@@ -1420,16 +1420,20 @@ static int sc_thread_exit(struct plat_as *as, struct sc_thread *st)
 }
 
 /*
- * plat_as_destroy() in seccomp mode: instead of killing the stub, end
- * its guest threads, unmap everything of the address space but the
- * stub's image, command area and slot 0, wipe those two (the next
- * guest can read them) and keep the stub as a spare for the next
- * address space (spawn.c), which so skips a host process start
- * (docs/hosted-seccomp.md, "Spare stubs").  What is left in the stub
- * is what it was set up with: its mapper, which never ran guest code,
- * its descriptors and handlers, which no guest thread can change, and
- * its read-only image.  Only with the fast path's filter (the exit goes
- * through as a notification) and a clean stop of every thread; false
+ * plat_as_destroy(): instead of killing the stub, clean it and keep it
+ * as a spare for the next address space (spawn.c), which so skips a
+ * host process start (docs/hosted-seccomp.md, section 9).  Seccomp mode
+ * ends the stub's guest threads first (only with the fast path's
+ * filter, through which the exit goes as a notification, and a clean
+ * stop of every thread); ptrace mode's one thread is the stub's own and
+ * stays, stopped.  Then one batch unmaps everything of the address
+ * space but the stub's image, command area and slot 0 (ptrace mode: the
+ * batch zeroes the stub's stack first, the one writable part of its
+ * image there), and the command area and slot 0 are wiped (the next
+ * guest can read them).  What is left in the stub is what it was set
+ * up with: its mapper, which never ran guest code, its descriptors and
+ * handlers, which no guest can change, its read-only image, and in
+ * ptrace mode registers and an FPU state the next run overwrites.  false
  * if the stub must be killed instead.
  */
 static bool as_make_spare(struct plat_as *as)
@@ -1437,9 +1441,13 @@ static bool as_make_spare(struct plat_as *as)
 	uint64_t t0 = hosted_prof_now();
 	unsigned int i, n = 0, nthreads = 0;
 	struct stub_op *op;
+	int err;
 
-	if (!as->seccomp || !as->per_thread || !as->cmd->fastpath || as->dead ||
-	    as->pid <= 0 || !stub_spare_room())
+	if (as->dead || as->pid <= 0 || !stub_spare_room())
+		return false;
+	if (!as->seccomp)
+		goto unmap; /* its one thread is the stub's own */
+	if (!as->per_thread || !as->cmd->fastpath)
 		return false;
 	for (i = 0; i < STUB_MAX_THREADS; i++)
 		if (as->sts[i])
@@ -1455,6 +1463,7 @@ static bool as_make_spare(struct plat_as *as)
 		}
 	}
 	/* No guest thread is left: nothing runs guest code any more. */
+unmap:
 	op = as->cmd->ops;
 	memset(op, 0, 3 * sizeof(*op));
 	op[n].kind = STUB_OP_UNMAP;
@@ -1466,11 +1475,16 @@ static bool as_make_spare(struct plat_as *as)
 	op[n].kind = STUB_OP_UNMAP;
 	op[n].addr = STUB_END;
 	op[n++].len = STUB_HOST_TOP - STUB_END;
-	if (stub_run_batch(as, n))
+	/* ptrace mode: the batch wipes the stub's stack first. */
+	as->cmd->wipe = !as->seccomp;
+	err = stub_run_batch(as, n);
+	as->cmd->wipe = 0;
+	if (err)
 		return false;
 	memset(as->cmd->ops, 0, sizeof(as->cmd->ops));
-	memset(plat_phys_to_virt(as->slots_pa), 0,
-	       STUB_NSLOTS * STUB_TSLOT_SIZE);
+	if (as->slots_pa != PMM_NOPAGE)
+		memset(plat_phys_to_virt(as->slots_pa), 0,
+		       STUB_NSLOTS * STUB_TSLOT_SIZE);
 	if (stub_spare_put(as))
 		return false;
 	hosted_prof_add(HOSTED_PROF_SPARE_PUT, t0, nthreads);

@@ -48,7 +48,8 @@ void stub_main(unsigned long cmd_pa, unsigned long *sp)
 void stub_batch(void) __attribute__((noreturn, used));
 extern char stub_batch_entry[];
 
-static char stub_stack[STUB_STACK_SIZE] __attribute__((aligned(16)));
+/* Not static: stub_batch_entry wipes it by name. */
+char stub_stack[STUB_STACK_SIZE] __attribute__((aligned(16)));
 char *const stub_stack_top = stub_stack + STUB_STACK_SIZE;
 extern char __bss_start[], _end[];
 #define STUB_PAGE 4096UL
@@ -67,7 +68,14 @@ __asm__(".text\n"
 	"	ud2\n"
 	".globl stub_batch_entry\n"
 	"stub_batch_entry:\n"
-	"	mov stub_stack_top(%rip), %rsp\n"
+	"	cmpq $0, (0x180030)\n" /* cmd->wipe: zero the stack first */
+	"	je 1f\n"
+	"	lea stub_stack(%rip), %rdi\n"
+	"	mov $16384, %ecx\n" /* STUB_STACK_SIZE */
+	"	xor %eax, %eax\n"
+	"	cld\n"
+	"	rep stosb\n"
+	"1:	mov stub_stack_top(%rip), %rsp\n"
 	"	xor %ebp, %ebp\n"
 	"	call stub_batch\n"
 	"	ud2\n");
@@ -514,6 +522,8 @@ _Static_assert(__builtin_offsetof(struct stub_cmd, ss_sp) == 8, "ss");
 _Static_assert(__builtin_offsetof(struct stub_cmd, fastpath) == 0x28,
 	       "fastpath");
 _Static_assert(__builtin_offsetof(struct stub_cmd, ops) == 64, "ops");
+_Static_assert(__builtin_offsetof(struct stub_cmd, wipe) == 0x30, "wipe");
+_Static_assert(STUB_STACK_SIZE == 16384, "stub_batch_entry's size");
 _Static_assert(sizeof(struct stub_op) == 32, "op size");
 
 /*

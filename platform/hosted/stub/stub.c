@@ -68,10 +68,17 @@ __asm__(".text\n"
 	"	ud2\n"
 	".globl stub_batch_entry\n"
 	"stub_batch_entry:\n"
-	"	cmpq $0, (0x180030)\n" /* cmd->wipe: zero the stack first */
+	/*
+	 * cmd->wipe: first zero the image's writable pages, the .bss
+	 * with this stack, whole pages (the guest can write all of them).
+	 */
+	"	cmpq $0, (0x180030)\n"
 	"	je 1f\n"
 	"	lea stub_stack(%rip), %rdi\n"
-	"	mov $16384, %ecx\n" /* STUB_STACK_SIZE */
+	"	and $-4096, %rdi\n"
+	"	lea _end+4095(%rip), %rcx\n"
+	"	and $-4096, %rcx\n"
+	"	sub %rdi, %rcx\n"
 	"	xor %eax, %eax\n"
 	"	cld\n"
 	"	rep stosb\n"
@@ -523,7 +530,6 @@ _Static_assert(__builtin_offsetof(struct stub_cmd, fastpath) == 0x28,
 	       "fastpath");
 _Static_assert(__builtin_offsetof(struct stub_cmd, ops) == 64, "ops");
 _Static_assert(__builtin_offsetof(struct stub_cmd, wipe) == 0x30, "wipe");
-_Static_assert(STUB_STACK_SIZE == 16384, "stub_batch_entry's size");
 _Static_assert(sizeof(struct stub_op) == 32, "op size");
 
 /*

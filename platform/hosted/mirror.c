@@ -40,9 +40,6 @@
 
 #define PAGE_SZ 4096UL
 
-/* Batches mapping at most this many pages are populated (below). */
-#define MIRROR_POPULATE_PAGES 64
-
 /* --- the dirty list ----------------------------------------------------- */
 
 /* Would merging dirty[k] and dirty[k + 1] cover the reservation? */
@@ -287,7 +284,6 @@ static vaddr_t mirror_range(struct batch *b, paddr_t root, vaddr_t s, vaddr_t e)
 unsigned int mirror_build(struct plat_as *as)
 {
 	struct batch b = { .cmd = as->cmd };
-	unsigned long pages = 0;
 
 	while (as->ndirty) {
 		struct as_range r = as->dirty[0];
@@ -307,19 +303,6 @@ unsigned int mirror_build(struct plat_as *as)
 
 		KOS_ASSERT(op->addr + op->len <= STUB_BASE ||
 			   op->addr >= STUB_END);
-		if (op->kind == STUB_OP_MAP)
-			pages += op->len / PAGE_SZ;
 	}
-	/*
-	 * A small batch (a fault and the pages around it, a new program's
-	 * first pages) maps what the guest touches next: populated, each
-	 * first touch is not a host page fault, which costs more than the
-	 * mapper filling in the entries.  A big one (a fork child's whole
-	 * address space) is left to fault in what is used.
-	 */
-	if (pages <= MIRROR_POPULATE_PAGES)
-		for (unsigned int i = 0; i < b.n; i++)
-			if (as->cmd->ops[i].kind == STUB_OP_MAP)
-				as->cmd->ops[i].kind = STUB_OP_MAP_POPULATE;
 	return b.n;
 }

@@ -37,7 +37,6 @@
 #define PROT_READ 1
 #define MAP_SHARED 0x01
 #define MAP_FIXED 0x10
-#define MAP_POPULATE 0x8000
 #define PR_SET_PDEATHSIG 1
 #define SIGKILL 9
 #define SIG_SETMASK 2
@@ -200,13 +199,9 @@ void stub_batch(void)
 	for (i = 0; i < n; i++) {
 		const volatile struct stub_op *op = &c->ops[i];
 
-		if (op->kind == STUB_OP_MAP || op->kind == STUB_OP_MAP_POPULATE)
+		if (op->kind == STUB_OP_MAP)
 			r = sys6(NR_mmap, op->addr, op->len, op->prot,
-				 MAP_SHARED | MAP_FIXED |
-					 (op->kind == STUB_OP_MAP_POPULATE
-						  ? MAP_POPULATE
-						  : 0),
-				 STUB_RAM_FD, op->off);
+				 MAP_SHARED | MAP_FIXED, STUB_RAM_FD, op->off);
 		else
 			r = sys6(NR_munmap, op->addr, op->len, 0, 0, 0, 0);
 		if (is_err(r))
@@ -282,17 +277,13 @@ __asm__(".text\n"
 	"3:	test %r14, %r14\n"
 	"	jz 9f\n"
 	"	mov 24(%r13), %eax\n"
-	"	mov $0x11, %r10d\n" /* MAP_SHARED | MAP_FIXED */
-	"	cmp $4, %eax\n"	    /* STUB_OP_MAP_POPULATE: */
-	"	jne 12f\n"
-	"	mov $0x8011, %r10d\n" /* ... | MAP_POPULATE */
-	"	mov $1, %eax\n"
-	"12:	cmp $1, %eax\n"
+	"	cmp $1, %eax\n"
 	"	jne 4f\n"
-	"	mov $9, %eax\n" /* mmap(addr, len, prot, flags, 3, off) */
+	"	mov $9, %eax\n" /* mmap(addr, len, prot, SHARED|FIXED, 3, off) */
 	"	mov (%r13), %rdi\n"
 	"	mov 8(%r13), %rsi\n"
 	"	mov 28(%r13), %edx\n"
+	"	mov $0x11, %r10d\n"
 	"	mov $3, %r8d\n"
 	"	mov 16(%r13), %r9\n"
 	"	syscall\n"

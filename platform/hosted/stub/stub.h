@@ -61,12 +61,6 @@
 #define STUB_OP_UNMAP 2
 /* Seccomp mode: start the guest thread (docs/hosted-seccomp.md). */
 #define STUB_OP_CLONE 3
-/*
- * STUB_OP_MAP with MAP_POPULATE: the host fills in the page-table
- * entries at once, so the guest's first touch of each page is not a
- * host page fault (mirror.c uses it for small batches).
- */
-#define STUB_OP_MAP_POPULATE 4
 
 struct stub_op {
 	unsigned long addr;

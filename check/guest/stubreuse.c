@@ -1,6 +1,6 @@
 /*
  * Processes one after another, many at once, and what one leaves behind
- * for the next (docs/hosted-seccomp.md, "Spare stubs"): hosted KOS in
+ * for the next (docs/hosted-seccomp.md, "Fork and exec: spare stubs"): hosted KOS in
  * seccomp mode gives a new address space the cleaned stub of one that
  * ended, so this checks that nothing of a process reaches the next one.
  *

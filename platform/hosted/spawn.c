@@ -520,7 +520,7 @@ fail_kill:
  * Spare stubs: a stub whose address space is gone is cleaned (user.c:
  * as_make_spare()) and kept here for the next address space, which so
  * skips the vfork+exec and set-up of a new stub; see
- * docs/hosted-seccomp.md, section 9.  All spares are of the one mode
+ * docs/hosted-seccomp.md, "Fork and exec: spare stubs".  All spares are of the one mode
  * (hosted_mode).  Interrupts off for the list.
  */
 #define STUB_SPARES 4

@@ -1422,7 +1422,7 @@ static int sc_thread_exit(struct plat_as *as, struct sc_thread *st)
 /*
  * plat_as_destroy(): instead of killing the stub, clean it and keep it
  * as a spare for the next address space (spawn.c), which so skips a
- * host process start (docs/hosted-seccomp.md, section 9).  Seccomp mode
+ * host process start (docs/hosted-seccomp.md, "Fork and exec: spare stubs").  Seccomp mode
  * ends the stub's guest threads first (only with the fast path's
  * filter, through which the exit goes as a notification, and a clean
  * stop of every thread); ptrace mode's one thread is the stub's own and

@@ -608,14 +608,31 @@ int stub_spare_put(struct plat_as *as)
 int stub_spare_take(struct plat_as *as)
 {
 	struct stub_spare s;
-	unsigned long fl = plat_irq_save();
+	unsigned long fl;
+	int status;
 
-	if (!nspares) {
+	for (;;) {
+		fl = plat_irq_save();
+		if (!nspares) {
+			plat_irq_restore(fl);
+			return -ENOENT;
+		}
+		s = spares[--nspares];
 		plat_irq_restore(fl);
-		return -ENOENT;
+		/* Died while it waited (killed from outside)?  Then the next. */
+		if (waitpid(s.pid, &status, WNOHANG | __WALL) != s.pid ||
+		    WIFSTOPPED(status))
+			break;
+		log_warn("hosted: spare guest stub %d died (status %#x)", s.pid,
+			 status);
+		if (s.done_efd >= 0)
+			close(s.done_efd);
+		if (s.sock >= 0)
+			close(s.sock);
+		pmm_free(s.cmd_pa, STUB_CMD_ORDER);
+		if (s.slots_pa != PMM_NOPAGE)
+			pmm_free(s.slots_pa, STUB_TSLOT_ORDER);
 	}
-	s = spares[--nspares];
-	plat_irq_restore(fl);
 	as->pid = s.pid;
 	as->done_efd = s.done_efd;
 	as->sock = s.sock;

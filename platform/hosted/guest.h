@@ -57,6 +57,7 @@ struct plat_as {
 	struct waitq run_wq;
 	pid_t pid;		   /* the stub process; 0 once reaped */
 	bool dead;		   /* stub gone or broken: runs fail */
+	bool fresh;		   /* no mirror batch yet (profile) */
 	unsigned long batch_entry; /* the stub's stub_batch_entry */
 	paddr_t cmd_pa;		   /* the command area, in RAM */
 	struct stub_cmd *cmd;	   /* ... through the direct map */
@@ -210,6 +211,22 @@ int stub_run_batch(struct plat_as *as, unsigned int nops);
  * 0, or -ECHILD if the stub died (then reaped and logged).
  */
 int stub_wait_fd(struct plat_as *as, int fd);
+
+/*
+ * Spare stubs (spawn.c): stubs whose address space is gone, cleaned by
+ * user.c (no guest thread, nothing mapped but the stub's image, command
+ * area and slot 0, its stack wiped), waiting for a new one.
+ */
+/* Is there room for one more?  */
+bool stub_spare_room(void);
+/*
+ * Keep as's clean stub (process, descriptors, command area, slot 0,
+ * batch entry) as a spare; as no longer has them.  0, or -ENOSPC (as
+ * keeps them).
+ */
+int stub_spare_put(struct plat_as *as);
+/* Give as (fresh) a spare stub.  0, or -ENOENT if none. */
+int stub_spare_take(struct plat_as *as);
 
 /* --- mirror.c ----------------------------------------------------------- */
 

@@ -18,6 +18,7 @@
  *   user.c     guest processes: plat_as_*, plat_user_run (guest.h)
  *   mirror.c   mirroring the core's page tables into guest stubs
  *   spawn.c    starting, driving and killing the stub processes
+ *   prof.c     KOS_HOSTED_PROFILE: host time per phase of guest processes
  *   stub/      the stub itself, a separate static executable (kos-stub)
  *
  * This is host code: it may include glibc headers and kos/plat headers, but
@@ -184,10 +185,41 @@ void hosted_fpu_probe_stub(pid_t pid);
 void hosted_fpu_probe(void);
 
 /*
+ * Kill and reap the spare stubs (spawn.c), so that they are gone, and
+ * counted as our children, when the kernel exits.
+ */
+void hosted_spares_kill(void);
+
+/*
  * Interrupt context, before kos_irq_exit(): stop the guest whose kernel
  * thread this interrupt arrived on, so that thread can be preempted.
  */
 void hosted_user_kick(void);
+
+/* --- prof.c: KOS_HOSTED_PROFILE=1, host time per phase ------------------ */
+
+enum hosted_prof {
+	HOSTED_PROF_SPAWN,	  /* stub_spawn(): a new stub, ready */
+	HOSTED_PROF_SPAWN_WAIT,	  /* ... of which waiting for it */
+	HOSTED_PROF_TSTART,	  /* seccomp: a stub thread started */
+	HOSTED_PROF_MIRROR,	  /* one mirror batch (items: operations) */
+	HOSTED_PROF_MIRROR_FIRST, /* ... the first of a stub thread */
+	HOSTED_PROF_KILL,	  /* stub_kill(): SIGKILL and reap */
+	HOSTED_PROF_GUEST,	  /* guest code runs (resume to stop) */
+	HOSTED_PROF_SPARE_PUT,	  /* a stub cleaned and kept as a spare */
+	HOSTED_PROF_SPARE_TAKE,	  /* a spare stub taken for a new one */
+	HOSTED_PROF_MAX
+};
+
+extern bool hosted_prof_on;
+/* Read KOS_HOSTED_PROFILE.  At startup. */
+void hosted_prof_init(void);
+/* Now in host ns, or 0 when profiling is off. */
+uint64_t hosted_prof_now(void);
+/* One more of phase, begun at t0 (hosted_prof_now()), items counted. */
+void hosted_prof_add(enum hosted_prof phase, uint64_t t0, uint64_t items);
+/* The totals on stderr (at exit). */
+void hosted_prof_dump(void);
 
 /* --- power.c ----------------------------------------------------------- */
 

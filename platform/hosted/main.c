@@ -291,6 +291,7 @@ int main(int argc, char **argv)
 	uint64_t ram;
 	int i;
 
+	hosted_prof_init();
 	if (getenv("KOS_HOSTED_MODE") && *getenv("KOS_HOSTED_MODE") &&
 	    hosted_mode_set(getenv("KOS_HOSTED_MODE")) < 0) {
 		fprintf(stderr, "kos: KOS_HOSTED_MODE: ptrace or seccomp\n");

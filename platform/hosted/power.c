@@ -18,6 +18,8 @@ void hosted_exit(int status)
 {
 	hosted_irq_shutdown();
 	hosted_console_restore();
+	hosted_spares_kill();
+	hosted_prof_dump();
 	fflush(NULL);
 	_exit(status & 0xff);
 }

@@ -48,6 +48,8 @@
 
 #include <kos/log.h>
 #include <kos/plat/cpu.h>
+#include <kos/plat/mem.h>
+#include <kos/pmm.h>
 #include <kos/vm.h>
 
 #include "guest.h"
@@ -394,6 +396,7 @@ static int stub_spawn_seccomp(struct plat_as *as)
 	};
 	struct spawn_args a = { .ram_fd = hosted_ram_fd, .argv = argv };
 	unsigned long fl;
+	uint64_t t0;
 	int err;
 
 	snprintf(cmd, sizeof(cmd), "%lx", (unsigned long)as->cmd_pa);
@@ -422,13 +425,26 @@ static int stub_spawn_seccomp(struct plat_as *as)
 		return a.err;
 	}
 	as->pid = a.pid;
+	t0 = hosted_prof_now();
 	err = stub_wait_fd(as, as->done_efd);
+	hosted_prof_add(HOSTED_PROF_SPAWN_WAIT, t0, 0);
 	if (err)
 		log_err("hosted: cannot start the guest stub %s", stub_path);
 	return err;
 }
 
+static int stub_spawn_mode(struct plat_as *as);
+
 int stub_spawn(struct plat_as *as)
+{
+	uint64_t t0 = hosted_prof_now();
+	int err = stub_spawn_mode(as);
+
+	hosted_prof_add(HOSTED_PROF_SPAWN, t0, 0);
+	return err;
+}
+
+static int stub_spawn_mode(struct plat_as *as)
 {
 	struct spawn_args a = { .ram_fd = hosted_ram_fd,
 				.done_efd = -1,
@@ -436,6 +452,7 @@ int stub_spawn(struct plat_as *as)
 	char *argv[] = { (char *)"kos-stub", NULL };
 	struct user_regs_struct r;
 	unsigned long fl;
+	uint64_t t0;
 	int status, err;
 
 	if (as->seccomp)
@@ -453,6 +470,7 @@ int stub_spawn(struct plat_as *as)
 	as->pid = a.pid;
 
 	/* The stop after exec (or the child's _exit if exec failed). */
+	t0 = hosted_prof_now();
 	err = stub_wait(as, &status);
 	if (err)
 		goto fail;
@@ -488,6 +506,7 @@ int stub_spawn(struct plat_as *as)
 		goto fail_kill;
 	}
 	as->batch_entry = r.rsi;
+	hosted_prof_add(HOSTED_PROF_SPAWN_WAIT, t0, 0);
 	return 0;
 
 fail:
@@ -497,8 +516,151 @@ fail_kill:
 	return err ? err : -EPROTO;
 }
 
+/*
+ * Spare stubs: a stub whose address space is gone is cleaned (user.c:
+ * as_make_spare()) and kept here for the next address space, which so
+ * skips the vfork+exec and set-up of a new stub; see
+ * docs/hosted-seccomp.md, "Fork and exec: spare stubs".  All spares are of the one mode
+ * (hosted_mode).  Interrupts off for the list.
+ */
+#define STUB_SPARES 4
+
+static struct stub_spare {
+	pid_t pid;
+	int done_efd, sock;
+	paddr_t cmd_pa, slots_pa;
+	unsigned long batch_entry;
+} spares[STUB_SPARES];
+static unsigned int nspares;
+
+bool stub_spare_room(void)
+{
+	return nspares < STUB_SPARES;
+}
+
+/* Read and drop whatever is queued on a spare's socket (fds closed). */
+static void spare_drain(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(16 * sizeof(int))];
+	} c;
+	char data[64];
+
+	for (;;) {
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr m = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = c.buf,
+				    .msg_controllen = sizeof(c.buf) };
+		struct cmsghdr *h;
+
+		if (recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+			return;
+		for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+			if (h->cmsg_level != SOL_SOCKET ||
+			    h->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (size_t i = 0;
+			     i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			     i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int),
+				       sizeof(fd));
+				close(fd);
+			}
+		}
+	}
+}
+
+int stub_spare_put(struct plat_as *as)
+{
+	struct stub_spare *s;
+	unsigned long fl;
+
+	/*
+	 * A guest thread may have sent anything on the socket (its start
+	 * site is reachable); none is left to send more.
+	 */
+	if (as->sock >= 0)
+		spare_drain(as->sock);
+	fl = plat_irq_save();
+	if (nspares == STUB_SPARES) {
+		plat_irq_restore(fl);
+		return -ENOSPC;
+	}
+	s = &spares[nspares++];
+	s->pid = as->pid;
+	s->done_efd = as->done_efd;
+	s->sock = as->sock;
+	s->cmd_pa = as->cmd_pa;
+	s->slots_pa = as->slots_pa;
+	s->batch_entry = as->batch_entry;
+	plat_irq_restore(fl);
+	as->pid = 0;
+	as->done_efd = as->sock = -1;
+	as->cmd_pa = as->slots_pa = PMM_NOPAGE;
+	as->cmd = NULL;
+	return 0;
+}
+
+int stub_spare_take(struct plat_as *as)
+{
+	struct stub_spare s;
+	unsigned long fl;
+	int status;
+
+	for (;;) {
+		fl = plat_irq_save();
+		if (!nspares) {
+			plat_irq_restore(fl);
+			return -ENOENT;
+		}
+		s = spares[--nspares];
+		plat_irq_restore(fl);
+		/* Died while it waited (killed from outside)?  Then the next. */
+		if (waitpid(s.pid, &status, WNOHANG | __WALL) != s.pid ||
+		    WIFSTOPPED(status))
+			break;
+		log_warn("hosted: spare guest stub %d died (status %#x)", s.pid,
+			 status);
+		if (s.done_efd >= 0)
+			close(s.done_efd);
+		if (s.sock >= 0)
+			close(s.sock);
+		pmm_free(s.cmd_pa, STUB_CMD_ORDER);
+		if (s.slots_pa != PMM_NOPAGE)
+			pmm_free(s.slots_pa, STUB_TSLOT_ORDER);
+	}
+	as->pid = s.pid;
+	as->done_efd = s.done_efd;
+	as->sock = s.sock;
+	as->cmd_pa = s.cmd_pa;
+	as->cmd = plat_phys_to_virt(s.cmd_pa);
+	as->slots_pa = s.slots_pa;
+	as->batch_entry = s.batch_entry;
+	hosted_prof_add(HOSTED_PROF_SPARE_TAKE, 0, 0);
+	return 0;
+}
+
+void hosted_spares_kill(void)
+{
+	unsigned long fl = plat_irq_save();
+
+	while (nspares) {
+		struct stub_spare *s = &spares[--nspares];
+
+		kill(s->pid, SIGKILL);
+		while (waitpid(s->pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	plat_irq_restore(fl);
+}
+
 void stub_kill(struct plat_as *as)
 {
+	uint64_t t0 = hosted_prof_now();
 	int status;
 
 	if (!as->pid)
@@ -508,6 +670,7 @@ void stub_kill(struct plat_as *as)
 		;
 	as->pid = 0;
 	as->dead = true;
+	hosted_prof_add(HOSTED_PROF_KILL, t0, 0);
 }
 
 int stub_run_batch(struct plat_as *as, unsigned int nops)

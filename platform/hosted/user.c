@@ -223,6 +223,8 @@ static void as_close_fds(struct plat_as *as)
 	as->slots_pa = PMM_NOPAGE;
 }
 
+static bool as_make_spare(struct plat_as *as);
+
 struct plat_as *plat_as_create(paddr_t pml4)
 {
 	struct plat_as *as = kzalloc(sizeof(*as));
@@ -234,16 +236,22 @@ struct plat_as *plat_as_create(paddr_t pml4)
 	waitq_init(&as->run_wq);
 	list_init(&as->st_free);
 	mutex_init(&as->map_lock, "hosted stub mapper");
+	as->sock = as->done_efd = -1;
+	as->slots_pa = PMM_NOPAGE;
+	as->fresh = true;
+	if (hosted_mode == HOSTED_MODE_SECCOMP) {
+		as->seccomp = true;
+		as->per_thread = hosted_stubthreads;
+	}
+	/* A stub that served an address space before (spawn.c). */
+	if ((!as->seccomp || as->per_thread) && !stub_spare_take(as))
+		return as;
 	as->cmd_pa = pmm_alloc(STUB_CMD_ORDER);
 	if (as->cmd_pa == PMM_NOPAGE)
 		goto out_free;
 	as->cmd = plat_phys_to_virt(as->cmd_pa);
 	memset(as->cmd, 0, STUB_CMD_SIZE);
-	as->sock = as->done_efd = -1;
-	as->slots_pa = PMM_NOPAGE;
-	if (hosted_mode == HOSTED_MODE_SECCOMP) {
-		as->seccomp = true;
-		as->per_thread = hosted_stubthreads;
+	if (as->seccomp) {
 		as->slots_pa = pmm_alloc(STUB_TSLOT_ORDER);
 		if (as->slots_pa == PMM_NOPAGE)
 			goto out_cmd;
@@ -273,9 +281,11 @@ void plat_as_destroy(struct plat_as *as)
 	as->run_st = NULL;
 	plat_irq_restore(fl);
 	hosted_fpu_unbind_all(as);
-	stub_kill(as);
+	if (!as_make_spare(as))
+		stub_kill(as);
 	as_close_fds(as);
-	pmm_free(as->cmd_pa, STUB_CMD_ORDER);
+	if (as->cmd_pa != PMM_NOPAGE)
+		pmm_free(as->cmd_pa, STUB_CMD_ORDER);
 	kfree(as);
 }
 
@@ -445,13 +455,19 @@ static int mirror_sync(struct plat_as *as, unsigned long *fl)
 
 	while (as->ndirty && !err) {
 		unsigned int n = mirror_build(as);
+		uint64_t t0;
 
 		if (!n)
 			break;
 		plat_irq_restore(*fl);
+		t0 = hosted_prof_now();
 		err = stub_run_batch(as, n);
+		hosted_prof_add(as->fresh ? HOSTED_PROF_MIRROR_FIRST
+					  : HOSTED_PROF_MIRROR,
+				t0, n);
 		*fl = plat_irq_save();
 	}
+	as->fresh = false;
 	return err;
 }
 
@@ -552,7 +568,7 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 {
 	struct user_regs_struct hr;
 	unsigned long fl;
-	uint64_t gp_error = 0;
+	uint64_t gp_error = 0, t0;
 	int status, err, sig;
 
 	memset(ti, 0, sizeof(*ti));
@@ -592,7 +608,9 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
 	user_waiting = as;
 	plat_irq_restore(fl);
 
+	t0 = hosted_prof_now();
 	err = stub_wait(as, &status);
+	hosted_prof_add(HOSTED_PROF_GUEST, t0, 0);
 
 	fl = plat_irq_save();
 	if (user_waiting == as)
@@ -728,16 +746,14 @@ static int sc_recv(struct plat_as *as, struct sc_thread *st)
 }
 
 /*
- * Answer the waiting doorbell: regs into the frame (the selectors stay
- * the host's, from the start trap; no signal blocked after rt_sigreturn),
- * the fs/gs base for the handler to load.  0 or -errno.
+ * regs into the frame of the doorbell the guest thread waits at (the
+ * selectors stay the host's, from the start trap; no signal blocked
+ * after rt_sigreturn), the fs/gs base for the handler to load.
  */
-static int sc_send(struct plat_as *as, struct sc_thread *st,
-		   const struct uregs *regs)
+static void sc_frame_write(struct sc_thread *st, const struct uregs *regs)
 {
 	struct stub_ucontext *f = (void *)(st->slots + st->frame_off);
 	struct stub_tslot *slot = (void *)st->slots;
-	struct seccomp_notif_resp r = { .id = st->notif_id };
 	unsigned long *g = f->gregs;
 	unsigned long base = STUB_SLOTS + st->slot * STUB_TSLOT_SIZE;
 
@@ -771,6 +787,19 @@ static int sc_send(struct plat_as *as, struct sc_thread *st,
 	f->sigmask = 0;
 	slot->set_fsbase = st->fsbase = regs->fs_base;
 	slot->set_gsbase = st->gsbase = regs->gs_base;
+}
+
+/*
+ * Answer the waiting doorbell: regs into the frame (the selectors stay
+ * the host's, from the start trap; no signal blocked after rt_sigreturn),
+ * the fs/gs base for the handler to load.  0 or -errno.
+ */
+static int sc_send(struct plat_as *as, struct sc_thread *st,
+		   const struct uregs *regs)
+{
+	struct seccomp_notif_resp r = { .id = st->notif_id };
+
+	sc_frame_write(st, regs);
 	st->frame_valid = false;
 	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
 		return errno == ENOENT ? -ECHILD : -errno;
@@ -903,6 +932,7 @@ static void sc_thread_free(struct plat_as *as, struct sc_thread *st)
 static int sc_start(struct plat_as *as, struct sc_thread *st)
 {
 	unsigned long slot = STUB_SLOTS + st->slot * STUB_TSLOT_SIZE;
+	uint64_t t0 = hosted_prof_now();
 	unsigned int n = 0;
 	int err;
 
@@ -939,6 +969,7 @@ static int sc_start(struct plat_as *as, struct sc_thread *st)
 	st->csgsfs = st->uc.gregs[REG_CSGSFS];
 	st->uc_flags = st->uc.uc_flags;
 	st->started = true;
+	hosted_prof_add(HOSTED_PROF_TSTART, t0, 0);
 	return 0;
 }
 
@@ -1212,7 +1243,7 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 	struct hosted_uthread *hu = hosted_uthread(sched_current());
 	struct sc_thread *st;
 	unsigned long fl;
-	uint64_t gp_error = 0;
+	uint64_t gp_error = 0, t0;
 	siginfo_t si;
 	int err;
 
@@ -1269,7 +1300,9 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 	if (as->per_thread)
 		mutex_unlock(&as->map_lock);
 
+	t0 = hosted_prof_now();
 	err = sc_recv(as, st);
+	hosted_prof_add(HOSTED_PROF_GUEST, t0, 0);
 
 	fl = plat_irq_save();
 	if (user_waiting == as && as->run_st == st)
@@ -1321,4 +1354,207 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 		return;
 	}
 	decode_siginfo(as, (int)st->signo, &si, regs, ti);
+}
+
+/* --- spare stubs (seccomp mode) ----------------------------------------- */
+
+/*
+ * How many guest threads a stub may have had for plat_as_destroy() to
+ * end them one by one and keep the stub as a spare; past that, killing
+ * it is cheaper.
+ */
+#define SPARE_MAX_THREADS 8
+
+/* How long a guest thread may take to end (else the stub is killed). */
+#define THREAD_EXIT_NS 2000000000ULL
+
+/*
+ * The next notification of st's guest thread before the host clock
+ * reaches deadline: 0, -ETIMEDOUT, or -ECHILD (it is gone).
+ */
+static int sc_notif_wait(struct plat_as *as, struct sc_thread *st,
+			 struct seccomp_notif *n, uint64_t deadline)
+{
+	struct pollfd p[2] = { { st->listener, POLLIN, 0 },
+			       { as->sock, 0, 0 } };
+
+	for (;;) {
+		uint64_t now = host_now_ns();
+		int r;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		r = poll(p, 2, (int)((deadline - now) / 1000000 + 1));
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			memset(n, 0, sizeof(*n));
+			if (!ioctl(st->listener, SECCOMP_IOCTL_NOTIF_RECV, n))
+				return 0;
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		if ((p[0].revents & (POLLHUP | POLLERR)) || p[1].revents)
+			return -ECHILD;
+	}
+}
+
+/*
+ * End st's guest thread, its address space being gone, without ending
+ * the stub.  The guest's filter lets no exit through, so the kernel
+ * asks the thread to make the call and then lets that one notification
+ * through (SECCOMP_USER_NOTIF_FLAG_CONTINUE): at a doorbell, its frame
+ * becomes "exit(0) at the doorbell's syscall instruction, every signal
+ * blocked" (the instruction before doorbell_ip, learnt at the start
+ * trap, before any guest code ran); a fast-path stop is turned into a
+ * doorbell stop first (sc_convert), unless it is an exit already.
+ * Whatever else comes (the guest may have rewritten the handler's stack
+ * from another thread) is -EPROTO, and the caller kills the stub.  0
+ * once the thread is gone (its listener hangs up), or -errno.
+ */
+static int sc_thread_exit(struct plat_as *as, struct sc_thread *st)
+{
+	uint64_t deadline = host_now_ns() + THREAD_EXIT_NS;
+	struct seccomp_notif_resp r;
+	struct seccomp_notif n;
+	struct pollfd p;
+	int err;
+
+	if (!st->started || !st->doorbell_ip || st->listener < 0)
+		return -EPROTO;
+	if (st->fast_valid && st->fast_nr != SYS_exit) {
+		st->stop_owner = NULL;
+		err = sc_convert(as, st);
+		if (err)
+			return err;
+	}
+	if (!st->fast_valid) {
+		struct stub_ucontext *f = (void *)(st->slots + st->frame_off);
+		struct uregs regs;
+
+		if (!st->frame_valid)
+			return -EPROTO;
+		memset(&regs, 0, sizeof(regs));
+		regs.rip = st->doorbell_ip - 2; /* the syscall instruction */
+		regs.rax = SYS_exit;
+		regs.eflags = 0x202;
+		regs.fs_base = st->fsbase;
+		regs.gs_base = st->gsbase;
+		sc_frame_write(st, &regs);
+		f->sigmask = ~0UL;
+		st->frame_valid = false;
+		memset(&r, 0, sizeof(r));
+		r.id = st->notif_id;
+		if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+			return -errno;
+		err = sc_notif_wait(as, st, &n, deadline);
+		if (err)
+			return err;
+		if (n.data.nr != SYS_exit ||
+		    n.data.instruction_pointer != st->doorbell_ip ||
+		    n.data.arch != AUDIT_ARCH_X86_64 || (pid_t)n.pid != st->tid)
+			return -EPROTO;
+		st->notif_id = n.id;
+	}
+	st->fast_valid = false;
+	memset(&r, 0, sizeof(r));
+	r.id = st->notif_id;
+	r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+		return -errno;
+	/* The filter loses its only task: the listener hangs up. */
+	p.fd = st->listener;
+	p.events = POLLIN;
+	for (;;) {
+		uint64_t now = host_now_ns();
+		int k;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		p.revents = 0;
+		k = poll(&p, 1, (int)((deadline - now) / 1000000 + 1));
+		if (k < 0 && errno != EINTR)
+			return -errno;
+		if (k > 0 && (p.revents & POLLHUP))
+			break;
+		if (k > 0 && (p.revents & POLLIN))
+			return -EPROTO; /* it made another call */
+	}
+	st->started = false;
+	return 0;
+}
+
+/*
+ * plat_as_destroy(): instead of killing the stub, clean it and keep it
+ * as a spare for the next address space (spawn.c), which so skips a
+ * host process start (docs/hosted-seccomp.md, "Fork and exec: spare stubs").  Seccomp mode
+ * ends the stub's guest threads first (only with the fast path's
+ * filter, through which the exit goes as a notification, and a clean
+ * stop of every thread); ptrace mode's one thread is the stub's own and
+ * stays, stopped.  Then one batch unmaps everything of the address
+ * space but the stub's image, command area and slot 0 (ptrace mode: the
+ * batch zeroes the stub's stack first, the one writable part of its
+ * image there), and the command area and slot 0 are wiped (the next
+ * guest can read them).  What is left in the stub is what it was set
+ * up with: its mapper, which never ran guest code, its descriptors and
+ * handlers, which no guest can change, its read-only image, and in
+ * ptrace mode registers and an FPU state the next run overwrites.  false
+ * if the stub must be killed instead.
+ */
+static bool as_make_spare(struct plat_as *as)
+{
+	uint64_t t0 = hosted_prof_now();
+	unsigned int i, n = 0, nthreads = 0;
+	struct stub_op *op;
+	int err;
+
+	if (as->dead || as->pid <= 0 || !stub_spare_room())
+		return false;
+	if (!as->seccomp)
+		goto unmap; /* its one thread is the stub's own */
+	if (!as->per_thread || !as->cmd->fastpath)
+		return false;
+	for (i = 0; i < STUB_MAX_THREADS; i++)
+		if (as->sts[i])
+			nthreads++;
+	if (nthreads > SPARE_MAX_THREADS)
+		return false;
+	for (i = 0; i < STUB_MAX_THREADS; i++) {
+		if (as->sts[i] && sc_thread_exit(as, as->sts[i])) {
+			log_warn("hosted: guest stub %d: a thread did not end "
+				 "cleanly: killed",
+				 as->pid);
+			return false;
+		}
+	}
+	/* No guest thread is left: nothing runs guest code any more. */
+unmap:
+	op = as->cmd->ops;
+	memset(op, 0, 3 * sizeof(*op));
+	op[n].kind = STUB_OP_UNMAP;
+	op[n].addr = 0;
+	op[n++].len = STUB_BASE;
+	op[n].kind = STUB_OP_UNMAP;
+	op[n].addr = STUB_SLOTS + STUB_NSLOTS * STUB_TSLOT_SIZE;
+	op[n++].len = STUB_END - (STUB_SLOTS + STUB_NSLOTS * STUB_TSLOT_SIZE);
+	op[n].kind = STUB_OP_UNMAP;
+	op[n].addr = STUB_END;
+	op[n++].len = STUB_HOST_TOP - STUB_END;
+	/* ptrace mode: the batch wipes the stub's stack first. */
+	as->cmd->wipe = !as->seccomp;
+	err = stub_run_batch(as, n);
+	as->cmd->wipe = 0;
+	if (err)
+		return false;
+	memset(as->cmd->ops, 0, sizeof(as->cmd->ops));
+	if (as->slots_pa != PMM_NOPAGE)
+		memset(plat_phys_to_virt(as->slots_pa), 0,
+		       STUB_NSLOTS * STUB_TSLOT_SIZE);
+	if (stub_spare_put(as))
+		return false;
+	hosted_prof_add(HOSTED_PROF_SPARE_PUT, t0, nthreads);
+	return true;
 }

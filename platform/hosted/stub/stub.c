@@ -27,6 +27,7 @@
 
 #define NR_close 3
 #define NR_mmap 9
+#define NR_mprotect 10
 #define NR_munmap 11
 #define NR_rt_sigaction 13
 #define NR_rt_sigprocmask 14
@@ -47,9 +48,11 @@ void stub_main(unsigned long cmd_pa, unsigned long *sp)
 void stub_batch(void) __attribute__((noreturn, used));
 extern char stub_batch_entry[];
 
-static char stub_stack[STUB_STACK_SIZE] __attribute__((aligned(16)));
+/* Not static: stub_batch_entry wipes it by name. */
+char stub_stack[STUB_STACK_SIZE] __attribute__((aligned(16)));
 char *const stub_stack_top = stub_stack + STUB_STACK_SIZE;
-extern char _end[];
+extern char __bss_start[], _end[];
+#define STUB_PAGE 4096UL
 
 /*
  * Entry points.  Both start on a fresh stub stack; neither returns (the
@@ -65,7 +68,21 @@ __asm__(".text\n"
 	"	ud2\n"
 	".globl stub_batch_entry\n"
 	"stub_batch_entry:\n"
-	"	mov stub_stack_top(%rip), %rsp\n"
+	/*
+	 * cmd->wipe: first zero the image's writable pages, the .bss
+	 * with this stack, whole pages (the guest can write all of them).
+	 */
+	"	cmpq $0, (0x180030)\n"
+	"	je 1f\n"
+	"	lea stub_stack(%rip), %rdi\n"
+	"	and $-4096, %rdi\n"
+	"	lea _end+4095(%rip), %rcx\n"
+	"	and $-4096, %rcx\n"
+	"	sub %rdi, %rcx\n"
+	"	xor %eax, %eax\n"
+	"	cld\n"
+	"	rep stosb\n"
+	"1:	mov stub_stack_top(%rip), %rsp\n"
 	"	xor %ebp, %ebp\n"
 	"	call stub_batch\n"
 	"	ud2\n");
@@ -244,15 +261,6 @@ long stub_arch_prctl(long code, unsigned long addr);
 __asm__(".text\n"
 	".globl stub_mapper_ready\n"
 	"stub_mapper_ready:\n"
-	/*
-	 * Clear the stack seccomp_main ran on: the guest can read it, and
-	 * it held the kernel's host pid and the RAM layout (section 5 of
-	 * docs/hosted-seccomp.md).  The mapper needs no stack.
-	 */
-	"	lea stub_stack(%rip), %rdi\n"
-	"	mov $2048, %ecx\n" /* STUB_STACK_SIZE / 8 */
-	"	xor %eax, %eax\n"
-	"	rep stosq\n"
 	"	mov (0x180004), %r12d\n" /* cmd->seq done so far */
 	"	jmp 9f\n"
 	"1:	mov (0x180004), %eax\n"
@@ -455,7 +463,11 @@ __asm__(".text\n"
 	 * sigaltstack, ptrace, rt_sigsuspend, pause, clone3, and the thread's
 	 * exit (not for its registers: its stub thread is parked, and the
 	 * next thread that takes it over then finds it at a doorbell with
-	 * a frame, not in a call it must convert first); so does the
+	 * a frame, not in a call it must convert first) except from the
+	 * doorbell's site, where the kernel puts it to end a stub thread
+	 * whose stub becomes a spare (a notification it then lets through
+	 * with SECCOMP_USER_NOTIF_FLAG_CONTINUE; X is the ip's low half
+	 * there, or 0 for an ip above 4 GiB, which cannot match); so does the
 	 * doorbell's number anywhere but its site.  A sendmsg from the start
 	 * site on another fd is an ordinary guest call.  So does a negative
 	 * number: a kick that lands before the kernel takes a notification
@@ -505,10 +517,14 @@ __asm__(".text\n"
 	"	.short 0x15; .byte 5, 0; .long 130\n" /* 38 rt_sigsuspend */
 	"	.short 0x15; .byte 4, 0; .long 34\n"  /* 39 pause */
 	"	.short 0x15; .byte 3, 0; .long 435\n" /* 40 clone3 */
-	"	.short 0x15; .byte 2, 0; .long 60\n"  /* 41 exit */
+	"	.short 0x15; .byte 3, 0; .long 60\n"  /* 41 exit */
 	"	.short 0x06; .byte 0, 0; .long 0x7fc00000\n" /* 42 notify */
 	"	.short 0x06; .byte 0, 0; .long 0x7fff0000\n" /* 43 allow */
 	"	.short 0x06; .byte 0, 0; .long 0x00030000\n" /* 44 trap */
+	"	.short 0x87; .byte 0, 0; .long 0\n" /* 45 exit: a = x */
+	"	.short 0x15; .byte 0, 1; .long stub_doorbell_ip\n" /* 46 */
+	"	.short 0x06; .byte 0, 0; .long 0x7fc00000\n" /* 47 notify */
+	"	.short 0x06; .byte 0, 0; .long 0x00030000\n" /* 48 trap */
 	"stub_fast_filter_end:\n"
 	".balign 8\n"
 	"stub_fast_fprog:\n"
@@ -519,13 +535,13 @@ __asm__(".text\n"
 
 /* The addresses stub_mapper and stub_thread use. */
 _Static_assert(STUB_MAX_OPS == 2046, "stub_mapper's STUB_MAX_OPS");
-_Static_assert(STUB_STACK_SIZE == 2048 * 8, "stub_mapper's stack clearing");
 _Static_assert(STUB_CMD == 0x180000, "stub_mapper's STUB_CMD");
 _Static_assert(__builtin_offsetof(struct stub_cmd, seq) == 4, "seq");
 _Static_assert(__builtin_offsetof(struct stub_cmd, ss_sp) == 8, "ss");
 _Static_assert(__builtin_offsetof(struct stub_cmd, fastpath) == 0x28,
 	       "fastpath");
 _Static_assert(__builtin_offsetof(struct stub_cmd, ops) == 64, "ops");
+_Static_assert(__builtin_offsetof(struct stub_cmd, wipe) == 0x30, "wipe");
 _Static_assert(sizeof(struct stub_op) == 32, "op size");
 
 /*
@@ -597,6 +613,7 @@ static void seccomp_main(unsigned long cmd_pa, unsigned long slots_pa,
 		.mask = ~0UL,
 	};
 	unsigned long dfl[4] = { 0 }, all = ~0UL;
+	unsigned long bss = (unsigned long)__bss_start;
 	long r;
 
 	r = sys6(NR_munmap, 0, STUB_BASE, 0, 0, 0, 0);
@@ -630,5 +647,34 @@ static void seccomp_main(unsigned long cmd_pa, unsigned long slots_pa,
 	/* Keep the RAM memfd, the eventfd and the socket. */
 	sys6(NR_close_range, 0, STUB_RAM_FD - 1, 0, 0, 0, 0);
 	sys6(NR_close_range, STUB_SOCK_FD + 1, ~0U, 0, 0, 0, 0);
-	stub_mapper_ready();
+	/*
+	 * Nothing in this process writes its own memory from here on (the
+	 * mapper uses registers, a guest thread's handler its slot), so
+	 * the image's writable part, the .bss with this stack, becomes
+	 * read-only: guest code can leave nothing there for the next
+	 * address space that gets this stub (a spare stub, user.c).  First
+	 * the stack this ran on is cleared (registers only from here): the
+	 * guest can read it, and it held the kernel's host pid and the RAM
+	 * layout (section 5 of docs/hosted-seccomp.md).  Then a jmp, not a
+	 * call: the stack is read-only, and the mapper needs none.
+	 */
+	__asm__ __volatile__(
+		"mov %%rdi, %%r8\n\t"
+		"lea stub_stack(%%rip), %%rdi\n\t"
+		"mov %[words], %%ecx\n\t"
+		"xor %%eax, %%eax\n\t"
+		"rep stosq\n\t"
+		"mov %%r8, %%rdi\n\t"
+		"mov %[nr], %%eax\n\t"
+		"syscall\n\t"
+		"jmp stub_mapper_ready"
+		:
+		: [nr] "i"(NR_mprotect), [words] "i"(STUB_STACK_SIZE / 8),
+		  "D"(bss & -STUB_PAGE),
+		  "S"(((unsigned long)_end - (bss & -STUB_PAGE) + STUB_PAGE -
+		       1) &
+		      -STUB_PAGE),
+		  "d"(PROT_READ)
+		: "rax", "rcx", "r8", "r11", "memory");
+	__builtin_unreachable();
 }

@@ -95,7 +95,12 @@ struct stub_cmd {
 	unsigned long ss_size;
 	unsigned long fsgsbase; /* seccomp mode: the host has FSGSBASE */
 	unsigned long fastpath; /* seccomp mode: guest filter with fast path */
-	unsigned long pad[2];
+	/*
+	 * ptrace mode: zero the stub's stack (its .bss) before this batch,
+	 * which makes the stub a spare (user.c: as_make_spare).
+	 */
+	unsigned long wipe;
+	unsigned long pad;
 	struct stub_op ops[STUB_MAX_OPS];
 };
 

@@ -68,6 +68,24 @@ static int wait_in(int fd)
 	return poll(&p, 1, 5000) == 1 ? p.revents : 0;
 }
 
+/*
+ * recvmsg of the next datagram on b, checked to be 3 bytes, with its
+ * control messages in ctl (room bytes): the first of them, or NULL.
+ */
+static struct cmsghdr *recv_ctl(int b, struct msghdr *mh, char *ctl,
+				size_t room)
+{
+	static char buf[8];
+	static struct iovec iov = { buf, sizeof(buf) };
+
+	*mh = (struct msghdr){ .msg_iov = &iov,
+			       .msg_iovlen = 1,
+			       .msg_control = ctl,
+			       .msg_controllen = room };
+	CHECK_RET("recvmsg", recvmsg(b, mh, 0), 3);
+	return CMSG_FIRSTHDR(mh);
+}
+
 CONTRACT_TEST(datagrams)
 {
 	struct sockaddr_storage from, name;
@@ -280,7 +298,7 @@ CONTRACT_TEST(options)
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), v, b;
 	socklen_t len = sizeof(v);
 	struct ip_mreq mr = { 0 };
-	char buf[8], ctl[64];
+	char ctl[64];
 
 	getsockopt(fd, IPPROTO_IP, IP_TTL, &v, &len);
 	CHECK_EQ("IP_TTL", v, 64);
@@ -312,14 +330,8 @@ CONTRACT_TEST(options)
 	send_lo(fd, AF_INET, ct_port_of(b), "ttl");
 	wait_in(b);
 
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = ctl,
-			     .msg_controllen = sizeof(ctl) };
-
-	CHECK_RET("recvmsg", recvmsg(b, &mh, 0), 3);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	struct msghdr mh;
+	struct cmsghdr *c = recv_ctl(b, &mh, ctl, sizeof(ctl));
 
 	CHECK("IP_PKTINFO first", c != NULL);
 	if (c) {
@@ -364,7 +376,7 @@ CONTRACT_TEST(tos_ecn)
 	};
 	int v, a, b;
 	socklen_t len;
-	char buf[8], ctl[64];
+	char ctl[64];
 
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int fd = socket(cases[i].fam, cases[i].type, 0);
@@ -393,15 +405,8 @@ CONTRACT_TEST(tos_ecn)
 	send_lo(a, AF_INET, ct_port_of(b), "tos");
 	wait_in(b);
 
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = ctl,
-			     .msg_controllen = sizeof(ctl) };
-	struct cmsghdr *c;
-
-	CHECK_RET("recvmsg", recvmsg(b, &mh, 0), 3);
-	c = CMSG_FIRSTHDR(&mh);
+	struct msghdr mh;
+	struct cmsghdr *c = recv_ctl(b, &mh, ctl, sizeof(ctl));
 	CHECK("IP_TOS message", c && c->cmsg_type == IP_TOS);
 	if (c)
 		ct_say("received tos %#x", *(unsigned char *)CMSG_DATA(c));
@@ -461,6 +466,19 @@ static void send_pktinfo(int fd, int b, int fam, int port, const void *pi,
 		       : "another");
 }
 
+/* send_pktinfo with pi (size bytes) 4 bytes short, then 4 zeros long. */
+static void send_pktinfo_sizes(int fd, int b, int fam, int port, const void *pi,
+			       size_t size, const char *name)
+{
+	char what[40], longer[sizeof(struct in6_pktinfo) + 4] = { 0 };
+
+	memcpy(longer, pi, size);
+	snprintf(what, sizeof(what), "short %s", name);
+	send_pktinfo(fd, b, fam, port, longer, size - 4, what);
+	snprintf(what, sizeof(what), "long %s", name);
+	send_pktinfo(fd, b, fam, port, longer, size + 4, what);
+}
+
 /*
  * IP_PKTINFO and IPV6_PKTINFO on send choose the source address
  * (ipi_spec_dst, ipi6_addr) and interface (ifindex); Linux's errors for
@@ -514,10 +532,8 @@ CONTRACT_TEST(pktinfo_send)
 		fd = udp_lo(AF_INET);
 		send_pktinfo(fd, b, AF_INET, port, &pi, sizeof(pi),
 			     "bound to 127.0.0.1, spec 127.0.0.5");
-		send_pktinfo(fd, b, AF_INET, port, &pi, sizeof(pi) - 4,
-			     "short in_pktinfo");
-		send_pktinfo(fd, b, AF_INET, port, &pi, sizeof(pi) + 4,
-			     "long in_pktinfo");
+		send_pktinfo_sizes(fd, b, AF_INET, port, &pi, sizeof(pi),
+				   "in_pktinfo");
 		close(fd);
 	}
 	close(b);
@@ -532,12 +548,9 @@ CONTRACT_TEST(pktinfo_send)
 		snprintf(what, sizeof(what), "if %d addr %s", v6[i].ifindex,
 			 v6[i].addr);
 		send_pktinfo(fd, b, AF_INET6, port, &pi, sizeof(pi), what);
-		if (i == 0) {
-			send_pktinfo(fd, b, AF_INET6, port, &pi, sizeof(pi) - 4,
-				     "short in6_pktinfo");
-			send_pktinfo(fd, b, AF_INET6, port, &pi, sizeof(pi) + 4,
-				     "long in6_pktinfo");
-		}
+		if (i == 0)
+			send_pktinfo_sizes(fd, b, AF_INET6, port, &pi,
+					   sizeof(pi), "in6_pktinfo");
 		close(fd);
 	}
 	close(b);

@@ -357,26 +357,42 @@ static void fpu_probe_on_private_stack(void *arg)
 	hosted_fpu_probe();
 }
 
+/*
+ * How long stub_wait_fd() blocks before it asks the host whether the
+ * stub still lives: a unix datagram socket shows no hang-up when its
+ * peer dies, so a stub killed from outside (the host's OOM killer, a
+ * kill -9) during a mapper batch would otherwise leave the kernel
+ * waiting for ever.
+ */
+#define STUB_ALIVE_CHECK_MS 100
+
 int stub_wait_fd(struct plat_as *as, int fd)
 {
 	struct pollfd p[2] = { { fd, POLLIN, 0 }, { as->sock, 0, 0 } };
 	uint64_t v;
-	int status;
+	int status, r;
 
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		r = poll(p, 2, STUB_ALIVE_CHECK_MS);
+		if (r < 0 && errno != EINTR)
 			return -errno;
-		}
-		if ((p[0].revents & POLLIN) &&
+		if (r > 0 && (p[0].revents & POLLIN) &&
 		    (fd != as->done_efd || read(fd, &v, sizeof(v)) == 8))
 			return 0;
-		if (p[1].revents) {
+		if (r > 0 && p[1].revents) {
 			if (stub_wait(as, &status) == 0)
 				stub_gone(as, status);
 			as->pid = 0;
 			as->dead = true;
+			return -ECHILD;
+		}
+		/* A timeout or a signal: is the stub still there? */
+		if (r <= 0 && as->pid <= 0)
+			return -ECHILD;
+		if (r <= 0 &&
+		    waitpid(as->pid, &status, WNOHANG | __WALL) == as->pid &&
+		    !WIFSTOPPED(status)) {
+			stub_gone(as, status);
 			return -ECHILD;
 		}
 	}

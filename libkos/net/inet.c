@@ -224,34 +224,32 @@ void inet_any_addr(struct inet_sock *is, ip_addr_t *ip)
 }
 
 /*
- * May a socket bind to ip (stack lock held)?  Linux: addresses of the host's interfaces,
- * all of 127/8, and (any protocol) multicast and broadcast ones.
+ * Is ip one of the host's addresses (stack lock held)?  All of 127/8
+ * and the addresses of the interfaces, of only's alone when only is not
+ * NULL.  bind (wild): also the wildcard, multicast and broadcast
+ * addresses, any protocol, as Linux lets a socket bind to them; a
+ * datagram's source (IP(V6)_PKTINFO) may not be one of those.
  */
-bool inet_addr_is_local(const ip_addr_t *ip, bool dgram)
+bool inet_addr_is_local(const ip_addr_t *ip, struct netif *only, bool wild)
 {
 	struct netif *nif;
+	bool v4 = IP_IS_V4(ip);
 
-	if (ip_addr_isany(ip))
+	if (v4 && ip4_addr_isloopback(ip_2_ip4(ip)))
 		return true;
-	if (IP_IS_V4(ip)) {
-		const ip4_addr_t *a = ip_2_ip4(ip);
-
-		if (ip4_addr_isloopback(a) || ip4_addr_ismulticast(a) ||
-		    a->addr == IPADDR_BROADCAST)
-			return true;
-		NETIF_FOREACH(nif)
-		{
-			if (ip4_addr_cmp(netif_ip4_addr(nif), a) ||
-			    ip4_addr_isbroadcast(a, nif))
-				return true;
-		}
-		return false;
-	}
-	if (ip6_addr_ismulticast(ip_2_ip6(ip)))
+	if (wild && (ip_addr_isany(ip) ||
+		     (v4 ? ip4_addr_ismulticast(ip_2_ip4(ip)) ||
+				      ip_2_ip4(ip)->addr == IPADDR_BROADCAST
+			 : ip6_addr_ismulticast(ip_2_ip6(ip)))))
 		return true;
 	NETIF_FOREACH(nif)
 	{
-		if (netif_get_ip6_addr_match(nif, ip_2_ip6(ip)) >= 0)
+		if (only && nif != only)
+			continue;
+		if (v4 ? ip4_addr_cmp(netif_ip4_addr(nif), ip_2_ip4(ip)) ||
+				    (wild &&
+				     ip4_addr_isbroadcast(ip_2_ip4(ip), nif))
+		       : netif_get_ip6_addr_match(nif, ip_2_ip6(ip)) >= 0)
 			return true;
 	}
 	return false;
@@ -288,7 +286,7 @@ int inet_bind_addr(struct inet_sock *is, const struct sockaddr *a,
 		if (ip_addr_isany(ip))
 			inet_any_addr(is, ip);
 	}
-	if (!inet_addr_is_local(ip, is->sk.type != SOCK_STREAM))
+	if (!inet_addr_is_local(ip, NULL, true))
 		return -EADDRNOTAVAIL;
 	if (*port && *port < 1024 &&
 	    !(proc_current()->cred.cap_effective &

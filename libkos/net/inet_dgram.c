@@ -861,24 +861,6 @@ static int dgram_cmsg4(struct sock_msg *m, struct dgram_ctl *ctl)
 	return 0;
 }
 
-/* Is a an address of this host (stack lock)?  On nif only if set. */
-static bool dgram_src_local(const ip_addr_t *a, struct netif *nif)
-{
-	struct netif *n;
-
-	if (IP_IS_V4(a) && ip4_addr_isloopback(ip_2_ip4(a)))
-		return true;
-	NETIF_FOREACH(n)
-	{
-		if (nif && n != nif)
-			continue;
-		if (IP_IS_V4(a) ? ip4_addr_cmp(netif_ip4_addr(n), ip_2_ip4(a))
-				: netif_get_ip6_addr_match(n, ip_2_ip6(a)) >= 0)
-			return true;
-	}
-	return false;
-}
-
 /*
  * The interface and source address that IP(V6)_PKTINFO asks for, to
  * dst, checked as Linux checks them (stack lock held).  *nif stays NULL
@@ -919,7 +901,7 @@ static int dgram_pktinfo(struct inet_sock *is, const struct dgram_ctl *ctl,
 
 		if (ll && !*nif)
 			return -EINVAL;
-		if (!dgram_src_local(&ctl->src, ll ? *nif : NULL))
+		if (!inet_addr_is_local(&ctl->src, ll ? *nif : NULL, false))
 			return v4 ? -ENETUNREACH : -EINVAL;
 		ip_addr_copy(*src, ctl->src);
 	} else {

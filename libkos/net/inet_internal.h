@@ -148,7 +148,7 @@ int inet_addr_in(struct inet_sock *is, const struct sockaddr *a,
 		 unsigned int len, ip_addr_t *ip, uint16_t *port);
 int inet_addr_out(struct inet_sock *is, const ip_addr_t *ip, uint16_t port,
 		  struct sockaddr_storage *out);
-bool inet_addr_is_local(const ip_addr_t *ip, bool dgram);
+bool inet_addr_is_local(const ip_addr_t *ip, struct netif *only, bool wild);
 /* bind(2)'s checks of a's family, length and address, and EACCES. */
 int inet_bind_addr(struct inet_sock *is, const struct sockaddr *a,
 		   unsigned int len, ip_addr_t *ip, uint16_t *port);

@@ -59,9 +59,9 @@ static void usage(FILE *f, const char *prog)
 		"eth1, ...): user networking as QEMU's -netdev user (guest\n"
 		"10.0.2.15, gateway and host 10.0.2.2, DNS 10.0.2.3; hostfwd's\n"
 		"HADDR defaults to 127.0.0.1, GADDR to 10.0.2.15), or a host TAP\n"
-		"device.  --hosted-mode (default: $KOS_HOSTED_MODE, else ptrace)\n"
-		"chooses how guest processes trap to the kernel: PTRACE_SYSEMU\n"
-		"stops, or seccomp user notifications (docs/hosted-seccomp.md).\n"
+		"device.  --hosted-mode (default: $KOS_HOSTED_MODE, else seccomp)\n"
+		"chooses how guest processes trap to the kernel: seccomp user\n"
+		"notifications (docs/hosted-seccomp.md), or PTRACE_SYSEMU stops.\n"
 		"The exit status is the one the kernel powers off with.\n",
 		prog, prog);
 }

@@ -57,7 +57,7 @@
 
 struct user_regs_struct stub_regs_template;
 
-enum hosted_mode hosted_mode = HOSTED_MODE_PTRACE;
+enum hosted_mode hosted_mode = HOSTED_MODE_SECCOMP;
 
 int hosted_mode_set(const char *name)
 {

@@ -37,6 +37,19 @@ struct as_range {
  * the address space's guest; the dirty list is changed with interrupts
  * off (plat_tlb_flush() may come from any kernel thread).
  */
+/*
+ * Seccomp mode: a spare stub's first guest thread, kept instead of ended
+ * (user.c: sc_park()) and waiting in a doorbell notification outside any
+ * signal handler, so that the next address space skips a stub thread's
+ * start.  listener -1: none.
+ */
+struct sc_parked {
+	int listener;		   /* the thread's listener */
+	uint64_t id;		   /* the notification it waits in */
+	pid_t tid;		   /* its host tid */
+	unsigned long doorbell_ip; /* its doorbell site */
+};
+
 struct plat_as {
 	paddr_t pml4;			  /* the core's page-table root */
 	struct list_head threads;	  /* struct hosted_uthread.as_link */
@@ -90,6 +103,8 @@ struct plat_as {
 	struct mutex map_lock;
 	/* The stub thread running for the kernel thread in user_waiting. */
 	struct sc_thread *run_st;
+	/* Slot 0's thread, parked in a spare; sts[0] takes it over. */
+	struct sc_parked parked;
 };
 
 /*

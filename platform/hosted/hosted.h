@@ -151,6 +151,8 @@ extern enum hosted_mode hosted_mode;
  * host lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19).
  */
 extern bool hosted_fastpath;
+/* Seccomp: spares keep their first guest thread (KOS_HOSTED_PARK=0: no). */
+extern bool hosted_park;
 /*
  * Seccomp mode: one stub thread per guest thread (docs/hosted-seccomp.md,
  * plan step 4); with KOS_HOSTED_STUBTHREADS=0 the process's threads
@@ -202,6 +204,7 @@ enum hosted_prof {
 	HOSTED_PROF_SPAWN,	  /* stub_spawn(): a new stub, ready */
 	HOSTED_PROF_SPAWN_WAIT,	  /* ... of which waiting for it */
 	HOSTED_PROF_TSTART,	  /* seccomp: a stub thread started */
+	HOSTED_PROF_UNPARK,	  /* seccomp: a spare's parked one taken */
 	HOSTED_PROF_MIRROR,	  /* one mirror batch (items: operations) */
 	HOSTED_PROF_MIRROR_FIRST, /* ... the first of a stub thread */
 	HOSTED_PROF_KILL,	  /* stub_kill(): SIGKILL and reap */

@@ -23,6 +23,7 @@ static const char *const prof_names[HOSTED_PROF_MAX] = {
 	[HOSTED_PROF_SPAWN] = "stub start (as create)",
 	[HOSTED_PROF_SPAWN_WAIT] = "  of which: waiting for ready",
 	[HOSTED_PROF_TSTART] = "stub thread start",
+	[HOSTED_PROF_UNPARK] = "parked stub thread taken",
 	[HOSTED_PROF_MIRROR] = "mirror batch",
 	[HOSTED_PROF_MIRROR_FIRST] = "  first batch of a thread",
 	[HOSTED_PROF_KILL] = "stub kill (as destroy)",

@@ -89,6 +89,7 @@ static const char *seccomp_mode_missing(void)
 }
 
 bool hosted_fastpath = true;
+bool hosted_park = true;
 bool hosted_stubthreads = true;
 
 /*
@@ -255,6 +256,9 @@ reserve:
 	if (getenv("KOS_HOSTED_STUBTHREADS") &&
 	    !strcmp(getenv("KOS_HOSTED_STUBTHREADS"), "0"))
 		hosted_stubthreads = false;
+	if (getenv("KOS_HOSTED_PARK") &&
+	    !strcmp(getenv("KOS_HOSTED_PARK"), "0"))
+		hosted_park = false;
 	if (getenv("KOS_HOSTED_FASTPATH") &&
 	    !strcmp(getenv("KOS_HOSTED_FASTPATH"), "0"))
 		hosted_fastpath = false;
@@ -546,6 +550,7 @@ static struct stub_spare {
 	int done_efd, sock;
 	paddr_t cmd_pa, slots_pa;
 	unsigned long batch_entry;
+	struct sc_parked parked;
 } spares[STUB_SPARES];
 static unsigned int nspares;
 
@@ -613,7 +618,9 @@ int stub_spare_put(struct plat_as *as)
 	s->cmd_pa = as->cmd_pa;
 	s->slots_pa = as->slots_pa;
 	s->batch_entry = as->batch_entry;
+	s->parked = as->parked;
 	plat_irq_restore(fl);
+	as->parked.listener = -1;
 	as->pid = 0;
 	as->done_efd = as->sock = -1;
 	as->cmd_pa = as->slots_pa = PMM_NOPAGE;
@@ -645,6 +652,8 @@ int stub_spare_take(struct plat_as *as)
 			close(s.done_efd);
 		if (s.sock >= 0)
 			close(s.sock);
+		if (s.parked.listener >= 0)
+			close(s.parked.listener);
 		pmm_free(s.cmd_pa, STUB_CMD_ORDER);
 		if (s.slots_pa != PMM_NOPAGE)
 			pmm_free(s.slots_pa, STUB_TSLOT_ORDER);
@@ -656,6 +665,7 @@ int stub_spare_take(struct plat_as *as)
 	as->cmd = plat_phys_to_virt(s.cmd_pa);
 	as->slots_pa = s.slots_pa;
 	as->batch_entry = s.batch_entry;
+	as->parked = s.parked;
 	hosted_prof_add(HOSTED_PROF_SPARE_TAKE, 0, 0);
 	return 0;
 }

@@ -208,7 +208,7 @@ void hosted_user_kick(void)
 /* Seccomp mode's descriptors and slots (none in ptrace mode). */
 static void as_close_fds(struct plat_as *as)
 {
-	int *fds[] = { &as->sock, &as->done_efd };
+	int *fds[] = { &as->sock, &as->done_efd, &as->parked.listener };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -236,7 +236,7 @@ struct plat_as *plat_as_create(paddr_t pml4)
 	waitq_init(&as->run_wq);
 	list_init(&as->st_free);
 	mutex_init(&as->map_lock, "hosted stub mapper");
-	as->sock = as->done_efd = -1;
+	as->sock = as->done_efd = as->parked.listener = -1;
 	as->slots_pa = PMM_NOPAGE;
 	as->fresh = true;
 	if (hosted_mode == HOSTED_MODE_SECCOMP) {
@@ -924,6 +924,37 @@ static void sc_thread_free(struct plat_as *as, struct sc_thread *st)
 }
 
 /*
+ * Where every stub's guest threads trap at their start (stub.c:
+ * stub_start_trap; the stub is linked at a fixed address), learnt from
+ * the first start trap of all, before any guest code ever ran in a stub.
+ * sc_unpark() sends a parked thread there.
+ */
+static unsigned long stub_start_trap_ip;
+
+/*
+ * The end of a start: st's first stop must be the start trap, with a
+ * frame of the layout fpu.c expects.  0 or -EPROTO.
+ */
+static int sc_started(struct plat_as *as, struct sc_thread *st, uint64_t t0,
+		      unsigned int phase)
+{
+	int err = sc_recv(as, st);
+
+	if (err)
+		return err;
+	if (st->kind != STUB_MSG_NEW || st->signo != SIGILL ||
+	    !sc_fpu_frame_ok(st))
+		return -EPROTO;
+	if (!stub_start_trap_ip)
+		stub_start_trap_ip = st->uc.gregs[REG_RIP];
+	st->csgsfs = st->uc.gregs[REG_CSGSFS];
+	st->uc_flags = st->uc.uc_flags;
+	st->started = true;
+	hosted_prof_add(phase, t0, 0);
+	return 0;
+}
+
+/*
  * Start st's guest thread (STUB_OP_CLONE through the mapper, after
  * mapping its slot), take the listener it sends, and wait for its first
  * stop at the start trap.  Per-thread mode: under as->map_lock.  0 or
@@ -960,17 +991,44 @@ static int sc_start(struct plat_as *as, struct sc_thread *st)
 		err = sc_take_listener(as, st);
 	if (err)
 		return err;
-	err = sc_recv(as, st);
-	if (err)
-		return err;
-	if (st->kind != STUB_MSG_NEW || st->signo != SIGILL ||
-	    !sc_fpu_frame_ok(st))
-		return -EPROTO;
-	st->csgsfs = st->uc.gregs[REG_CSGSFS];
-	st->uc_flags = st->uc.uc_flags;
-	st->started = true;
-	hosted_prof_add(HOSTED_PROF_TSTART, t0, 0);
-	return 0;
+	return sc_started(as, st, t0, HOSTED_PROF_TSTART);
+}
+
+/*
+ * Where a parked thread's stack pointer is while it waits (sc_park()):
+ * the end of its slot's header, below the alternate stack, so that the
+ * start trap it goes on to takes a frame at the top of that stack as a
+ * new thread's does.  The one word there is its return address.
+ */
+#define STUB_PARK_SP (STUB_TSLOT_HDR - 16)
+_Static_assert(sizeof(struct stub_tslot) <= STUB_PARK_SP, "park word");
+
+/*
+ * Slot 0's thread of an address space taken from a spare (as->parked)
+ * becomes st: the slot (wiped by sc_thread_new()) gets the parked
+ * thread's return address, stub_start_trap; the answer to its
+ * notification sends it there, and it stops at the start trap as a new
+ * thread.  Per-thread mode, under as->map_lock.  0 or -errno.
+ */
+static int sc_unpark(struct plat_as *as, struct sc_thread *st)
+{
+	struct seccomp_notif_resp r = { .id = as->parked.id };
+	uint64_t t0 = hosted_prof_now();
+	int err;
+
+	st->listener = as->parked.listener;
+	as->parked.listener = -1;
+	st->tid = as->parked.tid;
+	st->doorbell_ip = as->parked.doorbell_ip;
+	memcpy(st->slots + STUB_PARK_SP, &stub_start_trap_ip,
+	       sizeof(stub_start_trap_ip));
+	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+		return errno == ENOENT ? -ECHILD : -errno;
+	err = sc_started(as, st, t0, HOSTED_PROF_UNPARK);
+	/* It came the way sc_park() sent it, or something went wrong. */
+	if (!err && st->uc.gregs[REG_RSP] != STUB_SLOTS + STUB_PARK_SP + 8)
+		err = -EPROTO;
+	return err;
 }
 
 /* The registers of the frame as_recv() took, into regs. */
@@ -1141,7 +1199,9 @@ again:
 	} else if (!st) {
 		st = sc_thread_new(as, &err);
 		if (st) {
-			err = sc_start(as, st);
+			err = st->slot == 0 && as->parked.listener >= 0
+				      ? sc_unpark(as, st)
+				      : sc_start(as, st);
 			if (err) {
 				sc_thread_free(as, st);
 				st = NULL;
@@ -1488,13 +1548,79 @@ static int sc_thread_exit(struct plat_as *as, struct sc_thread *st)
 }
 
 /*
+ * Park st, slot 0's thread of an address space that is gone, for the
+ * next address space to take over (sc_unpark()) instead of ending it:
+ * its frame becomes "the doorbell call at the doorbell's site, every
+ * other register 0, the stack pointer at STUB_PARK_SP of its slot", and
+ * it returns out of its signal handler into that call and waits in it,
+ * on no stack of the slot: its slot, registers and FPU state hold
+ * nothing the kernel does not write again before the next guest runs
+ * (sc_unpark(), hosted_fpu_load()).  A fast-path stop is made a doorbell
+ * stop first (sc_convert()).  Whatever else comes is -EPROTO, and the
+ * caller kills the stub.  0 once it waits (as->parked), or -errno.
+ */
+static int sc_park(struct plat_as *as, struct sc_thread *st)
+{
+	uint64_t deadline = host_now_ns() + THREAD_EXIT_NS;
+	struct seccomp_notif_resp r;
+	struct seccomp_notif n;
+	struct uregs regs;
+	int err;
+
+	if (!st->started || !st->doorbell_ip || st->listener < 0 || st->slot ||
+	    !stub_start_trap_ip)
+		return -EPROTO;
+	if (st->fast_valid) {
+		st->stop_owner = NULL;
+		err = sc_convert(as, st);
+		if (err)
+			return err;
+	}
+	if (!st->frame_valid)
+		return -EPROTO;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = st->doorbell_ip - 2; /* the syscall instruction */
+	regs.rax = STUB_DOORBELL_NR;
+	regs.rsp = STUB_SLOTS + STUB_PARK_SP;
+	regs.eflags = 0x202;
+	sc_frame_write(st, &regs);
+	/*
+	 * Every signal blocked but the start trap's: a kick still on its
+	 * way would otherwise land in the parked call, its frame on the
+	 * alternate stack that is about to be wiped.  It waits for the
+	 * next guest's first resume instead (a stop for nothing).
+	 */
+	((struct stub_ucontext *)(st->slots + st->frame_off))->sigmask =
+		~(1UL << (SIGILL - 1));
+	st->frame_valid = false;
+	memset(&r, 0, sizeof(r));
+	r.id = st->notif_id;
+	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+		return -errno;
+	err = sc_notif_wait(as, st, &n, deadline);
+	if (err)
+		return err;
+	if (n.data.nr != STUB_DOORBELL_NR ||
+	    n.data.instruction_pointer != st->doorbell_ip ||
+	    n.data.arch != AUDIT_ARCH_X86_64 || (pid_t)n.pid != st->tid)
+		return -EPROTO;
+	as->parked.listener = st->listener;
+	as->parked.id = n.id;
+	as->parked.tid = st->tid;
+	as->parked.doorbell_ip = st->doorbell_ip;
+	st->listener = -1;
+	st->started = false;
+	return 0;
+}
+
+/*
  * plat_as_destroy(): instead of killing the stub, clean it and keep it
  * as a spare for the next address space (spawn.c), which so skips a
  * host process start (docs/hosted-seccomp.md, "Fork and exec: spare stubs").  Seccomp mode
- * ends the stub's guest threads first (only with the fast path's
- * filter, through which the exit goes as a notification, and a clean
- * stop of every thread); ptrace mode's one thread is the stub's own and
- * stays, stopped.  Then one batch unmaps everything of the address
+ * parks slot 0's guest thread (sc_park()) and ends the others (only
+ * with the fast path's filter, through which the exit goes as a
+ * notification, and a clean stop of every thread); ptrace mode's one
+ * thread is the stub's own and stays, stopped.  Then one batch unmaps everything of the address
  * space but the stub's image, command area and slot 0 (ptrace mode: the
  * batch zeroes the stub's stack first, the one writable part of its
  * image there), and the command area and slot 0 are wiped (the next
@@ -1523,10 +1649,15 @@ static bool as_make_spare(struct plat_as *as)
 	if (nthreads > SPARE_MAX_THREADS)
 		return false;
 	for (i = 0; i < STUB_MAX_THREADS; i++) {
-		if (as->sts[i] && sc_thread_exit(as, as->sts[i])) {
-			log_warn("hosted: guest stub %d: a thread did not end "
-				 "cleanly: killed",
-				 as->pid);
+		if (!as->sts[i])
+			continue;
+		err = i == 0 && hosted_park ? sc_park(as, as->sts[0])
+					    : sc_thread_exit(as, as->sts[i]);
+		if (err) {
+			log_warn("hosted: guest stub %d: a thread did not %s "
+				 "cleanly (error %d): killed",
+				 as->pid,
+				 i == 0 && hosted_park ? "park" : "end", err);
 			return false;
 		}
 	}

@@ -1463,13 +1463,53 @@ static int sc_notif_wait(struct plat_as *as, struct sc_thread *st,
 }
 
 /*
+ * Answer st's doorbell stop with a frame that makes it call nr at the
+ * doorbell's site (the instruction before doorbell_ip, learnt at the
+ * start trap, before any guest code ran), with this stack pointer and
+ * signal mask, every other register and the fs/gs base 0, and wait for
+ * that call's notification into *n before deadline.  Anything else
+ * that comes is -EPROTO.  0 or -errno.
+ */
+static int sc_redirect(struct plat_as *as, struct sc_thread *st, long nr,
+		       unsigned long rsp, unsigned long sigmask,
+		       struct seccomp_notif *n, uint64_t deadline)
+{
+	struct seccomp_notif_resp r;
+	struct uregs regs;
+	int err;
+
+	if (!st->frame_valid)
+		return -EPROTO;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = st->doorbell_ip - 2; /* the syscall instruction */
+	regs.rax = (uint64_t)nr;
+	regs.rsp = rsp;
+	regs.eflags = 0x202;
+	sc_frame_write(st, &regs);
+	((struct stub_ucontext *)(st->slots + st->frame_off))->sigmask =
+		sigmask;
+	st->frame_valid = false;
+	memset(&r, 0, sizeof(r));
+	r.id = st->notif_id;
+	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
+		return -errno;
+	err = sc_notif_wait(as, st, n, deadline);
+	if (err)
+		return err;
+	if (n->data.nr != nr ||
+	    n->data.instruction_pointer != st->doorbell_ip ||
+	    n->data.arch != AUDIT_ARCH_X86_64 || (pid_t)n->pid != st->tid)
+		return -EPROTO;
+	return 0;
+}
+
+/*
  * End st's guest thread, its address space being gone, without ending
  * the stub.  The guest's filter lets no exit through, so the kernel
  * asks the thread to make the call and then lets that one notification
  * through (SECCOMP_USER_NOTIF_FLAG_CONTINUE): at a doorbell, its frame
  * becomes "exit(0) at the doorbell's syscall instruction, every signal
- * blocked" (the instruction before doorbell_ip, learnt at the start
- * trap, before any guest code ran); a fast-path stop is turned into a
+ * blocked" (sc_redirect()); a fast-path stop is turned into a
  * doorbell stop first (sc_convert), unless it is an exit already.
  * Whatever else comes (the guest may have rewritten the handler's stack
  * from another thread) is -EPROTO, and the caller kills the stub.  0
@@ -1492,31 +1532,9 @@ static int sc_thread_exit(struct plat_as *as, struct sc_thread *st)
 			return err;
 	}
 	if (!st->fast_valid) {
-		struct stub_ucontext *f = (void *)(st->slots + st->frame_off);
-		struct uregs regs;
-
-		if (!st->frame_valid)
-			return -EPROTO;
-		memset(&regs, 0, sizeof(regs));
-		regs.rip = st->doorbell_ip - 2; /* the syscall instruction */
-		regs.rax = SYS_exit;
-		regs.eflags = 0x202;
-		regs.fs_base = st->fsbase;
-		regs.gs_base = st->gsbase;
-		sc_frame_write(st, &regs);
-		f->sigmask = ~0UL;
-		st->frame_valid = false;
-		memset(&r, 0, sizeof(r));
-		r.id = st->notif_id;
-		if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
-			return -errno;
-		err = sc_notif_wait(as, st, &n, deadline);
+		err = sc_redirect(as, st, SYS_exit, 0, ~0UL, &n, deadline);
 		if (err)
 			return err;
-		if (n.data.nr != SYS_exit ||
-		    n.data.instruction_pointer != st->doorbell_ip ||
-		    n.data.arch != AUDIT_ARCH_X86_64 || (pid_t)n.pid != st->tid)
-			return -EPROTO;
 		st->notif_id = n.id;
 	}
 	st->fast_valid = false;
@@ -1562,9 +1580,7 @@ static int sc_thread_exit(struct plat_as *as, struct sc_thread *st)
 static int sc_park(struct plat_as *as, struct sc_thread *st)
 {
 	uint64_t deadline = host_now_ns() + THREAD_EXIT_NS;
-	struct seccomp_notif_resp r;
 	struct seccomp_notif n;
-	struct uregs regs;
 	int err;
 
 	if (!st->started || !st->doorbell_ip || st->listener < 0 || st->slot ||
@@ -1576,34 +1592,16 @@ static int sc_park(struct plat_as *as, struct sc_thread *st)
 		if (err)
 			return err;
 	}
-	if (!st->frame_valid)
-		return -EPROTO;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = st->doorbell_ip - 2; /* the syscall instruction */
-	regs.rax = STUB_DOORBELL_NR;
-	regs.rsp = STUB_SLOTS + STUB_PARK_SP;
-	regs.eflags = 0x202;
-	sc_frame_write(st, &regs);
 	/*
 	 * Every signal blocked but the start trap's: a kick still on its
 	 * way would otherwise land in the parked call, its frame on the
 	 * alternate stack that is about to be wiped.  It waits for the
 	 * next guest's first resume instead (a stop for nothing).
 	 */
-	((struct stub_ucontext *)(st->slots + st->frame_off))->sigmask =
-		~(1UL << (SIGILL - 1));
-	st->frame_valid = false;
-	memset(&r, 0, sizeof(r));
-	r.id = st->notif_id;
-	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
-		return -errno;
-	err = sc_notif_wait(as, st, &n, deadline);
+	err = sc_redirect(as, st, STUB_DOORBELL_NR, STUB_SLOTS + STUB_PARK_SP,
+			  ~(1UL << (SIGILL - 1)), &n, deadline);
 	if (err)
 		return err;
-	if (n.data.nr != STUB_DOORBELL_NR ||
-	    n.data.instruction_pointer != st->doorbell_ip ||
-	    n.data.arch != AUDIT_ARCH_X86_64 || (pid_t)n.pid != st->tid)
-		return -EPROTO;
 	as->parked.listener = st->listener;
 	as->parked.id = n.id;
 	as->parked.tid = st->tid;

@@ -1023,11 +1023,15 @@ static int sc_unpark(struct plat_as *as, struct sc_thread *st)
 	memcpy(st->slots + STUB_PARK_SP, &stub_start_trap_ip,
 	       sizeof(stub_start_trap_ip));
 	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
-		return errno == ENOENT ? -ECHILD : -errno;
-	err = sc_started(as, st, t0, HOSTED_PROF_UNPARK);
+		err = errno == ENOENT ? -ECHILD : -errno;
+	else
+		err = sc_started(as, st, t0, HOSTED_PROF_UNPARK);
 	/* It came the way sc_park() sent it, or something went wrong. */
 	if (!err && st->uc.gregs[REG_RSP] != STUB_SLOTS + STUB_PARK_SP + 8)
 		err = -EPROTO;
+	/* A thread in an unknown state: the stub must not become a spare. */
+	if (err)
+		as->dead = true;
 	return err;
 }
 

@@ -332,7 +332,7 @@ START_TEST(test_vm_fault_around_grows_in_order)
 }
 END_TEST
 
-static unsigned char file_data[3 * 4096];
+static unsigned char file_data[4 * 4096];
 
 static void fill_file_data(void)
 {
@@ -493,6 +493,98 @@ START_TEST(test_vm_file_shared_write_notify)
 	ck_assert(test_as_mirror_ok(vm->as));
 	vm_destroy(vm);
 	ck_assert_int_eq(ff.refs, 0);
+	fake_file_release(&ff);
+}
+END_TEST
+
+/*
+ * File fault-around (hosted): a read fault that maps a page-cache page
+ * maps those of the file's next pages that are in the cache already, as
+ * read faults on them would (COW when private, write-notified when
+ * shared and the file asks), up to the file's end; nothing is read or
+ * allocated for the others.  A write fault, or a file without a page
+ * cache, maps only its own page.
+ */
+START_TEST(test_vm_file_fault_around)
+{
+	const unsigned long B = A + 512 * PG, C = A + 1024 * PG;
+	const unsigned long D = A + 1536 * PG, E = A + 2048 * PG;
+	struct vm_space *vm = vm_create();
+	struct fake_file ff, plain;
+	unsigned long r;
+	paddr_t pa;
+	pte_t e;
+
+	test_fault_around = 15;
+	paged_file(&ff, 4 * PG - 100, true);
+	ff.wnotify = true;
+	ck_assert_int_eq(vm_map(vm, A, 6 * PG, RW, MAP_PRIVATE | MAP_FIXED,
+				&ff.f, 0, &r),
+			 0);
+	/* Nothing else cached yet: the faulting page alone. */
+	ck_assert_int_eq(vt_touch(vm, A, false), 0);
+	ck_assert_uint_eq(present_pages(vm, A, 6), 1);
+	ck_assert_int_eq(ff.getpages, 1);
+	ck_assert(ff.pages[1] == 0 && ff.pages[2] == 0 && ff.pages[3] == 0);
+	/* Pages 1 and 3 cached (2 is not): the next fault maps both. */
+	for (int i = 1; i < 4; i += 2) {
+		ck_assert_int_eq(fake_getpage(&ff.f, i, &pa), 0);
+		pmm_page_put(pa);
+	}
+	ck_assert_int_eq(vm_map(vm, E, 6 * PG, RW, MAP_PRIVATE | MAP_FIXED,
+				&ff.f, 0, &r),
+			 0);
+	ck_assert_int_eq(vt_touch(vm, E, false), 0);
+	ck_assert_uint_eq(present_pages(vm, E, 6), 3); /* 0, 1, 3 */
+	ck_assert_uint_eq(vt_pte(vm, E + 2 * PG), 0);
+	ck_assert(ff.pages[2] == 0);
+	ck_assert_int_eq(ff.getpages, 4); /* two faults', our two: no more */
+	ck_assert_int_eq(vm_unmap(vm, A, 6 * PG), 0);
+	for (int i = 0; i < 4; i += 1 + (i == 1)) {
+		e = vt_pte(vm, E + i * PG);
+		ck_assert_uint_eq(PTE_ADDR(e), ff.pages[i]);
+		ck_assert(!(e & PTE_RW) && (e & PTE_COW) && (e & PTE_OWNED));
+		ck_assert_uint_eq(pmm_page_refs(ff.pages[i]), 2);
+		ck_assert_uint_eq(pmm_page_mapcount(ff.pages[i]), 1);
+	}
+	/* A store into one of them copies it; the file stays. */
+	ck_assert_int_eq(vm_copy_to(vm, E + PG + 5, "Q", 1), 0);
+	ck_assert_uint_ne(PTE_ADDR(vt_pte(vm, E + PG)), ff.pages[1]);
+	ck_assert_int_eq(fake_page(&ff, 1)[5], file_data[PG + 5]);
+	ck_assert_int_eq(vt_touch(vm, E + 4 * PG, false), VM_FAULT_SIGBUS);
+	/* A write fault maps its own copy only. */
+	ck_assert_int_eq(vm_map(vm, B, 4 * PG, RW, MAP_PRIVATE | MAP_FIXED,
+				&ff.f, 0, &r),
+			 0);
+	ck_assert_int_eq(vt_touch(vm, B, true), 0);
+	ck_assert_uint_eq(present_pages(vm, B, 4), 1);
+	/* Shared: the pages themselves, read-only until the file hears. */
+	ck_assert_int_eq(
+		vm_map(vm, C, 4 * PG, RW, MAP_SHARED | MAP_FIXED, &ff.f, 0, &r),
+		0);
+	ck_assert_int_eq(vt_touch(vm, C, false), 0);
+	ck_assert_uint_eq(present_pages(vm, C, 4), 3);
+	e = vt_pte(vm, C + 3 * PG);
+	ck_assert_uint_eq(PTE_ADDR(e), ff.pages[3]);
+	ck_assert(!(e & PTE_RW) && (e & PTE_WNOTIFY) && !(e & PTE_COW));
+	ck_assert_int_eq(ff.mkwrites, 0);
+	ck_assert_int_eq(vt_touch(vm, C + 3 * PG, true), 0);
+	ck_assert_int_eq(ff.mkwrites, 1);
+	/* No page cache: private copies read one at a time. */
+	fake_file_init(&plain, file_data, 3 * PG, 0);
+	ck_assert_int_eq(vm_map(vm, D, 3 * PG, RW, MAP_PRIVATE | MAP_FIXED,
+				&plain.f, 0, &r),
+			 0);
+	ck_assert_int_eq(vt_touch(vm, D, false), 0);
+	ck_assert_uint_eq(present_pages(vm, D, 3), 1);
+	ck_assert(test_as_mirror_ok(vm->as));
+	test_fault_around = 0;
+	vm_destroy(vm);
+	ck_assert_int_eq(ff.refs, 0);
+	ck_assert_int_eq(plain.refs, 0);
+	for (int i = 0; i < 4; i += 1 + (i == 1))
+		ck_assert_uint_eq(pmm_page_refs(ff.pages[i]), 1);
+	ck_assert(ff.pages[2] == 0); /* never read: a hole stays one */
 	fake_file_release(&ff);
 }
 END_TEST
@@ -909,6 +1001,7 @@ Suite *vm_suite(void)
 	tcase_add_test(tc, test_vm_mprotect_errors);
 	tcase_add_test(tc, test_vm_fault_demand_zero);
 	tcase_add_test(tc, test_vm_fault_around_grows_in_order);
+	tcase_add_test(tc, test_vm_file_fault_around);
 	tcase_add_test(tc, test_vm_file_private_fault);
 	tcase_add_test(tc, test_vm_file_shared_maps_page_cache);
 	tcase_add_test(tc, test_vm_file_private_copy_on_write);

@@ -51,6 +51,7 @@ struct fake_file {
 	bool paged;
 	paddr_t pages[FAKE_PAGES];
 	int getpages;
+	int peeks;
 	/* With wnotify, the file hears of first stores (mkwrites++). */
 	bool wnotify;
 	int mkwrites;
@@ -111,6 +112,23 @@ static inline int fake_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
 	return 0;
 }
 
+/* getpage of a page already in the fake cache only; else -ENOENT. */
+static inline int fake_peekpage(struct file *f, uint64_t pgoff, paddr_t *pa)
+{
+	struct fake_file *ff = f->priv;
+
+	ff->peeks++;
+	if (!ff->paged)
+		return -ENOSYS;
+	if (pgoff >= (ff->size + PG - 1) / PG)
+		return -ENXIO;
+	if (pgoff >= FAKE_PAGES || !ff->pages[pgoff])
+		return -ENOENT;
+	pmm_page_get(ff->pages[pgoff]);
+	*pa = ff->pages[pgoff];
+	return 0;
+}
+
 static inline bool fake_wants_mkwrite(struct file *f)
 {
 	return ((struct fake_file *)f->priv)->wnotify;
@@ -134,6 +152,7 @@ static const struct vm_file_ops fake_file_ops = {
 	.put = fake_put,
 	.pread = fake_pread,
 	.getpage = fake_getpage,
+	.peekpage = fake_peekpage,
 	.wants_mkwrite = fake_wants_mkwrite,
 	.page_mkwrite = fake_page_mkwrite,
 	.fsync = fake_fsync,

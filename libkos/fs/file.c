@@ -501,6 +501,15 @@ int file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
 	return v->ops->getpage(v, pgoff, pa);
 }
 
+int file_peekpage(struct file *f, uint64_t pgoff, paddr_t *pa)
+{
+	struct vnode *v = f->vnode;
+
+	if (!v || !S_ISREG(v->mode) || !v->ops->peekpage)
+		return -ENOSYS;
+	return v->ops->peekpage(v, pgoff, pa);
+}
+
 bool file_wants_mkwrite(struct file *f)
 {
 	return f->vnode && f->vnode->ops->page_mkwrite;

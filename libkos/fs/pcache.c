@@ -997,6 +997,30 @@ int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa)
 	return pcache_page_ref(v, idx, pa);
 }
 
+int pcache_peekpage(struct vnode *v, uint64_t idx, paddr_t *pa)
+{
+	struct pcache *pc = &v->pages;
+	uintptr_t *leaf;
+	int err = -ENOENT;
+
+	if (!S_ISREG(v->mode))
+		return -ENXIO;
+	mutex_lock(&pc->lock);
+	if (idx >= (v->size + PAGE_SIZE - 1) / PAGE_SIZE) {
+		err = -ENXIO;
+	} else {
+		/* A leaf is a filled page: page_get adds it once read. */
+		leaf = slot_of(pc, idx, false);
+		if (leaf && *leaf) {
+			*pa = PC_PA(*leaf);
+			pmm_page_get(*pa);
+			err = 0;
+		}
+	}
+	mutex_unlock(&pc->lock);
+	return err;
+}
+
 int pcache_page_ref(struct vnode *v, uint64_t idx, paddr_t *pa)
 {
 	struct pcache *pc = &v->pages;

@@ -581,6 +581,7 @@ static const struct vnode_ops ramfs_vops = {
 	.truncate = pcache_truncate,
 	.fallocate = ramfs_fallocate,
 	.getpage = pcache_getpage,
+	.peekpage = pcache_peekpage,
 	.getxattr = ramfs_getxattr,
 	.setxattr = ramfs_setxattr,
 	.listxattr = ramfs_listxattr,

@@ -190,22 +190,70 @@ static int new_frame(struct vma *v, unsigned long va, bool want_write,
 #define FAULT_AROUND_MAX 63
 
 /*
- * After a demand-zero fault at va: fill up to plat_fault_around_pages()
- * empty pages after it in the same private anonymous mapping and page
- * table with fresh zero pages (never a stack, a shared or a special
- * mapping, never for a forced access).  A fault on the page right after
- * the previous fault's window doubles the window (up to
+ * After a read fault at va that mapped a page of v's file from its page
+ * cache: map those of the n pages after it in the same page table that
+ * are unmapped and in the cache already, as read faults on them would
+ * (the cache's page itself, copy-on-write when private, write-notified
+ * when the file wants to hear of stores), up to the file's end.  Nothing
+ * is read or allocated: a hole of a sparse file stays one.  Returns the
+ * last page mapped (va if none).
+ */
+static unsigned long file_fault_around(struct vm_space *vm, struct vma *v,
+				       unsigned long va, pte_t bits,
+				       unsigned int n)
+{
+	bool shared = v->flags & VMA_SHARED;
+	bool wnotify = shared && vm_file_wants_mkwrite(v->file);
+	unsigned long last = va, end;
+
+	end = MIN(v->end, (va | (PGT_ENTRIES * PAGE_SIZE - 1)) + 1);
+	end = MIN(end, va + (n + 1) * PAGE_SIZE);
+	for (unsigned long a = va + PAGE_SIZE; a < end; a += PAGE_SIZE) {
+		pte_t *e = arch_pgt_walk(vm->pml4, a, false);
+		paddr_t cache;
+
+		int rc;
+
+		if (!e)
+			break;
+		if (*e)
+			continue;
+		rc = vm_file_peekpage(v->file, file_off(v, a) / PAGE_SIZE,
+				      &cache);
+		if (rc == -ENOENT)
+			continue;
+		if (rc)
+			break; /* the end of the file, or no cache at all */
+		install(vm, e, cache, entry_bits(bits, !shared, wnotify));
+		last = a;
+	}
+	return last;
+}
+
+/*
+ * After a fault at va: fill up to plat_fault_around_pages() empty pages
+ * after it in the same mapping and page table, never in a stack or a
+ * special mapping, never for a forced access.  A private anonymous
+ * mapping gets fresh zero pages; a file mapping, after a read fault
+ * that mapped a page of the file's page cache, the file's next pages
+ * (file_fault_around()).  For anonymous memory, a fault on the page
+ * right after the previous fault's window doubles the window (up to
  * FAULT_AROUND_MAX): memory touched in order takes ever fewer faults.
  * Returns the last page filled (va if none).  vm->lock held.
  */
 static unsigned long fault_around(struct vm_space *vm, struct vma *v,
-				  unsigned long va, pte_t bits, bool force)
+				  unsigned long va, pte_t bits, bool force,
+				  bool cached_read)
 {
 	unsigned int n = plat_fault_around_pages();
 	unsigned long last = va, end;
 
-	if (!n || force || v->file || v->special || !(v->prot & PROT_READ) ||
-	    (v->flags & (VMA_SHARED | VMA_GROWSDOWN | VMA_IO)))
+	if (!n || force || v->special || !(v->prot & PROT_READ) ||
+	    (v->flags & (VMA_GROWSDOWN | VMA_IO)))
+		return va;
+	if (v->file)
+		return cached_read ? file_fault_around(vm, v, va, bits, n) : va;
+	if (v->flags & VMA_SHARED)
 		return va;
 	if (va == vm->fa_next && vm->fa_pages >= n)
 		n = MIN(2 * vm->fa_pages + 1, FAULT_AROUND_MAX);
@@ -304,7 +352,11 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	if (rc)
 		return rc;
 	install(vm, e, pa, entry_bits(bits, cow, wnotify));
-	vm_flush(vm, va, fault_around(vm, v, va, bits, force) + PAGE_SIZE);
+	/* A read of a file page that is the cache's own: cow or shared. */
+	vm_flush(vm, va,
+		 fault_around(vm, v, va, bits, force,
+			      !want_write && (cow || (v->flags & VMA_SHARED))) +
+			 PAGE_SIZE);
 	return 0;
 }
 

@@ -81,6 +81,14 @@ int vm_file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa)
 	return file_getpage(f, pgoff, pa);
 }
 
+int vm_file_peekpage(struct file *f, uint64_t pgoff, paddr_t *pa)
+{
+	if (file_ops)
+		return file_ops->peekpage ? file_ops->peekpage(f, pgoff, pa)
+					  : -ENOSYS;
+	return file_peekpage(f, pgoff, pa);
+}
+
 int vm_file_fsync(struct file *f)
 {
 	if (file_ops)

@@ -43,6 +43,7 @@ void vm_file_get(struct file *f);
 void vm_file_put(struct file *f);
 ssize_t vm_file_pread(struct file *f, void *buf, size_t len, uint64_t off);
 int vm_file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa);
+int vm_file_peekpage(struct file *f, uint64_t pgoff, paddr_t *pa);
 int vm_file_fsync(struct file *f);
 bool vm_file_wants_mkwrite(struct file *f);
 int vm_file_mkwrite(struct file *f, uint64_t pgoff);

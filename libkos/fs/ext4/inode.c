@@ -1044,6 +1044,7 @@ const struct vnode_ops ext4_vops = {
 	.truncate = ext4_truncate,
 	.fallocate = ext4_fallocate,
 	.getpage = pcache_getpage,
+	.peekpage = pcache_peekpage,
 	.page_mkwrite = ext4_page_mkwrite,
 	.fsync = ext4_fsync,
 	.seek_data = ext4_seek_data,

@@ -247,6 +247,11 @@ int file_mmap_check(struct file *f, bool shared);
  */
 int file_getpage(struct file *f, uint64_t pgoff, paddr_t *pa);
 /*
+ * file_getpage() only if the page is in the cache already (see
+ * vnode_ops.peekpage): -ENOENT if not, -ENOSYS if it cannot say.
+ */
+int file_peekpage(struct file *f, uint64_t pgoff, paddr_t *pa);
+/*
  * Does f want to hear of the first store into each page of a shared
  * mapping (vnode_ops.page_mkwrite)?  And the call itself: 0 or -errno.
  */

@@ -92,6 +92,7 @@ ssize_t pcache_write(struct vnode *v, struct uio *u, uint64_t off);
 int pcache_truncate(struct vnode *v, uint64_t size);
 int pcache_fallocate(struct vnode *v, int mode, uint64_t off, uint64_t len);
 int pcache_getpage(struct vnode *v, uint64_t idx, paddr_t *pa);
+int pcache_peekpage(struct vnode *v, uint64_t idx, paddr_t *pa);
 /* The same for a vnode of any type (a disk's cache: blk/bcache.c). */
 int pcache_page_ref(struct vnode *v, uint64_t idx, paddr_t *pa);
 /*

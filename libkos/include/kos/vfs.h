@@ -233,6 +233,13 @@ struct vnode_ops {
 	 */
 	int (*getpage)(struct vnode *v, uint64_t pgoff, paddr_t *pa);
 	/*
+	 * getpage only if the page is in the cache already: nothing read,
+	 * nothing allocated (a hole stays one); -ENOENT if it is not.
+	 * Page faults use it to map a faulting page's neighbours
+	 * (fault-around).  NULL: never.
+	 */
+	int (*peekpage)(struct vnode *v, uint64_t pgoff, paddr_t *pa);
+	/*
 	 * A shared writable mapping is about to store into page pgoff
 	 * (which getpage gave out): the page is dirty from now on.  Files
 	 * with a store set it (pcache_page_mkwrite); without it, shared

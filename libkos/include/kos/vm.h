@@ -198,6 +198,8 @@ struct vm_file_ops {
 	 * -ENOSYS without a page cache, -ENXIO past EOF.  NULL: -ENOSYS.
 	 */
 	int (*getpage)(struct file *f, uint64_t pgoff, paddr_t *pa);
+	/* file_peekpage(): only a cached page, else -ENOENT; NULL: -ENOSYS */
+	int (*peekpage)(struct file *f, uint64_t pgoff, paddr_t *pa);
 	/* file_wants_mkwrite / file_page_mkwrite; NULL: no. */
 	bool (*wants_mkwrite)(struct file *f);
 	int (*page_mkwrite)(struct file *f, uint64_t pgoff);

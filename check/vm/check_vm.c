@@ -498,12 +498,14 @@ START_TEST(test_vm_file_shared_write_notify)
 END_TEST
 
 /*
- * File fault-around (hosted): a read fault that maps a page-cache page
- * maps those of the file's next pages that are in the cache already, as
- * read faults on them would (COW when private, write-notified when
- * shared and the file asks), up to the file's end; nothing is read or
- * allocated for the others.  A write fault, or a file without a page
- * cache, maps only its own page.
+ * File fault-around (hosted): in a mapping of a file nobody may write
+ * or truncate (FMODE_DENY_WRITE: a running program's), a read fault that
+ * maps a page-cache page maps those of the file's next pages that are in
+ * the cache already, as read faults on them would (COW when private,
+ * write-notified when shared and the file asks), up to the file's end;
+ * nothing is read or allocated for the others.  A write fault, a file
+ * without a page cache, or one without FMODE_DENY_WRITE (truncation
+ * would leave such pages stale), maps only its own page.
  */
 START_TEST(test_vm_file_fault_around)
 {
@@ -518,6 +520,7 @@ START_TEST(test_vm_file_fault_around)
 	test_fault_around = 15;
 	paged_file(&ff, 4 * PG - 100, true);
 	ff.wnotify = true;
+	ff.f.fmode |= FMODE_DENY_WRITE;
 	ck_assert_int_eq(vm_map(vm, A, 6 * PG, RW, MAP_PRIVATE | MAP_FIXED,
 				&ff.f, 0, &r),
 			 0);
@@ -577,6 +580,14 @@ START_TEST(test_vm_file_fault_around)
 			 0);
 	ck_assert_int_eq(vt_touch(vm, D, false), 0);
 	ck_assert_uint_eq(present_pages(vm, D, 3), 1);
+	/* A file that may be truncated: its own page only. */
+	ff.f.fmode &= ~FMODE_DENY_WRITE;
+	ck_assert_int_eq(vm_unmap(vm, E, 6 * PG), 0);
+	ck_assert_int_eq(vm_map(vm, E, 4 * PG, PROT_READ,
+				MAP_PRIVATE | MAP_FIXED, &ff.f, 0, &r),
+			 0);
+	ck_assert_int_eq(vt_touch(vm, E, false), 0);
+	ck_assert_uint_eq(present_pages(vm, E, 4), 1);
 	ck_assert(test_as_mirror_ok(vm->as));
 	test_fault_around = 0;
 	vm_destroy(vm);

@@ -13,6 +13,7 @@
  * page's several) and is counted as a user mapping of the page
  * (pmm_page_map()); frames are PMM_USER pages.
  */
+#include <kos/file.h>
 #include <kos/pmm.h>
 #include <kos/plat/mem.h>
 #include <kos/string.h>
@@ -234,9 +235,9 @@ static unsigned long file_fault_around(struct vm_space *vm, struct vma *v,
  * After a fault at va: fill up to plat_fault_around_pages() empty pages
  * after it in the same mapping and page table, never in a stack or a
  * special mapping, never for a forced access.  A private anonymous
- * mapping gets fresh zero pages; a file mapping, after a read fault
- * that mapped a page of the file's page cache, the file's next pages
- * (file_fault_around()).  For anonymous memory, a fault on the page
+ * mapping gets fresh zero pages; a mapping of a running program's file,
+ * after a read fault that mapped a page of the file's page cache, the
+ * file's next pages (file_fault_around()).  For anonymous memory, a fault on the page
  * right after the previous fault's window doubles the window (up to
  * FAULT_AROUND_MAX): memory touched in order takes ever fewer faults.
  * Returns the last page filled (va if none).  vm->lock held.
@@ -251,8 +252,17 @@ static unsigned long fault_around(struct vm_space *vm, struct vma *v,
 	if (!n || force || v->special || !(v->prot & PROT_READ) ||
 	    (v->flags & (VMA_GROWSDOWN | VMA_IO)))
 		return va;
+	/*
+	 * Files only while nothing can write or truncate them (a running
+	 * program's, FMODE_DENY_WRITE, held by this very mapping):
+	 * truncation does not unmap pages past the new end from mappings
+	 * (kos/vm.h, "Not done"), so a page mapped ahead of its first
+	 * touch would keep stale data where Linux gives SIGBUS.
+	 */
 	if (v->file)
-		return cached_read ? file_fault_around(vm, v, va, bits, n) : va;
+		return cached_read && (v->file->fmode & FMODE_DENY_WRITE)
+			       ? file_fault_around(vm, v, va, bits, n)
+			       : va;
 	if (v->flags & VMA_SHARED)
 		return va;
 	if (va == vm->fa_next && vm->fa_pages >= n)

@@ -212,7 +212,6 @@ static unsigned long file_fault_around(struct vm_space *vm, struct vma *v,
 	for (unsigned long a = va + PAGE_SIZE; a < end; a += PAGE_SIZE) {
 		pte_t *e = arch_pgt_walk(vm->pml4, a, false);
 		paddr_t cache;
-
 		int rc;
 
 		if (!e)
@@ -237,9 +236,10 @@ static unsigned long file_fault_around(struct vm_space *vm, struct vma *v,
  * special mapping, never for a forced access.  A private anonymous
  * mapping gets fresh zero pages; a mapping of a running program's file,
  * after a read fault that mapped a page of the file's page cache, the
- * file's next pages (file_fault_around()).  For anonymous memory, a fault on the page
- * right after the previous fault's window doubles the window (up to
- * FAULT_AROUND_MAX): memory touched in order takes ever fewer faults.
+ * file's next pages (file_fault_around()).  For anonymous memory, a
+ * fault on the page right after the previous fault's window doubles the
+ * window (up to FAULT_AROUND_MAX): memory touched in order takes ever
+ * fewer faults.
  * Returns the last page filled (va if none).  vm->lock held.
  */
 static unsigned long fault_around(struct vm_space *vm, struct vma *v,

@@ -1622,8 +1622,9 @@ static int sc_park(struct plat_as *as, struct sc_thread *st)
  * parks slot 0's guest thread (sc_park()) and ends the others (only
  * with the fast path's filter, through which the exit goes as a
  * notification, and a clean stop of every thread); ptrace mode's one
- * thread is the stub's own and stays, stopped.  Then one batch unmaps everything of the address
- * space but the stub's image, command area and slot 0 (ptrace mode: the
+ * thread is the stub's own and stays, stopped.  Then one batch unmaps
+ * everything of the address space but the stub's image, command area
+ * and slot 0 (ptrace mode: the
  * batch zeroes the stub's stack first, the one writable part of its
  * image there), and the command area and slot 0 are wiped (the next
  * guest can read them).  What is left in the stub is what it was set

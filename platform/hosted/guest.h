@@ -33,11 +33,6 @@ struct as_range {
 };
 
 /*
- * One guest address space.  Fields are used by the kernel thread running
- * the address space's guest; the dirty list is changed with interrupts
- * off (plat_tlb_flush() may come from any kernel thread).
- */
-/*
  * Seccomp mode: a spare stub's first guest thread, kept instead of ended
  * (user.c: sc_park()) and waiting in a doorbell notification outside any
  * signal handler, so that the next address space skips a stub thread's
@@ -50,6 +45,11 @@ struct sc_parked {
 	unsigned long doorbell_ip; /* its doorbell site */
 };
 
+/*
+ * One guest address space.  Fields are used by the kernel thread running
+ * the address space's guest; the dirty list is changed with interrupts
+ * off (plat_tlb_flush() may come from any kernel thread).
+ */
 struct plat_as {
 	paddr_t pml4;			  /* the core's page-table root */
 	struct list_head threads;	  /* struct hosted_uthread.as_link */

@@ -92,6 +92,14 @@ bool hosted_fastpath = true;
 bool hosted_park = true;
 bool hosted_stubthreads = true;
 
+/* Is the environment variable name set to "0" (a feature turned off)? */
+static bool env_is_0(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "0");
+}
+
 /*
  * Can the guest filter take SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV?  A
  * filter install with a NULL program fails on the flags first (EINVAL
@@ -253,14 +261,11 @@ reserve:
 			hosted_mode = HOSTED_MODE_PTRACE;
 		}
 	}
-	if (getenv("KOS_HOSTED_STUBTHREADS") &&
-	    !strcmp(getenv("KOS_HOSTED_STUBTHREADS"), "0"))
+	if (env_is_0("KOS_HOSTED_STUBTHREADS"))
 		hosted_stubthreads = false;
-	if (getenv("KOS_HOSTED_PARK") &&
-	    !strcmp(getenv("KOS_HOSTED_PARK"), "0"))
+	if (env_is_0("KOS_HOSTED_PARK"))
 		hosted_park = false;
-	if (getenv("KOS_HOSTED_FASTPATH") &&
-	    !strcmp(getenv("KOS_HOSTED_FASTPATH"), "0"))
+	if (env_is_0("KOS_HOSTED_FASTPATH"))
 		hosted_fastpath = false;
 	if (hosted_mode == HOSTED_MODE_SECCOMP && hosted_fastpath &&
 	    !proc_linked_present() && !seccomp_has_killable_recv()) {

@@ -101,6 +101,23 @@
  *                    (tried with the check removed: the kernel process
  *                    died of SIGSEGV in sc_recv during the sizes class,
  *                    so the case fails)
+ *   forged-spin      (attack 8, only when the stub spins, KOS_HOSTED_SPIN:
+ *                    the command area's spin budget is not 0) the main
+ *                    thread makes a call, then at once rewrites the frame
+ *                    its slot still holds into a read() of an empty pipe
+ *                    and sets the slot's spin word to "stopped", and runs
+ *                    on reading a page; the spinning kernel takes that
+ *                    for a stop and blocks the thread in the read.  A
+ *                    second thread, once /proc shows the main thread
+ *                    asleep, munmaps the page the main thread reads.  The
+ *                    kernel must not take the page away while a thread it
+ *                    cannot vouch for runs: it asks the main thread to
+ *                    ring its doorbell, which it does not, and kills its
+ *                    stub after 2 s (the child dies of SIGSEGV, as for
+ *                    any stub that fails).  Exit 47 (the
+ *                    munmap returned) is "forged-spin: FAILED"; exit 49
+ *                    means the kernel did not take the forged stop (it had
+ *                    stopped spinning), tried three times
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -113,6 +130,8 @@
 #include <pthread.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,7 +156,10 @@ struct slot_hdr {
 #define UC_SS_SP 2
 #define UC_SS_SIZE 4
 #define UC_GREG(r) (5 + (r))
+#define G_RDI 8
+#define G_RSI 9
 #define G_RBX 11
+#define G_RDX 12
 #define G_RAX 13
 #define G_RSP 15
 #define G_RIP 16
@@ -708,6 +730,107 @@ static void map_over_stub(uintptr_t text)
 	_exit(usr1_seen && getppid() > 0 ? 0 : 52);
 }
 
+/* Attack 8 (see the top): the stub's command area and slot header. */
+#define STUB_CMD 0x180000UL
+#define CMD_SPIN_TSC 0x38 /* struct stub_cmd's spin_tsc */
+#define SLOT_SPIN 56	  /* struct stub_tslot's spin */
+#define SPIN_REQ 1
+
+static volatile unsigned long *fs_page;
+static int fs_pipe[2];
+static pid_t fs_main_tid;
+
+/* Is thread tid asleep ("S" in its /proc stat)? */
+static int thread_asleep(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+static void *fs_unmapper(void *arg)
+{
+	for (int i = 0; i < 50 && !thread_asleep(fs_main_tid); i++)
+		usleep(10000);
+	if (!thread_asleep(fs_main_tid))
+		_exit(49);
+	munmap((void *)fs_page, 4096);
+	_exit(47);
+}
+
+static void forged_spin(uintptr_t unused)
+{
+	volatile struct slot_hdr *h = (void *)STUB_SLOTS;
+	volatile unsigned int *w = (void *)(STUB_SLOTS + SLOT_SPIN);
+	volatile unsigned long *uc;
+	static char buf[8];
+	pthread_t t;
+
+	alarm(10);
+	fs_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fs_page == MAP_FAILED || pipe(fs_pipe) < 0)
+		_exit(50);
+	fs_page[0] = 1;
+	fs_main_tid = (pid_t)syscall(SYS_gettid);
+	if (pthread_create(&t, NULL, fs_unmapper, NULL))
+		_exit(50);
+	/* A stop: its SIGSYS frame stays in the slot. */
+	syscall(SYS_getppid);
+	uc = slot0_frame();
+	if (!uc || h->signo != SIGSYS)
+		_exit(48);
+	uc[UC_GREG(G_RAX)] = SYS_read;
+	uc[UC_GREG(G_RDI)] = (unsigned long)fs_pipe[0];
+	uc[UC_GREG(G_RSI)] = (unsigned long)buf;
+	uc[UC_GREG(G_RDX)] = 1;
+	*w = SPIN_REQ;
+	for (;;)
+		(void)fs_page[0];
+}
+
+/* Attack 8 (see the top). */
+static void spin_attack(void)
+{
+	int st = 0;
+
+	/* PID 1 of the guest tests has no /proc: one for this attack. */
+	int made = !mkdir("/proc", 0555);
+	int mounted = !mount("proc", "/proc", "proc", 0, NULL);
+
+	for (int i = 0; i < 3; i++) {
+		st = in_child(forged_spin, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 49)
+			break;
+	}
+	if (mounted)
+		umount("/proc");
+	if (made)
+		rmdir("/proc");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 47)
+		printf("forged-spin: FAILED (the page was unmapped while a "
+		       "forged stop ran on)\n");
+	else
+		report("forged-spin", st,
+		       WIFSIGNALED(st)
+			       ? "killed when it did not ring its doorbell"
+		       : WIFEXITED(st) && WEXITSTATUS(st) == 49
+			       ? "the forged stop was never taken"
+			       : "unexpected end");
+}
+
 /* Attacks 2 and 3 (thread slots: seccomp mode only). */
 static void slot_attacks(void)
 {
@@ -891,6 +1014,11 @@ int main(int argc, char **argv)
 		slot_attacks();
 	else if (verbose)
 		printf("  no thread slots (ptrace mode): no attacks 2 and 3\n");
+	if (slots_mapped() &&
+	    *(volatile unsigned long *)(STUB_CMD + CMD_SPIN_TSC))
+		spin_attack();
+	else if (verbose)
+		printf("  not spinning: no attack 8\n");
 	printf("stubattack: done\n");
 	return 0;
 }

@@ -105,6 +105,8 @@ struct plat_as {
 	struct sc_thread *run_st;
 	/* Slot 0's thread, parked in a spare; sts[0] takes it over. */
 	struct sc_parked parked;
+	/* How many of sts[] are at a spin stop (interrupts off). */
+	unsigned int nspin;
 };
 
 /*
@@ -120,6 +122,12 @@ struct sc_thread {
 	int listener;	      /* the guest thread's notifications */
 	bool started;	      /* the guest thread exists */
 	bool frame_valid;     /* it waits at a doorbell: */
+	/*
+	 * ... or so its slot said (spinning, user.c: sc_spin_wait()): it
+	 * may run on for all the host vouches; sc_spin_settle() makes it
+	 * a doorbell stop.  Interrupts off.
+	 */
+	bool spin_stop;
 	/*
 	 * It waits in a fast-path system call, made by the guest of
 	 * stop_owner (NULL if that thread is gone); its registers beyond

@@ -159,6 +159,15 @@ extern bool hosted_park;
  * take turns on one, as before step 4.
  */
 extern bool hosted_stubthreads;
+/*
+ * Seccomp mode, spinning (docs/hosted-seccomp.md, "Spinning"): with
+ * KOS_HOSTED_SPIN=1 (or =N, N microseconds) and a second CPU, a guest
+ * thread's stop waits up to that long in its slot for the kernel, which
+ * waits as long for it there, instead of both sleeping in the host.
+ * 0 when off (the default).  Both budgets: the kernel's in ns, the
+ * stub's in TSC ticks.
+ */
+extern uint64_t hosted_spin_ns, hosted_spin_tsc;
 /* "ptrace" or "seccomp" (main.c's option).  0, or -1 if neither. */
 int hosted_mode_set(const char *name);
 

@@ -43,6 +43,7 @@
 #include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <valgrind/valgrind.h>
 
@@ -91,6 +92,7 @@ static const char *seccomp_mode_missing(void)
 bool hosted_fastpath = true;
 bool hosted_park = true;
 bool hosted_stubthreads = true;
+uint64_t hosted_spin_ns, hosted_spin_tsc;
 
 /* Is the environment variable name set to "0" (a feature turned off)? */
 static bool env_is_0(const char *name)
@@ -147,6 +149,9 @@ __asm__(".text\n"
 	"	.cfi_endproc\n"
 	".size hosted_call_on_stack, .-hosted_call_on_stack\n");
 
+/* The CPUs the process had, but the one it pinned itself to (spinning). */
+static cpu_set_t other_cpus;
+
 struct spawn_args {
 	int ram_fd;
 	int done_efd, sock; /* seccomp mode; else -1 */
@@ -176,6 +181,10 @@ static void __attribute__((noreturn)) stub_child(const struct spawn_args *a)
 		pers = personality(0xffffffff);
 		if (pers != -1)
 			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
+		/* Spinning: the kernel keeps its CPU to itself. */
+		if (hosted_spin_tsc &&
+		    sched_setaffinity(0, sizeof(other_cpus), &other_cpus) < 0)
+			_exit(126);
 		execve(stub_path, a->argv, envp);
 		_exit(127);
 	}
@@ -223,9 +232,71 @@ void hosted_pin_cpu(void)
 
 	if (cpu < 0)
 		cpu = 0;
+	CPU_ZERO(&other_cpus);
+	if (sched_getaffinity(0, sizeof(other_cpus), &other_cpus) < 0)
+		CPU_ZERO(&other_cpus);
+	CPU_CLR(cpu, &other_cpus);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	pinned_cpu = sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : cpu;
+}
+
+/* TSC ticks per host microsecond, measured over ~2 ms.  0 if unknown. */
+static uint64_t tsc_per_us(void)
+{
+	struct timespec a, b;
+	uint64_t t0, t1, ns;
+	uint32_t lo, hi;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	t0 = ((uint64_t)hi << 32) | lo;
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL +
+		     (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+	} while (ns < 2000000);
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	t1 = ((uint64_t)hi << 32) | lo;
+	return (t1 - t0) * 1000 / ns;
+}
+
+/*
+ * KOS_HOSTED_SPIN: 1 (100 us) or the budget in microseconds.  Only in
+ * seccomp mode with a stub thread per guest thread, and only with a CPU
+ * for the stubs besides the kernel's: spinning on one CPU would only
+ * keep the other side from running.
+ */
+static void spin_init(void)
+{
+	const char *v = getenv("KOS_HOSTED_SPIN");
+	unsigned long us = v ? strtoul(v, NULL, 10) : 0;
+	uint64_t rate;
+
+	if (!us)
+		return;
+	if (us == 1)
+		us = 100;
+	if (hosted_mode != HOSTED_MODE_SECCOMP || !hosted_stubthreads ||
+	    proc_linked_present()) {
+		log_warn("hosted: KOS_HOSTED_SPIN needs seccomp mode with "
+			 "stub threads: not spinning");
+		return;
+	}
+	if (pinned_cpu < 0 || CPU_COUNT(&other_cpus) < 1) {
+		log_warn("hosted: KOS_HOSTED_SPIN needs a second CPU: not "
+			 "spinning");
+		return;
+	}
+	rate = tsc_per_us();
+	if (!rate) {
+		log_warn("hosted: KOS_HOSTED_SPIN: no TSC rate: not spinning");
+		return;
+	}
+	hosted_spin_ns = (uint64_t)us * 1000;
+	hosted_spin_tsc = (uint64_t)us * rate;
+	/* A guest call must reach the handler, which spins: no notification. */
+	hosted_fastpath = false;
 }
 
 void hosted_user_init(void)
@@ -274,6 +345,7 @@ reserve:
 			 "every guest call takes the slow path");
 		hosted_fastpath = false;
 	}
+	spin_init();
 	/* The stub's code and command area: no guest may map there. */
 	vm_reserve_range(STUB_BASE, STUB_END);
 	/* Before kos_main() sets the console level, like metal's CPU lines. */
@@ -286,7 +358,12 @@ reserve:
 		 hosted_mode != HOSTED_MODE_SECCOMP ? "ptrace"
 		 : hosted_fastpath		    ? "seccomp (fast path)"
 				   : "seccomp (slow path only)");
-	if (pinned_cpu >= 0)
+	if (pinned_cpu >= 0 && hosted_spin_ns)
+		log_info("hosted: kernel pinned to CPU %d, guest stubs on the "
+			 "%d others; spinning up to %llu us",
+			 pinned_cpu, CPU_COUNT(&other_cpus),
+			 (unsigned long long)(hosted_spin_ns / 1000));
+	else if (pinned_cpu >= 0)
 		log_info("hosted: kernel and guest stubs pinned to CPU %d",
 			 pinned_cpu);
 	else

@@ -294,10 +294,23 @@ void plat_as_activate(struct plat_as *as)
 {
 }
 
+static void sc_settle_all(struct plat_as *as);
+
+/*
+ * Spinning: a thread whose stop came through its slot may be running
+ * guest code for all the kernel knows, so a change that takes rights
+ * away must not wait for the next run to reach the stub (the core frees
+ * or reuses the frame next): such stops are made doorbell stops first,
+ * which the host vouches for, and the change is mirrored before that
+ * thread runs again (docs/hosted-seccomp.md, "Spinning").
+ */
 void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
 {
-	if (as && len)
+	if (as && len) {
 		mirror_dirty(as, va, va + len);
+		if (as->nspin)
+			sc_settle_all(as);
+	}
 }
 
 /* The guest's pages are in another process: always the page-table walk. */
@@ -661,13 +674,13 @@ static void user_run_locked(struct plat_as *as, struct uregs *regs,
  * message that does not describe a frame inside the slot is hostile (or
  * broken): -EPROTO, and the guest dies.  0, -ECHILD (stub gone) or -errno.
  */
+static int sc_take_frame(struct plat_as *as, struct sc_thread *st);
+
 static int sc_recv(struct plat_as *as, struct sc_thread *st)
 {
 	struct pollfd p[2] = { { st->listener, POLLIN, 0 },
 			       { as->sock, 0, 0 } };
 	struct seccomp_notif n;
-	struct stub_tslot h;
-	unsigned long fp, base, fpsize = plat_fpu_size();
 
 	st->frame_valid = false;
 	for (;;) {
@@ -717,6 +730,18 @@ static int sc_recv(struct plat_as *as, struct sc_thread *st)
 	st->kick_ns = 0;
 	if (!st->started)
 		st->tid = (pid_t)n.pid;
+	return sc_take_frame(as, st);
+}
+
+/*
+ * The stop st's slot header describes: header, frame and siginfo copied
+ * once and validated (sc_recv()).  0 or -EPROTO.
+ */
+static int sc_take_frame(struct plat_as *as, struct sc_thread *st)
+{
+	unsigned long fp, base, fpsize = plat_fpu_size();
+	struct stub_tslot h;
+
 	memcpy(&h, st->slots, sizeof(h));
 	if (h.frame_off < STUB_TSLOT_HDR || h.frame_off % 8 ||
 	    h.frame_off > STUB_TSLOT_SIZE - sizeof(st->uc) ||
@@ -743,6 +768,158 @@ static int sc_recv(struct plat_as *as, struct sc_thread *st)
 	}
 	st->frame_valid = true;
 	return 0;
+}
+
+/* --- spinning (docs/hosted-seccomp.md, "Spinning") ---------------------- */
+
+/*
+ * How long a spin stop may take to become a doorbell stop when asked
+ * (sc_spin_settle()): the handler rings at once, unless it is hostile.
+ */
+#define SPIN_SETTLE_NS 2000000000ULL
+
+/*
+ * The stub thread whose spin stop the kernel took last, while its
+ * handler may still be waiting in the slot: when another guest thread
+ * is resumed, it is told to ring the doorbell instead, so that it does
+ * not keep the stubs' CPU from the one that runs.  Interrupts off.
+ */
+static struct sc_thread *spin_last;
+
+static volatile unsigned int *sc_spin_word(struct sc_thread *st)
+{
+	return &((struct stub_tslot *)st->slots)->spin;
+}
+
+/*
+ * Turn the slot's REQ into to (REPLY: the answer; SLEEP: ring the
+ * doorbell).  true if the handler was still waiting there.
+ */
+static bool sc_spin_cas(struct sc_thread *st, unsigned int to)
+{
+	unsigned int v = STUB_SPIN_REQ;
+
+	return __atomic_compare_exchange_n(sc_spin_word(st), &v, to, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* st's stop came through its slot (on), or is answered or settled. */
+static void sc_spin_mark(struct plat_as *as, struct sc_thread *st, bool on)
+{
+	unsigned long fl = plat_irq_save();
+
+	if (st->spin_stop != on) {
+		st->spin_stop = on;
+		if (on)
+			as->nspin++;
+		else
+			as->nspin--;
+	}
+	if (on)
+		spin_last = st;
+	else if (spin_last == st)
+		spin_last = NULL;
+	plat_irq_restore(fl);
+}
+
+/*
+ * Wait up to hosted_spin_ns for st's guest thread to stop through its
+ * slot (STUB_SPIN_REQ), interrupts on.  1: it did, and the frame is
+ * taken (sc_take_frame()), a spin stop; 0: not yet, wait for a
+ * notification; -EPROTO: the slot describes no frame.
+ */
+static int sc_spin_wait(struct plat_as *as, struct sc_thread *st)
+{
+	volatile unsigned int *w = sc_spin_word(st);
+	uint64_t deadline = 0;
+	int err;
+
+	if (!st->started || !st->doorbell_ip)
+		return 0;
+	for (unsigned int i = 0;; i++) {
+		if (__atomic_load_n(w, __ATOMIC_ACQUIRE) == STUB_SPIN_REQ)
+			break;
+		if ((i & 63) == 63) {
+			uint64_t now = host_now_ns();
+
+			if (!deadline)
+				deadline = now + hosted_spin_ns;
+			else if (now >= deadline)
+				return 0;
+		}
+		__asm__ __volatile__("pause" ::: "memory");
+	}
+	st->kick_ns = 0;
+	err = sc_take_frame(as, st);
+	if (err)
+		return err;
+	sc_spin_mark(as, st, true);
+	return 1;
+}
+
+static int sc_notif_wait(struct plat_as *as, struct sc_thread *st,
+			 struct seccomp_notif *n, uint64_t deadline);
+
+/*
+ * A spin stop becomes a doorbell stop, which the host vouches for: the
+ * thread blocks in the doorbell call until answered.  Until then it may
+ * be running guest code for all the kernel knows (the slot is the
+ * guest's to write).  Its handler is asked to ring (REQ turned into
+ * SLEEP; a handler that stopped waiting rings anyway), and the kernel
+ * takes that notification, the frame already copied.  0, or -errno:
+ * the thread did not ring from its doorbell in time, and the caller
+ * must kill the stub.
+ */
+static int sc_spin_settle(struct plat_as *as, struct sc_thread *st)
+{
+	struct seccomp_notif n;
+	int err;
+
+	if (!st->spin_stop)
+		return 0;
+	sc_spin_cas(st, STUB_SPIN_SLEEP);
+	err = sc_notif_wait(as, st, &n, host_now_ns() + SPIN_SETTLE_NS);
+	if (!err &&
+	    (n.data.nr != STUB_DOORBELL_NR ||
+	     n.data.instruction_pointer != st->doorbell_ip ||
+	     n.data.arch != AUDIT_ARCH_X86_64 || (pid_t)n.pid != st->tid))
+		err = -EPROTO;
+	sc_spin_mark(as, st, false);
+	if (err) {
+		st->frame_valid = false;
+		return err;
+	}
+	st->notif_id = n.id;
+	return 0;
+}
+
+/*
+ * Settle every spin stop of as (plat_tlb_flush()).  A thread that does
+ * not ring when asked kills its stub: it may run on with mappings the
+ * core is taking away.
+ */
+static void sc_settle_all(struct plat_as *as)
+{
+	unsigned long fl = plat_irq_save();
+
+	for (unsigned int i = 0; i < STUB_MAX_THREADS && as->nspin; i++) {
+		struct sc_thread *st = as->sts[i];
+		int err;
+
+		if (!st || !st->spin_stop)
+			continue;
+		err = sc_spin_settle(as, st);
+		if (!err)
+			continue;
+		if (!as->dead)
+			log_warn("hosted: guest stub %d: thread %u did not "
+				 "ring its doorbell when asked (error %d): "
+				 "killed",
+				 as->pid, i, err);
+		/* Gone before the core frees anything: killed and reaped. */
+		stub_kill(as);
+	}
+	plat_irq_restore(fl);
 }
 
 /*
@@ -792,15 +969,30 @@ static void sc_frame_write(struct sc_thread *st, const struct uregs *regs)
 /*
  * Answer the waiting doorbell: regs into the frame (the selectors stay
  * the host's, from the start trap; no signal blocked after rt_sigreturn),
- * the fs/gs base for the handler to load.  0 or -errno.
+ * the fs/gs base for the handler to load.  A spin stop is answered in
+ * the slot if its handler still waits there.  0 or -errno.
  */
 static int sc_send(struct plat_as *as, struct sc_thread *st,
 		   const struct uregs *regs)
 {
-	struct seccomp_notif_resp r = { .id = st->notif_id };
+	struct seccomp_notif_resp r;
+	int err;
 
 	sc_frame_write(st, regs);
+	if (st->spin_stop) {
+		/* Its handler still waits in the slot, or it rings. */
+		if (sc_spin_cas(st, STUB_SPIN_REPLY)) {
+			sc_spin_mark(as, st, false);
+			st->frame_valid = false;
+			return 0;
+		}
+		err = sc_spin_settle(as, st);
+		if (err)
+			return err;
+	}
 	st->frame_valid = false;
+	memset(&r, 0, sizeof(r));
+	r.id = st->notif_id;
 	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0)
 		return errno == ENOENT ? -ECHILD : -errno;
 	return 0;
@@ -913,6 +1105,7 @@ static struct sc_thread *sc_thread_new(struct plat_as *as, int *errp)
 /* Forget st (its host thread is gone or about to be, with the stub). */
 static void sc_thread_free(struct plat_as *as, struct sc_thread *st)
 {
+	sc_spin_mark(as, st, false);
 	ktimer_cancel(&st->watchdog);
 	as->sts[st->slot] = NULL;
 	list_del(&st->free_link);
@@ -973,6 +1166,7 @@ static int sc_start(struct plat_as *as, struct sc_thread *st)
 	as->cmd->ss_size = STUB_TSLOT_SIZE - STUB_TSLOT_HDR;
 	as->cmd->fsgsbase = (getauxval(AT_HWCAP2) & 2 /* FSGSBASE */) != 0;
 	as->cmd->fastpath = hosted_fastpath;
+	as->cmd->spin_tsc = hosted_spin_tsc;
 	if (st->slot) {
 		memset(&as->cmd->ops[n], 0, sizeof(as->cmd->ops[n]));
 		as->cmd->ops[n].kind = STUB_OP_MAP;
@@ -1350,6 +1544,11 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 		return;
 	}
 	hosted_fpu_running(as);
+	if (spin_last && spin_last != st) {
+		/* It would keep the stubs' CPU from this one. */
+		sc_spin_cas(spin_last, STUB_SPIN_SLEEP);
+		spin_last = NULL;
+	}
 	err = st->fast_valid ? sc_answer(st, regs->rax) : sc_send(as, st, regs);
 	if (err) {
 		plat_irq_restore(fl);
@@ -1365,7 +1564,8 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 		mutex_unlock(&as->map_lock);
 
 	t0 = hosted_prof_now();
-	err = sc_recv(as, st);
+	err = hosted_spin_ns ? sc_spin_wait(as, st) : 0;
+	err = err > 0 ? 0 : err ? err : sc_recv(as, st);
 	hosted_prof_add(HOSTED_PROF_GUEST, t0, 0);
 
 	fl = plat_irq_save();
@@ -1482,6 +1682,9 @@ static int sc_redirect(struct plat_as *as, struct sc_thread *st, long nr,
 	struct uregs regs;
 	int err;
 
+	err = sc_spin_settle(as, st);
+	if (err)
+		return err;
 	if (!st->frame_valid)
 		return -EPROTO;
 	memset(&regs, 0, sizeof(regs));
@@ -1644,12 +1847,19 @@ static bool as_make_spare(struct plat_as *as)
 		return false;
 	if (!as->seccomp)
 		goto unmap; /* its one thread is the stub's own */
-	if (!as->per_thread || !as->cmd->fastpath)
+	if (!as->per_thread)
 		return false;
 	for (i = 0; i < STUB_MAX_THREADS; i++)
 		if (as->sts[i])
 			nthreads++;
 	if (nthreads > SPARE_MAX_THREADS)
+		return false;
+	/*
+	 * Only the fast path's filter lets the exit from the doorbell's
+	 * site through that ends a thread; parking needs none.
+	 */
+	if (!as->cmd->fastpath &&
+	    (!hosted_park || nthreads > 1 || (nthreads && !as->sts[0])))
 		return false;
 	for (i = 0; i < STUB_MAX_THREADS; i++) {
 		if (!as->sts[i])

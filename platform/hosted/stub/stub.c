@@ -543,6 +543,46 @@ _Static_assert(__builtin_offsetof(struct stub_cmd, fastpath) == 0x28,
 _Static_assert(__builtin_offsetof(struct stub_cmd, ops) == 64, "ops");
 _Static_assert(__builtin_offsetof(struct stub_cmd, wipe) == 0x30, "wipe");
 _Static_assert(sizeof(struct stub_op) == 32, "op size");
+/* check/guest/stubattack.c's attack 8 knows these two. */
+_Static_assert(__builtin_offsetof(struct stub_cmd, spin_tsc) == 0x38,
+	       "spin_tsc");
+_Static_assert(__builtin_offsetof(struct stub_tslot, spin) == 56, "spin");
+
+static unsigned long stub_rdtsc(void)
+{
+	unsigned int lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((unsigned long)hi << 32) | lo;
+}
+
+/*
+ * Spinning: tell the kernel that the slot describes a stop (REQ) and
+ * wait up to budget TSC ticks for its answer in *w.  1 if it answered
+ * there (REPLY: the frame is rewritten), 0 if the doorbell must ring:
+ * the kernel asked for it (SLEEP or anything else), or the wait ended
+ * first (REQ turned into SLEEP here, unless the answer came meanwhile).
+ */
+static int stub_spin(volatile unsigned int *w, unsigned long budget)
+{
+	unsigned long t0 = stub_rdtsc();
+	unsigned int v;
+
+	__atomic_store_n(w, STUB_SPIN_REQ, __ATOMIC_RELEASE);
+	for (;;) {
+		v = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+		if (v != STUB_SPIN_REQ)
+			return v == STUB_SPIN_REPLY;
+		if (stub_rdtsc() - t0 > budget)
+			break;
+		__asm__ __volatile__("pause" ::: "memory");
+	}
+	v = STUB_SPIN_REQ;
+	if (__atomic_compare_exchange_n(w, &v, STUB_SPIN_SLEEP, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	return v == STUB_SPIN_REPLY;
+}
 
 /*
  * Every signal of a guest thread (system call, fault, kick, the start
@@ -569,7 +609,9 @@ static void stub_signal(int sig, void *info, void *ucv)
 		__asm__ __volatile__("rdfsbase %0" : "=r"(s->fsbase));
 		__asm__ __volatile__("rdgsbase %0" : "=r"(s->gsbase));
 	}
-	stub_doorbell();
+	if (!cmd->spin_tsc || s->kind != STUB_MSG_SIGNAL ||
+	    !stub_spin(&s->spin, cmd->spin_tsc))
+		stub_doorbell();
 	if (cmd->fsgsbase) {
 		__asm__ __volatile__("wrfsbase %0" : : "r"(s->set_fsbase));
 		__asm__ __volatile__("wrgsbase %0" : : "r"(s->set_gsbase));

@@ -100,7 +100,13 @@ struct stub_cmd {
 	 * which makes the stub a spare (user.c: as_make_spare).
 	 */
 	unsigned long wipe;
-	unsigned long pad;
+	/*
+	 * Seccomp mode, spinning (docs/hosted-seccomp.md, "Spinning"): how
+	 * long a guest thread's handler waits for the kernel's answer in
+	 * the slot (STUB_SPIN_*) before it rings the doorbell, in TSC
+	 * ticks; 0: it rings at once.
+	 */
+	unsigned long spin_tsc;
 	struct stub_op ops[STUB_MAX_OPS];
 };
 
@@ -152,7 +158,23 @@ struct stub_tslot {
 	 */
 	unsigned long fsbase, gsbase;
 	unsigned long set_fsbase, set_gsbase; /* kernel: load these */
+	/*
+	 * Spinning (cmd->spin_tsc): the handler sets REQ once the header
+	 * above describes its frame and waits; the kernel answers by
+	 * turning REQ into REPLY (the frame rewritten first), or into
+	 * SLEEP when it wants the doorbell after all; the handler turns
+	 * REQ into SLEEP itself when it stops waiting.  SLEEP: the
+	 * doorbell rings.  Guest-writable like the rest: a hint to the
+	 * kernel, which trusts no stop it learns from here (user.c).
+	 */
+	unsigned int spin;
+	unsigned int spin_pad;
 };
+
+#define STUB_SPIN_IDLE 0
+#define STUB_SPIN_REQ 1
+#define STUB_SPIN_REPLY 2
+#define STUB_SPIN_SLEEP 3
 
 /* The kernel's struct ucontext as a signal frame holds it (x86-64). */
 struct stub_ucontext {

@@ -328,6 +328,13 @@ int plat_user_copy(struct plat_as *as, void *dst, const void *src, size_t n)
 	return -1;
 }
 
+void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len);
+
+void plat_tlb_grow(struct plat_as *as, vaddr_t va, size_t len)
+{
+	plat_tlb_flush(as, va, len);
+}
+
 void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
 {
 	size_t j = 0;

@@ -362,11 +362,15 @@ int vm_fault_page(struct vm_space *vm, struct vma *v, unsigned long va,
 	if (rc)
 		return rc;
 	install(vm, e, pa, entry_bits(bits, cow, wnotify));
-	/* A read of a file page that is the cache's own: cow or shared. */
-	vm_flush(vm, va,
-		 fault_around(vm, v, va, bits, force,
-			      !want_write && (cow || (v->flags & VMA_SHARED))) +
-			 PAGE_SIZE);
+	/*
+	 * A read of a file page that is the cache's own: cow or shared.
+	 * The entries were empty (fault-around fills only empty ones).
+	 */
+	vm_flush_grow(
+		vm, va,
+		fault_around(vm, v, va, bits, force,
+			     !want_write && (cow || (v->flags & VMA_SHARED))) +
+			PAGE_SIZE);
 	return 0;
 }
 

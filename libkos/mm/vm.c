@@ -117,6 +117,12 @@ void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end)
 		plat_tlb_flush(vm->as, start, end - start);
 }
 
+void vm_flush_grow(struct vm_space *vm, unsigned long start, unsigned long end)
+{
+	if (start < end)
+		plat_tlb_grow(vm->as, start, end - start);
+}
+
 /* vm_create() and vm_create_linked(): a linked space has no platform state. */
 static struct vm_space *vm_alloc(bool linked)
 {

@@ -53,6 +53,8 @@ bool vm_range_reserved(unsigned long start, unsigned long end);
 
 /* Tell the platform that entries in [start, end) changed. */
 void vm_flush(struct vm_space *vm, unsigned long start, unsigned long end);
+/* ... when every entry that changed was empty before (plat_tlb_grow()). */
+void vm_flush_grow(struct vm_space *vm, unsigned long start, unsigned long end);
 
 /* Where mmap() would place a new mapping of len bytes (no hint); 0: none. */
 unsigned long vm_place_locked(struct vm_space *vm, size_t len);

@@ -168,6 +168,12 @@ extern bool hosted_stubthreads;
  * stub's in TSC ticks.
  */
 extern uint64_t hosted_spin_ns, hosted_spin_tsc;
+/*
+ * Spinning: guest thread tid of a stub goes to the CPUs other than the
+ * kernel's, where it may spin; the stub's mapper stays on the kernel's
+ * CPU, which it uses only while the kernel waits for it.
+ */
+void hosted_spin_place(pid_t tid);
 /* "ptrace" or "seccomp" (main.c's option).  0, or -1 if neither. */
 int hosted_mode_set(const char *name);
 

@@ -181,10 +181,6 @@ static void __attribute__((noreturn)) stub_child(const struct spawn_args *a)
 		pers = personality(0xffffffff);
 		if (pers != -1)
 			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
-		/* Spinning: the kernel keeps its CPU to itself. */
-		if (hosted_spin_tsc &&
-		    sched_setaffinity(0, sizeof(other_cpus), &other_cpus) < 0)
-			_exit(126);
 		execve(stub_path, a->argv, envp);
 		_exit(127);
 	}
@@ -239,6 +235,12 @@ void hosted_pin_cpu(void)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	pinned_cpu = sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : cpu;
+}
+
+void hosted_spin_place(pid_t tid)
+{
+	if (hosted_spin_ns)
+		sched_setaffinity(tid, sizeof(other_cpus), &other_cpus);
 }
 
 /* TSC ticks per host microsecond, measured over ~2 ms.  0 if unknown. */

@@ -313,6 +313,13 @@ void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len)
 	}
 }
 
+/* Nothing is taken away: the next run maps the new entries. */
+void plat_tlb_grow(struct plat_as *as, vaddr_t va, size_t len)
+{
+	if (as && len)
+		mirror_dirty(as, va, va + len);
+}
+
 /* The guest's pages are in another process: always the page-table walk. */
 int plat_user_copy(struct plat_as *as, void *dst, const void *src, size_t n)
 {
@@ -1143,6 +1150,8 @@ static int sc_started(struct plat_as *as, struct sc_thread *st, uint64_t t0,
 	st->csgsfs = st->uc.gregs[REG_CSGSFS];
 	st->uc_flags = st->uc.uc_flags;
 	st->started = true;
+	if (phase != HOSTED_PROF_UNPARK)
+		hosted_spin_place(st->tid);
 	hosted_prof_add(phase, t0, 0);
 	return 0;
 }

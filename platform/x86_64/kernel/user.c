@@ -166,6 +166,12 @@ void plat_as_activate(struct plat_as *as)
 	plat_irq_restore(fl);
 }
 
+/* Empty entries are never cached (Intel SDM 4.10.2): as a flush anyway. */
+void plat_tlb_grow(struct plat_as *as, vaddr_t va, size_t len)
+{
+	plat_tlb_flush(as, va, len);
+}
+
 /*
  * Only the active address space can have TLB entries: loading CR3 drops
  * every non-global entry, and user pages are never global.

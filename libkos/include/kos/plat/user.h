@@ -71,6 +71,13 @@ void plat_as_destroy(struct plat_as *as);
 void plat_as_activate(struct plat_as *as);
 /* Page-table entries for [va, va+len) changed: drop stale translations. */
 void plat_tlb_flush(struct plat_as *as, vaddr_t va, size_t len);
+/*
+ * The same, when the entries of [va, va+len) that changed were all empty
+ * before (a fault filled them): no frame left the range and no right
+ * went away.  A platform may treat it as plat_tlb_flush(); hosted need
+ * not stop guest threads for it (docs/hosted-seccomp.md, "Spinning").
+ */
+void plat_tlb_grow(struct plat_as *as, vaddr_t va, size_t len);
 
 /*
  * Copy n bytes (at most PLAT_USER_COPY_MAX) between the kernel and user

@@ -169,6 +169,12 @@ extern bool hosted_stubthreads;
  */
 extern uint64_t hosted_spin_ns, hosted_spin_tsc;
 /*
+ * KOS_HOSTED_KICK_RACE_US (a test, scripts/check-kick-race): how long a
+ * seccomp-mode guest stop waits, interrupts on, before the kernel stops
+ * calling its thread running, so that ticks kick it after its stop.
+ */
+extern uint64_t hosted_kick_race_ns;
+/*
  * Spinning: guest thread tid of a stub goes to the CPUs other than the
  * kernel's, where it may spin; the stub's mapper stays on the kernel's
  * CPU, which it uses only while the kernel waits for it.

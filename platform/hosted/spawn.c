@@ -93,6 +93,7 @@ bool hosted_fastpath = true;
 bool hosted_park = true;
 bool hosted_stubthreads = true;
 uint64_t hosted_spin_ns, hosted_spin_tsc;
+uint64_t hosted_kick_race_ns;
 
 /* Is the environment variable name set to "0" (a feature turned off)? */
 static bool env_is_0(const char *name)
@@ -348,6 +349,17 @@ reserve:
 		hosted_fastpath = false;
 	}
 	spin_init();
+	/* Fault injection for scripts/check-kick-race. */
+	hosted_kick_race_ns =
+		getenv("KOS_HOSTED_KICK_RACE_US")
+			? strtoull(getenv("KOS_HOSTED_KICK_RACE_US"), NULL,
+				   10) *
+				  1000
+			: 0;
+	if (hosted_kick_race_ns)
+		log_warn("hosted: KOS_HOSTED_KICK_RACE_US: every guest stop "
+			 "waits %llu us before it is unpublished (a test)",
+			 (unsigned long long)hosted_kick_race_ns / 1000);
 	/* The stub's code and command area: no guest may map there. */
 	vm_reserve_range(STUB_BASE, STUB_END);
 	/* Before kos_main() sets the console level, like metal's CPU lines. */

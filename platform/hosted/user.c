@@ -1576,10 +1576,22 @@ static void seccomp_run_locked(struct plat_as *as, struct uregs *regs,
 	err = hosted_spin_ns ? sc_spin_wait(as, st) : 0;
 	err = err > 0 ? 0 : err ? err : sc_recv(as, st);
 	hosted_prof_add(HOSTED_PROF_GUEST, t0, 0);
+	for (t0 = hosted_kick_race_ns ? host_now_ns() : 0;
+	     t0 && host_now_ns() - t0 < hosted_kick_race_ns;)
+		__asm__ __volatile__("pause" ::: "memory");
 
+	/*
+	 * Unpublished, the thread stopped: no kick is unanswered, even one
+	 * that came after its stop did (the tick between the wait and here,
+	 * or while a spin stop waited to be seen).  That kick waits in the
+	 * thread until its next resume, which stops at once; a watchdog
+	 * still armed for it would otherwise kill the stub while this
+	 * thread blocks in the kernel for 2 s (say in wait4()).
+	 */
 	fl = plat_irq_save();
 	if (user_waiting == as && as->run_st == st)
 		user_waiting = NULL;
+	st->kick_ns = 0;
 	plat_irq_restore(fl);
 	if (err) {
 		sc_failed(as, "running", err, ti);

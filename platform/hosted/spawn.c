@@ -103,6 +103,14 @@ static bool env_is_0(const char *name)
 	return v && !strcmp(v, "0");
 }
 
+/* The environment variable name as a decimal number; 0 if unset. */
+static unsigned long long env_number(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
 /*
  * Can the guest filter take SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV?  A
  * filter install with a NULL program fails on the flags first (EINVAL
@@ -272,8 +280,7 @@ static uint64_t tsc_per_us(void)
  */
 static void spin_init(void)
 {
-	const char *v = getenv("KOS_HOSTED_SPIN");
-	unsigned long us = v ? strtoul(v, NULL, 10) : 0;
+	unsigned long long us = env_number("KOS_HOSTED_SPIN");
 	uint64_t rate;
 
 	if (!us)
@@ -350,12 +357,7 @@ reserve:
 	}
 	spin_init();
 	/* Fault injection for scripts/check-kick-race. */
-	hosted_kick_race_ns =
-		getenv("KOS_HOSTED_KICK_RACE_US")
-			? strtoull(getenv("KOS_HOSTED_KICK_RACE_US"), NULL,
-				   10) *
-				  1000
-			: 0;
+	hosted_kick_race_ns = env_number("KOS_HOSTED_KICK_RACE_US") * 1000;
 	if (hosted_kick_race_ns)
 		log_warn("hosted: KOS_HOSTED_KICK_RACE_US: every guest stop "
 			 "waits %llu us before it is unpublished (a test)",
